@@ -1,0 +1,402 @@
+import { z } from 'zod';
+import type { PlanProblem } from './errors.js';
+
+/**
+ * The plan file (design.md §2): one application that fails over as a unit. The schema checks each
+ * field; {@link planProblems} adds the rules that span fields (every region has a member in every
+ * resource, capacity profiles within bounds, pilot light standby at zero, ...).
+ */
+
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/;
+const ACCOUNT = /^\d{12}$/;
+
+export const RegionName = z.string().regex(REGION, 'an AWS region name such as us-east-1');
+export type RegionName = z.infer<typeof RegionName>;
+
+const Identifier = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'lower-case letters, digits and hyphens, starting with a letter');
+
+const PositiveSeconds = z.number().int().positive();
+
+const CapacityProfile = z.strictObject({
+  min: z.number().int().nonnegative(),
+  desired: z.number().int().nonnegative(),
+  max: z.number().int().nonnegative(),
+});
+export type CapacityProfile = z.infer<typeof CapacityProfile>;
+
+/** `region -> value`; which regions must appear is a cross-field rule. */
+const PerRegion = <T extends z.ZodType>(value: T) => z.record(z.string(), value);
+
+const AuroraGlobalCluster = z.strictObject({
+  globalClusterId: z
+    .string()
+    .regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, 'an Aurora global cluster identifier (letters, digits, hyphens)'),
+  members: PerRegion(
+    z
+      .string()
+      .regex(/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:cluster:[a-zA-Z][a-zA-Z0-9-]*$/, 'an RDS cluster ARN'),
+  ),
+  /** Last resort when FailoverGlobalCluster cannot run: detach the target's cluster and use it alone. */
+  allowDetachAndPromote: z.boolean().default(false),
+});
+export type AuroraGlobalCluster = z.infer<typeof AuroraGlobalCluster>;
+
+const AutoScalingGroup = z.strictObject({
+  name: Identifier,
+  members: PerRegion(z.string().min(1).max(255)),
+  active: CapacityProfile,
+  standby: CapacityProfile,
+  /** Traffic may move once this share of `active.desired` is InService and Healthy. */
+  healthyPercent: z.number().int().min(1).max(100).default(90),
+  /** In an ungraceful failover, the lowest share that still lets traffic move (serving degraded beats not serving). */
+  ungracefulHealthyPercent: z.number().int().min(1).max(100).default(50),
+});
+export type AutoScalingGroupPlan = z.infer<typeof AutoScalingGroup>;
+
+const AliasTarget = z.strictObject({
+  dnsName: z.string().min(1),
+  hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'a Route 53 hosted zone ID such as Z35SXDOTRQ7X7K'),
+  /** Optional Route 53 health check attached to this region's failover record. */
+  healthCheckId: z.string().min(1).optional(),
+});
+
+const FailoverRecord = z.strictObject({
+  name: z.string().regex(/^([a-z0-9-_*]+\.)+[a-z]{2,}\.?$/i, 'a DNS name such as api.example.com'),
+  type: z.enum(['A', 'AAAA', 'CNAME']),
+  targets: PerRegion(AliasTarget),
+});
+
+const Route53Traffic = z.strictObject({
+  hostedZoneId: z
+    .string()
+    .regex(/^Z[A-Z0-9]{1,31}$/, 'a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ'),
+  records: z.array(FailoverRecord).min(1),
+});
+
+const ArcTraffic = z.strictObject({
+  clusterEndpoints: z
+    .array(
+      z.strictObject({
+        region: RegionName,
+        endpoint: z.url({ protocol: /^https$/ }),
+      }),
+    )
+    .min(1),
+  routingControls: PerRegion(
+    z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:route53-recovery-control::\d{12}:controlpanel\/[a-z0-9]+\/routingcontrol\/[a-z0-9]+$/,
+        'a routing control ARN (arn:aws:route53-recovery-control::ACCOUNT:controlpanel/ID/routingcontrol/ID)',
+      ),
+  ),
+});
+
+const Traffic = z.strictObject({
+  route53: Route53Traffic.optional(),
+  arc: ArcTraffic.optional(),
+});
+
+const Detection = z.strictObject({
+  alarms: z
+    .array(
+      z.string().regex(/^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:\d{12}:alarm:.+$/, 'a CloudWatch alarm ARN'),
+    )
+    .min(1),
+  mode: z.enum(['automatic', 'approval', 'notify']).default('notify'),
+  minAlarms: z.number().int().positive().default(1),
+  sustainSeconds: z.number().int().nonnegative().default(120),
+  cooldownSeconds: z.number().int().nonnegative().default(3600),
+});
+
+const Drills = z.strictObject({
+  schedule: z
+    .string()
+    .regex(
+      /^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/,
+      'an EventBridge schedule: cron(...) or rate(...)',
+    ),
+  kind: z.enum(['switchover-and-back', 'switchover']).default('switchover-and-back'),
+  soakSeconds: z.number().int().nonnegative().default(600),
+});
+
+const Approvals = z.strictObject({
+  operatorFailover: z.enum(['required', 'none']).default('none'),
+  /** How long a requested failover waits for an approver before it ends (ABORTED). */
+  timeoutSeconds: PositiveSeconds.default(3600),
+});
+
+export const PlanSchema = z.strictObject({
+  name: Identifier,
+  description: z.string().max(1024).optional(),
+  strategy: z.enum(['warm-standby', 'pilot-light']),
+  regions: z.array(RegionName).min(2, 'at least 2 regions').max(5, 'at most 5 regions'),
+  objectives: z.strictObject({
+    rtoSeconds: PositiveSeconds,
+    rpoSeconds: z.number().nonnegative(),
+  }),
+  database: z
+    .strictObject({
+      auroraGlobalClusters: z.array(AuroraGlobalCluster).min(1),
+    })
+    .optional(),
+  compute: z
+    .strictObject({
+      autoScalingGroups: z.array(AutoScalingGroup).min(1),
+    })
+    .optional(),
+  traffic: Traffic,
+  detection: Detection.optional(),
+  drills: Drills.optional(),
+  approvals: Approvals.default({ operatorFailover: 'none', timeoutSeconds: 3600 }),
+});
+
+export type Plan = z.infer<typeof PlanSchema>;
+export type PlanInput = z.input<typeof PlanSchema>;
+export type Strategy = Plan['strategy'];
+
+/** ARC clusters always have five regional endpoints; a plan must list them all to survive two down. */
+export const ARC_CLUSTER_ENDPOINTS = 5;
+
+/**
+ * Validates one plan document. Returns the parsed plan, or every problem found (schema and
+ * cross-field rules), each with its path, what was got and what was expected.
+ */
+export function validatePlan(
+  document: unknown,
+  file: string,
+): { plan: Plan; problems: [] } | { plan?: undefined; problems: PlanProblem[] } {
+  const parsed = PlanSchema.safeParse(document, { reportInput: true });
+  if (!parsed.success) {
+    return { problems: parsed.error.issues.map((issue) => problemFromIssue(issue, file)) };
+  }
+  const problems = planProblems(parsed.data, file);
+  return problems.length > 0 ? { problems } : { plan: parsed.data, problems: [] };
+}
+
+/** Rules that span fields of an otherwise well-formed plan. */
+export function planProblems(plan: Plan, file: string): PlanProblem[] {
+  const problems: PlanProblem[] = [];
+  const add = (path: string, message: string, got?: unknown, expected?: string) =>
+    problems.push({
+      file,
+      path,
+      message,
+      ...(got === undefined ? {} : { got: show(got) }),
+      ...(expected ? { expected } : {}),
+    });
+
+  const seen = new Set<string>();
+  plan.regions.forEach((region, i) => {
+    if (seen.has(region)) add(`regions[${i}]`, `region ${region} is named twice`, region, 'each region once');
+    seen.add(region);
+  });
+  const regions = [...seen];
+
+  // Every region of the plan has a member in every resource, and no member is for another region.
+  const checkMembers = (path: string, members: Record<string, unknown>) => {
+    for (const region of regions) {
+      if (!(region in members))
+        add(
+          path,
+          `no member for region ${region}`,
+          Object.keys(members),
+          `a key for each of ${regions.join(', ')}`,
+        );
+    }
+    for (const key of Object.keys(members)) {
+      if (!seen.has(key))
+        add(`${path}.${key}`, `${key} is not one of the plan's regions`, key, `one of ${regions.join(', ')}`);
+    }
+  };
+
+  const clusterIds = new Set<string>();
+  plan.database?.auroraGlobalClusters.forEach((cluster, i) => {
+    const path = `database.auroraGlobalClusters[${i}]`;
+    if (clusterIds.has(cluster.globalClusterId))
+      add(`${path}.globalClusterId`, 'global cluster named twice', cluster.globalClusterId);
+    clusterIds.add(cluster.globalClusterId);
+    checkMembers(`${path}.members`, cluster.members);
+    for (const [region, arn] of Object.entries(cluster.members)) {
+      const arnRegion = arn.split(':')[3];
+      if (arnRegion !== region)
+        add(`${path}.members.${region}`, 'cluster ARN is in another region', arn, `an ARN in ${region}`);
+    }
+  });
+
+  const groupNames = new Set<string>();
+  plan.compute?.autoScalingGroups.forEach((group, i) => {
+    const path = `compute.autoScalingGroups[${i}]`;
+    if (groupNames.has(group.name)) add(`${path}.name`, 'group named twice', group.name);
+    groupNames.add(group.name);
+    checkMembers(`${path}.members`, group.members);
+    for (const profile of ['active', 'standby'] as const) {
+      const { min, desired, max } = group[profile];
+      if (min > desired || desired > max) {
+        add(
+          `${path}.${profile}`,
+          'capacity must satisfy min <= desired <= max',
+          { min, desired, max },
+          'min <= desired <= max',
+        );
+      }
+    }
+    if (group.active.desired === 0)
+      add(`${path}.active.desired`, 'active capacity must serve traffic', 0, 'at least 1');
+    if (plan.strategy === 'pilot-light' && (group.standby.min !== 0 || group.standby.desired !== 0)) {
+      add(
+        `${path}.standby`,
+        'pilot light keeps no standby compute running',
+        group.standby,
+        'min 0 and desired 0',
+      );
+    }
+    if (group.ungracefulHealthyPercent > group.healthyPercent) {
+      add(
+        `${path}.ungracefulHealthyPercent`,
+        'the ungraceful minimum cannot exceed healthyPercent',
+        group.ungracefulHealthyPercent,
+        `at most ${group.healthyPercent}`,
+      );
+    }
+  });
+
+  if (!plan.traffic.route53 && !plan.traffic.arc) {
+    add('traffic', 'no way to move traffic', {}, 'route53, arc, or both');
+  }
+  plan.traffic.route53?.records.forEach((record, i) => {
+    checkMembers(`traffic.route53.records[${i}].targets`, record.targets);
+  });
+  const arc = plan.traffic.arc;
+  if (arc) {
+    const endpointRegions = arc.clusterEndpoints.map((e) => e.region);
+    if (new Set(endpointRegions).size !== endpointRegions.length) {
+      add(
+        'traffic.arc.clusterEndpoints',
+        'a cluster endpoint region is listed twice',
+        endpointRegions,
+        'distinct regions',
+      );
+    }
+    if (arc.clusterEndpoints.length < ARC_CLUSTER_ENDPOINTS) {
+      add(
+        'traffic.arc.clusterEndpoints',
+        `ARC needs all of the cluster's endpoints so that a failover survives some being down`,
+        `${arc.clusterEndpoints.length} endpoint(s)`,
+        `${ARC_CLUSTER_ENDPOINTS} endpoints`,
+      );
+    }
+    checkMembers('traffic.arc.routingControls', arc.routingControls);
+    const arns = Object.values(arc.routingControls);
+    if (new Set(arns).size !== arns.length)
+      add(
+        'traffic.arc.routingControls',
+        'two regions share one routing control',
+        arns,
+        'one routing control per region',
+      );
+  }
+
+  if (!plan.database && !plan.compute) add('', 'nothing to fail over', {}, 'database, compute, or both');
+
+  const detection = plan.detection;
+  if (detection) {
+    if (detection.minAlarms > detection.alarms.length) {
+      add(
+        'detection.minAlarms',
+        'more alarms required than are listed',
+        detection.minAlarms,
+        `at most ${detection.alarms.length}`,
+      );
+    }
+    detection.alarms.forEach((arn, i) => {
+      const region = arn.split(':')[3] ?? '';
+      // The alarm's state-change event reaches EventBridge in the alarm's own region only.
+      if (!seen.has(region))
+        add(
+          `detection.alarms[${i}]`,
+          `alarm is in ${region}, where no control plane of this plan runs`,
+          arn,
+          `an alarm in ${regions.join(', ')}`,
+        );
+    });
+  }
+
+  // Account IDs must agree across the plan's ARNs: a failover spans one account.
+  const accounts = new Set<string>();
+  for (const cluster of plan.database?.auroraGlobalClusters ?? [])
+    for (const arn of Object.values(cluster.members)) accounts.add(arn.split(':')[4] ?? '');
+  for (const arn of plan.detection?.alarms ?? []) accounts.add(arn.split(':')[4] ?? '');
+  for (const arn of Object.values(plan.traffic.arc?.routingControls ?? {}))
+    accounts.add(arn.split(':')[4] ?? '');
+  const accountList = [...accounts].filter((a) => ACCOUNT.test(a));
+  if (accountList.length > 1) add('', 'ARNs name more than one AWS account', accountList, 'one account');
+
+  return problems;
+}
+
+function problemFromIssue(issue: z.core.$ZodIssue, file: string): PlanProblem {
+  const path = formatPath(issue.path);
+  const got = 'input' in issue ? issue.input : undefined;
+  const expected = expectedOf(issue);
+  return {
+    file,
+    path,
+    message: issue.message,
+    ...(got === undefined && issue.code !== 'invalid_type'
+      ? {}
+      : { got: got === undefined ? 'nothing' : show(got) }),
+    ...(expected ? { expected } : {}),
+  };
+}
+
+function expectedOf(issue: z.core.$ZodIssue): string | undefined {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.expected;
+    case 'invalid_value':
+      return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'too_small':
+      return `${issue.origin === 'array' ? 'at least' : '>='} ${String(issue.minimum)}${issue.origin === 'array' ? ' item(s)' : ''}`;
+    case 'too_big':
+      return `${issue.origin === 'array' ? 'at most' : '<='} ${String(issue.maximum)}${issue.origin === 'array' ? ' item(s)' : ''}`;
+    case 'unrecognized_keys':
+      return 'only the documented keys (see plans/schema.json)';
+    case 'invalid_format':
+      return issue.message;
+    default:
+      return undefined;
+  }
+}
+
+/** `a.b[0].c` from a zod path. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => {
+    if (typeof key === 'number') return `${out}[${key}]`;
+    return out ? `${out}.${String(key)}` : String(key);
+  }, '');
+}
+
+function show(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+/** One line per problem: `file: path: message (got X, expected Y)`. */
+export function formatProblem(problem: PlanProblem): string {
+  const where = problem.path ? `${problem.file}: ${problem.path}` : problem.file;
+  const detail = [
+    problem.got !== undefined ? `got ${problem.got}` : '',
+    problem.expected ? `expected ${problem.expected}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return `${where}: ${problem.message}${detail ? ` (${detail})` : ''}`;
+}
+
+/** The region a plan starts active in: the first of its regions. */
+export function initialPrimary(plan: Plan): RegionName {
+  return plan.regions[0] as RegionName;
+}

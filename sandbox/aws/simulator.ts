@@ -1,0 +1,279 @@
+import * as autoscaling from '@aws-sdk/client-auto-scaling';
+import * as cloudwatch from '@aws-sdk/client-cloudwatch';
+import * as dynamodb from '@aws-sdk/client-dynamodb';
+import * as events from '@aws-sdk/client-eventbridge';
+import * as lambda from '@aws-sdk/client-lambda';
+import * as rds from '@aws-sdk/client-rds';
+import * as route53 from '@aws-sdk/client-route-53';
+import * as arc from '@aws-sdk/client-route53-recovery-cluster';
+import * as sfn from '@aws-sdk/client-sfn';
+import type { AwsCall, AwsInterceptor, AwsService } from '../../functions/aws/clients.js';
+import type { Random } from '../../functions/core/random.js';
+import type { VirtualClock } from '../clock.js';
+import type { FaultSet } from '../faults.js';
+import type { LatencyProfile } from '../latency.js';
+
+/** What every simulated service shares: time, randomness, latency, faults, change notification. */
+export interface SimContext {
+  readonly clock: VirtualClock;
+  readonly random: Random;
+  readonly latency: LatencyProfile;
+  readonly faults: FaultSet;
+  /** Services call this after any change of state the ground truth may depend on. */
+  changed(): void;
+}
+
+/** Where a call arrived: the client's region and, for endpoint-bound clients, the endpoint. */
+export interface CallTarget {
+  readonly region: string;
+  readonly endpoint?: string;
+}
+
+/** One simulated AWS service: answers API operations with AWS's documented semantics. */
+export interface SimulatedService {
+  readonly service: AwsService;
+  /**
+   * Answers one operation. Returns its output (without `$metadata`) or throws the SDK's modelled
+   * exception (see {@link awsError}). An operation the service does not model throws
+   * {@link UnsupportedOperationError}.
+   */
+  handle(operation: string, input: Record<string, unknown>, target: CallTarget): unknown;
+  /** Whether the endpoint answers at all (beyond region outages, which the simulator checks). */
+  isReachable?(target: CallTarget): boolean;
+}
+
+/** The sandbox was asked for an API it does not simulate: a gap in the sandbox, said plainly. */
+export class UnsupportedOperationError extends Error {
+  override readonly name = 'UnsupportedOperationError';
+  constructor(service: AwsService, operation: string) {
+    super(`the sandbox does not simulate ${service}:${operation}`);
+  }
+}
+
+const MODULES: Record<AwsService, Record<string, unknown>> = {
+  rds,
+  autoscaling,
+  route53,
+  arc,
+  cloudwatch,
+  dynamodb,
+  sfn,
+  events,
+  lambda,
+};
+
+const BASE_EXCEPTION: Record<AwsService, string> = {
+  rds: 'RDSServiceException',
+  autoscaling: 'AutoScalingServiceException',
+  route53: 'Route53ServiceException',
+  arc: 'Route53RecoveryClusterServiceException',
+  cloudwatch: 'CloudWatchServiceException',
+  dynamodb: 'DynamoDBServiceException',
+  sfn: 'SFNServiceException',
+  events: 'EventBridgeServiceException',
+  lambda: 'LambdaServiceException',
+};
+
+type ExceptionClass = new (options: Record<string, unknown>) => Error;
+
+/** Error codes that AWS returns with a 5xx status. */
+const SERVER_FAULTS = new Set([
+  'InternalFailure',
+  'InternalServerError',
+  'InternalServerException',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalError',
+]);
+
+/**
+ * Builds the exception the real SDK would throw for an AWS error code: the service's modelled
+ * class when there is one (`InvalidGlobalClusterStateFault`), else the service's base exception with
+ * that name (as the SDK does for unmodelled codes such as RDS's `Throttling`).
+ */
+export function awsError(
+  service: AwsService,
+  code: string,
+  message: string,
+  fields: Record<string, unknown> = {},
+): Error {
+  const mod = MODULES[service];
+  const base = mod[BASE_EXCEPTION[service]] as ExceptionClass;
+  const modelled = mod[code];
+  const server = SERVER_FAULTS.has(code);
+  const $metadata = {
+    httpStatusCode: server ? 500 : code.includes('Throttl') ? 400 : 400,
+    attempts: 1,
+    totalRetryDelay: 0,
+  };
+  if (typeof modelled === 'function' && modelled.prototype instanceof base) {
+    return new (modelled as ExceptionClass)({ message, $metadata, ...fields });
+  }
+  return new base({ name: code, $fault: server ? 'server' : 'client', message, $metadata, ...fields });
+}
+
+/** What the SDK's Node HTTP handler throws when an endpoint never answers. */
+export function networkTimeout(call: AwsCall): Error {
+  const host = call.endpoint ?? `${call.service}.${call.region}.amazonaws.com`;
+  return Object.assign(
+    new Error(`connect ETIMEDOUT ${host}:443 (${call.operation}, sandbox: endpoint unreachable)`),
+    {
+      name: 'TimeoutError',
+      code: 'ETIMEDOUT',
+      $metadata: { attempts: 1, totalRetryDelay: 0 },
+    },
+  );
+}
+
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'PriorRequestNotComplete',
+  'ProvisionedThroughputExceededException',
+  'SlowDown',
+]);
+
+/** The SDK's standard retry mode retries throttling, 5xx and network errors. */
+function sdkRetries(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
+  return THROTTLING.has(error.name) || error.name === 'TimeoutError' || status >= 500;
+}
+
+/**
+ * The simulated multi-region AWS, as the SDK sees it: every call pays its modelled latency,
+ * fails as AWS would under the faults in force, then is answered by the service's model.
+ * DynamoDB calls are forwarded, for real, to dynalite.
+ *
+ * The SDK's own retry middleware sits below the `initialize` step where we intercept, so the
+ * simulator models the client's retries (standard mode: exponential backoff with full jitter)
+ * in virtual time, per the client's {@link TransportPolicy}.
+ */
+export class AwsSimulator implements AwsInterceptor {
+  private readonly services = new Map<AwsService, SimulatedService>();
+  private dynamoQueue: Promise<unknown> = Promise.resolve();
+  private requestSeq = 0;
+  /** Every call the simulator answered or failed, for reports (`awsBusySeconds`) and tests. */
+  readonly log: CallRecord[] = [];
+
+  constructor(readonly ctx: SimContext) {}
+
+  register(service: SimulatedService): void {
+    this.services.set(service.service, service);
+  }
+
+  async intercept(call: AwsCall, forward: () => Promise<unknown>): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.attempt(call, forward);
+      } catch (error: unknown) {
+        if (attempt >= call.transport.maxAttempts || !sdkRetries(error)) {
+          if (error instanceof Error && '$metadata' in error) {
+            Object.assign((error as { $metadata: object }).$metadata, { attempts: attempt });
+          }
+          throw error;
+        }
+        // Standard mode: full jitter over an exponential base of 100 ms, capped at 20 s.
+        const ceiling = Math.min(20_000, 100 * 2 ** (attempt - 1));
+        await this.ctx.clock.sleep(Math.floor(this.ctx.random.next() * ceiling));
+      }
+    }
+  }
+
+  private async attempt(call: AwsCall, forward: () => Promise<unknown>): Promise<unknown> {
+    const { clock, latency, faults, random } = this.ctx;
+    const record: CallRecord = {
+      service: call.service,
+      region: call.region,
+      operation: call.operation,
+      startedAt: clock.now(),
+      finishedAt: 0,
+      ok: false,
+      ...(call.endpoint ? { endpoint: call.endpoint } : {}),
+    };
+    this.log.push(record);
+    try {
+      const service = this.services.get(call.service);
+      if (!this.reachable(call, service)) {
+        await clock.sleep(call.transport.timeoutMs);
+        throw networkTimeout(call);
+      }
+      await clock.sleep(latency.apiMs[call.service]);
+      for (const { error, rate } of faults.apiErrors(call.service, call.region)) {
+        if (random.next() < rate)
+          throw awsError(
+            call.service,
+            error,
+            `Rate exceeded (sandbox fault: api-errors ${call.service} ${call.region})`,
+          );
+      }
+      const output =
+        call.service === 'dynamodb' ? await this.forwardInOrder(forward) : await this.answer(call, service);
+      record.ok = true;
+      return output;
+    } finally {
+      record.finishedAt = clock.now();
+    }
+  }
+
+  private reachable(call: AwsCall, service: SimulatedService | undefined): boolean {
+    const { faults } = this.ctx;
+    if (faults.isRegionDown(call.region)) return false;
+    // Route 53's control plane lives in us-east-1 (checked above); it can also fail on its own.
+    if (call.service === 'route53' && faults.isRoute53ControlPlaneDown()) return false;
+    return (
+      service?.isReachable?.({
+        region: call.region,
+        ...(call.endpoint ? { endpoint: call.endpoint } : {}),
+      }) ?? true
+    );
+  }
+
+  private async answer(call: AwsCall, service: SimulatedService | undefined): Promise<unknown> {
+    if (!service) throw new UnsupportedOperationError(call.service, call.operation);
+    const output = await service.handle(call.operation, call.input, {
+      region: call.region,
+      ...(call.endpoint ? { endpoint: call.endpoint } : {}),
+    });
+    this.ctx.changed();
+    return {
+      ...(output as object),
+      $metadata: {
+        httpStatusCode: 200,
+        requestId: `sandbox-${++this.requestSeq}`,
+        attempts: 1,
+        totalRetryDelay: 0,
+      },
+    };
+  }
+
+  /**
+   * DynamoDB is real (dynalite over loopback). Calls go one at a time, in the order they were
+   * made, so that two racing writes resolve the same way on every run; each is tracked as in
+   * flight so that virtual time stands still while it runs.
+   */
+  private forwardInOrder(forward: () => Promise<unknown>): Promise<unknown> {
+    const run = this.ctx.clock.track(async () => {
+      await this.dynamoQueue.catch(() => undefined);
+      return forward();
+    });
+    this.dynamoQueue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** One simulated API call (one attempt), in virtual epoch ms. */
+export interface CallRecord {
+  readonly service: AwsService;
+  readonly region: string;
+  readonly endpoint?: string;
+  readonly operation: string;
+  readonly startedAt: number;
+  finishedAt: number;
+  ok: boolean;
+}

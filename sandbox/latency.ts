@@ -1,0 +1,123 @@
+import type { AwsService } from '../functions/aws/clients.js';
+
+/**
+ * How long things take in the simulated AWS. `realistic` is what a failover in AWS looks like;
+ * `fast` keeps every ordering of `realistic` but runs tests in little virtual time.
+ *
+ * Sources for `realistic` (numbers are typical values, not guarantees):
+ * - Aurora global database: switchover "typically takes a minute or two" and failover "typically
+ *   completes in about a minute"; replication lag is "typically under a second"
+ *   (Aurora User Guide, "Using switchover or failover in an Amazon Aurora global database";
+ *   "Monitoring Aurora global databases", metric AuroraGlobalDBReplicationLag).
+ * - EC2 Auto Scaling: a new instance boots and passes its ELB health check in roughly 2 minutes
+ *   for a typical AMI with a 60 s health check grace period; a warm pool's stopped instance
+ *   resumes in tens of seconds ("Warm pools for Amazon EC2 Auto Scaling").
+ * - Route 53: a change is "generally" INSYNC "within 60 seconds"; standard health checks run every
+ *   30 s with a failure threshold of 3 (Route 53 Developer Guide, ChangeResourceRecordSets,
+ *   "How Amazon Route 53 determines whether a health check is healthy"); alias records to an ELB
+ *   take the target's 60 s TTL.
+ * - Route 53 ARC: routing control state changes are data-plane calls of ~100s of ms; the routing
+ *   control health checks that DNS reads reflect a change within seconds (ARC Developer Guide,
+ *   "Routing control in ARC").
+ * - Control-plane API round trips of 100-300 ms; DynamoDB single-item writes under 10 ms within a
+ *   region (DynamoDB Developer Guide); MRSC writes pay a cross-region round trip (~70 ms).
+ * - Lambda: a warm invoke adds ~15-30 ms; a cold start of a Node.js function with an SDK bundle
+ *   ~400-800 ms (Lambda Developer Guide, "Understanding the Lambda execution environment").
+ * - Step Functions standard workflows: ~25-50 ms per state transition (observed, not documented).
+ */
+export interface LatencyProfile {
+  readonly name: 'realistic' | 'fast';
+  /** Round trip of one API call, per service. */
+  readonly apiMs: Record<AwsService, number>;
+  readonly lambda: { readonly warmInvokeMs: number; readonly coldInvokeMs: number };
+  readonly stepFunctions: { readonly stateTransitionMs: number };
+  readonly aurora: {
+    readonly switchoverMs: number;
+    readonly failoverMs: number;
+    /** RemoveFromGlobalCluster: the detached cluster becomes a writable standalone cluster. */
+    readonly detachMs: number;
+    /** Steady-state replication lag between the writer and each secondary. */
+    readonly replicationLagMs: number;
+  };
+  readonly autoscaling: {
+    /** A new instance from launch to InService and Healthy. */
+    readonly launchMs: number;
+    /** A warm pool (stopped) instance from launch to InService. */
+    readonly warmPoolLaunchMs: number;
+    readonly terminateMs: number;
+  };
+  readonly route53: {
+    /** A change from PENDING to INSYNC. */
+    readonly propagationMs: number;
+    readonly healthCheckIntervalMs: number;
+    readonly healthCheckFailureThreshold: number;
+    /** How long resolvers keep an answer after the record or its health changes. */
+    readonly dnsTtlMs: number;
+  };
+  readonly arc: {
+    /** From UpdateRoutingControlState to the routing control's health check reflecting it. */
+    readonly healthCheckPropagationMs: number;
+  };
+  readonly cloudwatch: {
+    /** A metric alarm's evaluation period. */
+    readonly alarmPeriodMs: number;
+  };
+}
+
+export const REALISTIC: LatencyProfile = {
+  name: 'realistic',
+  apiMs: {
+    rds: 250,
+    autoscaling: 200,
+    route53: 300,
+    arc: 150,
+    cloudwatch: 120,
+    dynamodb: 70,
+    sfn: 100,
+    events: 80,
+    lambda: 30,
+  },
+  lambda: { warmInvokeMs: 20, coldInvokeMs: 600 },
+  stepFunctions: { stateTransitionMs: 30 },
+  aurora: { switchoverMs: 90_000, failoverMs: 60_000, detachMs: 45_000, replicationLagMs: 800 },
+  autoscaling: { launchMs: 120_000, warmPoolLaunchMs: 35_000, terminateMs: 60_000 },
+  route53: {
+    propagationMs: 45_000,
+    healthCheckIntervalMs: 30_000,
+    healthCheckFailureThreshold: 3,
+    dnsTtlMs: 60_000,
+  },
+  arc: { healthCheckPropagationMs: 5_000 },
+  cloudwatch: { alarmPeriodMs: 60_000 },
+};
+
+/** The realistic profile divided by 20 (and round trips by 10): same shape, little virtual time. */
+export const FAST: LatencyProfile = {
+  name: 'fast',
+  apiMs: {
+    rds: 25,
+    autoscaling: 20,
+    route53: 30,
+    arc: 15,
+    cloudwatch: 12,
+    dynamodb: 7,
+    sfn: 10,
+    events: 8,
+    lambda: 3,
+  },
+  lambda: { warmInvokeMs: 2, coldInvokeMs: 60 },
+  stepFunctions: { stateTransitionMs: 3 },
+  aurora: { switchoverMs: 4_500, failoverMs: 3_000, detachMs: 2_250, replicationLagMs: 800 },
+  autoscaling: { launchMs: 6_000, warmPoolLaunchMs: 1_750, terminateMs: 3_000 },
+  route53: {
+    propagationMs: 2_250,
+    healthCheckIntervalMs: 1_500,
+    healthCheckFailureThreshold: 3,
+    dnsTtlMs: 3_000,
+  },
+  arc: { healthCheckPropagationMs: 250 },
+  cloudwatch: { alarmPeriodMs: 3_000 },
+};
+
+export const LATENCY_PROFILES = { realistic: REALISTIC, fast: FAST } as const;
+export type LatencyProfileName = keyof typeof LATENCY_PROFILES;

@@ -1,0 +1,1 @@
+import '../functions/core/polyfills.js';
