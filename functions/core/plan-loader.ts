@@ -45,7 +45,7 @@ export function parsePlans(sources: readonly { file: string; text: string }[], w
     });
   }
   for (const { file, text } of sources) {
-    const doc = parseDocument(text, { prettyErrors: false });
+    const doc = parseDocument(text, { prettyErrors: true });
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
         const line = e.linePos?.[0];

@@ -169,15 +169,18 @@ export function validatePlan(
   file: string,
 ): { plan: Plan; problems: [] } | { plan?: undefined; problems: PlanProblem[] } {
   const parsed = PlanSchema.safeParse(document, { reportInput: true });
-  if (!parsed.success) {
-    return { problems: parsed.error.issues.map((issue) => problemFromIssue(issue, file)) };
-  }
-  const problems = planProblems(parsed.data, file);
-  return problems.length > 0 ? { problems } : { plan: parsed.data, problems: [] };
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.flatMap((issue) => problemsFromIssue(issue, file))),
+    ...planProblems(parsed.success ? parsed.data : document, file),
+  ];
+  return parsed.success && problems.length === 0 ? { plan: parsed.data, problems: [] } : { problems };
 }
 
-/** Rules that span fields of an otherwise well-formed plan. */
-export function planProblems(plan: Plan, file: string): PlanProblem[] {
+/**
+ * Rules that span fields. They run on the raw document too, so that a plan with a schema error
+ * still gets its cross-field problems listed: every value is read defensively.
+ */
+export function planProblems(document: unknown, file: string): PlanProblem[] {
   const problems: PlanProblem[] = [];
   const add = (path: string, message: string, got?: unknown, expected?: string) =>
     problems.push({
@@ -187,16 +190,20 @@ export function planProblems(plan: Plan, file: string): PlanProblem[] {
       ...(got === undefined ? {} : { got: show(got) }),
       ...(expected ? { expected } : {}),
     });
+  const plan = asRecord(document);
+  const strategy = plan.strategy;
 
   const seen = new Set<string>();
-  plan.regions.forEach((region, i) => {
+  asArray(plan.regions).forEach((region, i) => {
+    if (typeof region !== 'string') return;
     if (seen.has(region)) add(`regions[${i}]`, `region ${region} is named twice`, region, 'each region once');
     seen.add(region);
   });
   const regions = [...seen];
 
   // Every region of the plan has a member in every resource, and no member is for another region.
-  const checkMembers = (path: string, members: Record<string, unknown>) => {
+  const checkMembers = (path: string, value: unknown) => {
+    const members = asRecord(value);
     for (const region of regions) {
       if (!(region in members))
         add(
@@ -212,29 +219,43 @@ export function planProblems(plan: Plan, file: string): PlanProblem[] {
     }
   };
 
+  const database = asRecord(plan.database);
   const clusterIds = new Set<string>();
-  plan.database?.auroraGlobalClusters.forEach((cluster, i) => {
+  asArray(database.auroraGlobalClusters).forEach((value, i) => {
+    const cluster = asRecord(value);
     const path = `database.auroraGlobalClusters[${i}]`;
-    if (clusterIds.has(cluster.globalClusterId))
-      add(`${path}.globalClusterId`, 'global cluster named twice', cluster.globalClusterId);
-    clusterIds.add(cluster.globalClusterId);
+    if (typeof cluster.globalClusterId === 'string') {
+      if (clusterIds.has(cluster.globalClusterId))
+        add(`${path}.globalClusterId`, 'global cluster named twice', cluster.globalClusterId);
+      clusterIds.add(cluster.globalClusterId);
+    }
     checkMembers(`${path}.members`, cluster.members);
-    for (const [region, arn] of Object.entries(cluster.members)) {
+    for (const [region, arn] of Object.entries(asRecord(cluster.members))) {
+      if (typeof arn !== 'string') continue;
       const arnRegion = arn.split(':')[3];
-      if (arnRegion !== region)
+      if (arnRegion && arnRegion !== region)
         add(`${path}.members.${region}`, 'cluster ARN is in another region', arn, `an ARN in ${region}`);
     }
   });
 
+  const compute = asRecord(plan.compute);
   const groupNames = new Set<string>();
-  plan.compute?.autoScalingGroups.forEach((group, i) => {
+  asArray(compute.autoScalingGroups).forEach((value, i) => {
+    const group = asRecord(value);
     const path = `compute.autoScalingGroups[${i}]`;
-    if (groupNames.has(group.name)) add(`${path}.name`, 'group named twice', group.name);
-    groupNames.add(group.name);
+    if (typeof group.name === 'string') {
+      if (groupNames.has(group.name)) add(`${path}.name`, 'group named twice', group.name);
+      groupNames.add(group.name);
+    }
     checkMembers(`${path}.members`, group.members);
     for (const profile of ['active', 'standby'] as const) {
-      const { min, desired, max } = group[profile];
-      if (min > desired || desired > max) {
+      const { min, desired, max } = asRecord(group[profile]);
+      if (
+        typeof min === 'number' &&
+        typeof desired === 'number' &&
+        typeof max === 'number' &&
+        (min > desired || desired > max)
+      ) {
         add(
           `${path}.${profile}`,
           'capacity must satisfy min <= desired <= max',
@@ -243,53 +264,56 @@ export function planProblems(plan: Plan, file: string): PlanProblem[] {
         );
       }
     }
-    if (group.active.desired === 0)
+    if (asRecord(group.active).desired === 0)
       add(`${path}.active.desired`, 'active capacity must serve traffic', 0, 'at least 1');
-    if (plan.strategy === 'pilot-light' && (group.standby.min !== 0 || group.standby.desired !== 0)) {
+    const standby = asRecord(group.standby);
+    if (strategy === 'pilot-light' && ((standby.min ?? 0) !== 0 || (standby.desired ?? 0) !== 0)) {
       add(
         `${path}.standby`,
         'pilot light keeps no standby compute running',
-        group.standby,
+        { min: standby.min, desired: standby.desired },
         'min 0 and desired 0',
       );
     }
-    if (group.ungracefulHealthyPercent > group.healthyPercent) {
+    const healthy = typeof group.healthyPercent === 'number' ? group.healthyPercent : 90;
+    if (typeof group.ungracefulHealthyPercent === 'number' && group.ungracefulHealthyPercent > healthy) {
       add(
         `${path}.ungracefulHealthyPercent`,
         'the ungraceful minimum cannot exceed healthyPercent',
         group.ungracefulHealthyPercent,
-        `at most ${group.healthyPercent}`,
+        `at most ${healthy}`,
       );
     }
   });
 
-  if (!plan.traffic.route53 && !plan.traffic.arc) {
+  const traffic = asRecord(plan.traffic);
+  if ('traffic' in plan && traffic.route53 === undefined && traffic.arc === undefined) {
     add('traffic', 'no way to move traffic', {}, 'route53, arc, or both');
   }
-  plan.traffic.route53?.records.forEach((record, i) => {
-    checkMembers(`traffic.route53.records[${i}].targets`, record.targets);
+  asArray(asRecord(traffic.route53).records).forEach((record, i) => {
+    checkMembers(`traffic.route53.records[${i}].targets`, asRecord(record).targets);
   });
-  const arc = plan.traffic.arc;
-  if (arc) {
-    const endpointRegions = arc.clusterEndpoints.map((e) => e.region);
-    if (new Set(endpointRegions).size !== endpointRegions.length) {
+  if (traffic.arc !== undefined) {
+    const arc = asRecord(traffic.arc);
+    const endpoints = asArray(arc.clusterEndpoints).map((e) => asRecord(e).region);
+    if (new Set(endpoints).size !== endpoints.length) {
       add(
         'traffic.arc.clusterEndpoints',
         'a cluster endpoint region is listed twice',
-        endpointRegions,
+        endpoints,
         'distinct regions',
       );
     }
-    if (arc.clusterEndpoints.length < ARC_CLUSTER_ENDPOINTS) {
+    if (endpoints.length < ARC_CLUSTER_ENDPOINTS) {
       add(
         'traffic.arc.clusterEndpoints',
-        `ARC needs all of the cluster's endpoints so that a failover survives some being down`,
-        `${arc.clusterEndpoints.length} endpoint(s)`,
+        "ARC needs all of the cluster's endpoints so that a failover survives some being down",
+        `${endpoints.length} endpoint(s)`,
         `${ARC_CLUSTER_ENDPOINTS} endpoints`,
       );
     }
     checkMembers('traffic.arc.routingControls', arc.routingControls);
-    const arns = Object.values(arc.routingControls);
+    const arns = Object.values(asRecord(arc.routingControls));
     if (new Set(arns).size !== arns.length)
       add(
         'traffic.arc.routingControls',
@@ -299,42 +323,77 @@ export function planProblems(plan: Plan, file: string): PlanProblem[] {
       );
   }
 
-  if (!plan.database && !plan.compute) add('', 'nothing to fail over', {}, 'database, compute, or both');
+  if (plan.database === undefined && plan.compute === undefined)
+    add('', 'nothing to fail over', {}, 'database, compute, or both');
 
-  const detection = plan.detection;
-  if (detection) {
-    if (detection.minAlarms > detection.alarms.length) {
+  if (plan.detection !== undefined) {
+    const detection = asRecord(plan.detection);
+    const alarms = asArray(detection.alarms);
+    if (typeof detection.minAlarms === 'number' && detection.minAlarms > alarms.length) {
       add(
         'detection.minAlarms',
         'more alarms required than are listed',
         detection.minAlarms,
-        `at most ${detection.alarms.length}`,
+        `at most ${alarms.length}`,
       );
     }
-    detection.alarms.forEach((arn, i) => {
+    alarms.forEach((arn, i) => {
+      if (typeof arn !== 'string') return;
       const region = arn.split(':')[3] ?? '';
       // The alarm's state-change event reaches EventBridge in the alarm's own region only.
-      if (!seen.has(region))
+      if (region && regions.length > 0 && !seen.has(region)) {
         add(
           `detection.alarms[${i}]`,
           `alarm is in ${region}, where no control plane of this plan runs`,
           arn,
           `an alarm in ${regions.join(', ')}`,
         );
+      }
     });
   }
 
   // Account IDs must agree across the plan's ARNs: a failover spans one account.
-  const accounts = new Set<string>();
-  for (const cluster of plan.database?.auroraGlobalClusters ?? [])
-    for (const arn of Object.values(cluster.members)) accounts.add(arn.split(':')[4] ?? '');
-  for (const arn of plan.detection?.alarms ?? []) accounts.add(arn.split(':')[4] ?? '');
-  for (const arn of Object.values(plan.traffic.arc?.routingControls ?? {}))
-    accounts.add(arn.split(':')[4] ?? '');
-  const accountList = [...accounts].filter((a) => ACCOUNT.test(a));
-  if (accountList.length > 1) add('', 'ARNs name more than one AWS account', accountList, 'one account');
+  const arns = [
+    ...asArray(database.auroraGlobalClusters).flatMap((c) => Object.values(asRecord(asRecord(c).members))),
+    ...asArray(asRecord(plan.detection).alarms),
+    ...Object.values(asRecord(asRecord(traffic.arc).routingControls)),
+  ];
+  const accounts = [
+    ...new Set(arns.flatMap((arn) => (typeof arn === 'string' ? [arn.split(':')[4] ?? ''] : []))),
+  ].filter((a) => ACCOUNT.test(a));
+  if (accounts.length > 1) add('', 'ARNs name more than one AWS account', accounts, 'one account');
 
   return problems;
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function problemsFromIssue(issue: z.core.$ZodIssue, file: string): PlanProblem[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({
+      file,
+      path: formatPath([...issue.path, key]),
+      message: `unknown key "${key}"`,
+      got: key,
+      expected: 'only the documented keys (see plans/schema.json)',
+    }));
+  }
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    // Report the branch that got furthest: its issues are the most specific.
+    const best = [...issue.errors].sort((a, b) => b.length - a.length)[0] ?? [];
+    return best.flatMap((inner) =>
+      problemsFromIssue({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue, file),
+    );
+  }
+  return [problemFromIssue(issue, file)];
 }
 
 function problemFromIssue(issue: z.core.$ZodIssue, file: string): PlanProblem {
@@ -359,11 +418,13 @@ function expectedOf(issue: z.core.$ZodIssue): string | undefined {
     case 'invalid_value':
       return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'too_small':
-      return `${issue.origin === 'array' ? 'at least' : '>='} ${String(issue.minimum)}${issue.origin === 'array' ? ' item(s)' : ''}`;
+      if (issue.origin === 'array') return `at least ${String(issue.minimum)} item(s)`;
+      if (issue.origin === 'string') return `at least ${String(issue.minimum)} character(s)`;
+      return `${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}`;
     case 'too_big':
-      return `${issue.origin === 'array' ? 'at most' : '<='} ${String(issue.maximum)}${issue.origin === 'array' ? ' item(s)' : ''}`;
-    case 'unrecognized_keys':
-      return 'only the documented keys (see plans/schema.json)';
+      if (issue.origin === 'array') return `at most ${String(issue.maximum)} item(s)`;
+      if (issue.origin === 'string') return `at most ${String(issue.maximum)} character(s)`;
+      return `${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}`;
     case 'invalid_format':
       return issue.message;
     default:
@@ -399,4 +460,15 @@ export function formatProblem(problem: PlanProblem): string {
 /** The region a plan starts active in: the first of its regions. */
 export function initialPrimary(plan: Plan): RegionName {
   return plan.regions[0] as RegionName;
+}
+
+/** The plan's JSON Schema (draft 2020-12), for editors: `plans/schema.json` is generated from it. */
+export function planJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(PlanSchema, { io: 'input', unrepresentable: 'any' }),
+    $id: 'https://switchyard.dev/schemas/plan.json',
+    title: 'Switchyard plan',
+    description:
+      'One application that fails over as a unit (design.md §2). Generated by `npm run schema`; do not edit.',
+  };
 }

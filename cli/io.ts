@@ -1,0 +1,17 @@
+/** Where a command writes: stdout for results, stderr for diagnostics. Tests pass buffers. */
+export interface CliIo {
+  readonly out: { write(text: string): unknown };
+  readonly err: { write(text: string): unknown };
+}
+
+/** Exit codes: 0 success, 1 the operation failed or was refused, 2 the command line was wrong. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** A wrong command line: printed with the usage, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export function line(io: CliIo['out'], text = ''): void {
+  io.write(`${text}\n`);
+}

@@ -1,0 +1,272 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { PlanValidationError } from '../../functions/core/errors.js';
+import { planJsonSchema, validatePlan } from '../../functions/core/plan.js';
+import { loadPlans, parsePlans } from '../../functions/core/plan-loader.js';
+
+const ordersYaml = await readFile('plans/orders.yaml', 'utf8');
+const billingYaml = await readFile('plans/billing.yaml', 'utf8');
+
+/** A fresh copy of the orders plan document, edited by `edit`. */
+function orders(edit: (doc: Record<string, any>) => void = () => {}): Record<string, unknown> {
+  const doc = parse(ordersYaml);
+  edit(doc);
+  return doc;
+}
+
+function problemsOf(doc: unknown) {
+  return validatePlan(doc, 'orders.yaml').problems;
+}
+
+describe('plan schema', () => {
+  it.each([
+    ['orders', ordersYaml],
+    ['billing', billingYaml],
+  ])('accepts the example plan %s', (_name, text) => {
+    const result = validatePlan(parse(text), 'x.yaml');
+    expect(result.problems).toEqual([]);
+    expect(result.plan?.regions).toEqual(['us-east-1', 'us-west-2']);
+  });
+
+  it('fills documented defaults', () => {
+    const plan = validatePlan(
+      orders((d) => {
+        delete d.approvals;
+        delete d.compute.autoScalingGroups[0].healthyPercent;
+      }),
+      'o.yaml',
+    ).plan;
+    expect(plan?.approvals).toEqual({ operatorFailover: 'none', timeoutSeconds: 3600 });
+    expect(plan?.compute?.autoScalingGroups[0]?.healthyPercent).toBe(90);
+  });
+
+  it.each<
+    [
+      string,
+      (d: Record<string, any>) => void,
+      { path: string; message: RegExp; got?: string; expected?: RegExp },
+    ]
+  >([
+    [
+      'one region',
+      (d) => {
+        d.regions = ['us-east-1'];
+      },
+      { path: 'regions', message: /at least 2 regions/, expected: /at least 2/ },
+    ],
+    [
+      'six regions',
+      (d) => {
+        d.regions = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-west-2'];
+      },
+      { path: 'regions', message: /at most 5/ },
+    ],
+    [
+      'a region named twice',
+      (d) => {
+        d.regions = ['us-east-1', 'us-west-2', 'us-east-1'];
+      },
+      { path: 'regions[2]', message: /named twice/, got: 'us-east-1' },
+    ],
+    [
+      'a bad region name',
+      (d) => {
+        d.regions = ['us-east-1', 'mars-1'];
+      },
+      { path: 'regions[1]', message: /AWS region/, got: 'mars-1' },
+    ],
+    [
+      'an unknown strategy',
+      (d) => {
+        d.strategy = 'hot-hot';
+      },
+      { path: 'strategy', message: /Invalid option/, got: 'hot-hot', expected: /warm-standby/ },
+    ],
+    [
+      'a missing member',
+      (d) => {
+        delete d.database.auroraGlobalClusters[0].members['us-west-2'];
+      },
+      { path: 'database.auroraGlobalClusters[0].members', message: /no member for region us-west-2/ },
+    ],
+    [
+      'a member outside the plan',
+      (d) => {
+        d.compute.autoScalingGroups[0].members['eu-west-1'] = 'x';
+      },
+      { path: 'compute.autoScalingGroups[0].members.eu-west-1', message: /not one of the plan's regions/ },
+    ],
+    [
+      'a cluster ARN in another region',
+      (d) => {
+        d.database.auroraGlobalClusters[0].members['us-west-2'] =
+          'arn:aws:rds:eu-west-1:111111111111:cluster:x';
+      },
+      { path: 'database.auroraGlobalClusters[0].members.us-west-2', message: /another region/ },
+    ],
+    [
+      'active desired above max',
+      (d) => {
+        d.compute.autoScalingGroups[0].active = { min: 6, desired: 30, max: 24 };
+      },
+      {
+        path: 'compute.autoScalingGroups[0].active',
+        message: /min <= desired <= max/,
+        got: '{"min":6,"desired":30,"max":24}',
+      },
+    ],
+    [
+      'standby min above desired',
+      (d) => {
+        d.compute.autoScalingGroups[0].standby = { min: 2, desired: 1, max: 24 };
+      },
+      { path: 'compute.autoScalingGroups[0].standby', message: /min <= desired <= max/ },
+    ],
+    [
+      'pilot light with standby compute',
+      (d) => {
+        d.strategy = 'pilot-light';
+      },
+      { path: 'compute.autoScalingGroups[0].standby', message: /pilot light keeps no standby/ },
+    ],
+    [
+      'ARC with two endpoints',
+      (d) => {
+        d.traffic.arc.clusterEndpoints = d.traffic.arc.clusterEndpoints.slice(0, 2);
+      },
+      {
+        path: 'traffic.arc.clusterEndpoints',
+        message: /all of the cluster's endpoints/,
+        got: '2 endpoint(s)',
+        expected: /5 endpoints/,
+      },
+    ],
+    [
+      'an ARC endpoint region twice',
+      (d) => {
+        d.traffic.arc.clusterEndpoints[1].region = 'us-east-1';
+      },
+      { path: 'traffic.arc.clusterEndpoints', message: /listed twice/ },
+    ],
+    [
+      'no traffic mechanism',
+      (d) => {
+        d.traffic = {};
+      },
+      { path: 'traffic', message: /no way to move traffic/ },
+    ],
+    [
+      'an alarm outside the plan regions',
+      (d) => {
+        d.detection.alarms = ['arn:aws:cloudwatch:eu-west-1:111111111111:alarm:x'];
+      },
+      { path: 'detection.alarms[0]', message: /no control plane of this plan runs/ },
+    ],
+    [
+      'minAlarms above the alarms listed',
+      (d) => {
+        d.detection.minAlarms = 2;
+      },
+      { path: 'detection.minAlarms', message: /more alarms required/ },
+    ],
+    [
+      'an unknown key',
+      (d) => {
+        d.stratgy = 'x';
+      },
+      { path: 'stratgy', message: /unknown key/ },
+    ],
+    [
+      'a negative RPO',
+      (d) => {
+        d.objectives.rpoSeconds = -1;
+      },
+      { path: 'objectives.rpoSeconds', message: /Too small/, got: '-1', expected: />= 0/ },
+    ],
+    [
+      'a missing name',
+      (d) => {
+        delete d.name;
+      },
+      { path: 'name', message: /expected string/, got: 'nothing' },
+    ],
+    [
+      'two accounts',
+      (d) => {
+        d.detection.alarms = ['arn:aws:cloudwatch:us-west-2:222222222222:alarm:x'];
+      },
+      { path: '', message: /more than one AWS account/ },
+    ],
+  ])('refuses %s, saying where, what was got and what was expected', (_name, edit, want) => {
+    const problems = problemsOf(orders(edit));
+    const match = problems.find((p) => p.path === want.path && want.message.test(p.message));
+    expect(match, JSON.stringify(problems, null, 2)).toBeDefined();
+    if (want.got !== undefined) expect(match?.got).toBe(want.got);
+    if (want.expected) expect(match?.expected).toMatch(want.expected);
+    expect(match?.file).toBe('orders.yaml');
+  });
+
+  it('lists every problem of a plan at once, schema and cross-field rules together', () => {
+    const problems = problemsOf(
+      orders((d) => {
+        d.objectives.rtoSeconds = -5; // schema
+        d.regions = ['us-east-1', 'us-west-2', 'us-east-1']; // cross-field
+        d.compute.autoScalingGroups[0].active.desired = 99; // cross-field
+      }),
+    );
+    expect(problems.map((p) => p.path)).toEqual(
+      expect.arrayContaining(['objectives.rtoSeconds', 'regions[2]', 'compute.autoScalingGroups[0].active']),
+    );
+  });
+});
+
+describe('plan loader', () => {
+  it('loads the example plans sorted by name', async () => {
+    const plans = await loadPlans('plans');
+    expect(plans.map((p) => p.name)).toEqual(['billing', 'orders']);
+  });
+
+  it('refuses a directory of broken plans with every problem of every file', async () => {
+    const error = await loadPlans('test/fixtures/bad-plans').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PlanValidationError);
+    const problems = (error as PlanValidationError).problems;
+    const files = new Set(problems.map((p) => p.file.split('/').pop()));
+    expect(files).toEqual(new Set(['broken-orders.yaml', 'broken-billing.yaml', 'not-yaml.yaml']));
+    // Every line marked BAD in the fixtures is reported.
+    expect(problems.length).toBeGreaterThanOrEqual(9);
+    expect(problems.find((p) => p.file.endsWith('not-yaml.yaml'))?.path).toMatch(/^line \d+:\d+$/);
+  });
+
+  it('refuses two plans of one name and a resource claimed by two plans', () => {
+    const copy = ordersYaml.replace('orders-global', 'orders-global-2');
+    const error = (() => {
+      try {
+        parsePlans([
+          { file: 'a.yaml', text: ordersYaml },
+          { file: 'b.yaml', text: copy },
+        ]);
+      } catch (e: unknown) {
+        return e;
+      }
+    })() as PlanValidationError;
+    expect(error.problems.map((p) => p.message)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/plan name is also in a.yaml/),
+        expect.stringMatching(/Auto Scaling group is also in a.yaml/),
+      ]),
+    );
+  });
+
+  it('refuses a missing directory and an empty one', async () => {
+    await expect(loadPlans('no/such/dir')).rejects.toThrow(/not a directory/);
+    await expect(loadPlans('state-machines')).rejects.toThrow(/no plan files/);
+  });
+});
+
+describe('plan JSON Schema', () => {
+  it('is committed and up to date (npm run schema)', async () => {
+    const committed = JSON.parse(await readFile('plans/schema.json', 'utf8'));
+    expect(committed).toEqual(planJsonSchema());
+  });
+});
