@@ -55,13 +55,22 @@ export class VirtualClock implements Clock {
     this.generation++;
     if (this.mode.kind === 'paced') {
       const speed = this.mode.speed;
-      this.realTimers.set(
-        id,
-        setTimeout(() => {
-          this.realTimers.delete(id);
-          fn();
-        }, delay / speed),
-      );
+      const at = this.now() + delay;
+      // Real timers may fire a little early against performance.now(): wait out the remainder.
+      const arm = () => {
+        this.realTimers.set(
+          id,
+          setTimeout(
+            () => {
+              if (this.now() < at) return arm();
+              this.realTimers.delete(id);
+              fn();
+            },
+            (at - this.now()) / speed,
+          ),
+        );
+      };
+      arm();
       return id;
     }
     const timer: Timer = { id, at: this.current + delay, fn };

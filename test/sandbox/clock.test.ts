@@ -1,0 +1,112 @@
+import { setTimeout as realSleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../sandbox/clock.js';
+
+describe('VirtualClock (discrete)', () => {
+  it('jumps to the next timer and fires timers in time order, ties in the order set', async () => {
+    const clock = new VirtualClock();
+    const fired: string[] = [];
+    clock.setTimer(300, () => fired.push(`c@${clock.elapsedSeconds()}`));
+    clock.setTimer(100, () => fired.push(`a@${clock.elapsedSeconds()}`));
+    clock.setTimer(100, () => fired.push(`b@${clock.elapsedSeconds()}`));
+    await clock.runUntil(clock.now() + 1_000);
+    expect(fired).toEqual(['a@0.1', 'b@0.1', 'c@0.3']);
+    expect(clock.elapsedSeconds()).toBe(1);
+  });
+
+  it('does not advance while real I/O is in flight, so real time never leaks into virtual time', async () => {
+    const clock = new VirtualClock();
+    const order: string[] = [];
+    clock.setTimer(10, () => order.push('timer'));
+    const io = clock.track(async () => {
+      await realSleep(50); // 50 real ms of "dynalite"
+      order.push(`io done at ${clock.elapsedSeconds()}`);
+    });
+    await clock.runUntil(clock.now() + 100);
+    await io;
+    expect(order).toEqual(['io done at 0', 'timer']);
+  });
+
+  it('settles work that continues after a timer before jumping again', async () => {
+    const clock = new VirtualClock();
+    const seen: number[] = [];
+    const worker = async () => {
+      for (let i = 0; i < 3; i++) {
+        await clock.sleep(1_000);
+        await clock.track(() => realSleep(5));
+        seen.push(clock.elapsedSeconds());
+      }
+    };
+    const done = worker();
+    await clock.runFor(done);
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it('gives identical timings run after run', async () => {
+    const run = async () => {
+      const clock = new VirtualClock();
+      const stamps: number[] = [];
+      const a = (async () => {
+        for (let i = 0; i < 5; i++) {
+          await clock.sleep(70);
+          await clock.track(() => realSleep(Math.random() * 5));
+          stamps.push(clock.now());
+        }
+      })();
+      const b = (async () => {
+        for (let i = 0; i < 5; i++) {
+          await clock.sleep(110);
+          stamps.push(clock.now());
+        }
+      })();
+      await clock.runFor(Promise.all([a, b]));
+      return stamps;
+    };
+    expect(await run()).toEqual(await run());
+  });
+
+  it('runFor rejects with the work and reports work that outlives its limit', async () => {
+    const clock = new VirtualClock();
+    await expect(clock.runFor(clock.sleep(10).then(() => Promise.reject(new Error('boom'))))).rejects.toThrow(
+      'boom',
+    );
+    await expect(clock.runFor(clock.sleep(10_000), 1_000)).rejects.toThrow(
+      /still running after 1 virtual seconds/,
+    );
+  });
+
+  it('cleared timers never fire', async () => {
+    const clock = new VirtualClock();
+    let fired = false;
+    const id = clock.setTimer(5, () => {
+      fired = true;
+    });
+    clock.clearTimer(id);
+    await clock.runUntil(clock.now() + 10);
+    expect(fired).toBe(false);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('binds setTimeout, clearTimeout and Date for code that reads the globals', async () => {
+    const clock = new VirtualClock();
+    const { setTimeout: st, clearTimeout: ct, Date: VDate } = clock.timerGlobals();
+    const stamps: number[] = [];
+    st(() => stamps.push(VDate.now()), 2_000);
+    ct(st(() => stamps.push(-1), 1_000));
+    await clock.runUntil(clock.now() + 5_000);
+    expect(stamps).toEqual([clock.start + 2_000]);
+    expect(new VDate().getTime()).toBe(clock.start + 5_000);
+  });
+});
+
+describe('VirtualClock (paced)', () => {
+  it('runs virtual time at speed times real time', async () => {
+    const clock = new VirtualClock({ kind: 'paced', speed: 100 });
+    const t0 = clock.now();
+    await clock.sleep(2_000); // 2 virtual seconds = 20 real ms at speed 100
+    const elapsed = clock.now() - t0;
+    expect(elapsed).toBeGreaterThanOrEqual(2_000);
+    expect(() => new VirtualClock({ kind: 'paced', speed: 0 })).toThrow(/speed must be > 0/);
+    await expect(clock.runUntil(0)).rejects.toThrow(/discrete/);
+  });
+});
