@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import type { Plan } from '../core/plan.js';
+import { parsePlans } from '../core/plan-loader.js';
+
+/**
+ * The Lambda environment, parsed once at cold start; a wrong environment fails loudly here and
+ * nowhere else. CDK sets these variables (infra/) and embeds the validated plans into the bundle
+ * at build time (esbuild `define` of `__SWITCHYARD_PLANS__`), so no plan read needs another region.
+ */
+declare const __SWITCHYARD_PLANS__: string | undefined;
+
+export const ENV = {
+  region: 'AWS_REGION',
+  tableName: 'SWITCHYARD_TABLE_NAME',
+  stateMachineArns: 'SWITCHYARD_STATE_MACHINE_ARNS',
+  eventBusName: 'SWITCHYARD_EVENT_BUS_NAME',
+} as const;
+
+const EnvironmentSchema = z.object({
+  [ENV.region]: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d+$/),
+  [ENV.tableName]: z.string().min(3),
+  /** JSON: `{ "warm-standby": arn, "pilot-light": arn }` of this region's state machines. */
+  [ENV.stateMachineArns]: z
+    .string()
+    .transform((text) => JSON.parse(text) as unknown)
+    .pipe(z.record(z.enum(['warm-standby', 'pilot-light']), z.string().startsWith('arn:'))),
+  [ENV.eventBusName]: z.string().default('default'),
+});
+
+export interface LambdaEnvironment {
+  readonly region: string;
+  readonly tableName: string;
+  readonly stateMachineArns: Partial<Record<Plan['strategy'], string>>;
+  readonly eventBusName: string;
+  readonly plans: readonly Plan[];
+}
+
+/** Reads and checks the environment; throws with every problem when it is wrong. */
+export function readLambdaEnvironment(env: NodeJS.ProcessEnv = process.env): LambdaEnvironment {
+  const parsed = EnvironmentSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Switchyard Lambda environment is invalid: ${problems}`);
+  }
+  const plansJson = typeof __SWITCHYARD_PLANS__ === 'string' ? __SWITCHYARD_PLANS__ : env.SWITCHYARD_PLANS_JSON;
+  if (!plansJson) throw new Error('Switchyard Lambda environment is invalid: no plans were embedded at build time');
+  const sources = (JSON.parse(plansJson) as { file: string; text: string }[]).map((s) => ({ file: s.file, text: s.text }));
+  return {
+    region: parsed.data[ENV.region],
+    tableName: parsed.data[ENV.tableName],
+    stateMachineArns: parsed.data[ENV.stateMachineArns],
+    eventBusName: parsed.data[ENV.eventBusName],
+    plans: parsePlans(sources),
+  };
+}

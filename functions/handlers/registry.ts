@@ -1,0 +1,34 @@
+/**
+ * Every Lambda function of the control plane: its logical name (the `${<Name>FunctionArn}`
+ * placeholder in the ASL, the construct ID in CDK, the step name in reports and `lambda-crash`
+ * faults) and its entry file. CDK bundles by entry path; the sandbox imports the same modules.
+ */
+export const FUNCTIONS = [
+  { name: 'BeginExecution', entry: 'begin-execution.ts', role: 'runbook' },
+  { name: 'Preflight', entry: 'preflight.ts', role: 'runbook' },
+  { name: 'RequestApproval', entry: 'request-approval.ts', role: 'runbook' },
+  { name: 'PrepareDatabase', entry: 'prepare-database.ts', role: 'runbook' },
+  { name: 'CheckPrepare', entry: 'check-prepare.ts', role: 'runbook' },
+  { name: 'PromoteDatabase', entry: 'promote-database.ts', role: 'runbook' },
+  { name: 'CheckDatabase', entry: 'check-database.ts', role: 'runbook' },
+  { name: 'ScaleCapacity', entry: 'scale-capacity.ts', role: 'runbook' },
+  { name: 'CheckCapacity', entry: 'check-capacity.ts', role: 'runbook' },
+  { name: 'ShiftTraffic', entry: 'shift-traffic.ts', role: 'runbook' },
+  { name: 'CheckTraffic', entry: 'check-traffic.ts', role: 'runbook' },
+  { name: 'VerifyService', entry: 'verify-service.ts', role: 'runbook' },
+  { name: 'FinishExecution', entry: 'finish-execution.ts', role: 'runbook' },
+  { name: 'RecordFailure', entry: 'record-failure.ts', role: 'runbook' },
+  { name: 'OperatorApi', entry: 'operator-api.ts', role: 'api' },
+  { name: 'EvaluateAlarm', entry: 'evaluate-alarm.ts', role: 'detection' },
+] as const;
+
+export type FunctionName = (typeof FUNCTIONS)[number]['name'];
+
+/** The ASL placeholder for a function's ARN. */
+export const arnPlaceholder = (name: FunctionName): string => `${name}FunctionArn`;
+
+/** The state machine of each strategy, by file in `state-machines/`. */
+export const STATE_MACHINES = [
+  { strategy: 'warm-standby', file: 'warm-standby.asl.json', name: 'WarmStandbyRunbook' },
+  { strategy: 'pilot-light', file: 'pilot-light.asl.json', name: 'PilotLightRunbook' },
+] as const;
