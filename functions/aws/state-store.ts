@@ -126,6 +126,8 @@ export interface StepRecord {
 
 export interface ApprovalRecord {
   readonly requestedAt: string;
+  /** The Step Functions task token the waiting execution resumes on (sendTaskSuccess). */
+  readonly taskToken?: string;
   readonly decision?: 'APPROVED' | 'REJECTED' | 'TIMED_OUT';
   readonly decidedBy?: string;
   readonly decidedAt?: string;

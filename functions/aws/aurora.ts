@@ -1,0 +1,281 @@
+import {
+  DBClusterNotFoundFault,
+  DescribeDBClustersCommand,
+  DescribeGlobalClustersCommand,
+  FailoverGlobalClusterCommand,
+  type GlobalCluster,
+  GlobalClusterNotFoundFault,
+  InvalidDBClusterStateFault,
+  InvalidGlobalClusterStateFault,
+  RemoveFromGlobalClusterCommand,
+  SwitchoverGlobalClusterCommand,
+} from '@aws-sdk/client-rds';
+import { InvalidInputError, ResourceBusyError, ResourceNotFoundError } from '../core/errors.js';
+import type { AwsClients } from './clients.js';
+import { cloudWatchAlarms } from './cloudwatch.js';
+import { awsCall, type ErrorRule } from './translate-error.js';
+
+/** One member cluster of an Aurora global database. */
+export interface GlobalClusterMember {
+  readonly clusterArn: string;
+  /** Parsed from the ARN. */
+  readonly region: string;
+  readonly isWriter: boolean;
+  /** `connected` or `pending-resync`, when RDS reports it. */
+  readonly synchronizationStatus?: string;
+}
+
+/** An Aurora global database as a runbook sees it. */
+export interface GlobalClusterView {
+  readonly id: string;
+  /** e.g. `available`, `switching-over`, `failing-over`, `modifying`. */
+  readonly status: string;
+  readonly members: GlobalClusterMember[];
+  /** The region of the writer member; absent while no member is the writer. */
+  readonly writerRegion?: string;
+  /** Present while a switchover or failover is under way. */
+  readonly failover?: {
+    /** `pending`, `failing-over` or `cancelling`. */
+    readonly status: string;
+    readonly fromClusterArn: string;
+    readonly toClusterArn: string;
+    /** True for a failover (data loss allowed), false for a switchover. */
+    readonly isDataLossAllowed: boolean;
+  };
+}
+
+/** One regional Aurora cluster. */
+export interface ClusterView {
+  readonly id: string;
+  readonly arn: string;
+  /** e.g. `available`, `modifying`, `failing-over`. */
+  readonly status: string;
+  /** The global database it belongs to, if any. */
+  readonly globalClusterId?: string;
+  readonly instances: { readonly id: string; readonly isWriter: boolean }[];
+}
+
+/**
+ * Aurora Global Database. Every method names the region whose RDS endpoint it calls; mutating
+ * calls go to the TARGET region (static stability: a failover into region B is run by B and talks
+ * to B), and refuse a target cluster in another region.
+ */
+export interface AuroraGlobalClusters {
+  /** DescribeGlobalClusters. ResourceNotFoundError when absent. */
+  describeGlobalCluster(region: string, globalClusterId: string): Promise<GlobalClusterView>;
+  /** SwitchoverGlobalCluster: planned, RPO 0; the source must be healthy. */
+  switchover(region: string, globalClusterId: string, targetClusterArn: string): Promise<void>;
+  /** FailoverGlobalCluster with AllowDataLoss: for when the writer's region is impaired. */
+  failover(region: string, globalClusterId: string, targetClusterArn: string): Promise<void>;
+  /** RemoveFromGlobalCluster: the last resort (detach-and-promote); the cluster becomes standalone. */
+  detach(region: string, globalClusterId: string, clusterArn: string): Promise<void>;
+  /** DescribeDBClusters for one cluster. ResourceNotFoundError when absent. */
+  describeCluster(region: string, clusterIdOrArn: string): Promise<ClusterView>;
+  /**
+   * AuroraGlobalDBReplicationLag of a secondary cluster, in ms: the most recent datapoint (1-minute
+   * Maximum) in the 5 minutes before `now` (epoch ms), or undefined when there is none. `region`
+   * is the secondary's: the metric is published there.
+   */
+  replicationLagMs(region: string, clusterIdOrArn: string, now: number): Promise<number | undefined>;
+}
+
+const LAG_WINDOW_MS = 5 * 60_000;
+
+const RULES: readonly ErrorRule[] = [
+  {
+    when: InvalidGlobalClusterStateFault,
+    as: ResourceBusyError,
+    problem: 'the global cluster is not in a state that allows this operation',
+    expected: 'global cluster status available',
+  },
+  {
+    when: InvalidDBClusterStateFault,
+    as: ResourceBusyError,
+    problem: 'a member cluster is not in a state that allows this operation',
+    expected: 'cluster status available',
+  },
+  {
+    when: GlobalClusterNotFoundFault,
+    as: ResourceNotFoundError,
+    problem: 'global cluster not found',
+    expected: 'an existing global cluster',
+  },
+  {
+    when: DBClusterNotFoundFault,
+    as: ResourceNotFoundError,
+    problem: 'cluster not found',
+    expected: 'an existing cluster',
+  },
+];
+
+/** The Aurora Global Database adapter. */
+export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters {
+  const metrics = cloudWatchAlarms(clients);
+
+  return {
+    async describeGlobalCluster(region, globalClusterId) {
+      const output = await awsCall(
+        { operation: 'DescribeGlobalClusters', region, resource: globalClusterId },
+        RULES,
+        () =>
+          clients
+            .rds(region)
+            .send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: globalClusterId })),
+      );
+      const cluster = output.GlobalClusters?.find((c) => c.GlobalClusterIdentifier === globalClusterId);
+      if (!cluster) {
+        throw new ResourceNotFoundError(
+          `DescribeGlobalClusters ${globalClusterId} in ${region}: global cluster not found (got ${
+            output.GlobalClusters?.length ?? 0
+          } other cluster(s); expected ${globalClusterId})`,
+        );
+      }
+      return toView(cluster);
+    },
+
+    async switchover(region, globalClusterId, targetClusterArn) {
+      requireSameRegion('SwitchoverGlobalCluster', region, targetClusterArn);
+      await awsCall(
+        {
+          operation: 'SwitchoverGlobalCluster',
+          region,
+          resource: `${globalClusterId} to ${targetClusterArn}`,
+        },
+        RULES,
+        () =>
+          clients.rds(region).send(
+            new SwitchoverGlobalClusterCommand({
+              GlobalClusterIdentifier: globalClusterId,
+              TargetDbClusterIdentifier: targetClusterArn,
+            }),
+          ),
+      );
+    },
+
+    async failover(region, globalClusterId, targetClusterArn) {
+      requireSameRegion('FailoverGlobalCluster', region, targetClusterArn);
+      await awsCall(
+        { operation: 'FailoverGlobalCluster', region, resource: `${globalClusterId} to ${targetClusterArn}` },
+        RULES,
+        () =>
+          clients.rds(region).send(
+            new FailoverGlobalClusterCommand({
+              GlobalClusterIdentifier: globalClusterId,
+              TargetDbClusterIdentifier: targetClusterArn,
+              AllowDataLoss: true,
+            }),
+          ),
+      );
+    },
+
+    async detach(region, globalClusterId, clusterArn) {
+      requireSameRegion('RemoveFromGlobalCluster', region, clusterArn);
+      await awsCall(
+        { operation: 'RemoveFromGlobalCluster', region, resource: `${clusterArn} from ${globalClusterId}` },
+        RULES,
+        () =>
+          clients.rds(region).send(
+            new RemoveFromGlobalClusterCommand({
+              GlobalClusterIdentifier: globalClusterId,
+              DbClusterIdentifier: clusterArn,
+            }),
+          ),
+      );
+    },
+
+    async describeCluster(region, clusterIdOrArn) {
+      const output = await awsCall(
+        { operation: 'DescribeDBClusters', region, resource: clusterIdOrArn },
+        RULES,
+        () =>
+          clients.rds(region).send(new DescribeDBClustersCommand({ DBClusterIdentifier: clusterIdOrArn })),
+      );
+      const cluster = output.DBClusters?.[0];
+      if (!cluster) {
+        throw new ResourceNotFoundError(
+          `DescribeDBClusters ${clusterIdOrArn} in ${region}: cluster not found (got no cluster; expected one)`,
+        );
+      }
+      return {
+        id: cluster.DBClusterIdentifier ?? clusterIdOrArn,
+        arn: cluster.DBClusterArn ?? '',
+        status: cluster.Status ?? 'unknown',
+        ...(cluster.GlobalClusterIdentifier ? { globalClusterId: cluster.GlobalClusterIdentifier } : {}),
+        instances: (cluster.DBClusterMembers ?? []).map((m) => ({
+          id: m.DBInstanceIdentifier ?? '',
+          isWriter: m.IsClusterWriter === true,
+        })),
+      };
+    },
+
+    async replicationLagMs(region, clusterIdOrArn, now) {
+      const point = await metrics.latestDatapoint(
+        region,
+        {
+          namespace: 'AWS/RDS',
+          metricName: 'AuroraGlobalDBReplicationLag',
+          dimensions: { DBClusterIdentifier: clusterIdentifier(clusterIdOrArn) },
+          // The worst lag of the latest minute: an RPO estimate should not be optimistic.
+          stat: 'Maximum',
+          periodSeconds: 60,
+        },
+        now,
+        LAG_WINDOW_MS,
+      );
+      return point?.value;
+    },
+  };
+}
+
+function toView(cluster: GlobalCluster): GlobalClusterView {
+  const members: GlobalClusterMember[] = (cluster.GlobalClusterMembers ?? []).map((m) => {
+    const clusterArn = m.DBClusterArn ?? '';
+    return {
+      clusterArn,
+      region: arnRegion(clusterArn) ?? '',
+      isWriter: m.IsWriter === true,
+      ...(m.SynchronizationStatus ? { synchronizationStatus: m.SynchronizationStatus } : {}),
+    };
+  });
+  const writer = members.find((m) => m.isWriter);
+  const state = cluster.FailoverState;
+  return {
+    id: cluster.GlobalClusterIdentifier ?? '',
+    status: cluster.Status ?? 'unknown',
+    members,
+    ...(writer ? { writerRegion: writer.region } : {}),
+    ...(state?.Status
+      ? {
+          failover: {
+            status: state.Status,
+            fromClusterArn: state.FromDbClusterArn ?? '',
+            toClusterArn: state.ToDbClusterArn ?? '',
+            isDataLossAllowed: state.IsDataLossAllowed === true,
+          },
+        }
+      : {}),
+  };
+}
+
+/** The region of an RDS ARN (`arn:aws:rds:REGION:ACCOUNT:cluster:ID`). */
+function arnRegion(arn: string): string | undefined {
+  const parts = arn.split(':');
+  return parts[0] === 'arn' && parts[2] === 'rds' && parts[3] ? parts[3] : undefined;
+}
+
+function clusterIdentifier(clusterIdOrArn: string): string {
+  return clusterIdOrArn.startsWith('arn:')
+    ? (clusterIdOrArn.split(':')[6] ?? clusterIdOrArn)
+    : clusterIdOrArn;
+}
+
+// A failover into region B is run by B and talks to B: a cluster of another region here is a bug
+// upstream, and acting on it would make the failed region a dependency.
+function requireSameRegion(operation: string, region: string, clusterArn: string): void {
+  const clusterRegion = arnRegion(clusterArn);
+  if (clusterRegion !== region) {
+    throw new InvalidInputError(
+      `${operation} in ${region}: target cluster is not in the calling region (got ${clusterArn}; expected an RDS cluster ARN in ${region})`,
+    );
+  }
+}

@@ -1,0 +1,301 @@
+import {
+  type Change,
+  ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
+  GetHealthCheckStatusCommand,
+  InvalidChangeBatch,
+  InvalidInput,
+  ListResourceRecordSetsCommand,
+  NoSuchChange,
+  NoSuchHealthCheck,
+  NoSuchHostedZone,
+  PriorRequestNotComplete,
+  type ResourceRecordSet,
+  type RRType,
+} from '@aws-sdk/client-route-53';
+import {
+  InvalidInputError,
+  PreconditionFailedError,
+  ResourceNotFoundError,
+  ThrottledError,
+  TrafficShiftRejectedError,
+} from '../core/errors.js';
+import { type AwsClients, ROUTE53_CONTROL_PLANE_REGION } from './clients.js';
+import { type AwsCallContext, awsCall, type ErrorRule } from './translate-error.js';
+
+/** A Route 53 failover record as it stands. */
+export interface FailoverRecord {
+  readonly name: string;
+  readonly type: string;
+  readonly setIdentifier: string;
+  readonly failover: 'PRIMARY' | 'SECONDARY';
+  readonly aliasTarget?: {
+    readonly dnsName: string;
+    readonly hostedZoneId: string;
+    readonly evaluateTargetHealth: boolean;
+  };
+  readonly healthCheckId?: string;
+}
+
+/** A plan's failover record: one alias target per region (the plan's `traffic.route53.records[]`). */
+export interface FailoverRecordSpec {
+  readonly name: string;
+  readonly type: string;
+  readonly targets: Readonly<
+    Record<
+      string,
+      { readonly dnsName: string; readonly hostedZoneId: string; readonly healthCheckId?: string }
+    >
+  >;
+}
+
+/**
+ * Route 53's control plane, served from us-east-1 only: a region that runs a failover depends on
+ * us-east-1 when it uses these (prefer ARC routing controls for static stability).
+ */
+export interface Route53Records {
+  /** The failover records (PRIMARY/SECONDARY) of one name and type. */
+  listFailoverRecords(hostedZoneId: string, name: string, type: string): Promise<FailoverRecord[]>;
+  /**
+   * Makes `primaryRegion` the PRIMARY and `secondaryRegion` the SECONDARY of every record, in ONE
+   * atomic change batch of UPSERTs. Set identifiers are region names; existing health checks are
+   * kept. A failover record of another of the plan's regions is deleted in the same batch (a name
+   * has one PRIMARY and one SECONDARY). Returns the change ID, or undefined when every record is
+   * already so (no call made). PreconditionFailedError when a record has a set identifier that is
+   * not one of the plan's regions (not ours to change).
+   */
+  setPrimary(
+    hostedZoneId: string,
+    records: readonly FailoverRecordSpec[],
+    primaryRegion: string,
+    secondaryRegion: string,
+  ): Promise<string | undefined>;
+  /** GetChange: whether a change has reached every Route 53 name server. */
+  getChangeStatus(changeId: string): Promise<'PENDING' | 'INSYNC'>;
+  /** GetHealthCheckStatus: Healthy when a majority of Route 53's checkers last saw success. */
+  healthCheckStatus(healthCheckId: string): Promise<'Healthy' | 'Unhealthy'>;
+}
+
+const REGION = ROUTE53_CONTROL_PLANE_REGION;
+
+const NOT_FOUND_RULES: readonly ErrorRule[] = [
+  { when: NoSuchHostedZone, as: ResourceNotFoundError, problem: 'hosted zone not found' },
+  { when: NoSuchHealthCheck, as: ResourceNotFoundError, problem: 'health check not found' },
+  { when: NoSuchChange, as: ResourceNotFoundError, problem: 'change not found' },
+];
+
+const CHANGE_RULES: readonly ErrorRule[] = [
+  {
+    when: InvalidChangeBatch,
+    as: TrafficShiftRejectedError,
+    problem: 'Route 53 rejected the change batch',
+    expected: 'one PRIMARY and one SECONDARY record per name',
+    detail: (error) => (error instanceof InvalidChangeBatch ? error.messages?.join('; ') : undefined),
+  },
+  { when: InvalidInput, as: TrafficShiftRejectedError, problem: 'Route 53 rejected the change input' },
+  {
+    when: PriorRequestNotComplete,
+    as: ThrottledError,
+    problem: 'a previous change to the zone is still being applied',
+  },
+  ...NOT_FOUND_RULES,
+];
+
+/** The Route 53 adapter. */
+export function route53Records(clients: AwsClients): Route53Records {
+  const send = <T>(
+    context: Omit<AwsCallContext, 'region'>,
+    rules: readonly ErrorRule[],
+    call: () => Promise<T>,
+  ) => awsCall({ ...context, region: REGION }, rules, call);
+
+  // The raw record sets, so that a DELETE names a record exactly as it stands.
+  const listFailoverSets = async (hostedZoneId: string, name: string, type: string) => {
+    const sets: ResourceRecordSet[] = [];
+    let start: { name: string; type: string; identifier?: string } | undefined = { name, type };
+    while (start) {
+      const from: { name: string; type: string; identifier?: string } = start;
+      const page = await send(
+        { operation: 'ListResourceRecordSets', resource: `${hostedZoneId} ${name} ${type}` },
+        NOT_FOUND_RULES,
+        () =>
+          clients.route53().send(
+            new ListResourceRecordSetsCommand({
+              HostedZoneId: hostedZoneId,
+              StartRecordName: from.name,
+              StartRecordType: from.type as RRType,
+              ...(from.identifier ? { StartRecordIdentifier: from.identifier } : {}),
+            }),
+          ),
+      );
+      start = undefined;
+      let past = false;
+      for (const set of page.ResourceRecordSets ?? []) {
+        // Records come sorted by name then type: the first other name or type ends ours.
+        if (!sameName(set.Name ?? '', name) || set.Type !== type) {
+          past = true;
+          break;
+        }
+        if (set.Failover === 'PRIMARY' || set.Failover === 'SECONDARY') sets.push(set);
+      }
+      if (!past && page.IsTruncated && page.NextRecordName && page.NextRecordType) {
+        start = {
+          name: page.NextRecordName,
+          type: page.NextRecordType,
+          ...(page.NextRecordIdentifier ? { identifier: page.NextRecordIdentifier } : {}),
+        };
+      }
+    }
+    return sets;
+  };
+
+  return {
+    async listFailoverRecords(hostedZoneId, name, type) {
+      return (await listFailoverSets(hostedZoneId, name, type)).map(toFailoverRecord);
+    },
+
+    async setPrimary(hostedZoneId, records, primaryRegion, secondaryRegion) {
+      if (primaryRegion === secondaryRegion) {
+        throw new InvalidInputError(
+          `route53 ${hostedZoneId}: primary and secondary must differ (got ${primaryRegion} for both; expected two regions)`,
+        );
+      }
+      const changes: Change[] = [];
+      for (const spec of records) {
+        const sets = await listFailoverSets(hostedZoneId, spec.name, spec.type);
+        const current = sets.map(toFailoverRecord);
+        const foreign = current.filter((r) => !(r.setIdentifier in spec.targets));
+        if (foreign.length > 0) {
+          throw new PreconditionFailedError(
+            `route53 ${hostedZoneId} ${spec.name} ${spec.type}: failover record not managed by Switchyard (got set identifier(s) ${foreign
+              .map((r) => r.setIdentifier)
+              .join(', ')}; expected region names ${Object.keys(spec.targets).join(', ')})`,
+          );
+        }
+        for (const [region, role] of [
+          [primaryRegion, 'PRIMARY'],
+          [secondaryRegion, 'SECONDARY'],
+        ] as const) {
+          const target = spec.targets[region];
+          if (!target) {
+            throw new InvalidInputError(
+              `route53 ${spec.name} ${spec.type}: no alias target for ${region} (got ${Object.keys(spec.targets).join(', ')}; expected a target for ${region})`,
+            );
+          }
+          const existing = current.find((r) => r.setIdentifier === region);
+          const healthCheckId = existing?.healthCheckId ?? target.healthCheckId;
+          const desired: FailoverRecord = {
+            name: spec.name,
+            type: spec.type,
+            setIdentifier: region,
+            failover: role,
+            aliasTarget: {
+              dnsName: target.dnsName,
+              hostedZoneId: target.hostedZoneId,
+              evaluateTargetHealth: existing?.aliasTarget?.evaluateTargetHealth ?? true,
+            },
+            ...(healthCheckId ? { healthCheckId } : {}),
+          };
+          if (!existing || !sameRecord(existing, desired)) {
+            changes.push({ Action: 'UPSERT', ResourceRecordSet: toRecordSet(desired) });
+          }
+        }
+        // A third region's record would make a second PRIMARY or SECONDARY: it goes in the same batch.
+        for (const other of sets) {
+          if (other.SetIdentifier !== primaryRegion && other.SetIdentifier !== secondaryRegion) {
+            changes.push({ Action: 'DELETE', ResourceRecordSet: other });
+          }
+        }
+      }
+      if (changes.length === 0) return undefined;
+      const output = await send(
+        { operation: 'ChangeResourceRecordSets', resource: `${hostedZoneId} primary ${primaryRegion}` },
+        CHANGE_RULES,
+        () =>
+          clients.route53().send(
+            new ChangeResourceRecordSetsCommand({
+              HostedZoneId: hostedZoneId,
+              ChangeBatch: {
+                Comment: `Switchyard: ${primaryRegion} PRIMARY, ${secondaryRegion} SECONDARY`,
+                Changes: changes,
+              },
+            }),
+          ),
+      );
+      return output.ChangeInfo?.Id;
+    },
+
+    async getChangeStatus(changeId) {
+      const output = await send({ operation: 'GetChange', resource: changeId }, NOT_FOUND_RULES, () =>
+        clients.route53().send(new GetChangeCommand({ Id: changeId })),
+      );
+      return output.ChangeInfo?.Status === 'INSYNC' ? 'INSYNC' : 'PENDING';
+    },
+
+    async healthCheckStatus(healthCheckId) {
+      const output = await send(
+        { operation: 'GetHealthCheckStatus', resource: healthCheckId },
+        NOT_FOUND_RULES,
+        () => clients.route53().send(new GetHealthCheckStatusCommand({ HealthCheckId: healthCheckId })),
+      );
+      const observations = output.HealthCheckObservations ?? [];
+      const healthy = observations.filter((o) => o.StatusReport?.Status?.startsWith('Success')).length;
+      // No observations yet is not evidence of health.
+      return observations.length > 0 && healthy * 2 > observations.length ? 'Healthy' : 'Unhealthy';
+    },
+  };
+}
+
+function toFailoverRecord(set: ResourceRecordSet): FailoverRecord {
+  return {
+    name: set.Name ?? '',
+    type: set.Type ?? '',
+    setIdentifier: set.SetIdentifier ?? '',
+    failover: set.Failover === 'SECONDARY' ? 'SECONDARY' : 'PRIMARY',
+    ...(set.AliasTarget
+      ? {
+          aliasTarget: {
+            dnsName: set.AliasTarget.DNSName ?? '',
+            hostedZoneId: set.AliasTarget.HostedZoneId ?? '',
+            evaluateTargetHealth: set.AliasTarget.EvaluateTargetHealth === true,
+          },
+        }
+      : {}),
+    ...(set.HealthCheckId ? { healthCheckId: set.HealthCheckId } : {}),
+  };
+}
+
+function toRecordSet(record: FailoverRecord): ResourceRecordSet {
+  return {
+    Name: record.name,
+    Type: record.type as RRType,
+    SetIdentifier: record.setIdentifier,
+    Failover: record.failover,
+    ...(record.aliasTarget
+      ? {
+          AliasTarget: {
+            DNSName: record.aliasTarget.dnsName,
+            HostedZoneId: record.aliasTarget.hostedZoneId,
+            EvaluateTargetHealth: record.aliasTarget.evaluateTargetHealth,
+          },
+        }
+      : {}),
+    ...(record.healthCheckId ? { HealthCheckId: record.healthCheckId } : {}),
+  };
+}
+
+function sameRecord(a: FailoverRecord, b: FailoverRecord): boolean {
+  return (
+    a.failover === b.failover &&
+    a.healthCheckId === b.healthCheckId &&
+    sameName(a.aliasTarget?.dnsName ?? '', b.aliasTarget?.dnsName ?? '') &&
+    a.aliasTarget?.hostedZoneId === b.aliasTarget?.hostedZoneId &&
+    a.aliasTarget?.evaluateTargetHealth === b.aliasTarget?.evaluateTargetHealth
+  );
+}
+
+/** DNS names compare without case, a trailing dot, or Route 53's octal escape of `*`. */
+function sameName(a: string, b: string): boolean {
+  const norm = (s: string) => s.replace(/\\052/g, '*').replace(/\.$/, '').toLowerCase();
+  return norm(a) === norm(b);
+}

@@ -1,0 +1,176 @@
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  InvalidArn,
+  InvalidExecutionInput,
+  InvalidName,
+  InvalidOutput,
+  InvalidToken,
+  KmsThrottlingException,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  StartExecutionCommand,
+  StateMachineDeleting,
+  StateMachineDoesNotExist,
+  StopExecutionCommand,
+  TaskDoesNotExist,
+  TaskTimedOut,
+} from '@aws-sdk/client-sfn';
+import {
+  ConflictError,
+  InvalidInputError,
+  PreconditionFailedError,
+  ResourceNotFoundError,
+  ThrottledError,
+} from '../core/errors.js';
+import type { AwsClients } from './clients.js';
+import { awsCall, type ErrorRule, translateAwsError } from './translate-error.js';
+
+/** An execution as a caller sees it. `output` is parsed from its JSON. */
+export interface ExecutionView {
+  readonly status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+/** Step Functions: starting and stopping runbooks, answering their task tokens. Every method names its region. */
+export interface StepFunctions {
+  /**
+   * StartExecution with `input` serialised to JSON. Idempotent: a retry with the same name and the
+   * same input returns the existing execution's ARN; ConflictError when the name was taken by
+   * another input.
+   */
+  start(region: string, stateMachineArn: string, name: string, input: unknown): Promise<string>;
+  /** DescribeExecution. ResourceNotFoundError when absent. */
+  describe(region: string, executionArn: string): Promise<ExecutionView>;
+  /** StopExecution (the execution ends ABORTED). */
+  stop(region: string, executionArn: string, error: string, cause: string): Promise<void>;
+  /** SendTaskSuccess with `output` serialised to JSON. PreconditionFailedError when the task no longer waits. */
+  sendTaskSuccess(region: string, taskToken: string, output: unknown): Promise<void>;
+  /** SendTaskFailure. PreconditionFailedError when the task no longer waits. */
+  sendTaskFailure(region: string, taskToken: string, error: string, cause: string): Promise<void>;
+}
+
+const RULES: readonly ErrorRule[] = [
+  {
+    when: StateMachineDoesNotExist,
+    as: ResourceNotFoundError,
+    problem: 'state machine not found',
+    expected: 'a state machine deployed in this region',
+  },
+  { when: ExecutionDoesNotExist, as: ResourceNotFoundError, problem: 'execution not found' },
+  { when: StateMachineDeleting, as: PreconditionFailedError, problem: 'the state machine is being deleted' },
+  {
+    when: TaskTimedOut,
+    as: PreconditionFailedError,
+    problem: 'the task has timed out',
+    expected: 'a task still waiting for its token',
+  },
+  {
+    when: InvalidToken,
+    as: PreconditionFailedError,
+    problem: 'the task token is invalid',
+    expected: 'the token of a task still waiting',
+  },
+  {
+    when: TaskDoesNotExist,
+    as: PreconditionFailedError,
+    problem: 'the task no longer exists',
+    expected: 'a task still waiting for its token',
+  },
+  { when: InvalidExecutionInput, as: InvalidInputError, problem: 'the execution input is invalid' },
+  { when: InvalidOutput, as: InvalidInputError, problem: 'the task output is invalid' },
+  { when: InvalidName, as: InvalidInputError, problem: 'the execution name is invalid' },
+  { when: InvalidArn, as: InvalidInputError, problem: 'the ARN is invalid' },
+  { when: KmsThrottlingException, as: ThrottledError, problem: 'throttled by KMS' },
+];
+
+/** The Step Functions adapter. */
+export function stepFunctions(clients: AwsClients): StepFunctions {
+  const describe = async (region: string, executionArn: string) =>
+    awsCall({ operation: 'DescribeExecution', region, resource: executionArn }, RULES, () =>
+      clients.sfn(region).send(new DescribeExecutionCommand({ executionArn })),
+    );
+
+  return {
+    async start(region, stateMachineArn, name, input) {
+      const body = JSON.stringify(input);
+      try {
+        const output = await clients
+          .sfn(region)
+          .send(new StartExecutionCommand({ stateMachineArn, name, input: body }));
+        return output.executionArn ?? executionArnOf(stateMachineArn, name);
+      } catch (error: unknown) {
+        const context = { operation: 'StartExecution', region, resource: `${stateMachineArn} ${name}` };
+        if (!(error instanceof ExecutionAlreadyExists)) throw translateAwsError(error, context, RULES);
+        // A retried start (the same request again) is a success; another request's name is not ours.
+        const executionArn = executionArnOf(stateMachineArn, name);
+        const existing = await describe(region, executionArn);
+        if (canonical(parse(existing.input)) === canonical(parse(body))) return executionArn;
+        throw new ConflictError(
+          `StartExecution ${name} in ${region}: the execution name is taken by another input (got ${executionArn}; expected the same input or a new name)`,
+          { cause: error },
+        );
+      }
+    },
+
+    async describe(region, executionArn) {
+      const output = await describe(region, executionArn);
+      return {
+        status: output.status ?? 'RUNNING',
+        ...(output.output !== undefined ? { output: parse(output.output) } : {}),
+        ...(output.error !== undefined ? { error: output.error } : {}),
+        ...(output.cause !== undefined ? { cause: output.cause } : {}),
+      };
+    },
+
+    async stop(region, executionArn, error, cause) {
+      await awsCall({ operation: 'StopExecution', region, resource: executionArn }, RULES, () =>
+        clients.sfn(region).send(new StopExecutionCommand({ executionArn, error, cause })),
+      );
+    },
+
+    async sendTaskSuccess(region, taskToken, output) {
+      await awsCall({ operation: 'SendTaskSuccess', region, resource: 'task token' }, RULES, () =>
+        clients.sfn(region).send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) })),
+      );
+    },
+
+    async sendTaskFailure(region, taskToken, error, cause) {
+      await awsCall({ operation: 'SendTaskFailure', region, resource: 'task token' }, RULES, () =>
+        clients.sfn(region).send(new SendTaskFailureCommand({ taskToken, error, cause })),
+      );
+    },
+  };
+}
+
+/** `arn:aws:states:R:A:stateMachine:SM` and a name -> `arn:aws:states:R:A:execution:SM:NAME`. */
+export function executionArnOf(stateMachineArn: string, name: string): string {
+  const parts = stateMachineArn.split(':');
+  if (parts.length < 7 || parts[5] !== 'stateMachine') {
+    throw new InvalidInputError(
+      `state machine ARN: not a state machine ARN (got ${stateMachineArn}; expected arn:aws:states:REGION:ACCOUNT:stateMachine:NAME)`,
+    );
+  }
+  return [...parts.slice(0, 5), 'execution', parts[6], name].join(':');
+}
+
+function parse(json: string | undefined): unknown {
+  if (json === undefined) return undefined;
+  try {
+    return JSON.parse(json);
+  } catch {
+    return json;
+  }
+}
+
+/** JSON with object keys sorted, so that two equal inputs compare equal whatever their key order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}

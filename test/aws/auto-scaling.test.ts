@@ -1,0 +1,181 @@
+import {
+  AutoScalingClient,
+  AutoScalingServiceException,
+  DescribeAutoScalingGroupsCommand,
+  ResourceContentionFault,
+  ScalingActivityInProgressFault,
+  UpdateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { autoScalingGroups } from '../../functions/aws/auto-scaling.js';
+import { createAwsClients } from '../../functions/aws/clients.js';
+
+const autoScaling = mockClient(AutoScalingClient);
+
+afterEach(() => {
+  autoScaling.reset();
+});
+
+const CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x' };
+
+function setup() {
+  const clients = createAwsClients({ credentials: CREDENTIALS });
+  return { clients, groups: autoScalingGroups(clients) };
+}
+
+async function regionOf(call: unknown): Promise<string> {
+  return ((call as { thisValue: AutoScalingClient }).thisValue as AutoScalingClient).config.region();
+}
+
+const instance = (id: string, LifecycleState: string, HealthStatus: string) => ({
+  InstanceId: id,
+  AvailabilityZone: 'us-west-2a',
+  LifecycleState: LifecycleState as 'InService',
+  HealthStatus,
+  ProtectedFromScaleIn: false,
+});
+
+describe('describe', () => {
+  it('counts instances by lifecycle state and health, in the named region', async () => {
+    // Prepare
+    const { groups, clients } = setup();
+    autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({
+      AutoScalingGroups: [
+        {
+          AutoScalingGroupName: 'orders-web-usw2',
+          MinSize: 6,
+          DesiredCapacity: 6,
+          MaxSize: 24,
+          DefaultCooldown: 300,
+          AvailabilityZones: ['us-west-2a'],
+          HealthCheckType: 'ELB',
+          CreatedTime: new Date(0),
+          Instances: [
+            instance('i-1', 'InService', 'Healthy'),
+            instance('i-2', 'InService', 'Healthy'),
+            instance('i-3', 'InService', 'Unhealthy'),
+            instance('i-4', 'Pending', 'Healthy'),
+            instance('i-5', 'Pending:Wait', 'Healthy'),
+            instance('i-6', 'Terminating', 'Unhealthy'),
+          ],
+        },
+      ],
+    });
+
+    // Act
+    const capacity = await groups.describe('us-west-2', 'orders-web-usw2');
+
+    // Assess
+    expect(capacity).toEqual({
+      name: 'orders-web-usw2',
+      min: 6,
+      desired: 6,
+      max: 24,
+      inService: 3,
+      healthyInService: 2,
+      pending: 2,
+      instances: 6,
+    });
+    const [call] = autoScaling.commandCalls(DescribeAutoScalingGroupsCommand);
+    expect(call?.args[0].input).toEqual({ AutoScalingGroupNames: ['orders-web-usw2'] });
+    expect(call?.thisValue).toBe(clients.autoScaling('us-west-2'));
+    expect(await regionOf(call)).toBe('us-west-2');
+  });
+
+  it('throws ResourceNotFoundError when the group does not exist', async () => {
+    const { groups } = setup();
+    autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [] });
+
+    await expect(groups.describe('us-west-2', 'orders-web-usw2')).rejects.toMatchObject({
+      name: 'ResourceNotFoundError',
+      message: expect.stringContaining('orders-web-usw2 in us-west-2'),
+    });
+  });
+
+  it('translates ResourceContentionFault to ResourceBusyError', async () => {
+    const { groups } = setup();
+    const fault = new ResourceContentionFault({ message: 'pending update', $metadata: {} });
+    autoScaling.on(DescribeAutoScalingGroupsCommand).rejects(fault);
+
+    await expect(groups.describe('us-west-2', 'orders-web-usw2')).rejects.toMatchObject({
+      name: 'ResourceBusyError',
+      cause: fault,
+    });
+  });
+});
+
+describe('update', () => {
+  it('sets min, desired and max in the named region', async () => {
+    const { groups } = setup();
+    autoScaling.on(UpdateAutoScalingGroupCommand).resolves({});
+
+    await groups.update('us-west-2', 'orders-web-usw2', { min: 6, desired: 6, max: 24 });
+
+    const calls = autoScaling.commandCalls(UpdateAutoScalingGroupCommand);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.args[0].input).toEqual({
+      AutoScalingGroupName: 'orders-web-usw2',
+      MinSize: 6,
+      DesiredCapacity: 6,
+      MaxSize: 24,
+    });
+    expect(await regionOf(calls[0])).toBe('us-west-2');
+  });
+
+  it.each([
+    [
+      'ScalingActivityInProgressFault',
+      new ScalingActivityInProgressFault({ message: 'in progress', $metadata: {} }),
+      'ResourceBusyError',
+    ],
+    [
+      'ResourceContentionFault',
+      new ResourceContentionFault({ message: 'pending', $metadata: {} }),
+      'ResourceBusyError',
+    ],
+    [
+      'ValidationError (group not found)',
+      new AutoScalingServiceException({
+        name: 'ValidationError',
+        $fault: 'client',
+        message: 'AutoScalingGroup name not found - null',
+        $metadata: { httpStatusCode: 400 },
+      }),
+      'ResourceNotFoundError',
+    ],
+    [
+      'Throttling',
+      new AutoScalingServiceException({
+        name: 'Throttling',
+        $fault: 'client',
+        message: 'Rate exceeded',
+        $metadata: { httpStatusCode: 400 },
+      }),
+      'ThrottledError',
+    ],
+  ])('translates %s to %s', async (_code, error, name) => {
+    const { groups } = setup();
+    autoScaling.on(UpdateAutoScalingGroupCommand).rejects(error);
+
+    const failure = groups.update('us-west-2', 'orders-web-usw2', { min: 1, desired: 1, max: 24 });
+
+    await expect(failure).rejects.toMatchObject({ name, cause: error });
+    await expect(failure).rejects.toThrow(/UpdateAutoScalingGroup orders-web-usw2 to 1\/1\/24 in us-west-2/);
+  });
+
+  it('rethrows another ValidationError unchanged', async () => {
+    const { groups } = setup();
+    const invalid = new AutoScalingServiceException({
+      name: 'ValidationError',
+      $fault: 'client',
+      message: 'Desired capacity:30 must be between the specified min size:1 and max size:24',
+      $metadata: { httpStatusCode: 400 },
+    });
+    autoScaling.on(UpdateAutoScalingGroupCommand).rejects(invalid);
+
+    await expect(
+      groups.update('us-west-2', 'orders-web-usw2', { min: 1, desired: 30, max: 24 }),
+    ).rejects.toBe(invalid);
+  });
+});
