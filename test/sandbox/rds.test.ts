@@ -1,0 +1,611 @@
+import {
+  CreateDBInstanceCommand,
+  DBClusterNotFoundFault,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  DescribeGlobalClustersCommand,
+  FailoverGlobalClusterCommand,
+  type GlobalCluster,
+  GlobalClusterNotFoundFault,
+  InvalidDBClusterStateFault,
+  InvalidGlobalClusterStateFault,
+  RemoveFromGlobalClusterCommand,
+  SwitchoverGlobalClusterCommand,
+} from '@aws-sdk/client-rds';
+import { describe, expect, it } from 'vitest';
+import { RDS_EXTRA_LATENCY } from '../../sandbox/aws/rds.js';
+import { FAST } from '../../sandbox/latency.js';
+import {
+  type ComputeSandbox,
+  computeSandbox,
+  EAST,
+  EAST_ARN,
+  GLOBAL_ID,
+  WEST,
+  WEST_ARN,
+} from './harness-compute.js';
+
+const API_MS = FAST.apiMs.rds;
+const { switchoverMs, failoverMs, detachMs, replicationLagMs } = FAST.aurora;
+
+/** The global cluster as DescribeGlobalClusters answers it at this very instant (no call latency). */
+function globalNow(sb: ComputeSandbox): GlobalCluster {
+  const out = sb.rds.handle(
+    'DescribeGlobalClusters',
+    { GlobalClusterIdentifier: GLOBAL_ID },
+    { region: WEST },
+  ) as {
+    GlobalClusters: GlobalCluster[];
+  };
+  const global = out.GlobalClusters[0];
+  if (!global) throw new Error('no global cluster');
+  return global;
+}
+
+function writerArn(global: GlobalCluster): string | undefined {
+  return global.GlobalClusterMembers?.find((m) => m.IsWriter)?.DBClusterArn;
+}
+
+function member(global: GlobalCluster, arn: string) {
+  return global.GlobalClusterMembers?.find((m) => m.DBClusterArn === arn);
+}
+
+async function switchover(sb: ComputeSandbox, target = WEST_ARN) {
+  return sb.run(
+    sb.clients.rds(WEST).send(
+      new SwitchoverGlobalClusterCommand({
+        GlobalClusterIdentifier: GLOBAL_ID,
+        TargetDbClusterIdentifier: target,
+      }),
+    ),
+  );
+}
+
+async function failover(sb: ComputeSandbox, target = WEST_ARN) {
+  return sb.run(
+    sb.clients.rds(WEST).send(
+      new FailoverGlobalClusterCommand({
+        GlobalClusterIdentifier: GLOBAL_ID,
+        TargetDbClusterIdentifier: target,
+        AllowDataLoss: true,
+      }),
+    ),
+  );
+}
+
+describe('SimulatedRds: provisioning', () => {
+  it('creates the global cluster with its writer in the first region and the other region reading', async () => {
+    // Prepare
+    const sb = computeSandbox();
+
+    // Act
+    const out = await sb.run(
+      sb.clients.rds(EAST).send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: GLOBAL_ID })),
+    );
+
+    // Assess
+    const global = out.GlobalClusters?.[0];
+    expect(global?.Status).toBe('available');
+    expect(global?.FailoverState).toBeUndefined();
+    expect(global?.GlobalClusterMembers).toEqual([
+      { DBClusterArn: EAST_ARN, Readers: [WEST_ARN], IsWriter: true, SynchronizationStatus: 'connected' },
+      {
+        DBClusterArn: WEST_ARN,
+        Readers: [],
+        IsWriter: false,
+        GlobalWriteForwardingStatus: 'disabled',
+        SynchronizationStatus: 'connected',
+      },
+    ]);
+    expect(sb.rds.writerRegions(GLOBAL_ID)).toEqual([EAST]);
+    expect(sb.rds.replicationLagMs(WEST_ARN)).toBe(replicationLagMs);
+    expect(sb.rds.replicationLagMs(EAST_ARN)).toBeUndefined();
+  });
+
+  it('is idempotent per plan', () => {
+    // Prepare
+    const sb = computeSandbox();
+
+    // Act
+    sb.rds.provision(sb.plan);
+
+    // Assess
+    expect(globalNow(sb).GlobalClusterMembers).toHaveLength(2);
+    expect(sb.rds.allWriterRegions(GLOBAL_ID)).toEqual([EAST]);
+  });
+
+  it('answers DescribeDBClusters by identifier or ARN, for the clusters of the call region only', async () => {
+    // Prepare
+    const sb = computeSandbox();
+    const west = sb.clients.rds(WEST);
+
+    // Act
+    const byId = await sb.run(
+      west.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'orders-usw2' })),
+    );
+    const byArn = await sb.run(west.send(new DescribeDBClustersCommand({ DBClusterIdentifier: WEST_ARN })));
+    const all = await sb.run(west.send(new DescribeDBClustersCommand({})));
+    const elsewhere = await sb.failure(
+      west.send(new DescribeDBClustersCommand({ DBClusterIdentifier: EAST_ARN })),
+    );
+    const unknownGlobal = await sb.failure(
+      west.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: 'nope' })),
+    );
+
+    // Assess
+    expect(byId.DBClusters?.[0]).toMatchObject({
+      DBClusterIdentifier: 'orders-usw2',
+      DBClusterArn: WEST_ARN,
+      Status: 'available',
+      GlobalClusterIdentifier: GLOBAL_ID,
+      Engine: 'aurora-postgresql',
+    });
+    expect(byArn.DBClusters?.[0]?.DBClusterIdentifier).toBe('orders-usw2');
+    expect(all.DBClusters?.map((c) => c.DBClusterArn)).toEqual([WEST_ARN]);
+    expect(elsewhere).toBeInstanceOf(DBClusterNotFoundFault);
+    expect(unknownGlobal).toBeInstanceOf(GlobalClusterNotFoundFault);
+  });
+});
+
+describe('SimulatedRds: switchover', () => {
+  it('changes the writer only after switchoverMs: pending, then switching-over, then the roles swap', async () => {
+    // Prepare
+    const sb = computeSandbox();
+    const acceptedAt = sb.clock.now() + API_MS;
+
+    // Act
+    const out = await switchover(sb);
+
+    // Assess
+    expect(sb.clock.now()).toBe(acceptedAt);
+    expect(out.GlobalCluster?.Status).toBe('switching-over');
+    expect(out.GlobalCluster?.FailoverState).toEqual({
+      Status: 'pending',
+      FromDbClusterArn: EAST_ARN,
+      ToDbClusterArn: WEST_ARN,
+      IsDataLossAllowed: false,
+    });
+    expect(sb.rds.writerRegions(GLOBAL_ID)).toEqual([EAST]);
+
+    // Once switching over, the old writer is demoted: no region takes writes until the new one does.
+    await sb.until(acceptedAt + switchoverMs * 0.1);
+    expect(globalNow(sb).FailoverState?.Status).toBe('switching-over');
+    expect(sb.rds.writerRegions(GLOBAL_ID)).toEqual([]);
+
+    await sb.until(acceptedAt + switchoverMs - 1);
+    expect(writerArn(globalNow(sb))).toBe(EAST_ARN);
+
+    await sb.until(acceptedAt + switchoverMs);
+    const after = globalNow(sb);
+    expect(writerArn(after)).toBe(WEST_ARN);
+    expect(after.Status).toBe('available');
+    expect(after.FailoverState).toBeUndefined();
+    expect(member(after, EAST_ARN)).toMatchObject({ IsWriter: false, SynchronizationStatus: 'connected' });
+    expect(sb.rds.writerRegions(GLOBAL_ID)).toEqual([WEST]);
+    expect(sb.rds.lastDataLossMs(GLOBAL_ID)).toBe(0);
+    expect(sb.rds.replicationLagMs(EAST_ARN)).toBe(replicationLagMs);
+    expect(sb.rds.replicationLagMs(WEST_ARN)).toBeUndefined();
+  });
+
+  it('is refused while the old primary region is down', async () => {
+    // Prepare
+    const sb = computeSandbox();
+    sb.faults.add({ kind: 'region-outage', region: EAST });
+
+    // Act
+    const error = await sb.failure(
+      sb.clients.rds(WEST).send(
+        new SwitchoverGlobalClusterCommand({
+          GlobalClusterIdentifier: GLOBAL_ID,
+          TargetDbClusterIdentifier: WEST_ARN,
+        }),
+      ),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidGlobalClusterStateFault);
+    expect(sb.rds.allWriterRegions(GLOBAL_ID)).toEqual([EAST]);
+    expect(globalNow(sb).FailoverState).toBeUndefined();
+  });
+
+  it('refuses a second switchover, a failover or a detach while one is in flight', async () => {
+    // Prepare
+    const sb = computeSandbox();
+    await switchover(sb);
+    const west = sb.clients.rds(WEST);
+
+    // Act
+    const again = await sb.failure(
+      west.send(
+        new SwitchoverGlobalClusterCommand({
+          GlobalClusterIdentifier: GLOBAL_ID,
+          TargetDbClusterIdentifier: WEST_ARN,
+        }),
+      ),
+    );
+    const fail = await sb.failure(
+      west.send(
+        new FailoverGlobalClusterCommand({
+          GlobalClusterIdentifier: GLOBAL_ID,
+          TargetDbClusterIdentifier: WEST_ARN,
+          AllowDataLoss: true,
+        }),
+      ),
+    );
+    const detach = await sb.failure(
+      west.send(
+        new RemoveFromGlobalClusterCommand({
+          GlobalClusterIdentifier: GLOBAL_ID,
+          DbClusterIdentifier: WEST_ARN,
+        }),
+      ),
+    );
+
+    // Assess
+    expect(again).toBeInstanceOf(InvalidGlobalClusterStateFault);
+    expect(fail).toBeInstanceOf(InvalidGlobalClusterStateFault);
+    expect(detach).toBeInstanceOf(InvalidGlobalClusterStateFault);
+    await sb.until(sb.clock.now() + switchoverMs);
+    expect(sb.rds.writerRegions(GLOBAL_ID)).toEqual([WEST]);
+  });
+
+  it('refuses to promote the cluster that is already the writer', async () => {
+    // Prepare
+    const sb = computeSandbox();
+
+    // Act
+    const error = await sb.failure(
+      sb.clients.rds(EAST).send(
+        new SwitchoverGlobalClusterCommand({
+          GlobalClusterIdentifier: GLOBAL_ID,
+          TargetDbClusterIdentifier: EAST_ARN,
+        }),
+      ),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidGlobalClusterStateFault);
+    expect(globalNow(sb).Status).toBe('available');
+  });
+
+  it('treats FailoverGlobalCluster without AllowDataLoss as a switchover, and refuses both flags at once', async () => {
+    // Prepare
+    const sb = computeSandbox();
+    const west = sb.clients.rds(WEST);
+
+    // Act
+    const both = await sb.failure(
+      west.send(
+        new FailoverGlobalClusterCommand({
+          GlobalClusterIdentifier: GLOBAL_ID,
+          TargetDbClusterIdentifier: WEST_ARN,
+          AllowDataLoss: true,
+          Switchover: true,
+        }),
+      ),
+    );
+    const out = await sb.run(
+      west.send(
+        new FailoverGlobalClusterCommand({
+          GlobalClusterIdentifier: GLOBAL_ID,
+          TargetDbClusterIdentifier: WEST_ARN,
+          Switchover: true,
+        }),
+      ),
+    );
+
+    // Assess
+    expect((both as Error).name).toBe('InvalidParameterCombination');
+    expect(out.GlobalCluster?.Status).toBe('switching-over');
+    expect(out.GlobalCluster?.FailoverState?.IsDataLossAllowed).toBe(false);
+  });
+});
+
+describe('SimulatedRds: failover', () => {
+  it('fails over with AllowDataLoss while the primary region is down, losing the lag frozen at the outage', async () => {
+    // Prepare
+    const sb = computeSandbox();
+    sb.faults.add({ kind: 'region-outage', region: EAST });
+    const acceptedAt = sb.clock.now() + API_MS;
+
+    // Act
+    const out = await failover(sb);
+
+    // Assess
+    expect(out.GlobalCluster?.Status).toBe('failing-over');
+    expect(out.GlobalCluster?.FailoverState).toMatchObject({ Status: 'pending', IsDataLossAllowed: true });
+    await sb.until(acceptedAt + failoverMs * 0.1);
+    expect(globalNow(sb).FailoverState?.Status).toBe('failing-over');
+    await sb.until(acceptedAt + failoverMs - 1);
+    expect(sb.rds.writerRegions(GLOBAL_ID)).toEqual([]);
+    expect(sb.rds.lastDataLossMs(GLOBAL_ID)).toBeUndefined();
+
+    await sb.until(acceptedAt + failoverMs);
+    const after = globalNow(sb);
+    expect(writerArn(after)).toBe(WEST_ARN);
+    expect(after.FailoverState).toBeUndefined();
+    expect(sb.rds.writerRegions(GLOBAL_ID)).toEqual([WEST]);
+    // The old primary, unreachable, still takes writes where it is: a split brain waiting to happen.
+    expect(sb.rds.allWriterRegions(GLOBAL_ID).sort()).toEqual([EAST, WEST]);
+    expect(member(after, EAST_ARN)).toMatchObject({
+      IsWriter: false,
+      SynchronizationStatus: 'pending-resync',
+    });
+    expect(sb.rds.lastDataLossMs(GLOBAL_ID)).toBe(replicationLagMs);
+  });
+
+  it('makes the old primary a secondary when its region recovers, rebuilt before a failback can run', async () => {
+    // Prepare
+    const sb = computeSandbox();
+    sb.faults.add({ kind: 'region-outage', region: EAST });
+    await failover(sb);
+    await sb.until(sb.clock.now() + failoverMs);
+
+    // Act
+    sb.faults.clear({ kind: 'region-outage' });
+
+    // Assess
+    const recoveredAt = sb.clock.now();
+    expect(sb.rds.allWriterRegions(GLOBAL_ID)).toEqual([WEST]);
+    expect(member(globalNow(sb), EAST_ARN)?.SynchronizationStatus).toBe('pending-resync');
+    const tooSoon = await sb.failure(
+      sb.clients.rds(EAST).send(
+        new SwitchoverGlobalClusterCommand({
+          GlobalClusterIdentifier: GLOBAL_ID,
+          TargetDbClusterIdentifier: EAST_ARN,
+        }),
+      ),
+    );
+    expect(tooSoon).toBeInstanceOf(InvalidGlobalClusterStateFault);
+    const failoverTooSoon = await sb.failure(
+      sb.clients.rds(EAST).send(
+        new FailoverGlobalClusterCommand({
+          GlobalClusterIdentifier: GLOBAL_ID,
+          TargetDbClusterIdentifier: EAST_ARN,
+          AllowDataLoss: true,
+        }),
+      ),
+    );
+    expect(failoverTooSoon).toBeInstanceOf(InvalidDBClusterStateFault);
+
+    await sb.until(recoveredAt + RDS_EXTRA_LATENCY.fast.resyncMs);
+    expect(member(globalNow(sb), EAST_ARN)?.SynchronizationStatus).toBe('connected');
+    expect(sb.rds.replicationLagMs(EAST_ARN)).toBe(replicationLagMs);
+    const back = await sb.run(
+      sb.clients.rds(EAST).send(
+        new SwitchoverGlobalClusterCommand({
+          GlobalClusterIdentifier: GLOBAL_ID,
+          TargetDbClusterIdentifier: EAST_ARN,
+        }),
+      ),
+    );
+    expect(back.GlobalCluster?.FailoverState?.ToDbClusterArn).toBe(EAST_ARN);
+  });
+
+  it('keeps reporting the secondary lag frozen while the writer region is down', () => {
+    // Prepare
+    const sb = computeSandbox();
+
+    // Act
+    sb.faults.add({ kind: 'region-outage', region: EAST });
+
+    // Assess
+    expect(sb.rds.replicationLagMs(WEST_ARN)).toBe(replicationLagMs);
+    expect(sb.rds.writerRegions(GLOBAL_ID)).toEqual([]);
+    expect(sb.rds.allWriterRegions(GLOBAL_ID)).toEqual([EAST]);
+  });
+
+  it('ends without promoting under aurora-failover-fails: cancelling, then cleared, writer unchanged', async () => {
+    // Prepare
+    const sb = computeSandbox();
+    sb.faults.add({ kind: 'aurora-failover-fails', globalClusterId: GLOBAL_ID });
+    const acceptedAt = sb.clock.now() + API_MS;
+
+    // Act
+    await failover(sb);
+
+    // Assess
+    await sb.until(acceptedAt + failoverMs);
+    expect(globalNow(sb).FailoverState?.Status).toBe('cancelling');
+    expect(sb.rds.writerRegions(GLOBAL_ID)).toEqual([EAST]);
+    await sb.until(acceptedAt + failoverMs * 1.1);
+    const after = globalNow(sb);
+    expect(after.FailoverState).toBeUndefined();
+    expect(after.Status).toBe('available');
+    expect(writerArn(after)).toBe(EAST_ARN);
+    expect(sb.rds.lastDataLossMs(GLOBAL_ID)).toBeUndefined();
+    expect(sb.clock.pendingTimers()).toBe(0);
+  });
+});
+
+describe('SimulatedRds: detach and promote', () => {
+  it('detaches a secondary into a standalone writer after detachMs, beside the live primary', async () => {
+    // Prepare
+    const sb = computeSandbox();
+    const west = sb.clients.rds(WEST);
+    const acceptedAt = sb.clock.now() + API_MS;
+
+    // Act
+    const out = await sb.run(
+      west.send(
+        new RemoveFromGlobalClusterCommand({
+          GlobalClusterIdentifier: GLOBAL_ID,
+          DbClusterIdentifier: WEST_ARN,
+        }),
+      ),
+    );
+
+    // Assess
+    expect(out.GlobalCluster?.GlobalClusterMembers).toHaveLength(2);
+    await sb.until(acceptedAt + detachMs - 1);
+    expect(sb.rds.writerRegions(GLOBAL_ID)).toEqual([EAST]);
+    await sb.until(acceptedAt + detachMs);
+    expect(globalNow(sb).GlobalClusterMembers?.map((m) => m.DBClusterArn)).toEqual([EAST_ARN]);
+    expect(sb.rds.writerRegions(GLOBAL_ID).sort()).toEqual([EAST, WEST]);
+    expect(sb.rds.lastDataLossMs(GLOBAL_ID)).toBe(replicationLagMs);
+    expect(sb.rds.replicationLagMs(WEST_ARN)).toBeUndefined();
+    const cluster = (
+      await sb.run(west.send(new DescribeDBClustersCommand({ DBClusterIdentifier: WEST_ARN })))
+    ).DBClusters?.[0];
+    expect(cluster?.Status).toBe('available');
+    expect(cluster?.GlobalClusterIdentifier).toBeUndefined();
+    expect(cluster?.DBClusterMembers?.some((m) => m.IsClusterWriter)).toBe(true);
+  });
+
+  it('shows the cluster promoting while it detaches, and refuses to remove the primary while secondaries remain', async () => {
+    // Prepare
+    const sb = computeSandbox();
+    const east = sb.clients.rds(EAST);
+
+    // Act
+    const primary = await sb.failure(
+      east.send(
+        new RemoveFromGlobalClusterCommand({
+          GlobalClusterIdentifier: GLOBAL_ID,
+          DbClusterIdentifier: EAST_ARN,
+        }),
+      ),
+    );
+    await sb.run(
+      east.send(
+        new RemoveFromGlobalClusterCommand({
+          GlobalClusterIdentifier: GLOBAL_ID,
+          DbClusterIdentifier: WEST_ARN,
+        }),
+      ),
+    );
+    const during = await sb.run(
+      sb.clients.rds(WEST).send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'orders-usw2' })),
+    );
+
+    // Assess
+    expect(primary).toBeInstanceOf(InvalidGlobalClusterStateFault);
+    expect(during.DBClusters?.[0]?.Status).toBe('promoting');
+    expect(globalNow(sb).Status).toBe('modifying');
+  });
+});
+
+describe('SimulatedRds: transport faults', () => {
+  it('surfaces a throttling fault as ThrottlingException after the client retries', async () => {
+    // Prepare
+    const sb = computeSandbox();
+    sb.faults.add({
+      kind: 'api-errors',
+      service: 'rds',
+      region: WEST,
+      error: 'ThrottlingException',
+      rate: 1,
+    });
+
+    // Act
+    const error = await sb.failure(
+      sb.clients.rds(WEST).send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: GLOBAL_ID })),
+    );
+
+    // Assess
+    expect((error as Error).name).toBe('ThrottlingException');
+    expect((error as { $metadata: { attempts: number } }).$metadata.attempts).toBe(4);
+    expect(sb.simulator.log.filter((c) => c.operation === 'DescribeGlobalClusters')).toHaveLength(4);
+  });
+
+  it('fails the calls of a region that is down like a network timeout, while the other region answers', async () => {
+    // Prepare
+    const sb = computeSandbox();
+    sb.faults.add({ kind: 'region-outage', region: EAST });
+
+    // Act
+    const down = await sb.failure(sb.clients.rds(EAST).send(new DescribeDBClustersCommand({})));
+    const up = await sb.run(sb.clients.rds(WEST).send(new DescribeDBClustersCommand({})));
+
+    // Assess
+    expect((down as Error).name).toBe('TimeoutError');
+    expect(up.DBClusters?.map((c) => c.DBClusterArn)).toEqual([WEST_ARN]);
+  });
+});
+
+describe('SimulatedRds: pilot-light reader instances', () => {
+  it('adds a reader instance that is creating, then available after instanceCreateMs', async () => {
+    // Prepare
+    const sb = computeSandbox();
+    const west = sb.clients.rds(WEST);
+    const acceptedAt = sb.clock.now() + API_MS;
+
+    // Act
+    const out = await sb.run(
+      west.send(
+        new CreateDBInstanceCommand({
+          DBClusterIdentifier: 'orders-usw2',
+          DBInstanceIdentifier: 'orders-usw2-reader-2',
+          DBInstanceClass: 'db.r6g.xlarge',
+          Engine: 'aurora-postgresql',
+        }),
+      ),
+    );
+    const duplicate = await sb.failure(
+      west.send(
+        new CreateDBInstanceCommand({
+          DBClusterIdentifier: 'orders-usw2',
+          DBInstanceIdentifier: 'orders-usw2-reader-2',
+          DBInstanceClass: 'db.r6g.xlarge',
+          Engine: 'aurora-postgresql',
+        }),
+      ),
+    );
+
+    // Assess
+    expect(out.DBInstance).toMatchObject({
+      DBInstanceStatus: 'creating',
+      DBClusterIdentifier: 'orders-usw2',
+    });
+    expect((duplicate as Error).name).toBe('DBInstanceAlreadyExistsFault');
+    await sb.until(acceptedAt + RDS_EXTRA_LATENCY.fast.instanceCreateMs - 1);
+    const before = sb.rds.handle(
+      'DescribeDBInstances',
+      { DBInstanceIdentifier: 'orders-usw2-reader-2' },
+      { region: WEST },
+    ) as { DBInstances: { DBInstanceStatus: string }[] };
+    expect(before.DBInstances[0]?.DBInstanceStatus).toBe('creating');
+    await sb.until(acceptedAt + RDS_EXTRA_LATENCY.fast.instanceCreateMs);
+    const listed = await sb.run(
+      west.send(
+        new DescribeDBInstancesCommand({ Filters: [{ Name: 'db-cluster-id', Values: ['orders-usw2'] }] }),
+      ),
+    );
+    expect(listed.DBInstances?.map((i) => [i.DBInstanceIdentifier, i.DBInstanceStatus])).toEqual([
+      ['orders-usw2-instance-1', 'available'],
+      ['orders-usw2-reader-2', 'available'],
+    ]);
+  });
+});
+
+describe('SimulatedRds: determinism', () => {
+  async function scenario(): Promise<unknown> {
+    const sb = computeSandbox();
+    sb.faults.add({ kind: 'api-errors', service: 'rds', error: 'ThrottlingException', rate: 0.5 });
+    sb.faults.add({ kind: 'region-outage', region: EAST });
+    const flips: number[] = [];
+    await failover(sb).catch(() => undefined);
+    await sb.until(sb.clock.now() + failoverMs);
+    flips.push(sb.clock.now());
+    await sb
+      .run(
+        sb.clients.rds(WEST).send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: GLOBAL_ID })),
+      )
+      .catch(() => undefined);
+    return {
+      calls: sb.simulator.log.map((c) => [c.operation, c.startedAt, c.finishedAt, c.ok]),
+      writer: sb.rds.writerRegions(GLOBAL_ID),
+      loss: sb.rds.lastDataLossMs(GLOBAL_ID),
+      flips,
+    };
+  }
+
+  it('gives the same virtual timings on every run', async () => {
+    // Act
+    const first = await scenario();
+    const second = await scenario();
+
+    // Assess
+    expect(second).toEqual(first);
+  });
+});
