@@ -1,6 +1,9 @@
 import {
+  CreateDBInstanceCommand,
   DBClusterNotFoundFault,
+  DBInstanceAlreadyExistsFault,
   DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
   DescribeGlobalClustersCommand,
   FailoverGlobalClusterCommand,
   type GlobalCluster,
@@ -69,6 +72,19 @@ export interface AuroraGlobalClusters {
   failover(region: string, globalClusterId: string, targetClusterArn: string): Promise<void>;
   /** RemoveFromGlobalCluster: the last resort (detach-and-promote); the cluster becomes standalone. */
   detach(region: string, globalClusterId: string, clusterArn: string): Promise<void>;
+  /** DescribeDBInstances of one cluster: each instance and its status (`creating`, `available`, ...). */
+  instances(region: string, clusterArn: string): Promise<{ readonly id: string; readonly status: string }[]>;
+  /**
+   * CreateDBInstance: adds a reader to a cluster (pilot light: a headless secondary needs one
+   * before it can be promoted). Idempotent: an instance of that id already there is success.
+   */
+  addReader(
+    region: string,
+    clusterArn: string,
+    instanceId: string,
+    instanceClass: string,
+    engine: string,
+  ): Promise<void>;
   /** DescribeDBClusters for one cluster. ResourceNotFoundError when absent. */
   describeCluster(region: string, clusterIdOrArn: string): Promise<ClusterView>;
   /**
@@ -181,6 +197,45 @@ export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters 
             }),
           ),
       );
+    },
+
+    async instances(region, clusterArn) {
+      const output = await awsCall(
+        { operation: 'DescribeDBInstances', region, resource: clusterArn },
+        RULES,
+        () =>
+          clients.rds(region).send(
+            new DescribeDBInstancesCommand({
+              Filters: [{ Name: 'db-cluster-id', Values: [clusterIdentifier(clusterArn)] }],
+            }),
+          ),
+      );
+      return (output.DBInstances ?? []).map((i) => ({
+        id: i.DBInstanceIdentifier ?? '',
+        status: i.DBInstanceStatus ?? 'unknown',
+      }));
+    },
+
+    async addReader(region, clusterArn, instanceId, instanceClass, engine) {
+      requireSameRegion('CreateDBInstance', region, clusterArn);
+      try {
+        await awsCall(
+          { operation: 'CreateDBInstance', region, resource: `${instanceId} in ${clusterArn}` },
+          RULES,
+          () =>
+            clients.rds(region).send(
+              new CreateDBInstanceCommand({
+                DBClusterIdentifier: clusterIdentifier(clusterArn),
+                DBInstanceIdentifier: instanceId,
+                DBInstanceClass: instanceClass,
+                Engine: engine,
+              }),
+            ),
+        );
+      } catch (error: unknown) {
+        // A retried step finds the reader it created on its first attempt.
+        if (!(error instanceof DBInstanceAlreadyExistsFault)) throw error;
+      }
     },
 
     async describeCluster(region, clusterIdOrArn) {

@@ -40,6 +40,12 @@ const AuroraGlobalCluster = z.strictObject({
   ),
   /** Last resort when FailoverGlobalCluster cannot run: detach the target's cluster and use it alone. */
   allowDetachAndPromote: z.boolean().default(false),
+  engine: z.enum(['aurora-postgresql', 'aurora-mysql']).default('aurora-postgresql'),
+  /** Pilot light: the class of the reader added to a headless secondary before promotion. */
+  readerInstanceClass: z
+    .string()
+    .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'an instance class such as db.r6g.large')
+    .default('db.r6g.large'),
 });
 export type AuroraGlobalCluster = z.infer<typeof AuroraGlobalCluster>;
 

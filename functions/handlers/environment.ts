@@ -42,9 +42,14 @@ export function readLambdaEnvironment(env: NodeJS.ProcessEnv = process.env): Lam
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`Switchyard Lambda environment is invalid: ${problems}`);
   }
-  const plansJson = typeof __SWITCHYARD_PLANS__ === 'string' ? __SWITCHYARD_PLANS__ : env.SWITCHYARD_PLANS_JSON;
-  if (!plansJson) throw new Error('Switchyard Lambda environment is invalid: no plans were embedded at build time');
-  const sources = (JSON.parse(plansJson) as { file: string; text: string }[]).map((s) => ({ file: s.file, text: s.text }));
+  const plansJson =
+    typeof __SWITCHYARD_PLANS__ === 'string' ? __SWITCHYARD_PLANS__ : env.SWITCHYARD_PLANS_JSON;
+  if (!plansJson)
+    throw new Error('Switchyard Lambda environment is invalid: no plans were embedded at build time');
+  const sources = (JSON.parse(plansJson) as { file: string; text: string }[]).map((s) => ({
+    file: s.file,
+    text: s.text,
+  }));
   return {
     region: parsed.data[ENV.region],
     tableName: parsed.data[ENV.tableName],

@@ -15,6 +15,7 @@ import type {
 import type { CapacityProfile, Plan } from '../../functions/core/plan.js';
 import {
   awsError,
+  beginOperation,
   type CallTarget,
   type SimContext,
   type SimulatedService,
@@ -39,6 +40,8 @@ interface InstanceState {
   /** Came from the warm pool: starts in warmPoolLaunchMs instead of launchMs. */
   readonly warm: boolean;
   timer: number | undefined;
+  /** Marks the end of the launch for the simulator's accounting. */
+  end?: () => void;
 }
 
 interface WarmInstanceState {
@@ -311,6 +314,7 @@ export class SimulatedAutoScaling implements SimulatedService {
         booting: false,
         warm: true,
         timer: undefined,
+        end: beginOperation(this.ctx, 'autoscaling:launch'),
       });
       return;
     }
@@ -321,6 +325,7 @@ export class SimulatedAutoScaling implements SimulatedService {
       booting: false,
       warm: false,
       timer: undefined,
+      end: beginOperation(this.ctx, 'autoscaling:launch'),
     });
   }
 
@@ -344,6 +349,7 @@ export class SimulatedAutoScaling implements SimulatedService {
       const delay = Math.round(base * (1 - LAUNCH_JITTER + 2 * LAUNCH_JITTER * this.ctx.random.next()));
       instance.timer = this.ctx.clock.setTimer(delay, () => {
         instance.timer = undefined;
+        instance.end?.();
         instance.lifecycle = 'InService';
         this.ctx.changed();
       });

@@ -23,6 +23,7 @@ import type {
 import type { Plan } from '../../functions/core/plan.js';
 import {
   awsError,
+  beginOperation,
   type CallTarget,
   type SimContext,
   type SimulatedService,
@@ -104,6 +105,8 @@ interface Operation {
   /** The old writer was demoted (stopped taking writes) and must be restored if the operation is cancelled. */
   demoted: boolean;
   timer: number | undefined;
+  /** Marks the end of the operation for the simulator's accounting. */
+  readonly end: () => void;
 }
 
 interface GlobalState {
@@ -372,11 +375,13 @@ export class SimulatedRds implements SimulatedService {
       dataLossMs: this.lagOf(cluster) ?? 0,
       demoted: false,
       timer: undefined,
+      end: beginOperation(this.ctx, 'rds:detach'),
     };
     global.operation = operation;
     cluster.status = 'promoting';
     operation.timer = this.ctx.clock.setTimer(this.ctx.latency.aurora.detachMs, () => {
       operation.timer = undefined;
+      operation.end();
       global.operation = undefined;
       global.members = global.members.filter((m) => m !== arn);
       cluster.globalClusterId = undefined;
@@ -417,7 +422,9 @@ export class SimulatedRds implements SimulatedService {
         `The engine name requested for your DB instance (${input.Engine}) doesn't match the engine name of your DB cluster (${ENGINE}).`,
       );
     const instance = this.addInstance(cluster, id, input.DBInstanceClass ?? INSTANCE_CLASS, undefined);
+    const end = beginOperation(this.ctx, 'rds:create-instance');
     this.ctx.clock.setTimer(this.extra.instanceCreateMs, () => {
+      end();
       instance.status = 'available';
       instance.createdAt = this.ctx.clock.now();
       this.ctx.changed();
@@ -505,6 +512,7 @@ export class SimulatedRds implements SimulatedService {
       dataLossMs: 0,
       demoted: false,
       timer: undefined,
+      end: beginOperation(this.ctx, `rds:${kind}`),
     };
     global.operation = operation;
     const pendingMs = Math.round(durationMs * PENDING_SHARE);
@@ -538,12 +546,14 @@ export class SimulatedRds implements SimulatedService {
       this.ctx.changed();
       operation.timer = this.ctx.clock.setTimer(Math.round(durationMs * CANCELLING_SHARE), () => {
         operation.timer = undefined;
+        operation.end();
         global.operation = undefined;
         this.refresh(global);
       });
       return;
     }
     operation.timer = undefined;
+    operation.end();
     global.operation = undefined;
     global.writerArn = to.arn;
     to.writable = true;

@@ -18,6 +18,7 @@ import type { Plan } from '../../functions/core/plan.js';
 import { type RoutingControlChange, stableHexId } from './arc.js';
 import {
   awsError,
+  beginOperation,
   type CallTarget,
   type SimContext,
   type SimulatedService,
@@ -311,7 +312,11 @@ export class SimulatedRoute53 implements SimulatedService {
       snapshot: new Map(working),
     };
     this.changeLog.set(change.id, change);
-    this.ctx.clock.setTimer(this.ctx.latency.route53.propagationMs, () => this.publish(change));
+    const end = beginOperation(this.ctx, 'route53:change');
+    this.ctx.clock.setTimer(this.ctx.latency.route53.propagationMs, () => {
+      end();
+      this.publish(change);
+    });
     return { ChangeInfo: this.changeInfo(change) };
   }
 
@@ -486,7 +491,9 @@ export class SimulatedRoute53 implements SimulatedService {
     this.routingHealth.set(change.arn, entry);
     // Until now the health check followed ARC directly; from here it lags by the propagation time.
     entry.state ??= change.previous;
+    const end = beginOperation(this.ctx, 'arc:propagation');
     this.ctx.clock.setTimer(this.ctx.latency.arc.healthCheckPropagationMs, () => {
+      end();
       if (entry.state === change.state) return;
       entry.state = change.state;
       this.recomputeAnswers(false);

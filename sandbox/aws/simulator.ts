@@ -12,6 +12,7 @@ import type { Random } from '../../functions/core/random.js';
 import type { VirtualClock } from '../clock.js';
 import type { FaultSet } from '../faults.js';
 import type { LatencyProfile } from '../latency.js';
+import { currentExecutionId } from '../runtime/scope.js';
 
 /** What every simulated service shares: time, randomness, latency, faults, change notification. */
 export interface SimContext {
@@ -21,6 +22,17 @@ export interface SimContext {
   readonly faults: FaultSet;
   /** Services call this after any change of state the ground truth may depend on. */
   changed(): void;
+  /**
+   * Marks the start of a long-running AWS operation (a switchover, an instance launch, a DNS
+   * change propagating) and returns the function that marks its end. The simulator attributes it
+   * to the execution whose call started it, for `awsBusySeconds`.
+   */
+  beginOperation?(name: string): () => void;
+}
+
+/** For services: start an operation, or do nothing where the context does not track them. */
+export function beginOperation(ctx: SimContext, name: string): () => void {
+  return ctx.beginOperation?.(name) ?? (() => undefined);
 }
 
 /** Where a call arrived: the client's region and, for endpoint-bound clients, the endpoint. */
@@ -160,8 +172,24 @@ export class AwsSimulator implements AwsInterceptor {
   private requestSeq = 0;
   /** Every call the simulator answered or failed, for reports (`awsBusySeconds`) and tests. */
   readonly log: CallRecord[] = [];
+  /** Every long-running operation a call started (see {@link SimContext.beginOperation}). */
+  readonly operations: OperationRecord[] = [];
 
   constructor(readonly ctx: SimContext) {}
+
+  /** Starts a long-running operation, attributed to the execution whose call is running. */
+  beginOperation(name: string): () => void {
+    const executionId = currentExecutionId();
+    const record: OperationRecord = {
+      name,
+      startedAt: this.ctx.clock.now(),
+      ...(executionId ? { executionId } : {}),
+    };
+    this.operations.push(record);
+    return () => {
+      record.finishedAt ??= this.ctx.clock.now();
+    };
+  }
 
   register(service: SimulatedService): void {
     this.services.set(service.service, service);
@@ -269,6 +297,7 @@ export class AwsSimulator implements AwsInterceptor {
 
 /** One simulated API call (one attempt), in virtual epoch ms. */
 export interface CallRecord {
+  readonly executionId?: string;
   readonly service: AwsService;
   readonly region: string;
   readonly endpoint?: string;
@@ -276,4 +305,12 @@ export interface CallRecord {
   readonly startedAt: number;
   finishedAt: number;
   ok: boolean;
+}
+
+/** A long-running AWS operation (e.g. a switchover), in virtual epoch ms; open while unfinished. */
+export interface OperationRecord {
+  readonly name: string;
+  readonly executionId?: string;
+  readonly startedAt: number;
+  finishedAt?: number;
 }

@@ -1,0 +1,34 @@
+import { UnknownAppError, UnknownRegionError } from './errors.js';
+import type { Plan } from './plan.js';
+
+/** The plans a control plane was deployed with, by name. */
+export interface PlanRegistry {
+  /** The plan of `app`; {@link UnknownAppError} naming the known apps otherwise. */
+  get(app: string): Plan;
+  list(): readonly Plan[];
+}
+
+export function planRegistry(plans: readonly Plan[]): PlanRegistry {
+  const byName = new Map(plans.map((p) => [p.name, p]));
+  return {
+    get(app) {
+      const plan = byName.get(app);
+      if (!plan) {
+        throw new UnknownAppError(
+          `unknown app: got '${app}', expected one of ${[...byName.keys()].join(', ') || '(no plans loaded)'}`,
+        );
+      }
+      return plan;
+    },
+    list: () => plans,
+  };
+}
+
+/** Throws {@link UnknownRegionError} unless `region` is one of the plan's regions. */
+export function assertPlanRegion(plan: Plan, region: string): void {
+  if (!plan.regions.includes(region)) {
+    throw new UnknownRegionError(
+      `${plan.name}: unknown region: got '${region}', expected one of ${plan.regions.join(', ')}`,
+    );
+  }
+}

@@ -1,0 +1,4 @@
+import { checkDatabase } from '../runbook/database.js';
+import { stepHandler } from './step-handler.js';
+
+export const { makeHandler, handler } = stepHandler('CheckDatabase', checkDatabase);

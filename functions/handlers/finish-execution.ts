@@ -1,0 +1,4 @@
+import { finishExecution } from '../runbook/finish.js';
+import { stepHandler } from './step-handler.js';
+
+export const { makeHandler, handler } = stepHandler('FinishExecution', finishExecution);

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import type { GroupCapacity } from '../aws/auto-scaling.js';
+import { isoNow } from '../core/clock.js';
+import { CapacityNotReadyError, InvalidInputError } from '../core/errors.js';
+import type { AutoScalingGroupPlan, Plan } from '../core/plan.js';
+import {
+  fence,
+  nextPoll,
+  POLL_SECONDS,
+  Progress,
+  parseInput,
+  pollBudgetSeconds,
+  ResourceItem,
+  type RunbookDeps,
+  RunContext,
+  recordStep,
+  startProgress,
+  stepKey,
+} from './context.js';
+
+/** Ungraceful mode accepts its minimum once capacity has not grown for this long. */
+export const UNGRACEFUL_STALL_SECONDS = 30;
+
+const ScaleInput = z.object({ run: RunContext, resource: ResourceItem });
+const CheckInput = z.object({ run: RunContext, resource: ResourceItem, progress: Progress });
+
+/** How ready a group is in the target region against the plan's thresholds. */
+export interface Readiness {
+  readonly capacity: GroupCapacity;
+  /** InService and Healthy, as a share of the active profile's desired capacity. */
+  readonly healthyPercent: number;
+  /** At the plan's `healthyPercent`. */
+  readonly ready: boolean;
+  /** At the plan's `ungracefulHealthyPercent`: enough for an ungraceful failover to move traffic. */
+  readonly minimumMet: boolean;
+}
+
+export async function capacityReadiness(
+  group: AutoScalingGroupPlan,
+  run: Pick<RunContext, 'to'>,
+  deps: Pick<RunbookDeps, 'autoScaling'>,
+): Promise<Readiness> {
+  const capacity = await deps.autoScaling.describe(run.to, group.members[run.to] as string);
+  const healthyPercent = Math.round((1000 * capacity.healthyInService) / group.active.desired) / 10;
+  return {
+    capacity,
+    healthyPercent,
+    ready: healthyPercent >= group.healthyPercent,
+    minimumMet: healthyPercent >= group.ungracefulHealthyPercent,
+  };
+}
+
+/**
+ * ScaleCapacity: set the target region's group to the plan's `active` profile. Idempotent: the
+ * same profile twice is one change. Pilot light starts from zero; warm standby from its standby.
+ */
+export async function scaleCapacity(input: unknown, deps: RunbookDeps): Promise<Progress> {
+  const { run, resource } = parseInput(ScaleInput, input, 'ScaleCapacity');
+  const plan = deps.plans.get(run.app);
+  const group = autoScalingGroup(plan, resource.id);
+  const startedAt = isoNow(deps.clock);
+  await recordStep(run, deps, stepKey('ScaleCapacity', resource.id), {
+    name: 'ScaleCapacity',
+    resource: resource.id,
+    status: 'RUNNING',
+    startedAt,
+  });
+  await fence(run, deps);
+  await deps.autoScaling.update(run.to, group.members[run.to] as string, group.active);
+  return startProgress(deps.clock, POLL_SECONDS.capacity, pollBudgetSeconds(plan), { phase: 'scaling' });
+}
+
+/**
+ * CheckCapacity: polls until `healthyPercent` of the active desired capacity is InService and
+ * Healthy. An ungraceful failover accepts the plan's documented minimum
+ * (`ungracefulHealthyPercent`: serving degraded beats not serving) once capacity has stopped
+ * growing for {@link UNGRACEFUL_STALL_SECONDS}; otherwise, when the budget runs out, it fails and
+ * traffic does not move to an unready region.
+ */
+export async function checkCapacity(input: unknown, deps: RunbookDeps): Promise<Progress> {
+  const { run, resource, progress } = parseInput(CheckInput, input, 'CheckCapacity');
+  const plan = deps.plans.get(run.app);
+  const group = autoScalingGroup(plan, resource.id);
+  const readiness = await capacityReadiness(group, run, deps);
+  const now = deps.clock.now();
+  const previous = progress.detail as { healthyInService?: number; stableSince?: number } | undefined;
+  const changed = previous?.healthyInService !== readiness.capacity.healthyInService;
+  const stableSince = changed || previous?.stableSince === undefined ? now : previous.stableSince;
+  const detail = {
+    healthyInService: readiness.capacity.healthyInService,
+    desired: group.active.desired,
+    healthyPercent: readiness.healthyPercent,
+    degraded: !readiness.ready,
+    stableSince,
+  };
+  const lastPoll = progress.attempt + 1 > progress.maxAttempts;
+  // Ungraceful: the source is down, so every second counts. Once the documented minimum is met and
+  // capacity has stopped growing, move on degraded rather than wait out the whole budget.
+  const stalled = now - stableSince >= UNGRACEFUL_STALL_SECONDS * 1000;
+  const acceptDegraded = run.mode === 'ungraceful' && readiness.minimumMet && (stalled || lastPoll);
+  if (readiness.ready || acceptDegraded) {
+    await recordStep(run, deps, stepKey('ScaleCapacity', resource.id), {
+      name: 'ScaleCapacity',
+      resource: resource.id,
+      status: 'SUCCEEDED',
+      startedAt: progress.startedAt,
+      finishedAt: isoNow(deps.clock),
+      detail,
+    });
+    return { ...progress, done: true, detail };
+  }
+  if (lastPoll) {
+    throw new CapacityNotReadyError(
+      `${group.name} in ${run.to}: ${readiness.capacity.healthyInService}/${group.active.desired} InService and Healthy (${readiness.healthyPercent}%) ` +
+        `after ${progress.maxAttempts * progress.nextPollSeconds} s, expected at least ${group.healthyPercent}%` +
+        (run.mode === 'ungraceful' ? ` (ungraceful minimum ${group.ungracefulHealthyPercent}%)` : ''),
+    );
+  }
+  return nextPoll(progress, `${group.name} capacity in ${run.to}`, { detail });
+}
+
+export function autoScalingGroup(plan: Plan, name: string): AutoScalingGroupPlan {
+  const group = plan.compute?.autoScalingGroups.find((g) => g.name === name);
+  if (!group) throw new InvalidInputError(`${plan.name}: no Auto Scaling group ${name} in the plan`);
+  return group;
+}

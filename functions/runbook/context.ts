@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import type { ArcRoutingControls } from '../aws/arc.js';
+import type { AuroraGlobalClusters } from '../aws/aurora.js';
+import type { AutoScalingGroups } from '../aws/auto-scaling.js';
+import type { CloudWatchAlarms } from '../aws/cloudwatch.js';
+import type { EventPublisher } from '../aws/events.js';
+import type { Route53Records } from '../aws/route53.js';
+import type { StateStore, StepRecord } from '../aws/state-store.js';
+import type { StepFunctions } from '../aws/step-functions.js';
+import { type Clock, isoNow } from '../core/clock.js';
+import { InvalidInputError, WaitTimedOutError } from '../core/errors.js';
+import { formatPath, type Plan } from '../core/plan.js';
+import type { PlanRegistry } from '../core/plan-registry.js';
+import type { Random } from '../core/random.js';
+
+/**
+ * What every runbook step needs: this control plane's region, its plans, its clock, and the
+ * adapters (ports) it acts through. Built once per Lambda cold start (AWS) or per region (sandbox).
+ */
+export interface RunbookDeps {
+  /** The region whose control plane runs the step. */
+  readonly region: string;
+  readonly plans: PlanRegistry;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly store: StateStore;
+  readonly aurora: AuroraGlobalClusters;
+  readonly autoScaling: AutoScalingGroups;
+  readonly route53: Route53Records;
+  readonly arc: ArcRoutingControls;
+  readonly alarms: CloudWatchAlarms;
+  readonly stepFunctions: StepFunctions;
+  readonly events: EventPublisher;
+  /** This region's state machine ARN per strategy. */
+  readonly stateMachineArns: Partial<Record<Plan['strategy'], string>>;
+}
+
+/** The `$.run` object every step after Begin receives: who, what, where, and the lock it holds. */
+export const RunContext = z.object({
+  executionId: z.string().min(1),
+  executionKey: z.string().min(1),
+  app: z.string().min(1),
+  runbook: z.enum(['warm-standby', 'pilot-light']),
+  mode: z.enum(['graceful', 'ungraceful']),
+  trigger: z.enum(['operator', 'alarm', 'schedule']),
+  requestedBy: z.string().min(1),
+  reason: z.string(),
+  from: z.string().min(1),
+  to: z.string().min(1),
+  epoch: z.number().int().positive(),
+  /** ISO time the failover was asked for (or decided on, for alarms): RTO runs from here. */
+  requestedAt: z.string().min(1),
+  approvalRequired: z.boolean(),
+  approvalTimeoutSeconds: z.number().int().positive(),
+  /** How long the lock's lease runs from each step that renews it. */
+  leaseSeconds: z.number().int().positive(),
+});
+export type RunContext = z.infer<typeof RunContext>;
+
+/** A resource a Map iteration prepares. */
+export const ResourceItem = z.object({
+  kind: z.enum(['database', 'capacity']),
+  /** Global cluster id, or the plan's ASG name. */
+  id: z.string().min(1),
+});
+export type ResourceItem = z.infer<typeof ResourceItem>;
+
+/**
+ * What a polling step returns to its Wait + Choice loop. `attempt`/`maxAttempts` bound the loop:
+ * the check throws {@link WaitTimedOutError} past its budget, so no loop runs forever.
+ */
+export const Progress = z.object({
+  done: z.boolean(),
+  nextPollSeconds: z.number().int().min(1).max(60),
+  attempt: z.number().int().nonnegative(),
+  maxAttempts: z.number().int().positive(),
+  startedAt: z.string(),
+  phase: z.string().optional(),
+  detail: z.record(z.string(), z.unknown()).optional(),
+});
+export type Progress = z.infer<typeof Progress>;
+
+/** Parses a step's input; {@link InvalidInputError} lists every problem (path, got, expected). */
+export function parseInput<T extends z.ZodType>(schema: T, input: unknown, step: string): z.infer<T> {
+  const parsed = schema.safeParse(input, { reportInput: true });
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const got = 'input' in issue && issue.input !== undefined ? JSON.stringify(issue.input) : 'nothing';
+    return `${formatPath(issue.path) || '(input)'}: ${issue.message} (got ${got.length > 80 ? `${got.slice(0, 77)}...` : got})`;
+  });
+  throw new InvalidInputError(`${step}: invalid input: ${problems.join('; ')}`);
+}
+
+/** Renews the lock's lease, proving this execution still holds its epoch before it mutates. */
+export async function fence(run: RunContext, deps: RunbookDeps): Promise<void> {
+  await deps.store.renewLock(run.app, run.executionId, run.epoch, run.leaseSeconds * 1000);
+}
+
+/** Writes one step's entry on the execution record. */
+export async function recordStep(
+  run: Pick<RunContext, 'app' | 'executionKey'>,
+  deps: Pick<RunbookDeps, 'store'>,
+  key: string,
+  step: StepRecord,
+): Promise<void> {
+  await deps.store.recordStep(run.app, run.executionKey, key, step);
+}
+
+/** The key of a step's entry: its name, and the resource for per-resource steps. */
+export function stepKey(name: string, resource?: string): string {
+  return resource ? `${name}#${resource}` : name;
+}
+
+/** A fresh poll budget: `budgetSeconds` of polling every `pollSeconds`. */
+export function startProgress(
+  clock: Clock,
+  pollSeconds: number,
+  budgetSeconds: number,
+  fields: Partial<Pick<Progress, 'phase' | 'detail' | 'done'>> = {},
+): Progress {
+  return {
+    done: false,
+    nextPollSeconds: pollSeconds,
+    attempt: 0,
+    maxAttempts: Math.max(1, Math.ceil(budgetSeconds / pollSeconds)),
+    startedAt: isoNow(clock),
+    ...fields,
+  };
+}
+
+/** The next poll of a loop, or {@link WaitTimedOutError} when its budget is spent. */
+export function nextPoll(progress: Progress, what: string, fields: Partial<Progress> = {}): Progress {
+  const attempt = progress.attempt + 1;
+  if (attempt > progress.maxAttempts) {
+    throw new WaitTimedOutError(
+      `${what}: not done after ${progress.maxAttempts} polls every ${progress.nextPollSeconds} s (since ${progress.startedAt})`,
+    );
+  }
+  return { ...progress, ...fields, attempt, done: false };
+}
+
+/** How long a Lambda-side poll budget may run: the plan's RTO objective, with room to spare. */
+export function pollBudgetSeconds(plan: Plan): number {
+  return Math.max(120, plan.objectives.rtoSeconds * 2);
+}
+
+/** Seconds between polls. Cheap calls poll every second; Route 53's API allows 5 calls/s per account. */
+export const POLL_SECONDS = { database: 1, capacity: 1, traffic: 2, verify: 1 } as const;

@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import type { GlobalClusterView } from '../aws/aurora.js';
+import { isoNow } from '../core/clock.js';
+import { CapacityNotReadyError, DatabasePromotionFailedError, ResourceBusyError } from '../core/errors.js';
+import type { AuroraGlobalCluster, Plan } from '../core/plan.js';
+import { capacityReadiness } from './capacity.js';
+import {
+  fence,
+  nextPoll,
+  POLL_SECONDS,
+  Progress,
+  parseInput,
+  pollBudgetSeconds,
+  ResourceItem,
+  type RunbookDeps,
+  RunContext,
+  recordStep,
+  startProgress,
+  stepKey,
+} from './context.js';
+
+const PromoteInput = z.object({ run: RunContext, resource: ResourceItem });
+const CheckInput = z.object({ run: RunContext, resource: ResourceItem, progress: Progress });
+
+type Method = 'switchover' | 'failover' | 'detach';
+
+/**
+ * PromoteDatabase: make the target region's cluster the writer of its global database.
+ * Graceful: SwitchoverGlobalCluster (synchronises first: RPO 0), and only once the target's
+ * capacity is ready, so that the writer never moves to a region that cannot serve.
+ * Ungraceful: FailoverGlobalCluster with AllowDataLoss; the replication lag at promotion is the RPO.
+ *
+ * Idempotent: a target that is already the writer is done; an operation already under way toward
+ * the target is waited on, never started twice (a retried step never flips anything back).
+ */
+export async function promoteDatabase(input: unknown, deps: RunbookDeps): Promise<Progress> {
+  const { run, resource } = parseInput(PromoteInput, input, 'PromoteDatabase');
+  const plan = deps.plans.get(run.app);
+  const cluster = globalCluster(plan, resource.id);
+  const startedAt = isoNow(deps.clock);
+  const progress = startProgress(deps.clock, POLL_SECONDS.database, pollBudgetSeconds(plan) * 2);
+  await recordStep(run, deps, stepKey('PromoteDatabase', resource.id), {
+    name: 'PromoteDatabase',
+    resource: resource.id,
+    status: 'RUNNING',
+    startedAt,
+  });
+  if (run.mode === 'graceful' && !(await capacityReady(plan, run, deps))) {
+    return { ...progress, phase: 'waiting-for-capacity' };
+  }
+  return startPromotion(run, cluster, progress, deps);
+}
+
+/** CheckDatabase: polls the promotion (or the capacity gate before it) until done, bounded. */
+export async function checkDatabase(input: unknown, deps: RunbookDeps): Promise<Progress> {
+  const { run, resource, progress } = parseInput(CheckInput, input, 'CheckDatabase');
+  const plan = deps.plans.get(run.app);
+  const cluster = globalCluster(plan, resource.id);
+  const targetArn = cluster.members[run.to] as string;
+
+  if (progress.phase === 'waiting-for-capacity') {
+    if (await capacityReady(plan, run, deps)) return startPromotion(run, cluster, progress, deps);
+    if (progress.attempt + 1 > progress.maxAttempts) {
+      throw new CapacityNotReadyError(
+        `${cluster.globalClusterId}: not promoted: capacity in ${run.to} did not become ready, so the writer stays in ${run.from}`,
+      );
+    }
+    return nextPoll(progress, `${cluster.globalClusterId} waiting for capacity in ${run.to}`);
+  }
+
+  const method = progress.detail?.method as Method | undefined;
+  if (method === 'detach') {
+    const standalone = await deps.aurora.describeCluster(run.to, targetArn);
+    if (!standalone.globalClusterId && standalone.status === 'available')
+      return finish(run, resource, progress, deps);
+    return nextPoll(progress, `${cluster.globalClusterId} detach of ${targetArn}`);
+  }
+
+  const view = await deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId);
+  if (isPromoted(view, targetArn)) return finish(run, resource, progress, deps);
+  if (view.failover)
+    return nextPoll(progress, `${cluster.globalClusterId} ${method ?? 'promotion'} to ${run.to}`);
+
+  // No operation under way and the target is not the writer: the promotion did not happen.
+  if (run.mode === 'ungraceful' && cluster.allowDetachAndPromote) {
+    await fence(run, deps);
+    const lag = await deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now());
+    await deps.aurora.detach(run.to, cluster.globalClusterId, targetArn);
+    return nextPoll(progress, `${cluster.globalClusterId} detach`, {
+      detail: { ...progress.detail, method: 'detach', rpoMs: lag ?? progress.detail?.rpoMs ?? null },
+    });
+  }
+  throw new DatabasePromotionFailedError(
+    `${cluster.globalClusterId}: ${method ?? 'promotion'} to ${run.to} ended with the writer in ${view.writerRegion ?? 'no region'}` +
+      (cluster.allowDetachAndPromote ? '' : '; detach-and-promote is not allowed by the plan'),
+  );
+}
+
+async function startPromotion(
+  run: RunContext,
+  cluster: AuroraGlobalCluster,
+  progress: Progress,
+  deps: RunbookDeps,
+): Promise<Progress> {
+  const targetArn = cluster.members[run.to] as string;
+  const view = await deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId);
+  if (isPromoted(view, targetArn)) {
+    return { ...progress, phase: 'promoting', detail: { ...progress.detail, method: 'none', rpoMs: 0 } };
+  }
+  if (view.failover) {
+    if (view.failover.toClusterArn === targetArn) {
+      // Started by an earlier attempt of this step (e.g. the Lambda crashed after the call).
+      return {
+        ...progress,
+        phase: 'promoting',
+        detail: { ...progress.detail, method: view.failover.isDataLossAllowed ? 'failover' : 'switchover' },
+      };
+    }
+    throw new ResourceBusyError(
+      `${cluster.globalClusterId}: an operation toward ${view.failover.toClusterArn} is under way`,
+    );
+  }
+  await fence(run, deps);
+  if (run.mode === 'graceful') {
+    await deps.aurora.switchover(run.to, cluster.globalClusterId, targetArn);
+    return { ...progress, phase: 'promoting', detail: { method: 'switchover', rpoMs: 0 } };
+  }
+  // The replication lag just before promotion is the data at risk: that is the RPO.
+  const lag = await deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now());
+  await deps.aurora.failover(run.to, cluster.globalClusterId, targetArn);
+  return { ...progress, phase: 'promoting', detail: { method: 'failover', rpoMs: lag ?? null } };
+}
+
+async function finish(
+  run: RunContext,
+  resource: ResourceItem,
+  progress: Progress,
+  deps: RunbookDeps,
+): Promise<Progress> {
+  await recordStep(run, deps, stepKey('PromoteDatabase', resource.id), {
+    name: 'PromoteDatabase',
+    resource: resource.id,
+    status: 'SUCCEEDED',
+    startedAt: progress.startedAt,
+    finishedAt: isoNow(deps.clock),
+    detail: progress.detail ?? {},
+  });
+  return { ...progress, done: true };
+}
+
+function isPromoted(view: GlobalClusterView, targetArn: string): boolean {
+  return !view.failover && view.members.some((m) => m.clusterArn === targetArn && m.isWriter);
+}
+
+async function capacityReady(plan: Plan, run: RunContext, deps: RunbookDeps): Promise<boolean> {
+  for (const group of plan.compute?.autoScalingGroups ?? []) {
+    const readiness = await capacityReadiness(group, run, deps);
+    if (!readiness.ready) return false;
+  }
+  return true;
+}
+
+export function globalCluster(plan: Plan, id: string): AuroraGlobalCluster {
+  const cluster = plan.database?.auroraGlobalClusters.find((c) => c.globalClusterId === id);
+  if (!cluster) {
+    throw new DatabasePromotionFailedError(`${plan.name}: no global cluster ${id} in the plan`);
+  }
+  return cluster;
+}

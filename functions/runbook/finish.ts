@@ -1,0 +1,306 @@
+import { z } from 'zod';
+import type { ExecutionRecord, FinalExecutionStatus } from '../aws/state-store.js';
+import { isoNow } from '../core/clock.js';
+import { describeError, InvalidInputError, LockLostError } from '../core/errors.js';
+import type { Plan } from '../core/plan.js';
+import { capacityReadiness } from './capacity.js';
+import { fence, parseInput, type RunbookDeps, RunContext, recordStep, stepKey } from './context.js';
+import { causeMessage } from './traffic.js';
+import { observe } from './verify.js';
+
+/** The EventBridge detail-type of the event every execution ends with. */
+export const FINISHED_EVENT = 'Switchyard Execution Finished';
+
+const FinishInput = z.object({ run: RunContext }).passthrough();
+
+export interface ExecutionSummary {
+  readonly executionId: string;
+  readonly app: string;
+  readonly status: FinalExecutionStatus;
+  readonly from: string;
+  readonly to: string;
+  readonly rtoSeconds?: number;
+  readonly rpoSeconds?: number;
+}
+
+/**
+ * FinishExecution: write the outcome (RTO from the request to verified service, approval wait
+ * excluded; RPO from the replication lag at promotion, 0 for a switchover), set the active
+ * region, release the lock and emit the Finished event. Graceful failovers then scale the old
+ * region to its standby profile (best effort: the old region is not needed to succeed).
+ */
+export async function finishExecution(input: unknown, deps: RunbookDeps): Promise<ExecutionSummary> {
+  const { run } = parseInput(FinishInput, input, 'FinishExecution');
+  const plan = deps.plans.get(run.app);
+  const startedAt = isoNow(deps.clock);
+  await fence(run, deps);
+  const record = await executionRecord(run, deps);
+  const verifiedAt = record.steps[stepKey('VerifyService')]?.finishedAt ?? startedAt;
+  const rtoSeconds = round(
+    (Date.parse(verifiedAt) - Date.parse(run.requestedAt) - approvalWaitMs(record)) / 1000,
+  );
+  const rpoSeconds = rpoOf(run, record);
+
+  const state = await deps.store.getState(plan.name);
+  if (state && !(state.activeRegion === run.to && state.lastExecutionId === run.executionId)) {
+    await deps.store.setActive(plan.name, {
+      activeRegion: run.to,
+      status: 'ACTIVE',
+      expectedVersion: state.version,
+      executionId: run.executionId,
+      epoch: run.epoch,
+      lastFailoverAt: verifiedAt,
+    });
+  }
+  if (run.mode === 'graceful') await scaleSourceToStandby(plan, run, deps);
+
+  await deps.store.finishExecution(plan.name, run.executionKey, {
+    status: 'SUCCEEDED',
+    rtoSeconds,
+    ...(rpoSeconds === undefined ? {} : { rpoSeconds }),
+  });
+  await recordStep(run, deps, stepKey('FinishExecution'), {
+    name: 'FinishExecution',
+    status: 'SUCCEEDED',
+    startedAt,
+    finishedAt: isoNow(deps.clock),
+  });
+  const summary: ExecutionSummary = {
+    executionId: run.executionId,
+    app: plan.name,
+    status: 'SUCCEEDED',
+    from: run.from,
+    to: run.to,
+    rtoSeconds,
+    ...(rpoSeconds === undefined ? {} : { rpoSeconds }),
+  };
+  await closeExecution(
+    run,
+    deps,
+    summary,
+    `failover to ${run.to} succeeded: RTO ${rtoSeconds} s, RPO ${rpoSeconds ?? 'unknown'} s`,
+  );
+  return summary;
+}
+
+const FailureInput = z.object({
+  state: z
+    .object({
+      run: RunContext,
+      error: z.object({ Error: z.string(), Cause: z.string().optional() }),
+    })
+    .passthrough(),
+});
+
+export interface FailureOutcome extends ExecutionSummary {
+  /** For the ASL's Fail state. */
+  readonly error: string;
+  readonly cause: string;
+  readonly compensation: string[];
+}
+
+/**
+ * RecordFailure: the failure path. It makes traffic and the writer agree where it safely can,
+ * undoes a graceful failover's capacity change when the writer never moved, records what
+ * happened, and releases the lock (on purpose: the app is consistent again, or marked DEGRADED
+ * for a person, and a later failover must be able to start). A lost lock is never released.
+ */
+export async function recordFailure(input: unknown, deps: RunbookDeps): Promise<FailureOutcome> {
+  const { state } = parseInput(FailureInput, input, 'RecordFailure');
+  const { run, error } = state;
+  const plan = deps.plans.get(run.app);
+  const startedAt = isoNow(deps.clock);
+  const record = await executionRecord(run, deps);
+  const aborted =
+    record.status === 'WAITING_APPROVAL' || (error.Error === 'States.Timeout' && !record.approval?.decision);
+  const status: FinalExecutionStatus = aborted ? 'ABORTED' : 'FAILED';
+  const cause = causeMessage(error.Cause) || error.Error;
+  const compensation: string[] = [];
+  const lockLost = error.Error === LockLostError.name || error.Error === 'LockLostError';
+
+  let degraded = false;
+  if (!lockLost) {
+    degraded = await compensate(plan, run, deps, compensation).catch((e: unknown) => {
+      compensation.push(`compensation failed: ${describeError(e).name}: ${describeError(e).message}`);
+      return true;
+    });
+  }
+  if (degraded && !lockLost) {
+    const current = await deps.store.getState(plan.name);
+    if (current) {
+      await deps.store
+        .setActive(plan.name, {
+          activeRegion: current.activeRegion,
+          status: 'DEGRADED',
+          expectedVersion: current.version,
+          executionId: run.executionId,
+          epoch: run.epoch,
+        })
+        .catch((e: unknown) => compensation.push(`could not mark DEGRADED: ${describeError(e).message}`));
+    }
+  }
+
+  await deps.store.finishExecution(plan.name, run.executionKey, {
+    status,
+    error: { name: error.Error, message: cause },
+  });
+  await recordStep(run, deps, stepKey('RecordFailure'), {
+    name: 'RecordFailure',
+    status: 'SUCCEEDED',
+    startedAt,
+    finishedAt: isoNow(deps.clock),
+    detail: { compensation, degraded },
+  });
+  const summary: ExecutionSummary = {
+    executionId: run.executionId,
+    app: plan.name,
+    status,
+    from: run.from,
+    to: run.to,
+  };
+  if (lockLost) {
+    await deps.events
+      .publish(deps.region, FINISHED_EVENT, { ...summary, error: error.Error, cause })
+      .catch(() => undefined);
+  } else {
+    await closeExecution(
+      run,
+      deps,
+      summary,
+      `failover to ${run.to} ${status.toLowerCase()}: ${error.Error}: ${cause}`,
+    );
+  }
+  return { ...summary, error: error.Error, cause, compensation };
+}
+
+/**
+ * Best-effort repairs after a failure; returns whether the app is left inconsistent (DEGRADED).
+ * Never moves the writer: it only moves traffic to where the writer already is, when that region
+ * has the capacity to serve, and gives back capacity a graceful failover took and did not use.
+ */
+async function compensate(plan: Plan, run: RunContext, deps: RunbookDeps, notes: string[]): Promise<boolean> {
+  const target = await observe(plan, run.to, run.mode, deps);
+  const writerMoved = plan.database ? target.writer : false;
+  if (!writerMoved) {
+    notes.push(`writer stays in ${run.from}; traffic not moved`);
+    if (run.mode === 'graceful') {
+      for (const group of plan.compute?.autoScalingGroups ?? []) {
+        await fence(run, deps);
+        await deps.autoScaling.update(run.to, group.members[run.to] as string, group.standby);
+        notes.push(`${group.name} in ${run.to} back to its standby profile`);
+      }
+    }
+    return false;
+  }
+  if (target.routing) {
+    notes.push(`writer and traffic are both in ${run.to}`);
+    return !target.capacity;
+  }
+  // The writer is in the target but traffic is not: move traffic only if the target can serve.
+  let canServe = true;
+  for (const group of plan.compute?.autoScalingGroups ?? []) {
+    const readiness = await capacityReadiness(group, run, deps);
+    if (!readiness.minimumMet) canServe = false;
+  }
+  if (!canServe) {
+    notes.push(
+      `writer is in ${run.to} but its capacity is below the plan's minimum: traffic not moved; an operator must decide`,
+    );
+    return true;
+  }
+  await fence(run, deps);
+  const arc = plan.traffic.arc;
+  if (arc) {
+    await deps.arc.setActive(
+      arc.clusterEndpoints,
+      Object.fromEntries(
+        Object.entries(arc.routingControls).map(([r, arn]) => [arn, r === run.to ? 'On' : 'Off']),
+      ),
+    );
+  } else if (plan.traffic.route53) {
+    await deps.route53.setPrimary(
+      plan.traffic.route53.hostedZoneId,
+      plan.traffic.route53.records,
+      run.to,
+      run.from,
+    );
+  }
+  notes.push(`traffic moved to ${run.to}, where the writer is`);
+  return true;
+}
+
+async function scaleSourceToStandby(plan: Plan, run: RunContext, deps: RunbookDeps): Promise<void> {
+  for (const group of plan.compute?.autoScalingGroups ?? []) {
+    const startedAt = isoNow(deps.clock);
+    const key = stepKey('ScaleDownSource', group.name);
+    try {
+      await deps.autoScaling.update(run.from, group.members[run.from] as string, group.standby);
+      await recordStep(run, deps, key, {
+        name: 'ScaleDownSource',
+        resource: group.name,
+        status: 'SUCCEEDED',
+        startedAt,
+        finishedAt: isoNow(deps.clock),
+      });
+    } catch (error: unknown) {
+      // The failover is done; the old region's size is housekeeping, and it may be unreachable.
+      await recordStep(run, deps, key, {
+        name: 'ScaleDownSource',
+        resource: group.name,
+        status: 'FAILED',
+        startedAt,
+        finishedAt: isoNow(deps.clock),
+        error: describeError(error),
+      });
+    }
+  }
+}
+
+async function closeExecution(
+  run: RunContext,
+  deps: RunbookDeps,
+  summary: ExecutionSummary,
+  detail: string,
+): Promise<void> {
+  const now = isoNow(deps.clock);
+  await deps.store.appendAudit({
+    id: `${run.executionId}-finish`,
+    at: now,
+    actor: 'switchyard',
+    action: `failover.${summary.status.toLowerCase()}`,
+    app: run.app,
+    executionId: run.executionId,
+    detail,
+  });
+  await deps.store.releaseLock(run.app, run.executionId, run.epoch);
+  // The event informs; the failover's outcome is already recorded, so a failed publish is not fatal.
+  await deps.events.publish(deps.region, FINISHED_EVENT, { ...summary }).catch(() => undefined);
+}
+
+async function executionRecord(run: RunContext, deps: RunbookDeps): Promise<ExecutionRecord> {
+  const record = await deps.store.getExecutionByKey(run.app, run.executionKey);
+  if (!record) throw new InvalidInputError(`${run.app}: no execution record ${run.executionKey}`);
+  return record;
+}
+
+function approvalWaitMs(record: ExecutionRecord): number {
+  const { approval } = record;
+  if (!approval?.decidedAt) return 0;
+  return Math.max(0, Date.parse(approval.decidedAt) - Date.parse(approval.requestedAt));
+}
+
+function rpoOf(run: RunContext, record: ExecutionRecord): number | undefined {
+  if (run.mode === 'graceful') return 0;
+  let worst: number | undefined = 0;
+  for (const step of Object.values(record.steps)) {
+    if (step.name !== 'PromoteDatabase') continue;
+    const rpoMs = step.detail?.rpoMs;
+    if (typeof rpoMs !== 'number') return undefined; // the lag was unknown at promotion
+    worst = Math.max(worst ?? 0, rpoMs);
+  }
+  return round((worst ?? 0) / 1000);
+}
+
+function round(seconds: number): number {
+  return Math.round(seconds * 10) / 10;
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { isoNow } from '../core/clock.js';
+import {
+  fence,
+  nextPoll,
+  POLL_SECONDS,
+  Progress,
+  parseInput,
+  ResourceItem,
+  type RunbookDeps,
+  RunContext,
+  recordStep,
+  startProgress,
+  stepKey,
+} from './context.js';
+import { globalCluster } from './database.js';
+
+const PrepareInput = z.object({ run: RunContext, resource: ResourceItem });
+const CheckInput = z.object({ run: RunContext, resource: ResourceItem, progress: Progress });
+
+/** Creating an Aurora instance takes minutes; the poll budget allows for a slow one. */
+const PREPARE_BUDGET_SECONDS = 1_800;
+
+/**
+ * PrepareDatabase (pilot light): a headless secondary cluster (storage only, no instances: the
+ * cheapest standby) needs a reader before it can be promoted. Adds one of the plan's
+ * `readerInstanceClass` if the target cluster has none. Idempotent.
+ */
+export async function prepareDatabase(input: unknown, deps: RunbookDeps): Promise<Progress> {
+  const { run, resource } = parseInput(PrepareInput, input, 'PrepareDatabase');
+  const cluster = globalCluster(deps.plans.get(run.app), resource.id);
+  const targetArn = cluster.members[run.to] as string;
+  const startedAt = isoNow(deps.clock);
+  const progress = startProgress(deps.clock, POLL_SECONDS.database * 5, PREPARE_BUDGET_SECONDS);
+  const instances = await deps.aurora.instances(run.to, targetArn);
+  if (instances.some((i) => i.status === 'available')) {
+    await recordStep(run, deps, stepKey('PrepareDatabase', resource.id), {
+      name: 'PrepareDatabase',
+      resource: resource.id,
+      status: 'SKIPPED',
+      startedAt,
+      finishedAt: startedAt,
+      detail: { instances: instances.length },
+    });
+    return { ...progress, done: true };
+  }
+  await recordStep(run, deps, stepKey('PrepareDatabase', resource.id), {
+    name: 'PrepareDatabase',
+    resource: resource.id,
+    status: 'RUNNING',
+    startedAt,
+  });
+  if (instances.length === 0) {
+    await fence(run, deps);
+    const id = `${targetArn.split(':').pop()}-switchyard-reader`;
+    await deps.aurora.addReader(run.to, targetArn, id, cluster.readerInstanceClass, cluster.engine);
+  }
+  return { ...progress, phase: 'creating-reader' };
+}
+
+/** CheckPrepare: polls until the target cluster has an available instance, bounded. */
+export async function checkPrepare(input: unknown, deps: RunbookDeps): Promise<Progress> {
+  const { run, resource, progress } = parseInput(CheckInput, input, 'CheckPrepare');
+  const cluster = globalCluster(deps.plans.get(run.app), resource.id);
+  const instances = await deps.aurora.instances(run.to, cluster.members[run.to] as string);
+  if (instances.some((i) => i.status === 'available')) {
+    await recordStep(run, deps, stepKey('PrepareDatabase', resource.id), {
+      name: 'PrepareDatabase',
+      resource: resource.id,
+      status: 'SUCCEEDED',
+      startedAt: progress.startedAt,
+      finishedAt: isoNow(deps.clock),
+      detail: { instances: instances.map((i) => i.id) },
+    });
+    return { ...progress, done: true };
+  }
+  return nextPoll(progress, `reader in ${cluster.members[run.to]}`);
+}

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { isoNow } from '../core/clock.js';
+import { CapacityNotReadyError, DatabasePromotionFailedError, type ErrorName } from '../core/errors.js';
+import type { Plan } from '../core/plan.js';
+import {
+  fence,
+  nextPoll,
+  POLL_SECONDS,
+  Progress,
+  parseInput,
+  pollBudgetSeconds,
+  ResourceItem,
+  type RunbookDeps,
+  RunContext,
+  recordStep,
+  startProgress,
+  stepKey,
+} from './context.js';
+
+/** One Map iteration's outcome (see the ASL's ResourceReady / ResourceFailed states). */
+export const PreparedResource = z.object({
+  resource: ResourceItem,
+  status: z.enum(['READY', 'FAILED']),
+  detail: z.record(z.string(), z.unknown()).optional(),
+  error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+});
+export type PreparedResource = z.infer<typeof PreparedResource>;
+
+const ShiftInput = z.object({ run: RunContext, prepared: z.array(PreparedResource) });
+const CheckInput = z.object({ run: RunContext, progress: Progress });
+
+/**
+ * ShiftTraffic: only once every resource is ready (capacity at `healthyPercent`, or an ungraceful
+ * failover's documented minimum, and the writer in the target), move traffic in one change:
+ * ARC routing controls (target On, others Off, one call, any of the cluster's endpoints) when the
+ * plan has them, else one atomic Route 53 change batch swapping PRIMARY and SECONDARY.
+ */
+export async function shiftTraffic(input: unknown, deps: RunbookDeps): Promise<Progress> {
+  const { run, prepared } = parseInput(ShiftInput, input, 'ShiftTraffic');
+  const plan = deps.plans.get(run.app);
+  assertAllReady(plan, run, prepared);
+  const startedAt = isoNow(deps.clock);
+  await recordStep(run, deps, stepKey('ShiftTraffic'), {
+    name: 'ShiftTraffic',
+    status: 'RUNNING',
+    startedAt,
+  });
+  await fence(run, deps);
+  const progress = startProgress(deps.clock, POLL_SECONDS.traffic, pollBudgetSeconds(plan));
+
+  const arc = plan.traffic.arc;
+  if (arc) {
+    const states = Object.fromEntries(
+      Object.entries(arc.routingControls).map(
+        ([region, arn]) => [arn, region === run.to ? 'On' : 'Off'] as const,
+      ),
+    );
+    const endpoint = await deps.arc.setActive(arc.clusterEndpoints, states);
+    return finishShift(run, deps, { ...progress, detail: { mechanism: 'arc', endpoint: endpoint.region } });
+  }
+  const route53 = plan.traffic.route53;
+  if (!route53) return finishShift(run, deps, { ...progress, detail: { mechanism: 'none' } });
+  const secondary = run.from !== run.to ? run.from : plan.regions.find((r) => r !== run.to);
+  const changeId = await deps.route53.setPrimary(
+    route53.hostedZoneId,
+    route53.records,
+    run.to,
+    secondary as string,
+  );
+  if (!changeId)
+    return finishShift(run, deps, { ...progress, detail: { mechanism: 'route53', changeId: null } });
+  return { ...progress, phase: 'propagating', detail: { mechanism: 'route53', changeId } };
+}
+
+/** CheckTraffic: polls a Route 53 change until it is INSYNC on every name server, bounded. */
+export async function checkTraffic(input: unknown, deps: RunbookDeps): Promise<Progress> {
+  const { run, progress } = parseInput(CheckInput, input, 'CheckTraffic');
+  const changeId = progress.detail?.changeId;
+  if (typeof changeId !== 'string') return finishShift(run, deps, progress);
+  const status = await deps.route53.getChangeStatus(changeId);
+  if (status === 'INSYNC') return finishShift(run, deps, progress);
+  return nextPoll(progress, `Route 53 change ${changeId}`);
+}
+
+async function finishShift(run: RunContext, deps: RunbookDeps, progress: Progress): Promise<Progress> {
+  await recordStep(run, deps, stepKey('ShiftTraffic'), {
+    name: 'ShiftTraffic',
+    status: 'SUCCEEDED',
+    startedAt: progress.startedAt,
+    finishedAt: isoNow(deps.clock),
+    detail: progress.detail ?? {},
+  });
+  // The verification loop starts now, with a fresh budget.
+  return {
+    ...progress,
+    done: true,
+    nextPollSeconds: POLL_SECONDS.verify,
+    attempt: 0,
+    startedAt: isoNow(deps.clock),
+  };
+}
+
+/** Refuses to move traffic to a region that is not ready, saying which resource and why. */
+function assertAllReady(plan: Plan, run: RunContext, prepared: readonly PreparedResource[]): void {
+  const failed = prepared.filter((p) => p.status !== 'READY');
+  if (failed.length === 0) return;
+  const reasons = failed.map(
+    (p) =>
+      `${p.resource.kind} ${p.resource.id}: ${p.error?.Error ?? 'not ready'}: ${causeMessage(p.error?.Cause)}`,
+  );
+  const message = `${plan.name}: traffic not shifted to ${run.to}: ${reasons.join('; ')}`;
+  const errorName: ErrorName = failed.some((p) => p.resource.kind === 'database')
+    ? 'DatabasePromotionFailedError'
+    : 'CapacityNotReadyError';
+  throw errorName === 'DatabasePromotionFailedError'
+    ? new DatabasePromotionFailedError(message)
+    : new CapacityNotReadyError(message);
+}
+
+/** A Step Functions `Cause` from a Lambda error is JSON with an `errorMessage`; else plain text. */
+export function causeMessage(cause: string | undefined): string {
+  if (!cause) return '';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
+  } catch {
+    return cause;
+  }
+}

@@ -1,0 +1,35 @@
+import { makeHandler as beginExecution } from '../../functions/handlers/begin-execution.js';
+import { makeHandler as checkCapacity } from '../../functions/handlers/check-capacity.js';
+import { makeHandler as checkDatabase } from '../../functions/handlers/check-database.js';
+import { makeHandler as checkPrepare } from '../../functions/handlers/check-prepare.js';
+import { makeHandler as checkTraffic } from '../../functions/handlers/check-traffic.js';
+import { makeHandler as finishExecution } from '../../functions/handlers/finish-execution.js';
+import { makeHandler as preflight } from '../../functions/handlers/preflight.js';
+import { makeHandler as prepareDatabase } from '../../functions/handlers/prepare-database.js';
+import { makeHandler as promoteDatabase } from '../../functions/handlers/promote-database.js';
+import { makeHandler as recordFailure } from '../../functions/handlers/record-failure.js';
+import type { FunctionName } from '../../functions/handlers/registry.js';
+import { makeHandler as requestApproval } from '../../functions/handlers/request-approval.js';
+import { makeHandler as scaleCapacity } from '../../functions/handlers/scale-capacity.js';
+import { makeHandler as shiftTraffic } from '../../functions/handlers/shift-traffic.js';
+import { makeHandler as verifyService } from '../../functions/handlers/verify-service.js';
+import type { RunbookDeps } from '../../functions/runbook/context.js';
+import type { LambdaHandler } from './lambda.js';
+
+/** The runbook step handlers, by function name: the very modules CDK bundles. */
+export const RUNBOOK_HANDLERS: Partial<Record<FunctionName, (deps: RunbookDeps) => LambdaHandler>> = {
+  BeginExecution: beginExecution,
+  Preflight: preflight,
+  RequestApproval: requestApproval,
+  PrepareDatabase: prepareDatabase,
+  CheckPrepare: checkPrepare,
+  PromoteDatabase: promoteDatabase,
+  CheckDatabase: checkDatabase,
+  ScaleCapacity: scaleCapacity,
+  CheckCapacity: checkCapacity,
+  ShiftTraffic: shiftTraffic,
+  CheckTraffic: checkTraffic,
+  VerifyService: verifyService,
+  FinishExecution: finishExecution,
+  RecordFailure: recordFailure,
+};

@@ -1,0 +1,112 @@
+import type { Context } from 'aws-lambda';
+import type { VirtualClock } from '../clock.js';
+import type { FaultSet } from '../faults.js';
+import type { LatencyProfile } from '../latency.js';
+
+/** The documentation account the sandbox's ARNs use. */
+export const SANDBOX_ACCOUNT = '111111111111';
+
+/** A Lambda function's code: the exported middy handler of one of `functions/handlers/`. */
+export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** A function stays warm this long after an invoke (AWS keeps idle environments for minutes). */
+const WARM_FOR_MS = 10 * 60_000;
+
+export function functionArn(region: string, name: string): string {
+  return `arn:aws:lambda:${region}:${SANDBOX_ACCOUNT}:function:switchyard-${name}`;
+}
+
+/** `{ region, name }` of a sandbox function ARN, or undefined for another ARN. */
+export function parseFunctionArn(arn: string): { region: string; name: string } | undefined {
+  const match = /^arn:aws:lambda:([a-z0-9-]+):\d{12}:function:switchyard-([A-Za-z]+)$/.exec(arn);
+  return match ? { region: match[1] as string, name: match[2] as string } : undefined;
+}
+
+/** The error Step Functions sees from a failed invoke: `errorType` as the name, the JSON payload as Cause. */
+export class LambdaFunctionError extends Error {
+  constructor(errorType: string, errorMessage: string) {
+    super(JSON.stringify({ errorType, errorMessage, trace: [] }));
+    this.name = errorType;
+  }
+}
+
+/**
+ * The Lambda service of every simulated region: the real handlers, invoked in-process, paying a
+ * modelled cold or warm invoke cost in virtual time. A region that is down runs nothing until it
+ * is back (its Step Functions executions pause, as they would). The `lambda-crash` fault makes an
+ * invoke crash after the handler ran, the hard case for idempotency: its effects happened, but
+ * Step Functions sees `Lambda.Unknown` and retries.
+ */
+export class LambdaRuntime {
+  private readonly handlers = new Map<string, LambdaHandler>();
+  private readonly lastInvoke = new Map<string, number>();
+  private readonly waiting: (() => void)[] = [];
+  private requestSeq = 0;
+
+  constructor(private readonly ctx: { clock: VirtualClock; latency: LatencyProfile; faults: FaultSet }) {
+    ctx.faults.onChange(() => {
+      for (const wake of this.waiting.splice(0)) wake();
+    });
+  }
+
+  register(region: string, name: string, handler: LambdaHandler): void {
+    this.handlers.set(functionArn(region, name), handler);
+  }
+
+  has(region: string, name: string): boolean {
+    return this.handlers.has(functionArn(region, name));
+  }
+
+  async invoke(region: string, name: string, event: unknown): Promise<unknown> {
+    const arn = functionArn(region, name);
+    const handler = this.handlers.get(arn);
+    if (!handler)
+      throw new LambdaFunctionError('Lambda.ResourceNotFoundException', `Function not found: ${arn}`);
+    while (this.ctx.faults.isRegionDown(region)) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    const { clock, latency } = this.ctx;
+    const last = this.lastInvoke.get(arn);
+    const cold = last === undefined || clock.now() - last > WARM_FOR_MS;
+    await clock.sleep(cold ? latency.lambda.coldInvokeMs : latency.lambda.warmInvokeMs);
+    this.lastInvoke.set(arn, clock.now());
+
+    let result: unknown;
+    let failure: unknown;
+    try {
+      // A Lambda receives its event as JSON: no shared references with the caller.
+      result = await handler(JSON.parse(JSON.stringify(event ?? null)), this.context(region, name, arn));
+    } catch (error: unknown) {
+      failure = error;
+    }
+    if (this.ctx.faults.takeCrash(name)) {
+      throw new LambdaFunctionError(
+        'Lambda.Unknown',
+        `${name} in ${region} crashed (sandbox fault: lambda-crash)`,
+      );
+    }
+    if (failure !== undefined) {
+      const error = failure instanceof Error ? failure : new Error(String(failure));
+      throw new LambdaFunctionError(error.name, error.message);
+    }
+    return result === undefined ? null : JSON.parse(JSON.stringify(result));
+  }
+
+  private context(region: string, name: string, arn: string): Context {
+    const deadline = this.ctx.clock.now() + 30_000;
+    return {
+      callbackWaitsForEmptyEventLoop: false,
+      functionName: `switchyard-${name}`,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: arn,
+      memoryLimitInMB: '512',
+      awsRequestId: `sandbox-${region}-${++this.requestSeq}`,
+      logGroupName: `/aws/lambda/switchyard-${name}`,
+      logStreamName: `sandbox/${region}`,
+      getRemainingTimeInMillis: () => Math.max(0, deadline - this.ctx.clock.now()),
+      done: () => undefined,
+      fail: () => undefined,
+      succeed: () => undefined,
+    };
+  }
+}

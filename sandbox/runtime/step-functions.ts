@@ -1,0 +1,317 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  awsError,
+  type CallTarget,
+  type SimContext,
+  type SimulatedService,
+  UnsupportedOperationError,
+} from '../aws/simulator.js';
+import type { Interpreter } from './interpreter.js';
+import { functionArn, type LambdaRuntime, parseFunctionArn, SANDBOX_ACCOUNT } from './lambda.js';
+import { executionScope } from './scope.js';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type Definition = { States: Record<string, State>; StartAt: string };
+type State = { Type: string; Resource?: string; Parameters?: Record<string, unknown> } & Record<
+  string,
+  unknown
+>;
+
+/** A state machine deployed in one simulated region. */
+export interface DeployedStateMachine {
+  readonly arn: string;
+  readonly region: string;
+  readonly definition: Definition;
+  /** Task state name -> the function it invokes, and whether it waits for a task token. */
+  readonly tasks: ReadonlyMap<string, { readonly fn: string; readonly waitForToken: boolean }>;
+}
+
+/** An execution as the simulated service keeps it. */
+export interface SimulatedExecution {
+  readonly arn: string;
+  readonly name: string;
+  readonly stateMachineArn: string;
+  readonly region: string;
+  readonly input: string;
+  readonly startedAt: number;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  stoppedAt?: number;
+  output?: string;
+  error?: string;
+  cause?: string;
+  /** Settles when the execution ends, whatever its status. */
+  readonly done: Promise<void>;
+  abort?: () => void;
+}
+
+/**
+ * Reads a runbook definition from `state-machines/` and substitutes its `${XFunctionArn}`
+ * placeholders with this region's function ARNs: the same substitution CDK's
+ * `definitionSubstitutions` makes in AWS. A placeholder with no function is an error.
+ */
+export function loadDefinition(file: string, region: string, known: (name: string) => boolean): Definition {
+  const text = readFileSync(join('state-machines', file), 'utf8');
+  const substituted = text.replace(/\$\{([A-Za-z]+)FunctionArn\}/g, (_all, name: string) => {
+    if (!known(name)) throw new Error(`${file}: placeholder \${${name}FunctionArn} names no function`);
+    return functionArn(region, name);
+  });
+  return JSON.parse(substituted) as Definition;
+}
+
+/** Every Task state of a definition (nested Map and Parallel states included) and its function. */
+export function taskBindings(definition: Definition): Map<string, { fn: string; waitForToken: boolean }> {
+  const tasks = new Map<string, { fn: string; waitForToken: boolean }>();
+  const visit = (states: Record<string, State>) => {
+    for (const [name, state] of Object.entries(states)) {
+      if (state.Type === 'Task') {
+        const waitForToken = state.Resource?.endsWith('.waitForTaskToken') ?? false;
+        const target = state.Resource?.startsWith('arn:aws:states:::lambda:invoke')
+          ? state.Parameters?.FunctionName
+          : state.Resource;
+        const parsed = typeof target === 'string' ? parseFunctionArn(target) : undefined;
+        if (!parsed)
+          throw new Error(`Task state ${name} invokes ${String(target)}, which is not a Switchyard function`);
+        tasks.set(name, { fn: parsed.name, waitForToken });
+      }
+      const processor = (state.ItemProcessor ?? state.Iterator) as Definition | undefined;
+      if (processor) visit(processor.States);
+      for (const branch of (state.Branches as Definition[] | undefined) ?? []) visit(branch.States);
+    }
+  };
+  visit(definition.States);
+  return tasks;
+}
+
+/**
+ * Step Functions in every simulated region: the runbook ASL run by `aws-local-stepfunctions`
+ * (bound to the virtual clock), Task states bound to that region's in-process Lambda handlers.
+ * Each state transition costs its modelled latency, charged as the next Task starts.
+ */
+export class SimulatedStepFunctions implements SimulatedService {
+  readonly service = 'sfn' as const;
+  private readonly machines = new Map<string, DeployedStateMachine>();
+  private readonly executions = new Map<string, SimulatedExecution>();
+  private readonly tokens = new Map<
+    string,
+    { resolve: (output: Json) => void; reject: (error: Error) => void; settled: boolean }
+  >();
+
+  constructor(
+    private readonly ctx: SimContext,
+    private readonly interpreter: Interpreter,
+    private readonly lambda: LambdaRuntime,
+  ) {}
+
+  deploy(region: string, name: string, definition: Definition): DeployedStateMachine {
+    const arn = `arn:aws:states:${region}:${SANDBOX_ACCOUNT}:stateMachine:switchyard-${name}`;
+    const machine = { arn, region, definition, tasks: taskBindings(definition) };
+    this.machines.set(arn, machine);
+    return machine;
+  }
+
+  /** Every execution started, in start order. */
+  list(): SimulatedExecution[] {
+    return [...this.executions.values()];
+  }
+
+  get(arn: string): SimulatedExecution | undefined {
+    return this.executions.get(arn);
+  }
+
+  handle(operation: string, input: Record<string, unknown>, target: CallTarget): unknown {
+    switch (operation) {
+      case 'StartExecution':
+        return this.start(input, target);
+      case 'DescribeExecution':
+        return this.describe(this.execution(input.executionArn));
+      case 'StopExecution':
+        return this.stop(this.execution(input.executionArn), input);
+      case 'SendTaskSuccess':
+        return this.settleToken(input.taskToken, (waiter) =>
+          waiter.resolve(JSON.parse(String(input.output ?? 'null')) as Json),
+        );
+      case 'SendTaskFailure':
+        return this.settleToken(input.taskToken, (waiter) =>
+          waiter.reject(
+            Object.assign(new Error(String(input.cause ?? '')), {
+              name: String(input.error ?? 'TaskFailed'),
+            }),
+          ),
+        );
+      default:
+        throw new UnsupportedOperationError('sfn', operation);
+    }
+  }
+
+  private start(input: Record<string, unknown>, target: CallTarget) {
+    const machine = this.machines.get(String(input.stateMachineArn));
+    if (!machine || machine.region !== target.region) {
+      throw awsError(
+        'sfn',
+        'StateMachineDoesNotExist',
+        `State Machine Does Not Exist: '${String(input.stateMachineArn)}'`,
+      );
+    }
+    const name = String(input.name ?? '');
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw awsError('sfn', 'InvalidName', `Invalid Name: '${name}'`);
+    const arn = `arn:aws:states:${machine.region}:${SANDBOX_ACCOUNT}:execution:${machine.arn.split(':').pop()}:${name}`;
+    const existing = this.executions.get(arn);
+    const text = String(input.input ?? '{}');
+    if (existing) {
+      // Standard workflows: the same name and input while running is the same execution.
+      if (existing.input === text && existing.status === 'RUNNING')
+        return { executionArn: arn, startDate: new Date(existing.startedAt) };
+      throw awsError('sfn', 'ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
+    }
+    const startedAt = this.ctx.clock.now();
+    let settle!: () => void;
+    const execution: SimulatedExecution = {
+      arn,
+      name,
+      stateMachineArn: machine.arn,
+      region: machine.region,
+      input: text,
+      startedAt,
+      status: 'RUNNING',
+      done: new Promise<void>((resolve) => {
+        settle = resolve;
+      }),
+    };
+    this.executions.set(arn, execution);
+    executionScope.run({ executionId: name }, () =>
+      this.run(machine, execution, JSON.parse(text) as Json, settle),
+    );
+    return { executionArn: arn, startDate: new Date(startedAt) };
+  }
+
+  private run(
+    machine: DeployedStateMachine,
+    execution: SimulatedExecution,
+    input: Json,
+    settle: () => void,
+  ): void {
+    const { StateMachine } = this.interpreter;
+    const sm = new StateMachine(machine.definition as never, { validationOptions: { checkArn: false } });
+    const token = `${execution.arn}:task-token`;
+    let transitions = 0;
+    const handlers: Record<string, (input: Json) => Promise<Json>> = {};
+    for (const [state, { fn, waitForToken }] of machine.tasks) {
+      handlers[state] = async (taskInput) => {
+        const charge = transitions;
+        transitions = 0;
+        await this.ctx.clock.sleep(charge * this.ctx.latency.stepFunctions.stateTransitionMs);
+        if (!waitForToken) return (await this.lambda.invoke(machine.region, fn, taskInput)) as Json;
+        const payload = (taskInput as { Payload?: Json }).Payload ?? null;
+        const answer = this.waitForToken(token);
+        await this.lambda.invoke(machine.region, fn, payload);
+        return answer;
+      };
+    }
+    const run = sm.run(input as never, {
+      overrides: { taskResourceLocalHandlers: handlers as never },
+      context: {
+        Execution: {
+          Id: execution.arn,
+          Name: execution.name,
+          StartTime: new Date(execution.startedAt).toISOString(),
+        },
+        StateMachine: { Id: machine.arn, Name: machine.arn.split(':').pop() },
+        Task: { Token: token },
+      },
+    });
+    execution.abort = run.abort;
+    void (async () => {
+      for await (const event of run.eventLogs) if (event.type === 'StateEntered') transitions++;
+    })();
+    run.result.then(
+      (output) => this.end(execution, 'SUCCEEDED', { output: JSON.stringify(output ?? null) }, settle),
+      (error: unknown) => {
+        const inner = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+        const name = inner instanceof Error ? inner.name : 'States.Runtime';
+        if (name === 'ExecutionAbortedError') return this.end(execution, 'ABORTED', {}, settle);
+        if (name === 'ExecutionTimeoutError')
+          return this.end(execution, 'TIMED_OUT', { error: 'States.Timeout' }, settle);
+        return this.end(
+          execution,
+          'FAILED',
+          { error: name, cause: inner instanceof Error ? inner.message : String(inner) },
+          settle,
+        );
+      },
+    );
+  }
+
+  private end(
+    execution: SimulatedExecution,
+    status: SimulatedExecution['status'],
+    fields: Partial<SimulatedExecution>,
+    settle: () => void,
+  ): void {
+    if (execution.status !== 'RUNNING') {
+      settle();
+      return;
+    }
+    Object.assign(execution, fields, { status, stoppedAt: this.ctx.clock.now() });
+    const waiter = this.tokens.get(`${execution.arn}:task-token`);
+    if (waiter) waiter.settled = true;
+    this.ctx.changed();
+    settle();
+  }
+
+  private waitForToken(token: string): Promise<Json> {
+    return new Promise<Json>((resolve, reject) => {
+      this.tokens.set(token, { resolve, reject, settled: false });
+    });
+  }
+
+  private settleToken(
+    tokenValue: unknown,
+    settle: (waiter: { resolve: (o: Json) => void; reject: (e: Error) => void }) => void,
+  ) {
+    const token = String(tokenValue ?? '');
+    const waiter = this.tokens.get(token);
+    if (!waiter) throw awsError('sfn', 'TaskDoesNotExist', `Task does not exist: ${token.slice(0, 40)}`);
+    const execution = this.executions.get(token.replace(/:task-token$/, ''));
+    if (waiter.settled || execution?.status !== 'RUNNING')
+      throw awsError('sfn', 'TaskTimedOut', 'Task Timed Out');
+    waiter.settled = true;
+    settle(waiter);
+    return {};
+  }
+
+  private execution(arn: unknown): SimulatedExecution {
+    const execution = this.executions.get(String(arn));
+    if (!execution)
+      throw awsError('sfn', 'ExecutionDoesNotExist', `Execution Does Not Exist: '${String(arn)}'`);
+    return execution;
+  }
+
+  private describe(execution: SimulatedExecution) {
+    return {
+      executionArn: execution.arn,
+      stateMachineArn: execution.stateMachineArn,
+      name: execution.name,
+      status: execution.status,
+      startDate: new Date(execution.startedAt),
+      input: execution.input,
+      ...(execution.stoppedAt !== undefined ? { stopDate: new Date(execution.stoppedAt) } : {}),
+      ...(execution.output !== undefined ? { output: execution.output } : {}),
+      ...(execution.error !== undefined ? { error: execution.error } : {}),
+      ...(execution.cause !== undefined ? { cause: execution.cause } : {}),
+    };
+  }
+
+  private stop(execution: SimulatedExecution, input: Record<string, unknown>) {
+    if (execution.status === 'RUNNING') {
+      execution.abort?.();
+      Object.assign(execution, {
+        status: 'ABORTED',
+        stoppedAt: this.ctx.clock.now(),
+        ...(input.error ? { error: String(input.error) } : {}),
+        ...(input.cause ? { cause: String(input.cause) } : {}),
+      });
+    }
+    return { stopDate: new Date(execution.stoppedAt ?? this.ctx.clock.now()) };
+  }
+}

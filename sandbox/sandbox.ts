@@ -1,0 +1,141 @@
+import { type AwsClients, createAwsClients } from '../functions/aws/clients.js';
+import '../functions/core/polyfills.js';
+import type { Plan } from '../functions/core/plan.js';
+import { type Random, seededRandom } from '../functions/core/random.js';
+import { buildRunbookDeps } from '../functions/handlers/deps.js';
+import { FUNCTIONS, STATE_MACHINES } from '../functions/handlers/registry.js';
+import type { RunbookDeps } from '../functions/runbook/context.js';
+import { VirtualClock } from './clock.js';
+import { type LocalDynamo, SANDBOX_CREDENTIALS, startLocalDynamo } from './dynamo.js';
+import { LATENCY_PROFILES, type LatencyProfile, type LatencyProfileName } from './latency.js';
+import { RUNBOOK_HANDLERS } from './runtime/handlers.js';
+import { loadInterpreter } from './runtime/interpreter.js';
+import { LambdaRuntime } from './runtime/lambda.js';
+import { loadDefinition, SimulatedStepFunctions } from './runtime/step-functions.js';
+import { createSimulatedAws, type SimulatedAws } from './world.js';
+
+export interface SandboxOptions {
+  readonly plans: readonly Plan[];
+  readonly latency?: LatencyProfileName | LatencyProfile;
+  /** Seeds every random choice (jitter, endpoint shuffles): the same seed, the same run. */
+  readonly seed?: number;
+  /** Discrete (simulate, tests) by default; the interactive sandbox paces it against real time. */
+  readonly clock?: VirtualClock;
+}
+
+/** One simulated region's control plane: its clients (through the simulator) and step deps. */
+export interface RegionControlPlane {
+  readonly region: string;
+  readonly clients: AwsClients;
+  readonly deps: RunbookDeps;
+}
+
+/**
+ * The whole of Switchyard on one machine: the simulated AWS of the plans' regions, dynalite as
+ * DynamoDB, and in every region the control plane (the same handlers and state machine
+ * definitions that CDK deploys), wired through the one client factory.
+ */
+export class Sandbox {
+  readonly regions = new Map<string, RegionControlPlane>();
+
+  private constructor(
+    readonly plans: readonly Plan[],
+    readonly clock: VirtualClock,
+    readonly random: Random,
+    readonly latency: LatencyProfile,
+    readonly aws: SimulatedAws,
+    readonly dynamo: LocalDynamo,
+    readonly lambda: LambdaRuntime,
+    readonly stepFunctions: SimulatedStepFunctions,
+  ) {}
+
+  static async start(options: SandboxOptions): Promise<Sandbox> {
+    quietLambdaEnvironment();
+    const latency =
+      typeof options.latency === 'object'
+        ? options.latency
+        : LATENCY_PROFILES[options.latency ?? 'realistic'];
+    const clock = options.clock ?? new VirtualClock();
+    const seed = options.seed ?? 1;
+    const random = seededRandom(seed);
+    const aws = createSimulatedAws(options.plans, { clock, random, latency });
+    const dynamo = await startLocalDynamo();
+    const lambda = new LambdaRuntime({ clock, latency, faults: aws.faults });
+    const stepFunctions = new SimulatedStepFunctions(aws.ctx, loadInterpreter(clock, random), lambda);
+    aws.simulator.register(stepFunctions);
+    const sandbox = new Sandbox(options.plans, clock, random, latency, aws, dynamo, lambda, stepFunctions);
+
+    const regions = [...new Set(options.plans.flatMap((p) => p.regions))].sort();
+    regions.forEach((region, index) => {
+      const clients = createAwsClients({
+        interceptor: aws.simulator,
+        dynamodbEndpoint: dynamo.endpoint,
+        credentials: SANDBOX_CREDENTIALS,
+      });
+      const known = (name: string) => FUNCTIONS.some((f) => f.name === name);
+      const stateMachineArns: RunbookDeps['stateMachineArns'] = {};
+      for (const machine of STATE_MACHINES) {
+        stateMachineArns[machine.strategy] = stepFunctions.deploy(
+          region,
+          machine.name,
+          loadDefinition(machine.file, region, known),
+        ).arn;
+      }
+      const deps = buildRunbookDeps({
+        region,
+        plans: options.plans,
+        clients,
+        tableName: dynamo.tableName,
+        clock,
+        // Each region draws from its own seeded stream, so one region's calls never shift another's.
+        random: seededRandom(seed * 1_000 + index + 1),
+        stateMachineArns,
+      });
+      for (const [name, make] of Object.entries(RUNBOOK_HANDLERS)) lambda.register(region, name, make(deps));
+      sandbox.regions.set(region, { region, clients, deps });
+    });
+
+    // Every app starts ACTIVE in its first region, as the simulated AWS was provisioned.
+    await sandbox.run(
+      Promise.all(
+        options.plans.map((plan) =>
+          sandbox
+            .region(plan.regions[0] as string)
+            .deps.store.initState(plan.name, plan.regions[0] as string),
+        ),
+      ),
+    );
+    aws.truth.start();
+    return sandbox;
+  }
+
+  /** The control plane of `region`. */
+  region(region: string): RegionControlPlane {
+    const plane = this.regions.get(region);
+    if (!plane)
+      throw new Error(
+        `no control plane in ${region}; the sandbox runs ${[...this.regions.keys()].join(', ')}`,
+      );
+    return plane;
+  }
+
+  /** Waits for `work`: a discrete clock is driven until it settles; a paced one runs by itself. */
+  run<T>(work: Promise<T>, limitMs?: number): Promise<T> {
+    return this.clock.mode.kind === 'discrete' ? this.clock.runFor(work, limitMs) : work;
+  }
+
+  async close(): Promise<void> {
+    await this.dynamo.close();
+  }
+}
+
+/**
+ * The environment the sandbox's functions see, unless the caller set it: Powertools logs and EMF
+ * metrics off (they would be interleaved with the CLI's own output; `SWITCHYARD_LOG_LEVEL=INFO`
+ * turns logs on), tracing off (there is no X-Ray daemon).
+ */
+function quietLambdaEnvironment(): void {
+  process.env.POWERTOOLS_LOG_LEVEL ??= process.env.SWITCHYARD_LOG_LEVEL ?? 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
+}

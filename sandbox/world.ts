@@ -1,0 +1,70 @@
+import type { Plan } from '../functions/core/plan.js';
+import type { Random } from '../functions/core/random.js';
+import { SimulatedArc } from './aws/arc.js';
+import { SimulatedAutoScaling } from './aws/autoscaling.js';
+import { SimulatedCloudWatch } from './aws/cloudwatch.js';
+import { SimulatedRds } from './aws/rds.js';
+import { SimulatedRoute53 } from './aws/route53.js';
+import { AwsSimulator, type SimContext } from './aws/simulator.js';
+import type { VirtualClock } from './clock.js';
+import { FaultSet } from './faults.js';
+import type { LatencyProfile } from './latency.js';
+import { GroundTruth } from './truth.js';
+
+/** The simulated multi-region AWS of a set of plans, with its ground truth. */
+export interface SimulatedAws {
+  readonly ctx: SimContext;
+  readonly simulator: AwsSimulator;
+  readonly faults: FaultSet;
+  readonly rds: SimulatedRds;
+  readonly autoScaling: SimulatedAutoScaling;
+  readonly cloudWatch: SimulatedCloudWatch;
+  readonly arc: SimulatedArc;
+  readonly route53: SimulatedRoute53;
+  readonly truth: GroundTruth;
+}
+
+/**
+ * Builds the simulated AWS and provisions every plan's resources in it: the plan's first region
+ * active (writer, active capacity, routing), the others on standby.
+ */
+export function createSimulatedAws(
+  plans: readonly Plan[],
+  options: { clock: VirtualClock; random: Random; latency: LatencyProfile; faults?: FaultSet },
+): SimulatedAws {
+  const faults = options.faults ?? new FaultSet();
+  let truth: GroundTruth | undefined;
+  let simulator: AwsSimulator | undefined;
+  const ctx: SimContext = {
+    clock: options.clock,
+    random: options.random,
+    latency: options.latency,
+    faults,
+    changed: () => truth?.evaluate(),
+    beginOperation: (name) => simulator?.beginOperation(name) ?? (() => undefined),
+  };
+  simulator = new AwsSimulator(ctx);
+  const rds = new SimulatedRds(ctx);
+  const autoScaling = new SimulatedAutoScaling(ctx);
+  const cloudWatch = new SimulatedCloudWatch(ctx, rds);
+  const arc = new SimulatedArc(ctx);
+  const byName = new Map(plans.map((p) => [p.name, p]));
+  // A region's app endpoint is healthy when the region is up and every group there has capacity.
+  const targetHealthy = (region: string, planName: string) => {
+    if (faults.isRegionDown(region)) return false;
+    const groups = byName.get(planName)?.compute?.autoScalingGroups ?? [];
+    return groups.every((g) => autoScaling.healthyInService(region, g.members[region] ?? '') > 0);
+  };
+  const route53 = new SimulatedRoute53(ctx, { targetHealthy, arc });
+  for (const service of [rds, autoScaling, cloudWatch, arc, route53]) simulator.register(service);
+  // ARC before Route 53: its routing-control health checks read the initial states.
+  for (const plan of plans) {
+    rds.provision(plan);
+    autoScaling.provision(plan);
+    cloudWatch.provision(plan);
+    arc.provision(plan);
+    route53.provision(plan);
+  }
+  truth = new GroundTruth(ctx, plans, { route53, arc, writers: rds, capacity: autoScaling });
+  return { ctx, simulator, faults, rds, autoScaling, cloudWatch, arc, route53, truth };
+}
