@@ -95,6 +95,31 @@ export class Sandbox {
       sandbox.regions.set(region, { region, clients, deps });
     });
 
+    // CloudWatch alarm state changes reach EventBridge in the alarm's region, whose rule invokes
+    // that region's EvaluateAlarm (a region that is down delivers nothing).
+    aws.cloudWatch.onAlarmStateChange((change) => {
+      if (aws.faults.isRegionDown(change.region) || !sandbox.regions.has(change.region)) return;
+      const event = {
+        version: '0',
+        id: `sandbox-alarm-${change.at}`,
+        source: 'aws.cloudwatch',
+        'detail-type': 'CloudWatch Alarm State Change',
+        account: '111111111111',
+        time: new Date(change.at).toISOString(),
+        region: change.region,
+        resources: [change.alarmArn],
+        detail: {
+          alarmName: change.alarmName,
+          state: { value: change.state, reason: change.reason },
+          previousState: { value: change.previousState },
+        },
+      };
+      void clock
+        .sleep(latency.apiMs.events)
+        .then(() => lambda.invoke(change.region, 'EvaluateAlarm', event))
+        .catch(() => undefined);
+    });
+
     // Every app starts ACTIVE in its first region, as the simulated AWS was provisioned.
     await sandbox.run(
       Promise.all(

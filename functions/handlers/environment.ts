@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Plan } from '../core/plan.js';
 import { parsePlans } from '../core/plan-loader.js';
+import type { StateMachineKey } from './registry.js';
 
 /**
  * The Lambda environment, parsed once at cold start; a wrong environment fails loudly here and
@@ -23,14 +24,16 @@ const EnvironmentSchema = z.object({
   [ENV.stateMachineArns]: z
     .string()
     .transform((text) => JSON.parse(text) as unknown)
-    .pipe(z.record(z.enum(['warm-standby', 'pilot-light']), z.string().startsWith('arn:'))),
+    .pipe(
+      z.partialRecord(z.enum(['warm-standby', 'pilot-light', 'detection']), z.string().startsWith('arn:')),
+    ),
   [ENV.eventBusName]: z.string().default('default'),
 });
 
 export interface LambdaEnvironment {
   readonly region: string;
   readonly tableName: string;
-  readonly stateMachineArns: Partial<Record<Plan['strategy'], string>>;
+  readonly stateMachineArns: Partial<Record<StateMachineKey, string>>;
   readonly eventBusName: string;
   readonly plans: readonly Plan[];
 }

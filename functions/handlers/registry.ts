@@ -27,8 +27,14 @@ export type FunctionName = (typeof FUNCTIONS)[number]['name'];
 /** The ASL placeholder for a function's ARN. */
 export const arnPlaceholder = (name: FunctionName): string => `${name}FunctionArn`;
 
-/** The state machine of each strategy, by file in `state-machines/`. */
+/**
+ * The state machines, by file in `state-machines/`: one runbook per strategy, and the detection
+ * machine that waits out an alarm's `sustainSeconds` before deciding (Lambdas never sleep).
+ */
 export const STATE_MACHINES = [
   { strategy: 'warm-standby', file: 'warm-standby.asl.json', name: 'WarmStandbyRunbook' },
   { strategy: 'pilot-light', file: 'pilot-light.asl.json', name: 'PilotLightRunbook' },
+  { strategy: 'detection', file: 'detection.asl.json', name: 'DetectionSustain' },
 ] as const;
+
+export type StateMachineKey = (typeof STATE_MACHINES)[number]['strategy'];

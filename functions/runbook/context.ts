@@ -12,6 +12,7 @@ import { InvalidInputError, WaitTimedOutError } from '../core/errors.js';
 import { formatPath, type Plan } from '../core/plan.js';
 import type { PlanRegistry } from '../core/plan-registry.js';
 import type { Random } from '../core/random.js';
+import type { StateMachineKey } from '../handlers/registry.js';
 
 /**
  * What every runbook step needs: this control plane's region, its plans, its clock, and the
@@ -31,8 +32,8 @@ export interface RunbookDeps {
   readonly alarms: CloudWatchAlarms;
   readonly stepFunctions: StepFunctions;
   readonly events: EventPublisher;
-  /** This region's state machine ARN per strategy. */
-  readonly stateMachineArns: Partial<Record<Plan['strategy'], string>>;
+  /** This region's state machine ARNs: a runbook per strategy, and `detection`. */
+  readonly stateMachineArns: Partial<Record<StateMachineKey, string>>;
 }
 
 /** The `$.run` object every step after Begin receives: who, what, where, and the lock it holds. */

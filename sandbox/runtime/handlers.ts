@@ -3,6 +3,7 @@ import { makeHandler as checkCapacity } from '../../functions/handlers/check-cap
 import { makeHandler as checkDatabase } from '../../functions/handlers/check-database.js';
 import { makeHandler as checkPrepare } from '../../functions/handlers/check-prepare.js';
 import { makeHandler as checkTraffic } from '../../functions/handlers/check-traffic.js';
+import { makeHandler as evaluateAlarm } from '../../functions/handlers/evaluate-alarm.js';
 import { makeHandler as finishExecution } from '../../functions/handlers/finish-execution.js';
 import { makeHandler as preflight } from '../../functions/handlers/preflight.js';
 import { makeHandler as prepareDatabase } from '../../functions/handlers/prepare-database.js';
@@ -32,4 +33,5 @@ export const RUNBOOK_HANDLERS: Partial<Record<FunctionName, (deps: RunbookDeps) 
   VerifyService: verifyService,
   FinishExecution: finishExecution,
   RecordFailure: recordFailure,
+  EvaluateAlarm: evaluateAlarm,
 };

@@ -1,0 +1,114 @@
+import { parseArgs } from 'node:util';
+import { PlanValidationError } from '../functions/core/errors.js';
+import { formatProblem } from '../functions/core/plan.js';
+import { loadPlans } from '../functions/core/plan-loader.js';
+import { loadScenario } from '../sandbox/scenario.js';
+import { type SimulationReport, simulate } from '../sandbox/simulate.js';
+import { type CliIo, EXIT, line } from './io.js';
+
+export const SIMULATE_USAGE = 'switchyard simulate --scenario FILE [--plans DIR] [--json]';
+
+/**
+ * `switchyard simulate`: a one-shot, in-process sandbox run of a scenario on a discrete virtual
+ * clock. `--json` prints exactly one JSON report on stdout. Exit 1 when an execution did not
+ * succeed or an invariant was broken, so that CI can gate on a scenario.
+ */
+export async function simulateCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      plans: { type: 'string', default: 'plans' },
+      scenario: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (!values.scenario) {
+    line(io.err, `switchyard simulate: --scenario FILE is required\nusage: ${SIMULATE_USAGE}`);
+    return EXIT.usage;
+  }
+  let plans: Awaited<ReturnType<typeof loadPlans>>;
+  try {
+    plans = await loadPlans(values.plans);
+  } catch (error: unknown) {
+    if (!(error instanceof PlanValidationError)) throw error;
+    line(io.err, `${error.problems.length} problem(s) in ${values.plans}:`);
+    for (const problem of error.problems) line(io.err, `  - ${formatProblem(problem)}`);
+    return EXIT.failed;
+  }
+  const scenario = await loadScenario(values.scenario);
+  for (const event of scenario.events) {
+    const app =
+      'failover' in event
+        ? event.failover.app
+        : 'approve' in event
+          ? event.approve.app
+          : 'abort' in event
+            ? event.abort.app
+            : undefined;
+    if (app && !plans.some((p) => p.name === app)) {
+      line(
+        io.err,
+        `scenario ${values.scenario}: event at ${event.at} s names app '${app}', expected one of ${plans.map((p) => p.name).join(', ')}`,
+      );
+      return EXIT.failed;
+    }
+  }
+  const report = await simulate(plans, scenario);
+  if (values.json) line(io.out, JSON.stringify(report, null, 2));
+  else printReport(report, io);
+  const ok =
+    report.executions.every((e) => e.status === 'SUCCEEDED') && report.invariants.every((i) => i.held);
+  return ok ? EXIT.ok : EXIT.failed;
+}
+
+function printReport(report: SimulationReport, io: CliIo): void {
+  line(
+    io.out,
+    `scenario ${report.scenario ?? '(unnamed)'}: ${report.latency} latency, seed ${report.seed}, ended at ${report.endedAt} s (virtual)`,
+  );
+  line(io.out);
+  line(io.out, 'requests');
+  for (const r of report.requests) {
+    line(
+      io.out,
+      `  ${fmt(r.at)}  ${r.kind.padEnd(8)} ${r.app.padEnd(10)} by ${r.by.padEnd(8)} ${r.accepted ? `accepted ${r.executionId ?? ''}` : `refused: ${r.error}`}`,
+    );
+  }
+  line(io.out);
+  line(io.out, 'executions');
+  for (const e of report.executions) {
+    line(io.out, `  ${e.id}  ${e.app} ${e.runbook} ${e.mode} ${e.from ?? '?'} -> ${e.to}: ${e.status}`);
+    line(
+      io.out,
+      `    RTO ${e.rtoSeconds ?? '-'} s  RPO ${e.rpoSeconds ?? '-'} s  AWS busy ${e.awsBusySeconds} s  control plane ${e.controlPlaneSeconds ?? '-'} s  approval wait ${e.approvalWaitSeconds} s`,
+    );
+    if (e.error) line(io.out, `    error: ${e.error}`);
+    for (const s of e.steps) {
+      line(
+        io.out,
+        `    ${fmt(s.startedAt)} -> ${s.finishedAt === null ? '      ' : fmt(s.finishedAt)}  ${s.status.padEnd(9)} ${s.name}${s.resource ? ` ${s.resource}` : ''}${s.error ? `  ${s.error}` : ''}`,
+      );
+    }
+  }
+  line(io.out);
+  line(io.out, 'ground truth');
+  for (const o of report.outages)
+    line(io.out, `  outage ${o.app}: ${fmt(o.from)} -> ${fmt(o.to)} (${o.seconds} s)`);
+  if (report.outages.length === 0) line(io.out, '  no outage');
+  for (const i of report.invariants)
+    line(
+      io.out,
+      `  invariant ${i.name}: ${i.held ? 'held' : `BROKEN (${i.violations?.length ?? 0} violation(s))`}`,
+    );
+  for (const [app, f] of Object.entries(report.final)) {
+    line(
+      io.out,
+      `  ${app}: active ${f.activeRegion ?? '-'}, writer ${f.writerRegion ?? '-'}, traffic ${f.trafficRegion ?? '-'}`,
+    );
+  }
+}
+
+function fmt(seconds: number): string {
+  return `${seconds.toFixed(1).padStart(7)}s`;
+}

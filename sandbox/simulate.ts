@@ -1,0 +1,472 @@
+import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { ExecutionRecord } from '../functions/aws/state-store.js';
+import type { Plan } from '../functions/core/plan.js';
+import { causeMessage } from '../functions/runbook/traffic.js';
+import { apiGatewayEvent } from './api-gateway.js';
+import type { CallRecord, OperationRecord } from './aws/simulator.js';
+import type { SimulatedExecution } from './runtime/step-functions.js';
+import { Sandbox } from './sandbox.js';
+import type { Scenario, ScenarioEvent } from './scenario.js';
+import type { InvariantResult, Outage } from './truth.js';
+
+/** The report of `switchyard simulate` (design.md §5): fields that must exist, and a few more. */
+export interface SimulationReport {
+  readonly scenario?: string;
+  readonly latency: string;
+  readonly seed: number;
+  /** Virtual seconds from the scenario's start to the end of the run. */
+  readonly endedAt: number;
+  readonly executions: ExecutionReport[];
+  readonly requests: RequestReport[];
+  readonly outages: Outage[];
+  readonly invariants: InvariantResult[];
+  readonly final: Record<
+    string,
+    { activeRegion: string | null; writerRegion: string | null; trafficRegion: string | null }
+  >;
+}
+
+export interface ExecutionReport {
+  readonly id: string;
+  readonly app: string;
+  readonly runbook: string;
+  readonly mode: string;
+  readonly trigger: string;
+  readonly from: string | null;
+  readonly to: string;
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  readonly startedAt: number;
+  readonly finishedAt: number | null;
+  readonly rtoSeconds: number | null;
+  readonly rpoSeconds: number | null;
+  readonly approvalWaitSeconds: number;
+  readonly awsBusySeconds: number;
+  readonly controlPlaneSeconds: number | null;
+  readonly error?: string;
+  readonly steps: {
+    name: string;
+    resource?: string;
+    status: string;
+    startedAt: number;
+    finishedAt: number | null;
+    error?: string;
+  }[];
+}
+
+export interface RequestReport {
+  readonly at: number;
+  readonly kind: 'failover' | 'approve' | 'abort';
+  readonly app: string;
+  readonly by: string;
+  readonly accepted: boolean;
+  readonly executionId?: string;
+  readonly error?: string;
+}
+
+const ROLES_FOR_SCENARIOS = ['operator', 'approver'];
+
+/**
+ * Plays a scenario to the end in a fresh in-process sandbox on a discrete virtual clock and
+ * reports what happened: the control plane's executions, and the ground truth of what users saw.
+ * Operator requests go through the real operator API handler of the target region, as an
+ * operator would reach it through API Gateway.
+ *
+ * The run ends at the scenario's timeout, or earlier once every event has happened, no execution
+ * runs, and DNS has had time to settle (TTL plus a health check's failure window). `inspect`
+ * sees the sandbox before it closes (tests read the simulator's call log there).
+ */
+export async function simulate(
+  plans: readonly Plan[],
+  scenario: Scenario,
+  options: { inspect?: (sandbox: Sandbox) => void | Promise<void> } = {},
+): Promise<SimulationReport> {
+  const sandbox = await Sandbox.start({ plans, latency: scenario.latency, seed: scenario.seed });
+  try {
+    const report = await play(sandbox, scenario);
+    await options.inspect?.(sandbox);
+    return report;
+  } finally {
+    await sandbox.close();
+  }
+}
+
+async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationReport> {
+  const { clock } = sandbox;
+  const t0 = clock.now();
+  const seconds = (at: number) => Math.round(at - t0) / 1000;
+  const requests: RequestReport[] = [];
+  const actions: Promise<void>[] = [];
+  let fired = 0;
+  const events = [...scenario.events].sort((a, b) => a.at - b.at);
+  for (const event of events) {
+    clock.setTimer(event.at * 1000, () => {
+      fired++;
+      actions.push(apply(sandbox, event, requests, seconds(clock.now())).catch(() => undefined));
+    });
+  }
+
+  const latency = sandbox.latency;
+  const settleMs =
+    latency.route53.dnsTtlMs +
+    latency.route53.healthCheckIntervalMs * (latency.route53.healthCheckFailureThreshold + 1);
+  let settledAt: number | undefined;
+  const quiet = () =>
+    fired === events.length &&
+    actions.length === fired &&
+    sandbox.stepFunctions.list().every((e) => e.status !== 'RUNNING');
+  await clock.runUntil(t0 + scenario.timeout * 1000, () => {
+    if (!quiet()) {
+      settledAt = undefined;
+      return false;
+    }
+    if (settledAt === undefined) {
+      settledAt = clock.now() + settleMs;
+      clock.setTimer(settleMs, () => undefined);
+    }
+    return clock.now() >= settledAt;
+  });
+  await Promise.all(actions);
+  const end = Math.min(clock.now(), t0 + scenario.timeout * 1000);
+  const truth = sandbox.aws.truth.report(end);
+  const executions = await sandbox.run(
+    Promise.all(sandbox.stepFunctions.list().map((e) => executionReport(sandbox, e, t0, end))),
+  );
+  for (const request of requests) refineRequest(request, sandbox.stepFunctions.list());
+
+  const final: SimulationReport['final'] = {};
+  for (const plan of sandbox.plans) {
+    const state = await sandbox.run(
+      sandbox
+        .region(plan.regions[0] as string)
+        .deps.store.getState(plan.name)
+        .catch(() => undefined),
+    );
+    const seen = truth.final[plan.name];
+    final[plan.name] = {
+      activeRegion: state?.activeRegion ?? null,
+      writerRegion: seen?.writerRegion ?? null,
+      trafficRegion: seen?.trafficRegion ?? null,
+    };
+  }
+  return {
+    ...(scenario.name ? { scenario: scenario.name } : {}),
+    latency: scenario.latency,
+    seed: scenario.seed,
+    endedAt: seconds(end),
+    executions: executions.filter((e): e is ExecutionReport => e !== undefined),
+    requests,
+    outages: truth.outages,
+    invariants: truth.invariants,
+    final,
+  };
+}
+
+/** Applies one scenario event at its virtual time. */
+async function apply(
+  sandbox: Sandbox,
+  event: ScenarioEvent,
+  requests: RequestReport[],
+  at: number,
+): Promise<void> {
+  if ('fault' in event) {
+    sandbox.aws.faults.add(event.fault);
+  } else if ('clear' in event) {
+    sandbox.aws.faults.clear(event.clear);
+  } else if ('alarm' in event) {
+    const region = event.alarm.region ?? alarmRegion(sandbox, event.alarm.name);
+    sandbox.aws.cloudWatch.setAlarmState(
+      event.alarm.name,
+      region,
+      event.alarm.state,
+      event.alarm.reason ?? 'scenario',
+    );
+  } else if ('failover' in event) {
+    const { app, to, mode, by, reason, idempotencyKey } = event.failover;
+    const response = await callApi(
+      sandbox,
+      to,
+      by,
+      'POST',
+      `/apps/${app}/failovers`,
+      { to, mode, reason },
+      idempotencyKey,
+    );
+    requests.push(outcome(at, 'failover', app, by, response));
+  } else if ('approve' in event || 'abort' in event) {
+    const kind = 'approve' in event ? 'approve' : 'abort';
+    const spec = 'approve' in event ? event.approve : event.abort;
+    const target = await findExecution(sandbox, spec.app, spec.execution);
+    if (!target) {
+      requests.push({
+        at,
+        kind,
+        app: spec.app,
+        by: spec.by,
+        accepted: false,
+        error: `ResourceNotFoundError: no running execution of ${spec.app} to ${kind}`,
+      });
+      return;
+    }
+    const body = 'abort' in event ? { reason: event.abort.reason } : {};
+    const response = await callApi(
+      sandbox,
+      target.to,
+      spec.by,
+      'POST',
+      `/apps/${spec.app}/executions/${target.id}/${kind}`,
+      body,
+    );
+    requests.push({ ...outcome(at, kind, spec.app, spec.by, response), executionId: target.id });
+  }
+}
+
+let requestSeq = 0;
+
+/** Invokes a region's operator API handler as API Gateway would, for the scenario's operator. */
+async function callApi(
+  sandbox: Sandbox,
+  region: string,
+  by: string,
+  method: string,
+  path: string,
+  body: unknown,
+  idempotencyKey?: string,
+) {
+  const { makeHandler } = await import('../functions/handlers/operator-api.js');
+  const plane = sandbox.regions.get(region) ?? sandbox.region([...sandbox.regions.keys()][0] as string);
+  if (sandbox.aws.faults.isRegionDown(plane.region)) {
+    return {
+      statusCode: 503,
+      body: JSON.stringify({
+        error: 'RegionUnavailableError',
+        message: `the operator API in ${plane.region} is down`,
+      }),
+    };
+  }
+  const handler = makeHandler(plane.deps);
+  const event = apiGatewayEvent({
+    method,
+    path,
+    body: JSON.stringify(body),
+    headers: {
+      'content-type': 'application/json',
+      ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+    },
+    claims: { sub: by, 'switchyard:roles': ROLES_FOR_SCENARIOS },
+    requestId: `scenario-${++requestSeq}`,
+    at: sandbox.clock.now(),
+  });
+  return (await handler(event, {} as Context)) as APIGatewayProxyStructuredResultV2;
+}
+
+function outcome(
+  at: number,
+  kind: RequestReport['kind'],
+  app: string,
+  by: string,
+  response: APIGatewayProxyStructuredResultV2,
+): RequestReport {
+  const body = parseBody(response.body);
+  const status = response.statusCode ?? 500;
+  if (status < 300) {
+    return {
+      at,
+      kind,
+      app,
+      by,
+      accepted: true,
+      ...(typeof body.executionId === 'string' ? { executionId: body.executionId } : {}),
+    };
+  }
+  return {
+    at,
+    kind,
+    app,
+    by,
+    accepted: false,
+    error: `${String(body.error ?? status)}: ${String(body.message ?? '')}`,
+  };
+}
+
+function parseBody(text: string | undefined): Record<string, unknown> {
+  try {
+    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** A request whose execution was refused by the runbook's own lock is reported as refused. */
+function refineRequest(request: RequestReport, raw: readonly SimulatedExecution[]): void {
+  if (request.kind !== 'failover' || !request.accepted || !request.executionId) return;
+  const execution = raw.find((e) => e.name === request.executionId);
+  if (execution?.error === 'FailoverInProgressError') {
+    Object.assign(request, {
+      accepted: false,
+      error: `FailoverInProgressError: ${causeMessage(execution.cause)}`,
+    });
+  }
+}
+
+async function findExecution(
+  sandbox: Sandbox,
+  app: string,
+  id: string | undefined,
+): Promise<{ id: string; to: string } | undefined> {
+  const plan = sandbox.plans.find((p) => p.name === app);
+  if (!plan) return undefined;
+  for (const region of plan.regions) {
+    if (sandbox.aws.faults.isRegionDown(region)) continue;
+    const records = await sandbox.region(region).deps.store.listExecutions(app, { limit: 20 });
+    const match = records.find((r) =>
+      id ? r.id === id : r.status === 'WAITING_APPROVAL' || r.status === 'RUNNING',
+    );
+    if (match) return { id: match.id, to: match.to };
+  }
+  return undefined;
+}
+
+function alarmRegion(sandbox: Sandbox, name: string): string {
+  for (const plan of sandbox.plans) {
+    for (const arn of plan.detection?.alarms ?? []) {
+      if (arn.endsWith(`:alarm:${name}`)) return arn.split(':')[3] as string;
+    }
+  }
+  throw new Error(`alarm ${name} is in no plan's detection.alarms; give its region`);
+}
+
+async function executionReport(
+  sandbox: Sandbox,
+  execution: SimulatedExecution,
+  t0: number,
+  end: number,
+): Promise<ExecutionReport | undefined> {
+  const seconds = (at: number) => Math.round(at - t0) / 1000;
+  const input = parseBody(execution.input) as {
+    plan?: string;
+    targetRegion?: string;
+    mode?: string;
+    trigger?: string;
+    requestedAt?: string;
+  };
+  if (!input.plan || !input.targetRegion) return undefined; // not a runbook execution
+  const record = await sandbox
+    .region(execution.region)
+    .deps.store.getExecution(input.plan, execution.name)
+    .catch(() => undefined);
+  const plan = sandbox.plans.find((p) => p.name === input.plan);
+  const requestedAt = Date.parse(
+    record?.startedAt ?? input.requestedAt ?? new Date(execution.startedAt).toISOString(),
+  );
+  const finishedAt = record?.finishedAt ? Date.parse(record.finishedAt) : execution.stoppedAt;
+  const approvalWaitMs = approvalWait(record);
+  const verifiedAt = record?.steps.VerifyService?.finishedAt
+    ? Date.parse(record.steps.VerifyService.finishedAt)
+    : undefined;
+  const windowEnd = (record?.status === 'SUCCEEDED' ? verifiedAt : undefined) ?? finishedAt ?? end;
+  const busyMs = busyWithin(
+    sandbox.aws.simulator.log,
+    sandbox.aws.simulator.operations,
+    execution.name,
+    requestedAt,
+    windowEnd,
+    record,
+    end,
+  );
+  const rto = record?.status === 'SUCCEEDED' ? (record.rtoSeconds ?? null) : null;
+  const status =
+    record?.status === 'SUCCEEDED' || record?.status === 'ABORTED'
+      ? record.status
+      : execution.status === 'ABORTED'
+        ? 'ABORTED'
+        : 'FAILED';
+  const error = record?.error
+    ? `${record.error.name}: ${record.error.message}`
+    : execution.error
+      ? `${execution.error}: ${causeMessage(execution.cause)}`
+      : undefined;
+  return {
+    id: execution.name,
+    app: input.plan,
+    runbook: record?.runbook ?? plan?.strategy ?? 'unknown',
+    mode: record?.mode ?? input.mode ?? 'graceful',
+    trigger: record?.trigger ?? input.trigger ?? 'operator',
+    from: record?.from ?? null,
+    to: input.targetRegion,
+    status: status === 'SUCCEEDED' && execution.status !== 'SUCCEEDED' ? 'FAILED' : status,
+    startedAt: seconds(requestedAt),
+    finishedAt: finishedAt === undefined ? null : seconds(finishedAt),
+    rtoSeconds: rto,
+    rpoSeconds: record?.rpoSeconds ?? null,
+    approvalWaitSeconds: approvalWaitMs / 1000,
+    awsBusySeconds: Math.round(busyMs) / 1000,
+    controlPlaneSeconds: rto === null ? null : Math.round(rto * 1000 - busyMs) / 1000,
+    ...(error && status !== 'SUCCEEDED' ? { error } : {}),
+    steps: Object.values(record?.steps ?? {})
+      .map((s) => ({
+        name: s.name,
+        ...(s.resource ? { resource: s.resource } : {}),
+        status: s.status,
+        startedAt: seconds(Date.parse(s.startedAt)),
+        finishedAt: s.finishedAt ? seconds(Date.parse(s.finishedAt)) : null,
+        ...(s.error ? { error: `${s.error.name}: ${s.error.message}` } : {}),
+      }))
+      .sort((a, b) => a.startedAt - b.startedAt || a.name.localeCompare(b.name)),
+  };
+}
+
+function approvalWait(record: ExecutionRecord | undefined): number {
+  const approval = record?.approval;
+  if (!approval?.requestedAt) return 0;
+  const until = approval.decidedAt ?? record?.finishedAt;
+  return until ? Math.max(0, Date.parse(until) - Date.parse(approval.requestedAt)) : 0;
+}
+
+/**
+ * The length of the union of the AWS calls and long-running operations an execution started,
+ * within its RTO window and outside any wait for a person's approval.
+ */
+function busyWithin(
+  calls: readonly CallRecord[],
+  operations: readonly OperationRecord[],
+  executionId: string,
+  from: number,
+  to: number,
+  record: ExecutionRecord | undefined,
+  end: number,
+): number {
+  const intervals: [number, number][] = [];
+  for (const c of calls)
+    if (c.executionId === executionId) intervals.push([c.startedAt, c.finishedAt || end]);
+  for (const o of operations)
+    if (o.executionId === executionId) intervals.push([o.startedAt, o.finishedAt ?? end]);
+  const approval = record?.approval;
+  const holes: [number, number][] = approval?.requestedAt
+    ? [
+        [
+          Date.parse(approval.requestedAt),
+          Date.parse(approval.decidedAt ?? record?.finishedAt ?? new Date(end).toISOString()),
+        ],
+      ]
+    : [];
+  // Busy time outside the holes: |busy ∪ holes| - |holes|.
+  return unionLength([...intervals, ...holes], from, to) - unionLength(holes, from, to);
+}
+
+/** Length of the union of intervals, clipped to [from, to]. */
+export function unionLength(intervals: readonly [number, number][], from: number, to: number): number {
+  const clipped = intervals
+    .map(([a, b]) => [Math.max(a, from), Math.min(b, to)] as [number, number])
+    .filter(([a, b]) => b > a)
+    .sort((x, y) => x[0] - y[0]);
+  let total = 0;
+  let current: [number, number] | undefined;
+  for (const interval of clipped) {
+    if (current && interval[0] <= current[1]) current[1] = Math.max(current[1], interval[1]);
+    else {
+      if (current) total += current[1] - current[0];
+      current = [...interval];
+    }
+  }
+  return total + (current ? current[1] - current[0] : 0);
+}

@@ -1,0 +1,414 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import type { Plan } from '../../functions/core/plan.js';
+import { loadPlans, parsePlans } from '../../functions/core/plan-loader.js';
+import type { Sandbox } from '../../sandbox/sandbox.js';
+import { loadScenario, parseScenario } from '../../sandbox/scenario.js';
+import { type SimulationReport, simulate } from '../../sandbox/simulate.js';
+
+const plans = await loadPlans('plans');
+
+/** Plays a scenario file or an inline scenario; `inspect` sees the sandbox before it closes. */
+async function play(
+  scenario: string | Record<string, unknown>,
+  options: { plans?: readonly Plan[]; inspect?: (sandbox: Sandbox) => void | Promise<void> } = {},
+): Promise<SimulationReport> {
+  const parsed =
+    typeof scenario === 'string' ? await loadScenario(`scenarios/${scenario}.yaml`) : parseScenario(scenario);
+  return simulate(options.plans ?? plans, parsed, options.inspect ? { inspect: options.inspect } : {});
+}
+
+/** The example plans with one plan's YAML edited. */
+async function plansWith(file: string, edit: (text: string) => string): Promise<Plan[]> {
+  const sources = await Promise.all(
+    ['orders.yaml', 'billing.yaml'].map(async (f) => {
+      const text = await readFile(`plans/${f}`, 'utf8');
+      return { file: f, text: f === file ? edit(text) : text };
+    }),
+  );
+  return parsePlans(sources);
+}
+
+const only = <T>(items: readonly T[]): T => {
+  expect(items).toHaveLength(1);
+  return items[0] as T;
+};
+
+describe('scenarios in the sandbox (ground truth)', () => {
+  it('graceful switchover: RPO 0, writer and traffic in the target, a short outage, invariants held', async () => {
+    const report = await play('graceful-switchover');
+    const execution = only(report.executions);
+    expect(execution).toMatchObject({
+      app: 'orders',
+      mode: 'graceful',
+      from: 'us-east-1',
+      to: 'us-west-2',
+      status: 'SUCCEEDED',
+      rpoSeconds: 0,
+    });
+    expect(execution.approvalWaitSeconds).toBeGreaterThan(0);
+    expect(execution.rtoSeconds).toBeLessThan(300); // the plan's objective
+    expect(report.final.orders).toEqual({
+      activeRegion: 'us-west-2',
+      writerRegion: 'us-west-2',
+      trafficRegion: 'us-west-2',
+    });
+    expect(report.invariants.every((i) => i.held)).toBe(true);
+    // Users lose service only while the writer switches over and DNS follows: bounded by the RTO.
+    const outage = report.outages.filter((o) => o.app === 'orders').reduce((s, o) => s + o.seconds, 0);
+    expect(outage).toBeLessThan(execution.rtoSeconds ?? 0);
+    expect(execution.awsBusySeconds + (execution.controlPlaneSeconds ?? 0)).toBeCloseTo(
+      execution.rtoSeconds ?? 0,
+      1,
+    );
+  });
+
+  it('region outage: ungraceful failover succeeds without the failed region, RPO is the replication lag', async () => {
+    let callsIntoFailedRegion = 0;
+    const report = await play('region-outage', {
+      inspect: (sandbox) => {
+        callsIntoFailedRegion = sandbox.aws.simulator.log.filter(
+          (c) => c.region === 'us-east-1' && c.ok && c.executionId !== undefined,
+        ).length;
+      },
+    });
+    const execution = only(report.executions);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.rpoSeconds).toBeGreaterThan(0);
+    expect(execution.rpoSeconds).toBeLessThanOrEqual(30); // under the plan's RPO objective
+    expect(callsIntoFailedRegion).toBe(0);
+    expect(report.final.orders).toEqual({
+      activeRegion: 'us-west-2',
+      writerRegion: 'us-west-2',
+      trafficRegion: 'us-west-2',
+    });
+    // The outage starts with the region and ends once DNS follows the routing control.
+    const outage = only(report.outages.filter((o) => o.app === 'orders'));
+    expect(outage.from).toBe(0);
+    expect(outage.to).toBeLessThan(300);
+  });
+
+  it('pilot light: capacity is launched from zero and takes the longest', async () => {
+    const report = await play('pilot-light');
+    const execution = only(report.executions);
+    expect(execution).toMatchObject({ app: 'billing', runbook: 'pilot-light', status: 'SUCCEEDED' });
+    const scale = execution.steps.filter((s) => s.name === 'ScaleCapacity');
+    expect(scale).toHaveLength(2);
+    for (const step of scale) expect((step.finishedAt ?? 0) - step.startedAt).toBeGreaterThan(100); // ~2 min boots
+    expect(report.final.billing).toEqual({
+      activeRegion: 'us-west-2',
+      writerRegion: 'us-west-2',
+      trafficRegion: 'us-west-2',
+    });
+  });
+
+  it('Route 53 control plane down and two ARC endpoints down: traffic still moves, with ARC', async () => {
+    let route53Calls = 0;
+    const report = await play('route53-down', {
+      inspect: (sandbox) => {
+        route53Calls = sandbox.aws.simulator.log.filter(
+          (c) => c.service === 'route53' && c.executionId !== undefined,
+        ).length;
+      },
+    });
+    expect(only(report.executions).status).toBe('SUCCEEDED');
+    expect(route53Calls).toBe(0);
+    expect(report.final.orders?.trafficRegion).toBe('us-west-2');
+  });
+
+  it('two requests for one app: exactly one runs, the other is refused with a clear error', async () => {
+    const report = await play({
+      latency: 'fast',
+      events: [
+        {
+          at: 0,
+          failover: { app: 'billing', to: 'us-west-2', mode: 'graceful', by: 'alice', reason: 'first' },
+        },
+        {
+          at: 0,
+          failover: {
+            app: 'billing',
+            to: 'us-west-2',
+            mode: 'ungraceful',
+            by: 'carol',
+            reason: 'second, same instant',
+          },
+        },
+        {
+          at: 2,
+          failover: { app: 'billing', to: 'us-west-2', mode: 'graceful', by: 'dave', reason: 'third, later' },
+        },
+      ],
+    });
+    const accepted = report.requests.filter((r) => r.accepted);
+    const refused = report.requests.filter((r) => !r.accepted);
+    expect(accepted).toHaveLength(1);
+    expect(refused).toHaveLength(2);
+    for (const r of refused) expect(r.error).toMatch(/^FailoverInProgressError: billing is locked by /);
+    expect(report.executions.filter((e) => e.status === 'SUCCEEDED')).toHaveLength(1);
+    expect(report.final.billing?.writerRegion).toBe('us-west-2');
+  });
+
+  it('a step Lambda crashing twice is retried, and the database is promoted once, never flipped back', async () => {
+    let promotions = 0;
+    const report = await play(
+      {
+        latency: 'fast',
+        events: [
+          { at: 0, fault: { kind: 'lambda-crash', step: 'PromoteDatabase', times: 2 } },
+          {
+            at: 1,
+            failover: {
+              app: 'billing',
+              to: 'us-west-2',
+              mode: 'ungraceful',
+              by: 'alice',
+              reason: 'crash test',
+            },
+          },
+        ],
+      },
+      {
+        inspect: (sandbox) => {
+          promotions = sandbox.aws.simulator.log.filter(
+            (c) => c.operation === 'FailoverGlobalCluster' && c.ok,
+          ).length;
+        },
+      },
+    );
+    expect(only(report.executions).status).toBe('SUCCEEDED');
+    expect(promotions).toBe(1);
+    expect(report.final.billing).toEqual({
+      activeRegion: 'us-west-2',
+      writerRegion: 'us-west-2',
+      trafficRegion: 'us-west-2',
+    });
+    expect(report.invariants.every((i) => i.held)).toBe(true);
+  });
+
+  it('approval: waits, refuses self-approval, proceeds on another approver', async () => {
+    const report = await play({
+      latency: 'fast',
+      events: [
+        {
+          at: 0,
+          failover: {
+            app: 'orders',
+            to: 'us-west-2',
+            mode: 'graceful',
+            by: 'alice',
+            reason: 'needs approval',
+          },
+        },
+        { at: 30, approve: { app: 'orders', by: 'alice' } },
+        { at: 60, approve: { app: 'orders', by: 'bob' } },
+      ],
+    });
+    const [request, selfApproval, approval] = report.requests;
+    expect(request?.accepted).toBe(true);
+    expect(selfApproval).toMatchObject({ kind: 'approve', by: 'alice', accepted: false });
+    expect(selfApproval?.error).toMatch(/^ForbiddenError: .*self-approval/i);
+    expect(approval).toMatchObject({ kind: 'approve', by: 'bob', accepted: true });
+    const execution = only(report.executions);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.approvalWaitSeconds).toBeGreaterThanOrEqual(59);
+    // Nothing moved while it waited: the step after approval starts after bob's approval.
+    const promote = execution.steps.find((s) => s.name === 'PromoteDatabase');
+    expect(promote?.startedAt).toBeGreaterThanOrEqual(60);
+  });
+
+  it('approval timeout: the execution ends ABORTED, nothing moved, the lock is free again', async () => {
+    const shortApproval = await plansWith('orders.yaml', (t) =>
+      t.replace(
+        'approvals: { operatorFailover: required }',
+        'approvals: { operatorFailover: required, timeoutSeconds: 60 }',
+      ),
+    );
+    const report = await play(
+      {
+        latency: 'fast',
+        events: [
+          {
+            at: 0,
+            failover: {
+              app: 'orders',
+              to: 'us-west-2',
+              mode: 'graceful',
+              by: 'alice',
+              reason: 'nobody approves',
+            },
+          },
+          {
+            at: 120,
+            failover: {
+              app: 'orders',
+              to: 'us-west-2',
+              mode: 'graceful',
+              by: 'carol',
+              reason: 'after the timeout',
+            },
+          },
+        ],
+      },
+      { plans: shortApproval },
+    );
+    const [first, second] = report.executions;
+    expect(first?.status).toBe('ABORTED');
+    expect(first?.steps.some((s) => s.name === 'PromoteDatabase')).toBe(false);
+    expect(report.requests[1]?.accepted).toBe(true); // the lock was released
+    expect(second?.id).toBe(report.requests[1]?.executionId);
+    expect(report.final.orders?.writerRegion).toBe('us-east-1');
+  });
+
+  it('Aurora failover failing, detach not allowed: fails cleanly, traffic stays where the writer is', async () => {
+    const report = await play({
+      latency: 'fast',
+      events: [
+        { at: 0, fault: { kind: 'aurora-failover-fails', globalClusterId: 'orders-global' } },
+        {
+          at: 1,
+          failover: {
+            app: 'orders',
+            to: 'us-west-2',
+            mode: 'ungraceful',
+            by: 'alice',
+            reason: 'failover will fail',
+          },
+        },
+        { at: 5, approve: { app: 'orders', by: 'bob' } },
+      ],
+    });
+    const execution = only(report.executions);
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toMatch(/DatabasePromotionFailedError/);
+    expect(report.final.orders).toEqual({
+      activeRegion: 'us-east-1',
+      writerRegion: 'us-east-1',
+      trafficRegion: 'us-east-1',
+    });
+    expect(report.invariants.every((i) => i.held)).toBe(true);
+  });
+
+  it('Aurora failover failing, detach allowed (billing): detach-and-promote as a last resort', async () => {
+    const report = await play({
+      latency: 'fast',
+      events: [
+        { at: 0, fault: { kind: 'region-outage', region: 'us-east-1' } },
+        { at: 0, fault: { kind: 'aurora-failover-fails', globalClusterId: 'billing-global' } },
+        {
+          at: 1,
+          failover: {
+            app: 'billing',
+            to: 'us-west-2',
+            mode: 'ungraceful',
+            by: 'alice',
+            reason: 'last resort',
+          },
+        },
+      ],
+    });
+    const execution = only(report.executions);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(report.final.billing?.writerRegion).toBe('us-west-2');
+    expect(report.final.billing?.trafficRegion).toBe('us-west-2');
+  });
+
+  it('capacity shortage below healthyPercent (graceful): says so, and traffic does not move to the unready region', async () => {
+    const report = await play({
+      latency: 'fast',
+      events: [
+        { at: 0, fault: { kind: 'capacity-shortage', group: 'billing-api-usw2', maxInService: 1 } },
+        {
+          at: 1,
+          failover: {
+            app: 'billing',
+            to: 'us-west-2',
+            mode: 'graceful',
+            by: 'alice',
+            reason: 'short on capacity',
+          },
+        },
+      ],
+    });
+    const execution = only(report.executions);
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toMatch(/CapacityNotReadyError: .*billing-api/);
+    expect(report.final.billing).toEqual({
+      activeRegion: 'us-east-1',
+      writerRegion: 'us-east-1',
+      trafficRegion: 'us-east-1',
+    });
+  });
+
+  it('capacity shortage in an ungraceful failover: moves once the documented minimum is met', async () => {
+    const report = await play({
+      latency: 'fast',
+      events: [
+        { at: 0, fault: { kind: 'region-outage', region: 'us-east-1' } },
+        { at: 0, fault: { kind: 'capacity-shortage', group: 'orders-web-usw2', maxInService: 3 } },
+        {
+          at: 1,
+          failover: {
+            app: 'orders',
+            to: 'us-west-2',
+            mode: 'ungraceful',
+            by: 'alice',
+            reason: 'degraded beats down',
+          },
+        },
+        { at: 2, approve: { app: 'orders', by: 'bob' } },
+      ],
+    });
+    const execution = only(report.executions);
+    expect(execution.status).toBe('SUCCEEDED');
+    const scale = execution.steps.find((s) => s.name === 'ScaleCapacity');
+    expect(scale?.status).toBe('SUCCEEDED');
+    expect(report.final.orders?.trafficRegion).toBe('us-west-2');
+  });
+
+  it('failback: a graceful activation of the original region', async () => {
+    const report = await play({
+      latency: 'fast',
+      events: [
+        {
+          at: 0,
+          failover: { app: 'billing', to: 'us-west-2', mode: 'graceful', by: 'alice', reason: 'there' },
+        },
+        {
+          at: 300,
+          failover: { app: 'billing', to: 'us-east-1', mode: 'graceful', by: 'alice', reason: 'and back' },
+        },
+      ],
+    });
+    expect(report.executions.map((e) => [e.from, e.to, e.status])).toEqual([
+      ['us-east-1', 'us-west-2', 'SUCCEEDED'],
+      ['us-west-2', 'us-east-1', 'SUCCEEDED'],
+    ]);
+    expect(report.executions.every((e) => e.rpoSeconds === 0)).toBe(true);
+    expect(report.final.billing).toEqual({
+      activeRegion: 'us-east-1',
+      writerRegion: 'us-east-1',
+      trafficRegion: 'us-east-1',
+    });
+  });
+
+  it('an alarm sustained for sustainSeconds fails over by itself (automatic detection)', async () => {
+    const report = await play('alarm-automatic');
+    const execution = only(report.executions);
+    expect(execution).toMatchObject({
+      trigger: 'alarm',
+      mode: 'ungraceful',
+      to: 'us-west-2',
+      status: 'SUCCEEDED',
+    });
+    // Decided no earlier than the alarm (at 30 s) plus the plan's sustainSeconds (120 s).
+    expect(execution.startedAt).toBeGreaterThanOrEqual(150);
+    expect(report.final.orders?.writerRegion).toBe('us-west-2');
+  });
+
+  it('gives the same report on every run of the same scenario and seed', async () => {
+    const first = await play('region-outage');
+    const second = await play('region-outage');
+    expect(second).toEqual(first);
+  });
+});
