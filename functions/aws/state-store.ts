@@ -179,6 +179,11 @@ export interface ExecutionOutcome {
 export interface ExecutionProgress {
   readonly status?: Extract<ExecutionStatus, 'RUNNING' | 'WAITING_APPROVAL'>;
   readonly approval?: ApprovalRecord;
+  /**
+   * Only if the record is in this status (a compare-and-set: e.g. of two approvers answering at
+   * once, only the first moves WAITING_APPROVAL to RUNNING); {@link ConflictError} otherwise.
+   */
+  readonly expectedStatus?: Extract<ExecutionStatus, 'RUNNING' | 'WAITING_APPROVAL'>;
 }
 
 /** An `AUDIT#...` item: who did what, why. */
@@ -826,9 +831,16 @@ export function stateStore(deps: StateStoreDeps): StateStore {
             TableName,
             Key: { pk: planKey(app), sk: key },
             UpdateExpression: `SET ${sets.join(', ')}`,
-            ConditionExpression: 'attribute_exists(pk) AND #status IN (:running, :waiting)',
+            // Every value stays in use (DynamoDB refuses unused ones): the CAS only narrows the IN.
+            ConditionExpression:
+              progress.expectedStatus === undefined
+                ? 'attribute_exists(pk) AND #status IN (:running, :waiting)'
+                : 'attribute_exists(pk) AND #status IN (:running, :waiting) AND #status = :expected',
             ExpressionAttributeNames: attributeNames,
-            ExpressionAttributeValues: values,
+            ExpressionAttributeValues:
+              progress.expectedStatus === undefined
+                ? values
+                : { ...values, ':expected': progress.expectedStatus },
             ReturnValues: 'ALL_NEW',
           }),
         ),
@@ -840,7 +852,7 @@ export function stateStore(deps: StateStoreDeps): StateStore {
       const current = await getExecutionByKey(app, key);
       if (!current) throw new InvalidInputError(`${app}: expected an execution record at ${key}, got none`);
       throw new ConflictError(
-        `${app}: execution ${current.id}: expected RUNNING or WAITING_APPROVAL to update it, got ${current.status}`,
+        `${app}: execution ${current.id}: expected ${progress.expectedStatus ?? 'RUNNING or WAITING_APPROVAL'} to update it, got ${current.status}`,
       );
     },
 

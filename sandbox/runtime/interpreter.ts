@@ -8,7 +8,38 @@ import type { VirtualClock } from '../clock.js';
 
 const require = createRequire(import.meta.url);
 const ENTRY = require.resolve('aws-local-stepfunctions');
-const SOURCE = readFileSync(ENTRY, 'utf8');
+/**
+ * Where `aws-local-stepfunctions` 3.0.0 departs from Step Functions, fixed in its source text.
+ * Each patch must match exactly once, so a library upgrade that moves the code fails loudly here.
+ */
+const PATCHES: readonly { readonly why: string; readonly find: string; readonly replace: string }[] = [
+  {
+    // AWS resolves a Task's TimeoutSecondsPath against the state's input; the library resolved it
+    // against the effective input (after Parameters), where `$.run...` does not exist, so every
+    // waitForTaskToken Task with a dynamic timeout failed with States.Runtime.
+    why: 'TimeoutSecondsPath reads the state input: pass it to the Task action',
+    find: 'await taskStateAction.execute(input, context, { overrideFn, awsConfig });',
+    replace: 'await taskStateAction.execute(input, context, { overrideFn, awsConfig, rawInput });',
+  },
+  {
+    why: 'TimeoutSecondsPath reads the state input: resolve it there',
+    find: 'const timeoutMs = this.getTimeoutMs(input, context);',
+    replace: 'const timeoutMs = this.getTimeoutMs(options.rawInput ?? input, context);',
+  },
+];
+
+function patched(source: string): string {
+  return PATCHES.reduce((text, patch) => {
+    const count = text.split(patch.find).length - 1;
+    if (count !== 1)
+      throw new Error(
+        `aws-local-stepfunctions patch (${patch.why}): expected its code once in ${ENTRY}, found it ${count} times`,
+      );
+    return text.replace(patch.find, patch.replace);
+  }, source);
+}
+
+const SOURCE = patched(readFileSync(ENTRY, 'utf8'));
 
 export type Interpreter = typeof LocalSfn;
 

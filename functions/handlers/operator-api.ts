@@ -1,0 +1,134 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type {
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import { describeError, InvalidInputError } from '../core/errors.js';
+import { errorResponse } from '../operator-api/http-errors.js';
+import { type ApiRequest, type ApiResponse, identityFromClaims } from '../operator-api/request.js';
+import { operatorApi } from '../operator-api/router.js';
+import type { RunbookDeps } from '../runbook/context.js';
+import { lambdaRunbookDeps } from './deps.js';
+import { createObservability, type Observability } from './observability.js';
+
+export type OperatorApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+export type OperatorApiResult = APIGatewayProxyStructuredResultV2;
+export type OperatorApiHandler = (event: OperatorApiEvent, context: Context) => Promise<OperatorApiResult>;
+
+/**
+ * The operator API's Lambda entry, behind API Gateway's JWT authorizer (which verified the token:
+ * identity comes only from its claims). It adapts the HTTP API event to an {@link ApiRequest},
+ * calls the operator API, and renders the answer as JSON. `makeHandler` binds explicit deps (the
+ * sandbox's); `handler` is what Lambda invokes, bound on first use to its environment's deps.
+ */
+export function makeHandler(
+  deps: RunbookDeps,
+  observability: Observability = createObservability('OperatorApi'),
+): OperatorApiHandler {
+  const { logger, metrics } = observability;
+  // Per request, not per handler: the sandbox may run several requests through one handler at once.
+  const startedAt = new WeakMap<object, number>();
+  const requestLog: middy.MiddlewareObj<OperatorApiEvent, OperatorApiResult> = {
+    before: (request) => {
+      const { event } = request;
+      startedAt.set(request, deps.clock.now());
+      logger.appendKeys({
+        http_method: event.requestContext?.http?.method,
+        path: event.rawPath,
+        caller: identityFromClaims(event.requestContext?.authorizer?.jwt?.claims)?.name,
+        region: deps.region,
+      });
+    },
+    after: (request) => {
+      const status = request.response?.statusCode ?? 0;
+      const duration = deps.clock.now() - (startedAt.get(request) ?? deps.clock.now());
+      metrics.addMetric(`OperatorApi${Math.floor(status / 100)}xx`, MetricUnit.Count, 1);
+      logger.info('Request answered', { status, duration_ms: duration });
+    },
+  };
+  return middy<OperatorApiEvent, OperatorApiResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .use(requestLog)
+    .handler(async (event) => {
+      let request: ApiRequest;
+      try {
+        request = apiRequestOf(event);
+      } catch (error: unknown) {
+        const { unexpected: _unexpected, ...response } = errorResponse(error);
+        return resultOf(response);
+      }
+      const response = await operatorApi(request, deps, {
+        onUnexpectedError: (error) =>
+          logger.error('Request failed unexpectedly', {
+            error_name: describeError(error).name,
+            error_message: describeError(error).message,
+            error,
+          }),
+      });
+      return resultOf(response);
+    });
+}
+
+let bound: OperatorApiHandler | undefined;
+
+/** The Lambda entry point. */
+export const handler: OperatorApiHandler = (event, context) => {
+  bound ??= makeHandler(lambdaRunbookDeps());
+  return bound(event, context);
+};
+
+/**
+ * The request in an HTTP API (payload 2.0) event. The body is parsed only for an authenticated
+ * caller (an anonymous one gets its 401 whatever it sent); malformed JSON is an InvalidInputError.
+ */
+export function apiRequestOf(event: OperatorApiEvent): ApiRequest {
+  const method = event.requestContext?.http?.method;
+  if (typeof method !== 'string' || typeof event.rawPath !== 'string') {
+    throw new InvalidInputError(
+      'not an HTTP API request: got an event without requestContext.http.method and rawPath; expected an API Gateway HTTP API (payload 2.0) event',
+    );
+  }
+  const identity = identityFromClaims(event.requestContext.authorizer?.jwt?.claims);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined) headers[name.toLowerCase()] = value;
+  }
+  return {
+    method,
+    path: event.rawPath,
+    query: { ...(event.queryStringParameters ?? {}) },
+    headers,
+    body: identity ? bodyOf(event) : undefined,
+    identity,
+  };
+}
+
+function bodyOf(event: OperatorApiEvent): unknown {
+  if (event.body === undefined || event.body === null) return undefined;
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error: unknown) {
+    throw new InvalidInputError(
+      `body: malformed JSON (${describeError(error).message}); expected a JSON object`,
+    );
+  }
+}
+
+function resultOf(response: ApiResponse): OperatorApiResult {
+  return {
+    statusCode: response.status,
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      ...response.headers,
+    },
+    body: JSON.stringify(response.body),
+  };
+}

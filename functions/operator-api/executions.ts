@@ -1,0 +1,87 @@
+import type { ApprovalRecord, AuditEntry, ExecutionRecord } from '../aws/state-store.js';
+import type { ExecutionView } from '../aws/step-functions.js';
+import { ResourceNotFoundError } from '../core/errors.js';
+import type { RunbookDeps } from '../runbook/context.js';
+import { executionArnIn } from './runbook-arns.js';
+
+/** An approval as the API shows it: the task token is a capability and never leaves the store. */
+export type ApprovalView = Omit<ApprovalRecord, 'taskToken'>;
+
+/** An execution without its steps, for lists. */
+export type ExecutionSummary = Omit<ExecutionRecord, 'key' | 'steps' | 'approval'> & {
+  readonly approval?: ApprovalView;
+};
+
+/** An execution with its steps and, when Step Functions answered, what it says of the run. */
+export type ExecutionDetail = ExecutionSummary &
+  Pick<ExecutionRecord, 'steps'> & {
+    readonly live: Pick<ExecutionView, 'status' | 'error' | 'cause'> | null;
+  };
+
+export const DEFAULT_LIST_LIMIT = { executions: 20, audit: 50 } as const;
+
+/** The app's executions, newest first. */
+export async function listExecutions(
+  app: string,
+  limit: number,
+  deps: Pick<RunbookDeps, 'plans' | 'store'>,
+): Promise<ExecutionSummary[]> {
+  const plan = deps.plans.get(app);
+  const records = await deps.store.listExecutions(plan.name, { limit });
+  return records.map(summaryOf);
+}
+
+/** The app's audit trail, newest first. */
+export async function listAudit(
+  app: string,
+  limit: number,
+  deps: Pick<RunbookDeps, 'plans' | 'store'>,
+): Promise<AuditEntry[]> {
+  const plan = deps.plans.get(app);
+  return deps.store.listAudit(plan.name, limit);
+}
+
+/** An execution record ({@link ResourceNotFoundError} when the app has no execution of that id). */
+export async function findExecution(
+  app: string,
+  id: string,
+  deps: Pick<RunbookDeps, 'plans' | 'store'>,
+): Promise<ExecutionRecord> {
+  const plan = deps.plans.get(app);
+  const record = await deps.store.getExecution(plan.name, id);
+  if (!record) {
+    throw new ResourceNotFoundError(
+      `${plan.name}: no execution ${id}; expected the id of one of its executions (GET /apps/${plan.name}/executions)`,
+    );
+  }
+  return record;
+}
+
+/**
+ * One execution with its steps, plus `live`: what Step Functions in the execution's target region
+ * says (status, error, cause), best effort: null when that region does not answer.
+ */
+export async function getExecution(app: string, id: string, deps: RunbookDeps): Promise<ExecutionDetail> {
+  const record = await findExecution(app, id, deps);
+  const plan = deps.plans.get(record.app);
+  const live = await deps.stepFunctions
+    .describe(record.to, executionArnIn(plan, record.to, record.id, deps))
+    .then(({ status, error, cause }) => ({
+      status,
+      ...(error !== undefined ? { error } : {}),
+      ...(cause !== undefined ? { cause } : {}),
+    }))
+    .catch(() => null);
+  return { ...summaryOf(record), steps: record.steps, live };
+}
+
+/** A record as the API shows it: no store key, no steps, no task token. */
+export function summaryOf(record: ExecutionRecord): ExecutionSummary {
+  const { key: _key, steps: _steps, approval, ...rest } = record;
+  return { ...rest, ...(approval ? { approval: approvalView(approval) } : {}) };
+}
+
+export function approvalView(approval: ApprovalRecord): ApprovalView {
+  const { taskToken: _token, ...rest } = approval;
+  return rest;
+}
