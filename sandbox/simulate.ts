@@ -1,6 +1,7 @@
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { ExecutionRecord } from '../functions/aws/state-store.js';
 import type { Plan } from '../functions/core/plan.js';
+import { makeHandler } from '../functions/handlers/operator-api.js';
 import { causeMessage } from '../functions/runbook/traffic.js';
 import { apiGatewayEvent } from './api-gateway.js';
 import type { CallRecord, OperationRecord } from './aws/simulator.js';
@@ -97,11 +98,27 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
   const requests: RequestReport[] = [];
   const actions: Promise<void>[] = [];
   let fired = 0;
+  let settledActions = 0;
   const events = [...scenario.events].sort((a, b) => a.at - b.at);
   for (const event of events) {
     clock.setTimer(event.at * 1000, () => {
       fired++;
-      actions.push(apply(sandbox, event, requests, seconds(clock.now())).catch(() => undefined));
+      actions.push(
+        apply(sandbox, event, requests, seconds(clock.now()))
+          .catch((error: unknown) => {
+            requests.push({
+              at: event.at,
+              kind: 'failover',
+              app: '?',
+              by: '?',
+              accepted: false,
+              error: `scenario event failed: ${String(error)}`,
+            });
+          })
+          .finally(() => {
+            settledActions++;
+          }),
+      );
     });
   }
 
@@ -125,7 +142,6 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
     }
     return clock.now() >= settledAt;
   });
-  await Promise.all(actions);
   const end = Math.min(clock.now(), t0 + scenario.timeout * 1000);
   const truth = sandbox.aws.truth.report(end);
   const executions = await sandbox.run(
@@ -135,9 +151,11 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
 
   const final: SimulationReport['final'] = {};
   for (const plan of sandbox.plans) {
+    // The table is global: read the state from a region that is up.
+    const up = plan.regions.find((r) => !sandbox.aws.faults.isRegionDown(r)) ?? (plan.regions[0] as string);
     const state = await sandbox.run(
       sandbox
-        .region(plan.regions[0] as string)
+        .region(up)
         .deps.store.getState(plan.name)
         .catch(() => undefined),
     );
@@ -232,7 +250,6 @@ async function callApi(
   body: unknown,
   idempotencyKey?: string,
 ) {
-  const { makeHandler } = await import('../functions/handlers/operator-api.js');
   const plane = sandbox.regions.get(region) ?? sandbox.region([...sandbox.regions.keys()][0] as string);
   if (sandbox.aws.faults.isRegionDown(plane.region)) {
     return {
@@ -384,7 +401,9 @@ async function executionReport(
     ? `${record.error.name}: ${record.error.message}`
     : execution.error
       ? `${execution.error}: ${causeMessage(execution.cause)}`
-      : undefined;
+      : execution.status === 'RUNNING'
+        ? 'ScenarioTimeout: still running when the scenario ended'
+        : undefined;
   return {
     id: execution.name,
     app: input.plan,

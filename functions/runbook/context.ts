@@ -140,9 +140,12 @@ export function nextPoll(progress: Progress, what: string, fields: Partial<Progr
   return { ...progress, ...fields, attempt, done: false };
 }
 
-/** How long a Lambda-side poll budget may run: the plan's RTO objective, with room to spare. */
+/**
+ * How long one wait of a runbook may poll: the plan's RTO objective (at least two minutes). A wait
+ * that outlasts the objective has already failed it; failing the step says so and frees the app.
+ */
 export function pollBudgetSeconds(plan: Plan): number {
-  return Math.max(120, plan.objectives.rtoSeconds * 2);
+  return Math.max(120, plan.objectives.rtoSeconds);
 }
 
 /** Seconds between polls. Cheap calls poll every second; Route 53's API allows 5 calls/s per account. */

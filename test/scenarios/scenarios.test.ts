@@ -289,28 +289,65 @@ describe('scenarios in the sandbox (ground truth)', () => {
     expect(report.invariants.every((i) => i.held)).toBe(true);
   });
 
-  it('Aurora failover failing, detach allowed (billing): detach-and-promote as a last resort', async () => {
+  it('Aurora failover failing, detach allowed: detach-and-promote as a last resort', async () => {
+    const detachable = await plansWith('orders.yaml', (t) =>
+      t
+        .replace('allowDetachAndPromote: false', 'allowDetachAndPromote: true')
+        .replace('approvals: { operatorFailover: required }', 'approvals: { operatorFailover: none }'),
+    );
+    let detaches = 0;
+    const report = await play(
+      {
+        latency: 'fast',
+        events: [
+          { at: 0, fault: { kind: 'region-outage', region: 'us-east-1' } },
+          { at: 0, fault: { kind: 'aurora-failover-fails', globalClusterId: 'orders-global' } },
+          {
+            at: 1,
+            failover: {
+              app: 'orders',
+              to: 'us-west-2',
+              mode: 'ungraceful',
+              by: 'alice',
+              reason: 'last resort',
+            },
+          },
+        ],
+      },
+      {
+        plans: detachable,
+        inspect: (sandbox) => {
+          detaches = sandbox.aws.simulator.log.filter(
+            (c) => c.operation === 'RemoveFromGlobalCluster' && c.ok,
+          ).length;
+        },
+      },
+    );
+    const execution = only(report.executions);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(detaches).toBe(1);
+    expect(execution.rpoSeconds).toBeGreaterThan(0);
+    expect(report.final.orders?.writerRegion).toBe('us-west-2');
+    expect(report.final.orders?.trafficRegion).toBe('us-west-2');
+  });
+
+  it('a Route 53-only plan cannot move traffic while us-east-1 (its control plane) is down, and says so', async () => {
     const report = await play({
       latency: 'fast',
+      timeout: 900,
       events: [
         { at: 0, fault: { kind: 'region-outage', region: 'us-east-1' } },
-        { at: 0, fault: { kind: 'aurora-failover-fails', globalClusterId: 'billing-global' } },
         {
           at: 1,
-          failover: {
-            app: 'billing',
-            to: 'us-west-2',
-            mode: 'ungraceful',
-            by: 'alice',
-            reason: 'last resort',
-          },
+          failover: { app: 'billing', to: 'us-west-2', mode: 'ungraceful', by: 'alice', reason: 'no ARC' },
         },
       ],
     });
     const execution = only(report.executions);
-    expect(execution.status).toBe('SUCCEEDED');
-    expect(report.final.billing?.writerRegion).toBe('us-west-2');
-    expect(report.final.billing?.trafficRegion).toBe('us-west-2');
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toMatch(/RegionUnavailableError: .*route53\.us-east-1/);
+    // Nothing was half-done: the database was never promoted.
+    expect(execution.steps.some((s) => s.name === 'PromoteDatabase')).toBe(false);
   });
 
   it('capacity shortage below healthyPercent (graceful): says so, and traffic does not move to the unready region', async () => {
