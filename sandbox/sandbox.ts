@@ -3,6 +3,7 @@ import '../functions/core/polyfills.js';
 import type { Plan } from '../functions/core/plan.js';
 import { type Random, seededRandom } from '../functions/core/random.js';
 import { buildRunbookDeps } from '../functions/handlers/deps.js';
+import { KEEP_WARM_MINUTES, KEEP_WARM_SOURCE } from '../functions/handlers/keep-warm.js';
 import { FUNCTIONS, STATE_MACHINES } from '../functions/handlers/registry.js';
 import type { RunbookDeps } from '../functions/runbook/context.js';
 import { VirtualClock } from './clock.js';
@@ -119,6 +120,9 @@ export class Sandbox {
         .then(() => lambda.invoke(change.region, 'EvaluateAlarm', event))
         .catch(() => undefined);
     });
+
+    // The deployed keep-warm rule, simulated: step functions start warm and stay warm.
+    lambda.keepWarm({ source: KEEP_WARM_SOURCE }, KEEP_WARM_MINUTES);
 
     // Every app starts ACTIVE in its first region, as the simulated AWS was provisioned.
     await sandbox.run(

@@ -49,6 +49,22 @@ export class LambdaRuntime {
     });
   }
 
+  /**
+   * Simulates the deployed keep-warm rule: every `minutes`, each registered function of a region
+   * that is up is invoked with the keep-warm event, from the start.
+   */
+  keepWarm(event: unknown, minutes: number): void {
+    const ping = () => {
+      for (const arn of this.handlers.keys()) {
+        const parsed = parseFunctionArn(arn);
+        if (parsed && !this.ctx.faults.isRegionDown(parsed.region))
+          void this.invoke(parsed.region, parsed.name, event).catch(() => undefined);
+      }
+      this.ctx.clock.setTimer(minutes * 60_000, ping);
+    };
+    ping();
+  }
+
   register(region: string, name: string, handler: LambdaHandler): void {
     this.handlers.set(functionArn(region, name), handler);
   }
