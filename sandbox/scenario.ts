@@ -40,6 +40,15 @@ export const ScenarioEvent = z.union([
   }),
   z.strictObject({
     at: Seconds,
+    drill: z.strictObject({
+      app: z.string().min(1),
+      by: z.string().min(1).default('operator'),
+      kind: z.enum(['switchover-and-back', 'switchover']).optional(),
+      soakSeconds: z.number().int().nonnegative().optional(),
+    }),
+  }),
+  z.strictObject({
+    at: Seconds,
     alarm: z.strictObject({
       name: z.string().min(1),
       state: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),

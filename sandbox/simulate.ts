@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { ExecutionRecord } from '../functions/aws/state-store.js';
+import type { DrillReport, ExecutionRecord } from '../functions/aws/state-store.js';
 import type { Plan } from '../functions/core/plan.js';
 import { makeHandler } from '../functions/handlers/operator-api.js';
 import { causeMessage } from '../functions/runbook/traffic.js';
@@ -21,6 +21,8 @@ export interface SimulationReport {
   readonly requests: RequestReport[];
   readonly outages: Outage[];
   readonly invariants: InvariantResult[];
+  /** DR drill reports written during the run. */
+  readonly drills: DrillReport[];
   readonly final: Record<
     string,
     { activeRegion: string | null; writerRegion: string | null; trafficRegion: string | null }
@@ -56,11 +58,12 @@ export interface ExecutionReport {
 
 export interface RequestReport {
   readonly at: number;
-  readonly kind: 'failover' | 'approve' | 'abort';
+  readonly kind: 'failover' | 'approve' | 'abort' | 'drill';
   readonly app: string;
   readonly by: string;
   readonly accepted: boolean;
   readonly executionId?: string;
+  readonly drillId?: string;
   readonly error?: string;
 }
 
@@ -150,6 +153,7 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
   for (const request of requests) refineRequest(request, sandbox.stepFunctions.list());
 
   const final: SimulationReport['final'] = {};
+  const drills: DrillReport[] = [];
   for (const plan of sandbox.plans) {
     // The table is global: read the state from a region that is up.
     const up = plan.regions.find((r) => !sandbox.aws.faults.isRegionDown(r)) ?? (plan.regions[0] as string);
@@ -158,6 +162,14 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
         .region(up)
         .deps.store.getState(plan.name)
         .catch(() => undefined),
+    );
+    drills.push(
+      ...(await sandbox.run(
+        sandbox
+          .region(up)
+          .deps.store.listDrills(plan.name)
+          .catch(() => []),
+      )),
     );
     const seen = truth.final[plan.name];
     final[plan.name] = {
@@ -175,6 +187,7 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
     requests,
     outages: truth.outages,
     invariants: truth.invariants,
+    drills,
     final,
   };
 }
@@ -210,6 +223,13 @@ async function apply(
       idempotencyKey,
     );
     requests.push(outcome(at, 'failover', app, by, response));
+  } else if ('drill' in event) {
+    const { app, by, kind, soakSeconds } = event.drill;
+    const plan = sandbox.plans.find((p) => p.name === app);
+    const region = plan?.regions.find((r) => !sandbox.aws.faults.isRegionDown(r)) ?? app;
+    const body = { ...(kind ? { kind } : {}), ...(soakSeconds !== undefined ? { soakSeconds } : {}) };
+    const response = await callApi(sandbox, region, by, 'POST', `/apps/${app}/drills`, body);
+    requests.push(outcome(at, 'drill', app, by, response));
   } else if ('approve' in event || 'abort' in event) {
     const kind = 'approve' in event ? 'approve' : 'abort';
     const spec = 'approve' in event ? event.approve : event.abort;
@@ -293,6 +313,7 @@ function outcome(
       by,
       accepted: true,
       ...(typeof body.executionId === 'string' ? { executionId: body.executionId } : {}),
+      ...(typeof body.drillId === 'string' ? { drillId: body.drillId } : {}),
     };
   }
   return {

@@ -5,6 +5,7 @@ import { ConflictError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import type { FailoverRequest } from '../runbook/begin.js';
 import { parseInput, type RunbookDeps } from '../runbook/context.js';
+import { runbookArnIn } from '../runbook/runbook-arns.js';
 
 /** The EventBridge event CloudWatch sends on every alarm state change. */
 const AlarmStateChange = z.object({
@@ -145,7 +146,7 @@ async function decide(plan: Plan, alarmArn: string, deps: RunbookDeps): Promise<
     requestedAt: isoNow(deps.clock),
     executionId,
   };
-  const stateMachine = regionalArn(deps.stateMachineArns[plan.strategy], deps.region, target);
+  const stateMachine = runbookArnIn(plan, target, deps);
   try {
     await deps.stepFunctions.start(target, stateMachine, executionId, request);
   } catch (error: unknown) {
@@ -184,10 +185,4 @@ async function audit<D extends Decision>(plan: Plan, deps: RunbookDeps, decision
     ...(decision.action === 'started' ? { executionId: decision.executionId } : {}),
   });
   return decision;
-}
-
-/** The same state machine in another region: same account and name, by the design's convention. */
-export function regionalArn(arn: string | undefined, from: string, to: string): string {
-  if (!arn) throw new ConflictError('no state machine ARN configured for this plan strategy');
-  return arn.replace(`:${from}:`, `:${to}:`);
 }

@@ -25,7 +25,10 @@ const EnvironmentSchema = z.object({
     .string()
     .transform((text) => JSON.parse(text) as unknown)
     .pipe(
-      z.partialRecord(z.enum(['warm-standby', 'pilot-light', 'detection']), z.string().startsWith('arn:')),
+      z.partialRecord(
+        z.enum(['warm-standby', 'pilot-light', 'detection', 'drill']),
+        z.string().startsWith('arn:'),
+      ),
     ),
   [ENV.eventBusName]: z.string().default('default'),
 });

@@ -20,6 +20,7 @@ export const FUNCTIONS = [
   { name: 'RecordFailure', entry: 'record-failure.ts', role: 'runbook' },
   { name: 'OperatorApi', entry: 'operator-api.ts', role: 'api' },
   { name: 'EvaluateAlarm', entry: 'evaluate-alarm.ts', role: 'detection' },
+  { name: 'RunDrill', entry: 'run-drill.ts', role: 'drill' },
 ] as const;
 
 export type FunctionName = (typeof FUNCTIONS)[number]['name'];
@@ -28,13 +29,15 @@ export type FunctionName = (typeof FUNCTIONS)[number]['name'];
 export const arnPlaceholder = (name: FunctionName): string => `${name}FunctionArn`;
 
 /**
- * The state machines, by file in `state-machines/`: one runbook per strategy, and the detection
- * machine that waits out an alarm's `sustainSeconds` before deciding (Lambdas never sleep).
+ * The state machines, by file in `state-machines/`: one runbook per strategy, the detection
+ * machine that waits out an alarm's `sustainSeconds` before deciding (Lambdas never sleep), and
+ * the drill machine that runs a DR test's legs and soak.
  */
 export const STATE_MACHINES = [
   { strategy: 'warm-standby', file: 'warm-standby.asl.json', name: 'WarmStandbyRunbook' },
   { strategy: 'pilot-light', file: 'pilot-light.asl.json', name: 'PilotLightRunbook' },
   { strategy: 'detection', file: 'detection.asl.json', name: 'DetectionSustain' },
+  { strategy: 'drill', file: 'drill.asl.json', name: 'DrillRunner' },
 ] as const;
 
 export type StateMachineKey = (typeof STATE_MACHINES)[number]['strategy'];

@@ -9,10 +9,10 @@ import {
 } from '../core/errors.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import { FINISHED_EVENT } from '../runbook/finish.js';
+import { executionArnIn } from '../runbook/runbook-arns.js';
 import { isLive } from './app-status.js';
 import { findExecution } from './executions.js';
 import type { Identity } from './request.js';
-import { executionArnIn } from './runbook-arns.js';
 
 /** The body of `POST /apps/{app}/executions/{id}/abort`. */
 export const AbortBody = z.strictObject({

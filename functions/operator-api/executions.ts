@@ -2,7 +2,7 @@ import type { ApprovalRecord, AuditEntry, ExecutionRecord } from '../aws/state-s
 import type { ExecutionView } from '../aws/step-functions.js';
 import { ResourceNotFoundError } from '../core/errors.js';
 import type { RunbookDeps } from '../runbook/context.js';
-import { executionArnIn } from './runbook-arns.js';
+import { executionArnIn } from '../runbook/runbook-arns.js';
 
 /** An approval as the API shows it: the task token is a capability and never leaves the store. */
 export type ApprovalView = Omit<ApprovalRecord, 'taskToken'>;

@@ -11,9 +11,9 @@ import type { Plan } from '../core/plan.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import { approvalRequired, FailoverRequest } from '../runbook/begin.js';
 import type { RunbookDeps } from '../runbook/context.js';
+import { executionArnIn, executionIdForKey, newExecutionId, runbookArnIn } from '../runbook/runbook-arns.js';
 import { isLive } from './app-status.js';
 import type { Identity } from './request.js';
-import { executionArnIn, executionIdForKey, newExecutionId, runbookArnIn } from './runbook-arns.js';
 
 /** The body of `POST /apps/{app}/failovers`. */
 export const FailoverBody = z.strictObject({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../core/errors.js';
+import { DrillRequestBody, requestDrill } from '../drills/drill.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import { AbortBody, abortExecution } from './abort-execution.js';
 import { getAppStatus, listAppStatuses } from './app-status.js';
@@ -98,6 +99,27 @@ export const ROUTES: readonly Route[] = [
     run: async ({ app, id }, request, caller, deps) => {
       const body = parseRequestPart(AbortBody, request.body, 'body');
       return ok(await abortExecution(app as string, id as string, body, caller, deps));
+    },
+  },
+  {
+    method: 'POST',
+    pattern: '/apps/{app}/drills',
+    permission: 'request-failover',
+    summary: 'start a DR drill now { kind?, soakSeconds? } (graceful there and back, with a report)',
+    run: async ({ app }, request, caller, deps) => {
+      const body = parseRequestPart(DrillRequestBody, request.body ?? {}, 'body');
+      return ok(await requestDrill(app as string, body, caller.name, deps), 202);
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/apps/{app}/drills',
+    permission: 'read',
+    summary: "the app's DR drill reports, newest first (?limit=N)",
+    run: async ({ app }, request, _c, deps) => {
+      const { limit } = parseRequestPart(ListQuery(LIMIT_MAX), request.query, 'query');
+      deps.plans.get(app as string);
+      return ok({ drills: await deps.store.listDrills(app as string, limit ?? 20) });
     },
   },
   {

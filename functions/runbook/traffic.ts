@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isoNow } from '../core/clock.js';
-import { CapacityNotReadyError, DatabasePromotionFailedError, type ErrorName } from '../core/errors.js';
+import { CapacityNotReadyError, DatabasePromotionFailedError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import {
   fence,
@@ -109,12 +109,11 @@ function assertAllReady(plan: Plan, run: RunContext, prepared: readonly Prepared
       `${p.resource.kind} ${p.resource.id}: ${p.error?.Error ?? 'not ready'}: ${causeMessage(p.error?.Cause)}`,
   );
   const message = `${plan.name}: traffic not shifted to ${run.to}: ${reasons.join('; ')}`;
-  const errorName: ErrorName = failed.some((p) => p.resource.kind === 'database')
-    ? 'DatabasePromotionFailedError'
-    : 'CapacityNotReadyError';
-  throw errorName === 'DatabasePromotionFailedError'
-    ? new DatabasePromotionFailedError(message)
-    : new CapacityNotReadyError(message);
+  // Name the root cause: capacity that never became ready also keeps a graceful promotion waiting.
+  const capacityFailed = failed.some(
+    (p) => p.resource.kind === 'capacity' || p.error?.Error === 'CapacityNotReadyError',
+  );
+  throw capacityFailed ? new CapacityNotReadyError(message) : new DatabasePromotionFailedError(message);
 }
 
 /** A Step Functions `Cause` from a Lambda error is JSON with an `errorMessage`; else plain text. */

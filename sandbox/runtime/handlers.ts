@@ -11,6 +11,7 @@ import { makeHandler as promoteDatabase } from '../../functions/handlers/promote
 import { makeHandler as recordFailure } from '../../functions/handlers/record-failure.js';
 import type { FunctionName } from '../../functions/handlers/registry.js';
 import { makeHandler as requestApproval } from '../../functions/handlers/request-approval.js';
+import { makeHandler as runDrill } from '../../functions/handlers/run-drill.js';
 import { makeHandler as scaleCapacity } from '../../functions/handlers/scale-capacity.js';
 import { makeHandler as shiftTraffic } from '../../functions/handlers/shift-traffic.js';
 import { makeHandler as verifyService } from '../../functions/handlers/verify-service.js';
@@ -34,4 +35,5 @@ export const RUNBOOK_HANDLERS: Partial<Record<FunctionName, (deps: RunbookDeps) 
   FinishExecution: finishExecution,
   RecordFailure: recordFailure,
   EvaluateAlarm: evaluateAlarm,
+  RunDrill: runDrill,
 };

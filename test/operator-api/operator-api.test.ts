@@ -9,8 +9,8 @@ import { loadPlans } from '../../functions/core/plan-loader.js';
 import { createObservability } from '../../functions/handlers/observability.js';
 import { makeHandler } from '../../functions/handlers/operator-api.js';
 import { ROUTE_LIST } from '../../functions/operator-api/router.js';
-import { EXECUTION_ID } from '../../functions/operator-api/runbook-arns.js';
 import type { RunbookDeps } from '../../functions/runbook/context.js';
+import { EXECUTION_ID } from '../../functions/runbook/runbook-arns.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
 
 // The operator API's Lambda handler, called with API Gateway (HTTP API, payload 2.0) events the

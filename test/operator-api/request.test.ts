@@ -16,7 +16,7 @@ import {
   executionIdForKey,
   newExecutionId,
   stateMachineArnInRegion,
-} from '../../functions/operator-api/runbook-arns.js';
+} from '../../functions/runbook/runbook-arns.js';
 
 describe('identity from JWT claims', () => {
   it.each<[string, Claims | undefined, { name: string; roles: string[] } | undefined]>([

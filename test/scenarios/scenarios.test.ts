@@ -443,6 +443,45 @@ describe('scenarios in the sandbox (ground truth)', () => {
     expect(report.final.orders?.writerRegion).toBe('us-west-2');
   });
 
+  it("a DR drill: there and back gracefully, with a report of each leg's RTO and RPO against the objectives", async () => {
+    const report = await play({
+      latency: 'fast',
+      events: [{ at: 0, drill: { app: 'billing', by: 'alice', soakSeconds: 120 } }],
+    });
+    expect(report.requests[0]).toMatchObject({ kind: 'drill', accepted: true });
+    expect(report.executions.map((e) => [e.trigger, e.mode, e.from, e.to, e.status])).toEqual([
+      ['schedule', 'graceful', 'us-east-1', 'us-west-2', 'SUCCEEDED'],
+      ['schedule', 'graceful', 'us-west-2', 'us-east-1', 'SUCCEEDED'],
+    ]);
+    const [back, there] = [report.executions[1], report.executions[0]];
+    expect((back?.startedAt ?? 0) - (there?.finishedAt ?? 0)).toBeGreaterThanOrEqual(120); // the soak
+    const drill = only(report.drills);
+    expect(drill).toMatchObject({ app: 'billing', outcome: 'PASSED', executionIds: [there?.id, back?.id] });
+    expect(drill.detail?.legs).toEqual([
+      expect.objectContaining({ to: 'us-west-2', rpoSeconds: 0, rtoSeconds: there?.rtoSeconds }),
+      expect.objectContaining({ to: 'us-east-1', rpoSeconds: 0, rtoSeconds: back?.rtoSeconds }),
+    ]);
+    expect(report.final.billing).toEqual({
+      activeRegion: 'us-east-1',
+      writerRegion: 'us-east-1',
+      trafficRegion: 'us-east-1',
+    });
+  });
+
+  it('a drill that cannot complete is reported FAILED with the reason', async () => {
+    const report = await play({
+      latency: 'fast',
+      events: [
+        { at: 0, fault: { kind: 'capacity-shortage', group: 'billing-api-usw2', maxInService: 1 } },
+        { at: 1, drill: { app: 'billing', by: 'alice' } },
+      ],
+    });
+    const drill = only(report.drills);
+    expect(drill.outcome).toBe('FAILED');
+    expect(JSON.stringify(drill.detail?.problems)).toMatch(/FAILED: CapacityNotReadyError/);
+    expect(report.final.billing?.writerRegion).toBe('us-east-1');
+  });
+
   it('gives the same report on every run of the same scenario and seed', async () => {
     const first = await play('region-outage');
     const second = await play('region-outage');

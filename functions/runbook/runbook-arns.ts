@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.js';
 import { InvalidInputError, PreconditionFailedError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import type { Random } from '../core/random.js';
-import type { RunbookDeps } from '../runbook/context.js';
+import type { RunbookDeps } from './context.js';
 
 /**
  * `arn:aws:states:R:A:stateMachine:N` moved to `region`: every region of a plan deploys the same
