@@ -1,0 +1,95 @@
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { type BundlingOptions, LogLevel, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BuildOptions } from 'esbuild';
+import type { PlanSource } from './config.js';
+
+/**
+ * How every Lambda is built: the one source of these settings for the stacks (NodejsFunction) and
+ * for `npm run bundle-size` (esbuild's API), so that the measured bundle is the deployed one.
+ */
+
+export const LAMBDA_RUNTIME = Runtime.NODEJS_20_X;
+export const LAMBDA_ARCHITECTURE = Architecture.ARM_64;
+/** esbuild's target for {@link LAMBDA_RUNTIME}. */
+export const ESBUILD_TARGET = 'node20';
+
+/**
+ * ESM output bundles CommonJS dependencies (parts of the SDK, Powertools) that call `require` for
+ * Node built-ins; an ES module has no `require`, so the bundle creates one.
+ */
+const CREATE_REQUIRE_BANNER =
+  "import { createRequire as __switchyardCreateRequire } from 'node:module'; const require = __switchyardCreateRequire(import.meta.url);";
+
+/**
+ * The `__SWITCHYARD_PLANS__` define: a JavaScript string literal whose value is the JSON of the plan
+ * sources (functions/handlers/environment.ts parses it at cold start).
+ */
+export function plansDefine(sources: readonly PlanSource[]): string {
+  return JSON.stringify(JSON.stringify(sources.map((s) => ({ file: s.file, text: s.text }))));
+}
+
+/** NodejsFunction bundling options for every function of the control plane. */
+export function lambdaBundling(sources: readonly PlanSource[]): BundlingOptions {
+  return {
+    format: OutputFormat.ESM,
+    target: ESBUILD_TARGET,
+    // Prefer the SDK's ES module builds: they tree-shake far better than the CommonJS ones.
+    mainFields: ['module', 'main'],
+    minify: true,
+    sourceMap: true,
+    sourceMapMode: SourceMapMode.DEFAULT,
+    // Stack traces need the mappings, not the sources: keeps the .map (loaded at cold start) small.
+    sourcesContent: false,
+    // The runtime ships an @aws-sdk v3, but not ours: we pin SDK versions, so we bundle them.
+    externalModules: [],
+    define: { __SWITCHYARD_PLANS__: plansDefine(sources) },
+    banner: CREATE_REQUIRE_BANNER,
+    // Warnings and errors only: not esbuild's size summary for each of 16 functions x regions.
+    logLevel: LogLevel.WARNING,
+  };
+}
+
+/**
+ * The NodejsFunction options above, as esbuild API options. Each key of {@link lambdaBundling} has
+ * its translation here (a test fails when one is added without it).
+ */
+export const TRANSLATED_BUNDLING_KEYS = [
+  'format',
+  'target',
+  'mainFields',
+  'minify',
+  'sourceMap',
+  'sourceMapMode',
+  'sourcesContent',
+  'externalModules',
+  'define',
+  'banner',
+  'logLevel',
+] as const satisfies readonly (keyof BundlingOptions)[];
+
+export function esbuildOptions(entry: string, outfile: string, bundling: BundlingOptions): BuildOptions {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: bundling.target ?? ESBUILD_TARGET,
+    format: bundling.format === OutputFormat.ESM ? 'esm' : 'cjs',
+    ...(bundling.mainFields ? { mainFields: [...bundling.mainFields] } : {}),
+    minify: bundling.minify ?? false,
+    // SourceMapMode.DEFAULT is esbuild's plain `--sourcemap`: a linked external map.
+    sourcemap: bundling.sourceMap
+      ? bundling.sourceMapMode === SourceMapMode.INLINE
+        ? 'inline'
+        : 'linked'
+      : false,
+    sourcesContent: bundling.sourcesContent ?? true,
+    external: [...(bundling.externalModules ?? [])],
+    define: { ...(bundling.define ?? {}) },
+    ...(bundling.banner ? { banner: { js: bundling.banner } } : {}),
+    logLevel:
+      bundling.logLevel === LogLevel.ERROR || bundling.logLevel === LogLevel.SILENT
+        ? bundling.logLevel
+        : 'warning',
+  };
+}

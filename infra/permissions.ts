@@ -1,0 +1,413 @@
+import { ArnFormat, type Stack } from 'aws-cdk-lib';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Plan } from '../functions/core/plan.js';
+import {
+  FUNCTIONS,
+  type FunctionName,
+  STATE_MACHINES,
+  type StateMachineKey,
+} from '../functions/handlers/registry.js';
+
+/**
+ * Least privilege for the control plane's functions. Each function gets the capabilities of its
+ * role in FUNCTIONS, plus the one mutating capability its step needs; every mutating statement
+ * names the plans' resources (never `*`), so a Switchyard role cannot touch a database, group,
+ * zone or routing control that no plan lists.
+ */
+
+export type FunctionRole = (typeof FUNCTIONS)[number]['role'];
+
+export type Capability =
+  /** Read and conditionally write the state table (this region's replica; nothing is ever deleted). */
+  | 'state'
+  /** Put `switchyard` events on this region's default bus. */
+  | 'events'
+  /** Read-only calls on the plans' resources (describe clusters and groups, read routing, alarms). */
+  | 'observe'
+  /** Switch over, fail over or detach the plans' Aurora global clusters. */
+  | 'promoteDatabase'
+  /** Pilot light: add a reader instance to a headless secondary cluster before promotion. */
+  | 'prepareDatabase'
+  /** Resize the plans' Auto Scaling groups. */
+  | 'scaleCapacity'
+  /** Flip the plans' routing controls or Route 53 failover records. */
+  | 'shiftTraffic'
+  /** Start a runbook execution in a region of the plans (the region a failover activates). */
+  | 'startRunbook'
+  /** Answer approvals, stop and read executions of the plans' runbooks. */
+  | 'controlRunbook'
+  /** Start the detection wait (an alarm's `sustainSeconds`) in this region. */
+  | 'startDetection'
+  /** Start a DR drill in the region a plan is active in (scheduled, or requested by an operator). */
+  | 'startDrill';
+
+const ROLE_CAPABILITIES: Record<FunctionRole, readonly Capability[]> = {
+  runbook: ['state', 'events', 'observe'],
+  api: ['state', 'events', 'observe', 'startRunbook', 'controlRunbook', 'startDrill'],
+  detection: ['state', 'events', 'observe', 'startRunbook', 'startDetection'],
+  // A drill's legs are graceful activations: it starts runbooks and reads their executions.
+  drill: ['state', 'events', 'observe', 'startRunbook', 'startDrill'],
+};
+
+/**
+ * Where each state machine of STATE_MACHINES may be started from a region's control plane:
+ * `plan-regions` in any region of the plans that run here (a failover or a drill runs in the
+ * region it concerns), `local` in this region only. Typed by key: a new machine must be placed.
+ */
+export const STATE_MACHINE_REACH: Record<StateMachineKey, 'plan-regions' | 'local'> = {
+  'warm-standby': 'plan-regions',
+  'pilot-light': 'plan-regions',
+  detection: 'local',
+  drill: 'plan-regions',
+};
+
+/** A value for each state machine of STATE_MACHINES, by key. */
+export function perStateMachine<T>(
+  value: (sm: (typeof STATE_MACHINES)[number]) => T,
+): Record<StateMachineKey, T> {
+  // Every key is set by the loop: STATE_MACHINES holds exactly the StateMachineKey values.
+  const out = {} as Record<StateMachineKey, T>;
+  for (const sm of STATE_MACHINES) out[sm.strategy] = value(sm);
+  return out;
+}
+
+/** The state machine keys each start capability may start. */
+const STARTS: Record<'startRunbook' | 'startDetection' | 'startDrill', readonly StateMachineKey[]> = {
+  startRunbook: ['warm-standby', 'pilot-light'],
+  startDetection: ['detection'],
+  startDrill: ['drill'],
+};
+
+/** The mutating capability of a step, beyond its role's (design.md §3). */
+const STEP_CAPABILITIES: Partial<Record<FunctionName, readonly Capability[]>> = {
+  PromoteDatabase: ['promoteDatabase'],
+  PrepareDatabase: ['prepareDatabase'],
+  ScaleCapacity: ['scaleCapacity'],
+  // Graceful finish scales the old region down to its standby profile.
+  FinishExecution: ['scaleCapacity'],
+  ShiftTraffic: ['shiftTraffic'],
+};
+
+/** What a function may do: its role's capabilities and its step's. */
+export function capabilitiesOf(fn: {
+  readonly name: FunctionName;
+  readonly role: FunctionRole;
+}): Capability[] {
+  return [...new Set([...ROLE_CAPABILITIES[fn.role], ...(STEP_CAPABILITIES[fn.name] ?? [])])];
+}
+
+/** The AWS resources the plans of one region name, as IAM resource ARNs. */
+export interface PlanResources {
+  readonly globalClusters: readonly { readonly arn: string; readonly memberArns: readonly string[] }[];
+  /** Pilot light clusters that PrepareDatabase may add a reader to, with what it may create. */
+  readonly pilotLightReaders: {
+    /** Member clusters, Switchyard-named instances in them, and the groups a create refers to. */
+    readonly resources: readonly string[];
+    readonly instanceClasses: readonly string[];
+    readonly engines: readonly string[];
+  };
+  readonly autoScalingGroupArns: readonly string[];
+  readonly hostedZones: readonly {
+    readonly arn: string;
+    readonly recordNames: readonly string[];
+    readonly recordTypes: readonly string[];
+  }[];
+  readonly healthCheckArns: readonly string[];
+  /** `arn:aws:route53:::change/*`: change IDs are only known once a change is made. */
+  readonly route53ChangesArn: string;
+  readonly routingControlArns: readonly string[];
+  readonly alarmArns: readonly string[];
+}
+
+/** The plans whose control plane runs in `region`. */
+export function plansIn(plans: readonly Plan[], region: string): Plan[] {
+  return plans.filter((p) => p.regions.includes(region));
+}
+
+/** Resource ARNs of the plans that run in the stack's region (members in every plan region). */
+export function planResources(stack: Stack, plans: readonly Plan[], useArc: boolean): PlanResources {
+  const local = plansIn(plans, stack.region);
+  const arn = (
+    service: string,
+    region: string,
+    resource: string,
+    resourceName: string,
+    sep = ArnFormat.SLASH_RESOURCE_NAME,
+  ) => stack.formatArn({ service, region, account: stack.account, resource, resourceName, arnFormat: sep });
+  const globalArn = (service: string, resource: string, resourceName: string) =>
+    stack.formatArn({
+      service,
+      region: '',
+      account: '',
+      resource,
+      resourceName,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+
+  const zones = new Map<string, { names: Set<string>; types: Set<string> }>();
+  for (const plan of local) {
+    const r53 = plan.traffic.route53;
+    if (!r53) continue;
+    const zone = zones.get(r53.hostedZoneId) ?? { names: new Set(), types: new Set() };
+    for (const record of r53.records) {
+      zone.names.add(normalizedRecordName(record.name));
+      zone.types.add(record.type);
+    }
+    zones.set(r53.hostedZoneId, zone);
+  }
+
+  return {
+    globalClusters: local.flatMap((p) =>
+      (p.database?.auroraGlobalClusters ?? []).map((c) => ({
+        arn: arn('rds', '', 'global-cluster', c.globalClusterId, ArnFormat.COLON_RESOURCE_NAME),
+        memberArns: Object.values(c.members),
+      })),
+    ),
+    pilotLightReaders: pilotLightReaders(stack, local),
+    autoScalingGroupArns: local.flatMap((p) =>
+      (p.compute?.autoScalingGroups ?? []).flatMap((g) =>
+        Object.entries(g.members).map(([region, name]) =>
+          arn(
+            'autoscaling',
+            region,
+            'autoScalingGroup',
+            `*:autoScalingGroupName/${name}`,
+            ArnFormat.COLON_RESOURCE_NAME,
+          ),
+        ),
+      ),
+    ),
+    hostedZones: [...zones].map(([id, zone]) => ({
+      arn: globalArn('route53', 'hostedzone', id),
+      recordNames: [...zone.names].sort(),
+      recordTypes: [...zone.types].sort(),
+    })),
+    healthCheckArns: unique(
+      local.flatMap((p) =>
+        (p.traffic.route53?.records ?? []).flatMap((r) =>
+          Object.values(r.targets).flatMap((t) =>
+            t.healthCheckId ? [globalArn('route53', 'healthcheck', t.healthCheckId)] : [],
+          ),
+        ),
+      ),
+    ),
+    route53ChangesArn: globalArn('route53', 'change', '*'),
+    routingControlArns: useArc
+      ? unique(local.flatMap((p) => Object.values(p.traffic.arc?.routingControls ?? {})))
+      : [],
+    alarmArns: unique(local.flatMap((p) => p.detection?.alarms ?? [])),
+  };
+}
+
+/**
+ * What PrepareDatabase may create: in each member region of a pilot light plan's clusters, an
+ * instance named `<cluster>-switchyard-*` in that cluster, of the plan's reader class and engine.
+ * CreateDBInstance is also authorized against the option, parameter and subnet groups the new
+ * instance uses (inherited from the cluster, so not known here): those are allowed only within
+ * the same class and engine condition.
+ */
+function pilotLightReaders(stack: Stack, plans: readonly Plan[]): PlanResources['pilotLightReaders'] {
+  const clusters = plans
+    .filter((p) => p.strategy === 'pilot-light')
+    .flatMap((p) => p.database?.auroraGlobalClusters ?? []);
+  const arn = (region: string, resource: string, resourceName: string) =>
+    stack.formatArn({
+      service: 'rds',
+      region,
+      resource,
+      resourceName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+  const members = clusters.flatMap((c) => Object.entries(c.members));
+  const regions = unique(members.map(([region]) => region));
+  return {
+    resources: unique([
+      ...members.flatMap(([region, clusterArn]) => [
+        clusterArn,
+        arn(region, 'db', `${clusterArn.split(':').pop() ?? ''}-switchyard-*`),
+      ]),
+      ...regions.flatMap((region) => ['og', 'pg', 'subgrp'].map((kind) => arn(region, kind, '*'))),
+    ]),
+    instanceClasses: unique(clusters.map((c) => c.readerInstanceClass)),
+    engines: unique(clusters.map((c) => c.engine)),
+  };
+}
+
+/** Route 53's normalized form for the record-name condition key: lower case, no trailing dot. */
+export function normalizedRecordName(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '');
+}
+
+/** The resources of the control plane itself. */
+export interface ControlPlaneResources {
+  /** This region's replica of the state table. */
+  readonly tableArn: string;
+  /** Each state machine's ARNs (and `...:execution:<name>:*`) in the regions of its reach. */
+  readonly stateMachines: Readonly<
+    Record<StateMachineKey, { readonly arns: readonly string[]; readonly executionArns: readonly string[] }>
+  >;
+  readonly eventBusArn: string;
+}
+
+/** The IAM statements of one capability. Statements without a resource to act on are left out. */
+export function statementsFor(
+  capability: Capability,
+  plan: PlanResources,
+  own: ControlPlaneResources,
+): PolicyStatement[] {
+  const allow = (
+    sid: string,
+    actions: string[],
+    resources: readonly string[],
+    conditions?: Record<string, unknown>,
+  ) =>
+    resources.length === 0
+      ? []
+      : [
+          new PolicyStatement({
+            sid,
+            effect: Effect.ALLOW,
+            actions,
+            resources: [...resources],
+            ...(conditions ? { conditions } : {}),
+          }),
+        ];
+
+  switch (capability) {
+    case 'state':
+      // Single-item reads and conditional writes (design.md §4). No DeleteItem: nothing is deleted
+      // but by a retention policy; no Scan; the table has no indexes, so no index ARNs.
+      return allow(
+        'StateTableItems',
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        [own.tableArn],
+      );
+    case 'events':
+      return allow('PutSwitchyardEvents', ['events:PutEvents'], [own.eventBusArn], {
+        StringEquals: { 'events:source': 'switchyard' },
+      });
+    case 'observe':
+      return [
+        // Describe calls return configuration and status only; resource-level scoping of them
+        // would break describe calls made without an identifier filter, and grants no write.
+        ...allow(
+          'DescribeAurora',
+          ['rds:DescribeGlobalClusters', 'rds:DescribeDBClusters', 'rds:DescribeDBInstances'],
+          ['*'],
+        ),
+        // DescribeAutoScalingGroups supports no resource-level permission at all.
+        ...allow('DescribeAutoScaling', ['autoscaling:DescribeAutoScalingGroups'], ['*']),
+        ...allow(
+          'ReadRoute53Records',
+          ['route53:ListResourceRecordSets'],
+          plan.hostedZones.map((z) => z.arn),
+        ),
+        ...(plan.hostedZones.length > 0
+          ? allow('ReadRoute53Changes', ['route53:GetChange'], [plan.route53ChangesArn])
+          : []),
+        ...allow('ReadRoute53HealthChecks', ['route53:GetHealthCheckStatus'], plan.healthCheckArns),
+        ...allow(
+          'ReadRoutingControls',
+          ['route53-recovery-cluster:GetRoutingControlState'],
+          plan.routingControlArns,
+        ),
+        ...allow('DescribePlanAlarms', ['cloudwatch:DescribeAlarms'], plan.alarmArns),
+        // GetMetricData supports no resource-level permission; it is read-only.
+        ...allow('ReadMetrics', ['cloudwatch:GetMetricData'], ['*']),
+      ];
+    case 'promoteDatabase':
+      return allow(
+        'PromoteAuroraGlobalClusters',
+        ['rds:SwitchoverGlobalCluster', 'rds:FailoverGlobalCluster', 'rds:RemoveFromGlobalCluster'],
+        plan.globalClusters.flatMap((c) => [c.arn, ...c.memberArns]),
+      );
+    case 'prepareDatabase':
+      return allow('AddPilotLightReaders', ['rds:CreateDBInstance'], plan.pilotLightReaders.resources, {
+        StringEquals: {
+          'rds:DatabaseClass': [...plan.pilotLightReaders.instanceClasses],
+          'rds:DatabaseEngine': [...plan.pilotLightReaders.engines],
+        },
+      });
+    case 'scaleCapacity':
+      return allow(
+        'ScalePlanAutoScalingGroups',
+        ['autoscaling:UpdateAutoScalingGroup'],
+        plan.autoScalingGroupArns,
+      );
+    case 'shiftTraffic':
+      return [
+        ...allow(
+          'UpdateRoutingControls',
+          [
+            'route53-recovery-cluster:UpdateRoutingControlState',
+            'route53-recovery-cluster:UpdateRoutingControlStates',
+          ],
+          plan.routingControlArns,
+        ),
+        // One statement per zone: only that zone's plan records, only the swap's actions and types.
+        ...plan.hostedZones.flatMap((zone, i) =>
+          allow(`ChangePlanRecords${i}`, ['route53:ChangeResourceRecordSets'], [zone.arn], {
+            'ForAllValues:StringEquals': {
+              'route53:ChangeResourceRecordSetsNormalizedRecordNames': [...zone.recordNames],
+              'route53:ChangeResourceRecordSetsRecordTypes': [...zone.recordTypes],
+              'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
+            },
+          }),
+        ),
+      ];
+    case 'startRunbook':
+    case 'startDetection':
+    case 'startDrill': {
+      const keys = STARTS[capability];
+      const name = { startRunbook: 'Runbook', startDetection: 'Detection', startDrill: 'Drill' }[capability];
+      return [
+        ...allow(
+          `Start${name}s`,
+          ['states:StartExecution'],
+          keys.flatMap((k) => own.stateMachines[k].arns),
+        ),
+        // A retried start reads the execution it may already have started (same name, same input).
+        ...allow(
+          `Read${name}Executions`,
+          ['states:DescribeExecution'],
+          keys.flatMap((k) => own.stateMachines[k].executionArns),
+        ),
+      ];
+    }
+    case 'controlRunbook': {
+      const runbooks = STARTS.startRunbook.map((k) => own.stateMachines[k]);
+      return [
+        ...allow(
+          'AnswerRunbookApprovals',
+          ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+          runbooks.flatMap((m) => m.arns),
+        ),
+        ...allow(
+          'ControlRunbookExecutions',
+          ['states:StopExecution', 'states:DescribeExecution'],
+          runbooks.flatMap((m) => m.executionArns),
+        ),
+      ];
+    }
+  }
+}
+
+/** Every statement of one function, merged across its capabilities. */
+export function functionStatements(
+  fn: { readonly name: FunctionName; readonly role: FunctionRole },
+  plan: PlanResources,
+  own: ControlPlaneResources,
+): PolicyStatement[] {
+  return capabilitiesOf(fn).flatMap((capability) => statementsFor(capability, plan, own));
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}
+
+/** The function entries of the registry, typed for this module. */
+export const REGISTERED_FUNCTIONS: readonly {
+  readonly name: FunctionName;
+  readonly entry: string;
+  readonly role: FunctionRole;
+}[] = FUNCTIONS;

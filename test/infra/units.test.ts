@@ -1,0 +1,134 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { arnPlaceholder, FUNCTIONS, STATE_MACHINES } from '../../functions/handlers/registry.js';
+import {
+  esbuildOptions,
+  lambdaBundling,
+  plansDefine,
+  TRANSLATED_BUNDLING_KEYS,
+} from '../../infra/bundling.js';
+import {
+  aslPlaceholders,
+  placeholderFunctions,
+  StateMachineDefinitionError,
+} from '../../infra/constructs/state-machine.js';
+import { isReadOnlyAction, wildcardMutations } from '../../infra/iam-audit.js';
+import { capabilitiesOf, normalizedRecordName } from '../../infra/permissions.js';
+
+const SOURCES = [{ file: 'a.yaml', text: '# yaml-language-server: $schema=./schema.json\nname: "a`b"\n' }];
+
+describe('bundling options', () => {
+  it('translates every NodejsFunction option into the esbuild options bundle-size uses', () => {
+    const bundling = lambdaBundling(SOURCES);
+    expect(Object.keys(bundling).sort()).toEqual([...TRANSLATED_BUNDLING_KEYS].sort());
+    expect(esbuildOptions('entry.ts', 'out/index.mjs', bundling)).toMatchObject({
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      minify: true,
+      sourcemap: 'linked',
+      sourcesContent: false,
+      external: [],
+      mainFields: ['module', 'main'],
+      define: { __SWITCHYARD_PLANS__: plansDefine(SOURCES) },
+      banner: { js: expect.stringContaining('createRequire') },
+    });
+  });
+
+  it('embeds the plan sources as a JS string literal of their JSON (what environment.ts parses)', () => {
+    const literal = plansDefine(SOURCES);
+    expect(JSON.parse(JSON.parse(literal))).toEqual(SOURCES);
+  });
+});
+
+describe('state machine placeholders', () => {
+  it.each(STATE_MACHINES.map((sm) => sm.file))('%s names only functions of FUNCTIONS', (file) => {
+    const text = readFileSync(`state-machines/${file}`, 'utf8');
+    const found = placeholderFunctions(file, text);
+    expect([...found.keys()]).toEqual(aslPlaceholders(text));
+    for (const [placeholder, name] of found) expect(arnPlaceholder(name)).toBe(placeholder);
+  });
+
+  it('fails synth naming every placeholder that has no function', () => {
+    const ref = (name: string) => `\${${name}}`;
+    const text = JSON.stringify({
+      a: ref('BeginExecutionFunctionArn'),
+      b: ref('LaunchMissilesFunctionArn'),
+      c: ref('Oops'),
+    });
+    expect(() => placeholderFunctions('x.asl.json', text)).toThrow(StateMachineDefinitionError);
+    expect(() => placeholderFunctions('x.asl.json', text)).toThrow(
+      /2 placeholder\(s\) name no function of FUNCTIONS .*\$\{LaunchMissilesFunctionArn\}, \$\{Oops\}/,
+    );
+  });
+});
+
+describe('IAM helpers', () => {
+  it('finds mutating actions on "*" and lets reads and service-wide tracing through', () => {
+    const template = {
+      Resources: {
+        P: {
+          Type: 'AWS::IAM::Policy',
+          Properties: {
+            PolicyDocument: {
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Action: ['rds:DescribeDBClusters', 'xray:PutTraceSegments'],
+                  Resource: '*',
+                },
+                { Effect: 'Allow', Action: 'rds:FailoverGlobalCluster', Resource: '*' },
+                { Effect: 'Allow', Action: 's3:*', Resource: ['arn:aws:s3:::b', '*'] },
+                {
+                  Effect: 'Allow',
+                  Action: 'autoscaling:UpdateAutoScalingGroup',
+                  Resource: 'arn:aws:autoscaling:x',
+                },
+              ],
+            },
+          },
+        },
+        R: {
+          Type: 'AWS::IAM::Role',
+          Properties: {
+            Policies: [
+              {
+                PolicyDocument: {
+                  Statement: [{ Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: '*' }],
+                },
+              },
+            ],
+          },
+        },
+      },
+    };
+    expect(wildcardMutations(template)).toEqual([
+      { logicalId: 'P', action: 'rds:FailoverGlobalCluster' },
+      { logicalId: 'P', action: 's3:*' },
+      { logicalId: 'R', action: 'dynamodb:PutItem' },
+    ]);
+    expect(isReadOnlyAction('cloudwatch:GetMetricData')).toBe(true);
+    expect(isReadOnlyAction('route53:ChangeResourceRecordSets')).toBe(false);
+  });
+
+  it('normalizes record names as Route 53 does for its condition key', () => {
+    expect(normalizedRecordName('API.Orders.Example.com.')).toBe('api.orders.example.com');
+  });
+
+  it("gives each function its role's capabilities; mutations only to the steps that make them", () => {
+    const mutating = ['promoteDatabase', 'prepareDatabase', 'scaleCapacity', 'shiftTraffic'];
+    const owners = Object.fromEntries(
+      mutating.map((c) => [
+        c,
+        FUNCTIONS.filter((f) => capabilitiesOf(f).includes(c as never)).map((f) => f.name),
+      ]),
+    );
+    expect(owners).toEqual({
+      promoteDatabase: ['PromoteDatabase'],
+      prepareDatabase: ['PrepareDatabase'],
+      scaleCapacity: ['ScaleCapacity', 'FinishExecution'],
+      shiftTraffic: ['ShiftTraffic'],
+    });
+  });
+});
