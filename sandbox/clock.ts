@@ -181,6 +181,13 @@ export class VirtualClock implements Clock {
     return watched;
   }
 
+  /** Cancels every pending timer (a paced clock's are real ones): nothing fires after this. */
+  dispose(): void {
+    for (const timer of this.realTimers.values()) clearTimeout(timer);
+    this.realTimers.clear();
+    this.queue.length = 0;
+  }
+
   /** Timers pending (discrete mode). */
   pendingTimers(): number {
     return this.queue.length;

@@ -154,6 +154,7 @@ export class Sandbox {
   }
 
   async close(): Promise<void> {
+    this.clock.dispose();
     await this.dynamo.close();
   }
 }

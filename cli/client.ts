@@ -1,0 +1,342 @@
+import { STATUS_CODES } from 'node:http';
+import { type CliIo, EXIT, line, UsageError } from './io.js';
+
+/** Where `npm start` serves the sandbox's operator API. */
+export const DEFAULT_API = 'http://127.0.0.1:8080';
+/** The header that picks a region's operator API in the sandbox (sandbox/server.ts). */
+const REGION_HEADER = 'X-Switchyard-Region';
+/** One request may take this long before the API counts as unreachable. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/** The options every API command takes, for `parseArgs`. */
+export const CLIENT_OPTIONS = {
+  api: { type: 'string', default: DEFAULT_API },
+  as: { type: 'string' },
+  token: { type: 'string' },
+  region: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** The usage text of {@link CLIENT_OPTIONS}, short: `--help` lists them all. */
+export const CLIENT_USAGE = '[--api URL] [--as NAME] [--json]';
+
+/** `--help` of an API command: its usage, what it does, its own options, then the common ones. */
+export function helpText(
+  usage: string,
+  about: string,
+  options: readonly (readonly [string, string])[],
+): string {
+  const common: [string, string][] = [
+    ['--api URL', `the operator API (default ${DEFAULT_API}, the sandbox of \`npm start\`)`],
+    [
+      '--as NAME',
+      'act as this sandbox identity: alice, bob, carol or victor (token from GET /sandbox/tokens)',
+    ],
+    ['--token JWT', 'a bearer token instead (a real deployment); or set SWITCHYARD_TOKEN'],
+    [
+      '--region R',
+      "ask this region's operator API (sends X-Switchyard-Region; default: the first region up)",
+    ],
+    ['--json', 'print the API answer as JSON'],
+  ];
+  const rows = (list: readonly (readonly [string, string])[]) =>
+    table(
+      list.map(([flag, text]) => [flag, text]),
+      '  ',
+    );
+  return [
+    `usage: ${usage}`,
+    '',
+    about,
+    ...(options.length > 0 ? ['', 'options:', ...rows(options)] : []),
+    '',
+    'common options:',
+    ...rows(common),
+    '',
+    'Exit status: 0 done, 1 the API refused or failed (or is unreachable), 2 a wrong command line.',
+  ].join('\n');
+}
+
+/** The API answered with an error status: `error` is its error name, `message` what it said. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly errorName: string,
+    message: string,
+    readonly body: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** Nothing answered at the API's URL. */
+export class ApiUnreachableError extends Error {
+  override readonly name = 'ApiUnreachableError';
+}
+
+export interface ClientSettings {
+  readonly api?: string | undefined;
+  /** A sandbox identity whose token is fetched from `GET /sandbox/tokens`. */
+  readonly as?: string | undefined;
+  /** A bearer token (a real deployment); wins over everything. */
+  readonly token?: string | undefined;
+  readonly region?: string | undefined;
+}
+
+/**
+ * A small client of the operator API. The token is, in order: `--token`; the sandbox identity
+ * named by `--as`; `SWITCHYARD_TOKEN`; the command's default sandbox identity.
+ */
+export class ApiClient {
+  readonly api: string;
+  private token: string | undefined;
+
+  private constructor(
+    api: string,
+    private readonly settings: ClientSettings,
+    private readonly defaultAs: string,
+  ) {
+    this.api = api;
+  }
+
+  static create(settings: ClientSettings, defaultAs: string): ApiClient {
+    const api = (settings.api ?? DEFAULT_API).replace(/\/+$/, '');
+    let url: URL;
+    try {
+      url = new URL(api);
+    } catch {
+      throw new UsageError(`--api: not a URL: ${api} (expected e.g. ${DEFAULT_API})`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new UsageError(`--api: expected an http(s) URL, got ${api}`);
+    if (settings.token !== undefined && settings.as !== undefined)
+      throw new UsageError(
+        '--as and --token are exclusive: --as picks a sandbox identity, --token brings your own',
+      );
+    return new ApiClient(api, settings, defaultAs);
+  }
+
+  /** Who the requests are made as, for messages: the sandbox identity, or "your token". */
+  get who(): string {
+    if (this.settings.token !== undefined) return 'the --token identity';
+    if (this.settings.as !== undefined) return this.settings.as;
+    if (process.env.SWITCHYARD_TOKEN) return 'the SWITCHYARD_TOKEN identity';
+    return this.defaultAs;
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.request<T>('GET', path);
+  }
+
+  post<T>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
+    return this.request<T>('POST', path, body, headers);
+  }
+
+  delete<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('DELETE', path, body);
+  }
+
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<T> {
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      authorization: `Bearer ${await this.bearer()}`,
+      ...extraHeaders,
+    };
+    if (this.settings.region) headers[REGION_HEADER] = this.settings.region;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    return this.fetchJson<T>(method, path, headers, body);
+  }
+
+  private async bearer(): Promise<string> {
+    if (this.token) return this.token;
+    const explicit = this.settings.token ?? (this.settings.as ? undefined : process.env.SWITCHYARD_TOKEN);
+    if (explicit) {
+      this.token = explicit;
+      return explicit;
+    }
+    const name = this.settings.as ?? this.defaultAs;
+    let answer: SandboxTokens;
+    try {
+      answer = await this.fetchJson<SandboxTokens>('GET', '/sandbox/tokens', { accept: 'application/json' });
+    } catch (error: unknown) {
+      if (error instanceof ApiError && error.status === 404)
+        throw new ApiError(
+          404,
+          'NoSandboxIdentities',
+          `${this.api} serves no sandbox identities (is it a real deployment?): pass --token or set SWITCHYARD_TOKEN`,
+          error.body,
+        );
+      throw error;
+    }
+    const identity = answer.identities?.find((i) => i.name === name);
+    if (!identity) {
+      const names = (answer.identities ?? []).map((i) => `${i.name} (${i.roles.join('+')})`).join(', ');
+      throw new UsageError(`--as: no sandbox identity ${name}; the sandbox has ${names}`);
+    }
+    this.token = identity.token;
+    return identity.token;
+  }
+
+  private async fetchJson<T>(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body?: unknown,
+  ): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.api}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (error: unknown) {
+      const code = causeCode(error);
+      const why = code === 'TimeoutError' ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s` : code;
+      throw new ApiUnreachableError(
+        `no Switchyard API at ${this.api}${why ? ` (${why})` : ''}: is \`npm start\` running?`,
+        { cause: error },
+      );
+    }
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (!response.ok) {
+      const payload = (json ?? {}) as { error?: unknown; message?: unknown };
+      const name =
+        typeof payload.error === 'string'
+          ? payload.error
+          : (STATUS_CODES[response.status] ?? `HTTP${response.status}`).replace(/[^A-Za-z]/g, '');
+      const message =
+        typeof payload.message === 'string' ? payload.message : text.slice(0, 200) || response.statusText;
+      throw new ApiError(response.status, name, `${message} (HTTP ${response.status})`, json);
+    }
+    if (json === undefined && text)
+      throw new ApiError(
+        response.status,
+        'InvalidResponse',
+        `the API answered non-JSON: ${text.slice(0, 120)}`,
+        text,
+      );
+    return json as T;
+  }
+}
+
+interface SandboxTokens {
+  readonly identities?: { name: string; roles: string[]; token: string }[];
+}
+
+function causeCode(error: unknown): string | undefined {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+    return 'TimeoutError';
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause && typeof cause === 'object' && 'code' in cause) return String(cause.code);
+  return undefined;
+}
+
+/**
+ * Runs an API command: an {@link ApiError} prints `error: <name>: <message>` (and the problems it
+ * lists) on stderr, an unreachable API says so; both exit 1. Usage errors go on to `runCli` (exit 2).
+ */
+export async function withApi(io: CliIo, work: () => Promise<number>): Promise<number> {
+  try {
+    return await work();
+  } catch (error: unknown) {
+    if (error instanceof ApiError) {
+      line(io.err, `error: ${error.errorName}: ${error.message}`);
+      const problems = (error.body as { problems?: unknown } | undefined)?.problems;
+      if (Array.isArray(problems)) {
+        for (const p of problems) {
+          const problem = p as { path?: unknown; message?: unknown };
+          line(
+            io.err,
+            `  - ${problem.path ? `${String(problem.path)}: ` : ''}${String(problem.message ?? JSON.stringify(p))}`,
+          );
+        }
+      }
+      if (error.status === 401)
+        line(
+          io.err,
+          '  (the token is missing, expired or from another sandbox: omit --token to fetch a fresh one)',
+        );
+      return EXIT.failed;
+    }
+    if (error instanceof ApiUnreachableError) {
+      line(io.err, error.message);
+      return EXIT.failed;
+    }
+    throw error;
+  }
+}
+
+/** `value` for a path segment. */
+export function seg(value: string): string {
+  return encodeURIComponent(value);
+}
+
+/** Prints `value` as indented JSON. */
+export function printJson(io: CliIo, value: unknown): void {
+  line(io.out, JSON.stringify(value, null, 2));
+}
+
+// --- human output ------------------------------------------------------------------------------
+
+/** Left-aligned columns, two spaces apart; trailing spaces trimmed. */
+export function table(rows: readonly (readonly string[])[], indent = ''): string[] {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
+  return rows.map((row) =>
+    `${indent}${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd(),
+  );
+}
+
+const COLOURS = { red: 31, green: 32, yellow: 33, dim: 2, bold: 1 } as const;
+
+/** `text` in a colour when `io.out` is a terminal (and NO_COLOR is not set); as is otherwise. */
+export function paint(io: CliIo, colour: keyof typeof COLOURS, text: string): string {
+  const tty = (io.out as { isTTY?: boolean }).isTTY === true && !process.env.NO_COLOR;
+  return tty ? `\u001b[${COLOURS[colour]}m${text}\u001b[0m` : text;
+}
+
+/** The colour of a status word. */
+export function statusColour(status: string): keyof typeof COLOURS {
+  if (['SUCCEEDED', 'ACTIVE', 'OK', 'On', 'yes'].includes(status)) return 'green';
+  if (['FAILED', 'ABORTED', 'ALARM', 'DEGRADED', 'no', 'Off'].includes(status)) return 'red';
+  return 'yellow';
+}
+
+/** Seconds for people: `96.4 s`, `-` when unknown. */
+export function seconds(value: unknown): string {
+  return typeof value === 'number' && Number.isFinite(value) ? `${Math.round(value * 10) / 10} s` : '-';
+}
+
+/** `HH:MM:SS.s` of an ISO time (virtual time in the sandbox). */
+export function clockTime(iso: string | undefined): string {
+  if (!iso) return '-';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toISOString().slice(11, 21);
+}
+
+/** A string value of an unknown record, or '-'. */
+export function str(value: unknown): string {
+  if (value === undefined || value === null || value === '') return '-';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}

@@ -1,0 +1,135 @@
+import { parseArgs } from 'node:util';
+import {
+  ApiClient,
+  CLIENT_OPTIONS,
+  CLIENT_USAGE,
+  helpText,
+  paint,
+  printJson,
+  seconds,
+  seg,
+  statusColour,
+  str,
+  table,
+  withApi,
+} from './client.js';
+import { type CliIo, EXIT, line } from './io.js';
+
+export const STATUS_USAGE = `switchyard status [--app A] ${CLIENT_USAGE}`;
+
+/** What `GET /apps/{app}` answers (functions/operator-api/app-status.ts); read defensively. */
+export interface AppStatusView {
+  readonly app: string;
+  readonly strategy?: string;
+  readonly regions?: readonly string[];
+  readonly activeRegion?: string;
+  readonly status?: string;
+  readonly runningExecution?: string;
+  readonly lastExecutionId?: string;
+  readonly lastFailoverAt?: string;
+  readonly objectives?: { rtoSeconds?: number; rpoSeconds?: number };
+  readonly regionsDetail?: Readonly<Record<string, RegionView>>;
+}
+
+interface RegionView {
+  readonly writer?: boolean | null;
+  readonly capacity?: readonly { group: string; healthyInService: number | null; desired: number | null }[];
+  readonly routing?: string | null;
+  readonly replicationLagMs?: number | null;
+  readonly reachable?: boolean;
+  readonly problems?: readonly string[];
+}
+
+/** `switchyard status`: every app (or one) with its active region and each region's live state. */
+export async function statusCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { ...CLIENT_OPTIONS, app: { type: 'string' } },
+    strict: true,
+  });
+  if (values.help) {
+    line(
+      io.out,
+      helpText(
+        STATUS_USAGE,
+        'Every app (or one) with its active region, status, running execution, and per region: writer,\ncapacity (healthy/desired), routing, replication lag and whether its APIs answer. As victor by default.',
+        [['--app A', 'only this app']],
+      ),
+    );
+    return EXIT.ok;
+  }
+  const client = ApiClient.create(values, 'victor');
+  return withApi(io, async () => {
+    const apps = values.app
+      ? [await client.get<AppStatusView>(`/apps/${seg(values.app)}`)]
+      : listOf<AppStatusView>(await client.get<unknown>('/apps'), 'apps');
+    if (values.json) {
+      printJson(io, values.app ? apps[0] : { apps });
+      return EXIT.ok;
+    }
+    if (apps.length === 0) line(io.out, 'no apps');
+    apps.forEach((app, index) => {
+      if (index > 0) line(io.out);
+      for (const text of renderStatus(app, io)) line(io.out, text);
+    });
+    return EXIT.ok;
+  });
+}
+
+/** The human view of one app: a heading line, then a table of its regions. */
+export function renderStatus(app: AppStatusView, io: CliIo): string[] {
+  const status = app.status ?? '-';
+  const objectives = app.objectives
+    ? `  objectives RTO ${seconds(app.objectives.rtoSeconds)}, RPO ${seconds(app.objectives.rpoSeconds)}`
+    : '';
+  const out = [
+    `${paint(io, 'bold', app.app)}  ${app.strategy ?? ''}  active ${paint(io, 'bold', app.activeRegion ?? '-')}  ${paint(io, statusColour(status), status)}${objectives}`,
+  ];
+  if (app.runningExecution) out.push(`  running execution: ${app.runningExecution}`);
+  else if (app.lastExecutionId)
+    out.push(
+      `  last execution: ${app.lastExecutionId}${app.lastFailoverAt ? ` (failover at ${app.lastFailoverAt})` : ''}`,
+    );
+
+  const regions = app.regions ?? Object.keys(app.regionsDetail ?? {});
+  const rows: string[][] = [['', 'REGION', 'WRITER', 'CAPACITY', 'ROUTING', 'LAG', 'REACHABLE']];
+  // A problem seen from every region (e.g. Route 53's control plane) is printed once.
+  const problems = new Map<string, string[]>();
+  for (const region of regions) {
+    const d = app.regionsDetail?.[region];
+    const capacity =
+      d?.capacity && d.capacity.length > 0
+        ? d.capacity
+            .map((c) => {
+              const ratio = `${c.healthyInService ?? '?'}/${c.desired ?? '?'}`;
+              return d.capacity?.length === 1 ? ratio : `${c.group} ${ratio}`;
+            })
+            .join(', ')
+        : '-';
+    rows.push([
+      region === app.activeRegion ? '*' : '',
+      region,
+      d?.writer === true ? 'yes' : d?.writer === false ? 'no' : '-',
+      capacity,
+      str(d?.routing),
+      typeof d?.replicationLagMs === 'number' ? seconds(d.replicationLagMs / 1000) : '-',
+      d?.reachable === false ? 'NO' : d?.reachable === true ? 'yes' : '-',
+    ]);
+    for (const problem of d?.problems ?? [])
+      problems.set(problem, [...(problems.get(problem) ?? []), region]);
+  }
+  out.push(...table(rows, '  '));
+  for (const [problem, where] of problems) out.push(`  ! ${where.join(', ')}: ${problem}`);
+  return out;
+}
+
+/** The array of a list answer: the answer itself, or its `key` (or first array) property. */
+export function listOf<T>(answer: unknown, key: string): T[] {
+  if (Array.isArray(answer)) return answer as T[];
+  if (answer && typeof answer === 'object') {
+    const record = answer as Record<string, unknown>;
+    const value = record[key] ?? Object.values(record).find(Array.isArray);
+    if (Array.isArray(value)) return value as T[];
+  }
+  return [];
+}

@@ -1,0 +1,680 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type {
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import * as z from 'zod';
+import { formatPath, RegionName } from '../functions/core/plan.js';
+import { makeHandler as makeOperatorApi } from '../functions/handlers/operator-api.js';
+import { FUNCTIONS } from '../functions/handlers/registry.js';
+import { ClearSchema, type Fault, FaultSchema } from './faults.js';
+import { DEMO_IDENTITIES, ROLES_CLAIM, TOKEN_LIFETIME_SECONDS, tokenFor } from './identities.js';
+import {
+  flattenClaims,
+  type JwtClaims,
+  JwtError,
+  SANDBOX_AUDIENCE,
+  SANDBOX_ISSUER,
+  verifyJwt,
+} from './jwt.js';
+import { SANDBOX_ACCOUNT } from './runtime/lambda.js';
+import type { Sandbox } from './sandbox.js';
+
+/** Bodies above this are refused with 413 (the operator API's requests are a few hundred bytes). */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+/** A body this far past the limit is not drained any longer: the connection is dropped. */
+const DRAIN_LIMIT_BYTES = 16 * BODY_LIMIT_BYTES;
+/** The header (or `?region=`) that picks which region's operator API answers. */
+export const REGION_HEADER = 'x-switchyard-region';
+/** The API Gateway route every operator request matches (infra/constructs/operator-api.ts). */
+const PROXY_ROUTE_KEY = 'ANY /{proxy+}';
+const OPERATOR_API = 'OperatorApi';
+
+export interface SandboxServerOptions {
+  readonly sandbox: Sandbox;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly host?: string;
+  /**
+   * The HS256 key tokens are signed and checked with. Default: 32 random bytes per process, so a
+   * sandbox token is never accepted by anything else, a later sandbox included. Nothing needs a
+   * stable key: the CLI and the console fetch fresh tokens from `GET /sandbox/tokens`.
+   */
+  readonly secret?: Uint8Array | string;
+  /** Hears every request once answered (the `sandbox` command prints the mutating ones). */
+  readonly onRequest?: (entry: RequestLogEntry) => void;
+}
+
+export interface RequestLogEntry {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  /** The region whose operator API answered, for API requests. */
+  readonly region?: string;
+  /** The caller's `sub`, when the token was valid. */
+  readonly caller?: string;
+  /** Virtual epoch ms when the answer was sent. */
+  readonly at: number;
+  /** Why a 4xx/5xx happened, when known. */
+  readonly detail?: string;
+}
+
+export interface SandboxServer {
+  /** `http://host:port`, without a trailing slash. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** A route's answer. */
+interface Reply {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Record<string, string | string[]>;
+  /** Already-serialised body (the operator API's own). */
+  readonly raw?: string | Buffer;
+  readonly region?: string;
+  readonly caller?: string;
+  readonly detail?: string;
+}
+
+type Caller = { readonly claims: JwtClaims; readonly sub: string; readonly roles: readonly string[] };
+
+/**
+ * The sandbox's HTTP front door: it plays API Gateway (HTTP API, payload 2.0) and its JWT
+ * authorizer in front of every region's operator API function, and serves the sandbox-only routes
+ * (faults, alarms, ground truth, demo tokens) that have no AWS equivalent.
+ *
+ * - `ANY /{proxy+}`: the bearer JWT is checked (HS256 signature, exp/nbf/iat, iss
+ *   `switchyard-sandbox`, aud `switchyard`); a bad or missing one gets API Gateway's own
+ *   401 `{"message":"Unauthorized"}`. The request goes to the region named by the
+ *   `X-Switchyard-Region` header or `?region=` (default: the first region, sorted, that is up) as
+ *   an `APIGatewayProxyEventV2WithJWTAuthorizer`, invoked through the sandbox's Lambda runtime
+ *   (invoke cost in virtual time, `lambda-crash` faults). A region that is down answers 503.
+ * - `/sandbox/...`: faults, alarms, truth (any valid token to read, role operator to change);
+ *   `GET /sandbox/tokens` (no token: it is how a token is got); `GET /healthz`.
+ *
+ * It never crashes on a request: every failure is an HTTP answer.
+ */
+export async function startSandboxServer(options: SandboxServerOptions): Promise<SandboxServer> {
+  const { sandbox } = options;
+  if (sandbox.clock.mode.kind !== 'paced')
+    throw new Error('the sandbox server needs a paced clock: a discrete one never moves by itself');
+  const secret = options.secret ?? randomBytes(32);
+  const regions = [...sandbox.regions.keys()].sort();
+  for (const region of regions) {
+    if (!sandbox.lambda.has(region, OPERATOR_API)) {
+      const handler = makeOperatorApi(sandbox.region(region).deps);
+      sandbox.lambda.register(region, OPERATOR_API, (event: unknown, context: Context) =>
+        handler(event as APIGatewayProxyEventV2WithJWTAuthorizer, context),
+      );
+    }
+  }
+  const routes = sandboxRoutes(sandbox, secret);
+  let requestSeq = 0;
+
+  const server = createServer((req, res) => {
+    const started = { method: req.method ?? 'GET', url: req.url ?? '/' };
+    handle(req)
+      .catch((error: unknown): Reply => {
+        // A defect of the server itself: answer as API Gateway does when its integration fails.
+        return {
+          status: 500,
+          body: { message: 'Internal Server Error' },
+          detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        };
+      })
+      .then((reply) => {
+        send(res, reply);
+        options.onRequest?.({
+          method: started.method,
+          path: started.url.split('?')[0] ?? '/',
+          status: reply.status,
+          at: sandbox.clock.now(),
+          ...(reply.region ? { region: reply.region } : {}),
+          ...(reply.caller ? { caller: reply.caller } : {}),
+          ...(reply.detail ? { detail: reply.detail } : {}),
+        });
+      })
+      .catch(() => {
+        // The client went away mid-answer: nothing to do.
+        res.destroy();
+      });
+  });
+  // A request Node cannot parse (bad request line, headers too large): 400, never a crash.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    const status =
+      error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+    else socket.destroy();
+  });
+
+  async function handle(req: IncomingMessage): Promise<Reply> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const target = splitTarget(req.url ?? '/');
+    if (!target) {
+      req.resume();
+      return { status: 400, body: { message: 'Bad Request' }, detail: 'unparseable request target' };
+    }
+    const body = await readBody(req);
+    if (body === 'too-large')
+      return {
+        status: 413,
+        body: { message: 'Request Entity Too Large' },
+        headers: { connection: 'close' },
+        detail: `body over ${BODY_LIMIT_BYTES} bytes`,
+      };
+
+    if (target.path === '/healthz' && method === 'GET') {
+      return {
+        status: 200,
+        body: { ok: true, regions, virtualTime: new Date(sandbox.clock.now()).toISOString() },
+      };
+    }
+    if (target.path === '/sandbox' || target.path.startsWith('/sandbox/')) {
+      return routes(method, target.path, body, req.headers.authorization);
+    }
+    return operatorApi(req, method, target, body);
+  }
+
+  async function operatorApi(
+    req: IncomingMessage,
+    method: string,
+    target: { path: string; query: string },
+    body: Buffer,
+  ): Promise<Reply> {
+    const params = new URLSearchParams(target.query);
+    const asked = headerValue(req.headers[REGION_HEADER]) ?? params.get('region') ?? undefined;
+    const down = new Set(sandbox.aws.faults.downRegions());
+    const region = asked ?? regions.find((r) => !down.has(r)) ?? regions[0];
+    if (!region || !regions.includes(region)) {
+      return {
+        status: 400,
+        body: {
+          error: 'UnknownRegion',
+          message: `no operator API in ${asked}: the sandbox runs ${regions.join(', ')}`,
+        },
+      };
+    }
+    // A region that is down has no API Gateway to answer: the client sees it unreachable.
+    if (down.has(region))
+      return { status: 503, body: { message: `region ${region} is down (sandbox fault)` }, region };
+    // `/{proxy+}` matches every path but the root.
+    if (target.path === '/') return { status: 404, body: { message: 'Not Found' }, region };
+
+    const caller = authenticate(req.headers.authorization, secret);
+    if (caller instanceof JwtError)
+      return { status: 401, body: { message: 'Unauthorized' }, region, detail: caller.message };
+
+    // `region` picks the sandbox's API endpoint (a hostname in AWS): the handler never sees it.
+    const rawQuery = target.query
+      .split('&')
+      .filter((pair) => pair !== '' && decodeQueryKey(pair) !== 'region')
+      .join('&');
+    const event = apiGatewayEvent(req, method, target.path, rawQuery, body, caller, region, ++requestSeq);
+    let result: unknown;
+    try {
+      result = await sandbox.lambda.invoke(region, OPERATOR_API, event);
+    } catch (error: unknown) {
+      return {
+        status: 500,
+        body: { message: 'Internal Server Error' },
+        region,
+        caller: caller.sub,
+        detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      };
+    }
+    return { ...lambdaReply(result), region, caller: caller.sub };
+  }
+
+  function apiGatewayEvent(
+    req: IncomingMessage,
+    method: string,
+    path: string,
+    rawQueryString: string,
+    body: Buffer,
+    caller: Caller,
+    region: string,
+    seq: number,
+  ): APIGatewayProxyEventV2WithJWTAuthorizer {
+    const headers: Record<string, string> = {};
+    let cookies: string[] | undefined;
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value === undefined) continue;
+      // Payload 2.0 moves cookies to their own field and joins repeated headers with commas.
+      if (name === 'cookie') cookies = String(value).split(/;\s*/).filter(Boolean);
+      else headers[name] = Array.isArray(value) ? value.join(',') : value;
+    }
+    const query: Record<string, string> = {};
+    // Payload 2.0 joins repeated parameters with commas; rawQueryString stays as the client sent it.
+    for (const [key, value] of new URLSearchParams(rawQueryString))
+      query[key] = key in query ? `${query[key]},${value}` : value;
+    const now = sandbox.clock.now();
+    const requestId = `${randomBytes(6).toString('base64url')}${seq.toString(36)}=`;
+    const domainName = `sandbox.execute-api.${region}.amazonaws.com`;
+    const proxy = decodePath(path.slice(1));
+    return {
+      version: '2.0',
+      routeKey: PROXY_ROUTE_KEY,
+      rawPath: path,
+      rawQueryString,
+      ...(cookies ? { cookies } : {}),
+      headers,
+      ...(rawQueryString ? { queryStringParameters: query } : {}),
+      pathParameters: { proxy },
+      requestContext: {
+        accountId: SANDBOX_ACCOUNT,
+        apiId: 'sandbox',
+        authorizer: {
+          principalId: '',
+          integrationLatency: 0,
+          jwt: {
+            claims: flattenClaims(caller.claims),
+            scopes: typeof caller.claims.scope === 'string' ? caller.claims.scope.split(' ') : null,
+          },
+        },
+        domainName,
+        domainPrefix: 'sandbox',
+        http: {
+          method,
+          path,
+          protocol: `HTTP/${req.httpVersion}`,
+          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+          userAgent: headers['user-agent'] ?? '',
+        },
+        requestId,
+        routeKey: PROXY_ROUTE_KEY,
+        stage: '$default',
+        time: apiGatewayTime(now),
+        timeEpoch: now,
+      },
+      ...(body.length > 0 ? { body: body.toString('utf8') } : {}),
+      isBase64Encoded: false,
+    };
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive connections (a browser, a polling CLI) would hold close() open.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+// --- the sandbox-only routes -------------------------------------------------------------------
+
+const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
+const AddFaultBody = z.strictObject({ fault: FaultSchema });
+const ClearFaultBody = z.strictObject({ clear: ClearSchema });
+const SetAlarmBody = z.strictObject({
+  name: z.string().min(1),
+  region: RegionName,
+  state: z.enum(ALARM_STATES),
+  reason: z.string().max(1024).optional(),
+});
+
+function sandboxRoutes(sandbox: Sandbox, secret: Uint8Array | string) {
+  const faults = sandbox.aws.faults;
+  const groups = new Set(
+    sandbox.plans.flatMap((p) =>
+      (p.compute?.autoScalingGroups ?? []).flatMap((g) => Object.values(g.members)),
+    ),
+  );
+  const clusters = new Set(
+    sandbox.plans.flatMap((p) => (p.database?.auroraGlobalClusters ?? []).map((c) => c.globalClusterId)),
+  );
+  const steps = new Set<string>(FUNCTIONS.map((f) => f.name));
+  const alarms = sandbox.plans.flatMap((p) =>
+    (p.detection?.alarms ?? []).map((arn) => ({
+      app: p.name,
+      arn,
+      region: arn.split(':')[3] ?? '',
+      name: arn.split(':alarm:')[1] ?? arn,
+    })),
+  );
+  const alarmList = () =>
+    alarms.map((a) => ({ ...a, state: sandbox.aws.cloudWatch.alarmState(a.name, a.region) ?? null }));
+
+  /** Faults that name a resource this sandbox does not have: almost surely a typo. */
+  const unknownResource = (fault: Fault): string | undefined => {
+    const known = (what: string, value: string, names: Set<string>) =>
+      names.has(value)
+        ? undefined
+        : `no ${what} ${value} in this sandbox (have ${[...names].sort().join(', ')})`;
+    if (fault.kind === 'capacity-shortage') return known('Auto Scaling group', fault.group, groups);
+    if (fault.kind === 'aurora-failover-fails')
+      return known('global cluster', fault.globalClusterId, clusters);
+    if (fault.kind === 'lambda-crash') return known('function', fault.step, steps);
+    return undefined;
+  };
+
+  return async (
+    method: string,
+    path: string,
+    body: Buffer,
+    authorization: string | undefined,
+  ): Promise<Reply> => {
+    const allowed: Record<string, string[]> = {
+      '/sandbox/tokens': ['GET'],
+      '/sandbox/faults': ['GET', 'POST', 'DELETE'],
+      '/sandbox/alarms': ['GET', 'POST'],
+      '/sandbox/truth': ['GET'],
+    };
+    const methods = allowed[path];
+    if (!methods)
+      return {
+        status: 404,
+        body: {
+          error: 'NotFound',
+          message: `no sandbox route ${path}; expected one of ${Object.keys(allowed).join(', ')}`,
+        },
+      };
+    if (!methods.includes(method))
+      return {
+        status: 405,
+        body: {
+          error: 'MethodNotAllowed',
+          message: `${method} ${path} is not a route; expected ${methods.join(', ')}`,
+        },
+        headers: { allow: methods.join(', ') },
+      };
+
+    if (path === '/sandbox/tokens') return { status: 200, body: tokens(secret) };
+
+    const caller = authenticate(authorization, secret);
+    if (caller instanceof JwtError)
+      return { status: 401, body: { message: 'Unauthorized' }, detail: caller.message };
+    // Reading the sandbox's world is for anyone signed in; changing it is an operator's act.
+    if (method !== 'GET' && !caller.roles.includes('operator')) {
+      return {
+        status: 403,
+        body: {
+          error: 'ForbiddenError',
+          message: `${method} ${path} needs role operator; ${caller.sub} has ${caller.roles.join(', ') || 'no roles'}`,
+        },
+        caller: caller.sub,
+      };
+    }
+    const reply = (status: number, payload: unknown, detail?: string): Reply => ({
+      status,
+      body: payload,
+      caller: caller.sub,
+      ...(detail ? { detail } : {}),
+    });
+
+    if (path === '/sandbox/faults') {
+      if (method === 'GET') return reply(200, { faults: faults.list() });
+      if (method === 'POST') {
+        const parsed = parseBody(AddFaultBody, body);
+        if (!parsed.ok) return reply(400, parsed.error, parsed.error.message);
+        const problem = unknownResource(parsed.value.fault);
+        if (problem) return reply(400, { error: 'InvalidRequest', message: `fault: ${problem}` }, problem);
+        faults.add(parsed.value.fault);
+        return reply(
+          201,
+          { fault: parsed.value.fault, faults: faults.list() },
+          describeFault(parsed.value.fault),
+        );
+      }
+      const parsed = parseBody(ClearFaultBody, body);
+      if (!parsed.ok) return reply(400, parsed.error, parsed.error.message);
+      const cleared = faults.clear(parsed.value.clear);
+      return reply(
+        200,
+        { cleared, faults: faults.list() },
+        `cleared ${cleared} (${JSON.stringify(parsed.value.clear)})`,
+      );
+    }
+
+    if (path === '/sandbox/alarms') {
+      if (method === 'GET') return reply(200, { alarms: alarmList() });
+      const parsed = parseBody(SetAlarmBody, body);
+      if (!parsed.ok) return reply(400, parsed.error, parsed.error.message);
+      const { name, region, state } = parsed.value;
+      if (sandbox.aws.cloudWatch.alarmState(name, region) === undefined) {
+        const have = alarms.map((a) => `${a.name} (${a.region})`).join(', ') || 'none';
+        return reply(404, {
+          error: 'ResourceNotFoundError',
+          message: `no alarm ${name} in ${region}; the sandbox has ${have}`,
+        });
+      }
+      const reason = parsed.value.reason ?? `Sandbox: set to ${state} by ${caller.sub}`;
+      sandbox.aws.cloudWatch.setAlarmState(name, region, state, reason);
+      return reply(200, { alarm: { name, region, state, reason } }, `${name} (${region}) -> ${state}`);
+    }
+
+    // GET /sandbox/truth
+    const now = sandbox.clock.now();
+    const truth = sandbox.aws.truth;
+    const apps: Record<
+      string,
+      { servedBy: string | null; trafficRegion: string | null; writerRegion: string | null }
+    > = {};
+    for (const plan of sandbox.plans) {
+      apps[plan.name] = {
+        servedBy: truth.servedBy(plan.name),
+        trafficRegion: truth.trafficRegion(plan.name),
+        writerRegion: truth.writerRegion(plan.name),
+      };
+    }
+    const mode = sandbox.clock.mode;
+    return reply(200, {
+      virtualTime: new Date(now).toISOString(),
+      elapsedSeconds: sandbox.clock.elapsedSeconds(now),
+      speed: mode.kind === 'paced' ? mode.speed : null,
+      downRegions: faults.downRegions(),
+      faults: faults.list(),
+      apps,
+      ...truth.report(now),
+    });
+  };
+}
+
+function tokens(secret: Uint8Array | string) {
+  const now = Date.now();
+  return {
+    issuer: SANDBOX_ISSUER,
+    audience: SANDBOX_AUDIENCE,
+    rolesClaim: ROLES_CLAIM,
+    identities: DEMO_IDENTITIES.map((identity) => ({
+      name: identity.name,
+      displayName: identity.displayName,
+      roles: identity.roles,
+      description: identity.description,
+      token: tokenFor(identity.name, secret, now),
+      expiresAt: new Date(now + TOKEN_LIFETIME_SECONDS * 1000).toISOString(),
+    })),
+  };
+}
+
+/** The caller of a request, as the JWT authorizer admits it; a {@link JwtError} says why not. */
+function authenticate(authorization: string | undefined, secret: Uint8Array | string): Caller | JwtError {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  if (!match?.[1]) return new JwtError('no bearer token');
+  try {
+    const claims = verifyJwt(match[1], secret, { issuer: SANDBOX_ISSUER, audience: SANDBOX_AUDIENCE });
+    const roles = claims[ROLES_CLAIM];
+    return { claims, sub: String(claims.sub ?? ''), roles: Array.isArray(roles) ? roles.map(String) : [] };
+  } catch (error: unknown) {
+    if (error instanceof JwtError) return error;
+    throw error;
+  }
+}
+
+function describeFault(fault: Fault): string {
+  const { kind, ...rest } = fault;
+  const fields = Object.entries(rest).map(([k, v]) => `${k}=${String(v)}`);
+  return [kind, ...fields].join(' ');
+}
+
+// --- HTTP plumbing -----------------------------------------------------------------------------
+
+type Parsed<T> =
+  | { ok: true; value: T }
+  | { ok: false; error: { error: string; message: string; problems?: { path: string; message: string }[] } };
+
+/** Parses a JSON body with `schema`; the error lists every problem (path and message). */
+function parseBody<T extends z.ZodType>(schema: T, body: Buffer): Parsed<z.infer<T>> {
+  let json: unknown;
+  try {
+    json = body.length === 0 ? undefined : JSON.parse(body.toString('utf8'));
+  } catch (error: unknown) {
+    return {
+      ok: false,
+      error: {
+        error: 'InvalidJson',
+        message: `the body is not JSON: ${error instanceof Error ? error.message : String(error)}`,
+      },
+    };
+  }
+  if (json === undefined)
+    return { ok: false, error: { error: 'InvalidRequest', message: 'a JSON body is required' } };
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const problems = parsed.error.issues.map((issue) => ({
+    path: formatPath(issue.path) || '(body)',
+    message: issue.message,
+  }));
+  return {
+    ok: false,
+    error: {
+      error: 'InvalidRequest',
+      message: `invalid request: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+      problems,
+    },
+  };
+}
+
+/** Reads the body up to {@link BODY_LIMIT_BYTES}; past it, drains (so the 413 reaches the client) and says so. */
+function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const finish = (value: Buffer | 'too-large') => {
+      if (settled) return;
+      settled = true;
+      resolve(value);
+    };
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= BODY_LIMIT_BYTES) chunks.push(chunk);
+      else if (size > DRAIN_LIMIT_BYTES) {
+        finish('too-large');
+        req.destroy();
+      }
+    });
+    req.on('end', () => finish(size > BODY_LIMIT_BYTES ? 'too-large' : Buffer.concat(chunks)));
+    req.on('error', () => finish(size > BODY_LIMIT_BYTES ? 'too-large' : Buffer.concat(chunks)));
+    req.on('close', () => finish(size > BODY_LIMIT_BYTES ? 'too-large' : Buffer.concat(chunks)));
+  });
+}
+
+/** Splits a request target into its path and raw query; undefined when it is not one. */
+function splitTarget(url: string): { path: string; query: string } | undefined {
+  let target = url;
+  if (!target.startsWith('/')) {
+    // absolute-form (`http://host/path`), as a proxy would send it
+    try {
+      const parsed = new URL(target);
+      target = `${parsed.pathname}${parsed.search}`;
+    } catch {
+      return undefined;
+    }
+  }
+  const index = target.indexOf('?');
+  const path = index < 0 ? target : target.slice(0, index);
+  const query = index < 0 ? '' : target.slice(index + 1);
+  return { path: path || '/', query };
+}
+
+function decodePath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+function decodeQueryKey(pair: string): string {
+  const key = pair.split('=')[0] ?? '';
+  try {
+    return decodeURIComponent(key.replace(/\+/g, ' '));
+  } catch {
+    return key;
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  return first?.trim() || undefined;
+}
+
+/** The HTTP answer for what the function returned, read as API Gateway reads payload 2.0. */
+function lambdaReply(result: unknown): Reply {
+  if (
+    result !== null &&
+    typeof result === 'object' &&
+    typeof (result as { statusCode?: unknown }).statusCode === 'number'
+  ) {
+    const r = result as APIGatewayProxyStructuredResultV2;
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(r.headers ?? {})) headers[name.toLowerCase()] = String(value);
+    if (r.cookies?.length) headers['set-cookie'] = r.cookies;
+    const text = r.body ?? '';
+    const raw = r.isBase64Encoded ? Buffer.from(text, 'base64') : text;
+    const status = r.statusCode ?? 200;
+    let detail: string | undefined;
+    if (status >= 400) {
+      try {
+        const parsed = JSON.parse(raw.toString()) as { error?: unknown; message?: unknown };
+        detail = [parsed.error, parsed.message].filter((x) => typeof x === 'string').join(': ') || undefined;
+      } catch {
+        detail = undefined;
+      }
+    }
+    return { status, body: undefined, raw, headers, ...(detail ? { detail } : {}) };
+  }
+  // No statusCode: API Gateway answers 200 with the value as a JSON body (a string as is).
+  return {
+    status: 200,
+    body: undefined,
+    raw: typeof result === 'string' ? result : JSON.stringify(result ?? null),
+    headers: { 'content-type': 'application/json' },
+  };
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  if (res.headersSent) return;
+  const raw = reply.raw ?? JSON.stringify(reply.body ?? null);
+  const headers: Record<string, string | string[]> = {
+    ...(reply.raw === undefined ? { 'content-type': 'application/json' } : {}),
+    ...reply.headers,
+    'apigw-requestid': randomBytes(6).toString('base64url'),
+    'content-length': String(Buffer.byteLength(raw)),
+  };
+  res.writeHead(reply.status, headers);
+  res.end(raw);
+}
+
+/** API Gateway's `requestContext.time` format: `12/Mar/2020:19:03:58 +0000`. */
+function apiGatewayTime(ms: number): string {
+  const d = new Date(ms);
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(d.getUTCDate())}/${months[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+}

@@ -1,0 +1,429 @@
+import { connect } from 'node:net';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadPlans } from '../../functions/core/plan-loader.js';
+import { makeHandler } from '../../functions/handlers/operator-api.js';
+import { VirtualClock } from '../../sandbox/clock.js';
+import { claimsFor, DEMO_IDENTITIES, findIdentity, tokenFor } from '../../sandbox/identities.js';
+import { flattenClaims, SANDBOX_AUDIENCE, SANDBOX_ISSUER, signJwt, verifyJwt } from '../../sandbox/jwt.js';
+import { Sandbox } from '../../sandbox/sandbox.js';
+import { type SandboxServer, startSandboxServer } from '../../sandbox/server.js';
+
+const SECRET = 'server-test-secret';
+const seen: { region: string; event: APIGatewayProxyEventV2WithJWTAuthorizer }[] = [];
+let sandbox: Sandbox;
+let server: SandboxServer;
+
+beforeAll(async () => {
+  const plans = await loadPlans('plans');
+  // Paced at 50x with the fast profile: a failover takes a second or two. Not much faster: on a
+  // paced clock real compute time counts as virtual time too, and a Task's 60 s timeout is 1.2 s here.
+  sandbox = await Sandbox.start({
+    plans,
+    latency: 'fast',
+    clock: new VirtualClock({ kind: 'paced', speed: 50 }),
+  });
+  // The real operator API, wrapped to see the events the server builds (the server keeps a
+  // handler already registered).
+  for (const region of sandbox.regions.keys()) {
+    const real = makeHandler(sandbox.region(region).deps);
+    sandbox.lambda.register(region, 'OperatorApi', (event: unknown, context: Context) => {
+      seen.push({ region, event: event as APIGatewayProxyEventV2WithJWTAuthorizer });
+      return real(event as APIGatewayProxyEventV2WithJWTAuthorizer, context);
+    });
+  }
+  server = await startSandboxServer({ sandbox, port: 0, secret: SECRET });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await sandbox?.close();
+});
+
+const bearer = (name: string) => ({ authorization: `Bearer ${tokenFor(name, SECRET)}` });
+
+async function call(
+  method: string,
+  path: string,
+  options: { as?: string; headers?: Record<string, string>; body?: unknown; raw?: string | Buffer } = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { ...(options.as ? bearer(options.as) : {}), ...options.headers },
+    ...(options.raw !== undefined
+      ? { body: options.raw }
+      : options.body !== undefined
+        ? { body: JSON.stringify(options.body) }
+        : {}),
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, body, headers: response.headers };
+}
+
+/** Sends raw bytes on a fresh connection and returns what came back. */
+function rawRequest(bytes: string): Promise<string> {
+  return new Promise((resolve) => {
+    const url = new URL(server.url);
+    const socket = connect(Number(url.port), url.hostname);
+    let data = '';
+    socket.on('data', (chunk) => {
+      data += chunk.toString();
+    });
+    socket.on('error', () => resolve(data));
+    socket.on('close', () => resolve(data));
+    socket.write(bytes);
+    setTimeout(() => socket.end(), 300);
+  });
+}
+
+describe('jwt', () => {
+  it('verifies its own tokens and refuses tampered, foreign, expired, early and alg-none ones', () => {
+    // Prepare
+    const options = { issuer: SANDBOX_ISSUER, audience: SANDBOX_AUDIENCE };
+    const alice = findIdentity('alice');
+    if (!alice) throw new Error('no alice');
+    const token = tokenFor('alice', SECRET);
+    const [head, body] = token.split('.') as [string, string, string];
+    const unsigned = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${body}.`;
+    const now = Math.floor(Date.now() / 1000);
+
+    // Act / Assess
+    expect(verifyJwt(token, SECRET, options)).toMatchObject({
+      sub: 'alice',
+      'switchyard:roles': ['operator'],
+    });
+    expect(() => verifyJwt(token, 'another-secret', options)).toThrow(/bad signature/);
+    expect(() => verifyJwt(`${head}.${body}x.${token.split('.')[2]}`, SECRET, options)).toThrow();
+    expect(() => verifyJwt(unsigned, SECRET, options)).toThrow(/algorithm none refused/);
+    expect(() => verifyJwt(tokenFor('alice', SECRET, Date.now() - 13 * 3600_000), SECRET, options)).toThrow(
+      /expired/,
+    );
+    expect(() =>
+      verifyJwt(signJwt({ ...claimsFor(alice), nbf: now + 600 }, SECRET), SECRET, options),
+    ).toThrow(/nbf/);
+    expect(() => verifyJwt(signJwt({ ...claimsFor(alice), iss: 'evil' }, SECRET), SECRET, options)).toThrow(
+      /issuer/,
+    );
+    expect(() =>
+      verifyJwt(signJwt({ ...claimsFor(alice), aud: ['other'] }, SECRET), SECRET, options),
+    ).toThrow(/audience/);
+    expect(() => verifyJwt('a.b', SECRET, options)).toThrow(/malformed/);
+  });
+
+  it('flattens claims as API Gateway does: every value a string, arrays as [a b]', () => {
+    expect(
+      flattenClaims({ sub: 'carol', 'switchyard:roles': ['operator', 'approver'], exp: 5, ok: true }),
+    ).toEqual({
+      sub: 'carol',
+      'switchyard:roles': '[operator approver]',
+      exp: '5',
+      ok: 'true',
+    });
+  });
+});
+
+describe('the sandbox server', () => {
+  it('serves /healthz and the demo identities with working tokens', async () => {
+    const health = await call('GET', '/healthz');
+    expect(health.status).toBe(200);
+    expect(health.body).toMatchObject({ ok: true, regions: ['us-east-1', 'us-west-2'] });
+
+    const tokens = await call('GET', '/sandbox/tokens');
+    expect(tokens.status).toBe(200);
+    expect(tokens.body.identities.map((i: { name: string }) => i.name)).toEqual(
+      DEMO_IDENTITIES.map((i) => i.name),
+    );
+    const carol = tokens.body.identities.find((i: { name: string }) => i.name === 'carol');
+    expect(carol.roles).toEqual(['operator', 'approver']);
+    const apps = await call('GET', '/apps', { headers: { authorization: `Bearer ${carol.token}` } });
+    expect(apps.status).toBe(200);
+  });
+
+  it('answers 401 {"message":"Unauthorized"} without a token or with a bad one, as API Gateway does', async () => {
+    const foreign = `Bearer ${tokenFor('alice', 'another-sandbox')}`;
+    const expired = `Bearer ${tokenFor('alice', SECRET, Date.now() - 13 * 3600_000)}`;
+    for (const authorization of [
+      undefined,
+      'Bearer',
+      'Bearer not.a.jwt',
+      'Basic YWxpY2U6eA==',
+      foreign,
+      expired,
+    ]) {
+      const answer = await call('GET', '/apps', { headers: authorization ? { authorization } : {} });
+      expect(answer.status, String(authorization)).toBe(401);
+      expect(answer.body).toEqual({ message: 'Unauthorized' });
+    }
+    // The sandbox-only routes too.
+    expect((await call('GET', '/sandbox/faults')).status).toBe(401);
+  });
+
+  it('hands the operator API an HTTP API payload 2.0 event with flattened JWT claims', async () => {
+    seen.length = 0;
+    const answer = await call('GET', '/apps/orders?limit=5&x=1&x=2', {
+      as: 'carol',
+      headers: { 'X-Custom': 'Yes', cookie: 'a=1; b=2' },
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.app).toBe('orders');
+    const event = seen.at(-1)?.event;
+    expect(event).toMatchObject({
+      version: '2.0',
+      routeKey: 'ANY /{proxy+}',
+      rawPath: '/apps/orders',
+      rawQueryString: 'limit=5&x=1&x=2',
+      queryStringParameters: { limit: '5', x: '1,2' },
+      pathParameters: { proxy: 'apps/orders' },
+      cookies: ['a=1', 'b=2'],
+      isBase64Encoded: false,
+      requestContext: {
+        http: { method: 'GET', path: '/apps/orders' },
+        stage: '$default',
+        routeKey: 'ANY /{proxy+}',
+        authorizer: { jwt: { claims: { sub: 'carol', 'switchyard:roles': '[operator approver]' } } },
+      },
+    });
+    expect(event?.headers['x-custom']).toBe('Yes');
+    expect(event?.headers.cookie).toBeUndefined();
+    expect(typeof event?.requestContext.authorizer.jwt.claims.exp).toBe('string');
+    expect(event?.requestContext.requestId).toBeTruthy();
+  });
+
+  it('routes to the region named by X-Switchyard-Region or ?region=, else the first region up', async () => {
+    seen.length = 0;
+    await call('GET', '/apps', { as: 'victor' });
+    await call('GET', '/apps', { as: 'victor', headers: { 'X-Switchyard-Region': 'us-west-2' } });
+    await call('GET', '/apps?region=us-west-2', { as: 'victor' });
+    await call('GET', '/apps/orders/executions?limit=2&region=us-west-2&note=a%20b+c', { as: 'victor' });
+    expect(seen.map((s) => s.region)).toEqual(['us-east-1', 'us-west-2', 'us-west-2', 'us-west-2']);
+    // `region` picks the endpoint; the function never sees it. The rest of the query is as sent.
+    expect(seen[2]?.event.rawQueryString).toBe('');
+    expect(seen[2]?.event.queryStringParameters).toBeUndefined();
+    expect(seen[3]?.event.rawQueryString).toBe('limit=2&note=a%20b+c');
+    expect(seen[3]?.event.queryStringParameters).toEqual({ limit: '2', note: 'a b c' });
+
+    const unknown = await call('GET', '/apps?region=eu-west-1', { as: 'victor' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.message).toMatch(/no operator API in eu-west-1/);
+  });
+
+  it('answers 503 for a region that is down, and routes the default to a region that is up', async () => {
+    const added = await call('POST', '/sandbox/faults', {
+      as: 'alice',
+      body: { fault: { kind: 'region-outage', region: 'us-east-1' } },
+    });
+    expect(added.status).toBe(201);
+    try {
+      const down = await call('GET', '/apps', {
+        as: 'victor',
+        headers: { 'X-Switchyard-Region': 'us-east-1' },
+      });
+      expect(down.status).toBe(503);
+      expect(down.body).toEqual({ message: 'region us-east-1 is down (sandbox fault)' });
+      seen.length = 0;
+      const fallback = await call('GET', '/healthz');
+      expect(fallback.status).toBe(200);
+      const viaDefault = await call('GET', '/apps/billing', { as: 'victor' });
+      expect(viaDefault.status).toBe(200);
+      expect(seen.map((s) => s.region)).toEqual(['us-west-2']);
+    } finally {
+      const cleared = await call('DELETE', '/sandbox/faults', {
+        as: 'alice',
+        body: { clear: { kind: 'region-outage', region: 'us-east-1' } },
+      });
+      expect(cleared.body).toMatchObject({ cleared: 1, faults: [] });
+    }
+  });
+
+  it('adds, lists and clears faults; validates bodies with every problem; operators only', async () => {
+    const shortage = { kind: 'capacity-shortage', group: 'orders-web-usw2', maxInService: 3 };
+    const added = await call('POST', '/sandbox/faults', { as: 'alice', body: { fault: shortage } });
+    expect(added.status).toBe(201);
+    expect(added.body.fault).toEqual(shortage);
+    expect(sandbox.aws.faults.capacityLimit('orders-web-usw2')).toBe(3);
+    const throttle = await call('POST', '/sandbox/faults', {
+      as: 'carol',
+      body: { fault: { kind: 'api-errors', service: 'rds', region: 'us-west-2', rate: 0.25 } },
+    });
+    // Defaults are filled in as the scenario runner fills them.
+    expect(throttle.body.fault).toEqual({
+      kind: 'api-errors',
+      service: 'rds',
+      region: 'us-west-2',
+      rate: 0.25,
+      error: 'ThrottlingException',
+    });
+
+    const listed = await call('GET', '/sandbox/faults', { as: 'victor' });
+    expect(listed.status).toBe(200);
+    expect(listed.body.faults).toHaveLength(2);
+
+    const bad = await call('POST', '/sandbox/faults', {
+      as: 'alice',
+      body: { fault: { kind: 'api-errors', service: 'nope', rate: 7 }, extra: 1 },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toBe('InvalidRequest');
+    expect(bad.body.problems.map((p: { path: string }) => p.path).sort()).toEqual(
+      ['(body)', 'fault.rate', 'fault.service'].sort(),
+    );
+    const unknownGroup = await call('POST', '/sandbox/faults', {
+      as: 'alice',
+      body: { fault: { kind: 'capacity-shortage', group: 'orders-wbe-usw2', maxInService: 1 } },
+    });
+    expect(unknownGroup.status).toBe(400);
+    expect(unknownGroup.body.message).toMatch(/no Auto Scaling group orders-wbe-usw2.*orders-web-usw2/);
+
+    for (const who of ['victor', 'bob']) {
+      const refused = await call('POST', '/sandbox/faults', {
+        as: who,
+        body: { fault: { kind: 'route53-control-plane-down' } },
+      });
+      expect(refused.status).toBe(403);
+      expect(refused.body.error).toBe('ForbiddenError');
+    }
+
+    const cleared = await call('DELETE', '/sandbox/faults', { as: 'alice', body: { clear: 'all' } });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body).toEqual({ cleared: 2, faults: [] });
+    expect(sandbox.aws.faults.capacityLimit('orders-web-usw2')).toBeUndefined();
+    expect((await call('DELETE', '/sandbox/faults', { as: 'alice', body: { clear: 'some' } })).status).toBe(
+      400,
+    );
+    expect((await call('DELETE', '/sandbox/faults', { as: 'alice' })).status).toBe(400);
+  });
+
+  it('sets an alarm state; refuses unknown alarms and states', async () => {
+    // INSUFFICIENT_DATA does not start the automatic failover that ALARM would.
+    const set = await call('POST', '/sandbox/alarms', {
+      as: 'alice',
+      body: { name: 'orders-primary-canary', region: 'us-west-2', state: 'INSUFFICIENT_DATA' },
+    });
+    expect(set.status).toBe(200);
+    expect(sandbox.aws.cloudWatch.alarmState('orders-primary-canary', 'us-west-2')).toBe('INSUFFICIENT_DATA');
+    const listed = await call('GET', '/sandbox/alarms', { as: 'victor' });
+    expect(listed.body.alarms).toContainEqual(
+      expect.objectContaining({ app: 'orders', name: 'orders-primary-canary', state: 'INSUFFICIENT_DATA' }),
+    );
+    await call('POST', '/sandbox/alarms', {
+      as: 'alice',
+      body: { name: 'orders-primary-canary', region: 'us-west-2', state: 'OK' },
+    });
+    expect(sandbox.aws.cloudWatch.alarmState('orders-primary-canary', 'us-west-2')).toBe('OK');
+
+    const unknown = await call('POST', '/sandbox/alarms', {
+      as: 'alice',
+      body: { name: 'nope', region: 'us-west-2', state: 'OK' },
+    });
+    expect(unknown.status).toBe(404);
+    const bad = await call('POST', '/sandbox/alarms', {
+      as: 'alice',
+      body: { name: 'orders-primary-canary', region: 'west', state: 'RED' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.problems).toHaveLength(2);
+  });
+
+  it('refuses bodies over 1 MB with 413 and malformed JSON with 400', async () => {
+    const big = 'x'.repeat(1024 * 1024 + 1);
+    const tooLarge = await call('POST', '/sandbox/faults', { as: 'alice', raw: big });
+    expect(tooLarge.status).toBe(413);
+    const tooLargeApi = await call('POST', '/apps/orders/failovers', { as: 'alice', raw: big });
+    expect(tooLargeApi.status).toBe(413);
+
+    const malformed = await call('POST', '/sandbox/faults', { as: 'alice', raw: '{"fault": {' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error).toBe('InvalidJson');
+    const malformedApi = await call('POST', '/apps/billing/failovers', { as: 'alice', raw: '{"to": ' });
+    expect(malformedApi.status).toBe(400);
+    expect(malformedApi.body.error).toBe('InvalidInputError');
+  });
+
+  it('answers unknown routes and methods without crashing, and survives malformed requests', async () => {
+    expect((await call('GET', '/', { as: 'alice' })).body).toEqual({ message: 'Not Found' });
+    expect((await call('GET', '/sandbox/nothing', { as: 'alice' })).status).toBe(404);
+    const put = await call('PUT', '/sandbox/faults', { as: 'alice' });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, POST, DELETE');
+    expect((await call('GET', '/apps/%E0%A4%A/executions', { as: 'victor' })).status).toBeLessThan(500);
+    expect((await call('GET', '/apps/nope', { as: 'victor' })).status).toBe(404);
+
+    const garbage = [
+      'NOT HTTP AT ALL\r\n\r\n',
+      'GET /apps HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n',
+      `GET /apps HTTP/1.1\r\nHost: x\r\nX-Big: ${'y'.repeat(20_000)}\r\n\r\n`,
+      'GET http://evil.example/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      'POST /sandbox/faults HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{"a"',
+      'POST /sandbox/faults HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+      '\u0000\u0001\u0002\r\n\r\n',
+    ];
+    for (const bytes of garbage) {
+      const answer = await rawRequest(bytes);
+      expect(answer === '' || /^HTTP\/1\.1 [2345]\d\d/.test(answer), JSON.stringify(bytes.slice(0, 40))).toBe(
+        true,
+      );
+    }
+    // Absolute-form targets are read by their path.
+    expect(
+      await rawRequest('GET http://evil.example/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+    ).toMatch(/^HTTP\/1\.1 200/);
+    expect((await call('GET', '/healthz')).status).toBe(200);
+  });
+
+  it('fails billing over to us-west-2 end to end through HTTP', async () => {
+    // Act
+    const accepted = await call('POST', '/apps/billing/failovers', {
+      as: 'alice',
+      headers: { 'Idempotency-Key': 'server-test-1', 'content-type': 'application/json' },
+      body: { to: 'us-west-2', mode: 'graceful', reason: 'server test' },
+    });
+    expect(accepted.status).toBe(202);
+    const id: string = accepted.body.executionId;
+    const viewerRefused = await call('POST', '/apps/billing/failovers', {
+      as: 'victor',
+      body: { to: 'us-west-2', mode: 'graceful', reason: 'viewers may not' },
+    });
+    expect(viewerRefused.status).toBe(403);
+
+    let record: any;
+    const deadline = Date.now() + 25_000;
+    while (Date.now() < deadline) {
+      const answer = await call('GET', `/apps/billing/executions/${id}`, { as: 'victor' });
+      if (answer.status === 200 && ['SUCCEEDED', 'FAILED', 'ABORTED'].includes(answer.body.status)) {
+        record = answer.body;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
+    // Assess
+    expect(record?.status, JSON.stringify(record?.error ?? record)).toBe('SUCCEEDED');
+    expect(record.rtoSeconds).toBeGreaterThan(0);
+    expect(Object.values(record.steps).map((s: any) => s.name)).toEqual(
+      expect.arrayContaining([
+        'BeginExecution',
+        'PromoteDatabase',
+        'ShiftTraffic',
+        'VerifyService',
+        'FinishExecution',
+      ]),
+    );
+    const status = await call('GET', '/apps/billing', {
+      as: 'victor',
+      headers: { 'X-Switchyard-Region': 'us-west-2' },
+    });
+    expect(status.body.activeRegion).toBe('us-west-2');
+    const truth = await call('GET', '/sandbox/truth', { as: 'victor' });
+    expect(truth.body.apps.billing.writerRegion).toBe('us-west-2');
+    expect(truth.body.invariants.every((i: { held: boolean }) => i.held)).toBe(true);
+    expect(truth.body.speed).toBe(50);
+    const audit = await call('GET', '/apps/billing/audit', { as: 'victor' });
+    expect(audit.body.entries.some((e: { actor: string }) => e.actor === 'alice')).toBe(true);
+  });
+});
