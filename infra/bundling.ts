@@ -1,6 +1,7 @@
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, LogLevel, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
+import { parse } from 'yaml';
 import type { PlanSource } from './config.js';
 
 /**
@@ -22,10 +23,13 @@ const CREATE_REQUIRE_BANNER =
 
 /**
  * The `__SWITCHYARD_PLANS__` define: a JavaScript string literal whose value is the JSON of the plan
- * sources (functions/handlers/environment.ts parses it at cold start).
+ * documents, YAML parsed here at build time (functions/handlers/environment.ts validates them at
+ * cold start, without a YAML parser in the bundle).
  */
 export function plansDefine(sources: readonly PlanSource[]): string {
-  return JSON.stringify(JSON.stringify(sources.map((s) => ({ file: s.file, text: s.text }))));
+  return JSON.stringify(
+    JSON.stringify(sources.map((s) => ({ file: s.file, document: parse(s.text) as unknown }))),
+  );
 }
 
 /** NodejsFunction bundling options for every function of the control plane. */

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type PlanProblem, PlanValidationError } from '../functions/core/errors.js';
 import { formatPath, formatProblem, type Plan, RegionName } from '../functions/core/plan.js';
 import { loadPlans } from '../functions/core/plan-loader.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AWS_SERVICES, type AwsService } from '../functions/aws/clients.js';
 import { RegionName } from '../functions/core/plan.js';
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '../functions/core/errors.js';
 import { formatPath } from '../functions/core/plan.js';
 import { ClearSchema, FaultSchema } from './faults.js';

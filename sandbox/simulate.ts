@@ -132,7 +132,7 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
   let settledAt: number | undefined;
   const quiet = () =>
     fired === events.length &&
-    actions.length === fired &&
+    settledActions === fired &&
     sandbox.stepFunctions.list().every((e) => e.status !== 'RUNNING');
   await clock.runUntil(t0 + scenario.timeout * 1000, () => {
     if (!quiet()) {

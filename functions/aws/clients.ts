@@ -2,7 +2,6 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
@@ -26,7 +25,6 @@ export const AWS_SERVICES = [
   'dynamodb',
   'sfn',
   'events',
-  'lambda',
 ] as const;
 export type AwsService = (typeof AWS_SERVICES)[number];
 
@@ -89,7 +87,6 @@ export interface AwsClients {
   dynamodb(region: string): DynamoDBDocumentClient;
   sfn(region: string): SFNClient;
   eventBridge(region: string): EventBridgeClient;
-  lambda(region: string): LambdaClient;
 }
 
 // Retry policies, one line of *why* each.
@@ -172,8 +169,6 @@ export function createAwsClients(options: ClientFactoryOptions = {}): AwsClients
       memo(`events/${region}`, () =>
         build('events', region, POLICIES.default, (c) => new EventBridgeClient(c)),
       ),
-    lambda: (region) =>
-      memo(`lambda/${region}`, () => build('lambda', region, POLICIES.default, (c) => new LambdaClient(c))),
   };
 }
 

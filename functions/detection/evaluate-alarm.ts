@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseAlarmArn } from '../aws/cloudwatch.js';
 import { isoNow } from '../core/clock.js';
 import { ConflictError } from '../core/errors.js';

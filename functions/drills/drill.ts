@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DrillReport, ExecutionRecord } from '../aws/state-store.js';
 import { isoNow } from '../core/clock.js';
 import { PreconditionFailedError, WaitTimedOutError } from '../core/errors.js';

@@ -1,12 +1,14 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Plan } from '../core/plan.js';
-import { parsePlans } from '../core/plan-loader.js';
+import { type PlanDocument, validatePlanDocuments } from '../core/plan-set.js';
 import type { StateMachineKey } from './registry.js';
 
 /**
  * The Lambda environment, parsed once at cold start; a wrong environment fails loudly here and
  * nowhere else. CDK sets these variables (infra/) and embeds the validated plans into the bundle
- * at build time (esbuild `define` of `__SWITCHYARD_PLANS__`), so no plan read needs another region.
+ * at build time (esbuild `define` of `__SWITCHYARD_PLANS__`: the JSON of `[{ file, document }]`,
+ * the YAML already parsed, so no YAML parser ships in a bundle), so no plan read needs another
+ * region.
  */
 declare const __SWITCHYARD_PLANS__: string | undefined;
 
@@ -52,15 +54,14 @@ export function readLambdaEnvironment(env: NodeJS.ProcessEnv = process.env): Lam
     typeof __SWITCHYARD_PLANS__ === 'string' ? __SWITCHYARD_PLANS__ : env.SWITCHYARD_PLANS_JSON;
   if (!plansJson)
     throw new Error('Switchyard Lambda environment is invalid: no plans were embedded at build time');
-  const sources = (JSON.parse(plansJson) as { file: string; text: string }[]).map((s) => ({
-    file: s.file,
-    text: s.text,
-  }));
+  // The plans were validated at synth; validating again at cold start costs little and means a
+  // bundle never runs on a plan its own code would refuse.
+  const documents = JSON.parse(plansJson) as PlanDocument[];
   return {
     region: parsed.data[ENV.region],
     tableName: parsed.data[ENV.tableName],
     stateMachineArns: parsed.data[ENV.stateMachineArns],
     eventBusName: parsed.data[ENV.eventBusName],
-    plans: parsePlans(sources),
+    plans: validatePlanDocuments(documents, 'embedded plans'),
   };
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ExecutionRecord } from '../aws/state-store.js';
 import { isoNow } from '../core/clock.js';
 import {

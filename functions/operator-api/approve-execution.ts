@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ApprovalRecord, ExecutionRecord } from '../aws/state-store.js';
 import { isoNow } from '../core/clock.js';
 import { ForbiddenError, PreconditionFailedError } from '../core/errors.js';

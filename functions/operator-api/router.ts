@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '../core/errors.js';
 import { DrillRequestBody, requestDrill } from '../drills/drill.js';
 import type { RunbookDeps } from '../runbook/context.js';

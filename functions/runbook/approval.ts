@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import { parseInput, type RunbookDeps, RunContext, recordStep, stepKey } from './context.js';
 

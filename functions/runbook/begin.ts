@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import { PreconditionFailedError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { GroupCapacity } from '../aws/auto-scaling.js';
 import { isoNow } from '../core/clock.js';
 import { CapacityNotReadyError, InvalidInputError } from '../core/errors.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ArcRoutingControls } from '../aws/arc.js';
 import type { AuroraGlobalClusters } from '../aws/aurora.js';
 import type { AutoScalingGroups } from '../aws/auto-scaling.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { GlobalClusterView } from '../aws/aurora.js';
 import { isoNow } from '../core/clock.js';
 import { CapacityNotReadyError, DatabasePromotionFailedError, ResourceBusyError } from '../core/errors.js';

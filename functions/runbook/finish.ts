@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ExecutionRecord, FinalExecutionStatus } from '../aws/state-store.js';
 import { isoNow } from '../core/clock.js';
 import { describeError, InvalidInputError, LockLostError } from '../core/errors.js';

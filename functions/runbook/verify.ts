@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import type { Plan } from '../core/plan.js';
 import { capacityReadiness } from './capacity.js';

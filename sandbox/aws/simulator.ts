@@ -2,7 +2,6 @@ import * as autoscaling from '@aws-sdk/client-auto-scaling';
 import * as cloudwatch from '@aws-sdk/client-cloudwatch';
 import * as dynamodb from '@aws-sdk/client-dynamodb';
 import * as events from '@aws-sdk/client-eventbridge';
-import * as lambda from '@aws-sdk/client-lambda';
 import * as rds from '@aws-sdk/client-rds';
 import * as route53 from '@aws-sdk/client-route-53';
 import * as arc from '@aws-sdk/client-route53-recovery-cluster';
@@ -71,7 +70,6 @@ const MODULES: Record<AwsService, Record<string, unknown>> = {
   dynamodb,
   sfn,
   events,
-  lambda,
 };
 
 const BASE_EXCEPTION: Record<AwsService, string> = {
@@ -83,7 +81,6 @@ const BASE_EXCEPTION: Record<AwsService, string> = {
   dynamodb: 'DynamoDBServiceException',
   sfn: 'SFNServiceException',
   events: 'EventBridgeServiceException',
-  lambda: 'LambdaServiceException',
 };
 
 type ExceptionClass = new (options: Record<string, unknown>) => Error;
