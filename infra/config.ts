@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import * as z from 'zod';
 import { type PlanProblem, PlanValidationError } from '../functions/core/errors.js';
-import { formatPath, formatProblem, type Plan, RegionName } from '../functions/core/plan.js';
+import { formatProblem, type Plan, problemsFromIssue, RegionName, show } from '../functions/core/plan.js';
 import { loadPlans } from '../functions/core/plan-loader.js';
 
 /**
@@ -142,7 +142,11 @@ export function validateConfig(
 ): { config: DeployConfig; problems: [] } | { config?: undefined; problems: PlanProblem[] } {
   const parsed = DeployConfigSchema.safeParse(document, { reportInput: true });
   if (parsed.success) return { config: parsed.data, problems: [] };
-  return { problems: parsed.error.issues.flatMap((issue) => problemsOfIssue(issue, file)) };
+  return {
+    problems: parsed.error.issues.flatMap((issue) =>
+      problemsFromIssue(issue, file, 'infra/deploy.config.yaml'),
+    ),
+  };
 }
 
 /** The regions of a deployment: the configured list, or every plan region in plan order. */
@@ -323,52 +327,4 @@ function planArns(plan: Plan): string[] {
     ...(plan.detection?.alarms ?? []),
     ...Object.values(plan.traffic.arc?.routingControls ?? {}),
   ];
-}
-
-function problemsOfIssue(issue: z.core.$ZodIssue, file: string): PlanProblem[] {
-  if (issue.code === 'unrecognized_keys')
-    return issue.keys.map((key) => ({
-      file,
-      path: formatPath([...issue.path, key]),
-      message: `unknown key "${key}"`,
-      got: key,
-      expected: 'only the documented keys (see infra/deploy.config.yaml)',
-    }));
-  const got = 'input' in issue ? issue.input : undefined;
-  const expected = expectedOf(issue);
-  return [
-    {
-      file,
-      path: formatPath(issue.path),
-      message: issue.message,
-      ...(got === undefined && issue.code !== 'invalid_type' ? {} : { got: show(got ?? 'nothing') }),
-      ...(expected ? { expected } : {}),
-    },
-  ];
-}
-
-function expectedOf(issue: z.core.$ZodIssue): string | undefined {
-  switch (issue.code) {
-    case 'invalid_type':
-      return issue.expected;
-    case 'invalid_value':
-      return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'too_small':
-      return issue.origin === 'array'
-        ? `at least ${String(issue.minimum)} item(s)`
-        : `>= ${String(issue.minimum)}`;
-    case 'too_big':
-      return issue.origin === 'array'
-        ? `at most ${String(issue.maximum)} item(s)`
-        : `<= ${String(issue.maximum)}`;
-    case 'invalid_format':
-      return issue.message;
-    default:
-      return undefined;
-  }
-}
-
-function show(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

@@ -117,6 +117,11 @@ export async function awsCall<T>(
   }
 }
 
+/** Whether AWS uses this error name for throttling (any service); the sandbox's SDK model uses it too. */
+export function isThrottlingName(name: string): boolean {
+  return THROTTLING_NAMES.has(name);
+}
+
 function isThrottling(error: Error): boolean {
   const retryable = field(error, '$retryable');
   return (

@@ -382,21 +382,33 @@ function asArray(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
-function problemsFromIssue(issue: z.core.$ZodIssue, file: string): PlanProblem[] {
+/**
+ * One zod issue as problems (path, got, expected): the form every validated file (plans, the
+ * deployment config) reports in. `documentedIn` names where the allowed keys are listed.
+ */
+export function problemsFromIssue(
+  issue: z.core.$ZodIssue,
+  file: string,
+  documentedIn = 'plans/schema.json',
+): PlanProblem[] {
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => ({
       file,
       path: formatPath([...issue.path, key]),
       message: `unknown key "${key}"`,
       got: key,
-      expected: 'only the documented keys (see plans/schema.json)',
+      expected: `only the documented keys (see ${documentedIn})`,
     }));
   }
   if (issue.code === 'invalid_union' && issue.errors.length > 0) {
     // Report the branch that got furthest: its issues are the most specific.
     const best = [...issue.errors].sort((a, b) => b.length - a.length)[0] ?? [];
     return best.flatMap((inner) =>
-      problemsFromIssue({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue, file),
+      problemsFromIssue(
+        { ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue,
+        file,
+        documentedIn,
+      ),
     );
   }
   return [problemFromIssue(issue, file)];
@@ -446,7 +458,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
   }, '');
 }
 
-function show(value: unknown): string {
+/** A value as a problem's `got`: JSON, cut at 120 characters. */
+export function show(value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

@@ -7,6 +7,7 @@ import * as route53 from '@aws-sdk/client-route-53';
 import * as arc from '@aws-sdk/client-route53-recovery-cluster';
 import * as sfn from '@aws-sdk/client-sfn';
 import type { AwsCall, AwsInterceptor, AwsService } from '../../functions/aws/clients.js';
+import { isThrottlingName } from '../../functions/aws/translate-error.js';
 import type { Random } from '../../functions/core/random.js';
 import type { VirtualClock } from '../clock.js';
 import type { FaultSet } from '../faults.js';
@@ -134,24 +135,11 @@ export function networkTimeout(call: AwsCall): Error {
   );
 }
 
-const THROTTLING = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'PriorRequestNotComplete',
-  'ProvisionedThroughputExceededException',
-  'SlowDown',
-]);
-
 /** The SDK's standard retry mode retries throttling, 5xx and network errors. */
 function sdkRetries(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
-  return THROTTLING.has(error.name) || error.name === 'TimeoutError' || status >= 500;
+  return isThrottlingName(error.name) || error.name === 'TimeoutError' || status >= 500;
 }
 
 /**
