@@ -89,10 +89,14 @@ export interface AwsClients {
   eventBridge(region: string): EventBridgeClient;
 }
 
-// Retry policies, one line of *why* each.
-const POLICIES = {
+// Retry policies, one line of *why* each. Every policy's worst case (attempts x timeout, plus
+// backoff) stays well inside a step Lambda's 30 s timeout, so an unreachable endpoint surfaces as
+// our typed error, which the state machine retries or routes, and never as a killed function.
+export const TRANSPORT_POLICIES = {
   // Control-plane APIs throttle under load during a regional event: retry with the SDK's backoff.
-  default: { maxAttempts: 4, timeoutMs: 10_000 },
+  default: { maxAttempts: 3, timeoutMs: 5_000 },
+  // Route 53's control plane is in us-east-1 only: when it does not answer, say so fast.
+  route53: { maxAttempts: 2, timeoutMs: 4_000 },
   // We rotate through the five ARC endpoints ourselves: a dead endpoint should cost one short timeout.
   arc: { maxAttempts: 1, timeoutMs: 3_000 },
   // Lock and state writes sit on the failover's critical path: fail fast and let the state machine retry.
@@ -133,22 +137,27 @@ export function createAwsClients(options: ClientFactoryOptions = {}): AwsClients
 
   return {
     rds: (region) =>
-      memo(`rds/${region}`, () => build('rds', region, POLICIES.default, (c) => new RDSClient(c))),
+      memo(`rds/${region}`, () => build('rds', region, TRANSPORT_POLICIES.default, (c) => new RDSClient(c))),
     autoScaling: (region) =>
       memo(`autoscaling/${region}`, () =>
-        build('autoscaling', region, POLICIES.default, (c) => new AutoScalingClient(c)),
+        build('autoscaling', region, TRANSPORT_POLICIES.default, (c) => new AutoScalingClient(c)),
       ),
     route53: () =>
       memo('route53', () =>
-        build('route53', ROUTE53_CONTROL_PLANE_REGION, POLICIES.default, (c) => new Route53Client(c)),
+        build(
+          'route53',
+          ROUTE53_CONTROL_PLANE_REGION,
+          TRANSPORT_POLICIES.route53,
+          (c) => new Route53Client(c),
+        ),
       ),
     arcCluster: ({ region, endpoint }) =>
       memo(`arc/${endpoint}`, () =>
-        build('arc', region, POLICIES.arc, (c) => new Route53RecoveryClusterClient(c), endpoint),
+        build('arc', region, TRANSPORT_POLICIES.arc, (c) => new Route53RecoveryClusterClient(c), endpoint),
       ),
     cloudWatch: (region) =>
       memo(`cloudwatch/${region}`, () =>
-        build('cloudwatch', region, POLICIES.default, (c) => new CloudWatchClient(c)),
+        build('cloudwatch', region, TRANSPORT_POLICIES.default, (c) => new CloudWatchClient(c)),
       ),
     dynamodb: (region) =>
       memo(`dynamodb/${region}`, () =>
@@ -156,7 +165,7 @@ export function createAwsClients(options: ClientFactoryOptions = {}): AwsClients
           build(
             'dynamodb',
             region,
-            POLICIES.dynamodb,
+            TRANSPORT_POLICIES.dynamodb,
             (c) => new DynamoDBClient(c),
             options.dynamodbEndpoint,
           ),
@@ -164,10 +173,10 @@ export function createAwsClients(options: ClientFactoryOptions = {}): AwsClients
         ),
       ),
     sfn: (region) =>
-      memo(`sfn/${region}`, () => build('sfn', region, POLICIES.default, (c) => new SFNClient(c))),
+      memo(`sfn/${region}`, () => build('sfn', region, TRANSPORT_POLICIES.default, (c) => new SFNClient(c))),
     eventBridge: (region) =>
       memo(`events/${region}`, () =>
-        build('events', region, POLICIES.default, (c) => new EventBridgeClient(c)),
+        build('events', region, TRANSPORT_POLICIES.default, (c) => new EventBridgeClient(c)),
       ),
   };
 }

@@ -172,6 +172,8 @@ export const ERROR_NAMES = [
   'WaitTimedOutError',
   'UnauthorizedError',
   'ForbiddenError',
+  'RouteNotFoundError',
+  'MethodNotAllowedError',
 ] as const;
 
 export type ErrorName = (typeof ERROR_NAMES)[number];

@@ -66,7 +66,13 @@ async function decide(plan: Plan, alarmArn: string, deps: RunbookDeps): Promise<
   }
   const states = (
     await Promise.all(
-      [...byRegion].map(([region, names]) => deps.alarms.alarmStates(region, names).catch(() => [])),
+      [...byRegion].map(([region, names]) =>
+        // This region's alarms must be read (a throttle is retried by the caller); another region's
+        // are best effort: if it does not answer, its alarms count as not firing.
+        region === deps.region
+          ? deps.alarms.alarmStates(region, names)
+          : deps.alarms.alarmStates(region, names).catch(() => []),
+      ),
     )
   ).flat();
   const firing = states.filter((s) => s.state === 'ALARM');

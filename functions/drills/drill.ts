@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { DrillReport, ExecutionRecord } from '../aws/state-store.js';
 import { isoNow } from '../core/clock.js';
-import { PreconditionFailedError, WaitTimedOutError } from '../core/errors.js';
+import { ConflictError, PreconditionFailedError, WaitTimedOutError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import type { FailoverRequest } from '../runbook/begin.js';
 import { parseInput, type RunbookDeps } from '../runbook/context.js';
@@ -194,7 +194,12 @@ async function startLeg(
     requestedAt: isoNow(deps.clock),
     executionId,
   };
-  await deps.stepFunctions.start(to, runbookArnIn(plan, to, deps), executionId, request);
+  try {
+    await deps.stepFunctions.start(to, runbookArnIn(plan, to, deps), executionId, request);
+  } catch (error: unknown) {
+    // A retried phase: the leg was started by the first attempt (its input's time differs).
+    if (!(error instanceof ConflictError)) throw error;
+  }
   return { executionId, region: to, done: false, status: 'RUNNING', attempt: 0 };
 }
 

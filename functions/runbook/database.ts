@@ -24,6 +24,9 @@ const CheckInput = z.object({ run: RunContext, resource: ResourceItem, progress:
 
 type Method = 'switchover' | 'failover' | 'detach';
 
+/** Polls in a row showing no operation and no promotion before the promotion counts as failed. */
+const IDLE_POLLS_BEFORE_CONCLUDING = 3;
+
 /**
  * PromoteDatabase: make the target region's cluster the writer of its global database.
  * Graceful: SwitchoverGlobalCluster (synchronises first: RPO 0), and only once the target's
@@ -78,8 +81,19 @@ export async function checkDatabase(input: unknown, deps: RunbookDeps): Promise<
 
   const view = await deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId);
   if (isPromoted(view, targetArn)) return finish(run, resource, progress, deps);
-  if (view.failover)
-    return nextPoll(progress, `${cluster.globalClusterId} ${method ?? 'promotion'} to ${run.to}`);
+  if (view.failover) {
+    return nextPoll(progress, `${cluster.globalClusterId} ${method ?? 'promotion'} to ${run.to}`, {
+      detail: { ...progress.detail, idlePolls: 0 },
+    });
+  }
+  // Nothing under way and the target is not the writer. AWS may show an operation's state a little
+  // late: conclude only after several such polls in a row, never on the first.
+  const idlePolls = Number(progress.detail?.idlePolls ?? 0) + 1;
+  if (idlePolls < IDLE_POLLS_BEFORE_CONCLUDING) {
+    return nextPoll(progress, `${cluster.globalClusterId} ${method ?? 'promotion'} to ${run.to}`, {
+      detail: { ...progress.detail, idlePolls },
+    });
+  }
 
   // No operation under way and the target is not the writer: the promotion did not happen.
   if (run.mode === 'ungraceful' && cluster.allowDetachAndPromote) {

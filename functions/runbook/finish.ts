@@ -5,7 +5,7 @@ import { describeError, InvalidInputError, LockLostError } from '../core/errors.
 import type { Plan } from '../core/plan.js';
 import { capacityReadiness } from './capacity.js';
 import { fence, parseInput, type RunbookDeps, RunContext, recordStep, stepKey } from './context.js';
-import { causeMessage } from './traffic.js';
+import { causeMessage, moveTrafficTo } from './traffic.js';
 import { observe } from './verify.js';
 
 /** The EventBridge detail-type of the event every execution ends with. */
@@ -33,8 +33,10 @@ export async function finishExecution(input: unknown, deps: RunbookDeps): Promis
   const { run } = parseInput(FinishInput, input, 'FinishExecution');
   const plan = deps.plans.get(run.app);
   const startedAt = isoNow(deps.clock);
-  await fence(run, deps);
   const record = await executionRecord(run, deps);
+  // A retry after the first attempt finished (and released the lock): report, change nothing.
+  if (record.status === 'SUCCEEDED') return summaryOf(record);
+  await fence(run, deps);
   const verifiedAt = record.steps[stepKey('VerifyService')]?.finishedAt ?? startedAt;
   const rtoSeconds = round(
     (Date.parse(verifiedAt) - Date.parse(run.requestedAt) - approvalWaitMs(record)) / 1000,
@@ -111,16 +113,27 @@ export async function recordFailure(input: unknown, deps: RunbookDeps): Promise<
   const plan = deps.plans.get(run.app);
   const startedAt = isoNow(deps.clock);
   const record = await executionRecord(run, deps);
+  if (record.status === 'SUCCEEDED' || record.status === 'FAILED' || record.status === 'ABORTED') {
+    // A retry after the first attempt recorded the outcome: report it, touch nothing.
+    const recorded = record.error ?? { name: error.Error, message: causeMessage(error.Cause) || error.Error };
+    return { ...summaryOf(record), error: recorded.name, cause: recorded.message, compensation: [] };
+  }
   const aborted =
     record.status === 'WAITING_APPROVAL' || (error.Error === 'States.Timeout' && !record.approval?.decision);
   const status: FinalExecutionStatus = aborted ? 'ABORTED' : 'FAILED';
   const cause = causeMessage(error.Cause) || error.Error;
   const compensation: string[] = [];
-  const lockLost = error.Error === LockLostError.name || error.Error === 'LockLostError';
 
   let degraded = false;
+  let lockLost = error.Error === 'LockLostError';
   if (!lockLost) {
     degraded = await compensate(plan, run, deps, compensation).catch((e: unknown) => {
+      if (e instanceof LockLostError) {
+        // Another execution holds the app now: it is not ours to repair or to mark.
+        lockLost = true;
+        compensation.push(`lock lost during compensation: ${e.message}`);
+        return false;
+      }
       compensation.push(`compensation failed: ${describeError(e).name}: ${describeError(e).message}`);
       return true;
     });
@@ -175,13 +188,22 @@ export async function recordFailure(input: unknown, deps: RunbookDeps): Promise<
 
 /**
  * Best-effort repairs after a failure; returns whether the app is left inconsistent (DEGRADED).
- * Never moves the writer: it only moves traffic to where the writer already is, when that region
- * has the capacity to serve, and gives back capacity a graceful failover took and did not use.
+ * It acts only on what it knows (a failed read or a promotion under way means: touch nothing,
+ * mark DEGRADED). It never moves the writer: it moves traffic to where the writer already is when
+ * that region can serve, and gives back capacity a graceful failover took and did not use.
  */
 async function compensate(plan: Plan, run: RunContext, deps: RunbookDeps, notes: string[]): Promise<boolean> {
   const target = await observe(plan, run.to, run.mode, deps);
-  const writerMoved = plan.database ? target.writer : false;
-  if (!writerMoved) {
+  notes.push(...target.notes);
+  // With no database, where traffic points is the only state the failover moved.
+  const moved = plan.database ? target.writer : target.routing;
+  if (moved === undefined) {
+    notes.push(
+      `cannot tell whether ${plan.database ? 'the writer' : 'traffic'} moved to ${run.to}: nothing touched; an operator must look`,
+    );
+    return true;
+  }
+  if (!moved) {
     notes.push(`writer stays in ${run.from}; traffic not moved`);
     if (run.mode === 'graceful') {
       for (const group of plan.compute?.autoScalingGroups ?? []) {
@@ -192,41 +214,40 @@ async function compensate(plan: Plan, run: RunContext, deps: RunbookDeps, notes:
     }
     return false;
   }
-  if (target.routing) {
-    notes.push(`writer and traffic are both in ${run.to}`);
-    return !target.capacity;
-  }
-  // The writer is in the target but traffic is not: move traffic only if the target can serve.
-  let canServe = true;
-  for (const group of plan.compute?.autoScalingGroups ?? []) {
-    const readiness = await capacityReadiness(group, run, deps);
-    if (!readiness.minimumMet) canServe = false;
-  }
-  if (!canServe) {
-    notes.push(
-      `writer is in ${run.to} but its capacity is below the plan's minimum: traffic not moved; an operator must decide`,
-    );
+  if (target.routing === undefined) {
+    notes.push(`writer is in ${run.to}; where traffic points is unknown: nothing touched`);
     return true;
   }
-  await fence(run, deps);
-  const arc = plan.traffic.arc;
-  if (arc) {
-    await deps.arc.setActive(
-      arc.clusterEndpoints,
-      Object.fromEntries(
-        Object.entries(arc.routingControls).map(([r, arn]) => [arn, r === run.to ? 'On' : 'Off']),
-      ),
-    );
-  } else if (plan.traffic.route53) {
-    await deps.route53.setPrimary(
-      plan.traffic.route53.hostedZoneId,
-      plan.traffic.route53.records,
-      run.to,
-      run.from,
-    );
+  if (target.routing) {
+    notes.push(`writer and traffic are both in ${run.to}`);
+    return target.capacity !== true;
   }
+  // The writer is in the target but traffic is not: move traffic only if the target can serve.
+  for (const group of plan.compute?.autoScalingGroups ?? []) {
+    const readiness = await capacityReadiness(group, run, deps);
+    if (!readiness.minimumMet) {
+      notes.push(
+        `writer is in ${run.to} but ${group.name} is below the plan's minimum: traffic not moved; an operator must decide`,
+      );
+      return true;
+    }
+  }
+  await fence(run, deps);
+  await moveTrafficTo(plan, run.to, run.from, deps);
   notes.push(`traffic moved to ${run.to}, where the writer is`);
   return true;
+}
+
+function summaryOf(record: ExecutionRecord): ExecutionSummary {
+  return {
+    executionId: record.id,
+    app: record.app,
+    status: record.status as FinalExecutionStatus,
+    from: record.from,
+    to: record.to,
+    ...(record.rtoSeconds === undefined ? {} : { rtoSeconds: record.rtoSeconds }),
+    ...(record.rpoSeconds === undefined ? {} : { rpoSeconds: record.rpoSeconds }),
+  };
 }
 
 async function scaleSourceToStandby(plan: Plan, run: RunContext, deps: RunbookDeps): Promise<void> {

@@ -48,28 +48,39 @@ export async function shiftTraffic(input: unknown, deps: RunbookDeps): Promise<P
   await fence(run, deps);
   const progress = startProgress(deps.clock, POLL_SECONDS.traffic, pollBudgetSeconds(plan));
 
+  const moved = await moveTrafficTo(plan, run.to, run.from, deps);
+  if (moved.mechanism === 'route53' && moved.changeId) {
+    return { ...progress, phase: 'propagating', detail: { mechanism: 'route53', changeId: moved.changeId } };
+  }
+  return finishShift(run, deps, { ...progress, detail: { ...moved } });
+}
+
+/**
+ * Points traffic at `to` in one change: ARC routing controls (`to` On, every other Off, one call,
+ * any of the cluster's endpoints) when the plan has them, else one atomic Route 53 change batch
+ * making `to` PRIMARY (`from`, or the next plan region, SECONDARY). Idempotent.
+ */
+export async function moveTrafficTo(
+  plan: Plan,
+  to: string,
+  from: string,
+  deps: Pick<RunbookDeps, 'arc' | 'route53'>,
+): Promise<{ mechanism: 'arc' | 'route53' | 'none'; endpoint?: string; changeId?: string | null }> {
   const arc = plan.traffic.arc;
   if (arc) {
     const states = Object.fromEntries(
       Object.entries(arc.routingControls).map(
-        ([region, arn]) => [arn, region === run.to ? 'On' : 'Off'] as const,
+        ([region, arn]) => [arn, region === to ? 'On' : 'Off'] as const,
       ),
     );
     const endpoint = await deps.arc.setActive(arc.clusterEndpoints, states);
-    return finishShift(run, deps, { ...progress, detail: { mechanism: 'arc', endpoint: endpoint.region } });
+    return { mechanism: 'arc', endpoint: endpoint.region };
   }
   const route53 = plan.traffic.route53;
-  if (!route53) return finishShift(run, deps, { ...progress, detail: { mechanism: 'none' } });
-  const secondary = run.from !== run.to ? run.from : plan.regions.find((r) => r !== run.to);
-  const changeId = await deps.route53.setPrimary(
-    route53.hostedZoneId,
-    route53.records,
-    run.to,
-    secondary as string,
-  );
-  if (!changeId)
-    return finishShift(run, deps, { ...progress, detail: { mechanism: 'route53', changeId: null } });
-  return { ...progress, phase: 'propagating', detail: { mechanism: 'route53', changeId } };
+  if (!route53) return { mechanism: 'none' };
+  const secondary = from !== to ? from : (plan.regions.find((r) => r !== to) as string);
+  const changeId = await deps.route53.setPrimary(route53.hostedZoneId, route53.records, to, secondary);
+  return { mechanism: 'route53', changeId: changeId ?? null };
 }
 
 /** CheckTraffic: polls a Route 53 change until it is INSYNC on every name server, bounded. */

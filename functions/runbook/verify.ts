@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
+import { describeError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { capacityReadiness } from './capacity.js';
 import {
@@ -16,9 +17,9 @@ const VerifyInput = z.object({ run: RunContext, progress: Progress });
 
 /** What a verification saw: each check and whether it holds. */
 export interface Observation {
-  readonly writer: boolean;
-  readonly capacity: boolean;
-  readonly routing: boolean;
+  readonly writer: boolean | undefined;
+  readonly capacity: boolean | undefined;
+  readonly routing: boolean | undefined;
   readonly notes: string[];
 }
 
@@ -31,7 +32,7 @@ export async function verifyService(input: unknown, deps: RunbookDeps): Promise<
   const { run, progress } = parseInput(VerifyInput, input, 'VerifyService');
   const plan = deps.plans.get(run.app);
   const seen = await observe(plan, run.to, run.mode, deps);
-  if (seen.writer && seen.capacity && seen.routing) {
+  if (seen.writer === true && seen.capacity === true && seen.routing === true) {
     const now = isoNow(deps.clock);
     await recordStep(run, deps, stepKey('VerifyService'), {
       name: 'VerifyService',
@@ -47,7 +48,11 @@ export async function verifyService(input: unknown, deps: RunbookDeps): Promise<
   });
 }
 
-/** Where the writer, the capacity and the routing of a plan stand, seen from `region`. */
+/**
+ * Where the writer, the capacity and the routing of a plan stand, seen from `region`. Each is
+ * `true`, `false`, or `undefined` when it could not be known (a read failed, or a promotion is
+ * under way): a caller must not act on what it does not know.
+ */
 export async function observe(
   plan: Plan,
   region: string,
@@ -55,51 +60,79 @@ export async function observe(
   deps: Pick<RunbookDeps, 'aurora' | 'autoScaling' | 'arc' | 'route53'>,
 ): Promise<Observation> {
   const notes: string[] = [];
-  let writer = true;
+  const unknown = (what: string, error: unknown) => {
+    notes.push(`${what} unknown (${describeError(error).name})`);
+    return undefined;
+  };
+  let writer: boolean | undefined = true;
   for (const cluster of plan.database?.auroraGlobalClusters ?? []) {
     const arn = cluster.members[region] as string;
-    const view = await deps.aurora
-      .describeGlobalCluster(region, cluster.globalClusterId)
-      .catch(() => undefined);
-    const member = view?.members.find((m) => m.clusterArn === arn);
-    if (member) {
-      if (!member.isWriter || view?.failover) {
-        writer = false;
-        notes.push(`${cluster.globalClusterId} writer is in ${view?.writerRegion ?? 'no region'}`);
-      }
-      continue;
-    }
-    // Not a member: a detached, standalone cluster is a writer of its own.
-    const standalone = await deps.aurora.describeCluster(region, arn).catch(() => undefined);
-    if (!standalone || standalone.globalClusterId || standalone.status !== 'available') {
-      writer = false;
-      notes.push(`${cluster.globalClusterId} has no writer in ${region}`);
+    const seen = await writerIn(cluster.globalClusterId, arn, region, deps).catch((e: unknown) =>
+      unknown(`${cluster.globalClusterId} writer`, e),
+    );
+    if (seen === undefined) writer = undefined;
+    else if (seen !== true) {
+      if (writer !== undefined) writer = seen === 'moving' ? undefined : false;
+      notes.push(
+        `${cluster.globalClusterId}: ${seen === 'moving' ? 'a promotion is under way' : `no writer in ${region}`}`,
+      );
     }
   }
-  let capacity = true;
+  let capacity: boolean | undefined = true;
   for (const group of plan.compute?.autoScalingGroups ?? []) {
-    const readiness = await capacityReadiness(group, { to: region }, deps);
-    if (!(readiness.ready || (mode === 'ungraceful' && readiness.minimumMet))) {
-      capacity = false;
+    const readiness = await capacityReadiness(group, { to: region }, deps).catch((e: unknown) =>
+      unknown(`${group.name} capacity`, e),
+    );
+    if (!readiness) capacity = undefined;
+    else if (!(readiness.ready || (mode === 'ungraceful' && readiness.minimumMet))) {
+      if (capacity !== undefined) capacity = false;
       notes.push(`${group.name} at ${readiness.healthyPercent}% healthy`);
     }
   }
-  let routing = true;
+  const routing = await routingTo(plan, region, deps, notes).catch((e: unknown) => unknown('routing', e));
+  return { writer, capacity, routing, notes };
+}
+
+/** `true` when the cluster in `region` is the writer (of the global cluster, or detached and alone). */
+async function writerIn(
+  globalClusterId: string,
+  arn: string,
+  region: string,
+  deps: Pick<RunbookDeps, 'aurora'>,
+): Promise<true | false | 'moving'> {
+  const view = await deps.aurora.describeGlobalCluster(region, globalClusterId);
+  if (view.failover) return 'moving';
+  const member = view.members.find((m) => m.clusterArn === arn);
+  if (member) return member.isWriter;
+  // Not a member: a detached, standalone cluster is a writer of its own.
+  const standalone = await deps.aurora.describeCluster(region, arn);
+  return !standalone.globalClusterId && standalone.status === 'available';
+}
+
+async function routingTo(
+  plan: Plan,
+  region: string,
+  deps: Pick<RunbookDeps, 'arc' | 'route53'>,
+  notes: string[],
+): Promise<boolean> {
   const arc = plan.traffic.arc;
   if (arc) {
     const states = await deps.arc.getStates(arc.clusterEndpoints, Object.values(arc.routingControls));
-    routing = states[arc.routingControls[region] as string] === 'On';
-    if (!routing) notes.push(`routing control of ${region} is not On`);
-  } else if (plan.traffic.route53) {
+    const on = states[arc.routingControls[region] as string] === 'On';
+    if (!on) notes.push(`routing control of ${region} is not On`);
+    return on;
+  }
+  let routed = true;
+  if (plan.traffic.route53) {
     const { hostedZoneId, records } = plan.traffic.route53;
     for (const record of records) {
       const current = await deps.route53.listFailoverRecords(hostedZoneId, record.name, record.type);
       const primary = current.find((r) => r.failover === 'PRIMARY');
       if (primary?.setIdentifier !== region) {
-        routing = false;
+        routed = false;
         notes.push(`${record.name} PRIMARY is ${primary?.setIdentifier ?? 'missing'}`);
       }
     }
   }
-  return { writer, capacity, routing, notes };
+  return routed;
 }

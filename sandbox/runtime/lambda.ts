@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import { isKeepWarm } from '../../functions/handlers/keep-warm.js';
 import type { VirtualClock } from '../clock.js';
 import type { FaultSet } from '../faults.js';
 import type { LatencyProfile } from '../latency.js';
@@ -8,6 +9,9 @@ export const SANDBOX_ACCOUNT = '111111111111';
 
 /** A Lambda function's code: the exported middy handler of one of `functions/handlers/`. */
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** Each function's timeout, as CDK deploys it (infra/constructs/control-plane-function.ts). */
+export const FUNCTION_TIMEOUT_MS = 30_000;
 
 /** A function stays warm this long after an invoke (AWS keeps idle environments for minutes). */
 const WARM_FOR_MS = 10 * 60_000;
@@ -90,12 +94,29 @@ export class LambdaRuntime {
     let result: unknown;
     let failure: unknown;
     try {
-      // A Lambda receives its event as JSON: no shared references with the caller.
-      result = await handler(JSON.parse(JSON.stringify(event ?? null)), this.context(region, name, arn));
+      // A Lambda receives its event as JSON: no shared references with the caller. It is stopped at
+      // its configured timeout (virtual time), as Lambda stops it.
+      const invocation = handler(JSON.parse(JSON.stringify(event ?? null)), this.context(region, name, arn));
+      let timer: number | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = this.ctx.clock.setTimer(FUNCTION_TIMEOUT_MS, () =>
+          reject(new LambdaFunctionError('Sandbox.Timedout', `Task timed out after ${FUNCTION_TIMEOUT_MS / 1000} seconds`)),
+        );
+      });
+      try {
+        result = await Promise.race([invocation, timeout]);
+      } finally {
+        this.ctx.clock.clearTimer(timer);
+      }
     } catch (error: unknown) {
+      if (error instanceof LambdaFunctionError && error.name === 'Sandbox.Timedout') {
+        // Step Functions reports a function that ran out of time as Lambda.Unknown.
+        throw new LambdaFunctionError('Lambda.Unknown', `${name} in ${region}: task timed out after ${FUNCTION_TIMEOUT_MS / 1000} s`);
+      }
       failure = error;
     }
-    if (this.ctx.faults.takeCrash(name)) {
+    // Keep-warm pings never crash: the fault is about the failover's own invokes.
+    if (!isKeepWarm(event) && this.ctx.faults.takeCrash(name)) {
       throw new LambdaFunctionError(
         'Lambda.Unknown',
         `${name} in ${region} crashed (sandbox fault: lambda-crash)`,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TRANSPORT_POLICIES } from '../../functions/aws/clients.js';
 import {
   ArcEndpointsUnavailableError,
   RegionUnavailableError,
@@ -83,7 +84,7 @@ describe('adapters against the simulated AWS', () => {
       const attempts = sandbox.aws.simulator.log.filter(
         (c) => c.operation === 'DescribeAutoScalingGroups' && c.region === 'us-west-2' && !c.ok,
       );
-      expect(attempts.length).toBeGreaterThanOrEqual(4); // the client's standard retries
+      expect(attempts.length).toBe(TRANSPORT_POLICIES.default.maxAttempts); // the client's standard retries
     } finally {
       sandbox.aws.faults.clear({ kind: 'api-errors' });
     }

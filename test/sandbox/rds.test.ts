@@ -13,6 +13,7 @@ import {
   SwitchoverGlobalClusterCommand,
 } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
+import { TRANSPORT_POLICIES } from '../../functions/aws/clients.js';
 import { RDS_EXTRA_LATENCY } from '../../sandbox/aws/rds.js';
 import { FAST } from '../../sandbox/latency.js';
 import {
@@ -504,8 +505,12 @@ describe('SimulatedRds: transport faults', () => {
 
     // Assess
     expect((error as Error).name).toBe('ThrottlingException');
-    expect((error as { $metadata: { attempts: number } }).$metadata.attempts).toBe(4);
-    expect(sb.simulator.log.filter((c) => c.operation === 'DescribeGlobalClusters')).toHaveLength(4);
+    expect((error as { $metadata: { attempts: number } }).$metadata.attempts).toBe(
+      TRANSPORT_POLICIES.default.maxAttempts,
+    );
+    expect(sb.simulator.log.filter((c) => c.operation === 'DescribeGlobalClusters')).toHaveLength(
+      TRANSPORT_POLICIES.default.maxAttempts,
+    );
   });
 
   it('fails the calls of a region that is down like a network timeout, while the other region answers', async () => {

@@ -13,6 +13,7 @@ import {
   type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
 import { describe, expect, it } from 'vitest';
+import { TRANSPORT_POLICIES } from '../../functions/aws/clients.js';
 import type { Plan } from '../../functions/core/plan.js';
 import { UnsupportedOperationError } from '../../sandbox/aws/simulator.js';
 import { FAST } from '../../sandbox/latency.js';
@@ -294,7 +295,9 @@ describe('SimulatedRoute53', () => {
       .catch((e: unknown) => e);
 
     expect(error).toMatchObject({ name: 'TimeoutError' });
-    expect(h.clock.now() - started).toBeGreaterThanOrEqual(4 * 10_000);
+    expect(h.clock.now() - started).toBeGreaterThanOrEqual(
+      TRANSPORT_POLICIES.route53.maxAttempts * TRANSPORT_POLICIES.route53.timeoutMs,
+    );
     expect(h.route53.changes()).toEqual([]);
     expect(h.route53.resolve(BILLING, 'A').region).toBe('us-east-1');
     expect(h.route53.resolve(ORDERS, 'A').region).toBe('us-east-1');

@@ -482,6 +482,68 @@ describe('scenarios in the sandbox (ground truth)', () => {
     expect(report.final.billing?.writerRegion).toBe('us-east-1');
   });
 
+  it.each([
+    ['FinishExecution', 'after it released the lock'],
+    ['RunDrill', 'while starting a leg'],
+  ])('a drill survives %s crashing once (%s): retries report, they do not redo', async (step) => {
+    const report = await play({
+      latency: 'fast',
+      events: [
+        { at: 1, fault: { kind: 'lambda-crash', step, times: 1 } },
+        { at: 2, drill: { app: 'billing', by: 'alice', soakSeconds: 5 } },
+      ],
+    });
+    expect(report.executions.map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(only(report.drills).outcome).toBe('PASSED');
+    expect(report.final.billing).toEqual({
+      activeRegion: 'us-east-1',
+      writerRegion: 'us-east-1',
+      trafficRegion: 'us-east-1',
+    });
+  });
+
+  it('a failure path that cannot read the writer touches nothing and marks the app DEGRADED', async () => {
+    let status: string | undefined;
+    const report = await play(
+      {
+        latency: 'fast',
+        events: [
+          {
+            at: 1,
+            failover: {
+              app: 'billing',
+              to: 'us-west-2',
+              mode: 'graceful',
+              by: 'alice',
+              reason: 'reads fail',
+            },
+          },
+          {
+            at: 15,
+            fault: {
+              kind: 'api-errors',
+              service: 'rds',
+              region: 'us-west-2',
+              error: 'ThrottlingException',
+              rate: 1,
+            },
+          },
+        ],
+      },
+      {
+        inspect: async (sandbox) => {
+          status = (await sandbox.run(sandbox.region('us-west-2').deps.store.getState('billing')))?.status;
+        },
+      },
+    );
+    expect(only(report.executions).status).toBe('FAILED');
+    expect(status).toBe('DEGRADED');
+    // Nothing was undone blindly: users are still served, from the region the writer moved to.
+    expect(report.final.billing).toMatchObject({ writerRegion: 'us-west-2', trafficRegion: 'us-west-2' });
+    const last = report.outages.filter((o) => o.app === 'billing').at(-1);
+    expect(last?.to).toBeLessThan(report.endedAt);
+  });
+
   it('gives the same report on every run of the same scenario and seed', async () => {
     const first = await play('region-outage');
     const second = await play('region-outage');
