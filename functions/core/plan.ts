@@ -429,7 +429,8 @@ function problemFromIssue(issue: z.core.$ZodIssue, file: string): PlanProblem {
   };
 }
 
-function expectedOf(issue: z.core.$ZodIssue): string | undefined {
+/** What a zod issue expected, in words (`one of ...`, `>= 1`, `at least 2 item(s)`). */
+export function expectedOf(issue: z.core.$ZodIssue): string | undefined {
   switch (issue.code) {
     case 'invalid_type':
       return issue.expected;

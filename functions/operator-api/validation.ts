@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { formatPath } from '../core/plan.js';
+import { expectedOf, formatPath } from '../core/plan.js';
 import { type RequestProblem, RequestValidationError } from './http-errors.js';
 
 /**
@@ -35,27 +35,6 @@ function problemsOf(issue: z.core.$ZodIssue, root: unknown, part: string): Reque
   const input = sent === undefined && 'input' in issue ? issue.input : sent;
   const expected = expectedOf(issue);
   return [{ path, message: issue.message, got: show(input), ...(expected ? { expected } : {}) }];
-}
-
-function expectedOf(issue: z.core.$ZodIssue): string | undefined {
-  switch (issue.code) {
-    case 'invalid_type':
-      return String(issue.expected);
-    case 'invalid_value':
-      return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'too_small':
-      return issue.origin === 'string'
-        ? `at least ${String(issue.minimum)} character${issue.minimum === 1 ? '' : 's'}`
-        : `at least ${String(issue.minimum)}`;
-    case 'too_big':
-      return issue.origin === 'string'
-        ? `at most ${String(issue.maximum)} characters`
-        : `at most ${String(issue.maximum)}`;
-    case 'invalid_format':
-      return issue.pattern ? `a value matching ${issue.pattern}` : `a valid ${issue.format}`;
-    default:
-      return undefined;
-  }
 }
 
 function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {

@@ -9,7 +9,7 @@ import type { StateStore, StepRecord } from '../aws/state-store.js';
 import type { StepFunctions } from '../aws/step-functions.js';
 import { type Clock, isoNow } from '../core/clock.js';
 import { InvalidInputError, WaitTimedOutError } from '../core/errors.js';
-import { formatPath, type Plan } from '../core/plan.js';
+import { formatProblem, type Plan, problemsFromIssue } from '../core/plan.js';
 import type { PlanRegistry } from '../core/plan-registry.js';
 import type { Random } from '../core/random.js';
 import type { StateMachineKey } from '../handlers/registry.js';
@@ -85,10 +85,9 @@ export type Progress = z.infer<typeof Progress>;
 export function parseInput<T extends z.ZodType>(schema: T, input: unknown, step: string): z.infer<T> {
   const parsed = schema.safeParse(input, { reportInput: true });
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => {
-    const got = 'input' in issue && issue.input !== undefined ? JSON.stringify(issue.input) : 'nothing';
-    return `${formatPath(issue.path) || '(input)'}: ${issue.message} (got ${got.length > 80 ? `${got.slice(0, 77)}...` : got})`;
-  });
+  const problems = parsed.error.issues
+    .flatMap((issue) => problemsFromIssue(issue, step))
+    .map((p) => formatProblem({ ...p, path: p.path || '(input)' }));
   throw new InvalidInputError(`${step}: invalid input: ${problems.join('; ')}`);
 }
 

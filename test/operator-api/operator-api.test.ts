@@ -275,7 +275,7 @@ describe('authentication, routing and validation', () => {
     const badKey = await requestFailover('billing', 'carol', { to: WEST, reason: 'drill' }, 'has space');
 
     expect(long.status).toBe(400);
-    expect(long.body.message).toContain('at most 1024 characters');
+    expect(long.body.message).toContain('at most 1024 character(s)');
     expect(badKey.status).toBe(400);
     expect(badKey.body.problems[0]).toMatchObject({ path: 'header Idempotency-Key', got: '"has space"' });
     expect(sandbox.stepFunctions.list()).toHaveLength(0);
