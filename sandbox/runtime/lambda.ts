@@ -100,7 +100,12 @@ export class LambdaRuntime {
       let timer: number | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = this.ctx.clock.setTimer(FUNCTION_TIMEOUT_MS, () =>
-          reject(new LambdaFunctionError('Sandbox.Timedout', `Task timed out after ${FUNCTION_TIMEOUT_MS / 1000} seconds`)),
+          reject(
+            new LambdaFunctionError(
+              'Sandbox.Timedout',
+              `Task timed out after ${FUNCTION_TIMEOUT_MS / 1000} seconds`,
+            ),
+          ),
         );
       });
       try {
@@ -111,7 +116,10 @@ export class LambdaRuntime {
     } catch (error: unknown) {
       if (error instanceof LambdaFunctionError && error.name === 'Sandbox.Timedout') {
         // Step Functions reports a function that ran out of time as Lambda.Unknown.
-        throw new LambdaFunctionError('Lambda.Unknown', `${name} in ${region}: task timed out after ${FUNCTION_TIMEOUT_MS / 1000} s`);
+        throw new LambdaFunctionError(
+          'Lambda.Unknown',
+          `${name} in ${region}: task timed out after ${FUNCTION_TIMEOUT_MS / 1000} s`,
+        );
       }
       failure = error;
     }

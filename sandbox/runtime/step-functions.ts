@@ -124,15 +124,15 @@ export class SimulatedStepFunctions implements SimulatedService {
       case 'StartExecution':
         return this.start(input, target);
       case 'DescribeExecution':
-        return this.describe(this.execution(input.executionArn));
+        return this.describe(this.execution(input.executionArn, target));
       case 'StopExecution':
-        return this.stop(this.execution(input.executionArn), input);
+        return this.stop(this.execution(input.executionArn, target), input);
       case 'SendTaskSuccess':
-        return this.settleToken(input.taskToken, (waiter) =>
+        return this.settleToken(input.taskToken, target, (waiter) =>
           waiter.resolve(JSON.parse(String(input.output ?? 'null')) as Json),
         );
       case 'SendTaskFailure':
-        return this.settleToken(input.taskToken, (waiter) =>
+        return this.settleToken(input.taskToken, target, (waiter) =>
           waiter.reject(
             Object.assign(new Error(String(input.cause ?? '')), {
               name: String(input.error ?? 'TaskFailed'),
@@ -267,12 +267,21 @@ export class SimulatedStepFunctions implements SimulatedService {
 
   private settleToken(
     tokenValue: unknown,
+    target: CallTarget,
     settle: (waiter: { resolve: (o: Json) => void; reject: (e: Error) => void }) => void,
   ) {
     const token = String(tokenValue ?? '');
     const waiter = this.tokens.get(token);
     if (!waiter) throw awsError('sfn', 'TaskDoesNotExist', `Task does not exist: ${token.slice(0, 40)}`);
     const execution = this.executions.get(token.replace(/:task-token$/, ''));
+    // A task token is answered in its execution's region only.
+    if (execution && execution.region !== target.region) {
+      throw awsError(
+        'sfn',
+        'TaskDoesNotExist',
+        `Task does not exist in ${target.region}: ${token.slice(0, 40)}`,
+      );
+    }
     if (waiter.settled || execution?.status !== 'RUNNING')
       throw awsError('sfn', 'TaskTimedOut', 'Task Timed Out');
     waiter.settled = true;
@@ -280,10 +289,12 @@ export class SimulatedStepFunctions implements SimulatedService {
     return {};
   }
 
-  private execution(arn: unknown): SimulatedExecution {
+  /** An execution, seen from the region the call went to: another region's does not exist there. */
+  private execution(arn: unknown, target: CallTarget): SimulatedExecution {
     const execution = this.executions.get(String(arn));
-    if (!execution)
+    if (!execution || execution.region !== target.region) {
       throw awsError('sfn', 'ExecutionDoesNotExist', `Execution Does Not Exist: '${String(arn)}'`);
+    }
     return execution;
   }
 
