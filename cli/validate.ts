@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { PlanValidationError } from '../functions/core/errors.js';
-import { formatProblem } from '../functions/core/plan.js';
+import { formatProblem, planWarnings } from '../functions/core/plan.js';
 import { loadPlans } from '../functions/core/plan-loader.js';
 import { type CliIo, EXIT, line } from './io.js';
 
@@ -24,6 +24,7 @@ export async function validateCommand(args: string[], io: CliIo): Promise<number
             valid: true,
             plans: plans.map((p) => ({ name: p.name, strategy: p.strategy, regions: p.regions })),
             problems: [],
+            warnings: plans.flatMap(planWarnings),
           },
           null,
           2,
@@ -35,6 +36,9 @@ export async function validateCommand(args: string[], io: CliIo): Promise<number
       line(io.out, `ok  ${plan.name.padEnd(16)} ${plan.strategy.padEnd(13)} ${plan.regions.join(' -> ')}`);
     }
     line(io.out, `${plans.length} plan(s) in ${dir} are valid.`);
+    for (const warning of plans.flatMap(planWarnings)) {
+      line(io.err, `warning: ${warning.plan}: ${warning.path}: ${warning.message}`);
+    }
     return EXIT.ok;
   } catch (error: unknown) {
     if (!(error instanceof PlanValidationError)) throw error;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { PlanValidationError } from '../../functions/core/errors.js';
-import { planJsonSchema, validatePlan } from '../../functions/core/plan.js';
+import { planJsonSchema, planWarnings, validatePlan } from '../../functions/core/plan.js';
 import { loadPlans, parsePlans } from '../../functions/core/plan-loader.js';
 
 const ordersYaml = await readFile('plans/orders.yaml', 'utf8');
@@ -261,6 +261,22 @@ describe('plan loader', () => {
   it('refuses a missing directory and an empty one', async () => {
     await expect(loadPlans('no/such/dir')).rejects.toThrow(/not a directory/);
     await expect(loadPlans('state-machines')).rejects.toThrow(/no plan files/);
+  });
+});
+
+describe('plan warnings', () => {
+  it('warns that a Route 53-only plan with us-east-1 cannot fail over while us-east-1 is down', () => {
+    const billing = validatePlan(parse(billingYaml), 'billing.yaml').plan;
+    const orders = validatePlan(parse(ordersYaml), 'orders.yaml').plan;
+    if (!billing || !orders) throw new Error('example plans are valid');
+    expect(planWarnings(billing)).toEqual([
+      expect.objectContaining({
+        plan: 'billing',
+        path: 'traffic',
+        message: expect.stringMatching(/us-east-1.*ARC/),
+      }),
+    ]);
+    expect(planWarnings(orders)).toEqual([]); // ARC routing controls: statically stable
   });
 });
 
