@@ -1,6 +1,6 @@
 import { type AwsClients, createAwsClients } from '../functions/aws/clients.js';
 import '../functions/core/polyfills.js';
-import type { Plan } from '../functions/core/plan.js';
+import { initialPrimary, type Plan } from '../functions/core/plan.js';
 import { type Random, seededRandom } from '../functions/core/random.js';
 import { buildRunbookDeps } from '../functions/handlers/deps.js';
 import { KEEP_WARM_MINUTES, KEEP_WARM_SOURCE } from '../functions/handlers/keep-warm.js';
@@ -128,9 +128,7 @@ export class Sandbox {
     await sandbox.run(
       Promise.all(
         options.plans.map((plan) =>
-          sandbox
-            .region(plan.regions[0] as string)
-            .deps.store.initState(plan.name, plan.regions[0] as string),
+          sandbox.region(initialPrimary(plan)).deps.store.initState(plan.name, initialPrimary(plan)),
         ),
       ),
     );

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { DrillReport, ExecutionRecord } from '../functions/aws/state-store.js';
-import type { Plan } from '../functions/core/plan.js';
+import { initialPrimary, type Plan } from '../functions/core/plan.js';
 import { makeHandler } from '../functions/handlers/operator-api.js';
 import { causeMessage } from '../functions/runbook/traffic.js';
 import { apiGatewayEvent } from './api-gateway.js';
@@ -156,7 +156,7 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
   const drills: DrillReport[] = [];
   for (const plan of sandbox.plans) {
     // The table is global: read the state from a region that is up.
-    const up = plan.regions.find((r) => !sandbox.aws.faults.isRegionDown(r)) ?? (plan.regions[0] as string);
+    const up = plan.regions.find((r) => !sandbox.aws.faults.isRegionDown(r)) ?? initialPrimary(plan);
     const state = await sandbox.run(
       sandbox
         .region(up)

@@ -32,3 +32,17 @@ export function assertPlanRegion(plan: Plan, region: string): void {
     );
   }
 }
+
+/**
+ * A resource's member (cluster ARN, group name, routing control...) in `region`. Plans are
+ * validated to name one in every plan region; a region outside the plan is an input error.
+ */
+export function memberIn<T>(members: Readonly<Record<string, T>>, region: string, what = 'resource'): T {
+  const member = members[region];
+  if (member === undefined) {
+    throw new UnknownRegionError(
+      `${what} has no member in ${region}: got ${Object.keys(members).join(', ')}`,
+    );
+  }
+  return member;
+}

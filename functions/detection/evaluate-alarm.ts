@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { parseAlarmArn } from '../aws/cloudwatch.js';
 import { isoNow } from '../core/clock.js';
 import { ConflictError } from '../core/errors.js';
-import type { Plan } from '../core/plan.js';
+import { initialPrimary, type Plan } from '../core/plan.js';
 import type { FailoverRequest } from '../runbook/begin.js';
 import { parseInput, type RunbookDeps } from '../runbook/context.js';
 import { runbookArnIn } from '../runbook/runbook-arns.js';
@@ -108,7 +108,7 @@ async function decide(plan: Plan, alarmArn: string, deps: RunbookDeps): Promise<
   }
 
   const state = await deps.store.getState(plan.name);
-  const active = state?.activeRegion ?? (plan.regions[0] as string);
+  const active = state?.activeRegion ?? initialPrimary(plan);
   if (state?.lastFailoverAt && now - Date.parse(state.lastFailoverAt) < detection.cooldownSeconds * 1000) {
     return audit(plan, deps, {
       action: 'none',

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { DrillReport, ExecutionRecord } from '../aws/state-store.js';
 import { isoNow } from '../core/clock.js';
 import { ConflictError, PreconditionFailedError, WaitTimedOutError } from '../core/errors.js';
-import type { Plan } from '../core/plan.js';
+import { initialPrimary, type Plan } from '../core/plan.js';
 import type { FailoverRequest } from '../runbook/begin.js';
 import { parseInput, type RunbookDeps } from '../runbook/context.js';
 import { executionArnIn, runbookArnIn, stateMachineArnInRegion } from '../runbook/runbook-arns.js';
@@ -134,7 +134,7 @@ async function startDrill(
 ): Promise<DrillStart> {
   const plan = deps.plans.get(event.app);
   const state = await deps.store.getState(plan.name);
-  const home = state?.activeRegion ?? (plan.regions[0] as string);
+  const home = state?.activeRegion ?? initialPrimary(plan);
   // A schedule fires in every region: only the active region's control plane acts on it.
   if (event.source === 'switchyard.drill-schedule' && home !== deps.region) {
     return {

@@ -1,6 +1,7 @@
 import type { LockRecord, PlanStatus } from '../aws/state-store.js';
 import { describeError, SwitchyardError } from '../core/errors.js';
-import type { AuroraGlobalCluster, Plan } from '../core/plan.js';
+import { type AuroraGlobalCluster, initialPrimary, type Plan } from '../core/plan.js';
+import { memberIn } from '../core/plan-registry.js';
 import type { RunbookDeps } from '../runbook/context.js';
 
 export type RoutingState = 'On' | 'Off' | 'PRIMARY' | 'SECONDARY';
@@ -89,7 +90,7 @@ async function appStatus(plan: Plan, deps: StatusDeps): Promise<AppStatus> {
     app: plan.name,
     strategy: plan.strategy,
     regions: plan.regions,
-    activeRegion: state?.activeRegion ?? (plan.regions[0] as string),
+    activeRegion: state?.activeRegion ?? initialPrimary(plan),
     status: live ? 'FAILING_OVER' : (state?.status ?? 'ACTIVE'),
     ...(live
       ? {
@@ -148,7 +149,7 @@ async function regionReads(
         const lag =
           role?.member && !role.isWriter
             ? await attempt(`replication lag of ${cluster.globalClusterId}`, () =>
-                deps.aurora.replicationLagMs(region, cluster.members[region] as string, deps.clock.now()),
+                deps.aurora.replicationLagMs(region, memberIn(cluster.members, region), deps.clock.now()),
               )
             : undefined;
         return { role, lag };
@@ -157,7 +158,7 @@ async function regionReads(
     Promise.all(
       groups.map(async (group): Promise<CapacityDetail> => {
         const seen = await attempt(`capacity of ${group.name}`, () =>
-          deps.autoScaling.describe(region, group.members[region] as string),
+          deps.autoScaling.describe(region, memberIn(group.members, region)),
         );
         return {
           group: group.name,
@@ -188,7 +189,7 @@ async function clusterRole(
   region: string,
   deps: StatusDeps,
 ): Promise<ClusterRole> {
-  const arn = cluster.members[region] as string;
+  const arn = memberIn(cluster.members, region);
   const view = await deps.aurora.describeGlobalCluster(region, cluster.globalClusterId);
   const member = view.members.find((m) => m.clusterArn === arn);
   if (member) return { isWriter: member.isWriter, member: true };
@@ -213,7 +214,7 @@ async function routingStates(
       const states = await deps.arc.getStates(arc.clusterEndpoints, Object.values(arc.routingControls));
       return {
         states: Object.fromEntries(
-          plan.regions.map((region) => [region, states[arc.routingControls[region] as string] ?? null]),
+          plan.regions.map((region) => [region, states[memberIn(arc.routingControls, region)] ?? null]),
         ),
       };
     }

@@ -7,7 +7,7 @@ import {
   PreconditionFailedError,
   ResourceNotFoundError,
 } from '../core/errors.js';
-import type { Plan } from '../core/plan.js';
+import { initialPrimary, type Plan } from '../core/plan.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import { approvalRequired, FailoverRequest } from '../runbook/begin.js';
 import type { RunbookDeps } from '../runbook/context.js';
@@ -84,7 +84,7 @@ export async function requestFailover(
   }
 
   const [state, lock] = await Promise.all([deps.store.getState(plan.name), deps.store.getLock(plan.name)]);
-  const activeRegion = state?.activeRegion ?? (plan.regions[0] as string);
+  const activeRegion = state?.activeRegion ?? initialPrimary(plan);
   if (isLive(lock, deps.clock.now())) {
     throw new FailoverInProgressError(
       `${plan.name} is locked by ${lock.holder} (epoch ${lock.epoch}, lease until ` +

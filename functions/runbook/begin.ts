@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import { PreconditionFailedError } from '../core/errors.js';
-import type { Plan } from '../core/plan.js';
+import { initialPrimary, type Plan } from '../core/plan.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import { parseInput, type RunbookDeps, type RunContext, recordStep, stepKey } from './context.js';
 
@@ -58,7 +58,7 @@ export async function beginExecution(input: unknown, deps: RunbookDeps): Promise
   }
   const state =
     (await deps.store.getState(plan.name)) ??
-    (await deps.store.initState(plan.name, plan.regions[0] as string)).state;
+    (await deps.store.initState(plan.name, initialPrimary(plan))).state;
   const executionId = request.executionId ?? executionArn.split(':').pop() ?? executionArn;
   if (state.activeRegion === request.targetRegion && state.status === 'ACTIVE') {
     throw new PreconditionFailedError(

@@ -3,6 +3,7 @@ import type { GroupCapacity } from '../aws/auto-scaling.js';
 import { isoNow } from '../core/clock.js';
 import { CapacityNotReadyError, InvalidInputError } from '../core/errors.js';
 import type { AutoScalingGroupPlan, Plan } from '../core/plan.js';
+import { memberIn } from '../core/plan-registry.js';
 import {
   fence,
   nextPoll,
@@ -40,7 +41,7 @@ export async function capacityReadiness(
   run: Pick<RunContext, 'to'>,
   deps: Pick<RunbookDeps, 'autoScaling'>,
 ): Promise<Readiness> {
-  const capacity = await deps.autoScaling.describe(run.to, group.members[run.to] as string);
+  const capacity = await deps.autoScaling.describe(run.to, memberIn(group.members, run.to));
   const healthyPercent = Math.round((1000 * capacity.healthyInService) / group.active.desired) / 10;
   return {
     capacity,
@@ -66,7 +67,7 @@ export async function scaleCapacity(input: unknown, deps: RunbookDeps): Promise<
     startedAt,
   });
   await fence(run, deps);
-  await deps.autoScaling.update(run.to, group.members[run.to] as string, group.active);
+  await deps.autoScaling.update(run.to, memberIn(group.members, run.to), group.active);
   return startProgress(deps.clock, POLL_SECONDS.capacity, pollBudgetSeconds(plan), { phase: 'scaling' });
 }
 

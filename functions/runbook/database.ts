@@ -3,6 +3,7 @@ import type { GlobalClusterView } from '../aws/aurora.js';
 import { isoNow } from '../core/clock.js';
 import { CapacityNotReadyError, DatabasePromotionFailedError, ResourceBusyError } from '../core/errors.js';
 import type { AuroraGlobalCluster, Plan } from '../core/plan.js';
+import { memberIn } from '../core/plan-registry.js';
 import { capacityReadiness } from './capacity.js';
 import {
   fence,
@@ -59,7 +60,7 @@ export async function checkDatabase(input: unknown, deps: RunbookDeps): Promise<
   const { run, resource, progress } = parseInput(CheckInput, input, 'CheckDatabase');
   const plan = deps.plans.get(run.app);
   const cluster = globalCluster(plan, resource.id);
-  const targetArn = cluster.members[run.to] as string;
+  const targetArn = memberIn(cluster.members, run.to);
 
   if (progress.phase === 'waiting-for-capacity') {
     if (await capacityReady(plan, run, deps)) return startPromotion(run, cluster, progress, deps);
@@ -116,7 +117,7 @@ async function startPromotion(
   progress: Progress,
   deps: RunbookDeps,
 ): Promise<Progress> {
-  const targetArn = cluster.members[run.to] as string;
+  const targetArn = memberIn(cluster.members, run.to);
   const view = await deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId);
   if (isPromoted(view, targetArn)) {
     return { ...progress, phase: 'promoting', detail: { ...progress.detail, method: 'none', rpoMs: 0 } };

@@ -3,6 +3,7 @@ import type { ExecutionRecord, FinalExecutionStatus } from '../aws/state-store.j
 import { isoNow } from '../core/clock.js';
 import { describeError, InvalidInputError, LockLostError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
+import { memberIn } from '../core/plan-registry.js';
 import { capacityReadiness } from './capacity.js';
 import { fence, parseInput, type RunbookDeps, RunContext, recordStep, stepKey } from './context.js';
 import { causeMessage, moveTrafficTo } from './traffic.js';
@@ -208,7 +209,7 @@ async function compensate(plan: Plan, run: RunContext, deps: RunbookDeps, notes:
     if (run.mode === 'graceful') {
       for (const group of plan.compute?.autoScalingGroups ?? []) {
         await fence(run, deps);
-        await deps.autoScaling.update(run.to, group.members[run.to] as string, group.standby);
+        await deps.autoScaling.update(run.to, memberIn(group.members, run.to), group.standby);
         notes.push(`${group.name} in ${run.to} back to its standby profile`);
       }
     }
@@ -255,7 +256,7 @@ async function scaleSourceToStandby(plan: Plan, run: RunContext, deps: RunbookDe
     const startedAt = isoNow(deps.clock);
     const key = stepKey('ScaleDownSource', group.name);
     try {
-      await deps.autoScaling.update(run.from, group.members[run.from] as string, group.standby);
+      await deps.autoScaling.update(run.from, memberIn(group.members, run.from), group.standby);
       await recordStep(run, deps, key, {
         name: 'ScaleDownSource',
         resource: group.name,

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import { PreconditionFailedError, ReplicationLagTooHighError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
+import { memberIn } from '../core/plan-registry.js';
 import {
   fence,
   parseInput,
@@ -35,7 +36,7 @@ export async function preflight(input: unknown, deps: RunbookDeps): Promise<Pref
   const lagMs: Record<string, number | null> = {};
 
   for (const cluster of plan.database?.auroraGlobalClusters ?? []) {
-    const targetArn = cluster.members[run.to] as string;
+    const targetArn = memberIn(cluster.members, run.to);
     const view = await deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId);
     const member = view.members.find((m) => m.clusterArn === targetArn);
     if (!member) {
@@ -65,9 +66,9 @@ export async function preflight(input: unknown, deps: RunbookDeps): Promise<Pref
   }
 
   for (const group of plan.compute?.autoScalingGroups ?? []) {
-    await deps.autoScaling.describe(run.to, group.members[run.to] as string);
+    await deps.autoScaling.describe(run.to, memberIn(group.members, run.to));
     if (run.mode === 'graceful') {
-      const source = await deps.autoScaling.describe(run.from, group.members[run.from] as string);
+      const source = await deps.autoScaling.describe(run.from, memberIn(group.members, run.from));
       const healthy = source.desired === 0 ? 0 : (100 * source.healthyInService) / source.desired;
       if (healthy < group.healthyPercent) {
         problems.push(

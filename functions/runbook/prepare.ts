@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
+import { memberIn } from '../core/plan-registry.js';
 import {
   fence,
   nextPoll,
@@ -29,7 +30,7 @@ const PREPARE_BUDGET_SECONDS = 1_800;
 export async function prepareDatabase(input: unknown, deps: RunbookDeps): Promise<Progress> {
   const { run, resource } = parseInput(PrepareInput, input, 'PrepareDatabase');
   const cluster = globalCluster(deps.plans.get(run.app), resource.id);
-  const targetArn = cluster.members[run.to] as string;
+  const targetArn = memberIn(cluster.members, run.to);
   const startedAt = isoNow(deps.clock);
   const progress = startProgress(deps.clock, POLL_SECONDS.database * 5, PREPARE_BUDGET_SECONDS);
   const instances = await deps.aurora.instances(run.to, targetArn);
@@ -62,7 +63,7 @@ export async function prepareDatabase(input: unknown, deps: RunbookDeps): Promis
 export async function checkPrepare(input: unknown, deps: RunbookDeps): Promise<Progress> {
   const { run, resource, progress } = parseInput(CheckInput, input, 'CheckPrepare');
   const cluster = globalCluster(deps.plans.get(run.app), resource.id);
-  const instances = await deps.aurora.instances(run.to, cluster.members[run.to] as string);
+  const instances = await deps.aurora.instances(run.to, memberIn(cluster.members, run.to));
   if (instances.some((i) => i.status === 'available')) {
     await recordStep(run, deps, stepKey('PrepareDatabase', resource.id), {
       name: 'PrepareDatabase',

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
+import { memberIn } from '../core/plan-registry.js';
 import { capacityReadiness } from './capacity.js';
 import {
   nextPoll,
@@ -66,7 +67,7 @@ export async function observe(
   };
   let writer: boolean | undefined = true;
   for (const cluster of plan.database?.auroraGlobalClusters ?? []) {
-    const arn = cluster.members[region] as string;
+    const arn = memberIn(cluster.members, region);
     const seen = await writerIn(cluster.globalClusterId, arn, region, deps).catch((e: unknown) =>
       unknown(`${cluster.globalClusterId} writer`, e),
     );
@@ -118,7 +119,7 @@ async function routingTo(
   const arc = plan.traffic.arc;
   if (arc) {
     const states = await deps.arc.getStates(arc.clusterEndpoints, Object.values(arc.routingControls));
-    const on = states[arc.routingControls[region] as string] === 'On';
+    const on = states[memberIn(arc.routingControls, region)] === 'On';
     if (!on) notes.push(`routing control of ${region} is not On`);
     return on;
   }
