@@ -544,6 +544,69 @@ describe('scenarios in the sandbox (ground truth)', () => {
     expect(last?.to).toBeLessThan(report.endedAt);
   });
 
+  it('throttling on half the calls in the target region: retried with backoff, the failover still succeeds', async () => {
+    let throttled = 0;
+    const report = await play(
+      {
+        latency: 'fast',
+        events: [
+          {
+            at: 0,
+            fault: {
+              kind: 'api-errors',
+              service: 'rds',
+              region: 'us-west-2',
+              error: 'ThrottlingException',
+              rate: 0.5,
+            },
+          },
+          {
+            at: 0,
+            fault: {
+              kind: 'api-errors',
+              service: 'autoscaling',
+              region: 'us-west-2',
+              error: 'Throttling',
+              rate: 0.5,
+            },
+          },
+          {
+            at: 0,
+            fault: {
+              kind: 'api-errors',
+              service: 'dynamodb',
+              region: 'us-west-2',
+              error: 'ThrottlingException',
+              rate: 0.3,
+            },
+          },
+          {
+            at: 1,
+            failover: {
+              app: 'billing',
+              to: 'us-west-2',
+              mode: 'ungraceful',
+              by: 'alice',
+              reason: 'under load',
+            },
+          },
+        ],
+      },
+      {
+        inspect: (sandbox) => {
+          throttled = sandbox.aws.simulator.log.filter((c) => !c.ok && c.region === 'us-west-2').length;
+        },
+      },
+    );
+    expect(throttled).toBeGreaterThan(10);
+    expect(only(report.executions).status).toBe('SUCCEEDED');
+    expect(report.final.billing).toEqual({
+      activeRegion: 'us-west-2',
+      writerRegion: 'us-west-2',
+      trafficRegion: 'us-west-2',
+    });
+  });
+
   it('gives the same report on every run of the same scenario and seed', async () => {
     const first = await play('region-outage');
     const second = await play('region-outage');
