@@ -99,29 +99,26 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
   const t0 = clock.now();
   const seconds = (at: number) => Math.round(at - t0) / 1000;
   const requests: RequestReport[] = [];
-  const actions: Promise<void>[] = [];
   let fired = 0;
   let settledActions = 0;
   const events = [...scenario.events].sort((a, b) => a.at - b.at);
   for (const event of events) {
     clock.setTimer(event.at * 1000, () => {
       fired++;
-      actions.push(
-        apply(sandbox, event, requests, seconds(clock.now()))
-          .catch((error: unknown) => {
-            requests.push({
-              at: event.at,
-              kind: 'failover',
-              app: '?',
-              by: '?',
-              accepted: false,
-              error: `scenario event failed: ${String(error)}`,
-            });
-          })
-          .finally(() => {
-            settledActions++;
-          }),
-      );
+      void apply(sandbox, event, requests, seconds(clock.now()))
+        .catch((error: unknown) => {
+          requests.push({
+            at: event.at,
+            kind: 'failover',
+            app: '?',
+            by: '?',
+            accepted: false,
+            error: `scenario event failed: ${String(error)}`,
+          });
+        })
+        .finally(() => {
+          settledActions++;
+        });
     });
   }
 
