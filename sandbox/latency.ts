@@ -53,6 +53,8 @@ export interface LatencyProfile {
     readonly healthCheckFailureThreshold: number;
     /** How long resolvers keep an answer after the record or its health changes. */
     readonly dnsTtlMs: number;
+    /** One DNS question answered by Route 53's name servers (its data plane). */
+    readonly dnsQueryMs: number;
   };
   readonly arc: {
     /** From UpdateRoutingControlState to the routing control's health check reflecting it. */
@@ -85,6 +87,8 @@ export const REALISTIC: LatencyProfile = {
     healthCheckIntervalMs: 30_000,
     healthCheckFailureThreshold: 3,
     dnsTtlMs: 60_000,
+    // Not published by AWS: Route 53 answers from anycast edge locations; tens of ms is typical.
+    dnsQueryMs: 20,
   },
   arc: { healthCheckPropagationMs: 5_000 },
   cloudwatch: { alarmPeriodMs: 60_000 },
@@ -112,6 +116,7 @@ export const FAST: LatencyProfile = {
     healthCheckIntervalMs: 1_500,
     healthCheckFailureThreshold: 3,
     dnsTtlMs: 3_000,
+    dnsQueryMs: 2,
   },
   arc: { healthCheckPropagationMs: 250 },
   cloudwatch: { alarmPeriodMs: 3_000 },

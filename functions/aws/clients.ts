@@ -8,6 +8,7 @@ import { Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-c
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentity, MetadataBearer } from '@smithy/types';
+import { type DnsQuestion, type DnsTransport, systemDnsTransport } from './dns-transport.js';
 
 /**
  * The one client factory (style.md): every SDK client Switchyard uses is built here, for an
@@ -59,6 +60,11 @@ export interface AwsCall {
  */
 export interface AwsInterceptor {
   intercept(call: AwsCall, forward: () => Promise<unknown>): Promise<unknown>;
+  /**
+   * Answers a DNS question asked from `question.region` (the sandbox's Route 53 data plane). Absent
+   * in AWS, where the question goes to the network through Node's resolver.
+   */
+  dns?(question: DnsQuestion): Promise<string[]>;
 }
 
 export interface ClientFactoryOptions {
@@ -87,6 +93,11 @@ export interface AwsClients {
   dynamodb(region: string): DynamoDBDocumentClient;
   sfn(region: string): SFNClient;
   eventBridge(region: string): EventBridgeClient;
+  /**
+   * DNS questions asked from `region` (Route 53's data plane: name servers answer while its control
+   * plane in us-east-1 is down).
+   */
+  dns(region: string): DnsTransport;
 }
 
 // Retry policies, one line of *why* each. Every policy's worst case (attempts x timeout, plus
@@ -178,6 +189,13 @@ export function createAwsClients(options: ClientFactoryOptions = {}): AwsClients
       memo(`events/${region}`, () =>
         build('events', region, TRANSPORT_POLICIES.default, (c) => new EventBridgeClient(c)),
       ),
+    dns: (region) =>
+      memo(`dns/${region}`, (): DnsTransport => {
+        const interceptor = options.interceptor;
+        if (interceptor?.dns)
+          return { query: (q) => interceptor.dns?.({ ...q, region }) ?? Promise.resolve([]) };
+        return systemDnsTransport();
+      }),
   };
 }
 

@@ -105,7 +105,7 @@ export type FailoverMode = 'graceful' | 'ungraceful';
 export type ExecutionTrigger = 'alarm' | 'operator' | 'schedule';
 export type ExecutionStatus = 'RUNNING' | 'WAITING_APPROVAL' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
 export type FinalExecutionStatus = Extract<ExecutionStatus, 'SUCCEEDED' | 'FAILED' | 'ABORTED'>;
-export type StepStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
+export type StepStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'SKIPPED';
 
 /** An error as recorded: its name (the API Step Functions routes on) and message. */
 export interface ErrorRecord {

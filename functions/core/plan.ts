@@ -56,8 +56,15 @@ const AutoScalingGroup = z.strictObject({
   standby: CapacityProfile,
   /** Traffic may move once this share of `active.desired` is InService and Healthy. */
   healthyPercent: z.number().int().min(1).max(100).default(90),
-  /** In an ungraceful failover, the lowest share that still lets traffic move (serving degraded beats not serving). */
-  ungracefulHealthyPercent: z.number().int().min(1).max(100).default(50),
+  /**
+   * In an ungraceful failover, the lowest share of `active.desired` (InService and Healthy) that
+   * still lets traffic move: with the source down, a short-handed region serves users and a dead
+   * one does not (the run then reports itself under capacity). AWS ARC Region switch's
+   * `Ec2Ungraceful.minimumSuccessPercentage` is the same idea (0-99, required, no default).
+   * Default 30: low enough that a region short of instances still takes users, high enough that
+   * a group of one or two survivors is not handed a whole region's load as a "success".
+   */
+  ungracefulMinimumPercent: z.number().int().min(1).max(100).default(30),
 });
 export type AutoScalingGroupPlan = z.infer<typeof AutoScalingGroup>;
 
@@ -282,11 +289,11 @@ export function planProblems(document: unknown, file: string): PlanProblem[] {
       );
     }
     const healthy = typeof group.healthyPercent === 'number' ? group.healthyPercent : 90;
-    if (typeof group.ungracefulHealthyPercent === 'number' && group.ungracefulHealthyPercent > healthy) {
+    if (typeof group.ungracefulMinimumPercent === 'number' && group.ungracefulMinimumPercent > healthy) {
       add(
-        `${path}.ungracefulHealthyPercent`,
+        `${path}.ungracefulMinimumPercent`,
         'the ungraceful minimum cannot exceed healthyPercent',
-        group.ungracefulHealthyPercent,
+        group.ungracefulMinimumPercent,
         `at most ${healthy}`,
       );
     }

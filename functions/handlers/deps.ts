@@ -3,6 +3,7 @@ import { auroraGlobalClusters } from '../aws/aurora.js';
 import { autoScalingGroups } from '../aws/auto-scaling.js';
 import { type AwsClients, createAwsClients } from '../aws/clients.js';
 import { cloudWatchAlarms } from '../aws/cloudwatch.js';
+import { dnsAnswers } from '../aws/dns.js';
 import { eventPublisher } from '../aws/events.js';
 import { route53Records } from '../aws/route53.js';
 import { stateStore } from '../aws/state-store.js';
@@ -41,6 +42,7 @@ export function buildRunbookDeps(config: ControlPlaneConfig): RunbookDeps {
     aurora: auroraGlobalClusters(clients),
     autoScaling: autoScalingGroups(clients),
     route53: route53Records(clients),
+    dns: dnsAnswers((r) => clients.dns(r)),
     arc: arcRoutingControls(clients, random),
     alarms: cloudWatchAlarms(clients),
     stepFunctions: stepFunctions(clients),

@@ -32,7 +32,7 @@ export interface Readiness {
   readonly healthyPercent: number;
   /** At the plan's `healthyPercent`. */
   readonly ready: boolean;
-  /** At the plan's `ungracefulHealthyPercent`: enough for an ungraceful failover to move traffic. */
+  /** At the plan's `ungracefulMinimumPercent`: enough for an ungraceful failover to move traffic. */
   readonly minimumMet: boolean;
 }
 
@@ -47,7 +47,7 @@ export async function capacityReadiness(
     capacity,
     healthyPercent,
     ready: healthyPercent >= group.healthyPercent,
-    minimumMet: healthyPercent >= group.ungracefulHealthyPercent,
+    minimumMet: healthyPercent >= group.ungracefulMinimumPercent,
   };
 }
 
@@ -74,7 +74,7 @@ export async function scaleCapacity(input: unknown, deps: RunbookDeps): Promise<
 /**
  * CheckCapacity: polls until `healthyPercent` of the active desired capacity is InService and
  * Healthy. An ungraceful failover accepts the plan's documented minimum
- * (`ungracefulHealthyPercent`: serving degraded beats not serving) once capacity has stopped
+ * (`ungracefulMinimumPercent`: serving degraded beats not serving) once capacity has stopped
  * growing for {@link UNGRACEFUL_STALL_SECONDS}; otherwise, when the budget runs out, it fails and
  * traffic does not move to an unready region.
  */
@@ -114,7 +114,7 @@ export async function checkCapacity(input: unknown, deps: RunbookDeps): Promise<
     throw new CapacityNotReadyError(
       `${group.name} in ${run.to}: ${readiness.capacity.healthyInService}/${group.active.desired} InService and Healthy (${readiness.healthyPercent}%) ` +
         `after ${progress.maxAttempts * progress.nextPollSeconds} s, expected at least ${group.healthyPercent}%` +
-        (run.mode === 'ungraceful' ? ` (ungraceful minimum ${group.ungracefulHealthyPercent}%)` : ''),
+        (run.mode === 'ungraceful' ? ` (ungraceful minimum ${group.ungracefulMinimumPercent}%)` : ''),
     );
   }
   return nextPoll(progress, `${group.name} capacity in ${run.to}`, { detail });

@@ -3,6 +3,7 @@ import type { ArcRoutingControls } from '../aws/arc.js';
 import type { AuroraGlobalClusters } from '../aws/aurora.js';
 import type { AutoScalingGroups } from '../aws/auto-scaling.js';
 import type { CloudWatchAlarms } from '../aws/cloudwatch.js';
+import type { DnsAnswers } from '../aws/dns.js';
 import type { EventPublisher } from '../aws/events.js';
 import type { Route53Records } from '../aws/route53.js';
 import type { StateStore, StepRecord } from '../aws/state-store.js';
@@ -28,6 +29,8 @@ export interface RunbookDeps {
   readonly aurora: AuroraGlobalClusters;
   readonly autoScaling: AutoScalingGroups;
   readonly route53: Route53Records;
+  /** Route 53's data plane: what the zone's name servers answer now. */
+  readonly dns: DnsAnswers;
   readonly arc: ArcRoutingControls;
   readonly alarms: CloudWatchAlarms;
   readonly stepFunctions: StepFunctions;

@@ -4,10 +4,16 @@ import { isoNow } from '../core/clock.js';
 import { describeError, InvalidInputError, LockLostError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
-import { capacityReadiness } from './capacity.js';
+import {
+  type AppObservation,
+  capacityLevel,
+  holdsEveryWriter,
+  isKnown,
+  observeApp,
+  unknowns,
+} from '../observer/observe.js';
 import { fence, parseInput, type RunbookDeps, RunContext, recordStep, stepKey } from './context.js';
 import { causeMessage, moveTrafficTo } from './traffic.js';
-import { observe } from './verify.js';
 
 /** The EventBridge detail-type of the event every execution ends with. */
 export const FINISHED_EVENT = 'Switchyard Execution Finished';
@@ -32,6 +38,11 @@ export interface ExecutionSummary {
  */
 export async function finishExecution(input: unknown, deps: RunbookDeps): Promise<ExecutionSummary> {
   const { run } = parseInput(FinishInput, input, 'FinishExecution');
+  return completeExecution(run, deps);
+}
+
+/** FinishExecution's work, also run by RecordFailure when only the finishing failed. Idempotent. */
+async function completeExecution(run: RunContext, deps: RunbookDeps): Promise<ExecutionSummary> {
   const plan = deps.plans.get(run.app);
   const startedAt = isoNow(deps.clock);
   const record = await executionRecord(run, deps);
@@ -119,32 +130,46 @@ export async function recordFailure(input: unknown, deps: RunbookDeps): Promise<
     const recorded = record.error ?? { name: error.Error, message: causeMessage(error.Cause) || error.Error };
     return { ...summaryOf(record), error: recorded.name, cause: recorded.message, compensation: [] };
   }
+  if (record.status === 'RUNNING' && record.steps[stepKey('VerifyService')]?.status === 'SUCCEEDED') {
+    // Service was verified and only the finishing failed (e.g. FinishExecution crashed past its
+    // retries): the failover succeeded. Finish it here, so that the record, Step Functions' status
+    // (the ASL ends in Succeeded on this outcome) and the report agree.
+    const summary = await completeExecution(run, deps);
+    return {
+      ...summary,
+      error: '',
+      cause: '',
+      compensation: [`finished after ${error.Error} in FinishExecution`],
+    };
+  }
   const aborted =
     record.status === 'WAITING_APPROVAL' || (error.Error === 'States.Timeout' && !record.approval?.decision);
   const status: FinalExecutionStatus = aborted ? 'ABORTED' : 'FAILED';
   const cause = causeMessage(error.Cause) || error.Error;
   const compensation: string[] = [];
 
-  let degraded = false;
+  let outcome: { degraded: boolean; active?: string } = { degraded: false };
   let lockLost = error.Error === 'LockLostError';
   if (!lockLost) {
-    degraded = await compensate(plan, run, deps, compensation).catch((e: unknown) => {
+    outcome = await compensate(plan, run, deps, compensation).catch((e: unknown) => {
       if (e instanceof LockLostError) {
         // Another execution holds the app now: it is not ours to repair or to mark.
         lockLost = true;
         compensation.push(`lock lost during compensation: ${e.message}`);
-        return false;
+        return { degraded: false };
       }
       compensation.push(`compensation failed: ${describeError(e).name}: ${describeError(e).message}`);
-      return true;
+      return { degraded: true };
     });
   }
+  const degraded = outcome.degraded;
   if (degraded && !lockLost) {
     const current = await deps.store.getState(plan.name);
     if (current) {
       await deps.store
         .setActive(plan.name, {
-          activeRegion: current.activeRegion,
+          // The record follows the truth: where writer and traffic now are, when that is known.
+          activeRegion: outcome.active ?? current.activeRegion,
           status: 'DEGRADED',
           expectedVersion: current.version,
           executionId: run.executionId,
@@ -154,6 +179,17 @@ export async function recordFailure(input: unknown, deps: RunbookDeps): Promise<
     }
   }
 
+  // No step stays RUNNING in a finished execution: close each with the error that ended the run.
+  const closedAt = isoNow(deps.clock);
+  for (const [key, step] of Object.entries(record.steps)) {
+    if (step.status !== 'RUNNING') continue;
+    await recordStep(run, deps, key, {
+      ...step,
+      status: aborted ? 'ABORTED' : 'FAILED',
+      finishedAt: closedAt,
+      error: { name: error.Error, message: cause },
+    });
+  }
   await deps.store.finishExecution(plan.name, run.executionKey, {
     status,
     error: { name: error.Error, message: cause },
@@ -189,23 +225,35 @@ export async function recordFailure(input: unknown, deps: RunbookDeps): Promise<
 
 /**
  * Best-effort repairs after a failure; returns whether the app is left inconsistent (DEGRADED).
- * It acts only on what it knows (a failed read or a promotion under way means: touch nothing,
- * mark DEGRADED). It never moves the writer: it moves traffic to where the writer already is when
- * that region can serve, and gives back capacity a graceful failover took and did not use.
+ * It reads the truth through the observer and acts only on what it knows (an unknown writer or
+ * traffic means: touch nothing, mark DEGRADED). It never moves the writer. Traffic follows the
+ * writer: when the writer is in the target and the target can serve (at the plan's minimum, or
+ * with any healthy capacity when the region users are sent to cannot serve at all), traffic
+ * moves there. A graceful failover whose writer never moved gives its capacity back.
  */
-async function compensate(plan: Plan, run: RunContext, deps: RunbookDeps, notes: string[]): Promise<boolean> {
-  const target = await observe(plan, run.to, run.mode, deps);
-  notes.push(...target.notes);
+async function compensate(
+  plan: Plan,
+  run: RunContext,
+  deps: RunbookDeps,
+  notes: string[],
+): Promise<{ degraded: boolean; active?: string }> {
+  const seen = await observeApp(plan, [run.to, run.from], deps);
+  notes.push(...unknowns(seen));
   // With no database, where traffic points is the only state the failover moved.
-  const moved = plan.database ? target.writer : target.routing;
-  if (moved === undefined) {
+  const trafficRegion = seen.traffic.region;
+  const moved = plan.database
+    ? holdsEveryWriter(seen, run.to)
+    : isKnown(trafficRegion)
+      ? trafficRegion === run.to
+      : 'unknown';
+  if (moved === 'unknown') {
     notes.push(
       `cannot tell whether ${plan.database ? 'the writer' : 'traffic'} moved to ${run.to}: nothing touched; an operator must look`,
     );
-    return true;
+    return { degraded: true };
   }
   if (!moved) {
-    notes.push(`writer stays in ${run.from}; traffic not moved`);
+    notes.push(`writer stays out of ${run.to}; traffic not moved`);
     if (run.mode === 'graceful') {
       for (const group of plan.compute?.autoScalingGroups ?? []) {
         await fence(run, deps);
@@ -213,30 +261,62 @@ async function compensate(plan: Plan, run: RunContext, deps: RunbookDeps, notes:
         notes.push(`${group.name} in ${run.to} back to its standby profile`);
       }
     }
-    return false;
+    return { degraded: false };
   }
-  if (target.routing === undefined) {
+  if (!isKnown(trafficRegion)) {
     notes.push(`writer is in ${run.to}; where traffic points is unknown: nothing touched`);
-    return true;
+    return { degraded: true };
   }
-  if (target.routing) {
-    notes.push(`writer and traffic are both in ${run.to}`);
-    return target.capacity !== true;
+  const level = capacityLevel(seen, run.to);
+  if (trafficRegion === run.to) {
+    notes.push(`writer and traffic are both in ${run.to} (capacity ${level})`);
+    return { degraded: level !== 'ready', active: run.to };
   }
-  // The writer is in the target but traffic is not: move traffic only if the target can serve.
-  for (const group of plan.compute?.autoScalingGroups ?? []) {
-    const readiness = await capacityReadiness(group, run, deps);
-    if (!readiness.minimumMet) {
-      notes.push(
-        `writer is in ${run.to} but ${group.name} is below the plan's minimum: traffic not moved; an operator must decide`,
-      );
-      return true;
-    }
+  const decision = trafficFollowsWriter(plan, seen, run.to, trafficRegion);
+  if (!decision.move) {
+    notes.push(decision.why);
+    return { degraded: true };
   }
   await fence(run, deps);
   await moveTrafficTo(plan, run.to, run.from, deps);
-  notes.push(`traffic moved to ${run.to}, where the writer is`);
-  return true;
+  notes.push(`traffic moved to ${run.to}, where the writer is: ${decision.why}`);
+  return { degraded: true, active: run.to };
+}
+
+/**
+ * Whether traffic now sent to `trafficRegion` (a region, or null for nowhere) should move to
+ * `writerRegion`, which holds every writer: yes when the writer's region has capacity at the
+ * plan's ungraceful minimum, or any healthy capacity while the traffic region cannot serve
+ * (unreachable, or without the writer: its users fail either way). Pure: no reads.
+ */
+export function trafficFollowsWriter(
+  plan: Plan,
+  seen: AppObservation,
+  writerRegion: string,
+  trafficRegion: string | null,
+): { move: boolean; why: string } {
+  const level = capacityLevel(seen, writerRegion);
+  if (level === 'ready' || level === 'minimum')
+    return { move: true, why: `${writerRegion} has capacity at the plan's minimum or better (${level})` };
+  if (level === 'some') {
+    const dead =
+      trafficRegion === null ||
+      seen.reachable[trafficRegion] === false ||
+      (plan.database !== undefined && holdsEveryWriter(seen, trafficRegion) === false);
+    if (dead)
+      return {
+        move: true,
+        why: `${trafficRegion ?? 'no region'} cannot serve and ${writerRegion} has some healthy capacity (under the plan's minimum)`,
+      };
+    return {
+      move: false,
+      why: `writer is in ${writerRegion} but its capacity is under the plan's minimum while ${trafficRegion} may still serve: traffic not moved; an operator must decide`,
+    };
+  }
+  return {
+    move: false,
+    why: `writer is in ${writerRegion} but its capacity is ${level}: traffic not moved; an operator must decide`,
+  };
 }
 
 function summaryOf(record: ExecutionRecord): ExecutionSummary {

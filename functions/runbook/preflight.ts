@@ -30,6 +30,8 @@ export interface PreflightResult {
 export async function preflight(input: unknown, deps: RunbookDeps): Promise<PreflightResult> {
   const { run } = parseInput(PreflightInput, input, 'Preflight');
   const startedAt = isoNow(deps.clock);
+  // On record before any check, so that a Preflight that fails is in `steps` with its error.
+  await recordStep(run, deps, stepKey('Preflight'), { name: 'Preflight', status: 'RUNNING', startedAt });
   await fence(run, deps);
   const plan = deps.plans.get(run.app);
   const problems: string[] = [];

@@ -95,6 +95,7 @@ export class SimulatedRoute53 implements SimulatedService {
   >();
   private readonly visibleListeners: (() => void)[] = [];
   private changeSeq = 0;
+  private readonly addressIndex = new Map<string, number>();
 
   constructor(
     private readonly ctx: SimContext,
@@ -202,6 +203,37 @@ export class SimulatedRoute53 implements SimulatedService {
   authoritativeAnswer(name: string, type: string): DnsAnswer {
     const entries = this.historyFor(name, type)?.entries;
     return entries?.[entries.length - 1]?.answer ?? { region: undefined };
+  }
+
+  /**
+   * Answers a DNS question as Route 53's data plane does. A zone's apex has four name servers
+   * (Route 53 assigns every hosted zone a delegation set of four); asked at those servers, a
+   * record's answer is the authoritative one now; asked through a resolver, it is what users'
+   * resolvers hold ({@link resolve}). An alias to a load balancer answers the balancer's
+   * addresses, which its own name resolves to as well. Addresses come from the benchmarking
+   * range 198.18.0.0/15 (RFC 2544) and 2001:db8::/32 (RFC 3849): no traffic is ever sent to them.
+   */
+  answerDns(question: { name: string; type: string; servers?: readonly string[] }): string[] {
+    const name = normalizeName(question.name);
+    const zone = [...this.zones.values()].find((z) => this.apexOf(z) === name);
+    if (question.type === 'NS') return zone ? nameServersOf(zone.id) : [];
+    if (question.type === 'A' && NAME_SERVER.test(name)) return [nameServerAddress(name)];
+    const history = this.historyFor(name, question.type === 'CNAME' ? 'CNAME' : question.type);
+    if (history) {
+      const authoritative =
+        question.servers !== undefined &&
+        question.servers.length > 0 &&
+        question.servers.every((ip) => ip.startsWith(NAME_SERVER_PREFIX));
+      const answer = authoritative
+        ? this.authoritativeAnswer(name, history.type)
+        : this.resolve(name, history.type);
+      if (!answer.dnsName) return [];
+      if (question.type === 'CNAME') return [answer.dnsName.replace(/\.$/, '')];
+      return this.addressesOf(answer.dnsName, question.type);
+    }
+    if (this.probes.has(name) && (question.type === 'A' || question.type === 'AAAA'))
+      return this.addressesOf(name, question.type);
+    return [];
   }
 
   /** Hears every change of what users are answered, at the instant it becomes visible. */
@@ -594,6 +626,35 @@ export class SimulatedRoute53 implements SimulatedService {
     }
   }
 
+  /** A zone's apex: the longest common suffix of its records' names, below the last label kept. */
+  private apexOf(zone: Zone): string | undefined {
+    const names = [...zone.records.values()].map((r) =>
+      normalizeName(r.Name ?? '')
+        .split('.')
+        .filter(Boolean),
+    );
+    if (names.length === 0) return undefined;
+    let common = names[0]?.slice(1) ?? [];
+    for (const labels of names) {
+      while (common.length > 0 && labels.slice(-common.length).join('.') !== common.join('.'))
+        common = common.slice(1);
+    }
+    return common.length >= 2 ? `${common.join('.')}.` : undefined;
+  }
+
+  /** A load balancer's addresses: two per name, unique per name, stable for the run. */
+  private addressesOf(dnsName: string, type: string): string[] {
+    const key = normalizeName(dnsName);
+    let index = this.addressIndex.get(key);
+    if (index === undefined) {
+      index = this.addressIndex.size;
+      this.addressIndex.set(key, index);
+    }
+    if (type === 'AAAA')
+      return [`2001:db8::${(2 * index).toString(16)}`, `2001:db8::${(2 * index + 1).toString(16)}`];
+    return [`198.18.${index >> 8}.${index & 255}`, `198.19.${index >> 8}.${index & 255}`];
+  }
+
   private historyFor(name: string, type: string): AnswerHistory | undefined {
     const wanted = normalizeName(name);
     for (const history of this.answers.values())
@@ -905,4 +966,25 @@ function sortRecords(records: ResourceRecordSet[]): ResourceRecordSet[] {
 function uuidFrom(seed: string): string {
   const hex = stableHexId(seed, 32);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** The names Route 53's name servers have in the sandbox: `ns-N.awsdns-NN.com.` style. */
+const NAME_SERVER = /^ns-\d+\.awsdns-\d+\.(com|net|org|co\.uk)\.$/;
+/** Name servers' addresses: TEST-NET-1 (RFC 5737), never contacted. */
+const NAME_SERVER_PREFIX = '192.0.2.';
+
+/** A hosted zone's delegation set: four name servers, one per top-level domain, as Route 53 assigns. */
+function nameServersOf(zoneId: string): string[] {
+  const n = Number.parseInt(stableHexId(zoneId, 4), 16) % 2000;
+  return [
+    `ns-${n}.awsdns-${n % 64}.com.`,
+    `ns-${n + 1}.awsdns-${n % 64}.net.`,
+    `ns-${n + 2}.awsdns-${n % 64}.org.`,
+    `ns-${n + 3}.awsdns-${n % 64}.co.uk.`,
+  ].map((ns) => ns.replace(/\.$/, ''));
+}
+
+function nameServerAddress(name: string): string {
+  const n = Number.parseInt(/^ns-(\d+)/.exec(name)?.[1] ?? '0', 10);
+  return `${NAME_SERVER_PREFIX}${(n % 250) + 1}`;
 }

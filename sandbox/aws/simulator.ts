@@ -7,7 +7,9 @@ import * as route53 from '@aws-sdk/client-route-53';
 import * as arc from '@aws-sdk/client-route53-recovery-cluster';
 import * as sfn from '@aws-sdk/client-sfn';
 import type { AwsCall, AwsInterceptor, AwsService } from '../../functions/aws/clients.js';
+import type { DnsQuestion } from '../../functions/aws/dns-transport.js';
 import { isThrottlingName } from '../../functions/aws/translate-error.js';
+import { TransientAwsError } from '../../functions/core/errors.js';
 import type { Random } from '../../functions/core/random.js';
 import type { VirtualClock } from '../clock.js';
 import type { FaultSet } from '../faults.js';
@@ -52,6 +54,8 @@ export interface SimulatedService {
   handle(operation: string, input: Record<string, unknown>, target: CallTarget): unknown;
   /** Whether the endpoint answers at all (beyond region outages, which the simulator checks). */
   isReachable?(target: CallTarget): boolean;
+  /** Answers a DNS question (Route 53's data plane); `[]` for no such record. */
+  answerDns?(question: DnsQuestion): string[];
 }
 
 /** The sandbox was asked for an API it does not simulate: a gap in the sandbox, said plainly. */
@@ -174,6 +178,39 @@ export class AwsSimulator implements AwsInterceptor {
     return () => {
       record.finishedAt ??= this.ctx.clock.now();
     };
+  }
+
+  /**
+   * A DNS question from a function in `question.region`. Route 53's name servers are its data
+   * plane: they answer through every fault of its control plane and of us-east-1; only a caller
+   * whose own region is down gets no answer (its network is gone), after the resolver's timeout.
+   */
+  async dns(question: DnsQuestion): Promise<string[]> {
+    const { clock, latency, faults } = this.ctx;
+    const record: CallRecord = {
+      service: 'route53',
+      region: question.region,
+      operation: `DNS ${question.type}`,
+      startedAt: clock.now(),
+      finishedAt: 0,
+      ok: false,
+    };
+    this.log.push(record);
+    try {
+      if (faults.isRegionDown(question.region)) {
+        // Node's resolver: two tries of 2 s each (functions/aws/dns-transport.ts).
+        await clock.sleep(4_000);
+        throw new TransientAwsError(
+          `DNS ${question.type} ${question.name}: no answer (got ETIMEOUT: sandbox, ${question.region} is down; expected an answer)`,
+        );
+      }
+      await clock.sleep(latency.route53.dnsQueryMs);
+      const answer = this.services.get('route53')?.answerDns?.(question) ?? [];
+      record.ok = true;
+      return answer;
+    } finally {
+      record.finishedAt = clock.now();
+    }
   }
 
   register(service: SimulatedService): void {

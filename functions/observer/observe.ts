@@ -1,0 +1,345 @@
+import { isoNow } from '../core/clock.js';
+import { describeError, RegionUnavailableError } from '../core/errors.js';
+import type { AutoScalingGroupPlan, Plan } from '../core/plan.js';
+import { memberIn } from '../core/plan-registry.js';
+import type { RunbookDeps } from '../runbook/context.js';
+
+/**
+ * The one observer of the truth: what AWS says now about an app, read in parallel, with
+ * "unknown" as a value of its own. Every step that decides, verifies or repairs (VerifyService,
+ * RecordFailure, the reconciler) reads the app through {@link observeApp}, never through what
+ * Switchyard wrote in its own records.
+ *
+ * Static stability: every read is a regional data-plane or regional control-plane call of the
+ * region it is about (RDS and Auto Scaling in that region, ARC's cluster endpoints, DNS questions
+ * to the zone's authoritative name servers). Nothing here calls Route 53's control plane, so an
+ * observation into a healthy region works while us-east-1 is down.
+ */
+
+/** A read that failed: what could not be known, and why. */
+export interface Unknown {
+  readonly unknown: string;
+}
+
+/** A fact read now, or {@link Unknown}. */
+export type Seen<T> = T | Unknown;
+
+/** Whether a value was read (is not {@link Unknown}). */
+export function isKnown<T>(value: Seen<T>): value is T {
+  return !(typeof value === 'object' && value !== null && 'unknown' in value);
+}
+
+/** One region's cluster of a global database, as RDS in that region describes it now. */
+export interface RegionCluster {
+  /** Accepts writes: the writer member of the global database, or a detached standalone cluster. */
+  readonly writable: boolean;
+  /** Still a member of the global database (false once detached). */
+  readonly member: boolean;
+  /** The cluster's status (`available`, `stopped`, ...). */
+  readonly status: string;
+  /** The member's `SynchronizationStatus` (`connected`, `pending-resync`), when RDS reports it. */
+  readonly synchronizationStatus?: string;
+}
+
+export interface ClusterObservation {
+  readonly globalClusterId: string;
+  /** Per observed region: its cluster now, or unknown. */
+  readonly regions: Readonly<Record<string, Seen<RegionCluster>>>;
+  /** Observed regions whose cluster accepts writes now (more than one is a split brain). */
+  readonly writers: readonly string[];
+  /** A switchover or failover is under way, as some region's RDS reports it. */
+  readonly moving: boolean;
+}
+
+/** How ready one Auto Scaling group is in one region, against the plan's profiles. */
+export interface GroupReadiness {
+  readonly healthyInService: number;
+  /** The active profile's desired capacity: what full service needs. */
+  readonly activeDesired: number;
+  /** `healthyInService` as a share of `activeDesired`, in percent (one decimal). */
+  readonly healthyPercent: number;
+  /** At the plan's `healthyPercent`. */
+  readonly ready: boolean;
+  /** At the plan's `ungracefulMinimumPercent`: enough for an ungraceful failover to move traffic. */
+  readonly minimumMet: boolean;
+}
+
+export interface CapacityObservation {
+  readonly group: string;
+  readonly regions: Readonly<Record<string, Seen<GroupReadiness>>>;
+}
+
+export interface TrafficObservation {
+  /** The plan's lever: ARC routing controls, Route 53 failover records, or none. */
+  readonly mechanism: 'arc' | 'route53' | 'none';
+  /**
+   * Where users are sent now: by the authoritative DNS answer when the plan has records (what
+   * users get), else by the one routing control that is On. Null: nowhere, or several regions.
+   */
+  readonly region: Seen<string | null>;
+  /** ARC: each plan region's routing control state. */
+  readonly routingControls?: Readonly<Record<string, Seen<'On' | 'Off'>>>;
+  /** Route 53: per record name, the region its authoritative answer points at. */
+  readonly dns?: Readonly<Record<string, Seen<string | null>>>;
+}
+
+/** What AWS says about an app now. */
+export interface AppObservation {
+  readonly app: string;
+  /** ISO time of the observation (the deps' clock). */
+  readonly at: string;
+  /** The regions observed (reads about other regions were not made). */
+  readonly regions: readonly string[];
+  readonly clusters: readonly ClusterObservation[];
+  readonly capacity: readonly CapacityObservation[];
+  readonly traffic: TrafficObservation;
+  /**
+   * Per observed region: true when some read about it answered, false when every read failed
+   * because its endpoints did not answer at all, unknown otherwise.
+   */
+  readonly reachable: Readonly<Record<string, boolean | 'unknown'>>;
+}
+
+/** The adapters the observer reads through. */
+export type ObserverDeps = Pick<RunbookDeps, 'region' | 'clock' | 'aurora' | 'autoScaling' | 'arc' | 'dns'>;
+
+/**
+ * Reads what AWS says about `plan` in `regions` now, every read in parallel. Never throws for a
+ * failed read: that fact is {@link Unknown}. Traffic is read once for the whole app (it is
+ * global), through this control plane's region.
+ */
+export async function observeApp(
+  plan: Plan,
+  regions: readonly string[],
+  deps: ObserverDeps,
+): Promise<AppObservation> {
+  const outcomes = new Map<string, { ok: number; unreachable: number; other: number }>(
+    regions.map((r) => [r, { ok: 0, unreachable: 0, other: 0 }]),
+  );
+  const read = async <T>(
+    region: string | undefined,
+    what: string,
+    call: () => Promise<T>,
+  ): Promise<Seen<T>> => {
+    const tally = region ? outcomes.get(region) : undefined;
+    try {
+      const value = await call();
+      if (tally) tally.ok++;
+      return value;
+    } catch (error: unknown) {
+      const { name, message } = describeError(error);
+      if (tally) {
+        if (error instanceof RegionUnavailableError) tally.unreachable++;
+        else tally.other++;
+      }
+      return { unknown: `${what}: ${name}: ${message}` };
+    }
+  };
+
+  const clusters = Promise.all(
+    (plan.database?.auroraGlobalClusters ?? []).map(async (cluster): Promise<ClusterObservation> => {
+      const perRegion = await Promise.all(
+        regions.map(async (region) => {
+          const arn = memberIn(cluster.members, region);
+          const seen = await read(region, `${cluster.globalClusterId} in ${region}`, async () => {
+            const [own, global] = await Promise.all([
+              deps.aurora.describeCluster(region, arn),
+              deps.aurora.describeGlobalCluster(region, cluster.globalClusterId).catch(() => undefined),
+            ]);
+            const member = own.globalClusterId
+              ? global?.members.find((m) => m.clusterArn === arn)
+              : undefined;
+            if (own.globalClusterId && !global)
+              throw new Error(`${cluster.globalClusterId} could not be described`);
+            const state: RegionCluster & { moving: boolean } = {
+              writable: member
+                ? member.isWriter && own.status !== 'stopped'
+                : !own.globalClusterId && own.status === 'available',
+              member: own.globalClusterId !== undefined,
+              status: own.status,
+              ...(member?.synchronizationStatus
+                ? { synchronizationStatus: member.synchronizationStatus }
+                : {}),
+              moving: global?.failover !== undefined,
+            };
+            return state;
+          });
+          return [region, seen] as const;
+        }),
+      );
+      const regionsSeen: Record<string, Seen<RegionCluster>> = {};
+      let moving = false;
+      for (const [region, seen] of perRegion) {
+        if (isKnown(seen)) {
+          const { moving: m, ...cluster } = seen;
+          moving ||= m;
+          regionsSeen[region] = cluster;
+        } else regionsSeen[region] = seen;
+      }
+      const writers = perRegion.filter(([, s]) => isKnown(s) && s.writable).map(([r]) => r);
+      return { globalClusterId: cluster.globalClusterId, regions: regionsSeen, writers, moving };
+    }),
+  );
+
+  const capacity = Promise.all(
+    (plan.compute?.autoScalingGroups ?? []).map(async (group): Promise<CapacityObservation> => {
+      const perRegion = await Promise.all(
+        regions.map(
+          async (region) =>
+            [
+              region,
+              await read(region, `${group.name} in ${region}`, () => groupReadiness(group, region, deps)),
+            ] as const,
+        ),
+      );
+      return { group: group.name, regions: Object.fromEntries(perRegion) };
+    }),
+  );
+
+  const traffic = observeTraffic(plan, deps, read);
+  const [c, k, t] = await Promise.all([clusters, capacity, traffic]);
+  const reachable: Record<string, boolean | 'unknown'> = {};
+  for (const [region, tally] of outcomes) {
+    reachable[region] = tally.ok > 0 ? true : tally.unreachable > 0 && tally.other === 0 ? false : 'unknown';
+  }
+  return {
+    app: plan.name,
+    at: isoNow(deps.clock),
+    regions: [...regions],
+    clusters: c,
+    capacity: k,
+    traffic: t,
+    reachable,
+  };
+}
+
+/** Reads one group in one region against the plan's active profile and thresholds. */
+export async function groupReadiness(
+  group: AutoScalingGroupPlan,
+  region: string,
+  deps: Pick<RunbookDeps, 'autoScaling'>,
+): Promise<GroupReadiness> {
+  const capacity = await deps.autoScaling.describe(region, memberIn(group.members, region));
+  const healthyPercent = Math.round((1000 * capacity.healthyInService) / group.active.desired) / 10;
+  return {
+    healthyInService: capacity.healthyInService,
+    activeDesired: group.active.desired,
+    healthyPercent,
+    ready: healthyPercent >= group.healthyPercent,
+    minimumMet: healthyPercent >= group.ungracefulMinimumPercent,
+  };
+}
+
+type Reader = <T>(region: string | undefined, what: string, call: () => Promise<T>) => Promise<Seen<T>>;
+
+async function observeTraffic(plan: Plan, deps: ObserverDeps, read: Reader): Promise<TrafficObservation> {
+  const arc = plan.traffic.arc;
+  const route53 = plan.traffic.route53;
+  const controls = arc
+    ? read(undefined, 'routing controls', () =>
+        deps.arc.getStates(arc.clusterEndpoints, Object.values(arc.routingControls)),
+      )
+    : undefined;
+  const answers = route53
+    ? Promise.all(
+        route53.records.map(
+          async (record) =>
+            [
+              record.name,
+              await read(undefined, `DNS answer for ${record.name}`, () =>
+                deps.dns.answeredRegion(deps.region, record),
+              ),
+            ] as const,
+        ),
+      )
+    : undefined;
+  const [states, dns] = await Promise.all([controls, answers]);
+
+  let routingControls: Record<string, Seen<'On' | 'Off'>> | undefined;
+  if (arc && states) {
+    routingControls = {};
+    for (const [region, arn] of Object.entries(arc.routingControls)) {
+      routingControls[region] = isKnown(states)
+        ? (states[arn] ?? { unknown: `no state for ${arn}` })
+        : states;
+    }
+  }
+  const dnsByName = dns ? Object.fromEntries(dns) : undefined;
+
+  let region: Seen<string | null>;
+  if (dns && dns.length > 0) {
+    const unknown = dns.find(([, seen]) => !isKnown(seen));
+    const regions = new Set(dns.map(([, seen]) => seen));
+    region = unknown ? unknown[1] : regions.size === 1 ? (dns[0]?.[1] as string | null) : null;
+  } else if (routingControls) {
+    const values = Object.entries(routingControls);
+    const unknown = values.find(([, s]) => !isKnown(s));
+    const on = values.filter(([, s]) => s === 'On').map(([r]) => r);
+    region = unknown ? (unknown[1] as Unknown) : on.length === 1 ? (on[0] ?? null) : null;
+  } else region = null;
+
+  return {
+    mechanism: arc ? 'arc' : route53 ? 'route53' : 'none',
+    region,
+    ...(routingControls ? { routingControls } : {}),
+    ...(dnsByName ? { dns: dnsByName } : {}),
+  };
+}
+
+// --- what an observation means --------------------------------------------------------------
+
+/**
+ * The region that holds the writer of every global cluster (an app without a database: any
+ * observed region qualifies), when exactly one does and nothing about it is unknown; else null.
+ */
+export function writerRegion(observation: AppObservation): string | null {
+  if (observation.clusters.length === 0) return null;
+  let common: string[] | undefined;
+  for (const cluster of observation.clusters) {
+    if (cluster.moving) return null;
+    common = common ? common.filter((r) => cluster.writers.includes(r)) : [...cluster.writers];
+  }
+  return common?.length === 1 ? (common[0] ?? null) : null;
+}
+
+/** Whether `region` holds the writer of every global cluster: true, false, or unknown. */
+export function holdsEveryWriter(observation: AppObservation, region: string): boolean | 'unknown' {
+  let result: boolean | 'unknown' = true;
+  for (const cluster of observation.clusters) {
+    const seen = cluster.regions[region];
+    if (!seen || !isKnown(seen) || cluster.moving) result = result === false ? false : 'unknown';
+    else if (!seen.writable) return false;
+  }
+  return result;
+}
+
+/**
+ * How well `region` can serve now: every group's readiness there. `ready` when every group is at
+ * its `healthyPercent`, `minimum` at its ungraceful minimum, `some` with at least one healthy
+ * instance in every group, `none` otherwise; unknown when a group could not be read.
+ */
+export function capacityLevel(
+  observation: AppObservation,
+  region: string,
+): 'ready' | 'minimum' | 'some' | 'none' | 'unknown' {
+  let level: 'ready' | 'minimum' | 'some' = 'ready';
+  for (const group of observation.capacity) {
+    const seen = group.regions[region];
+    if (!seen || !isKnown(seen)) return 'unknown';
+    if (seen.healthyInService === 0) return 'none';
+    if (!seen.minimumMet) level = 'some';
+    else if (!seen.ready && level === 'ready') level = 'minimum';
+  }
+  return level;
+}
+
+/** Every unknown of an observation, as readable notes (for step details and audit entries). */
+export function unknowns(observation: AppObservation): string[] {
+  const notes: string[] = [];
+  for (const cluster of observation.clusters)
+    for (const seen of Object.values(cluster.regions)) if (!isKnown(seen)) notes.push(seen.unknown);
+  for (const group of observation.capacity)
+    for (const seen of Object.values(group.regions)) if (!isKnown(seen)) notes.push(seen.unknown);
+  if (!isKnown(observation.traffic.region)) notes.push(observation.traffic.region.unknown);
+  return [...new Set(notes)];
+}
