@@ -23,9 +23,19 @@ export interface SimulationReport {
   readonly invariants: InvariantResult[];
   /** DR drill reports written during the run. */
   readonly drills: DrillReport[];
+  /**
+   * Per app: the control plane's recorded active region and status, and the truth: the region
+   * holding every writer, the region DNS sends users to, and each global cluster's writers.
+   */
   readonly final: Record<
     string,
-    { activeRegion: string | null; writerRegion: string | null; trafficRegion: string | null }
+    {
+      activeRegion: string | null;
+      status: string | null;
+      writerRegion: string | null;
+      trafficRegion: string | null;
+      writers: Record<string, string[]>;
+    }
   >;
 }
 
@@ -127,7 +137,9 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
     latency.route53.dnsTtlMs +
     latency.route53.healthCheckIntervalMs * (latency.route53.healthCheckFailureThreshold + 1);
   let settledAt: number | undefined;
+  const recordChecks = checkRecordsAfterExecutions(sandbox);
   const quiet = () =>
+    recordChecks.poll() &&
     fired === events.length &&
     settledActions === fired &&
     sandbox.stepFunctions.list().every((e) => e.status !== 'RUNNING');
@@ -171,8 +183,10 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
     const seen = truth.final[plan.name];
     final[plan.name] = {
       activeRegion: state?.activeRegion ?? null,
+      status: state?.status ?? null,
       writerRegion: seen?.writerRegion ?? null,
       trafficRegion: seen?.trafficRegion ?? null,
+      writers: seen?.writers ?? {},
     };
   }
   return {
@@ -186,6 +200,65 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
     invariants: truth.invariants,
     drills,
     final,
+  };
+}
+
+/** How long after an execution ends its app's record must agree with the truth (virtual ms). */
+export const RECORD_SETTLE_MS = 5 * 60_000;
+
+/**
+ * The `record-matches-truth` invariant: `RECORD_SETTLE_MS` after any execution ends (and no other
+ * execution of the app runs then), the recorded active region equals the region holding every
+ * writer and the region DNS sends users to, or the app is recorded DEGRADED. `poll()` arms a check
+ * for each execution that has ended and answers whether every armed check has run.
+ */
+function checkRecordsAfterExecutions(sandbox: Sandbox): { poll(): boolean } {
+  const armed = new Set<string>();
+  let pending = 0;
+  const check = async (app: string) => {
+    const plan = sandbox.plans.find((p) => p.name === app);
+    if (!plan) return;
+    const running = sandbox.stepFunctions
+      .list()
+      .some((e) => e.status === 'RUNNING' && parseBody(e.input).plan === app);
+    if (running) return;
+    const up = plan.regions.find((r) => !sandbox.aws.faults.isRegionDown(r));
+    if (!up) return;
+    const state = await sandbox
+      .region(up)
+      .deps.store.getState(app)
+      .catch(() => undefined);
+    if (!state || state.status === 'DEGRADED') return;
+    const truth = sandbox.aws.truth;
+    const writer = plan.database ? truth.writerRegion(app) : state.activeRegion;
+    const traffic = truth.trafficRegion(app);
+    if (state.activeRegion !== writer || state.activeRegion !== traffic) {
+      const now = sandbox.clock.now();
+      truth.recordMismatch(
+        app,
+        now,
+        now,
+        `recorded ACTIVE in ${state.activeRegion}, but the writer is in ${writer ?? 'no single region'} and users are sent to ${traffic ?? 'no region'}`,
+      );
+    }
+  };
+  return {
+    poll() {
+      for (const execution of sandbox.stepFunctions.list()) {
+        if (execution.status === 'RUNNING' || armed.has(execution.name)) continue;
+        const app = parseBody(execution.input).plan;
+        if (typeof app !== 'string') continue;
+        armed.add(execution.name);
+        pending++;
+        const delay = (execution.stoppedAt ?? sandbox.clock.now()) + RECORD_SETTLE_MS - sandbox.clock.now();
+        sandbox.clock.setTimer(delay, () => {
+          void check(app).finally(() => {
+            pending--;
+          });
+        });
+      }
+      return pending === 0;
+    },
   };
 }
 

@@ -58,15 +58,44 @@ export interface InvariantResult {
   readonly violations?: InvariantViolation[];
 }
 
-export type InvariantName = 'single-writer' | 'routing-control-on';
+export type InvariantName =
+  | 'single-writer'
+  | 'routing-control-on'
+  | 'traffic-follows-writer'
+  | 'record-matches-truth';
+
+/** Where an app stands in truth at the end: its traffic, and every global cluster's writer. */
+export interface FinalTruth {
+  /** The region holding the writer of every global cluster, or null when none holds them all. */
+  readonly writerRegion: string | null;
+  readonly trafficRegion: string | null;
+  /** Per global cluster id: the regions (up) holding a writable cluster. */
+  readonly writers: Record<string, string[]>;
+}
 
 export interface TruthReport {
   readonly outages: Outage[];
   readonly invariants: InvariantResult[];
-  readonly final: Record<string, { writerRegion: string | null; trafficRegion: string | null }>;
+  readonly final: Record<string, FinalTruth>;
 }
 
-const INVARIANTS: readonly InvariantName[] = ['single-writer', 'routing-control-on'];
+const INVARIANTS: readonly InvariantName[] = [
+  'single-writer',
+  'routing-control-on',
+  'traffic-follows-writer',
+  'record-matches-truth',
+];
+
+/**
+ * How long users may be sent to a region that cannot serve while another region holds every
+ * writer and has capacity, before `traffic-follows-writer` counts it as broken: one DNS TTL (what
+ * resolvers may still hold) plus the plan's RTO objective (the time a failover is allowed to
+ * bring traffic to the writer: an ungraceful failover promotes the writer before its capacity is
+ * ready, and moves traffic only then).
+ */
+export function trafficGraceMs(plan: Plan, dnsTtlMs: number): number {
+  return dnsTtlMs + plan.objectives.rtoSeconds * 1000;
+}
 
 /**
  * The ground truth (design.md §5): what users experience, independent of what the control plane
@@ -90,6 +119,10 @@ export class GroundTruth {
   private readonly violations = new Map<InvariantName, { atMs: number; toMs?: number; detail: string }[]>();
   /** `invariant|subject` -> the violation in progress. */
   private readonly ongoing = new Map<string, { atMs: number; toMs?: number; detail: string }>();
+  /** Per app: since when its users have been sent away from the one region that could serve them. */
+  private readonly stranded = new Map<string, { sinceMs: number; key: string }>();
+  /** Timers armed to re-check an app when its grace would run out. */
+  private readonly graceTimers = new Set<string>();
 
   constructor(
     private readonly ctx: SimContext,
@@ -146,11 +179,45 @@ export class GroundTruth {
     return this.trafficRegionOf(this.plan(app)) ?? null;
   }
 
-  /** The region holding the writer of the app's (first) global cluster now, or null. */
+  /** The region (up) holding the writer of every one of the app's global clusters, or null. */
   writerRegion(app: string): string | null {
-    const cluster = this.plan(app).database?.auroraGlobalClusters[0];
-    if (!cluster) return null;
-    return this.views.writers.writerRegions(cluster.globalClusterId)[0] ?? null;
+    const clusters = this.plan(app).database?.auroraGlobalClusters ?? [];
+    if (clusters.length === 0) return null;
+    let common: string[] | undefined;
+    for (const cluster of clusters) {
+      const regions = this.views.writers.writerRegions(cluster.globalClusterId);
+      common = common ? common.filter((r) => regions.includes(r)) : regions;
+    }
+    return common?.length === 1 ? (common[0] ?? null) : null;
+  }
+
+  /**
+   * The region that could serve the app now: up, holding every writer, with a healthy instance in
+   * every group. Null when none or several could.
+   */
+  servableRegion(app: string): string | null {
+    const plan = this.plan(app);
+    const candidates = plan.regions.filter((region) => {
+      if (this.ctx.faults.isRegionDown(region)) return false;
+      for (const group of plan.compute?.autoScalingGroups ?? []) {
+        const name = group.members[region];
+        if (!name || this.views.capacity.healthyInService(region, name) < 1) return false;
+      }
+      for (const cluster of plan.database?.auroraGlobalClusters ?? []) {
+        if (!this.views.writers.writerRegions(cluster.globalClusterId).includes(region)) return false;
+      }
+      return true;
+    });
+    return candidates.length === 1 ? (candidates[0] ?? null) : null;
+  }
+
+  /**
+   * Records a violation of `record-matches-truth` found by a reader of the control plane's records
+   * (the records live in DynamoDB, which the ground truth does not read itself). `atMs` and `toMs`
+   * are virtual epoch ms.
+   */
+  recordMismatch(app: string, atMs: number, toMs: number, detail: string): void {
+    this.violations.get('record-matches-truth')?.push({ atMs, toMs, detail: `${app}: ${detail}` });
   }
 
   /**
@@ -188,9 +255,13 @@ export class GroundTruth {
     });
     const final: TruthReport['final'] = {};
     for (const plan of this.plans) {
+      const writers: Record<string, string[]> = {};
+      for (const cluster of plan.database?.auroraGlobalClusters ?? [])
+        writers[cluster.globalClusterId] = this.views.writers.writerRegions(cluster.globalClusterId);
       final[plan.name] = {
         writerRegion: this.writerRegion(plan.name),
         trafficRegion: this.trafficRegion(plan.name),
+        writers,
       };
     }
     return { outages, invariants, final };
@@ -242,7 +313,40 @@ export class GroundTruth {
         );
       }
     }
-    // Subjects no longer checked (none today) end their violations.
+    for (const plan of this.plans) {
+      const subject = plan.name;
+      const servable = plan.database ? this.servableRegion(plan.name) : null;
+      const traffic = this.trafficRegionOf(plan) ?? null;
+      const strandedNow = servable !== null && traffic !== servable;
+      if (!strandedNow) {
+        this.stranded.delete(subject);
+        check('traffic-follows-writer', subject, undefined);
+        continue;
+      }
+      const key = `${traffic}->${servable}`;
+      let since = this.stranded.get(subject);
+      if (!since || since.key !== key) {
+        since = { sinceMs: now, key };
+        this.stranded.set(subject, since);
+      }
+      const grace = trafficGraceMs(plan, this.ctx.latency.route53.dnsTtlMs);
+      if (now - since.sinceMs >= grace) {
+        check(
+          'traffic-follows-writer',
+          subject,
+          `${plan.name}: users sent to ${traffic ?? 'no region'} while ${servable} holds every writer and has capacity (for more than ${grace / 1000} s)`,
+        );
+      } else {
+        check('traffic-follows-writer', subject, undefined);
+        // Come back when the grace runs out, so the violation starts on time.
+        const timerKey = `${subject}|${since.sinceMs}|${key}`;
+        if (!this.graceTimers.has(timerKey)) {
+          this.graceTimers.add(timerKey);
+          this.ctx.clock.setTimer(since.sinceMs + grace - now, () => this.evaluate());
+        }
+      }
+    }
+    // Subjects no longer checked end their violations.
     for (const [key, violation] of this.ongoing) {
       if (!seen.has(key)) {
         violation.toMs = now;

@@ -1,6 +1,11 @@
 import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
-import { CapacityNotReadyError, DatabasePromotionFailedError } from '../core/errors.js';
+import {
+  CapacityNotReadyError,
+  DatabasePromotionFailedError,
+  describeError,
+  ThrottledError,
+} from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import {
   fence,
@@ -48,7 +53,32 @@ export async function shiftTraffic(input: unknown, deps: RunbookDeps): Promise<P
   await fence(run, deps);
   const progress = startProgress(deps.clock, POLL_SECONDS.traffic, pollBudgetSeconds(plan));
 
-  const moved = await moveTrafficTo(plan, run.to, run.from, deps);
+  return tryShift(plan, run, deps, progress);
+}
+
+/**
+ * Makes the change, or, when Route 53 answers that a change to the zone is still being applied
+ * (`PriorRequestNotComplete`, or throttling), comes back to it on the next poll: Route 53 says a
+ * change is generally applied within 60 s (Route 53 API Reference, ChangeResourceRecordSets), and
+ * the poll budget (at least 120 s, see `pollBudgetSeconds`) spans that window. The change is
+ * idempotent, so a retry after an accepted change makes none.
+ */
+async function tryShift(
+  plan: Plan,
+  run: RunContext,
+  deps: RunbookDeps,
+  progress: Progress,
+): Promise<Progress> {
+  let moved: Awaited<ReturnType<typeof moveTrafficTo>>;
+  try {
+    moved = await moveTrafficTo(plan, run.to, run.from, deps);
+  } catch (error: unknown) {
+    if (!(error instanceof ThrottledError) || plan.traffic.arc) throw error;
+    return nextPoll(progress, `Route 53 change to ${run.to} (still refused: ${error.message})`, {
+      phase: 'retrying-change',
+      detail: { mechanism: 'route53', lastError: error.message },
+    });
+  }
   if (moved.mechanism === 'route53' && moved.changeId) {
     return { ...progress, phase: 'propagating', detail: { mechanism: 'route53', changeId: moved.changeId } };
   }
@@ -86,11 +116,34 @@ export async function moveTrafficTo(
 /** CheckTraffic: polls a Route 53 change until it is INSYNC on every name server, bounded. */
 export async function checkTraffic(input: unknown, deps: RunbookDeps): Promise<Progress> {
   const { run, progress } = parseInput(CheckInput, input, 'CheckTraffic');
+  const plan = deps.plans.get(run.app);
+  if (progress.phase === 'retrying-change') {
+    await fence(run, deps);
+    return tryShift(plan, run, deps, progress);
+  }
   const changeId = progress.detail?.changeId;
   if (typeof changeId !== 'string') return finishShift(run, deps, progress);
-  const status = await deps.route53.getChangeStatus(changeId);
+  let status: 'PENDING' | 'INSYNC';
+  try {
+    status = await deps.route53.getChangeStatus(changeId);
+  } catch (error: unknown) {
+    // The change was accepted; GetChange failing does not undo it. Ask the name servers (Route
+    // 53's data plane) what they answer: when every record already sends users to the target, the
+    // change is applied. Otherwise poll again, bounded.
+    if (await answeredByTarget(plan, run.to, deps)) return finishShift(run, deps, progress);
+    return nextPoll(progress, `Route 53 change ${changeId} (GetChange: ${describeError(error).message})`);
+  }
   if (status === 'INSYNC') return finishShift(run, deps, progress);
   return nextPoll(progress, `Route 53 change ${changeId}`);
+}
+
+/** Whether the zone's authoritative name servers answer `to` for every record of the plan. */
+async function answeredByTarget(plan: Plan, to: string, deps: RunbookDeps): Promise<boolean> {
+  const records = plan.traffic.route53?.records ?? [];
+  const answers = await Promise.all(
+    records.map((r) => deps.dns.answeredRegion(deps.region, r).catch(() => undefined)),
+  );
+  return records.length > 0 && answers.every((a) => a === to);
 }
 
 async function finishShift(run: RunContext, deps: RunbookDeps, progress: Progress): Promise<Progress> {

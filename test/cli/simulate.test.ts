@@ -54,8 +54,10 @@ describe('switchyard simulate', () => {
     expect(execution.controlPlaneSeconds).toBeCloseTo(execution.rtoSeconds - execution.awsBusySeconds, 3);
     expect(report.final.billing).toEqual({
       activeRegion: 'us-west-2',
+      status: 'ACTIVE',
       writerRegion: 'us-west-2',
       trafficRegion: 'us-west-2',
+      writers: { 'billing-global': ['us-west-2'] },
     });
   });
 

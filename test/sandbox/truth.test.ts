@@ -75,8 +75,16 @@ describe('GroundTruth', () => {
     expect(report.invariants).toEqual([
       { name: 'single-writer', held: true },
       { name: 'routing-control-on', held: true },
+      { name: 'traffic-follows-writer', held: true },
+      { name: 'record-matches-truth', held: true },
     ]);
-    expect(report.final).toEqual({ orders: { writerRegion: 'us-west-2', trafficRegion: 'us-west-2' } });
+    expect(report.final).toEqual({
+      orders: {
+        writerRegion: 'us-west-2',
+        trafficRegion: 'us-west-2',
+        writers: { 'orders-global': ['us-west-2'] },
+      },
+    });
   });
 
   it.each([
@@ -110,7 +118,11 @@ describe('GroundTruth', () => {
       // threshold 3), so DNS answers us-west-2 from 43.5 s and users get it one TTL (3 s) later.
       expect(h.truth.report().outages).toEqual([{ app: 'billing', from: 10, to: end, seconds: end - 10 }]);
       expect(h.truth.report().final).toEqual({
-        billing: { writerRegion: 'us-west-2', trafficRegion: 'us-west-2' },
+        billing: {
+          writerRegion: 'us-west-2',
+          trafficRegion: 'us-west-2',
+          writers: { 'billing-global': ['us-west-2'] },
+        },
       });
     },
   );
@@ -170,6 +182,8 @@ describe('GroundTruth', () => {
           { at: 12.015, to: 15.015, detail: 'orders: no routing control On (us-east-1=Off, us-west-2=Off)' },
         ],
       },
+      { name: 'traffic-follows-writer', held: true },
+      { name: 'record-matches-truth', held: true },
     ]);
   });
 

@@ -34,6 +34,21 @@ const only = <T>(items: readonly T[]): T => {
   return items[0] as T;
 };
 
+/** The three placements every scenario agrees on: the record, the writer and the traffic. */
+function placement(
+  final:
+    | { activeRegion: string | null; writerRegion: string | null; trafficRegion: string | null }
+    | undefined,
+) {
+  return (
+    final && {
+      activeRegion: final.activeRegion,
+      writerRegion: final.writerRegion,
+      trafficRegion: final.trafficRegion,
+    }
+  );
+}
+
 describe('scenarios in the sandbox (ground truth)', () => {
   it('graceful switchover: RPO 0, writer and traffic in the target, a short outage, invariants held', async () => {
     const report = await play('graceful-switchover');
@@ -48,7 +63,7 @@ describe('scenarios in the sandbox (ground truth)', () => {
     });
     expect(execution.approvalWaitSeconds).toBeGreaterThan(0);
     expect(execution.rtoSeconds).toBeLessThan(300); // the plan's objective
-    expect(report.final.orders).toEqual({
+    expect(placement(report.final.orders)).toEqual({
       activeRegion: 'us-west-2',
       writerRegion: 'us-west-2',
       trafficRegion: 'us-west-2',
@@ -77,7 +92,7 @@ describe('scenarios in the sandbox (ground truth)', () => {
     expect(execution.rpoSeconds).toBeGreaterThan(0);
     expect(execution.rpoSeconds).toBeLessThanOrEqual(30); // under the plan's RPO objective
     expect(callsIntoFailedRegion).toBe(0);
-    expect(report.final.orders).toEqual({
+    expect(placement(report.final.orders)).toEqual({
       activeRegion: 'us-west-2',
       writerRegion: 'us-west-2',
       trafficRegion: 'us-west-2',
@@ -95,7 +110,7 @@ describe('scenarios in the sandbox (ground truth)', () => {
     const scale = execution.steps.filter((s) => s.name === 'ScaleCapacity');
     expect(scale).toHaveLength(2);
     for (const step of scale) expect((step.finishedAt ?? 0) - step.startedAt).toBeGreaterThan(100); // ~2 min boots
-    expect(report.final.billing).toEqual({
+    expect(placement(report.final.billing)).toEqual({
       activeRegion: 'us-west-2',
       writerRegion: 'us-west-2',
       trafficRegion: 'us-west-2',
@@ -178,7 +193,7 @@ describe('scenarios in the sandbox (ground truth)', () => {
     );
     expect(only(report.executions).status).toBe('SUCCEEDED');
     expect(promotions).toBe(1);
-    expect(report.final.billing).toEqual({
+    expect(placement(report.final.billing)).toEqual({
       activeRegion: 'us-west-2',
       writerRegion: 'us-west-2',
       trafficRegion: 'us-west-2',
@@ -281,7 +296,7 @@ describe('scenarios in the sandbox (ground truth)', () => {
     const execution = only(report.executions);
     expect(execution.status).toBe('FAILED');
     expect(execution.error).toMatch(/DatabasePromotionFailedError/);
-    expect(report.final.orders).toEqual({
+    expect(placement(report.final.orders)).toEqual({
       activeRegion: 'us-east-1',
       writerRegion: 'us-east-1',
       trafficRegion: 'us-east-1',
@@ -370,7 +385,7 @@ describe('scenarios in the sandbox (ground truth)', () => {
     const execution = only(report.executions);
     expect(execution.status).toBe('FAILED');
     expect(execution.error).toMatch(/CapacityNotReadyError: .*billing-api/);
-    expect(report.final.billing).toEqual({
+    expect(placement(report.final.billing)).toEqual({
       activeRegion: 'us-east-1',
       writerRegion: 'us-east-1',
       trafficRegion: 'us-east-1',
@@ -422,7 +437,7 @@ describe('scenarios in the sandbox (ground truth)', () => {
       ['us-west-2', 'us-east-1', 'SUCCEEDED'],
     ]);
     expect(report.executions.every((e) => e.rpoSeconds === 0)).toBe(true);
-    expect(report.final.billing).toEqual({
+    expect(placement(report.final.billing)).toEqual({
       activeRegion: 'us-east-1',
       writerRegion: 'us-east-1',
       trafficRegion: 'us-east-1',
@@ -461,7 +476,7 @@ describe('scenarios in the sandbox (ground truth)', () => {
       expect.objectContaining({ to: 'us-west-2', rpoSeconds: 0, rtoSeconds: there?.rtoSeconds }),
       expect.objectContaining({ to: 'us-east-1', rpoSeconds: 0, rtoSeconds: back?.rtoSeconds }),
     ]);
-    expect(report.final.billing).toEqual({
+    expect(placement(report.final.billing)).toEqual({
       activeRegion: 'us-east-1',
       writerRegion: 'us-east-1',
       trafficRegion: 'us-east-1',
@@ -495,7 +510,7 @@ describe('scenarios in the sandbox (ground truth)', () => {
     });
     expect(report.executions.map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     expect(only(report.drills).outcome).toBe('PASSED');
-    expect(report.final.billing).toEqual({
+    expect(placement(report.final.billing)).toEqual({
       activeRegion: 'us-east-1',
       writerRegion: 'us-east-1',
       trafficRegion: 'us-east-1',
@@ -600,7 +615,7 @@ describe('scenarios in the sandbox (ground truth)', () => {
     );
     expect(throttled).toBeGreaterThan(10);
     expect(only(report.executions).status).toBe('SUCCEEDED');
-    expect(report.final.billing).toEqual({
+    expect(placement(report.final.billing)).toEqual({
       activeRegion: 'us-west-2',
       writerRegion: 'us-west-2',
       trafficRegion: 'us-west-2',
