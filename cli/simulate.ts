@@ -81,7 +81,7 @@ function printReport(report: SimulationReport, io: CliIo): void {
     line(io.out, `  ${e.id}  ${e.app} ${e.runbook} ${e.mode} ${e.from ?? '?'} -> ${e.to}: ${e.status}`);
     line(
       io.out,
-      `    RTO ${e.rtoSeconds ?? '-'} s  RPO ${e.rpoSeconds ?? '-'} s  AWS busy ${e.awsBusySeconds} s  control plane ${e.controlPlaneSeconds ?? '-'} s  approval wait ${e.approvalWaitSeconds} s`,
+      `    RTO ${e.rtoSeconds ?? '-'} s  RPO ${e.rpoSeconds ?? '-'} s  AWS busy ${e.awsBusySeconds} s  control plane ${e.controlPlaneSeconds ?? '-'} s  approval wait ${e.approvalWaitSeconds} s${e.underCapacity ? '  UNDER CAPACITY' : ''}`,
     );
     if (e.error) line(io.out, `    error: ${e.error}`);
     for (const s of e.steps) {

@@ -10,6 +10,7 @@ import {
   STATE_MACHINES,
   type StateMachineKey,
 } from '../functions/handlers/registry.js';
+import { RECONCILE_EVERY_MINUTES } from '../functions/reconciler/reconcile.js';
 import { lambdaBundling } from './bundling.js';
 import type { Deployment } from './config.js';
 import { AlarmDetection } from './constructs/alarm-detection.js';
@@ -17,6 +18,7 @@ import { ControlPlaneFunction } from './constructs/control-plane-function.js';
 import { DrillSchedules } from './constructs/drill-schedules.js';
 import { KeepWarm } from './constructs/keep-warm.js';
 import { OperatorApi } from './constructs/operator-api.js';
+import { ReconcilerSchedule } from './constructs/reconciler-schedule.js';
 import { ControlPlaneStateMachine, stateMachineName } from './constructs/state-machine.js';
 import { StateTable } from './constructs/state-table.js';
 import { HANDLERS_DIR } from './paths.js';
@@ -67,6 +69,7 @@ export class ControlPlaneStack extends Stack {
   readonly alarmDetection?: AlarmDetection;
   readonly drills: DrillSchedules;
   readonly keepWarm: KeepWarm;
+  readonly reconciler: ReconcilerSchedule;
 
   constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
     super(scope, id, {
@@ -184,6 +187,11 @@ export class ControlPlaneStack extends Stack {
     this.drills = new DrillSchedules(this, 'DrillSchedules', {
       plans: plansIn(deployment.plans, region),
       handler: lambdaOf(DRILL_FUNCTION),
+    });
+
+    this.reconciler = new ReconcilerSchedule(this, 'Reconciler', {
+      handler: lambdaOf('Reconcile'),
+      everyMinutes: RECONCILE_EVERY_MINUTES,
     });
 
     // Every function but the operator API answers a keep-warm ping (functions/handlers/step-handler.ts);

@@ -39,7 +39,9 @@ export type Capability =
   /** Start the detection wait (an alarm's `sustainSeconds`) in this region. */
   | 'startDetection'
   /** Start a DR drill in the region a plan is active in (scheduled, or requested by an operator). */
-  | 'startDrill';
+  | 'startDrill'
+  /** Fence a returning old writer by deleting its instances (plans with `fenceReturningWriter`). */
+  | 'fenceWriter';
 
 const ROLE_CAPABILITIES: Record<FunctionRole, readonly Capability[]> = {
   runbook: ['state', 'events', 'observe'],
@@ -47,6 +49,8 @@ const ROLE_CAPABILITIES: Record<FunctionRole, readonly Capability[]> = {
   detection: ['state', 'events', 'observe', 'startRunbook', 'startDetection'],
   // A drill's legs are graceful activations: it starts runbooks and reads their executions.
   drill: ['state', 'events', 'observe', 'startRunbook', 'startDrill'],
+  // The reconciler moves traffic to where the writer is and may fence a returning old writer.
+  reconciler: ['state', 'events', 'observe', 'shiftTraffic', 'fenceWriter'],
 };
 
 /**
@@ -107,6 +111,8 @@ export interface PlanResources {
     readonly engines: readonly string[];
   };
   readonly autoScalingGroupArns: readonly string[];
+  /** `arn:aws:rds:<region>:<account>:db:*` of the clusters whose plan lets the reconciler fence them. */
+  readonly fenceableInstanceArns: readonly string[];
   readonly hostedZones: readonly {
     readonly arn: string;
     readonly recordNames: readonly string[];
@@ -164,6 +170,20 @@ export function planResources(stack: Stack, plans: readonly Plan[], useArc: bool
       })),
     ),
     pilotLightReaders: pilotLightReaders(stack, local),
+    fenceableInstanceArns: [
+      ...new Set(
+        local.flatMap((p) =>
+          (p.database?.auroraGlobalClusters ?? [])
+            .filter((c) => c.fenceReturningWriter === 'remove-instances')
+            .flatMap((c) =>
+              Object.values(c.members).map((member) => {
+                const [, partition, , region, account] = member.split(':');
+                return `arn:${partition}:rds:${region}:${account}:db:*`;
+              }),
+            ),
+        ),
+      ),
+    ],
     autoScalingGroupArns: local.flatMap((p) =>
       (p.compute?.autoScalingGroups ?? []).flatMap((g) =>
         Object.entries(g.members).map(([region, name]) =>
@@ -328,6 +348,10 @@ export function statementsFor(
           'rds:DatabaseEngine': [...plan.pilotLightReaders.engines],
         },
       });
+    case 'fenceWriter':
+      // Instances of the opted-in plans' member clusters, by their regions and accounts: an
+      // instance ARN does not name its cluster, and RDS has no condition key for it.
+      return allow('FenceReturningWriters', ['rds:DeleteDBInstance'], plan.fenceableInstanceArns);
     case 'scaleCapacity':
       return allow(
         'ScalePlanAutoScalingGroups',

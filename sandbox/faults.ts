@@ -16,6 +16,11 @@ export const FaultSchema = z.discriminatedUnion('kind', [
       .regex(/^[A-Za-z]+$/, 'an AWS error code such as ThrottlingException')
       .default('ThrottlingException'),
     rate: z.number().min(0).max(1).default(1),
+    /** Only this API operation (e.g. `GetChange`); absent: every operation of the service. */
+    operation: z
+      .string()
+      .regex(/^[A-Z][A-Za-z]+$/, 'an API operation name such as SwitchoverGlobalCluster')
+      .optional(),
   }),
   z.strictObject({ kind: z.literal('aurora-failover-fails'), globalClusterId: z.string().min(1) }),
   z.strictObject({
@@ -105,9 +110,12 @@ export class FaultSet {
   }
 
   /** The error-rate faults that apply to a call. */
-  apiErrors(service: AwsService, region: string): { error: string; rate: number }[] {
+  apiErrors(service: AwsService, region: string, operation?: string): { error: string; rate: number }[] {
     return this.faults.flatMap((f) =>
-      f.kind === 'api-errors' && f.service === service && (f.region === undefined || f.region === region)
+      f.kind === 'api-errors' &&
+      f.service === service &&
+      (f.region === undefined || f.region === region) &&
+      (f.operation === undefined || f.operation === operation)
         ? [{ error: f.error, rate: f.rate }]
         : [],
     );

@@ -5,7 +5,9 @@ import { type Random, seededRandom } from '../functions/core/random.js';
 import { buildRunbookDeps } from '../functions/handlers/deps.js';
 import { KEEP_WARM_MINUTES, KEEP_WARM_SOURCE } from '../functions/handlers/keep-warm.js';
 import { FUNCTIONS, STATE_MACHINES } from '../functions/handlers/registry.js';
+import { RECONCILE_EVERY_MINUTES } from '../functions/reconciler/reconcile.js';
 import type { RunbookDeps } from '../functions/runbook/context.js';
+import { FINISHED_EVENT } from '../functions/runbook/finish.js';
 import { VirtualClock } from './clock.js';
 import { type LocalDynamo, SANDBOX_CREDENTIALS, startLocalDynamo } from './dynamo.js';
 import { LATENCY_PROFILES, type LatencyProfile, type LatencyProfileName } from './latency.js';
@@ -118,6 +120,34 @@ export class Sandbox {
       void clock
         .sleep(latency.apiMs.events)
         .then(() => lambda.invoke(change.region, 'EvaluateAlarm', event))
+        .catch(() => undefined);
+    });
+
+    // The reconciler's rules, simulated: every minute in every region that is up, and at once for
+    // the app of an execution that ended FAILED or ABORTED (infra/constructs/reconciler-schedule.ts).
+    const reconcileEverywhere = () => {
+      for (const region of sandbox.regions.keys()) {
+        if (aws.faults.isRegionDown(region)) continue;
+        void lambda
+          .invoke(region, 'Reconcile', { source: 'aws.events', 'detail-type': 'Scheduled Event' })
+          .catch(() => undefined);
+      }
+      clock.setTimer(RECONCILE_EVERY_MINUTES * 60_000, reconcileEverywhere);
+    };
+    clock.setTimer(RECONCILE_EVERY_MINUTES * 60_000, reconcileEverywhere);
+    aws.eventBridge.onEvent((event) => {
+      const status = event.detail.status;
+      if (event.detailType !== FINISHED_EVENT || (status !== 'FAILED' && status !== 'ABORTED')) return;
+      if (aws.faults.isRegionDown(event.region)) return;
+      void clock
+        .sleep(latency.apiMs.events)
+        .then(() =>
+          lambda.invoke(event.region, 'Reconcile', {
+            source: event.source,
+            'detail-type': event.detailType,
+            detail: event.detail,
+          }),
+        )
         .catch(() => undefined);
     });
 

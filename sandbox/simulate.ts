@@ -55,6 +55,8 @@ export interface ExecutionReport {
   readonly approvalWaitSeconds: number;
   readonly awsBusySeconds: number;
   readonly controlPlaneSeconds: number | null;
+  /** Verified serving with less than the plan's `healthyPercent` (an ungraceful failover at its minimum). */
+  readonly underCapacity: boolean;
   readonly error?: string;
   readonly steps: {
     name: string;
@@ -511,6 +513,7 @@ async function executionReport(
     approvalWaitSeconds: approvalWaitMs / 1000,
     awsBusySeconds: Math.round(busyMs) / 1000,
     controlPlaneSeconds: rto === null ? null : Math.round(rto * 1000 - busyMs) / 1000,
+    underCapacity: record?.steps.VerifyService?.detail?.underCapacity === true,
     ...(error && status !== 'SUCCEEDED' ? { error } : {}),
     steps: Object.values(record?.steps ?? {})
       .map((s) => ({

@@ -3,6 +3,7 @@ import type { Random } from '../functions/core/random.js';
 import { SimulatedArc } from './aws/arc.js';
 import { SimulatedAutoScaling } from './aws/autoscaling.js';
 import { SimulatedCloudWatch } from './aws/cloudwatch.js';
+import { SimulatedEventBridge } from './aws/eventbridge.js';
 import { SimulatedRds } from './aws/rds.js';
 import { SimulatedRoute53 } from './aws/route53.js';
 import { AwsSimulator, type SimContext } from './aws/simulator.js';
@@ -21,6 +22,7 @@ export interface SimulatedAws {
   readonly cloudWatch: SimulatedCloudWatch;
   readonly arc: SimulatedArc;
   readonly route53: SimulatedRoute53;
+  readonly eventBridge: SimulatedEventBridge;
   readonly truth: GroundTruth;
 }
 
@@ -56,7 +58,9 @@ export function createSimulatedAws(
     return groups.every((g) => autoScaling.healthyInService(region, g.members[region] ?? '') > 0);
   };
   const route53 = new SimulatedRoute53(ctx, { targetHealthy, arc });
-  for (const service of [rds, autoScaling, cloudWatch, arc, route53]) simulator.register(service);
+  const eventBridge = new SimulatedEventBridge(ctx);
+  for (const service of [rds, autoScaling, cloudWatch, arc, route53, eventBridge])
+    simulator.register(service);
   // ARC before Route 53: its routing-control health checks read the initial states.
   for (const plan of plans) {
     rds.provision(plan);
@@ -66,5 +70,5 @@ export function createSimulatedAws(
     route53.provision(plan);
   }
   truth = new GroundTruth(ctx, plans, { route53, arc, writers: rds, capacity: autoScaling });
-  return { ctx, simulator, faults, rds, autoScaling, cloudWatch, arc, route53, truth };
+  return { ctx, simulator, faults, rds, autoScaling, cloudWatch, arc, route53, eventBridge, truth };
 }

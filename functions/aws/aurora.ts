@@ -2,6 +2,8 @@ import {
   CreateDBInstanceCommand,
   DBClusterNotFoundFault,
   DBInstanceAlreadyExistsFault,
+  DBInstanceNotFoundFault,
+  DeleteDBInstanceCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
   DescribeGlobalClustersCommand,
@@ -9,6 +11,7 @@ import {
   type GlobalCluster,
   GlobalClusterNotFoundFault,
   InvalidDBClusterStateFault,
+  InvalidDBInstanceStateFault,
   InvalidGlobalClusterStateFault,
   RemoveFromGlobalClusterCommand,
   SwitchoverGlobalClusterCommand,
@@ -85,6 +88,12 @@ export interface AuroraGlobalClusters {
     instanceClass: string,
     engine: string,
   ): Promise<void>;
+  /**
+   * Fences a cluster by deleting every instance it has (DeleteDBInstance each): it then takes no
+   * connections, and its volume keeps its data. Idempotent: an instance already deleting or gone
+   * is fenced. Returns the instance ids it found. Mutates only `region`'s own cluster.
+   */
+  removeInstances(region: string, clusterArn: string): Promise<string[]>;
   /** DescribeDBClusters for one cluster. ResourceNotFoundError when absent. */
   describeCluster(region: string, clusterIdOrArn: string): Promise<ClusterView>;
   /**
@@ -128,7 +137,7 @@ const RULES: readonly ErrorRule[] = [
 export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters {
   const metrics = cloudWatchAlarms(clients);
 
-  return {
+  const adapter: AuroraGlobalClusters = {
     async describeGlobalCluster(region, globalClusterId) {
       const output = await awsCall(
         { operation: 'DescribeGlobalClusters', region, resource: globalClusterId },
@@ -238,6 +247,24 @@ export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters 
       }
     },
 
+    async removeInstances(region, clusterArn) {
+      requireSameRegion('DeleteDBInstance', region, clusterArn);
+      const found = await adapter.instances(region, clusterArn);
+      for (const instance of found) {
+        if (instance.status === 'deleting') continue;
+        try {
+          await awsCall({ operation: 'DeleteDBInstance', region, resource: instance.id }, RULES, () =>
+            clients.rds(region).send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: instance.id })),
+          );
+        } catch (error: unknown) {
+          // Deleted, or being deleted, by an earlier attempt: the fence holds.
+          if (!(error instanceof DBInstanceNotFoundFault || error instanceof InvalidDBInstanceStateFault))
+            throw error;
+        }
+      }
+      return found.map((i) => i.id);
+    },
+
     async describeCluster(region, clusterIdOrArn) {
       const output = await awsCall(
         { operation: 'DescribeDBClusters', region, resource: clusterIdOrArn },
@@ -280,6 +307,7 @@ export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters 
       return point?.value;
     },
   };
+  return adapter;
 }
 
 function toView(cluster: GlobalCluster): GlobalClusterView {

@@ -41,6 +41,14 @@ const AuroraGlobalCluster = z.strictObject({
   /** Last resort when FailoverGlobalCluster cannot run: detach the target's cluster and use it alone. */
   allowDetachAndPromote: z.boolean().default(false),
   engine: z.enum(['aurora-postgresql', 'aurora-mysql']).default('aurora-postgresql'),
+  /**
+   * After a detach-and-promote, the old writer may come back with its region, still accepting
+   * writes: a split brain. `remove-instances` lets the reconciler fence it at once by deleting its
+   * instances (DeleteDBInstance; the cluster volume keeps its data for a person to reconcile: a
+   * cluster in a global database cannot be stopped, per the Aurora User Guide, "Stopping and
+   * starting an Amazon Aurora DB cluster"). `none`: the reconciler reports it and a person acts.
+   */
+  fenceReturningWriter: z.enum(['remove-instances', 'none']).default('none'),
   /** Pilot light: the class of the reader added to a headless secondary before promotion. */
   readerInstanceClass: z
     .string()
@@ -164,6 +172,16 @@ export const PlanSchema = z.strictObject({
   detection: Detection.optional(),
   drills: Drills.optional(),
   approvals: Approvals.default({ operatorFailover: 'none', timeoutSeconds: 3600 }),
+  /** The reconciler: how long an inconsistent state must hold before it acts on it. */
+  reconcile: z
+    .strictObject({
+      /**
+       * Virtual or real seconds an observed inconsistency must hold, unchanged, before the
+       * reconciler acts (it runs every minute): long enough not to chase a state in motion.
+       */
+      settleSeconds: z.number().int().min(0).max(3600).default(60),
+    })
+    .default({ settleSeconds: 60 }),
 });
 
 export type Plan = z.infer<typeof PlanSchema>;

@@ -21,6 +21,7 @@ export const FUNCTIONS = [
   { name: 'OperatorApi', entry: 'operator-api.ts', role: 'api' },
   { name: 'EvaluateAlarm', entry: 'evaluate-alarm.ts', role: 'detection' },
   { name: 'RunDrill', entry: 'run-drill.ts', role: 'drill' },
+  { name: 'Reconcile', entry: 'reconcile.ts', role: 'reconciler' },
 ] as const;
 
 export type FunctionName = (typeof FUNCTIONS)[number]['name'];

@@ -152,9 +152,11 @@ export async function observeApp(
             if (own.globalClusterId && !global)
               throw new Error(`${cluster.globalClusterId} could not be described`);
             const state: RegionCluster & { moving: boolean } = {
-              writable: member
-                ? member.isWriter && own.status !== 'stopped'
-                : !own.globalClusterId && own.status === 'available',
+              // Writable: the global writer (or detached and available), with an instance that
+              // takes writes (a headless or fenced cluster takes none).
+              writable:
+                (member ? member.isWriter : !own.globalClusterId && own.status === 'available') &&
+                own.instances.some((i) => i.isWriter),
               member: own.globalClusterId !== undefined,
               status: own.status,
               ...(member?.synchronizationStatus

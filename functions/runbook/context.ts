@@ -5,6 +5,7 @@ import type { AutoScalingGroups } from '../aws/auto-scaling.js';
 import type { CloudWatchAlarms } from '../aws/cloudwatch.js';
 import type { DnsAnswers } from '../aws/dns.js';
 import type { EventPublisher } from '../aws/events.js';
+import type { ReconcileMarks } from '../aws/reconcile-marks.js';
 import type { Route53Records } from '../aws/route53.js';
 import type { StateStore, StepRecord } from '../aws/state-store.js';
 import type { StepFunctions } from '../aws/step-functions.js';
@@ -26,6 +27,8 @@ export interface RunbookDeps {
   readonly clock: Clock;
   readonly random: Random;
   readonly store: StateStore;
+  /** The reconciler's findings and since when they hold. */
+  readonly marks: ReconcileMarks;
   readonly aurora: AuroraGlobalClusters;
   readonly autoScaling: AutoScalingGroups;
   readonly route53: Route53Records;

@@ -5,6 +5,8 @@ import type {
   DBClusterMessage,
   DBInstance,
   DBInstanceMessage,
+  DeleteDBInstanceMessage,
+  DeleteDBInstanceResult,
   DescribeDBClustersMessage,
   DescribeDBInstancesMessage,
   DescribeGlobalClustersMessage,
@@ -38,10 +40,13 @@ import {
  * - `resyncMs`: after a global failover, the old primary rejoins as a secondary and is rebuilt
  *   from the new primary (`SynchronizationStatus: pending-resync`) before it is `connected` again.
  *   Its length depends on the volume; we take 10 minutes.
+ * - `instanceDeleteMs`: DeleteDBInstance, from `deleting` to gone. AWS publishes no figure; a few
+ *   minutes is typical, we take 5. The instance stops taking connections as soon as it is
+ *   `deleting`, so a cluster whose instances are all deleting accepts no writes.
  */
 export const RDS_EXTRA_LATENCY = {
-  realistic: { instanceCreateMs: 480_000, resyncMs: 600_000 },
-  fast: { instanceCreateMs: 24_000, resyncMs: 30_000 },
+  realistic: { instanceCreateMs: 480_000, resyncMs: 600_000, instanceDeleteMs: 300_000 },
+  fast: { instanceCreateMs: 24_000, resyncMs: 30_000, instanceDeleteMs: 15_000 },
 } as const;
 
 /** Share of a switchover or failover spent in FailoverState `pending` (both clusters being verified). */
@@ -91,7 +96,7 @@ interface InstanceState {
   readonly instanceClass: string;
   readonly engine: string;
   readonly availabilityZone: string;
-  status: 'creating' | 'available';
+  status: 'creating' | 'available' | 'deleting';
   createdAt: number | undefined;
 }
 
@@ -217,6 +222,8 @@ export class SimulatedRds implements SimulatedService {
         return this.createDbInstance(input as Partial<CreateDBInstanceMessage>, target);
       case 'DescribeDBInstances':
         return this.describeDbInstances(input as Partial<DescribeDBInstancesMessage>, target);
+      case 'DeleteDBInstance':
+        return this.deleteDbInstance(input as Partial<DeleteDBInstanceMessage>, target);
       default:
         throw new UnsupportedOperationError('rds', operation);
     }
@@ -236,7 +243,8 @@ export class SimulatedRds implements SimulatedService {
   allWriterRegions(globalClusterId: string): string[] {
     const regions = new Set<string>();
     for (const c of this.clusters.values())
-      if (c.originGlobalClusterId === globalClusterId && c.writable) regions.add(c.region);
+      if (c.originGlobalClusterId === globalClusterId && c.writable && this.hasLiveInstance(c))
+        regions.add(c.region);
     return [...regions];
   }
 
@@ -430,6 +438,41 @@ export class SimulatedRds implements SimulatedService {
       this.ctx.changed();
     });
     return { DBInstance: this.instanceView(instance) };
+  }
+
+  /**
+   * DeleteDBInstance of one instance of an Aurora cluster. The instance is `deleting` at once (it
+   * takes no more connections) and gone `instanceDeleteMs` later. Aurora keeps the cluster and its
+   * volume. Source: RDS API Reference, DeleteDBInstance (InvalidDBInstanceState when the instance
+   * is not in a state that allows it; DBInstanceNotFound when absent).
+   */
+  private deleteDbInstance(
+    input: Partial<DeleteDBInstanceMessage>,
+    target: CallTarget,
+  ): DeleteDBInstanceResult {
+    const id = input.DBInstanceIdentifier ?? '';
+    const instance = this.findInstance(target.region, id);
+    if (!instance) throw awsError('rds', 'DBInstanceNotFoundFault', `DBInstance ${id} not found.`);
+    if (instance.status !== 'available')
+      throw awsError(
+        'rds',
+        'InvalidDBInstanceStateFault',
+        `Instance ${id} is not in available state (${instance.status}).`,
+      );
+    instance.status = 'deleting';
+    this.ctx.clock.setTimer(this.extra.instanceDeleteMs, () => {
+      this.instances.delete(`${instance.region}/${instance.id}`);
+      this.ctx.changed();
+    });
+    this.ctx.changed();
+    return { DBInstance: this.instanceView(instance) };
+  }
+
+  /** Whether some instance of the cluster takes connections (a headless cluster takes none). */
+  private hasLiveInstance(cluster: ClusterState): boolean {
+    for (const i of this.instances.values())
+      if (i.clusterArn === cluster.arn && i.status === 'available') return true;
+    return false;
   }
 
   private describeDbInstances(

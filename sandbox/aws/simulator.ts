@@ -254,7 +254,7 @@ export class AwsSimulator implements AwsInterceptor {
         throw networkTimeout(call);
       }
       await clock.sleep(latency.apiMs[call.service]);
-      for (const { error, rate } of faults.apiErrors(call.service, call.region)) {
+      for (const { error, rate } of faults.apiErrors(call.service, call.region, call.operation)) {
         if (random.next() < rate)
           throw awsError(
             call.service,

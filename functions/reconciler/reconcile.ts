@@ -1,0 +1,377 @@
+import * as z from 'zod';
+import type { PlanState, PlanStatus } from '../aws/state-store.js';
+import { isoNow } from '../core/clock.js';
+import { describeError, FailoverInProgressError } from '../core/errors.js';
+import { initialPrimary, type Plan } from '../core/plan.js';
+import { memberIn } from '../core/plan-registry.js';
+import {
+  type AppObservation,
+  capacityLevel,
+  isKnown,
+  observeApp,
+  writerRegion,
+} from '../observer/observe.js';
+import { isLive } from '../operator-api/app-status.js';
+import type { RunbookDeps } from '../runbook/context.js';
+import { trafficFollowsWriter } from '../runbook/finish.js';
+import { moveTrafficTo } from '../runbook/traffic.js';
+
+/** The EventBridge detail-type of the event the reconciler emits when it corrects something. */
+export const RECONCILED_EVENT = 'Switchyard Reconciled';
+/** The EventBridge detail-type of the event it emits for what it cannot resolve safely. */
+export const DRIFT_EVENT = 'Switchyard Drift Detected';
+
+/** How often the reconciler runs in every region, in minutes (EventBridge's finest rate). */
+export const RECONCILE_EVERY_MINUTES = 1;
+
+/** How long the reconciler holds an app's lock while it acts (ms): one minute covers its calls. */
+const RECONCILER_LEASE_MS = 60_000;
+
+/**
+ * What the reconciler finds when it compares the observed truth with the recorded state. Each
+ * finding but `consistent` names what it would do and why; `drift` and `unknown` are reported,
+ * never guessed at.
+ */
+export type Finding =
+  | { readonly kind: 'consistent'; readonly why: string }
+  | { readonly kind: 'move-traffic'; readonly to: string; readonly from: string | null; readonly why: string }
+  | {
+      readonly kind: 'set-record';
+      readonly activeRegion: string;
+      readonly status: PlanStatus;
+      readonly why: string;
+    }
+  | {
+      readonly kind: 'fence-writer';
+      readonly globalClusterId: string;
+      readonly region: string;
+      readonly clusterArn: string;
+      /** The region whose writer stays: where traffic is. */
+      readonly keep: string;
+      readonly why: string;
+    }
+  | { readonly kind: 'drift'; readonly why: string }
+  | { readonly kind: 'unknown'; readonly why: string };
+
+/**
+ * Compares what AWS says (an observation of every plan region) with the recorded state and
+ * decides what, if anything, can be made consistent safely and unambiguously. Pure: no reads.
+ *
+ * - Two writers (a returning old writer after a detach-and-promote): fence the old one when the
+ *   plan allows it and traffic is on the detached new one; else drift.
+ * - Traffic follows the writer: when one region holds every writer and traffic goes elsewhere,
+ *   move it there if that region can serve (see {@link trafficFollowsWriter}); else drift.
+ * - The record follows the truth: the recorded active region and status are set to what is
+ *   observed. ACTIVE only when writer, traffic and ready capacity are together, in one region, and
+ *   no cluster is detached from its global database; DEGRADED otherwise.
+ * Regions that do not answer at all (down) cannot serve and are left out of every decision; any
+ * other unknown blocks the decisions it touches.
+ */
+export function assess(plan: Plan, state: PlanState, seen: AppObservation): Finding {
+  const blocking: string[] = [];
+  for (const cluster of seen.clusters)
+    for (const [region, s] of Object.entries(cluster.regions))
+      if (!isKnown(s) && seen.reachable[region] !== false) blocking.push(s.unknown);
+  if (!isKnown(seen.traffic.region)) blocking.push(seen.traffic.region.unknown);
+  if (blocking.length > 0) return { kind: 'unknown', why: `cannot tell: ${blocking.join('; ')}` };
+  const traffic = seen.traffic.region as string | null;
+
+  for (const cluster of seen.clusters) {
+    if (cluster.writers.length < 2) continue;
+    const detached = cluster.writers.filter((r) => {
+      const s = cluster.regions[r];
+      return s !== undefined && isKnown(s) && !s.member;
+    });
+    const returning = cluster.writers.filter((r) => !detached.includes(r));
+    const spec = plan.database?.auroraGlobalClusters.find(
+      (c) => c.globalClusterId === cluster.globalClusterId,
+    );
+    const keep = detached[0];
+    const old = returning[0];
+    if (detached.length === 1 && returning.length === 1 && keep && old && traffic === keep && spec) {
+      const why = `${cluster.globalClusterId}: the old writer in ${old} came back and takes writes while the detached cluster in ${keep} serves users`;
+      if (spec.fenceReturningWriter === 'remove-instances')
+        return {
+          kind: 'fence-writer',
+          globalClusterId: cluster.globalClusterId,
+          region: old,
+          clusterArn: memberIn(spec.members, old),
+          keep,
+          why,
+        };
+      return {
+        kind: 'drift',
+        why: `${why}; the plan does not let Switchyard fence it (fenceReturningWriter: none): stop writes to ${old} (delete its instances), reconcile the writes it took after the detach, then rebuild the global database from ${keep}`,
+      };
+    }
+    return {
+      kind: 'drift',
+      why: `${cluster.globalClusterId}: writable clusters in ${cluster.writers.join(' and ')} (users sent to ${traffic ?? 'no region'}); a person must choose the writer`,
+    };
+  }
+
+  let truth: string;
+  if (plan.database) {
+    if (seen.clusters.some((c) => c.moving)) return { kind: 'consistent', why: 'a promotion is under way' };
+    const writer = writerRegion(seen);
+    if (!writer) {
+      const where = seen.clusters
+        .map((c) => `${c.globalClusterId}: ${c.writers.join(', ') || 'none'}`)
+        .join('; ');
+      const silent = seen.regions.filter((r) => seen.reachable[r] === false);
+      return {
+        kind: 'drift',
+        why:
+          `no one region that answers holds every writer (${where})` +
+          (silent.length > 0 ? `; ${silent.join(', ')} did not answer` : ''),
+      };
+    }
+    if (traffic !== writer) {
+      const decision = trafficFollowsWriter(plan, seen, writer, traffic);
+      if (decision.move) return { kind: 'move-traffic', to: writer, from: traffic, why: decision.why };
+      return {
+        kind: 'drift',
+        why: `users are sent to ${traffic ?? 'no region'} but the writer is in ${writer}: ${decision.why}`,
+      };
+    }
+    truth = writer;
+  } else {
+    if (traffic === null) return { kind: 'drift', why: 'users are sent to none of the plan regions' };
+    truth = traffic;
+  }
+
+  const level = capacityLevel(seen, truth);
+  const detached = seen.clusters.filter((c) => Object.values(c.regions).some((s) => isKnown(s) && !s.member));
+  const healthy = level === 'ready' && detached.length === 0;
+  const status: PlanStatus = healthy ? 'ACTIVE' : 'DEGRADED';
+  if (state.activeRegion === truth && (state.status === status || (state.status === 'DEGRADED' && !healthy)))
+    return { kind: 'consistent', why: `writer, traffic and the record agree on ${truth}` };
+  const reasons = [
+    state.activeRegion !== truth
+      ? `recorded ${state.activeRegion}, observed writer and traffic in ${truth}`
+      : '',
+    level !== 'ready' ? `capacity in ${truth} is ${level}` : '',
+    detached.length > 0
+      ? `${detached.map((c) => c.globalClusterId).join(', ')} detached from its global database`
+      : '',
+  ].filter(Boolean);
+  return {
+    kind: 'set-record',
+    activeRegion: truth,
+    status,
+    why: reasons.join('; ') || `recorded ${state.status}, observed everything in ${truth}`,
+  };
+}
+
+/** What one reconciliation of one app did. */
+export interface ReconcileOutcome {
+  readonly app: string;
+  readonly finding: Finding['kind'];
+  /** `acted`: it changed AWS or the record; `reported`: drift recorded; `settling`: waiting out the settle time. */
+  readonly result: 'nothing-to-do' | 'settling' | 'acted' | 'reported' | 'skipped';
+  readonly detail: string;
+}
+
+const ReconcileEvent = z
+  .object({
+    detail: z.object({ app: z.string().optional() }).passthrough().optional(),
+  })
+  .passthrough();
+
+/**
+ * Reconcile: for every app (or the one an execution-finished event names), compare the observed
+ * truth with the recorded state and converge where it is safe and unambiguous, under the app's
+ * lock and its fencing epoch. Runs on a schedule (every minute) in every region and after every
+ * execution that ends FAILED or ABORTED. It never fights a running execution (a live lock means:
+ * skip), and acts only on a finding that has held, unchanged, for the plan's `reconcile.settleSeconds`
+ * (so it does not chase a state in motion), once.
+ */
+export async function reconcile(input: unknown, deps: RunbookDeps): Promise<ReconcileOutcome[]> {
+  const parsed = ReconcileEvent.safeParse(input);
+  const only = parsed.success ? parsed.data.detail?.app : undefined;
+  const plans = deps.plans.list().filter((p) => only === undefined || p.name === only);
+  const outcomes: ReconcileOutcome[] = [];
+  for (const plan of plans) {
+    outcomes.push(
+      await reconcileApp(plan, deps).catch((error: unknown) => ({
+        app: plan.name,
+        finding: 'unknown' as const,
+        result: 'skipped' as const,
+        detail: `reconciliation failed: ${describeError(error).name}: ${describeError(error).message}`,
+      })),
+    );
+  }
+  return outcomes;
+}
+
+async function reconcileApp(plan: Plan, deps: RunbookDeps): Promise<ReconcileOutcome> {
+  const now = deps.clock.now();
+  const [lock, state] = await Promise.all([deps.store.getLock(plan.name), deps.store.getState(plan.name)]);
+  if (isLive(lock, now)) {
+    return {
+      app: plan.name,
+      finding: 'consistent',
+      result: 'skipped',
+      detail: `${lock.holder} holds the lock`,
+    };
+  }
+  const recorded = state ?? (await deps.store.initState(plan.name, initialPrimary(plan))).state;
+  const seen = await observeApp(plan, plan.regions, deps);
+  const finding = assess(plan, recorded, seen);
+  const mark = await deps.marks.get(plan.name);
+
+  if (finding.kind === 'consistent') {
+    if (mark && mark.fingerprint !== '')
+      await deps.marks.put(plan.name, { fingerprint: '', since: isoNow(deps.clock), detail: finding.why });
+    return { app: plan.name, finding: finding.kind, result: 'nothing-to-do', detail: finding.why };
+  }
+  const fingerprint = fingerprintOf(finding);
+  if (!mark || mark.fingerprint !== fingerprint) {
+    // Since the pass began (not since its reads returned): the next pass, a minute later, compares
+    // its own start with this one.
+    await deps.marks.put(plan.name, { fingerprint, since: new Date(now).toISOString(), detail: finding.why });
+    return { app: plan.name, finding: finding.kind, result: 'settling', detail: finding.why };
+  }
+  if (mark.actedAt) {
+    return {
+      app: plan.name,
+      finding: finding.kind,
+      result: 'nothing-to-do',
+      detail: `already handled at ${mark.actedAt}: ${finding.why}`,
+    };
+  }
+  const settleMs = plan.reconcile.settleSeconds * 1000;
+  if (now - Date.parse(mark.since) < settleMs) {
+    return { app: plan.name, finding: finding.kind, result: 'settling', detail: finding.why };
+  }
+
+  const holder = `reconciler-${deps.region}`;
+  let grant: { epoch: number };
+  try {
+    grant = await deps.store.acquireLock(plan.name, holder, RECONCILER_LEASE_MS, {
+      reason: `reconcile: ${finding.why}`,
+    });
+  } catch (error: unknown) {
+    if (error instanceof FailoverInProgressError)
+      return { app: plan.name, finding: finding.kind, result: 'skipped', detail: error.message };
+    throw error;
+  }
+  try {
+    const result = await act(plan, finding, seen, holder, grant.epoch, deps);
+    await deps.marks.put(plan.name, {
+      fingerprint,
+      since: mark.since,
+      actedAt: isoNow(deps.clock),
+      detail: finding.why,
+    });
+    return { app: plan.name, finding: finding.kind, result, detail: finding.why };
+  } finally {
+    await deps.store.releaseLock(plan.name, holder, grant.epoch).catch(() => undefined);
+  }
+}
+
+async function act(
+  plan: Plan,
+  finding: Exclude<Finding, { kind: 'consistent' }>,
+  seen: AppObservation,
+  holder: string,
+  epoch: number,
+  deps: RunbookDeps,
+): Promise<'acted' | 'reported'> {
+  // Re-read under the lock: the record to change is the one now, not the one before the lock.
+  const state = await deps.store.getState(plan.name);
+  if (!state) throw new Error(`${plan.name}: no plan state`);
+  const at = isoNow(deps.clock);
+  const record = (activeRegion: string, status: PlanStatus) =>
+    deps.store.setActive(plan.name, {
+      activeRegion,
+      status,
+      expectedVersion: state.version,
+      executionId: holder,
+      epoch,
+    });
+  const audit = (action: string, detail: string) =>
+    deps.store.appendAudit({
+      id: `${holder}-${Date.parse(at)}-${action}`,
+      at,
+      actor: 'switchyard-reconciler',
+      action,
+      app: plan.name,
+      detail,
+    });
+  const emit = (type: string, detail: Record<string, unknown>) =>
+    deps.events.publish(deps.region, type, { app: plan.name, ...detail }).catch(() => undefined);
+
+  switch (finding.kind) {
+    case 'move-traffic': {
+      const from = finding.from ?? plan.regions.find((r) => r !== finding.to) ?? finding.to;
+      await deps.store.renewLock(plan.name, holder, epoch, RECONCILER_LEASE_MS);
+      await moveTrafficTo(plan, finding.to, from, deps);
+      // DEGRADED until a later pass sees writer, traffic and ready capacity together.
+      await record(finding.to, 'DEGRADED');
+      await audit(
+        'reconciler.traffic-moved',
+        `traffic moved from ${finding.from ?? 'no region'} to ${finding.to}: ${finding.why}`,
+      );
+      await emit(RECONCILED_EVENT, {
+        action: 'traffic-moved',
+        from: finding.from,
+        to: finding.to,
+        why: finding.why,
+      });
+      return 'acted';
+    }
+    case 'set-record': {
+      await record(finding.activeRegion, finding.status);
+      await audit(
+        'reconciler.record-corrected',
+        `recorded ${state.activeRegion} ${state.status}, now ${finding.activeRegion} ${finding.status}: ${finding.why}`,
+      );
+      await emit(RECONCILED_EVENT, {
+        action: 'record-corrected',
+        activeRegion: finding.activeRegion,
+        status: finding.status,
+        why: finding.why,
+      });
+      return 'acted';
+    }
+    case 'fence-writer': {
+      await deps.store.renewLock(plan.name, holder, epoch, RECONCILER_LEASE_MS);
+      const removed = await deps.aurora.removeInstances(finding.region, finding.clusterArn);
+      const next =
+        `${finding.why}: fenced by deleting its instances (${removed.join(', ') || 'none left'}). Next: reconcile the writes ` +
+        `${finding.region} took after the detach (its volume keeps them), then rebuild the global database from ${finding.keep}`;
+      await record(finding.keep, 'DEGRADED');
+      await audit('reconciler.writer-fenced', next);
+      await emit(DRIFT_EVENT, {
+        action: 'writer-fenced',
+        region: finding.region,
+        cluster: finding.clusterArn,
+        why: next,
+      });
+      return 'acted';
+    }
+    case 'drift':
+    case 'unknown': {
+      if (state.status !== 'DEGRADED') await record(state.activeRegion, 'DEGRADED');
+      await audit('reconciler.drift', finding.why);
+      await emit(DRIFT_EVENT, { action: 'drift', why: finding.why, observedAt: seen.at });
+      return 'reported';
+    }
+  }
+}
+
+/** The same finding (kind and what it would act on) gives the same fingerprint. */
+function fingerprintOf(finding: Exclude<Finding, { kind: 'consistent' }>): string {
+  switch (finding.kind) {
+    case 'move-traffic':
+      return `move-traffic:${finding.from ?? 'none'}->${finding.to}`;
+    case 'set-record':
+      return `set-record:${finding.activeRegion}:${finding.status}`;
+    case 'fence-writer':
+      return `fence-writer:${finding.globalClusterId}:${finding.region}`;
+    case 'drift':
+    case 'unknown':
+      return finding.kind === 'unknown' ? 'unknown' : `drift:${finding.why}`;
+  }
+}

@@ -1,0 +1,64 @@
+import type { PutEventsRequest, PutEventsResponse } from '@aws-sdk/client-eventbridge';
+import type { CallTarget, SimContext, SimulatedService } from './simulator.js';
+import { awsError } from './simulator.js';
+
+/** One event put on a region's bus. `at` is virtual epoch ms. */
+export interface BusEvent {
+  readonly at: number;
+  readonly region: string;
+  readonly source: string;
+  readonly detailType: string;
+  readonly detail: Record<string, unknown>;
+}
+
+/**
+ * EventBridge: `PutEvents` on a region's default bus. Rules are listeners (see
+ * {@link SimulatedEventBridge.onEvent}); every event is kept, in order, for reports. AWS takes up
+ * to 10 entries per call and 256 KB per entry (EventBridge API Reference, PutEvents).
+ */
+export class SimulatedEventBridge implements SimulatedService {
+  readonly service = 'events' as const;
+  readonly published: BusEvent[] = [];
+  private readonly listeners: ((event: BusEvent) => void)[] = [];
+  private seq = 0;
+
+  constructor(private readonly ctx: SimContext) {}
+
+  /** Hears every event put on any region's bus (a rule in that region). */
+  onEvent(listener: (event: BusEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  handle(operation: string, input: Record<string, unknown>, target: CallTarget): unknown {
+    if (operation !== 'PutEvents')
+      throw awsError('events', 'ValidationException', `the sandbox does not simulate events:${operation}`);
+    const entries = (input as Partial<PutEventsRequest>).Entries ?? [];
+    if (entries.length < 1 || entries.length > 10)
+      throw awsError(
+        'events',
+        'ValidationException',
+        `Entries: expected 1 to 10 entries, got ${entries.length}`,
+      );
+    const out: PutEventsResponse['Entries'] = [];
+    for (const entry of entries) {
+      let detail: Record<string, unknown> = {};
+      try {
+        detail = JSON.parse(entry.Detail ?? '{}') as Record<string, unknown>;
+      } catch {
+        out.push({ ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is not valid JSON' });
+        continue;
+      }
+      const event: BusEvent = {
+        at: this.ctx.clock.now(),
+        region: target.region,
+        source: entry.Source ?? '',
+        detailType: entry.DetailType ?? '',
+        detail,
+      };
+      this.published.push(event);
+      out.push({ EventId: `sandbox-event-${++this.seq}` });
+      for (const listener of this.listeners) listener(event);
+    }
+    return { FailedEntryCount: out.filter((e) => e.ErrorCode).length, Entries: out };
+  }
+}
