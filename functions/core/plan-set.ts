@@ -34,35 +34,7 @@ export function validatePlanDocuments(
     else problems.push(...result.problems);
   }
 
-  // Rules across plans: names unique, and no AWS resource is driven by two plans.
-  const owners = new Map<string, string>();
-  const claim = (key: string, file: string, path: string, what: string) => {
-    const other = owners.get(key);
-    if (other)
-      problems.push({
-        file,
-        path,
-        message: `${what} is also in ${other.split('/').pop()}`,
-        got: key.split('|')[1],
-        expected: 'each plan and resource in one plan only',
-      });
-    else owners.set(key, file);
-  };
-  for (const { file, plan } of plans) {
-    claim(`plan|${plan.name}`, file, 'name', 'plan name');
-    plan.database?.auroraGlobalClusters.forEach((c, i) => {
-      claim(`cluster|${c.globalClusterId}`, file, `database.auroraGlobalClusters[${i}]`, 'global cluster');
-    });
-    plan.compute?.autoScalingGroups.forEach((g, i) => {
-      for (const [region, name] of Object.entries(g.members))
-        claim(
-          `asg|${region}/${name}`,
-          file,
-          `compute.autoScalingGroups[${i}].members.${region}`,
-          'Auto Scaling group',
-        );
-    });
-  }
+  problems.push(...crossPlanProblems(plans));
 
   if (problems.length > 0) {
     throw new PlanValidationError(
@@ -71,4 +43,81 @@ export function validatePlanDocuments(
     );
   }
   return plans.map((p) => p.plan).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Rules across plans: plan names are unique, and no AWS resource is driven by two plans, since
+ * failing one over would move the other: a global cluster (by id) or any of its member cluster
+ * ARNs, an Auto Scaling group (by region and name), a Route 53 record (by hosted zone, name and
+ * type: names compare case-insensitively and without the final dot, as DNS does) or an ARC
+ * routing control (by ARN). Each problem names both plans and both files.
+ */
+export function crossPlanProblems(plans: readonly { file: string; plan: Plan }[]): PlanProblem[] {
+  const problems: PlanProblem[] = [];
+  const owners = new Map<string, { file: string; plan: string }>();
+  const claim = (
+    key: string,
+    shown: string,
+    owner: { file: string; plan: Plan },
+    path: string,
+    what: string,
+  ) => {
+    const other = owners.get(key);
+    if (!other) {
+      owners.set(key, { file: owner.file, plan: owner.plan.name });
+      return;
+    }
+    // Within one plan, a resource named twice is planProblems' rule (with its own message).
+    if (other.file === owner.file) return;
+    problems.push({
+      file: owner.file,
+      path,
+      message:
+        what === 'plan name'
+          ? `plan name is also in ${other.file}: two plans named ${shown}`
+          : `${what} is also in ${other.file} (plan ${other.plan}): failing over plan ${owner.plan.name} would move plan ${other.plan} too`,
+      got: shown,
+      expected: 'each plan name and AWS resource in one plan only',
+    });
+  };
+  for (const owner of plans) {
+    const { plan } = owner;
+    claim(`plan|${plan.name}`, plan.name, owner, 'name', 'plan name');
+    plan.database?.auroraGlobalClusters.forEach((c, i) => {
+      const path = `database.auroraGlobalClusters[${i}]`;
+      claim(
+        `cluster|${c.globalClusterId}`,
+        c.globalClusterId,
+        owner,
+        `${path}.globalClusterId`,
+        'global cluster',
+      );
+      for (const [region, arn] of Object.entries(c.members))
+        claim(`cluster-arn|${arn}`, arn, owner, `${path}.members.${region}`, 'Aurora cluster');
+    });
+    plan.compute?.autoScalingGroups.forEach((g, i) => {
+      for (const [region, name] of Object.entries(g.members))
+        claim(
+          `asg|${region}/${name}`,
+          `${name} in ${region}`,
+          owner,
+          `compute.autoScalingGroups[${i}].members.${region}`,
+          'Auto Scaling group',
+        );
+    });
+    const route53 = plan.traffic.route53;
+    route53?.records.forEach((r, i) => {
+      const name = r.name.toLowerCase().replace(/\.$/, '');
+      claim(
+        `record|${route53.hostedZoneId}|${name}|${r.type}`,
+        `${r.name} ${r.type} in hosted zone ${route53.hostedZoneId}`,
+        owner,
+        `traffic.route53.records[${i}]`,
+        'Route 53 record',
+      );
+    });
+    for (const [region, arn] of Object.entries(plan.traffic.arc?.routingControls ?? {}))
+      claim(`routing-control|${arn}`, arn, owner, `traffic.arc.routingControls.${region}`, 'routing control');
+  }
+  return problems;
 }
