@@ -72,8 +72,8 @@ function show(value: unknown): string {
  */
 export const PATH_PARAMETER = /^[A-Za-z0-9_-]{1,80}$/;
 
-/** The longest path, in characters: the longest route with 80-character parameters is ~200. */
-export const MAX_PATH_CHARS = 1024;
+/** The longest path, in characters: the longest valid one (80-character parameters) is ~200. */
+export const MAX_PATH_CHARS = 2048;
 
 /**
  * The largest body, in bytes: 64 KiB. The largest valid body is a failover request with a
