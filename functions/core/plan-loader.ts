@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { Lexer, LineCounter, parseDocument, visit } from 'yaml';
 import { describeError, type PlanProblem, PlanValidationError } from './errors.js';
 import { nestsDeeperThan, type Plan, show } from './plan.js';
-import { type PlanDocument, validatePlanDocuments } from './plan-set.js';
+import { MAX_PLAN_NESTING, type PlanDocument, validatePlanDocuments } from './plan-set.js';
+
+export { MAX_PLAN_NESTING } from './plan-set.js';
 
 const PLAN_FILE = /\.ya?ml$/;
 
@@ -14,13 +16,6 @@ const PLAN_FILE = /\.ya?ml$/;
  * is refused unread, so a huge file costs neither memory nor parsing time.
  */
 export const MAX_PLAN_FILE_BYTES = 256 * 1024;
-
-/**
- * The deepest nesting a plan file may have, in levels. The schema's deepest path has six
- * (`traffic.route53.records[0].targets.us-east-1.dnsName`); the YAML library composes documents
- * recursively, so this bound, checked before parsing, keeps any input far from the stack's end.
- */
-export const MAX_PLAN_NESTING = 32;
 
 /**
  * How many alias expansions a plan file may make (`*anchor`), the `yaml` library's

@@ -1,5 +1,13 @@
 import { type PlanProblem, PlanValidationError } from './errors.js';
-import { formatProblem, type Plan, validatePlan } from './plan.js';
+import { formatProblem, nestsDeeperThan, type Plan, validatePlan } from './plan.js';
+
+/**
+ * The deepest nesting a plan document may have, in levels. The schema's deepest path has six
+ * (`traffic.route53.records[0].targets.us-east-1.dnsName`); the YAML library composes documents
+ * recursively, so this bound, checked before parsing and again on the data, keeps any input far
+ * from the stack's end.
+ */
+export const MAX_PLAN_NESTING = 32;
 
 /** A plan file parsed (from YAML, or embedded as JSON in a Lambda bundle), not yet validated. */
 export interface PlanDocument {
@@ -29,6 +37,17 @@ export function validatePlanDocuments(
     });
   }
   for (const { file, document } of documents) {
+    // Documents embedded as JSON (Lambda bundles) have not been through the YAML loader's bound.
+    if (nestsDeeperThan(document, MAX_PLAN_NESTING)) {
+      problems.push({
+        file,
+        path: '',
+        message: 'plan nested too deeply',
+        got: `more than ${MAX_PLAN_NESTING} levels`,
+        expected: `at most ${MAX_PLAN_NESTING} levels of nesting (a plan needs about 6)`,
+      });
+      continue;
+    }
     const result = validatePlan(document, file);
     if (result.plan) plans.push({ file, plan: result.plan });
     else problems.push(...result.problems);

@@ -8,6 +8,8 @@ import { parse, stringify } from 'yaml';
 import { type PlanProblem, PlanValidationError } from '../../functions/core/errors.js';
 import { MAX_PLAN_SECONDS, RegionName, show, validatePlan } from '../../functions/core/plan.js';
 import { loadPlans, MAX_PLAN_FILE_BYTES, parsePlans } from '../../functions/core/plan-loader.js';
+import { planRegistry } from '../../functions/core/plan-registry.js';
+import { validatePlanDocuments } from '../../functions/core/plan-set.js';
 import { AWS_REGIONS, KNOWN_REGIONS } from '../../functions/core/regions.js';
 
 // Plans that must be refused, each with the usual problem (file, path, got, expected), and
@@ -285,6 +287,35 @@ describe('files that are not plans', () => {
     expect(byFile['huge.yaml']).toMatchObject({ message: 'plan file too large' });
     expect(byFile['latin1.yaml']).toMatchObject({ message: 'not UTF-8 text' });
     expectComplete(problems);
+  });
+});
+
+describe('documents that never went through YAML', () => {
+  it('refuses a JSON plan document nested 100,000 deep (as a Lambda bundle embeds plans) with a problem', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 100_000; i++) deep = { name: deep };
+    const error = (() => {
+      try {
+        validatePlanDocuments([{ file: 'bundle.json', document: deep }]);
+      } catch (e: unknown) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(PlanValidationError);
+    expect((error as PlanValidationError).problems).toEqual([
+      expect.objectContaining({
+        file: 'bundle.json',
+        message: 'plan nested too deeply',
+        got: 'more than 32 levels',
+      }),
+    ]);
+  });
+
+  it('cuts a long app or region name in the refusals of the plan registry', () => {
+    const plans = parsePlans([{ file: 'orders.yaml', text: ordersYaml }]);
+    expect(() => planRegistry(plans).get('a'.repeat(5000))).toThrow(
+      /^unknown app: got 'a{77}\.\.\.', expected one of orders$/,
+    );
   });
 });
 
