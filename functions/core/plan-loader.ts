@@ -111,6 +111,7 @@ export function parsePlanText(
     return `line ${line}:${col}`;
   };
   const excerpt = (offset: number) => {
+    if (offset >= text.length) return 'the end of the file';
     const start = text.lastIndexOf('\n', Math.max(0, offset - 1)) + 1;
     const end = text.indexOf('\n', offset);
     return show(text.slice(start, end === -1 ? undefined : end).trim() || '(an empty line)', 80);
@@ -204,7 +205,7 @@ function yamlMessage(message: string): string {
 const YAML_EXPECTED: Readonly<Record<string, string>> = {
   DUPLICATE_KEY: 'each key once in a mapping',
   MULTIPLE_DOCS: 'one YAML document per plan file',
-  BAD_INDENT: 'consistent indentation with spaces',
+  BAD_INDENT: 'enough indentation, and every [ and { closed',
   TAB_AS_INDENT: 'indentation with spaces, not tabs',
   MISSING_CHAR: 'a closing quote or bracket',
   UNEXPECTED_TOKEN: 'valid YAML 1.2',
