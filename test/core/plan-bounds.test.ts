@@ -398,6 +398,37 @@ describe('plan loader fuzzing (fast-check, fixed seed)', () => {
     );
   });
 
+  it('never throws anything but the problem list for any data given as a document (JSON in a bundle)', () => {
+    const anything = fc.anything({
+      maxDepth: 4,
+      withBigInt: true,
+      withDate: true,
+      withNullPrototype: true,
+      withSparseArray: true,
+    });
+    const mutatedData = fc
+      .tuple(fc.constantFrom(...paths.filter((p) => p.length > 0)), anything)
+      .map(([path, value]) => {
+        const doc = structuredClone(ordersDoc);
+        let holder: any = doc;
+        for (const key of path.slice(0, -1)) holder = holder[key];
+        holder[path.at(-1) as string] = value;
+        return doc;
+      });
+    fc.assert(
+      fc.property(fc.oneof(anything, mutatedData), (document) => {
+        try {
+          validatePlanDocuments([{ file: 'bundle.json', document }]);
+        } catch (error: unknown) {
+          if (!(error instanceof PlanValidationError)) throw error;
+          for (const p of error.problems)
+            if (p.got !== undefined) expect(p.got.length).toBeLessThanOrEqual(120);
+        }
+      }),
+      { seed: 20261130, numRuns: 200 },
+    );
+  });
+
   it('shows any value as a bounded `got`, even one JSON cannot render', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 100_000; i++) deep = [deep];
