@@ -68,7 +68,10 @@ function show(value: unknown): string {
 /**
  * Path parameters (`{app}`, `{id}`, `{drillId}`): 1 to 80 of `A-Z a-z 0-9 _ -`, the characters and
  * length of a Step Functions execution name, which execution and drill ids are; plan names are
- * a subset. Longer keys would also exceed what DynamoDB allows in a key.
+ * a subset. It keeps every table key built from them (`EXECID#<id>`) far below DynamoDB's
+ * 1,024-byte sort key limit ("Service, account, and table quotas in Amazon DynamoDB",
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html), which an
+ * id of 1,018 characters used to pass, ending in a 500.
  */
 export const PATH_PARAMETER = /^[A-Za-z0-9_-]{1,80}$/;
 
