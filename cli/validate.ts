@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { PlanValidationError } from '../functions/core/errors.js';
+import { describeError, PlanValidationError } from '../functions/core/errors.js';
 import { formatProblem, planWarnings } from '../functions/core/plan.js';
 import { loadPlans } from '../functions/core/plan-loader.js';
 import { type CliIo, EXIT, line } from './io.js';
@@ -40,8 +40,21 @@ export async function validateCommand(args: string[], io: CliIo): Promise<number
       line(io.err, `warning: ${warning.plan}: ${warning.path}: ${warning.message}`);
     }
     return EXIT.ok;
-  } catch (error: unknown) {
-    if (!(error instanceof PlanValidationError)) throw error;
+  } catch (caught: unknown) {
+    // The loader reports every problem as a PlanValidationError; anything else is still told as
+    // one problem (file, got, expected), never as a stack trace.
+    const error =
+      caught instanceof PlanValidationError
+        ? caught
+        : new PlanValidationError(describeError(caught).message, [
+            {
+              file: dir,
+              path: '',
+              message: 'the plans could not be loaded',
+              got: `${describeError(caught).name}: ${describeError(caught).message}`,
+              expected: 'a directory of readable *.yaml plans',
+            },
+          ]);
     if (values.json) {
       line(io.out, JSON.stringify({ valid: false, plans: [], problems: error.problems }, null, 2));
     } else {

@@ -1,5 +1,5 @@
 import { UnknownAppError, UnknownRegionError } from './errors.js';
-import type { Plan } from './plan.js';
+import { type Plan, show } from './plan.js';
 
 /** The plans a control plane was deployed with, by name. */
 export interface PlanRegistry {
@@ -15,7 +15,7 @@ export function planRegistry(plans: readonly Plan[]): PlanRegistry {
       const plan = byName.get(app);
       if (!plan) {
         throw new UnknownAppError(
-          `unknown app: got '${app}', expected one of ${[...byName.keys()].join(', ') || '(no plans loaded)'}`,
+          `unknown app: got '${show(app, 80)}', expected one of ${[...byName.keys()].join(', ') || '(no plans loaded)'}`,
         );
       }
       return plan;
@@ -28,7 +28,7 @@ export function planRegistry(plans: readonly Plan[]): PlanRegistry {
 export function assertPlanRegion(plan: Plan, region: string): void {
   if (!plan.regions.includes(region)) {
     throw new UnknownRegionError(
-      `${plan.name}: unknown region: got '${region}', expected one of ${plan.regions.join(', ')}`,
+      `${plan.name}: unknown region: got '${show(region, 80)}', expected one of ${plan.regions.join(', ')}`,
     );
   }
 }
@@ -41,7 +41,7 @@ export function memberIn<T>(members: Readonly<Record<string, T>>, region: string
   const member = members[region];
   if (member === undefined) {
     throw new UnknownRegionError(
-      `${what} has no member in ${region}: got ${Object.keys(members).join(', ')}`,
+      `${what} has no member in ${show(region, 80)}: got ${Object.keys(members).join(', ')}`,
     );
   }
   return member;

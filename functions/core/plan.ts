@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { PlanProblem } from './errors.js';
+import { isKnownRegion, KNOWN_REGIONS, REGION_EXAMPLES } from './regions.js';
 
 /**
  * The plan file (design.md §2): one application that fails over as a unit. The schema checks each
@@ -7,17 +8,39 @@ import type { PlanProblem } from './errors.js';
  * resource, capacity profiles within bounds, pilot light standby at zero, ...).
  */
 
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/;
 const ACCOUNT = /^\d{12}$/;
 
-export const RegionName = z.string().regex(REGION, 'an AWS region name such as us-east-1');
+/**
+ * An AWS Region that exists (commercial, GovCloud or China: `functions/core/regions.ts`). A
+ * well-formed name that is no region (`us-east-9`) is refused even when a plan uses it
+ * consistently: every call to it would fail in the middle of a failover.
+ */
+export const RegionName = z
+  .string()
+  .refine(isKnownRegion, {
+    message: 'not an AWS region',
+    params: { expected: `an AWS region such as ${REGION_EXAMPLES}` },
+  })
+  .meta({ enum: [...KNOWN_REGIONS], description: 'An AWS Region (commercial, GovCloud or China)' });
 export type RegionName = z.infer<typeof RegionName>;
+
+/**
+ * The longest any seconds field of a plan may be: one year (31,536,000 s), the maximum duration of
+ * a Step Functions Standard workflow execution ("Step Functions service quotas",
+ * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html). The approval timeout
+ * (a Task's TimeoutSeconds), the drill soak and the detection sustain (Wait states) all run inside
+ * one execution, so none can be longer; the RTO and RPO objectives are measured within one, and
+ * the cooldown is capped at the same year because a longer one means "never automatically": that
+ * is `detection.mode: notify`.
+ */
+export const MAX_PLAN_SECONDS = 31_536_000;
 
 const Identifier = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,62}$/, 'lower-case letters, digits and hyphens, starting with a letter');
 
-const PositiveSeconds = z.number().int().positive();
+const PositiveSeconds = z.number().int().positive().max(MAX_PLAN_SECONDS);
+const Seconds = z.number().int().nonnegative().max(MAX_PLAN_SECONDS);
 
 const CapacityProfile = z.strictObject({
   min: z.number().int().nonnegative(),
@@ -128,8 +151,8 @@ const Detection = z.strictObject({
     .min(1),
   mode: z.enum(['automatic', 'approval', 'notify']).default('notify'),
   minAlarms: z.number().int().positive().default(1),
-  sustainSeconds: z.number().int().nonnegative().default(120),
-  cooldownSeconds: z.number().int().nonnegative().default(3600),
+  sustainSeconds: Seconds.default(120),
+  cooldownSeconds: Seconds.default(3600),
 });
 
 const Drills = z.strictObject({
@@ -140,7 +163,7 @@ const Drills = z.strictObject({
       'an EventBridge schedule: cron(...) or rate(...)',
     ),
   kind: z.enum(['switchover-and-back', 'switchover']).default('switchover-and-back'),
-  soakSeconds: z.number().int().nonnegative().default(600),
+  soakSeconds: Seconds.default(600),
 });
 
 const Approvals = z.strictObject({
@@ -156,7 +179,7 @@ export const PlanSchema = z.strictObject({
   regions: z.array(RegionName).min(2, 'at least 2 regions').max(5, 'at most 5 regions'),
   objectives: z.strictObject({
     rtoSeconds: PositiveSeconds,
-    rpoSeconds: z.number().nonnegative(),
+    rpoSeconds: z.number().nonnegative().max(MAX_PLAN_SECONDS),
   }),
   database: z
     .strictObject({
@@ -471,6 +494,9 @@ export function expectedOf(issue: z.core.$ZodIssue): string | undefined {
       return `${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}`;
     case 'invalid_format':
       return issue.message;
+    case 'custom':
+      // A refinement states what it expected in `params.expected` (see RegionName).
+      return typeof issue.params?.expected === 'string' ? issue.params.expected : undefined;
     default:
       return undefined;
   }
@@ -484,10 +510,48 @@ export function formatPath(path: readonly PropertyKey[]): string {
   }, '');
 }
 
-/** A value as a problem's `got`: JSON, cut at 120 characters. */
-export function show(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+/** The longest `got` a problem shows, in characters; longer values are cut and end in `...`. */
+export const SHOW_MAX_CHARS = 120;
+
+/**
+ * A value as a problem's `got`: JSON, cut at `max` characters. Never throws: a value JSON cannot
+ * render (a BigInt, a cycle, nesting deep enough to exhaust the stack) is shown as its type.
+ */
+export function show(value: unknown, max = SHOW_MAX_CHARS): string {
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = Array.isArray(value)
+        ? '[an array JSON cannot render]'
+        : `[a ${typeof value} JSON cannot render]`;
+    }
+  }
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+
+/**
+ * Whether a parsed value (JSON or YAML data: objects, arrays, scalars) nests deeper than `max`
+ * levels (a scalar is depth 0, `[]` and `{}` depth 1). Iterative, so no input can exhaust the
+ * stack; it stops at the first container past `max`, so it costs at most the part it walked.
+ */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  // A value shared by YAML aliases is walked again only when reached deeper; a cycle is refused.
+  const reached = new Map<object, number>();
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const current = item.value;
+    if (current === null || typeof current !== 'object') continue;
+    const depth = item.depth + 1;
+    if ((reached.get(current) ?? 0) >= depth) continue;
+    reached.set(current, depth);
+    if (depth > max) return true;
+    const children = Array.isArray(current) ? current : Object.values(current);
+    for (const child of children) stack.push({ value: child, depth });
+  }
+  return false;
 }
 
 /** One line per problem: `file: path: message (got X, expected Y)`. */

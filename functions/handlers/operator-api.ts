@@ -11,6 +11,7 @@ import { describeError, InvalidInputError } from '../core/errors.js';
 import { errorResponse } from '../operator-api/http-errors.js';
 import { type ApiRequest, type ApiResponse, identityFromClaims } from '../operator-api/request.js';
 import { operatorApi } from '../operator-api/router.js';
+import { parseJsonBody } from '../operator-api/validation.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import { lambdaRunbookDeps } from './deps.js';
 import { createObservability, type Observability } from './observability.js';
@@ -84,7 +85,9 @@ export const handler: OperatorApiHandler = (event, context) => {
 
 /**
  * The request in an HTTP API (payload 2.0) event. The body is parsed only for an authenticated
- * caller (an anonymous one gets its 401 whatever it sent); malformed JSON is an InvalidInputError.
+ * caller (an anonymous one gets its 401 whatever it sent), within bounds: a body over
+ * `MAX_BODY_BYTES` is a PayloadTooLargeError (413); JSON nested deeper than `MAX_JSON_DEPTH` or
+ * malformed is a RequestValidationError (400) naming what was got and what was expected.
  */
 export function apiRequestOf(event: OperatorApiEvent): ApiRequest {
   const method = event.requestContext?.http?.method;
@@ -110,15 +113,9 @@ export function apiRequestOf(event: OperatorApiEvent): ApiRequest {
 
 function bodyOf(event: OperatorApiEvent): unknown {
   if (event.body === undefined || event.body === null) return undefined;
+  // parseJsonBody bounds the size (413) and the nesting (400) before JSON.parse sees the text.
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error: unknown) {
-    throw new InvalidInputError(
-      `body: malformed JSON (${describeError(error).message}); expected a JSON object`,
-    );
-  }
+  return parseJsonBody(text);
 }
 
 function resultOf(response: ApiResponse): OperatorApiResult {

@@ -31,6 +31,28 @@ export class RequestValidationError extends InvalidInputError {
   }
 }
 
+/** A request body larger than the operator API reads (413), with its problem. */
+export class PayloadTooLargeError extends TerminalError {
+  override readonly name = 'PayloadTooLargeError';
+  constructor(
+    message: string,
+    readonly problems: readonly RequestProblem[],
+  ) {
+    super(message);
+  }
+}
+
+/** A request line and headers larger than the operator API reads (431), with its problem. */
+export class HeadersTooLargeError extends TerminalError {
+  override readonly name = 'HeadersTooLargeError';
+  constructor(
+    message: string,
+    readonly problems: readonly RequestProblem[],
+  ) {
+    super(message);
+  }
+}
+
 /** No route has this path. */
 export class RouteNotFoundError extends TerminalError {
   override readonly name = 'RouteNotFoundError';
@@ -66,6 +88,8 @@ const STATUS_BY_NAME: Readonly<Record<string, number>> = {
   [ResourceNotFoundError.name]: 404,
   RouteNotFoundError: 404,
   MethodNotAllowedError: 405,
+  PayloadTooLargeError: 413,
+  HeadersTooLargeError: 431,
   [FailoverInProgressError.name]: 409,
   [ConflictError.name]: 409,
   [PreconditionFailedError.name]: 409,
@@ -84,7 +108,9 @@ export function errorResponse(error: unknown): ApiResponse & { readonly unexpect
   const status = STATUS_BY_NAME[name];
   if (error instanceof Error && status !== undefined) {
     const extra =
-      error instanceof RequestValidationError
+      error instanceof RequestValidationError ||
+      error instanceof PayloadTooLargeError ||
+      error instanceof HeadersTooLargeError
         ? { problems: error.problems }
         : error instanceof RouteNotFoundError
           ? { routes: error.routes }

@@ -10,7 +10,7 @@ import { DEFAULT_LIST_LIMIT, getExecution, listAudit, listExecutions } from './e
 import { errorResponse, MethodNotAllowedError, RouteNotFoundError } from './http-errors.js';
 import type { ApiRequest, ApiResponse, Identity } from './request.js';
 import { FailoverBody, IdempotencyKey, requestFailover } from './request-failover.js';
-import { parseRequestPart } from './validation.js';
+import { checkPathParameters, checkRequestBounds, parseRequestPart } from './validation.js';
 
 type Params = Readonly<Record<string, string>>;
 
@@ -153,7 +153,9 @@ export async function operatorApi(
 ): Promise<ApiResponse> {
   try {
     const caller = authenticated(request.identity);
+    checkRequestBounds(request);
     const { route, params } = match(request.method.toUpperCase(), request.path);
+    checkPathParameters(params);
     authorize(caller, route.permission, `${route.method} ${request.path}`);
     return await route.run(params, request, caller, deps);
   } catch (error: unknown) {

@@ -1,6 +1,13 @@
 import type { z } from 'zod';
-import { expectedOf, formatPath } from '../core/plan.js';
-import { type RequestProblem, RequestValidationError } from './http-errors.js';
+import { describeError } from '../core/errors.js';
+import { expectedOf, formatPath, nestsDeeperThan, show as showValue } from '../core/plan.js';
+import {
+  HeadersTooLargeError,
+  PayloadTooLargeError,
+  type RequestProblem,
+  RequestValidationError,
+} from './http-errors.js';
+import type { ApiRequest } from './request.js';
 
 /**
  * Parses a request part (`body`, `query`, `header Idempotency-Key`) with a zod schema. On failure
@@ -9,13 +16,9 @@ import { type RequestProblem, RequestValidationError } from './http-errors.js';
 export function parseRequestPart<T extends z.ZodType>(schema: T, value: unknown, part: string): z.infer<T> {
   const parsed = schema.safeParse(value, { reportInput: true });
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.flatMap((issue) => problemsOf(issue, value, part));
-  const listed = problems
-    .map((p) => `${p.path}: ${p.message} (got ${p.got}${p.expected ? `; expected ${p.expected}` : ''})`)
-    .join('; ');
-  throw new RequestValidationError(
-    `invalid ${part}: ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${listed}`,
-    problems,
+  fail(
+    part,
+    parsed.error.issues.flatMap((issue) => problemsOf(issue, value, part)),
   );
 }
 
@@ -46,8 +49,213 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
   return current;
 }
 
+/** The longest `got` a request problem shows, in characters. */
+const GOT_MAX_CHARS = 80;
+
+/** A value as a problem's `got`: JSON, cut at 80 characters (a long string also says its length). */
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  if (typeof value === 'string' && value.length > GOT_MAX_CHARS)
+    return `${JSON.stringify(value.slice(0, GOT_MAX_CHARS - 20))}... (${value.length} characters)`;
+  return showValue(typeof value === 'string' ? JSON.stringify(value) : value, GOT_MAX_CHARS);
+}
+
+// Bounds on every part of a request. API Gateway's own HTTP API quotas ("Quotas for configuring and
+// running an HTTP API in API Gateway", https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html)
+// are 10 MB of payload and 10,240 bytes for the request line and header values together; the
+// operator API's requests are far smaller, so it refuses much less than those.
+
+/**
+ * Path parameters (`{app}`, `{id}`, `{drillId}`): 1 to 80 of `A-Z a-z 0-9 _ -`, the characters and
+ * length of a Step Functions execution name, which execution and drill ids are; plan names are
+ * a subset. It keeps every table key built from them (`EXECID#<id>`) far below DynamoDB's
+ * 1,024-byte sort key limit ("Service, account, and table quotas in Amazon DynamoDB",
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html), which an
+ * id of 1,018 characters used to pass, ending in a 500.
+ */
+export const PATH_PARAMETER = /^[A-Za-z0-9_-]{1,80}$/;
+
+/** The longest path, in characters: the longest valid one (80-character parameters) is ~200. */
+export const MAX_PATH_CHARS = 2048;
+
+/**
+ * The largest body, in bytes: 64 KiB. The largest valid body is a failover request with a
+ * 1,024-character reason (at most ~6 KB even with every character escaped as `\uXXXX`); API
+ * Gateway would pass up to 10 MB (its payload quota), which would only cost parse time and memory.
+ */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** The deepest JSON body, in levels: every valid body is one flat object (depth 1). */
+export const MAX_JSON_DEPTH = 16;
+
+/** The request line and header values together, in bytes: API Gateway's HTTP API quota. */
+export const MAX_HEADER_BYTES = 10_240;
+
+/** Query parameters: how many, and the longest name and value, in characters. */
+export const MAX_QUERY_PARAMETERS = 20;
+export const MAX_QUERY_NAME_CHARS = 64;
+export const MAX_QUERY_VALUE_CHARS = 256;
+
+function fail(part: string, problems: RequestProblem[]): never {
+  const listed = problems
+    .map((p) => `${p.path}: ${p.message} (got ${p.got}${p.expected ? `; expected ${p.expected}` : ''})`)
+    .join('; ');
+  throw new RequestValidationError(
+    `invalid ${part}: ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${listed}`,
+    problems,
+  );
+}
+
+/**
+ * Checks a route's path parameters against {@link PATH_PARAMETER}. Throws a
+ * {@link RequestValidationError} (400) naming each bad one, what was got and what was expected.
+ */
+export function checkPathParameters(params: Readonly<Record<string, string>>): void {
+  const problems: RequestProblem[] = [];
+  for (const [name, value] of Object.entries(params)) {
+    if (!PATH_PARAMETER.test(value))
+      problems.push({
+        path: `path.${name}`,
+        message: `invalid ${name}`,
+        got: show(value),
+        expected: '1 to 80 characters of A-Z a-z 0-9 _ -',
+      });
+  }
+  if (problems.length > 0) fail('path', problems);
+}
+
+/**
+ * Checks the bounds of a request before it is routed: path length, the request line and headers
+ * ({@link HeadersTooLargeError}, 431), the query parameters, and the nesting of a body already
+ * parsed. Throws a {@link RequestValidationError} (400) listing every problem.
+ */
+export function checkRequestBounds(request: ApiRequest): void {
+  const problems: RequestProblem[] = [];
+  const queryEntries = Object.entries(request.query).filter(
+    (e): e is [string, string] => typeof e[1] === 'string',
+  );
+  const headerBytes =
+    Buffer.byteLength(`${request.method} ${request.path}`) +
+    queryEntries.reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v) + 2, 0) +
+    Object.values(request.headers).reduce(
+      (n, v) => n + (typeof v === 'string' ? Buffer.byteLength(v) : 0),
+      0,
+    );
+  if (headerBytes > MAX_HEADER_BYTES) {
+    const problem = {
+      path: 'headers',
+      message: 'request line and headers too large',
+      got: `${headerBytes} bytes`,
+      expected: `at most ${MAX_HEADER_BYTES} bytes (API Gateway's HTTP API quota)`,
+    };
+    throw new HeadersTooLargeError(
+      `request too large: ${problem.message} (got ${problem.got}; expected ${problem.expected})`,
+      [problem],
+    );
+  }
+  if (request.path.length > MAX_PATH_CHARS)
+    problems.push({
+      path: 'path',
+      message: 'path too long',
+      got: show(request.path),
+      expected: `at most ${MAX_PATH_CHARS} characters`,
+    });
+  if (queryEntries.length > MAX_QUERY_PARAMETERS)
+    problems.push({
+      path: 'query',
+      message: 'too many query parameters',
+      got: `${queryEntries.length} parameters`,
+      expected: `at most ${MAX_QUERY_PARAMETERS}`,
+    });
+  for (const [name, value] of queryEntries.slice(0, MAX_QUERY_PARAMETERS)) {
+    if (name.length > MAX_QUERY_NAME_CHARS)
+      problems.push({
+        path: 'query',
+        message: 'query parameter name too long',
+        got: show(name),
+        expected: `at most ${MAX_QUERY_NAME_CHARS} characters`,
+      });
+    else if (value.length > MAX_QUERY_VALUE_CHARS)
+      problems.push({
+        path: `query.${name}`,
+        message: 'query parameter too long',
+        got: show(value),
+        expected: `at most ${MAX_QUERY_VALUE_CHARS} characters`,
+      });
+  }
+  if (request.body !== undefined && nestsDeeperThan(request.body, MAX_JSON_DEPTH))
+    problems.push({
+      path: 'body',
+      message: 'JSON nested too deeply',
+      got: `more than ${MAX_JSON_DEPTH} levels`,
+      expected: `at most ${MAX_JSON_DEPTH} levels (a request body is one flat object)`,
+    });
+  if (problems.length > 0) fail('request', problems);
+}
+
+/**
+ * A request body's JSON: its size checked first ({@link PayloadTooLargeError}, 413), then its
+ * nesting by one pass over the text (no recursion, before any parser sees it), then parsed.
+ * Returns undefined for an empty body. Throws a {@link RequestValidationError} (400) for
+ * malformed or too deeply nested JSON, naming what was got and what was expected.
+ */
+export function parseJsonBody(text: string): unknown {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_BODY_BYTES) {
+    const problem = {
+      path: 'body',
+      message: 'body too large',
+      got: `${bytes} bytes`,
+      expected: `at most ${MAX_BODY_BYTES} bytes (a request body is a small JSON object)`,
+    };
+    throw new PayloadTooLargeError(
+      `invalid body: ${problem.message} (got ${problem.got}; expected ${problem.expected})`,
+      [problem],
+    );
+  }
+  if (text.trim() === '') return undefined;
+  const deep = jsonTooDeepAt(text, MAX_JSON_DEPTH);
+  if (deep !== undefined)
+    fail('body', [
+      {
+        path: 'body',
+        message: 'JSON nested too deeply',
+        got: `more than ${MAX_JSON_DEPTH} levels (at character ${deep + 1})`,
+        expected: `at most ${MAX_JSON_DEPTH} levels (a request body is one flat object)`,
+      },
+    ]);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error: unknown) {
+    fail('body', [
+      {
+        path: 'body',
+        message: `malformed JSON (${describeError(error).message})`,
+        got: show(text),
+        expected: 'a JSON object',
+      },
+    ]);
+  }
+}
+
+/**
+ * The index of the first bracket that opens a level past `max` in JSON text, or undefined.
+ * Brackets inside strings do not count; malformed text is left for the parser to refuse.
+ */
+export function jsonTooDeepAt(text: string, max: number): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      if (depth > max) return i;
+    } else if (c === 0x5d || c === 0x7d) depth = Math.max(0, depth - 1);
+  }
+  return undefined;
 }
