@@ -367,6 +367,17 @@ export function planProblems(document: unknown, file: string): PlanProblem[] {
       );
     }
     checkMembers('traffic.arc.routingControls', arc.routingControls);
+    // With ARC, the failover records are fixed (their health checks follow the routing controls):
+    // one PRIMARY and one SECONDARY hold two regions, so a third could get traffic from ARC and
+    // never from DNS. Records-only plans move the PRIMARY record to any plan region instead.
+    if (traffic.route53 !== undefined && regions.length > 2) {
+      add(
+        'traffic',
+        'ARC routing controls with Route 53 failover records can send users to two regions only (one PRIMARY, one SECONDARY record)',
+        `${regions.length} regions (${regions.join(', ')})`,
+        'two regions with both, or ARC routing controls alone, or Route 53 records alone (they move the PRIMARY record to any plan region)',
+      );
+    }
     const arns = Object.values(asRecord(arc.routingControls));
     if (new Set(arns).size !== arns.length)
       add(

@@ -207,6 +207,27 @@ describe('plan schema', () => {
     expect(match?.file).toBe('orders.yaml');
   });
 
+  it('refuses ARC with failover records over three regions: the records hold two', () => {
+    const threeRegions = (d: Record<string, any>) => {
+      d.regions = ['us-east-1', 'us-west-2', 'eu-west-1'];
+      d.database.auroraGlobalClusters[0].members['eu-west-1'] =
+        'arn:aws:rds:eu-west-1:111111111111:cluster:orders-euw1';
+      d.compute.autoScalingGroups[0].members['eu-west-1'] = 'orders-web-euw1';
+      d.traffic.route53.records[0].targets['eu-west-1'] = {
+        dnsName: 'orders-euw1.elb.amazonaws.com',
+        hostedZoneId: 'Z32O12XQLNTSW2',
+      };
+      d.traffic.arc.routingControls['eu-west-1'] =
+        'arn:aws:route53-recovery-control::111111111111:controlpanel/0123456789abcdef/routingcontrol/c3d4e5f6a7b8c9d0';
+    };
+    const problem = problemsOf(orders(threeRegions)).find((p) => p.path === 'traffic');
+    expect(problem?.message).toMatch(/two regions only/);
+    expect(problem?.got).toMatch(/3 regions/);
+    // ARC alone, or records alone, can hold three regions.
+    expect(problemsOf(orders((d) => (threeRegions(d), delete d.traffic.route53)))).toEqual([]);
+    expect(problemsOf(orders((d) => (threeRegions(d), delete d.traffic.arc)))).toEqual([]);
+  });
+
   it('lists every problem of a plan at once, schema and cross-field rules together', () => {
     const problems = problemsOf(
       orders((d) => {
