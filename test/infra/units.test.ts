@@ -117,7 +117,7 @@ describe('IAM helpers', () => {
   });
 
   it("gives each function its role's capabilities; mutations only to the steps that make them", () => {
-    const mutating = ['promoteDatabase', 'prepareDatabase', 'scaleCapacity', 'shiftTraffic'];
+    const mutating = ['promoteDatabase', 'prepareDatabase', 'scaleCapacity', 'shiftTraffic', 'fenceWriter'];
     const owners = Object.fromEntries(
       mutating.map((c) => [
         c,
@@ -128,7 +128,9 @@ describe('IAM helpers', () => {
       promoteDatabase: ['PromoteDatabase'],
       prepareDatabase: ['PrepareDatabase'],
       scaleCapacity: ['ScaleCapacity', 'FinishExecution'],
-      shiftTraffic: ['ShiftTraffic'],
+      // The reconciler makes traffic follow the writer, and fences a returning old writer.
+      shiftTraffic: ['ShiftTraffic', 'Reconcile'],
+      fenceWriter: ['Reconcile'],
     });
   });
 });
