@@ -258,8 +258,9 @@ describe('ControlPlane stacks for the example plans', () => {
         resourcesOf(json, 'AWS::Lambda::Function').map(([id, f]) => [id, f.Properties.FunctionName]),
       );
       const pinged: string[] = [];
+      // Every scheduled rule but the reconciler's (tested on its own) is a keep-warm rule.
       for (const [, rule] of resourcesOf(json, 'AWS::Events::Rule').filter(
-        ([, r]) => r.Properties.ScheduleExpression,
+        ([id, r]) => r.Properties.ScheduleExpression && !id.startsWith('ReconcilerSchedule'),
       )) {
         expect(rule.Properties.ScheduleExpression).toBe('rate(5 minutes)');
         expect(rule.Properties.Targets.length).toBeLessThanOrEqual(5);
@@ -369,7 +370,7 @@ describe('least privilege', () => {
     ]);
   });
 
-  it('lets only ShiftTraffic move traffic: routing controls by ARN, plan records by condition keys', () => {
+  it('lets only ShiftTraffic and the reconciler move traffic: routing controls by ARN, plan records by condition keys', () => {
     const { json } = of('us-west-2');
     for (const fn of FUNCTIONS) {
       const statements = statementsOfRole(json, `${fn.name}Role`);
@@ -378,7 +379,7 @@ describe('least privilege', () => {
           (a) => a === 'route53:ChangeResourceRecordSets' || a.startsWith('route53-recovery-cluster:Update'),
         ),
       );
-      if (fn.name !== 'ShiftTraffic') {
+      if (fn.name !== 'ShiftTraffic' && fn.name !== 'Reconcile') {
         expect(mutating, fn.name).toEqual([]);
         continue;
       }
@@ -476,6 +477,39 @@ describe('least privilege', () => {
         resources: runbookExecutions,
       },
     });
+  });
+
+  it.each(REGIONS)(
+    '%s: the reconciler runs every minute and after every FAILED or ABORTED execution',
+    (region) => {
+      const { template } = of(region);
+      const target = [
+        Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ReconcileFunction'), 'Arn'] } }),
+      ];
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(1 minute)',
+        Targets: target,
+      });
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['switchyard'],
+          'detail-type': ['Switchyard Execution Finished'],
+          detail: { status: ['FAILED', 'ABORTED'] },
+        },
+        Targets: target,
+      });
+    },
+  );
+
+  it('gives no role DeleteDBInstance when no plan lets the reconciler fence a returning writer', () => {
+    for (const region of REGIONS) {
+      for (const fn of FUNCTIONS) {
+        const deletes = statementsOfRole(of(region).json, `${fn.name}Role`).filter((s) =>
+          s.actions.includes('rds:DeleteDBInstance'),
+        );
+        expect(deletes, `${region} ${fn.name}`).toEqual([]);
+      }
+    }
   });
 
   it('scopes state and events to this region: own table replica, own default bus, source switchyard', () => {

@@ -68,5 +68,7 @@ export function statementsOfRole(json: TemplateJson, roleLogicalIdPrefix: string
 
 /** The EventBridge rules that match events (not the scheduled keep-warm rules). */
 export function alarmRules(json: TemplateJson): [string, any][] {
-  return resourcesOf(json, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern);
+  return resourcesOf(json, 'AWS::Events::Rule').filter(([, r]) =>
+    (r.Properties.EventPattern?.source ?? []).includes('aws.cloudwatch'),
+  );
 }
