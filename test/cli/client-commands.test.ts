@@ -344,8 +344,8 @@ describe('switchyard CLI against the sandbox server', () => {
       [['status', '--api', 'not a url'], /--api: not a URL/],
       [['status', '--as', 'dave'], /no sandbox identity dave; the sandbox has alice \(operator\)/],
       [['status', '--as', 'bob', '--token', 'x'], /--as and --token are exclusive/],
-      [['approve', '--app', 'orders'], /--execution required/],
-      [['abort', '--app', 'orders', '--execution', 'x'], /--reason required/],
+      [['approve', '--app', 'orders'], /--execution is required/],
+      [['abort', '--app', 'orders', '--execution', 'x'], /--reason is required/],
       [['fault'], /give one of --kind K/],
       [['fault', '--kind', 'region-outage'], /fault region-outage: --region: /],
       [
