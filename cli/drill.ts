@@ -110,6 +110,8 @@ export function defineDrill(program: Command, context: CommandContext): void {
     }
     const report = await followDrill(client, io, {
       app,
+      kind: options.kind,
+      soakSeconds: options.soak,
       drillId,
       json: options.json === true,
       timeoutMs: options.timeout * 1000,
@@ -126,6 +128,8 @@ export function defineDrill(program: Command, context: CommandContext): void {
 
 interface FollowDrillOptions {
   readonly app: string;
+  readonly kind: 'switchover-and-back' | 'switchover' | undefined;
+  readonly soakSeconds: number | undefined;
   readonly drillId: string;
   readonly json: boolean;
   readonly timeoutMs: number;
@@ -171,10 +175,10 @@ async function followDrill(
           timeoutMs: Math.max(1000, deadline - Date.now()),
           intervalMs: options.intervalMs,
         });
-        if (leg === 1 && record.status === 'SUCCEEDED')
+        if (leg === 1 && record.status === 'SUCCEEDED' && options.kind !== 'switchover')
           line(
             io.out,
-            `soak: ${app} serves from ${record.to ?? '?'} until the failback (or the report, for a one-way drill)`,
+            `soak: ${app} serves from ${record.to ?? '?'}${options.soakSeconds !== undefined ? ` for ${options.soakSeconds} s (virtual)` : " for the plan's soak"}, then the drill fails back`,
           );
       }
     }

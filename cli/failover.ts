@@ -189,6 +189,15 @@ export async function followExecution(
           ),
         );
       }
+      // The approval first: the steps it lets run come after it.
+      const decision = record.approval?.decision;
+      if (lastStatus === 'WAITING_APPROVAL' && record.status !== 'WAITING_APPROVAL' && decision) {
+        const by = record.approval?.decidedBy ? ` by ${record.approval.decidedBy}` : '';
+        line(
+          io.out,
+          decision === 'APPROVED' ? `  approved${by}: the runbook goes on` : `  approval ${decision}${by}`,
+        );
+      }
       for (const text of newStepLines(record, printed)) line(io.out, text);
       if (record.status === 'WAITING_APPROVAL' && !announced) {
         announced = true;
@@ -204,10 +213,6 @@ export async function followExecution(
           io.out,
           `    npx switchyard approve --app ${record.app} --execution ${record.id} --as bob${apiFlag(client)}`,
         );
-      }
-      if (lastStatus === 'WAITING_APPROVAL' && record.status === 'RUNNING') {
-        const by = record.approval?.decidedBy;
-        line(io.out, `  approved${by ? ` by ${by}` : ''}: the runbook goes on`);
       }
     }
     lastStatus = record.status;
