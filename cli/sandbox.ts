@@ -58,16 +58,12 @@ export function defineSandbox(program: Command, context: CommandContext, hooks: 
     .usage(SANDBOX_USAGE)
     .option(
       '--port <N>',
-      'the port to listen on (default 8080; 0 picks a free one)',
+      'the port to listen on (0 picks a free one)',
       integerIn(0, 65_535, '0..65535'),
       8080,
     )
-    .option('--host <H>', 'the address to listen on (default 127.0.0.1: this machine only)', '127.0.0.1')
-    .option(
-      '--plans <DIR>',
-      'the plans to load (default plans/); a bad plan stops the start, every problem listed',
-      'plans',
-    )
+    .option('--host <H>', 'the address to listen on (127.0.0.1: this machine only)', '127.0.0.1')
+    .option('--plans <DIR>', 'the plans directory; a bad plan stops the start, every problem listed', 'plans')
     .option(
       '--speed <N>',
       `virtual seconds per real second (default ${DEFAULT_SPEED}, at most ${MAX_SPEED}): a realistic failover takes minutes of AWS time (an Aurora switchover ~90 s, instance launches ~2 min), so at 10x it plays in well under a minute and each step can still be read as it happens`,
