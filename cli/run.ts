@@ -171,6 +171,12 @@ function commanderMessage(
       const last = missing.pop();
       return missing.length === 0 ? `${last} is required` : `${missing.join(', ')} and ${last} are required`;
     }
+    case 'commander.optionMissingArgument': {
+      // "option '--app <A>' argument missing"
+      const match = /^option '(-\w, )?(--[\w-]+) <([^>]+)>' argument missing$/.exec(text);
+      if (match) return `${match[2]}: expected a value (${match[3]}), got none`;
+      break;
+    }
     case 'commander.unknownCommand':
       return `${capitalised(text.replace(/\n\(Did you mean (.*)\?\)$/, '; did you mean $1?'))} (expected one of: ${commands.map((c) => c.name()).join(', ')})`;
     default:

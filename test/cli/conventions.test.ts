@@ -104,6 +104,7 @@ describe('switchyard CLI conventions', () => {
       [['sandbox', '--port', 'http'], /--port: expected 0\.\.65535, got http/],
       [['sandbox', '--latency', 'slow'], /--latency: expected realistic or fast, got slow/],
       [['fault', '--clear', 'everything'], /--clear takes 'all', or --kind K .*\(got everything\)/],
+      [['status', '--app'], /^switchyard status: --app: expected a value \(A\), got none\n/],
     ];
     for (const [argv, message] of cases) {
       const { code, out, err } = await cli(...argv);
