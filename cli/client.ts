@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { type CliIo, EXIT, line, UsageError } from './io.js';
+import { type CliIo, line, UsageError } from './io.js';
 
 /** Where `npm start` serves the sandbox's operator API. */
 export const DEFAULT_API = 'http://127.0.0.1:8080';
@@ -8,55 +8,8 @@ const REGION_HEADER = 'X-Switchyard-Region';
 /** One request may take this long before the API counts as unreachable. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
-/** The options every API command takes, for `parseArgs`. */
-export const CLIENT_OPTIONS = {
-  api: { type: 'string', default: DEFAULT_API },
-  as: { type: 'string' },
-  token: { type: 'string' },
-  region: { type: 'string' },
-  json: { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const;
-
-/** The usage text of {@link CLIENT_OPTIONS}, short: `--help` lists them all. */
+/** The common options of every API command, short, for usage lines: `--help` lists them all. */
 export const CLIENT_USAGE = '[--api URL] [--as NAME] [--json]';
-
-/** `--help` of an API command: its usage, what it does, its own options, then the common ones. */
-export function helpText(
-  usage: string,
-  about: string,
-  options: readonly (readonly [string, string])[],
-): string {
-  const common: [string, string][] = [
-    ['--api URL', `the operator API (default ${DEFAULT_API}, the sandbox of \`npm start\`)`],
-    [
-      '--as NAME',
-      'act as this sandbox identity: alice, bob, carol or victor (token from GET /sandbox/tokens)',
-    ],
-    ['--token JWT', 'a bearer token instead (a real deployment); or set SWITCHYARD_TOKEN'],
-    [
-      '--region R',
-      "ask this region's operator API (sends X-Switchyard-Region; default: the first region up)",
-    ],
-    ['--json', 'print the API answer as JSON'],
-  ];
-  const rows = (list: readonly (readonly [string, string])[]) =>
-    table(
-      list.map(([flag, text]) => [flag, text]),
-      '  ',
-    );
-  return [
-    `usage: ${usage}`,
-    '',
-    about,
-    ...(options.length > 0 ? ['', 'options:', ...rows(options)] : []),
-    '',
-    'common options:',
-    ...rows(common),
-    '',
-    'Exit status: 0 done, 1 the API refused or failed (or is unreachable), 2 a wrong command line.',
-  ].join('\n');
-}
 
 /** The API answered with an error status: `error` is its error name, `message` what it said. */
 export class ApiError extends Error {
@@ -244,41 +197,6 @@ function causeCode(error: unknown): string | undefined {
   const cause = error instanceof Error ? error.cause : undefined;
   if (cause && typeof cause === 'object' && 'code' in cause) return String(cause.code);
   return undefined;
-}
-
-/**
- * Runs an API command: an {@link ApiError} prints `error: <name>: <message>` (and the problems it
- * lists) on stderr, an unreachable API says so; both exit 1. Usage errors go on to `runCli` (exit 2).
- */
-export async function withApi(io: CliIo, work: () => Promise<number>): Promise<number> {
-  try {
-    return await work();
-  } catch (error: unknown) {
-    if (error instanceof ApiError) {
-      line(io.err, `error: ${error.errorName}: ${error.message}`);
-      const problems = (error.body as { problems?: unknown } | undefined)?.problems;
-      if (Array.isArray(problems)) {
-        for (const p of problems) {
-          const problem = p as { path?: unknown; message?: unknown };
-          line(
-            io.err,
-            `  - ${problem.path ? `${String(problem.path)}: ` : ''}${String(problem.message ?? JSON.stringify(p))}`,
-          );
-        }
-      }
-      if (error.status === 401)
-        line(
-          io.err,
-          '  (the token is missing, expired or from another sandbox: omit --token to fetch a fresh one)',
-        );
-      return EXIT.failed;
-    }
-    if (error instanceof ApiUnreachableError) {
-      line(io.err, error.message);
-      return EXIT.failed;
-    }
-    throw error;
-  }
 }
 
 /** `value` for a path segment. */

@@ -1,37 +1,20 @@
-import { parseArgs } from 'node:util';
+import { type Command, Option } from '@commander-js/extra-typings';
 import {
   ApiClient,
   ApiError,
-  CLIENT_OPTIONS,
   clockTime,
   DEFAULT_API,
-  helpText,
   paint,
   printJson,
   seconds,
   seg,
   statusColour,
-  withApi,
 } from './client.js';
-import { type CliIo, EXIT, line, UsageError } from './io.js';
+import { type CliIo, EXIT, line, OperationError } from './io.js';
+import { type CommandContext, positiveSeconds, withApiRegionOption, withClientOptions } from './program.js';
 
 export const FAILOVER_USAGE =
-  'switchyard failover --app A --to R [--mode graceful|ungraceful] [--reason TEXT] [--no-wait]';
-
-const FAILOVER_HELP = helpText(
-  FAILOVER_USAGE,
-  'Requests a failover of an app to a region, then follows the runbook step by step (virtual times)\nuntil it ends: exit 0 when it SUCCEEDED, 1 when it FAILED or was ABORTED. As alice by default.',
-  [
-    ['--app A', 'the app (plan name)'],
-    ['--to R', 'the region to activate'],
-    ['--mode M', 'graceful (default: switchover, RPO 0; the source must be healthy) or ungraceful'],
-    ['--reason TEXT', 'why, for the audit trail'],
-    ['--idempotency-key K', 'makes a retried request safe: the same key answers with the same execution'],
-    ['--no-wait', 'print the execution id and return'],
-    ['--timeout S', 'stop following after S real seconds (default 1800; the failover goes on)'],
-    ['--interval S', 'poll every S real seconds (default 1)'],
-  ],
-);
+  '--app A --to R [--mode graceful|ungraceful] [--reason TEXT] [--no-wait] [--api URL] [--as NAME] [--json]';
 
 /** A step of an execution record, as `GET /apps/{app}/executions/{id}` answers it. */
 export interface StepView {
@@ -61,7 +44,7 @@ export interface ExecutionView {
   readonly rtoSeconds?: number;
   readonly rpoSeconds?: number;
   readonly steps?: Readonly<Record<string, StepView>>;
-  readonly approval?: { decision?: string; decidedBy?: string; requestedAt?: string };
+  readonly approval?: { decision?: string; decidedBy?: string; requestedAt?: string; decidedAt?: string };
   readonly error?: { name: string; message: string };
   /** What Step Functions says of the run (null when its region does not answer). */
   readonly live?: { status: string; error?: string; cause?: string } | null;
@@ -77,46 +60,49 @@ const NO_RECORD_GRACE_MS = 30_000;
  * `switchyard failover`: asks the operator API for a failover, then (unless --no-wait) follows the
  * execution step by step until it ends. Exit 0 when it SUCCEEDED, 1 otherwise.
  */
-export async function failoverCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      ...CLIENT_OPTIONS,
-      app: { type: 'string' },
-      to: { type: 'string' },
-      mode: { type: 'string', default: 'graceful' },
-      reason: { type: 'string' },
-      'idempotency-key': { type: 'string' },
-      'no-wait': { type: 'boolean', default: false },
-      timeout: { type: 'string', default: '1800' },
-      interval: { type: 'string', default: '1' },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    line(io.out, FAILOVER_HELP);
-    return EXIT.ok;
-  }
-  if (!values.app) throw new UsageError('--app is required');
-  if (!values.to) throw new UsageError('--to is required (the region to activate)');
-  if (values.mode !== 'graceful' && values.mode !== 'ungraceful')
-    throw new UsageError(`--mode: expected graceful or ungraceful, got ${values.mode}`);
-  const wait = {
-    timeoutMs: positiveSeconds('--timeout', values.timeout) * 1000,
-    intervalMs: positiveSeconds('--interval', values.interval) * 1000,
-  };
-  const client = ApiClient.create(values, 'alice');
-  const app = values.app;
-
-  return withApi(io, async () => {
+export function defineFailover(program: Command, context: CommandContext): void {
+  withApiRegionOption(
+    withClientOptions(
+      program
+        .command('failover')
+        .summary('request a failover and follow it step by step')
+        .description(
+          "Requests a failover of an app to a region, then follows the runbook step by step (virtual times)\nuntil it ends: exit 0 when it SUCCEEDED, 1 when it FAILED or was ABORTED. The last line compares\nthe RTO and RPO with the plan's objectives. As alice by default.",
+        )
+        .usage(FAILOVER_USAGE)
+        .requiredOption('--app <A>', 'the app (plan name)')
+        .requiredOption('--to <R>', 'the region to activate')
+        .addOption(
+          new Option(
+            '--mode <M>',
+            'graceful (a switchover, RPO 0; the source must be healthy) or ungraceful (the source is down)',
+          )
+            .choices(['graceful', 'ungraceful'] as const)
+            .default('graceful' as const),
+        )
+        .option('--reason <TEXT>', 'why, for the audit trail')
+        .option(
+          '--idempotency-key <K>',
+          'makes a retried request safe: the same key answers with the same execution',
+        )
+        .option('--no-wait', 'print the execution id and return')
+        .option(
+          '--timeout <S>',
+          'stop following after S real seconds (the failover goes on)',
+          positiveSeconds,
+          1800,
+        )
+        .option('--interval <S>', 'poll every S real seconds', positiveSeconds, 1),
+      DEFAULT_API,
+    ),
+  ).action(async (options) => {
+    const { io } = context;
+    const client = ApiClient.create(options, 'alice');
+    const { app, to, mode } = options;
     const accepted = await client.post<{ executionId?: string; id?: string; status?: string }>(
       `/apps/${seg(app)}/failovers`,
-      {
-        to: values.to,
-        mode: values.mode,
-        reason: values.reason ?? `requested with the switchyard CLI by ${client.who}`,
-      },
-      values['idempotency-key'] ? { 'idempotency-key': values['idempotency-key'] } : {},
+      { to, mode, reason: options.reason ?? `requested with the switchyard CLI by ${client.who}` },
+      options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {},
     );
     const id = accepted.executionId ?? accepted.id;
     if (!id)
@@ -126,24 +112,28 @@ export async function failoverCommand(args: string[], io: CliIo): Promise<number
         `the API accepted the failover but named no execution: ${JSON.stringify(accepted)}`,
         accepted,
       );
-    if (values['no-wait']) {
-      if (values.json) printJson(io, accepted);
+    if (!options.wait) {
+      if (options.json) printJson(io, accepted);
       else {
-        line(io.out, `accepted: ${values.mode} failover of ${app} to ${values.to}, execution ${id}`);
+        line(io.out, `accepted: ${mode} failover of ${app} to ${to}, execution ${id}`);
         line(
           io.out,
           `  follow it: npx switchyard executions --app ${app} --execution ${id} --follow${apiFlag(client)}`,
         );
       }
-      return EXIT.ok;
+      context.code = EXIT.ok;
+      return;
     }
-    if (!values.json)
-      line(
-        io.out,
-        `accepted: ${values.mode} failover of ${app} to ${values.to} as ${client.who}, execution ${id}`,
-      );
-    const record = await followExecution(client, io, { app, id, json: values.json, ...wait });
-    return record && record.status === 'SUCCEEDED' ? EXIT.ok : EXIT.failed;
+    if (!options.json)
+      line(io.out, `accepted: ${mode} failover of ${app} to ${to} as ${client.who}, execution ${id}`);
+    const record = await followExecution(client, io, {
+      app,
+      id,
+      json: options.json === true,
+      timeoutMs: options.timeout * 1000,
+      intervalMs: options.interval * 1000,
+    });
+    context.code = record.status === 'SUCCEEDED' ? EXIT.ok : EXIT.failed;
   });
 }
 
@@ -157,14 +147,16 @@ export interface FollowOptions {
 
 /**
  * Polls an execution until it ends, printing each step as it starts and finishes (virtual time
- * and offset from the execution's start), the approval wait, and the outcome. Returns the final
- * record, or undefined when `timeoutMs` of real time passed first (said on stderr).
+ * and offset from the execution's start), the approval wait, the outcome and how the RTO and RPO
+ * compare with the plan's objectives. Returns the final record; throws {@link OperationError}
+ * when `timeoutMs` of real time passed first, or when Step Functions ended the run but its record
+ * never said how.
  */
 export async function followExecution(
   client: ApiClient,
   io: CliIo,
   options: FollowOptions,
-): Promise<ExecutionView | undefined> {
+): Promise<ExecutionView> {
   const printed = new Set<string>();
   const started = Date.now();
   const deadline = started + options.timeoutMs;
@@ -197,6 +189,15 @@ export async function followExecution(
           ),
         );
       }
+      // The approval first: the steps it lets run come after it.
+      const decision = record.approval?.decision;
+      if (lastStatus === 'WAITING_APPROVAL' && record.status !== 'WAITING_APPROVAL' && decision) {
+        const by = record.approval?.decidedBy ? ` by ${record.approval.decidedBy}` : '';
+        line(
+          io.out,
+          decision === 'APPROVED' ? `  approved${by}: the runbook goes on` : `  approval ${decision}${by}`,
+        );
+      }
       for (const text of newStepLines(record, printed)) line(io.out, text);
       if (record.status === 'WAITING_APPROVAL' && !announced) {
         announced = true;
@@ -213,10 +214,6 @@ export async function followExecution(
           `    npx switchyard approve --app ${record.app} --execution ${record.id} --as bob${apiFlag(client)}`,
         );
       }
-      if (lastStatus === 'WAITING_APPROVAL' && record.status === 'RUNNING') {
-        const by = record.approval?.decidedBy;
-        line(io.out, `  approved${by ? ` by ${by}` : ''}: the runbook goes on`);
-      }
     }
     lastStatus = record.status;
     // Step Functions ended the run but nothing wrote the record's outcome (the failure path itself
@@ -225,24 +222,31 @@ export async function followExecution(
       record.live && LIVE_ENDED.has(record.live.status) && !FINAL.has(record.status) ? liveEnded + 1 : 0;
     if (liveEnded >= 3 && record.live) {
       const why = [record.live.error, record.live.cause].filter(Boolean).join(': ');
-      line(
-        io.err,
-        `error: the runbook ended ${record.live.status} in Step Functions${why ? ` (${why})` : ''}, but its record still says ${record.status}`,
+      throw new OperationError(
+        'RecordOutOfStep',
+        `the runbook ended ${record.live.status} in Step Functions${why ? ` (${why})` : ''}, but its record still says ${record.status}`,
+        record,
       );
-      if (options.json) printJson(io, record);
-      return record;
     }
     if (FINAL.has(record.status)) {
       if (options.json) printJson(io, record);
-      else line(io.out, outcomeLine(record, io));
+      else {
+        line(io.out, outcomeLine(record, io));
+        const objectives = await client
+          .get<{ objectives?: Objectives }>(`/apps/${seg(record.app)}`)
+          .then((status) => status.objectives)
+          .catch(() => undefined);
+        const compared = objectivesLine(record, objectives);
+        if (compared) line(io.out, compared);
+      }
       return record;
     }
     if (Date.now() + options.intervalMs > deadline) {
-      line(
-        io.err,
-        `error: still ${record.status} after ${Math.round(options.timeoutMs / 1000)} s; follow it: npx switchyard executions --app ${record.app} --execution ${record.id} --follow${apiFlag(client)}`,
+      throw new OperationError(
+        'FollowTimeout',
+        `still ${record.status} after ${Math.round(options.timeoutMs / 1000)} s; follow it: npx switchyard executions --app ${record.app} --execution ${record.id} --follow${apiFlag(client)}`,
+        record,
       );
-      return undefined;
     }
     await sleep(options.intervalMs);
   }
@@ -285,16 +289,49 @@ export function outcomeLine(record: ExecutionView, io: CliIo): string {
   return `${status}  ${record.app} failover to ${record.to ?? '?'}${why}`;
 }
 
+/** A plan's recovery objectives, as `GET /apps/{app}` answers them. */
+export interface Objectives {
+  readonly rtoSeconds?: number;
+  readonly rpoSeconds?: number;
+}
+
+/** Seconds an execution waited for its approver (0 when it needed none or was not approved). */
+export function approvalWaitSeconds(record: ExecutionView): number {
+  const { requestedAt, decidedAt } = record.approval ?? {};
+  if (!requestedAt || !decidedAt) return 0;
+  return Math.max(0, (Date.parse(decidedAt) - Date.parse(requestedAt)) / 1000);
+}
+
+/**
+ * The line after the outcome: the RTO and RPO against the plan's objectives, and that the RTO
+ * leaves out the time spent waiting for an approver (it measures the runbook, not the person).
+ * Undefined when the execution measured neither.
+ */
+export function objectivesLine(
+  record: ExecutionView,
+  objectives: Objectives | undefined,
+): string | undefined {
+  if (typeof record.rtoSeconds !== 'number' && typeof record.rpoSeconds !== 'number') return undefined;
+  const against = (what: string, got: number | undefined, objective: number | undefined) => {
+    if (typeof got !== 'number') return `${what} not measured`;
+    if (typeof objective !== 'number') return `${what} ${seconds(got)} (objective unknown)`;
+    return got <= objective
+      ? `${what} ${seconds(got)} within the ${seconds(objective)} objective`
+      : `${what} ${seconds(got)} OVER the ${seconds(objective)} objective`;
+  };
+  const wait = approvalWaitSeconds(record);
+  const approval =
+    wait > 0
+      ? `the ${seconds(wait)} approval wait is left out of the RTO`
+      : record.approval
+        ? 'the approval wait is left out of the RTO'
+        : 'no approval wait (it would be left out of the RTO)';
+  return `  objectives: ${against('RTO', record.rtoSeconds, objectives?.rtoSeconds)}; ${against('RPO', record.rpoSeconds, objectives?.rpoSeconds)}; ${approval}`;
+}
+
 /** ` --api URL` when the client talks to a non-default API, for hints to copy. */
 export function apiFlag(client: ApiClient): string {
   return client.api === DEFAULT_API ? '' : ` --api ${client.api}`;
-}
-
-function positiveSeconds(flag: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new UsageError(`${flag}: expected a number of seconds > 0, got ${value}`);
-  return n;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,141 +1,133 @@
-import { parseArgs } from 'node:util';
-import { ApiClient, CLIENT_OPTIONS, helpText, printJson, str, table, withApi } from './client.js';
-import { type CliIo, EXIT, line, UsageError } from './io.js';
+import { type Command, Option } from '@commander-js/extra-typings';
+import { ApiClient, DEFAULT_API, printJson, str, table } from './client.js';
+import { EXIT, line, UsageError } from './io.js';
+import { type CommandContext, finiteNumber, withClientOptions } from './program.js';
 
 export const FAULT_USAGE =
-  'switchyard fault --kind K [fault options] | --clear all | --clear --kind K | --list';
+  '--kind K [fault options] | --clear all | --clear --kind K [fault options] | --list [--api URL] [--as NAME] [--json]';
 export const ALARM_USAGE =
-  'switchyard alarm --name N --state OK|ALARM|INSUFFICIENT_DATA [--region R] | --list';
+  '--name N --state OK|ALARM|INSUFFICIENT_DATA [--region R] | --list [--api URL] [--as NAME] [--json]';
 
-const FAULT_HELP = helpText(
-  FAULT_USAGE,
-  [
-    "Sets, clears or lists the sandbox's faults (sandbox only; as alice, an operator, by default):",
-    '  fault --kind region-outage --region us-east-1',
-    '  fault --kind route53-control-plane-down',
-    '  fault --kind arc-endpoints-down --count 2',
-    '  fault --kind api-errors --service rds [--region R] [--error ThrottlingException] [--rate 0.5]',
-    '  fault --kind aurora-failover-fails --global-cluster-id orders-global',
-    '  fault --kind capacity-shortage --group orders-web-usw2 --max-in-service 3',
-    '  fault --kind lambda-crash --step PromoteDatabase [--times 2]',
-    '  fault --clear all | fault --clear --kind K [fields of the faults to clear] | fault --list',
-  ].join('\n'),
-  [
-    ['--kind K', 'the fault kind (above)'],
-    ['--clear', "clear 'all', or the faults of --kind K that match the fields given"],
-    ['--list', 'the faults in force'],
-  ],
-);
-const ALARM_HELP = helpText(
-  ALARM_USAGE,
-  "Sets a plan's detection alarm to a state, as if its metric breached or recovered (sandbox only):\nALARM may start an automatic failover, as the plan's detection says. --region is the alarm's\nregion; it may be left out when the name is unique. As alice by default.",
-  [
-    ['--name N', 'the alarm name (see --list)'],
-    ['--state S', 'OK, ALARM or INSUFFICIENT_DATA'],
-    ['--reason TEXT', 'the state reason'],
-    ['--list', 'the alarms of the plans, with their states'],
-  ],
-);
+const FAULT_EXAMPLES = [
+  'Examples:',
+  '  switchyard fault --kind region-outage --region us-east-1',
+  '  switchyard fault --kind route53-control-plane-down',
+  '  switchyard fault --kind arc-endpoints-down --count 2',
+  '  switchyard fault --kind api-errors --service rds [--region R] [--error ThrottlingException] [--rate 0.5]',
+  '  switchyard fault --kind aurora-failover-fails --global-cluster-id orders-global',
+  '  switchyard fault --kind capacity-shortage --group orders-web-usw2 --max-in-service 3',
+  '  switchyard fault --kind lambda-crash --step PromoteDatabase [--times 2]',
+  '  switchyard fault --clear all | fault --clear --kind K [fields of the faults to clear] | fault --list',
+].join('\n');
 
-/** Fault options: the flag, the fault field it sets, and whether it is a number. */
+/** Fault options: the flag, the fault field it sets, what it means, and whether it is a number. */
 const FAULT_FIELDS = [
-  { flag: 'region', field: 'region', number: false },
-  { flag: 'count', field: 'count', number: true },
-  { flag: 'service', field: 'service', number: false },
-  { flag: 'error', field: 'error', number: false },
-  { flag: 'rate', field: 'rate', number: true },
-  { flag: 'group', field: 'group', number: false },
-  { flag: 'max-in-service', field: 'maxInService', number: true },
-  { flag: 'global-cluster-id', field: 'globalClusterId', number: false },
-  { flag: 'step', field: 'step', number: false },
-  { flag: 'times', field: 'times', number: true },
+  { flag: 'region', field: 'region', number: false, about: 'the region (region-outage, api-errors)' },
+  { flag: 'count', field: 'count', number: true, about: 'how many of the five ARC cluster endpoints' },
+  {
+    flag: 'service',
+    field: 'service',
+    number: false,
+    about: 'rds, autoscaling, route53, arc, ... (api-errors)',
+  },
+  {
+    flag: 'error',
+    field: 'error',
+    number: false,
+    about: 'the error name (api-errors; default ThrottlingException)',
+  },
+  { flag: 'rate', field: 'rate', number: true, about: 'the share of calls that fail, 0..1 (api-errors)' },
+  { flag: 'group', field: 'group', number: false, about: 'the Auto Scaling group (capacity-shortage)' },
+  {
+    flag: 'max-in-service',
+    field: 'maxInService',
+    number: true,
+    about: 'instances that can run (capacity-shortage)',
+  },
+  { flag: 'global-cluster-id', field: 'globalClusterId', number: false, about: 'the Aurora global cluster' },
+  { flag: 'step', field: 'step', number: false, about: 'the step function that crashes (lambda-crash)' },
+  { flag: 'times', field: 'times', number: true, about: 'how many times it crashes (lambda-crash)' },
 ] as const;
 
 type FaultRecord = Record<string, unknown> & { kind: string };
 
 /**
- * `switchyard fault`: sets, clears or lists the sandbox's faults (design.md §5 fault kinds), e.g.
+ * `switchyard fault`: sets, clears or lists the sandbox's faults (the README lists the kinds), e.g.
  * `fault --kind region-outage --region us-east-1`, `fault --clear all`, `fault --list`.
  */
-export async function faultCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: {
-      ...CLIENT_OPTIONS,
-      kind: { type: 'string' },
-      clear: { type: 'boolean', default: false },
-      list: { type: 'boolean', default: false },
-      ...Object.fromEntries(FAULT_FIELDS.map((f) => [f.flag, { type: 'string' } as const])),
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (values.help) {
-    line(io.out, FAULT_HELP);
-    return EXIT.ok;
-  }
-  const flags = values as Record<string, unknown>;
-  const fields: Record<string, unknown> = {};
-  for (const { flag, field, number } of FAULT_FIELDS) {
-    const raw = flags[flag];
-    if (typeof raw !== 'string') continue;
-    if (number) {
-      const n = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(n))
-        throw new UsageError(`--${flag}: expected a number, got ${raw}`);
-      fields[field] = n;
-    } else fields[field] = raw;
-  }
-  const modes = [values.list, values.clear, values.kind !== undefined && !values.clear].filter(
-    Boolean,
-  ).length;
-  if (modes !== 1)
-    throw new UsageError('give one of --kind K (set a fault), --clear all | --clear --kind K, --list');
-  const client = ApiClient.create(values, 'alice');
-
-  if (values.list) {
-    if (positionals.length > 0 || Object.keys(fields).length > 0)
-      throw new UsageError('--list takes no fault options');
-    return withApi(io, async () => {
-      const answer = await client.get<{ faults: FaultRecord[] }>('/sandbox/faults');
-      if (values.json) printJson(io, answer);
-      else if (answer.faults.length === 0) line(io.out, 'no faults');
-      else for (const fault of answer.faults) line(io.out, describe(fault));
-      return EXIT.ok;
-    });
-  }
-
-  if (values.clear) {
-    let clear: 'all' | FaultRecord;
-    if (
-      positionals.length === 1 &&
-      positionals[0] === 'all' &&
-      values.kind === undefined &&
-      Object.keys(fields).length === 0
+export function defineFault(program: Command, context: CommandContext): void {
+  const command = program
+    .command('fault')
+    .summary('set, clear or list sandbox faults')
+    .description(
+      "Sets, clears or lists the sandbox's faults (sandbox only; as alice, an operator, by default).",
     )
-      clear = 'all';
-    else if (positionals.length === 0 && values.kind !== undefined) clear = { kind: values.kind, ...fields };
-    else throw new UsageError("--clear takes 'all', or --kind K with the fields of the faults to clear");
-    return withApi(io, async () => {
-      const answer = await client.delete<{ cleared: number; faults: FaultRecord[] }>('/sandbox/faults', {
-        clear,
-      });
-      if (values.json) printJson(io, answer);
-      else line(io.out, `cleared ${answer.cleared} fault(s); ${inForce(answer.faults)}`);
-      return EXIT.ok;
-    });
+    .usage(FAULT_USAGE)
+    .option('--kind <K>', 'the fault kind (see the examples)')
+    .option('--clear [all]', "clear 'all', or the faults of --kind K that match the fields given")
+    .option('--list', 'the faults in force');
+  for (const f of FAULT_FIELDS) {
+    const option = new Option(`--${f.flag} <${f.number ? 'N' : 'V'}>`, f.about).helpGroup('fault options:');
+    command.addOption(f.number ? option.argParser(finiteNumber) : option);
   }
+  withClientOptions(command, DEFAULT_API)
+    .addHelpText('after', `\n${FAULT_EXAMPLES}`)
+    .action(async (options) => {
+      const { io } = context;
+      const flags = options as Record<string, unknown>;
+      const fields: Record<string, unknown> = {};
+      for (const { flag, field } of FAULT_FIELDS) {
+        const value = flags[camel(flag)];
+        if (value !== undefined) fields[field] = value;
+      }
+      const clear = options.clear;
+      const modes = [
+        options.list,
+        clear !== undefined,
+        options.kind !== undefined && clear === undefined,
+      ].filter(Boolean).length;
+      if (modes !== 1)
+        throw new UsageError('give one of --kind K (set a fault), --clear all | --clear --kind K, --list');
+      // --region here is the fault's region, not the API's.
+      const client = ApiClient.create({ ...options, region: undefined }, 'alice');
 
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
-  const fault = await validFault({ kind: values.kind as string, ...fields });
-  return withApi(io, async () => {
-    const answer = await client.post<{ fault: FaultRecord; faults: FaultRecord[] }>('/sandbox/faults', {
-      fault,
+      if (options.list) {
+        if (Object.keys(fields).length > 0) throw new UsageError('--list takes no fault options');
+        const answer = await client.get<{ faults: FaultRecord[] }>('/sandbox/faults');
+        if (options.json) printJson(io, answer);
+        else if (answer.faults.length === 0) line(io.out, 'no faults');
+        else for (const fault of answer.faults) line(io.out, describe(fault));
+        return;
+      }
+
+      if (clear !== undefined) {
+        let what: 'all' | FaultRecord;
+        if (clear === 'all' && options.kind === undefined && Object.keys(fields).length === 0) what = 'all';
+        else if (clear === true && options.kind !== undefined) what = { kind: options.kind, ...fields };
+        else
+          throw new UsageError(
+            `--clear takes 'all', or --kind K with the fields of the faults to clear${typeof clear === 'string' && clear !== 'all' ? ` (got ${clear})` : ''}`,
+          );
+        const answer = await client.delete<{ cleared: number; faults: FaultRecord[] }>('/sandbox/faults', {
+          clear: what,
+        });
+        if (options.json) printJson(io, answer);
+        else line(io.out, `cleared ${answer.cleared} fault(s); ${inForce(answer.faults)}`);
+        return;
+      }
+
+      const fault = await validFault({ kind: options.kind as string, ...fields });
+      const answer = await client.post<{ fault: FaultRecord; faults: FaultRecord[] }>('/sandbox/faults', {
+        fault,
+      });
+      if (options.json) printJson(io, answer);
+      else line(io.out, `fault set: ${describe(answer.fault)}; ${inForce(answer.faults)}`);
     });
-    if (values.json) printJson(io, answer);
-    else line(io.out, `fault set: ${describe(answer.fault)}; ${inForce(answer.faults)}`);
-    return EXIT.ok;
-  });
+}
+
+/** commander's attribute name of a flag: `max-in-service` is `maxInService`. */
+function camel(flag: string): string {
+  return flag.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
 }
 
 /** Checks a fault against the sandbox's schema before sending it: a wrong flag is a usage error. */
@@ -170,45 +162,42 @@ interface AlarmView {
   readonly state: string | null;
 }
 
+const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
+
 /** `switchyard alarm`: sets a detection alarm's state in the sandbox ("the canary fails"), or lists them. */
-export async function alarmCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      ...CLIENT_OPTIONS,
-      name: { type: 'string' },
-      state: { type: 'string' },
-      reason: { type: 'string' },
-      list: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    line(io.out, ALARM_HELP);
-    return EXIT.ok;
-  }
-  const client = ApiClient.create({ ...values, region: undefined }, 'alice');
-  if (values.list) {
-    return withApi(io, async () => {
+export function defineAlarm(program: Command, context: CommandContext): void {
+  withClientOptions(
+    program
+      .command('alarm')
+      .summary("set a sandbox alarm's state, or list alarms")
+      .description(
+        "Sets a plan's detection alarm to a state, as if its metric breached or recovered (sandbox only):\nALARM may start an automatic failover, as the plan's detection says. --region is the alarm's\nregion; it may be left out when the name is unique. As alice by default.",
+      )
+      .usage(ALARM_USAGE)
+      .option('--name <N>', 'the alarm name (see --list)')
+      .option('--region <R>', "the alarm's region (may be left out when the name is unique)")
+      .addOption(new Option('--state <S>', 'OK, ALARM or INSUFFICIENT_DATA').choices(ALARM_STATES))
+      .option('--reason <TEXT>', 'the state reason')
+      .option('--list', 'the alarms of the plans, with their states'),
+    DEFAULT_API,
+  ).action(async (options) => {
+    const { io } = context;
+    // --region here is the alarm's region, not the API's.
+    const client = ApiClient.create({ ...options, region: undefined }, 'alice');
+    if (options.list) {
       const answer = await client.get<{ alarms: AlarmView[] }>('/sandbox/alarms');
-      if (values.json) printJson(io, answer);
+      if (options.json) printJson(io, answer);
       else if (answer.alarms.length === 0) line(io.out, 'no alarms');
       else {
         const rows = [['APP', 'ALARM', 'REGION', 'STATE']];
         for (const a of answer.alarms) rows.push([a.app, a.name, a.region, str(a.state)]);
         for (const text of table(rows)) line(io.out, text);
       }
-      return EXIT.ok;
-    });
-  }
-  const { name, state } = values;
-  if (!name || !state) throw new UsageError('--name and --state are required (or --list)');
-  const states = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
-  if (!states.includes(state))
-    throw new UsageError(`--state: expected one of ${states.join(', ')}, got ${state}`);
-  return withApi(io, async () => {
-    // --region here is the alarm's region; it may be left out when the name is unique.
-    let region = values.region;
+      return;
+    }
+    const { name, state } = options;
+    if (!name || !state) throw new UsageError('--name and --state are required (or --list)');
+    let region = options.region;
     if (!region) {
       const { alarms } = await client.get<{ alarms: AlarmView[] }>('/sandbox/alarms');
       const matches = alarms.filter((a) => a.name === name);
@@ -222,15 +211,10 @@ export async function alarmCommand(args: string[], io: CliIo): Promise<number> {
     }
     const answer = await client.post<{ alarm: { name: string; region: string; state: string } }>(
       '/sandbox/alarms',
-      {
-        name,
-        region,
-        state,
-        ...(values.reason ? { reason: values.reason } : {}),
-      },
+      { name, region, state, ...(options.reason ? { reason: options.reason } : {}) },
     );
-    if (values.json) printJson(io, answer);
+    if (options.json) printJson(io, answer);
     else line(io.out, `alarm ${answer.alarm.name} (${answer.alarm.region}) is ${answer.alarm.state}`);
-    return EXIT.ok;
+    context.code = EXIT.ok;
   });
 }

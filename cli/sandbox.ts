@@ -1,13 +1,13 @@
-import { parseArgs } from 'node:util';
+import { type Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { PlanValidationError } from '../functions/core/errors.js';
 import { formatProblem, type Plan } from '../functions/core/plan.js';
 import { loadPlans } from '../functions/core/plan-loader.js';
 import { DEMO_IDENTITIES } from '../sandbox/identities.js';
 import { clockTime, DEFAULT_API, table } from './client.js';
-import { type CliIo, EXIT, line, UsageError } from './io.js';
+import { type CliIo, EXIT, line } from './io.js';
+import { type CommandContext, integerIn } from './program.js';
 
-export const SANDBOX_USAGE =
-  'switchyard sandbox [--port 8080] [--plans DIR] [--speed 10] [--latency realistic|fast]';
+export const SANDBOX_USAGE = '[--port 8080] [--plans DIR] [--speed 10] [--latency realistic|fast] [--seed N]';
 
 /**
  * Virtual time runs this many times faster than real time by default: a realistic failover takes
@@ -31,45 +31,96 @@ export interface SandboxRunHooks {
   readonly onListening?: (url: string) => void;
 }
 
+/** The options of `switchyard sandbox`, parsed. */
+export interface SandboxOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly plans: string;
+  readonly speed: number;
+  readonly latency: 'realistic' | 'fast';
+  readonly seed: number;
+}
+
 /**
- * `switchyard sandbox` (what `npm start` runs): loads and validates the plans, starts every
- * region's control plane against the simulated AWS on a paced virtual clock, serves the operator
- * API (and the sandbox routes) over HTTP, and runs until interrupted.
+ * `switchyard sandbox` (what `npm start` runs), as a command of the program. New options go
+ * here, with their parser; the action hands them to {@link runSandbox}.
+ */
+export function defineSandbox(program: Command, context: CommandContext, hooks: SandboxRunHooks = {}): void {
+  program
+    .command('sandbox')
+    .summary('serve the simulated AWS and every control plane locally (npm start)')
+    .description(
+      "Runs Switchyard on this machine: every region's control plane (the same handlers and state\n" +
+        'machines as in AWS) against a simulated AWS, and the operator API on http://HOST:PORT. This\n' +
+        'is what `npm start` runs (give it options after --: `npm start -- --port 8081`). Use the other\n' +
+        'commands (status, failover, ...) from a second shell.',
+    )
+    .usage(SANDBOX_USAGE)
+    .option(
+      '--port <N>',
+      'the port to listen on (0 picks a free one)',
+      integerIn(0, 65_535, '0..65535'),
+      8080,
+    )
+    .option('--host <H>', 'the address to listen on (127.0.0.1: this machine only)', '127.0.0.1')
+    .option('--plans <DIR>', 'the plans directory; a bad plan stops the start, every problem listed', 'plans')
+    .option(
+      '--speed <N>',
+      `virtual seconds per real second (default ${DEFAULT_SPEED}, at most ${MAX_SPEED}): a realistic failover takes minutes of AWS time (an Aurora switchover ~90 s, instance launches ~2 min), so at 10x it plays in well under a minute and each step can still be read as it happens`,
+      speedOf,
+    )
+    .addOption(
+      new Option('--latency <P>', 'realistic (documented AWS timings) or fast (1/20, for tests)')
+        .choices(['realistic', 'fast'] as const)
+        .default('realistic' as const),
+    )
+    .option(
+      '--seed <N>',
+      'seeds every random choice (jitter, endpoint order)',
+      integerIn(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 'an integer'),
+      1,
+    )
+    .addHelpText('after', '\nCtrl-C (SIGINT) or SIGTERM stops it cleanly.')
+    .action(async (options) => {
+      context.code = await runSandbox(
+        { ...options, speed: options.speed ?? DEFAULT_SPEED },
+        context.io,
+        hooks,
+      );
+    });
+}
+
+function speedOf(value: string): number {
+  const speed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(speed) || speed <= 0 || speed > MAX_SPEED)
+    throw new InvalidArgumentError(`expected a number in (0, ${MAX_SPEED}]`);
+  return speed;
+}
+
+/**
+ * `switchyard sandbox ARGS` run on its own (tests): the same parsing, help and errors as through
+ * `runCli`, and the exit code.
  */
 export async function sandboxCommand(
   args: string[],
   io: CliIo,
   hooks: SandboxRunHooks = {},
 ): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      port: { type: 'string', default: '8080' },
-      host: { type: 'string', default: '127.0.0.1' },
-      plans: { type: 'string', default: 'plans' },
-      speed: { type: 'string', default: String(DEFAULT_SPEED) },
-      latency: { type: 'string', default: 'realistic' },
-      seed: { type: 'string', default: '1' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    line(io.out, sandboxHelp());
-    return EXIT.ok;
-  }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    throw new UsageError(`--port: expected 0..65535, got ${values.port}`);
-  const speed = Number(values.speed);
-  if (!Number.isFinite(speed) || speed <= 0 || speed > MAX_SPEED)
-    throw new UsageError(`--speed: expected a number in (0, ${MAX_SPEED}], got ${values.speed}`);
-  if (values.latency !== 'realistic' && values.latency !== 'fast')
-    throw new UsageError(`--latency: expected realistic or fast, got ${values.latency}`);
-  const latency: 'realistic' | 'fast' = values.latency;
-  const seed = Number(values.seed);
-  if (!Number.isInteger(seed)) throw new UsageError(`--seed: expected an integer, got ${values.seed}`);
+  const { runCli } = await import('./run.js');
+  return runCli(['sandbox', ...args], io, hooks);
+}
 
+/**
+ * Loads and validates the plans, starts every region's control plane against the simulated AWS
+ * on a paced virtual clock, serves the operator API (and the sandbox routes) over HTTP, and runs
+ * until interrupted (or until `hooks.until`).
+ */
+export async function runSandbox(
+  values: SandboxOptions,
+  io: CliIo,
+  hooks: SandboxRunHooks = {},
+): Promise<number> {
+  const { port, speed, latency, seed } = values;
   let plans: Plan[];
   try {
     plans = await loadPlans(values.plans);
@@ -131,7 +182,7 @@ export async function sandboxCommand(
       if (code === 'EADDRINUSE') {
         line(
           io.err,
-          `switchyard sandbox: ${values.host}:${port} is in use (another sandbox?); stop it or pass --port`,
+          `switchyard sandbox: ${values.host}:${port} is in use (another sandbox?); stop it, or pick another port: npm start -- --port ${port + 1} (0 picks a free one)`,
         );
         return EXIT.failed;
       }
@@ -156,39 +207,6 @@ export async function sandboxCommand(
     line(io.out, 'stopped.');
     return EXIT.ok;
   }
-}
-
-function sandboxHelp(): string {
-  return [
-    `usage: ${SANDBOX_USAGE} [--host H] [--seed N]`,
-    '',
-    "Runs Switchyard on this machine: every region's control plane (the same handlers and state",
-    'machines as in AWS) against a simulated AWS, and the operator API on http://HOST:PORT. This',
-    'is what `npm start` runs. Use the other commands (status, failover, ...) from a second shell.',
-    '',
-    'options:',
-    ...table(
-      [
-        ['--port N', 'the port to listen on (default 8080; 0 picks a free one)'],
-        ['--host H', 'the address to listen on (default 127.0.0.1: this machine only)'],
-        [
-          '--plans DIR',
-          'the plans to load (default plans/); a bad plan stops the start, every problem listed',
-        ],
-        [
-          '--speed N',
-          `virtual seconds per real second (default ${DEFAULT_SPEED}, at most ${MAX_SPEED}): a realistic failover`,
-        ],
-        ['', 'takes minutes of AWS time (an Aurora switchover ~90 s, instance launches ~2 min), so at'],
-        ['', '10x it plays in well under a minute and each step can still be read as it happens'],
-        ['--latency P', 'realistic (default: documented AWS timings) or fast (1/20, for tests)'],
-        ['--seed N', 'seeds every random choice (jitter, endpoint order); default 1'],
-      ],
-      '  ',
-    ),
-    '',
-    'Ctrl-C (SIGINT) or SIGTERM stops it cleanly.',
-  ].join('\n');
 }
 
 /**

@@ -1,19 +1,27 @@
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import type { Command } from '@commander-js/extra-typings';
 import { planJsonSchema } from '../functions/core/plan.js';
-import { type CliIo, EXIT, line } from './io.js';
-
-export const SCHEMA_USAGE = 'switchyard schema [--out FILE]';
+import { line } from './io.js';
+import type { CommandContext } from './program.js';
 
 /** `switchyard schema`: prints (or writes) the plan file's JSON Schema. */
-export async function schemaCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { out: { type: 'string' } }, strict: true });
-  const text = `${JSON.stringify(planJsonSchema(), null, 2)}\n`;
-  if (values.out) {
-    await writeFile(values.out, text);
-    line(io.err, `wrote ${values.out}`);
-  } else {
-    io.out.write(text);
-  }
-  return EXIT.ok;
+export function defineSchema(program: Command, context: CommandContext): void {
+  program
+    .command('schema')
+    .summary("print the plan file's JSON Schema")
+    .description(
+      'Prints the JSON Schema of a plan file (plans/schema.json is this, for editors that speak the\nYAML language server), or writes it to a file.',
+    )
+    .usage('[--out FILE]')
+    .option('--out <FILE>', 'write it to FILE instead of stdout')
+    .action(async (options) => {
+      const { io } = context;
+      const text = `${JSON.stringify(planJsonSchema(), null, 2)}\n`;
+      if (options.out) {
+        await writeFile(options.out, text);
+        line(io.err, `wrote ${options.out}`);
+      } else {
+        io.out.write(text);
+      }
+    });
 }

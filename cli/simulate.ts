@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import type { Command } from '@commander-js/extra-typings';
 import { PlanValidationError } from '../functions/core/errors.js';
 import { formatProblem } from '../functions/core/plan.js';
 import { loadPlans } from '../functions/core/plan-loader.js';
@@ -6,27 +6,37 @@ import { loadScenario } from '../sandbox/scenario.js';
 import { type SimulationReport, simulate } from '../sandbox/simulate.js';
 import { type CliIo, EXIT, line } from './io.js';
 
-export const SIMULATE_USAGE = 'switchyard simulate --scenario FILE [--plans DIR] [--json]';
+import type { CommandContext } from './program.js';
+
+/** `switchyard simulate` on the command line: its options, help and action. */
+export function defineSimulate(program: Command, context: CommandContext): void {
+  program
+    .command('simulate')
+    .summary('play a scenario in a one-shot sandbox and report (--json)')
+    .description(
+      'Plays a scenario (YAML: latency, seed, timeout, timed events) in a fresh in-process sandbox on a\n' +
+        'discrete virtual clock and reports executions, requests, outages, invariants and the final\n' +
+        'state: the same seed gives the same report. Exit 1 when an execution did not succeed or an\n' +
+        'invariant broke, so that CI can gate on a scenario.',
+    )
+    .usage('--scenario FILE [--plans DIR] [--json]')
+    .requiredOption('--scenario <FILE>', 'the scenario file (see scenarios/)')
+    .option('--plans <DIR>', 'the plans directory', 'plans')
+    .option('--json', 'print exactly one JSON report on stdout')
+    .action(async (options) => {
+      context.code = await simulateCommand({ ...options, json: options.json === true }, context.io);
+    });
+}
 
 /**
  * `switchyard simulate`: a one-shot, in-process sandbox run of a scenario on a discrete virtual
  * clock. `--json` prints exactly one JSON report on stdout. Exit 1 when an execution did not
  * succeed or an invariant was broken, so that CI can gate on a scenario.
  */
-export async function simulateCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      plans: { type: 'string', default: 'plans' },
-      scenario: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  if (!values.scenario) {
-    line(io.err, `switchyard simulate: --scenario FILE is required\nusage: ${SIMULATE_USAGE}`);
-    return EXIT.usage;
-  }
+export async function simulateCommand(
+  values: { readonly scenario: string; readonly plans: string; readonly json: boolean },
+  io: CliIo,
+): Promise<number> {
   let plans: Awaited<ReturnType<typeof loadPlans>>;
   try {
     plans = await loadPlans(values.plans);

@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
+import type { Command } from '@commander-js/extra-typings';
 import {
   ApiClient,
-  CLIENT_OPTIONS,
   CLIENT_USAGE,
-  helpText,
+  DEFAULT_API,
   paint,
   printJson,
   seconds,
@@ -11,11 +10,11 @@ import {
   statusColour,
   str,
   table,
-  withApi,
 } from './client.js';
 import { type CliIo, EXIT, line } from './io.js';
+import { type CommandContext, withApiRegionOption, withClientOptions } from './program.js';
 
-export const STATUS_USAGE = `switchyard status [--app A] ${CLIENT_USAGE}`;
+export const STATUS_USAGE = `[--app A] ${CLIENT_USAGE}`;
 
 /** What `GET /apps/{app}` answers (functions/operator-api/app-status.ts); read defensively. */
 export interface AppStatusView {
@@ -41,38 +40,35 @@ interface RegionView {
 }
 
 /** `switchyard status`: every app (or one) with its active region and each region's live state. */
-export async function statusCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { ...CLIENT_OPTIONS, app: { type: 'string' } },
-    strict: true,
-  });
-  if (values.help) {
-    line(
-      io.out,
-      helpText(
-        STATUS_USAGE,
-        'Every app (or one) with its active region, status, running execution, and per region: writer,\ncapacity (healthy/desired), routing, replication lag and whether its APIs answer. As victor by default.',
-        [['--app A', 'only this app']],
-      ),
-    );
-    return EXIT.ok;
-  }
-  const client = ApiClient.create(values, 'victor');
-  return withApi(io, async () => {
-    const apps = values.app
-      ? [await client.get<AppStatusView>(`/apps/${seg(values.app)}`)]
+export function defineStatus(program: Command, context: CommandContext): void {
+  withApiRegionOption(
+    withClientOptions(
+      program
+        .command('status')
+        .summary("each app's active region and regions' state")
+        .description(
+          'Every app (or one) with its active region, status, running execution, and per region: writer,\ncapacity (healthy/desired), routing, replication lag and whether its APIs answer. As victor by default.',
+        )
+        .usage(STATUS_USAGE)
+        .option('--app <A>', 'only this app'),
+      DEFAULT_API,
+    ),
+  ).action(async (options) => {
+    const { io } = context;
+    const client = ApiClient.create(options, 'victor');
+    const apps = options.app
+      ? [await client.get<AppStatusView>(`/apps/${seg(options.app)}`)]
       : listOf<AppStatusView>(await client.get<unknown>('/apps'), 'apps');
-    if (values.json) {
-      printJson(io, values.app ? apps[0] : { apps });
-      return EXIT.ok;
+    if (options.json) {
+      printJson(io, options.app ? apps[0] : { apps });
+      return;
     }
     if (apps.length === 0) line(io.out, 'no apps');
     apps.forEach((app, index) => {
       if (index > 0) line(io.out);
       for (const text of renderStatus(app, io)) line(io.out, text);
     });
-    return EXIT.ok;
+    context.code = EXIT.ok;
   });
 }
 

@@ -1,18 +1,31 @@
-import { parseArgs } from 'node:util';
+import type { Command } from '@commander-js/extra-typings';
 import { describeError, PlanValidationError } from '../functions/core/errors.js';
 import { formatProblem, planWarnings } from '../functions/core/plan.js';
 import { loadPlans } from '../functions/core/plan-loader.js';
 import { type CliIo, EXIT, line } from './io.js';
+import type { CommandContext } from './program.js';
 
-export const VALIDATE_USAGE = 'switchyard validate [--plans DIR] [--json]';
+/** `switchyard validate` on the command line: its options, help and action. */
+export function defineValidate(program: Command, context: CommandContext): void {
+  program
+    .command('validate')
+    .summary('check plan files and list every problem')
+    .description(
+      'Loads every plan of a directory and lists every problem (file, path, what was got, what was\nexpected), and the warnings. Exit 0 when every plan is valid, 1 otherwise.',
+    )
+    .usage('[--plans DIR] [--json]')
+    .option('--plans <DIR>', 'the plans directory', 'plans')
+    .option('--json', 'print one JSON object: valid, plans, problems, warnings')
+    .action(async (options) => {
+      context.code = await validateCommand({ plans: options.plans, json: options.json === true }, context.io);
+    });
+}
 
 /** `switchyard validate`: loads every plan of a directory and lists every problem found. */
-export async function validateCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { plans: { type: 'string', default: 'plans' }, json: { type: 'boolean', default: false } },
-    strict: true,
-  });
+export async function validateCommand(
+  values: { readonly plans: string; readonly json: boolean },
+  io: CliIo,
+): Promise<number> {
   const dir = values.plans;
   try {
     const plans = await loadPlans(dir);

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import { flattenClaims } from './jwt.js';
 
-/** What API Gateway's JWT authorizer passes on: the token's claims, array claims flattened. */
+/** A token's claims, before API Gateway's JWT authorizer flattens them (`flattenClaims` in jwt.ts). */
 export type JwtClaims = Record<string, string | number | boolean | string[]>;
 
 /**
@@ -56,11 +57,4 @@ export function apiGatewayEvent(request: {
       },
     },
   };
-}
-
-/** API Gateway passes array claims as one string, `[a b]`. */
-export function flattenClaims(claims: JwtClaims): Record<string, string | number | boolean> {
-  return Object.fromEntries(
-    Object.entries(claims).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : v]),
-  );
 }

@@ -52,8 +52,12 @@ export function claimsFor(identity: DemoIdentity, nowMs = Date.now()): JwtClaims
   };
 }
 
-/** A signed bearer token for the demo identity `name`, valid for 12 hours of real time. */
-export function tokenFor(name: string, secret: Uint8Array | string, nowMs = Date.now()): string {
+/** A signed bearer token (jose, HS256) for the demo identity `name`, valid for 12 hours of real time. */
+export async function tokenFor(
+  name: string,
+  secret: Uint8Array | string,
+  nowMs = Date.now(),
+): Promise<string> {
   const identity = findIdentity(name);
   if (!identity)
     throw new RangeError(

@@ -1,24 +1,30 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 
 /** What the sandbox's JWT authorizer requires, as the CDK `HttpJwtAuthorizer` is configured in AWS. */
 export const SANDBOX_ISSUER = 'switchyard-sandbox';
 export const SANDBOX_AUDIENCE = 'switchyard';
 
+/** The one algorithm the sandbox signs with and accepts (a shared per-process key). */
+const ALGORITHM = 'HS256';
+
 /** A JWT's payload: registered claims plus any others (roles, name). */
 export type JwtClaims = Readonly<Record<string, unknown>>;
 
-/** Why a token was refused. The server answers 401 `{"message":"Unauthorized"}` whatever the reason. */
+/** Why a token was refused: the server answers 401 and gives this message as the reason. */
 export class JwtError extends Error {
   override readonly name = 'JwtError';
 }
 
-const HEADER = { alg: 'HS256', typ: 'JWT' } as const;
+/** The HMAC key as jose takes it. */
+function keyOf(secret: Uint8Array | string): Uint8Array {
+  return typeof secret === 'string' ? new TextEncoder().encode(secret) : secret;
+}
 
-/** Signs `claims` as a compact HS256 JWT. */
-export function signJwt(claims: JwtClaims, secret: Uint8Array | string): string {
-  const head = base64url(JSON.stringify(HEADER));
-  const body = base64url(JSON.stringify(claims));
-  return `${head}.${body}.${mac(`${head}.${body}`, secret)}`;
+/** Signs `claims` as a compact HS256 JWT (jose's `SignJWT`; the claims are taken as given). */
+export function signJwt(claims: JwtClaims, secret: Uint8Array | string): Promise<string> {
+  return new SignJWT({ ...claims } as JWTPayload)
+    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+    .sign(keyOf(secret));
 }
 
 export interface VerifyOptions {
@@ -29,35 +35,80 @@ export interface VerifyOptions {
 }
 
 /**
- * Verifies a compact JWT the way API Gateway's JWT authorizer does: the algorithm (HS256 only: a
- * token naming `none` or another algorithm is refused, never trusted), the signature, `exp` (must
- * be in the future), `nbf` and `iat` (must not be), `iss` and `aud` (a string or an array that
- * contains the audience). Returns the claims, or throws {@link JwtError} saying what was wrong.
+ * Verifies a compact JWT with jose the way API Gateway's HTTP API JWT authorizer does ("Control
+ * access to HTTP APIs with JWT authorizers", Amazon API Gateway developer guide): the algorithm
+ * (HS256 here: `none` or any other is refused, never trusted) and the signature; `iss` must be
+ * the issuer; `aud` (a string or an array) must contain the audience, or, without `aud`,
+ * `client_id` must be it; `exp` is required and must be in the future; `nbf` and `iat`, when
+ * present, must not be. Returns the claims, or rejects with {@link JwtError} saying what was
+ * wrong, what was got and what was expected.
+ *
+ * API Gateway itself verifies RSA signatures with keys from the issuer's `jwks_uri`; the sandbox
+ * signs with a per-process HMAC key instead, as it is both the issuer and the authorizer.
  */
-export function verifyJwt(token: string, secret: Uint8Array | string, options: VerifyOptions): JwtClaims {
+export async function verifyJwt(
+  token: string,
+  secret: Uint8Array | string,
+  options: VerifyOptions,
+): Promise<JwtClaims> {
   const parts = token.split('.');
   if (parts.length !== 3) throw new JwtError(`malformed token: ${parts.length} part(s), expected 3`);
-  const [head, body, signature] = parts as [string, string, string];
-  const header = decodePart(head, 'header');
-  if (header.alg !== HEADER.alg)
-    throw new JwtError(`algorithm ${String(header.alg)} refused, expected HS256`);
-  const expected = Buffer.from(mac(`${head}.${body}`, secret));
-  const given = Buffer.from(signature);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected))
-    throw new JwtError('bad signature');
-
-  const claims = decodePart(body, 'payload');
+  let alg: unknown;
+  try {
+    alg = decodeProtectedHeader(token).alg;
+  } catch (error: unknown) {
+    throw new JwtError(`malformed header: ${reason(error)}`);
+  }
+  if (alg !== ALGORITHM) throw new JwtError(`algorithm ${String(alg)} refused, expected ${ALGORITHM}`);
   const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
-  if (typeof claims.exp !== 'number') throw new JwtError('no exp claim');
-  if (claims.exp <= now) throw new JwtError(`expired at ${new Date(claims.exp * 1000).toISOString()}`);
-  if (typeof claims.nbf === 'number' && claims.nbf > now) throw new JwtError('not valid yet (nbf)');
-  if (typeof claims.iat === 'number' && claims.iat > now) throw new JwtError('issued in the future (iat)');
-  if (claims.iss !== options.issuer)
-    throw new JwtError(`issuer ${String(claims.iss)} refused, expected ${options.issuer}`);
-  const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-  if (!aud.includes(options.audience))
-    throw new JwtError(`audience ${JSON.stringify(claims.aud)} refused, expected ${options.audience}`);
+  let claims: JWTPayload;
+  try {
+    ({ payload: claims } = await jwtVerify(token, keyOf(secret), {
+      algorithms: [ALGORITHM],
+      issuer: options.issuer,
+      requiredClaims: ['exp'],
+      currentDate: new Date(now * 1000),
+    }));
+  } catch (error: unknown) {
+    throw refusal(error, options);
+  }
+  // jose checks `aud` only when asked to require it; API Gateway accepts `client_id` in its stead.
+  const audience = claims.aud ?? claims.client_id;
+  const audiences = Array.isArray(audience) ? audience : [audience];
+  if (!audiences.includes(options.audience))
+    throw new JwtError(`audience ${JSON.stringify(audience ?? null)} refused, expected ${options.audience}`);
+  // jose checks `iat` against the clock only together with a maximum age; `exp` bounds the age here.
+  if (typeof claims.iat === 'number' && claims.iat > now)
+    throw new JwtError(`issued in the future (iat ${new Date(claims.iat * 1000).toISOString()})`);
   return claims;
+}
+
+/** A jose error as a {@link JwtError} naming the claim or check that failed. */
+function refusal(error: unknown, options: VerifyOptions): JwtError {
+  if (error instanceof errors.JWTExpired) {
+    const exp = error.payload.exp;
+    return new JwtError(
+      `expired${typeof exp === 'number' ? ` at ${new Date(exp * 1000).toISOString()}` : ''}`,
+    );
+  }
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    const got = error.payload[error.claim];
+    if (error.reason === 'missing') return new JwtError(`no ${error.claim} claim`);
+    if (error.claim === 'iss')
+      return new JwtError(`issuer ${JSON.stringify(got ?? null)} refused, expected ${options.issuer}`);
+    if (error.claim === 'nbf')
+      return new JwtError(
+        `not valid yet (nbf ${typeof got === 'number' ? new Date(got * 1000).toISOString() : String(got)})`,
+      );
+    return new JwtError(`${error.claim} claim refused: ${error.message} (got ${JSON.stringify(got)})`);
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) return new JwtError('bad signature');
+  if (error instanceof errors.JOSEError) return new JwtError(`malformed token: ${error.message}`);
+  return new JwtError(`unreadable token: ${reason(error)}`);
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -73,25 +124,4 @@ export function flattenClaims(claims: JwtClaims): Record<string, string> {
     else out[key] = String(value);
   }
   return out;
-}
-
-function mac(input: string, secret: Uint8Array | string): string {
-  return createHmac('sha256', secret).update(input).digest('base64url');
-}
-
-function base64url(text: string): string {
-  return Buffer.from(text, 'utf8').toString('base64url');
-}
-
-function decodePart(part: string, what: string): Record<string, unknown> {
-  if (!/^[A-Za-z0-9_-]*$/.test(part)) throw new JwtError(`malformed ${what}: not base64url`);
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-  } catch {
-    throw new JwtError(`malformed ${what}: not JSON`);
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    throw new JwtError(`malformed ${what}: not a JSON object`);
-  return value as Record<string, unknown>;
 }

@@ -87,9 +87,10 @@ type Caller = { readonly claims: JwtClaims; readonly sub: string; readonly roles
  * authorizer in front of every region's operator API function, and serves the sandbox-only routes
  * (faults, alarms, ground truth, demo tokens) that have no AWS equivalent.
  *
- * - `ANY /{proxy+}`: the bearer JWT is checked (HS256 signature, exp/nbf/iat, iss
- *   `switchyard-sandbox`, aud `switchyard`); a bad or missing one gets API Gateway's own
- *   401 `{"message":"Unauthorized"}`. The request goes to the region named by the
+ * - `ANY /{proxy+}`: the bearer JWT is checked with jose as API Gateway's JWT authorizer checks
+ *   it (HS256 signature, exp/nbf/iat, iss `switchyard-sandbox`, aud `switchyard`); a bad or
+ *   missing one gets 401 with API Gateway's `{"message":"Unauthorized"}` plus why and where the
+ *   sandbox's tokens are. The request goes to the region named by the
  *   `X-Switchyard-Region` header or `?region=` (default: the first region, sorted, that is up) as
  *   an `APIGatewayProxyEventV2WithJWTAuthorizer`, invoked through the sandbox's Lambda runtime
  *   (invoke cost in virtual time, `lambda-crash` faults). A region that is down answers 503.
@@ -204,9 +205,8 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     // `/{proxy+}` matches every path but the root.
     if (target.path === '/') return { status: 404, body: { message: 'Not Found' }, region };
 
-    const caller = authenticate(req.headers.authorization, secret);
-    if (caller instanceof JwtError)
-      return { status: 401, body: { message: 'Unauthorized' }, region, detail: caller.message };
+    const caller = await authenticate(req.headers.authorization, secret);
+    if (caller instanceof JwtError) return { ...unauthorized(caller), region };
 
     // `region` picks the sandbox's API endpoint (a hostname in AWS): the handler never sees it.
     const rawQuery = target.query
@@ -393,11 +393,10 @@ function sandboxRoutes(sandbox: Sandbox, secret: Uint8Array | string) {
         headers: { allow: methods.join(', ') },
       };
 
-    if (path === '/sandbox/tokens') return { status: 200, body: tokens(secret) };
+    if (path === TOKENS_PATH) return { status: 200, body: await tokens(secret) };
 
-    const caller = authenticate(authorization, secret);
-    if (caller instanceof JwtError)
-      return { status: 401, body: { message: 'Unauthorized' }, detail: caller.message };
+    const caller = await authenticate(authorization, secret);
+    if (caller instanceof JwtError) return unauthorized(caller);
     // Reading the sandbox's world is for anyone signed in; changing it is an operator's act.
     if (method !== 'GET' && !caller.roles.includes('operator')) {
       return {
@@ -484,29 +483,68 @@ function sandboxRoutes(sandbox: Sandbox, secret: Uint8Array | string) {
   };
 }
 
-function tokens(secret: Uint8Array | string) {
+async function tokens(secret: Uint8Array | string) {
   const now = Date.now();
   return {
     issuer: SANDBOX_ISSUER,
     audience: SANDBOX_AUDIENCE,
     rolesClaim: ROLES_CLAIM,
-    identities: DEMO_IDENTITIES.map((identity) => ({
-      name: identity.name,
-      displayName: identity.displayName,
-      roles: identity.roles,
-      description: identity.description,
-      token: tokenFor(identity.name, secret, now),
-      expiresAt: new Date(now + TOKEN_LIFETIME_SECONDS * 1000).toISOString(),
-    })),
+    identities: await Promise.all(
+      DEMO_IDENTITIES.map(async (identity) => ({
+        name: identity.name,
+        displayName: identity.displayName,
+        roles: identity.roles,
+        description: identity.description,
+        token: await tokenFor(identity.name, secret, now),
+        expiresAt: new Date(now + TOKEN_LIFETIME_SECONDS * 1000).toISOString(),
+      })),
+    ),
   };
 }
 
+/** Where a caller without a good token gets one: the path, named in every 401. */
+export const TOKENS_PATH = '/sandbox/tokens';
+
+/**
+ * The 401 of a missing or refused token. `message` is API Gateway's own (`Unauthorized`), so a
+ * client written against AWS reads it unchanged; the sandbox adds `error`, `reason` (why this
+ * token was refused) and `hint` (where the sandbox's tokens are), and a `WWW-Authenticate`
+ * challenge as RFC 6750 words it.
+ */
+function unauthorized(refusal: JwtError): Reply {
+  const missing = refusal.message === NO_TOKEN;
+  const quoted = refusal.message.replace(/["\\]/g, "'");
+  return {
+    status: 401,
+    body: {
+      message: 'Unauthorized',
+      error: 'Unauthorized',
+      reason: refusal.message,
+      hint: `send a bearer token: Authorization: Bearer <JWT>. This sandbox's tokens (one per demo identity) are at GET ${TOKENS_PATH}; the switchyard CLI fetches them itself (--as NAME)`,
+    },
+    headers: {
+      'www-authenticate': missing
+        ? `Bearer realm="${SANDBOX_ISSUER}"`
+        : `Bearer realm="${SANDBOX_ISSUER}", error="invalid_token", error_description="${quoted}"`,
+    },
+    detail: refusal.message,
+  };
+}
+
+const NO_TOKEN = 'no bearer token in the Authorization header';
+
 /** The caller of a request, as the JWT authorizer admits it; a {@link JwtError} says why not. */
-function authenticate(authorization: string | undefined, secret: Uint8Array | string): Caller | JwtError {
+async function authenticate(
+  authorization: string | undefined,
+  secret: Uint8Array | string,
+): Promise<Caller | JwtError> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-  if (!match?.[1]) return new JwtError('no bearer token');
+  if (!match?.[1]) return new JwtError(NO_TOKEN);
   try {
-    const claims = verifyJwt(match[1], secret, { issuer: SANDBOX_ISSUER, audience: SANDBOX_AUDIENCE });
+    const claims = await verifyJwt(match[1], secret, {
+      issuer: SANDBOX_ISSUER,
+      audience: SANDBOX_AUDIENCE,
+    });
     const roles = claims[ROLES_CLAIM];
     return { claims, sub: String(claims.sub ?? ''), roles: Array.isArray(roles) ? roles.map(String) : [] };
   } catch (error: unknown) {

@@ -344,8 +344,8 @@ describe('switchyard CLI against the sandbox server', () => {
       [['status', '--api', 'not a url'], /--api: not a URL/],
       [['status', '--as', 'dave'], /no sandbox identity dave; the sandbox has alice \(operator\)/],
       [['status', '--as', 'bob', '--token', 'x'], /--as and --token are exclusive/],
-      [['approve', '--app', 'orders'], /--execution required/],
-      [['abort', '--app', 'orders', '--execution', 'x'], /--reason required/],
+      [['approve', '--app', 'orders'], /--execution is required/],
+      [['abort', '--app', 'orders', '--execution', 'x'], /--reason is required/],
       [['fault'], /give one of --kind K/],
       [['fault', '--kind', 'region-outage'], /fault region-outage: --region: /],
       [
@@ -394,5 +394,33 @@ describe('switchyard CLI against the sandbox server', () => {
     expect(badToken.err).toMatch(
       /^error: Unauthorized: Unauthorized \(HTTP 401\)\n {2}\(the token is missing/,
     );
+  });
+
+  it('a 401 says a bearer token is needed and where the sandbox keeps them; --json words it as JSON', async () => {
+    const human = await cli('status', '--token', 'not-a-token');
+    expect(human.code).toBe(1);
+    expect(human.err).toMatch(/^error: Unauthorized: Unauthorized \(HTTP 401\)\n/);
+    expect(human.err).toMatch(/from another sandbox: malformed/);
+    expect(human.err).toMatch(/needs a bearer token, Authorization: Bearer <JWT>/);
+    expect(human.err).toMatch(/the sandbox's are at GET \/sandbox\/tokens/);
+
+    const json = await cli('status', '--token', 'not-a-token', '--json');
+    expect(json.code).toBe(1);
+    expect(json.err).toBe('');
+    expect(JSON.parse(json.out)).toEqual({
+      error: {
+        name: 'Unauthorized',
+        message: 'Unauthorized (HTTP 401)',
+        status: 401,
+        hint: expect.stringMatching(/GET \/sandbox\/tokens/),
+      },
+    });
+
+    const refused = await cli('failover', '--app', 'nosuch', '--to', 'us-west-2', '--json');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toBe('');
+    expect(JSON.parse(refused.out)).toMatchObject({
+      error: { name: 'UnknownAppError', status: 404, message: expect.stringMatching(/nosuch/) },
+    });
   });
 });

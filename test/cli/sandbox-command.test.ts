@@ -115,7 +115,7 @@ describe('switchyard sandbox', () => {
     });
     expect(code).toBe(1);
     expect(second.io.errText).toBe(
-      `switchyard sandbox: 127.0.0.1:${port} is in use (another sandbox?); stop it or pass --port\n`,
+      `switchyard sandbox: 127.0.0.1:${port} is in use (another sandbox?); stop it, or pick another port: npm start -- --port ${Number(port) + 1} (0 picks a free one)\n`,
     );
     stop();
     expect(await running).toBe(0);

@@ -95,6 +95,6 @@ describe('switchyard simulate', () => {
 
     const b3 = buffers();
     expect(await runCli(['simulate'], b3.io)).toBe(2);
-    expect(b3.err()).toMatch(/--scenario FILE is required/);
+    expect(b3.err()).toMatch(/--scenario is required\nusage: switchyard simulate --scenario FILE/);
   });
 });
