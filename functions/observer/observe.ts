@@ -54,6 +54,8 @@ export interface ClusterObservation {
 /** How ready one Auto Scaling group is in one region, against the plan's profiles. */
 export interface GroupReadiness {
   readonly healthyInService: number;
+  /** The group's desired capacity now (its current profile). */
+  readonly desired: number;
   /** The active profile's desired capacity: what full service needs. */
   readonly activeDesired: number;
   /** `healthyInService` as a share of `activeDesired`, in percent (one decimal). */
@@ -225,6 +227,7 @@ export async function groupReadiness(
   const healthyPercent = Math.round((1000 * capacity.healthyInService) / group.active.desired) / 10;
   return {
     healthyInService: capacity.healthyInService,
+    desired: capacity.desired,
     activeDesired: group.active.desired,
     healthyPercent,
     ready: healthyPercent >= group.healthyPercent,

@@ -1,7 +1,14 @@
 import type { LockRecord, PlanStatus } from '../aws/state-store.js';
-import { describeError, SwitchyardError } from '../core/errors.js';
-import { type AuroraGlobalCluster, initialPrimary, type Plan } from '../core/plan.js';
+import { describeError } from '../core/errors.js';
+import { initialPrimary, type Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
+import {
+  type AppObservation,
+  holdsEveryWriter,
+  isKnown,
+  type ObserverDeps,
+  observeApp,
+} from '../observer/observe.js';
 import type { RunbookDeps } from '../runbook/context.js';
 
 export type RoutingState = 'On' | 'Off' | 'PRIMARY' | 'SECONDARY';
@@ -18,7 +25,7 @@ export interface RegionDetail {
   /** Whether this region holds the writer of every global cluster of the plan; null without a database. */
   readonly writer: boolean | null;
   readonly capacity: readonly CapacityDetail[];
-  /** The region's ARC routing control (preferred when configured), else its Route 53 failover role. */
+  /** Its ARC routing control state (when configured), else PRIMARY when the zone's name servers answer it now. */
   readonly routing: RoutingState | null;
   /** The largest replication lag into this region's secondary clusters; null for the writer's region. */
   readonly replicationLagMs: number | null;
@@ -40,13 +47,14 @@ export interface AppStatus {
   readonly lastFailoverAt?: string;
   readonly lastExecutionId?: string;
   readonly objectives: Plan['objectives'];
+  /** Where users are sent now, as observed (authoritative DNS answer or routing control); null if unknown. */
+  readonly trafficRegion: string | null;
+  /** Per global cluster: the regions whose cluster takes writes now, as observed. */
+  readonly writers: Readonly<Record<string, readonly string[]>>;
   readonly regionsDetail: Readonly<Record<string, RegionDetail>>;
 }
 
-type StatusDeps = Pick<
-  RunbookDeps,
-  'plans' | 'clock' | 'store' | 'aurora' | 'autoScaling' | 'route53' | 'arc'
->;
+type StatusDeps = Pick<RunbookDeps, 'plans' | 'clock' | 'store' | 'region'> & ObserverDeps;
 
 /** Whether a lock is held by a live execution: not released and its lease not run out. */
 export function isLive(lock: LockRecord | undefined, now: number): lock is LockRecord {
@@ -64,25 +72,35 @@ export async function getAppStatus(app: string, deps: StatusDeps): Promise<AppSt
 }
 
 /**
- * Reads the control plane's record (state item and lock, from this region's replica) and each
- * region's live state, every region in parallel and best effort: a region that is down costs its
- * own reads, never the answer.
+ * Reads the control plane's record (state item and lock, from this region's replica) and what AWS
+ * says now through the observer (every region in parallel, best effort: a region that is down
+ * costs its own reads, never the answer), plus the replication lag into each secondary.
  */
 async function appStatus(plan: Plan, deps: StatusDeps): Promise<AppStatus> {
-  const [state, lock, routing, details] = await Promise.all([
+  const [state, lock, seen, lags] = await Promise.all([
     deps.store.getState(plan.name),
     deps.store.getLock(plan.name),
-    routingStates(plan, deps),
-    Promise.all(plan.regions.map((region) => regionReads(plan, region, deps))),
+    observeApp(plan, plan.regions, deps),
+    Promise.all(plan.regions.map((region) => lagInto(plan, region, deps))),
   ]);
   const live = isLive(lock, deps.clock.now());
   const regionsDetail: Record<string, RegionDetail> = {};
   plan.regions.forEach((region, index) => {
-    const detail = details[index] as Omit<RegionDetail, 'routing'>;
-    const problems = [...(detail.problems ?? []), ...(routing.problem ? [routing.problem] : [])];
+    const problems = [...new Set([...problemsAbout(seen, region), ...(lags[index]?.problems ?? [])])];
+    const holds = holdsEveryWriter(seen, region);
     regionsDetail[region] = {
-      ...detail,
-      routing: routing.states[region] ?? null,
+      writer: plan.database ? (holds === 'unknown' ? null : holds) : null,
+      capacity: seen.capacity.map((group) => {
+        const there = group.regions[region];
+        return {
+          group: group.group,
+          healthyInService: there && isKnown(there) ? there.healthyInService : null,
+          desired: there && isKnown(there) ? there.desired : null,
+        };
+      }),
+      routing: routingOf(seen, region),
+      replicationLagMs: secondaryLag(seen, region, lags[index]?.lagMs ?? null),
+      reachable: seen.reachable[region] !== false,
       ...(problems.length > 0 ? { problems } : {}),
     };
   });
@@ -105,136 +123,68 @@ async function appStatus(plan: Plan, deps: StatusDeps): Promise<AppStatus> {
     ...(state?.lastFailoverAt ? { lastFailoverAt: state.lastFailoverAt } : {}),
     ...(state?.lastExecutionId ? { lastExecutionId: state.lastExecutionId } : {}),
     objectives: plan.objectives,
+    trafficRegion: isKnown(seen.traffic.region) ? seen.traffic.region : null,
+    writers: Object.fromEntries(seen.clusters.map((c) => [c.globalClusterId, [...c.writers]])),
     regionsDetail,
   };
 }
 
-/** The writer role and replication lag of one region's member of a global cluster. */
-interface ClusterRole {
-  readonly isWriter: boolean;
-  /** False for a cluster detached from its global database (a standalone writer). */
-  readonly member: boolean;
+/**
+ * A region's routing as observed: its ARC routing control state when the plan has ARC, else
+ * PRIMARY when the zone's name servers answer that region now (what users get), SECONDARY when
+ * they answer another; null when unknown.
+ */
+function routingOf(seen: AppObservation, region: string): RoutingState | null {
+  const control = seen.traffic.routingControls?.[region];
+  if (control !== undefined) return isKnown(control) ? control : null;
+  if (seen.traffic.mechanism !== 'route53' || !isKnown(seen.traffic.region)) return null;
+  return seen.traffic.region === region ? 'PRIMARY' : 'SECONDARY';
 }
 
-async function regionReads(
-  plan: Plan,
-  region: string,
-  deps: StatusDeps,
-): Promise<Omit<RegionDetail, 'routing'>> {
-  const problems: string[] = [];
-  let attempted = 0;
-  let answered = 0;
-  const attempt = async <T>(what: string, read: () => Promise<T>): Promise<T | undefined> => {
-    attempted++;
-    try {
-      const value = await read();
-      answered++;
-      return value;
-    } catch (error: unknown) {
-      // A terminal error (e.g. not found) is still an answer: the region is up.
-      if (!(error instanceof SwitchyardError && error.retryable)) answered++;
-      problems.push(`${what}: ${describeError(error).message}`);
-      return undefined;
-    }
-  };
-
-  const clusters = plan.database?.auroraGlobalClusters ?? [];
-  const groups = plan.compute?.autoScalingGroups ?? [];
-  const [roles, capacity] = await Promise.all([
-    Promise.all(
-      clusters.map(async (cluster) => {
-        const role = await attempt(`writer of ${cluster.globalClusterId}`, () =>
-          clusterRole(cluster, region, deps),
-        );
-        const lag =
-          role?.member && !role.isWriter
-            ? await attempt(`replication lag of ${cluster.globalClusterId}`, () =>
-                deps.aurora.replicationLagMs(region, memberIn(cluster.members, region), deps.clock.now()),
-              )
-            : undefined;
-        return { role, lag };
-      }),
-    ),
-    Promise.all(
-      groups.map(async (group): Promise<CapacityDetail> => {
-        const seen = await attempt(`capacity of ${group.name}`, () =>
-          deps.autoScaling.describe(region, memberIn(group.members, region)),
-        );
-        return {
-          group: group.name,
-          healthyInService: seen?.healthyInService ?? null,
-          desired: seen?.desired ?? null,
-        };
-      }),
-    ),
-  ]);
-
-  const writer =
-    clusters.length === 0 || roles.some((r) => r.role === undefined)
-      ? null
-      : roles.every((r) => r.role?.isWriter);
-  const lags = roles.flatMap((r) => (typeof r.lag === 'number' ? [r.lag] : []));
-  return {
-    writer,
-    capacity,
-    replicationLagMs: lags.length > 0 ? Math.max(...lags) : null,
-    reachable: attempted === 0 || answered > 0,
-    ...(problems.length > 0 ? { problems } : {}),
-  };
-}
-
-/** Whether `region`'s cluster is the writer: as a global member, or detached and standalone. */
-async function clusterRole(
-  cluster: AuroraGlobalCluster,
-  region: string,
-  deps: StatusDeps,
-): Promise<ClusterRole> {
-  const arn = memberIn(cluster.members, region);
-  const view = await deps.aurora.describeGlobalCluster(region, cluster.globalClusterId);
-  const member = view.members.find((m) => m.clusterArn === arn);
-  if (member) return { isWriter: member.isWriter, member: true };
-  const standalone = await deps.aurora.describeCluster(region, arn);
-  return { isWriter: !standalone.globalClusterId && standalone.status === 'available', member: false };
+/** The unknowns of an observation that concern `region` (its reads) or every region (traffic). */
+function problemsAbout(seen: AppObservation, region: string): string[] {
+  const notes: string[] = [];
+  for (const cluster of seen.clusters) {
+    const there = cluster.regions[region];
+    if (there && !isKnown(there)) notes.push(there.unknown);
+  }
+  for (const group of seen.capacity) {
+    const there = group.regions[region];
+    if (there && !isKnown(there)) notes.push(there.unknown);
+  }
+  if (!isKnown(seen.traffic.region)) notes.push(`routing: ${seen.traffic.region.unknown}`);
+  return notes;
 }
 
 /**
- * Each region's routing: the ARC routing control when the plan has ARC (what the runbook moves),
- * else its role in the Route 53 failover records (null if the records disagree). ARC is read
- * through its five cluster endpoints, Route 53 through its control plane in us-east-1: neither is
- * a read of the region itself, so it does not count toward `reachable`.
+ * The lag read for `region`, kept only where the region's clusters are observed as secondaries
+ * (members that take no writes): a writer's metric may still hold its last minutes as a secondary.
  */
-async function routingStates(
+function secondaryLag(seen: AppObservation, region: string, lagMs: number | null): number | null {
+  const secondary = seen.clusters.some((c) => {
+    const there = c.regions[region];
+    return there !== undefined && isKnown(there) && there.member && !there.writable;
+  });
+  return secondary ? lagMs : null;
+}
+
+/** The largest replication lag into `region`'s secondary clusters, in ms; null when none or unknown. */
+async function lagInto(
   plan: Plan,
+  region: string,
   deps: StatusDeps,
-): Promise<{ states: Record<string, RoutingState | null>; problem?: string }> {
-  const arc = plan.traffic.arc;
-  const route53 = plan.traffic.route53;
-  try {
-    if (arc) {
-      const states = await deps.arc.getStates(arc.clusterEndpoints, Object.values(arc.routingControls));
-      return {
-        states: Object.fromEntries(
-          plan.regions.map((region) => [region, states[memberIn(arc.routingControls, region)] ?? null]),
-        ),
-      };
-    }
-    if (route53) {
-      const records = await Promise.all(
-        route53.records.map((r) => deps.route53.listFailoverRecords(route53.hostedZoneId, r.name, r.type)),
-      );
-      return {
-        states: Object.fromEntries(
-          plan.regions.map((region) => {
-            const roles = new Set(
-              records.map((current) => current.find((r) => r.setIdentifier === region)?.failover ?? null),
-            );
-            return [region, roles.size === 1 ? ([...roles][0] ?? null) : null];
-          }),
-        ),
-      };
-    }
-    return { states: {} };
-  } catch (error: unknown) {
-    return { states: {}, problem: `routing: ${describeError(error).message}` };
-  }
+): Promise<{ lagMs: number | null; problems: string[] }> {
+  const problems: string[] = [];
+  const lags = await Promise.all(
+    (plan.database?.auroraGlobalClusters ?? []).map((cluster) =>
+      deps.aurora
+        .replicationLagMs(region, memberIn(cluster.members, region), deps.clock.now())
+        .catch((error: unknown) => {
+          problems.push(`replication lag of ${cluster.globalClusterId}: ${describeError(error).message}`);
+          return undefined;
+        }),
+    ),
+  );
+  const known = lags.filter((l): l is number => typeof l === 'number');
+  return { lagMs: known.length > 0 ? Math.max(...known) : null, problems };
 }

@@ -31,12 +31,12 @@ afterAll(async () => {
 });
 
 /** alice is an operator and approver among the sandbox's demo identities. */
-const AUTH = () => ({ authorization: `Bearer ${tokenFor('alice', SECRET)}` });
+const AUTH = async () => ({ authorization: `Bearer ${await tokenFor('alice', SECRET)}` });
 
 async function call(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
   const response = await fetch(`${server.url}${path}`, {
     method,
-    headers: { ...AUTH(), ...headers },
+    headers: { ...(await AUTH()), ...headers },
     ...(body !== undefined ? { body } : {}),
   });
   const text = await response.text();

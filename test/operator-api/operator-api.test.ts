@@ -745,8 +745,14 @@ describe('reads during a region outage', () => {
       expect(app.regionsDetail[WEST].writer).not.toBeNull();
     }
     const byApp = Object.fromEntries((answer.body.apps as { app: string }[]).map((a) => [a.app, a as any]));
-    // ARC answers from the cluster endpoints of other regions; Route 53's control plane is in us-east-1.
+    // ARC answers from the cluster endpoints of other regions; Route 53's routing is read from its
+    // data plane (the zone's name servers), which answers while us-east-1 is down: the status says
+    // what the name servers answer now.
     expect(byApp.orders.regionsDetail[WEST].routing).not.toBeNull();
-    expect(byApp.billing.regionsDetail[WEST].routing).toBeNull();
+    const answered = sandbox.aws.route53.authoritativeAnswer('api.billing.example.com', 'A').region;
+    expect(byApp.billing.trafficRegion).toBe(answered);
+    for (const region of [EAST, WEST]) {
+      expect(byApp.billing.regionsDetail[region].routing).toBe(region === answered ? 'PRIMARY' : 'SECONDARY');
+    }
   });
 });

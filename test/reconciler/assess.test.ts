@@ -31,6 +31,7 @@ const detachedWriter: RegionCluster = { writable: true, member: false, status: '
 const down = { unknown: 'RegionUnavailableError: no answer' };
 const capacity = (healthy: number): GroupReadiness => ({
   healthyInService: healthy,
+  desired: 6,
   activeDesired: 6,
   healthyPercent: Math.round((1000 * healthy) / 6) / 10,
   ready: healthy >= 6,
