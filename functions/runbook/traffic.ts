@@ -12,6 +12,7 @@ import {
   ResourceItem,
   type RunbookDeps,
   RunContext,
+  recordOutcome,
   recordStep,
   startProgress,
   stepKey,
@@ -94,7 +95,7 @@ export async function checkTraffic(input: unknown, deps: RunbookDeps): Promise<P
 }
 
 async function finishShift(run: RunContext, deps: RunbookDeps, progress: Progress): Promise<Progress> {
-  await recordStep(run, deps, stepKey('ShiftTraffic'), {
+  await recordOutcome(run, deps, stepKey('ShiftTraffic'), {
     name: 'ShiftTraffic',
     status: 'SUCCEEDED',
     startedAt: progress.startedAt,

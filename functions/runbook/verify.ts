@@ -10,7 +10,7 @@ import {
   parseInput,
   type RunbookDeps,
   RunContext,
-  recordStep,
+  recordOutcome,
   stepKey,
 } from './context.js';
 
@@ -35,7 +35,7 @@ export async function verifyService(input: unknown, deps: RunbookDeps): Promise<
   const seen = await observe(plan, run.to, run.mode, deps);
   if (seen.writer === true && seen.capacity === true && seen.routing === true) {
     const now = isoNow(deps.clock);
-    await recordStep(run, deps, stepKey('VerifyService'), {
+    await recordOutcome(run, deps, stepKey('VerifyService'), {
       name: 'VerifyService',
       status: 'SUCCEEDED',
       startedAt: progress.startedAt,
