@@ -191,6 +191,25 @@ describe('exactly one accepted request per app', () => {
     ).toEqual([fresh.body.executionId]);
     expect(await runToEnd(fresh.body.executionArn)).toBe('SUCCEEDED');
   });
+  it('answers a throttled state table with a retryable 503, not a 500, and starts nothing', async () => {
+    // Prepare: every DynamoDB call in the API's region is throttled
+    sandbox.aws.faults.add({
+      kind: 'api-errors',
+      service: 'dynamodb',
+      region: WEST,
+      error: 'ThrottlingException',
+      rate: 1,
+    });
+    const before = sandbox.stepFunctions.list().length;
+
+    // Act
+    const answer = await sandbox.run(failover('billing', WEST, 'throttled-table'));
+
+    // Assess
+    expect(answer.status).toBe(503);
+    expect(answer.body.error).toBe('ThrottledError');
+    expect(sandbox.stepFunctions.list()).toHaveLength(before);
+  });
 });
 
 describe('a crash in BeginExecution', () => {
