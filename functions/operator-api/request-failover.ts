@@ -7,6 +7,7 @@ import { assertPlanRegion } from '../core/plan-registry.js';
 import { approvalRequired, FailoverRequest } from '../runbook/begin.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import {
+  abandonReservation,
   executionExists,
   isOpen,
   NOT_STARTED,
@@ -92,19 +93,23 @@ export async function requestFailover(
     executionId = newExecutionId(plan.name, deps);
   }
 
-  const request = FailoverRequest.parse({
-    plan: plan.name,
-    targetRegion: body.to,
-    mode: body.mode,
-    trigger: 'operator',
-    requestedBy: caller.name,
-    reason: body.reason,
-    requestedAt: isoNow(deps.clock),
+  // Parsed as Begin will parse it: a request Begin would refuse is refused here, before any lock.
+  const request: ReservedRequest = {
+    ...FailoverRequest.parse({
+      plan: plan.name,
+      targetRegion: body.to,
+      mode: body.mode,
+      trigger: 'operator',
+      requestedBy: caller.name,
+      reason: body.reason,
+      requestedAt: isoNow(deps.clock),
+      executionId,
+    } satisfies FailoverRequest),
     executionId,
-  } satisfies FailoverRequest) as ReservedRequest;
+  };
   const reservation = await reserveExecution(plan, request, deps);
-  const executionArn = await startReserved(plan, request, reservation, deps);
-  await deps.store.appendAudit({
+  // Audited before the start: once the runbook runs, nothing after it may fail the answer.
+  const audited = deps.store.appendAudit({
     id: `${executionId}-requested`,
     at: request.requestedAt ?? isoNow(deps.clock),
     actor: caller.name,
@@ -113,6 +118,11 @@ export async function requestFailover(
     executionId,
     detail: `${body.mode} failover ${reservation.from} -> ${body.to} requested: ${body.reason}`,
   });
+  await audited.catch(async (error: unknown) => {
+    if (!reservation.reacquired) await abandonReservation(plan, reservation, error, deps);
+    throw error;
+  });
+  const executionArn = await startReserved(plan, request, reservation, deps);
   return accepted(plan, body, { executionId, executionArn, from: reservation.from }, false);
 }
 

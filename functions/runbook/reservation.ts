@@ -16,6 +16,11 @@ export interface Reservation {
   readonly epoch: number;
   /** The active region when the request was reserved: the failover's `from`. */
   readonly from: string;
+  /**
+   * True when this id already held the lock (a retry of the same request): its first attempt may
+   * have started the runbook, so this attempt never gives the lock back on its own failure.
+   */
+  readonly reacquired: boolean;
 }
 
 /** The record's message prefix for a runbook whose StartExecution failed and that never ran. */
@@ -63,7 +68,8 @@ export async function reserveExecution(
       reason: lockReason(request),
     },
   );
-  const release = () => store.releaseLock(plan.name, id, grant.epoch);
+  // A failed release leaves the lock to its lease: the caller's error is the one worth reporting.
+  const release = () => store.releaseLock(plan.name, id, grant.epoch).catch(() => undefined);
   let from: string;
   let record: ExecutionRecord;
   try {
@@ -72,16 +78,17 @@ export async function reserveExecution(
     const requestedAt = request.requestedAt ?? new Date(deps.clock.now()).toISOString();
     ({ record } = await store.createExecution(newExecution(plan, request, id, from, requestedAt)));
   } catch (error: unknown) {
-    await release();
+    if (!grant.reacquired) await release();
     throw error;
   }
   if (!isOpen(record)) {
+    // Finished: whatever held the lock under this id is over, so this grant is given back.
     await release();
     throw new PreconditionFailedError(
       `${plan.name}: execution ${id} already ran and is ${record.status}; expected a new execution id`,
     );
   }
-  return { record, epoch: grant.epoch, from: record.from };
+  return { record, epoch: grant.epoch, from: record.from, reacquired: grant.reacquired };
 }
 
 /**
@@ -89,7 +96,8 @@ export async function reserveExecution(
  * the execution does not exist afterwards (DescribeExecution answers not found, or cannot be
  * asked), the reservation is given up: the record is closed FAILED with the error and the lock
  * released, so nothing stays held; should the start have landed after all, its Begin finds the
- * record FAILED and refuses to run. A start that did land is a success.
+ * record FAILED and refuses to run. A start that did land is a success. A retry whose first
+ * attempt may have started the runbook gives nothing up when DescribeExecution cannot answer.
  *
  * @returns the execution's ARN
  * @throws the StartExecution error, unchanged, once the reservation is given up
@@ -111,14 +119,34 @@ export async function startReserved(
       (e: unknown) => (e instanceof ResourceNotFoundError ? false : undefined),
     );
     if (started) return executionArn;
-    const { name, message } = describeError(error);
-    await deps.store.finishExecution(plan.name, reservation.record.key, {
-      status: 'FAILED',
-      error: { name, message: `${NOT_STARTED}: ${message}` },
-    });
-    await deps.store.releaseLock(plan.name, id, reservation.epoch);
+    // Unknown, for a retry whose first attempt may have started it: leave the reservation to
+    // that execution (or to its lease) rather than free the lock under a running runbook.
+    if (started === undefined && reservation.reacquired) throw error;
+    await abandonReservation(plan, reservation, error, deps);
     throw error;
   }
+}
+
+/**
+ * Gives up a reservation whose runbook never started: closes the record FAILED with `error`
+ * (message prefixed {@link NOT_STARTED}), then releases the lock. Best effort, in this order, so a
+ * record is never left RUNNING without its lock; what it cannot do is left to the lease. Never
+ * throws: the caller's error is the one to answer with.
+ */
+export async function abandonReservation(
+  plan: Plan,
+  reservation: Reservation,
+  error: unknown,
+  deps: Pick<RunbookDeps, 'store'>,
+): Promise<void> {
+  const { name, message } = describeError(error);
+  await deps.store
+    .finishExecution(plan.name, reservation.record.key, {
+      status: 'FAILED',
+      error: { name, message: `${NOT_STARTED}: ${message}` },
+    })
+    .then(() => deps.store.releaseLock(plan.name, reservation.record.id, reservation.epoch))
+    .catch(() => undefined);
 }
 
 /**
