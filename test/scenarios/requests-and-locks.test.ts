@@ -29,7 +29,9 @@ function play(
 const failoversOf = (report: SimulationReport, app: string) =>
   report.requests.filter((r) => r.kind === 'failover' && r.app === app);
 
-describe('requests and locks (ground truth)', () => {
+// Whole scenarios take real CPU: on a shared two-core machine that can outlast the default
+// real-time budget. Every bound asserted is in virtual time.
+describe('requests and locks (ground truth)', { timeout: 300_000 }, () => {
   it('two requests at the same virtual instant: one accepted and run, the other refused naming it', async () => {
     let started: string[] = [];
     const report = await play(
