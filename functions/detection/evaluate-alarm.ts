@@ -159,9 +159,9 @@ async function decide(plan: Plan, alarmArn: string, deps: RunbookDeps): Promise<
     executionId,
   };
   // Reserved like an operator's request (lock and record before the start), so that a decision
-  // that loses the lock to another failover starts no runbook.
-  // The same episode decided before (e.g. the event delivered again) is not started twice; one
-  // whose decision died between its reservation and its start is started now.
+  // that loses the lock to another failover starts no runbook. An episode decided before (the
+  // event delivered again) is not started twice; one whose decision died between its reservation
+  // and its start is started now.
   const decided = await deps.store.getExecution(plan.name, executionId);
   if (!decided || (isOpen(decided) && !(await executionExists(plan, target, executionId, deps)))) {
     let reservation: Reservation;

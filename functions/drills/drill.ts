@@ -200,8 +200,9 @@ async function startLeg(
     executionId,
   };
   // Reserved like an operator's request (lock and record before the start), so that a leg refused
-  // by a running failover starts no runbook: the phase fails and the drill records why.
-  // A retried phase: the first attempt reserved and started the leg (or died in between).
+  // by a running failover starts no runbook: the phase fails and the drill records why. A retried
+  // phase whose first attempt started the leg answers with it; one that died before the start
+  // reserves again (idempotent by id) and starts it.
   if (await executionExists(plan, to, executionId, deps)) {
     return { executionId, region: to, done: false, status: 'RUNNING', attempt: 0 };
   }
