@@ -10,6 +10,7 @@ import { type Clock, isoNow } from '../core/clock.js';
 import { ConflictError, FailoverInProgressError, InvalidInputError, LockLostError } from '../core/errors.js';
 import type { Strategy } from '../core/plan.js';
 import type { AwsClients } from './clients.js';
+import { translateAwsError } from './translate-error.js';
 
 /**
  * Switchyard's state store on DynamoDB (design.md §4).
@@ -406,7 +407,21 @@ function describeLock(lock: LockRecord): string {
 /** Builds the state store for one region's replica. */
 export function stateStore(deps: StateStoreDeps): StateStore {
   const { tableName: TableName, region, clock } = deps;
-  const db: DynamoDBDocumentClient = deps.clients.dynamodb(region);
+  const client: DynamoDBDocumentClient = deps.clients.dynamodb(region);
+  // Throttling, an endpoint that does not answer and 5xx faults leave here as ThrottledError,
+  // RegionUnavailableError and TransientAwsError: the names the runbooks' Retry policies match, so
+  // a step retries a throttled write instead of failing the failover. A failed condition (a 400)
+  // passes through unchanged for `conditionally`.
+  const db = {
+    send: ((command: Parameters<DynamoDBDocumentClient['send']>[0]) =>
+      client.send(command).catch((error: unknown) => {
+        throw translateAwsError(error, {
+          operation: command.constructor.name.replace(/Command$/, ''),
+          region,
+          resource: TableName,
+        });
+      })) as DynamoDBDocumentClient['send'],
+  };
 
   const get = async (app: string, sk: string): Promise<Item | undefined> => {
     const out = await db.send(

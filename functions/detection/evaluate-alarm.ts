@@ -1,11 +1,17 @@
 import * as z from 'zod';
 import { parseAlarmArn } from '../aws/cloudwatch.js';
 import { isoNow } from '../core/clock.js';
-import { ConflictError } from '../core/errors.js';
+import { FailoverInProgressError, PreconditionFailedError } from '../core/errors.js';
 import { initialPrimary, type Plan } from '../core/plan.js';
-import type { FailoverRequest } from '../runbook/begin.js';
 import { parseInput, type RunbookDeps } from '../runbook/context.js';
-import { runbookArnIn } from '../runbook/runbook-arns.js';
+import {
+  executionExists,
+  isOpen,
+  type Reservation,
+  type ReservedRequest,
+  reserveExecution,
+  startReserved,
+} from '../runbook/reservation.js';
 
 /** The EventBridge event CloudWatch sends on every alarm state change. */
 const AlarmStateChange = z.object({
@@ -142,7 +148,7 @@ async function decide(plan: Plan, alarmArn: string, deps: RunbookDeps): Promise<
     .toISOString()
     .replace(/[-:.]/g, '');
   const executionId = `${plan.name}-alarm-${episode}`.slice(0, 80);
-  const request: FailoverRequest = {
+  const request: ReservedRequest = {
     plan: plan.name,
     targetRegion: target,
     mode: 'ungraceful',
@@ -152,12 +158,22 @@ async function decide(plan: Plan, alarmArn: string, deps: RunbookDeps): Promise<
     requestedAt: isoNow(deps.clock),
     executionId,
   };
-  const stateMachine = runbookArnIn(plan, target, deps);
-  try {
-    await deps.stepFunctions.start(target, stateMachine, executionId, request);
-  } catch (error: unknown) {
-    // The same episode decided twice (e.g. the event delivered again): already started.
-    if (!(error instanceof ConflictError)) throw error;
+  // Reserved like an operator's request (lock and record before the start), so that a decision
+  // that loses the lock to another failover starts no runbook. An episode decided before (the
+  // event delivered again) is not started twice; one whose decision died between its reservation
+  // and its start is started now.
+  const decided = await deps.store.getExecution(plan.name, executionId);
+  if (!decided || (isOpen(decided) && !(await executionExists(plan, target, executionId, deps)))) {
+    let reservation: Reservation;
+    try {
+      reservation = await reserveExecution(plan, request, deps);
+    } catch (error: unknown) {
+      if (error instanceof FailoverInProgressError || error instanceof PreconditionFailedError) {
+        return audit(plan, deps, { action: 'none', app: plan.name, reason: `not started: ${error.message}` });
+      }
+      throw error;
+    }
+    await startReserved(plan, request, reservation, deps);
   }
   return audit(plan, deps, { action: 'started', app: plan.name, executionId, to: target, reason });
 }

@@ -1,11 +1,16 @@
 import * as z from 'zod';
 import type { DrillReport, ExecutionRecord } from '../aws/state-store.js';
 import { isoNow } from '../core/clock.js';
-import { ConflictError, PreconditionFailedError, WaitTimedOutError } from '../core/errors.js';
+import { PreconditionFailedError, WaitTimedOutError } from '../core/errors.js';
 import { initialPrimary, type Plan } from '../core/plan.js';
-import type { FailoverRequest } from '../runbook/begin.js';
 import { parseInput, type RunbookDeps } from '../runbook/context.js';
-import { executionArnIn, runbookArnIn, stateMachineArnInRegion } from '../runbook/runbook-arns.js';
+import {
+  executionExists,
+  type ReservedRequest,
+  reserveExecution,
+  startReserved,
+} from '../runbook/reservation.js';
+import { executionArnIn, stateMachineArnInRegion } from '../runbook/runbook-arns.js';
 
 /** Who the runbook records as requester of a drill's failovers. */
 export const DRILL_ACTOR = 'switchyard:drill';
@@ -184,7 +189,7 @@ async function startLeg(
   deps: RunbookDeps,
 ): Promise<Leg> {
   const executionId = `${drill.id}-${suffix}`;
-  const request: FailoverRequest = {
+  const request: ReservedRequest = {
     plan: plan.name,
     targetRegion: to,
     mode: 'graceful',
@@ -194,12 +199,15 @@ async function startLeg(
     requestedAt: isoNow(deps.clock),
     executionId,
   };
-  try {
-    await deps.stepFunctions.start(to, runbookArnIn(plan, to, deps), executionId, request);
-  } catch (error: unknown) {
-    // A retried phase: the leg was started by the first attempt (its input's time differs).
-    if (!(error instanceof ConflictError)) throw error;
+  // Reserved like an operator's request (lock and record before the start), so that a leg refused
+  // by a running failover starts no runbook: the phase fails and the drill records why. A retried
+  // phase whose first attempt started the leg answers with it; one that died before the start
+  // reserves again (idempotent by id) and starts it.
+  if (await executionExists(plan, to, executionId, deps)) {
+    return { executionId, region: to, done: false, status: 'RUNNING', attempt: 0 };
   }
+  const reservation = await reserveExecution(plan, request, deps);
+  await startReserved(plan, request, reservation, deps);
   return { executionId, region: to, done: false, status: 'RUNNING', attempt: 0 };
 }
 

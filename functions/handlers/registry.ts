@@ -5,6 +5,8 @@
  */
 export const FUNCTIONS = [
   { name: 'BeginExecution', entry: 'begin-execution.ts', role: 'runbook' },
+  // The Catch of BeginExecution: releases the lock and closes the record of a Begin that failed.
+  { name: 'AbandonExecution', entry: 'abandon-execution.ts', role: 'runbook' },
   { name: 'Preflight', entry: 'preflight.ts', role: 'runbook' },
   { name: 'RequestApproval', entry: 'request-approval.ts', role: 'runbook' },
   { name: 'PrepareDatabase', entry: 'prepare-database.ts', role: 'runbook' },

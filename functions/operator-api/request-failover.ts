@@ -1,18 +1,21 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
-import {
-  ConflictError,
-  FailoverInProgressError,
-  PreconditionFailedError,
-  ResourceNotFoundError,
-} from '../core/errors.js';
-import { initialPrimary, type Plan } from '../core/plan.js';
+import { type ConflictError, PreconditionFailedError } from '../core/errors.js';
+import type { Plan } from '../core/plan.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import { approvalRequired, FailoverRequest } from '../runbook/begin.js';
 import type { RunbookDeps } from '../runbook/context.js';
+import {
+  abandonReservation,
+  executionExists,
+  isOpen,
+  NOT_STARTED,
+  type ReservedRequest,
+  reserveExecution,
+  startReserved,
+} from '../runbook/reservation.js';
 import { executionArnIn, executionIdForKey, newExecutionId, runbookArnIn } from '../runbook/runbook-arns.js';
-import { isLive } from './app-status.js';
 import type { Identity } from './request.js';
 
 /** The body of `POST /apps/{app}/failovers`. */
@@ -46,15 +49,22 @@ export interface FailoverAccepted {
 }
 
 /**
- * Requests a failover of `app` to `body.to`: checks what can be checked fast (a region of the
- * plan, not the active one, no execution holding the lock), then starts the plan's runbook in the
- * TARGET region's Step Functions (static stability: a failover into B runs in B).
+ * Requests a failover of `app` to `body.to` and answers once it is accepted: exactly one of any
+ * number of concurrent requests for one app is. It reserves the execution (`reserveExecution`:
+ * the target is not the active region; the app's lock taken for the new execution id in one
+ * conditional write; the execution record written RUNNING), then starts the plan's runbook in the
+ * TARGET region's Step Functions (static stability: a failover into B runs in B), whose Begin step
+ * adopts the lock and the record. So the execution id answered resolves to a record at once, and
+ * a refused request starts nothing. If the start fails and the execution does not exist, the
+ * reservation is given up (record FAILED with the error, lock released) and the error answered.
  *
  * With an idempotency key, the execution id derives from the key, so a retry of the same request
  * returns the same execution; the same key with another request is a {@link ConflictError}.
  *
- * The lock is taken by the runbook's Begin step, not here: two requests at the same instant can
- * both pass these checks, and the second then fails in Begin with FailoverInProgressError.
+ * @throws FailoverInProgressError another execution holds the app's lock (it is named)
+ * @throws PreconditionFailedError the target is the active region, or the key's first request
+ *   failed to start (a retry needs a new key)
+ * @throws ConflictError the idempotency key was used for another request
  */
 export async function requestFailover(
   app: string,
@@ -65,7 +75,7 @@ export async function requestFailover(
 ): Promise<FailoverAccepted> {
   const plan = deps.plans.get(app);
   assertPlanRegion(plan, body.to);
-  const runbookArn = runbookArnIn(plan, body.to, deps);
+  runbookArnIn(plan, body.to, deps); // a runbook to start, before anything is reserved
 
   let executionId: string;
   if (idempotencyKey !== undefined) {
@@ -74,8 +84,8 @@ export async function requestFailover(
     const claim = await deps.store.claimIdempotencyKey(plan.name, idempotencyKey, executionId, requestHash);
     executionId = claim.executionId;
     if (!claim.claimed) {
-      // A retry. If its execution started, answer with it; if the first attempt was refused or
-      // died before it started one, this attempt goes through every check again.
+      // A retry. If its execution was reserved, answer with it; if the first attempt was refused
+      // before it reserved one, this attempt goes through every check again.
       const existing = await startedExecution(plan, body.to, executionId, deps);
       if (existing) return accepted(plan, body, existing, true);
     }
@@ -83,59 +93,37 @@ export async function requestFailover(
     executionId = newExecutionId(plan.name, deps);
   }
 
-  const [state, lock] = await Promise.all([deps.store.getState(plan.name), deps.store.getLock(plan.name)]);
-  const activeRegion = state?.activeRegion ?? initialPrimary(plan);
-  if (isLive(lock, deps.clock.now())) {
-    throw new FailoverInProgressError(
-      `${plan.name} is locked by ${lock.holder} (epoch ${lock.epoch}, lease until ` +
-        `${new Date(lock.leaseExpiresAt).toISOString()}, reason: ${lock.reason || 'none given'}); ` +
-        `expected no running execution: wait for it to finish or abort it`,
-    );
-  }
-  if (body.to === activeRegion && (state?.status ?? 'ACTIVE') === 'ACTIVE') {
-    throw new PreconditionFailedError(
-      `${plan.name}: already active in ${body.to}; expected a target other than the active region ` +
-        `(one of ${plan.regions.filter((r) => r !== activeRegion).join(', ')})`,
-    );
-  }
-
-  const request: FailoverRequest = {
-    plan: plan.name,
-    targetRegion: body.to,
-    mode: body.mode,
-    trigger: 'operator',
-    requestedBy: caller.name,
-    reason: body.reason,
-    requestedAt: isoNow(deps.clock),
+  // Parsed as Begin will parse it: a request Begin would refuse is refused here, before any lock.
+  const request: ReservedRequest = {
+    ...FailoverRequest.parse({
+      plan: plan.name,
+      targetRegion: body.to,
+      mode: body.mode,
+      trigger: 'operator',
+      requestedBy: caller.name,
+      reason: body.reason,
+      requestedAt: isoNow(deps.clock),
+      executionId,
+    } satisfies FailoverRequest),
     executionId,
   };
-  let executionArn: string;
-  try {
-    executionArn = await deps.stepFunctions.start(
-      body.to,
-      runbookArn,
-      executionId,
-      FailoverRequest.parse(request),
-    );
-  } catch (error: unknown) {
-    // A twin of this keyed request started the execution between our check and our start.
-    const twin =
-      idempotencyKey !== undefined && error instanceof ConflictError
-        ? await startedExecution(plan, body.to, executionId, deps)
-        : undefined;
-    if (twin) return accepted(plan, body, twin, true);
-    throw error;
-  }
-  await deps.store.appendAudit({
+  const reservation = await reserveExecution(plan, request, deps);
+  // Audited before the start: once the runbook runs, nothing after it may fail the answer.
+  const audited = deps.store.appendAudit({
     id: `${executionId}-requested`,
     at: request.requestedAt ?? isoNow(deps.clock),
     actor: caller.name,
     action: 'failover.requested',
     app: plan.name,
     executionId,
-    detail: `${body.mode} failover ${activeRegion} -> ${body.to} requested: ${body.reason}`,
+    detail: `${body.mode} failover ${reservation.from} -> ${body.to} requested: ${body.reason}`,
   });
-  return accepted(plan, body, { executionId, executionArn, from: activeRegion }, false);
+  await audited.catch(async (error: unknown) => {
+    if (!reservation.reacquired) await abandonReservation(plan, reservation, error, deps);
+    throw error;
+  });
+  const executionArn = await startReserved(plan, request, reservation, deps);
+  return accepted(plan, body, { executionId, executionArn, from: reservation.from }, false);
 }
 
 interface Started {
@@ -144,7 +132,11 @@ interface Started {
   readonly from?: string;
 }
 
-/** The execution of that id, if it was started: its record, else Step Functions in `region`. */
+/**
+ * The execution a retried keyed request stands for, if there is one to answer with: a finished
+ * record, or a runbook that exists in Step Functions. Undefined when the request must go on (never
+ * reserved, or reserved and not started yet: reserving and starting again are idempotent).
+ */
 async function startedExecution(
   plan: Plan,
   region: string,
@@ -153,14 +145,16 @@ async function startedExecution(
 ): Promise<Started | undefined> {
   const executionArn = executionArnIn(plan, region, executionId, deps);
   const record = await deps.store.getExecution(plan.name, executionId);
-  if (record) return { executionId, executionArn, from: record.from };
-  try {
-    await deps.stepFunctions.describe(region, executionArn);
-    return { executionId, executionArn };
-  } catch (error: unknown) {
-    if (error instanceof ResourceNotFoundError) return undefined;
-    throw error;
+  if (record?.error?.message.startsWith(NOT_STARTED)) {
+    throw new PreconditionFailedError(
+      `${plan.name}: the request with this idempotency key was accepted as ${executionId}, whose ` +
+        `start failed (${record.error.name}: ${record.error.message}); expected a new Idempotency-Key to try again`,
+    );
   }
+  if (record && !isOpen(record)) return { executionId, executionArn, from: record.from };
+  if (await executionExists(plan, region, executionId, deps))
+    return { executionId, executionArn, ...(record ? { from: record.from } : {}) };
+  return undefined;
 }
 
 function accepted(plan: Plan, body: FailoverBody, started: Started, replayed: boolean): FailoverAccepted {

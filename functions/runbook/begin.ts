@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { NewExecution } from '../aws/state-store.js';
 import { isoNow } from '../core/clock.js';
 import { PreconditionFailedError } from '../core/errors.js';
 import { initialPrimary, type Plan } from '../core/plan.js';
@@ -30,9 +31,24 @@ const BeginInput = z.object({
   startedAt: z.string().optional(),
 });
 
-/** The lease covers the whole run; every mutating step renews it (see `fence`). */
+/**
+ * The working lease in seconds: long enough for every step between two renewals, since every
+ * mutating step renews it to this length (see `fence`).
+ */
 export function leaseSecondsFor(plan: Plan): number {
   return plan.objectives.rtoSeconds * 4 + 600;
+}
+
+/**
+ * The lease in seconds taken when an execution is reserved (by the operator API, detection or a
+ * drill) and again by Begin: the working lease, plus the plan's approval timeout when this trigger
+ * waits for an approver. A parked `waitForTaskToken` Task runs no code, so nothing could renew the
+ * lease during the wait; the wait is bounded by that timeout (the Task's `TimeoutSecondsPath`), so
+ * sizing the lease to cover it keeps the lock held, and a second request refused, for the whole
+ * wait. RequestApproval renews it to the same length when the wait begins.
+ */
+export function reservationLeaseSeconds(plan: Plan, trigger: FailoverRequest['trigger']): number {
+  return leaseSecondsFor(plan) + (approvalRequired(plan, trigger) ? plan.approvals.timeoutSeconds : 0);
 }
 
 /** Whether a request of this trigger waits for an approver. */
@@ -44,8 +60,20 @@ export function approvalRequired(plan: Plan, trigger: FailoverRequest['trigger']
 
 /**
  * Begin: validate the request, take the app's lock (lease + fencing epoch), write the execution
- * record. Idempotent: a retried Begin re-acquires its own lock (same epoch) and finds its record.
- * A failover runs in the control plane of the region it activates (static stability).
+ * record. The operator API, detection and drills reserve both before they start the runbook
+ * (`reserveExecution`): Begin then adopts the lock its own execution id already holds (the same
+ * epoch: `reacquired`) and finds its record. When nobody reserved (a runbook started by hand),
+ * Begin takes them itself. Idempotent: a retried Begin re-acquires its own lock and finds its
+ * record. A failover runs in the control plane of the region it activates (static stability).
+ *
+ * When Begin fails for good, the runbook's Catch runs AbandonExecution, which releases the lock
+ * and closes the record; Begin itself gives nothing back on an error (a reservation given back
+ * between two attempts could be taken by another request, and the retry would then be refused).
+ *
+ * @throws InvalidInputError the input is not a failover request
+ * @throws PreconditionFailedError wrong region, target already active, or the execution's record
+ *   is already finished (its start was given up by the operator API)
+ * @throws FailoverInProgressError another execution holds the app's lock
  */
 export async function beginExecution(input: unknown, deps: RunbookDeps): Promise<{ run: RunContext }> {
   const { request, executionArn, startedAt } = parseInput(BeginInput, input, 'BeginExecution');
@@ -59,7 +87,7 @@ export async function beginExecution(input: unknown, deps: RunbookDeps): Promise
   const state =
     (await deps.store.getState(plan.name)) ??
     (await deps.store.initState(plan.name, initialPrimary(plan))).state;
-  const executionId = request.executionId ?? executionArn.split(':').pop() ?? executionArn;
+  const executionId = executionIdOf(request, executionArn);
   if (state.activeRegion === request.targetRegion && state.status === 'ACTIVE') {
     throw new PreconditionFailedError(
       `${plan.name}: already active in ${request.targetRegion}; expected a target other than the active region`,
@@ -67,65 +95,93 @@ export async function beginExecution(input: unknown, deps: RunbookDeps): Promise
   }
 
   const now = isoNow(deps.clock);
-  const leaseSeconds = leaseSecondsFor(plan);
-  const grant = await deps.store.acquireLock(plan.name, executionId, leaseSeconds * 1000, {
-    reason: `${request.mode} failover to ${request.targetRegion} by ${request.requestedBy}: ${request.reason}`,
-  });
-  try {
-    const requestedAt = request.requestedAt ?? startedAt ?? now;
-    const needsApproval = approvalRequired(plan, request.trigger);
-    const { record } = await deps.store.createExecution({
-      id: executionId,
-      app: plan.name,
-      runbook: plan.strategy,
-      mode: request.mode,
-      trigger: request.trigger,
-      from: state.activeRegion,
-      to: request.targetRegion,
-      requestedBy: request.requestedBy,
-      reason: request.reason,
-      startedAt: requestedAt,
-      status: 'RUNNING',
-    });
-    const run: RunContext = {
-      executionId,
-      executionKey: record.key,
-      app: plan.name,
-      runbook: plan.strategy,
-      mode: request.mode,
-      trigger: request.trigger,
-      requestedBy: request.requestedBy,
-      reason: request.reason,
-      from: record.from,
-      to: request.targetRegion,
-      epoch: grant.epoch,
-      requestedAt,
-      approvalRequired: needsApproval,
-      approvalTimeoutSeconds: plan.approvals.timeoutSeconds,
-      leaseSeconds,
-    };
-    await recordStep(run, deps, stepKey('BeginExecution'), {
-      name: 'BeginExecution',
-      status: 'SUCCEEDED',
-      startedAt: now,
-      finishedAt: isoNow(deps.clock),
-      detail: { epoch: grant.epoch, from: run.from, to: run.to },
-    });
-    if (!grant.reacquired) {
-      await deps.store.appendAudit({
-        id: `${executionId}-begin`,
-        at: now,
-        actor: request.requestedBy,
-        action: 'failover.started',
-        app: plan.name,
-        executionId,
-        detail: `${request.mode} ${plan.strategy} failover ${run.from} -> ${run.to} (${request.trigger}): ${request.reason}`,
-      });
-    }
-    return { run };
-  } catch (error: unknown) {
-    // Begin failed after taking the lock: give it back so that the app is not wedged.
-    await deps.store.releaseLock(plan.name, executionId, grant.epoch).catch(() => undefined);
-    throw error;
+  const grant = await deps.store.acquireLock(
+    plan.name,
+    executionId,
+    reservationLeaseSeconds(plan, request.trigger) * 1000,
+    { reason: lockReason(request) },
+  );
+  const requestedAt = request.requestedAt ?? startedAt ?? now;
+  const needsApproval = approvalRequired(plan, request.trigger);
+  const { record } = await deps.store.createExecution(
+    newExecution(plan, request, executionId, state.activeRegion, requestedAt),
+  );
+  if (record.status !== 'RUNNING' && record.status !== 'WAITING_APPROVAL') {
+    throw new PreconditionFailedError(
+      `${plan.name}: execution ${executionId} is already ${record.status}` +
+        (record.error ? ` (${record.error.name}: ${record.error.message})` : '') +
+        '; expected RUNNING: a finished execution never runs again',
+    );
   }
+  const run: RunContext = {
+    executionId,
+    executionKey: record.key,
+    app: plan.name,
+    runbook: plan.strategy,
+    mode: request.mode,
+    trigger: request.trigger,
+    requestedBy: request.requestedBy,
+    reason: request.reason,
+    from: record.from,
+    to: request.targetRegion,
+    epoch: grant.epoch,
+    requestedAt,
+    approvalRequired: needsApproval,
+    approvalTimeoutSeconds: plan.approvals.timeoutSeconds,
+    leaseSeconds: leaseSecondsFor(plan),
+  };
+  // The first Begin of this execution (a retry finds its own step entry): audit it once.
+  const firstAttempt = record.steps[stepKey('BeginExecution')] === undefined;
+  await recordStep(run, deps, stepKey('BeginExecution'), {
+    name: 'BeginExecution',
+    status: 'SUCCEEDED',
+    startedAt: now,
+    finishedAt: isoNow(deps.clock),
+    detail: { epoch: grant.epoch, from: run.from, to: run.to, reserved: grant.reacquired },
+  });
+  if (firstAttempt) {
+    await deps.store.appendAudit({
+      id: `${executionId}-begin`,
+      at: now,
+      actor: request.requestedBy,
+      action: 'failover.started',
+      app: plan.name,
+      executionId,
+      detail: `${request.mode} ${plan.strategy} failover ${run.from} -> ${run.to} (${request.trigger}): ${request.reason}`,
+    });
+  }
+  return { run };
+}
+
+/** The execution's id: the one its starter chose, else its Step Functions execution name. */
+export function executionIdOf(request: Pick<FailoverRequest, 'executionId'>, executionArn: string): string {
+  return request.executionId ?? executionArn.split(':').pop() ?? executionArn;
+}
+
+/** The reason the lock item carries: what runs, who asked and why. */
+export function lockReason(request: FailoverRequest): string {
+  return `${request.mode} failover to ${request.targetRegion} by ${request.requestedBy}: ${request.reason}`;
+}
+
+/** The execution record a request starts with (RUNNING; Begin and the reservation write the same). */
+export function newExecution(
+  plan: Plan,
+  request: FailoverRequest,
+  executionId: string,
+  from: string,
+  requestedAt: string,
+): NewExecution {
+  return {
+    id: executionId,
+    app: plan.name,
+    runbook: plan.strategy,
+    mode: request.mode,
+    trigger: request.trigger,
+    from,
+    to: request.targetRegion,
+    requestedBy: request.requestedBy,
+    reason: request.reason,
+    startedAt: requestedAt,
+    status: 'RUNNING',
+  };
 }

@@ -14,6 +14,7 @@ import {
   ResourceItem,
   type RunbookDeps,
   RunContext,
+  recordOutcome,
   recordStep,
   startProgress,
   stepKey,
@@ -100,7 +101,7 @@ export async function checkCapacity(input: unknown, deps: RunbookDeps): Promise<
   const stalled = now - stableSince >= UNGRACEFUL_STALL_SECONDS * 1000;
   const acceptDegraded = run.mode === 'ungraceful' && readiness.minimumMet && (stalled || lastPoll);
   if (readiness.ready || acceptDegraded) {
-    await recordStep(run, deps, stepKey('ScaleCapacity', resource.id), {
+    await recordOutcome(run, deps, stepKey('ScaleCapacity', resource.id), {
       name: 'ScaleCapacity',
       resource: resource.id,
       status: 'SUCCEEDED',

@@ -98,7 +98,7 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown, step:
 }
 
 /** Renews the lock's lease, proving this execution still holds its epoch before it mutates. */
-export async function fence(run: RunContext, deps: RunbookDeps): Promise<void> {
+export async function fence(run: RunContext, deps: Pick<RunbookDeps, 'store'>): Promise<void> {
   await deps.store.renewLock(run.app, run.executionId, run.epoch, run.leaseSeconds * 1000);
 }
 
@@ -110,6 +110,25 @@ export async function recordStep(
   step: StepRecord,
 ): Promise<void> {
   await deps.store.recordStep(run.app, run.executionKey, key, step);
+}
+
+/**
+ * Writes a step's entry that claims an outcome (SUCCEEDED, or SKIPPED as already done) after
+ * proving, by renewing its lease (`fence`), that this execution still holds its lock epoch. A step
+ * often finds its work already done (the writer already in the target, capacity already ready);
+ * if another execution took the lock meanwhile, that work may be the other's, and this execution
+ * must not record it as its own: it throws instead and takes the failure path.
+ *
+ * @throws LockLostError another execution holds the lock now (nothing is recorded)
+ */
+export async function recordOutcome(
+  run: RunContext,
+  deps: Pick<RunbookDeps, 'store'>,
+  key: string,
+  step: StepRecord,
+): Promise<void> {
+  await fence(run, deps);
+  await recordStep(run, deps, key, step);
 }
 
 /** The key of a step's entry: its name, and the resource for per-resource steps. */

@@ -15,6 +15,7 @@ import {
   ResourceItem,
   type RunbookDeps,
   RunContext,
+  recordOutcome,
   recordStep,
   startProgress,
   stepKey,
@@ -152,7 +153,7 @@ async function finish(
   progress: Progress,
   deps: RunbookDeps,
 ): Promise<Progress> {
-  await recordStep(run, deps, stepKey('PromoteDatabase', resource.id), {
+  await recordOutcome(run, deps, stepKey('PromoteDatabase', resource.id), {
     name: 'PromoteDatabase',
     resource: resource.id,
     status: 'SUCCEEDED',

@@ -10,6 +10,7 @@ import {
   ResourceItem,
   type RunbookDeps,
   RunContext,
+  recordOutcome,
   recordStep,
   startProgress,
   stepKey,
@@ -35,7 +36,7 @@ export async function prepareDatabase(input: unknown, deps: RunbookDeps): Promis
   const progress = startProgress(deps.clock, POLL_SECONDS.database * 5, PREPARE_BUDGET_SECONDS);
   const instances = await deps.aurora.instances(run.to, targetArn);
   if (instances.some((i) => i.status === 'available')) {
-    await recordStep(run, deps, stepKey('PrepareDatabase', resource.id), {
+    await recordOutcome(run, deps, stepKey('PrepareDatabase', resource.id), {
       name: 'PrepareDatabase',
       resource: resource.id,
       status: 'SKIPPED',
@@ -65,7 +66,7 @@ export async function checkPrepare(input: unknown, deps: RunbookDeps): Promise<P
   const cluster = globalCluster(deps.plans.get(run.app), resource.id);
   const instances = await deps.aurora.instances(run.to, memberIn(cluster.members, run.to));
   if (instances.some((i) => i.status === 'available')) {
-    await recordStep(run, deps, stepKey('PrepareDatabase', resource.id), {
+    await recordOutcome(run, deps, stepKey('PrepareDatabase', resource.id), {
       name: 'PrepareDatabase',
       resource: resource.id,
       status: 'SUCCEEDED',

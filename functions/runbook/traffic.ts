@@ -17,6 +17,7 @@ import {
   ResourceItem,
   type RunbookDeps,
   RunContext,
+  recordOutcome,
   recordStep,
   startProgress,
   stepKey,
@@ -147,7 +148,7 @@ async function answeredByTarget(plan: Plan, to: string, deps: RunbookDeps): Prom
 }
 
 async function finishShift(run: RunContext, deps: RunbookDeps, progress: Progress): Promise<Progress> {
-  await recordStep(run, deps, stepKey('ShiftTraffic'), {
+  await recordOutcome(run, deps, stepKey('ShiftTraffic'), {
     name: 'ShiftTraffic',
     status: 'SUCCEEDED',
     startedAt: progress.startedAt,

@@ -15,6 +15,7 @@ import {
   parseInput,
   type RunbookDeps,
   RunContext,
+  recordOutcome,
   recordStep,
   stepKey,
 } from './context.js';
@@ -55,7 +56,7 @@ export async function verifyService(input: unknown, deps: RunbookDeps): Promise<
   if (verdict.writer === true && verdict.capacity === true && verdict.traffic === true) {
     const now = isoNow(deps.clock);
     const detail = { verifiedAt: now, underCapacity: verdict.underCapacity, notes: verdict.notes };
-    await recordStep(run, deps, stepKey('VerifyService'), {
+    await recordOutcome(run, deps, stepKey('VerifyService'), {
       name: 'VerifyService',
       status: 'SUCCEEDED',
       startedAt: progress.startedAt,

@@ -1,3 +1,4 @@
+import { makeHandler as abandonExecution } from '../../functions/handlers/abandon-execution.js';
 import { makeHandler as beginExecution } from '../../functions/handlers/begin-execution.js';
 import { makeHandler as checkCapacity } from '../../functions/handlers/check-capacity.js';
 import { makeHandler as checkDatabase } from '../../functions/handlers/check-database.js';
@@ -22,6 +23,7 @@ import type { LambdaHandler } from './lambda.js';
 /** The runbook step handlers, by function name: the very modules CDK bundles. */
 export const RUNBOOK_HANDLERS: Partial<Record<FunctionName, (deps: RunbookDeps) => LambdaHandler>> = {
   BeginExecution: beginExecution,
+  AbandonExecution: abandonExecution,
   Preflight: preflight,
   RequestApproval: requestApproval,
   PrepareDatabase: prepareDatabase,

@@ -2,7 +2,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ERROR_NAMES } from '../../functions/core/errors.js';
 import { seededRandom } from '../../functions/core/random.js';
-import { FUNCTIONS, STATE_MACHINES } from '../../functions/handlers/registry.js';
+import {
+  arnPlaceholder,
+  FUNCTIONS,
+  type FunctionName,
+  STATE_MACHINES,
+} from '../../functions/handlers/registry.js';
 import { VirtualClock } from '../../sandbox/clock.js';
 import { loadInterpreter } from '../../sandbox/runtime/interpreter.js';
 import { loadDefinition, taskBindings } from '../../sandbox/runtime/step-functions.js';
@@ -25,6 +30,9 @@ function allStates(definition: Definition): [string, State][] {
     ];
   });
 }
+
+/** A Task's `Resource` placeholder for a function, as the ASL writes it. */
+const placeholder = (name: FunctionName) => `\${${arnPlaceholder(name)}}`;
 
 // Names Step Functions and Lambda define; every other name must be one Switchyard throws.
 const AWS_ERROR = /^(States\.[A-Za-z]+|Lambda\.[A-Za-z]+)$/;
@@ -95,6 +103,23 @@ describe('state machine definitions', () => {
         }
       }
     }
+  });
+
+  it.each(FILES)('%s: a failed BeginExecution is caught into AbandonExecution, which always ends', (file) => {
+    const definition = load(file);
+    const begin = definition.States[definition.StartAt] as State;
+    if (begin.Resource !== placeholder('BeginExecution')) return; // not a runbook
+    const catches = begin.Catch as { ErrorEquals: string[]; Next: string }[];
+    expect(catches.map((c) => c.ErrorEquals)).toEqual([['States.ALL']]);
+    const abandon = definition.States[catches[0]?.Next ?? ''] as State;
+    expect(abandon).toMatchObject({
+      Type: 'Task',
+      Resource: placeholder('AbandonExecution'),
+      Parameters: { 'request.$': '$', 'executionArn.$': '$$.Execution.Id', 'error.$': '$.error' },
+    });
+    // Whether it succeeds or fails itself, the execution then ends failed.
+    const after = [abandon.Next, ...((abandon.Catch as { Next: string }[]) ?? []).map((c) => c.Next)];
+    for (const next of after) expect(definition.States[String(next)]?.Type).toBe('Fail');
   });
 
   it('binds every runbook Task to a registered function in the region it runs in', () => {

@@ -1,0 +1,174 @@
+import type { ExecutionRecord } from '../aws/state-store.js';
+import { describeError, PreconditionFailedError, ResourceNotFoundError } from '../core/errors.js';
+import { initialPrimary, type Plan } from '../core/plan.js';
+import { type FailoverRequest, lockReason, newExecution, reservationLeaseSeconds } from './begin.js';
+import type { RunbookDeps } from './context.js';
+import { executionArnIn, runbookArnIn } from './runbook-arns.js';
+
+/** A request with the execution id its starter chose (the Step Functions execution name). */
+export type ReservedRequest = FailoverRequest & { readonly executionId: string };
+
+/** What {@link reserveExecution} holds for a request. */
+export interface Reservation {
+  /** The execution's record: RUNNING, written before the runbook starts. */
+  readonly record: ExecutionRecord;
+  /** The lock epoch the reservation holds (Begin adopts it). */
+  readonly epoch: number;
+  /** The active region when the request was reserved: the failover's `from`. */
+  readonly from: string;
+  /**
+   * True when this id already held the lock (a retry of the same request): its first attempt may
+   * have started the runbook, so this attempt never gives the lock back on its own failure.
+   */
+  readonly reacquired: boolean;
+}
+
+/** The record's message prefix for a runbook whose StartExecution failed and that never ran. */
+export const NOT_STARTED = 'StartExecution failed; the runbook never started';
+
+/**
+ * Reserves a failover before its runbook starts, so that of any number of requests for one app
+ * exactly one is accepted and every accepted id has a record at once:
+ * 1. the target must not be the active region (read first, to refuse without touching the lock);
+ * 2. the app's lock, for the new execution id, in one conditional write (the loser of a race gets
+ *    FailoverInProgressError naming the holder);
+ * 3. the target checked again under the lock (another failover may have finished in between);
+ * 4. the execution record, RUNNING (one conditional put, idempotent by id).
+ *
+ * Idempotent by execution id: a retry re-acquires its own lock (same epoch) and finds its record.
+ * An id whose record is already finished is refused and the lock given back.
+ *
+ * @throws PreconditionFailedError the target is the active region, or the id already ran
+ * @throws FailoverInProgressError another execution holds the app's lock
+ */
+export async function reserveExecution(
+  plan: Plan,
+  request: ReservedRequest,
+  deps: Pick<RunbookDeps, 'store' | 'clock'>,
+): Promise<Reservation> {
+  const { store } = deps;
+  const activeRegionOf = async () => {
+    const state =
+      (await store.getState(plan.name)) ?? (await store.initState(plan.name, initialPrimary(plan))).state;
+    if (state.activeRegion === request.targetRegion && state.status === 'ACTIVE') {
+      throw new PreconditionFailedError(
+        `${plan.name}: already active in ${request.targetRegion}; expected a target other than the active ` +
+          `region (one of ${plan.regions.filter((r) => r !== state.activeRegion).join(', ')})`,
+      );
+    }
+    return state.activeRegion;
+  };
+  await activeRegionOf();
+  const id = request.executionId;
+  const grant = await store.acquireLock(
+    plan.name,
+    id,
+    reservationLeaseSeconds(plan, request.trigger) * 1000,
+    {
+      reason: lockReason(request),
+    },
+  );
+  // A failed release leaves the lock to its lease: the caller's error is the one worth reporting.
+  const release = () => store.releaseLock(plan.name, id, grant.epoch).catch(() => undefined);
+  let from: string;
+  let record: ExecutionRecord;
+  try {
+    // Under the lock the state is settled: no other execution can move it.
+    from = await activeRegionOf();
+    const requestedAt = request.requestedAt ?? new Date(deps.clock.now()).toISOString();
+    ({ record } = await store.createExecution(newExecution(plan, request, id, from, requestedAt)));
+  } catch (error: unknown) {
+    if (!grant.reacquired) await release();
+    throw error;
+  }
+  if (!isOpen(record)) {
+    // Finished: whatever held the lock under this id is over, so this grant is given back.
+    await release();
+    throw new PreconditionFailedError(
+      `${plan.name}: execution ${id} already ran and is ${record.status}; expected a new execution id`,
+    );
+  }
+  return { record, epoch: grant.epoch, from: record.from, reacquired: grant.reacquired };
+}
+
+/**
+ * Starts the reserved runbook in the target region's Step Functions. If StartExecution fails and
+ * the execution does not exist afterwards (DescribeExecution answers not found, or cannot be
+ * asked), the reservation is given up: the record is closed FAILED with the error and the lock
+ * released, so nothing stays held; should the start have landed after all, its Begin finds the
+ * record FAILED and refuses to run. A start that did land is a success. A retry whose first
+ * attempt may have started the runbook gives nothing up when DescribeExecution cannot answer.
+ *
+ * @returns the execution's ARN
+ * @throws the StartExecution error, unchanged, once the reservation is given up
+ */
+export async function startReserved(
+  plan: Plan,
+  request: ReservedRequest,
+  reservation: Reservation,
+  deps: Pick<RunbookDeps, 'store' | 'stepFunctions' | 'stateMachineArns' | 'clock'>,
+): Promise<string> {
+  const region = request.targetRegion;
+  const id = request.executionId;
+  try {
+    return await deps.stepFunctions.start(region, runbookArnIn(plan, region, deps), id, request);
+  } catch (error: unknown) {
+    const executionArn = executionArnIn(plan, region, id, deps);
+    const started = await deps.stepFunctions.describe(region, executionArn).then(
+      () => true,
+      (e: unknown) => (e instanceof ResourceNotFoundError ? false : undefined),
+    );
+    if (started) return executionArn;
+    // Unknown, for a retry whose first attempt may have started it: leave the reservation to
+    // that execution (or to its lease) rather than free the lock under a running runbook.
+    if (started === undefined && reservation.reacquired) throw error;
+    await abandonReservation(plan, reservation, error, deps);
+    throw error;
+  }
+}
+
+/**
+ * Gives up a reservation whose runbook never started: closes the record FAILED with `error`
+ * (message prefixed {@link NOT_STARTED}), then releases the lock. Best effort, in this order, so a
+ * record is never left RUNNING without its lock; what it cannot do is left to the lease. Never
+ * throws: the caller's error is the one to answer with.
+ */
+export async function abandonReservation(
+  plan: Plan,
+  reservation: Reservation,
+  error: unknown,
+  deps: Pick<RunbookDeps, 'store'>,
+): Promise<void> {
+  const { name, message } = describeError(error);
+  await deps.store
+    .finishExecution(plan.name, reservation.record.key, {
+      status: 'FAILED',
+      error: { name, message: `${NOT_STARTED}: ${message}` },
+    })
+    .then(() => deps.store.releaseLock(plan.name, reservation.record.id, reservation.epoch))
+    .catch(() => undefined);
+}
+
+/**
+ * Whether execution `id` of the plan's runbook exists in `region` (DescribeExecution).
+ * @throws any error but not-found, unchanged (e.g. RegionUnavailableError)
+ */
+export async function executionExists(
+  plan: Plan,
+  region: string,
+  id: string,
+  deps: Pick<RunbookDeps, 'stepFunctions' | 'stateMachineArns'>,
+): Promise<boolean> {
+  try {
+    await deps.stepFunctions.describe(region, executionArnIn(plan, region, id, deps));
+    return true;
+  } catch (error: unknown) {
+    if (error instanceof ResourceNotFoundError) return false;
+    throw error;
+  }
+}
+
+/** Whether a record is still open (RUNNING or WAITING_APPROVAL). */
+export function isOpen(record: Pick<ExecutionRecord, 'status'>): boolean {
+  return record.status === 'RUNNING' || record.status === 'WAITING_APPROVAL';
+}
