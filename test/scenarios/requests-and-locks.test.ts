@@ -62,8 +62,10 @@ describe('requests and locks (ground truth)', { timeout: 300_000 }, () => {
     expect(report.executions[0]).toMatchObject({ id: winner, status: 'SUCCEEDED', to: 'us-west-2' });
     expect(report.final.billing).toEqual({
       activeRegion: 'us-west-2',
+      status: 'ACTIVE',
       writerRegion: 'us-west-2',
       trafficRegion: 'us-west-2',
+      writers: { 'billing-global': ['us-west-2'] },
     });
     expect(report.invariants.every((i) => i.held)).toBe(true);
   });
