@@ -163,15 +163,20 @@ export class GroundTruth {
   servedBy(app: string): string | null {
     const plan = this.plan(app);
     const region = this.trafficRegionOf(plan);
-    if (!region || this.ctx.faults.isRegionDown(region)) return null;
+    return region && this.canServe(plan, region) ? region : null;
+  }
+
+  /** Whether `region` could serve the plan now: up, a healthy instance in every group, every writer. */
+  private canServe(plan: Plan, region: string): boolean {
+    if (this.ctx.faults.isRegionDown(region)) return false;
     for (const group of plan.compute?.autoScalingGroups ?? []) {
       const name = group.members[region];
-      if (!name || this.views.capacity.healthyInService(region, name) < 1) return null;
+      if (!name || this.views.capacity.healthyInService(region, name) < 1) return false;
     }
     for (const cluster of plan.database?.auroraGlobalClusters ?? []) {
-      if (!this.views.writers.writerRegions(cluster.globalClusterId).includes(region)) return null;
+      if (!this.views.writers.writerRegions(cluster.globalClusterId).includes(region)) return false;
     }
-    return region;
+    return true;
   }
 
   /** The region DNS sends the app's users to now, or null. */
@@ -197,17 +202,7 @@ export class GroundTruth {
    */
   servableRegion(app: string): string | null {
     const plan = this.plan(app);
-    const candidates = plan.regions.filter((region) => {
-      if (this.ctx.faults.isRegionDown(region)) return false;
-      for (const group of plan.compute?.autoScalingGroups ?? []) {
-        const name = group.members[region];
-        if (!name || this.views.capacity.healthyInService(region, name) < 1) return false;
-      }
-      for (const cluster of plan.database?.auroraGlobalClusters ?? []) {
-        if (!this.views.writers.writerRegions(cluster.globalClusterId).includes(region)) return false;
-      }
-      return true;
-    });
+    const candidates = plan.regions.filter((region) => this.canServe(plan, region));
     return candidates.length === 1 ? (candidates[0] ?? null) : null;
   }
 
