@@ -82,30 +82,44 @@ function Summary({ t }: { t: ExecutionTimeline }) {
 /** The RTO clock against the objective: text and a meter, never colour alone. */
 function RtoClock({ t }: { t: ExecutionTimeline }) {
   const objective = t.objectives.rtoSeconds;
-  const over = t.rtoSeconds > objective;
+  const rto = t.rtoSeconds;
+  const over = rto !== null && rto > objective;
+  const rpo =
+    t.execution.rpoSeconds !== undefined
+      ? ` · RPO ${duration(t.execution.rpoSeconds)} (objective ${duration(t.objectives.rpoSeconds)})`
+      : t.rtoFinal
+        ? ''
+        : ' · RPO not known yet';
   return (
     <section class={`rto${over ? ' over' : ''}`} aria-label="RTO clock">
-      <p>
-        <span class="rto-figure" data-rto={t.rtoSeconds}>
-          RTO {t.rtoFinal ? '' : 'so far '}
-          {duration(t.rtoSeconds)}
-        </span>{' '}
-        of the {duration(objective)} objective{' '}
-        {over ? '⚠ over the objective' : t.rtoFinal ? '✔ within the objective' : ''}
-        {t.execution.rpoSeconds !== undefined
-          ? ` · RPO ${duration(t.execution.rpoSeconds)} (objective ${duration(t.objectives.rpoSeconds)})`
-          : ' · RPO not known yet'}
-      </p>
-      <meter
-        min={0}
-        max={objective}
-        high={objective * 0.8}
-        optimum={0}
-        value={Math.min(t.rtoSeconds, objective)}
-        aria-label="RTO against the objective"
-      >
-        {duration(t.rtoSeconds)}
-      </meter>
+      {rto === null ? (
+        <p>
+          <span class="rto-figure">No RTO</span>: the execution ended {t.execution.status} after{' '}
+          {duration(t.elapsedSeconds)} without recovering service in {t.execution.to}.{rpo}
+        </p>
+      ) : (
+        <>
+          <p>
+            <span class="rto-figure" data-rto={rto}>
+              RTO {t.rtoFinal ? '' : 'so far '}
+              {duration(rto)}
+            </span>{' '}
+            of the {duration(objective)} objective{' '}
+            {over ? '⚠ over the objective' : t.rtoFinal ? '✔ within the objective' : ''}
+            {rpo}
+          </p>
+          <meter
+            min={0}
+            max={objective}
+            high={objective * 0.8}
+            optimum={0}
+            value={Math.min(rto, objective)}
+            aria-label="RTO against the objective"
+          >
+            {duration(rto)}
+          </meter>
+        </>
+      )}
       <p class="muted">
         Elapsed {duration(t.elapsedSeconds)}; approval wait {duration(t.approvalWaitSeconds)} (not counted in
         the RTO).

@@ -50,12 +50,19 @@ function AppCard({
 }) {
   const degraded = app.status === 'DEGRADED';
   const [drillError, setDrillError] = useState<string>();
+  const [soak, setSoak] = useState('');
   const cannot = lacks('operator');
   const busy = app.status === 'FAILING_OVER';
+  const preview = usePoll(
+    () => get<FailoverPreview>(`/apps/${seg(app.app)}/failover-preview`),
+    60_000,
+    `preview-${app.app}`,
+    () => false,
+  );
   const startDrill = async () => {
     setDrillError(undefined);
     try {
-      await post(`/apps/${seg(app.app)}/drills`, {});
+      await post(`/apps/${seg(app.app)}/drills`, soak.trim() ? { soakSeconds: Number(soak) } : {});
       navigate(`/history/${app.app}`);
     } catch (error: unknown) {
       setDrillError(describe(error));
@@ -90,14 +97,20 @@ function AppCard({
             <th scope="col">Region</th>
             <th scope="col">Reachable</th>
             <th scope="col">Database writer</th>
-            <th scope="col">Capacity (healthy / desired)</th>
+            <th scope="col">Capacity: healthy / desired, against the plan's profiles</th>
             <th scope="col">Routing</th>
             <th scope="col">Replication lag</th>
           </tr>
         </thead>
         <tbody>
           {app.regions.map((region) => (
-            <RegionRow key={region} app={app} region={region} detail={app.regionsDetail[region]} />
+            <RegionRow
+              key={region}
+              app={app}
+              region={region}
+              detail={app.regionsDetail[region]}
+              profiles={preview.data?.resources.capacity ?? []}
+            />
           ))}
         </tbody>
       </table>
@@ -124,6 +137,17 @@ function AppCard({
         <button type="button" onClick={startDrill} disabled={!!cannot || busy}>
           Start a DR drill
         </button>
+        <label class="inline">
+          soak (s, blank: the plan's)
+          <input
+            class="short"
+            type="number"
+            min={0}
+            name={`soak-${app.app}`}
+            value={soak}
+            onInput={(e) => setSoak(e.currentTarget.value)}
+          />
+        </label>
         <a href={`#/history/${app.app}`}>History and drills</a>
         <span id={`why-${app.app}`} class="muted">
           {cannot ? `Fail over: ${cannot}` : busy ? 'a failover is running' : ''}
@@ -157,7 +181,13 @@ function RegionRow({
       <td>
         {detail.capacity.map((c) => (
           <div key={c.group}>
-            {c.group}: {c.healthyInService ?? '?'} / {c.desired ?? '?'}
+            {c.group}: {c.healthyInService ?? '?'} / {c.desired ?? '?'}{' '}
+            <span class="muted">
+              {profileOf(
+                c.desired,
+                profiles.find((p) => p.group === c.group),
+              )}
+            </span>
           </div>
         ))}
       </td>

@@ -94,6 +94,7 @@ export interface TimelineBar {
   readonly endSeconds: number | null;
   readonly error?: ErrorRecord;
   readonly detail?: Readonly<Record<string, unknown>>;
+  readonly interrupted?: boolean;
 }
 
 export interface ExecutionTimeline {
@@ -103,7 +104,7 @@ export interface ExecutionTimeline {
   readonly approvalRequired: boolean;
   readonly elapsedSeconds: number;
   readonly approvalWaitSeconds: number;
-  readonly rtoSeconds: number;
+  readonly rtoSeconds: number | null;
   readonly rtoFinal: boolean;
   readonly bars: readonly TimelineBar[];
 }

@@ -109,10 +109,11 @@ export function Timeline({ timeline }: { timeline: ExecutionTimeline }) {
                     <span class="track">
                       {bars.map((bar) => {
                         const end = bar.endSeconds ?? timeline.elapsedSeconds;
+                        const late = bar.startSeconds / span > 0.6;
                         return (
                           <span
                             key={bar.key}
-                            class={`bar bar-${bar.status.toLowerCase()}`}
+                            class={`bar bar-${bar.status.toLowerCase()}${late ? ' bar-late' : ''}${bar.interrupted ? ' bar-interrupted' : ''}`}
                             data-step={bar.key}
                             data-status={bar.status}
                             style={{
@@ -129,7 +130,8 @@ export function Timeline({ timeline }: { timeline: ExecutionTimeline }) {
                                   : bar.status === 'FAILED'
                                     ? '✖'
                                     : '–'}{' '}
-                              {bar.status.toLowerCase()} {duration(end - bar.startSeconds)}
+                              {bar.interrupted ? 'interrupted' : bar.status.toLowerCase()}{' '}
+                              {duration(end - bar.startSeconds)}
                             </span>
                           </span>
                         );
@@ -179,7 +181,11 @@ export function StepTable({ timeline }: { timeline: ExecutionTimeline }) {
               <Status value={bar.status} />
             </td>
             <td>+{duration(bar.startSeconds)}</td>
-            <td>{bar.endSeconds === null ? 'running' : `+${duration(bar.endSeconds)}`}</td>
+            <td>
+              {bar.endSeconds === null
+                ? 'running'
+                : `+${duration(bar.endSeconds)}${bar.interrupted ? ' (still running when the execution ended)' : ''}`}
+            </td>
             <td class="wrap">
               {bar.error ? (
                 <span class="step-error">

@@ -19,6 +19,7 @@ const LANE_OF_STEP: Readonly<Record<string, Lane>> = {
   PrepareDatabase: 'database',
   PromoteDatabase: 'database',
   ScaleCapacity: 'capacity',
+  ScaleDownSource: 'capacity',
   ShiftTraffic: 'traffic',
 };
 
@@ -168,6 +169,8 @@ export interface TimelineBar {
   readonly endSeconds: number | null;
   readonly error?: StepRecord['error'];
   readonly detail?: StepRecord['detail'];
+  /** The step was still running when the execution ended (stopped by an abort, say). */
+  readonly interrupted?: boolean;
 }
 
 /** An execution as the live view shows it. */
@@ -180,8 +183,11 @@ export interface ExecutionTimeline {
   readonly elapsedSeconds: number;
   /** Time spent waiting for a person's approval (to now while it waits). */
   readonly approvalWaitSeconds: number;
-  /** The RTO clock: the recorded RTO when finished, else elapsed minus the approval wait. */
-  readonly rtoSeconds: number;
+  /**
+   * The RTO clock: the recorded RTO once it succeeded, elapsed minus the approval wait while it
+   * runs, null when it ended without recovering (FAILED or ABORTED: there is no RTO to report).
+   */
+  readonly rtoSeconds: number | null;
   readonly rtoFinal: boolean;
   readonly bars: readonly TimelineBar[];
 }
@@ -202,16 +208,22 @@ export async function executionTimeline(
     ? (approval.decidedAt ? Date.parse(approval.decidedAt) : execution.finishedAt ? end : now) -
       Date.parse(approval.requestedAt)
     : 0;
+  const over = execution.finishedAt !== undefined;
   const bars = Object.entries(execution.steps)
     .map(
       ([key, step]): TimelineBar => ({
         key,
+        ...(over && step.status === 'RUNNING' ? { interrupted: true } : {}),
         name: step.name,
         ...(step.resource ? { resource: step.resource } : {}),
         lane: LANE_OF_STEP[step.name] ?? 'control',
         status: step.status,
         startSeconds: seconds(Date.parse(step.startedAt) - start),
-        endSeconds: step.finishedAt ? seconds(Date.parse(step.finishedAt) - start) : null,
+        endSeconds: step.finishedAt
+          ? seconds(Date.parse(step.finishedAt) - start)
+          : over
+            ? seconds(end - start)
+            : null,
         ...(step.error ? { error: step.error } : {}),
         ...(step.detail ? { detail: step.detail } : {}),
       }),
@@ -225,8 +237,9 @@ export async function executionTimeline(
     approvalRequired: plan.approvals.operatorFailover === 'required',
     elapsedSeconds: seconds(end - start),
     approvalWaitSeconds: seconds(Math.max(0, approvalWait)),
-    rtoSeconds: execution.rtoSeconds ?? seconds(Math.max(0, end - start - Math.max(0, approvalWait))),
-    rtoFinal: finished,
+    rtoSeconds:
+      execution.rtoSeconds ?? (over ? null : seconds(Math.max(0, end - start - Math.max(0, approvalWait)))),
+    rtoFinal: finished || over,
     bars,
   };
 }
