@@ -102,6 +102,7 @@ export function consolePage(config: ConsoleConfig, version: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Switchyard console</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/main.css?v=${version}">
 <script type="application/json" id="switchyard-config">${json}</script>
 <script type="module" src="/assets/main.js?v=${version}"></script>

@@ -158,14 +158,27 @@ function AppCard({
   );
 }
 
+type Profiles = FailoverPreview['resources']['capacity'];
+
+/** What a group's desired count matches: the plan's active or standby profile, or neither. */
+function profileOf(desired: number | null, profile: Profiles[number] | undefined): string {
+  if (!profile || desired === null) return '';
+  const desiredOf = (p: string) => Number(p.split('/')[1]);
+  if (desired === desiredOf(profile.active)) return '= active profile';
+  if (desired === desiredOf(profile.standby)) return '= standby profile';
+  return `⚠ neither profile (active ${profile.active}, standby ${profile.standby})`;
+}
+
 function RegionRow({
   app,
   region,
   detail,
+  profiles,
 }: {
   app: AppStatus;
   region: string;
   detail: RegionDetail | undefined;
+  profiles: Profiles;
 }) {
   if (!detail) return null;
   const lagSeconds = detail.replicationLagMs === null ? null : detail.replicationLagMs / 1000;
