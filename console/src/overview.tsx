@@ -80,6 +80,12 @@ function AppCard({
         <span class="muted">{app.strategy}</span>
       </header>
       {degraded ? <DegradedReason app={app} /> : null}
+      {app.regionsDetail[app.activeRegion]?.reachable === false ? (
+        <p class="degraded-reason" role="status">
+          <strong>⚠ The active region {app.activeRegion} is unreachable</strong> from this control plane:
+          consider an ungraceful failover.
+        </p>
+      ) : null}
       <p>
         Active region <strong data-active-region>{app.activeRegion}</strong> · objectives RTO{' '}
         {app.objectives.rtoSeconds} s, RPO {app.objectives.rpoSeconds} s
@@ -183,39 +189,55 @@ function RegionRow({
   if (!detail) return null;
   const lagSeconds = detail.replicationLagMs === null ? null : detail.replicationLagMs / 1000;
   const lagHigh = lagSeconds !== null && lagSeconds > app.objectives.rpoSeconds;
+  const problems = detail.problems ?? [];
   return (
-    <tr data-region={region} class={detail.reachable ? '' : 'unreachable'}>
-      <th scope="row">
-        {region}
-        {region === app.activeRegion ? <span class="tag">active</span> : null}
-      </th>
-      <td>{detail.reachable ? '✔ yes' : '✖ unreachable'}</td>
-      <td>{detail.writer === null ? 'unknown' : detail.writer ? '✔ writer' : 'reader'}</td>
-      <td>
-        {detail.capacity.map((c) => (
-          <div key={c.group}>
-            {c.group}: {c.healthyInService ?? '?'} / {c.desired ?? '?'}{' '}
-            <span class="muted">
-              {profileOf(
-                c.desired,
-                profiles.find((p) => p.group === c.group),
-              )}
-            </span>
-          </div>
-        ))}
-      </td>
-      <td>{detail.routing ?? 'unknown'}</td>
-      <td class={lagHigh ? 'warn' : ''}>
-        {lagSeconds === null
-          ? '–'
-          : `${lagSeconds.toFixed(1)} s ${lagHigh ? `⚠ over RPO ${app.objectives.rpoSeconds} s` : `(RPO ${app.objectives.rpoSeconds} s)`}`}
-        {detail.problems?.map((p) => (
-          <div key={p} class="problem">
-            {p}
-          </div>
-        ))}
-      </td>
-    </tr>
+    <>
+      <tr data-region={region} class={detail.reachable ? '' : 'unreachable'}>
+        <th scope="row">
+          {region}
+          {region === app.activeRegion ? <span class="tag">active</span> : null}
+        </th>
+        <td>{detail.reachable ? '✔ yes' : '✖ unreachable'}</td>
+        <td>{detail.writer === null ? 'unknown' : detail.writer ? '✔ writer' : 'reader'}</td>
+        <td>
+          {detail.capacity.map((c) => (
+            <div key={c.group}>
+              {c.group}: {c.healthyInService ?? '?'} / {c.desired ?? '?'}{' '}
+              <span class="muted">
+                {profileOf(
+                  c.desired,
+                  profiles.find((p) => p.group === c.group),
+                )}
+              </span>
+            </div>
+          ))}
+        </td>
+        <td>{detail.routing ?? 'unknown'}</td>
+        <td class={lagHigh ? 'warn' : ''}>
+          {lagSeconds === null
+            ? '–'
+            : `${lagSeconds.toFixed(1)} s ${lagHigh ? `⚠ over RPO ${app.objectives.rpoSeconds} s` : `(RPO ${app.objectives.rpoSeconds} s)`}`}
+        </td>
+      </tr>
+      {problems.length > 0 ? (
+        <tr class={detail.reachable ? 'problems' : 'problems unreachable'}>
+          <td colSpan={6}>
+            <details>
+              <summary>
+                {region}: {problems.length} read(s) failed
+              </summary>
+              <ul>
+                {problems.map((p) => (
+                  <li key={p} class="problem">
+                    {p}
+                  </li>
+                ))}
+              </ul>
+            </details>
+          </td>
+        </tr>
+      ) : null}
+    </>
   );
 }
 
