@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { type BuildOptions, type BuildResult, build, buildSync } from 'esbuild';
 
 /** Where the console's browser sources live. */
 export const CONSOLE_SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'src');
@@ -53,12 +53,9 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.map': 'application/json; charset=utf-8',
 };
 
-/**
- * Builds the console with the project's esbuild, in memory (nothing is written to disk): one
- * minified ES module (`/assets/main.js`) and its stylesheet (`/assets/main.css`).
- */
-export async function buildConsole(options: { readonly sourcemap?: boolean } = {}): Promise<ConsoleBundle> {
-  const result = await build({
+/** The esbuild options of the console bundle (shared by the sandbox's build and the Lambda's). */
+function consoleBuildOptions(sourcemap: boolean): BuildOptions & { write: false } {
+  return {
     entryPoints: [CONSOLE_ENTRY],
     bundle: true,
     write: false,
@@ -69,11 +66,14 @@ export async function buildConsole(options: { readonly sourcemap?: boolean } = {
     entryNames: '[name]',
     jsx: 'automatic',
     jsxImportSource: 'preact',
-    sourcemap: options.sourcemap ? 'linked' : false,
+    sourcemap: sourcemap ? 'linked' : false,
     legalComments: 'none',
     logLevel: 'silent',
     define: { 'process.env.NODE_ENV': '"production"' },
-  });
+  };
+}
+
+function bundleOf(result: BuildResult<{ write: false }>): ConsoleBundle {
   const assets = new Map<string, ConsoleAsset>();
   for (const file of result.outputFiles) {
     const path = file.path.replace(/\\/g, '/').replace(/^.*\/assets\//, '/assets/');
@@ -87,6 +87,19 @@ export async function buildConsole(options: { readonly sourcemap?: boolean } = {
   }
   const version = assets.get('/assets/main.js')?.etag.replace(/"/g, '') ?? 'dev';
   return { assets, page: (config) => consolePage(config, version) };
+}
+
+/**
+ * Builds the console with the project's esbuild, in memory (nothing is written to disk): one
+ * minified ES module (`/assets/main.js`) and its stylesheet (`/assets/main.css`).
+ */
+export async function buildConsole(options: { readonly sourcemap?: boolean } = {}): Promise<ConsoleBundle> {
+  return bundleOf(await build(consoleBuildOptions(options.sourcemap ?? false)));
+}
+
+/** {@link buildConsole}, synchronously: for CDK's local bundling, which cannot wait. */
+export function buildConsoleSync(): ConsoleBundle {
+  return bundleOf(buildSync(consoleBuildOptions(false)));
 }
 
 /**
