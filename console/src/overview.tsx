@@ -336,7 +336,7 @@ function FailoverDialog({ app, onClose }: { app: AppStatus; onClose: () => void 
           <>
             <p class={preview.approvalRequired ? 'notice' : ''}>
               {preview.approvalRequired
-                ? `⏸ Approval needed: an approver other than you must approve before anything changes (timeout ${preview.approvalTimeoutSeconds} s). The wait does not count toward the RTO.`
+                ? `‖ Approval needed: an approver other than you must approve before anything changes (timeout ${preview.approvalTimeoutSeconds} s). The wait does not count toward the RTO.`
                 : 'No approval needed: the runbook starts at once.'}
             </p>
             <details open>

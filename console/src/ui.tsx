@@ -21,7 +21,7 @@ const STATUS_MARK: Readonly<Record<string, string>> = {
   PASSED: '✔',
   RUNNING: '▶',
   FAILING_OVER: '▶',
-  WAITING_APPROVAL: '⏸',
+  WAITING_APPROVAL: '‖',
   FAILED: '✖',
   DEGRADED: '⚠',
   ABORTED: '■',
