@@ -124,6 +124,20 @@ describe('the operator console in Chromium', () => {
     expect(await page.locator('[data-app="billing"]').isVisible()).toBe(true);
     await screenshot(page, '01-overview');
     await expectAccessible(page, 'overview');
+
+    // Keyboard only: Tab reaches Fail over, Enter opens the confirmation with focus in it, Escape closes it.
+    await page.locator('body').focus();
+    let reached = false;
+    for (let i = 0; i < 40 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = (await page.evaluate('document.activeElement?.textContent')) === 'Fail over orders…';
+    }
+    expect(reached, 'Tab reaches the Fail over button').toBe(true);
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').waitFor();
+    expect(await page.evaluate("!!document.activeElement?.closest('dialog')")).toBe(true);
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
   });
 
   let waiting = '';
