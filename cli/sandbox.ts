@@ -250,6 +250,7 @@ function banner(options: {
   const example = plans.find((p) => p.approvals.operatorFailover === 'required') ?? plans[0];
   const exampleTo = example?.regions[1] ?? '';
   const lines = [
+    `Switchyard console: ${url}/  (open it in a browser; pick an identity to act as)`,
     `Switchyard sandbox: operator API on ${url}`,
     `  simulated AWS, ${options.latency} latency, seed ${options.seed}; virtual time runs ${options.speed}x real time from ${new Date(options.start).toISOString()} (--speed)`,
     `  regions: ${regions.join(', ')} (a control plane in each)`,

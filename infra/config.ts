@@ -51,6 +51,16 @@ export const DeployConfigSchema = z.strictObject({
       issuer: z.url({ protocol: /^https$/, error: 'an https:// URL: the JWT issuer (iss)' }),
       audience: z.array(z.string().min(1)).min(1),
     }),
+    /**
+     * The console's OIDC sign-in (authorization code with PKCE): the public client's id (default:
+     * the first audience, as with a Cognito app client) and the scopes to ask for (default openid).
+     */
+    console: z
+      .strictObject({
+        clientId: z.string().min(1).optional(),
+        scope: z.string().min(1).optional(),
+      })
+      .optional(),
     /** Stage throttling: the API is for a handful of operators, not the public. */
     throttle: z
       .strictObject({

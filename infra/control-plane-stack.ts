@@ -14,6 +14,7 @@ import { RECONCILE_EVERY_MINUTES } from '../functions/reconciler/reconcile.js';
 import { lambdaBundling } from './bundling.js';
 import type { Deployment } from './config.js';
 import { AlarmDetection } from './constructs/alarm-detection.js';
+import { ConsoleSite } from './constructs/console-site.js';
 import { ControlPlaneFunction } from './constructs/control-plane-function.js';
 import { DrillSchedules } from './constructs/drill-schedules.js';
 import { KeepWarm } from './constructs/keep-warm.js';
@@ -66,6 +67,7 @@ export class ControlPlaneStack extends Stack {
   readonly stateMachines: readonly ControlPlaneStateMachine[];
   readonly stateTable: StateTable;
   readonly operatorApi: OperatorApi;
+  readonly console: ConsoleSite;
   readonly alarmDetection?: AlarmDetection;
   readonly drills: DrillSchedules;
   readonly keepWarm: KeepWarm;
@@ -169,7 +171,21 @@ export class ControlPlaneStack extends Stack {
         }),
     );
 
+    const jwt = config.operatorApi.jwtAuthorizer;
+    this.console = new ConsoleSite(this, 'Console', {
+      config: {
+        auth: {
+          mode: 'oidc',
+          issuer: jwt.issuer,
+          clientId: config.operatorApi.console?.clientId ?? (jwt.audience[0] as string),
+          ...(config.operatorApi.console?.scope ? { scope: config.operatorApi.console.scope } : {}),
+        },
+        region,
+      },
+      logRetention,
+    });
     this.operatorApi = new OperatorApi(this, 'OperatorHttpApi', {
+      console: this.console.function,
       handler: lambdaOf('OperatorApi'),
       jwt: config.operatorApi.jwtAuthorizer,
       throttle: config.operatorApi.throttle,
@@ -202,6 +218,10 @@ export class ControlPlaneStack extends Stack {
       source: KEEP_WARM_SOURCE,
     });
 
+    new CfnOutput(this, 'ConsoleUrl', {
+      value: `${this.operatorApi.url}/`,
+      description: "The operator console, served by this region's stack on the operator API's origin",
+    });
     new CfnOutput(this, 'OperatorApiUrl', {
       value: this.operatorApi.url,
       description: 'Operator API base URL',

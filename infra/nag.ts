@@ -1,10 +1,12 @@
 import { type Stack, Validations } from 'aws-cdk-lib';
+import { CfnRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import { CfnPolicy } from 'aws-cdk-lib/aws-iam';
 import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { STATE_MACHINES } from '../functions/handlers/registry.js';
 import { LAMBDA_RUNTIME } from './bundling.js';
+import { CONSOLE_ROUTE_PATHS } from './constructs/operator-api.js';
 import { actionsOnStar, isReadOnlyAction, SERVICE_WIDE_ACTIONS } from './iam-audit.js';
 
 /**
@@ -34,7 +36,23 @@ const onlyReadsOrServiceWideOnStar = (construct: IConstruct, stack: Stack): bool
     (action) => !action.includes('*') && (isReadOnlyAction(action) || action in SERVICE_WIDE_ACTIONS),
   );
 
+/** The console's routes, the only ones without the JWT authorizer (infra/constructs/operator-api.ts). */
+const CONSOLE_ROUTE_KEYS = new Set(
+  CONSOLE_ROUTE_PATHS.flatMap((path) => ['GET', 'HEAD'].map((method) => `${method} ${path}`)),
+);
+const isConsoleRoute = (construct: IConstruct): boolean =>
+  construct instanceof CfnRoute &&
+  CONSOLE_ROUTE_KEYS.has(construct.routeKey) &&
+  (construct.authorizationType ?? 'NONE') === 'NONE';
+
 export const ACCEPTED_FINDINGS: readonly Acceptance[] = [
+  {
+    finding: /^AwsSolutions-APIG4$/,
+    path: /\/OperatorHttpApi\/HttpApi\/(GET|HEAD)--(assets--\{proxy\+\})?\/Resource$/,
+    reason:
+      "The console's page and bundle (GET and HEAD of / and /assets/{proxy+}) load before anyone has signed in, so they cannot need a token; they are static files with no data. Every other route, and every call the page makes, goes through the JWT authorizer.",
+    holds: isConsoleRoute,
+  },
   {
     finding: /^AwsSolutions-L1$/,
     path: /\/Function\/Resource$/,

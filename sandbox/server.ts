@@ -7,6 +7,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import * as z from 'zod';
+import { type ConsoleBundle, consoleBundle, consoleCsp } from '../console/build.js';
 import { formatPath, RegionName } from '../functions/core/plan.js';
 import { makeHandler as makeOperatorApi } from '../functions/handlers/operator-api.js';
 import { FUNCTIONS } from '../functions/handlers/registry.js';
@@ -177,6 +178,9 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     if (target.path === '/sandbox' || target.path.startsWith('/sandbox/')) {
       return routes(method, target.path, body, req.headers.authorization);
     }
+    if (target.path === '/' || target.path.startsWith('/assets/')) {
+      return consoleFile(method, target.path, headerValue(req.headers['if-none-match']));
+    }
     return operatorApi(req, method, target, body);
   }
 
@@ -313,6 +317,64 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
         server.closeAllConnections();
       }),
   };
+}
+
+// --- the console ---------------------------------------------------------------------------------
+
+const SANDBOX_CONSOLE = { auth: { mode: 'sandbox' } } as const;
+
+/**
+ * The console's static files: `/` (the page) and `/assets/*` (the bundle, built in memory on the
+ * first request). No token is needed to load them; every call the page makes is authenticated.
+ */
+async function consoleFile(method: string, path: string, ifNoneMatch: string | undefined): Promise<Reply> {
+  if (method !== 'GET' && method !== 'HEAD')
+    return {
+      status: 405,
+      body: { error: 'MethodNotAllowed', message: `${method} ${path}: the console's files answer GET` },
+      headers: { allow: 'GET, HEAD' },
+    };
+  let bundle: ConsoleBundle;
+  try {
+    bundle = await consoleBundle();
+  } catch (error: unknown) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return {
+      status: 500,
+      body: { error: 'ConsoleBuildFailed', message: `the console could not be built: ${detail}` },
+      detail,
+    };
+  }
+  if (path === '/') {
+    return {
+      status: 200,
+      body: undefined,
+      raw: bundle.page(SANDBOX_CONSOLE),
+      headers: {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-cache',
+        'content-security-policy': consoleCsp(SANDBOX_CONSOLE),
+        'x-content-type-options': 'nosniff',
+      },
+    };
+  }
+  const asset = bundle.assets.get(path);
+  if (!asset)
+    return {
+      status: 404,
+      body: {
+        error: 'NotFound',
+        message: `no console asset ${path}; expected one of ${[...bundle.assets.keys()].join(', ')}`,
+      },
+    };
+  const headers = {
+    'content-type': asset.contentType,
+    etag: asset.etag,
+    'cache-control': 'no-cache',
+    'x-content-type-options': 'nosniff',
+  };
+  if (ifNoneMatch === asset.etag) return { status: 304, body: undefined, raw: '', headers };
+  return { status: 200, body: undefined, raw: asset.body, headers };
 }
 
 // --- the sandbox-only routes -------------------------------------------------------------------

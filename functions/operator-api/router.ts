@@ -6,6 +6,7 @@ import { AbortBody, abortExecution } from './abort-execution.js';
 import { getAppStatus, listAppStatuses } from './app-status.js';
 import { ApproveBody, approveExecution } from './approve-execution.js';
 import { authenticated, authorize, type Permission } from './authorization.js';
+import { CONSOLE_ROUTES } from './console-routes.js';
 import { DEFAULT_LIST_LIMIT, getExecution, listAudit, listExecutions } from './executions.js';
 import { errorResponse, MethodNotAllowedError, RouteNotFoundError } from './http-errors.js';
 import type { ApiRequest, ApiResponse, Identity } from './request.js';
@@ -14,7 +15,7 @@ import { checkPathParameters, checkRequestBounds, parseRequestPart } from './val
 
 type Params = Readonly<Record<string, string>>;
 
-interface Route {
+export interface Route {
   readonly method: 'GET' | 'POST';
   /** Segments; `{name}` captures one. */
   readonly pattern: string;
@@ -132,6 +133,7 @@ export const ROUTES: readonly Route[] = [
       return ok({ entries: await listAudit(app as string, limit ?? DEFAULT_LIST_LIMIT.audit, deps) });
     },
   },
+  ...CONSOLE_ROUTES,
 ];
 
 /** `GET /apps`, ...: the route list a 404 shows. */

@@ -1,6 +1,12 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -13,7 +19,15 @@ export interface OperatorApiProps {
   readonly jwt: { readonly issuer: string; readonly audience: readonly string[] };
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   readonly logRetention: RetentionDays;
+  /**
+   * The console's function: `GET /` and `GET /assets/{proxy+}` go to it without the JWT
+   * authorizer (a browser loads the page before anyone has signed in; the files hold no data).
+   */
+  readonly console?: IFunction;
 }
+
+/** The console's routes on the API (more specific than `/{proxy+}`, so they win). */
+export const CONSOLE_ROUTE_PATHS = ['/', '/assets/{proxy+}'] as const;
 
 /** One JSON line per request: who (JWT subject), what route, the outcome and why it failed. */
 const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
@@ -60,6 +74,17 @@ export class OperatorApi extends Construct {
       methods: [HttpMethod.ANY],
       integration: new HttpLambdaIntegration('OperatorApiIntegration', props.handler),
     });
+    if (props.console) {
+      const integration = new HttpLambdaIntegration('ConsoleIntegration', props.console);
+      for (const path of CONSOLE_ROUTE_PATHS) {
+        this.api.addRoutes({
+          path,
+          methods: [HttpMethod.GET, HttpMethod.HEAD],
+          integration,
+          authorizer: new HttpNoneAuthorizer(),
+        });
+      }
+    }
     this.accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.RETAIN,

@@ -49,7 +49,10 @@ describe('ControlPlane stacks for the example plans', () => {
     '%s: every function of FUNCTIONS, as configured (Node 20, ARM64, 512 MB, 30 s, ESM env)',
     (region) => {
       const { template, json } = of(region);
-      const functions = resourcesOf(json, 'AWS::Lambda::Function');
+      // Besides FUNCTIONS, the stack has the console's function (test/infra/console-site.test.ts).
+      const all = resourcesOf(json, 'AWS::Lambda::Function');
+      const functions = all.filter(([, f]) => f.Properties.FunctionName !== 'Switchyard-Console');
+      expect(all.length - functions.length).toBe(1);
       expect(functions.map(([, f]) => f.Properties.FunctionName).sort()).toEqual(
         FUNCTIONS.map((f) => `Switchyard-${f.name}`).sort(),
       );
@@ -82,8 +85,9 @@ describe('ControlPlane stacks for the example plans', () => {
           ),
         );
       }
-      // One explicit log group per function (plus the runbooks' and the API's), all with retention.
-      template.resourceCountIs('AWS::Logs::LogGroup', FUNCTIONS.length + STATE_MACHINES.length + 1);
+      // One explicit log group per function (plus the runbooks', the API's and the console's), all
+      // with retention.
+      template.resourceCountIs('AWS::Logs::LogGroup', FUNCTIONS.length + STATE_MACHINES.length + 2);
       template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
       // Roles carry no managed policy (no AWSLambdaBasicExecutionRole): logs go to the explicit group.
       for (const [, role] of resourcesOf(json, 'AWS::IAM::Role'))
@@ -199,9 +203,14 @@ describe('ControlPlane stacks for the example plans', () => {
         AuthorizationType: 'JWT',
         AuthorizerId: { Ref: authorizerId },
       });
-      template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
-      const [[, integration]] = resourcesOf(json, 'AWS::ApiGatewayV2::Integration') as [[string, any]];
-      expect(integration.Properties.IntegrationUri['Fn::GetAtt'][0]).toMatch(/^OperatorApiFunction/);
+      // ANY /{proxy+} and the console's GET and HEAD of / and /assets/{proxy+} (console-site.test.ts).
+      template.resourceCountIs('AWS::ApiGatewayV2::Route', 5);
+      const proxy = resourcesOf(json, 'AWS::ApiGatewayV2::Route').find(
+        ([, r]) => r.Properties.RouteKey === 'ANY /{proxy+}',
+      );
+      const target = /"Ref":"([^"]+)"/.exec(JSON.stringify(proxy?.[1].Properties.Target))?.[1];
+      const integration = json.Resources[target ?? '']?.Properties;
+      expect(integration?.IntegrationUri['Fn::GetAtt'][0]).toMatch(/^OperatorApiFunction/);
       template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
         StageName: '$default',
         AutoDeploy: true,

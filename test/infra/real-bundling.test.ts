@@ -16,6 +16,8 @@ const REGION = 'us-east-1';
 const outdir = mkdtempSync(join(tmpdir(), 'switchyard-infra-'));
 let built: SwitchyardApp;
 const assets = new Map<string, string>();
+/** The console function's package (infra/console-site.ts), apart from the FUNCTIONS bundles. */
+let consoleAsset = '';
 
 beforeAll(async () => {
   built = await buildApp({ outdir, bundlingStacks: [controlPlaneStackName(REGION)] });
@@ -25,7 +27,8 @@ beforeAll(async () => {
   for (const [, fn] of resourcesOf(json, 'AWS::Lambda::Function')) {
     const name = String(fn.Properties.FunctionName).replace(/^Switchyard-/, '');
     const hash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
-    assets.set(name, join(outdir, `asset.${hash}`, 'index.mjs'));
+    if (name === 'Console') consoleAsset = join(outdir, `asset.${hash}`);
+    else assets.set(name, join(outdir, `asset.${hash}`, 'index.mjs'));
   }
 }, 120_000);
 
@@ -41,6 +44,15 @@ describe('real bundling (local esbuild, no Docker)', () => {
       const banner = "import { createRequire as __switchyardCreateRequire } from 'node:module';";
       expect(readFileSync(file, 'utf8').startsWith(banner), name).toBe(true);
     }
+  });
+
+  it("packages the console: its handler, the page with this stack's sign-in config, and the bundle", () => {
+    expect(existsSync(join(consoleAsset, 'index.mjs'))).toBe(true);
+    const page = readFileSync(join(consoleAsset, 'site', 'index.html'), 'utf8');
+    expect(page).toContain('"issuer":"https://auth.example.com/"');
+    expect(page).toContain(`"region":"${REGION}"`);
+    expect(existsSync(join(consoleAsset, 'site', 'assets', 'main.js'))).toBe(true);
+    expect(existsSync(join(consoleAsset, 'site', 'assets', 'main.css'))).toBe(true);
   });
 
   it('embeds the validated plans in every bundle', () => {

@@ -40,7 +40,8 @@ describe('three regions, pilot light without ARC', () => {
     expect(built.stacks.map((s) => s.stackName)).toEqual(REGIONS.map(controlPlaneStackName));
     for (const region of REGIONS) {
       const { template } = of(region);
-      template.resourceCountIs('AWS::Lambda::Function', FUNCTIONS.length);
+      // FUNCTIONS and the console's function.
+      template.resourceCountIs('AWS::Lambda::Function', FUNCTIONS.length + 1);
       template.resourceCountIs('AWS::StepFunctions::StateMachine', STATE_MACHINES.length);
       template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
       template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });

@@ -311,8 +311,29 @@ describe('the sandbox server', () => {
     expect(malformedApi.body.error).toBe('InvalidInputError');
   });
 
+  it('serves the console at / and its bundle under /assets/, without a token', async () => {
+    const page = await call('GET', '/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(page.body).toContain('<script type="module" src="/assets/main.js?v=');
+    expect(page.body).toContain('{"auth":{"mode":"sandbox"}}');
+    const script = await call('GET', '/assets/main.js');
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    const etag = script.headers.get('etag') ?? '';
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    expect((await call('GET', '/assets/main.js', { headers: { 'if-none-match': etag } })).status).toBe(304);
+    expect((await call('GET', '/assets/main.css')).headers.get('content-type')).toBe(
+      'text/css; charset=utf-8',
+    );
+    const post = await call('POST', '/');
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+
   it('answers unknown routes and methods without crashing, and survives malformed requests', async () => {
-    expect((await call('GET', '/', { as: 'alice' })).body).toEqual({ message: 'Not Found' });
+    expect((await call('GET', '/assets/nothing.js')).status).toBe(404);
     expect((await call('GET', '/sandbox/nothing', { as: 'alice' })).status).toBe(404);
     const put = await call('PUT', '/sandbox/faults', { as: 'alice' });
     expect(put.status).toBe(405);

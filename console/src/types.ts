@@ -1,0 +1,208 @@
+/** The operator API's answers as the console reads them (see the README's operator API table). */
+
+export type Lane = 'control' | 'database' | 'capacity' | 'traffic';
+export type ExecutionStatus = 'RUNNING' | 'WAITING_APPROVAL' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+export type StepStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
+
+export interface Objectives {
+  readonly rtoSeconds: number;
+  readonly rpoSeconds: number;
+}
+
+export interface CapacityDetail {
+  readonly group: string;
+  readonly healthyInService: number | null;
+  readonly desired: number | null;
+}
+
+export interface RegionDetail {
+  readonly writer: boolean | null;
+  readonly capacity: readonly CapacityDetail[];
+  readonly routing: 'On' | 'Off' | 'PRIMARY' | 'SECONDARY' | null;
+  readonly replicationLagMs: number | null;
+  readonly reachable: boolean;
+  readonly problems?: readonly string[];
+}
+
+export interface AppStatus {
+  readonly app: string;
+  readonly strategy: 'warm-standby' | 'pilot-light';
+  readonly regions: readonly string[];
+  readonly activeRegion: string;
+  readonly status: 'ACTIVE' | 'FAILING_OVER' | 'DEGRADED';
+  readonly statusReason?: string;
+  readonly runningExecution?: string;
+  readonly lastFailoverAt?: string;
+  readonly lastExecutionId?: string;
+  readonly objectives: Objectives;
+  readonly regionsDetail: Readonly<Record<string, RegionDetail>>;
+}
+
+export interface ErrorRecord {
+  readonly name: string;
+  readonly message: string;
+}
+
+export interface Approval {
+  readonly requestedAt: string;
+  readonly decision?: 'APPROVED' | 'REJECTED' | 'TIMED_OUT';
+  readonly decidedBy?: string;
+  readonly decidedAt?: string;
+}
+
+export interface ExecutionSummary {
+  readonly id: string;
+  readonly app: string;
+  readonly runbook: string;
+  readonly mode: 'graceful' | 'ungraceful';
+  readonly trigger: string;
+  readonly from: string;
+  readonly to: string;
+  readonly status: ExecutionStatus;
+  readonly requestedBy: string;
+  readonly reason: string;
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  readonly rtoSeconds?: number;
+  readonly rpoSeconds?: number;
+  readonly approval?: Approval;
+  readonly error?: ErrorRecord;
+}
+
+export interface StepRecord {
+  readonly name: string;
+  readonly resource?: string;
+  readonly status: StepStatus;
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  readonly error?: ErrorRecord;
+  readonly detail?: Readonly<Record<string, unknown>>;
+}
+
+export interface ExecutionDetail extends ExecutionSummary {
+  readonly steps: Readonly<Record<string, StepRecord>>;
+  readonly live: { readonly status: string; readonly error?: string; readonly cause?: string } | null;
+}
+
+export interface TimelineBar {
+  readonly key: string;
+  readonly name: string;
+  readonly resource?: string;
+  readonly lane: Lane;
+  readonly status: StepStatus;
+  readonly startSeconds: number;
+  readonly endSeconds: number | null;
+  readonly error?: ErrorRecord;
+  readonly detail?: Readonly<Record<string, unknown>>;
+  readonly interrupted?: boolean;
+}
+
+export interface ExecutionTimeline {
+  readonly now: string;
+  readonly execution: ExecutionDetail;
+  readonly objectives: Objectives;
+  readonly approvalRequired: boolean;
+  readonly elapsedSeconds: number;
+  readonly approvalWaitSeconds: number;
+  readonly rtoSeconds: number | null;
+  readonly rtoFinal: boolean;
+  readonly bars: readonly TimelineBar[];
+}
+
+export interface FailoverPreview {
+  readonly app: string;
+  readonly strategy: string;
+  readonly regions: readonly string[];
+  readonly objectives: Objectives;
+  readonly approvalRequired: boolean;
+  readonly approvalTimeoutSeconds: number;
+  readonly traffic: 'arc' | 'route53';
+  readonly modes: Readonly<Record<'graceful' | 'ungraceful', string>>;
+  readonly steps: readonly { readonly name: string; readonly lane: Lane; readonly what: string }[];
+  readonly resources: {
+    readonly databases: readonly string[];
+    readonly capacity: readonly {
+      readonly group: string;
+      readonly active: string;
+      readonly standby: string;
+    }[];
+  };
+}
+
+export interface DrillReport {
+  readonly id: string;
+  readonly app: string;
+  readonly at: string;
+  readonly outcome: 'PASSED' | 'FAILED' | 'ABORTED';
+  readonly executionIds: readonly string[];
+  readonly detail?: {
+    readonly kind?: string;
+    readonly home?: string;
+    readonly target?: string;
+    readonly soakSeconds?: number;
+    readonly finishedAt?: string;
+    readonly legs?: readonly {
+      readonly id: string;
+      readonly from: string;
+      readonly to: string;
+      readonly status: string;
+      readonly rtoSeconds: number | null;
+      readonly rpoSeconds: number | null;
+    }[];
+    readonly problems?: readonly string[];
+  };
+}
+
+export interface DrillEvidence {
+  readonly now: string;
+  readonly report: DrillReport;
+  readonly plan: {
+    readonly name: string;
+    readonly strategy: string;
+    readonly regions: readonly string[];
+    readonly objectives: Objectives;
+    readonly digest: string;
+  };
+  readonly legs: readonly ExecutionDetail[];
+}
+
+export interface AuditEntry {
+  readonly id: string;
+  readonly at: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly app: string;
+  readonly detail: string;
+  readonly executionId?: string;
+}
+
+export interface SandboxIdentity {
+  readonly name: string;
+  readonly displayName: string;
+  readonly roles: readonly string[];
+  readonly description: string;
+  readonly token: string;
+}
+
+export type Fault = { readonly kind: string } & Readonly<Record<string, unknown>>;
+
+export interface SandboxTruth {
+  readonly virtualTime: string;
+  readonly elapsedSeconds: number;
+  readonly speed: number | null;
+  readonly downRegions: readonly string[];
+  readonly faults: readonly Fault[];
+  readonly apps: Readonly<
+    Record<string, { servedBy: string | null; trafficRegion: string | null; writerRegion: string | null }>
+  >;
+  readonly outages: readonly { app: string; from: number; to: number; seconds: number }[];
+  readonly invariants: readonly { name: string; held: boolean }[];
+}
+
+export interface SandboxAlarm {
+  readonly app: string;
+  readonly arn: string;
+  readonly region: string;
+  readonly name: string;
+  readonly state: string | null;
+}

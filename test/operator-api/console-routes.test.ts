@@ -1,0 +1,243 @@
+import type {
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExecutionRecord } from '../../functions/aws/state-store.js';
+import { loadPlans } from '../../functions/core/plan-loader.js';
+import { makeHandler } from '../../functions/handlers/operator-api.js';
+import type { RunbookDeps } from '../../functions/runbook/context.js';
+import { Sandbox } from '../../sandbox/sandbox.js';
+
+// The routes the operator console reads (and rejecting an approval), through the operator API's
+// Lambda handler against the whole sandbox on the discrete virtual clock.
+
+const PEOPLE = {
+  carol: { sub: 'carol', 'switchyard:roles': 'operator' },
+  bob: { sub: 'bob', 'switchyard:roles': '[approver]' },
+  victor: { sub: 'victor', 'switchyard:roles': 'viewer' },
+} as const;
+type Person = keyof typeof PEOPLE;
+const WEST = 'us-west-2';
+
+let sandbox: Sandbox;
+let api: ReturnType<typeof makeHandler>;
+let deps: RunbookDeps;
+let seq = 0;
+
+beforeAll(async () => {
+  sandbox = await Sandbox.start({ plans: await loadPlans('plans'), latency: 'fast', seed: 11 });
+  deps = sandbox.region(WEST).deps;
+  api = makeHandler(deps);
+});
+
+afterAll(async () => {
+  await sandbox?.close();
+});
+
+async function send(method: string, path: string, as: Person, body?: unknown) {
+  const at = sandbox.clock.now();
+  const [rawPath, rawQuery = ''] = path.split('?');
+  const event = {
+    version: '2.0',
+    routeKey: 'ANY /{proxy+}',
+    rawPath,
+    rawQueryString: rawQuery,
+    headers: { 'content-type': 'application/json' },
+    ...(rawQuery ? { queryStringParameters: Object.fromEntries(new URLSearchParams(rawQuery)) } : {}),
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '111111111111',
+      apiId: 'test',
+      domainName: 'api.test',
+      domainPrefix: 'api',
+      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
+      requestId: `req-${++seq}`,
+      routeKey: 'ANY /{proxy+}',
+      stage: '$default',
+      time: new Date(at).toISOString(),
+      timeEpoch: at,
+      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: PEOPLE[as], scopes: [] } },
+    },
+  } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
+  const result = (await sandbox.run(api(event, {} as Context))) as APIGatewayProxyStructuredResultV2;
+  return { status: result.statusCode ?? 0, body: JSON.parse(String(result.body)) };
+}
+
+/** Drives virtual time until the record satisfies `done` (bounded). */
+async function waitFor(
+  app: string,
+  id: string,
+  done: (r: ExecutionRecord) => boolean,
+): Promise<ExecutionRecord> {
+  return sandbox.run(
+    (async () => {
+      for (let i = 0; i < 5000; i++) {
+        const record = await deps.store.getExecution(app, id);
+        if (record && done(record)) return record;
+        await sandbox.clock.sleep(200);
+      }
+      throw new Error(`${app} ${id}: not done in 1000 virtual seconds`);
+    })(),
+  );
+}
+
+describe('GET /apps/{app}/failover-preview', () => {
+  it('describes the runbook, its lanes, the modes and whether approval is needed, from the plan', async () => {
+    const orders = await send('GET', '/apps/orders/failover-preview', 'victor');
+    const billing = await send('GET', '/apps/billing/failover-preview', 'victor');
+
+    expect(orders.status).toBe(200);
+    expect(orders.body).toMatchObject({
+      app: 'orders',
+      strategy: 'warm-standby',
+      approvalRequired: true,
+      traffic: 'arc',
+      objectives: { rtoSeconds: 300, rpoSeconds: 30 },
+    });
+    expect(orders.body.steps.map((s: { name: string }) => s.name)).toEqual([
+      'BeginExecution',
+      'Preflight',
+      'RequestApproval',
+      'PromoteDatabase',
+      'ScaleCapacity',
+      'ShiftTraffic',
+      'VerifyService',
+      'FinishExecution',
+    ]);
+    expect(orders.body.modes.ungraceful).toContain('lag at promotion is the RPO');
+    expect(billing.body).toMatchObject({
+      approvalRequired: false,
+      traffic: 'route53',
+      strategy: 'pilot-light',
+    });
+    expect(billing.body.steps.map((s: { name: string; lane: string }) => `${s.name}:${s.lane}`)).toContain(
+      'PrepareDatabase:database',
+    );
+    expect(billing.body.steps.map((s: { name: string }) => s.name)).not.toContain('RequestApproval');
+  });
+
+  it('answers 404 naming the apps for an unknown app', async () => {
+    const answer = await send('GET', '/apps/nope/failover-preview', 'victor');
+    expect(answer.status).toBe(404);
+    expect(answer.body.message).toContain('nope');
+  });
+});
+
+describe('the approvals queue, rejecting, and the execution timeline', () => {
+  it('lists a waiting failover, refuses a bad rejection, and a rejection ends it ABORTED', async () => {
+    // Prepare
+    const requested = await send('POST', '/apps/orders/failovers', 'carol', { to: WEST, reason: 'try it' });
+    expect(requested.status).toBe(202);
+    const id: string = requested.body.executionId;
+    await waitFor('orders', id, (r) => r.status === 'WAITING_APPROVAL');
+    await sandbox.run(sandbox.clock.sleep(30_000));
+
+    // Act
+    const queue = await send('GET', '/approvals', 'victor');
+    const waitingTimeline = await send('GET', `/apps/orders/executions/${id}/timeline`, 'victor');
+    const noComment = await send('POST', `/apps/orders/executions/${id}/reject`, 'bob', {});
+    const notApprover = await send('POST', `/apps/orders/executions/${id}/reject`, 'carol', {
+      comment: 'no',
+    });
+    const rejected = await send('POST', `/apps/orders/executions/${id}/reject`, 'bob', {
+      comment: 'not now',
+    });
+    const again = await send('POST', `/apps/orders/executions/${id}/reject`, 'bob', { comment: 'not now' });
+    const ended = await waitFor('orders', id, (r) => r.status === 'ABORTED');
+    const after = await send('GET', '/approvals', 'victor');
+    const timeline = await send('GET', `/apps/orders/executions/${id}/timeline`, 'victor');
+
+    // Assess
+    expect(queue.status).toBe(200);
+    expect(queue.body.approvals).toHaveLength(1);
+    expect(queue.body.approvals[0]).toMatchObject({ id, app: 'orders', requestedBy: 'carol' });
+    expect(queue.body.approvals[0].waitingSeconds).toBeGreaterThanOrEqual(30);
+    expect(queue.body.approvals[0].approval.taskToken).toBeUndefined();
+    expect(waitingTimeline.body).toMatchObject({ rtoFinal: false, approvalRequired: true });
+    expect(waitingTimeline.body.approvalWaitSeconds).toBeGreaterThanOrEqual(30);
+    expect(waitingTimeline.body.rtoSeconds).toBeLessThan(waitingTimeline.body.elapsedSeconds);
+    expect(noComment.status).toBe(400);
+    expect(noComment.body.message).toContain('body.comment');
+    expect(notApprover.status).toBe(403);
+    expect(notApprover.body.message).toContain('needs role approver');
+    expect(rejected.status).toBe(200);
+    expect(rejected.body).toMatchObject({ decision: 'REJECTED', rejectedBy: 'bob', comment: 'not now' });
+    expect(again.status).toBe(409);
+    expect(again.body.message).toContain('REJECTED by bob');
+    expect(ended.error).toMatchObject({ name: 'ApprovalRejected', message: 'rejected by bob: not now' });
+    expect(after.body.approvals).toEqual([]);
+    expect(timeline.body).toMatchObject({ rtoSeconds: null, rtoFinal: true });
+    const approval = timeline.body.bars.find((b: { key: string }) => b.key === 'RequestApproval');
+    expect(approval).toMatchObject({ status: 'FAILED', error: { name: 'ApprovalRejected' } });
+    const audit = await send('GET', '/apps/orders/audit', 'victor');
+    expect(audit.body.entries.map((e: { action: string }) => e.action)).toContain('approval.rejected');
+  });
+
+  it('lays a finished execution out in lanes, with its RTO and the approval wait apart', async () => {
+    const requested = await send('POST', '/apps/orders/failovers', 'carol', { to: WEST, reason: 'go' });
+    const id: string = requested.body.executionId;
+    await waitFor('orders', id, (r) => r.status === 'WAITING_APPROVAL');
+    await sandbox.run(sandbox.clock.sleep(60_000));
+    expect((await send('POST', `/apps/orders/executions/${id}/approve`, 'bob', {})).status).toBe(200);
+    const record = await waitFor('orders', id, (r) => r.status === 'SUCCEEDED');
+
+    const answer = await send('GET', `/apps/orders/executions/${id}/timeline`, 'victor');
+
+    expect(answer.status).toBe(200);
+    const t = answer.body;
+    expect(t.rtoFinal).toBe(true);
+    expect(t.rtoSeconds).toBe(record.rtoSeconds);
+    expect(t.approvalWaitSeconds).toBeGreaterThanOrEqual(60);
+    expect(t.elapsedSeconds).toBeGreaterThan(t.rtoSeconds + 59);
+    const lanes = Object.fromEntries(t.bars.map((b: { key: string; lane: string }) => [b.key, b.lane]));
+    expect(lanes).toMatchObject({
+      BeginExecution: 'control',
+      'PromoteDatabase#orders-global': 'database',
+      'ScaleCapacity#orders-web': 'capacity',
+      ShiftTraffic: 'traffic',
+      FinishExecution: 'control',
+    });
+    for (const bar of t.bars) {
+      expect(bar.endSeconds).toBeGreaterThanOrEqual(bar.startSeconds);
+      expect(bar.endSeconds).toBeLessThanOrEqual(t.elapsedSeconds);
+    }
+    // Bars are in the order they started.
+    const starts = t.bars.map((b: { startSeconds: number }) => b.startSeconds);
+    expect(starts).toEqual([...starts].sort((a, b) => a - b));
+  });
+});
+
+describe('GET /apps/{app}/drills/{id}', () => {
+  it("answers a drill's report with its legs' executions in full, and 404 for an unknown drill", async () => {
+    const started = await send('POST', '/apps/billing/drills', 'carol', { soakSeconds: 0 });
+    expect(started.status).toBe(202);
+    const drillId: string = started.body.drillId;
+    await sandbox.run(
+      (async () => {
+        for (let i = 0; i < 5000; i++) {
+          if ((await deps.store.listDrills('billing', 5)).some((d) => d.id === drillId)) return;
+          await sandbox.clock.sleep(500);
+        }
+        throw new Error(`drill ${drillId} did not finish`);
+      })(),
+    );
+
+    const evidence = await send('GET', `/apps/billing/drills/${drillId}`, 'victor');
+    const unknown = await send('GET', '/apps/billing/drills/drill-nope', 'victor');
+
+    expect(evidence.status).toBe(200);
+    expect(evidence.body.report).toMatchObject({ id: drillId, app: 'billing', outcome: 'PASSED' });
+    expect(evidence.body.plan).toMatchObject({ name: 'billing', objectives: { rtoSeconds: 900 } });
+    expect(evidence.body.plan.digest).toMatch(/^[0-9a-f]{12}$/);
+    expect(evidence.body.legs.map((l: { id: string }) => l.id)).toEqual(evidence.body.report.executionIds);
+    for (const leg of evidence.body.legs) {
+      expect(leg.status).toBe('SUCCEEDED');
+      expect(Object.keys(leg.steps)).toContain('ShiftTraffic');
+    }
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.message).toContain('no drill drill-nope');
+  });
+});
