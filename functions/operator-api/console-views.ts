@@ -202,7 +202,14 @@ export async function executionTimeline(
   const plan = deps.plans.get(execution.app);
   const now = deps.clock.now();
   const start = Date.parse(execution.startedAt);
-  const end = execution.finishedAt ? Date.parse(execution.finishedAt) : now;
+  // A finished run's last step entries (FinishExecution, RecordFailure) are written just after its
+  // outcome: the timeline ends with the last of them.
+  const end = execution.finishedAt
+    ? Math.max(
+        Date.parse(execution.finishedAt),
+        ...Object.values(execution.steps).map((s) => (s.finishedAt ? Date.parse(s.finishedAt) : 0)),
+      )
+    : now;
   const approval = execution.approval;
   const approvalWait = approval
     ? (approval.decidedAt ? Date.parse(approval.decidedAt) : execution.finishedAt ? end : now) -
