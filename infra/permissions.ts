@@ -113,6 +113,8 @@ export interface PlanResources {
   readonly autoScalingGroupArns: readonly string[];
   /** `arn:aws:rds:<region>:<account>:db:*` of the clusters whose plan lets the reconciler fence them. */
   readonly fenceableInstanceArns: readonly string[];
+  /** The plans whose clusters the reconciler may fence (their instances carry `switchyard:app`). */
+  readonly fenceableApps: readonly string[];
   readonly hostedZones: readonly {
     readonly arn: string;
     readonly recordNames: readonly string[];
@@ -170,6 +172,11 @@ export function planResources(stack: Stack, plans: readonly Plan[], useArc: bool
       })),
     ),
     pilotLightReaders: pilotLightReaders(stack, local),
+    fenceableApps: local
+      .filter((p) =>
+        (p.database?.auroraGlobalClusters ?? []).some((c) => c.fenceReturningWriter === 'remove-instances'),
+      )
+      .map((p) => p.name),
     fenceableInstanceArns: [
       ...new Set(
         local.flatMap((p) =>
@@ -351,7 +358,11 @@ export function statementsFor(
     case 'fenceWriter':
       // Instances of the opted-in plans' member clusters, by their regions and accounts: an
       // instance ARN does not name its cluster, and RDS has no condition key for it.
-      return allow('FenceReturningWriters', ['rds:DeleteDBInstance'], plan.fenceableInstanceArns);
+      // Only instances tagged `switchyard:app` with an opted-in plan's name (the README says to tag
+      // them): `db:*` alone would reach every instance of those accounts and regions.
+      return allow('FenceReturningWriters', ['rds:DeleteDBInstance'], plan.fenceableInstanceArns, {
+        StringEquals: { 'aws:ResourceTag/switchyard:app': [...plan.fenceableApps] },
+      });
     case 'scaleCapacity':
       return allow(
         'ScalePlanAutoScalingGroups',

@@ -1,4 +1,5 @@
 import { type AwsClients, createAwsClients } from '../functions/aws/clients.js';
+import { EVENT_SOURCE } from '../functions/aws/events.js';
 import '../functions/core/polyfills.js';
 import { initialPrimary, type Plan } from '../functions/core/plan.js';
 import { type Random, seededRandom } from '../functions/core/random.js';
@@ -137,7 +138,8 @@ export class Sandbox {
     clock.setTimer(RECONCILE_EVERY_MINUTES * 60_000, reconcileEverywhere);
     aws.eventBridge.onEvent((event) => {
       const status = event.detail.status;
-      if (event.detailType !== FINISHED_EVENT || (status !== 'FAILED' && status !== 'ABORTED')) return;
+      if (event.source !== EVENT_SOURCE || event.detailType !== FINISHED_EVENT) return;
+      if (status !== 'FAILED' && status !== 'ABORTED') return;
       if (aws.faults.isRegionDown(event.region)) return;
       void clock
         .sleep(latency.apiMs.events)

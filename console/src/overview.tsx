@@ -241,10 +241,14 @@ function RegionRow({
   );
 }
 
-/** Why an app is DEGRADED: its last execution's error, as recorded. */
+/** Why an app is DEGRADED: the recorded reason, else its last execution's error. */
 function DegradedReason({ app }: { app: AppStatus }) {
   const [reason, setReason] = useState<string>('reading the last execution…');
   useEffect(() => {
+    if (app.statusReason) {
+      setReason(app.statusReason);
+      return;
+    }
     if (!app.lastExecutionId) {
       setReason('marked DEGRADED; no execution recorded');
       return;
@@ -256,7 +260,7 @@ function DegradedReason({ app }: { app: AppStatus }) {
         setReason(`execution ${e.id} ${e.status}${e.error ? `: ${e.error.name}: ${e.error.message}` : ''}`),
       )
       .catch((error: unknown) => setReason(describe(error)));
-  }, [app.app, app.lastExecutionId]);
+  }, [app.app, app.lastExecutionId, app.statusReason]);
   return (
     <p class="degraded-reason" role="status">
       <strong>⚠ Degraded:</strong> {reason}. A person must check the writer and the traffic.

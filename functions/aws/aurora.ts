@@ -257,9 +257,12 @@ export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters 
             clients.rds(region).send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: instance.id })),
           );
         } catch (error: unknown) {
-          // Deleted, or being deleted, by an earlier attempt: the fence holds.
-          if (!(error instanceof DBInstanceNotFoundFault || error instanceof InvalidDBInstanceStateFault))
-            throw error;
+          // Gone already (an earlier attempt): the fence holds. Refused for its state: it holds only
+          // if that state is `deleting`; any other (rebooting, modifying) means it still takes writes.
+          if (error instanceof DBInstanceNotFoundFault) continue;
+          if (!(error instanceof InvalidDBInstanceStateFault)) throw error;
+          const now = (await adapter.instances(region, clusterArn)).find((i) => i.id === instance.id);
+          if (now && now.status !== 'deleting') throw error;
         }
       }
       return found.map((i) => i.id);

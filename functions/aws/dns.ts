@@ -1,4 +1,4 @@
-import { ResourceNotFoundError } from '../core/errors.js';
+import { PreconditionFailedError, ResourceNotFoundError, TransientAwsError } from '../core/errors.js';
 import type { DnsRecordType, DnsTransport } from './dns-transport.js';
 
 /** A failover record as a plan names it: its name, type and each region's alias target. */
@@ -19,8 +19,10 @@ export interface ObservedRecordSpec {
 export interface DnsAnswers {
   /**
    * The region whose alias target the zone's authoritative servers answer for `record` now, asked
-   * from `region`: a region of `record.targets`, or null when the answer is none of them (or
-   * empty). Throws `TransientAwsError` when no server answered: unknown is not a region.
+   * from `region`: a region of `record.targets`, or null when they answer no record. Throws
+   * `TransientAwsError` when a server did not answer or the servers disagree, and
+   * `PreconditionFailedError` when the answer names none of the plan's targets: unknown is not a
+   * region.
    */
   answeredRegion(region: string, record: ObservedRecordSpec): Promise<string | null>;
 }
@@ -49,22 +51,59 @@ export function dnsAnswers(transport: (region: string) => DnsTransport): DnsAnsw
   return {
     async answeredRegion(region, record) {
       const dns = transport(region);
-      const at = await authoritative(region, record.name);
-      const answer = await dns.query({ name: record.name, type: record.type, servers: at });
-      if (answer.length === 0) return null;
-      if (record.type === 'CNAME') {
-        const target = normalize(answer[0] ?? '');
-        return Object.entries(record.targets).find(([, t]) => normalize(t.dnsName) === target)?.[0] ?? null;
-      }
-      const answered = new Set(answer);
-      const regions = Object.entries(record.targets);
-      const addresses = await Promise.all(
-        regions.map(([, t]) => dns.query({ name: t.dnsName, type: record.type as DnsRecordType })),
+      const servers = await authoritative(region, record.name);
+      // Each name server on its own: a change reaches them one by one (it is INSYNC when all have
+      // it), and a resolver would ask any of them. The answer counts only when all agree.
+      const answers = await Promise.all(
+        servers.map((server) => dns.query({ name: record.name, type: record.type, servers: [server] })),
       );
-      const index = addresses.findIndex((list) => list.some((ip) => answered.has(ip)));
-      return index < 0 ? null : (regions[index]?.[0] ?? null);
+      // The targets' own addresses, asked once for all the servers' answers.
+      let targets: Promise<string[][]> | undefined;
+      const addresses = () => {
+        targets ??= Promise.all(
+          Object.values(record.targets).map((t) =>
+            dns.query({ name: t.dnsName, type: record.type as DnsRecordType }),
+          ),
+        );
+        return targets;
+      };
+      const regions = await Promise.all(answers.map((answer) => regionOf(record, answer, addresses)));
+      const distinct = [...new Set(regions)];
+      if (distinct.length !== 1) {
+        throw new TransientAwsError(
+          `DNS ${record.type} ${record.name}: the zone's name servers disagree (got ${regions.map((r) => r ?? 'none').join(', ')}; expected one answer)`,
+        );
+      }
+      return distinct[0] ?? null;
     },
   };
+}
+
+/**
+ * The region whose target an answer names: null for an empty answer (no record), the target's
+ * region when it shares an address (alias) or is the name (CNAME). An answer that names none of
+ * the plan's targets is not "nowhere" but unknown: {@link PreconditionFailedError}.
+ */
+async function regionOf(
+  record: ObservedRecordSpec,
+  answer: string[],
+  targetAddresses: () => Promise<string[][]>,
+): Promise<string | null> {
+  if (answer.length === 0) return null;
+  const targets = Object.entries(record.targets);
+  if (record.type === 'CNAME') {
+    const name = normalize(answer[0] ?? '');
+    const match = targets.find(([, t]) => normalize(t.dnsName) === name);
+    if (match) return match[0];
+  } else {
+    const answered = new Set(answer);
+    const addresses = await targetAddresses();
+    const index = addresses.findIndex((list) => list.some((ip) => answered.has(ip)));
+    if (index >= 0) return targets[index]?.[0] ?? null;
+  }
+  throw new PreconditionFailedError(
+    `DNS ${record.type} ${record.name}: the answer (${answer.join(', ')}) names none of the plan's targets (${targets.map(([, t]) => t.dnsName).join(', ')})`,
+  );
 }
 
 /** The addresses of the name servers of the closest zone enclosing `name` (its NS records). */

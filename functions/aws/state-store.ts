@@ -76,6 +76,8 @@ export interface PlanState {
   /** ISO time of the last completed failover, for cooldowns. */
   readonly lastFailoverAt?: string;
   readonly lastExecutionId?: string;
+  /** Why the app is DEGRADED (what was observed, what a person must do); absent otherwise. */
+  readonly statusReason?: string;
   readonly updatedAt: string;
 }
 
@@ -314,6 +316,8 @@ export interface SetActiveInput {
   readonly epoch: number;
   /** ISO; set when this write completes a failover (the detection cooldown reads it). */
   readonly lastFailoverAt?: string;
+  /** Why, for a DEGRADED status; a write without it clears the last reason. */
+  readonly reason?: string;
 }
 
 export interface StateStoreDeps {
@@ -556,12 +560,18 @@ export function stateStore(deps: StateStoreDeps): StateStore {
         Object.assign(attributeNames, names('lastFailoverAt'));
         values[':lastFailoverAt'] = lastFailoverAt;
       }
+      Object.assign(attributeNames, names('statusReason'));
+      let removes = '';
+      if (input.reason !== undefined) {
+        sets.push('#statusReason = :statusReason');
+        values[':statusReason'] = input.reason.slice(0, 2048);
+      } else removes = ' REMOVE #statusReason';
       const updated = await conditionally(
         db.send(
           new UpdateCommand({
             TableName,
             Key: { pk: planKey(app), sk: STATE_SK },
-            UpdateExpression: `SET ${sets.join(', ')}`,
+            UpdateExpression: `SET ${sets.join(', ')}${removes}`,
             ConditionExpression:
               '#version = :expected AND (attribute_not_exists(#lockEpoch) OR #lockEpoch <= :epoch)',
             ExpressionAttributeNames: attributeNames,

@@ -275,7 +275,13 @@ async function observeTraffic(plan: Plan, deps: ObserverDeps, read: Reader): Pro
   if (dns && dns.length > 0) {
     const unknown = dns.find(([, seen]) => !isKnown(seen));
     const regions = new Set(dns.map(([, seen]) => seen));
-    region = unknown ? unknown[1] : regions.size === 1 ? (dns[0]?.[1] as string | null) : null;
+    region = unknown
+      ? unknown[1]
+      : regions.size === 1
+        ? (dns[0]?.[1] as string | null)
+        : {
+            unknown: `the plan's records resolve to different regions (${dns.map(([n, r]) => `${n}: ${String(r)}`).join(', ')})`,
+          };
   } else if (routingControls) {
     const values = Object.entries(routingControls);
     const unknown = values.find(([, s]) => !isKnown(s));

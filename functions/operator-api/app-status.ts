@@ -46,6 +46,8 @@ export interface AppStatus {
   readonly runningExecution?: string;
   readonly lastFailoverAt?: string;
   readonly lastExecutionId?: string;
+  /** Why the app is DEGRADED, as the run or the reconciler that marked it said. */
+  readonly statusReason?: string;
   readonly objectives: Plan['objectives'];
   /** Where users are sent now, as observed (authoritative DNS answer or routing control); null if unknown. */
   readonly trafficRegion: string | null;
@@ -122,6 +124,7 @@ async function appStatus(plan: Plan, deps: StatusDeps): Promise<AppStatus> {
       : {}),
     ...(state?.lastFailoverAt ? { lastFailoverAt: state.lastFailoverAt } : {}),
     ...(state?.lastExecutionId ? { lastExecutionId: state.lastExecutionId } : {}),
+    ...(state?.status === 'DEGRADED' && state.statusReason ? { statusReason: state.statusReason } : {}),
     objectives: plan.objectives,
     trafficRegion: isKnown(seen.traffic.region) ? seen.traffic.region : null,
     writers: Object.fromEntries(seen.clusters.map((c) => [c.globalClusterId, [...c.writers]])),

@@ -46,8 +46,14 @@ async function completeExecution(run: RunContext, deps: RunbookDeps): Promise<Ex
   const plan = deps.plans.get(run.app);
   const startedAt = isoNow(deps.clock);
   const record = await executionRecord(run, deps);
-  // A retry after the first attempt finished (and released the lock): report, change nothing.
-  if (record.status === 'SUCCEEDED') return summaryOf(record);
+  if (record.status === 'SUCCEEDED') {
+    // A retry after the first attempt recorded the outcome: close again, idempotently (the audit
+    // entry's key is the recorded finish time, the release is conditional on holder and epoch), in
+    // case the first attempt failed between recording and releasing. Nothing else changes.
+    const summary = summaryOf(record);
+    await closeExecution(run, deps, summary, successDetail(summary), record.finishedAt);
+    return summary;
+  }
   await fence(run, deps);
   const verifiedAt = record.steps[stepKey('VerifyService')]?.finishedAt ?? startedAt;
   const rtoSeconds = round(
@@ -68,7 +74,7 @@ async function completeExecution(run: RunContext, deps: RunbookDeps): Promise<Ex
   }
   if (run.mode === 'graceful') await scaleSourceToStandby(plan, run, deps);
 
-  await deps.store.finishExecution(plan.name, run.executionKey, {
+  const finished = await deps.store.finishExecution(plan.name, run.executionKey, {
     status: 'SUCCEEDED',
     rtoSeconds,
     ...(rpoSeconds === undefined ? {} : { rpoSeconds }),
@@ -88,13 +94,12 @@ async function completeExecution(run: RunContext, deps: RunbookDeps): Promise<Ex
     rtoSeconds,
     ...(rpoSeconds === undefined ? {} : { rpoSeconds }),
   };
-  await closeExecution(
-    run,
-    deps,
-    summary,
-    `failover to ${run.to} succeeded: RTO ${rtoSeconds} s, RPO ${rpoSeconds ?? 'unknown'} s`,
-  );
+  await closeExecution(run, deps, summary, successDetail(summary), finished.finishedAt);
   return summary;
+}
+
+function successDetail(summary: ExecutionSummary): string {
+  return `failover to ${summary.to} succeeded: RTO ${summary.rtoSeconds ?? 'unknown'} s, RPO ${summary.rpoSeconds ?? 'unknown'} s`;
 }
 
 const FailureInput = z.object({
@@ -125,12 +130,36 @@ export async function recordFailure(input: unknown, deps: RunbookDeps): Promise<
   const plan = deps.plans.get(run.app);
   const startedAt = isoNow(deps.clock);
   const record = await executionRecord(run, deps);
-  if (record.status === 'SUCCEEDED' || record.status === 'FAILED' || record.status === 'ABORTED') {
-    // A retry after the first attempt recorded the outcome: report it, touch nothing.
+  if (record.status === 'SUCCEEDED') {
+    // FinishExecution recorded the outcome, then failed: finish closing it (idempotent).
+    const summary = await completeExecution(run, deps);
+    return {
+      ...summary,
+      error: '',
+      cause: '',
+      compensation: [`closed after ${error.Error} in FinishExecution`],
+    };
+  }
+  if (record.status === 'FAILED' || record.status === 'ABORTED') {
+    // A retry after the first attempt recorded the outcome: close again, idempotently, in case the
+    // first attempt failed before releasing; change nothing else.
     const recorded = record.error ?? { name: error.Error, message: causeMessage(error.Cause) || error.Error };
+    if (error.Error !== 'LockLostError') {
+      await closeExecution(
+        run,
+        deps,
+        summaryOf(record),
+        `failover to ${run.to} ${record.status.toLowerCase()}: ${recorded.name}: ${recorded.message}`,
+        record.finishedAt,
+      );
+    }
     return { ...summaryOf(record), error: recorded.name, cause: recorded.message, compensation: [] };
   }
-  if (record.status === 'RUNNING' && record.steps[stepKey('VerifyService')]?.status === 'SUCCEEDED') {
+  if (
+    record.status === 'RUNNING' &&
+    error.Error !== 'LockLostError' &&
+    record.steps[stepKey('VerifyService')]?.status === 'SUCCEEDED'
+  ) {
     // Service was verified and only the finishing failed (e.g. FinishExecution crashed past its
     // retries): the failover succeeded. Finish it here, so that the record, Step Functions' status
     // (the ASL ends in Succeeded on this outcome) and the report agree.
@@ -170,6 +199,7 @@ export async function recordFailure(input: unknown, deps: RunbookDeps): Promise<
         .setActive(plan.name, {
           // The record follows the truth: where writer and traffic now are, when that is known.
           activeRegion: outcome.active ?? current.activeRegion,
+          reason: `execution ${run.executionId} ${status}: ${error.Error}: ${cause}; ${compensation.join('; ')}`,
           status: 'DEGRADED',
           expectedVersion: current.version,
           executionId: run.executionId,
@@ -190,7 +220,7 @@ export async function recordFailure(input: unknown, deps: RunbookDeps): Promise<
       error: { name: error.Error, message: cause },
     });
   }
-  await deps.store.finishExecution(plan.name, run.executionKey, {
+  const finished = await deps.store.finishExecution(plan.name, run.executionKey, {
     status,
     error: { name: error.Error, message: cause },
   });
@@ -218,6 +248,7 @@ export async function recordFailure(input: unknown, deps: RunbookDeps): Promise<
       deps,
       summary,
       `failover to ${run.to} ${status.toLowerCase()}: ${error.Error}: ${cause}`,
+      finished.finishedAt,
     );
   }
   return { ...summary, error: error.Error, cause, compensation };
@@ -358,16 +389,21 @@ async function scaleSourceToStandby(plan: Plan, run: RunContext, deps: RunbookDe
   }
 }
 
+/**
+ * Audits the outcome, releases the lock and emits the Finished event. Idempotent: the audit
+ * entry is keyed by `finishedAt` (the recorded finish time), the release is conditional on this
+ * execution's holder and epoch, and the event may be sent twice (consumers are idempotent).
+ */
 async function closeExecution(
   run: RunContext,
   deps: RunbookDeps,
   summary: ExecutionSummary,
   detail: string,
+  finishedAt: string | undefined,
 ): Promise<void> {
-  const now = isoNow(deps.clock);
   await deps.store.appendAudit({
     id: `${run.executionId}-finish`,
-    at: now,
+    at: finishedAt ?? isoNow(deps.clock),
     actor: 'switchyard',
     action: `failover.${summary.status.toLowerCase()}`,
     app: run.app,

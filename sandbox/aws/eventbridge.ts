@@ -16,6 +16,9 @@ export interface BusEvent {
  * {@link SimulatedEventBridge.onEvent}); every event is kept, in order, for reports. AWS takes up
  * to 10 entries per call and 256 KB per entry (EventBridge API Reference, PutEvents).
  */
+/** PutEvents' entry size limit, 256 KB (EventBridge API Reference, PutEvents). */
+const MAX_ENTRY_BYTES = 256 * 1024;
+
 export class SimulatedEventBridge implements SimulatedService {
   readonly service = 'events' as const;
   readonly published: BusEvent[] = [];
@@ -41,18 +44,33 @@ export class SimulatedEventBridge implements SimulatedService {
       );
     const out: PutEventsResponse['Entries'] = [];
     for (const entry of entries) {
-      let detail: Record<string, unknown> = {};
+      // Per-entry errors, as PutEvents reports them (EventBridge API Reference, PutEventsResultEntry).
+      if (!entry.Source || !entry.DetailType || entry.Detail === undefined) {
+        out.push({
+          ErrorCode: 'InvalidArgument',
+          ErrorMessage: 'Source, DetailType and Detail are required',
+        });
+        continue;
+      }
+      if (Buffer.byteLength(JSON.stringify(entry)) > MAX_ENTRY_BYTES) {
+        out.push({ ErrorCode: 'InvalidArgument', ErrorMessage: `entry over ${MAX_ENTRY_BYTES} bytes` });
+        continue;
+      }
+      let detail: Record<string, unknown>;
       try {
-        detail = JSON.parse(entry.Detail ?? '{}') as Record<string, unknown>;
+        const parsed: unknown = JSON.parse(entry.Detail);
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+          throw new Error('not an object');
+        detail = parsed as Record<string, unknown>;
       } catch {
-        out.push({ ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is not valid JSON' });
+        out.push({ ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is not a valid JSON object' });
         continue;
       }
       const event: BusEvent = {
         at: this.ctx.clock.now(),
         region: target.region,
-        source: entry.Source ?? '',
-        detailType: entry.DetailType ?? '',
+        source: entry.Source,
+        detailType: entry.DetailType,
         detail,
       };
       this.published.push(event);
