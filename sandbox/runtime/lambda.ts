@@ -10,7 +10,7 @@ export const SANDBOX_ACCOUNT = '111111111111';
 /** A Lambda function's code: the exported middy handler of one of `functions/handlers/`. */
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
-/** Each function's timeout, as CDK deploys it (infra/constructs/control-plane-function.ts). */
+/** Each function's timeout in virtual ms, as CDK deploys it (infra/constructs/control-plane-function.ts). */
 export const FUNCTION_TIMEOUT_MS = 30_000;
 
 /** A function stays warm this long after an invoke (AWS keeps idle environments for minutes). */
@@ -47,7 +47,21 @@ export class LambdaRuntime {
   private readonly waiting: (() => void)[] = [];
   private requestSeq = 0;
 
-  constructor(private readonly ctx: { clock: VirtualClock; latency: LatencyProfile; faults: FaultSet }) {
+  private readonly timeoutMs: number;
+
+  /**
+   * @param ctx.timeoutMs each function's timeout in virtual ms (default {@link FUNCTION_TIMEOUT_MS},
+   *   as deployed); tests shorten it.
+   */
+  constructor(
+    private readonly ctx: {
+      clock: VirtualClock;
+      latency: LatencyProfile;
+      faults: FaultSet;
+      timeoutMs?: number;
+    },
+  ) {
+    this.timeoutMs = ctx.timeoutMs ?? FUNCTION_TIMEOUT_MS;
     ctx.faults.onChange(() => {
       for (const wake of this.waiting.splice(0)) wake();
     });
@@ -99,11 +113,11 @@ export class LambdaRuntime {
       const invocation = handler(JSON.parse(JSON.stringify(event ?? null)), this.context(region, name, arn));
       let timer: number | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = this.ctx.clock.setTimer(FUNCTION_TIMEOUT_MS, () =>
+        timer = this.ctx.clock.setTimer(this.timeoutMs, () =>
           reject(
             new LambdaFunctionError(
               'Sandbox.Timedout',
-              `Task timed out after ${FUNCTION_TIMEOUT_MS / 1000} seconds`,
+              `Task timed out after ${this.timeoutMs / 1000} seconds`,
             ),
           ),
         );
@@ -118,7 +132,7 @@ export class LambdaRuntime {
         // Step Functions reports a function that ran out of time as Lambda.Unknown.
         throw new LambdaFunctionError(
           'Lambda.Unknown',
-          `${name} in ${region}: task timed out after ${FUNCTION_TIMEOUT_MS / 1000} s`,
+          `${name} in ${region}: task timed out after ${this.timeoutMs / 1000} s`,
         );
       }
       failure = error;
@@ -138,7 +152,7 @@ export class LambdaRuntime {
   }
 
   private context(region: string, name: string, arn: string): Context {
-    const deadline = this.ctx.clock.now() + 30_000;
+    const deadline = this.ctx.clock.now() + this.timeoutMs;
     return {
       callbackWaitsForEmptyEventLoop: false,
       functionName: `switchyard-${name}`,
