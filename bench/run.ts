@@ -7,12 +7,19 @@
  * - AWS busy: the union of the AWS calls and operations the execution started.
  * - Control plane: RTO minus AWS busy: the time Switchyard itself was the bottleneck (Lambda
  *   invokes, state transitions, polling cadence, sequencing). Target: at most 5 s for warm standby.
+ *
+ * Then "apps scale": the simulator's own cost as the number of apps grows. For each count (default
+ * 1, 10 and 100; `npm run bench -- --apps-scale 1,10` picks others) a scenario fails every app of
+ * that many generated warm-standby plans over at once, and the real and CPU time of the whole
+ * `simulate` on this machine are reported (CPU time moves less with the machine's load).
  */
 import '../functions/core/polyfills.js';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
 import { loadPlans } from '../functions/core/plan-loader.js';
 import { parseScenario } from '../sandbox/scenario.js';
 import { simulate } from '../sandbox/simulate.js';
+import { generatedPlans } from './apps.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -69,6 +76,20 @@ const CASES: Case[] = [
   },
 ];
 
+const { values: options } = parseArgs({
+  options: { 'apps-scale': { type: 'string', default: '1,10,100' } },
+  strict: true,
+});
+const APP_COUNTS = (options['apps-scale'] ?? '')
+  .split(',')
+  .filter((n) => n.trim() !== '')
+  .map((n) => {
+    const count = Number(n);
+    if (!Number.isInteger(count) || count < 1)
+      throw new Error(`--apps-scale: expected counts of apps such as 1,10,100, got ${n}`);
+    return count;
+  });
+
 const plans = await loadPlans('plans');
 const rows: Record<string, unknown>[] = [];
 for (const c of CASES) {
@@ -113,3 +134,46 @@ console.log(
 await mkdir('bench/results', { recursive: true });
 await writeFile('bench/results/latest.json', `${JSON.stringify(rows, null, 2)}\n`);
 console.log('figures written to bench/results/latest.json');
+
+/**
+ * The simulator's cost for `count` apps failing over at once: real and CPU ms of one `simulate`
+ * on this machine, and what the run played (virtual seconds, executions that succeeded).
+ */
+async function appsScale(count: number): Promise<Record<string, unknown>> {
+  const generated = generatedPlans(count);
+  const scenario = parseScenario({
+    name: `${count} apps fail over at once`,
+    latency: 'realistic',
+    seed: 1,
+    timeout: 3600,
+    events: generated.map((plan) => ({
+      at: 0,
+      failover: { app: plan.name, to: 'us-west-2', mode: 'graceful', by: 'alice', reason: 'bench' },
+    })),
+  });
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const report = await simulate(generated, scenario);
+  const realMs = performance.now() - started;
+  const { user, system } = process.cpuUsage(cpu);
+  const cpuMs = (user + system) / 1000;
+  return {
+    apps: count,
+    succeeded: `${report.executions.filter((e) => e.status === 'SUCCEEDED').length}/${count}`,
+    virtualSeconds: report.endedAt,
+    realMs: Math.round(realMs),
+    cpuMs: Math.round(cpuMs),
+    cpuMsPerApp: Math.round(cpuMs / count),
+  };
+}
+
+if (APP_COUNTS.length > 0) {
+  const scale: Record<string, unknown>[] = [];
+  for (const count of APP_COUNTS) scale.push(await appsScale(count));
+  console.log(
+    '\napps scale: every app of N generated warm-standby plans fails over at once (real time, this machine)\n',
+  );
+  console.table(scale);
+  await writeFile('bench/results/apps-scale.json', `${JSON.stringify(scale, null, 2)}\n`);
+  console.log('figures written to bench/results/apps-scale.json');
+}

@@ -1,13 +1,21 @@
 import type { Clock } from '../functions/core/clock.js';
 
 /**
- * The sandbox's virtual clock (design.md §5).
+ * The sandbox's virtual clock (README, "The sandbox").
  *
- * - **discrete** (simulate, tests): virtual time jumps to the next timer only when nothing is in
- *   flight: no tracked real I/O (DynamoDB over the wire to dynalite) and no pending JavaScript work
- *   (checked by letting the event loop turn twice with nothing new happening). A run gives the
- *   same timings on a slow or a fast machine: real compute time never leaks into virtual time.
- * - **paced** (the interactive sandbox): virtual time runs at `speed` times real time.
+ * Both modes keep one queue of timers and advance virtual time only between settled moments:
+ * nothing in flight, that is no tracked real I/O (DynamoDB over the wire to dynalite) and no
+ * pending JavaScript work (checked by letting the event loop turn twice with nothing new
+ * happening). This machine's compute time therefore never becomes virtual time.
+ *
+ * - **discrete** (simulate, tests): virtual time jumps to the next timer as soon as everything has
+ *   settled ({@link VirtualClock.runUntil}). A run gives the same timings on a slow or a fast
+ *   machine.
+ * - **paced** (the interactive sandbox): the clock drives itself. Virtual time is frozen while work
+ *   is in flight and, once it has settled, moves towards real time × `speed`, firing every timer due
+ *   by then in time order (settling after each). So virtual time never runs ahead of real time ×
+ *   `speed`, a timer never fires before its virtual instant nor before the real instant it maps to,
+ *   and a busy or loaded machine makes virtual time lag (then catch up), never skip a deadline.
  *
  * Everything that takes time in the sandbox (simulated AWS latency, Wait states, retries, Lambda
  * invokes) is a timer on this clock.
@@ -15,17 +23,29 @@ import type { Clock } from '../functions/core/clock.js';
 export class VirtualClock implements Clock {
   private current: number;
   private readonly queue: Timer[] = [];
-  private readonly realTimers = new Map<number, NodeJS.Timeout>();
   private seq = 0;
   private inflight = 0;
   private generation = 0;
   private drained: { promise: Promise<void>; resolve: () => void } | undefined;
-  private readonly realStart = performance.now();
   private fired = 0;
+  /** Paced mode: real ms (performance.now()) at which virtual time was `start`. */
+  private readonly realStart = performance.now();
+  /** Paced mode: the driver has fired everything due and waits, so virtual time follows real time. */
+  private idle = false;
+  /** Paced mode: wakes the driver from its wait (a timer was set or cleared, work began). */
+  private wakeDriver: (() => void) | undefined;
+  /** Paced mode: the driver's one real timer, for the next timer's real instant. */
+  private realTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
 
   /** Epoch ms at which virtual time starts. */
   readonly start: number;
 
+  /**
+   * @param mode `discrete` (driven by {@link runUntil}/{@link runFor}) or `paced` at `speed` virtual
+   *   ms per real ms (> 0), which drives itself from construction until {@link dispose}.
+   * @param start virtual epoch ms at which the clock starts.
+   */
   constructor(
     readonly mode: { kind: 'discrete' } | { kind: 'paced'; speed: number } = { kind: 'discrete' },
     start = Date.UTC(2026, 0, 1),
@@ -34,12 +54,16 @@ export class VirtualClock implements Clock {
       throw new RangeError(`speed must be > 0, got ${mode.speed}`);
     this.start = start;
     this.current = start;
+    if (mode.kind === 'paced') void this.drive(mode.speed);
   }
 
+  /**
+   * Virtual epoch ms. On a paced clock that waits with nothing due, reading it (as any new work
+   * does) takes the time real time × speed has reached, bounded by the next timer, and holds it
+   * there until that work has settled.
+   */
   now(): number {
-    if (this.mode.kind === 'paced') {
-      return Math.round(this.start + (performance.now() - this.realStart) * this.mode.speed);
-    }
+    if (this.idle) this.wake();
     return this.current;
   }
 
@@ -48,32 +72,15 @@ export class VirtualClock implements Clock {
     return (at - this.start) / 1000;
   }
 
-  /** Runs `fn` after `delayMs` of virtual time. Returns a handle for {@link clearTimer}. */
+  /**
+   * Runs `fn` after `delayMs` virtual ms (never earlier, and on a paced clock never before the real
+   * instant that virtual time maps to). Returns a handle for {@link clearTimer}.
+   */
   setTimer(delayMs: number, fn: () => void): number {
     const id = ++this.seq;
     const delay = Math.max(0, Number.isFinite(delayMs) ? delayMs : 0);
     this.generation++;
-    if (this.mode.kind === 'paced') {
-      const speed = this.mode.speed;
-      const at = this.now() + delay;
-      // Real timers may fire a little early against performance.now(): wait out the remainder.
-      const arm = () => {
-        this.realTimers.set(
-          id,
-          setTimeout(
-            () => {
-              if (this.now() < at) return arm();
-              this.realTimers.delete(id);
-              fn();
-            },
-            (at - this.now()) / speed,
-          ),
-        );
-      };
-      arm();
-      return id;
-    }
-    const timer: Timer = { id, at: this.current + delay, fn };
+    const timer: Timer = { id, at: this.now() + delay, fn };
     // Keep the queue sorted by (at, id): timers due at the same instant fire in the order set.
     let lo = 0;
     let hi = this.queue.length;
@@ -87,15 +94,10 @@ export class VirtualClock implements Clock {
     return id;
   }
 
+  /** Cancels a timer set by {@link setTimer}; an unknown or fired one is ignored. */
   clearTimer(id: number | undefined): void {
     if (id === undefined) return;
     this.generation++;
-    const real = this.realTimers.get(id);
-    if (real) {
-      clearTimeout(real);
-      this.realTimers.delete(id);
-      return;
-    }
     const index = this.queue.findIndex((t) => t.id === id);
     if (index >= 0) this.queue.splice(index, 1);
   }
@@ -105,8 +107,12 @@ export class VirtualClock implements Clock {
     return new Promise((resolve) => this.setTimer(ms, resolve));
   }
 
-  /** Marks real asynchronous work (I/O outside the simulation) as in flight until it settles. */
+  /**
+   * Marks real asynchronous work (I/O outside the simulation) as in flight until it settles:
+   * virtual time stands still meanwhile, in both modes.
+   */
   async track<T>(work: () => Promise<T>): Promise<T> {
+    if (this.idle) this.wake();
     this.inflight++;
     this.generation++;
     try {
@@ -181,16 +187,82 @@ export class VirtualClock implements Clock {
     return watched;
   }
 
-  /** Cancels every pending timer (a paced clock's are real ones): nothing fires after this. */
+  /** Cancels every pending timer and stops a paced clock's driver: nothing fires after this. */
   dispose(): void {
-    for (const timer of this.realTimers.values()) clearTimeout(timer);
-    this.realTimers.clear();
+    this.disposed = true;
     this.queue.length = 0;
+    clearTimeout(this.realTimer);
+    this.realTimer = undefined;
+    this.wakeDriver?.();
   }
 
-  /** Timers pending (discrete mode). */
+  /** Timers pending. */
   pendingTimers(): number {
     return this.queue.length;
+  }
+
+  /**
+   * Paced mode: real time × speed as a virtual epoch ms, rounded down so that it is never ahead.
+   */
+  private pacedNow(speed: number): number {
+    return Math.floor(this.start + (performance.now() - this.realStart) * speed);
+  }
+
+  /**
+   * Paced mode, leaving the wait: new work is starting (or the next timer's real instant came), so
+   * virtual time takes what real time × speed has reached, never past the next timer, and then
+   * holds still until the driver has seen everything settle.
+   */
+  private wake(): void {
+    if (!this.idle || this.mode.kind !== 'paced') return;
+    this.idle = false;
+    const next = this.queue[0];
+    this.current = Math.max(this.current, Math.min(this.pacedNow(this.mode.speed), next?.at ?? Infinity));
+    this.wakeDriver?.();
+  }
+
+  /**
+   * Paced mode: the loop that moves virtual time. After everything has settled it fires, in time
+   * order, each timer whose virtual instant real time × speed has reached, settling after each one;
+   * with none due, virtual time takes real time × speed and the driver waits for the next timer's
+   * real instant or for new work, whichever comes first.
+   */
+  private async drive(speed: number): Promise<void> {
+    while (!this.disposed) {
+      await this.settle();
+      if (this.disposed) return;
+      const reached = this.pacedNow(speed);
+      const next = this.queue[0];
+      if (next && next.at <= reached) {
+        this.queue.shift();
+        this.current = Math.max(this.current, next.at);
+        this.generation++;
+        try {
+          next.fn();
+        } catch (error: unknown) {
+          // A timer callback that throws must not stop time for everyone else; surface it as
+          // setTimeout would, as an uncaught exception, after the driver has moved on.
+          queueMicrotask(() => {
+            throw error;
+          });
+        }
+        continue;
+      }
+      this.current = Math.max(this.current, reached);
+      this.idle = true;
+      await new Promise<void>((resolve) => {
+        this.wakeDriver = resolve;
+        if (next) {
+          // A real timer may fire a little early against performance.now(): the loop re-arms.
+          const realAt = this.realStart + (next.at - this.start) / speed;
+          this.realTimer = setTimeout(resolve, Math.max(1, Math.ceil(realAt - performance.now())));
+        }
+      });
+      clearTimeout(this.realTimer);
+      this.realTimer = undefined;
+      this.wakeDriver = undefined;
+      this.wake();
+    }
   }
 
   /**

@@ -125,10 +125,17 @@ export function createAwsClients(options: ClientFactoryOptions = {}): AwsClients
   const config = (region: string, policy: TransportPolicy, endpoint?: string) => ({
     region,
     maxAttempts: policy.maxAttempts,
-    requestHandler: {
-      connectionTimeout: Math.min(policy.timeoutMs, 2_000),
-      requestTimeout: policy.timeoutMs,
-    },
+    // In the sandbox the interceptor models these timeouts in virtual time. Its one real connection
+    // (dynalite, on loopback in the same process) gets no real-time limit: on a loaded machine it
+    // would fail calls that virtual time says took no time at all.
+    ...(options.interceptor
+      ? {}
+      : {
+          requestHandler: {
+            connectionTimeout: Math.min(policy.timeoutMs, 2_000),
+            requestTimeout: policy.timeoutMs,
+          },
+        }),
     ...(endpoint ? { endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
   });

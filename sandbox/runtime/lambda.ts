@@ -10,7 +10,7 @@ export const SANDBOX_ACCOUNT = '111111111111';
 /** A Lambda function's code: the exported middy handler of one of `functions/handlers/`. */
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
-/** Each function's timeout, as CDK deploys it (infra/constructs/control-plane-function.ts). */
+/** Each function's timeout in virtual ms, as CDK deploys it (infra/constructs/control-plane-function.ts). */
 export const FUNCTION_TIMEOUT_MS = 30_000;
 
 /** A function stays warm this long after an invoke (AWS keeps idle environments for minutes). */
@@ -47,7 +47,21 @@ export class LambdaRuntime {
   private readonly waiting: (() => void)[] = [];
   private requestSeq = 0;
 
-  constructor(private readonly ctx: { clock: VirtualClock; latency: LatencyProfile; faults: FaultSet }) {
+  private readonly timeoutMs: number;
+
+  /**
+   * @param ctx.timeoutMs each function's timeout in virtual ms (default {@link FUNCTION_TIMEOUT_MS},
+   *   as deployed); tests shorten it.
+   */
+  constructor(
+    private readonly ctx: {
+      clock: VirtualClock;
+      latency: LatencyProfile;
+      faults: FaultSet;
+      timeoutMs?: number;
+    },
+  ) {
+    this.timeoutMs = ctx.timeoutMs ?? FUNCTION_TIMEOUT_MS;
     ctx.faults.onChange(() => {
       for (const wake of this.waiting.splice(0)) wake();
     });
@@ -99,11 +113,11 @@ export class LambdaRuntime {
       const invocation = handler(JSON.parse(JSON.stringify(event ?? null)), this.context(region, name, arn));
       let timer: number | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = this.ctx.clock.setTimer(FUNCTION_TIMEOUT_MS, () =>
+        timer = this.ctx.clock.setTimer(this.timeoutMs, () =>
           reject(
             new LambdaFunctionError(
               'Sandbox.Timedout',
-              `Task timed out after ${FUNCTION_TIMEOUT_MS / 1000} seconds`,
+              `Task timed out after ${this.timeoutMs / 1000} seconds`,
             ),
           ),
         );
@@ -118,7 +132,7 @@ export class LambdaRuntime {
         // Step Functions reports a function that ran out of time as Lambda.Unknown.
         throw new LambdaFunctionError(
           'Lambda.Unknown',
-          `${name} in ${region}: task timed out after ${FUNCTION_TIMEOUT_MS / 1000} s`,
+          `${name} in ${region}: task timed out after ${this.timeoutMs / 1000} s`,
         );
       }
       failure = error;
@@ -137,9 +151,14 @@ export class LambdaRuntime {
     return result === undefined ? null : JSON.parse(JSON.stringify(result));
   }
 
+  /**
+   * The invoke's context. It has no `getRemainingTimeInMillis`: middy reads it to arm a *real*
+   * timer (node:timers) that aborts the handler with a TimeoutError, which on a loaded machine
+   * fired on handlers that had taken no virtual time at all. The function's timeout is enforced
+   * here instead, in virtual time; no step reads its remaining time.
+   */
   private context(region: string, name: string, arn: string): Context {
-    const deadline = this.ctx.clock.now() + 30_000;
-    return {
+    const context: Omit<Context, 'getRemainingTimeInMillis'> = {
       callbackWaitsForEmptyEventLoop: false,
       functionName: `switchyard-${name}`,
       functionVersion: '$LATEST',
@@ -148,10 +167,10 @@ export class LambdaRuntime {
       awsRequestId: `sandbox-${region}-${++this.requestSeq}`,
       logGroupName: `/aws/lambda/switchyard-${name}`,
       logStreamName: `sandbox/${region}`,
-      getRemainingTimeInMillis: () => Math.max(0, deadline - this.ctx.clock.now()),
       done: () => undefined,
       fail: () => undefined,
       succeed: () => undefined,
     };
+    return context as Context;
   }
 }

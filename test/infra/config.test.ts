@@ -15,7 +15,7 @@ import {
   readPlanSources,
 } from '../../infra/config.js';
 import { entryOf } from '../../infra/control-plane-stack.js';
-import { buildFast, removeOutdirs } from './helpers.js';
+import { buildFast, CDK_WORK_TIMEOUT_MS, removeOutdirs } from './helpers.js';
 
 const CONFIG = 'infra/deploy.config.yaml';
 const BAD_PLANS = 'test/fixtures/bad-plans';
@@ -235,24 +235,30 @@ describe('deployment config', () => {
 });
 
 describe('npm run synth on a bad config', () => {
-  it('exits non-zero and prints every problem, without a stack trace', () => {
-    const result = spawnSync(
-      'node_modules/.bin/tsx',
-      ['infra/synth.ts', '--config', BAD_CONFIG, '--plans', BAD_PLANS],
-      {
-        encoding: 'utf8',
-        timeout: 30_000,
-      },
-    );
-    expect(result.status).toBe(1);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^\d+ problem\(s\) in the deployment:\n/);
-    expect(result.stderr).toContain(
-      `  - ${BAD_CONFIG}: account: a 12-digit AWS account ID, quoted (e.g. '012345678901') (got 1234, expected a 12-digit`,
-    );
-    expect(result.stderr).toContain(
-      `  - ${BAD_PLANS}/broken-orders.yaml: regions[2]: region us-east-1 is named twice`,
-    );
-    expect(result.stderr).not.toMatch(/^\s+at /m);
-  });
+  it(
+    'exits non-zero and prints every problem, without a stack trace',
+    () => {
+      // A child that loads the CDK app's modules: CPU-bound work, guarded as the synths are. The
+      // child's own limit is the guard (spawnSync blocks the test's timer), so the test's is longer.
+      const result = spawnSync(
+        'node_modules/.bin/tsx',
+        ['infra/synth.ts', '--config', BAD_CONFIG, '--plans', BAD_PLANS],
+        {
+          encoding: 'utf8',
+          timeout: CDK_WORK_TIMEOUT_MS,
+        },
+      );
+      expect(result.status).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/^\d+ problem\(s\) in the deployment:\n/);
+      expect(result.stderr).toContain(
+        `  - ${BAD_CONFIG}: account: a 12-digit AWS account ID, quoted (e.g. '012345678901') (got 1234, expected a 12-digit`,
+      );
+      expect(result.stderr).toContain(
+        `  - ${BAD_PLANS}/broken-orders.yaml: regions[2]: region us-east-1 is named twice`,
+      );
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+    },
+    CDK_WORK_TIMEOUT_MS + 60_000,
+  );
 });

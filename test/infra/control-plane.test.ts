@@ -12,6 +12,7 @@ import { capabilitiesOf } from '../../infra/permissions.js';
 import {
   alarmRules,
   buildFast,
+  CDK_WORK_TIMEOUT_MS,
   flatten,
   removeOutdirs,
   resourcesOf,
@@ -34,7 +35,7 @@ afterAll(removeOutdirs);
 beforeAll(async () => {
   built = await buildFast();
   for (const stack of built.stacks) templates.set(stack.region, templateOf(stack));
-});
+}, CDK_WORK_TIMEOUT_MS);
 
 const REGIONS = ['us-east-1', 'us-west-2'];
 

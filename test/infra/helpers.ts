@@ -10,6 +10,15 @@ export const fixture = (path: string): string =>
 
 const outdirs: string[] = [];
 
+/**
+ * How long (real ms) a hook or test that builds, synthesizes or bundles the CDK app may take before
+ * it counts as hung. This is a hang guard, not a speed check (speed is measured by benchmarks): the
+ * work is pure CPU, so its real time grows with the machine's load (with two busy loops on both
+ * cores of a shared 2-core machine, load average near 20, one synth took 84 s and hooks guarded at
+ * 60 s and 120 s timed out). Vitest's default guard (60 s) stays for everything else.
+ */
+export const CDK_WORK_TIMEOUT_MS = 600_000;
+
 /** Builds the app without bundling (fast): templates are complete, code assets are placeholders. */
 export function buildFast(options: BuildAppOptions = {}): Promise<SwitchyardApp> {
   const outdir = mkdtempSync(join(tmpdir(), 'switchyard-infra-'));

@@ -8,7 +8,7 @@ import { buildApp, type SwitchyardApp } from '../../infra/app.js';
 import { measureBundle } from '../../infra/bundle-measure.js';
 import { lambdaBundling } from '../../infra/bundling.js';
 import { controlPlaneStackName, entryOf } from '../../infra/control-plane-stack.js';
-import { resourcesOf, templateOf } from './helpers.js';
+import { CDK_WORK_TIMEOUT_MS, resourcesOf, templateOf } from './helpers.js';
 
 // The one test that bundles for real: the us-east-1 stack of the example deployment, with the real
 // handlers, exactly as `npm run synth` does.
@@ -30,7 +30,7 @@ beforeAll(async () => {
     if (name === 'Console') consoleAsset = join(outdir, `asset.${hash}`);
     else assets.set(name, join(outdir, `asset.${hash}`, 'index.mjs'));
   }
-}, 120_000);
+}, CDK_WORK_TIMEOUT_MS);
 
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 

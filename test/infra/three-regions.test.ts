@@ -6,6 +6,7 @@ import { wildcardMutations } from '../../infra/iam-audit.js';
 import {
   alarmRules,
   buildFast,
+  CDK_WORK_TIMEOUT_MS,
   fixture,
   removeOutdirs,
   resourcesOf,
@@ -33,7 +34,7 @@ beforeAll(async () => {
     plansDir: fixture('plans-three-regions'),
   });
   for (const stack of built.stacks) templates.set(stack.region, templateOf(stack));
-});
+}, CDK_WORK_TIMEOUT_MS);
 
 describe('three regions, pilot light without ARC', () => {
   it('deploys a complete control plane to each of the three regions', () => {

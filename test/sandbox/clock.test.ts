@@ -1,6 +1,17 @@
 import { setTimeout as realSleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../sandbox/clock.js';
+import { FaultSet } from '../../sandbox/faults.js';
+import { LATENCY_PROFILES } from '../../sandbox/latency.js';
+import { LambdaRuntime } from '../../sandbox/runtime/lambda.js';
+
+/** Holds the CPU for `ms` of real time, as a slow or loaded machine does to a handler. */
+function busy(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // spin
+  }
+}
 
 describe('VirtualClock (discrete)', () => {
   it('jumps to the next timer and fires timers in time order, ties in the order set', async () => {
@@ -108,5 +119,96 @@ describe('VirtualClock (paced)', () => {
     expect(elapsed).toBeGreaterThanOrEqual(2_000);
     expect(() => new VirtualClock({ kind: 'paced', speed: 0 })).toThrow(/speed must be > 0/);
     await expect(clock.runUntil(0)).rejects.toThrow(/discrete/);
+  });
+
+  it('charges no virtual time for real compute inside a Lambda invoke: no timeout under load', async () => {
+    // At 100x, 300 real ms of compute would be 30 virtual s, thirty times this function's timeout.
+    const clock = new VirtualClock({ kind: 'paced', speed: 100 });
+    const lambda = new LambdaRuntime({
+      clock,
+      latency: LATENCY_PROFILES.fast,
+      faults: new FaultSet(),
+      timeoutMs: 1_000,
+    });
+    lambda.register('us-east-1', 'Busy', async () => {
+      const began = clock.now();
+      busy(300);
+      const afterCompute = clock.now();
+      await clock.track(async () => {
+        busy(100);
+        await realSleep(20); // real I/O, as dynalite's
+      });
+      await clock.sleep(50); // one modelled API call
+      return { compute: afterCompute - began, charged: clock.now() - began };
+    });
+    try {
+      const result = await lambda.invoke('us-east-1', 'Busy', {});
+      // Only the modelled 50 ms: neither the compute nor the tracked I/O became virtual time.
+      expect(result).toEqual({ compute: 0, charged: 50 });
+    } finally {
+      clock.dispose();
+    }
+  });
+
+  it('stands still while tracked I/O is in flight', async () => {
+    const clock = new VirtualClock({ kind: 'paced', speed: 1_000 });
+    try {
+      const before = clock.now();
+      const during = await clock.track(async () => {
+        await realSleep(30);
+        busy(30);
+        return clock.now();
+      });
+      expect(during).toBe(before);
+    } finally {
+      clock.dispose();
+    }
+  });
+
+  it('never runs ahead of real time x speed and never fires a timer early, even after a stall', async () => {
+    const speed = 200;
+    const realBefore = performance.now();
+    const clock = new VirtualClock({ kind: 'paced', speed });
+    // Virtual ms since the start that real time x speed allows at most, right now.
+    const allowed = () => (performance.now() - realBefore) * speed;
+    const seen: { due: number; at: number; allowed: number }[] = [];
+    const fired: number[] = [];
+    try {
+      const delays = [0, 400, 1_000, 1_000, 2_500, 4_000];
+      const done = delays.map(
+        (delay, index) =>
+          new Promise<void>((resolve) => {
+            const due = clock.now() + delay;
+            clock.setTimer(delay, () => {
+              seen.push({ due: due - clock.start, at: clock.now() - clock.start, allowed: allowed() });
+              fired.push(index);
+              // A stall of 50 real ms (10 virtual s) in the first timer: later ones must still wait.
+              if (index === 0) busy(50);
+              resolve();
+            });
+          }),
+      );
+      await Promise.all(done);
+      expect(fired).toEqual([0, 1, 2, 3, 4, 5]);
+      for (const { due, at, allowed: bound } of seen) {
+        expect(at).toBe(due);
+        expect(at).toBeLessThanOrEqual(bound);
+      }
+      expect(clock.now() - clock.start).toBeLessThanOrEqual(allowed());
+    } finally {
+      clock.dispose();
+    }
+  });
+
+  it('fires nothing after dispose', async () => {
+    const clock = new VirtualClock({ kind: 'paced', speed: 1_000 });
+    let fired = false;
+    clock.setTimer(10, () => {
+      fired = true;
+    });
+    clock.dispose();
+    await realSleep(30);
+    expect(fired).toBe(false);
+    expect(clock.pendingTimers()).toBe(0);
   });
 });

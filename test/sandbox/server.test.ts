@@ -15,8 +15,9 @@ let server: SandboxServer;
 
 beforeAll(async () => {
   const plans = await loadPlans('plans');
-  // Paced at 50x with the fast profile: a failover takes a second or two. Not much faster: on a
-  // paced clock real compute time counts as virtual time too, and a Task's 60 s timeout is 1.2 s here.
+  // Paced at 50x with the fast profile: a failover takes a second or two of real time. The paced
+  // clock does not count this machine's compute as virtual time, so a loaded machine only slows
+  // the run down; it cannot time a function out.
   sandbox = await Sandbox.start({
     plans,
     latency: 'fast',
