@@ -41,7 +41,7 @@ export const DeployConfigSchema = z.strictObject({
   useArc: z.boolean(),
   stateTable: z.strictObject({
     name: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name (3-255 letters, digits, _ . -)'),
-    /** `strong` (MRSC, design.md §1) or `eventual` (MREC; only for region sets MRSC cannot serve). */
+    /** `strong` (MRSC, docs/state-store.md) or `eventual` (MREC; only for region sets MRSC cannot serve). */
     consistency: z.enum(['strong', 'eventual']).default('strong'),
     /** MRSC with two replicas needs a witness region: not a replica, in the same MRSC region set. */
     witnessRegion: RegionName.optional(),
@@ -232,7 +232,7 @@ export function deploymentProblems(
       'stateTable.consistency',
       `multi-region strong consistency takes 2 replicas and a witness, or 3 replicas; the deployment has ${regions.length} region(s)`,
       regions,
-      '2 or 3 regions, or consistency: eventual (and the single-writer rule of design.md §1)',
+      '2 or 3 regions, or consistency: eventual (and the single-writer rule of docs/state-store.md)',
     );
     return problems;
   }

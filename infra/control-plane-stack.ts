@@ -57,7 +57,7 @@ export function entryOf(
 export const controlPlaneStackName = (region: string): string => `Switchyard-ControlPlane-${region}`;
 
 /**
- * The whole control plane of one region (design.md §1): the step functions, the state machines
+ * The whole control plane of one region (docs/architecture.md, Regions and static stability): the step functions, the state machines
  * (runbooks, detection wait), the operator API, alarm detection, drill schedules and this region's
  * replica of the state table. A
  * failover into this region needs nothing from any other region's stack.

@@ -82,7 +82,7 @@ const STARTS: Record<'startRunbook' | 'startDetection' | 'startDrill', readonly 
   startDrill: ['drill'],
 };
 
-/** The mutating capability of a step, beyond its role's (design.md §3). */
+/** The mutating capability of a step, beyond its role's (docs/architecture.md, Runbooks). */
 const STEP_CAPABILITIES: Partial<Record<FunctionName, readonly Capability[]>> = {
   PromoteDatabase: ['promoteDatabase'],
   PrepareDatabase: ['prepareDatabase'],
@@ -302,7 +302,7 @@ export function statementsFor(
 
   switch (capability) {
     case 'state':
-      // Single-item reads and conditional writes (design.md §4). No DeleteItem: nothing is deleted
+      // Single-item reads and conditional writes (docs/state-store.md). No DeleteItem: nothing is deleted
       // but by a retention policy; no Scan; the table has no indexes, so no index ARNs.
       return allow(
         'StateTableItems',

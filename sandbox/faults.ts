@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { AWS_SERVICES, type AwsService } from '../functions/aws/clients.js';
 import { RegionName } from '../functions/core/plan.js';
 
-/** The fault kinds of design.md §5, as a scenario file or the sandbox API gives them. */
+/** The fault kinds of docs/contracts.md, as a scenario file or the sandbox API gives them. */
 export const FaultSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('region-outage'), region: RegionName }),
   z.strictObject({ kind: z.literal('route53-control-plane-down') }),

@@ -5,7 +5,7 @@ import { InvalidInputError } from '../functions/core/errors.js';
 import { formatPath } from '../functions/core/plan.js';
 import { ClearSchema, FaultSchema } from './faults.js';
 
-/** A scenario file (design.md §5): faults, operator requests, approvals and alarms on a timeline. */
+/** A scenario file (docs/architecture.md, The sandbox under the SDK): faults, operator requests, approvals and alarms on a timeline. */
 const Seconds = z.number().nonnegative();
 
 const FailoverEvent = z.strictObject({

@@ -10,7 +10,7 @@ import { Sandbox } from './sandbox.js';
 import type { Scenario, ScenarioEvent } from './scenario.js';
 import type { InvariantResult, Outage } from './truth.js';
 
-/** The report of `switchyard simulate` (design.md §5): fields that must exist, and a few more. */
+/** The report of `switchyard simulate` (docs/architecture.md, The sandbox under the SDK): fields that must exist, and a few more. */
 export interface SimulationReport {
   readonly scenario?: string;
   readonly latency: string;

@@ -98,7 +98,7 @@ export function trafficGraceMs(plan: Plan, dnsTtlMs: number): number {
 }
 
 /**
- * The ground truth (design.md §5): what users experience, independent of what the control plane
+ * The ground truth (docs/architecture.md, The sandbox under the SDK): what users experience, independent of what the control plane
  * claims. An app is served at an instant when the region its DNS answer sends users to is up, has
  * at least one healthy InService instance in every one of the plan's Auto Scaling groups, and holds
  * the writer of every one of its global clusters.

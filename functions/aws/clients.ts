@@ -11,7 +11,7 @@ import type { AwsCredentialIdentity, MetadataBearer } from '@smithy/types';
 import { type DnsQuestion, type DnsTransport, systemDnsTransport } from './dns-transport.js';
 
 /**
- * The one client factory (style.md): every SDK client Switchyard uses is built here, for an
+ * The one client factory (docs/code-style.md): every SDK client Switchyard uses is built here, for an
  * explicit region, memoised per region. The sandbox attaches its simulator here and nowhere else,
  * through {@link AwsInterceptor}, beneath the SDK's command API: our code above it is the code that
  * runs in AWS.

@@ -13,7 +13,7 @@ import type { AwsClients } from './clients.js';
 import { translateAwsError } from './translate-error.js';
 
 /**
- * Switchyard's state store on DynamoDB (design.md §4).
+ * Switchyard's state store on DynamoDB (docs/state-store.md).
  *
  * One table, `pk` = `PLAN#<app>`, and per app the items:
  * - `STATE`: the active region, status and version of the plan;

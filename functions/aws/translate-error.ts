@@ -6,7 +6,7 @@ import {
 } from '../core/errors.js';
 
 /**
- * The one place SDK exceptions become Switchyard's typed errors (style.md "Errors"). Adapters list
+ * The one place SDK exceptions become Switchyard's typed errors (docs/code-style.md). Adapters list
  * the modelled exceptions of their service that mean something to a runbook ({@link ErrorRule});
  * throttling, 5xx and network failures are recognised here for every service; anything else is
  * rethrown unchanged (the same object), so an unexpected fault is never disguised as a known one.

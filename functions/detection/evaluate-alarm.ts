@@ -37,7 +37,7 @@ export type Decision =
 export const DETECTION_ACTOR = 'switchyard:detection';
 
 /**
- * EvaluateAlarm: the decision between a CloudWatch alarm and a runbook (design.md §2 detection).
+ * EvaluateAlarm: the decision between a CloudWatch alarm and a runbook (docs/architecture.md, detection).
  * For each plan listing the alarm: act when at least `minAlarms` of its alarms have been in ALARM
  * continuously for `sustainSeconds`, no failover ran within `cooldownSeconds`, and none is under
  * way. `automatic` starts an ungraceful failover to the first healthy standby region; `approval`

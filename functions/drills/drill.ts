@@ -79,7 +79,7 @@ export type DrillStart =
   | { action: 'skipped'; app: string; reason: string };
 
 /**
- * RunDrill: the quarterly DR test (design.md §2 `drills`). A drill is a graceful activation of a
+ * RunDrill: the quarterly DR test (docs/contracts.md, Plan `drills`). A drill is a graceful activation of a
  * standby region and, for `switchover-and-back`, a graceful failback after `soakSeconds`; the
  * report is the evidence: each leg's RTO and RPO against the plan's objectives.
  *

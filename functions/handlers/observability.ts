@@ -5,7 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type middy from '@middy/core';
 import type { Clock } from '../core/clock.js';
 
-/** One Logger and one Metrics per function (style.md): static messages, values in keys. */
+/** One Logger and one Metrics per function (docs/code-style.md): static messages, values in keys. */
 export interface Observability {
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -18,7 +18,7 @@ export function createObservability(step: string): Observability {
   };
 }
 
-/** The keys every log line of a runbook step carries (style.md "Logging and metrics"). */
+/** The keys every log line of a runbook step carries (docs/code-style.md). */
 function runKeys(event: unknown, step: string): Record<string, string> {
   const run =
     (event as { run?: Record<string, unknown>; state?: { run?: Record<string, unknown> } } | null)?.run ??

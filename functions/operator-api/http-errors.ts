@@ -78,7 +78,7 @@ export class MethodNotAllowedError extends TerminalError {
 /** Seconds a client should wait before retrying a request refused for a retryable fault. */
 export const RETRY_AFTER_SECONDS = 5;
 
-/** HTTP status by error name: the names are the API (style.md), so the mapping goes by name. */
+/** HTTP status by error name: the names are the API (docs/code-style.md), so the mapping goes by name. */
 const STATUS_BY_NAME: Readonly<Record<string, number>> = {
   [InvalidInputError.name]: 400,
   [UnauthorizedError.name]: 401,

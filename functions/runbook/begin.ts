@@ -6,7 +6,7 @@ import { initialPrimary, type Plan } from '../core/plan.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import { parseInput, type RunbookDeps, type RunContext, recordStep, stepKey } from './context.js';
 
-/** The input of a runbook execution (design.md §3). */
+/** The input of a runbook execution (docs/architecture.md, Runbooks). */
 export const FailoverRequest = z.object({
   /** The app: the plan's name. */
   plan: z.string().min(1),

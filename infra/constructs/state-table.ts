@@ -20,7 +20,7 @@ export interface StateTableProps {
 }
 
 /**
- * The state table (design.md §4): one DynamoDB global table, keys `pk`/`sk`, a replica in every
+ * The state table (docs/state-store.md): one DynamoDB global table, keys `pk`/`sk`, a replica in every
  * control-plane region. A global table is one CloudFormation resource, so it is defined in the
  * stack of `tableRegion` (its replicas listed there) and every other stack refers to its own
  * region's replica by name: handlers only ever call the replica of their own region.

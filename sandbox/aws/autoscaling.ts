@@ -87,7 +87,7 @@ export interface GroupSnapshot {
 }
 
 /**
- * Amazon EC2 Auto Scaling (design.md §5): groups per region, instances Pending → InService
+ * Amazon EC2 Auto Scaling (docs/architecture.md, The sandbox under the SDK): groups per region, instances Pending → InService
  * (Healthy) after the modelled launch time, Terminating → gone on scale-in, warm pools (faster
  * launches), and the capacity-shortage fault (launches beyond the limit fail and are retried, as
  * with InsufficientInstanceCapacity: the instances stay Pending until capacity returns).

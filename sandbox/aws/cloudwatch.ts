@@ -52,7 +52,7 @@ interface AlarmState {
 }
 
 /**
- * Amazon CloudWatch (design.md §5): metric alarms per region (DescribeAlarms, SetAlarmState),
+ * Amazon CloudWatch (docs/architecture.md, The sandbox under the SDK): metric alarms per region (DescribeAlarms, SetAlarmState),
  * alarm state changes as events, and the Aurora global database replication lag metric
  * (GetMetricData on AWS/RDS AuroraGlobalDBReplicationLag) read from the RDS model.
  *

@@ -128,7 +128,7 @@ interface GlobalState {
 }
 
 /**
- * Amazon RDS, Aurora global databases (design.md §5): global clusters and their member clusters,
+ * Amazon RDS, Aurora global databases (docs/architecture.md, The sandbox under the SDK): global clusters and their member clusters,
  * the writer, replication lag, SwitchoverGlobalCluster, FailoverGlobalCluster (with or without
  * data loss), RemoveFromGlobalCluster (detach and promote) and reader instances for pilot light.
  *
