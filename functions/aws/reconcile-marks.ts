@@ -17,9 +17,11 @@ export interface ReconcileMark {
   readonly actedAt?: string;
   /** What was found, for people. */
   readonly detail: string;
+  /** Failed attempts to act on it so far. */
+  readonly failures?: number;
 }
 
-/** The reconciler's marks, in this region's replica of the state table. */
+/** The reconciler's marks: one item per app in the (global) state table, read and written through this region's replica. */
 export interface ReconcileMarks {
   get(app: string): Promise<ReconcileMark | undefined>;
   /** One single-item put: the mark replaces the last one. */
@@ -55,6 +57,7 @@ export function reconcileMarks(deps: {
         since: item.since,
         ...(typeof item.actedAt === 'string' ? { actedAt: item.actedAt } : {}),
         detail: typeof item.detail === 'string' ? item.detail : '',
+        ...(typeof item.failures === 'number' ? { failures: item.failures } : {}),
       };
     },
     async put(app, mark) {

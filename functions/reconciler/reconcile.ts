@@ -24,6 +24,16 @@ export const DRIFT_EVENT = 'Switchyard Drift Detected';
 /** How often the reconciler runs in every region, in minutes (EventBridge's finest rate). */
 export const RECONCILE_EVERY_MINUTES = 1;
 
+/**
+ * How many apps one reconciliation observes at once. Observing a region that is down waits out
+ * its client timeouts (about 16 s with the default transport policy), so one 30 s invocation
+ * covers this many apps during a regional outage; a larger fleet needs more invocations.
+ */
+const APPS_IN_PARALLEL = 25;
+
+/** Failed attempts at one action before the reconciler reports it as drift instead. */
+const ACT_FAILURES_BEFORE_DRIFT = 3;
+
 /** How long the reconciler holds an app's lock while it acts (ms): one minute covers its calls. */
 const RECONCILER_LEASE_MS = 60_000;
 
@@ -141,6 +151,8 @@ export function assess(plan: Plan, state: PlanState, seen: AppObservation): Find
   }
 
   const level = capacityLevel(seen, truth);
+  // An unknown capacity read is not a change of status: decide nothing on it.
+  if (level === 'unknown') return { kind: 'unknown', why: `cannot tell the capacity in ${truth}` };
   const detached = seen.clusters.filter((c) => Object.values(c.regions).some((s) => isKnown(s) && !s.member));
   const healthy = level === 'ready' && detached.length === 0;
   const status: PlanStatus = healthy ? 'ACTIVE' : 'DEGRADED';
@@ -191,14 +203,23 @@ export async function reconcile(input: unknown, deps: RunbookDeps): Promise<Reco
   const only = parsed.success ? parsed.data.detail?.app : undefined;
   const plans = deps.plans.list().filter((p) => only === undefined || p.name === only);
   const outcomes: ReconcileOutcome[] = [];
-  for (const plan of plans) {
+  // Apps in parallel batches: observing a region that is down waits out its client timeouts, and
+  // one invocation (30 s) must still reach every app.
+  for (let i = 0; i < plans.length; i += APPS_IN_PARALLEL) {
+    const batch = plans.slice(i, i + APPS_IN_PARALLEL);
     outcomes.push(
-      await reconcileApp(plan, deps).catch((error: unknown) => ({
-        app: plan.name,
-        finding: 'unknown' as const,
-        result: 'skipped' as const,
-        detail: `reconciliation failed: ${describeError(error).name}: ${describeError(error).message}`,
-      })),
+      ...(await Promise.all(
+        batch.map((plan) =>
+          reconcileApp(plan, deps).catch(
+            (error: unknown): ReconcileOutcome => ({
+              app: plan.name,
+              finding: 'unknown',
+              result: 'skipped',
+              detail: `reconciliation failed: ${describeError(error).name}: ${describeError(error).message}`,
+            }),
+          ),
+        ),
+      )),
     );
   }
   return outcomes;
@@ -257,14 +278,32 @@ async function reconcileApp(plan: Plan, deps: RunbookDeps): Promise<ReconcileOut
     throw error;
   }
   try {
-    const result = await act(plan, finding, seen, holder, grant.epoch, deps);
-    await deps.marks.put(plan.name, {
-      fingerprint,
-      since: mark.since,
-      actedAt: isoNow(deps.clock),
-      detail: finding.why,
-    });
-    return { app: plan.name, finding: finding.kind, result, detail: finding.why };
+    // Under the lock, look again: another region's reconciler may have acted in the meantime.
+    const again = await deps.marks.get(plan.name);
+    if (again?.fingerprint !== fingerprint || again.actedAt) {
+      return {
+        app: plan.name,
+        finding: finding.kind,
+        result: 'nothing-to-do',
+        detail: 'handled by another pass',
+      };
+    }
+    try {
+      const result = await act(plan, finding, seen, holder, grant.epoch, deps);
+      await deps.marks.put(plan.name, { ...again, actedAt: isoNow(deps.clock), detail: finding.why });
+      return { app: plan.name, finding: finding.kind, result, detail: finding.why };
+    } catch (error: unknown) {
+      // An action that keeps failing (a permission, a protection) is reported, not retried forever.
+      const failures = (again.failures ?? 0) + 1;
+      const why = `${finding.why}; acting failed ${failures} time(s): ${describeError(error).name}: ${describeError(error).message}`;
+      if (failures < ACT_FAILURES_BEFORE_DRIFT) {
+        await deps.marks.put(plan.name, { ...again, failures });
+        throw error;
+      }
+      await act(plan, { kind: 'drift', why }, seen, holder, grant.epoch, deps);
+      await deps.marks.put(plan.name, { ...again, failures, actedAt: isoNow(deps.clock), detail: why });
+      return { app: plan.name, finding: 'drift', result: 'reported', detail: why };
+    }
   } finally {
     await deps.store.releaseLock(plan.name, holder, grant.epoch).catch(() => undefined);
   }
@@ -287,8 +326,10 @@ async function act(
       activeRegion,
       status,
       expectedVersion: state.version,
-      executionId: holder,
+      // The record keeps naming the last execution; the reconciler is no execution.
+      executionId: state.lastExecutionId ?? holder,
       epoch,
+      ...(status === 'DEGRADED' ? { reason: `reconciler: ${finding.why}` } : {}),
     });
   const audit = (action: string, detail: string) =>
     deps.store.appendAudit({

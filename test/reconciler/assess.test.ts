@@ -148,6 +148,15 @@ describe('assess: what the reconciler would do', () => {
     expect(assess(shop, state(E), seen)).toMatchObject({ kind: 'unknown' });
   });
 
+  it('never guesses: an unknown capacity read changes no status', () => {
+    const seen = observation(
+      { [E]: writer, [W]: reader },
+      { [E]: { unknown: 'ThrottledError' }, [W]: capacity(1) },
+      E,
+    );
+    expect(assess(shop, state(E), seen)).toMatchObject({ kind: 'unknown' });
+  });
+
   it('never guesses: unknown traffic blocks every decision', () => {
     const seen = observation(
       { [E]: reader, [W]: writer },
