@@ -10,7 +10,7 @@ import type {
 import { describeError, InvalidInputError } from '../core/errors.js';
 import { errorResponse } from '../operator-api/http-errors.js';
 import { type ApiRequest, type ApiResponse, identityFromClaims } from '../operator-api/request.js';
-import { operatorApi } from '../operator-api/router.js';
+import { createOperatorApiRouter, operatorApi } from '../operator-api/router.js';
 import { parseJsonBody } from '../operator-api/validation.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import { lambdaRunbookDeps } from './deps.js';
@@ -31,6 +31,14 @@ export function makeHandler(
   observability: Observability = createObservability('OperatorApi'),
 ): OperatorApiHandler {
   const { logger, metrics } = observability;
+  const router = createOperatorApiRouter(deps, {
+    onUnexpectedError: (error) =>
+      logger.error('Request failed unexpectedly', {
+        error_name: describeError(error).name,
+        error_message: describeError(error).message,
+        error,
+      }),
+  });
   // Per request, not per handler: the sandbox may run several requests through one handler at once.
   const startedAt = new WeakMap<object, number>();
   const requestLog: middy.MiddlewareObj<OperatorApiEvent, OperatorApiResult> = {
@@ -55,7 +63,7 @@ export function makeHandler(
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .use(requestLog)
-    .handler(async (event) => {
+    .handler(async (event, context) => {
       let request: ApiRequest;
       try {
         request = apiRequestOf(event);
@@ -63,15 +71,7 @@ export function makeHandler(
         const { unexpected: _unexpected, ...response } = errorResponse(error);
         return resultOf(response);
       }
-      const response = await operatorApi(request, deps, {
-        onUnexpectedError: (error) =>
-          logger.error('Request failed unexpectedly', {
-            error_name: describeError(error).name,
-            error_message: describeError(error).message,
-            error,
-          }),
-      });
-      return resultOf(response);
+      return operatorApi(router, request, event, context);
     });
 }
 
