@@ -16,6 +16,7 @@ import { createOperatorApiRouter, operatorApi } from '../operator-api/router.js'
 import { parseJsonBody } from '../operator-api/validation.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import { lambdaRunbookDeps } from './deps.js';
+import { ENV } from './environment.js';
 import { createObservability, type Observability } from './observability.js';
 
 /** An HTTP API event from the JWT-authorized API, or from the break-glass `AWS_IAM` one. */
@@ -92,7 +93,9 @@ let bound: OperatorApiHandler | undefined;
 
 /** The Lambda entry point. */
 export const handler: OperatorApiHandler = (event, context) => {
-  bound ??= makeHandler(lambdaRunbookDeps(), undefined, { iamRoles: iamRoleMapFromEnv() });
+  bound ??= makeHandler(lambdaRunbookDeps(), undefined, {
+    iamRoles: iamRoleMapFromEnv(process.env[ENV.iamRoles]),
+  });
   return bound(event, context);
 };
 

@@ -80,13 +80,21 @@ export function identityOf(
 }
 
 /**
- * The role map in the environment variable `SWITCHYARD_IAM_ROLES` (JSON `{ roleArn: [roles] }`,
- * set by the stack from the deployment config); empty when unset. Throws on a malformed value:
+ * The role map in the value of the environment variable `SWITCHYARD_IAM_ROLES` (JSON
+ * `{ roleArn: [roles] }`, set by the stack from the deployment config); empty when unset. Throws on a malformed value:
  * a deployment mistake, refused at the first request rather than granting anything.
  */
-export function iamRoleMapFromEnv(value: string | undefined = process.env.SWITCHYARD_IAM_ROLES): IamRoleMap {
+export function iamRoleMapFromEnv(value: string | undefined): IamRoleMap {
   if (value === undefined || value.trim() === '') return {};
-  const parsed = IamRoleMapSchema.safeParse(JSON.parse(value));
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch (error: unknown) {
+    throw new Error(
+      `SWITCHYARD_IAM_ROLES: not JSON (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+  const parsed = IamRoleMapSchema.safeParse(json);
   if (!parsed.success)
     throw new Error(
       `SWITCHYARD_IAM_ROLES: expected { "<IAM role ARN>": ["viewer"|"operator"|"approver", ...] }; ${parsed.error.message}`,
