@@ -162,7 +162,7 @@ const UNKNOWN_METHOD_STAND_IN: HttpMethod = 'OPTIONS';
 /**
  * The operator API on Powertools' HTTP `Router`: its route table matches method and path; a
  * global middleware authenticates (401) and checks the request's bounds (400, 413, 431); each
- * route's middleware checks its path parameters (400) and the caller's permission (403); the
+ * route's handler checks its path parameters (400) and the caller's permission (403); the
  * `notFound` handler answers 404 and, for every path a route has, its other methods answer 405;
  * one error handler maps every thrown error to its status and `{ error, message }`.
  */
@@ -246,7 +246,8 @@ export function createOperatorApiRouter(
  * `.`/`..` segments and cuts the path at `?` or `#` (so `/apps/orders/executions/..` would answer as
  * `/apps/orders`). So the router is given only the method and a path rebuilt from the decoded
  * segments (each re-encoded, dot segments escaped so they stay parameters); the request itself
- * (headers, query, the body parsed within bounds) is the {@link ApiRequest} in the router's store.
+ * (headers, query, the body parsed within bounds) is the {@link ApiRequest} kept by event in
+ * {@link OperatorApiRouter.requests}.
  */
 export async function operatorApi(
   api: OperatorApiRouter,
