@@ -1,4 +1,7 @@
 import { STATUS_CODES } from 'node:http';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { type CliIo, line, UsageError } from './io.js';
 
 /** Where `npm start` serves the sandbox's operator API. */
@@ -9,7 +12,14 @@ const REGION_HEADER = 'X-Switchyard-Region';
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /** The common options of every API command, short, for usage lines: `--help` lists them all. */
-export const CLIENT_USAGE = '[--api URL] [--as NAME] [--json]';
+export const CLIENT_USAGE = '[--api URL] [--as NAME] [--auth iam] [--json]';
+
+/** How requests authenticate: a bearer JWT (the default), or SigV4 with IAM credentials (break-glass). */
+export const AUTH_MODES = ['jwt', 'iam'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
+/** The service a break-glass request is signed for: API Gateway's `AWS_IAM` authorizer checks it. */
+const SIGNING_SERVICE = 'execute-api';
 
 /** The API answered with an error status: `error` is its error name, `message` what it said. */
 export class ApiError extends Error {
@@ -36,6 +46,8 @@ export interface ClientSettings {
   /** A bearer token (a real deployment); wins over everything. */
   readonly token?: string | undefined;
   readonly region?: string | undefined;
+  /** `iam`: sign with SigV4 using the standard credential chain instead of a bearer token. */
+  readonly auth?: AuthMode | undefined;
 }
 
 /**
@@ -45,6 +57,7 @@ export interface ClientSettings {
 export class ApiClient {
   readonly api: string;
   private token: string | undefined;
+  private signer: SignatureV4 | undefined;
 
   private constructor(
     api: string,
@@ -68,11 +81,22 @@ export class ApiClient {
       throw new UsageError(
         '--as and --token are exclusive: --as picks a sandbox identity, --token brings your own',
       );
+    if (settings.auth === 'iam') {
+      if (settings.token !== undefined || settings.as !== undefined)
+        throw new UsageError(
+          '--auth iam signs with your IAM credentials: it takes neither --as nor --token (those are bearer tokens)',
+        );
+      if (!signingRegion(settings))
+        throw new UsageError(
+          "--auth iam signs for one region's API: pass --region R (or set AWS_REGION), e.g. --region us-east-1",
+        );
+    }
     return new ApiClient(api, settings, defaultAs);
   }
 
   /** Who the requests are made as, for messages: the sandbox identity, or "your token". */
   get who(): string {
+    if (this.settings.auth === 'iam') return 'your IAM credentials';
     if (this.settings.token !== undefined) return 'the --token identity';
     if (this.settings.as !== undefined) return this.settings.as;
     if (process.env.SWITCHYARD_TOKEN) return 'the SWITCHYARD_TOKEN identity';
@@ -97,14 +121,71 @@ export class ApiClient {
     body?: unknown,
     extraHeaders: Record<string, string> = {},
   ): Promise<T> {
+    const iam = this.settings.auth === 'iam';
     const headers: Record<string, string> = {
       accept: 'application/json',
-      authorization: `Bearer ${await this.bearer()}`,
+      ...(iam ? {} : { authorization: `Bearer ${await this.bearer()}` }),
       ...extraHeaders,
     };
     if (this.settings.region) headers[REGION_HEADER] = this.settings.region;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    return this.fetchJson<T>(method, path, headers, body);
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    return this.fetchJson<T>(
+      method,
+      path,
+      iam ? await this.sign(method, path, headers, text) : headers,
+      text,
+    );
+  }
+
+  /**
+   * The headers of a request signed with SigV4 for `execute-api` in the signing region, with
+   * credentials from the standard chain (environment, SSO, shared files, web identity, container,
+   * instance), whose STS calls go to that region's endpoint: break-glass needs no identity provider
+   * and nothing in another region.
+   */
+  private async sign(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+  ): Promise<Record<string, string>> {
+    const region = signingRegion(this.settings) as string;
+    this.signer ??= new SignatureV4({
+      credentials: fromNodeProviderChain({ clientConfig: { region } }),
+      region,
+      service: SIGNING_SERVICE,
+      sha256: Sha256,
+    });
+    const url = new URL(`${this.api}${path}`);
+    const query: Record<string, string | string[]> = {};
+    for (const [key, value] of url.searchParams) {
+      const had = query[key];
+      query[key] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value];
+    }
+    let signed: { headers: Record<string, string> };
+    try {
+      signed = await this.signer.sign({
+        method,
+        protocol: url.protocol,
+        hostname: url.hostname,
+        ...(url.port ? { port: Number(url.port) } : {}),
+        path: url.pathname,
+        query,
+        headers: { ...headers, host: url.host },
+        ...(body !== undefined ? { body } : {}),
+      });
+    } catch (error: unknown) {
+      throw new ApiError(
+        401,
+        'NoCredentials',
+        `--auth iam: could not get IAM credentials from the standard chain (${error instanceof Error ? error.message : String(error)}); expected AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, SSO or a role`,
+        undefined,
+      );
+    }
+    // fetch sets Host itself, from the URL (the same value).
+    const { host: _host, ...sent } = signed.headers;
+    return sent;
   }
 
   private async bearer(): Promise<string> {
@@ -141,14 +222,14 @@ export class ApiClient {
     method: string,
     path: string,
     headers: Record<string, string>,
-    body?: unknown,
+    body?: string,
   ): Promise<T> {
     let response: Response;
     try {
       response = await fetch(`${this.api}${path}`, {
         method,
         headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        ...(body !== undefined ? { body } : {}),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch (error: unknown) {
@@ -185,6 +266,11 @@ export class ApiClient {
       );
     return json as T;
   }
+}
+
+/** The region a break-glass request is signed for: `--region`, else `AWS_REGION` or `AWS_DEFAULT_REGION`. */
+function signingRegion(settings: ClientSettings): string | undefined {
+  return settings.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
 }
 
 interface SandboxTokens {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option, type OptionValues } from '@commander-js/extra-typings';
+import { AUTH_MODES } from './client.js';
 import type { CliIo } from './io.js';
 
 /** What every command's action needs besides its options. */
@@ -89,6 +90,14 @@ export function withClientOptions<A extends unknown[], O extends OptionValues, G
         '--token <JWT>',
         'a bearer token instead (a real deployment); or set SWITCHYARD_TOKEN',
       ).helpGroup(COMMON_OPTIONS),
+    )
+    .addOption(
+      new Option(
+        '--auth <MODE>',
+        'jwt (a bearer token, the default) or iam: break-glass, SigV4 with your AWS credentials (standard chain) for the --region API',
+      )
+        .choices(AUTH_MODES)
+        .helpGroup(COMMON_OPTIONS),
     )
     .addOption(
       new Option('--json', 'print the API answer as JSON (errors too, on stdout)').helpGroup(COMMON_OPTIONS),

@@ -5,6 +5,7 @@ import * as z from 'zod';
 import { type PlanProblem, PlanValidationError } from '../functions/core/errors.js';
 import { formatProblem, type Plan, problemsFromIssue, RegionName, show } from '../functions/core/plan.js';
 import { loadPlans } from '../functions/core/plan-loader.js';
+import { IamRoleMapSchema } from '../functions/operator-api/identity.js';
 
 /**
  * The deployment config (`infra/deploy.config.yaml`): where and how the control plane is deployed.
@@ -59,6 +60,19 @@ export const DeployConfigSchema = z.strictObject({
       .strictObject({
         clientId: z.string().min(1).optional(),
         scope: z.string().min(1).optional(),
+      })
+      .optional(),
+    /**
+     * Break-glass, for when the identity provider's region is down: the same routes on a second
+     * HTTP API with the `AWS_IAM` authorizer (SigV4), each IAM role named here mapped to the
+     * Switchyard roles its sessions get. Only these roles are granted `execute-api:Invoke` on it;
+     * they must be roles of the deployment account (an HTTP API has no resource policy).
+     */
+    breakGlass: z
+      .strictObject({
+        iamRoles: IamRoleMapSchema.refine((roles) => Object.keys(roles).length > 0, {
+          error: 'at least one IAM role ARN',
+        }),
       })
       .optional(),
     /** Stage throttling: the API is for a handful of operators, not the public. */

@@ -147,7 +147,10 @@ export class ControlPlaneStack extends Stack {
           name: fn.name,
           entry,
           bundling,
-          environment,
+          environment:
+            fn.name === 'OperatorApi' && config.operatorApi.breakGlass
+              ? { ...environment, [ENV.iamRoles]: JSON.stringify(config.operatorApi.breakGlass.iamRoles) }
+              : environment,
           logRetention,
           statements: functionStatements(fn, resources, own),
         }),
@@ -190,6 +193,7 @@ export class ControlPlaneStack extends Stack {
       jwt: config.operatorApi.jwtAuthorizer,
       throttle: config.operatorApi.throttle,
       logRetention,
+      ...(config.operatorApi.breakGlass ? { breakGlass: config.operatorApi.breakGlass } : {}),
     });
 
     const localAlarms = resources.alarmArns.filter((arn) => arn.split(':')[3] === region);
@@ -226,6 +230,12 @@ export class ControlPlaneStack extends Stack {
       value: this.operatorApi.url,
       description: 'Operator API base URL',
     });
+    if (this.operatorApi.breakGlassApi) {
+      new CfnOutput(this, 'BreakGlassApiUrl', {
+        value: this.operatorApi.breakGlassApi.apiEndpoint,
+        description: 'Break-glass operator API (SigV4, AWS_IAM): switchyard --auth iam --api URL --region R',
+      });
+    }
     new CfnOutput(this, 'StateTableName', { value: this.stateTable.tableName });
     for (const machine of this.stateMachines) {
       new CfnOutput(this, `${machine.node.id}Arn`, { value: machine.stateMachine.stateMachineArn });

@@ -1,6 +1,6 @@
 import { type Stack, Validations } from 'aws-cdk-lib';
 import { CfnRoute } from 'aws-cdk-lib/aws-apigatewayv2';
-import { CfnPolicy } from 'aws-cdk-lib/aws-iam';
+import { CfnManagedPolicy, CfnPolicy } from 'aws-cdk-lib/aws-iam';
 import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
@@ -45,7 +45,24 @@ const isConsoleRoute = (construct: IConstruct): boolean =>
   CONSOLE_ROUTE_KEYS.has(construct.routeKey) &&
   (construct.authorizationType ?? 'NONE') === 'NONE';
 
+/** The break-glass invoke policy grants `execute-api:Invoke` and nothing else. */
+const onlyInvokes = (construct: IConstruct, stack: Stack): boolean => {
+  if (!(construct instanceof CfnManagedPolicy)) return false;
+  const document = stack.resolve(construct.policyDocument) as { Statement?: { Action?: unknown }[] };
+  return (document.Statement ?? []).every((statement) =>
+    [statement.Action].flat().every((action) => action === 'execute-api:Invoke'),
+  );
+};
+
 export const ACCEPTED_FINDINGS: readonly Acceptance[] = [
+  {
+    finding:
+      /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:execute-api:[a-z0-9-]+:\d{12}:<OperatorHttpApiBreakGlassHttpApi[A-F0-9]+>\/\$default\/\*\/\*\]$/,
+    path: /\/OperatorHttpApi\/BreakGlassInvoke\/Resource$/,
+    reason:
+      "Break-glass: the configured IAM roles may invoke every route (any method, any path) of this stack's break-glass API, whose only route is ANY /{proxy+}; the operator-api function then maps each role to viewer, operator or approver and checks every route's permission itself. The API and its $default stage are named; only the method and path are wildcards.",
+    holds: onlyInvokes,
+  },
   {
     finding: /^AwsSolutions-APIG4$/,
     path: /\/OperatorHttpApi\/HttpApi\/(GET|HEAD)--(assets--\{proxy\+\})?\/Resource$/,

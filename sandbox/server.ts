@@ -1,16 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type {
-  APIGatewayProxyEventV2WithJWTAuthorizer,
-  APIGatewayProxyStructuredResultV2,
-  Context,
-} from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as z from 'zod';
 import { type ConsoleBundle, consoleBundle, consoleCsp } from '../console/build.js';
 import { formatPath, RegionName } from '../functions/core/plan.js';
-import { makeHandler as makeOperatorApi } from '../functions/handlers/operator-api.js';
+import { makeHandler as makeOperatorApi, type OperatorApiEvent } from '../functions/handlers/operator-api.js';
 import { FUNCTIONS } from '../functions/handlers/registry.js';
+import { SANDBOX_CREDENTIALS } from './dynamo.js';
 import { ClearSchema, type Fault, FaultSchema } from './faults.js';
 import { DEMO_IDENTITIES, ROLES_CLAIM, TOKEN_LIFETIME_SECONDS, tokenFor } from './identities.js';
 import {
@@ -23,6 +20,7 @@ import {
 } from './jwt.js';
 import { SANDBOX_ACCOUNT } from './runtime/lambda.js';
 import type { Sandbox } from './sandbox.js';
+import { isSigV4, parseSigV4, SANDBOX_IAM_ROLES, verifySigV4 } from './sigv4.js';
 
 /** Bodies above this are refused with 413 (the operator API's requests are a few hundred bytes). */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -95,6 +93,11 @@ type Caller = { readonly claims: JwtClaims; readonly sub: string; readonly roles
  *   `X-Switchyard-Region` header or `?region=` (default: the first region, sorted, that is up) as
  *   an `APIGatewayProxyEventV2WithJWTAuthorizer`, invoked through the sandbox's Lambda runtime
  *   (invoke cost in virtual time, `lambda-crash` faults). A region that is down answers 503.
+ * - Break-glass: a request signed with SigV4 (`Authorization: AWS4-HMAC-SHA256 ...`) instead is
+ *   checked as API Gateway's `AWS_IAM` authorizer checks it, against the sandbox's dummy
+ *   credentials (sigv4.ts); a bad signature gets 403. It goes to the region it was signed for
+ *   (unless one is asked for, which must agree) as a session of the sandbox's break-glass role in
+ *   `requestContext.authorizer.iam`, which the handler maps to roles by `SANDBOX_IAM_ROLES`.
  * - `/sandbox/...`: faults, alarms, truth (any valid token to read, role operator to change);
  *   `GET /sandbox/tokens` (no token: it is how a token is got); `GET /healthz`.
  *
@@ -108,9 +111,11 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
   const regions = [...sandbox.regions.keys()].sort();
   for (const region of regions) {
     if (!sandbox.lambda.has(region, OPERATOR_API)) {
-      const handler = makeOperatorApi(sandbox.region(region).deps);
+      const handler = makeOperatorApi(sandbox.region(region).deps, undefined, {
+        iamRoles: SANDBOX_IAM_ROLES,
+      });
       sandbox.lambda.register(region, OPERATOR_API, (event: unknown, context: Context) =>
-        handler(event as APIGatewayProxyEventV2WithJWTAuthorizer, context),
+        handler(event as OperatorApiEvent, context),
       );
     }
   }
@@ -191,7 +196,11 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     body: Buffer,
   ): Promise<Reply> {
     const params = new URLSearchParams(target.query);
-    const asked = headerValue(req.headers[REGION_HEADER]) ?? params.get('region') ?? undefined;
+    // A SigV4-signed request (break-glass) goes, like one to a regional endpoint, to the region it
+    // was signed for unless a region is asked for (then the two must agree).
+    const authorization = headerValue(req.headers.authorization);
+    const signedFor = isSigV4(authorization) ? parseSigV4(authorization ?? '')?.region : undefined;
+    const asked = headerValue(req.headers[REGION_HEADER]) ?? params.get('region') ?? signedFor ?? undefined;
     const down = new Set(sandbox.aws.faults.downRegions());
     const region = asked ?? regions.find((r) => !down.has(r)) ?? regions[0];
     if (!region || !regions.includes(region)) {
@@ -209,15 +218,54 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     // `/{proxy+}` matches every path but the root.
     if (target.path === '/') return { status: 404, body: { message: 'Not Found' }, region };
 
-    const caller = await authenticate(req.headers.authorization, secret);
-    if (caller instanceof JwtError) return { ...unauthorized(caller), region };
+    let authorizer: OperatorApiEvent['requestContext']['authorizer'];
+    let callerName: string;
+    if (isSigV4(authorization)) {
+      // API Gateway's AWS_IAM authorizer: 403 with its message for a signature it refuses.
+      const outcome = await verifySigV4(
+        { method, path: target.path, query: target.query, headers: req.headers, body },
+        Date.now(),
+        region,
+      );
+      if (!outcome.ok)
+        return {
+          status: 403,
+          body: { message: outcome.message, error: outcome.error },
+          region,
+          detail: `SigV4 refused: ${outcome.error}`,
+        };
+      authorizer = {
+        iam: {
+          accessKey: SANDBOX_CREDENTIALS.accessKeyId,
+          accountId: outcome.principal.accountId,
+          callerId: outcome.principal.userId,
+          cognitoIdentity: null,
+          principalOrgId: '',
+          userArn: outcome.principal.userArn,
+          userId: outcome.principal.userId,
+        },
+      };
+      callerName = outcome.principal.userArn;
+    } else {
+      const caller = await authenticate(req.headers.authorization, secret);
+      if (caller instanceof JwtError) return { ...unauthorized(caller), region };
+      authorizer = {
+        principalId: '',
+        integrationLatency: 0,
+        jwt: {
+          claims: flattenClaims(caller.claims),
+          scopes: typeof caller.claims.scope === 'string' ? caller.claims.scope.split(' ') : null,
+        },
+      } as OperatorApiEvent['requestContext']['authorizer'];
+      callerName = caller.sub;
+    }
 
     // `region` picks the sandbox's API endpoint (a hostname in AWS): the handler never sees it.
     const rawQuery = target.query
       .split('&')
       .filter((pair) => pair !== '' && decodeQueryKey(pair) !== 'region')
       .join('&');
-    const event = apiGatewayEvent(req, method, target.path, rawQuery, body, caller, region, ++requestSeq);
+    const event = apiGatewayEvent(req, method, target.path, rawQuery, body, authorizer, region, ++requestSeq);
     let result: unknown;
     try {
       result = await sandbox.lambda.invoke(region, OPERATOR_API, event);
@@ -226,11 +274,11 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
         status: 500,
         body: { message: 'Internal Server Error' },
         region,
-        caller: caller.sub,
+        caller: callerName,
         detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
       };
     }
-    return { ...lambdaReply(result), region, caller: caller.sub };
+    return { ...lambdaReply(result), region, caller: callerName };
   }
 
   function apiGatewayEvent(
@@ -239,10 +287,10 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     path: string,
     rawQueryString: string,
     body: Buffer,
-    caller: Caller,
+    authorizer: OperatorApiEvent['requestContext']['authorizer'],
     region: string,
     seq: number,
-  ): APIGatewayProxyEventV2WithJWTAuthorizer {
+  ): OperatorApiEvent {
     const headers: Record<string, string> = {};
     let cookies: string[] | undefined;
     for (const [name, value] of Object.entries(req.headers)) {
@@ -271,14 +319,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
       requestContext: {
         accountId: SANDBOX_ACCOUNT,
         apiId: 'sandbox',
-        authorizer: {
-          principalId: '',
-          integrationLatency: 0,
-          jwt: {
-            claims: flattenClaims(caller.claims),
-            scopes: typeof caller.claims.scope === 'string' ? caller.claims.scope.split(' ') : null,
-          },
-        },
+        authorizer,
         domainName,
         domainPrefix: 'sandbox',
         http: {
@@ -296,7 +337,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
       },
       ...(body.length > 0 ? { body: body.toString('utf8') } : {}),
       isBase64Encoded: false,
-    };
+    } as OperatorApiEvent;
   }
 
   await new Promise<void>((resolve, reject) => {

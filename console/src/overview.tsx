@@ -91,6 +91,7 @@ function AppCard({
         {app.objectives.rtoSeconds} s, RPO {app.objectives.rpoSeconds} s
         {app.lastFailoverAt ? ` · last failover ${when(app.lastFailoverAt)}` : ''}
       </p>
+      <Observed app={app} />
       {app.runningExecution ? (
         <p>
           Running: <a href={`#/executions/${app.app}/${app.runningExecution}`}>{app.runningExecution}</a>
@@ -161,6 +162,53 @@ function AppCard({
       </div>
       <ErrorBox error={drillError} />
     </article>
+  );
+}
+
+/**
+ * What the observer sees now, beside what is recorded: where traffic goes and, per global cluster,
+ * which regions take writes. Drift from the recorded active region is said in words.
+ */
+function Observed({ app }: { app: AppStatus }) {
+  const traffic = app.trafficRegion;
+  const trafficDrift = traffic !== null && traffic !== app.activeRegion;
+  const clusters = Object.entries(app.writers);
+  return (
+    <div class="observed" data-observed>
+      <p>
+        Observed traffic region <strong data-traffic-region>{traffic ?? 'unknown'}</strong>
+        {trafficDrift ? (
+          <span class="warn" role="status">
+            {' '}
+            ⚠ not the recorded active region {app.activeRegion}
+          </span>
+        ) : null}
+      </p>
+      <div>
+        Observed writer per cluster:
+        <ul class="writers">
+          {clusters.map(([cluster, regions]) => {
+            const drift = regions.length !== 1 || regions[0] !== app.activeRegion;
+            const what =
+              regions.length === 0
+                ? 'no writer'
+                : regions.length > 1
+                  ? `${regions.join(' and ')} (split brain: more than one writer)`
+                  : regions[0];
+            return (
+              <li key={cluster} data-cluster={cluster}>
+                {cluster}: <strong data-writer>{what}</strong>
+                {drift && regions.length === 1 ? (
+                  <span class="warn"> ⚠ not the recorded active region {app.activeRegion}</span>
+                ) : drift ? (
+                  <span class="warn"> ⚠</span>
+                ) : null}
+              </li>
+            );
+          })}
+        </ul>
+      </div>
+    </div>
   );
 }
 

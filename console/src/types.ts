@@ -35,6 +35,10 @@ export interface AppStatus {
   readonly lastFailoverAt?: string;
   readonly lastExecutionId?: string;
   readonly objectives: Objectives;
+  /** Where users are sent now, as observed (authoritative DNS answer or routing control); null if unknown. */
+  readonly trafficRegion: string | null;
+  /** Per global cluster: the regions whose cluster takes writes now, as observed. */
+  readonly writers: Readonly<Record<string, readonly string[]>>;
   readonly regionsDetail: Readonly<Record<string, RegionDetail>>;
 }
 

@@ -17,6 +17,8 @@ export const ENV = {
   tableName: 'SWITCHYARD_TABLE_NAME',
   stateMachineArns: 'SWITCHYARD_STATE_MACHINE_ARNS',
   eventBusName: 'SWITCHYARD_EVENT_BUS_NAME',
+  /** The operator API's break-glass map, JSON `{ "<IAM role ARN>": [roles] }` (identity.ts). */
+  iamRoles: 'SWITCHYARD_IAM_ROLES',
 } as const;
 
 const EnvironmentSchema = z.object({

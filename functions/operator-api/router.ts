@@ -1,3 +1,6 @@
+import { HttpVerbs, Router, webResponseToProxyResult } from '@aws-lambda-powertools/event-handler/http';
+import type { HttpMethod } from '@aws-lambda-powertools/event-handler/types';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as z from 'zod';
 import { InvalidInputError } from '../core/errors.js';
 import { DrillRequestBody, requestDrill } from '../drills/drill.js';
@@ -16,7 +19,7 @@ import { checkPathParameters, checkRequestBounds, parseRequestPart } from './val
 type Params = Readonly<Record<string, string>>;
 
 export interface Route {
-  readonly method: 'GET' | 'POST';
+  readonly method: Extract<HttpMethod, 'GET' | 'POST'>;
   /** Segments; `{name}` captures one. */
   readonly pattern: string;
   readonly permission: Permission;
@@ -144,52 +147,180 @@ export interface OperatorApiOptions {
   readonly onUnexpectedError?: (error: unknown, request: ApiRequest) => void;
 }
 
+/** The operator API's router, with the request each event it resolves stands for. */
+export interface OperatorApiRouter {
+  readonly router: Router;
+  /** The request as the operator API read it (bounded), by the event given to the router. */
+  readonly requests: WeakMap<object, ApiRequest>;
+}
+
+/** The methods the library's router knows; a request with another one is routed as `OPTIONS`. */
+const VERBS: readonly HttpMethod[] = Object.values(HttpVerbs);
+/** No route answers `OPTIONS`: a method the library cannot represent is routed as it, then refused. */
+const UNKNOWN_METHOD_STAND_IN: HttpMethod = 'OPTIONS';
+
 /**
- * The operator API: authenticates (401), routes (404, 405), authorizes (403), validates (400),
- * runs one use case, and answers every error with its status and `{ error, message }`.
+ * The operator API on Powertools' HTTP `Router`: its route table matches method and path; a
+ * global middleware authenticates (401) and checks the request's bounds (400, 413, 431); each
+ * route's handler checks its path parameters (400) and the caller's permission (403); the
+ * `notFound` handler answers 404 and, for every path a route has, its other methods answer 405;
+ * one error handler maps every thrown error to its status and `{ error, message }`.
  */
-export async function operatorApi(
-  request: ApiRequest,
+export function createOperatorApiRouter(
   deps: RunbookDeps,
   options: OperatorApiOptions = {},
-): Promise<ApiResponse> {
-  try {
-    const caller = authenticated(request.identity);
-    checkRequestBounds(request);
-    const { route, params } = match(request.method.toUpperCase(), request.path);
-    checkPathParameters(params);
-    authorize(caller, route.permission, `${route.method} ${request.path}`);
-    return await route.run(params, request, caller, deps);
-  } catch (error: unknown) {
-    const { unexpected, ...response } = errorResponse(error);
-    if (unexpected) options.onUnexpectedError?.(error, request);
-    return response;
-  }
-}
+): OperatorApiRouter {
+  const router = new Router();
+  const requests = new WeakMap<object, ApiRequest>();
+  const apiRequest = (reqCtx: { readonly event: object }): ApiRequest => {
+    const request = requests.get(reqCtx.event);
+    if (!request) throw new Error('operator API router: an event not given by operatorApi');
+    return request;
+  };
 
-function match(method: string, path: string): { route: Route; params: Params } {
-  const segments = splitPath(path);
-  const candidates = ROUTES.flatMap((route) => {
-    const params = matchPattern(route.pattern, segments);
-    return params ? [{ route, params }] : [];
+  router.use(async ({ reqCtx, next }) => {
+    const request = apiRequest(reqCtx);
+    authenticated(request.identity);
+    checkRequestBounds(request);
+    await next();
   });
-  const found = candidates.find((c) => c.route.method === method);
-  if (found) return found;
-  if (candidates.length > 0) {
-    const allowed = candidates.map((c) => c.route.method);
-    throw new MethodNotAllowedError(
-      `${method} ${path}: method not allowed; expected ${allowed.join(' or ')}`,
-      allowed,
+
+  for (const route of ROUTES) {
+    router.route(
+      async (reqCtx) => {
+        const request = apiRequest(reqCtx);
+        const params = originalParams(reqCtx.params);
+        checkPathParameters(params);
+        const caller = authorize(request.identity, route.permission, `${route.method} ${request.path}`);
+        return jsonResponse(await route.run(params, request, caller, deps));
+      },
+      { method: route.method, path: libraryPath(route.pattern) },
     );
   }
-  throw new RouteNotFoundError(
-    `no route ${method} ${path}; expected one of: ${ROUTES.map((r) => `${r.method} ${r.pattern} (${r.summary})`).join('; ')}`,
-    ROUTE_LIST,
-  );
+  // The library answers a method a path has no route for with 404; the API answers 405 naming the
+  // methods it has (header Allow): each path's other methods are routes that refuse.
+  const methodsByPattern = new Map<string, HttpMethod[]>();
+  for (const route of ROUTES)
+    methodsByPattern.set(route.pattern, [...(methodsByPattern.get(route.pattern) ?? []), route.method]);
+  for (const [pattern, allowed] of methodsByPattern) {
+    router.route(
+      (reqCtx) => {
+        const request = apiRequest(reqCtx);
+        throw new MethodNotAllowedError(
+          `${request.method.toUpperCase()} ${request.path}: method not allowed; expected ${allowed.join(' or ')}`,
+          allowed,
+        );
+      },
+      { method: VERBS.filter((verb) => !allowed.includes(verb)), path: libraryPath(pattern) },
+    );
+  }
+
+  router.notFound(async (_error, reqCtx) => {
+    const request = apiRequest(reqCtx);
+    return errorAnswer(
+      new RouteNotFoundError(
+        `no route ${request.method.toUpperCase()} ${request.path}; expected one of: ${ROUTES.map((r) => `${r.method} ${r.pattern} (${r.summary})`).join('; ')}`,
+        ROUTE_LIST,
+      ),
+      request,
+    );
+  });
+  router.errorHandler(Error, async (error, reqCtx) => errorAnswer(error, requests.get(reqCtx.event)));
+
+  function errorAnswer(error: unknown, request: ApiRequest | undefined): Response {
+    const { unexpected, ...response } = errorResponse(error);
+    if (unexpected && request) options.onUnexpectedError?.(error, request);
+    return jsonResponse(response);
+  }
+  return { router, requests };
 }
 
-function splitPath(path: string): string[] {
-  return path
+/**
+ * The operator API: authenticates (401), routes (404, 405), authorizes (403), validates (400),
+ * runs one use case, and answers every error with its status and `{ error, message }` as an HTTP
+ * API (payload 2.0) result.
+ *
+ * A thin adapter stands between the event and the library's router, for what the router cannot
+ * express: it builds its web `Request` from the event's headers, body and path, and `Headers`
+ * throws on a value that is not Latin-1, `Request` throws on a GET with a body, and `URL` resolves
+ * `.`/`..` segments and cuts the path at `?` or `#` (so `/apps/orders/executions/..` would answer as
+ * `/apps/orders`). So the router is given only the method and a path rebuilt from the decoded
+ * segments (each re-encoded, dot segments escaped so they stay parameters); the request itself
+ * (headers, query, the body parsed within bounds) is the {@link ApiRequest} kept by event in
+ * {@link OperatorApiRouter.requests}.
+ */
+export async function operatorApi(
+  api: OperatorApiRouter,
+  request: ApiRequest,
+  event: APIGatewayProxyEventV2,
+  context: Context,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  let path: string;
+  try {
+    path = routingPath(request.path);
+  } catch (error: unknown) {
+    // Malformed percent-encoding: still 401 before 400, as for every other refusal.
+    const refusal = (() => {
+      try {
+        authenticated(request.identity);
+        checkRequestBounds(request);
+        return error;
+      } catch (earlier: unknown) {
+        return earlier;
+      }
+    })();
+    const { unexpected: _unexpected, ...response } = errorResponse(refusal);
+    return webResponseToProxyResult(jsonResponse(response), 'ApiGatewayV2');
+  }
+  const method = request.method.toUpperCase();
+  const routed: APIGatewayProxyEventV2 = {
+    ...event,
+    rawPath: path,
+    rawQueryString: '',
+    headers: {},
+    body: undefined,
+    isBase64Encoded: false,
+    cookies: undefined,
+    requestContext: {
+      ...event.requestContext,
+      http: {
+        ...event.requestContext.http,
+        method: (VERBS as readonly string[]).includes(method) ? method : UNKNOWN_METHOD_STAND_IN,
+        path,
+      },
+    },
+  };
+  api.requests.set(routed, request);
+  return api.router.resolve(routed, context);
+}
+
+/** The JSON rendering of an answer: `{ error, message }` bodies and the API's headers. */
+export function jsonResponse(response: ApiResponse): Response {
+  return new Response(JSON.stringify(response.body), {
+    status: response.status,
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      ...response.headers,
+    },
+  });
+}
+
+/** `/apps/{app}` as the library writes it: `/apps/:app`. */
+function libraryPath(pattern: string): `/${string}` {
+  return pattern.replace(/\{(\w+)\}/g, ':$1') as `/${string}`;
+}
+
+/** A dot segment, escaped once more than other segments so that `URL` keeps it as a segment. */
+const DOT_SEGMENT = /^\.{1,2}$/;
+const ESCAPED_DOT_SEGMENT = /^(%2E){1,2}$/;
+
+/**
+ * The path the router matches: the decoded segments (empty ones dropped, as before), each
+ * re-encoded. Throws an {@link InvalidInputError} (400) for malformed percent-encoding.
+ */
+function routingPath(path: string): string {
+  const segments = path
     .split('/')
     .filter((s) => s !== '')
     .map((segment) => {
@@ -199,17 +330,21 @@ function splitPath(path: string): string[] {
         throw new InvalidInputError(`path ${path}: malformed percent-encoding in '${segment}'`);
       }
     });
+  return `/${segments
+    .map((segment) =>
+      DOT_SEGMENT.test(segment)
+        ? encodeURIComponent(segment.replaceAll('.', '%2E'))
+        : encodeURIComponent(segment),
+    )
+    .join('/')}`;
 }
 
-function matchPattern(pattern: string, segments: readonly string[]): Params | undefined {
-  const parts = pattern.split('/').filter((s) => s !== '');
-  if (parts.length !== segments.length) return undefined;
-  const params: Record<string, string> = {};
-  for (const [index, part] of parts.entries()) {
-    const segment = segments[index] as string;
-    const name = /^\{(\w+)\}$/.exec(part)?.[1];
-    if (name) params[name] = segment;
-    else if (part !== segment) return undefined;
-  }
-  return params;
+/** The router's (decoded) parameters, with escaped dot segments back as they were sent. */
+function originalParams(params: Readonly<Record<string, string>>): Params {
+  return Object.fromEntries(
+    Object.entries(params).map(([name, value]) => [
+      name,
+      ESCAPED_DOT_SEGMENT.test(value) ? value.replaceAll('%2E', '.') : value,
+    ]),
+  );
 }

@@ -7,11 +7,13 @@ import {
   HttpStage,
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { ManagedPolicy, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { IamRoleMap } from '../../functions/operator-api/identity.js';
 
 export interface OperatorApiProps {
   readonly handler: IFunction;
@@ -24,6 +26,11 @@ export interface OperatorApiProps {
    * authorizer (a browser loads the page before anyone has signed in; the files hold no data).
    */
   readonly console?: IFunction;
+  /**
+   * Break-glass: the same function behind a second HTTP API with the `AWS_IAM` authorizer, for
+   * when the JWT issuer's region is down. Only the roles named get `execute-api:Invoke` on it.
+   */
+  readonly breakGlass?: { readonly iamRoles: IamRoleMap };
 }
 
 /** The console's routes on the API (more specific than `/{proxy+}`, so they win). */
@@ -56,6 +63,10 @@ export class OperatorApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
   readonly accessLogs: LogGroup;
+  /** The break-glass API (`AWS_IAM` authorizer), when configured. */
+  readonly breakGlassApi: HttpApi | undefined;
+  /** The policy that lets the configured roles, and only them, invoke the break-glass API. */
+  readonly breakGlassInvoke: ManagedPolicy | undefined;
 
   constructor(scope: Construct, id: string, props: OperatorApiProps) {
     super(scope, id);
@@ -99,6 +110,61 @@ export class OperatorApi extends Construct {
         format: ACCESS_LOG_FORMAT,
       },
     });
+    const breakGlass = props.breakGlass
+      ? this.addBreakGlass(props.handler, props.breakGlass.iamRoles, props)
+      : undefined;
+    this.breakGlassApi = breakGlass?.api;
+    this.breakGlassInvoke = breakGlass?.invoke;
+  }
+
+  /**
+   * The break-glass API: `ANY /{proxy+}` to the same function with the `AWS_IAM` authorizer (the
+   * caller's principal arrives in `requestContext.authorizer.iam`; the handler maps its role), a
+   * throttled stage logging to the same group, and one managed policy granting
+   * `execute-api:Invoke` on this API's stage to the configured roles only.
+   */
+  private addBreakGlass(
+    handler: IFunction,
+    iamRoles: IamRoleMap,
+    props: OperatorApiProps,
+  ): { api: HttpApi; invoke: ManagedPolicy } {
+    const api = new HttpApi(this, 'BreakGlassHttpApi', {
+      apiName: 'Switchyard-OperatorApi-BreakGlass',
+      description:
+        'Switchyard operator API, break-glass: the same routes with IAM (SigV4) auth, no identity provider',
+      defaultAuthorizer: new HttpIamAuthorizer(),
+      createDefaultStage: false,
+    });
+    api.addRoutes({
+      path: '/{proxy+}',
+      methods: [HttpMethod.ANY],
+      integration: new HttpLambdaIntegration('BreakGlassIntegration', handler),
+    });
+    new HttpStage(this, 'BreakGlassStage', {
+      httpApi: api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { ...props.throttle },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: ACCESS_LOG_FORMAT,
+      },
+    });
+    const roles = Object.keys(iamRoles).map((arn, index) =>
+      Role.fromRoleArn(this, `BreakGlassRole${index}`, arn, { mutable: true }),
+    );
+    const invoke = new ManagedPolicy(this, 'BreakGlassInvoke', {
+      description:
+        'Switchyard break-glass: invoke the operator API with SigV4 (roles from the deployment config)',
+      statements: [
+        new PolicyStatement({
+          actions: ['execute-api:Invoke'],
+          resources: [api.arnForExecuteApi(undefined, undefined, '$default')],
+        }),
+      ],
+      roles,
+    });
+    return { api, invoke };
   }
 
   /** The URL of the default stage. */

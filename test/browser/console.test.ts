@@ -121,6 +121,16 @@ describe('the operator console in Chromium', () => {
     await orders.locator('tr[data-region="us-west-2"]').waitFor();
     expect(await orders.locator('[data-active-region]').textContent()).toBe('us-east-1');
     expect(await orders.locator('tr[data-region="us-east-1"]').textContent()).toContain('✔ writer');
+    // What the observer sees, per cluster, and where traffic goes: GET /apps's writers and trafficRegion.
+    expect(await orders.locator('[data-traffic-region]').textContent()).toBe('us-east-1');
+    expect(await orders.locator('[data-cluster="orders-global"] [data-writer]').textContent()).toBe(
+      'us-east-1',
+    );
+    const billing = page.locator('[data-app="billing"]');
+    expect(await billing.locator('[data-cluster="billing-global"] [data-writer]').textContent()).toBe(
+      'us-east-1',
+    );
+    expect(await billing.locator('[data-traffic-region]').textContent()).toBe('us-east-1');
     expect(await page.locator('[data-app="billing"]').isVisible()).toBe(true);
     await screenshot(page, '01-overview');
     await expectAccessible(page, 'overview');
