@@ -121,6 +121,14 @@ function AppCard({
           ))}
         </tbody>
       </table>
+      {app.detection ? (
+        <p class="detection">
+          Automatic detection: {app.detection.mode}
+          {app.detection.cooldownUntil
+            ? ` · cooldown until ${app.detection.cooldownUntil} (no automatic failover before then)`
+            : ' · no cooldown in force'}
+        </p>
+      ) : null}
       {alarms.length > 0 ? (
         <p class="alarms">
           Alarms:{' '}

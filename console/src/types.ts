@@ -31,6 +31,7 @@ export interface AppStatus {
   readonly activeRegion: string;
   readonly status: 'ACTIVE' | 'FAILING_OVER' | 'DEGRADED';
   readonly statusReason?: string;
+  readonly detection?: { readonly mode: string; readonly cooldownUntil?: string };
   readonly runningExecution?: string;
   readonly lastFailoverAt?: string;
   readonly lastExecutionId?: string;

@@ -46,6 +46,11 @@ export interface AppStatus {
   readonly runningExecution?: string;
   readonly lastFailoverAt?: string;
   readonly lastExecutionId?: string;
+  /**
+   * Automatic detection: its mode, and until when (ISO) a new automatic failover is held back by
+   * the plan's `cooldownSeconds` after the last one; absent when the plan has no detection.
+   */
+  readonly detection?: { readonly mode: string; readonly cooldownUntil?: string };
   /** Why the app is DEGRADED, as the run or the reconciler that marked it said. */
   readonly statusReason?: string;
   readonly objectives: Plan['objectives'];
@@ -125,10 +130,26 @@ async function appStatus(plan: Plan, deps: StatusDeps): Promise<AppStatus> {
     ...(state?.lastFailoverAt ? { lastFailoverAt: state.lastFailoverAt } : {}),
     ...(state?.lastExecutionId ? { lastExecutionId: state.lastExecutionId } : {}),
     ...(state?.status === 'DEGRADED' && state.statusReason ? { statusReason: state.statusReason } : {}),
+    ...(plan.detection ? { detection: detectionOf(plan, state?.lastFailoverAt, deps.clock.now()) } : {}),
     objectives: plan.objectives,
     trafficRegion: isKnown(seen.traffic.region) ? seen.traffic.region : null,
     writers: Object.fromEntries(seen.clusters.map((c) => [c.globalClusterId, [...c.writers]])),
     regionsDetail,
+  };
+}
+
+/** The plan's detection mode and its cooldown, as EvaluateAlarm applies it. */
+function detectionOf(
+  plan: Plan,
+  lastFailoverAt: string | undefined,
+  now: number,
+): AppStatus['detection'] | undefined {
+  const detection = plan.detection;
+  if (!detection) return undefined;
+  const until = lastFailoverAt ? Date.parse(lastFailoverAt) + detection.cooldownSeconds * 1000 : undefined;
+  return {
+    mode: detection.mode,
+    ...(until !== undefined && until > now ? { cooldownUntil: new Date(until).toISOString() } : {}),
   };
 }
 

@@ -131,6 +131,10 @@ describe('the operator console in Chromium', () => {
       'us-east-1',
     );
     expect(await billing.locator('[data-traffic-region]').textContent()).toBe('us-east-1');
+    // Detection and its cooldown: no failover has run yet, so none is in force.
+    expect(await orders.locator('.detection').textContent()).toBe(
+      'Automatic detection: automatic · no cooldown in force',
+    );
     expect(await page.locator('[data-app="billing"]').isVisible()).toBe(true);
     await screenshot(page, '01-overview');
     await expectAccessible(page, 'overview');

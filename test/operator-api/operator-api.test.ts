@@ -407,6 +407,13 @@ describe('a failover requested through the API', () => {
       lastExecutionId: first.body.executionId,
     });
     expect(app.body.lock).toBeUndefined();
+    // billing's detection (approval mode, default 3600 s cooldown) holds back automatic failovers.
+    expect(app.body.detection).toEqual({
+      mode: 'approval',
+      cooldownUntil: new Date(Date.parse(app.body.lastFailoverAt) + 3600_000).toISOString(),
+    });
+    expect(app.body.trafficRegion).toBe(WEST);
+    expect(app.body.writers).toEqual({ 'billing-global': [WEST] });
     expect(app.body.regionsDetail[WEST]).toMatchObject({
       writer: true,
       routing: 'PRIMARY',
