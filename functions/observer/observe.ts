@@ -344,13 +344,18 @@ export function capacityLevel(
   return level;
 }
 
-/** Every unknown of an observation, as readable notes (for step details and audit entries). */
-export function unknowns(observation: AppObservation): string[] {
+/**
+ * Every unknown of an observation, as readable notes (for step details, audit entries and status):
+ * of every region, or of `region` only; where traffic goes is every region's concern.
+ */
+export function unknowns(observation: AppObservation, region?: string): string[] {
   const notes: string[] = [];
-  for (const cluster of observation.clusters)
-    for (const seen of Object.values(cluster.regions)) if (!isKnown(seen)) notes.push(seen.unknown);
-  for (const group of observation.capacity)
-    for (const seen of Object.values(group.regions)) if (!isKnown(seen)) notes.push(seen.unknown);
+  const note = <T>(regions: Readonly<Record<string, Seen<T>>>) => {
+    for (const seen of region === undefined ? Object.values(regions) : [regions[region]])
+      if (seen !== undefined && !isKnown(seen)) notes.push(seen.unknown);
+  };
+  for (const cluster of observation.clusters) note(cluster.regions);
+  for (const group of observation.capacity) note(group.regions);
   if (!isKnown(observation.traffic.region)) notes.push(observation.traffic.region.unknown);
   return [...new Set(notes)];
 }

@@ -8,6 +8,7 @@ import {
   isKnown,
   type ObserverDeps,
   observeApp,
+  unknowns,
 } from '../observer/observe.js';
 import type { RunbookDeps } from '../runbook/context.js';
 
@@ -93,7 +94,7 @@ async function appStatus(plan: Plan, deps: StatusDeps): Promise<AppStatus> {
   const live = isLive(lock, deps.clock.now());
   const regionsDetail: Record<string, RegionDetail> = {};
   plan.regions.forEach((region, index) => {
-    const problems = [...new Set([...problemsAbout(seen, region), ...(lags[index]?.problems ?? [])])];
+    const problems = [...new Set([...unknowns(seen, region), ...(lags[index]?.problems ?? [])])];
     const holds = holdsEveryWriter(seen, region);
     regionsDetail[region] = {
       writer: plan.database ? (holds === 'unknown' ? null : holds) : null,
@@ -163,21 +164,6 @@ function routingOf(seen: AppObservation, region: string): RoutingState | null {
   if (control !== undefined) return isKnown(control) ? control : null;
   if (seen.traffic.mechanism !== 'route53' || !isKnown(seen.traffic.region)) return null;
   return seen.traffic.region === region ? 'PRIMARY' : 'SECONDARY';
-}
-
-/** The unknowns of an observation that concern `region` (its reads) or every region (traffic). */
-function problemsAbout(seen: AppObservation, region: string): string[] {
-  const notes: string[] = [];
-  for (const cluster of seen.clusters) {
-    const there = cluster.regions[region];
-    if (there && !isKnown(there)) notes.push(there.unknown);
-  }
-  for (const group of seen.capacity) {
-    const there = group.regions[region];
-    if (there && !isKnown(there)) notes.push(there.unknown);
-  }
-  if (!isKnown(seen.traffic.region)) notes.push(`routing: ${seen.traffic.region.unknown}`);
-  return notes;
 }
 
 /**

@@ -1,9 +1,9 @@
 import * as z from 'zod';
-import type { GroupCapacity } from '../aws/auto-scaling.js';
 import { isoNow } from '../core/clock.js';
 import { CapacityNotReadyError, InvalidInputError } from '../core/errors.js';
 import type { AutoScalingGroupPlan, Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
+import { groupReadiness } from '../observer/observe.js';
 import {
   fence,
   nextPoll,
@@ -25,32 +25,6 @@ export const UNGRACEFUL_STALL_SECONDS = 30;
 
 const ScaleInput = z.object({ run: RunContext, resource: ResourceItem });
 const CheckInput = z.object({ run: RunContext, resource: ResourceItem, progress: Progress });
-
-/** How ready a group is in the target region against the plan's thresholds. */
-export interface Readiness {
-  readonly capacity: GroupCapacity;
-  /** InService and Healthy, as a share of the active profile's desired capacity. */
-  readonly healthyPercent: number;
-  /** At the plan's `healthyPercent`. */
-  readonly ready: boolean;
-  /** At the plan's `ungracefulMinimumPercent`: enough for an ungraceful failover to move traffic. */
-  readonly minimumMet: boolean;
-}
-
-export async function capacityReadiness(
-  group: AutoScalingGroupPlan,
-  run: Pick<RunContext, 'to'>,
-  deps: Pick<RunbookDeps, 'autoScaling'>,
-): Promise<Readiness> {
-  const capacity = await deps.autoScaling.describe(run.to, memberIn(group.members, run.to));
-  const healthyPercent = Math.round((1000 * capacity.healthyInService) / group.active.desired) / 10;
-  return {
-    capacity,
-    healthyPercent,
-    ready: healthyPercent >= group.healthyPercent,
-    minimumMet: healthyPercent >= group.ungracefulMinimumPercent,
-  };
-}
 
 /**
  * ScaleCapacity: set the target region's group to the plan's `active` profile. Idempotent: the
@@ -83,13 +57,13 @@ export async function checkCapacity(input: unknown, deps: RunbookDeps): Promise<
   const { run, resource, progress } = parseInput(CheckInput, input, 'CheckCapacity');
   const plan = deps.plans.get(run.app);
   const group = autoScalingGroup(plan, resource.id);
-  const readiness = await capacityReadiness(group, run, deps);
+  const readiness = await groupReadiness(group, run.to, deps);
   const now = deps.clock.now();
   const previous = progress.detail as { healthyInService?: number; stableSince?: number } | undefined;
-  const changed = previous?.healthyInService !== readiness.capacity.healthyInService;
+  const changed = previous?.healthyInService !== readiness.healthyInService;
   const stableSince = changed || previous?.stableSince === undefined ? now : previous.stableSince;
   const detail = {
-    healthyInService: readiness.capacity.healthyInService,
+    healthyInService: readiness.healthyInService,
     desired: group.active.desired,
     healthyPercent: readiness.healthyPercent,
     degraded: !readiness.ready,
@@ -113,7 +87,7 @@ export async function checkCapacity(input: unknown, deps: RunbookDeps): Promise<
   }
   if (lastPoll) {
     throw new CapacityNotReadyError(
-      `${group.name} in ${run.to}: ${readiness.capacity.healthyInService}/${group.active.desired} InService and Healthy (${readiness.healthyPercent}%) ` +
+      `${group.name} in ${run.to}: ${readiness.healthyInService}/${group.active.desired} InService and Healthy (${readiness.healthyPercent}%) ` +
         `after ${progress.maxAttempts * progress.nextPollSeconds} s, expected at least ${group.healthyPercent}%` +
         (run.mode === 'ungraceful' ? ` (ungraceful minimum ${group.ungracefulMinimumPercent}%)` : ''),
     );

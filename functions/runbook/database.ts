@@ -4,7 +4,7 @@ import { isoNow } from '../core/clock.js';
 import { CapacityNotReadyError, DatabasePromotionFailedError, ResourceBusyError } from '../core/errors.js';
 import type { AuroraGlobalCluster, Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
-import { capacityReadiness } from './capacity.js';
+import { groupReadiness } from '../observer/observe.js';
 import {
   fence,
   nextPoll,
@@ -170,7 +170,7 @@ function isPromoted(view: GlobalClusterView, targetArn: string): boolean {
 
 async function capacityReady(plan: Plan, run: RunContext, deps: RunbookDeps): Promise<boolean> {
   for (const group of plan.compute?.autoScalingGroups ?? []) {
-    const readiness = await capacityReadiness(group, run, deps);
+    const readiness = await groupReadiness(group, run.to, deps);
     if (!readiness.ready) return false;
   }
   return true;
