@@ -236,13 +236,12 @@ function FaultForm({
         {kind === 'region-outage' ? (
           <label>
             Region
-            <select name="region" value={value('region', regions[0])} onChange={set('region')}>
-              {regions.map((r) => (
-                <option key={r} value={r}>
-                  {r}
-                </option>
-              ))}
-            </select>
+            <Options
+              name="region"
+              value={value('region', regions[0])}
+              onChange={set('region')}
+              options={regions}
+            />
           </label>
         ) : null}
         {kind === 'arc-endpoints-down' ? (
@@ -262,24 +261,22 @@ function FaultForm({
           <>
             <label>
               Service
-              <select name="service" value={value('service', 'rds')} onChange={set('service')}>
-                {SERVICES.map((s) => (
-                  <option key={s} value={s}>
-                    {s}
-                  </option>
-                ))}
-              </select>
+              <Options
+                name="service"
+                value={value('service', 'rds')}
+                onChange={set('service')}
+                options={SERVICES}
+              />
             </label>
             <label>
               Region
-              <select name="region" value={value('region')} onChange={set('region')}>
-                <option value="">every region</option>
-                {regions.map((r) => (
-                  <option key={r} value={r}>
-                    {r}
-                  </option>
-                ))}
-              </select>
+              <Options
+                name="region"
+                value={value('region')}
+                onChange={set('region')}
+                options={regions}
+                none="every region"
+              />
             </label>
             <label>
               Error code
@@ -302,17 +299,12 @@ function FaultForm({
         {kind === 'aurora-failover-fails' ? (
           <label>
             Global cluster
-            <select
+            <Options
               name="globalClusterId"
               value={value('globalClusterId', clusters[0])}
               onChange={set('globalClusterId')}
-            >
-              {clusters.map((c) => (
-                <option key={c} value={c}>
-                  {c}
-                </option>
-              ))}
-            </select>
+              options={clusters}
+            />
           </label>
         ) : null}
         {kind === 'capacity-shortage' ? (
@@ -337,13 +329,12 @@ function FaultForm({
           <>
             <label>
               Function
-              <select name="step" value={value('step', 'PromoteDatabase')} onChange={set('step')}>
-                {FUNCTIONS.map((f) => (
-                  <option key={f} value={f}>
-                    {f}
-                  </option>
-                ))}
-              </select>
+              <Options
+                name="step"
+                value={value('step', 'PromoteDatabase')}
+                onChange={set('step')}
+                options={FUNCTIONS}
+              />
             </label>
             <label>
               Times
@@ -452,5 +443,31 @@ function Alarms({ alarms, onDone }: { alarms: readonly SandboxAlarm[]; onDone: (
       </table>
       <ErrorBox error={error} />
     </section>
+  );
+}
+
+/** A `<select>` over `options`, each its own label; `none` adds a first, empty choice. */
+function Options({
+  name,
+  value,
+  onChange,
+  options,
+  none,
+}: {
+  name: string;
+  value: string | undefined;
+  onChange: (e: Event) => void;
+  options: readonly string[];
+  none?: string;
+}) {
+  return (
+    <select name={name} value={value} onChange={onChange}>
+      {none !== undefined ? <option value="">{none}</option> : null}
+      {options.map((o) => (
+        <option key={o} value={o}>
+          {o}
+        </option>
+      ))}
+    </select>
   );
 }
