@@ -28,6 +28,17 @@ export const FaultSchema = z.discriminatedUnion('kind', [
     group: z.string().min(1),
     maxInService: z.number().int().nonnegative(),
   }),
+  /**
+   * A partial impairment between Route 53's health checkers and a region: the checkers of the
+   * first `count` checker regions (Route 53's default list, sandbox/aws/route53-health.ts) cannot
+   * reach endpoints in `region`, the others can. Checkers then disagree; the endpoint stays
+   * healthy while more than 18% of them see it so.
+   */
+  z.strictObject({
+    kind: z.literal('checkers-blocked'),
+    region: RegionName,
+    count: z.number().int().min(1).max(8),
+  }),
   z.strictObject({
     kind: z.literal('lambda-crash'),
     step: z.string().min(1),
@@ -98,6 +109,14 @@ export class FaultSet {
 
   downRegions(): string[] {
     return this.faults.flatMap((f) => (f.kind === 'region-outage' ? [f.region] : []));
+  }
+
+  /** How many checker regions (first of Route 53's list) cannot reach endpoints in `region`. */
+  checkersBlocked(region: string): number {
+    return this.faults.reduce(
+      (n, f) => (f.kind === 'checkers-blocked' && f.region === region ? Math.max(n, f.count) : n),
+      0,
+    );
   }
 
   isRoute53ControlPlaneDown(): boolean {

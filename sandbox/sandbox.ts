@@ -9,6 +9,7 @@ import { FUNCTIONS, STATE_MACHINES } from '../functions/handlers/registry.js';
 import { RECONCILE_EVERY_MINUTES } from '../functions/reconciler/reconcile.js';
 import type { RunbookDeps } from '../functions/runbook/context.js';
 import { FINISHED_EVENT } from '../functions/runbook/finish.js';
+import { answerHealth } from '../functions/traffic/health-endpoint.js';
 import { VirtualClock } from './clock.js';
 import { type LocalDynamo, SANDBOX_CREDENTIALS, startLocalDynamo } from './dynamo.js';
 import { LATENCY_PROFILES, type LatencyProfile, type LatencyProfileName } from './latency.js';
@@ -97,6 +98,13 @@ export class Sandbox {
       });
       for (const [name, make] of Object.entries(RUNBOOK_HANDLERS)) lambda.register(region, name, make(deps));
       sandbox.regions.set(region, { region, clients, deps });
+    });
+
+    // The health-checks traffic method's endpoints: each region's function URL runs the same use
+    // case as in AWS, against that region's control plane (its replica of the state table).
+    aws.route53.serveHealthEndpoints(async (region, path) => {
+      const plane = sandbox.regions.get(region);
+      return plane ? (await answerHealth(path, plane.deps)).statusCode : 503;
     });
 
     // CloudWatch alarm state changes reach EventBridge in the alarm's region, whose rule invokes

@@ -6,6 +6,7 @@ import { SimulatedCloudWatch } from './aws/cloudwatch.js';
 import { SimulatedEventBridge } from './aws/eventbridge.js';
 import { SimulatedRds } from './aws/rds.js';
 import { SimulatedRoute53 } from './aws/route53.js';
+import { CHECKER_REGIONS } from './aws/route53-health.js';
 import { AwsSimulator, type SimContext } from './aws/simulator.js';
 import type { VirtualClock } from './clock.js';
 import { FaultSet } from './faults.js';
@@ -57,7 +58,13 @@ export function createSimulatedAws(
     const groups = byName.get(planName)?.compute?.autoScalingGroups ?? [];
     return groups.every((g) => autoScaling.healthyInService(region, g.members[region] ?? '') > 0);
   };
-  const route53 = new SimulatedRoute53(ctx, { targetHealthy, arc });
+  const route53 = new SimulatedRoute53(ctx, {
+    targetHealthy,
+    arc,
+    regionDown: (region) => faults.isRegionDown(region),
+    checkerReaches: (checker, region) =>
+      CHECKER_REGIONS.indexOf(checker as (typeof CHECKER_REGIONS)[number]) >= faults.checkersBlocked(region),
+  });
   const eventBridge = new SimulatedEventBridge(ctx);
   for (const service of [rds, autoScaling, cloudWatch, arc, route53, eventBridge])
     simulator.register(service);

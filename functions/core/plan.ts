@@ -112,10 +112,34 @@ const FailoverRecord = z.strictObject({
   targets: PerRegion(AliasTarget),
 });
 
+/**
+ * How Route 53 health checks judge the health-check traffic method's endpoints. Route 53 checks
+ * "every 10 seconds or every 30 seconds" and changes an endpoint's status after `failureThreshold`
+ * consecutive checks the other way (1 to 10, default 3) (Route 53 Developer Guide, "How Amazon
+ * Route 53 determines whether a health check is healthy",
+ * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html;
+ * API Reference, HealthCheckConfig: RequestInterval 10 | 30, FailureThreshold 1..10).
+ */
+const HealthCheckSettings = z.strictObject({
+  /** Seconds between one checker's requests: 10 (fast, an extra charge) or 30. */
+  intervalSeconds: z.union([z.literal(10), z.literal(30)]).default(10),
+  /** Consecutive checks the other way before a checker's status changes. */
+  failureThreshold: z.number().int().min(1).max(10).default(3),
+});
+
 const Route53Traffic = z.strictObject({
   hostedZoneId: z
     .string()
     .regex(/^Z[A-Z0-9]{1,31}$/, 'a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ'),
+  /**
+   * `records` (default): a failover edits the failover records through Route 53's control plane
+   * (us-east-1). `health-checks`: the records and their health checks are created once at deploy;
+   * a failover is one conditional write to the state table, which each region's health endpoint
+   * reads (docs/architecture.md, "Traffic by health checks"): no Route 53 API call at all.
+   */
+  method: z.enum(['records', 'health-checks']).default('records'),
+  /** The health-checks method's Route 53 health check settings (ignored by `records`). */
+  healthChecks: HealthCheckSettings.default({ intervalSeconds: 10, failureThreshold: 3 }),
   records: z.array(FailoverRecord).min(1),
 });
 
@@ -347,6 +371,24 @@ export function planProblems(document: unknown, file: string): PlanProblem[] {
   asArray(asRecord(traffic.route53).records).forEach((record, i) => {
     checkMembers(`traffic.route53.records[${i}].targets`, asRecord(record).targets);
   });
+  if (asRecord(traffic.route53).method === 'health-checks') {
+    // The switch makes exactly one region's record healthy; failover records have one PRIMARY and
+    // one SECONDARY, so a third region could be named active and never be answered.
+    if (regions.length !== 2)
+      add(
+        'traffic.route53.method',
+        'health-checks moves traffic between the two failover records (one PRIMARY, one SECONDARY)',
+        `${regions.length} regions (${regions.join(', ')})`,
+        'exactly 2 regions, or method records',
+      );
+    if (traffic.arc !== undefined)
+      add(
+        'traffic.route53.method',
+        "health-checks and ARC routing controls would both decide the records' health",
+        'traffic.arc and method health-checks',
+        'one of them',
+      );
+  }
   if (traffic.arc !== undefined) {
     const arc = asRecord(traffic.arc);
     const endpoints = asArray(arc.clusterEndpoints).map((e) => asRecord(e).region);
@@ -607,12 +649,12 @@ export interface PlanWarning {
  */
 export function planWarnings(plan: Plan): PlanWarning[] {
   const warnings: PlanWarning[] = [];
-  if (!plan.traffic.arc && plan.traffic.route53 && plan.regions.includes('us-east-1')) {
+  if (!plan.traffic.arc && plan.traffic.route53?.method === 'records' && plan.regions.includes('us-east-1')) {
     warnings.push({
       plan: plan.name,
       path: 'traffic',
       message:
-        'traffic moves with Route 53 records only: their API is in us-east-1, so while us-east-1 is down this plan cannot fail over; add ARC routing controls (traffic.arc) for static stability',
+        'traffic moves with Route 53 records only: their API is in us-east-1, so while us-east-1 is down this plan cannot fail over; add ARC routing controls (traffic.arc) or use traffic.route53.method health-checks for static stability',
     });
   }
   return warnings;

@@ -9,6 +9,7 @@ import { reconcileMarks } from '../aws/reconcile-marks.js';
 import { route53Records } from '../aws/route53.js';
 import { stateStore } from '../aws/state-store.js';
 import { stepFunctions } from '../aws/step-functions.js';
+import { trafficSwitch } from '../aws/traffic-switch.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import type { Plan } from '../core/plan.js';
 import { planRegistry } from '../core/plan-registry.js';
@@ -46,6 +47,7 @@ export function buildRunbookDeps(config: ControlPlaneConfig): RunbookDeps {
     route53: route53Records(clients),
     dns: dnsAnswers((r) => clients.dns(r)),
     arc: arcRoutingControls(clients, random),
+    traffic: trafficSwitch({ clients, tableName: config.tableName, region }),
     alarms: cloudWatchAlarms(clients),
     stepFunctions: stepFunctions(clients),
     events: eventPublisher(clients, config.eventBusName),

@@ -1,6 +1,6 @@
 import { isoNow } from '../core/clock.js';
 import { describeError, RegionUnavailableError } from '../core/errors.js';
-import type { AutoScalingGroupPlan, Plan } from '../core/plan.js';
+import { type AutoScalingGroupPlan, initialPrimary, type Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
 import type { RunbookDeps } from '../runbook/context.js';
 
@@ -83,6 +83,12 @@ export interface TrafficObservation {
   readonly routingControls?: Readonly<Record<string, Seen<'On' | 'Off'>>>;
   /** Route 53: per record name, the region its authoritative answer points at. */
   readonly dns?: Readonly<Record<string, Seen<string | null>>>;
+  /**
+   * The health-checks method: the region the traffic switch names in this control plane's
+   * replica of the state table (what every region's health endpoint answers healthy for). Where
+   * users go is still `region`, from DNS: the switch is the intent, DNS the truth.
+   */
+  readonly switchRegion?: Seen<string>;
 }
 
 /** What AWS says about an app now. */
@@ -103,7 +109,10 @@ export interface AppObservation {
 }
 
 /** The adapters the observer reads through. */
-export type ObserverDeps = Pick<RunbookDeps, 'region' | 'clock' | 'aurora' | 'autoScaling' | 'arc' | 'dns'>;
+export type ObserverDeps = Pick<
+  RunbookDeps,
+  'region' | 'clock' | 'aurora' | 'autoScaling' | 'arc' | 'dns' | 'traffic'
+>;
 
 /**
  * Reads what AWS says about `plan` in `regions` now, every read in parallel. Never throws for a
@@ -258,7 +267,15 @@ async function observeTraffic(plan: Plan, deps: ObserverDeps, read: Reader): Pro
         ),
       )
     : undefined;
-  const [states, dns] = await Promise.all([controls, answers]);
+  const switchRead =
+    route53?.method === 'health-checks'
+      ? read(undefined, 'traffic switch', async () => {
+          const state = await deps.traffic.get(plan.name);
+          // Never written: the deployed records' health names the plan's first region.
+          return state?.region ?? initialPrimary(plan);
+        })
+      : undefined;
+  const [states, dns, switchRegion] = await Promise.all([controls, answers, switchRead]);
 
   let routingControls: Record<string, Seen<'On' | 'Off'>> | undefined;
   if (arc && states) {
@@ -294,6 +311,7 @@ async function observeTraffic(plan: Plan, deps: ObserverDeps, read: Reader): Pro
     region,
     ...(routingControls ? { routingControls } : {}),
     ...(dnsByName ? { dns: dnsByName } : {}),
+    ...(switchRegion !== undefined ? { switchRegion } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import type { ReconcileMarks } from '../aws/reconcile-marks.js';
 import type { Route53Records } from '../aws/route53.js';
 import type { StateStore, StepRecord } from '../aws/state-store.js';
 import type { StepFunctions } from '../aws/step-functions.js';
+import type { TrafficSwitch } from '../aws/traffic-switch.js';
 import { type Clock, isoNow } from '../core/clock.js';
 import { InvalidInputError, WaitTimedOutError } from '../core/errors.js';
 import { formatProblem, type Plan, problemsFromIssue } from '../core/plan.js';
@@ -35,6 +36,8 @@ export interface RunbookDeps {
   /** Route 53's data plane: what the zone's name servers answer now. */
   readonly dns: DnsAnswers;
   readonly arc: ArcRoutingControls;
+  /** The health-checks traffic method's switch: the state table item its health endpoints read. */
+  readonly traffic: TrafficSwitch;
   readonly alarms: CloudWatchAlarms;
   readonly stepFunctions: StepFunctions;
   readonly events: EventPublisher;

@@ -309,7 +309,7 @@ async function compensate(
     return { degraded: true };
   }
   await fence(run, deps);
-  await moveTrafficTo(plan, run.to, run.from, deps);
+  await moveTrafficTo(plan, run.to, run.from, deps, run.epoch);
   notes.push(`traffic moved to ${run.to}, where the writer is: ${decision.why}`);
   return { degraded: true, active: run.to };
 }

@@ -102,7 +102,11 @@ export async function preflight(input: unknown, deps: RunbookDeps): Promise<Pref
   return { resources, lagMs };
 }
 
-/** The traffic mechanism answers: ARC through its cluster endpoints, else Route 53's records. */
+/**
+ * The traffic mechanism answers: ARC through its cluster endpoints; with the health-checks method,
+ * the traffic switch in this region's replica and the zone's name servers (data planes only:
+ * nothing in us-east-1); else Route 53's records through its control plane.
+ */
 async function checkTrafficReadable(plan: Plan, deps: RunbookDeps): Promise<void> {
   const arc = plan.traffic.arc;
   if (arc) {
@@ -111,6 +115,16 @@ async function checkTrafficReadable(plan: Plan, deps: RunbookDeps): Promise<void
   }
   const route53 = plan.traffic.route53;
   if (!route53) return;
+  if (route53.method === 'health-checks') {
+    await deps.traffic.get(plan.name);
+    for (const record of route53.records) {
+      if ((await deps.dns.answeredRegion(deps.region, record)) === null)
+        throw new PreconditionFailedError(
+          `${plan.name}: the name servers answer nothing for ${record.name} ${record.type} (got no answer; expected the failover records created at deploy)`,
+        );
+    }
+    return;
+  }
   for (const record of route53.records) {
     const records = await deps.route53.listFailoverRecords(route53.hostedZoneId, record.name, record.type);
     if (records.length === 0) {

@@ -6,8 +6,6 @@ import type {
   GetHealthCheckStatusResponse,
   HealthCheck,
   HealthCheckConfig,
-  HealthCheckObservation,
-  HealthCheckRegion,
   ListHealthChecksResponse,
   ListResourceRecordSetsResponse,
   ResourceRecordSet,
@@ -15,7 +13,9 @@ import type {
 } from '@aws-sdk/client-route-53';
 import type { RoutingControlState } from '@aws-sdk/client-route53-recovery-cluster';
 import type { Plan } from '../../functions/core/plan.js';
+import { healthPath } from '../../functions/traffic/health-endpoint.js';
 import { type RoutingControlChange, stableHexId } from './arc.js';
+import { CHECKER_REGIONS, EndpointProbe } from './route53-health.js';
 import {
   awsError,
   beginOperation,
@@ -39,7 +39,20 @@ export interface Route53Options {
   readonly targetHealthy: (region: string, planName: string) => boolean;
   /** The ARC model; required when a plan has `traffic.arc` (its RECOVERY_CONTROL health checks). */
   readonly arc?: RoutingControlSource;
+  /** Whether a region is down now: its endpoints do not answer, and its checkers do not run. */
+  readonly regionDown?: (region: string) => boolean;
+  /**
+   * Whether checkers in `checkerRegion` reach endpoints in `endpointRegion` now, beyond outages
+   * (the `checkers-blocked` fault: a partial impairment in which checkers disagree).
+   */
+  readonly checkerReaches?: (checkerRegion: string, endpointRegion: string) => boolean;
 }
+
+/**
+ * A health endpoint of the health-checks traffic method: what region `endpointRegion`'s function
+ * URL answers for `path` (HTTP status). Bound by the sandbox once the control planes exist.
+ */
+export type HealthEndpoint = (endpointRegion: string, path: string) => Promise<number>;
 
 /** One DNS answer for a name and type: the failover record chosen and the region it sends users to. */
 export interface DnsAnswer {
@@ -82,17 +95,17 @@ export class SimulatedRoute53 implements SimulatedService {
   private readonly zones = new Map<string, Zone>();
   private readonly changeLog = new Map<string, ChangeRecord>();
   private readonly healthChecks = new Map<string, HealthCheckRecord>();
-  /** Normalised alias DNS name -> the endpoint checker of that target. */
-  private readonly probes = new Map<string, Probe>();
+  /** Normalised alias DNS name -> the region and plan of that target, and its checkers. */
+  private readonly targets = new Map<string, { region: string; planName: string; probe: EndpointProbe }>();
+  /** Health check id -> the checkers of a health-checks plan's switch endpoint (one URL and path). */
+  private readonly switchProbes = new Map<string, EndpointProbe>();
+  private healthEndpoint: HealthEndpoint | undefined;
   /** Routing control ARN -> the state its health checks show (undefined: follow ARC, no change seen yet). */
   private readonly routingHealth = new Map<string, { state: RoutingControlState | undefined }>();
   /** `zone|name|type` -> authoritative answers over time (oldest first). */
   private readonly answers = new Map<string, AnswerHistory>();
   /** Plan name -> region -> its health check ids. */
-  private readonly planChecks = new Map<
-    string,
-    Record<string, { endpoint?: string; recoveryControl?: string }>
-  >();
+  private readonly planChecks = new Map<string, Record<string, RegionChecks>>();
   private readonly visibleListeners: (() => void)[] = [];
   private changeSeq = 0;
   private readonly addressIndex = new Map<string, number>();
@@ -123,13 +136,14 @@ export class SimulatedRoute53 implements SimulatedService {
     }
     const checks = this.planChecks.get(plan.name) ?? {};
     this.planChecks.set(plan.name, checks);
+    const switchChecks = traffic.method === 'health-checks' ? this.provisionSwitch(plan) : undefined;
 
     for (const record of traffic.records) {
       plan.regions.forEach((region, i) => {
         const target = record.targets[region];
         if (!target) return;
         const dnsName = normalizeName(target.dnsName);
-        this.ensureProbe(dnsName, region, plan.name);
+        this.ensureTarget(dnsName, region, plan.name);
 
         const endpointId = target.healthCheckId ?? uuidFrom(`https:${plan.name}:${region}:${dnsName}`);
         this.ensureHealthCheck(endpointId, `switchyard-${plan.name}-${region}-https`, {
@@ -144,7 +158,9 @@ export class SimulatedRoute53 implements SimulatedService {
           Disabled: false,
           EnableSNI: true,
         });
-        const regionChecks: { endpoint?: string; recoveryControl?: string } = { endpoint: endpointId };
+        const regionChecks: RegionChecks = { endpoint: endpointId };
+        const switchCheck = switchChecks?.[region];
+        if (switchCheck) regionChecks.switch = switchCheck;
 
         const routingControlArn = arc?.routingControls[region];
         if (routingControlArn) {
@@ -163,13 +179,21 @@ export class SimulatedRoute53 implements SimulatedService {
 
         // Failover has two roles: the first two regions hold them.
         if (i > 1) return;
-        const healthCheckId = routingControlArn ? regionChecks.recoveryControl : target.healthCheckId;
+        const healthCheckId = routingControlArn
+          ? regionChecks.recoveryControl
+          : (switchCheck?.calculated ?? target.healthCheckId);
         const rrs: ResourceRecordSet = {
           Name: normalizeName(record.name),
           Type: record.type,
           SetIdentifier: region,
           Failover: i === 0 ? 'PRIMARY' : 'SECONDARY',
-          AliasTarget: { HostedZoneId: target.hostedZoneId, DNSName: dnsName, EvaluateTargetHealth: true },
+          // The health-checks method: the switch alone decides (a target's own health would let
+          // both records be unhealthy, and Route 53 then answers the PRIMARY).
+          AliasTarget: {
+            HostedZoneId: target.hostedZoneId,
+            DNSName: dnsName,
+            EvaluateTargetHealth: switchCheck === undefined,
+          },
           ...(healthCheckId ? { HealthCheckId: healthCheckId } : {}),
         };
         const key = recordKey(rrs);
@@ -231,7 +255,7 @@ export class SimulatedRoute53 implements SimulatedService {
       if (question.type === 'CNAME') return [answer.dnsName.replace(/\.$/, '')];
       return this.addressesOf(answer.dnsName, question.type);
     }
-    if (this.probes.has(name) && (question.type === 'A' || question.type === 'AAAA'))
+    if (this.targets.has(name) && (question.type === 'A' || question.type === 'AAAA'))
       return this.addressesOf(name, question.type);
     return [];
   }
@@ -247,8 +271,11 @@ export class SimulatedRoute53 implements SimulatedService {
     return check ? this.isHealthy(check) : undefined;
   }
 
-  /** The plan's health check ids, per region: endpoint (HTTPS) and, with ARC, recovery control. */
-  healthCheckIds(planName: string): Record<string, { endpoint?: string; recoveryControl?: string }> {
+  /**
+   * The plan's health check ids, per region: endpoint (HTTPS), with ARC recovery control, and with
+   * the health-checks method its switch checks.
+   */
+  healthCheckIds(planName: string): Record<string, RegionChecks> {
     return structuredClone(this.planChecks.get(planName) ?? {});
   }
 
@@ -309,8 +336,15 @@ export class SimulatedRoute53 implements SimulatedService {
       const key = recordKey(rrs);
       touched.add(groupKey(rrs));
       const existing = working.get(key);
+      // Route 53 API Reference, ChangeResourceRecordSets, Errors: "NoSuchHealthCheck: No health
+      // check exists with the specified ID" (HTTP 404), for a record that names a missing check.
+      // https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html
       if (rrs.HealthCheckId && !this.healthChecks.has(rrs.HealthCheckId) && action !== 'DELETE')
-        messages.push(`${describe(rrs)} refers to health check ${rrs.HealthCheckId}, which does not exist`);
+        throw awsError(
+          'route53',
+          'NoSuchHealthCheck',
+          `No health check exists with the specified ID: ${rrs.HealthCheckId} (named by ${describe(rrs)})`,
+        );
       if (action === 'CREATE') {
         if (existing)
           messages.push(`Tried to create resource record set ${describe(rrs)} but it already exists`);
@@ -412,33 +446,42 @@ export class SimulatedRoute53 implements SimulatedService {
     input: Record<string, unknown>,
   ): Omit<GetHealthCheckStatusResponse, '$metadata'> {
     const check = this.requireHealthCheck(input.HealthCheckId);
-    let ok: boolean;
-    let checkedAt: number;
-    let success: string;
-    let failure: string;
-    if (check.target.kind === 'endpoint') {
-      const probe = this.probes.get(check.target.dnsName);
-      // Each checker reports its latest observation, not the thresholded status.
-      ok = probe?.lastResult ?? true;
-      checkedAt = probe?.lastCheckedAt ?? this.ctx.clock.now();
-      success = 'Success: HTTP Status Code 200, OK';
-      failure =
-        'Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall.';
-    } else {
-      ok = this.routingControlVisible(check.target.routingControlArn) === 'On';
-      checkedAt = this.ctx.clock.now();
-      success = 'Success: Routing control state is On';
-      failure = 'Failure: Routing control state is Off';
-    }
-    if (check.config.Inverted) ok = !ok;
-    return {
-      HealthCheckObservations: CHECKER_REGIONS.map(
-        (region, i): HealthCheckObservation => ({
+    const invert = (ok: boolean) => (check.config.Inverted ? !ok : ok);
+    if (check.target.kind === 'calculated')
+      // API Reference, GetHealthCheckStatus: "You can't use GetHealthCheckStatus to get the status
+      // of a calculated health check."
+      throw invalidInput(
+        `Invalid request: health check ${check.id} is a calculated health check; GetHealthCheckStatus reports endpoint checks only`,
+      );
+    if (check.target.kind === 'recovery-control') {
+      const ok = invert(this.routingControlVisible(check.target.routingControlArn) === 'On');
+      return {
+        HealthCheckObservations: CHECKER_REGIONS.map((region, i) => ({
           Region: region,
           IPAddress: `15.177.${2 + i * 8}.${(i * 37) % 250}`,
-          StatusReport: { Status: ok ? success : failure, CheckedTime: new Date(checkedAt) },
-        }),
-      ),
+          StatusReport: {
+            Status: ok ? 'Success: Routing control state is On' : 'Failure: Routing control state is Off',
+            CheckedTime: new Date(this.ctx.clock.now()),
+          },
+        })),
+      };
+    }
+    const probe = this.probeOf(check);
+    const success = 'Success: HTTP Status Code 200, OK';
+    const failure =
+      'Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall.';
+    // Each checker reports its own latest observation, not the thresholded status.
+    const observations = probe?.observations(success, failure) ?? [];
+    return {
+      HealthCheckObservations: check.config.Inverted
+        ? observations.map((o) => ({
+            ...o,
+            StatusReport: {
+              ...o.StatusReport,
+              Status: o.StatusReport?.Status === success ? failure : success,
+            },
+          }))
+        : observations,
     };
   }
 
@@ -475,34 +518,105 @@ export class SimulatedRoute53 implements SimulatedService {
     this.ctx.changed();
   }
 
-  private ensureProbe(dnsName: string, region: string, planName: string): void {
-    if (this.probes.has(dnsName)) return;
-    const probe: Probe = {
-      dnsName,
-      region,
-      planName,
-      healthy: true,
-      streak: 0,
-      lastResult: true,
-      lastCheckedAt: this.ctx.clock.now(),
-    };
-    this.probes.set(dnsName, probe);
+  /** The checkers of a load balancer target (its HTTPS health check and alias target health). */
+  private ensureTarget(dnsName: string, region: string, planName: string): void {
+    if (this.targets.has(dnsName)) return;
     const { healthCheckIntervalMs, healthCheckFailureThreshold } = this.ctx.latency.route53;
-    const tick = () => {
-      const result = this.options.targetHealthy(probe.region, probe.planName);
-      probe.lastResult = result;
-      probe.lastCheckedAt = this.ctx.clock.now();
-      if (result === probe.healthy) {
-        probe.streak = 0;
-      } else if (++probe.streak >= healthCheckFailureThreshold) {
-        probe.healthy = result;
-        probe.streak = 0;
+    const probe = new EndpointProbe(this.ctx, {
+      answer: () => this.options.targetHealthy(region, planName),
+      reachable: (checker) => !this.down(region) && this.reaches(checker, region),
+      checkerUp: (checker) => !this.down(checker),
+      intervalMs: healthCheckIntervalMs,
+      failureThreshold: healthCheckFailureThreshold,
+      onStatusChange: () => {
         this.recomputeAnswers(false);
         this.ctx.changed();
+      },
+    });
+    this.targets.set(dnsName, { region, planName, probe });
+  }
+
+  /**
+   * The health-checks traffic method's checks (docs/architecture.md, "Traffic by health checks"):
+   * for each plan region S, one HTTPS check per plan region E of E's health endpoint at path
+   * `/<app>/S` (healthy while E's replica of the state table names S), and one CALCULATED check
+   * of S, healthy when at least one of them is (HealthThreshold 1): any region that can still
+   * speak vouches for the active one, so all records are unhealthy only when no endpoint answers.
+   */
+  private provisionSwitch(plan: Plan): Record<string, { calculated: string; endpoints: string[] }> {
+    const route53 = plan.traffic.route53;
+    if (!route53) return {};
+    // The plan's interval (10 or 30 s), scaled as the profile scales the standard 30 s interval.
+    const scale = this.ctx.latency.route53.healthCheckIntervalMs / 30_000;
+    const intervalMs = route53.healthChecks.intervalSeconds * 1000 * scale;
+    const out: Record<string, { calculated: string; endpoints: string[] }> = {};
+    for (const subject of plan.regions) {
+      const endpoints: string[] = [];
+      for (const endpointRegion of plan.regions) {
+        const path = healthPath(plan.name, subject);
+        const id = uuidFrom(`switch:${plan.name}:${endpointRegion}:${subject}`);
+        this.ensureHealthCheck(id, `switchyard-${plan.name}-${endpointRegion}-says-${subject}`, {
+          Type: 'HTTPS',
+          FullyQualifiedDomainName: healthEndpointHost(endpointRegion),
+          Port: 443,
+          ResourcePath: path,
+          RequestInterval: route53.healthChecks.intervalSeconds,
+          FailureThreshold: route53.healthChecks.failureThreshold,
+          MeasureLatency: false,
+          Inverted: false,
+          Disabled: false,
+          EnableSNI: true,
+        });
+        if (!this.switchProbes.has(id)) {
+          this.switchProbes.set(
+            id,
+            new EndpointProbe(this.ctx, {
+              answer: async () => {
+                const status = await (this.healthEndpoint?.(endpointRegion, path) ?? Promise.resolve(503));
+                return status >= 200 && status < 400;
+              },
+              reachable: (checker) => !this.down(endpointRegion) && this.reaches(checker, endpointRegion),
+              checkerUp: (checker) => !this.down(checker),
+              intervalMs,
+              failureThreshold: route53.healthChecks.failureThreshold,
+              onStatusChange: () => {
+                this.recomputeAnswers(false);
+                this.ctx.changed();
+              },
+            }),
+          );
+        }
+        endpoints.push(id);
       }
-      this.ctx.clock.setTimer(healthCheckIntervalMs, tick);
-    };
-    this.ctx.clock.setTimer(healthCheckIntervalMs, tick);
+      const calculated = uuidFrom(`switch-calculated:${plan.name}:${subject}`);
+      this.ensureHealthCheck(calculated, `switchyard-${plan.name}-${subject}-active`, {
+        Type: 'CALCULATED',
+        ChildHealthChecks: endpoints,
+        HealthThreshold: 1,
+        Inverted: false,
+        Disabled: false,
+      });
+      out[subject] = { calculated, endpoints };
+    }
+    return out;
+  }
+
+  /** Binds the health endpoints that the health-checks method's checkers request. */
+  serveHealthEndpoints(endpoint: HealthEndpoint): void {
+    this.healthEndpoint = endpoint;
+  }
+
+  private down(region: string): boolean {
+    return this.options.regionDown?.(region) ?? false;
+  }
+
+  private reaches(checker: string, endpointRegion: string): boolean {
+    return this.options.checkerReaches?.(checker, endpointRegion) ?? true;
+  }
+
+  private probeOf(check: HealthCheckRecord): EndpointProbe | undefined {
+    if (check.target.kind !== 'endpoint') return undefined;
+    return this.switchProbes.get(check.id) ?? this.targets.get(check.target.dnsName)?.probe;
   }
 
   private ensureHealthCheck(
@@ -514,7 +628,13 @@ export class SimulatedRoute53 implements SimulatedService {
     const target: HealthCheckRecord['target'] =
       config.Type === 'RECOVERY_CONTROL'
         ? { kind: 'recovery-control', routingControlArn: config.RoutingControlArn ?? '' }
-        : { kind: 'endpoint', dnsName: normalizeName(config.FullyQualifiedDomainName ?? '') };
+        : config.Type === 'CALCULATED'
+          ? {
+              kind: 'calculated',
+              children: config.ChildHealthChecks ?? [],
+              threshold: config.HealthThreshold ?? 1,
+            }
+          : { kind: 'endpoint', dnsName: normalizeName(config.FullyQualifiedDomainName ?? '') };
     this.healthChecks.set(id, { id, callerReference, config, target });
   }
 
@@ -540,10 +660,14 @@ export class SimulatedRoute53 implements SimulatedService {
   private isHealthy(check: HealthCheckRecord): boolean {
     // Route 53 treats a disabled health check as healthy.
     if (check.config.Disabled) return true;
-    const healthy =
-      check.target.kind === 'endpoint'
-        ? (this.probes.get(check.target.dnsName)?.healthy ?? true)
-        : this.routingControlVisible(check.target.routingControlArn) === 'On';
+    let healthy: boolean;
+    if (check.target.kind === 'endpoint') healthy = this.probeOf(check)?.healthy ?? true;
+    else if (check.target.kind === 'calculated') {
+      // API Reference, HealthCheckConfig, HealthThreshold: the number of child health checks
+      // that must be healthy for the CALCULATED check to be healthy.
+      const children = check.target.children.map((id) => this.healthChecks.get(id));
+      healthy = children.filter((c) => c !== undefined && this.isHealthy(c)).length >= check.target.threshold;
+    } else healthy = this.routingControlVisible(check.target.routingControlArn) === 'On';
     return check.config.Inverted ? !healthy : healthy;
   }
 
@@ -553,8 +677,8 @@ export class SimulatedRoute53 implements SimulatedService {
       if (check && !this.isHealthy(check)) return false;
     }
     if (rrs.AliasTarget?.EvaluateTargetHealth) {
-      const probe = this.probes.get(normalizeName(rrs.AliasTarget.DNSName ?? ''));
-      if (probe && !probe.healthy) return false;
+      const target = this.targets.get(normalizeName(rrs.AliasTarget.DNSName ?? ''));
+      if (target && !target.probe.healthy) return false;
     }
     return true;
   }
@@ -576,7 +700,7 @@ export class SimulatedRoute53 implements SimulatedService {
     if (!chosen) return undefined;
     const dnsName = chosen.AliasTarget?.DNSName ? normalizeName(chosen.AliasTarget.DNSName) : undefined;
     return {
-      region: dnsName ? this.probes.get(dnsName)?.region : undefined,
+      region: dnsName ? this.targets.get(dnsName)?.region : undefined,
       ...(chosen.SetIdentifier ? { setIdentifier: chosen.SetIdentifier } : {}),
       ...(dnsName ? { dnsName } : {}),
     };
@@ -727,19 +851,18 @@ interface HealthCheckRecord {
   readonly config: HealthCheckConfig;
   readonly target:
     | { readonly kind: 'endpoint'; readonly dnsName: string }
-    | { readonly kind: 'recovery-control'; readonly routingControlArn: string };
+    | { readonly kind: 'recovery-control'; readonly routingControlArn: string }
+    | { readonly kind: 'calculated'; readonly children: readonly string[]; readonly threshold: number };
 }
 
-interface Probe {
-  readonly dnsName: string;
-  readonly region: string;
-  readonly planName: string;
-  /** The thresholded status DNS uses. */
-  healthy: boolean;
-  /** Consecutive observations that disagree with `healthy`. */
-  streak: number;
-  lastResult: boolean;
-  lastCheckedAt: number;
+/** A plan region's health check ids. */
+export interface RegionChecks {
+  /** The HTTPS check of the region's load balancer. */
+  endpoint?: string;
+  /** With ARC: the RECOVERY_CONTROL check of the region's routing control. */
+  recoveryControl?: string;
+  /** The health-checks method: the region's CALCULATED check and its per-endpoint HTTPS checks. */
+  switch?: { calculated: string; endpoints: string[] };
 }
 
 interface AnswerHistory {
@@ -748,17 +871,6 @@ interface AnswerHistory {
   readonly type: string;
   readonly entries: { at: number; answer: DnsAnswer | undefined }[];
 }
-
-const CHECKER_REGIONS: HealthCheckRegion[] = [
-  'us-east-1',
-  'us-west-1',
-  'us-west-2',
-  'eu-west-1',
-  'ap-southeast-1',
-  'ap-southeast-2',
-  'ap-northeast-1',
-  'sa-east-1',
-];
 
 const RR_TYPES = new Set([
   'A',
@@ -987,4 +1099,13 @@ function nameServersOf(zoneId: string): string[] {
 function nameServerAddress(name: string): string {
   const n = Number.parseInt(/^ns-(\d+)/.exec(name)?.[1] ?? '0', 10);
   return `${NAME_SERVER_PREFIX}${(n % 250) + 1}`;
+}
+
+/**
+ * The host of a region's health endpoint in the sandbox: a Lambda function URL's form,
+ * `<url-id>.lambda-url.<region>.on.aws` (Lambda Developer Guide, "Creating and managing Lambda
+ * function URLs").
+ */
+export function healthEndpointHost(region: string): string {
+  return `${stableHexId(`health-endpoint:${region}`, 32)}.lambda-url.${region}.on.aws`;
 }
