@@ -304,6 +304,52 @@ describe('plan warnings', () => {
     ]);
     expect(planWarnings(orders)).toEqual([]); // ARC routing controls: statically stable
   });
+
+  it('does not warn for the health-checks method: a failover makes no Route 53 API call', () => {
+    const yaml = billingYaml.replace(
+      '    hostedZoneId: Z0123456789ABCDEFGHIJ\n',
+      '    hostedZoneId: Z0123456789ABCDEFGHIJ\n    method: health-checks\n',
+    );
+    const billing = validatePlan(parse(yaml), 'billing.yaml').plan;
+    expect(billing?.traffic.route53).toMatchObject({
+      method: 'health-checks',
+      healthChecks: { intervalSeconds: 10, failureThreshold: 3 },
+    });
+    if (!billing) throw new Error('valid');
+    expect(planWarnings(billing)).toEqual([]);
+  });
+});
+
+describe('the health-checks traffic method', () => {
+  const withMethod = (text: string) =>
+    text.replace(
+      '    hostedZoneId: Z0123456789ABCDEFGHIJ\n',
+      '    hostedZoneId: Z0123456789ABCDEFGHIJ\n    method: health-checks\n',
+    );
+
+  it('needs exactly two regions (one PRIMARY, one SECONDARY record)', () => {
+    const plan = parse(withMethod(billingYaml)) as Record<string, unknown>;
+    plan.regions = ['us-east-1', 'us-west-2', 'eu-west-1'];
+    const { problems } = validatePlan(plan, 'billing.yaml');
+    expect(problems).toContainEqual(
+      expect.objectContaining({
+        path: 'traffic.route53.method',
+        got: expect.stringContaining('3 regions'),
+        expected: expect.stringContaining('exactly 2 regions'),
+      }),
+    );
+  });
+
+  it('refuses an interval Route 53 does not offer and a threshold out of 1..10', () => {
+    const yaml = withMethod(billingYaml).replace(
+      '    method: health-checks\n',
+      '    method: health-checks\n    healthChecks: { intervalSeconds: 15, failureThreshold: 11 }\n',
+    );
+    const { problems } = validatePlan(parse(yaml), 'billing.yaml');
+    const paths = problems.map((p) => p.path);
+    expect(paths).toContain('traffic.route53.healthChecks.intervalSeconds');
+    expect(paths).toContain('traffic.route53.healthChecks.failureThreshold');
+  });
 });
 
 describe('plan JSON Schema', () => {
