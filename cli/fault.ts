@@ -17,13 +17,24 @@ const FAULT_EXAMPLES = [
   '  switchyard fault --kind aurora-failover-fails --global-cluster-id orders-global',
   '  switchyard fault --kind capacity-shortage --group orders-web-usw2 --max-in-service 3',
   '  switchyard fault --kind lambda-crash --step PromoteDatabase [--times 2]',
+  '  switchyard fault --kind checkers-blocked --region us-east-1 --count 6   # 6 of 8 Route 53 checker regions cut off',
   '  switchyard fault --clear all | fault --clear --kind K [fields of the faults to clear] | fault --list',
 ].join('\n');
 
 /** Fault options: the flag, the fault field it sets, what it means, and whether it is a number. */
 const FAULT_FIELDS = [
-  { flag: 'region', field: 'region', number: false, about: 'the region (region-outage, api-errors)' },
-  { flag: 'count', field: 'count', number: true, about: 'how many of the five ARC cluster endpoints' },
+  {
+    flag: 'region',
+    field: 'region',
+    number: false,
+    about: 'the region (region-outage, api-errors, checkers-blocked)',
+  },
+  {
+    flag: 'count',
+    field: 'count',
+    number: true,
+    about: 'how many of the five ARC cluster endpoints (or of the 8 checker regions, checkers-blocked)',
+  },
   {
     flag: 'service',
     field: 'service',
