@@ -100,7 +100,7 @@ export async function checkDatabase(input: unknown, deps: RunbookDeps): Promise<
   // No operation under way and the target is not the writer: the promotion did not happen.
   if (run.mode === 'ungraceful' && cluster.allowDetachAndPromote) {
     await fence(run, deps);
-    const lag = await deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now());
+    const lag = await deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine);
     await deps.aurora.detach(run.to, cluster.globalClusterId, targetArn);
     return nextPoll(progress, `${cluster.globalClusterId} detach`, {
       detail: { ...progress.detail, method: 'detach', rpoMs: lag ?? progress.detail?.rpoMs ?? null },
@@ -138,11 +138,13 @@ async function startPromotion(
   }
   await fence(run, deps);
   if (run.mode === 'graceful') {
-    await deps.aurora.switchover(run.to, cluster.globalClusterId, targetArn);
+    // Run in the primary's region, as AWS documents the switchover: the region RDS names as the
+    // writer's now (the truth), else the plan's source. A graceful switchover needs that region up.
+    await deps.aurora.switchover(view.writerRegion ?? run.from, cluster.globalClusterId, targetArn);
     return { ...progress, phase: 'promoting', detail: { method: 'switchover', rpoMs: 0 } };
   }
   // The replication lag just before promotion is the data at risk: that is the RPO.
-  const lag = await deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now());
+  const lag = await deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine);
   await deps.aurora.failover(run.to, cluster.globalClusterId, targetArn);
   return { ...progress, phase: 'promoting', detail: { method: 'failover', rpoMs: lag ?? null } };
 }
