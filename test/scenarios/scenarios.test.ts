@@ -534,7 +534,9 @@ describe('scenarios in the sandbox (ground truth)', () => {
             },
           },
           {
-            at: 15,
+            // After the writer moved (billing's headless secondary first gets a reader, 24 s in the
+            // fast profile), while traffic moves and before verification reads the writer.
+            at: 34,
             fault: {
               kind: 'api-errors',
               service: 'rds',
