@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../functions/core/plan.js';
 import { loadPlans, parsePlans } from '../../functions/core/plan-loader.js';
+import { REALISTIC } from '../../sandbox/latency.js';
 import type { Sandbox } from '../../sandbox/sandbox.js';
 import { loadScenario, parseScenario } from '../../sandbox/scenario.js';
 import { type SimulationReport, simulate } from '../../sandbox/simulate.js';
@@ -103,13 +104,23 @@ describe('scenarios in the sandbox (ground truth)', () => {
     expect(outage.to).toBeLessThan(300);
   });
 
-  it('pilot light: capacity is launched from zero and takes the longest', async () => {
+  it('pilot light: capacity is launched from zero, and the headless secondary gets a reader the RTO pays for', async () => {
     const report = await play('pilot-light');
     const execution = only(report.executions);
     expect(execution).toMatchObject({ app: 'billing', runbook: 'pilot-light', status: 'SUCCEEDED' });
     const scale = execution.steps.filter((s) => s.name === 'ScaleCapacity');
     expect(scale).toHaveLength(2);
     for (const step of scale) expect((step.finishedAt ?? 0) - step.startedAt).toBeGreaterThan(100); // ~2 min boots
+    // billing's secondary is headless: PrepareDatabase adds a reader and waits for it (8 minutes in
+    // the realistic profile) before the promotion, which AWS refuses to a cluster without one.
+    const prepare = only(execution.steps.filter((s) => s.name === 'PrepareDatabase'));
+    const promote = only(execution.steps.filter((s) => s.name === 'PromoteDatabase'));
+    expect(prepare.status).toBe('SUCCEEDED');
+    expect((prepare.finishedAt ?? 0) - prepare.startedAt).toBeGreaterThanOrEqual(
+      REALISTIC.aurora.instanceCreateMs / 1000,
+    );
+    expect(promote.startedAt).toBeGreaterThanOrEqual(prepare.finishedAt ?? Number.POSITIVE_INFINITY);
+    expect(execution.rtoSeconds).toBeGreaterThan(REALISTIC.aurora.instanceCreateMs / 1000);
     expect(placement(report.final.billing)).toEqual({
       activeRegion: 'us-west-2',
       writerRegion: 'us-west-2',
