@@ -1,12 +1,8 @@
 import type {
   CreateDBInstanceMessage,
-  CreateDBInstanceResult,
   DBCluster,
   DBClusterMessage,
-  DBInstance,
-  DBInstanceMessage,
   DeleteDBInstanceMessage,
-  DeleteDBInstanceResult,
   DescribeDBClustersMessage,
   DescribeDBInstancesMessage,
   DescribeGlobalClustersMessage,
@@ -23,6 +19,22 @@ import type {
   SwitchoverGlobalClusterResult,
 } from '@aws-sdk/client-rds';
 import type { Plan } from '../../functions/core/plan.js';
+import { AuroraInstances } from './rds-instances.js';
+import {
+  arnPart,
+  type ClusterState,
+  clusterIdFromArn,
+  ENGINE,
+  ENGINE_VERSION,
+  type GlobalState,
+  globalStatus,
+  hash,
+  INSTANCE_CLASS,
+  MISMATCHED_ENGINE_VERSION,
+  type Operation,
+  PORT,
+  SWITCHOVER_SYNC_MS_PER_LAG_MS,
+} from './rds-model.js';
 import {
   awsError,
   beginOperation,
@@ -37,97 +49,6 @@ const PENDING_SHARE = 0.1;
 /** A cancelled operation spends this share of its duration in `cancelling` before the state clears. */
 const CANCELLING_SHARE = 0.1;
 
-const ENGINE = 'aurora-postgresql';
-const ENGINE_VERSION = '16.4';
-/** The engine version of a member under the `engine-version-mismatch` fault (another minor version). */
-const MISMATCHED_ENGINE_VERSION = '16.2';
-/**
- * A switchover first waits for the secondaries to catch up: "Before Aurora starts the switchover
- * process, it waits for the target secondary Region clusters to be fully synchronized with the
- * primary Region cluster", and the replication lag "is directly proportional to the time it takes
- * for Aurora to complete the switchover. Therefore, the larger the lag value, the longer the
- * switchover will take." (Aurora User Guide, "Using switchover or failover in Amazon Aurora Global
- * Database", https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html).
- * AWS gives no factor; we take 1 ms of waiting per ms of lag (the writes in flight must arrive).
- */
-const SWITCHOVER_SYNC_MS_PER_LAG_MS = 1;
-// DR_GUIDE, in the comments below, is the page quoted above: Aurora User Guide, "Using switchover
-// or failover in Amazon Aurora Global Database",
-// https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html
-const PORT = 5432;
-const INSTANCE_CLASS = 'db.r6g.large';
-
-/**
- * FailoverState.Status. The API reference documents `switching-over` (the range of a switchover's
- * internal operations) although the SDK's `FailoverStatus` union lacks it.
- */
-type FailoverPhase = FailoverStatus | 'switching-over';
-
-interface ClusterState {
-  readonly arn: string;
-  readonly id: string;
-  readonly region: string;
-  readonly account: string;
-  readonly resourceId: string;
-  readonly createdAt: number;
-  /** The global cluster it is a member of now; undefined once detached. */
-  globalClusterId: string | undefined;
-  /** The global cluster it came from (kept after a detach, for the ground truth). */
-  readonly originGlobalClusterId: string;
-  /** DBCluster Status: `available`, or `promoting` while being detached. */
-  status: 'available' | 'promoting';
-  /** Accepts writes (physically: it may be in a region that is down). */
-  writable: boolean;
-  synchronization: 'connected' | 'pending-resync';
-  /**
-   * The data at risk on this secondary, frozen when its writer's region went down (nothing new
-   * replicates): what a failover to it loses. The lag metric itself goes missing meanwhile.
-   */
-  frozenLagMs: number | undefined;
-  /** Failed over away from while its region was down: demote it when the region comes back. */
-  rejoinOnRecovery: boolean;
-  readonly lagHistory: { at: number; lagMs: number | undefined }[];
-}
-
-interface InstanceState {
-  readonly id: string;
-  readonly arn: string;
-  readonly clusterArn: string;
-  readonly region: string;
-  readonly instanceClass: string;
-  readonly engine: string;
-  readonly availabilityZone: string;
-  status: 'creating' | 'available' | 'deleting';
-  createdAt: number | undefined;
-}
-
-interface Operation {
-  readonly kind: 'switchover' | 'failover' | 'detach';
-  readonly fromArn: string;
-  readonly toArn: string;
-  phase: FailoverPhase | 'detaching';
-  /** Writes stopped reaching the target: the data a failover loses. */
-  dataLossMs: number;
-  /** The old writer was demoted (stopped taking writes) and must be restored if the operation is cancelled. */
-  demoted: boolean;
-  timer: number | undefined;
-  /** Marks the end of the operation for the simulator's accounting. */
-  readonly end: () => void;
-}
-
-interface GlobalState {
-  readonly id: string;
-  readonly arn: string;
-  readonly resourceId: string;
-  readonly account: string;
-  /** Member cluster ARNs, in the plan's region order. */
-  members: string[];
-  /** The member the global cluster names as primary (IsWriter). */
-  writerArn: string;
-  operation: Operation | undefined;
-  lastDataLossMs: number | undefined;
-}
-
 /**
  * Amazon RDS, Aurora global databases (docs/architecture.md, The sandbox under the SDK): global clusters and their member clusters,
  * the writer, replication lag, SwitchoverGlobalCluster, FailoverGlobalCluster (with or without
@@ -135,16 +56,21 @@ interface GlobalState {
  *
  * Time-based transitions are timers on the virtual clock. Region outages are read from the fault
  * set: a writer in a region that is down keeps its role (split-brain hazard) until Aurora can reach
- * it again.
+ * it again. DB instances live in {@link AuroraInstances}.
+ *
+ * DR_GUIDE, in the comments below, is the Aurora User Guide's "Using switchover or failover in
+ * Amazon Aurora Global Database",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html
  */
 export class SimulatedRds implements SimulatedService {
   readonly service = 'rds' as const;
   private readonly globals = new Map<string, GlobalState>();
   private readonly clusters = new Map<string, ClusterState>();
-  private readonly instances = new Map<string, InstanceState>();
+  private readonly instances: AuroraInstances;
   private readonly provisioned = new Set<string>();
 
   constructor(private readonly ctx: SimContext) {
+    this.instances = new AuroraInstances(ctx);
     ctx.faults.onChange(() => this.onFaultsChanged());
   }
 
@@ -202,7 +128,7 @@ export class SimulatedRds implements SimulatedService {
         // secondary Region", https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-attach.console.headless.html).
         const count = isWriter ? 2 : spec.headlessSecondaries ? 0 : 1;
         for (let i = 1; i <= count; i++)
-          this.addInstance(cluster, `${id}-instance-${i}`, INSTANCE_CLASS, now);
+          this.instances.add(cluster, `${id}-instance-${i}`, INSTANCE_CLASS, now);
       }
       this.refresh(this.mustGlobal(spec.globalClusterId));
     }
@@ -221,11 +147,15 @@ export class SimulatedRds implements SimulatedService {
       case 'RemoveFromGlobalCluster':
         return this.removeFromGlobalCluster(input as Partial<RemoveFromGlobalClusterMessage>);
       case 'CreateDBInstance':
-        return this.createDbInstance(input as Partial<CreateDBInstanceMessage>, target);
+        return this.instances.create(
+          input as Partial<CreateDBInstanceMessage>,
+          target,
+          this.findCluster(target.region, String(input.DBClusterIdentifier ?? '')),
+        );
       case 'DescribeDBInstances':
-        return this.describeDbInstances(input as Partial<DescribeDBInstancesMessage>, target);
+        return this.instances.describe(input as Partial<DescribeDBInstancesMessage>, target);
       case 'DeleteDBInstance':
-        return this.deleteDbInstance(input as Partial<DeleteDBInstanceMessage>, target);
+        return this.instances.delete(input as Partial<DeleteDBInstanceMessage>, target);
       default:
         throw new UnsupportedOperationError('rds', operation);
     }
@@ -245,7 +175,7 @@ export class SimulatedRds implements SimulatedService {
   allWriterRegions(globalClusterId: string): string[] {
     const regions = new Set<string>();
     for (const c of this.clusters.values())
-      if (c.originGlobalClusterId === globalClusterId && c.writable && this.hasLiveInstance(c))
+      if (c.originGlobalClusterId === globalClusterId && c.writable && this.instances.hasLive(c.arn))
         regions.add(c.region);
     return [...regions];
   }
@@ -443,101 +373,6 @@ export class SimulatedRds implements SimulatedService {
     return answer;
   }
 
-  private createDbInstance(
-    input: Partial<CreateDBInstanceMessage>,
-    target: CallTarget,
-  ): CreateDBInstanceResult {
-    const clusterId = input.DBClusterIdentifier;
-    const id = input.DBInstanceIdentifier ?? '';
-    if (!clusterId)
-      throw awsError(
-        'rds',
-        'InvalidParameterValue',
-        'the sandbox simulates Aurora reader instances only: DBClusterIdentifier is required',
-      );
-    const cluster = this.findCluster(target.region, clusterId);
-    if (!cluster) throw awsError('rds', 'DBClusterNotFoundFault', `DBCluster ${clusterId} not found.`);
-    if (!/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/.test(id))
-      throw awsError('rds', 'InvalidParameterValue', `Invalid DB instance identifier: ${id}`);
-    if (this.findInstance(target.region, id))
-      throw awsError('rds', 'DBInstanceAlreadyExistsFault', `DB instance already exists: ${id}`);
-    if (input.Engine && input.Engine !== ENGINE)
-      throw awsError(
-        'rds',
-        'InvalidParameterCombination',
-        `The engine name requested for your DB instance (${input.Engine}) doesn't match the engine name of your DB cluster (${ENGINE}).`,
-      );
-    const instance = this.addInstance(cluster, id, input.DBInstanceClass ?? INSTANCE_CLASS, undefined);
-    const end = beginOperation(this.ctx, 'rds:create-instance');
-    this.ctx.clock.setTimer(this.ctx.latency.aurora.instanceCreateMs, () => {
-      end();
-      instance.status = 'available';
-      instance.createdAt = this.ctx.clock.now();
-      this.ctx.changed();
-    });
-    return { DBInstance: this.instanceView(instance) };
-  }
-
-  /**
-   * DeleteDBInstance of one instance of an Aurora cluster. The instance is `deleting` at once (it
-   * takes no more connections) and gone the profile's `instanceDeleteMs` later. Aurora keeps the cluster and its
-   * volume. Source: RDS API Reference, DeleteDBInstance (InvalidDBInstanceState when the instance
-   * is not in a state that allows it; DBInstanceNotFound when absent).
-   */
-  private deleteDbInstance(
-    input: Partial<DeleteDBInstanceMessage>,
-    target: CallTarget,
-  ): DeleteDBInstanceResult {
-    const id = input.DBInstanceIdentifier ?? '';
-    const instance = this.findInstance(target.region, id);
-    if (!instance) throw awsError('rds', 'DBInstanceNotFoundFault', `DBInstance ${id} not found.`);
-    if (instance.status !== 'available')
-      throw awsError(
-        'rds',
-        'InvalidDBInstanceStateFault',
-        `Instance ${id} is not in available state (${instance.status}).`,
-      );
-    instance.status = 'deleting';
-    this.ctx.clock.setTimer(this.ctx.latency.aurora.instanceDeleteMs, () => {
-      this.instances.delete(`${instance.region}/${instance.id}`);
-      this.ctx.changed();
-    });
-    this.ctx.changed();
-    return { DBInstance: this.instanceView(instance) };
-  }
-
-  /** Whether some instance of the cluster takes connections (a headless cluster takes none). */
-  private hasLiveInstance(cluster: ClusterState): boolean {
-    for (const i of this.instances.values())
-      if (i.clusterArn === cluster.arn && i.status === 'available') return true;
-    return false;
-  }
-
-  private describeDbInstances(
-    input: Partial<DescribeDBInstancesMessage>,
-    target: CallTarget,
-  ): DBInstanceMessage {
-    const id = input.DBInstanceIdentifier;
-    let found = [...this.instances.values()].filter((i) => i.region === target.region);
-    if (id !== undefined) {
-      found = found.filter((i) => i.id === id || i.arn === id);
-      if (found.length === 0) throw awsError('rds', 'DBInstanceNotFoundFault', `DBInstance ${id} not found.`);
-    }
-    for (const filter of input.Filters ?? []) {
-      const values = filter.Values ?? [];
-      if (filter.Name === 'db-cluster-id') {
-        found = found.filter((i) =>
-          values.some((v) => v === i.clusterArn || v === clusterIdFromArn(i.clusterArn)),
-        );
-      } else if (filter.Name === 'db-instance-id') {
-        found = found.filter((i) => values.includes(i.id) || values.includes(i.arn));
-      } else {
-        throw awsError('rds', 'InvalidParameterValue', `Unrecognized filter name: ${filter.Name}`);
-      }
-    }
-    return { DBInstances: found.map((i) => this.instanceView(i)) };
-  }
-
   // --- switchover / failover lifecycle -----------------------------------------------------------
 
   private operands(
@@ -561,7 +396,7 @@ export class SimulatedRds implements SimulatedService {
     // "Before you can perform a switchover or failover to a headless secondary Aurora DB cluster,
     // you must add a DB instance to it." (DR_GUIDE). AWS does not document the error's code; we
     // answer the API reference's error for a target whose state forbids the operation.
-    if (!this.hasLiveInstance(target))
+    if (!this.instances.hasLive(target.arn))
       throw awsError(
         'rds',
         'InvalidDBClusterStateFault',
@@ -832,34 +667,6 @@ export class SimulatedRds implements SimulatedService {
     return undefined;
   }
 
-  private findInstance(region: string, id: string): InstanceState | undefined {
-    for (const i of this.instances.values()) if (i.region === region && i.id === id) return i;
-    return undefined;
-  }
-
-  private addInstance(
-    cluster: ClusterState,
-    id: string,
-    instanceClass: string,
-    createdAt: number | undefined,
-  ): InstanceState {
-    const azs = ['a', 'b', 'c'];
-    const index = [...this.instances.values()].filter((i) => i.clusterArn === cluster.arn).length;
-    const instance: InstanceState = {
-      id,
-      arn: `arn:aws:rds:${cluster.region}:${cluster.account}:db:${id}`,
-      clusterArn: cluster.arn,
-      region: cluster.region,
-      instanceClass,
-      engine: ENGINE,
-      availabilityZone: `${cluster.region}${azs[index % azs.length]}`,
-      status: createdAt === undefined ? 'creating' : 'available',
-      createdAt,
-    };
-    this.instances.set(`${cluster.region}/${id}`, instance);
-    return instance;
-  }
-
   // --- output shapes -----------------------------------------------------------------------------
 
   private globalView(global: GlobalState): GlobalCluster {
@@ -904,7 +711,7 @@ export class SimulatedRds implements SimulatedService {
 
   private clusterView(cluster: ClusterState): DBCluster {
     const suffix = hash(`${cluster.account}/${cluster.region}`, 12);
-    const instances = [...this.instances.values()].filter((i) => i.clusterArn === cluster.arn);
+    const instances = this.instances.ofCluster(cluster.arn);
     const writerInstance = cluster.writable ? instances.find((i) => i.status === 'available') : undefined;
     return {
       DBClusterIdentifier: cluster.id,
@@ -934,60 +741,4 @@ export class SimulatedRds implements SimulatedService {
       TagList: [],
     };
   }
-
-  private instanceView(instance: InstanceState): DBInstance {
-    const suffix = hash(instance.region, 12);
-    return {
-      DBInstanceIdentifier: instance.id,
-      DBInstanceArn: instance.arn,
-      DBInstanceClass: instance.instanceClass,
-      Engine: instance.engine,
-      EngineVersion: ENGINE_VERSION,
-      DBInstanceStatus: instance.status,
-      DBClusterIdentifier: clusterIdFromArn(instance.clusterArn),
-      AvailabilityZone: instance.availabilityZone,
-      MultiAZ: false,
-      PubliclyAccessible: false,
-      StorageEncrypted: true,
-      PromotionTier: 1,
-      ...(instance.status === 'available'
-        ? {
-            Endpoint: {
-              Address: `${instance.id}.${suffix}.${instance.region}.rds.amazonaws.com`,
-              Port: PORT,
-            },
-          }
-        : {}),
-      ...(instance.createdAt !== undefined ? { InstanceCreateTime: new Date(instance.createdAt) } : {}),
-    };
-  }
-}
-
-function globalStatus(op: Operation): string {
-  if (op.kind === 'detach') return 'modifying';
-  return op.kind === 'switchover' ? 'switching-over' : 'failing-over';
-}
-
-function arnPart(arn: string, index: number): string {
-  return arn.split(':')[index] ?? '';
-}
-
-function clusterIdFromArn(arn: string): string {
-  return arn.split(':').at(-1) ?? arn;
-}
-
-/** A short, stable lower-case hex digest (FNV-1a), for resource IDs and endpoint names. */
-function hash(text: string, length: number): string {
-  let out = '';
-  let seed = 0x811c9dc5;
-  while (out.length < length) {
-    let h = seed;
-    for (let i = 0; i < text.length; i++) {
-      h ^= text.charCodeAt(i);
-      h = Math.imul(h, 0x01000193) >>> 0;
-    }
-    out += h.toString(16).padStart(8, '0');
-    seed = (seed + 0x9e3779b9) >>> 0;
-  }
-  return out.slice(0, length);
 }
