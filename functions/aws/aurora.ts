@@ -34,6 +34,8 @@ export interface GlobalClusterMember {
 /** An Aurora global database as a runbook sees it. */
 export interface GlobalClusterView {
   readonly id: string;
+  /** The global database's engine version (its primary's), e.g. `16.4`, when RDS reports it. */
+  readonly engineVersion?: string;
   /** e.g. `available`, `switching-over`, `failing-over`, `modifying`. */
   readonly status: string;
   readonly members: GlobalClusterMember[];
@@ -56,6 +58,8 @@ export interface ClusterView {
   readonly arn: string;
   /** e.g. `available`, `modifying`, `failing-over`. */
   readonly status: string;
+  /** e.g. `16.4`, when RDS reports it. */
+  readonly engineVersion?: string;
   /** The global database it belongs to, if any. */
   readonly globalClusterId?: string;
   readonly instances: { readonly id: string; readonly isWriter: boolean }[];
@@ -323,6 +327,7 @@ export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters 
         id: cluster.DBClusterIdentifier ?? clusterIdOrArn,
         arn: cluster.DBClusterArn ?? '',
         status: cluster.Status ?? 'unknown',
+        ...(cluster.EngineVersion ? { engineVersion: cluster.EngineVersion } : {}),
         ...(cluster.GlobalClusterIdentifier ? { globalClusterId: cluster.GlobalClusterIdentifier } : {}),
         instances: (cluster.DBClusterMembers ?? []).map((m) => ({
           id: m.DBInstanceIdentifier ?? '',
@@ -365,6 +370,7 @@ function toView(cluster: GlobalCluster): GlobalClusterView {
   const state = cluster.FailoverState;
   return {
     id: cluster.GlobalClusterIdentifier ?? '',
+    ...(cluster.EngineVersion ? { engineVersion: cluster.EngineVersion } : {}),
     status: cluster.Status ?? 'unknown',
     members,
     ...(writer ? { writerRegion: writer.region } : {}),

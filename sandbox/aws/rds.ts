@@ -699,7 +699,7 @@ export class SimulatedRds implements SimulatedService {
       GlobalClusterArn: global.arn,
       Status: op ? globalStatus(op) : 'available',
       Engine: ENGINE,
-      EngineVersion: ENGINE_VERSION,
+      EngineVersion: this.engineVersionOf(this.mustCluster(global.writerArn)),
       StorageEncrypted: true,
       DeletionProtection: false,
       GlobalClusterMembers: members,

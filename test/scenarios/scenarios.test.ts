@@ -357,6 +357,65 @@ describe('scenarios in the sandbox (ground truth)', () => {
     expect(report.final.orders?.trafficRegion).toBe('us-west-2');
   });
 
+  it('Aurora engine versions differ: the failover AWS refuses becomes the manual one (detach), or fails saying why', async () => {
+    const detachable = await plansWith('orders.yaml', (t) =>
+      t
+        .replace('allowDetachAndPromote: false', 'allowDetachAndPromote: true')
+        .replace('approvals: { operatorFailover: required }', 'approvals: { operatorFailover: none }'),
+    );
+    const mismatch = {
+      kind: 'engine-version-mismatch',
+      globalClusterId: 'orders-global',
+      region: 'us-west-2',
+    };
+    let detaches = 0;
+    const ungraceful = await play(
+      {
+        latency: 'fast',
+        events: [
+          { at: 0, fault: { kind: 'region-outage', region: 'us-east-1' } },
+          { at: 0, fault: mismatch },
+          {
+            at: 1,
+            failover: { app: 'orders', to: 'us-west-2', mode: 'ungraceful', by: 'alice', reason: 'versions' },
+          },
+        ],
+      },
+      {
+        plans: detachable,
+        inspect: (sandbox) => {
+          detaches = sandbox.aws.simulator.log.filter(
+            (c) => c.operation === 'RemoveFromGlobalCluster' && c.ok,
+          ).length;
+        },
+      },
+    );
+    const graceful = await play(
+      {
+        latency: 'fast',
+        events: [
+          { at: 0, fault: mismatch },
+          {
+            at: 1,
+            failover: { app: 'orders', to: 'us-west-2', mode: 'graceful', by: 'alice', reason: 'versions' },
+          },
+        ],
+      },
+      { plans: detachable },
+    );
+
+    expect(only(ungraceful.executions).status).toBe('SUCCEEDED');
+    expect(detaches).toBe(1);
+    expect(ungraceful.final.orders?.writerRegion).toBe('us-west-2');
+    const refused = only(graceful.executions);
+    expect(refused.status).toBe('FAILED');
+    const promote = refused.steps.find((s) => s.name === 'PromoteDatabase');
+    expect(JSON.stringify(promote)).toMatch(
+      /AWS refuses a switchover to us-west-2: .* runs aurora-postgresql 16\.4 and orders-usw2 in us-west-2 runs 16\.2/,
+    );
+    expect(graceful.final.orders?.writerRegion).toBe('us-east-1');
+  });
+
   it('a Route 53-only plan cannot move traffic while us-east-1 (its control plane) is down, and says so', async () => {
     const report = await play({
       latency: 'fast',
