@@ -117,14 +117,14 @@ describe('Route 53 health-check traffic (no Route 53 API call, no ARC cluster)',
       {
         // Realistic: the checkers run every 10 s (the fast profile's 0.5 s would cost far more reads).
         latency: 'realistic',
-        timeout: 1500,
+        timeout: 2400,
         events: [
           {
             at: 0,
             failover: { app: 'billing', to: 'us-west-2', mode: 'graceful', by: 'alice', reason: 'there' },
           },
           {
-            at: 600,
+            at: 1500,
             failover: { app: 'billing', to: 'us-east-1', mode: 'graceful', by: 'alice', reason: 'back' },
           },
         ],
