@@ -295,6 +295,11 @@ describe('the operator console in Chromium', () => {
     await alice.locator('[data-drill-outcome="PASSED"]').waitFor();
     const text = (await alice.locator('.evidence').textContent()) ?? '';
     expect(text).toContain('Plan version');
+    expect(await alice.locator('[data-plan-sha256]').textContent()).toMatch(/^[0-9a-f]{64}$/);
+    expect(await alice.locator('[data-started-by="operator"]').textContent()).toContain('alice, a person');
+    expect(await alice.locator('[data-readiness-before="READY"]').textContent()).toContain('us-west-2');
+    expect(await alice.locator('[data-time-basis="virtual"]').textContent()).toContain('virtual time');
+    expect(text).toContain('no approver needed');
     expect(text).toContain('✔ within');
     expect(text).toContain('Ground truth (sandbox)');
     expect(await alice.locator('.leg .timeline').count()).toBe(2);
