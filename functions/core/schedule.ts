@@ -63,15 +63,17 @@ const UNIT_MS: Readonly<Record<string, number>> = {
 };
 
 /**
- * What is wrong with `expression` as AWS would judge it, in words; `undefined` when AWS accepts it.
- * Never throws.
+ * What is wrong with `expression` as AWS would judge it, in words (without the expression itself);
+ * `undefined` when AWS accepts it. Never throws.
  */
 export function scheduleProblem(expression: string): string | undefined {
   try {
     parseScheduleExpression(expression);
     return undefined;
   } catch (error: unknown) {
-    return error instanceof Error ? error.message : String(error);
+    const message = error instanceof Error ? error.message : String(error);
+    const prefix = `schedule ${JSON.stringify(expression)}: `;
+    return message.startsWith(prefix) ? message.slice(prefix.length) : message;
   }
 }
 
