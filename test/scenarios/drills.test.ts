@@ -105,4 +105,22 @@ describe('drills on their schedule', () => {
     expect(readiness.findings[0]).toMatchObject({ severity: 'blocking', resource: 'billing' });
     expect(readiness.findings[0]?.message.length).toBeGreaterThan(0);
   });
+
+  it("a schedule firing while the app's active region is down starts no drill", async () => {
+    // us-east-1 (orders' active region) is down at 14:00: its Scheduler invokes nothing, and
+    // us-west-2's RunDrill skips the drill, since only the active region's control plane runs it.
+    const report = await simulate(
+      examples,
+      parseScenario({
+        latency: 'fast',
+        start: '2026-01-13T13:58:00Z',
+        timeout: 600,
+        events: [{ at: 0, fault: { kind: 'region-outage', region: 'us-east-1' } }],
+      }),
+    );
+    // The run went past the firing (14:00, 120 s in): a schedule due before the timeout keeps it going.
+    expect(report.endedAt).toBeGreaterThanOrEqual(120);
+    expect(report.drills).toEqual([]);
+    expect(report.executions).toEqual([]);
+  });
 });
