@@ -155,6 +155,12 @@ export interface DrillReport {
       readonly rpoSeconds: number | null;
     }[];
     readonly problems?: readonly string[];
+    /** What started it: the plan's schedule or a person (drills recorded before say nothing). */
+    readonly startedBy?: {
+      readonly kind: 'schedule' | 'operator';
+      readonly by: string;
+      readonly schedule?: string;
+    };
   };
 }
 

@@ -287,6 +287,7 @@ describe('the operator console in Chromium', () => {
     await alice.waitForURL(/#\/history\/orders/);
     const row = alice.locator('[data-drill]').first();
     await row.locator('[data-status="PASSED"]').waitFor({ timeout: 110_000 });
+    expect(await row.textContent()).toContain('alice');
     await alice.locator('.chart canvas').waitFor();
     await screenshot(alice, '07-history');
     await expectAccessible(alice, 'history');
