@@ -458,7 +458,8 @@ function sandboxRoutes(sandbox: Sandbox, secret: Uint8Array | string) {
       names.has(value)
         ? undefined
         : `no ${what} ${value} in this sandbox (have ${[...names].sort().join(', ')})`;
-    if (fault.kind === 'capacity-shortage') return known('Auto Scaling group', fault.group, groups);
+    if (fault.kind === 'capacity-shortage' || fault.kind === 'instances-unhealthy')
+      return known('Auto Scaling group', fault.group, groups);
     if (fault.kind === 'aurora-failover-fails')
       return known('global cluster', fault.globalClusterId, clusters);
     if (fault.kind === 'lambda-crash') return known('function', fault.step, steps);

@@ -80,6 +80,25 @@ const AuroraGlobalCluster = z.strictObject({
 });
 export type AuroraGlobalCluster = z.infer<typeof AuroraGlobalCluster>;
 
+/**
+ * An EC2 Auto Scaling warm pool, as PutWarmPool takes it (Amazon EC2 Auto Scaling API Reference,
+ * "PutWarmPool" and "WarmPoolConfiguration",
+ * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutWarmPool.html): `MinSize` at
+ * least 0 (default 0); `MaxGroupPreparedCapacity` at least -1, where -1 (or absent) means the
+ * group's MaxSize, and a value below the desired capacity is accepted (the pool is then `minSize`);
+ * `PoolState` Stopped (default), Running or Hibernated; `InstanceReusePolicy.ReuseOnScaleIn`
+ * (default false: scale-in terminates). The pool holds max(minSize, maxGroupPreparedCapacity -
+ * desired) instances.
+ */
+const WarmPool = z.strictObject({
+  minSize: z.number().int().min(0).default(0),
+  maxGroupPreparedCapacity: z.number().int().min(-1).optional(),
+  poolState: z.enum(['Stopped', 'Hibernated', 'Running']).default('Stopped'),
+  /** Scale-in returns instances to the pool instead of terminating them (a failback as fast as the failover). */
+  reuseOnScaleIn: z.boolean().default(false),
+});
+export type WarmPoolPlan = z.infer<typeof WarmPool>;
+
 const AutoScalingGroup = z.strictObject({
   name: Identifier,
   members: PerRegion(z.string().min(1).max(255)),
@@ -96,8 +115,41 @@ const AutoScalingGroup = z.strictObject({
    * a group of one or two survivors is not handed a whole region's load as a "success".
    */
   ungracefulMinimumPercent: z.number().int().min(1).max(100).default(30),
+  /**
+   * The group's warm pool (PutWarmPool): one for every region, or `{ region: pool }` for some
+   * regions only. A scale-out draws from it (a warm start) instead of launching from nothing.
+   */
+  warmPool: z.union([WarmPool, PerRegion(WarmPool)]).optional(),
 });
 export type AutoScalingGroupPlan = z.infer<typeof AutoScalingGroup>;
+
+/** The warm pool a group declares in `region`, or undefined. */
+export function warmPoolIn(group: AutoScalingGroupPlan, region: string): WarmPoolPlan | undefined {
+  const pool = group.warmPool;
+  if (!pool) return undefined;
+  if (Object.keys(pool).some((k) => WARM_POOL_KEYS.includes(k))) return pool as WarmPoolPlan;
+  return (pool as Record<string, WarmPoolPlan>)[region];
+}
+
+const WARM_POOL_KEYS: readonly string[] = Object.keys(WarmPool.shape);
+
+/**
+ * How many instances a warm pool holds while its group runs `desired` instances with `max` as its
+ * MaxSize: max(minSize, (maxGroupPreparedCapacity, or max when absent or -1) - desired), never
+ * below 0 ("Warm pool size", Amazon EC2 Auto Scaling User Guide,
+ * https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-warm-pools.html).
+ */
+export function warmPoolSize(
+  pool: Pick<WarmPoolPlan, 'minSize' | 'maxGroupPreparedCapacity'>,
+  desired: number,
+  max: number,
+): number {
+  const prepared =
+    pool.maxGroupPreparedCapacity === undefined || pool.maxGroupPreparedCapacity === -1
+      ? max
+      : pool.maxGroupPreparedCapacity;
+  return Math.max(pool.minSize, prepared - desired, 0);
+}
 
 const AliasTarget = z.strictObject({
   dnsName: z.string().min(1),
@@ -328,6 +380,21 @@ export function planProblems(document: unknown, file: string): PlanProblem[] {
         { min: standby.min, desired: standby.desired },
         'min 0 and desired 0',
       );
+    }
+    const pool = asRecord(group.warmPool);
+    const poolKeys = Object.keys(pool);
+    if (poolKeys.length > 0 && !poolKeys.some((k) => WARM_POOL_KEYS.includes(k))) {
+      // Per region: every key must be one of the plan's regions.
+      const regions = asArray(plan.regions);
+      for (const key of poolKeys) {
+        if (!regions.includes(key))
+          add(
+            `${path}.warmPool.${key}`,
+            'warm pool for a region the plan does not name',
+            key,
+            `one of ${regions.join(', ')}`,
+          );
+      }
     }
     const healthy = typeof group.healthyPercent === 'number' ? group.healthyPercent : 90;
     if (typeof group.ungracefulMinimumPercent === 'number' && group.ungracefulMinimumPercent > healthy) {
