@@ -96,6 +96,8 @@ const WarmPool = z.strictObject({
   poolState: z.enum(['Stopped', 'Hibernated', 'Running']).default('Stopped'),
   /** Scale-in returns instances to the pool instead of terminating them (a failback as fast as the failover). */
   reuseOnScaleIn: z.boolean().default(false),
+  /** The regions whose group has this pool; absent: every region of the plan. */
+  regions: z.array(RegionName).min(1).optional(),
 });
 export type WarmPoolPlan = z.infer<typeof WarmPool>;
 
@@ -116,22 +118,19 @@ const AutoScalingGroup = z.strictObject({
    */
   ungracefulMinimumPercent: z.number().int().min(1).max(100).default(30),
   /**
-   * The group's warm pool (PutWarmPool): one for every region, or `{ region: pool }` for some
-   * regions only. A scale-out draws from it (a warm start) instead of launching from nothing.
+   * The group's warm pool (PutWarmPool), in every region or in `regions` only. A scale-out draws
+   * from it (a warm start) instead of launching from nothing.
    */
-  warmPool: z.union([WarmPool, PerRegion(WarmPool)]).optional(),
+  warmPool: WarmPool.optional(),
 });
 export type AutoScalingGroupPlan = z.infer<typeof AutoScalingGroup>;
 
 /** The warm pool a group declares in `region`, or undefined. */
 export function warmPoolIn(group: AutoScalingGroupPlan, region: string): WarmPoolPlan | undefined {
   const pool = group.warmPool;
-  if (!pool) return undefined;
-  if (Object.keys(pool).some((k) => WARM_POOL_KEYS.includes(k))) return pool as WarmPoolPlan;
-  return (pool as Record<string, WarmPoolPlan>)[region];
+  if (!pool || (pool.regions && !pool.regions.includes(region))) return undefined;
+  return pool;
 }
-
-const WARM_POOL_KEYS: readonly string[] = Object.keys(WarmPool.shape);
 
 /**
  * How many instances a warm pool holds while its group runs `desired` instances with `max` as its
@@ -382,20 +381,16 @@ export function planProblems(document: unknown, file: string): PlanProblem[] {
       );
     }
     const pool = asRecord(group.warmPool);
-    const poolKeys = Object.keys(pool);
-    if (poolKeys.length > 0 && !poolKeys.some((k) => WARM_POOL_KEYS.includes(k))) {
-      // Per region: every key must be one of the plan's regions.
+    asArray(pool.regions).forEach((region, j) => {
       const regions = asArray(plan.regions);
-      for (const key of poolKeys) {
-        if (!regions.includes(key))
-          add(
-            `${path}.warmPool.${key}`,
-            'warm pool for a region the plan does not name',
-            key,
-            `one of ${regions.join(', ')}`,
-          );
-      }
-    }
+      if (typeof region === 'string' && !regions.includes(region))
+        add(
+          `${path}.warmPool.regions[${j}]`,
+          "not one of the plan's regions",
+          region,
+          `one of ${regions.join(', ')}`,
+        );
+    });
     const healthy = typeof group.healthyPercent === 'number' ? group.healthyPercent : 90;
     if (typeof group.ungracefulMinimumPercent === 'number' && group.ungracefulMinimumPercent > healthy) {
       add(
