@@ -16,6 +16,7 @@ const FAULT_EXAMPLES = [
   '  switchyard fault --kind api-errors --service rds [--region R] [--error ThrottlingException] [--rate 0.5]',
   '  switchyard fault --kind aurora-failover-fails --global-cluster-id orders-global',
   '  switchyard fault --kind capacity-shortage --group orders-web-usw2 --max-in-service 3',
+  '  switchyard fault --kind instances-unhealthy --group orders-web-usw2 [--cause lifecycle-hook]',
   '  switchyard fault --kind lambda-crash --step PromoteDatabase [--times 2]',
   '  switchyard fault --clear all | fault --clear --kind K [fields of the faults to clear] | fault --list',
 ].join('\n');
@@ -37,7 +38,18 @@ const FAULT_FIELDS = [
     about: 'the error name (api-errors; default ThrottlingException)',
   },
   { flag: 'rate', field: 'rate', number: true, about: 'the share of calls that fail, 0..1 (api-errors)' },
-  { flag: 'group', field: 'group', number: false, about: 'the Auto Scaling group (capacity-shortage)' },
+  {
+    flag: 'group',
+    field: 'group',
+    number: false,
+    about: 'the Auto Scaling group (capacity-shortage, instances-unhealthy)',
+  },
+  {
+    flag: 'cause',
+    field: 'cause',
+    number: false,
+    about: 'health-check (default) or lifecycle-hook (instances-unhealthy)',
+  },
   {
     flag: 'max-in-service',
     field: 'maxInService',
