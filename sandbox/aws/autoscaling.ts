@@ -516,10 +516,9 @@ export class SimulatedAutoScaling implements SimulatedService, TargetSource {
       this.ctx.changed();
       return;
     }
-    instance.end?.();
-    instance.end = undefined;
     instance.lifecycle = 'InService';
     instance.inServiceAt = this.ctx.clock.now();
+    // The launch, as AWS work, lasts until the load balancer has judged the target.
     this.register(group, instance);
     this.ctx.changed();
   }
@@ -540,6 +539,8 @@ export class SimulatedAutoScaling implements SimulatedService, TargetSource {
     this.ctx.clock.clearTimer(instance.targetTimer);
     instance.targetTimer = this.ctx.clock.setTimer(delay, () => {
       instance.targetTimer = undefined;
+      instance.end?.();
+      instance.end = undefined;
       instance.target = failing
         ? {
             state: 'unhealthy',
