@@ -135,9 +135,7 @@ export function autoScalingGroups(clients: AwsClients): AutoScalingGroups {
         );
       }
       const instances = group.Instances ?? [];
-      const inService = instances.filter(
-        (i) => i.LifecycleState === 'InService' && i.HealthStatus === 'Healthy',
-      );
+      const inService = instances.filter((i) => i.LifecycleState === 'InService');
       // Per target group: each target's state, read from the load balancer (what it routes to).
       const targetGroups = group.TargetGroupARNs ?? [];
       const health = await Promise.all(
@@ -168,6 +166,12 @@ export function autoScalingGroups(clients: AwsClients): AutoScalingGroups {
             state: bad.state,
             ...(bad.reason ? { reason: bad.reason } : {}),
           });
+        else if (instance.HealthStatus !== 'Healthy')
+          notServing.push({
+            instanceId: id,
+            state: 'unhealthy',
+            reason: 'Auto Scaling health status Unhealthy',
+          });
         else serving++;
       }
       const pool = group.WarmPoolConfiguration;
@@ -176,7 +180,7 @@ export function autoScalingGroups(clients: AwsClients): AutoScalingGroups {
         min: group.MinSize ?? 0,
         desired: group.DesiredCapacity ?? 0,
         max: group.MaxSize ?? 0,
-        inService: instances.filter((i) => i.LifecycleState === 'InService').length,
+        inService: inService.length,
         healthyInService: serving,
         pending: instances.filter((i) => i.LifecycleState?.startsWith('Pending')).length,
         waiting: instances.filter((i) => i.LifecycleState === 'Pending:Wait').length,

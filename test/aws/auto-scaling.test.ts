@@ -82,7 +82,7 @@ describe('describe', () => {
       healthyInService: 2,
       pending: 2,
       waiting: 1,
-      notServing: [],
+      notServing: [{ instanceId: 'i-3', state: 'unhealthy', reason: 'Auto Scaling health status Unhealthy' }],
       instances: 6,
     });
     const [call] = autoScaling.commandCalls(DescribeAutoScalingGroupsCommand);
