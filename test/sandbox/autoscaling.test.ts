@@ -14,6 +14,7 @@ import {
   computeSandbox,
   EAST,
   EAST_GROUP,
+  ordersPlan,
   WEST,
   WEST_GROUP,
 } from './harness-compute.js';
@@ -417,11 +418,14 @@ describe('SimulatedAutoScaling: PutWarmPool accepts what AWS accepts', () => {
 describe('SimulatedAutoScaling: warm pools from the plan', () => {
   it('provisions the plan pool warmed, and with reuseOnScaleIn returns scaled-in instances to it instead of terminating them', async () => {
     // Prepare
-    const sb = computeSandbox(1, {
-      maxGroupPreparedCapacity: 6,
-      poolState: 'Hibernated',
-      reuseOnScaleIn: true,
-    });
+    const sb = computeSandbox(
+      1,
+      ordersPlan({
+        maxGroupPreparedCapacity: 6,
+        poolState: 'Hibernated',
+        reuseOnScaleIn: true,
+      }),
+    );
     const eastPool = sb.autoscaling.group(EAST, EAST_GROUP)?.warmPool;
     const westPool = sb.autoscaling.group(WEST, WEST_GROUP)?.warmPool;
     const serving = sb.autoscaling.group(EAST, EAST_GROUP)?.instances.map((i) => i.id) ?? [];
@@ -453,7 +457,7 @@ describe('SimulatedAutoScaling: warm pools from the plan', () => {
 
   it('a capacity shortage applies to warm starts too: the pool instances stay in the pool and the start fails', async () => {
     // Prepare
-    const sb = computeSandbox(1, { minSize: 5, maxGroupPreparedCapacity: 6 });
+    const sb = computeSandbox(1, ordersPlan({ minSize: 5, maxGroupPreparedCapacity: 6 }));
     sb.faults.add({ kind: 'capacity-shortage', group: WEST_GROUP, maxInService: 2 });
 
     // Act

@@ -91,9 +91,9 @@ function withWarmPool(input: PlanInput, warmPool: unknown): PlanInput {
 
 /**
  * The simulated RDS, Auto Scaling (with its groups' target groups) and CloudWatch, provisioned
- * from the orders plan (with `warmPool` on its group when given), behind real SDK clients.
+ * from the orders plan (or `plan`, e.g. `ordersPlan(warmPool)`), behind real SDK clients.
  */
-export function computeSandbox(seed = 1, warmPool?: unknown): ComputeSandbox {
+export function computeSandbox(seed = 1, plan: Plan = ordersPlan()): ComputeSandbox {
   const clock = new VirtualClock();
   const faults = new FaultSet();
   const ctx: SimContext = { clock, random: seededRandom(seed), latency: FAST, faults, changed: () => {} };
@@ -105,7 +105,6 @@ export function computeSandbox(seed = 1, warmPool?: unknown): ComputeSandbox {
   simulator.register(autoscaling);
   simulator.register(new SimulatedElb(ctx, autoscaling));
   simulator.register(cloudwatch);
-  const plan = ordersPlan(warmPool);
   rds.provision(plan);
   autoscaling.provision(plan);
   cloudwatch.provision(plan);
