@@ -660,8 +660,10 @@ export class SimulatedAutoScaling implements SimulatedService, TargetSource {
     if (group.retryTimer !== undefined) return;
     group.retryTimer = this.ctx.clock.setTimer(this.ctx.latency.autoscaling.launchRetryMs, () => {
       group.retryTimer = undefined;
+      const before = group.instances.length + (group.warmPool?.instances.length ?? 0);
       this.converge(group);
-      this.ctx.changed();
+      // A retry that failed again changes nothing users see: no re-evaluation of the truth.
+      if (group.instances.length + (group.warmPool?.instances.length ?? 0) !== before) this.ctx.changed();
     });
   }
 
