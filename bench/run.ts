@@ -8,6 +8,13 @@
  * - Control plane: RTO minus AWS busy: the time Switchyard itself was the bottleneck (Lambda
  *   invokes, state transitions, polling cadence, sequencing). Target: at most 5 s for warm standby.
  *
+ * - Capacity: how long the ScaleCapacity step took (request to the group's capacity serving).
+ *
+ * The warm standby cases run `orders` twice: without a warm pool (every instance launched from
+ * nothing) and with the Stopped warm pool its plan declares (instances started from the pool).
+ * `npm run bench -- --cases "warm pool"` runs only the cases whose name contains one of the
+ * comma-separated words given.
+ *
  * Then "apps scale": the simulator's own cost as the number of apps grows. For each count (default
  * 1, 10 and 100; `npm run bench -- --apps-scale 1,10` picks others) a scenario fails every app of
  * that many generated warm-standby plans over at once, and the real and CPU time of the whole
@@ -16,6 +23,7 @@
 import '../functions/core/polyfills.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import type { Plan } from '../functions/core/plan.js';
 import { loadPlans } from '../functions/core/plan-loader.js';
 import { parseScenario } from '../sandbox/scenario.js';
 import { simulate } from '../sandbox/simulate.js';
@@ -24,14 +32,40 @@ import { generatedPlans } from './apps.js';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const CONTROL_PLANE_TARGET_SECONDS = 5;
+/** Issue 14's goal for a warm standby with a warm pool, ungraceful, realistic profile. */
+const WARM_POOL_RTO_GOAL_SECONDS = 90;
 
 interface Case {
   readonly name: string;
   readonly strategy: string;
+  /** Whether `orders` keeps the warm pool its plan declares (false: launched from nothing). */
+  readonly warmPool?: boolean;
   readonly events: unknown[];
 }
 
 const CASES: Case[] = [
+  {
+    name: 'warm standby with a Stopped warm pool, graceful',
+    strategy: 'warm-standby',
+    warmPool: true,
+    events: [
+      { at: 0, failover: { app: 'orders', to: 'us-west-2', mode: 'graceful', by: 'alice', reason: 'bench' } },
+      { at: 5, approve: { app: 'orders', by: 'bob' } },
+    ],
+  },
+  {
+    name: 'warm standby with a Stopped warm pool, ungraceful',
+    strategy: 'warm-standby',
+    warmPool: true,
+    events: [
+      { at: 0, fault: { kind: 'region-outage', region: 'us-east-1' } },
+      {
+        at: 0,
+        failover: { app: 'orders', to: 'us-west-2', mode: 'ungraceful', by: 'alice', reason: 'bench' },
+      },
+      { at: 5, approve: { app: 'orders', by: 'bob' } },
+    ],
+  },
   {
     name: 'warm standby, graceful switchover',
     strategy: 'warm-standby',
@@ -77,9 +111,16 @@ const CASES: Case[] = [
 ];
 
 const { values: options } = parseArgs({
-  options: { 'apps-scale': { type: 'string', default: '1,10,100' } },
+  options: {
+    'apps-scale': { type: 'string', default: '1,10,100' },
+    cases: { type: 'string', default: '' },
+  },
   strict: true,
 });
+const CASE_FILTER = (options.cases ?? '')
+  .split(',')
+  .map((w) => w.trim())
+  .filter((w) => w !== '');
 const APP_COUNTS = (options['apps-scale'] ?? '')
   .split(',')
   .filter((n) => n.trim() !== '')
@@ -91,8 +132,21 @@ const APP_COUNTS = (options['apps-scale'] ?? '')
   });
 
 const plans = await loadPlans('plans');
+/** The example plans with every warm pool removed: instances launch from nothing. */
+const plansWithoutPools: Plan[] = plans.map((plan) =>
+  plan.compute
+    ? {
+        ...plan,
+        compute: {
+          ...plan.compute,
+          autoScalingGroups: plan.compute.autoScalingGroups.map(({ warmPool: _pool, ...group }) => group),
+        },
+      }
+    : plan,
+);
 const rows: Record<string, unknown>[] = [];
 for (const c of CASES) {
+  if (CASE_FILTER.length > 0 && !CASE_FILTER.some((w) => c.name.includes(w))) continue;
   const scenario = parseScenario({
     name: c.name,
     latency: 'realistic',
@@ -101,7 +155,7 @@ for (const c of CASES) {
     events: c.events,
   });
   const started = performance.now();
-  const report = await simulate(plans, scenario);
+  const report = await simulate(c.warmPool ? plans : plansWithoutPools, scenario);
   const realMs = performance.now() - started;
   const execution = report.executions.find((e) => e.status === 'SUCCEEDED') ?? report.executions[0];
   const outage = report.outages
@@ -115,6 +169,7 @@ for (const c of CASES) {
     rpoSeconds: execution?.rpoSeconds ?? null,
     awsBusySeconds: execution?.awsBusySeconds ?? null,
     controlPlaneSeconds: execution?.controlPlaneSeconds ?? null,
+    capacitySeconds: capacitySeconds(execution?.steps ?? []),
     userOutageSeconds: Math.round(outage * 10) / 10,
     controlPlaneShare: execution?.rtoSeconds
       ? `${(((execution.controlPlaneSeconds ?? 0) / execution.rtoSeconds) * 100).toFixed(1)}%`
@@ -132,8 +187,24 @@ console.log(
   `\nwarm standby control-plane overhead: worst ${worst} s, target <= ${CONTROL_PLANE_TARGET_SECONDS} s: ${worst <= CONTROL_PLANE_TARGET_SECONDS ? 'MET' : 'MISSED'}`,
 );
 await mkdir('bench/results', { recursive: true });
-await writeFile('bench/results/latest.json', `${JSON.stringify(rows, null, 2)}\n`);
-console.log('figures written to bench/results/latest.json');
+const pooled = rows.find((r) => r.case === 'warm standby with a Stopped warm pool, ungraceful');
+if (pooled)
+  console.log(
+    `warm standby with a warm pool, ungraceful RTO: ${pooled.rtoSeconds} s, goal <= ${WARM_POOL_RTO_GOAL_SECONDS} s: ${Number(pooled.rtoSeconds) <= WARM_POOL_RTO_GOAL_SECONDS ? 'MET' : 'MISSED'}`,
+  );
+const resultsFile = CASE_FILTER.length > 0 ? 'bench/results/cases.json' : 'bench/results/latest.json';
+await writeFile(resultsFile, `${JSON.stringify(rows, null, 2)}\n`);
+console.log(`figures written to ${resultsFile}`);
+
+/** The longest ScaleCapacity step of a run, in virtual seconds (null when it had none). */
+function capacitySeconds(
+  steps: readonly { name: string; startedAt: number; finishedAt: number | null }[],
+): number | null {
+  const spans = steps
+    .filter((s) => s.name === 'ScaleCapacity' && s.finishedAt !== null)
+    .map((s) => (s.finishedAt ?? s.startedAt) - s.startedAt);
+  return spans.length > 0 ? Math.round(Math.max(...spans) * 10) / 10 : null;
+}
 
 /**
  * The simulator's cost for `count` apps failing over at once: real and CPU ms of one `simulate`

@@ -18,6 +18,7 @@ const FAULT_EXAMPLES = [
   '  switchyard fault --kind replication-lag --global-cluster-id orders-global --lag-seconds 45',
   '  switchyard fault --kind engine-version-mismatch --global-cluster-id orders-global --region us-west-2',
   '  switchyard fault --kind capacity-shortage --group orders-web-usw2 --max-in-service 3',
+  '  switchyard fault --kind instances-unhealthy --group orders-web-usw2 [--cause lifecycle-hook]',
   '  switchyard fault --kind lambda-crash --step PromoteDatabase [--times 2]',
   '  switchyard fault --kind checkers-blocked --region us-east-1 --count 6   # 6 of 8 Route 53 checker regions cut off',
   '  switchyard fault --clear all | fault --clear --kind K [fields of the faults to clear] | fault --list',
@@ -50,7 +51,18 @@ const FAULT_FIELDS = [
     about: 'the error name (api-errors; default ThrottlingException)',
   },
   { flag: 'rate', field: 'rate', number: true, about: 'the share of calls that fail, 0..1 (api-errors)' },
-  { flag: 'group', field: 'group', number: false, about: 'the Auto Scaling group (capacity-shortage)' },
+  {
+    flag: 'group',
+    field: 'group',
+    number: false,
+    about: 'the Auto Scaling group (capacity-shortage, instances-unhealthy)',
+  },
+  {
+    flag: 'cause',
+    field: 'cause',
+    number: false,
+    about: 'health-check (default) or lifecycle-hook (instances-unhealthy)',
+  },
   {
     flag: 'max-in-service',
     field: 'maxInService',

@@ -106,6 +106,11 @@ function printReport(report: SimulationReport, io: CliIo): void {
   for (const o of report.outages)
     line(io.out, `  outage ${o.app}: ${fmt(o.from)} -> ${fmt(o.to)} (${o.seconds} s)`);
   if (report.outages.length === 0) line(io.out, '  no outage');
+  for (const d of report.degraded)
+    line(
+      io.out,
+      `  degraded ${d.app}: ${fmt(d.from)} -> ${fmt(d.to)} (${d.seconds} s, under healthyPercent)`,
+    );
   for (const i of report.invariants)
     line(
       io.out,

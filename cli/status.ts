@@ -34,7 +34,12 @@ export interface AppStatusView {
 
 interface RegionView {
   readonly writer?: boolean | null;
-  readonly capacity?: readonly { group: string; healthyInService: number | null; desired: number | null }[];
+  readonly capacity?: readonly {
+    group: string;
+    healthyInService: number | null;
+    desired: number | null;
+    warmPool?: { poolState: string; size: number };
+  }[];
   readonly routing?: string | null;
   readonly replicationLagMs?: number | null;
   readonly reachable?: boolean;
@@ -49,7 +54,7 @@ export function defineStatus(program: Command, context: CommandContext): void {
         .command('status')
         .summary("each app's active region and regions' state")
         .description(
-          'Every app (or one) with its active region, status, running execution, and per region: writer,\ncapacity (healthy/desired), routing, replication lag and whether its APIs answer. As victor by default.',
+          'Every app (or one) with its active region, status, running execution, and per region: writer,\ncapacity (healthy/desired, and the warm pool: +5 stopped), routing, replication lag and whether its APIs answer. As victor by default.',
         )
         .usage(STATUS_USAGE)
         .option('--app <A>', 'only this app'),
@@ -107,7 +112,8 @@ export function renderStatus(app: AppStatusView, io: CliIo): string[] {
       d?.capacity && d.capacity.length > 0
         ? d.capacity
             .map((c) => {
-              const ratio = `${c.healthyInService ?? '?'}/${c.desired ?? '?'}`;
+              const pool = c.warmPool ? ` +${c.warmPool.size} ${c.warmPool.poolState.toLowerCase()}` : '';
+              const ratio = `${c.healthyInService ?? '?'}/${c.desired ?? '?'}${pool}`;
               return d.capacity?.length === 1 ? ratio : `${c.group} ${ratio}`;
             })
             .join(', ')

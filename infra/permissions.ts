@@ -322,8 +322,19 @@ export function statementsFor(
           ['rds:DescribeGlobalClusters', 'rds:DescribeDBClusters', 'rds:DescribeDBInstances'],
           ['*'],
         ),
-        // DescribeAutoScalingGroups supports no resource-level permission at all.
-        ...allow('DescribeAutoScaling', ['autoscaling:DescribeAutoScalingGroups'], ['*']),
+        // Auto Scaling's Describe calls support no resource-level permission at all.
+        ...allow(
+          'DescribeAutoScaling',
+          [
+            'autoscaling:DescribeAutoScalingGroups',
+            'autoscaling:DescribeScalingActivities',
+            'autoscaling:DescribeWarmPool',
+          ],
+          ['*'],
+        ),
+        // Target health (a group's instances serve only once their load balancer says healthy);
+        // ELB's Describe calls support no resource-level permission either.
+        ...allow('DescribeTargetHealth', ['elasticloadbalancing:DescribeTargetHealth'], ['*']),
         ...allow(
           'ReadRoute53Records',
           ['route53:ListResourceRecordSets'],

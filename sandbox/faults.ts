@@ -60,6 +60,16 @@ export const FaultSchema = z.discriminatedUnion('kind', [
     count: z.number().int().min(1).max(8),
   }),
   z.strictObject({
+    kind: z.literal('instances-unhealthy'),
+    group: z.string().min(1),
+    /**
+     * `health-check` (default): instances reach InService but never pass the load balancer's health
+     * checks. `lifecycle-hook`: a launch lifecycle hook is never completed, so instances stop at
+     * `Pending:Wait` (and pool launches at `Warmed:Pending:Wait`).
+     */
+    cause: z.enum(['health-check', 'lifecycle-hook']).default('health-check'),
+  }),
+  z.strictObject({
     kind: z.literal('lambda-crash'),
     step: z.string().min(1),
     times: z.number().int().positive().default(1),
@@ -188,6 +198,15 @@ export class FaultSet {
       f.kind === 'capacity-shortage' && f.group === group ? [f.maxInService] : [],
     );
     return limits.length > 0 ? Math.min(...limits) : undefined;
+  }
+
+  /** How a group's launched instances fail to serve under `instances-unhealthy`, if they do. */
+  instancesUnhealthy(group: string): 'health-check' | 'lifecycle-hook' | undefined {
+    const fault = this.faults.find(
+      (f): f is Extract<Fault, { kind: 'instances-unhealthy' }> =>
+        f.kind === 'instances-unhealthy' && f.group === group,
+    );
+    return fault?.cause;
   }
 
   /** Consumes one crash of `step`, if any remain: the Lambda runtime then fails that invoke. */

@@ -480,7 +480,8 @@ function sandboxRoutes(sandbox: Sandbox, secret: Uint8Array | string) {
       names.has(value)
         ? undefined
         : `no ${what} ${value} in this sandbox (have ${[...names].sort().join(', ')})`;
-    if (fault.kind === 'capacity-shortage') return known('Auto Scaling group', fault.group, groups);
+    if (fault.kind === 'capacity-shortage' || fault.kind === 'instances-unhealthy')
+      return known('Auto Scaling group', fault.group, groups);
     if (
       fault.kind === 'aurora-failover-fails' ||
       fault.kind === 'replication-lag' ||

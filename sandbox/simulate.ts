@@ -23,7 +23,10 @@ export interface SimulationReport {
   readonly endedAt: number;
   readonly executions: ExecutionReport[];
   readonly requests: RequestReport[];
+  /** Spans during which an app was not served. */
   readonly outages: Outage[];
+  /** Spans during which an app was served with less than its plan's `healthyPercent` of capacity. */
+  readonly degraded: Outage[];
   readonly invariants: InvariantResult[];
   /**
    * DR drill reports written during the run (scheduled or requested), each with the ground truth's
@@ -217,6 +220,7 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
     executions: executions.filter((e): e is ExecutionReport => e !== undefined),
     requests,
     outages: truth.outages,
+    degraded: truth.degraded,
     invariants: truth.invariants,
     drills,
     final,

@@ -3,6 +3,7 @@ import type { Random } from '../functions/core/random.js';
 import { SimulatedArc } from './aws/arc.js';
 import { SimulatedAutoScaling } from './aws/autoscaling.js';
 import { SimulatedCloudWatch } from './aws/cloudwatch.js';
+import { SimulatedElb } from './aws/elb.js';
 import { SimulatedEventBridge } from './aws/eventbridge.js';
 import { SimulatedRds } from './aws/rds.js';
 import { SimulatedRoute53 } from './aws/route53.js';
@@ -49,10 +50,12 @@ export function createSimulatedAws(
   simulator = new AwsSimulator(ctx);
   const rds = new SimulatedRds(ctx);
   const autoScaling = new SimulatedAutoScaling(ctx);
+  const elb = new SimulatedElb(ctx, autoScaling);
   const cloudWatch = new SimulatedCloudWatch(ctx, rds);
   const arc = new SimulatedArc(ctx);
   const byName = new Map(plans.map((p) => [p.name, p]));
-  // A region's app endpoint is healthy when the region is up and every group there has capacity.
+  // A region's app endpoint (the alias target, a load balancer) is healthy when the region is up
+  // and every group there has a target healthy in its target group (InService alone is not enough).
   const targetHealthy = (region: string, planName: string) => {
     if (faults.isRegionDown(region)) return false;
     const groups = byName.get(planName)?.compute?.autoScalingGroups ?? [];
@@ -66,7 +69,7 @@ export function createSimulatedAws(
       CHECKER_REGIONS.indexOf(checker as (typeof CHECKER_REGIONS)[number]) >= faults.checkersBlocked(region),
   });
   const eventBridge = new SimulatedEventBridge(ctx);
-  for (const service of [rds, autoScaling, cloudWatch, arc, route53, eventBridge])
+  for (const service of [rds, autoScaling, elb, cloudWatch, arc, route53, eventBridge])
     simulator.register(service);
   // ARC before Route 53: its routing-control health checks read the initial states.
   for (const plan of plans) {

@@ -1,6 +1,7 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
@@ -20,6 +21,7 @@ import { type DnsQuestion, type DnsTransport, systemDnsTransport } from './dns-t
 export const AWS_SERVICES = [
   'rds',
   'autoscaling',
+  'elb',
   'route53',
   'arc',
   'cloudwatch',
@@ -85,6 +87,8 @@ export interface ArcClusterEndpoint {
 export interface AwsClients {
   rds(region: string): RDSClient;
   autoScaling(region: string): AutoScalingClient;
+  /** Elastic Load Balancing (v2): the target health of the groups' target groups. */
+  elb(region: string): ElasticLoadBalancingV2Client;
   /** Route 53's API is global and lives in us-east-1; the client says so explicitly. */
   route53(): Route53Client;
   /** One client per ARC cluster endpoint: the data plane is reached through any of the five. */
@@ -159,6 +163,10 @@ export function createAwsClients(options: ClientFactoryOptions = {}): AwsClients
     autoScaling: (region) =>
       memo(`autoscaling/${region}`, () =>
         build('autoscaling', region, TRANSPORT_POLICIES.default, (c) => new AutoScalingClient(c)),
+      ),
+    elb: (region) =>
+      memo(`elb/${region}`, () =>
+        build('elb', region, TRANSPORT_POLICIES.default, (c) => new ElasticLoadBalancingV2Client(c)),
       ),
     route53: () =>
       memo('route53', () =>

@@ -91,6 +91,27 @@ const AuroraGlobalCluster = z.strictObject({
 });
 export type AuroraGlobalCluster = z.infer<typeof AuroraGlobalCluster>;
 
+/**
+ * An EC2 Auto Scaling warm pool, as PutWarmPool takes it (Amazon EC2 Auto Scaling API Reference,
+ * "PutWarmPool" and "WarmPoolConfiguration",
+ * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutWarmPool.html): `MinSize` at
+ * least 0 (default 0); `MaxGroupPreparedCapacity` at least -1, where -1 (or absent) means the
+ * group's MaxSize, and a value below the desired capacity is accepted (the pool is then `minSize`);
+ * `PoolState` Stopped (default), Running or Hibernated; `InstanceReusePolicy.ReuseOnScaleIn`
+ * (default false: scale-in terminates). The pool holds max(minSize, maxGroupPreparedCapacity -
+ * desired) instances.
+ */
+const WarmPool = z.strictObject({
+  minSize: z.number().int().min(0).default(0),
+  maxGroupPreparedCapacity: z.number().int().min(-1).optional(),
+  poolState: z.enum(['Stopped', 'Hibernated', 'Running']).default('Stopped'),
+  /** Scale-in returns instances to the pool instead of terminating them (a failback as fast as the failover). */
+  reuseOnScaleIn: z.boolean().default(false),
+  /** The regions whose group has this pool; absent: every region of the plan. */
+  regions: z.array(RegionName).min(1).optional(),
+});
+export type WarmPoolPlan = z.infer<typeof WarmPool>;
+
 const AutoScalingGroup = z.strictObject({
   name: Identifier,
   members: PerRegion(z.string().min(1).max(255)),
@@ -107,8 +128,38 @@ const AutoScalingGroup = z.strictObject({
    * a group of one or two survivors is not handed a whole region's load as a "success".
    */
   ungracefulMinimumPercent: z.number().int().min(1).max(100).default(30),
+  /**
+   * The group's warm pool (PutWarmPool), in every region or in `regions` only. A scale-out draws
+   * from it (a warm start) instead of launching from nothing.
+   */
+  warmPool: WarmPool.optional(),
 });
 export type AutoScalingGroupPlan = z.infer<typeof AutoScalingGroup>;
+
+/** The warm pool a group declares in `region`, or undefined. */
+export function warmPoolIn(group: AutoScalingGroupPlan, region: string): WarmPoolPlan | undefined {
+  const pool = group.warmPool;
+  if (!pool || (pool.regions && !pool.regions.includes(region))) return undefined;
+  return pool;
+}
+
+/**
+ * How many instances a warm pool holds while its group runs `desired` instances with `max` as its
+ * MaxSize: max(minSize, (maxGroupPreparedCapacity, or max when absent or -1) - desired), never
+ * below 0 ("Warm pool size", Amazon EC2 Auto Scaling User Guide,
+ * https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-warm-pools.html).
+ */
+export function warmPoolSize(
+  pool: Pick<WarmPoolPlan, 'minSize' | 'maxGroupPreparedCapacity'>,
+  desired: number,
+  max: number,
+): number {
+  const prepared =
+    pool.maxGroupPreparedCapacity === undefined || pool.maxGroupPreparedCapacity === -1
+      ? max
+      : pool.maxGroupPreparedCapacity;
+  return Math.max(pool.minSize, prepared - desired, 0);
+}
 
 const AliasTarget = z.strictObject({
   dnsName: z.string().min(1),
@@ -387,6 +438,17 @@ export function planProblems(document: unknown, file: string): PlanProblem[] {
         'min 0 and desired 0',
       );
     }
+    const pool = asRecord(group.warmPool);
+    asArray(pool.regions).forEach((region, j) => {
+      const regions = asArray(plan.regions);
+      if (typeof region === 'string' && !regions.includes(region))
+        add(
+          `${path}.warmPool.regions[${j}]`,
+          "not one of the plan's regions",
+          region,
+          `one of ${regions.join(', ')}`,
+        );
+    });
     const healthy = typeof group.healthyPercent === 'number' ? group.healthyPercent : 90;
     if (typeof group.ungracefulMinimumPercent === 'number' && group.ungracefulMinimumPercent > healthy) {
       add(

@@ -53,7 +53,18 @@ export interface ClusterObservation {
 
 /** How ready one Auto Scaling group is in one region, against the plan's profiles. */
 export interface GroupReadiness {
+  /** Instances that serve: InService and healthy in the group's target groups (not InService alone). */
   readonly healthyInService: number;
+  /** Instances still launching (any Pending state). */
+  readonly pending: number;
+  /** Of them, held at `Pending:Wait` by a lifecycle hook not yet completed. */
+  readonly waiting: number;
+  /** InService but not (yet) healthy in a target group: registration or health checks under way, or failing. */
+  readonly notServing: number;
+  /** The load balancer's reasons for `notServing`, distinct (`Elb.InitialHealthChecking`, `Target.FailedHealthChecks`). */
+  readonly notServingReasons: readonly string[];
+  /** The group's warm pool, when it has one: its state and how many instances it holds. */
+  readonly warmPool?: { readonly poolState: string; readonly size: number };
   /** The group's desired capacity now (its current profile). */
   readonly desired: number;
   /** The active profile's desired capacity: what full service needs. */
@@ -236,6 +247,13 @@ export async function groupReadiness(
   const healthyPercent = Math.round((1000 * capacity.healthyInService) / group.active.desired) / 10;
   return {
     healthyInService: capacity.healthyInService,
+    pending: capacity.pending,
+    waiting: capacity.waiting,
+    notServing: capacity.notServing.length,
+    notServingReasons: [...new Set(capacity.notServing.map((n) => n.reason ?? n.state))],
+    ...(capacity.warmPool
+      ? { warmPool: { poolState: capacity.warmPool.poolState, size: capacity.warmPool.size } }
+      : {}),
     desired: capacity.desired,
     activeDesired: group.active.desired,
     healthyPercent,

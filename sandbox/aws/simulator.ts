@@ -1,6 +1,7 @@
 import * as autoscaling from '@aws-sdk/client-auto-scaling';
 import * as cloudwatch from '@aws-sdk/client-cloudwatch';
 import * as dynamodb from '@aws-sdk/client-dynamodb';
+import * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as events from '@aws-sdk/client-eventbridge';
 import * as rds from '@aws-sdk/client-rds';
 import * as route53 from '@aws-sdk/client-route-53';
@@ -69,6 +70,7 @@ export class UnsupportedOperationError extends Error {
 const MODULES: Record<AwsService, Record<string, unknown>> = {
   rds,
   autoscaling,
+  elb,
   route53,
   arc,
   cloudwatch,
@@ -80,6 +82,7 @@ const MODULES: Record<AwsService, Record<string, unknown>> = {
 const BASE_EXCEPTION: Record<AwsService, string> = {
   rds: 'RDSServiceException',
   autoscaling: 'AutoScalingServiceException',
+  elb: 'ElasticLoadBalancingV2ServiceException',
   route53: 'Route53ServiceException',
   arc: 'Route53RecoveryClusterServiceException',
   cloudwatch: 'CloudWatchServiceException',

@@ -98,6 +98,53 @@ describe('plan schema', () => {
       { path: 'compute.autoScalingGroups[0].members.eu-west-1', message: /not one of the plan's regions/ },
     ],
     [
+      'a warm pool MinSize below 0 (PutWarmPool takes 0 and up)',
+      (d) => {
+        d.compute.autoScalingGroups[0].warmPool = { minSize: -1 };
+      },
+      {
+        path: 'compute.autoScalingGroups[0].warmPool.minSize',
+        message: /Too small/,
+        got: '-1',
+        expected: />= 0/,
+      },
+    ],
+    [
+      'a warm pool MaxGroupPreparedCapacity below -1',
+      (d) => {
+        d.compute.autoScalingGroups[0].warmPool = { maxGroupPreparedCapacity: -2 };
+      },
+      {
+        path: 'compute.autoScalingGroups[0].warmPool.maxGroupPreparedCapacity',
+        message: /Too small/,
+        got: '-2',
+        expected: />= -1/,
+      },
+    ],
+    [
+      'a warm pool state PutWarmPool does not know',
+      (d) => {
+        d.compute.autoScalingGroups[0].warmPool = { poolState: 'Frozen' };
+      },
+      {
+        path: 'compute.autoScalingGroups[0].warmPool.poolState',
+        message: /Invalid option/,
+        got: 'Frozen',
+        expected: /Stopped/,
+      },
+    ],
+    [
+      'a warm pool in a region outside the plan',
+      (d) => {
+        d.compute.autoScalingGroups[0].warmPool = { regions: ['eu-west-1'] };
+      },
+      {
+        path: 'compute.autoScalingGroups[0].warmPool.regions[0]',
+        message: /not one of the plan's regions/,
+        got: 'eu-west-1',
+      },
+    ],
+    [
       'a cluster ARN in another region',
       (d) => {
         d.database.auroraGlobalClusters[0].members['us-west-2'] =

@@ -91,7 +91,9 @@ describe('closed loop: judged by the true state, converging after every failure'
           failover: { app: 'ledger', to: 'us-west-2', mode: 'ungraceful', by: 'oncall', reason: 'drill' },
         },
         {
-          at: 131.5,
+          // While capacity is still launching (InService at 90 s ±10%, serving one health check
+          // later): the shift meets the fault.
+          at: 100,
           fault: {
             kind: 'api-errors',
             service: 'route53',
