@@ -64,6 +64,21 @@ export const RunContext = z.object({
 });
 export type RunContext = z.infer<typeof RunContext>;
 
+/**
+ * Regions whose ARC cluster endpoint failed earlier in this run, carried from step to step in the
+ * step input (Preflight's result, then the traffic and verification `progress`), so that every
+ * later ARC call tries those endpoints last (`endpointOrder` in functions/aws/arc.ts).
+ */
+export const UnreachableRegionList = z.array(z.string().min(1)).max(16).optional();
+
+/**
+ * The ARC endpoint memory a step starts from: what earlier steps learnt, and, in an ungraceful
+ * run, the source region (the run exists because that region is failing).
+ */
+export function knownUnreachable(run: Pick<RunContext, 'mode' | 'from'>, learnt?: readonly string[]): Set<string> {
+  return new Set([...(run.mode === 'ungraceful' ? [run.from] : []), ...(learnt ?? [])]);
+}
+
 /** A resource a Map iteration prepares. */
 export const ResourceItem = z.object({
   kind: z.enum(['database', 'capacity']),
@@ -84,6 +99,8 @@ export const Progress = z.object({
   startedAt: z.string(),
   phase: z.string().optional(),
   detail: z.record(z.string(), z.unknown()).optional(),
+  /** Regions whose ARC cluster endpoint did not answer earlier in the run: tried last (arc.ts). */
+  unreachableRegions: UnreachableRegionList,
 });
 export type Progress = z.infer<typeof Progress>;
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { UnreachableRegions } from '../aws/arc.js';
 import { isoNow } from '../core/clock.js';
 import {
   CapacityNotReadyError,
@@ -9,6 +10,7 @@ import {
 import type { Plan } from '../core/plan.js';
 import {
   fence,
+  knownUnreachable,
   nextPoll,
   POLL_SECONDS,
   Progress,
@@ -21,6 +23,7 @@ import {
   recordStep,
   startProgress,
   stepKey,
+  UnreachableRegionList,
 } from './context.js';
 
 /** One Map iteration's outcome (see the ASL's ResourceReady / ResourceFailed states). */
@@ -32,7 +35,12 @@ export const PreparedResource = z.object({
 });
 export type PreparedResource = z.infer<typeof PreparedResource>;
 
-const ShiftInput = z.object({ run: RunContext, prepared: z.array(PreparedResource) });
+const ShiftInput = z.object({
+  run: RunContext,
+  prepared: z.array(PreparedResource),
+  /** What Preflight learnt about ARC's endpoints (its `unreachableRegions`). */
+  unreachableRegions: UnreachableRegionList,
+});
 const CheckInput = z.object({ run: RunContext, progress: Progress });
 
 /**
@@ -42,7 +50,7 @@ const CheckInput = z.object({ run: RunContext, progress: Progress });
  * plan has them, else one atomic Route 53 change batch swapping PRIMARY and SECONDARY.
  */
 export async function shiftTraffic(input: unknown, deps: RunbookDeps): Promise<Progress> {
-  const { run, prepared } = parseInput(ShiftInput, input, 'ShiftTraffic');
+  const { run, prepared, unreachableRegions } = parseInput(ShiftInput, input, 'ShiftTraffic');
   const plan = deps.plans.get(run.app);
   assertAllReady(plan, run, prepared);
   const startedAt = isoNow(deps.clock);
@@ -52,7 +60,10 @@ export async function shiftTraffic(input: unknown, deps: RunbookDeps): Promise<P
     startedAt,
   });
   await fence(run, deps);
-  const progress = startProgress(deps.clock, POLL_SECONDS.traffic, pollBudgetSeconds(plan));
+  const progress = {
+    ...startProgress(deps.clock, POLL_SECONDS.traffic, pollBudgetSeconds(plan)),
+    unreachableRegions: [...knownUnreachable(run, unreachableRegions)],
+  };
 
   return tryShift(plan, run, deps, progress);
 }
@@ -71,19 +82,22 @@ async function tryShift(
   progress: Progress,
 ): Promise<Progress> {
   let moved: Awaited<ReturnType<typeof moveTrafficTo>>;
+  const unreachable = knownUnreachable(run, progress.unreachableRegions);
   try {
-    moved = await moveTrafficTo(plan, run.to, run.from, deps);
+    moved = await moveTrafficTo(plan, run.to, run.from, deps, unreachable);
   } catch (error: unknown) {
     if (!(error instanceof ThrottledError) || plan.traffic.arc) throw error;
     return nextPoll(progress, `Route 53 change to ${run.to} (still refused: ${error.message})`, {
+      unreachableRegions: [...unreachable],
       phase: 'retrying-change',
       detail: { mechanism: 'route53', lastError: error.message },
     });
   }
+  const learnt = { ...progress, unreachableRegions: [...unreachable] };
   if (moved.mechanism === 'route53' && moved.changeId) {
-    return { ...progress, phase: 'propagating', detail: { mechanism: 'route53', changeId: moved.changeId } };
+    return { ...learnt, phase: 'propagating', detail: { mechanism: 'route53', changeId: moved.changeId } };
   }
-  return finishShift(run, deps, { ...progress, detail: { ...moved } });
+  return finishShift(run, deps, { ...learnt, detail: { ...moved } });
 }
 
 /**
@@ -96,6 +110,7 @@ export async function moveTrafficTo(
   to: string,
   from: string,
   deps: Pick<RunbookDeps, 'arc' | 'route53'>,
+  unreachable?: UnreachableRegions,
 ): Promise<{ mechanism: 'arc' | 'route53' | 'none'; endpoint?: string; changeId?: string | null }> {
   const arc = plan.traffic.arc;
   if (arc) {
@@ -104,7 +119,7 @@ export async function moveTrafficTo(
         ([region, arn]) => [arn, region === to ? 'On' : 'Off'] as const,
       ),
     );
-    const endpoint = await deps.arc.setActive(arc.clusterEndpoints, states);
+    const endpoint = await deps.arc.setActive(arc.clusterEndpoints, states, unreachable);
     return { mechanism: 'arc', endpoint: endpoint.region };
   }
   const route53 = plan.traffic.route53;
