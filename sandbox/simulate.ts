@@ -478,6 +478,7 @@ async function executionReport(
     sandbox.aws.simulator.log,
     sandbox.aws.simulator.operations,
     execution.name,
+    input.plan,
     requestedAt,
     windowEnd,
     record,
@@ -543,6 +544,7 @@ function busyWithin(
   calls: readonly CallRecord[],
   operations: readonly OperationRecord[],
   executionId: string,
+  app: string,
   from: number,
   to: number,
   record: ExecutionRecord | undefined,
@@ -552,7 +554,8 @@ function busyWithin(
   for (const c of calls)
     if (c.executionId === executionId) intervals.push([c.startedAt, c.finishedAt || end]);
   for (const o of operations)
-    if (o.executionId === executionId) intervals.push([o.startedAt, o.finishedAt ?? end]);
+    if (o.executionId === executionId || (o.executionId === undefined && o.app === app))
+      intervals.push([o.startedAt, o.finishedAt ?? end]);
   const approval = record?.approval;
   const holes: [number, number][] = approval?.requestedAt
     ? [

@@ -488,17 +488,27 @@ export class SimulatedRoute53 implements SimulatedService {
     };
     this.probes.set(dnsName, probe);
     const { healthCheckIntervalMs, healthCheckFailureThreshold } = this.ctx.latency.route53;
+    // The checkers' detection time (from the first check that sees the target's new health to the
+    // status flip, `healthCheckFailureThreshold` checks later) is Route 53's work, not the control
+    // plane's: an operation attributed to the app, so that `awsBusySeconds` counts it.
+    let detecting: (() => void) | undefined;
     const tick = () => {
       const result = this.options.targetHealthy(probe.region, probe.planName);
       probe.lastResult = result;
       probe.lastCheckedAt = this.ctx.clock.now();
       if (result === probe.healthy) {
         probe.streak = 0;
+        detecting?.();
+        detecting = undefined;
       } else if (++probe.streak >= healthCheckFailureThreshold) {
         probe.healthy = result;
         probe.streak = 0;
+        detecting?.();
+        detecting = undefined;
         this.recomputeAnswers(false);
         this.ctx.changed();
+      } else {
+        detecting ??= beginOperation(this.ctx, 'route53:health-check-detection', probe.planName);
       }
       this.ctx.clock.setTimer(healthCheckIntervalMs, tick);
     };
