@@ -116,6 +116,8 @@ export class GroundTruth {
   private startMs: number | undefined;
   private readonly closed: { app: string; fromMs: number; toMs: number }[] = [];
   private readonly open = new Map<string, number>();
+  /** Per app: the region serving it (null: none) since when (virtual epoch ms). */
+  private readonly served = new Map<string, { region: string | null; sinceMs: number }>();
   private readonly violations = new Map<InvariantName, { atMs: number; toMs?: number; detail: string }[]>();
   /** `invariant|subject` -> the violation in progress. */
   private readonly ongoing = new Map<string, { atMs: number; toMs?: number; detail: string }>();
@@ -147,7 +149,10 @@ export class GroundTruth {
     if (this.startMs === undefined) return;
     const now = Math.max(this.ctx.clock.now(), this.startMs);
     for (const plan of this.plans) {
-      const served = this.servedBy(plan.name) !== null;
+      const region = this.servedBy(plan.name);
+      const last = this.served.get(plan.name);
+      if (!last || last.region !== region) this.served.set(plan.name, { region, sinceMs: now });
+      const served = region !== null;
       const since = this.open.get(plan.name);
       if (!served && since === undefined) this.open.set(plan.name, now);
       if (served && since !== undefined) {
@@ -157,6 +162,14 @@ export class GroundTruth {
       }
     }
     this.checkInvariants(now);
+  }
+
+  /**
+   * The region serving the app now (null: not served) and since when, in virtual epoch ms: the
+   * last change of who serves it, as the ground truth saw it.
+   */
+  servedSince(app: string): { region: string | null; sinceMs: number } | undefined {
+    return this.served.get(app);
   }
 
   /** The region serving the app now, or null when it is not served. */

@@ -114,8 +114,11 @@ export async function beginExecution(input: unknown, deps: RunbookDeps): Promise
   }
   const record =
     reserved ??
-    (await deps.store.createExecution(newExecution(plan, request, executionId, state.activeRegion, requestedAt)))
-      .record;
+    (
+      await deps.store.createExecution(
+        newExecution(plan, request, executionId, state.activeRegion, requestedAt),
+      )
+    ).record;
   if (record.status !== 'RUNNING' && record.status !== 'WAITING_APPROVAL') {
     throw new PreconditionFailedError(
       `${plan.name}: execution ${executionId} is already ${record.status}` +

@@ -4,6 +4,7 @@ import type { AuroraGlobalClusters } from '../aws/aurora.js';
 import type { AutoScalingGroups } from '../aws/auto-scaling.js';
 import type { CloudWatchAlarms } from '../aws/cloudwatch.js';
 import type { DnsAnswers } from '../aws/dns.js';
+import type { EvacuationStore } from '../aws/evacuations.js';
 import type { EventPublisher } from '../aws/events.js';
 import type { ReconcileMarks } from '../aws/reconcile-marks.js';
 import type { Route53Records } from '../aws/route53.js';
@@ -29,6 +30,8 @@ export interface RunbookDeps {
   readonly store: StateStore;
   /** The reconciler's findings and since when they hold. */
   readonly marks: ReconcileMarks;
+  /** Region evacuations: their records (functions/evacuation/). */
+  readonly evacuations: EvacuationStore;
   readonly aurora: AuroraGlobalClusters;
   readonly autoScaling: AutoScalingGroups;
   readonly route53: Route53Records;
@@ -75,7 +78,10 @@ export const UnreachableRegionList = z.array(z.string().min(1)).max(16).optional
  * The ARC endpoint memory a step starts from: what earlier steps learnt, and, in an ungraceful
  * run, the source region (the run exists because that region is failing).
  */
-export function knownUnreachable(run: Pick<RunContext, 'mode' | 'from'>, learnt?: readonly string[]): Set<string> {
+export function knownUnreachable(
+  run: Pick<RunContext, 'mode' | 'from'>,
+  learnt?: readonly string[],
+): Set<string> {
   return new Set([...(run.mode === 'ungraceful' ? [run.from] : []), ...(learnt ?? [])]);
 }
 

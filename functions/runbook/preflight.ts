@@ -1,9 +1,9 @@
 import * as z from 'zod';
+import type { UnreachableRegions } from '../aws/arc.js';
 import { isoNow } from '../core/clock.js';
 import { PreconditionFailedError, ReplicationLagTooHighError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
-import type { UnreachableRegions } from '../aws/arc.js';
 import {
   fence,
   knownUnreachable,
