@@ -54,12 +54,11 @@ export async function shiftTraffic(input: unknown, deps: RunbookDeps): Promise<P
   const plan = deps.plans.get(run.app);
   assertAllReady(plan, run, prepared);
   const startedAt = isoNow(deps.clock);
-  await recordStep(run, deps, stepKey('ShiftTraffic'), {
-    name: 'ShiftTraffic',
-    status: 'RUNNING',
-    startedAt,
-  });
-  await fence(run, deps);
+  // Independent items (the record, the lock), written at once; both before anything moves.
+  await Promise.all([
+    recordStep(run, deps, stepKey('ShiftTraffic'), { name: 'ShiftTraffic', status: 'RUNNING', startedAt }),
+    fence(run, deps),
+  ]);
   const progress = {
     ...startProgress(deps.clock, POLL_SECONDS.traffic, pollBudgetSeconds(plan)),
     unreachableRegions: [...knownUnreachable(run, unreachableRegions)],
