@@ -27,8 +27,16 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
   let out = '';
   let err = '';
   const io = {
-    out: { write: (text: string) => void (out += text) },
-    err: { write: (text: string) => void (err += text) },
+    out: {
+      write: (text: string) => {
+        out += text;
+      },
+    },
+    err: {
+      write: (text: string) => {
+        err += text;
+      },
+    },
   };
   const code = await runCli([...argv, '--api', server.url], io);
   return { code, out, err };
