@@ -50,7 +50,7 @@ export async function preflight(input: unknown, deps: RunbookDeps): Promise<Pref
   const clusterChecks = (plan.database?.auroraGlobalClusters ?? []).map(async (cluster) => {
     const targetArn = memberIn(cluster.members, run.to);
     // The lag is read alongside; its failure counts only where the lag is needed (a secondary).
-    const lagRead = deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now()).then(
+    const lagRead = deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine).then(
       (value) => ({ value }),
       (error: unknown) => ({ error }),
     );
