@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { PlanProblem } from './errors.js';
 import { isKnownRegion, KNOWN_REGIONS, REGION_EXAMPLES } from './regions.js';
+import { SCHEDULE_EXPECTED, scheduleProblem } from './schedule.js';
 
 /**
  * The plan file (docs/contracts.md, Plan): one application that fails over as a unit. The schema checks each
@@ -165,13 +166,29 @@ const Detection = z.strictObject({
   cooldownSeconds: Seconds.default(3600),
 });
 
+/** The shape of an EventBridge Scheduler expression (editors check it; `scheduleProblem` judges it). */
+const SCHEDULE_SHAPE = /^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/;
+
 const Drills = z.strictObject({
+  /**
+   * When the drill runs: an EventBridge Scheduler `cron(...)` or `rate(...)` expression, UTC
+   * (`functions/core/schedule.ts`); a cron AWS would refuse is refused here, with the reason.
+   */
   schedule: z
     .string()
-    .regex(
-      /^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/,
-      'an EventBridge schedule: cron(...) or rate(...)',
-    ),
+    .regex(SCHEDULE_SHAPE, 'an EventBridge schedule: cron(...) or rate(...)')
+    .superRefine((expression, ctx) => {
+      if (!SCHEDULE_SHAPE.test(expression)) return; // the regex has said so
+      const problem = scheduleProblem(expression);
+      if (problem) {
+        ctx.addIssue({
+          code: 'custom',
+          message: problem,
+          input: expression,
+          params: { expected: SCHEDULE_EXPECTED },
+        });
+      }
+    }),
   kind: z.enum(['switchover-and-back', 'switchover']).default('switchover-and-back'),
   soakSeconds: Seconds.default(600),
 });
