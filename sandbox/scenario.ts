@@ -20,10 +20,22 @@ const FailoverEvent = z.strictObject({
   idempotencyKey: z.string().min(1).optional(),
 });
 
+const EvacuateEvent = z.strictObject({
+  from: z.string().min(1),
+  to: z.string().min(1).optional(),
+  mode: z.enum(['graceful', 'ungraceful']).default('graceful'),
+  by: z.string().min(1).default('operator'),
+  reason: z.string().min(1).default('scenario'),
+  /** Only these apps; default every app active in `from`. */
+  apps: z.array(z.string().min(1)).min(1).optional(),
+  idempotencyKey: z.string().min(1).optional(),
+});
+
 export const ScenarioEvent = z.union([
   z.strictObject({ at: Seconds, fault: FaultSchema }),
   z.strictObject({ at: Seconds, clear: ClearSchema }),
   z.strictObject({ at: Seconds, failover: FailoverEvent }),
+  z.strictObject({ at: Seconds, evacuate: EvacuateEvent }),
   z.strictObject({
     at: Seconds,
     approve: z.strictObject({

@@ -33,6 +33,8 @@ export interface SimulationReport {
    * outages of its app during the drill's window.
    */
   readonly drills: (DrillReport & { readonly groundTruth: DrillGroundTruth })[];
+  /** Region evacuations requested during the run, with each app's outcome. */
+  readonly evacuations: EvacuationReport[];
   /**
    * Per app: the control plane's recorded active region and status, and the truth: the region
    * holding every writer, the region DNS sends users to, and each global cluster's writers.
@@ -78,14 +80,47 @@ export interface ExecutionReport {
   }[];
 }
 
+/** One region evacuation: its apps' outcomes, and when every app was served away from `from`. */
+export interface EvacuationReport {
+  readonly id: string;
+  readonly from: string;
+  /** The region every app went to; null when each went to its plan's next region. */
+  readonly to: string | null;
+  readonly status: string;
+  /** How many apps it failed over (skipped ones not counted), and how they ended. */
+  readonly apps: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  /** Virtual seconds: when it was requested. */
+  readonly startedAt: number;
+  /**
+   * Virtual seconds: from when every app of it was served (ground truth: DNS sends users to a
+   * region that can serve) by a region other than `from`, and stayed so to the end of the run;
+   * null when some app never was.
+   */
+  readonly allServedAt: number | null;
+  readonly outcomes: {
+    app: string;
+    to: string;
+    priority: number;
+    status: string;
+    executionId?: string;
+    rtoSeconds?: number;
+    /** Virtual seconds: since when the ground truth sees it served away from `from` (null: it is not). */
+    servedAt: number | null;
+    error?: string;
+  }[];
+}
+
 export interface RequestReport {
   readonly at: number;
-  readonly kind: 'failover' | 'approve' | 'abort' | 'drill';
+  readonly kind: 'failover' | 'approve' | 'abort' | 'drill' | 'evacuate';
   readonly app: string;
   readonly by: string;
   readonly accepted: boolean;
   readonly executionId?: string;
   readonly drillId?: string;
+  readonly evacuationId?: string;
   readonly error?: string;
 }
 
@@ -211,6 +246,7 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
       writers: seen?.writers ?? {},
     };
   }
+  const evacuations = await sandbox.run(evacuationReports(sandbox, requests, t0));
   return {
     ...(scenario.name ? { scenario: scenario.name } : {}),
     latency: scenario.latency,
@@ -223,8 +259,58 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
     degraded: truth.degraded,
     invariants: truth.invariants,
     drills,
+    evacuations,
     final,
   };
+}
+
+/** The report of every accepted evacuation: its record, and the ground truth of its apps. */
+async function evacuationReports(
+  sandbox: Sandbox,
+  requests: readonly RequestReport[],
+  t0: number,
+): Promise<EvacuationReport[]> {
+  const seconds = (at: number) => Math.round(at - t0) / 1000;
+  const up = [...sandbox.regions.keys()].find((r) => !sandbox.aws.faults.isRegionDown(r));
+  if (!up) return [];
+  const reports: EvacuationReport[] = [];
+  for (const request of requests) {
+    if (request.kind !== 'evacuate' || !request.evacuationId) continue;
+    const record = await sandbox
+      .region(up)
+      .deps.evacuations.get(request.evacuationId)
+      .catch(() => undefined);
+    if (!record) continue;
+    const moved = record.apps.filter((a) => a.status !== 'SKIPPED');
+    const outcomes = record.apps.map((a) => {
+      const served = sandbox.aws.truth.servedSince(a.app);
+      const away = served && served.region !== null && served.region !== record.from;
+      return {
+        app: a.app,
+        to: a.to,
+        priority: a.priority,
+        status: a.status,
+        ...(a.executionId ? { executionId: a.executionId } : {}),
+        ...(a.rtoSeconds !== undefined ? { rtoSeconds: a.rtoSeconds } : {}),
+        servedAt: away ? Math.max(seconds(served.sinceMs), request.at) : null,
+        ...(a.error ? { error: a.error } : {}),
+      };
+    });
+    const servedAts = outcomes.filter((o) => o.status !== 'SKIPPED').map((o) => o.servedAt);
+    reports.push({
+      id: record.id,
+      from: record.from,
+      to: record.to ?? null,
+      status: record.status,
+      apps: moved.length,
+      succeeded: moved.filter((a) => a.status === 'SUCCEEDED').length,
+      failed: moved.filter((a) => a.status === 'FAILED' || a.status === 'ABORTED').length,
+      startedAt: request.at,
+      allServedAt: servedAts.some((s) => s === null) ? null : Math.max(...(servedAts as number[])),
+      outcomes,
+    });
+  }
+  return reports;
 }
 
 /** How long after an execution ends its app's record must agree with the truth (virtual ms). */
@@ -317,6 +403,20 @@ async function apply(
       idempotencyKey,
     );
     requests.push(outcome(at, 'failover', app, by, response));
+  } else if ('evacuate' in event) {
+    const { from, to, mode, by, reason, apps, idempotencyKey } = event.evacuate;
+    // The request goes to a region other than the one evacuated: `to`, else the first one up.
+    const region =
+      to ??
+      [...sandbox.regions.keys()].find((r) => r !== from && !sandbox.aws.faults.isRegionDown(r)) ??
+      from;
+    const body = { from, mode, reason, ...(to ? { to } : {}), ...(apps ? { apps } : {}) };
+    const response = await callApi(sandbox, region, by, 'POST', '/evacuations', body, idempotencyKey);
+    const answer = parseBody(response.body);
+    requests.push({
+      ...outcome(at, 'evacuate', apps?.join(',') ?? '*', by, response),
+      ...(typeof answer.evacuationId === 'string' ? { evacuationId: answer.evacuationId } : {}),
+    });
   } else if ('drill' in event) {
     const { app, by, kind, soakSeconds } = event.drill;
     const plan = sandbox.plans.find((p) => p.name === app);
@@ -500,6 +600,7 @@ async function executionReport(
     sandbox.aws.simulator.log,
     sandbox.aws.simulator.operations,
     execution.name,
+    input.plan,
     requestedAt,
     windowEnd,
     record,
@@ -565,6 +666,7 @@ function busyWithin(
   calls: readonly CallRecord[],
   operations: readonly OperationRecord[],
   executionId: string,
+  app: string,
   from: number,
   to: number,
   record: ExecutionRecord | undefined,
@@ -574,7 +676,8 @@ function busyWithin(
   for (const c of calls)
     if (c.executionId === executionId) intervals.push([c.startedAt, c.finishedAt || end]);
   for (const o of operations)
-    if (o.executionId === executionId) intervals.push([o.startedAt, o.finishedAt ?? end]);
+    if (o.executionId === executionId || (o.executionId === undefined && o.app === app))
+      intervals.push([o.startedAt, o.finishedAt ?? end]);
   const approval = record?.approval;
   const holes: [number, number][] = approval?.requestedAt
     ? [

@@ -134,6 +134,8 @@ export class GroundTruth {
   private readonly open = new Map<string, number>();
   private readonly closedDegraded: { app: string; fromMs: number; toMs: number }[] = [];
   private readonly openDegraded = new Map<string, number>();
+  /** Per app: the region serving it (null: none) since when (virtual epoch ms). */
+  private readonly served = new Map<string, { region: string | null; sinceMs: number }>();
   private readonly violations = new Map<InvariantName, { atMs: number; toMs?: number; detail: string }[]>();
   /** `invariant|subject` -> the violation in progress. */
   private readonly ongoing = new Map<string, { atMs: number; toMs?: number; detail: string }>();
@@ -168,6 +170,10 @@ export class GroundTruth {
       const level = this.levelOf(plan);
       track(this.open, this.closed, plan.name, level === 'not-served', now);
       track(this.openDegraded, this.closedDegraded, plan.name, level === 'degraded', now);
+      // Who serves the app (at the plan's healthyPercent: degraded is not served here), since when.
+      const region = level === 'served' ? (this.trafficRegionOf(plan) ?? null) : null;
+      const last = this.served.get(plan.name);
+      if (!last || last.region !== region) this.served.set(plan.name, { region, sinceMs: now });
     }
     this.checkInvariants(now);
   }
@@ -185,6 +191,14 @@ export class GroundTruth {
       if (healthy * 100 < group.healthyPercent * group.active.desired) return 'degraded';
     }
     return 'served';
+  }
+
+  /**
+   * The region serving the app now at its plan's `healthyPercent` (null: degraded or not served)
+   * and since when, in virtual epoch ms: the last change of who serves it, as the truth saw it.
+   */
+  servedSince(app: string): { region: string | null; sinceMs: number } | undefined {
+    return this.served.get(app);
   }
 
   /** The region serving the app now, or null when it is not served. */

@@ -45,7 +45,7 @@ export function createSimulatedAws(
     latency: options.latency,
     faults,
     changed: () => truth?.evaluate(),
-    beginOperation: (name) => simulator?.beginOperation(name) ?? (() => undefined),
+    beginOperation: (name, app) => simulator?.beginOperation(name, app) ?? (() => undefined),
   };
   simulator = new AwsSimulator(ctx);
   const rds = new SimulatedRds(ctx);

@@ -297,6 +297,11 @@ export const PlanSchema = z.strictObject({
   detection: Detection.optional(),
   drills: Drills.optional(),
   approvals: Approvals.default({ operatorFailover: 'none', timeoutSeconds: 3600 }),
+  /**
+   * The app's wave in a region evacuation: lower first (0 before 100); apps of one priority fail
+   * over together, and a wave starts once the previous one is served or failed. Default 100.
+   */
+  priority: z.number().int().min(0).max(1000).default(100),
   /** The reconciler: how long an inconsistent state must hold before it acts on it. */
   reconcile: z
     .strictObject({

@@ -4,6 +4,7 @@ import { autoScalingGroups } from '../aws/auto-scaling.js';
 import { type AwsClients, createAwsClients } from '../aws/clients.js';
 import { cloudWatchAlarms } from '../aws/cloudwatch.js';
 import { dnsAnswers } from '../aws/dns.js';
+import { evacuationStore } from '../aws/evacuations.js';
 import { eventPublisher } from '../aws/events.js';
 import { reconcileMarks } from '../aws/reconcile-marks.js';
 import { route53Records } from '../aws/route53.js';
@@ -42,6 +43,7 @@ export function buildRunbookDeps(config: ControlPlaneConfig): RunbookDeps {
     random,
     store: stateStore({ clients, tableName: config.tableName, region, clock }),
     marks: reconcileMarks({ clients, tableName: config.tableName, region }),
+    evacuations: evacuationStore({ clients, tableName: config.tableName, region }),
     aurora: auroraGlobalClusters(clients),
     autoScaling: autoScalingGroups(clients),
     route53: route53Records(clients),

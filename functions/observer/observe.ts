@@ -1,3 +1,4 @@
+import type { UnreachableRegions } from '../aws/arc.js';
 import { isoNow } from '../core/clock.js';
 import { describeError, RegionUnavailableError } from '../core/errors.js';
 import { type AutoScalingGroupPlan, initialPrimary, type Plan } from '../core/plan.js';
@@ -134,6 +135,10 @@ export async function observeApp(
   plan: Plan,
   regions: readonly string[],
   deps: ObserverDeps,
+  options: {
+    /** Regions whose ARC endpoint is known not to answer: tried last, and kept current (arc.ts). */
+    readonly unreachable?: UnreachableRegions;
+  } = {},
 ): Promise<AppObservation> {
   const outcomes = new Map<string, { ok: number; unreachable: number; other: number }>(
     regions.map((r) => [r, { ok: 0, unreachable: 0, other: 0 }]),
@@ -220,7 +225,7 @@ export async function observeApp(
     }),
   );
 
-  const traffic = observeTraffic(plan, deps, read);
+  const traffic = observeTraffic(plan, deps, read, options.unreachable);
   const [c, k, t] = await Promise.all([clusters, capacity, traffic]);
   const reachable: Record<string, boolean | 'unknown'> = {};
   for (const [region, tally] of outcomes) {
@@ -264,12 +269,17 @@ export async function groupReadiness(
 
 type Reader = <T>(region: string | undefined, what: string, call: () => Promise<T>) => Promise<Seen<T>>;
 
-async function observeTraffic(plan: Plan, deps: ObserverDeps, read: Reader): Promise<TrafficObservation> {
+async function observeTraffic(
+  plan: Plan,
+  deps: ObserverDeps,
+  read: Reader,
+  unreachable: UnreachableRegions | undefined,
+): Promise<TrafficObservation> {
   const arc = plan.traffic.arc;
   const route53 = plan.traffic.route53;
   const controls = arc
     ? read(undefined, 'routing controls', () =>
-        deps.arc.getStates(arc.clusterEndpoints, Object.values(arc.routingControls)),
+        deps.arc.getStates(arc.clusterEndpoints, Object.values(arc.routingControls), unreachable),
       )
     : undefined;
   const answers = route53

@@ -35,13 +35,16 @@ export async function scaleCapacity(input: unknown, deps: RunbookDeps): Promise<
   const plan = deps.plans.get(run.app);
   const group = autoScalingGroup(plan, resource.id);
   const startedAt = isoNow(deps.clock);
-  await recordStep(run, deps, stepKey('ScaleCapacity', resource.id), {
-    name: 'ScaleCapacity',
-    resource: resource.id,
-    status: 'RUNNING',
-    startedAt,
-  });
-  await fence(run, deps);
+  // Independent items (the record, the lock), written at once; both before the group changes.
+  await Promise.all([
+    recordStep(run, deps, stepKey('ScaleCapacity', resource.id), {
+      name: 'ScaleCapacity',
+      resource: resource.id,
+      status: 'RUNNING',
+      startedAt,
+    }),
+    fence(run, deps),
+  ]);
   await deps.autoScaling.update(run.to, memberIn(group.members, run.to), group.active);
   return startProgress(deps.clock, POLL_SECONDS.capacity, pollBudgetSeconds(plan), { phase: 'scaling' });
 }

@@ -4,6 +4,7 @@ import type { AuroraGlobalClusters } from '../aws/aurora.js';
 import type { AutoScalingGroups } from '../aws/auto-scaling.js';
 import type { CloudWatchAlarms } from '../aws/cloudwatch.js';
 import type { DnsAnswers } from '../aws/dns.js';
+import type { EvacuationStore } from '../aws/evacuations.js';
 import type { EventPublisher } from '../aws/events.js';
 import type { ReconcileMarks } from '../aws/reconcile-marks.js';
 import type { Route53Records } from '../aws/route53.js';
@@ -30,6 +31,8 @@ export interface RunbookDeps {
   readonly store: StateStore;
   /** The reconciler's findings and since when they hold. */
   readonly marks: ReconcileMarks;
+  /** Region evacuations: their records (functions/evacuation/). */
+  readonly evacuations: EvacuationStore;
   readonly aurora: AuroraGlobalClusters;
   readonly autoScaling: AutoScalingGroups;
   readonly route53: Route53Records;
@@ -67,6 +70,24 @@ export const RunContext = z.object({
 });
 export type RunContext = z.infer<typeof RunContext>;
 
+/**
+ * Regions whose ARC cluster endpoint failed earlier in this run, carried from step to step in the
+ * step input (Preflight's result, then the traffic and verification `progress`), so that every
+ * later ARC call tries those endpoints last (`endpointOrder` in functions/aws/arc.ts).
+ */
+export const UnreachableRegionList = z.array(z.string().min(1)).max(16).optional();
+
+/**
+ * The ARC endpoint memory a step starts from: what earlier steps learnt, and, in an ungraceful
+ * run, the source region (the run exists because that region is failing).
+ */
+export function knownUnreachable(
+  run: Pick<RunContext, 'mode' | 'from'>,
+  learnt?: readonly string[],
+): Set<string> {
+  return new Set([...(run.mode === 'ungraceful' ? [run.from] : []), ...(learnt ?? [])]);
+}
+
 /** A resource a Map iteration prepares. */
 export const ResourceItem = z.object({
   kind: z.enum(['database', 'capacity']),
@@ -87,6 +108,8 @@ export const Progress = z.object({
   startedAt: z.string(),
   phase: z.string().optional(),
   detail: z.record(z.string(), z.unknown()).optional(),
+  /** Regions whose ARC cluster endpoint did not answer earlier in the run: tried last (arc.ts). */
+  unreachableRegions: UnreachableRegionList,
 });
 export type Progress = z.infer<typeof Progress>;
 

@@ -1,10 +1,12 @@
 import * as z from 'zod';
+import type { UnreachableRegions } from '../aws/arc.js';
 import { isoNow } from '../core/clock.js';
 import { PreconditionFailedError, ReplicationLagTooHighError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
 import {
   fence,
+  knownUnreachable,
   parseInput,
   type ResourceItem,
   type RunbookDeps,
@@ -20,6 +22,8 @@ export interface PreflightResult {
   readonly resources: ResourceItem[];
   /** Replication lag per secondary cluster seen in the target region, in ms. */
   readonly lagMs: Record<string, number | null>;
+  /** Regions whose ARC cluster endpoint did not answer (or are suspected): later steps try them last. */
+  readonly unreachableRegions: string[];
 }
 
 /**
@@ -31,15 +35,29 @@ export async function preflight(input: unknown, deps: RunbookDeps): Promise<Pref
   const { run } = parseInput(PreflightInput, input, 'Preflight');
   const startedAt = isoNow(deps.clock);
   // On record before any check, so that a Preflight that fails is in `steps` with its error.
-  await recordStep(run, deps, stepKey('Preflight'), { name: 'Preflight', status: 'RUNNING', startedAt });
-  await fence(run, deps);
+  // Both writes at once (they are independent items' conditions), and before any check ends.
+  await Promise.all([
+    recordStep(run, deps, stepKey('Preflight'), { name: 'Preflight', status: 'RUNNING', startedAt }),
+    fence(run, deps),
+  ]);
   const plan = deps.plans.get(run.app);
   const problems: string[] = [];
   const lagMs: Record<string, number | null> = {};
+  const unreachable = knownUnreachable(run);
 
-  for (const cluster of plan.database?.auroraGlobalClusters ?? []) {
+  // Every read is independent of the others: all at once, so Preflight costs the slowest read, not
+  // the sum of them (each is a round trip of its own API).
+  const clusterChecks = (plan.database?.auroraGlobalClusters ?? []).map(async (cluster) => {
     const targetArn = memberIn(cluster.members, run.to);
-    const view = await deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId);
+    // The lag is read alongside; its failure counts only where the lag is needed (a secondary).
+    const lagRead = deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine).then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
+    const [view, lagOutcome] = await Promise.all([
+      deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId),
+      lagRead,
+    ]);
     const member = view.members.find((m) => m.clusterArn === targetArn);
     if (!member) {
       // Already detached and promoted by an earlier attempt: a standalone writer is a done promotion.
@@ -49,10 +67,11 @@ export async function preflight(input: unknown, deps: RunbookDeps): Promise<Pref
           `${cluster.globalClusterId}: ${targetArn} is not a member (got ${view.members.map((m) => m.clusterArn).join(', ') || 'no members'})`,
         );
       }
-      continue;
+      return;
     }
-    if (member.isWriter) continue; // already promoted: the database step will find it done
-    const lag = await deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine);
+    if (member.isWriter) return; // already promoted: the database step will find it done
+    if ('error' in lagOutcome) throw lagOutcome.error;
+    const lag = lagOutcome.value;
     lagMs[cluster.globalClusterId] = lag ?? null;
     if (run.mode === 'graceful') {
       if (view.status !== 'available')
@@ -65,22 +84,32 @@ export async function preflight(input: unknown, deps: RunbookDeps): Promise<Pref
         );
       }
     }
-  }
+  });
 
-  for (const group of plan.compute?.autoScalingGroups ?? []) {
-    await deps.autoScaling.describe(run.to, memberIn(group.members, run.to));
-    if (run.mode === 'graceful') {
-      const source = await deps.autoScaling.describe(run.from, memberIn(group.members, run.from));
-      const healthy = source.desired === 0 ? 0 : (100 * source.healthyInService) / source.desired;
-      if (healthy < group.healthyPercent) {
-        problems.push(
-          `${group.name}: source ${run.from} is not healthy (${source.healthyInService}/${source.desired} InService), expected ${group.healthyPercent}% for a graceful switchover; use ungraceful`,
-        );
-      }
+  const groupChecks = (plan.compute?.autoScalingGroups ?? []).map(async (group) => {
+    const [, source] = await Promise.all([
+      deps.autoScaling.describe(run.to, memberIn(group.members, run.to)),
+      run.mode === 'graceful'
+        ? deps.autoScaling.describe(run.from, memberIn(group.members, run.from))
+        : undefined,
+    ]);
+    if (!source) return;
+    const healthy = source.desired === 0 ? 0 : (100 * source.healthyInService) / source.desired;
+    if (healthy < group.healthyPercent) {
+      problems.push(
+        `${group.name}: source ${run.from} is not healthy (${source.healthyInService}/${source.desired} InService), expected ${group.healthyPercent}% for a graceful switchover; use ungraceful`,
+      );
     }
-  }
+  });
 
-  await checkTrafficReadable(plan, deps);
+  // allSettled, then the first error in plan order: the same error whatever finishes first.
+  const settled = await Promise.allSettled([
+    ...clusterChecks,
+    ...groupChecks,
+    checkTrafficReadable(plan, deps, unreachable),
+  ]);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
 
   if (problems.length > 0) {
     throw new PreconditionFailedError(`${plan.name}: preflight in ${run.to} failed: ${problems.join('; ')}`);
@@ -99,7 +128,7 @@ export async function preflight(input: unknown, deps: RunbookDeps): Promise<Pref
     finishedAt: isoNow(deps.clock),
     detail: { resources: resources.length, lagMs },
   });
-  return { resources, lagMs };
+  return { resources, lagMs, unreachableRegions: [...unreachable] };
 }
 
 /**
@@ -107,30 +136,38 @@ export async function preflight(input: unknown, deps: RunbookDeps): Promise<Pref
  * the traffic switch in this region's replica and the zone's name servers (data planes only:
  * nothing in us-east-1); else Route 53's records through its control plane.
  */
-async function checkTrafficReadable(plan: Plan, deps: RunbookDeps): Promise<void> {
+async function checkTrafficReadable(
+  plan: Plan,
+  deps: RunbookDeps,
+  unreachable: UnreachableRegions,
+): Promise<void> {
   const arc = plan.traffic.arc;
   if (arc) {
-    await deps.arc.getStates(arc.clusterEndpoints, Object.values(arc.routingControls));
+    await deps.arc.getStates(arc.clusterEndpoints, Object.values(arc.routingControls), unreachable);
     return;
   }
   const route53 = plan.traffic.route53;
   if (!route53) return;
   if (route53.method === 'health-checks') {
     await deps.traffic.get(plan.name);
-    for (const record of route53.records) {
-      if ((await deps.dns.answeredRegion(deps.region, record)) === null)
-        throw new PreconditionFailedError(
-          `${plan.name}: the name servers answer nothing for ${record.name} ${record.type} (got no answer; expected the failover records created at deploy)`,
-        );
-    }
+    await Promise.all(
+      route53.records.map(async (record) => {
+        if ((await deps.dns.answeredRegion(deps.region, record)) === null)
+          throw new PreconditionFailedError(
+            `${plan.name}: the name servers answer nothing for ${record.name} ${record.type} (got no answer; expected the failover records created at deploy)`,
+          );
+      }),
+    );
     return;
   }
-  for (const record of route53.records) {
-    const records = await deps.route53.listFailoverRecords(route53.hostedZoneId, record.name, record.type);
-    if (records.length === 0) {
-      throw new PreconditionFailedError(
-        `${plan.name}: no failover records for ${record.name} ${record.type} in ${route53.hostedZoneId}`,
-      );
-    }
-  }
+  await Promise.all(
+    route53.records.map(async (record) => {
+      const records = await deps.route53.listFailoverRecords(route53.hostedZoneId, record.name, record.type);
+      if (records.length === 0) {
+        throw new PreconditionFailedError(
+          `${plan.name}: no failover records for ${record.name} ${record.type} in ${route53.hostedZoneId}`,
+        );
+      }
+    }),
+  );
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { UnreachableRegions } from '../aws/arc.js';
 import { isoNow } from '../core/clock.js';
 import {
   CapacityNotReadyError,
@@ -9,6 +10,7 @@ import {
 import type { Plan } from '../core/plan.js';
 import {
   fence,
+  knownUnreachable,
   nextPoll,
   POLL_SECONDS,
   Progress,
@@ -21,6 +23,7 @@ import {
   recordStep,
   startProgress,
   stepKey,
+  UnreachableRegionList,
 } from './context.js';
 
 /** One Map iteration's outcome (see the ASL's ResourceReady / ResourceFailed states). */
@@ -32,7 +35,12 @@ export const PreparedResource = z.object({
 });
 export type PreparedResource = z.infer<typeof PreparedResource>;
 
-const ShiftInput = z.object({ run: RunContext, prepared: z.array(PreparedResource) });
+const ShiftInput = z.object({
+  run: RunContext,
+  prepared: z.array(PreparedResource),
+  /** What Preflight learnt about ARC's endpoints (its `unreachableRegions`). */
+  unreachableRegions: UnreachableRegionList,
+});
 const CheckInput = z.object({ run: RunContext, progress: Progress });
 
 /**
@@ -42,17 +50,19 @@ const CheckInput = z.object({ run: RunContext, progress: Progress });
  * plan has them, else one atomic Route 53 change batch swapping PRIMARY and SECONDARY.
  */
 export async function shiftTraffic(input: unknown, deps: RunbookDeps): Promise<Progress> {
-  const { run, prepared } = parseInput(ShiftInput, input, 'ShiftTraffic');
+  const { run, prepared, unreachableRegions } = parseInput(ShiftInput, input, 'ShiftTraffic');
   const plan = deps.plans.get(run.app);
   assertAllReady(plan, run, prepared);
   const startedAt = isoNow(deps.clock);
-  await recordStep(run, deps, stepKey('ShiftTraffic'), {
-    name: 'ShiftTraffic',
-    status: 'RUNNING',
-    startedAt,
-  });
-  await fence(run, deps);
-  const progress = startProgress(deps.clock, POLL_SECONDS.traffic, trafficBudgetSeconds(plan));
+  // Independent items (the record, the lock), written at once; both before anything moves.
+  await Promise.all([
+    recordStep(run, deps, stepKey('ShiftTraffic'), { name: 'ShiftTraffic', status: 'RUNNING', startedAt }),
+    fence(run, deps),
+  ]);
+  const progress = {
+    ...startProgress(deps.clock, POLL_SECONDS.traffic, trafficBudgetSeconds(plan)),
+    unreachableRegions: [...knownUnreachable(run, unreachableRegions)],
+  };
 
   return tryShift(plan, run, deps, progress);
 }
@@ -71,23 +81,26 @@ async function tryShift(
   progress: Progress,
 ): Promise<Progress> {
   let moved: Awaited<ReturnType<typeof moveTrafficTo>>;
+  const unreachable = knownUnreachable(run, progress.unreachableRegions);
   try {
-    moved = await moveTrafficTo(plan, run.to, run.from, deps, run.epoch);
+    moved = await moveTrafficTo(plan, run.to, run.from, deps, run.epoch, unreachable);
   } catch (error: unknown) {
     if (!(error instanceof ThrottledError) || plan.traffic.arc) throw error;
     return nextPoll(progress, `Route 53 change to ${run.to} (still refused: ${error.message})`, {
+      unreachableRegions: [...unreachable],
       phase: 'retrying-change',
       detail: { mechanism: 'route53', lastError: error.message },
     });
   }
+  const learnt = { ...progress, unreachableRegions: [...unreachable] };
   if (moved.mechanism === 'route53' && moved.changeId) {
-    return { ...progress, phase: 'propagating', detail: { mechanism: 'route53', changeId: moved.changeId } };
+    return { ...learnt, phase: 'propagating', detail: { mechanism: 'route53', changeId: moved.changeId } };
   }
   if (moved.mechanism === 'health-checks') {
     // The switch is written; users move once Route 53's checkers have seen it (CheckTraffic).
-    return { ...progress, phase: 'detecting', detail: { ...moved } };
+    return { ...learnt, phase: 'detecting', detail: { ...moved } };
   }
-  return finishShift(run, deps, { ...progress, detail: { ...moved } });
+  return finishShift(run, deps, { ...learnt, detail: { ...moved } });
 }
 
 /**
@@ -121,6 +134,7 @@ export async function moveTrafficTo(
   from: string,
   deps: Pick<RunbookDeps, 'arc' | 'route53' | 'traffic' | 'clock'>,
   epoch: number,
+  unreachable?: UnreachableRegions,
 ): Promise<{
   mechanism: 'arc' | 'route53' | 'health-checks' | 'none';
   endpoint?: string;
@@ -133,7 +147,7 @@ export async function moveTrafficTo(
         ([region, arn]) => [arn, region === to ? 'On' : 'Off'] as const,
       ),
     );
-    const endpoint = await deps.arc.setActive(arc.clusterEndpoints, states);
+    const endpoint = await deps.arc.setActive(arc.clusterEndpoints, states, unreachable);
     return { mechanism: 'arc', endpoint: endpoint.region };
   }
   const route53 = plan.traffic.route53;

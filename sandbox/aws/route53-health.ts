@@ -62,6 +62,13 @@ export interface EndpointProbeOptions {
   readonly failureThreshold: number;
   /** Called when the aggregate status flips. */
   readonly onStatusChange: () => void;
+  /**
+   * The app whose traffic the check decides. The checkers' detection time (from the first check
+   * that sees a new answer to the status flip, `failureThreshold` checks later) is then Route 53's
+   * work, attributed to the app as an AWS operation, so that `awsBusySeconds` counts it and the
+   * control plane's time does not.
+   */
+  readonly app?: string;
 }
 
 /**
@@ -72,6 +79,8 @@ export interface EndpointProbeOptions {
 export class EndpointProbe {
   private readonly checkers: Checker[];
   private status = true;
+  /** Ends the detection operation in progress, if any. */
+  private detecting: (() => void) | undefined;
 
   constructor(
     private readonly ctx: SimContext,
@@ -124,7 +133,14 @@ export class EndpointProbe {
           this.checkers.filter((c) => c.healthy).length,
           this.checkers.length,
         );
-        if (healthy !== this.status) {
+        const flipped = healthy !== this.status;
+        if (flipped || !this.checkers.some((c) => c.streak > 0)) {
+          this.detecting?.();
+          this.detecting = undefined;
+        } else {
+          this.detecting ??= beginOperation(this.ctx, 'route53:health-check-detection', this.options.app);
+        }
+        if (flipped) {
           this.status = healthy;
           this.options.onStatusChange();
         }

@@ -553,6 +553,7 @@ export class SimulatedRoute53 implements SimulatedService {
         this.recomputeAnswers(false);
         this.ctx.changed();
       },
+      app: planName,
     });
     this.targets.set(dnsName, { region, planName, probe });
   }
@@ -604,6 +605,7 @@ export class SimulatedRoute53 implements SimulatedService {
                 this.recomputeAnswers(false);
                 this.ctx.changed();
               },
+              app: plan.name,
             }),
           );
         }

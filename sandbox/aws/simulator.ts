@@ -28,14 +28,15 @@ export interface SimContext {
   /**
    * Marks the start of a long-running AWS operation (a switchover, an instance launch, a DNS
    * change propagating) and returns the function that marks its end. The simulator attributes it
-   * to the execution whose call started it, for `awsBusySeconds`.
+   * to the execution whose call started it, for `awsBusySeconds`; an operation no call started
+   * (a health checker noticing a change) names the `app` it works for instead.
    */
-  beginOperation?(name: string): () => void;
+  beginOperation?(name: string, app?: string): () => void;
 }
 
 /** For services: start an operation, or do nothing where the context does not track them. */
-export function beginOperation(ctx: SimContext, name: string): () => void {
-  return ctx.beginOperation?.(name) ?? (() => undefined);
+export function beginOperation(ctx: SimContext, name: string, app?: string): () => void {
+  return ctx.beginOperation?.(name, app) ?? (() => undefined);
 }
 
 /** Where a call arrived: the client's region and, for endpoint-bound clients, the endpoint. */
@@ -170,12 +171,13 @@ export class AwsSimulator implements AwsInterceptor {
   constructor(readonly ctx: SimContext) {}
 
   /** Starts a long-running operation, attributed to the execution whose call is running. */
-  beginOperation(name: string): () => void {
+  beginOperation(name: string, app?: string): () => void {
     const executionId = currentExecutionId();
     const record: OperationRecord = {
       name,
       startedAt: this.ctx.clock.now(),
       ...(executionId ? { executionId } : {}),
+      ...(app ? { app } : {}),
     };
     this.operations.push(record);
     return () => {
@@ -336,6 +338,11 @@ export interface CallRecord {
 export interface OperationRecord {
   readonly name: string;
   readonly executionId?: string;
+  /**
+   * The app an operation no call started works for (Route 53's health checkers noticing that an
+   * app's target changed health): counted as AWS time for any execution of that app it overlaps.
+   */
+  readonly app?: string;
   readonly startedAt: number;
   finishedAt?: number;
 }

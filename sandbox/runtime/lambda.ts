@@ -69,9 +69,13 @@ export class LambdaRuntime {
 
   /**
    * Simulates the deployed keep-warm rule: every `minutes`, each registered function of a region
-   * that is up is invoked with the keep-warm event, from the start.
+   * that is up is invoked with the keep-warm event. The rule ran long before the sandbox's time
+   * begins (a stack is deployed, and pinged, before any failover), so every function registered
+   * now starts warm: without that, the first step of a failover at time 0 would pay a cold start
+   * that the deployed rule exists to prevent.
    */
   keepWarm(event: unknown, minutes: number): void {
+    for (const arn of this.handlers.keys()) this.lastInvoke.set(arn, this.ctx.clock.now());
     const ping = () => {
       for (const arn of this.handlers.keys()) {
         const parsed = parseFunctionArn(arn);
@@ -80,7 +84,7 @@ export class LambdaRuntime {
       }
       this.ctx.clock.setTimer(minutes * 60_000, ping);
     };
-    ping();
+    this.ctx.clock.setTimer(minutes * 60_000, ping);
   }
 
   register(region: string, name: string, handler: LambdaHandler): void {
