@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { AWS_SERVICES, type AwsService } from '../functions/aws/clients.js';
-import { RegionName } from '../functions/core/plan.js';
+import { type Plan, RegionName } from '../functions/core/plan.js';
+import { FUNCTIONS } from '../functions/handlers/registry.js';
 
 /** The fault kinds of docs/contracts.md, as a scenario file or the sandbox API gives them. */
 export const FaultSchema = z.discriminatedUnion('kind', [
@@ -37,13 +38,56 @@ export const FaultSchema = z.discriminatedUnion('kind', [
 export type Fault = z.infer<typeof FaultSchema>;
 export type FaultKind = Fault['kind'];
 
+/** Every fault kind, in the order of {@link FaultSchema}: what a refusal lists as valid. */
+export const FAULT_KINDS = FaultSchema.options.map((o) => o.shape.kind.value) as [FaultKind, ...FaultKind[]];
+
+/** What a sandbox of a set of plans has, by the fault field that names it. */
+export type KnownResources = Readonly<
+  Record<'region' | 'group' | 'globalClusterId' | 'step', ReadonlySet<string>>
+>;
+
+/** The regions, Auto Scaling groups, global clusters and functions of `plans`' sandbox. */
+export function knownResources(plans: readonly Plan[]): KnownResources {
+  return {
+    region: new Set(plans.flatMap((p) => p.regions)),
+    group: new Set(
+      plans.flatMap((p) => (p.compute?.autoScalingGroups ?? []).flatMap((g) => Object.values(g.members))),
+    ),
+    globalClusterId: new Set(
+      plans.flatMap((p) => (p.database?.auroraGlobalClusters ?? []).map((c) => c.globalClusterId)),
+    ),
+    step: new Set<string>(FUNCTIONS.map((f) => f.name)),
+  };
+}
+
+const FIELD_WHAT: Record<keyof KnownResources, string> = {
+  region: 'region',
+  group: 'Auto Scaling group',
+  globalClusterId: 'global cluster',
+  step: 'function',
+};
+
+/**
+ * What a fault (or a fault to clear) names that the sandbox does not have, one line per field:
+ * `region: no region us-east-2 in this sandbox's plans (expected one of us-east-1, us-west-2)`.
+ * Such a fault would test nothing. Fields are checked by name, so every kind that names a region,
+ * group, global cluster or step is checked the same way. Empty when everything named exists.
+ */
+export function referenceProblems(fault: Readonly<Record<string, unknown>>, known: KnownResources): string[] {
+  const problems: string[] = [];
+  for (const field of Object.keys(FIELD_WHAT) as (keyof KnownResources)[]) {
+    const value = fault[field];
+    if (typeof value !== 'string' || known[field].has(value)) continue;
+    const have = [...known[field]].sort().join(', ') || 'none';
+    problems.push(
+      `${field}: no ${FIELD_WHAT[field]} ${value} in this sandbox's plans (expected one of ${have})`,
+    );
+  }
+  return problems;
+}
+
 /** A fault to clear: `all`, every fault of a kind, or one fault (the same fields as when set). */
-export const ClearSchema = z.union([
-  z.literal('all'),
-  z.looseObject({
-    kind: z.enum(FaultSchema.options.map((o) => o.shape.kind.value) as [FaultKind, ...FaultKind[]]),
-  }),
-]);
+export const ClearSchema = z.union([z.literal('all'), z.looseObject({ kind: z.enum(FAULT_KINDS) })]);
 export type FaultClear = z.infer<typeof ClearSchema>;
 
 /**

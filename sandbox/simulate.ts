@@ -7,7 +7,7 @@ import { apiGatewayEvent } from './api-gateway.js';
 import type { CallRecord, OperationRecord } from './aws/simulator.js';
 import type { SimulatedExecution } from './runtime/step-functions.js';
 import { Sandbox } from './sandbox.js';
-import type { Scenario, ScenarioEvent } from './scenario.js';
+import { checkScenario, type Scenario, type ScenarioEvent } from './scenario.js';
 import type { InvariantResult, Outage } from './truth.js';
 
 /** The report of `switchyard simulate` (docs/architecture.md, The sandbox under the SDK): fields that must exist, and a few more. */
@@ -90,12 +90,16 @@ const ROLES_FOR_SCENARIOS = ['operator', 'approver'];
  * The run ends at the scenario's timeout, or earlier once every event has happened, no execution
  * runs, and DNS has had time to settle (TTL plus a health check's failure window). `inspect`
  * sees the sandbox before it closes (tests read the simulator's call log there).
+ *
+ * @throws InvalidInputError listing every app, region, group, cluster, step or alarm the scenario
+ *   names that the plans do not have (see `scenarioProblems`), before anything runs.
  */
 export async function simulate(
   plans: readonly Plan[],
   scenario: Scenario,
   options: { inspect?: (sandbox: Sandbox) => void | Promise<void> } = {},
 ): Promise<SimulationReport> {
+  checkScenario(scenario, plans, scenario.name ? `scenario ${scenario.name}` : 'scenario');
   const sandbox = await Sandbox.start({ plans, latency: scenario.latency, seed: scenario.seed });
   try {
     const report = await play(sandbox, scenario);
