@@ -23,7 +23,12 @@ const FAULT_EXAMPLES = [
 /** Fault options: the flag, the fault field it sets, what it means, and whether it is a number. */
 const FAULT_FIELDS = [
   { flag: 'region', field: 'region', number: false, about: 'the region (region-outage, api-errors)' },
-  { flag: 'count', field: 'count', number: true, about: 'how many of the five ARC cluster endpoints' },
+  {
+    flag: 'count',
+    field: 'count',
+    number: true,
+    about: 'how many of the five ARC cluster endpoints, 1..2 (arc-endpoints-down)',
+  },
   {
     flag: 'service',
     field: 'service',
@@ -47,6 +52,18 @@ const FAULT_FIELDS = [
   { flag: 'global-cluster-id', field: 'globalClusterId', number: false, about: 'the Aurora global cluster' },
   { flag: 'step', field: 'step', number: false, about: 'the step function that crashes (lambda-crash)' },
   { flag: 'times', field: 'times', number: true, about: 'how many times it crashes (lambda-crash)' },
+  {
+    flag: 'seconds',
+    field: 'seconds',
+    number: true,
+    about: 'how long changes stay PENDING (route53-change-stuck)',
+  },
+  {
+    flag: 'endpoints-down',
+    field: 'endpointsDown',
+    number: true,
+    about: 'ARC endpoints down beyond the guarantee, 3..5 (arc-cluster-unavailable)',
+  },
 ] as const;
 
 type FaultRecord = Record<string, unknown> & { kind: string };

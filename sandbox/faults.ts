@@ -7,7 +7,23 @@ import { FUNCTIONS } from '../functions/handlers/registry.js';
 export const FaultSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('region-outage'), region: RegionName }),
   z.strictObject({ kind: z.literal('route53-control-plane-down') }),
-  z.strictObject({ kind: z.literal('arc-endpoints-down'), count: z.number().int().min(1).max(5) }),
+  /** Change batches submitted while it is in force stay PENDING `seconds` (virtual) longer, and keep their zone busy. */
+  z.strictObject({ kind: z.literal('route53-change-stuck'), seconds: z.number().positive() }),
+  /**
+   * `count` endpoints of every ARC cluster stop answering: at most 2, as "ARC ensures that at least
+   * three out of the five Regional cluster endpoints are always accessible" (ARC Developer Guide,
+   * "Getting and updating routing control states using the ARC API",
+   * https://docs.aws.amazon.com/r53recovery/latest/dg/routing-control.update.api.html).
+   */
+  z.strictObject({ kind: z.literal('arc-endpoints-down'), count: z.number().int().min(1).max(2) }),
+  /**
+   * Beyond AWS's promise: `endpointsDown` (3 to 5) endpoints of every ARC cluster stop answering;
+   * the cluster has lost its majority, so the endpoints left answer reads but refuse updates.
+   */
+  z.strictObject({
+    kind: z.literal('arc-cluster-unavailable'),
+    endpointsDown: z.number().int().min(3).max(5).default(5),
+  }),
   z.strictObject({
     kind: z.literal('api-errors'),
     service: z.enum(AWS_SERVICES),
@@ -150,7 +166,28 @@ export class FaultSet {
 
   /** How many ARC cluster endpoints are down by fault (the most of any such fault). */
   arcEndpointsDown(): number {
-    return this.faults.reduce((n, f) => (f.kind === 'arc-endpoints-down' ? Math.max(n, f.count) : n), 0);
+    return this.faults.reduce(
+      (n, f) =>
+        f.kind === 'arc-endpoints-down'
+          ? Math.max(n, f.count)
+          : f.kind === 'arc-cluster-unavailable'
+            ? Math.max(n, f.endpointsDown)
+            : n,
+      0,
+    );
+  }
+
+  /** Whether ARC clusters have lost their majority (`arc-cluster-unavailable`): no update commits. */
+  arcQuorumLost(): boolean {
+    return this.faults.some((f) => f.kind === 'arc-cluster-unavailable');
+  }
+
+  /** How much longer (virtual ms) a Route 53 change submitted now stays PENDING. */
+  route53ChangeStuckMs(): number {
+    return this.faults.reduce(
+      (ms, f) => (f.kind === 'route53-change-stuck' ? Math.max(ms, f.seconds * 1000) : ms),
+      0,
+    );
   }
 
   /** The error-rate faults that apply to a call. */

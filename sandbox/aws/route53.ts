@@ -15,6 +15,7 @@ import type {
 } from '@aws-sdk/client-route-53';
 import type { RoutingControlState } from '@aws-sdk/client-route53-recovery-cluster';
 import type { Plan } from '../../functions/core/plan.js';
+import { ROUTE53_CHANGE_PROCESSING_MS } from '../quotas.js';
 import { type RoutingControlChange, stableHexId } from './arc.js';
 import {
   awsError,
@@ -95,6 +96,8 @@ export class SimulatedRoute53 implements SimulatedService {
   >();
   private readonly visibleListeners: (() => void)[] = [];
   private changeSeq = 0;
+  /** Per hosted zone: until when (virtual ms) its last change batch is being processed. */
+  private readonly zoneBusyUntil = new Map<string, number>();
   private readonly addressIndex = new Map<string, number>();
 
   constructor(
@@ -295,6 +298,15 @@ export class SimulatedRoute53 implements SimulatedService {
     input: Record<string, unknown>,
   ): Omit<ChangeResourceRecordSetsResponse, '$metadata'> {
     const zone = this.requireZone(input.HostedZoneId);
+    // Route 53 takes one change batch per zone at a time; a `route53-change-stuck` fault keeps a
+    // change PENDING, and the zone busy, for its seconds (ROUTE53_CHANGE_PROCESSING_MS cites AWS).
+    const arrived = this.ctx.clock.now();
+    if (arrived < (this.zoneBusyUntil.get(zone.id) ?? 0))
+      throw awsError(
+        'route53',
+        'PriorRequestNotComplete',
+        'The request was rejected because Route 53 was still processing a prior request.',
+      );
     const batch = asObject(input.ChangeBatch);
     const rawChanges = batch?.Changes;
     if (!Array.isArray(rawChanges) || rawChanges.length === 0)
@@ -334,18 +346,24 @@ export class SimulatedRoute53 implements SimulatedService {
 
     zone.records = working;
     const now = this.ctx.clock.now();
+    const stuckMs = this.ctx.faults.route53ChangeStuckMs();
+    const propagationMs = this.ctx.latency.route53.propagationMs + stuckMs;
+    this.zoneBusyUntil.set(
+      zone.id,
+      now + ROUTE53_CHANGE_PROCESSING_MS * this.ctx.latency.timeScale + stuckMs,
+    );
     const change: ChangeRecord = {
       id: `C${(++this.changeSeq).toString(36).toUpperCase().padStart(13, '0')}`,
       zoneId: zone.id,
       seq: this.changeSeq,
       submittedAt: now,
-      insyncAt: now + this.ctx.latency.route53.propagationMs,
+      insyncAt: now + propagationMs,
       comment: typeof batch?.Comment === 'string' ? batch.Comment : undefined,
       snapshot: new Map(working),
     };
     this.changeLog.set(change.id, change);
     const end = beginOperation(this.ctx, 'route53:change');
-    this.ctx.clock.setTimer(this.ctx.latency.route53.propagationMs, () => {
+    this.ctx.clock.setTimer(propagationMs, () => {
       end();
       this.publish(change);
     });
