@@ -141,6 +141,13 @@ export const SFN_STATE_TRANSITIONS: QuotaRule = {
  */
 export const ROUTE53_CHANGE_PROCESSING_MS = 1_000;
 
+/**
+ * Lambda concurrent executions per account per region: 1,000 by default ("Lambda quotas",
+ * Concurrent executions, https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+ * Beyond it an invoke is refused with `TooManyRequestsException` (`sandbox/runtime/lambda.ts`).
+ */
+export const LAMBDA_CONCURRENT_EXECUTIONS = 1_000;
+
 /** How much one quota was used in a run, for reports and the bench. */
 export interface QuotaUsage {
   readonly quota: string;

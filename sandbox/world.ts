@@ -10,6 +10,7 @@ import { AwsSimulator, type SimContext } from './aws/simulator.js';
 import type { VirtualClock } from './clock.js';
 import { FaultSet } from './faults.js';
 import type { LatencyProfile } from './latency.js';
+import { QuotaBuckets } from './quotas.js';
 import { GroundTruth } from './truth.js';
 
 /** The simulated multi-region AWS of a set of plans, with its ground truth. */
@@ -42,6 +43,7 @@ export function createSimulatedAws(
     random: options.random,
     latency: options.latency,
     faults,
+    quotas: new QuotaBuckets(() => options.clock.now(), options.latency.timeScale),
     changed: () => truth?.evaluate(),
     beginOperation: (name) => simulator?.beginOperation(name) ?? (() => undefined),
   };

@@ -30,6 +30,8 @@ export interface SimContext {
   readonly random: Random;
   readonly latency: LatencyProfile;
   readonly faults: FaultSet;
+  /** The account's API quotas (`sandbox/quotas.ts`); the simulator builds its own when absent. */
+  readonly quotas?: QuotaBuckets;
   /** Services call this after any change of state the ground truth may depend on. */
   changed(): void;
   /**
@@ -226,7 +228,7 @@ export class AwsSimulator implements AwsInterceptor {
   readonly operations: OperationRecord[] = [];
 
   constructor(readonly ctx: SimContext) {
-    this.quotas = new QuotaBuckets(() => ctx.clock.now(), ctx.latency.timeScale);
+    this.quotas = ctx.quotas ?? new QuotaBuckets(() => ctx.clock.now(), ctx.latency.timeScale);
   }
 
   /** Starts a long-running operation, attributed to the execution whose call is running. */
