@@ -18,9 +18,10 @@ export interface QuotaRule {
   readonly operations?: readonly string[];
   /**
    * What one bucket is shared by: the whole account (Route 53 is global), the account in a
-   * region, each API operation of the account, or each endpoint (ARC cluster endpoints).
+   * region, each API operation of the account (or of the account in a region), or each endpoint
+   * (ARC cluster endpoints).
    */
-  readonly per: 'account' | 'region' | 'operation' | 'endpoint';
+  readonly per: 'account' | 'region' | 'operation' | 'region-operation' | 'endpoint';
   /** Bucket size and refill per second (profile seconds) for a call to `region`. */
   readonly limit: (region: string) => { readonly burst: number; readonly refillPerSecond: number };
   /** The error code AWS answers a throttled call with. */
@@ -30,11 +31,15 @@ export interface QuotaRule {
 }
 
 /**
- * The one conservative choice for an API whose throttling AWS documents without numbers: a burst
- * of 20 calls and 2 calls per second sustained per account and region (below every published
- * control-plane rate above, so a plan that works here is not relying on luck in AWS).
+ * The one choice for an API whose throttling AWS documents without numbers: the request-rate bucket
+ * Amazon EC2 publishes for a non-mutating action (`DescribeHosts`: "bucket size of 100 tokens and a
+ * refill rate of 20 tokens per second", per API per account per region; Amazon EC2 Developer
+ * Guide, "Request throttling for the Amazon EC2 API",
+ * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html), applied to every
+ * operation of the service, mutating ones included (EC2's mutating buckets refill slower, but
+ * are larger).
  */
-export const UNPUBLISHED = { burst: 20, refillPerSecond: 2 } as const;
+export const UNPUBLISHED = { burst: 100, refillPerSecond: 20 } as const;
 
 /** Regions whose Step Functions quotas are the higher tier (Step Functions service quotas page). */
 const SFN_HIGH_TIER = new Set(['us-east-1', 'us-west-2', 'eu-west-1']);
@@ -92,11 +97,11 @@ export const QUOTAS: readonly QuotaRule[] = [
     // EC2 Auto Scaling throttles its API per account and region but publishes no rate.
     id: 'autoscaling-api',
     service: 'autoscaling',
-    per: 'region',
+    per: 'region-operation',
     limit: () => UNPUBLISHED,
     error: 'Throttling',
     source:
-      'not published (Amazon EC2 Auto Scaling User Guide, "Quotas for your Amazon EC2 Auto Scaling resources", https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-quotas.html, lists no API rates): the conservative UNPUBLISHED bucket',
+      'not published (Amazon EC2 Auto Scaling User Guide, "Quotas for your Amazon EC2 Auto Scaling resources", https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-quotas.html, lists no API rates): the UNPUBLISHED bucket, EC2\'s for a non-mutating action',
   },
   {
     // StartExecution (standard workflows): bucket 1,300 and refill 300 per second in us-east-1,
@@ -245,9 +250,11 @@ export class QuotaBuckets {
         ? 'account'
         : rule.per === 'operation'
           ? call.operation
-          : rule.per === 'endpoint'
-            ? (call.endpoint ?? call.region)
-            : call.region;
+          : rule.per === 'region-operation'
+            ? `${call.region} ${call.operation}`
+            : rule.per === 'endpoint'
+              ? (call.endpoint ?? call.region)
+              : call.region;
     const key = `${rule.id}|${scope}`;
     let bucket = this.buckets.get(key);
     if (!bucket) {

@@ -44,7 +44,7 @@ export function createSimulatedAws(
     latency: options.latency,
     faults,
     quotas: new QuotaBuckets(() => options.clock.now(), options.latency.timeScale),
-    changed: () => truth?.evaluate(),
+    changed: () => truth?.changed(),
     beginOperation: (name) => simulator?.beginOperation(name) ?? (() => undefined),
   };
   simulator = new AwsSimulator(ctx);

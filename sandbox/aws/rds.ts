@@ -140,6 +140,8 @@ export class SimulatedRds implements SimulatedService {
   readonly service = 'rds' as const;
   private readonly globals = new Map<string, GlobalState>();
   private readonly clusters = new Map<string, ClusterState>();
+  /** The clusters of each global cluster they were provisioned in (the ground truth reads by it). */
+  private readonly byOrigin = new Map<string, ClusterState[]>();
   private readonly instances = new Map<string, InstanceState>();
   private readonly provisioned = new Set<string>();
   private readonly extra: (typeof RDS_EXTRA_LATENCY)[keyof typeof RDS_EXTRA_LATENCY];
@@ -197,6 +199,10 @@ export class SimulatedRds implements SimulatedService {
           lagHistory: [],
         };
         this.clusters.set(arn, cluster);
+        this.byOrigin.set(spec.globalClusterId, [
+          ...(this.byOrigin.get(spec.globalClusterId) ?? []),
+          cluster,
+        ]);
         // The primary runs a writer and a reader, each secondary one (read-only) instance.
         const count = isWriter ? 2 : 1;
         for (let i = 1; i <= count; i++)
@@ -242,9 +248,8 @@ export class SimulatedRds implements SimulatedService {
   /** As {@link writerRegions}, outages ignored: a writer cut off in a region that is down counts. */
   allWriterRegions(globalClusterId: string): string[] {
     const regions = new Set<string>();
-    for (const c of this.clusters.values())
-      if (c.originGlobalClusterId === globalClusterId && c.writable && this.hasLiveInstance(c))
-        regions.add(c.region);
+    for (const c of this.byOrigin.get(globalClusterId) ?? [])
+      if (c.writable && this.hasLiveInstance(c)) regions.add(c.region);
     return [...regions];
   }
 

@@ -96,6 +96,9 @@ export class SimulatedRoute53 implements SimulatedService {
   >();
   private readonly visibleListeners: (() => void)[] = [];
   private changeSeq = 0;
+  /** `name|type` -> its answer history (the first zone's, as the scan this replaces found it). */
+  private readonly answersByName = new Map<string, AnswerHistory>();
+  private readonly apexCache = new WeakMap<object, string | undefined>();
   /** Per hosted zone: until when (virtual ms) its last change batch is being processed. */
   private readonly zoneBusyUntil = new Map<string, number>();
   private readonly addressIndex = new Map<string, number>();
@@ -177,6 +180,7 @@ export class SimulatedRoute53 implements SimulatedService {
         };
         const key = recordKey(rrs);
         if (!zone.records.has(key)) zone.records.set(key, rrs);
+        this.apexCache.delete(zone.records);
         if (!zone.published.has(key)) zone.published.set(key, rrs);
       });
     }
@@ -622,6 +626,7 @@ export class SimulatedRoute53 implements SimulatedService {
           const [, name = '', type = ''] = key.split('|');
           history = { zoneId: zone.id, name, type, entries: [] };
           this.answers.set(key, history);
+          if (!this.answersByName.has(`${name}|${type}`)) this.answersByName.set(`${name}|${type}`, history);
         }
         const last = history.entries[history.entries.length - 1];
         if (last && sameAnswer(last.answer, answer)) continue;
@@ -646,6 +651,14 @@ export class SimulatedRoute53 implements SimulatedService {
 
   /** A zone's apex: the longest common suffix of its records' names, below the last label kept. */
   private apexOf(zone: Zone): string | undefined {
+    // A zone's records map is replaced by each change: the apex is computed once per version.
+    if (this.apexCache.has(zone.records)) return this.apexCache.get(zone.records);
+    const apex = this.computeApex(zone);
+    this.apexCache.set(zone.records, apex);
+    return apex;
+  }
+
+  private computeApex(zone: Zone): string | undefined {
     const names = [...zone.records.values()].map((r) =>
       normalizeName(r.Name ?? '')
         .split('.')
@@ -674,10 +687,7 @@ export class SimulatedRoute53 implements SimulatedService {
   }
 
   private historyFor(name: string, type: string): AnswerHistory | undefined {
-    const wanted = normalizeName(name);
-    for (const history of this.answers.values())
-      if (history.name === wanted && history.type === type) return history;
-    return undefined;
+    return this.answersByName.get(`${normalizeName(name)}|${type}`);
   }
 
   private statusOf(change: ChangeRecord): 'PENDING' | 'INSYNC' {
