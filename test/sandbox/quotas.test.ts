@@ -84,11 +84,15 @@ describe('QuotaBuckets', () => {
       region: 'us-east-1',
       operation: 'DescribeAutoScalingGroups',
     };
-    while (quotas.admit(call) === undefined);
+    let burst = 0;
+    while (quotas.admit(call) === undefined) burst++;
+    expect(burst).toBe(100);
+    // 20 per second, in a twentieth of a virtual second.
     now += 1_000 / 20;
-    expect(quotas.admit(call)).toBeUndefined();
-    expect(quotas.admit(call)).toBeUndefined();
+    for (let i = 0; i < 20; i++) expect(quotas.admit(call)).toBeUndefined();
     expect(quotas.admit(call)?.id).toBe('autoscaling-api');
+    // Each operation has its own bucket.
+    expect(quotas.admit({ ...call, operation: 'SetDesiredCapacity' })).toBeUndefined();
   });
 });
 
