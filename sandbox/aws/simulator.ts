@@ -187,15 +187,19 @@ export function retryErrorType(error: unknown): RetryErrorType {
  */
 class VirtualRetry {
   readonly strategy: StandardRetryStrategy;
-  /** The delay (virtual ms) the strategy chose for the retry it last granted. */
-  lastDelayMs = 0;
+  /**
+   * The delays (virtual ms) the strategy chose for the retries it granted, oldest first. Concurrent
+   * calls of one client each take theirs in turn: the strategy grants in the order it computed
+   * (its 0 ms real waits end in the order they began).
+   */
+  readonly delays: number[] = [];
 
   constructor(maxAttempts: number, random: Random) {
     let base = 0;
     const backoff: StandardRetryBackoffStrategy = {
       // The SDK's DefaultRetryBackoffStrategy: full jitter over base x 2^attempt, capped at 20 s.
       computeNextBackoffDelay: (attempt) => {
-        this.lastDelayMs = Math.floor(random.next() * Math.min(base * 2 ** attempt, MAXIMUM_RETRY_DELAY));
+        this.delays.push(Math.floor(random.next() * Math.min(base * 2 ** attempt, MAXIMUM_RETRY_DELAY)));
         return 0;
       },
       setDelayBase: (delay) => {
@@ -313,8 +317,9 @@ export class AwsSimulator implements AwsInterceptor {
           }
           throw error;
         }
-        totalRetryDelay += retry.lastDelayMs;
-        await clock.sleep(retry.lastDelayMs);
+        const delay = retry.delays.shift() ?? 0;
+        totalRetryDelay += delay;
+        await clock.sleep(delay);
       }
     }
   }
