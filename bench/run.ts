@@ -19,9 +19,11 @@
  * --skip-failovers --apps-scale ''` runs one case on its own.
  *
  * Then "apps scale": the simulator's own cost as the number of apps grows. For each count (default
- * 1, 10 and 100; `npm run bench -- --apps-scale 1,10` picks others) a scenario fails every app of
- * that many generated warm-standby plans over at once, and the real and CPU time of the whole
- * `simulate` on this machine are reported (CPU time moves less with the machine's load).
+ * 1, 10, 100 and 200; `npm run bench -- --apps-scale 1,10` picks others) a scenario fails every app
+ * of that many generated warm-standby plans over at once, and the real and CPU time of the whole
+ * `simulate` on this machine are reported (CPU time moves less with the machine's load), with the
+ * ratio of 200 apps to 100 (target <= 2.2) and 100 apps held one virtual hour (`--hour-apps N`,
+ * target <= 10 s of CPU).
  */
 import '../functions/core/polyfills.js';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -30,7 +32,7 @@ import type { Plan } from '../functions/core/plan.js';
 import { loadPlans } from '../functions/core/plan-loader.js';
 import { parseScenario } from '../sandbox/scenario.js';
 import { simulate } from '../sandbox/simulate.js';
-import { generatedPlans } from './apps.js';
+import { type ScaleRun, scaleRun } from './apps.js';
 import { EVACUATION_CASES, runEvacuationCase } from './evacuation.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -117,7 +119,8 @@ const CASES: Case[] = [
 
 const { values: options } = parseArgs({
   options: {
-    'apps-scale': { type: 'string', default: '1,10,100' },
+    'apps-scale': { type: 'string', default: '1,10,100,200' },
+    'hour-apps': { type: 'string', default: '100' },
     cases: { type: 'string', default: '' },
     /** Evacuation cases to run (arc1, arc10, arc100, records50), comma-separated; '' for none. */
     evacuations: { type: 'string', default: EVACUATION_CASES.map((c) => c.key).join(',') },
@@ -273,42 +276,23 @@ function triple(value: unknown): string {
   const v = value as { min: number; median: number; max: number } | null;
   return v ? `${v.min} / ${v.median} / ${v.max}` : '-';
 }
-
-/**
- * The simulator's cost for `count` apps failing over at once: real and CPU ms of one `simulate`
- * on this machine, and what the run played (virtual seconds, executions that succeeded).
- */
-async function appsScale(count: number): Promise<Record<string, unknown>> {
-  const generated = generatedPlans(count);
-  const scenario = parseScenario({
-    name: `${count} apps fail over at once`,
-    latency: 'realistic',
-    seed: 1,
-    timeout: 3600,
-    events: generated.map((plan) => ({
-      at: 0,
-      failover: { app: plan.name, to: 'us-west-2', mode: 'graceful', by: 'alice', reason: 'bench' },
-    })),
-  });
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const report = await simulate(generated, scenario);
-  const realMs = performance.now() - started;
-  const { user, system } = process.cpuUsage(cpu);
-  const cpuMs = (user + system) / 1000;
-  return {
-    apps: count,
-    succeeded: `${report.executions.filter((e) => e.status === 'SUCCEEDED').length}/${count}`,
-    virtualSeconds: report.endedAt,
-    realMs: Math.round(realMs),
-    cpuMs: Math.round(cpuMs),
-    cpuMsPerApp: Math.round(cpuMs / count),
-  };
-}
-
 if (APP_COUNTS.length > 0) {
-  const scale: Record<string, unknown>[] = [];
-  for (const count of APP_COUNTS) scale.push(await appsScale(count));
+  const scale: ScaleRun[] = [];
+  for (const count of APP_COUNTS) scale.push(await scaleRun(count));
+  // The simulator's cost must grow linearly with the apps: 200 apps at most 2.2 x 100 apps (CPU).
+  const at = (n: number) => scale.find((r) => r.apps === n)?.cpuMs;
+  const [hundred, twoHundred] = [at(100), at(200)];
+  if (hundred && twoHundred)
+    console.log(
+      `\nlinearity: 200 apps cost ${(twoHundred / hundred).toFixed(2)} x 100 apps (CPU), target <= 2.2: ${twoHundred / hundred <= 2.2 ? 'MET' : 'MISSED'}`,
+    );
+  const hour = options['hour-apps'] ? await scaleRun(Number(options['hour-apps']), 3600) : undefined;
+  if (hour) {
+    scale.push(hour);
+    console.log(
+      `${hour.apps} apps x 1 virtual hour: ${hour.cpuMs} CPU ms, target <= 10000 on one core: ${hour.cpuMs <= 10_000 ? 'MET' : 'MISSED'}`,
+    );
+  }
   console.log(
     '\napps scale: every app of N generated warm-standby plans fails over at once (real time, this machine)\n',
   );

@@ -39,6 +39,12 @@ const FAULT_FIELDS = [
     about: 'how many of the five ARC cluster endpoints (or of the 8 checker regions, checkers-blocked)',
   },
   {
+    flag: 'count',
+    field: 'count',
+    number: true,
+    about: 'how many of the five ARC cluster endpoints, 1..2 (arc-endpoints-down)',
+  },
+  {
     flag: 'service',
     field: 'service',
     number: false,
@@ -78,6 +84,18 @@ const FAULT_FIELDS = [
   },
   { flag: 'step', field: 'step', number: false, about: 'the step function that crashes (lambda-crash)' },
   { flag: 'times', field: 'times', number: true, about: 'how many times it crashes (lambda-crash)' },
+  {
+    flag: 'seconds',
+    field: 'seconds',
+    number: true,
+    about: 'how long changes stay PENDING (route53-change-stuck)',
+  },
+  {
+    flag: 'endpoints-down',
+    field: 'endpointsDown',
+    number: true,
+    about: 'ARC endpoints down beyond the guarantee, 3..5 (arc-cluster-unavailable)',
+  },
 ] as const;
 
 type FaultRecord = Record<string, unknown> & { kind: string };

@@ -53,6 +53,11 @@ import type { AwsService } from '../functions/aws/clients.js';
  */
 export interface LatencyProfile {
   readonly name: 'realistic' | 'fast';
+  /**
+   * How much faster than AWS this profile runs its long operations: 1 for realistic, 1/20 for
+   * fast. API quotas (`sandbox/quotas.ts`) refill `1 / timeScale` times faster to match.
+   */
+  readonly timeScale: number;
   /** Round trip of one API call, per service. */
   readonly apiMs: Record<AwsService, number>;
   readonly lambda: { readonly warmInvokeMs: number; readonly coldInvokeMs: number };
@@ -117,6 +122,7 @@ export interface LatencyProfile {
 
 export const REALISTIC: LatencyProfile = {
   name: 'realistic',
+  timeScale: 1,
   apiMs: {
     rds: 250,
     autoscaling: 200,
@@ -159,49 +165,41 @@ export const REALISTIC: LatencyProfile = {
   cloudwatch: { alarmPeriodMs: 60_000 },
 };
 
-/** The realistic profile divided by 20 (and round trips by 10): same shape, little virtual time. */
-export const FAST: LatencyProfile = {
-  name: 'fast',
-  apiMs: {
-    rds: 25,
-    autoscaling: 20,
-    elb: 15,
-    route53: 30,
-    arc: 15,
-    cloudwatch: 12,
-    dynamodb: 7,
-    sfn: 10,
-    events: 8,
-  },
-  lambda: { warmInvokeMs: 2, coldInvokeMs: 60 },
-  stepFunctions: { stateTransitionMs: 3 },
-  aurora: {
-    switchoverMs: 4_500,
-    failoverMs: 6_000,
-    detachMs: 2_250,
-    replicationLagMs: 800,
-    instanceCreateMs: 24_000,
-    instanceDeleteMs: 15_000,
-    secondaryRebuildMs: 30_000,
-  },
-  autoscaling: {
-    launchMs: 4_500,
-    warmStartMs: { Stopped: 1_500, Hibernated: 1_000, Running: 250 },
-    terminateMs: 3_000,
-    warmReturnMs: 3_000,
-    launchRetryMs: 1_500,
-  },
-  elb: { healthCheckIntervalMs: 1_500, healthyThreshold: 5, unhealthyThreshold: 2 },
-  route53: {
-    propagationMs: 2_250,
-    healthCheckIntervalMs: 1_500,
-    healthCheckFailureThreshold: 3,
-    dnsTtlMs: 3_000,
-    dnsQueryMs: 2,
-  },
-  arc: { healthCheckPropagationMs: 250 },
-  cloudwatch: { alarmPeriodMs: 3_000 },
-};
+/** Fields of a profile that are not durations to scale: counts, and the lag the RPO reports. */
+const UNSCALED = new Set([
+  'healthCheckFailureThreshold',
+  'healthyThreshold',
+  'unhealthyThreshold',
+  'replicationLagMs',
+]);
+/** Groups and fields that are round trips (an API call, an invoke, a transition, a DNS answer). */
+const ROUND_TRIPS = new Set(['apiMs', 'lambda', 'stepFunctions', 'dnsQueryMs']);
+/** The fast profile divides long operations by 20 and round trips by 10. */
+const FAST_DURATIONS = 20;
+const FAST_ROUND_TRIPS = 10;
+
+/**
+ * The fast profile, derived from `realistic` (the one table of figures): every long operation
+ * divided by {@link FAST_DURATIONS} and every round trip by {@link FAST_ROUND_TRIPS}, counts and the
+ * replication lag kept. Orderings are kept (a round trip stays shorter than any operation), and a
+ * test runs in little virtual time. A figure added to {@link LatencyProfile} is a duration unless
+ * {@link UNSCALED} or {@link ROUND_TRIPS} names it; nested groups (e.g. per pool state) scale alike.
+ */
+export function fastProfile(realistic: LatencyProfile): LatencyProfile {
+  const scale = (field: string, value: unknown, roundTrip: boolean): unknown => {
+    if (typeof value === 'number') {
+      if (UNSCALED.has(field)) return value;
+      return value / (roundTrip || ROUND_TRIPS.has(field) ? FAST_ROUND_TRIPS : FAST_DURATIONS);
+    }
+    if (typeof value !== 'object' || value === null) return value;
+    const inner = roundTrip || ROUND_TRIPS.has(field);
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scale(k, v, inner)]));
+  };
+  const groups = Object.entries(realistic).map(([group, value]) => [group, scale(group, value, false)]);
+  return { ...(Object.fromEntries(groups) as LatencyProfile), name: 'fast', timeScale: 1 / FAST_DURATIONS };
+}
+
+export const FAST: LatencyProfile = fastProfile(REALISTIC);
 
 export const LATENCY_PROFILES = { realistic: REALISTIC, fast: FAST } as const;
 export type LatencyProfileName = keyof typeof LATENCY_PROFILES;

@@ -9,7 +9,7 @@ import { VirtualClock } from './clock.js';
 import { type DrillGroundTruth, drillGroundTruth } from './drill-evidence.js';
 import type { SimulatedExecution } from './runtime/step-functions.js';
 import { Sandbox } from './sandbox.js';
-import type { Scenario, ScenarioEvent } from './scenario.js';
+import { checkScenario, type Scenario, type ScenarioEvent } from './scenario.js';
 import type { InvariantResult, Outage } from './truth.js';
 
 /** The report of `switchyard simulate` (docs/architecture.md, The sandbox under the SDK): fields that must exist, and a few more. */
@@ -135,12 +135,16 @@ const ROLES_FOR_SCENARIOS = ['operator', 'approver'];
  * The run ends at the scenario's timeout, or earlier once every event has happened, no execution
  * runs, and DNS has had time to settle (TTL plus a health check's failure window). `inspect`
  * sees the sandbox before it closes (tests read the simulator's call log there).
+ *
+ * @throws InvalidInputError listing every app, region, group, cluster, step or alarm the scenario
+ *   names that the plans do not have (see `scenarioProblems`), before anything runs.
  */
 export async function simulate(
   plans: readonly Plan[],
   scenario: Scenario,
   options: { inspect?: (sandbox: Sandbox) => void | Promise<void> } = {},
 ): Promise<SimulationReport> {
+  checkScenario(scenario, plans, scenario.name ? `scenario ${scenario.name}` : 'scenario');
   const sandbox = await Sandbox.start({
     plans,
     latency: scenario.latency,
@@ -215,7 +219,10 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
   const end = Math.min(clock.now(), t0 + scenario.timeout * 1000);
   const truth = sandbox.aws.truth.report(end);
   const executions = await sandbox.run(
-    Promise.all(sandbox.stepFunctions.list().map((e) => executionReport(sandbox, e, t0, end))),
+    (() => {
+      const work = workByExecution(sandbox);
+      return Promise.all(sandbox.stepFunctions.list().map((e) => executionReport(sandbox, e, t0, end, work)));
+    })(),
   );
   for (const request of requests) refineRequest(request, sandbox.stepFunctions.list());
 
@@ -567,11 +574,33 @@ function alarmRegion(sandbox: Sandbox, name: string): string {
   throw new Error(`alarm ${name} is in no plan's detection.alarms; give its region`);
 }
 
+/** The simulator's calls and operations, grouped by the execution that made them. */
+interface WorkByExecution {
+  readonly calls: ReadonlyMap<string, CallRecord[]>;
+  readonly operations: ReadonlyMap<string, OperationRecord[]>;
+}
+
+/** Groups the call log once, so that reporting N executions costs one pass, not N. */
+function workByExecution(sandbox: Sandbox): WorkByExecution {
+  const group = <T extends { readonly executionId?: string }>(items: readonly T[]) => {
+    const map = new Map<string, T[]>();
+    for (const item of items) {
+      if (item.executionId === undefined) continue;
+      const list = map.get(item.executionId);
+      if (list) list.push(item);
+      else map.set(item.executionId, [item]);
+    }
+    return map;
+  };
+  return { calls: group(sandbox.aws.simulator.log), operations: group(sandbox.aws.simulator.operations) };
+}
+
 async function executionReport(
   sandbox: Sandbox,
   execution: SimulatedExecution,
   t0: number,
   end: number,
+  work: WorkByExecution,
 ): Promise<ExecutionReport | undefined> {
   const seconds = (at: number) => Math.round(at - t0) / 1000;
   const input = parseBody(execution.input) as {
@@ -597,8 +626,8 @@ async function executionReport(
     : undefined;
   const windowEnd = (record?.status === 'SUCCEEDED' ? verifiedAt : undefined) ?? finishedAt ?? end;
   const busyMs = busyWithin(
-    sandbox.aws.simulator.log,
-    sandbox.aws.simulator.operations,
+    work.calls.get(execution.name) ?? [],
+    work.operations.get(execution.name) ?? [],
     execution.name,
     input.plan,
     requestedAt,

@@ -119,7 +119,7 @@ export function trafficGraceMs(plan: Plan, dnsTtlMs: number): number {
  * `healthyPercent` of the active profile; with less (but some in every group) it is degraded; else
  * not served (an outage). See {@link ServiceLevel}.
  *
- * It re-evaluates on {@link GroundTruth.evaluate} (wire `SimContext.changed` to it), on every fault
+ * It re-evaluates on {@link GroundTruth.changed} (wire `SimContext.changed` to it), on every fault
  * change, on every routing control change and whenever a DNS answer becomes visible to users (the
  * Route 53 model sets a clock timer for that instant). Between evaluations nothing it reads changes,
  * so the outage intervals are exact in virtual time.
@@ -143,6 +143,8 @@ export class GroundTruth {
   private readonly stranded = new Map<string, { sinceMs: number; key: string }>();
   /** Timers armed to re-check an app when its grace would run out. */
   private readonly graceTimers = new Set<string>();
+  /** Whether an evaluation is queued (see {@link changed}). */
+  private pending = false;
 
   constructor(
     private readonly ctx: SimContext,
@@ -150,16 +152,30 @@ export class GroundTruth {
     private readonly views: TruthViews,
   ) {
     for (const name of INVARIANTS) this.violations.set(name, []);
-    const evaluate = () => this.evaluate();
-    ctx.faults.onChange(evaluate);
-    views.route53.onVisibleChange?.(evaluate);
-    views.arc?.onStateChange?.(evaluate);
+    const changed = () => this.changed();
+    ctx.faults.onChange(changed);
+    views.route53.onVisibleChange?.(changed);
+    views.arc?.onStateChange?.(changed);
   }
 
   /** Starts recording at `atMs` (virtual epoch ms; times in the report are seconds from it). */
   start(atMs: number = this.ctx.clock.now()): void {
     this.startMs = atMs;
     this.evaluate();
+  }
+
+  /**
+   * Something the truth reads may have changed: re-evaluates once, after the changes of this
+   * moment have all been made (in a microtask: virtual time cannot move before it runs, so the
+   * outage intervals stay exact). A burst of changes in one instant costs one evaluation.
+   */
+  changed(): void {
+    if (this.pending) return;
+    this.pending = true;
+    queueMicrotask(() => {
+      this.pending = false;
+      this.evaluate();
+    });
   }
 
   /** Re-reads the world now: opens or closes outages and records invariant violations. */

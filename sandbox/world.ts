@@ -12,6 +12,7 @@ import { AwsSimulator, type SimContext } from './aws/simulator.js';
 import type { VirtualClock } from './clock.js';
 import { FaultSet } from './faults.js';
 import type { LatencyProfile } from './latency.js';
+import { QuotaBuckets } from './quotas.js';
 import { GroundTruth } from './truth.js';
 
 /** The simulated multi-region AWS of a set of plans, with its ground truth. */
@@ -44,7 +45,8 @@ export function createSimulatedAws(
     random: options.random,
     latency: options.latency,
     faults,
-    changed: () => truth?.evaluate(),
+    quotas: new QuotaBuckets(() => options.clock.now(), options.latency.timeScale),
+    changed: () => truth?.changed(),
     beginOperation: (name, app) => simulator?.beginOperation(name, app) ?? (() => undefined),
   };
   simulator = new AwsSimulator(ctx);

@@ -13,6 +13,7 @@ import type {
 import type { RoutingControlState } from '@aws-sdk/client-route53-recovery-cluster';
 import type { Plan } from '../../functions/core/plan.js';
 import { healthPath } from '../../functions/traffic/health-endpoint.js';
+import { ROUTE53_CHANGE_PROCESSING_MS } from '../quotas.js';
 import type { RoutingControlChange } from './arc.js';
 import { CHECKER_REGIONS, EndpointProbe } from './route53-health.js';
 import {
@@ -129,6 +130,11 @@ export class SimulatedRoute53 implements SimulatedService {
   private readonly planChecks = new Map<string, Record<string, RegionChecks>>();
   private readonly visibleListeners: (() => void)[] = [];
   private changeSeq = 0;
+  /** `name|type` -> its answer history (the first zone's, as the scan this replaces found it). */
+  private readonly answersByName = new Map<string, AnswerHistory>();
+  private readonly apexCache = new WeakMap<object, string | undefined>();
+  /** Per hosted zone: until when (virtual ms) its last change batch is being processed. */
+  private readonly zoneBusyUntil = new Map<string, number>();
   private readonly addressIndex = new Map<string, number>();
 
   constructor(
@@ -219,6 +225,7 @@ export class SimulatedRoute53 implements SimulatedService {
         };
         const key = recordKey(rrs);
         if (!zone.records.has(key)) zone.records.set(key, rrs);
+        this.apexCache.delete(zone.records);
         if (!zone.published.has(key)) zone.published.set(key, rrs);
       });
     }
@@ -343,6 +350,15 @@ export class SimulatedRoute53 implements SimulatedService {
     input: Record<string, unknown>,
   ): Omit<ChangeResourceRecordSetsResponse, '$metadata'> {
     const zone = this.requireZone(input.HostedZoneId);
+    // Route 53 takes one change batch per zone at a time; a `route53-change-stuck` fault keeps a
+    // change PENDING, and the zone busy, for its seconds (ROUTE53_CHANGE_PROCESSING_MS cites AWS).
+    const arrived = this.ctx.clock.now();
+    if (arrived < (this.zoneBusyUntil.get(zone.id) ?? 0))
+      throw awsError(
+        'route53',
+        'PriorRequestNotComplete',
+        'The request was rejected because Route 53 was still processing a prior request.',
+      );
     const batch = asObject(input.ChangeBatch);
     const rawChanges = batch?.Changes;
     if (!Array.isArray(rawChanges) || rawChanges.length === 0)
@@ -389,18 +405,24 @@ export class SimulatedRoute53 implements SimulatedService {
 
     zone.records = working;
     const now = this.ctx.clock.now();
+    const stuckMs = this.ctx.faults.route53ChangeStuckMs();
+    const propagationMs = this.ctx.latency.route53.propagationMs + stuckMs;
+    this.zoneBusyUntil.set(
+      zone.id,
+      now + ROUTE53_CHANGE_PROCESSING_MS * this.ctx.latency.timeScale + stuckMs,
+    );
     const change: ChangeRecord = {
       id: `C${(++this.changeSeq).toString(36).toUpperCase().padStart(13, '0')}`,
       zoneId: zone.id,
       seq: this.changeSeq,
       submittedAt: now,
-      insyncAt: now + this.ctx.latency.route53.propagationMs,
+      insyncAt: now + propagationMs,
       comment: typeof batch?.Comment === 'string' ? batch.Comment : undefined,
       snapshot: new Map(working),
     };
     this.changeLog.set(change.id, change);
     const end = beginOperation(this.ctx, 'route53:change');
-    this.ctx.clock.setTimer(this.ctx.latency.route53.propagationMs, () => {
+    this.ctx.clock.setTimer(propagationMs, () => {
       end();
       this.publish(change);
     });
@@ -751,6 +773,7 @@ export class SimulatedRoute53 implements SimulatedService {
           const [, name = '', type = ''] = key.split('|');
           history = { zoneId: zone.id, name, type, entries: [] };
           this.answers.set(key, history);
+          if (!this.answersByName.has(`${name}|${type}`)) this.answersByName.set(`${name}|${type}`, history);
         }
         const last = history.entries[history.entries.length - 1];
         if (last && sameAnswer(last.answer, answer)) continue;
@@ -775,6 +798,14 @@ export class SimulatedRoute53 implements SimulatedService {
 
   /** A zone's apex: the longest common suffix of its records' names, below the last label kept. */
   private apexOf(zone: Zone): string | undefined {
+    // A zone's records map is replaced by each change: the apex is computed once per version.
+    if (this.apexCache.has(zone.records)) return this.apexCache.get(zone.records);
+    const apex = this.computeApex(zone);
+    this.apexCache.set(zone.records, apex);
+    return apex;
+  }
+
+  private computeApex(zone: Zone): string | undefined {
     const names = [...zone.records.values()].map((r) =>
       normalizeName(r.Name ?? '')
         .split('.')
@@ -803,10 +834,7 @@ export class SimulatedRoute53 implements SimulatedService {
   }
 
   private historyFor(name: string, type: string): AnswerHistory | undefined {
-    const wanted = normalizeName(name);
-    for (const history of this.answers.values())
-      if (history.name === wanted && history.type === type) return history;
-    return undefined;
+    return this.answersByName.get(`${normalizeName(name)}|${type}`);
   }
 
   private statusOf(change: ChangeRecord): 'PENDING' | 'INSYNC' {
