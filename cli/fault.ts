@@ -36,13 +36,7 @@ const FAULT_FIELDS = [
     flag: 'count',
     field: 'count',
     number: true,
-    about: 'how many of the five ARC cluster endpoints (or of the 8 checker regions, checkers-blocked)',
-  },
-  {
-    flag: 'count',
-    field: 'count',
-    number: true,
-    about: 'how many of the five ARC cluster endpoints, 1..2 (arc-endpoints-down)',
+    about: 'how many of the five ARC cluster endpoints, 1..2 (arc-endpoints-down), or of the 8 checker regions (checkers-blocked)',
   },
   {
     flag: 'service',
