@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import * as z from 'zod';
 import { InvalidInputError } from '../functions/core/errors.js';
 import { formatPath } from '../functions/core/plan.js';
+import { DriftSchema } from './drift.js';
 import { ClearSchema, FaultSchema } from './faults.js';
 
 /** A scenario file (docs/architecture.md, The sandbox under the SDK): faults, operator requests, approvals and alarms on a timeline. */
@@ -20,6 +21,7 @@ const FailoverEvent = z.strictObject({
 export const ScenarioEvent = z.union([
   z.strictObject({ at: Seconds, fault: FaultSchema }),
   z.strictObject({ at: Seconds, clear: ClearSchema }),
+  z.strictObject({ at: Seconds, drift: DriftSchema }),
   z.strictObject({ at: Seconds, failover: FailoverEvent }),
   z.strictObject({
     at: Seconds,

@@ -1,10 +1,14 @@
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { EVENT_SOURCE } from '../functions/aws/events.js';
 import type { DrillReport, ExecutionRecord } from '../functions/aws/state-store.js';
 import { initialPrimary, type Plan } from '../functions/core/plan.js';
 import { makeHandler } from '../functions/handlers/operator-api.js';
+import type { ReadinessFinding } from '../functions/readiness/checks.js';
+import { READINESS_CHANGED_EVENT } from '../functions/readiness/readiness.js';
 import { causeMessage } from '../functions/runbook/traffic.js';
 import { apiGatewayEvent } from './api-gateway.js';
 import type { CallRecord, OperationRecord } from './aws/simulator.js';
+import { applyDrift } from './drift.js';
 import type { SimulatedExecution } from './runtime/step-functions.js';
 import { Sandbox } from './sandbox.js';
 import type { Scenario, ScenarioEvent } from './scenario.js';
@@ -23,6 +27,11 @@ export interface SimulationReport {
   readonly invariants: InvariantResult[];
   /** DR drill reports written during the run. */
   readonly drills: DrillReport[];
+  /**
+   * Readiness per app and target region, one entry per change of verdict (the first evaluation
+   * counts), as the scheduled evaluation emitted it (`Switchyard Readiness Changed`).
+   */
+  readonly readiness: ReadinessEntry[];
   /**
    * Per app: the control plane's recorded active region and status, and the truth: the region
    * holding every writer, the region DNS sends users to, and each global cluster's writers.
@@ -68,6 +77,16 @@ export interface ExecutionReport {
   }[];
 }
 
+export interface ReadinessEntry {
+  /** Virtual seconds from the scenario's start. */
+  readonly at: number;
+  readonly app: string;
+  /** The target region evaluated. */
+  readonly region: string;
+  readonly verdict: 'READY' | 'NOT_READY';
+  readonly findings: readonly ReadinessFinding[];
+}
+
 export interface RequestReport {
   readonly at: number;
   readonly kind: 'failover' | 'approve' | 'abort' | 'drill';
@@ -111,6 +130,18 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
   const t0 = clock.now();
   const seconds = (at: number) => Math.round(at - t0) / 1000;
   const requests: RequestReport[] = [];
+  const readiness: ReadinessEntry[] = [];
+  sandbox.aws.eventBridge.onEvent((event) => {
+    if (event.source !== EVENT_SOURCE || event.detailType !== READINESS_CHANGED_EVENT) return;
+    const detail = event.detail as Partial<ReadinessEntry>;
+    readiness.push({
+      at: seconds(clock.now()),
+      app: String(detail.app),
+      region: String(detail.region),
+      verdict: detail.verdict === 'READY' ? 'READY' : 'NOT_READY',
+      findings: detail.findings ?? [],
+    });
+  });
   let fired = 0;
   let settledActions = 0;
   const events = [...scenario.events].sort((a, b) => a.at - b.at);
@@ -201,6 +232,7 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
     outages: truth.outages,
     invariants: truth.invariants,
     drills,
+    readiness,
     final,
   };
 }
@@ -273,6 +305,8 @@ async function apply(
 ): Promise<void> {
   if ('fault' in event) {
     sandbox.aws.faults.add(event.fault);
+  } else if ('drift' in event) {
+    applyDrift(sandbox.aws, sandbox.plans, event.drift);
   } else if ('clear' in event) {
     sandbox.aws.faults.clear(event.clear);
   } else if ('alarm' in event) {

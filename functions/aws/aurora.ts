@@ -58,6 +58,8 @@ export interface ClusterView {
   readonly status: string;
   /** The global database it belongs to, if any. */
   readonly globalClusterId?: string;
+  /** The engine version (`EngineVersion`, e.g. `16.4`), when RDS reports it. */
+  readonly engineVersion?: string;
   readonly instances: { readonly id: string; readonly isWriter: boolean }[];
 }
 
@@ -286,6 +288,7 @@ export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters 
         arn: cluster.DBClusterArn ?? '',
         status: cluster.Status ?? 'unknown',
         ...(cluster.GlobalClusterIdentifier ? { globalClusterId: cluster.GlobalClusterIdentifier } : {}),
+        ...(cluster.EngineVersion ? { engineVersion: cluster.EngineVersion } : {}),
         instances: (cluster.DBClusterMembers ?? []).map((m) => ({
           id: m.DBInstanceIdentifier ?? '',
           isWriter: m.IsClusterWriter === true,

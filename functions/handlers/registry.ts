@@ -24,6 +24,7 @@ export const FUNCTIONS = [
   { name: 'EvaluateAlarm', entry: 'evaluate-alarm.ts', role: 'detection' },
   { name: 'RunDrill', entry: 'run-drill.ts', role: 'drill' },
   { name: 'Reconcile', entry: 'reconcile.ts', role: 'reconciler' },
+  { name: 'Readiness', entry: 'readiness.ts', role: 'readiness' },
 ] as const;
 
 export type FunctionName = (typeof FUNCTIONS)[number]['name'];
