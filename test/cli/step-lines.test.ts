@@ -30,6 +30,8 @@ describe('step lines', () => {
     expect(lines.find((l) => l.includes('PrepareDatabase') && l.includes('SKIPPED'))).toMatch(
       /SKIPPED {2}0 s {2}\(already has an available instance \(i-1\): no reader to add\)$/,
     );
-    expect(lines.find((l) => l.includes('Other') && l.includes('SKIPPED'))).toMatch(/\(no reason recorded\)$/);
+    expect(lines.find((l) => l.includes('Other') && l.includes('SKIPPED'))).toMatch(
+      /\(no reason recorded\)$/,
+    );
   });
 });
