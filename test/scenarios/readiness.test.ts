@@ -122,3 +122,41 @@ describe('readiness: the dry run of a failover request', () => {
     expect(report.executions.find((e) => e.id === ungraceful?.executionId)?.status).toBe('SUCCEEDED');
   });
 });
+
+describe('readiness: one rule set with Preflight', () => {
+  it('a drill after an ungraceful failover stops at Preflight while the old primary is pending-resync, before any capacity moves', async () => {
+    // Prepare: orders fails over ungracefully while us-east-1 is down; us-east-1 comes back and
+    // its cluster is rebuilt (pending-resync) from the new writer
+    const report = await simulate(
+      plans,
+      parseScenario({
+        latency: 'realistic',
+        timeout: 3600,
+        events: [
+          { at: 0, fault: { kind: 'region-outage', region: 'us-east-1' } },
+          {
+            at: 5,
+            failover: { app: 'orders', to: 'us-west-2', mode: 'ungraceful', by: 'carol', reason: 'down' },
+          },
+          { at: 10, approve: { app: 'orders', by: 'bob' } },
+          { at: 900, clear: 'all' },
+          // Act: a drill right after the region is back
+          { at: 910, drill: { app: 'orders', by: 'carol', soakSeconds: 60 } },
+        ],
+      }),
+    );
+
+    // Assess
+    const [failover, leg] = report.executions.filter((e) => e.app === 'orders');
+    expect(failover?.status).toBe('SUCCEEDED');
+    expect(leg?.status).toBe('FAILED');
+    const preflight = leg?.steps.find((s) => s.name === 'Preflight');
+    expect(preflight?.error).toMatch(/^PreconditionFailedError: .*CLUSTER_NOT_CONNECTED .*pending-resync/);
+    expect(leg?.steps.map((s) => s.name)).not.toContain('ScaleCapacity');
+    // The schedule had told it before the drill: us-east-1 was NOT_READY (down, then rebuilt).
+    const before = report.readiness.filter(
+      (r) => r.app === 'orders' && r.region === 'us-east-1' && r.at < 910,
+    );
+    expect(before.at(-1)?.verdict).toBe('NOT_READY');
+  });
+});
