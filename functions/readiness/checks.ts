@@ -89,7 +89,16 @@ export const targetReadable: ReadinessCheck = ({ observation, target, source, mo
       ),
     ];
   const findings: ReadinessFinding[] = [];
-  const regions = mode === 'graceful' ? [target, source] : [target];
+  if (mode === 'graceful' && source !== target && observation.reachable[source] === false)
+    findings.push(
+      blocking(
+        'SOURCE_UNREACHABLE',
+        source,
+        `${source}: no endpoint of the active region answered (expected it to answer: a graceful switchover needs a healthy source; request an ungraceful failover)`,
+      ),
+    );
+  const regions =
+    mode === 'graceful' && observation.reachable[source] !== false ? [target, source] : [target];
   for (const region of regions) {
     const note = (seen: Seen<RegionCluster | GroupReadiness> | undefined, resource: string) => {
       if (seen !== undefined && !isKnown(seen))

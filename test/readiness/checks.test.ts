@@ -197,3 +197,13 @@ describe('readiness rules', () => {
     expect(codes(context({ lock, self: 'x' }))).toEqual([]);
   });
 });
+
+describe('a source that answers nothing', () => {
+  it('blocks a graceful failover once, as SOURCE_UNREACHABLE, and is no finding for an ungraceful one', () => {
+    const seen = { ...observation(), reachable: { [EAST]: false, [WEST]: true } };
+    const down = seen.clusters[0]?.regions as Record<string, unknown>;
+    down[EAST] = { unknown: 'shop-global in us-east-1: RegionUnavailableError', retryable: true };
+    expect(codes(context({ observation: seen }))).toEqual(['blocking SOURCE_UNREACHABLE']);
+    expect(codes(context({ observation: seen, mode: 'ungraceful' }))).toEqual([]);
+  });
+});
