@@ -459,7 +459,11 @@ function sandboxRoutes(sandbox: Sandbox, secret: Uint8Array | string) {
         ? undefined
         : `no ${what} ${value} in this sandbox (have ${[...names].sort().join(', ')})`;
     if (fault.kind === 'capacity-shortage') return known('Auto Scaling group', fault.group, groups);
-    if (fault.kind === 'aurora-failover-fails')
+    if (
+      fault.kind === 'aurora-failover-fails' ||
+      fault.kind === 'replication-lag' ||
+      fault.kind === 'engine-version-mismatch'
+    )
       return known('global cluster', fault.globalClusterId, clusters);
     if (fault.kind === 'lambda-crash') return known('function', fault.step, steps);
     return undefined;

@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, ReplicatedWriteConflictException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -7,10 +7,33 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type Clock, isoNow } from '../core/clock.js';
-import { ConflictError, FailoverInProgressError, InvalidInputError, LockLostError } from '../core/errors.js';
+import {
+  ConflictError,
+  FailoverInProgressError,
+  InvalidInputError,
+  LockLostError,
+  TransientAwsError,
+} from '../core/errors.js';
 import type { Strategy } from '../core/plan.js';
 import type { AwsClients } from './clients.js';
-import { translateAwsError } from './translate-error.js';
+import { type ErrorRule, translateAwsError } from './translate-error.js';
+
+/**
+ * With multi-Region strong consistency, a write to an item another Region is writing at the same
+ * moment is refused with ReplicatedWriteConflictException ("The request was rejected because one
+ * or more items in the request are being modified by a request in another Region": DynamoDB API
+ * Reference, and the SDK model, which marks it retryable). The SDK client retries it first; what
+ * is left is TransientAwsError, which the runbooks' Retry policies retry, so the step re-reads and
+ * re-decides (a lock acquire may then find the other Region's holder).
+ */
+const STORE_RULES: readonly ErrorRule[] = [
+  {
+    when: ReplicatedWriteConflictException,
+    as: TransientAwsError,
+    problem: 'another Region wrote the same item at the same moment (multi-Region strong consistency)',
+    expected: 'no concurrent write to the item from another Region; retry',
+  },
+];
 
 /**
  * Switchyard's state store on DynamoDB (docs/state-store.md).
@@ -419,11 +442,15 @@ export function stateStore(deps: StateStoreDeps): StateStore {
   const db = {
     send: ((command: Parameters<DynamoDBDocumentClient['send']>[0]) =>
       client.send(command).catch((error: unknown) => {
-        throw translateAwsError(error, {
-          operation: command.constructor.name.replace(/Command$/, ''),
-          region,
-          resource: TableName,
-        });
+        throw translateAwsError(
+          error,
+          {
+            operation: command.constructor.name.replace(/Command$/, ''),
+            region,
+            resource: TableName,
+          },
+          STORE_RULES,
+        );
       })) as DynamoDBDocumentClient['send'],
   };
 

@@ -72,6 +72,16 @@ const AuroraGlobalCluster = z.strictObject({
    * starting an Amazon Aurora DB cluster"). `none`: the reconciler reports it and a person acts.
    */
   fenceReturningWriter: z.enum(['remove-instances', 'none']).default('none'),
+  /**
+   * Pilot light's cheapest standby: the secondary clusters have no DB instance (storage only, kept
+   * in sync; "Without the DB instance, you're not charged for compute, only for storage": Aurora
+   * User Guide, "Creating a headless Aurora DB cluster in a secondary Region",
+   * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-attach.console.headless.html).
+   * AWS refuses a switchover or failover to a headless cluster, so the runbook must first add a
+   * reader (`readerInstanceClass`) and wait for it: only the pilot-light runbook does (its
+   * PrepareDatabase step), and its RTO pays for the reader's creation.
+   */
+  headlessSecondaries: z.boolean().default(false),
   /** Pilot light: the class of the reader added to a headless secondary before promotion. */
   readerInstanceClass: z
     .string()
@@ -289,6 +299,13 @@ export function planProblems(document: unknown, file: string): PlanProblem[] {
       clusterIds.add(cluster.globalClusterId);
     }
     checkMembers(`${path}.members`, cluster.members);
+    if (cluster.headlessSecondaries === true && plan.strategy !== 'pilot-light')
+      add(
+        `${path}.headlessSecondaries`,
+        'a headless secondary needs a reader before promotion, which only the pilot-light runbook adds',
+        plan.strategy,
+        'strategy pilot-light, or headlessSecondaries false',
+      );
     for (const [region, arn] of Object.entries(asRecord(cluster.members))) {
       if (typeof arn !== 'string') continue;
       const arnRegion = arn.split(':')[3];

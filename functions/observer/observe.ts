@@ -191,7 +191,7 @@ export async function observeApp(
             };
             if (options.lag && member && !member.isWriter) {
               const lagMs = await read(undefined, `replication lag into ${arn}`, () =>
-                deps.aurora.replicationLagMs(region, arn, deps.clock.now()),
+                deps.aurora.replicationLagMs(region, arn, deps.clock.now(), cluster.engine),
               );
               return { ...state, lagMs };
             }
