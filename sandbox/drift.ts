@@ -43,10 +43,12 @@ export function applyDrift(aws: SimulatedAws, plans: readonly Plan[], drift: Dri
   switch (drift.kind) {
     case 'writer-moved': {
       const arn = clusterArn(plans, drift.globalClusterId, drift.to);
+      // SwitchoverGlobalCluster is called in the primary's region (Aurora User Guide, switchovers).
+      const primary = aws.rds.globalWriterArn(drift.globalClusterId)?.split(':')[3] ?? drift.to;
       aws.rds.handle(
         'SwitchoverGlobalCluster',
         { GlobalClusterIdentifier: drift.globalClusterId, TargetDbClusterIdentifier: arn },
-        { region: drift.to },
+        { region: primary },
       );
       return;
     }
