@@ -1,6 +1,7 @@
 import { type Command, CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { ApiError, ApiUnreachableError } from './client.js';
 import { defineDrill } from './drill.js';
+import { defineEvacuate } from './evacuate.js';
 import { defineAbort, defineApprove, defineAudit, defineExecutions } from './executions.js';
 import { defineFailover } from './failover.js';
 import { defineAlarm, defineFault } from './fault.js';
@@ -29,6 +30,7 @@ export function switchyardProgram(context: CommandContext, hooks: SandboxRunHook
   defineFault(program, context);
   defineAlarm(program, context);
   defineDrill(program, context);
+  defineEvacuate(program, context);
   defineSimulate(program, context);
   return program;
 }

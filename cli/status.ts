@@ -26,13 +26,20 @@ export interface AppStatusView {
   readonly runningExecution?: string;
   readonly lastExecutionId?: string;
   readonly lastFailoverAt?: string;
+  /** The plan's detection mode and the cooldown in force (none after a drill: drills do not arm it). */
+  readonly detection?: { readonly mode?: string; readonly cooldownUntil?: string };
   readonly objectives?: { rtoSeconds?: number; rpoSeconds?: number };
   readonly regionsDetail?: Readonly<Record<string, RegionView>>;
 }
 
 interface RegionView {
   readonly writer?: boolean | null;
-  readonly capacity?: readonly { group: string; healthyInService: number | null; desired: number | null }[];
+  readonly capacity?: readonly {
+    group: string;
+    healthyInService: number | null;
+    desired: number | null;
+    warmPool?: { poolState: string; size: number };
+  }[];
   readonly routing?: string | null;
   readonly replicationLagMs?: number | null;
   readonly reachable?: boolean;
@@ -48,7 +55,7 @@ export function defineStatus(program: Command, context: CommandContext): void {
         .command('status')
         .summary("each app's active region and regions' state")
         .description(
-          'Every app (or one) with its active region, status, running execution, and per region: writer,\ncapacity (healthy/desired), routing, replication lag and whether its APIs answer. As victor by default.',
+          'Every app (or one) with its active region, status, running execution, and per region: writer,\ncapacity (healthy/desired, and the warm pool: +5 stopped), routing, replication lag and whether its APIs answer. As victor by default.',
         )
         .usage(STATUS_USAGE)
         .option('--app <A>', 'only this app'),
@@ -87,6 +94,14 @@ export function renderStatus(app: AppStatusView, io: CliIo): string[] {
     out.push(
       `  last execution: ${app.lastExecutionId}${app.lastFailoverAt ? ` (failover at ${app.lastFailoverAt})` : ''}`,
     );
+  if (app.detection)
+    out.push(
+      `  detection: ${str(app.detection.mode)}, ${
+        app.detection.cooldownUntil
+          ? `cooldown until ${app.detection.cooldownUntil} (no automatic failover before then)`
+          : 'no cooldown in force'
+      }`,
+    );
 
   const regions = app.regions ?? Object.keys(app.regionsDetail ?? {});
   const rows: string[][] = [['', 'REGION', 'WRITER', 'CAPACITY', 'ROUTING', 'LAG', 'REACHABLE', 'READINESS']];
@@ -98,7 +113,8 @@ export function renderStatus(app: AppStatusView, io: CliIo): string[] {
       d?.capacity && d.capacity.length > 0
         ? d.capacity
             .map((c) => {
-              const ratio = `${c.healthyInService ?? '?'}/${c.desired ?? '?'}`;
+              const pool = c.warmPool ? ` +${c.warmPool.size} ${c.warmPool.poolState.toLowerCase()}` : '';
+              const ratio = `${c.healthyInService ?? '?'}/${c.desired ?? '?'}${pool}`;
               return d.capacity?.length === 1 ? ratio : `${c.group} ${ratio}`;
             })
             .join(', ')

@@ -24,6 +24,7 @@ import { ReadinessSchedule } from './constructs/readiness-schedule.js';
 import { ReconcilerSchedule } from './constructs/reconciler-schedule.js';
 import { ControlPlaneStateMachine, stateMachineName } from './constructs/state-machine.js';
 import { StateTable } from './constructs/state-table.js';
+import { TrafficHealth } from './constructs/traffic-health.js';
 import { HANDLERS_DIR } from './paths.js';
 import {
   type ControlPlaneResources,
@@ -75,6 +76,8 @@ export class ControlPlaneStack extends Stack {
   readonly keepWarm: KeepWarm;
   readonly reconciler: ReconcilerSchedule;
   readonly readiness: ReadinessSchedule;
+  /** The health-checks traffic method's endpoint and checks, when a plan here uses it. */
+  readonly trafficHealth?: TrafficHealth;
 
   constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
     super(scope, id, {
@@ -211,6 +214,20 @@ export class ControlPlaneStack extends Stack {
       plans: plansIn(deployment.plans, region),
       handler: lambdaOf(DRILL_FUNCTION),
     });
+
+    const healthCheckPlans = plansIn(deployment.plans, region).filter(
+      (p) => p.traffic.route53?.method === 'health-checks',
+    );
+    if (healthCheckPlans.length > 0) {
+      this.trafficHealth = new TrafficHealth(this, 'TrafficHealth', {
+        plans: healthCheckPlans,
+        entry: join(HANDLERS_DIR, 'traffic-health.ts'),
+        bundling,
+        environment,
+        logRetention,
+        tableArn: this.stateTable.tableArn,
+      });
+    }
 
     this.reconciler = new ReconcilerSchedule(this, 'Reconciler', {
       handler: lambdaOf('Reconcile'),

@@ -10,7 +10,9 @@ import { READINESS_EVERY_MINUTES } from '../functions/readiness/readiness.js';
 import { RECONCILE_EVERY_MINUTES } from '../functions/reconciler/reconcile.js';
 import type { RunbookDeps } from '../functions/runbook/context.js';
 import { FINISHED_EVENT } from '../functions/runbook/finish.js';
+import { answerHealth } from '../functions/traffic/health-endpoint.js';
 import { VirtualClock } from './clock.js';
+import { DrillSchedules } from './drill-schedules.js';
 import { type LocalDynamo, SANDBOX_CREDENTIALS, startLocalDynamo } from './dynamo.js';
 import { LATENCY_PROFILES, type LatencyProfile, type LatencyProfileName } from './latency.js';
 import { RUNBOOK_HANDLERS } from './runtime/handlers.js';
@@ -24,7 +26,10 @@ export interface SandboxOptions {
   readonly latency?: LatencyProfileName | LatencyProfile;
   /** Seeds every random choice (jitter, endpoint shuffles): the same seed, the same run. */
   readonly seed?: number;
-  /** Discrete (simulate, tests) by default; the interactive sandbox paces it against real time. */
+  /**
+   * Discrete (simulate, tests) by default; the interactive sandbox paces it against real time. Its
+   * epoch (`clock.start`) is when the simulated AWS was deployed: the drill schedules count from it.
+   */
   readonly clock?: VirtualClock;
 }
 
@@ -42,6 +47,8 @@ export interface RegionControlPlane {
  */
 export class Sandbox {
   readonly regions = new Map<string, RegionControlPlane>();
+  /** The plans' drill schedules on the virtual clock (set once the control planes exist). */
+  drillSchedules: DrillSchedules | undefined;
 
   private constructor(
     readonly plans: readonly Plan[],
@@ -98,6 +105,13 @@ export class Sandbox {
       });
       for (const [name, make] of Object.entries(RUNBOOK_HANDLERS)) lambda.register(region, name, make(deps));
       sandbox.regions.set(region, { region, clients, deps });
+    });
+
+    // The health-checks traffic method's endpoints: each region's function URL runs the same use
+    // case as in AWS, against that region's control plane (its replica of the state table).
+    aws.route53.serveHealthEndpoints(async (region, path) => {
+      const plane = sandbox.regions.get(region);
+      return plane ? (await answerHealth(path, plane.deps)).statusCode : 503;
     });
 
     // CloudWatch alarm state changes reach EventBridge in the alarm's region, whose rule invokes
@@ -178,6 +192,9 @@ export class Sandbox {
         ),
       ),
     );
+    // The plans' drill schedules (EventBridge Scheduler in AWS): RunDrill on each plan's cron, from
+    // the clock's epoch, once every app has its state.
+    sandbox.drillSchedules = new DrillSchedules(options.plans, { clock, lambda, faults: aws.faults });
     aws.truth.start();
     return sandbox;
   }

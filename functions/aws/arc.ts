@@ -22,6 +22,16 @@ import { type ErrorRule, translateAwsError } from './translate-error.js';
 export type RoutingControlState = 'On' | 'Off';
 
 /**
+ * What a run has learnt about the cluster's endpoints, carried from step to step (each step is
+ * another Lambda): the regions whose endpoint did not answer (a timeout, a network error, a 5xx,
+ * throttling). The adapter tries those endpoints last, and keeps the set current: it adds a region
+ * whose endpoint failed and removes one whose endpoint answered. A region down costs its endpoint's
+ * 3 s timeout (`TRANSPORT.arc` in clients.ts) once per run instead of on every call that happens to
+ * shuffle it first.
+ */
+export type UnreachableRegions = Set<string>;
+
+/**
  * Route 53 ARC routing controls, through the cluster's data plane: highly available, and no
  * dependency on us-east-1. Each call tries the cluster endpoints in shuffled order until one
  * answers; an endpoint that is down, slow, throttling or failing costs one attempt, a refusal
@@ -32,6 +42,7 @@ export interface ArcRoutingControls {
   getStates(
     endpoints: readonly ArcClusterEndpoint[],
     arns: readonly string[],
+    unreachable?: UnreachableRegions,
   ): Promise<Record<string, RoutingControlState>>;
   /**
    * Sets every given control in ONE UpdateRoutingControlStates call, so safety rules judge the end
@@ -42,6 +53,7 @@ export interface ArcRoutingControls {
   setActive(
     endpoints: readonly ArcClusterEndpoint[],
     states: Readonly<Record<string, RoutingControlState>>,
+    unreachable?: UnreachableRegions,
   ): Promise<ArcClusterEndpoint>;
 }
 
@@ -83,6 +95,7 @@ export function arcRoutingControls(clients: AwsClients, random: Random): ArcRout
     resource: string,
     endpoints: readonly ArcClusterEndpoint[],
     call: (client: Route53RecoveryClusterClient) => Promise<T>,
+    unreachable: UnreachableRegions = new Set(),
   ): Promise<{ result: T; endpoint: ArcClusterEndpoint }> {
     if (endpoints.length === 0) {
       throw new InvalidInputError(
@@ -90,9 +103,11 @@ export function arcRoutingControls(clients: AwsClients, random: Random): ArcRout
       );
     }
     const failures: { endpoint: ArcClusterEndpoint; error: Error }[] = [];
-    for (const endpoint of shuffled(endpoints, random)) {
+    for (const endpoint of endpointOrder(endpoints, unreachable, random)) {
       try {
-        return { result: await call(clients.arcCluster(endpoint)), endpoint };
+        const result = await call(clients.arcCluster(endpoint));
+        unreachable.delete(endpoint.region);
+        return { result, endpoint };
       } catch (error: unknown) {
         const translated = translateAwsError(
           error,
@@ -100,6 +115,7 @@ export function arcRoutingControls(clients: AwsClients, random: Random): ArcRout
           RULES,
         );
         if (!(translated instanceof RetryableError)) throw translated;
+        unreachable.add(endpoint.region);
         failures.push({ endpoint, error: translated });
       }
     }
@@ -120,24 +136,28 @@ export function arcRoutingControls(clients: AwsClients, random: Random): ArcRout
   }
 
   return {
-    async getStates(endpoints, arns) {
+    async getStates(endpoints, arns, unreachable) {
       const { result } = await onAnyEndpoint(
         'GetRoutingControlState',
         arns.join(','),
         endpoints,
         async (client) => {
-          const states: Record<string, RoutingControlState> = {};
-          for (const arn of arns) {
-            const output = await client.send(new GetRoutingControlStateCommand({ RoutingControlArn: arn }));
-            states[arn] = output.RoutingControlState === 'On' ? 'On' : 'Off';
-          }
-          return states;
+          // One GetRoutingControlState per control (the API takes one ARN), all at once on the
+          // endpoint that answers: a read of N controls costs one round trip, not N.
+          const read = await Promise.all(
+            arns.map(async (arn) => {
+              const output = await client.send(new GetRoutingControlStateCommand({ RoutingControlArn: arn }));
+              return [arn, output.RoutingControlState === 'On' ? 'On' : 'Off'] as const;
+            }),
+          );
+          return Object.fromEntries(read) as Record<string, RoutingControlState>;
         },
+        unreachable,
       );
       return result;
     },
 
-    async setActive(endpoints, states) {
+    async setActive(endpoints, states, unreachable) {
       const entries = Object.entries(states).map(([RoutingControlArn, RoutingControlState]) => ({
         RoutingControlArn,
         RoutingControlState,
@@ -148,10 +168,28 @@ export function arcRoutingControls(clients: AwsClients, random: Random): ArcRout
         endpoints,
         (client) =>
           client.send(new UpdateRoutingControlStatesCommand({ UpdateRoutingControlStateEntries: entries })),
+        unreachable,
       );
       return endpoint;
     },
   };
+}
+
+/**
+ * The order to try the endpoints in: the shuffled endpoints of regions not known to be unreachable,
+ * then the shuffled endpoints of those that are (still tried: a region may have come back). AWS
+ * keeps at least three of the five endpoints available and advises trying "each endpoint in
+ * rotation, as needed" (ARC Developer Guide, "Getting and updating routing control states using
+ * the ARC API (recommended)", https://docs.aws.amazon.com/r53recovery/latest/dg/routing-control.update.api.html).
+ */
+export function endpointOrder(
+  endpoints: readonly ArcClusterEndpoint[],
+  unreachable: ReadonlySet<string>,
+  random: Random,
+): ArcClusterEndpoint[] {
+  const healthy = endpoints.filter((e) => !unreachable.has(e.region));
+  const down = endpoints.filter((e) => unreachable.has(e.region));
+  return [...shuffled(healthy, random), ...shuffled(down, random)];
 }
 
 /** `RegionUnavailableError (TimeoutError: connect ETIMEDOUT ...)`: our name, then what AWS said. */

@@ -1,6 +1,7 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
@@ -20,6 +21,7 @@ import { type DnsQuestion, type DnsTransport, systemDnsTransport } from './dns-t
 export const AWS_SERVICES = [
   'rds',
   'autoscaling',
+  'elb',
   'route53',
   'arc',
   'cloudwatch',
@@ -51,6 +53,8 @@ export interface AwsCall {
   readonly operation: string;
   readonly input: Record<string, unknown>;
   readonly transport: TransportPolicy;
+  /** The SDK client that makes the call (the SDK keeps retry state, such as its retry quota, per client). */
+  readonly client?: object;
 }
 
 /**
@@ -85,6 +89,8 @@ export interface ArcClusterEndpoint {
 export interface AwsClients {
   rds(region: string): RDSClient;
   autoScaling(region: string): AutoScalingClient;
+  /** Elastic Load Balancing (v2): the target health of the groups' target groups. */
+  elb(region: string): ElasticLoadBalancingV2Client;
   /** Route 53's API is global and lives in us-east-1; the client says so explicitly. */
   route53(): Route53Client;
   /** One client per ARC cluster endpoint: the data plane is reached through any of the five. */
@@ -160,6 +166,10 @@ export function createAwsClients(options: ClientFactoryOptions = {}): AwsClients
       memo(`autoscaling/${region}`, () =>
         build('autoscaling', region, TRANSPORT_POLICIES.default, (c) => new AutoScalingClient(c)),
       ),
+    elb: (region) =>
+      memo(`elb/${region}`, () =>
+        build('elb', region, TRANSPORT_POLICIES.default, (c) => new ElasticLoadBalancingV2Client(c)),
+      ),
     route53: () =>
       memo('route53', () =>
         build(
@@ -225,12 +235,13 @@ interface Interceptable {
 function attachInterceptor(
   client: Interceptable,
   interceptor: AwsInterceptor,
-  base: Omit<AwsCall, 'operation' | 'input'>,
+  base: Omit<AwsCall, 'operation' | 'input' | 'client'>,
 ): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const call: AwsCall = {
         ...base,
+        client,
         operation: (context.commandName ?? 'Unknown').replace(/Command$/, ''),
         input: args.input as Record<string, unknown>,
       };

@@ -72,7 +72,10 @@ export interface Route53Records {
   ): Promise<string | undefined>;
   /** GetChange: whether a change has reached every Route 53 name server. */
   getChangeStatus(changeId: string): Promise<'PENDING' | 'INSYNC'>;
-  /** GetHealthCheckStatus: Healthy when a majority of Route 53's checkers last saw success. */
+  /**
+   * GetHealthCheckStatus (control plane, us-east-1; never used to decide where traffic goes):
+   * Healthy when more than 18% of Route 53's checkers last saw success, as Route 53 judges it.
+   */
   healthCheckStatus(healthCheckId: string): Promise<'Healthy' | 'Unhealthy'>;
 }
 
@@ -240,8 +243,11 @@ export function route53Records(clients: AwsClients): Route53Records {
       );
       const observations = output.HealthCheckObservations ?? [];
       const healthy = observations.filter((o) => o.StatusReport?.Status?.startsWith('Success')).length;
-      // No observations yet is not evidence of health.
-      return observations.length > 0 && healthy * 2 > observations.length ? 'Healthy' : 'Unhealthy';
+      // Route 53 counts an endpoint healthy when MORE than 18% of its checkers report it healthy
+      // (Route 53 Developer Guide, "How Amazon Route 53 determines whether a health check is
+      // healthy"), not a majority: checkers cut off from the endpoint by a partial impairment
+      // must not make it unhealthy. No observations yet is not evidence of health.
+      return observations.length > 0 && healthy > 0.18 * observations.length ? 'Healthy' : 'Unhealthy';
     },
   };
 }

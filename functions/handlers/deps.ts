@@ -4,12 +4,14 @@ import { autoScalingGroups } from '../aws/auto-scaling.js';
 import { type AwsClients, createAwsClients } from '../aws/clients.js';
 import { cloudWatchAlarms } from '../aws/cloudwatch.js';
 import { dnsAnswers } from '../aws/dns.js';
+import { evacuationStore } from '../aws/evacuations.js';
 import { eventPublisher } from '../aws/events.js';
 import { readinessResults } from '../aws/readiness-results.js';
 import { reconcileMarks } from '../aws/reconcile-marks.js';
 import { route53Records } from '../aws/route53.js';
 import { stateStore } from '../aws/state-store.js';
 import { stepFunctions } from '../aws/step-functions.js';
+import { trafficSwitch } from '../aws/traffic-switch.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import type { Plan } from '../core/plan.js';
 import { planRegistry } from '../core/plan-registry.js';
@@ -43,11 +45,13 @@ export function buildRunbookDeps(config: ControlPlaneConfig): RunbookDeps {
     store: stateStore({ clients, tableName: config.tableName, region, clock }),
     marks: reconcileMarks({ clients, tableName: config.tableName, region }),
     readiness: readinessResults({ clients, tableName: config.tableName, region }),
+    evacuations: evacuationStore({ clients, tableName: config.tableName, region }),
     aurora: auroraGlobalClusters(clients),
     autoScaling: autoScalingGroups(clients),
     route53: route53Records(clients),
     dns: dnsAnswers((r) => clients.dns(r)),
     arc: arcRoutingControls(clients, random),
+    traffic: trafficSwitch({ clients, tableName: config.tableName, region }),
     alarms: cloudWatchAlarms(clients),
     stepFunctions: stepFunctions(clients),
     events: eventPublisher(clients, config.eventBusName),

@@ -1,6 +1,7 @@
+import type { UnreachableRegions } from '../aws/arc.js';
 import { isoNow } from '../core/clock.js';
 import { describeError, RegionUnavailableError, SwitchyardError } from '../core/errors.js';
-import type { AutoScalingGroupPlan, Plan } from '../core/plan.js';
+import { type AutoScalingGroupPlan, initialPrimary, type Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
 import type { RunbookDeps } from '../runbook/context.js';
 
@@ -65,7 +66,18 @@ export interface ClusterObservation {
 
 /** How ready one Auto Scaling group is in one region, against the plan's profiles. */
 export interface GroupReadiness {
+  /** Instances that serve: InService and healthy in the group's target groups (not InService alone). */
   readonly healthyInService: number;
+  /** Instances still launching (any Pending state). */
+  readonly pending: number;
+  /** Of them, held at `Pending:Wait` by a lifecycle hook not yet completed. */
+  readonly waiting: number;
+  /** InService but not (yet) healthy in a target group: registration or health checks under way, or failing. */
+  readonly notServing: number;
+  /** The load balancer's reasons for `notServing`, distinct (`Elb.InitialHealthChecking`, `Target.FailedHealthChecks`). */
+  readonly notServingReasons: readonly string[];
+  /** The group's warm pool, when it has one: its state and how many instances it holds. */
+  readonly warmPool?: { readonly poolState: string; readonly size: number };
   /** The group's desired capacity now (its current profile). */
   readonly desired: number;
   /** The group's maximum size now (always read by the observer). */
@@ -97,6 +109,12 @@ export interface TrafficObservation {
   readonly routingControls?: Readonly<Record<string, Seen<'On' | 'Off'>>>;
   /** Route 53: per record name, the region its authoritative answer points at. */
   readonly dns?: Readonly<Record<string, Seen<string | null>>>;
+  /**
+   * The health-checks method: the region the traffic switch names in this control plane's
+   * replica of the state table (what every region's health endpoint answers healthy for). Where
+   * users go is still `region`, from DNS: the switch is the intent, DNS the truth.
+   */
+  readonly switchRegion?: Seen<string>;
 }
 
 /** What AWS says about an app now. */
@@ -117,7 +135,10 @@ export interface AppObservation {
 }
 
 /** The adapters the observer reads through. */
-export type ObserverDeps = Pick<RunbookDeps, 'region' | 'clock' | 'aurora' | 'autoScaling' | 'arc' | 'dns'>;
+export type ObserverDeps = Pick<
+  RunbookDeps,
+  'region' | 'clock' | 'aurora' | 'autoScaling' | 'arc' | 'dns' | 'traffic'
+>;
 
 /**
  * Reads what AWS says about `plan` in `regions` now, every read in parallel. Never throws for a
@@ -131,6 +152,8 @@ export async function observeApp(
   options: {
     /** Also read each secondary member's replication lag (one CloudWatch read each). */
     readonly lag?: boolean;
+    /** Regions whose ARC endpoint is known not to answer: tried last, and kept current (arc.ts). */
+    readonly unreachable?: UnreachableRegions;
   } = {},
 ): Promise<AppObservation> {
   const outcomes = new Map<string, { ok: number; unreachable: number; other: number }>(
@@ -229,7 +252,7 @@ export async function observeApp(
     }),
   );
 
-  const traffic = observeTraffic(plan, deps, read);
+  const traffic = observeTraffic(plan, deps, read, options.unreachable);
   const [c, k, t] = await Promise.all([clusters, capacity, traffic]);
   const reachable: Record<string, boolean | 'unknown'> = {};
   for (const [region, tally] of outcomes) {
@@ -256,6 +279,13 @@ export async function groupReadiness(
   const healthyPercent = Math.round((1000 * capacity.healthyInService) / group.active.desired) / 10;
   return {
     healthyInService: capacity.healthyInService,
+    pending: capacity.pending,
+    waiting: capacity.waiting,
+    notServing: capacity.notServing.length,
+    notServingReasons: [...new Set(capacity.notServing.map((n) => n.reason ?? n.state))],
+    ...(capacity.warmPool
+      ? { warmPool: { poolState: capacity.warmPool.poolState, size: capacity.warmPool.size } }
+      : {}),
     desired: capacity.desired,
     max: capacity.max,
     activeDesired: group.active.desired,
@@ -267,12 +297,17 @@ export async function groupReadiness(
 
 type Reader = <T>(region: string | undefined, what: string, call: () => Promise<T>) => Promise<Seen<T>>;
 
-async function observeTraffic(plan: Plan, deps: ObserverDeps, read: Reader): Promise<TrafficObservation> {
+async function observeTraffic(
+  plan: Plan,
+  deps: ObserverDeps,
+  read: Reader,
+  unreachable: UnreachableRegions | undefined,
+): Promise<TrafficObservation> {
   const arc = plan.traffic.arc;
   const route53 = plan.traffic.route53;
   const controls = arc
     ? read(undefined, 'routing controls', () =>
-        deps.arc.getStates(arc.clusterEndpoints, Object.values(arc.routingControls)),
+        deps.arc.getStates(arc.clusterEndpoints, Object.values(arc.routingControls), unreachable),
       )
     : undefined;
   const answers = route53
@@ -288,7 +323,15 @@ async function observeTraffic(plan: Plan, deps: ObserverDeps, read: Reader): Pro
         ),
       )
     : undefined;
-  const [states, dns] = await Promise.all([controls, answers]);
+  const switchRead =
+    route53?.method === 'health-checks'
+      ? read(undefined, 'traffic switch', async () => {
+          const state = await deps.traffic.get(plan.name);
+          // Never written: the deployed records' health names the plan's first region.
+          return state?.region ?? initialPrimary(plan);
+        })
+      : undefined;
+  const [states, dns, switchRegion] = await Promise.all([controls, answers, switchRead]);
 
   let routingControls: Record<string, Seen<'On' | 'Off'>> | undefined;
   if (arc && states) {
@@ -324,6 +367,7 @@ async function observeTraffic(plan: Plan, deps: ObserverDeps, read: Reader): Pro
     region,
     ...(routingControls ? { routingControls } : {}),
     ...(dnsByName ? { dns: dnsByName } : {}),
+    ...(switchRegion !== undefined ? { switchRegion } : {}),
   };
 }
 

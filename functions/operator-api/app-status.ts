@@ -18,8 +18,11 @@ export type RoutingState = 'On' | 'Off' | 'PRIMARY' | 'SECONDARY';
 /** One Auto Scaling group in one region; null where the read failed. */
 export interface CapacityDetail {
   readonly group: string;
+  /** Instances that serve: InService and healthy in the load balancer's target group. */
   readonly healthyInService: number | null;
   readonly desired: number | null;
+  /** The group's warm pool there, when it has one: its state and how many instances it holds. */
+  readonly warmPool?: { readonly poolState: string; readonly size: number };
 }
 
 /** How one region of a plan stands, read from that region's APIs; null where unknown. */
@@ -117,6 +120,7 @@ async function appStatus(plan: Plan, deps: StatusDeps): Promise<AppStatus> {
           group: group.group,
           healthyInService: there && isKnown(there) ? there.healthyInService : null,
           desired: there && isKnown(there) ? there.desired : null,
+          ...(there && isKnown(there) && there.warmPool ? { warmPool: there.warmPool } : {}),
         };
       }),
       routing: routingOf(seen, region),

@@ -35,7 +35,7 @@ export interface Readiness {
 /** What readiness reads through: the observer's adapters, the state store, CloudWatch. */
 export type ReadinessDeps = Pick<
   RunbookDeps,
-  'region' | 'clock' | 'aurora' | 'autoScaling' | 'arc' | 'dns' | 'store' | 'alarms'
+  'region' | 'clock' | 'aurora' | 'autoScaling' | 'arc' | 'dns' | 'traffic' | 'store' | 'alarms'
 >;
 
 /**

@@ -347,7 +347,7 @@ async function act(
     case 'move-traffic': {
       const from = finding.from ?? plan.regions.find((r) => r !== finding.to) ?? finding.to;
       await deps.store.renewLock(plan.name, holder, epoch, RECONCILER_LEASE_MS);
-      await moveTrafficTo(plan, finding.to, from, deps);
+      await moveTrafficTo(plan, finding.to, from, deps, epoch);
       // DEGRADED until a later pass sees writer, traffic and ready capacity together.
       await record(finding.to, 'DEGRADED');
       await audit(

@@ -4,12 +4,14 @@ import type { AuroraGlobalClusters } from '../aws/aurora.js';
 import type { AutoScalingGroups } from '../aws/auto-scaling.js';
 import type { CloudWatchAlarms } from '../aws/cloudwatch.js';
 import type { DnsAnswers } from '../aws/dns.js';
+import type { EvacuationStore } from '../aws/evacuations.js';
 import type { EventPublisher } from '../aws/events.js';
 import type { ReadinessResults } from '../aws/readiness-results.js';
 import type { ReconcileMarks } from '../aws/reconcile-marks.js';
 import type { Route53Records } from '../aws/route53.js';
 import type { StateStore, StepRecord } from '../aws/state-store.js';
 import type { StepFunctions } from '../aws/step-functions.js';
+import type { TrafficSwitch } from '../aws/traffic-switch.js';
 import { type Clock, isoNow } from '../core/clock.js';
 import { InvalidInputError, WaitTimedOutError } from '../core/errors.js';
 import { formatProblem, type Plan, problemsFromIssue } from '../core/plan.js';
@@ -32,12 +34,16 @@ export interface RunbookDeps {
   readonly marks: ReconcileMarks;
   /** The latest readiness per app and target region. */
   readonly readiness: ReadinessResults;
+  /** Region evacuations: their records (functions/evacuation/). */
+  readonly evacuations: EvacuationStore;
   readonly aurora: AuroraGlobalClusters;
   readonly autoScaling: AutoScalingGroups;
   readonly route53: Route53Records;
   /** Route 53's data plane: what the zone's name servers answer now. */
   readonly dns: DnsAnswers;
   readonly arc: ArcRoutingControls;
+  /** The health-checks traffic method's switch: the state table item its health endpoints read. */
+  readonly traffic: TrafficSwitch;
   readonly alarms: CloudWatchAlarms;
   readonly stepFunctions: StepFunctions;
   readonly events: EventPublisher;
@@ -67,6 +73,24 @@ export const RunContext = z.object({
 });
 export type RunContext = z.infer<typeof RunContext>;
 
+/**
+ * Regions whose ARC cluster endpoint failed earlier in this run, carried from step to step in the
+ * step input (Preflight's result, then the traffic and verification `progress`), so that every
+ * later ARC call tries those endpoints last (`endpointOrder` in functions/aws/arc.ts).
+ */
+export const UnreachableRegionList = z.array(z.string().min(1)).max(16).optional();
+
+/**
+ * The ARC endpoint memory a step starts from: what earlier steps learnt, and, in an ungraceful
+ * run, the source region (the run exists because that region is failing).
+ */
+export function knownUnreachable(
+  run: Pick<RunContext, 'mode' | 'from'>,
+  learnt?: readonly string[],
+): Set<string> {
+  return new Set([...(run.mode === 'ungraceful' ? [run.from] : []), ...(learnt ?? [])]);
+}
+
 /** A resource a Map iteration prepares. */
 export const ResourceItem = z.object({
   kind: z.enum(['database', 'capacity']),
@@ -87,6 +111,8 @@ export const Progress = z.object({
   startedAt: z.string(),
   phase: z.string().optional(),
   detail: z.record(z.string(), z.unknown()).optional(),
+  /** Regions whose ARC cluster endpoint did not answer earlier in the run: tried last (arc.ts). */
+  unreachableRegions: UnreachableRegionList,
 });
 export type Progress = z.infer<typeof Progress>;
 

@@ -69,7 +69,11 @@ async function completeExecution(run: RunContext, deps: RunbookDeps): Promise<Ex
       expectedVersion: state.version,
       executionId: run.executionId,
       epoch: run.epoch,
-      lastFailoverAt: verifiedAt,
+      // A drill's leg does not arm the detection cooldown (docs/contracts.md, Drills and the
+      // cooldown): it is a planned, verified activation, not the flapping the cooldown guards
+      // against, and arming it would disable automatic failover for cooldownSeconds after every
+      // drill. Drill legs are the only runs with the `schedule` trigger.
+      ...(run.trigger === 'schedule' ? {} : { lastFailoverAt: verifiedAt }),
     });
   }
   if (run.mode === 'graceful') await scaleSourceToStandby(plan, run, deps);
@@ -309,7 +313,7 @@ async function compensate(
     return { degraded: true };
   }
   await fence(run, deps);
-  await moveTrafficTo(plan, run.to, run.from, deps);
+  await moveTrafficTo(plan, run.to, run.from, deps, run.epoch);
   notes.push(`traffic moved to ${run.to}, where the writer is: ${decision.why}`);
   return { degraded: true, active: run.to };
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { UnreachableRegions } from '../aws/arc.js';
 import { isoNow } from '../core/clock.js';
 import { PreconditionFailedError, ReplicationLagTooHighError, TransientAwsError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
@@ -6,6 +7,7 @@ import { type AppObservation, isKnown, type Seen, type Unknown } from '../observ
 import { evaluate, readInputs } from '../readiness/readiness.js';
 import {
   fence,
+  knownUnreachable,
   parseInput,
   type ResourceItem,
   type RunbookDeps,
@@ -21,6 +23,8 @@ export interface PreflightResult {
   readonly resources: ResourceItem[];
   /** Replication lag per secondary cluster seen in the target region, in ms. */
   readonly lagMs: Record<string, number | null>;
+  /** Regions whose ARC cluster endpoint did not answer (or are suspected): later steps try them last. */
+  readonly unreachableRegions: string[];
 }
 
 /**
@@ -34,9 +38,18 @@ export async function preflight(input: unknown, deps: RunbookDeps): Promise<Pref
   const { run } = parseInput(PreflightInput, input, 'Preflight');
   const startedAt = isoNow(deps.clock);
   // On record before any check, so that a Preflight that fails is in `steps` with its error.
-  await recordStep(run, deps, stepKey('Preflight'), { name: 'Preflight', status: 'RUNNING', startedAt });
-  await fence(run, deps);
+  // Both writes at once (they are independent items' conditions), and before any check ends.
+  await Promise.all([
+    recordStep(run, deps, stepKey('Preflight'), { name: 'Preflight', status: 'RUNNING', startedAt }),
+    fence(run, deps),
+  ]);
   const plan = deps.plans.get(run.app);
+  const unreachable = knownUnreachable(run);
+  // The traffic mechanism is read alongside the evaluation's reads (independent round trips).
+  const trafficRead = checkTrafficReadable(plan, deps, unreachable).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   // One rule set: the readiness evaluation, in this run's mode, from this run's source, with this
   // execution's own lock and progress not counted against it. Ungraceful reads the target only
   // (the source may be down, and waiting out its timeouts would count against the RTO).
@@ -67,7 +80,8 @@ export async function preflight(input: unknown, deps: RunbookDeps): Promise<Pref
   if (lag) throw new ReplicationLagTooHighError(`${plan.name}: ${lag.message}`);
   const problems = blocking.map((f) => `${f.code} ${f.message}`);
 
-  await checkTrafficReadable(plan, deps);
+  const trafficError = await trafficRead;
+  if (trafficError) throw trafficError;
 
   if (problems.length > 0) {
     throw new PreconditionFailedError(`${plan.name}: preflight in ${run.to} failed: ${problems.join('; ')}`);
@@ -92,26 +106,48 @@ export async function preflight(input: unknown, deps: RunbookDeps): Promise<Pref
         : {}),
     },
   });
-  return { resources, lagMs };
+  return { resources, lagMs, unreachableRegions: [...unreachable] };
 }
 
-/** The traffic mechanism answers: ARC through its cluster endpoints, else Route 53's records. */
-async function checkTrafficReadable(plan: Plan, deps: RunbookDeps): Promise<void> {
+/**
+ * The traffic mechanism answers: ARC through its cluster endpoints; with the health-checks method,
+ * the traffic switch in this region's replica and the zone's name servers (data planes only:
+ * nothing in us-east-1); else Route 53's records through its control plane.
+ */
+async function checkTrafficReadable(
+  plan: Plan,
+  deps: RunbookDeps,
+  unreachable: UnreachableRegions,
+): Promise<void> {
   const arc = plan.traffic.arc;
   if (arc) {
-    await deps.arc.getStates(arc.clusterEndpoints, Object.values(arc.routingControls));
+    await deps.arc.getStates(arc.clusterEndpoints, Object.values(arc.routingControls), unreachable);
     return;
   }
   const route53 = plan.traffic.route53;
   if (!route53) return;
-  for (const record of route53.records) {
-    const records = await deps.route53.listFailoverRecords(route53.hostedZoneId, record.name, record.type);
-    if (records.length === 0) {
-      throw new PreconditionFailedError(
-        `${plan.name}: no failover records for ${record.name} ${record.type} in ${route53.hostedZoneId}`,
-      );
-    }
+  if (route53.method === 'health-checks') {
+    await deps.traffic.get(plan.name);
+    await Promise.all(
+      route53.records.map(async (record) => {
+        if ((await deps.dns.answeredRegion(deps.region, record)) === null)
+          throw new PreconditionFailedError(
+            `${plan.name}: the name servers answer nothing for ${record.name} ${record.type} (got no answer; expected the failover records created at deploy)`,
+          );
+      }),
+    );
+    return;
   }
+  await Promise.all(
+    route53.records.map(async (record) => {
+      const records = await deps.route53.listFailoverRecords(route53.hostedZoneId, record.name, record.type);
+      if (records.length === 0) {
+        throw new PreconditionFailedError(
+          `${plan.name}: no failover records for ${record.name} ${record.type} in ${route53.hostedZoneId}`,
+        );
+      }
+    }),
+  );
 }
 
 /** The first retryable unknown about `regions` (or traffic), if any. */

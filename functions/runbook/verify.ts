@@ -10,6 +10,7 @@ import {
   unknowns,
 } from '../observer/observe.js';
 import {
+  knownUnreachable,
   nextPoll,
   Progress,
   parseInput,
@@ -51,7 +52,8 @@ export async function verifyService(input: unknown, deps: RunbookDeps): Promise<
       startedAt: progress.startedAt,
     });
   }
-  const seen = await observeApp(plan, [run.to], deps);
+  const unreachable = knownUnreachable(run, progress.unreachableRegions);
+  const seen = await observeApp(plan, [run.to], deps, { unreachable });
   const verdict = judgeService(plan, seen, run.to, run.mode);
   if (verdict.writer === true && verdict.capacity === true && verdict.traffic === true) {
     const now = isoNow(deps.clock);
@@ -63,10 +65,11 @@ export async function verifyService(input: unknown, deps: RunbookDeps): Promise<
       finishedAt: now,
       detail,
     });
-    return { ...progress, done: true, detail };
+    return { ...progress, done: true, detail, unreachableRegions: [...unreachable] };
   }
   return nextPoll(progress, `verification of ${run.to} (${verdict.notes.join('; ')})`, {
     detail: { notes: verdict.notes },
+    unreachableRegions: [...unreachable],
   });
 }
 

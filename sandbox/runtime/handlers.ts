@@ -15,6 +15,7 @@ import { makeHandler as recordFailure } from '../../functions/handlers/record-fa
 import type { FunctionName } from '../../functions/handlers/registry.js';
 import { makeHandler as requestApproval } from '../../functions/handlers/request-approval.js';
 import { makeHandler as runDrill } from '../../functions/handlers/run-drill.js';
+import { makeHandler as runEvacuation } from '../../functions/handlers/run-evacuation.js';
 import { makeHandler as scaleCapacity } from '../../functions/handlers/scale-capacity.js';
 import { makeHandler as shiftTraffic } from '../../functions/handlers/shift-traffic.js';
 import { makeHandler as verifyService } from '../../functions/handlers/verify-service.js';
@@ -40,6 +41,7 @@ export const RUNBOOK_HANDLERS: Partial<Record<FunctionName, (deps: RunbookDeps) 
   RecordFailure: recordFailure,
   EvaluateAlarm: evaluateAlarm,
   RunDrill: runDrill,
+  RunEvacuation: runEvacuation,
   Reconcile: reconcile,
   Readiness: readiness,
 };

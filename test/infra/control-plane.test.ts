@@ -428,7 +428,7 @@ describe('least privilege', () => {
     }
   });
 
-  it("scopes Step Functions calls: runbooks and drills in the plans' regions, the detection wait here", () => {
+  it("scopes Step Functions calls: runbooks and drills in the plans' regions, the detection wait and evacuations here", () => {
     const { json } = of('us-east-1');
     const arn = (kind: string, region: string, name: string) =>
       `arn:aws:states:${region}:111111111111:${kind}:Switchyard-${name}${kind === 'execution' ? ':*' : ''}`;
@@ -477,6 +477,11 @@ describe('least privilege', () => {
       ReadRunbookExecutions: { actions: ['states:DescribeExecution'], resources: runbookExecutions },
       ...drills,
     });
+    // An evacuation requests each app's failover as the API does; it starts no other machine.
+    expect(bySid('RunEvacuation')).toEqual({
+      StartRunbooks: { actions: ['states:StartExecution'], resources: runbooks },
+      ReadRunbookExecutions: { actions: ['states:DescribeExecution'], resources: runbookExecutions },
+    });
     expect(bySid('OperatorApi')).toEqual({
       StartRunbooks: { actions: ['states:StartExecution'], resources: runbooks },
       ReadRunbookExecutions: { actions: ['states:DescribeExecution'], resources: runbookExecutions },
@@ -488,6 +493,15 @@ describe('least privilege', () => {
       ControlRunbookExecutions: {
         actions: ['states:StopExecution', 'states:DescribeExecution'],
         resources: runbookExecutions,
+      },
+      // An evacuation runs in the control plane that accepted it: this region's machine only.
+      StartEvacuations: {
+        actions: ['states:StartExecution'],
+        resources: [arn('stateMachine', 'us-east-1', 'EvacuationRunner')],
+      },
+      ReadEvacuationExecutions: {
+        actions: ['states:DescribeExecution'],
+        resources: [arn('execution', 'us-east-1', 'EvacuationRunner')],
       },
     });
   });

@@ -40,6 +40,10 @@ function observation(west: Partial<RegionCluster> = {}, east: Partial<RegionClus
         regions: {
           [EAST]: {
             healthyInService: 6,
+            pending: 0,
+            waiting: 0,
+            notServing: 0,
+            notServingReasons: [],
             desired: 6,
             max: 24,
             activeDesired: 6,
@@ -49,6 +53,10 @@ function observation(west: Partial<RegionCluster> = {}, east: Partial<RegionClus
           },
           [WEST]: {
             healthyInService: 1,
+            pending: 0,
+            waiting: 0,
+            notServing: 0,
+            notServingReasons: [],
             desired: 1,
             max: 24,
             activeDesired: 6,

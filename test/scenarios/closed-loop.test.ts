@@ -91,7 +91,9 @@ describe('closed loop: judged by the true state, converging after every failure'
           failover: { app: 'ledger', to: 'us-west-2', mode: 'ungraceful', by: 'oncall', reason: 'drill' },
         },
         {
-          at: 131.5,
+          // While capacity is still launching (InService at 90 s ±10%, serving one health check
+          // later): the shift meets the fault.
+          at: 100,
           fault: {
             kind: 'api-errors',
             service: 'route53',
@@ -242,12 +244,12 @@ describe('closed loop: judged by the true state, converging after every failure'
   it('traffic left on a dead region by a failed run follows the writer once the reconciler can move it', async () => {
     const { report, audit } = await play([
       { at: 0, fault: { kind: 'region-outage', region: 'us-east-1' } },
-      { at: 100, fault: { kind: 'arc-endpoints-down', count: 5 } },
+      { at: 100, fault: { kind: 'arc-cluster-unavailable', endpointsDown: 5 } },
       {
         at: 5,
         failover: { app: 'shop', to: 'us-west-2', mode: 'ungraceful', by: 'oncall', reason: 'region down' },
       },
-      { at: 600, clear: { kind: 'arc-endpoints-down' } },
+      { at: 600, clear: { kind: 'arc-cluster-unavailable' } },
     ]);
     const execution = only(report.executions);
     expect(execution.status).toBe('FAILED');
