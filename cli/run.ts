@@ -7,6 +7,7 @@ import { defineFailover } from './failover.js';
 import { defineAlarm, defineFault } from './fault.js';
 import { type CliIo, EXIT, line, OperationError, UsageError } from './io.js';
 import { type CommandContext, expectedOneOf, rootCommand } from './program.js';
+import { defineReadiness } from './readiness.js';
 import { defineSandbox, type SandboxRunHooks } from './sandbox.js';
 import { defineSchema } from './schema.js';
 import { defineSimulate } from './simulate.js';
@@ -20,6 +21,7 @@ export function switchyardProgram(context: CommandContext, hooks: SandboxRunHook
   defineSchema(program, context);
   defineSandbox(program, context, hooks);
   defineStatus(program, context);
+  defineReadiness(program, context);
   defineFailover(program, context);
   defineApprove(program, context);
   defineAbort(program, context);

@@ -44,6 +44,7 @@ interface RegionView {
   readonly replicationLagMs?: number | null;
   readonly reachable?: boolean;
   readonly problems?: readonly string[];
+  readonly readiness?: { verdict?: string; blocking?: readonly string[]; warnings?: readonly string[] };
 }
 
 /** `switchyard status`: every app (or one) with its active region and each region's live state. */
@@ -103,7 +104,7 @@ export function renderStatus(app: AppStatusView, io: CliIo): string[] {
     );
 
   const regions = app.regions ?? Object.keys(app.regionsDetail ?? {});
-  const rows: string[][] = [['', 'REGION', 'WRITER', 'CAPACITY', 'ROUTING', 'LAG', 'REACHABLE']];
+  const rows: string[][] = [['', 'REGION', 'WRITER', 'CAPACITY', 'ROUTING', 'LAG', 'REACHABLE', 'READINESS']];
   // A problem seen from every region (e.g. Route 53's control plane) is printed once.
   const problems = new Map<string, string[]>();
   for (const region of regions) {
@@ -126,6 +127,7 @@ export function renderStatus(app: AppStatusView, io: CliIo): string[] {
       str(d?.routing),
       typeof d?.replicationLagMs === 'number' ? seconds(d.replicationLagMs / 1000) : '-',
       d?.reachable === false ? 'NO' : d?.reachable === true ? 'yes' : '-',
+      readinessCell(d?.readiness),
     ]);
     for (const problem of d?.problems ?? [])
       problems.set(problem, [...(problems.get(problem) ?? []), region]);
@@ -144,4 +146,11 @@ export function listOf<T>(answer: unknown, key: string): T[] {
     if (Array.isArray(value)) return value as T[];
   }
   return [];
+}
+
+/** The kept readiness verdict toward a region, with its blocking codes: `NOT_READY (LOCK_HELD)`. */
+function readinessCell(readiness: RegionView['readiness']): string {
+  if (!readiness?.verdict) return '-';
+  const blocking = readiness.blocking ?? [];
+  return blocking.length > 0 ? `${readiness.verdict} (${blocking.join(', ')})` : readiness.verdict;
 }

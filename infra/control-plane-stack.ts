@@ -10,6 +10,7 @@ import {
   STATE_MACHINES,
   type StateMachineKey,
 } from '../functions/handlers/registry.js';
+import { READINESS_EVERY_MINUTES } from '../functions/readiness/readiness.js';
 import { RECONCILE_EVERY_MINUTES } from '../functions/reconciler/reconcile.js';
 import { lambdaBundling } from './bundling.js';
 import type { Deployment } from './config.js';
@@ -19,6 +20,7 @@ import { ControlPlaneFunction } from './constructs/control-plane-function.js';
 import { DrillSchedules } from './constructs/drill-schedules.js';
 import { KeepWarm } from './constructs/keep-warm.js';
 import { OperatorApi } from './constructs/operator-api.js';
+import { ReadinessSchedule } from './constructs/readiness-schedule.js';
 import { ReconcilerSchedule } from './constructs/reconciler-schedule.js';
 import { ControlPlaneStateMachine, stateMachineName } from './constructs/state-machine.js';
 import { StateTable } from './constructs/state-table.js';
@@ -73,6 +75,7 @@ export class ControlPlaneStack extends Stack {
   readonly drills: DrillSchedules;
   readonly keepWarm: KeepWarm;
   readonly reconciler: ReconcilerSchedule;
+  readonly readiness: ReadinessSchedule;
   /** The health-checks traffic method's endpoint and checks, when a plan here uses it. */
   readonly trafficHealth?: TrafficHealth;
 
@@ -229,6 +232,11 @@ export class ControlPlaneStack extends Stack {
     this.reconciler = new ReconcilerSchedule(this, 'Reconciler', {
       handler: lambdaOf('Reconcile'),
       everyMinutes: RECONCILE_EVERY_MINUTES,
+    });
+
+    this.readiness = new ReadinessSchedule(this, 'ReadinessSchedule', {
+      handler: lambdaOf('Readiness'),
+      everyMinutes: READINESS_EVERY_MINUTES,
     });
 
     // Every function but the operator API answers a keep-warm ping (functions/handlers/step-handler.ts);

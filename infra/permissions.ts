@@ -56,6 +56,8 @@ const ROLE_CAPABILITIES: Record<FunctionRole, readonly Capability[]> = {
   evacuation: ['state', 'events', 'observe', 'startRunbook'],
   // The reconciler moves traffic to where the writer is and may fence a returning old writer.
   reconciler: ['state', 'events', 'observe', 'shiftTraffic', 'fenceWriter'],
+  // Readiness only reads AWS; it keeps its results in the table and emits a change of verdict.
+  readiness: ['state', 'events', 'observe'],
 };
 
 /**

@@ -6,6 +6,7 @@ import { type Random, seededRandom } from '../functions/core/random.js';
 import { buildRunbookDeps } from '../functions/handlers/deps.js';
 import { KEEP_WARM_MINUTES, KEEP_WARM_SOURCE } from '../functions/handlers/keep-warm.js';
 import { FUNCTIONS, STATE_MACHINES } from '../functions/handlers/registry.js';
+import { READINESS_EVERY_MINUTES } from '../functions/readiness/readiness.js';
 import { RECONCILE_EVERY_MINUTES } from '../functions/reconciler/reconcile.js';
 import type { RunbookDeps } from '../functions/runbook/context.js';
 import { FINISHED_EVENT } from '../functions/runbook/finish.js';
@@ -166,6 +167,19 @@ export class Sandbox {
         )
         .catch(() => undefined);
     });
+
+    // The readiness rule, simulated: every 5 minutes in every region that is up
+    // (infra/constructs/readiness-schedule.ts).
+    const evaluateEverywhere = () => {
+      for (const region of sandbox.regions.keys()) {
+        if (aws.faults.isRegionDown(region)) continue;
+        void lambda
+          .invoke(region, 'Readiness', { source: 'aws.events', 'detail-type': 'Scheduled Event' })
+          .catch(() => undefined);
+      }
+      clock.setTimer(READINESS_EVERY_MINUTES * 60_000, evaluateEverywhere);
+    };
+    clock.setTimer(READINESS_EVERY_MINUTES * 60_000, evaluateEverywhere);
 
     // The deployed keep-warm rule, simulated: step functions start warm and stay warm.
     lambda.keepWarm({ source: KEEP_WARM_SOURCE }, KEEP_WARM_MINUTES);

@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import * as z from 'zod';
 import { InvalidInputError } from '../functions/core/errors.js';
 import { formatPath, type Plan, problemsFromIssue } from '../functions/core/plan.js';
+import { DriftSchema } from './drift.js';
 import { ClearSchema, FAULT_KINDS, FaultSchema, knownResources, referenceProblems } from './faults.js';
 
 /** A scenario file (docs/contracts.md, Scenario): faults, operator requests, approvals and alarms on a timeline. */
@@ -24,6 +25,7 @@ const FailoverEvent = z.strictObject({
 const EVENT_BODIES = {
   fault: FaultSchema,
   clear: ClearSchema,
+  drift: DriftSchema,
   failover: FailoverEvent,
   approve: z.strictObject({
     app: z.string().min(1),
@@ -65,6 +67,7 @@ const EVENT_KEYS = Object.keys(EVENT_BODIES) as EventKey[];
 export const ScenarioEvent = z.union([
   z.strictObject({ at: Seconds, fault: EVENT_BODIES.fault }),
   z.strictObject({ at: Seconds, clear: EVENT_BODIES.clear }),
+  z.strictObject({ at: Seconds, drift: EVENT_BODIES.drift }),
   z.strictObject({ at: Seconds, failover: EVENT_BODIES.failover }),
   z.strictObject({ at: Seconds, evacuate: EVENT_BODIES.evacuate }),
   z.strictObject({ at: Seconds, approve: EVENT_BODIES.approve }),

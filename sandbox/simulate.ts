@@ -1,11 +1,15 @@
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { EVENT_SOURCE } from '../functions/aws/events.js';
 import type { DrillReport, ExecutionRecord } from '../functions/aws/state-store.js';
 import { initialPrimary, type Plan } from '../functions/core/plan.js';
 import { makeHandler } from '../functions/handlers/operator-api.js';
+import type { ReadinessFinding } from '../functions/readiness/checks.js';
+import { READINESS_CHANGED_EVENT } from '../functions/readiness/readiness.js';
 import { causeMessage } from '../functions/runbook/traffic.js';
 import { apiGatewayEvent } from './api-gateway.js';
 import type { CallRecord, OperationRecord } from './aws/simulator.js';
 import { VirtualClock } from './clock.js';
+import { applyDrift } from './drift.js';
 import { type DrillGroundTruth, drillGroundTruth } from './drill-evidence.js';
 import type { SimulatedExecution } from './runtime/step-functions.js';
 import { Sandbox } from './sandbox.js';
@@ -35,6 +39,11 @@ export interface SimulationReport {
   readonly drills: (DrillReport & { readonly groundTruth: DrillGroundTruth })[];
   /** Region evacuations requested during the run, with each app's outcome. */
   readonly evacuations: EvacuationReport[];
+  /**
+   * Readiness per app and target region, one entry per change of verdict (the first evaluation
+   * counts), as the scheduled evaluation emitted it (`Switchyard Readiness Changed`).
+   */
+  readonly readiness: ReadinessEntry[];
   /**
    * Per app: the control plane's recorded active region and status, and the truth: the region
    * holding every writer, the region DNS sends users to, and each global cluster's writers.
@@ -78,6 +87,16 @@ export interface ExecutionReport {
     finishedAt: number | null;
     error?: string;
   }[];
+}
+
+export interface ReadinessEntry {
+  /** Virtual seconds from the scenario's start. */
+  readonly at: number;
+  readonly app: string;
+  /** The target region evaluated. */
+  readonly region: string;
+  readonly verdict: 'READY' | 'NOT_READY';
+  readonly findings: readonly ReadinessFinding[];
 }
 
 /** One region evacuation: its apps' outcomes, and when every app was served away from `from`. */
@@ -165,6 +184,18 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
   const t0 = clock.now();
   const seconds = (at: number) => Math.round(at - t0) / 1000;
   const requests: RequestReport[] = [];
+  const readiness: ReadinessEntry[] = [];
+  sandbox.aws.eventBridge.onEvent((event) => {
+    if (event.source !== EVENT_SOURCE || event.detailType !== READINESS_CHANGED_EVENT) return;
+    const detail = event.detail as Partial<ReadinessEntry>;
+    readiness.push({
+      at: seconds(clock.now()),
+      app: String(detail.app),
+      region: String(detail.region),
+      verdict: detail.verdict === 'READY' ? 'READY' : 'NOT_READY',
+      findings: detail.findings ?? [],
+    });
+  });
   let fired = 0;
   let settledActions = 0;
   const events = [...scenario.events].sort((a, b) => a.at - b.at);
@@ -266,6 +297,7 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
     degraded: truth.degraded,
     invariants: truth.invariants,
     drills,
+    readiness,
     evacuations,
     final,
   };
@@ -388,6 +420,8 @@ async function apply(
 ): Promise<void> {
   if ('fault' in event) {
     sandbox.aws.faults.add(event.fault);
+  } else if ('drift' in event) {
+    applyDrift(sandbox.aws, sandbox.plans, event.drift);
   } else if ('clear' in event) {
     sandbox.aws.faults.clear(event.clear);
   } else if ('alarm' in event) {

@@ -266,6 +266,11 @@ const Drills = z.strictObject({
     }),
   kind: z.enum(['switchover-and-back', 'switchover']).default('switchover-and-back'),
   soakSeconds: Seconds.default(600),
+  /**
+   * Readiness reports `DRILL_STALE` (a warning) when the last PASSED drill is older than this, in
+   * days. The default covers a quarterly schedule with a week to spare.
+   */
+  maxAgeDays: z.number().int().positive().max(3660).default(100),
 });
 
 const Approvals = z.strictObject({

@@ -6,6 +6,7 @@ import { cloudWatchAlarms } from '../aws/cloudwatch.js';
 import { dnsAnswers } from '../aws/dns.js';
 import { evacuationStore } from '../aws/evacuations.js';
 import { eventPublisher } from '../aws/events.js';
+import { readinessResults } from '../aws/readiness-results.js';
 import { reconcileMarks } from '../aws/reconcile-marks.js';
 import { route53Records } from '../aws/route53.js';
 import { stateStore } from '../aws/state-store.js';
@@ -43,6 +44,7 @@ export function buildRunbookDeps(config: ControlPlaneConfig): RunbookDeps {
     random,
     store: stateStore({ clients, tableName: config.tableName, region, clock }),
     marks: reconcileMarks({ clients, tableName: config.tableName, region }),
+    readiness: readinessResults({ clients, tableName: config.tableName, region }),
     evacuations: evacuationStore({ clients, tableName: config.tableName, region }),
     aurora: auroraGlobalClusters(clients),
     autoScaling: autoScalingGroups(clients),

@@ -25,6 +25,7 @@ export const FUNCTIONS = [
   { name: 'RunDrill', entry: 'run-drill.ts', role: 'drill' },
   { name: 'RunEvacuation', entry: 'run-evacuation.ts', role: 'evacuation' },
   { name: 'Reconcile', entry: 'reconcile.ts', role: 'reconciler' },
+  { name: 'Readiness', entry: 'readiness.ts', role: 'readiness' },
 ] as const;
 
 export type FunctionName = (typeof FUNCTIONS)[number]['name'];

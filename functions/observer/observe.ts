@@ -1,6 +1,6 @@
 import type { UnreachableRegions } from '../aws/arc.js';
 import { isoNow } from '../core/clock.js';
-import { describeError, RegionUnavailableError } from '../core/errors.js';
+import { describeError, RegionUnavailableError, SwitchyardError } from '../core/errors.js';
 import { type AutoScalingGroupPlan, initialPrimary, type Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
 import type { RunbookDeps } from '../runbook/context.js';
@@ -20,6 +20,8 @@ import type { RunbookDeps } from '../runbook/context.js';
 /** A read that failed: what could not be known, and why. */
 export interface Unknown {
   readonly unknown: string;
+  /** The read failed with a retryable error (throttled, transient, busy, region unavailable). */
+  readonly retryable?: boolean;
 }
 
 /** A fact read now, or {@link Unknown}. */
@@ -40,6 +42,16 @@ export interface RegionCluster {
   readonly status: string;
   /** The member's `SynchronizationStatus` (`connected`, `pending-resync`), when RDS reports it. */
   readonly synchronizationStatus?: string;
+  /** The cluster's engine version (`EngineVersion`), when RDS reports it. */
+  readonly engineVersion?: string;
+  /** How many DB instances the cluster has (0: headless, it takes no connections). */
+  readonly instances?: number;
+  /**
+   * Replication lag into this cluster in ms (`AuroraGlobalDBReplicationLag`, latest 1-minute
+   * Maximum), read only when asked for (`observeApp`'s `lag` option) and only for a member that
+   * takes no writes; undefined when not read or when the metric has no datapoint.
+   */
+  readonly lagMs?: Seen<number | undefined>;
 }
 
 export interface ClusterObservation {
@@ -68,6 +80,8 @@ export interface GroupReadiness {
   readonly warmPool?: { readonly poolState: string; readonly size: number };
   /** The group's desired capacity now (its current profile). */
   readonly desired: number;
+  /** The group's maximum size now (always read by the observer). */
+  readonly max?: number;
   /** The active profile's desired capacity: what full service needs. */
   readonly activeDesired: number;
   /** `healthyInService` as a share of `activeDesired`, in percent (one decimal). */
@@ -136,6 +150,8 @@ export async function observeApp(
   regions: readonly string[],
   deps: ObserverDeps,
   options: {
+    /** Also read each secondary member's replication lag (one CloudWatch read each). */
+    readonly lag?: boolean;
     /** Regions whose ARC endpoint is known not to answer: tried last, and kept current (arc.ts). */
     readonly unreachable?: UnreachableRegions;
   } = {},
@@ -159,7 +175,10 @@ export async function observeApp(
         if (error instanceof RegionUnavailableError) tally.unreachable++;
         else tally.other++;
       }
-      return { unknown: `${what}: ${name}: ${message}` };
+      return {
+        unknown: `${what}: ${name}: ${message}`,
+        ...(error instanceof SwitchyardError && error.retryable ? { retryable: true } : {}),
+      };
     }
   };
 
@@ -189,8 +208,16 @@ export async function observeApp(
               ...(member?.synchronizationStatus
                 ? { synchronizationStatus: member.synchronizationStatus }
                 : {}),
+              ...(own.engineVersion ? { engineVersion: own.engineVersion } : {}),
+              instances: own.instances.length,
               moving: global?.failover !== undefined,
             };
+            if (options.lag && member && !member.isWriter) {
+              const lagMs = await read(undefined, `replication lag into ${arn}`, () =>
+                deps.aurora.replicationLagMs(region, arn, deps.clock.now(), cluster.engine),
+              );
+              return { ...state, lagMs };
+            }
             return state;
           });
           return [region, seen] as const;
@@ -260,6 +287,7 @@ export async function groupReadiness(
       ? { warmPool: { poolState: capacity.warmPool.poolState, size: capacity.warmPool.size } }
       : {}),
     desired: capacity.desired,
+    max: capacity.max,
     activeDesired: group.active.desired,
     healthyPercent,
     ready: healthyPercent >= group.healthyPercent,

@@ -13,6 +13,7 @@ import { authenticated, authorize, type Permission } from './authorization.js';
 import { CONSOLE_ROUTES } from './console-routes.js';
 import { DEFAULT_LIST_LIMIT, getExecution, listAudit, listExecutions } from './executions.js';
 import { errorResponse, MethodNotAllowedError, RouteNotFoundError } from './http-errors.js';
+import { getReadiness } from './readiness.js';
 import type { ApiRequest, ApiResponse, Identity } from './request.js';
 import { FailoverBody, IdempotencyKey, requestFailover } from './request-failover.js';
 import { checkPathParameters, checkRequestBounds, parseRequestPart } from './validation.js';
@@ -35,6 +36,10 @@ export interface Route {
 
 const ListQuery = (max: number) => z.object({ limit: z.coerce.number().int().min(1).max(max).optional() });
 const LIMIT_MAX = 100;
+const ReadinessQuery = z.object({
+  to: z.string().min(1).max(64).optional(),
+  mode: z.enum(['graceful', 'ungraceful']).optional(),
+});
 
 const ok = (body: unknown, status = 200): ApiResponse => ({ status, body });
 
@@ -94,6 +99,19 @@ export const ROUTES: readonly Route[] = [
         );
       const { requestHash: _hash, version: _version, ...shown } = record;
       return ok(shown);
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/apps/{app}/readiness',
+    permission: 'read',
+    summary:
+      'readiness now toward every other region, or ?to=R (?mode=graceful|ungraceful), and the kept results',
+    run: async ({ app }, request, _c, deps) => {
+      const { to, mode } = parseRequestPart(ReadinessQuery, request.query, 'query');
+      return ok(
+        await getReadiness(app as string, { ...(to ? { to } : {}), ...(mode ? { mode } : {}) }, deps),
+      );
     },
   },
   {

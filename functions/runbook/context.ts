@@ -6,6 +6,7 @@ import type { CloudWatchAlarms } from '../aws/cloudwatch.js';
 import type { DnsAnswers } from '../aws/dns.js';
 import type { EvacuationStore } from '../aws/evacuations.js';
 import type { EventPublisher } from '../aws/events.js';
+import type { ReadinessResults } from '../aws/readiness-results.js';
 import type { ReconcileMarks } from '../aws/reconcile-marks.js';
 import type { Route53Records } from '../aws/route53.js';
 import type { StateStore, StepRecord } from '../aws/state-store.js';
@@ -31,6 +32,8 @@ export interface RunbookDeps {
   readonly store: StateStore;
   /** The reconciler's findings and since when they hold. */
   readonly marks: ReconcileMarks;
+  /** The latest readiness per app and target region. */
+  readonly readiness: ReadinessResults;
   /** Region evacuations: their records (functions/evacuation/). */
   readonly evacuations: EvacuationStore;
   readonly aurora: AuroraGlobalClusters;

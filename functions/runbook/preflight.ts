@@ -1,9 +1,10 @@
 import * as z from 'zod';
 import type { UnreachableRegions } from '../aws/arc.js';
 import { isoNow } from '../core/clock.js';
-import { PreconditionFailedError, ReplicationLagTooHighError } from '../core/errors.js';
+import { PreconditionFailedError, ReplicationLagTooHighError, TransientAwsError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
-import { memberIn } from '../core/plan-registry.js';
+import { type AppObservation, isKnown, type Seen, type Unknown } from '../observer/observe.js';
+import { evaluate, readInputs } from '../readiness/readiness.js';
 import {
   fence,
   knownUnreachable,
@@ -27,9 +28,11 @@ export interface PreflightResult {
 }
 
 /**
- * Preflight, in the target region only: every resource of the plan exists there and can fail
- * over. A graceful switchover also needs the source healthy and replication lag under the RPO.
- * Every problem found is reported at once.
+ * Preflight: the readiness evaluation (functions/readiness/) of this run's target in its mode,
+ * so a failover refuses exactly what readiness reports as blocking (a target being rebuilt after
+ * an ungraceful failover, lag over the RPO, a missing secondary, ...). Every blocking finding is
+ * reported at once; warnings go on the step's detail. A read that failed with a retryable error
+ * is thrown as such (the ASL retries), never taken as a finding.
  */
 export async function preflight(input: unknown, deps: RunbookDeps): Promise<PreflightResult> {
   const { run } = parseInput(PreflightInput, input, 'Preflight');
@@ -41,75 +44,44 @@ export async function preflight(input: unknown, deps: RunbookDeps): Promise<Pref
     fence(run, deps),
   ]);
   const plan = deps.plans.get(run.app);
-  const problems: string[] = [];
-  const lagMs: Record<string, number | null> = {};
   const unreachable = knownUnreachable(run);
-
-  // Every read is independent of the others: all at once, so Preflight costs the slowest read, not
-  // the sum of them (each is a round trip of its own API).
-  const clusterChecks = (plan.database?.auroraGlobalClusters ?? []).map(async (cluster) => {
-    const targetArn = memberIn(cluster.members, run.to);
-    // The lag is read alongside; its failure counts only where the lag is needed (a secondary).
-    const lagRead = deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine).then(
-      (value) => ({ value }),
-      (error: unknown) => ({ error }),
-    );
-    const [view, lagOutcome] = await Promise.all([
-      deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId),
-      lagRead,
-    ]);
-    const member = view.members.find((m) => m.clusterArn === targetArn);
-    if (!member) {
-      // Already detached and promoted by an earlier attempt: a standalone writer is a done promotion.
-      const standalone = await deps.aurora.describeCluster(run.to, targetArn).catch(() => undefined);
-      if (!standalone || standalone.globalClusterId) {
-        problems.push(
-          `${cluster.globalClusterId}: ${targetArn} is not a member (got ${view.members.map((m) => m.clusterArn).join(', ') || 'no members'})`,
-        );
-      }
-      return;
-    }
-    if (member.isWriter) return; // already promoted: the database step will find it done
-    if ('error' in lagOutcome) throw lagOutcome.error;
-    const lag = lagOutcome.value;
-    lagMs[cluster.globalClusterId] = lag ?? null;
-    if (run.mode === 'graceful') {
-      if (view.status !== 'available')
-        problems.push(
-          `${cluster.globalClusterId}: status ${view.status}, expected available for a switchover`,
-        );
-      if (lag !== undefined && lag > plan.objectives.rpoSeconds * 1000) {
-        throw new ReplicationLagTooHighError(
-          `${plan.name}: ${cluster.globalClusterId} replication lag into ${run.to} is ${lag} ms, expected under the RPO objective of ${plan.objectives.rpoSeconds} s`,
-        );
-      }
-    }
+  // The traffic mechanism is read alongside the evaluation's reads (independent round trips).
+  const trafficRead = checkTrafficReadable(plan, deps, unreachable).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  // One rule set: the readiness evaluation, in this run's mode, from this run's source, with this
+  // execution's own lock and progress not counted against it. Ungraceful reads the target only
+  // (the source may be down, and waiting out its timeouts would count against the RTO).
+  const inputs = await readInputs(
+    plan,
+    run.mode === 'graceful' ? plan.regions : [run.to],
+    deps,
+    run.executionId,
+  );
+  const seen = inputs.observation;
+  const retryable = retryableUnknown(seen, run.mode === 'graceful' ? [run.to, run.from] : [run.to]);
+  if (retryable) throw new TransientAwsError(`${plan.name}: preflight in ${run.to}: ${retryable}`);
+  const { findings } = evaluate({
+    ...inputs.context,
+    source: run.from,
+    observation: seen,
+    target: run.to,
+    mode: run.mode,
   });
+  const blocking = findings.filter((f) => f.severity === 'blocking');
+  const lagMs: Record<string, number | null> = {};
+  for (const cluster of seen.clusters) {
+    const there = cluster.regions[run.to];
+    if (there && isKnown(there) && there.lagMs !== undefined)
+      lagMs[cluster.globalClusterId] = isKnown(there.lagMs) ? (there.lagMs ?? null) : null;
+  }
+  const lag = blocking.find((f) => f.code === 'REPLICATION_LAG_OVER_RPO');
+  if (lag) throw new ReplicationLagTooHighError(`${plan.name}: ${lag.message}`);
+  const problems = blocking.map((f) => `${f.code} ${f.message}`);
 
-  const groupChecks = (plan.compute?.autoScalingGroups ?? []).map(async (group) => {
-    const [, source] = await Promise.all([
-      deps.autoScaling.describe(run.to, memberIn(group.members, run.to)),
-      run.mode === 'graceful'
-        ? deps.autoScaling.describe(run.from, memberIn(group.members, run.from))
-        : undefined,
-    ]);
-    if (!source) return;
-    const healthy = source.desired === 0 ? 0 : (100 * source.healthyInService) / source.desired;
-    if (healthy < group.healthyPercent) {
-      problems.push(
-        `${group.name}: source ${run.from} is not healthy (${source.healthyInService}/${source.desired} InService), expected ${group.healthyPercent}% for a graceful switchover; use ungraceful`,
-      );
-    }
-  });
-
-  // allSettled, then the first error in plan order: the same error whatever finishes first.
-  const settled = await Promise.allSettled([
-    ...clusterChecks,
-    ...groupChecks,
-    checkTrafficReadable(plan, deps, unreachable),
-  ]);
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) throw failed.reason;
+  const trafficError = await trafficRead;
+  if (trafficError) throw trafficError;
 
   if (problems.length > 0) {
     throw new PreconditionFailedError(`${plan.name}: preflight in ${run.to} failed: ${problems.join('; ')}`);
@@ -126,7 +98,13 @@ export async function preflight(input: unknown, deps: RunbookDeps): Promise<Pref
     status: 'SUCCEEDED',
     startedAt,
     finishedAt: isoNow(deps.clock),
-    detail: { resources: resources.length, lagMs },
+    detail: {
+      resources: resources.length,
+      lagMs,
+      ...(findings.length > 0
+        ? { findings: findings.map((f) => `${f.severity} ${f.code}: ${f.message}`) }
+        : {}),
+    },
   });
   return { resources, lagMs, unreachableRegions: [...unreachable] };
 }
@@ -170,4 +148,18 @@ async function checkTrafficReadable(
       }
     }),
   );
+}
+
+/** The first retryable unknown about `regions` (or traffic), if any. */
+function retryableUnknown(seen: AppObservation, regions: readonly string[]): string | undefined {
+  const all: Seen<unknown>[] = [seen.traffic.region];
+  for (const region of regions) {
+    for (const cluster of seen.clusters) all.push(cluster.regions[region]);
+    for (const group of seen.capacity) all.push(group.regions[region]);
+  }
+  return all.find((value): value is Unknown => isUnknown(value) && value.retryable === true)?.unknown;
+}
+
+function isUnknown(value: unknown): value is Unknown {
+  return typeof value === 'object' && value !== null && 'unknown' in value;
 }

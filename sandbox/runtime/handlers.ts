@@ -9,6 +9,7 @@ import { makeHandler as finishExecution } from '../../functions/handlers/finish-
 import { makeHandler as preflight } from '../../functions/handlers/preflight.js';
 import { makeHandler as prepareDatabase } from '../../functions/handlers/prepare-database.js';
 import { makeHandler as promoteDatabase } from '../../functions/handlers/promote-database.js';
+import { makeHandler as readiness } from '../../functions/handlers/readiness.js';
 import { makeHandler as reconcile } from '../../functions/handlers/reconcile.js';
 import { makeHandler as recordFailure } from '../../functions/handlers/record-failure.js';
 import type { FunctionName } from '../../functions/handlers/registry.js';
@@ -42,4 +43,5 @@ export const RUNBOOK_HANDLERS: Partial<Record<FunctionName, (deps: RunbookDeps) 
   RunDrill: runDrill,
   RunEvacuation: runEvacuation,
   Reconcile: reconcile,
+  Readiness: readiness,
 };

@@ -268,9 +268,12 @@ describe('ControlPlane stacks for the example plans', () => {
         resourcesOf(json, 'AWS::Lambda::Function').map(([id, f]) => [id, f.Properties.FunctionName]),
       );
       const pinged: string[] = [];
-      // Every scheduled rule but the reconciler's (tested on its own) is a keep-warm rule.
+      // Every scheduled rule but the reconciler's and readiness's (tested on their own) is a keep-warm rule.
       for (const [, rule] of resourcesOf(json, 'AWS::Events::Rule').filter(
-        ([id, r]) => r.Properties.ScheduleExpression && !id.startsWith('ReconcilerSchedule'),
+        ([id, r]) =>
+          r.Properties.ScheduleExpression &&
+          !id.startsWith('ReconcilerSchedule') &&
+          !id.startsWith('ReadinessSchedule'),
       )) {
         expect(rule.Properties.ScheduleExpression).toBe('rate(5 minutes)');
         expect(rule.Properties.Targets.length).toBeLessThanOrEqual(5);
@@ -522,6 +525,27 @@ describe('least privilege', () => {
         },
         Targets: target,
       });
+    },
+  );
+
+  it.each(REGIONS)(
+    '%s: readiness is evaluated every 5 minutes, by a role that can read, keep its results and emit, and change nothing',
+    (region) => {
+      const { template, json } = of(region);
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(5 minutes)',
+        Targets: [
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ReadinessFunction'), 'Arn'] },
+            RetryPolicy: { MaximumRetryAttempts: 0 },
+          }),
+        ],
+      });
+      const mutating =
+        /^(rds:(Switchover|Failover|Remove|Create|Delete)|autoscaling:(Update|Set)|route53-recovery-cluster:Update|route53:Change|states:Start)/;
+      const actions = statementsOfRole(json, 'ReadinessRole').flatMap((st) => st.actions);
+      expect(actions.length).toBeGreaterThan(0);
+      expect(actions.filter((a: string) => mutating.test(a))).toEqual([]);
     },
   );
 

@@ -1,0 +1,4 @@
+import { evaluateReadiness } from '../readiness/readiness.js';
+import { stepHandler } from './step-handler.js';
+
+export const { makeHandler, handler } = stepHandler('Readiness', evaluateReadiness);
