@@ -36,7 +36,8 @@ const FAULT_FIELDS = [
     flag: 'count',
     field: 'count',
     number: true,
-    about: 'how many of the five ARC cluster endpoints, 1..2 (arc-endpoints-down), or of the 8 checker regions (checkers-blocked)',
+    about:
+      'how many of the five ARC cluster endpoints, 1..2 (arc-endpoints-down), or of the 8 checker regions (checkers-blocked)',
   },
   {
     flag: 'service',
