@@ -6,7 +6,7 @@ import { version as ESBUILD_VERSION } from 'esbuild';
 import { FUNCTIONS } from '../functions/handlers/registry.js';
 import { CONFIG_ENV, displayPath, PLANS_ENV, reportBuildError } from './app.js';
 import { BUDGET_KB, type BundleSize, kb, measureBundle } from './bundle-measure.js';
-import { lambdaBundling } from './bundling.js';
+import { ESBUILD_TARGET, lambdaBundling } from './bundling.js';
 import { loadDeployment } from './config.js';
 import { DEFAULT_CONFIG_FILE, HANDLERS_DIR, PLANS_DIR } from './paths.js';
 
@@ -42,7 +42,7 @@ async function main(): Promise<number> {
       sizes.push(await measureBundle(fn.name, join(HANDLERS_DIR, fn.entry), bundling, outdir));
     const out = (text: string) => process.stdout.write(`${text}\n`);
     out(
-      `Bundle sizes (esbuild ${ESBUILD_VERSION}, ESM, minified, node20, arm64; budget ${BUDGET_KB} KB each):`,
+      `Bundle sizes (esbuild ${ESBUILD_VERSION}, ESM, minified, ${ESBUILD_TARGET}, arm64; budget ${BUDGET_KB} KB each):`,
     );
     out(`  ${'function'.padEnd(18)} ${'minified'.padStart(10)} ${'gzip'.padStart(10)}  largest inputs`);
     for (const s of sizes) {

@@ -59,7 +59,7 @@ describe('ControlPlane stacks for the example plans', () => {
       );
       for (const [, fn] of functions) {
         expect(fn.Properties).toMatchObject({
-          Runtime: 'nodejs20.x',
+          Runtime: 'nodejs22.x',
           Architectures: ['arm64'],
           MemorySize: 512,
           Timeout: 30,
