@@ -25,7 +25,6 @@ const FailoverEvent = z.strictObject({
 const EVENT_BODIES = {
   fault: FaultSchema,
   clear: ClearSchema,
-  drift: DriftSchema,
   failover: FailoverEvent,
   approve: z.strictObject({
     app: z.string().min(1),
@@ -60,6 +59,7 @@ const EVENT_BODIES = {
     region: z.string().optional(),
     reason: z.string().optional(),
   }),
+  drift: DriftSchema,
 } as const;
 type EventKey = keyof typeof EVENT_BODIES;
 const EVENT_KEYS = Object.keys(EVENT_BODIES) as EventKey[];
