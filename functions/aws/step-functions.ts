@@ -1,5 +1,6 @@
 import {
   DescribeExecutionCommand,
+  DescribeStateMachineCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   InvalidArn,
@@ -51,6 +52,13 @@ export interface StepFunctions {
   sendTaskSuccess(region: string, taskToken: string, output: unknown): Promise<void>;
   /** SendTaskFailure. PreconditionFailedError when the task no longer waits. */
   sendTaskFailure(region: string, taskToken: string, error: string, cause: string): Promise<void>;
+  /**
+   * DescribeStateMachine (read-only): the machine's `status`, `ACTIVE` or `DELETING` (AWS Step
+   * Functions API Reference, "DescribeStateMachine",
+   * https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeStateMachine.html).
+   * ResourceNotFoundError when no such machine is deployed in `region`.
+   */
+  stateMachineStatus(region: string, stateMachineArn: string): Promise<string>;
 }
 
 const RULES: readonly ErrorRule[] = [
@@ -136,6 +144,16 @@ export function stepFunctions(clients: AwsClients): StepFunctions {
       await awsCall({ operation: 'SendTaskSuccess', region, resource: 'task token' }, RULES, () =>
         clients.sfn(region).send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) })),
       );
+    },
+
+    async stateMachineStatus(region, stateMachineArn) {
+      const output = await awsCall(
+        { operation: 'DescribeStateMachine', region, resource: stateMachineArn },
+        RULES,
+        () => clients.sfn(region).send(new DescribeStateMachineCommand({ stateMachineArn })),
+      );
+      // AWS omits `status` for none but older SDK models; absent is what every deployed one is.
+      return output.status ?? 'ACTIVE';
     },
 
     async sendTaskFailure(region, taskToken, error, cause) {
