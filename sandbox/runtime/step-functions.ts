@@ -185,11 +185,6 @@ export class SimulatedStepFunctions implements SimulatedService {
     };
   }
 
-  /** Removes a deployed machine (a test's or a scenario's "the runbook is gone"). */
-  undeploy(arn: string): boolean {
-    return this.machines.delete(arn);
-  }
-
   private start(input: Record<string, unknown>, target: CallTarget) {
     const machine = this.machines.get(String(input.stateMachineArn));
     if (!machine || machine.region !== target.region) {
