@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { ReadinessRecord, ReadinessVerdict } from '../aws/readiness-results.js';
 import type { FailoverMode } from '../aws/state-store.js';
 import { isoNow } from '../core/clock.js';
-import { describeError } from '../core/errors.js';
+import { describeError, SwitchyardError } from '../core/errors.js';
 import { initialPrimary, type Plan } from '../core/plan.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import { type AppObservation, isKnown, observeApp, type Seen } from '../observer/observe.js';
@@ -270,7 +270,9 @@ async function runbooksOf(
           return [region, { arn, status: await deps.stepFunctions.stateMachineStatus(region, arn) }];
         } catch (error: unknown) {
           const { name, message } = describeError(error);
-          return [region, { arn, status: { unknown: `DescribeStateMachine: ${name}: ${message}` } }];
+          const unknown = `DescribeStateMachine: ${name}: ${message}`;
+          const retryable = error instanceof SwitchyardError && error.retryable;
+          return [region, { arn, status: { unknown, ...(retryable ? { retryable: true } : {}) } }];
         }
       } catch (error: unknown) {
         const { message } = describeError(error);

@@ -4,6 +4,7 @@ import { isoNow } from '../core/clock.js';
 import { PreconditionFailedError, ReplicationLagTooHighError, TransientAwsError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { type AppObservation, isKnown, type Seen, type Unknown } from '../observer/observe.js';
+import type { ReadinessContext } from '../readiness/checks.js';
 import { evaluate, readInputs } from '../readiness/readiness.js';
 import {
   fence,
@@ -60,7 +61,9 @@ export async function preflight(input: unknown, deps: RunbookDeps): Promise<Pref
     run.executionId,
   );
   const seen = inputs.observation;
-  const retryable = retryableUnknown(seen, run.mode === 'graceful' ? [run.to, run.from] : [run.to]);
+  const retryable =
+    retryableUnknown(seen, run.mode === 'graceful' ? [run.to, run.from] : [run.to]) ??
+    retryableRunbook(inputs.context.runbooks[run.to]);
   if (retryable) throw new TransientAwsError(`${plan.name}: preflight in ${run.to}: ${retryable}`);
   const { findings } = evaluate({
     ...inputs.context,
@@ -158,6 +161,12 @@ function retryableUnknown(seen: AppObservation, regions: readonly string[]): str
     for (const group of seen.capacity) all.push(group.regions[region]);
   }
   return all.find((value): value is Unknown => isUnknown(value) && value.retryable === true)?.unknown;
+}
+
+/** The target runbook's status read failed retryably (throttled, transient): its note, else undefined. */
+function retryableRunbook(runbook: ReadinessContext['runbooks'][string] | undefined): string | undefined {
+  const status = runbook?.status;
+  return status !== undefined && isUnknown(status) && status.retryable === true ? status.unknown : undefined;
 }
 
 function isUnknown(value: unknown): value is Unknown {
