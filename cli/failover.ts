@@ -1,4 +1,5 @@
 import { type Command, Option } from '@commander-js/extra-typings';
+import { FAILOVER_MODES } from '../functions/core/records.js';
 import {
   ApiClient,
   ApiError,
@@ -77,7 +78,7 @@ export function defineFailover(program: Command, context: CommandContext): void 
             '--mode <M>',
             'graceful (a switchover, RPO 0; the source must be healthy) or ungraceful (the source is down)',
           )
-            .choices(['graceful', 'ungraceful'] as const)
+            .choices(FAILOVER_MODES)
             .default('graceful' as const),
         )
         .option('--reason <TEXT>', 'why, for the audit trail')

@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import * as z from 'zod';
 import { InvalidInputError } from '../functions/core/errors.js';
 import { formatPath } from '../functions/core/plan.js';
+import { FAILOVER_MODES } from '../functions/core/records.js';
 import { ClearSchema, FaultSchema } from './faults.js';
 
 /** A scenario file (docs/architecture.md, The sandbox under the SDK): faults, operator requests, approvals and alarms on a timeline. */
@@ -11,7 +12,7 @@ const Seconds = z.number().nonnegative();
 const FailoverEvent = z.strictObject({
   app: z.string().min(1),
   to: z.string().min(1),
-  mode: z.enum(['graceful', 'ungraceful']).default('graceful'),
+  mode: z.enum(FAILOVER_MODES).default('graceful'),
   by: z.string().min(1).default('operator'),
   reason: z.string().min(1).default('scenario'),
   idempotencyKey: z.string().min(1).optional(),

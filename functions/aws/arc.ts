@@ -16,34 +16,12 @@ import {
   TransientAwsError,
 } from '../core/errors.js';
 import { type Random, shuffled } from '../core/random.js';
+import type { ArcRoutingControls, RoutingControlState } from '../runbook/ports/arc.js';
 import type { ArcClusterEndpoint, AwsClients } from './clients.js';
 import { type ErrorRule, translateAwsError } from './translate-error.js';
 
-export type RoutingControlState = 'On' | 'Off';
-
-/**
- * Route 53 ARC routing controls, through the cluster's data plane: highly available, and no
- * dependency on us-east-1. Each call tries the cluster endpoints in shuffled order until one
- * answers; an endpoint that is down, slow, throttling or failing costs one attempt, a refusal
- * (a safety rule, an unknown control) ends the call at once.
- */
-export interface ArcRoutingControls {
-  /** The state of each routing control, by ARN. */
-  getStates(
-    endpoints: readonly ArcClusterEndpoint[],
-    arns: readonly string[],
-  ): Promise<Record<string, RoutingControlState>>;
-  /**
-   * Sets every given control in ONE UpdateRoutingControlStates call, so safety rules judge the end
-   * state (e.g. target On and others Off together). Idempotent. Returns the endpoint that took it.
-   * TrafficShiftRejectedError when a safety rule refuses; ArcEndpointsUnavailableError, naming every
-   * endpoint tried and why, when none answers.
-   */
-  setActive(
-    endpoints: readonly ArcClusterEndpoint[],
-    states: Readonly<Record<string, RoutingControlState>>,
-  ): Promise<ArcClusterEndpoint>;
-}
+// The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.
+export type { ArcRoutingControls, RoutingControlState };
 
 const RULES: readonly ErrorRule[] = [
   {

@@ -17,92 +17,18 @@ import {
   SwitchoverGlobalClusterCommand,
 } from '@aws-sdk/client-rds';
 import { InvalidInputError, ResourceBusyError, ResourceNotFoundError } from '../core/errors.js';
+import type {
+  AuroraGlobalClusters,
+  ClusterView,
+  GlobalClusterMember,
+  GlobalClusterView,
+} from '../runbook/ports/aurora.js';
 import type { AwsClients } from './clients.js';
 import { cloudWatchAlarms } from './cloudwatch.js';
 import { awsCall, type ErrorRule } from './translate-error.js';
 
-/** One member cluster of an Aurora global database. */
-export interface GlobalClusterMember {
-  readonly clusterArn: string;
-  /** Parsed from the ARN. */
-  readonly region: string;
-  readonly isWriter: boolean;
-  /** `connected` or `pending-resync`, when RDS reports it. */
-  readonly synchronizationStatus?: string;
-}
-
-/** An Aurora global database as a runbook sees it. */
-export interface GlobalClusterView {
-  readonly id: string;
-  /** e.g. `available`, `switching-over`, `failing-over`, `modifying`. */
-  readonly status: string;
-  readonly members: GlobalClusterMember[];
-  /** The region of the writer member; absent while no member is the writer. */
-  readonly writerRegion?: string;
-  /** Present while a switchover or failover is under way. */
-  readonly failover?: {
-    /** `pending`, `failing-over` or `cancelling`. */
-    readonly status: string;
-    readonly fromClusterArn: string;
-    readonly toClusterArn: string;
-    /** True for a failover (data loss allowed), false for a switchover. */
-    readonly isDataLossAllowed: boolean;
-  };
-}
-
-/** One regional Aurora cluster. */
-export interface ClusterView {
-  readonly id: string;
-  readonly arn: string;
-  /** e.g. `available`, `modifying`, `failing-over`. */
-  readonly status: string;
-  /** The global database it belongs to, if any. */
-  readonly globalClusterId?: string;
-  readonly instances: { readonly id: string; readonly isWriter: boolean }[];
-}
-
-/**
- * Aurora Global Database. Every method names the region whose RDS endpoint it calls; mutating
- * calls go to the TARGET region (static stability: a failover into region B is run by B and talks
- * to B), and refuse a target cluster in another region.
- */
-export interface AuroraGlobalClusters {
-  /** DescribeGlobalClusters. ResourceNotFoundError when absent. */
-  describeGlobalCluster(region: string, globalClusterId: string): Promise<GlobalClusterView>;
-  /** SwitchoverGlobalCluster: planned, RPO 0; the source must be healthy. */
-  switchover(region: string, globalClusterId: string, targetClusterArn: string): Promise<void>;
-  /** FailoverGlobalCluster with AllowDataLoss: for when the writer's region is impaired. */
-  failover(region: string, globalClusterId: string, targetClusterArn: string): Promise<void>;
-  /** RemoveFromGlobalCluster: the last resort (detach-and-promote); the cluster becomes standalone. */
-  detach(region: string, globalClusterId: string, clusterArn: string): Promise<void>;
-  /** DescribeDBInstances of one cluster: each instance and its status (`creating`, `available`, ...). */
-  instances(region: string, clusterArn: string): Promise<{ readonly id: string; readonly status: string }[]>;
-  /**
-   * CreateDBInstance: adds a reader to a cluster (pilot light: a headless secondary needs one
-   * before it can be promoted). Idempotent: an instance of that id already there is success.
-   */
-  addReader(
-    region: string,
-    clusterArn: string,
-    instanceId: string,
-    instanceClass: string,
-    engine: string,
-  ): Promise<void>;
-  /**
-   * Fences a cluster by deleting every instance it has (DeleteDBInstance each): it then takes no
-   * connections, and its volume keeps its data. Idempotent: an instance already deleting or gone
-   * is fenced. Returns the instance ids it found. Mutates only `region`'s own cluster.
-   */
-  removeInstances(region: string, clusterArn: string): Promise<string[]>;
-  /** DescribeDBClusters for one cluster. ResourceNotFoundError when absent. */
-  describeCluster(region: string, clusterIdOrArn: string): Promise<ClusterView>;
-  /**
-   * AuroraGlobalDBReplicationLag of a secondary cluster, in ms: the most recent datapoint (1-minute
-   * Maximum) in the 5 minutes before `now` (epoch ms), or undefined when there is none. `region`
-   * is the secondary's: the metric is published there.
-   */
-  replicationLagMs(region: string, clusterIdOrArn: string, now: number): Promise<number | undefined>;
-}
+// The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.
+export type { AuroraGlobalClusters, ClusterView, GlobalClusterMember, GlobalClusterView };
 
 const LAG_WINDOW_MS = 5 * 60_000;
 

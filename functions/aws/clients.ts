@@ -8,6 +8,7 @@ import { Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-c
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsCredentialIdentity, MetadataBearer } from '@smithy/types';
+import type { ArcClusterEndpoint } from '../runbook/ports/arc.js';
 import { type DnsQuestion, type DnsTransport, systemDnsTransport } from './dns-transport.js';
 
 /**
@@ -76,10 +77,7 @@ export interface ClientFactoryOptions {
   readonly credentials?: AwsCredentialIdentity;
 }
 
-export interface ArcClusterEndpoint {
-  readonly region: string;
-  readonly endpoint: string;
-}
+export type { ArcClusterEndpoint };
 
 /** Per-region SDK clients. Every method names the region its client calls. */
 export interface AwsClients {

@@ -1,15 +1,12 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { EventPublisher } from '../runbook/ports/events.js';
+import { EVENT_SOURCE } from '../runbook/ports/events.js';
 import type { AwsClients } from './clients.js';
 import { awsCall } from './translate-error.js';
 
-/** The source of every event Switchyard emits. */
-export const EVENT_SOURCE = 'switchyard';
-
-/** EventBridge, in this control plane's region. */
-export interface EventPublisher {
-  /** Puts one event on the bus; a partial failure is thrown, not swallowed. */
-  publish(region: string, detailType: string, detail: Record<string, unknown>): Promise<void>;
-}
+// The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.
+export type { EventPublisher };
+export { EVENT_SOURCE };
 
 export function eventPublisher(clients: AwsClients, eventBusName = 'default'): EventPublisher {
   return {

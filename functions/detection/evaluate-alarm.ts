@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { parseAlarmArn } from '../aws/cloudwatch.js';
+import { parseAlarmArn } from '../core/arns.js';
 import { isoNow } from '../core/clock.js';
 import { FailoverInProgressError, PreconditionFailedError } from '../core/errors.js';
 import { initialPrimary, type Plan } from '../core/plan.js';

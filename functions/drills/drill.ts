@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import type { DrillReport, ExecutionRecord } from '../aws/state-store.js';
 import { isoNow } from '../core/clock.js';
 import { PreconditionFailedError, WaitTimedOutError } from '../core/errors.js';
 import { initialPrimary, type Plan } from '../core/plan.js';
+import type { DrillReport, ExecutionRecord } from '../core/records.js';
 import { parseInput, type RunbookDeps } from '../runbook/context.js';
 import {
   executionExists,

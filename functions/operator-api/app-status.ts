@@ -1,7 +1,7 @@
-import type { LockRecord, PlanStatus } from '../aws/state-store.js';
 import { describeError } from '../core/errors.js';
 import { initialPrimary, type Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
+import type { LockRecord, PlanStatus } from '../core/records.js';
 import {
   type AppObservation,
   holdsEveryWriter,

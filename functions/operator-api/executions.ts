@@ -1,7 +1,7 @@
-import type { ApprovalRecord, AuditEntry, ExecutionRecord } from '../aws/state-store.js';
-import type { ExecutionView } from '../aws/step-functions.js';
 import { ResourceNotFoundError } from '../core/errors.js';
+import type { ApprovalRecord, AuditEntry, ExecutionRecord } from '../core/records.js';
 import type { RunbookDeps } from '../runbook/context.js';
+import type { ExecutionView } from '../runbook/ports/step-functions.js';
 import { executionArnIn } from '../runbook/runbook-arns.js';
 
 /** An approval as the API shows it: the task token is a capability and never leaves the store. */

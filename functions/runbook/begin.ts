@@ -1,18 +1,19 @@
 import * as z from 'zod';
-import type { NewExecution } from '../aws/state-store.js';
 import { isoNow } from '../core/clock.js';
 import { PreconditionFailedError } from '../core/errors.js';
 import { initialPrimary, type Plan } from '../core/plan.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
+import { EXECUTION_TRIGGERS, FAILOVER_MODES } from '../core/records.js';
 import { parseInput, type RunbookDeps, type RunContext, recordStep, stepKey } from './context.js';
+import type { NewExecution } from './ports/state-store.js';
 
 /** The input of a runbook execution (docs/architecture.md, Runbooks). */
 export const FailoverRequest = z.object({
   /** The app: the plan's name. */
   plan: z.string().min(1),
   targetRegion: z.string().min(1),
-  mode: z.enum(['graceful', 'ungraceful']),
-  trigger: z.enum(['operator', 'alarm', 'schedule']),
+  mode: z.enum(FAILOVER_MODES),
+  trigger: z.enum(EXECUTION_TRIGGERS),
   requestedBy: z.string().min(1),
   reason: z.string().max(1024).default(''),
   /** ISO time of the request (or alarm decision); defaults to the execution's start. */

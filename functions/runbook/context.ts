@@ -1,20 +1,21 @@
 import * as z from 'zod';
-import type { ArcRoutingControls } from '../aws/arc.js';
-import type { AuroraGlobalClusters } from '../aws/aurora.js';
-import type { AutoScalingGroups } from '../aws/auto-scaling.js';
-import type { CloudWatchAlarms } from '../aws/cloudwatch.js';
-import type { DnsAnswers } from '../aws/dns.js';
-import type { EventPublisher } from '../aws/events.js';
-import type { ReconcileMarks } from '../aws/reconcile-marks.js';
-import type { Route53Records } from '../aws/route53.js';
-import type { StateStore, StepRecord } from '../aws/state-store.js';
-import type { StepFunctions } from '../aws/step-functions.js';
 import { type Clock, isoNow } from '../core/clock.js';
 import { InvalidInputError, WaitTimedOutError } from '../core/errors.js';
 import { formatProblem, type Plan, problemsFromIssue } from '../core/plan.js';
 import type { PlanRegistry } from '../core/plan-registry.js';
 import type { Random } from '../core/random.js';
+import { EXECUTION_TRIGGERS, FAILOVER_MODES, STRATEGIES, type StepRecord } from '../core/records.js';
 import type { StateMachineKey } from '../handlers/registry.js';
+import type { ArcRoutingControls } from './ports/arc.js';
+import type { AuroraGlobalClusters } from './ports/aurora.js';
+import type { AutoScalingGroups } from './ports/auto-scaling.js';
+import type { CloudWatchAlarms } from './ports/cloudwatch.js';
+import type { DnsAnswers } from './ports/dns.js';
+import type { EventPublisher } from './ports/events.js';
+import type { ReconcileMarks } from './ports/reconcile-marks.js';
+import type { Route53Records } from './ports/route53.js';
+import type { StateStore } from './ports/state-store.js';
+import type { StepFunctions } from './ports/step-functions.js';
 
 /**
  * What every runbook step needs: this control plane's region, its plans, its clock, and the
@@ -47,9 +48,9 @@ export const RunContext = z.object({
   executionId: z.string().min(1),
   executionKey: z.string().min(1),
   app: z.string().min(1),
-  runbook: z.enum(['warm-standby', 'pilot-light']),
-  mode: z.enum(['graceful', 'ungraceful']),
-  trigger: z.enum(['operator', 'alarm', 'schedule']),
+  runbook: z.enum(STRATEGIES),
+  mode: z.enum(FAILOVER_MODES),
+  trigger: z.enum(EXECUTION_TRIGGERS),
   requestedBy: z.string().min(1),
   reason: z.string(),
   from: z.string().min(1),

@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import type { GlobalClusterView } from '../aws/aurora.js';
 import { isoNow } from '../core/clock.js';
 import { CapacityNotReadyError, DatabasePromotionFailedError, ResourceBusyError } from '../core/errors.js';
 import type { AuroraGlobalCluster, Plan } from '../core/plan.js';
@@ -20,6 +19,7 @@ import {
   startProgress,
   stepKey,
 } from './context.js';
+import type { GlobalClusterView } from './ports/aurora.js';
 
 const PromoteInput = z.object({ run: RunContext, resource: ResourceItem });
 const CheckInput = z.object({ run: RunContext, resource: ResourceItem, progress: Progress });
