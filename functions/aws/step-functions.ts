@@ -25,12 +25,12 @@ import {
   ResourceNotFoundError,
   ThrottledError,
 } from '../core/errors.js';
-import type { ExecutionView, StepFunctions } from '../runbook/ports/step-functions.js';
+import type { StateMachineExecution, StepFunctions } from '../runbook/ports/step-functions.js';
 import type { AwsClients } from './clients.js';
 import { awsCall, type ErrorRule, translateAwsError } from './translate-error.js';
 
 // The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.
-export type { ExecutionView, StepFunctions };
+export type { StateMachineExecution, StepFunctions };
 
 const RULES: readonly ErrorRule[] = [
   {

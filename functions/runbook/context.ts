@@ -88,6 +88,15 @@ export const Progress = z.object({
 });
 export type Progress = z.infer<typeof Progress>;
 
+/**
+ * A polling step's {@link Progress} with its own typed `detail`: what the step carries from one poll
+ * to the next (e.g. the promotion method, the Route 53 change id). The detail schema should be a
+ * `z.looseObject`, so keys it does not name pass through unchanged.
+ */
+export function progressWith<D extends z.ZodType<Record<string, unknown>>>(detail: D) {
+  return Progress.extend({ detail: detail.optional() });
+}
+
 /** Parses a step's input; {@link InvalidInputError} lists every problem (path, got, expected). */
 export function parseInput<T extends z.ZodType>(schema: T, input: unknown, step: string): z.infer<T> {
   const parsed = schema.safeParse(input, { reportInput: true });
@@ -138,12 +147,12 @@ export function stepKey(name: string, resource?: string): string {
 }
 
 /** A fresh poll budget: `budgetSeconds` of polling every `pollSeconds`. */
-export function startProgress(
+export function startProgress<D extends Record<string, unknown> = never>(
   clock: Clock,
   pollSeconds: number,
   budgetSeconds: number,
-  fields: Partial<Pick<Progress, 'phase' | 'detail' | 'done'>> = {},
-): Progress {
+  fields: Partial<Pick<Progress, 'phase' | 'done'>> & { readonly detail?: D } = {},
+): Omit<Progress, 'detail'> & { detail?: D } {
   return {
     done: false,
     nextPollSeconds: pollSeconds,

@@ -8,9 +8,9 @@ import {
   fence,
   nextPoll,
   POLL_SECONDS,
-  Progress,
   parseInput,
   pollBudgetSeconds,
+  progressWith,
   ResourceItem,
   type RunbookDeps,
   RunContext,
@@ -22,9 +22,21 @@ import {
 import type { GlobalClusterView } from './ports/aurora.js';
 
 const PromoteInput = z.object({ run: RunContext, resource: ResourceItem });
-const CheckInput = z.object({ run: RunContext, resource: ResourceItem, progress: Progress });
 
-type Method = 'switchover' | 'failover' | 'detach';
+/** What PromoteDatabase and CheckDatabase carry between polls. */
+const DatabasePoll = z.looseObject({
+  /** How the writer moves: `none` when the target already was the writer. */
+  method: z.enum(['switchover', 'failover', 'detach', 'none']).optional(),
+  /** The replication lag at promotion, in ms (null: CloudWatch had no datapoint). */
+  rpoMs: z.number().nonnegative().nullable().optional(),
+  /** Polls in a row that showed no operation under way and no promotion. */
+  idlePolls: z.number().int().nonnegative().optional(),
+});
+/** A database promotion's poll state. */
+export const DatabaseProgress = progressWith(DatabasePoll);
+export type DatabaseProgress = z.infer<typeof DatabaseProgress>;
+
+const CheckInput = z.object({ run: RunContext, resource: ResourceItem, progress: DatabaseProgress });
 
 /** Polls in a row showing no operation and no promotion before the promotion counts as failed. */
 const IDLE_POLLS_BEFORE_CONCLUDING = 3;
@@ -38,7 +50,7 @@ const IDLE_POLLS_BEFORE_CONCLUDING = 3;
  * Idempotent: a target that is already the writer is done; an operation already under way toward
  * the target is waited on, never started twice (a retried step never flips anything back).
  */
-export async function promoteDatabase(input: unknown, deps: RunbookDeps): Promise<Progress> {
+export async function promoteDatabase(input: unknown, deps: RunbookDeps): Promise<DatabaseProgress> {
   const { run, resource } = parseInput(PromoteInput, input, 'PromoteDatabase');
   const plan = deps.plans.get(run.app);
   const cluster = globalCluster(plan, resource.id);
@@ -57,7 +69,7 @@ export async function promoteDatabase(input: unknown, deps: RunbookDeps): Promis
 }
 
 /** CheckDatabase: polls the promotion (or the capacity gate before it) until done, bounded. */
-export async function checkDatabase(input: unknown, deps: RunbookDeps): Promise<Progress> {
+export async function checkDatabase(input: unknown, deps: RunbookDeps): Promise<DatabaseProgress> {
   const { run, resource, progress } = parseInput(CheckInput, input, 'CheckDatabase');
   const plan = deps.plans.get(run.app);
   const cluster = globalCluster(plan, resource.id);
@@ -73,7 +85,7 @@ export async function checkDatabase(input: unknown, deps: RunbookDeps): Promise<
     return nextPoll(progress, `${cluster.globalClusterId} waiting for capacity in ${run.to}`);
   }
 
-  const method = progress.detail?.method as Method | undefined;
+  const method = progress.detail?.method;
   if (method === 'detach') {
     const standalone = await deps.aurora.describeCluster(run.to, targetArn);
     if (!standalone.globalClusterId && standalone.status === 'available')
@@ -90,7 +102,7 @@ export async function checkDatabase(input: unknown, deps: RunbookDeps): Promise<
   }
   // Nothing under way and the target is not the writer. AWS may show an operation's state a little
   // late: conclude only after several such polls in a row, never on the first.
-  const idlePolls = Number(progress.detail?.idlePolls ?? 0) + 1;
+  const idlePolls = (progress.detail?.idlePolls ?? 0) + 1;
   if (idlePolls < IDLE_POLLS_BEFORE_CONCLUDING) {
     return nextPoll(progress, `${cluster.globalClusterId} ${method ?? 'promotion'} to ${run.to}`, {
       detail: { ...progress.detail, idlePolls },
@@ -115,9 +127,9 @@ export async function checkDatabase(input: unknown, deps: RunbookDeps): Promise<
 async function startPromotion(
   run: RunContext,
   cluster: AuroraGlobalCluster,
-  progress: Progress,
+  progress: DatabaseProgress,
   deps: RunbookDeps,
-): Promise<Progress> {
+): Promise<DatabaseProgress> {
   const targetArn = memberIn(cluster.members, run.to);
   const view = await deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId);
   if (isPromoted(view, targetArn)) {
@@ -150,9 +162,9 @@ async function startPromotion(
 async function finish(
   run: RunContext,
   resource: ResourceItem,
-  progress: Progress,
+  progress: DatabaseProgress,
   deps: RunbookDeps,
-): Promise<Progress> {
+): Promise<DatabaseProgress> {
   await recordOutcome(run, deps, stepKey('PromoteDatabase', resource.id), {
     name: 'PromoteDatabase',
     resource: resource.id,

@@ -20,7 +20,12 @@ export const FINISHED_EVENT = 'Switchyard Execution Finished';
 
 const FinishInput = z.object({ run: RunContext }).passthrough();
 
-export interface ExecutionSummary {
+/**
+ * What FinishExecution and RecordFailure return to the state machine: the run's outcome in brief
+ * (the runbook's output). The API's view of a record is `ExecutionSummary`
+ * (functions/operator-api/executions.ts).
+ */
+export interface FinishOutput {
   readonly executionId: string;
   readonly app: string;
   readonly status: FinalExecutionStatus;
@@ -36,13 +41,13 @@ export interface ExecutionSummary {
  * region, release the lock and emit the Finished event. Graceful failovers then scale the old
  * region to its standby profile (best effort: the old region is not needed to succeed).
  */
-export async function finishExecution(input: unknown, deps: RunbookDeps): Promise<ExecutionSummary> {
+export async function finishExecution(input: unknown, deps: RunbookDeps): Promise<FinishOutput> {
   const { run } = parseInput(FinishInput, input, 'FinishExecution');
   return completeExecution(run, deps);
 }
 
 /** FinishExecution's work, also run by RecordFailure when only the finishing failed. Idempotent. */
-async function completeExecution(run: RunContext, deps: RunbookDeps): Promise<ExecutionSummary> {
+async function completeExecution(run: RunContext, deps: RunbookDeps): Promise<FinishOutput> {
   const plan = deps.plans.get(run.app);
   const startedAt = isoNow(deps.clock);
   const record = await executionRecord(run, deps);
@@ -85,7 +90,7 @@ async function completeExecution(run: RunContext, deps: RunbookDeps): Promise<Ex
     startedAt,
     finishedAt: isoNow(deps.clock),
   });
-  const summary: ExecutionSummary = {
+  const summary: FinishOutput = {
     executionId: run.executionId,
     app: plan.name,
     status: 'SUCCEEDED',
@@ -98,7 +103,7 @@ async function completeExecution(run: RunContext, deps: RunbookDeps): Promise<Ex
   return summary;
 }
 
-function successDetail(summary: ExecutionSummary): string {
+function successDetail(summary: FinishOutput): string {
   return `failover to ${summary.to} succeeded: RTO ${summary.rtoSeconds ?? 'unknown'} s, RPO ${summary.rpoSeconds ?? 'unknown'} s`;
 }
 
@@ -111,7 +116,7 @@ const FailureInput = z.object({
     .passthrough(),
 });
 
-export interface FailureOutcome extends ExecutionSummary {
+export interface FailureOutcome extends FinishOutput {
   /** For the ASL's Fail state. */
   readonly error: string;
   readonly cause: string;
@@ -231,7 +236,7 @@ export async function recordFailure(input: unknown, deps: RunbookDeps): Promise<
     finishedAt: isoNow(deps.clock),
     detail: { compensation, degraded },
   });
-  const summary: ExecutionSummary = {
+  const summary: FinishOutput = {
     executionId: run.executionId,
     app: plan.name,
     status,
@@ -350,7 +355,7 @@ export function trafficFollowsWriter(
   };
 }
 
-function summaryOf(record: ExecutionRecord): ExecutionSummary {
+function summaryOf(record: ExecutionRecord): FinishOutput {
   return {
     executionId: record.id,
     app: record.app,
@@ -397,7 +402,7 @@ async function scaleSourceToStandby(plan: Plan, run: RunContext, deps: RunbookDe
 async function closeExecution(
   run: RunContext,
   deps: RunbookDeps,
-  summary: ExecutionSummary,
+  summary: FinishOutput,
   detail: string,
   finishedAt: string | undefined,
 ): Promise<void> {

@@ -11,9 +11,9 @@ import {
   fence,
   nextPoll,
   POLL_SECONDS,
-  Progress,
   parseInput,
   pollBudgetSeconds,
+  progressWith,
   ResourceItem,
   type RunbookDeps,
   RunContext,
@@ -33,7 +33,21 @@ export const PreparedResource = z.object({
 export type PreparedResource = z.infer<typeof PreparedResource>;
 
 const ShiftInput = z.object({ run: RunContext, prepared: z.array(PreparedResource) });
-const CheckInput = z.object({ run: RunContext, progress: Progress });
+/** What ShiftTraffic and CheckTraffic carry between polls. */
+const TrafficPoll = z.looseObject({
+  mechanism: z.enum(['arc', 'route53', 'none']).optional(),
+  /** The Route 53 change to wait on until INSYNC (null: no change was needed). */
+  changeId: z.string().nullable().optional(),
+  /** The ARC endpoint's region that took the change. */
+  endpoint: z.string().optional(),
+  /** Why Route 53 refused the change the last time (it is retried on the next poll). */
+  lastError: z.string().optional(),
+});
+/** A traffic shift's poll state. */
+export const TrafficProgress = progressWith(TrafficPoll);
+export type TrafficProgress = z.infer<typeof TrafficProgress>;
+
+const CheckInput = z.object({ run: RunContext, progress: TrafficProgress });
 
 /**
  * ShiftTraffic: only once every resource is ready (capacity at `healthyPercent`, or an ungraceful
@@ -41,7 +55,7 @@ const CheckInput = z.object({ run: RunContext, progress: Progress });
  * ARC routing controls (target On, others Off, one call, any of the cluster's endpoints) when the
  * plan has them, else one atomic Route 53 change batch swapping PRIMARY and SECONDARY.
  */
-export async function shiftTraffic(input: unknown, deps: RunbookDeps): Promise<Progress> {
+export async function shiftTraffic(input: unknown, deps: RunbookDeps): Promise<TrafficProgress> {
   const { run, prepared } = parseInput(ShiftInput, input, 'ShiftTraffic');
   const plan = deps.plans.get(run.app);
   assertAllReady(plan, run, prepared);
@@ -68,8 +82,8 @@ async function tryShift(
   plan: Plan,
   run: RunContext,
   deps: RunbookDeps,
-  progress: Progress,
-): Promise<Progress> {
+  progress: TrafficProgress,
+): Promise<TrafficProgress> {
   let moved: Awaited<ReturnType<typeof moveTrafficTo>>;
   try {
     moved = await moveTrafficTo(plan, run.to, run.from, deps);
@@ -115,7 +129,7 @@ export async function moveTrafficTo(
 }
 
 /** CheckTraffic: polls a Route 53 change until it is INSYNC on every name server, bounded. */
-export async function checkTraffic(input: unknown, deps: RunbookDeps): Promise<Progress> {
+export async function checkTraffic(input: unknown, deps: RunbookDeps): Promise<TrafficProgress> {
   const { run, progress } = parseInput(CheckInput, input, 'CheckTraffic');
   const plan = deps.plans.get(run.app);
   if (progress.phase === 'retrying-change') {
@@ -147,7 +161,11 @@ async function answeredByTarget(plan: Plan, to: string, deps: RunbookDeps): Prom
   return records.length > 0 && answers.every((a) => a === to);
 }
 
-async function finishShift(run: RunContext, deps: RunbookDeps, progress: Progress): Promise<Progress> {
+async function finishShift(
+  run: RunContext,
+  deps: RunbookDeps,
+  progress: TrafficProgress,
+): Promise<TrafficProgress> {
   await recordOutcome(run, deps, stepKey('ShiftTraffic'), {
     name: 'ShiftTraffic',
     status: 'SUCCEEDED',

@@ -1,5 +1,8 @@
-/** An execution as a caller sees it. `output` is parsed from its JSON. */
-export interface ExecutionView {
+/**
+ * A state machine execution as Step Functions describes it (DescribeExecution). `output` is parsed
+ * from its JSON. Not our execution record (`ExecutionRecord`, functions/core/records.ts).
+ */
+export interface StateMachineExecution {
   readonly status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
   readonly output?: unknown;
   readonly error?: string;
@@ -15,7 +18,7 @@ export interface StepFunctions {
    */
   start(region: string, stateMachineArn: string, name: string, input: unknown): Promise<string>;
   /** DescribeExecution. ResourceNotFoundError when absent. */
-  describe(region: string, executionArn: string): Promise<ExecutionView>;
+  describe(region: string, executionArn: string): Promise<StateMachineExecution>;
   /** StopExecution (the execution ends ABORTED). */
   stop(region: string, executionArn: string, error: string, cause: string): Promise<void>;
   /** SendTaskSuccess with `output` serialised to JSON. PreconditionFailedError when the task no longer waits. */
