@@ -9,10 +9,18 @@ import type { PlanSource } from './config.js';
  * for `npm run bundle-size` (esbuild's API), so that the measured bundle is the deployed one.
  */
 
-export const LAMBDA_RUNTIME = Runtime.NODEJS_20_X;
+/**
+ * The Lambda runtime of every function, and below the esbuild target that matches it: move the two
+ * together (and nothing else: the toolchain, the sandbox and the tests run on the machine's Node,
+ * 20 or later, and a bundle for node22 also loads in Node 20, which test/infra/real-bundling checks).
+ * nodejs22.x: deprecated 2027-04-30, function creation blocked from 2027-06-01 and updates from
+ * 2027-07-01; nodejs20.x was deprecated 2026-04-30. Source: AWS Lambda Developer Guide, "Building
+ * Lambda functions with Node.js", https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html
+ */
+export const LAMBDA_RUNTIME = Runtime.NODEJS_22_X;
 export const LAMBDA_ARCHITECTURE = Architecture.ARM_64;
 /** esbuild's target for {@link LAMBDA_RUNTIME}. */
-export const ESBUILD_TARGET = 'node20';
+export const ESBUILD_TARGET = 'node22';
 
 /**
  * ESM output bundles CommonJS dependencies (parts of the SDK, Powertools) that call `require` for

@@ -74,7 +74,7 @@ export const ACCEPTED_FINDINGS: readonly Acceptance[] = [
     finding: /^AwsSolutions-L1$/,
     path: /\/Function\/Resource$/,
     reason:
-      'Node.js 20 on purpose: the toolchain, the sandbox and the tests run Node 20 and esbuild targets node20, so the code that is tested is the code that runs. Move runtime, target and CI together.',
+      'Node.js 22 (nodejs22.x, supported until 2027-04-30), not 24: the nearest runtime to the Node 20 the toolchain, the sandbox and the tests run on, so the code that is tested is closest to the code that runs (esbuild targets node22; the bundles also load in Node 20, checked by test/infra/real-bundling). Move runtime, target and CI together (infra/bundling.ts).',
   },
   {
     finding: /^AwsSolutions-IAM5\[Resource::\*\]$/,
@@ -131,13 +131,14 @@ export const ACCEPTED_FINDINGS: readonly Acceptance[] = [
  * of {@link ACCEPTED_FINDINGS} matches and whose evidence holds. Call once the stack is complete.
  */
 /**
- * CDK's own CloudFormation validation warns that nodejs20.x is deprecated (W2531). The runtime is
- * pinned by design (see the L1 reason); the warning is acknowledged here so it is not repeated for
- * every function of every stack, and `npm run synth` and the README state the dates once.
+ * CDK's own CloudFormation validation warns when a function's runtime is deprecated (W2531). The
+ * runtime is pinned by design (see the L1 reason); should the warning come (nodejs22.x is
+ * deprecated on 2027-04-30), it is acknowledged here so it is not repeated for every function of
+ * every stack, and `npm run synth` and the README state the dates once.
  */
 export const RUNTIME_DEPRECATION_WARNING = 'CloudFormation-Validate::W2531';
 export const RUNTIME_DEPRECATION_NOTE =
-  'AWS deprecated the nodejs20.x Lambda runtime on 2026-04-30; creating functions on it is blocked from 2027-02-01 and updating them from 2027-03-03. Switchyard pins Node 20 with its toolchain: move LAMBDA_RUNTIME and ESBUILD_TARGET (infra/bundling.ts) to Node 22 or 24 together with CI.';
+  'The functions run on nodejs22.x, which AWS deprecates on 2027-04-30 (creating functions blocked from 2027-06-01, updating them from 2027-07-01; AWS Lambda Developer Guide, "Building Lambda functions with Node.js"). Move LAMBDA_RUNTIME and ESBUILD_TARGET (infra/bundling.ts) to Node 24 together with CI before then.';
 
 export function acknowledgeFindings(stack: Stack): void {
   for (const construct of stack.node.findAll()) {

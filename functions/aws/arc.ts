@@ -16,8 +16,9 @@ import {
   TransientAwsError,
 } from '../core/errors.js';
 import { type Random, shuffled } from '../core/random.js';
-import type { ArcRoutingControls, RoutingControlState } from '../runbook/ports/arc.js';
-import type { ArcClusterEndpoint, AwsClients } from './clients.js';
+import type { ArcClusterEndpoint, ArcRoutingControls, RoutingControlState } from '../runbook/ports/arc.js';
+import type { ClientFactory } from './client-factory.js';
+import { ARC_CLUSTER_CLIENT } from './sdk-clients.js';
 import { type ErrorRule, translateAwsError } from './translate-error.js';
 
 // The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.
@@ -50,7 +51,7 @@ const RULES: readonly ErrorRule[] = [
 ];
 
 /** The ARC routing control adapter. `random` shuffles the endpoints (seeded in the sandbox). */
-export function arcRoutingControls(clients: AwsClients, random: Random): ArcRoutingControls {
+export function arcRoutingControls(clients: ClientFactory, random: Random): ArcRoutingControls {
   /**
    * Runs `call` against one endpoint after another, in shuffled order, until one answers. Retryable
    * failures (network, timeout, 5xx, throttling, endpoint unavailable) move on to the next
@@ -70,7 +71,10 @@ export function arcRoutingControls(clients: AwsClients, random: Random): ArcRout
     const failures: { endpoint: ArcClusterEndpoint; error: Error }[] = [];
     for (const endpoint of shuffled(endpoints, random)) {
       try {
-        return { result: await call(clients.arcCluster(endpoint)), endpoint };
+        return {
+          result: await call(clients.client(ARC_CLUSTER_CLIENT, endpoint.region, endpoint.endpoint)),
+          endpoint,
+        };
       } catch (error: unknown) {
         const translated = translateAwsError(
           error,

@@ -23,8 +23,9 @@ import type {
   GlobalClusterMember,
   GlobalClusterView,
 } from '../runbook/ports/aurora.js';
-import type { AwsClients } from './clients.js';
+import type { ClientFactory } from './client-factory.js';
 import { cloudWatchAlarms } from './cloudwatch.js';
+import { RDS_CLIENT } from './sdk-clients.js';
 import { awsCall, type ErrorRule } from './translate-error.js';
 
 // The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.
@@ -60,7 +61,8 @@ const RULES: readonly ErrorRule[] = [
 ];
 
 /** The Aurora Global Database adapter. */
-export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters {
+export function auroraGlobalClusters(clients: ClientFactory): AuroraGlobalClusters {
+  const rds = (region: string) => clients.client(RDS_CLIENT, region);
   const metrics = cloudWatchAlarms(clients);
 
   const adapter: AuroraGlobalClusters = {
@@ -69,9 +71,7 @@ export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters 
         { operation: 'DescribeGlobalClusters', region, resource: globalClusterId },
         RULES,
         () =>
-          clients
-            .rds(region)
-            .send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: globalClusterId })),
+          rds(region).send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: globalClusterId })),
       );
       const cluster = output.GlobalClusters?.find((c) => c.GlobalClusterIdentifier === globalClusterId);
       if (!cluster) {
@@ -94,7 +94,7 @@ export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters 
         },
         RULES,
         () =>
-          clients.rds(region).send(
+          rds(region).send(
             new SwitchoverGlobalClusterCommand({
               GlobalClusterIdentifier: globalClusterId,
               TargetDbClusterIdentifier: targetClusterArn,
@@ -109,7 +109,7 @@ export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters 
         { operation: 'FailoverGlobalCluster', region, resource: `${globalClusterId} to ${targetClusterArn}` },
         RULES,
         () =>
-          clients.rds(region).send(
+          rds(region).send(
             new FailoverGlobalClusterCommand({
               GlobalClusterIdentifier: globalClusterId,
               TargetDbClusterIdentifier: targetClusterArn,
@@ -125,7 +125,7 @@ export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters 
         { operation: 'RemoveFromGlobalCluster', region, resource: `${clusterArn} from ${globalClusterId}` },
         RULES,
         () =>
-          clients.rds(region).send(
+          rds(region).send(
             new RemoveFromGlobalClusterCommand({
               GlobalClusterIdentifier: globalClusterId,
               DbClusterIdentifier: clusterArn,
@@ -139,7 +139,7 @@ export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters 
         { operation: 'DescribeDBInstances', region, resource: clusterArn },
         RULES,
         () =>
-          clients.rds(region).send(
+          rds(region).send(
             new DescribeDBInstancesCommand({
               Filters: [{ Name: 'db-cluster-id', Values: [clusterIdentifier(clusterArn)] }],
             }),
@@ -158,7 +158,7 @@ export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters 
           { operation: 'CreateDBInstance', region, resource: `${instanceId} in ${clusterArn}` },
           RULES,
           () =>
-            clients.rds(region).send(
+            rds(region).send(
               new CreateDBInstanceCommand({
                 DBClusterIdentifier: clusterIdentifier(clusterArn),
                 DBInstanceIdentifier: instanceId,
@@ -180,7 +180,7 @@ export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters 
         if (instance.status === 'deleting') continue;
         try {
           await awsCall({ operation: 'DeleteDBInstance', region, resource: instance.id }, RULES, () =>
-            clients.rds(region).send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: instance.id })),
+            rds(region).send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: instance.id })),
           );
         } catch (error: unknown) {
           // Gone already (an earlier attempt): the fence holds. Refused for its state: it holds only
@@ -198,8 +198,7 @@ export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters 
       const output = await awsCall(
         { operation: 'DescribeDBClusters', region, resource: clusterIdOrArn },
         RULES,
-        () =>
-          clients.rds(region).send(new DescribeDBClustersCommand({ DBClusterIdentifier: clusterIdOrArn })),
+        () => rds(region).send(new DescribeDBClustersCommand({ DBClusterIdentifier: clusterIdOrArn })),
       );
       const cluster = output.DBClusters?.[0];
       if (!cluster) {

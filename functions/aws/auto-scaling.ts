@@ -7,7 +7,8 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { ResourceBusyError, ResourceNotFoundError } from '../core/errors.js';
 import type { AutoScalingGroups, GroupCapacity } from '../runbook/ports/auto-scaling.js';
-import type { AwsClients } from './clients.js';
+import type { ClientFactory } from './client-factory.js';
+import { AUTO_SCALING_CLIENT } from './sdk-clients.js';
 import { awsCall, type ErrorRule } from './translate-error.js';
 
 // The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.
@@ -37,16 +38,17 @@ const RULES: readonly ErrorRule[] = [
 ];
 
 /** The Auto Scaling adapter. */
-export function autoScalingGroups(clients: AwsClients): AutoScalingGroups {
+export function autoScalingGroups(clients: ClientFactory): AutoScalingGroups {
+  const autoScaling = (region: string) => clients.client(AUTO_SCALING_CLIENT, region);
   return {
     async describe(region, groupName) {
       const output = await awsCall(
         { operation: 'DescribeAutoScalingGroups', region, resource: groupName },
         RULES,
         () =>
-          clients
-            .autoScaling(region)
-            .send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [groupName] })),
+          autoScaling(region).send(
+            new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [groupName] }),
+          ),
       );
       const group = output.AutoScalingGroups?.find((g) => g.AutoScalingGroupName === groupName);
       if (!group) {
@@ -73,7 +75,7 @@ export function autoScalingGroups(clients: AwsClients): AutoScalingGroups {
         { operation: 'UpdateAutoScalingGroup', region, resource: `${groupName} to ${min}/${desired}/${max}` },
         RULES,
         () =>
-          clients.autoScaling(region).send(
+          autoScaling(region).send(
             new UpdateAutoScalingGroupCommand({
               AutoScalingGroupName: groupName,
               MinSize: min,

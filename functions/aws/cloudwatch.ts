@@ -1,6 +1,7 @@
 import { DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { AlarmState, CloudWatchAlarms, MetricQuery } from '../runbook/ports/cloudwatch.js';
-import type { AwsClients } from './clients.js';
+import type { ClientFactory } from './client-factory.js';
+import { CLOUDWATCH_CLIENT } from './sdk-clients.js';
 import { awsCall } from './translate-error.js';
 
 // The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.
@@ -10,7 +11,8 @@ export type { AlarmState, CloudWatchAlarms, MetricQuery };
 const NAMES_PER_CALL = 100;
 
 /** The CloudWatch adapter. */
-export function cloudWatchAlarms(clients: AwsClients): CloudWatchAlarms {
+export function cloudWatchAlarms(clients: ClientFactory): CloudWatchAlarms {
+  const cloudWatch = (region: string) => clients.client(CLOUDWATCH_CLIENT, region);
   return {
     async alarmStates(region, alarmNames) {
       const states: AlarmState[] = [];
@@ -23,7 +25,7 @@ export function cloudWatchAlarms(clients: AwsClients): CloudWatchAlarms {
             { operation: 'DescribeAlarms', region, resource: names.join(',') },
             [],
             () =>
-              clients.cloudWatch(region).send(
+              cloudWatch(region).send(
                 new DescribeAlarmsCommand({
                   AlarmNames: names,
                   AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
@@ -53,7 +55,7 @@ export function cloudWatchAlarms(clients: AwsClients): CloudWatchAlarms {
         { operation: 'GetMetricData', region, resource: `${query.namespace} ${query.metricName}` },
         [],
         () =>
-          clients.cloudWatch(region).send(
+          cloudWatch(region).send(
             new GetMetricDataCommand({
               StartTime: new Date(now - windowMs),
               EndTime: new Date(now),

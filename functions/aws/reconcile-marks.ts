@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ReconcileMark, ReconcileMarks } from '../runbook/ports/reconcile-marks.js';
-import type { AwsClients } from './clients.js';
+import type { ClientFactory } from './client-factory.js';
+import { DYNAMODB_CLIENT } from './sdk-clients.js';
 import { planKey } from './state-store.js';
 import { awsCall } from './translate-error.js';
 
@@ -10,11 +11,11 @@ export type { ReconcileMark, ReconcileMarks };
 const RECONCILE_SK = 'RECONCILE';
 
 export function reconcileMarks(deps: {
-  readonly clients: Pick<AwsClients, 'dynamodb'>;
+  readonly clients: ClientFactory;
   readonly tableName: string;
   readonly region: string;
 }): ReconcileMarks {
-  const db = () => deps.clients.dynamodb(deps.region);
+  const db = () => deps.clients.client(DYNAMODB_CLIENT, deps.region);
   return {
     async get(app) {
       const output = await awsCall(

@@ -21,7 +21,8 @@ import {
   TrafficShiftRejectedError,
 } from '../core/errors.js';
 import type { FailoverRecord, FailoverRecordSpec, Route53Records } from '../runbook/ports/route53.js';
-import { type AwsClients, ROUTE53_CONTROL_PLANE_REGION } from './clients.js';
+import { type ClientFactory, ROUTE53_CONTROL_PLANE_REGION } from './client-factory.js';
+import { ROUTE53_CLIENT } from './sdk-clients.js';
 import { type AwsCallContext, awsCall, type ErrorRule } from './translate-error.js';
 
 // The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.
@@ -53,7 +54,8 @@ const CHANGE_RULES: readonly ErrorRule[] = [
 ];
 
 /** The Route 53 adapter. */
-export function route53Records(clients: AwsClients): Route53Records {
+export function route53Records(clients: ClientFactory): Route53Records {
+  const route53 = () => clients.client(ROUTE53_CLIENT, REGION);
   const send = <T>(
     context: Omit<AwsCallContext, 'region'>,
     rules: readonly ErrorRule[],
@@ -70,7 +72,7 @@ export function route53Records(clients: AwsClients): Route53Records {
         { operation: 'ListResourceRecordSets', resource: `${hostedZoneId} ${name} ${type}` },
         NOT_FOUND_RULES,
         () =>
-          clients.route53().send(
+          route53().send(
             new ListResourceRecordSetsCommand({
               HostedZoneId: hostedZoneId,
               StartRecordName: from.name,
@@ -163,7 +165,7 @@ export function route53Records(clients: AwsClients): Route53Records {
         { operation: 'ChangeResourceRecordSets', resource: `${hostedZoneId} primary ${primaryRegion}` },
         CHANGE_RULES,
         () =>
-          clients.route53().send(
+          route53().send(
             new ChangeResourceRecordSetsCommand({
               HostedZoneId: hostedZoneId,
               ChangeBatch: {
@@ -178,7 +180,7 @@ export function route53Records(clients: AwsClients): Route53Records {
 
     async getChangeStatus(changeId) {
       const output = await send({ operation: 'GetChange', resource: changeId }, NOT_FOUND_RULES, () =>
-        clients.route53().send(new GetChangeCommand({ Id: changeId })),
+        route53().send(new GetChangeCommand({ Id: changeId })),
       );
       return output.ChangeInfo?.Status === 'INSYNC' ? 'INSYNC' : 'PENDING';
     },
@@ -187,7 +189,7 @@ export function route53Records(clients: AwsClients): Route53Records {
       const output = await send(
         { operation: 'GetHealthCheckStatus', resource: healthCheckId },
         NOT_FOUND_RULES,
-        () => clients.route53().send(new GetHealthCheckStatusCommand({ HealthCheckId: healthCheckId })),
+        () => route53().send(new GetHealthCheckStatusCommand({ HealthCheckId: healthCheckId })),
       );
       const observations = output.HealthCheckObservations ?? [];
       const healthy = observations.filter((o) => o.StatusReport?.Status?.startsWith('Success')).length;

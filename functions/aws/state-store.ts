@@ -17,7 +17,8 @@ import type {
   PlanState,
 } from '../core/records.js';
 import type { StateStore } from '../runbook/ports/state-store.js';
-import type { AwsClients } from './clients.js';
+import type { ClientFactory } from './client-factory.js';
+import { DYNAMODB_CLIENT } from './sdk-clients.js';
 import { translateAwsError } from './translate-error.js';
 
 /**
@@ -73,7 +74,7 @@ export type * from '../core/records.js';
 export type * from '../runbook/ports/state-store.js';
 
 export interface StateStoreDeps {
-  readonly clients: Pick<AwsClients, 'dynamodb'>;
+  readonly clients: ClientFactory;
   readonly tableName: string;
   /** The region of the control plane using the store: its calls go to this region's replica. */
   readonly region: string;
@@ -163,7 +164,7 @@ function describeLock(lock: LockRecord): string {
 /** Builds the state store for one region's replica. */
 export function stateStore(deps: StateStoreDeps): StateStore {
   const { tableName: TableName, region, clock } = deps;
-  const client: DynamoDBDocumentClient = deps.clients.dynamodb(region);
+  const client: DynamoDBDocumentClient = deps.clients.client(DYNAMODB_CLIENT, region);
   // Throttling, an endpoint that does not answer and 5xx faults leave here as ThrottledError,
   // RegionUnavailableError and TransientAwsError: the names the runbooks' Retry policies match, so
   // a step retries a throttled write instead of failing the failover. A failed condition (a 400)

@@ -26,7 +26,8 @@ import {
   ThrottledError,
 } from '../core/errors.js';
 import type { StateMachineExecution, StepFunctions } from '../runbook/ports/step-functions.js';
-import type { AwsClients } from './clients.js';
+import type { ClientFactory } from './client-factory.js';
+import { SFN_CLIENT } from './sdk-clients.js';
 import { awsCall, type ErrorRule, translateAwsError } from './translate-error.js';
 
 // The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.
@@ -67,19 +68,20 @@ const RULES: readonly ErrorRule[] = [
 ];
 
 /** The Step Functions adapter. */
-export function stepFunctions(clients: AwsClients): StepFunctions {
+export function stepFunctions(clients: ClientFactory): StepFunctions {
+  const sfn = (region: string) => clients.client(SFN_CLIENT, region);
   const describe = async (region: string, executionArn: string) =>
     awsCall({ operation: 'DescribeExecution', region, resource: executionArn }, RULES, () =>
-      clients.sfn(region).send(new DescribeExecutionCommand({ executionArn })),
+      sfn(region).send(new DescribeExecutionCommand({ executionArn })),
     );
 
   return {
     async start(region, stateMachineArn, name, input) {
       const body = JSON.stringify(input);
       try {
-        const output = await clients
-          .sfn(region)
-          .send(new StartExecutionCommand({ stateMachineArn, name, input: body }));
+        const output = await sfn(region).send(
+          new StartExecutionCommand({ stateMachineArn, name, input: body }),
+        );
         return output.executionArn ?? executionArnOf(stateMachineArn, name);
       } catch (error: unknown) {
         const context = { operation: 'StartExecution', region, resource: `${stateMachineArn} ${name}` };
@@ -107,19 +109,19 @@ export function stepFunctions(clients: AwsClients): StepFunctions {
 
     async stop(region, executionArn, error, cause) {
       await awsCall({ operation: 'StopExecution', region, resource: executionArn }, RULES, () =>
-        clients.sfn(region).send(new StopExecutionCommand({ executionArn, error, cause })),
+        sfn(region).send(new StopExecutionCommand({ executionArn, error, cause })),
       );
     },
 
     async sendTaskSuccess(region, taskToken, output) {
       await awsCall({ operation: 'SendTaskSuccess', region, resource: 'task token' }, RULES, () =>
-        clients.sfn(region).send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) })),
+        sfn(region).send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) })),
       );
     },
 
     async sendTaskFailure(region, taskToken, error, cause) {
       await awsCall({ operation: 'SendTaskFailure', region, resource: 'task token' }, RULES, () =>
-        clients.sfn(region).send(new SendTaskFailureCommand({ taskToken, error, cause })),
+        sfn(region).send(new SendTaskFailureCommand({ taskToken, error, cause })),
       );
     },
   };

@@ -20,6 +20,9 @@ import {
   stepKey,
 } from './context.js';
 
+/** The ports and context this use case reads (the composition root gives it no more). */
+export type CapacityDeps = Pick<RunbookDeps, 'autoScaling' | 'clock' | 'plans' | 'store'>;
+
 /** Ungraceful mode accepts its minimum once capacity has not grown for this long. */
 export const UNGRACEFUL_STALL_SECONDS = 30;
 
@@ -41,7 +44,7 @@ const CheckInput = z.object({ run: RunContext, resource: ResourceItem, progress:
  * ScaleCapacity: set the target region's group to the plan's `active` profile. Idempotent: the
  * same profile twice is one change. Pilot light starts from zero; warm standby from its standby.
  */
-export async function scaleCapacity(input: unknown, deps: RunbookDeps): Promise<CapacityProgress> {
+export async function scaleCapacity(input: unknown, deps: CapacityDeps): Promise<CapacityProgress> {
   const { run, resource } = parseInput(ScaleInput, input, 'ScaleCapacity');
   const plan = deps.plans.get(run.app);
   const group = autoScalingGroup(plan, resource.id);
@@ -64,7 +67,7 @@ export async function scaleCapacity(input: unknown, deps: RunbookDeps): Promise<
  * growing for {@link UNGRACEFUL_STALL_SECONDS}; otherwise, when the budget runs out, it fails and
  * traffic does not move to an unready region.
  */
-export async function checkCapacity(input: unknown, deps: RunbookDeps): Promise<CapacityProgress> {
+export async function checkCapacity(input: unknown, deps: CapacityDeps): Promise<CapacityProgress> {
   const { run, resource, progress } = parseInput(CheckInput, input, 'CheckCapacity');
   const plan = deps.plans.get(run.app);
   const group = autoScalingGroup(plan, resource.id);

@@ -21,6 +21,9 @@ import {
 } from './context.js';
 import type { GlobalClusterView } from './ports/aurora.js';
 
+/** The ports and context this use case reads (the composition root gives it no more). */
+export type DatabaseDeps = Pick<RunbookDeps, 'aurora' | 'autoScaling' | 'clock' | 'plans' | 'store'>;
+
 const PromoteInput = z.object({ run: RunContext, resource: ResourceItem });
 
 /** What PromoteDatabase and CheckDatabase carry between polls. */
@@ -50,7 +53,7 @@ const IDLE_POLLS_BEFORE_CONCLUDING = 3;
  * Idempotent: a target that is already the writer is done; an operation already under way toward
  * the target is waited on, never started twice (a retried step never flips anything back).
  */
-export async function promoteDatabase(input: unknown, deps: RunbookDeps): Promise<DatabaseProgress> {
+export async function promoteDatabase(input: unknown, deps: DatabaseDeps): Promise<DatabaseProgress> {
   const { run, resource } = parseInput(PromoteInput, input, 'PromoteDatabase');
   const plan = deps.plans.get(run.app);
   const cluster = globalCluster(plan, resource.id);
@@ -69,7 +72,7 @@ export async function promoteDatabase(input: unknown, deps: RunbookDeps): Promis
 }
 
 /** CheckDatabase: polls the promotion (or the capacity gate before it) until done, bounded. */
-export async function checkDatabase(input: unknown, deps: RunbookDeps): Promise<DatabaseProgress> {
+export async function checkDatabase(input: unknown, deps: DatabaseDeps): Promise<DatabaseProgress> {
   const { run, resource, progress } = parseInput(CheckInput, input, 'CheckDatabase');
   const plan = deps.plans.get(run.app);
   const cluster = globalCluster(plan, resource.id);
@@ -128,7 +131,7 @@ async function startPromotion(
   run: RunContext,
   cluster: AuroraGlobalCluster,
   progress: DatabaseProgress,
-  deps: RunbookDeps,
+  deps: DatabaseDeps,
 ): Promise<DatabaseProgress> {
   const targetArn = memberIn(cluster.members, run.to);
   const view = await deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId);
@@ -163,7 +166,7 @@ async function finish(
   run: RunContext,
   resource: ResourceItem,
   progress: DatabaseProgress,
-  deps: RunbookDeps,
+  deps: DatabaseDeps,
 ): Promise<DatabaseProgress> {
   await recordOutcome(run, deps, stepKey('PromoteDatabase', resource.id), {
     name: 'PromoteDatabase',
@@ -180,7 +183,7 @@ function isPromoted(view: GlobalClusterView, targetArn: string): boolean {
   return !view.failover && view.members.some((m) => m.clusterArn === targetArn && m.isWriter);
 }
 
-async function capacityReady(plan: Plan, run: RunContext, deps: RunbookDeps): Promise<boolean> {
+async function capacityReady(plan: Plan, run: RunContext, deps: DatabaseDeps): Promise<boolean> {
   for (const group of plan.compute?.autoScalingGroups ?? []) {
     const readiness = await groupReadiness(group, run.to, deps);
     if (!readiness.ready) return false;

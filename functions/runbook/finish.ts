@@ -15,6 +15,12 @@ import {
 import { fence, parseInput, type RunbookDeps, RunContext, recordStep, stepKey } from './context.js';
 import { causeMessage, moveTrafficTo } from './traffic.js';
 
+/** The ports and context this use case reads (the composition root gives it no more). */
+export type FinishDeps = Pick<
+  RunbookDeps,
+  'arc' | 'aurora' | 'autoScaling' | 'clock' | 'dns' | 'events' | 'plans' | 'region' | 'route53' | 'store'
+>;
+
 /** The EventBridge detail-type of the event every execution ends with. */
 export const FINISHED_EVENT = 'Switchyard Execution Finished';
 
@@ -41,13 +47,13 @@ export interface FinishOutput {
  * region, release the lock and emit the Finished event. Graceful failovers then scale the old
  * region to its standby profile (best effort: the old region is not needed to succeed).
  */
-export async function finishExecution(input: unknown, deps: RunbookDeps): Promise<FinishOutput> {
+export async function finishExecution(input: unknown, deps: FinishDeps): Promise<FinishOutput> {
   const { run } = parseInput(FinishInput, input, 'FinishExecution');
   return completeExecution(run, deps);
 }
 
 /** FinishExecution's work, also run by RecordFailure when only the finishing failed. Idempotent. */
-async function completeExecution(run: RunContext, deps: RunbookDeps): Promise<FinishOutput> {
+async function completeExecution(run: RunContext, deps: FinishDeps): Promise<FinishOutput> {
   const plan = deps.plans.get(run.app);
   const startedAt = isoNow(deps.clock);
   const record = await executionRecord(run, deps);
@@ -129,7 +135,7 @@ export interface FailureOutcome extends FinishOutput {
  * happened, and releases the lock (on purpose: the app is consistent again, or marked DEGRADED
  * for a person, and a later failover must be able to start). A lost lock is never released.
  */
-export async function recordFailure(input: unknown, deps: RunbookDeps): Promise<FailureOutcome> {
+export async function recordFailure(input: unknown, deps: FinishDeps): Promise<FailureOutcome> {
   const { state } = parseInput(FailureInput, input, 'RecordFailure');
   const { run, error } = state;
   const plan = deps.plans.get(run.app);
@@ -270,7 +276,7 @@ export async function recordFailure(input: unknown, deps: RunbookDeps): Promise<
 async function compensate(
   plan: Plan,
   run: RunContext,
-  deps: RunbookDeps,
+  deps: FinishDeps,
   notes: string[],
 ): Promise<{ degraded: boolean; active?: string }> {
   const seen = await observeApp(plan, [run.to, run.from], deps);
@@ -367,7 +373,7 @@ function summaryOf(record: ExecutionRecord): FinishOutput {
   };
 }
 
-async function scaleSourceToStandby(plan: Plan, run: RunContext, deps: RunbookDeps): Promise<void> {
+async function scaleSourceToStandby(plan: Plan, run: RunContext, deps: FinishDeps): Promise<void> {
   for (const group of plan.compute?.autoScalingGroups ?? []) {
     const startedAt = isoNow(deps.clock);
     const key = stepKey('ScaleDownSource', group.name);
@@ -401,7 +407,7 @@ async function scaleSourceToStandby(plan: Plan, run: RunContext, deps: RunbookDe
  */
 async function closeExecution(
   run: RunContext,
-  deps: RunbookDeps,
+  deps: FinishDeps,
   summary: FinishOutput,
   detail: string,
   finishedAt: string | undefined,
@@ -420,7 +426,7 @@ async function closeExecution(
   await deps.events.publish(deps.region, FINISHED_EVENT, { ...summary }).catch(() => undefined);
 }
 
-async function executionRecord(run: RunContext, deps: RunbookDeps): Promise<ExecutionRecord> {
+async function executionRecord(run: RunContext, deps: FinishDeps): Promise<ExecutionRecord> {
   const record = await deps.store.getExecutionByKey(run.app, run.executionKey);
   if (!record) throw new InvalidInputError(`${run.app}: no execution record ${run.executionKey}`);
   return record;

@@ -13,6 +13,12 @@ import {
   stepKey,
 } from './context.js';
 
+/** The ports and context this use case reads (the composition root gives it no more). */
+export type PreflightDeps = Pick<
+  RunbookDeps,
+  'arc' | 'aurora' | 'autoScaling' | 'clock' | 'plans' | 'route53' | 'store'
+>;
+
 const PreflightInput = z.object({ run: RunContext });
 
 export interface PreflightResult {
@@ -27,7 +33,7 @@ export interface PreflightResult {
  * over. A graceful switchover also needs the source healthy and replication lag under the RPO.
  * Every problem found is reported at once.
  */
-export async function preflight(input: unknown, deps: RunbookDeps): Promise<PreflightResult> {
+export async function preflight(input: unknown, deps: PreflightDeps): Promise<PreflightResult> {
   const { run } = parseInput(PreflightInput, input, 'Preflight');
   const startedAt = isoNow(deps.clock);
   // On record before any check, so that a Preflight that fails is in `steps` with its error.
@@ -103,7 +109,7 @@ export async function preflight(input: unknown, deps: RunbookDeps): Promise<Pref
 }
 
 /** The traffic mechanism answers: ARC through its cluster endpoints, else Route 53's records. */
-async function checkTrafficReadable(plan: Plan, deps: RunbookDeps): Promise<void> {
+async function checkTrafficReadable(plan: Plan, deps: PreflightDeps): Promise<void> {
   const arc = plan.traffic.arc;
   if (arc) {
     await deps.arc.getStates(arc.clusterEndpoints, Object.values(arc.routingControls));

@@ -23,6 +23,12 @@ import {
   stepKey,
 } from './context.js';
 
+/** The ports and context this use case reads (the composition root gives it no more). */
+export type TrafficDeps = Pick<
+  RunbookDeps,
+  'arc' | 'clock' | 'dns' | 'plans' | 'region' | 'route53' | 'store'
+>;
+
 /** One Map iteration's outcome (see the ASL's ResourceReady / ResourceFailed states). */
 export const PreparedResource = z.object({
   resource: ResourceItem,
@@ -55,7 +61,7 @@ const CheckInput = z.object({ run: RunContext, progress: TrafficProgress });
  * ARC routing controls (target On, others Off, one call, any of the cluster's endpoints) when the
  * plan has them, else one atomic Route 53 change batch swapping PRIMARY and SECONDARY.
  */
-export async function shiftTraffic(input: unknown, deps: RunbookDeps): Promise<TrafficProgress> {
+export async function shiftTraffic(input: unknown, deps: TrafficDeps): Promise<TrafficProgress> {
   const { run, prepared } = parseInput(ShiftInput, input, 'ShiftTraffic');
   const plan = deps.plans.get(run.app);
   assertAllReady(plan, run, prepared);
@@ -81,7 +87,7 @@ export async function shiftTraffic(input: unknown, deps: RunbookDeps): Promise<T
 async function tryShift(
   plan: Plan,
   run: RunContext,
-  deps: RunbookDeps,
+  deps: TrafficDeps,
   progress: TrafficProgress,
 ): Promise<TrafficProgress> {
   let moved: Awaited<ReturnType<typeof moveTrafficTo>>;
@@ -129,7 +135,7 @@ export async function moveTrafficTo(
 }
 
 /** CheckTraffic: polls a Route 53 change until it is INSYNC on every name server, bounded. */
-export async function checkTraffic(input: unknown, deps: RunbookDeps): Promise<TrafficProgress> {
+export async function checkTraffic(input: unknown, deps: TrafficDeps): Promise<TrafficProgress> {
   const { run, progress } = parseInput(CheckInput, input, 'CheckTraffic');
   const plan = deps.plans.get(run.app);
   if (progress.phase === 'retrying-change') {
@@ -153,7 +159,7 @@ export async function checkTraffic(input: unknown, deps: RunbookDeps): Promise<T
 }
 
 /** Whether the zone's authoritative name servers answer `to` for every record of the plan. */
-async function answeredByTarget(plan: Plan, to: string, deps: RunbookDeps): Promise<boolean> {
+async function answeredByTarget(plan: Plan, to: string, deps: TrafficDeps): Promise<boolean> {
   const records = plan.traffic.route53?.records ?? [];
   const answers = await Promise.all(
     records.map((r) => deps.dns.answeredRegion(deps.region, r).catch(() => undefined)),
@@ -163,7 +169,7 @@ async function answeredByTarget(plan: Plan, to: string, deps: RunbookDeps): Prom
 
 async function finishShift(
   run: RunContext,
-  deps: RunbookDeps,
+  deps: TrafficDeps,
   progress: TrafficProgress,
 ): Promise<TrafficProgress> {
   await recordOutcome(run, deps, stepKey('ShiftTraffic'), {

@@ -47,7 +47,7 @@ describe('ControlPlane stacks for the example plans', () => {
   });
 
   it.each(REGIONS)(
-    '%s: every function of FUNCTIONS, as configured (Node 20, ARM64, 512 MB, 30 s, ESM env)',
+    '%s: every function of FUNCTIONS, as configured (Node 22, ARM64, 512 MB, 30 s, ESM env)',
     (region) => {
       const { template, json } = of(region);
       // Besides FUNCTIONS, the stack has the console's function (test/infra/console-site.test.ts).
@@ -59,7 +59,7 @@ describe('ControlPlane stacks for the example plans', () => {
       );
       for (const [, fn] of functions) {
         expect(fn.Properties).toMatchObject({
-          Runtime: 'nodejs20.x',
+          Runtime: 'nodejs22.x',
           Architectures: ['arm64'],
           MemorySize: 512,
           Timeout: 30,

@@ -25,7 +25,7 @@ describe('bundling options', () => {
       bundle: true,
       platform: 'node',
       format: 'esm',
-      target: 'node20',
+      target: 'node22',
       minify: true,
       sourcemap: 'linked',
       sourcesContent: false,
