@@ -20,7 +20,12 @@ import type { StateStore } from '../../functions/runbook/ports/state-store.js';
 /** A virtual clock the test moves by hand (epoch ms). */
 export function fakeClock(start = Date.parse('2026-01-01T00:00:00Z')) {
   let now = start;
-  return { now: () => now, advance: (ms: number) => void (now += ms) };
+  return {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
 }
 
 /** The state store port in memory: one state, one lock, executions and audit entries per app. */
