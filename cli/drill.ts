@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Command, Option } from '@commander-js/extra-typings';
 import { ApiClient, CLIENT_USAGE, DEFAULT_API, printJson, seconds, seg, str, table } from './client.js';
+import { type DrillEvidenceView, renderEvidence } from './drill-report.js';
 import { type ExecutionView, followExecution } from './failover.js';
 import { type CliIo, EXIT, line, OperationError } from './io.js';
 import {
@@ -12,7 +13,7 @@ import {
 } from './program.js';
 import { listOf } from './status.js';
 
-export const DRILL_USAGE = `--app A [--kind switchover-and-back|switchover] [--soak S] [--no-wait] [--list] ${CLIENT_USAGE}`;
+export const DRILL_USAGE = `--app A [--kind switchover-and-back|switchover] [--soak S] [--no-wait] [--list] [--report ID] ${CLIENT_USAGE}`;
 
 /** A drill report, as `GET /apps/{app}/drills` answers it; read defensively. */
 export interface DrillReportView {
@@ -46,7 +47,7 @@ export function defineDrill(program: Command, context: CommandContext): void {
         .command('drill')
         .summary('run a DR drill now (there and back), following each leg')
         .description(
-          "Runs a DR drill now: a graceful switchover to the standby region and, for switchover-and-back,\na graceful failback after the soak. Each leg is followed step by step as `failover` does; then\nthe report (each leg's RTO and RPO against the plan's objectives). With --list, the app's drill\nreports. As alice (an operator) by default.",
+          "Runs a DR drill now: a graceful switchover to the standby region and, for switchover-and-back,\na graceful failback after the soak. Each leg is followed step by step as `failover` does; then\nthe report (each leg's RTO and RPO against the plan's objectives). With --list, the app's drill\nreports; with --report ID, one drill's evidence. As alice (an operator) by default, victor to read.",
         )
         .usage(DRILL_USAGE)
         .requiredOption('--app <A>', 'the app (plan name)')
@@ -64,6 +65,10 @@ export function defineDrill(program: Command, context: CommandContext): void {
         .option('--no-wait', 'start it and return')
         .option('--list', "the app's drill reports, newest first")
         .option(
+          '--report <ID>',
+          "one drill's evidence: plan version, who started it, approvals, each leg's steps, RTO and RPO against the objectives, readiness before it, and in the sandbox the ground-truth outage",
+        )
+        .option(
           '--timeout <S>',
           'stop waiting after S real seconds (the drill goes on)',
           positiveSeconds,
@@ -75,7 +80,13 @@ export function defineDrill(program: Command, context: CommandContext): void {
   ).action(async (options) => {
     const { io } = context;
     const { app } = options;
-    const client = ApiClient.create(options, options.list ? 'victor' : 'alice');
+    const client = ApiClient.create(options, options.list || options.report ? 'victor' : 'alice');
+    if (options.report !== undefined) {
+      const evidence = await client.get<DrillEvidenceView>(`/apps/${seg(app)}/drills/${seg(options.report)}`);
+      if (options.json) printJson(io, evidence);
+      else for (const text of renderEvidence(evidence)) line(io.out, text);
+      return;
+    }
     if (options.list) {
       const answer = await client.get<{ drills?: DrillReportView[] }>(`/apps/${seg(app)}/drills`);
       if (options.json) printJson(io, answer);

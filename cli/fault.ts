@@ -15,6 +15,8 @@ const FAULT_EXAMPLES = [
   '  switchyard fault --kind arc-endpoints-down --count 2',
   '  switchyard fault --kind api-errors --service rds [--region R] [--error ThrottlingException] [--rate 0.5]',
   '  switchyard fault --kind aurora-failover-fails --global-cluster-id orders-global',
+  '  switchyard fault --kind replication-lag --global-cluster-id orders-global --lag-seconds 45',
+  '  switchyard fault --kind engine-version-mismatch --global-cluster-id orders-global --region us-west-2',
   '  switchyard fault --kind capacity-shortage --group orders-web-usw2 --max-in-service 3',
   '  switchyard fault --kind lambda-crash --step PromoteDatabase [--times 2]',
   '  switchyard fault --clear all | fault --clear --kind K [fields of the faults to clear] | fault --list',
@@ -22,7 +24,12 @@ const FAULT_EXAMPLES = [
 
 /** Fault options: the flag, the fault field it sets, what it means, and whether it is a number. */
 const FAULT_FIELDS = [
-  { flag: 'region', field: 'region', number: false, about: 'the region (region-outage, api-errors)' },
+  {
+    flag: 'region',
+    field: 'region',
+    number: false,
+    about: 'the region (region-outage, api-errors, engine-version-mismatch)',
+  },
   { flag: 'count', field: 'count', number: true, about: 'how many of the five ARC cluster endpoints' },
   {
     flag: 'service',
@@ -45,6 +52,12 @@ const FAULT_FIELDS = [
     about: 'instances that can run (capacity-shortage)',
   },
   { flag: 'global-cluster-id', field: 'globalClusterId', number: false, about: 'the Aurora global cluster' },
+  {
+    flag: 'lag-seconds',
+    field: 'lagSeconds',
+    number: true,
+    about: 'how far every secondary lags (replication-lag)',
+  },
   { flag: 'step', field: 'step', number: false, about: 'the step function that crashes (lambda-crash)' },
   { flag: 'times', field: 'times', number: true, about: 'how many times it crashes (lambda-crash)' },
 ] as const;

@@ -7,7 +7,8 @@ import { clockTime, DEFAULT_API, table } from './client.js';
 import { type CliIo, EXIT, line } from './io.js';
 import { type CommandContext, integerIn } from './program.js';
 
-export const SANDBOX_USAGE = '[--port 8080] [--plans DIR] [--speed 10] [--latency realistic|fast] [--seed N]';
+export const SANDBOX_USAGE =
+  '[--port 8080] [--plans DIR] [--speed 10] [--latency realistic|fast] [--seed N] [--start ISO]';
 
 /**
  * Virtual time runs this many times faster than real time by default: a realistic failover takes
@@ -39,6 +40,8 @@ export interface SandboxOptions {
   readonly speed: number;
   readonly latency: 'realistic' | 'fast';
   readonly seed: number;
+  /** Epoch ms of the virtual clock's start (when the simulated AWS and its schedules were created). */
+  readonly start?: number;
 }
 
 /**
@@ -80,6 +83,11 @@ export function defineSandbox(program: Command, context: CommandContext, hooks: 
       integerIn(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 'an integer'),
       1,
     )
+    .option(
+      '--start <ISO>',
+      "the virtual instant the sandbox starts at, UTC (default 2026-01-01T00:00:00Z); plans' drill schedules fire from it (e.g. 2026-01-13T13:58:00Z: orders' quarterly drill 2 virtual minutes later)",
+      instantOf,
+    )
     .addHelpText('after', '\nCtrl-C (SIGINT) or SIGTERM stops it cleanly.')
     .action(async (options) => {
       context.code = await runSandbox(
@@ -88,6 +96,13 @@ export function defineSandbox(program: Command, context: CommandContext, hooks: 
         hooks,
       );
     });
+}
+
+function instantOf(value: string): number {
+  const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z$/.test(value) ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(at))
+    throw new InvalidArgumentError(`expected an ISO 8601 UTC instant such as 2026-01-13T13:58:00Z`);
+  return at;
 }
 
 function speedOf(value: string): number {
@@ -155,7 +170,7 @@ export async function runSandbox(
       plans,
       latency,
       seed,
-      clock: new VirtualClock({ kind: 'paced', speed }),
+      clock: new VirtualClock({ kind: 'paced', speed }, values.start),
     });
     const clock = sandbox.clock;
     let server: Awaited<ReturnType<typeof startSandboxServer>>;

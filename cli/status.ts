@@ -26,6 +26,8 @@ export interface AppStatusView {
   readonly runningExecution?: string;
   readonly lastExecutionId?: string;
   readonly lastFailoverAt?: string;
+  /** The plan's detection mode and the cooldown in force (none after a drill: drills do not arm it). */
+  readonly detection?: { readonly mode?: string; readonly cooldownUntil?: string };
   readonly objectives?: { rtoSeconds?: number; rpoSeconds?: number };
   readonly regionsDetail?: Readonly<Record<string, RegionView>>;
 }
@@ -85,6 +87,14 @@ export function renderStatus(app: AppStatusView, io: CliIo): string[] {
   else if (app.lastExecutionId)
     out.push(
       `  last execution: ${app.lastExecutionId}${app.lastFailoverAt ? ` (failover at ${app.lastFailoverAt})` : ''}`,
+    );
+  if (app.detection)
+    out.push(
+      `  detection: ${str(app.detection.mode)}, ${
+        app.detection.cooldownUntil
+          ? `cooldown until ${app.detection.cooldownUntil} (no automatic failover before then)`
+          : 'no cooldown in force'
+      }`,
     );
 
   const regions = app.regions ?? Object.keys(app.regionsDetail ?? {});

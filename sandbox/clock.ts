@@ -40,6 +40,8 @@ export class VirtualClock implements Clock {
 
   /** Epoch ms at which virtual time starts. */
   readonly start: number;
+  /** Times read from this clock are virtual (see {@link Clock.virtual}). */
+  readonly virtual = true;
 
   /**
    * @param mode `discrete` (driven by {@link runUntil}/{@link runFor}) or `paced` at `speed` virtual

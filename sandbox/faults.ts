@@ -23,6 +23,26 @@ export const FaultSchema = z.discriminatedUnion('kind', [
       .optional(),
   }),
   z.strictObject({ kind: z.literal('aurora-failover-fails'), globalClusterId: z.string().min(1) }),
+  /**
+   * Every secondary of the global cluster lags this far behind its writer (instead of the latency
+   * profile's steady lag): a failover loses that much, and a switchover waits that long for the
+   * secondaries to catch up before the roles change.
+   */
+  z.strictObject({
+    kind: z.literal('replication-lag'),
+    globalClusterId: z.string().min(1),
+    lagSeconds: z.number().positive().max(86_400),
+  }),
+  /**
+   * The member cluster of the global cluster in `region` runs another engine version than the
+   * others: AWS refuses a managed switchover or failover between it and the rest (detach still
+   * works: the manual failover).
+   */
+  z.strictObject({
+    kind: z.literal('engine-version-mismatch'),
+    globalClusterId: z.string().min(1),
+    region: RegionName,
+  }),
   z.strictObject({
     kind: z.literal('capacity-shortage'),
     group: z.string().min(1),
@@ -124,6 +144,22 @@ export class FaultSet {
   auroraFailoverFails(globalClusterId: string): boolean {
     return this.faults.some(
       (f) => f.kind === 'aurora-failover-fails' && f.globalClusterId === globalClusterId,
+    );
+  }
+
+  /** The replication lag a `replication-lag` fault imposes on a global cluster, in ms (the largest). */
+  replicationLagMs(globalClusterId: string): number | undefined {
+    const lags = this.faults.flatMap((f) =>
+      f.kind === 'replication-lag' && f.globalClusterId === globalClusterId ? [f.lagSeconds * 1000] : [],
+    );
+    return lags.length > 0 ? Math.max(...lags) : undefined;
+  }
+
+  /** Whether the global cluster's member in `region` runs a mismatched engine version. */
+  engineVersionMismatch(globalClusterId: string, region: string): boolean {
+    return this.faults.some(
+      (f) =>
+        f.kind === 'engine-version-mismatch' && f.globalClusterId === globalClusterId && f.region === region,
     );
   }
 

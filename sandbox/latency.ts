@@ -5,10 +5,22 @@ import type { AwsService } from '../functions/aws/clients.js';
  * `fast` keeps every ordering of `realistic` but runs tests in little virtual time.
  *
  * Sources for `realistic` (numbers are typical values, not guarantees):
- * - Aurora global database: switchover "typically takes a minute or two" and failover "typically
- *   completes in about a minute"; replication lag is "typically under a second"
- *   (Aurora User Guide, "Using switchover or failover in an Amazon Aurora global database";
- *   "Monitoring Aurora global databases", metric AuroraGlobalDBReplicationLag).
+ * - Aurora global database (Aurora User Guide, "Using switchover or failover in Amazon Aurora
+ *   Global Database", https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html):
+ *   failover: "Typically, the chosen secondary cluster assumes the primary role within a few
+ *   minutes" (we take 2). Switchover: "Your database is unavailable for a short time while the
+ *   primary and selected secondary clusters are assuming their new roles" (no figure published; we
+ *   keep 90 s for the role change), after a wait for the secondaries to catch up that grows with
+ *   their lag (the lag "is directly proportional to the time it takes for Aurora to complete the
+ *   switchover": sandbox/aws/rds.ts). Other secondaries after a failover: "The duration of the
+ *   complete rebuilding task can take a few minutes to several hours, depending on the size of
+ *   the storage volume and the distance between the Regions" (we take 10 minutes, a small volume).
+ *   Replication: "Aurora replicates data to the secondary AWS Regions with typical latency of under
+ *   a second" (Aurora User Guide, "Working with Amazon Aurora Global Database",
+ *   https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database.html; we
+ *   take 800 ms). AWS publishes no figure for RemoveFromGlobalCluster (we take 45 s), for
+ *   CreateDBInstance of a reader from `creating` to `available` (we take 8 minutes) or for
+ *   DeleteDBInstance (we take 5).
  * - EC2 Auto Scaling: a new instance boots and passes its ELB health check in roughly 2 minutes
  *   for a typical AMI with a 60 s health check grace period; a warm pool's stopped instance
  *   resumes in tens of seconds ("Warm pools for Amazon EC2 Auto Scaling").
@@ -38,6 +50,12 @@ export interface LatencyProfile {
     readonly detachMs: number;
     /** Steady-state replication lag between the writer and each secondary. */
     readonly replicationLagMs: number;
+    /** CreateDBInstance of an Aurora reader, from `creating` to `available`. */
+    readonly instanceCreateMs: number;
+    /** DeleteDBInstance, from `deleting` to gone. */
+    readonly instanceDeleteMs: number;
+    /** A secondary rebuilt from a new primary (`pending-resync`) before it is `connected` again. */
+    readonly secondaryRebuildMs: number;
   };
   readonly autoscaling: {
     /** A new instance from launch to InService and Healthy. */
@@ -80,7 +98,15 @@ export const REALISTIC: LatencyProfile = {
   },
   lambda: { warmInvokeMs: 20, coldInvokeMs: 600 },
   stepFunctions: { stateTransitionMs: 30 },
-  aurora: { switchoverMs: 90_000, failoverMs: 60_000, detachMs: 45_000, replicationLagMs: 800 },
+  aurora: {
+    switchoverMs: 90_000,
+    failoverMs: 120_000,
+    detachMs: 45_000,
+    replicationLagMs: 800,
+    instanceCreateMs: 480_000,
+    instanceDeleteMs: 300_000,
+    secondaryRebuildMs: 600_000,
+  },
   autoscaling: { launchMs: 120_000, warmPoolLaunchMs: 35_000, terminateMs: 60_000 },
   route53: {
     propagationMs: 45_000,
@@ -109,7 +135,15 @@ export const FAST: LatencyProfile = {
   },
   lambda: { warmInvokeMs: 2, coldInvokeMs: 60 },
   stepFunctions: { stateTransitionMs: 3 },
-  aurora: { switchoverMs: 4_500, failoverMs: 3_000, detachMs: 2_250, replicationLagMs: 800 },
+  aurora: {
+    switchoverMs: 4_500,
+    failoverMs: 6_000,
+    detachMs: 2_250,
+    replicationLagMs: 800,
+    instanceCreateMs: 24_000,
+    instanceDeleteMs: 15_000,
+    secondaryRebuildMs: 30_000,
+  },
   autoscaling: { launchMs: 6_000, warmPoolLaunchMs: 1_750, terminateMs: 3_000 },
   route53: {
     propagationMs: 2_250,

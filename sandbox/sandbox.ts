@@ -10,6 +10,7 @@ import { RECONCILE_EVERY_MINUTES } from '../functions/reconciler/reconcile.js';
 import type { RunbookDeps } from '../functions/runbook/context.js';
 import { FINISHED_EVENT } from '../functions/runbook/finish.js';
 import { VirtualClock } from './clock.js';
+import { DrillSchedules } from './drill-schedules.js';
 import { type LocalDynamo, SANDBOX_CREDENTIALS, startLocalDynamo } from './dynamo.js';
 import { LATENCY_PROFILES, type LatencyProfile, type LatencyProfileName } from './latency.js';
 import { RUNBOOK_HANDLERS } from './runtime/handlers.js';
@@ -23,7 +24,10 @@ export interface SandboxOptions {
   readonly latency?: LatencyProfileName | LatencyProfile;
   /** Seeds every random choice (jitter, endpoint shuffles): the same seed, the same run. */
   readonly seed?: number;
-  /** Discrete (simulate, tests) by default; the interactive sandbox paces it against real time. */
+  /**
+   * Discrete (simulate, tests) by default; the interactive sandbox paces it against real time. Its
+   * epoch (`clock.start`) is when the simulated AWS was deployed: the drill schedules count from it.
+   */
   readonly clock?: VirtualClock;
 }
 
@@ -41,6 +45,8 @@ export interface RegionControlPlane {
  */
 export class Sandbox {
   readonly regions = new Map<string, RegionControlPlane>();
+  /** The plans' drill schedules on the virtual clock (set once the control planes exist). */
+  drillSchedules: DrillSchedules | undefined;
 
   private constructor(
     readonly plans: readonly Plan[],
@@ -164,6 +170,9 @@ export class Sandbox {
         ),
       ),
     );
+    // The plans' drill schedules (EventBridge Scheduler in AWS): RunDrill on each plan's cron, from
+    // the clock's epoch, once every app has its state.
+    sandbox.drillSchedules = new DrillSchedules(options.plans, { clock, lambda, faults: aws.faults });
     aws.truth.start();
     return sandbox;
   }

@@ -9,6 +9,9 @@ import { ClearSchema, FaultSchema } from './faults.js';
 /** A scenario file (docs/architecture.md, The sandbox under the SDK): faults, operator requests, approvals and alarms on a timeline. */
 const Seconds = z.number().nonnegative();
 
+/** Where a scenario's virtual time starts unless it says otherwise (the virtual clock's default). */
+export const SCENARIO_START = '2026-01-01T00:00:00Z';
+
 const FailoverEvent = z.strictObject({
   app: z.string().min(1),
   to: z.string().min(1),
@@ -65,6 +68,12 @@ export const ScenarioSchema = z.strictObject({
   description: z.string().optional(),
   latency: z.enum(['realistic', 'fast']).default('realistic'),
   seed: z.number().int().default(1),
+  /**
+   * The virtual instant (ISO 8601, UTC, e.g. `2026-01-13T13:55:00Z`) the scenario starts at: its
+   * `at: 0`, the clock's epoch and when the simulated AWS (and so each plan's drill schedule) was
+   * created. A plan's `drills.schedule` fires on the virtual clock from here.
+   */
+  start: z.iso.datetime().default(SCENARIO_START),
   /** Virtual seconds: the run never goes past this. */
   timeout: z.number().positive().default(3600),
   events: z.array(ScenarioEvent).default([]),

@@ -4,9 +4,11 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as z from 'zod';
 import { type ConsoleBundle, consoleBundle, consoleCsp } from '../console/build.js';
+import type { DrillReport } from '../functions/aws/state-store.js';
 import { formatPath, RegionName } from '../functions/core/plan.js';
 import { makeHandler as makeOperatorApi, type OperatorApiEvent } from '../functions/handlers/operator-api.js';
 import { FUNCTIONS } from '../functions/handlers/registry.js';
+import { drillGroundTruth } from './drill-evidence.js';
 import { SANDBOX_CREDENTIALS } from './dynamo.js';
 import { ClearSchema, type Fault, FaultSchema } from './faults.js';
 import { DEMO_IDENTITIES, ROLES_CLAIM, TOKEN_LIFETIME_SECONDS, tokenFor } from './identities.js';
@@ -68,6 +70,9 @@ export interface SandboxServer {
 }
 
 /** A route's answer. */
+/** `GET /apps/{app}/drills/{id}`: a drill's evidence. */
+const DRILL_EVIDENCE_PATH = /^\/apps\/[^/]+\/drills\/[^/]+$/;
+
 interface Reply {
   readonly status: number;
   readonly body: unknown;
@@ -278,7 +283,24 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
         detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
       };
     }
-    return { ...lambdaReply(result), region, caller: callerName };
+    const reply = { ...lambdaReply(result), region, caller: callerName };
+    return method === 'GET' && DRILL_EVIDENCE_PATH.test(target.path) ? withGroundTruth(reply) : reply;
+  }
+
+  /**
+   * A drill's evidence, answered by the operator API, with what only the sandbox knows added: the
+   * ground truth's outages of the app during the drill (`groundTruth`, absent in AWS).
+   */
+  function withGroundTruth(reply: Reply): Reply {
+    if (reply.status !== 200 || reply.raw === undefined) return reply;
+    try {
+      const evidence = JSON.parse(reply.raw.toString()) as { report?: DrillReport };
+      if (!evidence.report) return reply;
+      const groundTruth = drillGroundTruth(sandbox.aws.truth, evidence.report, sandbox.clock.now());
+      return { ...reply, raw: JSON.stringify({ ...evidence, groundTruth }) };
+    } catch {
+      return reply;
+    }
   }
 
   function apiGatewayEvent(
@@ -459,7 +481,11 @@ function sandboxRoutes(sandbox: Sandbox, secret: Uint8Array | string) {
         ? undefined
         : `no ${what} ${value} in this sandbox (have ${[...names].sort().join(', ')})`;
     if (fault.kind === 'capacity-shortage') return known('Auto Scaling group', fault.group, groups);
-    if (fault.kind === 'aurora-failover-fails')
+    if (
+      fault.kind === 'aurora-failover-fails' ||
+      fault.kind === 'replication-lag' ||
+      fault.kind === 'engine-version-mismatch'
+    )
       return known('global cluster', fault.globalClusterId, clusters);
     if (fault.kind === 'lambda-crash') return known('function', fault.step, steps);
     return undefined;

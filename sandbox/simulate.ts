@@ -5,6 +5,8 @@ import { makeHandler } from '../functions/handlers/operator-api.js';
 import { causeMessage } from '../functions/runbook/traffic.js';
 import { apiGatewayEvent } from './api-gateway.js';
 import type { CallRecord, OperationRecord } from './aws/simulator.js';
+import { VirtualClock } from './clock.js';
+import { type DrillGroundTruth, drillGroundTruth } from './drill-evidence.js';
 import type { SimulatedExecution } from './runtime/step-functions.js';
 import { Sandbox } from './sandbox.js';
 import type { Scenario, ScenarioEvent } from './scenario.js';
@@ -15,14 +17,19 @@ export interface SimulationReport {
   readonly scenario?: string;
   readonly latency: string;
   readonly seed: number;
+  /** The virtual instant (ISO, UTC) of `at: 0`: every time below counts from it. */
+  readonly start: string;
   /** Virtual seconds from the scenario's start to the end of the run. */
   readonly endedAt: number;
   readonly executions: ExecutionReport[];
   readonly requests: RequestReport[];
   readonly outages: Outage[];
   readonly invariants: InvariantResult[];
-  /** DR drill reports written during the run. */
-  readonly drills: DrillReport[];
+  /**
+   * DR drill reports written during the run (scheduled or requested), each with the ground truth's
+   * outages of its app during the drill's window.
+   */
+  readonly drills: (DrillReport & { readonly groundTruth: DrillGroundTruth })[];
   /**
    * Per app: the control plane's recorded active region and status, and the truth: the region
    * holding every writer, the region DNS sends users to, and each global cluster's writers.
@@ -96,7 +103,12 @@ export async function simulate(
   scenario: Scenario,
   options: { inspect?: (sandbox: Sandbox) => void | Promise<void> } = {},
 ): Promise<SimulationReport> {
-  const sandbox = await Sandbox.start({ plans, latency: scenario.latency, seed: scenario.seed });
+  const sandbox = await Sandbox.start({
+    plans,
+    latency: scenario.latency,
+    seed: scenario.seed,
+    clock: new VirtualClock({ kind: 'discrete' }, Date.parse(scenario.start)),
+  });
   try {
     const report = await play(sandbox, scenario);
     await options.inspect?.(sandbox);
@@ -140,8 +152,14 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
     latency.route53.healthCheckIntervalMs * (latency.route53.healthCheckFailureThreshold + 1);
   let settledAt: number | undefined;
   const recordChecks = checkRecordsAfterExecutions(sandbox);
+  // A drill schedule that fires before the timeout is an event still to come.
+  const drillDue = () => {
+    const next = sandbox.drillSchedules?.nextFiring();
+    return next !== undefined && next <= t0 + scenario.timeout * 1000;
+  };
   const quiet = () =>
     recordChecks.poll() &&
+    !drillDue() &&
     fired === events.length &&
     settledActions === fired &&
     sandbox.stepFunctions.list().every((e) => e.status !== 'RUNNING');
@@ -164,7 +182,7 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
   for (const request of requests) refineRequest(request, sandbox.stepFunctions.list());
 
   const final: SimulationReport['final'] = {};
-  const drills: DrillReport[] = [];
+  const drills: SimulationReport['drills'] = [];
   for (const plan of sandbox.plans) {
     // The table is global: read the state from a region that is up.
     const up = plan.regions.find((r) => !sandbox.aws.faults.isRegionDown(r)) ?? initialPrimary(plan);
@@ -174,14 +192,13 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
         .deps.store.getState(plan.name)
         .catch(() => undefined),
     );
-    drills.push(
-      ...(await sandbox.run(
-        sandbox
-          .region(up)
-          .deps.store.listDrills(plan.name)
-          .catch(() => []),
-      )),
+    const reports = await sandbox.run(
+      sandbox
+        .region(up)
+        .deps.store.listDrills(plan.name)
+        .catch(() => []),
     );
+    for (const r of reports) drills.push({ ...r, groundTruth: drillGroundTruth(sandbox.aws.truth, r, end) });
     const seen = truth.final[plan.name];
     final[plan.name] = {
       activeRegion: state?.activeRegion ?? null,
@@ -195,6 +212,7 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
     ...(scenario.name ? { scenario: scenario.name } : {}),
     latency: scenario.latency,
     seed: scenario.seed,
+    start: new Date(t0).toISOString(),
     endedAt: seconds(end),
     executions: executions.filter((e): e is ExecutionReport => e !== undefined),
     requests,

@@ -216,6 +216,30 @@ export class GroundTruth {
   }
 
   /**
+   * The app's outages that overlap `[fromMs, toMs]` (virtual epoch ms), each starting no earlier
+   * than `fromMs` but kept to its real end, which may be after `toMs` (users still affected by
+   * what happened in the window); one still in progress ends now and is `ongoing`. For a drill's
+   * evidence.
+   */
+  outagesWithin(
+    app: string,
+    fromMs: number,
+    toMs: number,
+  ): { fromMs: number; toMs: number; ongoing: boolean }[] {
+    this.evaluate();
+    const openedAt = this.open.get(app);
+    const now = this.ctx.clock.now();
+    return [
+      ...this.closed.filter((o) => o.app === app).map((o) => ({ ...o, ongoing: false })),
+      ...(openedAt === undefined ? [] : [{ app, fromMs: openedAt, toMs: now, ongoing: true }]),
+    ]
+      .filter((o) => o.toMs > fromMs && o.fromMs <= toMs)
+      .map((o) => ({ fromMs: Math.max(o.fromMs, fromMs), toMs: o.toMs, ongoing: o.ongoing }))
+      .filter((o) => o.toMs > o.fromMs)
+      .sort((a, b) => a.fromMs - b.fromMs);
+  }
+
+  /**
    * Outages, invariants and final state as of `endMs` (default now). An outage or violation still
    * in progress is reported as ending at `endMs`. Reporting changes nothing: it may be called again.
    */

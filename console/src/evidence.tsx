@@ -1,7 +1,6 @@
 import { get, seg } from './api.js';
-import { isSandbox } from './mode.js';
 import { usePoll } from './poll.js';
-import type { DrillEvidence, ExecutionTimeline, SandboxTruth } from './types.js';
+import type { DrillEvidence, ExecutionTimeline } from './types.js';
 import { duration, ErrorBox, Page, Status, StepTable, Timeline, when } from './ui.js';
 
 /** A drill's evidence, laid out to print (to PDF) from the browser. */
@@ -14,8 +13,7 @@ export function Evidence({ app, id }: { app: string; id: string }) {
           get<ExecutionTimeline>(`/apps/${seg(app)}/executions/${seg(leg.id)}/timeline`),
         ),
       );
-      const truth = isSandbox() ? await get<SandboxTruth>('/sandbox/truth') : undefined;
-      return { evidence, timelines, truth };
+      return { evidence, timelines };
     },
     5000,
     `${app}/${id}`,
@@ -37,23 +35,21 @@ export function Evidence({ app, id }: { app: string; id: string }) {
   );
 }
 
-function EvidenceBody({
-  evidence,
-  timelines,
-  truth,
-}: {
-  evidence: DrillEvidence;
-  timelines: ExecutionTimeline[];
-  truth: SandboxTruth | undefined;
-}) {
+/** A figure against its objective, in words and a mark (never colour alone). */
+function verdict(met: boolean | null | undefined, got: number | undefined, objective: number): string {
+  const ok = met ?? (got === undefined ? undefined : got <= objective);
+  return ok === undefined ? 'not measured' : ok ? '✔ within' : '✖ over';
+}
+
+function EvidenceBody({ evidence, timelines }: { evidence: DrillEvidence; timelines: ExecutionTimeline[] }) {
   const { report, plan } = evidence;
   const o = plan.objectives;
-  const start = Date.parse(report.at);
-  const end = Date.parse(report.detail?.finishedAt ?? evidence.now);
-  const origin = truth ? Date.parse(truth.virtualTime) - truth.elapsedSeconds * 1000 : 0;
-  const outages = (truth?.outages ?? []).filter(
-    (x) => x.app === plan.name && origin + x.to * 1000 >= start && origin + x.from * 1000 <= end,
-  );
+  const version = evidence.planVersion;
+  const by = evidence.startedBy;
+  const ready = evidence.readinessBefore;
+  const truth = evidence.groundTruth;
+  const met = new Map((evidence.timeline ?? []).map((leg) => [leg.id, leg]));
+  const approvals = new Map((evidence.approvals ?? []).map((a) => [a.leg, a]));
   return (
     <div class="evidence">
       <dl class="facts">
@@ -63,7 +59,20 @@ function EvidenceBody({
         </dd>
         <dt>Plan version</dt>
         <dd>
-          <code>{plan.digest}</code> (digest of the plan as loaded)
+          SHA-256 <code data-plan-sha256>{version?.sha256 ?? plan.digest}</code>
+          {version?.sameAsCurrent === true
+            ? ' (the plan loaded now)'
+            : version?.sameAsCurrent === false
+              ? ` (changed since: now ${version.currentSha256})`
+              : ' (digest of the plan loaded now: the drill recorded none)'}
+        </dd>
+        <dt>Started by</dt>
+        <dd data-started-by={by?.kind}>
+          {by?.kind === 'schedule'
+            ? `the plan's schedule ${by.schedule ?? ''} (as ${by.by})`
+            : by
+              ? `${by.by}, a person, through the API`
+              : '–'}
         </dd>
         <dt>Outcome</dt>
         <dd data-drill-outcome={report.outcome}>
@@ -75,9 +84,31 @@ function EvidenceBody({
           {report.detail?.soakSeconds !== undefined ? `, soak ${report.detail.soakSeconds} s` : ''}; from{' '}
           {when(report.at)} to {when(report.detail?.finishedAt)}
         </dd>
+        <dt>Times</dt>
+        <dd data-time-basis={evidence.time?.basis}>{evidence.time?.note ?? '–'}</dd>
         <dt>Objectives</dt>
         <dd>
           RTO {o.rtoSeconds} s, RPO {o.rpoSeconds} s
+        </dd>
+        <dt>Readiness before</dt>
+        <dd data-readiness-before={ready?.verdict}>
+          {ready ? (
+            <>
+              <Status value={ready.verdict} /> in {ready.region} (what {ready.source} recorded
+              {ready.at ? ` at ${when(ready.at)}` : ''})
+              {ready.findings.length > 0 ? (
+                <ul>
+                  {ready.findings.map((f) => (
+                    <li key={`${f.code}${f.resource}`}>
+                      {f.severity} {f.code} {f.resource}: {f.message}
+                    </li>
+                  ))}
+                </ul>
+              ) : null}
+            </>
+          ) : (
+            '–'
+          )}
         </dd>
       </dl>
       {(report.detail?.problems ?? []).length > 0 ? (
@@ -95,48 +126,56 @@ function EvidenceBody({
             <th scope="col">Status</th>
             <th scope="col">RTO</th>
             <th scope="col">RPO</th>
-            <th scope="col">Approved by</th>
+            <th scope="col">Approval</th>
           </tr>
         </thead>
         <tbody>
-          {evidence.legs.map((leg) => (
-            <tr key={leg.id}>
-              <th scope="row">
-                {leg.from} → {leg.to} <span class="muted">{leg.id}</span>
-              </th>
-              <td>
-                <Status value={leg.status} />
-              </td>
-              <td>
-                {duration(leg.rtoSeconds)}{' '}
-                {leg.rtoSeconds !== undefined ? (leg.rtoSeconds <= o.rtoSeconds ? '✔ within' : '✖ over') : ''}
-              </td>
-              <td>
-                {duration(leg.rpoSeconds)}{' '}
-                {leg.rpoSeconds !== undefined ? (leg.rpoSeconds <= o.rpoSeconds ? '✔ within' : '✖ over') : ''}
-              </td>
-              <td>
-                {leg.approval?.decidedBy
-                  ? `${leg.approval.decidedBy} at ${when(leg.approval.decidedAt)}`
-                  : 'no approval needed'}
-              </td>
-            </tr>
-          ))}
+          {evidence.legs.map((leg) => {
+            const approval = approvals.get(leg.id);
+            return (
+              <tr key={leg.id}>
+                <th scope="row">
+                  {leg.from} → {leg.to} <span class="muted">{leg.id}</span>
+                </th>
+                <td>
+                  <Status value={leg.status} />
+                </td>
+                <td>
+                  {duration(leg.rtoSeconds)} {verdict(met.get(leg.id)?.rtoMet, leg.rtoSeconds, o.rtoSeconds)}
+                </td>
+                <td>
+                  {duration(leg.rpoSeconds)} {verdict(met.get(leg.id)?.rpoMet, leg.rpoSeconds, o.rpoSeconds)}
+                </td>
+                <td>
+                  {leg.approval?.decidedBy
+                    ? `${leg.approval.decision ?? 'decided'} by ${leg.approval.decidedBy} at ${when(leg.approval.decidedAt)}`
+                    : (approval?.note ?? 'no approval needed')}
+                </td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
       {truth ? (
         <section aria-labelledby="truth-title">
           <h2 id="truth-title">Ground truth (sandbox): what users saw</h2>
-          {outages.length === 0 ? (
+          {truth.outages.length === 0 ? (
             <p>No outage of {plan.name} during the drill.</p>
           ) : (
-            <ul>
-              {outages.map((x) => (
-                <li key={x.from}>
-                  Outage of {duration(x.seconds)} from {when(new Date(origin + x.from * 1000).toISOString())}
-                </li>
-              ))}
-            </ul>
+            <>
+              <p data-outage-seconds={truth.outageSeconds}>
+                {duration(truth.outageSeconds)} of outage for users of {plan.name}, in {truth.outages.length}{' '}
+                span(s):
+              </p>
+              <ul>
+                {truth.outages.map((x) => (
+                  <li key={x.from}>
+                    {duration(x.seconds)} from {when(x.from)} to {when(x.to)}
+                    {x.ongoing ? ' (still going on)' : ''}
+                  </li>
+                ))}
+              </ul>
+            </>
           )}
         </section>
       ) : null}
@@ -149,7 +188,9 @@ function EvidenceBody({
           <StepTable timeline={t} />
         </section>
       ))}
-      <p class="muted">Generated at control-plane time {when(evidence.now)}.</p>
+      <p class="muted">
+        Generated at control-plane time {when(evidence.now)} ({evidence.time?.basis ?? 'unknown'} time).
+      </p>
     </div>
   );
 }

@@ -80,6 +80,7 @@ export function History({ app }: { app: string | undefined }) {
             <tr>
               <th scope="col">Drill</th>
               <th scope="col">At</th>
+              <th scope="col">Started by</th>
               <th scope="col">Outcome</th>
               <th scope="col">Legs: RTO / RPO against the objectives</th>
             </tr>
@@ -91,6 +92,11 @@ export function History({ app }: { app: string | undefined }) {
                   <a href={`#/evidence/${d.app}/${d.id}`}>{d.id}</a>
                 </th>
                 <td>{when(d.at)}</td>
+                <td>
+                  {d.detail?.startedBy?.kind === 'schedule'
+                    ? `schedule ${d.detail.startedBy.schedule ?? ''}`
+                    : (d.detail?.startedBy?.by ?? '–')}
+                </td>
                 <td>
                   <Status value={d.outcome} />
                 </td>

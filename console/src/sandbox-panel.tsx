@@ -34,6 +34,8 @@ const KINDS = [
   'arc-endpoints-down',
   'api-errors',
   'aurora-failover-fails',
+  'replication-lag',
+  'engine-version-mismatch',
   'capacity-shortage',
   'lambda-crash',
 ] as const;
@@ -45,6 +47,9 @@ const KIND_HELP: Readonly<Record<Kind, string>> = {
   'arc-endpoints-down': 'that many of the five ARC cluster endpoints stop answering',
   'api-errors': 'a share of one service’s calls fail with an AWS error code',
   'aurora-failover-fails': 'switchover and failover of the global cluster fail',
+  'replication-lag': 'every secondary lags this far: a switchover waits for it, a failover loses it',
+  'engine-version-mismatch':
+    'the region’s cluster runs another engine version: AWS refuses switchover and failover; detach remains',
   'capacity-shortage': 'the group cannot have more instances InService than this',
   'lambda-crash': 'the function crashes on its next N invocations',
 };
@@ -192,6 +197,18 @@ function FaultForm({
         };
       case 'aurora-failover-fails':
         return { kind, globalClusterId: value('globalClusterId', clusters[0]) };
+      case 'replication-lag':
+        return {
+          kind,
+          globalClusterId: value('globalClusterId', clusters[0]),
+          lagSeconds: Number(value('lagSeconds', '45')),
+        };
+      case 'engine-version-mismatch':
+        return {
+          kind,
+          globalClusterId: value('globalClusterId', clusters[0]),
+          region: value('region', regions[1] ?? regions[0]),
+        };
       case 'capacity-shortage':
         return { kind, group: value('group'), maxInService: Number(value('maxInService', '2')) };
       case 'lambda-crash':
@@ -296,7 +313,9 @@ function FaultForm({
             </label>
           </>
         ) : null}
-        {kind === 'aurora-failover-fails' ? (
+        {kind === 'aurora-failover-fails' ||
+        kind === 'replication-lag' ||
+        kind === 'engine-version-mismatch' ? (
           <label>
             Global cluster
             <Options
@@ -304,6 +323,30 @@ function FaultForm({
               value={value('globalClusterId', clusters[0])}
               onChange={set('globalClusterId')}
               options={clusters}
+            />
+          </label>
+        ) : null}
+        {kind === 'replication-lag' ? (
+          <label>
+            Lag (seconds)
+            <input
+              name="lagSeconds"
+              type="number"
+              min={1}
+              max={86400}
+              value={value('lagSeconds', '45')}
+              onInput={set('lagSeconds')}
+            />
+          </label>
+        ) : null}
+        {kind === 'engine-version-mismatch' ? (
+          <label>
+            Region of the cluster on another version
+            <Options
+              name="region"
+              value={value('region', regions[1] ?? regions[0])}
+              onChange={set('region')}
+              options={regions}
             />
           </label>
         ) : null}

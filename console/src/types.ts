@@ -155,9 +155,16 @@ export interface DrillReport {
       readonly rpoSeconds: number | null;
     }[];
     readonly problems?: readonly string[];
+    /** What started it: the plan's schedule or a person (drills recorded before say nothing). */
+    readonly startedBy?: {
+      readonly kind: 'schedule' | 'operator';
+      readonly by: string;
+      readonly schedule?: string;
+    };
   };
 }
 
+/** A drill's evidence (GET /apps/{app}/drills/{id}: functions/operator-api/console-views.ts). */
 export interface DrillEvidence {
   readonly now: string;
   readonly report: DrillReport;
@@ -167,6 +174,54 @@ export interface DrillEvidence {
     readonly regions: readonly string[];
     readonly objectives: Objectives;
     readonly digest: string;
+  };
+  readonly planVersion?: {
+    readonly sha256: string | null;
+    readonly currentSha256: string;
+    readonly sameAsCurrent: boolean | null;
+  };
+  readonly startedBy?: {
+    readonly kind: 'schedule' | 'operator';
+    readonly by: string;
+    readonly schedule?: string;
+  };
+  readonly approvals?: readonly {
+    readonly leg: string;
+    readonly required: boolean;
+    readonly decision?: string;
+    readonly decidedBy?: string;
+    readonly decidedAt?: string;
+    readonly note?: string;
+  }[];
+  readonly timeline?: readonly {
+    readonly id: string;
+    readonly rtoMet: boolean | null;
+    readonly rpoMet: boolean | null;
+  }[];
+  readonly readinessBefore?: {
+    readonly source: string;
+    readonly region: string;
+    readonly at?: string;
+    readonly verdict: string;
+    readonly findings: readonly {
+      readonly code: string;
+      readonly severity: string;
+      readonly resource: string;
+      readonly message: string;
+    }[];
+  };
+  readonly time?: { readonly basis: 'virtual' | 'real'; readonly note: string };
+  /** The sandbox's ground truth for the drill's window (absent in AWS). */
+  readonly groundTruth?: {
+    readonly from: string;
+    readonly to: string;
+    readonly outageSeconds: number;
+    readonly outages: readonly {
+      readonly from: string;
+      readonly to: string;
+      readonly seconds: number;
+      readonly ongoing?: boolean;
+    }[];
   };
   readonly legs: readonly ExecutionDetail[];
 }

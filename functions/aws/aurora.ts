@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { InvalidInputError, ResourceBusyError, ResourceNotFoundError } from '../core/errors.js';
 import type {
+  AuroraEngine,
   AuroraGlobalClusters,
   ClusterView,
   GlobalClusterMember,
@@ -29,9 +30,22 @@ import { RDS_CLIENT } from './sdk-clients.js';
 import { awsCall, type ErrorRule } from './translate-error.js';
 
 // The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.
-export type { AuroraGlobalClusters, ClusterView, GlobalClusterMember, GlobalClusterView };
+export type { AuroraEngine, AuroraGlobalClusters, ClusterView, GlobalClusterMember, GlobalClusterView };
 
 const LAG_WINDOW_MS = 5 * 60_000;
+
+/**
+ * The lag metric to read for an engine. "For all Aurora PostgreSQL-based global databases and for
+ * Aurora MySQL-based global databases starting with engine versions 3.04.0 and higher or 2.12.0
+ * and higher, use Amazon CloudWatch to view the `AuroraGlobalDBRPOLag` metric for all secondary DB
+ * clusters. For lower minor versions of Aurora MySQL-based global databases, view the
+ * `AuroraGlobalDBReplicationLag` metric instead." (Aurora User Guide, "Using switchover or
+ * failover in Amazon Aurora Global Database"). The plan does not name the MySQL version, so MySQL
+ * reads AuroraGlobalDBReplicationLag, which every version publishes.
+ */
+export function lagMetricFor(engine: AuroraEngine): 'AuroraGlobalDBRPOLag' | 'AuroraGlobalDBReplicationLag' {
+  return engine === 'aurora-postgresql' ? 'AuroraGlobalDBRPOLag' : 'AuroraGlobalDBReplicationLag';
+}
 
 const RULES: readonly ErrorRule[] = [
   {
@@ -85,7 +99,10 @@ export function auroraGlobalClusters(clients: ClientFactory): AuroraGlobalCluste
     },
 
     async switchover(region, globalClusterId, targetClusterArn) {
-      requireSameRegion('SwitchoverGlobalCluster', region, targetClusterArn);
+      if (arnRegion(targetClusterArn) === region)
+        throw new InvalidInputError(
+          `SwitchoverGlobalCluster in ${region}: the target cluster is in the calling region (got ${targetClusterArn}; expected the region of the current primary, and a target in another region)`,
+        );
       await awsCall(
         {
           operation: 'SwitchoverGlobalCluster',
@@ -210,6 +227,7 @@ export function auroraGlobalClusters(clients: ClientFactory): AuroraGlobalCluste
         id: cluster.DBClusterIdentifier ?? clusterIdOrArn,
         arn: cluster.DBClusterArn ?? '',
         status: cluster.Status ?? 'unknown',
+        ...(cluster.EngineVersion ? { engineVersion: cluster.EngineVersion } : {}),
         ...(cluster.GlobalClusterIdentifier ? { globalClusterId: cluster.GlobalClusterIdentifier } : {}),
         instances: (cluster.DBClusterMembers ?? []).map((m) => ({
           id: m.DBInstanceIdentifier ?? '',
@@ -218,12 +236,12 @@ export function auroraGlobalClusters(clients: ClientFactory): AuroraGlobalCluste
       };
     },
 
-    async replicationLagMs(region, clusterIdOrArn, now) {
+    async replicationLagMs(region, clusterIdOrArn, now, engine = 'aurora-postgresql') {
       const point = await metrics.latestDatapoint(
         region,
         {
           namespace: 'AWS/RDS',
-          metricName: 'AuroraGlobalDBReplicationLag',
+          metricName: lagMetricFor(engine),
           dimensions: { DBClusterIdentifier: clusterIdentifier(clusterIdOrArn) },
           // The worst lag of the latest minute: an RPO estimate should not be optimistic.
           stat: 'Maximum',
@@ -252,6 +270,7 @@ function toView(cluster: GlobalCluster): GlobalClusterView {
   const state = cluster.FailoverState;
   return {
     id: cluster.GlobalClusterIdentifier ?? '',
+    ...(cluster.EngineVersion ? { engineVersion: cluster.EngineVersion } : {}),
     status: cluster.Status ?? 'unknown',
     members,
     ...(writer ? { writerRegion: writer.region } : {}),

@@ -5,6 +5,8 @@
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
+  /** True for the sandbox's virtual clock: times read from it are virtual, not real. */
+  readonly virtual?: boolean;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };

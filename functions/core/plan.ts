@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { PlanProblem } from './errors.js';
 import { STRATEGIES, type Strategy } from './records.js';
 import { isKnownRegion, KNOWN_REGIONS, REGION_EXAMPLES } from './regions.js';
+import { SCHEDULE_EXPECTED, scheduleProblem } from './schedule.js';
 
 /**
  * The plan file (docs/contracts.md, Plan): one application that fails over as a unit. The schema checks each
@@ -73,6 +74,16 @@ const AuroraGlobalCluster = z.strictObject({
    * starting an Amazon Aurora DB cluster"). `none`: the reconciler reports it and a person acts.
    */
   fenceReturningWriter: z.enum(['remove-instances', 'none']).default('none'),
+  /**
+   * Pilot light's cheapest standby: the secondary clusters have no DB instance (storage only, kept
+   * in sync; "Without the DB instance, you're not charged for compute, only for storage": Aurora
+   * User Guide, "Creating a headless Aurora DB cluster in a secondary Region",
+   * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-attach.console.headless.html).
+   * AWS refuses a switchover or failover to a headless cluster, so the runbook must first add a
+   * reader (`readerInstanceClass`) and wait for it: only the pilot-light runbook does (its
+   * PrepareDatabase step), and its RTO pays for the reader's creation.
+   */
+  headlessSecondaries: z.boolean().default(false),
   /** Pilot light: the class of the reader added to a headless secondary before promotion. */
   readerInstanceClass: z
     .string()
@@ -156,13 +167,29 @@ const Detection = z.strictObject({
   cooldownSeconds: Seconds.default(3600),
 });
 
+/** The shape of an EventBridge Scheduler expression (editors check it; `scheduleProblem` judges it). */
+const SCHEDULE_SHAPE = /^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/;
+
 const Drills = z.strictObject({
+  /**
+   * When the drill runs: an EventBridge Scheduler `cron(...)` or `rate(...)` expression, UTC
+   * (`functions/core/schedule.ts`); a cron AWS would refuse is refused here, with the reason.
+   */
   schedule: z
     .string()
-    .regex(
-      /^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/,
-      'an EventBridge schedule: cron(...) or rate(...)',
-    ),
+    .regex(SCHEDULE_SHAPE, 'an EventBridge schedule: cron(...) or rate(...)')
+    .superRefine((expression, ctx) => {
+      if (!SCHEDULE_SHAPE.test(expression)) return; // the regex has said so
+      const problem = scheduleProblem(expression);
+      if (problem) {
+        ctx.addIssue({
+          code: 'custom',
+          message: problem,
+          input: expression,
+          params: { expected: SCHEDULE_EXPECTED },
+        });
+      }
+    }),
   kind: z.enum(['switchover-and-back', 'switchover']).default('switchover-and-back'),
   soakSeconds: Seconds.default(600),
 });
@@ -285,6 +312,13 @@ export function planProblems(document: unknown, file: string): PlanProblem[] {
       clusterIds.add(cluster.globalClusterId);
     }
     checkMembers(`${path}.members`, cluster.members);
+    if (cluster.headlessSecondaries === true && plan.strategy !== 'pilot-light')
+      add(
+        `${path}.headlessSecondaries`,
+        'a headless secondary needs a reader before promotion, which only the pilot-light runbook adds',
+        plan.strategy,
+        'strategy pilot-light, or headlessSecondaries false',
+      );
     for (const [region, arn] of Object.entries(asRecord(cluster.members))) {
       if (typeof arn !== 'string') continue;
       const arnRegion = arn.split(':')[3];

@@ -16,7 +16,10 @@ export interface PlanState {
   readonly version: number;
   /** The highest lock epoch that has written or fenced this item (see the fencing notes above). */
   readonly lockEpoch?: number;
-  /** ISO time of the last completed failover, for cooldowns. */
+  /**
+   * ISO time of the last completed failover asked for by a person or an alarm, for the detection
+   * cooldown; a drill's legs leave it as it was (docs/contracts.md, Drills and the cooldown).
+   */
   readonly lastFailoverAt?: string;
   readonly lastExecutionId?: string;
   /** Why the app is DEGRADED (what was observed, what a person must do); absent otherwise. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import { PreconditionFailedError, WaitTimedOutError } from '../core/errors.js';
@@ -50,8 +51,44 @@ export const DrillContext = z.object({
   requestedBy: z.string(),
   startedAt: z.string(),
   schedule: z.string().optional(),
+  /** What started it: the plan's schedule, or a person through the API (absent: drills of before). */
+  trigger: z.enum(['schedule', 'operator']).optional(),
+  /** {@link planSha256} of the plan the drill ran (absent: drills of before). */
+  planSha256: z.string().optional(),
 });
 export type DrillContext = z.infer<typeof DrillContext>;
+
+/**
+ * The plan's version: the SHA-256 (hex) of the plan as loaded (the validated plan, defaults
+ * filled, as JSON). Two drills with the same hash ran the same plan; a drill's report keeps the
+ * hash of the plan it ran.
+ */
+export function planSha256(plan: Plan): string {
+  return createHash('sha256').update(JSON.stringify(plan)).digest('hex');
+}
+
+/** One thing readiness found: the shape of the readiness evaluation's findings. */
+export interface ReadinessFinding {
+  readonly code: string;
+  readonly severity: 'blocking' | 'warning';
+  readonly resource: string;
+  readonly message: string;
+}
+
+/**
+ * How ready the target region was just before the drill's first leg changed anything: what the
+ * first leg's Preflight (run in the target region) recorded. `UNKNOWN` when no Preflight ran.
+ */
+export interface ReadinessBefore {
+  readonly source: 'preflight';
+  readonly region: string;
+  /** ISO, when Preflight finished (or started, if it never finished). */
+  readonly at?: string;
+  readonly verdict: 'READY' | 'NOT_READY' | 'UNKNOWN';
+  readonly findings: readonly ReadinessFinding[];
+  /** What Preflight measured, e.g. `lagMs` per global cluster (replication lag into the target). */
+  readonly measured?: Readonly<Record<string, unknown>>;
+}
 
 /** One leg of a drill: a runbook execution it started, and how its polling stands. */
 const Leg = z.object({
@@ -171,6 +208,8 @@ async function startDrill(
     requestedBy: 'requestedBy' in event ? event.requestedBy : DRILL_ACTOR,
     startedAt: now,
     ...('schedule' in event && event.schedule ? { schedule: event.schedule } : {}),
+    trigger: event.source === 'switchyard.drill-schedule' ? 'schedule' : 'operator',
+    planSha256: planSha256(plan),
   };
   const machine = deps.stateMachineArns.drill;
   if (!machine)
@@ -276,6 +315,13 @@ async function recordDrill(
       })),
       problems,
       ...(drill.schedule ? { schedule: drill.schedule } : {}),
+      startedBy: {
+        kind: drill.trigger ?? (drill.requestedBy === DRILL_ACTOR ? 'schedule' : 'operator'),
+        by: drill.requestedBy,
+        ...(drill.schedule ? { schedule: drill.schedule } : {}),
+      },
+      ...(drill.planSha256 ? { planSha256: drill.planSha256 } : {}),
+      readinessBefore: readinessBefore(plan, drill, executions[0]),
     },
   };
   await deps.store.putDrillReport(report);
@@ -292,4 +338,32 @@ async function recordDrill(
   });
   await deps.events.publish(deps.region, 'Switchyard Drill Finished', { ...report }).catch(() => undefined);
   return report;
+}
+
+/** What the first leg's Preflight recorded, as a readiness verdict of the drill's target region. */
+function readinessBefore(
+  plan: Plan,
+  drill: DrillContext,
+  first: ExecutionRecord | undefined,
+): ReadinessBefore {
+  const step = first?.steps.Preflight;
+  if (!first || !step) {
+    return {
+      source: 'preflight',
+      region: drill.target,
+      verdict: 'UNKNOWN',
+      findings: [],
+    };
+  }
+  const verdict = step.status === 'SUCCEEDED' ? 'READY' : step.status === 'FAILED' ? 'NOT_READY' : 'UNKNOWN';
+  return {
+    source: 'preflight',
+    region: first.to,
+    at: step.finishedAt ?? step.startedAt,
+    verdict,
+    findings: step.error
+      ? [{ code: step.error.name, severity: 'blocking', resource: plan.name, message: step.error.message }]
+      : [],
+    ...(step.detail ? { measured: step.detail } : {}),
+  };
 }

@@ -188,7 +188,7 @@ async function lagInto(
   const lags = await Promise.all(
     (plan.database?.auroraGlobalClusters ?? []).map((cluster) =>
       deps.aurora
-        .replicationLagMs(region, memberIn(cluster.members, region), deps.clock.now())
+        .replicationLagMs(region, memberIn(cluster.members, region), deps.clock.now(), cluster.engine)
         .catch((error: unknown) => {
           problems.push(`replication lag of ${cluster.globalClusterId}: ${describeError(error).message}`);
           return undefined;

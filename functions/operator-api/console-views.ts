@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { ResourceNotFoundError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import type { DrillReport, FailoverMode, StepRecord } from '../core/records.js';
+import { planSha256, type ReadinessBefore } from '../drills/drill.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import { type ExecutionDetail, type ExecutionSummary, getExecution, summaryOf } from './executions.js';
 
@@ -251,7 +251,52 @@ export async function executionTimeline(
   };
 }
 
-/** A drill report with each leg's execution in full: what a printed evidence page needs. */
+/** One step of a drill leg, on the leg's timeline. Times are ISO; see {@link DrillEvidence.time}. */
+export interface EvidenceStep {
+  readonly name: string;
+  readonly resource?: string;
+  readonly status: string;
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  /** Seconds from start to finish (one decimal), or null while it runs. */
+  readonly seconds: number | null;
+  readonly error?: string;
+}
+
+/** One leg of a drill: a graceful failover, its steps in order, and its figures against the objectives. */
+export interface EvidenceLeg {
+  readonly id: string;
+  readonly from: string;
+  readonly to: string;
+  readonly status: string;
+  /** ISO: when the leg was asked for (its RTO runs from here) and when it ended. */
+  readonly requestedAt: string;
+  readonly finishedAt?: string;
+  /** Request to verified service, any approval wait left out; null when not measured. */
+  readonly rtoSeconds: number | null;
+  readonly rpoSeconds: number | null;
+  /** Whether each figure is within the plan's objective; null when not measured. */
+  readonly rtoMet: boolean | null;
+  readonly rpoMet: boolean | null;
+  readonly steps: readonly EvidenceStep[];
+}
+
+/** Who approved a leg, or why none was needed. */
+export interface EvidenceApproval {
+  readonly leg: string;
+  readonly required: boolean;
+  readonly decision?: string;
+  readonly decidedBy?: string;
+  readonly decidedAt?: string;
+  readonly requestedAt?: string;
+  /** Why no approval was needed, when none was. */
+  readonly note?: string;
+}
+
+/**
+ * A drill's evidence (`GET /apps/{app}/drills/{id}`): the stored report, with each leg's execution
+ * in full and what an auditor asks for, read from the records written while the drill ran.
+ */
 export interface DrillEvidence {
   readonly now: string;
   readonly report: DrillReport;
@@ -260,16 +305,43 @@ export interface DrillEvidence {
     readonly strategy: Plan['strategy'];
     readonly regions: readonly string[];
     readonly objectives: Plan['objectives'];
-    /** A digest of the plan as loaded: two drills with the same digest ran the same plan. */
+    /** The first 12 hex digits of the plan's version ({@link planVersion}'s `sha256`). */
     readonly digest: string;
   };
+  /**
+   * The plan's version: the SHA-256 of the plan the drill ran (recorded when it started; null for
+   * a drill recorded before versions were), the current plan's, and whether they are the same.
+   */
+  readonly planVersion: {
+    readonly sha256: string | null;
+    readonly currentSha256: string;
+    readonly sameAsCurrent: boolean | null;
+  };
+  /** Who or what started it: the plan's schedule (with its expression) or a person. */
+  readonly startedBy: {
+    readonly kind: 'schedule' | 'operator';
+    readonly by: string;
+    readonly schedule?: string;
+  };
+  readonly approvals: readonly EvidenceApproval[];
+  /** The plan's objectives, in seconds, each leg's figures are judged against. */
+  readonly objectives: Plan['objectives'];
+  /** Each leg's timeline: its steps in the order they started. */
+  readonly timeline: readonly EvidenceLeg[];
+  /** The target region's readiness just before the drill (what the first leg's Preflight recorded). */
+  readonly readinessBefore: ReadinessBefore;
+  /**
+   * Which clock every time here was read from: `virtual` in the sandbox (the simulator's clock,
+   * independent of this machine's speed), `real` in AWS (the Lambda's system clock, UTC).
+   */
+  readonly time: { readonly basis: 'virtual' | 'real'; readonly note: string };
   readonly legs: readonly ExecutionDetail[];
 }
 
 /** How many recent drill reports are searched for the one asked for. */
 const DRILL_SCAN_LIMIT = 100;
 
-/** `GET /apps/{app}/drills/{id}`: one drill's report and its legs' executions. */
+/** `GET /apps/{app}/drills/{id}`: one drill's report, its legs' executions, and its evidence. */
 export async function drillEvidence(app: string, id: string, deps: RunbookDeps): Promise<DrillEvidence> {
   const plan = deps.plans.get(app);
   const reports = await deps.store.listDrills(plan.name, DRILL_SCAN_LIMIT);
@@ -279,14 +351,21 @@ export async function drillEvidence(app: string, id: string, deps: RunbookDeps):
       `${plan.name}: no drill ${id}; expected the id of one of its ${reports.length} most recent drills (GET /apps/${plan.name}/drills)`,
     );
   }
-  const legs = await Promise.all(
-    report.executionIds.map((executionId) =>
-      getExecution(plan.name, executionId, deps).catch((error: unknown) => {
-        if (error instanceof ResourceNotFoundError) return undefined;
-        throw error;
-      }),
-    ),
-  );
+  const legs = (
+    await Promise.all(
+      report.executionIds.map((executionId) =>
+        getExecution(plan.name, executionId, deps).catch((error: unknown) => {
+          if (error instanceof ResourceNotFoundError) return undefined;
+          throw error;
+        }),
+      ),
+    )
+  ).filter((leg): leg is ExecutionDetail => leg !== undefined);
+  const detail = report.detail ?? {};
+  const recorded = typeof detail.planSha256 === 'string' ? detail.planSha256 : null;
+  const current = planSha256(plan);
+  const startedBy = detail.startedBy as DrillEvidence['startedBy'] | undefined;
+  const virtual = deps.clock.virtual === true;
   return {
     now: new Date(deps.clock.now()).toISOString(),
     report,
@@ -295,9 +374,70 @@ export async function drillEvidence(app: string, id: string, deps: RunbookDeps):
       strategy: plan.strategy,
       regions: plan.regions,
       objectives: plan.objectives,
-      digest: createHash('sha256').update(JSON.stringify(plan)).digest('hex').slice(0, 12),
+      digest: (recorded ?? current).slice(0, 12),
     },
-    legs: legs.filter((leg): leg is ExecutionDetail => leg !== undefined),
+    planVersion: {
+      sha256: recorded,
+      currentSha256: current,
+      sameAsCurrent: recorded === null ? null : recorded === current,
+    },
+    startedBy: startedBy ?? {
+      kind: typeof detail.schedule === 'string' ? 'schedule' : 'operator',
+      by: legs[0]?.requestedBy ?? 'unknown',
+      ...(typeof detail.schedule === 'string' ? { schedule: detail.schedule } : {}),
+    },
+    approvals: legs.map((leg) =>
+      leg.approval
+        ? { leg: leg.id, required: true, ...leg.approval }
+        : {
+            leg: leg.id,
+            required: false,
+            note: `no approver needed: a drill leg (trigger ${leg.trigger}) is a graceful activation that needs none`,
+          },
+    ),
+    objectives: plan.objectives,
+    timeline: legs.map((leg) => evidenceLeg(leg, plan)),
+    readinessBefore: (detail.readinessBefore as ReadinessBefore | undefined) ?? {
+      source: 'preflight',
+      region: typeof detail.target === 'string' ? detail.target : (legs[0]?.to ?? 'unknown'),
+      verdict: 'UNKNOWN',
+      findings: [],
+    },
+    time: virtual
+      ? {
+          basis: 'virtual',
+          note: "virtual time: the sandbox's simulated clock (ISO, UTC), independent of this machine's speed",
+        }
+      : { basis: 'real', note: "real time: the control plane's system clock (ISO, UTC)" },
+    legs,
+  };
+}
+
+function evidenceLeg(leg: ExecutionDetail, plan: Plan): EvidenceLeg {
+  const rto = leg.rtoSeconds ?? null;
+  const rpo = leg.rpoSeconds ?? null;
+  return {
+    id: leg.id,
+    from: leg.from,
+    to: leg.to,
+    status: leg.status,
+    requestedAt: leg.startedAt,
+    ...(leg.finishedAt ? { finishedAt: leg.finishedAt } : {}),
+    rtoSeconds: rto,
+    rpoSeconds: rpo,
+    rtoMet: rto === null ? null : rto <= plan.objectives.rtoSeconds,
+    rpoMet: rpo === null ? null : rpo <= plan.objectives.rpoSeconds,
+    steps: Object.values(leg.steps)
+      .map((step) => ({
+        name: step.name,
+        ...(step.resource ? { resource: step.resource } : {}),
+        status: step.status,
+        startedAt: step.startedAt,
+        ...(step.finishedAt ? { finishedAt: step.finishedAt } : {}),
+        seconds: step.finishedAt ? seconds(Date.parse(step.finishedAt) - Date.parse(step.startedAt)) : null,
+        ...(step.error ? { error: `${step.error.name}: ${step.error.message}` } : {}),
+      }))
+      .sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.name.localeCompare(b.name)),
   };
 }
 

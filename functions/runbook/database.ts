@@ -115,7 +115,7 @@ export async function checkDatabase(input: unknown, deps: DatabaseDeps): Promise
   // No operation under way and the target is not the writer: the promotion did not happen.
   if (run.mode === 'ungraceful' && cluster.allowDetachAndPromote) {
     await fence(run, deps);
-    const lag = await deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now());
+    const lag = await deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine);
     await deps.aurora.detach(run.to, cluster.globalClusterId, targetArn);
     return nextPoll(progress, `${cluster.globalClusterId} detach`, {
       detail: { ...progress.detail, method: 'detach', rpoMs: lag ?? progress.detail?.rpoMs ?? null },
@@ -153,13 +153,56 @@ async function startPromotion(
   }
   await fence(run, deps);
   if (run.mode === 'graceful') {
-    await deps.aurora.switchover(run.to, cluster.globalClusterId, targetArn);
+    // Run in the primary's region, as AWS documents the switchover: the region RDS names as the
+    // writer's now (the truth), else the plan's source. A graceful switchover needs that region up.
+    await deps.aurora
+      .switchover(view.writerRegion ?? run.from, cluster.globalClusterId, targetArn)
+      .catch((error: unknown) => refusedForEngineVersions(error, run, cluster, view, deps));
     return { ...progress, phase: 'promoting', detail: { method: 'switchover', rpoMs: 0 } };
   }
   // The replication lag just before promotion is the data at risk: that is the RPO.
-  const lag = await deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now());
-  await deps.aurora.failover(run.to, cluster.globalClusterId, targetArn);
+  const lag = await deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine);
+  try {
+    await deps.aurora.failover(run.to, cluster.globalClusterId, targetArn);
+  } catch (error: unknown) {
+    await refusedForEngineVersions(error, run, cluster, view, deps);
+    // Refused for the engine versions, and the plan allows the manual failover: detach the target.
+    await deps.aurora.detach(run.to, cluster.globalClusterId, targetArn);
+    return { ...progress, phase: 'promoting', detail: { method: 'detach', rpoMs: lag ?? null } };
+  }
   return { ...progress, phase: 'promoting', detail: { method: 'failover', rpoMs: lag ?? null } };
+}
+
+/**
+ * After a refused switchover or failover: rethrows `error` unless the target runs another engine
+ * version than the global database, which AWS refuses for good ("You can perform managed
+ * cross-Region switchovers [failovers] with Aurora Global Database only if the primary and
+ * secondary DB clusters have the same major and minor engine versions"; the way out is the manual
+ * failover, a detach: Aurora User Guide, "Using switchover or failover in Amazon Aurora Global
+ * Database"). Then it returns (to detach) only for an ungraceful run whose plan allows
+ * detach-and-promote, and otherwise ends the promotion with DatabasePromotionFailedError, saying
+ * why, instead of retrying what cannot succeed. Reads what RDS says now, in the target's region.
+ */
+async function refusedForEngineVersions(
+  error: unknown,
+  run: RunContext,
+  cluster: AuroraGlobalCluster,
+  view: GlobalClusterView,
+  deps: DatabaseDeps,
+): Promise<void> {
+  if (!(error instanceof ResourceBusyError)) throw error;
+  const target = await deps.aurora.describeCluster(run.to, memberIn(cluster.members, run.to));
+  if (!view.engineVersion || !target.engineVersion || view.engineVersion === target.engineVersion)
+    throw error;
+  const versions = `the global database runs ${cluster.engine} ${view.engineVersion} and ${target.id} in ${run.to} runs ${target.engineVersion}`;
+  if (run.mode === 'ungraceful' && cluster.allowDetachAndPromote) return;
+  throw new DatabasePromotionFailedError(
+    `${cluster.globalClusterId}: AWS refuses a ${run.mode === 'graceful' ? 'switchover' : 'failover'} to ${run.to}: ${versions} (expected the same major and minor versions; ` +
+      (run.mode === 'graceful'
+        ? 'upgrade the older cluster, or fail over ungracefully with detach-and-promote allowed)'
+        : 'the plan does not allow detach-and-promote, the manual failover)'),
+    { cause: error },
+  );
 }
 
 async function finish(

@@ -80,7 +80,11 @@ async function completeExecution(run: RunContext, deps: FinishDeps): Promise<Fin
       expectedVersion: state.version,
       executionId: run.executionId,
       epoch: run.epoch,
-      lastFailoverAt: verifiedAt,
+      // A drill's leg does not arm the detection cooldown (docs/contracts.md, Drills and the
+      // cooldown): it is a planned, verified activation, not the flapping the cooldown guards
+      // against, and arming it would disable automatic failover for cooldownSeconds after every
+      // drill. Drill legs are the only runs with the `schedule` trigger.
+      ...(run.trigger === 'schedule' ? {} : { lastFailoverAt: verifiedAt }),
     });
   }
   if (run.mode === 'graceful') await scaleSourceToStandby(plan, run, deps);

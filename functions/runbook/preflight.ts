@@ -58,7 +58,7 @@ export async function preflight(input: unknown, deps: PreflightDeps): Promise<Pr
       continue;
     }
     if (member.isWriter) continue; // already promoted: the database step will find it done
-    const lag = await deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now());
+    const lag = await deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine);
     lagMs[cluster.globalClusterId] = lag ?? null;
     if (run.mode === 'graceful') {
       if (view.status !== 'available')

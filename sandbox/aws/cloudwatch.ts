@@ -20,7 +20,17 @@ import {
 } from './simulator.js';
 
 const STATES: readonly StateValue[] = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
-const REPLICATION_LAG = { namespace: 'AWS/RDS', metricName: 'AuroraGlobalDBReplicationLag' } as const;
+/**
+ * The Aurora global database lag metrics a secondary publishes, both read from the RDS model's lag:
+ * AuroraGlobalDBReplicationLag and AuroraGlobalDBRPOLag, the one AWS recommends for every Aurora
+ * PostgreSQL-based global database (Aurora User Guide, "Using switchover or failover in Amazon
+ * Aurora Global Database", https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html;
+ * both in milliseconds: "Cluster-level metrics for Amazon Aurora").
+ */
+const LAG_METRICS = {
+  namespace: 'AWS/RDS',
+  metricNames: new Set(['AuroraGlobalDBReplicationLag', 'AuroraGlobalDBRPOLag']),
+} as const;
 /** GetMetricData returns at most this many datapoints per query when MaxDatapoints is not given. */
 const DEFAULT_MAX_DATAPOINTS = 100_800;
 
@@ -53,8 +63,8 @@ interface AlarmState {
 
 /**
  * Amazon CloudWatch (docs/architecture.md, The sandbox under the SDK): metric alarms per region (DescribeAlarms, SetAlarmState),
- * alarm state changes as events, and the Aurora global database replication lag metric
- * (GetMetricData on AWS/RDS AuroraGlobalDBReplicationLag) read from the RDS model.
+ * alarm state changes as events, and the Aurora global database lag metrics (GetMetricData on
+ * AWS/RDS AuroraGlobalDBReplicationLag and AuroraGlobalDBRPOLag) read from the RDS model.
  *
  * An alarm's metric is not simulated: its evaluated state is what the scenario sets through
  * {@link SimulatedCloudWatch.setAlarmState} ("the canary fails"). The SetAlarmState API behaves as
@@ -233,8 +243,8 @@ export class SimulatedCloudWatch implements SimulatedService {
       throw awsError('cloudwatch', 'InvalidParameterValueException', 'Period must be a positive number');
     const clusterId = metric?.Dimensions?.find((d) => d.Name === 'DBClusterIdentifier')?.Value;
     if (
-      metric?.Namespace !== REPLICATION_LAG.namespace ||
-      metric.MetricName !== REPLICATION_LAG.metricName ||
+      metric?.Namespace !== LAG_METRICS.namespace ||
+      !LAG_METRICS.metricNames.has(metric.MetricName ?? '') ||
       clusterId === undefined
     )
       return empty; // CloudWatch answers a metric nobody publishes with no datapoints.

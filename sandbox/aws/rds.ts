@@ -1,12 +1,8 @@
 import type {
   CreateDBInstanceMessage,
-  CreateDBInstanceResult,
   DBCluster,
   DBClusterMessage,
-  DBInstance,
-  DBInstanceMessage,
   DeleteDBInstanceMessage,
-  DeleteDBInstanceResult,
   DescribeDBClustersMessage,
   DescribeDBInstancesMessage,
   DescribeGlobalClustersMessage,
@@ -23,6 +19,22 @@ import type {
   SwitchoverGlobalClusterResult,
 } from '@aws-sdk/client-rds';
 import type { Plan } from '../../functions/core/plan.js';
+import { AuroraInstances } from './rds-instances.js';
+import {
+  arnPart,
+  type ClusterState,
+  clusterIdFromArn,
+  ENGINE,
+  ENGINE_VERSION,
+  type GlobalState,
+  globalStatus,
+  hash,
+  INSTANCE_CLASS,
+  MISMATCHED_ENGINE_VERSION,
+  type Operation,
+  PORT,
+  SWITCHOVER_SYNC_MS_PER_LAG_MS,
+} from './rds-model.js';
 import {
   awsError,
   beginOperation,
@@ -32,100 +44,10 @@ import {
   UnsupportedOperationError,
 } from './simulator.js';
 
-/**
- * Durations the latency profile does not (yet) hold; the profile is owned elsewhere, so they live
- * here, per profile, with `fast` = `realistic` / 20 like the rest of FAST.
- * - `instanceCreateMs`: CreateDBInstance of an Aurora reader, from `creating` to `available`.
- *   Typically 5-10 minutes in AWS; we take 8.
- * - `resyncMs`: after a global failover, the old primary rejoins as a secondary and is rebuilt
- *   from the new primary (`SynchronizationStatus: pending-resync`) before it is `connected` again.
- *   Its length depends on the volume; we take 10 minutes.
- * - `instanceDeleteMs`: DeleteDBInstance, from `deleting` to gone. AWS publishes no figure; a few
- *   minutes is typical, we take 5. The instance stops taking connections as soon as it is
- *   `deleting`, so a cluster whose instances are all deleting accepts no writes.
- */
-export const RDS_EXTRA_LATENCY = {
-  realistic: { instanceCreateMs: 480_000, resyncMs: 600_000, instanceDeleteMs: 300_000 },
-  fast: { instanceCreateMs: 24_000, resyncMs: 30_000, instanceDeleteMs: 15_000 },
-} as const;
-
 /** Share of a switchover or failover spent in FailoverState `pending` (both clusters being verified). */
 const PENDING_SHARE = 0.1;
 /** A cancelled operation spends this share of its duration in `cancelling` before the state clears. */
 const CANCELLING_SHARE = 0.1;
-
-const ENGINE = 'aurora-postgresql';
-const ENGINE_VERSION = '16.4';
-const PORT = 5432;
-const INSTANCE_CLASS = 'db.r6g.large';
-
-/**
- * FailoverState.Status. The API reference documents `switching-over` (the range of a switchover's
- * internal operations) although the SDK's `FailoverStatus` union lacks it.
- */
-type FailoverPhase = FailoverStatus | 'switching-over';
-
-interface ClusterState {
-  readonly arn: string;
-  readonly id: string;
-  readonly region: string;
-  readonly account: string;
-  readonly resourceId: string;
-  readonly createdAt: number;
-  /** The global cluster it is a member of now; undefined once detached. */
-  globalClusterId: string | undefined;
-  /** The global cluster it came from (kept after a detach, for the ground truth). */
-  readonly originGlobalClusterId: string;
-  /** DBCluster Status: `available`, or `promoting` while being detached. */
-  status: 'available' | 'promoting';
-  /** Accepts writes (physically: it may be in a region that is down). */
-  writable: boolean;
-  synchronization: 'connected' | 'pending-resync';
-  /** The secondary's lag, frozen while its writer's region is down (nothing new replicates). */
-  frozenLagMs: number | undefined;
-  /** Failed over away from while its region was down: demote it when the region comes back. */
-  rejoinOnRecovery: boolean;
-  readonly lagHistory: { at: number; lagMs: number | undefined }[];
-}
-
-interface InstanceState {
-  readonly id: string;
-  readonly arn: string;
-  readonly clusterArn: string;
-  readonly region: string;
-  readonly instanceClass: string;
-  readonly engine: string;
-  readonly availabilityZone: string;
-  status: 'creating' | 'available' | 'deleting';
-  createdAt: number | undefined;
-}
-
-interface Operation {
-  readonly kind: 'switchover' | 'failover' | 'detach';
-  readonly fromArn: string;
-  readonly toArn: string;
-  phase: FailoverPhase | 'detaching';
-  /** Writes stopped reaching the target: the data a failover loses. */
-  dataLossMs: number;
-  /** The old writer was demoted (stopped taking writes) and must be restored if the operation is cancelled. */
-  demoted: boolean;
-  timer: number | undefined;
-  /** Marks the end of the operation for the simulator's accounting. */
-  readonly end: () => void;
-}
-
-interface GlobalState {
-  readonly id: string;
-  readonly arn: string;
-  readonly resourceId: string;
-  readonly account: string;
-  /** Member cluster ARNs, in the plan's region order. */
-  members: string[];
-  /** The member the global cluster names as primary (IsWriter). */
-  writerArn: string;
-  operation: Operation | undefined;
-  lastDataLossMs: number | undefined;
-}
 
 /**
  * Amazon RDS, Aurora global databases (docs/architecture.md, The sandbox under the SDK): global clusters and their member clusters,
@@ -134,18 +56,21 @@ interface GlobalState {
  *
  * Time-based transitions are timers on the virtual clock. Region outages are read from the fault
  * set: a writer in a region that is down keeps its role (split-brain hazard) until Aurora can reach
- * it again.
+ * it again. DB instances live in {@link AuroraInstances}.
+ *
+ * DR_GUIDE, in the comments below, is the Aurora User Guide's "Using switchover or failover in
+ * Amazon Aurora Global Database",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html
  */
 export class SimulatedRds implements SimulatedService {
   readonly service = 'rds' as const;
   private readonly globals = new Map<string, GlobalState>();
   private readonly clusters = new Map<string, ClusterState>();
-  private readonly instances = new Map<string, InstanceState>();
+  private readonly instances: AuroraInstances;
   private readonly provisioned = new Set<string>();
-  private readonly extra: (typeof RDS_EXTRA_LATENCY)[keyof typeof RDS_EXTRA_LATENCY];
 
   constructor(private readonly ctx: SimContext) {
-    this.extra = RDS_EXTRA_LATENCY[ctx.latency.name];
+    this.instances = new AuroraInstances(ctx);
     ctx.faults.onChange(() => this.onFaultsChanged());
   }
 
@@ -197,10 +122,13 @@ export class SimulatedRds implements SimulatedService {
           lagHistory: [],
         };
         this.clusters.set(arn, cluster);
-        // The primary runs a writer and a reader, each secondary one (read-only) instance.
-        const count = isWriter ? 2 : 1;
+        // The primary runs a writer and a reader, each secondary one (read-only) instance, or none
+        // when the plan keeps its secondaries headless ("A headless secondary Aurora DB cluster is
+        // one without a DB instance": Aurora User Guide, "Creating a headless Aurora DB cluster in a
+        // secondary Region", https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-attach.console.headless.html).
+        const count = isWriter ? 2 : spec.headlessSecondaries ? 0 : 1;
         for (let i = 1; i <= count; i++)
-          this.addInstance(cluster, `${id}-instance-${i}`, INSTANCE_CLASS, now);
+          this.instances.add(cluster, `${id}-instance-${i}`, INSTANCE_CLASS, now);
       }
       this.refresh(this.mustGlobal(spec.globalClusterId));
     }
@@ -213,17 +141,21 @@ export class SimulatedRds implements SimulatedService {
       case 'DescribeDBClusters':
         return this.describeDbClusters(input as Partial<DescribeDBClustersMessage>, target);
       case 'SwitchoverGlobalCluster':
-        return this.switchover(input as Partial<SwitchoverGlobalClusterMessage>);
+        return this.switchover(input as Partial<SwitchoverGlobalClusterMessage>, target, operation);
       case 'FailoverGlobalCluster':
-        return this.failover(input as Partial<FailoverGlobalClusterMessage>);
+        return this.failover(input as Partial<FailoverGlobalClusterMessage>, target);
       case 'RemoveFromGlobalCluster':
         return this.removeFromGlobalCluster(input as Partial<RemoveFromGlobalClusterMessage>);
       case 'CreateDBInstance':
-        return this.createDbInstance(input as Partial<CreateDBInstanceMessage>, target);
+        return this.instances.create(
+          input as Partial<CreateDBInstanceMessage>,
+          target,
+          this.findCluster(target.region, String(input.DBClusterIdentifier ?? '')),
+        );
       case 'DescribeDBInstances':
-        return this.describeDbInstances(input as Partial<DescribeDBInstancesMessage>, target);
+        return this.instances.describe(input as Partial<DescribeDBInstancesMessage>, target);
       case 'DeleteDBInstance':
-        return this.deleteDbInstance(input as Partial<DeleteDBInstanceMessage>, target);
+        return this.instances.delete(input as Partial<DeleteDBInstanceMessage>, target);
       default:
         throw new UnsupportedOperationError('rds', operation);
     }
@@ -243,7 +175,7 @@ export class SimulatedRds implements SimulatedService {
   allWriterRegions(globalClusterId: string): string[] {
     const regions = new Set<string>();
     for (const c of this.clusters.values())
-      if (c.originGlobalClusterId === globalClusterId && c.writable && this.hasLiveInstance(c))
+      if (c.originGlobalClusterId === globalClusterId && c.writable && this.instances.hasLive(c.arn))
         regions.add(c.region);
     return [...regions];
   }
@@ -254,8 +186,9 @@ export class SimulatedRds implements SimulatedService {
   }
 
   /**
-   * A secondary's replication lag behind its writer now, in ms; undefined for a writer, a detached
-   * cluster, a member being rebuilt, or an unknown ARN. Frozen while the writer's region is down.
+   * A secondary's replication lag behind its writer now, in ms, as its lag metrics publish it;
+   * undefined for a writer, a detached cluster, a member being rebuilt, an unknown ARN, and while
+   * the writer's region is down (the metric goes missing: see {@link lagOf}).
    */
   replicationLagMs(clusterArn: string): number | undefined {
     const cluster = this.clusters.get(clusterArn);
@@ -314,8 +247,23 @@ export class SimulatedRds implements SimulatedService {
     };
   }
 
-  private switchover(input: Partial<SwitchoverGlobalClusterMessage>): SwitchoverGlobalClusterResult {
+  private switchover(
+    input: Partial<SwitchoverGlobalClusterMessage>,
+    call: CallTarget,
+    operation: string,
+  ): SwitchoverGlobalClusterResult {
     const { global, target } = this.operands(input.GlobalClusterIdentifier, input.TargetDbClusterIdentifier);
+    // The switchover is run in the current primary's region: the guide's CLI example passes
+    // "--region region_of_primary" ("Specify the AWS Region where the primary DB cluster of the
+    // Aurora global database is running"; DR_GUIDE). AWS documents no other region for it; the
+    // sandbox refuses one, so that a runbook relying on an undocumented path fails in rehearsal.
+    const writer = this.mustCluster(global.writerArn);
+    if (call.region !== writer.region)
+      throw awsError(
+        'rds',
+        'InvalidParameterValue',
+        `${operation} of ${global.id} called in ${call.region}: a switchover is run in the region of the primary cluster (${writer.region}), as the Aurora User Guide documents`,
+      );
     this.checkPromotable(global, target);
     // A switchover needs a healthy global database: every member reachable and in sync, since all
     // secondaries are synchronised with the primary before the roles change (no data loss).
@@ -334,11 +282,17 @@ export class SimulatedRds implements SimulatedService {
           `Global cluster ${global.id}: member ${arn} is ${member.synchronization === 'connected' ? member.status : member.synchronization}; a switchover needs every member available and connected`,
         );
     }
-    this.start(global, 'switchover', target, this.ctx.latency.aurora.switchoverMs);
+    // The wait for the secondaries to catch up grows with their lag (SWITCHOVER_SYNC_MS_PER_LAG_MS).
+    const lagMs = Math.max(0, ...global.members.map((arn) => this.lagOf(this.mustCluster(arn)) ?? 0));
+    const syncMs = Math.round(lagMs * SWITCHOVER_SYNC_MS_PER_LAG_MS);
+    this.start(global, 'switchover', target, this.ctx.latency.aurora.switchoverMs, syncMs);
     return { GlobalCluster: this.globalView(global) };
   }
 
-  private failover(input: Partial<FailoverGlobalClusterMessage>): FailoverGlobalClusterResult {
+  private failover(
+    input: Partial<FailoverGlobalClusterMessage>,
+    call: CallTarget,
+  ): FailoverGlobalClusterResult {
     if (input.AllowDataLoss && input.Switchover)
       throw awsError(
         'rds',
@@ -346,8 +300,17 @@ export class SimulatedRds implements SimulatedService {
         'AllowDataLoss and Switchover cannot be specified together.',
       );
     // Without AllowDataLoss the operation is a switchover (FailoverGlobalCluster's documented default).
-    if (!input.AllowDataLoss) return this.switchover(input);
+    if (!input.AllowDataLoss) return this.switchover(input, call, 'FailoverGlobalCluster (a switchover)');
     const { global, target } = this.operands(input.GlobalClusterIdentifier, input.TargetDbClusterIdentifier);
+    // The failover is run in the target's region: "--region – Specify the AWS Region where the
+    // secondary DB cluster that you want to be the new primary for the Aurora global database is
+    // running" (DR_GUIDE). It thus needs nothing from the failed primary's region (static stability).
+    if (call.region !== target.region)
+      throw awsError(
+        'rds',
+        'InvalidParameterValue',
+        `FailoverGlobalCluster of ${global.id} called in ${call.region}: a failover is run in the region of the secondary cluster to promote (${target.region}), as the Aurora User Guide documents`,
+      );
     this.checkPromotable(global, target);
     // A member still being rebuilt holds no consistent copy to promote.
     if (target.synchronization !== 'connected')
@@ -375,12 +338,17 @@ export class SimulatedRds implements SimulatedService {
       );
     if (this.ctx.faults.isRegionDown(cluster.region) || cluster.status !== 'available')
       throw awsError('rds', 'InvalidDBClusterStateFault', `DBCluster ${cluster.id} is not available.`);
+    // AWS answers with the global cluster as it was when the request was taken: `Status:
+    // available`, the cluster still listed as a member (the detach runs afterwards). Source: the
+    // AWS CLI's example output of `aws rds remove-from-global-cluster` (AWS CLI Command Reference,
+    // https://docs.aws.amazon.com/cli/latest/reference/rds/remove-from-global-cluster.html).
+    const answer: RemoveFromGlobalClusterResult = { GlobalCluster: this.globalView(global) };
     const operation: Operation = {
       kind: 'detach',
       fromArn: global.writerArn,
       toArn: arn,
       phase: 'detaching',
-      dataLossMs: this.lagOf(cluster) ?? 0,
+      dataLossMs: this.dataAtRiskMs(cluster) ?? 0,
       demoted: false,
       timer: undefined,
       end: beginOperation(this.ctx, 'rds:detach'),
@@ -402,102 +370,7 @@ export class SimulatedRds implements SimulatedService {
       this.refresh(global);
       this.recordLag(cluster);
     });
-    return { GlobalCluster: this.globalView(global) };
-  }
-
-  private createDbInstance(
-    input: Partial<CreateDBInstanceMessage>,
-    target: CallTarget,
-  ): CreateDBInstanceResult {
-    const clusterId = input.DBClusterIdentifier;
-    const id = input.DBInstanceIdentifier ?? '';
-    if (!clusterId)
-      throw awsError(
-        'rds',
-        'InvalidParameterValue',
-        'the sandbox simulates Aurora reader instances only: DBClusterIdentifier is required',
-      );
-    const cluster = this.findCluster(target.region, clusterId);
-    if (!cluster) throw awsError('rds', 'DBClusterNotFoundFault', `DBCluster ${clusterId} not found.`);
-    if (!/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/.test(id))
-      throw awsError('rds', 'InvalidParameterValue', `Invalid DB instance identifier: ${id}`);
-    if (this.findInstance(target.region, id))
-      throw awsError('rds', 'DBInstanceAlreadyExistsFault', `DB instance already exists: ${id}`);
-    if (input.Engine && input.Engine !== ENGINE)
-      throw awsError(
-        'rds',
-        'InvalidParameterCombination',
-        `The engine name requested for your DB instance (${input.Engine}) doesn't match the engine name of your DB cluster (${ENGINE}).`,
-      );
-    const instance = this.addInstance(cluster, id, input.DBInstanceClass ?? INSTANCE_CLASS, undefined);
-    const end = beginOperation(this.ctx, 'rds:create-instance');
-    this.ctx.clock.setTimer(this.extra.instanceCreateMs, () => {
-      end();
-      instance.status = 'available';
-      instance.createdAt = this.ctx.clock.now();
-      this.ctx.changed();
-    });
-    return { DBInstance: this.instanceView(instance) };
-  }
-
-  /**
-   * DeleteDBInstance of one instance of an Aurora cluster. The instance is `deleting` at once (it
-   * takes no more connections) and gone `instanceDeleteMs` later. Aurora keeps the cluster and its
-   * volume. Source: RDS API Reference, DeleteDBInstance (InvalidDBInstanceState when the instance
-   * is not in a state that allows it; DBInstanceNotFound when absent).
-   */
-  private deleteDbInstance(
-    input: Partial<DeleteDBInstanceMessage>,
-    target: CallTarget,
-  ): DeleteDBInstanceResult {
-    const id = input.DBInstanceIdentifier ?? '';
-    const instance = this.findInstance(target.region, id);
-    if (!instance) throw awsError('rds', 'DBInstanceNotFoundFault', `DBInstance ${id} not found.`);
-    if (instance.status !== 'available')
-      throw awsError(
-        'rds',
-        'InvalidDBInstanceStateFault',
-        `Instance ${id} is not in available state (${instance.status}).`,
-      );
-    instance.status = 'deleting';
-    this.ctx.clock.setTimer(this.extra.instanceDeleteMs, () => {
-      this.instances.delete(`${instance.region}/${instance.id}`);
-      this.ctx.changed();
-    });
-    this.ctx.changed();
-    return { DBInstance: this.instanceView(instance) };
-  }
-
-  /** Whether some instance of the cluster takes connections (a headless cluster takes none). */
-  private hasLiveInstance(cluster: ClusterState): boolean {
-    for (const i of this.instances.values())
-      if (i.clusterArn === cluster.arn && i.status === 'available') return true;
-    return false;
-  }
-
-  private describeDbInstances(
-    input: Partial<DescribeDBInstancesMessage>,
-    target: CallTarget,
-  ): DBInstanceMessage {
-    const id = input.DBInstanceIdentifier;
-    let found = [...this.instances.values()].filter((i) => i.region === target.region);
-    if (id !== undefined) {
-      found = found.filter((i) => i.id === id || i.arn === id);
-      if (found.length === 0) throw awsError('rds', 'DBInstanceNotFoundFault', `DBInstance ${id} not found.`);
-    }
-    for (const filter of input.Filters ?? []) {
-      const values = filter.Values ?? [];
-      if (filter.Name === 'db-cluster-id') {
-        found = found.filter((i) =>
-          values.some((v) => v === i.clusterArn || v === clusterIdFromArn(i.clusterArn)),
-        );
-      } else if (filter.Name === 'db-instance-id') {
-        found = found.filter((i) => values.includes(i.id) || values.includes(i.arn));
-      } else {
-        throw awsError('rds', 'InvalidParameterValue', `Unrecognized filter name: ${filter.Name}`);
-      }
-    }
-    return { DBInstances: found.map((i) => this.instanceView(i)) };
+    return answer;
   }
 
   // --- switchover / failover lifecycle -----------------------------------------------------------
@@ -520,6 +393,34 @@ export class SimulatedRds implements SimulatedService {
       );
     if (this.ctx.faults.isRegionDown(target.region) || target.status !== 'available')
       throw awsError('rds', 'InvalidDBClusterStateFault', `DBCluster ${target.id} is not available.`);
+    // "Before you can perform a switchover or failover to a headless secondary Aurora DB cluster,
+    // you must add a DB instance to it." (DR_GUIDE). AWS does not document the error's code; we
+    // answer the API reference's error for a target whose state forbids the operation.
+    if (!this.instances.hasLive(target.arn))
+      throw awsError(
+        'rds',
+        'InvalidDBClusterStateFault',
+        `DBCluster ${target.id} has no available DB instance (a headless cluster); add a DB instance to it before a switchover or failover to it.`,
+      );
+    // "You can perform managed cross-Region switchovers with Aurora Global Database only if the
+    // primary and secondary DB clusters have the same major and minor engine versions", and the
+    // same sentence for managed failovers; the way out is the manual failover (detach) (DR_GUIDE).
+    const writer = this.mustCluster(global.writerArn);
+    const writerVersion = this.engineVersionOf(writer);
+    const targetVersion = this.engineVersionOf(target);
+    if (writerVersion !== targetVersion)
+      throw awsError(
+        'rds',
+        'InvalidGlobalClusterStateFault',
+        `Global cluster ${global.id}: the primary ${writer.id} runs ${ENGINE} ${writerVersion} and ${target.id} runs ${targetVersion}; a switchover or failover needs the same major and minor engine versions (detach the cluster instead).`,
+      );
+  }
+
+  /** A member's engine version: another minor version under the `engine-version-mismatch` fault. */
+  private engineVersionOf(cluster: ClusterState): string {
+    return this.ctx.faults.engineVersionMismatch(cluster.originGlobalClusterId, cluster.region)
+      ? MISMATCHED_ENGINE_VERSION
+      : ENGINE_VERSION;
   }
 
   private checkIdle(global: GlobalState): void {
@@ -533,8 +434,9 @@ export class SimulatedRds implements SimulatedService {
   }
 
   /**
-   * A switchover or failover: `pending` while both clusters are verified, then `switching-over` /
-   * `failing-over` (the old writer, if reachable, stops taking writes), then the roles change.
+   * A switchover or failover: `pending` while both clusters are verified (and, for a switchover,
+   * `syncMs` more while the secondaries catch up), then `switching-over` / `failing-over` (the old
+   * writer, if reachable, stops taking writes), then the roles change.
    *
    * Under the `aurora-failover-fails` fault the request is accepted but ends without a promotion:
    * FailoverState goes to `cancelling` (the documented state of a cancelled operation: both
@@ -546,6 +448,7 @@ export class SimulatedRds implements SimulatedService {
     kind: 'switchover' | 'failover',
     target: ClusterState,
     durationMs: number,
+    syncMs = 0,
   ) {
     const operation: Operation = {
       kind,
@@ -559,7 +462,7 @@ export class SimulatedRds implements SimulatedService {
     };
     global.operation = operation;
     const pendingMs = Math.round(durationMs * PENDING_SHARE);
-    operation.timer = this.ctx.clock.setTimer(pendingMs, () => {
+    operation.timer = this.ctx.clock.setTimer(pendingMs + syncMs, () => {
       operation.phase = kind === 'switchover' ? 'switching-over' : 'failing-over';
       const from = this.mustCluster(operation.fromArn);
       if (!this.ctx.faults.isRegionDown(from.region)) {
@@ -567,7 +470,7 @@ export class SimulatedRds implements SimulatedService {
         from.writable = false;
         operation.demoted = true;
       }
-      operation.dataLossMs = kind === 'switchover' ? 0 : (this.lagOf(target) ?? 0);
+      operation.dataLossMs = kind === 'switchover' ? 0 : (this.dataAtRiskMs(target) ?? 0);
       this.ctx.changed();
       operation.timer = this.ctx.clock.setTimer(durationMs - pendingMs, () =>
         this.finish(global, operation, durationMs),
@@ -614,15 +517,36 @@ export class SimulatedRds implements SimulatedService {
     } else {
       this.rejoin(from);
     }
+    if (operation.kind === 'failover') {
+      // "After Aurora promotes the new primary cluster, it automatically rebuilds all additional
+      // secondary Region clusters" ... "The duration of the complete rebuilding task can take a few
+      // minutes to several hours" ... "When the secondary Region clusters finish rebuilding from the
+      // new primary Region, they become available for read access." (DR_GUIDE). Meanwhile they are
+      // `pending-resync`, publish no lag and cannot be promoted.
+      for (const arn of global.members) {
+        if (arn === to.arn || arn === from.arn) continue;
+        const other = this.mustCluster(arn);
+        other.frozenLagMs = undefined;
+        if (faults.isRegionDown(other.region)) {
+          other.rejoinOnRecovery = true;
+          other.synchronization = 'pending-resync';
+        } else {
+          this.rejoin(other);
+        }
+      }
+    }
     this.refresh(global);
   }
 
-  /** The old primary becomes a secondary, rebuilt from the new primary before it is connected. */
+  /**
+   * A member is rebuilt from the new primary (the old primary after a failover, or any other
+   * secondary): `pending-resync` for the profile's `secondaryRebuildMs`, then `connected`.
+   */
   private rejoin(cluster: ClusterState): void {
     cluster.writable = false;
     cluster.rejoinOnRecovery = false;
     cluster.synchronization = 'pending-resync';
-    this.ctx.clock.setTimer(this.extra.resyncMs, () => {
+    this.ctx.clock.setTimer(this.ctx.latency.aurora.secondaryRebuildMs, () => {
       if (cluster.writable || cluster.globalClusterId === undefined) return;
       cluster.synchronization = 'connected';
       const global = this.globals.get(cluster.globalClusterId);
@@ -637,9 +561,9 @@ export class SimulatedRds implements SimulatedService {
   }
 
   /**
-   * Freezes the secondaries' lag while the writer's region is down (nothing new replicates; what
-   * was in flight is at risk) and thaws it when the region is back; records lag changes; tells
-   * the sandbox that state changed.
+   * Freezes the secondaries' data at risk while the writer's region is down (nothing new
+   * replicates; what was in flight is lost by a failover) and thaws it when the region is back;
+   * records lag changes; tells the sandbox that state changed.
    */
   private refresh(global: GlobalState): void {
     const writer = this.mustCluster(global.writerArn);
@@ -649,7 +573,7 @@ export class SimulatedRds implements SimulatedService {
       if (arn === global.writerArn || member.writable) {
         member.frozenLagMs = undefined;
       } else if (writerDown) {
-        member.frozenLagMs ??= this.ctx.latency.aurora.replicationLagMs;
+        member.frozenLagMs ??= this.steadyLagMs(global);
       } else {
         member.frozenLagMs = undefined;
       }
@@ -658,12 +582,40 @@ export class SimulatedRds implements SimulatedService {
     this.ctx.changed();
   }
 
+  /** The lag of every secondary of a healthy global cluster: the profile's, or a fault's. */
+  private steadyLagMs(global: GlobalState): number {
+    return this.ctx.faults.replicationLagMs(global.id) ?? this.ctx.latency.aurora.replicationLagMs;
+  }
+
+  /**
+   * The secondary's lag as its metrics (AuroraGlobalDBReplicationLag, AuroraGlobalDBRPOLag)
+   * publish it. Both measure the secondary against the primary: `rpo_lag_in_msec` is "the time it
+   * takes for the most recent user transaction COMMIT to be stored on a secondary DB cluster after
+   * it's been stored on the primary DB cluster" and `durability_lag_in_msec` compares each
+   * cluster's `highest_lsn_written` with the primary's (Aurora User Guide,
+   * "aurora_global_db_status", https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora_global_db_status.html).
+   * With the primary's region down neither can be computed: the metric goes missing (no
+   * datapoints) instead of reporting a stale value.
+   */
   private lagOf(cluster: ClusterState): number | undefined {
     if (cluster.writable || cluster.globalClusterId === undefined) return undefined;
     const global = this.globals.get(cluster.globalClusterId);
     if (!global || global.writerArn === cluster.arn || cluster.synchronization !== 'connected')
       return undefined;
-    return cluster.frozenLagMs ?? this.ctx.latency.aurora.replicationLagMs;
+    if (this.ctx.faults.isRegionDown(this.mustCluster(global.writerArn).region)) return undefined;
+    return this.steadyLagMs(global);
+  }
+
+  /**
+   * What a failover to (or a detach of) this secondary loses, in ms of writes: its lag, frozen at
+   * the moment its writer's region went down. Undefined where {@link lagOf} has no secondary.
+   */
+  private dataAtRiskMs(cluster: ClusterState): number | undefined {
+    if (cluster.writable || cluster.globalClusterId === undefined) return undefined;
+    const global = this.globals.get(cluster.globalClusterId);
+    if (!global || global.writerArn === cluster.arn || cluster.synchronization !== 'connected')
+      return undefined;
+    return cluster.frozenLagMs ?? this.steadyLagMs(global);
   }
 
   private recordLag(cluster: ClusterState): void {
@@ -715,34 +667,6 @@ export class SimulatedRds implements SimulatedService {
     return undefined;
   }
 
-  private findInstance(region: string, id: string): InstanceState | undefined {
-    for (const i of this.instances.values()) if (i.region === region && i.id === id) return i;
-    return undefined;
-  }
-
-  private addInstance(
-    cluster: ClusterState,
-    id: string,
-    instanceClass: string,
-    createdAt: number | undefined,
-  ): InstanceState {
-    const azs = ['a', 'b', 'c'];
-    const index = [...this.instances.values()].filter((i) => i.clusterArn === cluster.arn).length;
-    const instance: InstanceState = {
-      id,
-      arn: `arn:aws:rds:${cluster.region}:${cluster.account}:db:${id}`,
-      clusterArn: cluster.arn,
-      region: cluster.region,
-      instanceClass,
-      engine: ENGINE,
-      availabilityZone: `${cluster.region}${azs[index % azs.length]}`,
-      status: createdAt === undefined ? 'creating' : 'available',
-      createdAt,
-    };
-    this.instances.set(`${cluster.region}/${id}`, instance);
-    return instance;
-  }
-
   // --- output shapes -----------------------------------------------------------------------------
 
   private globalView(global: GlobalState): GlobalCluster {
@@ -775,7 +699,7 @@ export class SimulatedRds implements SimulatedService {
       GlobalClusterArn: global.arn,
       Status: op ? globalStatus(op) : 'available',
       Engine: ENGINE,
-      EngineVersion: ENGINE_VERSION,
+      EngineVersion: this.engineVersionOf(this.mustCluster(global.writerArn)),
       StorageEncrypted: true,
       DeletionProtection: false,
       GlobalClusterMembers: members,
@@ -787,7 +711,7 @@ export class SimulatedRds implements SimulatedService {
 
   private clusterView(cluster: ClusterState): DBCluster {
     const suffix = hash(`${cluster.account}/${cluster.region}`, 12);
-    const instances = [...this.instances.values()].filter((i) => i.clusterArn === cluster.arn);
+    const instances = this.instances.ofCluster(cluster.arn);
     const writerInstance = cluster.writable ? instances.find((i) => i.status === 'available') : undefined;
     return {
       DBClusterIdentifier: cluster.id,
@@ -795,7 +719,7 @@ export class SimulatedRds implements SimulatedService {
       DbClusterResourceId: cluster.resourceId,
       Status: cluster.status,
       Engine: ENGINE,
-      EngineVersion: ENGINE_VERSION,
+      EngineVersion: this.engineVersionOf(cluster),
       EngineMode: 'provisioned',
       Port: PORT,
       MultiAZ: instances.length > 1,
@@ -817,60 +741,4 @@ export class SimulatedRds implements SimulatedService {
       TagList: [],
     };
   }
-
-  private instanceView(instance: InstanceState): DBInstance {
-    const suffix = hash(instance.region, 12);
-    return {
-      DBInstanceIdentifier: instance.id,
-      DBInstanceArn: instance.arn,
-      DBInstanceClass: instance.instanceClass,
-      Engine: instance.engine,
-      EngineVersion: ENGINE_VERSION,
-      DBInstanceStatus: instance.status,
-      DBClusterIdentifier: clusterIdFromArn(instance.clusterArn),
-      AvailabilityZone: instance.availabilityZone,
-      MultiAZ: false,
-      PubliclyAccessible: false,
-      StorageEncrypted: true,
-      PromotionTier: 1,
-      ...(instance.status === 'available'
-        ? {
-            Endpoint: {
-              Address: `${instance.id}.${suffix}.${instance.region}.rds.amazonaws.com`,
-              Port: PORT,
-            },
-          }
-        : {}),
-      ...(instance.createdAt !== undefined ? { InstanceCreateTime: new Date(instance.createdAt) } : {}),
-    };
-  }
-}
-
-function globalStatus(op: Operation): string {
-  if (op.kind === 'detach') return 'modifying';
-  return op.kind === 'switchover' ? 'switching-over' : 'failing-over';
-}
-
-function arnPart(arn: string, index: number): string {
-  return arn.split(':')[index] ?? '';
-}
-
-function clusterIdFromArn(arn: string): string {
-  return arn.split(':').at(-1) ?? arn;
-}
-
-/** A short, stable lower-case hex digest (FNV-1a), for resource IDs and endpoint names. */
-function hash(text: string, length: number): string {
-  let out = '';
-  let seed = 0x811c9dc5;
-  while (out.length < length) {
-    let h = seed;
-    for (let i = 0; i < text.length; i++) {
-      h ^= text.charCodeAt(i);
-      h = Math.imul(h, 0x01000193) >>> 0;
-    }
-    out += h.toString(16).padStart(8, '0');
-    seed = (seed + 0x9e3779b9) >>> 0;
-  }
-  return out.slice(0, length);
 }

@@ -25,28 +25,41 @@ describe('adapters against the simulated AWS', () => {
   });
 
   const west = () => sandbox.region('us-west-2').deps;
-  const WEST_ARN = 'arn:aws:rds:us-west-2:111111111111:cluster:billing-usw2';
+  const WEST_ARN = 'arn:aws:rds:us-west-2:111111111111:cluster:orders-usw2';
+  const BILLING_WEST_ARN = 'arn:aws:rds:us-west-2:111111111111:cluster:billing-usw2';
 
   it('a switchover changes the writer only after its modelled latency, and refuses a second one meanwhile', async () => {
     const { aurora } = west();
     const started = sandbox.clock.now();
-    await sandbox.run(aurora.switchover('us-west-2', 'billing-global', WEST_ARN));
-    const during = await sandbox.run(aurora.describeGlobalCluster('us-west-2', 'billing-global'));
+    // Called in the primary's region, as AWS documents the switchover.
+    await sandbox.run(aurora.switchover('us-east-1', 'orders-global', WEST_ARN));
+    const during = await sandbox.run(aurora.describeGlobalCluster('us-west-2', 'orders-global'));
     expect(during.writerRegion).not.toBe('us-west-2');
     expect(during.failover?.toClusterArn).toBe(WEST_ARN);
-    await expect(
-      sandbox.run(aurora.failover('us-west-2', 'billing-global', WEST_ARN)),
-    ).rejects.toBeInstanceOf(ResourceBusyError);
+    await expect(sandbox.run(aurora.failover('us-west-2', 'orders-global', WEST_ARN))).rejects.toBeInstanceOf(
+      ResourceBusyError,
+    );
 
     // Poll as the runbook does, on the virtual clock, until the writer moves.
     let view = during;
     while (view.writerRegion !== 'us-west-2' || view.failover) {
       await sandbox.run(sandbox.clock.sleep(500));
-      view = await sandbox.run(aurora.describeGlobalCluster('us-west-2', 'billing-global'));
+      view = await sandbox.run(aurora.describeGlobalCluster('us-west-2', 'orders-global'));
     }
     const took = sandbox.clock.now() - started;
-    expect(took).toBeGreaterThanOrEqual(sandbox.latency.aurora.switchoverMs);
-    expect(took).toBeLessThan(sandbox.latency.aurora.switchoverMs + 2_000);
+    // The role change plus the wait for the secondary to catch up on its lag.
+    const modelled = sandbox.latency.aurora.switchoverMs + sandbox.latency.aurora.replicationLagMs;
+    expect(took).toBeGreaterThanOrEqual(modelled);
+    expect(took).toBeLessThan(modelled + 2_000);
+  });
+
+  it("refuses a switchover to billing's headless secondary until it has a DB instance", async () => {
+    const { aurora } = west();
+    const error = await sandbox
+      .run(aurora.switchover('us-east-1', 'billing-global', BILLING_WEST_ARN))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResourceBusyError);
+    expect((error as Error).message).toContain('headless');
   });
 
   it("a region outage fails that region's calls like a network failure while the other region answers", async () => {

@@ -111,11 +111,11 @@ describe('describeGlobalCluster', () => {
 });
 
 describe('switchover, failover and detach', () => {
-  it('switches over on the target region RDS endpoint', async () => {
+  it("switches over on the current primary's region RDS endpoint, as the Aurora User Guide documents", async () => {
     const { aurora, clients } = setup();
     rds.on(SwitchoverGlobalClusterCommand).resolves({});
 
-    await aurora.switchover('us-west-2', 'orders-global', USW2);
+    await aurora.switchover('us-east-1', 'orders-global', USW2);
 
     const calls = rds.commandCalls(SwitchoverGlobalClusterCommand);
     expect(calls).toHaveLength(1);
@@ -123,8 +123,18 @@ describe('switchover, failover and detach', () => {
       GlobalClusterIdentifier: 'orders-global',
       TargetDbClusterIdentifier: USW2,
     });
-    expect(calls[0]?.thisValue).toBe(clients.rds('us-west-2'));
-    expect(await regionOf(calls[0] as { thisValue: unknown })).toBe('us-west-2');
+    expect(calls[0]?.thisValue).toBe(clients.rds('us-east-1'));
+    expect(await regionOf(calls[0] as { thisValue: unknown })).toBe('us-east-1');
+  });
+
+  it("refuses a switchover called in the target's own region and calls nothing", async () => {
+    const { aurora } = setup();
+
+    await expect(aurora.switchover('us-west-2', 'orders-global', USW2)).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: expect.stringContaining('expected the region of the current primary'),
+    });
+    expect(rds.calls()).toHaveLength(0);
   });
 
   it('fails over with AllowDataLoss on the target region RDS endpoint', async () => {
@@ -158,10 +168,6 @@ describe('switchover, failover and detach', () => {
   });
 
   it.each([
-    [
-      'switchover',
-      (a: ReturnType<typeof setup>['aurora']) => a.switchover('us-west-2', 'orders-global', USE1),
-    ],
     ['failover', (a: ReturnType<typeof setup>['aurora']) => a.failover('us-west-2', 'orders-global', USE1)],
     ['detach', (a: ReturnType<typeof setup>['aurora']) => a.detach('us-west-2', 'orders-global', USE1)],
   ])('%s refuses a target cluster in another region and calls nothing', async (_op, act) => {
@@ -225,7 +231,7 @@ describe('switchover, failover and detach', () => {
     });
     rds.on(SwitchoverGlobalClusterCommand).rejects(unknown);
 
-    await expect(aurora.switchover('us-west-2', 'orders-global', USW2)).rejects.toBe(unknown);
+    await expect(aurora.switchover('us-east-1', 'orders-global', USW2)).rejects.toBe(unknown);
   });
 });
 
@@ -308,7 +314,8 @@ describe('replicationLagMs', () => {
           MetricStat: {
             Metric: {
               Namespace: 'AWS/RDS',
-              MetricName: 'AuroraGlobalDBReplicationLag',
+              // The metric AWS recommends for Aurora PostgreSQL, the default engine.
+              MetricName: 'AuroraGlobalDBRPOLag',
               Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'orders-usw2' }],
             },
             Period: 60,
@@ -317,6 +324,19 @@ describe('replicationLagMs', () => {
         },
       ],
     });
+  });
+
+  it('reads AuroraGlobalDBReplicationLag for Aurora MySQL (whose older versions publish no RPO lag)', async () => {
+    const { aurora } = setup();
+    cloudWatch
+      .on(GetMetricDataCommand)
+      .resolves({ MetricDataResults: [{ Id: 'm0', Values: [300], Timestamps: [new Date(NOW - 60_000)] }] });
+
+    await expect(aurora.replicationLagMs('us-west-2', USW2, NOW, 'aurora-mysql')).resolves.toBe(300);
+    const [call] = cloudWatch.commandCalls(GetMetricDataCommand);
+    expect(call?.args[0].input.MetricDataQueries?.[0]?.MetricStat?.Metric?.MetricName).toBe(
+      'AuroraGlobalDBReplicationLag',
+    );
   });
 
   it('is undefined when there is no data', async () => {

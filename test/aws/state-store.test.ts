@@ -1,12 +1,14 @@
-import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { ReplicatedWriteConflictException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientFactory } from '../../functions/aws/client-factory.js';
+import { createAwsClients } from '../../functions/aws/clients.js';
 import { type NewExecution, type StateStore, stateStore } from '../../functions/aws/state-store.js';
 import {
   ConflictError,
   FailoverInProgressError,
   InvalidInputError,
   LockLostError,
+  TransientAwsError,
 } from '../../functions/core/errors.js';
 import {
   type DynamoHarness,
@@ -709,6 +711,43 @@ describe('errors other than a failed condition', () => {
     await expect(store.acquireLock('orders', 'exec-a', LEASE_MS)).rejects.toBeInstanceOf(
       ResourceNotFoundException,
     );
+  });
+});
+
+describe('multi-Region strong consistency', () => {
+  it('classifies ReplicatedWriteConflictException as TransientAwsError, after the SDK retried it, and writes nothing', async () => {
+    // Prepare: a client whose every write meets another Region's concurrent write (beneath the
+    // SDK, where AWS answers; dynalite has no multi-Region layer to raise it).
+    const clock = fakeClock();
+    const clients = createAwsClients({
+      dynamodbEndpoint: harness.dynamo.endpoint,
+      credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x' },
+    });
+    let attempts = 0;
+    clients.dynamodb(REGION).middlewareStack.add(
+      (next, context) => async (args) => {
+        if (!['PutItemCommand', 'UpdateItemCommand'].includes(context.commandName ?? '')) return next(args);
+        attempts += 1;
+        throw new ReplicatedWriteConflictException({
+          message:
+            'The request was rejected because one or more items in the request are being modified by a request in another Region.',
+          $metadata: { httpStatusCode: 400 },
+        });
+      },
+      { step: 'deserialize', name: 'replicatedWriteConflict' },
+    );
+    const store = stateStore({ clients, tableName: harness.dynamo.tableName, region: REGION, clock });
+    const app = uniqueApp('mrsc');
+
+    // Act
+    const error = await rejection(store.acquireLock(app, 'exec-a', LEASE_MS));
+
+    // Assess
+    expect(error).toBeInstanceOf(TransientAwsError);
+    expect((error as Error).message).toContain('another Region wrote the same item');
+    expect(((error as Error).cause as Error).name).toBe('ReplicatedWriteConflictException');
+    expect(attempts).toBeGreaterThan(1); // the SDK's own retry classification (the model's @retryable)
+    expect(await setup().store.getLock(app)).toBeUndefined();
   });
 });
 

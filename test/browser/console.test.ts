@@ -287,6 +287,7 @@ describe('the operator console in Chromium', () => {
     await alice.waitForURL(/#\/history\/orders/);
     const row = alice.locator('[data-drill]').first();
     await row.locator('[data-status="PASSED"]').waitFor({ timeout: 110_000 });
+    expect(await row.textContent()).toContain('alice');
     await alice.locator('.chart canvas').waitFor();
     await screenshot(alice, '07-history');
     await expectAccessible(alice, 'history');
@@ -295,6 +296,11 @@ describe('the operator console in Chromium', () => {
     await alice.locator('[data-drill-outcome="PASSED"]').waitFor();
     const text = (await alice.locator('.evidence').textContent()) ?? '';
     expect(text).toContain('Plan version');
+    expect(await alice.locator('[data-plan-sha256]').textContent()).toMatch(/^[0-9a-f]{64}$/);
+    expect(await alice.locator('[data-started-by="operator"]').textContent()).toContain('alice, a person');
+    expect(await alice.locator('[data-readiness-before="READY"]').textContent()).toContain('us-west-2');
+    expect(await alice.locator('[data-time-basis="virtual"]').textContent()).toContain('virtual time');
+    expect(text).toContain('no approver needed');
     expect(text).toContain('✔ within');
     expect(text).toContain('Ground truth (sandbox)');
     expect(await alice.locator('.leg .timeline').count()).toBe(2);

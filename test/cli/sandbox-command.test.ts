@@ -42,7 +42,7 @@ describe('switchyard sandbox', () => {
 
     // Act
     const running = sandboxCommand(
-      ['--port', '0', '--latency', 'fast', '--speed', '50', '--seed', '7'],
+      ['--port', '0', '--latency', 'fast', '--speed', '50', '--seed', '7', '--start', '2026-04-01T00:00:00Z'],
       cli,
       {
         until: stopped,
@@ -56,7 +56,9 @@ describe('switchyard sandbox', () => {
     // Assess: the banner
     expect(io.errText).toBe('');
     expect(io.outText).toContain(`Switchyard sandbox: operator API on ${url}`);
-    expect(io.outText).toMatch(/fast latency, seed 7; virtual time runs 50x real time/);
+    expect(io.outText).toMatch(
+      /fast latency, seed 7; virtual time runs 50x real time from 2026-04-01T00:00:00\.000Z/,
+    );
     expect(io.outText).toContain('regions: us-east-1, us-west-2');
     expect(io.outText).toMatch(/^ {4}billing +pilot-light +active us-east-1 +regions us-east-1, us-west-2$/m);
     expect(io.outText).toMatch(/^ {4}orders +warm-standby +active us-east-1 .*failover needs an approver$/m);
@@ -128,6 +130,8 @@ describe('switchyard sandbox', () => {
       ['sandbox', '--latency', 'slow'],
       ['sandbox', '--port', '99999'],
       ['sandbox', '--seed', '1.5'],
+      ['sandbox', '--start', 'tomorrow'],
+      ['sandbox', '--start', '2026-04-01T00:00:00+02:00'],
       ['sandbox', 'extra'],
     ]) {
       const { io, cli } = buffers();

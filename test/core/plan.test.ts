@@ -192,6 +192,25 @@ describe('plan schema', () => {
       { path: 'name', message: /expected string/, got: 'nothing' },
     ],
     [
+      'headless secondaries in a warm-standby plan (no runbook step would add their reader)',
+      (d) => {
+        d.database.auroraGlobalClusters[0].headlessSecondaries = true;
+      },
+      {
+        path: 'database.auroraGlobalClusters[0].headlessSecondaries',
+        message: /only the pilot-light runbook adds/,
+        got: 'warm-standby',
+        expected: /pilot-light/,
+      },
+    ],
+    [
+      'headlessSecondaries that is not a boolean',
+      (d) => {
+        d.database.auroraGlobalClusters[0].headlessSecondaries = 'yes';
+      },
+      { path: 'database.auroraGlobalClusters[0].headlessSecondaries', message: /boolean/ },
+    ],
+    [
       'two accounts',
       (d) => {
         d.detection.alarms = ['arn:aws:cloudwatch:us-west-2:222222222222:alarm:x'];

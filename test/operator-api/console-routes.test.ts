@@ -232,6 +232,40 @@ describe('GET /apps/{app}/drills/{id}', () => {
     expect(evidence.body.report).toMatchObject({ id: drillId, app: 'billing', outcome: 'PASSED' });
     expect(evidence.body.plan).toMatchObject({ name: 'billing', objectives: { rtoSeconds: 900 } });
     expect(evidence.body.plan.digest).toMatch(/^[0-9a-f]{12}$/);
+    // The plan's version as the drill ran it, who started it, and the clock the times come from.
+    expect(evidence.body.planVersion.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(evidence.body.planVersion).toMatchObject({ sameAsCurrent: true });
+    expect(evidence.body.plan.digest).toBe(evidence.body.planVersion.sha256.slice(0, 12));
+    expect(evidence.body.startedBy).toEqual({ kind: 'operator', by: 'carol' });
+    expect(evidence.body.time.basis).toBe('virtual');
+    // Readiness before it: what the first leg's Preflight in the target region recorded.
+    expect(evidence.body.readinessBefore).toMatchObject({
+      source: 'preflight',
+      region: WEST,
+      verdict: 'READY',
+      findings: [],
+    });
+    expect(Object.keys(evidence.body.readinessBefore.measured.lagMs)).toEqual(['billing-global']);
+    // No approver for a drill's legs, and why.
+    expect(evidence.body.approvals).toEqual(
+      evidence.body.report.executionIds.map((leg: string) => ({
+        leg,
+        required: false,
+        note: expect.stringContaining('no approver needed'),
+      })),
+    );
+    // Each leg's timeline: its steps in the order they started, with durations, against the objectives.
+    expect(evidence.body.objectives).toEqual({ rtoSeconds: 900, rpoSeconds: 60 });
+    expect(evidence.body.timeline).toHaveLength(2);
+    for (const leg of evidence.body.timeline) {
+      expect(leg).toMatchObject({ status: 'SUCCEEDED', rtoMet: true, rpoMet: true });
+      const starts = leg.steps.map((step: { startedAt: string }) => step.startedAt);
+      expect(starts).toEqual([...starts].sort());
+      expect(leg.steps[0]).toMatchObject({ name: 'BeginExecution', status: 'SUCCEEDED' });
+      for (const step of leg.steps) expect(step.seconds).toBeGreaterThanOrEqual(0);
+    }
+    // The Lambda handler has no ground truth: only the sandbox's server adds it.
+    expect(evidence.body.groundTruth).toBeUndefined();
     expect(evidence.body.legs.map((l: { id: string }) => l.id)).toEqual(evidence.body.report.executionIds);
     for (const leg of evidence.body.legs) {
       expect(leg.status).toBe('SUCCEEDED');

@@ -8,6 +8,7 @@ import {
 import { checkCapacity, scaleCapacity } from '../../functions/runbook/capacity.js';
 import type { Progress, RunbookDeps, RunContext } from '../../functions/runbook/context.js';
 import { checkDatabase, promoteDatabase } from '../../functions/runbook/database.js';
+import { checkPrepare, prepareDatabase } from '../../functions/runbook/prepare.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
 
 // Two executions of one app: A takes the lock, stalls past its lease, and B takes the app over
@@ -73,7 +74,12 @@ describe('a step fenced out by another execution', () => {
     );
     const b = await begin('billing-fenced-b');
     expect(b.epoch).toBeGreaterThan(a.epoch);
-    // B promotes the target's cluster and scales the target's group, to the end.
+    // B gives the target's headless cluster a reader (pilot light), promotes it and scales the
+    // target's group, to the end.
+    await until(
+      (progress) => checkPrepare({ run: b, resource: DATABASE, progress }, deps),
+      await sandbox.run(prepareDatabase({ run: b, resource: DATABASE }, deps)),
+    );
     await until(
       (progress) => checkDatabase({ run: b, resource: DATABASE, progress }, deps),
       await sandbox.run(promoteDatabase({ run: b, resource: DATABASE }, deps)),
@@ -104,6 +110,7 @@ describe('a step fenced out by another execution', () => {
         .sort();
     expect(succeeded(recordA?.steps)).toEqual([]);
     expect(succeeded(recordB?.steps)).toEqual([
+      'PrepareDatabase#billing-global',
       'PromoteDatabase#billing-global',
       'ScaleCapacity#billing-api',
     ]);

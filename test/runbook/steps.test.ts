@@ -308,7 +308,7 @@ describe('PromoteDatabase', () => {
     expect(env.aurora.calls).toEqual([]);
   });
 
-  it('graceful with capacity ready: one switchover, asked of the target region (RPO 0)', async () => {
+  it("graceful with capacity ready: one switchover, asked of the current primary's region, as AWS documents it (RPO 0)", async () => {
     // Arrange
     const env = setup({ healthy: 6 });
     const run = await begun(env);
@@ -318,7 +318,7 @@ describe('PromoteDatabase', () => {
 
     // Assert
     expect(env.aurora.calls).toEqual([
-      { op: 'switchover', region: TARGET, id: 'orders-global', target: USW2 },
+      { op: 'switchover', region: SOURCE, id: 'orders-global', target: USW2 },
     ]);
     expect(progress).toMatchObject({ phase: 'promoting', detail: { method: 'switchover', rpoMs: 0 } });
   });

@@ -80,8 +80,11 @@ export interface ComputeSandbox {
   until(at: number): Promise<void>;
 }
 
-/** The simulated RDS, Auto Scaling and CloudWatch, provisioned from the orders plan, behind real SDK clients. */
-export function computeSandbox(seed = 1): ComputeSandbox {
+/**
+ * The simulated RDS, Auto Scaling and CloudWatch, provisioned from the orders plan (or `plan`),
+ * behind real SDK clients.
+ */
+export function computeSandbox(seed = 1, plan: Plan = ordersPlan()): ComputeSandbox {
   const clock = new VirtualClock();
   const faults = new FaultSet();
   const ctx: SimContext = { clock, random: seededRandom(seed), latency: FAST, faults, changed: () => {} };
@@ -92,7 +95,6 @@ export function computeSandbox(seed = 1): ComputeSandbox {
   simulator.register(rds);
   simulator.register(autoscaling);
   simulator.register(cloudwatch);
-  const plan = ordersPlan();
   rds.provision(plan);
   autoscaling.provision(plan);
   cloudwatch.provision(plan);

@@ -14,7 +14,6 @@ import {
 } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
 import { TRANSPORT_POLICIES } from '../../functions/aws/clients.js';
-import { RDS_EXTRA_LATENCY } from '../../sandbox/aws/rds.js';
 import { FAST } from '../../sandbox/latency.js';
 import {
   type ComputeSandbox,
@@ -51,9 +50,10 @@ function member(global: GlobalCluster, arn: string) {
   return global.GlobalClusterMembers?.find((m) => m.DBClusterArn === arn);
 }
 
-async function switchover(sb: ComputeSandbox, target = WEST_ARN) {
+/** A switchover, called in the primary's region (EAST at first) as the Aurora User Guide documents. */
+async function switchover(sb: ComputeSandbox, target = WEST_ARN, region = EAST) {
   return sb.run(
-    sb.clients.rds(WEST).send(
+    sb.clients.rds(region).send(
       new SwitchoverGlobalClusterCommand({
         GlobalClusterIdentifier: GLOBAL_ID,
         TargetDbClusterIdentifier: target,
@@ -149,10 +149,12 @@ describe('SimulatedRds: provisioning', () => {
 });
 
 describe('SimulatedRds: switchover', () => {
-  it('changes the writer only after switchoverMs: pending, then switching-over, then the roles swap', async () => {
+  it('changes the writer only after the catch-up and switchoverMs: pending, then switching-over, then the roles swap', async () => {
     // Prepare
     const sb = computeSandbox();
     const acceptedAt = sb.clock.now() + API_MS;
+    // The secondaries first catch up: a wait as long as their lag, then the role change.
+    const total = switchoverMs + replicationLagMs;
 
     // Act
     const out = await switchover(sb);
@@ -168,15 +170,20 @@ describe('SimulatedRds: switchover', () => {
     });
     expect(sb.rds.writerRegions(GLOBAL_ID)).toEqual([EAST]);
 
+    // Still pending while the secondaries catch up; the primary keeps taking writes meanwhile.
+    await sb.until(acceptedAt + switchoverMs * 0.1 + replicationLagMs - 1);
+    expect(globalNow(sb).FailoverState?.Status).toBe('pending');
+    expect(sb.rds.writerRegions(GLOBAL_ID)).toEqual([EAST]);
+
     // Once switching over, the old writer is demoted: no region takes writes until the new one does.
-    await sb.until(acceptedAt + switchoverMs * 0.1);
+    await sb.until(acceptedAt + switchoverMs * 0.1 + replicationLagMs);
     expect(globalNow(sb).FailoverState?.Status).toBe('switching-over');
     expect(sb.rds.writerRegions(GLOBAL_ID)).toEqual([]);
 
-    await sb.until(acceptedAt + switchoverMs - 1);
+    await sb.until(acceptedAt + total - 1);
     expect(writerArn(globalNow(sb))).toBe(EAST_ARN);
 
-    await sb.until(acceptedAt + switchoverMs);
+    await sb.until(acceptedAt + total);
     const after = globalNow(sb);
     expect(writerArn(after)).toBe(WEST_ARN);
     expect(after.Status).toBe('available');
@@ -188,23 +195,25 @@ describe('SimulatedRds: switchover', () => {
     expect(sb.rds.replicationLagMs(WEST_ARN)).toBeUndefined();
   });
 
-  it('is refused while the old primary region is down', async () => {
+  it('cannot run while the old primary region is down: its endpoint does not answer, and elsewhere it is refused', async () => {
     // Prepare
     const sb = computeSandbox();
     sb.faults.add({ kind: 'region-outage', region: EAST });
+    const request = {
+      GlobalClusterIdentifier: GLOBAL_ID,
+      TargetDbClusterIdentifier: WEST_ARN,
+    };
 
     // Act
-    const error = await sb.failure(
-      sb.clients.rds(WEST).send(
-        new SwitchoverGlobalClusterCommand({
-          GlobalClusterIdentifier: GLOBAL_ID,
-          TargetDbClusterIdentifier: WEST_ARN,
-        }),
-      ),
+    const inPrimary = await sb.failure(
+      sb.clients.rds(EAST).send(new SwitchoverGlobalClusterCommand(request)),
     );
+    const inTarget = await sb.failure(sb.clients.rds(WEST).send(new SwitchoverGlobalClusterCommand(request)));
 
     // Assess
-    expect(error).toBeInstanceOf(InvalidGlobalClusterStateFault);
+    expect((inPrimary as Error).name).toBe('TimeoutError');
+    expect((inTarget as Error).name).toBe('InvalidParameterValue');
+    expect((inTarget as Error).message).toContain('run in the region of the primary cluster (us-east-1)');
     expect(sb.rds.allWriterRegions(GLOBAL_ID)).toEqual([EAST]);
     expect(globalNow(sb).FailoverState).toBeUndefined();
   });
@@ -217,7 +226,7 @@ describe('SimulatedRds: switchover', () => {
 
     // Act
     const again = await sb.failure(
-      west.send(
+      sb.clients.rds(EAST).send(
         new SwitchoverGlobalClusterCommand({
           GlobalClusterIdentifier: GLOBAL_ID,
           TargetDbClusterIdentifier: WEST_ARN,
@@ -246,7 +255,7 @@ describe('SimulatedRds: switchover', () => {
     expect(again).toBeInstanceOf(InvalidGlobalClusterStateFault);
     expect(fail).toBeInstanceOf(InvalidGlobalClusterStateFault);
     expect(detach).toBeInstanceOf(InvalidGlobalClusterStateFault);
-    await sb.until(sb.clock.now() + switchoverMs);
+    await sb.until(sb.clock.now() + switchoverMs + replicationLagMs);
     expect(sb.rds.writerRegions(GLOBAL_ID)).toEqual([WEST]);
   });
 
@@ -272,11 +281,11 @@ describe('SimulatedRds: switchover', () => {
   it('treats FailoverGlobalCluster without AllowDataLoss as a switchover, and refuses both flags at once', async () => {
     // Prepare
     const sb = computeSandbox();
-    const west = sb.clients.rds(WEST);
+    const east = sb.clients.rds(EAST);
 
     // Act
     const both = await sb.failure(
-      west.send(
+      east.send(
         new FailoverGlobalClusterCommand({
           GlobalClusterIdentifier: GLOBAL_ID,
           TargetDbClusterIdentifier: WEST_ARN,
@@ -286,7 +295,7 @@ describe('SimulatedRds: switchover', () => {
       ),
     );
     const out = await sb.run(
-      west.send(
+      east.send(
         new FailoverGlobalClusterCommand({
           GlobalClusterIdentifier: GLOBAL_ID,
           TargetDbClusterIdentifier: WEST_ARN,
@@ -350,7 +359,7 @@ describe('SimulatedRds: failover', () => {
     expect(sb.rds.allWriterRegions(GLOBAL_ID)).toEqual([WEST]);
     expect(member(globalNow(sb), EAST_ARN)?.SynchronizationStatus).toBe('pending-resync');
     const tooSoon = await sb.failure(
-      sb.clients.rds(EAST).send(
+      sb.clients.rds(WEST).send(
         new SwitchoverGlobalClusterCommand({
           GlobalClusterIdentifier: GLOBAL_ID,
           TargetDbClusterIdentifier: EAST_ARN,
@@ -369,11 +378,11 @@ describe('SimulatedRds: failover', () => {
     );
     expect(failoverTooSoon).toBeInstanceOf(InvalidDBClusterStateFault);
 
-    await sb.until(recoveredAt + RDS_EXTRA_LATENCY.fast.resyncMs);
+    await sb.until(recoveredAt + FAST.aurora.secondaryRebuildMs);
     expect(member(globalNow(sb), EAST_ARN)?.SynchronizationStatus).toBe('connected');
     expect(sb.rds.replicationLagMs(EAST_ARN)).toBe(replicationLagMs);
     const back = await sb.run(
-      sb.clients.rds(EAST).send(
+      sb.clients.rds(WEST).send(
         new SwitchoverGlobalClusterCommand({
           GlobalClusterIdentifier: GLOBAL_ID,
           TargetDbClusterIdentifier: EAST_ARN,
@@ -383,7 +392,7 @@ describe('SimulatedRds: failover', () => {
     expect(back.GlobalCluster?.FailoverState?.ToDbClusterArn).toBe(EAST_ARN);
   });
 
-  it('keeps reporting the secondary lag frozen while the writer region is down', () => {
+  it('publishes no lag while the writer region is down (nothing to measure against), and comes back with it', () => {
     // Prepare
     const sb = computeSandbox();
 
@@ -391,9 +400,12 @@ describe('SimulatedRds: failover', () => {
     sb.faults.add({ kind: 'region-outage', region: EAST });
 
     // Assess
-    expect(sb.rds.replicationLagMs(WEST_ARN)).toBe(replicationLagMs);
+    expect(sb.rds.replicationLagMs(WEST_ARN)).toBeUndefined();
+    expect(sb.rds.replicationLagHistory(WEST_ARN).at(-1)?.lagMs).toBeUndefined();
     expect(sb.rds.writerRegions(GLOBAL_ID)).toEqual([]);
     expect(sb.rds.allWriterRegions(GLOBAL_ID)).toEqual([EAST]);
+    sb.faults.clear({ kind: 'region-outage' });
+    expect(sb.rds.replicationLagMs(WEST_ARN)).toBe(replicationLagMs);
   });
 
   it('ends without promoting under aurora-failover-fails: cancelling, then cleared, writer unchanged', async () => {
@@ -563,14 +575,14 @@ describe('SimulatedRds: pilot-light reader instances', () => {
       DBClusterIdentifier: 'orders-usw2',
     });
     expect((duplicate as Error).name).toBe('DBInstanceAlreadyExistsFault');
-    await sb.until(acceptedAt + RDS_EXTRA_LATENCY.fast.instanceCreateMs - 1);
+    await sb.until(acceptedAt + FAST.aurora.instanceCreateMs - 1);
     const before = sb.rds.handle(
       'DescribeDBInstances',
       { DBInstanceIdentifier: 'orders-usw2-reader-2' },
       { region: WEST },
     ) as { DBInstances: { DBInstanceStatus: string }[] };
     expect(before.DBInstances[0]?.DBInstanceStatus).toBe('creating');
-    await sb.until(acceptedAt + RDS_EXTRA_LATENCY.fast.instanceCreateMs);
+    await sb.until(acceptedAt + FAST.aurora.instanceCreateMs);
     const listed = await sb.run(
       west.send(
         new DescribeDBInstancesCommand({ Filters: [{ Name: 'db-cluster-id', Values: ['orders-usw2'] }] }),

@@ -246,6 +246,14 @@ describe('the sandbox server', () => {
     });
     expect(unknownGroup.status).toBe(400);
     expect(unknownGroup.body.message).toMatch(/no Auto Scaling group orders-wbe-usw2.*orders-web-usw2/);
+    for (const fault of [
+      { kind: 'replication-lag', globalClusterId: 'orders-globl', lagSeconds: 45 },
+      { kind: 'engine-version-mismatch', globalClusterId: 'orders-globl', region: 'us-west-2' },
+    ]) {
+      const unknownCluster = await call('POST', '/sandbox/faults', { as: 'alice', body: { fault } });
+      expect(unknownCluster.status).toBe(400);
+      expect(unknownCluster.body.message).toMatch(/no global cluster orders-globl.*orders-global/);
+    }
 
     for (const who of ['victor', 'bob']) {
       const refused = await call('POST', '/sandbox/faults', {

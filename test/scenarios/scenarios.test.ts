@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../functions/core/plan.js';
 import { loadPlans, parsePlans } from '../../functions/core/plan-loader.js';
+import { REALISTIC } from '../../sandbox/latency.js';
 import type { Sandbox } from '../../sandbox/sandbox.js';
 import { loadScenario, parseScenario } from '../../sandbox/scenario.js';
 import { type SimulationReport, simulate } from '../../sandbox/simulate.js';
@@ -103,13 +104,23 @@ describe('scenarios in the sandbox (ground truth)', () => {
     expect(outage.to).toBeLessThan(300);
   });
 
-  it('pilot light: capacity is launched from zero and takes the longest', async () => {
+  it('pilot light: capacity is launched from zero, and the headless secondary gets a reader the RTO pays for', async () => {
     const report = await play('pilot-light');
     const execution = only(report.executions);
     expect(execution).toMatchObject({ app: 'billing', runbook: 'pilot-light', status: 'SUCCEEDED' });
     const scale = execution.steps.filter((s) => s.name === 'ScaleCapacity');
     expect(scale).toHaveLength(2);
     for (const step of scale) expect((step.finishedAt ?? 0) - step.startedAt).toBeGreaterThan(100); // ~2 min boots
+    // billing's secondary is headless: PrepareDatabase adds a reader and waits for it (8 minutes in
+    // the realistic profile) before the promotion, which AWS refuses to a cluster without one.
+    const prepare = only(execution.steps.filter((s) => s.name === 'PrepareDatabase'));
+    const promote = only(execution.steps.filter((s) => s.name === 'PromoteDatabase'));
+    expect(prepare.status).toBe('SUCCEEDED');
+    expect((prepare.finishedAt ?? 0) - prepare.startedAt).toBeGreaterThanOrEqual(
+      REALISTIC.aurora.instanceCreateMs / 1000,
+    );
+    expect(promote.startedAt).toBeGreaterThanOrEqual(prepare.finishedAt ?? Number.POSITIVE_INFINITY);
+    expect(execution.rtoSeconds).toBeGreaterThan(REALISTIC.aurora.instanceCreateMs / 1000);
     expect(placement(report.final.billing)).toEqual({
       activeRegion: 'us-west-2',
       writerRegion: 'us-west-2',
@@ -346,6 +357,65 @@ describe('scenarios in the sandbox (ground truth)', () => {
     expect(report.final.orders?.trafficRegion).toBe('us-west-2');
   });
 
+  it('Aurora engine versions differ: the failover AWS refuses becomes the manual one (detach), or fails saying why', async () => {
+    const detachable = await plansWith('orders.yaml', (t) =>
+      t
+        .replace('allowDetachAndPromote: false', 'allowDetachAndPromote: true')
+        .replace('approvals: { operatorFailover: required }', 'approvals: { operatorFailover: none }'),
+    );
+    const mismatch = {
+      kind: 'engine-version-mismatch',
+      globalClusterId: 'orders-global',
+      region: 'us-west-2',
+    };
+    let detaches = 0;
+    const ungraceful = await play(
+      {
+        latency: 'fast',
+        events: [
+          { at: 0, fault: { kind: 'region-outage', region: 'us-east-1' } },
+          { at: 0, fault: mismatch },
+          {
+            at: 1,
+            failover: { app: 'orders', to: 'us-west-2', mode: 'ungraceful', by: 'alice', reason: 'versions' },
+          },
+        ],
+      },
+      {
+        plans: detachable,
+        inspect: (sandbox) => {
+          detaches = sandbox.aws.simulator.log.filter(
+            (c) => c.operation === 'RemoveFromGlobalCluster' && c.ok,
+          ).length;
+        },
+      },
+    );
+    const graceful = await play(
+      {
+        latency: 'fast',
+        events: [
+          { at: 0, fault: mismatch },
+          {
+            at: 1,
+            failover: { app: 'orders', to: 'us-west-2', mode: 'graceful', by: 'alice', reason: 'versions' },
+          },
+        ],
+      },
+      { plans: detachable },
+    );
+
+    expect(only(ungraceful.executions).status).toBe('SUCCEEDED');
+    expect(detaches).toBe(1);
+    expect(ungraceful.final.orders?.writerRegion).toBe('us-west-2');
+    const refused = only(graceful.executions);
+    expect(refused.status).toBe('FAILED');
+    const promote = refused.steps.find((s) => s.name === 'PromoteDatabase');
+    expect(JSON.stringify(promote)).toMatch(
+      /AWS refuses a switchover to us-west-2: .* runs aurora-postgresql 16\.4 and orders-usw2 in us-west-2 runs 16\.2/,
+    );
+    expect(graceful.final.orders?.writerRegion).toBe('us-east-1');
+  });
+
   it('a Route 53-only plan cannot move traffic while us-east-1 (its control plane) is down, and says so', async () => {
     const report = await play({
       latency: 'fast',
@@ -534,7 +604,9 @@ describe('scenarios in the sandbox (ground truth)', () => {
             },
           },
           {
-            at: 15,
+            // After the writer moved (billing's headless secondary first gets a reader, 24 s in the
+            // fast profile), while traffic moves and before verification reads the writer.
+            at: 34,
             fault: {
               kind: 'api-errors',
               service: 'rds',

@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, ReplicatedWriteConflictException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -8,11 +8,28 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../../core/clock.js';
-import { InvalidInputError } from '../../core/errors.js';
+import { InvalidInputError, TransientAwsError } from '../../core/errors.js';
 import type { ExecutionRecord, LockRecord, PlanState } from '../../core/records.js';
 import type { ClientFactory } from '../client-factory.js';
 import { DYNAMODB_CLIENT } from '../sdk-clients.js';
-import { translateAwsError } from '../translate-error.js';
+import { type ErrorRule, translateAwsError } from '../translate-error.js';
+
+/**
+ * With multi-Region strong consistency, a write to an item another Region is writing at the same
+ * moment is refused with ReplicatedWriteConflictException ("The request was rejected because one
+ * or more items in the request are being modified by a request in another Region": DynamoDB API
+ * Reference, and the SDK model, which marks it retryable). The SDK client retries it first; what
+ * is left is TransientAwsError, which the runbooks' Retry policies retry, so the step re-reads and
+ * re-decides (a lock acquire may then find the other Region's holder).
+ */
+const STORE_RULES: readonly ErrorRule[] = [
+  {
+    when: ReplicatedWriteConflictException,
+    as: TransientAwsError,
+    problem: 'another Region wrote the same item at the same moment (multi-Region strong consistency)',
+    expected: 'no concurrent write to the item from another Region; retry',
+  },
+];
 
 /**
  * The state table as the state store's parts use it (functions/aws/state-store.ts composes them):
@@ -148,11 +165,15 @@ export function table(deps: TableDeps): Table {
   const db = {
     send: ((command: Parameters<DynamoDBDocumentClient['send']>[0]) =>
       client.send(command).catch((error: unknown) => {
-        throw translateAwsError(error, {
-          operation: command.constructor.name.replace(/Command$/, ''),
-          region,
-          resource: TableName,
-        });
+        throw translateAwsError(
+          error,
+          {
+            operation: command.constructor.name.replace(/Command$/, ''),
+            region,
+            resource: TableName,
+          },
+          STORE_RULES,
+        );
       })) as DynamoDBDocumentClient['send'],
   };
 

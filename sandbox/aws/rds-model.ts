@@ -1,0 +1,121 @@
+import type { FailoverStatus } from '@aws-sdk/client-rds';
+
+// The simulated Aurora global database's state and shared helpers (sandbox/aws/rds.ts runs it;
+// sandbox/aws/rds-instances.ts holds the DB instances).
+
+export const ENGINE = 'aurora-postgresql';
+export const ENGINE_VERSION = '16.4';
+/** The engine version of a member under the `engine-version-mismatch` fault (another minor version). */
+export const MISMATCHED_ENGINE_VERSION = '16.2';
+/**
+ * A switchover first waits for the secondaries to catch up: "Before Aurora starts the switchover
+ * process, it waits for the target secondary Region clusters to be fully synchronized with the
+ * primary Region cluster", and the replication lag "is directly proportional to the time it takes
+ * for Aurora to complete the switchover. Therefore, the larger the lag value, the longer the
+ * switchover will take." (Aurora User Guide, "Using switchover or failover in Amazon Aurora Global
+ * Database", https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html).
+ * AWS gives no factor; we take 1 ms of waiting per ms of lag (the writes in flight must arrive).
+ */
+export const SWITCHOVER_SYNC_MS_PER_LAG_MS = 1;
+export const PORT = 5432;
+export const INSTANCE_CLASS = 'db.r6g.large';
+
+/**
+ * FailoverState.Status. The API reference documents `switching-over` (the range of a switchover's
+ * internal operations) although the SDK's `FailoverStatus` union lacks it.
+ */
+export type FailoverPhase = FailoverStatus | 'switching-over';
+
+export interface ClusterState {
+  readonly arn: string;
+  readonly id: string;
+  readonly region: string;
+  readonly account: string;
+  readonly resourceId: string;
+  readonly createdAt: number;
+  /** The global cluster it is a member of now; undefined once detached. */
+  globalClusterId: string | undefined;
+  /** The global cluster it came from (kept after a detach, for the ground truth). */
+  readonly originGlobalClusterId: string;
+  /** DBCluster Status: `available`, or `promoting` while being detached. */
+  status: 'available' | 'promoting';
+  /** Accepts writes (physically: it may be in a region that is down). */
+  writable: boolean;
+  synchronization: 'connected' | 'pending-resync';
+  /**
+   * The data at risk on this secondary, frozen when its writer's region went down (nothing new
+   * replicates): what a failover to it loses. The lag metric itself goes missing meanwhile.
+   */
+  frozenLagMs: number | undefined;
+  /** Failed over away from while its region was down: demote it when the region comes back. */
+  rejoinOnRecovery: boolean;
+  readonly lagHistory: { at: number; lagMs: number | undefined }[];
+}
+
+export interface InstanceState {
+  readonly id: string;
+  readonly arn: string;
+  readonly clusterArn: string;
+  readonly region: string;
+  readonly instanceClass: string;
+  readonly engine: string;
+  readonly availabilityZone: string;
+  status: 'creating' | 'available' | 'deleting';
+  createdAt: number | undefined;
+}
+
+export interface Operation {
+  readonly kind: 'switchover' | 'failover' | 'detach';
+  readonly fromArn: string;
+  readonly toArn: string;
+  phase: FailoverPhase | 'detaching';
+  /** Writes stopped reaching the target: the data a failover loses. */
+  dataLossMs: number;
+  /** The old writer was demoted (stopped taking writes) and must be restored if the operation is cancelled. */
+  demoted: boolean;
+  timer: number | undefined;
+  /** Marks the end of the operation for the simulator's accounting. */
+  readonly end: () => void;
+}
+
+export interface GlobalState {
+  readonly id: string;
+  readonly arn: string;
+  readonly resourceId: string;
+  readonly account: string;
+  /** Member cluster ARNs, in the plan's region order. */
+  members: string[];
+  /** The member the global cluster names as primary (IsWriter). */
+  writerArn: string;
+  operation: Operation | undefined;
+  lastDataLossMs: number | undefined;
+}
+
+export function globalStatus(op: Operation): string {
+  if (op.kind === 'detach') return 'modifying';
+  return op.kind === 'switchover' ? 'switching-over' : 'failing-over';
+}
+
+export function arnPart(arn: string, index: number): string {
+  return arn.split(':')[index] ?? '';
+}
+
+export function clusterIdFromArn(arn: string): string {
+  return arn.split(':').at(-1) ?? arn;
+}
+
+/** A short, stable lower-case hex digest (FNV-1a), for resource IDs and endpoint names. */
+export function hash(text: string, length: number): string {
+  let out = '';
+  let seed = 0x811c9dc5;
+  while (out.length < length) {
+    let h = seed;
+    for (let i = 0; i < text.length; i++) {
+      h ^= text.charCodeAt(i);
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    out += h.toString(16).padStart(8, '0');
+    seed = (seed + 0x9e3779b9) >>> 0;
+  }
+  return out.slice(0, length);
+}
