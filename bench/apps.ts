@@ -1,27 +1,88 @@
 import { readFileSync } from 'node:fs';
 import type { Plan } from '../functions/core/plan.js';
 import { parsePlans } from '../functions/core/plan-loader.js';
+import { parseScenario } from '../sandbox/scenario.js';
+import { simulate } from '../sandbox/simulate.js';
 
-/** The plan every generated app copies: warm standby with ARC routing controls. */
-const TEMPLATE = 'plans/orders.yaml';
+/** The plans generated apps copy: warm standby with ARC routing controls, or pilot light with Route 53 records. */
+const TEMPLATES = { orders: 'plans/orders.yaml', billing: 'plans/billing.yaml' } as const;
 
 /**
- * `count` plans copied from `plans/orders.yaml` as apps `app1`..`appN`: every name and AWS
+ * `count` plans copied from `plans/orders.yaml` (or `plans/billing.yaml`: its records share the
+ * one hosted zone) as apps `app1`..`appN`: every name and AWS
  * resource (clusters, groups, records, alarms, routing controls) made unique, as the plan rules
  * require, and operator failovers without an approver so that a scenario needs no approvals.
  * Validated by the same rules as the plans directory.
  */
-export function generatedPlans(count: number): Plan[] {
-  const template = readFileSync(TEMPLATE, 'utf8');
+export function generatedPlans(count: number, from: keyof typeof TEMPLATES = 'orders'): Plan[] {
+  const template = readFileSync(TEMPLATES[from], 'utf8');
   const sources = Array.from({ length: count }, (_, index) => {
     const app = `app${index + 1}`;
     const hex = (index + 1).toString(16).padStart(16, '0');
     const text = template
-      .replaceAll('orders', app)
+      .replaceAll(from, app)
       .replace(/routingcontrol\/a1b2c3d4e5f6a7b8/, `routingcontrol/a${hex.slice(1)}`)
       .replace(/routingcontrol\/b2c3d4e5f6a7b8c9/, `routingcontrol/b${hex.slice(1)}`)
       .replace('operatorFailover: required', 'operatorFailover: none');
     return { file: `generated/${app}.yaml`, text };
   });
   return parsePlans(sources, 'generated');
+}
+
+/** One measured run of the simulator itself: what it played, and what it cost on this machine. */
+export interface ScaleRun {
+  readonly apps: number;
+  /** `succeeded/apps` executions. */
+  readonly succeeded: string;
+  /** Virtual seconds the run played. */
+  readonly virtualSeconds: number;
+  /** Real and CPU ms of the whole `simulate` (CPU time moves less with the machine's load). */
+  readonly realMs: number;
+  readonly cpuMs: number;
+  readonly cpuMsPerApp: number;
+  /** Calls the quotas throttled, per quota, and Lambda cold starts: the run's own load. */
+  readonly throttled: Record<string, number>;
+}
+
+/**
+ * Plays `count` generated warm-standby apps failing over to us-west-2 at once, and measures the
+ * simulator's cost. With `hold`, the scenario lasts that many virtual seconds (a last event then)
+ * however early the failovers end: the reconciler, keep-warm and health checks run all along.
+ */
+export async function scaleRun(count: number, hold?: number): Promise<ScaleRun> {
+  const generated = generatedPlans(count);
+  const scenario = parseScenario({
+    name: `${count} apps fail over at once${hold ? `, held ${hold} s` : ''}`,
+    latency: 'realistic',
+    seed: 1,
+    timeout: Math.max(3600, hold ?? 0),
+    events: [
+      ...generated.map((plan) => ({
+        at: 0,
+        failover: { app: plan.name, to: 'us-west-2', mode: 'graceful', by: 'alice', reason: 'bench' },
+      })),
+      ...(hold ? [{ at: hold, clear: 'all' }] : []),
+    ],
+  });
+  const throttled: Record<string, number> = {};
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const report = await simulate(generated, scenario, {
+    inspect: (sandbox) => {
+      for (const use of sandbox.aws.simulator.quotas.usage())
+        if (use.throttled > 0) throttled[use.quota] = (throttled[use.quota] ?? 0) + use.throttled;
+    },
+  });
+  const realMs = performance.now() - started;
+  const { user, system } = process.cpuUsage(cpu);
+  const cpuMs = (user + system) / 1000;
+  return {
+    apps: count,
+    succeeded: `${report.executions.filter((e) => e.status === 'SUCCEEDED').length}/${count}`,
+    virtualSeconds: report.endedAt,
+    realMs: Math.round(realMs),
+    cpuMs: Math.round(cpuMs),
+    cpuMsPerApp: Math.round(cpuMs / count),
+    throttled,
+  };
 }

@@ -241,8 +241,12 @@ export function newStepLines(record: ExecutionView, printed: Set<string>): strin
     if (step.status !== 'RUNNING' && !printed.has(finishKey)) {
       const at = step.finishedAt ? Date.parse(step.finishedAt) : Date.parse(step.startedAt);
       const took = step.finishedAt ? `  ${seconds((at - Date.parse(step.startedAt)) / 1000)}` : '';
+      const skipped =
+        step.status === 'SKIPPED'
+          ? `  (${typeof step.detail?.reason === 'string' ? step.detail.reason : 'no reason recorded'})`
+          : '';
       const error = step.error ? `  ${step.error.name}: ${step.error.message}` : '';
-      events.push({ at, order: 1, key: finishKey, text: `${label} ${step.status}${took}${error}` });
+      events.push({ at, order: 1, key: finishKey, text: `${label} ${step.status}${took}${skipped}${error}` });
     }
   }
   events.sort((a, b) => a.at - b.at || a.order - b.order || a.key.localeCompare(b.key));

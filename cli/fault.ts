@@ -18,7 +18,9 @@ const FAULT_EXAMPLES = [
   '  switchyard fault --kind replication-lag --global-cluster-id orders-global --lag-seconds 45',
   '  switchyard fault --kind engine-version-mismatch --global-cluster-id orders-global --region us-west-2',
   '  switchyard fault --kind capacity-shortage --group orders-web-usw2 --max-in-service 3',
+  '  switchyard fault --kind instances-unhealthy --group orders-web-usw2 [--cause lifecycle-hook]',
   '  switchyard fault --kind lambda-crash --step PromoteDatabase [--times 2]',
+  '  switchyard fault --kind checkers-blocked --region us-east-1 --count 6   # 6 of 8 Route 53 checker regions cut off',
   '  switchyard fault --clear all | fault --clear --kind K [fields of the faults to clear] | fault --list',
 ].join('\n');
 
@@ -28,9 +30,15 @@ const FAULT_FIELDS = [
     flag: 'region',
     field: 'region',
     number: false,
-    about: 'the region (region-outage, api-errors, engine-version-mismatch)',
+    about: 'the region (region-outage, api-errors, engine-version-mismatch, checkers-blocked)',
   },
-  { flag: 'count', field: 'count', number: true, about: 'how many of the five ARC cluster endpoints' },
+  {
+    flag: 'count',
+    field: 'count',
+    number: true,
+    about:
+      'how many of the five ARC cluster endpoints, 1..2 (arc-endpoints-down), or of the 8 checker regions (checkers-blocked)',
+  },
   {
     flag: 'service',
     field: 'service',
@@ -44,7 +52,18 @@ const FAULT_FIELDS = [
     about: 'the error name (api-errors; default ThrottlingException)',
   },
   { flag: 'rate', field: 'rate', number: true, about: 'the share of calls that fail, 0..1 (api-errors)' },
-  { flag: 'group', field: 'group', number: false, about: 'the Auto Scaling group (capacity-shortage)' },
+  {
+    flag: 'group',
+    field: 'group',
+    number: false,
+    about: 'the Auto Scaling group (capacity-shortage, instances-unhealthy)',
+  },
+  {
+    flag: 'cause',
+    field: 'cause',
+    number: false,
+    about: 'health-check (default) or lifecycle-hook (instances-unhealthy)',
+  },
   {
     flag: 'max-in-service',
     field: 'maxInService',
@@ -60,6 +79,18 @@ const FAULT_FIELDS = [
   },
   { flag: 'step', field: 'step', number: false, about: 'the step function that crashes (lambda-crash)' },
   { flag: 'times', field: 'times', number: true, about: 'how many times it crashes (lambda-crash)' },
+  {
+    flag: 'seconds',
+    field: 'seconds',
+    number: true,
+    about: 'how long changes stay PENDING (route53-change-stuck)',
+  },
+  {
+    flag: 'endpoints-down',
+    field: 'endpointsDown',
+    number: true,
+    about: 'ARC endpoints down beyond the guarantee, 3..5 (arc-cluster-unavailable)',
+  },
 ] as const;
 
 type FaultRecord = Record<string, unknown> & { kind: string };

@@ -1,11 +1,13 @@
 import { type Command, CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { ApiError, ApiUnreachableError } from './client.js';
 import { defineDrill } from './drill.js';
+import { defineEvacuate } from './evacuate.js';
 import { defineAbort, defineApprove, defineAudit, defineExecutions } from './executions.js';
 import { defineFailover } from './failover.js';
 import { defineAlarm, defineFault } from './fault.js';
 import { type CliIo, EXIT, line, OperationError, UsageError } from './io.js';
 import { type CommandContext, expectedOneOf, rootCommand } from './program.js';
+import { defineReadiness } from './readiness.js';
 import { defineSandbox, type SandboxRunHooks } from './sandbox.js';
 import { defineSchema } from './schema.js';
 import { defineSimulate } from './simulate.js';
@@ -19,6 +21,7 @@ export function switchyardProgram(context: CommandContext, hooks: SandboxRunHook
   defineSchema(program, context);
   defineSandbox(program, context, hooks);
   defineStatus(program, context);
+  defineReadiness(program, context);
   defineFailover(program, context);
   defineApprove(program, context);
   defineAbort(program, context);
@@ -27,6 +30,7 @@ export function switchyardProgram(context: CommandContext, hooks: SandboxRunHook
   defineFault(program, context);
   defineAlarm(program, context);
   defineDrill(program, context);
+  defineEvacuate(program, context);
   defineSimulate(program, context);
   return program;
 }

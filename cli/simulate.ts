@@ -2,7 +2,7 @@ import type { Command } from '@commander-js/extra-typings';
 import { PlanValidationError } from '../functions/core/errors.js';
 import { formatProblem } from '../functions/core/plan.js';
 import { loadPlans } from '../functions/core/plan-loader.js';
-import { loadScenario } from '../sandbox/scenario.js';
+import { checkScenario, loadScenario } from '../sandbox/scenario.js';
 import { type SimulationReport, simulate } from '../sandbox/simulate.js';
 import { type CliIo, EXIT, line } from './io.js';
 
@@ -47,23 +47,7 @@ export async function simulateCommand(
     return EXIT.failed;
   }
   const scenario = await loadScenario(values.scenario);
-  for (const event of scenario.events) {
-    const app =
-      'failover' in event
-        ? event.failover.app
-        : 'approve' in event
-          ? event.approve.app
-          : 'abort' in event
-            ? event.abort.app
-            : undefined;
-    if (app && !plans.some((p) => p.name === app)) {
-      line(
-        io.err,
-        `scenario ${values.scenario}: event at ${event.at} s names app '${app}', expected one of ${plans.map((p) => p.name).join(', ')}`,
-      );
-      return EXIT.failed;
-    }
-  }
+  checkScenario(scenario, plans, `scenario ${values.scenario}`);
   const report = await simulate(plans, scenario);
   if (values.json) line(io.out, JSON.stringify(report, null, 2));
   else printReport(report, io);
@@ -106,6 +90,11 @@ function printReport(report: SimulationReport, io: CliIo): void {
   for (const o of report.outages)
     line(io.out, `  outage ${o.app}: ${fmt(o.from)} -> ${fmt(o.to)} (${o.seconds} s)`);
   if (report.outages.length === 0) line(io.out, '  no outage');
+  for (const d of report.degraded)
+    line(
+      io.out,
+      `  degraded ${d.app}: ${fmt(d.from)} -> ${fmt(d.to)} (${d.seconds} s, under healthyPercent)`,
+    );
   for (const i of report.invariants)
     line(
       io.out,

@@ -34,11 +34,17 @@ export interface AppStatusView {
 
 interface RegionView {
   readonly writer?: boolean | null;
-  readonly capacity?: readonly { group: string; healthyInService: number | null; desired: number | null }[];
+  readonly capacity?: readonly {
+    group: string;
+    healthyInService: number | null;
+    desired: number | null;
+    warmPool?: { poolState: string; size: number };
+  }[];
   readonly routing?: string | null;
   readonly replicationLagMs?: number | null;
   readonly reachable?: boolean;
   readonly problems?: readonly string[];
+  readonly readiness?: { verdict?: string; blocking?: readonly string[]; warnings?: readonly string[] };
 }
 
 /** `switchyard status`: every app (or one) with its active region and each region's live state. */
@@ -49,7 +55,7 @@ export function defineStatus(program: Command, context: CommandContext): void {
         .command('status')
         .summary("each app's active region and regions' state")
         .description(
-          'Every app (or one) with its active region, status, running execution, and per region: writer,\ncapacity (healthy/desired), routing, replication lag and whether its APIs answer. As victor by default.',
+          'Every app (or one) with its active region, status, running execution, and per region: writer,\ncapacity (healthy/desired, and the warm pool: +5 stopped), routing, replication lag and whether its APIs answer. As victor by default.',
         )
         .usage(STATUS_USAGE)
         .option('--app <A>', 'only this app'),
@@ -98,7 +104,7 @@ export function renderStatus(app: AppStatusView, io: CliIo): string[] {
     );
 
   const regions = app.regions ?? Object.keys(app.regionsDetail ?? {});
-  const rows: string[][] = [['', 'REGION', 'WRITER', 'CAPACITY', 'ROUTING', 'LAG', 'REACHABLE']];
+  const rows: string[][] = [['', 'REGION', 'WRITER', 'CAPACITY', 'ROUTING', 'LAG', 'REACHABLE', 'READINESS']];
   // A problem seen from every region (e.g. Route 53's control plane) is printed once.
   const problems = new Map<string, string[]>();
   for (const region of regions) {
@@ -107,7 +113,8 @@ export function renderStatus(app: AppStatusView, io: CliIo): string[] {
       d?.capacity && d.capacity.length > 0
         ? d.capacity
             .map((c) => {
-              const ratio = `${c.healthyInService ?? '?'}/${c.desired ?? '?'}`;
+              const pool = c.warmPool ? ` +${c.warmPool.size} ${c.warmPool.poolState.toLowerCase()}` : '';
+              const ratio = `${c.healthyInService ?? '?'}/${c.desired ?? '?'}${pool}`;
               return d.capacity?.length === 1 ? ratio : `${c.group} ${ratio}`;
             })
             .join(', ')
@@ -120,6 +127,7 @@ export function renderStatus(app: AppStatusView, io: CliIo): string[] {
       str(d?.routing),
       typeof d?.replicationLagMs === 'number' ? seconds(d.replicationLagMs / 1000) : '-',
       d?.reachable === false ? 'NO' : d?.reachable === true ? 'yes' : '-',
+      readinessCell(d?.readiness),
     ]);
     for (const problem of d?.problems ?? [])
       problems.set(problem, [...(problems.get(problem) ?? []), region]);
@@ -138,4 +146,11 @@ export function listOf<T>(answer: unknown, key: string): T[] {
     if (Array.isArray(value)) return value as T[];
   }
   return [];
+}
+
+/** The kept readiness verdict toward a region, with its blocking codes: `NOT_READY (LOCK_HELD)`. */
+function readinessCell(readiness: RegionView['readiness']): string {
+  if (!readiness?.verdict) return '-';
+  const blocking = readiness.blocking ?? [];
+  return blocking.length > 0 ? `${readiness.verdict} (${blocking.join(', ')})` : readiness.verdict;
 }

@@ -10,6 +10,7 @@ import {
   STATE_MACHINES,
   type StateMachineKey,
 } from '../functions/handlers/registry.js';
+import { READINESS_EVERY_MINUTES } from '../functions/readiness/readiness.js';
 import { RECONCILE_EVERY_MINUTES } from '../functions/reconciler/reconcile.js';
 import { lambdaBundling } from './bundling.js';
 import type { Deployment } from './config.js';
@@ -19,9 +20,11 @@ import { ControlPlaneFunction } from './constructs/control-plane-function.js';
 import { DrillSchedules } from './constructs/drill-schedules.js';
 import { KeepWarm } from './constructs/keep-warm.js';
 import { OperatorApi } from './constructs/operator-api.js';
+import { ReadinessSchedule } from './constructs/readiness-schedule.js';
 import { ReconcilerSchedule } from './constructs/reconciler-schedule.js';
 import { ControlPlaneStateMachine, stateMachineName } from './constructs/state-machine.js';
 import { StateTable } from './constructs/state-table.js';
+import { TrafficHealth } from './constructs/traffic-health.js';
 import { HANDLERS_DIR } from './paths.js';
 import {
   type ControlPlaneResources,
@@ -72,6 +75,9 @@ export class ControlPlaneStack extends Stack {
   readonly drills: DrillSchedules;
   readonly keepWarm: KeepWarm;
   readonly reconciler: ReconcilerSchedule;
+  readonly readiness: ReadinessSchedule;
+  /** The health-checks traffic method's endpoint and checks, when a plan here uses it. */
+  readonly trafficHealth?: TrafficHealth;
 
   constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
     super(scope, id, {
@@ -209,9 +215,28 @@ export class ControlPlaneStack extends Stack {
       handler: lambdaOf(DRILL_FUNCTION),
     });
 
+    const healthCheckPlans = plansIn(deployment.plans, region).filter(
+      (p) => p.traffic.route53?.method === 'health-checks',
+    );
+    if (healthCheckPlans.length > 0) {
+      this.trafficHealth = new TrafficHealth(this, 'TrafficHealth', {
+        plans: healthCheckPlans,
+        entry: join(HANDLERS_DIR, 'traffic-health.ts'),
+        bundling,
+        environment,
+        logRetention,
+        tableArn: this.stateTable.tableArn,
+      });
+    }
+
     this.reconciler = new ReconcilerSchedule(this, 'Reconciler', {
       handler: lambdaOf('Reconcile'),
       everyMinutes: RECONCILE_EVERY_MINUTES,
+    });
+
+    this.readiness = new ReadinessSchedule(this, 'ReadinessSchedule', {
+      handler: lambdaOf('Readiness'),
+      everyMinutes: READINESS_EVERY_MINUTES,
     });
 
     // Every function but the operator API answers a keep-warm ping (functions/handlers/step-handler.ts);

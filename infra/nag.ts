@@ -80,7 +80,7 @@ export const ACCEPTED_FINDINGS: readonly Acceptance[] = [
     finding: /^AwsSolutions-IAM5\[Resource::\*\]$/,
     path: FUNCTION_POLICY,
     reason:
-      'Only read-only calls that AWS does not scope by resource (rds:DescribeGlobalClusters, rds:DescribeDBClusters, rds:DescribeDBInstances with a filter, autoscaling:DescribeAutoScalingGroups, cloudwatch:GetMetricData) and X-Ray trace upload (xray:PutTraceSegments, xray:PutTelemetryRecords: no resource-level permission) are on "*"; every mutating action names the plans\' resources (checked here and in test/infra).',
+      'Only read-only calls that AWS does not scope by resource (rds:DescribeGlobalClusters, rds:DescribeDBClusters, rds:DescribeDBInstances with a filter, autoscaling:DescribeAutoScalingGroups, DescribeScalingActivities and DescribeWarmPool, elasticloadbalancing:DescribeTargetHealth, cloudwatch:GetMetricData) and X-Ray trace upload (xray:PutTraceSegments, xray:PutTelemetryRecords: no resource-level permission) are on "*"; every mutating action names the plans\' resources (checked here and in test/infra).',
     holds: onlyReadsOrServiceWideOnStar,
   },
   {

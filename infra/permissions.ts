@@ -41,17 +41,24 @@ export type Capability =
   | 'startDetection'
   /** Start a DR drill in the region a plan is active in (scheduled, or requested by an operator). */
   | 'startDrill'
+  /** Start a region evacuation in this region (the operator API that accepted it runs it). */
+  | 'startEvacuation'
   /** Fence a returning old writer by deleting its instances (plans with `fenceReturningWriter`). */
   | 'fenceWriter';
 
 const ROLE_CAPABILITIES: Record<FunctionRole, readonly Capability[]> = {
   runbook: ['state', 'events', 'observe'],
-  api: ['state', 'events', 'observe', 'startRunbook', 'controlRunbook', 'startDrill'],
+  api: ['state', 'events', 'observe', 'startRunbook', 'controlRunbook', 'startDrill', 'startEvacuation'],
   detection: ['state', 'events', 'observe', 'startRunbook', 'startDetection'],
   // A drill's legs are graceful activations: it starts runbooks and reads their executions.
   drill: ['state', 'events', 'observe', 'startRunbook', 'startDrill'],
+  // An evacuation requests each app's failover as the operator API does (lock, record, start the
+  // runbook in the target region) and reads its records; it moves nothing itself.
+  evacuation: ['state', 'events', 'observe', 'startRunbook'],
   // The reconciler moves traffic to where the writer is and may fence a returning old writer.
   reconciler: ['state', 'events', 'observe', 'shiftTraffic', 'fenceWriter'],
+  // Readiness only reads AWS; it keeps its results in the table and emits a change of verdict.
+  readiness: ['state', 'events', 'observe'],
 };
 
 /**
@@ -64,6 +71,7 @@ export const STATE_MACHINE_REACH: Record<StateMachineKey, 'plan-regions' | 'loca
   'pilot-light': 'plan-regions',
   detection: 'local',
   drill: 'plan-regions',
+  evacuation: 'local',
 };
 
 /** A value for each state machine of STATE_MACHINES, by key. */
@@ -77,10 +85,14 @@ export function perStateMachine<T>(
 }
 
 /** The state machine keys each start capability may start. */
-const STARTS: Record<'startRunbook' | 'startDetection' | 'startDrill', readonly StateMachineKey[]> = {
+const STARTS: Record<
+  'startRunbook' | 'startDetection' | 'startDrill' | 'startEvacuation',
+  readonly StateMachineKey[]
+> = {
   startRunbook: STRATEGIES,
   startDetection: ['detection'],
   startDrill: ['drill'],
+  startEvacuation: ['evacuation'],
 };
 
 /** The mutating capability of a step, beyond its role's (docs/architecture.md, Runbooks). */
@@ -323,8 +335,19 @@ export function statementsFor(
           ['rds:DescribeGlobalClusters', 'rds:DescribeDBClusters', 'rds:DescribeDBInstances'],
           ['*'],
         ),
-        // DescribeAutoScalingGroups supports no resource-level permission at all.
-        ...allow('DescribeAutoScaling', ['autoscaling:DescribeAutoScalingGroups'], ['*']),
+        // Auto Scaling's Describe calls support no resource-level permission at all.
+        ...allow(
+          'DescribeAutoScaling',
+          [
+            'autoscaling:DescribeAutoScalingGroups',
+            'autoscaling:DescribeScalingActivities',
+            'autoscaling:DescribeWarmPool',
+          ],
+          ['*'],
+        ),
+        // Target health (a group's instances serve only once their load balancer says healthy);
+        // ELB's Describe calls support no resource-level permission either.
+        ...allow('DescribeTargetHealth', ['elasticloadbalancing:DescribeTargetHealth'], ['*']),
         ...allow(
           'ReadRoute53Records',
           ['route53:ListResourceRecordSets'],
@@ -393,9 +416,15 @@ export function statementsFor(
       ];
     case 'startRunbook':
     case 'startDetection':
-    case 'startDrill': {
+    case 'startDrill':
+    case 'startEvacuation': {
       const keys = STARTS[capability];
-      const name = { startRunbook: 'Runbook', startDetection: 'Detection', startDrill: 'Drill' }[capability];
+      const name = {
+        startRunbook: 'Runbook',
+        startDetection: 'Detection',
+        startDrill: 'Drill',
+        startEvacuation: 'Evacuation',
+      }[capability];
       return [
         ...allow(
           `Start${name}s`,

@@ -1,12 +1,29 @@
 import * as z from 'zod';
 import { AWS_SERVICES, type AwsService } from '../functions/aws/clients.js';
-import { RegionName } from '../functions/core/plan.js';
+import { type Plan, RegionName } from '../functions/core/plan.js';
+import { FUNCTIONS } from '../functions/handlers/registry.js';
 
 /** The fault kinds of docs/contracts.md, as a scenario file or the sandbox API gives them. */
 export const FaultSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('region-outage'), region: RegionName }),
   z.strictObject({ kind: z.literal('route53-control-plane-down') }),
-  z.strictObject({ kind: z.literal('arc-endpoints-down'), count: z.number().int().min(1).max(5) }),
+  /** Change batches submitted while it is in force stay PENDING `seconds` (virtual) longer, and keep their zone busy. */
+  z.strictObject({ kind: z.literal('route53-change-stuck'), seconds: z.number().positive() }),
+  /**
+   * `count` endpoints of every ARC cluster stop answering: at most 2, as "ARC ensures that at least
+   * three out of the five Regional cluster endpoints are always accessible" (ARC Developer Guide,
+   * "Getting and updating routing control states using the ARC API",
+   * https://docs.aws.amazon.com/r53recovery/latest/dg/routing-control.update.api.html).
+   */
+  z.strictObject({ kind: z.literal('arc-endpoints-down'), count: z.number().int().min(1).max(2) }),
+  /**
+   * Beyond AWS's promise: `endpointsDown` (3 to 5) endpoints of every ARC cluster stop answering;
+   * the cluster has lost its majority, so the endpoints left answer reads but refuse updates.
+   */
+  z.strictObject({
+    kind: z.literal('arc-cluster-unavailable'),
+    endpointsDown: z.number().int().min(3).max(5).default(5),
+  }),
   z.strictObject({
     kind: z.literal('api-errors'),
     service: z.enum(AWS_SERVICES),
@@ -48,6 +65,27 @@ export const FaultSchema = z.discriminatedUnion('kind', [
     group: z.string().min(1),
     maxInService: z.number().int().nonnegative(),
   }),
+  /**
+   * A partial impairment between Route 53's health checkers and a region: the checkers of the
+   * first `count` checker regions (Route 53's default list, sandbox/aws/route53-health.ts) cannot
+   * reach endpoints in `region`, the others can. Checkers then disagree; the endpoint stays
+   * healthy while more than 18% of them see it so.
+   */
+  z.strictObject({
+    kind: z.literal('checkers-blocked'),
+    region: RegionName,
+    count: z.number().int().min(1).max(8),
+  }),
+  z.strictObject({
+    kind: z.literal('instances-unhealthy'),
+    group: z.string().min(1),
+    /**
+     * `health-check` (default): instances reach InService but never pass the load balancer's health
+     * checks. `lifecycle-hook`: a launch lifecycle hook is never completed, so instances stop at
+     * `Pending:Wait` (and pool launches at `Warmed:Pending:Wait`).
+     */
+    cause: z.enum(['health-check', 'lifecycle-hook']).default('health-check'),
+  }),
   z.strictObject({
     kind: z.literal('lambda-crash'),
     step: z.string().min(1),
@@ -57,13 +95,56 @@ export const FaultSchema = z.discriminatedUnion('kind', [
 export type Fault = z.infer<typeof FaultSchema>;
 export type FaultKind = Fault['kind'];
 
+/** Every fault kind, in the order of {@link FaultSchema}: what a refusal lists as valid. */
+export const FAULT_KINDS = FaultSchema.options.map((o) => o.shape.kind.value) as [FaultKind, ...FaultKind[]];
+
+/** What a sandbox of a set of plans has, by the fault field that names it. */
+export type KnownResources = Readonly<
+  Record<'region' | 'group' | 'globalClusterId' | 'step', ReadonlySet<string>>
+>;
+
+/** The regions, Auto Scaling groups, global clusters and functions of `plans`' sandbox. */
+export function knownResources(plans: readonly Plan[]): KnownResources {
+  return {
+    region: new Set(plans.flatMap((p) => p.regions)),
+    group: new Set(
+      plans.flatMap((p) => (p.compute?.autoScalingGroups ?? []).flatMap((g) => Object.values(g.members))),
+    ),
+    globalClusterId: new Set(
+      plans.flatMap((p) => (p.database?.auroraGlobalClusters ?? []).map((c) => c.globalClusterId)),
+    ),
+    step: new Set<string>(FUNCTIONS.map((f) => f.name)),
+  };
+}
+
+const FIELD_WHAT: Record<keyof KnownResources, string> = {
+  region: 'region',
+  group: 'Auto Scaling group',
+  globalClusterId: 'global cluster',
+  step: 'function',
+};
+
+/**
+ * What a fault (or a fault to clear) names that the sandbox does not have, one line per field:
+ * `region: no region us-east-2 in this sandbox's plans (expected one of us-east-1, us-west-2)`.
+ * Such a fault would test nothing. Fields are checked by name, so every kind that names a region,
+ * group, global cluster or step is checked the same way. Empty when everything named exists.
+ */
+export function referenceProblems(fault: Readonly<Record<string, unknown>>, known: KnownResources): string[] {
+  const problems: string[] = [];
+  for (const field of Object.keys(FIELD_WHAT) as (keyof KnownResources)[]) {
+    const value = fault[field];
+    if (typeof value !== 'string' || known[field].has(value)) continue;
+    const have = [...known[field]].sort().join(', ') || 'none';
+    problems.push(
+      `${field}: no ${FIELD_WHAT[field]} ${value} in this sandbox's plans (expected one of ${have})`,
+    );
+  }
+  return problems;
+}
+
 /** A fault to clear: `all`, every fault of a kind, or one fault (the same fields as when set). */
-export const ClearSchema = z.union([
-  z.literal('all'),
-  z.looseObject({
-    kind: z.enum(FaultSchema.options.map((o) => o.shape.kind.value) as [FaultKind, ...FaultKind[]]),
-  }),
-]);
+export const ClearSchema = z.union([z.literal('all'), z.looseObject({ kind: z.enum(FAULT_KINDS) })]);
 export type FaultClear = z.infer<typeof ClearSchema>;
 
 /**
@@ -120,13 +201,42 @@ export class FaultSet {
     return this.faults.flatMap((f) => (f.kind === 'region-outage' ? [f.region] : []));
   }
 
+  /** How many checker regions (first of Route 53's list) cannot reach endpoints in `region`. */
+  checkersBlocked(region: string): number {
+    return this.faults.reduce(
+      (n, f) => (f.kind === 'checkers-blocked' && f.region === region ? Math.max(n, f.count) : n),
+      0,
+    );
+  }
+
   isRoute53ControlPlaneDown(): boolean {
     return this.faults.some((f) => f.kind === 'route53-control-plane-down');
   }
 
   /** How many ARC cluster endpoints are down by fault (the most of any such fault). */
   arcEndpointsDown(): number {
-    return this.faults.reduce((n, f) => (f.kind === 'arc-endpoints-down' ? Math.max(n, f.count) : n), 0);
+    return this.faults.reduce(
+      (n, f) =>
+        f.kind === 'arc-endpoints-down'
+          ? Math.max(n, f.count)
+          : f.kind === 'arc-cluster-unavailable'
+            ? Math.max(n, f.endpointsDown)
+            : n,
+      0,
+    );
+  }
+
+  /** Whether ARC clusters have lost their majority (`arc-cluster-unavailable`): no update commits. */
+  arcQuorumLost(): boolean {
+    return this.faults.some((f) => f.kind === 'arc-cluster-unavailable');
+  }
+
+  /** How much longer (virtual ms) a Route 53 change submitted now stays PENDING. */
+  route53ChangeStuckMs(): number {
+    return this.faults.reduce(
+      (ms, f) => (f.kind === 'route53-change-stuck' ? Math.max(ms, f.seconds * 1000) : ms),
+      0,
+    );
   }
 
   /** The error-rate faults that apply to a call. */
@@ -169,6 +279,15 @@ export class FaultSet {
       f.kind === 'capacity-shortage' && f.group === group ? [f.maxInService] : [],
     );
     return limits.length > 0 ? Math.min(...limits) : undefined;
+  }
+
+  /** How a group's launched instances fail to serve under `instances-unhealthy`, if they do. */
+  instancesUnhealthy(group: string): 'health-check' | 'lifecycle-hook' | undefined {
+    const fault = this.faults.find(
+      (f): f is Extract<Fault, { kind: 'instances-unhealthy' }> =>
+        f.kind === 'instances-unhealthy' && f.group === group,
+    );
+    return fault?.cause;
   }
 
   /** Consumes one crash of `step`, if any remain: the Lambda runtime then fails that invoke. */

@@ -21,9 +21,23 @@ import type { AwsService } from '../functions/aws/clients.js';
  *   take 800 ms). AWS publishes no figure for RemoveFromGlobalCluster (we take 45 s), for
  *   CreateDBInstance of a reader from `creating` to `available` (we take 8 minutes) or for
  *   DeleteDBInstance (we take 5).
- * - EC2 Auto Scaling: a new instance boots and passes its ELB health check in roughly 2 minutes
- *   for a typical AMI with a 60 s health check grace period; a warm pool's stopped instance
- *   resumes in tens of seconds ("Warm pools for Amazon EC2 Auto Scaling").
+ * - EC2 Auto Scaling: AWS publishes no launch-to-InService time; it depends on the AMI and its
+ *   bootstrap. We take 90 s for a new instance (launch, boot, user data). A warm pool exists for
+ *   "applications that have exceptionally long boot times" and its instances are "pre-initialized"
+ *   ("Decrease latency for applications with long boot times using warm pools",
+ *   https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-warm-pools.html): they
+ *   skip the bootstrap. AWS publishes no start or resume time either, so we choose conservative
+ *   ones: a Stopped instance starts in 30 s, a Hibernated one resumes in 20 s (RAM restored from
+ *   the EBS root volume, no boot), a Running one passes Pending in 5 s. An instance returned to the
+ *   pool on scale-in is deregistered and stopped in 60 s, as long as a termination. After a failed
+ *   launch (InsufficientInstanceCapacity) Auto Scaling keeps trying; AWS publishes no interval, and
+ *   we try again every 30 s.
+ * - Elastic Load Balancing: an instance is registered with its target groups when it enters
+ *   InService, and "after your target is registered, it must pass one health check to be
+ *   considered healthy"; defaults HealthCheckIntervalSeconds 30, HealthyThresholdCount 5,
+ *   UnhealthyThresholdCount 2 ("Health checks for Application Load Balancer target groups",
+ *   https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html).
+ *   So a new target is healthy within one interval of registration; an unhealthy one needs 5 x 30 s.
  * - Route 53: a change is "generally" INSYNC "within 60 seconds"; standard health checks run every
  *   30 s with a failure threshold of 3 (Route 53 Developer Guide, ChangeResourceRecordSets,
  *   "How Amazon Route 53 determines whether a health check is healthy"); alias records to an ELB
@@ -39,6 +53,11 @@ import type { AwsService } from '../functions/aws/clients.js';
  */
 export interface LatencyProfile {
   readonly name: 'realistic' | 'fast';
+  /**
+   * How much faster than AWS this profile runs its long operations: 1 for realistic, 1/20 for
+   * fast. API quotas (`sandbox/quotas.ts`) refill `1 / timeScale` times faster to match.
+   */
+  readonly timeScale: number;
   /** Round trip of one API call, per service. */
   readonly apiMs: Record<AwsService, number>;
   readonly lambda: { readonly warmInvokeMs: number; readonly coldInvokeMs: number };
@@ -58,11 +77,28 @@ export interface LatencyProfile {
     readonly secondaryRebuildMs: number;
   };
   readonly autoscaling: {
-    /** A new instance from launch to InService and Healthy. */
+    /** A new instance from launch (Pending) to InService: EC2 launch, boot and bootstrap (virtual ms). */
     readonly launchMs: number;
-    /** A warm pool (stopped) instance from launch to InService. */
-    readonly warmPoolLaunchMs: number;
+    /**
+     * A warm pool instance from leaving the pool (Pending) to InService, by the pool's state (virtual
+     * ms): a Stopped instance starts (EBS root volume, OS boot, services), a Hibernated one resumes
+     * its RAM from EBS, a Running one only passes through Pending.
+     */
+    readonly warmStartMs: { readonly Stopped: number; readonly Hibernated: number; readonly Running: number };
     readonly terminateMs: number;
+    /** A scale-in instance returning to the warm pool (deregistered, then stopped) (virtual ms). */
+    readonly warmReturnMs: number;
+    /** How soon Auto Scaling tries again after a launch failed (virtual ms). */
+    readonly launchRetryMs: number;
+  };
+  /** Elastic Load Balancing target groups (the ALB in front of each Auto Scaling group). */
+  readonly elb: {
+    /** HealthCheckIntervalSeconds, in ms: one health check of each target per interval. */
+    readonly healthCheckIntervalMs: number;
+    /** HealthyThresholdCount: consecutive passes for an unhealthy target to become healthy again. */
+    readonly healthyThreshold: number;
+    /** UnhealthyThresholdCount: consecutive failures for a target to become unhealthy. */
+    readonly unhealthyThreshold: number;
   };
   readonly route53: {
     /** A change from PENDING to INSYNC. */
@@ -86,9 +122,11 @@ export interface LatencyProfile {
 
 export const REALISTIC: LatencyProfile = {
   name: 'realistic',
+  timeScale: 1,
   apiMs: {
     rds: 250,
     autoscaling: 200,
+    elb: 150,
     route53: 300,
     arc: 150,
     cloudwatch: 120,
@@ -107,7 +145,14 @@ export const REALISTIC: LatencyProfile = {
     instanceDeleteMs: 300_000,
     secondaryRebuildMs: 600_000,
   },
-  autoscaling: { launchMs: 120_000, warmPoolLaunchMs: 35_000, terminateMs: 60_000 },
+  autoscaling: {
+    launchMs: 90_000,
+    warmStartMs: { Stopped: 30_000, Hibernated: 20_000, Running: 5_000 },
+    terminateMs: 60_000,
+    warmReturnMs: 60_000,
+    launchRetryMs: 30_000,
+  },
+  elb: { healthCheckIntervalMs: 30_000, healthyThreshold: 5, unhealthyThreshold: 2 },
   route53: {
     propagationMs: 45_000,
     healthCheckIntervalMs: 30_000,
@@ -120,41 +165,41 @@ export const REALISTIC: LatencyProfile = {
   cloudwatch: { alarmPeriodMs: 60_000 },
 };
 
-/** The realistic profile divided by 20 (and round trips by 10): same shape, little virtual time. */
-export const FAST: LatencyProfile = {
-  name: 'fast',
-  apiMs: {
-    rds: 25,
-    autoscaling: 20,
-    route53: 30,
-    arc: 15,
-    cloudwatch: 12,
-    dynamodb: 7,
-    sfn: 10,
-    events: 8,
-  },
-  lambda: { warmInvokeMs: 2, coldInvokeMs: 60 },
-  stepFunctions: { stateTransitionMs: 3 },
-  aurora: {
-    switchoverMs: 4_500,
-    failoverMs: 6_000,
-    detachMs: 2_250,
-    replicationLagMs: 800,
-    instanceCreateMs: 24_000,
-    instanceDeleteMs: 15_000,
-    secondaryRebuildMs: 30_000,
-  },
-  autoscaling: { launchMs: 6_000, warmPoolLaunchMs: 1_750, terminateMs: 3_000 },
-  route53: {
-    propagationMs: 2_250,
-    healthCheckIntervalMs: 1_500,
-    healthCheckFailureThreshold: 3,
-    dnsTtlMs: 3_000,
-    dnsQueryMs: 2,
-  },
-  arc: { healthCheckPropagationMs: 250 },
-  cloudwatch: { alarmPeriodMs: 3_000 },
-};
+/** Fields of a profile that are not durations to scale: counts, and the lag the RPO reports. */
+const UNSCALED = new Set([
+  'healthCheckFailureThreshold',
+  'healthyThreshold',
+  'unhealthyThreshold',
+  'replicationLagMs',
+]);
+/** Groups and fields that are round trips (an API call, an invoke, a transition, a DNS answer). */
+const ROUND_TRIPS = new Set(['apiMs', 'lambda', 'stepFunctions', 'dnsQueryMs']);
+/** The fast profile divides long operations by 20 and round trips by 10. */
+const FAST_DURATIONS = 20;
+const FAST_ROUND_TRIPS = 10;
+
+/**
+ * The fast profile, derived from `realistic` (the one table of figures): every long operation
+ * divided by {@link FAST_DURATIONS} and every round trip by {@link FAST_ROUND_TRIPS}, counts and the
+ * replication lag kept. Orderings are kept (a round trip stays shorter than any operation), and a
+ * test runs in little virtual time. A figure added to {@link LatencyProfile} is a duration unless
+ * {@link UNSCALED} or {@link ROUND_TRIPS} names it; nested groups (e.g. per pool state) scale alike.
+ */
+export function fastProfile(realistic: LatencyProfile): LatencyProfile {
+  const scale = (field: string, value: unknown, roundTrip: boolean): unknown => {
+    if (typeof value === 'number') {
+      if (UNSCALED.has(field)) return value;
+      return value / (roundTrip || ROUND_TRIPS.has(field) ? FAST_ROUND_TRIPS : FAST_DURATIONS);
+    }
+    if (typeof value !== 'object' || value === null) return value;
+    const inner = roundTrip || ROUND_TRIPS.has(field);
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scale(k, v, inner)]));
+  };
+  const groups = Object.entries(realistic).map(([group, value]) => [group, scale(group, value, false)]);
+  return { ...(Object.fromEntries(groups) as LatencyProfile), name: 'fast', timeScale: 1 / FAST_DURATIONS };
+}
+
+export const FAST: LatencyProfile = fastProfile(REALISTIC);
 
 export const LATENCY_PROFILES = { realistic: REALISTIC, fast: FAST } as const;
 export type LatencyProfileName = keyof typeof LATENCY_PROFILES;

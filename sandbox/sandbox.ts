@@ -6,9 +6,11 @@ import { type Random, seededRandom } from '../functions/core/random.js';
 import { buildRunbookDeps } from '../functions/handlers/deps.js';
 import { KEEP_WARM_MINUTES, KEEP_WARM_SOURCE } from '../functions/handlers/keep-warm.js';
 import { FUNCTIONS, STATE_MACHINES } from '../functions/handlers/registry.js';
+import { READINESS_EVERY_MINUTES } from '../functions/readiness/readiness.js';
 import { RECONCILE_EVERY_MINUTES } from '../functions/reconciler/reconcile.js';
 import type { RunbookDeps } from '../functions/runbook/context.js';
 import { FINISHED_EVENT } from '../functions/runbook/finish.js';
+import { answerHealth } from '../functions/traffic/health-endpoint.js';
 import { VirtualClock } from './clock.js';
 import { DrillSchedules } from './drill-schedules.js';
 import { type LocalDynamo, SANDBOX_CREDENTIALS, startLocalDynamo } from './dynamo.js';
@@ -105,6 +107,13 @@ export class Sandbox {
       sandbox.regions.set(region, { region, clients, deps });
     });
 
+    // The health-checks traffic method's endpoints: each region's function URL runs the same use
+    // case as in AWS, against that region's control plane (its replica of the state table).
+    aws.route53.serveHealthEndpoints(async (region, path) => {
+      const plane = sandbox.regions.get(region);
+      return plane ? (await answerHealth(path, plane.deps)).statusCode : 503;
+    });
+
     // CloudWatch alarm state changes reach EventBridge in the alarm's region, whose rule invokes
     // that region's EvaluateAlarm (a region that is down delivers nothing).
     aws.cloudWatch.onAlarmStateChange((change) => {
@@ -158,6 +167,19 @@ export class Sandbox {
         )
         .catch(() => undefined);
     });
+
+    // The readiness rule, simulated: every 5 minutes in every region that is up
+    // (infra/constructs/readiness-schedule.ts).
+    const evaluateEverywhere = () => {
+      for (const region of sandbox.regions.keys()) {
+        if (aws.faults.isRegionDown(region)) continue;
+        void lambda
+          .invoke(region, 'Readiness', { source: 'aws.events', 'detail-type': 'Scheduled Event' })
+          .catch(() => undefined);
+      }
+      clock.setTimer(READINESS_EVERY_MINUTES * 60_000, evaluateEverywhere);
+    };
+    clock.setTimer(READINESS_EVERY_MINUTES * 60_000, evaluateEverywhere);
 
     // The deployed keep-warm rule, simulated: step functions start warm and stay warm.
     lambda.keepWarm({ source: KEEP_WARM_SOURCE }, KEEP_WARM_MINUTES);

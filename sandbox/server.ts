@@ -10,7 +10,7 @@ import { makeHandler as makeOperatorApi, type OperatorApiEvent } from '../functi
 import { FUNCTIONS } from '../functions/handlers/registry.js';
 import { drillGroundTruth } from './drill-evidence.js';
 import { SANDBOX_CREDENTIALS } from './dynamo.js';
-import { ClearSchema, type Fault, FaultSchema } from './faults.js';
+import { ClearSchema, type Fault, FaultSchema, knownResources, referenceProblems } from './faults.js';
 import { DEMO_IDENTITIES, ROLES_CLAIM, TOKEN_LIFETIME_SECONDS, tokenFor } from './identities.js';
 import {
   flattenClaims,
@@ -454,15 +454,6 @@ const SetAlarmBody = z.strictObject({
 
 function sandboxRoutes(sandbox: Sandbox, secret: Uint8Array | string) {
   const faults = sandbox.aws.faults;
-  const groups = new Set(
-    sandbox.plans.flatMap((p) =>
-      (p.compute?.autoScalingGroups ?? []).flatMap((g) => Object.values(g.members)),
-    ),
-  );
-  const clusters = new Set(
-    sandbox.plans.flatMap((p) => (p.database?.auroraGlobalClusters ?? []).map((c) => c.globalClusterId)),
-  );
-  const steps = new Set<string>(FUNCTIONS.map((f) => f.name));
   const alarms = sandbox.plans.flatMap((p) =>
     (p.detection?.alarms ?? []).map((arn) => ({
       app: p.name,
@@ -475,21 +466,9 @@ function sandboxRoutes(sandbox: Sandbox, secret: Uint8Array | string) {
     alarms.map((a) => ({ ...a, state: sandbox.aws.cloudWatch.alarmState(a.name, a.region) ?? null }));
 
   /** Faults that name a resource this sandbox does not have: almost surely a typo. */
-  const unknownResource = (fault: Fault): string | undefined => {
-    const known = (what: string, value: string, names: Set<string>) =>
-      names.has(value)
-        ? undefined
-        : `no ${what} ${value} in this sandbox (have ${[...names].sort().join(', ')})`;
-    if (fault.kind === 'capacity-shortage') return known('Auto Scaling group', fault.group, groups);
-    if (
-      fault.kind === 'aurora-failover-fails' ||
-      fault.kind === 'replication-lag' ||
-      fault.kind === 'engine-version-mismatch'
-    )
-      return known('global cluster', fault.globalClusterId, clusters);
-    if (fault.kind === 'lambda-crash') return known('function', fault.step, steps);
-    return undefined;
-  };
+  const known = knownResources(sandbox.plans);
+  const unknownResource = (fault: Fault): string | undefined =>
+    referenceProblems(fault, known).join('; ') || undefined;
 
   return async (
     method: string,

@@ -1,15 +1,19 @@
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { EVENT_SOURCE } from '../functions/aws/events.js';
 import type { DrillReport, ExecutionRecord } from '../functions/aws/state-store.js';
 import { initialPrimary, type Plan } from '../functions/core/plan.js';
 import { makeHandler } from '../functions/handlers/operator-api.js';
+import type { ReadinessFinding } from '../functions/readiness/checks.js';
+import { READINESS_CHANGED_EVENT } from '../functions/readiness/readiness.js';
 import { causeMessage } from '../functions/runbook/traffic.js';
 import { apiGatewayEvent } from './api-gateway.js';
 import type { CallRecord, OperationRecord } from './aws/simulator.js';
 import { VirtualClock } from './clock.js';
+import { applyDrift } from './drift.js';
 import { type DrillGroundTruth, drillGroundTruth } from './drill-evidence.js';
 import type { SimulatedExecution } from './runtime/step-functions.js';
 import { Sandbox } from './sandbox.js';
-import type { Scenario, ScenarioEvent } from './scenario.js';
+import { checkScenario, type Scenario, type ScenarioEvent } from './scenario.js';
 import type { InvariantResult, Outage } from './truth.js';
 
 /** The report of `switchyard simulate` (docs/architecture.md, The sandbox under the SDK): fields that must exist, and a few more. */
@@ -23,13 +27,23 @@ export interface SimulationReport {
   readonly endedAt: number;
   readonly executions: ExecutionReport[];
   readonly requests: RequestReport[];
+  /** Spans during which an app was not served. */
   readonly outages: Outage[];
+  /** Spans during which an app was served with less than its plan's `healthyPercent` of capacity. */
+  readonly degraded: Outage[];
   readonly invariants: InvariantResult[];
   /**
    * DR drill reports written during the run (scheduled or requested), each with the ground truth's
    * outages of its app during the drill's window.
    */
   readonly drills: (DrillReport & { readonly groundTruth: DrillGroundTruth })[];
+  /** Region evacuations requested during the run, with each app's outcome. */
+  readonly evacuations: EvacuationReport[];
+  /**
+   * Readiness per app and target region, one entry per change of verdict (the first evaluation
+   * counts), as the scheduled evaluation emitted it (`Switchyard Readiness Changed`).
+   */
+  readonly readiness: ReadinessEntry[];
   /**
    * Per app: the control plane's recorded active region and status, and the truth: the region
    * holding every writer, the region DNS sends users to, and each global cluster's writers.
@@ -75,14 +89,57 @@ export interface ExecutionReport {
   }[];
 }
 
+export interface ReadinessEntry {
+  /** Virtual seconds from the scenario's start. */
+  readonly at: number;
+  readonly app: string;
+  /** The target region evaluated. */
+  readonly region: string;
+  readonly verdict: 'READY' | 'NOT_READY';
+  readonly findings: readonly ReadinessFinding[];
+}
+
+/** One region evacuation: its apps' outcomes, and when every app was served away from `from`. */
+export interface EvacuationReport {
+  readonly id: string;
+  readonly from: string;
+  /** The region every app went to; null when each went to its plan's next region. */
+  readonly to: string | null;
+  readonly status: string;
+  /** How many apps it failed over (skipped ones not counted), and how they ended. */
+  readonly apps: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  /** Virtual seconds: when it was requested. */
+  readonly startedAt: number;
+  /**
+   * Virtual seconds: from when every app of it was served (ground truth: DNS sends users to a
+   * region that can serve) by a region other than `from`, and stayed so to the end of the run;
+   * null when some app never was.
+   */
+  readonly allServedAt: number | null;
+  readonly outcomes: {
+    app: string;
+    to: string;
+    priority: number;
+    status: string;
+    executionId?: string;
+    rtoSeconds?: number;
+    /** Virtual seconds: since when the ground truth sees it served away from `from` (null: it is not). */
+    servedAt: number | null;
+    error?: string;
+  }[];
+}
+
 export interface RequestReport {
   readonly at: number;
-  readonly kind: 'failover' | 'approve' | 'abort' | 'drill';
+  readonly kind: 'failover' | 'approve' | 'abort' | 'drill' | 'evacuate';
   readonly app: string;
   readonly by: string;
   readonly accepted: boolean;
   readonly executionId?: string;
   readonly drillId?: string;
+  readonly evacuationId?: string;
   readonly error?: string;
 }
 
@@ -97,12 +154,16 @@ const ROLES_FOR_SCENARIOS = ['operator', 'approver'];
  * The run ends at the scenario's timeout, or earlier once every event has happened, no execution
  * runs, and DNS has had time to settle (TTL plus a health check's failure window). `inspect`
  * sees the sandbox before it closes (tests read the simulator's call log there).
+ *
+ * @throws InvalidInputError listing every app, region, group, cluster, step or alarm the scenario
+ *   names that the plans do not have (see `scenarioProblems`), before anything runs.
  */
 export async function simulate(
   plans: readonly Plan[],
   scenario: Scenario,
   options: { inspect?: (sandbox: Sandbox) => void | Promise<void> } = {},
 ): Promise<SimulationReport> {
+  checkScenario(scenario, plans, scenario.name ? `scenario ${scenario.name}` : 'scenario');
   const sandbox = await Sandbox.start({
     plans,
     latency: scenario.latency,
@@ -123,6 +184,18 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
   const t0 = clock.now();
   const seconds = (at: number) => Math.round(at - t0) / 1000;
   const requests: RequestReport[] = [];
+  const readiness: ReadinessEntry[] = [];
+  sandbox.aws.eventBridge.onEvent((event) => {
+    if (event.source !== EVENT_SOURCE || event.detailType !== READINESS_CHANGED_EVENT) return;
+    const detail = event.detail as Partial<ReadinessEntry>;
+    readiness.push({
+      at: seconds(clock.now()),
+      app: String(detail.app),
+      region: String(detail.region),
+      verdict: detail.verdict === 'READY' ? 'READY' : 'NOT_READY',
+      findings: detail.findings ?? [],
+    });
+  });
   let fired = 0;
   let settledActions = 0;
   const events = [...scenario.events].sort((a, b) => a.at - b.at);
@@ -177,7 +250,10 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
   const end = Math.min(clock.now(), t0 + scenario.timeout * 1000);
   const truth = sandbox.aws.truth.report(end);
   const executions = await sandbox.run(
-    Promise.all(sandbox.stepFunctions.list().map((e) => executionReport(sandbox, e, t0, end))),
+    (() => {
+      const work = workByExecution(sandbox);
+      return Promise.all(sandbox.stepFunctions.list().map((e) => executionReport(sandbox, e, t0, end, work)));
+    })(),
   );
   for (const request of requests) refineRequest(request, sandbox.stepFunctions.list());
 
@@ -208,6 +284,7 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
       writers: seen?.writers ?? {},
     };
   }
+  const evacuations = await sandbox.run(evacuationReports(sandbox, requests, t0));
   return {
     ...(scenario.name ? { scenario: scenario.name } : {}),
     latency: scenario.latency,
@@ -217,10 +294,62 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
     executions: executions.filter((e): e is ExecutionReport => e !== undefined),
     requests,
     outages: truth.outages,
+    degraded: truth.degraded,
     invariants: truth.invariants,
     drills,
+    readiness,
+    evacuations,
     final,
   };
+}
+
+/** The report of every accepted evacuation: its record, and the ground truth of its apps. */
+async function evacuationReports(
+  sandbox: Sandbox,
+  requests: readonly RequestReport[],
+  t0: number,
+): Promise<EvacuationReport[]> {
+  const seconds = (at: number) => Math.round(at - t0) / 1000;
+  const up = [...sandbox.regions.keys()].find((r) => !sandbox.aws.faults.isRegionDown(r));
+  if (!up) return [];
+  const reports: EvacuationReport[] = [];
+  for (const request of requests) {
+    if (request.kind !== 'evacuate' || !request.evacuationId) continue;
+    const record = await sandbox
+      .region(up)
+      .deps.evacuations.get(request.evacuationId)
+      .catch(() => undefined);
+    if (!record) continue;
+    const moved = record.apps.filter((a) => a.status !== 'SKIPPED');
+    const outcomes = record.apps.map((a) => {
+      const served = sandbox.aws.truth.servedSince(a.app);
+      const away = served && served.region !== null && served.region !== record.from;
+      return {
+        app: a.app,
+        to: a.to,
+        priority: a.priority,
+        status: a.status,
+        ...(a.executionId ? { executionId: a.executionId } : {}),
+        ...(a.rtoSeconds !== undefined ? { rtoSeconds: a.rtoSeconds } : {}),
+        servedAt: away ? Math.max(seconds(served.sinceMs), request.at) : null,
+        ...(a.error ? { error: a.error } : {}),
+      };
+    });
+    const servedAts = outcomes.filter((o) => o.status !== 'SKIPPED').map((o) => o.servedAt);
+    reports.push({
+      id: record.id,
+      from: record.from,
+      to: record.to ?? null,
+      status: record.status,
+      apps: moved.length,
+      succeeded: moved.filter((a) => a.status === 'SUCCEEDED').length,
+      failed: moved.filter((a) => a.status === 'FAILED' || a.status === 'ABORTED').length,
+      startedAt: request.at,
+      allServedAt: servedAts.some((s) => s === null) ? null : Math.max(...(servedAts as number[])),
+      outcomes,
+    });
+  }
+  return reports;
 }
 
 /** How long after an execution ends its app's record must agree with the truth (virtual ms). */
@@ -291,6 +420,8 @@ async function apply(
 ): Promise<void> {
   if ('fault' in event) {
     sandbox.aws.faults.add(event.fault);
+  } else if ('drift' in event) {
+    applyDrift(sandbox.aws, sandbox.plans, event.drift);
   } else if ('clear' in event) {
     sandbox.aws.faults.clear(event.clear);
   } else if ('alarm' in event) {
@@ -313,6 +444,20 @@ async function apply(
       idempotencyKey,
     );
     requests.push(outcome(at, 'failover', app, by, response));
+  } else if ('evacuate' in event) {
+    const { from, to, mode, by, reason, apps, idempotencyKey } = event.evacuate;
+    // The request goes to a region other than the one evacuated: `to`, else the first one up.
+    const region =
+      to ??
+      [...sandbox.regions.keys()].find((r) => r !== from && !sandbox.aws.faults.isRegionDown(r)) ??
+      from;
+    const body = { from, mode, reason, ...(to ? { to } : {}), ...(apps ? { apps } : {}) };
+    const response = await callApi(sandbox, region, by, 'POST', '/evacuations', body, idempotencyKey);
+    const answer = parseBody(response.body);
+    requests.push({
+      ...outcome(at, 'evacuate', apps?.join(',') ?? '*', by, response),
+      ...(typeof answer.evacuationId === 'string' ? { evacuationId: answer.evacuationId } : {}),
+    });
   } else if ('drill' in event) {
     const { app, by, kind, soakSeconds } = event.drill;
     const plan = sandbox.plans.find((p) => p.name === app);
@@ -463,11 +608,33 @@ function alarmRegion(sandbox: Sandbox, name: string): string {
   throw new Error(`alarm ${name} is in no plan's detection.alarms; give its region`);
 }
 
+/** The simulator's calls and operations, grouped by the execution that made them. */
+interface WorkByExecution {
+  readonly calls: ReadonlyMap<string, CallRecord[]>;
+  readonly operations: ReadonlyMap<string, OperationRecord[]>;
+}
+
+/** Groups the call log once, so that reporting N executions costs one pass, not N. */
+function workByExecution(sandbox: Sandbox): WorkByExecution {
+  const group = <T extends { readonly executionId?: string }>(items: readonly T[]) => {
+    const map = new Map<string, T[]>();
+    for (const item of items) {
+      if (item.executionId === undefined) continue;
+      const list = map.get(item.executionId);
+      if (list) list.push(item);
+      else map.set(item.executionId, [item]);
+    }
+    return map;
+  };
+  return { calls: group(sandbox.aws.simulator.log), operations: group(sandbox.aws.simulator.operations) };
+}
+
 async function executionReport(
   sandbox: Sandbox,
   execution: SimulatedExecution,
   t0: number,
   end: number,
+  work: WorkByExecution,
 ): Promise<ExecutionReport | undefined> {
   const seconds = (at: number) => Math.round(at - t0) / 1000;
   const input = parseBody(execution.input) as {
@@ -493,9 +660,10 @@ async function executionReport(
     : undefined;
   const windowEnd = (record?.status === 'SUCCEEDED' ? verifiedAt : undefined) ?? finishedAt ?? end;
   const busyMs = busyWithin(
-    sandbox.aws.simulator.log,
-    sandbox.aws.simulator.operations,
+    work.calls.get(execution.name) ?? [],
+    work.operations.get(execution.name) ?? [],
     execution.name,
+    input.plan,
     requestedAt,
     windowEnd,
     record,
@@ -561,6 +729,7 @@ function busyWithin(
   calls: readonly CallRecord[],
   operations: readonly OperationRecord[],
   executionId: string,
+  app: string,
   from: number,
   to: number,
   record: ExecutionRecord | undefined,
@@ -570,7 +739,8 @@ function busyWithin(
   for (const c of calls)
     if (c.executionId === executionId) intervals.push([c.startedAt, c.finishedAt || end]);
   for (const o of operations)
-    if (o.executionId === executionId) intervals.push([o.startedAt, o.finishedAt ?? end]);
+    if (o.executionId === executionId || (o.executionId === undefined && o.app === app))
+      intervals.push([o.startedAt, o.finishedAt ?? end]);
   const approval = record?.approval;
   const holes: [number, number][] = approval?.requestedAt
     ? [

@@ -10,9 +10,12 @@ export interface WriterView {
   allWriterRegions(globalClusterId: string): string[];
 }
 
-/** Serving capacity (the Auto Scaling model). */
+/** Serving capacity (the Auto Scaling model and its load balancers' target health). */
 export interface CapacityView {
-  /** Healthy InService instances of a group in a region; 0 when the region is down. */
+  /**
+   * Instances of a group in a region that serve: InService and healthy in the group's target
+   * group (not InService alone); 0 when the region is down.
+   */
   healthyInService(region: string, groupName: string): number;
 }
 
@@ -36,7 +39,15 @@ export interface TruthViews {
   readonly capacity: CapacityView;
 }
 
-/** A span of virtual seconds (from the start) during which an app was not served. */
+/**
+ * How well an app is served at an instant: `served` when the region users are sent to is up,
+ * holds every writer and has, in every group, healthy capacity at the plan's `healthyPercent` of
+ * the `active` profile; `degraded` when it has some healthy capacity in every group but less;
+ * `not-served` otherwise.
+ */
+export type ServiceLevel = 'served' | 'degraded' | 'not-served';
+
+/** A span of virtual seconds (from the start) during which an app was not served (or degraded). */
 export interface Outage {
   readonly app: string;
   readonly from: number;
@@ -74,7 +85,10 @@ export interface FinalTruth {
 }
 
 export interface TruthReport {
+  /** Spans during which an app was not served. */
   readonly outages: Outage[];
+  /** Spans during which an app was served with less than its plan's `healthyPercent` of capacity. */
+  readonly degraded: Outage[];
   readonly invariants: InvariantResult[];
   readonly final: Record<string, FinalTruth>;
 }
@@ -99,11 +113,13 @@ export function trafficGraceMs(plan: Plan, dnsTtlMs: number): number {
 
 /**
  * The ground truth (docs/architecture.md, The sandbox under the SDK): what users experience, independent of what the control plane
- * claims. An app is served at an instant when the region its DNS answer sends users to is up, has
- * at least one healthy InService instance in every one of the plan's Auto Scaling groups, and holds
- * the writer of every one of its global clusters.
+ * claims. An app is served at an instant when the region its DNS answer sends users to is up, holds
+ * the writer of every one of its global clusters and has, in every one of the plan's Auto Scaling
+ * groups, healthy capacity (InService and healthy in its target group) at the plan's
+ * `healthyPercent` of the active profile; with less (but some in every group) it is degraded; else
+ * not served (an outage). See {@link ServiceLevel}.
  *
- * It re-evaluates on {@link GroundTruth.evaluate} (wire `SimContext.changed` to it), on every fault
+ * It re-evaluates on {@link GroundTruth.changed} (wire `SimContext.changed` to it), on every fault
  * change, on every routing control change and whenever a DNS answer becomes visible to users (the
  * Route 53 model sets a clock timer for that instant). Between evaluations nothing it reads changes,
  * so the outage intervals are exact in virtual time.
@@ -116,6 +132,10 @@ export class GroundTruth {
   private startMs: number | undefined;
   private readonly closed: { app: string; fromMs: number; toMs: number }[] = [];
   private readonly open = new Map<string, number>();
+  private readonly closedDegraded: { app: string; fromMs: number; toMs: number }[] = [];
+  private readonly openDegraded = new Map<string, number>();
+  /** Per app: the region serving it (null: none) since when (virtual epoch ms). */
+  private readonly served = new Map<string, { region: string | null; sinceMs: number }>();
   private readonly violations = new Map<InvariantName, { atMs: number; toMs?: number; detail: string }[]>();
   /** `invariant|subject` -> the violation in progress. */
   private readonly ongoing = new Map<string, { atMs: number; toMs?: number; detail: string }>();
@@ -123,6 +143,8 @@ export class GroundTruth {
   private readonly stranded = new Map<string, { sinceMs: number; key: string }>();
   /** Timers armed to re-check an app when its grace would run out. */
   private readonly graceTimers = new Set<string>();
+  /** Whether an evaluation is queued (see {@link changed}). */
+  private pending = false;
 
   constructor(
     private readonly ctx: SimContext,
@@ -130,10 +152,10 @@ export class GroundTruth {
     private readonly views: TruthViews,
   ) {
     for (const name of INVARIANTS) this.violations.set(name, []);
-    const evaluate = () => this.evaluate();
-    ctx.faults.onChange(evaluate);
-    views.route53.onVisibleChange?.(evaluate);
-    views.arc?.onStateChange?.(evaluate);
+    const changed = () => this.changed();
+    ctx.faults.onChange(changed);
+    views.route53.onVisibleChange?.(changed);
+    views.arc?.onStateChange?.(changed);
   }
 
   /** Starts recording at `atMs` (virtual epoch ms; times in the report are seconds from it). */
@@ -142,21 +164,57 @@ export class GroundTruth {
     this.evaluate();
   }
 
+  /**
+   * Something the truth reads may have changed: re-evaluates once, after the changes of this
+   * moment have all been made (in a microtask: virtual time cannot move before it runs, so the
+   * outage intervals stay exact). A burst of changes in one instant costs one evaluation.
+   */
+  changed(): void {
+    if (this.pending) return;
+    this.pending = true;
+    queueMicrotask(() => {
+      this.pending = false;
+      this.evaluate();
+    });
+  }
+
   /** Re-reads the world now: opens or closes outages and records invariant violations. */
   evaluate(): void {
     if (this.startMs === undefined) return;
     const now = Math.max(this.ctx.clock.now(), this.startMs);
     for (const plan of this.plans) {
-      const served = this.servedBy(plan.name) !== null;
-      const since = this.open.get(plan.name);
-      if (!served && since === undefined) this.open.set(plan.name, now);
-      if (served && since !== undefined) {
-        this.open.delete(plan.name);
-        // An outage of no duration (a state passed through within one instant) reached no user.
-        if (now > since) this.closed.push({ app: plan.name, fromMs: since, toMs: now });
-      }
+      const level = this.levelOf(plan);
+      track(this.open, this.closed, plan.name, level === 'not-served', now);
+      track(this.openDegraded, this.closedDegraded, plan.name, level === 'degraded', now);
+      // Who serves the app (at the plan's healthyPercent: degraded is not served here), since when.
+      const region = level === 'served' ? (this.trafficRegionOf(plan) ?? null) : null;
+      const last = this.served.get(plan.name);
+      if (!last || last.region !== region) this.served.set(plan.name, { region, sinceMs: now });
     }
     this.checkInvariants(now);
+  }
+
+  /** How well the app is served now (see {@link ServiceLevel}). */
+  serviceLevel(app: string): ServiceLevel {
+    return this.levelOf(this.plan(app));
+  }
+
+  private levelOf(plan: Plan): ServiceLevel {
+    const region = this.trafficRegionOf(plan);
+    if (!region || !this.canServe(plan, region)) return 'not-served';
+    for (const group of plan.compute?.autoScalingGroups ?? []) {
+      const healthy = this.views.capacity.healthyInService(region, group.members[region] ?? '');
+      if (healthy * 100 < group.healthyPercent * group.active.desired) return 'degraded';
+    }
+    return 'served';
+  }
+
+  /**
+   * The region serving the app now at its plan's `healthyPercent` (null: degraded or not served)
+   * and since when, in virtual epoch ms: the last change of who serves it, as the truth saw it.
+   */
+  servedSince(app: string): { region: string | null; sinceMs: number } | undefined {
+    return this.served.get(app);
   }
 
   /** The region serving the app now, or null when it is not served. */
@@ -166,7 +224,10 @@ export class GroundTruth {
     return region && this.canServe(plan, region) ? region : null;
   }
 
-  /** Whether `region` could serve the plan now: up, a healthy instance in every group, every writer. */
+  /**
+   * Whether `region` could serve the plan now, if only degraded: up, a healthy instance in every
+   * group, every writer.
+   */
   private canServe(plan: Plan, region: string): boolean {
     if (this.ctx.faults.isRegionDown(region)) return false;
     for (const group of plan.compute?.autoScalingGroups ?? []) {
@@ -247,18 +308,18 @@ export class GroundTruth {
     this.evaluate();
     const start = this.startMs ?? endMs;
     const seconds = (ms: number) => Math.round(ms - start) / 1000;
-    const outages: Outage[] = [
-      ...this.closed,
-      ...[...this.open].map(([app, fromMs]) => ({ app, fromMs, toMs: Math.max(endMs, fromMs) })),
-    ]
-      .filter((o) => o.toMs > o.fromMs)
-      .sort((a, b) => a.fromMs - b.fromMs || a.app.localeCompare(b.app))
-      .map((o) => ({
-        app: o.app,
-        from: seconds(o.fromMs),
-        to: seconds(o.toMs),
-        seconds: Math.round(o.toMs - o.fromMs) / 1000,
-      }));
+    const spans = (closed: typeof this.closed, open: Map<string, number>): Outage[] =>
+      [...closed, ...[...open].map(([app, fromMs]) => ({ app, fromMs, toMs: Math.max(endMs, fromMs) }))]
+        .filter((o) => o.toMs > o.fromMs)
+        .sort((a, b) => a.fromMs - b.fromMs || a.app.localeCompare(b.app))
+        .map((o) => ({
+          app: o.app,
+          from: seconds(o.fromMs),
+          to: seconds(o.toMs),
+          seconds: Math.round(o.toMs - o.fromMs) / 1000,
+        }));
+    const outages = spans(this.closed, this.open);
+    const degraded = spans(this.closedDegraded, this.openDegraded);
     const invariants = INVARIANTS.map((name): InvariantResult => {
       const list = this.violations.get(name) ?? [];
       if (list.length === 0) return { name, held: true };
@@ -283,7 +344,7 @@ export class GroundTruth {
         writers,
       };
     }
-    return { outages, invariants, final };
+    return { outages, degraded, invariants, final };
   }
 
   private checkInvariants(now: number): void {
@@ -393,5 +454,24 @@ export class GroundTruth {
         `ground truth: no plan named ${app} (have ${this.plans.map((p) => p.name).join(', ')})`,
       );
     return plan;
+  }
+}
+
+/**
+ * Opens `app`'s span in `open` when `active` starts, and moves it to `closed` when it ends. A span
+ * of no duration (a state passed through within one instant) reached no user and is dropped.
+ */
+function track(
+  open: Map<string, number>,
+  closed: { app: string; fromMs: number; toMs: number }[],
+  app: string,
+  active: boolean,
+  now: number,
+): void {
+  const since = open.get(app);
+  if (active && since === undefined) open.set(app, now);
+  if (!active && since !== undefined) {
+    open.delete(app);
+    if (now > since) closed.push({ app, fromMs: since, toMs: now });
   }
 }

@@ -3,13 +3,16 @@ import type { Random } from '../functions/core/random.js';
 import { SimulatedArc } from './aws/arc.js';
 import { SimulatedAutoScaling } from './aws/autoscaling.js';
 import { SimulatedCloudWatch } from './aws/cloudwatch.js';
+import { SimulatedElb } from './aws/elb.js';
 import { SimulatedEventBridge } from './aws/eventbridge.js';
 import { SimulatedRds } from './aws/rds.js';
 import { SimulatedRoute53 } from './aws/route53.js';
+import { CHECKER_REGIONS } from './aws/route53-health.js';
 import { AwsSimulator, type SimContext } from './aws/simulator.js';
 import type { VirtualClock } from './clock.js';
 import { FaultSet } from './faults.js';
 import type { LatencyProfile } from './latency.js';
+import { QuotaBuckets } from './quotas.js';
 import { GroundTruth } from './truth.js';
 
 /** The simulated multi-region AWS of a set of plans, with its ground truth. */
@@ -42,24 +45,33 @@ export function createSimulatedAws(
     random: options.random,
     latency: options.latency,
     faults,
-    changed: () => truth?.evaluate(),
-    beginOperation: (name) => simulator?.beginOperation(name) ?? (() => undefined),
+    quotas: new QuotaBuckets(() => options.clock.now(), options.latency.timeScale),
+    changed: () => truth?.changed(),
+    beginOperation: (name, app) => simulator?.beginOperation(name, app) ?? (() => undefined),
   };
   simulator = new AwsSimulator(ctx);
   const rds = new SimulatedRds(ctx);
   const autoScaling = new SimulatedAutoScaling(ctx);
+  const elb = new SimulatedElb(ctx, autoScaling);
   const cloudWatch = new SimulatedCloudWatch(ctx, rds);
   const arc = new SimulatedArc(ctx);
   const byName = new Map(plans.map((p) => [p.name, p]));
-  // A region's app endpoint is healthy when the region is up and every group there has capacity.
+  // A region's app endpoint (the alias target, a load balancer) is healthy when the region is up
+  // and every group there has a target healthy in its target group (InService alone is not enough).
   const targetHealthy = (region: string, planName: string) => {
     if (faults.isRegionDown(region)) return false;
     const groups = byName.get(planName)?.compute?.autoScalingGroups ?? [];
     return groups.every((g) => autoScaling.healthyInService(region, g.members[region] ?? '') > 0);
   };
-  const route53 = new SimulatedRoute53(ctx, { targetHealthy, arc });
+  const route53 = new SimulatedRoute53(ctx, {
+    targetHealthy,
+    arc,
+    regionDown: (region) => faults.isRegionDown(region),
+    checkerReaches: (checker, region) =>
+      CHECKER_REGIONS.indexOf(checker as (typeof CHECKER_REGIONS)[number]) >= faults.checkersBlocked(region),
+  });
   const eventBridge = new SimulatedEventBridge(ctx);
-  for (const service of [rds, autoScaling, cloudWatch, arc, route53, eventBridge])
+  for (const service of [rds, autoScaling, elb, cloudWatch, arc, route53, eventBridge])
     simulator.register(service);
   // ARC before Route 53: its routing-control health checks read the initial states.
   for (const plan of plans) {

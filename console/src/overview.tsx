@@ -252,6 +252,19 @@ function RegionRow({
         <th scope="row">
           {region}
           {region === app.activeRegion ? <span class="tag">active</span> : null}
+          {detail.readiness ? (
+            <span
+              class={`tag readiness ${detail.readiness.verdict === 'READY' ? '' : 'warn'}`}
+              title={`readiness evaluated ${detail.readiness.evaluatedAt}${
+                detail.readiness.warnings.length > 0
+                  ? `; warnings: ${detail.readiness.warnings.join(', ')}`
+                  : ''
+              }`}
+            >
+              {detail.readiness.verdict}
+              {detail.readiness.blocking.length > 0 ? ` (${detail.readiness.blocking.join(', ')})` : ''}
+            </span>
+          ) : null}
         </th>
         <td>{detail.reachable ? '✔ yes' : '✖ unreachable'}</td>
         <td>{detail.writer === null ? 'unknown' : detail.writer ? '✔ writer' : 'reader'}</td>

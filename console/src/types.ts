@@ -22,6 +22,13 @@ export interface RegionDetail {
   readonly replicationLagMs: number | null;
   readonly reachable: boolean;
   readonly problems?: readonly string[];
+  /** The scheduled readiness verdict toward this region (functions/operator-api/app-status.ts). */
+  readonly readiness?: {
+    readonly verdict: 'READY' | 'NOT_READY';
+    readonly blocking: readonly string[];
+    readonly warnings: readonly string[];
+    readonly evaluatedAt: string;
+  };
 }
 
 export interface AppStatus {

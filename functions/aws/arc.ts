@@ -16,13 +16,18 @@ import {
   TransientAwsError,
 } from '../core/errors.js';
 import { type Random, shuffled } from '../core/random.js';
-import type { ArcClusterEndpoint, ArcRoutingControls, RoutingControlState } from '../runbook/ports/arc.js';
+import type {
+  ArcClusterEndpoint,
+  ArcRoutingControls,
+  RoutingControlState,
+  UnreachableRegions,
+} from '../runbook/ports/arc.js';
 import type { ClientFactory } from './client-factory.js';
 import { ARC_CLUSTER_CLIENT } from './sdk-clients.js';
 import { type ErrorRule, translateAwsError } from './translate-error.js';
 
 // The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.
-export type { ArcRoutingControls, RoutingControlState };
+export type { ArcRoutingControls, RoutingControlState, UnreachableRegions };
 
 const RULES: readonly ErrorRule[] = [
   {
@@ -62,6 +67,7 @@ export function arcRoutingControls(clients: ClientFactory, random: Random): ArcR
     resource: string,
     endpoints: readonly ArcClusterEndpoint[],
     call: (client: Route53RecoveryClusterClient) => Promise<T>,
+    unreachable: UnreachableRegions = new Set(),
   ): Promise<{ result: T; endpoint: ArcClusterEndpoint }> {
     if (endpoints.length === 0) {
       throw new InvalidInputError(
@@ -69,12 +75,11 @@ export function arcRoutingControls(clients: ClientFactory, random: Random): ArcR
       );
     }
     const failures: { endpoint: ArcClusterEndpoint; error: Error }[] = [];
-    for (const endpoint of shuffled(endpoints, random)) {
+    for (const endpoint of endpointOrder(endpoints, unreachable, random)) {
       try {
-        return {
-          result: await call(clients.client(ARC_CLUSTER_CLIENT, endpoint.region, endpoint.endpoint)),
-          endpoint,
-        };
+        const result = await call(clients.client(ARC_CLUSTER_CLIENT, endpoint.region, endpoint.endpoint));
+        unreachable.delete(endpoint.region);
+        return { result, endpoint };
       } catch (error: unknown) {
         const translated = translateAwsError(
           error,
@@ -82,6 +87,7 @@ export function arcRoutingControls(clients: ClientFactory, random: Random): ArcR
           RULES,
         );
         if (!(translated instanceof RetryableError)) throw translated;
+        unreachable.add(endpoint.region);
         failures.push({ endpoint, error: translated });
       }
     }
@@ -102,24 +108,28 @@ export function arcRoutingControls(clients: ClientFactory, random: Random): ArcR
   }
 
   return {
-    async getStates(endpoints, arns) {
+    async getStates(endpoints, arns, unreachable) {
       const { result } = await onAnyEndpoint(
         'GetRoutingControlState',
         arns.join(','),
         endpoints,
         async (client) => {
-          const states: Record<string, RoutingControlState> = {};
-          for (const arn of arns) {
-            const output = await client.send(new GetRoutingControlStateCommand({ RoutingControlArn: arn }));
-            states[arn] = output.RoutingControlState === 'On' ? 'On' : 'Off';
-          }
-          return states;
+          // One GetRoutingControlState per control (the API takes one ARN), all at once on the
+          // endpoint that answers: a read of N controls costs one round trip, not N.
+          const read = await Promise.all(
+            arns.map(async (arn) => {
+              const output = await client.send(new GetRoutingControlStateCommand({ RoutingControlArn: arn }));
+              return [arn, output.RoutingControlState === 'On' ? 'On' : 'Off'] as const;
+            }),
+          );
+          return Object.fromEntries(read) as Record<string, RoutingControlState>;
         },
+        unreachable,
       );
       return result;
     },
 
-    async setActive(endpoints, states) {
+    async setActive(endpoints, states, unreachable) {
       const entries = Object.entries(states).map(([RoutingControlArn, RoutingControlState]) => ({
         RoutingControlArn,
         RoutingControlState,
@@ -130,10 +140,28 @@ export function arcRoutingControls(clients: ClientFactory, random: Random): ArcR
         endpoints,
         (client) =>
           client.send(new UpdateRoutingControlStatesCommand({ UpdateRoutingControlStateEntries: entries })),
+        unreachable,
       );
       return endpoint;
     },
   };
+}
+
+/**
+ * The order to try the endpoints in: the shuffled endpoints of regions not known to be unreachable,
+ * then the shuffled endpoints of those that are (still tried: a region may have come back). AWS
+ * keeps at least three of the five endpoints available and advises trying "each endpoint in
+ * rotation, as needed" (ARC Developer Guide, "Getting and updating routing control states using
+ * the ARC API (recommended)", https://docs.aws.amazon.com/r53recovery/latest/dg/routing-control.update.api.html).
+ */
+export function endpointOrder(
+  endpoints: readonly ArcClusterEndpoint[],
+  unreachable: ReadonlySet<string>,
+  random: Random,
+): ArcClusterEndpoint[] {
+  const healthy = endpoints.filter((e) => !unreachable.has(e.region));
+  const down = endpoints.filter((e) => unreachable.has(e.region));
+  return [...shuffled(healthy, random), ...shuffled(down, random)];
 }
 
 /** `RegionUnavailableError (TimeoutError: connect ETIMEDOUT ...)`: our name, then what AWS said. */

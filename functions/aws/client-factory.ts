@@ -15,6 +15,7 @@ import { type DnsQuestion, type DnsTransport, systemDnsTransport } from './dns-t
 export const AWS_SERVICES = [
   'rds',
   'autoscaling',
+  'elb',
   'route53',
   'arc',
   'cloudwatch',
@@ -46,6 +47,8 @@ export interface AwsCall {
   readonly operation: string;
   readonly input: Record<string, unknown>;
   readonly transport: TransportPolicy;
+  /** The SDK client that makes the call (the SDK keeps retry state, such as its retry quota, per client). */
+  readonly client?: object;
 }
 
 /**
@@ -199,12 +202,13 @@ export interface Interceptable {
 function attachInterceptor(
   client: Interceptable,
   interceptor: AwsInterceptor,
-  base: Omit<AwsCall, 'operation' | 'input'>,
+  base: Omit<AwsCall, 'operation' | 'input' | 'client'>,
 ): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const call: AwsCall = {
         ...base,
+        client,
         operation: (context.commandName ?? 'Unknown').replace(/Command$/, ''),
         input: args.input as Record<string, unknown>,
       };

@@ -1,5 +1,6 @@
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { Route53Client } from '@aws-sdk/client-route-53';
@@ -13,6 +14,7 @@ import {
   AUTO_SCALING_CLIENT,
   CLOUDWATCH_CLIENT,
   DYNAMODB_CLIENT,
+  ELB_CLIENT,
   EVENTBRIDGE_CLIENT,
   RDS_CLIENT,
   ROUTE53_CLIENT,
@@ -32,6 +34,10 @@ export type { ArcClusterEndpoint };
 export interface AwsClients extends ClientFactory {
   rds(region: string): RDSClient;
   autoScaling(region: string): AutoScalingClient;
+  /** Elastic Load Balancing (v2): the target health of the groups' target groups. */
+  elb(region: string): ElasticLoadBalancingV2Client;
+  /** Elastic Load Balancing (v2): the target health of the groups' target groups. */
+  elb(region: string): ElasticLoadBalancingV2Client;
   /** Route 53's API is global and lives in us-east-1; the client says so explicitly. */
   route53(): Route53Client;
   /** One client per ARC cluster endpoint: the data plane is reached through any of the five. */
@@ -50,6 +56,7 @@ export function createAwsClients(options: ClientFactoryOptions = {}): AwsClients
     dns: (region) => factory.dns(region),
     rds: (region) => factory.client(RDS_CLIENT, region),
     autoScaling: (region) => factory.client(AUTO_SCALING_CLIENT, region),
+    elb: (region) => factory.client(ELB_CLIENT, region),
     route53: () => factory.client(ROUTE53_CLIENT, ''),
     arcCluster: ({ region, endpoint }) => factory.client(ARC_CLUSTER_CLIENT, region, endpoint),
     cloudWatch: (region) => factory.client(CLOUDWATCH_CLIENT, region),

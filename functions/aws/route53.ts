@@ -193,8 +193,11 @@ export function route53Records(clients: ClientFactory): Route53Records {
       );
       const observations = output.HealthCheckObservations ?? [];
       const healthy = observations.filter((o) => o.StatusReport?.Status?.startsWith('Success')).length;
-      // No observations yet is not evidence of health.
-      return observations.length > 0 && healthy * 2 > observations.length ? 'Healthy' : 'Unhealthy';
+      // Route 53 counts an endpoint healthy when MORE than 18% of its checkers report it healthy
+      // (Route 53 Developer Guide, "How Amazon Route 53 determines whether a health check is
+      // healthy"), not a majority: checkers cut off from the endpoint by a partial impairment
+      // must not make it unhealthy. No observations yet is not evidence of health.
+      return observations.length > 0 && healthy > 0.18 * observations.length ? 'Healthy' : 'Unhealthy';
     },
   };
 }

@@ -1,6 +1,7 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
@@ -27,6 +28,13 @@ export const AUTO_SCALING_CLIENT: ClientSpec<AutoScalingClient> = {
   service: 'autoscaling',
   policy: 'default',
   create: (config, attach) => attach(new AutoScalingClient(config)),
+};
+
+/** Elastic Load Balancing (v2): the target health of the groups' target groups. */
+export const ELB_CLIENT: ClientSpec<ElasticLoadBalancingV2Client> = {
+  service: 'elb',
+  policy: 'default',
+  create: (config, attach) => attach(new ElasticLoadBalancingV2Client(config)),
 };
 
 /** Route 53's API is global and lives in us-east-1; the client says so explicitly. */

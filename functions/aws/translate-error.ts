@@ -1,3 +1,5 @@
+import { isThrottlingError } from '@smithy/service-error-classification';
+import type { SdkError } from '@smithy/types';
 import {
   RegionUnavailableError,
   type SwitchyardError,
@@ -40,23 +42,6 @@ export interface ErrorRule {
   /** More of what AWS said, when the exception carries it beyond `message`. */
   readonly detail?: (error: Error) => string | undefined;
 }
-
-/** Error names AWS uses for throttling across services (the SDK's own list, plus Route 53's). */
-const THROTTLING_NAMES = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'BandwidthLimitExceeded',
-  'ProvisionedThroughputExceededException',
-  'SlowDown',
-  'EC2ThrottledException',
-  // Route 53: a change to the same zone is still being applied; AWS says to back off and retry.
-  'PriorRequestNotComplete',
-]);
 
 /** Node and SDK errors that mean the endpoint could not be reached or did not answer. */
 const NETWORK_CODES = new Set([
@@ -117,18 +102,14 @@ export async function awsCall<T>(
   }
 }
 
-/** Whether AWS uses this error name for throttling (any service); the sandbox's SDK model uses it too. */
-export function isThrottlingName(name: string): boolean {
-  return THROTTLING_NAMES.has(name);
-}
-
+/**
+ * Throttling as the SDK itself classifies it (`isThrottlingError` of
+ * `@smithy/service-error-classification`: `Throttling`, `ThrottlingException`,
+ * `TooManyRequestsException`, `RequestLimitExceeded`, Route 53's `PriorRequestNotComplete`, HTTP 429
+ * and the modelled `$retryable.throttling` trait), so that we and the SDK's retries agree.
+ */
 function isThrottling(error: Error): boolean {
-  const retryable = field(error, '$retryable');
-  return (
-    THROTTLING_NAMES.has(error.name) ||
-    httpStatus(error) === 429 ||
-    (typeof retryable === 'object' && retryable !== null && field(retryable, 'throttling') === true)
-  );
+  return isThrottlingError(error as SdkError);
 }
 
 function isNetworkFailure(error: Error): boolean {

@@ -104,6 +104,20 @@ export class ReplicationLagTooHighError extends TerminalError {
   override readonly name = 'ReplicationLagTooHighError';
 }
 
+/**
+ * A graceful failover refused before anything started: readiness found blocking findings in the
+ * target region (`findings`: `{ code, severity, resource, message }`, as functions/readiness/).
+ */
+export class NotReadyError extends TerminalError {
+  override readonly name = 'NotReadyError';
+  constructor(
+    message: string,
+    readonly findings: readonly Readonly<Record<string, string>>[],
+  ) {
+    super(message);
+  }
+}
+
 /** Another execution holds the app's lock. */
 export class FailoverInProgressError extends TerminalError {
   override readonly name = 'FailoverInProgressError';

@@ -92,6 +92,27 @@ const AuroraGlobalCluster = z.strictObject({
 });
 export type AuroraGlobalCluster = z.infer<typeof AuroraGlobalCluster>;
 
+/**
+ * An EC2 Auto Scaling warm pool, as PutWarmPool takes it (Amazon EC2 Auto Scaling API Reference,
+ * "PutWarmPool" and "WarmPoolConfiguration",
+ * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutWarmPool.html): `MinSize` at
+ * least 0 (default 0); `MaxGroupPreparedCapacity` at least -1, where -1 (or absent) means the
+ * group's MaxSize, and a value below the desired capacity is accepted (the pool is then `minSize`);
+ * `PoolState` Stopped (default), Running or Hibernated; `InstanceReusePolicy.ReuseOnScaleIn`
+ * (default false: scale-in terminates). The pool holds max(minSize, maxGroupPreparedCapacity -
+ * desired) instances.
+ */
+const WarmPool = z.strictObject({
+  minSize: z.number().int().min(0).default(0),
+  maxGroupPreparedCapacity: z.number().int().min(-1).optional(),
+  poolState: z.enum(['Stopped', 'Hibernated', 'Running']).default('Stopped'),
+  /** Scale-in returns instances to the pool instead of terminating them (a failback as fast as the failover). */
+  reuseOnScaleIn: z.boolean().default(false),
+  /** The regions whose group has this pool; absent: every region of the plan. */
+  regions: z.array(RegionName).min(1).optional(),
+});
+export type WarmPoolPlan = z.infer<typeof WarmPool>;
+
 const AutoScalingGroup = z.strictObject({
   name: Identifier,
   members: PerRegion(z.string().min(1).max(255)),
@@ -108,8 +129,38 @@ const AutoScalingGroup = z.strictObject({
    * a group of one or two survivors is not handed a whole region's load as a "success".
    */
   ungracefulMinimumPercent: z.number().int().min(1).max(100).default(30),
+  /**
+   * The group's warm pool (PutWarmPool), in every region or in `regions` only. A scale-out draws
+   * from it (a warm start) instead of launching from nothing.
+   */
+  warmPool: WarmPool.optional(),
 });
 export type AutoScalingGroupPlan = z.infer<typeof AutoScalingGroup>;
+
+/** The warm pool a group declares in `region`, or undefined. */
+export function warmPoolIn(group: AutoScalingGroupPlan, region: string): WarmPoolPlan | undefined {
+  const pool = group.warmPool;
+  if (!pool || (pool.regions && !pool.regions.includes(region))) return undefined;
+  return pool;
+}
+
+/**
+ * How many instances a warm pool holds while its group runs `desired` instances with `max` as its
+ * MaxSize: max(minSize, (maxGroupPreparedCapacity, or max when absent or -1) - desired), never
+ * below 0 ("Warm pool size", Amazon EC2 Auto Scaling User Guide,
+ * https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-warm-pools.html).
+ */
+export function warmPoolSize(
+  pool: Pick<WarmPoolPlan, 'minSize' | 'maxGroupPreparedCapacity'>,
+  desired: number,
+  max: number,
+): number {
+  const prepared =
+    pool.maxGroupPreparedCapacity === undefined || pool.maxGroupPreparedCapacity === -1
+      ? max
+      : pool.maxGroupPreparedCapacity;
+  return Math.max(pool.minSize, prepared - desired, 0);
+}
 
 const AliasTarget = z.strictObject({
   dnsName: z.string().min(1),
@@ -124,10 +175,34 @@ const FailoverRecord = z.strictObject({
   targets: PerRegion(AliasTarget),
 });
 
+/**
+ * How Route 53 health checks judge the health-check traffic method's endpoints. Route 53 checks
+ * "every 10 seconds or every 30 seconds" and changes an endpoint's status after `failureThreshold`
+ * consecutive checks the other way (1 to 10, default 3) (Route 53 Developer Guide, "How Amazon
+ * Route 53 determines whether a health check is healthy",
+ * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html;
+ * API Reference, HealthCheckConfig: RequestInterval 10 | 30, FailureThreshold 1..10).
+ */
+const HealthCheckSettings = z.strictObject({
+  /** Seconds between one checker's requests: 10 (fast, an extra charge) or 30. */
+  intervalSeconds: z.union([z.literal(10), z.literal(30)]).default(10),
+  /** Consecutive checks the other way before a checker's status changes. */
+  failureThreshold: z.number().int().min(1).max(10).default(3),
+});
+
 const Route53Traffic = z.strictObject({
   hostedZoneId: z
     .string()
     .regex(/^Z[A-Z0-9]{1,31}$/, 'a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ'),
+  /**
+   * `records` (default): a failover edits the failover records through Route 53's control plane
+   * (us-east-1). `health-checks`: the records and their health checks are created once at deploy;
+   * a failover is one conditional write to the state table, which each region's health endpoint
+   * reads (docs/architecture.md, "Traffic by health checks"): no Route 53 API call at all.
+   */
+  method: z.enum(['records', 'health-checks']).default('records'),
+  /** The health-checks method's Route 53 health check settings (ignored by `records`). */
+  healthChecks: HealthCheckSettings.default({ intervalSeconds: 10, failureThreshold: 3 }),
   records: z.array(FailoverRecord).min(1),
 });
 
@@ -192,6 +267,11 @@ const Drills = z.strictObject({
     }),
   kind: z.enum(['switchover-and-back', 'switchover']).default('switchover-and-back'),
   soakSeconds: Seconds.default(600),
+  /**
+   * Readiness reports `DRILL_STALE` (a warning) when the last PASSED drill is older than this, in
+   * days. The default covers a quarterly schedule with a week to spare.
+   */
+  maxAgeDays: z.number().int().positive().max(3660).default(100),
 });
 
 const Approvals = z.strictObject({
@@ -223,6 +303,11 @@ export const PlanSchema = z.strictObject({
   detection: Detection.optional(),
   drills: Drills.optional(),
   approvals: Approvals.default({ operatorFailover: 'none', timeoutSeconds: 3600 }),
+  /**
+   * The app's wave in a region evacuation: lower first (0 before 100); apps of one priority fail
+   * over together, and a wave starts once the previous one is served or failed. Default 100.
+   */
+  priority: z.number().int().min(0).max(1000).default(100),
   /** The reconciler: how long an inconsistent state must hold before it acts on it. */
   reconcile: z
     .strictObject({
@@ -364,6 +449,17 @@ export function planProblems(document: unknown, file: string): PlanProblem[] {
         'min 0 and desired 0',
       );
     }
+    const pool = asRecord(group.warmPool);
+    asArray(pool.regions).forEach((region, j) => {
+      const regions = asArray(plan.regions);
+      if (typeof region === 'string' && !regions.includes(region))
+        add(
+          `${path}.warmPool.regions[${j}]`,
+          "not one of the plan's regions",
+          region,
+          `one of ${regions.join(', ')}`,
+        );
+    });
     const healthy = typeof group.healthyPercent === 'number' ? group.healthyPercent : 90;
     if (typeof group.ungracefulMinimumPercent === 'number' && group.ungracefulMinimumPercent > healthy) {
       add(
@@ -382,6 +478,24 @@ export function planProblems(document: unknown, file: string): PlanProblem[] {
   asArray(asRecord(traffic.route53).records).forEach((record, i) => {
     checkMembers(`traffic.route53.records[${i}].targets`, asRecord(record).targets);
   });
+  if (asRecord(traffic.route53).method === 'health-checks') {
+    // The switch makes exactly one region's record healthy; failover records have one PRIMARY and
+    // one SECONDARY, so a third region could be named active and never be answered.
+    if (regions.length !== 2)
+      add(
+        'traffic.route53.method',
+        'health-checks moves traffic between the two failover records (one PRIMARY, one SECONDARY)',
+        `${regions.length} regions (${regions.join(', ')})`,
+        'exactly 2 regions, or method records',
+      );
+    if (traffic.arc !== undefined)
+      add(
+        'traffic.route53.method',
+        "health-checks and ARC routing controls would both decide the records' health",
+        'traffic.arc and method health-checks',
+        'one of them',
+      );
+  }
   if (traffic.arc !== undefined) {
     const arc = asRecord(traffic.arc);
     const endpoints = asArray(arc.clusterEndpoints).map((e) => asRecord(e).region);
@@ -642,12 +756,12 @@ export interface PlanWarning {
  */
 export function planWarnings(plan: Plan): PlanWarning[] {
   const warnings: PlanWarning[] = [];
-  if (!plan.traffic.arc && plan.traffic.route53 && plan.regions.includes('us-east-1')) {
+  if (!plan.traffic.arc && plan.traffic.route53?.method === 'records' && plan.regions.includes('us-east-1')) {
     warnings.push({
       plan: plan.name,
       path: 'traffic',
       message:
-        'traffic moves with Route 53 records only: their API is in us-east-1, so while us-east-1 is down this plan cannot fail over; add ARC routing controls (traffic.arc) for static stability',
+        'traffic moves with Route 53 records only: their API is in us-east-1, so while us-east-1 is down this plan cannot fail over; add ARC routing controls (traffic.arc) or use traffic.route53.method health-checks for static stability',
     });
   }
   return warnings;

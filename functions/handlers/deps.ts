@@ -3,11 +3,14 @@ import { auroraGlobalClusters } from '../aws/aurora.js';
 import { autoScalingGroups } from '../aws/auto-scaling.js';
 import { cloudWatchAlarms } from '../aws/cloudwatch.js';
 import { dnsAnswers } from '../aws/dns.js';
+import { evacuationStore } from '../aws/evacuations.js';
 import { eventPublisher } from '../aws/events.js';
+import { readinessResults } from '../aws/readiness-results.js';
 import { reconcileMarks } from '../aws/reconcile-marks.js';
 import { route53Records } from '../aws/route53.js';
 import { stateStore } from '../aws/state-store.js';
 import { stepFunctions } from '../aws/step-functions.js';
+import { trafficSwitch } from '../aws/traffic-switch.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import { type ControlPlaneConfig, coreDeps } from './control-plane.js';
 
@@ -25,11 +28,14 @@ export function buildRunbookDeps(c: ControlPlaneConfig): RunbookDeps {
     ...coreDeps(c),
     store: stateStore(c),
     marks: reconcileMarks(c),
+    readiness: readinessResults(c),
+    evacuations: evacuationStore(c),
     aurora: auroraGlobalClusters(c.clients),
     autoScaling: autoScalingGroups(c.clients),
     route53: route53Records(c.clients),
     dns: dnsAnswers((r) => c.clients.dns(r)),
     arc: arcRoutingControls(c.clients, c.random),
+    traffic: trafficSwitch(c),
     alarms: cloudWatchAlarms(c.clients),
     stepFunctions: stepFunctions(c.clients),
     events: eventPublisher(c.clients, c.eventBusName),

@@ -6,6 +6,7 @@ import { eventPublisher } from '../aws/events.js';
 import { reconcileMarks } from '../aws/reconcile-marks.js';
 import { route53Records } from '../aws/route53.js';
 import { stateStore } from '../aws/state-store.js';
+import { trafficSwitch } from '../aws/traffic-switch.js';
 import { reconcile } from '../reconciler/reconcile.js';
 import { coreDeps } from './control-plane.js';
 import { stepHandler } from './step-handler.js';
@@ -20,4 +21,5 @@ export const { makeHandler, handler } = stepHandler('Reconcile', reconcile, (c) 
   dns: dnsAnswers((r) => c.clients.dns(r)),
   arc: arcRoutingControls(c.clients, c.random),
   events: eventPublisher(c.clients, c.eventBusName),
+  traffic: trafficSwitch(c),
 }));

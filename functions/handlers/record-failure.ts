@@ -5,6 +5,7 @@ import { dnsAnswers } from '../aws/dns.js';
 import { eventPublisher } from '../aws/events.js';
 import { route53Records } from '../aws/route53.js';
 import { stateStore } from '../aws/state-store.js';
+import { trafficSwitch } from '../aws/traffic-switch.js';
 import { recordFailure } from '../runbook/finish.js';
 import { coreDeps } from './control-plane.js';
 import { stepHandler } from './step-handler.js';
@@ -18,4 +19,5 @@ export const { makeHandler, handler } = stepHandler('RecordFailure', recordFailu
   dns: dnsAnswers((r) => c.clients.dns(r)),
   arc: arcRoutingControls(c.clients, c.random),
   events: eventPublisher(c.clients, c.eventBusName),
+  traffic: trafficSwitch(c),
 }));

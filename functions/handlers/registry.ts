@@ -23,7 +23,9 @@ export const FUNCTIONS = [
   { name: 'OperatorApi', entry: 'operator-api.ts', role: 'api' },
   { name: 'EvaluateAlarm', entry: 'evaluate-alarm.ts', role: 'detection' },
   { name: 'RunDrill', entry: 'run-drill.ts', role: 'drill' },
+  { name: 'RunEvacuation', entry: 'run-evacuation.ts', role: 'evacuation' },
   { name: 'Reconcile', entry: 'reconcile.ts', role: 'reconciler' },
+  { name: 'Readiness', entry: 'readiness.ts', role: 'readiness' },
 ] as const;
 
 export type FunctionName = (typeof FUNCTIONS)[number]['name'];
@@ -34,13 +36,15 @@ export const arnPlaceholder = (name: FunctionName): string => `${name}FunctionAr
 /**
  * The state machines, by file in `state-machines/`: one runbook per strategy, the detection
  * machine that waits out an alarm's `sustainSeconds` before deciding (Lambdas never sleep), and
- * the drill machine that runs a DR test's legs and soak.
+ * the drill machine that runs a DR test's legs and soak, and the evacuation machine that fails
+ * over every app of a region in waves.
  */
 export const STATE_MACHINES = [
   { strategy: 'warm-standby', file: 'warm-standby.asl.json', name: 'WarmStandbyRunbook' },
   { strategy: 'pilot-light', file: 'pilot-light.asl.json', name: 'PilotLightRunbook' },
   { strategy: 'detection', file: 'detection.asl.json', name: 'DetectionSustain' },
   { strategy: 'drill', file: 'drill.asl.json', name: 'DrillRunner' },
+  { strategy: 'evacuation', file: 'evacuation.asl.json', name: 'EvacuationRunner' },
 ] as const;
 
 export type StateMachineKey = (typeof STATE_MACHINES)[number]['strategy'];

@@ -3,6 +3,7 @@ import { auroraGlobalClusters } from '../aws/aurora.js';
 import { autoScalingGroups } from '../aws/auto-scaling.js';
 import { dnsAnswers } from '../aws/dns.js';
 import { stateStore } from '../aws/state-store.js';
+import { trafficSwitch } from '../aws/traffic-switch.js';
 import { verifyService } from '../runbook/verify.js';
 import { coreDeps } from './control-plane.js';
 import { stepHandler } from './step-handler.js';
@@ -14,4 +15,5 @@ export const { makeHandler, handler } = stepHandler('VerifyService', verifyServi
   autoScaling: autoScalingGroups(c.clients),
   dns: dnsAnswers((r) => c.clients.dns(r)),
   arc: arcRoutingControls(c.clients, c.random),
+  traffic: trafficSwitch(c),
 }));

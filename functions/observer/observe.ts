@@ -1,6 +1,7 @@
+import type { UnreachableRegions } from '../aws/arc.js';
 import { isoNow } from '../core/clock.js';
-import { describeError, RegionUnavailableError } from '../core/errors.js';
-import type { AutoScalingGroupPlan, Plan } from '../core/plan.js';
+import { describeError, RegionUnavailableError, SwitchyardError } from '../core/errors.js';
+import { type AutoScalingGroupPlan, initialPrimary, type Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
 import type { RunbookDeps } from '../runbook/context.js';
 
@@ -19,6 +20,8 @@ import type { RunbookDeps } from '../runbook/context.js';
 /** A read that failed: what could not be known, and why. */
 export interface Unknown {
   readonly unknown: string;
+  /** The read failed with a retryable error (throttled, transient, busy, region unavailable). */
+  readonly retryable?: boolean;
 }
 
 /** A fact read now, or {@link Unknown}. */
@@ -39,6 +42,16 @@ export interface RegionCluster {
   readonly status: string;
   /** The member's `SynchronizationStatus` (`connected`, `pending-resync`), when RDS reports it. */
   readonly synchronizationStatus?: string;
+  /** The cluster's engine version (`EngineVersion`), when RDS reports it. */
+  readonly engineVersion?: string;
+  /** How many DB instances the cluster has (0: headless, it takes no connections). */
+  readonly instances?: number;
+  /**
+   * Replication lag into this cluster in ms (`AuroraGlobalDBReplicationLag`, latest 1-minute
+   * Maximum), read only when asked for (`observeApp`'s `lag` option) and only for a member that
+   * takes no writes; undefined when not read or when the metric has no datapoint.
+   */
+  readonly lagMs?: Seen<number | undefined>;
 }
 
 export interface ClusterObservation {
@@ -53,9 +66,22 @@ export interface ClusterObservation {
 
 /** How ready one Auto Scaling group is in one region, against the plan's profiles. */
 export interface GroupReadiness {
+  /** Instances that serve: InService and healthy in the group's target groups (not InService alone). */
   readonly healthyInService: number;
+  /** Instances still launching (any Pending state). */
+  readonly pending: number;
+  /** Of them, held at `Pending:Wait` by a lifecycle hook not yet completed. */
+  readonly waiting: number;
+  /** InService but not (yet) healthy in a target group: registration or health checks under way, or failing. */
+  readonly notServing: number;
+  /** The load balancer's reasons for `notServing`, distinct (`Elb.InitialHealthChecking`, `Target.FailedHealthChecks`). */
+  readonly notServingReasons: readonly string[];
+  /** The group's warm pool, when it has one: its state and how many instances it holds. */
+  readonly warmPool?: { readonly poolState: string; readonly size: number };
   /** The group's desired capacity now (its current profile). */
   readonly desired: number;
+  /** The group's maximum size now (always read by the observer). */
+  readonly max?: number;
   /** The active profile's desired capacity: what full service needs. */
   readonly activeDesired: number;
   /** `healthyInService` as a share of `activeDesired`, in percent (one decimal). */
@@ -83,6 +109,12 @@ export interface TrafficObservation {
   readonly routingControls?: Readonly<Record<string, Seen<'On' | 'Off'>>>;
   /** Route 53: per record name, the region its authoritative answer points at. */
   readonly dns?: Readonly<Record<string, Seen<string | null>>>;
+  /**
+   * The health-checks method: the region the traffic switch names in this control plane's
+   * replica of the state table (what every region's health endpoint answers healthy for). Where
+   * users go is still `region`, from DNS: the switch is the intent, DNS the truth.
+   */
+  readonly switchRegion?: Seen<string>;
 }
 
 /** What AWS says about an app now. */
@@ -103,7 +135,10 @@ export interface AppObservation {
 }
 
 /** The adapters the observer reads through. */
-export type ObserverDeps = Pick<RunbookDeps, 'region' | 'clock' | 'aurora' | 'autoScaling' | 'arc' | 'dns'>;
+export type ObserverDeps = Pick<
+  RunbookDeps,
+  'region' | 'clock' | 'aurora' | 'autoScaling' | 'arc' | 'dns' | 'traffic'
+>;
 
 /**
  * Reads what AWS says about `plan` in `regions` now, every read in parallel. Never throws for a
@@ -114,6 +149,12 @@ export async function observeApp(
   plan: Plan,
   regions: readonly string[],
   deps: ObserverDeps,
+  options: {
+    /** Also read each secondary member's replication lag (one CloudWatch read each). */
+    readonly lag?: boolean;
+    /** Regions whose ARC endpoint is known not to answer: tried last, and kept current (arc.ts). */
+    readonly unreachable?: UnreachableRegions;
+  } = {},
 ): Promise<AppObservation> {
   const outcomes = new Map<string, { ok: number; unreachable: number; other: number }>(
     regions.map((r) => [r, { ok: 0, unreachable: 0, other: 0 }]),
@@ -134,7 +175,10 @@ export async function observeApp(
         if (error instanceof RegionUnavailableError) tally.unreachable++;
         else tally.other++;
       }
-      return { unknown: `${what}: ${name}: ${message}` };
+      return {
+        unknown: `${what}: ${name}: ${message}`,
+        ...(error instanceof SwitchyardError && error.retryable ? { retryable: true } : {}),
+      };
     }
   };
 
@@ -164,8 +208,16 @@ export async function observeApp(
               ...(member?.synchronizationStatus
                 ? { synchronizationStatus: member.synchronizationStatus }
                 : {}),
+              ...(own.engineVersion ? { engineVersion: own.engineVersion } : {}),
+              instances: own.instances.length,
               moving: global?.failover !== undefined,
             };
+            if (options.lag && member && !member.isWriter) {
+              const lagMs = await read(undefined, `replication lag into ${arn}`, () =>
+                deps.aurora.replicationLagMs(region, arn, deps.clock.now(), cluster.engine),
+              );
+              return { ...state, lagMs };
+            }
             return state;
           });
           return [region, seen] as const;
@@ -200,7 +252,7 @@ export async function observeApp(
     }),
   );
 
-  const traffic = observeTraffic(plan, deps, read);
+  const traffic = observeTraffic(plan, deps, read, options.unreachable);
   const [c, k, t] = await Promise.all([clusters, capacity, traffic]);
   const reachable: Record<string, boolean | 'unknown'> = {};
   for (const [region, tally] of outcomes) {
@@ -227,7 +279,15 @@ export async function groupReadiness(
   const healthyPercent = Math.round((1000 * capacity.healthyInService) / group.active.desired) / 10;
   return {
     healthyInService: capacity.healthyInService,
+    pending: capacity.pending,
+    waiting: capacity.waiting,
+    notServing: capacity.notServing.length,
+    notServingReasons: [...new Set(capacity.notServing.map((n) => n.reason ?? n.state))],
+    ...(capacity.warmPool
+      ? { warmPool: { poolState: capacity.warmPool.poolState, size: capacity.warmPool.size } }
+      : {}),
     desired: capacity.desired,
+    max: capacity.max,
     activeDesired: group.active.desired,
     healthyPercent,
     ready: healthyPercent >= group.healthyPercent,
@@ -237,12 +297,17 @@ export async function groupReadiness(
 
 type Reader = <T>(region: string | undefined, what: string, call: () => Promise<T>) => Promise<Seen<T>>;
 
-async function observeTraffic(plan: Plan, deps: ObserverDeps, read: Reader): Promise<TrafficObservation> {
+async function observeTraffic(
+  plan: Plan,
+  deps: ObserverDeps,
+  read: Reader,
+  unreachable: UnreachableRegions | undefined,
+): Promise<TrafficObservation> {
   const arc = plan.traffic.arc;
   const route53 = plan.traffic.route53;
   const controls = arc
     ? read(undefined, 'routing controls', () =>
-        deps.arc.getStates(arc.clusterEndpoints, Object.values(arc.routingControls)),
+        deps.arc.getStates(arc.clusterEndpoints, Object.values(arc.routingControls), unreachable),
       )
     : undefined;
   const answers = route53
@@ -258,7 +323,15 @@ async function observeTraffic(plan: Plan, deps: ObserverDeps, read: Reader): Pro
         ),
       )
     : undefined;
-  const [states, dns] = await Promise.all([controls, answers]);
+  const switchRead =
+    route53?.method === 'health-checks'
+      ? read(undefined, 'traffic switch', async () => {
+          const state = await deps.traffic.get(plan.name);
+          // Never written: the deployed records' health names the plan's first region.
+          return state?.region ?? initialPrimary(plan);
+        })
+      : undefined;
+  const [states, dns, switchRegion] = await Promise.all([controls, answers, switchRead]);
 
   let routingControls: Record<string, Seen<'On' | 'Off'>> | undefined;
   if (arc && states) {
@@ -294,6 +367,7 @@ async function observeTraffic(plan: Plan, deps: ObserverDeps, read: Reader): Pro
     region,
     ...(routingControls ? { routingControls } : {}),
     ...(dnsByName ? { dns: dnsByName } : {}),
+    ...(switchRegion !== undefined ? { switchRegion } : {}),
   };
 }
 

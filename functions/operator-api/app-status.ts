@@ -11,14 +11,18 @@ import {
   unknowns,
 } from '../observer/observe.js';
 import type { RunbookDeps } from '../runbook/context.js';
+import type { ReadinessRecord } from '../runbook/ports/readiness-results.js';
 
 export type RoutingState = 'On' | 'Off' | 'PRIMARY' | 'SECONDARY';
 
 /** One Auto Scaling group in one region; null where the read failed. */
 export interface CapacityDetail {
   readonly group: string;
+  /** Instances that serve: InService and healthy in the load balancer's target group. */
   readonly healthyInService: number | null;
   readonly desired: number | null;
+  /** The group's warm pool there, when it has one: its state and how many instances it holds. */
+  readonly warmPool?: { readonly poolState: string; readonly size: number };
 }
 
 /** How one region of a plan stands, read from that region's APIs; null where unknown. */
@@ -34,6 +38,16 @@ export interface RegionDetail {
   readonly reachable: boolean;
   /** What could not be read, and why. */
   readonly problems?: readonly string[];
+  /**
+   * The scheduled readiness evaluation's latest verdict toward this region, with its blocking
+   * codes and when it was evaluated; absent for the active region and before the first evaluation.
+   */
+  readonly readiness?: {
+    readonly verdict: 'READY' | 'NOT_READY';
+    readonly blocking: readonly string[];
+    readonly warnings: readonly string[];
+    readonly evaluatedAt: string;
+  };
 }
 
 export interface AppStatus {
@@ -62,7 +76,7 @@ export interface AppStatus {
   readonly regionsDetail: Readonly<Record<string, RegionDetail>>;
 }
 
-type StatusDeps = Pick<RunbookDeps, 'plans' | 'clock' | 'store' | 'region'> & ObserverDeps;
+type StatusDeps = Pick<RunbookDeps, 'plans' | 'clock' | 'store' | 'region' | 'readiness'> & ObserverDeps;
 
 /** Whether a lock is held by a live execution: not released and its lease not run out. */
 export function isLive(lock: LockRecord | undefined, now: number): lock is LockRecord {
@@ -85,11 +99,13 @@ export async function getAppStatus(app: string, deps: StatusDeps): Promise<AppSt
  * costs its own reads, never the answer), plus the replication lag into each secondary.
  */
 async function appStatus(plan: Plan, deps: StatusDeps): Promise<AppStatus> {
-  const [state, lock, seen, lags] = await Promise.all([
+  const [state, lock, seen, lags, kept] = await Promise.all([
     deps.store.getState(plan.name),
     deps.store.getLock(plan.name),
     observeApp(plan, plan.regions, deps),
     Promise.all(plan.regions.map((region) => lagInto(plan, region, deps))),
+    // Best effort: status answers without it.
+    deps.readiness.list(plan.name).catch(() => []),
   ]);
   const live = isLive(lock, deps.clock.now());
   const regionsDetail: Record<string, RegionDetail> = {};
@@ -104,12 +120,16 @@ async function appStatus(plan: Plan, deps: StatusDeps): Promise<AppStatus> {
           group: group.group,
           healthyInService: there && isKnown(there) ? there.healthyInService : null,
           desired: there && isKnown(there) ? there.desired : null,
+          ...(there && isKnown(there) && there.warmPool ? { warmPool: there.warmPool } : {}),
         };
       }),
       routing: routingOf(seen, region),
       replicationLagMs: secondaryLag(seen, region, lags[index]?.lagMs ?? null),
       reachable: seen.reachable[region] !== false,
       ...(problems.length > 0 ? { problems } : {}),
+      ...readinessDetail(
+        kept.find((r) => r.region === region && region !== (state?.activeRegion ?? initialPrimary(plan))),
+      ),
     };
   });
   return {
@@ -197,4 +217,18 @@ async function lagInto(
   );
   const known = lags.filter((l): l is number => typeof l === 'number');
   return { lagMs: known.length > 0 ? Math.max(...known) : null, problems };
+}
+
+function readinessDetail(record: ReadinessRecord | undefined): Pick<RegionDetail, 'readiness'> {
+  if (!record) return {};
+  const codes = (severity: string) =>
+    record.findings.filter((f) => f.severity === severity).map((f) => f.code);
+  return {
+    readiness: {
+      verdict: record.verdict,
+      blocking: codes('blocking'),
+      warnings: codes('warning'),
+      evaluatedAt: record.evaluatedAt,
+    },
+  };
 }

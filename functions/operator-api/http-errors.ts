@@ -3,6 +3,7 @@ import {
   FailoverInProgressError,
   ForbiddenError,
   InvalidInputError,
+  NotReadyError,
   PreconditionFailedError,
   ResourceNotFoundError,
   SwitchyardError,
@@ -93,6 +94,7 @@ const STATUS_BY_NAME: Readonly<Record<string, number>> = {
   [FailoverInProgressError.name]: 409,
   [ConflictError.name]: 409,
   [PreconditionFailedError.name]: 409,
+  NotReadyError: 409,
 };
 
 /** The generic message of a 500: the real one is logged, never sent. */
@@ -114,7 +116,9 @@ export function errorResponse(error: unknown): ApiResponse & { readonly unexpect
         ? { problems: error.problems }
         : error instanceof RouteNotFoundError
           ? { routes: error.routes }
-          : {};
+          : error instanceof NotReadyError
+            ? { findings: error.findings }
+            : {};
     const headers = error instanceof MethodNotAllowedError ? { allow: error.allowed.join(', ') } : undefined;
     return {
       status,

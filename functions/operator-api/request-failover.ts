@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
-import { type ConflictError, PreconditionFailedError } from '../core/errors.js';
+import { type ConflictError, NotReadyError, PreconditionFailedError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import { FAILOVER_MODES } from '../core/records.js';
+import { lockFree, READINESS_CHECKS } from '../readiness/checks.js';
+import { type Readiness, readInputs, readinessFrom } from '../readiness/readiness.js';
 import { approvalRequired, FailoverRequest } from '../runbook/begin.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import {
@@ -47,6 +49,8 @@ export interface FailoverAccepted {
   readonly approvalRequired: boolean;
   /** True when this answers a retry of an accepted request (same idempotency key and body). */
   readonly replayed: boolean;
+  /** The dry run's readiness of the target in the request's mode (absent on a replay). */
+  readonly readiness?: Pick<Readiness, 'verdict' | 'findings'>;
 }
 
 /**
@@ -62,6 +66,11 @@ export interface FailoverAccepted {
  * With an idempotency key, the execution id derives from the key, so a retry of the same request
  * returns the same execution; the same key with another request is a {@link ConflictError}.
  *
+ * Before anything is reserved, a dry run evaluates the target's readiness in the request's mode:
+ * a graceful request with a blocking finding is refused ({@link NotReadyError}, 409, with the
+ * findings); an ungraceful one proceeds, its findings in the answer and the audit entry.
+ *
+ * @throws NotReadyError a graceful request whose target is NOT_READY
  * @throws FailoverInProgressError another execution holds the app's lock (it is named)
  * @throws PreconditionFailedError the target is the active region, or the key's first request
  *   failed to start (a retry needs a new key)
@@ -78,6 +87,7 @@ export async function requestFailover(
   assertPlanRegion(plan, body.to);
   runbookArnIn(plan, body.to, deps); // a runbook to start, before anything is reserved
 
+  const requestedAt = isoNow(deps.clock);
   let executionId: string;
   if (idempotencyKey !== undefined) {
     executionId = executionIdForKey(plan.name, idempotencyKey);
@@ -93,6 +103,7 @@ export async function requestFailover(
   } else {
     executionId = newExecutionId(plan.name, deps);
   }
+  const readiness = await dryRun(plan, body, deps);
 
   // Parsed as Begin will parse it: a request Begin would refuse is refused here, before any lock.
   const request: ReservedRequest = {
@@ -103,7 +114,7 @@ export async function requestFailover(
       trigger: 'operator',
       requestedBy: caller.name,
       reason: body.reason,
-      requestedAt: isoNow(deps.clock),
+      requestedAt,
       executionId,
     } satisfies FailoverRequest),
     executionId,
@@ -117,14 +128,44 @@ export async function requestFailover(
     action: 'failover.requested',
     app: plan.name,
     executionId,
-    detail: `${body.mode} failover ${reservation.from} -> ${body.to} requested: ${body.reason}`,
+    detail:
+      `${body.mode} failover ${reservation.from} -> ${body.to} requested: ${body.reason}; readiness ${readiness.verdict}` +
+      (readiness.findings.length > 0
+        ? `: ${readiness.findings.map((f) => `${f.severity} ${f.code} ${f.resource}`).join(', ')}`
+        : ''),
   });
   await audited.catch(async (error: unknown) => {
     if (!reservation.reacquired) await abandonReservation(plan, reservation, error, deps);
     throw error;
   });
   const executionArn = await startReserved(plan, request, reservation, deps);
-  return accepted(plan, body, { executionId, executionArn, from: reservation.from }, false);
+  return {
+    ...accepted(plan, body, { executionId, executionArn, from: reservation.from }, false),
+    readiness: { verdict: readiness.verdict, findings: readiness.findings },
+  };
+}
+
+/**
+ * The dry run: readiness of the target in the request's mode, as Preflight will evaluate it (an
+ * ungraceful request reads the target only: its source may be down). The lock is left to the
+ * reservation, whose conditional write decides it and names the holder. A graceful request with a
+ * blocking finding is refused with the findings; an ungraceful one goes on with them recorded.
+ *
+ * @throws NotReadyError graceful, and readiness found blocking findings
+ */
+async function dryRun(plan: Plan, body: FailoverBody, deps: RunbookDeps): Promise<Readiness> {
+  const inputs = await readInputs(plan, body.mode === 'graceful' ? plan.regions : [body.to], deps);
+  const checks = READINESS_CHECKS.filter((check) => check !== lockFree);
+  const readiness = readinessFrom(inputs, body.to, body.mode, checks);
+  const blocking = readiness.findings.filter((f) => f.severity === 'blocking');
+  if (body.mode === 'graceful' && blocking.length > 0)
+    throw new NotReadyError(
+      `${plan.name}: a graceful failover to ${body.to} is refused: readiness is NOT_READY (${blocking
+        .map((f) => `${f.code}: ${f.message}`)
+        .join('; ')}); expected no blocking finding. Fix them, or request an ungraceful failover`,
+      readiness.findings.map((f) => ({ ...f })),
+    );
+  return readiness;
 }
 
 interface Started {

@@ -2,8 +2,9 @@ import { HttpVerbs, Router, webResponseToProxyResult } from '@aws-lambda-powerto
 import type { HttpMethod } from '@aws-lambda-powertools/event-handler/types';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as z from 'zod';
-import { InvalidInputError } from '../core/errors.js';
+import { InvalidInputError, ResourceNotFoundError } from '../core/errors.js';
 import { DrillRequestBody, requestDrill } from '../drills/drill.js';
+import { EvacuationBody, requestEvacuation } from '../evacuation/evacuate.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import { AbortBody, abortExecution } from './abort-execution.js';
 import { getAppStatus, listAppStatuses } from './app-status.js';
@@ -12,6 +13,7 @@ import { authenticated, authorize, type Permission } from './authorization.js';
 import { CONSOLE_ROUTES } from './console-routes.js';
 import { DEFAULT_LIST_LIMIT, getExecution, listAudit, listExecutions } from './executions.js';
 import { errorResponse, MethodNotAllowedError, RouteNotFoundError } from './http-errors.js';
+import { getReadiness } from './readiness.js';
 import type { ApiRequest, ApiResponse, Identity } from './request.js';
 import { FailoverBody, IdempotencyKey, requestFailover } from './request-failover.js';
 import { checkPathParameters, checkRequestBounds, parseRequestPart } from './validation.js';
@@ -34,6 +36,10 @@ export interface Route {
 
 const ListQuery = (max: number) => z.object({ limit: z.coerce.number().int().min(1).max(max).optional() });
 const LIMIT_MAX = 100;
+const ReadinessQuery = z.object({
+  to: z.string().min(1).max(64).optional(),
+  mode: z.enum(['graceful', 'ungraceful']).optional(),
+});
 
 const ok = (body: unknown, status = 200): ApiResponse => ({ status, body });
 
@@ -64,6 +70,48 @@ export const ROUTES: readonly Route[] = [
       const key =
         rawKey === undefined ? undefined : parseRequestPart(IdempotencyKey, rawKey, 'header Idempotency-Key');
       return ok(await requestFailover(app as string, body, caller, key, deps), 202);
+    },
+  },
+  {
+    method: 'POST',
+    pattern: '/evacuations',
+    permission: 'request-failover',
+    summary:
+      'evacuate a region { from, to?, mode?, apps?, reason } (header Idempotency-Key optional): every app active there fails over, in waves by priority',
+    run: async (_p, request, caller, deps) => {
+      const body = parseRequestPart(EvacuationBody, request.body, 'body');
+      const rawKey = request.headers['idempotency-key'];
+      const key =
+        rawKey === undefined ? undefined : parseRequestPart(IdempotencyKey, rawKey, 'header Idempotency-Key');
+      return ok(await requestEvacuation(body, caller, key, deps), 202);
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/evacuations/{id}',
+    permission: 'read',
+    summary: "an evacuation's record: each app's wave, failover and outcome",
+    run: async ({ id }, _r, _c, deps) => {
+      const record = await deps.evacuations.get(id as string);
+      if (!record)
+        throw new ResourceNotFoundError(
+          `evacuation: got ${id}, expected the id of an evacuation requested here`,
+        );
+      const { requestHash: _hash, version: _version, ...shown } = record;
+      return ok(shown);
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/apps/{app}/readiness',
+    permission: 'read',
+    summary:
+      'readiness now toward every other region, or ?to=R (?mode=graceful|ungraceful), and the kept results',
+    run: async ({ app }, request, _c, deps) => {
+      const { to, mode } = parseRequestPart(ReadinessQuery, request.query, 'query');
+      return ok(
+        await getReadiness(app as string, { ...(to ? { to } : {}), ...(mode ? { mode } : {}) }, deps),
+      );
     },
   },
   {

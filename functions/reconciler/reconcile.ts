@@ -30,6 +30,7 @@ export type ReconcileDeps = Pick<
   | 'region'
   | 'route53'
   | 'store'
+  | 'traffic'
 >;
 
 /** The EventBridge detail-type of the event the reconciler emits when it corrects something. */
@@ -363,7 +364,7 @@ async function act(
     case 'move-traffic': {
       const from = finding.from ?? plan.regions.find((r) => r !== finding.to) ?? finding.to;
       await deps.store.renewLock(plan.name, holder, epoch, RECONCILER_LEASE_MS);
-      await moveTrafficTo(plan, finding.to, from, deps);
+      await moveTrafficTo(plan, finding.to, from, deps, epoch);
       // DEGRADED until a later pass sees writer, traffic and ready capacity together.
       await record(finding.to, 'DEGRADED');
       await audit(

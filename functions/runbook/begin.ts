@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
-import { PreconditionFailedError } from '../core/errors.js';
+import { ConflictError, PreconditionFailedError } from '../core/errors.js';
 import { initialPrimary, type Plan } from '../core/plan.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import { EXECUTION_TRIGGERS, FAILOVER_MODES } from '../core/records.js';
@@ -88,28 +88,41 @@ export async function beginExecution(input: unknown, deps: BeginDeps): Promise<{
       `${plan.name}: a failover into ${request.targetRegion} must run in ${request.targetRegion}'s control plane, got ${deps.region}`,
     );
   }
-  const state =
-    (await deps.store.getState(plan.name)) ??
-    (await deps.store.initState(plan.name, initialPrimary(plan))).state;
   const executionId = executionIdOf(request, executionArn);
+  const now = isoNow(deps.clock);
+  // Three independent reads and writes at once (a reserved run finds its lock and its record; the
+  // order between them does not matter): the state, the lock, and the record the starter wrote.
+  // A check that fails after the lock is taken ends in AbandonExecution, which gives it back.
+  const [state, grant, reserved] = await Promise.all([
+    deps.store
+      .getState(plan.name)
+      .then(async (found) => found ?? (await deps.store.initState(plan.name, initialPrimary(plan))).state),
+    deps.store.acquireLock(plan.name, executionId, reservationLeaseSeconds(plan, request.trigger) * 1000, {
+      reason: lockReason(request),
+    }),
+    deps.store.getExecution(plan.name, executionId),
+  ]);
   if (state.activeRegion === request.targetRegion && state.status === 'ACTIVE') {
     throw new PreconditionFailedError(
       `${plan.name}: already active in ${request.targetRegion}; expected a target other than the active region`,
     );
   }
 
-  const now = isoNow(deps.clock);
-  const grant = await deps.store.acquireLock(
-    plan.name,
-    executionId,
-    reservationLeaseSeconds(plan, request.trigger) * 1000,
-    { reason: lockReason(request) },
-  );
   const requestedAt = request.requestedAt ?? startedAt ?? now;
   const needsApproval = approvalRequired(plan, request.trigger);
-  const { record } = await deps.store.createExecution(
-    newExecution(plan, request, executionId, state.activeRegion, requestedAt),
-  );
+  if (reserved && (reserved.to !== request.targetRegion || reserved.mode !== request.mode)) {
+    throw new ConflictError(
+      `${plan.name}: execution ${executionId} already exists for another request: got ${reserved.mode} to ` +
+        `${reserved.to}, expected ${request.mode} to ${request.targetRegion}`,
+    );
+  }
+  const record =
+    reserved ??
+    (
+      await deps.store.createExecution(
+        newExecution(plan, request, executionId, state.activeRegion, requestedAt),
+      )
+    ).record;
   if (record.status !== 'RUNNING' && record.status !== 'WAITING_APPROVAL') {
     throw new PreconditionFailedError(
       `${plan.name}: execution ${executionId} is already ${record.status}` +
@@ -136,24 +149,27 @@ export async function beginExecution(input: unknown, deps: BeginDeps): Promise<{
   };
   // The first Begin of this execution (a retry finds its own step entry): audit it once.
   const firstAttempt = record.steps[stepKey('BeginExecution')] === undefined;
-  await recordStep(run, deps, stepKey('BeginExecution'), {
-    name: 'BeginExecution',
-    status: 'SUCCEEDED',
-    startedAt: now,
-    finishedAt: isoNow(deps.clock),
-    detail: { epoch: grant.epoch, from: run.from, to: run.to, reserved: grant.reacquired },
-  });
-  if (firstAttempt) {
-    await deps.store.appendAudit({
-      id: `${executionId}-begin`,
-      at: now,
-      actor: request.requestedBy,
-      action: 'failover.started',
-      app: plan.name,
-      executionId,
-      detail: `${request.mode} ${plan.strategy} failover ${run.from} -> ${run.to} (${request.trigger}): ${request.reason}`,
-    });
-  }
+  // Two independent items, written at once.
+  await Promise.all([
+    recordStep(run, deps, stepKey('BeginExecution'), {
+      name: 'BeginExecution',
+      status: 'SUCCEEDED',
+      startedAt: now,
+      finishedAt: isoNow(deps.clock),
+      detail: { epoch: grant.epoch, from: run.from, to: run.to, reserved: grant.reacquired },
+    }),
+    firstAttempt
+      ? deps.store.appendAudit({
+          id: `${executionId}-begin`,
+          at: now,
+          actor: request.requestedBy,
+          action: 'failover.started',
+          app: plan.name,
+          executionId,
+          detail: `${request.mode} ${plan.strategy} failover ${run.from} -> ${run.to} (${request.trigger}): ${request.reason}`,
+        })
+      : undefined,
+  ]);
   return { run };
 }
 

@@ -49,13 +49,16 @@ export async function scaleCapacity(input: unknown, deps: CapacityDeps): Promise
   const plan = deps.plans.get(run.app);
   const group = autoScalingGroup(plan, resource.id);
   const startedAt = isoNow(deps.clock);
-  await recordStep(run, deps, stepKey('ScaleCapacity', resource.id), {
-    name: 'ScaleCapacity',
-    resource: resource.id,
-    status: 'RUNNING',
-    startedAt,
-  });
-  await fence(run, deps);
+  // Independent items (the record, the lock), written at once; both before the group changes.
+  await Promise.all([
+    recordStep(run, deps, stepKey('ScaleCapacity', resource.id), {
+      name: 'ScaleCapacity',
+      resource: resource.id,
+      status: 'RUNNING',
+      startedAt,
+    }),
+    fence(run, deps),
+  ]);
   await deps.autoScaling.update(run.to, memberIn(group.members, run.to), group.active);
   return startProgress(deps.clock, POLL_SECONDS.capacity, pollBudgetSeconds(plan), { phase: 'scaling' });
 }
@@ -78,6 +81,9 @@ export async function checkCapacity(input: unknown, deps: CapacityDeps): Promise
   const stableSince = changed || previous?.stableSince === undefined ? now : previous.stableSince;
   const detail = {
     healthyInService: readiness.healthyInService,
+    pending: readiness.pending,
+    notServing: readiness.notServing,
+    ...(readiness.warmPool ? { warmPool: readiness.warmPool.size } : {}),
     desired: group.active.desired,
     healthyPercent: readiness.healthyPercent,
     degraded: !readiness.ready,
@@ -100,10 +106,27 @@ export async function checkCapacity(input: unknown, deps: CapacityDeps): Promise
     return { ...progress, done: true, detail };
   }
   if (lastPoll) {
+    const memberName = memberIn(group.members, run.to);
+    // Why not: launches that failed (AWS's own message), hooks not completed, targets not healthy.
+    const failed = await deps.autoScaling
+      .failedLaunches(run.to, memberName, Date.parse(progress.startedAt))
+      .catch(() => undefined);
+    const why = [
+      readiness.pending > 0
+        ? `${readiness.pending} still launching${readiness.waiting > 0 ? ` (${readiness.waiting} held at Pending:Wait by a lifecycle hook not completed)` : ''}`
+        : undefined,
+      readiness.notServing > 0
+        ? `${readiness.notServing} InService but not healthy in the target group (${readiness.notServingReasons.join(', ')})`
+        : undefined,
+      failed && failed.count > 0
+        ? `${failed.count} failed launch(es) since the step began, the latest: ${failed.latestMessage ?? 'no message'}`
+        : undefined,
+    ].filter((w) => w !== undefined);
     throw new CapacityNotReadyError(
-      `${group.name} in ${run.to}: ${readiness.healthyInService}/${group.active.desired} InService and Healthy (${readiness.healthyPercent}%) ` +
+      `${group.name} in ${run.to}: ${readiness.healthyInService}/${group.active.desired} InService and healthy in the load balancer (${readiness.healthyPercent}%) ` +
         `after ${progress.maxAttempts * progress.nextPollSeconds} s, expected at least ${group.healthyPercent}%` +
-        (run.mode === 'ungraceful' ? ` (ungraceful minimum ${group.ungracefulMinimumPercent}%)` : ''),
+        (run.mode === 'ungraceful' ? ` (ungraceful minimum ${group.ungracefulMinimumPercent}%)` : '') +
+        (why.length > 0 ? `; ${why.join('; ')}` : ''),
     );
   }
   return nextPoll(progress, `${group.name} capacity in ${run.to}`, { detail });

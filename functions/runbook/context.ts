@@ -11,11 +11,14 @@ import type { AuroraGlobalClusters } from './ports/aurora.js';
 import type { AutoScalingGroups } from './ports/auto-scaling.js';
 import type { CloudWatchAlarms } from './ports/cloudwatch.js';
 import type { DnsAnswers } from './ports/dns.js';
+import type { EvacuationStore } from './ports/evacuations.js';
 import type { EventPublisher } from './ports/events.js';
+import type { ReadinessResults } from './ports/readiness-results.js';
 import type { ReconcileMarks } from './ports/reconcile-marks.js';
 import type { Route53Records } from './ports/route53.js';
 import type { StateStore } from './ports/state-store.js';
 import type { StepFunctions } from './ports/step-functions.js';
+import type { TrafficSwitch } from './ports/traffic-switch.js';
 
 /**
  * What every runbook step needs: this control plane's region, its plans, its clock, and the
@@ -30,12 +33,18 @@ export interface RunbookDeps {
   readonly store: StateStore;
   /** The reconciler's findings and since when they hold. */
   readonly marks: ReconcileMarks;
+  /** The latest readiness per app and target region. */
+  readonly readiness: ReadinessResults;
+  /** Region evacuations: their records (functions/evacuation/). */
+  readonly evacuations: EvacuationStore;
   readonly aurora: AuroraGlobalClusters;
   readonly autoScaling: AutoScalingGroups;
   readonly route53: Route53Records;
   /** Route 53's data plane: what the zone's name servers answer now. */
   readonly dns: DnsAnswers;
   readonly arc: ArcRoutingControls;
+  /** The health-checks traffic method's switch: the state table item its health endpoints read. */
+  readonly traffic: TrafficSwitch;
   readonly alarms: CloudWatchAlarms;
   readonly stepFunctions: StepFunctions;
   readonly events: EventPublisher;
@@ -65,6 +74,24 @@ export const RunContext = z.object({
 });
 export type RunContext = z.infer<typeof RunContext>;
 
+/**
+ * Regions whose ARC cluster endpoint failed earlier in this run, carried from step to step in the
+ * step input (Preflight's result, then the traffic and verification `progress`), so that every
+ * later ARC call tries those endpoints last (`endpointOrder` in functions/aws/arc.ts).
+ */
+export const UnreachableRegionList = z.array(z.string().min(1)).max(16).optional();
+
+/**
+ * The ARC endpoint memory a step starts from: what earlier steps learnt, and, in an ungraceful
+ * run, the source region (the run exists because that region is failing).
+ */
+export function knownUnreachable(
+  run: Pick<RunContext, 'mode' | 'from'>,
+  learnt?: readonly string[],
+): Set<string> {
+  return new Set([...(run.mode === 'ungraceful' ? [run.from] : []), ...(learnt ?? [])]);
+}
+
 /** A resource a Map iteration prepares. */
 export const ResourceItem = z.object({
   kind: z.enum(['database', 'capacity']),
@@ -85,6 +112,8 @@ export const Progress = z.object({
   startedAt: z.string(),
   phase: z.string().optional(),
   detail: z.record(z.string(), z.unknown()).optional(),
+  /** Regions whose ARC cluster endpoint did not answer earlier in the run: tried last (arc.ts). */
+  unreachableRegions: UnreachableRegionList,
 });
 export type Progress = z.infer<typeof Progress>;
 

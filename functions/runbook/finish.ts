@@ -18,7 +18,17 @@ import { causeMessage, moveTrafficTo } from './traffic.js';
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type FinishDeps = Pick<
   RunbookDeps,
-  'arc' | 'aurora' | 'autoScaling' | 'clock' | 'dns' | 'events' | 'plans' | 'region' | 'route53' | 'store'
+  | 'arc'
+  | 'aurora'
+  | 'autoScaling'
+  | 'clock'
+  | 'dns'
+  | 'events'
+  | 'plans'
+  | 'region'
+  | 'route53'
+  | 'store'
+  | 'traffic'
 >;
 
 /** The EventBridge detail-type of the event every execution ends with. */
@@ -324,7 +334,7 @@ async function compensate(
     return { degraded: true };
   }
   await fence(run, deps);
-  await moveTrafficTo(plan, run.to, run.from, deps);
+  await moveTrafficTo(plan, run.to, run.from, deps, run.epoch);
   notes.push(`traffic moved to ${run.to}, where the writer is: ${decision.why}`);
   return { degraded: true, active: run.to };
 }

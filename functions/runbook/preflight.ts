@@ -1,10 +1,13 @@
 import * as z from 'zod';
+import type { UnreachableRegions } from '../aws/arc.js';
 import { isoNow } from '../core/clock.js';
-import { PreconditionFailedError, ReplicationLagTooHighError } from '../core/errors.js';
+import { PreconditionFailedError, ReplicationLagTooHighError, TransientAwsError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
-import { memberIn } from '../core/plan-registry.js';
+import { type AppObservation, isKnown, type Seen, type Unknown } from '../observer/observe.js';
+import { evaluate, readInputs } from '../readiness/readiness.js';
 import {
   fence,
+  knownUnreachable,
   parseInput,
   type ResourceItem,
   type RunbookDeps,
@@ -16,7 +19,17 @@ import {
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type PreflightDeps = Pick<
   RunbookDeps,
-  'arc' | 'aurora' | 'autoScaling' | 'clock' | 'plans' | 'route53' | 'store'
+  | 'alarms'
+  | 'arc'
+  | 'aurora'
+  | 'autoScaling'
+  | 'clock'
+  | 'dns'
+  | 'plans'
+  | 'region'
+  | 'route53'
+  | 'store'
+  | 'traffic'
 >;
 
 const PreflightInput = z.object({ run: RunContext });
@@ -26,67 +39,65 @@ export interface PreflightResult {
   readonly resources: ResourceItem[];
   /** Replication lag per secondary cluster seen in the target region, in ms. */
   readonly lagMs: Record<string, number | null>;
+  /** Regions whose ARC cluster endpoint did not answer (or are suspected): later steps try them last. */
+  readonly unreachableRegions: string[];
 }
 
 /**
- * Preflight, in the target region only: every resource of the plan exists there and can fail
- * over. A graceful switchover also needs the source healthy and replication lag under the RPO.
- * Every problem found is reported at once.
+ * Preflight: the readiness evaluation (functions/readiness/) of this run's target in its mode,
+ * so a failover refuses exactly what readiness reports as blocking (a target being rebuilt after
+ * an ungraceful failover, lag over the RPO, a missing secondary, ...). Every blocking finding is
+ * reported at once; warnings go on the step's detail. A read that failed with a retryable error
+ * is thrown as such (the ASL retries), never taken as a finding.
  */
 export async function preflight(input: unknown, deps: PreflightDeps): Promise<PreflightResult> {
   const { run } = parseInput(PreflightInput, input, 'Preflight');
   const startedAt = isoNow(deps.clock);
   // On record before any check, so that a Preflight that fails is in `steps` with its error.
-  await recordStep(run, deps, stepKey('Preflight'), { name: 'Preflight', status: 'RUNNING', startedAt });
-  await fence(run, deps);
+  // Both writes at once (they are independent items' conditions), and before any check ends.
+  await Promise.all([
+    recordStep(run, deps, stepKey('Preflight'), { name: 'Preflight', status: 'RUNNING', startedAt }),
+    fence(run, deps),
+  ]);
   const plan = deps.plans.get(run.app);
-  const problems: string[] = [];
+  const unreachable = knownUnreachable(run);
+  // The traffic mechanism is read alongside the evaluation's reads (independent round trips).
+  const trafficRead = checkTrafficReadable(plan, deps, unreachable).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  // One rule set: the readiness evaluation, in this run's mode, from this run's source, with this
+  // execution's own lock and progress not counted against it. Ungraceful reads the target only
+  // (the source may be down, and waiting out its timeouts would count against the RTO).
+  const inputs = await readInputs(
+    plan,
+    run.mode === 'graceful' ? plan.regions : [run.to],
+    deps,
+    run.executionId,
+  );
+  const seen = inputs.observation;
+  const retryable = retryableUnknown(seen, run.mode === 'graceful' ? [run.to, run.from] : [run.to]);
+  if (retryable) throw new TransientAwsError(`${plan.name}: preflight in ${run.to}: ${retryable}`);
+  const { findings } = evaluate({
+    ...inputs.context,
+    source: run.from,
+    observation: seen,
+    target: run.to,
+    mode: run.mode,
+  });
+  const blocking = findings.filter((f) => f.severity === 'blocking');
   const lagMs: Record<string, number | null> = {};
-
-  for (const cluster of plan.database?.auroraGlobalClusters ?? []) {
-    const targetArn = memberIn(cluster.members, run.to);
-    const view = await deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId);
-    const member = view.members.find((m) => m.clusterArn === targetArn);
-    if (!member) {
-      // Already detached and promoted by an earlier attempt: a standalone writer is a done promotion.
-      const standalone = await deps.aurora.describeCluster(run.to, targetArn).catch(() => undefined);
-      if (!standalone || standalone.globalClusterId) {
-        problems.push(
-          `${cluster.globalClusterId}: ${targetArn} is not a member (got ${view.members.map((m) => m.clusterArn).join(', ') || 'no members'})`,
-        );
-      }
-      continue;
-    }
-    if (member.isWriter) continue; // already promoted: the database step will find it done
-    const lag = await deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine);
-    lagMs[cluster.globalClusterId] = lag ?? null;
-    if (run.mode === 'graceful') {
-      if (view.status !== 'available')
-        problems.push(
-          `${cluster.globalClusterId}: status ${view.status}, expected available for a switchover`,
-        );
-      if (lag !== undefined && lag > plan.objectives.rpoSeconds * 1000) {
-        throw new ReplicationLagTooHighError(
-          `${plan.name}: ${cluster.globalClusterId} replication lag into ${run.to} is ${lag} ms, expected under the RPO objective of ${plan.objectives.rpoSeconds} s`,
-        );
-      }
-    }
+  for (const cluster of seen.clusters) {
+    const there = cluster.regions[run.to];
+    if (there && isKnown(there) && there.lagMs !== undefined)
+      lagMs[cluster.globalClusterId] = isKnown(there.lagMs) ? (there.lagMs ?? null) : null;
   }
+  const lag = blocking.find((f) => f.code === 'REPLICATION_LAG_OVER_RPO');
+  if (lag) throw new ReplicationLagTooHighError(`${plan.name}: ${lag.message}`);
+  const problems = blocking.map((f) => `${f.code} ${f.message}`);
 
-  for (const group of plan.compute?.autoScalingGroups ?? []) {
-    await deps.autoScaling.describe(run.to, memberIn(group.members, run.to));
-    if (run.mode === 'graceful') {
-      const source = await deps.autoScaling.describe(run.from, memberIn(group.members, run.from));
-      const healthy = source.desired === 0 ? 0 : (100 * source.healthyInService) / source.desired;
-      if (healthy < group.healthyPercent) {
-        problems.push(
-          `${group.name}: source ${run.from} is not healthy (${source.healthyInService}/${source.desired} InService), expected ${group.healthyPercent}% for a graceful switchover; use ungraceful`,
-        );
-      }
-    }
-  }
-
-  await checkTrafficReadable(plan, deps);
+  const trafficError = await trafficRead;
+  if (trafficError) throw trafficError;
 
   if (problems.length > 0) {
     throw new PreconditionFailedError(`${plan.name}: preflight in ${run.to} failed: ${problems.join('; ')}`);
@@ -103,26 +114,68 @@ export async function preflight(input: unknown, deps: PreflightDeps): Promise<Pr
     status: 'SUCCEEDED',
     startedAt,
     finishedAt: isoNow(deps.clock),
-    detail: { resources: resources.length, lagMs },
+    detail: {
+      resources: resources.length,
+      lagMs,
+      ...(findings.length > 0
+        ? { findings: findings.map((f) => `${f.severity} ${f.code}: ${f.message}`) }
+        : {}),
+    },
   });
-  return { resources, lagMs };
+  return { resources, lagMs, unreachableRegions: [...unreachable] };
 }
 
-/** The traffic mechanism answers: ARC through its cluster endpoints, else Route 53's records. */
-async function checkTrafficReadable(plan: Plan, deps: PreflightDeps): Promise<void> {
+/**
+ * The traffic mechanism answers: ARC through its cluster endpoints; with the health-checks method,
+ * the traffic switch in this region's replica and the zone's name servers (data planes only:
+ * nothing in us-east-1); else Route 53's records through its control plane.
+ */
+async function checkTrafficReadable(
+  plan: Plan,
+  deps: PreflightDeps,
+  unreachable: UnreachableRegions,
+): Promise<void> {
   const arc = plan.traffic.arc;
   if (arc) {
-    await deps.arc.getStates(arc.clusterEndpoints, Object.values(arc.routingControls));
+    await deps.arc.getStates(arc.clusterEndpoints, Object.values(arc.routingControls), unreachable);
     return;
   }
   const route53 = plan.traffic.route53;
   if (!route53) return;
-  for (const record of route53.records) {
-    const records = await deps.route53.listFailoverRecords(route53.hostedZoneId, record.name, record.type);
-    if (records.length === 0) {
-      throw new PreconditionFailedError(
-        `${plan.name}: no failover records for ${record.name} ${record.type} in ${route53.hostedZoneId}`,
-      );
-    }
+  if (route53.method === 'health-checks') {
+    await deps.traffic.get(plan.name);
+    await Promise.all(
+      route53.records.map(async (record) => {
+        if ((await deps.dns.answeredRegion(deps.region, record)) === null)
+          throw new PreconditionFailedError(
+            `${plan.name}: the name servers answer nothing for ${record.name} ${record.type} (got no answer; expected the failover records created at deploy)`,
+          );
+      }),
+    );
+    return;
   }
+  await Promise.all(
+    route53.records.map(async (record) => {
+      const records = await deps.route53.listFailoverRecords(route53.hostedZoneId, record.name, record.type);
+      if (records.length === 0) {
+        throw new PreconditionFailedError(
+          `${plan.name}: no failover records for ${record.name} ${record.type} in ${route53.hostedZoneId}`,
+        );
+      }
+    }),
+  );
+}
+
+/** The first retryable unknown about `regions` (or traffic), if any. */
+function retryableUnknown(seen: AppObservation, regions: readonly string[]): string | undefined {
+  const all: Seen<unknown>[] = [seen.traffic.region];
+  for (const region of regions) {
+    for (const cluster of seen.clusters) all.push(cluster.regions[region]);
+    for (const group of seen.capacity) all.push(group.regions[region]);
+  }
+  return all.find((value): value is Unknown => isUnknown(value) && value.retryable === true)?.unknown;
+}
+
+function isUnknown(value: unknown): value is Unknown {
+  return typeof value === 'object' && value !== null && 'unknown' in value;
 }

@@ -45,7 +45,13 @@ export async function prepareDatabase(input: unknown, deps: PrepareDeps): Promis
       status: 'SKIPPED',
       startedAt,
       finishedAt: startedAt,
-      detail: { instances: instances.length },
+      detail: {
+        instances: instances.length,
+        reason: `${targetArn} already has an available instance (${instances
+          .filter((i) => i.status === 'available')
+          .map((i) => i.id)
+          .join(', ')}): no reader to add`,
+      },
     });
     return { ...progress, done: true };
   }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { UnreachableRegions } from '../aws/arc.js';
 import { isoNow } from '../core/clock.js';
 import {
   CapacityNotReadyError,
@@ -9,6 +10,7 @@ import {
 import type { Plan } from '../core/plan.js';
 import {
   fence,
+  knownUnreachable,
   nextPoll,
   POLL_SECONDS,
   parseInput,
@@ -21,12 +23,13 @@ import {
   recordStep,
   startProgress,
   stepKey,
+  UnreachableRegionList,
 } from './context.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type TrafficDeps = Pick<
   RunbookDeps,
-  'arc' | 'clock' | 'dns' | 'plans' | 'region' | 'route53' | 'store'
+  'arc' | 'clock' | 'dns' | 'plans' | 'region' | 'route53' | 'store' | 'traffic'
 >;
 
 /** One Map iteration's outcome (see the ASL's ResourceReady / ResourceFailed states). */
@@ -38,10 +41,15 @@ export const PreparedResource = z.object({
 });
 export type PreparedResource = z.infer<typeof PreparedResource>;
 
-const ShiftInput = z.object({ run: RunContext, prepared: z.array(PreparedResource) });
+const ShiftInput = z.object({
+  run: RunContext,
+  prepared: z.array(PreparedResource),
+  /** What Preflight learnt about ARC's endpoints (its `unreachableRegions`). */
+  unreachableRegions: UnreachableRegionList,
+});
 /** What ShiftTraffic and CheckTraffic carry between polls. */
 const TrafficPoll = z.looseObject({
-  mechanism: z.enum(['arc', 'route53', 'none']).optional(),
+  mechanism: z.enum(['arc', 'route53', 'health-checks', 'none']).optional(),
   /** The Route 53 change to wait on until INSYNC (null: no change was needed). */
   changeId: z.string().nullable().optional(),
   /** The ARC endpoint's region that took the change. */
@@ -62,17 +70,19 @@ const CheckInput = z.object({ run: RunContext, progress: TrafficProgress });
  * plan has them, else one atomic Route 53 change batch swapping PRIMARY and SECONDARY.
  */
 export async function shiftTraffic(input: unknown, deps: TrafficDeps): Promise<TrafficProgress> {
-  const { run, prepared } = parseInput(ShiftInput, input, 'ShiftTraffic');
+  const { run, prepared, unreachableRegions } = parseInput(ShiftInput, input, 'ShiftTraffic');
   const plan = deps.plans.get(run.app);
   assertAllReady(plan, run, prepared);
   const startedAt = isoNow(deps.clock);
-  await recordStep(run, deps, stepKey('ShiftTraffic'), {
-    name: 'ShiftTraffic',
-    status: 'RUNNING',
-    startedAt,
-  });
-  await fence(run, deps);
-  const progress = startProgress(deps.clock, POLL_SECONDS.traffic, pollBudgetSeconds(plan));
+  // Independent items (the record, the lock), written at once; both before anything moves.
+  await Promise.all([
+    recordStep(run, deps, stepKey('ShiftTraffic'), { name: 'ShiftTraffic', status: 'RUNNING', startedAt }),
+    fence(run, deps),
+  ]);
+  const progress = {
+    ...startProgress(deps.clock, POLL_SECONDS.traffic, trafficBudgetSeconds(plan)),
+    unreachableRegions: [...knownUnreachable(run, unreachableRegions)],
+  };
 
   return tryShift(plan, run, deps, progress);
 }
@@ -91,32 +101,65 @@ async function tryShift(
   progress: TrafficProgress,
 ): Promise<TrafficProgress> {
   let moved: Awaited<ReturnType<typeof moveTrafficTo>>;
+  const unreachable = knownUnreachable(run, progress.unreachableRegions);
   try {
-    moved = await moveTrafficTo(plan, run.to, run.from, deps);
+    moved = await moveTrafficTo(plan, run.to, run.from, deps, run.epoch, unreachable);
   } catch (error: unknown) {
     if (!(error instanceof ThrottledError) || plan.traffic.arc) throw error;
     return nextPoll(progress, `Route 53 change to ${run.to} (still refused: ${error.message})`, {
+      unreachableRegions: [...unreachable],
       phase: 'retrying-change',
       detail: { mechanism: 'route53', lastError: error.message },
     });
   }
+  const learnt = { ...progress, unreachableRegions: [...unreachable] };
   if (moved.mechanism === 'route53' && moved.changeId) {
-    return { ...progress, phase: 'propagating', detail: { mechanism: 'route53', changeId: moved.changeId } };
+    return { ...learnt, phase: 'propagating', detail: { mechanism: 'route53', changeId: moved.changeId } };
   }
-  return finishShift(run, deps, { ...progress, detail: { ...moved } });
+  if (moved.mechanism === 'health-checks') {
+    // The switch is written; users move once Route 53's checkers have seen it (CheckTraffic).
+    return { ...learnt, phase: 'detecting', detail: { ...moved } };
+  }
+  return finishShift(run, deps, { ...learnt, detail: { ...moved } });
+}
+
+/**
+ * Seconds a health-checks plan needs for Route 53 to see a switch: one checker interval to the
+ * next check, then `failureThreshold` consecutive checks (Route 53 Developer Guide, "How Amazon
+ * Route 53 determines whether a health check is healthy"). Zero for other methods. The DNS TTL
+ * comes on top for users' resolvers.
+ */
+export function healthCheckDetectionSeconds(plan: Plan): number {
+  const route53 = plan.traffic.route53;
+  if (route53?.method !== 'health-checks') return 0;
+  return route53.healthChecks.intervalSeconds * (route53.healthChecks.failureThreshold + 1);
+}
+
+/** The traffic step's poll budget: the runbook's, and at least twice the checkers' detection. */
+function trafficBudgetSeconds(plan: Plan): number {
+  return Math.max(pollBudgetSeconds(plan), 2 * healthCheckDetectionSeconds(plan) + 60);
 }
 
 /**
  * Points traffic at `to` in one change: ARC routing controls (`to` On, every other Off, one call,
- * any of the cluster's endpoints) when the plan has them, else one atomic Route 53 change batch
- * making `to` PRIMARY (`from`, or the next plan region, SECONDARY). Idempotent.
+ * any of the cluster's endpoints) when the plan has them; with `traffic.route53.method`
+ * `health-checks`, one conditional write of the traffic switch in this region's replica of the
+ * state table at lock `epoch` (no Route 53 API call); else one atomic Route 53 change batch
+ * making `to` PRIMARY (`from`, or the next plan region, SECONDARY). Idempotent. Throws
+ * `LockLostError` when a newer epoch wrote the switch.
  */
 export async function moveTrafficTo(
   plan: Plan,
   to: string,
   from: string,
-  deps: Pick<RunbookDeps, 'arc' | 'route53'>,
-): Promise<{ mechanism: 'arc' | 'route53' | 'none'; endpoint?: string; changeId?: string | null }> {
+  deps: Pick<RunbookDeps, 'arc' | 'route53' | 'traffic' | 'clock'>,
+  epoch: number,
+  unreachable?: UnreachableRegions,
+): Promise<{
+  mechanism: 'arc' | 'route53' | 'health-checks' | 'none';
+  endpoint?: string;
+  changeId?: string | null;
+}> {
   const arc = plan.traffic.arc;
   if (arc) {
     const states = Object.fromEntries(
@@ -124,23 +167,36 @@ export async function moveTrafficTo(
         ([region, arn]) => [arn, region === to ? 'On' : 'Off'] as const,
       ),
     );
-    const endpoint = await deps.arc.setActive(arc.clusterEndpoints, states);
+    const endpoint = await deps.arc.setActive(arc.clusterEndpoints, states, unreachable);
     return { mechanism: 'arc', endpoint: endpoint.region };
   }
   const route53 = plan.traffic.route53;
   if (!route53) return { mechanism: 'none' };
+  if (route53.method === 'health-checks') {
+    await deps.traffic.set(plan.name, to, epoch, isoNow(deps.clock));
+    return { mechanism: 'health-checks' };
+  }
   const secondary = from !== to ? from : (plan.regions.find((r) => r !== to) as string);
   const changeId = await deps.route53.setPrimary(route53.hostedZoneId, route53.records, to, secondary);
   return { mechanism: 'route53', changeId: changeId ?? null };
 }
 
-/** CheckTraffic: polls a Route 53 change until it is INSYNC on every name server, bounded. */
+/**
+ * CheckTraffic: polls a Route 53 change until it is INSYNC on every name server; with the
+ * health-checks method, polls the zone's authoritative name servers (Route 53's data plane) until
+ * they answer the target for every record, which they do once the health checkers have seen the
+ * switch. Bounded.
+ */
 export async function checkTraffic(input: unknown, deps: TrafficDeps): Promise<TrafficProgress> {
   const { run, progress } = parseInput(CheckInput, input, 'CheckTraffic');
   const plan = deps.plans.get(run.app);
   if (progress.phase === 'retrying-change') {
     await fence(run, deps);
     return tryShift(plan, run, deps, progress);
+  }
+  if (progress.phase === 'detecting') {
+    if (await answeredByTarget(plan, run.to, deps)) return finishShift(run, deps, progress);
+    return nextPoll(progress, `Route 53 health checkers' view of the switch to ${run.to}`);
   }
   const changeId = progress.detail?.changeId;
   if (typeof changeId !== 'string') return finishShift(run, deps, progress);

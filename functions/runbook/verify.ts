@@ -10,6 +10,7 @@ import {
   unknowns,
 } from '../observer/observe.js';
 import {
+  knownUnreachable,
   nextPoll,
   Progress,
   parseInput,
@@ -23,7 +24,7 @@ import {
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type VerifyDeps = Pick<
   RunbookDeps,
-  'arc' | 'aurora' | 'autoScaling' | 'clock' | 'dns' | 'plans' | 'region' | 'store'
+  'arc' | 'aurora' | 'autoScaling' | 'clock' | 'dns' | 'plans' | 'region' | 'store' | 'traffic'
 >;
 
 const VerifyInput = z.object({ run: RunContext, progress: Progress });
@@ -57,7 +58,8 @@ export async function verifyService(input: unknown, deps: VerifyDeps): Promise<P
       startedAt: progress.startedAt,
     });
   }
-  const seen = await observeApp(plan, [run.to], deps);
+  const unreachable = knownUnreachable(run, progress.unreachableRegions);
+  const seen = await observeApp(plan, [run.to], deps, { unreachable });
   const verdict = judgeService(plan, seen, run.to, run.mode);
   if (verdict.writer === true && verdict.capacity === true && verdict.traffic === true) {
     const now = isoNow(deps.clock);
@@ -69,10 +71,11 @@ export async function verifyService(input: unknown, deps: VerifyDeps): Promise<P
       finishedAt: now,
       detail,
     });
-    return { ...progress, done: true, detail };
+    return { ...progress, done: true, detail, unreachableRegions: [...unreachable] };
   }
   return nextPoll(progress, `verification of ${run.to} (${verdict.notes.join('; ')})`, {
     detail: { notes: verdict.notes },
+    unreachableRegions: [...unreachable],
   });
 }
 

@@ -5,12 +5,16 @@ import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nod
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionName } from '../../functions/handlers/registry.js';
+import type { TRAFFIC_HEALTH_FUNCTION } from '../../functions/handlers/traffic-health.js';
 import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from '../bundling.js';
 import { DEPS_LOCK_FILE, REPO_ROOT } from '../paths.js';
 
 export interface ControlPlaneFunctionProps {
-  /** The logical name from FUNCTIONS: construct ID, function name suffix, ASL placeholder. */
-  readonly name: FunctionName;
+  /**
+   * The logical name from FUNCTIONS (construct ID, function name suffix, ASL placeholder), or the
+   * health-checks traffic method's endpoint, which is not a step.
+   */
+  readonly name: FunctionName | typeof TRAFFIC_HEALTH_FUNCTION;
   /** Absolute path of the handler's entry file. */
   readonly entry: string;
   readonly bundling: BundlingOptions;

@@ -29,13 +29,16 @@ import {
  *   documented error of `UpdateRoutingControlStates` that fits a refused-but-valid request; its
  *   message names the rule's ARN, as the ARC Developer Guide says a blocked update does) and can be
  *   bypassed with `SafetyRulesToOverride`, as in ARC.
- * - The `arc-endpoints-down` fault: N of each cluster's endpoints, drawn once per activation with
- *   the seeded generator and kept while the fault lasts, stop answering (the SDK sees a timeout).
- *   Region outages are the simulator's: an ARC client's region is its endpoint's region.
+ * - The `arc-endpoints-down` fault: N (at most 2, within ARC's promise that three of five endpoints
+ *   stay accessible) of each cluster's endpoints, drawn once per activation with the seeded
+ *   generator and kept while the fault lasts, stop answering (the SDK sees a timeout). Region
+ *   outages are the simulator's: an ARC client's region is its endpoint's region.
+ * - The `arc-cluster-unavailable` fault, beyond that promise: 3 to 5 endpoints stop answering and
+ *   the rest, without a majority, answer reads but refuse updates
+ *   (`EndpointTemporarilyUnavailableException`, a 503 the SDK counts as transient).
  *
  * Not modelled: the assertion rule's wait period (ARC refuses updates for `WaitPeriodMs`, 5 s by
- * default, after a change), gating rules, and the cluster's quorum (ARC keeps at least three of the
- * five endpoints available; here any endpoint that answers can write).
+ * default, after a change) and gating rules.
  */
 export class SimulatedArc implements SimulatedService {
   readonly service = 'arc' as const;
@@ -177,6 +180,15 @@ export class SimulatedArc implements SimulatedService {
         'arc',
         'EndpointTemporarilyUnavailableException',
         `the endpoint ${target.endpoint ?? '(none)'} is not a cluster endpoint`,
+      );
+    }
+    if (operation.startsWith('Update') && this.ctx.faults.arcQuorumLost()) {
+      // Beyond ARC's promise (three of five endpoints): without a majority no update can commit;
+      // the endpoints still up answer reads from their copy and refuse writes as unavailable.
+      throw awsError(
+        'arc',
+        'EndpointTemporarilyUnavailableException',
+        `the cluster has lost its majority (sandbox fault: arc-cluster-unavailable); ${target.endpoint} cannot commit ${operation}`,
       );
     }
     switch (operation) {

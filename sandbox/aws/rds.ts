@@ -66,6 +66,8 @@ export class SimulatedRds implements SimulatedService {
   readonly service = 'rds' as const;
   private readonly globals = new Map<string, GlobalState>();
   private readonly clusters = new Map<string, ClusterState>();
+  /** The clusters of each global cluster they were provisioned in (the ground truth reads by it). */
+  private readonly byOrigin = new Map<string, ClusterState[]>();
   private readonly instances: AuroraInstances;
   private readonly provisioned = new Set<string>();
 
@@ -122,6 +124,10 @@ export class SimulatedRds implements SimulatedService {
           lagHistory: [],
         };
         this.clusters.set(arn, cluster);
+        this.byOrigin.set(spec.globalClusterId, [
+          ...(this.byOrigin.get(spec.globalClusterId) ?? []),
+          cluster,
+        ]);
         // The primary runs a writer and a reader, each secondary one (read-only) instance, or none
         // when the plan keeps its secondaries headless ("A headless secondary Aurora DB cluster is
         // one without a DB instance": Aurora User Guide, "Creating a headless Aurora DB cluster in a
@@ -174,9 +180,8 @@ export class SimulatedRds implements SimulatedService {
   /** As {@link writerRegions}, outages ignored: a writer cut off in a region that is down counts. */
   allWriterRegions(globalClusterId: string): string[] {
     const regions = new Set<string>();
-    for (const c of this.clusters.values())
-      if (c.originGlobalClusterId === globalClusterId && c.writable && this.instances.hasLive(c.arn))
-        regions.add(c.region);
+    for (const c of this.byOrigin.get(globalClusterId) ?? [])
+      if (c.writable && this.instances.hasLive(c.arn)) regions.add(c.region);
     return [...regions];
   }
 

@@ -6,16 +6,38 @@ import type {
   GetHealthCheckStatusResponse,
   HealthCheck,
   HealthCheckConfig,
-  HealthCheckObservation,
-  HealthCheckRegion,
   ListHealthChecksResponse,
   ListResourceRecordSetsResponse,
   ResourceRecordSet,
-  RRType,
 } from '@aws-sdk/client-route-53';
 import type { RoutingControlState } from '@aws-sdk/client-route53-recovery-cluster';
 import type { Plan } from '../../functions/core/plan.js';
-import { type RoutingControlChange, stableHexId } from './arc.js';
+import { healthPath } from '../../functions/traffic/health-endpoint.js';
+import { ROUTE53_CHANGE_PROCESSING_MS } from '../quotas.js';
+import type { RoutingControlChange } from './arc.js';
+import { CHECKER_REGIONS, EndpointProbe } from './route53-health.js';
+import {
+  asObject,
+  canonical,
+  compareTuple,
+  describe,
+  groupKey,
+  groupProblems,
+  healthEndpointHost,
+  invalidInput,
+  NAME_SERVER,
+  NAME_SERVER_PREFIX,
+  nameServerAddress,
+  nameServersOf,
+  normalizeName,
+  parseChange,
+  recordKey,
+  reversedLabels,
+  sortRecords,
+  sortTuple,
+  stripPrefix,
+  uuidFrom,
+} from './route53-records.js';
 import {
   awsError,
   beginOperation,
@@ -39,7 +61,20 @@ export interface Route53Options {
   readonly targetHealthy: (region: string, planName: string) => boolean;
   /** The ARC model; required when a plan has `traffic.arc` (its RECOVERY_CONTROL health checks). */
   readonly arc?: RoutingControlSource;
+  /** Whether a region is down now: its endpoints do not answer, and its checkers do not run. */
+  readonly regionDown?: (region: string) => boolean;
+  /**
+   * Whether checkers in `checkerRegion` reach endpoints in `endpointRegion` now, beyond outages
+   * (the `checkers-blocked` fault: a partial impairment in which checkers disagree).
+   */
+  readonly checkerReaches?: (checkerRegion: string, endpointRegion: string) => boolean;
 }
+
+/**
+ * A health endpoint of the health-checks traffic method: what region `endpointRegion`'s function
+ * URL answers for `path` (HTTP status). Bound by the sandbox once the control planes exist.
+ */
+export type HealthEndpoint = (endpointRegion: string, path: string) => Promise<number>;
 
 /** One DNS answer for a name and type: the failover record chosen and the region it sends users to. */
 export interface DnsAnswer {
@@ -82,19 +117,24 @@ export class SimulatedRoute53 implements SimulatedService {
   private readonly zones = new Map<string, Zone>();
   private readonly changeLog = new Map<string, ChangeRecord>();
   private readonly healthChecks = new Map<string, HealthCheckRecord>();
-  /** Normalised alias DNS name -> the endpoint checker of that target. */
-  private readonly probes = new Map<string, Probe>();
+  /** Normalised alias DNS name -> the region and plan of that target, and its checkers. */
+  private readonly targets = new Map<string, { region: string; planName: string; probe: EndpointProbe }>();
+  /** Health check id -> the checkers of a health-checks plan's switch endpoint (one URL and path). */
+  private readonly switchProbes = new Map<string, EndpointProbe>();
+  private healthEndpoint: HealthEndpoint | undefined;
   /** Routing control ARN -> the state its health checks show (undefined: follow ARC, no change seen yet). */
   private readonly routingHealth = new Map<string, { state: RoutingControlState | undefined }>();
   /** `zone|name|type` -> authoritative answers over time (oldest first). */
   private readonly answers = new Map<string, AnswerHistory>();
   /** Plan name -> region -> its health check ids. */
-  private readonly planChecks = new Map<
-    string,
-    Record<string, { endpoint?: string; recoveryControl?: string }>
-  >();
+  private readonly planChecks = new Map<string, Record<string, RegionChecks>>();
   private readonly visibleListeners: (() => void)[] = [];
   private changeSeq = 0;
+  /** `name|type` -> its answer history (the first zone's, as the scan this replaces found it). */
+  private readonly answersByName = new Map<string, AnswerHistory>();
+  private readonly apexCache = new WeakMap<object, string | undefined>();
+  /** Per hosted zone: until when (virtual ms) its last change batch is being processed. */
+  private readonly zoneBusyUntil = new Map<string, number>();
   private readonly addressIndex = new Map<string, number>();
 
   constructor(
@@ -123,13 +163,14 @@ export class SimulatedRoute53 implements SimulatedService {
     }
     const checks = this.planChecks.get(plan.name) ?? {};
     this.planChecks.set(plan.name, checks);
+    const switchChecks = traffic.method === 'health-checks' ? this.provisionSwitch(plan) : undefined;
 
     for (const record of traffic.records) {
       plan.regions.forEach((region, i) => {
         const target = record.targets[region];
         if (!target) return;
         const dnsName = normalizeName(target.dnsName);
-        this.ensureProbe(dnsName, region, plan.name);
+        this.ensureTarget(dnsName, region, plan.name);
 
         const endpointId = target.healthCheckId ?? uuidFrom(`https:${plan.name}:${region}:${dnsName}`);
         this.ensureHealthCheck(endpointId, `switchyard-${plan.name}-${region}-https`, {
@@ -144,7 +185,9 @@ export class SimulatedRoute53 implements SimulatedService {
           Disabled: false,
           EnableSNI: true,
         });
-        const regionChecks: { endpoint?: string; recoveryControl?: string } = { endpoint: endpointId };
+        const regionChecks: RegionChecks = { endpoint: endpointId };
+        const switchCheck = switchChecks?.[region];
+        if (switchCheck) regionChecks.switch = switchCheck;
 
         const routingControlArn = arc?.routingControls[region];
         if (routingControlArn) {
@@ -163,17 +206,26 @@ export class SimulatedRoute53 implements SimulatedService {
 
         // Failover has two roles: the first two regions hold them.
         if (i > 1) return;
-        const healthCheckId = routingControlArn ? regionChecks.recoveryControl : target.healthCheckId;
+        const healthCheckId = routingControlArn
+          ? regionChecks.recoveryControl
+          : (switchCheck?.calculated ?? target.healthCheckId);
         const rrs: ResourceRecordSet = {
           Name: normalizeName(record.name),
           Type: record.type,
           SetIdentifier: region,
           Failover: i === 0 ? 'PRIMARY' : 'SECONDARY',
-          AliasTarget: { HostedZoneId: target.hostedZoneId, DNSName: dnsName, EvaluateTargetHealth: true },
+          // The health-checks method: the switch alone decides (a target's own health would let
+          // both records be unhealthy, and Route 53 then answers the PRIMARY).
+          AliasTarget: {
+            HostedZoneId: target.hostedZoneId,
+            DNSName: dnsName,
+            EvaluateTargetHealth: switchCheck === undefined,
+          },
           ...(healthCheckId ? { HealthCheckId: healthCheckId } : {}),
         };
         const key = recordKey(rrs);
         if (!zone.records.has(key)) zone.records.set(key, rrs);
+        this.apexCache.delete(zone.records);
         if (!zone.published.has(key)) zone.published.set(key, rrs);
       });
     }
@@ -231,7 +283,7 @@ export class SimulatedRoute53 implements SimulatedService {
       if (question.type === 'CNAME') return [answer.dnsName.replace(/\.$/, '')];
       return this.addressesOf(answer.dnsName, question.type);
     }
-    if (this.probes.has(name) && (question.type === 'A' || question.type === 'AAAA'))
+    if (this.targets.has(name) && (question.type === 'A' || question.type === 'AAAA'))
       return this.addressesOf(name, question.type);
     return [];
   }
@@ -247,8 +299,11 @@ export class SimulatedRoute53 implements SimulatedService {
     return check ? this.isHealthy(check) : undefined;
   }
 
-  /** The plan's health check ids, per region: endpoint (HTTPS) and, with ARC, recovery control. */
-  healthCheckIds(planName: string): Record<string, { endpoint?: string; recoveryControl?: string }> {
+  /**
+   * The plan's health check ids, per region: endpoint (HTTPS), with ARC recovery control, and with
+   * the health-checks method its switch checks.
+   */
+  healthCheckIds(planName: string): Record<string, RegionChecks> {
     return structuredClone(this.planChecks.get(planName) ?? {});
   }
 
@@ -295,6 +350,15 @@ export class SimulatedRoute53 implements SimulatedService {
     input: Record<string, unknown>,
   ): Omit<ChangeResourceRecordSetsResponse, '$metadata'> {
     const zone = this.requireZone(input.HostedZoneId);
+    // Route 53 takes one change batch per zone at a time; a `route53-change-stuck` fault keeps a
+    // change PENDING, and the zone busy, for its seconds (ROUTE53_CHANGE_PROCESSING_MS cites AWS).
+    const arrived = this.ctx.clock.now();
+    if (arrived < (this.zoneBusyUntil.get(zone.id) ?? 0))
+      throw awsError(
+        'route53',
+        'PriorRequestNotComplete',
+        'The request was rejected because Route 53 was still processing a prior request.',
+      );
     const batch = asObject(input.ChangeBatch);
     const rawChanges = batch?.Changes;
     if (!Array.isArray(rawChanges) || rawChanges.length === 0)
@@ -309,8 +373,15 @@ export class SimulatedRoute53 implements SimulatedService {
       const key = recordKey(rrs);
       touched.add(groupKey(rrs));
       const existing = working.get(key);
+      // Route 53 API Reference, ChangeResourceRecordSets, Errors: "NoSuchHealthCheck: No health
+      // check exists with the specified ID" (HTTP 404), for a record that names a missing check.
+      // https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html
       if (rrs.HealthCheckId && !this.healthChecks.has(rrs.HealthCheckId) && action !== 'DELETE')
-        messages.push(`${describe(rrs)} refers to health check ${rrs.HealthCheckId}, which does not exist`);
+        throw awsError(
+          'route53',
+          'NoSuchHealthCheck',
+          `No health check exists with the specified ID: ${rrs.HealthCheckId} (named by ${describe(rrs)})`,
+        );
       if (action === 'CREATE') {
         if (existing)
           messages.push(`Tried to create resource record set ${describe(rrs)} but it already exists`);
@@ -334,18 +405,24 @@ export class SimulatedRoute53 implements SimulatedService {
 
     zone.records = working;
     const now = this.ctx.clock.now();
+    const stuckMs = this.ctx.faults.route53ChangeStuckMs();
+    const propagationMs = this.ctx.latency.route53.propagationMs + stuckMs;
+    this.zoneBusyUntil.set(
+      zone.id,
+      now + ROUTE53_CHANGE_PROCESSING_MS * this.ctx.latency.timeScale + stuckMs,
+    );
     const change: ChangeRecord = {
       id: `C${(++this.changeSeq).toString(36).toUpperCase().padStart(13, '0')}`,
       zoneId: zone.id,
       seq: this.changeSeq,
       submittedAt: now,
-      insyncAt: now + this.ctx.latency.route53.propagationMs,
+      insyncAt: now + propagationMs,
       comment: typeof batch?.Comment === 'string' ? batch.Comment : undefined,
       snapshot: new Map(working),
     };
     this.changeLog.set(change.id, change);
     const end = beginOperation(this.ctx, 'route53:change');
-    this.ctx.clock.setTimer(this.ctx.latency.route53.propagationMs, () => {
+    this.ctx.clock.setTimer(propagationMs, () => {
       end();
       this.publish(change);
     });
@@ -412,33 +489,42 @@ export class SimulatedRoute53 implements SimulatedService {
     input: Record<string, unknown>,
   ): Omit<GetHealthCheckStatusResponse, '$metadata'> {
     const check = this.requireHealthCheck(input.HealthCheckId);
-    let ok: boolean;
-    let checkedAt: number;
-    let success: string;
-    let failure: string;
-    if (check.target.kind === 'endpoint') {
-      const probe = this.probes.get(check.target.dnsName);
-      // Each checker reports its latest observation, not the thresholded status.
-      ok = probe?.lastResult ?? true;
-      checkedAt = probe?.lastCheckedAt ?? this.ctx.clock.now();
-      success = 'Success: HTTP Status Code 200, OK';
-      failure =
-        'Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall.';
-    } else {
-      ok = this.routingControlVisible(check.target.routingControlArn) === 'On';
-      checkedAt = this.ctx.clock.now();
-      success = 'Success: Routing control state is On';
-      failure = 'Failure: Routing control state is Off';
-    }
-    if (check.config.Inverted) ok = !ok;
-    return {
-      HealthCheckObservations: CHECKER_REGIONS.map(
-        (region, i): HealthCheckObservation => ({
+    const invert = (ok: boolean) => (check.config.Inverted ? !ok : ok);
+    if (check.target.kind === 'calculated')
+      // API Reference, GetHealthCheckStatus: "You can't use GetHealthCheckStatus to get the status
+      // of a calculated health check."
+      throw invalidInput(
+        `Invalid request: health check ${check.id} is a calculated health check; GetHealthCheckStatus reports endpoint checks only`,
+      );
+    if (check.target.kind === 'recovery-control') {
+      const ok = invert(this.routingControlVisible(check.target.routingControlArn) === 'On');
+      return {
+        HealthCheckObservations: CHECKER_REGIONS.map((region, i) => ({
           Region: region,
           IPAddress: `15.177.${2 + i * 8}.${(i * 37) % 250}`,
-          StatusReport: { Status: ok ? success : failure, CheckedTime: new Date(checkedAt) },
-        }),
-      ),
+          StatusReport: {
+            Status: ok ? 'Success: Routing control state is On' : 'Failure: Routing control state is Off',
+            CheckedTime: new Date(this.ctx.clock.now()),
+          },
+        })),
+      };
+    }
+    const probe = this.probeOf(check);
+    const success = 'Success: HTTP Status Code 200, OK';
+    const failure =
+      'Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall.';
+    // Each checker reports its own latest observation, not the thresholded status.
+    const observations = probe?.observations(success, failure) ?? [];
+    return {
+      HealthCheckObservations: check.config.Inverted
+        ? observations.map((o) => ({
+            ...o,
+            StatusReport: {
+              ...o.StatusReport,
+              Status: o.StatusReport?.Status === success ? failure : success,
+            },
+          }))
+        : observations,
     };
   }
 
@@ -475,34 +561,107 @@ export class SimulatedRoute53 implements SimulatedService {
     this.ctx.changed();
   }
 
-  private ensureProbe(dnsName: string, region: string, planName: string): void {
-    if (this.probes.has(dnsName)) return;
-    const probe: Probe = {
-      dnsName,
-      region,
-      planName,
-      healthy: true,
-      streak: 0,
-      lastResult: true,
-      lastCheckedAt: this.ctx.clock.now(),
-    };
-    this.probes.set(dnsName, probe);
+  /** The checkers of a load balancer target (its HTTPS health check and alias target health). */
+  private ensureTarget(dnsName: string, region: string, planName: string): void {
+    if (this.targets.has(dnsName)) return;
     const { healthCheckIntervalMs, healthCheckFailureThreshold } = this.ctx.latency.route53;
-    const tick = () => {
-      const result = this.options.targetHealthy(probe.region, probe.planName);
-      probe.lastResult = result;
-      probe.lastCheckedAt = this.ctx.clock.now();
-      if (result === probe.healthy) {
-        probe.streak = 0;
-      } else if (++probe.streak >= healthCheckFailureThreshold) {
-        probe.healthy = result;
-        probe.streak = 0;
+    const probe = new EndpointProbe(this.ctx, {
+      answer: () => this.options.targetHealthy(region, planName),
+      reachable: (checker) => !this.down(region) && this.reaches(checker, region),
+      checkerUp: (checker) => !this.down(checker),
+      intervalMs: healthCheckIntervalMs,
+      failureThreshold: healthCheckFailureThreshold,
+      onStatusChange: () => {
         this.recomputeAnswers(false);
         this.ctx.changed();
+      },
+      app: planName,
+    });
+    this.targets.set(dnsName, { region, planName, probe });
+  }
+
+  /**
+   * The health-checks traffic method's checks (docs/architecture.md, "Traffic by health checks"):
+   * for each plan region S, one HTTPS check per plan region E of E's health endpoint at path
+   * `/<app>/S` (healthy while E's replica of the state table names S), and one CALCULATED check
+   * of S, healthy when at least one of them is (HealthThreshold 1): any region that can still
+   * speak vouches for the active one, so all records are unhealthy only when no endpoint answers.
+   */
+  private provisionSwitch(plan: Plan): Record<string, { calculated: string; endpoints: string[] }> {
+    const route53 = plan.traffic.route53;
+    if (!route53) return {};
+    // The plan's interval (10 or 30 s), scaled as the profile scales the standard 30 s interval.
+    const scale = this.ctx.latency.route53.healthCheckIntervalMs / 30_000;
+    const intervalMs = route53.healthChecks.intervalSeconds * 1000 * scale;
+    const out: Record<string, { calculated: string; endpoints: string[] }> = {};
+    for (const subject of plan.regions) {
+      const endpoints: string[] = [];
+      for (const endpointRegion of plan.regions) {
+        const path = healthPath(plan.name, subject);
+        const id = uuidFrom(`switch:${plan.name}:${endpointRegion}:${subject}`);
+        this.ensureHealthCheck(id, `switchyard-${plan.name}-${endpointRegion}-says-${subject}`, {
+          Type: 'HTTPS',
+          FullyQualifiedDomainName: healthEndpointHost(endpointRegion),
+          Port: 443,
+          ResourcePath: path,
+          RequestInterval: route53.healthChecks.intervalSeconds,
+          FailureThreshold: route53.healthChecks.failureThreshold,
+          MeasureLatency: false,
+          Inverted: false,
+          Disabled: false,
+          EnableSNI: true,
+        });
+        if (!this.switchProbes.has(id)) {
+          this.switchProbes.set(
+            id,
+            new EndpointProbe(this.ctx, {
+              answer: async () => {
+                const status = await (this.healthEndpoint?.(endpointRegion, path) ?? Promise.resolve(503));
+                return status >= 200 && status < 400;
+              },
+              reachable: (checker) => !this.down(endpointRegion) && this.reaches(checker, endpointRegion),
+              checkerUp: (checker) => !this.down(checker),
+              intervalMs,
+              failureThreshold: route53.healthChecks.failureThreshold,
+              onStatusChange: () => {
+                this.recomputeAnswers(false);
+                this.ctx.changed();
+              },
+              app: plan.name,
+            }),
+          );
+        }
+        endpoints.push(id);
       }
-      this.ctx.clock.setTimer(healthCheckIntervalMs, tick);
-    };
-    this.ctx.clock.setTimer(healthCheckIntervalMs, tick);
+      const calculated = uuidFrom(`switch-calculated:${plan.name}:${subject}`);
+      this.ensureHealthCheck(calculated, `switchyard-${plan.name}-${subject}-active`, {
+        Type: 'CALCULATED',
+        ChildHealthChecks: endpoints,
+        HealthThreshold: 1,
+        Inverted: false,
+        Disabled: false,
+      });
+      out[subject] = { calculated, endpoints };
+    }
+    return out;
+  }
+
+  /** Binds the health endpoints that the health-checks method's checkers request. */
+  serveHealthEndpoints(endpoint: HealthEndpoint): void {
+    this.healthEndpoint = endpoint;
+  }
+
+  private down(region: string): boolean {
+    return this.options.regionDown?.(region) ?? false;
+  }
+
+  private reaches(checker: string, endpointRegion: string): boolean {
+    return this.options.checkerReaches?.(checker, endpointRegion) ?? true;
+  }
+
+  private probeOf(check: HealthCheckRecord): EndpointProbe | undefined {
+    if (check.target.kind !== 'endpoint') return undefined;
+    return this.switchProbes.get(check.id) ?? this.targets.get(check.target.dnsName)?.probe;
   }
 
   private ensureHealthCheck(
@@ -514,7 +673,13 @@ export class SimulatedRoute53 implements SimulatedService {
     const target: HealthCheckRecord['target'] =
       config.Type === 'RECOVERY_CONTROL'
         ? { kind: 'recovery-control', routingControlArn: config.RoutingControlArn ?? '' }
-        : { kind: 'endpoint', dnsName: normalizeName(config.FullyQualifiedDomainName ?? '') };
+        : config.Type === 'CALCULATED'
+          ? {
+              kind: 'calculated',
+              children: config.ChildHealthChecks ?? [],
+              threshold: config.HealthThreshold ?? 1,
+            }
+          : { kind: 'endpoint', dnsName: normalizeName(config.FullyQualifiedDomainName ?? '') };
     this.healthChecks.set(id, { id, callerReference, config, target });
   }
 
@@ -540,10 +705,14 @@ export class SimulatedRoute53 implements SimulatedService {
   private isHealthy(check: HealthCheckRecord): boolean {
     // Route 53 treats a disabled health check as healthy.
     if (check.config.Disabled) return true;
-    const healthy =
-      check.target.kind === 'endpoint'
-        ? (this.probes.get(check.target.dnsName)?.healthy ?? true)
-        : this.routingControlVisible(check.target.routingControlArn) === 'On';
+    let healthy: boolean;
+    if (check.target.kind === 'endpoint') healthy = this.probeOf(check)?.healthy ?? true;
+    else if (check.target.kind === 'calculated') {
+      // API Reference, HealthCheckConfig, HealthThreshold: the number of child health checks
+      // that must be healthy for the CALCULATED check to be healthy.
+      const children = check.target.children.map((id) => this.healthChecks.get(id));
+      healthy = children.filter((c) => c !== undefined && this.isHealthy(c)).length >= check.target.threshold;
+    } else healthy = this.routingControlVisible(check.target.routingControlArn) === 'On';
     return check.config.Inverted ? !healthy : healthy;
   }
 
@@ -553,8 +722,8 @@ export class SimulatedRoute53 implements SimulatedService {
       if (check && !this.isHealthy(check)) return false;
     }
     if (rrs.AliasTarget?.EvaluateTargetHealth) {
-      const probe = this.probes.get(normalizeName(rrs.AliasTarget.DNSName ?? ''));
-      if (probe && !probe.healthy) return false;
+      const target = this.targets.get(normalizeName(rrs.AliasTarget.DNSName ?? ''));
+      if (target && !target.probe.healthy) return false;
     }
     return true;
   }
@@ -576,7 +745,7 @@ export class SimulatedRoute53 implements SimulatedService {
     if (!chosen) return undefined;
     const dnsName = chosen.AliasTarget?.DNSName ? normalizeName(chosen.AliasTarget.DNSName) : undefined;
     return {
-      region: dnsName ? this.probes.get(dnsName)?.region : undefined,
+      region: dnsName ? this.targets.get(dnsName)?.region : undefined,
       ...(chosen.SetIdentifier ? { setIdentifier: chosen.SetIdentifier } : {}),
       ...(dnsName ? { dnsName } : {}),
     };
@@ -604,6 +773,7 @@ export class SimulatedRoute53 implements SimulatedService {
           const [, name = '', type = ''] = key.split('|');
           history = { zoneId: zone.id, name, type, entries: [] };
           this.answers.set(key, history);
+          if (!this.answersByName.has(`${name}|${type}`)) this.answersByName.set(`${name}|${type}`, history);
         }
         const last = history.entries[history.entries.length - 1];
         if (last && sameAnswer(last.answer, answer)) continue;
@@ -628,6 +798,14 @@ export class SimulatedRoute53 implements SimulatedService {
 
   /** A zone's apex: the longest common suffix of its records' names, below the last label kept. */
   private apexOf(zone: Zone): string | undefined {
+    // A zone's records map is replaced by each change: the apex is computed once per version.
+    if (this.apexCache.has(zone.records)) return this.apexCache.get(zone.records);
+    const apex = this.computeApex(zone);
+    this.apexCache.set(zone.records, apex);
+    return apex;
+  }
+
+  private computeApex(zone: Zone): string | undefined {
     const names = [...zone.records.values()].map((r) =>
       normalizeName(r.Name ?? '')
         .split('.')
@@ -656,10 +834,7 @@ export class SimulatedRoute53 implements SimulatedService {
   }
 
   private historyFor(name: string, type: string): AnswerHistory | undefined {
-    const wanted = normalizeName(name);
-    for (const history of this.answers.values())
-      if (history.name === wanted && history.type === type) return history;
-    return undefined;
+    return this.answersByName.get(`${normalizeName(name)}|${type}`);
   }
 
   private statusOf(change: ChangeRecord): 'PENDING' | 'INSYNC' {
@@ -727,19 +902,18 @@ interface HealthCheckRecord {
   readonly config: HealthCheckConfig;
   readonly target:
     | { readonly kind: 'endpoint'; readonly dnsName: string }
-    | { readonly kind: 'recovery-control'; readonly routingControlArn: string };
+    | { readonly kind: 'recovery-control'; readonly routingControlArn: string }
+    | { readonly kind: 'calculated'; readonly children: readonly string[]; readonly threshold: number };
 }
 
-interface Probe {
-  readonly dnsName: string;
-  readonly region: string;
-  readonly planName: string;
-  /** The thresholded status DNS uses. */
-  healthy: boolean;
-  /** Consecutive observations that disagree with `healthy`. */
-  streak: number;
-  lastResult: boolean;
-  lastCheckedAt: number;
+/** A plan region's health check ids. */
+export interface RegionChecks {
+  /** The HTTPS check of the region's load balancer. */
+  endpoint?: string;
+  /** With ARC: the RECOVERY_CONTROL check of the region's routing control. */
+  recoveryControl?: string;
+  /** The health-checks method: the region's CALCULATED check and its per-endpoint HTTPS checks. */
+  switch?: { calculated: string; endpoints: string[] };
 }
 
 interface AnswerHistory {
@@ -749,242 +923,8 @@ interface AnswerHistory {
   readonly entries: { at: number; answer: DnsAnswer | undefined }[];
 }
 
-const CHECKER_REGIONS: HealthCheckRegion[] = [
-  'us-east-1',
-  'us-west-1',
-  'us-west-2',
-  'eu-west-1',
-  'ap-southeast-1',
-  'ap-southeast-2',
-  'ap-northeast-1',
-  'sa-east-1',
-];
-
-const RR_TYPES = new Set([
-  'A',
-  'AAAA',
-  'CAA',
-  'CNAME',
-  'DS',
-  'HTTPS',
-  'MX',
-  'NAPTR',
-  'NS',
-  'PTR',
-  'SOA',
-  'SPF',
-  'SRV',
-  'SSHFP',
-  'SVCB',
-  'TLSA',
-  'TXT',
-]);
-
-function invalidInput(message: string): Error {
-  return awsError('route53', 'InvalidInput', message);
-}
-
-function asObject(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
-function stripPrefix(value: string, prefix: string): string {
-  return value.startsWith(prefix) ? value.slice(prefix.length) : value;
-}
-
-/** DNS names compare case-insensitively and with or without the final dot; Route 53 returns them with it. */
-function normalizeName(name: string): string {
-  const lower = name.toLowerCase();
-  return lower.endsWith('.') ? lower : `${lower}.`;
-}
-
-function recordKey(rrs: ResourceRecordSet): string {
-  return `${groupKey(rrs)}|${rrs.SetIdentifier ?? ''}`;
-}
-
-function groupKey(rrs: ResourceRecordSet): string {
-  return `${rrs.Name}|${rrs.Type}`;
-}
-
-function describe(rrs: ResourceRecordSet): string {
-  const id = rrs.SetIdentifier ? `, set-identifier='${rrs.SetIdentifier}'` : '';
-  return `[name='${rrs.Name}', type='${rrs.Type}'${id}]`;
-}
-
-/** Every value of a record set, in a fixed order: DELETE must name all of them as they are. */
-function canonical(rrs: ResourceRecordSet): string {
-  return JSON.stringify([
-    rrs.Name,
-    rrs.Type,
-    rrs.SetIdentifier ?? null,
-    rrs.Failover ?? null,
-    rrs.Weight ?? null,
-    rrs.Region ?? null,
-    rrs.MultiValueAnswer ?? null,
-    rrs.TTL ?? null,
-    (rrs.ResourceRecords ?? []).map((r) => r.Value),
-    rrs.AliasTarget
-      ? [rrs.AliasTarget.HostedZoneId, rrs.AliasTarget.DNSName, rrs.AliasTarget.EvaluateTargetHealth]
-      : null,
-    rrs.HealthCheckId ?? null,
-  ]);
-}
-
 function sameAnswer(a: DnsAnswer | undefined, b: DnsAnswer | undefined): boolean {
   return (
     a?.region === b?.region && a?.setIdentifier === b?.setIdentifier && a?.dnsName === b?.dnsName && !a === !b
   );
-}
-
-/** Problems of the records of one name and type once the batch is applied. */
-function groupProblems(group: string, records: ResourceRecordSet[]): string[] {
-  const members = records.filter((r) => groupKey(r) === group);
-  if (members.length === 0) return [];
-  const [name, type] = group.split('|');
-  const problems: string[] = [];
-  if (members.length > 1 && members.some((r) => !r.SetIdentifier)) {
-    problems.push(
-      `RRSet with DNS name ${name}, type ${type} cannot have both a record set without a SetIdentifier and others`,
-    );
-  }
-  const failover = members.filter((r) => r.Failover);
-  if (failover.length > 0 && failover.length !== members.filter((r) => r.SetIdentifier).length) {
-    problems.push(`RRSet with DNS name ${name}, type ${type} mixes failover and other routing policies`);
-  }
-  for (const role of ['PRIMARY', 'SECONDARY'] as const) {
-    const holders = failover.filter((r) => r.Failover === role);
-    if (holders.length > 1) {
-      problems.push(
-        `RRSet with DNS name ${name}, type ${type} has more than one ${role} failover record (${holders
-          .map((r) => r.SetIdentifier)
-          .join(', ')})`,
-      );
-    }
-  }
-  return problems;
-}
-
-/** Parses one Change, throwing `InvalidInput` as Route 53 does for a malformed request. */
-function parseChange(raw: unknown): { action: 'CREATE' | 'DELETE' | 'UPSERT'; rrs: ResourceRecordSet } {
-  const change = asObject(raw);
-  const action = change?.Action;
-  if (action !== 'CREATE' && action !== 'DELETE' && action !== 'UPSERT')
-    throw invalidInput(`Invalid request: Action must be CREATE, DELETE or UPSERT, got ${String(action)}`);
-  const source = asObject(change?.ResourceRecordSet);
-  if (!source) throw invalidInput('Invalid request: a Change has no ResourceRecordSet');
-  const name = source.Name;
-  const type = source.Type;
-  if (typeof name !== 'string' || !name)
-    throw invalidInput('Invalid request: ResourceRecordSet.Name is required');
-  if (typeof type !== 'string' || !RR_TYPES.has(type))
-    throw invalidInput(
-      `Invalid request: ResourceRecordSet.Type must be a DNS record type, got ${String(type)}`,
-    );
-  const where = `Change with [Action=${action}, Name=${normalizeName(name)}, Type=${type}, SetIdentifier=${
-    typeof source.SetIdentifier === 'string' ? source.SetIdentifier : 'null'
-  }]`;
-
-  const rrs: ResourceRecordSet = { Name: normalizeName(name), Type: type as RRType };
-  if (source.SetIdentifier !== undefined) {
-    if (typeof source.SetIdentifier !== 'string' || !source.SetIdentifier)
-      throw invalidInput(`Invalid request: SetIdentifier must be a non-empty string in ${where}`);
-    rrs.SetIdentifier = source.SetIdentifier;
-  }
-  if (source.Failover !== undefined) {
-    if (source.Failover !== 'PRIMARY' && source.Failover !== 'SECONDARY')
-      throw invalidInput(`Invalid request: Failover must be PRIMARY or SECONDARY in ${where}`);
-    if (!rrs.SetIdentifier) throw invalidInput(`Invalid request: Missing field 'SetIdentifier' in ${where}`);
-    rrs.Failover = source.Failover;
-  }
-  if (typeof source.Weight === 'number') rrs.Weight = source.Weight;
-  if (typeof source.Region === 'string') rrs.Region = source.Region as ResourceRecordSet['Region'];
-  if (typeof source.MultiValueAnswer === 'boolean') rrs.MultiValueAnswer = source.MultiValueAnswer;
-
-  const alias = asObject(source.AliasTarget);
-  const hasValues = source.TTL !== undefined || source.ResourceRecords !== undefined;
-  if (alias && hasValues)
-    throw invalidInput(
-      `Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found more than one in ${where}`,
-    );
-  if (alias) {
-    if (typeof alias.HostedZoneId !== 'string' || typeof alias.DNSName !== 'string' || !alias.DNSName)
-      throw invalidInput(`Invalid request: AliasTarget needs HostedZoneId and DNSName in ${where}`);
-    if (typeof alias.EvaluateTargetHealth !== 'boolean')
-      throw invalidInput(`Invalid request: AliasTarget needs EvaluateTargetHealth in ${where}`);
-    rrs.AliasTarget = {
-      HostedZoneId: alias.HostedZoneId,
-      DNSName: normalizeName(alias.DNSName),
-      EvaluateTargetHealth: alias.EvaluateTargetHealth,
-    };
-  } else {
-    const values = source.ResourceRecords;
-    if (typeof source.TTL !== 'number' || !Array.isArray(values) || values.length === 0)
-      throw invalidInput(
-        `Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found none in ${where}`,
-      );
-    rrs.TTL = source.TTL;
-    rrs.ResourceRecords = values.map((v: unknown) => {
-      const value = asObject(v)?.Value;
-      if (typeof value !== 'string')
-        throw invalidInput(`Invalid request: a ResourceRecord has no Value in ${where}`);
-      return { Value: value };
-    });
-  }
-  if (source.HealthCheckId !== undefined) {
-    if (typeof source.HealthCheckId !== 'string' || !source.HealthCheckId)
-      throw invalidInput(`Invalid request: HealthCheckId must be a health check id in ${where}`);
-    rrs.HealthCheckId = source.HealthCheckId;
-  }
-  return { action, rrs };
-}
-
-/** `api.orders.example.com.` -> `com.example.orders.api.`: Route 53's listing order. */
-function reversedLabels(name: string): string {
-  return `${name.replace(/\.$/, '').split('.').reverse().join('.')}.`;
-}
-
-function sortTuple(rrs: ResourceRecordSet): [string, string, string] {
-  return [reversedLabels(rrs.Name ?? ''), rrs.Type ?? '', rrs.SetIdentifier ?? ''];
-}
-
-function compareTuple(a: readonly string[], b: readonly string[]): number {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] ?? '';
-    const y = b[i] ?? '';
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return 0;
-}
-
-function sortRecords(records: ResourceRecordSet[]): ResourceRecordSet[] {
-  return [...records].sort((a, b) => compareTuple(sortTuple(a), sortTuple(b)));
-}
-
-/** A Route 53-style health check id (a UUID), stable for a seed. */
-function uuidFrom(seed: string): string {
-  const hex = stableHexId(seed, 32);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-}
-
-/** The names Route 53's name servers have in the sandbox: `ns-N.awsdns-NN.com.` style. */
-const NAME_SERVER = /^ns-\d+\.awsdns-\d+\.(com|net|org|co\.uk)\.$/;
-/** Name servers' addresses: TEST-NET-1 (RFC 5737), never contacted. */
-const NAME_SERVER_PREFIX = '192.0.2.';
-
-/** A hosted zone's delegation set: four name servers, one per top-level domain, as Route 53 assigns. */
-function nameServersOf(zoneId: string): string[] {
-  const n = Number.parseInt(stableHexId(zoneId, 4), 16) % 2000;
-  return [
-    `ns-${n}.awsdns-${n % 64}.com.`,
-    `ns-${n + 1}.awsdns-${n % 64}.net.`,
-    `ns-${n + 2}.awsdns-${n % 64}.org.`,
-    `ns-${n + 3}.awsdns-${n % 64}.co.uk.`,
-  ].map((ns) => ns.replace(/\.$/, ''));
-}
-
-function nameServerAddress(name: string): string {
-  const n = Number.parseInt(/^ns-(\d+)/.exec(name)?.[1] ?? '0', 10);
-  return `${NAME_SERVER_PREFIX}${(n % 250) + 1}`;
 }

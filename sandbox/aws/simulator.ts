@@ -1,19 +1,28 @@
 import * as autoscaling from '@aws-sdk/client-auto-scaling';
 import * as cloudwatch from '@aws-sdk/client-cloudwatch';
 import * as dynamodb from '@aws-sdk/client-dynamodb';
+import * as elb from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as events from '@aws-sdk/client-eventbridge';
 import * as rds from '@aws-sdk/client-rds';
 import * as route53 from '@aws-sdk/client-route-53';
 import * as arc from '@aws-sdk/client-route53-recovery-cluster';
 import * as sfn from '@aws-sdk/client-sfn';
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/service-error-classification';
+import type {
+  RetryErrorType,
+  SdkError,
+  StandardRetryBackoffStrategy,
+  StandardRetryToken,
+} from '@smithy/types';
+import { MAXIMUM_RETRY_DELAY, StandardRetryStrategy } from '@smithy/util-retry';
 import type { AwsCall, AwsInterceptor, AwsService } from '../../functions/aws/clients.js';
 import type { DnsQuestion } from '../../functions/aws/dns-transport.js';
-import { isThrottlingName } from '../../functions/aws/translate-error.js';
 import { TransientAwsError } from '../../functions/core/errors.js';
 import type { Random } from '../../functions/core/random.js';
 import type { VirtualClock } from '../clock.js';
 import type { FaultSet } from '../faults.js';
 import type { LatencyProfile } from '../latency.js';
+import { QuotaBuckets, type QuotaRule } from '../quotas.js';
 import { currentExecutionId } from '../runtime/scope.js';
 
 /** What every simulated service shares: time, randomness, latency, faults, change notification. */
@@ -22,19 +31,22 @@ export interface SimContext {
   readonly random: Random;
   readonly latency: LatencyProfile;
   readonly faults: FaultSet;
+  /** The account's API quotas (`sandbox/quotas.ts`); the simulator builds its own when absent. */
+  readonly quotas?: QuotaBuckets;
   /** Services call this after any change of state the ground truth may depend on. */
   changed(): void;
   /**
    * Marks the start of a long-running AWS operation (a switchover, an instance launch, a DNS
    * change propagating) and returns the function that marks its end. The simulator attributes it
-   * to the execution whose call started it, for `awsBusySeconds`.
+   * to the execution whose call started it, for `awsBusySeconds`; an operation no call started
+   * (a health checker noticing a change) names the `app` it works for instead.
    */
-  beginOperation?(name: string): () => void;
+  beginOperation?(name: string, app?: string): () => void;
 }
 
 /** For services: start an operation, or do nothing where the context does not track them. */
-export function beginOperation(ctx: SimContext, name: string): () => void {
-  return ctx.beginOperation?.(name) ?? (() => undefined);
+export function beginOperation(ctx: SimContext, name: string, app?: string): () => void {
+  return ctx.beginOperation?.(name, app) ?? (() => undefined);
 }
 
 /** Where a call arrived: the client's region and, for endpoint-bound clients, the endpoint. */
@@ -69,6 +81,7 @@ export class UnsupportedOperationError extends Error {
 const MODULES: Record<AwsService, Record<string, unknown>> = {
   rds,
   autoscaling,
+  elb,
   route53,
   arc,
   cloudwatch,
@@ -80,6 +93,7 @@ const MODULES: Record<AwsService, Record<string, unknown>> = {
 const BASE_EXCEPTION: Record<AwsService, string> = {
   rds: 'RDSServiceException',
   autoscaling: 'AutoScalingServiceException',
+  elb: 'ElasticLoadBalancingV2ServiceException',
   route53: 'Route53ServiceException',
   arc: 'Route53RecoveryClusterServiceException',
   cloudwatch: 'CloudWatchServiceException',
@@ -114,16 +128,31 @@ export function awsError(
   const mod = MODULES[service];
   const base = mod[BASE_EXCEPTION[service]] as ExceptionClass;
   const modelled = mod[code];
+  const isModelled = typeof modelled === 'function' && modelled.prototype instanceof base;
+  // A server fault is a 5xx: 503 for an unavailable endpoint (ARC's EndpointTemporarilyUnavailable-
+  // Exception, ServiceUnavailable), else 500. The SDK retries 500/502/503/504 as transient.
   const server = SERVER_FAULTS.has(code);
   const $metadata = {
-    httpStatusCode: server ? 500 : code.includes('Throttl') ? 400 : 400,
+    httpStatusCode: server ? (/Unavailable/.test(code) ? 503 : 500) : 400,
     attempts: 1,
     totalRetryDelay: 0,
   };
-  if (typeof modelled === 'function' && modelled.prototype instanceof base) {
-    return new (modelled as ExceptionClass)({ message, $metadata, ...fields });
+  if (isModelled) {
+    const error = new (modelled as ExceptionClass)({ message, $metadata, ...fields });
+    if ((error as { $fault?: string }).$fault === 'server' && $metadata.httpStatusCode === 400)
+      $metadata.httpStatusCode = /Unavailable/.test(code) ? 503 : 500;
+    return error;
   }
   return new base({ name: code, $fault: server ? 'server' : 'client', message, $metadata, ...fields });
+}
+
+/** The error AWS answers a call with when one of its quotas throttles it ("Rate exceeded"). */
+function throttlingError(call: AwsCall, rule: QuotaRule): Error {
+  return awsError(
+    call.service,
+    rule.error,
+    `Rate exceeded (sandbox: quota ${rule.id} in ${call.endpoint ?? call.region}; ${rule.source})`,
+  );
 }
 
 /** What the SDK's Node HTTP handler throws when an endpoint never answers. */
@@ -139,11 +168,50 @@ export function networkTimeout(call: AwsCall): Error {
   );
 }
 
-/** The SDK's standard retry mode retries throttling, 5xx and network errors. */
-function sdkRetries(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
-  return isThrottlingName(error.name) || error.name === 'TimeoutError' || status >= 500;
+/**
+ * How the SDK's retry middleware classifies an error for its retry strategy (the same order as
+ * `getRetryErrorType` in `@smithy/core`'s retry middleware, from the SDK's own classifiers): throttling
+ * (`Throttling`, `PriorRequestNotComplete`, HTTP 429, ...), transient (timeouts, connection resets,
+ * HTTP 500/502/503/504 such as `EndpointTemporarilyUnavailable`), other server errors, client errors.
+ */
+export function retryErrorType(error: unknown): RetryErrorType {
+  const e = error as SdkError;
+  if (isThrottlingError(e)) return 'THROTTLING';
+  if (isTransientError(e)) return 'TRANSIENT';
+  if (isServerError(e)) return 'SERVER_ERROR';
+  return 'CLIENT_ERROR';
+}
+
+/**
+ * The SDK's standard retry strategy (`StandardRetryStrategy` of `@smithy/util-retry`: its attempts,
+ * retry quota of 500 tokens and costs, which error types it retries, its base delays of 50 ms and
+ * 1,000 ms after throttling), with its backoff drawn from the sandbox's seeded randomness and its
+ * wait taken on the virtual clock. The strategy's own wait is made 0 ms of real time: it computes
+ * the delay through {@link StandardRetryBackoffStrategy}, which records it here instead.
+ */
+class VirtualRetry {
+  readonly strategy: StandardRetryStrategy;
+  /**
+   * The delays (virtual ms) the strategy chose for the retries it granted, oldest first. Concurrent
+   * calls of one client each take theirs in turn: the strategy grants in the order it computed
+   * (its 0 ms real waits end in the order they began).
+   */
+  readonly delays: number[] = [];
+
+  constructor(maxAttempts: number, random: Random) {
+    let base = 0;
+    const backoff: StandardRetryBackoffStrategy = {
+      // The SDK's DefaultRetryBackoffStrategy: full jitter over base x 2^attempt, capped at 20 s.
+      computeNextBackoffDelay: (attempt) => {
+        this.delays.push(Math.floor(random.next() * Math.min(base * 2 ** attempt, MAXIMUM_RETRY_DELAY)));
+        return 0;
+      },
+      setDelayBase: (delay) => {
+        base = delay;
+      },
+    };
+    this.strategy = new StandardRetryStrategy({ maxAttempts, backoff });
+  }
 }
 
 /**
@@ -157,6 +225,9 @@ function sdkRetries(error: unknown): boolean {
  */
 export class AwsSimulator implements AwsInterceptor {
   private readonly services = new Map<AwsService, SimulatedService>();
+  private readonly retries = new Map<object | string, VirtualRetry>();
+  /** The account's API quotas (`sandbox/quotas.ts`), on the virtual clock. */
+  readonly quotas: QuotaBuckets;
   private dynamoQueue: Promise<unknown> = Promise.resolve();
   private requestSeq = 0;
   /** Every call the simulator answered or failed, for reports (`awsBusySeconds`) and tests. */
@@ -164,15 +235,18 @@ export class AwsSimulator implements AwsInterceptor {
   /** Every long-running operation a call started (see {@link SimContext.beginOperation}). */
   readonly operations: OperationRecord[] = [];
 
-  constructor(readonly ctx: SimContext) {}
+  constructor(readonly ctx: SimContext) {
+    this.quotas = ctx.quotas ?? new QuotaBuckets(() => ctx.clock.now(), ctx.latency.timeScale);
+  }
 
   /** Starts a long-running operation, attributed to the execution whose call is running. */
-  beginOperation(name: string): () => void {
+  beginOperation(name: string, app?: string): () => void {
     const executionId = currentExecutionId();
     const record: OperationRecord = {
       name,
       startedAt: this.ctx.clock.now(),
       ...(executionId ? { executionId } : {}),
+      ...(app ? { app } : {}),
     };
     this.operations.push(record);
     return () => {
@@ -217,22 +291,53 @@ export class AwsSimulator implements AwsInterceptor {
     this.services.set(service.service, service);
   }
 
+  /**
+   * One SDK call: attempts and the SDK's retries between them, as {@link VirtualRetry} decides, on
+   * the virtual clock. The answer (or the final error) carries `$metadata.attempts` and
+   * `totalRetryDelay` as the SDK's retry middleware sets them.
+   */
   async intercept(call: AwsCall, forward: () => Promise<unknown>): Promise<unknown> {
+    const retry = this.retryFor(call);
+    const { clock } = this.ctx;
+    let token: StandardRetryToken = await retry.strategy.acquireInitialRetryToken(call.operation);
+    let totalRetryDelay = 0;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.attempt(call, forward);
+        const output = await this.attempt(call, forward);
+        retry.strategy.recordSuccess(token);
+        const metadata = (output as { $metadata?: object } | undefined)?.$metadata;
+        if (metadata) Object.assign(metadata, { attempts: attempt, totalRetryDelay });
+        return output;
       } catch (error: unknown) {
-        if (attempt >= call.transport.maxAttempts || !sdkRetries(error)) {
+        try {
+          token = await clock.track(() =>
+            retry.strategy.refreshRetryTokenForRetry(token, {
+              errorType: retryErrorType(error),
+              error: error as SdkError,
+            }),
+          );
+        } catch {
           if (error instanceof Error && '$metadata' in error) {
-            Object.assign((error as { $metadata: object }).$metadata, { attempts: attempt });
+            Object.assign((error as { $metadata: object }).$metadata, { attempts: attempt, totalRetryDelay });
           }
           throw error;
         }
-        // Standard mode: full jitter over an exponential base of 100 ms, capped at 20 s.
-        const ceiling = Math.min(20_000, 100 * 2 ** (attempt - 1));
-        await this.ctx.clock.sleep(Math.floor(this.ctx.random.next() * ceiling));
+        const delay = retry.delays.shift() ?? 0;
+        totalRetryDelay += delay;
+        await clock.sleep(delay);
       }
     }
+  }
+
+  /** The retry strategy of the client that makes `call`: one per client, as the SDK keeps it. */
+  private retryFor(call: AwsCall): VirtualRetry {
+    const key = call.client ?? `${call.service}|${call.region}|${call.endpoint ?? ''}`;
+    let retry = this.retries.get(key);
+    if (!retry) {
+      retry = new VirtualRetry(call.transport.maxAttempts, this.ctx.random);
+      this.retries.set(key, retry);
+    }
+    return retry;
   }
 
   private async attempt(call: AwsCall, forward: () => Promise<unknown>): Promise<unknown> {
@@ -254,6 +359,11 @@ export class AwsSimulator implements AwsInterceptor {
         throw networkTimeout(call);
       }
       await clock.sleep(latency.apiMs[call.service]);
+      const throttled = this.quotas.admit(call);
+      if (throttled) {
+        record.throttled = throttled.id;
+        throw throttlingError(call, throttled);
+      }
       for (const { error, rate } of faults.apiErrors(call.service, call.region, call.operation)) {
         if (random.next() < rate)
           throw awsError(
@@ -266,6 +376,9 @@ export class AwsSimulator implements AwsInterceptor {
         call.service === 'dynamodb' ? await this.forwardInOrder(forward) : await this.answer(call, service);
       record.ok = true;
       return output;
+    } catch (error: unknown) {
+      if (error instanceof Error) record.error = error.name;
+      throw error;
     } finally {
       record.finishedAt = clock.now();
     }
@@ -290,7 +403,8 @@ export class AwsSimulator implements AwsInterceptor {
       region: call.region,
       ...(call.endpoint ? { endpoint: call.endpoint } : {}),
     });
-    this.ctx.changed();
+    // A read changes nothing the ground truth reads (AWS names reads Describe*, Get*, List*).
+    if (!/^(Describe|Get|List)/.test(call.operation)) this.ctx.changed();
     return {
       ...(output as object),
       $metadata: {
@@ -327,12 +441,21 @@ export interface CallRecord {
   readonly startedAt: number;
   finishedAt: number;
   ok: boolean;
+  /** The quota (`sandbox/quotas.ts` id) that throttled this attempt, if one did. */
+  throttled?: string;
+  /** The error the attempt failed with (its name), if it failed. */
+  error?: string;
 }
 
 /** A long-running AWS operation (e.g. a switchover), in virtual epoch ms; open while unfinished. */
 export interface OperationRecord {
   readonly name: string;
   readonly executionId?: string;
+  /**
+   * The app an operation no call started works for (Route 53's health checkers noticing that an
+   * app's target changed health): counted as AWS time for any execution of that app it overlaps.
+   */
+  readonly app?: string;
   readonly startedAt: number;
   finishedAt?: number;
 }

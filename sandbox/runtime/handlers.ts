@@ -9,11 +9,13 @@ import { makeHandler as finishExecution } from '../../functions/handlers/finish-
 import { makeHandler as preflight } from '../../functions/handlers/preflight.js';
 import { makeHandler as prepareDatabase } from '../../functions/handlers/prepare-database.js';
 import { makeHandler as promoteDatabase } from '../../functions/handlers/promote-database.js';
+import { makeHandler as readiness } from '../../functions/handlers/readiness.js';
 import { makeHandler as reconcile } from '../../functions/handlers/reconcile.js';
 import { makeHandler as recordFailure } from '../../functions/handlers/record-failure.js';
 import type { FunctionName } from '../../functions/handlers/registry.js';
 import { makeHandler as requestApproval } from '../../functions/handlers/request-approval.js';
 import { makeHandler as runDrill } from '../../functions/handlers/run-drill.js';
+import { makeHandler as runEvacuation } from '../../functions/handlers/run-evacuation.js';
 import { makeHandler as scaleCapacity } from '../../functions/handlers/scale-capacity.js';
 import { makeHandler as shiftTraffic } from '../../functions/handlers/shift-traffic.js';
 import { makeHandler as verifyService } from '../../functions/handlers/verify-service.js';
@@ -39,5 +41,7 @@ export const RUNBOOK_HANDLERS: Partial<Record<FunctionName, (deps: RunbookDeps) 
   RecordFailure: recordFailure,
   EvaluateAlarm: evaluateAlarm,
   RunDrill: runDrill,
+  RunEvacuation: runEvacuation,
   Reconcile: reconcile,
+  Readiness: readiness,
 };

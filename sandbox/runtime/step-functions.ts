@@ -7,6 +7,7 @@ import {
   type SimulatedService,
   UnsupportedOperationError,
 } from '../aws/simulator.js';
+import { SFN_STATE_TRANSITIONS } from '../quotas.js';
 import type { Interpreter } from './interpreter.js';
 import { functionArn, type LambdaRuntime, parseFunctionArn, SANDBOX_ACCOUNT } from './lambda.js';
 import { executionScope } from './scope.js';
@@ -220,7 +221,9 @@ export class SimulatedStepFunctions implements SimulatedService {
       handlers[state] = async (taskInput) => {
         const charge = transitions;
         transitions = 0;
-        await this.ctx.clock.sleep(charge * this.ctx.latency.stepFunctions.stateTransitionMs);
+        // Transitions beyond the region's state-transition bucket are delayed, not failed.
+        const throttled = this.ctx.quotas?.delayFor(SFN_STATE_TRANSITIONS, machine.region, charge) ?? 0;
+        await this.ctx.clock.sleep(charge * this.ctx.latency.stepFunctions.stateTransitionMs + throttled);
         if (!waitForToken) return (await this.lambda.invoke(machine.region, fn, taskInput)) as Json;
         const payload = (taskInput as { Payload?: Json }).Payload ?? null;
         const answer = this.waitForToken(token);

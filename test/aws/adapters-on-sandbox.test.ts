@@ -116,14 +116,14 @@ describe('adapters against the simulated AWS', () => {
     } finally {
       sandbox.aws.faults.clear({ kind: 'arc-endpoints-down' });
     }
-    sandbox.aws.faults.add({ kind: 'arc-endpoints-down', count: 5 });
+    sandbox.aws.faults.add({ kind: 'arc-cluster-unavailable', endpointsDown: 5 });
     try {
       const error = await sandbox.run(arc.getStates(traffic.clusterEndpoints, arns)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ArcEndpointsUnavailableError);
       for (const endpoint of traffic.clusterEndpoints)
         expect((error as Error).message).toContain(endpoint.endpoint);
     } finally {
-      sandbox.aws.faults.clear({ kind: 'arc-endpoints-down' });
+      sandbox.aws.faults.clear({ kind: 'arc-cluster-unavailable' });
     }
   });
 

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-route53-recovery-cluster';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { arcRoutingControls } from '../../functions/aws/arc.js';
+import { arcRoutingControls, endpointOrder } from '../../functions/aws/arc.js';
 import { type ArcClusterEndpoint, type AwsClients, createAwsClients } from '../../functions/aws/clients.js';
 import { seededRandom, shuffled } from '../../functions/core/random.js';
 
@@ -258,5 +258,54 @@ describe('getStates', () => {
       name: 'ResourceNotFoundError',
     });
     expect(arc.calls()).toHaveLength(1);
+  });
+});
+
+describe('endpoints of regions known to be unreachable go last', () => {
+  it('orders the healthy endpoints shuffled, then the unreachable ones shuffled', () => {
+    // Prepare: the region the plain shuffle tries first is known to be down.
+    const down = new Set([ORDER[0]?.region as string, 'ap-southeast-2']);
+
+    // Act: many orders, from several seeds.
+    const orders = [1, 2, 3, 4, 5, 6, 7, 8].map((seed) => endpointOrder(ENDPOINTS, down, seededRandom(seed)));
+
+    // Assess: the known-down ones are always the last two; the healthy three are still shuffled.
+    for (const order of orders) {
+      expect(order).toHaveLength(5);
+      expect(new Set(order.slice(3).map((e) => e.region))).toEqual(down);
+      expect(order.slice(0, 3).every((e) => !down.has(e.region))).toBe(true);
+    }
+    expect(new Set(orders.map((o) => o[0]?.region)).size).toBeGreaterThan(1);
+  });
+
+  it('tries a known-down endpoint last, learns a new failure and forgets a region that answers', async () => {
+    // Prepare: ORDER[0] is down (and known to be); the first healthy endpoint tried times out too.
+    const { controls, clients } = setup();
+    const unreachable = new Set([ORDER[0]?.region as string]);
+    const expected = endpointOrder(ENDPOINTS, unreachable, seededRandom(SEED));
+    const newlyDown = expected[0];
+    answerBy(clients, (e) => (e === ORDER[0] || e === newlyDown ? timeout() : {}));
+
+    // Act
+    const used = await controls.setActive(ENDPOINTS, { [USW2]: 'On', [USE1]: 'Off' }, unreachable);
+
+    // Assess: ORDER[0] was never tried; the new failure is remembered for the next step.
+    expect(endpointsCalled(clients)).toEqual([newlyDown?.endpoint, expected[1]?.endpoint]);
+    expect(used).toEqual(expected[1]);
+    expect(unreachable).toEqual(new Set([ORDER[0]?.region, newlyDown?.region]));
+
+    // Act again, on the next step: the remembered regions are not tried while another answers.
+    arc.resetHistory();
+    await controls.getStates(ENDPOINTS, [USE1, USW2], unreachable);
+    const next = endpointsCalled(clients);
+    expect(next.length).toBeGreaterThan(0);
+    expect(next.some((e) => e === ORDER[0]?.endpoint || e === newlyDown?.endpoint)).toBe(false);
+
+    // A region that answers again is forgotten.
+    arc.reset();
+    answerBy(clients, () => ({ RoutingControlState: 'On' }));
+    const onlyDown = ENDPOINTS.filter((e) => e === ORDER[0]);
+    await controls.getStates(onlyDown, [USE1], unreachable);
+    expect(unreachable.has(ORDER[0]?.region as string)).toBe(false);
   });
 });

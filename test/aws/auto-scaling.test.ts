@@ -6,15 +6,21 @@ import {
   ScalingActivityInProgressFault,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
+import {
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { autoScalingGroups } from '../../functions/aws/auto-scaling.js';
 import { createAwsClients } from '../../functions/aws/clients.js';
 
 const autoScaling = mockClient(AutoScalingClient);
+const elb = mockClient(ElasticLoadBalancingV2Client);
 
 afterEach(() => {
   autoScaling.reset();
+  elb.reset();
 });
 
 const CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x' };
@@ -75,12 +81,69 @@ describe('describe', () => {
       inService: 3,
       healthyInService: 2,
       pending: 2,
+      waiting: 1,
+      notServing: [{ instanceId: 'i-3', state: 'unhealthy', reason: 'Auto Scaling health status Unhealthy' }],
       instances: 6,
     });
     const [call] = autoScaling.commandCalls(DescribeAutoScalingGroupsCommand);
     expect(call?.args[0].input).toEqual({ AutoScalingGroupNames: ['orders-web-usw2'] });
     expect(call?.thisValue).toBe(clients.autoScaling('us-west-2'));
     expect(await regionOf(call)).toBe('us-west-2');
+  });
+
+  it('counts as serving only the InService instances healthy in every target group, read in the named region', async () => {
+    // Prepare
+    const { groups, clients } = setup();
+    const tg =
+      'arn:aws:elasticloadbalancing:us-west-2:111111111111:targetgroup/orders-web-usw2/0123456789abcdef';
+    autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({
+      AutoScalingGroups: [
+        {
+          AutoScalingGroupName: 'orders-web-usw2',
+          MinSize: 3,
+          DesiredCapacity: 3,
+          MaxSize: 24,
+          DefaultCooldown: 300,
+          AvailabilityZones: ['us-west-2a'],
+          HealthCheckType: 'ELB',
+          CreatedTime: new Date(0),
+          TargetGroupARNs: [tg],
+          Instances: [
+            instance('i-1', 'InService', 'Healthy'),
+            instance('i-2', 'InService', 'Healthy'),
+            instance('i-3', 'InService', 'Healthy'),
+          ],
+          WarmPoolConfiguration: { MinSize: 0, PoolState: 'Stopped' },
+          WarmPoolSize: 5,
+        },
+      ],
+    });
+    elb.on(DescribeTargetHealthCommand).resolves({
+      TargetHealthDescriptions: [
+        { Target: { Id: 'i-1', Port: 80 }, TargetHealth: { State: 'healthy' } },
+        {
+          Target: { Id: 'i-2', Port: 80 },
+          TargetHealth: { State: 'initial', Reason: 'Elb.InitialHealthChecking' },
+        },
+      ],
+    });
+
+    // Act
+    const capacity = await groups.describe('us-west-2', 'orders-web-usw2');
+
+    // Assess
+    expect(capacity).toMatchObject({
+      inService: 3,
+      healthyInService: 1,
+      notServing: [
+        { instanceId: 'i-2', state: 'initial', reason: 'Elb.InitialHealthChecking' },
+        { instanceId: 'i-3', state: 'unused', reason: 'Target.NotRegistered' },
+      ],
+      warmPool: { poolState: 'Stopped', size: 5, minSize: 0 },
+    });
+    const [call] = elb.commandCalls(DescribeTargetHealthCommand);
+    expect(call?.args[0].input).toEqual({ TargetGroupArn: tg });
+    expect(call?.thisValue).toBe(clients.elb('us-west-2'));
   });
 
   it('throws ResourceNotFoundError when the group does not exist', async () => {

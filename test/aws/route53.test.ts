@@ -437,13 +437,15 @@ describe('healthCheckStatus', () => {
     StatusReport: { Status: status, CheckedTime: new Date(0) },
   });
 
+  const ok = 'Success: HTTP Status Code 200, OK';
+  const ko = 'Failure: timeout';
+  // Route 53: healthy when MORE than 18% of checkers say so (not a majority).
   it.each([
-    [
-      'Healthy',
-      ['Success: HTTP Status Code 200, OK', 'Success: HTTP Status Code 200, OK', 'Failure: timeout'],
-    ],
-    ['Unhealthy', ['Success: HTTP Status Code 200, OK', 'Failure: timeout', 'Failure: timeout']],
-    ['Unhealthy', ['Success: HTTP Status Code 200, OK', 'Failure: timeout']],
+    ['Healthy', [ok, ok, ko]],
+    ['Healthy', [ok, ko, ko]],
+    ['Healthy', [ok, ok, ko, ko, ko, ko, ko, ko]], // 25%
+    ['Unhealthy', [ok, ko, ko, ko, ko, ko, ko, ko]], // 12.5%
+    ['Unhealthy', [ok, ko, ko, ko, ko, ko]], // 16.7%
     ['Unhealthy', []],
   ])('is %s for observations %j', async (expected, statuses) => {
     const { records } = setup();

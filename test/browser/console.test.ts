@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluateReadiness } from '../../functions/readiness/readiness.js';
 import type { Sandbox } from '../../sandbox/sandbox.js';
 import type { SandboxServer } from '../../sandbox/server.js';
 import { actAs, launchChromium, screenshot, seriousViolations, startConsoleSandbox } from './harness.js';
@@ -116,11 +117,16 @@ describe('the operator console in Chromium', () => {
   });
 
   it('shows every app on the overview, per region, for an operator', async () => {
+    // The scheduled readiness evaluation, run once now (it runs every 5 virtual minutes).
+    await evaluateReadiness({}, sandbox.region('us-east-1').deps);
     const page = await as('alice');
     const orders = page.locator('[data-app="orders"]');
     await orders.locator('tr[data-region="us-west-2"]').waitFor();
     expect(await orders.locator('[data-active-region]').textContent()).toBe('us-east-1');
     expect(await orders.locator('tr[data-region="us-east-1"]').textContent()).toContain('✔ writer');
+    // The readiness verdict toward the standby region (none toward the active one).
+    expect(await orders.locator('tr[data-region="us-west-2"] .readiness').textContent()).toBe('READY');
+    expect(await orders.locator('tr[data-region="us-east-1"] .readiness').count()).toBe(0);
     // What the observer sees, per cluster, and where traffic goes: GET /apps's writers and trafficRegion.
     expect(await orders.locator('[data-traffic-region]').textContent()).toBe('us-east-1');
     expect(await orders.locator('[data-cluster="orders-global"] [data-writer]').textContent()).toBe(

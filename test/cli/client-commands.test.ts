@@ -65,8 +65,9 @@ describe('switchyard CLI against the sandbox server', () => {
     expect(out).toMatch(/^billing {2}pilot-light {2}active us-east-1 {2}ACTIVE/m);
     expect(out).toMatch(/^orders {2}warm-standby {2}active us-east-1 {2}ACTIVE/m);
     expect(out).toMatch(/REGION +WRITER +CAPACITY +ROUTING +LAG +REACHABLE/);
-    expect(out).toMatch(/\* +us-east-1 +yes +6\/6 +On +- +yes/);
-    expect(out).toMatch(/ +us-west-2 +no +1\/1 +Off +0\.8 s +yes/);
+    // orders keeps a Stopped warm pool: empty beside the active 6, 5 instances beside the standby 1.
+    expect(out).toMatch(/\* +us-east-1 +yes +6\/6 \+0 stopped +On +- +yes/);
+    expect(out).toMatch(/ +us-west-2 +no +1\/1 \+5 stopped +Off +0\.8 s +yes/);
     // Not a terminal: no colour codes.
     expect(out).not.toContain('\u001b[');
 
@@ -278,7 +279,7 @@ describe('switchyard CLI against the sandbox server', () => {
       // Routing is read from Route 53's data plane (the zone's name servers answer us-west-2), so it
       // is known although Route 53's control plane is in the region that is down.
       expect(seen.out).toMatch(
-        /^ {5}us-east-1 +- +billing-api \?\/\?, billing-workers \?\/\? +SECONDARY +- +NO$/m,
+        /^ {5}us-east-1 +- +billing-api \?\/\?, billing-workers \?\/\? +SECONDARY +- +NO +(READY|NOT_READY|-)$/m,
       );
       expect(seen.out).toMatch(/^ {2}\* {2}us-west-2 +yes +.* +PRIMARY +/m);
       expect(seen.out).not.toMatch(/routing|DNS answer/);

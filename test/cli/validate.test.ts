@@ -76,3 +76,30 @@ describe('switchyard validate on hostile input', () => {
     );
   });
 });
+
+describe('switchyard validate: the us-east-1 warning', () => {
+  const billingYaml = readFile('plans/billing.yaml', 'utf8');
+
+  async function validateBilling(edit: (text: string) => string): Promise<{ code: number; err: string }> {
+    const dir = await mkdtemp(join(tmpdir(), 'switchyard-validate-method-'));
+    await writeFile(join(dir, 'billing.yaml'), edit(await billingYaml));
+    const b = buffers();
+    const code = await runCli(['validate', '--plans', dir], b.io);
+    return { code, err: b.err() };
+  }
+
+  it('warns for a records plan in us-east-1 (its Route 53 API is there), and not for a health-checks plan', async () => {
+    const records = await validateBilling((t) => t);
+    expect(records.code).toBe(0);
+    expect(records.err).toMatch(/warning: billing: traffic: .*us-east-1 is down this plan cannot fail over/);
+
+    const healthChecks = await validateBilling((t) =>
+      t.replace(
+        '    hostedZoneId: Z0123456789ABCDEFGHIJ\n',
+        '    hostedZoneId: Z0123456789ABCDEFGHIJ\n    method: health-checks\n',
+      ),
+    );
+    expect(healthChecks.code).toBe(0);
+    expect(healthChecks.err).not.toMatch(/warning/);
+  });
+});

@@ -98,6 +98,53 @@ describe('plan schema', () => {
       { path: 'compute.autoScalingGroups[0].members.eu-west-1', message: /not one of the plan's regions/ },
     ],
     [
+      'a warm pool MinSize below 0 (PutWarmPool takes 0 and up)',
+      (d) => {
+        d.compute.autoScalingGroups[0].warmPool = { minSize: -1 };
+      },
+      {
+        path: 'compute.autoScalingGroups[0].warmPool.minSize',
+        message: /Too small/,
+        got: '-1',
+        expected: />= 0/,
+      },
+    ],
+    [
+      'a warm pool MaxGroupPreparedCapacity below -1',
+      (d) => {
+        d.compute.autoScalingGroups[0].warmPool = { maxGroupPreparedCapacity: -2 };
+      },
+      {
+        path: 'compute.autoScalingGroups[0].warmPool.maxGroupPreparedCapacity',
+        message: /Too small/,
+        got: '-2',
+        expected: />= -1/,
+      },
+    ],
+    [
+      'a warm pool state PutWarmPool does not know',
+      (d) => {
+        d.compute.autoScalingGroups[0].warmPool = { poolState: 'Frozen' };
+      },
+      {
+        path: 'compute.autoScalingGroups[0].warmPool.poolState',
+        message: /Invalid option/,
+        got: 'Frozen',
+        expected: /Stopped/,
+      },
+    ],
+    [
+      'a warm pool in a region outside the plan',
+      (d) => {
+        d.compute.autoScalingGroups[0].warmPool = { regions: ['eu-west-1'] };
+      },
+      {
+        path: 'compute.autoScalingGroups[0].warmPool.regions[0]',
+        message: /not one of the plan's regions/,
+        got: 'eu-west-1',
+      },
+    ],
+    [
       'a cluster ARN in another region',
       (d) => {
         d.database.auroraGlobalClusters[0].members['us-west-2'] =
@@ -322,6 +369,52 @@ describe('plan warnings', () => {
       }),
     ]);
     expect(planWarnings(orders)).toEqual([]); // ARC routing controls: statically stable
+  });
+
+  it('does not warn for the health-checks method: a failover makes no Route 53 API call', () => {
+    const yaml = billingYaml.replace(
+      '    hostedZoneId: Z0123456789ABCDEFGHIJ\n',
+      '    hostedZoneId: Z0123456789ABCDEFGHIJ\n    method: health-checks\n',
+    );
+    const billing = validatePlan(parse(yaml), 'billing.yaml').plan;
+    expect(billing?.traffic.route53).toMatchObject({
+      method: 'health-checks',
+      healthChecks: { intervalSeconds: 10, failureThreshold: 3 },
+    });
+    if (!billing) throw new Error('valid');
+    expect(planWarnings(billing)).toEqual([]);
+  });
+});
+
+describe('the health-checks traffic method', () => {
+  const withMethod = (text: string) =>
+    text.replace(
+      '    hostedZoneId: Z0123456789ABCDEFGHIJ\n',
+      '    hostedZoneId: Z0123456789ABCDEFGHIJ\n    method: health-checks\n',
+    );
+
+  it('needs exactly two regions (one PRIMARY, one SECONDARY record)', () => {
+    const plan = parse(withMethod(billingYaml)) as Record<string, unknown>;
+    plan.regions = ['us-east-1', 'us-west-2', 'eu-west-1'];
+    const { problems } = validatePlan(plan, 'billing.yaml');
+    expect(problems).toContainEqual(
+      expect.objectContaining({
+        path: 'traffic.route53.method',
+        got: expect.stringContaining('3 regions'),
+        expected: expect.stringContaining('exactly 2 regions'),
+      }),
+    );
+  });
+
+  it('refuses an interval Route 53 does not offer and a threshold out of 1..10', () => {
+    const yaml = withMethod(billingYaml).replace(
+      '    method: health-checks\n',
+      '    method: health-checks\n    healthChecks: { intervalSeconds: 15, failureThreshold: 11 }\n',
+    );
+    const { problems } = validatePlan(parse(yaml), 'billing.yaml');
+    const paths = problems.map((p) => p.path);
+    expect(paths).toContain('traffic.route53.healthChecks.intervalSeconds');
+    expect(paths).toContain('traffic.route53.healthChecks.failureThreshold');
   });
 });
 

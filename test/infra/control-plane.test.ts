@@ -268,9 +268,12 @@ describe('ControlPlane stacks for the example plans', () => {
         resourcesOf(json, 'AWS::Lambda::Function').map(([id, f]) => [id, f.Properties.FunctionName]),
       );
       const pinged: string[] = [];
-      // Every scheduled rule but the reconciler's (tested on its own) is a keep-warm rule.
+      // Every scheduled rule but the reconciler's and readiness's (tested on their own) is a keep-warm rule.
       for (const [, rule] of resourcesOf(json, 'AWS::Events::Rule').filter(
-        ([id, r]) => r.Properties.ScheduleExpression && !id.startsWith('ReconcilerSchedule'),
+        ([id, r]) =>
+          r.Properties.ScheduleExpression &&
+          !id.startsWith('ReconcilerSchedule') &&
+          !id.startsWith('ReadinessSchedule'),
       )) {
         expect(rule.Properties.ScheduleExpression).toBe('rate(5 minutes)');
         expect(rule.Properties.Targets.length).toBeLessThanOrEqual(5);
@@ -425,7 +428,7 @@ describe('least privilege', () => {
     }
   });
 
-  it("scopes Step Functions calls: runbooks and drills in the plans' regions, the detection wait here", () => {
+  it("scopes Step Functions calls: runbooks and drills in the plans' regions, the detection wait and evacuations here", () => {
     const { json } = of('us-east-1');
     const arn = (kind: string, region: string, name: string) =>
       `arn:aws:states:${region}:111111111111:${kind}:Switchyard-${name}${kind === 'execution' ? ':*' : ''}`;
@@ -474,6 +477,11 @@ describe('least privilege', () => {
       ReadRunbookExecutions: { actions: ['states:DescribeExecution'], resources: runbookExecutions },
       ...drills,
     });
+    // An evacuation requests each app's failover as the API does; it starts no other machine.
+    expect(bySid('RunEvacuation')).toEqual({
+      StartRunbooks: { actions: ['states:StartExecution'], resources: runbooks },
+      ReadRunbookExecutions: { actions: ['states:DescribeExecution'], resources: runbookExecutions },
+    });
     expect(bySid('OperatorApi')).toEqual({
       StartRunbooks: { actions: ['states:StartExecution'], resources: runbooks },
       ReadRunbookExecutions: { actions: ['states:DescribeExecution'], resources: runbookExecutions },
@@ -485,6 +493,15 @@ describe('least privilege', () => {
       ControlRunbookExecutions: {
         actions: ['states:StopExecution', 'states:DescribeExecution'],
         resources: runbookExecutions,
+      },
+      // An evacuation runs in the control plane that accepted it: this region's machine only.
+      StartEvacuations: {
+        actions: ['states:StartExecution'],
+        resources: [arn('stateMachine', 'us-east-1', 'EvacuationRunner')],
+      },
+      ReadEvacuationExecutions: {
+        actions: ['states:DescribeExecution'],
+        resources: [arn('execution', 'us-east-1', 'EvacuationRunner')],
       },
     });
   });
@@ -508,6 +525,27 @@ describe('least privilege', () => {
         },
         Targets: target,
       });
+    },
+  );
+
+  it.each(REGIONS)(
+    '%s: readiness is evaluated every 5 minutes, by a role that can read, keep its results and emit, and change nothing',
+    (region) => {
+      const { template, json } = of(region);
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(5 minutes)',
+        Targets: [
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ReadinessFunction'), 'Arn'] },
+            RetryPolicy: { MaximumRetryAttempts: 0 },
+          }),
+        ],
+      });
+      const mutating =
+        /^(rds:(Switchover|Failover|Remove|Create|Delete)|autoscaling:(Update|Set)|route53-recovery-cluster:Update|route53:Change|states:Start)/;
+      const actions = statementsOfRole(json, 'ReadinessRole').flatMap((st) => st.actions);
+      expect(actions.length).toBeGreaterThan(0);
+      expect(actions.filter((a: string) => mutating.test(a))).toEqual([]);
     },
   );
 

@@ -31,6 +31,10 @@ const detachedWriter: RegionCluster = { writable: true, member: false, status: '
 const down = { unknown: 'RegionUnavailableError: no answer' };
 const capacity = (healthy: number): GroupReadiness => ({
   healthyInService: healthy,
+  pending: 0,
+  waiting: 0,
+  notServing: 0,
+  notServingReasons: [],
   desired: 6,
   activeDesired: 6,
   healthyPercent: Math.round((1000 * healthy) / 6) / 10,

@@ -187,10 +187,14 @@ export function fakeAutoScaling(groups: Record<string, Partial<GroupCapacity>>) 
         inService: 0,
         healthyInService: 0,
         pending: 0,
+        waiting: 0,
+        notServing: [],
         instances: 0,
         ...g,
       };
     },
+    warmPool: async () => undefined,
+    failedLaunches: async () => ({ count: 0 }),
     async update(region, name, capacity) {
       updates.push({ region, group: name, capacity });
       const g = groups[`${region}/${name}`] ?? {};

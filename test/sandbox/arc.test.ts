@@ -96,16 +96,17 @@ describe('SimulatedArc', () => {
 
     a.h.faults.add({ kind: 'api-errors', service: 'rds', error: 'ThrottlingException', rate: 0.1 });
     expect(a.h.arc.downEndpoints()).toEqual(first);
-    a.h.faults.add({ kind: 'arc-endpoints-down', count: 3 });
+    a.h.faults.add({ kind: 'arc-cluster-unavailable', endpointsDown: 3 });
     expect(a.h.arc.downEndpoints()).toHaveLength(3);
     expect(a.h.arc.downEndpoints()).toEqual(expect.arrayContaining(first));
     a.h.faults.clear({ kind: 'arc-endpoints-down' });
+    a.h.faults.clear({ kind: 'arc-cluster-unavailable' });
     expect(a.h.arc.downEndpoints()).toEqual([]);
   });
 
-  it('with all five endpoints down, every endpoint fails', async () => {
+  it('with all five endpoints down (beyond the guarantee), every endpoint fails', async () => {
     const { h, orders, use1, usw2 } = await setup();
-    h.faults.add({ kind: 'arc-endpoints-down', count: 5 });
+    h.faults.add({ kind: 'arc-cluster-unavailable', endpointsDown: 5 });
     for (const endpoint of endpoints(orders)) {
       const error = await h.clock
         .runFor(h.clients.arcCluster(endpoint).send(shift(usw2, use1)))

@@ -3,6 +3,7 @@ import { type Plan, type PlanInput, validatePlan } from '../../functions/core/pl
 import { seededRandom } from '../../functions/core/random.js';
 import { SimulatedAutoScaling } from '../../sandbox/aws/autoscaling.js';
 import { SimulatedCloudWatch } from '../../sandbox/aws/cloudwatch.js';
+import { SimulatedElb } from '../../sandbox/aws/elb.js';
 import { SimulatedRds } from '../../sandbox/aws/rds.js';
 import { AwsSimulator, type SimContext } from '../../sandbox/aws/simulator.js';
 import { VirtualClock } from '../../sandbox/clock.js';
@@ -55,9 +56,10 @@ const PLAN_INPUT: PlanInput = {
   detection: { alarms: [ALARM_ARN], mode: 'automatic' },
 };
 
-/** The orders plan of the examples, validated like any plan. */
-export function ordersPlan(): Plan {
-  const result = validatePlan(PLAN_INPUT, 'harness-compute');
+/** The orders plan of the examples, validated like any plan; `warmPool` gives its group one. */
+export function ordersPlan(warmPool?: unknown): Plan {
+  const input = warmPool === undefined ? PLAN_INPUT : withWarmPool(PLAN_INPUT, warmPool);
+  const result = validatePlan(input, 'harness-compute');
   if (!result.plan) throw new Error(`test plan invalid: ${JSON.stringify(result.problems)}`);
   return result.plan;
 }
@@ -80,9 +82,16 @@ export interface ComputeSandbox {
   until(at: number): Promise<void>;
 }
 
+function withWarmPool(input: PlanInput, warmPool: unknown): PlanInput {
+  const copy = structuredClone(input);
+  const [group] = copy.compute?.autoScalingGroups ?? [];
+  if (group) Object.assign(group, { warmPool });
+  return copy;
+}
+
 /**
- * The simulated RDS, Auto Scaling and CloudWatch, provisioned from the orders plan (or `plan`),
- * behind real SDK clients.
+ * The simulated RDS, Auto Scaling (with its groups' target groups) and CloudWatch, provisioned
+ * from the orders plan (or `plan`, e.g. `ordersPlan(warmPool)`), behind real SDK clients.
  */
 export function computeSandbox(seed = 1, plan: Plan = ordersPlan()): ComputeSandbox {
   const clock = new VirtualClock();
@@ -94,6 +103,7 @@ export function computeSandbox(seed = 1, plan: Plan = ordersPlan()): ComputeSand
   const simulator = new AwsSimulator(ctx);
   simulator.register(rds);
   simulator.register(autoscaling);
+  simulator.register(new SimulatedElb(ctx, autoscaling));
   simulator.register(cloudwatch);
   rds.provision(plan);
   autoscaling.provision(plan);

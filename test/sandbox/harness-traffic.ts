@@ -5,6 +5,7 @@ import { loadPlans } from '../../functions/core/plan-loader.js';
 import { seededRandom } from '../../functions/core/random.js';
 import { SimulatedArc } from '../../sandbox/aws/arc.js';
 import { SimulatedRoute53 } from '../../sandbox/aws/route53.js';
+import { CHECKER_REGIONS } from '../../sandbox/aws/route53-health.js';
 import { AwsSimulator, type SimContext } from '../../sandbox/aws/simulator.js';
 import { VirtualClock } from '../../sandbox/clock.js';
 import { FaultSet } from '../../sandbox/faults.js';
@@ -100,7 +101,13 @@ export function trafficHarness(plans: Plan[], seed = 1): TrafficHarness {
       return name !== undefined && capacity.healthyInService(region, name) > 0;
     });
   };
-  const route53 = new SimulatedRoute53(ctx, { targetHealthy, arc });
+  const route53 = new SimulatedRoute53(ctx, {
+    targetHealthy,
+    arc,
+    regionDown: (region) => faults.isRegionDown(region),
+    checkerReaches: (checker, region) =>
+      CHECKER_REGIONS.indexOf(checker as (typeof CHECKER_REGIONS)[number]) >= faults.checkersBlocked(region),
+  });
   for (const plan of plans) {
     arc.provision(plan);
     route53.provision(plan);

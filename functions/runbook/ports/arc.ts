@@ -7,6 +7,16 @@ export interface ArcClusterEndpoint {
 export type RoutingControlState = 'On' | 'Off';
 
 /**
+ * What a run has learnt about the cluster's endpoints, carried from step to step (each step is
+ * another Lambda): the regions whose endpoint did not answer (a timeout, a network error, a 5xx,
+ * throttling). The adapter tries those endpoints last, and keeps the set current: it adds a region
+ * whose endpoint failed and removes one whose endpoint answered. A region down costs its endpoint's
+ * 3 s timeout (`TRANSPORT.arc` in clients.ts) once per run instead of on every call that happens to
+ * shuffle it first.
+ */
+export type UnreachableRegions = Set<string>;
+
+/**
  * Route 53 ARC routing controls, through the cluster's data plane: highly available, and no
  * dependency on us-east-1. Each call tries the cluster endpoints in shuffled order until one
  * answers; an endpoint that is down, slow, throttling or failing costs one attempt, a refusal
@@ -17,6 +27,7 @@ export interface ArcRoutingControls {
   getStates(
     endpoints: readonly ArcClusterEndpoint[],
     arns: readonly string[],
+    unreachable?: UnreachableRegions,
   ): Promise<Record<string, RoutingControlState>>;
   /**
    * Sets every given control in ONE UpdateRoutingControlStates call, so safety rules judge the end
@@ -27,5 +38,6 @@ export interface ArcRoutingControls {
   setActive(
     endpoints: readonly ArcClusterEndpoint[],
     states: Readonly<Record<string, RoutingControlState>>,
+    unreachable?: UnreachableRegions,
   ): Promise<ArcClusterEndpoint>;
 }

@@ -47,6 +47,9 @@ export interface Route53Records {
   ): Promise<string | undefined>;
   /** GetChange: whether a change has reached every Route 53 name server. */
   getChangeStatus(changeId: string): Promise<'PENDING' | 'INSYNC'>;
-  /** GetHealthCheckStatus: Healthy when a majority of Route 53's checkers last saw success. */
+  /**
+   * GetHealthCheckStatus (control plane, us-east-1; never used to decide where traffic goes):
+   * Healthy when more than 18% of Route 53's checkers last saw success, as Route 53 judges it.
+   */
   healthCheckStatus(healthCheckId: string): Promise<'Healthy' | 'Unhealthy'>;
 }

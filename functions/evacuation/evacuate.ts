@@ -1,0 +1,383 @@
+import { createHash } from 'node:crypto';
+import * as z from 'zod';
+import type { EvacuationApp, EvacuationRecord } from '../aws/evacuations.js';
+import { isoNow } from '../core/clock.js';
+import {
+  ConflictError,
+  describeError,
+  InvalidInputError,
+  PreconditionFailedError,
+  RetryableError,
+  WaitTimedOutError,
+} from '../core/errors.js';
+import { initialPrimary } from '../core/plan.js';
+import type { Identity } from '../operator-api/request.js';
+import { requestFailover } from '../operator-api/request-failover.js';
+import { parseInput, type RunbookDeps } from '../runbook/context.js';
+import { newExecutionId, stateMachineArnInRegion } from '../runbook/runbook-arns.js';
+
+/** The body of `POST /evacuations` (and the scenario event `evacuate`). */
+export const EvacuationBody = z.strictObject({
+  from: z.string().min(1, 'the region to evacuate'),
+  to: z.string().min(1).optional(),
+  mode: z.enum(['graceful', 'ungraceful']).default('graceful'),
+  /** Only these apps (each must be a plan); default every app active in `from`. */
+  apps: z.array(z.string().min(1).max(128)).min(1).max(1000).optional(),
+  reason: z.string().trim().min(1, 'a reason').max(1024),
+});
+export type EvacuationBody = z.infer<typeof EvacuationBody>;
+
+/** What `POST /evacuations` answers. */
+export interface EvacuationAccepted {
+  readonly evacuationId: string;
+  readonly from: string;
+  readonly to?: string;
+  readonly mode: EvacuationBody['mode'];
+  readonly status: EvacuationRecord['status'];
+  /** Apps to fail over, per wave (lowest priority first), and the apps skipped with why. */
+  readonly waves: { priority: number; apps: string[] }[];
+  readonly skipped: { app: string; reason: string }[];
+  /** True when this answers a retry of an accepted request (same idempotency key and body). */
+  readonly replayed: boolean;
+}
+
+/**
+ * How many app failovers one AdvanceEvacuation invocation requests, and how many at once. Each
+ * request is about ten single-item writes and a StartExecution (~0.7 s of round trips), so 50 in
+ * batches of 10 take a few seconds, far inside the function's 30 s timeout; the rest wait for the
+ * next invocation, a second later.
+ */
+export const STARTS_PER_ADVANCE = 50;
+export const STARTS_AT_ONCE = 10;
+/** Attempts to request one app's failover through throttling before it is recorded FAILED. */
+export const MAX_REQUEST_ATTEMPTS = 8;
+/** Seconds between AdvanceEvacuation polls while failovers run. */
+export const EVACUATION_POLL_SECONDS = 2;
+/** Polls before the evacuation gives up on the failovers still running (2 hours at 2 s). */
+export const EVACUATION_MAX_POLLS = 3600;
+
+/**
+ * Requests the evacuation of region `body.from`: every app whose recorded active region is `from`
+ * (or the listed ones) fails over, in waves by its plan's `priority`, each through the same
+ * request path as an operator's failover (`requestFailover`: its own lock and record, its plan's
+ * approval rule) and its own runbook in its target region. Writes the evacuation record
+ * (`EVACUATION#<id>`), then starts the evacuation state machine in this region, whose
+ * AdvanceEvacuation step requests the failovers wave by wave and follows them.
+ *
+ * It runs in the control plane that received the request, which must not be `from`'s (a region
+ * being evacuated may be down). With an idempotency key the evacuation id derives from it: a retry
+ * answers the same evacuation; the same key with another request is a {@link ConflictError}.
+ *
+ * @throws InvalidInputError unknown region or app, or `to` equal to `from`
+ * @throws PreconditionFailedError the request reached `from`'s own control plane, or no app is
+ *   active in `from`
+ * @throws ConflictError the idempotency key was used for another request
+ */
+export async function requestEvacuation(
+  body: EvacuationBody,
+  caller: Identity,
+  idempotencyKey: string | undefined,
+  deps: RunbookDeps,
+): Promise<EvacuationAccepted> {
+  const plans = deps.plans.list();
+  const regions = new Set(plans.flatMap((p) => p.regions));
+  const problems: string[] = [];
+  if (!regions.has(body.from))
+    problems.push(`from: got ${body.from}, expected a region of a plan (${[...regions].join(', ')})`);
+  if (body.to !== undefined && !regions.has(body.to))
+    problems.push(`to: got ${body.to}, expected a region of a plan (${[...regions].join(', ')})`);
+  if (body.to !== undefined && body.to === body.from)
+    problems.push(`to: got ${body.to}, expected a region other than from (${body.from})`);
+  const known = new Set(plans.map((p) => p.name));
+  for (const app of body.apps ?? [])
+    if (!known.has(app)) problems.push(`apps: got ${app}, expected one of ${[...known].join(', ')}`);
+  if (problems.length > 0) throw new InvalidInputError(`evacuation: ${problems.join('; ')}`);
+  if (deps.region === body.from) {
+    throw new PreconditionFailedError(
+      `evacuation of ${body.from}: got the request in ${body.from}'s own control plane; expected another ` +
+        `region's operator API (a region being evacuated may be down)`,
+    );
+  }
+  const machine = deps.stateMachineArns.evacuation;
+  if (!machine)
+    throw new PreconditionFailedError(`no evacuation state machine is configured in ${deps.region}`);
+
+  const requestHash = hashOf({ ...body, apps: body.apps?.join(',') ?? '*', requestedBy: caller.name });
+  const id =
+    idempotencyKey !== undefined
+      ? `evac-k${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 24)}`
+      : newExecutionId('evac', deps);
+  const existing = idempotencyKey !== undefined ? await deps.evacuations.get(id) : undefined;
+  if (existing) {
+    if (existing.requestHash !== requestHash)
+      throw new ConflictError(
+        `Idempotency-Key: already used for evacuation ${existing.id} of ${existing.from} by ${existing.requestedBy}; expected a new key for another request`,
+      );
+    await startMachine(existing, machine, deps);
+    return accepted(existing, true);
+  }
+
+  // Which apps are active in `from`: the recorded state of each, read at once.
+  const chosen = plans.filter((p) => body.apps === undefined || body.apps.includes(p.name));
+  const states = await Promise.all(chosen.map((p) => deps.store.getState(p.name)));
+  const apps: EvacuationApp[] = [];
+  chosen.forEach((plan, index) => {
+    const active = states[index]?.activeRegion ?? initialPrimary(plan);
+    const to = body.to ?? plan.regions.find((r) => r !== body.from);
+    const base = { app: plan.name, priority: plan.priority, attempts: 0 };
+    if (active !== body.from) {
+      if (body.apps !== undefined)
+        apps.push({
+          ...base,
+          to: to ?? active,
+          status: 'SKIPPED',
+          error: `active in ${active}, not ${body.from}`,
+        });
+    } else if (!to || !plan.regions.includes(to)) {
+      apps.push({
+        ...base,
+        to: to ?? body.from,
+        status: 'SKIPPED',
+        error: `${to} is not a region of its plan (${plan.regions.join(', ')})`,
+      });
+    } else apps.push({ ...base, to, status: 'PENDING' });
+  });
+  if (!apps.some((a) => a.status === 'PENDING')) {
+    throw new PreconditionFailedError(
+      `evacuation of ${body.from}: no app to fail over (got ${apps.length === 0 ? 'no app active there' : apps.map((a) => `${a.app}: ${a.error}`).join('; ')}); expected an app whose active region is ${body.from}`,
+    );
+  }
+  apps.sort((a, b) => a.priority - b.priority || a.app.localeCompare(b.app));
+  const record: EvacuationRecord = {
+    id,
+    from: body.from,
+    ...(body.to !== undefined ? { to: body.to } : {}),
+    mode: body.mode,
+    requestedBy: caller.name,
+    reason: body.reason,
+    requestedAt: isoNow(deps.clock),
+    region: deps.region,
+    requestHash,
+    status: 'RUNNING',
+    apps,
+    version: 1,
+  };
+  if (!(await deps.evacuations.create(record))) {
+    // Lost a race with a retry of the same request: answer with what it wrote.
+    const raced = await deps.evacuations.get(id);
+    if (!raced) throw new ConflictError(`evacuation ${id}: create lost a race and found no record`);
+    return accepted(raced, true);
+  }
+  await startMachine(record, machine, deps);
+  return accepted(record, false);
+}
+
+/** Starts the evacuation's state machine (named by its id: a second start of it is a no-op). */
+async function startMachine(record: EvacuationRecord, machine: string, deps: RunbookDeps): Promise<void> {
+  try {
+    await deps.stepFunctions.start(
+      record.region,
+      stateMachineArnInRegion(machine, record.region),
+      record.id,
+      {
+        evacuation: { id: record.id },
+      },
+    );
+  } catch (error: unknown) {
+    // Already started (a retried request): the execution name is taken, which is the goal.
+    if (describeError(error).name === 'ConflictError') return;
+    throw error;
+  }
+}
+
+function accepted(record: EvacuationRecord, replayed: boolean): EvacuationAccepted {
+  const waves = new Map<number, string[]>();
+  for (const app of record.apps) {
+    if (app.status === 'SKIPPED') continue;
+    waves.set(app.priority, [...(waves.get(app.priority) ?? []), app.app]);
+  }
+  return {
+    evacuationId: record.id,
+    from: record.from,
+    ...(record.to !== undefined ? { to: record.to } : {}),
+    mode: record.mode,
+    status: record.status,
+    waves: [...waves].map(([priority, apps]) => ({ priority, apps })),
+    skipped: record.apps
+      .filter((a) => a.status === 'SKIPPED')
+      .map((a) => ({ app: a.app, reason: a.error ?? '' })),
+    replayed,
+  };
+}
+
+const AdvanceInput = z.object({
+  evacuation: z.object({ id: z.string().min(1) }),
+  progress: z
+    .object({ attempt: z.number().int().nonnegative(), nextPollSeconds: z.number().int().min(1) })
+    .nullish(),
+});
+
+/** What AdvanceEvacuation returns to its Wait + Choice loop. */
+export interface EvacuationProgress {
+  readonly done: boolean;
+  readonly nextPollSeconds: number;
+  readonly attempt: number;
+  readonly status: EvacuationRecord['status'];
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly pending: number;
+}
+
+const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'ABORTED', 'SKIPPED']);
+
+/**
+ * AdvanceEvacuation, one poll of the evacuation state machine: reads how each started failover
+ * stands (its execution record: SUCCEEDED means VerifyService saw the target serve, by reading
+ * AWS), then, when every app of the current wave has ended, moves to the next wave; requests the
+ * failovers of the current wave that are due, at most {@link STARTS_PER_ADVANCE} per poll and
+ * {@link STARTS_AT_ONCE} at a time. A request that is throttled or fails transiently is paced:
+ * tried again on a later poll after a jittered, growing delay, up to {@link MAX_REQUEST_ATTEMPTS};
+ * it never fails another app's request. A refusal (another failover holds the app's lock, the
+ * target is already active) is that app's outcome. When every app has ended, the record is closed.
+ *
+ * @throws WaitTimedOutError failovers still running after {@link EVACUATION_MAX_POLLS} polls
+ * @throws ConflictError the record was written by another since it was read (the poll is retried)
+ */
+export async function advanceEvacuation(input: unknown, deps: RunbookDeps): Promise<EvacuationProgress> {
+  const { evacuation, progress } = parseInput(AdvanceInput, input, 'AdvanceEvacuation');
+  const attempt = (progress?.attempt ?? -1) + 1;
+  let record = await deps.evacuations.get(evacuation.id);
+  if (!record)
+    throw new InvalidInputError(`AdvanceEvacuation: got evacuation ${evacuation.id}, expected its record`);
+  if (record.status !== 'RUNNING') return summary(record, attempt, true);
+
+  // 1. Follow the failovers under way.
+  const started = record.apps.filter((a) => a.status === 'STARTED' && a.executionId);
+  const seen = await Promise.all(
+    started.map((a) => deps.store.getExecution(a.app, a.executionId as string).catch(() => undefined)),
+  );
+  started.forEach((app, i) => {
+    const execution = seen[i];
+    if (!execution || !TERMINAL.has(execution.status)) return;
+    app.status = execution.status as EvacuationApp['status'];
+    if (execution.rtoSeconds !== undefined) app.rtoSeconds = execution.rtoSeconds;
+    if (execution.error) app.error = `${execution.error.name}: ${execution.error.message}`;
+  });
+
+  // 2. The current wave: the lowest priority with an app that has not ended.
+  const open = record.apps.filter((a) => !TERMINAL.has(a.status));
+  const wave = open.length > 0 ? Math.min(...open.map((a) => a.priority)) : undefined;
+  const now = deps.clock.now();
+  const due = open
+    .filter((a) => a.priority === wave && a.status === 'PENDING' && (a.notBefore ?? 0) <= now)
+    .slice(0, STARTS_PER_ADVANCE);
+  for (let i = 0; i < due.length; i += STARTS_AT_ONCE) {
+    await Promise.all(
+      due.slice(i, i + STARTS_AT_ONCE).map((app) => requestOne(record as EvacuationRecord, app, deps)),
+    );
+  }
+
+  const finished = record.apps.every((a) => TERMINAL.has(a.status));
+  if (finished) {
+    record.status = record.apps.every((a) => a.status === 'SUCCEEDED' || a.status === 'SKIPPED')
+      ? 'SUCCEEDED'
+      : 'FAILED';
+    record.finishedAt = isoNow(deps.clock);
+  } else if (attempt >= EVACUATION_MAX_POLLS) {
+    throw new WaitTimedOutError(
+      `evacuation ${record.id}: ${record.apps.filter((a) => !TERMINAL.has(a.status)).length} app(s) not done after ${EVACUATION_MAX_POLLS} polls every ${EVACUATION_POLL_SECONDS} s`,
+    );
+  }
+  record = await deps.evacuations.save(record);
+  const more = record.apps.some((a) => a.status === 'PENDING' && a.priority === wave);
+  return { ...summary(record, attempt, finished), nextPollSeconds: more ? 1 : EVACUATION_POLL_SECONDS };
+}
+
+/**
+ * Requests one app's failover through the operator's request path, with an idempotency key of the
+ * evacuation, the app and the attempt: a retried poll never starts a second failover, and a paced
+ * retry after a start that was given up (the reservation closed FAILED, its lock released: see
+ * `startReserved`) is a new request. Updates `app` in place.
+ */
+async function requestOne(record: EvacuationRecord, app: EvacuationApp, deps: RunbookDeps): Promise<void> {
+  const caller: Identity = { name: record.requestedBy, roles: ['operator'] };
+  try {
+    const answer = await requestFailover(
+      app.app,
+      {
+        to: app.to,
+        mode: record.mode,
+        reason: `evacuation ${record.id} of ${record.from}: ${record.reason}`,
+      },
+      caller,
+      `${record.id}:${app.app}:${app.attempts}`,
+      deps,
+    );
+    app.status = 'STARTED';
+    app.executionId = answer.executionId;
+    delete app.notBefore;
+  } catch (error: unknown) {
+    const { name, message } = describeError(error);
+    app.attempts += 1;
+    if (error instanceof RetryableError && app.attempts < MAX_REQUEST_ATTEMPTS) {
+      // Paced: full jitter over an exponential base of 1 s, capped at 30 s, as the SDKs back off.
+      const ceiling = Math.min(30_000, 1_000 * 2 ** (app.attempts - 1));
+      app.notBefore = deps.clock.now() + Math.floor(deps.random.next() * ceiling);
+      app.error = `${name}: ${message} (attempt ${app.attempts} of ${MAX_REQUEST_ATTEMPTS}, tried again)`;
+      return;
+    }
+    app.status = 'FAILED';
+    app.error = `${name}: ${message}`;
+  }
+}
+
+/**
+ * The Catch of the evacuation state machine: records every app not yet ended FAILED with the
+ * error that stopped the evacuation, and closes the record FAILED. Idempotent.
+ */
+export async function failEvacuation(input: unknown, deps: RunbookDeps): Promise<EvacuationProgress> {
+  const { evacuation, error } = parseInput(
+    z.object({
+      evacuation: z.object({ id: z.string().min(1) }),
+      error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+    }),
+    input,
+    'FailEvacuation',
+  );
+  const record = await deps.evacuations.get(evacuation.id);
+  if (!record)
+    throw new InvalidInputError(`FailEvacuation: got evacuation ${evacuation.id}, expected its record`);
+  if (record.status !== 'RUNNING') return summary(record, 0, true);
+  const why = error ? `${error.Error}: ${error.Cause ?? ''}`.trim() : 'the evacuation stopped';
+  for (const app of record.apps) {
+    if (app.status === 'PENDING') {
+      app.status = 'FAILED';
+      app.error = `not requested: ${why}`;
+    }
+  }
+  record.status = 'FAILED';
+  record.finishedAt = isoNow(deps.clock);
+  return summary(await deps.evacuations.save(record), 0, true);
+}
+
+function summary(record: EvacuationRecord, attempt: number, done: boolean): EvacuationProgress {
+  return {
+    done,
+    nextPollSeconds: EVACUATION_POLL_SECONDS,
+    attempt,
+    status: record.status,
+    succeeded: record.apps.filter((a) => a.status === 'SUCCEEDED').length,
+    failed: record.apps.filter((a) => a.status === 'FAILED' || a.status === 'ABORTED').length,
+    pending: record.apps.filter((a) => !TERMINAL.has(a.status)).length,
+  };
+}
+
+/** A stable digest of a request: equal requests, whatever their key order, hash equal. */
+function hashOf(request: Readonly<Record<string, string | undefined>>): string {
+  const canonical = JSON.stringify(
+    Object.entries(request)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1)),
+  );
+  return createHash('sha256').update(canonical).digest('hex');
+}

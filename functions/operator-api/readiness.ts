@@ -1,0 +1,28 @@
+import type { ReadinessRecord } from '../aws/readiness-results.js';
+import type { FailoverMode } from '../aws/state-store.js';
+import { type Readiness, readinessOf } from '../readiness/readiness.js';
+import type { RunbookDeps } from '../runbook/context.js';
+
+/** The answer of `GET /apps/{app}/readiness`. */
+export interface ReadinessAnswer {
+  readonly app: string;
+  /** Evaluated now, per target region (blocking findings first). */
+  readonly readiness: readonly Readiness[];
+  /** The scheduled evaluation's latest result per target region, as kept in the state table. */
+  readonly kept: readonly ReadinessRecord[];
+}
+
+/**
+ * Readiness on demand: evaluated now toward `to` (default every plan region but the recorded
+ * active one) in `mode` (default graceful), with the kept results of the schedule. Read-only.
+ *
+ * @throws UnknownAppError / UnknownRegionError (404) for an app or region not in the plans
+ */
+export async function getReadiness(
+  app: string,
+  options: { readonly to?: string; readonly mode?: FailoverMode },
+  deps: RunbookDeps,
+): Promise<ReadinessAnswer> {
+  const [readiness, kept] = await Promise.all([readinessOf(app, deps, options), deps.readiness.list(app)]);
+  return { app, readiness, kept };
+}

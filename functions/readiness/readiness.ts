@@ -1,0 +1,247 @@
+import * as z from 'zod';
+import type { ReadinessRecord, ReadinessVerdict } from '../aws/readiness-results.js';
+import type { FailoverMode } from '../aws/state-store.js';
+import { isoNow } from '../core/clock.js';
+import { describeError } from '../core/errors.js';
+import { initialPrimary, type Plan } from '../core/plan.js';
+import { assertPlanRegion } from '../core/plan-registry.js';
+import { type AppObservation, observeApp, type Seen } from '../observer/observe.js';
+import type { RunbookDeps } from '../runbook/context.js';
+import {
+  READINESS_CHECKS,
+  type ReadinessCheck,
+  type ReadinessContext,
+  type ReadinessFinding,
+} from './checks.js';
+
+/** The EventBridge detail-type emitted when a target region's verdict changes. */
+export const READINESS_CHANGED_EVENT = 'Switchyard Readiness Changed';
+
+/** How often readiness is evaluated in every region, in minutes (AWS Region switch: every 30). */
+export const READINESS_EVERY_MINUTES = 5;
+
+/** The readiness of an app toward one target region, now. */
+export interface Readiness {
+  readonly app: string;
+  readonly region: string;
+  readonly mode: FailoverMode;
+  readonly verdict: ReadinessVerdict;
+  /** Blocking findings first, each group in check order. */
+  readonly findings: readonly ReadinessFinding[];
+  /** ISO time of the observation it was evaluated from. */
+  readonly at: string;
+}
+
+/** What readiness reads through: the observer's adapters, the state store, CloudWatch. */
+export type ReadinessDeps = Pick<
+  RunbookDeps,
+  'region' | 'clock' | 'aurora' | 'autoScaling' | 'arc' | 'dns' | 'traffic' | 'store' | 'alarms'
+>;
+
+/**
+ * Evaluates the checks over one context. Pure: NOT_READY when any finding is blocking.
+ */
+export function evaluate(
+  context: ReadinessContext,
+  checks: readonly ReadinessCheck[] = READINESS_CHECKS,
+): Pick<Readiness, 'verdict' | 'findings'> {
+  const findings = checks.flatMap((check) => check(context));
+  const sorted = [
+    ...findings.filter((f) => f.severity === 'blocking'),
+    ...findings.filter((f) => f.severity === 'warning'),
+  ];
+  return { verdict: sorted.some((f) => f.severity === 'blocking') ? 'NOT_READY' : 'READY', findings: sorted };
+}
+
+/** The records and readings every target of one app shares, read once. */
+export interface ReadinessInputs {
+  readonly observation: AppObservation;
+  readonly context: Omit<ReadinessContext, 'target' | 'mode' | 'observation'>;
+}
+
+/**
+ * Reads what readiness needs about `plan`, in parallel: the observer (with replication lag) over
+ * `regions`, the STATE and LOCK items, the last PASSED drill and the detection alarms. A failed
+ * read of a record is unknown (findings say so), never a guess.
+ */
+export async function readInputs(
+  plan: Plan,
+  regions: readonly string[],
+  deps: ReadinessDeps,
+  self?: string,
+): Promise<ReadinessInputs> {
+  const [observation, state, lock, lastDrillAt, missingAlarms] = await Promise.all([
+    observeApp(plan, regions, deps, { lag: true }),
+    deps.store.getState(plan.name),
+    deps.store.getLock(plan.name),
+    lastPassedDrill(plan, deps),
+    missingAlarmsOf(plan, deps),
+  ]);
+  return {
+    observation,
+    context: {
+      plan,
+      source: state?.activeRegion ?? initialPrimary(plan),
+      state,
+      lock,
+      ...(self ? { self } : {}),
+      lastDrillAt,
+      missingAlarms,
+      now: deps.clock.now(),
+    },
+  };
+}
+
+/**
+ * The readiness of `plan` toward `target` in `mode`, from inputs read once ({@link readInputs}).
+ */
+export function readinessFrom(
+  inputs: ReadinessInputs,
+  target: string,
+  mode: FailoverMode,
+  checks: readonly ReadinessCheck[] = READINESS_CHECKS,
+): Readiness {
+  const { verdict, findings } = evaluate(
+    { ...inputs.context, observation: inputs.observation, target, mode },
+    checks,
+  );
+  return {
+    app: inputs.context.plan.name,
+    region: target,
+    mode,
+    verdict,
+    findings,
+    at: inputs.observation.at,
+  };
+}
+
+/**
+ * On demand (`GET /apps/{app}/readiness`, the dry run of a failover request): the readiness of
+ * `app` toward `to` (default: every plan region but the recorded active one), in `mode` (default
+ * graceful). Read-only: nothing is recorded.
+ *
+ * @throws UnknownAppError / UnknownRegionError for an app or region not in the plans
+ */
+export async function readinessOf(
+  app: string,
+  deps: ReadinessDeps & Pick<RunbookDeps, 'plans'>,
+  options: { readonly to?: string; readonly mode?: FailoverMode } = {},
+): Promise<Readiness[]> {
+  const plan = deps.plans.get(app);
+  if (options.to !== undefined) assertPlanRegion(plan, options.to);
+  const inputs = await readInputs(plan, plan.regions, deps);
+  return targetsOf(plan, inputs, options.to).map((target) =>
+    readinessFrom(inputs, target, options.mode ?? 'graceful'),
+  );
+}
+
+/** `to`, or every plan region but the recorded active one. */
+function targetsOf(plan: Plan, inputs: ReadinessInputs, to: string | undefined): string[] {
+  return to !== undefined ? [to] : plan.regions.filter((r) => r !== inputs.context.source);
+}
+
+/** What one scheduled evaluation did per app and target. */
+export interface ReadinessRun {
+  readonly evaluated: { app: string; region: string; verdict: ReadinessVerdict; changed: boolean }[];
+  readonly failed: { app: string; error: string }[];
+}
+
+const ScheduledEvent = z.object({}).passthrough();
+
+/**
+ * The scheduled evaluation (every {@link READINESS_EVERY_MINUTES} minutes in every region): every
+ * app toward every region it could fail over to, graceful. Keeps the latest result per app and
+ * target region (`READINESS#<region>`), and emits {@link READINESS_CHANGED_EVENT} when a verdict
+ * changes (the first evaluation counts). An app whose reads fail is reported in `failed`; the
+ * others are still evaluated.
+ */
+export async function evaluateReadiness(
+  input: unknown,
+  deps: ReadinessDeps & Pick<RunbookDeps, 'plans' | 'readiness' | 'events'>,
+): Promise<ReadinessRun> {
+  ScheduledEvent.parse(input ?? {});
+  const run: ReadinessRun = { evaluated: [], failed: [] };
+  await Promise.all(
+    deps.plans.list().map(async (plan) => {
+      try {
+        const inputs = await readInputs(plan, plan.regions, deps);
+        for (const target of targetsOf(plan, inputs, undefined)) {
+          const readiness = readinessFrom(inputs, target, 'graceful');
+          const changed = await keep(readiness, deps);
+          run.evaluated.push({ app: plan.name, region: target, verdict: readiness.verdict, changed });
+        }
+      } catch (error: unknown) {
+        const { name, message } = describeError(error);
+        run.failed.push({ app: plan.name, error: `${name}: ${message}` });
+      }
+    }),
+  );
+  return run;
+}
+
+/** Records one result; on a change of verdict, emits the event. Returns whether it changed. */
+async function keep(
+  readiness: Readiness,
+  deps: Pick<RunbookDeps, 'readiness' | 'events' | 'region' | 'clock'>,
+): Promise<boolean> {
+  const previous = await deps.readiness.get(readiness.app, readiness.region);
+  const changed = previous?.verdict !== readiness.verdict;
+  const now = isoNow(deps.clock);
+  const record: ReadinessRecord = {
+    app: readiness.app,
+    region: readiness.region,
+    mode: readiness.mode,
+    verdict: readiness.verdict,
+    findings: readiness.findings,
+    evaluatedAt: readiness.at,
+    changedAt: changed ? now : (previous?.changedAt ?? now),
+    evaluatedBy: deps.region,
+  };
+  const { written } = await deps.readiness.put(record, previous?.verdict);
+  if (!written || !changed) return false;
+  await deps.events.publish(deps.region, READINESS_CHANGED_EVENT, {
+    app: readiness.app,
+    region: readiness.region,
+    verdict: readiness.verdict,
+    ...(previous ? { previous: previous.verdict } : {}),
+    findings: readiness.findings,
+    at: readiness.at,
+  });
+  return true;
+}
+
+/** ISO time of the app's last PASSED drill, null when none; unknown when the read failed. */
+async function lastPassedDrill(plan: Plan, deps: ReadinessDeps): Promise<Seen<string | null>> {
+  if (!plan.drills) return null;
+  try {
+    const drills = await deps.store.listDrills(plan.name);
+    const passed = drills.filter((d) => d.outcome === 'PASSED').map((d) => d.at);
+    return passed.sort().at(-1) ?? null;
+  } catch (error: unknown) {
+    const { name, message } = describeError(error);
+    return { unknown: `drill reports: ${name}: ${message}` };
+  }
+}
+
+/** The plan's detection alarms that DescribeAlarms (in each alarm's region) does not return. */
+async function missingAlarmsOf(plan: Plan, deps: ReadinessDeps): Promise<Seen<readonly string[]>> {
+  const alarms = plan.detection?.alarms ?? [];
+  if (alarms.length === 0) return [];
+  const byRegion = new Map<string, string[]>();
+  for (const arn of alarms) {
+    const region = arn.split(':')[3] ?? '';
+    byRegion.set(region, [...(byRegion.get(region) ?? []), arn]);
+  }
+  try {
+    const missing: string[] = [];
+    for (const [region, arns] of byRegion) {
+      const names = arns.map((arn) => arn.split(':alarm:')[1] ?? arn);
+      const found = new Set((await deps.alarms.alarmStates(region, names)).map((a) => a.name));
+      missing.push(...arns.filter((_, i) => !found.has(names[i] ?? '')));
+    }
+    return missing;
+  } catch (error: unknown) {
+    const { name, message } = describeError(error);
+    return { unknown: `DescribeAlarms: ${name}: ${message}` };
+  }
+}

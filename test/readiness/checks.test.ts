@@ -1,0 +1,217 @@
+import { describe, expect, it } from 'vitest';
+import { loadPlans } from '../../functions/core/plan-loader.js';
+import type { AppObservation, RegionCluster } from '../../functions/observer/observe.js';
+import type { ReadinessContext } from '../../functions/readiness/checks.js';
+import { evaluate } from '../../functions/readiness/readiness.js';
+
+// The readiness rules, table by table, over observations built by hand: pure, no sandbox.
+
+const [billing, orders] = await loadPlans('plans');
+const EAST = 'us-east-1';
+const WEST = 'us-west-2';
+const NOW = Date.parse('2026-01-01T00:00:00Z');
+
+const cluster = (over: Partial<RegionCluster> = {}): RegionCluster => ({
+  writable: false,
+  member: true,
+  status: 'available',
+  synchronizationStatus: 'connected',
+  engineVersion: '16.4',
+  instances: 1,
+  ...over,
+});
+
+function observation(west: Partial<RegionCluster> = {}, east: Partial<RegionCluster> = {}): AppObservation {
+  return {
+    app: 'orders',
+    at: new Date(NOW).toISOString(),
+    regions: [EAST, WEST],
+    clusters: [
+      {
+        globalClusterId: 'orders-global',
+        regions: { [EAST]: cluster({ writable: true, instances: 2, ...east }), [WEST]: cluster(west) },
+        writers: [...(east.writable === false ? [] : [EAST]), ...(west.writable ? [WEST] : [])],
+        moving: false,
+      },
+    ],
+    capacity: [
+      {
+        group: 'orders-web',
+        regions: {
+          [EAST]: {
+            healthyInService: 6,
+            pending: 0,
+            waiting: 0,
+            notServing: 0,
+            notServingReasons: [],
+            desired: 6,
+            max: 24,
+            activeDesired: 6,
+            healthyPercent: 100,
+            ready: true,
+            minimumMet: true,
+          },
+          [WEST]: {
+            healthyInService: 1,
+            pending: 0,
+            waiting: 0,
+            notServing: 0,
+            notServingReasons: [],
+            desired: 1,
+            max: 24,
+            activeDesired: 6,
+            healthyPercent: 16.7,
+            ready: false,
+            minimumMet: false,
+          },
+        },
+      },
+    ],
+    traffic: { mechanism: 'arc', region: EAST, routingControls: { [EAST]: 'On', [WEST]: 'Off' } },
+    reachable: { [EAST]: true, [WEST]: true },
+  };
+}
+
+function context(over: Partial<ReadinessContext> = {}): ReadinessContext {
+  if (!orders) throw new Error('plans/orders.yaml missing');
+  return {
+    plan: orders,
+    target: WEST,
+    source: EAST,
+    mode: 'graceful',
+    observation: observation(),
+    state: undefined,
+    lock: undefined,
+    lastDrillAt: new Date(NOW - 86_400_000).toISOString(),
+    missingAlarms: [],
+    now: NOW,
+    ...over,
+  };
+}
+
+const codes = (ctx: ReadinessContext) => evaluate(ctx).findings.map((f) => `${f.severity} ${f.code}`);
+
+describe('readiness rules', () => {
+  it('a healthy warm standby is READY with no finding', () => {
+    expect(evaluate(context())).toEqual({ verdict: 'READY', findings: [] });
+  });
+
+  it.each([
+    [
+      'target pending-resync (after an ungraceful failover)',
+      { west: { synchronizationStatus: 'pending-resync' } },
+      'graceful',
+      ['blocking CLUSTER_NOT_CONNECTED'],
+    ],
+    [
+      'target pending-resync, ungraceful too',
+      { west: { synchronizationStatus: 'pending-resync' } },
+      'ungraceful',
+      ['blocking CLUSTER_NOT_CONNECTED'],
+    ],
+    [
+      'source pending-resync blocks a switchover only',
+      { east: { synchronizationStatus: 'pending-resync' } },
+      'ungraceful',
+      [],
+    ],
+    [
+      'engine versions differ',
+      { west: { engineVersion: '15.8' } },
+      'graceful',
+      ['blocking ENGINE_VERSION_MISMATCH'],
+    ],
+    [
+      'engine versions differ, ungraceful',
+      { west: { engineVersion: '15.8' } },
+      'ungraceful',
+      ['warning ENGINE_VERSION_MISMATCH'],
+    ],
+    ['lag over the RPO', { west: { lagMs: 45_000 } }, 'graceful', ['blocking REPLICATION_LAG_OVER_RPO']],
+    [
+      'secondary removed',
+      { west: { member: false, writable: true } },
+      'graceful',
+      ['blocking SECONDARY_MISSING', 'blocking MULTIPLE_WRITERS'],
+    ],
+    ['headless warm standby', { west: { instances: 0 } }, 'graceful', ['blocking HEADLESS_TARGET']],
+  ] as const)(
+    '%s',
+    (_name, {
+      west,
+      east,
+    }: { west?: Partial<RegionCluster>; east?: Partial<RegionCluster> }, mode, expected) => {
+      const ctx = context({ mode, observation: observation(west, east) });
+      expect(codes(ctx)).toEqual(expected);
+      expect(evaluate(ctx).verdict).toBe(
+        expected.some((c) => c.startsWith('blocking')) ? 'NOT_READY' : 'READY',
+      );
+    },
+  );
+
+  it('a headless pilot-light target is a warning that counts the reader it adds', () => {
+    if (!billing) throw new Error('plans/billing.yaml missing');
+    const { findings } = evaluate(context({ plan: billing, observation: observation({ instances: 0 }) }));
+    const headless = findings.find((f) => f.code === 'HEADLESS_TARGET');
+    expect(headless?.severity).toBe('warning');
+    expect(headless?.message).toMatch(/480 s of the RTO objective of 900 s/);
+  });
+
+  it('drift: a routing control flipped by hand, a writer moved, a max lowered', () => {
+    const seen = observation({ writable: true }, { writable: false });
+    const flipped = {
+      ...seen,
+      traffic: { ...seen.traffic, routingControls: { [EAST]: 'On', [WEST]: 'On' } },
+    } as AppObservation;
+    expect(codes(context({ observation: flipped }))).toEqual([
+      'blocking ROUTING_CONTROL_DISAGREES',
+      'warning WRITER_MOVED_OUTSIDE',
+    ]);
+    const lowered = observation();
+    const groups = lowered.capacity[0]?.regions as Record<string, { max: number }>;
+    (groups[WEST] as { max: number }).max = 2;
+    expect(codes(context({ observation: lowered }))).toEqual(['warning ASG_MAX_BELOW_ACTIVE_DESIRED']);
+  });
+
+  it('the lock, the cooldown, the last drill and the alarms', () => {
+    const lock = {
+      app: 'orders',
+      holder: 'x',
+      epoch: 3,
+      leaseExpiresAt: NOW + 60_000,
+      acquiredAt: '',
+      reason: '',
+      released: false,
+    };
+    const state = {
+      app: 'orders',
+      activeRegion: EAST,
+      status: 'ACTIVE' as const,
+      version: 2,
+      lastFailoverAt: new Date(NOW - 60_000).toISOString(),
+      updatedAt: '',
+    };
+    expect(
+      codes(
+        context({
+          lock,
+          state,
+          lastDrillAt: null,
+          missingAlarms: ['arn:aws:cloudwatch:us-west-2:111111111111:alarm:gone'],
+        }),
+      ),
+    ).toEqual(['blocking LOCK_HELD', 'warning COOLDOWN', 'warning DRILL_STALE', 'warning ALARM_MISSING']);
+    // Preflight evaluates its own run: its own lock is no finding.
+    expect(codes(context({ lock, self: 'x' }))).toEqual([]);
+  });
+});
+
+describe('a source that answers nothing', () => {
+  it('blocks a graceful failover once, as SOURCE_UNREACHABLE, and is no finding for an ungraceful one', () => {
+    const seen = { ...observation(), reachable: { [EAST]: false, [WEST]: true } };
+    const down = seen.clusters[0]?.regions as Record<string, unknown>;
+    down[EAST] = { unknown: 'shop-global in us-east-1: RegionUnavailableError', retryable: true };
+    expect(codes(context({ observation: seen }))).toEqual(['blocking SOURCE_UNREACHABLE']);
+    expect(codes(context({ observation: seen, mode: 'ungraceful' }))).toEqual([]);
+  });
+});
