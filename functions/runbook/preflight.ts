@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import type { UnreachableRegions } from '../aws/arc.js';
 import { isoNow } from '../core/clock.js';
 import { PreconditionFailedError, ReplicationLagTooHighError, TransientAwsError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
@@ -15,6 +14,7 @@ import {
   recordStep,
   stepKey,
 } from './context.js';
+import type { UnreachableRegions } from './ports/arc.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type PreflightDeps = Pick<

@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import type { UnreachableRegions } from '../aws/arc.js';
 import { isoNow } from '../core/clock.js';
 import {
   CapacityNotReadyError,
@@ -25,6 +24,7 @@ import {
   stepKey,
   UnreachableRegionList,
 } from './context.js';
+import type { UnreachableRegions } from './ports/arc.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type TrafficDeps = Pick<

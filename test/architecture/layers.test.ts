@@ -15,6 +15,9 @@ const INNER = [
   'functions/drills',
   'functions/observer',
   'functions/operator-api',
+  'functions/readiness',
+  'functions/evacuation',
+  'functions/traffic',
 ];
 const ADAPTERS = join(ROOT, 'functions/aws');
 

@@ -148,8 +148,9 @@ describe('BeginExecution', () => {
     const begin = beginExecution(beginInput(), env.deps);
 
     // Assert
+    // (Begin takes the lock alongside its reads; AbandonExecution, the runbook's Catch, gives it back.)
     await expect(begin).rejects.toMatchObject({ name: 'PreconditionFailedError' });
-    expect(env.state.locks.size).toBe(0);
+    expect(env.state.executions.size).toBe(0);
   });
 
   it("refuses to run outside the target region's control plane (static stability)", async () => {
