@@ -1,4 +1,6 @@
 import { type Command, Option } from '@commander-js/extra-typings';
+import { FAILOVER_MODES } from '../functions/core/records.js';
+import type { ExecutionDetail, ExecutionSummary } from '../functions/operator-api/executions.js';
 import {
   ApiClient,
   ApiError,
@@ -16,39 +18,12 @@ import { type CommandContext, positiveSeconds, withApiRegionOption, withClientOp
 export const FAILOVER_USAGE =
   '--app A --to R [--mode graceful|ungraceful] [--reason TEXT] [--no-wait] [--api URL] [--as NAME] [--json]';
 
-/** A step of an execution record, as `GET /apps/{app}/executions/{id}` answers it. */
-export interface StepView {
-  readonly name: string;
-  readonly resource?: string;
-  readonly status: string;
-  readonly startedAt: string;
-  readonly finishedAt?: string;
-  readonly error?: { name: string; message: string };
-  readonly detail?: Record<string, unknown>;
-}
-
-/** An execution record, read defensively. */
-export interface ExecutionView {
-  readonly id: string;
-  readonly app: string;
-  readonly status: string;
-  readonly runbook?: string;
-  readonly mode?: string;
-  readonly trigger?: string;
-  readonly from?: string;
-  readonly to?: string;
-  readonly requestedBy?: string;
-  readonly reason?: string;
-  readonly startedAt?: string;
-  readonly finishedAt?: string;
-  readonly rtoSeconds?: number;
-  readonly rpoSeconds?: number;
-  readonly steps?: Readonly<Record<string, StepView>>;
-  readonly approval?: { decision?: string; decidedBy?: string; requestedAt?: string; decidedAt?: string };
-  readonly error?: { name: string; message: string };
-  /** What Step Functions says of the run (null when its region does not answer). */
-  readonly live?: { status: string; error?: string; cause?: string } | null;
-}
+/**
+ * An execution as the operator API answers it: an item of `GET /apps/{app}/executions` (no steps),
+ * or `GET /apps/{app}/executions/{id}` (with its steps and what Step Functions says of the run).
+ * The API's own types (functions/operator-api/executions.ts), so the CLI and the API cannot drift.
+ */
+export type ExecutionView = ExecutionSummary & Partial<Pick<ExecutionDetail, 'steps' | 'live'>>;
 
 const FINAL = new Set(['SUCCEEDED', 'FAILED', 'ABORTED']);
 /** Step Functions statuses of a run that is over. */
@@ -77,7 +52,7 @@ export function defineFailover(program: Command, context: CommandContext): void 
             '--mode <M>',
             'graceful (a switchover, RPO 0; the source must be healthy) or ungraceful (the source is down)',
           )
-            .choices(['graceful', 'ungraceful'] as const)
+            .choices(FAILOVER_MODES)
             .default('graceful' as const),
         )
         .option('--reason <TEXT>', 'why, for the audit trail')

@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { build } from 'esbuild';
@@ -8,6 +10,10 @@ import { esbuildOptions } from './bundling.js';
 /** Measures a function's bundle built with the stacks' options (infra/bundling.ts). */
 
 export const BUDGET_KB = 300;
+/** The init budget per function, in real milliseconds on this machine (issue 10). */
+export const INIT_BUDGET_MS = 150;
+
+const INIT_MARKER = 'SWITCHYARD_INIT ';
 
 export interface BundleSize {
   readonly name: string;
@@ -16,6 +22,59 @@ export interface BundleSize {
   readonly bytes?: number;
   readonly gzipBytes?: number;
   readonly topInputs: readonly { readonly path: string; readonly bytes: number }[];
+  /** Where the bundle was written (`index.mjs`), for {@link measureInit}. */
+  readonly outfile?: string;
+}
+
+/** A bundle's measured init, in real milliseconds (medians of `runs` fresh Node processes). */
+export interface InitTime {
+  /** Loading the module: what Lambda's Init phase runs. */
+  readonly importMs: number;
+  /**
+   * The first invoke, with a keep-warm ping: reads the environment, validates the embedded plans
+   * and composes the function's adapters (no AWS call: clients are built lazily), which a real cold
+   * start also pays on its first event.
+   */
+  readonly firstInvokeMs: number;
+  readonly totalMs: number;
+}
+
+/**
+ * Measures a bundle's init by importing it in fresh Node processes (this machine's Node, with the
+ * `--enable-source-maps` the functions run with), then invoking its handler once with a keep-warm
+ * ping. Real milliseconds on this machine: a Lambda arm64 environment differs, so the figure is for
+ * comparing bundles, not a promise about AWS.
+ */
+export function measureInit(outfile: string, env: Readonly<Record<string, string>>, runs = 3): InitTime {
+  // The function's own logs go to stdout too: the figures come on a line of their own.
+  const script = `
+    const t0 = performance.now();
+    const mod = await import(${JSON.stringify(pathToFileURL(outfile).href)});
+    const t1 = performance.now();
+    const context = { functionName: 'init', awsRequestId: 'init', getRemainingTimeInMillis: () => 30000 };
+    await mod.handler({ source: 'switchyard.keep-warm' }, context).catch(() => undefined);
+    const t2 = performance.now();
+    process.stdout.write('\\n${INIT_MARKER}' + JSON.stringify({ importMs: t1 - t0, firstInvokeMs: t2 - t1 }) + '\\n');
+  `;
+  const samples: { importMs: number; firstInvokeMs: number }[] = [];
+  for (let i = 0; i < runs; i++) {
+    const out = execFileSync(
+      process.execPath,
+      ['--enable-source-maps', '--input-type=module', '-e', script],
+      {
+        env: { PATH: process.env.PATH ?? '', ...env },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
+    const line = out.split('\n').find((l) => l.startsWith(INIT_MARKER));
+    if (!line) throw new Error(`${outfile}: the init measurement printed no ${INIT_MARKER.trim()} line`);
+    samples.push(JSON.parse(line.slice(INIT_MARKER.length)) as { importMs: number; firstInvokeMs: number });
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+  const importMs = median(samples.map((s) => s.importMs));
+  const firstInvokeMs = median(samples.map((s) => s.firstInvokeMs));
+  return { importMs, firstInvokeMs, totalMs: median(samples.map((s) => s.importMs + s.firstInvokeMs)) };
 }
 
 /** Bundles one entry as the stacks do; returns the bundle's size and largest inputs. */
@@ -42,6 +101,7 @@ export async function measureBundle(
   return {
     name,
     entry,
+    outfile,
     bytes: statSync(outfile).size,
     gzipBytes: gzipSync(readFileSync(outfile)).length,
     topInputs,

@@ -5,16 +5,33 @@ import { parseArgs } from 'node:util';
 import { version as ESBUILD_VERSION } from 'esbuild';
 import { FUNCTIONS } from '../functions/handlers/registry.js';
 import { CONFIG_ENV, displayPath, PLANS_ENV, reportBuildError } from './app.js';
-import { BUDGET_KB, type BundleSize, kb, measureBundle } from './bundle-measure.js';
-import { ESBUILD_TARGET, lambdaBundling } from './bundling.js';
+import {
+  BUDGET_KB,
+  type BundleSize,
+  INIT_BUDGET_MS,
+  type InitTime,
+  kb,
+  measureBundle,
+  measureInit,
+} from './bundle-measure.js';
+import { ESBUILD_TARGET, LAMBDA_ARCHITECTURE, lambdaBundling } from './bundling.js';
 import { loadDeployment } from './config.js';
 import { DEFAULT_CONFIG_FILE, HANDLERS_DIR, PLANS_DIR } from './paths.js';
 
 /**
  * `npm run bundle-size`: bundles every function with esbuild exactly as the stacks do (the options
  * come from infra/bundling.ts, shared with NodejsFunction) and prints each minified size, its
- * gzip size and the largest inputs. `--strict` exits non-zero when a bundle is over budget or missing.
+ * gzip size, its init time (infra/bundle-measure.ts `measureInit`: import in a fresh Node process,
+ * then one keep-warm invoke; `--no-init` skips it) and the largest inputs. `--strict` exits
+ * non-zero when a bundle is over either budget or missing.
  */
+
+/** The Lambda environment the bundles are imported with (no AWS call is made while measuring). */
+const MEASURE_ENV = {
+  AWS_REGION: 'us-east-1',
+  SWITCHYARD_TABLE_NAME: 'switchyard-state',
+  SWITCHYARD_STATE_MACHINE_ARNS: '{}',
+} as const;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -22,8 +39,10 @@ async function main(): Promise<number> {
       config: { type: 'string' },
       plans: { type: 'string' },
       strict: { type: 'boolean', default: false },
+      init: { type: 'boolean', default: true },
     },
     strict: true,
+    allowNegative: true,
   });
   let deployment: Awaited<ReturnType<typeof loadDeployment>>;
   try {
@@ -38,13 +57,22 @@ async function main(): Promise<number> {
   const outdir = mkdtempSync(join(tmpdir(), 'switchyard-bundle-size-'));
   try {
     const sizes: BundleSize[] = [];
-    for (const fn of FUNCTIONS)
-      sizes.push(await measureBundle(fn.name, join(HANDLERS_DIR, fn.entry), bundling, outdir));
+    const inits = new Map<string, InitTime>();
+    for (const fn of FUNCTIONS) {
+      const size = await measureBundle(fn.name, join(HANDLERS_DIR, fn.entry), bundling, outdir);
+      sizes.push(size);
+      if (values.init && size.outfile) inits.set(fn.name, measureInit(size.outfile, MEASURE_ENV));
+    }
     const out = (text: string) => process.stdout.write(`${text}\n`);
     out(
-      `Bundle sizes (esbuild ${ESBUILD_VERSION}, ESM, minified, ${ESBUILD_TARGET}, arm64; budget ${BUDGET_KB} KB each):`,
+      `Bundle sizes (esbuild ${ESBUILD_VERSION}, ESM, minified, ${ESBUILD_TARGET}, ${LAMBDA_ARCHITECTURE.name}; budget ${BUDGET_KB} KB each)` +
+        (values.init
+          ? `; init in real ms on this machine (Node ${process.versions.node}, median of 3: import + first keep-warm invoke; budget ${INIT_BUDGET_MS} ms):`
+          : ':'),
     );
-    out(`  ${'function'.padEnd(18)} ${'minified'.padStart(10)} ${'gzip'.padStart(10)}  largest inputs`);
+    out(
+      `  ${'function'.padEnd(18)} ${'minified'.padStart(10)} ${'gzip'.padStart(10)} ${'init ms'.padStart(16)}  largest inputs`,
+    );
     for (const s of sizes) {
       if (s.bytes === undefined) {
         out(
@@ -52,20 +80,31 @@ async function main(): Promise<number> {
         );
         continue;
       }
-      const over = s.bytes > BUDGET_KB * 1024 ? '  OVER BUDGET' : '';
+      const init = inits.get(s.name);
+      const over =
+        s.bytes > BUDGET_KB * 1024 || (init && init.totalMs > INIT_BUDGET_MS) ? '  OVER BUDGET' : '';
       const inputs = s.topInputs.map((i) => `${i.path} ${kb(i.bytes)}`).join(', ');
+      const initText = init
+        ? `${init.importMs.toFixed(0)}+${init.firstInvokeMs.toFixed(0)}=${init.totalMs.toFixed(0)}`
+        : '-';
       out(
-        `  ${s.name.padEnd(18)} ${kb(s.bytes).padStart(10)} ${kb(s.gzipBytes ?? 0).padStart(10)}  ${inputs}${over}`,
+        `  ${s.name.padEnd(18)} ${kb(s.bytes).padStart(10)} ${kb(s.gzipBytes ?? 0).padStart(10)} ${initText.padStart(16)}  ${inputs}${over}`,
       );
     }
     const measured = sizes.flatMap((s) => (s.bytes === undefined ? [] : [s.bytes]));
+    const overInit = [...inits.values()].filter((i) => i.totalMs > INIT_BUDGET_MS).length;
     const over = measured.filter((b) => b > BUDGET_KB * 1024).length;
+    const initTotals = [...inits.values()].map((i) => i.totalMs);
+    if (initTotals.length > 0)
+      out(
+        `init: slowest ${Math.max(...initTotals).toFixed(0)} ms, fastest ${Math.min(...initTotals).toFixed(0)} ms; ${overInit} over ${INIT_BUDGET_MS} ms.`,
+      );
     const missing = sizes.length - measured.length;
     if (measured.length > 0)
       out(
         `${measured.length} bundle(s): largest ${kb(Math.max(...measured))}, smallest ${kb(Math.min(...measured))}; ${over} over budget${missing ? `; ${missing} entry file(s) missing` : ''}.`,
       );
-    return values.strict && (over > 0 || missing > 0) ? 1 : 0;
+    return values.strict && (over > 0 || overInit > 0 || missing > 0) ? 1 : 0;
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

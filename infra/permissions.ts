@@ -1,6 +1,7 @@
 import { ArnFormat, type Stack } from 'aws-cdk-lib';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Plan } from '../functions/core/plan.js';
+import { STRATEGIES } from '../functions/core/records.js';
 import {
   FUNCTIONS,
   type FunctionName,
@@ -88,7 +89,7 @@ const STARTS: Record<
   'startRunbook' | 'startDetection' | 'startDrill' | 'startEvacuation',
   readonly StateMachineKey[]
 > = {
-  startRunbook: ['warm-standby', 'pilot-light'],
+  startRunbook: STRATEGIES,
   startDetection: ['detection'],
   startDrill: ['drill'],
   startEvacuation: ['evacuation'],

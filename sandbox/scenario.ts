@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import * as z from 'zod';
 import { InvalidInputError } from '../functions/core/errors.js';
 import { formatPath, type Plan, problemsFromIssue } from '../functions/core/plan.js';
+import { FAILOVER_MODES } from '../functions/core/records.js';
 import { DriftSchema } from './drift.js';
 import { ClearSchema, FAULT_KINDS, FaultSchema, knownResources, referenceProblems } from './faults.js';
 
@@ -15,7 +16,7 @@ export const SCENARIO_START = '2026-01-01T00:00:00Z';
 const FailoverEvent = z.strictObject({
   app: z.string().min(1),
   to: z.string().min(1),
-  mode: z.enum(['graceful', 'ungraceful']).default('graceful'),
+  mode: z.enum(FAILOVER_MODES).default('graceful'),
   by: z.string().min(1).default('operator'),
   reason: z.string().min(1).default('scenario'),
   idempotencyKey: z.string().min(1).optional(),

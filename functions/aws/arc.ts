@@ -16,46 +16,18 @@ import {
   TransientAwsError,
 } from '../core/errors.js';
 import { type Random, shuffled } from '../core/random.js';
-import type { ArcClusterEndpoint, AwsClients } from './clients.js';
+import type {
+  ArcClusterEndpoint,
+  ArcRoutingControls,
+  RoutingControlState,
+  UnreachableRegions,
+} from '../runbook/ports/arc.js';
+import type { ClientFactory } from './client-factory.js';
+import { ARC_CLUSTER_CLIENT } from './sdk-clients.js';
 import { type ErrorRule, translateAwsError } from './translate-error.js';
 
-export type RoutingControlState = 'On' | 'Off';
-
-/**
- * What a run has learnt about the cluster's endpoints, carried from step to step (each step is
- * another Lambda): the regions whose endpoint did not answer (a timeout, a network error, a 5xx,
- * throttling). The adapter tries those endpoints last, and keeps the set current: it adds a region
- * whose endpoint failed and removes one whose endpoint answered. A region down costs its endpoint's
- * 3 s timeout (`TRANSPORT.arc` in clients.ts) once per run instead of on every call that happens to
- * shuffle it first.
- */
-export type UnreachableRegions = Set<string>;
-
-/**
- * Route 53 ARC routing controls, through the cluster's data plane: highly available, and no
- * dependency on us-east-1. Each call tries the cluster endpoints in shuffled order until one
- * answers; an endpoint that is down, slow, throttling or failing costs one attempt, a refusal
- * (a safety rule, an unknown control) ends the call at once.
- */
-export interface ArcRoutingControls {
-  /** The state of each routing control, by ARN. */
-  getStates(
-    endpoints: readonly ArcClusterEndpoint[],
-    arns: readonly string[],
-    unreachable?: UnreachableRegions,
-  ): Promise<Record<string, RoutingControlState>>;
-  /**
-   * Sets every given control in ONE UpdateRoutingControlStates call, so safety rules judge the end
-   * state (e.g. target On and others Off together). Idempotent. Returns the endpoint that took it.
-   * TrafficShiftRejectedError when a safety rule refuses; ArcEndpointsUnavailableError, naming every
-   * endpoint tried and why, when none answers.
-   */
-  setActive(
-    endpoints: readonly ArcClusterEndpoint[],
-    states: Readonly<Record<string, RoutingControlState>>,
-    unreachable?: UnreachableRegions,
-  ): Promise<ArcClusterEndpoint>;
-}
+// The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.
+export type { ArcRoutingControls, RoutingControlState, UnreachableRegions };
 
 const RULES: readonly ErrorRule[] = [
   {
@@ -84,7 +56,7 @@ const RULES: readonly ErrorRule[] = [
 ];
 
 /** The ARC routing control adapter. `random` shuffles the endpoints (seeded in the sandbox). */
-export function arcRoutingControls(clients: AwsClients, random: Random): ArcRoutingControls {
+export function arcRoutingControls(clients: ClientFactory, random: Random): ArcRoutingControls {
   /**
    * Runs `call` against one endpoint after another, in shuffled order, until one answers. Retryable
    * failures (network, timeout, 5xx, throttling, endpoint unavailable) move on to the next
@@ -105,7 +77,7 @@ export function arcRoutingControls(clients: AwsClients, random: Random): ArcRout
     const failures: { endpoint: ArcClusterEndpoint; error: Error }[] = [];
     for (const endpoint of endpointOrder(endpoints, unreachable, random)) {
       try {
-        const result = await call(clients.arcCluster(endpoint));
+        const result = await call(clients.client(ARC_CLUSTER_CLIENT, endpoint.region, endpoint.endpoint));
         unreachable.delete(endpoint.region);
         return { result, endpoint };
       } catch (error: unknown) {

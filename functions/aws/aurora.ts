@@ -17,120 +17,22 @@ import {
   SwitchoverGlobalClusterCommand,
 } from '@aws-sdk/client-rds';
 import { InvalidInputError, ResourceBusyError, ResourceNotFoundError } from '../core/errors.js';
-import type { AwsClients } from './clients.js';
+import type {
+  AuroraEngine,
+  AuroraGlobalClusters,
+  ClusterView,
+  GlobalClusterMember,
+  GlobalClusterView,
+} from '../runbook/ports/aurora.js';
+import type { ClientFactory } from './client-factory.js';
 import { cloudWatchAlarms } from './cloudwatch.js';
+import { RDS_CLIENT } from './sdk-clients.js';
 import { awsCall, type ErrorRule } from './translate-error.js';
 
-/** One member cluster of an Aurora global database. */
-export interface GlobalClusterMember {
-  readonly clusterArn: string;
-  /** Parsed from the ARN. */
-  readonly region: string;
-  readonly isWriter: boolean;
-  /** `connected` or `pending-resync`, when RDS reports it. */
-  readonly synchronizationStatus?: string;
-}
-
-/** An Aurora global database as a runbook sees it. */
-export interface GlobalClusterView {
-  readonly id: string;
-  /** The global database's engine version (its primary's), e.g. `16.4`, when RDS reports it. */
-  readonly engineVersion?: string;
-  /** e.g. `available`, `switching-over`, `failing-over`, `modifying`. */
-  readonly status: string;
-  readonly members: GlobalClusterMember[];
-  /** The region of the writer member; absent while no member is the writer. */
-  readonly writerRegion?: string;
-  /** Present while a switchover or failover is under way. */
-  readonly failover?: {
-    /** `pending`, `failing-over` or `cancelling`. */
-    readonly status: string;
-    readonly fromClusterArn: string;
-    readonly toClusterArn: string;
-    /** True for a failover (data loss allowed), false for a switchover. */
-    readonly isDataLossAllowed: boolean;
-  };
-}
-
-/** One regional Aurora cluster. */
-export interface ClusterView {
-  readonly id: string;
-  readonly arn: string;
-  /** e.g. `available`, `modifying`, `failing-over`. */
-  readonly status: string;
-  /** e.g. `16.4`, when RDS reports it. */
-  readonly engineVersion?: string;
-  /** The global database it belongs to, if any. */
-  readonly globalClusterId?: string;
-  readonly instances: { readonly id: string; readonly isWriter: boolean }[];
-}
-
-/**
- * Aurora Global Database. Every method names the region whose RDS endpoint it calls. A failover,
- * a detach and the instance calls go to the TARGET cluster's region and refuse a cluster in
- * another region (static stability: a failover into region B is run by B and talks to B). A
- * switchover goes to the CURRENT PRIMARY's region, as AWS documents it (below); it needs a healthy
- * primary anyway.
- */
-export interface AuroraGlobalClusters {
-  /** DescribeGlobalClusters. ResourceNotFoundError when absent. */
-  describeGlobalCluster(region: string, globalClusterId: string): Promise<GlobalClusterView>;
-  /**
-   * SwitchoverGlobalCluster: planned, RPO 0; the source must be healthy. `primaryRegion` is the
-   * region of the current primary cluster: the Aurora User Guide's CLI example runs it with
-   * `--region region_of_primary` ("Specify the AWS Region where the primary DB cluster of the
-   * Aurora global database is running"; "Using switchover or failover in Amazon Aurora Global
-   * Database", https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html).
-   * InvalidInputError when the target is in that same region (it would already be the primary).
-   */
-  switchover(primaryRegion: string, globalClusterId: string, targetClusterArn: string): Promise<void>;
-  /**
-   * FailoverGlobalCluster with AllowDataLoss: for when the writer's region is impaired. Called in
-   * the target's region, as the same guide documents (`--region region_of_selected_secondary`), so
-   * it needs nothing from the failed region.
-   */
-  failover(region: string, globalClusterId: string, targetClusterArn: string): Promise<void>;
-  /** RemoveFromGlobalCluster: the last resort (detach-and-promote); the cluster becomes standalone. */
-  detach(region: string, globalClusterId: string, clusterArn: string): Promise<void>;
-  /** DescribeDBInstances of one cluster: each instance and its status (`creating`, `available`, ...). */
-  instances(region: string, clusterArn: string): Promise<{ readonly id: string; readonly status: string }[]>;
-  /**
-   * CreateDBInstance: adds a reader to a cluster (pilot light: a headless secondary needs one
-   * before it can be promoted). Idempotent: an instance of that id already there is success.
-   */
-  addReader(
-    region: string,
-    clusterArn: string,
-    instanceId: string,
-    instanceClass: string,
-    engine: string,
-  ): Promise<void>;
-  /**
-   * Fences a cluster by deleting every instance it has (DeleteDBInstance each): it then takes no
-   * connections, and its volume keeps its data. Idempotent: an instance already deleting or gone
-   * is fenced. Returns the instance ids it found. Mutates only `region`'s own cluster.
-   */
-  removeInstances(region: string, clusterArn: string): Promise<string[]>;
-  /** DescribeDBClusters for one cluster. ResourceNotFoundError when absent. */
-  describeCluster(region: string, clusterIdOrArn: string): Promise<ClusterView>;
-  /**
-   * The replication lag of a secondary cluster, in ms: the most recent datapoint (1-minute
-   * Maximum) in the 5 minutes before `now` (epoch ms), or undefined when there is none (as while
-   * the primary's region is down). `region` is the secondary's: the metric is published there.
-   * The metric is the one AWS recommends for the engine ({@link lagMetricFor}).
-   */
-  replicationLagMs(
-    region: string,
-    clusterIdOrArn: string,
-    now: number,
-    engine?: AuroraEngine,
-  ): Promise<number | undefined>;
-}
+// The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.
+export type { AuroraEngine, AuroraGlobalClusters, ClusterView, GlobalClusterMember, GlobalClusterView };
 
 const LAG_WINDOW_MS = 5 * 60_000;
-
-/** The Aurora engines a plan names. */
-export type AuroraEngine = 'aurora-postgresql' | 'aurora-mysql';
 
 /**
  * The lag metric to read for an engine. "For all Aurora PostgreSQL-based global databases and for
@@ -173,7 +75,8 @@ const RULES: readonly ErrorRule[] = [
 ];
 
 /** The Aurora Global Database adapter. */
-export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters {
+export function auroraGlobalClusters(clients: ClientFactory): AuroraGlobalClusters {
+  const rds = (region: string) => clients.client(RDS_CLIENT, region);
   const metrics = cloudWatchAlarms(clients);
 
   const adapter: AuroraGlobalClusters = {
@@ -182,9 +85,7 @@ export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters 
         { operation: 'DescribeGlobalClusters', region, resource: globalClusterId },
         RULES,
         () =>
-          clients
-            .rds(region)
-            .send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: globalClusterId })),
+          rds(region).send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: globalClusterId })),
       );
       const cluster = output.GlobalClusters?.find((c) => c.GlobalClusterIdentifier === globalClusterId);
       if (!cluster) {
@@ -210,7 +111,7 @@ export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters 
         },
         RULES,
         () =>
-          clients.rds(region).send(
+          rds(region).send(
             new SwitchoverGlobalClusterCommand({
               GlobalClusterIdentifier: globalClusterId,
               TargetDbClusterIdentifier: targetClusterArn,
@@ -225,7 +126,7 @@ export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters 
         { operation: 'FailoverGlobalCluster', region, resource: `${globalClusterId} to ${targetClusterArn}` },
         RULES,
         () =>
-          clients.rds(region).send(
+          rds(region).send(
             new FailoverGlobalClusterCommand({
               GlobalClusterIdentifier: globalClusterId,
               TargetDbClusterIdentifier: targetClusterArn,
@@ -241,7 +142,7 @@ export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters 
         { operation: 'RemoveFromGlobalCluster', region, resource: `${clusterArn} from ${globalClusterId}` },
         RULES,
         () =>
-          clients.rds(region).send(
+          rds(region).send(
             new RemoveFromGlobalClusterCommand({
               GlobalClusterIdentifier: globalClusterId,
               DbClusterIdentifier: clusterArn,
@@ -255,7 +156,7 @@ export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters 
         { operation: 'DescribeDBInstances', region, resource: clusterArn },
         RULES,
         () =>
-          clients.rds(region).send(
+          rds(region).send(
             new DescribeDBInstancesCommand({
               Filters: [{ Name: 'db-cluster-id', Values: [clusterIdentifier(clusterArn)] }],
             }),
@@ -274,7 +175,7 @@ export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters 
           { operation: 'CreateDBInstance', region, resource: `${instanceId} in ${clusterArn}` },
           RULES,
           () =>
-            clients.rds(region).send(
+            rds(region).send(
               new CreateDBInstanceCommand({
                 DBClusterIdentifier: clusterIdentifier(clusterArn),
                 DBInstanceIdentifier: instanceId,
@@ -296,7 +197,7 @@ export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters 
         if (instance.status === 'deleting') continue;
         try {
           await awsCall({ operation: 'DeleteDBInstance', region, resource: instance.id }, RULES, () =>
-            clients.rds(region).send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: instance.id })),
+            rds(region).send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: instance.id })),
           );
         } catch (error: unknown) {
           // Gone already (an earlier attempt): the fence holds. Refused for its state: it holds only
@@ -314,8 +215,7 @@ export function auroraGlobalClusters(clients: AwsClients): AuroraGlobalClusters 
       const output = await awsCall(
         { operation: 'DescribeDBClusters', region, resource: clusterIdOrArn },
         RULES,
-        () =>
-          clients.rds(region).send(new DescribeDBClustersCommand({ DBClusterIdentifier: clusterIdOrArn })),
+        () => rds(region).send(new DescribeDBClustersCommand({ DBClusterIdentifier: clusterIdOrArn })),
       );
       const cluster = output.DBClusters?.[0];
       if (!cluster) {

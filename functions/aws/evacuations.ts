@@ -1,84 +1,28 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../core/errors.js';
-import type { AwsClients } from './clients.js';
+import type {
+  EvacuationApp,
+  EvacuationAppStatus,
+  EvacuationRecord,
+  EvacuationStore,
+} from '../runbook/ports/evacuations.js';
+import type { ClientFactory } from './client-factory.js';
+import { DYNAMODB_CLIENT } from './sdk-clients.js';
 import { awsCall } from './translate-error.js';
 
-/** Where one app of an evacuation stands. */
-export type EvacuationAppStatus =
-  | 'PENDING'
-  | 'STARTED'
-  | 'SUCCEEDED'
-  | 'FAILED'
-  | 'ABORTED'
-  /** Not failed over: not active in the evacuated region, or no region of its plan to go to. */
-  | 'SKIPPED';
-
-/** One app of an evacuation: its wave, its target, and the failover that moves it. */
-export interface EvacuationApp {
-  readonly app: string;
-  /** The region it fails over to (the evacuation's `to`, else its plan's first other region). */
-  readonly to: string;
-  /** Its plan's `priority`: waves run lowest first. */
-  readonly priority: number;
-  status: EvacuationAppStatus;
-  executionId?: string;
-  /** RTO of its failover in seconds, once it SUCCEEDED. */
-  rtoSeconds?: number;
-  /** Attempts to request its failover that were throttled or failed transiently. */
-  attempts: number;
-  /** Epoch ms before which a throttled request is not tried again (paced, with jitter). */
-  notBefore?: number;
-  error?: string;
-}
-
-/** An evacuation: every app active in `from` failed over, in waves by priority. */
-export interface EvacuationRecord {
-  readonly id: string;
-  readonly from: string;
-  /** The region every app goes to; absent: each app's plan's first region other than `from`. */
-  readonly to?: string;
-  readonly mode: 'graceful' | 'ungraceful';
-  readonly requestedBy: string;
-  readonly reason: string;
-  /** ISO time of the request. */
-  readonly requestedAt: string;
-  /** The region whose control plane runs it (its state machine). */
-  readonly region: string;
-  /** A digest of the request, so that a retry with the same idempotency key can be told apart. */
-  readonly requestHash: string;
-  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
-  apps: EvacuationApp[];
-  /** ISO time the evacuation ended (every app SUCCEEDED, FAILED, ABORTED or SKIPPED). */
-  finishedAt?: string;
-  /** Compare-and-set token: every write raises it by one. */
-  version: number;
-}
-
-/** The evacuation records: item `EVACUATION#<id>` / `RECORD` of the state table, this region's replica. */
-export interface EvacuationStore {
-  get(id: string): Promise<EvacuationRecord | undefined>;
-  /**
-   * Writes the first version of a record (one conditional put). Returns false when a record with
-   * that id exists already (a retried request).
-   */
-  create(record: EvacuationRecord): Promise<boolean>;
-  /**
-   * Writes `record` over the version it was read at (one conditional put that raises `version`).
-   * @throws ConflictError another writer wrote it since it was read
-   */
-  save(record: EvacuationRecord): Promise<EvacuationRecord>;
-}
+// The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.
+export type { EvacuationApp, EvacuationAppStatus, EvacuationRecord, EvacuationStore };
 
 export const EVACUATION_PREFIX = 'EVACUATION#';
 const RECORD_SK = 'RECORD';
 
 export function evacuationStore(deps: {
-  readonly clients: Pick<AwsClients, 'dynamodb'>;
+  readonly clients: ClientFactory;
   readonly tableName: string;
   readonly region: string;
 }): EvacuationStore {
-  const db = () => deps.clients.dynamodb(deps.region);
+  const db = () => deps.clients.client(DYNAMODB_CLIENT, deps.region);
   const key = (id: string) => ({ pk: `${EVACUATION_PREFIX}${id}`, sk: RECORD_SK });
   /** A conditional put: true when written, false when its condition failed. */
   const put = async (id: string, item: Record<string, unknown>, condition: Record<string, unknown>) => {

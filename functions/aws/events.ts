@@ -1,21 +1,20 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { AwsClients } from './clients.js';
+import type { EventPublisher } from '../runbook/ports/events.js';
+import { EVENT_SOURCE } from '../runbook/ports/events.js';
+import type { ClientFactory } from './client-factory.js';
+import { EVENTBRIDGE_CLIENT } from './sdk-clients.js';
 import { awsCall } from './translate-error.js';
 
-/** The source of every event Switchyard emits. */
-export const EVENT_SOURCE = 'switchyard';
+// The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.
+export type { EventPublisher };
+export { EVENT_SOURCE };
 
-/** EventBridge, in this control plane's region. */
-export interface EventPublisher {
-  /** Puts one event on the bus; a partial failure is thrown, not swallowed. */
-  publish(region: string, detailType: string, detail: Record<string, unknown>): Promise<void>;
-}
-
-export function eventPublisher(clients: AwsClients, eventBusName = 'default'): EventPublisher {
+export function eventPublisher(clients: ClientFactory, eventBusName = 'default'): EventPublisher {
+  const eventBridge = (region: string) => clients.client(EVENTBRIDGE_CLIENT, region);
   return {
     async publish(region, detailType, detail) {
       const out = await awsCall({ operation: 'PutEvents', region, resource: eventBusName }, [], () =>
-        clients.eventBridge(region).send(
+        eventBridge(region).send(
           new PutEventsCommand({
             Entries: [
               {

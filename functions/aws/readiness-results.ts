@@ -1,54 +1,27 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { ReadinessFinding } from '../readiness/checks.js';
-import type { AwsClients } from './clients.js';
-import type { FailoverMode } from './state-store.js';
+import type {
+  ReadinessRecord,
+  ReadinessResults,
+  ReadinessVerdict,
+} from '../runbook/ports/readiness-results.js';
+import type { ClientFactory } from './client-factory.js';
+import { DYNAMODB_CLIENT } from './sdk-clients.js';
 import { planKey } from './state-store.js';
 import { awsCall } from './translate-error.js';
 
-export type ReadinessVerdict = 'READY' | 'NOT_READY';
-
-/** The latest readiness of an app toward one target region (item `PLAN#<app>` / `READINESS#<region>`). */
-export interface ReadinessRecord {
-  readonly app: string;
-  /** The target region evaluated. */
-  readonly region: string;
-  readonly mode: FailoverMode;
-  readonly verdict: ReadinessVerdict;
-  readonly findings: readonly ReadinessFinding[];
-  /** ISO time of this evaluation. */
-  readonly evaluatedAt: string;
-  /** ISO time the verdict last changed (the first evaluation counts as a change). */
-  readonly changedAt: string;
-  /** The control plane region that evaluated it. */
-  readonly evaluatedBy: string;
-}
-
-/**
- * The latest readiness per app and target region, in the (global) state table, read and written
- * through this region's replica. Every region evaluates on its own schedule, so a write is
- * conditioned on the verdict it replaces: of two regions that see the same change, one records it
- * (and emits the event), the other finds it recorded.
- */
-export interface ReadinessResults {
-  get(app: string, region: string): Promise<ReadinessRecord | undefined>;
-  /** Every target region's latest record of `app`. */
-  list(app: string): Promise<ReadinessRecord[]>;
-  /**
-   * One single-item put, conditioned on the stored verdict being `previous` (absent: no record).
-   * `written: false` when another evaluation changed it first.
-   */
-  put(record: ReadinessRecord, previous: ReadinessVerdict | undefined): Promise<{ written: boolean }>;
-}
+// The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.
+export type { ReadinessRecord, ReadinessResults, ReadinessVerdict };
 
 const PREFIX = 'READINESS#';
 
 export function readinessResults(deps: {
-  readonly clients: Pick<AwsClients, 'dynamodb'>;
+  readonly clients: ClientFactory;
   readonly tableName: string;
   readonly region: string;
 }): ReadinessResults {
-  const db = () => deps.clients.dynamodb(deps.region);
+  const db = () => deps.clients.client(DYNAMODB_CLIENT, deps.region);
   return {
     async get(app, region) {
       const output = await awsCall(

@@ -20,64 +20,13 @@ import {
   ThrottledError,
   TrafficShiftRejectedError,
 } from '../core/errors.js';
-import { type AwsClients, ROUTE53_CONTROL_PLANE_REGION } from './clients.js';
+import type { FailoverRecord, FailoverRecordSpec, Route53Records } from '../runbook/ports/route53.js';
+import { type ClientFactory, ROUTE53_CONTROL_PLANE_REGION } from './client-factory.js';
+import { ROUTE53_CLIENT } from './sdk-clients.js';
 import { type AwsCallContext, awsCall, type ErrorRule } from './translate-error.js';
 
-/** A Route 53 failover record as it stands. */
-export interface FailoverRecord {
-  readonly name: string;
-  readonly type: string;
-  readonly setIdentifier: string;
-  readonly failover: 'PRIMARY' | 'SECONDARY';
-  readonly aliasTarget?: {
-    readonly dnsName: string;
-    readonly hostedZoneId: string;
-    readonly evaluateTargetHealth: boolean;
-  };
-  readonly healthCheckId?: string;
-}
-
-/** A plan's failover record: one alias target per region (the plan's `traffic.route53.records[]`). */
-export interface FailoverRecordSpec {
-  readonly name: string;
-  readonly type: string;
-  readonly targets: Readonly<
-    Record<
-      string,
-      { readonly dnsName: string; readonly hostedZoneId: string; readonly healthCheckId?: string }
-    >
-  >;
-}
-
-/**
- * Route 53's control plane, served from us-east-1 only: a region that runs a failover depends on
- * us-east-1 when it uses these (prefer ARC routing controls for static stability).
- */
-export interface Route53Records {
-  /** The failover records (PRIMARY/SECONDARY) of one name and type. */
-  listFailoverRecords(hostedZoneId: string, name: string, type: string): Promise<FailoverRecord[]>;
-  /**
-   * Makes `primaryRegion` the PRIMARY and `secondaryRegion` the SECONDARY of every record, in ONE
-   * atomic change batch of UPSERTs. Set identifiers are region names; existing health checks are
-   * kept. A failover record of another of the plan's regions is deleted in the same batch (a name
-   * has one PRIMARY and one SECONDARY). Returns the change ID, or undefined when every record is
-   * already so (no call made). PreconditionFailedError when a record has a set identifier that is
-   * not one of the plan's regions (not ours to change).
-   */
-  setPrimary(
-    hostedZoneId: string,
-    records: readonly FailoverRecordSpec[],
-    primaryRegion: string,
-    secondaryRegion: string,
-  ): Promise<string | undefined>;
-  /** GetChange: whether a change has reached every Route 53 name server. */
-  getChangeStatus(changeId: string): Promise<'PENDING' | 'INSYNC'>;
-  /**
-   * GetHealthCheckStatus (control plane, us-east-1; never used to decide where traffic goes):
-   * Healthy when more than 18% of Route 53's checkers last saw success, as Route 53 judges it.
-   */
-  healthCheckStatus(healthCheckId: string): Promise<'Healthy' | 'Unhealthy'>;
-}
+// The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.
+export type { FailoverRecord, FailoverRecordSpec, Route53Records };
 
 const REGION = ROUTE53_CONTROL_PLANE_REGION;
 
@@ -105,7 +54,8 @@ const CHANGE_RULES: readonly ErrorRule[] = [
 ];
 
 /** The Route 53 adapter. */
-export function route53Records(clients: AwsClients): Route53Records {
+export function route53Records(clients: ClientFactory): Route53Records {
+  const route53 = () => clients.client(ROUTE53_CLIENT, REGION);
   const send = <T>(
     context: Omit<AwsCallContext, 'region'>,
     rules: readonly ErrorRule[],
@@ -122,7 +72,7 @@ export function route53Records(clients: AwsClients): Route53Records {
         { operation: 'ListResourceRecordSets', resource: `${hostedZoneId} ${name} ${type}` },
         NOT_FOUND_RULES,
         () =>
-          clients.route53().send(
+          route53().send(
             new ListResourceRecordSetsCommand({
               HostedZoneId: hostedZoneId,
               StartRecordName: from.name,
@@ -215,7 +165,7 @@ export function route53Records(clients: AwsClients): Route53Records {
         { operation: 'ChangeResourceRecordSets', resource: `${hostedZoneId} primary ${primaryRegion}` },
         CHANGE_RULES,
         () =>
-          clients.route53().send(
+          route53().send(
             new ChangeResourceRecordSetsCommand({
               HostedZoneId: hostedZoneId,
               ChangeBatch: {
@@ -230,7 +180,7 @@ export function route53Records(clients: AwsClients): Route53Records {
 
     async getChangeStatus(changeId) {
       const output = await send({ operation: 'GetChange', resource: changeId }, NOT_FOUND_RULES, () =>
-        clients.route53().send(new GetChangeCommand({ Id: changeId })),
+        route53().send(new GetChangeCommand({ Id: changeId })),
       );
       return output.ChangeInfo?.Status === 'INSYNC' ? 'INSYNC' : 'PENDING';
     },
@@ -239,7 +189,7 @@ export function route53Records(clients: AwsClients): Route53Records {
       const output = await send(
         { operation: 'GetHealthCheckStatus', resource: healthCheckId },
         NOT_FOUND_RULES,
-        () => clients.route53().send(new GetHealthCheckStatusCommand({ HealthCheckId: healthCheckId })),
+        () => route53().send(new GetHealthCheckStatusCommand({ HealthCheckId: healthCheckId })),
       );
       const observations = output.HealthCheckObservations ?? [];
       const healthy = observations.filter((o) => o.StatusReport?.Status?.startsWith('Success')).length;

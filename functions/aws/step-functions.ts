@@ -18,6 +18,7 @@ import {
   TaskDoesNotExist,
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
+import { executionArnOf } from '../core/arns.js';
 import {
   ConflictError,
   InvalidInputError,
@@ -25,41 +26,13 @@ import {
   ResourceNotFoundError,
   ThrottledError,
 } from '../core/errors.js';
-import type { AwsClients } from './clients.js';
+import type { StateMachineExecution, StepFunctions } from '../runbook/ports/step-functions.js';
+import type { ClientFactory } from './client-factory.js';
+import { SFN_CLIENT } from './sdk-clients.js';
 import { awsCall, type ErrorRule, translateAwsError } from './translate-error.js';
 
-/** An execution as a caller sees it. `output` is parsed from its JSON. */
-export interface ExecutionView {
-  readonly status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
-  readonly output?: unknown;
-  readonly error?: string;
-  readonly cause?: string;
-}
-
-/** Step Functions: starting and stopping runbooks, answering their task tokens. Every method names its region. */
-export interface StepFunctions {
-  /**
-   * StartExecution with `input` serialised to JSON. Idempotent: a retry with the same name and the
-   * same input returns the existing execution's ARN; ConflictError when the name was taken by
-   * another input.
-   */
-  start(region: string, stateMachineArn: string, name: string, input: unknown): Promise<string>;
-  /** DescribeExecution. ResourceNotFoundError when absent. */
-  describe(region: string, executionArn: string): Promise<ExecutionView>;
-  /** StopExecution (the execution ends ABORTED). */
-  stop(region: string, executionArn: string, error: string, cause: string): Promise<void>;
-  /** SendTaskSuccess with `output` serialised to JSON. PreconditionFailedError when the task no longer waits. */
-  sendTaskSuccess(region: string, taskToken: string, output: unknown): Promise<void>;
-  /** SendTaskFailure. PreconditionFailedError when the task no longer waits. */
-  sendTaskFailure(region: string, taskToken: string, error: string, cause: string): Promise<void>;
-  /**
-   * DescribeStateMachine (read-only): the machine's `status`, `ACTIVE` or `DELETING` (AWS Step
-   * Functions API Reference, "DescribeStateMachine",
-   * https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeStateMachine.html).
-   * ResourceNotFoundError when no such machine is deployed in `region`.
-   */
-  stateMachineStatus(region: string, stateMachineArn: string): Promise<string>;
-}
+// The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.
+export type { StateMachineExecution, StepFunctions };
 
 const RULES: readonly ErrorRule[] = [
   {
@@ -96,19 +69,20 @@ const RULES: readonly ErrorRule[] = [
 ];
 
 /** The Step Functions adapter. */
-export function stepFunctions(clients: AwsClients): StepFunctions {
+export function stepFunctions(clients: ClientFactory): StepFunctions {
+  const sfn = (region: string) => clients.client(SFN_CLIENT, region);
   const describe = async (region: string, executionArn: string) =>
     awsCall({ operation: 'DescribeExecution', region, resource: executionArn }, RULES, () =>
-      clients.sfn(region).send(new DescribeExecutionCommand({ executionArn })),
+      sfn(region).send(new DescribeExecutionCommand({ executionArn })),
     );
 
   return {
     async start(region, stateMachineArn, name, input) {
       const body = JSON.stringify(input);
       try {
-        const output = await clients
-          .sfn(region)
-          .send(new StartExecutionCommand({ stateMachineArn, name, input: body }));
+        const output = await sfn(region).send(
+          new StartExecutionCommand({ stateMachineArn, name, input: body }),
+        );
         return output.executionArn ?? executionArnOf(stateMachineArn, name);
       } catch (error: unknown) {
         const context = { operation: 'StartExecution', region, resource: `${stateMachineArn} ${name}` };
@@ -136,13 +110,13 @@ export function stepFunctions(clients: AwsClients): StepFunctions {
 
     async stop(region, executionArn, error, cause) {
       await awsCall({ operation: 'StopExecution', region, resource: executionArn }, RULES, () =>
-        clients.sfn(region).send(new StopExecutionCommand({ executionArn, error, cause })),
+        sfn(region).send(new StopExecutionCommand({ executionArn, error, cause })),
       );
     },
 
     async sendTaskSuccess(region, taskToken, output) {
       await awsCall({ operation: 'SendTaskSuccess', region, resource: 'task token' }, RULES, () =>
-        clients.sfn(region).send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) })),
+        sfn(region).send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) })),
       );
     },
 
@@ -150,7 +124,7 @@ export function stepFunctions(clients: AwsClients): StepFunctions {
       const output = await awsCall(
         { operation: 'DescribeStateMachine', region, resource: stateMachineArn },
         RULES,
-        () => clients.sfn(region).send(new DescribeStateMachineCommand({ stateMachineArn })),
+        () => sfn(region).send(new DescribeStateMachineCommand({ stateMachineArn })),
       );
       // AWS omits `status` for none but older SDK models; absent is what every deployed one is.
       return output.status ?? 'ACTIVE';
@@ -158,21 +132,10 @@ export function stepFunctions(clients: AwsClients): StepFunctions {
 
     async sendTaskFailure(region, taskToken, error, cause) {
       await awsCall({ operation: 'SendTaskFailure', region, resource: 'task token' }, RULES, () =>
-        clients.sfn(region).send(new SendTaskFailureCommand({ taskToken, error, cause })),
+        sfn(region).send(new SendTaskFailureCommand({ taskToken, error, cause })),
       );
     },
   };
-}
-
-/** `arn:aws:states:R:A:stateMachine:SM` and a name -> `arn:aws:states:R:A:execution:SM:NAME`. */
-export function executionArnOf(stateMachineArn: string, name: string): string {
-  const parts = stateMachineArn.split(':');
-  if (parts.length < 7 || parts[5] !== 'stateMachine') {
-    throw new InvalidInputError(
-      `state machine ARN: not a state machine ARN (got ${stateMachineArn}; expected arn:aws:states:REGION:ACCOUNT:stateMachine:NAME)`,
-    );
-  }
-  return [...parts.slice(0, 5), 'execution', parts[6], name].join(':');
 }
 
 function parse(json: string | undefined): unknown {
@@ -192,3 +155,6 @@ function canonical(value: unknown): string {
       : v,
   );
 }
+
+// ARN handling lives in the core; re-exported for the adapter's callers.
+export { executionArnOf };

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { PlanProblem } from './errors.js';
+import { STRATEGIES, type Strategy } from './records.js';
 import { isKnownRegion, KNOWN_REGIONS, REGION_EXAMPLES } from './regions.js';
 import { SCHEDULE_EXPECTED, scheduleProblem } from './schedule.js';
 
@@ -282,7 +283,7 @@ const Approvals = z.strictObject({
 export const PlanSchema = z.strictObject({
   name: Identifier,
   description: z.string().max(1024).optional(),
-  strategy: z.enum(['warm-standby', 'pilot-light']),
+  strategy: z.enum(STRATEGIES),
   regions: z.array(RegionName).min(2, 'at least 2 regions').max(5, 'at most 5 regions'),
   objectives: z.strictObject({
     rtoSeconds: PositiveSeconds,
@@ -321,7 +322,7 @@ export const PlanSchema = z.strictObject({
 
 export type Plan = z.infer<typeof PlanSchema>;
 export type PlanInput = z.input<typeof PlanSchema>;
-export type Strategy = Plan['strategy'];
+export type { Strategy };
 
 /** ARC clusters always have five regional endpoints; a plan must list them all to survive two down. */
 export const ARC_CLUSTER_ENDPOINTS = 5;

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { parseAlarmArn } from '../aws/cloudwatch.js';
+import { parseAlarmArn } from '../core/arns.js';
 import { isoNow } from '../core/clock.js';
 import { FailoverInProgressError, PreconditionFailedError } from '../core/errors.js';
 import { initialPrimary, type Plan } from '../core/plan.js';
@@ -12,6 +12,12 @@ import {
   reserveExecution,
   startReserved,
 } from '../runbook/reservation.js';
+
+/** The ports and context this use case reads (the composition root gives it no more). */
+export type DetectionDeps = Pick<
+  RunbookDeps,
+  'alarms' | 'clock' | 'events' | 'plans' | 'region' | 'stateMachineArns' | 'stepFunctions' | 'store'
+>;
 
 /** The EventBridge event CloudWatch sends on every alarm state change. */
 const AlarmStateChange = z.object({
@@ -44,7 +50,7 @@ export const DETECTION_ACTOR = 'switchyard:detection';
  * starts one that waits for an approver; `notify` only tells. A not-yet-sustained alarm starts
  * the detection state machine, which calls back here when the rest of the wait has passed.
  */
-export async function evaluateAlarm(input: unknown, deps: RunbookDeps): Promise<Decision> {
+export async function evaluateAlarm(input: unknown, deps: DetectionDeps): Promise<Decision> {
   const event = parseInput(EvaluateAlarmInput, input, 'EvaluateAlarm');
   const alarmArn = 'recheck' in event ? event.recheck.alarmArn : (event.resources[0] as string);
   const plans = deps.plans
@@ -60,7 +66,7 @@ export async function evaluateAlarm(input: unknown, deps: RunbookDeps): Promise<
   );
 }
 
-async function decide(plan: Plan, alarmArn: string, deps: RunbookDeps): Promise<Decision> {
+async function decide(plan: Plan, alarmArn: string, deps: DetectionDeps): Promise<Decision> {
   const detection = plan.detection;
   if (!detection) return { action: 'none', app: plan.name, reason: 'the plan has no detection' };
   const now = deps.clock.now();
@@ -183,7 +189,7 @@ async function startSustainWait(
   alarmArn: string,
   waitSeconds: number,
   since: number,
-  deps: RunbookDeps,
+  deps: DetectionDeps,
 ): Promise<void> {
   const arn = deps.stateMachineArns.detection;
   if (!arn) return;
@@ -195,7 +201,7 @@ async function startSustainWait(
   await deps.stepFunctions.start(deps.region, arn, name, { app: plan.name, alarmArn, waitSeconds });
 }
 
-async function audit<D extends Decision>(plan: Plan, deps: RunbookDeps, decision: D): Promise<D> {
+async function audit<D extends Decision>(plan: Plan, deps: DetectionDeps, decision: D): Promise<D> {
   const at = isoNow(deps.clock);
   await deps.store.appendAudit({
     id: `detection-${plan.name}-${at}`,

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import type { DrillReport, ExecutionRecord } from '../aws/state-store.js';
 import { isoNow } from '../core/clock.js';
 import { PreconditionFailedError, WaitTimedOutError } from '../core/errors.js';
 import { initialPrimary, type Plan } from '../core/plan.js';
+import type { DrillReport, ExecutionRecord } from '../core/records.js';
 import { parseInput, type RunbookDeps } from '../runbook/context.js';
 import {
   executionExists,
@@ -12,6 +12,12 @@ import {
   startReserved,
 } from '../runbook/reservation.js';
 import { executionArnIn, stateMachineArnInRegion } from '../runbook/runbook-arns.js';
+
+/** The ports and context this use case reads (the composition root gives it no more). */
+export type DrillDeps = Pick<
+  RunbookDeps,
+  'clock' | 'events' | 'plans' | 'region' | 'stateMachineArns' | 'stepFunctions' | 'store'
+>;
 
 /** Who the runbook records as requester of a drill's failovers. */
 export const DRILL_ACTOR = 'switchyard:drill';
@@ -125,13 +131,13 @@ export type DrillStart =
  * skips it. The drill state machine (`state-machines/drill.asl.json`) calls back here for each
  * phase; each leg runs in the control plane of the region it activates, like any failover.
  */
-export async function runDrill(input: unknown, deps: RunbookDeps): Promise<unknown> {
+export async function runDrill(input: unknown, deps: DrillDeps): Promise<unknown> {
   const event = parseInput(RunDrillInput, input, 'RunDrill');
   if (!('phase' in event)) return startDrill(event, deps);
   return runPhase(event, deps);
 }
 
-async function runPhase(event: z.infer<typeof Phase>, deps: RunbookDeps): Promise<unknown> {
+async function runPhase(event: z.infer<typeof Phase>, deps: DrillDeps): Promise<unknown> {
   const plan = deps.plans.get(event.drill.app);
   switch (event.phase) {
     case 'switchover':
@@ -165,14 +171,14 @@ export function requestDrill(
   app: string,
   body: z.infer<typeof DrillRequestBody>,
   requestedBy: string,
-  deps: RunbookDeps,
+  deps: DrillDeps,
 ): Promise<DrillStart> {
   return startDrill({ source: 'switchyard.drill-request', app, requestedBy, ...body }, deps);
 }
 
 async function startDrill(
   event: z.infer<typeof ScheduledDrill> | z.infer<typeof RequestedDrill>,
-  deps: RunbookDeps,
+  deps: DrillDeps,
 ): Promise<DrillStart> {
   const plan = deps.plans.get(event.app);
   const state = await deps.store.getState(plan.name);
@@ -225,7 +231,7 @@ async function startLeg(
   drill: DrillContext,
   to: string,
   suffix: 'there' | 'back',
-  deps: RunbookDeps,
+  deps: DrillDeps,
 ): Promise<Leg> {
   const executionId = `${drill.id}-${suffix}`;
   const request: ReservedRequest = {
@@ -250,7 +256,7 @@ async function startLeg(
   return { executionId, region: to, done: false, status: 'RUNNING', attempt: 0 };
 }
 
-async function checkLeg(plan: Plan, leg: Leg, deps: RunbookDeps): Promise<Leg> {
+async function checkLeg(plan: Plan, leg: Leg, deps: DrillDeps): Promise<Leg> {
   const view = await deps.stepFunctions.describe(
     leg.region,
     executionArnIn(plan, leg.region, leg.executionId, deps),
@@ -269,7 +275,7 @@ async function recordDrill(
   drill: DrillContext,
   legs: Leg[],
   error: { Error: string; Cause?: string } | undefined,
-  deps: RunbookDeps,
+  deps: DrillDeps,
 ): Promise<DrillReport> {
   const records = await Promise.all(legs.map((leg) => deps.store.getExecution(plan.name, leg.executionId)));
   const executions = records.filter((r): r is ExecutionRecord => r !== undefined);

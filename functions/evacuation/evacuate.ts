@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import type { EvacuationApp, EvacuationRecord } from '../aws/evacuations.js';
 import { isoNow } from '../core/clock.js';
 import {
   ConflictError,
@@ -14,6 +13,7 @@ import { initialPrimary } from '../core/plan.js';
 import type { Identity } from '../operator-api/request.js';
 import { requestFailover } from '../operator-api/request-failover.js';
 import { parseInput, type RunbookDeps } from '../runbook/context.js';
+import type { EvacuationApp, EvacuationRecord } from '../runbook/ports/evacuations.js';
 import { newExecutionId, stateMachineArnInRegion } from '../runbook/runbook-arns.js';
 
 /** The body of `POST /evacuations` (and the scenario event `evacuate`). */

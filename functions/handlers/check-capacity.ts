@@ -1,4 +1,11 @@
+import { autoScalingGroups } from '../aws/auto-scaling.js';
+import { stateStore } from '../aws/state-store.js';
 import { checkCapacity } from '../runbook/capacity.js';
+import { coreDeps } from './control-plane.js';
 import { stepHandler } from './step-handler.js';
 
-export const { makeHandler, handler } = stepHandler('CheckCapacity', checkCapacity);
+export const { makeHandler, handler } = stepHandler('CheckCapacity', checkCapacity, (c) => ({
+  ...coreDeps(c),
+  store: stateStore(c),
+  autoScaling: autoScalingGroups(c.clients),
+}));

@@ -1,4 +1,13 @@
+import { auroraGlobalClusters } from '../aws/aurora.js';
+import { autoScalingGroups } from '../aws/auto-scaling.js';
+import { stateStore } from '../aws/state-store.js';
 import { checkDatabase } from '../runbook/database.js';
+import { coreDeps } from './control-plane.js';
 import { stepHandler } from './step-handler.js';
 
-export const { makeHandler, handler } = stepHandler('CheckDatabase', checkDatabase);
+export const { makeHandler, handler } = stepHandler('CheckDatabase', checkDatabase, (c) => ({
+  ...coreDeps(c),
+  store: stateStore(c),
+  aurora: auroraGlobalClusters(c.clients),
+  autoScaling: autoScalingGroups(c.clients),
+}));

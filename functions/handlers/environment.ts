@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { Plan } from '../core/plan.js';
 import { type PlanDocument, validatePlanDocuments } from '../core/plan-set.js';
+import { STRATEGIES } from '../core/records.js';
 import type { StateMachineKey } from './registry.js';
 
 /**
@@ -28,12 +29,7 @@ const EnvironmentSchema = z.object({
   [ENV.stateMachineArns]: z
     .string()
     .transform((text) => JSON.parse(text) as unknown)
-    .pipe(
-      z.partialRecord(
-        z.enum(['warm-standby', 'pilot-light', 'detection', 'drill']),
-        z.string().startsWith('arn:'),
-      ),
-    ),
+    .pipe(z.partialRecord(z.enum([...STRATEGIES, 'detection', 'drill']), z.string().startsWith('arn:'))),
   [ENV.eventBusName]: z.string().default('default'),
 });
 

@@ -15,7 +15,8 @@ import type { ApiRequest, ApiResponse } from '../operator-api/request.js';
 import { createOperatorApiRouter, operatorApi } from '../operator-api/router.js';
 import { parseJsonBody } from '../operator-api/validation.js';
 import type { RunbookDeps } from '../runbook/context.js';
-import { lambdaRunbookDeps } from './deps.js';
+import { lambdaControlPlane } from './control-plane.js';
+import { buildRunbookDeps } from './deps.js';
 import { ENV } from './environment.js';
 import { createObservability, type Observability } from './observability.js';
 
@@ -93,7 +94,7 @@ let bound: OperatorApiHandler | undefined;
 
 /** The Lambda entry point. */
 export const handler: OperatorApiHandler = (event, context) => {
-  bound ??= makeHandler(lambdaRunbookDeps(), undefined, {
+  bound ??= makeHandler(buildRunbookDeps(lambdaControlPlane()), undefined, {
     iamRoles: iamRoleMapFromEnv(process.env[ENV.iamRoles]),
   });
   return bound(event, context);

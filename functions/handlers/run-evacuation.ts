@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { advanceEvacuation, failEvacuation } from '../evacuation/evacuate.js';
 import type { RunbookDeps } from '../runbook/context.js';
+import { buildRunbookDeps } from './deps.js';
 import { stepHandler } from './step-handler.js';
 
 /** The evacuation state machine's two calls: a poll (`advance`) and its Catch (`fail`). */
@@ -11,4 +12,4 @@ function runEvacuation(input: unknown, deps: RunbookDeps): Promise<unknown> {
     : advanceEvacuation(input, deps);
 }
 
-export const { makeHandler, handler } = stepHandler('RunEvacuation', runEvacuation);
+export const { makeHandler, handler } = stepHandler('RunEvacuation', runEvacuation, buildRunbookDeps);

@@ -1,24 +1,28 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { RunbookDeps } from '../runbook/context.js';
-import { lambdaRunbookDeps } from './deps.js';
+import { type ControlPlaneConfig, lambdaControlPlane } from './control-plane.js';
 import { isKeepWarm } from './keep-warm.js';
 import { createObservability, type Observability, stepObservability } from './observability.js';
 import type { FunctionName } from './registry.js';
 
-export type UseCase<O> = (input: unknown, deps: RunbookDeps) => Promise<O>;
+/** A use case: its input (parsed inside), the ports it takes, its output. */
+export type UseCase<D, O> = (input: unknown, deps: D) => Promise<O>;
 export type Handler<O> = (event: unknown, context: Context) => Promise<O>;
 
 /**
  * A runbook step's Lambda entry: middy with observability around one use case. `makeHandler`
- * binds it to explicit deps (the sandbox's, per region); `handler` is what Lambda invokes, bound on
- * first use to the deps its environment describes. Keep-warm pings are answered at once.
+ * binds it to explicit deps (the sandbox's, per region: every port); `handler` is what Lambda
+ * invokes, bound on first use to the ports `compose` builds from its environment: only those the
+ * use case takes, so the function's bundle carries only their adapters and SDK clients. Keep-warm
+ * pings are answered at once.
  */
-export function stepHandler<O>(name: FunctionName, useCase: UseCase<O>) {
-  const makeHandler = (
-    deps: RunbookDeps,
-    observability: Observability = createObservability(name),
-  ): Handler<O> => {
+export function stepHandler<D extends Pick<RunbookDeps, 'clock'>, O>(
+  name: FunctionName,
+  useCase: UseCase<D, O>,
+  compose: (config: ControlPlaneConfig) => D,
+) {
+  const makeHandler = (deps: D, observability: Observability = createObservability(name)): Handler<O> => {
     const handle = middy<unknown, O>()
       .use(stepObservability(name, observability, deps.clock))
       .handler((event) => useCase(event, deps));
@@ -28,7 +32,7 @@ export function stepHandler<O>(name: FunctionName, useCase: UseCase<O>) {
   };
   let bound: Handler<O> | undefined;
   const handler: Handler<O> = (event, context) => {
-    bound ??= makeHandler(lambdaRunbookDeps());
+    bound ??= makeHandler(compose(lambdaControlPlane()));
     return bound(event, context);
   };
   return { makeHandler, handler };

@@ -1,5 +1,6 @@
 import { answerHealth } from '../traffic/health-endpoint.js';
-import { lambdaRunbookDeps } from './deps.js';
+import { lambdaControlPlane } from './control-plane.js';
+import { buildRunbookDeps } from './deps.js';
 
 /** The logical name of the health endpoint function (CDK construct ID, `Switchyard-<name>`). */
 export const TRAFFIC_HEALTH_FUNCTION = 'TrafficHealth';
@@ -19,7 +20,7 @@ export async function handler(
 ): Promise<{ statusCode: number; headers: Record<string, string>; body: string }> {
   const answer = await answerHealth(
     typeof event.rawPath === 'string' ? event.rawPath : '/',
-    lambdaRunbookDeps(),
+    buildRunbookDeps(lambdaControlPlane()),
   );
   return {
     statusCode: answer.statusCode,

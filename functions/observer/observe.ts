@@ -1,9 +1,9 @@
-import type { UnreachableRegions } from '../aws/arc.js';
 import { isoNow } from '../core/clock.js';
 import { describeError, RegionUnavailableError, SwitchyardError } from '../core/errors.js';
 import { type AutoScalingGroupPlan, initialPrimary, type Plan, warmPoolIn } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
 import type { RunbookDeps } from '../runbook/context.js';
+import type { UnreachableRegions } from '../runbook/ports/arc.js';
 
 /**
  * The one observer of the truth: what AWS says now about an app, read in parallel, with

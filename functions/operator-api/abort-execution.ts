@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import type { ExecutionRecord } from '../aws/state-store.js';
 import { isoNow } from '../core/clock.js';
 import {
   ConflictError,
@@ -7,6 +6,7 @@ import {
   PreconditionFailedError,
   ResourceNotFoundError,
 } from '../core/errors.js';
+import type { ExecutionRecord } from '../core/records.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import { FINISHED_EVENT } from '../runbook/finish.js';
 import { executionArnIn } from '../runbook/runbook-arns.js';

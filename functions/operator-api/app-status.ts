@@ -1,8 +1,7 @@
-import type { ReadinessRecord } from '../aws/readiness-results.js';
-import type { LockRecord, PlanStatus } from '../aws/state-store.js';
 import { describeError } from '../core/errors.js';
 import { initialPrimary, type Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
+import type { LockRecord, PlanStatus } from '../core/records.js';
 import {
   type AppObservation,
   holdsEveryWriter,
@@ -13,6 +12,7 @@ import {
 } from '../observer/observe.js';
 import { READINESS_EVERY_MINUTES } from '../readiness/readiness.js';
 import type { RunbookDeps } from '../runbook/context.js';
+import type { ReadinessRecord } from '../runbook/ports/readiness-results.js';
 
 export type RoutingState = 'On' | 'Off' | 'PRIMARY' | 'SECONDARY';
 

@@ -1,6 +1,6 @@
-import type { DrillReport, StepRecord } from '../aws/state-store.js';
 import { ResourceNotFoundError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
+import type { DrillReport, FailoverMode, StepRecord } from '../core/records.js';
 import { planSha256, type ReadinessBefore } from '../drills/drill.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import { type ExecutionDetail, type ExecutionSummary, getExecution, summaryOf } from './executions.js';
@@ -67,7 +67,7 @@ export interface FailoverPreview {
   readonly approvalRequired: boolean;
   readonly approvalTimeoutSeconds: number;
   readonly traffic: 'arc' | 'route53';
-  readonly modes: Readonly<Record<'graceful' | 'ungraceful', string>>;
+  readonly modes: Readonly<Record<FailoverMode, string>>;
   readonly steps: readonly RunbookStepOutline[];
   readonly resources: {
     readonly databases: readonly string[];

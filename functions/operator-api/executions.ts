@@ -1,7 +1,7 @@
-import type { ApprovalRecord, AuditEntry, ExecutionRecord } from '../aws/state-store.js';
-import type { ExecutionView } from '../aws/step-functions.js';
 import { ResourceNotFoundError } from '../core/errors.js';
+import type { ApprovalRecord, AuditEntry, ExecutionRecord } from '../core/records.js';
 import type { RunbookDeps } from '../runbook/context.js';
+import type { StateMachineExecution } from '../runbook/ports/step-functions.js';
 import { executionArnIn } from '../runbook/runbook-arns.js';
 
 /** An approval as the API shows it: the task token is a capability and never leaves the store. */
@@ -15,7 +15,7 @@ export type ExecutionSummary = Omit<ExecutionRecord, 'key' | 'steps' | 'approval
 /** An execution with its steps and, when Step Functions answered, what it says of the run. */
 export type ExecutionDetail = ExecutionSummary &
   Pick<ExecutionRecord, 'steps'> & {
-    readonly live: Pick<ExecutionView, 'status' | 'error' | 'cause'> | null;
+    readonly live: Pick<StateMachineExecution, 'status' | 'error' | 'cause'> | null;
   };
 
 export const DEFAULT_LIST_LIMIT = { executions: 20, audit: 50 } as const;

@@ -1,7 +1,7 @@
-import type { ReadinessRecord } from '../aws/readiness-results.js';
-import type { FailoverMode } from '../aws/state-store.js';
+import type { FailoverMode } from '../core/records.js';
 import { type Readiness, readinessOf } from '../readiness/readiness.js';
 import type { RunbookDeps } from '../runbook/context.js';
+import type { ReadinessRecord } from '../runbook/ports/readiness-results.js';
 
 /** The answer of `GET /apps/{app}/readiness`. */
 export interface ReadinessAnswer {

@@ -4,6 +4,7 @@ import { isoNow } from '../core/clock.js';
 import { type ConflictError, NotReadyError, PreconditionFailedError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
+import { FAILOVER_MODES } from '../core/records.js';
 import { lockFree, READINESS_CHECKS } from '../readiness/checks.js';
 import { type Readiness, readInputs, readinessFrom } from '../readiness/readiness.js';
 import { approvalRequired, FailoverRequest } from '../runbook/begin.js';
@@ -23,7 +24,7 @@ import type { Identity } from './request.js';
 /** The body of `POST /apps/{app}/failovers`. */
 export const FailoverBody = z.strictObject({
   to: z.string().min(1, 'a region of the plan'),
-  mode: z.enum(['graceful', 'ungraceful']).default('graceful'),
+  mode: z.enum(FAILOVER_MODES).default('graceful'),
   reason: z.string().trim().min(1, 'a reason').max(1024),
 });
 export type FailoverBody = z.infer<typeof FailoverBody>;

@@ -1,7 +1,7 @@
-import type { FailoverMode, LockRecord, PlanState } from '../aws/state-store.js';
 import type { Plan } from '../core/plan.js';
 import { warmPoolIn, warmPoolSize } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
+import type { FailoverMode, LockRecord, PlanState } from '../core/records.js';
 import {
   type AppObservation,
   type GroupReadiness,

@@ -1,12 +1,12 @@
 import * as z from 'zod';
-import type { ReadinessRecord, ReadinessVerdict } from '../aws/readiness-results.js';
-import type { FailoverMode } from '../aws/state-store.js';
 import { isoNow } from '../core/clock.js';
 import { describeError, SwitchyardError } from '../core/errors.js';
 import { initialPrimary, type Plan } from '../core/plan.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
+import type { FailoverMode } from '../core/records.js';
 import { type AppObservation, isKnown, observeApp, type Seen } from '../observer/observe.js';
 import type { RunbookDeps } from '../runbook/context.js';
+import type { ReadinessRecord, ReadinessVerdict } from '../runbook/ports/readiness-results.js';
 import { runbookArnIn } from '../runbook/runbook-arns.js';
 import { type CapacityTime, capacityTime } from './capacity-time.js';
 import {

@@ -1,9 +1,9 @@
 import * as z from 'zod';
-import type { PlanState, PlanStatus } from '../aws/state-store.js';
 import { isoNow } from '../core/clock.js';
 import { describeError, FailoverInProgressError } from '../core/errors.js';
 import { initialPrimary, type Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
+import type { PlanState, PlanStatus } from '../core/records.js';
 import {
   type AppObservation,
   capacityLevel,
@@ -15,6 +15,23 @@ import { isLive } from '../operator-api/app-status.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import { trafficFollowsWriter } from '../runbook/finish.js';
 import { moveTrafficTo } from '../runbook/traffic.js';
+
+/** The ports and context this use case reads (the composition root gives it no more). */
+export type ReconcileDeps = Pick<
+  RunbookDeps,
+  | 'arc'
+  | 'aurora'
+  | 'autoScaling'
+  | 'clock'
+  | 'dns'
+  | 'events'
+  | 'marks'
+  | 'plans'
+  | 'region'
+  | 'route53'
+  | 'store'
+  | 'traffic'
+>;
 
 /** The EventBridge detail-type of the event the reconciler emits when it corrects something. */
 export const RECONCILED_EVENT = 'Switchyard Reconciled';
@@ -198,7 +215,7 @@ const ReconcileEvent = z
  * skip), and acts only on a finding that has held, unchanged, for the plan's `reconcile.settleSeconds`
  * (so it does not chase a state in motion), once.
  */
-export async function reconcile(input: unknown, deps: RunbookDeps): Promise<ReconcileOutcome[]> {
+export async function reconcile(input: unknown, deps: ReconcileDeps): Promise<ReconcileOutcome[]> {
   const parsed = ReconcileEvent.safeParse(input);
   const only = parsed.success ? parsed.data.detail?.app : undefined;
   const plans = deps.plans.list().filter((p) => only === undefined || p.name === only);
@@ -225,7 +242,7 @@ export async function reconcile(input: unknown, deps: RunbookDeps): Promise<Reco
   return outcomes;
 }
 
-async function reconcileApp(plan: Plan, deps: RunbookDeps): Promise<ReconcileOutcome> {
+async function reconcileApp(plan: Plan, deps: ReconcileDeps): Promise<ReconcileOutcome> {
   const now = deps.clock.now();
   const [lock, state] = await Promise.all([deps.store.getLock(plan.name), deps.store.getState(plan.name)]);
   if (isLive(lock, now)) {
@@ -315,7 +332,7 @@ async function act(
   seen: AppObservation,
   holder: string,
   epoch: number,
-  deps: RunbookDeps,
+  deps: ReconcileDeps,
 ): Promise<'acted' | 'reported'> {
   // Re-read under the lock: the record to change is the one now, not the one before the lock.
   const state = await deps.store.getState(plan.name);

@@ -6,6 +6,9 @@ import type { RunbookDeps } from './context.js';
 import { isOpen } from './reservation.js';
 import { causeMessage } from './traffic.js';
 
+/** The ports and context this use case reads (the composition root gives it no more). */
+export type AbandonDeps = Pick<RunbookDeps, 'clock' | 'plans' | 'store'>;
+
 // Deliberately loose: Begin may have failed because its input was bad, and this step must still
 // free whatever an execution of that id holds. Only the app and the id are needed.
 const AbandonInput = z.object({
@@ -36,7 +39,7 @@ export interface Abandoned {
  * @returns what was released and closed
  * @throws any store error, unchanged (the ASL retries transient ones)
  */
-export async function abandonExecution(input: unknown, deps: RunbookDeps): Promise<Abandoned> {
+export async function abandonExecution(input: unknown, deps: AbandonDeps): Promise<Abandoned> {
   const parsed = AbandonInput.safeParse(input);
   if (!parsed.success) {
     // No app to speak of: Begin refused the input before it could take any lock.

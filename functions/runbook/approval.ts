@@ -2,6 +2,9 @@ import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import { parseInput, type RunbookDeps, RunContext, recordStep, stepKey } from './context.js';
 
+/** The ports and context this use case reads (the composition root gives it no more). */
+export type ApprovalDeps = Pick<RunbookDeps, 'clock' | 'store'>;
+
 const RequestApprovalInput = z.object({ run: RunContext, taskToken: z.string().min(1) });
 
 /**
@@ -15,7 +18,7 @@ const RequestApprovalInput = z.object({ run: RunContext, taskToken: z.string().m
  *
  * @throws LockLostError the execution no longer holds its lock: it does not park
  */
-export async function requestApproval(input: unknown, deps: RunbookDeps): Promise<{ waiting: true }> {
+export async function requestApproval(input: unknown, deps: ApprovalDeps): Promise<{ waiting: true }> {
   const { run, taskToken } = parseInput(RequestApprovalInput, input, 'RequestApproval');
   await deps.store.renewLock(
     run.app,

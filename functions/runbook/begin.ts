@@ -1,18 +1,22 @@
 import * as z from 'zod';
-import type { NewExecution } from '../aws/state-store.js';
 import { isoNow } from '../core/clock.js';
 import { ConflictError, PreconditionFailedError } from '../core/errors.js';
 import { initialPrimary, type Plan } from '../core/plan.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
+import { EXECUTION_TRIGGERS, FAILOVER_MODES } from '../core/records.js';
 import { parseInput, type RunbookDeps, type RunContext, recordStep, stepKey } from './context.js';
+import type { NewExecution } from './ports/state-store.js';
+
+/** The ports and context this use case reads (the composition root gives it no more). */
+export type BeginDeps = Pick<RunbookDeps, 'clock' | 'plans' | 'region' | 'store'>;
 
 /** The input of a runbook execution (docs/architecture.md, Runbooks). */
 export const FailoverRequest = z.object({
   /** The app: the plan's name. */
   plan: z.string().min(1),
   targetRegion: z.string().min(1),
-  mode: z.enum(['graceful', 'ungraceful']),
-  trigger: z.enum(['operator', 'alarm', 'schedule']),
+  mode: z.enum(FAILOVER_MODES),
+  trigger: z.enum(EXECUTION_TRIGGERS),
   requestedBy: z.string().min(1),
   reason: z.string().max(1024).default(''),
   /** ISO time of the request (or alarm decision); defaults to the execution's start. */
@@ -75,7 +79,7 @@ export function approvalRequired(plan: Plan, trigger: FailoverRequest['trigger']
  *   is already finished (its start was given up by the operator API)
  * @throws FailoverInProgressError another execution holds the app's lock
  */
-export async function beginExecution(input: unknown, deps: RunbookDeps): Promise<{ run: RunContext }> {
+export async function beginExecution(input: unknown, deps: BeginDeps): Promise<{ run: RunContext }> {
   const { request, executionArn, startedAt } = parseInput(BeginInput, input, 'BeginExecution');
   const plan = deps.plans.get(request.plan);
   assertPlanRegion(plan, request.targetRegion);

@@ -8,9 +8,9 @@ import {
   fence,
   nextPoll,
   POLL_SECONDS,
-  Progress,
   parseInput,
   pollBudgetSeconds,
+  progressWith,
   ResourceItem,
   type RunbookDeps,
   RunContext,
@@ -20,17 +20,31 @@ import {
   stepKey,
 } from './context.js';
 
+/** The ports and context this use case reads (the composition root gives it no more). */
+export type CapacityDeps = Pick<RunbookDeps, 'autoScaling' | 'clock' | 'plans' | 'store'>;
+
 /** Ungraceful mode accepts its minimum once capacity has not grown for this long. */
 export const UNGRACEFUL_STALL_SECONDS = 30;
 
 const ScaleInput = z.object({ run: RunContext, resource: ResourceItem });
-const CheckInput = z.object({ run: RunContext, resource: ResourceItem, progress: Progress });
+/** What CheckCapacity carries between polls. */
+const CapacityPoll = z.looseObject({
+  /** InService and Healthy instances at the last poll. */
+  healthyInService: z.number().int().nonnegative().optional(),
+  /** Since when (epoch ms, virtual in the sandbox) that count has not changed. */
+  stableSince: z.number().nonnegative().optional(),
+});
+/** A capacity wait's poll state. */
+export const CapacityProgress = progressWith(CapacityPoll);
+export type CapacityProgress = z.infer<typeof CapacityProgress>;
+
+const CheckInput = z.object({ run: RunContext, resource: ResourceItem, progress: CapacityProgress });
 
 /**
  * ScaleCapacity: set the target region's group to the plan's `active` profile. Idempotent: the
  * same profile twice is one change. Pilot light starts from zero; warm standby from its standby.
  */
-export async function scaleCapacity(input: unknown, deps: RunbookDeps): Promise<Progress> {
+export async function scaleCapacity(input: unknown, deps: CapacityDeps): Promise<CapacityProgress> {
   const { run, resource } = parseInput(ScaleInput, input, 'ScaleCapacity');
   const plan = deps.plans.get(run.app);
   const group = autoScalingGroup(plan, resource.id);
@@ -56,13 +70,13 @@ export async function scaleCapacity(input: unknown, deps: RunbookDeps): Promise<
  * growing for {@link UNGRACEFUL_STALL_SECONDS}; otherwise, when the budget runs out, it fails and
  * traffic does not move to an unready region.
  */
-export async function checkCapacity(input: unknown, deps: RunbookDeps): Promise<Progress> {
+export async function checkCapacity(input: unknown, deps: CapacityDeps): Promise<CapacityProgress> {
   const { run, resource, progress } = parseInput(CheckInput, input, 'CheckCapacity');
   const plan = deps.plans.get(run.app);
   const group = autoScalingGroup(plan, resource.id);
   const readiness = await groupReadiness(group, run.to, deps);
   const now = deps.clock.now();
-  const previous = progress.detail as { healthyInService?: number; stableSince?: number } | undefined;
+  const previous = progress.detail;
   const changed = previous?.healthyInService !== readiness.healthyInService;
   const stableSince = changed || previous?.stableSince === undefined ? now : previous.stableSince;
   const detail = {

@@ -1,23 +1,24 @@
 import * as z from 'zod';
-import type { ArcRoutingControls } from '../aws/arc.js';
-import type { AuroraGlobalClusters } from '../aws/aurora.js';
-import type { AutoScalingGroups } from '../aws/auto-scaling.js';
-import type { CloudWatchAlarms } from '../aws/cloudwatch.js';
-import type { DnsAnswers } from '../aws/dns.js';
-import type { EvacuationStore } from '../aws/evacuations.js';
-import type { EventPublisher } from '../aws/events.js';
-import type { ReadinessResults } from '../aws/readiness-results.js';
-import type { ReconcileMarks } from '../aws/reconcile-marks.js';
-import type { Route53Records } from '../aws/route53.js';
-import type { StateStore, StepRecord } from '../aws/state-store.js';
-import type { StepFunctions } from '../aws/step-functions.js';
-import type { TrafficSwitch } from '../aws/traffic-switch.js';
 import { type Clock, isoNow } from '../core/clock.js';
 import { InvalidInputError, WaitTimedOutError } from '../core/errors.js';
 import { formatProblem, type Plan, problemsFromIssue } from '../core/plan.js';
 import type { PlanRegistry } from '../core/plan-registry.js';
 import type { Random } from '../core/random.js';
+import { EXECUTION_TRIGGERS, FAILOVER_MODES, STRATEGIES, type StepRecord } from '../core/records.js';
 import type { StateMachineKey } from '../handlers/registry.js';
+import type { ArcRoutingControls } from './ports/arc.js';
+import type { AuroraGlobalClusters } from './ports/aurora.js';
+import type { AutoScalingGroups } from './ports/auto-scaling.js';
+import type { CloudWatchAlarms } from './ports/cloudwatch.js';
+import type { DnsAnswers } from './ports/dns.js';
+import type { EvacuationStore } from './ports/evacuations.js';
+import type { EventPublisher } from './ports/events.js';
+import type { ReadinessResults } from './ports/readiness-results.js';
+import type { ReconcileMarks } from './ports/reconcile-marks.js';
+import type { Route53Records } from './ports/route53.js';
+import type { StateStore } from './ports/state-store.js';
+import type { StepFunctions } from './ports/step-functions.js';
+import type { TrafficSwitch } from './ports/traffic-switch.js';
 
 /**
  * What every runbook step needs: this control plane's region, its plans, its clock, and the
@@ -56,9 +57,9 @@ export const RunContext = z.object({
   executionId: z.string().min(1),
   executionKey: z.string().min(1),
   app: z.string().min(1),
-  runbook: z.enum(['warm-standby', 'pilot-light']),
-  mode: z.enum(['graceful', 'ungraceful']),
-  trigger: z.enum(['operator', 'alarm', 'schedule']),
+  runbook: z.enum(STRATEGIES),
+  mode: z.enum(FAILOVER_MODES),
+  trigger: z.enum(EXECUTION_TRIGGERS),
   requestedBy: z.string().min(1),
   reason: z.string(),
   from: z.string().min(1),
@@ -116,6 +117,15 @@ export const Progress = z.object({
 });
 export type Progress = z.infer<typeof Progress>;
 
+/**
+ * A polling step's {@link Progress} with its own typed `detail`: what the step carries from one poll
+ * to the next (e.g. the promotion method, the Route 53 change id). The detail schema should be a
+ * `z.looseObject`, so keys it does not name pass through unchanged.
+ */
+export function progressWith<D extends z.ZodType<Record<string, unknown>>>(detail: D) {
+  return Progress.extend({ detail: detail.optional() });
+}
+
 /** Parses a step's input; {@link InvalidInputError} lists every problem (path, got, expected). */
 export function parseInput<T extends z.ZodType>(schema: T, input: unknown, step: string): z.infer<T> {
   const parsed = schema.safeParse(input, { reportInput: true });
@@ -166,12 +176,12 @@ export function stepKey(name: string, resource?: string): string {
 }
 
 /** A fresh poll budget: `budgetSeconds` of polling every `pollSeconds`. */
-export function startProgress(
+export function startProgress<D extends Record<string, unknown> = never>(
   clock: Clock,
   pollSeconds: number,
   budgetSeconds: number,
-  fields: Partial<Pick<Progress, 'phase' | 'detail' | 'done'>> = {},
-): Progress {
+  fields: Partial<Pick<Progress, 'phase' | 'done'>> & { readonly detail?: D } = {},
+): Omit<Progress, 'detail'> & { detail?: D } {
   return {
     done: false,
     nextPollSeconds: pollSeconds,

@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import type { GlobalClusterView } from '../aws/aurora.js';
 import { isoNow } from '../core/clock.js';
 import { CapacityNotReadyError, DatabasePromotionFailedError, ResourceBusyError } from '../core/errors.js';
 import type { AuroraGlobalCluster, Plan } from '../core/plan.js';
@@ -9,9 +8,9 @@ import {
   fence,
   nextPoll,
   POLL_SECONDS,
-  Progress,
   parseInput,
   pollBudgetSeconds,
+  progressWith,
   ResourceItem,
   type RunbookDeps,
   RunContext,
@@ -20,11 +19,27 @@ import {
   startProgress,
   stepKey,
 } from './context.js';
+import type { GlobalClusterView } from './ports/aurora.js';
+
+/** The ports and context this use case reads (the composition root gives it no more). */
+export type DatabaseDeps = Pick<RunbookDeps, 'aurora' | 'autoScaling' | 'clock' | 'plans' | 'store'>;
 
 const PromoteInput = z.object({ run: RunContext, resource: ResourceItem });
-const CheckInput = z.object({ run: RunContext, resource: ResourceItem, progress: Progress });
 
-type Method = 'switchover' | 'failover' | 'detach';
+/** What PromoteDatabase and CheckDatabase carry between polls. */
+const DatabasePoll = z.looseObject({
+  /** How the writer moves: `none` when the target already was the writer. */
+  method: z.enum(['switchover', 'failover', 'detach', 'none']).optional(),
+  /** The replication lag at promotion, in ms (null: CloudWatch had no datapoint). */
+  rpoMs: z.number().nonnegative().nullable().optional(),
+  /** Polls in a row that showed no operation under way and no promotion. */
+  idlePolls: z.number().int().nonnegative().optional(),
+});
+/** A database promotion's poll state. */
+export const DatabaseProgress = progressWith(DatabasePoll);
+export type DatabaseProgress = z.infer<typeof DatabaseProgress>;
+
+const CheckInput = z.object({ run: RunContext, resource: ResourceItem, progress: DatabaseProgress });
 
 /** Polls in a row showing no operation and no promotion before the promotion counts as failed. */
 const IDLE_POLLS_BEFORE_CONCLUDING = 3;
@@ -38,7 +53,7 @@ const IDLE_POLLS_BEFORE_CONCLUDING = 3;
  * Idempotent: a target that is already the writer is done; an operation already under way toward
  * the target is waited on, never started twice (a retried step never flips anything back).
  */
-export async function promoteDatabase(input: unknown, deps: RunbookDeps): Promise<Progress> {
+export async function promoteDatabase(input: unknown, deps: DatabaseDeps): Promise<DatabaseProgress> {
   const { run, resource } = parseInput(PromoteInput, input, 'PromoteDatabase');
   const plan = deps.plans.get(run.app);
   const cluster = globalCluster(plan, resource.id);
@@ -57,7 +72,7 @@ export async function promoteDatabase(input: unknown, deps: RunbookDeps): Promis
 }
 
 /** CheckDatabase: polls the promotion (or the capacity gate before it) until done, bounded. */
-export async function checkDatabase(input: unknown, deps: RunbookDeps): Promise<Progress> {
+export async function checkDatabase(input: unknown, deps: DatabaseDeps): Promise<DatabaseProgress> {
   const { run, resource, progress } = parseInput(CheckInput, input, 'CheckDatabase');
   const plan = deps.plans.get(run.app);
   const cluster = globalCluster(plan, resource.id);
@@ -73,7 +88,7 @@ export async function checkDatabase(input: unknown, deps: RunbookDeps): Promise<
     return nextPoll(progress, `${cluster.globalClusterId} waiting for capacity in ${run.to}`);
   }
 
-  const method = progress.detail?.method as Method | undefined;
+  const method = progress.detail?.method;
   if (method === 'detach') {
     const standalone = await deps.aurora.describeCluster(run.to, targetArn);
     if (!standalone.globalClusterId && standalone.status === 'available')
@@ -90,7 +105,7 @@ export async function checkDatabase(input: unknown, deps: RunbookDeps): Promise<
   }
   // Nothing under way and the target is not the writer. AWS may show an operation's state a little
   // late: conclude only after several such polls in a row, never on the first.
-  const idlePolls = Number(progress.detail?.idlePolls ?? 0) + 1;
+  const idlePolls = (progress.detail?.idlePolls ?? 0) + 1;
   if (idlePolls < IDLE_POLLS_BEFORE_CONCLUDING) {
     return nextPoll(progress, `${cluster.globalClusterId} ${method ?? 'promotion'} to ${run.to}`, {
       detail: { ...progress.detail, idlePolls },
@@ -115,9 +130,9 @@ export async function checkDatabase(input: unknown, deps: RunbookDeps): Promise<
 async function startPromotion(
   run: RunContext,
   cluster: AuroraGlobalCluster,
-  progress: Progress,
-  deps: RunbookDeps,
-): Promise<Progress> {
+  progress: DatabaseProgress,
+  deps: DatabaseDeps,
+): Promise<DatabaseProgress> {
   const targetArn = memberIn(cluster.members, run.to);
   const view = await deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId);
   if (isPromoted(view, targetArn)) {
@@ -173,7 +188,7 @@ async function refusedForEngineVersions(
   run: RunContext,
   cluster: AuroraGlobalCluster,
   view: GlobalClusterView,
-  deps: RunbookDeps,
+  deps: DatabaseDeps,
 ): Promise<void> {
   if (!(error instanceof ResourceBusyError)) throw error;
   const target = await deps.aurora.describeCluster(run.to, memberIn(cluster.members, run.to));
@@ -193,9 +208,9 @@ async function refusedForEngineVersions(
 async function finish(
   run: RunContext,
   resource: ResourceItem,
-  progress: Progress,
-  deps: RunbookDeps,
-): Promise<Progress> {
+  progress: DatabaseProgress,
+  deps: DatabaseDeps,
+): Promise<DatabaseProgress> {
   await recordOutcome(run, deps, stepKey('PromoteDatabase', resource.id), {
     name: 'PromoteDatabase',
     resource: resource.id,
@@ -211,7 +226,7 @@ function isPromoted(view: GlobalClusterView, targetArn: string): boolean {
   return !view.failover && view.members.some((m) => m.clusterArn === targetArn && m.isWriter);
 }
 
-async function capacityReady(plan: Plan, run: RunContext, deps: RunbookDeps): Promise<boolean> {
+async function capacityReady(plan: Plan, run: RunContext, deps: DatabaseDeps): Promise<boolean> {
   for (const group of plan.compute?.autoScalingGroups ?? []) {
     const readiness = await groupReadiness(group, run.to, deps);
     if (!readiness.ready) return false;

@@ -1,9 +1,9 @@
 import * as z from 'zod';
-import type { ExecutionRecord, FinalExecutionStatus } from '../aws/state-store.js';
 import { isoNow } from '../core/clock.js';
 import { describeError, InvalidInputError, LockLostError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
+import type { ExecutionRecord, FinalExecutionStatus } from '../core/records.js';
 import {
   type AppObservation,
   capacityLevel,
@@ -15,12 +15,33 @@ import {
 import { fence, parseInput, type RunbookDeps, RunContext, recordStep, stepKey } from './context.js';
 import { causeMessage, moveTrafficTo } from './traffic.js';
 
+/** The ports and context this use case reads (the composition root gives it no more). */
+export type FinishDeps = Pick<
+  RunbookDeps,
+  | 'arc'
+  | 'aurora'
+  | 'autoScaling'
+  | 'clock'
+  | 'dns'
+  | 'events'
+  | 'plans'
+  | 'region'
+  | 'route53'
+  | 'store'
+  | 'traffic'
+>;
+
 /** The EventBridge detail-type of the event every execution ends with. */
 export const FINISHED_EVENT = 'Switchyard Execution Finished';
 
 const FinishInput = z.object({ run: RunContext }).passthrough();
 
-export interface ExecutionSummary {
+/**
+ * What FinishExecution and RecordFailure return to the state machine: the run's outcome in brief
+ * (the runbook's output). The API's view of a record is `ExecutionSummary`
+ * (functions/operator-api/executions.ts).
+ */
+export interface FinishOutput {
   readonly executionId: string;
   readonly app: string;
   readonly status: FinalExecutionStatus;
@@ -36,13 +57,13 @@ export interface ExecutionSummary {
  * region, release the lock and emit the Finished event. Graceful failovers then scale the old
  * region to its standby profile (best effort: the old region is not needed to succeed).
  */
-export async function finishExecution(input: unknown, deps: RunbookDeps): Promise<ExecutionSummary> {
+export async function finishExecution(input: unknown, deps: FinishDeps): Promise<FinishOutput> {
   const { run } = parseInput(FinishInput, input, 'FinishExecution');
   return completeExecution(run, deps);
 }
 
 /** FinishExecution's work, also run by RecordFailure when only the finishing failed. Idempotent. */
-async function completeExecution(run: RunContext, deps: RunbookDeps): Promise<ExecutionSummary> {
+async function completeExecution(run: RunContext, deps: FinishDeps): Promise<FinishOutput> {
   const plan = deps.plans.get(run.app);
   const startedAt = isoNow(deps.clock);
   const record = await executionRecord(run, deps);
@@ -89,7 +110,7 @@ async function completeExecution(run: RunContext, deps: RunbookDeps): Promise<Ex
     startedAt,
     finishedAt: isoNow(deps.clock),
   });
-  const summary: ExecutionSummary = {
+  const summary: FinishOutput = {
     executionId: run.executionId,
     app: plan.name,
     status: 'SUCCEEDED',
@@ -102,7 +123,7 @@ async function completeExecution(run: RunContext, deps: RunbookDeps): Promise<Ex
   return summary;
 }
 
-function successDetail(summary: ExecutionSummary): string {
+function successDetail(summary: FinishOutput): string {
   return `failover to ${summary.to} succeeded: RTO ${summary.rtoSeconds ?? 'unknown'} s, RPO ${summary.rpoSeconds ?? 'unknown'} s`;
 }
 
@@ -115,7 +136,7 @@ const FailureInput = z.object({
     .passthrough(),
 });
 
-export interface FailureOutcome extends ExecutionSummary {
+export interface FailureOutcome extends FinishOutput {
   /** For the ASL's Fail state. */
   readonly error: string;
   readonly cause: string;
@@ -128,7 +149,7 @@ export interface FailureOutcome extends ExecutionSummary {
  * happened, and releases the lock (on purpose: the app is consistent again, or marked DEGRADED
  * for a person, and a later failover must be able to start). A lost lock is never released.
  */
-export async function recordFailure(input: unknown, deps: RunbookDeps): Promise<FailureOutcome> {
+export async function recordFailure(input: unknown, deps: FinishDeps): Promise<FailureOutcome> {
   const { state } = parseInput(FailureInput, input, 'RecordFailure');
   const { run, error } = state;
   const plan = deps.plans.get(run.app);
@@ -235,7 +256,7 @@ export async function recordFailure(input: unknown, deps: RunbookDeps): Promise<
     finishedAt: isoNow(deps.clock),
     detail: { compensation, degraded },
   });
-  const summary: ExecutionSummary = {
+  const summary: FinishOutput = {
     executionId: run.executionId,
     app: plan.name,
     status,
@@ -269,7 +290,7 @@ export async function recordFailure(input: unknown, deps: RunbookDeps): Promise<
 async function compensate(
   plan: Plan,
   run: RunContext,
-  deps: RunbookDeps,
+  deps: FinishDeps,
   notes: string[],
 ): Promise<{ degraded: boolean; active?: string }> {
   const seen = await observeApp(plan, [run.to, run.from], deps);
@@ -354,7 +375,7 @@ export function trafficFollowsWriter(
   };
 }
 
-function summaryOf(record: ExecutionRecord): ExecutionSummary {
+function summaryOf(record: ExecutionRecord): FinishOutput {
   return {
     executionId: record.id,
     app: record.app,
@@ -366,7 +387,7 @@ function summaryOf(record: ExecutionRecord): ExecutionSummary {
   };
 }
 
-async function scaleSourceToStandby(plan: Plan, run: RunContext, deps: RunbookDeps): Promise<void> {
+async function scaleSourceToStandby(plan: Plan, run: RunContext, deps: FinishDeps): Promise<void> {
   for (const group of plan.compute?.autoScalingGroups ?? []) {
     const startedAt = isoNow(deps.clock);
     const key = stepKey('ScaleDownSource', group.name);
@@ -400,8 +421,8 @@ async function scaleSourceToStandby(plan: Plan, run: RunContext, deps: RunbookDe
  */
 async function closeExecution(
   run: RunContext,
-  deps: RunbookDeps,
-  summary: ExecutionSummary,
+  deps: FinishDeps,
+  summary: FinishOutput,
   detail: string,
   finishedAt: string | undefined,
 ): Promise<void> {
@@ -419,7 +440,7 @@ async function closeExecution(
   await deps.events.publish(deps.region, FINISHED_EVENT, { ...summary }).catch(() => undefined);
 }
 
-async function executionRecord(run: RunContext, deps: RunbookDeps): Promise<ExecutionRecord> {
+async function executionRecord(run: RunContext, deps: FinishDeps): Promise<ExecutionRecord> {
   const record = await deps.store.getExecutionByKey(run.app, run.executionKey);
   if (!record) throw new InvalidInputError(`${run.app}: no execution record ${run.executionKey}`);
   return record;

@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import type { UnreachableRegions } from '../aws/arc.js';
 import { isoNow } from '../core/clock.js';
 import { PreconditionFailedError, ReplicationLagTooHighError, TransientAwsError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
@@ -16,6 +15,25 @@ import {
   recordStep,
   stepKey,
 } from './context.js';
+import type { UnreachableRegions } from './ports/arc.js';
+
+/** The ports and context this use case reads (the composition root gives it no more). */
+export type PreflightDeps = Pick<
+  RunbookDeps,
+  | 'alarms'
+  | 'arc'
+  | 'aurora'
+  | 'autoScaling'
+  | 'clock'
+  | 'dns'
+  | 'plans'
+  | 'region'
+  | 'route53'
+  | 'stateMachineArns'
+  | 'stepFunctions'
+  | 'store'
+  | 'traffic'
+>;
 
 const PreflightInput = z.object({ run: RunContext });
 
@@ -35,7 +53,7 @@ export interface PreflightResult {
  * reported at once; warnings go on the step's detail. A read that failed with a retryable error
  * is thrown as such (the ASL retries), never taken as a finding.
  */
-export async function preflight(input: unknown, deps: RunbookDeps): Promise<PreflightResult> {
+export async function preflight(input: unknown, deps: PreflightDeps): Promise<PreflightResult> {
   const { run } = parseInput(PreflightInput, input, 'Preflight');
   const startedAt = isoNow(deps.clock);
   // On record before any check, so that a Preflight that fails is in `steps` with its error.
@@ -119,7 +137,7 @@ export async function preflight(input: unknown, deps: RunbookDeps): Promise<Pref
  */
 async function checkTrafficReadable(
   plan: Plan,
-  deps: RunbookDeps,
+  deps: PreflightDeps,
   unreachable: UnreachableRegions,
 ): Promise<void> {
   const arc = plan.traffic.arc;

@@ -17,6 +17,9 @@ import {
 } from './context.js';
 import { globalCluster } from './database.js';
 
+/** The ports and context this use case reads (the composition root gives it no more). */
+export type PrepareDeps = Pick<RunbookDeps, 'aurora' | 'clock' | 'plans' | 'store'>;
+
 const PrepareInput = z.object({ run: RunContext, resource: ResourceItem });
 const CheckInput = z.object({ run: RunContext, resource: ResourceItem, progress: Progress });
 
@@ -28,7 +31,7 @@ const PREPARE_BUDGET_SECONDS = 1_800;
  * cheapest standby) needs a reader before it can be promoted. Adds one of the plan's
  * `readerInstanceClass` if the target cluster has none. Idempotent.
  */
-export async function prepareDatabase(input: unknown, deps: RunbookDeps): Promise<Progress> {
+export async function prepareDatabase(input: unknown, deps: PrepareDeps): Promise<Progress> {
   const { run, resource } = parseInput(PrepareInput, input, 'PrepareDatabase');
   const cluster = globalCluster(deps.plans.get(run.app), resource.id);
   const targetArn = memberIn(cluster.members, run.to);
@@ -67,7 +70,7 @@ export async function prepareDatabase(input: unknown, deps: RunbookDeps): Promis
 }
 
 /** CheckPrepare: polls until the target cluster has an available instance, bounded. */
-export async function checkPrepare(input: unknown, deps: RunbookDeps): Promise<Progress> {
+export async function checkPrepare(input: unknown, deps: PrepareDeps): Promise<Progress> {
   const { run, resource, progress } = parseInput(CheckInput, input, 'CheckPrepare');
   const cluster = globalCluster(deps.plans.get(run.app), resource.id);
   const instances = await deps.aurora.instances(run.to, memberIn(cluster.members, run.to));

@@ -1,6 +1,6 @@
-import type { ExecutionRecord } from '../aws/state-store.js';
 import { describeError, PreconditionFailedError, ResourceNotFoundError } from '../core/errors.js';
 import { initialPrimary, type Plan } from '../core/plan.js';
+import type { ExecutionRecord } from '../core/records.js';
 import { type FailoverRequest, lockReason, newExecution, reservationLeaseSeconds } from './begin.js';
 import type { RunbookDeps } from './context.js';
 import { executionArnIn, runbookArnIn } from './runbook-arns.js';

@@ -1,24 +1,12 @@
 import { createHash } from 'node:crypto';
-import { executionArnOf } from '../aws/step-functions.js';
+import { executionArnOf, stateMachineArnInRegion } from '../core/arns.js';
 import type { Clock } from '../core/clock.js';
-import { InvalidInputError, PreconditionFailedError } from '../core/errors.js';
+import { PreconditionFailedError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import type { Random } from '../core/random.js';
 import type { RunbookDeps } from './context.js';
 
-/**
- * `arn:aws:states:R:A:stateMachine:N` moved to `region`: every region of a plan deploys the same
- * runbook under the same name in the same account, so the ARN differs only by region.
- */
-export function stateMachineArnInRegion(stateMachineArn: string, region: string): string {
-  const parts = stateMachineArn.split(':');
-  if (parts.length !== 7 || parts[0] !== 'arn' || parts[2] !== 'states' || parts[5] !== 'stateMachine') {
-    throw new InvalidInputError(
-      `state machine ARN: got ${stateMachineArn}; expected arn:aws:states:REGION:ACCOUNT:stateMachine:NAME`,
-    );
-  }
-  return [...parts.slice(0, 3), region, ...parts.slice(4)].join(':');
-}
+export { stateMachineArnInRegion };
 
 /** The ARN of the plan's runbook in `region` (a failover runs in the region it activates). */
 export function runbookArnIn(

@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import type { UnreachableRegions } from '../aws/arc.js';
 import { isoNow } from '../core/clock.js';
 import {
   CapacityNotReadyError,
@@ -13,9 +12,9 @@ import {
   knownUnreachable,
   nextPoll,
   POLL_SECONDS,
-  Progress,
   parseInput,
   pollBudgetSeconds,
+  progressWith,
   ResourceItem,
   type RunbookDeps,
   RunContext,
@@ -25,6 +24,13 @@ import {
   stepKey,
   UnreachableRegionList,
 } from './context.js';
+import type { UnreachableRegions } from './ports/arc.js';
+
+/** The ports and context this use case reads (the composition root gives it no more). */
+export type TrafficDeps = Pick<
+  RunbookDeps,
+  'arc' | 'clock' | 'dns' | 'plans' | 'region' | 'route53' | 'store' | 'traffic'
+>;
 
 /** One Map iteration's outcome (see the ASL's ResourceReady / ResourceFailed states). */
 export const PreparedResource = z.object({
@@ -41,7 +47,21 @@ const ShiftInput = z.object({
   /** What Preflight learnt about ARC's endpoints (its `unreachableRegions`). */
   unreachableRegions: UnreachableRegionList,
 });
-const CheckInput = z.object({ run: RunContext, progress: Progress });
+/** What ShiftTraffic and CheckTraffic carry between polls. */
+const TrafficPoll = z.looseObject({
+  mechanism: z.enum(['arc', 'route53', 'health-checks', 'none']).optional(),
+  /** The Route 53 change to wait on until INSYNC (null: no change was needed). */
+  changeId: z.string().nullable().optional(),
+  /** The ARC endpoint's region that took the change. */
+  endpoint: z.string().optional(),
+  /** Why Route 53 refused the change the last time (it is retried on the next poll). */
+  lastError: z.string().optional(),
+});
+/** A traffic shift's poll state. */
+export const TrafficProgress = progressWith(TrafficPoll);
+export type TrafficProgress = z.infer<typeof TrafficProgress>;
+
+const CheckInput = z.object({ run: RunContext, progress: TrafficProgress });
 
 /**
  * ShiftTraffic: only once every resource is ready (capacity at `healthyPercent`, or an ungraceful
@@ -49,7 +69,7 @@ const CheckInput = z.object({ run: RunContext, progress: Progress });
  * ARC routing controls (target On, others Off, one call, any of the cluster's endpoints) when the
  * plan has them, else one atomic Route 53 change batch swapping PRIMARY and SECONDARY.
  */
-export async function shiftTraffic(input: unknown, deps: RunbookDeps): Promise<Progress> {
+export async function shiftTraffic(input: unknown, deps: TrafficDeps): Promise<TrafficProgress> {
   const { run, prepared, unreachableRegions } = parseInput(ShiftInput, input, 'ShiftTraffic');
   const plan = deps.plans.get(run.app);
   assertAllReady(plan, run, prepared);
@@ -77,9 +97,9 @@ export async function shiftTraffic(input: unknown, deps: RunbookDeps): Promise<P
 async function tryShift(
   plan: Plan,
   run: RunContext,
-  deps: RunbookDeps,
-  progress: Progress,
-): Promise<Progress> {
+  deps: TrafficDeps,
+  progress: TrafficProgress,
+): Promise<TrafficProgress> {
   let moved: Awaited<ReturnType<typeof moveTrafficTo>>;
   const unreachable = knownUnreachable(run, progress.unreachableRegions);
   try {
@@ -167,7 +187,7 @@ export async function moveTrafficTo(
  * they answer the target for every record, which they do once the health checkers have seen the
  * switch. Bounded.
  */
-export async function checkTraffic(input: unknown, deps: RunbookDeps): Promise<Progress> {
+export async function checkTraffic(input: unknown, deps: TrafficDeps): Promise<TrafficProgress> {
   const { run, progress } = parseInput(CheckInput, input, 'CheckTraffic');
   const plan = deps.plans.get(run.app);
   if (progress.phase === 'retrying-change') {
@@ -195,7 +215,7 @@ export async function checkTraffic(input: unknown, deps: RunbookDeps): Promise<P
 }
 
 /** Whether the zone's authoritative name servers answer `to` for every record of the plan. */
-async function answeredByTarget(plan: Plan, to: string, deps: RunbookDeps): Promise<boolean> {
+async function answeredByTarget(plan: Plan, to: string, deps: TrafficDeps): Promise<boolean> {
   const records = plan.traffic.route53?.records ?? [];
   const answers = await Promise.all(
     records.map((r) => deps.dns.answeredRegion(deps.region, r).catch(() => undefined)),
@@ -203,7 +223,11 @@ async function answeredByTarget(plan: Plan, to: string, deps: RunbookDeps): Prom
   return records.length > 0 && answers.every((a) => a === to);
 }
 
-async function finishShift(run: RunContext, deps: RunbookDeps, progress: Progress): Promise<Progress> {
+async function finishShift(
+  run: RunContext,
+  deps: TrafficDeps,
+  progress: TrafficProgress,
+): Promise<TrafficProgress> {
   await recordOutcome(run, deps, stepKey('ShiftTraffic'), {
     name: 'ShiftTraffic',
     status: 'SUCCEEDED',

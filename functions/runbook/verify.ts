@@ -21,6 +21,12 @@ import {
   stepKey,
 } from './context.js';
 
+/** The ports and context this use case reads (the composition root gives it no more). */
+export type VerifyDeps = Pick<
+  RunbookDeps,
+  'arc' | 'aurora' | 'autoScaling' | 'clock' | 'dns' | 'plans' | 'region' | 'store' | 'traffic'
+>;
+
 const VerifyInput = z.object({ run: RunContext, progress: Progress });
 
 /** Whether a region serves an app, judged on an observation: each check, and why not. */
@@ -42,7 +48,7 @@ export interface ServiceVerdict {
  * routing control (ARC plans) send users there. Reads AWS through the observer each poll; polls
  * until all hold, bounded. A run never succeeds while the name still resolves elsewhere.
  */
-export async function verifyService(input: unknown, deps: RunbookDeps): Promise<Progress> {
+export async function verifyService(input: unknown, deps: VerifyDeps): Promise<Progress> {
   const { run, progress } = parseInput(VerifyInput, input, 'VerifyService');
   const plan = deps.plans.get(run.app);
   if (progress.attempt === 0) {

@@ -1,5 +1,6 @@
 import { ReplicatedWriteConflictException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClientFactory } from '../../functions/aws/client-factory.js';
 import { createAwsClients } from '../../functions/aws/clients.js';
 import { type NewExecution, type StateStore, stateStore } from '../../functions/aws/state-store.js';
 import {
@@ -754,11 +755,12 @@ describe('regions', () => {
   it('sends every call through the client of the store region', async () => {
     const { clock } = setup();
     const asked: string[] = [];
-    const clients = {
-      dynamodb: (region: string) => {
+    const clients: ClientFactory = {
+      client: (spec, region, endpoint) => {
         asked.push(region);
-        return harness.clients.dynamodb(region);
+        return harness.clients.client(spec, region, endpoint);
       },
+      dns: (region) => harness.clients.dns(region),
     };
 
     const store = stateStore({ clients, tableName: harness.dynamo.tableName, region: 'eu-west-1', clock });

@@ -304,7 +304,10 @@ describe('the operator console in Chromium', () => {
     expect(text).toContain('Plan version');
     expect(await alice.locator('[data-plan-sha256]').textContent()).toMatch(/^[0-9a-f]{64}$/);
     expect(await alice.locator('[data-started-by="operator"]').textContent()).toContain('alice, a person');
-    expect(await alice.locator('[data-readiness-before="READY"]').textContent()).toContain('us-west-2');
+    // orders is active in us-west-2 since 'move orders west' ('back east' was rejected): the drill
+    // goes from there to us-east-1, and readiness before it is its target's.
+    expect(text).toContain('us-west-2 → us-east-1');
+    expect(await alice.locator('[data-readiness-before="READY"]').textContent()).toContain('us-east-1');
     expect(await alice.locator('[data-time-basis="virtual"]').textContent()).toContain('virtual time');
     expect(text).toContain('no approver needed');
     expect(text).toContain('✔ within');

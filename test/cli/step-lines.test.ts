@@ -24,7 +24,7 @@ describe('step lines', () => {
     };
 
     // Act
-    const lines = newStepLines(record, new Set());
+    const lines = newStepLines(record as unknown as Parameters<typeof newStepLines>[0], new Set());
 
     // Assess
     expect(lines.find((l) => l.includes('PrepareDatabase') && l.includes('SKIPPED'))).toMatch(

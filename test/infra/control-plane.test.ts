@@ -47,7 +47,7 @@ describe('ControlPlane stacks for the example plans', () => {
   });
 
   it.each(REGIONS)(
-    '%s: every function of FUNCTIONS, as configured (Node 20, ARM64, 512 MB, 30 s, ESM env)',
+    '%s: every function of FUNCTIONS, as configured (Node 22, ARM64, 512 MB, 30 s, ESM env)',
     (region) => {
       const { template, json } = of(region);
       // Besides FUNCTIONS, the stack has the console's function (test/infra/console-site.test.ts).

@@ -75,7 +75,7 @@ describe('real bundling (local esbuild, no Docker)', () => {
     expect(measured.bytes).toBe(statSync(assets.get(fn.name) ?? '').size);
   });
 
-  it('loads in Node 20 and reads its environment and embedded plans at first call', () => {
+  it("loads in this machine's Node 20 (a node22 target) and reads its environment and embedded plans at first call", () => {
     const file = assets.get(FUNCTIONS[0].name) ?? '';
     // Any AWS call fails fast (closed local port, dummy credentials): the step must refuse the
     // empty event as invalid input before, and must not fail on its environment or plans.

@@ -1,0 +1,69 @@
+import type { CapacityProfile } from '../../core/plan.js';
+
+/** An Auto Scaling group's capacity as a runbook sees it. */
+export interface GroupCapacity {
+  readonly name: string;
+  readonly min: number;
+  readonly desired: number;
+  readonly max: number;
+  /** Instances whose lifecycle state is InService. */
+  readonly inService: number;
+  /**
+   * InService, Healthy to Auto Scaling and `healthy` in every target group of the group: the
+   * instances that serve, and count toward a plan's `healthyPercent`. InService alone is not
+   * serving: the load balancer's health checks begin at registration ("Health checks for
+   * Application Load Balancer target groups", ALB User Guide). A group with no target group
+   * counts InService and Healthy.
+   */
+  readonly healthyInService: number;
+  /** Instances still launching (Pending, Pending:Wait, Pending:Proceed). */
+  readonly pending: number;
+  /** Of `pending`: held in `Pending:Wait` by a lifecycle hook that has not completed. */
+  readonly waiting: number;
+  /** InService but not (yet) healthy in a target group, with ELB's reason (`Elb.InitialHealthChecking`, ...). */
+  readonly notServing: readonly {
+    readonly instanceId: string;
+    readonly state: string;
+    readonly reason?: string;
+  }[];
+  /** All instances of the group, in any lifecycle state (warm pool excluded). */
+  readonly instances: number;
+  /** The group's warm pool configuration and size, when it has one (DescribeAutoScalingGroups). */
+  readonly warmPool?: { readonly poolState: string; readonly size: number; readonly minSize: number };
+}
+
+/** A group's warm pool as DescribeWarmPool reports it. */
+export interface WarmPoolView {
+  readonly minSize: number;
+  /** Absent: the group's MaxSize. */
+  readonly maxGroupPreparedCapacity?: number;
+  readonly poolState: 'Stopped' | 'Running' | 'Hibernated';
+  readonly reuseOnScaleIn: boolean;
+  /** Instances in the pool. */
+  readonly size: number;
+  /** Of them, warmed (in the pool's state, ready for a warm start), not still `Warmed:Pending`. */
+  readonly warmed: number;
+}
+
+/** Launches that failed recently, from the group's scaling activities. */
+export interface FailedLaunches {
+  /** Failed activities among the most recent ones (at most 100). */
+  readonly count: number;
+  /** AWS's StatusMessage of the most recent one (e.g. InsufficientInstanceCapacity's text). */
+  readonly latestMessage?: string;
+}
+
+/** EC2 Auto Scaling groups. Every method names the region it calls. */
+export interface AutoScalingGroups {
+  /** DescribeAutoScalingGroups for one group. ResourceNotFoundError when it does not exist. */
+  describe(region: string, groupName: string): Promise<GroupCapacity>;
+  /** UpdateAutoScalingGroup to a capacity profile. Idempotent: the same profile twice is one change. */
+  update(region: string, groupName: string, capacity: CapacityProfile): Promise<void>;
+  /** DescribeWarmPool: the group's pool, or undefined when it has none. ResourceNotFoundError for no group. */
+  warmPool(region: string, groupName: string): Promise<WarmPoolView | undefined>;
+  /**
+   * DescribeScalingActivities: the Failed ones among the group's most recent activities started at
+   * or after `sinceMs` (epoch ms), newest message first.
+   */
+  failedLaunches(region: string, groupName: string, sinceMs: number): Promise<FailedLaunches>;
+}

@@ -1,0 +1,24 @@
+/**
+ * What the reconciler last found wrong with an app, and since when (item `PLAN#<app>` /
+ * `RECONCILE` of the state table). It acts on a finding only once the same finding has held for
+ * the plan's settle time, and acts on it once.
+ */
+export interface ReconcileMark {
+  /** A stable digest of the finding: the same inconsistency, the same fingerprint. */
+  readonly fingerprint: string;
+  /** ISO time the finding was first seen. */
+  readonly since: string;
+  /** ISO time the reconciler acted on it (or reported it), if it has. */
+  readonly actedAt?: string;
+  /** What was found, for people. */
+  readonly detail: string;
+  /** Failed attempts to act on it so far. */
+  readonly failures?: number;
+}
+
+/** The reconciler's marks: one item per app in the (global) state table, read and written through this region's replica. */
+export interface ReconcileMarks {
+  get(app: string): Promise<ReconcileMark | undefined>;
+  /** One single-item put: the mark replaces the last one. */
+  put(app: string, mark: ReconcileMark): Promise<void>;
+}

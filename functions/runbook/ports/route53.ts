@@ -1,0 +1,55 @@
+/** A Route 53 failover record as it stands. */
+export interface FailoverRecord {
+  readonly name: string;
+  readonly type: string;
+  readonly setIdentifier: string;
+  readonly failover: 'PRIMARY' | 'SECONDARY';
+  readonly aliasTarget?: {
+    readonly dnsName: string;
+    readonly hostedZoneId: string;
+    readonly evaluateTargetHealth: boolean;
+  };
+  readonly healthCheckId?: string;
+}
+
+/** A plan's failover record: one alias target per region (the plan's `traffic.route53.records[]`). */
+export interface FailoverRecordSpec {
+  readonly name: string;
+  readonly type: string;
+  readonly targets: Readonly<
+    Record<
+      string,
+      { readonly dnsName: string; readonly hostedZoneId: string; readonly healthCheckId?: string }
+    >
+  >;
+}
+
+/**
+ * Route 53's control plane, served from us-east-1 only: a region that runs a failover depends on
+ * us-east-1 when it uses these (prefer ARC routing controls for static stability).
+ */
+export interface Route53Records {
+  /** The failover records (PRIMARY/SECONDARY) of one name and type. */
+  listFailoverRecords(hostedZoneId: string, name: string, type: string): Promise<FailoverRecord[]>;
+  /**
+   * Makes `primaryRegion` the PRIMARY and `secondaryRegion` the SECONDARY of every record, in ONE
+   * atomic change batch of UPSERTs. Set identifiers are region names; existing health checks are
+   * kept. A failover record of another of the plan's regions is deleted in the same batch (a name
+   * has one PRIMARY and one SECONDARY). Returns the change ID, or undefined when every record is
+   * already so (no call made). PreconditionFailedError when a record has a set identifier that is
+   * not one of the plan's regions (not ours to change).
+   */
+  setPrimary(
+    hostedZoneId: string,
+    records: readonly FailoverRecordSpec[],
+    primaryRegion: string,
+    secondaryRegion: string,
+  ): Promise<string | undefined>;
+  /** GetChange: whether a change has reached every Route 53 name server. */
+  getChangeStatus(changeId: string): Promise<'PENDING' | 'INSYNC'>;
+  /**
+   * GetHealthCheckStatus (control plane, us-east-1; never used to decide where traffic goes):
+   * Healthy when more than 18% of Route 53's checkers last saw success, as Route 53 judges it.
+   */
+  healthCheckStatus(healthCheckId: string): Promise<'Healthy' | 'Unhealthy'>;
+}

@@ -1,0 +1,154 @@
+import type {
+  ApprovalRecord,
+  AuditEntry,
+  DrillReport,
+  ErrorRecord,
+  ExecutionRecord,
+  ExecutionStatus,
+  FinalExecutionStatus,
+  LockRecord,
+  PlanState,
+  PlanStatus,
+  StepRecord,
+} from '../../core/records.js';
+
+/**
+ * The state store port: what the use cases ask of the state table (docs/state-store.md). The
+ * DynamoDB adapter is `functions/aws/state-store.ts`; unit tests use an in-memory fake.
+ */
+
+/** What `acquireLock` grants. */
+export interface LockGrant {
+  readonly epoch: number;
+  readonly leaseExpiresAt: number;
+  /** True when the same holder already held the lock (a retried Begin): same epoch, lease extended. */
+  readonly reacquired: boolean;
+}
+
+/** What `createExecution` takes: a new record, RUNNING or WAITING_APPROVAL, usually with no steps. */
+export type NewExecution = Omit<
+  ExecutionRecord,
+  'key' | 'status' | 'steps' | 'finishedAt' | 'rtoSeconds' | 'rpoSeconds' | 'error'
+> & {
+  readonly status?: Extract<ExecutionStatus, 'RUNNING' | 'WAITING_APPROVAL'>;
+  readonly steps?: Readonly<Record<string, StepRecord>>;
+};
+
+export interface ExecutionOutcome {
+  readonly status: FinalExecutionStatus;
+  /** ISO; defaults to the clock's now. */
+  readonly finishedAt?: string;
+  readonly rtoSeconds?: number;
+  readonly rpoSeconds?: number;
+  readonly error?: ErrorRecord;
+}
+
+/** A change to a running execution (the approval wait). */
+export interface ExecutionProgress {
+  readonly status?: Extract<ExecutionStatus, 'RUNNING' | 'WAITING_APPROVAL'>;
+  readonly approval?: ApprovalRecord;
+  /**
+   * Only if the record is in this status (a compare-and-set: e.g. of two approvers answering at
+   * once, only the first moves WAITING_APPROVAL to RUNNING); {@link ConflictError} otherwise.
+   */
+  readonly expectedStatus?: Extract<ExecutionStatus, 'RUNNING' | 'WAITING_APPROVAL'>;
+}
+
+/** The state store of one region's control plane, bound to that region's replica. */
+export interface StateStore {
+  /** The region whose replica every call of this store goes to. */
+  readonly region: string;
+
+  /** The app's state (strongly consistent), or undefined if never initialised. */
+  getState(app: string): Promise<PlanState | undefined>;
+  /** Creates the state if absent (ACTIVE, version 1); otherwise returns it unchanged. */
+  initState(app: string, activeRegion: string): Promise<{ state: PlanState; created: boolean }>;
+  /**
+   * Sets the active region and status, if the state is still at `expectedVersion` (else
+   * {@link ConflictError}) and no newer lock epoch has written it (else {@link LockLostError}).
+   * A retry of a write that already landed returns the written state.
+   */
+  setActive(app: string, input: SetActiveInput): Promise<PlanState>;
+
+  /**
+   * Takes the app's lock for `holder` if it is free, released or its lease expired (a new,
+   * higher epoch), or extends it if `holder` already holds it (same epoch). Throws
+   * {@link FailoverInProgressError} naming the holder otherwise.
+   */
+  acquireLock(
+    app: string,
+    holder: string,
+    leaseMs: number,
+    options?: { reason?: string },
+  ): Promise<LockGrant>;
+  /**
+   * Extends the lease of the lock `holder` took at `epoch`. Succeeds as long as nobody took the
+   * lock over (same holder and epoch, not released), even after the lease ran out: the epoch, not
+   * the lease, is what keeps a stale holder out. {@link LockLostError} otherwise.
+   */
+  renewLock(app: string, holder: string, epoch: number, leaseMs: number): Promise<{ leaseExpiresAt: number }>;
+  /** Releases the lock if `holder` still holds it at `epoch`; a no-op (`released: false`) otherwise. */
+  releaseLock(app: string, holder: string, epoch: number): Promise<{ released: boolean }>;
+  /** Throws {@link LockLostError} unless `holder` holds the lock at `epoch` with a live lease. */
+  assertLockHeld(app: string, holder: string, epoch: number): Promise<LockRecord>;
+  /** The lock item (strongly consistent), or undefined if the app was never locked. */
+  getLock(app: string): Promise<LockRecord | undefined>;
+
+  /**
+   * Creates an execution record. Idempotent by id: if it exists, returns it (`created: false`),
+   * or throws {@link ConflictError} when it describes a different request (runbook, mode,
+   * trigger or target).
+   */
+  createExecution(input: NewExecution): Promise<{ record: ExecutionRecord; created: boolean }>;
+  /** Writes one step's entry (a retried step overwrites its own entry). */
+  recordStep(app: string, executionKey: string, stepKey: string, step: StepRecord): Promise<void>;
+  /** Changes a running execution's status (the approval wait) or approval record. */
+  updateExecution(app: string, executionKey: string, progress: ExecutionProgress): Promise<ExecutionRecord>;
+  /**
+   * Finishes a running execution. Finishing again with the same status returns the record;
+   * with another status it is a {@link ConflictError}.
+   */
+  finishExecution(app: string, executionKey: string, outcome: ExecutionOutcome): Promise<ExecutionRecord>;
+  getExecution(app: string, id: string): Promise<ExecutionRecord | undefined>;
+  getExecutionByKey(app: string, executionKey: string): Promise<ExecutionRecord | undefined>;
+  /** Execution records by start time; newest first unless `newestFirst: false`. Default limit 20. */
+  listExecutions(
+    app: string,
+    options?: { limit?: number; newestFirst?: boolean },
+  ): Promise<ExecutionRecord[]>;
+
+  /** Appends an audit entry; appending the same id and time again is a no-op (`created: false`). */
+  appendAudit(entry: AuditEntry): Promise<{ created: boolean }>;
+  /** Audit entries, newest first. Default limit 50. */
+  listAudit(app: string, limit?: number): Promise<AuditEntry[]>;
+
+  /** Stores a DR test report; storing the same id and time again is a no-op. */
+  putDrillReport(report: DrillReport): Promise<{ created: boolean }>;
+  /** DR test reports, newest first. Default limit 20. */
+  listDrills(app: string, limit?: number): Promise<DrillReport[]>;
+
+  /**
+   * Claims an operator request's idempotency key for `executionId`. If the key was claimed before
+   * for the same `requestHash`, returns the execution id it was claimed for (`claimed: false`);
+   * for another request, throws {@link ConflictError}.
+   */
+  claimIdempotencyKey(
+    app: string,
+    key: string,
+    executionId: string,
+    requestHash: string,
+  ): Promise<{ executionId: string; claimed: boolean }>;
+}
+
+export interface SetActiveInput {
+  readonly activeRegion: string;
+  readonly status: PlanStatus;
+  readonly expectedVersion: number;
+  readonly executionId: string;
+  /** The lock epoch the execution holds. */
+  readonly epoch: number;
+  /** ISO; set when this write completes a failover (the detection cooldown reads it). */
+  readonly lastFailoverAt?: string;
+  /** Why, for a DEGRADED status; a write without it clears the last reason. */
+  readonly reason?: string;
+}

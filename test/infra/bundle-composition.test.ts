@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROUTE53_CONTROL_PLANE_REGION } from '../../functions/aws/client-factory.js';
+import { ROUTE53_CLIENT } from '../../functions/aws/sdk-clients.js';
+import { packageOf } from '../../infra/bundle-measure.js';
+import { esbuildOptions, lambdaBundling } from '../../infra/bundling.js';
+import { HANDLERS_DIR } from '../../infra/paths.js';
+
+// Each function's bundle carries only the SDK clients of the adapters its use case takes
+// (docs/architecture.md, "Bundles"): built with the stacks' own esbuild options.
+
+const outdir = mkdtempSync(join(tmpdir(), 'switchyard-composition-'));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+/** The npm packages that put bytes into the bundle of a handler entry. */
+async function packagesIn(entry: string): Promise<Set<string>> {
+  const options = esbuildOptions(
+    join(HANDLERS_DIR, entry),
+    join(outdir, entry, 'index.mjs'),
+    lambdaBundling([]),
+  );
+  const result = await build({ ...options, metafile: true, logLevel: 'silent' });
+  const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined);
+  const packages = new Set<string>();
+  for (const [path, input] of Object.entries(output?.inputs ?? {}))
+    if (input.bytesInOutput > 0) packages.add(packageOf(path));
+  return packages;
+}
+
+const CLIENTS = [
+  '@aws-sdk/client-auto-scaling',
+  '@aws-sdk/client-cloudwatch',
+  '@aws-sdk/client-dynamodb',
+  '@aws-sdk/client-eventbridge',
+  '@aws-sdk/client-rds',
+  '@aws-sdk/client-route-53',
+  '@aws-sdk/client-route53-recovery-cluster',
+  '@aws-sdk/client-sfn',
+];
+
+describe('bundle composition', () => {
+  it.each([
+    ['request-approval.ts', ['@aws-sdk/client-dynamodb']],
+    ['scale-capacity.ts', ['@aws-sdk/client-auto-scaling', '@aws-sdk/client-dynamodb']],
+    [
+      'evaluate-alarm.ts',
+      [
+        '@aws-sdk/client-cloudwatch',
+        '@aws-sdk/client-dynamodb',
+        '@aws-sdk/client-eventbridge',
+        '@aws-sdk/client-sfn',
+      ],
+    ],
+  ])(
+    '%s bundles exactly the clients of its adapters',
+    async (entry, expected) => {
+      // Arrange: the entry as the stacks bundle it
+
+      // Act
+      const packages = await packagesIn(entry);
+
+      // Assert
+      expect(CLIENTS.filter((c) => packages.has(c))).toEqual(expected);
+    },
+    60_000,
+  );
+
+  it("names Route 53's control-plane region in its client spec as a literal (kept tree-shakable)", () => {
+    expect(ROUTE53_CLIENT.fixedRegion).toBe(ROUTE53_CONTROL_PLANE_REGION);
+  });
+});

@@ -1,0 +1,234 @@
+import { ConflictError, FailoverInProgressError, LockLostError } from '../../functions/core/errors.js';
+import type { CapacityProfile } from '../../functions/core/plan.js';
+import type {
+  AuditEntry,
+  DrillReport,
+  ExecutionRecord,
+  LockRecord,
+  PlanState,
+} from '../../functions/core/records.js';
+import type { AuroraGlobalClusters, GlobalClusterView } from '../../functions/runbook/ports/aurora.js';
+import type { AutoScalingGroups, GroupCapacity } from '../../functions/runbook/ports/auto-scaling.js';
+import type { StateStore } from '../../functions/runbook/ports/state-store.js';
+
+/**
+ * In-memory fakes of the ports the runbook steps call (functions/runbook/ports/), for unit tests
+ * of the use cases. They implement the port interfaces, not the SDK, with the semantics the ports
+ * document (a lock epoch per holder, a record per execution id), and count the calls that mutate.
+ */
+
+/** A virtual clock the test moves by hand (epoch ms). */
+export function fakeClock(start = Date.parse('2026-01-01T00:00:00Z')) {
+  let now = start;
+  return {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
+/** The state store port in memory: one state, one lock, executions and audit entries per app. */
+export function fakeStore(clock: { now(): number }, region = 'us-west-2') {
+  const states = new Map<string, PlanState>();
+  const locks = new Map<string, LockRecord>();
+  const executions = new Map<string, ExecutionRecord>();
+  const audit: AuditEntry[] = [];
+  const drills: DrillReport[] = [];
+  const claims = new Map<string, { executionId: string; requestHash: string }>();
+  const iso = () => new Date(clock.now()).toISOString();
+  const lockLost = (app: string, holder: string, epoch: number) =>
+    new LockLostError(`${app}: ${holder} epoch ${epoch} no longer holds the lock (fake)`);
+  const byKey = (app: string, key: string) =>
+    [...executions.values()].find((e) => e.app === app && e.key === key);
+
+  const store: StateStore = {
+    region,
+    getState: async (app) => states.get(app),
+    async initState(app, activeRegion) {
+      const existing = states.get(app);
+      if (existing) return { state: existing, created: false };
+      const state: PlanState = { app, activeRegion, status: 'ACTIVE', version: 1, updatedAt: iso() };
+      states.set(app, state);
+      return { state, created: true };
+    },
+    async setActive(app, input) {
+      const current = states.get(app);
+      if (!current || current.version !== input.expectedVersion)
+        throw new ConflictError(`${app}: stale version`);
+      if ((current.lockEpoch ?? 0) > input.epoch) throw lockLost(app, input.executionId, input.epoch);
+      const next: PlanState = {
+        ...current,
+        activeRegion: input.activeRegion,
+        status: input.status,
+        version: current.version + 1,
+        lockEpoch: input.epoch,
+        lastExecutionId: input.executionId,
+        updatedAt: iso(),
+      };
+      states.set(app, next);
+      return next;
+    },
+    async acquireLock(app, holder, leaseMs, options = {}) {
+      const lock = locks.get(app);
+      const now = clock.now();
+      if (lock && !lock.released && lock.leaseExpiresAt >= now) {
+        if (lock.holder !== holder)
+          throw new FailoverInProgressError(`${app} is locked by ${lock.holder} (epoch ${lock.epoch})`);
+        locks.set(app, { ...lock, leaseExpiresAt: now + leaseMs });
+        return { epoch: lock.epoch, leaseExpiresAt: now + leaseMs, reacquired: true };
+      }
+      const epoch = (lock?.epoch ?? 0) + 1;
+      locks.set(app, {
+        app,
+        holder,
+        epoch,
+        leaseExpiresAt: now + leaseMs,
+        acquiredAt: iso(),
+        reason: options.reason ?? '',
+        released: false,
+      });
+      return { epoch, leaseExpiresAt: now + leaseMs, reacquired: false };
+    },
+    async renewLock(app, holder, epoch, leaseMs) {
+      const lock = locks.get(app);
+      if (!lock || lock.holder !== holder || lock.epoch !== epoch || lock.released)
+        throw lockLost(app, holder, epoch);
+      locks.set(app, { ...lock, leaseExpiresAt: clock.now() + leaseMs });
+      return { leaseExpiresAt: clock.now() + leaseMs };
+    },
+    async releaseLock(app, holder, epoch) {
+      const lock = locks.get(app);
+      if (!lock || lock.holder !== holder || lock.epoch !== epoch || lock.released)
+        return { released: false };
+      locks.set(app, { ...lock, released: true, releasedAt: iso() });
+      return { released: true };
+    },
+    async assertLockHeld(app, holder, epoch) {
+      const lock = locks.get(app);
+      if (!lock || lock.holder !== holder || lock.epoch !== epoch || lock.released)
+        throw lockLost(app, holder, epoch);
+      return lock;
+    },
+    getLock: async (app) => locks.get(app),
+    async createExecution(input) {
+      const existing = executions.get(input.id);
+      if (existing) return { record: existing, created: false };
+      const record: ExecutionRecord = {
+        ...input,
+        key: `EXEC#${input.startedAt}#${input.id}`,
+        status: input.status ?? 'RUNNING',
+        steps: input.steps ?? {},
+      };
+      executions.set(input.id, record);
+      return { record, created: true };
+    },
+    async recordStep(app, key, stepKey, step) {
+      const record = byKey(app, key);
+      if (!record) throw new Error(`fake store: no execution at ${key}`);
+      executions.set(record.id, { ...record, steps: { ...record.steps, [stepKey]: step } });
+    },
+    async updateExecution(app, key, progress) {
+      const record = byKey(app, key);
+      if (!record) throw new Error(`fake store: no execution at ${key}`);
+      const next = { ...record, ...progress };
+      executions.set(record.id, next);
+      return next;
+    },
+    async finishExecution(app, key, outcome) {
+      const record = byKey(app, key);
+      if (!record) throw new Error(`fake store: no execution at ${key}`);
+      if (record.status === outcome.status) return record;
+      if (record.status !== 'RUNNING' && record.status !== 'WAITING_APPROVAL')
+        throw new ConflictError(`${app}: execution ${record.id} is already ${record.status}`);
+      const next: ExecutionRecord = { ...record, ...outcome, finishedAt: outcome.finishedAt ?? iso() };
+      executions.set(record.id, next);
+      return next;
+    },
+    getExecution: async (_app, id) => executions.get(id),
+    getExecutionByKey: async (app, key) => byKey(app, key),
+    listExecutions: async (app) => [...executions.values()].filter((e) => e.app === app).reverse(),
+    async appendAudit(entry) {
+      if (audit.some((a) => a.id === entry.id && a.at === entry.at)) return { created: false };
+      audit.push(entry);
+      return { created: true };
+    },
+    listAudit: async (app) => audit.filter((a) => a.app === app).reverse(),
+    async putDrillReport(report) {
+      drills.push(report);
+      return { created: true };
+    },
+    listDrills: async (app) => drills.filter((d) => d.app === app),
+    async claimIdempotencyKey(_app, key, executionId, requestHash) {
+      const claim = claims.get(key);
+      if (!claim) {
+        claims.set(key, { executionId, requestHash });
+        return { executionId, claimed: true };
+      }
+      if (claim.requestHash !== requestHash) throw new ConflictError(`idempotency key ${key} reused`);
+      return { executionId: claim.executionId, claimed: false };
+    },
+  };
+  return { store, states, locks, executions, audit };
+}
+
+/** Auto Scaling in memory: each group's capacity, and every update made. */
+export function fakeAutoScaling(groups: Record<string, Partial<GroupCapacity>>) {
+  const updates: { region: string; group: string; capacity: CapacityProfile }[] = [];
+  const port: AutoScalingGroups = {
+    async describe(region, name) {
+      const g = groups[`${region}/${name}`];
+      if (!g) throw new Error(`fake auto scaling: no group ${name} in ${region}`);
+      return {
+        name,
+        min: 0,
+        desired: 0,
+        max: 0,
+        inService: 0,
+        healthyInService: 0,
+        pending: 0,
+        waiting: 0,
+        notServing: [],
+        instances: 0,
+        ...g,
+      };
+    },
+    warmPool: async () => undefined,
+    failedLaunches: async () => ({ count: 0 }),
+    async update(region, name, capacity) {
+      updates.push({ region, group: name, capacity });
+      const g = groups[`${region}/${name}`] ?? {};
+      groups[`${region}/${name}`] = { ...g, min: capacity.min, desired: capacity.desired, max: capacity.max };
+    },
+  };
+  return { port, groups, updates };
+}
+
+/** Aurora in memory: one global cluster view per id, and every switchover or failover started. */
+export function fakeAurora(clusters: Record<string, GlobalClusterView>, lagMs?: number) {
+  const calls: { op: 'switchover' | 'failover' | 'detach'; region: string; id: string; target: string }[] =
+    [];
+  const unexpected = (what: string) => () => Promise.reject(new Error(`fake aurora: ${what} not expected`));
+  const port: AuroraGlobalClusters = {
+    async describeGlobalCluster(_region, id) {
+      const view = clusters[id];
+      if (!view) throw new Error(`fake aurora: no global cluster ${id}`);
+      return view;
+    },
+    async switchover(region, id, target) {
+      calls.push({ op: 'switchover', region, id, target });
+    },
+    async failover(region, id, target) {
+      calls.push({ op: 'failover', region, id, target });
+    },
+    async detach(region, id, target) {
+      calls.push({ op: 'detach', region, id, target });
+    },
+    instances: unexpected('instances'),
+    addReader: unexpected('addReader'),
+    removeInstances: unexpected('removeInstances'),
+    describeCluster: unexpected('describeCluster'),
+    replicationLagMs: async () => lagMs,
+  };
+  return { port, clusters, calls };
+}

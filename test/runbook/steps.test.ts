@@ -1,0 +1,408 @@
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Plan } from '../../functions/core/plan.js';
+import { loadPlans } from '../../functions/core/plan-loader.js';
+import { planRegistry } from '../../functions/core/plan-registry.js';
+import { abandonExecution } from '../../functions/runbook/abandon.js';
+import { beginExecution } from '../../functions/runbook/begin.js';
+import { checkCapacity, scaleCapacity } from '../../functions/runbook/capacity.js';
+import type { RunContext } from '../../functions/runbook/context.js';
+import { checkDatabase, promoteDatabase } from '../../functions/runbook/database.js';
+import type { GlobalClusterView } from '../../functions/runbook/ports/aurora.js';
+import { fakeAurora, fakeAutoScaling, fakeClock, fakeStore } from './fakes.js';
+
+// Unit tests of the runbook steps against in-memory fakes of their ports (test/runbook/fakes.ts):
+// one describe per step, its idempotency, fencing and error paths. End-to-end behaviour is in
+// test/scenarios; these pin each step's own contract. Times are virtual (the fake clock).
+
+const SOURCE = 'us-east-1';
+const TARGET = 'us-west-2';
+const USE1 = 'arn:aws:rds:us-east-1:111111111111:cluster:orders-use1';
+const USW2 = 'arn:aws:rds:us-west-2:111111111111:cluster:orders-usw2';
+
+let plans: Plan[];
+beforeAll(async () => {
+  plans = await loadPlans(join(import.meta.dirname, '../../plans'));
+});
+
+function globalCluster(writer: string, failover?: GlobalClusterView['failover']): GlobalClusterView {
+  return {
+    id: 'orders-global',
+    status: failover ? 'switching-over' : 'available',
+    members: [
+      { clusterArn: USE1, region: SOURCE, isWriter: writer === USE1 },
+      { clusterArn: USW2, region: TARGET, isWriter: writer === USW2 },
+    ],
+    writerRegion: writer === USE1 ? SOURCE : TARGET,
+    ...(failover ? { failover } : {}),
+  };
+}
+
+/** A control plane in the target region with fakes of every port the steps under test call. */
+function setup(options: { healthy?: number; writer?: string } = {}) {
+  const clock = fakeClock();
+  const state = fakeStore(clock, TARGET);
+  const autoScaling = fakeAutoScaling({
+    [`${TARGET}/orders-web-usw2`]: {
+      desired: 6,
+      inService: options.healthy ?? 0,
+      healthyInService: options.healthy ?? 0,
+    },
+  });
+  const aurora = fakeAurora({ 'orders-global': globalCluster(options.writer ?? USE1) }, 1_500);
+  const deps = {
+    region: TARGET,
+    plans: planRegistry(plans),
+    clock,
+    random: { next: () => 0.5 },
+    stateMachineArns: {},
+    store: state.store,
+    autoScaling: autoScaling.port,
+    aurora: aurora.port,
+  };
+  return { clock, state, autoScaling, aurora, deps };
+}
+
+function beginInput(mode: 'graceful' | 'ungraceful' = 'graceful', executionId = 'exec-1') {
+  return {
+    request: {
+      plan: 'orders',
+      targetRegion: TARGET,
+      mode,
+      trigger: 'operator',
+      requestedBy: 'alice',
+      reason: 'unit test',
+      executionId,
+    },
+    executionArn: `arn:aws:states:${TARGET}:111111111111:execution:WarmStandbyRunbook:${executionId}`,
+  };
+}
+
+async function begun(
+  env: ReturnType<typeof setup>,
+  mode: 'graceful' | 'ungraceful' = 'graceful',
+): Promise<RunContext> {
+  return (await beginExecution(beginInput(mode), env.deps)).run;
+}
+
+/** Takes the app's lock over for another holder: the run under test has lost it. */
+async function loseLock(env: ReturnType<typeof setup>, run: RunContext): Promise<void> {
+  await env.state.store.releaseLock(run.app, run.executionId, run.epoch);
+  await env.state.store.acquireLock(run.app, 'exec-other', 60_000);
+}
+
+const CAPACITY = { kind: 'capacity', id: 'orders-web' } as const;
+const DATABASE = { kind: 'database', id: 'orders-global' } as const;
+
+describe('BeginExecution', () => {
+  it('takes the lock at a new epoch, writes a RUNNING record from the active region, audits once', async () => {
+    // Arrange
+    const env = setup();
+
+    // Act
+    const { run } = await beginExecution(beginInput(), env.deps);
+
+    // Assert
+    expect(run).toMatchObject({ app: 'orders', from: SOURCE, to: TARGET, epoch: 1, mode: 'graceful' });
+    expect(env.state.locks.get('orders')).toMatchObject({ holder: 'exec-1', epoch: 1, released: false });
+    const record = env.state.executions.get('exec-1');
+    expect(record?.status).toBe('RUNNING');
+    expect(record?.steps.BeginExecution?.status).toBe('SUCCEEDED');
+    expect(env.state.audit.map((a) => a.action)).toEqual(['failover.started']);
+  });
+
+  it('is idempotent: a retried Begin keeps its epoch and its record and audits nothing more', async () => {
+    // Arrange
+    const env = setup();
+    const first = await beginExecution(beginInput(), env.deps);
+
+    // Act
+    const again = await beginExecution(beginInput(), env.deps);
+
+    // Assert
+    expect(again.run.epoch).toBe(first.run.epoch);
+    expect(again.run.executionKey).toBe(first.run.executionKey);
+    expect(env.state.executions.size).toBe(1);
+    expect(env.state.audit).toHaveLength(1);
+  });
+
+  it('refuses a second execution while the first holds the lock, and writes nothing for it', async () => {
+    // Arrange
+    const env = setup();
+    await beginExecution(beginInput(), env.deps);
+
+    // Act
+    const second = beginExecution(beginInput('graceful', 'exec-2'), env.deps);
+
+    // Assert
+    await expect(second).rejects.toMatchObject({ name: 'FailoverInProgressError' });
+    expect(env.state.executions.has('exec-2')).toBe(false);
+  });
+
+  it('refuses a target that is already the active region', async () => {
+    // Arrange
+    const env = setup();
+    await env.state.store.initState('orders', TARGET);
+
+    // Act
+    const begin = beginExecution(beginInput(), env.deps);
+
+    // Assert
+    // (Begin takes the lock alongside its reads; AbandonExecution, the runbook's Catch, gives it back.)
+    await expect(begin).rejects.toMatchObject({ name: 'PreconditionFailedError' });
+    expect(env.state.executions.size).toBe(0);
+  });
+
+  it("refuses to run outside the target region's control plane (static stability)", async () => {
+    // Arrange
+    const env = setup();
+
+    // Act
+    const begin = beginExecution(beginInput(), { ...env.deps, region: SOURCE });
+
+    // Assert
+    await expect(begin).rejects.toThrow(/must run in us-west-2's control plane, got us-east-1/);
+  });
+
+  it('names every problem of a malformed request', async () => {
+    // Arrange
+    const env = setup();
+
+    // Act
+    const begin = beginExecution({ request: { plan: 'orders', mode: 'sideways' } }, env.deps);
+
+    // Assert
+    await expect(begin).rejects.toMatchObject({ name: 'InvalidInputError' });
+    await expect(begin).rejects.toThrow(/targetRegion/);
+  });
+});
+
+describe('AbandonExecution', () => {
+  it('releases the lock Begin took and closes the record FAILED; again, it changes nothing', async () => {
+    // Arrange
+    const env = setup();
+    await begun(env);
+    const input = {
+      ...beginInput(),
+      error: { Error: 'States.TaskFailed', Cause: 'Begin crashed' },
+    };
+
+    // Act
+    await abandonExecution(input, env.deps);
+    await abandonExecution(input, env.deps);
+
+    // Assert
+    expect(env.state.locks.get('orders')?.released).toBe(true);
+    expect(env.state.executions.get('exec-1')?.status).toBe('FAILED');
+  });
+});
+
+describe('ScaleCapacity', () => {
+  it("sets the target's group to the active profile, in the target region only", async () => {
+    // Arrange
+    const env = setup();
+    const run = await begun(env);
+
+    // Act
+    const progress = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+
+    // Assert
+    expect(env.autoScaling.updates).toEqual([
+      { region: TARGET, group: 'orders-web-usw2', capacity: { min: 6, desired: 6, max: 24 } },
+    ]);
+    expect(progress).toMatchObject({ done: false, phase: 'scaling', attempt: 0 });
+  });
+
+  it('is fenced: an execution that lost the lock changes no capacity', async () => {
+    // Arrange
+    const env = setup();
+    const run = await begun(env);
+    await loseLock(env, run);
+
+    // Act
+    const scale = scaleCapacity({ run, resource: CAPACITY }, env.deps);
+
+    // Assert
+    await expect(scale).rejects.toMatchObject({ name: 'LockLostError' });
+    expect(env.autoScaling.updates).toEqual([]);
+  });
+});
+
+describe('CheckCapacity', () => {
+  it('is done once healthyPercent is InService and Healthy, and records the step SUCCEEDED', async () => {
+    // Arrange
+    const env = setup({ healthy: 6 });
+    const run = await begun(env);
+    const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+
+    // Act
+    const progress = await checkCapacity({ run, resource: CAPACITY, progress: started }, env.deps);
+
+    // Assert
+    expect(progress.done).toBe(true);
+    expect(progress.detail).toMatchObject({ healthyInService: 6, healthyPercent: 100 });
+    expect(env.state.executions.get('exec-1')?.steps['ScaleCapacity#orders-web']?.status).toBe('SUCCEEDED');
+  });
+
+  it('polls again while capacity grows, carrying its typed poll state, and fails at the end of its budget', async () => {
+    // Arrange
+    const env = setup({ healthy: 2 });
+    const run = await begun(env);
+    const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+
+    // Act
+    const next = await checkCapacity({ run, resource: CAPACITY, progress: started }, env.deps);
+    const last = checkCapacity(
+      { run, resource: CAPACITY, progress: { ...next, attempt: next.maxAttempts } },
+      env.deps,
+    );
+
+    // Assert
+    expect(next).toMatchObject({ done: false, attempt: 1 });
+    expect(next.detail).toMatchObject({ healthyInService: 2, stableSince: env.clock.now() });
+    await expect(last).rejects.toMatchObject({ name: 'CapacityNotReadyError' });
+  });
+
+  it('refuses a malformed poll state instead of reading it back with a guess', async () => {
+    // Arrange
+    const env = setup({ healthy: 2 });
+    const run = await begun(env);
+    const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+
+    // Act
+    const check = checkCapacity(
+      { run, resource: CAPACITY, progress: { ...started, detail: { stableSince: 'yesterday' } } },
+      env.deps,
+    );
+
+    // Assert
+    await expect(check).rejects.toMatchObject({ name: 'InvalidInputError' });
+  });
+
+  it('never records success for capacity it finds ready after losing the lock', async () => {
+    // Arrange
+    const env = setup({ healthy: 6 });
+    const run = await begun(env);
+    const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+    await loseLock(env, run);
+
+    // Act
+    const check = checkCapacity({ run, resource: CAPACITY, progress: started }, env.deps);
+
+    // Assert
+    await expect(check).rejects.toMatchObject({ name: 'LockLostError' });
+    expect(env.state.executions.get('exec-1')?.steps['ScaleCapacity#orders-web']?.status).toBe('RUNNING');
+  });
+});
+
+describe('PromoteDatabase', () => {
+  it('graceful: waits for the target capacity before moving the writer', async () => {
+    // Arrange
+    const env = setup({ healthy: 0 });
+    const run = await begun(env);
+
+    // Act
+    const progress = await promoteDatabase({ run, resource: DATABASE }, env.deps);
+
+    // Assert
+    expect(progress.phase).toBe('waiting-for-capacity');
+    expect(env.aurora.calls).toEqual([]);
+  });
+
+  it("graceful with capacity ready: one switchover, asked of the current primary's region, as AWS documents it (RPO 0)", async () => {
+    // Arrange
+    const env = setup({ healthy: 6 });
+    const run = await begun(env);
+
+    // Act
+    const progress = await promoteDatabase({ run, resource: DATABASE }, env.deps);
+
+    // Assert
+    expect(env.aurora.calls).toEqual([
+      { op: 'switchover', region: SOURCE, id: 'orders-global', target: USW2 },
+    ]);
+    expect(progress).toMatchObject({ phase: 'promoting', detail: { method: 'switchover', rpoMs: 0 } });
+  });
+
+  it('ungraceful: a failover with the replication lag at promotion as the RPO', async () => {
+    // Arrange
+    const env = setup({ healthy: 0 });
+    const run = await begun(env, 'ungraceful');
+
+    // Act
+    const progress = await promoteDatabase({ run, resource: DATABASE }, env.deps);
+
+    // Assert
+    expect(env.aurora.calls.map((c) => c.op)).toEqual(['failover']);
+    expect(progress.detail).toMatchObject({ method: 'failover', rpoMs: 1_500 });
+  });
+
+  it('is idempotent: a target already the writer, or an operation already under way toward it, starts nothing', async () => {
+    // Arrange
+    const promoted = setup({ healthy: 6, writer: USW2 });
+    const underWay = setup({ healthy: 6 });
+    underWay.aurora.clusters['orders-global'] = globalCluster(USE1, {
+      status: 'pending',
+      fromClusterArn: USE1,
+      toClusterArn: USW2,
+      isDataLossAllowed: false,
+    });
+
+    // Act
+    const a = await promoteDatabase({ run: await begun(promoted), resource: DATABASE }, promoted.deps);
+    const b = await promoteDatabase({ run: await begun(underWay), resource: DATABASE }, underWay.deps);
+
+    // Assert
+    expect(a.detail).toMatchObject({ method: 'none', rpoMs: 0 });
+    expect(b.detail).toMatchObject({ method: 'switchover' });
+    expect([...promoted.aurora.calls, ...underWay.aurora.calls]).toEqual([]);
+  });
+
+  it('is fenced: an execution that lost the lock moves no writer', async () => {
+    // Arrange
+    const env = setup({ healthy: 6 });
+    const run = await begun(env);
+    await loseLock(env, run);
+
+    // Act
+    const promote = promoteDatabase({ run, resource: DATABASE }, env.deps);
+
+    // Assert
+    await expect(promote).rejects.toMatchObject({ name: 'LockLostError' });
+    expect(env.aurora.calls).toEqual([]);
+  });
+});
+
+describe('CheckDatabase', () => {
+  it('is done once the target is the writer, and records the promotion SUCCEEDED', async () => {
+    // Arrange
+    const env = setup({ healthy: 6 });
+    const run = await begun(env);
+    const started = await promoteDatabase({ run, resource: DATABASE }, env.deps);
+    env.aurora.clusters['orders-global'] = globalCluster(USW2);
+
+    // Act
+    const progress = await checkDatabase({ run, resource: DATABASE, progress: started }, env.deps);
+
+    // Assert
+    expect(progress.done).toBe(true);
+    const step = env.state.executions.get('exec-1')?.steps['PromoteDatabase#orders-global'];
+    expect(step).toMatchObject({ status: 'SUCCEEDED', detail: { method: 'switchover', rpoMs: 0 } });
+  });
+
+  it('concludes the promotion failed only after several polls in a row show nothing under way', async () => {
+    // Arrange
+    const env = setup({ healthy: 6 });
+    const run = await begun(env);
+    let progress = await promoteDatabase({ run, resource: DATABASE }, env.deps);
+
+    // Act
+    progress = await checkDatabase({ run, resource: DATABASE, progress }, env.deps);
+    progress = await checkDatabase({ run, resource: DATABASE, progress }, env.deps);
+    const third = checkDatabase({ run, resource: DATABASE, progress }, env.deps);
+
+    // Assert
+    expect(progress.detail).toMatchObject({ idlePolls: 2 });
+    await expect(third).rejects.toMatchObject({ name: 'DatabasePromotionFailedError' });
+  });
+});
