@@ -396,14 +396,19 @@ export const alarmsExist: ReadinessCheck = ({ plan, missingAlarms }) => {
 export const runbookAnswers: ReadinessCheck = ({ plan, runbooks, target }) => {
   const runbook = runbooks[target];
   if (!runbook) return [];
-  if (!isKnown(runbook.status))
+  if (!isKnown(runbook.status)) {
+    // A throttled or transient read says nothing about the runbook: a warning, and the request or
+    // Preflight that reads it next finds out (Preflight retries a retryable unknown). A read that
+    // failed otherwise (no such state machine, access denied) blocks.
+    const finding = runbook.status.retryable ? warning : blocking;
     return [
-      blocking(
+      finding(
         'RUNBOOK_UNAVAILABLE',
         runbook.arn,
         `${plan.name}'s runbook in ${target} did not answer: unknown (got: ${runbook.status.unknown}; expected DescribeStateMachine to answer ACTIVE)`,
       ),
     ];
+  }
   if (runbook.status !== 'ACTIVE')
     return [
       blocking(

@@ -241,6 +241,19 @@ describe('the runbook of the target region', () => {
     expect(unread.findings[0]?.message).toMatch(
       /did not answer: unknown \(got: DescribeStateMachine: Thrott/,
     );
+    // A retryable read failure (throttled) is only a warning: the next read (Preflight retries) decides.
+    const throttled = evaluate(
+      context({
+        runbooks: {
+          [WEST]: {
+            arn: RUNBOOK,
+            status: { unknown: 'DescribeStateMachine: ThrottledError: slow down', retryable: true },
+          },
+        },
+      }),
+    );
+    expect(throttled.verdict).toBe('READY');
+    expect(throttled.findings.map((f) => `${f.severity} ${f.code}`)).toEqual(['warning RUNBOOK_UNAVAILABLE']);
     // Only the target's runbook counts: the source's (not a failover's region) is not read here.
     expect(codes(context({ target: WEST, runbooks: { [EAST]: { arn: 'x', status: 'DELETING' } } }))).toEqual(
       [],
