@@ -13,6 +13,13 @@ interface ReadinessAnswer {
     mode?: string;
     verdict: string;
     findings?: readonly { code: string; severity: string; resource: string; message: string }[];
+    capacityTime?: readonly {
+      group: string;
+      needed?: number;
+      fromPool?: number;
+      withPoolSeconds?: number | null;
+      withoutPoolSeconds?: number;
+    }[];
   }[];
 }
 
@@ -70,7 +77,19 @@ export function defineReadiness(program: Command, context: CommandContext): void
             '  ',
           ))
             line(io.out, text);
+        for (const time of target.capacityTime ?? []) line(io.out, `  ${capacityLine(time)}`);
       }
     }
   });
+}
+
+/** `capacity orders-web: 5 to add, 5 from the warm pool: ~60 s (without the pool ~120 s)`. */
+function capacityLine(
+  time: NonNullable<NonNullable<ReadinessAnswer['readiness']>[number]['capacityTime']>[number],
+): string {
+  const without = `${String(time.withoutPoolSeconds ?? '?')} s`;
+  const head = `capacity ${time.group}: ${String(time.needed ?? '?')} to add`;
+  if (time.withPoolSeconds === null || time.withPoolSeconds === undefined)
+    return `${head}: ~${without} (no warm pool)`;
+  return `${head}, ${String(time.fromPool ?? 0)} from the warm pool: ~${time.withPoolSeconds} s (without the pool ~${without})`;
 }

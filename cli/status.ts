@@ -44,7 +44,14 @@ interface RegionView {
   readonly replicationLagMs?: number | null;
   readonly reachable?: boolean;
   readonly problems?: readonly string[];
-  readonly readiness?: { verdict?: string; blocking?: readonly string[]; warnings?: readonly string[] };
+  readonly readiness?: {
+    verdict?: string;
+    blocking?: readonly string[];
+    warnings?: readonly string[];
+    evaluatedAt?: string;
+    ageSeconds?: number;
+    stale?: boolean;
+  };
 }
 
 /** `switchyard status`: every app (or one) with its active region and each region's live state. */
@@ -148,9 +155,23 @@ export function listOf<T>(answer: unknown, key: string): T[] {
   return [];
 }
 
-/** The kept readiness verdict toward a region, with its blocking codes: `NOT_READY (LOCK_HELD)`. */
+/**
+ * The kept readiness verdict toward a region, with its blocking codes and its age:
+ * `NOT_READY (LOCK_HELD) 3m ago`; `STALE` before a verdict older than two evaluation periods.
+ */
 function readinessCell(readiness: RegionView['readiness']): string {
   if (!readiness?.verdict) return '-';
   const blocking = readiness.blocking ?? [];
-  return blocking.length > 0 ? `${readiness.verdict} (${blocking.join(', ')})` : readiness.verdict;
+  const verdict = blocking.length > 0 ? `${readiness.verdict} (${blocking.join(', ')})` : readiness.verdict;
+  if (readiness.ageSeconds === undefined) return verdict;
+  const age = `${ago(readiness.ageSeconds)} ago`;
+  return readiness.stale ? `STALE ${verdict} ${age}` : `${verdict} ${age}`;
+}
+
+/** 42 -> `42s`, 300 -> `5m`, 7200 -> `2h`, 172800 -> `2d`. */
+function ago(seconds: number): string {
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86_400)}d`;
 }

@@ -363,6 +363,12 @@ export function statementsFor(
           plan.routingControlArns,
         ),
         ...allow('DescribePlanAlarms', ['cloudwatch:DescribeAlarms'], plan.alarmArns),
+        // Readiness: the runbooks of every plan region answer (DescribeStateMachine, read-only).
+        ...allow(
+          'DescribeRunbooks',
+          ['states:DescribeStateMachine'],
+          STARTS.startRunbook.flatMap((k) => own.stateMachines[k].arns),
+        ),
         // GetMetricData supports no resource-level permission; it is read-only.
         ...allow('ReadMetrics', ['cloudwatch:GetMetricData'], ['*']),
       ];

@@ -645,10 +645,10 @@ async function executionReport(
     requestedAt?: string;
   };
   if (!input.plan || !input.targetRegion) return undefined; // not a runbook execution
-  const record = await sandbox
-    .region(execution.region)
-    .deps.store.getExecution(input.plan, execution.name)
-    .catch(() => undefined);
+  const app = input.plan; // narrowed: not undefined
+  const record = await reportRead(() =>
+    sandbox.region(execution.region).deps.store.getExecution(app, execution.name),
+  );
   const plan = sandbox.plans.find((p) => p.name === input.plan);
   const requestedAt = Date.parse(
     record?.startedAt ?? input.requestedAt ?? new Date(execution.startedAt).toISOString(),
@@ -770,4 +770,21 @@ export function unionLength(intervals: readonly [number, number][], from: number
     }
   }
   return total + (current ? current[1] - current[0] : 0);
+}
+
+/**
+ * One of the report's own reads of the records, tried up to 5 times: a scenario's `api-errors`
+ * fault (e.g. DynamoDB throttled at 30 %) may still be in force when the report is read, and the
+ * report must not call an execution FAILED because its own read was throttled. Undefined when
+ * every attempt failed.
+ */
+async function reportRead<T>(read: () => Promise<T>): Promise<T | undefined> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      return await read();
+    } catch {
+      // the next attempt
+    }
+  }
+  return undefined;
 }

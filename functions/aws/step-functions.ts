@@ -1,5 +1,6 @@
 import {
   DescribeExecutionCommand,
+  DescribeStateMachineCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   InvalidArn,
@@ -117,6 +118,16 @@ export function stepFunctions(clients: ClientFactory): StepFunctions {
       await awsCall({ operation: 'SendTaskSuccess', region, resource: 'task token' }, RULES, () =>
         sfn(region).send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) })),
       );
+    },
+
+    async stateMachineStatus(region, stateMachineArn) {
+      const output = await awsCall(
+        { operation: 'DescribeStateMachine', region, resource: stateMachineArn },
+        RULES,
+        () => sfn(region).send(new DescribeStateMachineCommand({ stateMachineArn })),
+      );
+      // AWS omits `status` for none but older SDK models; absent is what every deployed one is.
+      return output.status ?? 'ACTIVE';
     },
 
     async sendTaskFailure(region, taskToken, error, cause) {

@@ -5,6 +5,7 @@ import { cloudWatchAlarms } from '../aws/cloudwatch.js';
 import { dnsAnswers } from '../aws/dns.js';
 import { route53Records } from '../aws/route53.js';
 import { stateStore } from '../aws/state-store.js';
+import { stepFunctions } from '../aws/step-functions.js';
 import { trafficSwitch } from '../aws/traffic-switch.js';
 import { preflight } from '../runbook/preflight.js';
 import { coreDeps } from './control-plane.js';
@@ -20,4 +21,6 @@ export const { makeHandler, handler } = stepHandler('Preflight', preflight, (c) 
   dns: dnsAnswers((r) => c.clients.dns(r)),
   traffic: trafficSwitch(c),
   alarms: cloudWatchAlarms(c.clients),
+  // Readiness reads the target's runbook (DescribeStateMachine).
+  stepFunctions: stepFunctions(c.clients),
 }));

@@ -1,6 +1,6 @@
 import { isoNow } from '../core/clock.js';
 import { describeError, RegionUnavailableError, SwitchyardError } from '../core/errors.js';
-import { type AutoScalingGroupPlan, initialPrimary, type Plan } from '../core/plan.js';
+import { type AutoScalingGroupPlan, initialPrimary, type Plan, warmPoolIn } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import type { UnreachableRegions } from '../runbook/ports/arc.js';
@@ -76,8 +76,12 @@ export interface GroupReadiness {
   readonly notServing: number;
   /** The load balancer's reasons for `notServing`, distinct (`Elb.InitialHealthChecking`, `Target.FailedHealthChecks`). */
   readonly notServingReasons: readonly string[];
-  /** The group's warm pool, when it has one: its state and how many instances it holds. */
-  readonly warmPool?: { readonly poolState: string; readonly size: number };
+  /**
+   * The group's warm pool, when it has one: its state and how many instances it holds; `warmed`
+   * (of them, in the pool's state, no longer `Warmed:Pending`) only when read (`observeApp`'s
+   * `warmPools` option, DescribeWarmPool).
+   */
+  readonly warmPool?: { readonly poolState: string; readonly size: number; readonly warmed?: number };
   /** The group's desired capacity now (its current profile). */
   readonly desired: number;
   /** The group's maximum size now (always read by the observer). */
@@ -154,6 +158,8 @@ export async function observeApp(
     readonly lag?: boolean;
     /** Regions whose ARC endpoint is known not to answer: tried last, and kept current (arc.ts). */
     readonly unreachable?: UnreachableRegions;
+    /** Also read how many instances of each declared warm pool are warmed (one DescribeWarmPool each). */
+    readonly warmPools?: boolean;
   } = {},
 ): Promise<AppObservation> {
   const outcomes = new Map<string, { ok: number; unreachable: number; other: number }>(
@@ -244,7 +250,9 @@ export async function observeApp(
           async (region) =>
             [
               region,
-              await read(region, `${group.name} in ${region}`, () => groupReadiness(group, region, deps)),
+              await read(region, `${group.name} in ${region}`, () =>
+                groupReadiness(group, region, deps, options.warmPools ?? false),
+              ),
             ] as const,
         ),
       );
@@ -269,13 +277,22 @@ export async function observeApp(
   };
 }
 
-/** Reads one group in one region against the plan's active profile and thresholds. */
+/**
+ * Reads one group in one region against the plan's active profile and thresholds; with
+ * `warmPools`, also how many of its pool's instances are warmed (DescribeWarmPool), when the plan
+ * declares a pool there and the group has one.
+ */
 export async function groupReadiness(
   group: AutoScalingGroupPlan,
   region: string,
   deps: Pick<RunbookDeps, 'autoScaling'>,
+  warmPools = false,
 ): Promise<GroupReadiness> {
-  const capacity = await deps.autoScaling.describe(region, memberIn(group.members, region));
+  const name = memberIn(group.members, region);
+  const [capacity, pool] = await Promise.all([
+    deps.autoScaling.describe(region, name),
+    warmPools && warmPoolIn(group, region) ? deps.autoScaling.warmPool(region, name) : undefined,
+  ]);
   const healthyPercent = Math.round((1000 * capacity.healthyInService) / group.active.desired) / 10;
   return {
     healthyInService: capacity.healthyInService,
@@ -284,7 +301,13 @@ export async function groupReadiness(
     notServing: capacity.notServing.length,
     notServingReasons: [...new Set(capacity.notServing.map((n) => n.reason ?? n.state))],
     ...(capacity.warmPool
-      ? { warmPool: { poolState: capacity.warmPool.poolState, size: capacity.warmPool.size } }
+      ? {
+          warmPool: {
+            poolState: capacity.warmPool.poolState,
+            size: capacity.warmPool.size,
+            ...(pool ? { warmed: pool.warmed } : {}),
+          },
+        }
       : {}),
     desired: capacity.desired,
     max: capacity.max,

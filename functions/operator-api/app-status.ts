@@ -10,6 +10,7 @@ import {
   observeApp,
   unknowns,
 } from '../observer/observe.js';
+import { READINESS_EVERY_MINUTES } from '../readiness/readiness.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import type { ReadinessRecord } from '../runbook/ports/readiness-results.js';
 
@@ -41,12 +42,19 @@ export interface RegionDetail {
   /**
    * The scheduled readiness evaluation's latest verdict toward this region, with its blocking
    * codes and when it was evaluated; absent for the active region and before the first evaluation.
+   * A verdict is only as current as its evaluation: `ageSeconds` says how old it is, and `stale`
+   * is set once it is older than two evaluation periods (the schedule missed one: a region that
+   * went down since may still show READY).
    */
   readonly readiness?: {
     readonly verdict: 'READY' | 'NOT_READY';
     readonly blocking: readonly string[];
     readonly warnings: readonly string[];
     readonly evaluatedAt: string;
+    /** Seconds (on the deps' clock, virtual in the sandbox) since `evaluatedAt`. */
+    readonly ageSeconds: number;
+    /** Older than {@link STALE_AFTER_SECONDS}. */
+    readonly stale: boolean;
   };
 }
 
@@ -129,6 +137,7 @@ async function appStatus(plan: Plan, deps: StatusDeps): Promise<AppStatus> {
       ...(problems.length > 0 ? { problems } : {}),
       ...readinessDetail(
         kept.find((r) => r.region === region && region !== (state?.activeRegion ?? initialPrimary(plan))),
+        deps.clock.now(),
       ),
     };
   });
@@ -219,8 +228,12 @@ async function lagInto(
   return { lagMs: known.length > 0 ? Math.max(...known) : null, problems };
 }
 
-function readinessDetail(record: ReadinessRecord | undefined): Pick<RegionDetail, 'readiness'> {
+/** A kept verdict older than this (two evaluation periods), in seconds, is stale. */
+export const STALE_AFTER_SECONDS = 2 * READINESS_EVERY_MINUTES * 60;
+
+function readinessDetail(record: ReadinessRecord | undefined, now: number): Pick<RegionDetail, 'readiness'> {
   if (!record) return {};
+  const ageSeconds = Math.max(0, Math.floor((now - Date.parse(record.evaluatedAt)) / 1000));
   const codes = (severity: string) =>
     record.findings.filter((f) => f.severity === severity).map((f) => f.code);
   return {
@@ -229,6 +242,8 @@ function readinessDetail(record: ReadinessRecord | undefined): Pick<RegionDetail
       blocking: codes('blocking'),
       warnings: codes('warning'),
       evaluatedAt: record.evaluatedAt,
+      ageSeconds,
+      stale: ageSeconds > STALE_AFTER_SECONDS,
     },
   };
 }

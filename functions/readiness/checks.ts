@@ -1,4 +1,5 @@
 import type { Plan } from '../core/plan.js';
+import { warmPoolIn, warmPoolSize } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
 import type { FailoverMode, LockRecord, PlanState } from '../core/records.js';
 import {
@@ -51,6 +52,11 @@ export interface ReadinessContext {
   readonly lastDrillAt: Seen<string | null>;
   /** The plan's detection alarms that CloudWatch does not know (ARNs), or unknown. */
   readonly missingAlarms: Seen<readonly string[]>;
+  /**
+   * Per region read, the plan's runbook there: its ARN and DescribeStateMachine's `status`
+   * (`ACTIVE`, `DELETING`), or unknown when the read failed.
+   */
+  readonly runbooks: Readonly<Record<string, { readonly arn: string; readonly status: Seen<string> }>>;
   /** Epoch ms (the deps' clock). */
   readonly now: number;
 }
@@ -382,12 +388,115 @@ export const alarmsExist: ReadinessCheck = ({ plan, missingAlarms }) => {
   );
 };
 
+/**
+ * The target's runbook answers and is ACTIVE (DescribeStateMachine in the target region: a
+ * failover runs there). A failed read is unknown, and blocking: a failover there cannot be
+ * counted on.
+ */
+export const runbookAnswers: ReadinessCheck = ({ plan, runbooks, target }) => {
+  const runbook = runbooks[target];
+  if (!runbook) return [];
+  if (!isKnown(runbook.status))
+    return [
+      blocking(
+        'RUNBOOK_UNAVAILABLE',
+        runbook.arn,
+        `${plan.name}'s runbook in ${target} did not answer: unknown (got: ${runbook.status.unknown}; expected DescribeStateMachine to answer ACTIVE)`,
+      ),
+    ];
+  if (runbook.status !== 'ACTIVE')
+    return [
+      blocking(
+        'RUNBOOK_UNAVAILABLE',
+        runbook.arn,
+        `${plan.name}'s runbook in ${target}: status ${runbook.status} (expected ACTIVE)`,
+      ),
+    ];
+  return [];
+};
+
+/**
+ * Every warm pool the plan declares in the target exists (a missing pool is blocking: every
+ * instance then launches from nothing), holds what PutWarmPool's sizing rule gives for the
+ * group's desired and max now ({@link warmPoolSize}; fewer is a warning), and its instances are
+ * warmed, no longer `Warmed:Pending` (a warning: they still start faster than a launch).
+ */
+export const warmPoolReady: ReadinessCheck = ({ plan, observation, target }) => {
+  const findings: ReadinessFinding[] = [];
+  for (const group of observation.capacity) {
+    const spec = plan.compute?.autoScalingGroups.find((g) => g.name === group.group);
+    const pool = spec ? warmPoolIn(spec, target) : undefined;
+    const there = group.regions[target];
+    if (!spec || !pool || !there || !isKnown(there)) continue; // targetReadable tells an unknown
+    const name = memberIn(spec.members, target);
+    if (!there.warmPool) {
+      findings.push(
+        blocking(
+          'WARM_POOL_MISSING',
+          name,
+          `${name}: no warm pool (expected a ${pool.poolState} warm pool, as the plan declares: without it every instance launches from nothing)`,
+        ),
+      );
+      continue;
+    }
+    const expected = warmPoolSize(pool, there.desired, there.max ?? spec.standby.max);
+    if (there.warmPool.size < expected)
+      findings.push(
+        warning(
+          'WARM_POOL_SMALL',
+          name,
+          `${name}: warm pool of ${there.warmPool.size} instances (expected ${expected}: the plan's pool for desired ${there.desired} and max ${there.max ?? spec.standby.max})`,
+        ),
+      );
+    const warmed = there.warmPool.warmed;
+    if (warmed !== undefined && warmed < there.warmPool.size)
+      findings.push(
+        warning(
+          'WARM_POOL_NOT_WARMED',
+          name,
+          `${name}: ${warmed} of ${there.warmPool.size} pool instances warmed (expected all Warmed:${there.warmPool.poolState}; the rest are still being prepared)`,
+        ),
+      );
+  }
+  return findings;
+};
+
+/**
+ * The health-checks traffic method: the traffic switch (what every region's health endpoint
+ * answers healthy for) names the recorded active region. Unknown (the switch's replica did not
+ * answer) is a warning: it cannot be told, and it is no reason to refuse a failover.
+ */
+export const healthSwitchAgrees: ReadinessCheck = ({ plan, observation, source, mode, self }) => {
+  const switchRegion = observation.traffic.switchRegion;
+  if (switchRegion === undefined || self) return [];
+  const resource = `${plan.name} traffic switch`;
+  if (!isKnown(switchRegion))
+    return [
+      warning(
+        'HEALTH_ENDPOINT_UNKNOWN',
+        resource,
+        `cannot tell which region the health endpoints answer healthy for: unknown (got: ${switchRegion.unknown}; expected the state table's replica to answer)`,
+      ),
+    ];
+  if (switchRegion === source) return [];
+  return [
+    gracefulOnly(mode)(
+      'HEALTH_ENDPOINT_DISAGREES',
+      resource,
+      `the traffic switch names ${switchRegion}, so the health endpoints answer healthy for ${switchRegion} (expected ${source}: ${plan.name} is recorded active there)`,
+    ),
+  ];
+};
+
 /** Every check, in the order their findings are listed. */
 export const READINESS_CHECKS: readonly ReadinessCheck[] = [
   targetReadable,
   databaseCanFailOver,
   capacityCanFailOver,
+  warmPoolReady,
   truthAgreesWithRecord,
+  healthSwitchAgrees,
+  runbookAnswers,
   lockFree,
   cooldown,
   drillFresh,

@@ -1,12 +1,14 @@
 import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
-import { describeError } from '../core/errors.js';
+import { describeError, SwitchyardError } from '../core/errors.js';
 import { initialPrimary, type Plan } from '../core/plan.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import type { FailoverMode } from '../core/records.js';
-import { type AppObservation, observeApp, type Seen } from '../observer/observe.js';
+import { type AppObservation, isKnown, observeApp, type Seen } from '../observer/observe.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import type { ReadinessRecord, ReadinessVerdict } from '../runbook/ports/readiness-results.js';
+import { runbookArnIn } from '../runbook/runbook-arns.js';
+import { type CapacityTime, capacityTime } from './capacity-time.js';
 import {
   READINESS_CHECKS,
   type ReadinessCheck,
@@ -30,12 +32,27 @@ export interface Readiness {
   readonly findings: readonly ReadinessFinding[];
   /** ISO time of the observation it was evaluated from. */
   readonly at: string;
+  /**
+   * Per Auto Scaling group read in the target: the expected time to its active profile with and
+   * without its warm pool ({@link capacityTime}, figures in `capacity-time.ts`), in seconds.
+   */
+  readonly capacityTime: readonly CapacityTime[];
 }
 
 /** What readiness reads through: the observer's adapters, the state store, CloudWatch. */
 export type ReadinessDeps = Pick<
   RunbookDeps,
-  'region' | 'clock' | 'aurora' | 'autoScaling' | 'arc' | 'dns' | 'traffic' | 'store' | 'alarms'
+  | 'region'
+  | 'clock'
+  | 'aurora'
+  | 'autoScaling'
+  | 'arc'
+  | 'dns'
+  | 'traffic'
+  | 'store'
+  | 'alarms'
+  | 'stepFunctions'
+  | 'stateMachineArns'
 >;
 
 /**
@@ -70,12 +87,13 @@ export async function readInputs(
   deps: ReadinessDeps,
   self?: string,
 ): Promise<ReadinessInputs> {
-  const [observation, state, lock, lastDrillAt, missingAlarms] = await Promise.all([
-    observeApp(plan, regions, deps, { lag: true }),
+  const [observation, state, lock, lastDrillAt, missingAlarms, runbooks] = await Promise.all([
+    observeApp(plan, regions, deps, { lag: true, warmPools: true }),
     deps.store.getState(plan.name),
     deps.store.getLock(plan.name),
     lastPassedDrill(plan, deps),
     missingAlarmsOf(plan, deps),
+    runbooksOf(plan, regions, deps),
   ]);
   return {
     observation,
@@ -87,6 +105,7 @@ export async function readInputs(
       ...(self ? { self } : {}),
       lastDrillAt,
       missingAlarms,
+      runbooks,
       now: deps.clock.now(),
     },
   };
@@ -112,7 +131,17 @@ export function readinessFrom(
     verdict,
     findings,
     at: inputs.observation.at,
+    capacityTime: capacityTimes(inputs.context.plan, inputs.observation, target),
   };
+}
+
+/** The expected capacity time of every group in `target` whose reading is known. */
+function capacityTimes(plan: Plan, observation: AppObservation, target: string): CapacityTime[] {
+  return observation.capacity.flatMap((group) => {
+    const spec = plan.compute?.autoScalingGroups.find((g) => g.name === group.group);
+    const there = group.regions[target];
+    return spec && there && isKnown(there) ? [capacityTime(spec, there)] : [];
+  });
 }
 
 /**
@@ -221,6 +250,37 @@ async function lastPassedDrill(plan: Plan, deps: ReadinessDeps): Promise<Seen<st
     const { name, message } = describeError(error);
     return { unknown: `drill reports: ${name}: ${message}` };
   }
+}
+
+/**
+ * Per region, the plan's runbook there (the ARN this control plane starts it by, moved to that
+ * region) and its DescribeStateMachine status, or unknown when the read failed or no runbook is
+ * configured for the plan's strategy.
+ */
+async function runbooksOf(
+  plan: Plan,
+  regions: readonly string[],
+  deps: ReadinessDeps,
+): Promise<ReadinessContext['runbooks']> {
+  const entries = await Promise.all(
+    regions.map(async (region): Promise<[string, ReadinessContext['runbooks'][string]]> => {
+      try {
+        const arn = runbookArnIn(plan, region, deps);
+        try {
+          return [region, { arn, status: await deps.stepFunctions.stateMachineStatus(region, arn) }];
+        } catch (error: unknown) {
+          const { name, message } = describeError(error);
+          const unknown = `DescribeStateMachine: ${name}: ${message}`;
+          const retryable = error instanceof SwitchyardError && error.retryable;
+          return [region, { arn, status: { unknown, ...(retryable ? { retryable: true } : {}) } }];
+        }
+      } catch (error: unknown) {
+        const { message } = describeError(error);
+        return [region, { arn: `${plan.strategy} runbook`, status: { unknown: message } }];
+      }
+    }),
+  );
+  return Object.fromEntries(entries);
 }
 
 /** The plan's detection alarms that DescribeAlarms (in each alarm's region) does not return. */

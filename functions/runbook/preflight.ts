@@ -3,6 +3,7 @@ import { isoNow } from '../core/clock.js';
 import { PreconditionFailedError, ReplicationLagTooHighError, TransientAwsError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { type AppObservation, isKnown, type Seen, type Unknown } from '../observer/observe.js';
+import type { ReadinessContext } from '../readiness/checks.js';
 import { evaluate, readInputs } from '../readiness/readiness.js';
 import {
   fence,
@@ -28,6 +29,8 @@ export type PreflightDeps = Pick<
   | 'plans'
   | 'region'
   | 'route53'
+  | 'stateMachineArns'
+  | 'stepFunctions'
   | 'store'
   | 'traffic'
 >;
@@ -76,7 +79,9 @@ export async function preflight(input: unknown, deps: PreflightDeps): Promise<Pr
     run.executionId,
   );
   const seen = inputs.observation;
-  const retryable = retryableUnknown(seen, run.mode === 'graceful' ? [run.to, run.from] : [run.to]);
+  const retryable =
+    retryableUnknown(seen, run.mode === 'graceful' ? [run.to, run.from] : [run.to]) ??
+    retryableRunbook(inputs.context.runbooks[run.to]);
   if (retryable) throw new TransientAwsError(`${plan.name}: preflight in ${run.to}: ${retryable}`);
   const { findings } = evaluate({
     ...inputs.context,
@@ -174,6 +179,12 @@ function retryableUnknown(seen: AppObservation, regions: readonly string[]): str
     for (const group of seen.capacity) all.push(group.regions[region]);
   }
   return all.find((value): value is Unknown => isUnknown(value) && value.retryable === true)?.unknown;
+}
+
+/** The target runbook's status read failed retryably (throttled, transient): its note, else undefined. */
+function retryableRunbook(runbook: ReadinessContext['runbooks'][string] | undefined): string | undefined {
+  const status = runbook?.status;
+  return status !== undefined && isUnknown(status) && status.retryable === true ? status.unknown : undefined;
 }
 
 function isUnknown(value: unknown): value is Unknown {

@@ -143,6 +143,8 @@ export class SimulatedStepFunctions implements SimulatedService {
         return this.start(input, target);
       case 'DescribeExecution':
         return this.describe(this.execution(input.executionArn, target));
+      case 'DescribeStateMachine':
+        return this.describeMachine(input, target);
       case 'StopExecution':
         return this.stop(this.execution(input.executionArn, target), input);
       case 'SendTaskSuccess':
@@ -160,6 +162,27 @@ export class SimulatedStepFunctions implements SimulatedService {
       default:
         throw new UnsupportedOperationError('sfn', operation);
     }
+  }
+
+  /**
+   * DescribeStateMachine: a deployed machine is ACTIVE; any other ARN (or one of another region)
+   * is StateMachineDoesNotExist (AWS Step Functions API Reference, "DescribeStateMachine",
+   * https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeStateMachine.html).
+   */
+  private describeMachine(input: Record<string, unknown>, target: CallTarget) {
+    const arn = String(input.stateMachineArn);
+    const machine = this.machines.get(arn);
+    if (!machine || machine.region !== target.region)
+      throw awsError('sfn', 'StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+    return {
+      stateMachineArn: arn,
+      name: arn.split(':').pop(),
+      status: 'ACTIVE',
+      type: 'STANDARD',
+      definition: JSON.stringify(machine.definition),
+      roleArn: `arn:aws:iam::${SANDBOX_ACCOUNT}:role/switchyard-runbook`,
+      creationDate: new Date(0),
+    };
   }
 
   private start(input: Record<string, unknown>, target: CallTarget) {

@@ -279,7 +279,7 @@ describe('switchyard CLI against the sandbox server', () => {
       // Routing is read from Route 53's data plane (the zone's name servers answer us-west-2), so it
       // is known although Route 53's control plane is in the region that is down.
       expect(seen.out).toMatch(
-        /^ {5}us-east-1 +- +billing-api \?\/\?, billing-workers \?\/\? +SECONDARY +- +NO +(READY|NOT_READY|-)$/m,
+        /^ {5}us-east-1 +- +billing-api \?\/\?, billing-workers \?\/\? +SECONDARY +- +NO +((STALE )?(READY|NOT_READY)( \([A-Z_, ]+\))? \d+[smhd] ago|-)$/m,
       );
       expect(seen.out).toMatch(/^ {2}\* {2}us-west-2 +yes +.* +PRIMARY +/m);
       expect(seen.out).not.toMatch(/routing|DNS answer/);

@@ -447,9 +447,14 @@ describe('least privilege', () => {
           .filter((s) => s.actions.some((a) => a.startsWith('states:')))
           .map((s) => [s.sid, { actions: s.actions, resources: [...s.resources].sort() }]),
       );
+    // Every role that observes reads the runbooks' status (readiness: "the step functions of that
+    // region answer"), read-only, on the runbooks only.
+    const DescribeRunbooks = { actions: ['states:DescribeStateMachine'], resources: runbooks };
     for (const fn of FUNCTIONS.filter((f) => f.role === 'runbook'))
-      expect(bySid(fn.name), fn.name).toEqual({});
+      expect(bySid(fn.name), fn.name).toEqual({ DescribeRunbooks });
+    expect(bySid('Readiness')).toEqual({ DescribeRunbooks });
     expect(bySid('EvaluateAlarm')).toEqual({
+      DescribeRunbooks,
       StartRunbooks: { actions: ['states:StartExecution'], resources: runbooks },
       ReadRunbookExecutions: { actions: ['states:DescribeExecution'], resources: runbookExecutions },
       StartDetections: {
@@ -473,16 +478,19 @@ describe('least privilege', () => {
       },
     };
     expect(bySid('RunDrill')).toEqual({
+      DescribeRunbooks,
       StartRunbooks: { actions: ['states:StartExecution'], resources: runbooks },
       ReadRunbookExecutions: { actions: ['states:DescribeExecution'], resources: runbookExecutions },
       ...drills,
     });
     // An evacuation requests each app's failover as the API does; it starts no other machine.
     expect(bySid('RunEvacuation')).toEqual({
+      DescribeRunbooks,
       StartRunbooks: { actions: ['states:StartExecution'], resources: runbooks },
       ReadRunbookExecutions: { actions: ['states:DescribeExecution'], resources: runbookExecutions },
     });
     expect(bySid('OperatorApi')).toEqual({
+      DescribeRunbooks,
       StartRunbooks: { actions: ['states:StartExecution'], resources: runbooks },
       ReadRunbookExecutions: { actions: ['states:DescribeExecution'], resources: runbookExecutions },
       ...drills,

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderStatus } from '../../cli/status.js';
 import { loadPlans } from '../../functions/core/plan-loader.js';
 import { makeHandler } from '../../functions/handlers/operator-api.js';
 import { evaluateReadiness } from '../../functions/readiness/readiness.js';
@@ -9,6 +10,8 @@ import { Sandbox } from '../../sandbox/sandbox.js';
 // GET /apps/{app}/readiness and the kept results, against the sandbox on the virtual clock.
 
 let sandbox: Sandbox;
+/** An IO that is not a terminal: no colour. */
+const plainIo = () => ({ out: { write: () => true }, err: { write: () => true } });
 let seq = 0;
 
 beforeAll(async () => {
@@ -88,6 +91,107 @@ describe('GET /apps/{app}/readiness', () => {
     );
     expect(events.map((e) => [e.detail.app, e.detail.verdict])).toContainEqual(['orders', 'NOT_READY']);
     west.synchronization = 'connected';
+  });
+
+  it("reads the target's runbook and warm pools from AWS, and estimates capacity time with and without the pool", async () => {
+    // Act: orders' pool (Stopped, provisioned warmed) in its standby region
+    const ready = await get('/apps/orders/readiness', { to: 'us-west-2' });
+
+    // Assess: 5 instances to add, all from the pool: a warm start (30 s) plus one health check
+    // (30 s), against a launch (90 s) plus one health check
+    expect(ready.body.readiness[0].findings.map((f: { code: string }) => f.code)).not.toContainEqual(
+      expect.stringMatching(/WARM_POOL|RUNBOOK/),
+    );
+    expect(ready.body.readiness[0].capacityTime).toContainEqual({
+      group: 'orders-web',
+      needed: expect.any(Number),
+      fromPool: expect.any(Number),
+      withPoolSeconds: 60,
+      withoutPoolSeconds: 120,
+    });
+
+    // Prepare: someone deleted the pool, and the runbook in us-west-2 is gone
+    const groups = (sandbox.aws.autoScaling as unknown as { groups: Map<string, { warmPool: unknown }> })
+      .groups;
+    const group = groups.get('us-west-2/orders-web-usw2');
+    if (!group) throw new Error('orders-web-usw2 not provisioned');
+    const pool = group.warmPool;
+    group.warmPool = undefined;
+    const machines = (sandbox.stepFunctions as unknown as { machines: Map<string, unknown> }).machines;
+    const arn = sandbox.region('us-west-2').deps.stateMachineArns['warm-standby'];
+    if (!arn) throw new Error('no warm-standby runbook in us-west-2');
+    const machine = machines.get(arn);
+    machines.delete(arn);
+    try {
+      // Act
+      const broken = await get('/apps/orders/readiness', { to: 'us-west-2' });
+
+      // Assess
+      const target = broken.body.readiness[0];
+      expect(target.verdict).toBe('NOT_READY');
+      expect(target.findings).toContainEqual(
+        expect.objectContaining({
+          code: 'WARM_POOL_MISSING',
+          severity: 'blocking',
+          resource: 'orders-web-usw2',
+        }),
+      );
+      expect(target.findings).toContainEqual(
+        expect.objectContaining({
+          code: 'RUNBOOK_UNAVAILABLE',
+          severity: 'blocking',
+          resource: arn,
+          message: expect.stringMatching(
+            /did not answer: unknown \(got: DescribeStateMachine: ResourceNotFoundError/,
+          ),
+        }),
+      );
+      expect(target.capacityTime).toContainEqual(
+        expect.objectContaining({ group: 'orders-web', withPoolSeconds: null, withoutPoolSeconds: 120 }),
+      );
+    } finally {
+      group.warmPool = pool;
+      machines.set(arn, machine);
+    }
+  });
+
+  it('status shows how old the kept verdict is, and says stale past two evaluation periods', async () => {
+    // Prepare: the kept verdict toward us-west-2 was evaluated 11 minutes ago (no evaluation since)
+    const deps = sandbox.region('us-east-1').deps;
+    const previous = await sandbox.run(deps.readiness.get('orders', 'us-west-2'));
+    const at = (minutes: number) => new Date(sandbox.clock.now() - minutes * 60_000).toISOString();
+    const keep = (minutes: number, verdict: 'READY' | 'NOT_READY' | undefined) =>
+      sandbox.run(
+        deps.readiness.put(
+          {
+            app: 'orders',
+            region: 'us-west-2',
+            mode: 'graceful',
+            verdict: 'READY',
+            findings: [],
+            evaluatedAt: at(minutes),
+            changedAt: at(minutes),
+            evaluatedBy: 'us-east-1',
+          },
+          verdict,
+        ),
+      );
+    expect((await keep(3, previous?.verdict)).written).toBe(true);
+
+    // Act
+    const fresh = await get('/apps/orders');
+    expect(fresh.body.regionsDetail['us-west-2'].readiness).toMatchObject({
+      verdict: 'READY',
+      ageSeconds: 180,
+      stale: false,
+    });
+    expect(renderStatus(fresh.body, plainIo()).join('\n')).toMatch(/us-west-2 .* READY 3m ago$/m);
+    expect((await keep(11, 'READY')).written).toBe(true);
+    const old = await get('/apps/orders');
+
+    // Assess
+    expect(old.body.regionsDetail['us-west-2'].readiness).toMatchObject({ ageSeconds: 660, stale: true });
+    expect(renderStatus(old.body, plainIo()).join('\n')).toMatch(/us-west-2 .* STALE READY 11m ago$/m);
   });
 
   it('refuses a bad mode with 400 and an unknown region with 404, saying what was got and expected', async () => {

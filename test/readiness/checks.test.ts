@@ -10,6 +10,7 @@ const [billing, orders] = await loadPlans('plans');
 const EAST = 'us-east-1';
 const WEST = 'us-west-2';
 const NOW = Date.parse('2026-01-01T00:00:00Z');
+const RUNBOOK = 'arn:aws:states:us-west-2:111111111111:stateMachine:switchyard-warm-standby';
 
 const cluster = (over: Partial<RegionCluster> = {}): RegionCluster => ({
   writable: false,
@@ -57,6 +58,8 @@ function observation(west: Partial<RegionCluster> = {}, east: Partial<RegionClus
             waiting: 0,
             notServing: 0,
             notServingReasons: [],
+            // orders declares a Stopped pool of maxGroupPreparedCapacity 6: 6 - desired 1 = 5.
+            warmPool: { poolState: 'Stopped', size: 5, warmed: 5 },
             desired: 1,
             max: 24,
             activeDesired: 6,
@@ -84,6 +87,7 @@ function context(over: Partial<ReadinessContext> = {}): ReadinessContext {
     lock: undefined,
     lastDrillAt: new Date(NOW - 86_400_000).toISOString(),
     missingAlarms: [],
+    runbooks: { [WEST]: { arn: RUNBOOK, status: 'ACTIVE' } },
     now: NOW,
     ...over,
   };
@@ -203,6 +207,116 @@ describe('readiness rules', () => {
     ).toEqual(['blocking LOCK_HELD', 'warning COOLDOWN', 'warning DRILL_STALE', 'warning ALARM_MISSING']);
     // Preflight evaluates its own run: its own lock is no finding.
     expect(codes(context({ lock, self: 'x' }))).toEqual([]);
+  });
+});
+
+/** `observation()` with the target's group (orders-web in us-west-2) changed by `over`. */
+function withWestGroup(over: Record<string, unknown>): AppObservation {
+  const seen = observation();
+  const regions = seen.capacity[0]?.regions as Record<string, object>;
+  regions[WEST] = { ...regions[WEST], ...over };
+  return seen;
+}
+
+describe('the runbook of the target region', () => {
+  it('is blocking when DescribeStateMachine says it is not ACTIVE, or did not answer (unknown, said so)', () => {
+    const deleting = evaluate(context({ runbooks: { [WEST]: { arn: RUNBOOK, status: 'DELETING' } } }));
+    expect(deleting.verdict).toBe('NOT_READY');
+    expect(deleting.findings).toEqual([
+      {
+        code: 'RUNBOOK_UNAVAILABLE',
+        severity: 'blocking',
+        resource: RUNBOOK,
+        message: "orders's runbook in us-west-2: status DELETING (expected ACTIVE)",
+      },
+    ]);
+    const unread = evaluate(
+      context({
+        runbooks: {
+          [WEST]: { arn: RUNBOOK, status: { unknown: 'DescribeStateMachine: ThrottledError: slow down' } },
+        },
+      }),
+    );
+    expect(unread.findings.map((f) => `${f.severity} ${f.code}`)).toEqual(['blocking RUNBOOK_UNAVAILABLE']);
+    expect(unread.findings[0]?.message).toMatch(
+      /did not answer: unknown \(got: DescribeStateMachine: Thrott/,
+    );
+    // Only the target's runbook counts: the source's (not a failover's region) is not read here.
+    expect(codes(context({ target: WEST, runbooks: { [EAST]: { arn: 'x', status: 'DELETING' } } }))).toEqual(
+      [],
+    );
+  });
+});
+
+describe('warm pools (issue 14)', () => {
+  it.each([
+    ['missing', { warmPool: undefined }, ['blocking WARM_POOL_MISSING']],
+    [
+      'smaller than the plan gives',
+      { warmPool: { poolState: 'Stopped', size: 2, warmed: 2 } },
+      ['warning WARM_POOL_SMALL'],
+    ],
+    [
+      'not yet warmed',
+      { warmPool: { poolState: 'Stopped', size: 5, warmed: 3 } },
+      ['warning WARM_POOL_NOT_WARMED'],
+    ],
+    ['warmed count unread (no DescribeWarmPool)', { warmPool: { poolState: 'Stopped', size: 5 } }, []],
+  ] as const)('%s', (_name, over, expected) => {
+    expect(codes(context({ observation: withWestGroup(over) }))).toEqual(expected);
+  });
+
+  it('says what was got and expected for a small pool', () => {
+    const { findings } = evaluate(
+      context({ observation: withWestGroup({ warmPool: { poolState: 'Stopped', size: 2, warmed: 2 } }) }),
+    );
+    expect(findings[0]).toMatchObject({
+      resource: 'orders-web-usw2',
+      message: expect.stringMatching(/warm pool of 2 instances \(expected 5: .*desired 1 and max 24\)/),
+    });
+  });
+
+  it('a plan without a pool (billing) gets no warm pool finding', () => {
+    if (!billing) throw new Error('plans/billing.yaml missing');
+    const seen = withWestGroup({ warmPool: undefined });
+    const web = seen.capacity[0] as { group: string };
+    web.group = billing.compute?.autoScalingGroups[0]?.name ?? 'billing-api';
+    expect(
+      codes(context({ plan: billing, observation: seen })).filter((c) => c.includes('WARM_POOL')),
+    ).toEqual([]);
+  });
+});
+
+describe('the health-checks traffic method (issue 9)', () => {
+  const switched = (switchRegion: AppObservation['traffic']['switchRegion']) => {
+    const seen = observation();
+    return { ...seen, traffic: { ...seen.traffic, switchRegion } } as AppObservation;
+  };
+
+  it('the traffic switch naming another region than the recorded active one disagrees', () => {
+    expect(codes(context({ observation: switched(WEST) }))).toEqual(['blocking HEALTH_ENDPOINT_DISAGREES']);
+    expect(codes(context({ observation: switched(WEST), mode: 'ungraceful' }))).toEqual([
+      'warning HEALTH_ENDPOINT_DISAGREES',
+    ]);
+    expect(codes(context({ observation: switched(EAST) }))).toEqual([]);
+    // A running execution moves the switch itself (Preflight's own run).
+    expect(codes(context({ observation: switched(WEST), self: 'x' }))).toEqual([]);
+  });
+
+  it('an unread switch is unknown, a warning, never blocking', () => {
+    const { verdict, findings } = evaluate(
+      context({
+        observation: switched({ unknown: 'traffic switch: RegionUnavailableError: us-east-1 down' }),
+      }),
+    );
+    expect(verdict).toBe('READY');
+    expect(findings).toEqual([
+      expect.objectContaining({
+        code: 'HEALTH_ENDPOINT_UNKNOWN',
+        severity: 'warning',
+        message: expect.stringMatching(/unknown \(got: traffic switch: RegionUnavailableError/),
+      }),
+    ]);
   });
 });
 

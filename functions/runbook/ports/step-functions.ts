@@ -25,4 +25,11 @@ export interface StepFunctions {
   sendTaskSuccess(region: string, taskToken: string, output: unknown): Promise<void>;
   /** SendTaskFailure. PreconditionFailedError when the task no longer waits. */
   sendTaskFailure(region: string, taskToken: string, error: string, cause: string): Promise<void>;
+  /**
+   * DescribeStateMachine (read-only): the machine's `status`, `ACTIVE` or `DELETING` (AWS Step
+   * Functions API Reference, "DescribeStateMachine",
+   * https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeStateMachine.html).
+   * ResourceNotFoundError when no such machine is deployed in `region`.
+   */
+  stateMachineStatus(region: string, stateMachineArn: string): Promise<string>;
 }
