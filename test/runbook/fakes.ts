@@ -2,6 +2,7 @@ import {
   ConflictError,
   FailoverInProgressError,
   LockLostError,
+  ResourceNotFoundError,
   ThrottledError,
 } from '../../functions/core/errors.js';
 import type { CapacityProfile } from '../../functions/core/plan.js';
@@ -20,6 +21,7 @@ import type { DnsAnswers } from '../../functions/runbook/ports/dns.js';
 import type { EventPublisher } from '../../functions/runbook/ports/events.js';
 import type { Route53Records } from '../../functions/runbook/ports/route53.js';
 import type { StateStore } from '../../functions/runbook/ports/state-store.js';
+import type { StepFunctions } from '../../functions/runbook/ports/step-functions.js';
 
 /**
  * In-memory fakes of the ports the runbook steps call (functions/runbook/ports/), for unit tests
@@ -352,4 +354,24 @@ export function fakeEvents() {
     },
   };
   return { port, published };
+}
+
+/**
+ * Step Functions in memory, read side only: every state machine whose ARN is in `active` is
+ * ACTIVE (DescribeStateMachine); any other is not deployed. Starting or answering is not expected.
+ */
+export function fakeStepFunctions(active: readonly string[]): StepFunctions {
+  const unexpected = (what: string) => () =>
+    Promise.reject(new Error(`fake step functions: ${what} not expected`));
+  return {
+    async stateMachineStatus(region, arn) {
+      if (active.includes(arn)) return 'ACTIVE';
+      throw new ResourceNotFoundError(`fake step functions: no state machine ${arn} in ${region}`);
+    },
+    start: unexpected('start'),
+    describe: unexpected('describe'),
+    stop: unexpected('stop'),
+    sendTaskSuccess: unexpected('sendTaskSuccess'),
+    sendTaskFailure: unexpected('sendTaskFailure'),
+  };
 }

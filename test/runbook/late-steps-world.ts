@@ -19,6 +19,7 @@ import {
   fakeDns,
   fakeEvents,
   fakeRoute53,
+  fakeStepFunctions,
   fakeStore,
 } from './fakes.js';
 
@@ -52,6 +53,12 @@ export function clustersOf(plan: Plan, writerRegion: string): Record<string, Glo
   return views;
 }
 
+/** The ARN of `plan`'s runbook in `region`, as the stack names it. */
+function runbook(plan: Plan, region: string): string {
+  const name = plan.strategy === 'warm-standby' ? 'WarmStandbyRunbook' : 'PilotLightRunbook';
+  return `arn:aws:states:${region}:111111111111:stateMachine:${name}`;
+}
+
 /**
  * A control plane in the target region with fakes of every port these steps call. The app starts
  * served from SOURCE: writer, traffic (routing controls, Route 53 PRIMARY, DNS answer) and the
@@ -69,7 +76,11 @@ export function setup(app: 'orders' | 'billing', options: { targetHealthy?: numb
     };
     for (const [region, name] of Object.entries(group.members)) {
       const n = healthy[region] ?? 0;
-      groups[`${region}/${name}`] = { desired: n, inService: n, healthyInService: n };
+      // The plan's warm pool, as deployed: the active profile's desired less the group's.
+      const pool = group.warmPool
+        ? { warmPool: { poolState: group.warmPool.poolState, size: group.active.desired - n, minSize: 0 } }
+        : {};
+      groups[`${region}/${name}`] = { desired: n, inService: n, healthyInService: n, ...pool };
     }
   }
   const autoScaling = fakeAutoScaling(groups);
@@ -94,7 +105,8 @@ export function setup(app: 'orders' | 'billing', options: { targetHealthy?: numb
     plans: planRegistry(plans),
     clock,
     random: { next: () => 0.5 },
-    stateMachineArns: {},
+    stateMachineArns: { [plan.strategy]: runbook(plan, TARGET) },
+    stepFunctions: fakeStepFunctions(plan.regions.map((region) => runbook(plan, region))),
     store: state.store,
     autoScaling: autoScaling.port,
     aurora: aurora.port,
