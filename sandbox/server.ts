@@ -2,26 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import * as z from 'zod';
 import { type ConsoleBundle, consoleBundle, consoleCsp } from '../console/build.js';
 import type { DrillReport } from '../functions/aws/state-store.js';
-import { formatPath, RegionName } from '../functions/core/plan.js';
 import { makeHandler as makeOperatorApi, type OperatorApiEvent } from '../functions/handlers/operator-api.js';
-import { FUNCTIONS } from '../functions/handlers/registry.js';
 import { drillGroundTruth } from './drill-evidence.js';
 import { SANDBOX_CREDENTIALS } from './dynamo.js';
-import { ClearSchema, type Fault, FaultSchema, knownResources, referenceProblems } from './faults.js';
-import { DEMO_IDENTITIES, ROLES_CLAIM, TOKEN_LIFETIME_SECONDS, tokenFor } from './identities.js';
-import {
-  flattenClaims,
-  type JwtClaims,
-  JwtError,
-  SANDBOX_AUDIENCE,
-  SANDBOX_ISSUER,
-  verifyJwt,
-} from './jwt.js';
+import { authenticate, type Reply, unauthorized } from './http-reply.js';
+import { flattenClaims, JwtError } from './jwt.js';
 import { SANDBOX_ACCOUNT } from './runtime/lambda.js';
 import type { Sandbox } from './sandbox.js';
+import { sandboxRoutes } from './sandbox-routes.js';
 import { isSigV4, parseSigV4, SANDBOX_IAM_ROLES, verifySigV4 } from './sigv4.js';
 
 /** Bodies above this are refused with 413 (the operator API's requests are a few hundred bytes). */
@@ -69,22 +59,8 @@ export interface SandboxServer {
   close(): Promise<void>;
 }
 
-/** A route's answer. */
 /** `GET /apps/{app}/drills/{id}`: a drill's evidence. */
 const DRILL_EVIDENCE_PATH = /^\/apps\/[^/]+\/drills\/[^/]+$/;
-
-interface Reply {
-  readonly status: number;
-  readonly body: unknown;
-  readonly headers?: Record<string, string | string[]>;
-  /** Already-serialised body (the operator API's own). */
-  readonly raw?: string | Buffer;
-  readonly region?: string;
-  readonly caller?: string;
-  readonly detail?: string;
-}
-
-type Caller = { readonly claims: JwtClaims; readonly sub: string; readonly roles: readonly string[] };
 
 /**
  * The sandbox's HTTP front door: it plays API Gateway (HTTP API, payload 2.0) and its JWT
@@ -440,270 +416,7 @@ async function consoleFile(method: string, path: string, ifNoneMatch: string | u
   return { status: 200, body: undefined, raw: asset.body, headers };
 }
 
-// --- the sandbox-only routes -------------------------------------------------------------------
-
-const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
-const AddFaultBody = z.strictObject({ fault: FaultSchema });
-const ClearFaultBody = z.strictObject({ clear: ClearSchema });
-const SetAlarmBody = z.strictObject({
-  name: z.string().min(1),
-  region: RegionName,
-  state: z.enum(ALARM_STATES),
-  reason: z.string().max(1024).optional(),
-});
-
-function sandboxRoutes(sandbox: Sandbox, secret: Uint8Array | string) {
-  const faults = sandbox.aws.faults;
-  const alarms = sandbox.plans.flatMap((p) =>
-    (p.detection?.alarms ?? []).map((arn) => ({
-      app: p.name,
-      arn,
-      region: arn.split(':')[3] ?? '',
-      name: arn.split(':alarm:')[1] ?? arn,
-    })),
-  );
-  const alarmList = () =>
-    alarms.map((a) => ({ ...a, state: sandbox.aws.cloudWatch.alarmState(a.name, a.region) ?? null }));
-
-  /** Faults that name a resource this sandbox does not have: almost surely a typo. */
-  const known = knownResources(sandbox.plans);
-  const unknownResource = (fault: Fault): string | undefined =>
-    referenceProblems(fault, known).join('; ') || undefined;
-
-  return async (
-    method: string,
-    path: string,
-    body: Buffer,
-    authorization: string | undefined,
-  ): Promise<Reply> => {
-    const allowed: Record<string, string[]> = {
-      '/sandbox/tokens': ['GET'],
-      '/sandbox/faults': ['GET', 'POST', 'DELETE'],
-      '/sandbox/alarms': ['GET', 'POST'],
-      '/sandbox/truth': ['GET'],
-    };
-    const methods = allowed[path];
-    if (!methods)
-      return {
-        status: 404,
-        body: {
-          error: 'NotFound',
-          message: `no sandbox route ${path}; expected one of ${Object.keys(allowed).join(', ')}`,
-        },
-      };
-    if (!methods.includes(method))
-      return {
-        status: 405,
-        body: {
-          error: 'MethodNotAllowed',
-          message: `${method} ${path} is not a route; expected ${methods.join(', ')}`,
-        },
-        headers: { allow: methods.join(', ') },
-      };
-
-    if (path === TOKENS_PATH) return { status: 200, body: await tokens(secret) };
-
-    const caller = await authenticate(authorization, secret);
-    if (caller instanceof JwtError) return unauthorized(caller);
-    // Reading the sandbox's world is for anyone signed in; changing it is an operator's act.
-    if (method !== 'GET' && !caller.roles.includes('operator')) {
-      return {
-        status: 403,
-        body: {
-          error: 'ForbiddenError',
-          message: `${method} ${path} needs role operator; ${caller.sub} has ${caller.roles.join(', ') || 'no roles'}`,
-        },
-        caller: caller.sub,
-      };
-    }
-    const reply = (status: number, payload: unknown, detail?: string): Reply => ({
-      status,
-      body: payload,
-      caller: caller.sub,
-      ...(detail ? { detail } : {}),
-    });
-
-    if (path === '/sandbox/faults') {
-      if (method === 'GET') return reply(200, { faults: faults.list() });
-      if (method === 'POST') {
-        const parsed = parseBody(AddFaultBody, body);
-        if (!parsed.ok) return reply(400, parsed.error, parsed.error.message);
-        const problem = unknownResource(parsed.value.fault);
-        if (problem) return reply(400, { error: 'InvalidRequest', message: `fault: ${problem}` }, problem);
-        faults.add(parsed.value.fault);
-        return reply(
-          201,
-          { fault: parsed.value.fault, faults: faults.list() },
-          describeFault(parsed.value.fault),
-        );
-      }
-      const parsed = parseBody(ClearFaultBody, body);
-      if (!parsed.ok) return reply(400, parsed.error, parsed.error.message);
-      const cleared = faults.clear(parsed.value.clear);
-      return reply(
-        200,
-        { cleared, faults: faults.list() },
-        `cleared ${cleared} (${JSON.stringify(parsed.value.clear)})`,
-      );
-    }
-
-    if (path === '/sandbox/alarms') {
-      if (method === 'GET') return reply(200, { alarms: alarmList() });
-      const parsed = parseBody(SetAlarmBody, body);
-      if (!parsed.ok) return reply(400, parsed.error, parsed.error.message);
-      const { name, region, state } = parsed.value;
-      if (sandbox.aws.cloudWatch.alarmState(name, region) === undefined) {
-        const have = alarms.map((a) => `${a.name} (${a.region})`).join(', ') || 'none';
-        return reply(404, {
-          error: 'ResourceNotFoundError',
-          message: `no alarm ${name} in ${region}; the sandbox has ${have}`,
-        });
-      }
-      const reason = parsed.value.reason ?? `Sandbox: set to ${state} by ${caller.sub}`;
-      sandbox.aws.cloudWatch.setAlarmState(name, region, state, reason);
-      return reply(200, { alarm: { name, region, state, reason } }, `${name} (${region}) -> ${state}`);
-    }
-
-    // GET /sandbox/truth
-    const now = sandbox.clock.now();
-    const truth = sandbox.aws.truth;
-    const apps: Record<
-      string,
-      { servedBy: string | null; trafficRegion: string | null; writerRegion: string | null }
-    > = {};
-    for (const plan of sandbox.plans) {
-      apps[plan.name] = {
-        servedBy: truth.servedBy(plan.name),
-        trafficRegion: truth.trafficRegion(plan.name),
-        writerRegion: truth.writerRegion(plan.name),
-      };
-    }
-    const mode = sandbox.clock.mode;
-    return reply(200, {
-      virtualTime: new Date(now).toISOString(),
-      elapsedSeconds: sandbox.clock.elapsedSeconds(now),
-      speed: mode.kind === 'paced' ? mode.speed : null,
-      downRegions: faults.downRegions(),
-      faults: faults.list(),
-      apps,
-      ...truth.report(now),
-    });
-  };
-}
-
-async function tokens(secret: Uint8Array | string) {
-  const now = Date.now();
-  return {
-    issuer: SANDBOX_ISSUER,
-    audience: SANDBOX_AUDIENCE,
-    rolesClaim: ROLES_CLAIM,
-    identities: await Promise.all(
-      DEMO_IDENTITIES.map(async (identity) => ({
-        name: identity.name,
-        displayName: identity.displayName,
-        roles: identity.roles,
-        description: identity.description,
-        token: await tokenFor(identity.name, secret, now),
-        expiresAt: new Date(now + TOKEN_LIFETIME_SECONDS * 1000).toISOString(),
-      })),
-    ),
-  };
-}
-
-/** Where a caller without a good token gets one: the path, named in every 401. */
-export const TOKENS_PATH = '/sandbox/tokens';
-
-/**
- * The 401 of a missing or refused token. `message` is API Gateway's own (`Unauthorized`), so a
- * client written against AWS reads it unchanged; the sandbox adds `error`, `reason` (why this
- * token was refused) and `hint` (where the sandbox's tokens are), and a `WWW-Authenticate`
- * challenge as RFC 6750 words it.
- */
-function unauthorized(refusal: JwtError): Reply {
-  const missing = refusal.message === NO_TOKEN;
-  const quoted = refusal.message.replace(/["\\]/g, "'");
-  return {
-    status: 401,
-    body: {
-      message: 'Unauthorized',
-      error: 'Unauthorized',
-      reason: refusal.message,
-      hint: `send a bearer token: Authorization: Bearer <JWT>. This sandbox's tokens (one per demo identity) are at GET ${TOKENS_PATH}; the switchyard CLI fetches them itself (--as NAME)`,
-    },
-    headers: {
-      'www-authenticate': missing
-        ? `Bearer realm="${SANDBOX_ISSUER}"`
-        : `Bearer realm="${SANDBOX_ISSUER}", error="invalid_token", error_description="${quoted}"`,
-    },
-    detail: refusal.message,
-  };
-}
-
-const NO_TOKEN = 'no bearer token in the Authorization header';
-
-/** The caller of a request, as the JWT authorizer admits it; a {@link JwtError} says why not. */
-async function authenticate(
-  authorization: string | undefined,
-  secret: Uint8Array | string,
-): Promise<Caller | JwtError> {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-  if (!match?.[1]) return new JwtError(NO_TOKEN);
-  try {
-    const claims = await verifyJwt(match[1], secret, {
-      issuer: SANDBOX_ISSUER,
-      audience: SANDBOX_AUDIENCE,
-    });
-    const roles = claims[ROLES_CLAIM];
-    return { claims, sub: String(claims.sub ?? ''), roles: Array.isArray(roles) ? roles.map(String) : [] };
-  } catch (error: unknown) {
-    if (error instanceof JwtError) return error;
-    throw error;
-  }
-}
-
-function describeFault(fault: Fault): string {
-  const { kind, ...rest } = fault;
-  const fields = Object.entries(rest).map(([k, v]) => `${k}=${String(v)}`);
-  return [kind, ...fields].join(' ');
-}
-
 // --- HTTP plumbing -----------------------------------------------------------------------------
-
-type Parsed<T> =
-  | { ok: true; value: T }
-  | { ok: false; error: { error: string; message: string; problems?: { path: string; message: string }[] } };
-
-/** Parses a JSON body with `schema`; the error lists every problem (path and message). */
-function parseBody<T extends z.ZodType>(schema: T, body: Buffer): Parsed<z.infer<T>> {
-  let json: unknown;
-  try {
-    json = body.length === 0 ? undefined : JSON.parse(body.toString('utf8'));
-  } catch (error: unknown) {
-    return {
-      ok: false,
-      error: {
-        error: 'InvalidJson',
-        message: `the body is not JSON: ${error instanceof Error ? error.message : String(error)}`,
-      },
-    };
-  }
-  if (json === undefined)
-    return { ok: false, error: { error: 'InvalidRequest', message: 'a JSON body is required' } };
-  const parsed = schema.safeParse(json);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  const problems = parsed.error.issues.map((issue) => ({
-    path: formatPath(issue.path) || '(body)',
-    message: issue.message,
-  }));
-  return {
-    ok: false,
-    error: {
-      error: 'InvalidRequest',
-      message: `invalid request: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
-      problems,
-    },
-  };
-}
 
 /** Reads the body up to {@link BODY_LIMIT_BYTES}; past it, drains (so the 413 reaches the client) and says so. */
 function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
@@ -824,3 +537,6 @@ function apiGatewayTime(ms: number): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${pad(d.getUTCDate())}/${months[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
 }
+
+/** Where a caller without a good token gets one (re-exported: server.ts's public surface is unchanged). */
+export { TOKENS_PATH } from './http-reply.js';

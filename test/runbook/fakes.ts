@@ -1,4 +1,10 @@
-import { ConflictError, FailoverInProgressError, LockLostError } from '../../functions/core/errors.js';
+import {
+  ConflictError,
+  FailoverInProgressError,
+  LockLostError,
+  ResourceNotFoundError,
+  ThrottledError,
+} from '../../functions/core/errors.js';
 import type { CapacityProfile } from '../../functions/core/plan.js';
 import type {
   AuditEntry,
@@ -7,9 +13,15 @@ import type {
   LockRecord,
   PlanState,
 } from '../../functions/core/records.js';
+import type { ArcRoutingControls, RoutingControlState } from '../../functions/runbook/ports/arc.js';
 import type { AuroraGlobalClusters, GlobalClusterView } from '../../functions/runbook/ports/aurora.js';
 import type { AutoScalingGroups, GroupCapacity } from '../../functions/runbook/ports/auto-scaling.js';
+import type { CloudWatchAlarms } from '../../functions/runbook/ports/cloudwatch.js';
+import type { DnsAnswers } from '../../functions/runbook/ports/dns.js';
+import type { EventPublisher } from '../../functions/runbook/ports/events.js';
+import type { Route53Records } from '../../functions/runbook/ports/route53.js';
 import type { StateStore } from '../../functions/runbook/ports/state-store.js';
+import type { StepFunctions } from '../../functions/runbook/ports/step-functions.js';
 
 /**
  * In-memory fakes of the ports the runbook steps call (functions/runbook/ports/), for unit tests
@@ -204,7 +216,10 @@ export function fakeAutoScaling(groups: Record<string, Partial<GroupCapacity>>) 
   return { port, groups, updates };
 }
 
-/** Aurora in memory: one global cluster view per id, and every switchover or failover started. */
+/**
+ * Aurora in memory: one global cluster view per id (a member's own view derived from it), and
+ * every switchover or failover started.
+ */
 export function fakeAurora(clusters: Record<string, GlobalClusterView>, lagMs?: number) {
   const calls: { op: 'switchover' | 'failover' | 'detach'; region: string; id: string; target: string }[] =
     [];
@@ -227,8 +242,136 @@ export function fakeAurora(clusters: Record<string, GlobalClusterView>, lagMs?: 
     instances: unexpected('instances'),
     addReader: unexpected('addReader'),
     removeInstances: unexpected('removeInstances'),
-    describeCluster: unexpected('describeCluster'),
+    async describeCluster(_region, arn) {
+      // The member's own view, as the observer reads it: a writer member has a writer instance.
+      for (const view of Object.values(clusters)) {
+        const member = view.members.find((m) => m.clusterArn === arn);
+        if (member)
+          return {
+            id: arn.split(':').pop() ?? arn,
+            arn,
+            status: 'available',
+            globalClusterId: view.id,
+            instances: [{ id: `${arn.split(':').pop()}-1`, isWriter: member.isWriter }],
+          };
+      }
+      throw new Error(`fake aurora: no cluster ${arn}`);
+    },
     replicationLagMs: async () => lagMs,
   };
   return { port, clusters, calls };
+}
+
+/**
+ * ARC routing controls in memory: each control's state by ARN and every UpdateRoutingControlStates
+ * made. `failReads` makes GetRoutingControlState fail with `error` (an endpoint that does not answer).
+ */
+export function fakeArc(states: Record<string, RoutingControlState>) {
+  const updates: Record<string, RoutingControlState>[] = [];
+  const control = { failReads: undefined as Error | undefined };
+  const port: ArcRoutingControls = {
+    async getStates(_endpoints, arns) {
+      if (control.failReads) throw control.failReads;
+      return Object.fromEntries(arns.map((arn) => [arn, states[arn] ?? 'Off']));
+    },
+    async setActive(endpoints, next) {
+      updates.push({ ...next });
+      Object.assign(states, next);
+      const endpoint = endpoints[0];
+      if (!endpoint) throw new Error('fake arc: no endpoints');
+      return endpoint;
+    },
+  };
+  return { port, states, updates, control };
+}
+
+/**
+ * Route 53 in memory: the PRIMARY region, every change batch accepted (its id) and the change
+ * status GetChange answers. `throttleNext` refuses that many changes with ThrottledError first.
+ */
+export function fakeRoute53(primary: string) {
+  const changes: { primary: string; secondary: string; changeId: string }[] = [];
+  const control = { primary, throttleNext: 0, changeStatus: 'PENDING' as 'PENDING' | 'INSYNC' };
+  const port: Route53Records = {
+    listFailoverRecords: async (_zone, name, type) =>
+      [control.primary, 'other'].map((setIdentifier, i) => ({
+        name,
+        type,
+        setIdentifier,
+        failover: i === 0 ? ('PRIMARY' as const) : ('SECONDARY' as const),
+      })),
+    async setPrimary(_zone, _records, primaryRegion, secondaryRegion) {
+      if (control.throttleNext > 0) {
+        control.throttleNext -= 1;
+        throw new ThrottledError('PriorRequestNotComplete: the zone has a change in progress (fake)');
+      }
+      if (control.primary === primaryRegion) return undefined;
+      const changeId = `C${changes.length + 1}`;
+      changes.push({ primary: primaryRegion, secondary: secondaryRegion, changeId });
+      control.primary = primaryRegion;
+      return changeId;
+    },
+    getChangeStatus: async () => control.changeStatus,
+    healthCheckStatus: async () => 'Healthy',
+  };
+  return { port, changes, control };
+}
+
+/** The zone's name servers in memory: the region each record name answers (absent: no answer). */
+export function fakeDns(answers: Record<string, string | null>) {
+  const port: DnsAnswers = {
+    async answeredRegion(_region, record) {
+      const answer = answers[record.name];
+      if (answer === undefined) throw new Error(`fake dns: no answer set for ${record.name}`);
+      return answer;
+    },
+  };
+  return { port, answers };
+}
+
+/** CloudWatch in memory: every named alarm exists and is OK. */
+export function fakeAlarms(): CloudWatchAlarms {
+  return {
+    alarmStates: async (region, names) =>
+      names.map((name) => ({
+        name,
+        arn: `arn:aws:cloudwatch:${region}:111111111111:alarm:${name}`,
+        state: 'OK' as const,
+        reason: 'fake',
+        updatedAt: 0,
+        transitionedAt: 0,
+      })),
+    latestDatapoint: async () => undefined,
+  };
+}
+
+/** EventBridge in memory: every event published. */
+export function fakeEvents() {
+  const published: { region: string; detailType: string; detail: Record<string, unknown> }[] = [];
+  const port: EventPublisher = {
+    async publish(region, detailType, detail) {
+      published.push({ region, detailType, detail });
+    },
+  };
+  return { port, published };
+}
+
+/**
+ * Step Functions in memory, read side only: every state machine whose ARN is in `active` is
+ * ACTIVE (DescribeStateMachine); any other is not deployed. Starting or answering is not expected.
+ */
+export function fakeStepFunctions(active: readonly string[]): StepFunctions {
+  const unexpected = (what: string) => () =>
+    Promise.reject(new Error(`fake step functions: ${what} not expected`));
+  return {
+    async stateMachineStatus(region, arn) {
+      if (active.includes(arn)) return 'ACTIVE';
+      throw new ResourceNotFoundError(`fake step functions: no state machine ${arn} in ${region}`);
+    },
+    start: unexpected('start'),
+    describe: unexpected('describe'),
+    stop: unexpected('stop'),
+    sendTaskSuccess: unexpected('sendTaskSuccess'),
+    sendTaskFailure: unexpected('sendTaskFailure'),
+  };
 }

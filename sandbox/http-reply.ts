@@ -1,0 +1,110 @@
+import type * as z from 'zod';
+import { formatPath } from '../functions/core/plan.js';
+import { ROLES_CLAIM } from './identities.js';
+import { type JwtClaims, JwtError, SANDBOX_AUDIENCE, SANDBOX_ISSUER, verifyJwt } from './jwt.js';
+
+/**
+ * What the sandbox's HTTP server and its `/sandbox/*` routes share: the reply shape, the JWT
+ * authorizer's check of a bearer token and its 401, and JSON body parsing with every problem listed.
+ */
+
+/** A route's answer. */
+export interface Reply {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Record<string, string | string[]>;
+  /** Already-serialised body (the operator API's own). */
+  readonly raw?: string | Buffer;
+  readonly region?: string;
+  readonly caller?: string;
+  readonly detail?: string;
+}
+
+export type Caller = { readonly claims: JwtClaims; readonly sub: string; readonly roles: readonly string[] };
+
+/** Where a caller without a good token gets one: the path, named in every 401. */
+export const TOKENS_PATH = '/sandbox/tokens';
+
+/**
+ * The 401 of a missing or refused token. `message` is API Gateway's own (`Unauthorized`), so a
+ * client written against AWS reads it unchanged; the sandbox adds `error`, `reason` (why this
+ * token was refused) and `hint` (where the sandbox's tokens are), and a `WWW-Authenticate`
+ * challenge as RFC 6750 words it.
+ */
+export function unauthorized(refusal: JwtError): Reply {
+  const missing = refusal.message === NO_TOKEN;
+  const quoted = refusal.message.replace(/["\\]/g, "'");
+  return {
+    status: 401,
+    body: {
+      message: 'Unauthorized',
+      error: 'Unauthorized',
+      reason: refusal.message,
+      hint: `send a bearer token: Authorization: Bearer <JWT>. This sandbox's tokens (one per demo identity) are at GET ${TOKENS_PATH}; the switchyard CLI fetches them itself (--as NAME)`,
+    },
+    headers: {
+      'www-authenticate': missing
+        ? `Bearer realm="${SANDBOX_ISSUER}"`
+        : `Bearer realm="${SANDBOX_ISSUER}", error="invalid_token", error_description="${quoted}"`,
+    },
+    detail: refusal.message,
+  };
+}
+
+const NO_TOKEN = 'no bearer token in the Authorization header';
+
+/** The caller of a request, as the JWT authorizer admits it; a {@link JwtError} says why not. */
+export async function authenticate(
+  authorization: string | undefined,
+  secret: Uint8Array | string,
+): Promise<Caller | JwtError> {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  if (!match?.[1]) return new JwtError(NO_TOKEN);
+  try {
+    const claims = await verifyJwt(match[1], secret, {
+      issuer: SANDBOX_ISSUER,
+      audience: SANDBOX_AUDIENCE,
+    });
+    const roles = claims[ROLES_CLAIM];
+    return { claims, sub: String(claims.sub ?? ''), roles: Array.isArray(roles) ? roles.map(String) : [] };
+  } catch (error: unknown) {
+    if (error instanceof JwtError) return error;
+    throw error;
+  }
+}
+
+type Parsed<T> =
+  | { ok: true; value: T }
+  | { ok: false; error: { error: string; message: string; problems?: { path: string; message: string }[] } };
+
+/** Parses a JSON body with `schema`; the error lists every problem (path and message). */
+export function parseBody<T extends z.ZodType>(schema: T, body: Buffer): Parsed<z.infer<T>> {
+  let json: unknown;
+  try {
+    json = body.length === 0 ? undefined : JSON.parse(body.toString('utf8'));
+  } catch (error: unknown) {
+    return {
+      ok: false,
+      error: {
+        error: 'InvalidJson',
+        message: `the body is not JSON: ${error instanceof Error ? error.message : String(error)}`,
+      },
+    };
+  }
+  if (json === undefined)
+    return { ok: false, error: { error: 'InvalidRequest', message: 'a JSON body is required' } };
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const problems = parsed.error.issues.map((issue) => ({
+    path: formatPath(issue.path) || '(body)',
+    message: issue.message,
+  }));
+  return {
+    ok: false,
+    error: {
+      error: 'InvalidRequest',
+      message: `invalid request: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+      problems,
+    },
+  };
+}

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { ThrottledError } from '../../functions/core/errors.js';
+import type { GlobalClusterView } from '../../functions/runbook/ports/aurora.js';
+import { preflight } from '../../functions/runbook/preflight.js';
+import { shiftTraffic } from '../../functions/runbook/traffic.js';
+import { verifyService } from '../../functions/runbook/verify.js';
+import { allReady, begun, clustersOf, SOURCE, servedFromTarget, setup, TARGET } from './late-steps-world.js';
+
+// Unit tests of Preflight and VerifyService against in-memory fakes of their ports
+// (late-steps-world.ts, fakes.ts). One describe per step; times are virtual (the fake clock).
+
+describe('Preflight', () => {
+  it('lists every resource to prepare and records the step SUCCEEDED when nothing blocks', async () => {
+    // Arrange
+    const env = setup('orders', { targetHealthy: 1 });
+    const run = await begun(env);
+
+    // Act
+    const result = await preflight({ run }, env.deps);
+
+    // Assert
+    expect(result.resources).toEqual([
+      { kind: 'database', id: 'orders-global' },
+      { kind: 'capacity', id: 'orders-web' },
+    ]);
+    expect(result.lagMs).toEqual({ 'orders-global': 1_500 });
+    expect(env.state.executions.get('exec-1')?.steps.Preflight?.status).toBe('SUCCEEDED');
+  });
+
+  it('refuses with the list of blocking findings, and records nothing as succeeded', async () => {
+    // Arrange: two blocking problems: the source serves under its healthyPercent (a graceful
+    // switchover needs a healthy source), and a promotion of the global cluster is under way.
+    const env = setup('orders', { targetHealthy: 1 });
+    const run = await begun(env);
+    env.autoScaling.groups[`${SOURCE}/orders-web-use1`] = { desired: 6, inService: 6, healthyInService: 2 };
+    const view = env.aurora.clusters['orders-global'] as GlobalClusterView;
+    env.aurora.clusters['orders-global'] = {
+      ...view,
+      failover: {
+        status: 'pending',
+        fromClusterArn: view.members[0]?.clusterArn ?? '',
+        toClusterArn: view.members[1]?.clusterArn ?? '',
+        isDataLossAllowed: false,
+      },
+    };
+
+    // Act
+    const check = preflight({ run }, env.deps);
+
+    // Assert
+    await expect(check).rejects.toMatchObject({ name: 'PreconditionFailedError' });
+    await expect(check).rejects.toThrow(
+      /orders: preflight in us-west-2 failed: .*(SOURCE_UNHEALTHY.*PROMOTION_IN_PROGRESS|PROMOTION_IN_PROGRESS.*SOURCE_UNHEALTHY)/,
+    );
+    expect(env.state.executions.get('exec-1')?.steps.Preflight?.status).toBe('RUNNING');
+  });
+
+  it('throws TransientAwsError for a retryable unknown instead of taking it as a finding', async () => {
+    // Arrange: the target's group cannot be described now, with a retryable error (throttled).
+    const env = setup('orders', { targetHealthy: 1 });
+    const run = await begun(env);
+    const describe = env.deps.autoScaling.describe;
+    env.deps.autoScaling = {
+      ...env.deps.autoScaling,
+      describe: (region, name) =>
+        region === TARGET
+          ? Promise.reject(new ThrottledError('Rate exceeded (fake)'))
+          : describe(region, name),
+    };
+
+    // Act
+    const check = preflight({ run }, env.deps);
+
+    // Assert
+    await expect(check).rejects.toMatchObject({ name: 'TransientAwsError' });
+    await expect(check).rejects.toThrow(/orders-web in us-west-2/);
+  });
+
+  it('reads both regions for a graceful failover and the target only for an ungraceful one', async () => {
+    // Arrange: the source's group cannot be described (its region is unreachable).
+    const graceful = setup('orders', { targetHealthy: 1 });
+    const ungraceful = setup('orders', { targetHealthy: 1 });
+    for (const env of [graceful, ungraceful]) delete env.autoScaling.groups[`${SOURCE}/orders-web-use1`];
+    const gracefulRun = await begun(graceful, 'graceful');
+    const ungracefulRun = await begun(ungraceful, 'ungraceful');
+
+    // Act
+    const a = preflight({ run: gracefulRun }, graceful.deps).then(
+      () => 'passed',
+      (e: Error) => `${e.name}: ${e.message}`,
+    );
+    const b = await preflight({ run: ungracefulRun }, ungraceful.deps);
+
+    // Assert: the graceful run saw the unreadable source; the ungraceful one never asked it.
+    expect(await a).toMatch(/^PreconditionFailedError: .*orders-web/);
+    expect(b.resources).toHaveLength(2);
+  });
+});
+
+describe('VerifyService', () => {
+  it('polls while the name still resolves to the source, saying so', async () => {
+    // Arrange
+    const env = setup('orders', { targetHealthy: 6, writer: `${TARGET}` });
+    const run = await begun(env);
+    env.aurora.clusters['orders-global'] = clustersOf(env.plan, TARGET)['orders-global'] as GlobalClusterView;
+    const shifted = await shiftTraffic(
+      { run, prepared: allReady(env.plan), unreachableRegions: [] },
+      env.deps,
+    );
+
+    // Act
+    const progress = await verifyService({ run, progress: shifted }, env.deps);
+
+    // Assert
+    expect(progress).toMatchObject({ done: false, attempt: 1 });
+    expect(progress.detail?.notes).toEqual([
+      'api.orders.example.com resolves to us-east-1, expected us-west-2',
+    ]);
+    expect(env.state.executions.get('exec-1')?.steps.VerifyService?.status).toBe('RUNNING');
+  });
+
+  it('is done once writer, capacity and traffic are all in the target, and records it', async () => {
+    // Arrange
+    const env = setup('orders', { targetHealthy: 6 });
+    const run = await begun(env);
+    servedFromTarget(env);
+    const shifted = await shiftTraffic(
+      { run, prepared: allReady(env.plan), unreachableRegions: [] },
+      env.deps,
+    );
+
+    // Act
+    const progress = await verifyService({ run, progress: shifted }, env.deps);
+
+    // Assert
+    expect(progress.done).toBe(true);
+    expect(env.state.executions.get('exec-1')?.steps.VerifyService).toMatchObject({
+      status: 'SUCCEEDED',
+      detail: { underCapacity: false },
+    });
+  });
+
+  it('never takes an unknown for served: a DNS answer it cannot read keeps it polling', async () => {
+    // Arrange
+    const env = setup('orders', { targetHealthy: 6 });
+    const run = await begun(env);
+    servedFromTarget(env);
+    const shifted = await shiftTraffic(
+      { run, prepared: allReady(env.plan), unreachableRegions: [] },
+      env.deps,
+    );
+    delete env.dns.answers['api.orders.example.com'];
+
+    // Act
+    const progress = await verifyService({ run, progress: shifted }, env.deps);
+
+    // Assert
+    expect(progress.done).toBe(false);
+    expect(env.state.executions.get('exec-1')?.steps.VerifyService?.status).toBe('RUNNING');
+  });
+});

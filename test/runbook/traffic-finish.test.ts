@@ -1,0 +1,250 @@
+import { describe, expect, it } from 'vitest';
+import type { RunContext } from '../../functions/runbook/context.js';
+import { FINISHED_EVENT, finishExecution, recordFailure } from '../../functions/runbook/finish.js';
+import { checkTraffic, shiftTraffic } from '../../functions/runbook/traffic.js';
+import { allReady, begun, loseLock, SOURCE, setup, TARGET, verified } from './late-steps-world.js';
+
+// Unit tests of ShiftTraffic/CheckTraffic, FinishExecution and RecordFailure against in-memory
+// fakes of their ports (late-steps-world.ts, fakes.ts). One describe per step; times are virtual.
+
+describe('ShiftTraffic and CheckTraffic', () => {
+  it('ARC: sets the target On and the others Off in one call, done at once', async () => {
+    // Arrange
+    const env = setup('orders', { targetHealthy: 6 });
+    const run = await begun(env);
+    const controls = env.plan.traffic.arc?.routingControls ?? {};
+
+    // Act
+    const progress = await shiftTraffic(
+      { run, prepared: allReady(env.plan), unreachableRegions: [] },
+      env.deps,
+    );
+
+    // Assert
+    expect(env.arc.updates).toEqual([
+      { [controls[SOURCE] as string]: 'Off', [controls[TARGET] as string]: 'On' },
+    ]);
+    expect(progress).toMatchObject({ done: true, detail: { mechanism: 'arc' } });
+    expect(env.state.executions.get('exec-1')?.steps.ShiftTraffic?.status).toBe('SUCCEEDED');
+  });
+
+  it('ARC: a retried shift sets the same end state again, and nothing else changes', async () => {
+    // Arrange
+    const env = setup('orders', { targetHealthy: 6 });
+    const run = await begun(env);
+    const input = { run, prepared: allReady(env.plan), unreachableRegions: [] };
+    await shiftTraffic(input, env.deps);
+    const after = { ...env.arc.states };
+
+    // Act
+    const again = await shiftTraffic(input, env.deps);
+
+    // Assert
+    expect(again.done).toBe(true);
+    expect(env.arc.states).toEqual(after);
+    expect(new Set(env.arc.updates.map((u) => JSON.stringify(u))).size).toBe(1);
+  });
+
+  it('refuses to move traffic while a resource is not ready, naming it', async () => {
+    // Arrange
+    const env = setup('orders', { targetHealthy: 6 });
+    const run = await begun(env);
+    const prepared = allReady(env.plan).map((p) =>
+      p.resource.kind === 'capacity'
+        ? { ...p, status: 'FAILED' as const, error: { Error: 'CapacityNotReadyError', Cause: 'at 50%' } }
+        : p,
+    );
+
+    // Act
+    const shift = shiftTraffic({ run, prepared, unreachableRegions: [] }, env.deps);
+
+    // Assert
+    await expect(shift).rejects.toMatchObject({ name: 'CapacityNotReadyError' });
+    await expect(shift).rejects.toThrow(/capacity orders-web: CapacityNotReadyError: at 50%/);
+    expect(env.arc.updates).toEqual([]);
+  });
+
+  it('Route 53: a throttled change is retried on the next poll, then waited on until INSYNC', async () => {
+    // Arrange
+    const env = setup('billing', { targetHealthy: 4 });
+    const run = await begun(env);
+    env.route53.control.throttleNext = 1;
+
+    // Act
+    const refused = await shiftTraffic(
+      { run, prepared: allReady(env.plan), unreachableRegions: [] },
+      env.deps,
+    );
+    const accepted = await checkTraffic({ run, progress: refused }, env.deps);
+    const pending = await checkTraffic({ run, progress: accepted }, env.deps);
+    env.route53.control.changeStatus = 'INSYNC';
+    const insync = await checkTraffic({ run, progress: pending }, env.deps);
+
+    // Assert
+    expect(refused).toMatchObject({ done: false, phase: 'retrying-change', attempt: 1 });
+    expect(refused.detail?.lastError).toMatch(/PriorRequestNotComplete/);
+    expect(accepted).toMatchObject({ done: false, phase: 'propagating', detail: { changeId: 'C1' } });
+    expect(pending).toMatchObject({ done: false, attempt: accepted.attempt + 1 });
+    expect(insync.done).toBe(true);
+    expect(env.route53.changes).toEqual([{ primary: TARGET, secondary: SOURCE, changeId: 'C1' }]);
+  });
+
+  it('is fenced: an execution that lost the lock moves no traffic, nor on a retried change', async () => {
+    // Arrange
+    const orders = setup('orders', { targetHealthy: 6 });
+    const billing = setup('billing', { targetHealthy: 4 });
+    const ordersRun = await begun(orders);
+    const billingRun = await begun(billing);
+    billing.route53.control.throttleNext = 1;
+    const refused = await shiftTraffic(
+      { run: billingRun, prepared: allReady(billing.plan), unreachableRegions: [] },
+      billing.deps,
+    );
+    await loseLock(orders, ordersRun);
+    await loseLock(billing, billingRun);
+
+    // Act
+    const shift = shiftTraffic(
+      { run: ordersRun, prepared: allReady(orders.plan), unreachableRegions: [] },
+      orders.deps,
+    );
+    const retry = checkTraffic({ run: billingRun, progress: refused }, billing.deps);
+
+    // Assert
+    await expect(shift).rejects.toMatchObject({ name: 'LockLostError' });
+    await expect(retry).rejects.toMatchObject({ name: 'LockLostError' });
+    expect(orders.arc.updates).toEqual([]);
+    expect(billing.route53.changes).toEqual([]);
+  });
+});
+
+describe('FinishExecution', () => {
+  it('records SUCCEEDED with the RTO, sets the active region, releases the lock and emits Finished', async () => {
+    // Arrange
+    const env = setup('orders', { targetHealthy: 6 });
+    const run = await verified(env);
+
+    // Act
+    const summary = await finishExecution({ run }, env.deps);
+
+    // Assert
+    expect(summary).toMatchObject({ status: 'SUCCEEDED', from: SOURCE, to: TARGET, rpoSeconds: 0 });
+    expect(env.state.states.get('orders')).toMatchObject({ activeRegion: TARGET, status: 'ACTIVE' });
+    expect(env.state.locks.get('orders')?.released).toBe(true);
+    expect(env.events.published.map((e) => e.detailType)).toEqual([FINISHED_EVENT]);
+    expect(env.autoScaling.updates).toContainEqual({
+      region: SOURCE,
+      group: 'orders-web-use1',
+      capacity: { min: 1, desired: 1, max: 24 },
+    });
+  });
+
+  it('is idempotent: a second call changes no record, state or audit', async () => {
+    // Arrange
+    const env = setup('orders', { targetHealthy: 6 });
+    const run = await verified(env);
+    const first = await finishExecution({ run }, env.deps);
+    const record = env.state.executions.get('exec-1');
+    const state = env.state.states.get('orders');
+    const audit = env.state.audit.length;
+    env.clock.advance(30_000);
+
+    // Act
+    const second = await finishExecution({ run }, env.deps);
+
+    // Assert
+    expect(second).toEqual(first);
+    expect(env.state.executions.get('exec-1')).toEqual(record);
+    expect(env.state.states.get('orders')).toEqual(state);
+    expect(env.state.audit).toHaveLength(audit);
+  });
+
+  it('is fenced: an execution that lost the lock records no success', async () => {
+    // Arrange
+    const env = setup('orders', { targetHealthy: 6 });
+    const run = await verified(env);
+    await loseLock(env, run);
+
+    // Act
+    const finish = finishExecution({ run }, env.deps);
+
+    // Assert
+    await expect(finish).rejects.toMatchObject({ name: 'LockLostError' });
+    expect(env.state.executions.get('exec-1')?.status).toBe('RUNNING');
+  });
+});
+
+describe('RecordFailure', () => {
+  const failed = (run: RunContext, name = 'CapacityNotReadyError') => ({
+    state: { run, error: { Error: name, Cause: JSON.stringify({ errorMessage: 'capacity at 50%' }) } },
+  });
+
+  it('graceful, writer never moved: gives the target its standby capacity back, records FAILED, releases the lock', async () => {
+    // Arrange
+    const env = setup('orders', { targetHealthy: 3 });
+    const run = await begun(env);
+
+    // Act
+    const outcome = await recordFailure(failed(run), env.deps);
+
+    // Assert
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      error: 'CapacityNotReadyError',
+      cause: 'capacity at 50%',
+    });
+    expect(env.autoScaling.updates).toEqual([
+      { region: TARGET, group: 'orders-web-usw2', capacity: { min: 1, desired: 1, max: 24 } },
+    ]);
+    expect(env.state.executions.get('exec-1')).toMatchObject({
+      status: 'FAILED',
+      error: { name: 'CapacityNotReadyError' },
+    });
+    expect(env.state.locks.get('orders')?.released).toBe(true);
+  });
+
+  it('is idempotent: a retry after the outcome was recorded changes nothing', async () => {
+    // Arrange
+    const env = setup('orders', { targetHealthy: 3 });
+    const run = await begun(env);
+    await recordFailure(failed(run), env.deps);
+    const record = env.state.executions.get('exec-1');
+    const updates = env.autoScaling.updates.length;
+
+    // Act
+    const again = await recordFailure(failed(run), env.deps);
+
+    // Assert
+    expect(again.compensation).toEqual([]);
+    expect(env.state.executions.get('exec-1')).toEqual(record);
+    expect(env.autoScaling.updates).toHaveLength(updates);
+  });
+
+  it('after a lost lock: touches nothing and releases nothing (the lock is another execution’s)', async () => {
+    // Arrange
+    const env = setup('orders', { targetHealthy: 3 });
+    const run = await begun(env);
+    await loseLock(env, run);
+
+    // Act
+    const outcome = await recordFailure(failed(run, 'LockLostError'), env.deps);
+
+    // Assert
+    expect(outcome.status).toBe('FAILED');
+    expect(env.autoScaling.updates).toEqual([]);
+    expect(env.state.locks.get('orders')).toMatchObject({ holder: 'exec-other', released: false });
+  });
+
+  it('after verified service: finishes the failover instead of failing it', async () => {
+    // Arrange
+    const env = setup('orders', { targetHealthy: 6 });
+    const run = await verified(env);
+
+    // Act
+    const outcome = await recordFailure(failed(run, 'States.TaskFailed'), env.deps);
+
+    // Assert
+    expect(outcome).toMatchObject({ status: 'SUCCEEDED', error: '' });
+    expect(env.state.executions.get('exec-1')?.status).toBe('SUCCEEDED');
+  });
+});
