@@ -1,11 +1,11 @@
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../cli/run.js';
 import { loadPlans } from '../../functions/core/plan-loader.js';
 import { VirtualClock } from '../../sandbox/clock.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
 import { type SandboxServer, startSandboxServer } from '../../sandbox/server.js';
+import { type CliRun, runCaptured } from './run-captured.js';
 
 let sandbox: Sandbox;
 let server: SandboxServer;
@@ -28,24 +28,8 @@ afterAll(async () => {
 });
 
 /** Runs the CLI in-process against the test server; `--api` is added unless given. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io = {
-    out: {
-      write: (text: string) => {
-        out += text;
-      },
-    },
-    err: {
-      write: (text: string) => {
-        err += text;
-      },
-    },
-  };
-  const args = argv.includes('--api') || argv[0] === 'sandbox' ? argv : [...argv, '--api', server.url];
-  const code = await runCli(args, io);
-  return { code, out, err };
+async function cli(...argv: string[]): Promise<CliRun> {
+  return runCaptured(argv.includes('--api') || argv[0] === 'sandbox' ? argv : [...argv, '--api', server.url]);
 }
 
 async function freePort(): Promise<number> {

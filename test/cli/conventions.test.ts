@@ -2,18 +2,11 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../cli/run.js';
+import { type CliRun, runCaptured } from './run-captured.js';
 
 /** Runs the CLI in-process with buffers for stdout and stderr. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io = {
-    out: { write: (text: string) => (out += text) },
-    err: { write: (text: string) => (err += text) },
-  };
-  const code = await runCli(argv, io);
-  return { code, out, err };
+async function cli(...argv: string[]): Promise<CliRun> {
+  return runCaptured(argv);
 }
 
 async function freePort(): Promise<number> {

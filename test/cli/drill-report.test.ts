@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../cli/run.js';
 import { loadPlans } from '../../functions/core/plan-loader.js';
 import { VirtualClock } from '../../sandbox/clock.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
 import { type SandboxServer, startSandboxServer } from '../../sandbox/server.js';
+import { type CliRun, runCaptured } from './run-captured.js';
 
 // `switchyard drill --report ID` against the sandbox server: the evidence of a drill the CLI ran,
 // in words and as JSON, and `status` after it (a drill arms no detection cooldown).
@@ -26,23 +26,8 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io = {
-    out: {
-      write: (text: string) => {
-        out += text;
-      },
-    },
-    err: {
-      write: (text: string) => {
-        err += text;
-      },
-    },
-  };
-  const code = await runCli([...argv, '--api', server.url], io);
-  return { code, out, err };
+async function cli(...argv: string[]): Promise<CliRun> {
+  return runCaptured([...argv, '--api', server.url]);
 }
 
 describe('switchyard drill --report', () => {

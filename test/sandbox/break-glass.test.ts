@@ -1,12 +1,12 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../cli/run.js';
 import { loadPlans } from '../../functions/core/plan-loader.js';
 import { VirtualClock } from '../../sandbox/clock.js';
 import { SANDBOX_CREDENTIALS } from '../../sandbox/dynamo.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
 import { type SandboxServer, startSandboxServer } from '../../sandbox/server.js';
+import { type CliRun, runCaptured } from '../cli/run-captured.js';
 
 // Break-glass against the sandbox server: requests signed with SigV4 (the sandbox's dummy
 // credentials) instead of a bearer token, checked as API Gateway's AWS_IAM authorizer checks them.
@@ -146,23 +146,8 @@ describe('the sandbox server with SigV4 (break-glass)', () => {
 });
 
 /** Runs the CLI in-process against the test server. */
-async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const io = {
-    out: {
-      write: (text: string) => {
-        out += text;
-      },
-    },
-    err: {
-      write: (text: string) => {
-        err += text;
-      },
-    },
-  };
-  const code = await runCli([...argv, '--api', server.url], io);
-  return { code, out, err };
+async function cli(...argv: string[]): Promise<CliRun> {
+  return runCaptured([...argv, '--api', server.url]);
 }
 
 describe('switchyard --auth iam against the sandbox', () => {
