@@ -28,11 +28,11 @@
 import '../functions/core/polyfills.js';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import type { Plan } from '../functions/core/plan.js';
 import { loadPlans } from '../functions/core/plan-loader.js';
 import { parseScenario } from '../sandbox/scenario.js';
 import { simulate } from '../sandbox/simulate.js';
 import { type ScaleRun, scaleRun } from './apps.js';
+import { CASES, withoutWarmPools } from './cases.js';
 import { EVACUATION_CASES, runEvacuationCase } from './evacuation.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -41,81 +41,6 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const CONTROL_PLANE_TARGET_SECONDS = 2;
 /** Issue 14's goal for a warm standby with a warm pool, ungraceful, realistic profile. */
 const WARM_POOL_RTO_GOAL_SECONDS = 90;
-
-interface Case {
-  readonly name: string;
-  readonly strategy: string;
-  /** Whether `orders` keeps the warm pool its plan declares (false: launched from nothing). */
-  readonly warmPool?: boolean;
-  readonly events: unknown[];
-}
-
-const CASES: Case[] = [
-  {
-    name: 'warm standby with a Stopped warm pool, graceful',
-    strategy: 'warm-standby',
-    warmPool: true,
-    events: [
-      { at: 0, failover: { app: 'orders', to: 'us-west-2', mode: 'graceful', by: 'alice', reason: 'bench' } },
-      { at: 5, approve: { app: 'orders', by: 'bob' } },
-    ],
-  },
-  {
-    name: 'warm standby with a Stopped warm pool, ungraceful',
-    strategy: 'warm-standby',
-    warmPool: true,
-    events: [
-      { at: 0, fault: { kind: 'region-outage', region: 'us-east-1' } },
-      {
-        at: 0,
-        failover: { app: 'orders', to: 'us-west-2', mode: 'ungraceful', by: 'alice', reason: 'bench' },
-      },
-      { at: 5, approve: { app: 'orders', by: 'bob' } },
-    ],
-  },
-  {
-    name: 'warm standby, graceful switchover',
-    strategy: 'warm-standby',
-    events: [
-      { at: 0, failover: { app: 'orders', to: 'us-west-2', mode: 'graceful', by: 'alice', reason: 'bench' } },
-      { at: 5, approve: { app: 'orders', by: 'bob' } },
-    ],
-  },
-  {
-    name: 'warm standby, ungraceful after a region outage',
-    strategy: 'warm-standby',
-    events: [
-      { at: 0, fault: { kind: 'region-outage', region: 'us-east-1' } },
-      {
-        at: 0,
-        failover: { app: 'orders', to: 'us-west-2', mode: 'ungraceful', by: 'alice', reason: 'bench' },
-      },
-      { at: 5, approve: { app: 'orders', by: 'bob' } },
-    ],
-  },
-  {
-    name: 'pilot light, graceful switchover',
-    strategy: 'pilot-light',
-    events: [
-      {
-        at: 0,
-        failover: { app: 'billing', to: 'us-west-2', mode: 'graceful', by: 'alice', reason: 'bench' },
-      },
-    ],
-  },
-  {
-    // billing moves traffic with Route 53 records, whose API lives in us-east-1: with us-east-1 down
-    // it cannot fail over (a scenario test shows it). Here the source is impaired, not gone.
-    name: 'pilot light, ungraceful',
-    strategy: 'pilot-light',
-    events: [
-      {
-        at: 0,
-        failover: { app: 'billing', to: 'us-west-2', mode: 'ungraceful', by: 'alice', reason: 'bench' },
-      },
-    ],
-  },
-];
 
 const { values: options } = parseArgs({
   options: {
@@ -155,18 +80,7 @@ const APP_COUNTS = (options['apps-scale'] ?? '')
   });
 
 const plans = await loadPlans('plans');
-/** The example plans with every warm pool removed: instances launch from nothing. */
-const plansWithoutPools: Plan[] = plans.map((plan) =>
-  plan.compute
-    ? {
-        ...plan,
-        compute: {
-          ...plan.compute,
-          autoScalingGroups: plan.compute.autoScalingGroups.map(({ warmPool: _pool, ...group }) => group),
-        },
-      }
-    : plan,
-);
+const plansWithoutPools = withoutWarmPools(plans);
 const rows: Record<string, unknown>[] = [];
 for (const c of options['skip-failovers'] ? [] : CASES) {
   if (CASE_FILTER.length > 0 && !CASE_FILTER.some((w) => c.name.includes(w))) continue;

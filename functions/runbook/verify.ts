@@ -59,8 +59,14 @@ export async function verifyService(input: unknown, deps: VerifyDeps): Promise<P
     });
   }
   const unreachable = knownUnreachable(run, progress.unreachableRegions);
-  const seen = await observeApp(plan, [run.to], deps, { unreachable });
-  const verdict = judgeService(plan, seen, run.to, run.mode);
+  let seen = await observeApp(plan, [run.to], deps, { unreachable });
+  let verdict = judgeService(plan, seen, run.to, run.mode);
+  if (onlyDnsLags(plan, seen, verdict, run.to) && (await dnsFollowed(plan, run.to, deps))) {
+    // The name servers answer the target now: observe everything again, so that every check holds
+    // at once (the writer and capacity read before the wait are not taken on trust).
+    seen = await observeApp(plan, [run.to], deps, { unreachable });
+    verdict = judgeService(plan, seen, run.to, run.mode);
+  }
   if (verdict.writer === true && verdict.capacity === true && verdict.traffic === true) {
     const now = isoNow(deps.clock);
     const detail = { verifiedAt: now, underCapacity: verdict.underCapacity, notes: verdict.notes };
@@ -77,6 +83,61 @@ export async function verifyService(input: unknown, deps: VerifyDeps): Promise<P
     detail: { notes: verdict.notes },
     unreachableRegions: [...unreachable],
   });
+}
+
+/**
+ * How often VerifyService asks the zone's name servers again while only their answer lags, in
+ * milliseconds (real in AWS, virtual in the sandbox). DNS questions go to Route 53's authoritative
+ * name servers, its data plane: Route 53's quotas meter its API (five requests per second per
+ * account) and list no quota on DNS queries (Route 53 Developer Guide, "Quotas",
+ * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html), so asking
+ * sub-second costs no quota an evacuation of many apps needs.
+ */
+export const DNS_RECHECK_MS = 250;
+/**
+ * How long one VerifyService invocation keeps asking, in milliseconds, before it hands back to
+ * the state machine's 1 s poll (which still ends the wait, bounded by the poll budget). Far under
+ * the Task's 60 s timeout.
+ */
+export const DNS_RECHECK_BUDGET_MS = 3_000;
+
+/**
+ * True when the writer and capacity hold in `region`, its routing control (ARC plans) is On, and
+ * only the name servers' answer still names another region: the one fact that follows the
+ * change within seconds (ARC's routing control health check, a Route 53 change reaching every
+ * server) and that AWS emits no event for.
+ */
+function onlyDnsLags(plan: Plan, seen: AppObservation, verdict: ServiceVerdict, region: string): boolean {
+  if (verdict.writer !== true || verdict.capacity !== true || verdict.traffic !== false) return false;
+  const { routingControls, dns } = seen.traffic;
+  if (routingControls && routingControls[region] !== 'On') return false;
+  const answers = Object.values(dns ?? {});
+  return (
+    (plan.traffic.route53?.records.length ?? 0) > 0 &&
+    answers.length > 0 &&
+    answers.every((a) => isKnown(a)) &&
+    answers.some((a) => a !== region)
+  );
+}
+
+/**
+ * Asks the name servers every {@link DNS_RECHECK_MS} for up to {@link DNS_RECHECK_BUDGET_MS}
+ * whether every record of the plan resolves to `region` now. False when the budget ran out, a
+ * question failed, or the clock cannot wait: the state machine's poll takes over.
+ */
+async function dnsFollowed(plan: Plan, region: string, deps: VerifyDeps): Promise<boolean> {
+  const records = plan.traffic.route53?.records ?? [];
+  const sleep = deps.clock.sleep?.bind(deps.clock);
+  if (!sleep) return false;
+  const deadline = deps.clock.now() + DNS_RECHECK_BUDGET_MS;
+  while (deps.clock.now() + DNS_RECHECK_MS <= deadline) {
+    await sleep(DNS_RECHECK_MS);
+    const answers = await Promise.all(
+      records.map((record) => deps.dns.answeredRegion(deps.region, record).catch(() => undefined)),
+    );
+    if (answers.every((a) => a === region)) return true;
+  }
+  return false;
 }
 
 /**

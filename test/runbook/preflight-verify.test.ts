@@ -3,7 +3,7 @@ import { ThrottledError } from '../../functions/core/errors.js';
 import type { GlobalClusterView } from '../../functions/runbook/ports/aurora.js';
 import { preflight } from '../../functions/runbook/preflight.js';
 import { shiftTraffic } from '../../functions/runbook/traffic.js';
-import { verifyService } from '../../functions/runbook/verify.js';
+import { DNS_RECHECK_BUDGET_MS, DNS_RECHECK_MS, verifyService } from '../../functions/runbook/verify.js';
 import { allReady, begun, clustersOf, SOURCE, servedFromTarget, setup, TARGET } from './late-steps-world.js';
 
 // Unit tests of Preflight and VerifyService against in-memory fakes of their ports
@@ -157,5 +157,77 @@ describe('VerifyService', () => {
     // Assert
     expect(progress.done).toBe(false);
     expect(env.state.executions.get('exec-1')?.steps.VerifyService?.status).toBe('RUNNING');
+  });
+
+  it('asks the name servers again sub-second while only DNS lags, and is done within a second of the flip', async () => {
+    // Arrange: the writer, capacity and routing control are in the target; the name servers
+    // still answer the source for 700 ms (virtual) after VerifyService starts.
+    const env = setup('orders', { targetHealthy: 6 });
+    const run = await begun(env);
+    servedFromTarget(env);
+    const shifted = await shiftTraffic(
+      { run, prepared: allReady(env.plan), unreachableRegions: [] },
+      env.deps,
+    );
+    env.dns.answers['api.orders.example.com'] = SOURCE;
+    const started = env.clock.now();
+    const slept: number[] = [];
+    Object.assign(env.clock, {
+      sleep: async (ms: number) => {
+        slept.push(ms);
+        env.clock.advance(ms);
+        if (env.clock.now() - started >= 700) env.dns.answers['api.orders.example.com'] = TARGET;
+      },
+    });
+
+    // Act
+    const progress = await verifyService({ run, progress: shifted }, env.deps);
+
+    // Assert: verified in this invocation, after 3 waits of DNS_RECHECK_MS, not a 1 s poll later.
+    expect(progress.done).toBe(true);
+    expect(slept).toEqual([DNS_RECHECK_MS, DNS_RECHECK_MS, DNS_RECHECK_MS]);
+    expect(env.clock.now() - started).toBeLessThan(1_000);
+    expect(env.state.executions.get('exec-1')?.steps.VerifyService?.status).toBe('SUCCEEDED');
+  });
+
+  it('hands back to the poll after its budget when the answer does not follow, and never waits for another lagging check', async () => {
+    // Arrange
+    const env = setup('orders', { targetHealthy: 6 });
+    const run = await begun(env);
+    servedFromTarget(env);
+    const shifted = await shiftTraffic(
+      { run, prepared: allReady(env.plan), unreachableRegions: [] },
+      env.deps,
+    );
+    env.dns.answers['api.orders.example.com'] = SOURCE;
+    const started = env.clock.now();
+    Object.assign(env.clock, { sleep: async (ms: number) => env.clock.advance(ms) });
+
+    // Act
+    const progress = await verifyService({ run, progress: shifted }, env.deps);
+
+    // Assert
+    expect(progress).toMatchObject({ done: false, attempt: 1 });
+    expect(env.clock.now() - started).toBeLessThanOrEqual(DNS_RECHECK_BUDGET_MS);
+
+    // Arrange: capacity lags too: no sub-second wait at all (the state machine polls).
+    const again = setup('orders');
+    const run2 = await begun(again);
+    servedFromTarget(again);
+    again.autoScaling.groups[`${TARGET}/orders-web-usw2`] = { desired: 6, inService: 6, healthyInService: 2 };
+    again.dns.answers['api.orders.example.com'] = SOURCE;
+    const before = again.clock.now();
+    Object.assign(again.clock, { sleep: async (ms: number) => again.clock.advance(ms) });
+    const shifted2 = await shiftTraffic(
+      { run: run2, prepared: allReady(again.plan), unreachableRegions: [] },
+      again.deps,
+    );
+
+    // Act
+    const polled = await verifyService({ run: run2, progress: shifted2 }, again.deps);
+
+    // Assert
+    expect(polled.done).toBe(false);
+    expect(again.clock.now()).toBe(before);
   });
 });
