@@ -44,7 +44,9 @@ export type Capability =
   /** Start a region evacuation in this region (the operator API that accepted it runs it). */
   | 'startEvacuation'
   /** Fence a returning old writer by deleting its instances (plans with `fenceReturningWriter`). */
-  | 'fenceWriter';
+  | 'fenceWriter'
+  /** Answer a parked runbook step's task token with SendTaskSuccess (a wake-up; never a failure or a stop). */
+  | 'wakeRunbook';
 
 const ROLE_CAPABILITIES: Record<FunctionRole, readonly Capability[]> = {
   runbook: ['state', 'events', 'observe'],
@@ -59,6 +61,8 @@ const ROLE_CAPABILITIES: Record<FunctionRole, readonly Capability[]> = {
   reconciler: ['state', 'events', 'observe', 'shiftTraffic', 'fenceWriter'],
   // Readiness only reads AWS; it keeps its results in the table and emits a change of verdict.
   readiness: ['state', 'events', 'observe'],
+  // The waker reads the lock, the parked token and RDS, and answers the token: it moves nothing.
+  waker: ['state', 'observe', 'wakeRunbook'],
 };
 
 /**
@@ -103,6 +107,10 @@ const STEP_CAPABILITIES: Partial<Record<FunctionName, readonly Capability[]>> = 
   // Graceful finish scales the old region down to its standby profile.
   FinishExecution: ['scaleCapacity'],
   ShiftTraffic: ['shiftTraffic'],
+  // AwaitEvent answers its own token when what it waits for already happened; CheckCapacity wakes
+  // the database branch parked on capacity.
+  AwaitEvent: ['wakeRunbook'],
+  CheckCapacity: ['wakeRunbook'],
 };
 
 /** What a function may do: its role's capabilities and its step's. */
@@ -445,6 +453,12 @@ export function statementsFor(
         ),
       ];
     }
+    case 'wakeRunbook':
+      return allow(
+        'WakeParkedRunbookSteps',
+        ['states:SendTaskSuccess'],
+        STARTS.startRunbook.flatMap((k) => own.stateMachines[k].arns),
+      );
     case 'controlRunbook': {
       const runbooks = STARTS.startRunbook.map((k) => own.stateMachines[k]);
       return [

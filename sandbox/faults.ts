@@ -87,6 +87,16 @@ export const FaultSchema = z.discriminatedUnion('kind', [
     cause: z.enum(['health-check', 'lifecycle-hook']).default('health-check'),
   }),
   z.strictObject({
+    /**
+     * The events AWS services emit to EventBridge (RDS's, here) are not delivered: "Amazon RDS
+     * emits events on a best effort basis" (Aurora User Guide, "Monitoring Amazon Aurora events"),
+     * and a rule can be disabled. Parked runbook steps then end their wait on its timeout (the
+     * poll fallback). `source` limits it to one service's events (e.g. `aws.rds`).
+     */
+    kind: z.literal('service-events-lost'),
+    source: z.string().min(1).optional(),
+  }),
+  z.strictObject({
     kind: z.literal('lambda-crash'),
     step: z.string().min(1),
     times: z.number().int().positive().default(1),
@@ -288,6 +298,11 @@ export class FaultSet {
         f.kind === 'instances-unhealthy' && f.group === group,
     );
     return fault?.cause;
+  }
+
+  /** Whether events AWS services emit from `source` (e.g. `aws.rds`) are lost, not delivered. */
+  serviceEventsLost(source: string): boolean {
+    return this.faults.some((f) => f.kind === 'service-events-lost' && (f.source ?? source) === source);
   }
 
   /** Consumes one crash of `step`, if any remain: the Lambda runtime then fails that invoke. */

@@ -114,6 +114,16 @@ export interface LatencyProfile {
     /** From UpdateRoutingControlState to the routing control's health check reflecting it. */
     readonly healthCheckPropagationMs: number;
   };
+  readonly eventBridge: {
+    /**
+     * From an AWS service's change of state (an RDS switchover finishing, an instance becoming
+     * available) to its event invoking a rule's target. Not published: Aurora "delivers events to
+     * EventBridge in near-real time" (Aurora User Guide, "Monitoring Amazon Aurora events",
+     * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/working-with-events.html). We
+     * take 500 ms, an assumption (README, Known limits).
+     */
+    readonly serviceEventDelayMs: number;
+  };
   readonly cloudwatch: {
     /** A metric alarm's evaluation period. */
     readonly alarmPeriodMs: number;
@@ -162,6 +172,7 @@ export const REALISTIC: LatencyProfile = {
     dnsQueryMs: 20,
   },
   arc: { healthCheckPropagationMs: 5_000 },
+  eventBridge: { serviceEventDelayMs: 500 },
   cloudwatch: { alarmPeriodMs: 60_000 },
 };
 

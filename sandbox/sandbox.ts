@@ -10,7 +10,9 @@ import { READINESS_EVERY_MINUTES } from '../functions/readiness/readiness.js';
 import { RECONCILE_EVERY_MINUTES } from '../functions/reconciler/reconcile.js';
 import type { RunbookDeps } from '../functions/runbook/context.js';
 import { FINISHED_EVENT } from '../functions/runbook/finish.js';
+import { WAKE_DETAIL_TYPES, WAKE_EVENT_IDS } from '../functions/runbook/wake.js';
 import { answerHealth } from '../functions/traffic/health-endpoint.js';
+import type { BusEvent } from './aws/eventbridge.js';
 import { VirtualClock } from './clock.js';
 import { DrillSchedules } from './drill-schedules.js';
 import { type LocalDynamo, SANDBOX_CREDENTIALS, startLocalDynamo } from './dynamo.js';
@@ -168,6 +170,28 @@ export class Sandbox {
         .catch(() => undefined);
     });
 
+    // The waker's rule (infra/constructs/wake-rule.ts), simulated: RDS's global switchover and
+    // failover events and its instance-created event invoke that region's WakeOnEvent, after the
+    // delay AWS takes to deliver a service event (none is delivered under `service-events-lost`).
+    aws.eventBridge.onEvent((event) => {
+      if (!isWakeEvent(event) || !sandbox.regions.has(event.region)) return;
+      const envelope = {
+        version: '0',
+        id: event.id ?? `sandbox-event-${event.at}`,
+        'detail-type': event.detailType,
+        source: event.source,
+        account: '111111111111',
+        time: new Date(event.at).toISOString(),
+        region: event.region,
+        resources: event.resources ?? [],
+        detail: event.detail,
+      };
+      void clock
+        .sleep(latency.eventBridge.serviceEventDelayMs)
+        .then(() => lambda.invoke(event.region, 'WakeOnEvent', envelope))
+        .catch(() => undefined);
+    });
+
     // The readiness rule, simulated: every 5 minutes in every region that is up
     // (infra/constructs/readiness-schedule.ts).
     const evaluateEverywhere = () => {
@@ -229,4 +253,13 @@ function quietLambdaEnvironment(): void {
   process.env.POWERTOOLS_LOG_LEVEL ??= process.env.SWITCHYARD_LOG_LEVEL ?? 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
+}
+
+/** Whether the waker's rule matches `event`: its pattern (infra/constructs/wake-rule.ts), in code. */
+export function isWakeEvent(event: BusEvent): boolean {
+  return (
+    event.source === 'aws.rds' &&
+    (WAKE_DETAIL_TYPES as readonly string[]).includes(event.detailType) &&
+    (Object.values(WAKE_EVENT_IDS) as string[]).includes(String(event.detail.EventID))
+  );
 }

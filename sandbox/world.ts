@@ -40,6 +40,7 @@ export function createSimulatedAws(
   const faults = options.faults ?? new FaultSet();
   let truth: GroundTruth | undefined;
   let simulator: AwsSimulator | undefined;
+  let bus: SimulatedEventBridge | undefined;
   const ctx: SimContext = {
     clock: options.clock,
     random: options.random,
@@ -48,6 +49,9 @@ export function createSimulatedAws(
     quotas: new QuotaBuckets(() => options.clock.now(), options.latency.timeScale),
     changed: () => truth?.changed(),
     beginOperation: (name, app) => simulator?.beginOperation(name, app) ?? (() => undefined),
+    emitServiceEvent: (event) => {
+      bus?.emitService(event);
+    },
   };
   simulator = new AwsSimulator(ctx);
   const rds = new SimulatedRds(ctx);
@@ -71,6 +75,7 @@ export function createSimulatedAws(
       CHECKER_REGIONS.indexOf(checker as (typeof CHECKER_REGIONS)[number]) >= faults.checkersBlocked(region),
   });
   const eventBridge = new SimulatedEventBridge(ctx);
+  bus = eventBridge;
   for (const service of [rds, autoScaling, elb, cloudWatch, arc, route53, eventBridge])
     simulator.register(service);
   // ARC before Route 53: its routing-control health checks read the initial states.

@@ -1,5 +1,7 @@
 import { autoScalingGroups } from '../aws/auto-scaling.js';
 import { stateStore } from '../aws/state-store.js';
+import { stepFunctions } from '../aws/step-functions.js';
+import { taskWaits } from '../aws/task-waits.js';
 import { checkCapacity } from '../runbook/capacity.js';
 import { coreDeps } from './control-plane.js';
 import { stepHandler } from './step-handler.js';
@@ -8,4 +10,6 @@ export const { makeHandler, handler } = stepHandler('CheckCapacity', checkCapaci
   ...coreDeps(c),
   store: stateStore(c),
   autoScaling: autoScalingGroups(c.clients),
+  waits: taskWaits(c),
+  stepFunctions: stepFunctions(c.clients),
 }));

@@ -10,6 +10,7 @@ import { reconcileMarks } from '../aws/reconcile-marks.js';
 import { route53Records } from '../aws/route53.js';
 import { stateStore } from '../aws/state-store.js';
 import { stepFunctions } from '../aws/step-functions.js';
+import { taskWaits } from '../aws/task-waits.js';
 import { trafficSwitch } from '../aws/traffic-switch.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import { type ControlPlaneConfig, coreDeps } from './control-plane.js';
@@ -38,6 +39,7 @@ export function buildRunbookDeps(c: ControlPlaneConfig): RunbookDeps {
     traffic: trafficSwitch(c),
     alarms: cloudWatchAlarms(c.clients),
     stepFunctions: stepFunctions(c.clients),
+    waits: taskWaits(c),
     events: eventPublisher(c.clients, c.eventBusName),
   };
 }

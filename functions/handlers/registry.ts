@@ -15,6 +15,8 @@ export const FUNCTIONS = [
   { name: 'CheckDatabase', entry: 'check-database.ts', role: 'runbook' },
   { name: 'ScaleCapacity', entry: 'scale-capacity.ts', role: 'runbook' },
   { name: 'CheckCapacity', entry: 'check-capacity.ts', role: 'runbook' },
+  // Parks a step on a task token until an event (or the capacity branch) wakes it, or its timeout.
+  { name: 'AwaitEvent', entry: 'await-event.ts', role: 'runbook' },
   { name: 'ShiftTraffic', entry: 'shift-traffic.ts', role: 'runbook' },
   { name: 'CheckTraffic', entry: 'check-traffic.ts', role: 'runbook' },
   { name: 'VerifyService', entry: 'verify-service.ts', role: 'runbook' },
@@ -26,6 +28,8 @@ export const FUNCTIONS = [
   { name: 'RunEvacuation', entry: 'run-evacuation.ts', role: 'evacuation' },
   { name: 'Reconcile', entry: 'reconcile.ts', role: 'reconciler' },
   { name: 'Readiness', entry: 'readiness.ts', role: 'readiness' },
+  // The EventBridge rule's target on RDS's global switchover/failover and instance-created events.
+  { name: 'WakeOnEvent', entry: 'wake-on-event.ts', role: 'waker' },
 ] as const;
 
 export type FunctionName = (typeof FUNCTIONS)[number]['name'];

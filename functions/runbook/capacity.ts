@@ -19,9 +19,16 @@ import {
   startProgress,
   stepKey,
 } from './context.js';
+import { waitKey } from './ports/task-waits.js';
+import { wakeWait } from './wake.js';
 
-/** The ports and context this use case reads (the composition root gives it no more). */
-export type CapacityDeps = Pick<RunbookDeps, 'autoScaling' | 'clock' | 'plans' | 'store'>;
+/** The ports and context ScaleCapacity reads (the composition root gives it no more). */
+export type ScaleDeps = Pick<RunbookDeps, 'autoScaling' | 'clock' | 'plans' | 'store'>;
+/** The ports and context CheckCapacity reads: it also wakes the database branch parked on it. */
+export type CapacityDeps = Pick<
+  RunbookDeps,
+  'autoScaling' | 'clock' | 'plans' | 'store' | 'stepFunctions' | 'waits'
+>;
 
 /** Ungraceful mode accepts its minimum once capacity has not grown for this long. */
 export const UNGRACEFUL_STALL_SECONDS = 30;
@@ -44,7 +51,7 @@ const CheckInput = z.object({ run: RunContext, resource: ResourceItem, progress:
  * ScaleCapacity: set the target region's group to the plan's `active` profile. Idempotent: the
  * same profile twice is one change. Pilot light starts from zero; warm standby from its standby.
  */
-export async function scaleCapacity(input: unknown, deps: CapacityDeps): Promise<CapacityProgress> {
+export async function scaleCapacity(input: unknown, deps: ScaleDeps): Promise<CapacityProgress> {
   const { run, resource } = parseInput(ScaleInput, input, 'ScaleCapacity');
   const plan = deps.plans.get(run.app);
   const group = autoScalingGroup(plan, resource.id);
@@ -95,14 +102,17 @@ export async function checkCapacity(input: unknown, deps: CapacityDeps): Promise
   const stalled = now - stableSince >= UNGRACEFUL_STALL_SECONDS * 1000;
   const acceptDegraded = run.mode === 'ungraceful' && readiness.minimumMet && (stalled || lastPoll);
   if (readiness.ready || acceptDegraded) {
-    await recordOutcome(run, deps, stepKey('ScaleCapacity', resource.id), {
-      name: 'ScaleCapacity',
-      resource: resource.id,
-      status: 'SUCCEEDED',
-      startedAt: progress.startedAt,
-      finishedAt: isoNow(deps.clock),
-      detail,
-    });
+    await Promise.all([
+      recordOutcome(run, deps, stepKey('ScaleCapacity', resource.id), {
+        name: 'ScaleCapacity',
+        resource: resource.id,
+        status: 'SUCCEEDED',
+        startedAt: progress.startedAt,
+        finishedAt: isoNow(deps.clock),
+        detail,
+      }),
+      wakeDatabaseBranch(plan, run, group.name, deps),
+    ]);
     return { ...progress, done: true, detail };
   }
   if (lastPoll) {
@@ -130,6 +140,24 @@ export async function checkCapacity(input: unknown, deps: CapacityDeps): Promise
     );
   }
   return nextPoll(progress, `${group.name} capacity in ${run.to}`, { detail });
+}
+
+/**
+ * The capacity hand-off: a graceful run's database branch parks on `capacity` until the target
+ * can serve (it never moves the writer first). This group being ready wakes it at once, instead
+ * of it finding out at its next check; the database branch then reads every group itself. A wake
+ * that fails is only logged away: the parked branch's fallback timeout reads capacity anyway.
+ */
+async function wakeDatabaseBranch(
+  plan: Plan,
+  run: RunContext,
+  group: string,
+  deps: Pick<RunbookDeps, 'stepFunctions' | 'waits'>,
+): Promise<void> {
+  if (run.mode !== 'graceful' || (plan.database?.auroraGlobalClusters.length ?? 0) === 0) return;
+  await wakeWait(run.app, run.executionId, waitKey('capacity'), `${group} ready in ${run.to}`, deps).catch(
+    () => false,
+  );
 }
 
 export function autoScalingGroup(plan: Plan, name: string): AutoScalingGroupPlan {

@@ -18,6 +18,7 @@ import type { ReconcileMarks } from './ports/reconcile-marks.js';
 import type { Route53Records } from './ports/route53.js';
 import type { StateStore } from './ports/state-store.js';
 import type { StepFunctions } from './ports/step-functions.js';
+import type { TaskWaits } from './ports/task-waits.js';
 import type { TrafficSwitch } from './ports/traffic-switch.js';
 
 /**
@@ -47,6 +48,8 @@ export interface RunbookDeps {
   readonly traffic: TrafficSwitch;
   readonly alarms: CloudWatchAlarms;
   readonly stepFunctions: StepFunctions;
+  /** Parked steps' task tokens, answered by wake-ups (functions/runbook/wake.ts). */
+  readonly waits: TaskWaits;
   readonly events: EventPublisher;
   /** This region's state machine ARNs: a runbook per strategy, and `detection`. */
   readonly stateMachineArns: Partial<Record<StateMachineKey, string>>;
@@ -213,3 +216,13 @@ export function pollBudgetSeconds(plan: Plan): number {
 
 /** Seconds between polls. Cheap calls poll every second; Route 53's API allows 5 calls/s per account. */
 export const POLL_SECONDS = { database: 1, capacity: 1, traffic: 2, verify: 1 } as const;
+
+/**
+ * How long a step parked on an event waits before it reads AWS anyway (the Task's timeout, so
+ * every wait ends): the poll fallback when the event is lost. Events are best effort ("Amazon RDS
+ * emits events on a best effort basis": Aurora User Guide, "Monitoring Amazon Aurora events",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/working-with-events.html). Five
+ * seconds, not one: a parked step reads RDS once per fallback, not every second, which an
+ * evacuation of many apps needs under RDS's API rate (sandbox/quotas.ts).
+ */
+export const WAKE_FALLBACK_SECONDS = 5;

@@ -7,7 +7,6 @@ import { groupReadiness } from '../observer/observe.js';
 import {
   fence,
   nextPoll,
-  POLL_SECONDS,
   parseInput,
   pollBudgetSeconds,
   progressWith,
@@ -18,6 +17,7 @@ import {
   recordStep,
   startProgress,
   stepKey,
+  WAKE_FALLBACK_SECONDS,
 } from './context.js';
 import type { GlobalClusterView } from './ports/aurora.js';
 
@@ -58,20 +58,54 @@ export async function promoteDatabase(input: unknown, deps: DatabaseDeps): Promi
   const plan = deps.plans.get(run.app);
   const cluster = globalCluster(plan, resource.id);
   const startedAt = isoNow(deps.clock);
-  const progress = startProgress(deps.clock, POLL_SECONDS.database, pollBudgetSeconds(plan) * 2);
-  await recordStep(run, deps, stepKey('PromoteDatabase', resource.id), {
+  // Parked between checks (AwaitEvent), woken by capacity or RDS's event, else after the fallback.
+  const progress = startProgress(deps.clock, WAKE_FALLBACK_SECONDS, pollBudgetSeconds(plan) * 2);
+  const recorded = recordStep(run, deps, stepKey('PromoteDatabase', resource.id), {
     name: 'PromoteDatabase',
     resource: resource.id,
     status: 'RUNNING',
     startedAt,
   });
-  if (run.mode === 'graceful' && !(await capacityReady(plan, run, deps))) {
-    return { ...progress, phase: 'waiting-for-capacity' };
+  if (run.mode === 'graceful') {
+    // The step's entry is written beside the gate's reads, and before anything moves.
+    return (
+      (await gateOnCapacity(plan, run, cluster, progress, deps, recorded)) ?? {
+        ...progress,
+        phase: 'waiting-for-capacity',
+      }
+    );
   }
+  await recorded;
   return startPromotion(run, cluster, progress, deps);
 }
 
-/** CheckDatabase: polls the promotion (or the capacity gate before it) until done, bounded. */
+/**
+ * The capacity gate of a graceful run: reads the target's capacity, the global cluster and renews
+ * the lease at once (independent calls: the promotion needs all three), then starts the
+ * switchover if capacity is ready, or goes on waiting for capacity (`waiting-for-capacity`).
+ */
+async function gateOnCapacity(
+  plan: Plan,
+  run: RunContext,
+  cluster: AuroraGlobalCluster,
+  progress: DatabaseProgress,
+  deps: DatabaseDeps,
+  alongside?: Promise<unknown>,
+): Promise<DatabaseProgress | undefined> {
+  const [ready, view] = await Promise.all([
+    capacityReady(plan, run, deps),
+    deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId),
+    fence(run, deps),
+    alongside,
+  ]);
+  if (!ready) return undefined;
+  return startPromotion(run, cluster, progress, deps, { view, fenced: true });
+}
+
+/**
+ * CheckDatabase: reads the promotion (or the capacity gate before it) after each wake-up or
+ * fallback timeout of the AwaitEvent Task parked between checks, until done, bounded.
+ */
 export async function checkDatabase(input: unknown, deps: DatabaseDeps): Promise<DatabaseProgress> {
   const { run, resource, progress } = parseInput(CheckInput, input, 'CheckDatabase');
   const plan = deps.plans.get(run.app);
@@ -79,7 +113,8 @@ export async function checkDatabase(input: unknown, deps: DatabaseDeps): Promise
   const targetArn = memberIn(cluster.members, run.to);
 
   if (progress.phase === 'waiting-for-capacity') {
-    if (await capacityReady(plan, run, deps)) return startPromotion(run, cluster, progress, deps);
+    const started = await gateOnCapacity(plan, run, cluster, progress, deps);
+    if (started) return started;
     if (progress.attempt + 1 > progress.maxAttempts) {
       throw new CapacityNotReadyError(
         `${cluster.globalClusterId}: not promoted: capacity in ${run.to} did not become ready, so the writer stays in ${run.from}`,
@@ -132,9 +167,10 @@ async function startPromotion(
   cluster: AuroraGlobalCluster,
   progress: DatabaseProgress,
   deps: DatabaseDeps,
+  read?: { readonly view: GlobalClusterView; readonly fenced: boolean },
 ): Promise<DatabaseProgress> {
   const targetArn = memberIn(cluster.members, run.to);
-  const view = await deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId);
+  const view = read?.view ?? (await deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId));
   if (isPromoted(view, targetArn)) {
     return { ...progress, phase: 'promoting', detail: { ...progress.detail, method: 'none', rpoMs: 0 } };
   }
@@ -151,7 +187,7 @@ async function startPromotion(
       `${cluster.globalClusterId}: an operation toward ${view.failover.toClusterArn} is under way`,
     );
   }
-  await fence(run, deps);
+  if (!read?.fenced) await fence(run, deps);
   if (run.mode === 'graceful') {
     // Run in the primary's region, as AWS documents the switchover: the region RDS names as the
     // writer's now (the truth), else the plan's source. A graceful switchover needs that region up.
@@ -226,12 +262,15 @@ function isPromoted(view: GlobalClusterView, targetArn: string): boolean {
   return !view.failover && view.members.some((m) => m.clusterArn === targetArn && m.isWriter);
 }
 
-async function capacityReady(plan: Plan, run: RunContext, deps: DatabaseDeps): Promise<boolean> {
-  for (const group of plan.compute?.autoScalingGroups ?? []) {
-    const readiness = await groupReadiness(group, run.to, deps);
-    if (!readiness.ready) return false;
-  }
-  return true;
+/** Whether every group of the plan is ready in the target region (the groups read at once). */
+export async function capacityReady(
+  plan: Plan,
+  run: Pick<RunContext, 'to'>,
+  deps: Pick<RunbookDeps, 'autoScaling' | 'clock'>,
+): Promise<boolean> {
+  const groups = plan.compute?.autoScalingGroups ?? [];
+  const readiness = await Promise.all(groups.map((group) => groupReadiness(group, run.to, deps)));
+  return readiness.every((r) => r.ready);
 }
 
 export function globalCluster(plan: Plan, id: string): AuroraGlobalCluster {

@@ -4,7 +4,6 @@ import { memberIn } from '../core/plan-registry.js';
 import {
   fence,
   nextPoll,
-  POLL_SECONDS,
   Progress,
   parseInput,
   ResourceItem,
@@ -14,8 +13,10 @@ import {
   recordStep,
   startProgress,
   stepKey,
+  WAKE_FALLBACK_SECONDS,
 } from './context.js';
 import { globalCluster } from './database.js';
+import { readerInstanceId } from './wake.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type PrepareDeps = Pick<RunbookDeps, 'aurora' | 'clock' | 'plans' | 'store'>;
@@ -36,7 +37,8 @@ export async function prepareDatabase(input: unknown, deps: PrepareDeps): Promis
   const cluster = globalCluster(deps.plans.get(run.app), resource.id);
   const targetArn = memberIn(cluster.members, run.to);
   const startedAt = isoNow(deps.clock);
-  const progress = startProgress(deps.clock, POLL_SECONDS.database * 5, PREPARE_BUDGET_SECONDS);
+  // Parked between checks (AwaitEvent), woken by RDS's instance-created event, else after the fallback.
+  const progress = startProgress(deps.clock, WAKE_FALLBACK_SECONDS, PREPARE_BUDGET_SECONDS);
   const instances = await deps.aurora.instances(run.to, targetArn);
   if (instances.some((i) => i.status === 'available')) {
     await recordOutcome(run, deps, stepKey('PrepareDatabase', resource.id), {
@@ -63,7 +65,7 @@ export async function prepareDatabase(input: unknown, deps: PrepareDeps): Promis
   });
   if (instances.length === 0) {
     await fence(run, deps);
-    const id = `${targetArn.split(':').pop()}-switchyard-reader`;
+    const id = readerInstanceId(targetArn.split(':').pop() ?? '');
     await deps.aurora.addReader(run.to, targetArn, id, cluster.readerInstanceClass, cluster.engine);
   }
   return { ...progress, phase: 'creating-reader' };

@@ -1,5 +1,5 @@
 import type { PutEventsRequest, PutEventsResponse } from '@aws-sdk/client-eventbridge';
-import type { CallTarget, SimContext, SimulatedService } from './simulator.js';
+import type { CallTarget, ServiceEvent, SimContext, SimulatedService } from './simulator.js';
 import { awsError } from './simulator.js';
 
 /** One event put on a region's bus. `at` is virtual epoch ms. */
@@ -9,6 +9,10 @@ export interface BusEvent {
   readonly source: string;
   readonly detailType: string;
   readonly detail: Record<string, unknown>;
+  /** The envelope's `resources` (ARNs), for events AWS services emit. */
+  readonly resources?: readonly string[];
+  /** The envelope's `id`. */
+  readonly id?: string;
 }
 
 /**
@@ -30,6 +34,28 @@ export class SimulatedEventBridge implements SimulatedService {
   /** Hears every event put on any region's bus (a rule in that region). */
   onEvent(listener: (event: BusEvent) => void): void {
     this.listeners.push(listener);
+  }
+
+  /**
+   * An event an AWS service emits, put on `event.region`'s default bus and heard by its rules,
+   * unless the `service-events-lost` fault drops it (best-effort delivery) or the region is down.
+   * Returns the bus event, or undefined when it was lost.
+   */
+  emitService(event: ServiceEvent): BusEvent | undefined {
+    if (this.ctx.faults.serviceEventsLost(event.source) || this.ctx.faults.isRegionDown(event.region))
+      return undefined;
+    const busEvent: BusEvent = {
+      at: this.ctx.clock.now(),
+      id: `sandbox-event-${++this.seq}`,
+      region: event.region,
+      source: event.source,
+      detailType: event.detailType,
+      detail: event.detail,
+      resources: event.resources,
+    };
+    this.published.push(busEvent);
+    for (const listener of this.listeners) listener(busEvent);
+    return busEvent;
   }
 
   handle(operation: string, input: Record<string, unknown>, target: CallTarget): unknown {

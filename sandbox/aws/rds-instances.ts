@@ -16,8 +16,9 @@ import {
   INSTANCE_CLASS,
   type InstanceState,
   PORT,
+  rdsEvent,
 } from './rds-model.js';
-import { awsError, beginOperation, type CallTarget, type SimContext } from './simulator.js';
+import { awsError, beginOperation, type CallTarget, emitServiceEvent, type SimContext } from './simulator.js';
 
 /**
  * The DB instances of the simulated Aurora clusters: CreateDBInstance (pilot light's reader for a
@@ -64,6 +65,7 @@ export class AuroraInstances {
       instance.status = 'available';
       instance.createdAt = this.ctx.clock.now();
       this.ctx.changed();
+      emitServiceEvent(this.ctx, rdsEvent('instance-created', instance, instance.createdAt));
     });
     return { DBInstance: this.view(instance) };
   }

@@ -1,4 +1,5 @@
 import type { FailoverStatus } from '@aws-sdk/client-rds';
+import type { ServiceEvent } from './simulator.js';
 
 // The simulated Aurora global database's state and shared helpers (sandbox/aws/rds.ts runs it;
 // sandbox/aws/rds-instances.ts holds the DB instances).
@@ -118,4 +119,53 @@ export function hash(text: string, length: number): string {
     seed = (seed + 0x9e3779b9) >>> 0;
   }
   return out.slice(0, length);
+}
+
+/**
+ * An RDS event as RDS emits it to EventBridge: an `RDS DB Cluster Event` or `RDS DB Instance
+ * Event` whose detail carries `EventCategories`, `SourceType`, `SourceArn`, `Date`, `Message`,
+ * `SourceIdentifier` and `EventID` (Aurora User Guide, "Creating a rule that triggers on an
+ * Amazon Aurora event",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-cloud-watch-events.html). The
+ * event IDs, categories and messages are those of "Amazon RDS event categories and event messages
+ * for Aurora", https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Events.Messages.html:
+ * RDS-EVENT-0185 "Global switchover to DB cluster name in Region name finished." and RDS-EVENT-0238
+ * "Global failover to DB cluster name in Region name completed." (DB cluster, global failover),
+ * RDS-EVENT-0005 "DB instance created." (DB instance, creation). RDS emits them "on a best effort
+ * basis" ("Monitoring Amazon Aurora events"): the `service-events-lost` fault drops them.
+ */
+export function rdsEvent(
+  what: 'switchover-finished' | 'failover-completed' | 'instance-created',
+  source: { readonly arn: string; readonly region: string; readonly id: string },
+  at: number,
+): ServiceEvent {
+  const cluster = what !== 'instance-created';
+  const [eventId, message, category] = {
+    'switchover-finished': [
+      'RDS-EVENT-0185',
+      `Global switchover to DB cluster ${source.id} in Region ${source.region} finished.`,
+      'global failover',
+    ],
+    'failover-completed': [
+      'RDS-EVENT-0238',
+      `Global failover to DB cluster ${source.id} in Region ${source.region} completed.`,
+      'global failover',
+    ],
+    'instance-created': ['RDS-EVENT-0005', 'DB instance created', 'creation'],
+  }[what];
+  return {
+    region: source.region,
+    source: 'aws.rds',
+    detailType: cluster ? 'RDS DB Cluster Event' : 'RDS DB Instance Event',
+    resources: [source.arn],
+    detail: {
+      EventCategories: [category],
+      SourceType: cluster ? 'CLUSTER' : 'DB_INSTANCE',
+      SourceArn: source.arn,
+      Date: new Date(at).toISOString(),
+      Message: message,
+      SourceIdentifier: source.id,
+      EventID: eventId,
+    },
+  };
 }

@@ -42,6 +42,26 @@ export interface SimContext {
    * (a health checker noticing a change) names the `app` it works for instead.
    */
   beginOperation?(name: string, app?: string): () => void;
+  /**
+   * Puts an event an AWS service emits (e.g. RDS's `RDS DB Cluster Event`) on EventBridge's default
+   * bus in `event.region`, where rules hear it (sandbox/aws/eventbridge.ts). Absent where the
+   * context has no bus.
+   */
+  emitServiceEvent?(event: ServiceEvent): void;
+}
+
+/** An event an AWS service emits to EventBridge: the envelope's `source`, `detail-type`, `resources` and `detail`. */
+export interface ServiceEvent {
+  readonly region: string;
+  readonly source: string;
+  readonly detailType: string;
+  readonly resources: readonly string[];
+  readonly detail: Record<string, unknown>;
+}
+
+/** For services: emit an event to EventBridge, or do nothing where the context has no bus. */
+export function emitServiceEvent(ctx: SimContext, event: ServiceEvent): void {
+  ctx.emitServiceEvent?.(event);
 }
 
 /** For services: start an operation, or do nothing where the context does not track them. */

@@ -1,4 +1,5 @@
 import { makeHandler as abandonExecution } from '../../functions/handlers/abandon-execution.js';
+import { makeHandler as awaitEvent } from '../../functions/handlers/await-event.js';
 import { makeHandler as beginExecution } from '../../functions/handlers/begin-execution.js';
 import { makeHandler as checkCapacity } from '../../functions/handlers/check-capacity.js';
 import { makeHandler as checkDatabase } from '../../functions/handlers/check-database.js';
@@ -19,6 +20,7 @@ import { makeHandler as runEvacuation } from '../../functions/handlers/run-evacu
 import { makeHandler as scaleCapacity } from '../../functions/handlers/scale-capacity.js';
 import { makeHandler as shiftTraffic } from '../../functions/handlers/shift-traffic.js';
 import { makeHandler as verifyService } from '../../functions/handlers/verify-service.js';
+import { makeHandler as wakeOnEvent } from '../../functions/handlers/wake-on-event.js';
 import type { RunbookDeps } from '../../functions/runbook/context.js';
 import type { LambdaHandler } from './lambda.js';
 
@@ -34,6 +36,7 @@ export const RUNBOOK_HANDLERS: Partial<Record<FunctionName, (deps: RunbookDeps) 
   CheckDatabase: checkDatabase,
   ScaleCapacity: scaleCapacity,
   CheckCapacity: checkCapacity,
+  AwaitEvent: awaitEvent,
   ShiftTraffic: shiftTraffic,
   CheckTraffic: checkTraffic,
   VerifyService: verifyService,
@@ -44,4 +47,5 @@ export const RUNBOOK_HANDLERS: Partial<Record<FunctionName, (deps: RunbookDeps) 
   RunEvacuation: runEvacuation,
   Reconcile: reconcile,
   Readiness: readiness,
+  WakeOnEvent: wakeOnEvent,
 };

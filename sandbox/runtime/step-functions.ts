@@ -25,7 +25,17 @@ export interface DeployedStateMachine {
   readonly region: string;
   readonly definition: Definition;
   /** Task state name -> the function it invokes, and whether it waits for a task token. */
-  readonly tasks: ReadonlyMap<string, { readonly fn: string; readonly waitForToken: boolean }>;
+  readonly tasks: ReadonlyMap<string, TaskBinding>;
+}
+
+/** What a Task state invokes, and how long a `waitForTaskToken` Task waits for its token. */
+export interface TaskBinding {
+  readonly fn: string;
+  readonly waitForToken: boolean;
+  /** The Task's `TimeoutSeconds`, when a number. */
+  readonly timeoutSeconds?: number;
+  /** The Task's `TimeoutSecondsPath` (evaluated against the Task's Payload, see `tokenTimeoutMs`). */
+  readonly timeoutSecondsPath?: string;
 }
 
 /** An execution as the simulated service keeps it. */
@@ -77,8 +87,8 @@ export function validateOnce(interpreter: Interpreter, definition: Definition): 
 }
 
 /** Every Task state of a definition (nested Map and Parallel states included) and its function. */
-export function taskBindings(definition: Definition): Map<string, { fn: string; waitForToken: boolean }> {
-  const tasks = new Map<string, { fn: string; waitForToken: boolean }>();
+export function taskBindings(definition: Definition): Map<string, TaskBinding> {
+  const tasks = new Map<string, TaskBinding>();
   const visit = (states: Record<string, State>) => {
     for (const [name, state] of Object.entries(states)) {
       if (state.Type === 'Task') {
@@ -89,7 +99,14 @@ export function taskBindings(definition: Definition): Map<string, { fn: string; 
         const parsed = typeof target === 'string' ? parseFunctionArn(target) : undefined;
         if (!parsed)
           throw new Error(`Task state ${name} invokes ${String(target)}, which is not a Switchyard function`);
-        tasks.set(name, { fn: parsed.name, waitForToken });
+        tasks.set(name, {
+          fn: parsed.name,
+          waitForToken,
+          ...(typeof state.TimeoutSeconds === 'number' ? { timeoutSeconds: state.TimeoutSeconds } : {}),
+          ...(typeof state.TimeoutSecondsPath === 'string'
+            ? { timeoutSecondsPath: state.TimeoutSecondsPath }
+            : {}),
+        });
       }
       const processor = (state.ItemProcessor ?? state.Iterator) as Definition | undefined;
       if (processor) visit(processor.States);
@@ -109,10 +126,16 @@ export class SimulatedStepFunctions implements SimulatedService {
   readonly service = 'sfn' as const;
   private readonly machines = new Map<string, DeployedStateMachine>();
   private readonly executions = new Map<string, SimulatedExecution>();
+  /**
+   * Every task token handed out, by token: each waiting Task gets its own (AWS's tokens are
+   * per Task, so two Map iterations parked at once are answered apart). `settled` once answered,
+   * timed out, or its execution ended: a later SendTaskSuccess is `TaskTimedOut`.
+   */
   private readonly tokens = new Map<
     string,
     { resolve: (output: Json) => void; reject: (error: Error) => void; settled: boolean }
   >();
+  private tokenSeq = 0;
 
   constructor(
     private readonly ctx: SimContext,
@@ -240,7 +263,8 @@ export class SimulatedStepFunctions implements SimulatedService {
     const token = `${execution.arn}:task-token`;
     let transitions = 0;
     const handlers: Record<string, (input: Json) => Promise<Json>> = {};
-    for (const [state, { fn, waitForToken }] of machine.tasks) {
+    for (const [state, binding] of machine.tasks) {
+      const { fn, waitForToken } = binding;
       handlers[state] = async (taskInput) => {
         const charge = transitions;
         transitions = 0;
@@ -248,8 +272,10 @@ export class SimulatedStepFunctions implements SimulatedService {
         const throttled = this.ctx.quotas?.delayFor(SFN_STATE_TRANSITIONS, machine.region, charge) ?? 0;
         await this.ctx.clock.sleep(charge * this.ctx.latency.stepFunctions.stateTransitionMs + throttled);
         if (!waitForToken) return (await this.lambda.invoke(machine.region, fn, taskInput)) as Json;
-        const payload = (taskInput as { Payload?: Json }).Payload ?? null;
-        const answer = this.waitForToken(token);
+        // This Task's own token, in place of the context's `$$.Task.Token` in its Payload.
+        const own = `${token}:${++this.tokenSeq}`;
+        const payload = replaceToken((taskInput as { Payload?: Json }).Payload ?? null, token, own);
+        const answer = this.waitForToken(own, tokenTimeoutMs(binding, payload));
         await this.lambda.invoke(machine.region, fn, payload);
         return answer;
       };
@@ -299,15 +325,25 @@ export class SimulatedStepFunctions implements SimulatedService {
       return;
     }
     Object.assign(execution, fields, { status, stoppedAt: this.ctx.clock.now() });
-    const waiter = this.tokens.get(`${execution.arn}:task-token`);
-    if (waiter) waiter.settled = true;
+    const prefix = `${execution.arn}:task-token:`;
+    for (const [token, waiter] of this.tokens) if (token.startsWith(prefix)) waiter.settled = true;
     this.ctx.changed();
     settle();
   }
 
-  private waitForToken(token: string): Promise<Json> {
+  /**
+   * Parks a Task on `token`. After `timeoutMs` (the Task's timeout, on the virtual clock) the
+   * token is spent: the interpreter fails the Task with States.Timeout at that moment, and AWS
+   * answers a later SendTaskSuccess with TaskTimedOut.
+   */
+  private waitForToken(token: string, timeoutMs: number | undefined): Promise<Json> {
     return new Promise<Json>((resolve, reject) => {
-      this.tokens.set(token, { resolve, reject, settled: false });
+      const waiter = { resolve, reject, settled: false };
+      this.tokens.set(token, waiter);
+      if (timeoutMs !== undefined)
+        this.ctx.clock.setTimer(timeoutMs, () => {
+          waiter.settled = true;
+        });
     });
   }
 
@@ -319,7 +355,7 @@ export class SimulatedStepFunctions implements SimulatedService {
     const token = String(tokenValue ?? '');
     const waiter = this.tokens.get(token);
     if (!waiter) throw awsError('sfn', 'TaskDoesNotExist', `Task does not exist: ${token.slice(0, 40)}`);
-    const execution = this.executions.get(token.replace(/:task-token$/, ''));
+    const execution = this.executions.get(token.replace(/:task-token(:\d+)?$/, ''));
     // A task token is answered in its execution's region only.
     if (execution && execution.region !== target.region) {
       throw awsError(
@@ -371,4 +407,29 @@ export class SimulatedStepFunctions implements SimulatedService {
     }
     return { stopDate: new Date(execution.stoppedAt ?? this.ctx.clock.now()) };
   }
+}
+
+/** `value` with every string equal to `from` replaced by `to` (the Task's own token). */
+function replaceToken(value: Json, from: string, to: string): Json {
+  if (value === from) return to;
+  if (Array.isArray(value)) return value.map((v) => replaceToken(v, from, to));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceToken(v, from, to)]));
+  return value;
+}
+
+/**
+ * How long a `waitForTaskToken` Task waits, in virtual ms: its `TimeoutSeconds`, else its
+ * `TimeoutSecondsPath` read from the Task's Payload (our definitions build the Payload from the
+ * same paths, e.g. `run.$: $.run` for `$.run.approvalTimeoutSeconds`), else unknown (the token
+ * then lives until the execution ends).
+ */
+function tokenTimeoutMs(binding: TaskBinding, payload: Json): number | undefined {
+  if (binding.timeoutSeconds !== undefined) return binding.timeoutSeconds * 1000;
+  if (!binding.timeoutSecondsPath?.startsWith('$.')) return undefined;
+  let value: Json | undefined = payload;
+  for (const key of binding.timeoutSecondsPath.slice(2).split('.')) {
+    value = value !== null && typeof value === 'object' && !Array.isArray(value) ? value[key] : undefined;
+  }
+  return typeof value === 'number' && value > 0 ? value * 1000 : undefined;
 }

@@ -2,6 +2,7 @@ import {
   ConflictError,
   FailoverInProgressError,
   LockLostError,
+  PreconditionFailedError,
   ResourceNotFoundError,
   ThrottledError,
 } from '../../functions/core/errors.js';
@@ -22,6 +23,7 @@ import type { EventPublisher } from '../../functions/runbook/ports/events.js';
 import type { Route53Records } from '../../functions/runbook/ports/route53.js';
 import type { StateStore } from '../../functions/runbook/ports/state-store.js';
 import type { StepFunctions } from '../../functions/runbook/ports/step-functions.js';
+import type { TaskWait, TaskWaits } from '../../functions/runbook/ports/task-waits.js';
 
 /**
  * In-memory fakes of the ports the runbook steps call (functions/runbook/ports/), for unit tests
@@ -374,4 +376,39 @@ export function fakeStepFunctions(active: readonly string[]): StepFunctions {
     sendTaskSuccess: unexpected('sendTaskSuccess'),
     sendTaskFailure: unexpected('sendTaskFailure'),
   };
+}
+
+/** The parked steps' task tokens in memory (the `WAIT#` items). */
+export function fakeWaits() {
+  const items = new Map<string, TaskWait>();
+  const port: TaskWaits = {
+    async park(wait) {
+      items.set(`${wait.app}/${wait.executionId}/${wait.what}`, wait);
+    },
+    async get(app, executionId, what) {
+      return items.get(`${app}/${executionId}/${what}`);
+    },
+  };
+  return { port, items };
+}
+
+/**
+ * Step Functions' task tokens in memory: `live` tokens are waiting; SendTaskSuccess answers one
+ * (recorded in `answered`) and spends it; a spent or unknown token is PreconditionFailedError, as
+ * the adapter translates TaskTimedOut and InvalidToken.
+ */
+export function fakeTaskTokens(live: Iterable<string> = []) {
+  const waiting = new Set(live);
+  const answered: { region: string; token: string; output: unknown }[] = [];
+  const port: StepFunctions = {
+    ...fakeStepFunctions([]),
+    async sendTaskSuccess(region, token, output) {
+      if (!waiting.delete(token))
+        throw new PreconditionFailedError(
+          `fake step functions: task ${token} no longer waits (TaskTimedOut)`,
+        );
+      answered.push({ region, token, output });
+    },
+  };
+  return { port, waiting, answered };
 }

@@ -9,7 +9,7 @@ import { checkCapacity, scaleCapacity } from '../../functions/runbook/capacity.j
 import type { RunContext } from '../../functions/runbook/context.js';
 import { checkDatabase, promoteDatabase } from '../../functions/runbook/database.js';
 import type { GlobalClusterView } from '../../functions/runbook/ports/aurora.js';
-import { fakeAurora, fakeAutoScaling, fakeClock, fakeStore } from './fakes.js';
+import { fakeAurora, fakeAutoScaling, fakeClock, fakeStore, fakeTaskTokens, fakeWaits } from './fakes.js';
 
 // Unit tests of the runbook steps against in-memory fakes of their ports (test/runbook/fakes.ts):
 // one describe per step, its idempotency, fencing and error paths. End-to-end behaviour is in
@@ -50,6 +50,8 @@ function setup(options: { healthy?: number; writer?: string } = {}) {
     },
   });
   const aurora = fakeAurora({ 'orders-global': globalCluster(options.writer ?? USE1) }, 1_500);
+  const waits = fakeWaits();
+  const tokens = fakeTaskTokens();
   const deps = {
     region: TARGET,
     plans: planRegistry(plans),
@@ -59,8 +61,10 @@ function setup(options: { healthy?: number; writer?: string } = {}) {
     store: state.store,
     autoScaling: autoScaling.port,
     aurora: aurora.port,
+    waits: waits.port,
+    stepFunctions: tokens.port,
   };
-  return { clock, state, autoScaling, aurora, deps };
+  return { clock, state, autoScaling, aurora, waits, tokens, deps };
 }
 
 function beginInput(mode: 'graceful' | 'ungraceful' = 'graceful', executionId = 'exec-1') {

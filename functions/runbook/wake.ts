@@ -1,0 +1,275 @@
+import * as z from 'zod';
+import { isoNow } from '../core/clock.js';
+import { PreconditionFailedError } from '../core/errors.js';
+import type { Plan } from '../core/plan.js';
+import { memberIn } from '../core/plan-registry.js';
+import { Progress, parseInput, ResourceItem, type RunbookDeps, RunContext } from './context.js';
+import { capacityReady, globalCluster } from './database.js';
+import { type TaskWait, type WaitKind, waitKey } from './ports/task-waits.js';
+
+/**
+ * Event-driven wake-ups of parked runbook steps (docs/architecture.md, "Wake-ups"). A step whose
+ * wait AWS (or another branch) ends with an event parks on a `waitForTaskToken` Task (AwaitEvent)
+ * whose own timeout is the poll fallback; the event's arrival answers the token (SendTaskSuccess),
+ * and the step's check then reads AWS, as it would after a poll. An event is a hint, never the
+ * truth: the waker reads AWS before it wakes anything, and the woken check reads again.
+ */
+
+/** The ports AwaitEvent reads (the composition root gives it no more). */
+export type AwaitDeps = Pick<
+  RunbookDeps,
+  'aurora' | 'autoScaling' | 'clock' | 'plans' | 'region' | 'stepFunctions' | 'waits'
+>;
+/** The ports a wake (from an event, or from the capacity branch) reads. */
+export type WakeDeps = Pick<
+  RunbookDeps,
+  'aurora' | 'autoScaling' | 'clock' | 'plans' | 'region' | 'stepFunctions' | 'store' | 'waits'
+>;
+
+const AwaitInput = z.object({
+  run: RunContext,
+  resource: ResourceItem,
+  progress: Progress,
+  taskToken: z.string().min(1),
+});
+
+/**
+ * What a parked database step waits for, from its poll state: the capacity gate (graceful, before
+ * the switchover), pilot light's new reader, or the promotion under way.
+ */
+export function waitKindOf(progress: Pick<Progress, 'phase'>): WaitKind {
+  if (progress.phase === 'waiting-for-capacity') return 'capacity';
+  if (progress.phase === 'creating-reader') return 'reader';
+  return 'promotion';
+}
+
+/** What a woken step's Task returns (its `$.wake`): why it woke. */
+export interface WakeSignal {
+  readonly woken: true;
+  /** `event` (AWS's or the capacity branch's), or `already` (done when it parked). */
+  readonly by: 'event' | 'already';
+  readonly detail?: string;
+}
+
+/**
+ * AwaitEvent: invoked by a `waitForTaskToken` Task. Stores the Task's token (`WAIT#` item), then
+ * reads once whether what it waits for has already happened (an event that came between the
+ * step's last check and the token being stored would otherwise be missed) and, if so, answers its
+ * own token at once. Otherwise the Task waits for a wake or its own timeout (the poll fallback),
+ * whichever comes first: every wait ends.
+ *
+ * @throws InvalidInputError on a malformed input (the Task's Catch falls back to polling)
+ */
+export async function awaitEvent(
+  input: unknown,
+  deps: AwaitDeps,
+): Promise<{ parked: true; already: boolean }> {
+  const { run, resource, progress, taskToken } = parseInput(AwaitInput, input, 'AwaitEvent');
+  const plan = deps.plans.get(run.app);
+  const wait = waitKindOf(progress);
+  const now = deps.clock.now();
+  const what = waitKey(wait, resource.kind === 'database' ? resource.id : undefined);
+  await deps.waits.park({
+    app: run.app,
+    executionId: run.executionId,
+    what,
+    token: taskToken,
+    region: deps.region,
+    parkedAt: new Date(now).toISOString(),
+    expiresAt: new Date(now + progress.nextPollSeconds * 1000).toISOString(),
+  });
+  const already = await happened(plan, run, wait, resource.id, deps);
+  if (already) await answer(deps, deps.region, taskToken, { woken: true, by: 'already', detail: what });
+  return { parked: true, already };
+}
+
+/**
+ * Wakes `app`'s execution `executionId` parked on `what`, if it is: SendTaskSuccess on the stored
+ * token. A token already answered, timed out or of an ended execution (TaskTimedOut,
+ * InvalidToken, TaskDoesNotExist) is harmless: false. Used by CheckCapacity when capacity is ready
+ * (the database branch of a graceful run parks on it) and by the event waker.
+ */
+export async function wakeWait(
+  app: string,
+  executionId: string,
+  what: string,
+  detail: string,
+  deps: Pick<RunbookDeps, 'stepFunctions' | 'waits'>,
+): Promise<boolean> {
+  const wait = await deps.waits.get(app, executionId, what);
+  if (!wait) return false;
+  return answer(deps, wait.region, wait.token, { woken: true, by: 'event', detail });
+}
+
+async function answer(
+  deps: Pick<RunbookDeps, 'stepFunctions'>,
+  region: string,
+  token: string,
+  signal: WakeSignal,
+): Promise<boolean> {
+  try {
+    await deps.stepFunctions.sendTaskSuccess(region, token, signal);
+    return true;
+  } catch (error) {
+    if (error instanceof PreconditionFailedError) return false; // spent: answered, timed out or ended
+    throw error;
+  }
+}
+
+/** Whether what a wait waits for holds now, read from AWS in the run's target region. */
+async function happened(
+  plan: Plan,
+  run: RunContext,
+  wait: WaitKind,
+  resourceId: string,
+  deps: Pick<RunbookDeps, 'aurora' | 'autoScaling' | 'clock'>,
+): Promise<boolean> {
+  if (wait === 'capacity') return capacityReady(plan, run, deps);
+  const cluster = globalCluster(plan, resourceId);
+  const targetArn = memberIn(cluster.members, run.to);
+  if (wait === 'reader') {
+    return (await deps.aurora.instances(run.to, targetArn)).some((i) => i.status === 'available');
+  }
+  const view = await deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId);
+  return !view.failover;
+}
+
+/**
+ * The AWS events that wake a parked step, as EventBridge delivers them to the waker's rule
+ * (Aurora User Guide, "Creating a rule that triggers on an Amazon Aurora event",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-cloud-watch-events.html: an
+ * `RDS DB Cluster Event` or `RDS DB Instance Event` whose detail carries `EventID`, `SourceArn`,
+ * `SourceIdentifier`, `Message`).
+ */
+export const WAKE_EVENT_IDS = {
+  /** "Global switchover to DB cluster name in Region name finished." (DB cluster, global failover). */
+  switchoverFinished: 'RDS-EVENT-0185',
+  /** "Global failover to DB cluster name in Region name completed." (DB cluster, global failover). */
+  failoverCompleted: 'RDS-EVENT-0238',
+  /** "DB instance created." (DB instance, creation): pilot light's new reader. */
+  instanceCreated: 'RDS-EVENT-0005',
+} as const;
+/** The event IDs are from Aurora User Guide, "Amazon RDS event categories and event messages for Aurora", https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Events.Messages.html. */
+export const WAKE_DETAIL_TYPES = ['RDS DB Cluster Event', 'RDS DB Instance Event'] as const;
+
+const RdsEvent = z.object({
+  source: z.literal('aws.rds'),
+  'detail-type': z.enum(WAKE_DETAIL_TYPES),
+  region: z.string().min(1),
+  detail: z.looseObject({
+    EventID: z.string().min(1),
+    SourceArn: z.string().min(1).optional(),
+    SourceIdentifier: z.string().min(1),
+  }),
+});
+
+/** What the waker did with one event. */
+export interface WakeReport {
+  readonly eventId: string;
+  readonly woken: { app: string; executionId: string; what: string }[];
+  /** Why a matching wait was not woken (nothing parked, AWS not there yet, a spent token). */
+  readonly skipped: string[];
+}
+
+/**
+ * WakeOnEvent: the target of the EventBridge rule on the RDS events in {@link WAKE_EVENT_IDS}.
+ * Finds the apps whose plan names the event's cluster (or, for an instance, the cluster it
+ * belongs to, read from RDS), the execution holding each app's lock, and its parked wait; reads
+ * AWS now (the event is a hint: a switchover still under way, or a reader not available, wakes
+ * nothing) and answers the token. Idempotent: a duplicate or late event finds a spent token, or
+ * nothing parked, and wakes nothing.
+ *
+ * @throws InvalidInputError when the event is not one of the rule's (the rule's pattern is wrong)
+ */
+export async function wakeOnEvent(input: unknown, deps: WakeDeps): Promise<WakeReport> {
+  const event = parseInput(RdsEvent, input, 'WakeOnEvent');
+  const { EventID: eventId, SourceIdentifier: sourceId } = event.detail;
+  const kind: WaitKind | undefined =
+    eventId === WAKE_EVENT_IDS.switchoverFinished || eventId === WAKE_EVENT_IDS.failoverCompleted
+      ? 'promotion'
+      : eventId === WAKE_EVENT_IDS.instanceCreated
+        ? 'reader'
+        : undefined;
+  const report: WakeReport = { eventId, woken: [], skipped: [] };
+  if (!kind) {
+    report.skipped.push(`${eventId}: not an event any step waits for`);
+    return report;
+  }
+  for (const plan of deps.plans.list()) {
+    for (const cluster of plan.database?.auroraGlobalClusters ?? []) {
+      const arn = cluster.members[event.region];
+      if (!arn) continue;
+      // A cluster event names its cluster; an instance event names the reader PrepareDatabase
+      // added, whose id names its cluster.
+      const clusterId = arn.split(':').pop() ?? '';
+      if (kind === 'promotion' && clusterId !== sourceId && arn !== event.detail.SourceArn) continue;
+      if (kind === 'reader' && !instanceOf(event.detail, clusterId)) continue;
+      await wakeApp(plan, cluster.globalClusterId, arn, kind, event.region, event.detail, deps, report);
+    }
+  }
+  return report;
+}
+
+async function wakeApp(
+  plan: Plan,
+  globalClusterId: string,
+  clusterArn: string,
+  kind: WaitKind,
+  region: string,
+  event: { readonly EventID: string; readonly SourceIdentifier: string; readonly SourceArn?: string },
+  deps: WakeDeps,
+  report: WakeReport,
+): Promise<void> {
+  const eventId = event.EventID;
+  const what = waitKey(kind, globalClusterId);
+  const parked = async (): Promise<{ holder: string; wait: TaskWait | undefined } | undefined> => {
+    const lock = await deps.store.getLock(plan.name);
+    if (!lock || lock.released) return undefined;
+    return { holder: lock.holder, wait: await deps.waits.get(plan.name, lock.holder, what) };
+  };
+  // Truth over claims: read what the event announces before waking anything, beside the lookup
+  // of the parked step (one RDS read per event and cluster of the event's region).
+  const instanceId = event.SourceArn?.split(':').pop() ?? event.SourceIdentifier;
+  const readTruth = async () =>
+    kind === 'reader'
+      ? (await deps.aurora.instances(region, clusterArn)).some(
+          (i) => i.id === instanceId && i.status === 'available',
+        )
+      : !(await deps.aurora.describeGlobalCluster(region, globalClusterId)).failover;
+  const [found, holds] = await Promise.all([parked(), readTruth()]);
+  if (!found) {
+    report.skipped.push(`${plan.name}: no execution holds the lock`);
+    return;
+  }
+  if (!found.wait) {
+    report.skipped.push(`${plan.name}: ${found.holder} is not parked on ${what}`);
+    return;
+  }
+  if (!holds) {
+    report.skipped.push(
+      `${plan.name}: ${eventId} arrived, but RDS does not show it yet (the poll fallback decides)`,
+    );
+    return;
+  }
+  const detail = `${eventId} at ${isoNow(deps.clock)}`;
+  if (await answer(deps, found.wait.region, found.wait.token, { woken: true, by: 'event', detail }))
+    report.woken.push({ app: plan.name, executionId: found.holder, what });
+  else report.skipped.push(`${plan.name}: the token of ${what} was already spent`);
+}
+
+/**
+ * Whether an instance event names the reader PrepareDatabase adds to `clusterId`
+ * ({@link readerInstanceId}): the id is the last part of `SourceArn`
+ * (`arn:aws:rds:<region>:<account>:db:<id>`), else `SourceIdentifier`.
+ */
+function instanceOf(
+  detail: { readonly SourceArn?: string; readonly SourceIdentifier: string },
+  clusterId: string,
+): boolean {
+  return (detail.SourceArn?.split(':').pop() ?? detail.SourceIdentifier) === readerInstanceId(clusterId);
+}
+
+/** The id of the reader PrepareDatabase adds to a headless cluster (`<cluster>-switchyard-reader`). */
+export function readerInstanceId(clusterId: string): string {
+  return `${clusterId}-switchyard-reader`;
+}
