@@ -22,6 +22,7 @@ import { KeepWarm } from './constructs/keep-warm.js';
 import { OperatorApi } from './constructs/operator-api.js';
 import { ReadinessSchedule } from './constructs/readiness-schedule.js';
 import { ReconcilerSchedule } from './constructs/reconciler-schedule.js';
+import { WakeRule } from './constructs/wake-rule.js';
 import { ControlPlaneStateMachine, stateMachineName } from './constructs/state-machine.js';
 import { StateTable } from './constructs/state-table.js';
 import { TrafficHealth } from './constructs/traffic-health.js';
@@ -72,6 +73,8 @@ export class ControlPlaneStack extends Stack {
   readonly operatorApi: OperatorApi;
   readonly console: ConsoleSite;
   readonly alarmDetection?: AlarmDetection;
+  /** RDS's events that wake parked runbook steps (plans with Aurora clusters in this region). */
+  readonly wakeRule?: WakeRule;
   readonly drills: DrillSchedules;
   readonly keepWarm: KeepWarm;
   readonly reconciler: ReconcilerSchedule;
@@ -207,6 +210,16 @@ export class ControlPlaneStack extends Stack {
       this.alarmDetection = new AlarmDetection(this, 'AlarmDetection', {
         alarmArns: localAlarms,
         handler: lambdaOf('EvaluateAlarm'),
+      });
+    }
+
+    const localClusters = resources.globalClusters
+      .flatMap((c) => c.memberArns)
+      .filter((arn) => arn.split(':')[3] === region);
+    if (localClusters.length > 0) {
+      this.wakeRule = new WakeRule(this, 'WakeRule', {
+        clusterArns: localClusters,
+        handler: lambdaOf('WakeOnEvent'),
       });
     }
 

@@ -12,8 +12,9 @@ import {
   INSTANCE_CLASS,
   MISMATCHED_ENGINE_VERSION,
   type Operation,
+  rdsEvent,
 } from './rds-model.js';
-import { awsError, beginOperation, type SimContext } from './simulator.js';
+import { awsError, beginOperation, emitServiceEvent, type SimContext } from './simulator.js';
 
 /** Share of a switchover or failover spent in FailoverState `pending` (both clusters being verified). */
 const PENDING_SHARE = 0.1;
@@ -326,6 +327,15 @@ export class RdsCore {
       }
     }
     this.refresh(global);
+    // RDS-EVENT-0185 / RDS-EVENT-0238, about the new primary, in its region (sandbox/aws/rds-model.ts).
+    emitServiceEvent(
+      this.ctx,
+      rdsEvent(
+        operation.kind === 'switchover' ? 'switchover-finished' : 'failover-completed',
+        to,
+        this.ctx.clock.now(),
+      ),
+    );
   }
 
   /**

@@ -537,6 +537,35 @@ describe('least privilege', () => {
   );
 
   it.each(REGIONS)(
+    "%s: RDS's switchover/failover finished and reader created events of the plans' clusters wake parked steps, through a role that can only answer runbook tokens",
+    (region) => {
+      const { template, json } = of(region);
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.rds'],
+          'detail-type': ['RDS DB Cluster Event', 'RDS DB Instance Event'],
+          resources: Match.arrayWith([Match.stringLikeRegexp(`^arn:aws:rds:${region}:111111111111:cluster:`)]),
+          detail: { EventID: ['RDS-EVENT-0185', 'RDS-EVENT-0238', 'RDS-EVENT-0005'] },
+        },
+        Targets: [
+          Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WakeOnEventFunction'), 'Arn'] } }),
+        ],
+      });
+      const statements = statementsOfRole(json, 'WakeOnEventRole');
+      const actions = statements.flatMap((st) => st.actions);
+      expect(actions).toContain('states:SendTaskSuccess');
+      const mutating =
+        /^(rds:(Switchover|Failover|Remove|Create|Delete)|autoscaling:(Update|Set)|route53-recovery-cluster:Update|route53:Change|states:(Start|Stop|SendTaskFailure))/;
+      expect(actions.filter((a: string) => mutating.test(a))).toEqual([]);
+      // The token may be answered on the runbooks only.
+      const answer = statements.filter((st) => st.actions.includes('states:SendTaskSuccess'));
+      for (const st of answer)
+        for (const resource of st.resources)
+          expect(JSON.stringify(resource)).toMatch(/WarmStandbyRunbook|PilotLightRunbook/);
+    },
+  );
+
+  it.each(REGIONS)(
     '%s: readiness is evaluated every 5 minutes, by a role that can read, keep its results and emit, and change nothing',
     (region) => {
       const { template, json } = of(region);
