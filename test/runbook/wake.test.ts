@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../../functions/core/errors.js';
+import type { Plan } from '../../functions/core/plan.js';
+import { loadPlans } from '../../functions/core/plan-loader.js';
+import { planRegistry } from '../../functions/core/plan-registry.js';
+import type { GlobalClusterView } from '../../functions/runbook/ports/aurora.js';
+import { awaitEvent, readerInstanceId, wakeOnEvent } from '../../functions/runbook/wake.js';
+import { fakeAurora, fakeAutoScaling, fakeClock, fakeStore, fakeTaskTokens, fakeWaits } from './fakes.js';
+
+// Unit tests of the waker (WakeOnEvent) and of AwaitEvent, against in-memory fakes of their ports.
+
+const plans: Plan[] = await loadPlans('plans');
+const SOURCE = 'us-east-1';
+const TARGET = 'us-west-2';
+const USE1 = 'arn:aws:rds:us-east-1:111111111111:cluster:orders-use1';
+const USW2 = 'arn:aws:rds:us-west-2:111111111111:cluster:orders-usw2';
+
+function view(writer: string, moving: boolean): GlobalClusterView {
+  return {
+    id: 'orders-global',
+    status: moving ? 'switching-over' : 'available',
+    members: [
+      { clusterArn: USE1, region: SOURCE, isWriter: writer === USE1 },
+      { clusterArn: USW2, region: TARGET, isWriter: writer === USW2 },
+    ],
+    writerRegion: writer === USE1 ? SOURCE : TARGET,
+    ...(moving
+      ? {
+          failover: {
+            status: 'switching-over',
+            fromClusterArn: USE1,
+            toClusterArn: USW2,
+            isDataLossAllowed: false,
+          },
+        }
+      : {}),
+  } as GlobalClusterView;
+}
+
+/** The target region's control plane with orders' execution `exec-1` holding the lock and parked on its promotion. */
+async function setup(options: { moving: boolean; parked?: boolean }) {
+  const clock = fakeClock();
+  const state = fakeStore(clock, TARGET);
+  const aurora = fakeAurora({ 'orders-global': view(options.moving ? USE1 : USW2, options.moving) }, 1_500);
+  const waits = fakeWaits();
+  const tokens = fakeTaskTokens(['token-1']);
+  await state.store.acquireLock('orders', 'exec-1', 60_000);
+  if (options.parked !== false)
+    await waits.port.park({
+      app: 'orders',
+      executionId: 'exec-1',
+      what: 'promotion#orders-global',
+      token: 'token-1',
+      region: TARGET,
+      parkedAt: '2026-01-01T00:00:00.000Z',
+      expiresAt: '2026-01-01T00:00:05.000Z',
+    });
+  const deps = {
+    region: TARGET,
+    plans: planRegistry(plans),
+    clock,
+    random: { next: () => 0.5 },
+    stateMachineArns: {},
+    store: state.store,
+    aurora: aurora.port,
+    autoScaling: fakeAutoScaling({}).port,
+    waits: waits.port,
+    stepFunctions: tokens.port,
+  };
+  return { deps, aurora, tokens, waits };
+}
+
+/** RDS-EVENT-0185 for orders' target cluster, as EventBridge delivers it. */
+const switchoverFinished = {
+  version: '0',
+  id: 'e-1',
+  'detail-type': 'RDS DB Cluster Event',
+  source: 'aws.rds',
+  account: '111111111111',
+  time: '2026-01-01T00:01:30.000Z',
+  region: TARGET,
+  resources: [USW2],
+  detail: {
+    EventCategories: ['global failover'],
+    SourceType: 'CLUSTER',
+    SourceArn: USW2,
+    Date: '2026-01-01T00:01:30.000Z',
+    Message: 'Global switchover to DB cluster orders-usw2 in Region us-west-2 finished.',
+    SourceIdentifier: 'orders-usw2',
+    EventID: 'RDS-EVENT-0185',
+  },
+};
+
+describe('WakeOnEvent', () => {
+  it('answers the token of the execution parked on the promotion, once RDS shows it done', async () => {
+    const { deps, tokens } = await setup({ moving: false });
+    const report = await wakeOnEvent(switchoverFinished, deps);
+    expect(report.woken).toEqual([{ app: 'orders', executionId: 'exec-1', what: 'promotion#orders-global' }]);
+    expect(tokens.answered).toEqual([
+      { region: TARGET, token: 'token-1', output: expect.objectContaining({ woken: true, by: 'event' }) },
+    ]);
+  });
+
+  it('wakes nothing while RDS still shows the switchover under way (the event is a hint)', async () => {
+    const { deps, tokens } = await setup({ moving: true });
+    const report = await wakeOnEvent(switchoverFinished, deps);
+    expect(report.woken).toEqual([]);
+    expect(report.skipped).toEqual([expect.stringContaining('RDS does not show it yet')]);
+    expect(tokens.answered).toEqual([]);
+  });
+
+  it('a duplicate or late event finds the token spent and is harmless', async () => {
+    const { deps, tokens } = await setup({ moving: false });
+    await wakeOnEvent(switchoverFinished, deps);
+    const again = await wakeOnEvent(switchoverFinished, deps);
+    expect(again.woken).toEqual([]);
+    expect(again.skipped).toEqual([expect.stringContaining('already spent')]);
+    expect(tokens.answered).toHaveLength(1);
+  });
+
+  it('wakes nothing when no step is parked, or for an event no step waits for', async () => {
+    const { deps, tokens } = await setup({ moving: false, parked: false });
+    expect((await wakeOnEvent(switchoverFinished, deps)).skipped).toEqual([
+      expect.stringContaining('is not parked on promotion#orders-global'),
+    ]);
+    const other = {
+      ...switchoverFinished,
+      detail: { ...switchoverFinished.detail, EventID: 'RDS-EVENT-0016' },
+    };
+    expect((await wakeOnEvent(other, deps)).skipped).toEqual([
+      'RDS-EVENT-0016: not an event any step waits for',
+    ]);
+    expect(tokens.answered).toEqual([]);
+  });
+
+  it('refuses an event that is not an RDS event, saying what was wrong', async () => {
+    const { deps } = await setup({ moving: false });
+    await expect(wakeOnEvent({ ...switchoverFinished, source: 'aws.ec2' }, deps)).rejects.toThrow(
+      InvalidInputError,
+    );
+  });
+
+  it('names the reader PrepareDatabase adds after its cluster', () => {
+    expect(readerInstanceId('billing-usw2')).toBe('billing-usw2-switchyard-reader');
+  });
+});
+
+describe('AwaitEvent', () => {
+  const run = {
+    executionId: 'exec-1',
+    executionKey: 'EXEC#2026-01-01T00:00:00.000Z#exec-1',
+    app: 'orders',
+    runbook: 'warm-standby',
+    mode: 'graceful',
+    trigger: 'operator',
+    requestedBy: 'alice',
+    reason: 'test',
+    from: SOURCE,
+    to: TARGET,
+    epoch: 1,
+    requestedAt: '2026-01-01T00:00:00.000Z',
+    approvalRequired: false,
+    approvalTimeoutSeconds: 900,
+    leaseSeconds: 300,
+  };
+  const progress = {
+    done: false,
+    nextPollSeconds: 5,
+    attempt: 1,
+    maxAttempts: 48,
+    startedAt: '2026-01-01T00:00:00.000Z',
+    phase: 'promoting',
+  };
+
+  it('stores its token and keeps waiting while the promotion is under way', async () => {
+    const { deps, tokens, waits } = await setup({ moving: true, parked: false });
+    const out = await awaitEvent(
+      { run, resource: { kind: 'database', id: 'orders-global' }, progress, taskToken: 'token-1' },
+      deps,
+    );
+    expect(out).toEqual({ parked: true, already: false });
+    expect(waits.items.get('orders/exec-1/promotion#orders-global')).toMatchObject({
+      token: 'token-1',
+      region: TARGET,
+      expiresAt: '2026-01-01T00:00:05.000Z',
+    });
+    expect(tokens.answered).toEqual([]);
+  });
+
+  it('answers its own token at once when the promotion already ended (an event that came before the token was stored)', async () => {
+    const { deps, tokens } = await setup({ moving: false, parked: false });
+    const out = await awaitEvent(
+      { run, resource: { kind: 'database', id: 'orders-global' }, progress, taskToken: 'token-1' },
+      deps,
+    );
+    expect(out).toEqual({ parked: true, already: true });
+    expect(tokens.answered).toEqual([
+      { region: TARGET, token: 'token-1', output: expect.objectContaining({ by: 'already' }) },
+    ]);
+  });
+});
