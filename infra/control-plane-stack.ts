@@ -22,10 +22,10 @@ import { KeepWarm } from './constructs/keep-warm.js';
 import { OperatorApi } from './constructs/operator-api.js';
 import { ReadinessSchedule } from './constructs/readiness-schedule.js';
 import { ReconcilerSchedule } from './constructs/reconciler-schedule.js';
-import { WakeRule } from './constructs/wake-rule.js';
 import { ControlPlaneStateMachine, stateMachineName } from './constructs/state-machine.js';
 import { StateTable } from './constructs/state-table.js';
 import { TrafficHealth } from './constructs/traffic-health.js';
+import { WakeRule } from './constructs/wake-rule.js';
 import { HANDLERS_DIR } from './paths.js';
 import {
   type ControlPlaneResources,

@@ -38,9 +38,7 @@ export class WakeRule extends Construct {
         resources: [...props.clusterArns, ...readers],
         detail: { EventID: Object.values(WAKE_EVENT_IDS) },
       },
-      targets: [
-        new LambdaFunction(props.handler, { maxEventAge: Duration.minutes(1), retryAttempts: 2 }),
-      ],
+      targets: [new LambdaFunction(props.handler, { maxEventAge: Duration.minutes(1), retryAttempts: 2 })],
     });
   }
 }
