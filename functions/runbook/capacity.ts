@@ -111,7 +111,7 @@ export async function checkCapacity(input: unknown, deps: CapacityDeps): Promise
         finishedAt: isoNow(deps.clock),
         detail,
       }),
-      wakeDatabaseBranch(plan, run, group.name, deps),
+      wakeDatabaseBranch(plan, run, group.name, new Date(now).toISOString(), deps),
     ]);
     return { ...progress, done: true, detail };
   }
@@ -152,12 +152,12 @@ async function wakeDatabaseBranch(
   plan: Plan,
   run: RunContext,
   group: string,
+  readAt: string,
   deps: Pick<RunbookDeps, 'stepFunctions' | 'waits'>,
 ): Promise<void> {
   if (run.mode !== 'graceful' || (plan.database?.auroraGlobalClusters.length ?? 0) === 0) return;
-  await wakeWait(run.app, run.executionId, waitKey('capacity'), `${group} ready in ${run.to}`, deps).catch(
-    () => false,
-  );
+  const signal = { detail: `${group} ready in ${run.to}`, ready: { group, readAt } };
+  await wakeWait(run.app, run.executionId, waitKey('capacity'), signal, deps).catch(() => false);
 }
 
 export function autoScalingGroup(plan: Plan, name: string): AutoScalingGroupPlan {

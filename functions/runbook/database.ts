@@ -39,7 +39,20 @@ const DatabasePoll = z.looseObject({
 export const DatabaseProgress = progressWith(DatabasePoll);
 export type DatabaseProgress = z.infer<typeof DatabaseProgress>;
 
-const CheckInput = z.object({ run: RunContext, resource: ResourceItem, progress: DatabaseProgress });
+/** The `$.wake` CheckDatabase receives: a WakeSignal (functions/runbook/wake.ts), or the AwaitEvent Task's caught error. */
+const WakeInput = z
+  .looseObject({
+    by: z.string().optional(),
+    ready: z.object({ group: z.string().min(1), readAt: z.string().min(1) }).optional(),
+  })
+  .optional();
+
+const CheckInput = z.object({
+  run: RunContext,
+  resource: ResourceItem,
+  progress: DatabaseProgress,
+  wake: WakeInput,
+});
 
 /** Polls in a row showing no operation and no promotion before the promotion counts as failed. */
 const IDLE_POLLS_BEFORE_CONCLUDING = 3;
@@ -91,9 +104,10 @@ async function gateOnCapacity(
   progress: DatabaseProgress,
   deps: DatabaseDeps,
   alongside?: Promise<unknown>,
+  readyGroup?: string,
 ): Promise<DatabaseProgress | undefined> {
   const [ready, view] = await Promise.all([
-    capacityReady(plan, run, deps),
+    capacityReady(plan, run, deps, readyGroup),
     deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId),
     fence(run, deps),
     alongside,
@@ -107,13 +121,15 @@ async function gateOnCapacity(
  * fallback timeout of the AwaitEvent Task parked between checks, until done, bounded.
  */
 export async function checkDatabase(input: unknown, deps: DatabaseDeps): Promise<DatabaseProgress> {
-  const { run, resource, progress } = parseInput(CheckInput, input, 'CheckDatabase');
+  const { run, resource, progress, wake } = parseInput(CheckInput, input, 'CheckDatabase');
   const plan = deps.plans.get(run.app);
   const cluster = globalCluster(plan, resource.id);
   const targetArn = memberIn(cluster.members, run.to);
 
   if (progress.phase === 'waiting-for-capacity') {
-    const started = await gateOnCapacity(plan, run, cluster, progress, deps);
+    // Woken by the capacity branch: its group was read ready a moment ago; read the others.
+    const readyGroup = wake?.by === 'event' ? wake.ready?.group : undefined;
+    const started = await gateOnCapacity(plan, run, cluster, progress, deps, undefined, readyGroup);
     if (started) return started;
     if (progress.attempt + 1 > progress.maxAttempts) {
       throw new CapacityNotReadyError(
@@ -262,13 +278,18 @@ function isPromoted(view: GlobalClusterView, targetArn: string): boolean {
   return !view.failover && view.members.some((m) => m.clusterArn === targetArn && m.isWriter);
 }
 
-/** Whether every group of the plan is ready in the target region (the groups read at once). */
+/**
+ * Whether every group of the plan is ready in the target region (the groups read at once), but
+ * `readyGroup`: the group the capacity branch just read ready when it woke this one (its read of
+ * AWS, carried in the wake signal, not a record).
+ */
 export async function capacityReady(
   plan: Plan,
   run: Pick<RunContext, 'to'>,
   deps: Pick<RunbookDeps, 'autoScaling' | 'clock'>,
+  readyGroup?: string,
 ): Promise<boolean> {
-  const groups = plan.compute?.autoScalingGroups ?? [];
+  const groups = (plan.compute?.autoScalingGroups ?? []).filter((g) => g.name !== readyGroup);
   const readiness = await Promise.all(groups.map((group) => groupReadiness(group, run.to, deps)));
   return readiness.every((r) => r.ready);
 }

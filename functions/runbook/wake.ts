@@ -49,6 +49,12 @@ export interface WakeSignal {
   /** `event` (AWS's or the capacity branch's), or `already` (done when it parked). */
   readonly by: 'event' | 'already';
   readonly detail?: string;
+  /**
+   * The capacity branch's wake: the group it found ready and when (ISO), by its own read of Auto
+   * Scaling and the load balancer, what AWS answered, not a record we wrote. The woken database
+   * branch reads only the plan's other groups.
+   */
+  readonly ready?: { readonly group: string; readonly readAt: string };
 }
 
 /**
@@ -93,12 +99,12 @@ export async function wakeWait(
   app: string,
   executionId: string,
   what: string,
-  detail: string,
+  signal: Pick<WakeSignal, 'detail' | 'ready'>,
   deps: Pick<RunbookDeps, 'stepFunctions' | 'waits'>,
 ): Promise<boolean> {
   const wait = await deps.waits.get(app, executionId, what);
   if (!wait) return false;
-  return answer(deps, wait.region, wait.token, { woken: true, by: 'event', detail });
+  return answer(deps, wait.region, wait.token, { woken: true, by: 'event', ...signal });
 }
 
 async function answer(
