@@ -351,11 +351,7 @@ export interface DrillEvidence {
 const DRILL_SCAN_LIMIT = 100;
 
 /** `GET /apps/{app}/drills/{id}`: one drill's report, its legs' executions, and its evidence. */
-export async function drillEvidence(
-  app: string,
-  id: string,
-  deps: ConsoleViewDeps,
-): Promise<DrillEvidence> {
+export async function drillEvidence(app: string, id: string, deps: ConsoleViewDeps): Promise<DrillEvidence> {
   const plan = deps.plans.get(app);
   const reports = await deps.store.listDrills(plan.name, DRILL_SCAN_LIMIT);
   const report = reports.find((r) => r.id === id);
