@@ -1,7 +1,6 @@
 import type {
   APIGatewayEventRequestContextIAMAuthorizer,
   APIGatewayEventRequestContextJWTAuthorizer,
-  APIGatewayProxyEventV2WithIAMAuthorizer,
   APIGatewayProxyEventV2WithJWTAuthorizer,
   APIGatewayProxyStructuredResultV2,
   Context,
