@@ -207,6 +207,48 @@ export async function invokeOperatorApi(
   };
 }
 
+let scenarioRequests = 0;
+
+/** A request of a scenario's operator (`simulate`): who, to which region's API, what. */
+export interface OperatorRequest {
+  readonly region: string;
+  /** The operator's name: the token's `sub` (and `name`). */
+  readonly by: string;
+  readonly roles: readonly string[];
+  readonly method: string;
+  readonly path: string;
+  /** Sent as JSON. */
+  readonly body?: unknown;
+  readonly idempotencyKey?: string;
+}
+
+/**
+ * Sends a scenario operator's request as the CLI sends it (JSON, `Idempotency-Key` when given)
+ * through the sandbox's API Gateway: the same event builder, authorizer claims and Lambda runtime
+ * as a request to the HTTP server, with the claims of a token the JWT authorizer admitted.
+ */
+export function callOperatorApi(
+  sandbox: Pick<Sandbox, 'lambda' | 'aws' | 'clock'>,
+  request: OperatorRequest,
+): Promise<APIGatewayProxyStructuredResultV2 & { readonly error?: string }> {
+  const at = sandbox.clock.now();
+  const event = apiGatewayEvent({
+    method: request.method,
+    path: request.path,
+    headers: {
+      'Content-Type': 'application/json',
+      'User-Agent': 'switchyard-scenario',
+      ...(request.idempotencyKey !== undefined ? { 'Idempotency-Key': request.idempotencyKey } : {}),
+    },
+    ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
+    region: request.region,
+    requestId: `scenario-${++scenarioRequests}`,
+    at,
+    claims: { ...sandboxClaims(request.by, request.roles, at), name: request.by },
+  });
+  return invokeOperatorApi(sandbox, request.region, event);
+}
+
 /** A region that is down has no API Gateway to answer: the client sees it unavailable. */
 export function regionDown(region: string): APIGatewayProxyStructuredResultV2 {
   return {
