@@ -6,6 +6,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { makeHandler as makeOperatorApi, type OperatorApiEvent } from '../functions/handlers/operator-api.js';
+import type { FunctionName } from '../functions/handlers/registry.js';
 import { ROLES_CLAIM } from './identities.js';
 import { flattenClaims, type JwtClaims, SANDBOX_AUDIENCE, SANDBOX_ISSUER } from './jwt.js';
 import { SANDBOX_ACCOUNT } from './runtime/lambda.js';
@@ -31,7 +32,7 @@ export type { JwtClaims } from './jwt.js';
  */
 
 /** The name of the operator API function in the sandbox's Lambda runtime (functions/handlers/registry.ts). */
-export const OPERATOR_API_FUNCTION = 'OperatorApi';
+export const OPERATOR_API_FUNCTION: FunctionName = 'OperatorApi';
 
 /** The API Gateway route every operator request matches (infra/constructs/operator-api.ts). */
 export const PROXY_ROUTE_KEY = 'ANY /{proxy+}';
