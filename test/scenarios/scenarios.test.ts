@@ -70,9 +70,11 @@ describe('scenarios in the sandbox (ground truth)', () => {
       trafficRegion: 'us-west-2',
     });
     expect(report.invariants.every((i) => i.held)).toBe(true);
-    // Users lose service only while the writer switches over and DNS follows: bounded by the RTO.
+    // Users lose service only while the writer switches over and DNS follows (resolvers keep the
+    // old answer for the TTL): bounded by those two, whatever the capacity step took. (Not by the
+    // RTO: with a quick capacity step the TTL after the traffic change outlasts it.)
     const outage = report.outages.filter((o) => o.app === 'orders').reduce((s, o) => s + o.seconds, 0);
-    expect(outage).toBeLessThan(execution.rtoSeconds ?? 0);
+    expect(outage).toBeLessThan((REALISTIC.aurora.switchoverMs + REALISTIC.route53.dnsTtlMs) / 1000 + 10);
     expect(execution.awsBusySeconds + (execution.controlPlaneSeconds ?? 0)).toBeCloseTo(
       execution.rtoSeconds ?? 0,
       1,
@@ -110,7 +112,11 @@ describe('scenarios in the sandbox (ground truth)', () => {
     expect(execution).toMatchObject({ app: 'billing', runbook: 'pilot-light', status: 'SUCCEEDED' });
     const scale = execution.steps.filter((s) => s.name === 'ScaleCapacity');
     expect(scale).toHaveLength(2);
-    for (const step of scale) expect((step.finishedAt ?? 0) - step.startedAt).toBeGreaterThan(100); // ~2 min boots
+    // Launches from nothing: at least the fastest launch the model draws (90 s - 10%).
+    for (const step of scale)
+      expect((step.finishedAt ?? 0) - step.startedAt).toBeGreaterThan(
+        (REALISTIC.autoscaling.launchMs * 0.9) / 1000,
+      );
     // billing's secondary is headless: PrepareDatabase adds a reader and waits for it (8 minutes in
     // the realistic profile) before the promotion, which AWS refuses to a cluster without one.
     const prepare = only(execution.steps.filter((s) => s.name === 'PrepareDatabase'));
