@@ -264,6 +264,20 @@ export class SimulatedArc implements SimulatedService {
         'UpdateRoutingControlStateEntries must list at least one entry',
       );
     }
+    if (entries.length > MAX_CONTROLS_PER_UPDATE) {
+      // "The request can't update that many routing control states at the same time. Try again
+      // with fewer routing control states." (the SDK model's ServiceLimitExceededException).
+      throw awsError(
+        'arc',
+        'ServiceLimitExceededException',
+        `UpdateRoutingControlStates takes at most ${MAX_CONTROLS_PER_UPDATE} routing controls, got ${entries.length}`,
+        {
+          resourceType: 'RoutingControl',
+          limitCode: 'RoutingControlsPerUpdate',
+          serviceCode: 'route53-recovery-cluster',
+        },
+      );
+    }
     const updates = entries.map((entry: unknown, i) => {
       const e = (entry ?? {}) as Record<string, unknown>;
       return {
@@ -463,6 +477,13 @@ interface AssertionRule {
   /** When a transaction last changed one of `asserted` (virtual epoch ms); never: undefined. */
   changedAt: number | undefined;
 }
+
+/**
+ * "Number of routing controls per UpdateRoutingControlStates operation call | 10" (ARC Developer
+ * Guide, "Quotas for routing control",
+ * https://docs.aws.amazon.com/r53recovery/latest/dg/routing-control.quotas.html).
+ */
+const MAX_CONTROLS_PER_UPDATE = 10;
 
 const ROUTING_CONTROL_ARN =
   /^arn:aws[a-z-]*:route53-recovery-control::\d{12}:controlpanel\/[a-z0-9]+\/routingcontrol\/[a-z0-9]+$/;

@@ -3,6 +3,7 @@ import {
   GetRoutingControlStateCommand,
   ListRoutingControlsCommand,
   ResourceNotFoundException,
+  ServiceLimitExceededException,
   UpdateRoutingControlStateCommand,
   UpdateRoutingControlStatesCommand,
   ValidationException,
@@ -293,6 +294,18 @@ describe('SimulatedArc', () => {
       .runFor(client.send(new UpdateRoutingControlStatesCommand({ UpdateRoutingControlStateEntries: [] })))
       .catch((e: unknown) => e);
     expect(empty).toBeInstanceOf(ValidationException);
+    // At most 10 routing controls per call (ARC's quota), checked before anything else.
+    const eleven = Array.from({ length: 11 }, (_, i) => ({
+      RoutingControlArn: usw2.replace(/[0-9a-f]{2}$/, i.toString(16).padStart(2, '0')),
+      RoutingControlState: 'On' as const,
+    }));
+    const tooMany = await h.clock
+      .runFor(
+        client.send(new UpdateRoutingControlStatesCommand({ UpdateRoutingControlStateEntries: eleven })),
+      )
+      .catch((e: unknown) => e);
+    expect(tooMany).toBeInstanceOf(ServiceLimitExceededException);
+    expect((tooMany as Error).message).toMatch(/at most 10 routing controls, got 11/);
     expect(h.arc.planStates('orders')).toEqual({ 'us-east-1': 'On', 'us-west-2': 'Off' });
   });
 
