@@ -59,10 +59,12 @@ const SFN_QUOTAS =
 /** Every modelled quota (docs/architecture.md, "API quotas", lists them with their sources). */
 export const QUOTAS: readonly QuotaRule[] = [
   {
-    // "Request rate limits per API action" table: "All Amazon Route 53 API operations combined
-    // (account level)": bucket maximum capacity 50, bucket refill rate 10. The page's second limit,
-    // "Change throughput" (DNS record changes per second), is not modelled: a failover changes one
-    // or two records.
+    // The page's request-rate table, row "All Amazon Route 53 API operations combined (account
+    // level)": bucket maximum capacity 50, refill rate 10 per second. (Checked 2026-11-30; the
+    // figures were read in the page's translated copies, the English table not being readable
+    // here.) "Route 53 applies two independent limits": the second, "Change throughput: the number
+    // of individual DNS record changes per second", is not modelled: a failover changes one or two
+    // records.
     id: 'route53-account',
     service: 'route53',
     per: 'account',
