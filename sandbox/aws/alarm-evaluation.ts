@@ -1,4 +1,5 @@
 import type { ComparisonOperator, StateValue, Statistic } from '@aws-sdk/client-cloudwatch';
+import { CanaryResults } from './metrics.js';
 import { awsError } from './simulator.js';
 
 /**
@@ -197,5 +198,26 @@ export function alarmDefinitionFrom(input: Record<string, unknown>): AlarmDefini
     threshold,
     comparisonOperator: comparisonOperator as SimpleComparison,
     treatMissingData: treatMissingData as TreatMissingData,
+  };
+}
+
+/**
+ * A plan detection alarm's definition: its canary's `SuccessPercent` (Average over one period of
+ * `periodSeconds`) below 90 in 1 of 1 period, missing data `missing` (CloudWatch's default). The
+ * threshold and M-of-N are the sandbox's choice (a canary run failing its checks publishes 0); the
+ * metric is AWS's (CloudWatch User Guide, "CloudWatch metrics published by canaries").
+ */
+export function canaryAlarm(name: string, periodSeconds: number): AlarmDefinition {
+  return {
+    namespace: CanaryResults.NAMESPACE,
+    metricName: CanaryResults.METRIC,
+    dimensions: [{ name: 'CanaryName', value: name }],
+    statistic: 'Average',
+    periodSeconds,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    threshold: 90,
+    comparisonOperator: 'LessThanThreshold',
+    treatMissingData: 'missing',
   };
 }

@@ -10,8 +10,8 @@ import type {
   StateValue,
 } from '@aws-sdk/client-cloudwatch';
 import type { Plan } from '../../functions/core/plan.js';
-import { type AlarmDefinition, alarmDefinitionFrom, evaluateAlarm } from './alarm-evaluation.js';
-import { CanaryResults, periodValue, type Series } from './metrics.js';
+import { type AlarmDefinition, alarmDefinitionFrom, canaryAlarm, evaluateAlarm } from './alarm-evaluation.js';
+import { CANARY_PASSING, CANARY_RESULT, CanaryResults, periodValue, type Series } from './metrics.js';
 import type { SimulatedRds } from './rds.js';
 import {
   awsError,
@@ -468,36 +468,6 @@ export class SimulatedCloudWatch implements SimulatedService {
 
 /** The one account of the sandbox. */
 const ACCOUNT = '111111111111';
-/** What a canary publishes as `SuccessPercent` while its checks pass. */
-const CANARY_PASSING = 100;
-/** The canary result a scenario's alarm state stands for (undefined: the canary stopped). */
-const CANARY_RESULT: Record<StateValue, number | undefined> = {
-  OK: CANARY_PASSING,
-  ALARM: 0,
-  INSUFFICIENT_DATA: undefined,
-};
-
-/**
- * A plan detection alarm's definition: its canary's `SuccessPercent` (Average over one period,
- * the latency profile's `cloudwatch.alarmPeriodMs`) below 90 in 1 of 1 period, missing data
- * `missing` (CloudWatch's default). The threshold and M-of-N are the sandbox's choice (a canary
- * run failing its checks publishes 0); the metric is AWS's (CloudWatch User Guide, "CloudWatch
- * metrics published by canaries").
- */
-export function canaryAlarm(name: string, periodSeconds: number): AlarmDefinition {
-  return {
-    namespace: CanaryResults.NAMESPACE,
-    metricName: CanaryResults.METRIC,
-    dimensions: [{ name: 'CanaryName', value: name }],
-    statistic: 'Average',
-    periodSeconds,
-    evaluationPeriods: 1,
-    datapointsToAlarm: 1,
-    threshold: 90,
-    comparisonOperator: 'LessThanThreshold',
-    treatMissingData: 'missing',
-  };
-}
 
 function key(region: string, name: string): string {
   return `${region}/${name}`;

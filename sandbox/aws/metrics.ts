@@ -69,3 +69,13 @@ export class CanaryResults {
     return this.series.get(`${region}/${name}`);
   }
 }
+
+/** What a canary publishes as `SuccessPercent` while its checks pass. */
+export const CANARY_PASSING = 100;
+
+/** The canary result a scenario's alarm state stands for (undefined: the canary stopped). */
+export const CANARY_RESULT: Readonly<Record<'OK' | 'ALARM' | 'INSUFFICIENT_DATA', number | undefined>> = {
+  OK: CANARY_PASSING,
+  ALARM: 0,
+  INSUFFICIENT_DATA: undefined,
+};
