@@ -206,6 +206,8 @@ export class SimulatedCloudWatch implements SimulatedService {
     if (existing) {
       existing.definition = definition;
       existing.configuredAt = now;
+      // A resting canary alarm is evaluated on its new definition too.
+      existing.ticksLeft = definition.evaluationPeriods + 1;
       this.schedule(existing, true);
       this.ctx.changed();
       return {};

@@ -306,6 +306,30 @@ describe('SimulatedCloudWatch: alarms carry their metric and threshold, and foll
     expect(sb.cloudwatch.alarmState('lag-breaching', WEST)).toBe('OK');
   });
 
+  it("re-evaluates a plan alarm put again with another threshold, on its canary's data", async () => {
+    const sb = computeSandbox();
+    await sb.run(
+      sb.clients.cloudWatch(WEST).send(
+        new PutMetricAlarmCommand({
+          AlarmName: ALARM_NAME,
+          Namespace: 'CloudWatchSynthetics',
+          MetricName: 'SuccessPercent',
+          Dimensions: [{ Name: 'CanaryName', Value: ALARM_NAME }],
+          Statistic: 'Average',
+          Period: 60,
+          EvaluationPeriods: 1,
+          // The passing canary (100) now breaches.
+          Threshold: 50,
+          ComparisonOperator: 'GreaterThanThreshold',
+        }),
+      ),
+    );
+    expect(sb.cloudwatch.alarmState(ALARM_NAME, WEST)).toBe('OK');
+    await sb.until(sb.clock.now() + PERIOD);
+    expect(sb.cloudwatch.alarmState(ALARM_NAME, WEST)).toBe('ALARM');
+    expect(sb.cloudwatch.alarmDefinition(ALARM_NAME, WEST)?.threshold).toBe(50);
+  });
+
   it('refuses a PutMetricAlarm that is not one, saying what was got and expected', async () => {
     const sb = computeSandbox();
     const error = await sb.failure(
