@@ -68,6 +68,24 @@ describe('bundle composition', () => {
     60_000,
   );
 
+  it("replaces the SDK's default credential chain by the environment provider (Lambda's role credentials)", async () => {
+    // Arrange: a function with one client
+
+    // Act
+    const packages = await packagesIn('request-approval.ts');
+
+    // Assert: none of the chain's providers, nor the SSO/STS clients they carry
+    expect(packages).toContain('@aws-sdk/credential-provider-env');
+    for (const chained of [
+      '@aws-sdk/credential-provider-node',
+      '@aws-sdk/credential-provider-ini',
+      '@aws-sdk/credential-provider-sso',
+      '@aws-sdk/nested-clients',
+      '@smithy/credential-provider-imds',
+    ])
+      expect(packages, chained).not.toContain(chained);
+  }, 60_000);
+
   it("names Route 53's control-plane region in its client spec as a literal (kept tree-shakable)", () => {
     expect(ROUTE53_CLIENT.fixedRegion).toBe(ROUTE53_CONTROL_PLANE_REGION);
   });

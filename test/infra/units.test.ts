@@ -33,7 +33,15 @@ describe('bundling options', () => {
       mainFields: ['module', 'main'],
       define: { __SWITCHYARD_PLANS__: plansDefine(SOURCES) },
       banner: { js: expect.stringContaining('createRequire') },
+      alias: { '@aws-sdk/credential-provider-node': './functions/aws/lambda-credentials.ts' },
     });
+  });
+
+  it('refuses an esbuild flag it cannot translate, so the measured bundle is the deployed one', () => {
+    const bundling = { ...lambdaBundling(SOURCES), esbuildArgs: { '--drop': 'console' } };
+    expect(() => esbuildOptions('entry.ts', 'out/index.mjs', bundling)).toThrow(
+      /translates only --alias of esbuildArgs; got --drop/,
+    );
   });
 
   it('embeds the plan documents, parsed from YAML, as a JS string literal of their JSON (what environment.ts reads)', () => {
