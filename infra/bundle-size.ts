@@ -53,7 +53,7 @@ async function main(): Promise<number> {
   } catch (error: unknown) {
     return reportBuildError(error, (text) => process.stderr.write(text));
   }
-  const bundling = lambdaBundling(deployment.planSources);
+  const bundling = lambdaBundling(deployment.plans);
   const outdir = mkdtempSync(join(tmpdir(), 'switchyard-bundle-size-'));
   try {
     const sizes: BundleSize[] = [];

@@ -1,8 +1,7 @@
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, LogLevel, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
-import { parse } from 'yaml';
-import type { PlanSource } from './config.js';
+import type { Plan } from '../functions/core/plan.js';
 import { REPO_ROOT } from './paths.js';
 
 /**
@@ -31,14 +30,15 @@ const CREATE_REQUIRE_BANNER =
   "import { createRequire as __switchyardCreateRequire } from 'node:module'; const require = __switchyardCreateRequire(import.meta.url);";
 
 /**
- * The `__SWITCHYARD_PLANS__` define: a JavaScript string literal whose value is the JSON of the plan
- * documents, YAML parsed here at build time (functions/handlers/environment.ts validates them at
- * cold start, without a YAML parser in the bundle).
+ * The `__SWITCHYARD_PLANS__` define: a JavaScript string literal whose value is the JSON of the
+ * plans as validation returns them (defaults applied, sorted by name). The stacks and
+ * `npm run bundle-size` pass the plans of a validated deployment (infra/config.ts), so a bundle
+ * never carries a plan its code would refuse, and a function reads its plans at cold start
+ * without the plan schema, its validator or a YAML parser in its bundle
+ * (functions/handlers/environment.ts).
  */
-export function plansDefine(sources: readonly PlanSource[]): string {
-  return JSON.stringify(
-    JSON.stringify(sources.map((s) => ({ file: s.file, document: parse(s.text) as unknown }))),
-  );
+export function plansDefine(plans: readonly Plan[]): string {
+  return JSON.stringify(JSON.stringify(plans));
 }
 
 /**
@@ -56,7 +56,7 @@ export const LAMBDA_ALIASES: Readonly<Record<string, string>> = {
 };
 
 /** NodejsFunction bundling options for every function of the control plane. */
-export function lambdaBundling(sources: readonly PlanSource[]): BundlingOptions {
+export function lambdaBundling(plans: readonly Plan[]): BundlingOptions {
   return {
     format: OutputFormat.ESM,
     target: ESBUILD_TARGET,
@@ -69,7 +69,7 @@ export function lambdaBundling(sources: readonly PlanSource[]): BundlingOptions 
     sourcesContent: false,
     // The runtime ships an @aws-sdk v3, but not ours: we pin SDK versions, so we bundle them.
     externalModules: [],
-    define: { __SWITCHYARD_PLANS__: plansDefine(sources) },
+    define: { __SWITCHYARD_PLANS__: plansDefine(plans) },
     banner: CREATE_REQUIRE_BANNER,
     // NodejsFunction has no `alias` option: esbuild's CLI flag, `--alias:<module>=<path>`.
     esbuildArgs: { '--alias': Object.entries(LAMBDA_ALIASES).map(([from, to]) => `${from}=${to}`) },

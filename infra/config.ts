@@ -1,5 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import * as z from 'zod';
 import { type PlanProblem, PlanValidationError } from '../functions/core/errors.js';
@@ -89,17 +88,11 @@ export const DeployConfigSchema = z.strictObject({
 export type DeployConfig = z.infer<typeof DeployConfigSchema>;
 export type DeployConfigInput = z.input<typeof DeployConfigSchema>;
 
-/** One plan file as read from disk; embedded into every bundle (`__SWITCHYARD_PLANS__`). */
-export interface PlanSource {
-  readonly file: string;
-  readonly text: string;
-}
-
 /** A validated deployment: the config, the plans, and what follows from them. */
 export interface Deployment {
   readonly config: DeployConfig;
+  /** The validated plans, sorted by name; embedded into every bundle (`__SWITCHYARD_PLANS__`). */
   readonly plans: readonly Plan[];
-  readonly planSources: readonly PlanSource[];
   /** Regions that get a `ControlPlane` stack; each holds a replica of the state table. */
   readonly regions: readonly string[];
   /** The region whose stack defines the global table (the first region); the others import it. */
@@ -139,7 +132,7 @@ export async function loadDeployment(options: LoadDeploymentOptions): Promise<De
     problems.push(...deploymentProblems(configResult.config, plansResult.plans, options.configFile));
   }
   if (problems.length > 0 || !configResult.config || !plansResult.plans) throw new DeploymentError(problems);
-  return resolveDeployment(configResult.config, plansResult.plans, await readPlanSources(options.plansDir));
+  return resolveDeployment(configResult.config, plansResult.plans);
 }
 
 /**
@@ -149,14 +142,13 @@ export async function loadDeployment(options: LoadDeploymentOptions): Promise<De
 export function deploymentOf(
   input: unknown,
   plans: readonly Plan[],
-  planSources: readonly PlanSource[],
   file = 'deploy.config.yaml',
 ): Deployment {
   const { config, problems } = validateConfig(input, file);
   if (!config) throw new DeploymentError(problems);
   const more = deploymentProblems(config, plans, file);
   if (more.length > 0) throw new DeploymentError(more);
-  return resolveDeployment(config, plans, planSources);
+  return resolveDeployment(config, plans);
 }
 
 /** Validates a config document against the schema; every problem with path, got and expected. */
@@ -292,16 +284,12 @@ export function deploymentProblems(
   return problems;
 }
 
-function resolveDeployment(
-  config: DeployConfig,
-  plans: readonly Plan[],
-  planSources: readonly PlanSource[],
-): Deployment {
+function resolveDeployment(config: DeployConfig, plans: readonly Plan[]): Deployment {
   const regions = deploymentRegions(config, plans);
   const tableRegion = regions[0];
   if (!tableRegion)
     throw new DeploymentError([{ file: 'deploy.config.yaml', path: 'regions', message: 'no regions' }]);
-  return { config, plans, planSources, regions, tableRegion };
+  return { config, plans, regions, tableRegion };
 }
 
 async function readConfig(
@@ -333,15 +321,6 @@ async function readConfig(
       }),
     };
   return validateConfig(doc.toJS(), file);
-}
-
-/** The plan files exactly as `loadPlans` selects them (`*.yaml`, `*.yml`, sorted), by base name. */
-export async function readPlanSources(dir: string): Promise<PlanSource[]> {
-  const files = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort();
-  // Base names only: the bundle (and so the asset hash) must not depend on where the repo is checked out.
-  return Promise.all(
-    files.map(async (f) => ({ file: basename(f), text: await readFile(join(dir, f), 'utf8') })),
-  );
 }
 
 /** Every ARN a plan names (cluster members, alarms, routing controls). */
