@@ -69,9 +69,9 @@ export const DeployConfigSchema = z.strictObject({
      */
     breakGlass: z
       .strictObject({
-        iamRoles: IamRoleMapSchema.refine((roles) => Object.keys(roles).length > 0, {
-          error: 'at least one IAM role ARN',
-        }),
+        iamRoles: IamRoleMapSchema.check(
+          z.refine((roles) => Object.keys(roles).length > 0, { error: 'at least one IAM role ARN' }),
+        ),
       })
       .optional(),
     /** Stage throttling: the API is for a handful of operators, not the public. */

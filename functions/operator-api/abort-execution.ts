@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import { isoNow } from '../core/clock.js';
 import {
   ConflictError,
@@ -16,7 +16,7 @@ import type { Identity } from './request.js';
 
 /** The body of `POST /apps/{app}/executions/{id}/abort`. */
 export const AbortBody = z.strictObject({
-  reason: z.string().trim().min(1, 'a reason').max(1024),
+  reason: z.string().check(z.trim(), z.minLength(1, 'a reason'), z.maxLength(1024)),
 });
 export type AbortBody = z.infer<typeof AbortBody>;
 

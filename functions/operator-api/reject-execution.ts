@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import { isoNow } from '../core/clock.js';
 import { PreconditionFailedError } from '../core/errors.js';
 import type { ApprovalRecord } from '../core/records.js';
@@ -8,7 +8,7 @@ import type { Identity } from './request.js';
 
 /** The body of `POST /apps/{app}/executions/{id}/reject`: why, for the record. */
 export const RejectBody = z.strictObject({
-  comment: z.string().trim().min(1, 'a comment saying why').max(1024),
+  comment: z.string().check(z.trim(), z.minLength(1, 'a comment saying why'), z.maxLength(1024)),
 });
 export type RejectBody = z.infer<typeof RejectBody>;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import { isoNow } from '../core/clock.js';
 import { describeError, SwitchyardError } from '../core/errors.js';
 import { initialPrimary, type Plan } from '../core/plan.js';
@@ -175,7 +175,7 @@ export interface ReadinessRun {
   readonly failed: { app: string; error: string }[];
 }
 
-const ScheduledEvent = z.object({}).passthrough();
+const ScheduledEvent = z.looseObject({});
 
 /**
  * The scheduled evaluation (every {@link READINESS_EVERY_MINUTES} minutes in every region): every

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import { isoNow } from '../core/clock.js';
 import { describeError, FailoverInProgressError } from '../core/errors.js';
 import { initialPrimary, type Plan } from '../core/plan.js';
@@ -201,11 +201,9 @@ export interface ReconcileOutcome {
   readonly detail: string;
 }
 
-const ReconcileEvent = z
-  .object({
-    detail: z.object({ app: z.string().optional() }).passthrough().optional(),
-  })
-  .passthrough();
+const ReconcileEvent = z.looseObject({
+  detail: z.optional(z.looseObject({ app: z.optional(z.string()) })),
+});
 
 /**
  * Reconcile: for every app (or the one an execution-finished event names), compare the observed

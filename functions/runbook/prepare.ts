@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import { isoNow } from '../core/clock.js';
 import { memberIn } from '../core/plan-registry.js';
 import {

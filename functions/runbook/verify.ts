@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import { isoNow } from '../core/clock.js';
 import type { Plan } from '../core/plan.js';
 import {
