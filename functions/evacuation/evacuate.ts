@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import * as z from '../core/zod.js';
 import { isoNow } from '../core/clock.js';
 import {
   ConflictError,
@@ -10,6 +9,7 @@ import {
   WaitTimedOutError,
 } from '../core/errors.js';
 import { initialPrimary } from '../core/plan.js';
+import * as z from '../core/zod.js';
 import type { Identity } from '../operator-api/request.js';
 import { requestFailover } from '../operator-api/request-failover.js';
 import { parseInput, type RunbookDeps } from '../runbook/context.js';

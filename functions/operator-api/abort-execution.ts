@@ -1,4 +1,3 @@
-import * as z from '../core/zod.js';
 import { isoNow } from '../core/clock.js';
 import {
   ConflictError,
@@ -7,6 +6,7 @@ import {
   ResourceNotFoundError,
 } from '../core/errors.js';
 import type { ExecutionRecord } from '../core/records.js';
+import * as z from '../core/zod.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import { FINISHED_EVENT } from '../runbook/finish.js';
 import { executionArnIn } from '../runbook/runbook-arns.js';

@@ -1,7 +1,7 @@
-import * as z from '../core/zod.js';
 import { isoNow } from '../core/clock.js';
 import { ForbiddenError, PreconditionFailedError } from '../core/errors.js';
 import type { ApprovalRecord, ExecutionRecord } from '../core/records.js';
+import * as z from '../core/zod.js';
 import { type RunbookDeps, recordStep, stepKey } from '../runbook/context.js';
 import { type ExecutionSummary, findExecution, summaryOf } from './executions.js';
 import type { Identity } from './request.js';

@@ -1,5 +1,5 @@
-import * as z from '../core/zod.js';
 import { ForbiddenError } from '../core/errors.js';
+import * as z from '../core/zod.js';
 import { type Claims, type Identity, identityFromClaims, ROLES, type Role } from './request.js';
 
 /**

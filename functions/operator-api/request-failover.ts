@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import * as z from '../core/zod.js';
 import { isoNow } from '../core/clock.js';
 import { type ConflictError, NotReadyError, PreconditionFailedError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import { FAILOVER_MODES } from '../core/records.js';
+import * as z from '../core/zod.js';
 import { lockFree, READINESS_CHECKS } from '../readiness/checks.js';
 import { type Readiness, readInputs, readinessFrom } from '../readiness/readiness.js';
 import { approvalRequired, FailoverRequest } from '../runbook/begin.js';

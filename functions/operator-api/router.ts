@@ -1,8 +1,8 @@
 import { HttpVerbs, Router, webResponseToProxyResult } from '@aws-lambda-powertools/event-handler/http';
 import type { HttpMethod } from '@aws-lambda-powertools/event-handler/types';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import * as z from '../core/zod.js';
 import { InvalidInputError, ResourceNotFoundError } from '../core/errors.js';
+import * as z from '../core/zod.js';
 import { DrillRequestBody, requestDrill } from '../drills/drill.js';
 import { EvacuationBody, requestEvacuation } from '../evacuation/evacuate.js';
 import type { RunbookDeps } from '../runbook/context.js';

@@ -1,6 +1,6 @@
-import type * as z from '../core/zod.js';
 import { describeError } from '../core/errors.js';
 import { expectedOf, formatPath, nestsDeeperThan, show as showValue } from '../core/plan.js';
+import type * as z from '../core/zod.js';
 import {
   HeadersTooLargeError,
   PayloadTooLargeError,

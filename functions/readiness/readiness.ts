@@ -1,9 +1,9 @@
-import * as z from '../core/zod.js';
 import { isoNow } from '../core/clock.js';
 import { describeError, SwitchyardError } from '../core/errors.js';
 import { initialPrimary, type Plan } from '../core/plan.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import type { FailoverMode } from '../core/records.js';
+import * as z from '../core/zod.js';
 import { type AppObservation, isKnown, observeApp, type Seen } from '../observer/observe.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import type { ReadinessRecord, ReadinessVerdict } from '../runbook/ports/readiness-results.js';

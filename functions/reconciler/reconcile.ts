@@ -1,9 +1,9 @@
-import * as z from '../core/zod.js';
 import { isoNow } from '../core/clock.js';
 import { describeError, FailoverInProgressError } from '../core/errors.js';
 import { initialPrimary, type Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
 import type { PlanState, PlanStatus } from '../core/records.js';
+import * as z from '../core/zod.js';
 import {
   type AppObservation,
   capacityLevel,

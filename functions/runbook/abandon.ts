@@ -1,6 +1,6 @@
-import * as z from '../core/zod.js';
 import { isoNow } from '../core/clock.js';
 import { UnknownAppError } from '../core/errors.js';
+import * as z from '../core/zod.js';
 import { executionIdOf } from './begin.js';
 import type { RunbookDeps } from './context.js';
 import { isOpen } from './reservation.js';

@@ -1,5 +1,5 @@
-import * as z from '../core/zod.js';
 import { isoNow } from '../core/clock.js';
+import * as z from '../core/zod.js';
 import { parseInput, type RunbookDeps, RunContext, recordStep, stepKey } from './context.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */

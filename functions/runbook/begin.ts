@@ -1,9 +1,9 @@
-import * as z from '../core/zod.js';
 import { isoNow } from '../core/clock.js';
 import { ConflictError, PreconditionFailedError } from '../core/errors.js';
 import { initialPrimary, type Plan } from '../core/plan.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import { EXECUTION_TRIGGERS, FAILOVER_MODES } from '../core/records.js';
+import * as z from '../core/zod.js';
 import { parseInput, type RunbookDeps, type RunContext, recordStep, stepKey } from './context.js';
 import type { NewExecution } from './ports/state-store.js';
 

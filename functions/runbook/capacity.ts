@@ -1,8 +1,8 @@
-import * as z from '../core/zod.js';
 import { isoNow } from '../core/clock.js';
 import { CapacityNotReadyError, InvalidInputError } from '../core/errors.js';
 import type { AutoScalingGroupPlan, Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
+import * as z from '../core/zod.js';
 import { groupReadiness } from '../observer/observe.js';
 import {
   fence,

@@ -1,10 +1,10 @@
-import * as z from '../core/zod.js';
 import { type Clock, isoNow } from '../core/clock.js';
 import { InvalidInputError, WaitTimedOutError } from '../core/errors.js';
 import { formatProblem, type Plan, problemsFromIssue } from '../core/plan.js';
 import type { PlanRegistry } from '../core/plan-registry.js';
 import type { Random } from '../core/random.js';
 import { EXECUTION_TRIGGERS, FAILOVER_MODES, STRATEGIES, type StepRecord } from '../core/records.js';
+import * as z from '../core/zod.js';
 import type { StateMachineKey } from '../handlers/registry.js';
 import type { ArcRoutingControls } from './ports/arc.js';
 import type { AuroraGlobalClusters } from './ports/aurora.js';

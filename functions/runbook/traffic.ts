@@ -1,4 +1,3 @@
-import * as z from '../core/zod.js';
 import { isoNow } from '../core/clock.js';
 import {
   CapacityNotReadyError,
@@ -7,6 +6,7 @@ import {
   ThrottledError,
 } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
+import * as z from '../core/zod.js';
 import {
   fence,
   knownUnreachable,
