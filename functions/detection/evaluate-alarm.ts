@@ -1,7 +1,8 @@
 import { parseAlarmArn } from '../core/arns.js';
 import { isoNow } from '../core/clock.js';
 import { FailoverInProgressError, PreconditionFailedError } from '../core/errors.js';
-import { initialPrimary, type Plan } from '../core/plan.js';
+import type { Plan } from '../core/plan.js';
+import { initialPrimary } from '../core/plan-queries.js';
 import * as z from '../core/zod.js';
 import { parseInput, type RunbookDeps } from '../runbook/context.js';
 import {

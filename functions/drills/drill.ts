@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { isoNow } from '../core/clock.js';
 import { PreconditionFailedError, WaitTimedOutError } from '../core/errors.js';
-import { initialPrimary, type Plan } from '../core/plan.js';
+import type { Plan } from '../core/plan.js';
+import { initialPrimary } from '../core/plan-queries.js';
 import type { DrillReport, ExecutionRecord } from '../core/records.js';
 import * as z from '../core/zod.js';
 import { parseInput, type RunbookDeps } from '../runbook/context.js';

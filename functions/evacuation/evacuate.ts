@@ -8,7 +8,7 @@ import {
   RetryableError,
   WaitTimedOutError,
 } from '../core/errors.js';
-import { initialPrimary } from '../core/plan.js';
+import { initialPrimary } from '../core/plan-queries.js';
 import * as z from '../core/zod.js';
 import type { Identity } from '../operator-api/request.js';
 import { requestFailover } from '../operator-api/request-failover.js';

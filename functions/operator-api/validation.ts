@@ -1,5 +1,5 @@
 import { describeError } from '../core/errors.js';
-import { expectedOf, formatPath, nestsDeeperThan, show as showValue } from '../core/plan.js';
+import { expectedOf, formatPath, nestsDeeperThan, show as showValue } from '../core/problems.js';
 import type * as z from '../core/zod.js';
 import {
   HeadersTooLargeError,

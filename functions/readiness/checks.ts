@@ -1,5 +1,5 @@
 import type { Plan } from '../core/plan.js';
-import { warmPoolIn, warmPoolSize } from '../core/plan.js';
+import { warmPoolIn, warmPoolSize } from '../core/plan-queries.js';
 import { memberIn } from '../core/plan-registry.js';
 import type { FailoverMode, LockRecord, PlanState } from '../core/records.js';
 import {

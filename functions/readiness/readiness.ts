@@ -1,6 +1,7 @@
 import { isoNow } from '../core/clock.js';
 import { describeError, SwitchyardError } from '../core/errors.js';
-import { initialPrimary, type Plan } from '../core/plan.js';
+import type { Plan } from '../core/plan.js';
+import { initialPrimary } from '../core/plan-queries.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import type { FailoverMode } from '../core/records.js';
 import * as z from '../core/zod.js';

@@ -1,6 +1,7 @@
 import { isoNow } from '../core/clock.js';
 import { ConflictError, PreconditionFailedError } from '../core/errors.js';
-import { initialPrimary, type Plan } from '../core/plan.js';
+import type { Plan } from '../core/plan.js';
+import { initialPrimary } from '../core/plan-queries.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import { EXECUTION_TRIGGERS, FAILOVER_MODES } from '../core/records.js';
 import * as z from '../core/zod.js';

@@ -1,7 +1,8 @@
 import { type Clock, isoNow } from '../core/clock.js';
 import { InvalidInputError, WaitTimedOutError } from '../core/errors.js';
-import { formatProblem, type Plan, problemsFromIssue } from '../core/plan.js';
+import type { Plan } from '../core/plan.js';
 import type { PlanRegistry } from '../core/plan-registry.js';
+import { formatProblem, problemsFromIssue } from '../core/problems.js';
 import type { Random } from '../core/random.js';
 import { EXECUTION_TRIGGERS, FAILOVER_MODES, STRATEGIES, type StepRecord } from '../core/records.js';
 import * as z from '../core/zod.js';
