@@ -6,7 +6,7 @@ import { assertPlanRegion } from '../core/plan-registry.js';
 import { FAILOVER_MODES } from '../core/records.js';
 import * as z from '../core/zod.js';
 import { lockFree, READINESS_CHECKS } from '../readiness/checks.js';
-import { type Readiness, readInputs, readinessFrom } from '../readiness/readiness.js';
+import { type Readiness, type ReadinessDeps, readInputs, readinessFrom } from '../readiness/readiness.js';
 import { approvalRequired, FailoverRequest } from '../runbook/begin.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import {
@@ -33,6 +33,13 @@ export type FailoverBody = z.infer<typeof FailoverBody>;
 export const IdempotencyKey = z
   .string()
   .check(z.minLength(1), z.maxLength(255), z.regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'));
+
+/**
+ * What a failover request touches: the readiness reads of its dry run, the state store (idempotency
+ * key, reservation, audit), Step Functions in the target region (the start), and a random source
+ * for the execution id.
+ */
+export type RequestFailoverDeps = ReadinessDeps & Pick<RunbookDeps, 'plans' | 'random'>;
 
 export interface FailoverAccepted {
   readonly executionId: string;
@@ -79,7 +86,7 @@ export async function requestFailover(
   body: FailoverBody,
   caller: Identity,
   idempotencyKey: string | undefined,
-  deps: RunbookDeps,
+  deps: RequestFailoverDeps,
 ): Promise<FailoverAccepted> {
   const plan = deps.plans.get(app);
   assertPlanRegion(plan, body.to);
@@ -151,7 +158,7 @@ export async function requestFailover(
  *
  * @throws NotReadyError graceful, and readiness found blocking findings
  */
-async function dryRun(plan: Plan, body: FailoverBody, deps: RunbookDeps): Promise<Readiness> {
+async function dryRun(plan: Plan, body: FailoverBody, deps: ReadinessDeps): Promise<Readiness> {
   const inputs = await readInputs(plan, body.mode === 'graceful' ? plan.regions : [body.to], deps);
   const checks = READINESS_CHECKS.filter((check) => check !== lockFree);
   const readiness = readinessFrom(inputs, body.to, body.mode, checks);
@@ -181,7 +188,7 @@ async function startedExecution(
   plan: Plan,
   region: string,
   executionId: string,
-  deps: RunbookDeps,
+  deps: Pick<RunbookDeps, 'store' | 'stepFunctions' | 'stateMachineArns'>,
 ): Promise<Started | undefined> {
   const executionArn = executionArnIn(plan, region, executionId, deps);
   const record = await deps.store.getExecution(plan.name, executionId);
