@@ -347,7 +347,7 @@ export class SimulatedArc implements SimulatedService {
       control.state = state;
     });
     for (const change of changes) for (const listener of this.listeners) listener(change);
-    if (changes.length > 0) this.ctx.changed();
+    if (changes.length > 0) this.ctx.changed(changes.map((c) => c.arn));
   }
 
   private findControl(cluster: Cluster, arn: string): RoutingControlRecord {

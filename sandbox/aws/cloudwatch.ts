@@ -279,7 +279,7 @@ export class SimulatedCloudWatch implements SimulatedService {
     alarm.reasonData = reasonData;
     alarm.updatedAt = now;
     if (previous === state) {
-      this.ctx.changed();
+      this.ctx.changed([alarm.arn]);
       return;
     }
     alarm.state = state;
@@ -294,7 +294,7 @@ export class SimulatedCloudWatch implements SimulatedService {
       at: now,
     };
     for (const listener of this.listeners) listener(change);
-    this.ctx.changed();
+    this.ctx.changed([alarm.arn]);
   }
 
   private alarmView(alarm: AlarmState): MetricAlarm {

@@ -44,7 +44,11 @@ describe('a throttled poll is unknown, not a failed step', () => {
         inspect: (sandbox) => {
           const t0 = sandbox.clock.start;
           for (const c of sandbox.aws.simulator.log)
-            calls.push({ ...c, startedAt: (c.startedAt - t0) / 1000, finishedAt: (c.finishedAt - t0) / 1000 });
+            calls.push({
+              ...c,
+              startedAt: (c.startedAt - t0) / 1000,
+              finishedAt: (c.finishedAt - t0) / 1000,
+            });
         },
       },
     );
