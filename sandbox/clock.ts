@@ -224,6 +224,11 @@ export class VirtualClock implements Clock {
     this.wakeDriver?.();
   }
 
+  /** Timers fired so far (discrete mode): the simulator's work in operations, not time. */
+  firedTimers(): number {
+    return this.fired;
+  }
+
   /** Timers pending. */
   pendingTimers(): number {
     return this.queue.length;

@@ -301,7 +301,7 @@ export class SimulatedStepFunctions implements SimulatedService {
     Object.assign(execution, fields, { status, stoppedAt: this.ctx.clock.now() });
     const waiter = this.tokens.get(`${execution.arn}:task-token`);
     if (waiter) waiter.settled = true;
-    this.ctx.changed();
+    this.ctx.changed(appOf(execution.input));
     settle();
   }
 
@@ -370,5 +370,15 @@ export class SimulatedStepFunctions implements SimulatedService {
       });
     }
     return { stopDate: new Date(execution.stoppedAt ?? this.ctx.clock.now()) };
+  }
+}
+
+/** The app an execution runs for (its input's `plan`), as the ground truth names it; none if unknown. */
+function appOf(input: string): string[] | undefined {
+  try {
+    const plan = (JSON.parse(input) as { plan?: unknown } | null)?.plan;
+    return typeof plan === 'string' ? [plan] : undefined;
+  } catch {
+    return undefined;
   }
 }
