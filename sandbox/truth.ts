@@ -22,8 +22,8 @@ export interface CapacityView {
 /** What users' resolvers answer (the Route 53 model). */
 export interface DnsView {
   resolve(name: string, type: string): { region: string | undefined };
-  /** Hears each change of the answers users get, at the instant it becomes visible. */
-  onVisibleChange?(listener: () => void): void;
+  /** Hears each change of the answers users get (the record's name), at the instant it becomes visible. */
+  onVisibleChange?(listener: (name: string) => void): void;
 }
 
 /** Routing control states (the ARC model). */
@@ -170,7 +170,7 @@ export class GroundTruth {
       }
     const changed = () => this.changed();
     ctx.faults.onChange(changed);
-    views.route53.onVisibleChange?.(changed);
+    views.route53.onVisibleChange?.((name) => this.changed([name]));
     views.arc?.onStateChange?.((change) => this.changed([change.arn]));
   }
 
@@ -188,7 +188,8 @@ export class GroundTruth {
    * `resources` names what changed, by the AWS identifiers a plan names (a global cluster id or
    * member ARN, an Auto Scaling group name, a routing control ARN, a record name, an alarm name):
    * only the apps naming one of them are re-read, so a change costs O(1) apps, not O(apps). A change
-   * that names nothing, or nothing any plan names, re-reads every app (the safe default).
+   * that does not say what changed, or names only what no plan names, re-reads every app (the safe
+   * default); an empty list says nothing changed.
    */
   changed(resources?: Iterable<string>): void {
     this.markDirty(resources);
@@ -208,14 +209,17 @@ export class GroundTruth {
       this.dirty = 'all';
       return;
     }
+    let any = false;
     let named = false;
     for (const id of resources) {
+      any = true;
       for (const plan of this.byResource.get(id) ?? []) {
         named = true;
         this.dirty.add(plan);
       }
     }
-    if (!named) this.dirty = 'all';
+    // An empty list: nothing changed. Identifiers no plan names: something unknown, read all.
+    if (any && !named) this.dirty = 'all';
   }
 
   /**

@@ -109,6 +109,13 @@ const BASE_EXCEPTION: Record<AwsService, string> = {
 
 type ExceptionClass = new (options: Record<string, unknown>) => Error;
 
+/**
+ * The services whose state the ground truth reads (`sandbox/truth.ts`: writers, capacity and its
+ * target health, DNS answers, routing controls). Step Functions, EventBridge, CloudWatch and
+ * DynamoDB hold the control plane's own state, which the truth never takes as evidence.
+ */
+const TRUTH_SERVICES: ReadonlySet<AwsService> = new Set(['rds', 'autoscaling', 'elb', 'route53', 'arc']);
+
 /** Error codes that AWS returns with a 5xx status. */
 const SERVER_FAULTS = new Set([
   'InternalFailure',
@@ -408,9 +415,13 @@ export class AwsSimulator implements AwsInterceptor {
       region: call.region,
       ...(call.endpoint ? { endpoint: call.endpoint } : {}),
     });
-    // A read changes nothing the ground truth reads (AWS names reads Describe*, Get*, List*). A
-    // change concerns the apps whose resources its input names (every app when it names none).
-    if (!/^(Describe|Get|List)/.test(call.operation)) this.ctx.changed(identifiersIn(call.input));
+    // A read changes nothing the ground truth reads (AWS names reads Describe*, Get*, List*), nor
+    // does a call to a service it does not read. A change concerns the apps whose resources its
+    // input names (every app when it names none).
+    if (TRUTH_SERVICES.has(call.service) && !/^(Describe|Get|List)/.test(call.operation)) {
+      const named = identifiersIn(call.input);
+      this.ctx.changed(named.length > 0 ? named : undefined);
+    }
     return {
       ...(output as object),
       $metadata: {

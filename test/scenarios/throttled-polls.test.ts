@@ -6,7 +6,7 @@ import { simulate } from '../../sandbox/simulate.js';
 
 const plans = await loadPlans('plans');
 
-describe('a throttled poll is unknown, not a failed step', () => {
+describe('a throttled poll is unknown, not a failed step', { timeout: 300_000 }, () => {
   it('orders fails over while AWS throttles every DescribeAutoScalingGroups in the target for 90 s', async () => {
     const calls: CallRecord[] = [];
     // From 15 s (the approval is in; CheckCapacity and the database's capacity gate are polling)
