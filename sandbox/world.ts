@@ -8,6 +8,7 @@ import { SimulatedEventBridge } from './aws/eventbridge.js';
 import { SimulatedRds } from './aws/rds.js';
 import { SimulatedRoute53 } from './aws/route53.js';
 import { CHECKER_REGIONS } from './aws/route53-health.js';
+import { sandboxTableTopology } from './aws/dynamodb-mrsc.js';
 import { AwsSimulator, type SimContext } from './aws/simulator.js';
 import type { VirtualClock } from './clock.js';
 import { FaultSet } from './faults.js';
@@ -46,6 +47,7 @@ export function createSimulatedAws(
     latency: options.latency,
     faults,
     quotas: new QuotaBuckets(() => options.clock.now(), options.latency.timeScale),
+    stateTable: sandboxTableTopology(plans.flatMap((p) => p.regions)),
     changed: () => truth?.changed(),
     beginOperation: (name, app) => simulator?.beginOperation(name, app) ?? (() => undefined),
   };
