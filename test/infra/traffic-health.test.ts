@@ -166,6 +166,16 @@ describe('CDK: the health-checks traffic method', () => {
     expect(() => built.app.synth()).not.toThrow();
   });
 
+  it("lets readiness read the health checks' configuration (GetHealthCheck, read-only), whose IDs the global stack makes later", () => {
+    const statements = statementsOfRole(jsonOf.get('us-west-2') as TemplateJson, 'ReadinessRole');
+    expect(statements.filter((s) => s.sid === 'ReadHealthCheckConfigs')).toEqual([
+      expect.objectContaining({
+        actions: ['route53:GetHealthCheck'],
+        resources: ['arn:aws:route53:::healthcheck/*'],
+      }),
+    ]);
+  });
+
   it('lets the endpoint read the traffic switch of its plans and nothing else', () => {
     const json = jsonOf.get('us-west-2') as TemplateJson;
     const statements = statementsOfRole(json, 'TrafficHealthRole');
