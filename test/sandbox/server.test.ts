@@ -23,8 +23,8 @@ beforeAll(async () => {
     latency: 'fast',
     clock: new VirtualClock({ kind: 'paced', speed: 50 }),
   });
-  // The real operator API, wrapped to see the events the server builds (the server keeps a
-  // handler already registered).
+  // The real operator API, wrapped to see the events the server builds (it replaces the one the
+  // sandbox deployed; the server invokes whatever the Lambda runtime holds).
   for (const region of sandbox.regions.keys()) {
     const real = makeHandler(sandbox.region(region).deps);
     sandbox.lambda.register(region, 'OperatorApi', (event: unknown, context: Context) => {
