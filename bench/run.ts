@@ -12,7 +12,7 @@
  * The warm standby cases run `orders` twice: without a warm pool (every instance launched from
  * nothing) and with the Stopped warm pool its plan declares (instances started from the pool).
  * `npm run bench -- --cases "warm pool"` runs only the cases whose name contains one of the
- * comma-separated words given.
+ * comma-separated words given, or that a full case name names (bench/case-filter.ts).
  *
  * Then evacuations (bench/evacuation.ts): 1, 10 and 100 warm-standby ARC apps after a region
  * outage, and 50 Route 53-records apps switched over gracefully; `--evacuations arc100
@@ -33,6 +33,7 @@ import { loadPlans } from '../functions/core/plan-loader.js';
 import { parseScenario } from '../sandbox/scenario.js';
 import { simulate } from '../sandbox/simulate.js';
 import { type ScaleRun, scaleRun } from './apps.js';
+import { selectCases } from './case-filter.js';
 import { EVACUATION_CASES, runEvacuationCase } from './evacuation.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -129,10 +130,15 @@ const { values: options } = parseArgs({
   },
   strict: true,
 });
-const CASE_FILTER = (options.cases ?? '')
-  .split(',')
-  .map((w) => w.trim())
-  .filter((w) => w !== '');
+// `npm run bench --cases x` (no `--`) gives the flag to npm, which leaves it in the environment.
+if (!options.cases && process.env.npm_config_cases)
+  throw new Error(
+    `--cases reached npm, not the bench (got npm_config_cases=${process.env.npm_config_cases}); expected npm run bench -- --cases "..."`,
+  );
+const SELECTED = selectCases(
+  CASES.map((c) => c.name),
+  options.cases ?? '',
+);
 const EVACUATIONS = (options.evacuations ?? '')
   .split(',')
   .filter((k) => k.trim() !== '')
@@ -169,7 +175,7 @@ const plansWithoutPools: Plan[] = plans.map((plan) =>
 );
 const rows: Record<string, unknown>[] = [];
 for (const c of options['skip-failovers'] ? [] : CASES) {
-  if (CASE_FILTER.length > 0 && !CASE_FILTER.some((w) => c.name.includes(w))) continue;
+  if (!SELECTED.includes(c.name)) continue;
   const scenario = parseScenario({
     name: c.name,
     latency: 'realistic',
