@@ -48,7 +48,7 @@ export function createSimulatedAws(
     faults,
     quotas: new QuotaBuckets(() => options.clock.now(), options.latency.timeScale),
     stateTable: sandboxTableTopology(plans.flatMap((p) => p.regions)),
-    changed: () => truth?.changed(),
+    changed: (resources) => truth?.changed(resources),
     beginOperation: (name, app) => simulator?.beginOperation(name, app) ?? (() => undefined),
   };
   simulator = new AwsSimulator(ctx);
