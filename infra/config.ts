@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { type PlanProblem, PlanValidationError } from '../functions/core/errors.js';
 import { formatProblem, type Plan, problemsFromIssue, RegionName, show } from '../functions/core/plan.js';
 import { loadPlans } from '../functions/core/plan-loader.js';
+import { MRSC_REGION_SETS } from '../functions/core/regions.js';
 import { IamRoleMapSchema } from '../functions/operator-api/identity.js';
 
 /**
@@ -13,15 +14,8 @@ import { IamRoleMapSchema } from '../functions/operator-api/identity.js';
  * every problem listed, in the format `switchyard validate` uses.
  */
 
-/**
- * Where DynamoDB offers multi-region strong consistency: every replica and the witness must be in
- * one of these sets (the same list aws-cdk-lib 2.276 enforces in `TableV2`).
- */
-export const MRSC_REGION_SETS: Readonly<Record<string, readonly string[]>> = {
-  US: ['us-east-1', 'us-east-2', 'us-west-2'],
-  EU: ['eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1'],
-  AP: ['ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3'],
-};
+// Where DynamoDB offers multi-region strong consistency: the core's list (the sandbox models it too).
+export { MRSC_REGION_SETS };
 
 /** The finite retentions CloudWatch Logs accepts. */
 const LOG_RETENTION_DAYS = [
