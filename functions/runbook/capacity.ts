@@ -1,8 +1,8 @@
-import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import { CapacityNotReadyError, InvalidInputError } from '../core/errors.js';
 import type { AutoScalingGroupPlan, Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
+import * as z from '../core/zod.js';
 import { groupReadiness } from '../observer/observe.js';
 import {
   fence,
@@ -10,6 +10,7 @@ import {
   POLL_SECONDS,
   parseInput,
   pollBudgetSeconds,
+  pollThrottled,
   progressWith,
   ResourceItem,
   type RunbookDeps,
@@ -23,11 +24,11 @@ import { waitKey } from './ports/task-waits.js';
 import { wakeWait } from './wake.js';
 
 /** The ports and context ScaleCapacity reads (the composition root gives it no more). */
-export type ScaleDeps = Pick<RunbookDeps, 'autoScaling' | 'clock' | 'plans' | 'store'>;
+export type ScaleDeps = Pick<RunbookDeps, 'autoScaling' | 'clock' | 'plans' | 'random' | 'store'>;
 /** The ports and context CheckCapacity reads: it also wakes the database branch parked on it. */
 export type CapacityDeps = Pick<
   RunbookDeps,
-  'autoScaling' | 'clock' | 'plans' | 'store' | 'stepFunctions' | 'waits'
+  'autoScaling' | 'clock' | 'plans' | 'random' | 'store' | 'stepFunctions' | 'waits'
 >;
 
 /** Ungraceful mode accepts its minimum once capacity has not grown for this long. */
@@ -37,9 +38,9 @@ const ScaleInput = z.object({ run: RunContext, resource: ResourceItem });
 /** What CheckCapacity carries between polls. */
 const CapacityPoll = z.looseObject({
   /** InService and Healthy instances at the last poll. */
-  healthyInService: z.number().int().nonnegative().optional(),
+  healthyInService: z.optional(z.int().check(z.nonnegative())),
   /** Since when (epoch ms, virtual in the sandbox) that count has not changed. */
-  stableSince: z.number().nonnegative().optional(),
+  stableSince: z.optional(z.number().check(z.nonnegative())),
 });
 /** A capacity wait's poll state. */
 export const CapacityProgress = progressWith(CapacityPoll);
@@ -75,10 +76,22 @@ export async function scaleCapacity(input: unknown, deps: ScaleDeps): Promise<Ca
  * Healthy. An ungraceful failover accepts the plan's documented minimum
  * (`ungracefulMinimumPercent`: serving degraded beats not serving) once capacity has stopped
  * growing for {@link UNGRACEFUL_STALL_SECONDS}; otherwise, when the budget runs out, it fails and
- * traffic does not move to an unready region.
+ * traffic does not move to an unready region. A poll that AWS throttles is unknown, not a failure:
+ * it is polled again after a backoff, within the same budget ({@link pollThrottled}).
  */
 export async function checkCapacity(input: unknown, deps: CapacityDeps): Promise<CapacityProgress> {
   const { run, resource, progress } = parseInput(CheckInput, input, 'CheckCapacity');
+  return pollThrottled(progress, `${resource.id} capacity in ${run.to}`, deps, () =>
+    pollCapacity(run, resource, progress, deps),
+  );
+}
+
+async function pollCapacity(
+  run: RunContext,
+  resource: ResourceItem,
+  progress: CapacityProgress,
+  deps: CapacityDeps,
+): Promise<CapacityProgress> {
   const plan = deps.plans.get(run.app);
   const group = autoScalingGroup(plan, resource.id);
   const readiness = await groupReadiness(group, run.to, deps);

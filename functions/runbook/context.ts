@@ -1,10 +1,11 @@
-import * as z from 'zod';
 import { type Clock, isoNow } from '../core/clock.js';
-import { InvalidInputError, WaitTimedOutError } from '../core/errors.js';
-import { formatProblem, type Plan, problemsFromIssue } from '../core/plan.js';
+import { InvalidInputError, ThrottledError, WaitTimedOutError } from '../core/errors.js';
+import type { Plan } from '../core/plan.js';
 import type { PlanRegistry } from '../core/plan-registry.js';
+import { formatProblem, problemsFromIssue } from '../core/problems.js';
 import type { Random } from '../core/random.js';
 import { EXECUTION_TRIGGERS, FAILOVER_MODES, STRATEGIES, type StepRecord } from '../core/records.js';
+import * as z from '../core/zod.js';
 import type { StateMachineKey } from '../handlers/registry.js';
 import type { ArcRoutingControls } from './ports/arc.js';
 import type { AuroraGlobalClusters } from './ports/aurora.js';
@@ -57,23 +58,23 @@ export interface RunbookDeps {
 
 /** The `$.run` object every step after Begin receives: who, what, where, and the lock it holds. */
 export const RunContext = z.object({
-  executionId: z.string().min(1),
-  executionKey: z.string().min(1),
-  app: z.string().min(1),
+  executionId: z.string().check(z.minLength(1)),
+  executionKey: z.string().check(z.minLength(1)),
+  app: z.string().check(z.minLength(1)),
   runbook: z.enum(STRATEGIES),
   mode: z.enum(FAILOVER_MODES),
   trigger: z.enum(EXECUTION_TRIGGERS),
-  requestedBy: z.string().min(1),
+  requestedBy: z.string().check(z.minLength(1)),
   reason: z.string(),
-  from: z.string().min(1),
-  to: z.string().min(1),
-  epoch: z.number().int().positive(),
+  from: z.string().check(z.minLength(1)),
+  to: z.string().check(z.minLength(1)),
+  epoch: z.int().check(z.positive()),
   /** ISO time the failover was asked for (or decided on, for alarms): RTO runs from here. */
-  requestedAt: z.string().min(1),
+  requestedAt: z.string().check(z.minLength(1)),
   approvalRequired: z.boolean(),
-  approvalTimeoutSeconds: z.number().int().positive(),
+  approvalTimeoutSeconds: z.int().check(z.positive()),
   /** How long the lock's lease runs from each step that renews it. */
-  leaseSeconds: z.number().int().positive(),
+  leaseSeconds: z.int().check(z.positive()),
 });
 export type RunContext = z.infer<typeof RunContext>;
 
@@ -82,7 +83,9 @@ export type RunContext = z.infer<typeof RunContext>;
  * step input (Preflight's result, then the traffic and verification `progress`), so that every
  * later ARC call tries those endpoints last (`endpointOrder` in functions/aws/arc.ts).
  */
-export const UnreachableRegionList = z.array(z.string().min(1)).max(16).optional();
+export const UnreachableRegionList = z.optional(
+  z.array(z.string().check(z.minLength(1))).check(z.maxLength(16)),
+);
 
 /**
  * The ARC endpoint memory a step starts from: what earlier steps learnt, and, in an ungraceful
@@ -99,7 +102,7 @@ export function knownUnreachable(
 export const ResourceItem = z.object({
   kind: z.enum(['database', 'capacity']),
   /** Global cluster id, or the plan's ASG name. */
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
 });
 export type ResourceItem = z.infer<typeof ResourceItem>;
 
@@ -109,14 +112,24 @@ export type ResourceItem = z.infer<typeof ResourceItem>;
  */
 export const Progress = z.object({
   done: z.boolean(),
-  nextPollSeconds: z.number().int().min(1).max(60),
-  attempt: z.number().int().nonnegative(),
-  maxAttempts: z.number().int().positive(),
+  nextPollSeconds: z.int().check(z.gte(1), z.lte(60)),
+  attempt: z.int().check(z.nonnegative()),
+  maxAttempts: z.int().check(z.positive()),
   startedAt: z.string(),
-  phase: z.string().optional(),
-  detail: z.record(z.string(), z.unknown()).optional(),
+  phase: z.optional(z.string()),
+  detail: z.optional(z.record(z.string(), z.unknown())),
   /** Regions whose ARC cluster endpoint did not answer earlier in the run: tried last (arc.ts). */
   unreachableRegions: UnreachableRegionList,
+  /**
+   * Set while polls are throttled (see {@link pollThrottled}): how many polls in a row AWS
+   * throttled, and the step's own interval (seconds) that the next answered poll returns to.
+   */
+  throttled: z.optional(
+    z.object({
+      polls: z.int().check(z.positive()),
+      basePollSeconds: z.int().check(z.gte(1), z.lte(60)),
+    }),
+  ),
 });
 export type Progress = z.infer<typeof Progress>;
 
@@ -125,12 +138,12 @@ export type Progress = z.infer<typeof Progress>;
  * to the next (e.g. the promotion method, the Route 53 change id). The detail schema should be a
  * `z.looseObject`, so keys it does not name pass through unchanged.
  */
-export function progressWith<D extends z.ZodType<Record<string, unknown>>>(detail: D) {
-  return Progress.extend({ detail: detail.optional() });
+export function progressWith<D extends z.ZodMiniType<Record<string, unknown>>>(detail: D) {
+  return z.extend(Progress, { detail: z.optional(detail) });
 }
 
 /** Parses a step's input; {@link InvalidInputError} lists every problem (path, got, expected). */
-export function parseInput<T extends z.ZodType>(schema: T, input: unknown, step: string): z.infer<T> {
+export function parseInput<T extends z.ZodMiniType>(schema: T, input: unknown, step: string): z.infer<T> {
   const parsed = schema.safeParse(input, { reportInput: true });
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues
@@ -195,15 +208,74 @@ export function startProgress<D extends Record<string, unknown> = never>(
   };
 }
 
-/** The next poll of a loop, or {@link WaitTimedOutError} when its budget is spent. */
+/**
+ * The next poll of a loop, or {@link WaitTimedOutError} when its budget is spent. A poll that was
+ * answered ends a run of throttled polls: the loop returns to its own interval.
+ */
 export function nextPoll(progress: Progress, what: string, fields: Partial<Progress> = {}): Progress {
   const attempt = progress.attempt + 1;
+  const { throttled, ...rest } = progress;
+  const pollSeconds = throttled?.basePollSeconds ?? progress.nextPollSeconds;
   if (attempt > progress.maxAttempts) {
     throw new WaitTimedOutError(
-      `${what}: not done after ${progress.maxAttempts} polls every ${progress.nextPollSeconds} s (since ${progress.startedAt})`,
+      `${what}: not done after ${progress.maxAttempts} polls every ${pollSeconds} s (since ${progress.startedAt})`,
     );
   }
-  return { ...progress, ...fields, attempt, done: false };
+  return { ...rest, nextPollSeconds: pollSeconds, ...fields, attempt, done: false };
+}
+
+/**
+ * The longest wait (seconds) after a throttled poll: the cap of Step Functions' own retry
+ * backoff in the runbooks (`MaxDelaySeconds: 20`), so a throttled poll never waits longer than a
+ * throttled step would be retried after.
+ */
+export const MAX_THROTTLED_POLL_SECONDS = 20;
+
+/**
+ * Runs one poll of a polling step (a Check* step). When AWS throttles a call of the poll even
+ * after the SDK's own retries ({@link ThrottledError}), what the poll reads is unknown this time:
+ * that is not a failure of the step (unknown is a value, not a verdict). The step polls again
+ * after an exponential backoff with full jitter (base x 2^polls in a row, capped at
+ * {@link MAX_THROTTLED_POLL_SECONDS}), as AWS advises clients that are throttled ("Use exponential
+ * backoff to retry requests at progressively longer intervals between each retry. Introduce
+ * jitter between retries", AWS Well-Architected Reliability Pillar, REL05-BP03 "Control and limit
+ * retry calls", https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_mitigate_interaction_failure_limit_retries.html).
+ * The wait stays bounded: a backed-off poll spends the polls of the budget its wait covers, and a
+ * budget spent while throttled is a {@link WaitTimedOutError} that says so. Every poll is idempotent
+ * (a step's reads, and the idempotent actions a poll may take), so polling again is safe.
+ *
+ * @param poll the poll itself: returns the next progress, or throws as the step does.
+ * @throws WaitTimedOutError the budget ran out while AWS throttled the polls
+ */
+export async function pollThrottled<P extends Progress>(
+  progress: P,
+  what: string,
+  deps: Pick<RunbookDeps, 'random'>,
+  poll: () => Promise<P>,
+): Promise<P> {
+  try {
+    return await poll();
+  } catch (error: unknown) {
+    if (!(error instanceof ThrottledError)) throw error;
+    const basePollSeconds = progress.throttled?.basePollSeconds ?? progress.nextPollSeconds;
+    const polls = (progress.throttled?.polls ?? 0) + 1;
+    const cap = Math.min(basePollSeconds * 2 ** polls, MAX_THROTTLED_POLL_SECONDS);
+    // Full jitter over [base, cap] in whole seconds (a Wait state's Seconds is an integer).
+    const wait = Math.max(basePollSeconds, Math.ceil(deps.random.next() * cap));
+    const attempt = progress.attempt + Math.ceil(wait / basePollSeconds);
+    if (attempt > progress.maxAttempts) {
+      throw new WaitTimedOutError(
+        `${what}: not done after ${progress.maxAttempts} polls every ${basePollSeconds} s (since ${progress.startedAt}); the last ${polls} poll(s) were throttled by AWS (${error.message})`,
+      );
+    }
+    return {
+      ...progress,
+      attempt,
+      done: false,
+      nextPollSeconds: wait,
+      throttled: { polls, basePollSeconds },
+    };
+  }
 }
 
 /**

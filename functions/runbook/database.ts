@@ -1,14 +1,20 @@
-import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
-import { CapacityNotReadyError, DatabasePromotionFailedError, ResourceBusyError } from '../core/errors.js';
+import {
+  CapacityNotReadyError,
+  DatabasePromotionFailedError,
+  ResourceBusyError,
+  ThrottledError,
+} from '../core/errors.js';
 import type { AuroraGlobalCluster, Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
+import * as z from '../core/zod.js';
 import { groupReadiness } from '../observer/observe.js';
 import {
   fence,
   nextPoll,
   parseInput,
   pollBudgetSeconds,
+  pollThrottled,
   progressWith,
   ResourceItem,
   type RunbookDeps,
@@ -22,30 +28,36 @@ import {
 import type { GlobalClusterView } from './ports/aurora.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
-export type DatabaseDeps = Pick<RunbookDeps, 'aurora' | 'autoScaling' | 'clock' | 'plans' | 'store'>;
+export type DatabaseDeps = Pick<
+  RunbookDeps,
+  'aurora' | 'autoScaling' | 'clock' | 'plans' | 'random' | 'store'
+>;
 
 const PromoteInput = z.object({ run: RunContext, resource: ResourceItem });
 
 /** What PromoteDatabase and CheckDatabase carry between polls. */
 const DatabasePoll = z.looseObject({
   /** How the writer moves: `none` when the target already was the writer. */
-  method: z.enum(['switchover', 'failover', 'detach', 'none']).optional(),
+  method: z.optional(z.enum(['switchover', 'failover', 'detach', 'none'])),
   /** The replication lag at promotion, in ms (null: CloudWatch had no datapoint). */
-  rpoMs: z.number().nonnegative().nullable().optional(),
+  rpoMs: z.optional(z.nullable(z.number().check(z.nonnegative()))),
   /** Polls in a row that showed no operation under way and no promotion. */
-  idlePolls: z.number().int().nonnegative().optional(),
+  idlePolls: z.optional(z.int().check(z.nonnegative())),
 });
 /** A database promotion's poll state. */
 export const DatabaseProgress = progressWith(DatabasePoll);
 export type DatabaseProgress = z.infer<typeof DatabaseProgress>;
 
 /** The `$.wake` CheckDatabase receives: a WakeSignal (functions/runbook/wake.ts), or the AwaitEvent Task's caught error. */
-const WakeInput = z
-  .looseObject({
-    by: z.string().optional(),
-    ready: z.object({ group: z.string().min(1), readAt: z.string().min(1) }).optional(),
-  })
-  .optional();
+const WakeInput = z.optional(
+  z.looseObject({
+    by: z.optional(z.string()),
+    ready: z.optional(
+      z.object({ group: z.string().check(z.minLength(1)), readAt: z.string().check(z.minLength(1)) }),
+    ),
+  }),
+);
+type WakeInput = z.infer<typeof WakeInput>;
 
 const CheckInput = z.object({
   run: RunContext,
@@ -106,8 +118,13 @@ async function gateOnCapacity(
   alongside?: Promise<unknown>,
   readyGroup?: string,
 ): Promise<DatabaseProgress | undefined> {
+  // Capacity that AWS throttled the read of is unknown, so not known to be ready: the writer waits,
+  // and CheckDatabase polls the gate again (a throttled poll is polled again, see pollThrottled).
   const [ready, view] = await Promise.all([
-    capacityReady(plan, run, deps, readyGroup),
+    capacityReady(plan, run, deps, readyGroup).catch((error: unknown) => {
+      if (error instanceof ThrottledError) return false;
+      throw error;
+    }),
     deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId),
     fence(run, deps),
     alongside,
@@ -118,10 +135,24 @@ async function gateOnCapacity(
 
 /**
  * CheckDatabase: reads the promotion (or the capacity gate before it) after each wake-up or
- * fallback timeout of the AwaitEvent Task parked between checks, until done, bounded.
+ * fallback timeout of the AwaitEvent Task parked between checks, until done, bounded. A read that
+ * AWS throttles is unknown, not a failure: it is read again after a backoff, within the same budget
+ * ({@link pollThrottled}).
  */
 export async function checkDatabase(input: unknown, deps: DatabaseDeps): Promise<DatabaseProgress> {
   const { run, resource, progress, wake } = parseInput(CheckInput, input, 'CheckDatabase');
+  return pollThrottled(progress, `${resource.id} promotion to ${run.to}`, deps, () =>
+    pollDatabase(run, resource, progress, wake, deps),
+  );
+}
+
+async function pollDatabase(
+  run: RunContext,
+  resource: ResourceItem,
+  progress: DatabaseProgress,
+  wake: WakeInput,
+  deps: DatabaseDeps,
+): Promise<DatabaseProgress> {
   const plan = deps.plans.get(run.app);
   const cluster = globalCluster(plan, resource.id);
   const targetArn = memberIn(cluster.members, run.to);

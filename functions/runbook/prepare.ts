@@ -1,11 +1,12 @@
-import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import { memberIn } from '../core/plan-registry.js';
+import * as z from '../core/zod.js';
 import {
   fence,
   nextPoll,
   Progress,
   parseInput,
+  pollThrottled,
   ResourceItem,
   type RunbookDeps,
   RunContext,
@@ -19,7 +20,7 @@ import { globalCluster } from './database.js';
 import { readerInstanceId } from './wake.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
-export type PrepareDeps = Pick<RunbookDeps, 'aurora' | 'clock' | 'plans' | 'store'>;
+export type PrepareDeps = Pick<RunbookDeps, 'aurora' | 'clock' | 'plans' | 'random' | 'store'>;
 
 const PrepareInput = z.object({ run: RunContext, resource: ResourceItem });
 const CheckInput = z.object({ run: RunContext, resource: ResourceItem, progress: Progress });
@@ -71,9 +72,23 @@ export async function prepareDatabase(input: unknown, deps: PrepareDeps): Promis
   return { ...progress, phase: 'creating-reader' };
 }
 
-/** CheckPrepare: polls until the target cluster has an available instance, bounded. */
+/**
+ * CheckPrepare: polls until the target cluster has an available instance, bounded. A poll that AWS
+ * throttles is unknown, not a failure ({@link pollThrottled}).
+ */
 export async function checkPrepare(input: unknown, deps: PrepareDeps): Promise<Progress> {
   const { run, resource, progress } = parseInput(CheckInput, input, 'CheckPrepare');
+  return pollThrottled(progress, `reader of ${resource.id} in ${run.to}`, deps, () =>
+    pollPrepare(run, resource, progress, deps),
+  );
+}
+
+async function pollPrepare(
+  run: RunContext,
+  resource: ResourceItem,
+  progress: Progress,
+  deps: PrepareDeps,
+): Promise<Progress> {
   const cluster = globalCluster(deps.plans.get(run.app), resource.id);
   const instances = await deps.aurora.instances(run.to, memberIn(cluster.members, run.to));
   if (instances.some((i) => i.status === 'available')) {

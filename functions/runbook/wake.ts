@@ -1,8 +1,8 @@
-import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import { PreconditionFailedError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
+import * as z from '../core/zod.js';
 import { Progress, parseInput, ResourceItem, type RunbookDeps, RunContext } from './context.js';
 import { capacityReady, globalCluster } from './database.js';
 import { type TaskWait, type WaitKind, waitKey } from './ports/task-waits.js';
@@ -30,7 +30,7 @@ const AwaitInput = z.object({
   run: RunContext,
   resource: ResourceItem,
   progress: Progress,
-  taskToken: z.string().min(1),
+  taskToken: z.string().check(z.minLength(1)),
 });
 
 /**
@@ -161,11 +161,11 @@ export const WAKE_DETAIL_TYPES = ['RDS DB Cluster Event', 'RDS DB Instance Event
 const RdsEvent = z.object({
   source: z.literal('aws.rds'),
   'detail-type': z.enum(WAKE_DETAIL_TYPES),
-  region: z.string().min(1),
+  region: z.string().check(z.minLength(1)),
   detail: z.looseObject({
-    EventID: z.string().min(1),
-    SourceArn: z.string().min(1).optional(),
-    SourceIdentifier: z.string().min(1),
+    EventID: z.string().check(z.minLength(1)),
+    SourceArn: z.optional(z.string().check(z.minLength(1))),
+    SourceIdentifier: z.string().check(z.minLength(1)),
   }),
 });
 

@@ -126,6 +126,8 @@ export class SimulatedStepFunctions implements SimulatedService {
   readonly service = 'sfn' as const;
   private readonly machines = new Map<string, DeployedStateMachine>();
   private readonly executions = new Map<string, SimulatedExecution>();
+  /** The executions that have ended, in the order they ended. */
+  private readonly ended: SimulatedExecution[] = [];
   /**
    * Every task token handed out, by token: each waiting Task gets its own (AWS's tokens are
    * per Task, so two Map iterations parked at once are answered apart). `settled` once answered,
@@ -158,6 +160,19 @@ export class SimulatedStepFunctions implements SimulatedService {
 
   get(arn: string): SimulatedExecution | undefined {
     return this.executions.get(arn);
+  }
+
+  /** How many executions are RUNNING now, without reading each one. */
+  runningCount(): number {
+    return this.executions.size - this.ended.length;
+  }
+
+  /**
+   * The executions that ended after the first `from` to end, in the order they ended: a reader that
+   * keeps its place reads each ended execution once, however many run.
+   */
+  endedSince(from: number): readonly SimulatedExecution[] {
+    return this.ended.slice(from);
   }
 
   handle(operation: string, input: Record<string, unknown>, target: CallTarget): unknown {
@@ -327,7 +342,8 @@ export class SimulatedStepFunctions implements SimulatedService {
     Object.assign(execution, fields, { status, stoppedAt: this.ctx.clock.now() });
     const prefix = `${execution.arn}:task-token:`;
     for (const [token, waiter] of this.tokens) if (token.startsWith(prefix)) waiter.settled = true;
-    this.ctx.changed();
+    this.ended.push(execution);
+    this.ctx.changed(appOf(execution.input));
     settle();
   }
 
@@ -404,6 +420,7 @@ export class SimulatedStepFunctions implements SimulatedService {
         ...(input.error ? { error: String(input.error) } : {}),
         ...(input.cause ? { cause: String(input.cause) } : {}),
       });
+      this.ended.push(execution);
     }
     return { stopDate: new Date(execution.stoppedAt ?? this.ctx.clock.now()) };
   }
@@ -432,4 +449,14 @@ function tokenTimeoutMs(binding: TaskBinding, payload: Json): number | undefined
     value = value !== null && typeof value === 'object' && !Array.isArray(value) ? value[key] : undefined;
   }
   return typeof value === 'number' && value > 0 ? value * 1000 : undefined;
+}
+
+/** The app an execution runs for (its input's `plan`), as the ground truth names it; none if unknown. */
+function appOf(input: string): string[] | undefined {
+  try {
+    const plan = (JSON.parse(input) as { plan?: unknown } | null)?.plan;
+    return typeof plan === 'string' ? [plan] : undefined;
+  } catch {
+    return undefined;
+  }
 }
