@@ -4,7 +4,14 @@ import { ConflictError, PreconditionFailedError } from '../core/errors.js';
 import { initialPrimary, type Plan } from '../core/plan.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import { EXECUTION_TRIGGERS, FAILOVER_MODES } from '../core/records.js';
-import { parseInput, type RunbookDeps, type RunContext, recordStep, stepKey } from './context.js';
+import {
+  EvacuationRef,
+  parseInput,
+  type RunbookDeps,
+  type RunContext,
+  recordStep,
+  stepKey,
+} from './context.js';
 import type { NewExecution } from './ports/state-store.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
@@ -26,6 +33,8 @@ export const FailoverRequest = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,80}$/)
     .optional(),
+  /** The region evacuation this failover is part of (its traffic change is batched with the others'). */
+  evacuation: EvacuationRef.optional(),
 });
 export type FailoverRequest = z.infer<typeof FailoverRequest>;
 
@@ -146,6 +155,7 @@ export async function beginExecution(input: unknown, deps: BeginDeps): Promise<{
     approvalRequired: needsApproval,
     approvalTimeoutSeconds: plan.approvals.timeoutSeconds,
     leaseSeconds: leaseSecondsFor(plan),
+    ...(request.evacuation ? { evacuation: request.evacuation } : {}),
   };
   // The first Begin of this execution (a retry finds its own step entry): audit it once.
   const firstAttempt = record.steps[stepKey('BeginExecution')] === undefined;

@@ -18,6 +18,7 @@ import type { ReconcileMarks } from './ports/reconcile-marks.js';
 import type { Route53Records } from './ports/route53.js';
 import type { StateStore } from './ports/state-store.js';
 import type { StepFunctions } from './ports/step-functions.js';
+import type { TrafficBatches } from './ports/traffic-batches.js';
 import type { TrafficSwitch } from './ports/traffic-switch.js';
 
 /**
@@ -45,12 +46,21 @@ export interface RunbookDeps {
   readonly arc: ArcRoutingControls;
   /** The health-checks traffic method's switch: the state table item its health endpoints read. */
   readonly traffic: TrafficSwitch;
+  /** The traffic queue of region evacuations: one ARC update or Route 53 change for many apps. */
+  readonly trafficBatches: TrafficBatches;
   readonly alarms: CloudWatchAlarms;
   readonly stepFunctions: StepFunctions;
   readonly events: EventPublisher;
   /** This region's state machine ARNs: a runbook per strategy, and `detection`. */
   readonly stateMachineArns: Partial<Record<StateMachineKey, string>>;
 }
+
+/**
+ * A region evacuation a run is part of: its id and the region whose control plane runs it (whose
+ * AdvanceEvacuation flushes the evacuation's traffic queue, `functions/evacuation/traffic-batch.ts`).
+ */
+export const EvacuationRef = z.object({ id: z.string().min(1).max(128), region: z.string().min(1) });
+export type EvacuationRef = z.infer<typeof EvacuationRef>;
 
 /** The `$.run` object every step after Begin receives: who, what, where, and the lock it holds. */
 export const RunContext = z.object({
@@ -71,6 +81,8 @@ export const RunContext = z.object({
   approvalTimeoutSeconds: z.number().int().positive(),
   /** How long the lock's lease runs from each step that renews it. */
   leaseSeconds: z.number().int().positive(),
+  /** The region evacuation the run is part of, if any: its traffic change is batched (ShiftTraffic). */
+  evacuation: EvacuationRef.optional(),
 });
 export type RunContext = z.infer<typeof RunContext>;
 

@@ -241,6 +241,19 @@ export class SimulatedArc implements SimulatedService {
         'UpdateRoutingControlStateEntries must list at least one entry',
       );
     }
+    // "Number of routing controls per UpdateRoutingControlStates operation call: 10" (ARC Developer
+    // Guide, "Quotas for routing control",
+    // https://docs.aws.amazon.com/r53recovery/latest/dg/routing-control.quotas.html); beyond it the
+    // API answers ServiceLimitExceededException ("The request can't update that many routing control
+    // states at the same time", ARC Routing Control API Reference, UpdateRoutingControlStates).
+    if (entries.length > ROUTING_CONTROLS_PER_UPDATE) {
+      throw awsError(
+        'arc',
+        'ServiceLimitExceededException',
+        `The request can't update that many routing control states at the same time: got ${entries.length}, at most ${ROUTING_CONTROLS_PER_UPDATE}`,
+        { limitCode: 'RoutingControlsPerUpdate', serviceCode: 'route53-recovery-cluster' },
+      );
+    }
     const updates = entries.map((entry: unknown, i) => {
       const e = (entry ?? {}) as Record<string, unknown>;
       return {
@@ -433,6 +446,9 @@ function controlPanelArnOf(routingControlArn: string): string {
 function normalizeUrl(url: string): string {
   return url.replace(/\/+$/, '');
 }
+
+/** Routing controls one UpdateRoutingControlStates call may set (see its use). */
+const ROUTING_CONTROLS_PER_UPDATE = 10;
 
 function validation(field: string, message: string): Error {
   return awsError('arc', 'ValidationException', message, {
