@@ -1,0 +1,141 @@
+import type * as z from 'zod';
+import type { PlanProblem } from './errors.js';
+
+// Problems in the form every validated file (plans, the deployment config, scenarios) reports in:
+// path, message, what was got and what was expected.
+
+/**
+ * One zod issue as problems (path, got, expected): the form every validated file (plans, the
+ * deployment config) reports in. `documentedIn` names where the allowed keys are listed.
+ */
+export function problemsFromIssue(
+  issue: z.core.$ZodIssue,
+  file: string,
+  documentedIn = 'plans/schema.json',
+): PlanProblem[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({
+      file,
+      path: formatPath([...issue.path, key]),
+      message: `unknown key "${key}"`,
+      got: key,
+      expected: `only the documented keys (see ${documentedIn})`,
+    }));
+  }
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    // Report the branch that got furthest: its issues are the most specific.
+    const best = [...issue.errors].sort((a, b) => b.length - a.length)[0] ?? [];
+    return best.flatMap((inner) =>
+      problemsFromIssue(
+        { ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue,
+        file,
+        documentedIn,
+      ),
+    );
+  }
+  return [problemFromIssue(issue, file)];
+}
+
+function problemFromIssue(issue: z.core.$ZodIssue, file: string): PlanProblem {
+  const path = formatPath(issue.path);
+  const got = 'input' in issue ? issue.input : undefined;
+  const expected = expectedOf(issue);
+  return {
+    file,
+    path,
+    message: issue.message,
+    ...(got === undefined && issue.code !== 'invalid_type'
+      ? {}
+      : { got: got === undefined ? 'nothing' : show(got) }),
+    ...(expected ? { expected } : {}),
+  };
+}
+
+/** What a zod issue expected, in words (`one of ...`, `>= 1`, `at least 2 item(s)`). */
+export function expectedOf(issue: z.core.$ZodIssue): string | undefined {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.expected;
+    case 'invalid_value':
+      return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'too_small':
+      if (issue.origin === 'array') return `at least ${String(issue.minimum)} item(s)`;
+      if (issue.origin === 'string') return `at least ${String(issue.minimum)} character(s)`;
+      return `${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}`;
+    case 'too_big':
+      if (issue.origin === 'array') return `at most ${String(issue.maximum)} item(s)`;
+      if (issue.origin === 'string') return `at most ${String(issue.maximum)} character(s)`;
+      return `${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}`;
+    case 'invalid_format':
+      return issue.message;
+    case 'custom':
+      // A refinement states what it expected in `params.expected` (see RegionName).
+      return typeof issue.params?.expected === 'string' ? issue.params.expected : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** `a.b[0].c` from a zod path. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => {
+    if (typeof key === 'number') return `${out}[${key}]`;
+    return out ? `${out}.${String(key)}` : String(key);
+  }, '');
+}
+
+/** The longest `got` a problem shows, in characters; longer values are cut and end in `...`. */
+export const SHOW_MAX_CHARS = 120;
+
+/**
+ * A value as a problem's `got`: JSON, cut at `max` characters. Never throws: a value JSON cannot
+ * render (a BigInt, a cycle, nesting deep enough to exhaust the stack) is shown as its type.
+ */
+export function show(value: unknown, max = SHOW_MAX_CHARS): string {
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = Array.isArray(value)
+        ? '[an array JSON cannot render]'
+        : `[a ${typeof value} JSON cannot render]`;
+    }
+  }
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+
+/**
+ * Whether a parsed value (JSON or YAML data: objects, arrays, scalars) nests deeper than `max`
+ * levels (a scalar is depth 0, `[]` and `{}` depth 1). Iterative, so no input can exhaust the
+ * stack; it stops at the first container past `max`, so it costs at most the part it walked.
+ */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  // A value shared by YAML aliases is walked again only when reached deeper; a cycle is refused.
+  const reached = new Map<object, number>();
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const current = item.value;
+    if (current === null || typeof current !== 'object') continue;
+    const depth = item.depth + 1;
+    if ((reached.get(current) ?? 0) >= depth) continue;
+    reached.set(current, depth);
+    if (depth > max) return true;
+    const children = Array.isArray(current) ? current : Object.values(current);
+    for (const child of children) stack.push({ value: child, depth });
+  }
+  return false;
+}
+
+/** One line per problem: `file: path: message (got X, expected Y)`. */
+export function formatProblem(problem: PlanProblem): string {
+  const where = problem.path ? `${problem.file}: ${problem.path}` : problem.file;
+  const detail = [
+    problem.got !== undefined ? `got ${problem.got}` : '',
+    problem.expected ? `expected ${problem.expected}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return `${where}: ${problem.message}${detail ? ` (${detail})` : ''}`;
+}

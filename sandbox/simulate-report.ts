@@ -1,0 +1,376 @@
+import type { DrillReport, ExecutionRecord } from '../functions/aws/state-store.js';
+import type { ReadinessFinding } from '../functions/readiness/checks.js';
+import { causeMessage } from '../functions/runbook/traffic.js';
+import type { CallRecord, OperationRecord } from './aws/simulator.js';
+import type { DrillGroundTruth } from './drill-evidence.js';
+import type { SimulatedExecution } from './runtime/step-functions.js';
+import type { Sandbox } from './sandbox.js';
+import type { InvariantResult, Outage } from './truth.js';
+
+// The report of a simulation (docs/contracts.md): its shape, and how each execution and evacuation
+// is summarised from the sandbox's records, call log and ground truth once the run ends.
+
+/** The report of `switchyard simulate` (docs/architecture.md, The sandbox under the SDK): fields that must exist, and a few more. */
+export interface SimulationReport {
+  readonly scenario?: string;
+  readonly latency: string;
+  readonly seed: number;
+  /** The virtual instant (ISO, UTC) of `at: 0`: every time below counts from it. */
+  readonly start: string;
+  /** Virtual seconds from the scenario's start to the end of the run. */
+  readonly endedAt: number;
+  readonly executions: ExecutionReport[];
+  readonly requests: RequestReport[];
+  /** Spans during which an app was not served. */
+  readonly outages: Outage[];
+  /** Spans during which an app was served with less than its plan's `healthyPercent` of capacity. */
+  readonly degraded: Outage[];
+  readonly invariants: InvariantResult[];
+  /**
+   * DR drill reports written during the run (scheduled or requested), each with the ground truth's
+   * outages of its app during the drill's window.
+   */
+  readonly drills: (DrillReport & { readonly groundTruth: DrillGroundTruth })[];
+  /** Region evacuations requested during the run, with each app's outcome. */
+  readonly evacuations: EvacuationReport[];
+  /**
+   * Readiness per app and target region, one entry per change of verdict (the first evaluation
+   * counts), as the scheduled evaluation emitted it (`Switchyard Readiness Changed`).
+   */
+  readonly readiness: ReadinessEntry[];
+  /**
+   * Per app: the control plane's recorded active region and status, and the truth: the region
+   * holding every writer, the region DNS sends users to, and each global cluster's writers.
+   */
+  readonly final: Record<
+    string,
+    {
+      activeRegion: string | null;
+      status: string | null;
+      writerRegion: string | null;
+      trafficRegion: string | null;
+      writers: Record<string, string[]>;
+    }
+  >;
+}
+
+export interface ExecutionReport {
+  readonly id: string;
+  readonly app: string;
+  readonly runbook: string;
+  readonly mode: string;
+  readonly trigger: string;
+  readonly from: string | null;
+  readonly to: string;
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  readonly startedAt: number;
+  readonly finishedAt: number | null;
+  readonly rtoSeconds: number | null;
+  readonly rpoSeconds: number | null;
+  readonly approvalWaitSeconds: number;
+  readonly awsBusySeconds: number;
+  readonly controlPlaneSeconds: number | null;
+  /** Verified serving with less than the plan's `healthyPercent` (an ungraceful failover at its minimum). */
+  readonly underCapacity: boolean;
+  readonly error?: string;
+  readonly steps: {
+    name: string;
+    resource?: string;
+    status: string;
+    startedAt: number;
+    finishedAt: number | null;
+    error?: string;
+  }[];
+}
+
+export interface ReadinessEntry {
+  /** Virtual seconds from the scenario's start. */
+  readonly at: number;
+  readonly app: string;
+  /** The target region evaluated. */
+  readonly region: string;
+  readonly verdict: 'READY' | 'NOT_READY';
+  readonly findings: readonly ReadinessFinding[];
+}
+
+/** One region evacuation: its apps' outcomes, and when every app was served away from `from`. */
+export interface EvacuationReport {
+  readonly id: string;
+  readonly from: string;
+  /** The region every app went to; null when each went to its plan's next region. */
+  readonly to: string | null;
+  readonly status: string;
+  /** How many apps it failed over (skipped ones not counted), and how they ended. */
+  readonly apps: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  /** Virtual seconds: when it was requested. */
+  readonly startedAt: number;
+  /**
+   * Virtual seconds: from when every app of it was served (ground truth: DNS sends users to a
+   * region that can serve) by a region other than `from`, and stayed so to the end of the run;
+   * null when some app never was.
+   */
+  readonly allServedAt: number | null;
+  readonly outcomes: {
+    app: string;
+    to: string;
+    priority: number;
+    status: string;
+    executionId?: string;
+    rtoSeconds?: number;
+    /** Virtual seconds: since when the ground truth sees it served away from `from` (null: it is not). */
+    servedAt: number | null;
+    error?: string;
+  }[];
+}
+
+export interface RequestReport {
+  readonly at: number;
+  readonly kind: 'failover' | 'approve' | 'abort' | 'drill' | 'evacuate';
+  readonly app: string;
+  readonly by: string;
+  readonly accepted: boolean;
+  readonly executionId?: string;
+  readonly drillId?: string;
+  readonly evacuationId?: string;
+  readonly error?: string;
+}
+
+/** The report of every accepted evacuation: its record, and the ground truth of its apps. */
+export async function evacuationReports(
+  sandbox: Sandbox,
+  requests: readonly RequestReport[],
+  t0: number,
+): Promise<EvacuationReport[]> {
+  const seconds = (at: number) => Math.round(at - t0) / 1000;
+  const up = [...sandbox.regions.keys()].find((r) => !sandbox.aws.faults.isRegionDown(r));
+  if (!up) return [];
+  const reports: EvacuationReport[] = [];
+  for (const request of requests) {
+    if (request.kind !== 'evacuate' || !request.evacuationId) continue;
+    const record = await sandbox
+      .region(up)
+      .deps.evacuations.get(request.evacuationId)
+      .catch(() => undefined);
+    if (!record) continue;
+    const moved = record.apps.filter((a) => a.status !== 'SKIPPED');
+    const outcomes = record.apps.map((a) => {
+      const served = sandbox.aws.truth.servedSince(a.app);
+      const away = served && served.region !== null && served.region !== record.from;
+      return {
+        app: a.app,
+        to: a.to,
+        priority: a.priority,
+        status: a.status,
+        ...(a.executionId ? { executionId: a.executionId } : {}),
+        ...(a.rtoSeconds !== undefined ? { rtoSeconds: a.rtoSeconds } : {}),
+        servedAt: away ? Math.max(seconds(served.sinceMs), request.at) : null,
+        ...(a.error ? { error: a.error } : {}),
+      };
+    });
+    const servedAts = outcomes.filter((o) => o.status !== 'SKIPPED').map((o) => o.servedAt);
+    reports.push({
+      id: record.id,
+      from: record.from,
+      to: record.to ?? null,
+      status: record.status,
+      apps: moved.length,
+      succeeded: moved.filter((a) => a.status === 'SUCCEEDED').length,
+      failed: moved.filter((a) => a.status === 'FAILED' || a.status === 'ABORTED').length,
+      startedAt: request.at,
+      allServedAt: servedAts.some((s) => s === null) ? null : Math.max(...(servedAts as number[])),
+      outcomes,
+    });
+  }
+  return reports;
+}
+
+export function parseBody(text: string | undefined): Record<string, unknown> {
+  try {
+    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The simulator's calls and operations, grouped by the execution that made them. */
+export interface WorkByExecution {
+  readonly calls: ReadonlyMap<string, CallRecord[]>;
+  readonly operations: ReadonlyMap<string, OperationRecord[]>;
+}
+
+/** Groups the call log once, so that reporting N executions costs one pass, not N. */
+export function workByExecution(sandbox: Sandbox): WorkByExecution {
+  const group = <T extends { readonly executionId?: string }>(items: readonly T[]) => {
+    const map = new Map<string, T[]>();
+    for (const item of items) {
+      if (item.executionId === undefined) continue;
+      const list = map.get(item.executionId);
+      if (list) list.push(item);
+      else map.set(item.executionId, [item]);
+    }
+    return map;
+  };
+  return { calls: group(sandbox.aws.simulator.log), operations: group(sandbox.aws.simulator.operations) };
+}
+
+export async function executionReport(
+  sandbox: Sandbox,
+  execution: SimulatedExecution,
+  t0: number,
+  end: number,
+  work: WorkByExecution,
+): Promise<ExecutionReport | undefined> {
+  const seconds = (at: number) => Math.round(at - t0) / 1000;
+  const input = parseBody(execution.input) as {
+    plan?: string;
+    targetRegion?: string;
+    mode?: string;
+    trigger?: string;
+    requestedAt?: string;
+  };
+  if (!input.plan || !input.targetRegion) return undefined; // not a runbook execution
+  const app = input.plan; // narrowed: not undefined
+  const record = await reportRead(() =>
+    sandbox.region(execution.region).deps.store.getExecution(app, execution.name),
+  );
+  const plan = sandbox.plans.find((p) => p.name === input.plan);
+  const requestedAt = Date.parse(
+    record?.startedAt ?? input.requestedAt ?? new Date(execution.startedAt).toISOString(),
+  );
+  const finishedAt = record?.finishedAt ? Date.parse(record.finishedAt) : execution.stoppedAt;
+  const approvalWaitMs = approvalWait(record);
+  const verifiedAt = record?.steps.VerifyService?.finishedAt
+    ? Date.parse(record.steps.VerifyService.finishedAt)
+    : undefined;
+  const windowEnd = (record?.status === 'SUCCEEDED' ? verifiedAt : undefined) ?? finishedAt ?? end;
+  const busyMs = busyWithin(
+    work.calls.get(execution.name) ?? [],
+    work.operations.get(execution.name) ?? [],
+    execution.name,
+    input.plan,
+    requestedAt,
+    windowEnd,
+    record,
+    end,
+  );
+  const rto = record?.status === 'SUCCEEDED' ? (record.rtoSeconds ?? null) : null;
+  const status =
+    record?.status === 'SUCCEEDED' || record?.status === 'ABORTED'
+      ? record.status
+      : execution.status === 'ABORTED'
+        ? 'ABORTED'
+        : 'FAILED';
+  const error = record?.error
+    ? `${record.error.name}: ${record.error.message}`
+    : execution.error
+      ? `${execution.error}: ${causeMessage(execution.cause)}`
+      : execution.status === 'RUNNING'
+        ? 'ScenarioTimeout: still running when the scenario ended'
+        : undefined;
+  return {
+    id: execution.name,
+    app: input.plan,
+    runbook: record?.runbook ?? plan?.strategy ?? 'unknown',
+    mode: record?.mode ?? input.mode ?? 'graceful',
+    trigger: record?.trigger ?? input.trigger ?? 'operator',
+    from: record?.from ?? null,
+    to: input.targetRegion,
+    status: status === 'SUCCEEDED' && execution.status !== 'SUCCEEDED' ? 'FAILED' : status,
+    startedAt: seconds(requestedAt),
+    finishedAt: finishedAt === undefined ? null : seconds(finishedAt),
+    rtoSeconds: rto,
+    rpoSeconds: record?.rpoSeconds ?? null,
+    approvalWaitSeconds: approvalWaitMs / 1000,
+    awsBusySeconds: Math.round(busyMs) / 1000,
+    controlPlaneSeconds: rto === null ? null : Math.round(rto * 1000 - busyMs) / 1000,
+    underCapacity: record?.steps.VerifyService?.detail?.underCapacity === true,
+    ...(error && status !== 'SUCCEEDED' ? { error } : {}),
+    steps: Object.values(record?.steps ?? {})
+      .map((s) => ({
+        name: s.name,
+        ...(s.resource ? { resource: s.resource } : {}),
+        status: s.status,
+        startedAt: seconds(Date.parse(s.startedAt)),
+        finishedAt: s.finishedAt ? seconds(Date.parse(s.finishedAt)) : null,
+        ...(s.error ? { error: `${s.error.name}: ${s.error.message}` } : {}),
+      }))
+      .sort((a, b) => a.startedAt - b.startedAt || a.name.localeCompare(b.name)),
+  };
+}
+
+function approvalWait(record: ExecutionRecord | undefined): number {
+  const approval = record?.approval;
+  if (!approval?.requestedAt) return 0;
+  const until = approval.decidedAt ?? record?.finishedAt;
+  return until ? Math.max(0, Date.parse(until) - Date.parse(approval.requestedAt)) : 0;
+}
+
+/**
+ * The length of the union of the AWS calls and long-running operations an execution started,
+ * within its RTO window and outside any wait for a person's approval.
+ */
+function busyWithin(
+  calls: readonly CallRecord[],
+  operations: readonly OperationRecord[],
+  executionId: string,
+  app: string,
+  from: number,
+  to: number,
+  record: ExecutionRecord | undefined,
+  end: number,
+): number {
+  const intervals: [number, number][] = [];
+  for (const c of calls)
+    if (c.executionId === executionId) intervals.push([c.startedAt, c.finishedAt || end]);
+  for (const o of operations)
+    if (o.executionId === executionId || (o.executionId === undefined && o.app === app))
+      intervals.push([o.startedAt, o.finishedAt ?? end]);
+  const approval = record?.approval;
+  const holes: [number, number][] = approval?.requestedAt
+    ? [
+        [
+          Date.parse(approval.requestedAt),
+          Date.parse(approval.decidedAt ?? record?.finishedAt ?? new Date(end).toISOString()),
+        ],
+      ]
+    : [];
+  // Busy time outside the holes: |busy ∪ holes| - |holes|.
+  return unionLength([...intervals, ...holes], from, to) - unionLength(holes, from, to);
+}
+
+/** Length of the union of intervals, clipped to [from, to]. */
+export function unionLength(intervals: readonly [number, number][], from: number, to: number): number {
+  const clipped = intervals
+    .map(([a, b]) => [Math.max(a, from), Math.min(b, to)] as [number, number])
+    .filter(([a, b]) => b > a)
+    .sort((x, y) => x[0] - y[0]);
+  let total = 0;
+  let current: [number, number] | undefined;
+  for (const interval of clipped) {
+    if (current && interval[0] <= current[1]) current[1] = Math.max(current[1], interval[1]);
+    else {
+      if (current) total += current[1] - current[0];
+      current = [...interval];
+    }
+  }
+  return total + (current ? current[1] - current[0] : 0);
+}
+
+/**
+ * One of the report's own reads of the records, tried up to 5 times: a scenario's `api-errors`
+ * fault (e.g. DynamoDB throttled at 30 %) may still be in force when the report is read, and the
+ * report must not call an execution FAILED because its own read was throttled. Undefined when
+ * every attempt failed.
+ */
+async function reportRead<T>(read: () => Promise<T>): Promise<T | undefined> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      return await read();
+    } catch {
+      // the next attempt
+    }
+  }
+  return undefined;
+}
