@@ -205,6 +205,12 @@ export class SimulatedArc implements SimulatedService {
     }
   }
 
+  /** The plan that owns a routing control, if any. */
+  private appOfControl(arn: string): string | undefined {
+    for (const [app, controls] of this.planControls) if (Object.values(controls).includes(arn)) return app;
+    return undefined;
+  }
+
   // --- operations -------------------------------------------------------------------------------
 
   private getRoutingControlState(
@@ -356,7 +362,14 @@ export class SimulatedArc implements SimulatedService {
     controls.forEach((control, i) => {
       const state = updates[i]?.state ?? control.state;
       if (control.state === state) return;
-      changes.push({ arn: control.arn, state, previous: control.state, at: this.ctx.clock.now() });
+      const app = this.appOfControl(control.arn);
+      changes.push({
+        arn: control.arn,
+        state,
+        previous: control.state,
+        at: this.ctx.clock.now(),
+        ...(app ? { app } : {}),
+      });
       control.state = state;
     });
     for (const change of changes) for (const listener of this.listeners) listener(change);
@@ -401,6 +414,11 @@ export class SimulatedArc implements SimulatedService {
 /** A routing control state change, as the cluster accepted it. */
 export interface RoutingControlChange {
   readonly arn: string;
+  /**
+   * The plan whose routing control it is: the app a batched update (an evacuation's, made for
+   * many apps at once) worked for, so its propagation counts as that app's AWS time.
+   */
+  readonly app?: string;
   readonly state: RoutingControlState;
   readonly previous: RoutingControlState;
   /** Virtual epoch ms. */
