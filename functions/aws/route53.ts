@@ -140,9 +140,9 @@ export function route53Records(clients: ClientFactory): Route53Records {
   };
 
   /** One ChangeResourceRecordSets: the change batch is atomic (all of it or none). */
-  const submit = async (hostedZoneId: string, changes: Change[], comment: string) => {
+  const submit = async (hostedZoneId: string, changes: Change[], resource: string, comment: string) => {
     const output = await send(
-      { operation: 'ChangeResourceRecordSets', resource: `${hostedZoneId}: ${comment}` },
+      { operation: 'ChangeResourceRecordSets', resource: `${hostedZoneId} ${resource}` },
       CHANGE_RULES,
       () =>
         route53().send(
@@ -168,7 +168,12 @@ export function route53Records(clients: ClientFactory): Route53Records {
         changes.push(...changesFor(hostedZoneId, spec, sets, primaryRegion, secondaryRegion));
       }
       if (changes.length === 0) return undefined;
-      return submit(hostedZoneId, changes, `${primaryRegion} PRIMARY, ${secondaryRegion} SECONDARY`);
+      return submit(
+        hostedZoneId,
+        changes,
+        `primary ${primaryRegion}`,
+        `${primaryRegion} PRIMARY, ${secondaryRegion} SECONDARY`,
+      );
     },
 
     async setPrimaryMany(hostedZoneId, items) {
@@ -196,7 +201,12 @@ export function route53Records(clients: ClientFactory): Route53Records {
         }
       }
       if (changes.length === 0) return { changeId: undefined, changed, refused };
-      const changeId = await submit(hostedZoneId, changes, `${changed.length} app(s) of an evacuation`);
+      const changeId = await submit(
+        hostedZoneId,
+        changes,
+        `for ${changed.length} app(s)`,
+        `${changed.length} app(s) of an evacuation`,
+      );
       return { changeId, changed, refused };
     },
 

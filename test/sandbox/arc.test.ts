@@ -3,6 +3,7 @@ import {
   GetRoutingControlStateCommand,
   ListRoutingControlsCommand,
   ResourceNotFoundException,
+  ServiceLimitExceededException,
   UpdateRoutingControlStateCommand,
   UpdateRoutingControlStatesCommand,
   ValidationException,
@@ -224,6 +225,35 @@ describe('SimulatedArc', () => {
       .runFor(client.send(new UpdateRoutingControlStatesCommand({ UpdateRoutingControlStateEntries: [] })))
       .catch((e: unknown) => e);
     expect(empty).toBeInstanceOf(ValidationException);
+    expect(h.arc.planStates('orders')).toEqual({ 'us-east-1': 'On', 'us-west-2': 'Off' });
+  });
+
+  it('refuses an update of more than 10 routing controls (ARC quota), changing nothing', async () => {
+    const { h, orders, use1, usw2 } = await setup();
+    const client = h.clients.arcCluster(endpoints(orders)[0] as { region: string; endpoint: string });
+    // Eleven entries: the plan's two controls and nine of ARNs that do not exist; the count is
+    // refused before any ARN is looked up.
+    const others = Array.from({ length: 9 }, (_, i) => ({
+      RoutingControlArn: use1.replace(/[0-9a-f]{4}$/, `000${i}`),
+      RoutingControlState: 'Off' as const,
+    }));
+
+    const refused = await h.clock
+      .runFor(
+        client.send(
+          new UpdateRoutingControlStatesCommand({
+            UpdateRoutingControlStateEntries: [
+              { RoutingControlArn: usw2, RoutingControlState: 'On' },
+              { RoutingControlArn: use1, RoutingControlState: 'Off' },
+              ...others,
+            ],
+          }),
+        ),
+      )
+      .catch((e: unknown) => e);
+
+    expect(refused).toBeInstanceOf(ServiceLimitExceededException);
+    expect((refused as Error).message).toMatch(/got 11, at most 10/);
     expect(h.arc.planStates('orders')).toEqual({ 'us-east-1': 'On', 'us-west-2': 'Off' });
   });
 
