@@ -7,6 +7,7 @@ import { KEEP_WARM_MINUTES, KEEP_WARM_SOURCE } from '../functions/handlers/keep-
 import {
   FUNCTIONS,
   type FunctionName,
+  KEEP_WARM_FUNCTIONS,
   STATE_MACHINES,
   type StateMachineKey,
 } from '../functions/handlers/registry.js';
@@ -242,7 +243,7 @@ export class ControlPlaneStack extends Stack {
     // Every function but the operator API answers a keep-warm ping (functions/handlers/step-handler.ts);
     // the API has its own middy chain and would answer the ping with a 400.
     this.keepWarm = new KeepWarm(this, 'KeepWarm', {
-      functions: FUNCTIONS.filter((fn) => fn.role !== 'api').map((fn) => lambdaOf(fn.name)),
+      functions: KEEP_WARM_FUNCTIONS.map((name) => lambdaOf(name)),
       everyMinutes: KEEP_WARM_MINUTES,
       source: KEEP_WARM_SOURCE,
     });

@@ -113,6 +113,11 @@ export interface LatencyProfile {
   readonly arc: {
     /** From UpdateRoutingControlState to the routing control's health check reflecting it. */
     readonly healthCheckPropagationMs: number;
+    /**
+     * A safety rule's `WaitPeriodMs`: after a state change of one of its routing controls, every
+     * update request against them fails for this long.
+     */
+    readonly safetyRuleWaitPeriodMs: number;
   };
   readonly cloudwatch: {
     /** A metric alarm's evaluation period. */
@@ -161,7 +166,16 @@ export const REALISTIC: LatencyProfile = {
     // Not published by AWS: Route 53 answers from anycast edge locations; tens of ms is typical.
     dnsQueryMs: 20,
   },
-  arc: { healthCheckPropagationMs: 5_000 },
+  arc: {
+    healthCheckPropagationMs: 5_000,
+    // AssertionRule.WaitPeriodMs: "An evaluation period, in milliseconds (ms), during which any
+    // request against the target routing controls will fail. This helps prevent "flapping" of
+    // state. The wait period is 5000 ms by default" (Route 53 ARC Recovery Control Config API
+    // Reference, AssertionRule; the same words in the CloudFormation reference,
+    // "AWS::Route53RecoveryControl::SafetyRule AssertionRule",
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-route53recoverycontrol-safetyrule-assertionrule.html).
+    safetyRuleWaitPeriodMs: 5_000,
+  },
   cloudwatch: { alarmPeriodMs: 60_000 },
 };
 

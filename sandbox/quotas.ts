@@ -18,10 +18,9 @@ export interface QuotaRule {
   readonly operations?: readonly string[];
   /**
    * What one bucket is shared by: the whole account (Route 53 is global), the account in a
-   * region, each API operation of the account (or of the account in a region), or each endpoint
-   * (ARC cluster endpoints).
+   * region, each API operation of the account, or each endpoint (ARC cluster endpoints).
    */
-  readonly per: 'account' | 'region' | 'operation' | 'region-operation' | 'endpoint';
+  readonly per: 'account' | 'region' | 'operation' | 'endpoint';
   /** Bucket size and refill per second (profile seconds) for a call to `region`. */
   readonly limit: (region: string) => { readonly burst: number; readonly refillPerSecond: number };
   /** The error code AWS answers a throttled call with. */
@@ -31,13 +30,13 @@ export interface QuotaRule {
 }
 
 /**
- * The one choice for an API whose throttling AWS documents without numbers: the request-rate bucket
- * Amazon EC2 publishes for a non-mutating action (`DescribeHosts`: "bucket size of 100 tokens and a
- * refill rate of 20 tokens per second", per API per account per region; Amazon EC2 Developer
- * Guide, "Request throttling for the Amazon EC2 API",
- * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html), applied to every
- * operation of the service, mutating ones included (EC2's mutating buckets refill slower, but
- * are larger).
+ * The one choice for an API whose throttling AWS documents without numbers (today: Amazon EC2 Auto
+ * Scaling's): the request-rate bucket Amazon EC2 publishes for a non-mutating action
+ * (`DescribeHosts`: "a bucket maximum capacity of 100 tokens" and "a bucket refill rate of 20
+ * tokens per second"; Amazon EC2 Developer Guide, "Request throttling for the Amazon EC2 API",
+ * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html). Conservative where it
+ * is used: one bucket shared by every operation of the service in a region (EC2 gives each API
+ * its own), mutating ones included.
  */
 export const UNPUBLISHED = { burst: 100, refillPerSecond: 20 } as const;
 
@@ -46,13 +45,26 @@ const SFN_HIGH_TIER = new Set(['us-east-1', 'us-west-2', 'eu-west-1']);
 
 const ROUTE53_THROTTLING =
   'Route 53 Developer Guide, "Throttling for Amazon Route 53 API requests", https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/throttling-api-requests.html';
+/**
+ * The Step Functions figures are quoted from the last published source of the developer guide,
+ * `doc_source/limits-overview.md` ("Quotas") in github.com/awsdocs/aws-step-functions-developer-guide
+ * (the repository AWS archived when it moved the guide; the page is now "Step Functions service
+ * quotas"). The live page could not be read in full when this was checked (2026-11-30); it adds
+ * "New AWS accounts have reduced state transition quotas. AWS raises these quotas automatically
+ * based on your usage."
+ */
 const SFN_QUOTAS =
-  'Step Functions Developer Guide, "Step Functions service quotas" (quotas related to API action throttling and to state throttling), https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html';
+  'Step Functions Developer Guide, "Step Functions service quotas" (Quotas related to API action throttling; Quotas related to state throttling), https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html';
 
 /** Every modelled quota (docs/architecture.md, "API quotas", lists them with their sources). */
 export const QUOTAS: readonly QuotaRule[] = [
   {
-    // "All Amazon Route 53 API operations combined (account level)": bucket 50, refill 10 per second.
+    // The page's request-rate table, row "All Amazon Route 53 API operations combined (account
+    // level)": bucket maximum capacity 50, refill rate 10 per second. (Checked 2026-11-30; the
+    // figures were read in the page's translated copies, the English table not being readable
+    // here.) "Route 53 applies two independent limits": the second, "Change throughput: the number
+    // of individual DNS record changes per second", is not modelled: a failover changes one or two
+    // records.
     id: 'route53-account',
     service: 'route53',
     per: 'account',
@@ -61,8 +73,9 @@ export const QUOTAS: readonly QuotaRule[] = [
     source: ROUTE53_THROTTLING,
   },
   {
-    // "Any API operation not listed below (default per operation)": bucket 50, refill 10 per second;
-    // ChangeResourceRecordSets, GetChange and ListResourceRecordSets are not listed.
+    // "Any API operation not listed below (default per operation)": 50 and 10; ChangeResourceRecordSets,
+    // GetChange and ListResourceRecordSets are not listed. (GetHealthCheckStatus is, at 4 and 1;
+    // nothing here calls it to decide anything, and its own bucket is not modelled.)
     id: 'route53-operation',
     service: 'route53',
     per: 'operation',
@@ -71,7 +84,7 @@ export const QUOTAS: readonly QuotaRule[] = [
     source: ROUTE53_THROTTLING,
   },
   {
-    // "Number of mutating API calls to a cluster endpoint, per second: 3". The burst is not
+    // "Number of mutating API calls to a cluster endpoint, per second | 3". The burst is not
     // published: one second's worth.
     id: 'arc-endpoint-mutations',
     service: 'arc',
@@ -84,7 +97,8 @@ export const QUOTAS: readonly QuotaRule[] = [
   },
   {
     // "By default, you can make up to 300 requests in a burst and a sustained 12 requests per
-    // second", per account per region, shared by every RDS (and Aurora) API operation.
+    // second"; "Amazon RDS throttles API requests for each AWS account in each AWS Region", one
+    // bucket for every RDS (and Aurora) API operation.
     id: 'rds-api',
     service: 'rds',
     per: 'region',
@@ -94,18 +108,23 @@ export const QUOTAS: readonly QuotaRule[] = [
       'Amazon RDS User Guide, "Request throttling for the Amazon RDS API", https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-api-throttling.html',
   },
   {
-    // EC2 Auto Scaling throttles its API per account and region but publishes no rate.
+    // Amazon EC2 Auto Scaling throttles per account and region, every operation from one bucket,
+    // and publishes no rate: "all Amazon EC2 Auto Scaling API calls have a single, shared API
+    // limit" (AWS Knowledge Center, "Why are my Amazon EC2 Auto Scaling API calls throttled?",
+    // https://repost.aws/knowledge-center/autoscaling-api-calls-throttled); the user guide's
+    // "Quotas for Auto Scaling resources and groups" lists no API rate. Searched again 2026-11-30.
     id: 'autoscaling-api',
     service: 'autoscaling',
-    per: 'region-operation',
+    per: 'region',
     limit: () => UNPUBLISHED,
     error: 'Throttling',
     source:
-      'not published (Amazon EC2 Auto Scaling User Guide, "Quotas for your Amazon EC2 Auto Scaling resources", https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-quotas.html, lists no API rates): the UNPUBLISHED bucket, EC2\'s for a non-mutating action',
+      'not published (AWS Knowledge Center, "Why are my Amazon EC2 Auto Scaling API calls throttled?", https://repost.aws/knowledge-center/autoscaling-api-calls-throttled: one shared bucket per account per Region, no number; Amazon EC2 Auto Scaling User Guide, "Quotas for Auto Scaling resources and groups", https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-quotas.html, lists no API rate): the UNPUBLISHED bucket',
   },
   {
-    // StartExecution (standard workflows): bucket 1,300 and refill 300 per second in us-east-1,
-    // us-west-2 and eu-west-1; bucket 800 and refill 150 per second in every other region.
+    // Standard: "StartExecution — In US East (N. Virginia), US West (Oregon), and Europe (Ireland)
+    // | 1,300 | 300" and "StartExecution — All other regions | 800 | 150" (bucket size, refill
+    // rate per second); "Throttling quotas are per account, per AWS Region".
     id: 'sfn-start-execution',
     service: 'sfn',
     operations: ['StartExecution'],
@@ -120,9 +139,11 @@ export const QUOTAS: readonly QuotaRule[] = [
 ];
 
 /**
- * Step Functions' state-transition bucket (standard workflows): 5,000 and 5,000 per second in
- * us-east-1, us-west-2 and eu-west-1, 800 and 800 per second elsewhere. A throttled transition is
- * delayed, not failed: the runtime waits for a token.
+ * Step Functions' state-transition bucket for Standard workflows: "`StateTransition` — In US East
+ * (N. Virginia), US West (Oregon), and Europe (Ireland) | 5,000 | 1,500" and "`StateTransition` —
+ * All other regions | 800 | 500" (bucket size, refill rate per second; {@link SFN_QUOTAS}). A
+ * throttled transition is delayed, not failed ("Throttling on the `StateTransition` service metric
+ * is reported as `ExecutionThrottled`"): the runtime waits for a token.
  */
 export const SFN_STATE_TRANSITIONS: QuotaRule = {
   id: 'sfn-state-transitions',
@@ -130,8 +151,8 @@ export const SFN_STATE_TRANSITIONS: QuotaRule = {
   per: 'region',
   limit: (region) =>
     SFN_HIGH_TIER.has(region)
-      ? { burst: 5_000, refillPerSecond: 5_000 }
-      : { burst: 800, refillPerSecond: 800 },
+      ? { burst: 5_000, refillPerSecond: 1_500 }
+      : { burst: 800, refillPerSecond: 500 },
   error: 'ThrottlingException',
   source: SFN_QUOTAS,
 };
@@ -147,8 +168,9 @@ export const SFN_STATE_TRANSITIONS: QuotaRule = {
 export const ROUTE53_CHANGE_PROCESSING_MS = 1_000;
 
 /**
- * Lambda concurrent executions per account per region: 1,000 by default ("Lambda quotas",
- * Concurrent executions, https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+ * Lambda concurrent executions per account per region: 1,000 by default (Lambda Developer Guide,
+ * "Lambda quotas", Concurrent executions: "1,000",
+ * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
  * Beyond it an invoke is refused with `TooManyRequestsException` (`sandbox/runtime/lambda.ts`).
  */
 export const LAMBDA_CONCURRENT_EXECUTIONS = 1_000;
@@ -250,11 +272,9 @@ export class QuotaBuckets {
         ? 'account'
         : rule.per === 'operation'
           ? call.operation
-          : rule.per === 'region-operation'
-            ? `${call.region} ${call.operation}`
-            : rule.per === 'endpoint'
-              ? (call.endpoint ?? call.region)
-              : call.region;
+          : rule.per === 'endpoint'
+            ? (call.endpoint ?? call.region)
+            : call.region;
     const key = `${rule.id}|${scope}`;
     let bucket = this.buckets.get(key);
     if (!bucket) {

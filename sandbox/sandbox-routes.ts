@@ -124,7 +124,8 @@ export function sandboxRoutes(sandbox: Sandbox, secret: Uint8Array | string) {
       const parsed = parseBody(SetAlarmBody, body);
       if (!parsed.ok) return reply(400, parsed.error, parsed.error.message);
       const { name, region, state } = parsed.value;
-      if (sandbox.aws.cloudWatch.alarmState(name, region) === undefined) {
+      // Only a plan's alarm has a canary whose result the sandbox can set.
+      if (!alarms.some((a) => a.name === name && a.region === region)) {
         const have = alarms.map((a) => `${a.name} (${a.region})`).join(', ') || 'none';
         return reply(404, {
           error: 'ResourceNotFoundError',

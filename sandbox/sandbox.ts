@@ -5,12 +5,13 @@ import { initialPrimary, type Plan } from '../functions/core/plan.js';
 import { type Random, seededRandom } from '../functions/core/random.js';
 import { buildRunbookDeps } from '../functions/handlers/deps.js';
 import { KEEP_WARM_MINUTES, KEEP_WARM_SOURCE } from '../functions/handlers/keep-warm.js';
-import { FUNCTIONS, STATE_MACHINES } from '../functions/handlers/registry.js';
+import { FUNCTIONS, KEEP_WARM_FUNCTIONS, STATE_MACHINES } from '../functions/handlers/registry.js';
 import { READINESS_EVERY_MINUTES } from '../functions/readiness/readiness.js';
 import { RECONCILE_EVERY_MINUTES } from '../functions/reconciler/reconcile.js';
 import type { RunbookDeps } from '../functions/runbook/context.js';
 import { FINISHED_EVENT } from '../functions/runbook/finish.js';
 import { answerHealth } from '../functions/traffic/health-endpoint.js';
+import { deployOperatorApi } from './api-gateway.js';
 import { VirtualClock } from './clock.js';
 import { DrillSchedules } from './drill-schedules.js';
 import { type LocalDynamo, SANDBOX_CREDENTIALS, startLocalDynamo } from './dynamo.js';
@@ -181,8 +182,13 @@ export class Sandbox {
     };
     clock.setTimer(READINESS_EVERY_MINUTES * 60_000, evaluateEverywhere);
 
-    // The deployed keep-warm rule, simulated: step functions start warm and stay warm.
-    lambda.keepWarm({ source: KEEP_WARM_SOURCE }, KEEP_WARM_MINUTES);
+    // Each region's operator API behind its API Gateway (sandbox/api-gateway.ts): the HTTP server
+    // and scenario requests invoke it there.
+    deployOperatorApi(sandbox);
+
+    // The deployed keep-warm rule, simulated: step functions start warm and stay warm; the
+    // operator API, which the rule leaves out, starts cold.
+    lambda.keepWarm({ source: KEEP_WARM_SOURCE }, KEEP_WARM_MINUTES, KEEP_WARM_FUNCTIONS);
 
     // Every app starts ACTIVE in its first region, as the simulated AWS was provisioned.
     await sandbox.run(

@@ -1,18 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type ConsoleBundle, consoleBundle, consoleCsp } from '../console/build.js';
 import type { DrillReport } from '../functions/aws/state-store.js';
-import { makeHandler as makeOperatorApi, type OperatorApiEvent } from '../functions/handlers/operator-api.js';
+import {
+  type ApiGatewayRequest,
+  type Authorizer,
+  apiGatewayEvent,
+  invokeOperatorApi,
+  jwtAuthorizer,
+  regionDown,
+} from './api-gateway.js';
 import { drillGroundTruth } from './drill-evidence.js';
 import { SANDBOX_CREDENTIALS } from './dynamo.js';
 import { authenticate, type Reply, unauthorized } from './http-reply.js';
-import { flattenClaims, JwtError } from './jwt.js';
-import { SANDBOX_ACCOUNT } from './runtime/lambda.js';
+import { JwtError } from './jwt.js';
 import type { Sandbox } from './sandbox.js';
 import { sandboxRoutes } from './sandbox-routes.js';
-import { isSigV4, parseSigV4, SANDBOX_IAM_ROLES, verifySigV4 } from './sigv4.js';
+import { isSigV4, parseSigV4, verifySigV4 } from './sigv4.js';
 
 /** Bodies above this are refused with 413 (the operator API's requests are a few hundred bytes). */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -20,9 +26,6 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 const DRAIN_LIMIT_BYTES = 16 * BODY_LIMIT_BYTES;
 /** The header (or `?region=`) that picks which region's operator API answers. */
 export const REGION_HEADER = 'x-switchyard-region';
-/** The API Gateway route every operator request matches (infra/constructs/operator-api.ts). */
-const PROXY_ROUTE_KEY = 'ANY /{proxy+}';
-const OPERATOR_API = 'OperatorApi';
 
 export interface SandboxServerOptions {
   readonly sandbox: Sandbox;
@@ -90,16 +93,6 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     throw new Error('the sandbox server needs a paced clock: a discrete one never moves by itself');
   const secret = options.secret ?? randomBytes(32);
   const regions = [...sandbox.regions.keys()].sort();
-  for (const region of regions) {
-    if (!sandbox.lambda.has(region, OPERATOR_API)) {
-      const handler = makeOperatorApi(sandbox.region(region).deps, undefined, {
-        iamRoles: SANDBOX_IAM_ROLES,
-      });
-      sandbox.lambda.register(region, OPERATOR_API, (event: unknown, context: Context) =>
-        handler(event as OperatorApiEvent, context),
-      );
-    }
-  }
   const routes = sandboxRoutes(sandbox, secret);
   let requestSeq = 0;
 
@@ -194,12 +187,11 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
       };
     }
     // A region that is down has no API Gateway to answer: the client sees it unreachable.
-    if (down.has(region))
-      return { status: 503, body: { message: `region ${region} is down (sandbox fault)` }, region };
+    if (down.has(region)) return { ...lambdaReply(regionDown(region)), region };
     // `/{proxy+}` matches every path but the root.
     if (target.path === '/') return { status: 404, body: { message: 'Not Found' }, region };
 
-    let authorizer: OperatorApiEvent['requestContext']['authorizer'];
+    let authorizer: Authorizer;
     let callerName: string;
     if (isSigV4(authorization)) {
       // API Gateway's AWS_IAM authorizer: 403 with its message for a signature it refuses.
@@ -230,14 +222,7 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     } else {
       const caller = await authenticate(req.headers.authorization, secret);
       if (caller instanceof JwtError) return { ...unauthorized(caller), region };
-      authorizer = {
-        principalId: '',
-        integrationLatency: 0,
-        jwt: {
-          claims: flattenClaims(caller.claims),
-          scopes: typeof caller.claims.scope === 'string' ? caller.claims.scope.split(' ') : null,
-        },
-      } as OperatorApiEvent['requestContext']['authorizer'];
+      authorizer = jwtAuthorizer(caller.claims);
       callerName = caller.sub;
     }
 
@@ -246,19 +231,19 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
       .split('&')
       .filter((pair) => pair !== '' && decodeQueryKey(pair) !== 'region')
       .join('&');
-    const event = apiGatewayEvent(req, method, target.path, rawQuery, body, authorizer, region, ++requestSeq);
-    let result: unknown;
-    try {
-      result = await sandbox.lambda.invoke(region, OPERATOR_API, event);
-    } catch (error: unknown) {
-      return {
-        status: 500,
-        body: { message: 'Internal Server Error' },
-        region,
-        caller: callerName,
-        detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      };
-    }
+    const request: ApiGatewayRequest = {
+      method,
+      path: target.path,
+      rawQueryString: rawQuery,
+      headers: req.headers,
+      body: body.toString('utf8'),
+      region,
+      requestId: `${randomBytes(6).toString('base64url')}${(++requestSeq).toString(36)}=`,
+      at: sandbox.clock.now(),
+      protocol: `HTTP/${req.httpVersion}`,
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+    };
+    const result = await invokeOperatorApi(sandbox, region, apiGatewayEvent({ ...request, authorizer }));
     const reply = { ...lambdaReply(result), region, caller: callerName };
     return method === 'GET' && DRILL_EVIDENCE_PATH.test(target.path) ? withGroundTruth(reply) : reply;
   }
@@ -277,65 +262,6 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     } catch {
       return reply;
     }
-  }
-
-  function apiGatewayEvent(
-    req: IncomingMessage,
-    method: string,
-    path: string,
-    rawQueryString: string,
-    body: Buffer,
-    authorizer: OperatorApiEvent['requestContext']['authorizer'],
-    region: string,
-    seq: number,
-  ): OperatorApiEvent {
-    const headers: Record<string, string> = {};
-    let cookies: string[] | undefined;
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined) continue;
-      // Payload 2.0 moves cookies to their own field and joins repeated headers with commas.
-      if (name === 'cookie') cookies = String(value).split(/;\s*/).filter(Boolean);
-      else headers[name] = Array.isArray(value) ? value.join(',') : value;
-    }
-    const query: Record<string, string> = {};
-    // Payload 2.0 joins repeated parameters with commas; rawQueryString stays as the client sent it.
-    for (const [key, value] of new URLSearchParams(rawQueryString))
-      query[key] = key in query ? `${query[key]},${value}` : value;
-    const now = sandbox.clock.now();
-    const requestId = `${randomBytes(6).toString('base64url')}${seq.toString(36)}=`;
-    const domainName = `sandbox.execute-api.${region}.amazonaws.com`;
-    const proxy = decodePath(path.slice(1));
-    return {
-      version: '2.0',
-      routeKey: PROXY_ROUTE_KEY,
-      rawPath: path,
-      rawQueryString,
-      ...(cookies ? { cookies } : {}),
-      headers,
-      ...(rawQueryString ? { queryStringParameters: query } : {}),
-      pathParameters: { proxy },
-      requestContext: {
-        accountId: SANDBOX_ACCOUNT,
-        apiId: 'sandbox',
-        authorizer,
-        domainName,
-        domainPrefix: 'sandbox',
-        http: {
-          method,
-          path,
-          protocol: `HTTP/${req.httpVersion}`,
-          sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-          userAgent: headers['user-agent'] ?? '',
-        },
-        requestId,
-        routeKey: PROXY_ROUTE_KEY,
-        stage: '$default',
-        time: apiGatewayTime(now),
-        timeEpoch: now,
-      },
-      ...(body.length > 0 ? { body: body.toString('utf8') } : {}),
-      isBase64Encoded: false,
-    } as OperatorApiEvent;
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -461,14 +387,6 @@ function splitTarget(url: string): { path: string; query: string } | undefined {
   return { path: path || '/', query };
 }
 
-function decodePath(path: string): string {
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    return path;
-  }
-}
-
 function decodeQueryKey(pair: string): string {
   const key = pair.split('=')[0] ?? '';
   try {
@@ -483,38 +401,25 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return first?.trim() || undefined;
 }
 
-/** The HTTP answer for what the function returned, read as API Gateway reads payload 2.0. */
-function lambdaReply(result: unknown): Reply {
-  if (
-    result !== null &&
-    typeof result === 'object' &&
-    typeof (result as { statusCode?: unknown }).statusCode === 'number'
-  ) {
-    const r = result as APIGatewayProxyStructuredResultV2;
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(r.headers ?? {})) headers[name.toLowerCase()] = String(value);
-    if (r.cookies?.length) headers['set-cookie'] = r.cookies;
-    const text = r.body ?? '';
-    const raw = r.isBase64Encoded ? Buffer.from(text, 'base64') : text;
-    const status = r.statusCode ?? 200;
-    let detail: string | undefined;
-    if (status >= 400) {
-      try {
-        const parsed = JSON.parse(raw.toString()) as { error?: unknown; message?: unknown };
-        detail = [parsed.error, parsed.message].filter((x) => typeof x === 'string').join(': ') || undefined;
-      } catch {
-        detail = undefined;
-      }
+/** The HTTP answer for what API Gateway answered (`invokeOperatorApi`), read as it reads payload 2.0. */
+function lambdaReply(result: APIGatewayProxyStructuredResultV2 & { readonly error?: string }): Reply {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(result.headers ?? {}))
+    headers[name.toLowerCase()] = String(value);
+  if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+  const text = result.body ?? '';
+  const raw = result.isBase64Encoded ? Buffer.from(text, 'base64') : text;
+  const status = result.statusCode ?? 200;
+  let detail = result.error;
+  if (status >= 400 && detail === undefined) {
+    try {
+      const parsed = JSON.parse(raw.toString()) as { error?: unknown; message?: unknown };
+      detail = [parsed.error, parsed.message].filter((x) => typeof x === 'string').join(': ') || undefined;
+    } catch {
+      detail = undefined;
     }
-    return { status, body: undefined, raw, headers, ...(detail ? { detail } : {}) };
   }
-  // No statusCode: API Gateway answers 200 with the value as a JSON body (a string as is).
-  return {
-    status: 200,
-    body: undefined,
-    raw: typeof result === 'string' ? result : JSON.stringify(result ?? null),
-    headers: { 'content-type': 'application/json' },
-  };
+  return { status, body: undefined, raw, headers, ...(detail ? { detail } : {}) };
 }
 
 function send(res: ServerResponse, reply: Reply): void {
@@ -528,14 +433,6 @@ function send(res: ServerResponse, reply: Reply): void {
   };
   res.writeHead(reply.status, headers);
   res.end(raw);
-}
-
-/** API Gateway's `requestContext.time` format: `12/Mar/2020:19:03:58 +0000`. */
-function apiGatewayTime(ms: number): string {
-  const d = new Date(ms);
-  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${pad(d.getUTCDate())}/${months[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
 }
 
 /** Where a caller without a good token gets one (re-exported: server.ts's public surface is unchanged). */

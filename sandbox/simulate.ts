@@ -1,10 +1,9 @@
-import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { EVENT_SOURCE } from '../functions/aws/events.js';
 import { initialPrimary, type Plan } from '../functions/core/plan.js';
-import { makeHandler } from '../functions/handlers/operator-api.js';
 import { READINESS_CHANGED_EVENT } from '../functions/readiness/readiness.js';
 import { causeMessage } from '../functions/runbook/traffic.js';
-import { apiGatewayEvent } from './api-gateway.js';
+import { callOperatorApi } from './api-gateway.js';
 import { VirtualClock } from './clock.js';
 import { applyDrift } from './drift.js';
 import { drillGroundTruth } from './drill-evidence.js';
@@ -35,8 +34,8 @@ const ROLES_FOR_SCENARIOS = ['operator', 'approver'];
 /**
  * Plays a scenario to the end in a fresh in-process sandbox on a discrete virtual clock and
  * reports what happened: the control plane's executions, and the ground truth of what users saw.
- * Operator requests go through the real operator API handler of the target region, as an
- * operator would reach it through API Gateway.
+ * Operator requests go to the target region's operator API through the sandbox's API Gateway
+ * and Lambda runtime, as `npm start`'s server sends them (sandbox/api-gateway.ts).
  *
  * The run ends at the scenario's timeout, or earlier once every event has happened, no execution
  * runs, and DNS has had time to settle (TTL plus a health check's failure window). `inspect`
@@ -331,10 +330,12 @@ async function apply(
   }
 }
 
-let requestSeq = 0;
-
-/** Invokes a region's operator API handler as API Gateway would, for the scenario's operator. */
-async function callApi(
+/**
+ * A scenario operator's request to `region`'s operator API (the first region for one the sandbox
+ * does not run), through the sandbox's API Gateway: the same event builder, authorizer claims and
+ * Lambda runtime as a request to `npm start`'s server (sandbox/api-gateway.ts).
+ */
+function callApi(
   sandbox: Sandbox,
   region: string,
   by: string,
@@ -342,31 +343,17 @@ async function callApi(
   path: string,
   body: unknown,
   idempotencyKey?: string,
-) {
-  const plane = sandbox.regions.get(region) ?? sandbox.region([...sandbox.regions.keys()][0] as string);
-  if (sandbox.aws.faults.isRegionDown(plane.region)) {
-    return {
-      statusCode: 503,
-      body: JSON.stringify({
-        error: 'RegionUnavailableError',
-        message: `the operator API in ${plane.region} is down`,
-      }),
-    };
-  }
-  const handler = makeHandler(plane.deps);
-  const event = apiGatewayEvent({
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const known = sandbox.regions.has(region) ? region : ([...sandbox.regions.keys()][0] as string);
+  return callOperatorApi(sandbox, {
+    region: known,
+    by,
+    roles: ROLES_FOR_SCENARIOS,
     method,
     path,
-    body: JSON.stringify(body),
-    headers: {
-      'content-type': 'application/json',
-      ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
-    },
-    claims: { sub: by, 'switchyard:roles': ROLES_FOR_SCENARIOS },
-    requestId: `scenario-${++requestSeq}`,
-    at: sandbox.clock.now(),
+    body,
+    ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
   });
-  return (await handler(event, {} as Context)) as APIGatewayProxyStructuredResultV2;
 }
 
 function outcome(

@@ -1,8 +1,25 @@
-/** The operator API's answers as the console reads them (see the README's operator API table). */
+/**
+ * The operator API's answers as the console reads them (see the README's operator API table). The
+ * records and the vocabulary are the core's (functions/core/records.ts), imported as types only:
+ * they erase at build, so nothing of the control plane is bundled. What is declared here is the
+ * API's read models (status, timeline, evidence) and the sandbox's answers.
+ */
+import type {
+  ApprovalRecord,
+  AuditEntry,
+  DrillReport as DrillRecord,
+  ErrorRecord,
+  ExecutionRecord,
+  ExecutionStatus,
+  PlanStatus,
+  StepRecord,
+  StepStatus,
+  Strategy,
+} from '../../functions/core/records.js';
+
+export type { AuditEntry, ErrorRecord, ExecutionStatus, StepRecord, StepStatus };
 
 export type Lane = 'control' | 'database' | 'capacity' | 'traffic';
-export type ExecutionStatus = 'RUNNING' | 'WAITING_APPROVAL' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
-export type StepStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
 
 export interface Objectives {
   readonly rtoSeconds: number;
@@ -33,10 +50,10 @@ export interface RegionDetail {
 
 export interface AppStatus {
   readonly app: string;
-  readonly strategy: 'warm-standby' | 'pilot-light';
+  readonly strategy: Strategy;
   readonly regions: readonly string[];
   readonly activeRegion: string;
-  readonly status: 'ACTIVE' | 'FAILING_OVER' | 'DEGRADED';
+  readonly status: PlanStatus;
   readonly statusReason?: string;
   readonly detection?: { readonly mode: string; readonly cooldownUntil?: string };
   readonly runningExecution?: string;
@@ -50,51 +67,19 @@ export interface AppStatus {
   readonly regionsDetail: Readonly<Record<string, RegionDetail>>;
 }
 
-export interface ErrorRecord {
-  readonly name: string;
-  readonly message: string;
-}
+/** An approval as the API shows it: the task token never leaves the store. */
+export type Approval = Omit<ApprovalRecord, 'taskToken'>;
 
-export interface Approval {
-  readonly requestedAt: string;
-  readonly decision?: 'APPROVED' | 'REJECTED' | 'TIMED_OUT';
-  readonly decidedBy?: string;
-  readonly decidedAt?: string;
-}
-
-export interface ExecutionSummary {
-  readonly id: string;
-  readonly app: string;
-  readonly runbook: string;
-  readonly mode: 'graceful' | 'ungraceful';
-  readonly trigger: string;
-  readonly from: string;
-  readonly to: string;
-  readonly status: ExecutionStatus;
-  readonly requestedBy: string;
-  readonly reason: string;
-  readonly startedAt: string;
-  readonly finishedAt?: string;
-  readonly rtoSeconds?: number;
-  readonly rpoSeconds?: number;
+/** An execution without its steps, for lists (functions/operator-api/executions.ts). */
+export type ExecutionSummary = Omit<ExecutionRecord, 'key' | 'steps' | 'approval'> & {
   readonly approval?: Approval;
-  readonly error?: ErrorRecord;
-}
+};
 
-export interface StepRecord {
-  readonly name: string;
-  readonly resource?: string;
-  readonly status: StepStatus;
-  readonly startedAt: string;
-  readonly finishedAt?: string;
-  readonly error?: ErrorRecord;
-  readonly detail?: Readonly<Record<string, unknown>>;
-}
-
-export interface ExecutionDetail extends ExecutionSummary {
-  readonly steps: Readonly<Record<string, StepRecord>>;
-  readonly live: { readonly status: string; readonly error?: string; readonly cause?: string } | null;
-}
+/** An execution with its steps, and what Step Functions says of the run (null: it did not answer). */
+export type ExecutionDetail = ExecutionSummary &
+  Pick<ExecutionRecord, 'steps'> & {
+    readonly live: { readonly status: string; readonly error?: string; readonly cause?: string } | null;
+  };
 
 export interface TimelineBar {
   readonly key: string;
@@ -141,12 +126,8 @@ export interface FailoverPreview {
   };
 }
 
-export interface DrillReport {
-  readonly id: string;
-  readonly app: string;
-  readonly at: string;
-  readonly outcome: 'PASSED' | 'FAILED' | 'ABORTED';
-  readonly executionIds: readonly string[];
+/** A drill's report, with the `detail` the drill use case writes (functions/drills/) spelled out. */
+export type DrillReport = Omit<DrillRecord, 'detail'> & {
   readonly detail?: {
     readonly kind?: string;
     readonly home?: string;
@@ -169,7 +150,7 @@ export interface DrillReport {
       readonly schedule?: string;
     };
   };
-}
+};
 
 /** A drill's evidence (GET /apps/{app}/drills/{id}: functions/operator-api/console-views.ts). */
 export interface DrillEvidence {
@@ -231,16 +212,6 @@ export interface DrillEvidence {
     }[];
   };
   readonly legs: readonly ExecutionDetail[];
-}
-
-export interface AuditEntry {
-  readonly id: string;
-  readonly at: string;
-  readonly actor: string;
-  readonly action: string;
-  readonly app: string;
-  readonly detail: string;
-  readonly executionId?: string;
 }
 
 export interface SandboxIdentity {

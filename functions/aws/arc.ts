@@ -138,13 +138,39 @@ export function arcRoutingControls(clients: ClientFactory, random: Random): ArcR
         'UpdateRoutingControlStates',
         entries.map((e) => `${e.RoutingControlArn}=${e.RoutingControlState}`).join(','),
         endpoints,
-        (client) =>
-          client.send(new UpdateRoutingControlStatesCommand({ UpdateRoutingControlStateEntries: entries })),
+        async (client) => {
+          try {
+            await client.send(
+              new UpdateRoutingControlStatesCommand({ UpdateRoutingControlStateEntries: entries }),
+            );
+          } catch (error: unknown) {
+            // A safety rule's wait period refuses every update of its routing controls for
+            // `WaitPeriodMs` after a change ("any request against the target routing controls
+            // will fail"; Route 53 ARC Recovery Control Config API Reference, AssertionRule), a
+            // retry of the change that just took effect included. What ARC says now decides: the
+            // states already being the ones asked for is success, anything else stays refused.
+            if (!(error instanceof ConflictException) || !(await statesAre(client, states))) throw error;
+          }
+        },
         unreachable,
       );
       return endpoint;
     },
   };
+}
+
+/** Whether every routing control in `states` is in that state now, read through `client`. */
+async function statesAre(
+  client: Route53RecoveryClusterClient,
+  states: Readonly<Record<string, RoutingControlState>>,
+): Promise<boolean> {
+  const read = await Promise.all(
+    Object.entries(states).map(async ([arn, wanted]) => {
+      const output = await client.send(new GetRoutingControlStateCommand({ RoutingControlArn: arn }));
+      return output.RoutingControlState === wanted;
+    }),
+  );
+  return read.every(Boolean);
 }
 
 /**

@@ -30,6 +30,15 @@ export const FUNCTIONS = [
 
 export type FunctionName = (typeof FUNCTIONS)[number]['name'];
 
+/**
+ * The functions the keep-warm rule pings (functions/handlers/keep-warm.ts): every one but the
+ * operator API, whose own middy chain would answer the ping with a 400. CDK deploys the rule with
+ * these; the sandbox simulates it with these.
+ */
+export const KEEP_WARM_FUNCTIONS: readonly FunctionName[] = FUNCTIONS.filter((fn) => fn.role !== 'api').map(
+  (fn) => fn.name,
+);
+
 /** The ASL placeholder for a function's ARN. */
 export const arnPlaceholder = (name: FunctionName): string => `${name}FunctionArn`;
 

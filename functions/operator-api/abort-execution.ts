@@ -25,6 +25,15 @@ const MUTATING_STEPS = new Set(['PrepareDatabase', 'PromoteDatabase', 'ScaleCapa
 /** Of those, the ones after which the writer and the traffic may disagree: the app needs a person. */
 const RISKY_STEPS = new Set(['PromoteDatabase', 'ShiftTraffic']);
 
+/**
+ * What an abort touches: Step Functions (to stop the run), the state store (record, lock, state,
+ * audit), the event bus (the finished event) and the clock.
+ */
+export type AbortDeps = Pick<
+  RunbookDeps,
+  'region' | 'plans' | 'clock' | 'store' | 'stepFunctions' | 'stateMachineArns' | 'events'
+>;
+
 /** The error name an aborted execution is stopped with and recorded with. */
 export const ABORTED_ERROR = 'Aborted';
 
@@ -57,7 +66,7 @@ export async function abortExecution(
   id: string,
   body: AbortBody,
   caller: Identity,
-  deps: RunbookDeps,
+  deps: AbortDeps,
 ): Promise<AbortOutcome> {
   const record = await findExecution(app, id, deps);
   const plan = deps.plans.get(record.app);
@@ -171,7 +180,11 @@ export async function abortExecution(
 }
 
 /** Marks the app DEGRADED with the aborted execution's own epoch (the lock is still its). */
-async function markDegraded(record: ExecutionRecord, epoch: number, deps: RunbookDeps): Promise<boolean> {
+async function markDegraded(
+  record: ExecutionRecord,
+  epoch: number,
+  deps: Pick<RunbookDeps, 'store'>,
+): Promise<boolean> {
   const state = await deps.store.getState(record.app);
   if (!state) return false;
   await deps.store.setActive(record.app, {

@@ -12,6 +12,9 @@ export const ApproveBody = z.strictObject({
 });
 export type ApproveBody = z.infer<typeof ApproveBody>;
 
+/** What an approval touches: the execution record and audit, and Step Functions (the task token). */
+export type ApproveDeps = Pick<RunbookDeps, 'plans' | 'clock' | 'store' | 'stepFunctions'>;
+
 export interface ApprovalGranted {
   readonly executionId: string;
   readonly app: string;
@@ -35,7 +38,7 @@ export async function approveExecution(
   id: string,
   body: ApproveBody,
   caller: Identity,
-  deps: RunbookDeps,
+  deps: ApproveDeps,
 ): Promise<ApprovalGranted> {
   const record = await findExecution(app, id, deps);
   const approval = record.approval;
@@ -86,7 +89,7 @@ async function deliver(
   decided: ApprovalRecord,
   body: ApproveBody,
   caller: Identity,
-  deps: RunbookDeps,
+  deps: ApproveDeps,
   retry: boolean,
 ): Promise<void> {
   const decidedAt = decided.decidedAt ?? isoNow(deps.clock);

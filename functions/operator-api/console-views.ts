@@ -3,7 +3,16 @@ import type { Plan } from '../core/plan.js';
 import type { DrillReport, FailoverMode, StepRecord } from '../core/records.js';
 import { planSha256, type ReadinessBefore } from '../drills/drill.js';
 import type { RunbookDeps } from '../runbook/context.js';
-import { type ExecutionDetail, type ExecutionSummary, getExecution, summaryOf } from './executions.js';
+import {
+  type ExecutionDetail,
+  type ExecutionReadDeps,
+  type ExecutionSummary,
+  getExecution,
+  summaryOf,
+} from './executions.js';
+
+/** What the timeline and the drill evidence read: the execution reads, and the clock for "now". */
+export type ConsoleViewDeps = ExecutionReadDeps & Pick<RunbookDeps, 'clock'>;
 
 /**
  * Read models the operator console needs, computed here rather than in the browser: the approvals
@@ -196,7 +205,7 @@ export interface ExecutionTimeline {
 export async function executionTimeline(
   app: string,
   id: string,
-  deps: RunbookDeps,
+  deps: ConsoleViewDeps,
 ): Promise<ExecutionTimeline> {
   const execution = await getExecution(app, id, deps);
   const plan = deps.plans.get(execution.app);
@@ -342,7 +351,7 @@ export interface DrillEvidence {
 const DRILL_SCAN_LIMIT = 100;
 
 /** `GET /apps/{app}/drills/{id}`: one drill's report, its legs' executions, and its evidence. */
-export async function drillEvidence(app: string, id: string, deps: RunbookDeps): Promise<DrillEvidence> {
+export async function drillEvidence(app: string, id: string, deps: ConsoleViewDeps): Promise<DrillEvidence> {
   const plan = deps.plans.get(app);
   const reports = await deps.store.listDrills(plan.name, DRILL_SCAN_LIMIT);
   const report = reports.find((r) => r.id === id);

@@ -18,6 +18,9 @@ export type ExecutionDetail = ExecutionSummary &
     readonly live: Pick<StateMachineExecution, 'status' | 'error' | 'cause'> | null;
   };
 
+/** What the execution reads touch: the plans, the state store, and Step Functions for `live`. */
+export type ExecutionReadDeps = Pick<RunbookDeps, 'plans' | 'store' | 'stepFunctions' | 'stateMachineArns'>;
+
 export const DEFAULT_LIST_LIMIT = { executions: 20, audit: 50 } as const;
 
 /** The app's executions, newest first. */
@@ -61,7 +64,11 @@ export async function findExecution(
  * One execution with its steps, plus `live`: what Step Functions in the execution's target region
  * says (status, error, cause), best effort: null when that region does not answer.
  */
-export async function getExecution(app: string, id: string, deps: RunbookDeps): Promise<ExecutionDetail> {
+export async function getExecution(
+  app: string,
+  id: string,
+  deps: ExecutionReadDeps,
+): Promise<ExecutionDetail> {
   const record = await findExecution(app, id, deps);
   const plan = deps.plans.get(record.app);
   const live = await deps.stepFunctions

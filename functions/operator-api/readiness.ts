@@ -1,7 +1,10 @@
 import type { FailoverMode } from '../core/records.js';
-import { type Readiness, readinessOf } from '../readiness/readiness.js';
+import { type Readiness, type ReadinessDeps, readinessOf } from '../readiness/readiness.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import type { ReadinessRecord } from '../runbook/ports/readiness-results.js';
+
+/** What readiness on demand reads: the observer's adapters, the state store, the kept results. */
+export type GetReadinessDeps = ReadinessDeps & Pick<RunbookDeps, 'plans' | 'readiness'>;
 
 /** The answer of `GET /apps/{app}/readiness`. */
 export interface ReadinessAnswer {
@@ -21,7 +24,7 @@ export interface ReadinessAnswer {
 export async function getReadiness(
   app: string,
   options: { readonly to?: string; readonly mode?: FailoverMode },
-  deps: RunbookDeps,
+  deps: GetReadinessDeps,
 ): Promise<ReadinessAnswer> {
   const [readiness, kept] = await Promise.all([readinessOf(app, deps, options), deps.readiness.list(app)]);
   return { app, readiness, kept };

@@ -15,6 +15,9 @@ export type RejectBody = z.infer<typeof RejectBody>;
 /** The error name the waiting task is failed with; the runbook's failure path records it (ABORTED). */
 export const APPROVAL_REJECTED_ERROR = 'ApprovalRejected';
 
+/** What a rejection touches: the execution record, and Step Functions (the waiting task). */
+export type RejectDeps = Pick<RunbookDeps, 'plans' | 'clock' | 'store' | 'stepFunctions'>;
+
 export interface ApprovalRejected {
   readonly executionId: string;
   readonly app: string;
@@ -36,7 +39,7 @@ export async function rejectExecution(
   id: string,
   body: RejectBody,
   caller: Identity,
-  deps: RunbookDeps,
+  deps: RejectDeps,
 ): Promise<ApprovalRejected> {
   const record = await findExecution(app, id, deps);
   const approval = record.approval;

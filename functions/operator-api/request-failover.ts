@@ -6,7 +6,7 @@ import type { Plan } from '../core/plan.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import { FAILOVER_MODES } from '../core/records.js';
 import { lockFree, READINESS_CHECKS } from '../readiness/checks.js';
-import { type Readiness, readInputs, readinessFrom } from '../readiness/readiness.js';
+import { type Readiness, type ReadinessDeps, readInputs, readinessFrom } from '../readiness/readiness.js';
 import { approvalRequired, FailoverRequest } from '../runbook/begin.js';
 import type { EvacuationRef, RunbookDeps } from '../runbook/context.js';
 import {
@@ -35,6 +35,13 @@ export const IdempotencyKey = z
   .min(1)
   .max(255)
   .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+
+/**
+ * What a failover request touches: the readiness reads of its dry run, the state store (idempotency
+ * key, reservation, audit), Step Functions in the target region (the start), and a random source
+ * for the execution id.
+ */
+export type RequestFailoverDeps = ReadinessDeps & Pick<RunbookDeps, 'plans' | 'random'>;
 
 export interface FailoverAccepted {
   readonly executionId: string;
@@ -85,7 +92,7 @@ export async function requestFailover(
   body: FailoverBody,
   caller: Identity,
   idempotencyKey: string | undefined,
-  deps: RunbookDeps,
+  deps: RequestFailoverDeps,
   options: { readonly evacuation?: EvacuationRef } = {},
 ): Promise<FailoverAccepted> {
   const plan = deps.plans.get(app);
@@ -159,7 +166,7 @@ export async function requestFailover(
  *
  * @throws NotReadyError graceful, and readiness found blocking findings
  */
-async function dryRun(plan: Plan, body: FailoverBody, deps: RunbookDeps): Promise<Readiness> {
+async function dryRun(plan: Plan, body: FailoverBody, deps: ReadinessDeps): Promise<Readiness> {
   const inputs = await readInputs(plan, body.mode === 'graceful' ? plan.regions : [body.to], deps);
   const checks = READINESS_CHECKS.filter((check) => check !== lockFree);
   const readiness = readinessFrom(inputs, body.to, body.mode, checks);
@@ -189,7 +196,7 @@ async function startedExecution(
   plan: Plan,
   region: string,
   executionId: string,
-  deps: RunbookDeps,
+  deps: Pick<RunbookDeps, 'store' | 'stepFunctions' | 'stateMachineArns'>,
 ): Promise<Started | undefined> {
   const executionArn = executionArnIn(plan, region, executionId, deps);
   const record = await deps.store.getExecution(plan.name, executionId);

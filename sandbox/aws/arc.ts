@@ -29,6 +29,13 @@ import {
  *   documented error of `UpdateRoutingControlStates` that fits a refused-but-valid request; its
  *   message names the rule's ARN, as the ARC Developer Guide says a blocked update does) and can be
  *   bypassed with `SafetyRulesToOverride`, as in ARC.
+ * - The rule's wait period (`WaitPeriodMs`, 5 s by default: `arc.safetyRuleWaitPeriodMs` in
+ *   `sandbox/latency.ts`, with its source): after a transaction changes one of the rule's routing
+ *   controls, "any request against the target routing controls will fail" until the period has
+ *   passed, a repeat of the change just made included. AWS does not name the error; the sandbox
+ *   answers `ConflictException` ("There was a conflict with this request. Try again.", the SDK
+ *   model's words for it), naming the rule and the time left. Overriding the rule skips its wait
+ *   period too. Reads are not refused.
  * - The `arc-endpoints-down` fault: N (at most 2, within ARC's promise that three of five endpoints
  *   stay accessible) of each cluster's endpoints, drawn once per activation with the seeded
  *   generator and kept while the fault lasts, stop answering (the SDK sees a timeout). Region
@@ -37,8 +44,7 @@ import {
  *   the rest, without a majority, answer reads but refuse updates
  *   (`EndpointTemporarilyUnavailableException`, a 503 the SDK counts as transient).
  *
- * Not modelled: the assertion rule's wait period (ARC refuses updates for `WaitPeriodMs`, 5 s by
- * default, after a change) and gating rules.
+ * Not modelled: gating rules.
  */
 export class SimulatedArc implements SimulatedService {
   readonly service = 'arc' as const;
@@ -114,6 +120,8 @@ export class SimulatedArc implements SimulatedService {
           name: `${plan.name}-at-least-one-on`,
           asserted,
           threshold: 1,
+          waitPeriodMs: this.ctx.latency.arc.safetyRuleWaitPeriodMs,
+          changedAt: undefined,
         });
       }
     }
@@ -147,9 +155,24 @@ export class SimulatedArc implements SimulatedService {
     return this.planControls.has(planName);
   }
 
-  /** The safety rules in force, for reports and tests. */
-  safetyRules(): readonly { arn: string; name: string; asserted: readonly string[]; threshold: number }[] {
-    return [...this.rules.values()];
+  /**
+   * The safety rules in force, for reports and tests: `threshold` is the rule's `ATLEAST n`,
+   * `waitPeriodMs` its wait period (virtual ms, in the profile's time).
+   */
+  safetyRules(): readonly {
+    arn: string;
+    name: string;
+    asserted: readonly string[];
+    threshold: number;
+    waitPeriodMs: number;
+  }[] {
+    return [...this.rules.values()].map(({ arn, name, asserted, threshold, waitPeriodMs }) => ({
+      arn,
+      name,
+      asserted,
+      threshold,
+      waitPeriodMs,
+    }));
   }
 
   /** The endpoint URLs the `arc-endpoints-down` fault has taken down now, across clusters. */
@@ -247,17 +270,18 @@ export class SimulatedArc implements SimulatedService {
         'UpdateRoutingControlStateEntries must list at least one entry',
       );
     }
-    // "Number of routing controls per UpdateRoutingControlStates operation call: 10" (ARC Developer
-    // Guide, "Quotas for routing control",
-    // https://docs.aws.amazon.com/r53recovery/latest/dg/routing-control.quotas.html); beyond it the
-    // API answers ServiceLimitExceededException ("The request can't update that many routing control
-    // states at the same time", ARC Routing Control API Reference, UpdateRoutingControlStates).
-    if (entries.length > ROUTING_CONTROLS_PER_UPDATE) {
+    if (entries.length > MAX_CONTROLS_PER_UPDATE) {
+      // "The request can't update that many routing control states at the same time. Try again
+      // with fewer routing control states." (the SDK model's ServiceLimitExceededException).
       throw awsError(
         'arc',
         'ServiceLimitExceededException',
-        `The request can't update that many routing control states at the same time: got ${entries.length}, at most ${ROUTING_CONTROLS_PER_UPDATE}`,
-        { limitCode: 'RoutingControlsPerUpdate', serviceCode: 'route53-recovery-cluster' },
+        `UpdateRoutingControlStates takes at most ${MAX_CONTROLS_PER_UPDATE} routing controls, got ${entries.length}`,
+        {
+          resourceType: 'RoutingControl',
+          limitCode: 'RoutingControlsPerUpdate',
+          serviceCode: 'route53-recovery-cluster',
+        },
       );
     }
     const updates = entries.map((entry: unknown, i) => {
@@ -328,9 +352,9 @@ export class SimulatedArc implements SimulatedService {
   }
 
   /**
-   * One ARC transaction: every ARN must exist in this cluster, the safety rules that assert on any
-   * updated control must hold on the resulting state (unless overridden), then all states change
-   * at once, or none.
+   * One ARC transaction: every ARN must exist in this cluster, no safety rule that asserts on an
+   * updated control may be within its wait period, and each must hold on the resulting state
+   * (unless overridden); then all states change at once, or none.
    */
   private applyTransaction(
     cluster: Cluster,
@@ -342,9 +366,21 @@ export class SimulatedArc implements SimulatedService {
     for (const u of updates) after.set(u.arn, u.state);
     const stateAfter = (arn: string) => after.get(arn) ?? this.controls.get(arn)?.state;
 
-    for (const rule of this.rules.values()) {
+    const now = this.ctx.clock.now();
+    const concerned = [...this.rules.values()].filter((rule) => rule.asserted.some((arn) => after.has(arn)));
+    for (const rule of concerned) {
       if (override.has(rule.arn)) continue;
-      if (!rule.asserted.some((arn) => after.has(arn))) continue;
+      const waitEnds = rule.changedAt === undefined ? now : rule.changedAt + rule.waitPeriodMs;
+      if (now < waitEnds) {
+        throw awsError(
+          'arc',
+          'ConflictException',
+          `Cannot update routing control states: safety rule ${rule.arn} (${rule.name}) is in its wait ` +
+            `period (WaitPeriodMs ${rule.waitPeriodMs}) after a change of its routing controls; ` +
+            `try again in ${waitEnds - now} ms`,
+          { resourceId: rule.arn, resourceType: 'SafetyRule' },
+        );
+      }
       const on = rule.asserted.filter((arn) => stateAfter(arn) === 'On').length;
       if (on < rule.threshold) {
         throw awsError(
@@ -363,15 +399,11 @@ export class SimulatedArc implements SimulatedService {
       const state = updates[i]?.state ?? control.state;
       if (control.state === state) return;
       const app = this.appOfControl(control.arn);
-      changes.push({
-        arn: control.arn,
-        state,
-        previous: control.state,
-        at: this.ctx.clock.now(),
-        ...(app ? { app } : {}),
-      });
+      changes.push({ arn: control.arn, state, previous: control.state, at: now, ...(app ? { app } : {}) });
       control.state = state;
     });
+    for (const rule of concerned)
+      if (changes.some((c) => rule.asserted.includes(c.arn))) rule.changedAt = now;
     for (const change of changes) for (const listener of this.listeners) listener(change);
     if (changes.length > 0) this.ctx.changed();
   }
@@ -452,7 +484,18 @@ interface AssertionRule {
   readonly asserted: readonly string[];
   /** ATLEAST n. */
   readonly threshold: number;
+  /** `WaitPeriodMs` (virtual ms). */
+  readonly waitPeriodMs: number;
+  /** When a transaction last changed one of `asserted` (virtual epoch ms); never: undefined. */
+  changedAt: number | undefined;
 }
+
+/**
+ * "Number of routing controls per UpdateRoutingControlStates operation call | 10" (ARC Developer
+ * Guide, "Quotas for routing control",
+ * https://docs.aws.amazon.com/r53recovery/latest/dg/routing-control.quotas.html).
+ */
+const MAX_CONTROLS_PER_UPDATE = 10;
 
 const ROUTING_CONTROL_ARN =
   /^arn:aws[a-z-]*:route53-recovery-control::\d{12}:controlpanel\/[a-z0-9]+\/routingcontrol\/[a-z0-9]+$/;
@@ -464,9 +507,6 @@ function controlPanelArnOf(routingControlArn: string): string {
 function normalizeUrl(url: string): string {
   return url.replace(/\/+$/, '');
 }
-
-/** Routing controls one UpdateRoutingControlStates call may set (see its use). */
-const ROUTING_CONTROLS_PER_UPDATE = 10;
 
 function validation(field: string, message: string): Error {
   return awsError('arc', 'ValidationException', message, {

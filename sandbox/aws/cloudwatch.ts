@@ -10,6 +10,8 @@ import type {
   StateValue,
 } from '@aws-sdk/client-cloudwatch';
 import type { Plan } from '../../functions/core/plan.js';
+import { type AlarmDefinition, alarmDefinitionFrom, canaryAlarm, evaluateAlarm } from './alarm-evaluation.js';
+import { CANARY_PASSING, CANARY_RESULT, CanaryResults, periodValue, type Series } from './metrics.js';
 import type { SimulatedRds } from './rds.js';
 import {
   awsError,
@@ -50,39 +52,60 @@ interface AlarmState {
   readonly arn: string;
   readonly name: string;
   readonly region: string;
-  readonly createdAt: number;
+  /** When the definition was last put (virtual epoch ms). */
+  configuredAt: number;
+  definition: AlarmDefinition;
+  /**
+   * `every-period`: evaluated at the end of every period (an alarm put through PutMetricAlarm,
+   * whose metric may change at any time). `on-change`: a plan's canary alarm, evaluated only while
+   * its canary's result can still move it (the N + 1 periods after a change) or to end a
+   * SetAlarmState: between those its series is steady and an evaluation could change nothing.
+   */
+  readonly schedule: 'every-period' | 'on-change';
   state: StateValue;
   reason: string;
   reasonData: string | undefined;
   updatedAt: number;
   transitionedAt: number;
-  /** What the alarm's own evaluation of its metric says; SetAlarmState only overrides it until the next evaluation. */
-  evaluated: { state: StateValue; reason: string };
-  revertTimer: number | undefined;
+  /** The next evaluation's timer, if one is due. */
+  timer: number | undefined;
+  /** Evaluations still to run for an `on-change` alarm. */
+  ticksLeft: number;
 }
 
 /**
- * Amazon CloudWatch (docs/architecture.md, The sandbox under the SDK): metric alarms per region (DescribeAlarms, SetAlarmState),
- * alarm state changes as events, and the Aurora global database lag metrics (GetMetricData on
- * AWS/RDS AuroraGlobalDBReplicationLag and AuroraGlobalDBRPOLag) read from the RDS model.
+ * Amazon CloudWatch (docs/architecture.md, The sandbox under the SDK): metric alarms per region
+ * (PutMetricAlarm, DescribeAlarms, SetAlarmState), evaluated on their metric as CloudWatch does,
+ * alarm state changes as events, and the metrics the sandbox publishes (GetMetricData): the Aurora
+ * global database lag metrics (AWS/RDS AuroraGlobalDBReplicationLag and AuroraGlobalDBRPOLag) read
+ * from the RDS model, and the plans' canaries' `SuccessPercent` ({@link CanaryResults}).
  *
- * An alarm's metric is not simulated: its evaluated state is what the scenario sets through
- * {@link SimulatedCloudWatch.setAlarmState} ("the canary fails"). The SetAlarmState API behaves as
- * documented: the state it sets lasts until the alarm's next evaluation (one period), which
- * returns the alarm to its evaluated state.
+ * Every alarm carries its metric and threshold (namespace, metric, dimensions, statistic, period,
+ * M out of N, comparison, missing-data treatment) and its state is the evaluation of that metric
+ * ({@link evaluateAlarm}), one evaluation per period. A plan's detection alarm watches its canary
+ * (the alarm's name is the canary's); a scenario's `alarm` event says what the canary sees from
+ * then on (ALARM: its checks fail, OK: they pass, INSUFFICIENT_DATA: it stopped), and the alarm is
+ * evaluated at that instant as if the new result had already held for one period (the sandbox's
+ * one shortcut: the event's time is the alarm's). The SetAlarmState API behaves as documented
+ * ("the alarm state returns to its actual state" at its next evaluation; CloudWatch API Reference,
+ * SetAlarmState, https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.html).
  */
 export class SimulatedCloudWatch implements SimulatedService {
   readonly service = 'cloudwatch' as const;
   private readonly alarms = new Map<string, AlarmState>();
   private readonly listeners: ((change: AlarmStateChange) => void)[] = [];
   private readonly provisioned = new Set<string>();
+  private readonly canaries = new CanaryResults();
 
   constructor(
     private readonly ctx: SimContext,
     private readonly rds: SimulatedRds,
   ) {}
 
-  /** Creates the plan's detection alarms (idempotent per plan), each in its ARN's region, in state OK. */
+  /**
+   * Creates the plan's detection alarms (idempotent per plan), each in its ARN's region, in state
+   * OK, watching its canary ({@link canaryAlarm}), whose checks pass from now on.
+   */
   provision(plan: Plan): void {
     if (this.provisioned.has(plan.name)) return;
     this.provisioned.add(plan.name);
@@ -91,19 +114,21 @@ export class SimulatedCloudWatch implements SimulatedService {
       const region = arn.split(':')[3] ?? '';
       const name = arn.split(':alarm:')[1] ?? arn;
       if (this.alarms.has(key(region, name))) continue;
-      const reason = 'Sandbox: the alarm was created with its metric within its threshold';
+      this.canaries.publish(region, name, now, CANARY_PASSING);
       this.alarms.set(key(region, name), {
         arn,
         name,
         region,
-        createdAt: now,
+        configuredAt: now,
+        definition: canaryAlarm(name, this.periodSeconds()),
+        schedule: 'on-change',
         state: 'OK',
-        reason,
+        reason: 'Sandbox: the alarm was created with its canary passing',
         reasonData: undefined,
         updatedAt: now,
         transitionedAt: now,
-        evaluated: { state: 'OK', reason },
-        revertTimer: undefined,
+        timer: undefined,
+        ticksLeft: 0,
       });
     }
     this.ctx.changed();
@@ -115,17 +140,26 @@ export class SimulatedCloudWatch implements SimulatedService {
   }
 
   /**
-   * Sets what the alarm's evaluation says (a scenario's `alarm` event: the watched metric breaches
-   * or recovers). Unlike the SetAlarmState API, the state stays until set again.
+   * A scenario's `alarm` event (or `POST /sandbox/alarms`): the plan alarm's canary sees its checks
+   * fail (`ALARM`: `SuccessPercent` 0), pass (`OK`: 100) or stops (`INSUFFICIENT_DATA`: nothing
+   * published) from now on, and the alarm is evaluated on that at once. The state lasts while the
+   * canary's result does. `reason` is kept as the state reason.
+   * @throws Error for an alarm the sandbox did not provision from a plan, or an unknown state.
    */
   setAlarmState(alarmName: string, region: string, state: StateValue, reason: string): void {
     const alarm = this.alarms.get(key(region, alarmName));
-    if (!alarm) throw new Error(`sandbox cloudwatch: no alarm ${alarmName} in ${region}`);
+    if (!alarm || alarm.schedule !== 'on-change')
+      throw new Error(`sandbox cloudwatch: no plan alarm ${alarmName} in ${region}`);
     if (!STATES.includes(state)) throw new Error(`sandbox cloudwatch: unknown alarm state ${state}`);
-    this.ctx.clock.clearTimer(alarm.revertTimer);
-    alarm.revertTimer = undefined;
-    alarm.evaluated = { state, reason };
-    this.transition(alarm, state, reason, undefined);
+    const now = this.ctx.clock.now();
+    this.canaries.publish(region, alarmName, now, CANARY_RESULT[state]);
+    // As if the new result had held for one period already: the window (now, now + period].
+    const periodMs = alarm.definition.periodSeconds * 1000 * this.ctx.latency.timeScale;
+    const evaluated = this.evaluate(alarm, now + periodMs - 1);
+    this.transition(alarm, evaluated.state, reason || evaluated.reason, undefined);
+    // Keep evaluating while the window still holds the old result, then rest.
+    alarm.ticksLeft = alarm.definition.evaluationPeriods + 1;
+    this.schedule(alarm, true);
   }
 
   /** The alarm's current state, if it exists. */
@@ -133,10 +167,17 @@ export class SimulatedCloudWatch implements SimulatedService {
     return this.alarms.get(key(region, alarmName))?.state;
   }
 
+  /** The alarm's definition (its metric and threshold), if it exists. */
+  alarmDefinition(alarmName: string, region: string): AlarmDefinition | undefined {
+    return this.alarms.get(key(region, alarmName))?.definition;
+  }
+
   handle(operation: string, input: Record<string, unknown>, target: CallTarget): unknown {
     switch (operation) {
       case 'DescribeAlarms':
         return this.describeAlarms(input as Partial<DescribeAlarmsInput>, target);
+      case 'PutMetricAlarm':
+        return this.putMetricAlarm(input, target);
       case 'SetAlarmState':
         return this.setAlarmStateApi(input as Partial<SetAlarmStateInput>, target);
       case 'GetMetricData':
@@ -144,6 +185,110 @@ export class SimulatedCloudWatch implements SimulatedService {
       default:
         throw new UnsupportedOperationError('cloudwatch', operation);
     }
+  }
+
+  /**
+   * Creates or replaces a metric alarm in the caller's region. A new alarm starts
+   * INSUFFICIENT_DATA and is evaluated at the end of every period; a replaced one keeps its
+   * state until its next evaluation.
+   */
+  private putMetricAlarm(input: Record<string, unknown>, target: CallTarget): Record<string, never> {
+    const name = input.AlarmName;
+    if (typeof name !== 'string' || name.length === 0 || name.length > 255)
+      throw awsError(
+        'cloudwatch',
+        'InvalidParameterValueException',
+        `AlarmName is invalid: got ${JSON.stringify(name)}; expected 1 to 255 characters`,
+      );
+    const definition = alarmDefinitionFrom(input);
+    const now = this.ctx.clock.now();
+    const existing = this.alarms.get(key(target.region, name));
+    if (existing) {
+      existing.definition = definition;
+      existing.configuredAt = now;
+      // A resting canary alarm is evaluated on its new definition too.
+      existing.ticksLeft = definition.evaluationPeriods + 1;
+      this.schedule(existing, true);
+      this.ctx.changed();
+      return {};
+    }
+    const alarm: AlarmState = {
+      arn: `arn:aws:cloudwatch:${target.region}:${ACCOUNT}:alarm:${name}`,
+      name,
+      region: target.region,
+      configuredAt: now,
+      definition,
+      schedule: 'every-period',
+      state: 'INSUFFICIENT_DATA',
+      reason: 'Unchecked: Initial alarm creation',
+      reasonData: undefined,
+      updatedAt: now,
+      transitionedAt: now,
+      timer: undefined,
+      ticksLeft: 0,
+    };
+    this.alarms.set(key(target.region, name), alarm);
+    this.schedule(alarm, true);
+    this.ctx.changed();
+    return {};
+  }
+
+  /**
+   * Schedules the alarm's next evaluation one period from now (`restart`) or from its last one. An
+   * `on-change` alarm stops when its ticks are spent.
+   */
+  private schedule(alarm: AlarmState, restart: boolean): void {
+    if (alarm.schedule === 'on-change' && alarm.ticksLeft <= 0) return;
+    if (alarm.timer !== undefined && !restart) return;
+    this.ctx.clock.clearTimer(alarm.timer);
+    const periodMs = alarm.definition.periodSeconds * 1000 * this.ctx.latency.timeScale;
+    alarm.timer = this.ctx.clock.setTimer(periodMs, () => {
+      alarm.timer = undefined;
+      if (alarm.schedule === 'on-change') alarm.ticksLeft--;
+      const evaluated = this.evaluate(alarm, this.ctx.clock.now());
+      this.transition(alarm, evaluated.state, evaluated.reason, undefined);
+      this.schedule(alarm, false);
+    });
+  }
+
+  /**
+   * Evaluates the alarm over the N periods ending at `at` (the last one (at - period, at]), on what
+   * its metric's series says.
+   */
+  private evaluate(alarm: AlarmState, at: number): { state: StateValue; reason: string } {
+    const def = alarm.definition;
+    const periodMs = def.periodSeconds * 1000 * this.ctx.latency.timeScale;
+    const series = this.seriesFor(def.namespace, def.metricName, def.dimensions, alarm.region) ?? [];
+    const datapoints: (number | undefined)[] = [];
+    for (let k = def.evaluationPeriods; k >= 1; k--) {
+      const to = at - (k - 1) * periodMs + 1;
+      datapoints.push(periodValue(series, to - periodMs, to, def.statistic));
+    }
+    return evaluateAlarm(def, datapoints, alarm.state);
+  }
+
+  /**
+   * The series of a metric the sandbox publishes in `region`: a secondary's Aurora lag metrics
+   * (in its own region) and the plans' canaries; undefined for any other metric (nobody publishes
+   * it: no datapoints).
+   */
+  private seriesFor(
+    namespace: string | undefined,
+    metricName: string | undefined,
+    dimensions: readonly { name: string; value: string }[],
+    region: string,
+  ): Series | undefined {
+    const dimension = (name: string) => dimensions.find((d) => d.name === name)?.value;
+    if (namespace === LAG_METRICS.namespace && LAG_METRICS.metricNames.has(metricName ?? '')) {
+      const clusterId = dimension('DBClusterIdentifier');
+      const arn = clusterId === undefined ? undefined : this.rds.clusterArnFor(region, clusterId);
+      return arn ? this.rds.replicationLagHistory(arn).map((h) => ({ at: h.at, value: h.lagMs })) : undefined;
+    }
+    if (namespace === CanaryResults.NAMESPACE && metricName === CanaryResults.METRIC) {
+      const canary = dimension('CanaryName');
+      return canary === undefined ? undefined : this.canaries.seriesOf(region, canary);
+    }
+    return undefined;
   }
 
   private describeAlarms(input: Partial<DescribeAlarmsInput>, target: CallTarget): DescribeAlarmsOutput {
@@ -184,12 +329,12 @@ export class SimulatedCloudWatch implements SimulatedService {
       }
     }
     this.transition(alarm, state, input.StateReason ?? '', input.StateReasonData);
-    // Until the next evaluation, one period later, which returns the alarm to its evaluated state.
-    this.ctx.clock.clearTimer(alarm.revertTimer);
-    alarm.revertTimer = this.ctx.clock.setTimer(this.ctx.latency.cloudwatch.alarmPeriodMs, () => {
-      alarm.revertTimer = undefined;
-      this.transition(alarm, alarm.evaluated.state, alarm.evaluated.reason, undefined);
-    });
+    // Until the next evaluation, which returns the alarm to what its metric says: the one already
+    // due, or (a resting canary alarm) one period from now.
+    if (alarm.timer === undefined) {
+      alarm.ticksLeft = Math.max(alarm.ticksLeft, 1);
+      this.schedule(alarm, true);
+    }
     return {};
   }
 
@@ -241,22 +386,14 @@ export class SimulatedCloudWatch implements SimulatedService {
     const periodMs = (period ?? 60) * 1000;
     if (!(periodMs > 0))
       throw awsError('cloudwatch', 'InvalidParameterValueException', 'Period must be a positive number');
-    const clusterId = metric?.Dimensions?.find((d) => d.Name === 'DBClusterIdentifier')?.Value;
-    if (
-      metric?.Namespace !== LAG_METRICS.namespace ||
-      !LAG_METRICS.metricNames.has(metric.MetricName ?? '') ||
-      clusterId === undefined
-    )
-      return empty; // CloudWatch answers a metric nobody publishes with no datapoints.
-    // Published by the secondary, in its own region.
-    const arn = this.rds.clusterArnFor(region, clusterId);
-    if (!arn) return empty;
-    const history = this.rds.replicationLagHistory(arn);
+    const dimensions = (metric?.Dimensions ?? []).map((d) => ({ name: d.Name ?? '', value: d.Value ?? '' }));
+    const series = this.seriesFor(metric?.Namespace, metric?.MetricName, dimensions, region);
+    if (!series) return empty; // CloudWatch answers a metric nobody publishes with no datapoints.
     const now = this.ctx.clock.now();
     const points: { at: number; value: number }[] = [];
     for (let t = Math.ceil(start / periodMs) * periodMs; t < end && t <= now; t += periodMs) {
-      const values = valuesDuring(history, t, Math.min(t + periodMs, now + 1));
-      if (values.length > 0) points.push({ at: t, value: aggregate(values, stat ?? 'Average') });
+      const value = periodValue(series, t, Math.min(t + periodMs, now + 1), stat ?? 'Average');
+      if (value !== undefined) points.push({ at: t, value });
     }
     if (descending) points.reverse();
     const kept = points.slice(0, max);
@@ -298,10 +435,11 @@ export class SimulatedCloudWatch implements SimulatedService {
   }
 
   private alarmView(alarm: AlarmState): MetricAlarm {
+    const def = alarm.definition;
     return {
       AlarmName: alarm.name,
       AlarmArn: alarm.arn,
-      AlarmConfigurationUpdatedTimestamp: new Date(alarm.createdAt),
+      AlarmConfigurationUpdatedTimestamp: new Date(alarm.configuredAt),
       ActionsEnabled: true,
       OKActions: [],
       AlarmActions: [],
@@ -311,12 +449,27 @@ export class SimulatedCloudWatch implements SimulatedService {
       ...(alarm.reasonData !== undefined ? { StateReasonData: alarm.reasonData } : {}),
       StateUpdatedTimestamp: new Date(alarm.updatedAt),
       StateTransitionedTimestamp: new Date(alarm.transitionedAt),
-      Period: Math.round(this.ctx.latency.cloudwatch.alarmPeriodMs / 1000),
-      EvaluationPeriods: 1,
-      Dimensions: [],
+      Namespace: def.namespace,
+      MetricName: def.metricName,
+      Dimensions: def.dimensions.map((d) => ({ Name: d.name, Value: d.value })),
+      Statistic: def.statistic,
+      Period: def.periodSeconds,
+      EvaluationPeriods: def.evaluationPeriods,
+      DatapointsToAlarm: def.datapointsToAlarm,
+      Threshold: def.threshold,
+      ComparisonOperator: def.comparisonOperator,
+      TreatMissingData: def.treatMissingData,
     };
   }
+
+  /** The alarm period in seconds of the profile's time (60 in `realistic`). */
+  private periodSeconds(): number {
+    return this.ctx.latency.cloudwatch.alarmPeriodMs / 1000 / this.ctx.latency.timeScale;
+  }
 }
+
+/** The one account of the sandbox. */
+const ACCOUNT = '111111111111';
 
 function key(region: string, name: string): string {
   return `${region}/${name}`;
@@ -338,33 +491,4 @@ function toMs(value: unknown): number | undefined {
     return Number.isNaN(ms) ? undefined : ms;
   }
   return undefined;
-}
-
-/** The defined values a piecewise-constant history takes during [from, to). */
-function valuesDuring(
-  history: readonly { at: number; lagMs: number | undefined }[],
-  from: number,
-  to: number,
-) {
-  const values: number[] = [];
-  history.forEach((entry, i) => {
-    const until = history[i + 1]?.at ?? Number.POSITIVE_INFINITY;
-    if (entry.lagMs !== undefined && entry.at < to && until > from) values.push(entry.lagMs);
-  });
-  return values;
-}
-
-function aggregate(values: readonly number[], stat: string): number {
-  switch (stat) {
-    case 'Maximum':
-      return Math.max(...values);
-    case 'Minimum':
-      return Math.min(...values);
-    case 'Sum':
-      return values.reduce((a, b) => a + b, 0);
-    case 'SampleCount':
-      return values.length;
-    default:
-      return values.reduce((a, b) => a + b, 0) / values.length;
-  }
 }

@@ -107,15 +107,22 @@ export class LambdaRuntime {
    * begins (a stack is deployed, and pinged, before any failover), so every function registered
    * now starts warm: without that, the first step of a failover at time 0 would pay a cold start
    * that the deployed rule exists to prevent.
+   *
+   * @param targets the names of the functions the rule invokes (default: every registered one);
+   *   one registered later is pinged too if named. The others are never pinged: they start cold.
    */
-  keepWarm(event: unknown, minutes: number): void {
-    for (const arn of this.handlers.keys()) {
+  keepWarm(event: unknown, minutes: number, targets?: readonly string[]): void {
+    const pinged = (arn: string) => {
+      const name = parseFunctionArn(arn)?.name;
+      return targets === undefined || (name !== undefined && targets.includes(name));
+    };
+    for (const arn of [...this.handlers.keys()].filter(pinged)) {
       const environments = this.environments.get(arn) ?? [];
       if (environments.length === 0) environments.push({ busy: false, lastUsedAt: this.ctx.clock.now() });
       this.environments.set(arn, environments);
     }
     const ping = () => {
-      for (const arn of this.handlers.keys()) {
+      for (const arn of [...this.handlers.keys()].filter(pinged)) {
         const parsed = parseFunctionArn(arn);
         if (parsed && !this.ctx.faults.isRegionDown(parsed.region))
           void this.invoke(parsed.region, parsed.name, event).catch(() => undefined);

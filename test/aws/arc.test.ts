@@ -193,12 +193,41 @@ describe('setActive', () => {
   ])('stops at %s without trying other endpoints', async (_what, error, name) => {
     const { controls, clients } = setup();
     arc.on(UpdateRoutingControlStatesCommand).rejects(error);
+    // After a ConflictException the adapter reads the states on the same endpoint: still On.
+    arc.on(GetRoutingControlStateCommand).resolves({ RoutingControlState: 'On' });
 
     const failure = controls.setActive(ENDPOINTS, { [USW2]: 'Off', [USE1]: 'Off' });
 
     await expect(failure).rejects.toMatchObject({ name, cause: error });
     await expect(failure).rejects.toThrow(`in ${ORDER[0]?.region} (${ORDER[0]?.endpoint})`);
-    expect(endpointsCalled(clients)).toEqual([ORDER[0]?.endpoint]);
+    expect(new Set(endpointsCalled(clients))).toEqual(new Set([ORDER[0]?.endpoint]));
+  });
+
+  it('takes a ConflictException for success when ARC already has the states asked for (a safety rule wait period)', async () => {
+    // Prepare: the update is refused (a retry inside the rule's wait period), the reads say done.
+    const { controls, clients } = setup();
+    arc.on(UpdateRoutingControlStatesCommand).rejects(
+      new ConflictException({
+        message: 'in its wait period',
+        resourceId: 'x',
+        resourceType: 'y',
+        $metadata: {},
+      }),
+    );
+    arc
+      .on(GetRoutingControlStateCommand, { RoutingControlArn: USW2 })
+      .resolves({ RoutingControlState: 'On' });
+    arc
+      .on(GetRoutingControlStateCommand, { RoutingControlArn: USE1 })
+      .resolves({ RoutingControlState: 'Off' });
+
+    // Act
+    const used = await controls.setActive(ENDPOINTS, { [USW2]: 'On', [USE1]: 'Off' });
+
+    // Assess: one endpoint, one update, two reads.
+    expect(used).toEqual(ORDER[0]);
+    expect(arc.commandCalls(GetRoutingControlStateCommand)).toHaveLength(2);
+    expect(new Set(endpointsCalled(clients))).toEqual(new Set([ORDER[0]?.endpoint]));
   });
 
   it('rethrows an unknown error unchanged without trying other endpoints', async () => {

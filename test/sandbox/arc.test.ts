@@ -9,7 +9,10 @@ import {
   ValidationException,
 } from '@aws-sdk/client-route53-recovery-cluster';
 import { describe, expect, it } from 'vitest';
+import { arcRoutingControls } from '../../functions/aws/arc.js';
+import { TrafficShiftRejectedError } from '../../functions/core/errors.js';
 import type { Plan } from '../../functions/core/plan.js';
+import { seededRandom } from '../../functions/core/random.js';
 import { FAST } from '../../sandbox/latency.js';
 import { activeInFirstRegion, examplePlans, type TrafficHarness, trafficHarness } from './harness-traffic.js';
 
@@ -188,6 +191,72 @@ describe('SimulatedArc', () => {
     expect(h.arc.onRegions('orders')).toEqual([]);
   });
 
+  it("refuses every update of a rule's controls within its wait period after a change, a repeat included", async () => {
+    // Prepare
+    const { h, orders, use1, usw2 } = await setup();
+    const client = h.clients.arcCluster(endpoints(orders)[0] as { region: string; endpoint: string });
+    const [rule] = h.arc.safetyRules();
+    const wait = FAST.arc.safetyRuleWaitPeriodMs;
+    expect(rule?.waitPeriodMs).toBe(wait);
+
+    // Act: the failover's one transaction, then the same again and the way back at once.
+    await h.clock.runFor(client.send(shift(usw2, use1)));
+    const changedAt = h.clock.now() - FAST.apiMs.arc;
+    const repeat = await h.clock.runFor(client.send(shift(usw2, use1))).catch((e: unknown) => e);
+    const back = await h.clock.runFor(client.send(shift(use1, usw2))).catch((e: unknown) => e);
+    const read = await h.clock.runFor(
+      client.send(new GetRoutingControlStateCommand({ RoutingControlArn: usw2 })),
+    );
+
+    // Assess: both refused, naming the rule; reads still answer; nothing moved back.
+    for (const refused of [repeat, back]) {
+      expect(refused).toBeInstanceOf(ConflictException);
+      expect((refused as ConflictException).resourceId).toBe(rule?.arn);
+      expect((refused as ConflictException).message).toMatch(/wait period \(WaitPeriodMs \d+\)/);
+    }
+    expect(read.RoutingControlState).toBe('On');
+    expect(h.arc.onRegions('orders')).toEqual(['us-west-2']);
+
+    // Once the wait period has passed (virtual time), the way back goes through.
+    await h.clock.runFor(h.clock.sleep(changedAt + wait - h.clock.now()));
+    await h.clock.runFor(client.send(shift(use1, usw2)));
+    expect(h.arc.onRegions('orders')).toEqual(['us-east-1']);
+  });
+
+  it('lets two single-control calls fail where the one-transaction shift passes: the second is in the wait period', async () => {
+    const { h, orders, use1, usw2 } = await setup();
+    const client = h.clients.arcCluster(endpoints(orders)[3] as { region: string; endpoint: string });
+    const one = (arn: string, state: 'On' | 'Off') =>
+      new UpdateRoutingControlStateCommand({ RoutingControlArn: arn, RoutingControlState: state });
+
+    await h.clock.runFor(client.send(one(usw2, 'On')));
+    const second = await h.clock.runFor(client.send(one(use1, 'Off'))).catch((e: unknown) => e);
+
+    expect(second).toBeInstanceOf(ConflictException);
+    // Both On meanwhile: the split update leaves traffic going to both regions.
+    expect(h.arc.onRegions('orders')).toEqual(['us-east-1', 'us-west-2']);
+  });
+
+  it("keeps the adapter's shift idempotent in the wait period: a repeat succeeds on what ARC says, another change is refused", async () => {
+    // Prepare: the adapter the runbook's ShiftTraffic uses, on the simulated cluster.
+    const { h, orders, use1, usw2 } = await setup();
+    const adapter = arcRoutingControls(h.clients, seededRandom(1));
+    const toWest = { [usw2]: 'On', [use1]: 'Off' } as const;
+
+    // Act: ShiftTraffic, retried at once (its Lambda re-run after the change took effect), then a
+    // move back inside the wait period.
+    await h.clock.runFor(adapter.setActive(endpoints(orders), toWest));
+    await h.clock.runFor(adapter.setActive(endpoints(orders), toWest));
+    const back = await h.clock
+      .runFor(adapter.setActive(endpoints(orders), { [use1]: 'On', [usw2]: 'Off' }))
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(h.arc.onRegions('orders')).toEqual(['us-west-2']);
+    expect(back).toBeInstanceOf(TrafficShiftRejectedError);
+    expect(String((back as Error).message)).toMatch(/wait period/);
+  });
+
   it('applies a batch all-or-nothing: an unknown ARN or a bad state changes nothing', async () => {
     const { h, orders, use1, usw2 } = await setup();
     const client = h.clients.arcCluster(endpoints(orders)[0] as { region: string; endpoint: string });
@@ -225,35 +294,18 @@ describe('SimulatedArc', () => {
       .runFor(client.send(new UpdateRoutingControlStatesCommand({ UpdateRoutingControlStateEntries: [] })))
       .catch((e: unknown) => e);
     expect(empty).toBeInstanceOf(ValidationException);
-    expect(h.arc.planStates('orders')).toEqual({ 'us-east-1': 'On', 'us-west-2': 'Off' });
-  });
-
-  it('refuses an update of more than 10 routing controls (ARC quota), changing nothing', async () => {
-    const { h, orders, use1, usw2 } = await setup();
-    const client = h.clients.arcCluster(endpoints(orders)[0] as { region: string; endpoint: string });
-    // Eleven entries: the plan's two controls and nine of ARNs that do not exist; the count is
-    // refused before any ARN is looked up.
-    const others = Array.from({ length: 9 }, (_, i) => ({
-      RoutingControlArn: use1.replace(/[0-9a-f]{4}$/, `000${i}`),
-      RoutingControlState: 'Off' as const,
+    // At most 10 routing controls per call (ARC's quota), checked before anything else.
+    const eleven = Array.from({ length: 11 }, (_, i) => ({
+      RoutingControlArn: usw2.replace(/[0-9a-f]{2}$/, i.toString(16).padStart(2, '0')),
+      RoutingControlState: 'On' as const,
     }));
-
-    const refused = await h.clock
+    const tooMany = await h.clock
       .runFor(
-        client.send(
-          new UpdateRoutingControlStatesCommand({
-            UpdateRoutingControlStateEntries: [
-              { RoutingControlArn: usw2, RoutingControlState: 'On' },
-              { RoutingControlArn: use1, RoutingControlState: 'Off' },
-              ...others,
-            ],
-          }),
-        ),
+        client.send(new UpdateRoutingControlStatesCommand({ UpdateRoutingControlStateEntries: eleven })),
       )
       .catch((e: unknown) => e);
-
-    expect(refused).toBeInstanceOf(ServiceLimitExceededException);
-    expect((refused as Error).message).toMatch(/got 11, at most 10/);
+    expect(tooMany).toBeInstanceOf(ServiceLimitExceededException);
+    expect((tooMany as Error).message).toMatch(/at most 10 routing controls, got 11/);
     expect(h.arc.planStates('orders')).toEqual({ 'us-east-1': 'On', 'us-west-2': 'Off' });
   });
 

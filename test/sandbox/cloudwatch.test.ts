@@ -2,6 +2,8 @@ import {
   DescribeAlarmsCommand,
   GetMetricDataCommand,
   type MetricDataQuery,
+  PutMetricAlarmCommand,
+  type PutMetricAlarmCommandInput,
   ResourceNotFound,
   SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
@@ -180,6 +182,163 @@ describe('SimulatedCloudWatch: alarms', () => {
     expect(otherRegion).toBeInstanceOf(ResourceNotFound);
     expect((badData as Error).name).toBe('InvalidFormatFault');
     expect(sb.cloudwatch.alarmState(ALARM_NAME, WEST)).toBe('OK');
+  });
+});
+
+describe('SimulatedCloudWatch: alarms carry their metric and threshold, and follow its data', () => {
+  /** One alarm period of the fast profile: Period 60 s in profile time. */
+  const PERIOD = FAST.cloudwatch.alarmPeriodMs;
+
+  /** Lag of the us-west-2 secondary above 5 s in 2 of the last 3 periods. */
+  function lagAlarm(name: string, treatMissingData: string): PutMetricAlarmCommandInput {
+    return {
+      AlarmName: name,
+      Namespace: 'AWS/RDS',
+      MetricName: 'AuroraGlobalDBReplicationLag',
+      Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'orders-usw2' }],
+      Statistic: 'Maximum',
+      Period: 60,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      Threshold: 5_000,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: treatMissingData,
+    };
+  }
+
+  it("describes the plan alarm with its canary's metric, statistic, period, M of N, threshold and missing-data treatment", async () => {
+    const sb = computeSandbox();
+    const out = await sb.run(
+      sb.clients.cloudWatch(WEST).send(new DescribeAlarmsCommand({ AlarmNames: [ALARM_NAME] })),
+    );
+    expect(out.MetricAlarms?.[0]).toMatchObject({
+      Namespace: 'CloudWatchSynthetics',
+      MetricName: 'SuccessPercent',
+      Dimensions: [{ Name: 'CanaryName', Value: ALARM_NAME }],
+      Statistic: 'Average',
+      Period: 60,
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      Threshold: 90,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'missing',
+    });
+  });
+
+  it("a scenario's alarm event is what the canary publishes: SuccessPercent 0, and INSUFFICIENT_DATA once it stops", async () => {
+    // Prepare
+    const sb = computeSandbox();
+    const start = sb.clock.now();
+    await sb.until(start + 2 * MINUTE);
+
+    // Act
+    sb.cloudwatch.setAlarmState(ALARM_NAME, WEST, 'ALARM', 'canary failing');
+    await sb.until(sb.clock.now() + 2 * MINUTE);
+    const published = await sb.run(
+      sb.clients.cloudWatch(WEST).send(
+        new GetMetricDataCommand({
+          MetricDataQueries: [
+            {
+              Id: 'canary',
+              MetricStat: {
+                Metric: {
+                  Namespace: 'CloudWatchSynthetics',
+                  MetricName: 'SuccessPercent',
+                  Dimensions: [{ Name: 'CanaryName', Value: ALARM_NAME }],
+                },
+                Period: 60,
+                Stat: 'Minimum',
+              },
+            },
+          ],
+          StartTime: new Date(start),
+          EndTime: new Date(sb.clock.now()),
+          ScanBy: 'TimestampAscending',
+        }),
+      ),
+    );
+    sb.cloudwatch.setAlarmState(ALARM_NAME, WEST, 'INSUFFICIENT_DATA', 'canary stopped');
+
+    // Assess: passing (100) for two minutes, then failing (0); the alarm followed.
+    expect(published.MetricDataResults?.[0]?.Values).toEqual([100, 100, 0, 0]);
+    expect(sb.cloudwatch.alarmState(ALARM_NAME, WEST)).toBe('INSUFFICIENT_DATA');
+  });
+
+  it('evaluates an alarm put on the Aurora lag metric every period: breaching missing data alarms after 2 of 3 periods of an outage', async () => {
+    // Prepare: the metric has history before the alarms exist.
+    const sb = computeSandbox();
+    await sb.until(sb.clock.now() + 10 * PERIOD);
+    const west = sb.clients.cloudWatch(WEST);
+    await sb.run(west.send(new PutMetricAlarmCommand(lagAlarm('lag-breaching', 'breaching'))));
+    await sb.run(west.send(new PutMetricAlarmCommand(lagAlarm('lag-not-breaching', 'notBreaching'))));
+    expect(sb.cloudwatch.alarmState('lag-breaching', WEST)).toBe('INSUFFICIENT_DATA');
+    await sb.until(sb.clock.now() + PERIOD);
+    expect(sb.cloudwatch.alarmState('lag-breaching', WEST)).toBe('OK');
+    const changes: AlarmStateChange[] = [];
+    sb.cloudwatch.onAlarmStateChange((c) => changes.push(c));
+
+    // Act: the writer's region goes down; the secondary's lag metric stops (missing data).
+    const outageAt = sb.clock.now();
+    sb.faults.add({ kind: 'region-outage', region: EAST });
+    await sb.until(outageAt + PERIOD);
+    const afterOne = sb.cloudwatch.alarmState('lag-breaching', WEST);
+    await sb.until(outageAt + 4 * PERIOD);
+
+    // Assess: one missing period is not enough (M = 2); the second is. notBreaching stays OK.
+    expect(afterOne).toBe('OK');
+    const alarmed = changes.find((c) => c.alarmName === 'lag-breaching' && c.state === 'ALARM');
+    expect(alarmed?.at).toBeGreaterThan(outageAt + PERIOD);
+    expect(alarmed?.at).toBeLessThanOrEqual(outageAt + 3 * PERIOD);
+    expect(alarmed?.reason).toMatch(/out of the last 3 datapoints/);
+    expect(sb.cloudwatch.alarmState('lag-not-breaching', WEST)).toBe('OK');
+    const described = await sb.run(west.send(new DescribeAlarmsCommand({ AlarmNames: ['lag-breaching'] })));
+    expect(described.MetricAlarms?.[0]).toMatchObject({
+      StateValue: 'ALARM',
+      Threshold: 5_000,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'breaching',
+      AlarmArn: `arn:aws:cloudwatch:${WEST}:111111111111:alarm:lag-breaching`,
+    });
+
+    // The region back, lag below the threshold again: OK once the missing periods leave the range.
+    sb.faults.clear('all');
+    await sb.until(sb.clock.now() + 4 * PERIOD);
+    expect(sb.cloudwatch.alarmState('lag-breaching', WEST)).toBe('OK');
+  });
+
+  it("re-evaluates a plan alarm put again with another threshold, on its canary's data", async () => {
+    const sb = computeSandbox();
+    await sb.run(
+      sb.clients.cloudWatch(WEST).send(
+        new PutMetricAlarmCommand({
+          AlarmName: ALARM_NAME,
+          Namespace: 'CloudWatchSynthetics',
+          MetricName: 'SuccessPercent',
+          Dimensions: [{ Name: 'CanaryName', Value: ALARM_NAME }],
+          Statistic: 'Average',
+          Period: 60,
+          EvaluationPeriods: 1,
+          // The passing canary (100) now breaches.
+          Threshold: 50,
+          ComparisonOperator: 'GreaterThanThreshold',
+        }),
+      ),
+    );
+    expect(sb.cloudwatch.alarmState(ALARM_NAME, WEST)).toBe('OK');
+    await sb.until(sb.clock.now() + PERIOD);
+    expect(sb.cloudwatch.alarmState(ALARM_NAME, WEST)).toBe('ALARM');
+    expect(sb.cloudwatch.alarmDefinition(ALARM_NAME, WEST)?.threshold).toBe(50);
+  });
+
+  it('refuses a PutMetricAlarm that is not one, saying what was got and expected', async () => {
+    const sb = computeSandbox();
+    const error = await sb.failure(
+      sb.clients
+        .cloudWatch(WEST)
+        .send(new PutMetricAlarmCommand({ ...lagAlarm('x', 'missing'), Period: 45 })),
+    );
+    expect(error).toMatchObject({ name: 'InvalidParameterValueException' });
+    expect(String((error as Error).message)).toMatch(/Period is invalid: got 45; expected/);
   });
 });
 

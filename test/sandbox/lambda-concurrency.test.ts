@@ -77,6 +77,18 @@ describe('Lambda execution environments', () => {
     expect([...both].sort()).toEqual([1_000 + warmInvokeMs, 1_000 + coldInvokeMs]);
   });
 
+  it('keep-warm pings only its targets: a function it leaves out (the operator API in AWS) starts cold', async () => {
+    const { clock, lambda, timed } = setup();
+    lambda.keepWarm({ source: 'keep-warm' }, 5, ['Work']);
+    await clock.runFor(clock.sleep(2_000 + coldInvokeMs));
+
+    const work = await clock.runFor(timed('Work'));
+    const other = await clock.runFor(timed('Other'));
+
+    expect(work).toBe(1_000 + warmInvokeMs);
+    expect(other).toBe(1_000 + coldInvokeMs);
+  });
+
   it('lets an environment idle past ten minutes go: the next invoke is cold again', async () => {
     const { clock, timed } = setup();
     await clock.runFor(timed());

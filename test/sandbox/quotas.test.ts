@@ -62,21 +62,22 @@ describe('QuotaBuckets', () => {
   it('uses the higher Step Functions tier in us-east-1, us-west-2 and eu-west-1 only', () => {
     expect(rule('sfn-start-execution').limit('us-west-2')).toEqual({ burst: 1_300, refillPerSecond: 300 });
     expect(rule('sfn-start-execution').limit('ap-south-1')).toEqual({ burst: 800, refillPerSecond: 150 });
-    expect(SFN_STATE_TRANSITIONS.limit('eu-west-1')).toEqual({ burst: 5_000, refillPerSecond: 5_000 });
-    expect(SFN_STATE_TRANSITIONS.limit('us-east-2')).toEqual({ burst: 800, refillPerSecond: 800 });
+    // Standard workflows' StateTransition bucket, as the developer guide's quota table gives it.
+    expect(SFN_STATE_TRANSITIONS.limit('eu-west-1')).toEqual({ burst: 5_000, refillPerSecond: 1_500 });
+    expect(SFN_STATE_TRANSITIONS.limit('us-east-2')).toEqual({ burst: 800, refillPerSecond: 500 });
   });
 
   it('delays state transitions beyond the bucket instead of refusing them', () => {
     let now = 0;
     const quotas = new QuotaBuckets(() => now);
     expect(quotas.delayFor(SFN_STATE_TRANSITIONS, 'us-east-2', 800)).toBe(0);
-    // 400 more at 800 per second: half a second.
-    expect(quotas.delayFor(SFN_STATE_TRANSITIONS, 'us-east-2', 400)).toBe(500);
+    // 250 more at 500 per second: half a second.
+    expect(quotas.delayFor(SFN_STATE_TRANSITIONS, 'us-east-2', 250)).toBe(500);
     now += 2_000;
     expect(quotas.delayFor(SFN_STATE_TRANSITIONS, 'us-east-2', 1)).toBe(0);
   });
 
-  it("runs the fast profile's buckets 20 times faster", () => {
+  it("runs the fast profile's buckets 20 times faster, Auto Scaling's one bucket shared by every operation", () => {
     let now = 0;
     const quotas = new QuotaBuckets(() => now, 1 / 20);
     const call = {
@@ -91,8 +92,10 @@ describe('QuotaBuckets', () => {
     now += 1_000 / 20;
     for (let i = 0; i < 20; i++) expect(quotas.admit(call)).toBeUndefined();
     expect(quotas.admit(call)?.id).toBe('autoscaling-api');
-    // Each operation has its own bucket.
-    expect(quotas.admit({ ...call, operation: 'SetDesiredCapacity' })).toBeUndefined();
+    // One shared bucket per account and region ("a single, shared API limit"): another operation
+    // finds it empty too; another region has its own.
+    expect(quotas.admit({ ...call, operation: 'SetDesiredCapacity' })?.id).toBe('autoscaling-api');
+    expect(quotas.admit({ ...call, region: 'us-west-2', operation: 'SetDesiredCapacity' })).toBeUndefined();
   });
 });
 

@@ -3,26 +3,15 @@ import {
   CreateDBInstanceCommand,
   DescribeDBClustersCommand,
   DescribeGlobalClustersCommand,
-  FailoverGlobalClusterCommand,
-  type GlobalCluster,
   InvalidDBClusterStateFault,
   InvalidGlobalClusterStateFault,
   RemoveFromGlobalClusterCommand,
-  SwitchoverGlobalClusterCommand,
 } from '@aws-sdk/client-rds';
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../functions/core/plan.js';
 import { FAST } from '../../sandbox/latency.js';
-import {
-  type ComputeSandbox,
-  computeSandbox,
-  EAST,
-  EAST_ARN,
-  GLOBAL_ID,
-  ordersPlan,
-  WEST,
-  WEST_ARN,
-} from './harness-compute.js';
+import { computeSandbox, EAST, EAST_ARN, GLOBAL_ID, ordersPlan, WEST, WEST_ARN } from './harness-compute.js';
+import { failoverIn, globalNow, member, switchoverIn, writerArn } from './rds-fixture.js';
 
 // The Aurora global database behaviours of issue 8, each against the Aurora User Guide, "Using
 // switchover or failover in Amazon Aurora Global Database" (quoted in sandbox/aws/rds.ts).
@@ -56,44 +45,6 @@ function threeRegionPlan(): Plan {
       auroraGlobalClusters: [{ ...cluster, members: { ...cluster.members, [EU]: EU_ARN } }],
     },
   };
-}
-
-function globalNow(sb: ComputeSandbox): GlobalCluster {
-  const out = sb.rds.handle(
-    'DescribeGlobalClusters',
-    { GlobalClusterIdentifier: GLOBAL_ID },
-    { region: WEST },
-  ) as {
-    GlobalClusters: GlobalCluster[];
-  };
-  const global = out.GlobalClusters[0];
-  if (!global) throw new Error('no global cluster');
-  return global;
-}
-
-const member = (global: GlobalCluster, arn: string) =>
-  global.GlobalClusterMembers?.find((m) => m.DBClusterArn === arn);
-
-const writerArn = (global: GlobalCluster) =>
-  global.GlobalClusterMembers?.find((m) => m.IsWriter)?.DBClusterArn;
-
-function switchoverIn(sb: ComputeSandbox, region: string, target = WEST_ARN) {
-  return sb.clients.rds(region).send(
-    new SwitchoverGlobalClusterCommand({
-      GlobalClusterIdentifier: GLOBAL_ID,
-      TargetDbClusterIdentifier: target,
-    }),
-  );
-}
-
-function failoverIn(sb: ComputeSandbox, region: string, target = WEST_ARN) {
-  return sb.clients.rds(region).send(
-    new FailoverGlobalClusterCommand({
-      GlobalClusterIdentifier: GLOBAL_ID,
-      TargetDbClusterIdentifier: target,
-      AllowDataLoss: true,
-    }),
-  );
 }
 
 describe('SimulatedRds: headless secondaries', () => {

@@ -5,7 +5,6 @@ import {
   DescribeDBInstancesCommand,
   DescribeGlobalClustersCommand,
   FailoverGlobalClusterCommand,
-  type GlobalCluster,
   GlobalClusterNotFoundFault,
   InvalidDBClusterStateFault,
   InvalidGlobalClusterStateFault,
@@ -24,55 +23,17 @@ import {
   WEST,
   WEST_ARN,
 } from './harness-compute.js';
+import { failoverIn, globalNow, member, switchoverIn, writerArn } from './rds-fixture.js';
 
 const API_MS = FAST.apiMs.rds;
 const { switchoverMs, failoverMs, detachMs, replicationLagMs } = FAST.aurora;
 
-/** The global cluster as DescribeGlobalClusters answers it at this very instant (no call latency). */
-function globalNow(sb: ComputeSandbox): GlobalCluster {
-  const out = sb.rds.handle(
-    'DescribeGlobalClusters',
-    { GlobalClusterIdentifier: GLOBAL_ID },
-    { region: WEST },
-  ) as {
-    GlobalClusters: GlobalCluster[];
-  };
-  const global = out.GlobalClusters[0];
-  if (!global) throw new Error('no global cluster');
-  return global;
-}
+/** A switchover to `target`, called in `region` (EAST, the primary's at first), run to its answer. */
+const switchover = (sb: ComputeSandbox, target = WEST_ARN, region = EAST) =>
+  sb.run(switchoverIn(sb, region, target));
 
-function writerArn(global: GlobalCluster): string | undefined {
-  return global.GlobalClusterMembers?.find((m) => m.IsWriter)?.DBClusterArn;
-}
-
-function member(global: GlobalCluster, arn: string) {
-  return global.GlobalClusterMembers?.find((m) => m.DBClusterArn === arn);
-}
-
-/** A switchover, called in the primary's region (EAST at first) as the Aurora User Guide documents. */
-async function switchover(sb: ComputeSandbox, target = WEST_ARN, region = EAST) {
-  return sb.run(
-    sb.clients.rds(region).send(
-      new SwitchoverGlobalClusterCommand({
-        GlobalClusterIdentifier: GLOBAL_ID,
-        TargetDbClusterIdentifier: target,
-      }),
-    ),
-  );
-}
-
-async function failover(sb: ComputeSandbox, target = WEST_ARN) {
-  return sb.run(
-    sb.clients.rds(WEST).send(
-      new FailoverGlobalClusterCommand({
-        GlobalClusterIdentifier: GLOBAL_ID,
-        TargetDbClusterIdentifier: target,
-        AllowDataLoss: true,
-      }),
-    ),
-  );
-}
+/** A failover with AllowDataLoss to `target`, called in WEST, run to its answer. */
+const failover = (sb: ComputeSandbox, target = WEST_ARN) => sb.run(failoverIn(sb, WEST, target));
 
 describe('SimulatedRds: provisioning', () => {
   it('creates the global cluster with its writer in the first region and the other region reading', async () => {

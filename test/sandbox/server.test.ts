@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPlans } from '../../functions/core/plan-loader.js';
@@ -23,8 +24,8 @@ beforeAll(async () => {
     latency: 'fast',
     clock: new VirtualClock({ kind: 'paced', speed: 50 }),
   });
-  // The real operator API, wrapped to see the events the server builds (the server keeps a
-  // handler already registered).
+  // The real operator API, wrapped to see the events the server builds (it replaces the one the
+  // sandbox deployed; the server invokes whatever the Lambda runtime holds).
   for (const region of sandbox.regions.keys()) {
     const real = makeHandler(sandbox.region(region).deps);
     sandbox.lambda.register(region, 'OperatorApi', (event: unknown, context: Context) => {
@@ -297,6 +298,31 @@ describe('the sandbox server', () => {
       body: { name: 'nope', region: 'us-west-2', state: 'OK' },
     });
     expect(unknown.status).toBe(404);
+    // An alarm made with PutMetricAlarm follows its own metric: it has no canary to set (404, not 500).
+    await sandbox
+      .region('us-west-2')
+      .clients.cloudWatch('us-west-2')
+      .send(
+        new PutMetricAlarmCommand({
+          AlarmName: 'lag-probe',
+          Namespace: 'AWS/RDS',
+          MetricName: 'AuroraGlobalDBReplicationLag',
+          Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'orders-usw2' }],
+          Statistic: 'Maximum',
+          Period: 60,
+          EvaluationPeriods: 1,
+          Threshold: 30_000,
+          ComparisonOperator: 'GreaterThanThreshold',
+        }),
+      );
+    const notPlan = await call('POST', '/sandbox/alarms', {
+      as: 'alice',
+      body: { name: 'lag-probe', region: 'us-west-2', state: 'ALARM' },
+    });
+    expect(notPlan.status).toBe(404);
+    expect(notPlan.body.message).toMatch(
+      /no alarm lag-probe in us-west-2; the sandbox has .*orders-primary-canary/,
+    );
     const bad = await call('POST', '/sandbox/alarms', {
       as: 'alice',
       body: { name: 'orders-primary-canary', region: 'west', state: 'RED' },
