@@ -32,7 +32,9 @@ export function generatedPlans(count: number, from: keyof typeof TEMPLATES = 'or
 /** One measured run of the simulator itself: what it played, and what it cost on this machine. */
 export interface ScaleRun {
   readonly apps: number;
-  /** `succeeded/apps` executions. */
+  /** What was played: every app failing over at once, or the apps standing by (an idle hold). */
+  readonly run: 'failover' | 'idle';
+  /** `succeeded/apps` executions (`-` for an idle run). */
   readonly succeeded: string;
   /** Virtual seconds the run played. */
   readonly virtualSeconds: number;
@@ -40,49 +42,64 @@ export interface ScaleRun {
   readonly realMs: number;
   readonly cpuMs: number;
   readonly cpuMsPerApp: number;
-  /** Calls the quotas throttled, per quota, and Lambda cold starts: the run's own load. */
+  /** Calls the quotas throttled, per quota (attempts answered with a throttling error). */
   readonly throttled: Record<string, number>;
+  /**
+   * The simulator's work per app, in operations (they do not depend on this machine): API call
+   * attempts answered, virtual-clock timers fired, and apps the ground truth re-read.
+   */
+  readonly perApp: { readonly calls: number; readonly timers: number; readonly truthReads: number };
 }
 
 /**
  * Plays `count` generated warm-standby apps failing over to us-west-2 at once, and measures the
- * simulator's cost. With `hold`, the scenario lasts that many virtual seconds (a last event then)
- * however early the failovers end: the reconciler, keep-warm and health checks run all along.
+ * simulator's cost. With `idleSeconds`, no app fails over: the apps stand by for that many virtual
+ * seconds (a last event then) while the reconciler, readiness, keep-warm and health checks run.
  */
-export async function scaleRun(count: number, hold?: number): Promise<ScaleRun> {
+export async function scaleRun(count: number, idleSeconds?: number): Promise<ScaleRun> {
   const generated = generatedPlans(count);
   const scenario = parseScenario({
-    name: `${count} apps fail over at once${hold ? `, held ${hold} s` : ''}`,
+    name: idleSeconds ? `${count} apps standing by ${idleSeconds} s` : `${count} apps fail over at once`,
     latency: 'realistic',
     seed: 1,
-    timeout: Math.max(3600, hold ?? 0),
-    events: [
-      ...generated.map((plan) => ({
-        at: 0,
-        failover: { app: plan.name, to: 'us-west-2', mode: 'graceful', by: 'alice', reason: 'bench' },
-      })),
-      ...(hold ? [{ at: hold, clear: 'all' }] : []),
-    ],
+    timeout: Math.max(3600, idleSeconds ?? 0),
+    events: idleSeconds
+      ? [{ at: idleSeconds, clear: 'all' }]
+      : generated.map((plan) => ({
+          at: 0,
+          failover: { app: plan.name, to: 'us-west-2', mode: 'graceful', by: 'alice', reason: 'bench' },
+        })),
   });
   const throttled: Record<string, number> = {};
+  let work = { calls: 0, timers: 0, truthReads: 0 };
   const cpu = process.cpuUsage();
   const started = performance.now();
   const report = await simulate(generated, scenario, {
     inspect: (sandbox) => {
       for (const use of sandbox.aws.simulator.quotas.usage())
         if (use.throttled > 0) throttled[use.quota] = (throttled[use.quota] ?? 0) + use.throttled;
+      work = {
+        calls: sandbox.aws.simulator.log.length,
+        timers: sandbox.clock.firedTimers(),
+        truthReads: sandbox.aws.truth.evaluations().appsEvaluated,
+      };
     },
   });
   const realMs = performance.now() - started;
   const { user, system } = process.cpuUsage(cpu);
   const cpuMs = (user + system) / 1000;
+  const perApp = (n: number) => Math.round(n / count);
   return {
     apps: count,
-    succeeded: `${report.executions.filter((e) => e.status === 'SUCCEEDED').length}/${count}`,
+    run: idleSeconds ? 'idle' : 'failover',
+    succeeded: idleSeconds
+      ? '-'
+      : `${report.executions.filter((e) => e.status === 'SUCCEEDED').length}/${count}`,
     virtualSeconds: report.endedAt,
     realMs: Math.round(realMs),
     cpuMs: Math.round(cpuMs),
     cpuMsPerApp: Math.round(cpuMs / count),
     throttled,
+    perApp: { calls: perApp(work.calls), timers: perApp(work.timers), truthReads: perApp(work.truthReads) },
   };
 }

@@ -12,7 +12,7 @@
  * The warm standby cases run `orders` twice: without a warm pool (every instance launched from
  * nothing) and with the Stopped warm pool its plan declares (instances started from the pool).
  * `npm run bench -- --cases "warm pool"` runs only the cases whose name contains one of the
- * comma-separated words given.
+ * comma-separated words given, or that a full case name names (bench/case-filter.ts).
  *
  * Then evacuations (bench/evacuation.ts): 1, 10 and 100 warm-standby ARC apps after a region
  * outage, and 50 Route 53-records apps switched over gracefully; `--evacuations arc100
@@ -22,8 +22,9 @@
  * 1, 10, 100 and 200; `npm run bench -- --apps-scale 1,10` picks others) a scenario fails every app
  * of that many generated warm-standby plans over at once, and the real and CPU time of the whole
  * `simulate` on this machine are reported (CPU time moves less with the machine's load), with the
- * ratio of 200 apps to 100 (target <= 2.2) and 100 apps held one virtual hour (`--hour-apps N`,
- * target <= 10 s of CPU).
+ * ratio of 200 apps to 100 (target <= 2.2) and 100 apps standing by one virtual hour with no
+ * failover (`--hour-apps N`, '' for none; target <= 10 s of CPU), with the simulator's work per app
+ * in operations (calls, timers, ground-truth re-reads).
  */
 import '../functions/core/polyfills.js';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -33,6 +34,7 @@ import { loadPlans } from '../functions/core/plan-loader.js';
 import { parseScenario } from '../sandbox/scenario.js';
 import { simulate } from '../sandbox/simulate.js';
 import { type ScaleRun, scaleRun } from './apps.js';
+import { selectCases } from './case-filter.js';
 import { EVACUATION_CASES, type QuotaUse, runEvacuationCase } from './evacuation.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -129,10 +131,15 @@ const { values: options } = parseArgs({
   },
   strict: true,
 });
-const CASE_FILTER = (options.cases ?? '')
-  .split(',')
-  .map((w) => w.trim())
-  .filter((w) => w !== '');
+// `npm run bench --cases x` (no `--`) gives the flag to npm, which leaves it in the environment.
+if (!options.cases && process.env.npm_config_cases)
+  throw new Error(
+    `--cases reached npm, not the bench (got npm_config_cases=${process.env.npm_config_cases}); expected npm run bench -- --cases "..."`,
+  );
+const SELECTED = selectCases(
+  CASES.map((c) => c.name),
+  options.cases ?? '',
+);
 const EVACUATIONS = (options.evacuations ?? '')
   .split(',')
   .filter((k) => k.trim() !== '')
@@ -169,7 +176,7 @@ const plansWithoutPools: Plan[] = plans.map((plan) =>
 );
 const rows: Record<string, unknown>[] = [];
 for (const c of options['skip-failovers'] ? [] : CASES) {
-  if (CASE_FILTER.length > 0 && !CASE_FILTER.some((w) => c.name.includes(w))) continue;
+  if (!SELECTED.includes(c.name)) continue;
   const scenario = parseScenario({
     name: c.name,
     latency: 'realistic',
@@ -281,9 +288,12 @@ function triple(value: unknown): string {
   const v = value as { min: number; median: number; max: number } | null;
   return v ? `${v.min} / ${v.median} / ${v.max}` : '-';
 }
+const scale: ScaleRun[] = [];
 if (APP_COUNTS.length > 0) {
-  const scale: ScaleRun[] = [];
-  for (const count of APP_COUNTS) scale.push(await scaleRun(count));
+  for (const count of APP_COUNTS) {
+    scale.push(await scaleRun(count));
+    console.log(`apps scale: ${count} apps done (${scale.at(-1)?.cpuMs} CPU ms)`);
+  }
   // The simulator's cost must grow linearly with the apps: 200 apps at most 2.2 x 100 apps (CPU).
   const at = (n: number) => scale.find((r) => r.apps === n)?.cpuMs;
   const [hundred, twoHundred] = [at(100), at(200)];
@@ -291,17 +301,40 @@ if (APP_COUNTS.length > 0) {
     console.log(
       `\nlinearity: 200 apps cost ${(twoHundred / hundred).toFixed(2)} x 100 apps (CPU), target <= 2.2: ${twoHundred / hundred <= 2.2 ? 'MET' : 'MISSED'}`,
     );
-  const hour = options['hour-apps'] ? await scaleRun(Number(options['hour-apps']), 3600) : undefined;
-  if (hour) {
-    scale.push(hour);
-    console.log(
-      `${hour.apps} apps x 1 virtual hour: ${hour.cpuMs} CPU ms, target <= 10000 on one core: ${hour.cpuMs <= 10_000 ? 'MET' : 'MISSED'}`,
-    );
-  }
+}
+// N apps standing by for one virtual hour (no failover): what an idle hour of the control plane and
+// the simulated AWS costs. Runs with or without the failover counts above.
+const HOUR_APPS = options['hour-apps'] ? Number(options['hour-apps']) : undefined;
+if (HOUR_APPS !== undefined && !(Number.isInteger(HOUR_APPS) && HOUR_APPS >= 1))
+  throw new Error(
+    `--hour-apps: expected a count of apps such as 100 (or '' for none), got ${options['hour-apps']}`,
+  );
+const hour = HOUR_APPS ? await scaleRun(HOUR_APPS, 3600) : undefined;
+if (hour) {
+  console.log(
+    `\n${hour.apps} apps standing by 1 virtual hour: ${hour.cpuMs} CPU ms, target <= 10000 on one core: ${hour.cpuMs <= 10_000 ? 'MET' : 'MISSED'}`,
+  );
+}
+const scaleRows = [...scale, ...(hour ? [hour] : [])];
+if (scaleRows.length > 0) {
   console.log(
     '\napps scale: every app of N generated warm-standby plans fails over at once (real time, this machine)\n',
   );
-  console.table(scale);
-  await writeFile('bench/results/apps-scale.json', `${JSON.stringify(scale, null, 2)}\n`);
+  console.table(
+    scaleRows.map(({ perApp, throttled, ...row }) => ({
+      ...row,
+      ...perApp,
+      throttled: JSON.stringify(throttled),
+    })),
+  );
+  // Like latest.json, the file keeps the rows not run this time (one count can be run at a time).
+  const before = await readFile('bench/results/apps-scale.json', 'utf8')
+    .then((text) => JSON.parse(text) as ScaleRun[])
+    .catch(() => [] as ScaleRun[]);
+  const rows = [
+    ...before.filter((b) => !scaleRows.some((r) => r.apps === b.apps && r.run === (b.run ?? 'failover'))),
+    ...scaleRows,
+  ].sort((a, b) => (a.run ?? '').localeCompare(b.run ?? '') || a.apps - b.apps);
+  await writeFile('bench/results/apps-scale.json', `${JSON.stringify(rows, null, 2)}\n`);
   console.log('figures written to bench/results/apps-scale.json');
 }

@@ -1,6 +1,6 @@
 import { type Command, Option } from '@commander-js/extra-typings';
+import type { ExecutionDetail, ExecutionSummary } from '../functions/core/execution-views.js';
 import { FAILOVER_MODES } from '../functions/core/records.js';
-import type { ExecutionDetail, ExecutionSummary } from '../functions/operator-api/executions.js';
 import {
   ApiClient,
   ApiError,

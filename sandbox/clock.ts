@@ -22,7 +22,10 @@ import type { Clock } from '../functions/core/clock.js';
  */
 export class VirtualClock implements Clock {
   private current: number;
+  /** Pending timers, sorted by (at, id). */
   private readonly queue: Timer[] = [];
+  /** The same pending timers by id, so that clearing one costs a binary search, not a scan. */
+  private readonly pending = new Map<number, Timer>();
   private seq = 0;
   private inflight = 0;
   private generation = 0;
@@ -84,15 +87,8 @@ export class VirtualClock implements Clock {
     this.generation++;
     const timer: Timer = { id, at: this.now() + delay, fn };
     // Keep the queue sorted by (at, id): timers due at the same instant fire in the order set.
-    let lo = 0;
-    let hi = this.queue.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const other = this.queue[mid] as Timer;
-      if (other.at <= timer.at) lo = mid + 1;
-      else hi = mid;
-    }
-    this.queue.splice(lo, 0, timer);
+    this.queue.splice(this.firstAfter(timer.at), 0, timer);
+    this.pending.set(id, timer);
     return id;
   }
 
@@ -100,8 +96,37 @@ export class VirtualClock implements Clock {
   clearTimer(id: number | undefined): void {
     if (id === undefined) return;
     this.generation++;
-    const index = this.queue.findIndex((t) => t.id === id);
-    if (index >= 0) this.queue.splice(index, 1);
+    const timer = this.pending.get(id);
+    if (!timer) return;
+    this.pending.delete(id);
+    // The timers due at its instant sit just before the first one due later, in the order set.
+    for (let index = this.firstAfter(timer.at) - 1; index >= 0; index--) {
+      const other = this.queue[index] as Timer;
+      if (other.at !== timer.at) return;
+      if (other.id === id) {
+        this.queue.splice(index, 1);
+        return;
+      }
+    }
+  }
+
+  /** The index of the first pending timer due after `at` (virtual epoch ms): a binary search. */
+  private firstAfter(at: number): number {
+    let lo = 0;
+    let hi = this.queue.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.queue[mid] as Timer).at <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Takes the first pending timer off the queue. */
+  private takeNext(): Timer | undefined {
+    const next = this.queue.shift();
+    if (next) this.pending.delete(next.id);
+    return next;
   }
 
   /** Resolves after `ms` of virtual time. */
@@ -166,7 +191,7 @@ export class VirtualClock implements Clock {
         this.current = Math.max(this.current, until);
         return;
       }
-      this.queue.shift();
+      this.takeNext();
       this.current = Math.max(this.current, next.at);
       // Every simulated process is bounded; this guards the simulator itself against a runaway loop.
       if (++this.fired > MAX_TIMERS_PER_CLOCK)
@@ -193,9 +218,15 @@ export class VirtualClock implements Clock {
   dispose(): void {
     this.disposed = true;
     this.queue.length = 0;
+    this.pending.clear();
     clearTimeout(this.realTimer);
     this.realTimer = undefined;
     this.wakeDriver?.();
+  }
+
+  /** Timers fired so far (discrete mode): the simulator's work in operations, not time. */
+  firedTimers(): number {
+    return this.fired;
   }
 
   /** Timers pending. */
@@ -236,7 +267,7 @@ export class VirtualClock implements Clock {
       const reached = this.pacedNow(speed);
       const next = this.queue[0];
       if (next && next.at <= reached) {
-        this.queue.shift();
+        this.takeNext();
         this.current = Math.max(this.current, next.at);
         this.generation++;
         try {

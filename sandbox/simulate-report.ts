@@ -54,6 +54,14 @@ export interface SimulationReport {
   >;
 }
 
+/**
+ * One runbook execution in the report's `executions[]` (docs/contracts.md, the report). Times
+ * (`startedAt`, `finishedAt`, each step's) are virtual seconds from the scenario's start; `rtoSeconds`
+ * (request to verified service, approval wait left out), `rpoSeconds`, `approvalWaitSeconds`,
+ * `awsBusySeconds` (the union of the AWS calls and operations it started) and
+ * `controlPlaneSeconds` (RTO minus AWS busy) are virtual seconds; null where not known (no RTO
+ * unless it SUCCEEDED).
+ */
 export interface ExecutionReport {
   readonly id: string;
   readonly app: string;
@@ -83,6 +91,10 @@ export interface ExecutionReport {
   }[];
 }
 
+/**
+ * A change of a readiness verdict, in the report's `readiness[]`: one entry per app, target region
+ * and change (docs/contracts.md, the report).
+ */
 export interface ReadinessEntry {
   /** Virtual seconds from the scenario's start. */
   readonly at: number;
@@ -125,6 +137,11 @@ export interface EvacuationReport {
   }[];
 }
 
+/**
+ * One operator request of the scenario, in the report's `requests[]`: what was asked (`kind`, `app`,
+ * `by`), at `at` virtual seconds from the scenario's start, whether the API accepted it, the id it
+ * got, or the API's error (docs/contracts.md, the report).
+ */
 export interface RequestReport {
   readonly at: number;
   readonly kind: 'failover' | 'approve' | 'abort' | 'drill' | 'evacuate';
@@ -186,6 +203,10 @@ export async function evacuationReports(
   return reports;
 }
 
+/**
+ * A JSON object body (an execution's input, an API answer), `{}` when absent or not JSON: never
+ * throws; the caller reads its fields as unknown.
+ */
 export function parseBody(text: string | undefined): Record<string, unknown> {
   try {
     return text ? (JSON.parse(text) as Record<string, unknown>) : {};
@@ -231,6 +252,13 @@ export function workByExecution(sandbox: Sandbox): WorkByExecution {
   };
 }
 
+/**
+ * The report of one state machine execution, read from its record (what the runbook wrote) and
+ * the simulator's call log (`work`); undefined when the execution is not a runbook's (its input
+ * names no plan and target region). `t0` and `end` are virtual epoch milliseconds (the scenario's
+ * start and end); the report's times are virtual seconds from `t0`. A record the store cannot give
+ * in five attempts (region down) leaves the fields it would give null or taken from the execution.
+ */
 export async function executionReport(
   sandbox: Sandbox,
   execution: SimulatedExecution,

@@ -116,12 +116,14 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
     const next = sandbox.drillSchedules?.nextFiring();
     return next !== undefined && next <= t0 + scenario.timeout * 1000;
   };
+  // Asked after every timer: it reads counts and only the executions that ended since the last
+  // time, never every execution (which made N apps cost N^2).
   const quiet = () =>
     recordChecks.poll() &&
     !drillDue() &&
     fired === events.length &&
     settledActions === fired &&
-    sandbox.stepFunctions.list().every((e) => e.status !== 'RUNNING');
+    sandbox.stepFunctions.runningCount() === 0;
   await clock.runUntil(t0 + scenario.timeout * 1000, () => {
     if (!quiet()) {
       settledAt = undefined;
@@ -199,10 +201,12 @@ export const RECORD_SETTLE_MS = 5 * 60_000;
  * for each execution that has ended and answers whether every armed check has run.
  */
 function checkRecordsAfterExecutions(sandbox: Sandbox): { poll(): boolean } {
-  const armed = new Set<string>();
+  const plans = new Map(sandbox.plans.map((p) => [p.name, p]));
+  /** How many ended executions have been armed (in the order they ended). */
+  let armed = 0;
   let pending = 0;
   const check = async (app: string) => {
-    const plan = sandbox.plans.find((p) => p.name === app);
+    const plan = plans.get(app);
     if (!plan) return;
     const running = sandbox.stepFunctions
       .list()
@@ -230,11 +234,11 @@ function checkRecordsAfterExecutions(sandbox: Sandbox): { poll(): boolean } {
   };
   return {
     poll() {
-      for (const execution of sandbox.stepFunctions.list()) {
-        if (execution.status === 'RUNNING' || armed.has(execution.name)) continue;
+      const ended = sandbox.stepFunctions.endedSince(armed);
+      armed += ended.length;
+      for (const execution of ended) {
         const app = parseBody(execution.input).plan;
         if (typeof app !== 'string') continue;
-        armed.add(execution.name);
         pending++;
         const delay = (execution.stoppedAt ?? sandbox.clock.now()) + RECORD_SETTLE_MS - sandbox.clock.now();
         sandbox.clock.setTimer(delay, () => {

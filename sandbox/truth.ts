@@ -22,14 +22,15 @@ export interface CapacityView {
 /** What users' resolvers answer (the Route 53 model). */
 export interface DnsView {
   resolve(name: string, type: string): { region: string | undefined };
-  /** Hears each change of the answers users get, at the instant it becomes visible. */
-  onVisibleChange?(listener: () => void): void;
+  /** Hears each change of the answers users get (the record's name), at the instant it becomes visible. */
+  onVisibleChange?(listener: (name: string) => void): void;
 }
 
 /** Routing control states (the ARC model). */
 export interface RoutingView {
   state(routingControlArn: string): RoutingControlState | undefined;
-  onStateChange?(listener: () => void): void;
+  /** Hears each routing control change (its ARN: the truth re-reads only the apps naming it). */
+  onStateChange?(listener: (change: { readonly arn: string }) => void): void;
 }
 
 export interface TruthViews {
@@ -145,6 +146,14 @@ export class GroundTruth {
   private readonly graceTimers = new Set<string>();
   /** Whether an evaluation is queued (see {@link changed}). */
   private pending = false;
+  /** What the queued evaluation re-reads: every app, or only these (see {@link changed}). */
+  private dirty: 'all' | Set<Plan> = new Set();
+  private readonly byName: ReadonlyMap<string, Plan>;
+  /** Every AWS resource identifier the plans name (see {@link resourcesOf}), to the plans naming it. */
+  private readonly byResource = new Map<string, Plan[]>();
+  /** Apps re-read, summed over evaluations: what a change costs (see {@link evaluations}). */
+  private appEvaluations = 0;
+  private evaluationCount = 0;
 
   constructor(
     private readonly ctx: SimContext,
@@ -152,10 +161,17 @@ export class GroundTruth {
     private readonly views: TruthViews,
   ) {
     for (const name of INVARIANTS) this.violations.set(name, []);
+    this.byName = new Map(plans.map((p) => [p.name, p]));
+    for (const plan of plans)
+      for (const id of resourcesOf(plan)) {
+        const named = this.byResource.get(id) ?? [];
+        if (!named.includes(plan)) named.push(plan);
+        this.byResource.set(id, named);
+      }
     const changed = () => this.changed();
     ctx.faults.onChange(changed);
-    views.route53.onVisibleChange?.(changed);
-    views.arc?.onStateChange?.(changed);
+    views.route53.onVisibleChange?.((name) => this.changed([name]));
+    views.arc?.onStateChange?.((change) => this.changed([change.arn]));
   }
 
   /** Starts recording at `atMs` (virtual epoch ms; times in the report are seconds from it). */
@@ -168,21 +184,55 @@ export class GroundTruth {
    * Something the truth reads may have changed: re-evaluates once, after the changes of this
    * moment have all been made (in a microtask: virtual time cannot move before it runs, so the
    * outage intervals stay exact). A burst of changes in one instant costs one evaluation.
+   *
+   * `resources` names what changed, by the AWS identifiers a plan names (a global cluster id or
+   * member ARN, an Auto Scaling group name, a routing control ARN, a record name, an alarm name):
+   * only the apps naming one of them are re-read, so a change costs O(1) apps, not O(apps). A change
+   * that does not say what changed, or names only what no plan names, re-reads every app (the safe
+   * default); an empty list says nothing changed.
    */
-  changed(): void {
+  changed(resources?: Iterable<string>): void {
+    this.markDirty(resources);
     if (this.pending) return;
     this.pending = true;
     queueMicrotask(() => {
       this.pending = false;
-      this.evaluate();
+      const dirty = this.dirty;
+      this.dirty = new Set();
+      this.evaluate(dirty === 'all' ? undefined : dirty);
     });
   }
 
-  /** Re-reads the world now: opens or closes outages and records invariant violations. */
-  evaluate(): void {
+  private markDirty(resources: Iterable<string> | undefined): void {
+    if (this.dirty === 'all') return;
+    if (resources === undefined) {
+      this.dirty = 'all';
+      return;
+    }
+    let any = false;
+    let named = false;
+    for (const id of resources) {
+      any = true;
+      for (const plan of this.byResource.get(id) ?? []) {
+        named = true;
+        this.dirty.add(plan);
+      }
+    }
+    // An empty list: nothing changed. Identifiers no plan names: something unknown, read all.
+    if (any && !named) this.dirty = 'all';
+  }
+
+  /**
+   * Re-reads the world now: opens or closes outages and records invariant violations, for every
+   * app or for `apps` only (what nothing else changed stays as last evaluated).
+   */
+  evaluate(apps?: ReadonlySet<Plan>): void {
     if (this.startMs === undefined) return;
     const now = Math.max(this.ctx.clock.now(), this.startMs);
-    for (const plan of this.plans) {
+    const plans = apps ? [...apps] : this.plans;
+    this.evaluationCount++;
+    this.appEvaluations += plans.length;
+    for (const plan of plans) {
       const level = this.levelOf(plan);
       track(this.open, this.closed, plan.name, level === 'not-served', now);
       track(this.openDegraded, this.closedDegraded, plan.name, level === 'degraded', now);
@@ -191,7 +241,15 @@ export class GroundTruth {
       const last = this.served.get(plan.name);
       if (!last || last.region !== region) this.served.set(plan.name, { region, sinceMs: now });
     }
-    this.checkInvariants(now);
+    this.checkInvariants(now, plans);
+  }
+
+  /**
+   * How many evaluations ran, and how many apps they re-read in all: what the simulator's cost
+   * guard (test/sandbox/linearity.test.ts) counts, in operations rather than time.
+   */
+  evaluations(): { evaluations: number; appsEvaluated: number } {
+    return { evaluations: this.evaluationCount, appsEvaluated: this.appEvaluations };
   }
 
   /** How well the app is served now (see {@link ServiceLevel}). */
@@ -347,7 +405,7 @@ export class GroundTruth {
     return { outages, degraded, invariants, final };
   }
 
-  private checkInvariants(now: number): void {
+  private checkInvariants(now: number, plans: readonly Plan[] = this.plans): void {
     const seen = new Set<string>();
     const check = (name: InvariantName, subject: string, detail: string | undefined) => {
       const key = `${name}|${subject}`;
@@ -364,7 +422,7 @@ export class GroundTruth {
       this.ongoing.set(key, violation);
     };
 
-    for (const plan of this.plans) {
+    for (const plan of plans) {
       for (const cluster of plan.database?.auroraGlobalClusters ?? []) {
         const id = cluster.globalClusterId;
         const writers = this.views.writers
@@ -393,7 +451,7 @@ export class GroundTruth {
         );
       }
     }
-    for (const plan of this.plans) {
+    for (const plan of plans) {
       const subject = plan.name;
       const servable = plan.database ? this.servableRegion(plan.name) : null;
       const traffic = this.trafficRegionOf(plan) ?? null;
@@ -422,11 +480,12 @@ export class GroundTruth {
         const timerKey = `${subject}|${since.sinceMs}|${key}`;
         if (!this.graceTimers.has(timerKey)) {
           this.graceTimers.add(timerKey);
-          this.ctx.clock.setTimer(since.sinceMs + grace - now, () => this.evaluate());
+          this.ctx.clock.setTimer(since.sinceMs + grace - now, () => this.evaluate(new Set([plan])));
         }
       }
     }
-    // Subjects no longer checked end their violations.
+    // Subjects no longer checked end their violations (a partial evaluation checks only its own).
+    if (plans !== this.plans) return;
     for (const [key, violation] of this.ongoing) {
       if (!seen.has(key)) {
         violation.toMs = now;
@@ -448,7 +507,7 @@ export class GroundTruth {
   }
 
   private plan(app: string): Plan {
-    const plan = this.plans.find((p) => p.name === app);
+    const plan = this.byName.get(app);
     if (!plan)
       throw new RangeError(
         `ground truth: no plan named ${app} (have ${this.plans.map((p) => p.name).join(', ')})`,
@@ -474,4 +533,29 @@ function track(
     open.delete(app);
     if (now > since) closed.push({ app, fromMs: since, toMs: now });
   }
+}
+
+/**
+ * The AWS identifiers a plan names that the truth reads the state of: its global clusters and
+ * their member ARNs, its Auto Scaling groups (every region's name), its routing controls, its
+ * records' names (as written and in Route 53's canonical form, with the trailing dot) and its
+ * alarms. A change naming one of them concerns this plan (see {@link GroundTruth.changed}).
+ */
+export function resourcesOf(plan: Plan): string[] {
+  const ids: string[] = [plan.name];
+  for (const cluster of plan.database?.auroraGlobalClusters ?? [])
+    ids.push(cluster.globalClusterId, ...Object.values(cluster.members));
+  for (const group of plan.compute?.autoScalingGroups ?? []) ids.push(...Object.values(group.members));
+  ids.push(...Object.values(plan.traffic.arc?.routingControls ?? {}));
+  ids.push(...(plan.detection?.alarms ?? []), ...(plan.detection?.alarms ?? []).map(alarmName));
+  for (const record of plan.traffic.route53?.records ?? []) {
+    const name = record.name.toLowerCase();
+    ids.push(name, name.endsWith('.') ? name.slice(0, -1) : `${name}.`);
+  }
+  return ids;
+}
+
+/** An alarm's name, from its ARN (`arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME`). */
+function alarmName(arn: string): string {
+  return arn.split(':alarm:')[1] ?? arn;
 }

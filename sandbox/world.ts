@@ -46,7 +46,7 @@ export function createSimulatedAws(
     latency: options.latency,
     faults,
     quotas: new QuotaBuckets(() => options.clock.now(), options.latency.timeScale),
-    changed: () => truth?.changed(),
+    changed: (resources) => truth?.changed(resources),
     beginOperation: (name, app) => simulator?.beginOperation(name, app) ?? (() => undefined),
   };
   simulator = new AwsSimulator(ctx);

@@ -1,15 +1,15 @@
 /**
  * The operator API's answers as the console reads them (see the README's operator API table). The
  * records and the vocabulary are the core's (functions/core/records.ts), imported as types only:
- * they erase at build, so nothing of the control plane is bundled. What is declared here is the
- * API's read models (status, timeline, evidence) and the sandbox's answers.
+ * they erase at build, so nothing of the control plane is bundled; so are the API's views of an
+ * execution (functions/core/execution-views.ts). What is declared here is the API's read models
+ * (status, timeline, evidence) and the sandbox's answers.
  */
+import type { ExecutionDetail, ExecutionSummary } from '../../functions/core/execution-views.js';
 import type {
-  ApprovalRecord,
   AuditEntry,
   DrillReport as DrillRecord,
   ErrorRecord,
-  ExecutionRecord,
   ExecutionStatus,
   PlanStatus,
   StepRecord,
@@ -17,7 +17,15 @@ import type {
   Strategy,
 } from '../../functions/core/records.js';
 
-export type { AuditEntry, ErrorRecord, ExecutionStatus, StepRecord, StepStatus };
+export type {
+  AuditEntry,
+  ErrorRecord,
+  ExecutionDetail,
+  ExecutionStatus,
+  ExecutionSummary,
+  StepRecord,
+  StepStatus,
+};
 
 export type Lane = 'control' | 'database' | 'capacity' | 'traffic';
 
@@ -66,20 +74,6 @@ export interface AppStatus {
   readonly writers: Readonly<Record<string, readonly string[]>>;
   readonly regionsDetail: Readonly<Record<string, RegionDetail>>;
 }
-
-/** An approval as the API shows it: the task token never leaves the store. */
-export type Approval = Omit<ApprovalRecord, 'taskToken'>;
-
-/** An execution without its steps, for lists (functions/operator-api/executions.ts). */
-export type ExecutionSummary = Omit<ExecutionRecord, 'key' | 'steps' | 'approval'> & {
-  readonly approval?: Approval;
-};
-
-/** An execution with its steps, and what Step Functions says of the run (null: it did not answer). */
-export type ExecutionDetail = ExecutionSummary &
-  Pick<ExecutionRecord, 'steps'> & {
-    readonly live: { readonly status: string; readonly error?: string; readonly cause?: string } | null;
-  };
 
 export interface TimelineBar {
   readonly key: string;

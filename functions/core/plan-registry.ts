@@ -8,6 +8,10 @@ export interface PlanRegistry {
   list(): readonly Plan[];
 }
 
+/**
+ * The registry of `plans`, by name. `get` throws {@link UnknownAppError} (naming the known apps)
+ * for a name it does not hold.
+ */
 export function planRegistry(plans: readonly Plan[]): PlanRegistry {
   const byName = new Map(plans.map((p) => [p.name, p]));
   return {

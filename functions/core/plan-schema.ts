@@ -22,6 +22,7 @@ export const RegionName = z
     params: { expected: `an AWS region such as ${REGION_EXAMPLES}` },
   })
   .meta({ enum: [...KNOWN_REGIONS], description: 'An AWS Region (commercial, GovCloud or China)' });
+/** An AWS Region's name, such as `us-east-1` (see {@link RegionName}). */
 export type RegionName = z.infer<typeof RegionName>;
 
 /**
@@ -47,6 +48,10 @@ const CapacityProfile = z.strictObject({
   desired: z.number().int().nonnegative(),
   max: z.number().int().nonnegative(),
 });
+/**
+ * A group's capacity in one profile (active or standby): `min <= desired <= max` instances (a
+ * cross-field rule of plan-rules.ts).
+ */
 export type CapacityProfile = z.infer<typeof CapacityProfile>;
 
 /** `region -> value`; which regions must appear is a cross-field rule. */
@@ -88,6 +93,10 @@ const AuroraGlobalCluster = z.strictObject({
     .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'an instance class such as db.r6g.large')
     .default('db.r6g.large'),
 });
+/**
+ * One Aurora global database of a plan: its identifier, its member cluster per region and how a
+ * failover may treat it.
+ */
 export type AuroraGlobalCluster = z.infer<typeof AuroraGlobalCluster>;
 
 /**
@@ -109,6 +118,7 @@ const WarmPool = z.strictObject({
   /** The regions whose group has this pool; absent: every region of the plan. */
   regions: z.array(RegionName).min(1).optional(),
 });
+/** A group's warm pool as the plan declares it (PutWarmPool's rules above), defaults applied. */
 export type WarmPoolPlan = z.infer<typeof WarmPool>;
 
 const AutoScalingGroup = z.strictObject({
@@ -133,6 +143,10 @@ const AutoScalingGroup = z.strictObject({
    */
   warmPool: WarmPool.optional(),
 });
+/**
+ * One Auto Scaling group of a plan: its name per region, its active and standby capacity
+ * profiles (instances), its health thresholds (percent of `active.desired`) and its warm pool.
+ */
 export type AutoScalingGroupPlan = z.infer<typeof AutoScalingGroup>;
 
 /** The warm pool a group declares in `region`, or undefined. */
@@ -278,6 +292,12 @@ const Approvals = z.strictObject({
   timeoutSeconds: PositiveSeconds.default(3600),
 });
 
+/**
+ * A failover plan (plans/*.yaml; docs/contracts.md, the plan; `npm run schema` writes
+ * plans/schema.json from it). Field rules only: the cross-field rules are in plan-rules.ts, and
+ * `validatePlan` (plan.ts) applies both and reports every problem at once. Durations are seconds
+ * (virtual in the sandbox).
+ */
 export const PlanSchema = z.strictObject({
   name: Identifier,
   description: z.string().max(1024).optional(),
@@ -318,8 +338,11 @@ export const PlanSchema = z.strictObject({
     .default({ settleSeconds: 60 }),
 });
 
+/** A plan as validated, defaults applied (the output of {@link PlanSchema}). */
 export type Plan = z.infer<typeof PlanSchema>;
+/** A plan as written, before defaults (the input of {@link PlanSchema}). */
 export type PlanInput = z.input<typeof PlanSchema>;
+/** The runbook strategies (`warm-standby`, `pilot-light`), from the core's records. */
 export type { Strategy };
 
 /** ARC clusters always have five regional endpoints; a plan must list them all to survive two down. */

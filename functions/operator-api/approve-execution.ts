@@ -1,9 +1,10 @@
 import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import { ForbiddenError, PreconditionFailedError } from '../core/errors.js';
+import { type ExecutionSummary, summaryOf } from '../core/execution-views.js';
 import type { ApprovalRecord, ExecutionRecord } from '../core/records.js';
 import { type RunbookDeps, recordStep, stepKey } from '../runbook/context.js';
-import { type ExecutionSummary, findExecution, summaryOf } from './executions.js';
+import { findExecution } from './executions.js';
 import type { Identity } from './request.js';
 
 /** The body of `POST /apps/{app}/executions/{id}/approve`: nothing, or a comment for the record. */

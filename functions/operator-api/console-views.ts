@@ -1,15 +1,10 @@
 import { ResourceNotFoundError } from '../core/errors.js';
+import { type ExecutionDetail, type ExecutionSummary, summaryOf } from '../core/execution-views.js';
 import type { Plan } from '../core/plan.js';
 import type { DrillReport, FailoverMode, StepRecord } from '../core/records.js';
 import { planSha256, type ReadinessBefore } from '../drills/drill.js';
 import type { RunbookDeps } from '../runbook/context.js';
-import {
-  type ExecutionDetail,
-  type ExecutionReadDeps,
-  type ExecutionSummary,
-  getExecution,
-  summaryOf,
-} from './executions.js';
+import { type ExecutionReadDeps, getExecution } from './executions.js';
 
 /** What the timeline and the drill evidence read: the execution reads, and the clock for "now". */
 export type ConsoleViewDeps = ExecutionReadDeps & Pick<RunbookDeps, 'clock'>;

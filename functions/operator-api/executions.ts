@@ -1,22 +1,8 @@
 import { ResourceNotFoundError } from '../core/errors.js';
-import type { ApprovalRecord, AuditEntry, ExecutionRecord } from '../core/records.js';
+import { type ExecutionDetail, type ExecutionSummary, summaryOf } from '../core/execution-views.js';
+import type { AuditEntry, ExecutionRecord } from '../core/records.js';
 import type { RunbookDeps } from '../runbook/context.js';
-import type { StateMachineExecution } from '../runbook/ports/step-functions.js';
 import { executionArnIn } from '../runbook/runbook-arns.js';
-
-/** An approval as the API shows it: the task token is a capability and never leaves the store. */
-export type ApprovalView = Omit<ApprovalRecord, 'taskToken'>;
-
-/** An execution without its steps, for lists. */
-export type ExecutionSummary = Omit<ExecutionRecord, 'key' | 'steps' | 'approval'> & {
-  readonly approval?: ApprovalView;
-};
-
-/** An execution with its steps and, when Step Functions answered, what it says of the run. */
-export type ExecutionDetail = ExecutionSummary &
-  Pick<ExecutionRecord, 'steps'> & {
-    readonly live: Pick<StateMachineExecution, 'status' | 'error' | 'cause'> | null;
-  };
 
 /** What the execution reads touch: the plans, the state store, and Step Functions for `live`. */
 export type ExecutionReadDeps = Pick<RunbookDeps, 'plans' | 'store' | 'stepFunctions' | 'stateMachineArns'>;
@@ -80,15 +66,4 @@ export async function getExecution(
     }))
     .catch(() => null);
   return { ...summaryOf(record), steps: record.steps, live };
-}
-
-/** A record as the API shows it: no store key, no steps, no task token. */
-export function summaryOf(record: ExecutionRecord): ExecutionSummary {
-  const { key: _key, steps: _steps, approval, ...rest } = record;
-  return { ...rest, ...(approval ? { approval: approvalView(approval) } : {}) };
-}
-
-export function approvalView(approval: ApprovalRecord): ApprovalView {
-  const { taskToken: _token, ...rest } = approval;
-  return rest;
 }

@@ -10,6 +10,7 @@ import {
   POLL_SECONDS,
   parseInput,
   pollBudgetSeconds,
+  pollThrottled,
   progressWith,
   ResourceItem,
   type RunbookDeps,
@@ -21,7 +22,7 @@ import {
 } from './context.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
-export type CapacityDeps = Pick<RunbookDeps, 'autoScaling' | 'clock' | 'plans' | 'store'>;
+export type CapacityDeps = Pick<RunbookDeps, 'autoScaling' | 'clock' | 'plans' | 'random' | 'store'>;
 
 /** Ungraceful mode accepts its minimum once capacity has not grown for this long. */
 export const UNGRACEFUL_STALL_SECONDS = 30;
@@ -68,10 +69,22 @@ export async function scaleCapacity(input: unknown, deps: CapacityDeps): Promise
  * Healthy. An ungraceful failover accepts the plan's documented minimum
  * (`ungracefulMinimumPercent`: serving degraded beats not serving) once capacity has stopped
  * growing for {@link UNGRACEFUL_STALL_SECONDS}; otherwise, when the budget runs out, it fails and
- * traffic does not move to an unready region.
+ * traffic does not move to an unready region. A poll that AWS throttles is unknown, not a failure:
+ * it is polled again after a backoff, within the same budget ({@link pollThrottled}).
  */
 export async function checkCapacity(input: unknown, deps: CapacityDeps): Promise<CapacityProgress> {
   const { run, resource, progress } = parseInput(CheckInput, input, 'CheckCapacity');
+  return pollThrottled(progress, `${resource.id} capacity in ${run.to}`, deps, () =>
+    pollCapacity(run, resource, progress, deps),
+  );
+}
+
+async function pollCapacity(
+  run: RunContext,
+  resource: ResourceItem,
+  progress: CapacityProgress,
+  deps: CapacityDeps,
+): Promise<CapacityProgress> {
   const plan = deps.plans.get(run.app);
   const group = autoScalingGroup(plan, resource.id);
   const readiness = await groupReadiness(group, run.to, deps);

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { type Clock, isoNow } from '../core/clock.js';
-import { InvalidInputError, WaitTimedOutError } from '../core/errors.js';
+import { InvalidInputError, ThrottledError, WaitTimedOutError } from '../core/errors.js';
 import { formatProblem, type Plan, problemsFromIssue } from '../core/plan.js';
 import type { PlanRegistry } from '../core/plan-registry.js';
 import type { Random } from '../core/random.js';
@@ -126,6 +126,16 @@ export const Progress = z.object({
   detail: z.record(z.string(), z.unknown()).optional(),
   /** Regions whose ARC cluster endpoint did not answer earlier in the run: tried last (arc.ts). */
   unreachableRegions: UnreachableRegionList,
+  /**
+   * Set while polls are throttled (see {@link pollThrottled}): how many polls in a row AWS
+   * throttled, and the step's own interval (seconds) that the next answered poll returns to.
+   */
+  throttled: z
+    .object({
+      polls: z.number().int().positive(),
+      basePollSeconds: z.number().int().min(1).max(60),
+    })
+    .optional(),
 });
 export type Progress = z.infer<typeof Progress>;
 
@@ -204,15 +214,74 @@ export function startProgress<D extends Record<string, unknown> = never>(
   };
 }
 
-/** The next poll of a loop, or {@link WaitTimedOutError} when its budget is spent. */
+/**
+ * The next poll of a loop, or {@link WaitTimedOutError} when its budget is spent. A poll that was
+ * answered ends a run of throttled polls: the loop returns to its own interval.
+ */
 export function nextPoll(progress: Progress, what: string, fields: Partial<Progress> = {}): Progress {
   const attempt = progress.attempt + 1;
+  const { throttled, ...rest } = progress;
+  const pollSeconds = throttled?.basePollSeconds ?? progress.nextPollSeconds;
   if (attempt > progress.maxAttempts) {
     throw new WaitTimedOutError(
-      `${what}: not done after ${progress.maxAttempts} polls every ${progress.nextPollSeconds} s (since ${progress.startedAt})`,
+      `${what}: not done after ${progress.maxAttempts} polls every ${pollSeconds} s (since ${progress.startedAt})`,
     );
   }
-  return { ...progress, ...fields, attempt, done: false };
+  return { ...rest, nextPollSeconds: pollSeconds, ...fields, attempt, done: false };
+}
+
+/**
+ * The longest wait (seconds) after a throttled poll: the cap of Step Functions' own retry
+ * backoff in the runbooks (`MaxDelaySeconds: 20`), so a throttled poll never waits longer than a
+ * throttled step would be retried after.
+ */
+export const MAX_THROTTLED_POLL_SECONDS = 20;
+
+/**
+ * Runs one poll of a polling step (a Check* step). When AWS throttles a call of the poll even
+ * after the SDK's own retries ({@link ThrottledError}), what the poll reads is unknown this time:
+ * that is not a failure of the step (unknown is a value, not a verdict). The step polls again
+ * after an exponential backoff with full jitter (base x 2^polls in a row, capped at
+ * {@link MAX_THROTTLED_POLL_SECONDS}), as AWS advises clients that are throttled ("Use exponential
+ * backoff to retry requests at progressively longer intervals between each retry. Introduce
+ * jitter between retries", AWS Well-Architected Reliability Pillar, REL05-BP03 "Control and limit
+ * retry calls", https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_mitigate_interaction_failure_limit_retries.html).
+ * The wait stays bounded: a backed-off poll spends the polls of the budget its wait covers, and a
+ * budget spent while throttled is a {@link WaitTimedOutError} that says so. Every poll is idempotent
+ * (a step's reads, and the idempotent actions a poll may take), so polling again is safe.
+ *
+ * @param poll the poll itself: returns the next progress, or throws as the step does.
+ * @throws WaitTimedOutError the budget ran out while AWS throttled the polls
+ */
+export async function pollThrottled<P extends Progress>(
+  progress: P,
+  what: string,
+  deps: Pick<RunbookDeps, 'random'>,
+  poll: () => Promise<P>,
+): Promise<P> {
+  try {
+    return await poll();
+  } catch (error: unknown) {
+    if (!(error instanceof ThrottledError)) throw error;
+    const basePollSeconds = progress.throttled?.basePollSeconds ?? progress.nextPollSeconds;
+    const polls = (progress.throttled?.polls ?? 0) + 1;
+    const cap = Math.min(basePollSeconds * 2 ** polls, MAX_THROTTLED_POLL_SECONDS);
+    // Full jitter over [base, cap] in whole seconds (a Wait state's Seconds is an integer).
+    const wait = Math.max(basePollSeconds, Math.ceil(deps.random.next() * cap));
+    const attempt = progress.attempt + Math.ceil(wait / basePollSeconds);
+    if (attempt > progress.maxAttempts) {
+      throw new WaitTimedOutError(
+        `${what}: not done after ${progress.maxAttempts} polls every ${basePollSeconds} s (since ${progress.startedAt}); the last ${polls} poll(s) were throttled by AWS (${error.message})`,
+      );
+    }
+    return {
+      ...progress,
+      attempt,
+      done: false,
+      nextPollSeconds: wait,
+      throttled: { polls, basePollSeconds },
+    };
+  }
 }
 
 /**

@@ -1,6 +1,11 @@
 import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
-import { CapacityNotReadyError, DatabasePromotionFailedError, ResourceBusyError } from '../core/errors.js';
+import {
+  CapacityNotReadyError,
+  DatabasePromotionFailedError,
+  ResourceBusyError,
+  ThrottledError,
+} from '../core/errors.js';
 import type { AuroraGlobalCluster, Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
 import { groupReadiness } from '../observer/observe.js';
@@ -10,6 +15,7 @@ import {
   POLL_SECONDS,
   parseInput,
   pollBudgetSeconds,
+  pollThrottled,
   progressWith,
   ResourceItem,
   type RunbookDeps,
@@ -22,7 +28,10 @@ import {
 import type { GlobalClusterView } from './ports/aurora.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
-export type DatabaseDeps = Pick<RunbookDeps, 'aurora' | 'autoScaling' | 'clock' | 'plans' | 'store'>;
+export type DatabaseDeps = Pick<
+  RunbookDeps,
+  'aurora' | 'autoScaling' | 'clock' | 'plans' | 'random' | 'store'
+>;
 
 const PromoteInput = z.object({ run: RunContext, resource: ResourceItem });
 
@@ -65,15 +74,36 @@ export async function promoteDatabase(input: unknown, deps: DatabaseDeps): Promi
     status: 'RUNNING',
     startedAt,
   });
-  if (run.mode === 'graceful' && !(await capacityReady(plan, run, deps))) {
-    return { ...progress, phase: 'waiting-for-capacity' };
-  }
+  // Capacity that AWS throttled the read of is unknown, so not known to be ready: the writer waits,
+  // and CheckDatabase polls the gate (a throttled poll is polled again, see pollThrottled).
+  const ready =
+    run.mode !== 'graceful' ||
+    (await capacityReady(plan, run, deps).catch((error: unknown) => {
+      if (error instanceof ThrottledError) return false;
+      throw error;
+    }));
+  if (!ready) return { ...progress, phase: 'waiting-for-capacity' };
   return startPromotion(run, cluster, progress, deps);
 }
 
-/** CheckDatabase: polls the promotion (or the capacity gate before it) until done, bounded. */
+/**
+ * CheckDatabase: polls the promotion (or the capacity gate before it) until done, bounded. A poll
+ * that AWS throttles is unknown, not a failure: it is polled again after a backoff, within the
+ * same budget ({@link pollThrottled}).
+ */
 export async function checkDatabase(input: unknown, deps: DatabaseDeps): Promise<DatabaseProgress> {
   const { run, resource, progress } = parseInput(CheckInput, input, 'CheckDatabase');
+  return pollThrottled(progress, `${resource.id} promotion to ${run.to}`, deps, () =>
+    pollDatabase(run, resource, progress, deps),
+  );
+}
+
+async function pollDatabase(
+  run: RunContext,
+  resource: ResourceItem,
+  progress: DatabaseProgress,
+  deps: DatabaseDeps,
+): Promise<DatabaseProgress> {
   const plan = deps.plans.get(run.app);
   const cluster = globalCluster(plan, resource.id);
   const targetArn = memberIn(cluster.members, run.to);

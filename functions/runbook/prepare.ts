@@ -7,6 +7,7 @@ import {
   POLL_SECONDS,
   Progress,
   parseInput,
+  pollThrottled,
   ResourceItem,
   type RunbookDeps,
   RunContext,
@@ -18,7 +19,7 @@ import {
 import { globalCluster } from './database.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
-export type PrepareDeps = Pick<RunbookDeps, 'aurora' | 'clock' | 'plans' | 'store'>;
+export type PrepareDeps = Pick<RunbookDeps, 'aurora' | 'clock' | 'plans' | 'random' | 'store'>;
 
 const PrepareInput = z.object({ run: RunContext, resource: ResourceItem });
 const CheckInput = z.object({ run: RunContext, resource: ResourceItem, progress: Progress });
@@ -69,9 +70,23 @@ export async function prepareDatabase(input: unknown, deps: PrepareDeps): Promis
   return { ...progress, phase: 'creating-reader' };
 }
 
-/** CheckPrepare: polls until the target cluster has an available instance, bounded. */
+/**
+ * CheckPrepare: polls until the target cluster has an available instance, bounded. A poll that AWS
+ * throttles is unknown, not a failure ({@link pollThrottled}).
+ */
 export async function checkPrepare(input: unknown, deps: PrepareDeps): Promise<Progress> {
   const { run, resource, progress } = parseInput(CheckInput, input, 'CheckPrepare');
+  return pollThrottled(progress, `reader of ${resource.id} in ${run.to}`, deps, () =>
+    pollPrepare(run, resource, progress, deps),
+  );
+}
+
+async function pollPrepare(
+  run: RunContext,
+  resource: ResourceItem,
+  progress: Progress,
+  deps: PrepareDeps,
+): Promise<Progress> {
   const cluster = globalCluster(deps.plans.get(run.app), resource.id);
   const instances = await deps.aurora.instances(run.to, memberIn(cluster.members, run.to));
   if (instances.some((i) => i.status === 'available')) {

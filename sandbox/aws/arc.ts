@@ -405,7 +405,7 @@ export class SimulatedArc implements SimulatedService {
     for (const rule of concerned)
       if (changes.some((c) => rule.asserted.includes(c.arn))) rule.changedAt = now;
     for (const change of changes) for (const listener of this.listeners) listener(change);
-    if (changes.length > 0) this.ctx.changed();
+    if (changes.length > 0) this.ctx.changed(changes.map((c) => c.arn));
   }
 
   private findControl(cluster: Cluster, arn: string): RoutingControlRecord {

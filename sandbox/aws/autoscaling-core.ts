@@ -29,7 +29,15 @@ import { beginOperation, type SimContext } from './simulator.js';
  * The API operations and views live in the subclass.
  */
 export class AutoScalingCore {
+  /** By `key(region, name)`, in the order provisioned. */
   protected readonly groups = new Map<string, GroupState>();
+  /**
+   * The same groups by `key(region, targetGroupArn)`, and each group's place in provisioning order:
+   * the API answers a named group (or its target group) without reading every group, so a
+   * simulation of N apps does not cost N^2.
+   */
+  protected readonly byTargetGroup = new Map<string, GroupState>();
+  protected readonly order = new Map<GroupState, number>();
   protected readonly provisioned = new Set<string>();
   protected instanceSeq = 0;
   protected activitySeq = 0;
@@ -102,6 +110,8 @@ export class AutoScalingCore {
           }
         }
         this.groups.set(key(region, name), group);
+        this.byTargetGroup.set(key(region, group.targetGroupArn), group);
+        this.order.set(group, this.order.size);
       });
     }
     this.ctx.changed();
@@ -112,7 +122,7 @@ export class AutoScalingCore {
   protected setDesired(group: GroupState, desired: number): void {
     group.desired = desired;
     this.converge(group);
-    this.ctx.changed();
+    this.ctx.changed([group.name]);
   }
 
   /** Launches toward, or scales in to, the desired capacity, then sizes the warm pool. */
@@ -203,14 +213,14 @@ export class AutoScalingCore {
   protected afterPending(group: GroupState, instance: InstanceState): void {
     if (this.ctx.faults.instancesUnhealthy(group.name) === 'lifecycle-hook') {
       instance.lifecycle = 'Pending:Wait';
-      this.ctx.changed();
+      this.ctx.changed([group.name]);
       return;
     }
     instance.lifecycle = 'InService';
     instance.inServiceAt = this.ctx.clock.now();
     // The launch, as AWS work, lasts until the load balancer has judged the target.
     this.register(group, instance);
-    this.ctx.changed();
+    this.ctx.changed([group.name]);
   }
 
   /**
@@ -238,7 +248,7 @@ export class AutoScalingCore {
             description: 'Health checks failed',
           }
         : { state: 'healthy' };
-      this.ctx.changed();
+      this.ctx.changed([group.name]);
     });
   }
 
@@ -260,7 +270,7 @@ export class AutoScalingCore {
       back.timer = this.ctx.clock.setTimer(this.ctx.latency.autoscaling.warmReturnMs, () => {
         back.timer = undefined;
         back.lifecycle = `Warmed:${pool.poolState}`;
-        this.ctx.changed();
+        this.ctx.changed([group.name]);
       });
       pool.instances.push(back);
       return;
@@ -272,7 +282,7 @@ export class AutoScalingCore {
     instance.timer = this.ctx.clock.setTimer(this.ctx.latency.autoscaling.terminateMs, () => {
       group.instances = group.instances.filter((i) => i !== instance);
       this.converge(group);
-      this.ctx.changed();
+      this.ctx.changed([group.name]);
     });
   }
 
@@ -304,7 +314,7 @@ export class AutoScalingCore {
           this.ctx.faults.instancesUnhealthy(group.name) === 'lifecycle-hook'
             ? 'Warmed:Pending:Wait'
             : `Warmed:${pool.poolState}`;
-        this.ctx.changed();
+        this.ctx.changed([group.name]);
       });
       pool.instances.push(warm);
       this.record(group, `Launching a new EC2 instance into warm pool: ${warm.id}`, 'Successful');
@@ -334,7 +344,7 @@ export class AutoScalingCore {
           instance.targetTimer = this.ctx.clock.setTimer(healthyThreshold * healthCheckIntervalMs, () => {
             instance.targetTimer = undefined;
             instance.target = { state: 'healthy' };
-            this.ctx.changed();
+            this.ctx.changed([group.name]);
           });
         } else if (state === 'initial') this.register(group, instance);
       }
@@ -353,7 +363,8 @@ export class AutoScalingCore {
       const before = group.instances.length + (group.warmPool?.instances.length ?? 0);
       this.converge(group);
       // A retry that failed again changes nothing users see: no re-evaluation of the truth.
-      if (group.instances.length + (group.warmPool?.instances.length ?? 0) !== before) this.ctx.changed();
+      if (group.instances.length + (group.warmPool?.instances.length ?? 0) !== before)
+        this.ctx.changed([group.name]);
     });
   }
 

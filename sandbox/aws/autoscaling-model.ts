@@ -15,8 +15,14 @@ import { awsError } from './simulator.js';
 export const LAUNCH_JITTER = 0.1;
 /** HealthCheckGracePeriod the groups report (seconds): ELB failures count only after it. */
 export const HEALTH_CHECK_GRACE_SECONDS = 60;
+/** The Availability Zone suffixes instances are spread over (`<region>a`, `b`, `c`). */
 export const ZONES = ['a', 'b', 'c'] as const;
 
+/**
+ * An instance of a group as the simulator keeps it. `timer` and `targetTimer` are ids of virtual
+ * clock timers (the next lifecycle transition, the next target health judgement), undefined when
+ * none is pending.
+ */
 export interface InstanceState {
   readonly id: string;
   readonly az: string;
@@ -33,6 +39,7 @@ export interface InstanceState {
   inServiceAt?: number;
 }
 
+/** An instance in a group's warm pool; `timer` is the virtual clock timer of its next transition. */
 export interface WarmInstanceState {
   readonly id: string;
   readonly az: string;
@@ -40,6 +47,11 @@ export interface WarmInstanceState {
   timer: number | undefined;
 }
 
+/**
+ * A group's warm pool as PutWarmPool configured it (MinSize, MaxGroupPreparedCapacity, PoolState,
+ * InstanceReusePolicy) and the instances in it (Amazon EC2 Auto Scaling API Reference,
+ * "PutWarmPool", https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_PutWarmPool.html).
+ */
 export interface WarmPool {
   minSize: number;
   maxGroupPreparedCapacity: number | undefined;
@@ -48,6 +60,12 @@ export interface WarmPool {
   instances: WarmInstanceState[];
 }
 
+/**
+ * An Auto Scaling group as the simulator keeps it: its capacity bounds (instances), its instances
+ * and warm pool, its scaling activities, and `retryTimer`, the virtual clock timer of the next
+ * launch retry after a failed launch (undefined when none). `createdAt` is virtual epoch
+ * milliseconds.
+ */
 export interface GroupState {
   readonly name: string;
   readonly region: string;
@@ -92,6 +110,10 @@ export interface GroupSnapshot {
   readonly failedActivities: number;
 }
 
+/**
+ * A warm pool's configuration in DescribeWarmPool's `WarmPoolConfiguration` shape (optional fields
+ * left out when unset).
+ */
 export function warmPoolConfiguration(pool: WarmPool) {
   return {
     MinSize: pool.minSize,
@@ -103,22 +125,43 @@ export function warmPoolConfiguration(pool: WarmPool) {
   };
 }
 
+/**
+ * Whether an instance serves users: InService and judged healthy by its target group (a launch is
+ * AWS work until then).
+ */
 export function serving(instance: InstanceState): boolean {
   return instance.lifecycle === 'InService' && instance.target?.state === 'healthy';
 }
 
+/**
+ * Whether a pool instance is still being warmed (`Warmed:Pending` or `Warmed:Pending:Wait`), not yet
+ * in the pool's state.
+ */
 export function isWarmPending(instance: WarmInstanceState): boolean {
   return instance.lifecycle === 'Warmed:Pending' || instance.lifecycle === 'Warmed:Pending:Wait';
 }
 
+/** The map key of a group: `<region>/<name>` (group names are unique per region). */
 export function key(region: string, name: string): string {
   return `${region}/${name}`;
 }
 
+/**
+ * The scale-in order of an instance: 0 for one not yet InService (it serves nothing yet, so it goes
+ * first), 1 for InService; ties go to the newest. A simplification of AWS's default termination
+ * policy (AZ balance, then outdated configuration, then the next billing hour: Amazon EC2 Auto
+ * Scaling User Guide, "Configure termination policies for Amazon EC2 Auto Scaling",
+ * https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-termination-policies.html):
+ * the simulator balances no zones on scale-in, and its groups have one launch template.
+ */
 export function rank(instance: InstanceState): number {
   return instance.lifecycle === 'InService' ? 1 : 0;
 }
 
+/**
+ * Auto Scaling's `ValidationError` (a client fault, HTTP 400) with `message`, for the
+ * simulator to throw on bad input.
+ */
 export function validation(message: string): Error {
   return awsError('autoscaling', 'ValidationError', message);
 }

@@ -13,6 +13,7 @@ import type {
 import { AutoScalingCore } from './autoscaling-core.js';
 import {
   type GroupSnapshot,
+  type GroupState,
   key,
   serving,
   validation,
@@ -87,7 +88,7 @@ export class SimulatedAutoScaling extends AutoScalingCore implements SimulatedSe
 
   /** The targets of a target group (the ELB model reads them); undefined when unknown in `region`. */
   targetsOf(region: string, arn: string): { id: string; health: TargetHealth }[] | undefined {
-    const group = [...this.groups.values()].find((g) => g.region === region && g.targetGroupArn === arn);
+    const group = this.byTargetGroup.get(key(region, arn));
     if (!group) return undefined;
     return group.instances.flatMap((i) => (i.target ? [{ id: i.id, health: i.target }] : []));
   }
@@ -130,6 +131,20 @@ export class SimulatedAutoScaling extends AutoScalingCore implements SimulatedSe
     };
   }
 
+  /**
+   * The groups of `region` named in `names` (every group of the region when absent), in the order
+   * they were provisioned; unknown names are left out.
+   */
+  private groupsIn(region: string, names: readonly string[] | undefined): GroupState[] {
+    if (!names) return [...this.groups.values()].filter((g) => g.region === region);
+    const found = new Set<GroupState>();
+    for (const name of names) {
+      const group = this.groups.get(key(region, name));
+      if (group) found.add(group);
+    }
+    return [...found].sort((a, b) => (this.order.get(a) ?? 0) - (this.order.get(b) ?? 0));
+  }
+
   // --- operations --------------------------------------------------------------------------------
 
   private describeGroups(
@@ -137,9 +152,7 @@ export class SimulatedAutoScaling extends AutoScalingCore implements SimulatedSe
     target: CallTarget,
   ): AutoScalingGroupsType {
     const names = input.AutoScalingGroupNames;
-    const groups = [...this.groups.values()].filter(
-      (g) => g.region === target.region && (!names || names.length === 0 || names.includes(g.name)),
-    );
+    const groups = this.groupsIn(target.region, names && names.length > 0 ? names : undefined);
     // Unknown names are left out, not an error (as AWS does).
     return { AutoScalingGroups: groups.map((g) => this.groupView(g, input.IncludeInstances !== false)) };
   }
@@ -227,7 +240,7 @@ export class SimulatedAutoScaling extends AutoScalingCore implements SimulatedSe
     pool.reuseOnScaleIn = input.InstanceReusePolicy?.ReuseOnScaleIn ?? false;
     group.warmPool = pool;
     this.fillWarmPool(group);
-    this.ctx.changed();
+    this.ctx.changed([group.name]);
     return {};
   }
 
@@ -236,9 +249,7 @@ export class SimulatedAutoScaling extends AutoScalingCore implements SimulatedSe
     target: CallTarget,
   ): ActivitiesType {
     const name = input.AutoScalingGroupName;
-    const groups = [...this.groups.values()].filter(
-      (g) => g.region === target.region && (name === undefined || g.name === name),
-    );
+    const groups = this.groupsIn(target.region, name === undefined ? undefined : [name]);
     const limit = Math.min(input.MaxRecords ?? 100, 100);
     const activities = groups
       .flatMap((g) => g.activities.map((a) => ({ group: g.name, a })))

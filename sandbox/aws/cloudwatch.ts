@@ -416,7 +416,7 @@ export class SimulatedCloudWatch implements SimulatedService {
     alarm.reasonData = reasonData;
     alarm.updatedAt = now;
     if (previous === state) {
-      this.ctx.changed();
+      this.ctx.changed([alarm.arn]);
       return;
     }
     alarm.state = state;
@@ -431,7 +431,7 @@ export class SimulatedCloudWatch implements SimulatedService {
       at: now,
     };
     for (const listener of this.listeners) listener(change);
-    this.ctx.changed();
+    this.ctx.changed([alarm.arn]);
   }
 
   private alarmView(alarm: AlarmState): MetricAlarm {

@@ -32,7 +32,10 @@ const CANCELLING_SHARE = 0.1;
  */
 export class RdsCore {
   protected readonly globals = new Map<string, GlobalState>();
+  /** By ARN. */
   protected readonly clusters = new Map<string, ClusterState>();
+  /** The same clusters by `region/identifier`: a call naming one finds it without a scan. */
+  protected readonly byRegionId = new Map<string, ClusterState>();
   /** The clusters of each global cluster they were provisioned in (the ground truth reads by it). */
   protected readonly byOrigin = new Map<string, ClusterState[]>();
   protected readonly instances: AuroraInstances;
@@ -91,6 +94,7 @@ export class RdsCore {
           lagHistory: [],
         };
         this.clusters.set(arn, cluster);
+        this.byRegionId.set(`${cluster.region}/${cluster.id}`, cluster);
         this.byOrigin.set(spec.globalClusterId, [
           ...(this.byOrigin.get(spec.globalClusterId) ?? []),
           cluster,
@@ -261,7 +265,7 @@ export class RdsCore {
         operation.demoted = true;
       }
       operation.dataLossMs = kind === 'switchover' ? 0 : (this.dataAtRiskMs(target) ?? 0);
-      this.ctx.changed();
+      this.ctx.changed([global.id]);
       operation.timer = this.ctx.clock.setTimer(durationMs - pendingMs, () =>
         this.finish(global, operation, durationMs),
       );
@@ -279,7 +283,7 @@ export class RdsCore {
     if (cancelled) {
       operation.phase = 'cancelling';
       if (operation.demoted) from.writable = true;
-      this.ctx.changed();
+      this.ctx.changed([global.id]);
       operation.timer = this.ctx.clock.setTimer(Math.round(durationMs * CANCELLING_SHARE), () => {
         operation.timer = undefined;
         operation.end();
@@ -369,7 +373,7 @@ export class RdsCore {
       }
       this.recordLag(member);
     }
-    this.ctx.changed();
+    this.ctx.changed([global.id]);
   }
 
   /** The lag of every secondary of a healthy global cluster: the profile's, or a fault's. */
@@ -451,9 +455,10 @@ export class RdsCore {
   }
 
   protected findCluster(region: string, idOrArn: string): ClusterState | undefined {
-    for (const c of this.clusters.values())
-      if (c.region === region && (c.arn === idOrArn || c.id === idOrArn.toLowerCase() || c.id === idOrArn))
-        return c;
-    return undefined;
+    const byArn = this.clusters.get(idOrArn);
+    if (byArn) return byArn.region === region ? byArn : undefined;
+    return (
+      this.byRegionId.get(`${region}/${idOrArn}`) ?? this.byRegionId.get(`${region}/${idOrArn.toLowerCase()}`)
+    );
   }
 }

@@ -25,7 +25,14 @@ import { awsError, beginOperation, type CallTarget, type SimContext } from './si
  * A cluster without an available instance takes no connections and cannot be promoted.
  */
 export class AuroraInstances {
+  /** By `region/id`. */
   private readonly instances = new Map<string, InstanceState>();
+  /**
+   * The same instances by their cluster's ARN and by its identifier (in creation order), so that a
+   * cluster's instances are found without scanning every cluster's: the ground truth asks after
+   * every change, and a simulation of N apps must not cost N^2.
+   */
+  private readonly byCluster = new Map<string, InstanceState[]>();
 
   constructor(private readonly ctx: SimContext) {}
 
@@ -63,7 +70,7 @@ export class AuroraInstances {
       end();
       instance.status = 'available';
       instance.createdAt = this.ctx.clock.now();
-      this.ctx.changed();
+      this.ctx.changed([instance.clusterArn]);
     });
     return { DBInstance: this.view(instance) };
   }
@@ -86,29 +93,34 @@ export class AuroraInstances {
       );
     instance.status = 'deleting';
     this.ctx.clock.setTimer(this.ctx.latency.aurora.instanceDeleteMs, () => {
-      this.instances.delete(`${instance.region}/${instance.id}`);
-      this.ctx.changed();
+      this.remove(instance);
+      this.ctx.changed([instance.clusterArn]);
     });
-    this.ctx.changed();
+    this.ctx.changed([instance.clusterArn]);
     return { DBInstance: this.view(instance) };
   }
 
   /** Whether some instance of the cluster takes connections (a headless cluster takes none). */
   hasLive(clusterArn: string): boolean {
-    for (const i of this.instances.values())
-      if (i.clusterArn === clusterArn && i.status === 'available') return true;
-    return false;
+    return this.ofCluster(clusterArn).some((i) => i.status === 'available');
   }
 
   /** The instances of a cluster, in creation order. */
   ofCluster(clusterArn: string): InstanceState[] {
-    return [...this.instances.values()].filter((i) => i.clusterArn === clusterArn);
+    return [...(this.byCluster.get(clusterArn) ?? [])];
   }
 
   /** DescribeDBInstances in the call's region, by identifier or the `db-cluster-id` / `db-instance-id` filters. */
   describe(input: Partial<DescribeDBInstancesMessage>, target: CallTarget): DBInstanceMessage {
     const id = input.DBInstanceIdentifier;
-    let found = [...this.instances.values()].filter((i) => i.region === target.region);
+    // Start from the named clusters' instances when a filter names clusters (the same answer as
+    // filtering every instance, without reading every cluster's).
+    const clusters = input.Filters?.find((f) => f.Name === 'db-cluster-id')?.Values;
+    let found = (
+      clusters
+        ? [...new Set(clusters.flatMap((v) => this.byCluster.get(v) ?? []))]
+        : [...this.instances.values()]
+    ).filter((i) => i.region === target.region);
     if (id !== undefined) {
       found = found.filter((i) => i.id === id || i.arn === id);
       if (found.length === 0) throw awsError('rds', 'DBInstanceNotFoundFault', `DBInstance ${id} not found.`);
@@ -130,8 +142,7 @@ export class AuroraInstances {
 
   /** The instance of that identifier in `region`. */
   find(region: string, id: string): InstanceState | undefined {
-    for (const i of this.instances.values()) if (i.region === region && i.id === id) return i;
-    return undefined;
+    return this.instances.get(`${region}/${id}`);
   }
 
   /** Adds an instance to `cluster`: `available` at once if `createdAt` is given, else `creating`. */
@@ -142,7 +153,7 @@ export class AuroraInstances {
     createdAt: number | undefined,
   ): InstanceState {
     const azs = ['a', 'b', 'c'];
-    const index = [...this.instances.values()].filter((i) => i.clusterArn === cluster.arn).length;
+    const index = this.byCluster.get(cluster.arn)?.length ?? 0;
     const instance: InstanceState = {
       id,
       arn: `arn:aws:rds:${cluster.region}:${cluster.account}:db:${id}`,
@@ -155,7 +166,19 @@ export class AuroraInstances {
       createdAt,
     };
     this.instances.set(`${cluster.region}/${id}`, instance);
+    for (const key of [cluster.arn, clusterIdFromArn(cluster.arn)])
+      this.byCluster.set(key, [...(this.byCluster.get(key) ?? []), instance]);
     return instance;
+  }
+
+  /** Forgets a deleted instance. */
+  private remove(instance: InstanceState): void {
+    this.instances.delete(`${instance.region}/${instance.id}`);
+    for (const key of [instance.clusterArn, clusterIdFromArn(instance.clusterArn)])
+      this.byCluster.set(
+        key,
+        (this.byCluster.get(key) ?? []).filter((i) => i !== instance),
+      );
   }
 
   /** The DBInstance shape of an instance, as DescribeDBInstances answers it. */

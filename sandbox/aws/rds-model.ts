@@ -3,7 +3,9 @@ import type { FailoverStatus } from '@aws-sdk/client-rds';
 // The simulated Aurora global database's state and shared helpers (sandbox/aws/rds.ts runs it;
 // sandbox/aws/rds-instances.ts holds the DB instances).
 
+/** The engine of the simulated clusters and instances. */
 export const ENGINE = 'aurora-postgresql';
+/** The engine version every member runs (unless the `engine-version-mismatch` fault says otherwise). */
 export const ENGINE_VERSION = '16.4';
 /** The engine version of a member under the `engine-version-mismatch` fault (another minor version). */
 export const MISMATCHED_ENGINE_VERSION = '16.2';
@@ -17,7 +19,9 @@ export const MISMATCHED_ENGINE_VERSION = '16.2';
  * AWS gives no factor; we take 1 ms of waiting per ms of lag (the writes in flight must arrive).
  */
 export const SWITCHOVER_SYNC_MS_PER_LAG_MS = 1;
+/** The port of the clusters' endpoints (PostgreSQL's default). */
 export const PORT = 5432;
+/** The class of the instances a cluster is provisioned with. */
 export const INSTANCE_CLASS = 'db.r6g.large';
 
 /**
@@ -26,6 +30,11 @@ export const INSTANCE_CLASS = 'db.r6g.large';
  */
 export type FailoverPhase = FailoverStatus | 'switching-over';
 
+/**
+ * A member cluster of a global database as the simulator keeps it. `createdAt` and each
+ * `lagHistory` entry's `at` are virtual epoch milliseconds; lags are milliseconds (undefined: the
+ * metric is missing).
+ */
 export interface ClusterState {
   readonly arn: string;
   readonly id: string;
@@ -52,6 +61,7 @@ export interface ClusterState {
   readonly lagHistory: { at: number; lagMs: number | undefined }[];
 }
 
+/** A DB instance of a cluster; `createdAt` is virtual epoch milliseconds, undefined while creating. */
 export interface InstanceState {
   readonly id: string;
   readonly arn: string;
@@ -64,6 +74,11 @@ export interface InstanceState {
   createdAt: number | undefined;
 }
 
+/**
+ * The switchover, failover or detach a global cluster is going through: from which member to which,
+ * its phase (FailoverState.Status), the data it loses (milliseconds of writes), and the virtual
+ * clock `timer` of its next phase.
+ */
 export interface Operation {
   readonly kind: 'switchover' | 'failover' | 'detach';
   readonly fromArn: string;
@@ -78,6 +93,10 @@ export interface Operation {
   readonly end: () => void;
 }
 
+/**
+ * A global database as the simulator keeps it: its members, its writer, the operation under way,
+ * and the data the last failover lost (milliseconds of writes, undefined before any).
+ */
 export interface GlobalState {
   readonly id: string;
   readonly arn: string;
@@ -91,15 +110,21 @@ export interface GlobalState {
   lastDataLossMs: number | undefined;
 }
 
+/**
+ * The global cluster's Status while `op` runs: `switching-over`, `failing-over`, or `modifying` for
+ * a detach.
+ */
 export function globalStatus(op: Operation): string {
   if (op.kind === 'detach') return 'modifying';
   return op.kind === 'switchover' ? 'switching-over' : 'failing-over';
 }
 
+/** The `index`th colon-separated field of an ARN (3: region, 4: account); '' when absent. */
 export function arnPart(arn: string, index: number): string {
   return arn.split(':')[index] ?? '';
 }
 
+/** The cluster identifier an RDS cluster ARN ends with (the ARN itself when it has no colon). */
 export function clusterIdFromArn(arn: string): string {
   return arn.split(':').at(-1) ?? arn;
 }

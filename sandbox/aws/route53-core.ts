@@ -52,7 +52,7 @@ export class Route53Core {
   protected readonly answers = new Map<string, AnswerHistory>();
   /** Plan name -> region -> its health check ids. */
   protected readonly planChecks = new Map<string, Record<string, RegionChecks>>();
-  protected readonly visibleListeners: (() => void)[] = [];
+  protected readonly visibleListeners: ((name: string) => void)[] = [];
   protected changeSeq = 0;
   /** `name|type` -> its answer history (the first zone's, as the scan this replaces found it). */
   protected readonly answersByName = new Map<string, AnswerHistory>();
@@ -214,7 +214,7 @@ export class Route53Core {
   }
 
   /** Hears every change of what users are answered, at the instant it becomes visible. */
-  onVisibleChange(listener: () => void): void {
+  onVisibleChange(listener: (name: string) => void): void {
     this.visibleListeners.push(listener);
   }
 
@@ -255,8 +255,9 @@ export class Route53Core {
     if (!zone || change.seq <= zone.publishedSeq) return;
     zone.published = change.snapshot;
     zone.publishedSeq = change.seq;
-    this.recomputeAnswers(false);
-    this.ctx.changed();
+    // What users see changes one TTL later (the timers recomputeAnswers sets); the names whose
+    // authoritative answer changed are what changed now.
+    this.ctx.changed(this.recomputeAnswers(false));
   }
 
   /** The checkers of a load balancer target (its HTTPS health check and alias target health). */
@@ -271,7 +272,7 @@ export class Route53Core {
       failureThreshold: healthCheckFailureThreshold,
       onStatusChange: () => {
         this.recomputeAnswers(false);
-        this.ctx.changed();
+        this.ctx.changed([planName]);
       },
       app: planName,
     });
@@ -323,7 +324,7 @@ export class Route53Core {
               failureThreshold: route53.healthChecks.failureThreshold,
               onStatusChange: () => {
                 this.recomputeAnswers(false);
-                this.ctx.changed();
+                this.ctx.changed([plan.name]);
               },
               app: plan.name,
             }),
@@ -392,7 +393,7 @@ export class Route53Core {
       if (entry.state === change.state) return;
       entry.state = change.state;
       this.recomputeAnswers(false);
-      this.ctx.changed();
+      this.ctx.changed([change.arn]);
     });
   }
 
@@ -451,11 +452,13 @@ export class Route53Core {
 
   /**
    * Re-evaluates every name's authoritative answer; a new answer is recorded with the instant it
-   * was made, and a timer fires when resolvers start handing it out (one TTL later).
+   * was made, and a timer fires when resolvers start handing it out (one TTL later), naming the
+   * record to the listeners and the ground truth. Returns the names whose answer changed.
    */
-  protected recomputeAnswers(initial: boolean): void {
+  protected recomputeAnswers(initial: boolean): string[] {
     const now = this.ctx.clock.now();
     const ttl = this.ctx.latency.route53.dnsTtlMs;
+    const changed: string[] = [];
     for (const zone of this.zones.values()) {
       const groups = new Map<string, ResourceRecordSet[]>();
       for (const rrs of zone.published.values()) {
@@ -486,12 +489,15 @@ export class Route53Core {
           if (e.at <= now - ttl) keepFrom = i;
         });
         history.entries.splice(0, keepFrom);
+        changed.push(history.name);
+        const name = history.name;
         this.ctx.clock.setTimer(ttl, () => {
-          for (const listener of this.visibleListeners) listener();
-          this.ctx.changed();
+          for (const listener of this.visibleListeners) listener(name);
+          this.ctx.changed([name]);
         });
       }
     }
+    return changed;
   }
 
   /** A zone's apex: the longest common suffix of its records' names, below the last label kept. */

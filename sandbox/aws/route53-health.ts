@@ -51,6 +51,11 @@ interface Checker {
   lastCheckedAt: number;
 }
 
+/**
+ * How one endpoint health check probes: what the endpoint answers, which checkers reach it and run,
+ * its request interval (`intervalMs`, virtual milliseconds) and `failureThreshold` (consecutive
+ * results that flip its status), and whom to tell when its status flips.
+ */
 export interface EndpointProbeOptions {
   /** What the endpoint answers a checker that reaches it: healthy or not (may read state). */
   readonly answer: () => boolean | Promise<boolean>;

@@ -10,6 +10,10 @@ export interface RoutingControlSource {
   onStateChange(listener: (change: RoutingControlChange) => void): void;
 }
 
+/**
+ * How the sandbox wires the Route 53 model to the rest of the simulated world (targets, ARC,
+ * outages, the `checkers-blocked` fault).
+ */
 export interface Route53Options {
   /**
    * Whether a plan's target in a region answers its health checks now (region up and capacity
@@ -42,6 +46,10 @@ export interface DnsAnswer {
   readonly dnsName?: string;
 }
 
+/**
+ * A hosted zone: the records the API shows and, apart, the records its name servers answer from
+ * (a change reaches them only once INSYNC, as in Route 53).
+ */
 export interface Zone {
   readonly id: string;
   /** The records as the API shows them (latest change applied). */
@@ -51,6 +59,12 @@ export interface Zone {
   publishedSeq: number;
 }
 
+/**
+ * A ChangeResourceRecordSets batch (GetChange's `ChangeInfo`): `seq` orders the zone's changes;
+ * `submittedAt` and `insyncAt` are virtual epoch milliseconds; it is PENDING until `insyncAt`, then
+ * INSYNC (Amazon Route 53 API Reference, "GetChange",
+ * https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetChange.html).
+ */
 export interface ChangeRecord {
   readonly id: string;
   readonly zoneId: string;
@@ -62,6 +76,11 @@ export interface ChangeRecord {
   readonly snapshot: Map<string, ResourceRecordSet>;
 }
 
+/**
+ * A health check as created (CreateHealthCheck's `HealthCheckConfig`) and what it watches: an
+ * endpoint (HTTPS, by DNS name), an ARC routing control (RECOVERY_CONTROL), or other checks
+ * (CALCULATED: healthy when at least `threshold` of `children` are).
+ */
 export interface HealthCheckRecord {
   readonly id: string;
   readonly callerReference: string;
@@ -82,6 +101,10 @@ export interface RegionChecks {
   switch?: { calculated: string; endpoints: string[] };
 }
 
+/**
+ * The DNS answers for one name and type over virtual time, for the ground truth: each entry's `at`
+ * is virtual epoch milliseconds (`-Infinity` for the answer before the first recorded change).
+ */
 export interface AnswerHistory {
   readonly zoneId: string;
   readonly name: string;

@@ -8,6 +8,11 @@ import { awsError } from './simulator.js';
  * The model that uses them is `sandbox/aws/route53.ts`.
  */
 
+/**
+ * The record types Route 53 accepts in a ResourceRecordSet's `Type` (the SDK's `RRType`; Amazon
+ * Route 53 Developer Guide, "Supported DNS record types",
+ * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/ResourceRecordTypes.html).
+ */
 export const RR_TYPES = new Set([
   'A',
   'AAAA',
@@ -28,16 +33,22 @@ export const RR_TYPES = new Set([
   'TXT',
 ]);
 
+/**
+ * Route 53's `InvalidInput` (a client fault, HTTP 400) with `message`, for the simulator to throw on
+ * a request Route 53 would refuse.
+ */
 export function invalidInput(message: string): Error {
   return awsError('route53', 'InvalidInput', message);
 }
 
+/** `value` as a plain object, or undefined when it is null, an array or not an object. */
 export function asObject(value: unknown): Record<string, unknown> | undefined {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : undefined;
 }
 
+/** `value` without `prefix` when it starts with it (`/hostedzone/Z1` -> `Z1`), else `value`. */
 export function stripPrefix(value: string, prefix: string): string {
   return value.startsWith(prefix) ? value.slice(prefix.length) : value;
 }
@@ -48,14 +59,17 @@ export function normalizeName(name: string): string {
   return lower.endsWith('.') ? lower : `${lower}.`;
 }
 
+/** The key of one record set in a zone: name, type and set identifier (`name|type|set-id`). */
 export function recordKey(rrs: ResourceRecordSet): string {
   return `${groupKey(rrs)}|${rrs.SetIdentifier ?? ''}`;
 }
 
+/** The key of the record sets that share a name and type (`name|type`), whose routing policy must agree. */
 export function groupKey(rrs: ResourceRecordSet): string {
   return `${rrs.Name}|${rrs.Type}`;
 }
 
+/** A record set as Route 53's error messages name it: `[name='...', type='...', set-identifier='...']`. */
 export function describe(rrs: ResourceRecordSet): string {
   const id = rrs.SetIdentifier ? `, set-identifier='${rrs.SetIdentifier}'` : '';
   return `[name='${rrs.Name}', type='${rrs.Type}'${id}]`;
@@ -190,10 +204,12 @@ export function reversedLabels(name: string): string {
   return `${name.replace(/\.$/, '').split('.').reverse().join('.')}.`;
 }
 
+/** A record set's listing key: reversed name labels, type, set identifier (see {@link sortRecords}). */
 export function sortTuple(rrs: ResourceRecordSet): [string, string, string] {
   return [reversedLabels(rrs.Name ?? ''), rrs.Type ?? '', rrs.SetIdentifier ?? ''];
 }
 
+/** Compares two keys of equal length field by field (ordinal string order): -1, 0 or 1. */
 export function compareTuple(a: readonly string[], b: readonly string[]): number {
   for (let i = 0; i < a.length; i++) {
     const x = a[i] ?? '';
@@ -203,6 +219,10 @@ export function compareTuple(a: readonly string[], b: readonly string[]): number
   return 0;
 }
 
+/**
+ * Record sets in ListResourceRecordSets order: by name with its labels reversed, then type, then
+ * set identifier (a new array; `records` is left as it is).
+ */
 export function sortRecords(records: ResourceRecordSet[]): ResourceRecordSet[] {
   return [...records].sort((a, b) => compareTuple(sortTuple(a), sortTuple(b)));
 }
@@ -229,6 +249,7 @@ export function nameServersOf(zoneId: string): string[] {
   ].map((ns) => ns.replace(/\.$/, ''));
 }
 
+/** The sandbox's address of a name server (`ns-N...`): a TEST-NET-1 address, never contacted. */
 export function nameServerAddress(name: string): string {
   const n = Number.parseInt(/^ns-(\d+)/.exec(name)?.[1] ?? '0', 10);
   return `${NAME_SERVER_PREFIX}${(n % 250) + 1}`;

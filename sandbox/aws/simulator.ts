@@ -33,8 +33,13 @@ export interface SimContext {
   readonly faults: FaultSet;
   /** The account's API quotas (`sandbox/quotas.ts`); the simulator builds its own when absent. */
   readonly quotas?: QuotaBuckets;
-  /** Services call this after any change of state the ground truth may depend on. */
-  changed(): void;
+  /**
+   * Services call this after any change of state the ground truth may depend on, naming the AWS
+   * identifiers of what changed where they know them (a group name, a global cluster id or member
+   * ARN, a routing control ARN, a record name): the truth then re-reads only the apps that name
+   * one (`GroundTruth.changed`); naming nothing re-reads every app.
+   */
+  changed(resources?: Iterable<string>): void;
   /**
    * Marks the start of a long-running AWS operation (a switchover, an instance launch, a DNS
    * change propagating) and returns the function that marks its end. The simulator attributes it
@@ -103,6 +108,13 @@ const BASE_EXCEPTION: Record<AwsService, string> = {
 };
 
 type ExceptionClass = new (options: Record<string, unknown>) => Error;
+
+/**
+ * The services whose state the ground truth reads (`sandbox/truth.ts`: writers, capacity and its
+ * target health, DNS answers, routing controls). Step Functions, EventBridge, CloudWatch and
+ * DynamoDB hold the control plane's own state, which the truth never takes as evidence.
+ */
+const TRUTH_SERVICES: ReadonlySet<AwsService> = new Set(['rds', 'autoscaling', 'elb', 'route53', 'arc']);
 
 /** Error codes that AWS returns with a 5xx status. */
 const SERVER_FAULTS = new Set([
@@ -403,8 +415,13 @@ export class AwsSimulator implements AwsInterceptor {
       region: call.region,
       ...(call.endpoint ? { endpoint: call.endpoint } : {}),
     });
-    // A read changes nothing the ground truth reads (AWS names reads Describe*, Get*, List*).
-    if (!/^(Describe|Get|List)/.test(call.operation)) this.ctx.changed();
+    // A read changes nothing the ground truth reads (AWS names reads Describe*, Get*, List*), nor
+    // does a call to a service it does not read. A change concerns the apps whose resources its
+    // input names (every app when it names none).
+    if (TRUTH_SERVICES.has(call.service) && !/^(Describe|Get|List)/.test(call.operation)) {
+      const named = identifiersIn(call.input);
+      this.ctx.changed(named.length > 0 ? named : undefined);
+    }
     return {
       ...(output as object),
       $metadata: {
@@ -429,6 +446,18 @@ export class AwsSimulator implements AwsInterceptor {
     this.dynamoQueue = run.catch(() => undefined);
     return run;
   }
+}
+
+/**
+ * Every string of an API input, nested ones included (a change batch's record names, a routing
+ * control update's ARNs): the identifiers the call may name, for {@link SimContext.changed}.
+ * Record names are lower-cased, as Route 53 compares them.
+ */
+export function identifiersIn(input: unknown, found: string[] = [], depth = 0): string[] {
+  if (typeof input === 'string') found.push(input, input.toLowerCase());
+  else if (depth < 8 && typeof input === 'object' && input !== null)
+    for (const value of Object.values(input)) identifiersIn(value, found, depth + 1);
+  return found;
 }
 
 /** One simulated API call (one attempt), in virtual epoch ms. */

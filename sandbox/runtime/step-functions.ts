@@ -109,6 +109,8 @@ export class SimulatedStepFunctions implements SimulatedService {
   readonly service = 'sfn' as const;
   private readonly machines = new Map<string, DeployedStateMachine>();
   private readonly executions = new Map<string, SimulatedExecution>();
+  /** The executions that have ended, in the order they ended. */
+  private readonly ended: SimulatedExecution[] = [];
   private readonly tokens = new Map<
     string,
     { resolve: (output: Json) => void; reject: (error: Error) => void; settled: boolean }
@@ -135,6 +137,19 @@ export class SimulatedStepFunctions implements SimulatedService {
 
   get(arn: string): SimulatedExecution | undefined {
     return this.executions.get(arn);
+  }
+
+  /** How many executions are RUNNING now, without reading each one. */
+  runningCount(): number {
+    return this.executions.size - this.ended.length;
+  }
+
+  /**
+   * The executions that ended after the first `from` to end, in the order they ended: a reader that
+   * keeps its place reads each ended execution once, however many run.
+   */
+  endedSince(from: number): readonly SimulatedExecution[] {
+    return this.ended.slice(from);
   }
 
   handle(operation: string, input: Record<string, unknown>, target: CallTarget): unknown {
@@ -299,9 +314,10 @@ export class SimulatedStepFunctions implements SimulatedService {
       return;
     }
     Object.assign(execution, fields, { status, stoppedAt: this.ctx.clock.now() });
+    this.ended.push(execution);
     const waiter = this.tokens.get(`${execution.arn}:task-token`);
     if (waiter) waiter.settled = true;
-    this.ctx.changed();
+    this.ctx.changed(appOf(execution.input));
     settle();
   }
 
@@ -368,7 +384,18 @@ export class SimulatedStepFunctions implements SimulatedService {
         ...(input.error ? { error: String(input.error) } : {}),
         ...(input.cause ? { cause: String(input.cause) } : {}),
       });
+      this.ended.push(execution);
     }
     return { stopDate: new Date(execution.stoppedAt ?? this.ctx.clock.now()) };
+  }
+}
+
+/** The app an execution runs for (its input's `plan`), as the ground truth names it; none if unknown. */
+function appOf(input: string): string[] | undefined {
+  try {
+    const plan = (JSON.parse(input) as { plan?: unknown } | null)?.plan;
+    return typeof plan === 'string' ? [plan] : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -42,8 +42,30 @@ describe('the console vocabulary', () => {
     expect(core).toEqual(expect.arrayContaining(['ExecutionRecord', 'StepRecord', 'AuditEntry']));
     expect(restated).toEqual([]);
     expect(importsOutside(console)).toEqual([
+      { specifier: '../../functions/core/execution-views.js', typeOnly: true },
       { specifier: '../../functions/core/records.js', typeOnly: true },
     ]);
+  });
+
+  it("declares none of the API's execution views: one definition, in the core", () => {
+    // Arrange
+    const views = declaredTypes(readFileSync(join(ROOT, 'functions/core/execution-views.ts'), 'utf8'));
+    const apiFiles = readdirSync(join(ROOT, 'functions/operator-api')).filter((f) => f.endsWith('.ts'));
+
+    // Act
+    const inConsole = declaredTypes(readFileSync(join(CONSOLE, 'types.ts'), 'utf8')).filter((name) =>
+      views.includes(name),
+    );
+    const inApi = apiFiles.flatMap((f) =>
+      declaredTypes(readFileSync(join(ROOT, 'functions/operator-api', f), 'utf8'))
+        .filter((name) => views.includes(name))
+        .map((name) => `${f}: ${name}`),
+    );
+
+    // Assert
+    expect(views).toEqual(expect.arrayContaining(['ExecutionSummary', 'ExecutionDetail', 'ApprovalView']));
+    expect(inConsole).toEqual([]);
+    expect(inApi).toEqual([]);
   });
 
   it('imports nothing from outside console/ but types', () => {

@@ -98,6 +98,22 @@ describe('VirtualClock (discrete)', () => {
     expect(clock.pendingTimers()).toBe(0);
   });
 
+  it('clears exactly the timer named among many due at the same instant, and counts what fired', async () => {
+    const clock = new VirtualClock();
+    const order: string[] = [];
+    const ids = ['a', 'b', 'c', 'd'].map((name) => clock.setTimer(5, () => order.push(name)));
+    clock.setTimer(1, () => order.push('early'));
+    clock.setTimer(9, () => order.push('late'));
+    clock.clearTimer(ids[2]);
+    clock.clearTimer(ids[2]); // a second clear of the same timer is ignored
+    clock.clearTimer(ids[0]);
+    await clock.runUntil(clock.now() + 10);
+    expect(order).toEqual(['early', 'b', 'd', 'late']);
+    expect(clock.firedTimers()).toBe(4);
+    clock.clearTimer(ids[1]); // fired: ignored
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
   it('binds setTimeout, clearTimeout and Date for code that reads the globals', async () => {
     const clock = new VirtualClock();
     const { setTimeout: st, clearTimeout: ct, Date: VDate } = clock.timerGlobals();
