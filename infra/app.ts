@@ -14,6 +14,7 @@ import {
 } from './control-plane-stack.js';
 import { acknowledgeFindings } from './nag.js';
 import { DEFAULT_CONFIG_FILE, PLANS_DIR } from './paths.js';
+import { TRAFFIC_STACK_NAME, TrafficStack } from './traffic-stack.js';
 
 /** Environment variables that point the app at another config or plan directory. */
 export const CONFIG_ENV = 'SWITCHYARD_DEPLOY_CONFIG';
@@ -39,6 +40,11 @@ export interface SwitchyardApp {
   readonly deployment: Deployment;
   /** One stack per deployment region, in deployment order (the first defines the state table). */
   readonly stacks: readonly ControlPlaneStack[];
+  /**
+   * The health-checks traffic method's global stack (us-east-1): its Route 53 health checks and
+   * failover records. Absent when no plan uses the method.
+   */
+  readonly traffic?: TrafficStack;
 }
 
 /**
@@ -85,6 +91,7 @@ export function buildAppFor(deployment: Deployment, options: BuildAppOptions = {
     ...(bundlingStacks ? { context: { 'aws:cdk:bundling-stacks': [...bundlingStacks] } } : {}),
   });
   Tags.of(app).add('switchyard:component', 'control-plane');
+  const healthCheckPlans = deployment.plans.filter((p) => p.traffic.route53?.method === 'health-checks');
   const stacks = deployment.regions.map(
     (region) =>
       new ControlPlaneStack(app, controlPlaneStackName(region), {
@@ -92,18 +99,41 @@ export function buildAppFor(deployment: Deployment, options: BuildAppOptions = {
         deployment,
         account: deployment.config.account,
         region,
+        // The global traffic stack takes each region's health endpoint host (CDK, "Cross-region
+        // references": the producer writes an SSM parameter in the consumer's region).
+        ...(healthCheckPlans.length > 0 ? { crossRegionReferences: true } : {}),
         ...(options.entryFor ? { entryFor: options.entryFor } : {}),
       }),
   );
   // The table's stack creates every replica: deploy it before the stacks that use them.
   const tableStack = stacks.find((s) => s.region === deployment.tableRegion);
   for (const stack of stacks) if (tableStack && stack !== tableStack) stack.addStackDependency(tableStack);
-  for (const stack of stacks) acknowledgeFindings(stack);
+  const traffic =
+    healthCheckPlans.length > 0 ? trafficStack(app, deployment, stacks, healthCheckPlans) : undefined;
+  for (const stack of [...stacks, ...(traffic ? [traffic] : [])]) acknowledgeFindings(stack);
   // cdk-nag 3 is a policy-validation plugin: synth fails on any finding not acknowledged (infra/nag.ts).
   Validations.of(app).addPlugins(
     new AwsSolutionsChecks(app, { verbose: true, writeSuppressionsToCloudFormation: true }),
   );
-  return { app, deployment, stacks };
+  return { app, deployment, stacks, ...(traffic ? { traffic } : {}) };
+}
+
+/** The global stack of the health-checks plans, fed each plan region's health endpoint host. */
+function trafficStack(
+  app: App,
+  deployment: Deployment,
+  stacks: readonly ControlPlaneStack[],
+  plans: Deployment['plans'],
+): TrafficStack {
+  const endpointHosts = new Map<string, string>();
+  for (const stack of stacks)
+    if (stack.trafficHealth) endpointHosts.set(stack.region, stack.trafficHealth.host);
+  return new TrafficStack(app, TRAFFIC_STACK_NAME, {
+    stackName: TRAFFIC_STACK_NAME,
+    account: deployment.config.account,
+    plans,
+    endpointHosts,
+  });
 }
 
 /**

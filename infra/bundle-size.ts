@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { version as ESBUILD_VERSION } from 'esbuild';
@@ -22,8 +22,9 @@ import { DEFAULT_CONFIG_FILE, HANDLERS_DIR, PLANS_DIR } from './paths.js';
  * `npm run bundle-size`: bundles every function with esbuild exactly as the stacks do (the options
  * come from infra/bundling.ts, shared with NodejsFunction) and prints each minified size, its
  * gzip size, its init time (infra/bundle-measure.ts `measureInit`: import in a fresh Node process,
- * then one keep-warm invoke; `--no-init` skips it) and the largest inputs. `--strict` exits
- * non-zero when a bundle is over either budget or missing.
+ * then one keep-warm invoke; `--no-init` skips it), the CPU time of that init, and the largest
+ * inputs by package. `--strict` exits non-zero when a bundle is over either budget or missing;
+ * `--markdown` prints the table as Markdown (the README's).
  */
 
 /** The Lambda environment the bundles are imported with (no AWS call is made while measuring). */
@@ -40,6 +41,7 @@ async function main(): Promise<number> {
       plans: { type: 'string' },
       strict: { type: 'boolean', default: false },
       init: { type: 'boolean', default: true },
+      markdown: { type: 'boolean', default: false },
     },
     strict: true,
     allowNegative: true,
@@ -53,7 +55,7 @@ async function main(): Promise<number> {
   } catch (error: unknown) {
     return reportBuildError(error, (text) => process.stderr.write(text));
   }
-  const bundling = lambdaBundling(deployment.planSources);
+  const bundling = lambdaBundling(deployment.plans);
   const outdir = mkdtempSync(join(tmpdir(), 'switchyard-bundle-size-'));
   try {
     const sizes: BundleSize[] = [];
@@ -64,14 +66,33 @@ async function main(): Promise<number> {
       if (values.init && size.outfile) inits.set(fn.name, measureInit(size.outfile, MEASURE_ENV));
     }
     const out = (text: string) => process.stdout.write(`${text}\n`);
+    // Wall-clock init on a shared machine includes waiting for a core: say how busy it was.
+    const load = `load average ${loadavg()[0]?.toFixed(1)} on ${availableParallelism()} cores`;
+    if (values.markdown) {
+      out(
+        `esbuild ${ESBUILD_VERSION}, ${ESBUILD_TARGET}, ${LAMBDA_ARCHITECTURE.name}; init on Node ${process.versions.node}, median of 3, ${load}.\n`,
+      );
+      out('| function | minified | gzip | init ms (import + first invoke) | init CPU ms | largest inputs |');
+      out('| --- | ---: | ---: | ---: | ---: | --- |');
+      for (const s of sizes) {
+        const init = inits.get(s.name);
+        const initText = init
+          ? `${init.importMs.toFixed(0)} + ${init.firstInvokeMs.toFixed(0)} = ${init.totalMs.toFixed(0)}`
+          : '-';
+        out(
+          `| ${s.name} | ${s.bytes === undefined ? 'missing' : kb(s.bytes)} | ${kb(s.gzipBytes ?? 0)} | ${initText} | ${init ? init.cpuMs.toFixed(0) : '-'} | ${s.topInputs.map((i) => `${i.path} ${kb(i.bytes)}`).join(', ')} |`,
+        );
+      }
+      return 0;
+    }
     out(
       `Bundle sizes (esbuild ${ESBUILD_VERSION}, ESM, minified, ${ESBUILD_TARGET}, ${LAMBDA_ARCHITECTURE.name}; budget ${BUDGET_KB} KB each)` +
         (values.init
-          ? `; init in real ms on this machine (Node ${process.versions.node}, median of 3: import + first keep-warm invoke; budget ${INIT_BUDGET_MS} ms):`
+          ? `; init in real ms on this machine (Node ${process.versions.node}, ${load}, median of 3: import + first keep-warm invoke, and its CPU ms; budget ${INIT_BUDGET_MS} ms):`
           : ':'),
     );
     out(
-      `  ${'function'.padEnd(18)} ${'minified'.padStart(10)} ${'gzip'.padStart(10)} ${'init ms'.padStart(16)}  largest inputs`,
+      `  ${'function'.padEnd(18)} ${'minified'.padStart(10)} ${'gzip'.padStart(10)} ${'init ms'.padStart(16)} ${'cpu ms'.padStart(7)}  largest inputs`,
     );
     for (const s of sizes) {
       if (s.bytes === undefined) {
@@ -88,7 +109,7 @@ async function main(): Promise<number> {
         ? `${init.importMs.toFixed(0)}+${init.firstInvokeMs.toFixed(0)}=${init.totalMs.toFixed(0)}`
         : '-';
       out(
-        `  ${s.name.padEnd(18)} ${kb(s.bytes).padStart(10)} ${kb(s.gzipBytes ?? 0).padStart(10)} ${initText.padStart(16)}  ${inputs}${over}`,
+        `  ${s.name.padEnd(18)} ${kb(s.bytes).padStart(10)} ${kb(s.gzipBytes ?? 0).padStart(10)} ${initText.padStart(16)} ${(init ? init.cpuMs.toFixed(0) : '-').padStart(7)}  ${inputs}${over}`,
       );
     }
     const measured = sizes.flatMap((s) => (s.bytes === undefined ? [] : [s.bytes]));

@@ -1,8 +1,8 @@
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, LogLevel, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
-import { parse } from 'yaml';
-import type { PlanSource } from './config.js';
+import type { Plan } from '../functions/core/plan.js';
+import { REPO_ROOT } from './paths.js';
 
 /**
  * How every Lambda is built: the one source of these settings for the stacks (NodejsFunction) and
@@ -30,18 +30,33 @@ const CREATE_REQUIRE_BANNER =
   "import { createRequire as __switchyardCreateRequire } from 'node:module'; const require = __switchyardCreateRequire(import.meta.url);";
 
 /**
- * The `__SWITCHYARD_PLANS__` define: a JavaScript string literal whose value is the JSON of the plan
- * documents, YAML parsed here at build time (functions/handlers/environment.ts validates them at
- * cold start, without a YAML parser in the bundle).
+ * The `__SWITCHYARD_PLANS__` define: a JavaScript string literal whose value is the JSON of the
+ * plans as validation returns them (defaults applied, sorted by name). The stacks and
+ * `npm run bundle-size` pass the plans of a validated deployment (infra/config.ts), so a bundle
+ * never carries a plan its code would refuse, and a function reads its plans at cold start
+ * without the plan schema, its validator or a YAML parser in its bundle
+ * (functions/handlers/environment.ts).
  */
-export function plansDefine(sources: readonly PlanSource[]): string {
-  return JSON.stringify(
-    JSON.stringify(sources.map((s) => ({ file: s.file, document: parse(s.text) as unknown }))),
-  );
+export function plansDefine(plans: readonly Plan[]): string {
+  return JSON.stringify(JSON.stringify(plans));
 }
 
+/**
+ * Modules the bundles replace (esbuild's `alias`: https://esbuild.github.io/api/#alias), each
+ * replacement a path relative to the repository root, which is the working directory of CDK's local
+ * bundling (`projectRoot`) and of {@link esbuildOptions} (esbuild resolves an alias's target from
+ * its working directory, not from the importing file).
+ *
+ * - The SDK's default credential chain, which every client's runtime config imports, becomes the
+ *   environment provider alone: in Lambda the role's credentials are in the function's environment
+ *   (functions/aws/lambda-credentials.ts cites the AWS source). 130 KB less in every bundle.
+ */
+export const LAMBDA_ALIASES: Readonly<Record<string, string>> = {
+  '@aws-sdk/credential-provider-node': './functions/aws/lambda-credentials.ts',
+};
+
 /** NodejsFunction bundling options for every function of the control plane. */
-export function lambdaBundling(sources: readonly PlanSource[]): BundlingOptions {
+export function lambdaBundling(plans: readonly Plan[]): BundlingOptions {
   return {
     format: OutputFormat.ESM,
     target: ESBUILD_TARGET,
@@ -54,8 +69,10 @@ export function lambdaBundling(sources: readonly PlanSource[]): BundlingOptions 
     sourcesContent: false,
     // The runtime ships an @aws-sdk v3, but not ours: we pin SDK versions, so we bundle them.
     externalModules: [],
-    define: { __SWITCHYARD_PLANS__: plansDefine(sources) },
+    define: { __SWITCHYARD_PLANS__: plansDefine(plans) },
     banner: CREATE_REQUIRE_BANNER,
+    // NodejsFunction has no `alias` option: esbuild's CLI flag, `--alias:<module>=<path>`.
+    esbuildArgs: { '--alias': Object.entries(LAMBDA_ALIASES).map(([from, to]) => `${from}=${to}`) },
     // Warnings and errors only: not esbuild's size summary for each of 16 functions x regions.
     logLevel: LogLevel.WARNING,
   };
@@ -77,11 +94,29 @@ export const TRANSLATED_BUNDLING_KEYS = [
   'define',
   'banner',
   'logLevel',
+  'esbuildArgs',
 ] as const satisfies readonly (keyof BundlingOptions)[];
 
+/**
+ * The esbuild API options of {@link lambdaBundling}'s NodejsFunction options. Of `esbuildArgs`, only
+ * `--alias` is translated (the one flag the stacks pass); any other flag throws, so that the measured
+ * bundle never silently differs from the deployed one.
+ */
 export function esbuildOptions(entry: string, outfile: string, bundling: BundlingOptions): BuildOptions {
+  const { '--alias': aliasArgs, ...otherArgs } = bundling.esbuildArgs ?? {};
+  if (Object.keys(otherArgs).length > 0)
+    throw new Error(
+      `esbuildOptions translates only --alias of esbuildArgs; got ${Object.keys(otherArgs).join(', ')}`,
+    );
+  const aliases = aliasArgs === undefined ? [] : Array.isArray(aliasArgs) ? aliasArgs : [String(aliasArgs)];
+  // Each `<module>=<path>`, as CDK passes it to esbuild's CLI.
+  const alias = Object.fromEntries(
+    aliases.map((arg) => [arg.split('=')[0], arg.slice(arg.indexOf('=') + 1)]),
+  );
   return {
     entryPoints: [entry],
+    // CDK's local bundling runs esbuild in the project root; alias targets resolve from here.
+    absWorkingDir: REPO_ROOT,
     outfile,
     bundle: true,
     platform: 'node',
@@ -98,6 +133,7 @@ export function esbuildOptions(entry: string, outfile: string, bundling: Bundlin
     sourcesContent: bundling.sourcesContent ?? true,
     external: [...(bundling.externalModules ?? [])],
     define: { ...(bundling.define ?? {}) },
+    alias,
     ...(bundling.banner ? { banner: { js: bundling.banner } } : {}),
     logLevel:
       bundling.logLevel === LogLevel.ERROR || bundling.logLevel === LogLevel.SILENT

@@ -1,10 +1,10 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import * as z from 'zod';
 import { type PlanProblem, PlanValidationError } from '../functions/core/errors.js';
 import { formatProblem, type Plan, problemsFromIssue, RegionName, show } from '../functions/core/plan.js';
 import { loadPlans } from '../functions/core/plan-loader.js';
+import { MRSC_REGION_SETS } from '../functions/core/regions.js';
 import { IamRoleMapSchema } from '../functions/operator-api/identity.js';
 
 /**
@@ -14,15 +14,8 @@ import { IamRoleMapSchema } from '../functions/operator-api/identity.js';
  * every problem listed, in the format `switchyard validate` uses.
  */
 
-/**
- * Where DynamoDB offers multi-region strong consistency: every replica and the witness must be in
- * one of these sets (the same list aws-cdk-lib 2.276 enforces in `TableV2`).
- */
-export const MRSC_REGION_SETS: Readonly<Record<string, readonly string[]>> = {
-  US: ['us-east-1', 'us-east-2', 'us-west-2'],
-  EU: ['eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1'],
-  AP: ['ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3'],
-};
+// Where DynamoDB offers multi-region strong consistency: the core's list (the sandbox models it too).
+export { MRSC_REGION_SETS };
 
 /** The finite retentions CloudWatch Logs accepts. */
 const LOG_RETENTION_DAYS = [
@@ -70,9 +63,9 @@ export const DeployConfigSchema = z.strictObject({
      */
     breakGlass: z
       .strictObject({
-        iamRoles: IamRoleMapSchema.refine((roles) => Object.keys(roles).length > 0, {
-          error: 'at least one IAM role ARN',
-        }),
+        iamRoles: IamRoleMapSchema.check(
+          z.refine((roles) => Object.keys(roles).length > 0, { error: 'at least one IAM role ARN' }),
+        ),
       })
       .optional(),
     /** Stage throttling: the API is for a handful of operators, not the public. */
@@ -89,17 +82,11 @@ export const DeployConfigSchema = z.strictObject({
 export type DeployConfig = z.infer<typeof DeployConfigSchema>;
 export type DeployConfigInput = z.input<typeof DeployConfigSchema>;
 
-/** One plan file as read from disk; embedded into every bundle (`__SWITCHYARD_PLANS__`). */
-export interface PlanSource {
-  readonly file: string;
-  readonly text: string;
-}
-
 /** A validated deployment: the config, the plans, and what follows from them. */
 export interface Deployment {
   readonly config: DeployConfig;
+  /** The validated plans, sorted by name; embedded into every bundle (`__SWITCHYARD_PLANS__`). */
   readonly plans: readonly Plan[];
-  readonly planSources: readonly PlanSource[];
   /** Regions that get a `ControlPlane` stack; each holds a replica of the state table. */
   readonly regions: readonly string[];
   /** The region whose stack defines the global table (the first region); the others import it. */
@@ -139,7 +126,7 @@ export async function loadDeployment(options: LoadDeploymentOptions): Promise<De
     problems.push(...deploymentProblems(configResult.config, plansResult.plans, options.configFile));
   }
   if (problems.length > 0 || !configResult.config || !plansResult.plans) throw new DeploymentError(problems);
-  return resolveDeployment(configResult.config, plansResult.plans, await readPlanSources(options.plansDir));
+  return resolveDeployment(configResult.config, plansResult.plans);
 }
 
 /**
@@ -149,14 +136,13 @@ export async function loadDeployment(options: LoadDeploymentOptions): Promise<De
 export function deploymentOf(
   input: unknown,
   plans: readonly Plan[],
-  planSources: readonly PlanSource[],
   file = 'deploy.config.yaml',
 ): Deployment {
   const { config, problems } = validateConfig(input, file);
   if (!config) throw new DeploymentError(problems);
   const more = deploymentProblems(config, plans, file);
   if (more.length > 0) throw new DeploymentError(more);
-  return resolveDeployment(config, plans, planSources);
+  return resolveDeployment(config, plans);
 }
 
 /** Validates a config document against the schema; every problem with path, got and expected. */
@@ -292,16 +278,12 @@ export function deploymentProblems(
   return problems;
 }
 
-function resolveDeployment(
-  config: DeployConfig,
-  plans: readonly Plan[],
-  planSources: readonly PlanSource[],
-): Deployment {
+function resolveDeployment(config: DeployConfig, plans: readonly Plan[]): Deployment {
   const regions = deploymentRegions(config, plans);
   const tableRegion = regions[0];
   if (!tableRegion)
     throw new DeploymentError([{ file: 'deploy.config.yaml', path: 'regions', message: 'no regions' }]);
-  return { config, plans, planSources, regions, tableRegion };
+  return { config, plans, regions, tableRegion };
 }
 
 async function readConfig(
@@ -333,15 +315,6 @@ async function readConfig(
       }),
     };
   return validateConfig(doc.toJS(), file);
-}
-
-/** The plan files exactly as `loadPlans` selects them (`*.yaml`, `*.yml`, sorted), by base name. */
-export async function readPlanSources(dir: string): Promise<PlanSource[]> {
-  const files = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort();
-  // Base names only: the bundle (and so the asset hash) must not depend on where the repo is checked out.
-  return Promise.all(
-    files.map(async (f) => ({ file: basename(f), text: await readFile(join(dir, f), 'utf8') })),
-  );
 }
 
 /** Every ARN a plan names (cluster members, alarms, routing controls). */

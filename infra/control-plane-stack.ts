@@ -142,7 +142,7 @@ export class ControlPlaneStack extends Stack {
       [ENV.eventBusName]: 'default',
     };
     const resources = planResources(this, deployment.plans, config.useArc);
-    const bundling = lambdaBundling(deployment.planSources);
+    const bundling = lambdaBundling(deployment.plans);
     const logRetention = config.logRetentionDays;
 
     const functions = new Map<FunctionName, ControlPlaneFunction>();

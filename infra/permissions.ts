@@ -135,6 +135,12 @@ export interface PlanResources {
     readonly recordTypes: readonly string[];
   }[];
   readonly healthCheckArns: readonly string[];
+  /**
+   * `arn:aws:route53:::healthcheck/*` when a plan here uses the health-checks method: readiness
+   * reads their configuration (GetHealthCheck), and their IDs exist only once the global traffic
+   * stack is deployed after this one. Empty otherwise.
+   */
+  readonly healthCheckConfigArns: readonly string[];
   /** `arn:aws:route53:::change/*`: change IDs are only known once a change is made. */
   readonly route53ChangesArn: string;
   readonly routingControlArns: readonly string[];
@@ -232,6 +238,9 @@ export function planResources(stack: Stack, plans: readonly Plan[], useArc: bool
         ),
       ),
     ),
+    healthCheckConfigArns: local.some((p) => p.traffic.route53?.method === 'health-checks')
+      ? [globalArn('route53', 'healthcheck', '*')]
+      : [],
     route53ChangesArn: globalArn('route53', 'change', '*'),
     routingControlArns: useArc
       ? unique(local.flatMap((p) => Object.values(p.traffic.arc?.routingControls ?? {})))
@@ -358,6 +367,8 @@ export function statementsFor(
           ? allow('ReadRoute53Changes', ['route53:GetChange'], [plan.route53ChangesArn])
           : []),
         ...allow('ReadRoute53HealthChecks', ['route53:GetHealthCheckStatus'], plan.healthCheckArns),
+        // Readiness: the health-checks method's records carry health checks that must exist.
+        ...allow('ReadHealthCheckConfigs', ['route53:GetHealthCheck'], plan.healthCheckConfigArns),
         ...allow(
           'ReadRoutingControls',
           ['route53-recovery-cluster:GetRoutingControlState'],

@@ -29,7 +29,7 @@ async function main(): Promise<number> {
   const started = performance.now();
   const outdir = resolve(values.out);
   try {
-    const { app, deployment, stacks } = await buildApp({
+    const { app, deployment, stacks, traffic } = await buildApp({
       ...(values.config ? { configFile: values.config } : {}),
       ...(values.plans ? { plansDir: values.plans } : {}),
       outdir,
@@ -42,10 +42,14 @@ async function main(): Promise<number> {
       `Synthesized ${stacks.length} ControlPlane stack(s) for ${plans.length} plan(s) (${plans.map((p) => p.name).join(', ')}) in ${seconds} s.`,
     );
     out(`Cloud assembly: ${relative(process.cwd(), assembly.directory) || '.'}/`);
-    for (const stack of stacks) {
+    for (const stack of [...stacks, ...(traffic ? [traffic] : [])]) {
       const artifact = assembly.getStackByName(stack.stackName);
       out(`  ${stack.stackName.padEnd(36)} ${relative(process.cwd(), artifact.templateFullPath)}`);
     }
+    if (traffic)
+      out(
+        `${traffic.stackName} (${traffic.region}): the health-checks plans' Route 53 health checks and failover records; deployed after the ControlPlane stacks.`,
+      );
     const { consistency, witnessRegion, name } = config.stateTable;
     out(
       `State table ${name}: defined in ${tableRegion}'s stack, replicas in ${regions.join(', ')}, ${
@@ -55,7 +59,7 @@ async function main(): Promise<number> {
       }.`,
     );
     out(
-      `cdk-nag AwsSolutions: no unacknowledged findings (${countAcknowledged(stacks)} acknowledged, reasons in infra/nag.ts).`,
+      `cdk-nag AwsSolutions: no unacknowledged findings (${countAcknowledged([...stacks, ...(traffic ? [traffic] : [])])} acknowledged, reasons in infra/nag.ts).`,
     );
     out(`Note: ${RUNTIME_DEPRECATION_NOTE}`);
     out('Deploy with `npm run deploy` (AWS credentials for the configured account needed then, not now).');

@@ -32,6 +32,17 @@ export const DriftSchema = z.discriminatedUnion('kind', [
     globalClusterId: z.string().min(1),
     region: z.string().min(1),
   }),
+  /**
+   * Someone deleted one of a health-checks plan's Route 53 health checks (DeleteHealthCheck): the
+   * calculated check of `region`'s record, or with `endpoint` the HTTPS check of `endpoint`'s
+   * health endpoint asked about `region`.
+   */
+  z.strictObject({
+    kind: z.literal('health-check-deleted'),
+    app: z.string().min(1),
+    region: z.string().min(1),
+    endpoint: z.string().min(1).optional(),
+  }),
 ]);
 export type Drift = z.infer<typeof DriftSchema>;
 
@@ -74,6 +85,24 @@ export function applyDrift(aws: SimulatedAws, plans: readonly Plan[], drift: Dri
         { RoutingControlArn: arn, RoutingControlState: drift.state },
         { region: endpoint.region, endpoint: endpoint.endpoint },
       );
+      return;
+    }
+    case 'health-check-deleted': {
+      const plan = plans.find((p) => p.name === drift.app);
+      const regions = plan?.regions ?? [];
+      const switchChecks = aws.route53.healthCheckIds(drift.app)[drift.region]?.switch;
+      if (!plan || plan.traffic.route53?.method !== 'health-checks' || !switchChecks)
+        throw new Error(
+          `drift health-check-deleted: ${drift.app} has no health-checks traffic in ${drift.region} (expected an app with traffic.route53.method health-checks and one of its regions ${regions.join(', ')})`,
+        );
+      const endpointAt = drift.endpoint === undefined ? -1 : regions.indexOf(drift.endpoint as never);
+      if (drift.endpoint !== undefined && endpointAt < 0)
+        throw new Error(
+          `drift health-check-deleted: no endpoint in ${drift.endpoint} (expected one of ${regions.join(', ')})`,
+        );
+      const id = endpointAt < 0 ? switchChecks.calculated : switchChecks.endpoints[endpointAt];
+      // Route 53's API lives in us-east-1.
+      aws.route53.handle('DeleteHealthCheck', { HealthCheckId: id }, { region: 'us-east-1' });
       return;
     }
     case 'asg-max': {

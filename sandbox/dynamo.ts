@@ -21,7 +21,9 @@ export interface LocalDynamo {
 /**
  * Starts dynalite on 127.0.0.1 (a free port) and creates the state table (`pk`/`sk` strings,
  * on-demand, as the CDK stack does). Every region's DynamoDB client points here: one table that is
- * strongly consistent everywhere, as the production MRSC global table is.
+ * strongly consistent everywhere, as the production MRSC global table is while a majority of its
+ * regions answers; the simulator refuses a replica's requests when it cannot reach one
+ * (`sandbox/aws/dynamodb-mrsc.ts`).
  */
 export async function startLocalDynamo(tableName = STATE_TABLE): Promise<LocalDynamo> {
   const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });

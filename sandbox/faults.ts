@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { AWS_SERVICES, type AwsService } from '../functions/aws/clients.js';
 import { type Plan, RegionName } from '../functions/core/plan.js';
 import { FUNCTIONS } from '../functions/handlers/registry.js';
+import { sandboxTableTopology, tableRegions } from './aws/dynamodb-mrsc.js';
 
 /** The fault kinds of docs/contracts.md, as a scenario file or the sandbox API gives them. */
 export const FaultSchema = z.discriminatedUnion('kind', [
@@ -103,10 +104,13 @@ export type KnownResources = Readonly<
   Record<'region' | 'group' | 'globalClusterId' | 'step', ReadonlySet<string>>
 >;
 
-/** The regions, Auto Scaling groups, global clusters and functions of `plans`' sandbox. */
+/**
+ * The regions (the plans', and the state table's witness), Auto Scaling groups, global clusters
+ * and functions of `plans`' sandbox.
+ */
 export function knownResources(plans: readonly Plan[]): KnownResources {
   return {
-    region: new Set(plans.flatMap((p) => p.regions)),
+    region: new Set(tableRegions(sandboxTableTopology(plans.flatMap((p) => p.regions)))),
     group: new Set(
       plans.flatMap((p) => (p.compute?.autoScalingGroups ?? []).flatMap((g) => Object.values(g.members))),
     ),
@@ -126,7 +130,7 @@ const FIELD_WHAT: Record<keyof KnownResources, string> = {
 
 /**
  * What a fault (or a fault to clear) names that the sandbox does not have, one line per field:
- * `region: no region us-east-2 in this sandbox's plans (expected one of us-east-1, us-west-2)`.
+ * `region: no region eu-west-1 in this sandbox's plans (expected one of us-east-1, us-east-2, us-west-2)`.
  * Such a fault would test nothing. Fields are checked by name, so every kind that names a region,
  * group, global cluster or step is checked the same way. Empty when everything named exists.
  */

@@ -3,6 +3,7 @@ import type { Random } from '../functions/core/random.js';
 import { SimulatedArc } from './aws/arc.js';
 import { SimulatedAutoScaling } from './aws/autoscaling.js';
 import { SimulatedCloudWatch } from './aws/cloudwatch.js';
+import { sandboxTableTopology } from './aws/dynamodb-mrsc.js';
 import { SimulatedElb } from './aws/elb.js';
 import { SimulatedEventBridge } from './aws/eventbridge.js';
 import { SimulatedRds } from './aws/rds.js';
@@ -46,6 +47,7 @@ export function createSimulatedAws(
     latency: options.latency,
     faults,
     quotas: new QuotaBuckets(() => options.clock.now(), options.latency.timeScale),
+    stateTable: sandboxTableTopology(plans.flatMap((p) => p.regions)),
     changed: (resources) => truth?.changed(resources),
     beginOperation: (name, app) => simulator?.beginOperation(name, app) ?? (() => undefined),
   };

@@ -2,6 +2,8 @@ import {
   type Change,
   ChangeResourceRecordSetsCommand,
   GetChangeCommand,
+  GetHealthCheckCommand,
+  type GetHealthCheckCommandOutput,
   GetHealthCheckStatusCommand,
   InvalidChangeBatch,
   InvalidInput,
@@ -20,13 +22,18 @@ import {
   ThrottledError,
   TrafficShiftRejectedError,
 } from '../core/errors.js';
-import type { FailoverRecord, FailoverRecordSpec, Route53Records } from '../runbook/ports/route53.js';
+import type {
+  FailoverRecord,
+  FailoverRecordSpec,
+  HealthCheckView,
+  Route53Records,
+} from '../runbook/ports/route53.js';
 import { type ClientFactory, ROUTE53_CONTROL_PLANE_REGION } from './client-factory.js';
 import { ROUTE53_CLIENT } from './sdk-clients.js';
 import { type AwsCallContext, awsCall, type ErrorRule } from './translate-error.js';
 
 // The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.
-export type { FailoverRecord, FailoverRecordSpec, Route53Records };
+export type { FailoverRecord, FailoverRecordSpec, HealthCheckView, Route53Records };
 
 const REGION = ROUTE53_CONTROL_PLANE_REGION;
 
@@ -231,6 +238,43 @@ export function route53Records(clients: ClientFactory): Route53Records {
       // must not make it unhealthy. No observations yet is not evidence of health.
       return observations.length > 0 && healthy > 0.18 * observations.length ? 'Healthy' : 'Unhealthy';
     },
+
+    async getHealthCheck(healthCheckId) {
+      let output: GetHealthCheckCommandOutput;
+      try {
+        output = await send({ operation: 'GetHealthCheck', resource: healthCheckId }, NOT_FOUND_RULES, () =>
+          route53().send(new GetHealthCheckCommand({ HealthCheckId: healthCheckId })),
+        );
+      } catch (error: unknown) {
+        // Missing is an answer (Route 53 said so); any other failure stays unknown to the caller.
+        if (error instanceof ResourceNotFoundError) return undefined;
+        throw error;
+      }
+      return toHealthCheckView(healthCheckId, { ...output.HealthCheck?.HealthCheckConfig });
+    },
+  };
+}
+
+function toHealthCheckView(id: string, config: Record<string, unknown>): HealthCheckView {
+  const text = (key: string) => (typeof config[key] === 'string' ? (config[key] as string) : undefined);
+  const number = (key: string) => (typeof config[key] === 'number' ? (config[key] as number) : undefined);
+  const children = Array.isArray(config.ChildHealthChecks)
+    ? (config.ChildHealthChecks as unknown[]).filter((c): c is string => typeof c === 'string')
+    : undefined;
+  const [fqdn, port, resourcePath, threshold] = [
+    text('FullyQualifiedDomainName'),
+    number('Port'),
+    text('ResourcePath'),
+    number('HealthThreshold'),
+  ];
+  return {
+    id,
+    type: text('Type') ?? '',
+    ...(fqdn !== undefined ? { fqdn } : {}),
+    ...(port !== undefined ? { port } : {}),
+    ...(resourcePath !== undefined ? { resourcePath } : {}),
+    ...(children ? { childHealthChecks: children } : {}),
+    ...(threshold !== undefined ? { healthThreshold: threshold } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import { UnknownAppError, UnknownRegionError } from './errors.js';
-import { type Plan, show } from './plan.js';
+import type { Plan } from './plan.js';
+import { show } from './problems.js';
 
 /** The plans a control plane was deployed with, by name. */
 export interface PlanRegistry {

@@ -149,31 +149,6 @@ const AutoScalingGroup = z.strictObject({
  */
 export type AutoScalingGroupPlan = z.infer<typeof AutoScalingGroup>;
 
-/** The warm pool a group declares in `region`, or undefined. */
-export function warmPoolIn(group: AutoScalingGroupPlan, region: string): WarmPoolPlan | undefined {
-  const pool = group.warmPool;
-  if (!pool || (pool.regions && !pool.regions.includes(region))) return undefined;
-  return pool;
-}
-
-/**
- * How many instances a warm pool holds while its group runs `desired` instances with `max` as its
- * MaxSize: max(minSize, (maxGroupPreparedCapacity, or max when absent or -1) - desired), never
- * below 0 ("Warm pool size", Amazon EC2 Auto Scaling User Guide,
- * https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-warm-pools.html).
- */
-export function warmPoolSize(
-  pool: Pick<WarmPoolPlan, 'minSize' | 'maxGroupPreparedCapacity'>,
-  desired: number,
-  max: number,
-): number {
-  const prepared =
-    pool.maxGroupPreparedCapacity === undefined || pool.maxGroupPreparedCapacity === -1
-      ? max
-      : pool.maxGroupPreparedCapacity;
-  return Math.max(pool.minSize, prepared - desired, 0);
-}
-
 const AliasTarget = z.strictObject({
   dnsName: z.string().min(1),
   hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'a Route 53 hosted zone ID such as Z35SXDOTRQ7X7K'),

@@ -1,13 +1,14 @@
 import * as z from 'zod';
 import type { PlanProblem } from './errors.js';
 import { planProblems } from './plan-rules.js';
-import { type Plan, PlanSchema, type RegionName } from './plan-schema.js';
+import { type Plan, PlanSchema } from './plan-schema.js';
 import { problemsFromIssue } from './problems.js';
 
 // The plan file (docs/contracts.md, Plan): the schema (plan-schema.ts), the rules that span fields
 // (plan-rules.ts) and the form problems are reported in (problems.ts), with what derives from
 // them. Importers use this module.
 
+export * from './plan-queries.js';
 export * from './plan-rules.js';
 export * from './plan-schema.js';
 export * from './problems.js';
@@ -26,11 +27,6 @@ export function validatePlan(
     ...planProblems(parsed.success ? parsed.data : document, file),
   ];
   return parsed.success && problems.length === 0 ? { plan: parsed.data, problems: [] } : { problems };
-}
-
-/** The region a plan starts active in: the first of its regions. */
-export function initialPrimary(plan: Plan): RegionName {
-  return plan.regions[0] as RegionName;
 }
 
 /** The plan's JSON Schema (draft 2020-12), for editors: `plans/schema.json` is generated from it. */

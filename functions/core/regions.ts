@@ -73,3 +73,13 @@ export function partitionOf(region: string): AwsPartition | undefined {
   }
   return undefined;
 }
+
+/**
+ * Where DynamoDB offers multi-region strong consistency (MRSC): every replica and the witness must
+ * be in one of these sets (the same list aws-cdk-lib 2.276 enforces in `TableV2`).
+ */
+export const MRSC_REGION_SETS: Readonly<Record<string, readonly string[]>> = {
+  US: ['us-east-1', 'us-east-2', 'us-west-2'],
+  EU: ['eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1'],
+  AP: ['ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3'],
+};

@@ -1,8 +1,9 @@
-import * as z from 'zod';
 import { parseAlarmArn } from '../core/arns.js';
 import { isoNow } from '../core/clock.js';
 import { FailoverInProgressError, PreconditionFailedError } from '../core/errors.js';
-import { initialPrimary, type Plan } from '../core/plan.js';
+import type { Plan } from '../core/plan.js';
+import { initialPrimary } from '../core/plan-queries.js';
+import * as z from '../core/zod.js';
 import { parseInput, type RunbookDeps } from '../runbook/context.js';
 import {
   executionExists,
@@ -24,7 +25,7 @@ const AlarmStateChange = z.object({
   source: z.literal('aws.cloudwatch'),
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   region: z.string(),
-  resources: z.array(z.string()).min(1),
+  resources: z.array(z.string()).check(z.minLength(1)),
   detail: z.object({ alarmName: z.string(), state: z.object({ value: z.string() }) }),
 });
 

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import { PreconditionFailedError, WaitTimedOutError } from '../core/errors.js';
-import { initialPrimary, type Plan } from '../core/plan.js';
+import type { Plan } from '../core/plan.js';
+import { initialPrimary } from '../core/plan-queries.js';
 import type { DrillReport, ExecutionRecord } from '../core/records.js';
+import * as z from '../core/zod.js';
 import { parseInput, type RunbookDeps } from '../runbook/context.js';
 import {
   executionExists,
@@ -25,36 +26,36 @@ export const DRILL_ACTOR = 'switchyard:drill';
 /** The event a drill schedule sends (infra/constructs/drill-schedules.ts). */
 const ScheduledDrill = z.object({
   source: z.literal('switchyard.drill-schedule'),
-  app: z.string().min(1),
-  kind: z.enum(['switchover-and-back', 'switchover']).optional(),
-  soakSeconds: z.number().int().nonnegative().optional(),
-  schedule: z.string().optional(),
+  app: z.string().check(z.minLength(1)),
+  kind: z.optional(z.enum(['switchover-and-back', 'switchover'])),
+  soakSeconds: z.optional(z.int().check(z.nonnegative())),
+  schedule: z.optional(z.string()),
 });
 
 /** A drill an operator starts now (operator API `POST /apps/{app}/drills`). */
 const RequestedDrill = z.object({
   source: z.literal('switchyard.drill-request'),
-  app: z.string().min(1),
-  requestedBy: z.string().min(1),
-  kind: z.enum(['switchover-and-back', 'switchover']).optional(),
-  soakSeconds: z.number().int().nonnegative().optional(),
+  app: z.string().check(z.minLength(1)),
+  requestedBy: z.string().check(z.minLength(1)),
+  kind: z.optional(z.enum(['switchover-and-back', 'switchover'])),
+  soakSeconds: z.optional(z.int().check(z.nonnegative())),
 });
 
 /** The drill state machine's `$.drill`. */
 export const DrillContext = z.object({
-  id: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/),
+  id: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,60}$/)),
   app: z.string(),
   home: z.string(),
   target: z.string(),
   kind: z.enum(['switchover-and-back', 'switchover']),
-  soakSeconds: z.number().int().nonnegative(),
+  soakSeconds: z.int().check(z.nonnegative()),
   requestedBy: z.string(),
   startedAt: z.string(),
-  schedule: z.string().optional(),
+  schedule: z.optional(z.string()),
   /** What started it: the plan's schedule, or a person through the API (absent: drills of before). */
-  trigger: z.enum(['schedule', 'operator']).optional(),
+  trigger: z.optional(z.enum(['schedule', 'operator'])),
   /** {@link planSha256} of the plan the drill ran (absent: drills of before). */
-  planSha256: z.string().optional(),
+  planSha256: z.optional(z.string()),
 });
 export type DrillContext = z.infer<typeof DrillContext>;
 
@@ -96,7 +97,7 @@ const Leg = z.object({
   region: z.string(),
   done: z.boolean(),
   status: z.string(),
-  attempt: z.number().int().nonnegative(),
+  attempt: z.int().check(z.nonnegative()),
 });
 type Leg = z.infer<typeof Leg>;
 
@@ -107,8 +108,8 @@ const Phase = z.discriminatedUnion('phase', [
   z.object({
     phase: z.literal('record'),
     drill: DrillContext,
-    legs: z.array(Leg.nullable()).optional(),
-    error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+    legs: z.optional(z.array(z.nullable(Leg))),
+    error: z.optional(z.object({ Error: z.string(), Cause: z.optional(z.string()) })),
   }),
 ]);
 
@@ -159,8 +160,8 @@ async function runPhase(event: z.infer<typeof Phase>, deps: DrillDeps): Promise<
 
 /** A drill an operator asks for through the operator API. */
 export const DrillRequestBody = z.strictObject({
-  kind: z.enum(['switchover-and-back', 'switchover']).optional(),
-  soakSeconds: z.number().int().min(0).max(86_400).optional(),
+  kind: z.optional(z.enum(['switchover-and-back', 'switchover'])),
+  soakSeconds: z.optional(z.int().check(z.gte(0), z.lte(86_400))),
 });
 
 /**

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import {
   ConflictError,
@@ -9,7 +8,8 @@ import {
   RetryableError,
   WaitTimedOutError,
 } from '../core/errors.js';
-import { initialPrimary } from '../core/plan.js';
+import { initialPrimary } from '../core/plan-queries.js';
+import * as z from '../core/zod.js';
 import type { Identity } from '../operator-api/request.js';
 import { requestFailover } from '../operator-api/request-failover.js';
 import { parseInput, type RunbookDeps } from '../runbook/context.js';
@@ -19,12 +19,14 @@ import { type FlushSummary, flushTraffic } from './traffic-batch.js';
 
 /** The body of `POST /evacuations` (and the scenario event `evacuate`). */
 export const EvacuationBody = z.strictObject({
-  from: z.string().min(1, 'the region to evacuate'),
-  to: z.string().min(1).optional(),
-  mode: z.enum(['graceful', 'ungraceful']).default('graceful'),
+  from: z.string().check(z.minLength(1, 'the region to evacuate')),
+  to: z.optional(z.string().check(z.minLength(1))),
+  mode: z._default(z.enum(['graceful', 'ungraceful']), 'graceful'),
   /** Only these apps (each must be a plan); default every app active in `from`. */
-  apps: z.array(z.string().min(1).max(128)).min(1).max(1000).optional(),
-  reason: z.string().trim().min(1, 'a reason').max(1024),
+  apps: z.optional(
+    z.array(z.string().check(z.minLength(1), z.maxLength(128))).check(z.minLength(1), z.maxLength(1000)),
+  ),
+  reason: z.string().check(z.trim(), z.minLength(1, 'a reason'), z.maxLength(1024)),
 });
 export type EvacuationBody = z.infer<typeof EvacuationBody>;
 
@@ -215,10 +217,10 @@ function accepted(record: EvacuationRecord, replayed: boolean): EvacuationAccept
 }
 
 const AdvanceInput = z.object({
-  evacuation: z.object({ id: z.string().min(1) }),
-  progress: z
-    .object({ attempt: z.number().int().nonnegative(), nextPollSeconds: z.number().int().min(1) })
-    .nullish(),
+  evacuation: z.object({ id: z.string().check(z.minLength(1)) }),
+  progress: z.nullish(
+    z.object({ attempt: z.int().check(z.nonnegative()), nextPollSeconds: z.int().check(z.gte(1)) }),
+  ),
 });
 
 /** What AdvanceEvacuation returns to its Wait + Choice loop. */
@@ -358,8 +360,8 @@ async function requestOne(record: EvacuationRecord, app: EvacuationApp, deps: Ru
 export async function failEvacuation(input: unknown, deps: RunbookDeps): Promise<EvacuationProgress> {
   const { evacuation, error } = parseInput(
     z.object({
-      evacuation: z.object({ id: z.string().min(1) }),
-      error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+      evacuation: z.object({ id: z.string().check(z.minLength(1)) }),
+      error: z.optional(z.object({ Error: z.string(), Cause: z.optional(z.string()) })),
     }),
     input,
     'FailEvacuation',

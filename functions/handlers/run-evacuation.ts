@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../core/zod.js';
 import { advanceEvacuation, failEvacuation } from '../evacuation/evacuate.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import { buildRunbookDeps } from './deps.js';
@@ -6,7 +6,7 @@ import { stepHandler } from './step-handler.js';
 
 /** The evacuation state machine's two calls: a poll (`advance`) and its Catch (`fail`). */
 function runEvacuation(input: unknown, deps: RunbookDeps): Promise<unknown> {
-  const phase = z.object({ phase: z.enum(['advance', 'fail']).default('advance') }).safeParse(input);
+  const phase = z.object({ phase: z._default(z.enum(['advance', 'fail']), 'advance') }).safeParse(input);
   return phase.success && phase.data.phase === 'fail'
     ? failEvacuation(input, deps)
     : advanceEvacuation(input, deps);

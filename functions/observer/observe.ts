@@ -1,6 +1,7 @@
 import { isoNow } from '../core/clock.js';
 import { describeError, RegionUnavailableError, SwitchyardError } from '../core/errors.js';
-import { type AutoScalingGroupPlan, initialPrimary, type Plan, warmPoolIn } from '../core/plan.js';
+import type { AutoScalingGroupPlan, Plan } from '../core/plan.js';
+import { initialPrimary, warmPoolIn } from '../core/plan-queries.js';
 import { memberIn } from '../core/plan-registry.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import type { UnreachableRegions } from '../runbook/ports/arc.js';

@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import {
   ConflictError,
@@ -7,6 +6,7 @@ import {
   ResourceNotFoundError,
 } from '../core/errors.js';
 import type { ExecutionRecord } from '../core/records.js';
+import * as z from '../core/zod.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import { FINISHED_EVENT } from '../runbook/finish.js';
 import { executionArnIn } from '../runbook/runbook-arns.js';
@@ -16,7 +16,7 @@ import type { Identity } from './request.js';
 
 /** The body of `POST /apps/{app}/executions/{id}/abort`. */
 export const AbortBody = z.strictObject({
-  reason: z.string().trim().min(1, 'a reason').max(1024),
+  reason: z.string().check(z.trim(), z.minLength(1, 'a reason'), z.maxLength(1024)),
 });
 export type AbortBody = z.infer<typeof AbortBody>;
 

@@ -1,5 +1,6 @@
 import { describeError } from '../core/errors.js';
-import { initialPrimary, type Plan } from '../core/plan.js';
+import type { Plan } from '../core/plan.js';
+import { initialPrimary } from '../core/plan-queries.js';
 import { memberIn } from '../core/plan-registry.js';
 import type { LockRecord, PlanStatus } from '../core/records.js';
 import {

@@ -1,15 +1,15 @@
-import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import { ForbiddenError, PreconditionFailedError } from '../core/errors.js';
 import { type ExecutionSummary, summaryOf } from '../core/execution-views.js';
 import type { ApprovalRecord, ExecutionRecord } from '../core/records.js';
+import * as z from '../core/zod.js';
 import { type RunbookDeps, recordStep, stepKey } from '../runbook/context.js';
 import { findExecution } from './executions.js';
 import type { Identity } from './request.js';
 
 /** The body of `POST /apps/{app}/executions/{id}/approve`: nothing, or a comment for the record. */
 export const ApproveBody = z.strictObject({
-  comment: z.string().trim().max(1024).optional(),
+  comment: z.optional(z.string().check(z.trim(), z.maxLength(1024))),
 });
 export type ApproveBody = z.infer<typeof ApproveBody>;
 

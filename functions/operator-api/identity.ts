@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { ForbiddenError } from '../core/errors.js';
+import * as z from '../core/zod.js';
 import { type Claims, type Identity, identityFromClaims, ROLES, type Role } from './request.js';
 
 /**
@@ -28,8 +28,8 @@ const ASSUMED_ROLE_ARN =
 
 /** The IAM role ARNs of a role map's keys, checked: `arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME`. */
 export const IamRoleMapSchema = z.record(
-  z.string().regex(ROLE_ARN, 'expected an IAM role ARN, arn:aws:iam::ACCOUNT:role/NAME'),
-  z.array(z.enum(ROLES)).min(1),
+  z.string().check(z.regex(ROLE_ARN, 'expected an IAM role ARN, arn:aws:iam::ACCOUNT:role/NAME')),
+  z.array(z.enum(ROLES)).check(z.minLength(1)),
 );
 
 /**

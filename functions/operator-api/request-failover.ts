@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import { type ConflictError, NotReadyError, PreconditionFailedError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import { FAILOVER_MODES } from '../core/records.js';
+import * as z from '../core/zod.js';
 import { lockFree, READINESS_CHECKS } from '../readiness/checks.js';
 import { type Readiness, type ReadinessDeps, readInputs, readinessFrom } from '../readiness/readiness.js';
 import { approvalRequired, FailoverRequest } from '../runbook/begin.js';
@@ -23,18 +23,16 @@ import type { Identity } from './request.js';
 
 /** The body of `POST /apps/{app}/failovers`. */
 export const FailoverBody = z.strictObject({
-  to: z.string().min(1, 'a region of the plan'),
-  mode: z.enum(FAILOVER_MODES).default('graceful'),
-  reason: z.string().trim().min(1, 'a reason').max(1024),
+  to: z.string().check(z.minLength(1, 'a region of the plan')),
+  mode: z._default(z.enum(FAILOVER_MODES), 'graceful'),
+  reason: z.string().check(z.trim(), z.minLength(1, 'a reason'), z.maxLength(1024)),
 });
 export type FailoverBody = z.infer<typeof FailoverBody>;
 
 /** The `Idempotency-Key` header: a client-chosen token that makes a retried request safe. */
 export const IdempotencyKey = z
   .string()
-  .min(1)
-  .max(255)
-  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+  .check(z.minLength(1), z.maxLength(255), z.regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'));
 
 /**
  * What a failover request touches: the readiness reads of its dry run, the state store (idempotency

@@ -1,8 +1,8 @@
 import { HttpVerbs, Router, webResponseToProxyResult } from '@aws-lambda-powertools/event-handler/http';
 import type { HttpMethod } from '@aws-lambda-powertools/event-handler/types';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import * as z from 'zod';
 import { InvalidInputError, ResourceNotFoundError } from '../core/errors.js';
+import * as z from '../core/zod.js';
 import { DrillRequestBody, requestDrill } from '../drills/drill.js';
 import { EvacuationBody, requestEvacuation } from '../evacuation/evacuate.js';
 import type { RunbookDeps } from '../runbook/context.js';
@@ -34,11 +34,12 @@ export interface Route {
   ) => Promise<ApiResponse>;
 }
 
-const ListQuery = (max: number) => z.object({ limit: z.coerce.number().int().min(1).max(max).optional() });
+const ListQuery = (max: number) =>
+  z.object({ limit: z.optional(z.pipe(z.coerce.number(), z.int().check(z.gte(1), z.lte(max)))) });
 const LIMIT_MAX = 100;
 const ReadinessQuery = z.object({
-  to: z.string().min(1).max(64).optional(),
-  mode: z.enum(['graceful', 'ungraceful']).optional(),
+  to: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  mode: z.optional(z.enum(['graceful', 'ungraceful'])),
 });
 
 const ok = (body: unknown, status = 200): ApiResponse => ({ status, body });

@@ -1,6 +1,6 @@
-import type { z } from 'zod';
 import { describeError } from '../core/errors.js';
-import { expectedOf, formatPath, nestsDeeperThan, show as showValue } from '../core/plan.js';
+import { expectedOf, formatPath, nestsDeeperThan, show as showValue } from '../core/problems.js';
+import type * as z from '../core/zod.js';
 import {
   HeadersTooLargeError,
   PayloadTooLargeError,
@@ -13,7 +13,11 @@ import type { ApiRequest } from './request.js';
  * Parses a request part (`body`, `query`, `header Idempotency-Key`) with a zod schema. On failure
  * throws a {@link RequestValidationError} listing every problem: path, got, expected.
  */
-export function parseRequestPart<T extends z.ZodType>(schema: T, value: unknown, part: string): z.infer<T> {
+export function parseRequestPart<T extends z.ZodMiniType>(
+  schema: T,
+  value: unknown,
+  part: string,
+): z.infer<T> {
   const parsed = schema.safeParse(value, { reportInput: true });
   if (parsed.success) return parsed.data;
   fail(

@@ -1,5 +1,5 @@
 import type { Plan } from '../core/plan.js';
-import { warmPoolIn, warmPoolSize } from '../core/plan.js';
+import { warmPoolIn, warmPoolSize } from '../core/plan-queries.js';
 import { memberIn } from '../core/plan-registry.js';
 import type { FailoverMode, LockRecord, PlanState } from '../core/records.js';
 import {
@@ -9,6 +9,7 @@ import {
   type RegionCluster,
   type Seen,
 } from '../observer/observe.js';
+import { type HealthCheckIssue, healthChecksExist } from './health-checks.js';
 
 /**
  * Readiness checks (docs/architecture.md, Readiness): small pure functions over what the observer
@@ -50,6 +51,12 @@ export interface ReadinessContext {
   readonly self?: string;
   /** ISO time of the last PASSED drill; null when none is on record; unknown when unread. */
   readonly lastDrillAt: Seen<string | null>;
+  /**
+   * The health-checks method's records and Route 53 health checks: what is missing or disagrees
+   * (`health-checks.ts`), unknown when Route 53's API did not answer; undefined when not read (a
+   * failover's dry run and Preflight make no Route 53 call) or for another traffic method.
+   */
+  readonly healthChecks?: Seen<readonly HealthCheckIssue[]>;
   /** The plan's detection alarms that CloudWatch does not know (ARNs), or unknown. */
   readonly missingAlarms: Seen<readonly string[]>;
   /**
@@ -501,6 +508,7 @@ export const READINESS_CHECKS: readonly ReadinessCheck[] = [
   warmPoolReady,
   truthAgreesWithRecord,
   healthSwitchAgrees,
+  healthChecksExist,
   runbookAnswers,
   lockFree,
   cooldown,

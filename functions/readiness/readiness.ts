@@ -1,9 +1,10 @@
-import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import { describeError, SwitchyardError } from '../core/errors.js';
-import { initialPrimary, type Plan } from '../core/plan.js';
+import type { Plan } from '../core/plan.js';
+import { initialPrimary } from '../core/plan-queries.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import type { FailoverMode } from '../core/records.js';
+import * as z from '../core/zod.js';
 import { type AppObservation, isKnown, observeApp, type Seen } from '../observer/observe.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import type { ReadinessRecord, ReadinessVerdict } from '../runbook/ports/readiness-results.js';
@@ -15,6 +16,7 @@ import {
   type ReadinessContext,
   type ReadinessFinding,
 } from './checks.js';
+import { readHealthChecks } from './health-checks.js';
 
 /** The EventBridge detail-type emitted when a target region's verdict changes. */
 export const READINESS_CHANGED_EVENT = 'Switchyard Readiness Changed';
@@ -49,6 +51,7 @@ export type ReadinessDeps = Pick<
   | 'arc'
   | 'dns'
   | 'traffic'
+  | 'route53'
   | 'store'
   | 'alarms'
   | 'stepFunctions'
@@ -76,24 +79,37 @@ export interface ReadinessInputs {
   readonly context: Omit<ReadinessContext, 'target' | 'mode' | 'observation'>;
 }
 
+/** What {@link readInputs} reads beyond what every evaluation needs. */
+export interface ReadOptions {
+  /**
+   * Read the health-checks method's records and Route 53 health checks (control-plane calls to
+   * us-east-1): the scheduled and on-demand evaluations do; a failover's dry run and Preflight do
+   * not (a failover makes no Route 53 API call, and would wait out us-east-1's timeouts).
+   */
+  readonly healthChecks?: boolean;
+}
+
 /**
  * Reads what readiness needs about `plan`, in parallel: the observer (with replication lag) over
- * `regions`, the STATE and LOCK items, the last PASSED drill and the detection alarms. A failed
- * read of a record is unknown (findings say so), never a guess.
+ * `regions`, the STATE and LOCK items, the last PASSED drill and the detection alarms, and with
+ * `options.healthChecks` the Route 53 health checks. A failed read of a record is unknown
+ * (findings say so), never a guess.
  */
 export async function readInputs(
   plan: Plan,
   regions: readonly string[],
   deps: ReadinessDeps,
   self?: string,
+  options: ReadOptions = {},
 ): Promise<ReadinessInputs> {
-  const [observation, state, lock, lastDrillAt, missingAlarms, runbooks] = await Promise.all([
+  const [observation, state, lock, lastDrillAt, missingAlarms, runbooks, healthChecks] = await Promise.all([
     observeApp(plan, regions, deps, { lag: true, warmPools: true }),
     deps.store.getState(plan.name),
     deps.store.getLock(plan.name),
     lastPassedDrill(plan, deps),
     missingAlarmsOf(plan, deps),
     runbooksOf(plan, regions, deps),
+    options.healthChecks ? readHealthChecks(plan, deps) : undefined,
   ]);
   return {
     observation,
@@ -106,6 +122,7 @@ export async function readInputs(
       lastDrillAt,
       missingAlarms,
       runbooks,
+      ...(healthChecks !== undefined ? { healthChecks } : {}),
       now: deps.clock.now(),
     },
   };
@@ -158,7 +175,7 @@ export async function readinessOf(
 ): Promise<Readiness[]> {
   const plan = deps.plans.get(app);
   if (options.to !== undefined) assertPlanRegion(plan, options.to);
-  const inputs = await readInputs(plan, plan.regions, deps);
+  const inputs = await readInputs(plan, plan.regions, deps, undefined, { healthChecks: true });
   return targetsOf(plan, inputs, options.to).map((target) =>
     readinessFrom(inputs, target, options.mode ?? 'graceful'),
   );
@@ -175,7 +192,7 @@ export interface ReadinessRun {
   readonly failed: { app: string; error: string }[];
 }
 
-const ScheduledEvent = z.object({}).passthrough();
+const ScheduledEvent = z.looseObject({});
 
 /**
  * The scheduled evaluation (every {@link READINESS_EVERY_MINUTES} minutes in every region): every
@@ -193,7 +210,7 @@ export async function evaluateReadiness(
   await Promise.all(
     deps.plans.list().map(async (plan) => {
       try {
-        const inputs = await readInputs(plan, plan.regions, deps);
+        const inputs = await readInputs(plan, plan.regions, deps, undefined, { healthChecks: true });
         for (const target of targetsOf(plan, inputs, undefined)) {
           const readiness = readinessFrom(inputs, target, 'graceful');
           const changed = await keep(readiness, deps);

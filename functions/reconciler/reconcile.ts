@@ -1,9 +1,10 @@
-import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import { describeError, FailoverInProgressError } from '../core/errors.js';
-import { initialPrimary, type Plan } from '../core/plan.js';
+import type { Plan } from '../core/plan.js';
+import { initialPrimary } from '../core/plan-queries.js';
 import { memberIn } from '../core/plan-registry.js';
 import type { PlanState, PlanStatus } from '../core/records.js';
+import * as z from '../core/zod.js';
 import {
   type AppObservation,
   capacityLevel,
@@ -201,11 +202,9 @@ export interface ReconcileOutcome {
   readonly detail: string;
 }
 
-const ReconcileEvent = z
-  .object({
-    detail: z.object({ app: z.string().optional() }).passthrough().optional(),
-  })
-  .passthrough();
+const ReconcileEvent = z.looseObject({
+  detail: z.optional(z.looseObject({ app: z.optional(z.string()) })),
+});
 
 /**
  * Reconcile: for every app (or the one an execution-finished event names), compare the observed

@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import { UnknownAppError } from '../core/errors.js';
+import * as z from '../core/zod.js';
 import { executionIdOf } from './begin.js';
 import type { RunbookDeps } from './context.js';
 import { isOpen } from './reservation.js';
@@ -12,9 +12,12 @@ export type AbandonDeps = Pick<RunbookDeps, 'clock' | 'plans' | 'store'>;
 // Deliberately loose: Begin may have failed because its input was bad, and this step must still
 // free whatever an execution of that id holds. Only the app and the id are needed.
 const AbandonInput = z.object({
-  request: z.object({ plan: z.string().min(1), executionId: z.string().min(1).optional() }).passthrough(),
-  executionArn: z.string().min(1),
-  error: z.object({ Error: z.string(), Cause: z.string().optional() }),
+  request: z.looseObject({
+    plan: z.string().check(z.minLength(1)),
+    executionId: z.optional(z.string().check(z.minLength(1))),
+  }),
+  executionArn: z.string().check(z.minLength(1)),
+  error: z.object({ Error: z.string(), Cause: z.optional(z.string()) }),
 });
 
 export interface Abandoned {

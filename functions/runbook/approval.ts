@@ -1,11 +1,11 @@
-import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
+import * as z from '../core/zod.js';
 import { parseInput, type RunbookDeps, RunContext, recordStep, stepKey } from './context.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type ApprovalDeps = Pick<RunbookDeps, 'clock' | 'store'>;
 
-const RequestApprovalInput = z.object({ run: RunContext, taskToken: z.string().min(1) });
+const RequestApprovalInput = z.object({ run: RunContext, taskToken: z.string().check(z.minLength(1)) });
 
 /**
  * RequestApproval: invoked by a `waitForTaskToken` Task. It parks the execution: the token is

@@ -1,9 +1,10 @@
-import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import { ConflictError, PreconditionFailedError } from '../core/errors.js';
-import { initialPrimary, type Plan } from '../core/plan.js';
+import type { Plan } from '../core/plan.js';
+import { initialPrimary } from '../core/plan-queries.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import { EXECUTION_TRIGGERS, FAILOVER_MODES } from '../core/records.js';
+import * as z from '../core/zod.js';
 import {
   EvacuationRef,
   parseInput,
@@ -20,28 +21,25 @@ export type BeginDeps = Pick<RunbookDeps, 'clock' | 'plans' | 'region' | 'store'
 /** The input of a runbook execution (docs/architecture.md, Runbooks). */
 export const FailoverRequest = z.object({
   /** The app: the plan's name. */
-  plan: z.string().min(1),
-  targetRegion: z.string().min(1),
+  plan: z.string().check(z.minLength(1)),
+  targetRegion: z.string().check(z.minLength(1)),
   mode: z.enum(FAILOVER_MODES),
   trigger: z.enum(EXECUTION_TRIGGERS),
-  requestedBy: z.string().min(1),
-  reason: z.string().max(1024).default(''),
+  requestedBy: z.string().check(z.minLength(1)),
+  reason: z._default(z.string().check(z.maxLength(1024)), ''),
   /** ISO time of the request (or alarm decision); defaults to the execution's start. */
-  requestedAt: z.string().optional(),
+  requestedAt: z.optional(z.string()),
   /** The execution id the operator API chose (the Step Functions execution name). */
-  executionId: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,80}$/)
-    .optional(),
+  executionId: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,80}$/))),
   /** The region evacuation this failover is part of (its traffic change is batched with the others'). */
-  evacuation: EvacuationRef.optional(),
+  evacuation: z.optional(EvacuationRef),
 });
 export type FailoverRequest = z.infer<typeof FailoverRequest>;
 
 const BeginInput = z.object({
   request: FailoverRequest,
-  executionArn: z.string().min(1),
-  startedAt: z.string().optional(),
+  executionArn: z.string().check(z.minLength(1)),
+  startedAt: z.optional(z.string()),
 });
 
 /**

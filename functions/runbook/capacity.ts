@@ -1,8 +1,8 @@
-import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import { CapacityNotReadyError, InvalidInputError } from '../core/errors.js';
 import type { AutoScalingGroupPlan, Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
+import * as z from '../core/zod.js';
 import { groupReadiness } from '../observer/observe.js';
 import {
   fence,
@@ -31,9 +31,9 @@ const ScaleInput = z.object({ run: RunContext, resource: ResourceItem });
 /** What CheckCapacity carries between polls. */
 const CapacityPoll = z.looseObject({
   /** InService and Healthy instances at the last poll. */
-  healthyInService: z.number().int().nonnegative().optional(),
+  healthyInService: z.optional(z.int().check(z.nonnegative())),
   /** Since when (epoch ms, virtual in the sandbox) that count has not changed. */
-  stableSince: z.number().nonnegative().optional(),
+  stableSince: z.optional(z.number().check(z.nonnegative())),
 });
 /** A capacity wait's poll state. */
 export const CapacityProgress = progressWith(CapacityPoll);

@@ -1,10 +1,11 @@
-import * as z from 'zod';
 import { type Clock, isoNow } from '../core/clock.js';
 import { InvalidInputError, ThrottledError, WaitTimedOutError } from '../core/errors.js';
-import { formatProblem, type Plan, problemsFromIssue } from '../core/plan.js';
+import type { Plan } from '../core/plan.js';
 import type { PlanRegistry } from '../core/plan-registry.js';
+import { formatProblem, problemsFromIssue } from '../core/problems.js';
 import type { Random } from '../core/random.js';
 import { EXECUTION_TRIGGERS, FAILOVER_MODES, STRATEGIES, type StepRecord } from '../core/records.js';
+import * as z from '../core/zod.js';
 import type { StateMachineKey } from '../handlers/registry.js';
 import type { ArcRoutingControls } from './ports/arc.js';
 import type { AuroraGlobalClusters } from './ports/aurora.js';
@@ -59,30 +60,33 @@ export interface RunbookDeps {
  * A region evacuation a run is part of: its id and the region whose control plane runs it (whose
  * AdvanceEvacuation flushes the evacuation's traffic queue, `functions/evacuation/traffic-batch.ts`).
  */
-export const EvacuationRef = z.object({ id: z.string().min(1).max(128), region: z.string().min(1) });
+export const EvacuationRef = z.object({
+  id: z.string().check(z.minLength(1), z.maxLength(128)),
+  region: z.string().check(z.minLength(1)),
+});
 export type EvacuationRef = z.infer<typeof EvacuationRef>;
 
 /** The `$.run` object every step after Begin receives: who, what, where, and the lock it holds. */
 export const RunContext = z.object({
-  executionId: z.string().min(1),
-  executionKey: z.string().min(1),
-  app: z.string().min(1),
+  executionId: z.string().check(z.minLength(1)),
+  executionKey: z.string().check(z.minLength(1)),
+  app: z.string().check(z.minLength(1)),
   runbook: z.enum(STRATEGIES),
   mode: z.enum(FAILOVER_MODES),
   trigger: z.enum(EXECUTION_TRIGGERS),
-  requestedBy: z.string().min(1),
+  requestedBy: z.string().check(z.minLength(1)),
   reason: z.string(),
-  from: z.string().min(1),
-  to: z.string().min(1),
-  epoch: z.number().int().positive(),
+  from: z.string().check(z.minLength(1)),
+  to: z.string().check(z.minLength(1)),
+  epoch: z.int().check(z.positive()),
   /** ISO time the failover was asked for (or decided on, for alarms): RTO runs from here. */
-  requestedAt: z.string().min(1),
+  requestedAt: z.string().check(z.minLength(1)),
   approvalRequired: z.boolean(),
-  approvalTimeoutSeconds: z.number().int().positive(),
+  approvalTimeoutSeconds: z.int().check(z.positive()),
   /** How long the lock's lease runs from each step that renews it. */
-  leaseSeconds: z.number().int().positive(),
+  leaseSeconds: z.int().check(z.positive()),
   /** The region evacuation the run is part of, if any: its traffic change is batched (ShiftTraffic). */
-  evacuation: EvacuationRef.optional(),
+  evacuation: z.optional(EvacuationRef),
 });
 export type RunContext = z.infer<typeof RunContext>;
 
@@ -91,7 +95,9 @@ export type RunContext = z.infer<typeof RunContext>;
  * step input (Preflight's result, then the traffic and verification `progress`), so that every
  * later ARC call tries those endpoints last (`endpointOrder` in functions/aws/arc.ts).
  */
-export const UnreachableRegionList = z.array(z.string().min(1)).max(16).optional();
+export const UnreachableRegionList = z.optional(
+  z.array(z.string().check(z.minLength(1))).check(z.maxLength(16)),
+);
 
 /**
  * The ARC endpoint memory a step starts from: what earlier steps learnt, and, in an ungraceful
@@ -108,7 +114,7 @@ export function knownUnreachable(
 export const ResourceItem = z.object({
   kind: z.enum(['database', 'capacity']),
   /** Global cluster id, or the plan's ASG name. */
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
 });
 export type ResourceItem = z.infer<typeof ResourceItem>;
 
@@ -118,24 +124,24 @@ export type ResourceItem = z.infer<typeof ResourceItem>;
  */
 export const Progress = z.object({
   done: z.boolean(),
-  nextPollSeconds: z.number().int().min(1).max(60),
-  attempt: z.number().int().nonnegative(),
-  maxAttempts: z.number().int().positive(),
+  nextPollSeconds: z.int().check(z.gte(1), z.lte(60)),
+  attempt: z.int().check(z.nonnegative()),
+  maxAttempts: z.int().check(z.positive()),
   startedAt: z.string(),
-  phase: z.string().optional(),
-  detail: z.record(z.string(), z.unknown()).optional(),
+  phase: z.optional(z.string()),
+  detail: z.optional(z.record(z.string(), z.unknown())),
   /** Regions whose ARC cluster endpoint did not answer earlier in the run: tried last (arc.ts). */
   unreachableRegions: UnreachableRegionList,
   /**
    * Set while polls are throttled (see {@link pollThrottled}): how many polls in a row AWS
    * throttled, and the step's own interval (seconds) that the next answered poll returns to.
    */
-  throttled: z
-    .object({
-      polls: z.number().int().positive(),
-      basePollSeconds: z.number().int().min(1).max(60),
-    })
-    .optional(),
+  throttled: z.optional(
+    z.object({
+      polls: z.int().check(z.positive()),
+      basePollSeconds: z.int().check(z.gte(1), z.lte(60)),
+    }),
+  ),
 });
 export type Progress = z.infer<typeof Progress>;
 
@@ -144,12 +150,12 @@ export type Progress = z.infer<typeof Progress>;
  * to the next (e.g. the promotion method, the Route 53 change id). The detail schema should be a
  * `z.looseObject`, so keys it does not name pass through unchanged.
  */
-export function progressWith<D extends z.ZodType<Record<string, unknown>>>(detail: D) {
-  return Progress.extend({ detail: detail.optional() });
+export function progressWith<D extends z.ZodMiniType<Record<string, unknown>>>(detail: D) {
+  return z.extend(Progress, { detail: z.optional(detail) });
 }
 
 /** Parses a step's input; {@link InvalidInputError} lists every problem (path, got, expected). */
-export function parseInput<T extends z.ZodType>(schema: T, input: unknown, step: string): z.infer<T> {
+export function parseInput<T extends z.ZodMiniType>(schema: T, input: unknown, step: string): z.infer<T> {
   const parsed = schema.safeParse(input, { reportInput: true });
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues

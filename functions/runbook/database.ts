@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import {
   CapacityNotReadyError,
@@ -8,6 +7,7 @@ import {
 } from '../core/errors.js';
 import type { AuroraGlobalCluster, Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
+import * as z from '../core/zod.js';
 import { groupReadiness } from '../observer/observe.js';
 import {
   fence,
@@ -38,11 +38,11 @@ const PromoteInput = z.object({ run: RunContext, resource: ResourceItem });
 /** What PromoteDatabase and CheckDatabase carry between polls. */
 const DatabasePoll = z.looseObject({
   /** How the writer moves: `none` when the target already was the writer. */
-  method: z.enum(['switchover', 'failover', 'detach', 'none']).optional(),
+  method: z.optional(z.enum(['switchover', 'failover', 'detach', 'none'])),
   /** The replication lag at promotion, in ms (null: CloudWatch had no datapoint). */
-  rpoMs: z.number().nonnegative().nullable().optional(),
+  rpoMs: z.optional(z.nullable(z.number().check(z.nonnegative()))),
   /** Polls in a row that showed no operation under way and no promotion. */
-  idlePolls: z.number().int().nonnegative().optional(),
+  idlePolls: z.optional(z.int().check(z.nonnegative())),
 });
 /** A database promotion's poll state. */
 export const DatabaseProgress = progressWith(DatabasePoll);

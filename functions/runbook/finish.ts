@@ -1,9 +1,9 @@
-import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import { describeError, InvalidInputError, LockLostError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
 import type { ExecutionRecord, FinalExecutionStatus } from '../core/records.js';
+import * as z from '../core/zod.js';
 import {
   type AppObservation,
   capacityLevel,
@@ -34,7 +34,7 @@ export type FinishDeps = Pick<
 /** The EventBridge detail-type of the event every execution ends with. */
 export const FINISHED_EVENT = 'Switchyard Execution Finished';
 
-const FinishInput = z.object({ run: RunContext }).passthrough();
+const FinishInput = z.looseObject({ run: RunContext });
 
 /**
  * What FinishExecution and RecordFailure return to the state machine: the run's outcome in brief
@@ -128,12 +128,10 @@ function successDetail(summary: FinishOutput): string {
 }
 
 const FailureInput = z.object({
-  state: z
-    .object({
-      run: RunContext,
-      error: z.object({ Error: z.string(), Cause: z.string().optional() }),
-    })
-    .passthrough(),
+  state: z.looseObject({
+    run: RunContext,
+    error: z.object({ Error: z.string(), Cause: z.optional(z.string()) }),
+  }),
 });
 
 export interface FailureOutcome extends FinishOutput {

@@ -1,7 +1,7 @@
-import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import { PreconditionFailedError, ReplicationLagTooHighError, TransientAwsError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
+import * as z from '../core/zod.js';
 import { type AppObservation, isKnown, type Seen, type Unknown } from '../observer/observe.js';
 import type { ReadinessContext } from '../readiness/checks.js';
 import { evaluate, readInputs } from '../readiness/readiness.js';

@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import { memberIn } from '../core/plan-registry.js';
+import * as z from '../core/zod.js';
 import {
   fence,
   nextPoll,

@@ -1,5 +1,6 @@
 import { describeError, PreconditionFailedError, ResourceNotFoundError } from '../core/errors.js';
-import { initialPrimary, type Plan } from '../core/plan.js';
+import type { Plan } from '../core/plan.js';
+import { initialPrimary } from '../core/plan-queries.js';
 import type { ExecutionRecord } from '../core/records.js';
 import { type FailoverRequest, lockReason, newExecution, reservationLeaseSeconds } from './begin.js';
 import type { RunbookDeps } from './context.js';

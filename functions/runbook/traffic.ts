@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import {
   CapacityNotReadyError,
@@ -7,6 +6,7 @@ import {
   ThrottledError,
 } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
+import * as z from '../core/zod.js';
 import {
   fence,
   knownUnreachable,
@@ -37,8 +37,8 @@ export type TrafficDeps = Pick<
 export const PreparedResource = z.object({
   resource: ResourceItem,
   status: z.enum(['READY', 'FAILED']),
-  detail: z.record(z.string(), z.unknown()).optional(),
-  error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+  detail: z.optional(z.record(z.string(), z.unknown())),
+  error: z.optional(z.object({ Error: z.string(), Cause: z.optional(z.string()) })),
 });
 export type PreparedResource = z.infer<typeof PreparedResource>;
 
@@ -50,13 +50,13 @@ const ShiftInput = z.object({
 });
 /** What ShiftTraffic and CheckTraffic carry between polls. */
 const TrafficPoll = z.looseObject({
-  mechanism: z.enum(['arc', 'route53', 'health-checks', 'none']).optional(),
+  mechanism: z.optional(z.enum(['arc', 'route53', 'health-checks', 'none'])),
   /** The Route 53 change to wait on until INSYNC (null: no change was needed). */
-  changeId: z.string().nullable().optional(),
+  changeId: z.optional(z.nullable(z.string())),
   /** The ARC endpoint's region that took the change. */
-  endpoint: z.string().optional(),
+  endpoint: z.optional(z.string()),
   /** Why Route 53 refused the change the last time (it is retried on the next poll). */
-  lastError: z.string().optional(),
+  lastError: z.optional(z.string()),
 });
 /** A traffic shift's poll state. */
 export const TrafficProgress = progressWith(TrafficPoll);

@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { isoNow } from '../core/clock.js';
 import type { Plan } from '../core/plan.js';
+import * as z from '../core/zod.js';
 import {
   type AppObservation,
   capacityLevel,

@@ -1,5 +1,5 @@
 import { describeError } from '../core/errors.js';
-import { initialPrimary } from '../core/plan.js';
+import { initialPrimary } from '../core/plan-queries.js';
 import type { RunbookDeps } from '../runbook/context.js';
 
 /** What a health endpoint answers: an HTTP status and a short plain-text body saying why. */

@@ -84,6 +84,7 @@ export interface EndpointProbeOptions {
 export class EndpointProbe {
   private readonly checkers: Checker[];
   private status = true;
+  private stopped = false;
   /** Ends the detection operation in progress, if any. */
   private detecting: (() => void) | undefined;
 
@@ -116,7 +117,15 @@ export class EndpointProbe {
     }));
   }
 
+  /** Stops checking (the health check was deleted): no further request, no status change. */
+  stop(): void {
+    this.stopped = true;
+    this.detecting?.();
+    this.detecting = undefined;
+  }
+
   private tick(): void {
+    if (this.stopped) return;
     const end = beginOperation(this.ctx, 'route53:health-check');
     const reached = this.checkers.filter((c) => this.options.checkerUp(c.region));
     const needsAnswer = reached.some((c) => this.options.reachable(c.region));
@@ -145,14 +154,14 @@ export class EndpointProbe {
         } else {
           this.detecting ??= beginOperation(this.ctx, 'route53:health-check-detection', this.options.app);
         }
-        if (flipped) {
+        if (flipped && !this.stopped) {
           this.status = healthy;
           this.options.onStatusChange();
         }
       })
       .finally(() => {
         end();
-        this.ctx.clock.setTimer(this.options.intervalMs, () => this.tick());
+        if (!this.stopped) this.ctx.clock.setTimer(this.options.intervalMs, () => this.tick());
       });
   }
 }

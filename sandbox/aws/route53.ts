@@ -89,6 +89,8 @@ export class SimulatedRoute53 extends Route53Core implements SimulatedService {
         return this.getHealthCheckStatus(input);
       case 'ListHealthChecks':
         return this.listHealthChecks(input);
+      case 'DeleteHealthCheck':
+        return this.deleteHealthCheck(input);
       default:
         throw new UnsupportedOperationError('route53', operation);
     }
@@ -236,6 +238,25 @@ export class SimulatedRoute53 extends Route53Core implements SimulatedService {
 
   private getHealthCheck(input: Record<string, unknown>): Omit<GetHealthCheckResponse, '$metadata'> {
     return { HealthCheck: this.healthCheckOutput(this.requireHealthCheck(input.HealthCheckId)) };
+  }
+
+  /**
+   * DeleteHealthCheck: "Amazon Route 53 does not prevent you from deleting a health check even if
+   * the health check is associated with one or more resource record sets. If you delete a health
+   * check and you don't update the associated resource record sets, the future status of the
+   * health check can't be predicted" (Route 53 API Reference, DeleteHealthCheck,
+   * https://docs.aws.amazon.com/Route53/latest/APIReference/API_DeleteHealthCheck.html; its
+   * `HealthCheckInUse` error "is not in use"). The sandbox picks one outcome: a record naming a
+   * deleted check is evaluated as if it had none (healthy), and a calculated check counts a
+   * deleted child as unhealthy. NoSuchHealthCheck for an ID it does not have.
+   */
+  private deleteHealthCheck(input: Record<string, unknown>): Record<string, never> {
+    const check = this.requireHealthCheck(input.HealthCheckId);
+    this.healthChecks.delete(check.id);
+    this.switchProbes.get(check.id)?.stop();
+    this.switchProbes.delete(check.id);
+    this.recomputeAnswers(false);
+    return {};
   }
 
   private getHealthCheckStatus(

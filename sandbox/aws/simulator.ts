@@ -24,6 +24,7 @@ import type { FaultSet } from '../faults.js';
 import type { LatencyProfile } from '../latency.js';
 import { QuotaBuckets, type QuotaRule } from '../quotas.js';
 import { currentExecutionId } from '../runtime/scope.js';
+import { mrscRefusal, type StateTableTopology } from './dynamodb-mrsc.js';
 
 /** What every simulated service shares: time, randomness, latency, faults, change notification. */
 export interface SimContext {
@@ -33,6 +34,12 @@ export interface SimContext {
   readonly faults: FaultSet;
   /** The account's API quotas (`sandbox/quotas.ts`); the simulator builds its own when absent. */
   readonly quotas?: QuotaBuckets;
+  /**
+   * The state table's regions and consistency (`sandbox/aws/dynamodb-mrsc.ts`): under MRSC, a
+   * replica cut off from the majority refuses writes and strongly consistent reads. Absent: one
+   * table that serves every request.
+   */
+  readonly stateTable?: StateTableTopology;
   /**
    * Services call this after any change of state the ground truth may depend on, naming the AWS
    * identifiers of what changed where they know them (a group name, a global cluster id or member
@@ -383,6 +390,10 @@ export class AwsSimulator implements AwsInterceptor {
             error,
             `Rate exceeded (sandbox fault: api-errors ${call.service} ${call.region})`,
           );
+      }
+      if (call.service === 'dynamodb' && this.ctx.stateTable) {
+        const refusal = mrscRefusal(this.ctx.stateTable, call, (region) => faults.isRegionDown(region));
+        if (refusal) throw awsError('dynamodb', 'InternalServerError', refusal);
       }
       const output =
         call.service === 'dynamodb' ? await this.forwardInOrder(forward) : await this.answer(call, service);

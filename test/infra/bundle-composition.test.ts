@@ -15,8 +15,8 @@ import { HANDLERS_DIR } from '../../infra/paths.js';
 const outdir = mkdtempSync(join(tmpdir(), 'switchyard-composition-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-/** The npm packages that put bytes into the bundle of a handler entry. */
-async function packagesIn(entry: string): Promise<Set<string>> {
+/** The input files (project paths and node_modules paths) that put bytes into a handler entry's bundle. */
+async function inputsOf(entry: string): Promise<string[]> {
   const options = esbuildOptions(
     join(HANDLERS_DIR, entry),
     join(outdir, entry, 'index.mjs'),
@@ -24,10 +24,14 @@ async function packagesIn(entry: string): Promise<Set<string>> {
   );
   const result = await build({ ...options, metafile: true, logLevel: 'silent' });
   const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined);
-  const packages = new Set<string>();
-  for (const [path, input] of Object.entries(output?.inputs ?? {}))
-    if (input.bytesInOutput > 0) packages.add(packageOf(path));
-  return packages;
+  return Object.entries(output?.inputs ?? {}).flatMap(([path, input]) =>
+    input.bytesInOutput > 0 ? [path] : [],
+  );
+}
+
+/** The npm packages that put bytes into the bundle of a handler entry. */
+async function packagesIn(entry: string): Promise<Set<string>> {
+  return new Set((await inputsOf(entry)).map(packageOf));
 }
 
 const CLIENTS = [
@@ -64,6 +68,41 @@ describe('bundle composition', () => {
 
       // Assert
       expect(CLIENTS.filter((c) => packages.has(c))).toEqual(expected);
+    },
+    60_000,
+  );
+
+  it("replaces the SDK's default credential chain by the environment provider (Lambda's role credentials)", async () => {
+    // Arrange: a function with one client
+
+    // Act
+    const packages = await packagesIn('request-approval.ts');
+
+    // Assert: none of the chain's providers, nor the SSO/STS clients they carry
+    expect(packages).toContain('@aws-sdk/credential-provider-env');
+    for (const chained of [
+      '@aws-sdk/credential-provider-node',
+      '@aws-sdk/credential-provider-ini',
+      '@aws-sdk/credential-provider-sso',
+      '@aws-sdk/nested-clients',
+      '@smithy/credential-provider-imds',
+    ])
+      expect(packages, chained).not.toContain(chained);
+  }, 60_000);
+
+  it.each(['begin-execution.ts', 'operator-api.ts'])(
+    '%s carries neither the plan schema nor what only it needs (zod chained API, croner)',
+    async (entry) => {
+      // Arrange: the plans are validated at synth and embedded as data (environment.ts)
+
+      // Act
+      const inputs = await inputsOf(entry);
+
+      // Assert: zod/mini only, no plan validation
+      expect(
+        inputs.filter((p) => /zod\/v4\/classic\/|node_modules\/croner\/|core\/plan-schema\.ts/.test(p)),
+      ).toEqual([]);
+      expect(inputs.some((p) => p.includes('zod/v4/mini/'))).toBe(true);
     },
     60_000,
   );

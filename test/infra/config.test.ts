@@ -7,13 +7,7 @@ import { formatProblem } from '../../functions/core/plan.js';
 import { loadPlans } from '../../functions/core/plan-loader.js';
 import { FUNCTIONS } from '../../functions/handlers/registry.js';
 import { MissingHandlerError } from '../../infra/app.js';
-import {
-  type DeployConfigInput,
-  DeploymentError,
-  deploymentOf,
-  loadDeployment,
-  readPlanSources,
-} from '../../infra/config.js';
+import { type DeployConfigInput, DeploymentError, deploymentOf, loadDeployment } from '../../infra/config.js';
 import { entryOf } from '../../infra/control-plane-stack.js';
 import { buildFast, CDK_WORK_TIMEOUT_MS, removeOutdirs } from './helpers.js';
 
@@ -23,14 +17,13 @@ const BAD_CONFIG = 'test/infra/fixtures/configs/bad.yaml';
 const committed = (): DeployConfigInput => parse(readFileSync(CONFIG, 'utf8'));
 
 const examplePlans = await loadPlans('plans');
-const exampleSources = await readPlanSources('plans');
 
 /** The problems of a config document against the example plans (none: returns []). */
 function problemsOf(edit: (config: Record<string, any>) => void) {
   const config = committed() as Record<string, any>;
   edit(config);
   try {
-    deploymentOf(config, examplePlans, exampleSources, 'test.yaml');
+    deploymentOf(config, examplePlans, 'test.yaml');
     return [];
   } catch (error: unknown) {
     if (error instanceof DeploymentError) return error.problems;
@@ -57,7 +50,7 @@ describe('deployment config', () => {
       consistency: 'strong',
       witnessRegion: 'us-east-2',
     });
-    expect(deployment.planSources.map((s) => s.file)).toEqual(['billing.yaml', 'orders.yaml']);
+    expect(deployment.plans.map((p) => p.name)).toEqual(['billing', 'orders']);
   });
 
   it('lists every problem of a bad config, each with its path, what it got and what it expected', async () => {

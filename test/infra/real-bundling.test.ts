@@ -69,7 +69,7 @@ describe('real bundling (local esbuild, no Docker)', () => {
     const measured = await measureBundle(
       fn.name,
       entryOf(fn),
-      lambdaBundling(built.deployment.planSources),
+      lambdaBundling(built.deployment.plans),
       outdir,
     );
     expect(measured.bytes).toBe(statSync(assets.get(fn.name) ?? '').size);

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { loadPlans } from '../../functions/core/plan-loader.js';
+import { readLambdaEnvironment } from '../../functions/handlers/environment.js';
 import { arnPlaceholder, FUNCTIONS, STATE_MACHINES } from '../../functions/handlers/registry.js';
 import {
   esbuildOptions,
@@ -15,11 +17,16 @@ import {
 import { isReadOnlyAction, wildcardMutations } from '../../infra/iam-audit.js';
 import { capabilitiesOf, normalizedRecordName } from '../../infra/permissions.js';
 
-const SOURCES = [{ file: 'a.yaml', text: '# yaml-language-server: $schema=./schema.json\nname: "a`b"\n' }];
+const PLANS = await loadPlans('plans');
+const LAMBDA_ENV = {
+  AWS_REGION: 'us-east-1',
+  SWITCHYARD_TABLE_NAME: 'switchyard-state',
+  SWITCHYARD_STATE_MACHINE_ARNS: '{}',
+};
 
 describe('bundling options', () => {
   it('translates every NodejsFunction option into the esbuild options bundle-size uses', () => {
-    const bundling = lambdaBundling(SOURCES);
+    const bundling = lambdaBundling(PLANS);
     expect(Object.keys(bundling).sort()).toEqual([...TRANSLATED_BUNDLING_KEYS].sort());
     expect(esbuildOptions('entry.ts', 'out/index.mjs', bundling)).toMatchObject({
       bundle: true,
@@ -31,14 +38,28 @@ describe('bundling options', () => {
       sourcesContent: false,
       external: [],
       mainFields: ['module', 'main'],
-      define: { __SWITCHYARD_PLANS__: plansDefine(SOURCES) },
+      define: { __SWITCHYARD_PLANS__: plansDefine(PLANS) },
       banner: { js: expect.stringContaining('createRequire') },
+      alias: { '@aws-sdk/credential-provider-node': './functions/aws/lambda-credentials.ts' },
     });
   });
 
-  it('embeds the plan documents, parsed from YAML, as a JS string literal of their JSON (what environment.ts reads)', () => {
-    const literal = plansDefine(SOURCES);
-    expect(JSON.parse(JSON.parse(literal))).toEqual([{ file: 'a.yaml', document: { name: 'a`b' } }]);
+  it('refuses an esbuild flag it cannot translate, so the measured bundle is the deployed one', () => {
+    const bundling = { ...lambdaBundling(PLANS), esbuildArgs: { '--drop': 'console' } };
+    expect(() => esbuildOptions('entry.ts', 'out/index.mjs', bundling)).toThrow(
+      /translates only --alias of esbuildArgs; got --drop/,
+    );
+  });
+
+  it('embeds the validated plans as a JS string literal of their JSON, which a function reads back unchanged', () => {
+    // Arrange
+    const literal = plansDefine(PLANS);
+
+    // Act: what esbuild's define puts in the bundle, as environment.ts reads it
+    const env = readLambdaEnvironment({ ...LAMBDA_ENV, SWITCHYARD_PLANS_JSON: JSON.parse(literal) });
+
+    // Assert
+    expect(env.plans).toEqual(PLANS);
   });
 });
 

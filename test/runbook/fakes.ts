@@ -316,6 +316,10 @@ export function fakeRoute53(primary: string) {
     },
     getChangeStatus: async () => control.changeStatus,
     healthCheckStatus: async () => 'Healthy',
+    // The runbook never reads health check configurations (readiness's scheduled reads do).
+    getHealthCheck: async () => {
+      throw new Error('fake route53: the runbook must not call GetHealthCheck');
+    },
   };
   return { port, changes, control };
 }

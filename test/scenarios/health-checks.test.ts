@@ -30,10 +30,17 @@ const plans: Plan[] = parsePlans(
 );
 const billing = plans.find((p) => p.name === 'billing') as Plan;
 
-/** Route 53 API calls (its control plane), as the simulator logged them; DNS questions are not. */
+/** Readiness's scheduled reads of the records and health checks (HEALTH_CHECK_MISSING), outside any failover. */
+const READINESS_READS = new Set(['ListResourceRecordSets', 'GetHealthCheck']);
+
+/**
+ * Route 53 API calls (its control plane), as the simulator logged them, but readiness's scheduled
+ * reads made outside any execution; DNS questions are not API calls.
+ */
 function route53ApiCalls(sandbox: Sandbox, from = 0): string[] {
   return sandbox.aws.simulator.log
     .filter((c) => c.service === 'route53' && !c.operation.startsWith('DNS ') && c.startedAt >= from)
+    .filter((c) => c.executionId !== undefined || !READINESS_READS.has(c.operation))
     .map((c) => `${c.operation} in ${c.region}`);
 }
 

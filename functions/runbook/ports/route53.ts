@@ -24,6 +24,20 @@ export interface FailoverRecordSpec {
   >;
 }
 
+/** A Route 53 health check's configuration, as GetHealthCheck returns it. */
+export interface HealthCheckView {
+  readonly id: string;
+  /** `HTTPS`, `CALCULATED`, `RECOVERY_CONTROL`, ... (HealthCheckConfig `Type`). */
+  readonly type: string;
+  /** Endpoint checks: the host requested, its port and path. */
+  readonly fqdn?: string;
+  readonly port?: number;
+  readonly resourcePath?: string;
+  /** Calculated checks: the child health check IDs and how many must be healthy. */
+  readonly childHealthChecks?: readonly string[];
+  readonly healthThreshold?: number;
+}
+
 /**
  * Route 53's control plane, served from us-east-1 only: a region that runs a failover depends on
  * us-east-1 when it uses these (prefer ARC routing controls for static stability).
@@ -73,4 +87,10 @@ export interface Route53Records {
    * Healthy when more than 18% of Route 53's checkers last saw success, as Route 53 judges it.
    */
   healthCheckStatus(healthCheckId: string): Promise<'Healthy' | 'Unhealthy'>;
+  /**
+   * GetHealthCheck (control plane, us-east-1): the check's configuration, or undefined when Route 53
+   * has no such check (`NoSuchHealthCheck`). Any other failure throws: the caller treats it as
+   * unknown, never as missing.
+   */
+  getHealthCheck(healthCheckId: string): Promise<HealthCheckView | undefined>;
 }
