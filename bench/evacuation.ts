@@ -3,6 +3,7 @@
  * `POST /evacuations`, played by `simulate` (virtual seconds, seed 1).
  */
 import type { Plan } from '../functions/core/plan.js';
+import type { QuotaUsage } from '../sandbox/quotas.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { parseScenario } from '../sandbox/scenario.js';
 import { simulate } from '../sandbox/simulate.js';
@@ -70,6 +71,12 @@ function peakRates(sandbox: Sandbox): { api: string; peakPerSecond: number }[] {
   return peaks.sort((a, b) => b.peakPerSecond - a.peakPerSecond).slice(0, 8);
 }
 
+/** One quota's use in a case: its busiest second against its sustained limit, and what it refused. */
+export type QuotaUse = Pick<
+  QuotaUsage,
+  'quota' | 'scope' | 'peakPerSecond' | 'limitPerSecond' | 'admitted' | 'throttled'
+>;
+
 /** Plays one evacuation case and measures it. */
 export async function runEvacuationCase(c: EvacuationCase): Promise<Record<string, unknown>> {
   const plans = c.plans();
@@ -81,11 +88,13 @@ export async function runEvacuationCase(c: EvacuationCase): Promise<Record<strin
     events: c.events,
   });
   let peaks: ReturnType<typeof peakRates> = [];
+  let quotas: QuotaUsage[] = [];
   const cpu = process.cpuUsage();
   const started = performance.now();
   const report = await simulate(plans, scenario, {
     inspect: (sandbox) => {
       peaks = peakRates(sandbox);
+      quotas = sandbox.aws.simulator.quotas.usage();
     },
   });
   const realMs = performance.now() - started;
@@ -109,6 +118,16 @@ export async function runEvacuationCase(c: EvacuationCase): Promise<Record<strin
         : null,
     controlPlane: cp && { min: round(cp.min), median: round(cp.median), max: round(cp.max) },
     peakApiRates: peaks,
+    quotas: quotas.map(
+      (q): QuotaUse => ({
+        quota: q.quota,
+        scope: q.scope,
+        peakPerSecond: q.peakPerSecond,
+        limitPerSecond: q.limitPerSecond,
+        admitted: q.admitted,
+        throttled: q.throttled,
+      }),
+    ),
     refused: report.requests.filter((r) => !r.accepted).map((r) => r.error),
     realMs: Math.round(realMs),
     cpuMs: Math.round((user + system) / 1000),

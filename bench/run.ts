@@ -35,7 +35,7 @@ import { simulate } from '../sandbox/simulate.js';
 import { type ScaleRun, scaleRun } from './apps.js';
 import { selectCases } from './case-filter.js';
 import { CASES, withoutWarmPools } from './cases.js';
-import { EVACUATION_CASES, runEvacuationCase } from './evacuation.js';
+import { EVACUATION_CASES, type QuotaUse, runEvacuationCase } from './evacuation.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -152,6 +152,11 @@ for (const c of EVACUATIONS) {
   console.log('  busiest APIs (calls started in one second):');
   for (const p of row.peakApiRates as { api: string; peakPerSecond: number }[])
     console.log(`    ${p.api}: ${p.peakPerSecond}/s`);
+  console.log('  quotas (busiest second admitted against the sustained limit; calls throttled):');
+  for (const q of row.quotas as QuotaUse[])
+    console.log(
+      `    ${q.quota} ${q.scope}: ${q.peakPerSecond}/s of ${q.limitPerSecond}/s, ${q.throttled} throttled`,
+    );
 }
 
 // latest.json keeps the cases not run this time, so that cases can be run one at a time.

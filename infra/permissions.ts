@@ -55,8 +55,9 @@ const ROLE_CAPABILITIES: Record<FunctionRole, readonly Capability[]> = {
   // A drill's legs are graceful activations: it starts runbooks and reads their executions.
   drill: ['state', 'events', 'observe', 'startRunbook', 'startDrill'],
   // An evacuation requests each app's failover as the operator API does (lock, record, start the
-  // runbook in the target region) and reads its records; it moves nothing itself.
-  evacuation: ['state', 'events', 'observe', 'startRunbook'],
+  // runbook in the target region) and reads its records; it moves no writer and no capacity, but
+  // it moves the traffic its apps' runbooks queued, many apps per call (traffic batching).
+  evacuation: ['state', 'events', 'observe', 'startRunbook', 'shiftTraffic'],
   // The reconciler moves traffic to where the writer is and may fence a returning old writer.
   reconciler: ['state', 'events', 'observe', 'shiftTraffic', 'fenceWriter'],
   // Readiness only reads AWS; it keeps its results in the table and emits a change of verdict.

@@ -219,6 +219,11 @@ export function parseBody(text: string | undefined): Record<string, unknown> {
 export interface WorkByExecution {
   readonly calls: ReadonlyMap<string, CallRecord[]>;
   readonly operations: ReadonlyMap<string, OperationRecord[]>;
+  /**
+   * Operations that name the app they worked for (Route 53's health checkers; an evacuation's
+   * batched traffic change, started by the evacuation's call for many apps), by app.
+   */
+  readonly operationsByApp: ReadonlyMap<string, OperationRecord[]>;
 }
 
 /** Groups the call log once, so that reporting N executions costs one pass, not N. */
@@ -233,7 +238,18 @@ export function workByExecution(sandbox: Sandbox): WorkByExecution {
     }
     return map;
   };
-  return { calls: group(sandbox.aws.simulator.log), operations: group(sandbox.aws.simulator.operations) };
+  const byApp = new Map<string, OperationRecord[]>();
+  for (const operation of sandbox.aws.simulator.operations) {
+    if (operation.app === undefined) continue;
+    const list = byApp.get(operation.app);
+    if (list) list.push(operation);
+    else byApp.set(operation.app, [operation]);
+  }
+  return {
+    calls: group(sandbox.aws.simulator.log),
+    operations: group(sandbox.aws.simulator.operations),
+    operationsByApp: byApp,
+  };
 }
 
 /**
@@ -275,7 +291,12 @@ export async function executionReport(
   const windowEnd = (record?.status === 'SUCCEEDED' ? verifiedAt : undefined) ?? finishedAt ?? end;
   const busyMs = busyWithin(
     work.calls.get(execution.name) ?? [],
-    work.operations.get(execution.name) ?? [],
+    [
+      ...new Set([
+        ...(work.operations.get(execution.name) ?? []),
+        ...(work.operationsByApp.get(input.plan) ?? []),
+      ]),
+    ],
     execution.name,
     input.plan,
     requestedAt,
@@ -336,7 +357,8 @@ function approvalWait(record: ExecutionRecord | undefined): number {
 }
 
 /**
- * The length of the union of the AWS calls and long-running operations an execution started,
+ * The length of the union of the AWS calls and long-running operations an execution started (or
+ * that worked for its app: Route 53's health checkers, an evacuation's batched traffic change),
  * within its RTO window and outside any wait for a person's approval.
  */
 function busyWithin(
@@ -352,9 +374,10 @@ function busyWithin(
   const intervals: [number, number][] = [];
   for (const c of calls)
     if (c.executionId === executionId) intervals.push([c.startedAt, c.finishedAt || end]);
+  // An operation that names the app worked for it even when another execution's call started it
+  // (an evacuation's batched traffic change, made for many apps at once).
   for (const o of operations)
-    if (o.executionId === executionId || (o.executionId === undefined && o.app === app))
-      intervals.push([o.startedAt, o.finishedAt ?? end]);
+    if (o.executionId === executionId || o.app === app) intervals.push([o.startedAt, o.finishedAt ?? end]);
   const approval = record?.approval;
   const holes: [number, number][] = approval?.requestedAt
     ? [

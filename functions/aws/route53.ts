@@ -109,80 +109,112 @@ export function route53Records(clients: ClientFactory): Route53Records {
     return sets;
   };
 
+  /** Every failover record set of the zone, from its first name to its last (paged, 300 a page). */
+  const listZoneFailoverSets = async (hostedZoneId: string) => {
+    const sets: ResourceRecordSet[] = [];
+    let start: { name: string; type: string; identifier?: string } | undefined;
+    do {
+      const from = start;
+      const page = await send(
+        { operation: 'ListResourceRecordSets', resource: `${hostedZoneId} (every record)` },
+        NOT_FOUND_RULES,
+        () =>
+          route53().send(
+            new ListResourceRecordSetsCommand({
+              HostedZoneId: hostedZoneId,
+              ...(from
+                ? {
+                    StartRecordName: from.name,
+                    StartRecordType: from.type as RRType,
+                    ...(from.identifier ? { StartRecordIdentifier: from.identifier } : {}),
+                  }
+                : {}),
+            }),
+          ),
+      );
+      for (const set of page.ResourceRecordSets ?? [])
+        if (set.Failover === 'PRIMARY' || set.Failover === 'SECONDARY') sets.push(set);
+      start =
+        page.IsTruncated && page.NextRecordName && page.NextRecordType
+          ? {
+              name: page.NextRecordName,
+              type: page.NextRecordType,
+              ...(page.NextRecordIdentifier ? { identifier: page.NextRecordIdentifier } : {}),
+            }
+          : undefined;
+    } while (start);
+    return sets;
+  };
+
+  /** One ChangeResourceRecordSets: the change batch is atomic (all of it or none). */
+  const submit = async (hostedZoneId: string, changes: Change[], resource: string, comment: string) => {
+    const output = await send(
+      { operation: 'ChangeResourceRecordSets', resource: `${hostedZoneId} ${resource}` },
+      CHANGE_RULES,
+      () =>
+        route53().send(
+          new ChangeResourceRecordSetsCommand({
+            HostedZoneId: hostedZoneId,
+            ChangeBatch: { Comment: `Switchyard: ${comment}`, Changes: changes },
+          }),
+        ),
+    );
+    return output.ChangeInfo?.Id;
+  };
+
   return {
     async listFailoverRecords(hostedZoneId, name, type) {
       return (await listFailoverSets(hostedZoneId, name, type)).map(toFailoverRecord);
     },
 
     async setPrimary(hostedZoneId, records, primaryRegion, secondaryRegion) {
-      if (primaryRegion === secondaryRegion) {
-        throw new InvalidInputError(
-          `route53 ${hostedZoneId}: primary and secondary must differ (got ${primaryRegion} for both; expected two regions)`,
-        );
-      }
+      assertTwoRegions(hostedZoneId, primaryRegion, secondaryRegion);
       const changes: Change[] = [];
       for (const spec of records) {
         const sets = await listFailoverSets(hostedZoneId, spec.name, spec.type);
-        const current = sets.map(toFailoverRecord);
-        const foreign = current.filter((r) => !(r.setIdentifier in spec.targets));
-        if (foreign.length > 0) {
-          throw new PreconditionFailedError(
-            `route53 ${hostedZoneId} ${spec.name} ${spec.type}: failover record not managed by Switchyard (got set identifier(s) ${foreign
-              .map((r) => r.setIdentifier)
-              .join(', ')}; expected region names ${Object.keys(spec.targets).join(', ')})`,
-          );
-        }
-        for (const [region, role] of [
-          [primaryRegion, 'PRIMARY'],
-          [secondaryRegion, 'SECONDARY'],
-        ] as const) {
-          const target = spec.targets[region];
-          if (!target) {
-            throw new InvalidInputError(
-              `route53 ${spec.name} ${spec.type}: no alias target for ${region} (got ${Object.keys(spec.targets).join(', ')}; expected a target for ${region})`,
-            );
-          }
-          const existing = current.find((r) => r.setIdentifier === region);
-          const healthCheckId = existing?.healthCheckId ?? target.healthCheckId;
-          const desired: FailoverRecord = {
-            name: spec.name,
-            type: spec.type,
-            setIdentifier: region,
-            failover: role,
-            aliasTarget: {
-              dnsName: target.dnsName,
-              hostedZoneId: target.hostedZoneId,
-              evaluateTargetHealth: existing?.aliasTarget?.evaluateTargetHealth ?? true,
-            },
-            ...(healthCheckId ? { healthCheckId } : {}),
-          };
-          if (!existing || !sameRecord(existing, desired)) {
-            changes.push({ Action: 'UPSERT', ResourceRecordSet: toRecordSet(desired) });
-          }
-        }
-        // A third region's record would make a second PRIMARY or SECONDARY: it goes in the same batch.
-        for (const other of sets) {
-          if (other.SetIdentifier !== primaryRegion && other.SetIdentifier !== secondaryRegion) {
-            changes.push({ Action: 'DELETE', ResourceRecordSet: other });
-          }
-        }
+        changes.push(...changesFor(hostedZoneId, spec, sets, primaryRegion, secondaryRegion));
       }
       if (changes.length === 0) return undefined;
-      const output = await send(
-        { operation: 'ChangeResourceRecordSets', resource: `${hostedZoneId} primary ${primaryRegion}` },
-        CHANGE_RULES,
-        () =>
-          route53().send(
-            new ChangeResourceRecordSetsCommand({
-              HostedZoneId: hostedZoneId,
-              ChangeBatch: {
-                Comment: `Switchyard: ${primaryRegion} PRIMARY, ${secondaryRegion} SECONDARY`,
-                Changes: changes,
-              },
-            }),
-          ),
+      return submit(
+        hostedZoneId,
+        changes,
+        `primary ${primaryRegion}`,
+        `${primaryRegion} PRIMARY, ${secondaryRegion} SECONDARY`,
       );
-      return output.ChangeInfo?.Id;
+    },
+
+    async setPrimaryMany(hostedZoneId, items) {
+      // One read of the zone for every item, not one per record of every app.
+      const zone = await listZoneFailoverSets(hostedZoneId);
+      const changes: Change[] = [];
+      const refused: { key: string; error: Error }[] = [];
+      const changed: string[] = [];
+      for (const item of items) {
+        try {
+          assertTwoRegions(hostedZoneId, item.primaryRegion, item.secondaryRegion);
+          const own = item.records.flatMap((spec) =>
+            changesFor(
+              hostedZoneId,
+              spec,
+              zone.filter((set) => sameName(set.Name ?? '', spec.name) && set.Type === spec.type),
+              item.primaryRegion,
+              item.secondaryRegion,
+            ),
+          );
+          changes.push(...own);
+          if (own.length > 0) changed.push(item.key);
+        } catch (error: unknown) {
+          refused.push({ key: item.key, error: error instanceof Error ? error : new Error(String(error)) });
+        }
+      }
+      if (changes.length === 0) return { changeId: undefined, changed, refused };
+      const changeId = await submit(
+        hostedZoneId,
+        changes,
+        `for ${changed.length} app(s)`,
+        `${changed.length} app(s) of an evacuation`,
+      );
+      return { changeId, changed, refused };
     },
 
     async getChangeStatus(changeId) {
@@ -244,6 +276,74 @@ function toHealthCheckView(id: string, config: Record<string, unknown>): HealthC
     ...(children ? { childHealthChecks: children } : {}),
     ...(threshold !== undefined ? { healthThreshold: threshold } : {}),
   };
+}
+
+function assertTwoRegions(hostedZoneId: string, primaryRegion: string, secondaryRegion: string): void {
+  if (primaryRegion === secondaryRegion) {
+    throw new InvalidInputError(
+      `route53 ${hostedZoneId}: primary and secondary must differ (got ${primaryRegion} for both; expected two regions)`,
+    );
+  }
+}
+
+/**
+ * The changes that make `primaryRegion` the PRIMARY and `secondaryRegion` the SECONDARY of one
+ * record, from its failover record sets as they stand (`sets`): an UPSERT per record that differs,
+ * and a DELETE of another region's record (a name has one PRIMARY and one SECONDARY).
+ * PreconditionFailedError when a record's set identifier is not one of the plan's regions.
+ */
+function changesFor(
+  hostedZoneId: string,
+  spec: FailoverRecordSpec,
+  sets: readonly ResourceRecordSet[],
+  primaryRegion: string,
+  secondaryRegion: string,
+): Change[] {
+  const changes: Change[] = [];
+  const current = sets.map(toFailoverRecord);
+  const foreign = current.filter((r) => !(r.setIdentifier in spec.targets));
+  if (foreign.length > 0) {
+    throw new PreconditionFailedError(
+      `route53 ${hostedZoneId} ${spec.name} ${spec.type}: failover record not managed by Switchyard (got set identifier(s) ${foreign
+        .map((r) => r.setIdentifier)
+        .join(', ')}; expected region names ${Object.keys(spec.targets).join(', ')})`,
+    );
+  }
+  for (const [region, role] of [
+    [primaryRegion, 'PRIMARY'],
+    [secondaryRegion, 'SECONDARY'],
+  ] as const) {
+    const target = spec.targets[region];
+    if (!target) {
+      throw new InvalidInputError(
+        `route53 ${spec.name} ${spec.type}: no alias target for ${region} (got ${Object.keys(spec.targets).join(', ')}; expected a target for ${region})`,
+      );
+    }
+    const existing = current.find((r) => r.setIdentifier === region);
+    const healthCheckId = existing?.healthCheckId ?? target.healthCheckId;
+    const desired: FailoverRecord = {
+      name: spec.name,
+      type: spec.type,
+      setIdentifier: region,
+      failover: role,
+      aliasTarget: {
+        dnsName: target.dnsName,
+        hostedZoneId: target.hostedZoneId,
+        evaluateTargetHealth: existing?.aliasTarget?.evaluateTargetHealth ?? true,
+      },
+      ...(healthCheckId ? { healthCheckId } : {}),
+    };
+    if (!existing || !sameRecord(existing, desired)) {
+      changes.push({ Action: 'UPSERT', ResourceRecordSet: toRecordSet(desired) });
+    }
+  }
+  // A third region's record would make a second PRIMARY or SECONDARY: it goes in the same batch.
+  for (const other of sets) {
+    if (other.SetIdentifier !== primaryRegion && other.SetIdentifier !== secondaryRegion) {
+      changes.push({ Action: 'DELETE', ResourceRecordSet: other });
+    }
+  }
+  return changes;
 }
 
 function toFailoverRecord(set: ResourceRecordSet): FailoverRecord {

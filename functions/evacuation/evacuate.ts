@@ -15,6 +15,7 @@ import { requestFailover } from '../operator-api/request-failover.js';
 import { parseInput, type RunbookDeps } from '../runbook/context.js';
 import type { EvacuationApp, EvacuationRecord } from '../runbook/ports/evacuations.js';
 import { newExecutionId, stateMachineArnInRegion } from '../runbook/runbook-arns.js';
+import { type FlushSummary, flushTraffic } from './traffic-batch.js';
 
 /** The body of `POST /evacuations` (and the scenario event `evacuate`). */
 export const EvacuationBody = z.strictObject({
@@ -53,10 +54,13 @@ export const STARTS_PER_ADVANCE = 50;
 export const STARTS_AT_ONCE = 10;
 /** Attempts to request one app's failover through throttling before it is recorded FAILED. */
 export const MAX_REQUEST_ATTEMPTS = 8;
-/** Seconds between AdvanceEvacuation polls while failovers run. */
-export const EVACUATION_POLL_SECONDS = 2;
-/** Polls before the evacuation gives up on the failovers still running (2 hours at 2 s). */
-export const EVACUATION_MAX_POLLS = 3600;
+/**
+ * Seconds between AdvanceEvacuation polls while failovers run: each poll also flushes the traffic
+ * queue (`traffic-batch.ts`), so an app's queued traffic change waits at most about this long.
+ */
+export const EVACUATION_POLL_SECONDS = 1;
+/** Polls before the evacuation gives up on the failovers still running (2 hours at 1 s). */
+export const EVACUATION_MAX_POLLS = 7200;
 
 /**
  * Requests the evacuation of region `body.from`: every app whose recorded active region is `from`
@@ -228,6 +232,8 @@ export interface EvacuationProgress {
   readonly succeeded: number;
   readonly failed: number;
   readonly pending: number;
+  /** What this poll's flush of the traffic queue did (absent when nothing was queued). */
+  readonly traffic?: FlushSummary | { readonly error: string };
 }
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'ABORTED', 'SKIPPED']);
@@ -240,7 +246,9 @@ const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'ABORTED', 'SKIPPED']);
  * {@link STARTS_AT_ONCE} at a time. A request that is throttled or fails transiently is paced:
  * tried again on a later poll after a jittered, growing delay, up to {@link MAX_REQUEST_ATTEMPTS};
  * it never fails another app's request. A refusal (another failover holds the app's lock, the
- * target is already active) is that app's outcome. When every app has ended, the record is closed.
+ * target is already active) is that app's outcome. Then it flushes the evacuation's traffic queue
+ * ({@link flushTraffic}: the apps whose own resources are ready move together, one ARC update or
+ * Route 53 change batch for many). When every app has ended, the record is closed.
  *
  * @throws WaitTimedOutError failovers still running after {@link EVACUATION_MAX_POLLS} polls
  * @throws ConflictError the record was written by another since it was read (the poll is retried)
@@ -279,6 +287,18 @@ export async function advanceEvacuation(input: unknown, deps: RunbookDeps): Prom
     );
   }
 
+  // 3. Move the traffic of the apps whose own resources are ready, many apps per call. A flush
+  // that fails is this poll's only: its entries stay queued, and each app moves its own traffic
+  // after its wait (traffic-queue.ts), so it never fails the evacuation.
+  let traffic: EvacuationProgress['traffic'];
+  try {
+    const flushed = await flushTraffic(record, deps);
+    if (flushed.calls > 0 || flushed.pending > 0 || flushed.released > 0) traffic = flushed;
+  } catch (error: unknown) {
+    const { name, message } = describeError(error);
+    traffic = { error: `${name}: ${message}` };
+  }
+
   const finished = record.apps.every((a) => TERMINAL.has(a.status));
   if (finished) {
     record.status = record.apps.every((a) => a.status === 'SUCCEEDED' || a.status === 'SKIPPED')
@@ -291,8 +311,7 @@ export async function advanceEvacuation(input: unknown, deps: RunbookDeps): Prom
     );
   }
   record = await deps.evacuations.save(record);
-  const more = record.apps.some((a) => a.status === 'PENDING' && a.priority === wave);
-  return { ...summary(record, attempt, finished), nextPollSeconds: more ? 1 : EVACUATION_POLL_SECONDS };
+  return { ...summary(record, attempt, finished), ...(traffic ? { traffic } : {}) };
 }
 
 /**
@@ -314,6 +333,7 @@ async function requestOne(record: EvacuationRecord, app: EvacuationApp, deps: Ru
       caller,
       `${record.id}:${app.app}:${app.attempts}`,
       deps,
+      { evacuation: { id: record.id, region: record.region } },
     );
     app.status = 'STARTED';
     app.executionId = answer.executionId;

@@ -2,6 +2,7 @@ import { arcRoutingControls } from '../aws/arc.js';
 import { dnsAnswers } from '../aws/dns.js';
 import { route53Records } from '../aws/route53.js';
 import { stateStore } from '../aws/state-store.js';
+import { trafficBatches } from '../aws/traffic-batches.js';
 import { trafficSwitch } from '../aws/traffic-switch.js';
 import { checkTraffic } from '../runbook/traffic.js';
 import { coreDeps } from './control-plane.js';
@@ -14,4 +15,5 @@ export const { makeHandler, handler } = stepHandler('CheckTraffic', checkTraffic
   dns: dnsAnswers((r) => c.clients.dns(r)),
   arc: arcRoutingControls(c.clients, c.random),
   traffic: trafficSwitch(c),
+  trafficBatches: trafficBatches(c),
 }));

@@ -11,6 +11,7 @@ import { route53Records } from '../aws/route53.js';
 import { stateStore } from '../aws/state-store.js';
 import { stepFunctions } from '../aws/step-functions.js';
 import { taskWaits } from '../aws/task-waits.js';
+import { trafficBatches } from '../aws/traffic-batches.js';
 import { trafficSwitch } from '../aws/traffic-switch.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import { type ControlPlaneConfig, coreDeps } from './control-plane.js';
@@ -37,6 +38,7 @@ export function buildRunbookDeps(c: ControlPlaneConfig): RunbookDeps {
     dns: dnsAnswers((r) => c.clients.dns(r)),
     arc: arcRoutingControls(c.clients, c.random),
     traffic: trafficSwitch(c),
+    trafficBatches: trafficBatches(c),
     alarms: cloudWatchAlarms(c.clients),
     stepFunctions: stepFunctions(c.clients),
     waits: taskWaits(c),

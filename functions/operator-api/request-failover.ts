@@ -8,7 +8,7 @@ import * as z from '../core/zod.js';
 import { lockFree, READINESS_CHECKS } from '../readiness/checks.js';
 import { type Readiness, type ReadinessDeps, readInputs, readinessFrom } from '../readiness/readiness.js';
 import { approvalRequired, FailoverRequest } from '../runbook/begin.js';
-import type { RunbookDeps } from '../runbook/context.js';
+import type { EvacuationRef, RunbookDeps } from '../runbook/context.js';
 import {
   abandonReservation,
   executionExists,
@@ -75,6 +75,10 @@ export interface FailoverAccepted {
  * a graceful request with a blocking finding is refused ({@link NotReadyError}, 409, with the
  * findings); an ungraceful one proceeds, its findings in the answer and the audit entry.
  *
+ * `options.evacuation` names the region evacuation the request is part of (AdvanceEvacuation's
+ * requests): the run carries it, and its ShiftTraffic queues its traffic change for the
+ * evacuation's batch instead of making its own call.
+ *
  * @throws NotReadyError a graceful request whose target is NOT_READY
  * @throws FailoverInProgressError another execution holds the app's lock (it is named)
  * @throws PreconditionFailedError the target is the active region, or the key's first request
@@ -87,6 +91,7 @@ export async function requestFailover(
   caller: Identity,
   idempotencyKey: string | undefined,
   deps: RequestFailoverDeps,
+  options: { readonly evacuation?: EvacuationRef } = {},
 ): Promise<FailoverAccepted> {
   const plan = deps.plans.get(app);
   assertPlanRegion(plan, body.to);
@@ -121,6 +126,7 @@ export async function requestFailover(
       reason: body.reason,
       requestedAt,
       executionId,
+      ...(options.evacuation ? { evacuation: options.evacuation } : {}),
     } satisfies FailoverRequest),
     executionId,
   };

@@ -5,7 +5,14 @@ import { initialPrimary } from '../core/plan-queries.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import { EXECUTION_TRIGGERS, FAILOVER_MODES } from '../core/records.js';
 import * as z from '../core/zod.js';
-import { parseInput, type RunbookDeps, type RunContext, recordStep, stepKey } from './context.js';
+import {
+  EvacuationRef,
+  parseInput,
+  type RunbookDeps,
+  type RunContext,
+  recordStep,
+  stepKey,
+} from './context.js';
 import type { NewExecution } from './ports/state-store.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
@@ -24,6 +31,8 @@ export const FailoverRequest = z.object({
   requestedAt: z.optional(z.string()),
   /** The execution id the operator API chose (the Step Functions execution name). */
   executionId: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,80}$/))),
+  /** The region evacuation this failover is part of (its traffic change is batched with the others'). */
+  evacuation: z.optional(EvacuationRef),
 });
 export type FailoverRequest = z.infer<typeof FailoverRequest>;
 
@@ -144,6 +153,7 @@ export async function beginExecution(input: unknown, deps: BeginDeps): Promise<{
     approvalRequired: needsApproval,
     approvalTimeoutSeconds: plan.approvals.timeoutSeconds,
     leaseSeconds: leaseSecondsFor(plan),
+    ...(request.evacuation ? { evacuation: request.evacuation } : {}),
   };
   // The first Begin of this execution (a retry finds its own step entry): audit it once.
   const firstAttempt = record.steps[stepKey('BeginExecution')] === undefined;

@@ -20,6 +20,7 @@ import type { Route53Records } from './ports/route53.js';
 import type { StateStore } from './ports/state-store.js';
 import type { StepFunctions } from './ports/step-functions.js';
 import type { TaskWaits } from './ports/task-waits.js';
+import type { TrafficBatches } from './ports/traffic-batches.js';
 import type { TrafficSwitch } from './ports/traffic-switch.js';
 
 /**
@@ -47,6 +48,8 @@ export interface RunbookDeps {
   readonly arc: ArcRoutingControls;
   /** The health-checks traffic method's switch: the state table item its health endpoints read. */
   readonly traffic: TrafficSwitch;
+  /** The traffic queue of region evacuations: one ARC update or Route 53 change for many apps. */
+  readonly trafficBatches: TrafficBatches;
   readonly alarms: CloudWatchAlarms;
   readonly stepFunctions: StepFunctions;
   /** Parked steps' task tokens, answered by wake-ups (functions/runbook/wake.ts). */
@@ -55,6 +58,16 @@ export interface RunbookDeps {
   /** This region's state machine ARNs: a runbook per strategy, and `detection`. */
   readonly stateMachineArns: Partial<Record<StateMachineKey, string>>;
 }
+
+/**
+ * A region evacuation a run is part of: its id and the region whose control plane runs it (whose
+ * AdvanceEvacuation flushes the evacuation's traffic queue, `functions/evacuation/traffic-batch.ts`).
+ */
+export const EvacuationRef = z.object({
+  id: z.string().check(z.minLength(1), z.maxLength(128)),
+  region: z.string().check(z.minLength(1)),
+});
+export type EvacuationRef = z.infer<typeof EvacuationRef>;
 
 /** The `$.run` object every step after Begin receives: who, what, where, and the lock it holds. */
 export const RunContext = z.object({
@@ -75,6 +88,8 @@ export const RunContext = z.object({
   approvalTimeoutSeconds: z.int().check(z.positive()),
   /** How long the lock's lease runs from each step that renews it. */
   leaseSeconds: z.int().check(z.positive()),
+  /** The region evacuation the run is part of, if any: its traffic change is batched (ShiftTraffic). */
+  evacuation: z.optional(EvacuationRef),
 });
 export type RunContext = z.infer<typeof RunContext>;
 

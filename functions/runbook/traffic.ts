@@ -25,11 +25,12 @@ import {
   UnreachableRegionList,
 } from './context.js';
 import type { UnreachableRegions } from './ports/arc.js';
+import { BATCH_POLL_SECONDS, batchableMechanism, batchOutcome, queueTraffic } from './traffic-queue.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type TrafficDeps = Pick<
   RunbookDeps,
-  'arc' | 'clock' | 'dns' | 'plans' | 'region' | 'route53' | 'store' | 'traffic'
+  'arc' | 'clock' | 'dns' | 'plans' | 'region' | 'route53' | 'store' | 'traffic' | 'trafficBatches'
 >;
 
 /** One Map iteration's outcome (see the ASL's ResourceReady / ResourceFailed states). */
@@ -67,7 +68,9 @@ const CheckInput = z.object({ run: RunContext, progress: TrafficProgress });
  * ShiftTraffic: only once every resource is ready (capacity at `healthyPercent`, or an ungraceful
  * failover's documented minimum, and the writer in the target), move traffic in one change:
  * ARC routing controls (target On, others Off, one call, any of the cluster's endpoints) when the
- * plan has them, else one atomic Route 53 change batch swapping PRIMARY and SECONDARY.
+ * plan has them, else one atomic Route 53 change batch swapping PRIMARY and SECONDARY. A run that
+ * is part of a region evacuation queues that change in the evacuation's batch instead (phase
+ * `batched`, `traffic-queue.ts`), and CheckTraffic follows it.
  */
 export async function shiftTraffic(input: unknown, deps: TrafficDeps): Promise<TrafficProgress> {
   const { run, prepared, unreachableRegions } = parseInput(ShiftInput, input, 'ShiftTraffic');
@@ -83,8 +86,64 @@ export async function shiftTraffic(input: unknown, deps: TrafficDeps): Promise<T
     ...startProgress(deps.clock, POLL_SECONDS.traffic, trafficBudgetSeconds(plan)),
     unreachableRegions: [...knownUnreachable(run, unreachableRegions)],
   };
-
+  const batchable = run.evacuation ? batchableMechanism(plan) : undefined;
+  if (batchable) {
+    // Part of an evacuation: the evacuation moves this app's traffic with the others' (one call
+    // for many), now that this app's own resources are ready; CheckTraffic follows the entry.
+    const entry = await queueTraffic(run, batchable, deps);
+    return {
+      ...progress,
+      nextPollSeconds: BATCH_POLL_SECONDS,
+      maxAttempts: Math.ceil(trafficBudgetSeconds(plan) / BATCH_POLL_SECONDS),
+      phase: 'batched',
+      detail: { mechanism: batchable, batch: entry.evacuationId },
+    };
+  }
   return tryShift(plan, run, deps, progress);
+}
+
+/**
+ * CheckTraffic of a change queued in an evacuation's batch (see `traffic-queue.ts`): finishes once
+ * the flusher has moved it, follows a Route 53 change the flusher stopped following, or makes the
+ * run's own call when the batch did not take it.
+ */
+async function followBatch(
+  plan: Plan,
+  run: RunContext,
+  deps: TrafficDeps,
+  progress: TrafficProgress,
+): Promise<TrafficProgress> {
+  const outcome = await batchOutcome(run, deps);
+  const mechanism = batchableMechanism(plan);
+  switch (outcome.kind) {
+    case 'wait':
+      return nextPoll(progress, `${plan.name}: traffic change queued in evacuation ${run.evacuation?.id}`);
+    case 'moved': {
+      const { entry } = outcome;
+      return finishShift(run, deps, {
+        ...progress,
+        detail: {
+          mechanism,
+          batch: entry.evacuationId,
+          ...(entry.batchSize !== undefined ? { batchSize: entry.batchSize } : {}),
+          ...(entry.endpoint ? { endpoint: entry.endpoint } : {}),
+          ...(entry.changeId ? { changeId: entry.changeId } : {}),
+        },
+      });
+    }
+    case 'follow-change':
+      return nextPoll(progress, `Route 53 change ${outcome.changeId}`, {
+        phase: 'propagating',
+        detail: { mechanism: 'route53', changeId: outcome.changeId, batch: outcome.entry.evacuationId },
+      });
+    case 'shift-self':
+      await fence(run, deps);
+      return tryShift(plan, run, deps, {
+        ...progress,
+        nextPollSeconds: POLL_SECONDS.traffic,
+        detail: { ...progress.detail, unbatched: outcome.why },
+      });
+  }
 }
 
 /**
@@ -190,6 +249,7 @@ export async function moveTrafficTo(
 export async function checkTraffic(input: unknown, deps: TrafficDeps): Promise<TrafficProgress> {
   const { run, progress } = parseInput(CheckInput, input, 'CheckTraffic');
   const plan = deps.plans.get(run.app);
+  if (progress.phase === 'batched') return followBatch(plan, run, deps, progress);
   if (progress.phase === 'retrying-change') {
     await fence(run, deps);
     return tryShift(plan, run, deps, progress);

@@ -228,6 +228,12 @@ export class SimulatedArc implements SimulatedService {
     }
   }
 
+  /** The plan that owns a routing control, if any. */
+  private appOfControl(arn: string): string | undefined {
+    for (const [app, controls] of this.planControls) if (Object.values(controls).includes(arn)) return app;
+    return undefined;
+  }
+
   // --- operations -------------------------------------------------------------------------------
 
   private getRoutingControlState(
@@ -392,7 +398,8 @@ export class SimulatedArc implements SimulatedService {
     controls.forEach((control, i) => {
       const state = updates[i]?.state ?? control.state;
       if (control.state === state) return;
-      changes.push({ arn: control.arn, state, previous: control.state, at: now });
+      const app = this.appOfControl(control.arn);
+      changes.push({ arn: control.arn, state, previous: control.state, at: now, ...(app ? { app } : {}) });
       control.state = state;
     });
     for (const rule of concerned)
@@ -439,6 +446,11 @@ export class SimulatedArc implements SimulatedService {
 /** A routing control state change, as the cluster accepted it. */
 export interface RoutingControlChange {
   readonly arn: string;
+  /**
+   * The plan whose routing control it is: the app a batched update (an evacuation's, made for
+   * many apps at once) worked for, so its propagation counts as that app's AWS time.
+   */
+  readonly app?: string;
   readonly state: RoutingControlState;
   readonly previous: RoutingControlState;
   /** Virtual epoch ms. */

@@ -39,6 +39,8 @@ export class Route53Core {
   protected readonly zones = new Map<string, Zone>();
   protected readonly changeLog = new Map<string, ChangeRecord>();
   protected readonly healthChecks = new Map<string, HealthCheckRecord>();
+  /** A plan record's name (normalized) -> the plan: whose AWS time a change to it is. */
+  protected readonly recordApps = new Map<string, string>();
   /** Normalised alias DNS name -> the region and plan of that target, and its checkers. */
   protected readonly targets = new Map<string, { region: string; planName: string; probe: EndpointProbe }>();
   /** Health check id -> the checkers of a health-checks plan's switch endpoint (one URL and path). */
@@ -88,6 +90,7 @@ export class Route53Core {
     const switchChecks = traffic.method === 'health-checks' ? this.provisionSwitch(plan) : undefined;
 
     for (const record of traffic.records) {
+      this.recordApps.set(normalizeName(record.name), plan.name);
       plan.regions.forEach((region, i) => {
         const target = record.targets[region];
         if (!target) return;
@@ -384,7 +387,7 @@ export class Route53Core {
     this.routingHealth.set(change.arn, entry);
     // Until now the health check followed ARC directly; from here it lags by the propagation time.
     entry.state ??= change.previous;
-    const end = beginOperation(this.ctx, 'arc:propagation');
+    const end = beginOperation(this.ctx, 'arc:propagation', change.app);
     this.ctx.clock.setTimer(this.ctx.latency.arc.healthCheckPropagationMs, () => {
       end();
       if (entry.state === change.state) return;

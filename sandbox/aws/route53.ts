@@ -173,9 +173,12 @@ export class SimulatedRoute53 extends Route53Core implements SimulatedService {
       snapshot: new Map(working),
     };
     this.changeLog.set(change.id, change);
-    const end = beginOperation(this.ctx, 'route53:change');
+    // One change batch may carry many apps' records (an evacuation's batch, made for them all):
+    // its propagation is each of those apps' AWS time.
+    const apps = new Set(changes.map(({ rrs }) => this.recordApps.get(normalizeName(rrs.Name ?? ''))));
+    const ends = [...apps].map((app) => beginOperation(this.ctx, 'route53:change', app));
     this.ctx.clock.setTimer(propagationMs, () => {
-      end();
+      for (const end of ends) end();
       this.publish(change);
     });
     return { ChangeInfo: this.changeInfo(change) };

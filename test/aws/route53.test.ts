@@ -466,3 +466,83 @@ describe('healthCheckStatus', () => {
     await expect(records.healthCheckStatus('hc-x')).rejects.toMatchObject({ name: 'ResourceNotFoundError' });
   });
 });
+
+describe('setPrimaryMany', () => {
+  const BILLING: FailoverRecordSpec = {
+    name: 'api.billing.example.com',
+    type: 'A',
+    targets: {
+      'us-east-1': { dnsName: 'billing-use1.elb.amazonaws.com', hostedZoneId: 'Z35SXDOTRQ7X7K' },
+      'us-west-2': { dnsName: 'billing-usw2.elb.amazonaws.com', hostedZoneId: 'Z1H1FL5HABSF5' },
+    },
+  };
+
+  it("reads the zone once and moves many apps' records in one change batch; an app with a foreign record is left out alone", async () => {
+    // Prepare: orders and billing are PRIMARY in us-east-1; www has a set identifier not ours.
+    const { records } = setup();
+    const www: FailoverRecordSpec = { ...API, name: 'www.orders.example.com' };
+    route53.on(ListResourceRecordSetsCommand).resolves({
+      ResourceRecordSets: [
+        listed('us-east-1', 'PRIMARY', 'hc-use1'),
+        listed('us-west-2', 'SECONDARY', 'hc-usw2'),
+        {
+          ...listed('us-east-1', 'PRIMARY'),
+          Name: 'api.billing.example.com.',
+          AliasTarget: {
+            DNSName: 'billing-use1.elb.amazonaws.com',
+            HostedZoneId: 'Z35SXDOTRQ7X7K',
+            EvaluateTargetHealth: true,
+          },
+        },
+        {
+          ...listed('us-west-2', 'SECONDARY'),
+          Name: 'api.billing.example.com.',
+          AliasTarget: {
+            DNSName: 'billing-usw2.elb.amazonaws.com',
+            HostedZoneId: 'Z1H1FL5HABSF5',
+            EvaluateTargetHealth: true,
+          },
+        },
+        { ...listed('us-east-1', 'PRIMARY', undefined, 'www.orders.example.com.'), SetIdentifier: 'blue' },
+      ],
+      IsTruncated: false,
+    });
+    route53.on(ChangeResourceRecordSetsCommand).resolves({
+      ChangeInfo: { Id: '/change/C9', Status: 'PENDING', SubmittedAt: new Date(0) },
+    });
+
+    // Act
+    const result = await records.setPrimaryMany(ZONE, [
+      { key: 'orders', records: [API], primaryRegion: 'us-west-2', secondaryRegion: 'us-east-1' },
+      { key: 'billing', records: [BILLING], primaryRegion: 'us-west-2', secondaryRegion: 'us-east-1' },
+      { key: 'web', records: [www], primaryRegion: 'us-west-2', secondaryRegion: 'us-east-1' },
+    ]);
+
+    // Assess: one read of the whole zone, one batch of both good apps' four UPSERTs.
+    expect(route53.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(1);
+    expect(
+      route53.commandCalls(ListResourceRecordSetsCommand)[0]?.args[0].input.StartRecordName,
+    ).toBeUndefined();
+    const calls = route53.commandCalls(ChangeResourceRecordSetsCommand);
+    expect(calls).toHaveLength(1);
+    const changes = calls[0]?.args[0].input.ChangeBatch?.Changes ?? [];
+    expect(
+      changes.map((c) => [
+        c.ResourceRecordSet?.Name,
+        c.ResourceRecordSet?.SetIdentifier,
+        c.ResourceRecordSet?.Failover,
+      ]),
+    ).toEqual([
+      ['api.orders.example.com', 'us-west-2', 'PRIMARY'],
+      ['api.orders.example.com', 'us-east-1', 'SECONDARY'],
+      ['api.billing.example.com', 'us-west-2', 'PRIMARY'],
+      ['api.billing.example.com', 'us-east-1', 'SECONDARY'],
+    ]);
+    expect(result.changeId).toBe('/change/C9');
+    expect(result.changed).toEqual(['orders', 'billing']);
+    expect(result.refused.map((r) => r.key)).toEqual(['web']);
+    expect(result.refused[0]?.error.message).toMatch(
+      /not managed by Switchyard \(got set identifier\(s\) blue/,
+    );
+  });
+});

@@ -313,6 +313,9 @@ export function fakeRoute53(primary: string) {
       control.primary = primaryRegion;
       return changeId;
     },
+    async setPrimaryMany() {
+      throw new Error('fake route53: setPrimaryMany not expected (no evacuation here)');
+    },
     getChangeStatus: async () => control.changeStatus,
     healthCheckStatus: async () => 'Healthy',
     // The runbook never reads health check configurations (readiness's scheduled reads do).

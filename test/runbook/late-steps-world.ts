@@ -7,6 +7,7 @@ import { beginExecution } from '../../functions/runbook/begin.js';
 import type { RunContext } from '../../functions/runbook/context.js';
 import type { GlobalClusterView } from '../../functions/runbook/ports/aurora.js';
 import type { GroupCapacity } from '../../functions/runbook/ports/auto-scaling.js';
+import type { TrafficBatches } from '../../functions/runbook/ports/traffic-batches.js';
 import type { TrafficSwitch } from '../../functions/runbook/ports/traffic-switch.js';
 import { type PreparedResource, shiftTraffic } from '../../functions/runbook/traffic.js';
 import { verifyService } from '../../functions/runbook/verify.js';
@@ -54,6 +55,16 @@ export function clustersOf(plan: Plan, writerRegion: string): Record<string, Glo
 }
 
 /** The ARN of `plan`'s runbook in `region`, as the stack names it. */
+/** No run of this world is part of an evacuation: its traffic queue is never used. */
+const unexpectedTrafficBatches: TrafficBatches = {
+  enqueue: async () => {
+    throw new Error('fake traffic batches: not expected (no evacuation here)');
+  },
+  get: async () => undefined,
+  list: async () => [],
+  transition: async () => undefined,
+};
+
 function runbook(plan: Plan, region: string): string {
   const name = plan.strategy === 'warm-standby' ? 'WarmStandbyRunbook' : 'PilotLightRunbook';
   return `arn:aws:states:${region}:111111111111:stateMachine:${name}`;
@@ -116,6 +127,7 @@ export function setup(app: 'orders' | 'billing', options: { targetHealthy?: numb
     alarms: fakeAlarms(),
     events: events.port,
     traffic,
+    trafficBatches: unexpectedTrafficBatches,
   };
   return { plan, clock, state, autoScaling, aurora, arc, route53, dns, events, deps };
 }

@@ -59,6 +59,27 @@ export interface Route53Records {
     primaryRegion: string,
     secondaryRegion: string,
   ): Promise<string | undefined>;
+  /**
+   * {@link setPrimary} for many apps' records in ONE hosted zone, in ONE atomic change batch (the
+   * evacuation's batching; the caller keeps the batch within Route 53's limits per request). The
+   * zone's record sets are read once (ListResourceRecordSets, paged), not per record. An item
+   * refused before the call (a record not ours, no target for a region) is left out of the batch
+   * and answered in `refused`; `changed` lists the items with a change in it. `changeId` is
+   * undefined when nothing needed changing (no call made).
+   */
+  setPrimaryMany(
+    hostedZoneId: string,
+    items: readonly {
+      readonly key: string;
+      readonly records: readonly FailoverRecordSpec[];
+      readonly primaryRegion: string;
+      readonly secondaryRegion: string;
+    }[],
+  ): Promise<{
+    changeId: string | undefined;
+    changed: string[];
+    refused: { key: string; error: Error }[];
+  }>;
   /** GetChange: whether a change has reached every Route 53 name server. */
   getChangeStatus(changeId: string): Promise<'PENDING' | 'INSYNC'>;
   /**
