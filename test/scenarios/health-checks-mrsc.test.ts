@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../functions/core/plan.js';
-import { parsePlans } from '../../functions/core/plan-loader.js';
 import type { Sandbox } from '../../sandbox/sandbox.js';
 import { parseScenario } from '../../sandbox/scenario.js';
 import { simulate } from '../../sandbox/simulate.js';
+import { healthCheckPlans } from './health-check-plans.js';
 
 /**
  * The health-checks traffic method when the state table's MRSC majority is lost (docs/architecture.md,
@@ -12,23 +11,7 @@ import { simulate } from '../../sandbox/simulate.js';
  * witness us-east-2; with us-east-1 and us-east-2 down, us-west-2's replica reaches 1 of 3 regions
  * and refuses writes and strongly consistent reads (sandbox/aws/dynamodb-mrsc.ts).
  */
-const plans: Plan[] = parsePlans(
-  await Promise.all(
-    ['orders.yaml', 'billing.yaml'].map(async (file) => {
-      const text = await readFile(`plans/${file}`, 'utf8');
-      return {
-        file,
-        text:
-          file === 'billing.yaml'
-            ? text.replace(
-                '    hostedZoneId: Z0123456789ABCDEFGHIJ\n',
-                '    hostedZoneId: Z0123456789ABCDEFGHIJ\n    method: health-checks\n',
-              )
-            : text,
-      };
-    }),
-  ),
-);
+const plans: Plan[] = await healthCheckPlans();
 
 describe('health-checks failover with the state table majority lost', () => {
   it('is refused at once, saying why, with nothing written and no Route 53 call; once the witness returns the same request succeeds', async () => {

@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../functions/core/plan.js';
-import { parsePlans } from '../../functions/core/plan-loader.js';
 import type { Sandbox } from '../../sandbox/sandbox.js';
 import { parseScenario } from '../../sandbox/scenario.js';
 import { simulate } from '../../sandbox/simulate.js';
+import { healthCheckPlans } from './health-check-plans.js';
 
 /**
  * Readiness of the health-checks method's Route 53 side (HEALTH_CHECK_MISSING): someone deletes a
@@ -12,23 +11,7 @@ import { simulate } from '../../sandbox/simulate.js';
  * simulated Route 53); the next scheduled evaluation reads the records and checks from Route 53
  * and finds it.
  */
-const plans: Plan[] = parsePlans(
-  await Promise.all(
-    ['orders.yaml', 'billing.yaml'].map(async (file) => {
-      const text = await readFile(`plans/${file}`, 'utf8');
-      return {
-        file,
-        text:
-          file === 'billing.yaml'
-            ? text.replace(
-                '    hostedZoneId: Z0123456789ABCDEFGHIJ\n',
-                '    hostedZoneId: Z0123456789ABCDEFGHIJ\n    method: health-checks\n',
-              )
-            : text,
-      };
-    }),
-  ),
-);
+const plans: Plan[] = await healthCheckPlans();
 
 describe('health-checks readiness against Route 53', () => {
   it("a deleted calculated check and a deleted endpoint check are HEALTH_CHECK_MISSING at the next evaluation; Route 53's API down makes it unknown, not missing", async () => {

@@ -1,33 +1,16 @@
-import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../functions/core/plan.js';
-import { parsePlans } from '../../functions/core/plan-loader.js';
 import type { Sandbox } from '../../sandbox/sandbox.js';
 import { parseScenario } from '../../sandbox/scenario.js';
 import { type SimulationReport, simulate } from '../../sandbox/simulate.js';
+import { healthCheckPlans } from './health-check-plans.js';
 
 /**
  * The health-checks traffic method (docs/architecture.md, "Traffic by health checks"): billing's
  * plan with `traffic.route53.method: health-checks`. A failover is one conditional write to the
  * state table; Route 53's checkers turn it into DNS answers. No Route 53 API call is made.
  */
-const plans: Plan[] = parsePlans(
-  await Promise.all(
-    ['orders.yaml', 'billing.yaml'].map(async (file) => {
-      const text = await readFile(`plans/${file}`, 'utf8');
-      return {
-        file,
-        text:
-          file === 'billing.yaml'
-            ? text.replace(
-                '    hostedZoneId: Z0123456789ABCDEFGHIJ\n',
-                '    hostedZoneId: Z0123456789ABCDEFGHIJ\n    method: health-checks\n    healthChecks: { intervalSeconds: 10, failureThreshold: 3 }\n',
-              )
-            : text,
-      };
-    }),
-  ),
-);
+const plans: Plan[] = await healthCheckPlans('{ intervalSeconds: 10, failureThreshold: 3 }');
 const billing = plans.find((p) => p.name === 'billing') as Plan;
 
 /** Readiness's scheduled reads of the records and health checks (HEALTH_CHECK_MISSING), outside any failover. */
