@@ -149,8 +149,9 @@ describe('IAM helpers', () => {
       promoteDatabase: ['PromoteDatabase'],
       prepareDatabase: ['PrepareDatabase'],
       scaleCapacity: ['ScaleCapacity', 'FinishExecution'],
-      // The reconciler makes traffic follow the writer, and fences a returning old writer.
-      shiftTraffic: ['ShiftTraffic', 'Reconcile'],
+      // The reconciler makes traffic follow the writer, and fences a returning old writer; an
+      // evacuation flushes its apps' queued traffic changes in batches (docs/architecture.md).
+      shiftTraffic: ['ShiftTraffic', 'RunEvacuation', 'Reconcile'],
       fenceWriter: ['Reconcile'],
     });
   });
