@@ -39,7 +39,7 @@ const FinishInput = z.looseObject({ run: RunContext });
 /**
  * What FinishExecution and RecordFailure return to the state machine: the run's outcome in brief
  * (the runbook's output). The API's view of a record is `ExecutionSummary`
- * (functions/operator-api/executions.ts).
+ * (functions/core/execution-views.ts).
  */
 export interface FinishOutput {
   readonly executionId: string;
