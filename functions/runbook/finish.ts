@@ -99,16 +99,18 @@ async function completeExecution(run: RunContext, deps: FinishDeps): Promise<Fin
   }
   if (run.mode === 'graceful') await scaleSourceToStandby(plan, run, deps);
 
-  const finished = await deps.store.finishExecution(plan.name, run.executionKey, {
-    status: 'SUCCEEDED',
-    rtoSeconds,
-    ...(rpoSeconds === undefined ? {} : { rpoSeconds }),
-  });
+  // The step's entry first: a reader that sees the record SUCCEEDED then sees every step of it,
+  // FinishExecution's included (a retry before the outcome is written records the entry again).
   await recordStep(run, deps, stepKey('FinishExecution'), {
     name: 'FinishExecution',
     status: 'SUCCEEDED',
     startedAt,
     finishedAt: isoNow(deps.clock),
+  });
+  const finished = await deps.store.finishExecution(plan.name, run.executionKey, {
+    status: 'SUCCEEDED',
+    rtoSeconds,
+    ...(rpoSeconds === undefined ? {} : { rpoSeconds }),
   });
   const summary: FinishOutput = {
     executionId: run.executionId,
@@ -243,16 +245,17 @@ export async function recordFailure(input: unknown, deps: FinishDeps): Promise<F
       error: { name: error.Error, message: cause },
     });
   }
-  const finished = await deps.store.finishExecution(plan.name, run.executionKey, {
-    status,
-    error: { name: error.Error, message: cause },
-  });
+  // As in FinishExecution: the step's entry before the outcome, so a finished record is whole.
   await recordStep(run, deps, stepKey('RecordFailure'), {
     name: 'RecordFailure',
     status: 'SUCCEEDED',
     startedAt,
     finishedAt: isoNow(deps.clock),
     detail: { compensation, degraded },
+  });
+  const finished = await deps.store.finishExecution(plan.name, run.executionKey, {
+    status,
+    error: { name: error.Error, message: cause },
   });
   const summary: FinishOutput = {
     executionId: run.executionId,
