@@ -1,36 +1,10 @@
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPlans } from '../../functions/core/plan-loader.js';
-import { VirtualClock } from '../../sandbox/clock.js';
-import { Sandbox } from '../../sandbox/sandbox.js';
-import { type SandboxServer, startSandboxServer } from '../../sandbox/server.js';
-import { type CliRun, runCaptured } from './run-captured.js';
+import { describe, expect, it } from 'vitest';
+import { useSandboxServer } from './sandbox-server.js';
 
-let sandbox: Sandbox;
-let server: SandboxServer;
-
-beforeAll(async () => {
-  const plans = await loadPlans('plans');
-  // Paced at 50x with the fast profile: a failover takes a second or two. Not much faster: on a
-  // paced clock real compute time counts as virtual time too, and a Task's 60 s timeout is 1.2 s here.
-  sandbox = await Sandbox.start({
-    plans,
-    latency: 'fast',
-    clock: new VirtualClock({ kind: 'paced', speed: 50 }),
-  });
-  server = await startSandboxServer({ sandbox, port: 0 });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await sandbox?.close();
-});
-
-/** Runs the CLI in-process against the test server; `--api` is added unless given. */
-async function cli(...argv: string[]): Promise<CliRun> {
-  return runCaptured(argv.includes('--api') || argv[0] === 'sandbox' ? argv : [...argv, '--api', server.url]);
-}
+const env = useSandboxServer();
+const { cli } = env;
 
 async function freePort(): Promise<number> {
   const probe = createServer();
@@ -227,7 +201,7 @@ describe('switchyard CLI against the sandbox server', () => {
     expect(set.err).toBe('');
     expect(set.code).toBe(0);
     expect(set.out).toBe('fault set: capacity-shortage group=orders-web-use1 maxInService=2; 1 in force\n');
-    expect(sandbox.aws.faults.capacityLimit('orders-web-use1')).toBe(2);
+    expect(env.sandbox.aws.faults.capacityLimit('orders-web-use1')).toBe(2);
 
     const throttle = await cli('fault', '--kind', 'api-errors', '--service', 'rds', '--rate', '0.5');
     expect(throttle.out).toMatch(/api-errors service=rds error=ThrottlingException rate=0.5; 2 in force/);
@@ -243,11 +217,11 @@ describe('switchyard CLI against the sandbox server', () => {
     const alarm = await cli('alarm', '--name', 'billing-primary-canary', '--state', 'INSUFFICIENT_DATA');
     expect(alarm.err).toBe('');
     expect(alarm.out).toBe('alarm billing-primary-canary (us-west-2) is INSUFFICIENT_DATA\n');
-    expect(sandbox.aws.cloudWatch.alarmState('billing-primary-canary', 'us-west-2')).toBe(
+    expect(env.sandbox.aws.cloudWatch.alarmState('billing-primary-canary', 'us-west-2')).toBe(
       'INSUFFICIENT_DATA',
     );
     await cli('alarm', '--name', 'billing-primary-canary', '--region', 'us-west-2', '--state', 'OK');
-    expect(sandbox.aws.cloudWatch.alarmState('billing-primary-canary', 'us-west-2')).toBe('OK');
+    expect(env.sandbox.aws.cloudWatch.alarmState('billing-primary-canary', 'us-west-2')).toBe('OK');
 
     // A region outage: its API answers 503; the other region's shows it unreachable.
     await cli('fault', '--kind', 'region-outage', '--region', 'us-east-1');

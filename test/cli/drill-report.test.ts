@@ -1,34 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPlans } from '../../functions/core/plan-loader.js';
-import { VirtualClock } from '../../sandbox/clock.js';
-import { Sandbox } from '../../sandbox/sandbox.js';
-import { type SandboxServer, startSandboxServer } from '../../sandbox/server.js';
-import { type CliRun, runCaptured } from './run-captured.js';
+import { describe, expect, it } from 'vitest';
+import { useSandboxServer } from './sandbox-server.js';
 
 // `switchyard drill --report ID` against the sandbox server: the evidence of a drill the CLI ran,
 // in words and as JSON, and `status` after it (a drill arms no detection cooldown).
 
-let sandbox: Sandbox;
-let server: SandboxServer;
-
-beforeAll(async () => {
-  // Paced at 50x with the fast profile, as test/cli/client-commands.test.ts: a leg takes a second or two.
-  sandbox = await Sandbox.start({
-    plans: await loadPlans('plans'),
-    latency: 'fast',
-    clock: new VirtualClock({ kind: 'paced', speed: 50 }),
-  });
-  server = await startSandboxServer({ sandbox, port: 0 });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await sandbox?.close();
-});
-
-async function cli(...argv: string[]): Promise<CliRun> {
-  return runCaptured([...argv, '--api', server.url]);
-}
+const env = useSandboxServer();
+const { cli } = env;
 
 describe('switchyard drill --report', () => {
   it("prints a drill's evidence (human and --json), and status shows no cooldown armed by it", async () => {

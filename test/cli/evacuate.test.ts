@@ -1,31 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPlans } from '../../functions/core/plan-loader.js';
-import { VirtualClock } from '../../sandbox/clock.js';
-import { Sandbox } from '../../sandbox/sandbox.js';
-import { type SandboxServer, startSandboxServer } from '../../sandbox/server.js';
-import { type CliRun, runCaptured } from './run-captured.js';
+import { describe, expect, it } from 'vitest';
+import { useSandboxServer } from './sandbox-server.js';
 
-let sandbox: Sandbox;
-let server: SandboxServer;
-
-beforeAll(async () => {
-  // Paced at 50x with the fast profile, as the other CLI tests: a failover takes a second or two.
-  sandbox = await Sandbox.start({
-    plans: await loadPlans('plans'),
-    latency: 'fast',
-    clock: new VirtualClock({ kind: 'paced', speed: 50 }),
-  });
-  server = await startSandboxServer({ sandbox, port: 0 });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await sandbox?.close();
-});
-
-async function cli(...argv: string[]): Promise<CliRun> {
-  return runCaptured([...argv, '--api', server.url]);
-}
+const env = useSandboxServer();
+const { cli } = env;
 
 describe('switchyard evacuate', () => {
   it('exits 2 on a wrong command line, before calling anything', async () => {
@@ -61,7 +38,7 @@ describe('switchyard evacuate', () => {
     expect(run.out).toMatch(/^ {2}wave 100: billing$/m);
     expect(run.out).toMatch(/^ {2}billing -> us-west-2: SUCCEEDED \(RTO [\d.]+ s\)$/m);
     expect(run.out).toMatch(/^evacuation \S+ SUCCEEDED: 1 succeeded, 0 failed$/m);
-    const state = await sandbox.region('us-west-2').deps.store.getState('billing');
+    const state = await env.sandbox.region('us-west-2').deps.store.getState('billing');
     expect(state?.activeRegion).toBe('us-west-2');
   });
 

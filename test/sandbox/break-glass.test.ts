@@ -1,32 +1,14 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadPlans } from '../../functions/core/plan-loader.js';
-import { VirtualClock } from '../../sandbox/clock.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { SANDBOX_CREDENTIALS } from '../../sandbox/dynamo.js';
-import { Sandbox } from '../../sandbox/sandbox.js';
-import { type SandboxServer, startSandboxServer } from '../../sandbox/server.js';
-import { type CliRun, runCaptured } from '../cli/run-captured.js';
+import { useSandboxServer } from '../cli/sandbox-server.js';
 
 // Break-glass against the sandbox server: requests signed with SigV4 (the sandbox's dummy
 // credentials) instead of a bearer token, checked as API Gateway's AWS_IAM authorizer checks them.
 
-let sandbox: Sandbox;
-let server: SandboxServer;
-
-beforeAll(async () => {
-  sandbox = await Sandbox.start({
-    plans: await loadPlans('plans'),
-    latency: 'fast',
-    clock: new VirtualClock({ kind: 'paced', speed: 50 }),
-  });
-  server = await startSandboxServer({ sandbox, port: 0 });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await sandbox?.close();
-});
+const env = useSandboxServer();
+const { cli } = env;
 
 const ENV_KEYS = [
   'AWS_ACCESS_KEY_ID',
@@ -57,7 +39,7 @@ async function signedFetch(
     ) => { headers: Record<string, string>; body: string | undefined; path?: string };
   } = {},
 ) {
-  const url = new URL(`${server.url}${path}`);
+  const url = new URL(`${env.server.url}${path}`);
   const signer = new SignatureV4({
     credentials: {
       ...SANDBOX_CREDENTIALS,
@@ -79,7 +61,7 @@ async function signedFetch(
   });
   const { host: _host, ...headers } = signed.headers as Record<string, string>;
   const sent = options.tamper ? options.tamper(headers, options.body) : { headers, body: options.body };
-  const response = await fetch(`${server.url}${sent.path ?? path}`, {
+  const response = await fetch(`${env.server.url}${sent.path ?? path}`, {
     method,
     headers: sent.headers,
     ...(sent.body !== undefined ? { body: sent.body } : {}),
@@ -144,11 +126,6 @@ describe('the sandbox server with SigV4 (break-glass)', () => {
     expect(answer.body.message).toContain('region us-west-2; expected us-east-1');
   });
 });
-
-/** Runs the CLI in-process against the test server. */
-async function cli(...argv: string[]): Promise<CliRun> {
-  return runCaptured([...argv, '--api', server.url]);
-}
 
 describe('switchyard --auth iam against the sandbox', () => {
   it('reaches the API with credentials from the standard chain (environment), signed for --region', async () => {
