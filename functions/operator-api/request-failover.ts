@@ -8,6 +8,12 @@ import * as z from '../core/zod.js';
 import { lockFree, READINESS_CHECKS } from '../readiness/checks.js';
 import { type Readiness, type ReadinessDeps, readInputs, readinessFrom } from '../readiness/readiness.js';
 import { approvalRequired, FailoverRequest } from '../runbook/begin.js';
+import {
+  type DryRunReading,
+  dryRunReading,
+  failoverRecordsExist,
+  trafficAnswered,
+} from '../runbook/preflight.js';
 import type { EvacuationRef, RunbookDeps } from '../runbook/context.js';
 import {
   abandonReservation,
@@ -113,7 +119,10 @@ export async function requestFailover(
   } else {
     executionId = newExecutionId(plan.name, deps);
   }
-  const readiness = await dryRun(plan, body, deps);
+  // The dry run's reads go on while the reservation takes the lock: the record is written only
+  // once the dry run has answered (a refused request leaves no record and gives the lock back).
+  const dry = dryRun(plan, body, executionId, deps);
+  dry.catch(() => undefined); // answered below, whichever of the two fails first
 
   // Parsed as Begin will parse it: a request Begin would refuse is refused here, before any lock.
   const request: ReservedRequest = {
@@ -130,7 +139,14 @@ export async function requestFailover(
     } satisfies FailoverRequest),
     executionId,
   };
-  const reservation = await reserveExecution(plan, request, deps);
+  const reservation = await reserveExecution(plan, request, deps, { gate: dry }).catch(
+    async (error: unknown) => {
+      // The dry run's refusal comes first, as when it ran before the reservation.
+      await dry;
+      throw error;
+    },
+  );
+  const { readiness, reading } = await dry;
   // Audited before the start: once the runbook runs, nothing after it may fail the answer.
   const audited = deps.store.appendAudit({
     id: `${executionId}-requested`,
@@ -149,7 +165,13 @@ export async function requestFailover(
     if (!reservation.reacquired) await abandonReservation(plan, reservation, error, deps);
     throw error;
   });
-  const executionArn = await startReserved(plan, request, reservation, deps);
+  // Preflight decides on the dry run's reading while it is fresh, instead of reading again.
+  const executionArn = await startReserved(
+    plan,
+    reading ? { ...request, dryRun: reading } : request,
+    reservation,
+    deps,
+  );
   return {
     ...accepted(plan, body, { executionId, executionArn, from: reservation.from }, false),
     readiness: { verdict: readiness.verdict, findings: readiness.findings },
@@ -162,10 +184,26 @@ export async function requestFailover(
  * reservation, whose conditional write decides it and names the holder. A graceful request with a
  * blocking finding is refused with the findings; an ungraceful one goes on with them recorded.
  *
+ * The same reads, evaluated as the run `executionId` will evaluate them, are Preflight's reading
+ * (`dryRunReading`), when Preflight may decide on them: Route 53 records plans also list their
+ * failover records here, alongside, as Preflight does.
+ *
  * @throws NotReadyError graceful, and readiness found blocking findings
  */
-async function dryRun(plan: Plan, body: FailoverBody, deps: ReadinessDeps): Promise<Readiness> {
-  const inputs = await readInputs(plan, body.mode === 'graceful' ? plan.regions : [body.to], deps);
+async function dryRun(
+  plan: Plan,
+  body: FailoverBody,
+  executionId: string,
+  deps: ReadinessDeps,
+): Promise<{ readiness: Readiness; reading?: DryRunReading }> {
+  const readAt = deps.clock.now();
+  const [inputs, recordsExist] = await Promise.all([
+    readInputs(plan, body.mode === 'graceful' ? plan.regions : [body.to], deps),
+    failoverRecordsExist(plan, deps).then(
+      () => true,
+      () => false,
+    ),
+  ]);
   const checks = READINESS_CHECKS.filter((check) => check !== lockFree);
   const readiness = readinessFrom(inputs, body.to, body.mode, checks);
   const blocking = readiness.findings.filter((f) => f.severity === 'blocking');
@@ -176,7 +214,13 @@ async function dryRun(plan: Plan, body: FailoverBody, deps: ReadinessDeps): Prom
         .join('; ')}); expected no blocking finding. Fix them, or request an ungraceful failover`,
       readiness.findings.map((f) => ({ ...f })),
     );
-  return readiness;
+  const reading = dryRunReading(
+    inputs,
+    { to: body.to, mode: body.mode, self: executionId },
+    readAt,
+    recordsExist && trafficAnswered(plan, inputs.observation),
+  );
+  return { readiness, ...(reading ? { reading } : {}) };
 }
 
 interface Started {

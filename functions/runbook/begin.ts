@@ -13,6 +13,7 @@ import {
   recordStep,
   stepKey,
 } from './context.js';
+import { DryRunReading } from './preflight.js';
 import type { NewExecution } from './ports/state-store.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
@@ -33,6 +34,11 @@ export const FailoverRequest = z.object({
   executionId: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,80}$/))),
   /** The region evacuation this failover is part of (its traffic change is batched with the others'). */
   evacuation: z.optional(EvacuationRef),
+  /**
+   * The operator API's dry run, evaluated as Preflight would (functions/runbook/preflight.ts):
+   * Begin hands it to Preflight, which decides on it instead of reading again while it is fresh.
+   */
+  dryRun: z.optional(DryRunReading),
 });
 export type FailoverRequest = z.infer<typeof FailoverRequest>;
 
@@ -86,7 +92,10 @@ export function approvalRequired(plan: Plan, trigger: FailoverRequest['trigger']
  *   is already finished (its start was given up by the operator API)
  * @throws FailoverInProgressError another execution holds the app's lock
  */
-export async function beginExecution(input: unknown, deps: BeginDeps): Promise<{ run: RunContext }> {
+export async function beginExecution(
+  input: unknown,
+  deps: BeginDeps,
+): Promise<{ run: RunContext; dryRun: DryRunReading | null }> {
   const { request, executionArn, startedAt } = parseInput(BeginInput, input, 'BeginExecution');
   const plan = deps.plans.get(request.plan);
   assertPlanRegion(plan, request.targetRegion);
@@ -178,7 +187,8 @@ export async function beginExecution(input: unknown, deps: BeginDeps): Promise<{
         })
       : undefined,
   ]);
-  return { run };
+  // The request's dry run goes on to Preflight (null: none; the ASL path must exist either way).
+  return { run, dryRun: request.dryRun ?? null };
 }
 
 /** The execution's id: the one its starter chose, else its Step Functions execution name. */

@@ -3,8 +3,8 @@ import { PreconditionFailedError, ReplicationLagTooHighError, TransientAwsError 
 import type { Plan } from '../core/plan.js';
 import * as z from '../core/zod.js';
 import { type AppObservation, isKnown, type Seen, type Unknown } from '../observer/observe.js';
-import type { ReadinessContext } from '../readiness/checks.js';
-import { evaluate, readInputs } from '../readiness/readiness.js';
+import type { ReadinessContext, ReadinessFinding } from '../readiness/checks.js';
+import { evaluate, type ReadinessInputs, readInputs } from '../readiness/readiness.js';
 import {
   fence,
   knownUnreachable,
@@ -35,7 +35,58 @@ export type PreflightDeps = Pick<
   | 'traffic'
 >;
 
-const PreflightInput = z.object({ run: RunContext });
+/**
+ * How old a request's dry run may be, in seconds (virtual in the sandbox, real in AWS), for
+ * Preflight to decide on it instead of reading again: the request is answered, reserved and
+ * started within about a second, so a reading older than this means something was slow or retried,
+ * and Preflight reads for itself.
+ */
+export const DRY_RUN_REUSE_SECONDS = 5;
+/**
+ * How long before its reads a released lock must have been released for a dry run to be reusable,
+ * in milliseconds: a margin for the clocks of two Lambdas (the releasing one and the API's).
+ */
+const RELEASE_MARGIN_MS = 1_000;
+
+const Finding = z.object({
+  code: z.string().check(z.minLength(1)),
+  severity: z.enum(['blocking', 'warning']),
+  resource: z.string(),
+  message: z.string(),
+});
+
+/**
+ * Preflight's evaluation of a run made from the reads of the failover request's dry run
+ * (functions/operator-api/request-failover.ts), handed to the runbook in its input
+ * (`FailoverRequest.dryRun`) so that Preflight does not make the same reads again a second later.
+ * It is what AWS and the state table answered to those reads, never something we wrote; Preflight
+ * decides on it only when {@link reusableDryRun} says nothing can have moved since.
+ */
+export const DryRunReading = z.object({
+  /** ISO time the reads were issued. */
+  readAt: z.string().check(z.minLength(1)),
+  target: z.string().check(z.minLength(1)),
+  mode: z.enum(['graceful', 'ungraceful']),
+  /** The active region the reads found recorded: the run's `from` must be the same. */
+  source: z.string().check(z.minLength(1)),
+  /**
+   * The lock epoch the reads found (0: no lock item), the lock free since before the reads: the
+   * run must hold the next epoch, so no other execution held the lock between the reads and the
+   * reservation.
+   */
+  lockEpoch: z.int().check(z.nonnegative()),
+  /** Preflight's findings: every check, evaluated as the run's own (its lock no finding). */
+  findings: z.array(Finding).check(z.maxLength(200)),
+  /** Replication lag per secondary cluster seen in the target region, in ms. */
+  lagMs: z.record(z.string(), z.nullable(z.number())),
+});
+export type DryRunReading = z.infer<typeof DryRunReading>;
+
+const PreflightInput = z.object({
+  run: RunContext,
+  /** Begin's pass-through of the request's dry run (null when the starter made none). */
+  dryRun: z.optional(z.nullable(DryRunReading)),
+});
 
 export interface PreflightResult {
   /** One Map iteration per resource: every global cluster and every Auto Scaling group. */
@@ -52,19 +103,85 @@ export interface PreflightResult {
  * an ungraceful failover, lag over the RPO, a missing secondary, ...). Every blocking finding is
  * reported at once; warnings go on the step's detail. A read that failed with a retryable error
  * is thrown as such (the ASL retries), never taken as a finding.
+ *
+ * When the failover request's dry run made these reads a moment ago and nothing can have moved
+ * since ({@link reusableDryRun}), Preflight decides on that reading instead of reading again, and
+ * writes its step entry and renews the lock in one round (the reads were the step's cost: 0.4 s).
  */
 export async function preflight(input: unknown, deps: PreflightDeps): Promise<PreflightResult> {
-  const { run } = parseInput(PreflightInput, input, 'Preflight');
+  const { run, dryRun } = parseInput(PreflightInput, input, 'Preflight');
   const startedAt = isoNow(deps.clock);
-  // On record before any check, so that a Preflight that fails is in `steps` with its error.
-  // Both writes at once (they are independent items' conditions), and before any check ends.
-  await Promise.all([
-    recordStep(run, deps, stepKey('Preflight'), { name: 'Preflight', status: 'RUNNING', startedAt }),
-    fence(run, deps),
-  ]);
   const plan = deps.plans.get(run.app);
   const unreachable = knownUnreachable(run);
-  // The traffic mechanism is read alongside the evaluation's reads (independent round trips).
+  const reused = dryRun && reusableDryRun(dryRun, run, deps.clock.now()) ? dryRun : undefined;
+  const running = () =>
+    // On record before any check, so that a Preflight that fails is in `steps` with its error.
+    // Both writes at once (they are independent items' conditions), and before any check ends.
+    Promise.all([
+      recordStep(run, deps, stepKey('Preflight'), { name: 'Preflight', status: 'RUNNING', startedAt }),
+      fence(run, deps),
+    ]);
+  let evaluation: PreflightEvaluation;
+  if (reused) {
+    evaluation = { findings: reused.findings, lagMs: reused.lagMs };
+    if (evaluation.findings.some((f) => f.severity === 'blocking')) await running();
+  } else {
+    await running();
+    evaluation = await readAndEvaluate(plan, run, deps, unreachable);
+  }
+  const { findings, lagMs } = evaluation;
+  const blocking = findings.filter((f) => f.severity === 'blocking');
+  const lag = blocking.find((f) => f.code === 'REPLICATION_LAG_OVER_RPO');
+  if (lag) throw new ReplicationLagTooHighError(`${plan.name}: ${lag.message}`);
+  if (evaluation.trafficError) throw evaluation.trafficError;
+  if (blocking.length > 0) {
+    const problems = blocking.map((f) => `${f.code} ${f.message}`);
+    throw new PreconditionFailedError(`${plan.name}: preflight in ${run.to} failed: ${problems.join('; ')}`);
+  }
+  const resources: ResourceItem[] = [
+    ...(plan.database?.auroraGlobalClusters ?? []).map((c) => ({
+      kind: 'database' as const,
+      id: c.globalClusterId,
+    })),
+    ...(plan.compute?.autoScalingGroups ?? []).map((g) => ({ kind: 'capacity' as const, id: g.name })),
+  ];
+  const succeeded = recordStep(run, deps, stepKey('Preflight'), {
+    name: 'Preflight',
+    status: 'SUCCEEDED',
+    startedAt,
+    finishedAt: isoNow(deps.clock),
+    detail: {
+      resources: resources.length,
+      lagMs,
+      ...(reused ? { readBy: 'the request\'s dry run', readAt: reused.readAt } : {}),
+      ...(findings.length > 0
+        ? { findings: findings.map((f) => `${f.severity} ${f.code}: ${f.message}`) }
+        : {}),
+    },
+  });
+  // A reused reading wrote nothing yet: the entry and the fence go together, as one round.
+  await (reused ? Promise.all([succeeded, fence(run, deps)]) : succeeded);
+  return { resources, lagMs, unreachableRegions: [...unreachable] };
+}
+
+/** What Preflight decides on: its findings, the lag it saw, and a traffic mechanism that did not answer. */
+interface PreflightEvaluation {
+  readonly findings: readonly ReadinessFinding[];
+  readonly lagMs: Record<string, number | null>;
+  readonly trafficError?: unknown;
+}
+
+/**
+ * Preflight's own reads: the readiness inputs, in this run's mode, from this run's source, with
+ * the traffic mechanism read alongside (independent round trips).
+ * @throws TransientAwsError when a read the decision needs failed retryably
+ */
+async function readAndEvaluate(
+  plan: Plan,
+  run: RunContext,
+  deps: PreflightDeps,
+  unreachable: UnreachableRegions,
+): Promise<PreflightEvaluation> {
   const trafficRead = checkTrafficReadable(plan, deps, unreachable).then(
     () => undefined,
     (error: unknown) => error,
@@ -78,56 +195,114 @@ export async function preflight(input: unknown, deps: PreflightDeps): Promise<Pr
     deps,
     run.executionId,
   );
+  const evaluation = preflightEvaluation(inputs, { ...run, source: run.from, self: run.executionId });
+  if (evaluation.retryable)
+    throw new TransientAwsError(`${plan.name}: preflight in ${run.to}: ${evaluation.retryable}`);
+  return { ...evaluation, trafficError: await trafficRead };
+}
+
+/**
+ * Preflight's evaluation of one set of readiness inputs: every check, as the run `self` in `mode`
+ * toward `to` from `source`; the lag per secondary cluster seen in the target; and the first read
+ * that failed retryably (Preflight retries rather than decide on it). Pure.
+ */
+export function preflightEvaluation(
+  inputs: ReadinessInputs,
+  run: { readonly to: string; readonly mode: RunContext['mode']; readonly source: string; readonly self: string },
+): PreflightEvaluation & { readonly retryable?: string } {
   const seen = inputs.observation;
   const retryable =
-    retryableUnknown(seen, run.mode === 'graceful' ? [run.to, run.from] : [run.to]) ??
+    retryableUnknown(seen, run.mode === 'graceful' ? [run.to, run.source] : [run.to]) ??
     retryableRunbook(inputs.context.runbooks[run.to]);
-  if (retryable) throw new TransientAwsError(`${plan.name}: preflight in ${run.to}: ${retryable}`);
   const { findings } = evaluate({
     ...inputs.context,
-    source: run.from,
+    self: run.self,
+    source: run.source,
     observation: seen,
     target: run.to,
     mode: run.mode,
   });
-  const blocking = findings.filter((f) => f.severity === 'blocking');
   const lagMs: Record<string, number | null> = {};
   for (const cluster of seen.clusters) {
     const there = cluster.regions[run.to];
     if (there && isKnown(there) && there.lagMs !== undefined)
       lagMs[cluster.globalClusterId] = isKnown(there.lagMs) ? (there.lagMs ?? null) : null;
   }
-  const lag = blocking.find((f) => f.code === 'REPLICATION_LAG_OVER_RPO');
-  if (lag) throw new ReplicationLagTooHighError(`${plan.name}: ${lag.message}`);
-  const problems = blocking.map((f) => `${f.code} ${f.message}`);
+  return { findings, lagMs, ...(retryable ? { retryable } : {}) };
+}
 
-  const trafficError = await trafficRead;
-  if (trafficError) throw trafficError;
+/**
+ * Whether Preflight may decide on the request's dry run instead of reading again: it evaluated
+ * this run's target and mode from the source the run records, no more than
+ * {@link DRY_RUN_REUSE_SECONDS} ago, and the run holds the lock epoch right after the one the
+ * reads found free, so no other execution held the lock, and nothing a runbook moves can have
+ * moved, between the reads and this run. AWS changing on its own (a fault) is no different from
+ * it changing just after Preflight's own reads.
+ */
+export function reusableDryRun(reading: DryRunReading, run: RunContext, now: number): boolean {
+  const age = now - Date.parse(reading.readAt);
+  return (
+    reading.target === run.to &&
+    reading.mode === run.mode &&
+    reading.source === run.from &&
+    run.epoch === reading.lockEpoch + 1 &&
+    age >= 0 &&
+    age <= DRY_RUN_REUSE_SECONDS * 1000
+  );
+}
 
-  if (problems.length > 0) {
-    throw new PreconditionFailedError(`${plan.name}: preflight in ${run.to} failed: ${problems.join('; ')}`);
-  }
-  const resources: ResourceItem[] = [
-    ...(plan.database?.auroraGlobalClusters ?? []).map((c) => ({
-      kind: 'database' as const,
-      id: c.globalClusterId,
-    })),
-    ...(plan.compute?.autoScalingGroups ?? []).map((g) => ({ kind: 'capacity' as const, id: g.name })),
-  ];
-  await recordStep(run, deps, stepKey('Preflight'), {
-    name: 'Preflight',
-    status: 'SUCCEEDED',
-    startedAt,
-    finishedAt: isoNow(deps.clock),
-    detail: {
-      resources: resources.length,
-      lagMs,
-      ...(findings.length > 0
-        ? { findings: findings.map((f) => `${f.severity} ${f.code}: ${f.message}`) }
-        : {}),
-    },
-  });
-  return { resources, lagMs, unreachableRegions: [...unreachable] };
+/**
+ * The dry run's reading for Preflight, or undefined when Preflight must read for itself: a read
+ * failed retryably, the traffic mechanism did not answer, or the lock the reads found was not free
+ * since before they were issued (a run that just ended may have moved something the reads missed).
+ * `readAt` is when the reads were issued (epoch ms).
+ */
+export function dryRunReading(
+  inputs: ReadinessInputs,
+  run: { readonly to: string; readonly mode: RunContext['mode']; readonly self: string },
+  readAt: number,
+  trafficReadable: boolean,
+): DryRunReading | undefined {
+  const { lock, source } = inputs.context;
+  const freeSince = !lock
+    ? 0
+    : lock.released
+      ? Date.parse(lock.releasedAt ?? '')
+      : lock.leaseExpiresAt < readAt
+        ? lock.leaseExpiresAt
+        : Number.NaN;
+  if (!trafficReadable || !(freeSince + RELEASE_MARGIN_MS < readAt)) return undefined;
+  const evaluation = preflightEvaluation(inputs, { ...run, source });
+  if (evaluation.retryable) return undefined;
+  return {
+    readAt: new Date(readAt).toISOString(),
+    target: run.to,
+    mode: run.mode,
+    source,
+    lockEpoch: lock?.epoch ?? 0,
+    findings: evaluation.findings.map((f) => ({ ...f })),
+    lagMs: evaluation.lagMs,
+  };
+}
+
+/**
+ * Whether the observation shows the traffic mechanism answering as Preflight requires: every
+ * routing control read through ARC's endpoints; with the health-checks method, the switch read and
+ * every record answered by the name servers. Route 53 records plans are read by
+ * {@link failoverRecordsExist} (Route 53's API, which the observation does not call).
+ */
+export function trafficAnswered(plan: Plan, seen: AppObservation): boolean {
+  const { routingControls, dns, switchRegion } = seen.traffic;
+  if (plan.traffic.arc) return routingControls !== undefined && Object.values(routingControls).every(isKnown);
+  const route53 = plan.traffic.route53;
+  if (route53?.method === 'health-checks')
+    return (
+      switchRegion !== undefined &&
+      isKnown(switchRegion) &&
+      dns !== undefined &&
+      Object.values(dns).every((a) => isKnown(a) && a !== null)
+    );
+  return true;
 }
 
 /**
@@ -159,6 +334,17 @@ async function checkTrafficReadable(
     );
     return;
   }
+  await failoverRecordsExist(plan, deps);
+}
+
+/**
+ * Route 53 records plans: every record of the plan has failover records in its zone, read through
+ * Route 53's API (its control plane, in us-east-1). Nothing to read for other methods.
+ * @throws PreconditionFailedError a record has none; the adapter's errors, unchanged
+ */
+export async function failoverRecordsExist(plan: Plan, deps: Pick<RunbookDeps, 'route53'>): Promise<void> {
+  const route53 = plan.traffic.route53;
+  if (!route53 || route53.method === 'health-checks' || plan.traffic.arc) return;
   await Promise.all(
     route53.records.map(async (record) => {
       const records = await deps.route53.listFailoverRecords(route53.hostedZoneId, record.name, record.type);

@@ -34,7 +34,9 @@ export const NOT_STARTED = 'StartExecution failed; the runbook never started';
  * 2. the app's lock, for the new execution id, in one conditional write (the loser of a race gets
  *    FailoverInProgressError naming the holder);
  * 3. the target checked again under the lock (another failover may have finished in between);
- * 4. the execution record, RUNNING (one conditional put, idempotent by id).
+ * 4. the execution record, RUNNING (one conditional put, idempotent by id), once `options.gate`
+ *    (the request's dry run, read meanwhile) has resolved; when it rejects, the lock is given
+ *    back (a fresh grant only) and its error thrown: no record is written.
  *
  * Idempotent by execution id: a retry re-acquires its own lock (same epoch) and finds its record.
  * An id whose record is already finished is refused and the lock given back.
@@ -46,6 +48,7 @@ export async function reserveExecution(
   plan: Plan,
   request: ReservedRequest,
   deps: Pick<RunbookDeps, 'store' | 'clock'>,
+  options: { readonly gate?: Promise<unknown> } = {},
 ): Promise<Reservation> {
   const { store } = deps;
   const activeRegionOf = async () => {
@@ -74,8 +77,9 @@ export async function reserveExecution(
   let from: string;
   let record: ExecutionRecord;
   try {
-    // Under the lock the state is settled: no other execution can move it.
-    from = await activeRegionOf();
+    // Under the lock the state is settled: no other execution can move it. The gate (the
+    // request's dry run) must pass before the record exists; its refusal gives the lock back.
+    [from] = await Promise.all([activeRegionOf(), options.gate]);
     const requestedAt = request.requestedAt ?? new Date(deps.clock.now()).toISOString();
     ({ record } = await store.createExecution(newExecution(plan, request, id, from, requestedAt)));
   } catch (error: unknown) {
