@@ -115,6 +115,8 @@ export async function beginExecution(
       .then(async (found) => found ?? (await deps.store.initState(plan.name, initialPrimary(plan))).state),
     deps.store.acquireLock(plan.name, executionId, reservationLeaseSeconds(plan, request.trigger) * 1000, {
       reason: lockReason(request),
+      // A starter that chose the id reserved the lock for it: adopt it in one write.
+      held: request.executionId !== undefined,
     }),
     deps.store.getExecution(plan.name, executionId),
   ]);

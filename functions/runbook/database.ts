@@ -26,6 +26,7 @@ import {
   WAKE_FALLBACK_SECONDS,
 } from './context.js';
 import type { GlobalClusterView } from './ports/aurora.js';
+import { freshWakeRead } from './wake.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type DatabaseDeps = Pick<
@@ -54,6 +55,12 @@ const WakeInput = z.optional(
     by: z.optional(z.string()),
     ready: z.optional(
       z.object({ group: z.string().check(z.minLength(1)), readAt: z.string().check(z.minLength(1)) }),
+    ),
+    promoted: z.optional(
+      z.object({
+        writers: z.array(z.string().check(z.minLength(1))).check(z.maxLength(16)),
+        readAt: z.string().check(z.minLength(1)),
+      }),
     ),
   }),
 );
@@ -100,8 +107,15 @@ export async function promoteDatabase(input: unknown, deps: DatabaseDeps): Promi
       }
     );
   }
-  await recorded;
-  return startPromotion(run, cluster, progress, deps);
+  // Ungraceful: the cluster, the lease and the lag (the RPO) read at once, beside the step's entry.
+  const targetArn = memberIn(cluster.members, run.to);
+  const [view, , lagMs] = await Promise.all([
+    deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId),
+    fence(run, deps),
+    deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine),
+    recorded,
+  ]);
+  return startPromotion(run, cluster, progress, deps, { view, fenced: true, lagMs: lagMs ?? null });
 }
 
 /**
@@ -178,6 +192,11 @@ async function pollDatabase(
     return nextPoll(progress, `${cluster.globalClusterId} detach of ${targetArn}`);
   }
 
+  // Woken by RDS's event: the waker's read, a moment ago, found no operation under way and the
+  // target the writer: decided on that read rather than the same read again.
+  const woken = wake?.by === 'event' ? wake.promoted : undefined;
+  if (woken && freshWakeRead(woken, deps.clock.now()) && woken.writers.includes(targetArn))
+    return finish(run, resource, progress, deps, { readBy: 'the event waker', readAt: woken.readAt });
   const view = await deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId);
   if (isPromoted(view, targetArn)) return finish(run, resource, progress, deps);
   if (view.failover) {
@@ -214,7 +233,12 @@ async function startPromotion(
   cluster: AuroraGlobalCluster,
   progress: DatabaseProgress,
   deps: DatabaseDeps,
-  read?: { readonly view: GlobalClusterView; readonly fenced: boolean },
+  read?: {
+    readonly view: GlobalClusterView;
+    readonly fenced: boolean;
+    /** The replication lag read alongside, in ms (null: no datapoint); read here when absent. */
+    readonly lagMs?: number | null;
+  },
 ): Promise<DatabaseProgress> {
   const targetArn = memberIn(cluster.members, run.to);
   const view = read?.view ?? (await deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId));
@@ -244,7 +268,10 @@ async function startPromotion(
     return { ...progress, phase: 'promoting', detail: { method: 'switchover', rpoMs: 0 } };
   }
   // The replication lag just before promotion is the data at risk: that is the RPO.
-  const lag = await deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine);
+  const lag =
+    read?.lagMs !== undefined
+      ? read.lagMs
+      : await deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine);
   try {
     await deps.aurora.failover(run.to, cluster.globalClusterId, targetArn);
   } catch (error: unknown) {
@@ -293,6 +320,7 @@ async function finish(
   resource: ResourceItem,
   progress: DatabaseProgress,
   deps: DatabaseDeps,
+  read?: { readonly readBy: string; readonly readAt: string },
 ): Promise<DatabaseProgress> {
   await recordOutcome(run, deps, stepKey('PromoteDatabase', resource.id), {
     name: 'PromoteDatabase',
@@ -300,7 +328,7 @@ async function finish(
     status: 'SUCCEEDED',
     startedAt: progress.startedAt,
     finishedAt: isoNow(deps.clock),
-    detail: progress.detail ?? {},
+    detail: { ...progress.detail, ...read },
   });
   return { ...progress, done: true };
 }

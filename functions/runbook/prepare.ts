@@ -17,13 +17,22 @@ import {
   WAKE_FALLBACK_SECONDS,
 } from './context.js';
 import { globalCluster } from './database.js';
-import { readerInstanceId } from './wake.js';
+import { freshWakeRead, readerInstanceId } from './wake.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type PrepareDeps = Pick<RunbookDeps, 'aurora' | 'clock' | 'plans' | 'random' | 'store'>;
 
 const PrepareInput = z.object({ run: RunContext, resource: ResourceItem });
-const CheckInput = z.object({ run: RunContext, resource: ResourceItem, progress: Progress });
+/** The `$.wake` CheckPrepare receives: a WakeSignal (functions/runbook/wake.ts), or the AwaitEvent Task's caught error. */
+const WakeInput = z.optional(
+  z.looseObject({
+    by: z.optional(z.string()),
+    reader: z.optional(
+      z.object({ instance: z.string().check(z.minLength(1)), readAt: z.string().check(z.minLength(1)) }),
+    ),
+  }),
+);
+const CheckInput = z.object({ run: RunContext, resource: ResourceItem, progress: Progress, wake: WakeInput });
 
 /** Creating an Aurora instance takes minutes; the poll budget allows for a slow one. */
 const PREPARE_BUDGET_SECONDS = 1_800;
@@ -77,9 +86,9 @@ export async function prepareDatabase(input: unknown, deps: PrepareDeps): Promis
  * throttles is unknown, not a failure ({@link pollThrottled}).
  */
 export async function checkPrepare(input: unknown, deps: PrepareDeps): Promise<Progress> {
-  const { run, resource, progress } = parseInput(CheckInput, input, 'CheckPrepare');
+  const { run, resource, progress, wake } = parseInput(CheckInput, input, 'CheckPrepare');
   return pollThrottled(progress, `reader of ${resource.id} in ${run.to}`, deps, () =>
-    pollPrepare(run, resource, progress, deps),
+    pollPrepare(run, resource, progress, wake, deps),
   );
 }
 
@@ -87,20 +96,24 @@ async function pollPrepare(
   run: RunContext,
   resource: ResourceItem,
   progress: Progress,
+  wake: z.infer<typeof WakeInput>,
   deps: PrepareDeps,
 ): Promise<Progress> {
   const cluster = globalCluster(deps.plans.get(run.app), resource.id);
-  const instances = await deps.aurora.instances(run.to, memberIn(cluster.members, run.to));
-  if (instances.some((i) => i.status === 'available')) {
-    await recordOutcome(run, deps, stepKey('PrepareDatabase', resource.id), {
+  const prepared = (detail: Record<string, unknown>) =>
+    recordOutcome(run, deps, stepKey('PrepareDatabase', resource.id), {
       name: 'PrepareDatabase',
       resource: resource.id,
       status: 'SUCCEEDED',
       startedAt: progress.startedAt,
       finishedAt: isoNow(deps.clock),
-      detail: { instances: instances.map((i) => i.id) },
-    });
-    return { ...progress, done: true };
-  }
+      detail,
+    }).then(() => ({ ...progress, done: true }));
+  // Woken by RDS's "DB instance created": the waker read the reader available a moment ago.
+  const woken = wake?.by === 'event' ? wake.reader : undefined;
+  if (woken && freshWakeRead(woken, deps.clock.now()))
+    return prepared({ instances: [woken.instance], readBy: 'the event waker', readAt: woken.readAt });
+  const instances = await deps.aurora.instances(run.to, memberIn(cluster.members, run.to));
+  if (instances.some((i) => i.status === 'available')) return prepared({ instances: instances.map((i) => i.id) });
   return nextPoll(progress, `reader in ${cluster.members[run.to]}`);
 }

@@ -51,15 +51,18 @@ export interface ServiceVerdict {
 export async function verifyService(input: unknown, deps: VerifyDeps): Promise<Progress> {
   const { run, progress } = parseInput(VerifyInput, input, 'VerifyService');
   const plan = deps.plans.get(run.app);
-  if (progress.attempt === 0) {
-    await recordStep(run, deps, stepKey('VerifyService'), {
-      name: 'VerifyService',
-      status: 'RUNNING',
-      startedAt: progress.startedAt,
-    });
-  }
   const unreachable = knownUnreachable(run, progress.unreachableRegions);
-  let seen = await observeApp(plan, [run.to], deps, { unreachable });
+  // The step's entry is written beside the first observation (independent round trips).
+  let [seen] = await Promise.all([
+    observeApp(plan, [run.to], deps, { unreachable }),
+    progress.attempt === 0
+      ? recordStep(run, deps, stepKey('VerifyService'), {
+          name: 'VerifyService',
+          status: 'RUNNING',
+          startedAt: progress.startedAt,
+        })
+      : undefined,
+  ]);
   let verdict = judgeService(plan, seen, run.to, run.mode);
   if (onlyDnsLags(plan, seen, verdict, run.to) && (await dnsFollowed(plan, run.to, deps))) {
     // The name servers answer the target now: observe everything again, so that every check holds
@@ -123,12 +126,17 @@ function onlyDnsLags(plan: Plan, seen: AppObservation, verdict: ServiceVerdict, 
 /**
  * Asks the name servers every {@link DNS_RECHECK_MS} for up to {@link DNS_RECHECK_BUDGET_MS}
  * whether every record of the plan resolves to `region` now. False when the budget ran out, a
- * question failed, or the clock cannot wait: the state machine's poll takes over.
+ * question failed, the plan has no record, or the clock cannot wait: the state machine's poll
+ * takes over. Also CheckTraffic's, while a Route 53 change is PENDING.
  */
-async function dnsFollowed(plan: Plan, region: string, deps: VerifyDeps): Promise<boolean> {
+export async function dnsFollowed(
+  plan: Plan,
+  region: string,
+  deps: Pick<RunbookDeps, 'clock' | 'dns' | 'region'>,
+): Promise<boolean> {
   const records = plan.traffic.route53?.records ?? [];
   const sleep = deps.clock.sleep?.bind(deps.clock);
-  if (!sleep) return false;
+  if (!sleep || records.length === 0) return false;
   const deadline = deps.clock.now() + DNS_RECHECK_BUDGET_MS;
   while (deps.clock.now() + DNS_RECHECK_MS <= deadline) {
     await sleep(DNS_RECHECK_MS);

@@ -55,6 +55,28 @@ export interface WakeSignal {
    * branch reads only the plan's other groups.
    */
   readonly ready?: { readonly group: string; readonly readAt: string };
+  /**
+   * The event waker's read of RDS that let it wake a promotion (no operation under way; these
+   * clusters the writers) and when (ISO): the woken check decides on it while it is fresh
+   * ({@link freshWakeRead}) instead of reading the same again.
+   */
+  readonly promoted?: { readonly writers: readonly string[]; readonly readAt: string };
+  /** The event waker's read of RDS that let it wake pilot light's reader wait: this instance available. */
+  readonly reader?: { readonly instance: string; readonly readAt: string };
+}
+
+/**
+ * How old the waker's read carried in a wake may be for the woken check to decide on it, in
+ * milliseconds (virtual in the sandbox): the token is answered right after the read, so a read
+ * older than this means a slow hand-off, and the check reads RDS itself.
+ */
+export const WAKE_READ_FRESH_MS = 2_000;
+
+/** Whether a read carried in a wake (its ISO `readAt`) is fresh enough to decide on, at `now` (epoch ms). */
+export function freshWakeRead(read: { readonly readAt: string } | undefined, now: number): boolean {
+  if (!read) return false;
+  const age = now - Date.parse(read.readAt);
+  return age >= 0 && age <= WAKE_READ_FRESH_MS;
 }
 
 /**
@@ -236,12 +258,20 @@ async function wakeApp(
   // Truth over claims: read what the event announces before waking anything, beside the lookup
   // of the parked step (one RDS read per event and cluster of the event's region).
   const instanceId = event.SourceArn?.split(':').pop() ?? event.SourceIdentifier;
-  const readTruth = async () =>
-    kind === 'reader'
-      ? (await deps.aurora.instances(region, clusterArn)).some(
-          (i) => i.id === instanceId && i.status === 'available',
-        )
-      : !(await deps.aurora.describeGlobalCluster(region, globalClusterId)).failover;
+  // What the read saw travels with the wake (`promoted`, `reader`), so the woken check need not
+  // make the same read again a moment later.
+  const readTruth = async (): Promise<Pick<WakeSignal, 'promoted' | 'reader'> | undefined> => {
+    const readAt = isoNow(deps.clock);
+    if (kind === 'reader') {
+      const instances = await deps.aurora.instances(region, clusterArn);
+      return instances.some((i) => i.id === instanceId && i.status === 'available')
+        ? { reader: { instance: instanceId, readAt } }
+        : undefined;
+    }
+    const view = await deps.aurora.describeGlobalCluster(region, globalClusterId);
+    if (view.failover) return undefined;
+    return { promoted: { writers: view.members.filter((m) => m.isWriter).map((m) => m.clusterArn), readAt } };
+  };
   const [found, holds] = await Promise.all([parked(), readTruth()]);
   if (!found) {
     report.skipped.push(`${plan.name}: no execution holds the lock`);
@@ -258,7 +288,7 @@ async function wakeApp(
     return;
   }
   const detail = `${eventId} at ${isoNow(deps.clock)}`;
-  if (await answer(deps, found.wait.region, found.wait.token, { woken: true, by: 'event', detail }))
+  if (await answer(deps, found.wait.region, found.wait.token, { woken: true, by: 'event', detail, ...holds }))
     report.woken.push({ app: plan.name, executionId: found.holder, what });
   else report.skipped.push(`${plan.name}: the token of ${what} was already spent`);
 }

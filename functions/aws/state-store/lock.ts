@@ -43,6 +43,31 @@ export function lockOperations(
       for (let round = 0; round < ACQUIRE_ROUNDS; round++) {
         const now = clock.now();
         const leaseExpiresAt = now + leaseMs;
+        // Held and live by this holder (a reserved run's Begin, a retried Begin): extend it, same
+        // epoch. Tried first when the holder expects it, else after the take below.
+        const extend = async () => {
+          const extended = await update(app, LOCK_SK, {
+            UpdateExpression: 'SET #leaseExpiresAt = :lease',
+            ConditionExpression: '#holder = :holder AND #released = :false AND #leaseExpiresAt >= :now',
+            ExpressionAttributeNames: names('holder', 'released', 'leaseExpiresAt'),
+            ExpressionAttributeValues: {
+              ':holder': holder,
+              ':false': false,
+              ':lease': leaseExpiresAt,
+              ':now': now,
+            },
+            ReturnValues: 'ALL_NEW',
+          });
+          const lock = extended === CONDITION_FAILED ? undefined : fromItem<LockRecord>(extended.Attributes);
+          if (!lock) return undefined;
+          // Fence again: the first attempt may have died between taking the lock and fencing.
+          await fenceState(app, lock.epoch);
+          return { epoch: lock.epoch, leaseExpiresAt: lock.leaseExpiresAt, reacquired: true };
+        };
+        if (options.held) {
+          const adopted = await extend();
+          if (adopted) return adopted;
+        }
         const taken = await update(app, LOCK_SK, {
           // The epoch increments inside the conditional write itself: one CAS mints it.
           UpdateExpression:
@@ -82,26 +107,9 @@ export function lockOperations(
           }
         }
 
-        // Held and live. If by this holder (a retried Begin), extend it: same epoch.
-        const extended = await update(app, LOCK_SK, {
-          UpdateExpression: 'SET #leaseExpiresAt = :lease',
-          ConditionExpression: '#holder = :holder AND #released = :false AND #leaseExpiresAt >= :now',
-          ExpressionAttributeNames: names('holder', 'released', 'leaseExpiresAt'),
-          ExpressionAttributeValues: {
-            ':holder': holder,
-            ':false': false,
-            ':lease': leaseExpiresAt,
-            ':now': now,
-          },
-          ReturnValues: 'ALL_NEW',
-        });
-        if (extended !== CONDITION_FAILED) {
-          const lock = fromItem<LockRecord>(extended.Attributes);
-          if (lock) {
-            // Fence again: the first attempt may have died between taking the lock and fencing.
-            await fenceState(app, lock.epoch);
-            return { epoch: lock.epoch, leaseExpiresAt: lock.leaseExpiresAt, reacquired: true };
-          }
+        if (!options.held) {
+          const extended = await extend();
+          if (extended) return extended;
         }
 
         seen = await getLock(app);

@@ -73,13 +73,15 @@ export interface StateStore {
   /**
    * Takes the app's lock for `holder` if it is free, released or its lease expired (a new,
    * higher epoch), or extends it if `holder` already holds it (same epoch). Throws
-   * {@link FailoverInProgressError} naming the holder otherwise.
+   * {@link FailoverInProgressError} naming the holder otherwise. `options.held`: the holder
+   * expects to hold it already (a runbook adopting the lock its starter reserved), so the
+   * extension is tried first: one conditional write instead of two when it does.
    */
   acquireLock(
     app: string,
     holder: string,
     leaseMs: number,
-    options?: { reason?: string },
+    options?: { reason?: string; held?: boolean },
   ): Promise<LockGrant>;
   /**
    * Extends the lease of the lock `holder` took at `epoch`. Succeeds as long as nobody took the
