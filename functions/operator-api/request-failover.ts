@@ -8,13 +8,13 @@ import * as z from '../core/zod.js';
 import { lockFree, READINESS_CHECKS } from '../readiness/checks.js';
 import { type Readiness, type ReadinessDeps, readInputs, readinessFrom } from '../readiness/readiness.js';
 import { approvalRequired, FailoverRequest } from '../runbook/begin.js';
+import type { EvacuationRef, RunbookDeps } from '../runbook/context.js';
 import {
   type DryRunReading,
   dryRunReading,
   failoverRecordsExist,
   trafficAnswered,
 } from '../runbook/preflight.js';
-import type { EvacuationRef, RunbookDeps } from '../runbook/context.js';
 import {
   abandonReservation,
   executionExists,

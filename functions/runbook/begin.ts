@@ -13,8 +13,8 @@ import {
   recordStep,
   stepKey,
 } from './context.js';
-import { DryRunReading } from './preflight.js';
 import type { NewExecution } from './ports/state-store.js';
+import { DryRunReading } from './preflight.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type BeginDeps = Pick<RunbookDeps, 'clock' | 'plans' | 'region' | 'store'>;

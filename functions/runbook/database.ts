@@ -26,7 +26,7 @@ import {
   WAKE_FALLBACK_SECONDS,
 } from './context.js';
 import type { GlobalClusterView } from './ports/aurora.js';
-import { freshWakeRead } from './wake.js';
+import { freshWakeRead, wakeReader } from './wake.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type DatabaseDeps = Pick<
@@ -107,15 +107,18 @@ export async function promoteDatabase(input: unknown, deps: DatabaseDeps): Promi
       }
     );
   }
-  // Ungraceful: the cluster, the lease and the lag (the RPO) read at once, beside the step's entry.
+  // Ungraceful: the cluster, the lease and the lag (the RPO) at once, beside the step's entry. The
+  // lease renewal is awaited only before a call that moves something (found done or under way,
+  // the check that follows decides, fenced as always).
   const targetArn = memberIn(cluster.members, run.to);
-  const [view, , lagMs] = await Promise.all([
+  const fenced = fence(run, deps);
+  fenced.catch(() => undefined);
+  const [view, lagMs] = await Promise.all([
     deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId),
-    fence(run, deps),
     deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine),
     recorded,
   ]);
-  return startPromotion(run, cluster, progress, deps, { view, fenced: true, lagMs: lagMs ?? null });
+  return startPromotion(run, cluster, progress, deps, { view, fenced, lagMs: lagMs ?? null });
 }
 
 /**
@@ -144,7 +147,7 @@ async function gateOnCapacity(
     alongside,
   ]);
   if (!ready) return undefined;
-  return startPromotion(run, cluster, progress, deps, { view, fenced: true });
+  return startPromotion(run, cluster, progress, deps, { view, fenced: Promise.resolve() });
 }
 
 /**
@@ -192,11 +195,11 @@ async function pollDatabase(
     return nextPoll(progress, `${cluster.globalClusterId} detach of ${targetArn}`);
   }
 
-  // Woken by RDS's event: the waker's read, a moment ago, found no operation under way and the
-  // target the writer: decided on that read rather than the same read again.
-  const woken = wake?.by === 'event' ? wake.promoted : undefined;
+  // Woken by RDS's event (or parked when it was over): the read that woke it, a moment ago, found
+  // no operation under way and the target the writer: decided on, not made again.
+  const woken = wake?.promoted;
   if (woken && freshWakeRead(woken, deps.clock.now()) && woken.writers.includes(targetArn))
-    return finish(run, resource, progress, deps, { readBy: 'the event waker', readAt: woken.readAt });
+    return finish(run, resource, progress, deps, { readBy: wakeReader(wake), readAt: woken.readAt });
   const view = await deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId);
   if (isPromoted(view, targetArn)) return finish(run, resource, progress, deps);
   if (view.failover) {
@@ -235,7 +238,8 @@ async function startPromotion(
   deps: DatabaseDeps,
   read?: {
     readonly view: GlobalClusterView;
-    readonly fenced: boolean;
+    /** The lease renewal made alongside the read, awaited before anything moves. */
+    readonly fenced: Promise<void>;
     /** The replication lag read alongside, in ms (null: no datapoint); read here when absent. */
     readonly lagMs?: number | null;
   },
@@ -258,7 +262,7 @@ async function startPromotion(
       `${cluster.globalClusterId}: an operation toward ${view.failover.toClusterArn} is under way`,
     );
   }
-  if (!read?.fenced) await fence(run, deps);
+  await (read ? read.fenced : fence(run, deps));
   if (run.mode === 'graceful') {
     // Run in the primary's region, as AWS documents the switchover: the region RDS names as the
     // writer's now (the truth), else the plan's source. A graceful switchover needs that region up.

@@ -153,7 +153,7 @@ export async function preflight(input: unknown, deps: PreflightDeps): Promise<Pr
     detail: {
       resources: resources.length,
       lagMs,
-      ...(reused ? { readBy: 'the request\'s dry run', readAt: reused.readAt } : {}),
+      ...(reused ? { readBy: "the request's dry run", readAt: reused.readAt } : {}),
       ...(findings.length > 0
         ? { findings: findings.map((f) => `${f.severity} ${f.code}: ${f.message}`) }
         : {}),
@@ -208,7 +208,12 @@ async function readAndEvaluate(
  */
 export function preflightEvaluation(
   inputs: ReadinessInputs,
-  run: { readonly to: string; readonly mode: RunContext['mode']; readonly source: string; readonly self: string },
+  run: {
+    readonly to: string;
+    readonly mode: RunContext['mode'];
+    readonly source: string;
+    readonly self: string;
+  },
 ): PreflightEvaluation & { readonly retryable?: string } {
   const seen = inputs.observation;
   const retryable =

@@ -17,7 +17,7 @@ import {
   WAKE_FALLBACK_SECONDS,
 } from './context.js';
 import { globalCluster } from './database.js';
-import { freshWakeRead, readerInstanceId } from './wake.js';
+import { freshWakeRead, readerInstanceId, wakeReader } from './wake.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type PrepareDeps = Pick<RunbookDeps, 'aurora' | 'clock' | 'plans' | 'random' | 'store'>;
@@ -109,11 +109,12 @@ async function pollPrepare(
       finishedAt: isoNow(deps.clock),
       detail,
     }).then(() => ({ ...progress, done: true }));
-  // Woken by RDS's "DB instance created": the waker read the reader available a moment ago.
-  const woken = wake?.by === 'event' ? wake.reader : undefined;
+  // Woken by RDS's "DB instance created" (or parked when it was there): read available a moment ago.
+  const woken = wake?.reader;
   if (woken && freshWakeRead(woken, deps.clock.now()))
-    return prepared({ instances: [woken.instance], readBy: 'the event waker', readAt: woken.readAt });
+    return prepared({ instances: [woken.instance], readBy: wakeReader(wake), readAt: woken.readAt });
   const instances = await deps.aurora.instances(run.to, memberIn(cluster.members, run.to));
-  if (instances.some((i) => i.status === 'available')) return prepared({ instances: instances.map((i) => i.id) });
+  if (instances.some((i) => i.status === 'available'))
+    return prepared({ instances: instances.map((i) => i.id) });
   return nextPoll(progress, `reader in ${cluster.members[run.to]}`);
 }

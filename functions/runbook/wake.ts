@@ -72,6 +72,11 @@ export interface WakeSignal {
  */
 export const WAKE_READ_FRESH_MS = 2_000;
 
+/** Who made the read a wake carries, for the step's record: the event waker, or AwaitEvent itself. */
+export function wakeReader(wake: { readonly by?: string } | undefined): string {
+  return wake?.by === 'already' ? 'AwaitEvent (done when it parked)' : 'WakeOnEvent';
+}
+
 /** Whether a read carried in a wake (its ISO `readAt`) is fresh enough to decide on, at `now` (epoch ms). */
 export function freshWakeRead(read: { readonly readAt: string } | undefined, now: number): boolean {
   if (!read) return false;
@@ -106,9 +111,9 @@ export async function awaitEvent(
     parkedAt: new Date(now).toISOString(),
     expiresAt: new Date(now + progress.nextPollSeconds * 1000).toISOString(),
   });
-  const already = await happened(plan, run, wait, resource.id, deps);
-  if (already) await answer(deps, deps.region, taskToken, { woken: true, by: 'already', detail: what });
-  return { parked: true, already };
+  const seen = await happened(plan, run, wait, resource.id, deps);
+  if (seen) await answer(deps, deps.region, taskToken, { woken: true, by: 'already', detail: what, ...seen });
+  return { parked: true, already: seen !== undefined };
 }
 
 /**
@@ -144,22 +149,28 @@ async function answer(
   }
 }
 
-/** Whether what a wait waits for holds now, read from AWS in the run's target region. */
+/**
+ * Whether what a wait waits for holds now, read from AWS in the run's target region: undefined
+ * when it does not, else what the read saw, for the woken check (as the event waker's read).
+ */
 async function happened(
   plan: Plan,
   run: RunContext,
   wait: WaitKind,
   resourceId: string,
   deps: Pick<RunbookDeps, 'aurora' | 'autoScaling' | 'clock'>,
-): Promise<boolean> {
-  if (wait === 'capacity') return capacityReady(plan, run, deps);
+): Promise<Pick<WakeSignal, 'promoted' | 'reader'> | undefined> {
+  const readAt = isoNow(deps.clock);
+  if (wait === 'capacity') return (await capacityReady(plan, run, deps)) ? {} : undefined;
   const cluster = globalCluster(plan, resourceId);
   const targetArn = memberIn(cluster.members, run.to);
   if (wait === 'reader') {
-    return (await deps.aurora.instances(run.to, targetArn)).some((i) => i.status === 'available');
+    const available = (await deps.aurora.instances(run.to, targetArn)).find((i) => i.status === 'available');
+    return available ? { reader: { instance: available.id, readAt } } : undefined;
   }
   const view = await deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId);
-  return !view.failover;
+  if (view.failover) return undefined;
+  return { promoted: { writers: view.members.filter((m) => m.isWriter).map((m) => m.clusterArn), readAt } };
 }
 
 /**
