@@ -14,7 +14,7 @@ import {
   stepKey,
 } from './context.js';
 import type { NewExecution } from './ports/state-store.js';
-import { DryRunReading } from './preflight.js';
+import { DryRunReading, type PreflightResult, preflightByBegin } from './preflight.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type BeginDeps = Pick<RunbookDeps, 'clock' | 'plans' | 'region' | 'store'>;
@@ -95,7 +95,7 @@ export function approvalRequired(plan: Plan, trigger: FailoverRequest['trigger']
 export async function beginExecution(
   input: unknown,
   deps: BeginDeps,
-): Promise<{ run: RunContext; dryRun: DryRunReading | null }> {
+): Promise<{ run: RunContext; dryRun: DryRunReading | null; preflight?: PreflightResult }> {
   const { request, executionArn, startedAt } = parseInput(BeginInput, input, 'BeginExecution');
   const plan = deps.plans.get(request.plan);
   assertPlanRegion(plan, request.targetRegion);
@@ -168,8 +168,12 @@ export async function beginExecution(
   };
   // The first Begin of this execution (a retry finds its own step entry): audit it once.
   const firstAttempt = record.steps[stepKey('BeginExecution')] === undefined;
-  // Two independent items, written at once.
+  // The request's dry run, fresh and blocking nothing, is Preflight's decision already: Begin
+  // records it and the runbook goes on without the Preflight state (one Lambda hop less).
+  const preflighted = preflightByBegin(run, request.dryRun, now, deps);
+  // Independent items and entries, written at once.
   await Promise.all([
+    preflighted ? recordStep(run, deps, stepKey('Preflight'), preflighted.step) : undefined,
     recordStep(run, deps, stepKey('BeginExecution'), {
       name: 'BeginExecution',
       status: 'SUCCEEDED',
@@ -189,6 +193,7 @@ export async function beginExecution(
         })
       : undefined,
   ]);
+  if (preflighted) return { run, dryRun: null, preflight: preflighted.result };
   // The request's dry run goes on to Preflight (null: none; the ASL path must exist either way).
   return { run, dryRun: request.dryRun ?? null };
 }

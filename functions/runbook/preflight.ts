@@ -1,6 +1,7 @@
 import { isoNow } from '../core/clock.js';
 import { PreconditionFailedError, ReplicationLagTooHighError, TransientAwsError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
+import type { StepRecord } from '../core/records.js';
 import * as z from '../core/zod.js';
 import { type AppObservation, isKnown, type Seen, type Unknown } from '../observer/observe.js';
 import type { ReadinessContext, ReadinessFinding } from '../readiness/checks.js';
@@ -138,6 +139,43 @@ export async function preflight(input: unknown, deps: PreflightDeps): Promise<Pr
     const problems = blocking.map((f) => `${f.code} ${f.message}`);
     throw new PreconditionFailedError(`${plan.name}: preflight in ${run.to} failed: ${problems.join('; ')}`);
   }
+  const { result, step } = passed(plan, run, evaluation, startedAt, deps, unreachable, reused);
+  const succeeded = recordStep(run, deps, stepKey('Preflight'), step);
+  // A reused reading wrote nothing yet: the entry and the fence go together, as one round.
+  await (reused ? Promise.all([succeeded, fence(run, deps)]) : succeeded);
+  return result;
+}
+
+/**
+ * Preflight decided on the request's dry run by Begin, when it may be ({@link reusableDryRun})
+ * and nothing blocks: Preflight's result and its SUCCEEDED step entry, for Begin to write with
+ * its own (Begin's lock adoption is the fence). Undefined otherwise: the Preflight state runs.
+ */
+export function preflightByBegin(
+  run: RunContext,
+  dryRun: DryRunReading | undefined,
+  startedAt: string,
+  deps: Pick<RunbookDeps, 'clock' | 'plans'>,
+): { readonly result: PreflightResult; readonly step: StepRecord } | undefined {
+  if (!dryRun || !reusableDryRun(dryRun, run, deps.clock.now())) return undefined;
+  if (dryRun.findings.some((f) => f.severity === 'blocking')) return undefined;
+  const evaluation = { findings: dryRun.findings, lagMs: dryRun.lagMs };
+  const plan = deps.plans.get(run.app);
+  return passed(plan, run, evaluation, startedAt, deps, knownUnreachable(run), dryRun, 'BeginExecution');
+}
+
+/** A Preflight that passed: its result (the resources to prepare) and its step entry. */
+function passed(
+  plan: Plan,
+  run: RunContext,
+  evaluation: PreflightEvaluation,
+  startedAt: string,
+  deps: Pick<RunbookDeps, 'clock'>,
+  unreachable: UnreachableRegions,
+  reused: DryRunReading | undefined,
+  by?: string,
+): { readonly result: PreflightResult; readonly step: StepRecord } {
+  const { findings, lagMs } = evaluation;
   const resources: ResourceItem[] = [
     ...(plan.database?.auroraGlobalClusters ?? []).map((c) => ({
       kind: 'database' as const,
@@ -145,7 +183,7 @@ export async function preflight(input: unknown, deps: PreflightDeps): Promise<Pr
     })),
     ...(plan.compute?.autoScalingGroups ?? []).map((g) => ({ kind: 'capacity' as const, id: g.name })),
   ];
-  const succeeded = recordStep(run, deps, stepKey('Preflight'), {
+  const step: StepRecord = {
     name: 'Preflight',
     status: 'SUCCEEDED',
     startedAt,
@@ -154,14 +192,13 @@ export async function preflight(input: unknown, deps: PreflightDeps): Promise<Pr
       resources: resources.length,
       lagMs,
       ...(reused ? { readBy: "the request's dry run", readAt: reused.readAt } : {}),
+      ...(by ? { decidedBy: by } : {}),
       ...(findings.length > 0
         ? { findings: findings.map((f) => `${f.severity} ${f.code}: ${f.message}`) }
         : {}),
     },
-  });
-  // A reused reading wrote nothing yet: the entry and the fence go together, as one round.
-  await (reused ? Promise.all([succeeded, fence(run, deps)]) : succeeded);
-  return { resources, lagMs, unreachableRegions: [...unreachable] };
+  };
+  return { result: { resources, lagMs, unreachableRegions: [...unreachable] }, step };
 }
 
 /** What Preflight decides on: its findings, the lag it saw, and a traffic mechanism that did not answer. */
