@@ -16,7 +16,6 @@ import {
   trafficAnswered,
 } from '../runbook/preflight.js';
 import {
-  abandonReservation,
   executionExists,
   isOpen,
   NOT_STARTED,
@@ -139,7 +138,25 @@ export async function requestFailover(
     } satisfies FailoverRequest),
     executionId,
   };
-  const reservation = await reserveExecution(plan, request, deps, { gate: dry }).catch(
+  // Audited beside the record, before the start: once the runbook runs, nothing after it may fail
+  // the answer.
+  const audit = async (from: string) => {
+    const { readiness } = await dry;
+    return deps.store.appendAudit({
+      id: `${executionId}-requested`,
+      at: request.requestedAt ?? isoNow(deps.clock),
+      actor: caller.name,
+      action: 'failover.requested',
+      app: plan.name,
+      executionId,
+      detail:
+        `${body.mode} failover ${from} -> ${body.to} requested: ${body.reason}; readiness ${readiness.verdict}` +
+        (readiness.findings.length > 0
+          ? `: ${readiness.findings.map((f) => `${f.severity} ${f.code} ${f.resource}`).join(', ')}`
+          : ''),
+    });
+  };
+  const reservation = await reserveExecution(plan, request, deps, { gate: dry, alongside: audit }).catch(
     async (error: unknown) => {
       // The dry run's refusal comes first, as when it ran before the reservation.
       await dry;
@@ -147,28 +164,14 @@ export async function requestFailover(
     },
   );
   const { readiness, reading } = await dry;
-  // Audited before the start: once the runbook runs, nothing after it may fail the answer.
-  const audited = deps.store.appendAudit({
-    id: `${executionId}-requested`,
-    at: request.requestedAt ?? isoNow(deps.clock),
-    actor: caller.name,
-    action: 'failover.requested',
-    app: plan.name,
-    executionId,
-    detail:
-      `${body.mode} failover ${reservation.from} -> ${body.to} requested: ${body.reason}; readiness ${readiness.verdict}` +
-      (readiness.findings.length > 0
-        ? `: ${readiness.findings.map((f) => `${f.severity} ${f.code} ${f.resource}`).join(', ')}`
-        : ''),
-  });
-  await audited.catch(async (error: unknown) => {
-    if (!reservation.reacquired) await abandonReservation(plan, reservation, error, deps);
-    throw error;
-  });
   // Preflight decides on the dry run's reading while it is fresh, instead of reading again.
   const executionArn = await startReserved(
     plan,
-    reading ? { ...request, dryRun: reading } : request,
+    {
+      ...request,
+      reserved: { epoch: reservation.epoch, key: reservation.record.key },
+      ...(reading ? { dryRun: reading } : {}),
+    },
     reservation,
     deps,
   );

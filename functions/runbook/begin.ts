@@ -39,6 +39,13 @@ export const FailoverRequest = z.object({
    * Begin hands it to Preflight, which decides on it instead of reading again while it is fresh.
    */
   dryRun: z.optional(DryRunReading),
+  /**
+   * What the starter's reservation holds (`reserveExecution`): the lock epoch and the record's key,
+   * so that Begin adopts both in one round of reads and writes.
+   */
+  reserved: z.optional(
+    z.object({ epoch: z.int().check(z.positive()), key: z.string().check(z.minLength(1), z.maxLength(256)) }),
+  ),
 });
 export type FailoverRequest = z.infer<typeof FailoverRequest>;
 
@@ -117,8 +124,13 @@ export async function beginExecution(
       reason: lockReason(request),
       // A starter that chose the id reserved the lock for it: adopt it in one write.
       held: request.executionId !== undefined,
+      ...(request.reserved ? { epoch: request.reserved.epoch } : {}),
     }),
-    deps.store.getExecution(plan.name, executionId),
+    // The reserved record by its key (one read), else through the id's pointer.
+    (request.reserved
+      ? deps.store.getExecutionByKey(plan.name, request.reserved.key)
+      : Promise.resolve(undefined)
+    ).then((found) => (found?.id === executionId ? found : deps.store.getExecution(plan.name, executionId))),
   ]);
   if (state.activeRegion === request.targetRegion && state.status === 'ACTIVE') {
     throw new PreconditionFailedError(

@@ -130,7 +130,7 @@ export async function preflight(input: unknown, deps: PreflightDeps): Promise<Pr
     await running();
     evaluation = await readAndEvaluate(plan, run, deps, unreachable);
   }
-  const { findings, lagMs } = evaluation;
+  const { findings } = evaluation;
   const blocking = findings.filter((f) => f.severity === 'blocking');
   const lag = blocking.find((f) => f.code === 'REPLICATION_LAG_OVER_RPO');
   if (lag) throw new ReplicationLagTooHighError(`${plan.name}: ${lag.message}`);
@@ -139,7 +139,7 @@ export async function preflight(input: unknown, deps: PreflightDeps): Promise<Pr
     const problems = blocking.map((f) => `${f.code} ${f.message}`);
     throw new PreconditionFailedError(`${plan.name}: preflight in ${run.to} failed: ${problems.join('; ')}`);
   }
-  const { result, step } = passed(plan, run, evaluation, startedAt, deps, unreachable, reused);
+  const { result, step } = passed(plan, evaluation, startedAt, deps, unreachable, reused);
   const succeeded = recordStep(run, deps, stepKey('Preflight'), step);
   // A reused reading wrote nothing yet: the entry and the fence go together, as one round.
   await (reused ? Promise.all([succeeded, fence(run, deps)]) : succeeded);
@@ -161,13 +161,12 @@ export function preflightByBegin(
   if (dryRun.findings.some((f) => f.severity === 'blocking')) return undefined;
   const evaluation = { findings: dryRun.findings, lagMs: dryRun.lagMs };
   const plan = deps.plans.get(run.app);
-  return passed(plan, run, evaluation, startedAt, deps, knownUnreachable(run), dryRun, 'BeginExecution');
+  return passed(plan, evaluation, startedAt, deps, knownUnreachable(run), dryRun, 'BeginExecution');
 }
 
 /** A Preflight that passed: its result (the resources to prepare) and its step entry. */
 function passed(
   plan: Plan,
-  run: RunContext,
   evaluation: PreflightEvaluation,
   startedAt: string,
   deps: Pick<RunbookDeps, 'clock'>,

@@ -36,7 +36,8 @@ export const NOT_STARTED = 'StartExecution failed; the runbook never started';
  * 3. the target checked again under the lock (another failover may have finished in between);
  * 4. the execution record, RUNNING (one conditional put, idempotent by id), once `options.gate`
  *    (the request's dry run, read meanwhile) has resolved; when it rejects, the lock is given
- *    back (a fresh grant only) and its error thrown: no record is written.
+ *    back (a fresh grant only) and its error thrown: no record is written. `options.alongside`
+ *    (the request's audit entry) is written at the same time.
  *
  * Idempotent by execution id: a retry re-acquires its own lock (same epoch) and finds its record.
  * An id whose record is already finished is refused and the lock given back.
@@ -48,7 +49,14 @@ export async function reserveExecution(
   plan: Plan,
   request: ReservedRequest,
   deps: Pick<RunbookDeps, 'store' | 'clock'>,
-  options: { readonly gate?: Promise<unknown> } = {},
+  options: {
+    readonly gate?: Promise<unknown>;
+    /**
+     * Written beside the record (the request's audit entry), given the active region: when it
+     * fails, the reservation is given up (record FAILED, lock released; a fresh grant only).
+     */
+    readonly alongside?: (from: string) => Promise<unknown>;
+  } = {},
 ): Promise<Reservation> {
   const { store } = deps;
   const activeRegionOf = async () => {
@@ -76,15 +84,24 @@ export async function reserveExecution(
   const release = () => store.releaseLock(plan.name, id, grant.epoch).catch(() => undefined);
   let from: string;
   let record: ExecutionRecord;
+  let beside: PromiseSettledResult<unknown>;
   try {
     // Under the lock the state is settled: no other execution can move it. The gate (the
     // request's dry run) must pass before the record exists; its refusal gives the lock back.
     [from] = await Promise.all([activeRegionOf(), options.gate]);
     const requestedAt = request.requestedAt ?? new Date(deps.clock.now()).toISOString();
-    ({ record } = await store.createExecution(newExecution(plan, request, id, from, requestedAt)));
+    const created = store.createExecution(newExecution(plan, request, id, from, requestedAt));
+    const settled = await Promise.allSettled([created, options.alongside?.(from)]);
+    beside = settled[1];
+    ({ record } = await created);
   } catch (error: unknown) {
     if (!grant.reacquired) await release();
     throw error;
+  }
+  if (beside.status === 'rejected') {
+    const reservation = { record, epoch: grant.epoch, from: record.from, reacquired: grant.reacquired };
+    if (!grant.reacquired) await abandonReservation(plan, reservation, beside.reason, deps);
+    throw beside.reason;
   }
   if (!isOpen(record)) {
     // Finished: whatever held the lock under this id is over, so this grant is given back.

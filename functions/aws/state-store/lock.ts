@@ -45,27 +45,41 @@ export function lockOperations(
         const leaseExpiresAt = now + leaseMs;
         // Held and live by this holder (a reserved run's Begin, a retried Begin): extend it, same
         // epoch. Tried first when the holder expects it, else after the take below.
-        const extend = async () => {
-          const extended = await update(app, LOCK_SK, {
-            UpdateExpression: 'SET #leaseExpiresAt = :lease',
-            ConditionExpression: '#holder = :holder AND #released = :false AND #leaseExpiresAt >= :now',
-            ExpressionAttributeNames: names('holder', 'released', 'leaseExpiresAt'),
-            ExpressionAttributeValues: {
-              ':holder': holder,
-              ':false': false,
-              ':lease': leaseExpiresAt,
-              ':now': now,
-            },
-            ReturnValues: 'ALL_NEW',
-          });
+        // With the epoch known (`options.epoch`), the extension is conditional on it too and the
+        // fence goes at once: raising STATE's fence to an epoch minted for this holder is harmless
+        // even when the extension is refused (fences only rise; a later holder's is higher).
+        const extend = async (epoch?: number) => {
+          const [extended] = await Promise.all([
+            update(app, LOCK_SK, {
+              UpdateExpression: 'SET #leaseExpiresAt = :lease',
+              ConditionExpression:
+                '#holder = :holder AND #released = :false AND #leaseExpiresAt >= :now' +
+                (epoch !== undefined ? ' AND #epoch = :epoch' : ''),
+              ExpressionAttributeNames: names(
+                'holder',
+                'released',
+                'leaseExpiresAt',
+                ...(epoch !== undefined ? ['epoch'] : []),
+              ),
+              ExpressionAttributeValues: {
+                ':holder': holder,
+                ':false': false,
+                ':lease': leaseExpiresAt,
+                ':now': now,
+                ...(epoch !== undefined ? { ':epoch': epoch } : {}),
+              },
+              ReturnValues: 'ALL_NEW',
+            }),
+            epoch !== undefined ? fenceState(app, epoch) : undefined,
+          ]);
           const lock = extended === CONDITION_FAILED ? undefined : fromItem<LockRecord>(extended.Attributes);
           if (!lock) return undefined;
           // Fence again: the first attempt may have died between taking the lock and fencing.
-          await fenceState(app, lock.epoch);
+          if (epoch === undefined) await fenceState(app, lock.epoch);
           return { epoch: lock.epoch, leaseExpiresAt: lock.leaseExpiresAt, reacquired: true };
         };
         if (options.held) {
-          const adopted = await extend();
+          const adopted = await extend(options.epoch);
           if (adopted) return adopted;
         }
         const taken = await update(app, LOCK_SK, {

@@ -75,13 +75,15 @@ export interface StateStore {
    * higher epoch), or extends it if `holder` already holds it (same epoch). Throws
    * {@link FailoverInProgressError} naming the holder otherwise. `options.held`: the holder
    * expects to hold it already (a runbook adopting the lock its starter reserved), so the
-   * extension is tried first: one conditional write instead of two when it does.
+   * extension is tried first: one conditional write instead of two when it does; with
+   * `options.epoch` (the epoch it was reserved at) the extension requires that epoch and the state's
+   * fence is raised alongside.
    */
   acquireLock(
     app: string,
     holder: string,
     leaseMs: number,
-    options?: { reason?: string; held?: boolean },
+    options?: { reason?: string; held?: boolean; epoch?: number },
   ): Promise<LockGrant>;
   /**
    * Extends the lease of the lock `holder` took at `epoch`. Succeeds as long as nobody took the

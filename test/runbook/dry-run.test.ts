@@ -1,0 +1,217 @@
+import { describe, expect, it } from 'vitest';
+import { readInputs } from '../../functions/readiness/readiness.js';
+import { beginExecution } from '../../functions/runbook/begin.js';
+import { type RunContext, startProgress } from '../../functions/runbook/context.js';
+import { checkDatabase } from '../../functions/runbook/database.js';
+import type { GlobalClusterView } from '../../functions/runbook/ports/aurora.js';
+import {
+  DRY_RUN_REUSE_SECONDS,
+  type DryRunReading,
+  dryRunReading,
+  preflight,
+} from '../../functions/runbook/preflight.js';
+import { WAKE_READ_FRESH_MS } from '../../functions/runbook/wake.js';
+import { begun, type Env, SOURCE, setup, TARGET } from './late-steps-world.js';
+
+// Work done once (issue 10, control plane): Preflight and Begin decide on the failover request's
+// dry run while it is fresh and nothing can have moved since, and a woken database check decides
+// on the read that woke it. Unit tests against in-memory fakes; times are virtual (the fake clock).
+
+/** A dry run of `run`'s target that found nothing, read `ageMs` ago with the lock at epoch `lockEpoch`. */
+function cleanReading(env: Env, run: RunContext, ageMs = 0, lockEpoch = run.epoch - 1): DryRunReading {
+  return {
+    readAt: new Date(env.clock.now() - ageMs).toISOString(),
+    target: run.to,
+    mode: run.mode,
+    source: run.from,
+    lockEpoch,
+    findings: [],
+    lagMs: { 'orders-global': 1_500 },
+  };
+}
+
+/** A promotion of the global cluster under way: Preflight reading AWS refuses (PROMOTION_IN_PROGRESS). */
+function promotionUnderWay(env: Env): void {
+  const view = env.aurora.clusters['orders-global'] as GlobalClusterView;
+  env.aurora.clusters['orders-global'] = {
+    ...view,
+    failover: {
+      status: 'pending',
+      fromClusterArn: view.members[0]?.clusterArn ?? '',
+      toClusterArn: view.members[1]?.clusterArn ?? '',
+      isDataLossAllowed: false,
+    },
+  };
+}
+
+describe('Preflight on the request dry run', () => {
+  it('decides on a fresh dry run without reading AWS again', async () => {
+    // Arrange: AWS now shows a promotion under way (reading would refuse); the dry run, a moment
+    // ago with the lock free at the epoch before this run's, found nothing.
+    const env = setup('orders', { targetHealthy: 1 });
+    const run = await begun(env);
+    promotionUnderWay(env);
+
+    // Act
+    const result = await preflight({ run, dryRun: cleanReading(env, run) }, env.deps);
+
+    // Assert: it passed on the reading, and says so on its entry
+    expect(result.resources).toHaveLength(2);
+    expect(result.lagMs).toEqual({ 'orders-global': 1_500 });
+    const step = env.state.executions.get('exec-1')?.steps.Preflight;
+    expect(step?.status).toBe('SUCCEEDED');
+    expect(step?.detail).toMatchObject({ readBy: "the request's dry run" });
+  });
+
+  it.each<[string, { ageMs?: number; lockEpoch?: number }]>([
+    ['older than the reuse bound', { ageMs: DRY_RUN_REUSE_SECONDS * 1000 + 1 }],
+    ['taken before another execution held the lock', { lockEpoch: 5 }],
+  ])('reads AWS itself when the dry run is %s', async (_why, options) => {
+    // Arrange
+    const env = setup('orders', { targetHealthy: 1 });
+    const run = await begun(env);
+    promotionUnderWay(env);
+    const dryRun = cleanReading(env, run, options.ageMs ?? 0, options.lockEpoch ?? run.epoch - 1);
+
+    // Act
+    const check = preflight({ run, dryRun }, env.deps);
+
+    // Assert: its own read found the promotion
+    await expect(check).rejects.toThrow(/PROMOTION_IN_PROGRESS/);
+  });
+
+  it("refuses on the dry run's blocking finding, as it would on its own read", async () => {
+    // Arrange
+    const env = setup('orders', { targetHealthy: 1 });
+    const run = await begun(env);
+    const dryRun: DryRunReading = {
+      ...cleanReading(env, run),
+      findings: [{ code: 'SECONDARY_MISSING', severity: 'blocking', resource: 'x', message: 'no secondary' }],
+    };
+
+    // Act
+    const check = preflight({ run, dryRun }, env.deps);
+
+    // Assert
+    await expect(check).rejects.toMatchObject({ name: 'PreconditionFailedError' });
+    await expect(check).rejects.toThrow(/SECONDARY_MISSING no secondary/);
+    expect(env.state.executions.get('exec-1')?.steps.Preflight?.status).toBe('RUNNING');
+  });
+});
+
+describe('Begin with the request dry run', () => {
+  const request = (dryRun?: DryRunReading) => ({
+    request: {
+      plan: 'orders',
+      targetRegion: TARGET,
+      mode: 'graceful',
+      trigger: 'operator',
+      requestedBy: 'alice',
+      reason: 'unit test',
+      executionId: 'exec-1',
+      ...(dryRun ? { dryRun } : {}),
+    },
+    executionArn: `arn:aws:states:${TARGET}:111111111111:execution:Runbook:exec-1`,
+  });
+  const reading = (env: Env, findings: DryRunReading['findings'] = []): DryRunReading => ({
+    readAt: new Date(env.clock.now()).toISOString(),
+    target: TARGET,
+    mode: 'graceful',
+    source: SOURCE,
+    lockEpoch: 0,
+    findings,
+    lagMs: {},
+  });
+
+  it('records Preflight decided on a fresh dry run and hands its result on (no Preflight state)', async () => {
+    // Arrange
+    const env = setup('orders', { targetHealthy: 1 });
+
+    // Act
+    const out = await beginExecution(request(reading(env)), env.deps);
+
+    // Assert
+    expect(out.preflight?.resources).toHaveLength(2);
+    expect(out.dryRun).toBeNull();
+    const steps = env.state.executions.get('exec-1')?.steps;
+    expect(steps?.Preflight).toMatchObject({ status: 'SUCCEEDED', detail: { decidedBy: 'BeginExecution' } });
+  });
+
+  it('leaves a dry run with a blocking finding, or none, to the Preflight state', async () => {
+    // Arrange
+    const blocked = setup('orders', { targetHealthy: 1 });
+    const none = setup('orders', { targetHealthy: 1 });
+    const finding = { code: 'SECONDARY_MISSING', severity: 'blocking' as const, resource: 'x', message: 'm' };
+
+    // Act
+    const a = await beginExecution(request(reading(blocked, [finding])), blocked.deps);
+    const b = await beginExecution(request(), none.deps);
+
+    // Assert
+    expect(a.preflight).toBeUndefined();
+    expect(a.dryRun?.findings).toHaveLength(1);
+    expect(b.preflight).toBeUndefined();
+    expect(b.dryRun).toBeNull();
+    expect(blocked.state.executions.get('exec-1')?.steps.Preflight).toBeUndefined();
+  });
+});
+
+describe('dryRunReading', () => {
+  it('is Preflight evaluation when the lock was free since before the reads, else none', async () => {
+    // Arrange: a run that ended long ago, then one that released the lock just now
+    const env = setup('orders', { targetHealthy: 1 });
+    await env.state.store.acquireLock('orders', 'exec-old', 60_000);
+    await env.state.store.releaseLock('orders', 'exec-old', 1);
+    env.clock.advance(10_000);
+    const longAgo = await readInputs(env.plan, env.plan.regions, env.deps);
+    await env.state.store.acquireLock('orders', 'exec-recent', 60_000);
+    await env.state.store.releaseLock('orders', 'exec-recent', 2);
+    const justNow = await readInputs(env.plan, env.plan.regions, env.deps);
+    const run = { to: TARGET, mode: 'graceful' as const, self: 'exec-1' };
+
+    // Act
+    const reusable = dryRunReading(longAgo, run, env.clock.now(), true);
+    const tooRecent = dryRunReading(justNow, run, env.clock.now(), true);
+    const unreadable = dryRunReading(longAgo, run, env.clock.now(), false);
+
+    // Assert
+    expect(reusable).toMatchObject({ target: TARGET, mode: 'graceful', source: SOURCE, lockEpoch: 1 });
+    expect(tooRecent).toBeUndefined();
+    expect(unreadable).toBeUndefined();
+  });
+});
+
+describe('CheckDatabase woken with the read that woke it', () => {
+  it('finishes on a fresh read showing the target the writer, and reads RDS itself otherwise', async () => {
+    // Arrange: RDS (the fake) still names the source the writer; the wake says the target is.
+    const env = setup('orders', { targetHealthy: 1 });
+    const run = await begun(env, 'ungraceful');
+    const resource = { kind: 'database' as const, id: 'orders-global' };
+    const target = env.plan.database?.auroraGlobalClusters[0]?.members[TARGET] ?? '';
+    const progress = {
+      ...startProgress(env.clock, 5, 600),
+      phase: 'promoting',
+      detail: { method: 'failover' },
+    };
+    const wake = (ageMs: number) => ({
+      woken: true,
+      by: 'event',
+      promoted: { writers: [target], readAt: new Date(env.clock.now() - ageMs).toISOString() },
+    });
+
+    // Act
+    const stale = await checkDatabase(
+      { run, resource, progress, wake: wake(WAKE_READ_FRESH_MS + 1) },
+      env.deps,
+    );
+    const fresh = await checkDatabase({ run, resource, progress, wake: wake(0) }, env.deps);
+
+    // Assert
+    expect(stale.done).toBe(false);
+    expect(fresh.done).toBe(true);
+    expect(env.state.executions.get('exec-1')?.steps['PromoteDatabase#orders-global']).toMatchObject({
+      status: 'SUCCEEDED',
+      detail: { readBy: 'WakeOnEvent' },
+    });
+  });
+});
