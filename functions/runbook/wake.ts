@@ -11,8 +11,9 @@ import { type TaskWait, type WaitKind, waitKey } from './ports/task-waits.js';
  * Event-driven wake-ups of parked runbook steps (docs/architecture.md, "Wake-ups"). A step whose
  * wait AWS (or another branch) ends with an event parks on a `waitForTaskToken` Task (AwaitEvent)
  * whose own timeout is the poll fallback; the event's arrival answers the token (SendTaskSuccess),
- * and the step's check then reads AWS, as it would after a poll. An event is a hint, never the
- * truth: the waker reads AWS before it wakes anything, and the woken check reads again.
+ * and the step's check then decides on what AWS answers. An event is a hint, never the truth: the
+ * waker reads AWS before it wakes anything and hands that read on; the woken check decides on it
+ * while it is fresh ({@link WAKE_READ_FRESH_MS}), and reads AWS again otherwise.
  */
 
 /** The ports AwaitEvent reads (the composition root gives it no more). */
