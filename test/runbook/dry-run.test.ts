@@ -10,12 +10,15 @@ import {
   dryRunReading,
   preflight,
 } from '../../functions/runbook/preflight.js';
+import { checkTraffic, shiftTraffic } from '../../functions/runbook/traffic.js';
+import { DNS_RECHECK_BUDGET_MS, DNS_RECHECK_MS } from '../../functions/runbook/verify.js';
 import { WAKE_READ_FRESH_MS } from '../../functions/runbook/wake.js';
-import { begun, type Env, SOURCE, setup, TARGET } from './late-steps-world.js';
+import { allReady, begun, type Env, SOURCE, setup, TARGET } from './late-steps-world.js';
 
-// Work done once (issue 10, control plane): Preflight and Begin decide on the failover request's
-// dry run while it is fresh and nothing can have moved since, and a woken database check decides
-// on the read that woke it. Unit tests against in-memory fakes; times are virtual (the fake clock).
+// The control plane's own time (issue 10): Preflight and Begin decide on the failover request's
+// dry run while it is fresh and nothing can have moved since, a woken database check decides on
+// the read that woke it, and CheckTraffic asks the name servers between its GetChange polls.
+// Unit tests against in-memory fakes; times are virtual (the fake clock).
 
 /** A dry run of `run`'s target that found nothing, read `ageMs` ago with the lock at epoch `lockEpoch`. */
 function cleanReading(env: Env, run: RunContext, ageMs = 0, lockEpoch = run.epoch - 1): DryRunReading {
@@ -213,5 +216,41 @@ describe('CheckDatabase woken with the read that woke it', () => {
       status: 'SUCCEEDED',
       detail: { readBy: 'WakeOnEvent' },
     });
+  });
+});
+
+describe('CheckTraffic while a Route 53 change is PENDING', () => {
+  it('ends within a re-check of the name servers answering the target, and spends the wait from its budget', async () => {
+    // Arrange: billing's change accepted; GetChange answers PENDING throughout; the name servers
+    // answer the target 600 ms (virtual) into the second check.
+    const env = setup('billing', { targetHealthy: 4 });
+    const run = await begun(env);
+    const shifted = await shiftTraffic(
+      { run, prepared: allReady(env.plan), unreachableRegions: [] },
+      env.deps,
+    );
+    let flipAt = Number.POSITIVE_INFINITY;
+    Object.assign(env.clock, {
+      sleep: async (ms: number) => {
+        env.clock.advance(ms);
+        if (env.clock.now() >= flipAt)
+          for (const record of env.plan.traffic.route53?.records ?? []) env.dns.answers[record.name] = TARGET;
+      },
+    });
+
+    // Act: the first check's re-check budget passes with the old answer; in the second, DNS flips.
+    const first = await checkTraffic({ run, progress: shifted }, env.deps);
+    const before = env.clock.now();
+    flipAt = before + 600;
+    const second = await checkTraffic({ run, progress: first }, env.deps);
+
+    // Assert
+    expect(shifted).toMatchObject({ phase: 'propagating', detail: { changeId: 'C1' } });
+    expect(first).toMatchObject({ done: false });
+    // 3 s of re-checks spent one more 2 s poll of the budget than the poll itself
+    expect(first.attempt).toBe(shifted.attempt + 1 + Math.floor(DNS_RECHECK_BUDGET_MS / 2_000));
+    expect(second.done).toBe(true);
+    expect(env.clock.now() - before).toBeLessThanOrEqual(600 + DNS_RECHECK_MS);
+    expect(env.state.executions.get('exec-1')?.steps.ShiftTraffic?.status).toBe('SUCCEEDED');
   });
 });
