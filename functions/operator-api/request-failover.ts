@@ -118,10 +118,13 @@ export async function requestFailover(
   } else {
     executionId = newExecutionId(plan.name, deps);
   }
-  // The dry run's reads go on while the reservation takes the lock: the record is written only
-  // once the dry run has answered (a refused request leaves no record and gives the lock back).
+  // An ungraceful request's dry run never refuses it: its reads go on while the reservation takes
+  // the lock (the record is written once it has answered). A graceful one may refuse, and reads
+  // the source too (seconds of timeouts when that region is down): it answers before the lock is
+  // touched, so a request it refuses never holds the lock against the next one.
   const dry = dryRun(plan, body, executionId, deps);
   dry.catch(() => undefined); // answered below, whichever of the two fails first
+  if (body.mode === 'graceful') await dry;
 
   // Parsed as Begin will parse it: a request Begin would refuse is refused here, before any lock.
   const request: ReservedRequest = {
