@@ -610,8 +610,9 @@ describe('scenarios in the sandbox (ground truth)', () => {
           },
           {
             // After the writer moved (billing's headless secondary first gets a reader, 24 s in the
-            // fast profile), while traffic moves and before verification reads the writer.
-            at: 34,
+            // fast profile; the promotion ends at 30.8 s), while traffic moves (until 33.1 s) and
+            // before verification reads the writer.
+            at: 32,
             fault: {
               kind: 'api-errors',
               service: 'rds',
