@@ -121,10 +121,11 @@ export async function requestFailover(
   // An ungraceful request's dry run never refuses it: its reads go on while the reservation takes
   // the lock (the record is written once it has answered). A graceful one may refuse, and reads
   // the source too (seconds of timeouts when that region is down): it answers before the lock is
-  // touched, so a request it refuses never holds the lock against the next one.
+  // touched (beside the reservation's first state read), so a request it refuses never holds the
+  // lock against the next one.
   const dry = dryRun(plan, body, executionId, deps);
   dry.catch(() => undefined); // answered below, whichever of the two fails first
-  if (body.mode === 'graceful') await dry;
+  const graceful = body.mode === 'graceful';
 
   // Parsed as Begin will parse it: a request Begin would refuse is refused here, before any lock.
   const request: ReservedRequest = {
@@ -159,7 +160,8 @@ export async function requestFailover(
           : ''),
     });
   };
-  const reservation = await reserveExecution(plan, request, deps, { gate: dry, alongside: audit }).catch(
+  const order = graceful ? { before: dry } : { gate: dry };
+  const reservation = await reserveExecution(plan, request, deps, { ...order, alongside: audit }).catch(
     async (error: unknown) => {
       // The dry run's refusal comes first, as when it ran before the reservation.
       await dry;

@@ -30,7 +30,8 @@ export const NOT_STARTED = 'StartExecution failed; the runbook never started';
 /**
  * Reserves a failover before its runbook starts, so that of any number of requests for one app
  * exactly one is accepted and every accepted id has a record at once:
- * 1. the target must not be the active region (read first, to refuse without touching the lock);
+ * 1. the target must not be the active region (read first, to refuse without touching the lock),
+ *    beside `options.before`, which must pass too before the lock is touched;
  * 2. the app's lock, for the new execution id, in one conditional write (the loser of a race gets
  *    FailoverInProgressError naming the holder);
  * 3. the target checked again under the lock (another failover may have finished in between);
@@ -50,6 +51,8 @@ export async function reserveExecution(
   request: ReservedRequest,
   deps: Pick<RunbookDeps, 'store' | 'clock'>,
   options: {
+    /** Awaited beside the first state read, before the lock is taken: its rejection is thrown. */
+    readonly before?: Promise<unknown>;
     readonly gate?: Promise<unknown>;
     /**
      * Written beside the record (the request's audit entry), given the active region: when it
@@ -70,7 +73,9 @@ export async function reserveExecution(
     }
     return state.activeRegion;
   };
-  await activeRegionOf();
+  // The state read before the lock goes beside `options.before` (a graceful request's dry run):
+  // both must pass before the lock is touched.
+  await Promise.all([activeRegionOf(), options.before]);
   const id = request.executionId;
   const grant = await store.acquireLock(
     plan.name,
