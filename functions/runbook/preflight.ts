@@ -114,20 +114,24 @@ export async function preflight(input: unknown, deps: PreflightDeps): Promise<Pr
   const startedAt = isoNow(deps.clock);
   const plan = deps.plans.get(run.app);
   const unreachable = knownUnreachable(run);
-  const reused = dryRun && reusableDryRun(dryRun, run, deps.clock.now()) ? dryRun : undefined;
-  const running = () =>
-    // On record before any check, so that a Preflight that fails is in `steps` with its error.
-    // Both writes at once (they are independent items' conditions), and before any check ends.
-    Promise.all([
-      recordStep(run, deps, stepKey('Preflight'), { name: 'Preflight', status: 'RUNNING', startedAt }),
-      fence(run, deps),
-    ]);
+  // A dry run that found something blocking is not decided on: a refusal (and a retry after it,
+  // e.g. of lag over the RPO) rests on Preflight's own reads of now.
+  const reused =
+    dryRun &&
+    reusableDryRun(dryRun, run, deps.clock.now()) &&
+    !dryRun.findings.some((f) => f.severity === 'blocking')
+      ? dryRun
+      : undefined;
   let evaluation: PreflightEvaluation;
   if (reused) {
     evaluation = { findings: reused.findings, lagMs: reused.lagMs };
-    if (evaluation.findings.some((f) => f.severity === 'blocking')) await running();
   } else {
-    await running();
+    // On record before any check, so that a Preflight that fails is in `steps` with its error.
+    // Both writes at once (they are independent items' conditions), and before any check ends.
+    await Promise.all([
+      recordStep(run, deps, stepKey('Preflight'), { name: 'Preflight', status: 'RUNNING', startedAt }),
+      fence(run, deps),
+    ]);
     evaluation = await readAndEvaluate(plan, run, deps, unreachable);
   }
   const { findings } = evaluation;
@@ -158,7 +162,7 @@ export function preflightByBegin(
   deps: Pick<RunbookDeps, 'clock' | 'plans'>,
 ): { readonly result: PreflightResult; readonly step: StepRecord } | undefined {
   if (!dryRun || !reusableDryRun(dryRun, run, deps.clock.now())) return undefined;
-  if (dryRun.findings.some((f) => f.severity === 'blocking')) return undefined;
+  if (dryRun.findings.some((f) => f.severity === 'blocking')) return undefined; // Preflight reads
   const evaluation = { findings: dryRun.findings, lagMs: dryRun.lagMs };
   const plan = deps.plans.get(run.app);
   return passed(plan, evaluation, startedAt, deps, knownUnreachable(run), dryRun, 'BeginExecution');
