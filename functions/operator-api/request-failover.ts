@@ -76,9 +76,13 @@ export interface FailoverAccepted {
  * With an idempotency key, the execution id derives from the key, so a retry of the same request
  * returns the same execution; the same key with another request is a {@link ConflictError}.
  *
- * Before anything is reserved, a dry run evaluates the target's readiness in the request's mode:
- * a graceful request with a blocking finding is refused ({@link NotReadyError}, 409, with the
- * findings); an ungraceful one proceeds, its findings in the answer and the audit entry.
+ * A dry run evaluates the target's readiness in the request's mode: a graceful request with a
+ * blocking finding is refused ({@link NotReadyError}, 409, with the findings) before the lock is
+ * touched; an ungraceful one proceeds, its findings in the answer and the audit entry, its reads
+ * made while the reservation takes the lock (the record is written once they are done). The same
+ * reads, evaluated as Preflight will, go to the runbook (`dryRun`) with what the reservation holds
+ * (`reserved`), so Begin and Preflight need not do that work again (docs/architecture.md, "Work
+ * done once").
  *
  * `options.evacuation` names the region evacuation the request is part of (AdvanceEvacuation's
  * requests): the run carries it, and its ShiftTraffic queues its traffic change for the
