@@ -53,6 +53,8 @@ const CLIENTS = [
 describe('bundle composition', () => {
   it.each([
     ['request-approval.ts', ['@aws-sdk/client-dynamodb']],
+    // The health endpoint reads the traffic switch (one GetItem), nothing else.
+    ['traffic-health.ts', ['@aws-sdk/client-dynamodb']],
     ['scale-capacity.ts', ['@aws-sdk/client-auto-scaling', '@aws-sdk/client-dynamodb']],
     // Its success path observes nothing: no Aurora, Route 53 or ARC client (RecordFailure has them).
     [
