@@ -10,7 +10,10 @@ import { esbuildOptions } from './bundling.js';
 /** Measures a function's bundle built with the stacks' options (infra/bundling.ts). */
 
 export const BUDGET_KB = 300;
-/** The init budget per function, in real milliseconds on this machine (issue 10). */
+/**
+ * The init budget per function (issue 10), in milliseconds of CPU time (user + system) of its import
+ * and first invoke on this machine: the figure a busy machine does not inflate ({@link InitTime}).
+ */
 export const INIT_BUDGET_MS = 150;
 
 const INIT_MARKER = 'SWITCHYARD_INIT ';
