@@ -166,9 +166,11 @@ export class SimulatedAutoScaling extends AutoScalingCore implements SimulatedSe
   ): AutoScalingGroupsType {
     const size = pageSize(input.MaxRecords, GROUPS_PAGE, 'MaxRecords', validation);
     const names = input.AutoScalingGroupNames;
-    if (names && names.length > size)
+    // 50 names, or more up to MaxRecords (a MaxRecords under 50 still takes 50 names).
+    const maxNames = Math.max(GROUPS_PAGE.default, size);
+    if (names && names.length > maxNames)
       throw validation(
-        `AutoScalingGroupNames lists ${names.length} names, more than MaxRecords (${size}; 50 when not given) allows`,
+        `AutoScalingGroupNames lists ${names.length} names, more than ${maxNames} (50, or MaxRecords when larger)`,
       );
     const groups = this.groupsIn(target.region, names && names.length > 0 ? names : undefined);
     const { items, next } = page(groups, size, input.NextToken, validation);
