@@ -16,6 +16,7 @@ import {
 import { isLive } from '../operator-api/app-status.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import { trafficFollowsWriter } from '../runbook/finish.js';
+import type { ReconcileMark } from '../runbook/ports/reconcile-marks.js';
 import { moveTrafficTo } from '../runbook/traffic.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
@@ -216,7 +217,7 @@ const ReconcileEvent = z.looseObject({
  * skip), and acts only on a finding that has held, unchanged, for the plan's `reconcile.settleSeconds`
  * (so it does not chase a state in motion), once.
  *
- * One pass: read every app's lock and state; observe every app not locked at once, through
+ * One pass: read every app's lock, state and mark (BatchGetItem); observe every app not locked at once, through
  * {@link batchedReads} (one call per region answers every app's global clusters, clusters and
  * groups, one per ARC cluster every routing control: a region that is down costs its timeouts
  * once, not once per app); then judge and act app by app, {@link APPS_IN_PARALLEL} at a time.
@@ -234,8 +235,8 @@ export async function reconcile(input: unknown, deps: ReconcileDeps): Promise<Re
     detail: `reconciliation failed: ${describeError(error).name}: ${describeError(error).message}`,
   });
 
-  const records = await Promise.all(
-    plans.map((plan) => recordsOf(plan, now, deps).catch((error: unknown) => failed(plan, error))),
+  const records = await recordsOfAll(plans, now, deps).catch((error: unknown) =>
+    plans.map((plan) => failed(plan, error)),
   );
   const reads = batchedReads(deps);
   const observed = await Promise.all(
@@ -253,9 +254,7 @@ export async function reconcile(input: unknown, deps: ReconcileDeps): Promise<Re
           const plan = plans[i + j] as Plan;
           return 'result' in o
             ? o
-            : reconcileApp(plan, o.recorded, o.seen, now, deps).catch((error: unknown) =>
-                failed(plan, error),
-              );
+            : reconcileApp(plan, o, now, deps).catch((error: unknown) => failed(plan, error));
         }),
       )),
     );
@@ -263,34 +262,56 @@ export async function reconcile(input: unknown, deps: ReconcileDeps): Promise<Re
   return outcomes;
 }
 
-/** The app's recorded state (initialised when absent), or its outcome when a live lock skips it. */
-async function recordsOf(
-  plan: Plan,
+/** What one pass read of an app's records before observing it. */
+interface Records {
+  readonly recorded: PlanState;
+  /** The app's reconcile mark, when read with the others (else reconcileApp reads it). */
+  readonly mark?: { readonly value: ReconcileMark | undefined };
+}
+
+/**
+ * Every app's lock, state and reconcile mark: at once when the store and the marks read many
+ * items per call (BatchGetItem), else app by app. Per app, its records (the state initialised
+ * when absent), or its outcome when a live lock skips it. Throws when a batched read fails.
+ */
+async function recordsOfAll(
+  plans: readonly Plan[],
   now: number,
   deps: ReconcileDeps,
-): Promise<{ recorded: PlanState } | ReconcileOutcome> {
-  const [lock, state] = await Promise.all([deps.store.getLock(plan.name), deps.store.getState(plan.name)]);
-  if (isLive(lock, now)) {
-    return {
-      app: plan.name,
-      finding: 'consistent',
-      result: 'skipped',
-      detail: `${lock.holder} holds the lock`,
-    };
-  }
-  return { recorded: state ?? (await deps.store.initState(plan.name, initialPrimary(plan))).state };
+): Promise<(Records | ReconcileOutcome)[]> {
+  const apps = plans.map((p) => p.name);
+  const [stored, marks] = await Promise.all([
+    deps.store.getStatesAndLocks?.(apps),
+    deps.marks.getMany?.(apps),
+  ]);
+  return Promise.all(
+    plans.map(async (plan): Promise<Records | ReconcileOutcome> => {
+      const [lock, state] = stored
+        ? [stored.get(plan.name)?.lock, stored.get(plan.name)?.state]
+        : await Promise.all([deps.store.getLock(plan.name), deps.store.getState(plan.name)]);
+      if (isLive(lock, now)) {
+        return {
+          app: plan.name,
+          finding: 'consistent',
+          result: 'skipped',
+          detail: `${lock.holder} holds the lock`,
+        };
+      }
+      const recorded = state ?? (await deps.store.initState(plan.name, initialPrimary(plan))).state;
+      return { recorded, ...(marks ? { mark: { value: marks.get(plan.name) } } : {}) };
+    }),
+  );
 }
 
 /** Judges one app's observation against its record, and acts when the finding has settled. */
 async function reconcileApp(
   plan: Plan,
-  recorded: PlanState,
-  seen: AppObservation,
+  { recorded, seen, mark: read }: Records & { readonly seen: AppObservation },
   now: number,
   deps: ReconcileDeps,
 ): Promise<ReconcileOutcome> {
   const finding = assess(plan, recorded, seen);
-  const mark = await deps.marks.get(plan.name);
+  const mark = read ? read.value : await deps.marks.get(plan.name);
 
   if (finding.kind === 'consistent') {
     if (mark && mark.fingerprint !== '')

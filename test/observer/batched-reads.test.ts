@@ -99,7 +99,7 @@ describe('batched reads', { timeout: 120_000 }, () => {
     }
   });
 
-  it('one reconcile pass over N apps makes O(regions) RDS and Auto Scaling calls, not O(apps)', async () => {
+  it('one reconcile pass over N apps makes O(regions) RDS and Auto Scaling calls and O(1) state-table reads, not O(apps)', async () => {
     // Act
     let outcomes: Awaited<ReturnType<typeof reconcile>> = [];
     const calls = await callsOf(async () => {
@@ -111,5 +111,8 @@ describe('batched reads', { timeout: 120_000 }, () => {
     expect(outcomes.every((o) => o.result === 'nothing-to-do')).toBe(true);
     for (const operation of READS) expect(calls(operation)).toBe(2);
     expect(calls('ListRoutingControls')).toBe(1);
+    // Locks and states in one BatchGetItem, the marks in another: no GetItem per app.
+    expect(calls('BatchGetItem')).toBe(2);
+    expect(calls('GetItem')).toBe(0);
   });
 });
