@@ -76,9 +76,12 @@ export function batchedReads<T extends ReadPorts>(deps: T): T {
         if (keys.length === 1 || !aurora.describeClusters)
           return settle(keys.map((key) => aurora.describeCluster(region, key)));
         const found = await aurora.describeClusters(region, [...new Set(keys)]);
+        const byName = new Map<string, ClusterView>();
+        for (const cluster of found) byName.set(cluster.id, cluster).set(cluster.arn, cluster);
         return keys.map(
           (key) =>
-            found.find((c) => c.arn === key || c.id === key || c.id === clusterIdOf(key)) ??
+            byName.get(key) ??
+            byName.get(clusterIdOf(key)) ??
             new ResourceNotFoundError(
               `DescribeDBClusters ${key} in ${region}: cluster not found (got no cluster; expected one)`,
             ),
