@@ -98,4 +98,29 @@ describe('an evacuation of Route 53 records apps in one hosted zone', () => {
     },
     SIMULATION_TIMEOUT_MS,
   );
+  it(
+    'a graceful request whose readiness reads AWS throttles is paced and asked again, not refused as NOT_READY',
+    async () => {
+      // Auto Scaling throttles every DescribeAutoScalingGroups (past the SDK's retries) for the
+      // first 6 s: each request's dry run cannot tell whether the target's groups can serve, which
+      // is no verdict. The evacuation tries the requests again, paced, and every app switches.
+      const throttle = {
+        at: 0,
+        fault: {
+          kind: 'api-errors',
+          service: 'autoscaling',
+          operation: 'DescribeAutoScalingGroups',
+          error: 'Throttling',
+          rate: 1,
+        },
+      };
+      const clear = { at: 6, clear: { kind: 'api-errors', service: 'autoscaling' } };
+      const { report } = await play(generatedPlans(3, 'billing'), [throttle, clear, EVACUATE]);
+
+      expectAllServed(report, 3);
+      // Each app's failover was requested once its reads answered: none before the throttling ended.
+      for (const execution of report.executions) expect(execution.startedAt).toBeGreaterThanOrEqual(6);
+    },
+    SIMULATION_TIMEOUT_MS,
+  );
 });
