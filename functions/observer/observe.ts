@@ -1,5 +1,5 @@
 import { isoNow } from '../core/clock.js';
-import { describeError, RegionUnavailableError, SwitchyardError } from '../core/errors.js';
+import { describeError, RegionUnavailableError, ResourceNotFoundError, SwitchyardError } from '../core/errors.js';
 import type { AutoScalingGroupPlan, Plan } from '../core/plan.js';
 import { initialPrimary, warmPoolIn } from '../core/plan-queries.js';
 import { memberIn } from '../core/plan-registry.js';
@@ -197,7 +197,13 @@ export async function observeApp(
           const seen = await read(region, `${cluster.globalClusterId} in ${region}`, async () => {
             const [own, global] = await Promise.all([
               deps.aurora.describeCluster(region, arn),
-              deps.aurora.describeGlobalCluster(region, cluster.globalClusterId).catch(() => undefined),
+              // A global cluster that is gone is an answer (the member is described as detached);
+              // any other failure (throttled, transient) is not, and stays this read's error, so
+              // that a throttled read is retried, never taken as "cannot tell".
+              deps.aurora.describeGlobalCluster(region, cluster.globalClusterId).catch((error: unknown) => {
+                if (error instanceof ResourceNotFoundError) return undefined;
+                throw error;
+              }),
             ]);
             const member = own.globalClusterId
               ? global?.members.find((m) => m.clusterArn === arn)
