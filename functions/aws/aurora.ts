@@ -80,6 +80,28 @@ export function auroraGlobalClusters(clients: ClientFactory): AuroraGlobalCluste
   const metrics = cloudWatchAlarms(clients);
 
   const adapter: AuroraGlobalClusters = {
+    async describeGlobalClusters(region) {
+      // Every global cluster, in pages of 100 (DescribeGlobalClusters: MaxRecords "Default: 100",
+      // "Constraints: Minimum 20, maximum 100", and a Marker for the next page; Amazon RDS API
+      // Reference, DescribeGlobalClusters,
+      // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeGlobalClusters.html).
+      const views: GlobalClusterView[] = [];
+      let marker: string | undefined;
+      do {
+        const output = await awsCall(
+          { operation: 'DescribeGlobalClusters', region, resource: 'every global cluster' },
+          RULES,
+          () =>
+            rds(region).send(
+              new DescribeGlobalClustersCommand({ MaxRecords: 100, ...(marker ? { Marker: marker } : {}) }),
+            ),
+        );
+        for (const cluster of output.GlobalClusters ?? []) views.push(toView(cluster));
+        marker = output.Marker;
+      } while (marker);
+      return views;
+    },
+
     async describeGlobalCluster(region, globalClusterId) {
       const output = await awsCall(
         { operation: 'DescribeGlobalClusters', region, resource: globalClusterId },

@@ -21,7 +21,7 @@ import {
   warmPoolConfiguration,
 } from './autoscaling-model.js';
 import { activityView, instanceView, type TargetHealth, type TargetSource } from './autoscaling-support.js';
-import { type CallTarget, type SimulatedService, UnsupportedOperationError } from './simulator.js';
+import { awsError, type CallTarget, type SimulatedService, UnsupportedOperationError } from './simulator.js';
 
 export type { GroupSnapshot } from './autoscaling-model.js';
 
@@ -152,9 +152,30 @@ export class SimulatedAutoScaling extends AutoScalingCore implements SimulatedSe
     target: CallTarget,
   ): AutoScalingGroupsType {
     const names = input.AutoScalingGroupNames;
+    // At most MaxRecords names and groups a call (default 50, at most 100), then a NextToken
+    // (Amazon EC2 Auto Scaling API Reference, DescribeAutoScalingGroups: "By default, you can only
+    // specify up to 50 names. You can optionally increase this limit using the MaxRecords
+    // property"; MaxRecords "The default value is 50 and the maximum value is 100";
+    // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html).
+    const pageSize = input.MaxRecords ?? 50;
+    if (pageSize < 1 || pageSize > 100)
+      throw validation(`MaxRecords must be between 1 and 100 (got ${pageSize})`);
+    if (names && names.length > pageSize)
+      throw validation(
+        `got ${names.length} AutoScalingGroupNames, expected at most MaxRecords (${pageSize})`,
+      );
     const groups = this.groupsIn(target.region, names && names.length > 0 ? names : undefined);
+    const from = input.NextToken === undefined ? 0 : Number(input.NextToken);
+    if (!Number.isInteger(from) || from < 0)
+      throw awsError('autoscaling', 'InvalidNextToken', 'The token is invalid.');
+    const next = from + pageSize;
     // Unknown names are left out, not an error (as AWS does).
-    return { AutoScalingGroups: groups.map((g) => this.groupView(g, input.IncludeInstances !== false)) };
+    return {
+      AutoScalingGroups: groups
+        .slice(from, next)
+        .map((g) => this.groupView(g, input.IncludeInstances !== false)),
+      ...(next < groups.length ? { NextToken: String(next) } : {}),
+    };
   }
 
   private updateGroup(input: Partial<UpdateAutoScalingGroupType>, target: CallTarget): Record<string, never> {

@@ -90,7 +90,25 @@ export class SimulatedRds extends RdsCore implements SimulatedService {
       if (!global) throw awsError('rds', 'GlobalClusterNotFoundFault', `Global cluster ${id} not found.`);
       return { GlobalClusters: [this.globalView(global)] };
     }
-    return { GlobalClusters: [...this.globals.values()].map((g) => this.globalView(g)) };
+    // Pages of MaxRecords (default 100, at least 20, at most 100) with a Marker to the next
+    // (Amazon RDS API Reference, DescribeGlobalClusters,
+    // https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeGlobalClusters.html).
+    const pageSize = input.MaxRecords ?? 100;
+    if (pageSize < 20 || pageSize > 100)
+      throw awsError(
+        'rds',
+        'InvalidParameterValue',
+        `MaxRecords must be between 20 and 100 (got ${pageSize}).`,
+      );
+    const from = input.Marker === undefined ? 0 : Number(input.Marker);
+    if (!Number.isInteger(from) || from < 0)
+      throw awsError('rds', 'InvalidParameterValue', `Invalid Marker: ${input.Marker}`);
+    const all = [...this.globals.values()];
+    const next = from + pageSize;
+    return {
+      GlobalClusters: all.slice(from, next).map((g) => this.globalView(g)),
+      ...(next < all.length ? { Marker: String(next) } : {}),
+    };
   }
 
   private describeDbClusters(

@@ -56,6 +56,13 @@ export interface AuroraGlobalClusters {
   /** DescribeGlobalClusters. ResourceNotFoundError when absent. */
   describeGlobalCluster(region: string, globalClusterId: string): Promise<GlobalClusterView>;
   /**
+   * DescribeGlobalClusters without an identifier: every global cluster of the account (pages of
+   * 100), as seen from `region`'s endpoint. One call for a hundred global databases, where
+   * {@link describeGlobalCluster} makes one per database: a region evacuation's shared read
+   * (functions/evacuation/shared-reads.ts).
+   */
+  describeGlobalClusters(region: string): Promise<GlobalClusterView[]>;
+  /**
    * SwitchoverGlobalCluster: planned, RPO 0; the source must be healthy. `primaryRegion` is the
    * region of the current primary cluster: the Aurora User Guide's CLI example runs it with
    * `--region region_of_primary` ("Specify the AWS Region where the primary DB cluster of the
