@@ -2,6 +2,7 @@ import { isoNow } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
+import { batchedReads, type ReadPorts } from '../observer/batched-reads.js';
 import { readinessOf } from '../observer/observe.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import { isPromoted } from '../runbook/database.js';
@@ -58,7 +59,7 @@ interface Met {
  */
 export async function wakeFromSharedReads(
   record: EvacuationRecord,
-  deps: Pick<RunbookDeps, 'aurora' | 'autoScaling' | 'clock' | 'plans' | 'stepFunctions' | 'waits'>,
+  deps: Pick<RunbookDeps, 'aurora' | 'autoScaling' | 'arc' | 'clock' | 'plans' | 'stepFunctions' | 'waits'>,
 ): Promise<SharedReadSummary> {
   const running = record.apps.filter((a) => a.status === 'STARTED' && a.executionId);
   const byRegion = new Map<string, EvacuationApp[]>();
@@ -70,9 +71,11 @@ export async function wakeFromSharedReads(
         // Only what some app's run may still wait for: a wait the shared read already answered is
         // not read again (its step reads for itself from then on).
         const waiting = apps.map((app) => ({ app, plan: deps.plans.get(app.app) }));
+        // Both read through the batched reads: every app's read of a kind is one call.
+        const reads = batchedReads(deps);
         const [globals, groups] = await Promise.all([
-          readGlobals(region, waiting, deps).catch((error: unknown) => failed(errors, region, error)),
-          readGroups(region, waiting, record.mode, deps).catch((error: unknown) =>
+          readGlobals(region, waiting, reads).catch((error: unknown) => failed(errors, region, error)),
+          readGroups(region, waiting, record.mode, reads).catch((error: unknown) =>
             failed(errors, region, error),
           ),
         ]);
@@ -119,46 +122,55 @@ function open(app: EvacuationApp, what: string): boolean {
 }
 
 /**
- * Every global cluster `region` answers, by id; undefined (no call) when no running app still
- * waits for a promotion.
+ * The global clusters of `region` that a running app still waits to see promoted, by id, read
+ * together through the batched reads (one DescribeGlobalClusters for all); undefined (no call)
+ * when none is. A read that failed leaves its clusters out and is thrown after (one error for the
+ * pass: a batch fails every read it covered alike).
  */
 async function readGlobals(
   region: string,
   running: readonly Running[],
-  deps: Pick<RunbookDeps, 'aurora'>,
+  reads: ReadPorts,
 ): Promise<ReadonlyMap<string, GlobalClusterView> | undefined> {
-  const needed = running.some(({ app, plan }) =>
-    (plan.database?.auroraGlobalClusters ?? []).some((c) =>
-      open(app, waitKey('promotion', c.globalClusterId)),
-    ),
+  const ids = new Set<string>();
+  for (const { app, plan } of running)
+    for (const cluster of plan.database?.auroraGlobalClusters ?? [])
+      if (open(app, waitKey('promotion', cluster.globalClusterId))) ids.add(cluster.globalClusterId);
+  if (ids.size === 0) return undefined;
+  return settled(
+    [...ids].map(async (id) => [id, await reads.aurora.describeGlobalCluster(region, id)] as const),
   );
-  if (!needed) return undefined;
-  const views = await deps.aurora.describeGlobalClusters(region);
-  return new Map(views.map((v) => [v.id, v]));
 }
 
 /**
  * The groups in `region` that a running app may still wait for (its group's own wait, or, in a
- * graceful evacuation, the database branch's wait for every group), by the region's group name;
- * undefined (no call) when there is none. The load balancer is read only for groups with as many
- * instances InService and Healthy as their readiness needs.
+ * graceful evacuation, the database branch's wait for every group), by the region's group name,
+ * read together through the batched reads (DescribeAutoScalingGroups for 100 names a call, then
+ * the load balancer once per target group); undefined (no call) when there is none.
  */
 async function readGroups(
   region: string,
   running: readonly Running[],
   mode: EvacuationRecord['mode'],
-  deps: Pick<RunbookDeps, 'autoScaling'>,
+  reads: ReadPorts,
 ): Promise<ReadonlyMap<string, GroupCapacity> | undefined> {
-  const healthFrom = new Map<string, number>();
+  const names = new Set<string>();
   for (const { app, plan } of running)
     for (const group of plan.compute?.autoScalingGroups ?? [])
       if (open(app, waitKey('group', group.name)) || (mode === 'graceful' && open(app, waitKey('capacity'))))
-        healthFrom.set(
-          memberIn(group.members, region),
-          Math.ceil((group.healthyPercent / 100) * group.active.desired),
-        );
-  if (healthFrom.size === 0) return undefined;
-  return deps.autoScaling.describeMany(region, [...healthFrom.keys()], healthFrom);
+        names.add(memberIn(group.members, region));
+  if (names.size === 0) return undefined;
+  return settled(
+    [...names].map(async (name) => [name, await reads.autoScaling.describe(region, name)] as const),
+  );
+}
+
+/** The answered reads by key; when some failed, the first failure is thrown once every read ended. */
+async function settled<T>(reads: readonly Promise<readonly [string, T]>[]): Promise<ReadonlyMap<string, T>> {
+  const outcomes = await Promise.allSettled(reads);
+  const failure = outcomes.find((o) => o.status === 'rejected');
+  if (failure) throw failure.reason;
+  return new Map(outcomes.map((o) => (o as PromiseFulfilledResult<readonly [string, T]>).value));
 }
 
 /** The conditions of `app`'s run that the reads show met. */

@@ -5,6 +5,7 @@ import { initialPrimary } from '../core/plan-queries.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import type { FailoverMode } from '../core/records.js';
 import * as z from '../core/zod.js';
+import { batchedReads } from '../observer/batched-reads.js';
 import { type AppObservation, isKnown, observeApp, type Seen } from '../observer/observe.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import type { ReadinessRecord, ReadinessVerdict } from '../runbook/ports/readiness-results.js';
@@ -196,7 +197,8 @@ const ScheduledEvent = z.looseObject({});
 
 /**
  * The scheduled evaluation (every {@link READINESS_EVERY_MINUTES} minutes in every region): every
- * app toward every region it could fail over to, graceful. Keeps the latest result per app and
+ * app toward every region it could fail over to, graceful, every app observed at once through
+ * {@link batchedReads}. Keeps the latest result per app and
  * target region (`READINESS#<region>`), and emits {@link READINESS_CHANGED_EVENT} when a verdict
  * changes (the first evaluation counts). An app whose reads fail is reported in `failed`; the
  * others are still evaluated.
@@ -207,10 +209,12 @@ export async function evaluateReadiness(
 ): Promise<ReadinessRun> {
   ScheduledEvent.parse(input ?? {});
   const run: ReadinessRun = { evaluated: [], failed: [] };
+  // Every app's observation starts at once: their RDS, Auto Scaling and ARC reads are batched.
+  const reads = batchedReads(deps);
   await Promise.all(
     deps.plans.list().map(async (plan) => {
       try {
-        const inputs = await readInputs(plan, plan.regions, deps, undefined, { healthChecks: true });
+        const inputs = await readInputs(plan, plan.regions, reads, undefined, { healthChecks: true });
         for (const target of targetsOf(plan, inputs, undefined)) {
           const readiness = readinessFrom(inputs, target, 'graceful');
           const changed = await keep(readiness, deps);

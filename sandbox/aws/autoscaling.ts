@@ -21,9 +21,13 @@ import {
   warmPoolConfiguration,
 } from './autoscaling-model.js';
 import { activityView, instanceView, type TargetHealth, type TargetSource } from './autoscaling-support.js';
-import { awsError, type CallTarget, type SimulatedService, UnsupportedOperationError } from './simulator.js';
+import { page, pageSize } from './pagination.js';
+import { type CallTarget, type SimulatedService, UnsupportedOperationError } from './simulator.js';
 
 export type { GroupSnapshot } from './autoscaling-model.js';
+
+/** DescribeAutoScalingGroups' MaxRecords: default 50, maximum 100 (see `describeGroups`). */
+const GROUPS_PAGE = { min: 1, max: 100, default: 50 } as const;
 
 /**
  * Amazon EC2 Auto Scaling (docs/architecture.md, The sandbox under the SDK) and the targets of each
@@ -147,34 +151,32 @@ export class SimulatedAutoScaling extends AutoScalingCore implements SimulatedSe
 
   // --- operations --------------------------------------------------------------------------------
 
+  /**
+   * DescribeAutoScalingGroups in the call's region: the named groups (unknown names left out, as
+   * AWS does) or every group, a page of `MaxRecords` at a time with a `NextToken` for the next.
+   * "By default, you can only specify up to 50 names. You can optionally increase this limit using
+   * the MaxRecords property"; MaxRecords: "The default value is 50 and the maximum value is 100"
+   * (EC2 Auto Scaling API Reference, DescribeAutoScalingGroups,
+   * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html).
+   * AWS does not document the error for too many names; the sandbox answers ValidationError.
+   */
   private describeGroups(
     input: Partial<AutoScalingGroupNamesType>,
     target: CallTarget,
   ): AutoScalingGroupsType {
+    const size = pageSize(input.MaxRecords, GROUPS_PAGE, 'MaxRecords', validation);
     const names = input.AutoScalingGroupNames;
-    // At most MaxRecords names and groups a call (default 50, at most 100), then a NextToken
-    // (Amazon EC2 Auto Scaling API Reference, DescribeAutoScalingGroups: "By default, you can only
-    // specify up to 50 names. You can optionally increase this limit using the MaxRecords
-    // property"; MaxRecords "The default value is 50 and the maximum value is 100";
-    // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html).
-    const pageSize = input.MaxRecords ?? 50;
-    if (pageSize < 1 || pageSize > 100)
-      throw validation(`MaxRecords must be between 1 and 100 (got ${pageSize})`);
-    if (names && names.length > pageSize)
+    // 50 names, or more up to MaxRecords (a MaxRecords under 50 still takes 50 names).
+    const maxNames = Math.max(GROUPS_PAGE.default, size);
+    if (names && names.length > maxNames)
       throw validation(
-        `got ${names.length} AutoScalingGroupNames, expected at most MaxRecords (${pageSize})`,
+        `AutoScalingGroupNames lists ${names.length} names, more than ${maxNames} (50, or MaxRecords when larger)`,
       );
     const groups = this.groupsIn(target.region, names && names.length > 0 ? names : undefined);
-    const from = input.NextToken === undefined ? 0 : Number(input.NextToken);
-    if (!Number.isInteger(from) || from < 0)
-      throw awsError('autoscaling', 'InvalidNextToken', 'The token is invalid.');
-    const next = from + pageSize;
-    // Unknown names are left out, not an error (as AWS does).
+    const { items, next } = page(groups, size, input.NextToken, validation);
     return {
-      AutoScalingGroups: groups
-        .slice(from, next)
-        .map((g) => this.groupView(g, input.IncludeInstances !== false)),
-      ...(next < groups.length ? { NextToken: String(next) } : {}),
+      AutoScalingGroups: items.map((g) => this.groupView(g, input.IncludeInstances !== false)),
+      ...(next ? { NextToken: next } : {}),
     };
   }
 

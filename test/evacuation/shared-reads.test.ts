@@ -8,7 +8,14 @@ import type { GlobalClusterView } from '../../functions/runbook/ports/aurora.js'
 import type { GroupCapacity } from '../../functions/runbook/ports/auto-scaling.js';
 import type { EvacuationRecord } from '../../functions/runbook/ports/evacuations.js';
 import { waitKey } from '../../functions/runbook/ports/task-waits.js';
-import { fakeAurora, fakeAutoScaling, fakeClock, fakeTaskTokens, fakeWaits } from '../runbook/fakes.js';
+import {
+  fakeArc,
+  fakeAurora,
+  fakeAutoScaling,
+  fakeClock,
+  fakeTaskTokens,
+  fakeWaits,
+} from '../runbook/fakes.js';
 
 // Unit tests of a region evacuation's shared reads (functions/evacuation/shared-reads.ts) against
 // in-memory fakes of their ports: how many reads a pass makes, and which parked steps it wakes.
@@ -60,7 +67,7 @@ function world(count: number) {
       ...aurora.port,
       describeGlobalClusters: (region: string) => {
         counted.globalClusters++;
-        return aurora.port.describeGlobalClusters(region);
+        return aurora.port.describeGlobalClusters?.(region) ?? Promise.resolve([]);
       },
       describeGlobalCluster: (region: string, id: string) => {
         counted.describeGlobalCluster++;
@@ -69,15 +76,16 @@ function world(count: number) {
     },
     autoScaling: {
       ...autoScaling.port,
-      describeMany: (region: string, names: readonly string[], from?: ReadonlyMap<string, number>) => {
+      describeMany: (region: string, names: readonly string[]) => {
         counted.describeMany++;
-        return autoScaling.port.describeMany(region, names, from);
+        return autoScaling.port.describeMany?.(region, names) ?? Promise.resolve(new Map());
       },
       describe: (region: string, name: string) => {
         counted.describe++;
         return autoScaling.port.describe(region, name);
       },
     },
+    arc: fakeArc({}).port,
     waits: waits.port,
     stepFunctions: tokens.port,
   };
@@ -222,12 +230,16 @@ describe('shared reads of a region evacuation', () => {
   });
 
   it('a read that fails is that pass only: no error escapes, and the next pass wakes', async () => {
-    // Arrange: RDS throttles the first read.
-    const w = world(1);
-    const [app1] = w.plans as [Plan];
+    // Arrange: RDS throttles the first read (of both apps' clusters at once).
+    const w = world(2);
+    const [app1] = w.plans as [Plan, Plan];
     await w.park(app1, waitKey('promotion', app1.database?.auroraGlobalClusters[0]?.globalClusterId));
     w.promote(app1);
     const describeGlobalClusters = w.deps.aurora.describeGlobalClusters;
+    await w.park(
+      w.plans[1] as Plan,
+      waitKey('promotion', w.plans[1]?.database?.auroraGlobalClusters[0]?.globalClusterId),
+    );
     let throttle = true;
     w.deps.aurora.describeGlobalClusters = (region: string) => {
       if (throttle) {

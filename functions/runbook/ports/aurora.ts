@@ -56,13 +56,6 @@ export interface AuroraGlobalClusters {
   /** DescribeGlobalClusters. ResourceNotFoundError when absent. */
   describeGlobalCluster(region: string, globalClusterId: string): Promise<GlobalClusterView>;
   /**
-   * DescribeGlobalClusters without an identifier: every global cluster of the account (pages of
-   * 100), as seen from `region`'s endpoint. One call for a hundred global databases, where
-   * {@link describeGlobalCluster} makes one per database: a region evacuation's shared read
-   * (functions/evacuation/shared-reads.ts).
-   */
-  describeGlobalClusters(region: string): Promise<GlobalClusterView[]>;
-  /**
    * SwitchoverGlobalCluster: planned, RPO 0; the source must be healthy. `primaryRegion` is the
    * region of the current primary cluster: the Aurora User Guide's CLI example runs it with
    * `--region region_of_primary` ("Specify the AWS Region where the primary DB cluster of the
@@ -100,6 +93,18 @@ export interface AuroraGlobalClusters {
   removeInstances(region: string, clusterArn: string): Promise<string[]>;
   /** DescribeDBClusters for one cluster. ResourceNotFoundError when absent. */
   describeCluster(region: string, clusterIdOrArn: string): Promise<ClusterView>;
+  /**
+   * DescribeGlobalClusters without an identifier, every page: every global cluster of the account
+   * as `region`'s RDS describes it (batched reads: one call answers every app's global cluster).
+   * Optional: a port without it is read one global cluster at a time.
+   */
+  describeGlobalClusters?(region: string): Promise<GlobalClusterView[]>;
+  /**
+   * DescribeDBClusters with the `db-cluster-id` filter (identifiers or ARNs), at most 100 a call:
+   * the named clusters of `region` that exist (absent ones are left out, not an error). Optional:
+   * a port without it is read one cluster at a time.
+   */
+  describeClusters?(region: string, clusterIdsOrArns: readonly string[]): Promise<ClusterView[]>;
   /**
    * The replication lag of a secondary cluster, in ms: the most recent datapoint (1-minute
    * Maximum) in the 5 minutes before `now` (epoch ms), or undefined when there is none (as while

@@ -58,20 +58,17 @@ export interface AutoScalingGroups {
   /** DescribeAutoScalingGroups for one group. ResourceNotFoundError when it does not exist. */
   describe(region: string, groupName: string): Promise<GroupCapacity>;
   /**
-   * DescribeAutoScalingGroups for many groups at once (up to 100 names a call, paged): each group
-   * found, by name; a name AWS does not answer is absent. One call for a hundred groups, where
-   * {@link describe} makes one per group: a region evacuation's shared read
-   * (functions/evacuation/shared-reads.ts). The load balancer's target health (one
-   * DescribeTargetHealth per target group) is read only for a group with at least
-   * `healthFrom.get(name)` instances InService and Healthy (default 0: every group); a group with
-   * fewer cannot be ready, and its InService instances count as not serving, with the reason
-   * `Switchyard.TargetHealthNotRead`.
+   * DescribeAutoScalingGroups for many groups of `region`, 100 names a call, and
+   * DescribeTargetHealth once per distinct target group (that API takes one target group): by
+   * name, each named group that exists, as {@link describe} reads it, or the error of a target
+   * group it is registered with that did not answer (that group alone is unknown). Absent groups
+   * are left out. Throws when DescribeAutoScalingGroups fails (every group is unknown). Optional: a
+   * port without it is read one group at a time.
    */
-  describeMany(
+  describeMany?(
     region: string,
     groupNames: readonly string[],
-    healthFrom?: ReadonlyMap<string, number>,
-  ): Promise<ReadonlyMap<string, GroupCapacity>>;
+  ): Promise<ReadonlyMap<string, GroupCapacity | Error>>;
   /** UpdateAutoScalingGroup to a capacity profile. Idempotent: the same profile twice is one change. */
   update(region: string, groupName: string, capacity: CapacityProfile): Promise<void>;
   /** DescribeWarmPool: the group's pool, or undefined when it has none. ResourceNotFoundError for no group. */
