@@ -21,11 +21,12 @@ import { answerWait, type WakeSignal } from '../runbook/wake.js';
  * apps' parked steps whose condition it saw met; their own reads become a slow fallback
  * (`EVACUATION_FALLBACK_SECONDS`, functions/runbook/context.ts).
  *
- * Per target region and poll: one unfiltered `DescribeGlobalClusters` (every global cluster, 100 a
- * page) and one `DescribeAutoScalingGroups` per 100 groups, plus the load balancer's
- * `DescribeTargetHealth` for the groups with enough instances InService to be ready. The reads are
- * AWS's answers, never a record of ours; a woken step still reads its own resource before it acts
- * (truth over claims), so a shared read that was wrong costs a read, never a wrong step.
+ * Per target region and poll, through the batched reads (functions/observer/batched-reads.ts): one
+ * unfiltered `DescribeGlobalClusters` (every global cluster, 100 a page) while some app still waits
+ * for its promotion, and one `DescribeAutoScalingGroups` per 100 groups still waited for, with the
+ * load balancer's `DescribeTargetHealth` once per target group of those (that API takes one). The
+ * reads are AWS's answers, never a record of ours; a woken step still reads its own resource before
+ * it acts (truth over claims), so a shared read that was wrong costs a read, never a wrong step.
  */
 
 /** The pool of wake-ups (waits read, tokens answered) one pass runs at once. */
@@ -33,7 +34,7 @@ export const WAKES_AT_ONCE = 25;
 
 /** What one pass of the shared reads did. */
 export interface SharedReadSummary {
-  /** Target regions read (one DescribeGlobalClusters and the groups' pages each). */
+  /** Target regions with failovers under way (each read at most once this pass). */
   readonly regions: number;
   /** Steps woken, as `<app> <what>`. */
   readonly woken: string[];
@@ -88,11 +89,10 @@ export async function wakeFromSharedReads(
   ).flat();
 
   const now = deps.clock.now();
-  const due = met;
   const woken: string[] = [];
-  for (let i = 0; i < due.length; i += WAKES_AT_ONCE) {
+  for (let i = 0; i < met.length; i += WAKES_AT_ONCE) {
     await Promise.all(
-      due.slice(i, i + WAKES_AT_ONCE).map(async ({ app, what, signal }) => {
+      met.slice(i, i + WAKES_AT_ONCE).map(async ({ app, what, signal }) => {
         try {
           const wait = await deps.waits.get(app.app, app.executionId as string, what);
           // Not parked there (yet, or any more): the next pass looks again.
