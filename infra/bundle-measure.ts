@@ -10,7 +10,10 @@ import { esbuildOptions } from './bundling.js';
 /** Measures a function's bundle built with the stacks' options (infra/bundling.ts). */
 
 export const BUDGET_KB = 300;
-/** The init budget per function, in real milliseconds on this machine (issue 10). */
+/**
+ * The init budget per function (issue 10), in milliseconds of CPU time (user + system) of its import
+ * and first invoke on this machine: the figure a busy machine does not inflate ({@link InitTime}).
+ */
 export const INIT_BUDGET_MS = 150;
 
 const INIT_MARKER = 'SWITCHYARD_INIT ';
@@ -31,9 +34,10 @@ export interface InitTime {
   /** Loading the module: what Lambda's Init phase runs. */
   readonly importMs: number;
   /**
-   * The first invoke, with a keep-warm ping: reads the environment, validates the embedded plans
-   * and composes the function's adapters (no AWS call: clients are built lazily), which a real cold
-   * start also pays on its first event.
+   * The first invoke, with a keep-warm ping: reads the environment, checks the embedded plans' shape
+   * and composes the function's adapters, which a real cold start also pays on its first event. No
+   * AWS call is made: the state store builds its DynamoDB client here, the other clients are built
+   * at their first call (so a real first event pays a little more than this).
    */
   readonly firstInvokeMs: number;
   readonly totalMs: number;

@@ -1,4 +1,3 @@
-import { Resolver } from 'node:dns/promises';
 import { TransientAwsError } from '../core/errors.js';
 
 /** The record types Switchyard asks about. */
@@ -32,10 +31,16 @@ const DNS_TIMEOUT_MS = 2_000;
 /** DNS answers "no such record" with these codes; anything else means nobody answered. */
 const NO_RECORD = new Set(['ENODATA', 'ENOTFOUND', 'NXDOMAIN']);
 
-/** Node's resolver: the network's DNS, or the servers named in the question. */
+/**
+ * Node's resolver: the network's DNS, or the servers named in the question. `node:dns` is loaded at
+ * the first question, not at import: every function's bundle holds the client factory, and only
+ * the functions that read DNS answers pay for the module (about 4 ms of CPU at a cold start,
+ * README "Bundles and cold start").
+ */
 export function systemDnsTransport(): DnsTransport {
   return {
     async query({ name, type, servers }) {
+      const { Resolver } = await import('node:dns/promises');
       const resolver = new Resolver({ timeout: DNS_TIMEOUT_MS, tries: 2 });
       if (servers && servers.length > 0) resolver.setServers([...servers]);
       try {

@@ -1,5 +1,15 @@
+import { autoScalingGroups } from '../aws/auto-scaling.js';
+import { eventPublisher } from '../aws/events.js';
+import { stateStore } from '../aws/state-store.js';
 import { finishExecution } from '../runbook/finish.js';
-import { finishDeps } from './finish-deps.js';
+import { coreDeps } from './control-plane.js';
 import { stepHandler } from './step-handler.js';
 
-export const { makeHandler, handler } = stepHandler('FinishExecution', finishExecution, finishDeps);
+// Its success path only (runbook/finish.ts CompleteDeps): no observer, so no Aurora, Route 53 or
+// ARC client in its bundle. RecordFailure, which compensates, composes those too.
+export const { makeHandler, handler } = stepHandler('FinishExecution', finishExecution, (c) => ({
+  ...coreDeps(c),
+  store: stateStore(c),
+  autoScaling: autoScalingGroups(c.clients),
+  events: eventPublisher(c.clients, c.eventBusName),
+}));

@@ -15,21 +15,18 @@ import {
 import { fence, parseInput, type RunbookDeps, RunContext, recordStep, stepKey } from './context.js';
 import { causeMessage, moveTrafficTo } from './traffic.js';
 
-/** The ports and context this use case reads (the composition root gives it no more). */
-export type FinishDeps = Pick<
+/**
+ * The ports and context FinishExecution reads: its success path records the outcome, scales the
+ * old region to standby and publishes the event; it observes nothing, so its function's bundle
+ * carries no Aurora, Route 53 or ARC client (docs/architecture.md, "Bundles").
+ */
+export type CompleteDeps = Pick<
   RunbookDeps,
-  | 'arc'
-  | 'aurora'
-  | 'autoScaling'
-  | 'clock'
-  | 'dns'
-  | 'events'
-  | 'plans'
-  | 'region'
-  | 'route53'
-  | 'store'
-  | 'traffic'
+  'autoScaling' | 'clock' | 'events' | 'plans' | 'region' | 'store'
 >;
+
+/** The ports and context RecordFailure reads: FinishExecution's, and the observer's for compensation. */
+export type FinishDeps = CompleteDeps & Pick<RunbookDeps, 'arc' | 'aurora' | 'dns' | 'route53' | 'traffic'>;
 
 /** The EventBridge detail-type of the event every execution ends with. */
 export const FINISHED_EVENT = 'Switchyard Execution Finished';
@@ -57,13 +54,13 @@ export interface FinishOutput {
  * region, release the lock and emit the Finished event. Graceful failovers then scale the old
  * region to its standby profile (best effort: the old region is not needed to succeed).
  */
-export async function finishExecution(input: unknown, deps: FinishDeps): Promise<FinishOutput> {
+export async function finishExecution(input: unknown, deps: CompleteDeps): Promise<FinishOutput> {
   const { run } = parseInput(FinishInput, input, 'FinishExecution');
   return completeExecution(run, deps);
 }
 
 /** FinishExecution's work, also run by RecordFailure when only the finishing failed. Idempotent. */
-async function completeExecution(run: RunContext, deps: FinishDeps): Promise<FinishOutput> {
+async function completeExecution(run: RunContext, deps: CompleteDeps): Promise<FinishOutput> {
   const plan = deps.plans.get(run.app);
   const startedAt = isoNow(deps.clock);
   const record = await executionRecord(run, deps);
@@ -388,7 +385,7 @@ function summaryOf(record: ExecutionRecord): FinishOutput {
   };
 }
 
-async function scaleSourceToStandby(plan: Plan, run: RunContext, deps: FinishDeps): Promise<void> {
+async function scaleSourceToStandby(plan: Plan, run: RunContext, deps: CompleteDeps): Promise<void> {
   for (const group of plan.compute?.autoScalingGroups ?? []) {
     const startedAt = isoNow(deps.clock);
     const key = stepKey('ScaleDownSource', group.name);
@@ -422,7 +419,7 @@ async function scaleSourceToStandby(plan: Plan, run: RunContext, deps: FinishDep
  */
 async function closeExecution(
   run: RunContext,
-  deps: FinishDeps,
+  deps: CompleteDeps,
   summary: FinishOutput,
   detail: string,
   finishedAt: string | undefined,
@@ -441,7 +438,7 @@ async function closeExecution(
   await deps.events.publish(deps.region, FINISHED_EVENT, { ...summary }).catch(() => undefined);
 }
 
-async function executionRecord(run: RunContext, deps: FinishDeps): Promise<ExecutionRecord> {
+async function executionRecord(run: RunContext, deps: CompleteDeps): Promise<ExecutionRecord> {
   const record = await deps.store.getExecutionByKey(run.app, run.executionKey);
   if (!record) throw new InvalidInputError(`${run.app}: no execution record ${run.executionKey}`);
   return record;

@@ -15,15 +15,20 @@ import { HANDLERS_DIR } from '../../infra/paths.js';
 const outdir = mkdtempSync(join(tmpdir(), 'switchyard-composition-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-/** The input files (project paths and node_modules paths) that put bytes into a handler entry's bundle. */
-async function inputsOf(entry: string): Promise<string[]> {
+/** A handler entry's bundle as the stacks build it: esbuild's metafile entry of its output. */
+async function outputOf(entry: string) {
   const options = esbuildOptions(
     join(HANDLERS_DIR, entry),
     join(outdir, entry, 'index.mjs'),
     lambdaBundling([]),
   );
   const result = await build({ ...options, metafile: true, logLevel: 'silent' });
-  const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined);
+  return Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined);
+}
+
+/** The input files (project paths and node_modules paths) that put bytes into a handler entry's bundle. */
+async function inputsOf(entry: string): Promise<string[]> {
+  const output = await outputOf(entry);
   return Object.entries(output?.inputs ?? {}).flatMap(([path, input]) =>
     input.bytesInOutput > 0 ? [path] : [],
   );
@@ -48,7 +53,14 @@ const CLIENTS = [
 describe('bundle composition', () => {
   it.each([
     ['request-approval.ts', ['@aws-sdk/client-dynamodb']],
+    // The health endpoint reads the traffic switch (one GetItem), nothing else.
+    ['traffic-health.ts', ['@aws-sdk/client-dynamodb']],
     ['scale-capacity.ts', ['@aws-sdk/client-auto-scaling', '@aws-sdk/client-dynamodb']],
+    // Its success path observes nothing: no Aurora, Route 53 or ARC client (RecordFailure has them).
+    [
+      'finish-execution.ts',
+      ['@aws-sdk/client-auto-scaling', '@aws-sdk/client-dynamodb', '@aws-sdk/client-eventbridge'],
+    ],
     [
       'evaluate-alarm.ts',
       [
@@ -106,6 +118,17 @@ describe('bundle composition', () => {
     },
     60_000,
   );
+
+  it('loads node:dns at the first DNS question, not at import, even where the function reads DNS', async () => {
+    // Arrange: CheckTraffic reads DNS answers (records mode)
+
+    // Act
+    const output = await outputOf('check-traffic.ts');
+
+    // Assert
+    const dns = (output?.imports ?? []).filter((i) => i.path.startsWith('node:dns'));
+    expect(dns.map((i) => i.kind)).toEqual(['dynamic-import']);
+  }, 60_000);
 
   it("names Route 53's control-plane region in its client spec as a literal (kept tree-shakable)", () => {
     expect(ROUTE53_CLIENT.fixedRegion).toBe(ROUTE53_CONTROL_PLANE_REGION);
