@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { ResourceNotFoundError } from '../core/errors.js';
+import type { LockRecord, PlanState } from '../core/records.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import type { ArcClusterEndpoint, RoutingControlState, UnreachableRegions } from '../runbook/ports/arc.js';
 import type { ClusterView, GlobalClusterView } from '../runbook/ports/aurora.js';
@@ -20,6 +21,12 @@ import type { GroupCapacity } from '../runbook/ports/auto-scaling.js';
  * - `arc.getStates`: one ListRoutingControls per ARC cluster (every control's state, 500 a page),
  *   on the endpoints in the adapter's order (unreachable regions last); callers passing different
  *   `unreachable` sets are batched apart, so each set is kept as the adapter keeps it.
+ *
+ * - `store.getState` and `store.getLock` (when `deps` has a store that reads many apps at once):
+ *   one BatchGetItem (100 keys a call) for every app's STATE and LOCK items asked together.
+ *
+ * - `stepFunctions.stateMachineStatus` (when `deps` has Step Functions): one DescribeStateMachine
+ *   per state machine asked together (every app of a strategy shares its runbook).
  *
  * A read asked alone is made as before (the one-item call). Every other method passes through. A
  * batch that fails fails each read it covered with the same error (each app's observation records
@@ -69,9 +76,12 @@ export function batchedReads<T extends ReadPorts>(deps: T): T {
         if (keys.length === 1 || !aurora.describeClusters)
           return settle(keys.map((key) => aurora.describeCluster(region, key)));
         const found = await aurora.describeClusters(region, [...new Set(keys)]);
+        const byName = new Map<string, ClusterView>();
+        for (const cluster of found) byName.set(cluster.id, cluster).set(cluster.arn, cluster);
         return keys.map(
           (key) =>
-            found.find((c) => c.arn === key || c.id === key || c.id === clusterIdOf(key)) ??
+            byName.get(key) ??
+            byName.get(clusterIdOf(key)) ??
             new ResourceNotFoundError(
               `DescribeDBClusters ${key} in ${region}: cluster not found (got no cluster; expected one)`,
             ),
@@ -144,8 +154,65 @@ export function batchedReads<T extends ReadPorts>(deps: T): T {
     return loader;
   };
 
+  // The state store's STATE and LOCK reads, when the deps carry a store that reads many at once.
+  const store = (deps as Partial<Pick<RunbookDeps, 'store'>>).store;
+  const readMany = store?.getStatesAndLocks?.bind(store);
+  type StoreRead = { readonly app: string; readonly item: 'state' | 'lock' };
+  const records = readMany
+    ? new DataLoader<StoreRead, PlanState | LockRecord | undefined, string>(
+        async (reads) => {
+          const one = reads.length === 1 ? reads[0] : undefined;
+          if (one && store)
+            return [await (one.item === 'state' ? store.getState(one.app) : store.getLock(one.app))];
+          const found = await readMany([...new Set(reads.map((r) => r.app))]);
+          return reads.map((r) => found.get(r.app)?.[r.item]);
+        },
+        { cache: false, cacheKeyFn: (r) => `${r.app}|${r.item}` },
+      )
+    : undefined;
+  const storeDeps =
+    store && records
+      ? {
+          store: Object.assign(Object.create(store) as typeof store, {
+            getState: async (app: string) =>
+              (await records.load({ app, item: 'state' })) as PlanState | undefined,
+            getLock: async (app: string) =>
+              (await records.load({ app, item: 'lock' })) as LockRecord | undefined,
+          }),
+        }
+      : {};
+
+  // DescribeStateMachine: every app of a strategy runs the same state machine in a region, so the
+  // reads of one machine asked together are one call.
+  const stepFunctions = (deps as Partial<Pick<RunbookDeps, 'stepFunctions'>>).stepFunctions;
+  const machines = stepFunctions
+    ? new DataLoader<string, string>(
+        async (keys) => {
+          const unique = [...new Set(keys)];
+          const answers = await settle(
+            unique.map((key) => {
+              const [region = '', arn = ''] = key.split('|');
+              return stepFunctions.stateMachineStatus(region, arn);
+            }),
+          );
+          return keys.map((key) => answers[unique.indexOf(key)] ?? new Error(`no answer for ${key}`));
+        },
+        { cache: false },
+      )
+    : undefined;
+  const stepFunctionsDeps =
+    stepFunctions && machines
+      ? {
+          stepFunctions: Object.assign(Object.create(stepFunctions) as typeof stepFunctions, {
+            stateMachineStatus: (region: string, arn: string) => machines.load(`${region}|${arn}`),
+          }),
+        }
+      : {};
+
   return {
     ...deps,
+    ...storeDeps,
+    ...stepFunctionsDeps,
     aurora: Object.assign(Object.create(aurora) as typeof aurora, {
       describeGlobalCluster: (region: string, id: string) => globalClusters(region).load(id),
       describeCluster: (region: string, idOrArn: string) => clusters(region).load(idOrArn),

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatedPlans } from '../../bench/apps.js';
 import { batchedReads } from '../../functions/observer/batched-reads.js';
 import { type AppObservation, isKnown, observeApp } from '../../functions/observer/observe.js';
+import { evaluateReadiness } from '../../functions/readiness/readiness.js';
 import { reconcile } from '../../functions/reconciler/reconcile.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
 
@@ -112,6 +113,24 @@ describe('batched reads', { timeout: 120_000 }, () => {
     for (const operation of READS) expect(calls(operation)).toBe(2);
     expect(calls('ListRoutingControls')).toBe(1);
     // Locks and states in one BatchGetItem, the marks in another: no GetItem per app.
+    expect(calls('BatchGetItem')).toBe(2);
+    expect(calls('GetItem')).toBe(0);
+  });
+
+  it('one scheduled readiness evaluation over N apps reads RDS, Auto Scaling, the state table and each runbook O(1) times per region', async () => {
+    // Act
+    let run: Awaited<ReturnType<typeof evaluateReadiness>> = { evaluated: [], failed: [] };
+    const calls = await callsOf(async () => {
+      run = await evaluateReadiness({}, west());
+    });
+
+    // Assert
+    expect(run.failed).toEqual([]);
+    expect(run.evaluated).toHaveLength(APPS);
+    for (const operation of READS) expect(calls(operation)).toBe(2);
+    // Every app's runbook in a region is the strategy's one state machine: one read per region.
+    expect(calls('DescribeStateMachine')).toBe(2);
+    // The readiness records, then the states and locks: BatchGetItem, no GetItem per app.
     expect(calls('BatchGetItem')).toBe(2);
     expect(calls('GetItem')).toBe(0);
   });
