@@ -23,7 +23,7 @@
  * of that many generated warm-standby plans over at once, and the real and CPU time of the whole
  * `simulate` on this machine are reported (CPU time moves less with the machine's load), with the
  * ratio of 200 apps to 100 (target <= 2.2) and 100 apps standing by one virtual hour with no
- * failover (`--hour-apps N`, '' for none; target <= 10 s of CPU), with the simulator's work per app
+ * failover (`--hour-apps N`, '' or 0 for none; target <= 10 s of CPU), with the simulator's work per app
  * in operations (calls, timers, ground-truth re-reads).
  */
 import '../functions/core/polyfills.js';
@@ -35,7 +35,7 @@ import { simulate } from '../sandbox/simulate.js';
 import { type ScaleRun, scaleRun } from './apps.js';
 import { selectCases } from './case-filter.js';
 import { CASES, withoutWarmPools } from './cases.js';
-import { EVACUATION_CASES, type QuotaUse, runEvacuationCase } from './evacuation.js';
+import { allServedAgainstOneApp, EVACUATION_CASES, type QuotaUse, runEvacuationCase } from './evacuation.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -85,6 +85,17 @@ const APP_COUNTS = (options['apps-scale'] ?? '')
       throw new Error(`--apps-scale: expected counts of apps such as 1,10,100, got ${n}`);
     return count;
   });
+
+// Checked before any run, so that a bad count does not end a long bench at its last case.
+const HOUR_APPS = hourApps(options['hour-apps'] ?? '');
+
+/** `--hour-apps`: a count of apps, or none for '' and 0. */
+function hourApps(flag: string): number | undefined {
+  const count = flag.trim() === '' ? 0 : Number(flag);
+  if (!Number.isInteger(count) || count < 0)
+    throw new Error(`--hour-apps: expected a count of apps such as 100 (or '' or 0 for none), got ${flag}`);
+  return count === 0 ? undefined : count;
+}
 
 const plans = await loadPlans('plans');
 const plansWithoutPools = withoutWarmPools(plans);
@@ -175,6 +186,11 @@ const merged = (before: readonly Row[], now: readonly Row[]): Row[] =>
   [...before.filter((e) => !now.some((n) => n.case === e.case)), ...now].sort((a, b) =>
     String(a.case).localeCompare(String(b.case)),
   );
+for (const line of allServedAgainstOneApp(
+  evacuations,
+  Array.isArray(previous) ? [] : (previous.evacuations ?? []),
+))
+  console.log(line);
 await writeFile(
   'bench/results/latest.json',
   `${JSON.stringify(
@@ -218,11 +234,6 @@ if (APP_COUNTS.length > 0) {
 }
 // N apps standing by for one virtual hour (no failover): what an idle hour of the control plane and
 // the simulated AWS costs. Runs with or without the failover counts above.
-const HOUR_APPS = options['hour-apps'] ? Number(options['hour-apps']) : undefined;
-if (HOUR_APPS !== undefined && !(Number.isInteger(HOUR_APPS) && HOUR_APPS >= 1))
-  throw new Error(
-    `--hour-apps: expected a count of apps such as 100 (or '' for none), got ${options['hour-apps']}`,
-  );
 const hour = HOUR_APPS ? await scaleRun(HOUR_APPS, 3600) : undefined;
 if (hour) {
   console.log(

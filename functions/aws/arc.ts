@@ -2,6 +2,7 @@ import {
   ConflictException,
   EndpointTemporarilyUnavailableException,
   GetRoutingControlStateCommand,
+  ListRoutingControlsCommand,
   ResourceNotFoundException,
   type Route53RecoveryClusterClient,
   UpdateRoutingControlStatesCommand,
@@ -123,6 +124,33 @@ export function arcRoutingControls(clients: ClientFactory, random: Random): ArcR
             }),
           );
           return Object.fromEntries(read) as Record<string, RoutingControlState>;
+        },
+        unreachable,
+      );
+      return result;
+    },
+
+    async listStates(endpoints, unreachable) {
+      const { result } = await onAnyEndpoint(
+        'ListRoutingControls',
+        'every routing control of the cluster',
+        endpoints,
+        async (client) => {
+          // Every page from the one endpoint that answered (a page token is that endpoint's).
+          // MaxResults left at its default ("The default value is 500", the SDK model's
+          // ListRoutingControlsRequest, @aws-sdk/client-route53-recovery-cluster).
+          const states: Record<string, RoutingControlState> = {};
+          let token: string | undefined;
+          do {
+            const output = await client.send(
+              new ListRoutingControlsCommand({ ...(token ? { NextToken: token } : {}) }),
+            );
+            for (const control of output.RoutingControls ?? [])
+              if (control.RoutingControlArn)
+                states[control.RoutingControlArn] = control.RoutingControlState === 'On' ? 'On' : 'Off';
+            token = output.NextToken;
+          } while (token);
+          return states;
         },
         unreachable,
       );

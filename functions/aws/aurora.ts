@@ -1,5 +1,6 @@
 import {
   CreateDBInstanceCommand,
+  type DBCluster,
   DBClusterNotFoundFault,
   DBInstanceAlreadyExistsFault,
   DBInstanceNotFoundFault,
@@ -33,6 +34,14 @@ import { awsCall, type ErrorRule } from './translate-error.js';
 export type { AuroraEngine, AuroraGlobalClusters, ClusterView, GlobalClusterMember, GlobalClusterView };
 
 const LAG_WINDOW_MS = 5 * 60_000;
+
+/**
+ * The most records one DescribeGlobalClusters or DescribeDBClusters page holds: "Default: 100",
+ * "Constraints: Minimum 20, maximum 100" (MaxRecords in the SDK model, @aws-sdk/client-rds). The
+ * `db-cluster-id` filter documents no limit on its values; a batch sends at most this many, so
+ * one page answers it.
+ */
+const RDS_MAX_RECORDS = 100;
 
 /**
  * The lag metric to read for an engine. "For all Aurora PostgreSQL-based global databases and for
@@ -223,17 +232,53 @@ export function auroraGlobalClusters(clients: ClientFactory): AuroraGlobalCluste
           `DescribeDBClusters ${clusterIdOrArn} in ${region}: cluster not found (got no cluster; expected one)`,
         );
       }
-      return {
-        id: cluster.DBClusterIdentifier ?? clusterIdOrArn,
-        arn: cluster.DBClusterArn ?? '',
-        status: cluster.Status ?? 'unknown',
-        ...(cluster.EngineVersion ? { engineVersion: cluster.EngineVersion } : {}),
-        ...(cluster.GlobalClusterIdentifier ? { globalClusterId: cluster.GlobalClusterIdentifier } : {}),
-        instances: (cluster.DBClusterMembers ?? []).map((m) => ({
-          id: m.DBInstanceIdentifier ?? '',
-          isWriter: m.IsClusterWriter === true,
-        })),
-      };
+      return clusterView(cluster, clusterIdOrArn);
+    },
+
+    async describeGlobalClusters(region) {
+      const found: GlobalClusterView[] = [];
+      let marker: string | undefined;
+      do {
+        const output = await awsCall(
+          { operation: 'DescribeGlobalClusters', region, resource: 'every global cluster' },
+          RULES,
+          () =>
+            rds(region).send(
+              new DescribeGlobalClustersCommand({
+                MaxRecords: RDS_MAX_RECORDS,
+                ...(marker ? { Marker: marker } : {}),
+              }),
+            ),
+        );
+        found.push(...(output.GlobalClusters ?? []).map(toView));
+        marker = output.Marker;
+      } while (marker);
+      return found;
+    },
+
+    async describeClusters(region, clusterIdsOrArns) {
+      const found: ClusterView[] = [];
+      for (let i = 0; i < clusterIdsOrArns.length; i += RDS_MAX_RECORDS) {
+        const ids = clusterIdsOrArns.slice(i, i + RDS_MAX_RECORDS);
+        let marker: string | undefined;
+        do {
+          const output = await awsCall(
+            { operation: 'DescribeDBClusters', region, resource: `${ids.length} cluster(s)` },
+            RULES,
+            () =>
+              rds(region).send(
+                new DescribeDBClustersCommand({
+                  Filters: [{ Name: 'db-cluster-id', Values: ids }],
+                  MaxRecords: RDS_MAX_RECORDS,
+                  ...(marker ? { Marker: marker } : {}),
+                }),
+              ),
+          );
+          found.push(...(output.DBClusters ?? []).map((c) => clusterView(c, c.DBClusterIdentifier ?? '')));
+          marker = output.Marker;
+        } while (marker);
+      }
+      return found;
     },
 
     async replicationLagMs(region, clusterIdOrArn, now, engine = 'aurora-postgresql') {
@@ -254,6 +299,20 @@ export function auroraGlobalClusters(clients: ClientFactory): AuroraGlobalCluste
     },
   };
   return adapter;
+}
+
+function clusterView(cluster: DBCluster, asked: string): ClusterView {
+  return {
+    id: cluster.DBClusterIdentifier ?? asked,
+    arn: cluster.DBClusterArn ?? '',
+    status: cluster.Status ?? 'unknown',
+    ...(cluster.EngineVersion ? { engineVersion: cluster.EngineVersion } : {}),
+    ...(cluster.GlobalClusterIdentifier ? { globalClusterId: cluster.GlobalClusterIdentifier } : {}),
+    instances: (cluster.DBClusterMembers ?? []).map((m) => ({
+      id: m.DBInstanceIdentifier ?? '',
+      isWriter: m.IsClusterWriter === true,
+    })),
+  };
 }
 
 function toView(cluster: GlobalCluster): GlobalClusterView {

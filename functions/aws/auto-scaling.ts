@@ -1,4 +1,5 @@
 import {
+  type AutoScalingGroup,
   AutoScalingServiceException,
   DescribeAutoScalingGroupsCommand,
   DescribeScalingActivitiesCommand,
@@ -57,10 +58,100 @@ const ELB_RULES: readonly ErrorRule[] = [
   },
 ];
 
+/**
+ * The most names one DescribeAutoScalingGroups takes with MaxRecords at its maximum: "By default,
+ * you can only specify up to 50 names. You can optionally increase this limit using the MaxRecords
+ * property"; MaxRecords: "The default value is 50 and the maximum value is 100" (EC2 Auto Scaling
+ * API Reference, DescribeAutoScalingGroups,
+ * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html).
+ */
+const MAX_GROUPS_PER_CALL = 100;
+
+/** Per target group ARN: each target's state and reason, as the load balancer reports it. */
+type TargetHealthByGroup = ReadonlyMap<
+  string,
+  ReadonlyMap<string, { readonly state: string; readonly reason?: string | undefined }>
+>;
+
+/**
+ * A group's capacity from DescribeAutoScalingGroups' answer and its target groups' health: an
+ * instance serves when InService, Healthy to Auto Scaling and `healthy` in every target group.
+ */
+function capacityOf(group: AutoScalingGroup, groupName: string, health: TargetHealthByGroup): GroupCapacity {
+  const instances = group.Instances ?? [];
+  const inService = instances.filter((i) => i.LifecycleState === 'InService');
+  const groupsHealth = (group.TargetGroupARNs ?? []).map((arn) => health.get(arn) ?? new Map());
+  const notServing: { instanceId: string; state: string; reason?: string }[] = [];
+  let serving = 0;
+  for (const instance of inService) {
+    const id = instance.InstanceId ?? '';
+    const bad = groupsHealth
+      .map((byId) => byId.get(id) ?? { state: 'unused', reason: 'Target.NotRegistered' })
+      .find((h) => h.state !== 'healthy');
+    if (bad)
+      notServing.push({
+        instanceId: id,
+        state: bad.state,
+        ...(bad.reason ? { reason: bad.reason } : {}),
+      });
+    else if (instance.HealthStatus !== 'Healthy')
+      notServing.push({
+        instanceId: id,
+        state: 'unhealthy',
+        reason: 'Auto Scaling health status Unhealthy',
+      });
+    else serving++;
+  }
+  const pool = group.WarmPoolConfiguration;
+  return {
+    name: groupName,
+    min: group.MinSize ?? 0,
+    desired: group.DesiredCapacity ?? 0,
+    max: group.MaxSize ?? 0,
+    inService: inService.length,
+    healthyInService: serving,
+    pending: instances.filter((i) => i.LifecycleState?.startsWith('Pending')).length,
+    waiting: instances.filter((i) => i.LifecycleState === 'Pending:Wait').length,
+    notServing,
+    instances: instances.length,
+    ...(pool
+      ? {
+          warmPool: {
+            poolState: pool.PoolState ?? 'Stopped',
+            size: group.WarmPoolSize ?? 0,
+            minSize: pool.MinSize ?? 0,
+          },
+        }
+      : {}),
+  };
+}
+
 /** The Auto Scaling adapter (and the target health of its groups' load balancers). */
 export function autoScalingGroups(clients: ClientFactory): AutoScalingGroups {
   const autoScaling = (region: string) => clients.client(AUTO_SCALING_CLIENT, region);
   const elb = (region: string) => clients.client(ELB_CLIENT, region);
+
+  /** DescribeTargetHealth of each target group (one call each: the API takes one), all at once. */
+  const targetHealth = async (region: string, arns: readonly string[]): Promise<TargetHealthByGroup> =>
+    new Map(
+      await Promise.all(
+        arns.map(async (arn) => {
+          const output = await awsCall(
+            { operation: 'DescribeTargetHealth', region, resource: arn },
+            ELB_RULES,
+            () => elb(region).send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })),
+          );
+          const byTarget = new Map(
+            (output.TargetHealthDescriptions ?? []).map((d) => [
+              d.Target?.Id ?? '',
+              { state: d.TargetHealth?.State ?? 'unavailable', reason: d.TargetHealth?.Reason },
+            ]),
+          );
+          return [arn, byTarget] as const;
+        }),
+      ),
+    );
+
   return {
     async describe(region, groupName) {
       const output = await awsCall(
@@ -77,68 +168,54 @@ export function autoScalingGroups(clients: ClientFactory): AutoScalingGroups {
           `DescribeAutoScalingGroups ${groupName} in ${region}: group not found (got no group; expected an existing Auto Scaling group)`,
         );
       }
-      const instances = group.Instances ?? [];
-      const inService = instances.filter((i) => i.LifecycleState === 'InService');
-      // Per target group: each target's state, read from the load balancer (what it routes to).
-      const targetGroups = group.TargetGroupARNs ?? [];
-      const health = await Promise.all(
-        targetGroups.map(async (arn) => {
+      const health = await targetHealth(region, group.TargetGroupARNs ?? []);
+      return capacityOf(group, groupName, health);
+    },
+
+    async describeMany(region, groupNames) {
+      const groups: AutoScalingGroup[] = [];
+      for (let i = 0; i < groupNames.length; i += MAX_GROUPS_PER_CALL) {
+        const names = groupNames.slice(i, i + MAX_GROUPS_PER_CALL);
+        let token: string | undefined;
+        do {
           const output = await awsCall(
-            { operation: 'DescribeTargetHealth', region, resource: arn },
-            ELB_RULES,
-            () => elb(region).send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })),
+            { operation: 'DescribeAutoScalingGroups', region, resource: `${names.length} group(s)` },
+            RULES,
+            () =>
+              autoScaling(region).send(
+                new DescribeAutoScalingGroupsCommand({
+                  AutoScalingGroupNames: names,
+                  MaxRecords: MAX_GROUPS_PER_CALL,
+                  ...(token ? { NextToken: token } : {}),
+                }),
+              ),
           );
-          return new Map(
-            (output.TargetHealthDescriptions ?? []).map((d) => [
-              d.Target?.Id ?? '',
-              { state: d.TargetHealth?.State ?? 'unavailable', reason: d.TargetHealth?.Reason },
-            ]),
+          groups.push(...(output.AutoScalingGroups ?? []));
+          token = output.NextToken;
+        } while (token);
+      }
+      // Each target group once, however many groups register with it; a target group that
+      // fails to answer fails only the groups registered with it.
+      const arns = [...new Set(groups.flatMap((g) => g.TargetGroupARNs ?? []))];
+      const read = await Promise.allSettled(arns.map((arn) => targetHealth(region, [arn])));
+      const health = new Map<string, ReadonlyMap<string, { state: string; reason?: string | undefined }>>();
+      const failed = new Map<string, Error>();
+      read.forEach((outcome, i) => {
+        const arn = arns[i] ?? '';
+        if (outcome.status === 'fulfilled') for (const [k, v] of outcome.value) health.set(k, v);
+        else
+          failed.set(
+            arn,
+            outcome.reason instanceof Error ? outcome.reason : new Error(String(outcome.reason)),
           );
+      });
+      return new Map(
+        groups.map((g) => {
+          const name = g.AutoScalingGroupName ?? '';
+          const error = (g.TargetGroupARNs ?? []).map((arn) => failed.get(arn)).find((e) => e !== undefined);
+          return [name, error ?? capacityOf(g, name, health)] as const;
         }),
       );
-      const notServing: { instanceId: string; state: string; reason?: string }[] = [];
-      let serving = 0;
-      for (const instance of inService) {
-        const id = instance.InstanceId ?? '';
-        const bad = health
-          .map((byId) => byId.get(id) ?? { state: 'unused', reason: 'Target.NotRegistered' })
-          .find((h) => h.state !== 'healthy');
-        if (bad)
-          notServing.push({
-            instanceId: id,
-            state: bad.state,
-            ...(bad.reason ? { reason: bad.reason } : {}),
-          });
-        else if (instance.HealthStatus !== 'Healthy')
-          notServing.push({
-            instanceId: id,
-            state: 'unhealthy',
-            reason: 'Auto Scaling health status Unhealthy',
-          });
-        else serving++;
-      }
-      const pool = group.WarmPoolConfiguration;
-      return {
-        name: groupName,
-        min: group.MinSize ?? 0,
-        desired: group.DesiredCapacity ?? 0,
-        max: group.MaxSize ?? 0,
-        inService: inService.length,
-        healthyInService: serving,
-        pending: instances.filter((i) => i.LifecycleState?.startsWith('Pending')).length,
-        waiting: instances.filter((i) => i.LifecycleState === 'Pending:Wait').length,
-        notServing,
-        instances: instances.length,
-        ...(pool
-          ? {
-              warmPool: {
-                poolState: pool.PoolState ?? 'Stopped',
-                size: group.WarmPoolSize ?? 0,
-                minSize: pool.MinSize ?? 0,
-              },
-            }
-          : {}),
-      };
     },
 
     async warmPool(region, groupName) {

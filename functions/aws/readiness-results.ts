@@ -8,6 +8,7 @@ import type {
 } from '../runbook/ports/readiness-results.js';
 import type { ClientFactory } from './client-factory.js';
 import { DYNAMODB_CLIENT } from './sdk-clients.js';
+import { batchGet, itemKey } from './state-store/table.js';
 import { planKey } from './state-store.js';
 import { awsCall } from './translate-error.js';
 
@@ -37,6 +38,29 @@ export function readinessResults(deps: {
           ),
       );
       return output.Item ? toRecord(output.Item) : undefined;
+    },
+    async getMany(keys) {
+      const items = await batchGet(
+        (command) =>
+          awsCall(
+            {
+              operation: 'BatchGetItem',
+              region: deps.region,
+              resource: `${keys.length} readiness record(s)`,
+            },
+            [],
+            () => db().send(command),
+          ),
+        deps.tableName,
+        keys.map((k) => ({ pk: planKey(k.app), sk: `${PREFIX}${k.region}` })),
+      );
+      const records = new Map<string, ReadinessRecord>();
+      for (const { app, region } of keys) {
+        const item = items.get(itemKey(planKey(app), `${PREFIX}${region}`));
+        const record = item ? toRecord(item) : undefined;
+        if (record) records.set(`${app}|${region}`, record);
+      }
+      return records;
     },
     async list(app) {
       const output = await awsCall(

@@ -2,6 +2,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ReconcileMark, ReconcileMarks } from '../runbook/ports/reconcile-marks.js';
 import type { ClientFactory } from './client-factory.js';
 import { DYNAMODB_CLIENT } from './sdk-clients.js';
+import { batchGet, itemKey } from './state-store/table.js';
 import { planKey } from './state-store.js';
 import { awsCall } from './translate-error.js';
 
@@ -30,15 +31,25 @@ export function reconcileMarks(deps: {
             }),
           ),
       );
-      const item = output.Item;
-      if (!item || typeof item.fingerprint !== 'string' || typeof item.since !== 'string') return undefined;
-      return {
-        fingerprint: item.fingerprint,
-        since: item.since,
-        ...(typeof item.actedAt === 'string' ? { actedAt: item.actedAt } : {}),
-        detail: typeof item.detail === 'string' ? item.detail : '',
-        ...(typeof item.failures === 'number' ? { failures: item.failures } : {}),
-      };
+      return markFrom(output.Item);
+    },
+    async getMany(apps) {
+      const items = await batchGet(
+        (command) =>
+          awsCall(
+            { operation: 'BatchGetItem', region: deps.region, resource: `${apps.length} reconcile mark(s)` },
+            [],
+            () => db().send(command),
+          ),
+        deps.tableName,
+        apps.map((app) => ({ pk: planKey(app), sk: RECONCILE_SK })),
+      );
+      const marks = new Map<string, ReconcileMark>();
+      for (const app of apps) {
+        const mark = markFrom(items.get(itemKey(planKey(app), RECONCILE_SK)));
+        if (mark) marks.set(app, mark);
+      }
+      return marks;
     },
     async put(app, mark) {
       await awsCall(
@@ -53,5 +64,16 @@ export function reconcileMarks(deps: {
           ),
       );
     },
+  };
+}
+
+function markFrom(item: Record<string, unknown> | undefined): ReconcileMark | undefined {
+  if (!item || typeof item.fingerprint !== 'string' || typeof item.since !== 'string') return undefined;
+  return {
+    fingerprint: item.fingerprint,
+    since: item.since,
+    ...(typeof item.actedAt === 'string' ? { actedAt: item.actedAt } : {}),
+    detail: typeof item.detail === 'string' ? item.detail : '',
+    ...(typeof item.failures === 'number' ? { failures: item.failures } : {}),
   };
 }

@@ -1,11 +1,21 @@
 import type { Clock } from '../core/clock.js';
+import type { LockRecord } from '../core/records.js';
 import type { StateStore } from '../runbook/ports/state-store.js';
 import type { ClientFactory } from './client-factory.js';
 import { executionOperations } from './state-store/executions.js';
 import { historyOperations } from './state-store/history.js';
 import { lockOperations } from './state-store/lock.js';
 import { planStateOperations } from './state-store/plan-state.js';
-import { table } from './state-store/table.js';
+import {
+  batchGet,
+  fromItem,
+  itemKey,
+  LOCK_SK,
+  planKey,
+  STATE_SK,
+  stateFrom,
+  table,
+} from './state-store/table.js';
 
 /**
  * Switchyard's state store on DynamoDB (docs/state-store.md).
@@ -78,5 +88,22 @@ export function stateStore(deps: StateStoreDeps): StateStore {
     ...lockOperations(t),
     ...executionOperations(t),
     ...historyOperations(t),
+    async getStatesAndLocks(apps) {
+      const items = await batchGet(
+        t.db.send,
+        t.TableName,
+        apps.flatMap((app) => [
+          { pk: planKey(app), sk: STATE_SK },
+          { pk: planKey(app), sk: LOCK_SK },
+        ]),
+      );
+      return new Map(
+        apps.map((app) => {
+          const state = stateFrom(items.get(itemKey(planKey(app), STATE_SK)));
+          const lock = fromItem<LockRecord>(items.get(itemKey(planKey(app), LOCK_SK)));
+          return [app, { ...(state ? { state } : {}), ...(lock ? { lock } : {}) }] as const;
+        }),
+      );
+    },
   };
 }

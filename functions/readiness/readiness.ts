@@ -5,6 +5,7 @@ import { initialPrimary } from '../core/plan-queries.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import type { FailoverMode } from '../core/records.js';
 import * as z from '../core/zod.js';
+import { batchedReads } from '../observer/batched-reads.js';
 import { type AppObservation, isKnown, observeApp, type Seen } from '../observer/observe.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import type { ReadinessRecord, ReadinessVerdict } from '../runbook/ports/readiness-results.js';
@@ -196,7 +197,8 @@ const ScheduledEvent = z.looseObject({});
 
 /**
  * The scheduled evaluation (every {@link READINESS_EVERY_MINUTES} minutes in every region): every
- * app toward every region it could fail over to, graceful. Keeps the latest result per app and
+ * app toward every region it could fail over to, graceful, every app observed at once through
+ * {@link batchedReads}. Keeps the latest result per app and
  * target region (`READINESS#<region>`), and emits {@link READINESS_CHANGED_EVENT} when a verdict
  * changes (the first evaluation counts). An app whose reads fail is reported in `failed`; the
  * others are still evaluated.
@@ -207,13 +209,26 @@ export async function evaluateReadiness(
 ): Promise<ReadinessRun> {
   ScheduledEvent.parse(input ?? {});
   const run: ReadinessRun = { evaluated: [], failed: [] };
+  const plans = deps.plans.list();
+  // The latest records first, every app's at once (each put is still conditioned on the verdict
+  // read, so a change recorded meanwhile by another region is not overwritten).
+  const previous = await deps.readiness
+    .getMany?.(plans.flatMap((plan) => plan.regions.map((region) => ({ app: plan.name, region }))))
+    .catch(() => undefined);
+  // Every app's observation starts at once: their RDS, Auto Scaling, ARC and state-table reads
+  // are batched.
+  const reads = batchedReads(deps);
   await Promise.all(
-    deps.plans.list().map(async (plan) => {
+    plans.map(async (plan) => {
       try {
-        const inputs = await readInputs(plan, plan.regions, deps, undefined, { healthChecks: true });
+        const inputs = await readInputs(plan, plan.regions, reads, undefined, { healthChecks: true });
         for (const target of targetsOf(plan, inputs, undefined)) {
           const readiness = readinessFrom(inputs, target, 'graceful');
-          const changed = await keep(readiness, deps);
+          const changed = await keep(
+            readiness,
+            deps,
+            previous ? { record: previous.get(`${plan.name}|${target}`) } : undefined,
+          );
           run.evaluated.push({ app: plan.name, region: target, verdict: readiness.verdict, changed });
         }
       } catch (error: unknown) {
@@ -225,12 +240,16 @@ export async function evaluateReadiness(
   return run;
 }
 
-/** Records one result; on a change of verdict, emits the event. Returns whether it changed. */
+/**
+ * Records one result; on a change of verdict, emits the event. Returns whether it changed.
+ * `read`: the stored record, when already read (else it is read here).
+ */
 async function keep(
   readiness: Readiness,
   deps: Pick<RunbookDeps, 'readiness' | 'events' | 'region' | 'clock'>,
+  read?: { readonly record: ReadinessRecord | undefined },
 ): Promise<boolean> {
-  const previous = await deps.readiness.get(readiness.app, readiness.region);
+  const previous = read ? read.record : await deps.readiness.get(readiness.app, readiness.region);
   const changed = previous?.verdict !== readiness.verdict;
   const now = isoNow(deps.clock);
   const record: ReadinessRecord = {

@@ -5,6 +5,7 @@ import { initialPrimary } from '../core/plan-queries.js';
 import { memberIn } from '../core/plan-registry.js';
 import type { PlanState, PlanStatus } from '../core/records.js';
 import * as z from '../core/zod.js';
+import { batchedReads } from '../observer/batched-reads.js';
 import {
   type AppObservation,
   capacityLevel,
@@ -15,6 +16,7 @@ import {
 import { isLive } from '../operator-api/app-status.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import { trafficFollowsWriter } from '../runbook/finish.js';
+import type { ReconcileMark } from '../runbook/ports/reconcile-marks.js';
 import { moveTrafficTo } from '../runbook/traffic.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
@@ -43,9 +45,10 @@ export const DRIFT_EVENT = 'Switchyard Drift Detected';
 export const RECONCILE_EVERY_MINUTES = 1;
 
 /**
- * How many apps one reconciliation observes at once. Observing a region that is down waits out
- * its client timeouts (about 16 s with the default transport policy), so one 30 s invocation
- * covers this many apps during a regional outage; a larger fleet needs more invocations.
+ * How many apps one reconciliation judges and acts on at once, after observing every app together
+ * (batched reads: a region that is down waits out its client timeouts, about 16 s with the default
+ * transport policy, once for all apps). Acting is a few state-table writes and, rarely, a traffic
+ * change per app.
  */
 const APPS_IN_PARALLEL = 25;
 
@@ -213,49 +216,102 @@ const ReconcileEvent = z.looseObject({
  * execution that ends FAILED or ABORTED. It never fights a running execution (a live lock means:
  * skip), and acts only on a finding that has held, unchanged, for the plan's `reconcile.settleSeconds`
  * (so it does not chase a state in motion), once.
+ *
+ * One pass: read every app's lock, state and mark (BatchGetItem); observe every app not locked at once, through
+ * {@link batchedReads} (one call per region answers every app's global clusters, clusters and
+ * groups, one per ARC cluster every routing control: a region that is down costs its timeouts
+ * once, not once per app); then judge and act app by app, {@link APPS_IN_PARALLEL} at a time.
+ * Every pass reads AWS anew: nothing is kept from one pass to the next.
  */
 export async function reconcile(input: unknown, deps: ReconcileDeps): Promise<ReconcileOutcome[]> {
   const parsed = ReconcileEvent.safeParse(input);
   const only = parsed.success ? parsed.data.detail?.app : undefined;
   const plans = deps.plans.list().filter((p) => only === undefined || p.name === only);
+  const now = deps.clock.now();
+  const failed = (plan: Plan, error: unknown): ReconcileOutcome => ({
+    app: plan.name,
+    finding: 'unknown',
+    result: 'skipped',
+    detail: `reconciliation failed: ${describeError(error).name}: ${describeError(error).message}`,
+  });
+
+  const records = await recordsOfAll(plans, now, deps).catch((error: unknown) =>
+    plans.map((plan) => failed(plan, error)),
+  );
+  const reads = batchedReads(deps);
+  const observed = await Promise.all(
+    records.map((r, i) => {
+      const plan = plans[i] as Plan;
+      return 'result' in r ? r : observeApp(plan, plan.regions, reads).then((seen) => ({ ...r, seen }));
+    }),
+  );
+
   const outcomes: ReconcileOutcome[] = [];
-  // Apps in parallel batches: observing a region that is down waits out its client timeouts, and
-  // one invocation (30 s) must still reach every app.
   for (let i = 0; i < plans.length; i += APPS_IN_PARALLEL) {
-    const batch = plans.slice(i, i + APPS_IN_PARALLEL);
     outcomes.push(
       ...(await Promise.all(
-        batch.map((plan) =>
-          reconcileApp(plan, deps).catch(
-            (error: unknown): ReconcileOutcome => ({
-              app: plan.name,
-              finding: 'unknown',
-              result: 'skipped',
-              detail: `reconciliation failed: ${describeError(error).name}: ${describeError(error).message}`,
-            }),
-          ),
-        ),
+        observed.slice(i, i + APPS_IN_PARALLEL).map((o, j) => {
+          const plan = plans[i + j] as Plan;
+          return 'result' in o
+            ? o
+            : reconcileApp(plan, o, now, deps).catch((error: unknown) => failed(plan, error));
+        }),
       )),
     );
   }
   return outcomes;
 }
 
-async function reconcileApp(plan: Plan, deps: ReconcileDeps): Promise<ReconcileOutcome> {
-  const now = deps.clock.now();
-  const [lock, state] = await Promise.all([deps.store.getLock(plan.name), deps.store.getState(plan.name)]);
-  if (isLive(lock, now)) {
-    return {
-      app: plan.name,
-      finding: 'consistent',
-      result: 'skipped',
-      detail: `${lock.holder} holds the lock`,
-    };
-  }
-  const recorded = state ?? (await deps.store.initState(plan.name, initialPrimary(plan))).state;
-  const seen = await observeApp(plan, plan.regions, deps);
+/** What one pass read of an app's records before observing it. */
+interface Records {
+  readonly recorded: PlanState;
+  /** The app's reconcile mark, when read with the others (else reconcileApp reads it). */
+  readonly mark?: { readonly value: ReconcileMark | undefined };
+}
+
+/**
+ * Every app's lock, state and reconcile mark: at once when the store and the marks read many
+ * items per call (BatchGetItem), else app by app. Per app, its records (the state initialised
+ * when absent), or its outcome when a live lock skips it. Throws when a batched read fails.
+ */
+async function recordsOfAll(
+  plans: readonly Plan[],
+  now: number,
+  deps: ReconcileDeps,
+): Promise<(Records | ReconcileOutcome)[]> {
+  const apps = plans.map((p) => p.name);
+  const [stored, marks] = await Promise.all([
+    deps.store.getStatesAndLocks?.(apps),
+    deps.marks.getMany?.(apps),
+  ]);
+  return Promise.all(
+    plans.map(async (plan): Promise<Records | ReconcileOutcome> => {
+      const [lock, state] = stored
+        ? [stored.get(plan.name)?.lock, stored.get(plan.name)?.state]
+        : await Promise.all([deps.store.getLock(plan.name), deps.store.getState(plan.name)]);
+      if (isLive(lock, now)) {
+        return {
+          app: plan.name,
+          finding: 'consistent',
+          result: 'skipped',
+          detail: `${lock.holder} holds the lock`,
+        };
+      }
+      const recorded = state ?? (await deps.store.initState(plan.name, initialPrimary(plan))).state;
+      return { recorded, ...(marks ? { mark: { value: marks.get(plan.name) } } : {}) };
+    }),
+  );
+}
+
+/** Judges one app's observation against its record, and acts when the finding has settled. */
+async function reconcileApp(
+  plan: Plan,
+  { recorded, seen, mark: read }: Records & { readonly seen: AppObservation },
+  now: number,
+  deps: ReconcileDeps,
+): Promise<ReconcileOutcome> {
   const finding = assess(plan, recorded, seen);
-  const mark = await deps.marks.get(plan.name);
+  const mark = read ? read.value : await deps.marks.get(plan.name);
 
   if (finding.kind === 'consistent') {
     if (mark && mark.fingerprint !== '')

@@ -21,9 +21,13 @@ import {
   warmPoolConfiguration,
 } from './autoscaling-model.js';
 import { activityView, instanceView, type TargetHealth, type TargetSource } from './autoscaling-support.js';
+import { page, pageSize } from './pagination.js';
 import { type CallTarget, type SimulatedService, UnsupportedOperationError } from './simulator.js';
 
 export type { GroupSnapshot } from './autoscaling-model.js';
+
+/** DescribeAutoScalingGroups' MaxRecords: default 50, maximum 100 (see `describeGroups`). */
+const GROUPS_PAGE = { min: 1, max: 100, default: 50 } as const;
 
 /**
  * Amazon EC2 Auto Scaling (docs/architecture.md, The sandbox under the SDK) and the targets of each
@@ -147,14 +151,33 @@ export class SimulatedAutoScaling extends AutoScalingCore implements SimulatedSe
 
   // --- operations --------------------------------------------------------------------------------
 
+  /**
+   * DescribeAutoScalingGroups in the call's region: the named groups (unknown names left out, as
+   * AWS does) or every group, a page of `MaxRecords` at a time with a `NextToken` for the next.
+   * "By default, you can only specify up to 50 names. You can optionally increase this limit using
+   * the MaxRecords property"; MaxRecords: "The default value is 50 and the maximum value is 100"
+   * (EC2 Auto Scaling API Reference, DescribeAutoScalingGroups,
+   * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html).
+   * AWS does not document the error for too many names; the sandbox answers ValidationError.
+   */
   private describeGroups(
     input: Partial<AutoScalingGroupNamesType>,
     target: CallTarget,
   ): AutoScalingGroupsType {
+    const size = pageSize(input.MaxRecords, GROUPS_PAGE, 'MaxRecords', validation);
     const names = input.AutoScalingGroupNames;
+    // 50 names, or more up to MaxRecords (a MaxRecords under 50 still takes 50 names).
+    const maxNames = Math.max(GROUPS_PAGE.default, size);
+    if (names && names.length > maxNames)
+      throw validation(
+        `AutoScalingGroupNames lists ${names.length} names, more than ${maxNames} (50, or MaxRecords when larger)`,
+      );
     const groups = this.groupsIn(target.region, names && names.length > 0 ? names : undefined);
-    // Unknown names are left out, not an error (as AWS does).
-    return { AutoScalingGroups: groups.map((g) => this.groupView(g, input.IncludeInstances !== false)) };
+    const { items, next } = page(groups, size, input.NextToken, validation);
+    return {
+      AutoScalingGroups: items.map((g) => this.groupView(g, input.IncludeInstances !== false)),
+      ...(next ? { NextToken: next } : {}),
+    };
   }
 
   private updateGroup(input: Partial<UpdateAutoScalingGroupType>, target: CallTarget): Record<string, never> {

@@ -18,6 +18,7 @@ import type {
   SwitchoverGlobalClusterMessage,
   SwitchoverGlobalClusterResult,
 } from '@aws-sdk/client-rds';
+import { page, pageSize } from './pagination.js';
 import { RdsCore } from './rds-core.js';
 import { AuroraInstances } from './rds-instances.js';
 import {
@@ -37,6 +38,14 @@ import {
   type SimulatedService,
   UnsupportedOperationError,
 } from './simulator.js';
+
+/**
+ * RDS's describe APIs' page size: "Default: 100", "Constraints: Minimum 20, maximum 100" (the SDK
+ * model's MaxRecords of DescribeGlobalClusters and DescribeDBClusters, @aws-sdk/client-rds).
+ */
+const RDS_PAGE = { min: 20, max: 100, default: 100 } as const;
+
+const invalidParameter = (message: string) => awsError('rds', 'InvalidParameterValue', message);
 
 /**
  * Amazon RDS, Aurora global databases (docs/architecture.md, The sandbox under the SDK): global clusters and their member clusters,
@@ -85,29 +94,55 @@ export class SimulatedRds extends RdsCore implements SimulatedService {
 
   private describeGlobalClusters(input: Partial<DescribeGlobalClustersMessage>): GlobalClustersMessage {
     const id = input.GlobalClusterIdentifier;
+    const size = pageSize(input.MaxRecords, RDS_PAGE, 'MaxRecords', invalidParameter);
     if (id !== undefined) {
       const global = this.globals.get(id);
       if (!global) throw awsError('rds', 'GlobalClusterNotFoundFault', `Global cluster ${id} not found.`);
       return { GlobalClusters: [this.globalView(global)] };
     }
-    return { GlobalClusters: [...this.globals.values()].map((g) => this.globalView(g)) };
+    if (input.Filters && input.Filters.length > 0)
+      // The one filter the model documents is `region`; Switchyard never sends it, and a filter the
+      // sandbox would silently ignore would answer more than AWS does.
+      throw awsError(
+        'rds',
+        'InvalidParameterValue',
+        'the sandbox does not model DescribeGlobalClusters filters',
+      );
+    const { items, next } = page([...this.globals.values()], size, input.Marker, invalidParameter);
+    return { GlobalClusters: items.map((g) => this.globalView(g)), ...(next ? { Marker: next } : {}) };
   }
 
+  /**
+   * DescribeDBClusters in the call's region: one cluster by `DBClusterIdentifier`, the clusters
+   * the `db-cluster-id` filter names ("Accepts DB cluster identifiers and DB cluster Amazon
+   * Resource Names (ARNs)"; names that match no cluster are left out), or every cluster; a page of
+   * `MaxRecords` (RDS_PAGE) at a time, with a `Marker` for the next.
+   */
   private describeDbClusters(
     input: Partial<DescribeDBClustersMessage>,
     target: CallTarget,
   ): DBClusterMessage {
     const id = input.DBClusterIdentifier;
+    const size = pageSize(input.MaxRecords, RDS_PAGE, 'MaxRecords', invalidParameter);
     if (id !== undefined) {
       const cluster = this.findCluster(target.region, id);
       if (!cluster) throw awsError('rds', 'DBClusterNotFoundFault', `DBCluster ${id} not found.`);
       return { DBClusters: [this.clusterView(cluster)] };
     }
-    return {
-      DBClusters: [...this.clusters.values()]
-        .filter((c) => c.region === target.region)
-        .map((c) => this.clusterView(c)),
-    };
+    let clusters: ClusterState[] | undefined;
+    for (const filter of input.Filters ?? []) {
+      if (filter.Name !== 'db-cluster-id')
+        throw awsError('rds', 'InvalidParameterValue', `Unrecognized filter name: ${filter.Name}`);
+      const named = new Set<ClusterState>();
+      for (const value of filter.Values ?? []) {
+        const cluster = this.findCluster(target.region, value);
+        if (cluster) named.add(cluster);
+      }
+      clusters = clusters ? clusters.filter((c) => named.has(c)) : [...named];
+    }
+    clusters ??= [...this.clusters.values()].filter((c) => c.region === target.region);
+    const { items, next } = page(clusters, size, input.Marker, invalidParameter);
+    return { DBClusters: items.map((c) => this.clusterView(c)), ...(next ? { Marker: next } : {}) };
   }
 
   private switchover(

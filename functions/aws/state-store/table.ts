@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, ReplicatedWriteConflictException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -116,6 +117,56 @@ export function describeLock(lock: LockRecord): string {
   return lock.released
     ? `holder ${lock.holder} epoch ${lock.epoch}, released at ${lock.releasedAt ?? 'unknown'}`
     : `holder ${lock.holder} epoch ${lock.epoch}, lease until ${lease}`;
+}
+
+/**
+ * The most keys one BatchGetItem takes: "A single operation can retrieve up to 16 MB of data,
+ * which can contain as many as 100 items" (DynamoDB API Reference, BatchGetItem,
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html).
+ */
+export const BATCH_GET_KEYS = 100;
+
+/**
+ * How many times the keys BatchGetItem left unprocessed are asked again: "If DynamoDB returns any
+ * unprocessed items, you should retry the batch operation on those items" (same page); the SDK's
+ * own retries already back off a throttled call, so a few rounds bound the wait.
+ */
+const BATCH_GET_ROUNDS = 4;
+
+/**
+ * Items of the table by key (`pk`, `sk`), strongly consistent, in BatchGetItem calls of at most
+ * {@link BATCH_GET_KEYS} keys, the unprocessed keys asked again (at most {@link BATCH_GET_ROUNDS}
+ * rounds, then TransientAwsError). Returns the items found, by `pk|sk` ({@link itemKey}); an
+ * absent item is absent.
+ */
+export async function batchGet(
+  send: Pick<DynamoDBDocumentClient, 'send'>['send'],
+  TableName: string,
+  keys: readonly { readonly pk: string; readonly sk: string }[],
+): Promise<Map<string, Item>> {
+  const found = new Map<string, Item>();
+  const unique = [...new Map(keys.map((k) => [itemKey(k.pk, k.sk), { pk: k.pk, sk: k.sk }])).values()];
+  for (let i = 0; i < unique.length; i += BATCH_GET_KEYS) {
+    let pending: Record<string, unknown>[] = unique.slice(i, i + BATCH_GET_KEYS);
+    for (let round = 0; pending.length > 0; round++) {
+      if (round === BATCH_GET_ROUNDS)
+        throw new TransientAwsError(
+          `BatchGetItem on ${TableName}: ${pending.length} key(s) still unprocessed after ${BATCH_GET_ROUNDS} rounds (expected every key read; retry later)`,
+        );
+      const out = await send(
+        new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      for (const item of out.Responses?.[TableName] ?? [])
+        found.set(itemKey(String(item.pk), String(item.sk)), item);
+      pending = out.UnprocessedKeys?.[TableName]?.Keys ?? [];
+    }
+  }
+  return found;
+}
+
+/** The key {@link batchGet} answers an item by. */
+export function itemKey(pk: string, sk: string): string {
+  return `${pk}|${sk}`;
 }
 
 /** What the state store's parts share: the table, its region's replica, the clock and its calls. */

@@ -30,6 +30,16 @@ export interface ArcRoutingControls {
     unreachable?: UnreachableRegions,
   ): Promise<Record<string, RoutingControlState>>;
   /**
+   * Every routing control's state the cluster knows (ListRoutingControls on the first endpoint
+   * that answers, every page), by ARN: one read for all the apps of a cluster. Tried on the
+   * endpoints in the same order and with the same `unreachable` bookkeeping as {@link getStates}.
+   * Optional: a port without it is read through {@link getStates}.
+   */
+  listStates?(
+    endpoints: readonly ArcClusterEndpoint[],
+    unreachable?: UnreachableRegions,
+  ): Promise<Record<string, RoutingControlState>>;
+  /**
    * Sets every given control in ONE UpdateRoutingControlStates call, so safety rules judge the end
    * state (e.g. target On and others Off together). Idempotent. Returns the endpoint that took it.
    * TrafficShiftRejectedError when a safety rule refuses; ArcEndpointsUnavailableError, naming every

@@ -94,6 +94,18 @@ export interface AuroraGlobalClusters {
   /** DescribeDBClusters for one cluster. ResourceNotFoundError when absent. */
   describeCluster(region: string, clusterIdOrArn: string): Promise<ClusterView>;
   /**
+   * DescribeGlobalClusters without an identifier, every page: every global cluster of the account
+   * as `region`'s RDS describes it (batched reads: one call answers every app's global cluster).
+   * Optional: a port without it is read one global cluster at a time.
+   */
+  describeGlobalClusters?(region: string): Promise<GlobalClusterView[]>;
+  /**
+   * DescribeDBClusters with the `db-cluster-id` filter (identifiers or ARNs), at most 100 a call:
+   * the named clusters of `region` that exist (absent ones are left out, not an error). Optional:
+   * a port without it is read one cluster at a time.
+   */
+  describeClusters?(region: string, clusterIdsOrArns: readonly string[]): Promise<ClusterView[]>;
+  /**
    * The replication lag of a secondary cluster, in ms: the most recent datapoint (1-minute
    * Maximum) in the 5 minutes before `now` (epoch ms), or undefined when there is none (as while
    * the primary's region is down). `region` is the secondary's: the metric is published there.

@@ -57,6 +57,18 @@ export interface FailedLaunches {
 export interface AutoScalingGroups {
   /** DescribeAutoScalingGroups for one group. ResourceNotFoundError when it does not exist. */
   describe(region: string, groupName: string): Promise<GroupCapacity>;
+  /**
+   * DescribeAutoScalingGroups for many groups of `region`, 100 names a call, and
+   * DescribeTargetHealth once per distinct target group (that API takes one target group): by
+   * name, each named group that exists, as {@link describe} reads it, or the error of a target
+   * group it is registered with that did not answer (that group alone is unknown). Absent groups
+   * are left out. Throws when DescribeAutoScalingGroups fails (every group is unknown). Optional: a
+   * port without it is read one group at a time.
+   */
+  describeMany?(
+    region: string,
+    groupNames: readonly string[],
+  ): Promise<ReadonlyMap<string, GroupCapacity | Error>>;
   /** UpdateAutoScalingGroup to a capacity profile. Idempotent: the same profile twice is one change. */
   update(region: string, groupName: string, capacity: CapacityProfile): Promise<void>;
   /** DescribeWarmPool: the group's pool, or undefined when it has none. ResourceNotFoundError for no group. */

@@ -27,6 +27,14 @@ export interface ReadinessRecord {
  */
 export interface ReadinessResults {
   get(app: string, region: string): Promise<ReadinessRecord | undefined>;
+  /**
+   * The records of many (app, target region) pairs at once (strongly consistent; BatchGetItem, 100
+   * keys a call), by `app|region`; a pair without a record is absent. Optional: results without
+   * it are read one by one.
+   */
+  getMany?(
+    keys: readonly { readonly app: string; readonly region: string }[],
+  ): Promise<ReadonlyMap<string, ReadinessRecord>>;
   /** Every target region's latest record of `app`. */
   list(app: string): Promise<ReadinessRecord[]>;
   /**

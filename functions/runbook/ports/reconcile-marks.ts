@@ -19,6 +19,11 @@ export interface ReconcileMark {
 /** The reconciler's marks: one item per app in the (global) state table, read and written through this region's replica. */
 export interface ReconcileMarks {
   get(app: string): Promise<ReconcileMark | undefined>;
+  /**
+   * The marks of many apps at once (strongly consistent; BatchGetItem, 100 keys a call), by app;
+   * an app without a mark is absent. Optional: marks without it are read app by app.
+   */
+  getMany?(apps: readonly string[]): Promise<ReadonlyMap<string, ReconcileMark>>;
   /** One single-item put: the mark replaces the last one. */
   put(app: string, mark: ReconcileMark): Promise<void>;
 }

@@ -93,6 +93,15 @@ export interface StateStore {
   assertLockHeld(app: string, holder: string, epoch: number): Promise<LockRecord>;
   /** The lock item (strongly consistent), or undefined if the app was never locked. */
   getLock(app: string): Promise<LockRecord | undefined>;
+  /**
+   * The STATE and LOCK items of many apps at once (strongly consistent; BatchGetItem, 100 keys a
+   * call): per app asked, its state and lock, each undefined as {@link getState} and
+   * {@link getLock} say. Throws when a call fails (every app's records are then unread). Optional:
+   * a store without it is read app by app.
+   */
+  getStatesAndLocks?(
+    apps: readonly string[],
+  ): Promise<ReadonlyMap<string, { readonly state?: PlanState; readonly lock?: LockRecord }>>;
 
   /**
    * Creates an execution record. Idempotent by id: if it exists, returns it (`created: false`),

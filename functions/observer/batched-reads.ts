@@ -1,0 +1,244 @@
+import DataLoader from 'dataloader';
+import { ResourceNotFoundError } from '../core/errors.js';
+import type { LockRecord, PlanState } from '../core/records.js';
+import type { RunbookDeps } from '../runbook/context.js';
+import type { ArcClusterEndpoint, RoutingControlState, UnreachableRegions } from '../runbook/ports/arc.js';
+import type { ClusterView, GlobalClusterView } from '../runbook/ports/aurora.js';
+import type { GroupCapacity } from '../runbook/ports/auto-scaling.js';
+
+/**
+ * Batched reads (docs/architecture.md, Batched reads): the read ports of one invocation, where
+ * reads made together (in the same tick: every app's observation started at once) become one call
+ * per region or cluster, as one would read AWS at scale; it also spares the API quotas (RDS takes
+ * 12 calls per second per region, `sandbox/quotas.ts`).
+ *
+ * - `aurora.describeGlobalCluster`: one DescribeGlobalClusters without an identifier per region
+ *   (it returns every global cluster, 100 a page).
+ * - `aurora.describeCluster`: one DescribeDBClusters per region with the `db-cluster-id` filter
+ *   naming every cluster asked for (100 a call).
+ * - `autoScaling.describe`: one DescribeAutoScalingGroups per region naming every group asked for
+ *   (100 names a call), then DescribeTargetHealth once per target group (that API takes one).
+ * - `arc.getStates`: one ListRoutingControls per ARC cluster (every control's state, 500 a page),
+ *   on the endpoints in the adapter's order (unreachable regions last); callers passing different
+ *   `unreachable` sets are batched apart, so each set is kept as the adapter keeps it.
+ *
+ * - `store.getState` and `store.getLock` (when `deps` has a store that reads many apps at once):
+ *   one BatchGetItem (100 keys a call) for every app's STATE and LOCK items asked together.
+ *
+ * - `stepFunctions.stateMachineStatus` (when `deps` has Step Functions): one DescribeStateMachine
+ *   per state machine asked together (every app of a strategy shares its runbook).
+ *
+ * A read asked alone is made as before (the one-item call). Every other method passes through. A
+ * batch that fails fails each read it covered with the same error (each app's observation records
+ * it as unknown, never a guess); a region that does not answer costs one call's timeouts for all.
+ * A resource the batch's answer leaves out is ResourceNotFoundError, as the one-item call says.
+ * Nothing is cached: a second read in a later tick makes a new call (the reconciler reads what AWS
+ * says now on every run). Make one per invocation.
+ */
+export type ReadPorts = Pick<RunbookDeps, 'aurora' | 'autoScaling' | 'arc'>;
+
+/** `deps` with its read ports batched (see {@link ReadPorts}); everything else is `deps`' own. */
+export function batchedReads<T extends ReadPorts>(deps: T): T {
+  const { aurora, autoScaling, arc } = deps;
+  const perKey = <L>(make: (key: string) => L) => {
+    const loaders = new Map<string, L>();
+    return (key: string): L => {
+      let loader = loaders.get(key);
+      if (!loader) {
+        loader = make(key);
+        loaders.set(key, loader);
+      }
+      return loader;
+    };
+  };
+  const options = { cache: false } as const;
+
+  const globalClusters = perKey(
+    (region) =>
+      new DataLoader<string, GlobalClusterView>(async (ids) => {
+        if (ids.length === 1 || !aurora.describeGlobalClusters)
+          return settle(ids.map((id) => aurora.describeGlobalCluster(region, id)));
+        const all = await aurora.describeGlobalClusters(region);
+        const byId = new Map(all.map((g) => [g.id, g]));
+        return ids.map(
+          (id) =>
+            byId.get(id) ??
+            new ResourceNotFoundError(
+              `DescribeGlobalClusters in ${region}: global cluster ${id} not found (got ${all.length} other cluster(s); expected ${id})`,
+            ),
+        );
+      }, options),
+  );
+
+  const clusters = perKey(
+    (region) =>
+      new DataLoader<string, ClusterView>(async (keys) => {
+        if (keys.length === 1 || !aurora.describeClusters)
+          return settle(keys.map((key) => aurora.describeCluster(region, key)));
+        const found = await aurora.describeClusters(region, [...new Set(keys)]);
+        const byName = new Map<string, ClusterView>();
+        for (const cluster of found) byName.set(cluster.id, cluster).set(cluster.arn, cluster);
+        return keys.map(
+          (key) =>
+            byName.get(key) ??
+            byName.get(clusterIdOf(key)) ??
+            new ResourceNotFoundError(
+              `DescribeDBClusters ${key} in ${region}: cluster not found (got no cluster; expected one)`,
+            ),
+        );
+      }, options),
+  );
+
+  const groups = perKey(
+    (region) =>
+      new DataLoader<string, GroupCapacity>(async (names) => {
+        if (names.length === 1 || !autoScaling.describeMany)
+          return settle(names.map((name) => autoScaling.describe(region, name)));
+        const found = await autoScaling.describeMany(region, [...new Set(names)]);
+        return names.map(
+          (name) =>
+            found.get(name) ??
+            new ResourceNotFoundError(
+              `DescribeAutoScalingGroups ${name} in ${region}: group not found (got no group; expected an existing Auto Scaling group)`,
+            ),
+        );
+      }, options),
+  );
+
+  // Keyed by the cluster's endpoints and the caller's `unreachable` set (by identity).
+  const sets = new WeakMap<UnreachableRegions, number>();
+  let lastSetId = 0;
+  const setId = (set: UnreachableRegions | undefined): number => {
+    if (!set) return 0;
+    const known = sets.get(set);
+    if (known !== undefined) return known;
+    lastSetId++;
+    sets.set(set, lastSetId);
+    return lastSetId;
+  };
+  const controlLoaders = new Map<
+    string,
+    DataLoader<readonly string[], Record<string, RoutingControlState>, readonly string[]>
+  >();
+  const controls = (
+    endpoints: readonly ArcClusterEndpoint[],
+    unreachable: UnreachableRegions | undefined,
+  ) => {
+    const key = `${setId(unreachable)}|${endpoints.map((e) => `${e.region}=${e.endpoint}`).join('|')}`;
+    const known = controlLoaders.get(key);
+    if (known) return known;
+    // One key per getStates call (its list of ARNs): one call alone reads as before.
+    const loader = new DataLoader<readonly string[], Record<string, RoutingControlState>, readonly string[]>(
+      async (calls) => {
+        if (calls.length === 1 || !arc.listStates)
+          return settle(calls.map((arns) => arc.getStates(endpoints, arns, unreachable)));
+        const all = await arc.listStates(endpoints, unreachable);
+        return calls.map((arns): Record<string, RoutingControlState> | Error => {
+          const states: Record<string, RoutingControlState> = {};
+          const missing: string[] = [];
+          for (const arn of arns) {
+            const state = all[arn];
+            if (state === undefined) missing.push(arn);
+            else states[arn] = state;
+          }
+          return missing.length === 0
+            ? states
+            : new ResourceNotFoundError(
+                `ListRoutingControls: routing control ${missing.join(', ')} not found (got ${Object.keys(all).length} other control(s) from the cluster; expected each to exist)`,
+              );
+        });
+      },
+      { cache: false, cacheKeyFn: (arns) => arns },
+    );
+    controlLoaders.set(key, loader);
+    return loader;
+  };
+
+  // The state store's STATE and LOCK reads, when the deps carry a store that reads many at once.
+  const store = (deps as Partial<Pick<RunbookDeps, 'store'>>).store;
+  const readMany = store?.getStatesAndLocks?.bind(store);
+  type StoreRead = { readonly app: string; readonly item: 'state' | 'lock' };
+  const records = readMany
+    ? new DataLoader<StoreRead, PlanState | LockRecord | undefined, string>(
+        async (reads) => {
+          const one = reads.length === 1 ? reads[0] : undefined;
+          if (one && store)
+            return [await (one.item === 'state' ? store.getState(one.app) : store.getLock(one.app))];
+          const found = await readMany([...new Set(reads.map((r) => r.app))]);
+          return reads.map((r) => found.get(r.app)?.[r.item]);
+        },
+        { cache: false, cacheKeyFn: (r) => `${r.app}|${r.item}` },
+      )
+    : undefined;
+  const storeDeps =
+    store && records
+      ? {
+          store: Object.assign(Object.create(store) as typeof store, {
+            getState: async (app: string) =>
+              (await records.load({ app, item: 'state' })) as PlanState | undefined,
+            getLock: async (app: string) =>
+              (await records.load({ app, item: 'lock' })) as LockRecord | undefined,
+          }),
+        }
+      : {};
+
+  // DescribeStateMachine: every app of a strategy runs the same state machine in a region, so the
+  // reads of one machine asked together are one call.
+  const stepFunctions = (deps as Partial<Pick<RunbookDeps, 'stepFunctions'>>).stepFunctions;
+  const machines = stepFunctions
+    ? new DataLoader<string, string>(
+        async (keys) => {
+          const unique = [...new Set(keys)];
+          const answers = await settle(
+            unique.map((key) => {
+              const [region = '', arn = ''] = key.split('|');
+              return stepFunctions.stateMachineStatus(region, arn);
+            }),
+          );
+          return keys.map((key) => answers[unique.indexOf(key)] ?? new Error(`no answer for ${key}`));
+        },
+        { cache: false },
+      )
+    : undefined;
+  const stepFunctionsDeps =
+    stepFunctions && machines
+      ? {
+          stepFunctions: Object.assign(Object.create(stepFunctions) as typeof stepFunctions, {
+            stateMachineStatus: (region: string, arn: string) => machines.load(`${region}|${arn}`),
+          }),
+        }
+      : {};
+
+  return {
+    ...deps,
+    ...storeDeps,
+    ...stepFunctionsDeps,
+    aurora: Object.assign(Object.create(aurora) as typeof aurora, {
+      describeGlobalCluster: (region: string, id: string) => globalClusters(region).load(id),
+      describeCluster: (region: string, idOrArn: string) => clusters(region).load(idOrArn),
+    }),
+    autoScaling: Object.assign(Object.create(autoScaling) as typeof autoScaling, {
+      describe: (region: string, name: string) => groups(region).load(name),
+    }),
+    arc: Object.assign(Object.create(arc) as typeof arc, {
+      getStates: (
+        endpoints: readonly ArcClusterEndpoint[],
+        arns: readonly string[],
+        unreachable?: UnreachableRegions,
+      ) => controls(endpoints, unreachable).load(arns),
+    }),
+  };
+}
+
+/** Each promise's value, or its error (a batch function answers an Error for a failed key). */
+async function settle<T>(promises: readonly Promise<T>[]): Promise<(T | Error)[]> {
+  const outcomes = await Promise.allSettled(promises);
+  return outcomes.map((o) =>
+    o.status === 'fulfilled' ? o.value : o.reason instanceof Error ? o.reason : new Error(String(o.reason)),
+  );
+}
+
+/** The identifier of a cluster ARN (`arn:aws:rds:REGION:ACCOUNT:cluster:ID`), else the key. */
+function clusterIdOf(idOrArn: string): string {
+  return idOrArn.startsWith('arn:') ? (idOrArn.split(':')[6] ?? idOrArn) : idOrArn;
+}

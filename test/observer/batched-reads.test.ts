@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generatedPlans } from '../../bench/apps.js';
+import { batchedReads } from '../../functions/observer/batched-reads.js';
+import { type AppObservation, isKnown, observeApp } from '../../functions/observer/observe.js';
+import { evaluateReadiness } from '../../functions/readiness/readiness.js';
+import { reconcile } from '../../functions/reconciler/reconcile.js';
+import { Sandbox } from '../../sandbox/sandbox.js';
+
+/**
+ * Batched reads (functions/observer/batched-reads.ts), counted on the simulator's call log (not
+ * timed): N apps observed together make one RDS, Auto Scaling and ARC call per region or cluster,
+ * not one per app; a batch that fails makes each app's read unknown.
+ */
+const APPS = 6;
+const READS = ['DescribeDBClusters', 'DescribeGlobalClusters', 'DescribeAutoScalingGroups'] as const;
+
+describe('batched reads', { timeout: 120_000 }, () => {
+  let sandbox: Sandbox;
+  const plans = generatedPlans(APPS);
+
+  beforeAll(async () => {
+    sandbox = await Sandbox.start({ plans, latency: 'fast', seed: 5 });
+  });
+  afterAll(async () => {
+    await sandbox.close();
+  });
+
+  const west = () => sandbox.region('us-west-2').deps;
+  /** The calls `work` made (the simulator's log from its start to its end), per operation and region. */
+  async function callsOf(work: () => Promise<unknown>) {
+    const from = sandbox.aws.simulator.log.length;
+    await sandbox.run(work());
+    const calls = sandbox.aws.simulator.log.slice(from);
+    return (operation: string, region?: string) =>
+      calls.filter((c) => c.operation === operation && (region === undefined || c.region === region)).length;
+  }
+  const observeAll = (deps: ReturnType<typeof west>) =>
+    Promise.all(plans.map((plan) => observeApp(plan, plan.regions, deps)));
+  const withoutTime = (seen: AppObservation[]) => seen.map(({ at: _at, ...rest }) => rest);
+
+  it('observes N apps with one DescribeDBClusters, DescribeGlobalClusters and DescribeAutoScalingGroups per region and one ListRoutingControls, and sees what one-by-one reads see', async () => {
+    // Arrange: the same observations read one app at a time, for comparison.
+    let single: AppObservation[] = [];
+    const one = await callsOf(async () => {
+      single = await observeAll(west());
+    });
+
+    // Act
+    let batched: AppObservation[] = [];
+    const many = await callsOf(async () => {
+      batched = await observeAll(batchedReads(west()));
+    });
+
+    // Assert
+    for (const region of ['us-east-1', 'us-west-2']) {
+      for (const operation of READS) {
+        expect(one(operation, region)).toBe(APPS);
+        expect(many(operation, region)).toBe(1);
+      }
+      // DescribeTargetHealth takes one target group: one per app's group, batched or not.
+      expect(many('DescribeTargetHealth', region)).toBe(APPS);
+    }
+    expect(one('GetRoutingControlState')).toBe(2 * APPS);
+    expect(many('GetRoutingControlState')).toBe(0);
+    expect(many('ListRoutingControls')).toBe(1);
+    expect(withoutTime(batched)).toEqual(withoutTime(single));
+    expect(batched.every((seen) => seen.traffic.region === 'us-east-1')).toBe(true);
+  });
+
+  it('a failed batch makes that read unknown for every app it covered, and only that read', async () => {
+    // Arrange: RDS in us-west-2 refuses DescribeDBClusters (not retryable).
+    sandbox.aws.faults.add({
+      kind: 'api-errors',
+      service: 'rds',
+      region: 'us-west-2',
+      operation: 'DescribeDBClusters',
+      error: 'InvalidParameterCombination',
+      rate: 1,
+    });
+    try {
+      // Act
+      let seen: AppObservation[] = [];
+      const calls = await callsOf(async () => {
+        seen = await observeAll(batchedReads(west()));
+      });
+
+      // Assert
+      expect(calls('DescribeDBClusters', 'us-west-2')).toBe(1);
+      for (const app of seen) {
+        const cluster = app.clusters[0];
+        const westCluster = cluster?.regions['us-west-2'];
+        expect(westCluster && !isKnown(westCluster) && westCluster.unknown).toContain(
+          'InvalidParameterCombination',
+        );
+        expect(isKnown(cluster?.regions['us-east-1'])).toBe(true);
+        expect(app.capacity.every((g) => Object.values(g.regions).every(isKnown))).toBe(true);
+      }
+    } finally {
+      sandbox.aws.faults.clear('all');
+    }
+  });
+
+  it('one reconcile pass over N apps makes O(regions) RDS and Auto Scaling calls and O(1) state-table reads, not O(apps)', async () => {
+    // Act
+    let outcomes: Awaited<ReturnType<typeof reconcile>> = [];
+    const calls = await callsOf(async () => {
+      outcomes = await reconcile({}, west());
+    });
+
+    // Assert
+    expect(outcomes).toHaveLength(APPS);
+    expect(outcomes.every((o) => o.result === 'nothing-to-do')).toBe(true);
+    for (const operation of READS) expect(calls(operation)).toBe(2);
+    expect(calls('ListRoutingControls')).toBe(1);
+    // Locks and states in one BatchGetItem, the marks in another: no GetItem per app.
+    expect(calls('BatchGetItem')).toBe(2);
+    expect(calls('GetItem')).toBe(0);
+  });
+
+  it('one scheduled readiness evaluation over N apps reads RDS, Auto Scaling, the state table and each runbook O(1) times per region', async () => {
+    // Act
+    let run: Awaited<ReturnType<typeof evaluateReadiness>> = { evaluated: [], failed: [] };
+    const calls = await callsOf(async () => {
+      run = await evaluateReadiness({}, west());
+    });
+
+    // Assert
+    expect(run.failed).toEqual([]);
+    expect(run.evaluated).toHaveLength(APPS);
+    for (const operation of READS) expect(calls(operation)).toBe(2);
+    // Every app's runbook in a region is the strategy's one state machine: one read per region.
+    expect(calls('DescribeStateMachine')).toBe(2);
+    // The readiness records, then the states and locks: BatchGetItem, no GetItem per app.
+    expect(calls('BatchGetItem')).toBe(2);
+    expect(calls('GetItem')).toBe(0);
+  });
+});
