@@ -133,3 +133,25 @@ export async function runEvacuationCase(c: EvacuationCase): Promise<Record<strin
     cpuMs: Math.round((user + system) / 1000),
   };
 }
+
+/** Issue 10's goal: N apps all served within this many times one app's time (plus the quotas' bound). */
+export const ALL_SERVED_GOAL_RATIO = 1.2;
+
+/**
+ * The goal line of each evacuation case against one app's (`arc1`, from this run or else the
+ * previous figures): its all-served time as a multiple of one app's, or why it has none.
+ */
+export function allServedAgainstOneApp(
+  rows: readonly Record<string, unknown>[],
+  previous: readonly Record<string, unknown>[],
+): string[] {
+  const one = [...rows, ...previous].find((r) => r.case === 'arc1')?.allServedSeconds;
+  if (typeof one !== 'number') return ['all served against one app: no arc1 figure to compare with'];
+  return rows
+    .filter((r) => r.case !== 'arc1')
+    .map((r) =>
+      typeof r.allServedSeconds === 'number'
+        ? `${r.case}: all served in ${r.allServedSeconds} s, ${(r.allServedSeconds / one).toFixed(2)} x one app (${one} s; goal <= ${ALL_SERVED_GOAL_RATIO} x plus the quotas' bound), ${r.succeeded} succeeded, ${r.failed} failed`
+        : `${r.case}: never all served (${r.failed} failed)`,
+    );
+}

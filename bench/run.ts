@@ -35,7 +35,7 @@ import { simulate } from '../sandbox/simulate.js';
 import { type ScaleRun, scaleRun } from './apps.js';
 import { selectCases } from './case-filter.js';
 import { CASES, withoutWarmPools } from './cases.js';
-import { EVACUATION_CASES, type QuotaUse, runEvacuationCase } from './evacuation.js';
+import { allServedAgainstOneApp, EVACUATION_CASES, type QuotaUse, runEvacuationCase } from './evacuation.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -186,6 +186,11 @@ const merged = (before: readonly Row[], now: readonly Row[]): Row[] =>
   [...before.filter((e) => !now.some((n) => n.case === e.case)), ...now].sort((a, b) =>
     String(a.case).localeCompare(String(b.case)),
   );
+for (const line of allServedAgainstOneApp(
+  evacuations,
+  Array.isArray(previous) ? [] : (previous.evacuations ?? []),
+))
+  console.log(line);
 await writeFile(
   'bench/results/latest.json',
   `${JSON.stringify(

@@ -56,8 +56,9 @@ const ROLE_CAPABILITIES: Record<FunctionRole, readonly Capability[]> = {
   drill: ['state', 'events', 'observe', 'startRunbook', 'startDrill'],
   // An evacuation requests each app's failover as the operator API does (lock, record, start the
   // runbook in the target region) and reads its records; it moves no writer and no capacity, but
-  // it moves the traffic its apps' runbooks queued, many apps per call (traffic batching).
-  evacuation: ['state', 'events', 'observe', 'startRunbook', 'shiftTraffic'],
+  // it moves the traffic its apps' runbooks queued, many apps per call (traffic batching), and
+  // wakes their parked steps from its shared reads of RDS and Auto Scaling (functions/evacuation/shared-reads.ts).
+  evacuation: ['state', 'events', 'observe', 'startRunbook', 'shiftTraffic', 'wakeRunbook'],
   // The reconciler moves traffic to where the writer is and may fence a returning old writer.
   reconciler: ['state', 'events', 'observe', 'shiftTraffic', 'fenceWriter'],
   // Readiness only reads AWS; it keeps its results in the table and emits a change of verdict.

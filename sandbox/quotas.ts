@@ -1,4 +1,5 @@
 import type { AwsCall, AwsService } from '../functions/aws/clients.js';
+import { InvalidInputError } from '../functions/core/errors.js';
 
 /**
  * The documented API quotas a mass failover runs into, as token buckets on the virtual clock, per
@@ -202,6 +203,30 @@ interface Bucket {
   readonly rule: QuotaRule;
   readonly scope: string;
   readonly limitPerSecond: number;
+}
+
+/** A quota's limits set by a scenario instead of the modelled ones (`quotas` of a scenario). */
+export interface QuotaLimit {
+  readonly burst: number;
+  readonly refillPerSecond: number;
+}
+
+/**
+ * The modelled quotas with some limits replaced, by quota id (a scenario's `quotas`: an account
+ * whose limit AWS raised, or a test that reaches a limit with a few apps). Every region gets the
+ * replaced limit.
+ * @throws InvalidInputError an id that is no modelled quota's
+ */
+export function withLimits(overrides: Readonly<Record<string, QuotaLimit>> = {}): readonly QuotaRule[] {
+  const unknown = Object.keys(overrides).filter((id) => !QUOTAS.some((q) => q.id === id));
+  if (unknown.length > 0)
+    throw new InvalidInputError(
+      `quotas: got ${unknown.join(', ')}, expected quota ids of ${QUOTAS.map((q) => q.id).join(', ')}`,
+    );
+  return QUOTAS.map((rule) => {
+    const limit = overrides[rule.id];
+    return limit ? { ...rule, limit: () => limit } : rule;
+  });
 }
 
 /**

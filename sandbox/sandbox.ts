@@ -18,6 +18,7 @@ import { VirtualClock } from './clock.js';
 import { DrillSchedules } from './drill-schedules.js';
 import { type LocalDynamo, SANDBOX_CREDENTIALS, startLocalDynamo } from './dynamo.js';
 import { LATENCY_PROFILES, type LatencyProfile, type LatencyProfileName } from './latency.js';
+import type { QuotaLimit } from './quotas.js';
 import { RUNBOOK_HANDLERS } from './runtime/handlers.js';
 import { loadInterpreter } from './runtime/interpreter.js';
 import { LambdaRuntime } from './runtime/lambda.js';
@@ -34,6 +35,8 @@ export interface SandboxOptions {
    * epoch (`clock.start`) is when the simulated AWS was deployed: the drill schedules count from it.
    */
   readonly clock?: VirtualClock;
+  /** API quotas other than the modelled ones, by quota id (a scenario's `quotas`). */
+  readonly quotas?: Readonly<Record<string, QuotaLimit>>;
 }
 
 /** One simulated region's control plane: its clients (through the simulator) and step deps. */
@@ -73,7 +76,12 @@ export class Sandbox {
     const clock = options.clock ?? new VirtualClock();
     const seed = options.seed ?? 1;
     const random = seededRandom(seed);
-    const aws = createSimulatedAws(options.plans, { clock, random, latency });
+    const aws = createSimulatedAws(options.plans, {
+      clock,
+      random,
+      latency,
+      ...(options.quotas ? { quotas: options.quotas } : {}),
+    });
     const dynamo = await startLocalDynamo();
     const lambda = new LambdaRuntime({ clock, latency, faults: aws.faults });
     const stepFunctions = new SimulatedStepFunctions(aws.ctx, loadInterpreter(clock, random), lambda);

@@ -6,6 +6,7 @@ import { formatPath, type Plan, problemsFromIssue } from '../functions/core/plan
 import { FAILOVER_MODES } from '../functions/core/records.js';
 import { DriftSchema } from './drift.js';
 import { ClearSchema, FAULT_KINDS, FaultSchema, knownResources, referenceProblems } from './faults.js';
+import { QUOTAS } from './quotas.js';
 
 /** A scenario file (docs/contracts.md, Scenario): faults, operator requests, approvals and alarms on a timeline. */
 const Seconds = z.number().nonnegative();
@@ -91,6 +92,17 @@ export const ScenarioSchema = z.strictObject({
   start: z.iso.datetime().default(SCENARIO_START),
   /** Virtual seconds: the run never goes past this. */
   timeout: z.number().positive().default(3600),
+  /**
+   * API quotas other than the modelled ones (sandbox/quotas.ts), by quota id (`rds-api`,
+   * `autoscaling-api`, ...): each bucket's size and refill per second, in every region. For an
+   * account whose limit AWS raised, or a test that reaches a limit with a few apps.
+   */
+  quotas: z
+    .record(
+      z.string(),
+      z.strictObject({ burst: z.number().int().positive(), refillPerSecond: z.number().positive() }),
+    )
+    .optional(),
   events: z.array(ScenarioEvent).default([]),
 });
 export type Scenario = z.infer<typeof ScenarioSchema>;
@@ -168,6 +180,10 @@ export function scenarioProblems(scenario: Scenario, plans: readonly Plan[]): st
     })),
   );
   const problems: string[] = [];
+  const quotaIds = QUOTAS.map((q) => q.id);
+  for (const id of Object.keys(scenario.quotas ?? {}))
+    if (!quotaIds.includes(id))
+      problems.push(`  - quotas.${id}: names no modelled quota, expected one of ${quotaIds.join(', ')}`);
   scenario.events.forEach((event, index) => {
     const at = `events[${index}]`;
     const app = (name: string, path: string): Plan | undefined => {

@@ -55,6 +55,7 @@ export async function simulate(
     latency: scenario.latency,
     seed: scenario.seed,
     clock: new VirtualClock({ kind: 'discrete' }, Date.parse(scenario.start)),
+    ...(scenario.quotas ? { quotas: scenario.quotas } : {}),
   });
   try {
     const report = await play(sandbox, scenario);

@@ -13,7 +13,7 @@ import { AwsSimulator, type SimContext } from './aws/simulator.js';
 import type { VirtualClock } from './clock.js';
 import { FaultSet } from './faults.js';
 import type { LatencyProfile } from './latency.js';
-import { QuotaBuckets } from './quotas.js';
+import { QuotaBuckets, type QuotaLimit, withLimits } from './quotas.js';
 import { GroundTruth } from './truth.js';
 
 /** The simulated multi-region AWS of a set of plans, with its ground truth. */
@@ -36,7 +36,14 @@ export interface SimulatedAws {
  */
 export function createSimulatedAws(
   plans: readonly Plan[],
-  options: { clock: VirtualClock; random: Random; latency: LatencyProfile; faults?: FaultSet },
+  options: {
+    clock: VirtualClock;
+    random: Random;
+    latency: LatencyProfile;
+    faults?: FaultSet;
+    /** Quota limits replacing the modelled ones, by quota id. */
+    quotas?: Readonly<Record<string, QuotaLimit>>;
+  },
 ): SimulatedAws {
   const faults = options.faults ?? new FaultSet();
   let truth: GroundTruth | undefined;
@@ -47,7 +54,11 @@ export function createSimulatedAws(
     random: options.random,
     latency: options.latency,
     faults,
-    quotas: new QuotaBuckets(() => options.clock.now(), options.latency.timeScale),
+    quotas: new QuotaBuckets(
+      () => options.clock.now(),
+      options.latency.timeScale,
+      withLimits(options.quotas),
+    ),
     stateTable: sandboxTableTopology(plans.flatMap((p) => p.regions)),
     changed: (resources) => truth?.changed(resources),
     beginOperation: (name, app) => simulator?.beginOperation(name, app) ?? (() => undefined),

@@ -189,10 +189,18 @@ export function route53Records(clients: ClientFactory): Route53Records {
       const changes: Change[] = [];
       const refused: { key: string; error: Error }[] = [];
       const changed: string[] = [];
+      const deferred: string[] = [];
+      let size: RequestSize = { changes: 0, elements: 0, characters: 0 };
       for (const item of items) {
+        if (deferred.length > 0) {
+          // Items stay in order: once one waits for the next batch, the ones after it wait too.
+          deferred.push(item.key);
+          continue;
+        }
+        let own: Change[];
         try {
           assertTwoRegions(hostedZoneId, item.primaryRegion, item.secondaryRegion);
-          const own = item.records.flatMap((spec) =>
+          own = item.records.flatMap((spec) =>
             changesFor(
               hostedZoneId,
               spec,
@@ -201,20 +209,27 @@ export function route53Records(clients: ClientFactory): Route53Records {
               item.secondaryRegion,
             ),
           );
-          changes.push(...own);
-          if (own.length > 0) changed.push(item.key);
         } catch (error: unknown) {
           refused.push({ key: item.key, error: error instanceof Error ? error : new Error(String(error)) });
+          continue;
         }
+        const after = addSize(size, own);
+        if (changes.length > 0 && !withinRequestMaximums(after)) {
+          deferred.push(item.key);
+          continue;
+        }
+        size = after;
+        changes.push(...own);
+        if (own.length > 0) changed.push(item.key);
       }
-      if (changes.length === 0) return { changeId: undefined, changed, refused };
+      if (changes.length === 0) return { changeId: undefined, changed, refused, deferred };
       const changeId = await submit(
         hostedZoneId,
         changes,
         `for ${changed.length} app(s)`,
         `${changed.length} app(s) of an evacuation`,
       );
-      return { changeId, changed, refused };
+      return { changeId, changed, refused, deferred };
     },
 
     async getChangeStatus(changeId) {
@@ -276,6 +291,60 @@ function toHealthCheckView(id: string, config: Record<string, unknown>): HealthC
     ...(children ? { childHealthChecks: children } : {}),
     ...(threshold !== undefined ? { healthThreshold: threshold } : {}),
   };
+}
+
+/**
+ * Route 53's maximums on one ChangeResourceRecordSets request: "A request cannot contain more than
+ * 1,000 ResourceRecord elements. When the value of the Action element is UPSERT, each
+ * ResourceRecord element is counted twice", and "the sum of the number of characters (including
+ * spaces) in all Value elements in a request cannot exceed 32,000 characters. When the value of
+ * the Action element is UPSERT, each character in a Value element is counted twice" (Route 53
+ * Developer Guide, "Quotas", Maximums on API requests,
+ * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html). Alias records
+ * (what Switchyard writes) carry no ResourceRecord nor Value element, so these bind only records
+ * with values (a third region's record deleted in the same batch).
+ */
+export const ROUTE53_MAX_RESOURCE_RECORDS_PER_REQUEST = 1_000;
+export const ROUTE53_MAX_VALUE_CHARACTERS_PER_REQUEST = 32_000;
+/**
+ * Change elements one batch carries at most: our conservative choice, not a published maximum
+ * today. Route 53 also meters "the number of individual DNS record changes per second" (Route 53
+ * Developer Guide, "Throttling for Amazon Route 53 API requests",
+ * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/throttling-api-requests.html), whose
+ * bucket sizes could not be read here; a batch bigger than that bucket could never be admitted. 100
+ * is the maximum the page published before ("A request cannot contain more than 100 Change
+ * elements", Route 53 Developer Guide, "Limits on Route 53 API Requests and Entity Counts", API
+ * version 2012-12-12): 50 apps of one record (two UPSERTs each) per batch.
+ */
+export const ROUTE53_MAX_CHANGES_PER_REQUEST = 100;
+
+/** What a change batch counts against Route 53's maximums per request (UPSERTs twice). */
+export interface RequestSize {
+  readonly changes: number;
+  readonly elements: number;
+  readonly characters: number;
+}
+
+/** `size` with `changes` added, counted as Route 53 counts them. */
+export function addSize(size: RequestSize, changes: readonly Change[]): RequestSize {
+  let { elements, characters } = size;
+  for (const change of changes) {
+    const weight = change.Action === 'UPSERT' ? 2 : 1;
+    for (const record of change.ResourceRecordSet?.ResourceRecords ?? []) {
+      elements += weight;
+      characters += weight * (record.Value?.length ?? 0);
+    }
+  }
+  return { changes: size.changes + changes.length, elements, characters };
+}
+
+/** Whether a change batch of `size` is within Route 53's maximums per request. */
+export function withinRequestMaximums(size: RequestSize): boolean {
+  return (
+    size.changes <= ROUTE53_MAX_CHANGES_PER_REQUEST &&
+    size.elements <= ROUTE53_MAX_RESOURCE_RECORDS_PER_REQUEST &&
+    size.characters <= ROUTE53_MAX_VALUE_CHARACTERS_PER_REQUEST
+  );
 }
 
 function assertTwoRegions(hostedZoneId: string, primaryRegion: string, secondaryRegion: string): void {

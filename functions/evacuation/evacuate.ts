@@ -15,6 +15,7 @@ import { requestFailover } from '../operator-api/request-failover.js';
 import { parseInput, type RunbookDeps } from '../runbook/context.js';
 import type { EvacuationApp, EvacuationRecord } from '../runbook/ports/evacuations.js';
 import { newExecutionId, stateMachineArnInRegion } from '../runbook/runbook-arns.js';
+import { wakeFromSharedReads } from './shared-reads.js';
 import { type FlushSummary, flushTraffic } from './traffic-batch.js';
 
 /** The body of `POST /evacuations` (and the scenario event `evacuate`). */
@@ -234,6 +235,11 @@ export interface EvacuationProgress {
   readonly pending: number;
   /** What this poll's flush of the traffic queue did (absent when nothing was queued). */
   readonly traffic?: FlushSummary | { readonly error: string };
+  /**
+   * What this poll's shared reads did (absent when no failover was running): target regions read,
+   * steps woken, and up to three reads that failed.
+   */
+  readonly sharedReads?: { readonly regions: number; readonly woken: number; readonly errors?: string[] };
 }
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'ABORTED', 'SKIPPED']);
@@ -287,7 +293,11 @@ export async function advanceEvacuation(input: unknown, deps: RunbookDeps): Prom
     );
   }
 
-  // 3. Move the traffic of the apps whose own resources are ready, many apps per call. A flush
+  // 3. Read every target region once for all the running apps, and wake the steps whose condition
+  // the reads show met (their own reads are only a slow fallback during an evacuation).
+  const shared = await wakeFromSharedReads(record, deps);
+
+  // 4. Move the traffic of the apps whose own resources are ready, many apps per call. A flush
   // that fails is this poll's only: its entries stay queued, and each app moves its own traffic
   // after its wait (traffic-queue.ts), so it never fails the evacuation.
   let traffic: EvacuationProgress['traffic'];
@@ -311,7 +321,19 @@ export async function advanceEvacuation(input: unknown, deps: RunbookDeps): Prom
     );
   }
   record = await deps.evacuations.save(record);
-  return { ...summary(record, attempt, finished), ...(traffic ? { traffic } : {}) };
+  const sharedReads =
+    shared.regions > 0
+      ? {
+          regions: shared.regions,
+          woken: shared.woken.length,
+          ...(shared.errors.length > 0 ? { errors: shared.errors.slice(0, 3) } : {}),
+        }
+      : undefined;
+  return {
+    ...summary(record, attempt, finished),
+    ...(traffic ? { traffic } : {}),
+    ...(sharedReads ? { sharedReads } : {}),
+  };
 }
 
 /**

@@ -4,6 +4,7 @@ import type { RunbookDeps } from '../runbook/context.js';
 import type { RoutingControlState } from '../runbook/ports/arc.js';
 import type { EvacuationRecord } from '../runbook/ports/evacuations.js';
 import type { TrafficBatchEntry } from '../runbook/ports/traffic-batches.js';
+import { BATCH_CLAIM_SECONDS } from '../runbook/traffic-queue.js';
 
 /**
  * The evacuation's side of traffic batching: AdvanceEvacuation drains the evacuation's traffic
@@ -27,15 +28,19 @@ export const ARC_CONTROLS_PER_UPDATE = 10;
  */
 export const ARC_UPDATES_PER_FLUSH = 3;
 /**
- * Changes one Route 53 change batch carries at most. Route 53 takes up to 1,000 `ResourceRecord`
- * elements and 32,000 characters of `Value` elements per request, an UPSERT counting twice (Route 53
- * Developer Guide, "Quotas", Maximums on API requests,
- * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html; Route 53 API
- * Reference, ChangeResourceRecordSets). Our changes are alias records (no `ResourceRecord` nor
- * `Value` element at all); counting every change as one UPSERT of one element, 500 stays within
- * the element limit whatever the records are.
+ * The longest a hosted zone's batched change waits after Route 53 refused one for rate or for a
+ * change to the zone still being processed (`PriorRequestNotComplete`), in milliseconds: the waits
+ * grow as 1, 2, 4, 8, 16 s with full jitter ("Use exponential backoff to retry requests at
+ * progressively longer intervals between each retry. Introduce jitter between retries", AWS
+ * Well-Architected Reliability Pillar, REL05-BP03,
+ * https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_mitigate_interaction_failure_limit_retries.html;
+ * Route 53's own advice for throttling and PriorRequestNotComplete is error retries with
+ * exponential backoff: AWS Knowledge Center, "How can I avoid Route 53 API throttling errors?",
+ * https://repost.aws/knowledge-center/route-53-avoid-throttling-errors). Far inside an entry's
+ * hold (`BATCH_HOLD_SECONDS`, 60 s), so a busy zone is tried several times before any app gives
+ * up on the batch.
  */
-export const ROUTE53_CHANGES_PER_BATCH = 500;
+export const ROUTE53_RETRY_CAP_MS = 16_000;
 
 /** What one flush did, for the poll's answer and the tests. */
 export interface FlushSummary {
@@ -48,21 +53,29 @@ export interface FlushSummary {
   readonly pending: number;
 }
 
-type FlushDeps = Pick<RunbookDeps, 'arc' | 'clock' | 'plans' | 'route53' | 'store' | 'trafficBatches'>;
+type FlushDeps = Pick<
+  RunbookDeps,
+  'arc' | 'clock' | 'plans' | 'random' | 'route53' | 'store' | 'trafficBatches'
+>;
 
 /**
  * One pass over the evacuation's traffic queue:
- * 1. every Route 53 change the batch submitted is asked once (`GetChange`), and its entries marked
- *    INSYNC when it reached every name server;
+ * 1. every Route 53 change the batch submitted is asked once (`GetChange`), not once per app, and
+ *    its entries marked INSYNC when it reached every name server; while it is PENDING its entries
+ *    are touched every half {@link BATCH_CLAIM_SECONDS}, so their apps keep waiting on this one
+ *    GetChange rather than each asking Route 53 itself;
  * 2. every QUEUED entry whose app's lock is still held by the execution and epoch that queued it is
  *    claimed (a conditional write: the app may take it back at the same time); an entry whose lock
- *    moved on is released (its own runbook then finds the lock lost, as it would without a batch);
+ *    moved on is released (its own runbook then finds the lock lost, as it would without a batch).
+ *    A hosted zone backed off (an entry's `retryAt` still ahead) is not claimed: its new entries
+ *    are given the same `retryAt`, so that their apps wait for it too;
  * 3. the claimed entries of one ARC cluster go out in updates of at most
  *    {@link ARC_CONTROLS_PER_UPDATE} controls ({@link ARC_UPDATES_PER_FLUSH} a pass), those of one
- *    hosted zone in one change batch; a call that throttles or finds no endpoint puts its entries
- *    back in the queue for the next pass, and a call refused for what it carries (a safety rule,
- *    an invalid batch) releases them: each app then makes its own call, so one app's problem is
- *    only that app's.
+ *    hosted zone in one change batch within Route 53's maximums per request (the adapter defers
+ *    what would not fit to the next pass); a call that throttles or finds no endpoint puts its
+ *    entries back in the queue (a Route 53 zone then backs off, {@link ROUTE53_RETRY_CAP_MS}), and
+ *    a call refused for what it carries (a safety rule, an invalid batch) releases them: each app
+ *    then makes its own call, so one app's problem is only that app's.
  */
 export async function flushTraffic(record: EvacuationRecord, deps: FlushDeps): Promise<FlushSummary> {
   const entries = await deps.trafficBatches.list(record.id);
@@ -73,16 +86,32 @@ export async function flushTraffic(record: EvacuationRecord, deps: FlushDeps): P
   const submitted = entries.filter((e) => e.status === 'SUBMITTED' && e.changeId);
   for (const changeId of new Set(submitted.map((e) => e.changeId as string))) {
     const status = await deps.route53.getChangeStatus(changeId).catch(() => 'PENDING' as const);
-    if (status !== 'INSYNC') continue;
+    const ofChange = submitted.filter((e) => e.changeId === changeId);
+    if (status === 'INSYNC') {
+      await Promise.all(
+        ofChange.map((e) =>
+          deps.trafficBatches.transition(e, ['SUBMITTED'], { status: 'INSYNC', updatedAt: now() }),
+        ),
+      );
+      continue;
+    }
+    // Still PENDING: tell its apps the flusher still follows it (a write per app every 30 s).
     await Promise.all(
-      submitted
-        .filter((e) => e.changeId === changeId)
-        .map((e) => deps.trafficBatches.transition(e, ['SUBMITTED'], { status: 'INSYNC', updatedAt: now() })),
+      ofChange
+        .filter((e) => now() - e.updatedAt >= (BATCH_CLAIM_SECONDS * 1000) / 2)
+        .map((e) =>
+          deps.trafficBatches.transition(e, ['SUBMITTED'], {
+            status: 'SUBMITTED',
+            updatedAt: now(),
+            note: `change ${changeId} still PENDING`,
+          }),
+        ),
     );
   }
 
-  // 2. Claim what is queued, under the lock that queued it.
+  // 2. Claim what is queued, under the lock that queued it; a zone backed off waits.
   const queued = entries.filter((e) => e.status === 'QUEUED');
+  const backedOff = zoneBackoffs(queued, deps, now());
   const locks = await Promise.all(queued.map((e) => deps.store.getLock(e.app).catch(() => undefined)));
   const claimed: TrafficBatchEntry[] = [];
   await Promise.all(
@@ -97,6 +126,19 @@ export async function flushTraffic(record: EvacuationRecord, deps: FlushDeps): P
       if (!held) {
         const note = `the app's lock is not held by ${entry.executionId} at epoch ${entry.epoch} (got ${lock ? `${lock.holder} epoch ${lock.epoch}${lock.released ? ', released' : ''}` : 'no lock'})`;
         if (await release(entry, note, deps)) counts.released += 1;
+        return;
+      }
+      const backoff = backedOff.get(groupKey(deps.plans.get(entry.app), entry));
+      if (backoff) {
+        // The zone is tried again at `retryAt`: an entry that joined since learns it (one write).
+        if ((entry.retryAt ?? 0) < backoff.retryAt)
+          await deps.trafficBatches.transition(entry, ['QUEUED'], {
+            status: 'QUEUED',
+            updatedAt: now(),
+            retryAt: backoff.retryAt,
+            refusals: backoff.refusals,
+            note: backoff.note,
+          });
         return;
       }
       const taken = await deps.trafficBatches.transition(entry, ['QUEUED'], {
@@ -125,6 +167,30 @@ export async function flushTraffic(record: EvacuationRecord, deps: FlushDeps): P
   const after = await deps.trafficBatches.list(record.id);
   const pending = after.filter((e) => ['QUEUED', 'CLAIMED', 'SUBMITTED'].includes(e.status)).length;
   return { ...counts, pending };
+}
+
+/**
+ * The hosted zones whose next batched call is backed off (`retryAt` of one of their queued entries
+ * still ahead), by batch key: until when, after how many refusals in a row, and why.
+ */
+function zoneBackoffs(
+  queued: readonly TrafficBatchEntry[],
+  deps: Pick<FlushDeps, 'plans'>,
+  now: number,
+): Map<string, { retryAt: number; refusals: number; note: string }> {
+  const zones = new Map<string, { retryAt: number; refusals: number; note: string }>();
+  for (const entry of queued) {
+    if (entry.mechanism !== 'route53' || (entry.retryAt ?? 0) <= now) continue;
+    const key = groupKey(deps.plans.get(entry.app), entry);
+    const known = zones.get(key);
+    if (!known || (entry.retryAt as number) > known.retryAt)
+      zones.set(key, {
+        retryAt: entry.retryAt as number,
+        refusals: Math.max(entry.refusals ?? 0, known?.refusals ?? 0),
+        note: entry.note ?? 'the zone is backed off',
+      });
+  }
+  return zones;
 }
 
 /** The batch an entry joins: its ARC cluster (its endpoints, sorted) or its hosted zone. */
@@ -207,27 +273,13 @@ async function flushRoute53(
   now: () => number,
 ): Promise<Tally> {
   const tally: Tally = { calls: 0, appsMoved: 0, released: 0 };
-  // One change batch per zone per pass (a second one would meet PriorRequestNotComplete).
-  const batch: TrafficBatchEntry[] = [];
-  let changes = 0;
-  for (const entry of group) {
-    const records = deps.plans.get(entry.app).traffic.route53?.records.length ?? 0;
-    if (batch.length > 0 && changes + 2 * records > ROUTE53_CHANGES_PER_BATCH) break;
-    batch.push(entry);
-    changes += 2 * records;
-  }
-  await requeue(
-    group.filter((e) => !batch.includes(e)),
-    'waiting for the next change batch',
-    deps,
-    now,
-  );
-  if (batch.length === 0) return tally;
+  // One change batch per zone per pass (a second one would meet PriorRequestNotComplete), as many
+  // apps as Route 53's maximums per request let it carry (the adapter defers the rest).
   tally.calls += 1;
   try {
-    const { changeId, changed, refused } = await deps.route53.setPrimaryMany(
+    const { changeId, changed, refused, deferred } = await deps.route53.setPrimaryMany(
       hostedZoneId,
-      batch.map((entry) => {
+      group.map((entry) => {
         const plan = deps.plans.get(entry.app);
         return {
           key: entry.app,
@@ -239,11 +291,17 @@ async function flushRoute53(
       }),
     );
     for (const { key, error } of refused) {
-      const entry = batch.find((e) => e.app === key);
+      const entry = group.find((e) => e.app === key);
       if (entry && (await release(entry, `refused before the batch: ${describeError(error).message}`, deps)))
         tally.released += 1;
     }
-    const carried = batch.filter((e) => !refused.some((r) => r.key === e.app));
+    await requeue(
+      group.filter((e) => deferred.includes(e.app)),
+      "waiting for the next change batch (this one is full to Route 53's maximums per request)",
+      deps,
+      now,
+    );
+    const carried = group.filter((e) => !refused.some((r) => r.key === e.app) && !deferred.includes(e.app));
     await Promise.all(
       carried.map((e) =>
         deps.trafficBatches.transition(
@@ -257,7 +315,17 @@ async function flushRoute53(
     );
     tally.appsMoved += carried.length;
   } catch (error: unknown) {
-    tally.released += await settleFailure(batch, error, deps, now);
+    if (error instanceof RetryableError) {
+      // The zone is busy with another change, or Route 53 throttled us: back the zone off.
+      const refusals = Math.max(...group.map((e) => e.refusals ?? 0)) + 1;
+      const ceiling = Math.min(ROUTE53_RETRY_CAP_MS, 1_000 * 2 ** (refusals - 1));
+      const retryAt = now() + Math.max(1_000, Math.floor(deps.random.next() * ceiling));
+      const { name, message } = describeError(error);
+      await requeue(group, `${name}: ${message} (zone tried again in ${retryAt - now()} ms)`, deps, now, {
+        retryAt,
+        refusals,
+      });
+    } else tally.released += await settleFailure(group, error, deps, now);
   }
   return tally;
 }
@@ -290,11 +358,17 @@ async function requeue(
   note: string,
   deps: FlushDeps,
   now: () => number,
+  backoff?: { readonly retryAt: number; readonly refusals: number },
 ): Promise<void> {
-  // Back to QUEUED: the app's own wait still runs from when it queued (`queuedAt`).
+  // Back to QUEUED, touched: the app waits on (at most BATCH_HOLD_SECONDS since it queued).
   await Promise.all(
     entries.map((e) =>
-      deps.trafficBatches.transition(e, ['CLAIMED'], { status: 'QUEUED', updatedAt: now(), note }),
+      deps.trafficBatches.transition(e, ['CLAIMED'], {
+        status: 'QUEUED',
+        updatedAt: now(),
+        note,
+        ...(backoff ?? {}),
+      }),
     ),
   );
 }

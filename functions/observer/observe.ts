@@ -1,10 +1,16 @@
 import { isoNow } from '../core/clock.js';
-import { describeError, RegionUnavailableError, SwitchyardError } from '../core/errors.js';
+import {
+  describeError,
+  RegionUnavailableError,
+  ResourceNotFoundError,
+  SwitchyardError,
+} from '../core/errors.js';
 import type { AutoScalingGroupPlan, Plan } from '../core/plan.js';
 import { initialPrimary, warmPoolIn } from '../core/plan-queries.js';
 import { memberIn } from '../core/plan-registry.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import type { UnreachableRegions } from '../runbook/ports/arc.js';
+import type { GroupCapacity, WarmPoolView } from '../runbook/ports/auto-scaling.js';
 
 /**
  * The one observer of the truth: what AWS says now about an app, read in parallel, with
@@ -197,7 +203,13 @@ export async function observeApp(
           const seen = await read(region, `${cluster.globalClusterId} in ${region}`, async () => {
             const [own, global] = await Promise.all([
               deps.aurora.describeCluster(region, arn),
-              deps.aurora.describeGlobalCluster(region, cluster.globalClusterId).catch(() => undefined),
+              // A global cluster that is gone is an answer (the member is described as detached);
+              // any other failure (throttled, transient) is not, and stays this read's error, so
+              // that a throttled read is retried, never taken as "cannot tell".
+              deps.aurora.describeGlobalCluster(region, cluster.globalClusterId).catch((error: unknown) => {
+                if (error instanceof ResourceNotFoundError) return undefined;
+                throw error;
+              }),
             ]);
             const member = own.globalClusterId
               ? global?.members.find((m) => m.clusterArn === arn)
@@ -294,6 +306,18 @@ export async function groupReadiness(
     deps.autoScaling.describe(region, name),
     warmPools && warmPoolIn(group, region) ? deps.autoScaling.warmPool(region, name) : undefined,
   ]);
+  return readinessOf(group, capacity, pool);
+}
+
+/**
+ * A group's readiness from what Auto Scaling answered for it (and its warm pool, when read): its
+ * serving instances against the plan's active profile and thresholds. No read of its own.
+ */
+export function readinessOf(
+  group: AutoScalingGroupPlan,
+  capacity: GroupCapacity,
+  pool?: Pick<WarmPoolView, 'warmed'>,
+): GroupReadiness {
   const healthyPercent = Math.round((1000 * capacity.healthyInService) / group.active.desired) / 10;
   return {
     healthyInService: capacity.healthyInService,

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { isoNow } from '../core/clock.js';
-import { type ConflictError, NotReadyError, PreconditionFailedError } from '../core/errors.js';
+import {
+  type ConflictError,
+  NotReadyError,
+  PreconditionFailedError,
+  TransientAwsError,
+} from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import { FAILOVER_MODES } from '../core/records.js';
@@ -9,6 +14,7 @@ import { lockFree, READINESS_CHECKS } from '../readiness/checks.js';
 import { type Readiness, type ReadinessDeps, readInputs, readinessFrom } from '../readiness/readiness.js';
 import { approvalRequired, FailoverRequest } from '../runbook/begin.js';
 import type { EvacuationRef, RunbookDeps } from '../runbook/context.js';
+import { retryableUnknown } from '../runbook/preflight.js';
 import {
   type DryRunReading,
   dryRunReading,
@@ -219,6 +225,14 @@ async function dryRun(
   const checks = READINESS_CHECKS.filter((check) => check !== lockFree);
   const readiness = readinessFrom(inputs, body.to, body.mode, checks);
   const blocking = readiness.findings.filter((f) => f.severity === 'blocking');
+  // "Cannot tell" because AWS throttled or failed a read just now is no verdict: the request is
+  // retryable (503; an evacuation paces it and asks again), as Preflight retries the same unknown.
+  const unknownOnly = blocking.length > 0 && blocking.every((f) => f.code.endsWith('_UNKNOWN'));
+  const retryable = unknownOnly ? retryableUnknown(inputs.observation, plan.regions) : undefined;
+  if (body.mode === 'graceful' && retryable)
+    throw new TransientAwsError(
+      `${plan.name}: a graceful failover to ${body.to} cannot be judged now (${retryable}); expected reads that answer: try again`,
+    );
   if (body.mode === 'graceful' && blocking.length > 0)
     throw new NotReadyError(
       `${plan.name}: a graceful failover to ${body.to} is refused: readiness is NOT_READY (${blocking

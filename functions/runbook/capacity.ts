@@ -19,6 +19,7 @@ import {
   recordStep,
   startProgress,
   stepKey,
+  waitSeconds,
 } from './context.js';
 import { waitKey } from './ports/task-waits.js';
 import { wakeWait } from './wake.js';
@@ -68,7 +69,11 @@ export async function scaleCapacity(input: unknown, deps: ScaleDeps): Promise<Ca
     fence(run, deps),
   ]);
   await deps.autoScaling.update(run.to, memberIn(group.members, run.to), group.active);
-  return startProgress(deps.clock, POLL_SECONDS.capacity, pollBudgetSeconds(plan), { phase: 'scaling' });
+  // In an evacuation the group is not polled every second: the evacuation's shared read of Auto
+  // Scaling wakes the parked check (AwaitCapacity) once the group is ready; this is its fallback.
+  return startProgress(deps.clock, waitSeconds(run, POLL_SECONDS.capacity), pollBudgetSeconds(plan), {
+    phase: 'scaling',
+  });
 }
 
 /**

@@ -313,3 +313,22 @@ export const POLL_SECONDS = { database: 1, capacity: 1, traffic: 2, verify: 1 } 
  * evacuation of many apps needs under RDS's API rate (sandbox/quotas.ts).
  */
 export const WAKE_FALLBACK_SECONDS = 5;
+
+/**
+ * The poll fallback (seconds) of a parked step, or of a capacity wait, in a region evacuation: its
+ * evacuation reads RDS and Auto Scaling once per second for every app it runs
+ * (functions/evacuation/shared-reads.ts) and wakes the steps whose condition it sees met, so an
+ * app's own read is only the fallback for a poller that stopped. At 30 s, 100 apps add 100 / 30 =
+ * 3.4 RDS reads per second (and as many Auto Scaling reads) beside the evacuation's one, inside
+ * RDS's 12 per second per region (sandbox/quotas.ts), where each app's own 5 s fallback, with the
+ * parking read, was 40 per second.
+ */
+export const EVACUATION_FALLBACK_SECONDS = 30;
+
+/**
+ * Seconds between a step's own reads while it waits: `seconds` (its own cadence), or, in a region
+ * evacuation, {@link EVACUATION_FALLBACK_SECONDS} (the evacuation's shared read wakes it sooner).
+ */
+export function waitSeconds(run: Pick<RunContext, 'evacuation'>, seconds: number): number {
+  return run.evacuation ? Math.max(seconds, EVACUATION_FALLBACK_SECONDS) : seconds;
+}

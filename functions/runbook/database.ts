@@ -24,6 +24,7 @@ import {
   startProgress,
   stepKey,
   WAKE_FALLBACK_SECONDS,
+  waitSeconds,
 } from './context.js';
 import type { GlobalClusterView } from './ports/aurora.js';
 import { freshWakeRead, wakeReader } from './wake.js';
@@ -91,7 +92,12 @@ export async function promoteDatabase(input: unknown, deps: DatabaseDeps): Promi
   const cluster = globalCluster(plan, resource.id);
   const startedAt = isoNow(deps.clock);
   // Parked between checks (AwaitEvent), woken by capacity or RDS's event, else after the fallback.
-  const progress = startProgress(deps.clock, WAKE_FALLBACK_SECONDS, pollBudgetSeconds(plan) * 2);
+  // In an evacuation, its shared read of RDS wakes it, and its own fallback is longer.
+  const progress = startProgress(
+    deps.clock,
+    waitSeconds(run, WAKE_FALLBACK_SECONDS),
+    pollBudgetSeconds(plan) * 2,
+  );
   const recorded = recordStep(run, deps, stepKey('PromoteDatabase', resource.id), {
     name: 'PromoteDatabase',
     resource: resource.id,
@@ -337,7 +343,8 @@ async function finish(
   return { ...progress, done: true };
 }
 
-function isPromoted(view: GlobalClusterView, targetArn: string): boolean {
+/** Whether the target cluster is the global database's writer, with no switchover or failover under way. */
+export function isPromoted(view: GlobalClusterView, targetArn: string): boolean {
   return !view.failover && view.members.some((m) => m.clusterArn === targetArn && m.isWriter);
 }
 

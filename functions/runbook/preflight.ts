@@ -403,7 +403,7 @@ export async function failoverRecordsExist(plan: Plan, deps: Pick<RunbookDeps, '
 }
 
 /** The first retryable unknown about `regions` (or traffic), if any. */
-function retryableUnknown(seen: AppObservation, regions: readonly string[]): string | undefined {
+export function retryableUnknown(seen: AppObservation, regions: readonly string[]): string | undefined {
   const all: Seen<unknown>[] = [seen.traffic.region];
   for (const region of regions) {
     for (const cluster of seen.clusters) all.push(cluster.regions[region]);

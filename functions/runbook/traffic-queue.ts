@@ -16,15 +16,29 @@ import type { TrafficBatchEntry } from './ports/traffic-batches.js';
 /** Seconds between CheckTraffic's reads of a queued entry. */
 export const BATCH_POLL_SECONDS = 1;
 /**
- * Seconds an entry may stay QUEUED before the run takes it back and moves its own traffic: several
- * of the evacuation's polls (1 s apart while entries are queued), so that a flusher held back by
- * throttling or a stopped evacuation costs an app at most this much.
+ * Seconds an entry may stay QUEUED without the flusher touching it (taking it into a call, putting
+ * it back, or setting when its hosted zone is tried again) before the run takes it back and moves
+ * its own traffic: several of the evacuation's polls (1 s apart while entries are queued), so that
+ * a stopped evacuation costs an app at most this much. A flusher that is backing off a busy or
+ * throttled zone keeps its entries (their `retryAt` counts as a touch): the apps making their own
+ * calls to the same zone would only meet the same refusal, many times over.
  */
 export const BATCH_WAIT_SECONDS = 10;
 /**
- * Seconds an entry may stay CLAIMED (or SUBMITTED, for Route 53) before the run stops waiting on
- * the flusher: twice a function's 30 s timeout, so a flusher that died mid-call is not waited on.
- * Moving traffic is idempotent, so the run making the same change again is safe.
+ * Seconds an entry may stay QUEUED in all, touched or not, before the run takes it back: half of
+ * the shortest traffic budget (120 s, `pollBudgetSeconds`), so that the run still has 60 s for its
+ * own change, the time Route 53 says a change generally takes to reach every name server (Route 53
+ * API Reference, ChangeResourceRecordSets,
+ * https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html).
+ */
+export const BATCH_HOLD_SECONDS = 60;
+/**
+ * Seconds an entry may stay CLAIMED (or SUBMITTED, for Route 53) without the flusher touching it
+ * before the run stops waiting on the flusher: twice a function's 30 s timeout, so a flusher that
+ * died mid-call is not waited on. The flusher touches the SUBMITTED entries of a change it still
+ * follows every half of this, so that one GetChange a poll serves every app of a change that
+ * takes long (a change Route 53 holds PENDING), not one GetChange per app. Moving traffic is
+ * idempotent, so the run making the same change again is safe.
  */
 export const BATCH_CLAIM_SECONDS = 60;
 
@@ -71,9 +85,9 @@ export type BatchOutcome =
 
 /**
  * Reads the run's entry and decides: moved, still waiting, or the run's own call after all (the
- * flusher released it; it stayed QUEUED past {@link BATCH_WAIT_SECONDS}, which the run claims back
- * with a conditional write so that the flusher cannot take it too; or the flusher held it past
- * {@link BATCH_CLAIM_SECONDS}).
+ * flusher released it; it stayed QUEUED untouched for {@link BATCH_WAIT_SECONDS}, or queued for
+ * {@link BATCH_HOLD_SECONDS} in all, which the run claims back with a conditional write so that the
+ * flusher cannot take it too; or the flusher held it untouched past {@link BATCH_CLAIM_SECONDS}).
  */
 export async function batchOutcome(
   run: RunContext,
@@ -88,8 +102,9 @@ export async function batchOutcome(
       why: `no entry of ${run.executionId} in evacuation ${evacuation.id}'s queue`,
     };
   const now = deps.clock.now();
-  // A queued entry waits from when it was queued; a claimed one from when the flusher took it.
-  const age = (now - (entry.status === 'QUEUED' ? entry.queuedAt : entry.updatedAt)) / 1000;
+  // Seconds since the flusher last touched the entry (a zone backed off until `retryAt` counts as
+  // touched until then).
+  const age = (now - Math.max(entry.updatedAt, entry.retryAt ?? 0)) / 1000;
   switch (entry.status) {
     case 'MOVED':
     case 'INSYNC':
@@ -97,8 +112,12 @@ export async function batchOutcome(
     case 'RELEASED':
       return { kind: 'shift-self', why: `released by the evacuation: ${entry.note ?? 'no reason given'}` };
     case 'QUEUED': {
-      if (age < BATCH_WAIT_SECONDS) return { kind: 'wait', entry };
-      const why = `not taken into a batch within ${BATCH_WAIT_SECONDS} s`;
+      const queuedFor = (now - entry.queuedAt) / 1000;
+      if (age < BATCH_WAIT_SECONDS && queuedFor < BATCH_HOLD_SECONDS) return { kind: 'wait', entry };
+      const why =
+        age >= BATCH_WAIT_SECONDS
+          ? `not taken into a batch within ${BATCH_WAIT_SECONDS} s`
+          : `still queued after ${BATCH_HOLD_SECONDS} s${entry.note ? ` (${entry.note})` : ''}`;
       const taken = await deps.trafficBatches.transition(entry, ['QUEUED'], {
         status: 'RELEASED',
         updatedAt: now,

@@ -3,6 +3,7 @@ import { PreconditionFailedError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
 import * as z from '../core/zod.js';
+import { groupReadiness } from '../observer/observe.js';
 import { Progress, parseInput, ResourceItem, type RunbookDeps, RunContext } from './context.js';
 import { capacityReady, globalCluster } from './database.js';
 import { type TaskWait, type WaitKind, waitKey } from './ports/task-waits.js';
@@ -44,11 +45,21 @@ export function waitKindOf(progress: Pick<Progress, 'phase'>): WaitKind {
   return 'promotion';
 }
 
+/**
+ * The waits a region evacuation's shared read answers (functions/evacuation/shared-reads.ts): the
+ * promotion (DescribeGlobalClusters), the target's capacity and each group (DescribeAutoScalingGroups
+ * and the load balancer). Pilot light's new reader is left to its event and its own fallback.
+ */
+export const SHARED_READ_KINDS: ReadonlySet<WaitKind> = new Set(['promotion', 'capacity', 'group']);
+
 /** What a woken step's Task returns (its `$.wake`): why it woke. */
 export interface WakeSignal {
   readonly woken: true;
-  /** `event` (AWS's or the capacity branch's), or `already` (done when it parked). */
-  readonly by: 'event' | 'already';
+  /**
+   * `event` (AWS's or the capacity branch's), `already` (done when it parked), or `shared-read` (a
+   * region evacuation's read of every app's resources at once saw it done).
+   */
+  readonly by: 'event' | 'already' | 'shared-read';
   readonly detail?: string;
   /**
    * The capacity branch's wake: the group it found ready and when (ISO), by its own read of Auto
@@ -100,9 +111,10 @@ export async function awaitEvent(
 ): Promise<{ parked: true; already: boolean }> {
   const { run, resource, progress, taskToken } = parseInput(AwaitInput, input, 'AwaitEvent');
   const plan = deps.plans.get(run.app);
-  const wait = waitKindOf(progress);
+  // The capacity branch parks only in an evacuation (AwaitCapacity), on its own group.
+  const wait = resource.kind === 'capacity' ? 'group' : waitKindOf(progress);
   const now = deps.clock.now();
-  const what = waitKey(wait, resource.kind === 'database' ? resource.id : undefined);
+  const what = waitKey(wait, resource.id);
   await deps.waits.park({
     app: run.app,
     executionId: run.executionId,
@@ -112,9 +124,20 @@ export async function awaitEvent(
     parkedAt: new Date(now).toISOString(),
     expiresAt: new Date(now + progress.nextPollSeconds * 1000).toISOString(),
   });
+<<<<<<< HEAD
   const seen = await happened(plan, run, wait, resource.id, deps);
   if (seen) await answer(deps, deps.region, taskToken, { woken: true, by: 'already', detail: what, ...seen });
   return { parked: true, already: seen !== undefined };
+=======
+  // In an evacuation, its shared read (functions/evacuation/shared-reads.ts) sees what this step
+  // waits for within a second of the token being stored, and wakes it: no read of the app's own.
+  const already =
+    run.evacuation && SHARED_READ_KINDS.has(wait)
+      ? false
+      : await happened(plan, run, wait, resource.id, deps);
+  if (already) await answer(deps, deps.region, taskToken, { woken: true, by: 'already', detail: what });
+  return { parked: true, already };
+>>>>>>> main
 }
 
 /**
@@ -133,6 +156,19 @@ export async function wakeWait(
   const wait = await deps.waits.get(app, executionId, what);
   if (!wait) return false;
   return answer(deps, wait.region, wait.token, { woken: true, by: 'event', ...signal });
+}
+
+/**
+ * Answers a stored wait now (SendTaskSuccess on its token, in the region whose Step Functions runs
+ * it): true when it woke the step, false when the token was spent (answered, timed out, ended).
+ * A region evacuation's shared read wakes apps so (functions/evacuation/shared-reads.ts).
+ */
+export function answerWait(
+  wait: Pick<TaskWait, 'region' | 'token'>,
+  signal: WakeSignal,
+  deps: Pick<RunbookDeps, 'stepFunctions'>,
+): Promise<boolean> {
+  return answer(deps, wait.region, wait.token, signal);
 }
 
 async function answer(
@@ -160,9 +196,18 @@ async function happened(
   wait: WaitKind,
   resourceId: string,
   deps: Pick<RunbookDeps, 'aurora' | 'autoScaling' | 'clock'>,
+<<<<<<< HEAD
 ): Promise<Pick<WakeSignal, 'promoted' | 'reader'> | undefined> {
   const readAt = isoNow(deps.clock);
   if (wait === 'capacity') return (await capacityReady(plan, run, deps)) ? {} : undefined;
+=======
+): Promise<boolean> {
+  if (wait === 'capacity') return capacityReady(plan, run, deps);
+  if (wait === 'group') {
+    const group = plan.compute?.autoScalingGroups.find((g) => g.name === resourceId);
+    return group !== undefined && (await groupReadiness(group, run.to, deps)).ready;
+  }
+>>>>>>> main
   const cluster = globalCluster(plan, resourceId);
   const targetArn = memberIn(cluster.members, run.to);
   if (wait === 'reader') {

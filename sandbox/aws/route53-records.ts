@@ -94,6 +94,48 @@ export function canonical(rrs: ResourceRecordSet): string {
   ]);
 }
 
+/**
+ * Route 53's maximums on one ChangeResourceRecordSets request: "A request cannot contain more than
+ * 1,000 ResourceRecord elements. When the value of the Action element is UPSERT, each
+ * ResourceRecord element is counted twice"; "The sum of the number of characters (including
+ * spaces) in all Value elements in a request cannot exceed 32,000 characters. When the value of
+ * the Action element is UPSERT, each character in a Value element is counted twice" (Route 53
+ * Developer Guide, "Quotas", Maximums on API requests,
+ * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html). Stated here
+ * apart from the adapter's own copy (`functions/aws/route53.ts`), so that a test can catch either
+ * drifting.
+ */
+export const MAX_RESOURCE_RECORDS_PER_REQUEST = 1_000;
+export const MAX_VALUE_CHARACTERS_PER_REQUEST = 32_000;
+
+/**
+ * Why a change batch is over Route 53's maximums per request (one message per maximum), or none.
+ * AWS refuses such a batch whole with `InvalidChangeBatch`; its exact wording is not documented.
+ */
+export function requestMaximumProblems(
+  changes: readonly { action: 'CREATE' | 'DELETE' | 'UPSERT'; rrs: ResourceRecordSet }[],
+): string[] {
+  let elements = 0;
+  let characters = 0;
+  for (const { action, rrs } of changes) {
+    const weight = action === 'UPSERT' ? 2 : 1;
+    for (const record of rrs.ResourceRecords ?? []) {
+      elements += weight;
+      characters += weight * (record.Value?.length ?? 0);
+    }
+  }
+  const problems: string[] = [];
+  if (elements > MAX_RESOURCE_RECORDS_PER_REQUEST)
+    problems.push(
+      `Number of records limit of ${MAX_RESOURCE_RECORDS_PER_REQUEST} exceeded: got ${elements} ResourceRecord elements (an UPSERT counting twice)`,
+    );
+  if (characters > MAX_VALUE_CHARACTERS_PER_REQUEST)
+    problems.push(
+      `Number of characters limit of ${MAX_VALUE_CHARACTERS_PER_REQUEST} in Value elements exceeded: got ${characters} (an UPSERT counting twice)`,
+    );
+  return problems;
+}
+
 /** Problems of the records of one name and type once the batch is applied. */
 export function groupProblems(group: string, records: ResourceRecordSet[]): string[] {
   const members = records.filter((r) => groupKey(r) === group);

@@ -23,6 +23,7 @@ import {
   normalizeName,
   parseChange,
   recordKey,
+  requestMaximumProblems,
   reversedLabels,
   sortRecords,
   sortTuple,
@@ -116,6 +117,9 @@ export class SimulatedRoute53 extends Route53Core implements SimulatedService {
     if (!Array.isArray(rawChanges) || rawChanges.length === 0)
       throw invalidInput('Invalid request: ChangeBatch must contain at least one Change');
     const changes = rawChanges.map((raw) => parseChange(raw));
+    const oversized = requestMaximumProblems(changes);
+    if (oversized.length > 0)
+      throw awsError('route53', 'InvalidChangeBatch', `[${oversized.join(', ')}]`, { messages: oversized });
 
     // Validate every change against the state the batch builds up, then apply all or nothing.
     const working = new Map(zone.records);

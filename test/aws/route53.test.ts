@@ -15,7 +15,12 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../functions/aws/clients.js';
-import { type FailoverRecordSpec, route53Records } from '../../functions/aws/route53.js';
+import {
+  addSize,
+  type FailoverRecordSpec,
+  route53Records,
+  withinRequestMaximums,
+} from '../../functions/aws/route53.js';
 
 const route53 = mockClient(Route53Client);
 
@@ -543,6 +548,77 @@ describe('setPrimaryMany', () => {
     expect(result.refused.map((r) => r.key)).toEqual(['web']);
     expect(result.refused[0]?.error.message).toMatch(
       /not managed by Switchyard \(got set identifier\(s\) blue/,
+    );
+  });
+});
+
+describe("setPrimaryMany within Route 53's maximums per request", () => {
+  /** App `i`'s record, PRIMARY in us-east-1 as listed, to be moved to us-west-2 (two UPSERTs). */
+  const app = (i: number): FailoverRecordSpec => ({
+    ...API,
+    name: `api.app${i}.example.com`,
+  });
+
+  it('carries at most 100 changes (50 one-record apps) and defers the apps after, in order', async () => {
+    // Prepare: 52 apps, none of whose records exists yet (each needs two UPSERTs).
+    const { records } = setup();
+    route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [], IsTruncated: false });
+    route53.on(ChangeResourceRecordSetsCommand).resolves({
+      ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date(0) },
+    });
+    const items = Array.from({ length: 52 }, (_, i) => ({
+      key: `app${i}`,
+      records: [app(i)],
+      primaryRegion: 'us-west-2',
+      secondaryRegion: 'us-east-1',
+    }));
+
+    // Act
+    const result = await records.setPrimaryMany(ZONE, items);
+
+    // Assess: one batch of the first 50 apps' 100 UPSERTs; the last two wait for the next.
+    const calls = route53.commandCalls(ChangeResourceRecordSetsCommand);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.args[0].input.ChangeBatch?.Changes).toHaveLength(100);
+    expect(result.changed).toHaveLength(50);
+    expect(result.deferred).toEqual(['app50', 'app51']);
+    expect(result.refused).toEqual([]);
+  });
+
+  it("counts an UPSERT's ResourceRecord elements and Value characters twice, a DELETE's once", () => {
+    const values = (n: number, width = 10) =>
+      Array.from({ length: n }, (_, i) => ({ Value: String(i).padStart(width, '0') }));
+    const set = (n: number, width?: number): ResourceRecordSet => ({
+      Name: 'big.example.com',
+      Type: 'TXT',
+      TTL: 60,
+      ResourceRecords: values(n, width),
+    });
+    const empty = { changes: 0, elements: 0, characters: 0 };
+
+    // 600 values deleted: 600 elements, 6,000 characters; upserted: twice that.
+    expect(addSize(empty, [{ Action: 'DELETE', ResourceRecordSet: set(600) }])).toEqual({
+      changes: 1,
+      elements: 600,
+      characters: 6_000,
+    });
+    expect(withinRequestMaximums(addSize(empty, [{ Action: 'DELETE', ResourceRecordSet: set(600) }]))).toBe(
+      true,
+    );
+    expect(withinRequestMaximums(addSize(empty, [{ Action: 'UPSERT', ResourceRecordSet: set(600) }]))).toBe(
+      false,
+    );
+    // 400 values of 50 characters upserted: 800 elements (within), 40,000 characters (over 32,000).
+    expect(
+      withinRequestMaximums(addSize(empty, [{ Action: 'UPSERT', ResourceRecordSet: set(400, 50) }])),
+    ).toBe(false);
+    // An alias record counts no element nor character: only the number of changes binds.
+    expect(addSize(empty, [{ Action: 'UPSERT', ResourceRecordSet: listed('us-west-2', 'PRIMARY') }])).toEqual(
+      {
+        changes: 1,
+        elements: 0,
+        characters: 0,
+      },
     );
   });
 });

@@ -451,8 +451,9 @@ describe('least privilege', () => {
     // region answer"), read-only, on the runbooks only.
     const DescribeRunbooks = { actions: ['states:DescribeStateMachine'], resources: runbooks };
     // A parked step is woken by SendTaskSuccess on its token: AwaitEvent (its own, when what it
-    // waits for already happened), CheckCapacity (the database branch parked on capacity) and the
-    // waker, on the runbooks only; no other runbook step answers a token.
+    // waits for already happened), CheckCapacity (the database branch parked on capacity), the
+    // waker and an evacuation (its shared reads), on the runbooks only; no other runbook step
+    // answers a token.
     const WakeParkedRunbookSteps = { actions: ['states:SendTaskSuccess'], resources: runbooks };
     const wakers = new Set(['AwaitEvent', 'CheckCapacity']);
     for (const fn of FUNCTIONS.filter((f) => f.role === 'runbook'))
@@ -491,11 +492,13 @@ describe('least privilege', () => {
       ReadRunbookExecutions: { actions: ['states:DescribeExecution'], resources: runbookExecutions },
       ...drills,
     });
-    // An evacuation requests each app's failover as the API does; it starts no other machine.
+    // An evacuation requests each app's failover as the API does; it starts no other machine, and
+    // wakes the apps' parked steps from its shared reads (SendTaskSuccess only, on the runbooks).
     expect(bySid('RunEvacuation')).toEqual({
       DescribeRunbooks,
       StartRunbooks: { actions: ['states:StartExecution'], resources: runbooks },
       ReadRunbookExecutions: { actions: ['states:DescribeExecution'], resources: runbookExecutions },
+      WakeParkedRunbookSteps,
     });
     expect(bySid('OperatorApi')).toEqual({
       DescribeRunbooks,

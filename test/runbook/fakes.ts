@@ -207,6 +207,12 @@ export function fakeAutoScaling(groups: Record<string, Partial<GroupCapacity>>) 
         ...g,
       };
     },
+    async describeMany(region, names) {
+      const found = new Map<string, GroupCapacity>();
+      for (const name of names)
+        if (groups[`${region}/${name}`]) found.set(name, await port.describe(region, name));
+      return found;
+    },
     warmPool: async () => undefined,
     failedLaunches: async () => ({ count: 0 }),
     async update(region, name, capacity) {
@@ -231,6 +237,9 @@ export function fakeAurora(clusters: Record<string, GlobalClusterView>, lagMs?: 
       const view = clusters[id];
       if (!view) throw new Error(`fake aurora: no global cluster ${id}`);
       return view;
+    },
+    async describeGlobalClusters() {
+      return Object.values(clusters);
     },
     async switchover(region, id, target) {
       calls.push({ op: 'switchover', region, id, target });

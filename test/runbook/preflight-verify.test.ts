@@ -76,6 +76,24 @@ describe('Preflight', () => {
     await expect(check).rejects.toThrow(/orders-web in us-west-2/);
   });
 
+  it('throws TransientAwsError when the global cluster read is throttled, never a blocking TARGET_UNKNOWN', async () => {
+    // Arrange: the member cluster answers, its global cluster's read is throttled (an evacuation
+    // of many apps against RDS's API rate).
+    const env = setup('orders', { targetHealthy: 1 });
+    const run = await begun(env);
+    env.deps.aurora = {
+      ...env.deps.aurora,
+      describeGlobalCluster: () => Promise.reject(new ThrottledError('Rate exceeded (fake)')),
+    };
+
+    // Act
+    const check = preflight({ run }, env.deps);
+
+    // Assert: retryable (the ASL retries it), not a refusal of the failover.
+    await expect(check).rejects.toMatchObject({ name: 'TransientAwsError' });
+    await expect(check).rejects.toThrow(/orders-global in us-west-2: ThrottledError/);
+  });
+
   it('reads both regions for a graceful failover and the target only for an ungraceful one', async () => {
     // Arrange: the source's group cannot be described (its region is unreachable).
     const graceful = setup('orders', { targetHealthy: 1 });

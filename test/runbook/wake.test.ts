@@ -198,4 +198,49 @@ describe('AwaitEvent', () => {
       { region: TARGET, token: 'token-1', output: expect.objectContaining({ by: 'already' }) },
     ]);
   });
+
+  it('in an evacuation, parks without a read of its own: the evacuation reads for every app at once', async () => {
+    // Arrange: the promotion already ended, which the step would read and answer outside an
+    // evacuation (above); the capacity branch parks on its own group.
+    const { deps, tokens, waits } = await setup({ moving: false, parked: false });
+    let reads = 0;
+    const aurora = deps.aurora;
+    deps.aurora = {
+      ...aurora,
+      describeGlobalCluster: (region, id) => {
+        reads++;
+        return aurora.describeGlobalCluster(region, id);
+      },
+    };
+    const inEvacuation = { ...run, evacuation: { id: 'evac-1', region: TARGET } };
+
+    // Act
+    const database = await awaitEvent(
+      {
+        run: inEvacuation,
+        resource: { kind: 'database', id: 'orders-global' },
+        progress,
+        taskToken: 'token-1',
+      },
+      deps,
+    );
+    const capacity = await awaitEvent(
+      {
+        run: inEvacuation,
+        resource: { kind: 'capacity', id: 'orders-web' },
+        progress: { ...progress, phase: 'scaling' },
+        taskToken: 'token-2',
+      },
+      deps,
+    );
+
+    // Assert: both parked, nothing read, nothing answered; the group's wait is keyed by its name.
+    expect([database, capacity]).toEqual([
+      { parked: true, already: false },
+      { parked: true, already: false },
+    ]);
+    expect(reads).toBe(0);
+    expect(tokens.answered).toEqual([]);
+    expect(waits.items.get('orders/exec-1/group#orders-web')).toMatchObject({ token: 'token-2' });
+  });
 });

@@ -2,7 +2,7 @@ import { DescribeGlobalClustersCommand } from '@aws-sdk/client-rds';
 import { UpdateRoutingControlStatesCommand } from '@aws-sdk/client-route53-recovery-cluster';
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../functions/core/plan.js';
-import { QUOTAS, QuotaBuckets, SFN_STATE_TRANSITIONS } from '../../sandbox/quotas.js';
+import { QUOTAS, QuotaBuckets, SFN_STATE_TRANSITIONS, withLimits } from '../../sandbox/quotas.js';
 import { activeInFirstRegion, examplePlans, trafficHarness } from './harness-traffic.js';
 
 const rule = (id: string) => {
@@ -33,6 +33,28 @@ describe('QuotaBuckets', () => {
       peakPerSecond: 300,
       limitPerSecond: 12,
     });
+  });
+
+  it("takes a scenario's limits instead of the modelled ones, and refuses an unknown quota id", () => {
+    // Prepare: RDS lowered to a burst of 5 and 2 per second.
+    let now = 0;
+    const quotas = new QuotaBuckets(
+      () => now,
+      1,
+      withLimits({ 'rds-api': { burst: 5, refillPerSecond: 2 } }),
+    );
+    const call = { service: 'rds' as const, region: 'us-west-2', operation: 'DescribeGlobalClusters' };
+
+    // Act / Assess
+    for (let i = 0; i < 5; i++) expect(quotas.admit(call)).toBeUndefined();
+    expect(quotas.admit(call)?.id).toBe('rds-api');
+    now += 1_000;
+    expect(quotas.admit(call)).toBeUndefined();
+    expect(quotas.admit(call)).toBeUndefined();
+    expect(quotas.admit(call)?.id).toBe('rds-api');
+    expect(() => withLimits({ 'rds-apii': { burst: 1, refillPerSecond: 1 } })).toThrow(
+      /quotas: got rds-apii, expected quota ids of .*rds-api/,
+    );
   });
 
   it('meters Route 53 per account and per operation, and ARC mutations per cluster endpoint', () => {

@@ -127,6 +127,41 @@ describe('SimulatedRoute53', () => {
     expect(h.route53.changes()).toEqual([]);
   });
 
+  it("refuses a batch over Route 53's maximums per request (an UPSERT's values counting twice), whole", async () => {
+    const { h } = await setup();
+    const before = h.route53.recordSets(ZONE);
+    const txt = (values: number, width = 8): ResourceRecordSet => ({
+      Name: 'big.billing.example.com',
+      Type: 'TXT',
+      TTL: 60,
+      ResourceRecords: Array.from({ length: values }, (_, i) => ({
+        Value: `"${String(i).padStart(width, '0')}"`,
+      })),
+    });
+    const send = (Action: 'CREATE' | 'UPSERT', record: ResourceRecordSet) =>
+      h.clock
+        .runFor(
+          h.clients.route53().send(
+            new ChangeResourceRecordSetsCommand({
+              HostedZoneId: ZONE,
+              ChangeBatch: { Changes: [{ Action, ResourceRecordSet: record }] },
+            }),
+          ),
+        )
+        .catch((e: unknown) => e);
+
+    // 501 values: 1,002 elements as an UPSERT (over 1,000), 501 as a CREATE.
+    const upsert = await send('UPSERT', txt(501));
+    expect(upsert).toBeInstanceOf(InvalidChangeBatch);
+    expect((upsert as InvalidChangeBatch).messages?.[0]).toMatch(/limit of 1000 exceeded: got 1002/);
+    expect(h.route53.recordSets(ZONE)).toEqual(before);
+    // 300 values of 60 characters: 18,600 characters once, 37,200 as an UPSERT (over 32,000).
+    const long = await send('UPSERT', txt(300, 60));
+    expect((long as InvalidChangeBatch).messages?.[0]).toMatch(/limit of 32000 in Value elements exceeded/);
+    const created = await send('CREATE', txt(501));
+    expect(created).toMatchObject({ ChangeInfo: { Status: 'PENDING' } });
+  });
+
   it('refuses a DELETE that does not match the record exactly, and two PRIMARY records', async () => {
     const { h } = await setup();
     const [primary, secondary] = billingRecords(h);

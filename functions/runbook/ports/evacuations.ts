@@ -23,6 +23,12 @@ export interface EvacuationApp {
   attempts: number;
   /** Epoch ms before which a throttled request is not tried again (paced, with jitter). */
   notBefore?: number;
+  /**
+   * The waits of its run that the evacuation's shared read woke (functions/evacuation/shared-reads.ts):
+   * per `what` (`promotion#<id>`, `group#<name>`, `capacity`), the `parkedAt` of the wait it
+   * answered, so that it is not answered twice.
+   */
+  woken?: Record<string, string>;
   error?: string;
 }
 

@@ -61,11 +61,13 @@ export interface Route53Records {
   ): Promise<string | undefined>;
   /**
    * {@link setPrimary} for many apps' records in ONE hosted zone, in ONE atomic change batch (the
-   * evacuation's batching; the caller keeps the batch within Route 53's limits per request). The
-   * zone's record sets are read once (ListResourceRecordSets, paged), not per record. An item
-   * refused before the call (a record not ours, no target for a region) is left out of the batch
-   * and answered in `refused`; `changed` lists the items with a change in it. `changeId` is
-   * undefined when nothing needed changing (no call made).
+   * evacuation's batching). The zone's record sets are read once (ListResourceRecordSets, paged),
+   * not per record. An item refused before the call (a record not ours, no target for a region) is
+   * left out of the batch and answered in `refused`; `changed` lists the items with a change in
+   * it. Items are taken in order while the batch stays within Route 53's maximums per request
+   * (ResourceRecord elements and Value characters, an UPSERT counting twice); the items after the
+   * first that would not fit are left out, untouched, and answered in `deferred`, for a later batch.
+   * `changeId` is undefined when nothing needed changing (no call made).
    */
   setPrimaryMany(
     hostedZoneId: string,
@@ -79,6 +81,7 @@ export interface Route53Records {
     changeId: string | undefined;
     changed: string[];
     refused: { key: string; error: Error }[];
+    deferred: string[];
   }>;
   /** GetChange: whether a change has reached every Route 53 name server. */
   getChangeStatus(changeId: string): Promise<'PENDING' | 'INSYNC'>;

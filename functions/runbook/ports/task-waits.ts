@@ -1,15 +1,16 @@
 /**
  * What a parked step waits for: `capacity` (the database branch of a graceful run, for the
- * target's capacity), `promotion#<globalClusterId>` (a switchover or failover under way) or
- * `reader#<globalClusterId>` (pilot light's new reader becoming available).
+ * target's capacity), `promotion#<globalClusterId>` (a switchover or failover under way),
+ * `reader#<globalClusterId>` (pilot light's new reader becoming available) or `group#<name>` (in a
+ * region evacuation, the capacity branch for its Auto Scaling group to be ready).
  */
-export type WaitKind = 'capacity' | 'promotion' | 'reader';
+export type WaitKind = 'capacity' | 'promotion' | 'reader' | 'group';
 
 /** A parked step's task token (item `PLAN#<app>` / `WAIT#<executionId>#<what>`). */
 export interface TaskWait {
   readonly app: string;
   readonly executionId: string;
-  /** `capacity`, or `promotion#<globalClusterId>`, `reader#<globalClusterId>` (see {@link waitKey}). */
+  /** `capacity`, or `promotion#<globalClusterId>`, `reader#<globalClusterId>`, `group#<name>` (see {@link waitKey}). */
   readonly what: string;
   /** The Step Functions task token to answer with SendTaskSuccess. */
   readonly token: string;
@@ -34,7 +35,7 @@ export interface TaskWaits {
   get(app: string, executionId: string, what: string): Promise<TaskWait | undefined>;
 }
 
-/** The `what` of a wait: the kind, and the global cluster for database waits. */
-export function waitKey(kind: WaitKind, globalClusterId?: string): string {
-  return kind === 'capacity' || globalClusterId === undefined ? kind : `${kind}#${globalClusterId}`;
+/** The `what` of a wait: the kind, and the global cluster (database waits) or the group's name. */
+export function waitKey(kind: WaitKind, resourceId?: string): string {
+  return kind === 'capacity' || resourceId === undefined ? kind : `${kind}#${resourceId}`;
 }

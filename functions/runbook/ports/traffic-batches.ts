@@ -33,6 +33,14 @@ export interface TrafficBatchEntry {
   batchSize?: number;
   /** Why it was released, or what the last attempt to move it met. */
   note?: string;
+  /**
+   * Epoch ms before which the flusher does not send it: a batched call to its hosted zone was
+   * refused for the zone being busy or for rate (`PriorRequestNotComplete`, `Throttling`), and the
+   * zone's next call is backed off. While it is in the future the flusher still holds the entry.
+   */
+  retryAt?: number;
+  /** How many batched calls carrying it were refused for rate in a row (the backoff's exponent). */
+  refusals?: number;
 }
 
 /**
@@ -57,7 +65,9 @@ export interface TrafficBatches {
   transition(
     entry: Pick<TrafficBatchEntry, 'evacuationId' | 'app' | 'executionId'>,
     from: readonly TrafficBatchStatus[],
-    patch: Partial<Pick<TrafficBatchEntry, 'endpoint' | 'changeId' | 'batchSize' | 'note'>> & {
+    patch: Partial<
+      Pick<TrafficBatchEntry, 'endpoint' | 'changeId' | 'batchSize' | 'note' | 'retryAt' | 'refusals'>
+    > & {
       readonly status: TrafficBatchStatus;
       readonly updatedAt: number;
     },
