@@ -14,11 +14,11 @@ import { lockFree, READINESS_CHECKS } from '../readiness/checks.js';
 import { type Readiness, type ReadinessDeps, readInputs, readinessFrom } from '../readiness/readiness.js';
 import { approvalRequired, FailoverRequest } from '../runbook/begin.js';
 import type { EvacuationRef, RunbookDeps } from '../runbook/context.js';
-import { retryableUnknown } from '../runbook/preflight.js';
 import {
   type DryRunReading,
   dryRunReading,
   failoverRecordsExist,
+  retryableUnknown,
   trafficAnswered,
 } from '../runbook/preflight.js';
 import {

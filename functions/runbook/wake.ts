@@ -124,20 +124,14 @@ export async function awaitEvent(
     parkedAt: new Date(now).toISOString(),
     expiresAt: new Date(now + progress.nextPollSeconds * 1000).toISOString(),
   });
-<<<<<<< HEAD
-  const seen = await happened(plan, run, wait, resource.id, deps);
-  if (seen) await answer(deps, deps.region, taskToken, { woken: true, by: 'already', detail: what, ...seen });
-  return { parked: true, already: seen !== undefined };
-=======
   // In an evacuation, its shared read (functions/evacuation/shared-reads.ts) sees what this step
   // waits for within a second of the token being stored, and wakes it: no read of the app's own.
-  const already =
+  const seen =
     run.evacuation && SHARED_READ_KINDS.has(wait)
-      ? false
+      ? undefined
       : await happened(plan, run, wait, resource.id, deps);
-  if (already) await answer(deps, deps.region, taskToken, { woken: true, by: 'already', detail: what });
-  return { parked: true, already };
->>>>>>> main
+  if (seen) await answer(deps, deps.region, taskToken, { woken: true, by: 'already', detail: what, ...seen });
+  return { parked: true, already: seen !== undefined };
 }
 
 /**
@@ -196,18 +190,13 @@ async function happened(
   wait: WaitKind,
   resourceId: string,
   deps: Pick<RunbookDeps, 'aurora' | 'autoScaling' | 'clock'>,
-<<<<<<< HEAD
 ): Promise<Pick<WakeSignal, 'promoted' | 'reader'> | undefined> {
   const readAt = isoNow(deps.clock);
   if (wait === 'capacity') return (await capacityReady(plan, run, deps)) ? {} : undefined;
-=======
-): Promise<boolean> {
-  if (wait === 'capacity') return capacityReady(plan, run, deps);
   if (wait === 'group') {
     const group = plan.compute?.autoScalingGroups.find((g) => g.name === resourceId);
-    return group !== undefined && (await groupReadiness(group, run.to, deps)).ready;
+    return group !== undefined && (await groupReadiness(group, run.to, deps)).ready ? {} : undefined;
   }
->>>>>>> main
   const cluster = globalCluster(plan, resourceId);
   const targetArn = memberIn(cluster.members, run.to);
   if (wait === 'reader') {
