@@ -140,7 +140,7 @@ export function lockOperations(
         throw new FailoverInProgressError(
           `${app} is locked by ${seen.holder} (epoch ${seen.epoch}, lease until ` +
             `${new Date(seen.leaseExpiresAt).toISOString()}, reason: ${seen.reason || 'none given'}); ` +
-            `${holder} expected the lock to be free, released or expired`,
+            `${holder} (refused: it was not started) expected the lock to be free, released or expired`,
         );
       throw new ConflictError(
         `${app}: lock: ${holder} could not take the lock in ${ACQUIRE_ROUNDS} rounds of contention, ` +
