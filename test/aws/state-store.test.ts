@@ -85,7 +85,9 @@ describe('lock', () => {
     expect(error).toBeInstanceOf(FailoverInProgressError);
     expect(String((error as Error).message)).toContain(`${app} is locked by ${lock?.holder} (epoch 1`);
     expect(String((error as Error).message)).toContain('lease until 2026-01-01T00:01:00.000Z');
-    expect(String((error as Error).message)).toContain(`${loser} (refused: it was not started) expected the lock`);
+    expect(String((error as Error).message)).toContain(
+      `${loser} (refused: it was not started) expected the lock`,
+    );
   });
 
   it('lets exactly one of 20 concurrent acquirers win', async () => {
