@@ -3,7 +3,6 @@ import { readInputs } from '../../functions/readiness/readiness.js';
 import { beginExecution } from '../../functions/runbook/begin.js';
 import { type RunContext, startProgress } from '../../functions/runbook/context.js';
 import { checkDatabase } from '../../functions/runbook/database.js';
-import type { GlobalClusterView } from '../../functions/runbook/ports/aurora.js';
 import {
   DRY_RUN_REUSE_SECONDS,
   type DryRunReading,
@@ -13,7 +12,7 @@ import {
 import { checkTraffic, shiftTraffic } from '../../functions/runbook/traffic.js';
 import { DNS_RECHECK_BUDGET_MS, DNS_RECHECK_MS } from '../../functions/runbook/verify.js';
 import { WAKE_READ_FRESH_MS } from '../../functions/runbook/wake.js';
-import { allReady, begun, type Env, SOURCE, setup, TARGET } from './late-steps-world.js';
+import { allReady, begun, type Env, promotionUnderWay, SOURCE, setup, TARGET } from './late-steps-world.js';
 
 // The control plane's own time (issue 10): Preflight and Begin decide on the failover request's
 // dry run while it is fresh and nothing can have moved since, a woken database check decides on
@@ -30,20 +29,6 @@ function cleanReading(env: Env, run: RunContext, ageMs = 0, lockEpoch = run.epoc
     lockEpoch,
     findings: [],
     lagMs: { 'orders-global': 1_500 },
-  };
-}
-
-/** A promotion of the global cluster under way: Preflight reading AWS refuses (PROMOTION_IN_PROGRESS). */
-function promotionUnderWay(env: Env): void {
-  const view = env.aurora.clusters['orders-global'] as GlobalClusterView;
-  env.aurora.clusters['orders-global'] = {
-    ...view,
-    failover: {
-      status: 'pending',
-      fromClusterArn: view.members[0]?.clusterArn ?? '',
-      toClusterArn: view.members[1]?.clusterArn ?? '',
-      isDataLossAllowed: false,
-    },
   };
 }
 

@@ -178,6 +178,20 @@ export function servedFromTarget(env: Env): void {
   env.dns.answers['api.orders.example.com'] = TARGET;
 }
 
+/** A promotion of the global cluster under way (RDS reports a pending failover on it). */
+export function promotionUnderWay(env: Env): void {
+  const view = env.aurora.clusters['orders-global'] as GlobalClusterView;
+  env.aurora.clusters['orders-global'] = {
+    ...view,
+    failover: {
+      status: 'pending',
+      fromClusterArn: view.members[0]?.clusterArn ?? '',
+      toClusterArn: view.members[1]?.clusterArn ?? '',
+      isDataLossAllowed: false,
+    },
+  };
+}
+
 /** Runs a run through to verified service (Verify recorded SUCCEEDED), traffic on the target. */
 export async function verified(env: Env): Promise<RunContext> {
   const run = await begun(env);

@@ -4,7 +4,16 @@ import type { GlobalClusterView } from '../../functions/runbook/ports/aurora.js'
 import { preflight } from '../../functions/runbook/preflight.js';
 import { shiftTraffic } from '../../functions/runbook/traffic.js';
 import { DNS_RECHECK_BUDGET_MS, DNS_RECHECK_MS, verifyService } from '../../functions/runbook/verify.js';
-import { allReady, begun, clustersOf, SOURCE, servedFromTarget, setup, TARGET } from './late-steps-world.js';
+import {
+  allReady,
+  begun,
+  clustersOf,
+  promotionUnderWay,
+  SOURCE,
+  servedFromTarget,
+  setup,
+  TARGET,
+} from './late-steps-world.js';
 
 // Unit tests of Preflight and VerifyService against in-memory fakes of their ports
 // (late-steps-world.ts, fakes.ts). One describe per step; times are virtual (the fake clock).
@@ -33,16 +42,7 @@ describe('Preflight', () => {
     const env = setup('orders', { targetHealthy: 1 });
     const run = await begun(env);
     env.autoScaling.groups[`${SOURCE}/orders-web-use1`] = { desired: 6, inService: 6, healthyInService: 2 };
-    const view = env.aurora.clusters['orders-global'] as GlobalClusterView;
-    env.aurora.clusters['orders-global'] = {
-      ...view,
-      failover: {
-        status: 'pending',
-        fromClusterArn: view.members[0]?.clusterArn ?? '',
-        toClusterArn: view.members[1]?.clusterArn ?? '',
-        isDataLossAllowed: false,
-      },
-    };
+    promotionUnderWay(env);
 
     // Act
     const check = preflight({ run }, env.deps);
