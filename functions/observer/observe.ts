@@ -36,7 +36,12 @@ export type Seen<T> = T | Unknown;
 
 /** Whether a value was read (is not {@link Unknown}). */
 export function isKnown<T>(value: Seen<T>): value is T {
-  return !(typeof value === 'object' && value !== null && 'unknown' in value);
+  return !isUnknown(value);
+}
+
+/** Whether any value is {@link Unknown} (a read that failed), whatever its known type. */
+export function isUnknown(value: unknown): value is Unknown {
+  return typeof value === 'object' && value !== null && 'unknown' in value;
 }
 
 /** One region's cluster of a global database, as RDS in that region describes it now. */

@@ -3,7 +3,7 @@ import { PreconditionFailedError, ReplicationLagTooHighError, TransientAwsError 
 import type { Plan } from '../core/plan.js';
 import type { StepRecord } from '../core/records.js';
 import * as z from '../core/zod.js';
-import { type AppObservation, isKnown, type Seen, type Unknown } from '../observer/observe.js';
+import { type AppObservation, isKnown, isUnknown, type Seen, type Unknown } from '../observer/observe.js';
 import type { ReadinessContext, ReadinessFinding } from '../readiness/checks.js';
 import { evaluate, type ReadinessInputs, readInputs } from '../readiness/readiness.js';
 import {
@@ -416,8 +416,4 @@ export function retryableUnknown(seen: AppObservation, regions: readonly string[
 function retryableRunbook(runbook: ReadinessContext['runbooks'][string] | undefined): string | undefined {
   const status = runbook?.status;
   return status !== undefined && isUnknown(status) && status.retryable === true ? status.unknown : undefined;
-}
-
-function isUnknown(value: unknown): value is Unknown {
-  return typeof value === 'object' && value !== null && 'unknown' in value;
 }
