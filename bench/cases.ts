@@ -2,6 +2,7 @@
  * The single-app failover cases of `npm run bench` (bench/run.ts), shared with bench/timeline.ts.
  */
 import type { Plan } from '../functions/core/plan.js';
+import { parseScenario, type Scenario } from '../sandbox/scenario.js';
 
 /** One failover case: a scenario's events against the example plans. */
 export interface Case {
@@ -78,6 +79,11 @@ export const CASES: Case[] = [
     ],
   },
 ];
+
+/** A case's scenario, as the bench runs every case: realistic latency, seed 1, one virtual hour at most. */
+export function caseScenario(c: Case): Scenario {
+  return parseScenario({ name: c.name, latency: 'realistic', seed: 1, timeout: 3600, events: c.events });
+}
 
 /** The plans with every warm pool removed: instances launch from nothing. */
 export function withoutWarmPools(plans: readonly Plan[]): Plan[] {

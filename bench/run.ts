@@ -30,11 +30,10 @@ import '../functions/core/polyfills.js';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadPlans } from '../functions/core/plan-loader.js';
-import { parseScenario } from '../sandbox/scenario.js';
 import { simulate } from '../sandbox/simulate.js';
 import { type ScaleRun, scaleRun } from './apps.js';
 import { selectCases } from './case-filter.js';
-import { CASES, withoutWarmPools } from './cases.js';
+import { CASES, caseScenario, withoutWarmPools } from './cases.js';
 import { allServedAgainstOneApp, EVACUATION_CASES, type QuotaUse, runEvacuationCase } from './evacuation.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -102,13 +101,7 @@ const plansWithoutPools = withoutWarmPools(plans);
 const rows: Record<string, unknown>[] = [];
 for (const c of options['skip-failovers'] ? [] : CASES) {
   if (!SELECTED.includes(c.name)) continue;
-  const scenario = parseScenario({
-    name: c.name,
-    latency: 'realistic',
-    seed: 1,
-    timeout: 3600,
-    events: c.events,
-  });
+  const scenario = caseScenario(c);
   const started = performance.now();
   const report = await simulate(c.warmPool ? plans : plansWithoutPools, scenario);
   const realMs = performance.now() - started;

@@ -10,9 +10,8 @@ import '../functions/core/polyfills.js';
 import { parseArgs } from 'node:util';
 import { loadPlans } from '../functions/core/plan-loader.js';
 import type { CallRecord, OperationRecord } from '../sandbox/aws/simulator.js';
-import { parseScenario } from '../sandbox/scenario.js';
 import { simulate } from '../sandbox/simulate.js';
-import { CASES, withoutWarmPools } from './cases.js';
+import { CASES, caseScenario, withoutWarmPools } from './cases.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -30,13 +29,7 @@ if (matching.length !== 1) {
 }
 const c = matching[0] as (typeof CASES)[number];
 const plans = await loadPlans('plans');
-const scenario = parseScenario({
-  name: c.name,
-  latency: 'realistic',
-  seed: 1,
-  timeout: 3600,
-  events: c.events,
-});
+const scenario = caseScenario(c);
 let calls: CallRecord[] = [];
 let operations: OperationRecord[] = [];
 const report = await simulate(c.warmPool ? plans : withoutWarmPools(plans), scenario, {
