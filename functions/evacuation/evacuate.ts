@@ -11,7 +11,7 @@ import {
 import { initialPrimary } from '../core/plan-queries.js';
 import * as z from '../core/zod.js';
 import type { Identity } from '../operator-api/request.js';
-import { requestFailover } from '../operator-api/request-failover.js';
+import { type RequestFailoverDeps, requestFailover } from '../operator-api/request-failover.js';
 import { parseInput, type RunbookDeps } from '../runbook/context.js';
 import type { EvacuationApp, EvacuationRecord } from '../runbook/ports/evacuations.js';
 import { newExecutionId, stateMachineArnInRegion } from '../runbook/runbook-arns.js';
@@ -245,6 +245,17 @@ export interface EvacuationProgress {
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'ABORTED', 'SKIPPED']);
 
 /**
+ * The ports an evacuation's polls and its Catch take (RunEvacuation composes exactly these): its
+ * record, the runs it starts (the operator's request path: readiness reads and the lock), the
+ * shared reads that wake them, and the traffic queue it flushes. Not the reconciler's marks, the
+ * readiness results or events.
+ */
+export type EvacuationDeps = RequestFailoverDeps &
+  Pick<RunbookDeps, 'evacuations' | 'trafficBatches' | 'waits'> &
+  Parameters<typeof wakeFromSharedReads>[1] &
+  Parameters<typeof flushTraffic>[1];
+
+/**
  * AdvanceEvacuation, one poll of the evacuation state machine: reads how each started failover
  * stands (its execution record: SUCCEEDED means VerifyService saw the target serve, by reading
  * AWS), then, when every app of the current wave has ended, moves to the next wave; requests the
@@ -259,7 +270,7 @@ const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'ABORTED', 'SKIPPED']);
  * @throws WaitTimedOutError failovers still running after {@link EVACUATION_MAX_POLLS} polls
  * @throws ConflictError the record was written by another since it was read (the poll is retried)
  */
-export async function advanceEvacuation(input: unknown, deps: RunbookDeps): Promise<EvacuationProgress> {
+export async function advanceEvacuation(input: unknown, deps: EvacuationDeps): Promise<EvacuationProgress> {
   const { evacuation, progress } = parseInput(AdvanceInput, input, 'AdvanceEvacuation');
   const attempt = (progress?.attempt ?? -1) + 1;
   let record = await deps.evacuations.get(evacuation.id);
@@ -342,7 +353,7 @@ export async function advanceEvacuation(input: unknown, deps: RunbookDeps): Prom
  * retry after a start that was given up (the reservation closed FAILED, its lock released: see
  * `startReserved`) is a new request. Updates `app` in place.
  */
-async function requestOne(record: EvacuationRecord, app: EvacuationApp, deps: RunbookDeps): Promise<void> {
+async function requestOne(record: EvacuationRecord, app: EvacuationApp, deps: EvacuationDeps): Promise<void> {
   const caller: Identity = { name: record.requestedBy, roles: ['operator'] };
   try {
     const answer = await requestFailover(
@@ -379,7 +390,7 @@ async function requestOne(record: EvacuationRecord, app: EvacuationApp, deps: Ru
  * The Catch of the evacuation state machine: records every app not yet ended FAILED with the
  * error that stopped the evacuation, and closes the record FAILED. Idempotent.
  */
-export async function failEvacuation(input: unknown, deps: RunbookDeps): Promise<EvacuationProgress> {
+export async function failEvacuation(input: unknown, deps: EvacuationDeps): Promise<EvacuationProgress> {
   const { evacuation, error } = parseInput(
     z.object({
       evacuation: z.object({ id: z.string().check(z.minLength(1)) }),

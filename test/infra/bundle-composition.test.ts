@@ -70,6 +70,19 @@ describe('bundle composition', () => {
         '@aws-sdk/client-sfn',
       ],
     ],
+    // Each app's request, the shared reads and the traffic queue: no events, so no EventBridge.
+    [
+      'run-evacuation.ts',
+      [
+        '@aws-sdk/client-auto-scaling',
+        '@aws-sdk/client-cloudwatch',
+        '@aws-sdk/client-dynamodb',
+        '@aws-sdk/client-rds',
+        '@aws-sdk/client-route-53',
+        '@aws-sdk/client-route53-recovery-cluster',
+        '@aws-sdk/client-sfn',
+      ],
+    ],
   ])(
     '%s bundles exactly the clients of its adapters',
     async (entry, expected) => {
