@@ -26,14 +26,11 @@ import type {
   GlobalClusterView,
 } from '../runbook/ports/aurora.js';
 import type { ClientFactory } from './client-factory.js';
-import { cloudWatchAlarms } from './cloudwatch.js';
 import { RDS_CLIENT } from './sdk-clients.js';
 import { awsCall, type ErrorRule } from './translate-error.js';
 
 // The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.
 export type { AuroraEngine, AuroraGlobalClusters, ClusterView, GlobalClusterMember, GlobalClusterView };
-
-const LAG_WINDOW_MS = 5 * 60_000;
 
 /**
  * The most records one DescribeGlobalClusters or DescribeDBClusters page holds: "Default: 100",
@@ -42,19 +39,6 @@ const LAG_WINDOW_MS = 5 * 60_000;
  * one page answers it.
  */
 const RDS_MAX_RECORDS = 100;
-
-/**
- * The lag metric to read for an engine. "For all Aurora PostgreSQL-based global databases and for
- * Aurora MySQL-based global databases starting with engine versions 3.04.0 and higher or 2.12.0
- * and higher, use Amazon CloudWatch to view the `AuroraGlobalDBRPOLag` metric for all secondary DB
- * clusters. For lower minor versions of Aurora MySQL-based global databases, view the
- * `AuroraGlobalDBReplicationLag` metric instead." (Aurora User Guide, "Using switchover or
- * failover in Amazon Aurora Global Database"). The plan does not name the MySQL version, so MySQL
- * reads AuroraGlobalDBReplicationLag, which every version publishes.
- */
-export function lagMetricFor(engine: AuroraEngine): 'AuroraGlobalDBRPOLag' | 'AuroraGlobalDBReplicationLag' {
-  return engine === 'aurora-postgresql' ? 'AuroraGlobalDBRPOLag' : 'AuroraGlobalDBReplicationLag';
-}
 
 const RULES: readonly ErrorRule[] = [
   {
@@ -86,7 +70,6 @@ const RULES: readonly ErrorRule[] = [
 /** The Aurora Global Database adapter. */
 export function auroraGlobalClusters(clients: ClientFactory): AuroraGlobalClusters {
   const rds = (region: string) => clients.client(RDS_CLIENT, region);
-  const metrics = cloudWatchAlarms(clients);
 
   const adapter: AuroraGlobalClusters = {
     async describeGlobalCluster(region, globalClusterId) {
@@ -280,23 +263,6 @@ export function auroraGlobalClusters(clients: ClientFactory): AuroraGlobalCluste
       }
       return found;
     },
-
-    async replicationLagMs(region, clusterIdOrArn, now, engine = 'aurora-postgresql') {
-      const point = await metrics.latestDatapoint(
-        region,
-        {
-          namespace: 'AWS/RDS',
-          metricName: lagMetricFor(engine),
-          dimensions: { DBClusterIdentifier: clusterIdentifier(clusterIdOrArn) },
-          // The worst lag of the latest minute: an RPO estimate should not be optimistic.
-          stat: 'Maximum',
-          periodSeconds: 60,
-        },
-        now,
-        LAG_WINDOW_MS,
-      );
-      return point?.value;
-    },
   };
   return adapter;
 }
@@ -352,7 +318,8 @@ function arnRegion(arn: string): string | undefined {
   return parts[0] === 'arn' && parts[2] === 'rds' && parts[3] ? parts[3] : undefined;
 }
 
-function clusterIdentifier(clusterIdOrArn: string): string {
+/** The cluster identifier of an RDS cluster ARN, or the identifier itself. */
+export function clusterIdentifier(clusterIdOrArn: string): string {
   return clusterIdOrArn.startsWith('arn:')
     ? (clusterIdOrArn.split(':')[6] ?? clusterIdOrArn)
     : clusterIdOrArn;

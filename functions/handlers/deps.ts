@@ -1,5 +1,6 @@
 import { arcRoutingControls } from '../aws/arc.js';
 import { auroraGlobalClusters } from '../aws/aurora.js';
+import { auroraReplicationLag } from '../aws/aurora-lag.js';
 import { autoScalingGroups } from '../aws/auto-scaling.js';
 import { cloudWatchAlarms } from '../aws/cloudwatch.js';
 import { dnsAnswers } from '../aws/dns.js';
@@ -33,6 +34,7 @@ export function buildRunbookDeps(c: ControlPlaneConfig): RunbookDeps {
     readiness: readinessResults(c),
     evacuations: evacuationStore(c),
     aurora: auroraGlobalClusters(c.clients),
+    auroraLag: auroraReplicationLag(c.clients),
     autoScaling: autoScalingGroups(c.clients),
     route53: route53Records(c.clients),
     dns: dnsAnswers((r) => c.clients.dns(r)),

@@ -1,5 +1,6 @@
 import { arcRoutingControls } from '../aws/arc.js';
 import { auroraGlobalClusters } from '../aws/aurora.js';
+import { auroraReplicationLag } from '../aws/aurora-lag.js';
 import { autoScalingGroups } from '../aws/auto-scaling.js';
 import { cloudWatchAlarms } from '../aws/cloudwatch.js';
 import { dnsAnswers } from '../aws/dns.js';
@@ -15,6 +16,7 @@ export const { makeHandler, handler } = stepHandler('Preflight', preflight, (c) 
   ...coreDeps(c),
   store: stateStore(c),
   aurora: auroraGlobalClusters(c.clients),
+  auroraLag: auroraReplicationLag(c.clients),
   autoScaling: autoScalingGroups(c.clients),
   route53: route53Records(c.clients),
   arc: arcRoutingControls(c.clients, c.random),

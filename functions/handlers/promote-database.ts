@@ -1,4 +1,5 @@
 import { auroraGlobalClusters } from '../aws/aurora.js';
+import { auroraReplicationLag } from '../aws/aurora-lag.js';
 import { autoScalingGroups } from '../aws/auto-scaling.js';
 import { stateStore } from '../aws/state-store.js';
 import { promoteDatabase } from '../runbook/database.js';
@@ -9,5 +10,6 @@ export const { makeHandler, handler } = stepHandler('PromoteDatabase', promoteDa
   ...coreDeps(c),
   store: stateStore(c),
   aurora: auroraGlobalClusters(c.clients),
+  auroraLag: auroraReplicationLag(c.clients),
   autoScaling: autoScalingGroups(c.clients),
 }));

@@ -1,5 +1,6 @@
 import { arcRoutingControls } from '../aws/arc.js';
 import { auroraGlobalClusters } from '../aws/aurora.js';
+import { auroraReplicationLag } from '../aws/aurora-lag.js';
 import { autoScalingGroups } from '../aws/auto-scaling.js';
 import { dnsAnswers } from '../aws/dns.js';
 import { eventPublisher } from '../aws/events.js';
@@ -16,6 +17,7 @@ export const { makeHandler, handler } = stepHandler('Reconcile', reconcile, (c) 
   store: stateStore(c),
   marks: reconcileMarks(c),
   aurora: auroraGlobalClusters(c.clients),
+  auroraLag: auroraReplicationLag(c.clients),
   autoScaling: autoScalingGroups(c.clients),
   route53: route53Records(c.clients),
   dns: dnsAnswers((r) => c.clients.dns(r)),

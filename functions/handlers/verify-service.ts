@@ -1,5 +1,6 @@
 import { arcRoutingControls } from '../aws/arc.js';
 import { auroraGlobalClusters } from '../aws/aurora.js';
+import { auroraReplicationLag } from '../aws/aurora-lag.js';
 import { autoScalingGroups } from '../aws/auto-scaling.js';
 import { dnsAnswers } from '../aws/dns.js';
 import { stateStore } from '../aws/state-store.js';
@@ -12,6 +13,7 @@ export const { makeHandler, handler } = stepHandler('VerifyService', verifyServi
   ...coreDeps(c),
   store: stateStore(c),
   aurora: auroraGlobalClusters(c.clients),
+  auroraLag: auroraReplicationLag(c.clients),
   autoScaling: autoScalingGroups(c.clients),
   dns: dnsAnswers((r) => c.clients.dns(r)),
   arc: arcRoutingControls(c.clients, c.random),

@@ -153,7 +153,7 @@ export interface AppObservation {
 /** The adapters the observer reads through. */
 export type ObserverDeps = Pick<
   RunbookDeps,
-  'region' | 'clock' | 'aurora' | 'autoScaling' | 'arc' | 'dns' | 'traffic'
+  'region' | 'clock' | 'aurora' | 'auroraLag' | 'autoScaling' | 'arc' | 'dns' | 'traffic'
 >;
 
 /**
@@ -238,7 +238,7 @@ export async function observeApp(
             };
             if (options.lag && member && !member.isWriter) {
               const lagMs = await read(undefined, `replication lag into ${arn}`, () =>
-                deps.aurora.replicationLagMs(region, arn, deps.clock.now(), cluster.engine),
+                deps.auroraLag.replicationLagMs(region, arn, deps.clock.now(), cluster.engine),
               );
               return { ...state, lagMs };
             }

@@ -217,7 +217,7 @@ async function lagInto(
   const problems: string[] = [];
   const lags = await Promise.all(
     (plan.database?.auroraGlobalClusters ?? []).map((cluster) =>
-      deps.aurora
+      deps.auroraLag
         .replicationLagMs(region, memberIn(cluster.members, region), deps.clock.now(), cluster.engine)
         .catch((error: unknown) => {
           problems.push(`replication lag of ${cluster.globalClusterId}: ${describeError(error).message}`);

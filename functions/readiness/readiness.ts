@@ -48,6 +48,7 @@ export type ReadinessDeps = Pick<
   | 'region'
   | 'clock'
   | 'aurora'
+  | 'auroraLag'
   | 'autoScaling'
   | 'arc'
   | 'dns'

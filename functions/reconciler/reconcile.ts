@@ -24,6 +24,7 @@ export type ReconcileDeps = Pick<
   RunbookDeps,
   | 'arc'
   | 'aurora'
+  | 'auroraLag'
   | 'autoScaling'
   | 'clock'
   | 'dns'

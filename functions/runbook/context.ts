@@ -8,7 +8,7 @@ import { EXECUTION_TRIGGERS, FAILOVER_MODES, STRATEGIES, type StepRecord } from 
 import * as z from '../core/zod.js';
 import type { StateMachineKey } from '../handlers/registry.js';
 import type { ArcRoutingControls } from './ports/arc.js';
-import type { AuroraGlobalClusters } from './ports/aurora.js';
+import type { AuroraGlobalClusters, AuroraReplicationLag } from './ports/aurora.js';
 import type { AutoScalingGroups } from './ports/auto-scaling.js';
 import type { CloudWatchAlarms } from './ports/cloudwatch.js';
 import type { DnsAnswers } from './ports/dns.js';
@@ -41,6 +41,8 @@ export interface RunbookDeps {
   /** Region evacuations: their records (functions/evacuation/). */
   readonly evacuations: EvacuationStore;
   readonly aurora: AuroraGlobalClusters;
+  /** The secondaries' replication lag (CloudWatch), apart from the RDS API. */
+  readonly auroraLag: AuroraReplicationLag;
   readonly autoScaling: AutoScalingGroups;
   readonly route53: Route53Records;
   /** Route 53's data plane: what the zone's name servers answer now. */

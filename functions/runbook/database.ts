@@ -32,7 +32,7 @@ import { freshWakeRead, wakeReader } from './wake.js';
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type DatabaseDeps = Pick<
   RunbookDeps,
-  'aurora' | 'autoScaling' | 'clock' | 'plans' | 'random' | 'store'
+  'aurora' | 'auroraLag' | 'autoScaling' | 'clock' | 'plans' | 'random' | 'store'
 >;
 
 const PromoteInput = z.object({ run: RunContext, resource: ResourceItem });
@@ -121,7 +121,7 @@ export async function promoteDatabase(input: unknown, deps: DatabaseDeps): Promi
   fenced.catch(() => undefined);
   const [view, lagMs] = await Promise.all([
     deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId),
-    deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine),
+    deps.auroraLag.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine),
     recorded,
   ]);
   return startPromotion(run, cluster, progress, deps, { view, fenced, lagMs: lagMs ?? null });
@@ -225,7 +225,7 @@ async function pollDatabase(
   // No operation under way and the target is not the writer: the promotion did not happen.
   if (run.mode === 'ungraceful' && cluster.allowDetachAndPromote) {
     await fence(run, deps);
-    const lag = await deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine);
+    const lag = await deps.auroraLag.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine);
     await deps.aurora.detach(run.to, cluster.globalClusterId, targetArn);
     return nextPoll(progress, `${cluster.globalClusterId} detach`, {
       detail: { ...progress.detail, method: 'detach', rpoMs: lag ?? progress.detail?.rpoMs ?? null },
@@ -281,7 +281,7 @@ async function startPromotion(
   const lag =
     read?.lagMs !== undefined
       ? read.lagMs
-      : await deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine);
+      : await deps.auroraLag.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine);
   try {
     await deps.aurora.failover(run.to, cluster.globalClusterId, targetArn);
   } catch (error: unknown) {

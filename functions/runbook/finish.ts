@@ -26,7 +26,8 @@ export type CompleteDeps = Pick<
 >;
 
 /** The ports and context RecordFailure reads: FinishExecution's, and the observer's for compensation. */
-export type FinishDeps = CompleteDeps & Pick<RunbookDeps, 'arc' | 'aurora' | 'dns' | 'route53' | 'traffic'>;
+export type FinishDeps = CompleteDeps &
+  Pick<RunbookDeps, 'arc' | 'aurora' | 'auroraLag' | 'dns' | 'route53' | 'traffic'>;
 
 /** The EventBridge detail-type of the event every execution ends with. */
 export const FINISHED_EVENT = 'Switchyard Execution Finished';

@@ -24,6 +24,7 @@ export type PreflightDeps = Pick<
   | 'alarms'
   | 'arc'
   | 'aurora'
+  | 'auroraLag'
   | 'autoScaling'
   | 'clock'
   | 'dns'

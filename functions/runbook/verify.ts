@@ -24,7 +24,7 @@ import {
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type VerifyDeps = Pick<
   RunbookDeps,
-  'arc' | 'aurora' | 'autoScaling' | 'clock' | 'dns' | 'plans' | 'region' | 'store' | 'traffic'
+  'arc' | 'aurora' | 'auroraLag' | 'autoScaling' | 'clock' | 'dns' | 'plans' | 'region' | 'store' | 'traffic'
 >;
 
 const VerifyInput = z.object({ run: RunContext, progress: Progress });

@@ -15,6 +15,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { auroraGlobalClusters } from '../../functions/aws/aurora.js';
+import { auroraReplicationLag } from '../../functions/aws/aurora-lag.js';
 import { createAwsClients } from '../../functions/aws/clients.js';
 
 const rds = mockClient(RDSClient);
@@ -31,7 +32,7 @@ const USW2 = 'arn:aws:rds:us-west-2:111111111111:cluster:orders-usw2';
 
 function setup() {
   const clients = createAwsClients({ credentials: CREDENTIALS });
-  return { clients, aurora: auroraGlobalClusters(clients) };
+  return { clients, aurora: auroraGlobalClusters(clients), lag: auroraReplicationLag(clients) };
 }
 
 /** The region of the client a mocked call was sent on. */
@@ -282,11 +283,11 @@ describe('describeCluster', () => {
   });
 });
 
-describe('replicationLagMs', () => {
+describe('auroraReplicationLag (the lag port, apart from RDS)', () => {
   const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 
   it('asks CloudWatch in the cluster region for the last 5 minutes and returns the most recent datapoint', async () => {
-    const { aurora } = setup();
+    const { lag } = setup();
     cloudWatch.on(GetMetricDataCommand).resolves({
       MetricDataResults: [
         {
@@ -298,9 +299,9 @@ describe('replicationLagMs', () => {
       ],
     });
 
-    const lag = await aurora.replicationLagMs('us-west-2', USW2, NOW);
+    const ms = await lag.replicationLagMs('us-west-2', USW2, NOW);
 
-    expect(lag).toBe(120);
+    expect(ms).toBe(120);
     const [call] = cloudWatch.commandCalls(GetMetricDataCommand);
     expect(await regionOf(call as { thisValue: unknown })).toBe('us-west-2');
     expect(call?.args[0].input).toEqual({
@@ -327,12 +328,12 @@ describe('replicationLagMs', () => {
   });
 
   it('reads AuroraGlobalDBReplicationLag for Aurora MySQL (whose older versions publish no RPO lag)', async () => {
-    const { aurora } = setup();
+    const { lag } = setup();
     cloudWatch
       .on(GetMetricDataCommand)
       .resolves({ MetricDataResults: [{ Id: 'm0', Values: [300], Timestamps: [new Date(NOW - 60_000)] }] });
 
-    await expect(aurora.replicationLagMs('us-west-2', USW2, NOW, 'aurora-mysql')).resolves.toBe(300);
+    await expect(lag.replicationLagMs('us-west-2', USW2, NOW, 'aurora-mysql')).resolves.toBe(300);
     const [call] = cloudWatch.commandCalls(GetMetricDataCommand);
     expect(call?.args[0].input.MetricDataQueries?.[0]?.MetricStat?.Metric?.MetricName).toBe(
       'AuroraGlobalDBReplicationLag',
@@ -340,11 +341,11 @@ describe('replicationLagMs', () => {
   });
 
   it('is undefined when there is no data', async () => {
-    const { aurora } = setup();
+    const { lag } = setup();
     cloudWatch
       .on(GetMetricDataCommand)
       .resolves({ MetricDataResults: [{ Id: 'm0', Values: [], Timestamps: [] }] });
 
-    await expect(aurora.replicationLagMs('us-west-2', 'orders-usw2', NOW)).resolves.toBeUndefined();
+    await expect(lag.replicationLagMs('us-west-2', 'orders-usw2', NOW)).resolves.toBeUndefined();
   });
 });

@@ -70,6 +70,28 @@ describe('bundle composition', () => {
         '@aws-sdk/client-sfn',
       ],
     ],
+    // Aurora without its lag: the lag reader is a port of its own (aurora-lag.ts), so no CloudWatch.
+    ['prepare-database.ts', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-rds']],
+    ['check-prepare.ts', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-rds']],
+    [
+      'await-event.ts',
+      [
+        '@aws-sdk/client-auto-scaling',
+        '@aws-sdk/client-dynamodb',
+        '@aws-sdk/client-rds',
+        '@aws-sdk/client-sfn',
+      ],
+    ],
+    // CheckDatabase reads the lag at promotion (the run's RPO), so it keeps CloudWatch.
+    [
+      'check-database.ts',
+      [
+        '@aws-sdk/client-auto-scaling',
+        '@aws-sdk/client-cloudwatch',
+        '@aws-sdk/client-dynamodb',
+        '@aws-sdk/client-rds',
+      ],
+    ],
     // Each app's request, the shared reads and the traffic queue: no events, so no EventBridge.
     [
       'run-evacuation.ts',

@@ -15,7 +15,11 @@ import type {
   PlanState,
 } from '../../functions/core/records.js';
 import type { ArcRoutingControls, RoutingControlState } from '../../functions/runbook/ports/arc.js';
-import type { AuroraGlobalClusters, GlobalClusterView } from '../../functions/runbook/ports/aurora.js';
+import type {
+  AuroraGlobalClusters,
+  AuroraReplicationLag,
+  GlobalClusterView,
+} from '../../functions/runbook/ports/aurora.js';
 import type { AutoScalingGroups, GroupCapacity } from '../../functions/runbook/ports/auto-scaling.js';
 import type { CloudWatchAlarms } from '../../functions/runbook/ports/cloudwatch.js';
 import type { DnsAnswers } from '../../functions/runbook/ports/dns.js';
@@ -268,9 +272,10 @@ export function fakeAurora(clusters: Record<string, GlobalClusterView>, lagMs?: 
       }
       throw new Error(`fake aurora: no cluster ${arn}`);
     },
-    replicationLagMs: async () => lagMs,
   };
-  return { port, clusters, calls };
+  /** The lag port beside it (CloudWatch in AWS): every secondary lags `lagMs`. */
+  const lag: AuroraReplicationLag = { replicationLagMs: async () => lagMs };
+  return { port, lag, clusters, calls };
 }
 
 /**

@@ -121,6 +121,7 @@ export function setup(app: 'orders' | 'billing', options: { targetHealthy?: numb
     store: state.store,
     autoScaling: autoScaling.port,
     aurora: aurora.port,
+    auroraLag: aurora.lag,
     arc: arc.port,
     route53: route53.port,
     dns: dns.port,

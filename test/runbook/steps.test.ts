@@ -61,6 +61,7 @@ function setup(options: { healthy?: number; writer?: string } = {}) {
     store: state.store,
     autoScaling: autoScaling.port,
     aurora: aurora.port,
+    auroraLag: aurora.lag,
     waits: waits.port,
     stepFunctions: tokens.port,
   };

@@ -63,6 +63,7 @@ async function setup(options: { moving: boolean; parked?: boolean }) {
     stateMachineArns: {},
     store: state.store,
     aurora: aurora.port,
+    auroraLag: aurora.lag,
     autoScaling: fakeAutoScaling({}).port,
     waits: waits.port,
     stepFunctions: tokens.port,

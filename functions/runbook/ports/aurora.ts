@@ -105,11 +105,19 @@ export interface AuroraGlobalClusters {
    * a port without it is read one cluster at a time.
    */
   describeClusters?(region: string, clusterIdsOrArns: readonly string[]): Promise<ClusterView[]>;
+}
+
+/**
+ * The replication lag of Aurora secondaries: a CloudWatch metric, a port apart from
+ * {@link AuroraGlobalClusters} (the RDS API) so that a function that reads no lag (PrepareDatabase,
+ * CheckPrepare, AwaitEvent, WakeOnEvent) carries no CloudWatch client.
+ */
+export interface AuroraReplicationLag {
   /**
    * The replication lag of a secondary cluster, in ms: the most recent datapoint (1-minute
    * Maximum) in the 5 minutes before `now` (epoch ms), or undefined when there is none (as while
    * the primary's region is down). `region` is the secondary's: the metric is published there.
-   * The metric is the one AWS recommends for the engine ({@link lagMetricFor}).
+   * The metric is the one AWS recommends for the engine (`lagMetricFor` in functions/aws/aurora-lag.ts).
    */
   replicationLagMs(
     region: string,
