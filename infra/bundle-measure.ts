@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { build } from 'esbuild';
-import { esbuildOptions } from './bundling.js';
+import { esbuildOptions, LAMBDA_NODE_OPTIONS } from './bundling.js';
 
 /** Measures a function's bundle built with the stacks' options (infra/bundling.ts). */
 
@@ -50,7 +50,7 @@ export interface InitTime {
 
 /**
  * Measures a bundle's init by importing it in fresh Node processes (this machine's Node, with the
- * `--enable-source-maps` the functions run with), then invoking its handler once with a keep-warm
+ * Node options the functions run with, `LAMBDA_NODE_OPTIONS`), then invoking its handler once with a keep-warm
  * ping. Real milliseconds on this machine: a Lambda arm64 environment differs, so the figure is for
  * comparing bundles, not a promise about AWS.
  */
@@ -72,7 +72,7 @@ export function measureInit(outfile: string, env: Readonly<Record<string, string
   for (let i = 0; i < runs; i++) {
     const out = execFileSync(
       process.execPath,
-      ['--enable-source-maps', '--input-type=module', '-e', script],
+      [...LAMBDA_NODE_OPTIONS, '--input-type=module', '-e', script],
       {
         env: { PATH: process.env.PATH ?? '', ...env },
         encoding: 'utf8',

@@ -6,7 +6,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionName } from '../../functions/handlers/registry.js';
 import type { TRAFFIC_HEALTH_FUNCTION } from '../../functions/handlers/traffic-health.js';
-import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from '../bundling.js';
+import { LAMBDA_ARCHITECTURE, LAMBDA_NODE_OPTIONS, LAMBDA_RUNTIME } from '../bundling.js';
 import { DEPS_LOCK_FILE, REPO_ROOT } from '../paths.js';
 
 export interface ControlPlaneFunctionProps {
@@ -69,8 +69,8 @@ export class ControlPlaneFunction extends Construct {
       environment: {
         POWERTOOLS_SERVICE_NAME: 'switchyard',
         POWERTOOLS_METRICS_NAMESPACE: 'Switchyard',
-        // Stack traces in the logs point at the TypeScript sources (the bundles ship a .map).
-        ...(props.bundling.sourceMap ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
+        // No source maps at run time (infra/bundling.ts): `npm run map-stack` maps a logged trace.
+        ...(LAMBDA_NODE_OPTIONS.length > 0 ? { NODE_OPTIONS: LAMBDA_NODE_OPTIONS.join(' ') } : {}),
         ...props.environment,
       },
     });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../functions/handlers/registry.js';
 import { buildApp, type SwitchyardApp } from '../../infra/app.js';
 import { measureBundle } from '../../infra/bundle-measure.js';
-import { lambdaBundling } from '../../infra/bundling.js';
+import { LAMBDA_NODE_OPTIONS, lambdaBundling } from '../../infra/bundling.js';
 import { controlPlaneStackName, entryOf } from '../../infra/control-plane-stack.js';
 import { CDK_WORK_TIMEOUT_MS, resourcesOf, templateOf } from './helpers.js';
 
@@ -84,7 +84,7 @@ describe('real bundling (local esbuild, no Docker)', () => {
       catch (e) { console.log('RESULT ' + e.name + ': ' + e.message); }`;
     const result = spawnSync(
       process.execPath,
-      ['--enable-source-maps', '--input-type=module', '-e', script],
+      [...LAMBDA_NODE_OPTIONS, '--input-type=module', '-e', script],
       {
         encoding: 'utf8',
         timeout: 30_000,

@@ -1,0 +1,76 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { SourceMapPayload } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { FUNCTIONS } from '../functions/handlers/registry.js';
+import { TRAFFIC_HEALTH_FUNCTION } from '../functions/handlers/traffic-health.js';
+import { CONFIG_ENV, displayPath, PLANS_ENV, reportBuildError } from './app.js';
+import { measureBundle } from './bundle-measure.js';
+import { lambdaBundling } from './bundling.js';
+import { loadDeployment } from './config.js';
+import { DEFAULT_CONFIG_FILE, HANDLERS_DIR, PLANS_DIR } from './paths.js';
+import { mapStackTrace } from './source-map.js';
+
+/**
+ * `npm run map-stack`: maps a stack trace from a function's logs back to the TypeScript sources.
+ * The functions run without `--enable-source-maps` (infra/bundling.ts, `LAMBDA_NODE_OPTIONS`), so
+ * a logged trace names positions in the bundle (`/var/task/index.mjs:LINE:COLUMN`). Give the trace
+ * on stdin and either the deployed bundle's map (`--map index.mjs.map`, from the function's code
+ * package) or the function's name (`--function CheckDatabase`: the bundle is built again as synth
+ * builds it, from this checkout and the deployment config and plans, `--config`/`--plans` as for
+ * synth; equal to the deployed one only when all three are those deployed).
+ */
+
+const MAPPED = [...FUNCTIONS, { name: TRAFFIC_HEALTH_FUNCTION, entry: 'traffic-health.ts' }] as const;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      map: { type: 'string' },
+      function: { type: 'string' },
+      config: { type: 'string' },
+      plans: { type: 'string' },
+    },
+    strict: true,
+  });
+  const fn = MAPPED.find((f) => f.name === values.function);
+  if ((values.map === undefined) === (values.function === undefined) || (values.function && !fn)) {
+    process.stderr.write(
+      `map-stack: got ${values.function ? `--function ${values.function}` : values.map ? 'both --map and --function' : 'neither --map nor --function'}; expected --map <index.mjs.map> or --function <one of ${MAPPED.map((f) => f.name).join(', ')}>, and the trace on stdin\n`,
+    );
+    return 2;
+  }
+  const trace = readFileSync(0, 'utf8');
+  if (values.map) {
+    process.stdout.write(
+      mapStackTrace(trace, JSON.parse(readFileSync(values.map, 'utf8')) as SourceMapPayload),
+    );
+    return 0;
+  }
+  let deployment: Awaited<ReturnType<typeof loadDeployment>>;
+  try {
+    deployment = await loadDeployment({
+      configFile: displayPath(values.config ?? process.env[CONFIG_ENV] ?? DEFAULT_CONFIG_FILE),
+      plansDir: displayPath(values.plans ?? process.env[PLANS_ENV] ?? PLANS_DIR),
+    });
+  } catch (error: unknown) {
+    return reportBuildError(error, (text) => process.stderr.write(text));
+  }
+  const outdir = mkdtempSync(join(tmpdir(), 'switchyard-map-stack-'));
+  try {
+    const built = await measureBundle(
+      fn?.name ?? '',
+      join(HANDLERS_DIR, fn?.entry ?? ''),
+      lambdaBundling(deployment.plans),
+      outdir,
+    );
+    const map = JSON.parse(readFileSync(`${built.outfile}.map`, 'utf8')) as SourceMapPayload;
+    process.stdout.write(mapStackTrace(trace, map));
+    return 0;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = await main();
