@@ -61,9 +61,13 @@ export function plansDefine(plans: readonly Plan[]): string {
  * - The SDK's default credential chain, which every client's runtime config imports, becomes the
  *   environment provider alone: in Lambda the role's credentials are in the function's environment
  *   (functions/aws/lambda-credentials.ts cites the AWS source). 130 KB less in every bundle.
+ * - The SDK's event-stream support, which it loads only for an operation with an event-stream input
+ *   or output (none of ours), becomes a module that throws saying so (functions/aws/no-event-streams.ts).
+ *   15 KB less in every bundle.
  */
 export const LAMBDA_ALIASES: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': './functions/aws/lambda-credentials.ts',
+  '@smithy/core/event-streams': './functions/aws/no-event-streams.ts',
 };
 
 /** NodejsFunction bundling options for every function of the control plane. */

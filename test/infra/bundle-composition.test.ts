@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROUTE53_CONTROL_PLANE_REGION } from '../../functions/aws/client-factory.js';
+import { EventStreamSerde, eventStreamSerdeProvider } from '../../functions/aws/no-event-streams.js';
 import { ROUTE53_CLIENT } from '../../functions/aws/sdk-clients.js';
 import { packageOf } from '../../infra/bundle-measure.js';
 import { esbuildOptions, lambdaBundling } from '../../infra/bundling.js';
@@ -153,6 +154,19 @@ describe('bundle composition', () => {
     },
     60_000,
   );
+
+  it('carries no event-stream support, which the SDK loads only for an event-stream operation (we call none)', async () => {
+    // Arrange: a function whose clients speak JSON (DynamoDB) and one whose clients speak query (RDS)
+
+    // Act
+    const inputs = [...(await inputsOf('begin-execution.ts')), ...(await inputsOf('check-database.ts'))];
+
+    // Assert: the SDK's module is replaced by one that fails saying why
+    expect(inputs.filter((p) => p.includes('submodules/event-streams/'))).toEqual([]);
+    expect(inputs).toContain('functions/aws/no-event-streams.ts');
+    expect(() => new EventStreamSerde()).toThrow(/event streams are not bundled .* expected none/);
+    expect(() => eventStreamSerdeProvider()).toThrow(/event streams are not bundled/);
+  }, 60_000);
 
   it('loads node:dns at the first DNS question, not at import, even where the function reads DNS', async () => {
     // Arrange: CheckTraffic reads DNS answers (records mode)
