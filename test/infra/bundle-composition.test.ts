@@ -83,6 +83,15 @@ describe('bundle composition', () => {
         '@aws-sdk/client-sfn',
       ],
     ],
+    [
+      'wake-on-event.ts',
+      [
+        '@aws-sdk/client-auto-scaling',
+        '@aws-sdk/client-dynamodb',
+        '@aws-sdk/client-rds',
+        '@aws-sdk/client-sfn',
+      ],
+    ],
     // CheckDatabase reads the lag at promotion (the run's RPO), so it keeps CloudWatch.
     [
       'check-database.ts',
