@@ -66,6 +66,10 @@ async function main(): Promise<number> {
       outdir,
     );
     const map = JSON.parse(readFileSync(`${built.outfile}.map`, 'utf8')) as SourceMapPayload;
+    // A bundle built from other sources, config or plans maps to wrong lines, without a sign.
+    process.stderr.write(
+      `map-stack: mapped with ${fn?.name} as built now from this checkout and ${values.config ?? process.env[CONFIG_ENV] ?? DEFAULT_CONFIG_FILE}; right only if that is what is deployed (else use --map with the deployed index.mjs.map)\n`,
+    );
     process.stdout.write(mapStackTrace(trace, map));
     return 0;
   } finally {
