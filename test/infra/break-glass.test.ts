@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SwitchyardApp } from '../../infra/app.js';
-import { buildFast, fixture, flatten, removeOutdirs, resourcesOf, templateOf } from './helpers.js';
+import {
+  buildFast,
+  CDK_WORK_TIMEOUT_MS,
+  fixture,
+  flatten,
+  removeOutdirs,
+  resourcesOf,
+  templateOf,
+} from './helpers.js';
 
 // Break-glass in AWS: each region's stack has a second HTTP API with the AWS_IAM authorizer, and
 // only the IAM roles of the deployment config may invoke it.
@@ -12,7 +20,8 @@ beforeAll(async () => {
 });
 afterAll(removeOutdirs);
 
-describe('the break-glass API (AWS_IAM)', () => {
+// The first test synthesizes the stacks: a CDK work guard, not vitest's 60 s (helpers.ts).
+describe('the break-glass API (AWS_IAM)', { timeout: CDK_WORK_TIMEOUT_MS }, () => {
   it('routes ANY /{proxy+} to the operator-api function with the AWS_IAM authorizer, in every region', async () => {
     const { config } = built.deployment;
     const configured = Object.keys(config.operatorApi.breakGlass?.iamRoles ?? {});

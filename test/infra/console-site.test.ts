@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleHandler, readSite } from '../../console/lambda.js';
 import type { SwitchyardApp } from '../../infra/app.js';
 import { writeConsoleSite } from '../../infra/console-site.js';
-import { buildFast, removeOutdirs, resourcesOf, templateOf } from './helpers.js';
+import { buildFast, CDK_WORK_TIMEOUT_MS, removeOutdirs, resourcesOf, templateOf } from './helpers.js';
 
 // The console in AWS: the routes on each region's operator API, and the function's package as
 // synth writes it (built for real here, then served by the handler).
@@ -28,7 +28,8 @@ afterAll(() => {
   rmSync(site, { recursive: true, force: true });
 });
 
-describe("the console on every region's operator API", () => {
+// The first test synthesizes the stacks: a CDK work guard, not vitest's 60 s (helpers.ts).
+describe("the console on every region's operator API", { timeout: CDK_WORK_TIMEOUT_MS }, () => {
   it('routes GET and HEAD of / and /assets/{proxy+} to the console function without the JWT authorizer', () => {
     for (const stack of built.stacks) {
       const { json } = templateOf(stack);
