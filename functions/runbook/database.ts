@@ -8,7 +8,6 @@ import {
 import type { AuroraGlobalCluster, Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
 import * as z from '../core/zod.js';
-import { groupReadiness } from '../observer/observe.js';
 import {
   fence,
   nextPoll,
@@ -27,6 +26,7 @@ import {
   waitSeconds,
 } from './context.js';
 import type { GlobalClusterView } from './ports/aurora.js';
+import { capacityReady, globalCluster } from './resources.js';
 import { freshWakeRead, wakeReader } from './wake.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
@@ -346,28 +346,4 @@ async function finish(
 /** Whether the target cluster is the global database's writer, with no switchover or failover under way. */
 export function isPromoted(view: GlobalClusterView, targetArn: string): boolean {
   return !view.failover && view.members.some((m) => m.clusterArn === targetArn && m.isWriter);
-}
-
-/**
- * Whether every group of the plan is ready in the target region (the groups read at once), but
- * `readyGroup`: the group the capacity branch just read ready when it woke this one (its read of
- * AWS, carried in the wake signal, not a record).
- */
-export async function capacityReady(
-  plan: Plan,
-  run: Pick<RunContext, 'to'>,
-  deps: Pick<RunbookDeps, 'autoScaling' | 'clock'>,
-  readyGroup?: string,
-): Promise<boolean> {
-  const groups = (plan.compute?.autoScalingGroups ?? []).filter((g) => g.name !== readyGroup);
-  const readiness = await Promise.all(groups.map((group) => groupReadiness(group, run.to, deps)));
-  return readiness.every((r) => r.ready);
-}
-
-export function globalCluster(plan: Plan, id: string): AuroraGlobalCluster {
-  const cluster = plan.database?.auroraGlobalClusters.find((c) => c.globalClusterId === id);
-  if (!cluster) {
-    throw new DatabasePromotionFailedError(`${plan.name}: no global cluster ${id} in the plan`);
-  }
-  return cluster;
 }
