@@ -75,6 +75,12 @@ export interface ExecutionReport {
   readonly finishedAt: number | null;
   readonly rtoSeconds: number | null;
   readonly rpoSeconds: number | null;
+  /**
+   * When the RPO is the replication lag last seen before its metric stopped (the writer's region
+   * out more than 5 minutes before the promotion): that datapoint's time, virtual seconds from the
+   * start; null when the lag read at the promotion was current (or there is no RPO).
+   */
+  readonly rpoLastSeenAt: number | null;
   readonly approvalWaitSeconds: number;
   readonly awsBusySeconds: number;
   readonly controlPlaneSeconds: number | null;
@@ -332,6 +338,7 @@ export async function executionReport(
     finishedAt: finishedAt === undefined ? null : seconds(finishedAt),
     rtoSeconds: rto,
     rpoSeconds: record?.rpoSeconds ?? null,
+    rpoLastSeenAt: record?.rpoLastSeenAt ? seconds(Date.parse(record.rpoLastSeenAt)) : null,
     approvalWaitSeconds: approvalWaitMs / 1000,
     awsBusySeconds: Math.round(busyMs) / 1000,
     controlPlaneSeconds: rto === null ? null : Math.round(rto * 1000 - busyMs) / 1000,

@@ -25,7 +25,7 @@ import {
   WAKE_FALLBACK_SECONDS,
   waitSeconds,
 } from './context.js';
-import type { GlobalClusterView } from './ports/aurora.js';
+import { type GlobalClusterView, LAG_FRESH_MS } from './ports/aurora.js';
 import { capacityReady, globalCluster } from './resources.js';
 import { freshWakeRead, wakeReader } from './wake.js';
 
@@ -41,8 +41,14 @@ const PromoteInput = z.object({ run: RunContext, resource: ResourceItem });
 const DatabasePoll = z.looseObject({
   /** How the writer moves: `none` when the target already was the writer. */
   method: z.optional(z.enum(['switchover', 'failover', 'detach', 'none'])),
-  /** The replication lag at promotion, in ms (null: CloudWatch had no datapoint). */
+  /** The replication lag at promotion, in ms (null: CloudWatch had no datapoint at all). */
   rpoMs: z.optional(z.nullable(z.number().check(z.nonnegative()))),
+  /**
+   * ISO time of the lag datapoint `rpoMs` is, when it is older than the 5 minutes before the
+   * promotion (`LAG_FRESH_MS`): the metric had stopped (the primary's region out), and the RPO is
+   * the lag last seen then. Absent when the lag read was current.
+   */
+  rpoLastSeenAt: z.optional(z.string()),
   /** Polls in a row that showed no operation under way and no promotion. */
   idlePolls: z.optional(z.int().check(z.nonnegative())),
 });
@@ -119,12 +125,12 @@ export async function promoteDatabase(input: unknown, deps: DatabaseDeps): Promi
   const targetArn = memberIn(cluster.members, run.to);
   const fenced = fence(run, deps);
   fenced.catch(() => undefined);
-  const [view, lagMs] = await Promise.all([
+  const [view, lag] = await Promise.all([
     deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId),
-    deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine),
+    rpoLag(run, cluster, deps),
     recorded,
   ]);
-  return startPromotion(run, cluster, progress, deps, { view, fenced, lagMs: lagMs ?? null });
+  return startPromotion(run, cluster, progress, deps, { view, fenced, lag });
 }
 
 /**
@@ -225,10 +231,15 @@ async function pollDatabase(
   // No operation under way and the target is not the writer: the promotion did not happen.
   if (run.mode === 'ungraceful' && cluster.allowDetachAndPromote) {
     await fence(run, deps);
-    const lag = await deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine);
+    const lag = await rpoLag(run, cluster, deps);
     await deps.aurora.detach(run.to, cluster.globalClusterId, targetArn);
     return nextPoll(progress, `${cluster.globalClusterId} detach`, {
-      detail: { ...progress.detail, method: 'detach', rpoMs: lag ?? progress.detail?.rpoMs ?? null },
+      detail: {
+        ...progress.detail,
+        method: 'detach',
+        // A lag read before (at the failover that did not happen) stands if this one finds none.
+        ...(lag.rpoMs === null && typeof progress.detail?.rpoMs === 'number' ? {} : lag),
+      },
     });
   }
   throw new DatabasePromotionFailedError(
@@ -246,8 +257,8 @@ async function startPromotion(
     readonly view: GlobalClusterView;
     /** The lease renewal made alongside the read, awaited before anything moves. */
     readonly fenced: Promise<void>;
-    /** The replication lag read alongside, in ms (null: no datapoint); read here when absent. */
-    readonly lagMs?: number | null;
+    /** The replication lag read alongside (the RPO); read here when absent. */
+    readonly lag?: RpoLag;
   },
 ): Promise<DatabaseProgress> {
   const targetArn = memberIn(cluster.members, run.to);
@@ -278,19 +289,16 @@ async function startPromotion(
     return { ...progress, phase: 'promoting', detail: { method: 'switchover', rpoMs: 0 } };
   }
   // The replication lag just before promotion is the data at risk: that is the RPO.
-  const lag =
-    read?.lagMs !== undefined
-      ? read.lagMs
-      : await deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine);
+  const lag = read?.lag ?? (await rpoLag(run, cluster, deps));
   try {
     await deps.aurora.failover(run.to, cluster.globalClusterId, targetArn);
   } catch (error: unknown) {
     await refusedForEngineVersions(error, run, cluster, view, deps);
     // Refused for the engine versions, and the plan allows the manual failover: detach the target.
     await deps.aurora.detach(run.to, cluster.globalClusterId, targetArn);
-    return { ...progress, phase: 'promoting', detail: { method: 'detach', rpoMs: lag ?? null } };
+    return { ...progress, phase: 'promoting', detail: { method: 'detach', ...lag } };
   }
-  return { ...progress, phase: 'promoting', detail: { method: 'failover', rpoMs: lag ?? null } };
+  return { ...progress, phase: 'promoting', detail: { method: 'failover', ...lag } };
 }
 
 /**
@@ -341,6 +349,37 @@ async function finish(
     detail: { ...progress.detail, ...read },
   });
   return { ...progress, done: true };
+}
+
+/** The RPO of an ungraceful promotion as the step records it (see `DatabasePoll`). */
+interface RpoLag {
+  readonly rpoMs: number | null;
+  readonly rpoLastSeenAt?: string;
+}
+
+/**
+ * The data an ungraceful promotion loses: the target's replication lag, read in its region just
+ * before the promotion. While the primary's region is out the lag metric stops, so the lag is the
+ * last datapoint published (`lastReplicationLag`, up to CloudWatch's 15 days of 1-minute data),
+ * labelled with its time when it is older than the 5 minutes a current reading spans; null only
+ * when there is no datapoint at all (unknown, not a guess).
+ */
+async function rpoLag(
+  run: Pick<RunContext, 'to'>,
+  cluster: AuroraGlobalCluster,
+  deps: Pick<DatabaseDeps, 'aurora' | 'clock'>,
+): Promise<RpoLag> {
+  const targetArn = memberIn(cluster.members, run.to);
+  const now = deps.clock.now();
+  if (!deps.aurora.lastReplicationLag) {
+    const lagMs = await deps.aurora.replicationLagMs(run.to, targetArn, now, cluster.engine);
+    return { rpoMs: lagMs ?? null };
+  }
+  const last = await deps.aurora.lastReplicationLag(run.to, targetArn, now, cluster.engine);
+  if (!last) return { rpoMs: null };
+  // A datapoint the 5-minute read (`replicationLagMs`) would not return: the metric had stopped.
+  const stale = now - last.at > LAG_FRESH_MS;
+  return { rpoMs: last.lagMs, ...(stale ? { rpoLastSeenAt: new Date(last.at).toISOString() } : {}) };
 }
 
 /** Whether the target cluster is the global database's writer, with no switchover or failover under way. */
