@@ -122,7 +122,6 @@ export async function promoteDatabase(input: unknown, deps: DatabaseDeps): Promi
   // Ungraceful: the cluster, the lease and the lag (the RPO) at once, beside the step's entry. The
   // lease renewal is awaited only before a call that moves something (found done or under way,
   // the check that follows decides, fenced as always).
-  const targetArn = memberIn(cluster.members, run.to);
   const fenced = fence(run, deps);
   fenced.catch(() => undefined);
   const [view, lag] = await Promise.all([
