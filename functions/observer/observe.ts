@@ -170,35 +170,20 @@ export async function observeApp(
     readonly lag?: boolean;
     /** Regions whose ARC endpoint is known not to answer: tried last, and kept current (arc.ts). */
     readonly unreachable?: UnreachableRegions;
-    /** Also read how many instances of each declared warm pool are warmed (one DescribeWarmPool each). */
+    /**
+     * Also read how many instances of each declared warm pool are warmed (one DescribeWarmPool
+     * each, where the group's answer says its pool holds instances: {@link groupReadiness}).
+     */
     readonly warmPools?: boolean;
+    /**
+     * The regions (of `regions`) whose Auto Scaling groups to read; default every one. A region
+     * left out has no entry in `capacity` (its level is unknown) until {@link withCapacity} reads it.
+     */
+    readonly capacityIn?: readonly string[];
   } = {},
 ): Promise<AppObservation> {
-  const outcomes = new Map<string, { ok: number; unreachable: number; other: number }>(
-    regions.map((r) => [r, { ok: 0, unreachable: 0, other: 0 }]),
-  );
-  const read = async <T>(
-    region: string | undefined,
-    what: string,
-    call: () => Promise<T>,
-  ): Promise<Seen<T>> => {
-    const tally = region ? outcomes.get(region) : undefined;
-    try {
-      const value = await call();
-      if (tally) tally.ok++;
-      return value;
-    } catch (error: unknown) {
-      const { name, message } = describeError(error);
-      if (tally) {
-        if (error instanceof RegionUnavailableError) tally.unreachable++;
-        else tally.other++;
-      }
-      return {
-        unknown: `${what}: ${name}: ${message}`,
-        ...(error instanceof SwitchyardError && error.retryable ? { retryable: true } : {}),
-      };
-    }
-  };
+  const outcomes = new Map<string, Tally>(regions.map((r) => [r, { ok: 0, unreachable: 0, other: 0 }]));
+  const read = reader(outcomes);
 
   const clusters = Promise.all(
     (plan.database?.auroraGlobalClusters ?? []).map(async (cluster): Promise<ClusterObservation> => {
@@ -261,7 +246,113 @@ export async function observeApp(
     }),
   );
 
-  const capacity = Promise.all(
+  const capacityIn = options.capacityIn ?? regions;
+  const capacity = readCapacity(
+    plan,
+    regions.filter((r) => capacityIn.includes(r)),
+    deps,
+    read,
+    options.warmPools ?? false,
+  );
+
+  const traffic = observeTraffic(plan, deps, read, options.unreachable);
+  const [c, k, t] = await Promise.all([clusters, capacity, traffic]);
+  const observation: AppObservation = {
+    app: plan.name,
+    at: isoNow(deps.clock),
+    regions: [...regions],
+    clusters: c,
+    capacity: k,
+    traffic: t,
+    reachable: reachability(outcomes),
+  };
+  tallies.set(observation, outcomes);
+  return observation;
+}
+
+/**
+ * `seen` (an {@link observeApp} observation made with `capacityIn`) with the Auto Scaling groups
+ * of `regions` read now and added: what a decision that needs capacity in only some regions reads
+ * once it knows which (the reconciler: the region holding the writer). `reachable` counts these
+ * reads with the first ones. A region already read is read again.
+ */
+export async function withCapacity(
+  seen: AppObservation,
+  plan: Plan,
+  regions: readonly string[],
+  deps: Pick<ObserverDeps, 'autoScaling'>,
+): Promise<AppObservation> {
+  const observed = regions.filter((r) => seen.regions.includes(r));
+  if (observed.length === 0) return seen;
+  const outcomes = new Map<string, Tally>(
+    seen.regions.map((r) => [r, { ...(tallies.get(seen)?.get(r) ?? { ok: 0, unreachable: 0, other: 0 }) }]),
+  );
+  const added = await readCapacity(plan, observed, deps, reader(outcomes), false);
+  const observation: AppObservation = {
+    ...seen,
+    capacity: added.map((group) => ({
+      group: group.group,
+      regions: {
+        ...seen.capacity.find((g) => g.group === group.group)?.regions,
+        ...group.regions,
+      },
+    })),
+    reachable: reachability(outcomes),
+  };
+  tallies.set(observation, outcomes);
+  return observation;
+}
+
+/** Per region, how its reads went: answered, failed as unreachable, failed otherwise. */
+interface Tally {
+  ok: number;
+  unreachable: number;
+  other: number;
+}
+
+/** Each observation's tallies, so that {@link withCapacity} counts its reads with the first ones. */
+const tallies = new WeakMap<AppObservation, ReadonlyMap<string, Tally>>();
+
+/** A region is reachable when a read about it answered; not when every read found it unreachable. */
+function reachability(outcomes: ReadonlyMap<string, Tally>): Record<string, boolean | 'unknown'> {
+  const reachable: Record<string, boolean | 'unknown'> = {};
+  for (const [region, tally] of outcomes) {
+    reachable[region] = tally.ok > 0 ? true : tally.unreachable > 0 && tally.other === 0 ? false : 'unknown';
+  }
+  return reachable;
+}
+
+/** A read that never throws: its value, or {@link Unknown}; counted in its region's tally. */
+function reader(outcomes: ReadonlyMap<string, Tally>): Reader {
+  return async <T>(region: string | undefined, what: string, call: () => Promise<T>): Promise<Seen<T>> => {
+    const tally = region ? outcomes.get(region) : undefined;
+    try {
+      const value = await call();
+      if (tally) tally.ok++;
+      return value;
+    } catch (error: unknown) {
+      const { name, message } = describeError(error);
+      if (tally) {
+        if (error instanceof RegionUnavailableError) tally.unreachable++;
+        else tally.other++;
+      }
+      return {
+        unknown: `${what}: ${name}: ${message}`,
+        ...(error instanceof SwitchyardError && error.retryable ? { retryable: true } : {}),
+      };
+    }
+  };
+}
+
+/** Every group of the plan in `regions`, read in parallel. */
+function readCapacity(
+  plan: Plan,
+  regions: readonly string[],
+  deps: Pick<ObserverDeps, 'autoScaling'>,
+  read: Reader,
+  warmPools: boolean,
+): Promise<CapacityObservation[]> {
+  return Promise.all(
     (plan.compute?.autoScalingGroups ?? []).map(async (group): Promise<CapacityObservation> => {
       const perRegion = await Promise.all(
         regions.map(
@@ -269,7 +360,7 @@ export async function observeApp(
             [
               region,
               await read(region, `${group.name} in ${region}`, () =>
-                groupReadiness(group, region, deps, options.warmPools ?? false),
+                groupReadiness(group, region, deps, warmPools),
               ),
             ] as const,
         ),
@@ -277,28 +368,14 @@ export async function observeApp(
       return { group: group.name, regions: Object.fromEntries(perRegion) };
     }),
   );
-
-  const traffic = observeTraffic(plan, deps, read, options.unreachable);
-  const [c, k, t] = await Promise.all([clusters, capacity, traffic]);
-  const reachable: Record<string, boolean | 'unknown'> = {};
-  for (const [region, tally] of outcomes) {
-    reachable[region] = tally.ok > 0 ? true : tally.unreachable > 0 && tally.other === 0 ? false : 'unknown';
-  }
-  return {
-    app: plan.name,
-    at: isoNow(deps.clock),
-    regions: [...regions],
-    clusters: c,
-    capacity: k,
-    traffic: t,
-    reachable,
-  };
 }
 
 /**
  * Reads one group in one region against the plan's active profile and thresholds; with
- * `warmPools`, also how many of its pool's instances are warmed (DescribeWarmPool), when the plan
- * declares a pool there and the group has one.
+ * `warmPools`, also how many of its pool's instances are warmed, when the plan declares a pool
+ * there: by DescribeWarmPool when the group's own answer says its pool holds instances
+ * (`WarmPoolSize` > 0), else none are (an empty pool has nothing warmed, and a group without a pool
+ * has nothing to read), so that call is made only where its answer can say something.
  */
 export async function groupReadiness(
   group: AutoScalingGroupPlan,
@@ -307,10 +384,9 @@ export async function groupReadiness(
   warmPools = false,
 ): Promise<GroupReadiness> {
   const name = memberIn(group.members, region);
-  const [capacity, pool] = await Promise.all([
-    deps.autoScaling.describe(region, name),
-    warmPools && warmPoolIn(group, region) ? deps.autoScaling.warmPool(region, name) : undefined,
-  ]);
+  const capacity = await deps.autoScaling.describe(region, name);
+  if (!warmPools || !warmPoolIn(group, region) || !capacity.warmPool) return readinessOf(group, capacity);
+  const pool = capacity.warmPool.size > 0 ? await deps.autoScaling.warmPool(region, name) : { warmed: 0 };
   return readinessOf(group, capacity, pool);
 }
 

@@ -11,6 +11,7 @@ import {
   capacityLevel,
   isKnown,
   observeApp,
+  withCapacity,
   writerRegion,
 } from '../observer/observe.js';
 import { isLive } from '../operator-api/app-status.js';
@@ -196,6 +197,17 @@ export function assess(plan: Plan, state: PlanState, seen: AppObservation): Find
   };
 }
 
+/**
+ * The one region whose capacity {@link assess} weighs for `seen` (an observation of writers and
+ * traffic): the region holding every writer, or for an app without a database the region users are
+ * sent to; none when neither is one known region (assess then decides without capacity).
+ */
+export function capacityNeededIn(plan: Plan, seen: AppObservation): string | undefined {
+  if (plan.database) return writerRegion(seen) ?? undefined;
+  const traffic = seen.traffic.region;
+  return isKnown(traffic) && traffic !== null ? traffic : undefined;
+}
+
 /** What one reconciliation of one app did. */
 export interface ReconcileOutcome {
   readonly app: string;
@@ -220,7 +232,9 @@ const ReconcileEvent = z.looseObject({
  * One pass: read every app's lock, state and mark (BatchGetItem); observe every app not locked at once, through
  * {@link batchedReads} (one call per region answers every app's global clusters, clusters and
  * groups, one per ARC cluster every routing control: a region that is down costs its timeouts
- * once, not once per app); then judge and act app by app, {@link APPS_IN_PARALLEL} at a time.
+ * once, not once per app): writers and traffic in every region, then each app's groups in the one
+ * region its finding weighs ({@link capacityNeededIn}); then judge and act app by app,
+ * {@link APPS_IN_PARALLEL} at a time.
  * Every pass reads AWS anew: nothing is kept from one pass to the next.
  */
 export async function reconcile(input: unknown, deps: ReconcileDeps): Promise<ReconcileOutcome[]> {
@@ -239,10 +253,25 @@ export async function reconcile(input: unknown, deps: ReconcileDeps): Promise<Re
     plans.map((plan) => failed(plan, error)),
   );
   const reads = batchedReads(deps);
-  const observed = await Promise.all(
+  // Writers and traffic in every region first; then capacity only where the finding needs it (the
+  // region that holds the writer, or takes the traffic), every app's at once, so that its reads are
+  // batched too.
+  const firstLook = await Promise.all(
     records.map((r, i) => {
       const plan = plans[i] as Plan;
-      return 'result' in r ? r : observeApp(plan, plan.regions, reads).then((seen) => ({ ...r, seen }));
+      return 'result' in r
+        ? r
+        : observeApp(plan, plan.regions, reads, { capacityIn: [] }).then((seen) => ({ ...r, seen }));
+    }),
+  );
+  const observed = await Promise.all(
+    firstLook.map((o, i) => {
+      const plan = plans[i] as Plan;
+      if ('result' in o) return o;
+      const region = capacityNeededIn(plan, o.seen);
+      return region === undefined
+        ? o
+        : withCapacity(o.seen, plan, [region], reads).then((seen) => ({ ...o, seen }));
     }),
   );
 
