@@ -25,6 +25,7 @@ import type {
   GlobalClusterMember,
   GlobalClusterView,
 } from '../runbook/ports/aurora.js';
+import type { MetricQuery } from '../runbook/ports/cloudwatch.js';
 import type { ClientFactory } from './client-factory.js';
 import { cloudWatchAlarms } from './cloudwatch.js';
 import { RDS_CLIENT } from './sdk-clients.js';
@@ -284,21 +285,33 @@ export function auroraGlobalClusters(clients: ClientFactory): AuroraGlobalCluste
     async replicationLagMs(region, clusterIdOrArn, now, engine = 'aurora-postgresql') {
       const point = await metrics.latestDatapoint(
         region,
-        {
-          namespace: 'AWS/RDS',
-          metricName: lagMetricFor(engine),
-          dimensions: { DBClusterIdentifier: clusterIdentifier(clusterIdOrArn) },
-          // The worst lag of the latest minute: an RPO estimate should not be optimistic.
-          stat: 'Maximum',
-          periodSeconds: 60,
-        },
+        lagQuery(clusterIdOrArn, engine),
         now,
         LAG_WINDOW_MS,
       );
       return point?.value;
     },
+
+    async replicationLagsMs(region, clusters, now) {
+      const queries = clusters.map((c) => lagQuery(c.clusterIdOrArn, c.engine ?? 'aurora-postgresql'));
+      const points = metrics.latestDatapoints
+        ? await metrics.latestDatapoints(region, queries, now, LAG_WINDOW_MS)
+        : await Promise.all(queries.map((q) => metrics.latestDatapoint(region, q, now, LAG_WINDOW_MS)));
+      return points.map((point) => point?.value);
+    },
   };
   return adapter;
+}
+
+/** The replication lag metric of a secondary cluster: the worst of each minute (an RPO estimate should not be optimistic). */
+function lagQuery(clusterIdOrArn: string, engine: AuroraEngine): MetricQuery {
+  return {
+    namespace: 'AWS/RDS',
+    metricName: lagMetricFor(engine),
+    dimensions: { DBClusterIdentifier: clusterIdentifier(clusterIdOrArn) },
+    stat: 'Maximum',
+    periodSeconds: 60,
+  };
 }
 
 function clusterView(cluster: DBCluster, asked: string): ClusterView {

@@ -4,8 +4,9 @@ import { ResourceNotFoundError } from '../core/errors.js';
 import type { LockRecord, PlanState } from '../core/records.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import type { ArcClusterEndpoint, RoutingControlState, UnreachableRegions } from '../runbook/ports/arc.js';
-import type { ClusterView, GlobalClusterView } from '../runbook/ports/aurora.js';
+import type { AuroraEngine, ClusterView, GlobalClusterView } from '../runbook/ports/aurora.js';
 import type { GroupCapacity } from '../runbook/ports/auto-scaling.js';
+import type { AlarmState } from '../runbook/ports/cloudwatch.js';
 
 /**
  * Batched reads (docs/architecture.md, Batched reads): the read ports of one invocation, where
@@ -28,6 +29,11 @@ import type { GroupCapacity } from '../runbook/ports/auto-scaling.js';
  *
  * - `stepFunctions.stateMachineStatus` (when `deps` has Step Functions): one DescribeStateMachine
  *   per state machine asked together (every app of a strategy shares its runbook).
+ *
+ * - `aurora.replicationLagMs`: one GetMetricData per region for every lag asked at the same
+ *   instant (500 metrics a call), when the port reads many (`replicationLagsMs`).
+ * - `alarms.alarmStates` (when `deps` has CloudWatch alarms): one DescribeAlarms per region for
+ *   every alarm name asked together (100 names a call).
  *
  * - `autoScaling.warmPool`: DescribeWarmPool names one group (the API takes one; no batch exists),
  *   so the reads asked together are paced instead, per region, under {@link WARM_POOL_PACE} (when
@@ -230,6 +236,53 @@ export function batchedReads<T extends ReadPorts>(deps: T): T {
         }
       : {};
 
+  // GetMetricData: the lags asked at one instant in one region, read together.
+  type LagRead = { readonly clusterIdOrArn: string; readonly engine: AuroraEngine | undefined };
+  const lags = perKey((key) => {
+    const [region = '', now = '0'] = key.split('|');
+    return new DataLoader<LagRead, number | undefined, string>(
+      async (reads) => {
+        if (reads.length === 1 || !aurora.replicationLagsMs)
+          return settle(
+            reads.map((r) => aurora.replicationLagMs(region, r.clusterIdOrArn, Number(now), r.engine)),
+          );
+        return aurora.replicationLagsMs(
+          region,
+          reads.map((r) => ({ clusterIdOrArn: r.clusterIdOrArn, ...(r.engine ? { engine: r.engine } : {}) })),
+          Number(now),
+        );
+      },
+      { cache: false, cacheKeyFn: (r) => `${r.engine ?? ''}|${r.clusterIdOrArn}` },
+    );
+  });
+
+  // DescribeAlarms: the names asked together in one region, in one call (the adapter pages them by
+  // 100); each caller gets the alarms it named.
+  const alarms = (deps as Partial<Pick<RunbookDeps, 'alarms'>>).alarms;
+  const alarmLoaders = perKey(
+    (region) =>
+      new DataLoader<readonly string[], AlarmState[], readonly string[]>(
+        async (calls) => {
+          if (calls.length === 1 || !alarms)
+            return settle(calls.map((names) => alarmStatesOf(region, names)));
+          const found = await alarmStatesOf(region, [...new Set(calls.flat())]);
+          return calls.map((names) => found.filter((a) => names.includes(a.name)));
+        },
+        { cache: false, cacheKeyFn: (names) => names },
+      ),
+  );
+  const alarmStatesOf = (region: string, names: readonly string[]) => {
+    if (!alarms) throw new Error('no CloudWatch alarms port');
+    return alarms.alarmStates(region, names);
+  };
+  const alarmsDeps = alarms
+    ? {
+        alarms: Object.assign(Object.create(alarms) as typeof alarms, {
+          alarmStates: (region: string, names: readonly string[]) => alarmLoaders(region).load(names),
+        }),
+      }
+    : {};
+
   // DescribeWarmPool: paced per region (see WARM_POOL_PACE), when the deps' clock can wait.
   const clock = (deps as Partial<Pick<RunbookDeps, 'clock'>>).clock;
   const sleep = clock?.sleep?.bind(clock);
@@ -239,9 +292,12 @@ export function batchedReads<T extends ReadPorts>(deps: T): T {
     ...deps,
     ...storeDeps,
     ...stepFunctionsDeps,
+    ...alarmsDeps,
     aurora: Object.assign(Object.create(aurora) as typeof aurora, {
       describeGlobalCluster: (region: string, id: string) => globalClusters(region).load(id),
       describeCluster: (region: string, idOrArn: string) => clusters(region).load(idOrArn),
+      replicationLagMs: (region: string, clusterIdOrArn: string, now: number, engine?: AuroraEngine) =>
+        lags(`${region}|${now}`).load({ clusterIdOrArn, engine }),
     }),
     autoScaling: Object.assign(Object.create(autoScaling) as typeof autoScaling, {
       describe: (region: string, name: string) => groups(region).load(name),

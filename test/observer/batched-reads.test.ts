@@ -138,6 +138,11 @@ describe('batched reads', { timeout: 120_000 }, () => {
     // region's (us-west-2); the active groups' pools are empty (prepared capacity = desired).
     expect(calls('DescribeWarmPool', 'us-west-2')).toBe(APPS);
     expect(calls('DescribeWarmPool', 'us-east-1')).toBe(0);
+    // Every app's detection alarm (in us-west-2) in one DescribeAlarms; every secondary's lag
+    // (us-west-2) in one GetMetricData.
+    expect(calls('DescribeAlarms')).toBe(1);
+    expect(calls('GetMetricData')).toBe(1);
+    expect(run.evaluated.every((e) => e.verdict === 'READY')).toBe(true);
     // Every app's runbook in a region is the strategy's one state machine: one read per region.
     expect(calls('DescribeStateMachine')).toBe(2);
     // The readiness records, then the states and locks: BatchGetItem, no GetItem per app.

@@ -117,4 +117,13 @@ export interface AuroraGlobalClusters {
     now: number,
     engine?: AuroraEngine,
   ): Promise<number | undefined>;
+  /**
+   * {@link replicationLagMs} of each of `clusters` (all in `region`), in order, read together
+   * (one GetMetricData per 500). Optional: a port without it reads one cluster at a time.
+   */
+  replicationLagsMs?(
+    region: string,
+    clusters: readonly { readonly clusterIdOrArn: string; readonly engine?: AuroraEngine }[],
+    now: number,
+  ): Promise<(number | undefined)[]>;
 }
