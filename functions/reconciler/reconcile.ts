@@ -53,6 +53,14 @@ export const RECONCILE_EVERY_MINUTES = 1;
  */
 const APPS_IN_PARALLEL = 25;
 
+/**
+ * How long a scheduled pass's lease on the reconciler's duty runs, in ms (virtual in the sandbox):
+ * the leading region renews it every pass; another region's scheduled pass skips while it runs
+ * and takes it over once it has ended. With passes every minute, the other region takes over at
+ * its second pass after the leader's last renewal: one pass missed, not more.
+ */
+export const RECONCILER_LEASE_TTL_MS = 90_000;
+
 /** Failed attempts at one action before the reconciler reports it as drift instead. */
 const ACT_FAILURES_BEFORE_DRIFT = 3;
 
@@ -225,7 +233,10 @@ const ReconcileEvent = z.looseObject({
  * Reconcile: for every app (or the one an execution-finished event names), compare the observed
  * truth with the recorded state and converge where it is safe and unambiguous, under the app's
  * lock and its fencing epoch. Runs on a schedule (every minute) in every region and after every
- * execution that ends FAILED or ABORTED. It never fights a running execution (a live lock means:
+ * execution that ends FAILED or ABORTED. Of the scheduled passes, the region holding the
+ * reconciler's lease ({@link RECONCILER_LEASE_TTL_MS}) works and the others skip; when the leader
+ * stops renewing it (its region down, or cut off from the table's majority), the next region to
+ * pass after it ends takes over. An execution's pass (one app) always runs. It never fights a running execution (a live lock means:
  * skip), and acts only on a finding that has held, unchanged, for the plan's `reconcile.settleSeconds`
  * (so it does not chase a state in motion), once.
  *
@@ -248,6 +259,21 @@ export async function reconcile(input: unknown, deps: ReconcileDeps): Promise<Re
     result: 'skipped',
     detail: `reconciliation failed: ${describeError(error).name}: ${describeError(error).message}`,
   });
+
+  // The scheduled pass runs in every region; one leads (a lease in the state table) and the others
+  // skip while its lease runs. A region that cannot tell (the table did not answer) reconciles:
+  // two passes at once are safe (each act is under the app's lock), none at all is not.
+  if (only === undefined && deps.marks.lead) {
+    const holder = `reconciler-${deps.region}`;
+    const leads = await deps.marks.lead(holder, now, RECONCILER_LEASE_TTL_MS).catch(() => true);
+    if (!leads)
+      return plans.map((plan) => ({
+        app: plan.name,
+        finding: 'consistent',
+        result: 'skipped',
+        detail: `another region's reconciler leads (its lease runs; ${holder} takes over once it ends)`,
+      }));
+  }
 
   const records = await recordsOfAll(plans, now, deps).catch((error: unknown) =>
     plans.map((plan) => failed(plan, error)),
