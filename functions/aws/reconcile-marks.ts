@@ -1,7 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ReconcileMark, ReconcileMarks } from '../runbook/ports/reconcile-marks.js';
 import type { ClientFactory } from './client-factory.js';
+import { dutyLease } from './duty-lease.js';
 import { DYNAMODB_CLIENT } from './sdk-clients.js';
 import { batchGet, itemKey } from './state-store/table.js';
 import { planKey } from './state-store.js';
@@ -11,8 +11,6 @@ import { awsCall } from './translate-error.js';
 export type { ReconcileMark, ReconcileMarks };
 
 const RECONCILE_SK = 'RECONCILE';
-/** The scheduled reconciler's lease: one item for the whole table. */
-const LEASE_KEY = { pk: 'RECONCILER', sk: 'LEASE' } as const;
 
 export function reconcileMarks(deps: {
   readonly clients: ClientFactory;
@@ -54,29 +52,7 @@ export function reconcileMarks(deps: {
       }
       return marks;
     },
-    async lead(holder, now, ttlMs) {
-      try {
-        await awsCall({ operation: 'PutItem', region: deps.region, resource: 'reconciler lease' }, [], () =>
-          db().send(
-            new PutCommand({
-              TableName: deps.tableName,
-              Item: {
-                ...LEASE_KEY,
-                holder,
-                leaseExpiresAt: now + ttlMs,
-                renewedAt: new Date(now).toISOString(),
-              },
-              ConditionExpression: 'attribute_not_exists(pk) OR holder = :holder OR leaseExpiresAt < :now',
-              ExpressionAttributeValues: { ':holder': holder, ':now': now },
-            }),
-          ),
-        );
-        return true;
-      } catch (error: unknown) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
-      }
-    },
+    lead: dutyLease(deps, 'RECONCILER'),
 
     async put(app, mark) {
       await awsCall(

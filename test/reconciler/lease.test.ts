@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatedPlans } from '../../bench/apps.js';
+import { evaluateReadiness } from '../../functions/readiness/readiness.js';
 import { RECONCILER_LEASE_TTL_MS, reconcile } from '../../functions/reconciler/reconcile.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
 
 /**
- * The scheduled reconciler's lease (functions/reconciler/reconcile.ts): of the passes every region
- * makes each minute, one region's observes and the others skip; when the leader stops renewing,
- * another region takes over. Counted on the simulator's call log and the outcomes, not timed.
+ * The scheduled duties' leases (functions/aws/duty-lease.ts): of the reconciler's passes every
+ * region makes each minute, and of the readiness evaluations every 5 minutes, one region's works
+ * and the others skip; when the leader stops renewing, another region takes over. Counted on the
+ * simulator's call log and the outcomes, not timed.
  */
 describe("the reconciler's lease", { timeout: 120_000 }, () => {
   let sandbox: Sandbox;
@@ -37,6 +39,17 @@ describe("the reconciler's lease", { timeout: 120_000 }, () => {
     expect(worked).toHaveLength(1);
     expect(skipped[0]?.[0]?.detail).toContain("another region's reconciler leads");
     expect(observed(from)).toBe(2);
+  });
+
+  it("two regions' scheduled readiness evaluations at once: one evaluates every app, the other skips", async () => {
+    // Act
+    const runs = await sandbox.run(
+      Promise.all(['us-east-1', 'us-west-2'].map((region) => evaluateReadiness({}, deps(region)))),
+    );
+
+    // Assert
+    expect(runs.filter((r) => r.skipped === true && r.evaluated.length === 0)).toHaveLength(1);
+    expect(runs.filter((r) => !r.skipped && r.evaluated.length === plans.length)).toHaveLength(1);
   });
 
   it("an execution's pass (one app) runs whoever leads", async () => {
