@@ -234,6 +234,7 @@ async function readAndEvaluate(
     run.mode === 'graceful' ? plan.regions : [run.to],
     deps,
     run.executionId,
+    { unreachable }, // its routing control read too tries down endpoints last, and learns
   );
   const evaluation = preflightEvaluation(inputs, { ...run, source: run.from, self: run.executionId });
   if (evaluation.retryable)

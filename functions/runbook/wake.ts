@@ -5,8 +5,8 @@ import { memberIn } from '../core/plan-registry.js';
 import * as z from '../core/zod.js';
 import { groupReadiness } from '../observer/observe.js';
 import { Progress, parseInput, ResourceItem, type RunbookDeps, RunContext } from './context.js';
-import { capacityReady, globalCluster } from './database.js';
 import { type TaskWait, type WaitKind, waitKey } from './ports/task-waits.js';
+import { capacityReady, globalCluster } from './resources.js';
 
 /**
  * Event-driven wake-ups of parked runbook steps (docs/architecture.md, "Wake-ups"). A step whose
