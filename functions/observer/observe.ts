@@ -4,6 +4,7 @@ import {
   RegionUnavailableError,
   ResourceNotFoundError,
   SwitchyardError,
+  ThrottledError,
 } from '../core/errors.js';
 import type { AutoScalingGroupPlan, Plan } from '../core/plan.js';
 import { initialPrimary, warmPoolIn } from '../core/plan-queries.js';
@@ -29,6 +30,8 @@ export interface Unknown {
   readonly unknown: string;
   /** The read failed with a retryable error (throttled, transient, busy, region unavailable). */
   readonly retryable?: boolean;
+  /** The read was throttled by AWS (a {@link ThrottledError}, after the SDK's own retries). */
+  readonly throttled?: boolean;
 }
 
 /** A fact read now, or {@link Unknown}. */
@@ -196,6 +199,7 @@ export async function observeApp(
       return {
         unknown: `${what}: ${name}: ${message}`,
         ...(error instanceof SwitchyardError && error.retryable ? { retryable: true } : {}),
+        ...(error instanceof ThrottledError ? { throttled: true } : {}),
       };
     }
   };

@@ -4,6 +4,7 @@ import {
   type ConflictError,
   NotReadyError,
   PreconditionFailedError,
+  ThrottledError,
   TransientAwsError,
 } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
@@ -18,7 +19,7 @@ import {
   type DryRunReading,
   dryRunReading,
   failoverRecordsExist,
-  retryableUnknown,
+  firstRetryableUnknown,
   trafficAnswered,
 } from '../runbook/preflight.js';
 import {
@@ -212,41 +213,86 @@ async function dryRun(
   plan: Plan,
   body: FailoverBody,
   executionId: string,
-  deps: ReadinessDeps,
+  deps: ReadinessDeps & Pick<RunbookDeps, 'random'>,
 ): Promise<{ readiness: Readiness; reading?: DryRunReading }> {
-  const readAt = deps.clock.now();
-  const [inputs, recordsExist] = await Promise.all([
-    readInputs(plan, body.mode === 'graceful' ? plan.regions : [body.to], deps),
-    failoverRecordsExist(plan, deps).then(
-      () => true,
-      () => false,
-    ),
-  ]);
+  const started = deps.clock.now();
   const checks = READINESS_CHECKS.filter((check) => check !== lockFree);
-  const readiness = readinessFrom(inputs, body.to, body.mode, checks);
-  const blocking = readiness.findings.filter((f) => f.severity === 'blocking');
-  // "Cannot tell" because AWS throttled or failed a read just now is no verdict: the request is
-  // retryable (503; an evacuation paces it and asks again), as Preflight retries the same unknown.
-  const unknownOnly = blocking.length > 0 && blocking.every((f) => f.code.endsWith('_UNKNOWN'));
-  const retryable = unknownOnly ? retryableUnknown(inputs.observation, plan.regions) : undefined;
-  if (body.mode === 'graceful' && retryable)
-    throw new TransientAwsError(
-      `${plan.name}: a graceful failover to ${body.to} cannot be judged now (${retryable}); expected reads that answer: try again`,
+  for (let reads = 1; ; reads++) {
+    const readAt = deps.clock.now();
+    const [inputs, recordsExist] = await Promise.all([
+      readInputs(plan, body.mode === 'graceful' ? plan.regions : [body.to], deps),
+      failoverRecordsExist(plan, deps).then(
+        () => true,
+        () => false,
+      ),
+    ]);
+    const readiness = readinessFrom(inputs, body.to, body.mode, checks);
+    const blocking = readiness.findings.filter((f) => f.severity === 'blocking');
+    // "Cannot tell" because AWS throttled or failed a read just now is no verdict: the request is
+    // retryable (503; an evacuation paces it and asks again), as Preflight retries the same unknown.
+    const unknownOnly = blocking.length > 0 && blocking.every((f) => f.code.endsWith('_UNKNOWN'));
+    const retryable = unknownOnly ? firstRetryableUnknown(inputs.observation, plan.regions) : undefined;
+    if (body.mode === 'graceful' && retryable) {
+      // Throttled: read again after a jittered backoff while the pacing budget lasts, so that many
+      // requests at once (every app's team scripting a failover) spread over the API's rate
+      // instead of each being refused (issue 10: one app's throttling never fails another).
+      const pause = retryable.throttled ? dryRunPause(reads, started, deps) : undefined;
+      if (pause !== undefined && deps.clock.sleep) {
+        await deps.clock.sleep(pause);
+        continue;
+      }
+      if (retryable.throttled)
+        throw new ThrottledError(
+          `${plan.name}: a graceful failover to ${body.to} cannot be judged now: AWS throttled the dry run's reads ` +
+            `${reads} time(s) over ${Math.round((deps.clock.now() - started) / 100) / 10} s (${retryable.unknown}); ` +
+            `nothing was reserved; expected reads that answer: try again after the answer's Retry-After`,
+        );
+      throw new TransientAwsError(
+        `${plan.name}: a graceful failover to ${body.to} cannot be judged now (${retryable.unknown}); expected reads that answer: try again`,
+      );
+    }
+    if (body.mode === 'graceful' && blocking.length > 0)
+      throw new NotReadyError(
+        `${plan.name}: a graceful failover to ${body.to} is refused: readiness is NOT_READY (${blocking
+          .map((f) => `${f.code}: ${f.message}`)
+          .join('; ')}); expected no blocking finding. Fix them, or request an ungraceful failover`,
+        readiness.findings.map((f) => ({ ...f })),
+      );
+    const reading = dryRunReading(
+      inputs,
+      { to: body.to, mode: body.mode, self: executionId },
+      readAt,
+      recordsExist && trafficAnswered(plan, inputs.observation),
     );
-  if (body.mode === 'graceful' && blocking.length > 0)
-    throw new NotReadyError(
-      `${plan.name}: a graceful failover to ${body.to} is refused: readiness is NOT_READY (${blocking
-        .map((f) => `${f.code}: ${f.message}`)
-        .join('; ')}); expected no blocking finding. Fix them, or request an ungraceful failover`,
-      readiness.findings.map((f) => ({ ...f })),
-    );
-  const reading = dryRunReading(
-    inputs,
-    { to: body.to, mode: body.mode, self: executionId },
-    readAt,
-    recordsExist && trafficAnswered(plan, inputs.observation),
-  );
-  return { readiness, ...(reading ? { reading } : {}) };
+    return { readiness, ...(reading ? { reading } : {}) };
+  }
+}
+
+/**
+ * How long a graceful dry run whose reads AWS throttled may keep reading again, in milliseconds
+ * (virtual in the sandbox), from its first read: well inside API Gateway's 29 s integration timeout
+ * and the operator API function's 30 s, with room for the reservation and the start after it.
+ */
+export const DRY_RUN_PACING_MS = 10_000;
+/** The first and the longest pause between a throttled dry run's reads, in milliseconds. */
+export const DRY_RUN_PAUSE_MS = { base: 500, cap: 4_000 } as const;
+
+/**
+ * The pause (ms) before a throttled dry run reads again: exponential backoff with full jitter
+ * (`base x 2^(reads-1)`, capped), as AWS advises throttled clients ("Use exponential backoff to
+ * retry requests at progressively longer intervals between each retry. Introduce jitter between
+ * retries", AWS Well-Architected Reliability Pillar, REL05-BP03, https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_mitigate_interaction_failure_limit_retries.html);
+ * undefined when the pause would end past {@link DRY_RUN_PACING_MS} from the first read (the
+ * request is then refused as transient, with Retry-After).
+ */
+function dryRunPause(
+  reads: number,
+  started: number,
+  deps: Pick<RunbookDeps, 'clock' | 'random'>,
+): number | undefined {
+  const ceiling = Math.min(DRY_RUN_PAUSE_MS.cap, DRY_RUN_PAUSE_MS.base * 2 ** (reads - 1));
+  const pause = Math.max(DRY_RUN_PAUSE_MS.base / 5, Math.floor(deps.random.next() * ceiling));
+  return deps.clock.now() + pause - started <= DRY_RUN_PACING_MS ? pause : undefined;
 }
 
 interface Started {

@@ -402,14 +402,22 @@ export async function failoverRecordsExist(plan: Plan, deps: Pick<RunbookDeps, '
   );
 }
 
-/** The first retryable unknown about `regions` (or traffic), if any. */
+/** The first retryable unknown about `regions` (or traffic), if any: its note. */
 export function retryableUnknown(seen: AppObservation, regions: readonly string[]): string | undefined {
+  return firstRetryableUnknown(seen, regions)?.unknown;
+}
+
+/**
+ * The first retryable unknown about `regions` (or traffic), if any, whole: whether it was
+ * throttled (`throttled`) says whether reading again later may answer.
+ */
+export function firstRetryableUnknown(seen: AppObservation, regions: readonly string[]): Unknown | undefined {
   const all: Seen<unknown>[] = [seen.traffic.region];
   for (const region of regions) {
     for (const cluster of seen.clusters) all.push(cluster.regions[region]);
     for (const group of seen.capacity) all.push(group.regions[region]);
   }
-  return all.find((value): value is Unknown => isUnknown(value) && value.retryable === true)?.unknown;
+  return all.find((value): value is Unknown => isUnknown(value) && value.retryable === true);
 }
 
 /** The target runbook's status read failed retryably (throttled, transient): its note, else undefined. */
