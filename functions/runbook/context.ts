@@ -145,6 +145,11 @@ export const Progress = z.object({
       basePollSeconds: z.int().check(z.gte(1), z.lte(60)),
     }),
   ),
+  /**
+   * True when a shared reader (its region's poller, {@link sharedReader}) serves the wait: the
+   * capacity branch parks between checks (AwaitCapacity) instead of polling, as in an evacuation.
+   */
+  park: z.optional(z.boolean()),
 });
 export type Progress = z.infer<typeof Progress>;
 
@@ -326,9 +331,41 @@ export const WAKE_FALLBACK_SECONDS = 5;
 export const EVACUATION_FALLBACK_SECONDS = 30;
 
 /**
- * Seconds between a step's own reads while it waits: `seconds` (its own cadence), or, in a region
- * evacuation, {@link EVACUATION_FALLBACK_SECONDS} (the evacuation's shared read wakes it sooner).
+ * From how many plans run in a region (a region their runbooks fail over into) the waits of runs
+ * into it that are not part of an evacuation are served by the region's poller
+ * (functions/evacuation/region-poller.ts) instead of each run reading for itself. Below it, each
+ * run's own reads fit the API rates (RDS: 12 per second per region; a parked step reads every
+ * {@link WAKE_FALLBACK_SECONDS} s, a capacity wait every second against Auto Scaling's 20), and a
+ * poller's table query and lease renewal every second would cost more than they save. Four apps
+ * waiting at once poll Auto Scaling 4 to 8 times a second; a hundred poll it far past its rate.
  */
-export function waitSeconds(run: Pick<RunContext, 'evacuation'>, seconds: number): number {
-  return run.evacuation ? Math.max(seconds, EVACUATION_FALLBACK_SECONDS) : seconds;
+export const REGION_POLLER_MIN_PLANS = 5;
+
+/**
+ * Who reads what a run's parked steps wait for (the promotion, the target's capacity): its region
+ * evacuation's poll (`evacuation`), the target region's poller of parked waits (`region`: the
+ * deployment runs at least {@link REGION_POLLER_MIN_PLANS} plans into that region), or each step
+ * itself (undefined).
+ */
+export function sharedReader(
+  run: Pick<RunContext, 'evacuation' | 'to'>,
+  plans: Pick<PlanRegistry, 'list'>,
+): 'evacuation' | 'region' | undefined {
+  if (run.evacuation) return 'evacuation';
+  const into = plans.list().filter((p) => p.regions.includes(run.to)).length;
+  return into >= REGION_POLLER_MIN_PLANS ? 'region' : undefined;
+}
+
+/**
+ * Seconds between a step's own reads while it waits: `seconds` (its own cadence), or, when a shared
+ * reader serves its waits ({@link sharedReader}: its evacuation, or its region's poller),
+ * {@link EVACUATION_FALLBACK_SECONDS} (the shared read wakes it sooner; its own read is the
+ * fallback for a reader that stopped).
+ */
+export function waitSeconds(
+  run: Pick<RunContext, 'evacuation' | 'to'>,
+  seconds: number,
+  plans: Pick<PlanRegistry, 'list'>,
+): number {
+  return sharedReader(run, plans) ? Math.max(seconds, EVACUATION_FALLBACK_SECONDS) : seconds;
 }

@@ -92,10 +92,11 @@ export async function promoteDatabase(input: unknown, deps: DatabaseDeps): Promi
   const cluster = globalCluster(plan, resource.id);
   const startedAt = isoNow(deps.clock);
   // Parked between checks (AwaitEvent), woken by capacity or RDS's event, else after the fallback.
-  // In an evacuation, its shared read of RDS wakes it, and its own fallback is longer.
+  // In an evacuation (or with many apps failing over into the region), the shared read of RDS
+  // wakes it, and its own fallback is longer.
   const progress = startProgress(
     deps.clock,
-    waitSeconds(run, WAKE_FALLBACK_SECONDS),
+    waitSeconds(run, WAKE_FALLBACK_SECONDS, deps.plans),
     pollBudgetSeconds(plan) * 2,
   );
   const recorded = recordStep(run, deps, stepKey('PromoteDatabase', resource.id), {

@@ -3,8 +3,9 @@ import { PreconditionFailedError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
 import * as z from '../core/zod.js';
+import { ensureRegionPoller } from '../evacuation/region-poller-start.js';
 import { groupReadiness } from '../observer/observe.js';
-import { Progress, parseInput, ResourceItem, type RunbookDeps, RunContext } from './context.js';
+import { Progress, parseInput, ResourceItem, type RunbookDeps, RunContext, sharedReader } from './context.js';
 import { capacityReady, globalCluster } from './database.js';
 import { type TaskWait, type WaitKind, waitKey } from './ports/task-waits.js';
 
@@ -20,7 +21,7 @@ import { type TaskWait, type WaitKind, waitKey } from './ports/task-waits.js';
 /** The ports AwaitEvent reads (the composition root gives it no more). */
 export type AwaitDeps = Pick<
   RunbookDeps,
-  'aurora' | 'autoScaling' | 'clock' | 'plans' | 'region' | 'stepFunctions' | 'waits'
+  'aurora' | 'autoScaling' | 'clock' | 'plans' | 'region' | 'stepFunctions' | 'waits' | 'stateMachineArns'
 >;
 /** The ports a wake (from an event, or from the capacity branch) reads. */
 export type WakeDeps = Pick<
@@ -46,9 +47,10 @@ export function waitKindOf(progress: Pick<Progress, 'phase'>): WaitKind {
 }
 
 /**
- * The waits a region evacuation's shared read answers (functions/evacuation/shared-reads.ts): the
- * promotion (DescribeGlobalClusters), the target's capacity and each group (DescribeAutoScalingGroups
- * and the load balancer). Pilot light's new reader is left to its event and its own fallback.
+ * The waits a shared read answers (a region evacuation's, functions/evacuation/shared-reads.ts, or
+ * a region's poller, region-poller.ts): the promotion (DescribeGlobalClusters), the target's
+ * capacity and each group (DescribeAutoScalingGroups and the load balancer). Pilot light's new
+ * reader is left to its event and its own fallback.
  */
 export const SHARED_READ_KINDS: ReadonlySet<WaitKind> = new Set(['promotion', 'capacity', 'group']);
 
@@ -115,6 +117,7 @@ export async function awaitEvent(
   const wait = resource.kind === 'capacity' ? 'group' : waitKindOf(progress);
   const now = deps.clock.now();
   const what = waitKey(wait, resource.id);
+  const reader = SHARED_READ_KINDS.has(wait) ? sharedReader(run, deps.plans) : undefined;
   await deps.waits.park({
     app: run.app,
     executionId: run.executionId,
@@ -123,13 +126,17 @@ export async function awaitEvent(
     region: deps.region,
     parkedAt: new Date(now).toISOString(),
     expiresAt: new Date(now + progress.nextPollSeconds * 1000).toISOString(),
+    ...(reader === 'region' ? { shared: true } : {}),
   });
-  // In an evacuation, its shared read (functions/evacuation/shared-reads.ts) sees what this step
-  // waits for within a second of the token being stored, and wakes it: no read of the app's own.
-  const seen =
-    run.evacuation && SHARED_READ_KINDS.has(wait)
-      ? undefined
-      : await happened(plan, run, wait, resource.id, deps);
+  // A shared read sees what this step waits for within a second of the token being stored, and
+  // wakes it: no read of the app's own. In an evacuation its poll (functions/evacuation/shared-reads.ts);
+  // otherwise, with many apps failing over into the region, the region's poller, which the first
+  // waiter starts (functions/evacuation/region-poller.ts). A poller that cannot be started leaves
+  // the read to this step.
+  const served =
+    reader === 'evacuation' ||
+    (reader === 'region' && (await ensureRegionPoller(deps.region, deps).catch(() => false)));
+  const seen = served ? undefined : await happened(plan, run, wait, resource.id, deps);
   if (seen) await answer(deps, deps.region, taskToken, { woken: true, by: 'already', detail: what, ...seen });
   return { parked: true, already: seen !== undefined };
 }
