@@ -456,9 +456,25 @@ describe('least privilege', () => {
     // answers a token.
     const WakeParkedRunbookSteps = { actions: ['states:SendTaskSuccess'], resources: runbooks };
     const wakers = new Set(['AwaitEvent', 'CheckCapacity']);
+    // AwaitEvent also starts its own region's poller of parked waits (many apps failing over into
+    // the region: functions/evacuation/region-poller.ts), there only.
+    const poller = {
+      StartPollers: {
+        actions: ['states:StartExecution'],
+        resources: [arn('stateMachine', 'us-east-1', 'RegionPoller')],
+      },
+      ReadPollerExecutions: {
+        actions: ['states:DescribeExecution'],
+        resources: [arn('execution', 'us-east-1', 'RegionPoller')],
+      },
+    };
     for (const fn of FUNCTIONS.filter((f) => f.role === 'runbook'))
       expect(bySid(fn.name), fn.name).toEqual(
-        wakers.has(fn.name) ? { DescribeRunbooks, WakeParkedRunbookSteps } : { DescribeRunbooks },
+        fn.name === 'AwaitEvent'
+          ? { DescribeRunbooks, WakeParkedRunbookSteps, ...poller }
+          : wakers.has(fn.name)
+            ? { DescribeRunbooks, WakeParkedRunbookSteps }
+            : { DescribeRunbooks },
       );
     expect(bySid('WakeOnEvent')).toEqual({ DescribeRunbooks, WakeParkedRunbookSteps });
     expect(bySid('Readiness')).toEqual({ DescribeRunbooks });
