@@ -86,9 +86,13 @@ export interface WakeSignal {
  */
 export const WAKE_READ_FRESH_MS = 2_000;
 
-/** Who made the read a wake carries, for the step's record: the event waker, or AwaitEvent itself. */
+/**
+ * Who made the read a wake carries, for the step's record: the event waker, AwaitEvent itself, or
+ * a shared read (the region's poller: an evacuation's wakes carry no read).
+ */
 export function wakeReader(wake: { readonly by?: string } | undefined): string {
-  return wake?.by === 'already' ? 'AwaitEvent (done when it parked)' : 'WakeOnEvent';
+  if (wake?.by === 'already') return 'AwaitEvent (done when it parked)';
+  return wake?.by === 'shared-read' ? 'the region poller (RunEvacuation)' : 'WakeOnEvent';
 }
 
 /** Whether a read carried in a wake (its ISO `readAt`) is fresh enough to decide on, at `now` (epoch ms). */
