@@ -96,6 +96,7 @@ export interface FailoverAccepted {
  * evacuation's batch instead of making its own call.
  *
  * @throws NotReadyError a graceful request whose target is NOT_READY
+ * @throws ThrottledError a graceful request whose dry run AWS throttled past its pacing (503)
  * @throws FailoverInProgressError another execution holds the app's lock (it is named)
  * @throws PreconditionFailedError the target is the active region, or the key's first request
  *   failed to start (a retry needs a new key)
@@ -134,7 +135,9 @@ export async function requestFailover(
   // the source too (seconds of timeouts when that region is down): it answers before the lock is
   // touched (beside the reservation's first state read), so a request it refuses never holds the
   // lock against the next one.
-  const dry = dryRun(plan, body, executionId, deps);
+  // An evacuation paces its own requests (a throttled one is asked again on a later poll), and its
+  // poll requests many apps within one invocation: its dry runs do not wait.
+  const dry = dryRun(plan, body, executionId, deps, options.evacuation ? 0 : DRY_RUN_PACING_MS);
   dry.catch(() => undefined); // answered below, whichever of the two fails first
   const graceful = body.mode === 'graceful';
 
@@ -207,13 +210,21 @@ export async function requestFailover(
  * (`dryRunReading`), when Preflight may decide on them: Route 53 records plans also list their
  * failover records here, alongside, as Preflight does.
  *
+ * A graceful dry run whose only blocker is a read AWS throttled reads again after a jittered
+ * backoff ({@link dryRunPause}) for up to `pacingMs` from its first read: many requests at once
+ * spread over the API's rate instead of each being refused.
+ *
  * @throws NotReadyError graceful, and readiness found blocking findings
+ * @throws ThrottledError graceful, and AWS still throttled a read that decides after `pacingMs`
+ *   (503 with Retry-After: nothing was reserved)
+ * @throws TransientAwsError graceful, and another retryable fault left a deciding read unknown
  */
 async function dryRun(
   plan: Plan,
   body: FailoverBody,
   executionId: string,
   deps: ReadinessDeps & Pick<RunbookDeps, 'random'>,
+  pacingMs: number,
 ): Promise<{ readiness: Readiness; reading?: DryRunReading }> {
   const started = deps.clock.now();
   const checks = READINESS_CHECKS.filter((check) => check !== lockFree);
@@ -236,7 +247,7 @@ async function dryRun(
       // Throttled: read again after a jittered backoff while the pacing budget lasts, so that many
       // requests at once (every app's team scripting a failover) spread over the API's rate
       // instead of each being refused (issue 10: one app's throttling never fails another).
-      const pause = retryable.throttled ? dryRunPause(reads, started, deps) : undefined;
+      const pause = retryable.throttled ? dryRunPause(reads, started, pacingMs, deps) : undefined;
       if (pause !== undefined && deps.clock.sleep) {
         await deps.clock.sleep(pause);
         continue;
@@ -271,7 +282,8 @@ async function dryRun(
 /**
  * How long a graceful dry run whose reads AWS throttled may keep reading again, in milliseconds
  * (virtual in the sandbox), from its first read: well inside API Gateway's 29 s integration timeout
- * and the operator API function's 30 s, with room for the reservation and the start after it.
+ * and the operator API function's 30 s, with room for the reservation and the start after it. An
+ * evacuation's requests do not wait (it paces them itself, on later polls).
  */
 export const DRY_RUN_PACING_MS = 10_000;
 /** The first and the longest pause between a throttled dry run's reads, in milliseconds. */
@@ -282,17 +294,18 @@ export const DRY_RUN_PAUSE_MS = { base: 500, cap: 4_000 } as const;
  * (`base x 2^(reads-1)`, capped), as AWS advises throttled clients ("Use exponential backoff to
  * retry requests at progressively longer intervals between each retry. Introduce jitter between
  * retries", AWS Well-Architected Reliability Pillar, REL05-BP03, https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_mitigate_interaction_failure_limit_retries.html);
- * undefined when the pause would end past {@link DRY_RUN_PACING_MS} from the first read (the
- * request is then refused as transient, with Retry-After).
+ * undefined when the pause would end past `pacingMs` from the first read (`started`, epoch ms; the
+ * request is then refused as throttled, with Retry-After).
  */
 function dryRunPause(
   reads: number,
   started: number,
+  pacingMs: number,
   deps: Pick<RunbookDeps, 'clock' | 'random'>,
 ): number | undefined {
   const ceiling = Math.min(DRY_RUN_PAUSE_MS.cap, DRY_RUN_PAUSE_MS.base * 2 ** (reads - 1));
   const pause = Math.max(DRY_RUN_PAUSE_MS.base / 5, Math.floor(deps.random.next() * ceiling));
-  return deps.clock.now() + pause - started <= DRY_RUN_PACING_MS ? pause : undefined;
+  return deps.clock.now() + pause - started <= pacingMs ? pause : undefined;
 }
 
 interface Started {
