@@ -15,6 +15,7 @@ describe('independent failovers at once, past the API quotas', { timeout: 300_00
   it(`${APPS} apps each request a graceful failover at t=0 and all succeed`, async () => {
     const plans = generatedPlans(APPS);
     const throttled: Record<string, number> = {};
+    let pollers: { name: string; region: string }[] = [];
     const report = await simulate(
       plans,
       parseScenario({
@@ -35,6 +36,10 @@ describe('independent failovers at once, past the API quotas', { timeout: 300_00
       }),
       {
         inspect: (sandbox) => {
+          pollers = sandbox.stepFunctions
+            .list()
+            .filter((e) => e.name.startsWith('poller-'))
+            .map((e) => ({ name: e.name, region: e.region }));
           for (const use of sandbox.aws.simulator.quotas.usage())
             if (use.throttled > 0) throttled[use.quota] = (throttled[use.quota] ?? 0) + use.throttled;
         },
@@ -60,5 +65,9 @@ describe('independent failovers at once, past the API quotas', { timeout: 300_00
       900,
     );
     expect(report.invariants.filter((i) => !i.held)).toEqual([]);
+    // Their parked waits were read by the target region's poller (8 plans into us-west-2: at least
+    // REGION_POLLER_MIN_PLANS), started by the first waiter; only there.
+    expect(pollers.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(pollers.map((p) => p.region))).toEqual(new Set(['us-west-2']));
   });
 });
