@@ -228,10 +228,14 @@ async function dryRun(
 ): Promise<{ readiness: Readiness; reading?: DryRunReading }> {
   const started = deps.clock.now();
   const checks = READINESS_CHECKS.filter((check) => check !== lockFree);
+  // A read of RDS or Auto Scaling that answered is kept across the paced re-reads of this request:
+  // only what AWS throttled is asked again, so that pacing does not spend the bucket on answers it
+  // already has. (The reading is then as old as its first read: `readAt` below.)
+  const kept = { ...deps, aurora: keepAnswers(deps.aurora), autoScaling: keepAnswers(deps.autoScaling) };
   for (let reads = 1; ; reads++) {
-    const readAt = deps.clock.now();
+    const readAt = reads === 1 ? deps.clock.now() : started;
     const [inputs, recordsExist] = await Promise.all([
-      readInputs(plan, body.mode === 'graceful' ? plan.regions : [body.to], deps),
+      readInputs(plan, body.mode === 'graceful' ? plan.regions : [body.to], kept),
       failoverRecordsExist(plan, deps).then(
         () => true,
         () => false,
@@ -281,11 +285,35 @@ async function dryRun(
 
 /**
  * How long a graceful dry run whose reads AWS throttled may keep reading again, in milliseconds
- * (virtual in the sandbox), from its first read: well inside API Gateway's 29 s integration timeout
- * and the operator API function's 30 s, with room for the reservation and the start after it. An
- * evacuation's requests do not wait (it paces them itself, on later polls).
+ * (virtual in the sandbox), from its first read: inside API Gateway's 29 s integration timeout
+ * and the operator API function's 30 s, with room for the reservation and the start after it
+ * (about a second). An evacuation's requests do not wait (it paces them itself, on later polls).
  */
-export const DRY_RUN_PACING_MS = 10_000;
+export const DRY_RUN_PACING_MS = 20_000;
+
+/**
+ * `port` with every method's answers kept for the object's life (one request): a call made again
+ * with the same arguments answers what AWS answered the first time; a call that failed is not
+ * kept, so it is made again. For a dry run's paced re-reads only.
+ */
+function keepAnswers<T extends object>(port: T): T {
+  const answers = new Map<string, Promise<unknown>>();
+  return new Proxy(port, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const key = `${String(name)} ${JSON.stringify(args)}`;
+        const known = answers.get(key);
+        if (known) return known;
+        const call = Promise.resolve((value as (...a: unknown[]) => unknown).apply(target, args));
+        answers.set(key, call);
+        call.catch(() => answers.delete(key));
+        return call;
+      };
+    },
+  });
+}
 /** The first and the longest pause between a throttled dry run's reads, in milliseconds. */
 export const DRY_RUN_PAUSE_MS = { base: 500, cap: 4_000 } as const;
 
