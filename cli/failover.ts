@@ -47,7 +47,7 @@ export function defineFailover(program: Command, context: CommandContext): void 
         .command('failover')
         .summary('request a failover and follow it step by step')
         .description(
-          "Requests a failover of an app to a region, then follows the runbook step by step (virtual times)\nuntil it ends: exit 0 when it SUCCEEDED, 1 when it FAILED or was ABORTED. The last line compares\nthe RTO and RPO with the plan's objectives. As alice by default.",
+          "Requests a failover of an app to a region, then follows the runbook step by step (virtual times)\nuntil it ends: exit 0 when it SUCCEEDED, 1 when it FAILED or was ABORTED. The last line compares\nthe RTO and RPO with the plan's objectives. A request refused because AWS throttled its dry run\n(503 ThrottledError) is asked again after its Retry-After, up to 6 attempts. As alice by default.",
         )
         .usage(FAILOVER_USAGE)
         .requiredOption('--app <A>', 'the app (plan name)')
