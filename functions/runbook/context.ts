@@ -320,10 +320,11 @@ export const POLL_SECONDS = { database: 1, capacity: 1, traffic: 2, verify: 1 } 
 export const WAKE_FALLBACK_SECONDS = 5;
 
 /**
- * The poll fallback (seconds) of a parked step, or of a capacity wait, in a region evacuation: its
- * evacuation reads RDS and Auto Scaling once per second for every app it runs
- * (functions/evacuation/shared-reads.ts) and wakes the steps whose condition it sees met, so an
- * app's own read is only the fallback for a poller that stopped. At 30 s, 100 apps add 100 / 30 =
+ * The poll fallback (seconds) of a parked step, or of a capacity wait, when a shared reader serves
+ * it ({@link sharedReader}): its evacuation, or its region's poller, reads RDS and Auto Scaling
+ * once per second for every app (functions/evacuation/shared-reads.ts, region-poller.ts) and wakes
+ * the steps whose condition it sees met, so an app's own read is only the fallback for a poller
+ * that stopped. At 30 s, 100 apps add 100 / 30 =
  * 3.4 RDS reads per second (and as many Auto Scaling reads) beside the evacuation's one, inside
  * RDS's 12 per second per region (sandbox/quotas.ts), where each app's own 5 s fallback, with the
  * parking read, was 40 per second.
