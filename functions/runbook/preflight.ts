@@ -1,5 +1,10 @@
 import { isoNow } from '../core/clock.js';
-import { PreconditionFailedError, ReplicationLagTooHighError, TransientAwsError } from '../core/errors.js';
+import {
+  PreconditionFailedError,
+  ReplicationLagTooHighError,
+  ThrottledError,
+  TransientAwsError,
+} from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import type { StepRecord } from '../core/records.js';
 import * as z from '../core/zod.js';
@@ -236,8 +241,12 @@ async function readAndEvaluate(
     run.executionId,
   );
   const evaluation = preflightEvaluation(inputs, { ...run, source: run.from, self: run.executionId });
+  // Throttled: Step Functions asks again with backoff for longer than after another transient
+  // fault (its own retrier in the runbooks), since many runs at once may keep a bucket empty.
   if (evaluation.retryable)
-    throw new TransientAwsError(`${plan.name}: preflight in ${run.to}: ${evaluation.retryable}`);
+    throw new (evaluation.throttled ? ThrottledError : TransientAwsError)(
+      `${plan.name}: preflight in ${run.to}: ${evaluation.retryable}`,
+    );
   return { ...evaluation, trafficError: await trafficRead };
 }
 
@@ -254,11 +263,10 @@ export function preflightEvaluation(
     readonly source: string;
     readonly self: string;
   },
-): PreflightEvaluation & { readonly retryable?: string } {
+): PreflightEvaluation & { readonly retryable?: string; readonly throttled?: boolean } {
   const seen = inputs.observation;
-  const retryable =
-    retryableUnknown(seen, run.mode === 'graceful' ? [run.to, run.source] : [run.to]) ??
-    retryableRunbook(inputs.context.runbooks[run.to]);
+  const unknown = firstRetryableUnknown(seen, run.mode === 'graceful' ? [run.to, run.source] : [run.to]);
+  const retryable = unknown?.unknown ?? retryableRunbook(inputs.context.runbooks[run.to]);
   const { findings } = evaluate({
     ...inputs.context,
     self: run.self,
@@ -273,7 +281,12 @@ export function preflightEvaluation(
     if (there && isKnown(there) && there.lagMs !== undefined)
       lagMs[cluster.globalClusterId] = isKnown(there.lagMs) ? (there.lagMs ?? null) : null;
   }
-  return { findings, lagMs, ...(retryable ? { retryable } : {}) };
+  return {
+    findings,
+    lagMs,
+    ...(retryable ? { retryable } : {}),
+    ...(unknown?.throttled ? { throttled: true } : {}),
+  };
 }
 
 /**
