@@ -14,7 +14,7 @@ import * as z from '../core/zod.js';
 import { lockFree, READINESS_CHECKS } from '../readiness/checks.js';
 import { type Readiness, type ReadinessDeps, readInputs, readinessFrom } from '../readiness/readiness.js';
 import { approvalRequired, FailoverRequest } from '../runbook/begin.js';
-import type { EvacuationRef, RunbookDeps } from '../runbook/context.js';
+import { type EvacuationRef, knownUnreachable, type RunbookDeps } from '../runbook/context.js';
 import {
   type DryRunReading,
   dryRunReading,
@@ -227,6 +227,15 @@ async function dryRun(
   pacingMs: number,
 ): Promise<{ readiness: Readiness; reading?: DryRunReading }> {
   const started = deps.clock.now();
+  // Down endpoints last, as the runbook tries them (docs/architecture.md; `knownUnreachable`): an
+  // ungraceful run suspects its source. The request does not know the active region before its
+  // reads answer, so it suspects every region but the target (the source is one of them): their
+  // ARC cluster endpoints are tried after the others, and a timed-out one is not paid first.
+  const unreachable = new Set(
+    plan.regions
+      .filter((r) => r !== body.to)
+      .flatMap((from) => [...knownUnreachable({ mode: body.mode, from })]),
+  );
   const checks = READINESS_CHECKS.filter((check) => check !== lockFree);
   // A read of RDS or Auto Scaling that answered is kept across the paced re-reads of this request:
   // only what AWS throttled is asked again, so that pacing does not spend the bucket on answers it
@@ -235,7 +244,7 @@ async function dryRun(
   for (let reads = 1; ; reads++) {
     const readAt = reads === 1 ? deps.clock.now() : started;
     const [inputs, recordsExist] = await Promise.all([
-      readInputs(plan, body.mode === 'graceful' ? plan.regions : [body.to], kept),
+      readInputs(plan, body.mode === 'graceful' ? plan.regions : [body.to], kept, undefined, { unreachable }),
       failoverRecordsExist(plan, deps).then(
         () => true,
         () => false,

@@ -239,6 +239,7 @@ async function readAndEvaluate(
     run.mode === 'graceful' ? plan.regions : [run.to],
     deps,
     run.executionId,
+    { unreachable }, // its routing control read too tries down endpoints last, and learns
   );
   const evaluation = preflightEvaluation(inputs, { ...run, source: run.from, self: run.executionId });
   // Throttled: Step Functions asks again with backoff for longer than after another transient

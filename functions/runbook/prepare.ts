@@ -16,7 +16,7 @@ import {
   stepKey,
   WAKE_FALLBACK_SECONDS,
 } from './context.js';
-import { globalCluster } from './database.js';
+import { globalCluster } from './resources.js';
 import { freshWakeRead, readerInstanceId, wakeReader } from './wake.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */

@@ -6,8 +6,8 @@ import * as z from '../core/zod.js';
 import { ensureRegionPoller } from '../evacuation/region-poller-start.js';
 import { groupReadiness } from '../observer/observe.js';
 import { Progress, parseInput, ResourceItem, type RunbookDeps, RunContext, sharedReader } from './context.js';
-import { capacityReady, globalCluster } from './database.js';
 import { type TaskWait, type WaitKind, waitKey } from './ports/task-waits.js';
+import { capacityReady, globalCluster } from './resources.js';
 
 /**
  * Event-driven wake-ups of parked runbook steps (docs/architecture.md, "Wake-ups"). A step whose
