@@ -217,6 +217,62 @@ describe('exactly one accepted request per app', HEAVY, () => {
   });
 });
 
+describe('a crash in BeginExecution', HEAVY, () => {
+  it('of a reserved request: AbandonExecution closes the record and frees the lock at once', async () => {
+    // Prepare: BeginExecution crashes after its work on every attempt its Retry allows (1 + 3)
+    sandbox.aws.faults.add({ kind: 'lambda-crash', step: 'BeginExecution', times: 4 });
+
+    // Act
+    const requested = await sandbox.run(failover('billing', EAST));
+    const status = await runToEnd(requested.body.executionArn);
+    const endedAt = sandbox.clock.now();
+    const record = await sandbox.run(deps.store.getExecution('billing', requested.body.executionId));
+    const lock = await sandbox.run(deps.store.getLock('billing'));
+    const next = await sandbox.run(failover('billing', EAST));
+
+    // Assess
+    expect(requested.status).toBe(202);
+    expect(status).toBe('FAILED');
+    expect(record).toMatchObject({ status: 'FAILED', error: { name: 'Lambda.Unknown' } });
+    expect(record?.error?.message).toContain('crashed');
+    expect(lock).toMatchObject({ holder: requested.body.executionId, released: true });
+    // Released long before the lease would have lapsed.
+    expect(Date.parse(String(lock?.releasedAt))).toBeLessThan(endedAt + 1);
+    const plan = deps.plans.get('billing');
+    expect((endedAt - Date.parse(String(record?.startedAt))) / 1000).toBeLessThan(leaseSecondsFor(plan) / 10);
+    expect(next.status).toBe(202);
+    expect(await runToEnd(next.body.executionArn)).toBe('SUCCEEDED');
+  });
+
+  it('of a runbook nobody reserved (started directly): Begin takes the lock, AbandonExecution frees it', async () => {
+    // Prepare: billing is active in us-east-1 again
+    sandbox.aws.faults.add({ kind: 'lambda-crash', step: 'BeginExecution', times: 4 });
+    const plan = deps.plans.get('billing');
+    const id = 'billing-direct-start-1';
+
+    // Act: started straight through Step Functions, as a person with console access might
+    const arn = await sandbox.run(
+      deps.stepFunctions.start(WEST, runbookArnIn(plan, WEST, deps), id, {
+        plan: 'billing',
+        targetRegion: WEST,
+        mode: 'graceful',
+        trigger: 'operator',
+        requestedBy: 'carol',
+        reason: 'started by hand',
+      }),
+    );
+    const status = await runToEnd(arn);
+    const record = await sandbox.run(deps.store.getExecution('billing', id));
+    const lock = await sandbox.run(deps.store.getLock('billing'));
+
+    // Assess: Begin took the lock itself (crashing after it), and the failure path gave it back
+    expect(status).toBe('FAILED');
+    expect(record).toMatchObject({ status: 'FAILED', error: { name: 'Lambda.Unknown' } });
+    expect(lock).toMatchObject({ holder: id, released: true });
+  });
+});
+
+// After the other blocks: it moves billing, which they expect where they left it.
 describe('a graceful request whose dry run AWS throttles', HEAVY, () => {
   /** Every DescribeAutoScalingGroups in both regions throttled (after the SDK's retries too). */
   const throttleGroups = () => {
@@ -282,60 +338,5 @@ describe('a graceful request whose dry run AWS throttles', HEAVY, () => {
     expect(sandbox.clock.now() - askedAt).toBeLessThan(DRY_RUN_PACING_MS + 5_000);
     expect(sandbox.stepFunctions.list()).toHaveLength(before);
     expect(lock === undefined || lock.released).toBe(true);
-  });
-});
-
-describe('a crash in BeginExecution', HEAVY, () => {
-  it('of a reserved request: AbandonExecution closes the record and frees the lock at once', async () => {
-    // Prepare: BeginExecution crashes after its work on every attempt its Retry allows (1 + 3)
-    sandbox.aws.faults.add({ kind: 'lambda-crash', step: 'BeginExecution', times: 4 });
-
-    // Act
-    const requested = await sandbox.run(failover('billing', EAST));
-    const status = await runToEnd(requested.body.executionArn);
-    const endedAt = sandbox.clock.now();
-    const record = await sandbox.run(deps.store.getExecution('billing', requested.body.executionId));
-    const lock = await sandbox.run(deps.store.getLock('billing'));
-    const next = await sandbox.run(failover('billing', EAST));
-
-    // Assess
-    expect(requested.status).toBe(202);
-    expect(status).toBe('FAILED');
-    expect(record).toMatchObject({ status: 'FAILED', error: { name: 'Lambda.Unknown' } });
-    expect(record?.error?.message).toContain('crashed');
-    expect(lock).toMatchObject({ holder: requested.body.executionId, released: true });
-    // Released long before the lease would have lapsed.
-    expect(Date.parse(String(lock?.releasedAt))).toBeLessThan(endedAt + 1);
-    const plan = deps.plans.get('billing');
-    expect((endedAt - Date.parse(String(record?.startedAt))) / 1000).toBeLessThan(leaseSecondsFor(plan) / 10);
-    expect(next.status).toBe(202);
-    expect(await runToEnd(next.body.executionArn)).toBe('SUCCEEDED');
-  });
-
-  it('of a runbook nobody reserved (started directly): Begin takes the lock, AbandonExecution frees it', async () => {
-    // Prepare: billing is active in us-east-1 again
-    sandbox.aws.faults.add({ kind: 'lambda-crash', step: 'BeginExecution', times: 4 });
-    const plan = deps.plans.get('billing');
-    const id = 'billing-direct-start-1';
-
-    // Act: started straight through Step Functions, as a person with console access might
-    const arn = await sandbox.run(
-      deps.stepFunctions.start(WEST, runbookArnIn(plan, WEST, deps), id, {
-        plan: 'billing',
-        targetRegion: WEST,
-        mode: 'graceful',
-        trigger: 'operator',
-        requestedBy: 'carol',
-        reason: 'started by hand',
-      }),
-    );
-    const status = await runToEnd(arn);
-    const record = await sandbox.run(deps.store.getExecution('billing', id));
-    const lock = await sandbox.run(deps.store.getLock('billing'));
-
-    // Assess: Begin took the lock itself (crashing after it), and the failure path gave it back
-    expect(status).toBe('FAILED');
-    expect(record).toMatchObject({ status: 'FAILED', error: { name: 'Lambda.Unknown' } });
-    expect(lock).toMatchObject({ holder: id, released: true });
   });
 });
