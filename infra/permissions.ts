@@ -63,7 +63,8 @@ const ROLE_CAPABILITIES: Record<FunctionRole, readonly Capability[]> = {
   reconciler: ['state', 'events', 'observe', 'shiftTraffic', 'fenceWriter'],
   // Readiness only reads AWS; it keeps its results in the table and emits a change of verdict.
   readiness: ['state', 'events', 'observe'],
-  // The waker reads the lock, the parked token and RDS, and answers the token: it moves nothing.
+  // The waker reads the lock, the parked token and RDS, and answers the token; once a promotion
+  // is done and the rest of the run ready, it moves the run's traffic first (STEP_CAPABILITIES).
   waker: ['state', 'observe', 'wakeRunbook'],
 };
 
@@ -113,6 +114,9 @@ const STEP_CAPABILITIES: Partial<Record<FunctionName, readonly Capability[]>> = 
   // the database branch parked on capacity.
   AwaitEvent: ['wakeRunbook'],
   CheckCapacity: ['wakeRunbook'],
+  // The waker moves a run's traffic when the promotion's event finds the run otherwise ready
+  // (functions/runbook/wake.ts, wakeOnEvent), as ShiftTraffic would a moment later.
+  WakeOnEvent: ['shiftTraffic'],
 };
 
 /** What a function may do: its role's capabilities and its step's. */

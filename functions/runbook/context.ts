@@ -113,6 +113,25 @@ export function knownUnreachable(
   return new Set([...(run.mode === 'ungraceful' ? [run.from] : []), ...(learnt ?? [])]);
 }
 
+/**
+ * Traffic the event waker already moved for this run (WakeOnEvent, functions/runbook/wake.ts):
+ * once the promotion's event showed the writer in the target and every other resource of the run
+ * was recorded ready, it moved traffic itself, fenced at the run's lock epoch, before it woke the
+ * database branch, which carries this in its outcome (`detail.trafficShifted`). ShiftTraffic
+ * then follows that change instead of making it again (a second Route 53 change would start its
+ * propagation over). `at` is the ISO time of the change, `mechanism`, `endpoint` and `changeId` as
+ * `moveTrafficTo` (functions/runbook/traffic.ts) returns them.
+ */
+export const TrafficShifted = z.object({
+  by: z.literal('WakeOnEvent'),
+  at: z.string().check(z.minLength(1)),
+  epoch: z.int().check(z.positive()),
+  mechanism: z.enum(['arc', 'route53', 'health-checks', 'none']),
+  endpoint: z.optional(z.string()),
+  changeId: z.optional(z.nullable(z.string())),
+});
+export type TrafficShifted = z.infer<typeof TrafficShifted>;
+
 /** A resource a Map iteration prepares. */
 export const ResourceItem = z.object({
   kind: z.enum(['database', 'capacity']),
@@ -120,6 +139,17 @@ export const ResourceItem = z.object({
   id: z.string().check(z.minLength(1)),
 });
 export type ResourceItem = z.infer<typeof ResourceItem>;
+
+/** The resources a run prepares, one Map iteration each: the plan's global clusters, then its groups. */
+export function resourcesOf(plan: Plan): ResourceItem[] {
+  return [
+    ...(plan.database?.auroraGlobalClusters ?? []).map((c) => ({
+      kind: 'database' as const,
+      id: c.globalClusterId,
+    })),
+    ...(plan.compute?.autoScalingGroups ?? []).map((g) => ({ kind: 'capacity' as const, id: g.name })),
+  ];
+}
 
 /**
  * What a polling step returns to its Wait + Choice loop. `attempt`/`maxAttempts` bound the loop:

@@ -23,6 +23,7 @@ import {
   recordStep,
   startProgress,
   stepKey,
+  TrafficShifted,
   WAKE_FALLBACK_SECONDS,
   waitSeconds,
 } from './context.js';
@@ -63,6 +64,8 @@ const WakeInput = z.optional(
         readAt: z.string().check(z.minLength(1)),
       }),
     ),
+    /** Traffic the waker moved once it saw the promotion done (carried to ShiftTraffic in the outcome). */
+    shifted: z.optional(TrafficShifted),
   }),
 );
 type WakeInput = z.infer<typeof WakeInput>;
@@ -203,11 +206,16 @@ async function pollDatabase(
 
   // Woken by RDS's event (or parked when it was over): the read that woke it, a moment ago, found
   // no operation under way and the target the writer: decided on, not made again.
+  // When the waker also moved traffic (fenced at this run's epoch), the outcome carries that to
+  // ShiftTraffic, which follows the change instead of making it again.
+  const done = wake?.shifted
+    ? { ...progress, detail: { ...progress.detail, trafficShifted: wake.shifted } }
+    : progress;
   const woken = wake?.promoted;
   if (woken && freshWakeRead(woken, deps.clock.now()) && woken.writers.includes(targetArn))
-    return finish(run, resource, progress, deps, { readBy: wakeReader(wake), readAt: woken.readAt });
+    return finish(run, resource, done, deps, { readBy: wakeReader(wake), readAt: woken.readAt });
   const view = await deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId);
-  if (isPromoted(view, targetArn)) return finish(run, resource, progress, deps);
+  if (isPromoted(view, targetArn)) return finish(run, resource, done, deps);
   if (view.failover) {
     return nextPoll(progress, `${cluster.globalClusterId} ${method ?? 'promotion'} to ${run.to}`, {
       detail: { ...progress.detail, idlePolls: 0 },

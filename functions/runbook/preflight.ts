@@ -14,6 +14,7 @@ import {
   type RunbookDeps,
   RunContext,
   recordStep,
+  resourcesOf,
   stepKey,
 } from './context.js';
 import type { UnreachableRegions } from './ports/arc.js';
@@ -179,13 +180,7 @@ function passed(
   by?: string,
 ): { readonly result: PreflightResult; readonly step: StepRecord } {
   const { findings, lagMs } = evaluation;
-  const resources: ResourceItem[] = [
-    ...(plan.database?.auroraGlobalClusters ?? []).map((c) => ({
-      kind: 'database' as const,
-      id: c.globalClusterId,
-    })),
-    ...(plan.compute?.autoScalingGroups ?? []).map((g) => ({ kind: 'capacity' as const, id: g.name })),
-  ];
+  const resources = resourcesOf(plan);
   const step: StepRecord = {
     name: 'Preflight',
     status: 'SUCCEEDED',

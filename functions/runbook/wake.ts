@@ -1,12 +1,25 @@
 import { isoNow } from '../core/clock.js';
-import { PreconditionFailedError } from '../core/errors.js';
+import { describeError, PreconditionFailedError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
+import type { LockRecord } from '../core/records.js';
 import * as z from '../core/zod.js';
 import { groupReadiness } from '../observer/observe.js';
-import { Progress, parseInput, ResourceItem, type RunbookDeps, RunContext } from './context.js';
+import {
+  fence,
+  knownUnreachable,
+  Progress,
+  parseInput,
+  ResourceItem,
+  type RunbookDeps,
+  RunContext,
+  resourcesOf,
+  stepKey,
+  type TrafficShifted,
+} from './context.js';
 import { capacityReady, globalCluster } from './database.js';
 import { type TaskWait, type WaitKind, waitKey } from './ports/task-waits.js';
+import { moveTrafficTo } from './traffic.js';
 
 /**
  * Event-driven wake-ups of parked runbook steps (docs/architecture.md, "Wake-ups"). A step whose
@@ -22,10 +35,23 @@ export type AwaitDeps = Pick<
   RunbookDeps,
   'aurora' | 'autoScaling' | 'clock' | 'plans' | 'region' | 'stepFunctions' | 'waits'
 >;
-/** The ports a wake (from an event, or from the capacity branch) reads. */
+/**
+ * The ports the event waker reads, and the traffic ports it moves traffic through once a
+ * promotion is done and the rest of the run is ready ({@link wakeOnEvent}).
+ */
 export type WakeDeps = Pick<
   RunbookDeps,
-  'aurora' | 'autoScaling' | 'clock' | 'plans' | 'region' | 'stepFunctions' | 'store' | 'waits'
+  | 'arc'
+  | 'aurora'
+  | 'autoScaling'
+  | 'clock'
+  | 'plans'
+  | 'region'
+  | 'route53'
+  | 'stepFunctions'
+  | 'store'
+  | 'traffic'
+  | 'waits'
 >;
 
 const AwaitInput = z.object({
@@ -75,6 +101,8 @@ export interface WakeSignal {
   readonly promoted?: { readonly writers: readonly string[]; readonly readAt: string };
   /** The event waker's read of RDS that let it wake pilot light's reader wait: this instance available. */
   readonly reader?: { readonly instance: string; readonly readAt: string };
+  /** Traffic the event waker moved before it woke the promotion (see {@link wakeOnEvent}). */
+  readonly shifted?: TrafficShifted;
 }
 
 /**
@@ -115,6 +143,9 @@ export async function awaitEvent(
   const wait = resource.kind === 'capacity' ? 'group' : waitKindOf(progress);
   const now = deps.clock.now();
   const what = waitKey(wait, resource.id);
+  // A promotion's park keeps the run, so that its event's waker can move traffic itself once the
+  // promotion is done (not in an evacuation: there traffic moves in the evacuation's batches).
+  const keepRun = wait === 'promotion' && !run.evacuation;
   await deps.waits.park({
     app: run.app,
     executionId: run.executionId,
@@ -123,6 +154,7 @@ export async function awaitEvent(
     region: deps.region,
     parkedAt: new Date(now).toISOString(),
     expiresAt: new Date(now + progress.nextPollSeconds * 1000).toISOString(),
+    ...(keepRun ? { run } : {}),
   });
   // In an evacuation, its shared read (functions/evacuation/shared-reads.ts) sees what this step
   // waits for within a second of the token being stored, and wakes it: no read of the app's own.
@@ -240,7 +272,8 @@ const RdsEvent = z.object({
 /** What the waker did with one event. */
 export interface WakeReport {
   readonly eventId: string;
-  readonly woken: { app: string; executionId: string; what: string }[];
+  /** The steps it woke; `trafficMoved`: how it moved the run's traffic first, when it did. */
+  readonly woken: { app: string; executionId: string; what: string; trafficMoved?: string }[];
   /** Why a matching wait was not woken (nothing parked, AWS not there yet, a spent token). */
   readonly skipped: string[];
 }
@@ -252,6 +285,18 @@ export interface WakeReport {
  * AWS now (the event is a hint: a switchover still under way, or a reader not available, wakes
  * nothing) and answers the token. Idempotent: a duplicate or late event finds a spent token, or
  * nothing parked, and wakes nothing.
+ *
+ * A promotion's event may also move the run's traffic, before the wake, which saves the woken
+ * check, the Map's end and ShiftTraffic's own start (about 0.5 s of a failover's control plane,
+ * README "Benchmarks"): only when RDS shows the target the writer with nothing under way, every
+ * other resource of the run is recorded ready (its step SUCCEEDED or SKIPPED: capacity at the
+ * plan's threshold, the other clusters promoted: what ShiftTraffic's own check of the Map's
+ * outcomes requires), the parked step's run still holds the lock at its epoch (renewed, `fence`,
+ * before anything moves), its token has not expired (a duplicate event after the wake moves
+ * nothing again), and the run is not part of an evacuation (whose traffic moves in batches).
+ * The change is `moveTrafficTo`'s, idempotent; the wake carries it (`shifted`) to ShiftTraffic,
+ * which follows it instead of making it again. If moving fails, the wake goes on without it and
+ * ShiftTraffic moves traffic as before.
  *
  * @throws InvalidInputError when the event is not one of the rule's (the rule's pattern is wrong)
  */
@@ -296,10 +341,18 @@ async function wakeApp(
 ): Promise<void> {
   const eventId = event.EventID;
   const what = waitKey(kind, globalClusterId);
-  const parked = async (): Promise<{ holder: string; wait: TaskWait | undefined } | undefined> => {
+  const parked = async (): Promise<
+    { holder: string; wait: TaskWait | undefined; mover: RunContext | undefined } | undefined
+  > => {
     const lock = await deps.store.getLock(plan.name);
     if (!lock || lock.released) return undefined;
-    return { holder: lock.holder, wait: await deps.waits.get(plan.name, lock.holder, what) };
+    const wait = await deps.waits.get(plan.name, lock.holder, what);
+    // Whether this run may have its traffic moved here, read beside RDS (the record and the fence).
+    const mover =
+      kind === 'promotion' && wait
+        ? await mayMoveTraffic(plan, globalClusterId, lock, wait, deps)
+        : undefined;
+    return { holder: lock.holder, wait, mover };
   };
   // Truth over claims: read what the event announces before waking anything, beside the lookup
   // of the parked step (one RDS read per event and cluster of the event's region).
@@ -334,9 +387,83 @@ async function wakeApp(
     return;
   }
   const detail = `${eventId} at ${isoNow(deps.clock)}`;
-  if (await answer(deps, found.wait.region, found.wait.token, { woken: true, by: 'event', detail, ...holds }))
-    report.woken.push({ app: plan.name, executionId: found.holder, what });
+  const mover = found.mover;
+  const shifted =
+    mover &&
+    holds.promoted?.writers.includes(memberIn(globalCluster(plan, globalClusterId).members, mover.to))
+      ? await moveTraffic(plan, mover, deps, report)
+      : undefined;
+  const signal: WakeSignal = { woken: true, by: 'event', detail, ...holds, ...(shifted ? { shifted } : {}) };
+  if (await answer(deps, found.wait.region, found.wait.token, signal))
+    report.woken.push({
+      app: plan.name,
+      executionId: found.holder,
+      what,
+      ...(shifted ? { trafficMoved: shifted.mechanism } : {}),
+    });
   else report.skipped.push(`${plan.name}: the token of ${what} was already spent`);
+}
+
+/**
+ * The run whose traffic the waker may move once RDS shows its promotion of `globalClusterId` done
+ * (see {@link wakeOnEvent}), or undefined: the parked step's run (kept with its wait), still the
+ * lock's holder at its epoch and renewed so (`fence`), its token not expired, not in an
+ * evacuation, and every other resource of the run recorded ready on its execution record. The
+ * record's read and the renewal are made at once.
+ */
+async function mayMoveTraffic(
+  plan: Plan,
+  globalClusterId: string,
+  lock: LockRecord,
+  wait: TaskWait,
+  deps: WakeDeps,
+): Promise<RunContext | undefined> {
+  const parsed = RunContext.safeParse(wait.run);
+  if (!parsed.success) return undefined;
+  const run = parsed.data;
+  const live = Date.parse(wait.expiresAt) > deps.clock.now();
+  if (run.evacuation || !live || run.executionId !== lock.holder || run.epoch !== lock.epoch)
+    return undefined;
+  const [record, fenced] = await Promise.all([
+    deps.store.getExecutionByKey(run.app, run.executionKey),
+    fence(run, deps).then(
+      () => true,
+      () => false, // lost, or not renewed: the woken step's own fence decides
+    ),
+  ]);
+  if (!record || !fenced) return undefined;
+  const others = resourcesOf(plan).filter((r) => !(r.kind === 'database' && r.id === globalClusterId));
+  const ready = others.every((r) => {
+    const step = record.steps[stepKey(r.kind === 'database' ? 'PromoteDatabase' : 'ScaleCapacity', r.id)];
+    return step?.status === 'SUCCEEDED' || step?.status === 'SKIPPED';
+  });
+  return ready ? run : undefined;
+}
+
+/** Moves `run`'s traffic to its target now (fenced by {@link mayMoveTraffic}); undefined when that failed. */
+async function moveTraffic(
+  plan: Plan,
+  run: RunContext,
+  deps: WakeDeps,
+  report: WakeReport,
+): Promise<TrafficShifted | undefined> {
+  const at = isoNow(deps.clock);
+  try {
+    const moved = await moveTrafficTo(plan, run.to, run.from, deps, run.epoch, knownUnreachable(run));
+    return {
+      by: 'WakeOnEvent',
+      at,
+      epoch: run.epoch,
+      mechanism: moved.mechanism,
+      ...(moved.endpoint ? { endpoint: moved.endpoint } : {}),
+      ...(moved.changeId !== undefined ? { changeId: moved.changeId } : {}),
+    };
+  } catch (error: unknown) {
+    report.skipped.push(
+      `${plan.name}: traffic left to ShiftTraffic: moving it failed (${describeError(error).message})`,
+    );
+    return undefined;
+  }
 }
 
 /**

@@ -150,8 +150,9 @@ describe('IAM helpers', () => {
       prepareDatabase: ['PrepareDatabase'],
       scaleCapacity: ['ScaleCapacity', 'FinishExecution'],
       // The reconciler makes traffic follow the writer, and fences a returning old writer; an
-      // evacuation flushes its apps' queued traffic changes in batches (docs/architecture.md).
-      shiftTraffic: ['ShiftTraffic', 'RunEvacuation', 'Reconcile'],
+      // evacuation flushes its apps' queued traffic changes in batches (docs/architecture.md); the
+      // event waker moves a run's traffic once its promotion is done and the run ready (Wake-ups).
+      shiftTraffic: ['ShiftTraffic', 'RunEvacuation', 'Reconcile', 'WakeOnEvent'],
       fenceWriter: ['Reconcile'],
     });
   });
