@@ -549,7 +549,7 @@ describe('least privilege', () => {
   );
 
   it.each(REGIONS)(
-    "%s: RDS's switchover/failover finished and reader created events of the plans' clusters wake parked steps, through a role that can only answer runbook tokens",
+    "%s: RDS's switchover/failover finished and reader created events of the plans' clusters wake parked steps, through a role that answers runbook tokens and moves traffic, and moves no writer or capacity",
     (region) => {
       const { template, json } = of(region);
       template.hasResourceProperties('AWS::Events::Rule', {
@@ -571,8 +571,17 @@ describe('least privilege', () => {
       const actions = statements.flatMap((st) => st.actions);
       expect(actions).toContain('states:SendTaskSuccess');
       const mutating =
-        /^(rds:(Switchover|Failover|Remove|Create|Delete)|autoscaling:(Update|Set)|route53-recovery-cluster:Update|route53:Change|states:(Start|Stop|SendTaskFailure))/;
+        /^(rds:(Switchover|Failover|Remove|Create|Delete)|autoscaling:(Update|Set)|states:(Start|Stop|SendTaskFailure))/;
       expect(actions.filter((a: string) => mutating.test(a))).toEqual([]);
+      // It moves a run's traffic once its promotion is done and the run ready (docs/architecture.md,
+      // Wake-ups), with ShiftTraffic's statements (scoped as the test above checks).
+      expect(
+        actions.filter((a: string) => /^(route53-recovery-cluster:Update|route53:Change)/.test(a)),
+      ).toEqual([
+        'route53-recovery-cluster:UpdateRoutingControlState',
+        'route53-recovery-cluster:UpdateRoutingControlStates',
+        'route53:ChangeResourceRecordSets',
+      ]);
       // The token may be answered on the runbooks only.
       const answer = statements.filter((st) => st.actions.includes('states:SendTaskSuccess'));
       for (const st of answer)
