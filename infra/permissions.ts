@@ -112,10 +112,11 @@ const STEP_CAPABILITIES: Partial<Record<FunctionName, readonly Capability[]>> = 
   ShiftTraffic: ['shiftTraffic'],
   // AwaitEvent answers its own token when what it waits for already happened; CheckCapacity wakes
   // the database branch parked on capacity.
-  AwaitEvent: ['wakeRunbook'],
+  // The waker, and AwaitEvent when the promotion was over as it parked, move a run's traffic once
+  // the promotion is done and the rest of the run ready (functions/runbook/wake.ts), as
+  // ShiftTraffic would a moment later.
+  AwaitEvent: ['wakeRunbook', 'shiftTraffic'],
   CheckCapacity: ['wakeRunbook'],
-  // The waker moves a run's traffic when the promotion's event finds the run otherwise ready
-  // (functions/runbook/wake.ts, wakeOnEvent), as ShiftTraffic would a moment later.
   WakeOnEvent: ['shiftTraffic'],
 };
 

@@ -114,16 +114,17 @@ export function knownUnreachable(
 }
 
 /**
- * Traffic the event waker already moved for this run (WakeOnEvent, functions/runbook/wake.ts):
- * once the promotion's event showed the writer in the target and every other resource of the run
- * was recorded ready, it moved traffic itself, fenced at the run's lock epoch, before it woke the
- * database branch, which carries this in its outcome (`detail.trafficShifted`). ShiftTraffic
- * then follows that change instead of making it again (a second Route 53 change would start its
- * propagation over). `at` is the ISO time of the change, `mechanism`, `endpoint` and `changeId` as
+ * Traffic already moved for this run by the step that saw its promotion done (WakeOnEvent on the
+ * promotion's event, or AwaitEvent finding it over as it parked; functions/runbook/wake.ts): with
+ * the writer in the target and every other resource of the run recorded ready, it moved traffic
+ * itself, fenced at the run's lock epoch, before it woke the database branch, which carries this
+ * in its outcome (`detail.trafficShifted`). ShiftTraffic then follows that change instead of
+ * making it again (a second Route 53 change would start its propagation over). `at` is the ISO time of the change, `mechanism`, `endpoint` and `changeId` as
  * `moveTrafficTo` (functions/runbook/traffic.ts) returns them.
  */
 export const TrafficShifted = z.object({
-  by: z.literal('WakeOnEvent'),
+  /** Who moved it: the event waker, or AwaitEvent finding the promotion over as it parked. */
+  by: z.enum(['WakeOnEvent', 'AwaitEvent']),
   at: z.string().check(z.minLength(1)),
   epoch: z.int().check(z.positive()),
   mechanism: z.enum(['arc', 'route53', 'health-checks', 'none']),

@@ -30,10 +30,23 @@ import { moveTrafficTo } from './traffic.js';
  * while it is fresh ({@link WAKE_READ_FRESH_MS}), and reads AWS again otherwise.
  */
 
-/** The ports AwaitEvent reads (the composition root gives it no more). */
+/**
+ * The ports AwaitEvent reads (the composition root gives it no more), and those it moves traffic
+ * through when the promotion it parks on is already over ({@link awaitEvent}).
+ */
 export type AwaitDeps = Pick<
   RunbookDeps,
-  'aurora' | 'autoScaling' | 'clock' | 'plans' | 'region' | 'stepFunctions' | 'waits'
+  | 'arc'
+  | 'aurora'
+  | 'autoScaling'
+  | 'clock'
+  | 'plans'
+  | 'region'
+  | 'route53'
+  | 'stepFunctions'
+  | 'store'
+  | 'traffic'
+  | 'waits'
 >;
 /**
  * The ports the event waker reads, and the traffic ports it moves traffic through once a
@@ -129,7 +142,9 @@ export function freshWakeRead(read: { readonly readAt: string } | undefined, now
  * reads once whether what it waits for has already happened (an event that came between the
  * step's last check and the token being stored would otherwise be missed) and, if so, answers its
  * own token at once. Otherwise the Task waits for a wake or its own timeout (the poll fallback),
- * whichever comes first: every wait ends.
+ * whichever comes first: every wait ends. A promotion already over moves the run's traffic first,
+ * as the event waker would ({@link moveTrafficIfReady}); the wait is then parked again without
+ * its run, so that the promotion's event, arriving later, does not move it a second time.
  *
  * @throws InvalidInputError on a malformed input (the Task's Catch falls back to polling)
  */
@@ -146,7 +161,7 @@ export async function awaitEvent(
   // A promotion's park keeps the run, so that its event's waker can move traffic itself once the
   // promotion is done (not in an evacuation: there traffic moves in the evacuation's batches).
   const keepRun = wait === 'promotion' && !run.evacuation;
-  await deps.waits.park({
+  const parked: TaskWait = {
     app: run.app,
     executionId: run.executionId,
     what,
@@ -154,16 +169,35 @@ export async function awaitEvent(
     region: deps.region,
     parkedAt: new Date(now).toISOString(),
     expiresAt: new Date(now + progress.nextPollSeconds * 1000).toISOString(),
-    ...(keepRun ? { run } : {}),
-  });
+  };
+  await deps.waits.park(keepRun ? { ...parked, run } : parked);
   // In an evacuation, its shared read (functions/evacuation/shared-reads.ts) sees what this step
   // waits for within a second of the token being stored, and wakes it: no read of the app's own.
   const seen =
     run.evacuation && SHARED_READ_KINDS.has(wait)
       ? undefined
       : await happened(plan, run, wait, resource.id, deps);
-  if (seen) await answer(deps, deps.region, taskToken, { woken: true, by: 'already', detail: what, ...seen });
-  return { parked: true, already: seen !== undefined };
+  if (!seen) return { parked: true, already: false };
+  const promoted = wait === 'promotion' && seen.promoted?.writers.includes(targetOf(plan, resource.id, run));
+  const shifted = promoted
+    ? await moveTrafficIfReady(plan, resource.id, run, 'AwaitEvent', deps, {
+        // Parked again without its run: the promotion's event finds nothing to move.
+        alongside: deps.waits.park(parked),
+      }).catch(() => undefined) // the woken check and ShiftTraffic go on as before
+    : undefined;
+  await answer(deps, deps.region, taskToken, {
+    woken: true,
+    by: 'already',
+    detail: what,
+    ...seen,
+    ...(shifted ? { shifted } : {}),
+  });
+  return { parked: true, already: true };
+}
+
+/** The ARN of the run's target member of global cluster `globalClusterId`. */
+function targetOf(plan: Plan, globalClusterId: string, run: Pick<RunContext, 'to'>): string {
+  return memberIn(globalCluster(plan, globalClusterId).members, run.to);
 }
 
 /**
@@ -342,16 +376,21 @@ async function wakeApp(
   const eventId = event.EventID;
   const what = waitKey(kind, globalClusterId);
   const parked = async (): Promise<
-    { holder: string; wait: TaskWait | undefined; mover: RunContext | undefined } | undefined
+    | {
+        holder: string;
+        wait: TaskWait | undefined;
+        mover: { run: RunContext; ready: Promise<boolean> } | undefined;
+      }
+    | undefined
   > => {
     const lock = await deps.store.getLock(plan.name);
     if (!lock || lock.released) return undefined;
     const wait = await deps.waits.get(plan.name, lock.holder, what);
     // Whether this run may have its traffic moved here, read beside RDS (the record and the fence).
-    const mover =
-      kind === 'promotion' && wait
-        ? await mayMoveTraffic(plan, globalClusterId, lock, wait, deps)
-        : undefined;
+    const run = kind === 'promotion' && wait ? parkedRun(lock, wait, deps) : undefined;
+    const mover = run ? { run, ready: othersReady(plan, globalClusterId, run, deps) } : undefined;
+    // Awaited, and reported, only once RDS shows the promotion done.
+    mover?.ready.catch(() => undefined);
     return { holder: lock.holder, wait, mover };
   };
   // Truth over claims: read what the event announces before waking anything, beside the lookup
@@ -389,9 +428,23 @@ async function wakeApp(
   const detail = `${eventId} at ${isoNow(deps.clock)}`;
   const mover = found.mover;
   const shifted =
-    mover &&
-    holds.promoted?.writers.includes(memberIn(globalCluster(plan, globalClusterId).members, mover.to))
-      ? await moveTraffic(plan, mover, deps, report)
+    mover && holds.promoted?.writers.includes(targetOf(plan, globalClusterId, mover.run))
+      ? await mover.ready
+          .then(
+            (ready) => (ready ? moveTrafficFor(plan, mover.run, 'WakeOnEvent', deps) : undefined),
+            (error: unknown) => {
+              report.skipped.push(
+                `${plan.name}: traffic left to ShiftTraffic (${describeError(error).message})`,
+              );
+              return undefined;
+            },
+          )
+          .catch((error: unknown) => {
+            report.skipped.push(
+              `${plan.name}: traffic left to ShiftTraffic: moving it failed (${describeError(error).message})`,
+            );
+            return undefined;
+          })
       : undefined;
   const signal: WakeSignal = { woken: true, by: 'event', detail, ...holds, ...(shifted ? { shifted } : {}) };
   if (await answer(deps, found.wait.region, found.wait.token, signal))
@@ -405,65 +458,92 @@ async function wakeApp(
 }
 
 /**
- * The run whose traffic the waker may move once RDS shows its promotion of `globalClusterId` done
- * (see {@link wakeOnEvent}), or undefined: the parked step's run (kept with its wait), still the
- * lock's holder at its epoch and renewed so (`fence`), its token not expired, not in an
- * evacuation, and every other resource of the run recorded ready on its execution record. The
- * record's read and the renewal are made at once.
+ * The run of a parked promotion whose traffic the event waker may move (see {@link wakeOnEvent}):
+ * the run kept with its wait, still the lock's holder at its epoch, its token not expired (a
+ * duplicate event after the wake moves nothing again), not in an evacuation. Else undefined.
  */
-async function mayMoveTraffic(
-  plan: Plan,
-  globalClusterId: string,
+function parkedRun(
   lock: LockRecord,
   wait: TaskWait,
-  deps: WakeDeps,
-): Promise<RunContext | undefined> {
+  deps: Pick<RunbookDeps, 'clock'>,
+): RunContext | undefined {
   const parsed = RunContext.safeParse(wait.run);
   if (!parsed.success) return undefined;
   const run = parsed.data;
   const live = Date.parse(wait.expiresAt) > deps.clock.now();
   if (run.evacuation || !live || run.executionId !== lock.holder || run.epoch !== lock.epoch)
     return undefined;
-  const [record, fenced] = await Promise.all([
-    deps.store.getExecutionByKey(run.app, run.executionKey),
-    fence(run, deps).then(
-      () => true,
-      () => false, // lost, or not renewed: the woken step's own fence decides
-    ),
-  ]);
-  if (!record || !fenced) return undefined;
-  const others = resourcesOf(plan).filter((r) => !(r.kind === 'database' && r.id === globalClusterId));
-  const ready = others.every((r) => {
-    const step = record.steps[stepKey(r.kind === 'database' ? 'PromoteDatabase' : 'ScaleCapacity', r.id)];
-    return step?.status === 'SUCCEEDED' || step?.status === 'SKIPPED';
-  });
-  return ready ? run : undefined;
+  return run;
 }
 
-/** Moves `run`'s traffic to its target now (fenced by {@link mayMoveTraffic}); undefined when that failed. */
-async function moveTraffic(
+/**
+ * Whether every resource of `run` but the promotion of `globalClusterId` is recorded ready on its
+ * execution record (its step SUCCEEDED or SKIPPED: capacity at the plan's threshold, the other
+ * clusters promoted: what ShiftTraffic's check of the Map's outcomes requires), read beside the
+ * lease's renewal at the run's epoch (`fence`), made before anything moves. `alongside` is
+ * written in the same round.
+ *
+ * @throws LockLostError the run no longer holds its epoch
+ */
+async function othersReady(
+  plan: Plan,
+  globalClusterId: string,
+  run: RunContext,
+  deps: Pick<RunbookDeps, 'store'>,
+  alongside?: Promise<unknown>,
+): Promise<boolean> {
+  if (run.evacuation) return false; // its traffic moves in the evacuation's batches
+  const [record] = await Promise.all([
+    deps.store.getExecutionByKey(run.app, run.executionKey),
+    fence(run, deps),
+    alongside,
+  ]);
+  if (!record) return false;
+  return resourcesOf(plan)
+    .filter((r) => !(r.kind === 'database' && r.id === globalClusterId))
+    .every((r) => {
+      const step = record.steps[stepKey(r.kind === 'database' ? 'PromoteDatabase' : 'ScaleCapacity', r.id)];
+      return step?.status === 'SUCCEEDED' || step?.status === 'SKIPPED';
+    });
+}
+
+/**
+ * Moves `run`'s traffic to its target once its promotion of `globalClusterId` is seen done, when
+ * the rest of the run is recorded ready ({@link othersReady}, fenced): what ShiftTraffic would do
+ * a moment later, made here so that the woken check, the Map's end and ShiftTraffic's own start
+ * are not waited for (docs/architecture.md, "Wake-ups"). Undefined when it moved nothing.
+ *
+ * @throws LockLostError the run no longer holds its epoch (nothing moved)
+ */
+export async function moveTrafficIfReady(
+  plan: Plan,
+  globalClusterId: string,
+  run: RunContext,
+  by: TrafficShifted['by'],
+  deps: Pick<RunbookDeps, 'arc' | 'clock' | 'route53' | 'store' | 'traffic'>,
+  options: { readonly alongside?: Promise<unknown> } = {},
+): Promise<TrafficShifted | undefined> {
+  if (!(await othersReady(plan, globalClusterId, run, deps, options.alongside))) return undefined;
+  return moveTrafficFor(plan, run, by, deps);
+}
+
+/** Moves `run`'s traffic to its target now, `moveTrafficTo`'s one change (fenced by the caller). */
+async function moveTrafficFor(
   plan: Plan,
   run: RunContext,
-  deps: WakeDeps,
-  report: WakeReport,
-): Promise<TrafficShifted | undefined> {
+  by: TrafficShifted['by'],
+  deps: Pick<RunbookDeps, 'arc' | 'clock' | 'route53' | 'traffic'>,
+): Promise<TrafficShifted> {
   const at = isoNow(deps.clock);
-  try {
-    const moved = await moveTrafficTo(plan, run.to, run.from, deps, run.epoch, knownUnreachable(run));
-    return {
-      by: 'WakeOnEvent',
-      at,
-      epoch: run.epoch,
-      mechanism: moved.mechanism,
-      ...(moved.endpoint ? { endpoint: moved.endpoint } : {}),
-      ...(moved.changeId !== undefined ? { changeId: moved.changeId } : {}),
-    };
-  } catch (error: unknown) {
-    report.skipped.push(
-      `${plan.name}: traffic left to ShiftTraffic: moving it failed (${describeError(error).message})`,
-    );
-    return undefined;
-  }
+  const moved = await moveTrafficTo(plan, run.to, run.from, deps, run.epoch, knownUnreachable(run));
+  return {
+    by,
+    at,
+    epoch: run.epoch,
+    mechanism: moved.mechanism,
+    ...(moved.endpoint ? { endpoint: moved.endpoint } : {}),
+    ...(moved.changeId !== undefined ? { changeId: moved.changeId } : {}),
+  };
 }
 
 /**

@@ -151,8 +151,9 @@ describe('IAM helpers', () => {
       scaleCapacity: ['ScaleCapacity', 'FinishExecution'],
       // The reconciler makes traffic follow the writer, and fences a returning old writer; an
       // evacuation flushes its apps' queued traffic changes in batches (docs/architecture.md); the
-      // event waker moves a run's traffic once its promotion is done and the run ready (Wake-ups).
-      shiftTraffic: ['ShiftTraffic', 'RunEvacuation', 'Reconcile', 'WakeOnEvent'],
+      // event waker (and AwaitEvent, the promotion over as it parks) moves a run's traffic once
+      // its promotion is done and the run ready (Wake-ups).
+      shiftTraffic: ['AwaitEvent', 'ShiftTraffic', 'RunEvacuation', 'Reconcile', 'WakeOnEvent'],
       fenceWriter: ['Reconcile'],
     });
   });

@@ -358,6 +358,26 @@ describe('AwaitEvent', () => {
     ]);
   });
 
+  it('a promotion already over, with capacity recorded ready, moves traffic before it answers, and the event that follows moves nothing again', async () => {
+    const { deps, tokens, arc, waits } = await setup({ moving: false, parked: false, capacity: 'SUCCEEDED' });
+    await awaitEvent(
+      { run, resource: { kind: 'database', id: 'orders-global' }, progress, taskToken: 'token-1' },
+      deps,
+    );
+    expect(arc.updates).toEqual([ON_TARGET]);
+    expect(tokens.answered[0]?.output).toEqual(
+      expect.objectContaining({
+        by: 'already',
+        shifted: expect.objectContaining({ by: 'AwaitEvent', mechanism: 'arc', epoch: 1 }),
+      }),
+    );
+    // Parked again without its run: the promotion's event, arriving later, wakes and moves nothing.
+    expect(waits.items.get('orders/exec-1/promotion#orders-global')).not.toHaveProperty('run');
+    const report = await wakeOnEvent(switchoverFinished, deps);
+    expect(report.woken).toEqual([]);
+    expect(arc.updates).toHaveLength(1);
+  });
+
   it('in an evacuation, parks without a read of its own: the evacuation reads for every app at once', async () => {
     // Arrange: the promotion already ended, which the step would read and answer outside an
     // evacuation (above); the capacity branch parks on its own group.
