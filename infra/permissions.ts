@@ -117,7 +117,9 @@ const STEP_CAPABILITIES: Partial<Record<FunctionName, readonly Capability[]>> = 
   // ShiftTraffic would a moment later.
   AwaitEvent: ['wakeRunbook', 'shiftTraffic'],
   CheckCapacity: ['wakeRunbook'],
-  WakeOnEvent: ['shiftTraffic'],
+  // The waker also starts pilot light's promotion once it sees the new reader available (the
+  // capacity gate read, fenced), as PromoteDatabase would a moment later.
+  WakeOnEvent: ['shiftTraffic', 'promoteDatabase'],
 };
 
 /** What a function may do: its role's capabilities and its step's. */

@@ -133,6 +133,25 @@ export const TrafficShifted = z.object({
 });
 export type TrafficShifted = z.infer<typeof TrafficShifted>;
 
+/**
+ * A promotion the event waker started for this run (functions/runbook/wake.ts): on pilot light's
+ * "DB instance created" event, with the new reader available, the run holding its lock epoch
+ * (renewed first), and, graceful, the target's capacity read ready, it made the promotion
+ * PromoteDatabase would make a moment later (`startPromotion`, functions/runbook/database.ts).
+ * CheckPrepare carries it in its outcome (`detail.promotionStarted`) and PromoteDatabase follows it
+ * instead of reading and calling again. `at` is the ISO time of the call; `method` and `rpoMs` (the
+ * replication lag just before an ungraceful failover, null when CloudWatch had no datapoint) as
+ * PromoteDatabase records them.
+ */
+export const PromotionStarted = z.object({
+  by: z.literal('WakeOnEvent'),
+  at: z.string().check(z.minLength(1)),
+  epoch: z.int().check(z.positive()),
+  method: z.enum(['switchover', 'failover', 'detach', 'none']),
+  rpoMs: z.optional(z.nullable(z.number().check(z.nonnegative()))),
+});
+export type PromotionStarted = z.infer<typeof PromotionStarted>;
+
 /** A resource a Map iteration prepares. */
 export const ResourceItem = z.object({
   kind: z.enum(['database', 'capacity']),

@@ -12,6 +12,7 @@ import { groupReadiness } from '../observer/observe.js';
 import {
   fence,
   nextPoll,
+  PromotionStarted,
   parseInput,
   pollBudgetSeconds,
   pollThrottled,
@@ -36,7 +37,16 @@ export type DatabaseDeps = Pick<
   'aurora' | 'autoScaling' | 'clock' | 'plans' | 'random' | 'store'
 >;
 
-const PromoteInput = z.object({ run: RunContext, resource: ResourceItem });
+const PromoteInput = z.object({
+  run: RunContext,
+  resource: ResourceItem,
+  /** Pilot light: CheckPrepare's outcome, with the promotion the waker started, if it did. */
+  prepared: z.optional(
+    z.looseObject({
+      detail: z.optional(z.looseObject({ promotionStarted: z.optional(PromotionStarted) })),
+    }),
+  ),
+});
 
 /** What PromoteDatabase and CheckDatabase carry between polls. */
 const DatabasePoll = z.looseObject({
@@ -90,10 +100,11 @@ const IDLE_POLLS_BEFORE_CONCLUDING = 3;
  * the target is waited on, never started twice (a retried step never flips anything back).
  */
 export async function promoteDatabase(input: unknown, deps: DatabaseDeps): Promise<DatabaseProgress> {
-  const { run, resource } = parseInput(PromoteInput, input, 'PromoteDatabase');
+  const { run, resource, prepared } = parseInput(PromoteInput, input, 'PromoteDatabase');
   const plan = deps.plans.get(run.app);
   const cluster = globalCluster(plan, resource.id);
-  const startedAt = isoNow(deps.clock);
+  const started = prepared?.detail?.promotionStarted;
+  const startedAt = started?.epoch === run.epoch ? started.at : isoNow(deps.clock);
   // Parked between checks (AwaitEvent), woken by capacity or RDS's event, else after the fallback.
   // In an evacuation, its shared read of RDS wakes it, and its own fallback is longer.
   const progress = startProgress(
@@ -107,6 +118,21 @@ export async function promoteDatabase(input: unknown, deps: DatabaseDeps): Promi
     status: 'RUNNING',
     startedAt,
   });
+  if (started?.epoch === run.epoch) {
+    // The waker made this step's call as it saw the reader (fenced at this epoch): follow it; the
+    // check that follows reads the promotion as after any start.
+    await recorded;
+    return {
+      ...progress,
+      startedAt,
+      phase: 'promoting',
+      detail: {
+        method: started.method,
+        rpoMs: started.method === 'switchover' || started.method === 'none' ? 0 : (started.rpoMs ?? null),
+        startedBy: started.by,
+      },
+    };
+  }
   if (run.mode === 'graceful') {
     // The step's entry is written beside the gate's reads, and before anything moves.
     return (
@@ -245,7 +271,7 @@ async function pollDatabase(
   );
 }
 
-async function startPromotion(
+export async function startPromotion(
   run: RunContext,
   cluster: AuroraGlobalCluster,
   progress: DatabaseProgress,

@@ -5,6 +5,7 @@ import {
   fence,
   nextPoll,
   Progress,
+  PromotionStarted,
   parseInput,
   pollThrottled,
   ResourceItem,
@@ -30,6 +31,8 @@ const WakeInput = z.optional(
     reader: z.optional(
       z.object({ instance: z.string().check(z.minLength(1)), readAt: z.string().check(z.minLength(1)) }),
     ),
+    /** The promotion the waker started once it saw the reader (carried to PromoteDatabase). */
+    promotion: z.optional(PromotionStarted),
   }),
 );
 const CheckInput = z.object({ run: RunContext, resource: ResourceItem, progress: Progress, wake: WakeInput });
@@ -108,7 +111,11 @@ async function pollPrepare(
       startedAt: progress.startedAt,
       finishedAt: isoNow(deps.clock),
       detail,
-    }).then(() => ({ ...progress, done: true }));
+    }).then(() => ({
+      ...progress,
+      done: true,
+      ...(wake?.promotion ? { detail: { ...progress.detail, promotionStarted: wake.promotion } } : {}),
+    }));
   // Woken by RDS's "DB instance created" (or parked when it was there): read available a moment ago.
   const woken = wake?.reader;
   if (woken && freshWakeRead(woken, deps.clock.now()))

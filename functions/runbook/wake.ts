@@ -9,15 +9,19 @@ import {
   fence,
   knownUnreachable,
   Progress,
+  type PromotionStarted,
   parseInput,
+  pollBudgetSeconds,
   ResourceItem,
   type RunbookDeps,
   RunContext,
   resourcesOf,
+  startProgress,
   stepKey,
   type TrafficShifted,
+  WAKE_FALLBACK_SECONDS,
 } from './context.js';
-import { capacityReady, globalCluster } from './database.js';
+import { capacityReady, globalCluster, startPromotion } from './database.js';
 import { type TaskWait, type WaitKind, waitKey } from './ports/task-waits.js';
 import { moveTrafficTo } from './traffic.js';
 
@@ -54,6 +58,7 @@ export type AwaitDeps = Pick<
  */
 export type WakeDeps = Pick<
   RunbookDeps,
+  | 'random'
   | 'arc'
   | 'aurora'
   | 'autoScaling'
@@ -116,6 +121,8 @@ export interface WakeSignal {
   readonly reader?: { readonly instance: string; readonly readAt: string };
   /** Traffic the event waker moved before it woke the promotion (see {@link wakeOnEvent}). */
   readonly shifted?: TrafficShifted;
+  /** The promotion the event waker started once it saw pilot light's new reader (see {@link wakeOnEvent}). */
+  readonly promotion?: PromotionStarted;
 }
 
 /**
@@ -160,7 +167,7 @@ export async function awaitEvent(
   const what = waitKey(wait, resource.id);
   // A promotion's park keeps the run, so that its event's waker can move traffic itself once the
   // promotion is done (not in an evacuation: there traffic moves in the evacuation's batches).
-  const keepRun = wait === 'promotion' && !run.evacuation;
+  const keepRun = (wait === 'promotion' || wait === 'reader') && !run.evacuation;
   const parked: TaskWait = {
     app: run.app,
     executionId: run.executionId,
@@ -185,13 +192,17 @@ export async function awaitEvent(
         alongside: deps.waits.park(parked),
       }).catch(() => undefined) // the woken check and ShiftTraffic go on as before
     : undefined;
-  await answer(deps, deps.region, taskToken, {
-    woken: true,
-    by: 'already',
-    detail: what,
-    ...seen,
-    ...(shifted ? { shifted } : {}),
-  });
+  await Promise.all([
+    answer(deps, deps.region, taskToken, {
+      woken: true,
+      by: 'already',
+      detail: what,
+      ...seen,
+      ...(shifted ? { shifted } : {}),
+    }),
+    // The reader's event, arriving later, must not start the promotion beside PromoteDatabase.
+    wait === 'reader' && keepRun ? deps.waits.park(parked) : undefined,
+  ]);
   return { parked: true, already: true };
 }
 
@@ -380,6 +391,7 @@ async function wakeApp(
         holder: string;
         wait: TaskWait | undefined;
         mover: { run: RunContext; ready: Promise<boolean> } | undefined;
+        starter: { run: RunContext; reads: Promise<PromotionReads> } | undefined;
       }
     | undefined
   > => {
@@ -387,11 +399,16 @@ async function wakeApp(
     if (!lock || lock.released) return undefined;
     const wait = await deps.waits.get(plan.name, lock.holder, what);
     // Whether this run may have its traffic moved here, read beside RDS (the record and the fence).
-    const run = kind === 'promotion' && wait ? parkedRun(lock, wait, deps) : undefined;
-    const mover = run ? { run, ready: othersReady(plan, globalClusterId, run, deps) } : undefined;
-    // Awaited, and reported, only once RDS shows the promotion done.
+    const run = wait ? parkedRun(lock, wait, deps) : undefined;
+    const mover =
+      run && kind === 'promotion' ? { run, ready: othersReady(plan, globalClusterId, run, deps) } : undefined;
+    // Pilot light's reader: what the promotion needs, read (and the lease renewed) beside RDS.
+    const starter =
+      run && kind === 'reader' ? { run, reads: promotionReads(plan, globalClusterId, run, deps) } : undefined;
+    // Awaited, and reported, only once RDS shows what the event announces.
     mover?.ready.catch(() => undefined);
-    return { holder: lock.holder, wait, mover };
+    starter?.reads.catch(() => undefined);
+    return { holder: lock.holder, wait, mover, starter };
   };
   // Truth over claims: read what the event announces before waking anything, beside the lookup
   // of the parked step (one RDS read per event and cluster of the event's region).
@@ -446,7 +463,24 @@ async function wakeApp(
             return undefined;
           })
       : undefined;
-  const signal: WakeSignal = { woken: true, by: 'event', detail, ...holds, ...(shifted ? { shifted } : {}) };
+  const starter = found.starter;
+  const promotion =
+    starter && holds.reader
+      ? await startFor(plan, globalClusterId, starter.run, starter.reads, deps).catch((error: unknown) => {
+          report.skipped.push(
+            `${plan.name}: promotion left to PromoteDatabase (${describeError(error).message})`,
+          );
+          return undefined;
+        })
+      : undefined;
+  const signal: WakeSignal = {
+    woken: true,
+    by: 'event',
+    detail,
+    ...holds,
+    ...(shifted ? { shifted } : {}),
+    ...(promotion ? { promotion } : {}),
+  };
   if (await answer(deps, found.wait.region, found.wait.token, signal))
     report.woken.push({
       app: plan.name,
@@ -505,6 +539,69 @@ async function othersReady(
       const step = record.steps[stepKey(r.kind === 'database' ? 'PromoteDatabase' : 'ScaleCapacity', r.id)];
       return step?.status === 'SUCCEEDED' || step?.status === 'SKIPPED';
     });
+}
+
+/** What the waker reads before it starts a promotion: the global cluster, capacity (graceful) or the lag (ungraceful). */
+interface PromotionReads {
+  readonly view: Awaited<ReturnType<RunbookDeps['aurora']['describeGlobalCluster']>>;
+  readonly ready: boolean;
+  readonly lagMs: number | null;
+}
+
+/**
+ * PromoteDatabase's reads, made by the waker beside its read of the new reader: the global
+ * cluster, and graceful the target's capacity (the switchover's gate, read from AWS now), or
+ * ungraceful the replication lag (the RPO); the lease renewed at the run's epoch at once.
+ *
+ * @throws LockLostError the run no longer holds its epoch
+ */
+async function promotionReads(
+  plan: Plan,
+  globalClusterId: string,
+  run: RunContext,
+  deps: Pick<RunbookDeps, 'aurora' | 'autoScaling' | 'clock' | 'store'>,
+): Promise<PromotionReads> {
+  const cluster = globalCluster(plan, globalClusterId);
+  const [view, ready, lagMs] = await Promise.all([
+    deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId),
+    run.mode === 'graceful' ? capacityReady(plan, run, deps) : Promise.resolve(true),
+    run.mode === 'ungraceful'
+      ? deps.aurora.replicationLagMs(
+          run.to,
+          targetOf(plan, globalClusterId, run),
+          deps.clock.now(),
+          cluster.engine,
+        )
+      : Promise.resolve(null),
+    fence(run, deps),
+  ]);
+  return { view, ready, lagMs: lagMs ?? null };
+}
+
+/**
+ * Starts `run`'s promotion as PromoteDatabase would, once the waker saw pilot light's new reader
+ * available (see {@link wakeOnEvent}): `startPromotion` on the reads made beside that read (a
+ * graceful run only with its capacity read ready). Undefined when it started nothing.
+ */
+async function startFor(
+  plan: Plan,
+  globalClusterId: string,
+  run: RunContext,
+  pending: Promise<PromotionReads>,
+  deps: WakeDeps,
+): Promise<PromotionStarted | undefined> {
+  const { view, ready, lagMs } = await pending;
+  if (!ready) return undefined;
+  const at = isoNow(deps.clock);
+  const progress = startProgress(deps.clock, WAKE_FALLBACK_SECONDS, pollBudgetSeconds(plan) * 2);
+  const started = await startPromotion(run, globalCluster(plan, globalClusterId), progress, deps, {
+    view,
+    fenced: Promise.resolve(),
+    lagMs,
+  });
+  const method = started.detail?.method;
+  if (!method) return undefined;
+  return { by: 'WakeOnEvent', at, epoch: run.epoch, method, rpoMs: started.detail?.rpoMs ?? null };
 }
 
 /**

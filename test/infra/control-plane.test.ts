@@ -296,14 +296,14 @@ describe('least privilege', () => {
     expect(wildcardMutations(of(region).json as TemplateJson)).toEqual([]);
   });
 
-  it("gives the database promotion only to PromoteDatabase, on the plans' global clusters and members", () => {
+  it("gives the database promotion only to PromoteDatabase and the event waker (pilot light's reader seen), on the plans' global clusters and members", () => {
     const { json } = of('us-west-2');
     for (const fn of FUNCTIONS) {
       const statements = statementsOfRole(json, `${fn.name}Role`);
       const promote = statements.filter((s) =>
         s.actions.some((a) => /GlobalCluster$/.test(a) && !a.includes('Describe')),
       );
-      if (fn.name !== 'PromoteDatabase') {
+      if (fn.name !== 'PromoteDatabase' && fn.name !== 'WakeOnEvent') {
         expect(promote, fn.name).toEqual([]);
         continue;
       }
@@ -549,7 +549,7 @@ describe('least privilege', () => {
   );
 
   it.each(REGIONS)(
-    "%s: RDS's switchover/failover finished and reader created events of the plans' clusters wake parked steps, through a role that answers runbook tokens and moves traffic, and moves no writer or capacity",
+    "%s: RDS's switchover/failover finished and reader created events of the plans' clusters wake parked steps, through a role that answers runbook tokens, moves traffic and starts a promotion, and changes no capacity",
     (region) => {
       const { template, json } = of(region);
       template.hasResourceProperties('AWS::Events::Rule', {
@@ -570,9 +570,15 @@ describe('least privilege', () => {
       const statements = statementsOfRole(json, 'WakeOnEventRole');
       const actions = statements.flatMap((st) => st.actions);
       expect(actions).toContain('states:SendTaskSuccess');
-      const mutating =
-        /^(rds:(Switchover|Failover|Remove|Create|Delete)|autoscaling:(Update|Set)|states:(Start|Stop|SendTaskFailure))/;
+      const mutating = /^(rds:(Create|Delete)|autoscaling:(Update|Set)|states:(Start|Stop|SendTaskFailure))/;
       expect(actions.filter((a: string) => mutating.test(a))).toEqual([]);
+      // It starts pilot light's promotion once it sees the new reader (PromoteDatabase's statement,
+      // scoped as the promotion test above checks).
+      expect(actions.filter((a: string) => /^rds:(Switchover|Failover|Remove)/.test(a)).sort()).toEqual([
+        'rds:FailoverGlobalCluster',
+        'rds:RemoveFromGlobalCluster',
+        'rds:SwitchoverGlobalCluster',
+      ]);
       // It moves a run's traffic once its promotion is done and the run ready (docs/architecture.md,
       // Wake-ups), with ShiftTraffic's statements (scoped as the test above checks).
       expect(

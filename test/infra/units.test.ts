@@ -146,7 +146,8 @@ describe('IAM helpers', () => {
       ]),
     );
     expect(owners).toEqual({
-      promoteDatabase: ['PromoteDatabase'],
+      // The waker starts pilot light's promotion on the new reader's event (Wake-ups).
+      promoteDatabase: ['PromoteDatabase', 'WakeOnEvent'],
       prepareDatabase: ['PrepareDatabase'],
       scaleCapacity: ['ScaleCapacity', 'FinishExecution'],
       // The reconciler makes traffic follow the writer, and fences a returning old writer; an

@@ -4,10 +4,11 @@ import type { Plan } from '../../functions/core/plan.js';
 import { loadPlans } from '../../functions/core/plan-loader.js';
 import { planRegistry } from '../../functions/core/plan-registry.js';
 import type { RunContext } from '../../functions/runbook/context.js';
-import { checkDatabase } from '../../functions/runbook/database.js';
+import { checkDatabase, promoteDatabase } from '../../functions/runbook/database.js';
 import type { RoutingControlState } from '../../functions/runbook/ports/arc.js';
 import type { GlobalClusterView } from '../../functions/runbook/ports/aurora.js';
 import type { TrafficSwitch } from '../../functions/runbook/ports/traffic-switch.js';
+import { checkPrepare } from '../../functions/runbook/prepare.js';
 import { shiftTraffic } from '../../functions/runbook/traffic.js';
 import { awaitEvent, readerInstanceId, wakeOnEvent } from '../../functions/runbook/wake.js';
 import {
@@ -28,6 +29,7 @@ const SOURCE = 'us-east-1';
 const TARGET = 'us-west-2';
 const USE1 = 'arn:aws:rds:us-east-1:111111111111:cluster:orders-use1';
 const USW2 = 'arn:aws:rds:us-west-2:111111111111:cluster:orders-usw2';
+const BILLING_TARGET = 'arn:aws:rds:us-west-2:111111111111:cluster:billing-usw2';
 const ORDERS = plans.find((p) => p.name === 'orders');
 const CONTROLS = ORDERS?.traffic.arc?.routingControls ?? {};
 const ON_TARGET: Record<string, RoutingControlState> = {
@@ -174,6 +176,126 @@ const switchoverFinished = {
   },
 };
 
+/**
+ * billing's graceful execution exec-1 parked on its new reader (AwaitEvent kept its run), then
+ * RDS's "DB instance created" through the waker, CheckPrepare and PromoteDatabase, with
+ * billing-api at `healthy` of its 4 instances in the target.
+ */
+async function readerWoken(healthy: number) {
+  // Arrange: billing's execution exec-1 (graceful) parked on its reader, its groups ready.
+  const BE1 = 'arn:aws:rds:us-east-1:111111111111:cluster:billing-use1';
+  const BW2 = BILLING_TARGET;
+  const clock = fakeClock();
+  const state = fakeStore(clock, TARGET);
+  const aurora = fakeAurora({
+    'billing-global': {
+      id: 'billing-global',
+      status: 'available',
+      members: [
+        { clusterArn: BE1, region: SOURCE, isWriter: true },
+        { clusterArn: BW2, region: TARGET, isWriter: false },
+      ],
+      writerRegion: SOURCE,
+    } as GlobalClusterView,
+  });
+  const reader = readerInstanceId('billing-usw2');
+  aurora.port.instances = async () => [{ id: reader, status: 'available', isWriter: false }] as never;
+  const ready = { desired: 4, inService: healthy, healthyInService: healthy };
+  const autoScaling = fakeAutoScaling({
+    [`${TARGET}/billing-api-usw2`]: ready,
+    [`${TARGET}/billing-workers-usw2`]: { desired: 2, inService: 2, healthyInService: 2 },
+  });
+  const tokens = fakeTaskTokens(['token-r']);
+  const waits = fakeWaits();
+  const { epoch } = await state.store.acquireLock('billing', 'exec-1', 60_000);
+  const { record } = await state.store.createExecution({
+    id: 'exec-1',
+    app: 'billing',
+    runbook: 'pilot-light',
+    mode: 'graceful',
+    trigger: 'operator',
+    from: SOURCE,
+    to: TARGET,
+    requestedBy: 'alice',
+    reason: 'test',
+    startedAt: '2026-01-01T00:00:00.000Z',
+  } as never);
+  const run: RunContext = {
+    executionId: 'exec-1',
+    executionKey: record.key,
+    app: 'billing',
+    runbook: 'pilot-light',
+    mode: 'graceful',
+    trigger: 'operator',
+    requestedBy: 'alice',
+    reason: 'test',
+    from: SOURCE,
+    to: TARGET,
+    epoch,
+    requestedAt: '2026-01-01T00:00:00.000Z',
+    approvalRequired: false,
+    approvalTimeoutSeconds: 3600,
+    leaseSeconds: 300,
+  };
+  const deps = {
+    region: TARGET,
+    plans: planRegistry(plans),
+    clock,
+    random: { next: () => 0.5 },
+    stateMachineArns: {},
+    store: state.store,
+    aurora: aurora.port,
+    autoScaling: autoScaling.port,
+    waits: waits.port,
+    stepFunctions: tokens.port,
+    arc: fakeArc({}).port,
+    route53: fakeRoute53(SOURCE).port,
+    traffic: noSwitch,
+  };
+  const progress = {
+    done: false,
+    nextPollSeconds: 5,
+    attempt: 1,
+    maxAttempts: 360,
+    startedAt: '2026-01-01T00:00:00.000Z',
+    phase: 'creating-reader',
+  };
+  // AwaitEvent parks (the reader not there yet: it keeps the run for the waker).
+  aurora.port.instances = async () => [];
+  await awaitEvent(
+    { run, resource: { kind: 'database', id: 'billing-global' }, progress, taskToken: 'token-r' },
+    deps,
+  );
+  aurora.port.instances = async () => [{ id: reader, status: 'available', isWriter: false }] as never;
+  const created = {
+    ...switchoverFinished,
+    'detail-type': 'RDS DB Instance Event',
+    resources: [`arn:aws:rds:${TARGET}:111111111111:db:${reader}`],
+    detail: {
+      ...switchoverFinished.detail,
+      EventID: 'RDS-EVENT-0005',
+      SourceType: 'DB_INSTANCE',
+      SourceArn: `arn:aws:rds:${TARGET}:111111111111:db:${reader}`,
+      SourceIdentifier: reader,
+      Message: 'DB instance created',
+    },
+  };
+
+  // Act
+  const report = await wakeOnEvent(created, deps);
+  const wake = tokens.answered[0]?.output as Record<string, unknown>;
+  const prepared = await checkPrepare(
+    { run, resource: { kind: 'database', id: 'billing-global' }, progress, wake },
+    deps,
+  );
+  const promoting = await promoteDatabase(
+    { run, resource: { kind: 'database', id: 'billing-global' }, prepared },
+    deps,
+  );
+
+  return { report, wake, prepared, promoting, aurora, state, clock, epoch };
+}
+
 describe('WakeOnEvent', () => {
   it('answers the token of the execution parked on the promotion, once RDS shows it done', async () => {
     const { deps, tokens } = await setup({ moving: false });
@@ -297,6 +419,29 @@ describe('WakeOnEvent', () => {
     late.deps.clock.advance(6_000); // past the park's expiresAt (5 s)
     await wakeOnEvent(switchoverFinished, late.deps);
     expect(late.arc.updates).toEqual([]);
+  });
+
+  it("pilot light: on the new reader's event, with capacity read ready, starts the switchover itself; CheckPrepare and PromoteDatabase follow it", async () => {
+    const { report, wake, prepared, promoting, aurora, state, clock, epoch } = await readerWoken(4);
+    // One switchover, in the writer's region, started by the waker (fenced: the lease renewed).
+    expect(report.woken).toEqual([{ app: 'billing', executionId: 'exec-1', what: 'reader#billing-global' }]);
+    expect(aurora.calls).toEqual([
+      { op: 'switchover', region: SOURCE, id: 'billing-global', target: BILLING_TARGET },
+    ]);
+    expect(wake.promotion).toEqual(
+      expect.objectContaining({ by: 'WakeOnEvent', method: 'switchover', epoch }),
+    );
+    expect(state.locks.get('billing')?.leaseExpiresAt).toBe(clock.now() + 300_000);
+    expect(prepared.done).toBe(true);
+    expect(promoting).toMatchObject({ phase: 'promoting', detail: { method: 'switchover', rpoMs: 0 } });
+    expect(aurora.calls).toHaveLength(1); // PromoteDatabase followed it, and called nothing again
+  });
+
+  it("pilot light: capacity read short of ready leaves the switchover to PromoteDatabase's gate", async () => {
+    const { wake, promoting, aurora } = await readerWoken(1);
+    expect(wake).not.toHaveProperty('promotion');
+    expect(aurora.calls).toEqual([]);
+    expect(promoting).toMatchObject({ phase: 'waiting-for-capacity' });
   });
 
   it('names the reader PrepareDatabase adds after its cluster', () => {
