@@ -4,7 +4,8 @@
  * the simulator's call log, every stretch of the RTO window in which none of the execution's AWS
  * calls or long-running operations was under way: what `controlPlaneSeconds` sums. Each gap shows
  * the call that ended before it and the one that started after it (virtual seconds from the
- * request). `--all` also prints every call.
+ * request). Its calls are the run's own and those made outside any execution (the request and its
+ * dry run). `--all` also prints every call.
  */
 import '../functions/core/polyfills.js';
 import { parseArgs } from 'node:util';
@@ -48,8 +49,14 @@ const t0 = Date.parse(scenario.start);
 const from = t0 + execution.startedAt * 1000;
 const end = t0 + verifiedAt * 1000;
 const rel = (at: number) => ((at - t0) / 1000).toFixed(3);
-// Calls carry no execution: in a one-app case every call in the window is the run's.
-const windowCalls = calls.filter((call) => call.finishedAt >= from && call.startedAt <= end);
+// The run's own calls (its steps') and those made outside any execution (the operator API's
+// request and dry run before the runbook starts): another execution's calls are not this run's.
+const windowCalls = calls.filter(
+  (call) =>
+    (call.executionId === undefined || call.executionId === execution.id) &&
+    call.finishedAt >= from &&
+    call.startedAt <= end,
+);
 const busy = operations
   .filter((o) => o.executionId === execution.id || (o.executionId === undefined && o.app === execution.app))
   .map(
@@ -71,7 +78,7 @@ const printCalls = (a: number, b: number) => {
   for (const call of windowCalls)
     if (call.startedAt >= a && call.startedAt < b)
       console.log(
-        `    ${rel(call.startedAt)} +${call.finishedAt - call.startedAt} ms ${call.service}.${call.operation}@${call.region}${call.ok ? '' : ` (${call.error ?? 'failed'})`}`,
+        `    ${rel(call.startedAt)} +${call.finishedAt - call.startedAt} ms ${call.service}.${call.operation}@${call.region}${call.ok ? '' : ` (${call.error ?? 'failed'})`}${call.executionId ? '' : ' (outside any execution)'}`,
       );
 };
 let reach = from;

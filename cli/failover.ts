@@ -305,7 +305,12 @@ export function objectivesLine(
       : record.approval
         ? 'the approval wait is left out of the RTO'
         : 'no approval wait (it would be left out of the RTO)';
-  return `  objectives: ${against('RTO', record.rtoSeconds, objectives?.rtoSeconds)}; ${against('RPO', record.rpoSeconds, objectives?.rpoSeconds)}; ${approval}`;
+  // An RPO taken from the lag last seen before its metric stopped says so, and when.
+  const lastSeen =
+    typeof record.rpoSeconds === 'number' && record.rpoLastSeenAt
+      ? ` (the replication lag last seen, at ${record.rpoLastSeenAt}, before its metric stopped)`
+      : '';
+  return `  objectives: ${against('RTO', record.rtoSeconds, objectives?.rtoSeconds)}; ${against('RPO', record.rpoSeconds, objectives?.rpoSeconds)}${lastSeen}; ${approval}`;
 }
 
 /** ` --api URL` when the client talks to a non-default API, for hints to copy. */

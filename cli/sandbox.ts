@@ -158,8 +158,6 @@ export async function runSandbox(
   return code;
 
   async function run(): Promise<number> {
-    // As cli/bin.js does: Switchyard supports Node 20, and `npm start` does not go through bin.js.
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     // Loaded here, not at the top: the client commands share this module list and need none of it.
     const [{ Sandbox }, { VirtualClock }, { startSandboxServer }] = await Promise.all([
       import('../sandbox/sandbox.js'),

@@ -138,23 +138,46 @@ const FIELD_WHAT: Record<keyof KnownResources, string> = {
   step: 'function',
 };
 
+/** A field of a fault that names something the sandbox does not have. */
+export interface ReferenceProblem {
+  /** The fault's field: `region`, `group`, `globalClusterId` or `step`. */
+  readonly path: string;
+  /** `no region eu-west-1 in this sandbox's plans`. */
+  readonly message: string;
+  /** The value, JSON: `"eu-west-1"`. */
+  readonly got: string;
+  /** `one of us-east-1, us-east-2, us-west-2`. */
+  readonly expected: string;
+}
+
 /**
- * What a fault (or a fault to clear) names that the sandbox does not have, one line per field:
- * `region: no region eu-west-1 in this sandbox's plans (expected one of us-east-1, us-east-2, us-west-2)`.
- * Such a fault would test nothing. Fields are checked by name, so every kind that names a region,
- * group, global cluster or step is checked the same way. Empty when everything named exists.
+ * What a fault (or a fault to clear) names that the sandbox does not have, one problem per field
+ * (`region`: no region eu-west-1 in this sandbox's plans, got "eu-west-1", expected one of
+ * us-east-1, us-east-2, us-west-2). Such a fault would test nothing. Fields are checked by name,
+ * so every kind that names a region, group, global cluster or step is checked the same way. Empty
+ * when everything named exists.
  */
-export function referenceProblems(fault: Readonly<Record<string, unknown>>, known: KnownResources): string[] {
-  const problems: string[] = [];
+export function referenceProblems(
+  fault: Readonly<Record<string, unknown>>,
+  known: KnownResources,
+): ReferenceProblem[] {
+  const problems: ReferenceProblem[] = [];
   for (const field of Object.keys(FIELD_WHAT) as (keyof KnownResources)[]) {
     const value = fault[field];
     if (typeof value !== 'string' || known[field].has(value)) continue;
-    const have = [...known[field]].sort().join(', ') || 'none';
-    problems.push(
-      `${field}: no ${FIELD_WHAT[field]} ${value} in this sandbox's plans (expected one of ${have})`,
-    );
+    problems.push({
+      path: field,
+      message: `no ${FIELD_WHAT[field]} ${value} in this sandbox's plans`,
+      got: JSON.stringify(value),
+      expected: `one of ${[...known[field]].sort().join(', ') || 'none'}`,
+    });
   }
   return problems;
+}
+
+/** A {@link ReferenceProblem} as one line: `region: no region x in this sandbox's plans (expected one of ...)`. */
+export function referenceLine(problem: ReferenceProblem): string {
+  return `${problem.path}: ${problem.message} (expected ${problem.expected})`;
 }
 
 /** A fault to clear: `all`, every fault of a kind, or one fault (the same fields as when set). */

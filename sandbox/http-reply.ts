@@ -1,11 +1,13 @@
 import type * as z from 'zod';
-import { formatPath } from '../functions/core/plan.js';
+import { errorResponse, type RequestProblem } from '../functions/operator-api/http-errors.js';
+import { parseJsonBody, parseRequestPart, refuseProblems } from '../functions/operator-api/validation.js';
 import { ROLES_CLAIM } from './identities.js';
 import { type JwtClaims, JwtError, SANDBOX_AUDIENCE, SANDBOX_ISSUER, verifyJwt } from './jwt.js';
 
 /**
  * What the sandbox's HTTP server and its `/sandbox/*` routes share: the reply shape, the JWT
- * authorizer's check of a bearer token and its 401, and JSON body parsing with every problem listed.
+ * authorizer's check of a bearer token and its 401, the operator API's error shape for every other
+ * refusal, and JSON body parsing with every problem listed.
  */
 
 /** A route's answer. */
@@ -73,38 +75,38 @@ export async function authenticate(
   }
 }
 
-type Parsed<T> =
-  | { ok: true; value: T }
-  | { ok: false; error: { error: string; message: string; problems?: { path: string; message: string }[] } };
-
-/** Parses a JSON body with `schema`; the error lists every problem (path and message). */
-export function parseBody<T extends z.ZodType>(schema: T, body: Buffer): Parsed<z.infer<T>> {
-  let json: unknown;
-  try {
-    json = body.length === 0 ? undefined : JSON.parse(body.toString('utf8'));
-  } catch (error: unknown) {
-    return {
-      ok: false,
-      error: {
-        error: 'InvalidJson',
-        message: `the body is not JSON: ${error instanceof Error ? error.message : String(error)}`,
-      },
-    };
-  }
-  if (json === undefined)
-    return { ok: false, error: { error: 'InvalidRequest', message: 'a JSON body is required' } };
-  const parsed = schema.safeParse(json);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  const problems = parsed.error.issues.map((issue) => ({
-    path: formatPath(issue.path) || '(body)',
-    message: issue.message,
-  }));
+/**
+ * A refusal in the operator API's one error shape (`{ error, message }`, plus `problems` or
+ * `routes`; functions/operator-api/http-errors.ts), from the error it throws for it. Anything
+ * without a status of its own is a 500 whose message is not sent (the detail keeps it).
+ */
+export function refusal(error: unknown, caller?: string): Reply {
+  const { unexpected, status, body, headers } = errorResponse(error);
   return {
-    ok: false,
-    error: {
-      error: 'InvalidRequest',
-      message: `invalid request: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
-      problems,
-    },
+    status,
+    body,
+    ...(headers ? { headers } : {}),
+    ...(caller ? { caller } : {}),
+    detail: unexpected || !(error instanceof Error) ? String(error) : error.message,
   };
+}
+
+/**
+ * A JSON body parsed with `schema`, as the operator API parses its own (its size was bounded by
+ * the server): malformed JSON, a missing body or a value the schema refuses throws a
+ * `RequestValidationError` (400) listing every problem with its path, what was got and what was
+ * expected. `before` may refuse the JSON first with problems of its own (e.g. an unknown fault kind).
+ */
+export function parseBody<T extends z.core.$ZodType>(
+  schema: T,
+  body: Buffer,
+  before?: (json: unknown) => RequestProblem[],
+): z.infer<T> {
+  const json = parseJsonBody(body.toString('utf8'));
+  if (json === undefined)
+    refuseProblems('body', [
+      { path: 'body', message: 'a JSON body is required', got: 'nothing', expected: 'a JSON object' },
+    ]);
+  refuseProblems('body', before?.(json) ?? []);
+  return parseRequestPart(schema, json, 'body');
 }

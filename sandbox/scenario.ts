@@ -5,7 +5,14 @@ import { InvalidInputError } from '../functions/core/errors.js';
 import { formatPath, type Plan, problemsFromIssue } from '../functions/core/plan.js';
 import { FAILOVER_MODES } from '../functions/core/records.js';
 import { DriftSchema } from './drift.js';
-import { ClearSchema, FAULT_KINDS, FaultSchema, knownResources, referenceProblems } from './faults.js';
+import {
+  ClearSchema,
+  FAULT_KINDS,
+  FaultSchema,
+  knownResources,
+  referenceLine,
+  referenceProblems,
+} from './faults.js';
 import { QUOTAS } from './quotas.js';
 
 /** A scenario file (docs/contracts.md, Scenario): faults, operator requests, approvals and alarms on a timeline. */
@@ -192,10 +199,12 @@ export function scenarioProblems(scenario: Scenario, plans: readonly Plan[]): st
       return plan;
     };
     if ('fault' in event) {
-      for (const p of referenceProblems(event.fault, known)) problems.push(`  - ${at}.fault.${p}`);
+      for (const p of referenceProblems(event.fault, known))
+        problems.push(`  - ${at}.fault.${referenceLine(p)}`);
     } else if ('clear' in event) {
       if (event.clear !== 'all')
-        for (const p of referenceProblems(event.clear, known)) problems.push(`  - ${at}.clear.${p}`);
+        for (const p of referenceProblems(event.clear, known))
+          problems.push(`  - ${at}.clear.${referenceLine(p)}`);
     } else if ('failover' in event) {
       const plan = app(event.failover.app, 'failover.app');
       if (plan && !plan.regions.includes(event.failover.to))

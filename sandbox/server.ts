@@ -5,6 +5,11 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type ConsoleBundle, consoleBundle, consoleCsp } from '../console/build.js';
 import type { DrillReport } from '../functions/aws/state-store.js';
 import {
+  MethodNotAllowedError,
+  RequestValidationError,
+  RouteNotFoundError,
+} from '../functions/operator-api/http-errors.js';
+import {
   type ApiGatewayRequest,
   type Authorizer,
   apiGatewayEvent,
@@ -14,7 +19,7 @@ import {
 } from './api-gateway.js';
 import { drillGroundTruth } from './drill-evidence.js';
 import { SANDBOX_CREDENTIALS } from './dynamo.js';
-import { authenticate, type Reply, unauthorized } from './http-reply.js';
+import { authenticate, type Reply, refusal, unauthorized } from './http-reply.js';
 import { JwtError } from './jwt.js';
 import type { Sandbox } from './sandbox.js';
 import { sandboxRoutes } from './sandbox-routes.js';
@@ -178,13 +183,25 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
     const down = new Set(sandbox.aws.faults.downRegions());
     const region = asked ?? regions.find((r) => !down.has(r)) ?? regions[0];
     if (!region || !regions.includes(region)) {
-      return {
-        status: 400,
-        body: {
-          error: 'UnknownRegion',
-          message: `no operator API in ${asked}: the sandbox runs ${regions.join(', ')}`,
-        },
-      };
+      // A bad value of the request, in the operator API's error shape (400, what was got and expected).
+      const where = headerValue(req.headers[REGION_HEADER])
+        ? `header ${REGION_HEADER}`
+        : params.get('region')
+          ? 'query.region'
+          : 'the SigV4 credential scope';
+      return refusal(
+        new RequestValidationError(
+          `no operator API in ${asked}: ${where} names a region the sandbox does not run (got ${JSON.stringify(asked)}; expected one of ${regions.join(', ')})`,
+          [
+            {
+              path: where,
+              message: 'unknown region',
+              got: JSON.stringify(asked),
+              expected: `one of ${regions.join(', ')}`,
+            },
+          ],
+        ),
+      );
     }
     // A region that is down has no API Gateway to answer: the client sees it unreachable.
     if (down.has(region)) return { ...lambdaReply(regionDown(region)), region };
@@ -294,11 +311,12 @@ const SANDBOX_CONSOLE = { auth: { mode: 'sandbox' } } as const;
  */
 async function consoleFile(method: string, path: string, ifNoneMatch: string | undefined): Promise<Reply> {
   if (method !== 'GET' && method !== 'HEAD')
-    return {
-      status: 405,
-      body: { error: 'MethodNotAllowed', message: `${method} ${path}: the console's files answer GET` },
-      headers: { allow: 'GET, HEAD' },
-    };
+    return refusal(
+      new MethodNotAllowedError(`${method} ${path}: method not allowed; the console's files answer GET`, [
+        'GET',
+        'HEAD',
+      ]),
+    );
   let bundle: ConsoleBundle;
   try {
     bundle = await consoleBundle();
@@ -324,14 +342,15 @@ async function consoleFile(method: string, path: string, ifNoneMatch: string | u
     };
   }
   const asset = bundle.assets.get(path);
-  if (!asset)
-    return {
-      status: 404,
-      body: {
-        error: 'NotFound',
-        message: `no console asset ${path}; expected one of ${[...bundle.assets.keys()].join(', ')}`,
-      },
-    };
+  if (!asset) {
+    const routes = ['GET /', ...[...bundle.assets.keys()].map((asset) => `GET ${asset}`)];
+    return refusal(
+      new RouteNotFoundError(
+        `no console asset ${path}; expected one of ${[...bundle.assets.keys()].join(', ')}`,
+        routes,
+      ),
+    );
+  }
   const headers = {
     'content-type': asset.contentType,
     etag: asset.etag,

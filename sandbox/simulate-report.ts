@@ -1,7 +1,7 @@
 import type { DrillReport, ExecutionRecord } from '../functions/aws/state-store.js';
 import type { ReadinessFinding } from '../functions/readiness/checks.js';
 import { causeMessage } from '../functions/runbook/traffic.js';
-import type { CallRecord, OperationRecord } from './aws/simulator.js';
+import type { OperationRecord } from './aws/simulator.js';
 import type { DrillGroundTruth } from './drill-evidence.js';
 import type { SimulatedExecution } from './runtime/step-functions.js';
 import type { Sandbox } from './sandbox.js';
@@ -75,6 +75,12 @@ export interface ExecutionReport {
   readonly finishedAt: number | null;
   readonly rtoSeconds: number | null;
   readonly rpoSeconds: number | null;
+  /**
+   * When the RPO is the replication lag last seen before its metric stopped (the writer's region
+   * out more than 5 minutes before the promotion): that datapoint's time, virtual seconds from the
+   * start; null when the lag read at the promotion was current (or there is no RPO).
+   */
+  readonly rpoLastSeenAt: number | null;
   readonly approvalWaitSeconds: number;
   readonly awsBusySeconds: number;
   readonly controlPlaneSeconds: number | null;
@@ -215,9 +221,12 @@ export function parseBody(text: string | undefined): Record<string, unknown> {
   }
 }
 
-/** The simulator's calls and operations, grouped by the execution that made them. */
+/**
+ * The simulator's long-running operations, grouped by the execution that started them. API calls
+ * are not grouped: their round trips are the control plane's time, not AWS's (README, "The
+ * control-plane metric, exactly").
+ */
 export interface WorkByExecution {
-  readonly calls: ReadonlyMap<string, CallRecord[]>;
   readonly operations: ReadonlyMap<string, OperationRecord[]>;
   /**
    * Operations that name the app they worked for (Route 53's health checkers; an evacuation's
@@ -226,7 +235,7 @@ export interface WorkByExecution {
   readonly operationsByApp: ReadonlyMap<string, OperationRecord[]>;
 }
 
-/** Groups the call log once, so that reporting N executions costs one pass, not N. */
+/** Groups the operations once, so that reporting N executions costs one pass, not N. */
 export function workByExecution(sandbox: Sandbox): WorkByExecution {
   const group = <T extends { readonly executionId?: string }>(items: readonly T[]) => {
     const map = new Map<string, T[]>();
@@ -246,7 +255,6 @@ export function workByExecution(sandbox: Sandbox): WorkByExecution {
     else byApp.set(operation.app, [operation]);
   }
   return {
-    calls: group(sandbox.aws.simulator.log),
     operations: group(sandbox.aws.simulator.operations),
     operationsByApp: byApp,
   };
@@ -290,7 +298,6 @@ export async function executionReport(
     : undefined;
   const windowEnd = (record?.status === 'SUCCEEDED' ? verifiedAt : undefined) ?? finishedAt ?? end;
   const busyMs = busyWithin(
-    work.calls.get(execution.name) ?? [],
     [
       ...new Set([
         ...(work.operations.get(execution.name) ?? []),
@@ -331,6 +338,7 @@ export async function executionReport(
     finishedAt: finishedAt === undefined ? null : seconds(finishedAt),
     rtoSeconds: rto,
     rpoSeconds: record?.rpoSeconds ?? null,
+    rpoLastSeenAt: record?.rpoLastSeenAt ? seconds(Date.parse(record.rpoLastSeenAt)) : null,
     approvalWaitSeconds: approvalWaitMs / 1000,
     awsBusySeconds: Math.round(busyMs) / 1000,
     controlPlaneSeconds: rto === null ? null : Math.round(rto * 1000 - busyMs) / 1000,
@@ -357,12 +365,12 @@ function approvalWait(record: ExecutionRecord | undefined): number {
 }
 
 /**
- * The length of the union of the AWS calls and long-running operations an execution started (or
- * that worked for its app: Route 53's health checkers, an evacuation's batched traffic change),
- * within its RTO window and outside any wait for a person's approval.
+ * The length of the union of the long-running AWS operations an execution started (or that worked
+ * for its app: Route 53's health checkers, an evacuation's batched traffic change), within its RTO
+ * window and outside any wait for a person's approval. Its API calls are not counted: their round
+ * trips are the control plane's.
  */
 function busyWithin(
-  calls: readonly CallRecord[],
   operations: readonly OperationRecord[],
   executionId: string,
   app: string,
@@ -372,8 +380,6 @@ function busyWithin(
   end: number,
 ): number {
   const intervals: [number, number][] = [];
-  for (const c of calls)
-    if (c.executionId === executionId) intervals.push([c.startedAt, c.finishedAt || end]);
   // An operation that names the app worked for it even when another execution's call started it
   // (an evacuation's batched traffic change, made for many apps at once).
   for (const o of operations)

@@ -18,12 +18,13 @@ import {
   SwitchoverGlobalClusterCommand,
 } from '@aws-sdk/client-rds';
 import { InvalidInputError, ResourceBusyError, ResourceNotFoundError } from '../core/errors.js';
-import type {
-  AuroraEngine,
-  AuroraGlobalClusters,
-  ClusterView,
-  GlobalClusterMember,
-  GlobalClusterView,
+import {
+  type AuroraEngine,
+  type AuroraGlobalClusters,
+  type ClusterView,
+  type GlobalClusterMember,
+  type GlobalClusterView,
+  LAG_FRESH_MS,
 } from '../runbook/ports/aurora.js';
 import type { ClientFactory } from './client-factory.js';
 import { cloudWatchAlarms } from './cloudwatch.js';
@@ -33,7 +34,18 @@ import { awsCall, type ErrorRule } from './translate-error.js';
 // The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.
 export type { AuroraEngine, AuroraGlobalClusters, ClusterView, GlobalClusterMember, GlobalClusterView };
 
-const LAG_WINDOW_MS = 5 * 60_000;
+/**
+ * How far back the last lag datapoint is looked for, in ms: CloudWatch keeps 1-minute datapoints
+ * for 15 days ("Data points with a period of 60 seconds (1-minute) are available for 15 days":
+ * CloudWatch API Reference, GetMetricData,
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html). The
+ * Aurora global database's lag metrics are a secondary's, published in its own region (the
+ * Aurora User Guide's "Amazon CloudWatch metrics for Amazon Aurora", Cluster-level metrics, says
+ * of them "This metric applies only to secondary AWS Regions",
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.AuroraMonitoring.Metrics.html),
+ * so the target of a failover still holds the history while the primary's region is out.
+ */
+const LAG_RETENTION_MS = 15 * 24 * 3600_000;
 
 /**
  * The most records one DescribeGlobalClusters or DescribeDBClusters page holds: "Default: 100",
@@ -87,6 +99,27 @@ const RULES: readonly ErrorRule[] = [
 export function auroraGlobalClusters(clients: ClientFactory): AuroraGlobalClusters {
   const rds = (region: string) => clients.client(RDS_CLIENT, region);
   const metrics = cloudWatchAlarms(clients);
+  /** The latest lag datapoint of a secondary within `windowMs` before `now`, in its own region. */
+  const lagDatapoint = (
+    region: string,
+    clusterIdOrArn: string,
+    now: number,
+    engine: AuroraEngine,
+    windowMs: number,
+  ) =>
+    metrics.latestDatapoint(
+      region,
+      {
+        namespace: 'AWS/RDS',
+        metricName: lagMetricFor(engine),
+        dimensions: { DBClusterIdentifier: clusterIdentifier(clusterIdOrArn) },
+        // The worst lag of the latest minute: an RPO estimate should not be optimistic.
+        stat: 'Maximum',
+        periodSeconds: 60,
+      },
+      now,
+      windowMs,
+    );
 
   const adapter: AuroraGlobalClusters = {
     async describeGlobalCluster(region, globalClusterId) {
@@ -282,20 +315,13 @@ export function auroraGlobalClusters(clients: ClientFactory): AuroraGlobalCluste
     },
 
     async replicationLagMs(region, clusterIdOrArn, now, engine = 'aurora-postgresql') {
-      const point = await metrics.latestDatapoint(
-        region,
-        {
-          namespace: 'AWS/RDS',
-          metricName: lagMetricFor(engine),
-          dimensions: { DBClusterIdentifier: clusterIdentifier(clusterIdOrArn) },
-          // The worst lag of the latest minute: an RPO estimate should not be optimistic.
-          stat: 'Maximum',
-          periodSeconds: 60,
-        },
-        now,
-        LAG_WINDOW_MS,
-      );
-      return point?.value;
+      return (await lagDatapoint(region, clusterIdOrArn, now, engine, LAG_FRESH_MS))?.value;
+    },
+
+    async lastReplicationLag(region, clusterIdOrArn, now, engine = 'aurora-postgresql') {
+      // One call: newest first, the whole retention; the latest datapoint is the lag last seen.
+      const point = await lagDatapoint(region, clusterIdOrArn, now, engine, LAG_RETENTION_MS);
+      return point && { lagMs: point.value, at: point.at };
     },
   };
   return adapter;

@@ -100,6 +100,12 @@ export interface ExecutionRecord {
   readonly finishedAt?: string;
   readonly rtoSeconds?: number;
   readonly rpoSeconds?: number;
+  /**
+   * ISO time of the replication lag datapoint the RPO is, when the lag metric had stopped before
+   * the promotion (the writer's region out longer than 5 minutes): the RPO is the lag last seen
+   * then, not the lag at the promotion. Absent when the lag read was current.
+   */
+  readonly rpoLastSeenAt?: string;
   /** By step key (e.g. `PromoteDatabase#orders-global`). */
   readonly steps: Readonly<Record<string, StepRecord>>;
   readonly approval?: ApprovalRecord;

@@ -12,6 +12,7 @@ import { initialPrimary } from '../core/plan-queries.js';
 import * as z from '../core/zod.js';
 import type { Identity } from '../operator-api/request.js';
 import { requestFailover } from '../operator-api/request-failover.js';
+import { refuseProblems, regionProblem } from '../operator-api/validation.js';
 import { parseInput, type RunbookDeps } from '../runbook/context.js';
 import type { EvacuationApp, EvacuationRecord } from '../runbook/ports/evacuations.js';
 import { newExecutionId, stateMachineArnInRegion } from '../runbook/runbook-arns.js';
@@ -75,7 +76,8 @@ export const EVACUATION_MAX_POLLS = 7200;
  * being evacuated may be down). With an idempotency key the evacuation id derives from it: a retry
  * answers the same evacuation; the same key with another request is a {@link ConflictError}.
  *
- * @throws InvalidInputError unknown region or app, or `to` equal to `from`
+ * @throws RequestValidationError (InvalidInputError, 400) an unknown region or app in the body, or
+ *   `to` equal to `from`: every problem with its path, what was got and what was expected
  * @throws PreconditionFailedError the request reached `from`'s own control plane, or no app is
  *   active in `from`
  * @throws ConflictError the idempotency key was used for another request
@@ -88,17 +90,32 @@ export async function requestEvacuation(
 ): Promise<EvacuationAccepted> {
   const plans = deps.plans.list();
   const regions = new Set(plans.flatMap((p) => p.regions));
-  const problems: string[] = [];
-  if (!regions.has(body.from))
-    problems.push(`from: got ${body.from}, expected a region of a plan (${[...regions].join(', ')})`);
-  if (body.to !== undefined && !regions.has(body.to))
-    problems.push(`to: got ${body.to}, expected a region of a plan (${[...regions].join(', ')})`);
-  if (body.to !== undefined && body.to === body.from)
-    problems.push(`to: got ${body.to}, expected a region other than from (${body.from})`);
-  const known = new Set(plans.map((p) => p.name));
-  for (const app of body.apps ?? [])
-    if (!known.has(app)) problems.push(`apps: got ${app}, expected one of ${[...known].join(', ')}`);
-  if (problems.length > 0) throw new InvalidInputError(`evacuation: ${problems.join('; ')}`);
+  // Values of the body: an unknown region or app there is a bad request (400), as in every route.
+  const planRegions = [...regions];
+  const ofAPlan = `a region of a plan (${planRegions.join(', ')})`;
+  const known = plans.map((p) => p.name);
+  refuseProblems('body', [
+    regionProblem(body.from, planRegions, 'body.from', ofAPlan),
+    body.to === undefined ? undefined : regionProblem(body.to, planRegions, 'body.to', ofAPlan),
+    body.to !== undefined && body.to === body.from
+      ? {
+          path: 'body.to',
+          message: 'the region being evacuated',
+          got: JSON.stringify(body.to),
+          expected: `a region other than from (${body.from})`,
+        }
+      : undefined,
+    ...(body.apps ?? []).map((app, i) =>
+      known.includes(app)
+        ? undefined
+        : {
+            path: `body.apps[${i}]`,
+            message: 'unknown app',
+            got: JSON.stringify(app),
+            expected: `one of ${known.join(', ')}`,
+          },
+    ),
+  ]);
   if (deps.region === body.from) {
     throw new PreconditionFailedError(
       `evacuation of ${body.from}: got the request in ${body.from}'s own control plane; expected another ` +

@@ -85,7 +85,9 @@ const STATUS_BY_NAME: Readonly<Record<string, number>> = {
   [UnauthorizedError.name]: 401,
   [ForbiddenError.name]: 403,
   [UnknownAppError.name]: 404,
-  [UnknownRegionError.name]: 404,
+  // A region is always a value a request names (body or query), never a path: an unknown one is
+  // a bad request, as validation.ts's `regionProblem` answers it where a route checks it first.
+  [UnknownRegionError.name]: 400,
   [ResourceNotFoundError.name]: 404,
   RouteNotFoundError: 404,
   MethodNotAllowedError: 405,

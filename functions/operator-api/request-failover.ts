@@ -13,7 +13,7 @@ import * as z from '../core/zod.js';
 import { lockFree, READINESS_CHECKS } from '../readiness/checks.js';
 import { type Readiness, type ReadinessDeps, readInputs, readinessFrom } from '../readiness/readiness.js';
 import { approvalRequired, FailoverRequest } from '../runbook/begin.js';
-import type { EvacuationRef, RunbookDeps } from '../runbook/context.js';
+import { type EvacuationRef, knownUnreachable, type RunbookDeps } from '../runbook/context.js';
 import {
   type DryRunReading,
   dryRunReading,
@@ -215,8 +215,17 @@ async function dryRun(
   deps: ReadinessDeps,
 ): Promise<{ readiness: Readiness; reading?: DryRunReading }> {
   const readAt = deps.clock.now();
+  // Down endpoints last, as the runbook tries them (docs/architecture.md; `knownUnreachable`): an
+  // ungraceful run suspects its source. The request does not know the active region before its
+  // reads answer, so it suspects every region but the target (the source is one of them): their
+  // ARC cluster endpoints are tried after the others, and a timed-out one is not paid first.
+  const unreachable = new Set(
+    plan.regions
+      .filter((r) => r !== body.to)
+      .flatMap((from) => [...knownUnreachable({ mode: body.mode, from })]),
+  );
   const [inputs, recordsExist] = await Promise.all([
-    readInputs(plan, body.mode === 'graceful' ? plan.regions : [body.to], deps),
+    readInputs(plan, body.mode === 'graceful' ? plan.regions : [body.to], deps, undefined, { unreachable }),
     failoverRecordsExist(plan, deps).then(
       () => true,
       () => false,

@@ -16,7 +16,13 @@ import { errorResponse, MethodNotAllowedError, RouteNotFoundError } from './http
 import { getReadiness } from './readiness.js';
 import type { ApiRequest, ApiResponse, Identity } from './request.js';
 import { FailoverBody, IdempotencyKey, requestFailover } from './request-failover.js';
-import { checkPathParameters, checkRequestBounds, parseRequestPart } from './validation.js';
+import {
+  checkPathParameters,
+  checkRequestBounds,
+  parseRequestPart,
+  refuseProblems,
+  regionProblem,
+} from './validation.js';
 
 type Params = Readonly<Record<string, string>>;
 
@@ -67,6 +73,7 @@ export const ROUTES: readonly Route[] = [
     summary: 'request a failover { to, mode?, reason } (header Idempotency-Key optional)',
     run: async ({ app }, request, caller, deps) => {
       const body = parseRequestPart(FailoverBody, request.body, 'body');
+      refuseProblems('body', [regionProblem(body.to, deps.plans.get(app as string).regions, 'body.to')]);
       const rawKey = request.headers['idempotency-key'];
       const key =
         rawKey === undefined ? undefined : parseRequestPart(IdempotencyKey, rawKey, 'header Idempotency-Key');
@@ -110,6 +117,8 @@ export const ROUTES: readonly Route[] = [
       'readiness now toward every other region, or ?to=R (?mode=graceful|ungraceful), and the kept results',
     run: async ({ app }, request, _c, deps) => {
       const { to, mode } = parseRequestPart(ReadinessQuery, request.query, 'query');
+      if (to !== undefined)
+        refuseProblems('query', [regionProblem(to, deps.plans.get(app as string).regions, 'query.to')]);
       return ok(
         await getReadiness(app as string, { ...(to ? { to } : {}), ...(mode ? { mode } : {}) }, deps),
       );
@@ -171,7 +180,6 @@ export const ROUTES: readonly Route[] = [
     summary: "the app's DR drill reports, newest first (?limit=N)",
     run: async ({ app }, request, _c, deps) => {
       const { limit } = parseRequestPart(ListQuery(LIMIT_MAX), request.query, 'query');
-      deps.plans.get(app as string);
       return ok({ drills: await deps.store.listDrills(app as string, limit ?? 20) });
     },
   },
@@ -211,7 +219,8 @@ const UNKNOWN_METHOD_STAND_IN: HttpMethod = 'OPTIONS';
 /**
  * The operator API on Powertools' HTTP `Router`: its route table matches method and path; a
  * global middleware authenticates (401) and checks the request's bounds (400, 413, 431); each
- * route's handler checks its path parameters (400) and the caller's permission (403); the
+ * route's handler checks its path parameters (400), the caller's permission (403) and the app
+ * the path names (404), before the route judges its body or query (400); the
  * `notFound` handler answers 404 and, for every path a route has, its other methods answer 405;
  * one error handler maps every thrown error to its status and `{ error, message }`.
  */
@@ -241,6 +250,9 @@ export function createOperatorApiRouter(
         const params = originalParams(reqCtx.params);
         checkPathParameters(params);
         const caller = authorize(request.identity, route.permission, `${route.method} ${request.path}`);
+        // An unknown app in the path is a missing resource, whatever the rest of the request says
+        // (404 UnknownAppError before the body or query is judged).
+        if (params.app !== undefined) deps.plans.get(params.app);
         return jsonResponse(await route.run(params, request, caller, deps));
       },
       { method: route.method, path: libraryPath(route.pattern) },

@@ -1,6 +1,6 @@
 import { describeError } from '../core/errors.js';
 import { expectedOf, formatPath, nestsDeeperThan, show as showValue } from '../core/problems.js';
-import type * as z from '../core/zod.js';
+import * as z from '../core/zod.js';
 import {
   HeadersTooLargeError,
   PayloadTooLargeError,
@@ -10,15 +10,16 @@ import {
 import type { ApiRequest } from './request.js';
 
 /**
- * Parses a request part (`body`, `query`, `header Idempotency-Key`) with a zod schema. On failure
- * throws a {@link RequestValidationError} listing every problem: path, got, expected.
+ * Parses a request part (`body`, `query`, `header Idempotency-Key`) with a zod schema (zod/mini's,
+ * or the chained API's, which the sandbox's own routes use). On failure throws a
+ * {@link RequestValidationError} listing every problem: path, got, expected.
  */
-export function parseRequestPart<T extends z.ZodMiniType>(
+export function parseRequestPart<T extends z.core.$ZodType>(
   schema: T,
   value: unknown,
   part: string,
 ): z.infer<T> {
-  const parsed = schema.safeParse(value, { reportInput: true });
+  const parsed = z.safeParse(schema, value, { reportInput: true });
   if (parsed.success) return parsed.data;
   fail(
     part,
@@ -99,6 +100,31 @@ export const MAX_HEADER_BYTES = 10_240;
 export const MAX_QUERY_PARAMETERS = 20;
 export const MAX_QUERY_NAME_CHARS = 64;
 export const MAX_QUERY_VALUE_CHARS = 256;
+
+/**
+ * The problem of a region a request names as a value (`body.to`, `body.from`, `query.to`) that is
+ * not one of `regions`; undefined when it is one. A region in a body or a query is a value: an
+ * unknown one makes the request invalid (400, what was got and what was expected), as any bad
+ * value does; only an unknown app in the path is a missing resource (404, `UnknownAppError`).
+ */
+export function regionProblem(
+  value: string,
+  regions: readonly string[],
+  path: string,
+  expected = `one of ${regions.join(', ')}`,
+): RequestProblem | undefined {
+  if (regions.includes(value)) return undefined;
+  return { path, message: 'unknown region', got: show(value), expected };
+}
+
+/**
+ * Throws a {@link RequestValidationError} (400) for `part` (`body`, `query`) listing every one of
+ * `problems` that is defined; returns when there is none.
+ */
+export function refuseProblems(part: string, problems: readonly (RequestProblem | undefined)[]): void {
+  const found = problems.filter((p): p is RequestProblem => p !== undefined);
+  if (found.length > 0) fail(part, found);
+}
 
 function fail(part: string, problems: RequestProblem[]): never {
   const listed = problems

@@ -8,6 +8,7 @@ import * as z from '../core/zod.js';
 import { batchedReads } from '../observer/batched-reads.js';
 import { type AppObservation, isKnown, observeApp, type Seen } from '../observer/observe.js';
 import type { RunbookDeps } from '../runbook/context.js';
+import type { UnreachableRegions } from '../runbook/ports/arc.js';
 import type { ReadinessRecord, ReadinessVerdict } from '../runbook/ports/readiness-results.js';
 import { runbookArnIn } from '../runbook/runbook-arns.js';
 import { type CapacityTime, capacityTime } from './capacity-time.js';
@@ -88,6 +89,12 @@ export interface ReadOptions {
    * not (a failover makes no Route 53 API call, and would wait out us-east-1's timeouts).
    */
   readonly healthChecks?: boolean;
+  /**
+   * Regions whose ARC cluster endpoints are known (or suspected) not to answer: the routing
+   * control read tries them last, and the set is kept current as the ARC adapter keeps it
+   * (functions/aws/arc.ts, `endpointOrder`), so a caller can carry what it learnt onwards.
+   */
+  readonly unreachable?: UnreachableRegions;
 }
 
 /**
@@ -104,7 +111,11 @@ export async function readInputs(
   options: ReadOptions = {},
 ): Promise<ReadinessInputs> {
   const [observation, state, lock, lastDrillAt, missingAlarms, runbooks, healthChecks] = await Promise.all([
-    observeApp(plan, regions, deps, { lag: true, warmPools: true }),
+    observeApp(plan, regions, deps, {
+      lag: true,
+      warmPools: true,
+      ...(options.unreachable ? { unreachable: options.unreachable } : {}),
+    }),
     deps.store.getState(plan.name),
     deps.store.getLock(plan.name),
     lastPassedDrill(plan, deps),

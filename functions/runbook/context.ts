@@ -149,6 +149,8 @@ export const PromotionStarted = z.object({
   epoch: z.int().check(z.positive()),
   method: z.enum(['switchover', 'failover', 'detach', 'none']),
   rpoMs: z.optional(z.nullable(z.number().check(z.nonnegative()))),
+  /** ISO time of the lag datapoint `rpoMs` is, when older than a current reading (see `rpoLag`). */
+  rpoLastSeenAt: z.optional(z.string()),
 });
 export type PromotionStarted = z.infer<typeof PromotionStarted>;
 
@@ -159,17 +161,6 @@ export const ResourceItem = z.object({
   id: z.string().check(z.minLength(1)),
 });
 export type ResourceItem = z.infer<typeof ResourceItem>;
-
-/** The resources a run prepares, one Map iteration each: the plan's global clusters, then its groups. */
-export function resourcesOf(plan: Plan): ResourceItem[] {
-  return [
-    ...(plan.database?.auroraGlobalClusters ?? []).map((c) => ({
-      kind: 'database' as const,
-      id: c.globalClusterId,
-    })),
-    ...(plan.compute?.autoScalingGroups ?? []).map((g) => ({ kind: 'capacity' as const, id: g.name })),
-  ];
-}
 
 /**
  * What a polling step returns to its Wait + Choice loop. `attempt`/`maxAttempts` bound the loop:

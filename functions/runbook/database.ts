@@ -8,7 +8,6 @@ import {
 import type { AuroraGlobalCluster, Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
 import * as z from '../core/zod.js';
-import { groupReadiness } from '../observer/observe.js';
 import {
   fence,
   nextPoll,
@@ -28,8 +27,9 @@ import {
   WAKE_FALLBACK_SECONDS,
   waitSeconds,
 } from './context.js';
-import type { GlobalClusterView } from './ports/aurora.js';
-import { freshWakeRead, wakeReader } from './wake.js';
+import { type GlobalClusterView, LAG_FRESH_MS } from './ports/aurora.js';
+import { capacityReady, globalCluster } from './resources.js';
+import { freshWakeRead, wakeReader } from './wake-reads.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type DatabaseDeps = Pick<
@@ -52,8 +52,14 @@ const PromoteInput = z.object({
 const DatabasePoll = z.looseObject({
   /** How the writer moves: `none` when the target already was the writer. */
   method: z.optional(z.enum(['switchover', 'failover', 'detach', 'none'])),
-  /** The replication lag at promotion, in ms (null: CloudWatch had no datapoint). */
+  /** The replication lag at promotion, in ms (null: CloudWatch had no datapoint at all). */
   rpoMs: z.optional(z.nullable(z.number().check(z.nonnegative()))),
+  /**
+   * ISO time of the lag datapoint `rpoMs` is, when it is older than the 5 minutes before the
+   * promotion (`LAG_FRESH_MS`): the metric had stopped (the primary's region out), and the RPO is
+   * the lag last seen then. Absent when the lag read was current.
+   */
+  rpoLastSeenAt: z.optional(z.string()),
   /** Polls in a row that showed no operation under way and no promotion. */
   idlePolls: z.optional(z.int().check(z.nonnegative())),
 });
@@ -129,6 +135,7 @@ export async function promoteDatabase(input: unknown, deps: DatabaseDeps): Promi
       detail: {
         method: started.method,
         rpoMs: started.method === 'switchover' || started.method === 'none' ? 0 : (started.rpoMs ?? null),
+        ...(started.rpoLastSeenAt ? { rpoLastSeenAt: started.rpoLastSeenAt } : {}),
         startedBy: started.by,
       },
     };
@@ -145,15 +152,14 @@ export async function promoteDatabase(input: unknown, deps: DatabaseDeps): Promi
   // Ungraceful: the cluster, the lease and the lag (the RPO) at once, beside the step's entry. The
   // lease renewal is awaited only before a call that moves something (found done or under way,
   // the check that follows decides, fenced as always).
-  const targetArn = memberIn(cluster.members, run.to);
   const fenced = fence(run, deps);
   fenced.catch(() => undefined);
-  const [view, lagMs] = await Promise.all([
+  const [view, lag] = await Promise.all([
     deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId),
-    deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine),
+    rpoLag(run, cluster, deps),
     recorded,
   ]);
-  return startPromotion(run, cluster, progress, deps, { view, fenced, lagMs: lagMs ?? null });
+  return startPromotion(run, cluster, progress, deps, { view, fenced, lag });
 }
 
 /**
@@ -259,10 +265,15 @@ async function pollDatabase(
   // No operation under way and the target is not the writer: the promotion did not happen.
   if (run.mode === 'ungraceful' && cluster.allowDetachAndPromote) {
     await fence(run, deps);
-    const lag = await deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine);
+    const lag = await rpoLag(run, cluster, deps);
     await deps.aurora.detach(run.to, cluster.globalClusterId, targetArn);
     return nextPoll(progress, `${cluster.globalClusterId} detach`, {
-      detail: { ...progress.detail, method: 'detach', rpoMs: lag ?? progress.detail?.rpoMs ?? null },
+      detail: {
+        ...progress.detail,
+        method: 'detach',
+        // A lag read before (at the failover that did not happen) stands if this one finds none.
+        ...(lag.rpoMs === null && typeof progress.detail?.rpoMs === 'number' ? {} : lag),
+      },
     });
   }
   throw new DatabasePromotionFailedError(
@@ -280,8 +291,8 @@ export async function startPromotion(
     readonly view: GlobalClusterView;
     /** The lease renewal made alongside the read, awaited before anything moves. */
     readonly fenced: Promise<void>;
-    /** The replication lag read alongside, in ms (null: no datapoint); read here when absent. */
-    readonly lagMs?: number | null;
+    /** The replication lag read alongside (the RPO); read here when absent. */
+    readonly lag?: RpoLag;
   },
 ): Promise<DatabaseProgress> {
   const targetArn = memberIn(cluster.members, run.to);
@@ -312,19 +323,16 @@ export async function startPromotion(
     return { ...progress, phase: 'promoting', detail: { method: 'switchover', rpoMs: 0 } };
   }
   // The replication lag just before promotion is the data at risk: that is the RPO.
-  const lag =
-    read?.lagMs !== undefined
-      ? read.lagMs
-      : await deps.aurora.replicationLagMs(run.to, targetArn, deps.clock.now(), cluster.engine);
+  const lag = read?.lag ?? (await rpoLag(run, cluster, deps));
   try {
     await deps.aurora.failover(run.to, cluster.globalClusterId, targetArn);
   } catch (error: unknown) {
     await refusedForEngineVersions(error, run, cluster, view, deps);
     // Refused for the engine versions, and the plan allows the manual failover: detach the target.
     await deps.aurora.detach(run.to, cluster.globalClusterId, targetArn);
-    return { ...progress, phase: 'promoting', detail: { method: 'detach', rpoMs: lag ?? null } };
+    return { ...progress, phase: 'promoting', detail: { method: 'detach', ...lag } };
   }
-  return { ...progress, phase: 'promoting', detail: { method: 'failover', rpoMs: lag ?? null } };
+  return { ...progress, phase: 'promoting', detail: { method: 'failover', ...lag } };
 }
 
 /**
@@ -377,31 +385,38 @@ async function finish(
   return { ...progress, done: true };
 }
 
-/** Whether the target cluster is the global database's writer, with no switchover or failover under way. */
-export function isPromoted(view: GlobalClusterView, targetArn: string): boolean {
-  return !view.failover && view.members.some((m) => m.clusterArn === targetArn && m.isWriter);
+/** The RPO of an ungraceful promotion as the step records it (see `DatabasePoll`). */
+export interface RpoLag {
+  readonly rpoMs: number | null;
+  readonly rpoLastSeenAt?: string;
 }
 
 /**
- * Whether every group of the plan is ready in the target region (the groups read at once), but
- * `readyGroup`: the group the capacity branch just read ready when it woke this one (its read of
- * AWS, carried in the wake signal, not a record).
+ * The data an ungraceful promotion loses: the target's replication lag, read in its region just
+ * before the promotion. While the primary's region is out the lag metric stops, so the lag is the
+ * last datapoint published (`lastReplicationLag`, up to CloudWatch's 15 days of 1-minute data),
+ * labelled with its time when it is older than the 5 minutes a current reading spans; null only
+ * when there is no datapoint at all (unknown, not a guess).
  */
-export async function capacityReady(
-  plan: Plan,
+export async function rpoLag(
   run: Pick<RunContext, 'to'>,
-  deps: Pick<RunbookDeps, 'autoScaling' | 'clock'>,
-  readyGroup?: string,
-): Promise<boolean> {
-  const groups = (plan.compute?.autoScalingGroups ?? []).filter((g) => g.name !== readyGroup);
-  const readiness = await Promise.all(groups.map((group) => groupReadiness(group, run.to, deps)));
-  return readiness.every((r) => r.ready);
+  cluster: AuroraGlobalCluster,
+  deps: Pick<DatabaseDeps, 'aurora' | 'clock'>,
+): Promise<RpoLag> {
+  const targetArn = memberIn(cluster.members, run.to);
+  const now = deps.clock.now();
+  if (!deps.aurora.lastReplicationLag) {
+    const lagMs = await deps.aurora.replicationLagMs(run.to, targetArn, now, cluster.engine);
+    return { rpoMs: lagMs ?? null };
+  }
+  const last = await deps.aurora.lastReplicationLag(run.to, targetArn, now, cluster.engine);
+  if (!last) return { rpoMs: null };
+  // A datapoint the 5-minute read (`replicationLagMs`) would not return: the metric had stopped.
+  const stale = now - last.at > LAG_FRESH_MS;
+  return { rpoMs: last.lagMs, ...(stale ? { rpoLastSeenAt: new Date(last.at).toISOString() } : {}) };
 }
 
-export function globalCluster(plan: Plan, id: string): AuroraGlobalCluster {
-  const cluster = plan.database?.auroraGlobalClusters.find((c) => c.globalClusterId === id);
-  if (!cluster) {
-    throw new DatabasePromotionFailedError(`${plan.name}: no global cluster ${id} in the plan`);
-  }
-  return cluster;
+/** Whether the target cluster is the global database's writer, with no switchover or failover under way. */
+export function isPromoted(view: GlobalClusterView, targetArn: string): boolean {
+  return !view.failover && view.members.some((m) => m.clusterArn === targetArn && m.isWriter);
 }

@@ -46,6 +46,8 @@ export interface FinishOutput {
   readonly to: string;
   readonly rtoSeconds?: number;
   readonly rpoSeconds?: number;
+  /** ISO: the RPO is the replication lag last seen at this time, before the lag metric stopped. */
+  readonly rpoLastSeenAt?: string;
 }
 
 /**
@@ -77,7 +79,7 @@ async function completeExecution(run: RunContext, deps: CompleteDeps): Promise<F
   const rtoSeconds = round(
     (Date.parse(verifiedAt) - Date.parse(run.requestedAt) - approvalWaitMs(record)) / 1000,
   );
-  const rpoSeconds = rpoOf(run, record);
+  const { rpoSeconds, rpoLastSeenAt } = rpoOf(run, record);
 
   const state = await deps.store.getState(plan.name);
   if (state && !(state.activeRegion === run.to && state.lastExecutionId === run.executionId)) {
@@ -108,6 +110,7 @@ async function completeExecution(run: RunContext, deps: CompleteDeps): Promise<F
     status: 'SUCCEEDED',
     rtoSeconds,
     ...(rpoSeconds === undefined ? {} : { rpoSeconds }),
+    ...(rpoLastSeenAt === undefined ? {} : { rpoLastSeenAt }),
   });
   const summary: FinishOutput = {
     executionId: run.executionId,
@@ -117,13 +120,17 @@ async function completeExecution(run: RunContext, deps: CompleteDeps): Promise<F
     to: run.to,
     rtoSeconds,
     ...(rpoSeconds === undefined ? {} : { rpoSeconds }),
+    ...(rpoLastSeenAt === undefined ? {} : { rpoLastSeenAt }),
   };
   await closeExecution(run, deps, summary, successDetail(summary), finished.finishedAt);
   return summary;
 }
 
 function successDetail(summary: FinishOutput): string {
-  return `failover to ${summary.to} succeeded: RTO ${summary.rtoSeconds ?? 'unknown'} s, RPO ${summary.rpoSeconds ?? 'unknown'} s`;
+  const lastSeen = summary.rpoLastSeenAt
+    ? ` (the lag last seen at ${summary.rpoLastSeenAt}, before its metric stopped)`
+    : '';
+  return `failover to ${summary.to} succeeded: RTO ${summary.rtoSeconds ?? 'unknown'} s, RPO ${summary.rpoSeconds ?? 'unknown'} s${lastSeen}`;
 }
 
 const FailureInput = z.object({
@@ -382,6 +389,7 @@ function summaryOf(record: ExecutionRecord): FinishOutput {
     to: record.to,
     ...(record.rtoSeconds === undefined ? {} : { rtoSeconds: record.rtoSeconds }),
     ...(record.rpoSeconds === undefined ? {} : { rpoSeconds: record.rpoSeconds }),
+    ...(record.rpoLastSeenAt === undefined ? {} : { rpoLastSeenAt: record.rpoLastSeenAt }),
   };
 }
 
@@ -450,16 +458,27 @@ function approvalWaitMs(record: ExecutionRecord): number {
   return Math.max(0, Date.parse(approval.decidedAt) - Date.parse(approval.requestedAt));
 }
 
-function rpoOf(run: RunContext, record: ExecutionRecord): number | undefined {
-  if (run.mode === 'graceful') return 0;
-  let worst: number | undefined = 0;
+/**
+ * The run's RPO in seconds (the worst promotion's lag; 0 for a switchover; undefined when a
+ * promotion's lag was unknown) and, when a promotion's lag was the last one seen before the metric
+ * stopped, the earliest such datapoint's time (ISO): the RPO is then the lag last seen at that time.
+ */
+function rpoOf(
+  run: RunContext,
+  record: ExecutionRecord,
+): { readonly rpoSeconds?: number; readonly rpoLastSeenAt?: string } {
+  if (run.mode === 'graceful') return { rpoSeconds: 0 };
+  let worst = 0;
+  let lastSeenAt: string | undefined;
   for (const step of Object.values(record.steps)) {
     if (step.name !== 'PromoteDatabase') continue;
     const rpoMs = step.detail?.rpoMs;
-    if (typeof rpoMs !== 'number') return undefined; // the lag was unknown at promotion
-    worst = Math.max(worst ?? 0, rpoMs);
+    if (typeof rpoMs !== 'number') return {}; // the lag was unknown at promotion
+    worst = Math.max(worst, rpoMs);
+    const seen = step.detail?.rpoLastSeenAt;
+    if (typeof seen === 'string' && (lastSeenAt === undefined || seen < lastSeenAt)) lastSeenAt = seen;
   }
-  return round((worst ?? 0) / 1000);
+  return { rpoSeconds: round(worst / 1000), ...(lastSeenAt ? { rpoLastSeenAt: lastSeenAt } : {}) };
 }
 
 function round(seconds: number): number {

@@ -14,10 +14,10 @@ import {
   type RunbookDeps,
   RunContext,
   recordStep,
-  resourcesOf,
   stepKey,
 } from './context.js';
 import type { UnreachableRegions } from './ports/arc.js';
+import { resourcesOf } from './resources.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type PreflightDeps = Pick<
@@ -229,6 +229,7 @@ async function readAndEvaluate(
     run.mode === 'graceful' ? plan.regions : [run.to],
     deps,
     run.executionId,
+    { unreachable }, // its routing control read too tries down endpoints last, and learns
   );
   const evaluation = preflightEvaluation(inputs, { ...run, source: run.from, self: run.executionId });
   if (evaluation.retryable)

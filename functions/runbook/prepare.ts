@@ -17,8 +17,9 @@ import {
   stepKey,
   WAKE_FALLBACK_SECONDS,
 } from './context.js';
-import { globalCluster } from './database.js';
-import { freshWakeRead, readerInstanceId, wakeReader } from './wake.js';
+import { globalCluster } from './resources.js';
+import { readerInstanceId } from './wake.js';
+import { freshWakeRead, wakeReader } from './wake-reads.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type PrepareDeps = Pick<RunbookDeps, 'aurora' | 'clock' | 'plans' | 'random' | 'store'>;

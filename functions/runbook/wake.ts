@@ -15,15 +15,18 @@ import {
   ResourceItem,
   type RunbookDeps,
   RunContext,
-  resourcesOf,
   startProgress,
   stepKey,
   type TrafficShifted,
   WAKE_FALLBACK_SECONDS,
 } from './context.js';
-import { capacityReady, globalCluster, startPromotion } from './database.js';
+import { type RpoLag, rpoLag, startPromotion } from './database.js';
 import { type TaskWait, type WaitKind, waitKey } from './ports/task-waits.js';
+import { capacityReady, globalCluster, resourcesOf } from './resources.js';
 import { moveTrafficTo } from './traffic.js';
+import { WAKE_READ_FRESH_MS } from './wake-reads.js';
+
+export { freshWakeRead, WAKE_READ_FRESH_MS, wakeReader } from './wake-reads.js';
 
 /**
  * Event-driven wake-ups of parked runbook steps (docs/architecture.md, "Wake-ups"). A step whose
@@ -123,25 +126,6 @@ export interface WakeSignal {
   readonly shifted?: TrafficShifted;
   /** The promotion the event waker started once it saw pilot light's new reader (see {@link wakeOnEvent}). */
   readonly promotion?: PromotionStarted;
-}
-
-/**
- * How old the waker's read carried in a wake may be for the woken check to decide on it, in
- * milliseconds (virtual in the sandbox): the token is answered right after the read, so a read
- * older than this means a slow hand-off, and the check reads RDS itself.
- */
-export const WAKE_READ_FRESH_MS = 2_000;
-
-/** Who made the read a wake carries, for the step's record: the event waker, or AwaitEvent itself. */
-export function wakeReader(wake: { readonly by?: string } | undefined): string {
-  return wake?.by === 'already' ? 'AwaitEvent (done when it parked)' : 'WakeOnEvent';
-}
-
-/** Whether a read carried in a wake (its ISO `readAt`) is fresh enough to decide on, at `now` (epoch ms). */
-export function freshWakeRead(read: { readonly readAt: string } | undefined, now: number): boolean {
-  if (!read) return false;
-  const age = now - Date.parse(read.readAt);
-  return age >= 0 && age <= WAKE_READ_FRESH_MS;
 }
 
 /**
@@ -545,7 +529,8 @@ async function othersReady(
 interface PromotionReads {
   readonly view: Awaited<ReturnType<RunbookDeps['aurora']['describeGlobalCluster']>>;
   readonly ready: boolean;
-  readonly lagMs: number | null;
+  /** Ungraceful: the RPO, as PromoteDatabase reads it (`rpoLag`). */
+  readonly lag?: RpoLag;
 }
 
 /**
@@ -562,20 +547,13 @@ async function promotionReads(
   deps: Pick<RunbookDeps, 'aurora' | 'autoScaling' | 'clock' | 'store'>,
 ): Promise<PromotionReads> {
   const cluster = globalCluster(plan, globalClusterId);
-  const [view, ready, lagMs] = await Promise.all([
+  const [view, ready, lag] = await Promise.all([
     deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId),
     run.mode === 'graceful' ? capacityReady(plan, run, deps) : Promise.resolve(true),
-    run.mode === 'ungraceful'
-      ? deps.aurora.replicationLagMs(
-          run.to,
-          targetOf(plan, globalClusterId, run),
-          deps.clock.now(),
-          cluster.engine,
-        )
-      : Promise.resolve(null),
+    run.mode === 'ungraceful' ? rpoLag(run, cluster, deps) : Promise.resolve(undefined),
     fence(run, deps),
   ]);
-  return { view, ready, lagMs: lagMs ?? null };
+  return { view, ready, ...(lag ? { lag } : {}) };
 }
 
 /**
@@ -590,18 +568,25 @@ async function startFor(
   pending: Promise<PromotionReads>,
   deps: WakeDeps,
 ): Promise<PromotionStarted | undefined> {
-  const { view, ready, lagMs } = await pending;
+  const { view, ready, lag } = await pending;
   if (!ready) return undefined;
   const at = isoNow(deps.clock);
   const progress = startProgress(deps.clock, WAKE_FALLBACK_SECONDS, pollBudgetSeconds(plan) * 2);
   const started = await startPromotion(run, globalCluster(plan, globalClusterId), progress, deps, {
     view,
     fenced: Promise.resolve(),
-    lagMs,
+    ...(lag ? { lag } : {}),
   });
-  const method = started.detail?.method;
-  if (!method) return undefined;
-  return { by: 'WakeOnEvent', at, epoch: run.epoch, method, rpoMs: started.detail?.rpoMs ?? null };
+  const detail = started.detail;
+  if (!detail?.method) return undefined;
+  return {
+    by: 'WakeOnEvent',
+    at,
+    epoch: run.epoch,
+    method: detail.method,
+    rpoMs: detail.rpoMs ?? null,
+    ...(detail.rpoLastSeenAt ? { rpoLastSeenAt: detail.rpoLastSeenAt } : {}),
+  };
 }
 
 /**

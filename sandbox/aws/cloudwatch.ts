@@ -391,7 +391,11 @@ export class SimulatedCloudWatch implements SimulatedService {
     if (!series) return empty; // CloudWatch answers a metric nobody publishes with no datapoints.
     const now = this.ctx.clock.now();
     const points: { at: number; value: number }[] = [];
-    for (let t = Math.ceil(start / periodMs) * periodMs; t < end && t <= now; t += periodMs) {
+    // Periods before the series' first value have no data: a query over CloudWatch's whole
+    // retention (15 days of 1-minute periods) starts at the sandbox's first datapoint instead.
+    const first = series[0]?.at ?? end;
+    const from = Math.max(Math.ceil(start / periodMs), Math.floor(first / periodMs)) * periodMs;
+    for (let t = from; t < end && t <= now; t += periodMs) {
       const value = periodValue(series, t, Math.min(t + periodMs, now + 1), stat ?? 'Average');
       if (value !== undefined) points.push({ at: t, value });
     }

@@ -253,6 +253,12 @@ class VirtualRetry {
   }
 }
 
+/** `{ executionId }` of the execution on whose behalf code runs now, or nothing outside one. */
+function attributed(): { readonly executionId?: string } {
+  const executionId = currentExecutionId();
+  return executionId ? { executionId } : {};
+}
+
 /**
  * The simulated multi-region AWS, as the SDK sees it: every call pays its modelled latency,
  * fails as AWS would under the faults in force, then is answered by the service's model.
@@ -280,11 +286,10 @@ export class AwsSimulator implements AwsInterceptor {
 
   /** Starts a long-running operation, attributed to the execution whose call is running. */
   beginOperation(name: string, app?: string): () => void {
-    const executionId = currentExecutionId();
     const record: OperationRecord = {
       name,
       startedAt: this.ctx.clock.now(),
-      ...(executionId ? { executionId } : {}),
+      ...attributed(),
       ...(app ? { app } : {}),
     };
     this.operations.push(record);
@@ -301,6 +306,7 @@ export class AwsSimulator implements AwsInterceptor {
   async dns(question: DnsQuestion): Promise<string[]> {
     const { clock, latency, faults } = this.ctx;
     const record: CallRecord = {
+      ...attributed(),
       service: 'route53',
       region: question.region,
       operation: `DNS ${question.type}`,
@@ -382,6 +388,7 @@ export class AwsSimulator implements AwsInterceptor {
   private async attempt(call: AwsCall, forward: () => Promise<unknown>): Promise<unknown> {
     const { clock, latency, faults, random } = this.ctx;
     const record: CallRecord = {
+      ...attributed(),
       service: call.service,
       region: call.region,
       operation: call.operation,
@@ -493,6 +500,11 @@ export function identifiersIn(input: unknown, found: string[] = [], depth = 0): 
 
 /** One simulated API call (one attempt), in virtual epoch ms. */
 export interface CallRecord {
+  /**
+   * The execution whose state machine made the call (its steps' Lambda invokes carry it:
+   * `sandbox/runtime/scope.ts`); absent for calls made outside any execution (an API request's
+   * dry run, the reconciler, readiness, the report's own reads).
+   */
   readonly executionId?: string;
   readonly service: AwsService;
   readonly region: string;

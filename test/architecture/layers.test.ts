@@ -82,4 +82,76 @@ describe('layers', () => {
       'functions/runbook/example.ts:4 imports ../aws/arc.js',
     ]);
   });
+
+  it('functions/ has no import cycle among its modules (imports of values; type-only ones are erased)', () => {
+    // Arrange: each module's value imports of other modules of functions/
+    const files = sources('functions');
+    const graph = new Map(files.map((f) => [f, valueImports(f, readFileSync(f, 'utf8'))]));
+
+    // Act
+    const cycles = importCycles(graph);
+
+    // Assert
+    expect(files.length).toBeGreaterThan(30);
+    expect(cycles).toEqual([]);
+  });
+
+  it('finds a cycle of two modules and ignores a type-only import back', () => {
+    // Arrange
+    const a = join(ROOT, 'functions/runbook/a.ts');
+    const b = join(ROOT, 'functions/runbook/b.ts');
+    const c = join(ROOT, 'functions/runbook/c.ts');
+    const graph = new Map([
+      [a, valueImports(a, "import { b } from './b.js';")],
+      [b, valueImports(b, "import {\n  a,\n} from './a.js';\nimport type { C } from './c.js';")],
+      [c, valueImports(c, "import type { B } from './b.js';")],
+    ]);
+
+    // Act
+    const cycles = importCycles(graph);
+
+    // Assert
+    expect(cycles).toEqual([['functions/runbook/a.ts', 'functions/runbook/b.ts']]);
+  });
 });
+
+/** The modules `file` imports values from (`import type` and `export type` left out), as paths. */
+function valueImports(file: string, source: string): string[] {
+  const pattern = /^(?:import|export)\s+(type\s+)?(?:[^;]*?\s+from\s+)?'(\.[^']+)'/gms;
+  return [...source.matchAll(pattern)]
+    .filter((match) => !match[1])
+    .map((match) => resolve(dirname(file), match[2] ?? '').replace(/\.js$/, '.ts'));
+}
+
+/** The import cycles of `graph` (its strongly connected components of two or more modules), sorted. */
+function importCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+  // Tarjan's algorithm over the modules of the graph.
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const cycles: string[][] = [];
+  const visit = (module: string): void => {
+    index.set(module, next);
+    low.set(module, next++);
+    stack.push(module);
+    for (const target of graph.get(module) ?? []) {
+      if (!graph.has(target)) continue;
+      if (!index.has(target)) {
+        visit(target);
+        low.set(module, Math.min(low.get(module) ?? 0, low.get(target) ?? 0));
+      } else if (stack.includes(target))
+        low.set(module, Math.min(low.get(module) ?? 0, index.get(target) ?? 0));
+    }
+    if (low.get(module) !== index.get(module)) return;
+    const component: string[] = [];
+    let member: string | undefined;
+    do {
+      member = stack.pop();
+      if (member) component.push(relative(ROOT, member));
+    } while (member !== module);
+    if (component.length > 1) cycles.push(component.sort());
+  };
+  for (const module of graph.keys()) if (!index.has(module)) visit(module);
+  return cycles;
+}

@@ -348,3 +348,37 @@ describe('replicationLagMs', () => {
     await expect(aurora.replicationLagMs('us-west-2', 'orders-usw2', NOW)).resolves.toBeUndefined();
   });
 });
+
+describe('lastReplicationLag', () => {
+  const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
+
+  it("asks for CloudWatch's 15 days of 1-minute data, newest first, and returns the latest datapoint with its time", async () => {
+    const { aurora } = setup();
+    const stopped = NOW - 40 * 60_000; // the metric stopped 40 minutes ago (the primary's region out)
+    cloudWatch.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        { Id: 'm0', Values: [700, 900], Timestamps: [new Date(stopped - 60_000), new Date(stopped)] },
+      ],
+    });
+
+    const last = await aurora.lastReplicationLag?.('us-west-2', USW2, NOW);
+
+    expect(last).toEqual({ lagMs: 900, at: stopped });
+    const [call] = cloudWatch.commandCalls(GetMetricDataCommand);
+    expect(await regionOf(call as { thisValue: unknown })).toBe('us-west-2');
+    expect(call?.args[0].input).toMatchObject({
+      StartTime: new Date(NOW - 15 * 24 * 3600_000),
+      EndTime: new Date(NOW),
+      ScanBy: 'TimestampDescending',
+    });
+  });
+
+  it('is undefined only when there is no datapoint at all', async () => {
+    const { aurora } = setup();
+    cloudWatch
+      .on(GetMetricDataCommand)
+      .resolves({ MetricDataResults: [{ Id: 'm0', Values: [], Timestamps: [] }] });
+
+    await expect(aurora.lastReplicationLag?.('us-west-2', USW2, NOW)).resolves.toBeUndefined();
+  });
+});

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type CliRun, runCaptured } from './run-captured.js';
 
@@ -149,4 +151,37 @@ describe('switchyard CLI conventions', () => {
     expect(err).not.toMatch(/EPIPE|Error|\n\s+at /);
     expect(code).toBe(0);
   });
+
+  it('prints no AWS SDK Node version warning when run as the README runs it (npx tsx cli/main.ts)', async () => {
+    // The entry the README's commands and `npm start` run, in a child process whose environment
+    // does not silence the SDK (the test setup does, for this process), on a command that builds
+    // SDK clients: a one-second simulation.
+    const dir = await mkdtemp(join(tmpdir(), 'switchyard-quiet-'));
+    try {
+      const scenario = join(dir, 'quiet.yaml');
+      await writeFile(scenario, 'name: quiet\nlatency: fast\nseed: 1\ntimeout: 1\nevents: []\n');
+      const env = { ...process.env };
+      delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'cli/main.ts', 'simulate', '--scenario', scenario, '--json'],
+        { stdio: ['ignore', 'pipe', 'pipe'], env },
+      );
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        err += chunk.toString();
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+
+      expect(JSON.parse(out)).toMatchObject({ scenario: 'quiet', executions: [] });
+      expect(err).not.toMatch(/NodeVersionSupportWarning|AWS SDK for JavaScript/);
+      expect(code).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 180_000); // a hang guard: about 4 s of CPU (a child process compiling and starting the sandbox)
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newStepLines } from '../../cli/failover.js';
+import { type ExecutionView, newStepLines, objectivesLine } from '../../cli/failover.js';
 
 describe('step lines', () => {
   it('give the reason of a SKIPPED step, and say so when none was recorded', () => {
@@ -33,5 +33,34 @@ describe('step lines', () => {
     expect(lines.find((l) => l.includes('Other') && l.includes('SKIPPED'))).toMatch(
       /\(no reason recorded\)$/,
     );
+  });
+});
+
+describe('objectives line', () => {
+  const record = {
+    id: 'orders-1',
+    app: 'orders',
+    status: 'SUCCEEDED',
+    to: 'us-west-2',
+    rtoSeconds: 130,
+    rpoSeconds: 0.8,
+  } as unknown as ExecutionView;
+
+  it('says when the RPO is the replication lag last seen before its metric stopped', () => {
+    const line = objectivesLine(
+      { ...record, rpoLastSeenAt: '2026-01-01T00:01:00.000Z' },
+      { rtoSeconds: 300, rpoSeconds: 30 },
+    );
+
+    expect(line).toContain(
+      'RPO 0.8 s within the 30 s objective (the replication lag last seen, at 2026-01-01T00:01:00.000Z, before its metric stopped)',
+    );
+  });
+
+  it('says nothing more when the lag read at the promotion was current', () => {
+    const line = objectivesLine(record, { rtoSeconds: 300, rpoSeconds: 30 });
+
+    expect(line).toContain('RPO 0.8 s within the 30 s objective;');
+    expect(line).not.toContain('last seen');
   });
 });

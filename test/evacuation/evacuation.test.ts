@@ -138,9 +138,11 @@ describe('region evacuation (ground truth)', () => {
 
       expect(report.requests.map((r) => r.accepted)).toEqual([false, false, false]);
       expect(report.requests[0]?.error).toMatch(
-        /InvalidInputError: .*to: got us-east-1, expected a region other than from/,
+        /InvalidInputError: .*body\.to: .*got "us-east-1"; expected a region other than from/,
       );
-      expect(report.requests[1]?.error).toMatch(/from: got eu-north-1, expected a region of a plan/);
+      expect(report.requests[1]?.error).toMatch(
+        /body\.from: unknown region \(got "eu-north-1"; expected a region of a plan/,
+      );
       expect(report.requests[2]?.error).toMatch(/PreconditionFailedError: .*no app to fail over/);
       expect(report.executions).toHaveLength(0);
       expect(report.evacuations).toHaveLength(0);

@@ -303,16 +303,30 @@ describe('authentication, routing and validation', () => {
     expect(base64.body.problems.map((p: { path: string }) => p.path)).toEqual(['body.mode']);
   });
 
-  it('answers 404 for an unknown app and an unknown region, saying what was got and expected', async () => {
+  it('answers 404 for an unknown app in the path and 400 for an unknown region in the body, saying what was got and expected', async () => {
     const app = await send({ method: 'GET', path: '/apps/nope', as: 'victor' });
     const region = await requestFailover('billing', 'carol', { to: 'eu-west-1', reason: 'test' });
+    // The path is judged before the body: an unknown app is 404 whatever its body says.
+    const both = await requestFailover('nope', 'carol', { to: 'eu-west-1' });
 
     expect(app.status).toBe(404);
     expect(app.body.error).toBe('UnknownAppError');
     expect(app.body.message).toMatch(/got 'nope', expected one of billing, orders/);
-    expect(region.status).toBe(404);
-    expect(region.body.error).toBe('UnknownRegionError');
-    expect(region.body.message).toMatch(/got 'eu-west-1', expected one of us-east-1, us-west-2/);
+    expect(region.status).toBe(400);
+    expect(region.body).toMatchObject({
+      error: 'InvalidInputError',
+      problems: [
+        {
+          path: 'body.to',
+          message: 'unknown region',
+          got: '"eu-west-1"',
+          expected: 'one of us-east-1, us-west-2',
+        },
+      ],
+    });
+    expect(both.status).toBe(404);
+    expect(both.body.error).toBe('UnknownAppError');
+    expect(sandbox.stepFunctions.list()).toHaveLength(0);
   });
 
   it('answers 404 with the list of routes for an unknown route, and 405 for a wrong method', async () => {

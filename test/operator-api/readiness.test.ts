@@ -194,12 +194,22 @@ describe('GET /apps/{app}/readiness', () => {
     expect(renderStatus(old.body, plainIo()).join('\n')).toMatch(/us-west-2 .* STALE READY 11m ago$/m);
   });
 
-  it('refuses a bad mode with 400 and an unknown region with 404, saying what was got and expected', async () => {
+  it('refuses a bad mode and an unknown region with 400 (values of the query), and an unknown app with 404', async () => {
     const mode = await get('/apps/orders/readiness', { mode: 'sideways' });
     const region = await get('/apps/orders/readiness', { to: 'mars-1' });
+    const app = await get('/apps/mars/readiness', { to: 'mars-1' });
     expect(mode.status).toBe(400);
     expect(mode.body.message).toMatch(/mode/);
-    expect(region.status).toBe(404);
-    expect(region.body.message).toMatch(/got 'mars-1', expected one of us-east-1, us-west-2/);
+    expect(region.status).toBe(400);
+    expect(region.body.problems).toEqual([
+      {
+        path: 'query.to',
+        message: 'unknown region',
+        got: '"mars-1"',
+        expected: 'one of us-east-1, us-west-2',
+      },
+    ]);
+    expect(app.status).toBe(404);
+    expect(app.body.error).toBe('UnknownAppError');
   });
 });

@@ -6,6 +6,7 @@ import {
   ThrottledError,
   UnauthorizedError,
   UnknownAppError,
+  UnknownRegionError,
 } from '../../functions/core/errors.js';
 import { seededRandom } from '../../functions/core/random.js';
 import { authorize } from '../../functions/operator-api/authorization.js';
@@ -88,6 +89,8 @@ describe('authorization', () => {
 describe('error responses', () => {
   it.each([
     [new UnknownAppError('a'), 404],
+    // A region is a value of a body or query, never a path: a bad request, not a missing resource.
+    [new UnknownRegionError('r'), 400],
     [new ConflictError('b'), 409],
     [new UnauthorizedError('c'), 401],
   ])('%s -> %i', (error, status) => {

@@ -14,6 +14,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { TRANSPORT_POLICIES } from '../../functions/aws/clients.js';
 import { FAST } from '../../sandbox/latency.js';
+import { executionScope } from '../../sandbox/runtime/scope.js';
 import {
   type ComputeSandbox,
   computeSandbox,
@@ -106,6 +107,23 @@ describe('SimulatedRds: provisioning', () => {
     expect(all.DBClusters?.map((c) => c.DBClusterArn)).toEqual([WEST_ARN]);
     expect(elsewhere).toBeInstanceOf(DBClusterNotFoundFault);
     expect(unknownGlobal).toBeInstanceOf(GlobalClusterNotFoundFault);
+  });
+
+  it('attributes each call to the execution whose code made it', async () => {
+    // Prepare: one call outside any execution, then a switchover inside execution exec-a.
+    const sb = computeSandbox();
+    await sb.run(
+      sb.clients.rds(EAST).send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: GLOBAL_ID })),
+    );
+
+    // Act
+    await sb.run(executionScope.run({ executionId: 'exec-a' }, () => switchoverIn(sb)));
+
+    // Assess: the call log says whose each call is; the call outside says no one's
+    const [outside, inside] = sb.simulator.log;
+    expect(outside).toMatchObject({ operation: 'DescribeGlobalClusters', ok: true });
+    expect(outside?.executionId).toBeUndefined();
+    expect(inside).toMatchObject({ operation: 'SwitchoverGlobalCluster', executionId: 'exec-a', ok: true });
   });
 });
 

@@ -236,17 +236,47 @@ describe('the sandbox server', () => {
       as: 'alice',
       body: { fault: { kind: 'api-errors', service: 'nope', rate: 7 }, extra: 1 },
     });
+    // The operator API's one error shape: its error name, and every problem with got and expected.
     expect(bad.status).toBe(400);
-    expect(bad.body.error).toBe('InvalidRequest');
+    expect(bad.body.error).toBe('InvalidInputError');
     expect(bad.body.problems.map((p: { path: string }) => p.path).sort()).toEqual(
-      ['(body)', 'fault.rate', 'fault.service'].sort(),
+      ['body.extra', 'body.fault.rate', 'body.fault.service'].sort(),
     );
+    expect(bad.body.problems).toContainEqual(
+      expect.objectContaining({ path: 'body.fault.rate', got: '7', expected: '<= 1' }),
+    );
+    const unknownKind = await call('POST', '/sandbox/faults', {
+      as: 'alice',
+      body: { fault: { kind: 'region-outtage', region: 'us-east-1' } },
+    });
+    expect(unknownKind.status).toBe(400);
+    expect(unknownKind.body).toMatchObject({
+      error: 'InvalidInputError',
+      problems: [
+        {
+          path: 'body.fault.kind',
+          message: 'unknown fault kind',
+          got: '"region-outtage"',
+          expected: expect.stringContaining('region-outage'),
+        },
+      ],
+    });
     const unknownGroup = await call('POST', '/sandbox/faults', {
       as: 'alice',
       body: { fault: { kind: 'capacity-shortage', group: 'orders-wbe-usw2', maxInService: 1 } },
     });
     expect(unknownGroup.status).toBe(400);
     expect(unknownGroup.body.message).toMatch(/no Auto Scaling group orders-wbe-usw2.*orders-web-usw2/);
+    expect(unknownGroup.body).toMatchObject({
+      error: 'InvalidInputError',
+      problems: [
+        {
+          path: 'body.fault.group',
+          got: '"orders-wbe-usw2"',
+          expected: expect.stringContaining('orders-web-usw2'),
+        },
+      ],
+    });
     for (const fault of [
       { kind: 'replication-lag', globalClusterId: 'orders-globl', lagSeconds: 45 },
       { kind: 'engine-version-mismatch', globalClusterId: 'orders-globl', region: 'us-west-2' },
@@ -340,7 +370,8 @@ describe('the sandbox server', () => {
 
     const malformed = await call('POST', '/sandbox/faults', { as: 'alice', raw: '{"fault": {' });
     expect(malformed.status).toBe(400);
-    expect(malformed.body.error).toBe('InvalidJson');
+    expect(malformed.body.error).toBe('InvalidInputError');
+    expect(malformed.body.problems[0]).toMatchObject({ path: 'body', expected: 'a JSON object' });
     const malformedApi = await call('POST', '/apps/billing/failovers', { as: 'alice', raw: '{"to": ' });
     expect(malformedApi.status).toBe(400);
     expect(malformedApi.body.error).toBe('InvalidInputError');
@@ -369,10 +400,32 @@ describe('the sandbox server', () => {
 
   it('answers unknown routes and methods without crashing, and survives malformed requests', async () => {
     expect((await call('GET', '/assets/nothing.js')).status).toBe(404);
-    expect((await call('GET', '/sandbox/nothing', { as: 'alice' })).status).toBe(404);
+    // The sandbox's own routes refuse in the operator API's one error shape.
+    const nothing = await call('GET', '/sandbox/nothing', { as: 'alice' });
+    expect(nothing.status).toBe(404);
+    expect(nothing.body).toMatchObject({
+      error: 'RouteNotFoundError',
+      routes: expect.arrayContaining(['POST /sandbox/faults', 'GET /sandbox/truth']),
+    });
     const put = await call('PUT', '/sandbox/faults', { as: 'alice' });
     expect(put.status).toBe(405);
+    expect(put.body.error).toBe('MethodNotAllowedError');
     expect(put.headers.get('allow')).toBe('GET, POST, DELETE');
+    const nowhere = await call('GET', '/apps', {
+      as: 'victor',
+      headers: { 'x-switchyard-region': 'mars-1' },
+    });
+    expect(nowhere.status).toBe(400);
+    expect(nowhere.body).toMatchObject({
+      error: 'InvalidInputError',
+      problems: [
+        {
+          path: 'header x-switchyard-region',
+          got: '"mars-1"',
+          expected: expect.stringContaining('us-east-1'),
+        },
+      ],
+    });
     expect((await call('GET', '/apps/%E0%A4%A/executions', { as: 'victor' })).status).toBeLessThan(500);
     expect((await call('GET', '/apps/nope', { as: 'victor' })).status).toBe(404);
 

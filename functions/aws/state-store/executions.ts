@@ -124,7 +124,7 @@ export function executionOperations(
     },
 
     async finishExecution(app, key, outcome) {
-      const { status, rtoSeconds, rpoSeconds, error } = outcome;
+      const { status, rtoSeconds, rpoSeconds, rpoLastSeenAt, error } = outcome;
       const sets = ['#status = :status', '#finishedAt = :finishedAt'];
       const attributeNames: Record<string, string> = names('status', 'finishedAt');
       const values: Item = {
@@ -133,7 +133,7 @@ export function executionOperations(
         ':running': 'RUNNING',
         ':waiting': 'WAITING_APPROVAL',
       };
-      for (const [field, value] of Object.entries({ rtoSeconds, rpoSeconds, error })) {
+      for (const [field, value] of Object.entries({ rtoSeconds, rpoSeconds, rpoLastSeenAt, error })) {
         if (value === undefined) continue;
         sets.push(`#${field} = :${field}`);
         Object.assign(attributeNames, names(field));

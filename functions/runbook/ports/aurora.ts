@@ -107,7 +107,7 @@ export interface AuroraGlobalClusters {
   describeClusters?(region: string, clusterIdsOrArns: readonly string[]): Promise<ClusterView[]>;
   /**
    * The replication lag of a secondary cluster, in ms: the most recent datapoint (1-minute
-   * Maximum) in the 5 minutes before `now` (epoch ms), or undefined when there is none (as while
+   * Maximum) in the 5 minutes ({@link LAG_FRESH_MS}) before `now` (epoch ms), or undefined when there is none (as while
    * the primary's region is down). `region` is the secondary's: the metric is published there.
    * The metric is the one AWS recommends for the engine ({@link lagMetricFor}).
    */
@@ -117,4 +117,31 @@ export interface AuroraGlobalClusters {
     now: number,
     engine?: AuroraEngine,
   ): Promise<number | undefined>;
+  /**
+   * The replication lag last published for a secondary cluster: the latest datapoint (1-minute
+   * Maximum, ms) within CloudWatch's retention of 1-minute data before `now` (epoch ms), with the
+   * time of its minute; undefined only when there is none at all. While the primary's region is
+   * out the metric stops, so this is the lag last seen before it did: what an ungraceful
+   * promotion's RPO rests on however long into an outage it starts. Optional: a port without it
+   * is read through {@link replicationLagMs}.
+   */
+  lastReplicationLag?(
+    region: string,
+    clusterIdOrArn: string,
+    now: number,
+    engine?: AuroraEngine,
+  ): Promise<LagReading | undefined>;
 }
+
+/** A replication lag datapoint: the lag in ms and the start of its 1-minute period (epoch ms). */
+export interface LagReading {
+  readonly lagMs: number;
+  readonly at: number;
+}
+
+/**
+ * How far back {@link AuroraGlobalClusters.replicationLagMs} looks, in ms: 5 minutes. A datapoint
+ * older than this is not the lag now (the metric has stopped): {@link
+ * AuroraGlobalClusters.lastReplicationLag} still reads it, labelled with its time.
+ */
+export const LAG_FRESH_MS = 5 * 60_000;

@@ -40,6 +40,8 @@ export interface ExecutionOutcome {
   readonly finishedAt?: string;
   readonly rtoSeconds?: number;
   readonly rpoSeconds?: number;
+  /** See {@link ExecutionRecord.rpoLastSeenAt}. */
+  readonly rpoLastSeenAt?: string;
   readonly error?: ErrorRecord;
 }
 
