@@ -97,8 +97,11 @@ export const ScenarioSchema = z.strictObject({
    * created. A plan's `drills.schedule` fires on the virtual clock from here.
    */
   start: z.iso.datetime().default(SCENARIO_START),
-  /** Virtual seconds: the run never goes past this. */
-  timeout: z.number().positive().default(3600),
+  /**
+   * Virtual seconds: the run never goes past this. At most a week (604,800): a run's periodic work
+   * (readiness, reconciler, drill schedules) goes on to the timeout, so `1e308` never ended.
+   */
+  timeout: z.number().positive().max(604_800).default(3600),
   /**
    * API quotas other than the modelled ones (sandbox/quotas.ts), by quota id (`rds-api`,
    * `autoscaling-api`, ...): each bucket's size and refill per second, in every region. For an

@@ -105,3 +105,22 @@ describe('a scenario that does not parse', () => {
     ]);
   });
 });
+
+describe('a scenario with numbers out of bounds', () => {
+  it('refuses a timeout over a week (1e308 never ended) and shows an infinite `at` as Infinity', () => {
+    const refusal = (() => {
+      try {
+        parseScenario({ timeout: 1e308, events: [{ at: Number.POSITIVE_INFINITY, clear: 'all' }] });
+      } catch (error: unknown) {
+        return error as Error;
+      }
+      return undefined;
+    })();
+    expect(refusal?.name).toBe('InvalidInputError');
+    expect(refusal?.message.split('\n').slice(1)).toEqual([
+      expect.stringMatching(/timeout: .*\(got 1e\+308; expected <= 604800\)/),
+      expect.stringMatching(/events\[0\]\.at: .*\(got Infinity; expected number\)/),
+    ]);
+    expect(parseScenario({ timeout: 604_800, events: [] }).timeout).toBe(604_800);
+  });
+});
