@@ -247,8 +247,13 @@ export async function loadScenario(file: string): Promise<Scenario> {
   try {
     document = parse(text);
   } catch (error: unknown) {
+    // The yaml library's first line ends "at line L, column C:" before a code excerpt it prints below.
+    const why = (error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)).replace(
+      /:$/,
+      '',
+    );
     throw new InvalidInputError(
-      `scenario ${file}: not YAML: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      `scenario ${file}: not YAML: ${why} (expected a YAML mapping of scenario keys: name, latency, seed, timeout, events, ...)`,
     );
   }
   return parseScenario(document, `scenario ${file}`);

@@ -1,7 +1,10 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPlans } from '../../functions/core/plan-loader.js';
 import { FAULT_KINDS } from '../../sandbox/faults.js';
-import { parseScenario, scenarioProblems } from '../../sandbox/scenario.js';
+import { loadScenario, parseScenario, scenarioProblems } from '../../sandbox/scenario.js';
 import { simulate } from '../../sandbox/simulate.js';
 
 const plans = await loadPlans('plans');
@@ -122,5 +125,16 @@ describe('a scenario with numbers out of bounds', () => {
       expect.stringMatching(/events\[0\]\.at: .*\(got Infinity; expected number\)/),
     ]);
     expect(parseScenario({ timeout: 604_800, events: [] }).timeout).toBe(604_800);
+  });
+});
+
+describe('a scenario file that is not YAML', () => {
+  it('says where and what was expected, not a sentence cut at its colon', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'scenario-'));
+    const file = join(dir, 'broken.yaml');
+    await writeFile(file, 'events: [\n');
+    await expect(loadScenario(file)).rejects.toThrow(
+      /not YAML: .* at line 2, column 1 \(expected a YAML mapping of scenario keys: name, latency, seed, timeout, events, \.\.\.\)$/,
+    );
   });
 });
