@@ -26,6 +26,7 @@ import {
   type GlobalClusterView,
   LAG_FRESH_MS,
 } from '../runbook/ports/aurora.js';
+import type { MetricQuery } from '../runbook/ports/cloudwatch.js';
 import type { ClientFactory } from './client-factory.js';
 import { cloudWatchAlarms } from './cloudwatch.js';
 import { RDS_CLIENT } from './sdk-clients.js';
@@ -106,20 +107,7 @@ export function auroraGlobalClusters(clients: ClientFactory): AuroraGlobalCluste
     now: number,
     engine: AuroraEngine,
     windowMs: number,
-  ) =>
-    metrics.latestDatapoint(
-      region,
-      {
-        namespace: 'AWS/RDS',
-        metricName: lagMetricFor(engine),
-        dimensions: { DBClusterIdentifier: clusterIdentifier(clusterIdOrArn) },
-        // The worst lag of the latest minute: an RPO estimate should not be optimistic.
-        stat: 'Maximum',
-        periodSeconds: 60,
-      },
-      now,
-      windowMs,
-    );
+  ) => metrics.latestDatapoint(region, lagQuery(clusterIdOrArn, engine), now, windowMs);
 
   const adapter: AuroraGlobalClusters = {
     async describeGlobalCluster(region, globalClusterId) {
@@ -323,8 +311,27 @@ export function auroraGlobalClusters(clients: ClientFactory): AuroraGlobalCluste
       const point = await lagDatapoint(region, clusterIdOrArn, now, engine, LAG_RETENTION_MS);
       return point && { lagMs: point.value, at: point.at };
     },
+
+    async replicationLagsMs(region, clusters, now) {
+      const queries = clusters.map((c) => lagQuery(c.clusterIdOrArn, c.engine ?? 'aurora-postgresql'));
+      const points = metrics.latestDatapoints
+        ? await metrics.latestDatapoints(region, queries, now, LAG_FRESH_MS)
+        : await Promise.all(queries.map((q) => metrics.latestDatapoint(region, q, now, LAG_FRESH_MS)));
+      return points.map((point) => point?.value);
+    },
   };
   return adapter;
+}
+
+/** The replication lag metric of a secondary cluster: the worst of each minute (an RPO estimate should not be optimistic). */
+function lagQuery(clusterIdOrArn: string, engine: AuroraEngine): MetricQuery {
+  return {
+    namespace: 'AWS/RDS',
+    metricName: lagMetricFor(engine),
+    dimensions: { DBClusterIdentifier: clusterIdentifier(clusterIdOrArn) },
+    stat: 'Maximum',
+    periodSeconds: 60,
+  };
 }
 
 function clusterView(cluster: DBCluster, asked: string): ClusterView {

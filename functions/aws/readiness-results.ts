@@ -7,6 +7,7 @@ import type {
   ReadinessVerdict,
 } from '../runbook/ports/readiness-results.js';
 import type { ClientFactory } from './client-factory.js';
+import { dutyLease } from './duty-lease.js';
 import { DYNAMODB_CLIENT } from './sdk-clients.js';
 import { batchGet, itemKey } from './state-store/table.js';
 import { planKey } from './state-store.js';
@@ -81,6 +82,8 @@ export function readinessResults(deps: {
         return record ? [record] : [];
       });
     },
+    lead: dutyLease(deps, 'READINESS'),
+
     async put(record, previous) {
       try {
         await awsCall(

@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ReconcileMark, ReconcileMarks } from '../runbook/ports/reconcile-marks.js';
 import type { ClientFactory } from './client-factory.js';
+import { dutyLease } from './duty-lease.js';
 import { DYNAMODB_CLIENT } from './sdk-clients.js';
 import { batchGet, itemKey } from './state-store/table.js';
 import { planKey } from './state-store.js';
@@ -51,6 +52,8 @@ export function reconcileMarks(deps: {
       }
       return marks;
     },
+    lead: dutyLease(deps, 'RECONCILER'),
+
     async put(app, mark) {
       await awsCall(
         { operation: 'PutItem', region: deps.region, resource: `${app} reconcile mark` },

@@ -1,10 +1,12 @@
 import DataLoader from 'dataloader';
+import type { Clock } from '../core/clock.js';
 import { ResourceNotFoundError } from '../core/errors.js';
 import type { LockRecord, PlanState } from '../core/records.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import type { ArcClusterEndpoint, RoutingControlState, UnreachableRegions } from '../runbook/ports/arc.js';
-import type { ClusterView, GlobalClusterView } from '../runbook/ports/aurora.js';
+import type { AuroraEngine, ClusterView, GlobalClusterView } from '../runbook/ports/aurora.js';
 import type { GroupCapacity } from '../runbook/ports/auto-scaling.js';
+import type { AlarmState } from '../runbook/ports/cloudwatch.js';
 
 /**
  * Batched reads (docs/architecture.md, Batched reads): the read ports of one invocation, where
@@ -28,6 +30,17 @@ import type { GroupCapacity } from '../runbook/ports/auto-scaling.js';
  * - `stepFunctions.stateMachineStatus` (when `deps` has Step Functions): one DescribeStateMachine
  *   per state machine asked together (every app of a strategy shares its runbook).
  *
+ * - `aurora.replicationLagMs`: one GetMetricData per region for every lag asked at the same
+ *   instant (500 metrics a call), when the port reads many (`replicationLagsMs`).
+ * - `alarms.alarmStates` (when `deps` has CloudWatch alarms): one DescribeAlarms per region for
+ *   every alarm name asked together (100 names a call).
+ *
+ * - `autoScaling.warmPool`: DescribeWarmPool names one group (the API takes one; no batch exists),
+ *   so the reads asked together are paced instead, per region, under {@link WARM_POOL_PACE} (when
+ *   `deps` has a clock that can wait): a hundred apps' pools read at once would empty the
+ *   region's Auto Scaling request bucket, which every Auto Scaling call of the account shares, and
+ *   throttled reads would leave readiness unknown and starve the other reads of that bucket.
+ *
  * A read asked alone is made as before (the one-item call). Every other method passes through. A
  * batch that fails fails each read it covered with the same error (each app's observation records
  * it as unknown, never a guess); a region that does not answer costs one call's timeouts for all.
@@ -36,6 +49,20 @@ import type { GroupCapacity } from '../runbook/ports/auto-scaling.js';
  * says now on every run). Make one per invocation.
  */
 export type ReadPorts = Pick<RunbookDeps, 'aurora' | 'autoScaling' | 'arc'>;
+
+/**
+ * How fast one invocation reads warm pools in one region: a burst of 40 calls, then 8 per second
+ * (virtual seconds in the sandbox). AWS publishes no rate for the Auto Scaling API: its calls share
+ * one request bucket per account and Region, with no number given (AWS Knowledge Center, "Why are
+ * my Amazon EC2 Auto Scaling API calls throttled?",
+ * https://repost.aws/knowledge-center/autoscaling-api-calls-throttled). Both regions' control
+ * planes read every app's pools at the same minute, so together they take at most 80 at once and 16
+ * a second: under the smallest bucket Amazon EC2 publishes for a describe action (100 tokens,
+ * refilled at 20 a second; Amazon EC2 Developer Guide, "Request throttling for the Amazon EC2
+ * API", https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html), leaving the rest
+ * to the runbooks' and the reconciler's calls. 100 pools take (100 - 40) / 8 = 7.5 s.
+ */
+export const WARM_POOL_PACE = { burst: 40, perSecond: 8 } as const;
 
 /** `deps` with its read ports batched (see {@link ReadPorts}); everything else is `deps`' own. */
 export function batchedReads<T extends ReadPorts>(deps: T): T {
@@ -209,16 +236,76 @@ export function batchedReads<T extends ReadPorts>(deps: T): T {
         }
       : {};
 
+  // GetMetricData: the lags asked at one instant in one region, read together.
+  type LagRead = { readonly clusterIdOrArn: string; readonly engine: AuroraEngine | undefined };
+  const lags = perKey((key) => {
+    const [region = '', now = '0'] = key.split('|');
+    return new DataLoader<LagRead, number | undefined, string>(
+      async (reads) => {
+        if (reads.length === 1 || !aurora.replicationLagsMs)
+          return settle(
+            reads.map((r) => aurora.replicationLagMs(region, r.clusterIdOrArn, Number(now), r.engine)),
+          );
+        return aurora.replicationLagsMs(
+          region,
+          reads.map((r) => ({ clusterIdOrArn: r.clusterIdOrArn, ...(r.engine ? { engine: r.engine } : {}) })),
+          Number(now),
+        );
+      },
+      { cache: false, cacheKeyFn: (r) => `${r.engine ?? ''}|${r.clusterIdOrArn}` },
+    );
+  });
+
+  // DescribeAlarms: the names asked together in one region, in one call (the adapter pages them by
+  // 100); each caller gets the alarms it named.
+  const alarms = (deps as Partial<Pick<RunbookDeps, 'alarms'>>).alarms;
+  const alarmLoaders = perKey(
+    (region) =>
+      new DataLoader<readonly string[], AlarmState[], readonly string[]>(
+        async (calls) => {
+          if (calls.length === 1 || !alarms)
+            return settle(calls.map((names) => alarmStatesOf(region, names)));
+          const found = await alarmStatesOf(region, [...new Set(calls.flat())]);
+          return calls.map((names) => found.filter((a) => names.includes(a.name)));
+        },
+        { cache: false, cacheKeyFn: (names) => names },
+      ),
+  );
+  const alarmStatesOf = (region: string, names: readonly string[]) => {
+    if (!alarms) throw new Error('no CloudWatch alarms port');
+    return alarms.alarmStates(region, names);
+  };
+  const alarmsDeps = alarms
+    ? {
+        alarms: Object.assign(Object.create(alarms) as typeof alarms, {
+          alarmStates: (region: string, names: readonly string[]) => alarmLoaders(region).load(names),
+        }),
+      }
+    : {};
+
+  // DescribeWarmPool: paced per region (see WARM_POOL_PACE), when the deps' clock can wait.
+  const clock = (deps as Partial<Pick<RunbookDeps, 'clock'>>).clock;
+  const sleep = clock?.sleep?.bind(clock);
+  const warmPoolPace = perKey(() => (clock && sleep ? pacer(clock, WARM_POOL_PACE) : undefined));
+
   return {
     ...deps,
     ...storeDeps,
     ...stepFunctionsDeps,
+    ...alarmsDeps,
     aurora: Object.assign(Object.create(aurora) as typeof aurora, {
       describeGlobalCluster: (region: string, id: string) => globalClusters(region).load(id),
       describeCluster: (region: string, idOrArn: string) => clusters(region).load(idOrArn),
+      replicationLagMs: (region: string, clusterIdOrArn: string, now: number, engine?: AuroraEngine) =>
+        lags(`${region}|${now}`).load({ clusterIdOrArn, engine }),
     }),
     autoScaling: Object.assign(Object.create(autoScaling) as typeof autoScaling, {
       describe: (region: string, name: string) => groups(region).load(name),
+      warmPool: async (region: string, name: string) => {
+        const wait = warmPoolPace(region)?.();
+        if (wait && sleep) await sleep(wait);
+        return autoScaling.warmPool(region, name);
+      },
     }),
     arc: Object.assign(Object.create(arc) as typeof arc, {
       getStates: (
@@ -227,6 +314,25 @@ export function batchedReads<T extends ReadPorts>(deps: T): T {
         unreachable?: UnreachableRegions,
       ) => controls(endpoints, unreachable).load(arns),
     }),
+  };
+}
+
+/**
+ * A token bucket on `clock`: each call takes a token and answers how long (ms, on the clock) to
+ * wait before its request, 0 while the burst lasts; later callers wait their turn at `perSecond`.
+ */
+function pacer(
+  clock: Pick<Clock, 'now'>,
+  { burst, perSecond }: { readonly burst: number; readonly perSecond: number },
+): () => number {
+  let tokens = burst;
+  let at = clock.now();
+  return () => {
+    const now = clock.now();
+    tokens = Math.min(burst, tokens + ((now - at) * perSecond) / 1000);
+    at = now;
+    tokens -= 1;
+    return tokens >= 0 ? 0 : Math.ceil((-tokens * 1000) / perSecond);
   };
 }
 

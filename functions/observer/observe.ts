@@ -11,6 +11,17 @@ import { memberIn } from '../core/plan-registry.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import type { UnreachableRegions } from '../runbook/ports/arc.js';
 import type { GroupCapacity, WarmPoolView } from '../runbook/ports/auto-scaling.js';
+import {
+  type AppObservation,
+  type CapacityObservation,
+  type ClusterObservation,
+  type GroupReadiness,
+  isKnown,
+  type RegionCluster,
+  type Seen,
+  type TrafficObservation,
+  type Unknown,
+} from './observation.js';
 
 /**
  * The one observer of the truth: what AWS says now about an app, read in parallel, with
@@ -24,131 +35,17 @@ import type { GroupCapacity, WarmPoolView } from '../runbook/ports/auto-scaling.
  * observation into a healthy region works while us-east-1 is down.
  */
 
-/** A read that failed: what could not be known, and why. */
-export interface Unknown {
-  readonly unknown: string;
-  /** The read failed with a retryable error (throttled, transient, busy, region unavailable). */
-  readonly retryable?: boolean;
-}
-
-/** A fact read now, or {@link Unknown}. */
-export type Seen<T> = T | Unknown;
-
-/** Whether a value was read (is not {@link Unknown}). */
-export function isKnown<T>(value: Seen<T>): value is T {
-  return !isUnknown(value);
-}
-
-/** Whether any value is {@link Unknown} (a read that failed), whatever its known type. */
-export function isUnknown(value: unknown): value is Unknown {
-  return typeof value === 'object' && value !== null && 'unknown' in value;
-}
-
-/** One region's cluster of a global database, as RDS in that region describes it now. */
-export interface RegionCluster {
-  /** Accepts writes: the writer member of the global database, or a detached standalone cluster. */
-  readonly writable: boolean;
-  /** Still a member of the global database (false once detached). */
-  readonly member: boolean;
-  /** The cluster's status (`available`, `stopped`, ...). */
-  readonly status: string;
-  /** The member's `SynchronizationStatus` (`connected`, `pending-resync`), when RDS reports it. */
-  readonly synchronizationStatus?: string;
-  /** The cluster's engine version (`EngineVersion`), when RDS reports it. */
-  readonly engineVersion?: string;
-  /** How many DB instances the cluster has (0: headless, it takes no connections). */
-  readonly instances?: number;
-  /**
-   * Replication lag into this cluster in ms (`AuroraGlobalDBReplicationLag`, latest 1-minute
-   * Maximum), read only when asked for (`observeApp`'s `lag` option) and only for a member that
-   * takes no writes; undefined when not read or when the metric has no datapoint.
-   */
-  readonly lagMs?: Seen<number | undefined>;
-}
-
-export interface ClusterObservation {
-  readonly globalClusterId: string;
-  /** Per observed region: its cluster now, or unknown. */
-  readonly regions: Readonly<Record<string, Seen<RegionCluster>>>;
-  /** Observed regions whose cluster accepts writes now (more than one is a split brain). */
-  readonly writers: readonly string[];
-  /** A switchover or failover is under way, as some region's RDS reports it. */
-  readonly moving: boolean;
-}
-
-/** How ready one Auto Scaling group is in one region, against the plan's profiles. */
-export interface GroupReadiness {
-  /** Instances that serve: InService and healthy in the group's target groups (not InService alone). */
-  readonly healthyInService: number;
-  /** Instances still launching (any Pending state). */
-  readonly pending: number;
-  /** Of them, held at `Pending:Wait` by a lifecycle hook not yet completed. */
-  readonly waiting: number;
-  /** InService but not (yet) healthy in a target group: registration or health checks under way, or failing. */
-  readonly notServing: number;
-  /** The load balancer's reasons for `notServing`, distinct (`Elb.InitialHealthChecking`, `Target.FailedHealthChecks`). */
-  readonly notServingReasons: readonly string[];
-  /**
-   * The group's warm pool, when it has one: its state and how many instances it holds; `warmed`
-   * (of them, in the pool's state, no longer `Warmed:Pending`) only when read (`observeApp`'s
-   * `warmPools` option, DescribeWarmPool).
-   */
-  readonly warmPool?: { readonly poolState: string; readonly size: number; readonly warmed?: number };
-  /** The group's desired capacity now (its current profile). */
-  readonly desired: number;
-  /** The group's maximum size now (always read by the observer). */
-  readonly max?: number;
-  /** The active profile's desired capacity: what full service needs. */
-  readonly activeDesired: number;
-  /** `healthyInService` as a share of `activeDesired`, in percent (one decimal). */
-  readonly healthyPercent: number;
-  /** At the plan's `healthyPercent`. */
-  readonly ready: boolean;
-  /** At the plan's `ungracefulMinimumPercent`: enough for an ungraceful failover to move traffic. */
-  readonly minimumMet: boolean;
-}
-
-export interface CapacityObservation {
-  readonly group: string;
-  readonly regions: Readonly<Record<string, Seen<GroupReadiness>>>;
-}
-
-export interface TrafficObservation {
-  /** The plan's lever: ARC routing controls, Route 53 failover records, or none. */
-  readonly mechanism: 'arc' | 'route53' | 'none';
-  /**
-   * Where users are sent now: by the authoritative DNS answer when the plan has records (what
-   * users get), else by the one routing control that is On. Null: nowhere, or several regions.
-   */
-  readonly region: Seen<string | null>;
-  /** ARC: each plan region's routing control state. */
-  readonly routingControls?: Readonly<Record<string, Seen<'On' | 'Off'>>>;
-  /** Route 53: per record name, the region its authoritative answer points at. */
-  readonly dns?: Readonly<Record<string, Seen<string | null>>>;
-  /**
-   * The health-checks method: the region the traffic switch names in this control plane's
-   * replica of the state table (what every region's health endpoint answers healthy for). Where
-   * users go is still `region`, from DNS: the switch is the intent, DNS the truth.
-   */
-  readonly switchRegion?: Seen<string>;
-}
-
-/** What AWS says about an app now. */
-export interface AppObservation {
-  readonly app: string;
-  /** ISO time of the observation (the deps' clock). */
-  readonly at: string;
-  /** The regions observed (reads about other regions were not made). */
-  readonly regions: readonly string[];
-  readonly clusters: readonly ClusterObservation[];
-  readonly capacity: readonly CapacityObservation[];
-  readonly traffic: TrafficObservation;
-  /**
-   * Per observed region: true when some read about it answered, false when every read failed
-   * because its endpoints did not answer at all, unknown otherwise.
-   */
-  readonly reachable: Readonly<Record<string, boolean | 'unknown'>>;
-}
+export type {
+  AppObservation,
+  CapacityObservation,
+  ClusterObservation,
+  GroupReadiness,
+  RegionCluster,
+  Seen,
+  TrafficObservation,
+  Unknown,
+} from './observation.js';
+export { isKnown, isUnknown } from './observation.js';
 
 /** The adapters the observer reads through. */
 export type ObserverDeps = Pick<
@@ -170,35 +67,20 @@ export async function observeApp(
     readonly lag?: boolean;
     /** Regions whose ARC endpoint is known not to answer: tried last, and kept current (arc.ts). */
     readonly unreachable?: UnreachableRegions;
-    /** Also read how many instances of each declared warm pool are warmed (one DescribeWarmPool each). */
+    /**
+     * Also read how many instances of each declared warm pool are warmed (one DescribeWarmPool
+     * each, where the group's answer says its pool holds instances: {@link groupReadiness}).
+     */
     readonly warmPools?: boolean;
+    /**
+     * The regions (of `regions`) whose Auto Scaling groups to read; default every one. A region
+     * left out has no entry in `capacity` (its level is unknown) until {@link withCapacity} reads it.
+     */
+    readonly capacityIn?: readonly string[];
   } = {},
 ): Promise<AppObservation> {
-  const outcomes = new Map<string, { ok: number; unreachable: number; other: number }>(
-    regions.map((r) => [r, { ok: 0, unreachable: 0, other: 0 }]),
-  );
-  const read = async <T>(
-    region: string | undefined,
-    what: string,
-    call: () => Promise<T>,
-  ): Promise<Seen<T>> => {
-    const tally = region ? outcomes.get(region) : undefined;
-    try {
-      const value = await call();
-      if (tally) tally.ok++;
-      return value;
-    } catch (error: unknown) {
-      const { name, message } = describeError(error);
-      if (tally) {
-        if (error instanceof RegionUnavailableError) tally.unreachable++;
-        else tally.other++;
-      }
-      return {
-        unknown: `${what}: ${name}: ${message}`,
-        ...(error instanceof SwitchyardError && error.retryable ? { retryable: true } : {}),
-      };
-    }
-  };
+  const outcomes = new Map<string, Tally>(regions.map((r) => [r, { ok: 0, unreachable: 0, other: 0 }]));
+  const read = reader(outcomes);
 
   const clusters = Promise.all(
     (plan.database?.auroraGlobalClusters ?? []).map(async (cluster): Promise<ClusterObservation> => {
@@ -261,7 +143,113 @@ export async function observeApp(
     }),
   );
 
-  const capacity = Promise.all(
+  const capacityIn = options.capacityIn ?? regions;
+  const capacity = readCapacity(
+    plan,
+    regions.filter((r) => capacityIn.includes(r)),
+    deps,
+    read,
+    options.warmPools ?? false,
+  );
+
+  const traffic = observeTraffic(plan, deps, read, options.unreachable);
+  const [c, k, t] = await Promise.all([clusters, capacity, traffic]);
+  const observation: AppObservation = {
+    app: plan.name,
+    at: isoNow(deps.clock),
+    regions: [...regions],
+    clusters: c,
+    capacity: k,
+    traffic: t,
+    reachable: reachability(outcomes),
+  };
+  tallies.set(observation, outcomes);
+  return observation;
+}
+
+/**
+ * `seen` (an {@link observeApp} observation made with `capacityIn`) with the Auto Scaling groups
+ * of `regions` read now and added: what a decision that needs capacity in only some regions reads
+ * once it knows which (the reconciler: the region holding the writer). `reachable` counts these
+ * reads with the first ones. A region already read is read again.
+ */
+export async function withCapacity(
+  seen: AppObservation,
+  plan: Plan,
+  regions: readonly string[],
+  deps: Pick<ObserverDeps, 'autoScaling'>,
+): Promise<AppObservation> {
+  const observed = regions.filter((r) => seen.regions.includes(r));
+  if (observed.length === 0) return seen;
+  const outcomes = new Map<string, Tally>(
+    seen.regions.map((r) => [r, { ...(tallies.get(seen)?.get(r) ?? { ok: 0, unreachable: 0, other: 0 }) }]),
+  );
+  const added = await readCapacity(plan, observed, deps, reader(outcomes), false);
+  const observation: AppObservation = {
+    ...seen,
+    capacity: added.map((group) => ({
+      group: group.group,
+      regions: {
+        ...seen.capacity.find((g) => g.group === group.group)?.regions,
+        ...group.regions,
+      },
+    })),
+    reachable: reachability(outcomes),
+  };
+  tallies.set(observation, outcomes);
+  return observation;
+}
+
+/** Per region, how its reads went: answered, failed as unreachable, failed otherwise. */
+interface Tally {
+  ok: number;
+  unreachable: number;
+  other: number;
+}
+
+/** Each observation's tallies, so that {@link withCapacity} counts its reads with the first ones. */
+const tallies = new WeakMap<AppObservation, ReadonlyMap<string, Tally>>();
+
+/** A region is reachable when a read about it answered; not when every read found it unreachable. */
+function reachability(outcomes: ReadonlyMap<string, Tally>): Record<string, boolean | 'unknown'> {
+  const reachable: Record<string, boolean | 'unknown'> = {};
+  for (const [region, tally] of outcomes) {
+    reachable[region] = tally.ok > 0 ? true : tally.unreachable > 0 && tally.other === 0 ? false : 'unknown';
+  }
+  return reachable;
+}
+
+/** A read that never throws: its value, or {@link Unknown}; counted in its region's tally. */
+function reader(outcomes: ReadonlyMap<string, Tally>): Reader {
+  return async <T>(region: string | undefined, what: string, call: () => Promise<T>): Promise<Seen<T>> => {
+    const tally = region ? outcomes.get(region) : undefined;
+    try {
+      const value = await call();
+      if (tally) tally.ok++;
+      return value;
+    } catch (error: unknown) {
+      const { name, message } = describeError(error);
+      if (tally) {
+        if (error instanceof RegionUnavailableError) tally.unreachable++;
+        else tally.other++;
+      }
+      return {
+        unknown: `${what}: ${name}: ${message}`,
+        ...(error instanceof SwitchyardError && error.retryable ? { retryable: true } : {}),
+      };
+    }
+  };
+}
+
+/** Every group of the plan in `regions`, read in parallel. */
+function readCapacity(
+  plan: Plan,
+  regions: readonly string[],
+  deps: Pick<ObserverDeps, 'autoScaling'>,
+  read: Reader,
+  warmPools: boolean,
+): Promise<CapacityObservation[]> {
+  return Promise.all(
     (plan.compute?.autoScalingGroups ?? []).map(async (group): Promise<CapacityObservation> => {
       const perRegion = await Promise.all(
         regions.map(
@@ -269,7 +257,7 @@ export async function observeApp(
             [
               region,
               await read(region, `${group.name} in ${region}`, () =>
-                groupReadiness(group, region, deps, options.warmPools ?? false),
+                groupReadiness(group, region, deps, warmPools),
               ),
             ] as const,
         ),
@@ -277,28 +265,14 @@ export async function observeApp(
       return { group: group.name, regions: Object.fromEntries(perRegion) };
     }),
   );
-
-  const traffic = observeTraffic(plan, deps, read, options.unreachable);
-  const [c, k, t] = await Promise.all([clusters, capacity, traffic]);
-  const reachable: Record<string, boolean | 'unknown'> = {};
-  for (const [region, tally] of outcomes) {
-    reachable[region] = tally.ok > 0 ? true : tally.unreachable > 0 && tally.other === 0 ? false : 'unknown';
-  }
-  return {
-    app: plan.name,
-    at: isoNow(deps.clock),
-    regions: [...regions],
-    clusters: c,
-    capacity: k,
-    traffic: t,
-    reachable,
-  };
 }
 
 /**
  * Reads one group in one region against the plan's active profile and thresholds; with
- * `warmPools`, also how many of its pool's instances are warmed (DescribeWarmPool), when the plan
- * declares a pool there and the group has one.
+ * `warmPools`, also how many of its pool's instances are warmed, when the plan declares a pool
+ * there: by DescribeWarmPool when the group's own answer says its pool holds instances
+ * (`WarmPoolSize` > 0), else none are (an empty pool has nothing warmed, and a group without a pool
+ * has nothing to read), so that call is made only where its answer can say something.
  */
 export async function groupReadiness(
   group: AutoScalingGroupPlan,
@@ -307,10 +281,9 @@ export async function groupReadiness(
   warmPools = false,
 ): Promise<GroupReadiness> {
   const name = memberIn(group.members, region);
-  const [capacity, pool] = await Promise.all([
-    deps.autoScaling.describe(region, name),
-    warmPools && warmPoolIn(group, region) ? deps.autoScaling.warmPool(region, name) : undefined,
-  ]);
+  const capacity = await deps.autoScaling.describe(region, name);
+  if (!warmPools || !warmPoolIn(group, region) || !capacity.warmPool) return readinessOf(group, capacity);
+  const pool = capacity.warmPool.size > 0 ? await deps.autoScaling.warmPool(region, name) : { warmed: 0 };
   return readinessOf(group, capacity, pool);
 }
 

@@ -26,6 +26,13 @@ export const READINESS_CHANGED_EVENT = 'Switchyard Readiness Changed';
 /** How often readiness is evaluated in every region, in minutes (AWS Region switch: every 30). */
 export const READINESS_EVERY_MINUTES = 5;
 
+/**
+ * How long a scheduled evaluation's lease runs, in ms (virtual in the sandbox): one and a half
+ * periods, so that the region leading renews it every evaluation, the others skip while it runs,
+ * and one of them takes over at its second evaluation after the leader's last renewal.
+ */
+export const READINESS_LEASE_TTL_MS = 1.5 * READINESS_EVERY_MINUTES * 60_000;
+
 /** The readiness of an app toward one target region, now. */
 export interface Readiness {
   readonly app: string;
@@ -202,14 +209,17 @@ function targetsOf(plan: Plan, inputs: ReadinessInputs, to: string | undefined):
 export interface ReadinessRun {
   readonly evaluated: { app: string; region: string; verdict: ReadinessVerdict; changed: boolean }[];
   readonly failed: { app: string; error: string }[];
+  /** True when another region's evaluation leads (its lease runs) and this one evaluated nothing. */
+  readonly skipped?: boolean;
 }
 
 const ScheduledEvent = z.looseObject({});
 
 /**
- * The scheduled evaluation (every {@link READINESS_EVERY_MINUTES} minutes in every region): every
- * app toward every region it could fail over to, graceful, every app observed at once through
- * {@link batchedReads}. Keeps the latest result per app and
+ * The scheduled evaluation (every {@link READINESS_EVERY_MINUTES} minutes in every region; the
+ * region holding the evaluation's lease, {@link READINESS_LEASE_TTL_MS}, works and the others
+ * skip): every app toward every region it could fail over to, graceful, every app observed at
+ * once through {@link batchedReads}. Keeps the latest result per app and
  * target region (`READINESS#<region>`), and emits {@link READINESS_CHANGED_EVENT} when a verdict
  * changes (the first evaluation counts). An app whose reads fail is reported in `failed`; the
  * others are still evaluated.
@@ -220,6 +230,14 @@ export async function evaluateReadiness(
 ): Promise<ReadinessRun> {
   ScheduledEvent.parse(input ?? {});
   const run: ReadinessRun = { evaluated: [], failed: [] };
+  // One region evaluates (a lease in the state table); the others skip while its lease runs. A
+  // region that cannot tell (the table did not answer) evaluates: its puts are conditioned anyway.
+  if (deps.readiness.lead) {
+    const leads = await deps.readiness
+      .lead(`readiness-${deps.region}`, deps.clock.now(), READINESS_LEASE_TTL_MS)
+      .catch(() => true);
+    if (!leads) return { ...run, skipped: true };
+  }
   const plans = deps.plans.list();
   // The latest records first, every app's at once (each put is still conditioned on the verdict
   // read, so a change recorded meanwhile by another region is not overwritten).

@@ -11,6 +11,7 @@ import {
   capacityLevel,
   isKnown,
   observeApp,
+  withCapacity,
   writerRegion,
 } from '../observer/observe.js';
 import { isLive } from '../operator-api/app-status.js';
@@ -51,6 +52,14 @@ export const RECONCILE_EVERY_MINUTES = 1;
  * change per app.
  */
 const APPS_IN_PARALLEL = 25;
+
+/**
+ * How long a scheduled pass's lease on the reconciler's duty runs, in ms (virtual in the sandbox):
+ * the leading region renews it every pass; another region's scheduled pass skips while it runs
+ * and takes it over once it has ended. With passes every minute, the other region takes over at
+ * its second pass after the leader's last renewal: one pass missed, not more.
+ */
+export const RECONCILER_LEASE_TTL_MS = 90_000;
 
 /** Failed attempts at one action before the reconciler reports it as drift instead. */
 const ACT_FAILURES_BEFORE_DRIFT = 3;
@@ -196,6 +205,17 @@ export function assess(plan: Plan, state: PlanState, seen: AppObservation): Find
   };
 }
 
+/**
+ * The one region whose capacity {@link assess} weighs for `seen` (an observation of writers and
+ * traffic): the region holding every writer, or for an app without a database the region users are
+ * sent to; none when neither is one known region (assess then decides without capacity).
+ */
+export function capacityNeededIn(plan: Plan, seen: AppObservation): string | undefined {
+  if (plan.database) return writerRegion(seen) ?? undefined;
+  const traffic = seen.traffic.region;
+  return isKnown(traffic) && traffic !== null ? traffic : undefined;
+}
+
 /** What one reconciliation of one app did. */
 export interface ReconcileOutcome {
   readonly app: string;
@@ -213,14 +233,19 @@ const ReconcileEvent = z.looseObject({
  * Reconcile: for every app (or the one an execution-finished event names), compare the observed
  * truth with the recorded state and converge where it is safe and unambiguous, under the app's
  * lock and its fencing epoch. Runs on a schedule (every minute) in every region and after every
- * execution that ends FAILED or ABORTED. It never fights a running execution (a live lock means:
+ * execution that ends FAILED or ABORTED. Of the scheduled passes, the region holding the
+ * reconciler's lease ({@link RECONCILER_LEASE_TTL_MS}) works and the others skip; when the leader
+ * stops renewing it (its region down, or cut off from the table's majority), the next region to
+ * pass after it ends takes over. An execution's pass (one app) always runs. It never fights a running execution (a live lock means:
  * skip), and acts only on a finding that has held, unchanged, for the plan's `reconcile.settleSeconds`
  * (so it does not chase a state in motion), once.
  *
  * One pass: read every app's lock, state and mark (BatchGetItem); observe every app not locked at once, through
  * {@link batchedReads} (one call per region answers every app's global clusters, clusters and
  * groups, one per ARC cluster every routing control: a region that is down costs its timeouts
- * once, not once per app); then judge and act app by app, {@link APPS_IN_PARALLEL} at a time.
+ * once, not once per app): writers and traffic in every region, then each app's groups in the one
+ * region its finding weighs ({@link capacityNeededIn}); then judge and act app by app,
+ * {@link APPS_IN_PARALLEL} at a time.
  * Every pass reads AWS anew: nothing is kept from one pass to the next.
  */
 export async function reconcile(input: unknown, deps: ReconcileDeps): Promise<ReconcileOutcome[]> {
@@ -235,14 +260,44 @@ export async function reconcile(input: unknown, deps: ReconcileDeps): Promise<Re
     detail: `reconciliation failed: ${describeError(error).name}: ${describeError(error).message}`,
   });
 
+  // The scheduled pass runs in every region; one leads (a lease in the state table) and the others
+  // skip while its lease runs. A region that cannot tell (the table did not answer) reconciles:
+  // two passes at once are safe (each act is under the app's lock), none at all is not.
+  if (only === undefined && deps.marks.lead) {
+    const holder = `reconciler-${deps.region}`;
+    const leads = await deps.marks.lead(holder, now, RECONCILER_LEASE_TTL_MS).catch(() => true);
+    if (!leads)
+      return plans.map((plan) => ({
+        app: plan.name,
+        finding: 'consistent',
+        result: 'skipped',
+        detail: `another region's reconciler leads (its lease runs; ${holder} takes over once it ends)`,
+      }));
+  }
+
   const records = await recordsOfAll(plans, now, deps).catch((error: unknown) =>
     plans.map((plan) => failed(plan, error)),
   );
   const reads = batchedReads(deps);
-  const observed = await Promise.all(
+  // Writers and traffic in every region first; then capacity only where the finding needs it (the
+  // region that holds the writer, or takes the traffic), every app's at once, so that its reads are
+  // batched too.
+  const firstLook = await Promise.all(
     records.map((r, i) => {
       const plan = plans[i] as Plan;
-      return 'result' in r ? r : observeApp(plan, plan.regions, reads).then((seen) => ({ ...r, seen }));
+      return 'result' in r
+        ? r
+        : observeApp(plan, plan.regions, reads, { capacityIn: [] }).then((seen) => ({ ...r, seen }));
+    }),
+  );
+  const observed = await Promise.all(
+    firstLook.map((o, i) => {
+      const plan = plans[i] as Plan;
+      if ('result' in o) return o;
+      const region = capacityNeededIn(plan, o.seen);
+      return region === undefined
+        ? o
+        : withCapacity(o.seen, plan, [region], reads).then((seen) => ({ ...o, seen }));
     }),
   );
 

@@ -174,6 +174,46 @@ describe('latestDatapoint', () => {
   });
 });
 
+describe('latestDatapoints', () => {
+  it('reads up to 500 metrics a call, follows NextToken, and answers each query in order', async () => {
+    // Arrange: 501 queries; the first call's answer comes in two pages.
+    const { alarms } = setup();
+    const queries = Array.from({ length: 501 }, (_, i) => ({
+      namespace: 'AWS/RDS',
+      metricName: 'Lag',
+      dimensions: { DBClusterIdentifier: `c${i}` },
+      stat: 'Maximum' as const,
+      periodSeconds: 60,
+    }));
+    cloudWatch
+      .on(GetMetricDataCommand)
+      .resolvesOnce({
+        MetricDataResults: [{ Id: 'm0', Values: [1], Timestamps: [new Date(T0 - 120_000)] }],
+        NextToken: 'page2',
+      })
+      .resolvesOnce({
+        MetricDataResults: [
+          { Id: 'm0', Values: [2], Timestamps: [new Date(T0 - 60_000)] },
+          { Id: 'm499', Values: [9], Timestamps: [new Date(T0 - 60_000)] },
+        ],
+      })
+      .resolvesOnce({ MetricDataResults: [{ Id: 'm500', Values: [7], Timestamps: [new Date(T0)] }] });
+
+    // Act
+    const points = await alarms.latestDatapoints?.('us-west-2', queries, T0, 300_000);
+
+    // Assert
+    const calls = cloudWatch.commandCalls(GetMetricDataCommand);
+    expect(calls.map((c) => c.args[0].input.MetricDataQueries?.length)).toEqual([500, 500, 1]);
+    expect(calls[1]?.args[0].input.NextToken).toBe('page2');
+    expect(points).toHaveLength(501);
+    expect(points?.[0]).toEqual({ value: 2, at: T0 - 60_000 });
+    expect(points?.[1]).toBeUndefined();
+    expect(points?.[499]).toEqual({ value: 9, at: T0 - 60_000 });
+    expect(points?.[500]).toEqual({ value: 7, at: T0 });
+  });
+});
+
 describe('parseAlarmArn', () => {
   it('splits an alarm ARN into region and name', () => {
     expect(parseAlarmArn('arn:aws:cloudwatch:us-west-2:111111111111:alarm:orders:canary')).toEqual({

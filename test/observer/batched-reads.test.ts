@@ -110,7 +110,13 @@ describe('batched reads', { timeout: 120_000 }, () => {
     // Assert
     expect(outcomes).toHaveLength(APPS);
     expect(outcomes.every((o) => o.result === 'nothing-to-do')).toBe(true);
-    for (const operation of READS) expect(calls(operation)).toBe(2);
+    expect(calls('DescribeDBClusters')).toBe(2);
+    expect(calls('DescribeGlobalClusters')).toBe(2);
+    // Capacity is read only where the writer is (us-east-1): one group call, one target group per app.
+    expect(calls('DescribeAutoScalingGroups', 'us-east-1')).toBe(1);
+    expect(calls('DescribeAutoScalingGroups', 'us-west-2')).toBe(0);
+    expect(calls('DescribeTargetHealth', 'us-east-1')).toBe(APPS);
+    expect(calls('DescribeTargetHealth', 'us-west-2')).toBe(0);
     expect(calls('ListRoutingControls')).toBe(1);
     // Locks and states in one BatchGetItem, the marks in another: no GetItem per app.
     expect(calls('BatchGetItem')).toBe(2);
@@ -128,6 +134,15 @@ describe('batched reads', { timeout: 120_000 }, () => {
     expect(run.failed).toEqual([]);
     expect(run.evaluated).toHaveLength(APPS);
     for (const operation of READS) expect(calls(operation)).toBe(2);
+    // DescribeWarmPool only where the group's answer says the pool holds instances: the standby
+    // region's (us-west-2); the active groups' pools are empty (prepared capacity = desired).
+    expect(calls('DescribeWarmPool', 'us-west-2')).toBe(APPS);
+    expect(calls('DescribeWarmPool', 'us-east-1')).toBe(0);
+    // Every app's detection alarm (in us-west-2) in one DescribeAlarms; every secondary's lag
+    // (us-west-2) in one GetMetricData.
+    expect(calls('DescribeAlarms')).toBe(1);
+    expect(calls('GetMetricData')).toBe(1);
+    expect(run.evaluated.every((e) => e.verdict === 'READY')).toBe(true);
     // Every app's runbook in a region is the strategy's one state machine: one read per region.
     expect(calls('DescribeStateMachine')).toBe(2);
     // The readiness records, then the states and locks: BatchGetItem, no GetItem per app.

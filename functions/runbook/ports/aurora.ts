@@ -118,6 +118,15 @@ export interface AuroraGlobalClusters {
     engine?: AuroraEngine,
   ): Promise<number | undefined>;
   /**
+   * {@link replicationLagMs} of each of `clusters` (all in `region`), in order, read together
+   * (one GetMetricData per 500). Optional: a port without it reads one cluster at a time.
+   */
+  replicationLagsMs?(
+    region: string,
+    clusters: readonly { readonly clusterIdOrArn: string; readonly engine?: AuroraEngine }[],
+    now: number,
+  ): Promise<(number | undefined)[]>;
+  /**
    * The replication lag last published for a secondary cluster: the latest datapoint (1-minute
    * Maximum, ms) within CloudWatch's retention of 1-minute data before `now` (epoch ms), with the
    * time of its minute; undefined only when there is none at all. While the primary's region is

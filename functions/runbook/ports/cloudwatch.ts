@@ -37,4 +37,14 @@ export interface CloudWatchAlarms {
     now: number,
     windowMs: number,
   ): Promise<{ value: number; at: number } | undefined>;
+  /**
+   * {@link latestDatapoint} of each of `queries`, in order, read together (GetMetricData takes up
+   * to 500 metrics a call). Optional: a port without it reads one metric at a time.
+   */
+  latestDatapoints?(
+    region: string,
+    queries: readonly MetricQuery[],
+    now: number,
+    windowMs: number,
+  ): Promise<({ value: number; at: number } | undefined)[]>;
 }

@@ -42,4 +42,10 @@ export interface ReadinessResults {
    * `written: false` when another evaluation changed it first.
    */
   put(record: ReadinessRecord, previous: ReadinessVerdict | undefined): Promise<{ written: boolean }>;
+  /**
+   * Takes or renews the scheduled evaluation's lease (item `READINESS` / `LEASE`), as the
+   * reconciler's (`ReconcileMarks.lead`): whether `holder` leads now. Throws when the table does
+   * not answer. Optional: a port without it has every region evaluate.
+   */
+  lead?(holder: string, now: number, ttlMs: number): Promise<boolean>;
 }

@@ -26,4 +26,12 @@ export interface ReconcileMarks {
   getMany?(apps: readonly string[]): Promise<ReadonlyMap<string, ReconcileMark>>;
   /** One single-item put: the mark replaces the last one. */
   put(app: string, mark: ReconcileMark): Promise<void>;
+  /**
+   * Takes or renews the scheduled reconciler's lease (item `RECONCILER` / `LEASE`): one
+   * conditional put that succeeds when no lease exists, `holder` holds it, or it ended before
+   * `now` (epoch ms); it then runs until `now + ttlMs`. Answers whether `holder` leads now: false
+   * when another holder's lease is still running. Throws when the table does not answer (the
+   * caller cannot tell who leads). Optional: a port without it has every region lead.
+   */
+  lead?(holder: string, now: number, ttlMs: number): Promise<boolean>;
 }
