@@ -65,7 +65,8 @@ const ROLE_CAPABILITIES: Record<FunctionRole, readonly Capability[]> = {
   reconciler: ['state', 'events', 'observe', 'shiftTraffic', 'fenceWriter'],
   // Readiness only reads AWS; it keeps its results in the table and emits a change of verdict.
   readiness: ['state', 'events', 'observe'],
-  // The waker reads the lock, the parked token and RDS, and answers the token: it moves nothing.
+  // The waker reads the lock, the parked token and RDS, and answers the token; once a promotion
+  // is done and the rest of the run ready, it moves the run's traffic first (STEP_CAPABILITIES).
   waker: ['state', 'observe', 'wakeRunbook'],
 };
 
@@ -116,8 +117,14 @@ const STEP_CAPABILITIES: Partial<Record<FunctionName, readonly Capability[]>> = 
   // AwaitEvent answers its own token when what it waits for already happened, and starts its
   // region's poller of parked waits when many apps fail over into it; CheckCapacity wakes the
   // database branch parked on capacity.
-  AwaitEvent: ['wakeRunbook', 'startPoller'],
+  // The waker, and AwaitEvent when the promotion was over as it parked, move a run's traffic once
+  // the promotion is done and the rest of the run ready (functions/runbook/wake.ts), as
+  // ShiftTraffic would a moment later.
+  AwaitEvent: ['wakeRunbook', 'shiftTraffic', 'startPoller'],
   CheckCapacity: ['wakeRunbook'],
+  // The waker also starts pilot light's promotion once it sees the new reader available (the
+  // capacity gate read, fenced), as PromoteDatabase would a moment later.
+  WakeOnEvent: ['shiftTraffic', 'promoteDatabase'],
 };
 
 /** What a function may do: its role's capabilities and its step's. */

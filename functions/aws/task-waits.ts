@@ -180,6 +180,7 @@ export function taskWaits(deps: {
         region: item.region,
         parkedAt: String(item.parkedAt ?? ''),
         expiresAt: String(item.expiresAt ?? ''),
+        ...(item.run !== undefined ? { run: item.run } : {}),
       };
     },
   };

@@ -113,6 +113,47 @@ export function knownUnreachable(
   return new Set([...(run.mode === 'ungraceful' ? [run.from] : []), ...(learnt ?? [])]);
 }
 
+/**
+ * Traffic already moved for this run by the step that saw its promotion done (WakeOnEvent on the
+ * promotion's event, or AwaitEvent finding it over as it parked; functions/runbook/wake.ts): with
+ * the writer in the target and every other resource of the run recorded ready, it moved traffic
+ * itself, fenced at the run's lock epoch, before it woke the database branch, which carries this
+ * in its outcome (`detail.trafficShifted`). ShiftTraffic then follows that change instead of
+ * making it again (a second Route 53 change would start its propagation over). `at` is the ISO time of the change, `mechanism`, `endpoint` and `changeId` as
+ * `moveTrafficTo` (functions/runbook/traffic.ts) returns them.
+ */
+export const TrafficShifted = z.object({
+  /** Who moved it: the event waker, or AwaitEvent finding the promotion over as it parked. */
+  by: z.enum(['WakeOnEvent', 'AwaitEvent']),
+  at: z.string().check(z.minLength(1)),
+  epoch: z.int().check(z.positive()),
+  mechanism: z.enum(['arc', 'route53', 'health-checks', 'none']),
+  endpoint: z.optional(z.string()),
+  changeId: z.optional(z.nullable(z.string())),
+});
+export type TrafficShifted = z.infer<typeof TrafficShifted>;
+
+/**
+ * A promotion the event waker started for this run (functions/runbook/wake.ts): on pilot light's
+ * "DB instance created" event, with the new reader available, the run holding its lock epoch
+ * (renewed first), and, graceful, the target's capacity read ready, it made the promotion
+ * PromoteDatabase would make a moment later (`startPromotion`, functions/runbook/database.ts).
+ * CheckPrepare carries it in its outcome (`detail.promotionStarted`) and PromoteDatabase follows it
+ * instead of reading and calling again. `at` is the ISO time of the call; `method` and `rpoMs` (the
+ * replication lag just before an ungraceful failover, null when CloudWatch had no datapoint) as
+ * PromoteDatabase records them.
+ */
+export const PromotionStarted = z.object({
+  by: z.literal('WakeOnEvent'),
+  at: z.string().check(z.minLength(1)),
+  epoch: z.int().check(z.positive()),
+  method: z.enum(['switchover', 'failover', 'detach', 'none']),
+  rpoMs: z.optional(z.nullable(z.number().check(z.nonnegative()))),
+  /** ISO time of the lag datapoint `rpoMs` is, when older than a current reading (see `rpoLag`). */
+  rpoLastSeenAt: z.optional(z.string()),
+});
+export type PromotionStarted = z.infer<typeof PromotionStarted>;
+
 /** A resource a Map iteration prepares. */
 export const ResourceItem = z.object({
   kind: z.enum(['database', 'capacity']),

@@ -22,6 +22,7 @@ import {
   stepKey,
 } from './context.js';
 import type { UnreachableRegions } from './ports/arc.js';
+import { resourcesOf } from './resources.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type PreflightDeps = Pick<
@@ -184,13 +185,7 @@ function passed(
   by?: string,
 ): { readonly result: PreflightResult; readonly step: StepRecord } {
   const { findings, lagMs } = evaluation;
-  const resources: ResourceItem[] = [
-    ...(plan.database?.auroraGlobalClusters ?? []).map((c) => ({
-      kind: 'database' as const,
-      id: c.globalClusterId,
-    })),
-    ...(plan.compute?.autoScalingGroups ?? []).map((g) => ({ kind: 'capacity' as const, id: g.name })),
-  ];
+  const resources = resourcesOf(plan);
   const step: StepRecord = {
     name: 'Preflight',
     status: 'SUCCEEDED',

@@ -21,6 +21,13 @@ export interface TaskWait {
   /** ISO time the Task's own timeout ends the wait (the poll fallback then reads AWS). */
   readonly expiresAt: string;
   /**
+   * The parked step's run context (a `RunContext`, functions/runbook/context.ts), stored by a
+   * promotion's park so that the event waker can move traffic itself once the promotion is done
+   * (docs/architecture.md, "Wake-ups"). Unparsed here: its reader validates it, and a missing or
+   * malformed one only means the waker wakes the step and leaves traffic to ShiftTraffic.
+   */
+  readonly run?: unknown;
+  /**
    * True when the region's poller serves the wait (functions/evacuation/region-poller.ts): it is
    * listed beside the region's other parked waits ({@link TaskWaits.listShared}).
    */
