@@ -45,6 +45,13 @@ export interface ScaleRun {
   /** Calls the quotas throttled, per quota (attempts answered with a throttling error). */
   readonly throttled: Record<string, number>;
   /**
+   * Why apps did not succeed, counted: `request: <error>` for a request refused (after the CLI's
+   * own asking again), `<step>: <error>` for a run that failed in that step. Empty when all did.
+   */
+  readonly failures: Record<string, number>;
+  /** Failover requests made more than once (asked again after a 503 ThrottledError), and the most attempts. */
+  readonly retried: { readonly requests: number; readonly maxAttempts: number };
+  /**
    * The simulator's work per app, in operations (they do not depend on this machine): API call
    * attempts answered, virtual-clock timers fired, and apps the ground truth re-read.
    */
@@ -86,6 +93,19 @@ export async function scaleRun(count: number, idleSeconds?: number): Promise<Sca
     },
   });
   const realMs = performance.now() - started;
+  const failures: Record<string, number> = {};
+  const tally = (why: string) => {
+    failures[why] = (failures[why] ?? 0) + 1;
+  };
+  for (const request of report.requests)
+    if (request.kind === 'failover' && !request.accepted)
+      tally(`request: ${(request.error ?? '?').split(':')[0]}`);
+  for (const execution of report.executions) {
+    if (execution.status === 'SUCCEEDED') continue;
+    const step = execution.steps.find((s) => s.status === 'FAILED');
+    tally(`${step?.name ?? execution.status}: ${(step?.error ?? execution.error ?? '?').split(':')[0]}`);
+  }
+  const attempts = report.requests.map((r) => r.attempts ?? 1);
   const { user, system } = process.cpuUsage(cpu);
   const cpuMs = (user + system) / 1000;
   const perApp = (n: number) => Math.round(n / count);
@@ -100,6 +120,8 @@ export async function scaleRun(count: number, idleSeconds?: number): Promise<Sca
     cpuMs: Math.round(cpuMs),
     cpuMsPerApp: Math.round(cpuMs / count),
     throttled,
+    failures,
+    retried: { requests: attempts.filter((a) => a > 1).length, maxAttempts: Math.max(1, ...attempts) },
     perApp: { calls: perApp(work.calls), timers: perApp(work.timers), truthReads: perApp(work.truthReads) },
   };
 }

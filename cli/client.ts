@@ -29,6 +29,8 @@ export class ApiError extends Error {
     readonly errorName: string,
     message: string,
     readonly body: unknown,
+    /** The answer's `Retry-After` header (seconds), when it had one (a 503). */
+    readonly retryAfter?: string,
   ) {
     super(message);
   }
@@ -255,7 +257,8 @@ export class ApiClient {
           : (STATUS_CODES[response.status] ?? `HTTP${response.status}`).replace(/[^A-Za-z]/g, '');
       const message =
         typeof payload.message === 'string' ? payload.message : text.slice(0, 200) || response.statusText;
-      throw new ApiError(response.status, name, `${message} (HTTP ${response.status})`, json);
+      const retryAfter = response.headers.get('retry-after') ?? undefined;
+      throw new ApiError(response.status, name, `${message} (HTTP ${response.status})`, json, retryAfter);
     }
     if (json === undefined && text)
       throw new ApiError(

@@ -2,6 +2,11 @@ import { type Command, Option } from '@commander-js/extra-typings';
 import type { ExecutionDetail, ExecutionSummary } from '../functions/core/execution-views.js';
 import { FAILOVER_MODES } from '../functions/core/records.js';
 import {
+  isThrottledRefusal,
+  THROTTLED_REQUEST_ATTEMPTS,
+  throttledRetryDelayMs,
+} from '../functions/operator-api/http-errors.js';
+import {
   ApiClient,
   ApiError,
   clockTime,
@@ -42,7 +47,7 @@ export function defineFailover(program: Command, context: CommandContext): void 
         .command('failover')
         .summary('request a failover and follow it step by step')
         .description(
-          "Requests a failover of an app to a region, then follows the runbook step by step (virtual times)\nuntil it ends: exit 0 when it SUCCEEDED, 1 when it FAILED or was ABORTED. The last line compares\nthe RTO and RPO with the plan's objectives. As alice by default.",
+          "Requests a failover of an app to a region, then follows the runbook step by step (virtual times)\nuntil it ends: exit 0 when it SUCCEEDED, 1 when it FAILED or was ABORTED. The last line compares\nthe RTO and RPO with the plan's objectives. A request refused because AWS throttled its dry run\n(503 ThrottledError) is asked again after its Retry-After, up to 6 attempts. As alice by default.",
         )
         .usage(FAILOVER_USAGE)
         .requiredOption('--app <A>', 'the app (plan name)')
@@ -74,10 +79,12 @@ export function defineFailover(program: Command, context: CommandContext): void 
     const { io } = context;
     const client = ApiClient.create(options, 'alice');
     const { app, to, mode } = options;
-    const accepted = await client.post<{ executionId?: string; id?: string; status?: string }>(
-      `/apps/${seg(app)}/failovers`,
-      { to, mode, reason: options.reason ?? `requested with the switchyard CLI by ${client.who}` },
-      options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {},
+    const accepted = await requestPacingThrottled(io, () =>
+      client.post<{ executionId?: string; id?: string; status?: string }>(
+        `/apps/${seg(app)}/failovers`,
+        { to, mode, reason: options.reason ?? `requested with the switchyard CLI by ${client.who}` },
+        options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {},
+      ),
     );
     const id = accepted.executionId ?? accepted.id;
     if (!id)
@@ -110,6 +117,37 @@ export function defineFailover(program: Command, context: CommandContext): void 
     });
     context.code = record.status === 'SUCCEEDED' ? EXIT.ok : EXIT.failed;
   });
+}
+
+/**
+ * Makes a request, asking again while the API refuses it with 503 `ThrottledError` (AWS throttled
+ * its dry run: nothing was reserved, so asking again is safe): after the answer's Retry-After plus
+ * jitter, up to {@link THROTTLED_REQUEST_ATTEMPTS} attempts in all, each wait said on stderr. Any
+ * other error, and the last refusal, is thrown as it came.
+ */
+export async function requestPacingThrottled<T>(
+  io: CliIo,
+  request: () => Promise<T>,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (error: unknown) {
+      if (
+        !(error instanceof ApiError) ||
+        !isThrottledRefusal(error.status, error.errorName) ||
+        attempt >= THROTTLED_REQUEST_ATTEMPTS
+      )
+        throw error;
+      const wait = throttledRetryDelayMs(error.retryAfter, attempt, Math.random());
+      line(
+        io.err,
+        `refused for now: AWS throttled the request's dry run (503 ThrottledError); asking again in ${(wait / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${THROTTLED_REQUEST_ATTEMPTS})`,
+      );
+      await sleep(wait);
+    }
+  }
 }
 
 export interface FollowOptions {

@@ -43,6 +43,8 @@ export type Capability =
   | 'startDrill'
   /** Start a region evacuation in this region (the operator API that accepted it runs it). */
   | 'startEvacuation'
+  /** Start this region's poller of parked waits (the first step that parks a shared wait). */
+  | 'startPoller'
   /** Fence a returning old writer by deleting its instances (plans with `fenceReturningWriter`). */
   | 'fenceWriter'
   /** Answer a parked runbook step's task token with SendTaskSuccess (a wake-up; never a failure or a stop). */
@@ -63,7 +65,8 @@ const ROLE_CAPABILITIES: Record<FunctionRole, readonly Capability[]> = {
   reconciler: ['state', 'events', 'observe', 'shiftTraffic', 'fenceWriter'],
   // Readiness only reads AWS; it keeps its results in the table and emits a change of verdict.
   readiness: ['state', 'events', 'observe'],
-  // The waker reads the lock, the parked token and RDS, and answers the token: it moves nothing.
+  // The waker reads the lock, the parked token and RDS, and answers the token; once a promotion
+  // is done and the rest of the run ready, it moves the run's traffic first (STEP_CAPABILITIES).
   waker: ['state', 'observe', 'wakeRunbook'],
 };
 
@@ -78,6 +81,7 @@ export const STATE_MACHINE_REACH: Record<StateMachineKey, 'plan-regions' | 'loca
   detection: 'local',
   drill: 'plan-regions',
   evacuation: 'local',
+  poller: 'local',
 };
 
 /** A value for each state machine of STATE_MACHINES, by key. */
@@ -92,13 +96,14 @@ export function perStateMachine<T>(
 
 /** The state machine keys each start capability may start. */
 const STARTS: Record<
-  'startRunbook' | 'startDetection' | 'startDrill' | 'startEvacuation',
+  'startRunbook' | 'startDetection' | 'startDrill' | 'startEvacuation' | 'startPoller',
   readonly StateMachineKey[]
 > = {
   startRunbook: STRATEGIES,
   startDetection: ['detection'],
   startDrill: ['drill'],
   startEvacuation: ['evacuation'],
+  startPoller: ['poller'],
 };
 
 /** The mutating capability of a step, beyond its role's (docs/architecture.md, Runbooks). */
@@ -109,10 +114,17 @@ const STEP_CAPABILITIES: Partial<Record<FunctionName, readonly Capability[]>> = 
   // Graceful finish scales the old region down to its standby profile.
   FinishExecution: ['scaleCapacity'],
   ShiftTraffic: ['shiftTraffic'],
-  // AwaitEvent answers its own token when what it waits for already happened; CheckCapacity wakes
-  // the database branch parked on capacity.
-  AwaitEvent: ['wakeRunbook'],
+  // AwaitEvent answers its own token when what it waits for already happened, and starts its
+  // region's poller of parked waits when many apps fail over into it; CheckCapacity wakes the
+  // database branch parked on capacity.
+  // The waker, and AwaitEvent when the promotion was over as it parked, move a run's traffic once
+  // the promotion is done and the rest of the run ready (functions/runbook/wake.ts), as
+  // ShiftTraffic would a moment later.
+  AwaitEvent: ['wakeRunbook', 'shiftTraffic', 'startPoller'],
   CheckCapacity: ['wakeRunbook'],
+  // The waker also starts pilot light's promotion once it sees the new reader available (the
+  // capacity gate read, fenced), as PromoteDatabase would a moment later.
+  WakeOnEvent: ['shiftTraffic', 'promoteDatabase'],
 };
 
 /** What a function may do: its role's capabilities and its step's. */
@@ -444,13 +456,15 @@ export function statementsFor(
     case 'startRunbook':
     case 'startDetection':
     case 'startDrill':
-    case 'startEvacuation': {
+    case 'startEvacuation':
+    case 'startPoller': {
       const keys = STARTS[capability];
       const name = {
         startRunbook: 'Runbook',
         startDetection: 'Detection',
         startDrill: 'Drill',
         startEvacuation: 'Evacuation',
+        startPoller: 'Poller',
       }[capability];
       return [
         ...allow(

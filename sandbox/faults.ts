@@ -8,8 +8,12 @@ import { sandboxTableTopology, tableRegions } from './aws/dynamodb-mrsc.js';
 export const FaultSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('region-outage'), region: RegionName }),
   z.strictObject({ kind: z.literal('route53-control-plane-down') }),
-  /** Change batches submitted while it is in force stay PENDING `seconds` (virtual) longer, and keep their zone busy. */
-  z.strictObject({ kind: z.literal('route53-change-stuck'), seconds: z.number().positive() }),
+  /**
+   * Change batches submitted while it is in force stay PENDING `seconds` (virtual) longer, and keep
+   * their zone busy: at most a day, as `replication-lag`'s `lagSeconds` (1e308 used to pass, a zone
+   * busy until Infinity).
+   */
+  z.strictObject({ kind: z.literal('route53-change-stuck'), seconds: z.number().positive().max(86_400) }),
   /**
    * `count` endpoints of every ARC cluster stop answering: at most 2, as "ARC ensures that at least
    * three out of the five Regional cluster endpoints are always accessible" (ARC Developer Guide,

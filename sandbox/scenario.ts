@@ -97,8 +97,11 @@ export const ScenarioSchema = z.strictObject({
    * created. A plan's `drills.schedule` fires on the virtual clock from here.
    */
   start: z.iso.datetime().default(SCENARIO_START),
-  /** Virtual seconds: the run never goes past this. */
-  timeout: z.number().positive().default(3600),
+  /**
+   * Virtual seconds: the run never goes past this. At most a week (604,800): a run's periodic work
+   * (readiness, reconciler, drill schedules) goes on to the timeout, so `1e308` never ended.
+   */
+  timeout: z.number().positive().max(604_800).default(3600),
   /**
    * API quotas other than the modelled ones (sandbox/quotas.ts), by quota id (`rds-api`,
    * `autoscaling-api`, ...): each bucket's size and refill per second, in every region. For an
@@ -244,8 +247,13 @@ export async function loadScenario(file: string): Promise<Scenario> {
   try {
     document = parse(text);
   } catch (error: unknown) {
+    // The yaml library's first line ends "at line L, column C:" before a code excerpt it prints below.
+    const why = (error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)).replace(
+      /:$/,
+      '',
+    );
     throw new InvalidInputError(
-      `scenario ${file}: not YAML: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      `scenario ${file}: not YAML: ${why} (expected a YAML mapping of scenario keys: name, latency, seed, timeout, events, ...)`,
     );
   }
   return parseScenario(document, `scenario ${file}`);

@@ -6,6 +6,7 @@ import { type ConsoleBundle, consoleBundle, consoleCsp } from '../console/build.
 import type { DrillReport } from '../functions/aws/state-store.js';
 import {
   MethodNotAllowedError,
+  PayloadTooLargeError,
   RequestValidationError,
   RouteNotFoundError,
 } from '../functions/operator-api/http-errors.js';
@@ -145,13 +146,22 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
       return { status: 400, body: { message: 'Bad Request' }, detail: 'unparseable request target' };
     }
     const body = await readBody(req);
-    if (body === 'too-large')
-      return {
-        status: 413,
-        body: { message: 'Request Entity Too Large' },
-        headers: { connection: 'close' },
-        detail: `body over ${BODY_LIMIT_BYTES} bytes`,
+    if (typeof body === 'number') {
+      // The same refusal shape as the operator API's own 413 (`{ error, message, problems }`).
+      const problem = {
+        path: 'body',
+        message: 'body too large',
+        got: `${body} bytes${body > DRAIN_LIMIT_BYTES ? ' or more' : ''}`,
+        expected: `at most ${BODY_LIMIT_BYTES} bytes (a request body is a small JSON object)`,
       };
+      const refused = refusal(
+        new PayloadTooLargeError(
+          `invalid body: ${problem.message} (got ${problem.got}; expected ${problem.expected})`,
+          [problem],
+        ),
+      );
+      return { ...refused, headers: { ...refused.headers, connection: 'close' } };
+    }
 
     if (target.path === '/healthz' && method === 'GET') {
       return {
@@ -363,13 +373,16 @@ async function consoleFile(method: string, path: string, ifNoneMatch: string | u
 
 // --- HTTP plumbing -----------------------------------------------------------------------------
 
-/** Reads the body up to {@link BODY_LIMIT_BYTES}; past it, drains (so the 413 reaches the client) and says so. */
-function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+/**
+ * Reads the body up to {@link BODY_LIMIT_BYTES}; past it, drains (so the 413 reaches the client)
+ * and answers the number of bytes seen (at least {@link DRAIN_LIMIT_BYTES} when it stopped draining).
+ */
+function readBody(req: IncomingMessage): Promise<Buffer | number> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
-    const finish = (value: Buffer | 'too-large') => {
+    const finish = (value: Buffer | number) => {
       if (settled) return;
       settled = true;
       resolve(value);
@@ -378,13 +391,13 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
       size += chunk.length;
       if (size <= BODY_LIMIT_BYTES) chunks.push(chunk);
       else if (size > DRAIN_LIMIT_BYTES) {
-        finish('too-large');
+        finish(size);
         req.destroy();
       }
     });
-    req.on('end', () => finish(size > BODY_LIMIT_BYTES ? 'too-large' : Buffer.concat(chunks)));
-    req.on('error', () => finish(size > BODY_LIMIT_BYTES ? 'too-large' : Buffer.concat(chunks)));
-    req.on('close', () => finish(size > BODY_LIMIT_BYTES ? 'too-large' : Buffer.concat(chunks)));
+    req.on('end', () => finish(size > BODY_LIMIT_BYTES ? size : Buffer.concat(chunks)));
+    req.on('error', () => finish(size > BODY_LIMIT_BYTES ? size : Buffer.concat(chunks)));
+    req.on('close', () => finish(size > BODY_LIMIT_BYTES ? size : Buffer.concat(chunks)));
   });
 }
 

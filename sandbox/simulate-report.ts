@@ -158,6 +158,11 @@ export interface RequestReport {
   readonly drillId?: string;
   readonly evacuationId?: string;
   readonly error?: string;
+  /**
+   * How many times a failover request was made, when more than once: a 503 `ThrottledError`
+   * (AWS throttled its dry run) is asked again after its Retry-After, as the CLI does.
+   */
+  readonly attempts?: number;
 }
 
 /** The report of every accepted evacuation: its record, and the ground truth of its apps. */

@@ -1,6 +1,11 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { EVENT_SOURCE } from '../functions/aws/events.js';
 import { initialPrimary, type Plan } from '../functions/core/plan.js';
+import {
+  isThrottledRefusal,
+  THROTTLED_REQUEST_ATTEMPTS,
+  throttledRetryDelayMs,
+} from '../functions/operator-api/http-errors.js';
 import { READINESS_CHANGED_EVENT } from '../functions/readiness/readiness.js';
 import { causeMessage } from '../functions/runbook/traffic.js';
 import { callOperatorApi } from './api-gateway.js';
@@ -276,16 +281,36 @@ async function apply(
     );
   } else if ('failover' in event) {
     const { app, to, mode, by, reason, idempotencyKey } = event.failover;
-    const response = await callApi(
-      sandbox,
-      to,
-      by,
-      'POST',
-      `/apps/${app}/failovers`,
-      { to, mode, reason },
-      idempotencyKey,
-    );
-    requests.push(outcome(at, 'failover', app, by, response));
+    // As the CLI does: a request refused because AWS throttled its dry run is asked again after
+    // its Retry-After, with jitter (functions/operator-api/http-errors.ts); `attempts` says so.
+    let attempts = 0;
+    let response: APIGatewayProxyStructuredResultV2;
+    for (;;) {
+      attempts++;
+      response = await callApi(
+        sandbox,
+        to,
+        by,
+        'POST',
+        `/apps/${app}/failovers`,
+        { to, mode, reason },
+        idempotencyKey,
+      );
+      if (
+        attempts >= THROTTLED_REQUEST_ATTEMPTS ||
+        !isThrottledRefusal(response.statusCode, parseBody(response.body).error)
+      )
+        break;
+      const retryAfter = response.headers?.['retry-after'];
+      await sandbox.clock.sleep(
+        throttledRetryDelayMs(
+          retryAfter === undefined ? undefined : String(retryAfter),
+          attempts,
+          sandbox.random.next(),
+        ),
+      );
+    }
+    requests.push({ ...outcome(at, 'failover', app, by, response), ...(attempts > 1 ? { attempts } : {}) });
   } else if ('evacuate' in event) {
     const { from, to, mode, by, reason, apps, idempotencyKey } = event.evacuate;
     // The request goes to a region other than the one evacuated: `to`, else the first one up.

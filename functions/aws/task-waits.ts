@@ -1,14 +1,27 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { TaskWait, TaskWaits } from '../runbook/ports/task-waits.js';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { PollerLease, TaskWait, TaskWaits } from '../runbook/ports/task-waits.js';
 import type { ClientFactory } from './client-factory.js';
 import { DYNAMODB_CLIENT } from './sdk-clients.js';
 import { planKey } from './state-store.js';
 import { awsCall } from './translate-error.js';
 
 // The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.
-export type { TaskWait, TaskWaits };
+export type { PollerLease, TaskWait, TaskWaits };
 
 const PREFIX = 'WAIT#';
+/** The partition of a region's shared parked waits: one item per park, sorted by its expiry. */
+const PARKED_PREFIX = 'PARKED#';
+/** The partition of a region's poller lease. */
+const POLLER_PREFIX = 'POLLER#';
+
+/** Whether a DynamoDB call failed on its condition (the SDK's error, or ours wrapping it). */
+function conditionFailed(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error instanceof Error && error.cause instanceof ConditionalCheckFailedException)
+  );
+}
 
 /** The parked steps' task tokens in the state table (docs/state-store.md, `WAIT#`). */
 export function taskWaits(deps: {
@@ -36,6 +49,113 @@ export function taskWaits(deps: {
             }),
           ),
       );
+      if (!wait.shared) return;
+      // The region's index, sorted by expiry: the poller queries the waits not expired yet (a key
+      // condition), so the partition's old parks are never read again.
+      await awsCall(
+        {
+          operation: 'PutItem',
+          region: deps.region,
+          resource: `${wait.region} parked ${wait.app} ${wait.what}`,
+        },
+        [],
+        () =>
+          db().send(
+            new PutCommand({
+              TableName: deps.tableName,
+              Item: {
+                pk: `${PARKED_PREFIX}${wait.region}`,
+                sk: `${wait.expiresAt}#${wait.app}#${wait.executionId}#${wait.what}`,
+                ...wait,
+              },
+            }),
+          ),
+      );
+    },
+    async listShared(region, now) {
+      const waits: TaskWait[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await awsCall(
+          { operation: 'Query', region: deps.region, resource: `${region} parked waits` },
+          [],
+          () =>
+            db().send(
+              new QueryCommand({
+                TableName: deps.tableName,
+                KeyConditionExpression: 'pk = :pk AND sk > :now',
+                ExpressionAttributeValues: {
+                  ':pk': `${PARKED_PREFIX}${region}`,
+                  ':now': new Date(now).toISOString(),
+                },
+                ConsistentRead: true,
+                ...(start ? { ExclusiveStartKey: start } : {}),
+              }),
+            ),
+        );
+        for (const item of page.Items ?? []) {
+          if (typeof item.token !== 'string' || typeof item.app !== 'string') continue;
+          waits.push({
+            app: item.app,
+            executionId: String(item.executionId),
+            what: String(item.what),
+            token: item.token,
+            region: String(item.region),
+            parkedAt: String(item.parkedAt ?? ''),
+            expiresAt: String(item.expiresAt ?? ''),
+            shared: true,
+          });
+        }
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return waits;
+    },
+    async claimPoller(region, now, until) {
+      try {
+        const output = await awsCall(
+          { operation: 'UpdateItem', region: deps.region, resource: `${region} poller lease` },
+          [],
+          () =>
+            db().send(
+              new UpdateCommand({
+                TableName: deps.tableName,
+                Key: { pk: `${POLLER_PREFIX}${region}`, sk: 'LEASE' },
+                UpdateExpression: 'SET #until = :until, epoch = if_not_exists(epoch, :zero) + :one',
+                ConditionExpression: 'attribute_not_exists(pk) OR #until <= :now',
+                ExpressionAttributeNames: { '#until': 'until' },
+                ExpressionAttributeValues: { ':until': until, ':now': now, ':zero': 0, ':one': 1 },
+                ReturnValues: 'ALL_NEW',
+              }),
+            ),
+        );
+        return leaseOf(output.Attributes);
+      } catch (error: unknown) {
+        if (conditionFailed(error)) return undefined;
+        throw error;
+      }
+    },
+    async renewPoller(region, epoch, until) {
+      try {
+        await awsCall(
+          { operation: 'UpdateItem', region: deps.region, resource: `${region} poller lease` },
+          [],
+          () =>
+            db().send(
+              new UpdateCommand({
+                TableName: deps.tableName,
+                Key: { pk: `${POLLER_PREFIX}${region}`, sk: 'LEASE' },
+                UpdateExpression: 'SET #until = :until',
+                ConditionExpression: 'epoch = :epoch',
+                ExpressionAttributeNames: { '#until': 'until' },
+                ExpressionAttributeValues: { ':until': until, ':epoch': epoch },
+              }),
+            ),
+        );
+        return true;
+      } catch (error: unknown) {
+        if (conditionFailed(error)) return false;
+        throw error;
+      }
     },
     async get(app, executionId, what) {
       const output = await awsCall(
@@ -60,7 +180,13 @@ export function taskWaits(deps: {
         region: item.region,
         parkedAt: String(item.parkedAt ?? ''),
         expiresAt: String(item.expiresAt ?? ''),
+        ...(item.run !== undefined ? { run: item.run } : {}),
       };
     },
   };
+}
+
+function leaseOf(item: Record<string, unknown> | undefined): PollerLease | undefined {
+  if (!item || typeof item.epoch !== 'number' || typeof item.until !== 'number') return undefined;
+  return { epoch: item.epoch, until: item.until };
 }

@@ -94,6 +94,8 @@ export const SHOW_MAX_CHARS = 120;
 export function show(value: unknown, max = SHOW_MAX_CHARS): string {
   let text: string;
   if (typeof value === 'string') text = value;
+  // JSON has no Infinity or NaN (`1e400` in YAML is Infinity): JSON.stringify would say null
+  else if (typeof value === 'number' && !Number.isFinite(value)) text = String(value);
   else {
     try {
       text = JSON.stringify(value) ?? String(value);

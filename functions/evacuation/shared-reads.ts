@@ -136,9 +136,38 @@ async function readGlobals(
   for (const { app, plan } of running)
     for (const cluster of plan.database?.auroraGlobalClusters ?? [])
       if (open(app, waitKey('promotion', cluster.globalClusterId))) ids.add(cluster.globalClusterId);
+  return readGlobalsIn(region, ids, reads);
+}
+
+/**
+ * The global clusters `ids`, as `region` answers, read together through the batched reads (one
+ * DescribeGlobalClusters for all); undefined (no call) for none. When a read failed, the first
+ * failure is thrown once every read ended.
+ */
+export async function readGlobalsIn(
+  region: string,
+  ids: ReadonlySet<string>,
+  reads: ReadPorts,
+): Promise<ReadonlyMap<string, GlobalClusterView> | undefined> {
   if (ids.size === 0) return undefined;
   return settled(
     [...ids].map(async (id) => [id, await reads.aurora.describeGlobalCluster(region, id)] as const),
+  );
+}
+
+/**
+ * The Auto Scaling groups `names` of `region`, with their load balancer health, read together
+ * through the batched reads (DescribeAutoScalingGroups for 100 names a call, then the load
+ * balancer once per target group); undefined (no call) for none.
+ */
+export async function readGroupsIn(
+  region: string,
+  names: ReadonlySet<string>,
+  reads: ReadPorts,
+): Promise<ReadonlyMap<string, GroupCapacity> | undefined> {
+  if (names.size === 0) return undefined;
+  return settled(
+    [...names].map(async (name) => [name, await reads.autoScaling.describe(region, name)] as const),
   );
 }
 
@@ -159,10 +188,7 @@ async function readGroups(
     for (const group of plan.compute?.autoScalingGroups ?? [])
       if (open(app, waitKey('group', group.name)) || (mode === 'graceful' && open(app, waitKey('capacity'))))
         names.add(memberIn(group.members, region));
-  if (names.size === 0) return undefined;
-  return settled(
-    [...names].map(async (name) => [name, await reads.autoScaling.describe(region, name)] as const),
-  );
+  return readGroupsIn(region, names, reads);
 }
 
 /** The answered reads by key; when some failed, the first failure is thrown once every read ended. */

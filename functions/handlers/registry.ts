@@ -49,8 +49,9 @@ export const arnPlaceholder = (name: FunctionName): string => `${name}FunctionAr
 /**
  * The state machines, by file in `state-machines/`: one runbook per strategy, the detection
  * machine that waits out an alarm's `sustainSeconds` before deciding (Lambdas never sleep), and
- * the drill machine that runs a DR test's legs and soak, and the evacuation machine that fails
- * over every app of a region in waves.
+ * the drill machine that runs a DR test's legs and soak, the evacuation machine that fails
+ * over every app of a region in waves, and a region's poller of parked waits
+ * (functions/evacuation/region-poller.ts).
  */
 export const STATE_MACHINES = [
   { strategy: 'warm-standby', file: 'warm-standby.asl.json', name: 'WarmStandbyRunbook' },
@@ -58,6 +59,8 @@ export const STATE_MACHINES = [
   { strategy: 'detection', file: 'detection.asl.json', name: 'DetectionSustain' },
   { strategy: 'drill', file: 'drill.asl.json', name: 'DrillRunner' },
   { strategy: 'evacuation', file: 'evacuation.asl.json', name: 'EvacuationRunner' },
+  // A region's poller of parked waits, for many failovers at once outside an evacuation.
+  { strategy: 'poller', file: 'region-poller.asl.json', name: 'RegionPoller' },
 ] as const;
 
 export type StateMachineKey = (typeof STATE_MACHINES)[number]['strategy'];

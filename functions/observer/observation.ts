@@ -8,6 +8,8 @@ export interface Unknown {
   readonly unknown: string;
   /** The read failed with a retryable error (throttled, transient, busy, region unavailable). */
   readonly retryable?: boolean;
+  /** The read was throttled by AWS (a ThrottledError, after the SDK's own retries). */
+  readonly throttled?: boolean;
 }
 
 /** A fact read now, or {@link Unknown}. */

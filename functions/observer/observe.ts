@@ -4,6 +4,7 @@ import {
   RegionUnavailableError,
   ResourceNotFoundError,
   SwitchyardError,
+  ThrottledError,
 } from '../core/errors.js';
 import type { AutoScalingGroupPlan, Plan } from '../core/plan.js';
 import { initialPrimary, warmPoolIn } from '../core/plan-queries.js';
@@ -236,6 +237,7 @@ function reader(outcomes: ReadonlyMap<string, Tally>): Reader {
       return {
         unknown: `${what}: ${name}: ${message}`,
         ...(error instanceof SwitchyardError && error.retryable ? { retryable: true } : {}),
+        ...(error instanceof ThrottledError ? { throttled: true } : {}),
       };
     }
   };

@@ -79,6 +79,43 @@ export class MethodNotAllowedError extends TerminalError {
 /** Seconds a client should wait before retrying a request refused for a retryable fault. */
 export const RETRY_AFTER_SECONDS = 5;
 
+/**
+ * How a client of the operator API (the CLI's `failover`, a scenario's `failover` event) treats a
+ * request refused with 503 `ThrottledError`: AWS throttled the dry run's reads even after the
+ * API's own pacing (many apps requested at once). Such a refusal changed nothing (no lock, no
+ * record), so the client asks again, after the answer's `Retry-After` plus full jitter over a
+ * growing window ({@link throttledRetryDelayMs}), up to this many attempts in all. Other 503s
+ * (a region down, the table's majority lost) are answered at once: waiting seconds does not make
+ * them a different decision, and the operator may choose an ungraceful failover.
+ */
+export const THROTTLED_REQUEST_ATTEMPTS = 6;
+
+/**
+ * The wait (ms) before attempt `attempt + 1` of a request refused with 503 `ThrottledError`:
+ * `Retry-After` (seconds; {@link RETRY_AFTER_SECONDS} when absent or not a number) plus full
+ * jitter over `Retry-After x 2^(attempt-1)`, at most 8 x `Retry-After`, so that clients refused
+ * together do not come back together (AWS Well-Architected Reliability Pillar, REL05-BP03 "Control
+ * and limit retry calls": "Introduce jitter between retries",
+ * https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_mitigate_interaction_failure_limit_retries.html).
+ *
+ * @param random01 a uniform number in [0, 1)
+ */
+export function throttledRetryDelayMs(
+  retryAfter: string | undefined,
+  attempt: number,
+  random01: number,
+): number {
+  const parsed = Number(retryAfter);
+  const seconds = Number.isFinite(parsed) && parsed > 0 ? parsed : RETRY_AFTER_SECONDS;
+  const window = seconds * Math.min(8, 2 ** Math.max(0, attempt - 1));
+  return Math.round((seconds + random01 * window) * 1000);
+}
+
+/** Whether an answer of the operator API is a 503 `ThrottledError` (see {@link THROTTLED_REQUEST_ATTEMPTS}). */
+export function isThrottledRefusal(status: number | undefined, errorName: unknown): boolean {
+  return status === 503 && errorName === 'ThrottledError';
+}
+
 /** HTTP status by error name: the names are the API (docs/code-style.md), so the mapping goes by name. */
 const STATUS_BY_NAME: Readonly<Record<string, number>> = {
   [InvalidInputError.name]: 400,

@@ -4,6 +4,7 @@ import {
   type ConflictError,
   NotReadyError,
   PreconditionFailedError,
+  ThrottledError,
   TransientAwsError,
 } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
@@ -18,7 +19,7 @@ import {
   type DryRunReading,
   dryRunReading,
   failoverRecordsExist,
-  retryableUnknown,
+  firstRetryableUnknown,
   trafficAnswered,
 } from '../runbook/preflight.js';
 import {
@@ -95,6 +96,7 @@ export interface FailoverAccepted {
  * evacuation's batch instead of making its own call.
  *
  * @throws NotReadyError a graceful request whose target is NOT_READY
+ * @throws ThrottledError a graceful request whose dry run AWS throttled past its pacing (503)
  * @throws FailoverInProgressError another execution holds the app's lock (it is named)
  * @throws PreconditionFailedError the target is the active region, or the key's first request
  *   failed to start (a retry needs a new key)
@@ -133,7 +135,9 @@ export async function requestFailover(
   // the source too (seconds of timeouts when that region is down): it answers before the lock is
   // touched (beside the reservation's first state read), so a request it refuses never holds the
   // lock against the next one.
-  const dry = dryRun(plan, body, executionId, deps);
+  // An evacuation paces its own requests (a throttled one is asked again on a later poll), and its
+  // poll requests many apps within one invocation: its dry runs do not wait.
+  const dry = dryRun(plan, body, executionId, deps, options.evacuation ? 0 : DRY_RUN_PACING_MS);
   dry.catch(() => undefined); // answered below, whichever of the two fails first
   const graceful = body.mode === 'graceful';
 
@@ -206,15 +210,23 @@ export async function requestFailover(
  * (`dryRunReading`), when Preflight may decide on them: Route 53 records plans also list their
  * failover records here, alongside, as Preflight does.
  *
+ * A graceful dry run whose only blocker is a read AWS throttled reads again after a jittered
+ * backoff ({@link dryRunPause}) for up to `pacingMs` from its first read: many requests at once
+ * spread over the API's rate instead of each being refused.
+ *
  * @throws NotReadyError graceful, and readiness found blocking findings
+ * @throws ThrottledError graceful, and AWS still throttled a read that decides after `pacingMs`
+ *   (503 with Retry-After: nothing was reserved)
+ * @throws TransientAwsError graceful, and another retryable fault left a deciding read unknown
  */
 async function dryRun(
   plan: Plan,
   body: FailoverBody,
   executionId: string,
-  deps: ReadinessDeps,
+  deps: ReadinessDeps & Pick<RunbookDeps, 'random'>,
+  pacingMs: number,
 ): Promise<{ readiness: Readiness; reading?: DryRunReading }> {
-  const readAt = deps.clock.now();
+  const started = deps.clock.now();
   // Down endpoints last, as the runbook tries them (docs/architecture.md; `knownUnreachable`): an
   // ungraceful run suspects its source. The request does not know the active region before its
   // reads answer, so it suspects every region but the target (the source is one of them): their
@@ -224,38 +236,113 @@ async function dryRun(
       .filter((r) => r !== body.to)
       .flatMap((from) => [...knownUnreachable({ mode: body.mode, from })]),
   );
-  const [inputs, recordsExist] = await Promise.all([
-    readInputs(plan, body.mode === 'graceful' ? plan.regions : [body.to], deps, undefined, { unreachable }),
-    failoverRecordsExist(plan, deps).then(
-      () => true,
-      () => false,
-    ),
-  ]);
   const checks = READINESS_CHECKS.filter((check) => check !== lockFree);
-  const readiness = readinessFrom(inputs, body.to, body.mode, checks);
-  const blocking = readiness.findings.filter((f) => f.severity === 'blocking');
-  // "Cannot tell" because AWS throttled or failed a read just now is no verdict: the request is
-  // retryable (503; an evacuation paces it and asks again), as Preflight retries the same unknown.
-  const unknownOnly = blocking.length > 0 && blocking.every((f) => f.code.endsWith('_UNKNOWN'));
-  const retryable = unknownOnly ? retryableUnknown(inputs.observation, plan.regions) : undefined;
-  if (body.mode === 'graceful' && retryable)
-    throw new TransientAwsError(
-      `${plan.name}: a graceful failover to ${body.to} cannot be judged now (${retryable}); expected reads that answer: try again`,
+  // A read of RDS or Auto Scaling that answered is kept across the paced re-reads of this request:
+  // only what AWS throttled is asked again, so that pacing does not spend the bucket on answers it
+  // already has. (The reading is then as old as its first read: `readAt` below.)
+  const kept = { ...deps, aurora: keepAnswers(deps.aurora), autoScaling: keepAnswers(deps.autoScaling) };
+  for (let reads = 1; ; reads++) {
+    const readAt = reads === 1 ? deps.clock.now() : started;
+    const [inputs, recordsExist] = await Promise.all([
+      readInputs(plan, body.mode === 'graceful' ? plan.regions : [body.to], kept, undefined, { unreachable }),
+      failoverRecordsExist(plan, deps).then(
+        () => true,
+        () => false,
+      ),
+    ]);
+    const readiness = readinessFrom(inputs, body.to, body.mode, checks);
+    const blocking = readiness.findings.filter((f) => f.severity === 'blocking');
+    // "Cannot tell" because AWS throttled or failed a read just now is no verdict: the request is
+    // retryable (503; an evacuation paces it and asks again), as Preflight retries the same unknown.
+    const unknownOnly = blocking.length > 0 && blocking.every((f) => f.code.endsWith('_UNKNOWN'));
+    const retryable = unknownOnly ? firstRetryableUnknown(inputs.observation, plan.regions) : undefined;
+    if (body.mode === 'graceful' && retryable) {
+      // Throttled: read again after a jittered backoff while the pacing budget lasts, so that many
+      // requests at once (every app's team scripting a failover) spread over the API's rate
+      // instead of each being refused (issue 10: one app's throttling never fails another).
+      const pause = retryable.throttled ? dryRunPause(reads, started, pacingMs, deps) : undefined;
+      if (pause !== undefined && deps.clock.sleep) {
+        await deps.clock.sleep(pause);
+        continue;
+      }
+      if (retryable.throttled)
+        throw new ThrottledError(
+          `${plan.name}: a graceful failover to ${body.to} cannot be judged now: AWS throttled the dry run's reads ` +
+            `${reads} time(s) over ${Math.round((deps.clock.now() - started) / 100) / 10} s (${retryable.unknown}); ` +
+            `nothing was reserved; expected reads that answer: try again after the answer's Retry-After`,
+        );
+      throw new TransientAwsError(
+        `${plan.name}: a graceful failover to ${body.to} cannot be judged now (${retryable.unknown}); expected reads that answer: try again`,
+      );
+    }
+    if (body.mode === 'graceful' && blocking.length > 0)
+      throw new NotReadyError(
+        `${plan.name}: a graceful failover to ${body.to} is refused: readiness is NOT_READY (${blocking
+          .map((f) => `${f.code}: ${f.message}`)
+          .join('; ')}); expected no blocking finding. Fix them, or request an ungraceful failover`,
+        readiness.findings.map((f) => ({ ...f })),
+      );
+    const reading = dryRunReading(
+      inputs,
+      { to: body.to, mode: body.mode, self: executionId },
+      readAt,
+      recordsExist && trafficAnswered(plan, inputs.observation),
     );
-  if (body.mode === 'graceful' && blocking.length > 0)
-    throw new NotReadyError(
-      `${plan.name}: a graceful failover to ${body.to} is refused: readiness is NOT_READY (${blocking
-        .map((f) => `${f.code}: ${f.message}`)
-        .join('; ')}); expected no blocking finding. Fix them, or request an ungraceful failover`,
-      readiness.findings.map((f) => ({ ...f })),
-    );
-  const reading = dryRunReading(
-    inputs,
-    { to: body.to, mode: body.mode, self: executionId },
-    readAt,
-    recordsExist && trafficAnswered(plan, inputs.observation),
-  );
-  return { readiness, ...(reading ? { reading } : {}) };
+    return { readiness, ...(reading ? { reading } : {}) };
+  }
+}
+
+/**
+ * How long a graceful dry run whose reads AWS throttled may keep reading again, in milliseconds
+ * (virtual in the sandbox), from its first read: inside API Gateway's 29 s integration timeout
+ * and the operator API function's 30 s, with room for the reservation and the start after it
+ * (about a second). An evacuation's requests do not wait (it paces them itself, on later polls).
+ */
+export const DRY_RUN_PACING_MS = 20_000;
+
+/**
+ * `port` with every method's answers kept for the object's life (one request): a call made again
+ * with the same arguments answers what AWS answered the first time; a call that failed is not
+ * kept, so it is made again. For a dry run's paced re-reads only.
+ */
+function keepAnswers<T extends object>(port: T): T {
+  const answers = new Map<string, Promise<unknown>>();
+  return new Proxy(port, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const key = `${String(name)} ${JSON.stringify(args)}`;
+        const known = answers.get(key);
+        if (known) return known;
+        const call = Promise.resolve((value as (...a: unknown[]) => unknown).apply(target, args));
+        answers.set(key, call);
+        call.catch(() => answers.delete(key));
+        return call;
+      };
+    },
+  });
+}
+/** The first and the longest pause between a throttled dry run's reads, in milliseconds. */
+export const DRY_RUN_PAUSE_MS = { base: 500, cap: 4_000 } as const;
+
+/**
+ * The pause (ms) before a throttled dry run reads again: exponential backoff with full jitter
+ * (`base x 2^(reads-1)`, capped), as AWS advises throttled clients ("Use exponential backoff to
+ * retry requests at progressively longer intervals between each retry. Introduce jitter between
+ * retries", AWS Well-Architected Reliability Pillar, REL05-BP03, https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_mitigate_interaction_failure_limit_retries.html);
+ * undefined when the pause would end past `pacingMs` from the first read (`started`, epoch ms; the
+ * request is then refused as throttled, with Retry-After).
+ */
+function dryRunPause(
+  reads: number,
+  started: number,
+  pacingMs: number,
+  deps: Pick<RunbookDeps, 'clock' | 'random'>,
+): number | undefined {
+  const ceiling = Math.min(DRY_RUN_PAUSE_MS.cap, DRY_RUN_PAUSE_MS.base * 2 ** (reads - 1));
+  const pause = Math.max(DRY_RUN_PAUSE_MS.base / 5, Math.floor(deps.random.next() * ceiling));
+  return deps.clock.now() + pause - started <= pacingMs ? pause : undefined;
 }
 
 interface Started {

@@ -21,9 +21,19 @@ export function parseRequestPart<T extends z.core.$ZodType>(
 ): z.infer<T> {
   const parsed = z.safeParse(schema, value, { reportInput: true });
   if (parsed.success) return parsed.data;
+  // A value of the wrong type is one problem: zod still runs the field's checks (a string's
+  // `minLength` on an array sent as `reason`) and would add an "at least 1 item(s)" beside it.
+  const wrongType = new Set(
+    parsed.error.issues
+      .filter((issue) => issue.code === 'invalid_type')
+      .map((issue) => formatPath(issue.path)),
+  );
+  const issues = parsed.error.issues.filter(
+    (issue) => issue.code === 'invalid_type' || !wrongType.has(formatPath(issue.path)),
+  );
   fail(
     part,
-    parsed.error.issues.flatMap((issue) => problemsOf(issue, value, part)),
+    issues.flatMap((issue) => problemsOf(issue, value, part)),
   );
 }
 

@@ -12,38 +12,45 @@ const RequestApprovalInput = z.object({ run: RunContext, taskToken: z.string().c
  * stored on the execution record, where the operator API finds it when an approver (never the
  * requester) answers. The Task's own timeout (the plan's approval timeout) ends the wait.
  *
- * The lease is renewed first, to cover the whole wait plus the working lease: a parked Task runs
- * no code, so nothing could renew it during the wait, and a lease that lapsed mid-wait would let
- * a second request take the app. The wait is bounded by the approval timeout, so this bounds it.
+ * The lease is renewed to cover the whole wait plus the working lease: a parked Task runs no
+ * code, so nothing could renew it during the wait, and a lease that lapsed mid-wait would let a
+ * second request take the app. The wait is bounded by the approval timeout, so this bounds it.
+ * The renewal, the record's token and the step's entry and audit are independent items, written
+ * at once (one DynamoDB round trip): nothing here moves AWS. An execution that lost its lock
+ * fails this Task (LockLostError) and RecordFailure closes the record; should an approver answer
+ * the token in the moment before, the run resumes only to fail the next step's fence: every step
+ * that moves AWS renews the lock at its epoch first.
  *
  * @throws LockLostError the execution no longer holds its lock: it does not park
  */
 export async function requestApproval(input: unknown, deps: ApprovalDeps): Promise<{ waiting: true }> {
   const { run, taskToken } = parseInput(RequestApprovalInput, input, 'RequestApproval');
-  await deps.store.renewLock(
-    run.app,
-    run.executionId,
-    run.epoch,
-    (run.approvalTimeoutSeconds + run.leaseSeconds) * 1000,
-  );
   const now = isoNow(deps.clock);
-  await deps.store.updateExecution(run.app, run.executionKey, {
-    status: 'WAITING_APPROVAL',
-    approval: { requestedAt: now, taskToken },
-  });
-  await recordStep(run, deps, stepKey('RequestApproval'), {
-    name: 'RequestApproval',
-    status: 'RUNNING',
-    startedAt: now,
-  });
-  await deps.store.appendAudit({
-    id: `${run.executionId}-approval-requested`,
-    at: now,
-    actor: run.requestedBy,
-    action: 'approval.requested',
-    app: run.app,
-    executionId: run.executionId,
-    detail: `${run.mode} failover ${run.from} -> ${run.to} waits for an approver (timeout ${run.approvalTimeoutSeconds} s)`,
-  });
+  await Promise.all([
+    deps.store.renewLock(
+      run.app,
+      run.executionId,
+      run.epoch,
+      (run.approvalTimeoutSeconds + run.leaseSeconds) * 1000,
+    ),
+    deps.store.updateExecution(run.app, run.executionKey, {
+      status: 'WAITING_APPROVAL',
+      approval: { requestedAt: now, taskToken },
+    }),
+    recordStep(run, deps, stepKey('RequestApproval'), {
+      name: 'RequestApproval',
+      status: 'RUNNING',
+      startedAt: now,
+    }),
+    deps.store.appendAudit({
+      id: `${run.executionId}-approval-requested`,
+      at: now,
+      actor: run.requestedBy,
+      action: 'approval.requested',
+      app: run.app,
+      executionId: run.executionId,
+      detail: `${run.mode} failover ${run.from} -> ${run.to} waits for an approver (timeout ${run.approvalTimeoutSeconds} s)`,
+    }),
+  ]);
   return { waiting: true };
 }

@@ -17,6 +17,7 @@ import {
   RunContext,
   recordOutcome,
   recordStep,
+  sharedReader,
   startProgress,
   stepKey,
   waitSeconds,
@@ -69,11 +70,21 @@ export async function scaleCapacity(input: unknown, deps: ScaleDeps): Promise<Ca
     fence(run, deps),
   ]);
   await deps.autoScaling.update(run.to, memberIn(group.members, run.to), group.active);
-  // In an evacuation the group is not polled every second: the evacuation's shared read of Auto
-  // Scaling wakes the parked check (AwaitCapacity) once the group is ready; this is its fallback.
-  return startProgress(deps.clock, waitSeconds(run, POLL_SECONDS.capacity), pollBudgetSeconds(plan), {
-    phase: 'scaling',
-  });
+  // In an evacuation, or with many apps failing over into the region, the group is not polled
+  // every second: the shared read of Auto Scaling (the evacuation's, or the region poller's) wakes
+  // the parked check (AwaitCapacity) once the group is ready; this is its fallback.
+  const shared = sharedReader(run, deps.plans);
+  return {
+    ...startProgress(
+      deps.clock,
+      waitSeconds(run, POLL_SECONDS.capacity, deps.plans),
+      pollBudgetSeconds(plan),
+      {
+        phase: 'scaling',
+      },
+    ),
+    ...(shared === 'region' ? { park: true } : {}),
+  };
 }
 
 /**

@@ -115,6 +115,47 @@ export function knownUnreachable(
   return new Set([...(run.mode === 'ungraceful' ? [run.from] : []), ...(learnt ?? [])]);
 }
 
+/**
+ * Traffic already moved for this run by the step that saw its promotion done (WakeOnEvent on the
+ * promotion's event, or AwaitEvent finding it over as it parked; functions/runbook/wake.ts): with
+ * the writer in the target and every other resource of the run recorded ready, it moved traffic
+ * itself, fenced at the run's lock epoch, before it woke the database branch, which carries this
+ * in its outcome (`detail.trafficShifted`). ShiftTraffic then follows that change instead of
+ * making it again (a second Route 53 change would start its propagation over). `at` is the ISO time of the change, `mechanism`, `endpoint` and `changeId` as
+ * `moveTrafficTo` (functions/runbook/traffic.ts) returns them.
+ */
+export const TrafficShifted = z.object({
+  /** Who moved it: the event waker, or AwaitEvent finding the promotion over as it parked. */
+  by: z.enum(['WakeOnEvent', 'AwaitEvent']),
+  at: z.string().check(z.minLength(1)),
+  epoch: z.int().check(z.positive()),
+  mechanism: z.enum(['arc', 'route53', 'health-checks', 'none']),
+  endpoint: z.optional(z.string()),
+  changeId: z.optional(z.nullable(z.string())),
+});
+export type TrafficShifted = z.infer<typeof TrafficShifted>;
+
+/**
+ * A promotion the event waker started for this run (functions/runbook/wake.ts): on pilot light's
+ * "DB instance created" event, with the new reader available, the run holding its lock epoch
+ * (renewed first), and, graceful, the target's capacity read ready, it made the promotion
+ * PromoteDatabase would make a moment later (`startPromotion`, functions/runbook/database.ts).
+ * CheckPrepare carries it in its outcome (`detail.promotionStarted`) and PromoteDatabase follows it
+ * instead of reading and calling again. `at` is the ISO time of the call; `method` and `rpoMs` (the
+ * replication lag just before an ungraceful failover, null when CloudWatch had no datapoint) as
+ * PromoteDatabase records them.
+ */
+export const PromotionStarted = z.object({
+  by: z.literal('WakeOnEvent'),
+  at: z.string().check(z.minLength(1)),
+  epoch: z.int().check(z.positive()),
+  method: z.enum(['switchover', 'failover', 'detach', 'none']),
+  rpoMs: z.optional(z.nullable(z.number().check(z.nonnegative()))),
+  /** ISO time of the lag datapoint `rpoMs` is, when older than a current reading (see `rpoLag`). */
+  rpoLastSeenAt: z.optional(z.string()),
+});
+export type PromotionStarted = z.infer<typeof PromotionStarted>;
+
 /** A resource a Map iteration prepares. */
 export const ResourceItem = z.object({
   kind: z.enum(['database', 'capacity']),
@@ -147,6 +188,11 @@ export const Progress = z.object({
       basePollSeconds: z.int().check(z.gte(1), z.lte(60)),
     }),
   ),
+  /**
+   * True when a shared reader (its region's poller, {@link sharedReader}) serves the wait: the
+   * capacity branch parks between checks (AwaitCapacity) instead of polling, as in an evacuation.
+   */
+  park: z.optional(z.boolean()),
 });
 export type Progress = z.infer<typeof Progress>;
 
@@ -317,10 +363,11 @@ export const POLL_SECONDS = { database: 1, capacity: 1, traffic: 2, verify: 1 } 
 export const WAKE_FALLBACK_SECONDS = 5;
 
 /**
- * The poll fallback (seconds) of a parked step, or of a capacity wait, in a region evacuation: its
- * evacuation reads RDS and Auto Scaling once per second for every app it runs
- * (functions/evacuation/shared-reads.ts) and wakes the steps whose condition it sees met, so an
- * app's own read is only the fallback for a poller that stopped. At 30 s, 100 apps add 100 / 30 =
+ * The poll fallback (seconds) of a parked step, or of a capacity wait, when a shared reader serves
+ * it ({@link sharedReader}): its evacuation, or its region's poller, reads RDS and Auto Scaling
+ * once per second for every app (functions/evacuation/shared-reads.ts, region-poller.ts) and wakes
+ * the steps whose condition it sees met, so an app's own read is only the fallback for a poller
+ * that stopped. At 30 s, 100 apps add 100 / 30 =
  * 3.4 RDS reads per second (and as many Auto Scaling reads) beside the evacuation's one, inside
  * RDS's 12 per second per region (sandbox/quotas.ts), where each app's own 5 s fallback, with the
  * parking read, was 40 per second.
@@ -328,9 +375,41 @@ export const WAKE_FALLBACK_SECONDS = 5;
 export const EVACUATION_FALLBACK_SECONDS = 30;
 
 /**
- * Seconds between a step's own reads while it waits: `seconds` (its own cadence), or, in a region
- * evacuation, {@link EVACUATION_FALLBACK_SECONDS} (the evacuation's shared read wakes it sooner).
+ * From how many plans run in a region (a region their runbooks fail over into) the waits of runs
+ * into it that are not part of an evacuation are served by the region's poller
+ * (functions/evacuation/region-poller.ts) instead of each run reading for itself. Below it, each
+ * run's own reads fit the API rates (RDS: 12 per second per region; a parked step reads every
+ * {@link WAKE_FALLBACK_SECONDS} s, a capacity wait every second against Auto Scaling's 20), and a
+ * poller's table query and lease renewal every second would cost more than they save. Four apps
+ * waiting at once poll Auto Scaling 4 to 8 times a second; a hundred poll it far past its rate.
  */
-export function waitSeconds(run: Pick<RunContext, 'evacuation'>, seconds: number): number {
-  return run.evacuation ? Math.max(seconds, EVACUATION_FALLBACK_SECONDS) : seconds;
+export const REGION_POLLER_MIN_PLANS = 5;
+
+/**
+ * Who reads what a run's parked steps wait for (the promotion, the target's capacity): its region
+ * evacuation's poll (`evacuation`), the target region's poller of parked waits (`region`: the
+ * deployment runs at least {@link REGION_POLLER_MIN_PLANS} plans into that region), or each step
+ * itself (undefined).
+ */
+export function sharedReader(
+  run: Pick<RunContext, 'evacuation' | 'to'>,
+  plans: Pick<PlanRegistry, 'list'>,
+): 'evacuation' | 'region' | undefined {
+  if (run.evacuation) return 'evacuation';
+  const into = plans.list().filter((p) => p.regions.includes(run.to)).length;
+  return into >= REGION_POLLER_MIN_PLANS ? 'region' : undefined;
+}
+
+/**
+ * Seconds between a step's own reads while it waits: `seconds` (its own cadence), or, when a shared
+ * reader serves its waits ({@link sharedReader}: its evacuation, or its region's poller),
+ * {@link EVACUATION_FALLBACK_SECONDS} (the shared read wakes it sooner; its own read is the
+ * fallback for a reader that stopped).
+ */
+export function waitSeconds(
+  run: Pick<RunContext, 'evacuation' | 'to'>,
+  seconds: number,
+  plans: Pick<PlanRegistry, 'list'>,
+): number {
+  return sharedReader(run, plans) ? Math.max(seconds, EVACUATION_FALLBACK_SECONDS) : seconds;
 }

@@ -11,6 +11,7 @@ import * as z from '../core/zod.js';
 import {
   fence,
   nextPoll,
+  PromotionStarted,
   parseInput,
   pollBudgetSeconds,
   pollThrottled,
@@ -22,12 +23,13 @@ import {
   recordStep,
   startProgress,
   stepKey,
+  TrafficShifted,
   WAKE_FALLBACK_SECONDS,
   waitSeconds,
 } from './context.js';
 import { type GlobalClusterView, LAG_FRESH_MS } from './ports/aurora.js';
 import { capacityReady, globalCluster } from './resources.js';
-import { freshWakeRead, wakeReader } from './wake.js';
+import { freshWakeRead, wakeReader } from './wake-reads.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type DatabaseDeps = Pick<
@@ -35,7 +37,16 @@ export type DatabaseDeps = Pick<
   'aurora' | 'auroraLag' | 'autoScaling' | 'clock' | 'plans' | 'random' | 'store'
 >;
 
-const PromoteInput = z.object({ run: RunContext, resource: ResourceItem });
+const PromoteInput = z.object({
+  run: RunContext,
+  resource: ResourceItem,
+  /** Pilot light: CheckPrepare's outcome, with the promotion the waker started, if it did. */
+  prepared: z.optional(
+    z.looseObject({
+      detail: z.optional(z.looseObject({ promotionStarted: z.optional(PromotionStarted) })),
+    }),
+  ),
+});
 
 /** What PromoteDatabase and CheckDatabase carry between polls. */
 const DatabasePoll = z.looseObject({
@@ -69,6 +80,8 @@ const WakeInput = z.optional(
         readAt: z.string().check(z.minLength(1)),
       }),
     ),
+    /** Traffic the waker moved once it saw the promotion done (carried to ShiftTraffic in the outcome). */
+    shifted: z.optional(TrafficShifted),
   }),
 );
 type WakeInput = z.infer<typeof WakeInput>;
@@ -93,15 +106,17 @@ const IDLE_POLLS_BEFORE_CONCLUDING = 3;
  * the target is waited on, never started twice (a retried step never flips anything back).
  */
 export async function promoteDatabase(input: unknown, deps: DatabaseDeps): Promise<DatabaseProgress> {
-  const { run, resource } = parseInput(PromoteInput, input, 'PromoteDatabase');
+  const { run, resource, prepared } = parseInput(PromoteInput, input, 'PromoteDatabase');
   const plan = deps.plans.get(run.app);
   const cluster = globalCluster(plan, resource.id);
-  const startedAt = isoNow(deps.clock);
+  const started = prepared?.detail?.promotionStarted;
+  const startedAt = started?.epoch === run.epoch ? started.at : isoNow(deps.clock);
   // Parked between checks (AwaitEvent), woken by capacity or RDS's event, else after the fallback.
-  // In an evacuation, its shared read of RDS wakes it, and its own fallback is longer.
+  // In an evacuation (or with many apps failing over into the region), the shared read of RDS
+  // wakes it, and its own fallback is longer.
   const progress = startProgress(
     deps.clock,
-    waitSeconds(run, WAKE_FALLBACK_SECONDS),
+    waitSeconds(run, WAKE_FALLBACK_SECONDS, deps.plans),
     pollBudgetSeconds(plan) * 2,
   );
   const recorded = recordStep(run, deps, stepKey('PromoteDatabase', resource.id), {
@@ -110,6 +125,22 @@ export async function promoteDatabase(input: unknown, deps: DatabaseDeps): Promi
     status: 'RUNNING',
     startedAt,
   });
+  if (started?.epoch === run.epoch) {
+    // The waker made this step's call as it saw the reader (fenced at this epoch): follow it; the
+    // check that follows reads the promotion as after any start.
+    await recorded;
+    return {
+      ...progress,
+      startedAt,
+      phase: 'promoting',
+      detail: {
+        method: started.method,
+        rpoMs: started.method === 'switchover' || started.method === 'none' ? 0 : (started.rpoMs ?? null),
+        ...(started.rpoLastSeenAt ? { rpoLastSeenAt: started.rpoLastSeenAt } : {}),
+        startedBy: started.by,
+      },
+    };
+  }
   if (run.mode === 'graceful') {
     // The step's entry is written beside the gate's reads, and before anything moves.
     return (
@@ -208,11 +239,16 @@ async function pollDatabase(
 
   // Woken by RDS's event (or parked when it was over): the read that woke it, a moment ago, found
   // no operation under way and the target the writer: decided on, not made again.
+  // When the waker also moved traffic (fenced at this run's epoch), the outcome carries that to
+  // ShiftTraffic, which follows the change instead of making it again.
+  const done = wake?.shifted
+    ? { ...progress, detail: { ...progress.detail, trafficShifted: wake.shifted } }
+    : progress;
   const woken = wake?.promoted;
   if (woken && freshWakeRead(woken, deps.clock.now()) && woken.writers.includes(targetArn))
-    return finish(run, resource, progress, deps, { readBy: wakeReader(wake), readAt: woken.readAt });
+    return finish(run, resource, done, deps, { readBy: wakeReader(wake), readAt: woken.readAt });
   const view = await deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId);
-  if (isPromoted(view, targetArn)) return finish(run, resource, progress, deps);
+  if (isPromoted(view, targetArn)) return finish(run, resource, done, deps);
   if (view.failover) {
     return nextPoll(progress, `${cluster.globalClusterId} ${method ?? 'promotion'} to ${run.to}`, {
       detail: { ...progress.detail, idlePolls: 0 },
@@ -247,7 +283,7 @@ async function pollDatabase(
   );
 }
 
-async function startPromotion(
+export async function startPromotion(
   run: RunContext,
   cluster: AuroraGlobalCluster,
   progress: DatabaseProgress,
@@ -351,7 +387,7 @@ async function finish(
 }
 
 /** The RPO of an ungraceful promotion as the step records it (see `DatabasePoll`). */
-interface RpoLag {
+export interface RpoLag {
   readonly rpoMs: number | null;
   readonly rpoLastSeenAt?: string;
 }
@@ -363,7 +399,7 @@ interface RpoLag {
  * labelled with its time when it is older than the 5 minutes a current reading spans; null only
  * when there is no datapoint at all (unknown, not a guess).
  */
-async function rpoLag(
+export async function rpoLag(
   run: Pick<RunContext, 'to'>,
   cluster: AuroraGlobalCluster,
   deps: Pick<DatabaseDeps, 'auroraLag' | 'clock'>,

@@ -1,5 +1,10 @@
 import { isoNow } from '../core/clock.js';
-import { PreconditionFailedError, ReplicationLagTooHighError, TransientAwsError } from '../core/errors.js';
+import {
+  PreconditionFailedError,
+  ReplicationLagTooHighError,
+  ThrottledError,
+  TransientAwsError,
+} from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import type { StepRecord } from '../core/records.js';
 import * as z from '../core/zod.js';
@@ -17,6 +22,7 @@ import {
   stepKey,
 } from './context.js';
 import type { UnreachableRegions } from './ports/arc.js';
+import { resourcesOf } from './resources.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type PreflightDeps = Pick<
@@ -180,13 +186,7 @@ function passed(
   by?: string,
 ): { readonly result: PreflightResult; readonly step: StepRecord } {
   const { findings, lagMs } = evaluation;
-  const resources: ResourceItem[] = [
-    ...(plan.database?.auroraGlobalClusters ?? []).map((c) => ({
-      kind: 'database' as const,
-      id: c.globalClusterId,
-    })),
-    ...(plan.compute?.autoScalingGroups ?? []).map((g) => ({ kind: 'capacity' as const, id: g.name })),
-  ];
+  const resources = resourcesOf(plan);
   const step: StepRecord = {
     name: 'Preflight',
     status: 'SUCCEEDED',
@@ -238,8 +238,12 @@ async function readAndEvaluate(
     { unreachable }, // its routing control read too tries down endpoints last, and learns
   );
   const evaluation = preflightEvaluation(inputs, { ...run, source: run.from, self: run.executionId });
+  // Throttled: Step Functions asks again with backoff for longer than after another transient
+  // fault (its own retrier in the runbooks), since many runs at once may keep a bucket empty.
   if (evaluation.retryable)
-    throw new TransientAwsError(`${plan.name}: preflight in ${run.to}: ${evaluation.retryable}`);
+    throw new (evaluation.throttled ? ThrottledError : TransientAwsError)(
+      `${plan.name}: preflight in ${run.to}: ${evaluation.retryable}`,
+    );
   return { ...evaluation, trafficError: await trafficRead };
 }
 
@@ -256,11 +260,10 @@ export function preflightEvaluation(
     readonly source: string;
     readonly self: string;
   },
-): PreflightEvaluation & { readonly retryable?: string } {
+): PreflightEvaluation & { readonly retryable?: string; readonly throttled?: boolean } {
   const seen = inputs.observation;
-  const retryable =
-    retryableUnknown(seen, run.mode === 'graceful' ? [run.to, run.source] : [run.to]) ??
-    retryableRunbook(inputs.context.runbooks[run.to]);
+  const unknown = firstRetryableUnknown(seen, run.mode === 'graceful' ? [run.to, run.source] : [run.to]);
+  const retryable = unknown?.unknown ?? retryableRunbook(inputs.context.runbooks[run.to]);
   const { findings } = evaluate({
     ...inputs.context,
     self: run.self,
@@ -275,7 +278,12 @@ export function preflightEvaluation(
     if (there && isKnown(there) && there.lagMs !== undefined)
       lagMs[cluster.globalClusterId] = isKnown(there.lagMs) ? (there.lagMs ?? null) : null;
   }
-  return { findings, lagMs, ...(retryable ? { retryable } : {}) };
+  return {
+    findings,
+    lagMs,
+    ...(retryable ? { retryable } : {}),
+    ...(unknown?.throttled ? { throttled: true } : {}),
+  };
 }
 
 /**
@@ -404,14 +412,22 @@ export async function failoverRecordsExist(plan: Plan, deps: Pick<RunbookDeps, '
   );
 }
 
-/** The first retryable unknown about `regions` (or traffic), if any. */
+/** The first retryable unknown about `regions` (or traffic), if any: its note. */
 export function retryableUnknown(seen: AppObservation, regions: readonly string[]): string | undefined {
+  return firstRetryableUnknown(seen, regions)?.unknown;
+}
+
+/**
+ * The first retryable unknown about `regions` (or traffic), if any, whole: whether it was
+ * throttled (`throttled`) says whether reading again later may answer.
+ */
+export function firstRetryableUnknown(seen: AppObservation, regions: readonly string[]): Unknown | undefined {
   const all: Seen<unknown>[] = [seen.traffic.region];
   for (const region of regions) {
     for (const cluster of seen.clusters) all.push(cluster.regions[region]);
     for (const group of seen.capacity) all.push(group.regions[region]);
   }
-  return all.find((value): value is Unknown => isUnknown(value) && value.retryable === true)?.unknown;
+  return all.find((value): value is Unknown => isUnknown(value) && value.retryable === true);
 }
 
 /** The target runbook's status read failed retryably (throttled, transient): its note, else undefined. */

@@ -5,6 +5,7 @@ import {
   fence,
   nextPoll,
   Progress,
+  PromotionStarted,
   parseInput,
   pollThrottled,
   ResourceItem,
@@ -17,7 +18,8 @@ import {
   WAKE_FALLBACK_SECONDS,
 } from './context.js';
 import { globalCluster } from './resources.js';
-import { freshWakeRead, readerInstanceId, wakeReader } from './wake.js';
+import { readerInstanceId } from './wake.js';
+import { freshWakeRead, wakeReader } from './wake-reads.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type PrepareDeps = Pick<RunbookDeps, 'aurora' | 'clock' | 'plans' | 'random' | 'store'>;
@@ -30,6 +32,8 @@ const WakeInput = z.optional(
     reader: z.optional(
       z.object({ instance: z.string().check(z.minLength(1)), readAt: z.string().check(z.minLength(1)) }),
     ),
+    /** The promotion the waker started once it saw the reader (carried to PromoteDatabase). */
+    promotion: z.optional(PromotionStarted),
   }),
 );
 const CheckInput = z.object({ run: RunContext, resource: ResourceItem, progress: Progress, wake: WakeInput });
@@ -108,7 +112,11 @@ async function pollPrepare(
       startedAt: progress.startedAt,
       finishedAt: isoNow(deps.clock),
       detail,
-    }).then(() => ({ ...progress, done: true }));
+    }).then(() => ({
+      ...progress,
+      done: true,
+      ...(wake?.promotion ? { detail: { ...progress.detail, promotionStarted: wake.promotion } } : {}),
+    }));
   // Woken by RDS's "DB instance created" (or parked when it was there): read available a moment ago.
   const woken = wake?.reader;
   if (woken && freshWakeRead(woken, deps.clock.now()))

@@ -1,7 +1,7 @@
 import { DatabasePromotionFailedError } from '../core/errors.js';
 import type { AuroraGlobalCluster, Plan } from '../core/plan.js';
 import { groupReadiness } from '../observer/observe.js';
-import type { RunbookDeps, RunContext } from './context.js';
+import type { ResourceItem, RunbookDeps, RunContext } from './context.js';
 
 // The plan's resources as the database branch and its wake-ups both read them (database.ts and
 // wake.ts), kept apart from either so that neither imports the other.
@@ -32,4 +32,15 @@ export function globalCluster(plan: Plan, id: string): AuroraGlobalCluster {
     throw new DatabasePromotionFailedError(`${plan.name}: no global cluster ${id} in the plan`);
   }
   return cluster;
+}
+
+/** The resources a run prepares, one Map iteration each: the plan's global clusters, then its groups. */
+export function resourcesOf(plan: Plan): ResourceItem[] {
+  return [
+    ...(plan.database?.auroraGlobalClusters ?? []).map((c) => ({
+      kind: 'database' as const,
+      id: c.globalClusterId,
+    })),
+    ...(plan.compute?.autoScalingGroups ?? []).map((g) => ({ kind: 'capacity' as const, id: g.name })),
+  ];
 }

@@ -22,6 +22,7 @@ import {
   recordStep,
   startProgress,
   stepKey,
+  TrafficShifted,
   UnreachableRegionList,
 } from './context.js';
 import type { UnreachableRegions } from './ports/arc.js';
@@ -42,6 +43,16 @@ export const PreparedResource = z.object({
   error: z.optional(z.object({ Error: z.string(), Cause: z.optional(z.string()) })),
 });
 export type PreparedResource = z.infer<typeof PreparedResource>;
+
+/** The traffic change the waker made for this run (at its epoch), from the Map's outcomes, if any. */
+function shiftedByWaker(run: RunContext, prepared: readonly PreparedResource[]): TrafficShifted | undefined {
+  for (const p of prepared) {
+    const progress = p.detail?.detail as { trafficShifted?: unknown } | undefined;
+    const parsed = TrafficShifted.safeParse(progress?.trafficShifted);
+    if (parsed.success && parsed.data.epoch === run.epoch) return parsed.data;
+  }
+  return undefined;
+}
 
 const ShiftInput = z.object({
   run: RunContext,
@@ -77,7 +88,8 @@ export async function shiftTraffic(input: unknown, deps: TrafficDeps): Promise<T
   const { run, prepared, unreachableRegions } = parseInput(ShiftInput, input, 'ShiftTraffic');
   const plan = deps.plans.get(run.app);
   assertAllReady(plan, run, prepared);
-  const startedAt = isoNow(deps.clock);
+  const shifted = shiftedByWaker(run, prepared);
+  const startedAt = shifted?.at ?? isoNow(deps.clock);
   // Independent items (the record, the lock), written at once; both before anything moves.
   await Promise.all([
     recordStep(run, deps, stepKey('ShiftTraffic'), { name: 'ShiftTraffic', status: 'RUNNING', startedAt }),
@@ -87,6 +99,7 @@ export async function shiftTraffic(input: unknown, deps: TrafficDeps): Promise<T
     ...startProgress(deps.clock, POLL_SECONDS.traffic, trafficBudgetSeconds(plan)),
     unreachableRegions: [...knownUnreachable(run, unreachableRegions)],
   };
+  if (shifted) return followShift(run, deps, progress, shifted);
   const batchable = run.evacuation ? batchableMechanism(plan) : undefined;
   if (batchable) {
     // Part of an evacuation: the evacuation moves this app's traffic with the others' (one call
@@ -101,6 +114,31 @@ export async function shiftTraffic(input: unknown, deps: TrafficDeps): Promise<T
     };
   }
   return tryShift(plan, run, deps, progress);
+}
+
+/**
+ * ShiftTraffic when the event waker already moved traffic for this run ({@link TrafficShifted}):
+ * the same outcome as its own change, without making it again. ARC's update is done; a Route 53
+ * change is followed until INSYNC, a health-checks switch until the checkers see it (CheckTraffic).
+ */
+function followShift(
+  run: RunContext,
+  deps: TrafficDeps,
+  fresh: TrafficProgress,
+  shifted: TrafficShifted,
+): Promise<TrafficProgress> | TrafficProgress {
+  // The change was made at `at`: the step's entry and its poll budget run from there.
+  const progress = { ...fresh, startedAt: shifted.at };
+  const detail = {
+    mechanism: shifted.mechanism,
+    ...(shifted.endpoint ? { endpoint: shifted.endpoint } : {}),
+    ...(shifted.changeId !== undefined ? { changeId: shifted.changeId } : {}),
+    shiftedBy: shifted.by,
+  };
+  if (shifted.mechanism === 'route53' && shifted.changeId)
+    return { ...progress, phase: 'propagating', detail };
+  if (shifted.mechanism === 'health-checks') return { ...progress, phase: 'detecting', detail };
+  return finishShift(run, deps, { ...progress, detail });
 }
 
 /**
@@ -261,6 +299,10 @@ export async function checkTraffic(input: unknown, deps: TrafficDeps): Promise<T
   }
   const changeId = progress.detail?.changeId;
   if (typeof changeId !== 'string') return finishShift(run, deps, progress);
+  // The name servers first (a DNS question: no API quota, 20 ms): when every one of them already
+  // answers the target for every record, the change is applied, and the step does not wait for
+  // GetChange's round trip (300 ms in us-east-1) to say so.
+  if (await answeredByTarget(plan, run.to, deps)) return finishShift(run, deps, progress);
   let status: 'PENDING' | 'INSYNC';
   try {
     status = await deps.route53.getChangeStatus(changeId);

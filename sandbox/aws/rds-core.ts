@@ -73,6 +73,7 @@ export class RdsCore {
         writerArn,
         operation: undefined,
         lastDataLossMs: undefined,
+        app: plan.name,
       });
       for (const arn of members) {
         const region = arnPart(arn, 3);
@@ -253,7 +254,7 @@ export class RdsCore {
       dataLossMs: 0,
       demoted: false,
       timer: undefined,
-      end: beginOperation(this.ctx, `rds:${kind}`),
+      end: beginOperation(this.ctx, `rds:${kind}`, global.app),
     };
     global.operation = operation;
     const pendingMs = Math.round(durationMs * PENDING_SHARE);

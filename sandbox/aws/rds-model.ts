@@ -109,6 +109,12 @@ export interface GlobalState {
   writerArn: string;
   operation: Operation | undefined;
   lastDataLossMs: number | undefined;
+  /**
+   * The plan (app) whose global cluster this is: its switchover, failover or detach is that app's
+   * long-running operation whoever called it (a runbook step, or the event waker acting for the
+   * run: `awsBusySeconds`), as Route 53's changes name theirs.
+   */
+  readonly app?: string;
 }
 
 /**

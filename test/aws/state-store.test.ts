@@ -700,7 +700,10 @@ describe('idempotency keys', () => {
     expect(first).toEqual({ executionId: 'exec-1', claimed: true });
     expect(same).toEqual({ executionId: 'exec-1', claimed: false });
     expect(other).toBeInstanceOf(ConflictError);
-    expect((other as Error).message).toContain('got request hash hash-b, expected hash-a (execution exec-1)');
+    expect((other as Error).message).toContain(
+      'was used for another request (execution exec-1): got a request that differs from it (another body or caller; request hash hash-b), ' +
+        'expected the same request again to replay it (request hash hash-a) or a new key for a new request',
+    );
   });
 });
 

@@ -71,27 +71,10 @@ describe('bundle composition', () => {
         '@aws-sdk/client-sfn',
       ],
     ],
-    // Aurora without its lag: the lag reader is a port of its own (aurora-lag.ts), so no CloudWatch.
+    // Aurora without its lag: the lag reader is a port of its own (aurora-lag.ts), so no CloudWatch
+    // (AwaitEvent and WakeOnEvent, which continue a promotion, read its lag: they keep CloudWatch).
     ['prepare-database.ts', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-rds']],
     ['check-prepare.ts', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-rds']],
-    [
-      'await-event.ts',
-      [
-        '@aws-sdk/client-auto-scaling',
-        '@aws-sdk/client-dynamodb',
-        '@aws-sdk/client-rds',
-        '@aws-sdk/client-sfn',
-      ],
-    ],
-    [
-      'wake-on-event.ts',
-      [
-        '@aws-sdk/client-auto-scaling',
-        '@aws-sdk/client-dynamodb',
-        '@aws-sdk/client-rds',
-        '@aws-sdk/client-sfn',
-      ],
-    ],
     // CheckDatabase reads the lag at promotion (the run's RPO), so it keeps CloudWatch.
     [
       'check-database.ts',
@@ -100,19 +83,6 @@ describe('bundle composition', () => {
         '@aws-sdk/client-cloudwatch',
         '@aws-sdk/client-dynamodb',
         '@aws-sdk/client-rds',
-      ],
-    ],
-    // Each app's request, the shared reads and the traffic queue: no events, so no EventBridge.
-    [
-      'run-evacuation.ts',
-      [
-        '@aws-sdk/client-auto-scaling',
-        '@aws-sdk/client-cloudwatch',
-        '@aws-sdk/client-dynamodb',
-        '@aws-sdk/client-rds',
-        '@aws-sdk/client-route-53',
-        '@aws-sdk/client-route53-recovery-cluster',
-        '@aws-sdk/client-sfn',
       ],
     ],
   ])(

@@ -297,14 +297,14 @@ describe('least privilege', () => {
     expect(wildcardMutations(of(region).json as TemplateJson)).toEqual([]);
   });
 
-  it("gives the database promotion only to PromoteDatabase, on the plans' global clusters and members", () => {
+  it("gives the database promotion only to PromoteDatabase and the event waker (pilot light's reader seen), on the plans' global clusters and members", () => {
     const { json } = of('us-west-2');
     for (const fn of FUNCTIONS) {
       const statements = statementsOfRole(json, `${fn.name}Role`);
       const promote = statements.filter((s) =>
         s.actions.some((a) => /GlobalCluster$/.test(a) && !a.includes('Describe')),
       );
-      if (fn.name !== 'PromoteDatabase') {
+      if (fn.name !== 'PromoteDatabase' && fn.name !== 'WakeOnEvent') {
         expect(promote, fn.name).toEqual([]);
         continue;
       }
@@ -384,7 +384,7 @@ describe('least privilege', () => {
     ]);
   });
 
-  it('lets only ShiftTraffic, the reconciler and an evacuation (its batches) move traffic: routing controls by ARN, plan records by condition keys', () => {
+  it('lets only ShiftTraffic, the event waker and AwaitEvent (a promotion done, the run ready), the reconciler and an evacuation (its batches) move traffic: routing controls by ARN, plan records by condition keys', () => {
     const { json } = of('us-west-2');
     for (const fn of FUNCTIONS) {
       const statements = statementsOfRole(json, `${fn.name}Role`);
@@ -393,7 +393,8 @@ describe('least privilege', () => {
           (a) => a === 'route53:ChangeResourceRecordSets' || a.startsWith('route53-recovery-cluster:Update'),
         ),
       );
-      if (fn.name !== 'ShiftTraffic' && fn.name !== 'Reconcile' && fn.name !== 'RunEvacuation') {
+      const movers = ['ShiftTraffic', 'WakeOnEvent', 'AwaitEvent', 'Reconcile', 'RunEvacuation'];
+      if (!movers.includes(fn.name)) {
         expect(mutating, fn.name).toEqual([]);
         continue;
       }
@@ -457,9 +458,25 @@ describe('least privilege', () => {
     // answers a token.
     const WakeParkedRunbookSteps = { actions: ['states:SendTaskSuccess'], resources: runbooks };
     const wakers = new Set(['AwaitEvent', 'CheckCapacity']);
+    // AwaitEvent also starts its own region's poller of parked waits (many apps failing over into
+    // the region: functions/evacuation/region-poller.ts), there only.
+    const poller = {
+      StartPollers: {
+        actions: ['states:StartExecution'],
+        resources: [arn('stateMachine', 'us-east-1', 'RegionPoller')],
+      },
+      ReadPollerExecutions: {
+        actions: ['states:DescribeExecution'],
+        resources: [arn('execution', 'us-east-1', 'RegionPoller')],
+      },
+    };
     for (const fn of FUNCTIONS.filter((f) => f.role === 'runbook'))
       expect(bySid(fn.name), fn.name).toEqual(
-        wakers.has(fn.name) ? { DescribeRunbooks, WakeParkedRunbookSteps } : { DescribeRunbooks },
+        fn.name === 'AwaitEvent'
+          ? { DescribeRunbooks, WakeParkedRunbookSteps, ...poller }
+          : wakers.has(fn.name)
+            ? { DescribeRunbooks, WakeParkedRunbookSteps }
+            : { DescribeRunbooks },
       );
     expect(bySid('WakeOnEvent')).toEqual({ DescribeRunbooks, WakeParkedRunbookSteps });
     expect(bySid('Readiness')).toEqual({ DescribeRunbooks });
@@ -549,7 +566,7 @@ describe('least privilege', () => {
   );
 
   it.each(REGIONS)(
-    "%s: RDS's switchover/failover finished and reader created events of the plans' clusters wake parked steps, through a role that can only answer runbook tokens",
+    "%s: RDS's switchover/failover finished and reader created events of the plans' clusters wake parked steps, through a role that answers runbook tokens, moves traffic and starts a promotion, and changes no capacity",
     (region) => {
       const { template, json } = of(region);
       template.hasResourceProperties('AWS::Events::Rule', {
@@ -570,9 +587,24 @@ describe('least privilege', () => {
       const statements = statementsOfRole(json, 'WakeOnEventRole');
       const actions = statements.flatMap((st) => st.actions);
       expect(actions).toContain('states:SendTaskSuccess');
-      const mutating =
-        /^(rds:(Switchover|Failover|Remove|Create|Delete)|autoscaling:(Update|Set)|route53-recovery-cluster:Update|route53:Change|states:(Start|Stop|SendTaskFailure))/;
+      const mutating = /^(rds:(Create|Delete)|autoscaling:(Update|Set)|states:(Start|Stop|SendTaskFailure))/;
       expect(actions.filter((a: string) => mutating.test(a))).toEqual([]);
+      // It starts pilot light's promotion once it sees the new reader (PromoteDatabase's statement,
+      // scoped as the promotion test above checks).
+      expect(actions.filter((a: string) => /^rds:(Switchover|Failover|Remove)/.test(a)).sort()).toEqual([
+        'rds:FailoverGlobalCluster',
+        'rds:RemoveFromGlobalCluster',
+        'rds:SwitchoverGlobalCluster',
+      ]);
+      // It moves a run's traffic once its promotion is done and the run ready (docs/architecture.md,
+      // Wake-ups), with ShiftTraffic's statements (scoped as the test above checks).
+      expect(
+        actions.filter((a: string) => /^(route53-recovery-cluster:Update|route53:Change)/.test(a)),
+      ).toEqual([
+        'route53-recovery-cluster:UpdateRoutingControlState',
+        'route53-recovery-cluster:UpdateRoutingControlStates',
+        'route53:ChangeResourceRecordSets',
+      ]);
       // The token may be answered on the runbooks only.
       const answer = statements.filter((st) => st.actions.includes('states:SendTaskSuccess'));
       for (const st of answer)

@@ -146,12 +146,15 @@ describe('IAM helpers', () => {
       ]),
     );
     expect(owners).toEqual({
-      promoteDatabase: ['PromoteDatabase'],
+      // The waker starts pilot light's promotion on the new reader's event (Wake-ups).
+      promoteDatabase: ['PromoteDatabase', 'WakeOnEvent'],
       prepareDatabase: ['PrepareDatabase'],
       scaleCapacity: ['ScaleCapacity', 'FinishExecution'],
       // The reconciler makes traffic follow the writer, and fences a returning old writer; an
-      // evacuation flushes its apps' queued traffic changes in batches (docs/architecture.md).
-      shiftTraffic: ['ShiftTraffic', 'RunEvacuation', 'Reconcile'],
+      // evacuation flushes its apps' queued traffic changes in batches (docs/architecture.md); the
+      // event waker (and AwaitEvent, the promotion over as it parks) moves a run's traffic once
+      // its promotion is done and the run ready (Wake-ups).
+      shiftTraffic: ['AwaitEvent', 'ShiftTraffic', 'RunEvacuation', 'Reconcile', 'WakeOnEvent'],
       fenceWriter: ['Reconcile'],
     });
   });

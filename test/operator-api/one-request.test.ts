@@ -6,6 +6,7 @@ import type {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadPlans } from '../../functions/core/plan-loader.js';
 import { makeHandler } from '../../functions/handlers/operator-api.js';
+import { DRY_RUN_PACING_MS } from '../../functions/operator-api/request-failover.js';
 import { leaseSecondsFor } from '../../functions/runbook/begin.js';
 import type { RunbookDeps } from '../../functions/runbook/context.js';
 import { NOT_STARTED } from '../../functions/runbook/reservation.js';
@@ -268,5 +269,74 @@ describe('a crash in BeginExecution', HEAVY, () => {
     expect(status).toBe('FAILED');
     expect(record).toMatchObject({ status: 'FAILED', error: { name: 'Lambda.Unknown' } });
     expect(lock).toMatchObject({ holder: id, released: true });
+  });
+});
+
+// After the other blocks: it moves billing, which they expect where they left it.
+describe('a graceful request whose dry run AWS throttles', HEAVY, () => {
+  /** Every DescribeAutoScalingGroups in both regions throttled (after the SDK's retries too). */
+  const throttleGroups = () => {
+    for (const region of [EAST, WEST])
+      sandbox.aws.faults.add({
+        kind: 'api-errors',
+        service: 'autoscaling',
+        region,
+        operation: 'DescribeAutoScalingGroups',
+        error: 'Throttling',
+        rate: 1,
+      });
+  };
+  const otherRegion = async (app: string) => {
+    const state = await sandbox.run(deps.store.getState(app));
+    return state?.activeRegion === WEST ? EAST : WEST;
+  };
+
+  it('reads again with backoff and is accepted when the throttling passes within its pacing', async () => {
+    // Prepare: throttled for 3 s of virtual time, then answered
+    const to = await otherRegion('billing');
+    throttleGroups();
+    sandbox.clock.setTimer(3_000, () => sandbox.aws.faults.clear('all'));
+    const askedAt = sandbox.clock.now();
+
+    // Act
+    const answer = await sandbox.run(failover('billing', to, 'paced-dry-run'));
+    const answeredAt = sandbox.clock.now();
+
+    // Assess: accepted, after the throttling (it waited, bounded by the pacing), and it runs
+    expect(answer.status, JSON.stringify(answer.body)).toBe(202);
+    // Its re-reads asked again only what AWS throttled: RDS, which answered, once per region.
+    const during = sandbox.aws.simulator.log.filter(
+      (c) => c.startedAt >= askedAt && c.startedAt < answeredAt,
+    );
+    const count = (operation: string) => during.filter((c) => c.operation === operation).length;
+    expect(count('DescribeGlobalClusters')).toBe(2);
+    expect(count('DescribeDBClusters')).toBe(2);
+    expect(count('DescribeAutoScalingGroups')).toBeGreaterThan(4);
+    expect(answeredAt - askedAt).toBeGreaterThanOrEqual(3_000);
+    expect(answeredAt - askedAt).toBeLessThan(DRY_RUN_PACING_MS + 5_000);
+    expect(await runToEnd(answer.body.executionArn)).toBe('SUCCEEDED');
+  });
+
+  it('past its pacing, answers 503 ThrottledError that says so, with nothing reserved', async () => {
+    // Prepare: throttled for longer than the dry run paces
+    const to = await otherRegion('billing');
+    throttleGroups();
+    const before = sandbox.stepFunctions.list().length;
+    const askedAt = sandbox.clock.now();
+
+    // Act
+    const answer = await sandbox.run(failover('billing', to, 'throttled-dry-run'));
+    sandbox.aws.faults.clear('all');
+    const lock = await sandbox.run(deps.store.getLock('billing'));
+
+    // Assess
+    expect(answer.status).toBe(503);
+    expect(answer.body.error).toBe('ThrottledError');
+    expect(answer.body.message).toMatch(/AWS throttled the dry run's reads \d+ time\(s\) over [\d.]+ s/);
+    expect(answer.body.message).toContain('nothing was reserved');
+    expect(sandbox.clock.now() - askedAt).toBeGreaterThanOrEqual(DRY_RUN_PACING_MS / 2);
+    expect(sandbox.clock.now() - askedAt).toBeLessThan(DRY_RUN_PACING_MS + 5_000);
+    expect(sandbox.stepFunctions.list()).toHaveLength(before);
+    expect(lock === undefined || lock.released).toBe(true);
   });
 });

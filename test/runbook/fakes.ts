@@ -27,7 +27,7 @@ import type { EventPublisher } from '../../functions/runbook/ports/events.js';
 import type { Route53Records } from '../../functions/runbook/ports/route53.js';
 import type { StateStore } from '../../functions/runbook/ports/state-store.js';
 import type { StepFunctions } from '../../functions/runbook/ports/step-functions.js';
-import type { TaskWait, TaskWaits } from '../../functions/runbook/ports/task-waits.js';
+import type { PollerLease, TaskWait, TaskWaits } from '../../functions/runbook/ports/task-waits.js';
 
 /**
  * In-memory fakes of the ports the runbook steps call (functions/runbook/ports/), for unit tests
@@ -402,6 +402,8 @@ export function fakeStepFunctions(active: readonly string[]): StepFunctions {
 /** The parked steps' task tokens in memory (the `WAIT#` items). */
 export function fakeWaits() {
   const items = new Map<string, TaskWait>();
+  const leases = new Map<string, PollerLease>();
+  const calls = { listShared: 0 };
   const port: TaskWaits = {
     async park(wait) {
       items.set(`${wait.app}/${wait.executionId}/${wait.what}`, wait);
@@ -409,8 +411,27 @@ export function fakeWaits() {
     async get(app, executionId, what) {
       return items.get(`${app}/${executionId}/${what}`);
     },
+    async listShared(region, now) {
+      calls.listShared++;
+      return [...items.values()].filter(
+        (w) => w.shared === true && w.region === region && Date.parse(w.expiresAt) > now,
+      );
+    },
+    async claimPoller(region, now, until) {
+      const held = leases.get(region);
+      if (held && held.until > now) return undefined;
+      const lease = { epoch: (held?.epoch ?? 0) + 1, until };
+      leases.set(region, lease);
+      return lease;
+    },
+    async renewPoller(region, epoch, until) {
+      const held = leases.get(region);
+      if (held?.epoch !== epoch) return false;
+      leases.set(region, { epoch, until });
+      return true;
+    },
   };
-  return { port, items };
+  return { port, items, leases, calls };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ThrottledError } from '../../functions/core/errors.js';
+import { ThrottledError, TransientAwsError } from '../../functions/core/errors.js';
 import type { GlobalClusterView } from '../../functions/runbook/ports/aurora.js';
 import { preflight } from '../../functions/runbook/preflight.js';
 import { shiftTraffic } from '../../functions/runbook/traffic.js';
@@ -56,7 +56,7 @@ describe('Preflight', () => {
   });
 
   it('throws TransientAwsError for a retryable unknown instead of taking it as a finding', async () => {
-    // Arrange: the target's group cannot be described now, with a retryable error (throttled).
+    // Arrange: the target's group cannot be described now, with a retryable error (a transient fault).
     const env = setup('orders', { targetHealthy: 1 });
     const run = await begun(env);
     const describe = env.deps.autoScaling.describe;
@@ -64,7 +64,7 @@ describe('Preflight', () => {
       ...env.deps.autoScaling,
       describe: (region, name) =>
         region === TARGET
-          ? Promise.reject(new ThrottledError('Rate exceeded (fake)'))
+          ? Promise.reject(new TransientAwsError('connection reset (fake)'))
           : describe(region, name),
     };
 
@@ -76,7 +76,7 @@ describe('Preflight', () => {
     await expect(check).rejects.toThrow(/orders-web in us-west-2/);
   });
 
-  it('throws TransientAwsError when the global cluster read is throttled, never a blocking TARGET_UNKNOWN', async () => {
+  it('throws ThrottledError when the global cluster read is throttled, never a blocking TARGET_UNKNOWN', async () => {
     // Arrange: the member cluster answers, its global cluster's read is throttled (an evacuation
     // of many apps against RDS's API rate).
     const env = setup('orders', { targetHealthy: 1 });
@@ -89,8 +89,9 @@ describe('Preflight', () => {
     // Act
     const check = preflight({ run }, env.deps);
 
-    // Assert: retryable (the ASL retries it), not a refusal of the failover.
-    await expect(check).rejects.toMatchObject({ name: 'TransientAwsError' });
+    // Assert: retryable (the ASL retries it, longer than another transient fault: many runs at
+    // once may keep RDS's bucket empty), not a refusal of the failover.
+    await expect(check).rejects.toMatchObject({ name: 'ThrottledError' });
     await expect(check).rejects.toThrow(/orders-global in us-west-2: ThrottledError/);
   });
 

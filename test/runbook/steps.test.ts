@@ -4,6 +4,7 @@ import type { Plan } from '../../functions/core/plan.js';
 import { loadPlans } from '../../functions/core/plan-loader.js';
 import { planRegistry } from '../../functions/core/plan-registry.js';
 import { abandonExecution } from '../../functions/runbook/abandon.js';
+import { requestApproval } from '../../functions/runbook/approval.js';
 import { beginExecution } from '../../functions/runbook/begin.js';
 import { checkCapacity, scaleCapacity } from '../../functions/runbook/capacity.js';
 import type { RunContext } from '../../functions/runbook/context.js';
@@ -199,6 +200,62 @@ describe('AbandonExecution', () => {
     // Assert
     expect(env.state.locks.get('orders')?.released).toBe(true);
     expect(env.state.executions.get('exec-1')?.status).toBe('FAILED');
+  });
+});
+
+describe('RequestApproval', () => {
+  it('renews the lease over the wait and parks the token, entry and audit in one round of writes', async () => {
+    // Arrange: every store call waits until the test releases it, so only calls made at once start.
+    const env = setup();
+    const run = await begun(env);
+    const started: string[] = [];
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const store = env.deps.store;
+    const held =
+      <A extends unknown[], R>(name: string, call: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        started.push(name);
+        await gate;
+        return call(...args);
+      };
+    const deps = {
+      ...env.deps,
+      store: {
+        ...store,
+        renewLock: held('renewLock', store.renewLock),
+        updateExecution: held('updateExecution', store.updateExecution),
+        recordStep: held('recordStep', store.recordStep),
+        appendAudit: held('appendAudit', store.appendAudit),
+      },
+    };
+
+    // Act
+    const parked = requestApproval({ run, taskToken: 'token-1' }, deps);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const atOnce = [...started];
+    release();
+    await parked;
+
+    // Assert
+    expect(atOnce.sort()).toEqual(['appendAudit', 'recordStep', 'renewLock', 'updateExecution']);
+    const record = env.state.executions.get('exec-1');
+    expect(record?.status).toBe('WAITING_APPROVAL');
+    expect(record?.approval?.taskToken).toBe('token-1');
+    expect(env.state.locks.get('orders')?.leaseExpiresAt).toBe(
+      env.clock.now() + (run.approvalTimeoutSeconds + run.leaseSeconds) * 1000,
+    );
+  });
+
+  it('an execution that lost its lock fails the Task (LockLostError)', async () => {
+    const env = setup();
+    const run = await begun(env);
+    await loseLock(env, run);
+    await expect(requestApproval({ run, taskToken: 'token-1' }, env.deps)).rejects.toMatchObject({
+      name: 'LockLostError',
+    });
   });
 });
 

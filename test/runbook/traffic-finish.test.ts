@@ -89,6 +89,31 @@ describe('ShiftTraffic and CheckTraffic', () => {
     expect(env.route53.changes).toEqual([{ primary: TARGET, secondary: SOURCE, changeId: 'C1' }]);
   });
 
+  it('Route 53: once the name servers answer the target for every record, the change is applied: no GetChange is waited for', async () => {
+    // Arrange
+    const env = setup('billing', { targetHealthy: 4 });
+    const run = await begun(env);
+    const accepted = await shiftTraffic(
+      { run, prepared: allReady(env.plan), unreachableRegions: [] },
+      env.deps,
+    );
+    for (const record of env.plan.traffic.route53?.records ?? []) env.dns.answers[record.name] = TARGET;
+    let asked = 0;
+    env.route53.port.getChangeStatus = async () => {
+      asked++;
+      return 'PENDING'; // Route 53's API lags its name servers
+    };
+
+    // Act
+    const done = await checkTraffic({ run, progress: accepted }, env.deps);
+
+    // Assert
+    expect(asked).toBe(0);
+    expect(accepted).toMatchObject({ phase: 'propagating', detail: { changeId: 'C1' } });
+    expect(done.done).toBe(true);
+    expect(env.state.executions.get('exec-1')?.steps.ShiftTraffic?.status).toBe('SUCCEEDED');
+  });
+
   it('is fenced: an execution that lost the lock moves no traffic, nor on a retried change', async () => {
     // Arrange
     const orders = setup('orders', { targetHealthy: 6 });

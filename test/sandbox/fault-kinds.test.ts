@@ -67,6 +67,14 @@ describe('route53-change-stuck', () => {
     expect(b.$metadata.attempts).toBe(2);
     expect(h.simulator.log.filter((c) => c.error === 'PriorRequestNotComplete')).toHaveLength(1);
   });
+
+  it('refuses a stuck change longer than a day, or not positive', () => {
+    expect(FaultSchema.safeParse({ kind: 'route53-change-stuck', seconds: 86_400 }).success).toBe(true);
+    for (const seconds of [1e308, 86_401, 0, -5])
+      expect(FaultSchema.safeParse({ kind: 'route53-change-stuck', seconds }).success, String(seconds)).toBe(
+        false,
+      );
+  });
 });
 
 describe('ARC faults and the three-of-five guarantee', () => {

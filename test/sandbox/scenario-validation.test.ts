@@ -1,7 +1,10 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPlans } from '../../functions/core/plan-loader.js';
 import { FAULT_KINDS } from '../../sandbox/faults.js';
-import { parseScenario, scenarioProblems } from '../../sandbox/scenario.js';
+import { loadScenario, parseScenario, scenarioProblems } from '../../sandbox/scenario.js';
 import { simulate } from '../../sandbox/simulate.js';
 
 const plans = await loadPlans('plans');
@@ -103,5 +106,35 @@ describe('a scenario that does not parse', () => {
       expect.stringMatching(/events\[4\]\.at: .*expected >= 0/),
       expect.stringMatching(/events\[4\]\.approve\.extra: unknown key/),
     ]);
+  });
+});
+
+describe('a scenario with numbers out of bounds', () => {
+  it('refuses a timeout over a week (1e308 never ended) and shows an infinite `at` as Infinity', () => {
+    const refusal = (() => {
+      try {
+        parseScenario({ timeout: 1e308, events: [{ at: Number.POSITIVE_INFINITY, clear: 'all' }] });
+      } catch (error: unknown) {
+        return error as Error;
+      }
+      return undefined;
+    })();
+    expect(refusal?.name).toBe('InvalidInputError');
+    expect(refusal?.message.split('\n').slice(1)).toEqual([
+      expect.stringMatching(/timeout: .*\(got 1e\+308; expected <= 604800\)/),
+      expect.stringMatching(/events\[0\]\.at: .*\(got Infinity; expected number\)/),
+    ]);
+    expect(parseScenario({ timeout: 604_800, events: [] }).timeout).toBe(604_800);
+  });
+});
+
+describe('a scenario file that is not YAML', () => {
+  it('says where and what was expected, not a sentence cut at its colon', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'scenario-'));
+    const file = join(dir, 'broken.yaml');
+    await writeFile(file, 'events: [\n');
+    await expect(loadScenario(file)).rejects.toThrow(
+      /not YAML: .* at line 2, column 1 \(expected a YAML mapping of scenario keys: name, latency, seed, timeout, events, \.\.\.\)$/,
+    );
   });
 });

@@ -367,6 +367,13 @@ describe('the sandbox server', () => {
     expect(tooLarge.status).toBe(413);
     const tooLargeApi = await call('POST', '/apps/orders/failovers', { as: 'alice', raw: big });
     expect(tooLargeApi.status).toBe(413);
+    // the operator API's refusal shape, saying what was got and what was expected
+    for (const refused of [tooLarge, tooLargeApi])
+      expect(refused.body).toMatchObject({
+        error: 'PayloadTooLargeError',
+        message: expect.stringContaining(`got ${big.length} bytes; expected at most 1048576 bytes`),
+        problems: [{ path: 'body', got: `${big.length} bytes` }],
+      });
 
     const malformed = await call('POST', '/sandbox/faults', { as: 'alice', raw: '{"fault": {' });
     expect(malformed.status).toBe(400);

@@ -184,7 +184,9 @@ describe('closed loop: judged by the true state, converging after every failure'
     );
     const execution = only(report.executions);
     expect(execution.status).toBe('SUCCEEDED');
-    const shifted = execution.steps.find((s) => s.name === 'ShiftTraffic')?.finishedAt ?? 0;
+    // ShiftTraffic's entry starts when the routing control is set (by ShiftTraffic, or by the
+    // step that saw the promotion done and moved traffic first: docs/architecture.md, Wake-ups).
+    const shifted = execution.steps.find((s) => s.name === 'ShiftTraffic')?.startedAt ?? 0;
     const verified = execution.steps.find((s) => s.name === 'VerifyService')?.finishedAt ?? 0;
     // The routing control is On at once; the record's RECOVERY_CONTROL health check, and so the
     // name servers' answer, follows 5 s later (realistic profile): verification waits for it.

@@ -45,8 +45,10 @@ export function historyOperations(
         throw new ConflictError(`${app}: idempotency key ${key}: claim lost a race and found no claim`);
       if (existing.requestHash !== requestHash)
         throw new ConflictError(
-          `${app}: idempotency key ${key} was used for another request: got request hash ${requestHash}, ` +
-            `expected ${existing.requestHash} (execution ${existing.executionId})`,
+          `${app}: idempotency key ${key} was used for another request (execution ${existing.executionId}): ` +
+            `got a request that differs from it (another body or caller; request hash ${requestHash}), ` +
+            `expected the same request again to replay it (request hash ${existing.requestHash}) ` +
+            'or a new key for a new request',
         );
       return { executionId: existing.executionId, claimed: false };
     },

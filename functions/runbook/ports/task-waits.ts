@@ -20,6 +20,26 @@ export interface TaskWait {
   readonly parkedAt: string;
   /** ISO time the Task's own timeout ends the wait (the poll fallback then reads AWS). */
   readonly expiresAt: string;
+  /**
+   * The parked step's run context (a `RunContext`, functions/runbook/context.ts), stored by a
+   * promotion's park so that the event waker can move traffic itself once the promotion is done
+   * (docs/architecture.md, "Wake-ups"). Unparsed here: its reader validates it, and a missing or
+   * malformed one only means the waker wakes the step and leaves traffic to ShiftTraffic.
+   */
+  readonly run?: unknown;
+  /**
+   * True when the region's poller serves the wait (functions/evacuation/region-poller.ts): it is
+   * listed beside the region's other parked waits ({@link TaskWaits.listShared}).
+   */
+  readonly shared?: boolean;
+}
+
+/** The lease of a region's poller of parked waits (item `POLLER#<region>` / `LEASE`). */
+export interface PollerLease {
+  /** Raised by one at each claim: the poller holding it is the only one that may renew it. */
+  readonly epoch: number;
+  /** Epoch ms (virtual in the sandbox) until which the poller holds the lease. */
+  readonly until: number;
 }
 
 /**
@@ -33,6 +53,18 @@ export interface TaskWaits {
   park(wait: TaskWait): Promise<void>;
   /** The token stored for an execution's wait, or undefined when it never parked there. */
   get(app: string, executionId: string, what: string): Promise<TaskWait | undefined>;
+  /**
+   * The shared waits parked in `region` whose Task has not timed out at `now` (epoch ms): one
+   * Query of the region's index, whatever the number of apps.
+   */
+  listShared(region: string, now: number): Promise<TaskWait[]>;
+  /**
+   * Claims `region`'s poller lease when nobody holds it at `now` (absent, or `until` passed), until
+   * `until` (epoch ms): one conditional write. The new lease, or undefined when another holds it.
+   */
+  claimPoller(region: string, now: number, until: number): Promise<PollerLease | undefined>;
+  /** Extends the lease held at `epoch` to `until`; false when another claimed it since. */
+  renewPoller(region: string, epoch: number, until: number): Promise<boolean>;
 }
 
 /** The `what` of a wait: the kind, and the global cluster (database waits) or the group's name. */

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { generatedPlans } from '../../bench/apps.js';
+import { parseScenario } from '../../sandbox/scenario.js';
+import { simulate } from '../../sandbox/simulate.js';
+
+// Issue 10, "never let one app's throttling fail another", for failovers that are NOT an
+// evacuation: every app's team (or every app's alarm) asks for its own failover at the same
+// instant. With the account's Auto Scaling and RDS buckets lowered, a handful of apps exceed them
+// as 100 apps exceed the real ones (bench/apps.ts): each request's dry run and each run's polls
+// meet empty buckets. Every app must still fail over, in bounded time.
+
+const APPS = 8;
+
+describe('independent failovers at once, past the API quotas', { timeout: 300_000 }, () => {
+  it(`${APPS} apps each request a graceful failover at t=0 and all succeed`, async () => {
+    const plans = generatedPlans(APPS);
+    const throttled: Record<string, number> = {};
+    let pollers: { name: string; region: string }[] = [];
+    const report = await simulate(
+      plans,
+      parseScenario({
+        name: 'independent failovers at once',
+        latency: 'realistic',
+        seed: 1,
+        timeout: 1800,
+        // Each graceful dry run reads 4 Auto Scaling and 4 RDS APIs (both regions): 8 apps ask 32
+        // of each at once, three times the bucket.
+        quotas: {
+          'autoscaling-api': { burst: 10, refillPerSecond: 2 },
+          'rds-api': { burst: 10, refillPerSecond: 2 },
+        },
+        events: plans.map((plan) => ({
+          at: 0,
+          failover: { app: plan.name, to: 'us-west-2', mode: 'graceful', by: 'alice', reason: 'test' },
+        })),
+      }),
+      {
+        inspect: (sandbox) => {
+          pollers = sandbox.stepFunctions
+            .list()
+            .filter((e) => e.name.startsWith('poller-'))
+            .map((e) => ({ name: e.name, region: e.region }));
+          for (const use of sandbox.aws.simulator.quotas.usage())
+            if (use.throttled > 0) throttled[use.quota] = (throttled[use.quota] ?? 0) + use.throttled;
+        },
+      },
+    );
+
+    // The quotas were exceeded: this is the case under test.
+    expect(throttled['autoscaling-api'] ?? 0).toBeGreaterThan(10);
+    expect(throttled['rds-api'] ?? 0).toBeGreaterThan(10);
+    // Every request was accepted (paced in its dry run, or asked again after its Retry-After),
+    // and every run succeeded without a failed step.
+    expect(
+      report.requests.filter((r) => !r.accepted).map((r) => r.error),
+      'refused requests',
+    ).toEqual([]);
+    expect(report.executions).toHaveLength(APPS);
+    for (const execution of report.executions) {
+      expect(execution.status, `${execution.app}: ${execution.error}`).toBe('SUCCEEDED');
+      expect(execution.steps.filter((s) => s.status === 'FAILED')).toEqual([]);
+    }
+    // Bounded: every app served within its plan's RTO objective (orders: 900 s).
+    expect(Math.max(...report.executions.map((e) => e.rtoSeconds ?? Number.POSITIVE_INFINITY))).toBeLessThan(
+      900,
+    );
+    expect(report.invariants.filter((i) => !i.held)).toEqual([]);
+    // Their parked waits were read by the target region's poller (8 plans into us-west-2: at least
+    // REGION_POLLER_MIN_PLANS), started by the first waiter; only there.
+    expect(pollers.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(pollers.map((p) => p.region))).toEqual(new Set(['us-west-2']));
+  });
+});
