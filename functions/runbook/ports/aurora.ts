@@ -110,7 +110,7 @@ export interface AuroraGlobalClusters {
 /**
  * The replication lag of Aurora secondaries: a CloudWatch metric, a port apart from
  * {@link AuroraGlobalClusters} (the RDS API) so that a function that reads no lag (PrepareDatabase,
- * CheckPrepare, AwaitEvent, WakeOnEvent) carries no CloudWatch client.
+ * CheckPrepare) carries no CloudWatch client.
  */
 export interface AuroraReplicationLag {
   /**
