@@ -53,11 +53,21 @@ export interface SwitchyardApp {
  * {@link DeploymentError} listing every problem when the config or a plan is bad.
  */
 export async function buildApp(options: BuildAppOptions = {}): Promise<SwitchyardApp> {
-  const deployment = await loadDeployment({
+  return buildAppFor(await loadChosenDeployment(options), options);
+}
+
+/**
+ * Loads the deployment the tools are pointed at: the given config file and plans directory, else
+ * the environment's (`CONFIG_ENV`, `PLANS_ENV`), else the defaults; paths shown relative to the
+ * working directory in problems. Throws {@link DeploymentError} as {@link loadDeployment} does.
+ */
+export function loadChosenDeployment(
+  options: { readonly configFile?: string | undefined; readonly plansDir?: string | undefined } = {},
+): Promise<Deployment> {
+  return loadDeployment({
     configFile: displayPath(options.configFile ?? process.env[CONFIG_ENV] ?? DEFAULT_CONFIG_FILE),
     plansDir: displayPath(options.plansDir ?? process.env[PLANS_ENV] ?? PLANS_DIR),
   });
-  return buildAppFor(deployment, options);
 }
 
 /** Handlers named in FUNCTIONS whose entry file does not exist. */

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { version as ESBUILD_VERSION } from 'esbuild';
 import { FUNCTIONS } from '../functions/handlers/registry.js';
 import { TRAFFIC_HEALTH_FUNCTION } from '../functions/handlers/traffic-health.js';
-import { CONFIG_ENV, displayPath, PLANS_ENV, reportBuildError } from './app.js';
+import { loadChosenDeployment, reportBuildError } from './app.js';
 import {
   BUDGET_KB,
   type BundleSize,
@@ -16,8 +16,8 @@ import {
   measureInit,
 } from './bundle-measure.js';
 import { ESBUILD_TARGET, LAMBDA_ARCHITECTURE, lambdaBundling } from './bundling.js';
-import { loadDeployment } from './config.js';
-import { DEFAULT_CONFIG_FILE, HANDLERS_DIR, PLANS_DIR } from './paths.js';
+import type { Deployment } from './config.js';
+import { HANDLERS_DIR } from './paths.js';
 
 /**
  * `npm run bundle-size`: bundles every function with esbuild exactly as the stacks do (the options
@@ -70,12 +70,9 @@ async function main(): Promise<number> {
     );
     return 2;
   }
-  let deployment: Awaited<ReturnType<typeof loadDeployment>>;
+  let deployment: Deployment;
   try {
-    deployment = await loadDeployment({
-      configFile: displayPath(values.config ?? process.env[CONFIG_ENV] ?? DEFAULT_CONFIG_FILE),
-      plansDir: displayPath(values.plans ?? process.env[PLANS_ENV] ?? PLANS_DIR),
-    });
+    deployment = await loadChosenDeployment({ configFile: values.config, plansDir: values.plans });
   } catch (error: unknown) {
     return reportBuildError(error, (text) => process.stderr.write(text));
   }

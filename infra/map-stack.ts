@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FUNCTIONS } from '../functions/handlers/registry.js';
 import { TRAFFIC_HEALTH_FUNCTION } from '../functions/handlers/traffic-health.js';
-import { CONFIG_ENV, displayPath, PLANS_ENV, reportBuildError } from './app.js';
+import { CONFIG_ENV, loadChosenDeployment, reportBuildError } from './app.js';
 import { measureBundle } from './bundle-measure.js';
 import { lambdaBundling } from './bundling.js';
-import { loadDeployment } from './config.js';
-import { DEFAULT_CONFIG_FILE, HANDLERS_DIR, PLANS_DIR } from './paths.js';
+import type { Deployment } from './config.js';
+import { DEFAULT_CONFIG_FILE, HANDLERS_DIR } from './paths.js';
 import { mapStackTrace } from './source-map.js';
 
 /**
@@ -48,12 +48,9 @@ async function main(): Promise<number> {
     );
     return 0;
   }
-  let deployment: Awaited<ReturnType<typeof loadDeployment>>;
+  let deployment: Deployment;
   try {
-    deployment = await loadDeployment({
-      configFile: displayPath(values.config ?? process.env[CONFIG_ENV] ?? DEFAULT_CONFIG_FILE),
-      plansDir: displayPath(values.plans ?? process.env[PLANS_ENV] ?? PLANS_DIR),
-    });
+    deployment = await loadChosenDeployment({ configFile: values.config, plansDir: values.plans });
   } catch (error: unknown) {
     return reportBuildError(error, (text) => process.stderr.write(text));
   }
