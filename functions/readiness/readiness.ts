@@ -98,6 +98,11 @@ export interface ReadOptions {
    */
   readonly healthChecks?: boolean;
   /**
+   * The drill summaries of the apps being evaluated, read at once (`store.lastPassedDrills`): an
+   * app found there is not queried for its drill reports.
+   */
+  readonly drillSummaries?: ReadonlyMap<string, string | null>;
+  /**
    * Regions whose ARC cluster endpoints are known (or suspected) not to answer: the routing
    * control read tries them last, and the set is kept current as the ARC adapter keeps it
    * (functions/aws/arc.ts, `endpointOrder`), so a caller can carry what it learnt onwards.
@@ -126,7 +131,7 @@ export async function readInputs(
     }),
     deps.store.getState(plan.name),
     deps.store.getLock(plan.name),
-    lastPassedDrill(plan, deps),
+    lastPassedDrill(plan, deps, options.drillSummaries),
     missingAlarmsOf(plan, deps),
     runbooksOf(plan, regions, deps),
     options.healthChecks ? readHealthChecks(plan, deps) : undefined,
@@ -242,16 +247,24 @@ export async function evaluateReadiness(
   const plans = deps.plans.list();
   // The latest records first, every app's at once (each put is still conditioned on the verdict
   // read, so a change recorded meanwhile by another region is not overwritten).
-  const previous = await deps.readiness
-    .getMany?.(plans.flatMap((plan) => plan.regions.map((region) => ({ app: plan.name, region }))))
-    .catch(() => undefined);
+  const [previous, drillSummaries] = await Promise.all([
+    deps.readiness
+      .getMany?.(plans.flatMap((plan) => plan.regions.map((region) => ({ app: plan.name, region }))))
+      .catch(() => undefined),
+    // The last PASSED drill of every app with drills, from their summaries (one BatchGetItem per
+    // 100 apps) instead of one Query each; an app without one is queried (and noted).
+    deps.store.lastPassedDrills?.(plans.filter((p) => p.drills).map((p) => p.name)).catch(() => undefined),
+  ]);
   // Every app's observation starts at once: their RDS, Auto Scaling, ARC and state-table reads
   // are batched.
   const reads = batchedReads(deps);
   await Promise.all(
     plans.map(async (plan) => {
       try {
-        const inputs = await readInputs(plan, plan.regions, reads, undefined, { healthChecks: true });
+        const inputs = await readInputs(plan, plan.regions, reads, undefined, {
+          healthChecks: true,
+          ...(drillSummaries ? { drillSummaries } : {}),
+        });
         for (const target of targetsOf(plan, inputs, undefined)) {
           const readiness = readinessFrom(inputs, target, 'graceful');
           const changed = await keep(
@@ -305,13 +318,26 @@ async function keep(
   return true;
 }
 
-/** ISO time of the app's last PASSED drill, null when none; unknown when the read failed. */
-async function lastPassedDrill(plan: Plan, deps: ReadinessDeps): Promise<Seen<string | null>> {
+/**
+ * ISO time of the app's last PASSED drill, null when none; unknown when the read failed. From the
+ * app's drill summary when `summaries` (read for many apps at once) has it; else from its reports
+ * (a Query), noting the answer as its summary so that later evaluations read that instead.
+ */
+async function lastPassedDrill(
+  plan: Plan,
+  deps: ReadinessDeps,
+  summaries?: ReadonlyMap<string, string | null>,
+): Promise<Seen<string | null>> {
   if (!plan.drills) return null;
+  const summary = summaries?.get(plan.name);
+  if (summary !== undefined) return summary;
   try {
     const drills = await deps.store.listDrills(plan.name);
     const passed = drills.filter((d) => d.outcome === 'PASSED').map((d) => d.at);
-    return passed.sort().at(-1) ?? null;
+    const last = passed.sort().at(-1) ?? null;
+    // Only a scheduled evaluation (which read the summaries) notes it; a lost note is read again.
+    if (summaries) await deps.store.noteLastPassedDrill?.(plan.name, last).catch(() => undefined);
+    return last;
   } catch (error: unknown) {
     const { name, message } = describeError(error);
     return { unknown: `drill reports: ${name}: ${message}` };

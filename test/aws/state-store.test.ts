@@ -686,6 +686,49 @@ describe('audit and drills', () => {
       detail: { rtoSeconds: 400 },
     });
   });
+
+  it("keeps each app's last PASSED drill in a summary that BatchGetItem reads, only ever raised", async () => {
+    // Arrange: one app with a PASSED then a FAILED report, and a PASSED one stored late (older);
+    // one app noted as having none; one app with no summary at all.
+    const { store } = setup();
+    const [passed, none, unread] = [
+      uniqueApp('drill-sum'),
+      uniqueApp('drill-none'),
+      uniqueApp('drill-unread'),
+    ];
+    const report = (id: string, at: string, outcome: 'PASSED' | 'FAILED') =>
+      store.putDrillReport({ id, app: passed, at, outcome, executionIds: [] });
+    await report('d1', '2026-02-01T00:00:00.000Z', 'PASSED');
+    await report('d2', '2026-03-01T00:00:00.000Z', 'FAILED');
+    await report('d0', '2026-01-01T00:00:00.000Z', 'PASSED');
+    const noted = await store.noteLastPassedDrill?.(none, null);
+    // A note made from reports read before a PASSED one was stored never overwrites its summary.
+    const late = await store.noteLastPassedDrill?.(passed, null);
+
+    // Act
+    const summaries = await store.lastPassedDrills?.([passed, none, unread]);
+
+    // Assert
+    expect(noted).toEqual({ created: true });
+    expect(late).toEqual({ created: false });
+    expect(summaries).toEqual(
+      new Map<string, string | null>([
+        [passed, '2026-02-01T00:00:00.000Z'],
+        [none, null],
+      ]),
+    );
+    // The summary is no report: listing reports leaves it out.
+    expect((await store.listDrills(passed)).map((d) => d.id)).toEqual(['d2', 'd1', 'd0']);
+    // A PASSED report after the note raises it.
+    await store.putDrillReport({
+      id: 'd3',
+      app: none,
+      at: '2026-05-01T00:00:00.000Z',
+      outcome: 'PASSED',
+      executionIds: [],
+    });
+    expect((await store.lastPassedDrills?.([none]))?.get(none)).toBe('2026-05-01T00:00:00.000Z');
+  });
 });
 
 describe('idempotency keys', () => {

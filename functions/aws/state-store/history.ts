@@ -4,19 +4,36 @@ import type { AuditEntry, DrillReport, IdempotencyRecord } from '../../core/reco
 import type { StateStore } from '../../runbook/ports/state-store.js';
 import {
   AUDIT_PREFIX,
+  batchGet,
   DEFAULT_AUDIT_LIMIT,
   DEFAULT_DRILL_LIMIT,
   DRILL_PREFIX,
+  DRILLS_SK,
   fromItem,
   IDEMP_PREFIX,
+  itemKey,
+  names,
+  planKey,
   type Table,
 } from './table.js';
 
-/** Append-only items: `AUDIT#`, `DRILL#` and `IDEMP#`. */
+/**
+ * Append-only items: `AUDIT#`, `DRILL#` and `IDEMP#`; and `DRILLS`, the drill summary, which only
+ * moves forward (the newest PASSED report's time).
+ */
 export function historyOperations(
   t: Table,
-): Pick<StateStore, 'appendAudit' | 'listAudit' | 'putDrillReport' | 'listDrills' | 'claimIdempotencyKey'> {
-  const { clock, get, query, putNew } = t;
+): Pick<
+  StateStore,
+  | 'appendAudit'
+  | 'listAudit'
+  | 'putDrillReport'
+  | 'listDrills'
+  | 'lastPassedDrills'
+  | 'noteLastPassedDrill'
+  | 'claimIdempotencyKey'
+> {
+  const { clock, get, query, putNew, update, db, TableName } = t;
 
   return {
     async appendAudit(entry) {
@@ -29,12 +46,43 @@ export function historyOperations(
     },
 
     async putDrillReport(report) {
-      return { created: await putNew(report.app, `${DRILL_PREFIX}${report.at}#${report.id}`, { ...report }) };
+      const created = await putNew(report.app, `${DRILL_PREFIX}${report.at}#${report.id}`, { ...report });
+      // The summary follows the report (a retried step that finds the report stored raises it
+      // again): only upwards, so an older report written late never lowers it.
+      if (report.outcome === 'PASSED')
+        await update(report.app, DRILLS_SK, {
+          UpdateExpression: 'SET #lastPassedAt = :at, #lastPassedId = :id',
+          ConditionExpression: 'attribute_not_exists(#lastPassedAt) OR #lastPassedAt < :at',
+          ExpressionAttributeNames: names('lastPassedAt', 'lastPassedId'),
+          ExpressionAttributeValues: { ':at': report.at, ':id': report.id },
+        });
+      return { created };
     },
 
     async listDrills(app, limit = DEFAULT_DRILL_LIMIT) {
       const items = await query(app, DRILL_PREFIX, limit, true);
       return items.flatMap((item) => fromItem<DrillReport>(item) ?? []);
+    },
+
+    async lastPassedDrills(apps) {
+      const items = await batchGet(
+        db.send,
+        TableName,
+        apps.map((app) => ({ pk: planKey(app), sk: DRILLS_SK })),
+      );
+      const found = new Map<string, string | null>();
+      for (const app of apps) {
+        const item = items.get(itemKey(planKey(app), DRILLS_SK));
+        if (item) found.set(app, typeof item.lastPassedAt === 'string' ? item.lastPassedAt : null);
+      }
+      return found;
+    },
+
+    async noteLastPassedDrill(app, lastPassedAt) {
+      // Without the attribute when none passed: a PASSED report's update then finds it absent.
+      return {
+        created: await putNew(app, DRILLS_SK, lastPassedAt === null ? {} : { lastPassedAt }),
+      };
     },
 
     async claimIdempotencyKey(app, key, executionId, requestHash) {

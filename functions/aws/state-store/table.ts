@@ -47,6 +47,12 @@ export const EXEC_PREFIX = 'EXEC#';
 export const EXEC_ID_PREFIX = 'EXECID#';
 export const AUDIT_PREFIX = 'AUDIT#';
 export const DRILL_PREFIX = 'DRILL#';
+/**
+ * The app's drill summary (`lastPassedAt`, `lastPassedId`: its newest PASSED report), read many
+ * apps at a time by BatchGetItem instead of one Query each. `DRILLS` has no `#`, so a Query of
+ * the `DRILL#` reports never returns it.
+ */
+export const DRILLS_SK = 'DRILLS';
 export const IDEMP_PREFIX = 'IDEMP#';
 
 // Lock acquisition retries only when the lock changed between a failed write and the read that

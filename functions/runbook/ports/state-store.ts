@@ -137,10 +137,29 @@ export interface StateStore {
   /** Audit entries, newest first. Default limit 50. */
   listAudit(app: string, limit?: number): Promise<AuditEntry[]>;
 
-  /** Stores a DR test report; storing the same id and time again is a no-op. */
+  /**
+   * Stores a DR test report; storing the same id and time again is a no-op. A PASSED report also
+   * raises the app's drill summary to its time (again on a retry, even when `created` is false),
+   * so that {@link lastPassedDrills} finds it.
+   */
   putDrillReport(report: DrillReport): Promise<{ created: boolean }>;
   /** DR test reports, newest first. Default limit 20. */
   listDrills(app: string, limit?: number): Promise<DrillReport[]>;
+  /**
+   * The drill summaries of many apps at once (strongly consistent; BatchGetItem, 100 keys a call):
+   * per app that has one, the ISO time of its newest PASSED report, or null for a summary that
+   * says none is on record. An app without a summary (its reports predate it, or it never had one
+   * noted) has no entry: read its reports ({@link listDrills}) and note the answer with
+   * {@link noteLastPassedDrill}. Throws when a call fails. Optional.
+   */
+  lastPassedDrills?(apps: readonly string[]): Promise<ReadonlyMap<string, string | null>>;
+  /**
+   * Creates the app's drill summary from its reports as just read (`lastPassedAt`: the newest
+   * PASSED report's time, or null for none), only where no summary exists yet: a PASSED report
+   * stored meanwhile has written its own, which stays. Returns whether it was created. Optional,
+   * with {@link lastPassedDrills}.
+   */
+  noteLastPassedDrill?(app: string, lastPassedAt: string | null): Promise<{ created: boolean }>;
 
   /**
    * Claims an operator request's idempotency key for `executionId`. If the key was claimed before
