@@ -9,7 +9,11 @@ import { batchedReads } from '../observer/batched-reads.js';
 import { type AppObservation, isKnown, observeApp, type Seen } from '../observer/observe.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import type { UnreachableRegions } from '../runbook/ports/arc.js';
-import type { ReadinessRecord, ReadinessVerdict } from '../runbook/ports/readiness-results.js';
+import {
+  MAX_CONFIRMED_PER_RUN,
+  type ReadinessRecord,
+  type ReadinessVerdict,
+} from '../runbook/ports/readiness-results.js';
 import { runbookArnIn } from '../runbook/runbook-arns.js';
 import { type CapacityTime, capacityTime } from './capacity-time.js';
 import {
@@ -211,12 +215,31 @@ function targetsOf(plan: Plan, inputs: ReadinessInputs, to: string | undefined):
   return to !== undefined ? [to] : plan.regions.filter((r) => r !== inputs.context.source);
 }
 
+/**
+ * How long a scheduled evaluation may leave a record it found unchanged unwritten, in ms (virtual
+ * in the sandbox): after this the record is written again even when the same, so that it never
+ * says less than an hour's truth about itself without the run item that confirms it.
+ */
+export const READINESS_REWRITE_AFTER_MS = 60 * 60_000;
+
 /** What one scheduled evaluation did per app and target. */
 export interface ReadinessRun {
-  readonly evaluated: { app: string; region: string; verdict: ReadinessVerdict; changed: boolean }[];
+  readonly evaluated: {
+    app: string;
+    region: string;
+    verdict: ReadinessVerdict;
+    changed: boolean;
+    /** Whether the record was written (else found unchanged and confirmed by the run item). */
+    written: boolean;
+  }[];
   readonly failed: { app: string; error: string }[];
   /** True when another region's evaluation leads (its lease runs) and this one evaluated nothing. */
   readonly skipped?: boolean;
+  /**
+   * Why the run item confirming the unchanged records could not be put: they then keep their own
+   * (older) evaluation times, and read as stale once old enough.
+   */
+  confirmFailed?: string;
 }
 
 const ScheduledEvent = z.looseObject({});
@@ -245,6 +268,9 @@ export async function evaluateReadiness(
     if (!leads) return { ...run, skipped: true };
   }
   const plans = deps.plans.list();
+  // Before any read: what the run confirms, it confirms as of no later than this.
+  const startedAt = isoNow(deps.clock);
+  const confirmations: { app: string; region: string; recordedAt: string }[] = [];
   // The latest records first, every app's at once (each put is still conditioned on the verdict
   // read, so a change recorded meanwhile by another region is not overwritten).
   const [previous, drillSummaries] = await Promise.all([
@@ -267,12 +293,28 @@ export async function evaluateReadiness(
         });
         for (const target of targetsOf(plan, inputs, undefined)) {
           const readiness = readinessFrom(inputs, target, 'graceful');
-          const changed = await keep(
-            readiness,
-            deps,
-            previous ? { record: previous.get(`${plan.name}|${target}`) } : undefined,
-          );
-          run.evaluated.push({ app: plan.name, region: target, verdict: readiness.verdict, changed });
+          const record = previous?.get(`${plan.name}|${target}`);
+          if (
+            previous &&
+            deps.readiness.confirm &&
+            confirmations.length < MAX_CONFIRMED_PER_RUN &&
+            record?.recordedAt !== undefined &&
+            unchanged(readiness, record, deps.clock.now())
+          ) {
+            // The same as recorded: the run item confirms it instead of a put per record.
+            confirmations.push({ app: plan.name, region: target, recordedAt: record.recordedAt });
+            const { verdict } = readiness;
+            run.evaluated.push({ app: plan.name, region: target, verdict, changed: false, written: false });
+            continue;
+          }
+          const changed = await keep(readiness, deps, previous ? { record } : undefined);
+          run.evaluated.push({
+            app: plan.name,
+            region: target,
+            verdict: readiness.verdict,
+            changed,
+            written: true,
+          });
         }
       } catch (error: unknown) {
         const { name, message } = describeError(error);
@@ -280,7 +322,34 @@ export async function evaluateReadiness(
       }
     }),
   );
+  if (confirmations.length > 0 && deps.readiness.confirm) {
+    await deps.readiness
+      .confirm({ evaluatedAt: startedAt, evaluatedBy: deps.region, records: confirmations })
+      .catch((error: unknown) => {
+        const { name, message } = describeError(error);
+        run.confirmFailed = `${name}: ${message}`;
+      });
+  }
   return run;
+}
+
+/**
+ * Whether `readiness` says what `record` says (mode, verdict, and every finding, in order) and the
+ * record was written less than {@link READINESS_REWRITE_AFTER_MS} before `now` (epoch ms).
+ */
+function unchanged(readiness: Readiness, record: ReadinessRecord, now: number): boolean {
+  const same = (a: ReadinessFinding, b: ReadinessFinding) =>
+    a.code === b.code && a.severity === b.severity && a.resource === b.resource && a.message === b.message;
+  return (
+    now - Date.parse(record.recordedAt ?? '') < READINESS_REWRITE_AFTER_MS &&
+    record.mode === readiness.mode &&
+    record.verdict === readiness.verdict &&
+    record.findings.length === readiness.findings.length &&
+    record.findings.every((f, i) => {
+      const other = readiness.findings[i];
+      return other !== undefined && same(f, other);
+    })
+  );
 }
 
 /**
