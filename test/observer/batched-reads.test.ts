@@ -145,8 +145,9 @@ describe('batched reads', { timeout: 120_000 }, () => {
     expect(run.evaluated.every((e) => e.verdict === 'READY')).toBe(true);
     // Every app's runbook in a region is the strategy's one state machine: one read per region.
     expect(calls('DescribeStateMachine')).toBe(2);
-    // The readiness records, then the states and locks: BatchGetItem, no GetItem per app.
-    expect(calls('BatchGetItem')).toBe(2);
+    // The readiness records (with the last run's item), the drill summaries, then the states and
+    // locks: BatchGetItem, no GetItem per app.
+    expect(calls('BatchGetItem')).toBe(3);
     expect(calls('GetItem')).toBe(0);
   });
 });

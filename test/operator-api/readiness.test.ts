@@ -59,6 +59,7 @@ describe('GET /apps/{app}/readiness', () => {
       region: 'us-west-2',
       verdict: 'READY',
       changed: true,
+      written: true,
     });
     const again = await sandbox.run(evaluateReadiness({}, deps));
     expect(again.evaluated.every((e) => !e.changed)).toBe(true);
@@ -85,6 +86,7 @@ describe('GET /apps/{app}/readiness', () => {
       region: 'us-west-2',
       verdict: 'NOT_READY',
       changed: true,
+      written: true,
     });
     const events = sandbox.aws.eventBridge.published.filter(
       (e) => e.detailType === 'Switchyard Readiness Changed',
