@@ -39,6 +39,8 @@ export interface DrillSchedulesDeps {
  */
 export class DrillSchedules {
   private readonly armed: Armed[];
+  /** {@link nextFiring}'s answer, or null once a schedule has moved on and it must be found again. */
+  private earliest: number | undefined | null = null;
 
   constructor(
     plans: readonly Plan[],
@@ -65,11 +67,18 @@ export class DrillSchedules {
    * none will.
    */
   nextFiring(): number | undefined {
-    const times = this.armed.map((a) => a.next).filter((t): t is number => t !== undefined);
-    return times.length > 0 ? Math.min(...times) : undefined;
+    // Asked after every timer `simulate` fires: kept, not recomputed over every plan each time.
+    if (this.earliest === null) {
+      let earliest: number | undefined;
+      for (const { next } of this.armed)
+        if (next !== undefined && (earliest === undefined || next < earliest)) earliest = next;
+      this.earliest = earliest;
+    }
+    return this.earliest;
   }
 
   private arm(armed: Armed): void {
+    this.earliest = null;
     const at = armed.next;
     if (at === undefined) return;
     this.deps.clock.setTimer(at - this.deps.clock.now(), () => {
