@@ -114,6 +114,25 @@ describe('VirtualClock (discrete)', () => {
     expect(clock.pendingTimers()).toBe(0);
   });
 
+  it('shares one timer among sleeps due at the same instant set one after the other, keeping the order', async () => {
+    // Arrange: three sleeps due at 5 ms in a row, a timer set at 5 ms, then two more sleeps at 5 ms,
+    // and one at 6 ms.
+    const clock = new VirtualClock();
+    const order: string[] = [];
+    const sleeps = ['a', 'b', 'c'].map((name) => clock.sleep(5).then(() => order.push(name)));
+    clock.setTimer(5, () => order.push('timer'));
+    sleeps.push(...['d', 'e'].map((name) => clock.sleep(5).then(() => order.push(name))));
+    sleeps.push(clock.sleep(6).then(() => order.push(`f@${clock.now() - clock.start}`)));
+
+    // Act
+    await clock.runUntil(clock.now() + 10);
+    await Promise.all(sleeps);
+
+    // Assert: each woke at its instant, in the order set; 4 timers fired for 6 sleeps and a timer.
+    expect(order).toEqual(['a', 'b', 'c', 'timer', 'd', 'e', 'f@6']);
+    expect(clock.firedTimers()).toBe(4);
+  });
+
   it('binds setTimeout, clearTimeout and Date for code that reads the globals', async () => {
     const clock = new VirtualClock();
     const { setTimeout: st, clearTimeout: ct, Date: VDate } = clock.timerGlobals();
