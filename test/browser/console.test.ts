@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluateReadiness } from '../../functions/readiness/readiness.js';
+import { evaluateReadiness } from '../../functions/readiness/scheduled.js';
 import type { Sandbox } from '../../sandbox/sandbox.js';
 import type { SandboxServer } from '../../sandbox/server.js';
 import { actAs, launchChromium, screenshot, seriousViolations, startConsoleSandbox } from './harness.js';
