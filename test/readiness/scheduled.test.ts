@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatedPlans } from '../../bench/apps.js';
-import {
-  evaluateReadiness,
-  READINESS_EVERY_MINUTES,
-  READINESS_REWRITE_AFTER_MS,
-} from '../../functions/readiness/readiness.js';
+import { READINESS_EVERY_MINUTES } from '../../functions/readiness/readiness.js';
+import { evaluateReadiness, READINESS_REWRITE_AFTER_MS } from '../../functions/readiness/scheduled.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
 
 /**
