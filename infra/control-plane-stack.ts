@@ -13,7 +13,6 @@ import {
 } from '../functions/handlers/registry.js';
 import { READINESS_EVERY_MINUTES } from '../functions/readiness/readiness.js';
 import { RECONCILE_EVERY_MINUTES } from '../functions/reconciler/reconcile.js';
-import { lambdaBundling } from './bundling.js';
 import type { Deployment } from './config.js';
 import { AlarmDetection } from './constructs/alarm-detection.js';
 import { ConsoleSite } from './constructs/console-site.js';
@@ -145,7 +144,6 @@ export class ControlPlaneStack extends Stack {
       [ENV.eventBusName]: 'default',
     };
     const resources = planResources(this, deployment.plans, config.useArc);
-    const bundling = lambdaBundling(deployment.plans);
     const logRetention = config.logRetentionDays;
 
     const functions = new Map<FunctionName, ControlPlaneFunction>();
@@ -156,7 +154,7 @@ export class ControlPlaneStack extends Stack {
         new ControlPlaneFunction(this, fn.name, {
           name: fn.name,
           entry,
-          bundling,
+          embeddedPlans: deployment.plans,
           environment:
             fn.name === 'OperatorApi' && config.operatorApi.breakGlass
               ? { ...environment, [ENV.iamRoles]: JSON.stringify(config.operatorApi.breakGlass.iamRoles) }
@@ -236,7 +234,7 @@ export class ControlPlaneStack extends Stack {
       this.trafficHealth = new TrafficHealth(this, 'TrafficHealth', {
         plans: healthCheckPlans,
         entry: join(HANDLERS_DIR, 'traffic-health.ts'),
-        bundling,
+        embeddedPlans: deployment.plans,
         environment,
         logRetention,
         tableArn: this.stateTable.tableArn,

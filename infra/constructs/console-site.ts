@@ -4,8 +4,8 @@ import { Code, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ConsoleConfig } from '../../console/build.js';
-import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from '../bundling.js';
 import { writeConsoleSite } from '../console-site.js';
+import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from '../lambda-code.js';
 import { REPO_ROOT } from '../paths.js';
 
 export interface ConsoleSiteProps {

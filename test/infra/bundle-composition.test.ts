@@ -7,7 +7,7 @@ import { ROUTE53_CONTROL_PLANE_REGION } from '../../functions/aws/client-factory
 import { EventStreamSerde, eventStreamSerdeProvider } from '../../functions/aws/no-event-streams.js';
 import { ROUTE53_CLIENT } from '../../functions/aws/sdk-clients.js';
 import { packageOf } from '../../infra/bundle-measure.js';
-import { esbuildOptions, lambdaBundling } from '../../infra/bundling.js';
+import { esbuildOptions } from '../../infra/bundling.js';
 import { HANDLERS_DIR } from '../../infra/paths.js';
 
 // Each function's bundle carries only the SDK clients of the adapters its use case takes
@@ -18,11 +18,7 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 /** A handler entry's bundle as the stacks build it: esbuild's metafile entry of its output. */
 async function outputOf(entry: string) {
-  const options = esbuildOptions(
-    join(HANDLERS_DIR, entry),
-    join(outdir, entry, 'index.mjs'),
-    lambdaBundling([]),
-  );
+  const options = esbuildOptions(join(HANDLERS_DIR, entry), join(outdir, entry, 'index.mjs'), []);
   const result = await build({ ...options, metafile: true, logLevel: 'silent' });
   return Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined);
 }
