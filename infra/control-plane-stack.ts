@@ -146,6 +146,15 @@ export class ControlPlaneStack extends Stack {
     const resources = planResources(this, deployment.plans, config.useArc);
     const logRetention = config.logRetentionDays;
 
+    // Every function of the stack is built in one child process at synth, at the first of them.
+    const healthCheckPlans = plansIn(deployment.plans, region).filter(
+      (p) => p.traffic.route53?.method === 'health-checks',
+    );
+    const healthEntry = join(HANDLERS_DIR, 'traffic-health.ts');
+    const buildBatch = [
+      ...FUNCTIONS.map((fn) => entryOf(fn, props.entryFor)),
+      ...(healthCheckPlans.length > 0 ? [healthEntry] : []),
+    ];
     const functions = new Map<FunctionName, ControlPlaneFunction>();
     for (const fn of FUNCTIONS) {
       const entry = entryOf(fn, props.entryFor);
@@ -155,6 +164,7 @@ export class ControlPlaneStack extends Stack {
           name: fn.name,
           entry,
           embeddedPlans: deployment.plans,
+          buildBatch,
           environment:
             fn.name === 'OperatorApi' && config.operatorApi.breakGlass
               ? { ...environment, [ENV.iamRoles]: JSON.stringify(config.operatorApi.breakGlass.iamRoles) }
@@ -227,14 +237,12 @@ export class ControlPlaneStack extends Stack {
       handler: lambdaOf(DRILL_FUNCTION),
     });
 
-    const healthCheckPlans = plansIn(deployment.plans, region).filter(
-      (p) => p.traffic.route53?.method === 'health-checks',
-    );
     if (healthCheckPlans.length > 0) {
       this.trafficHealth = new TrafficHealth(this, 'TrafficHealth', {
         plans: healthCheckPlans,
-        entry: join(HANDLERS_DIR, 'traffic-health.ts'),
+        entry: healthEntry,
         embeddedPlans: deployment.plans,
+        buildBatch,
         environment,
         logRetention,
         tableArn: this.stateTable.tableArn,

@@ -19,6 +19,8 @@ export interface ControlPlaneFunctionProps {
   readonly entry: string;
   /** The deployment's validated plans, which the bundle embeds (infra/bundling.ts). */
   readonly embeddedPlans: readonly Plan[];
+  /** The entries built with this one in one process at synth (infra/lambda-code.ts); default: alone. */
+  readonly buildBatch?: readonly string[];
   readonly environment: Record<string, string>;
   readonly logRetention: RetentionDays;
   /** Everything the function may do besides writing its own logs and traces. */
@@ -56,7 +58,7 @@ export class ControlPlaneFunction extends Construct {
     this.function = new LambdaFunction(this, 'Function', {
       functionName: `Switchyard-${props.name}`,
       description: `Switchyard control plane: ${props.name}`,
-      code: lambdaCode(props.entry, props.embeddedPlans),
+      code: lambdaCode(props.entry, props.embeddedPlans, props.buildBatch),
       handler: 'index.handler',
       runtime: LAMBDA_RUNTIME,
       architecture: LAMBDA_ARCHITECTURE,

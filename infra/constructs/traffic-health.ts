@@ -13,6 +13,8 @@ export interface TrafficHealthProps {
   readonly entry: string;
   /** The deployment's validated plans, which the bundle embeds (infra/bundling.ts). */
   readonly embeddedPlans: readonly Plan[];
+  /** The entries built with this one in one process at synth (infra/lambda-code.ts). */
+  readonly buildBatch?: readonly string[];
   readonly environment: Record<string, string>;
   readonly logRetention: RetentionDays;
   /** This region's replica of the state table. */
@@ -38,6 +40,7 @@ export class TrafficHealth extends Construct {
       name: TRAFFIC_HEALTH_FUNCTION,
       entry: props.entry,
       embeddedPlans: props.embeddedPlans,
+      ...(props.buildBatch ? { buildBatch: props.buildBatch } : {}),
       environment: props.environment,
       logRetention: props.logRetention,
       statements: [
