@@ -39,13 +39,19 @@ const REGISTRATION = /^\w+_registry\.registerError\((\w+)\$, (\w+)\);$/;
 /**
  * The value names (not `import type`) that TypeScript files under `dir` import from each
  * `@aws-sdk/client-*` package: the exception classes our code matches, and clients and commands,
- * which the trim ignores (it only looks up exception names). Keyed by package name.
+ * which the trim ignores (it only looks up exception names). Keyed by package name. Throws when a
+ * file imports a client in another form (`import * as`, a default import, `import()`, `require`),
+ * whose names this cannot see: the trim would drop an exception that code matches.
  */
 export function exceptionsOurCodeImports(dir: string): Map<string, Set<string>> {
   const imported = new Map<string, Set<string>>();
-  const importStatement = /import\s+(type\s+)?\{([^}]*)\}\s*from\s*['"](@aws-sdk\/client-[^'"]+)['"]/g;
+  const named = /import\s+(type\s+)?\{([^}]*)\}\s*from\s*['"](@aws-sdk\/client-[^'"]+)['"]/g;
+  const anyForm = /(?:from|import|require)\s*\(?\s*['"](@aws-sdk\/client-[^'"]+)['"]/g;
   for (const file of typeScriptFiles(dir)) {
-    for (const match of readFileSync(file, 'utf8').matchAll(importStatement)) {
+    const text = readFileSync(file, 'utf8');
+    let namedCount = 0;
+    for (const match of text.matchAll(named)) {
+      namedCount++;
       const [, typeOnly, names = '', pkg = ''] = match;
       if (typeOnly) continue;
       const set = imported.get(pkg) ?? new Set<string>();
@@ -57,6 +63,11 @@ export function exceptionsOurCodeImports(dir: string): Map<string, Set<string>> 
       }
       imported.set(pkg, set);
     }
+    const all = [...text.matchAll(anyForm)].length;
+    if (all !== namedCount)
+      throw new Error(
+        `${file}: imports an @aws-sdk/client-* package other than by \`import { ... } from\` (got ${all - namedCount} such import(s)); expected named imports, which the SDK exception trim (infra/sdk-trims.ts) reads to keep the exceptions our code matches`,
+      );
   }
   return imported;
 }

@@ -111,6 +111,27 @@ describe('what the trim keeps', () => {
     expect([...(imported.get('@aws-sdk/client-rds') ?? [])]).toEqual(['DBClusterNotFoundFault', 'RDSClient']);
   });
 
+  it('refuses a client imported in a form whose names it cannot see (a namespace, a dynamic import)', () => {
+    // Arrange
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-imports-'));
+    writeFileSync(
+      join(dir, 'a.ts'),
+      `import * as rds from '@aws-sdk/client-rds';\nconst sfn = await import('@aws-sdk/client-sfn');\n`,
+    );
+
+    // Act
+    const scan = () => exceptionsOurCodeImports(dir);
+
+    // Assert
+    try {
+      expect(scan).toThrow(
+        /a\.ts: imports an @aws-sdk\/client-\* package other than by `import \{ \.\.\. \} from` \(got 2 such import\(s\)\)/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps every exception functions/ matches with instanceof', () => {
     const imported = exceptionsOurCodeImports(FUNCTIONS_DIR);
     expect(imported.get('@aws-sdk/client-rds')).toContain('InvalidGlobalClusterStateFault');
