@@ -20,14 +20,14 @@ import { causeMessage, moveTrafficTo } from './traffic.js';
  * old region to standby and publishes the event; it observes nothing, so its function's bundle
  * carries no Aurora, Route 53 or ARC client (docs/architecture.md, "Bundles").
  */
-export type CompleteDeps = Pick<
-  RunbookDeps,
-  'autoScaling' | 'clock' | 'events' | 'plans' | 'region' | 'store'
->;
+export type CompleteDeps = Pick<RunbookDeps, 'clock' | 'events' | 'plans' | 'region' | 'store'> & {
+  /** Of Auto Scaling, only the update (scaling the old region down): no load balancer client. */
+  readonly autoScaling: Pick<RunbookDeps['autoScaling'], 'update'>;
+};
 
 /** The ports and context RecordFailure reads: FinishExecution's, and the observer's for compensation. */
 export type FinishDeps = CompleteDeps &
-  Pick<RunbookDeps, 'arc' | 'aurora' | 'auroraLag' | 'dns' | 'route53' | 'traffic'>;
+  Pick<RunbookDeps, 'arc' | 'aurora' | 'auroraLag' | 'autoScaling' | 'dns' | 'route53' | 'traffic'>;
 
 /** The EventBridge detail-type of the event every execution ends with. */
 export const FINISHED_EVENT = 'Switchyard Execution Finished';

@@ -40,6 +40,7 @@ const CLIENTS = [
   '@aws-sdk/client-auto-scaling',
   '@aws-sdk/client-cloudwatch',
   '@aws-sdk/client-dynamodb',
+  '@aws-sdk/client-elastic-load-balancing-v2',
   '@aws-sdk/client-eventbridge',
   '@aws-sdk/client-rds',
   '@aws-sdk/client-route-53',
@@ -52,8 +53,10 @@ describe('bundle composition', () => {
     ['request-approval.ts', ['@aws-sdk/client-dynamodb']],
     // The health endpoint reads the traffic switch (one GetItem), nothing else.
     ['traffic-health.ts', ['@aws-sdk/client-dynamodb']],
+    // It updates the group and reads none (CheckCapacity reads it, with its target health): no ELB.
     ['scale-capacity.ts', ['@aws-sdk/client-auto-scaling', '@aws-sdk/client-dynamodb']],
-    // Its success path observes nothing: no Aurora, Route 53 or ARC client (RecordFailure has them).
+    // Its success path observes nothing: no Aurora, Route 53 or ARC client (RecordFailure has them),
+    // and it only scales the old region down: no load balancer client.
     [
       'finish-execution.ts',
       ['@aws-sdk/client-auto-scaling', '@aws-sdk/client-dynamodb', '@aws-sdk/client-eventbridge'],
@@ -78,6 +81,7 @@ describe('bundle composition', () => {
         '@aws-sdk/client-auto-scaling',
         '@aws-sdk/client-cloudwatch',
         '@aws-sdk/client-dynamodb',
+        '@aws-sdk/client-elastic-load-balancing-v2',
         '@aws-sdk/client-rds',
       ],
     ],
