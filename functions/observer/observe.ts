@@ -288,7 +288,7 @@ function readCapacity(
  * has nothing to read), so that call is made only where its answer can say something. With
  * `warmPools: 'eager'` (one app's request) DescribeWarmPool goes beside DescribeAutoScalingGroups
  * wherever the plan declares a pool, and its answer is used under the same rule: one round of
- * reads instead of two.
+ * reads instead of two. The plan's `targetGroups` there, if any, are read beside the group too.
  */
 export async function groupReadiness(
   group: AutoScalingGroupPlan,
@@ -300,7 +300,7 @@ export async function groupReadiness(
   const declared = warmPools !== false && warmPoolIn(group, region) !== undefined;
   const early = declared && warmPools === 'eager' ? deps.autoScaling.warmPool(region, name) : undefined;
   early?.catch(() => undefined); // its error is this read's only where its answer is used
-  const capacity = await deps.autoScaling.describe(region, name);
+  const capacity = await deps.autoScaling.describe(region, name, group.targetGroups?.[region]);
   if (!declared || !capacity.warmPool) return readinessOf(group, capacity);
   const pool =
     capacity.warmPool.size > 0 ? await (early ?? deps.autoScaling.warmPool(region, name)) : { warmed: 0 };
