@@ -1,3 +1,4 @@
+import { auroraGlobalClusters } from '../aws/aurora.js';
 import { autoScalingGroups } from '../aws/auto-scaling.js';
 import { stateStore } from '../aws/state-store.js';
 import { stepFunctions } from '../aws/step-functions.js';
@@ -10,6 +11,7 @@ export const { makeHandler, handler } = stepHandler('CheckCapacity', checkCapaci
   ...coreDeps(c),
   store: stateStore(c),
   autoScaling: autoScalingGroups(c.clients),
+  aurora: auroraGlobalClusters(c.clients),
   waits: taskWaits(c),
   stepFunctions: stepFunctions(c.clients),
 }));
