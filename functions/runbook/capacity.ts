@@ -25,17 +25,28 @@ import {
 import { isPromoted, switchover } from './database.js';
 import { waitKey } from './ports/task-waits.js';
 import { capacityReady } from './resources.js';
-import { wakeWait } from './wake.js';
+import { moveTrafficIfReady, wakeWait } from './wake.js';
 
 /** The ports and context ScaleCapacity reads (the composition root gives it no more). */
 export type ScaleDeps = Pick<RunbookDeps, 'autoScaling' | 'clock' | 'plans' | 'random' | 'store'>;
 /**
- * The ports and context CheckCapacity reads: it also wakes the database branch parked on it, and
- * makes a graceful run's switchover as it reads the last group ready (RDS).
+ * The ports and context CheckCapacity reads: it also wakes the database branch parked on it,
+ * makes a graceful run's switchover as it reads the last group ready (RDS), and moves the run's
+ * traffic when its group is the last resource to be ready (ARC, Route 53, the traffic switch).
  */
 export type CapacityDeps = Pick<
   RunbookDeps,
-  'autoScaling' | 'clock' | 'plans' | 'random' | 'store' | 'stepFunctions' | 'waits' | 'aurora'
+  | 'autoScaling'
+  | 'clock'
+  | 'plans'
+  | 'random'
+  | 'store'
+  | 'stepFunctions'
+  | 'waits'
+  | 'aurora'
+  | 'arc'
+  | 'route53'
+  | 'traffic'
 >;
 
 /** Ungraceful mode accepts its minimum once capacity has not grown for this long. */
@@ -141,8 +152,14 @@ async function pollCapacity(
     const fenced = fence(run, deps);
     fenced.catch(() => undefined);
     const promotion = switchoverAsReady(plan, run, group.name, fenced, deps);
+    // The last resource to be ready (the promotion recorded done): traffic moves here, as the
+    // waker moves it where the promotion is the last; ShiftTraffic follows (`trafficShifted`).
+    const shifted = moveTrafficIfReady(plan, resource, run, 'CheckCapacity', deps, { fenced }).catch(
+      () => undefined, // ShiftTraffic moves it as before
+    );
     await fenced;
-    await Promise.all([
+    const [trafficShifted] = await Promise.all([
+      shifted,
       recordStep(run, deps, stepKey('ScaleCapacity', resource.id), {
         name: 'ScaleCapacity',
         resource: resource.id,
@@ -155,7 +172,7 @@ async function pollCapacity(
         wakeDatabaseBranch(plan, run, group.name, new Date(now).toISOString(), deps, made),
       ),
     ]);
-    return { ...progress, done: true, detail };
+    return { ...progress, done: true, detail: { ...detail, ...(trafficShifted ? { trafficShifted } : {}) } };
   }
   if (lastPoll) {
     const memberName = memberIn(group.members, run.to);

@@ -125,8 +125,11 @@ export function knownUnreachable(
  * `moveTrafficTo` (functions/runbook/traffic.ts) returns them.
  */
 export const TrafficShifted = z.object({
-  /** Who moved it: the event waker, or AwaitEvent finding the promotion over as it parked. */
-  by: z.enum(['WakeOnEvent', 'AwaitEvent']),
+  /**
+   * Who moved it: the event waker, AwaitEvent finding the promotion over as it parked, or
+   * CheckCapacity reading the last group ready after the promotion was recorded done.
+   */
+  by: z.enum(['WakeOnEvent', 'AwaitEvent', 'CheckCapacity']),
   at: z.string().check(z.minLength(1)),
   epoch: z.int().check(z.positive()),
   mechanism: z.enum(['arc', 'route53', 'health-checks', 'none']),

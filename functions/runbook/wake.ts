@@ -181,7 +181,7 @@ export async function awaitEvent(
   if (!seen) return { parked: true, already: false };
   const promoted = wait === 'promotion' && seen.promoted?.writers.includes(targetOf(plan, resource.id, run));
   const shifted = promoted
-    ? await moveTrafficIfReady(plan, resource.id, run, 'AwaitEvent', deps, {
+    ? await moveTrafficIfReady(plan, resource, run, 'AwaitEvent', deps, {
         // Parked again without its run: the promotion's event finds nothing to move.
         alongside: deps.waits.park(parked),
       }).catch(() => undefined) // the woken check and ShiftTraffic go on as before
@@ -395,7 +395,9 @@ async function wakeApp(
     // Whether this run may have its traffic moved here, read beside RDS (the record and the fence).
     const run = wait ? parkedRun(lock, wait, deps) : undefined;
     const mover =
-      run && kind === 'promotion' ? { run, ready: othersReady(plan, globalClusterId, run, deps) } : undefined;
+      run && kind === 'promotion'
+        ? { run, ready: othersReady(plan, { kind: 'database', id: globalClusterId }, run, deps) }
+        : undefined;
     // Pilot light's reader: what the promotion needs, read (and the lease renewed) beside RDS.
     const starter =
       run && kind === 'reader' ? { run, reads: promotionReads(plan, globalClusterId, run, deps) } : undefined;
@@ -505,30 +507,31 @@ function parkedRun(
 }
 
 /**
- * Whether every resource of `run` but the promotion of `globalClusterId` is recorded ready on its
- * execution record (its step SUCCEEDED or SKIPPED: capacity at the plan's threshold, the other
- * clusters promoted: what ShiftTraffic's check of the Map's outcomes requires), read beside the
- * lease's renewal at the run's epoch (`fence`), made before anything moves. `alongside` is
- * written in the same round.
+ * Whether every resource of `run` but `except` (the promotion seen done, or the group read ready)
+ * is recorded ready on its execution record (its step SUCCEEDED or SKIPPED: capacity at the plan's
+ * threshold, the clusters promoted: what ShiftTraffic's check of the Map's outcomes requires), read
+ * beside the lease's renewal at the run's epoch (`fence`, or the caller's `fenced`), made before
+ * anything moves. `alongside` is written in the same round.
  *
  * @throws LockLostError the run no longer holds its epoch
  */
 async function othersReady(
   plan: Plan,
-  globalClusterId: string,
+  except: Pick<ResourceItem, 'kind' | 'id'>,
   run: RunContext,
   deps: Pick<RunbookDeps, 'store'>,
   alongside?: Promise<unknown>,
+  fenced?: Promise<void>,
 ): Promise<boolean> {
   if (run.evacuation) return false; // its traffic moves in the evacuation's batches
   const [record] = await Promise.all([
     deps.store.getExecutionByKey(run.app, run.executionKey),
-    fence(run, deps),
+    fenced ?? fence(run, deps),
     alongside,
   ]);
   if (!record) return false;
   return resourcesOf(plan)
-    .filter((r) => !(r.kind === 'database' && r.id === globalClusterId))
+    .filter((r) => !(r.kind === except.kind && r.id === except.id))
     .every((r) => {
       const step = record.steps[stepKey(r.kind === 'database' ? 'PromoteDatabase' : 'ScaleCapacity', r.id)];
       return step?.status === 'SUCCEEDED' || step?.status === 'SKIPPED';
@@ -600,22 +603,24 @@ async function startFor(
 }
 
 /**
- * Moves `run`'s traffic to its target once its promotion of `globalClusterId` is seen done, when
- * the rest of the run is recorded ready ({@link othersReady}, fenced): what ShiftTraffic would do
- * a moment later, made here so that the woken check, the Map's end and ShiftTraffic's own start
- * are not waited for (docs/architecture.md, "Wake-ups"). Undefined when it moved nothing.
+ * Moves `run`'s traffic to its target once `seen` is seen ready (its promotion done, or, by
+ * CheckCapacity, its group read ready), when the rest of the run is recorded ready
+ * ({@link othersReady}, fenced: `options.fenced` when the caller renewed the lease): what
+ * ShiftTraffic would do a moment later, made here so that the woken check, the Map's end and
+ * ShiftTraffic's own start are not waited for (docs/architecture.md, "Wake-ups"). Undefined when
+ * it moved nothing.
  *
  * @throws LockLostError the run no longer holds its epoch (nothing moved)
  */
 export async function moveTrafficIfReady(
   plan: Plan,
-  globalClusterId: string,
+  seen: Pick<ResourceItem, 'kind' | 'id'>,
   run: RunContext,
   by: TrafficShifted['by'],
   deps: Pick<RunbookDeps, 'arc' | 'clock' | 'route53' | 'store' | 'traffic'>,
-  options: { readonly alongside?: Promise<unknown> } = {},
+  options: { readonly alongside?: Promise<unknown>; readonly fenced?: Promise<void> } = {},
 ): Promise<TrafficShifted | undefined> {
-  if (!(await othersReady(plan, globalClusterId, run, deps, options.alongside))) return undefined;
+  if (!(await othersReady(plan, seen, run, deps, options.alongside, options.fenced))) return undefined;
   return moveTrafficFor(plan, run, by, deps);
 }
 
