@@ -7,7 +7,7 @@ import { readinessOf } from '../observer/observe.js';
 import { parseInput, type RunbookDeps } from '../runbook/context.js';
 import { isPromoted } from '../runbook/database.js';
 import type { TaskWait } from '../runbook/ports/task-waits.js';
-import { answerWait, type WakeSignal } from '../runbook/wake.js';
+import { answerWait, type WakeSignal } from '../runbook/wake-signal.js';
 import {
   POLLER_IDLE_POLLS,
   POLLER_LEASE_MS,

@@ -25,7 +25,8 @@ import {
 import { isPromoted, switchover } from './database.js';
 import { waitKey } from './ports/task-waits.js';
 import { capacityReady } from './resources.js';
-import { moveTrafficIfReady, wakeWait } from './wake.js';
+import { wakeWait } from './wake-signal.js';
+import { moveTrafficIfReady } from './wake-traffic.js';
 
 /** The ports and context ScaleCapacity reads (the composition root gives it no more). */
 export type ScaleDeps = Pick<RunbookDeps, 'autoScaling' | 'clock' | 'plans' | 'random' | 'store'>;
