@@ -118,7 +118,7 @@ export function planProblems(document: unknown, file: string): PlanProblem[] {
     checkMembers(`${path}.members`, group.members);
     // Target groups (a hint) may name only some regions, each in its own region.
     for (const [region, arns] of Object.entries(asRecord(group.targetGroups))) {
-      if (!seen.has(region))
+      if (!inPlan.has(region))
         add(
           `${path}.targetGroups.${region}`,
           `${region} is not one of the plan's regions`,
