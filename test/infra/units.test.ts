@@ -134,15 +134,24 @@ describe('IAM helpers', () => {
       ]),
     );
     expect(owners).toEqual({
-      // The waker starts pilot light's promotion on the new reader's event (Wake-ups).
-      promoteDatabase: ['PromoteDatabase', 'WakeOnEvent'],
+      // The waker starts pilot light's promotion on the new reader's event, and CheckCapacity a
+      // graceful switchover as it reads the last group ready (Wake-ups).
+      promoteDatabase: ['PromoteDatabase', 'CheckCapacity', 'WakeOnEvent'],
       prepareDatabase: ['PrepareDatabase'],
       scaleCapacity: ['ScaleCapacity', 'FinishExecution'],
       // The reconciler makes traffic follow the writer, and fences a returning old writer; an
       // evacuation flushes its apps' queued traffic changes in batches (docs/architecture.md); the
       // event waker (and AwaitEvent, the promotion over as it parks) moves a run's traffic once
-      // its promotion is done and the run ready (Wake-ups).
-      shiftTraffic: ['AwaitEvent', 'ShiftTraffic', 'RunEvacuation', 'Reconcile', 'WakeOnEvent'],
+      // its promotion is done and the run ready, CheckCapacity once its group is the last thing
+      // ready (Wake-ups).
+      shiftTraffic: [
+        'CheckCapacity',
+        'AwaitEvent',
+        'ShiftTraffic',
+        'RunEvacuation',
+        'Reconcile',
+        'WakeOnEvent',
+      ],
       fenceWriter: ['Reconcile'],
     });
   });
