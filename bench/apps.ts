@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Plan } from '../functions/core/plan.js';
 import { parsePlans } from '../functions/core/plan-loader.js';
+import { targetGroupArn } from '../sandbox/aws/autoscaling-support.js';
 import { parseScenario } from '../sandbox/scenario.js';
 import { simulate } from '../sandbox/simulate.js';
 
@@ -10,7 +11,7 @@ const TEMPLATES = { orders: 'plans/orders.yaml', billing: 'plans/billing.yaml' }
 /**
  * `count` plans copied from `plans/orders.yaml` (or `plans/billing.yaml`: its records share the
  * one hosted zone) as apps `app1`..`appN`: every name and AWS
- * resource (clusters, groups, records, alarms, routing controls) made unique, as the plan rules
+ * resource (clusters, groups and their target groups, records, alarms, routing controls) made unique, as the plan rules
  * require, and operator failovers without an approver so that a scenario needs no approvals.
  * Validated by the same rules as the plans directory.
  */
@@ -23,7 +24,12 @@ export function generatedPlans(count: number, from: keyof typeof TEMPLATES = 'or
       .replaceAll(from, app)
       .replace(/routingcontrol\/a1b2c3d4e5f6a7b8/, `routingcontrol/a${hex.slice(1)}`)
       .replace(/routingcontrol\/b2c3d4e5f6a7b8c9/, `routingcontrol/b${hex.slice(1)}`)
-      .replace('operatorFailover: required', 'operatorFailover: none');
+      .replace('operatorFailover: required', 'operatorFailover: none')
+      // The copied groups' target groups: the sandbox names each group's after the group.
+      .replace(
+        /arn:aws:elasticloadbalancing:([a-z0-9-]+):(\d{12}):targetgroup\/([a-zA-Z0-9-]+)\/[0-9a-f]{16}/g,
+        (_arn, region: string, account: string, group: string) => targetGroupArn(region, account, group),
+      );
     return { file: `generated/${app}.yaml`, text };
   });
   return parsePlans(sources, 'generated');

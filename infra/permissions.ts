@@ -121,7 +121,10 @@ const STEP_CAPABILITIES: Partial<Record<FunctionName, readonly Capability[]>> = 
   // the promotion is done and the rest of the run ready (functions/runbook/wake-traffic.ts), as
   // ShiftTraffic would a moment later.
   AwaitEvent: ['wakeRunbook', 'shiftTraffic', 'startPoller'],
-  CheckCapacity: ['wakeRunbook'],
+  // CheckCapacity also makes a graceful run's switchover as it reads the last group ready (the
+  // database branch's gate, read and fenced), as PromoteDatabase would a moment later, and moves
+  // the run's traffic when its group is the last resource to be ready, as ShiftTraffic would.
+  CheckCapacity: ['wakeRunbook', 'promoteDatabase', 'shiftTraffic'],
   // The waker also starts pilot light's promotion once it sees the new reader available (the
   // capacity gate read, fenced), as PromoteDatabase would a moment later.
   WakeOnEvent: ['shiftTraffic', 'promoteDatabase'],

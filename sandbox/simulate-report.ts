@@ -59,7 +59,7 @@ export interface SimulationReport {
  * (`startedAt`, `finishedAt`, each step's) are virtual seconds from the scenario's start; `rtoSeconds`
  * (request to verified service, approval wait left out), `rpoSeconds`, `approvalWaitSeconds`,
  * `awsBusySeconds` (the union of the AWS calls and operations it started) and
- * `controlPlaneSeconds` (RTO minus AWS busy) are virtual seconds; null where not known (no RTO
+ * `controlPlaneSeconds` (RTO minus AWS busy, from the unrounded times: the recorded RTO is rounded to 0.1 s) are virtual seconds; null where not known (no RTO
  * unless it SUCCEEDED).
  */
 export interface ExecutionReport {
@@ -346,7 +346,11 @@ export async function executionReport(
     rpoLastSeenAt: record?.rpoLastSeenAt ? seconds(Date.parse(record.rpoLastSeenAt)) : null,
     approvalWaitSeconds: approvalWaitMs / 1000,
     awsBusySeconds: Math.round(busyMs) / 1000,
-    controlPlaneSeconds: rto === null ? null : Math.round(rto * 1000 - busyMs) / 1000,
+    // From the unrounded window (the recorded RTO is rounded to 0.1 s): millisecond resolution.
+    controlPlaneSeconds:
+      rto === null || verifiedAt === undefined
+        ? null
+        : Math.round(verifiedAt - requestedAt - approvalWaitMs - busyMs) / 1000,
     underCapacity: record?.steps.VerifyService?.detail?.underCapacity === true,
     ...(error && status !== 'SUCCEEDED' ? { error } : {}),
     steps: Object.values(record?.steps ?? {})

@@ -153,7 +153,10 @@ export function autoScalingGroups(clients: ClientFactory): AutoScalingGroups {
     );
 
   return {
-    async describe(region, groupName) {
+    async describe(region, groupName, targetGroups = []) {
+      // The plan's target groups, read beside the group (a hint: the answer says which count).
+      const early = new Map(targetGroups.map((arn) => [arn, targetHealth(region, [arn])] as const));
+      for (const read of early.values()) read.catch(() => undefined); // used only if the answer names it
       const output = await awsCall(
         { operation: 'DescribeAutoScalingGroups', region, resource: groupName },
         RULES,
@@ -168,7 +171,15 @@ export function autoScalingGroups(clients: ClientFactory): AutoScalingGroups {
           `DescribeAutoScalingGroups ${groupName} in ${region}: group not found (got no group; expected an existing Auto Scaling group)`,
         );
       }
-      const health = await targetHealth(region, group.TargetGroupARNs ?? []);
+      const named = group.TargetGroupARNs ?? [];
+      const [hinted, rest] = await Promise.all([
+        Promise.all(named.filter((arn) => early.has(arn)).map((arn) => early.get(arn))),
+        targetHealth(
+          region,
+          named.filter((arn) => !early.has(arn)),
+        ),
+      ]);
+      const health = new Map([...hinted.flatMap((byGroup) => (byGroup ? [...byGroup] : [])), ...rest]);
       return capacityOf(group, groupName, health);
     },
 
@@ -256,12 +267,23 @@ export function autoScalingGroups(clients: ClientFactory): AutoScalingGroups {
       return { count: failed.length, ...(latest ? { latestMessage: latest } : {}) };
     },
 
+    update: groupUpdates(clients).update,
+  };
+}
+
+/**
+ * The Auto Scaling adapter's writes alone: UpdateAutoScalingGroup, for ScaleCapacity, whose path
+ * reads no group (CheckCapacity does), so that its bundle carries no Elastic Load Balancing client
+ * (docs/architecture.md, "Bundles").
+ */
+export function groupUpdates(clients: ClientFactory): Pick<AutoScalingGroups, 'update'> {
+  return {
     async update(region, groupName, { min, desired, max }) {
       await awsCall(
         { operation: 'UpdateAutoScalingGroup', region, resource: `${groupName} to ${min}/${desired}/${max}` },
         RULES,
         () =>
-          autoScaling(region).send(
+          clients.client(AUTO_SCALING_CLIENT, region).send(
             new UpdateAutoScalingGroupCommand({
               AutoScalingGroupName: groupName,
               MinSize: min,

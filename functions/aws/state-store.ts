@@ -61,6 +61,9 @@ import {
  * `createExecution` first writes a pointer item `EXECID#<id>` (with `attribute_not_exists`) naming
  * the record's sort key, then the record. The pointer also makes creation idempotent: a retried
  * Begin step, with a later clock reading, finds the pointer and lands on the first attempt's key.
+ * `pointExecution` writes the pointer alone, ahead of the record (the operator API's reservation
+ * does, while its dry run reads), and `createExecution` given its answer writes only the record;
+ * a pointer without a record is no execution (`getExecution` answers undefined).
  * Callers keep the `key` of the record (returned on every record) for the per-step writes, which
  * then cost one write each; `getExecution(app, id)` costs two reads.
  */

@@ -116,6 +116,25 @@ export function planProblems(document: unknown, file: string): PlanProblem[] {
       groupNames.add(group.name);
     }
     checkMembers(`${path}.members`, group.members);
+    // Target groups (a hint) may name only some regions, each in its own region.
+    for (const [region, arns] of Object.entries(asRecord(group.targetGroups))) {
+      if (!inPlan.has(region))
+        add(
+          `${path}.targetGroups.${region}`,
+          `${region} is not one of the plan's regions`,
+          region,
+          `one of ${regions.join(', ')}`,
+        );
+      asArray(arns).forEach((arn, j) => {
+        if (typeof arn === 'string' && !arn.includes(`:elasticloadbalancing:${region}:`))
+          add(
+            `${path}.targetGroups.${region}[${j}]`,
+            `a target group of another region`,
+            arn,
+            `a target group ARN in ${region}`,
+          );
+      });
+    }
     for (const profile of ['active', 'standby'] as const) {
       const { min, desired, max } = asRecord(group[profile]);
       if (

@@ -150,6 +150,29 @@ const AutoScalingGroup = z.strictObject({
    * from it (a warm start) instead of launching from nothing.
    */
   warmPool: WarmPool.optional(),
+  /**
+   * The load balancer target groups the group registers with, per region (the group's
+   * `TargetGroupARNs`), optional. A hint, never the truth: a reader of the group's capacity asks
+   * DescribeTargetHealth for these beside DescribeAutoScalingGroups instead of after its answer
+   * (one round of reads, not two), and uses only the target groups that answer names (any it
+   * names that are not here are read after it). Absent: read after the answer. At most 10 a
+   * region, a bound on the reads a hint starts (AttachLoadBalancerTargetGroups: "You can specify
+   * up to 10 target groups", EC2 Auto Scaling API Reference,
+   * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_AttachLoadBalancerTargetGroups.html).
+   */
+  targetGroups: PerRegion(
+    z
+      .array(
+        z
+          .string()
+          .regex(
+            /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[a-zA-Z0-9-]{1,32}\/[0-9a-f]{16}$/,
+            'an Elastic Load Balancing target group ARN',
+          ),
+      )
+      .min(1)
+      .max(10),
+  ).optional(),
 });
 /**
  * One Auto Scaling group of a plan: its name per region, its active and standby capacity

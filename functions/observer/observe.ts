@@ -78,6 +78,15 @@ export async function observeApp(
      * left out has no entry in `capacity` (its level is unknown) until {@link withCapacity} reads it.
      */
     readonly capacityIn?: readonly string[];
+    /**
+     * Start the reads that `lag` and `warmPools` make after an answer beside that answer instead,
+     * from what the plan names: each member's replication lag beside its cluster's read (kept only
+     * where the member is a secondary) and each declared warm pool's DescribeWarmPool beside its
+     * group's read (kept only where the group's answer says its pool holds instances). One round of
+     * reads instead of two, for a call whose answer may be dropped: for one app's request (a
+     * failover's dry run), not for the scheduled or batched reads of many apps.
+     */
+    readonly eager?: boolean;
   } = {},
 ): Promise<AppObservation> {
   const outcomes = new Map<string, Tally>(regions.map((r) => [r, { ok: 0, unreachable: 0, other: 0 }]));
@@ -88,7 +97,13 @@ export async function observeApp(
       const perRegion = await Promise.all(
         regions.map(async (region) => {
           const arn = memberIn(cluster.members, region);
+          const lagOf = () =>
+            read(undefined, `replication lag into ${arn}`, () =>
+              deps.auroraLag.replicationLagMs(region, arn, deps.clock.now(), cluster.engine),
+            );
           const seen = await read(region, `${cluster.globalClusterId} in ${region}`, async () => {
+            // Eager: the lag is read beside the cluster (`read` never rejects), used if a secondary.
+            const early = options.lag && options.eager ? lagOf() : undefined;
             const [own, global] = await Promise.all([
               deps.aurora.describeCluster(region, arn),
               // A global cluster that is gone is an answer (the member is described as detached);
@@ -116,15 +131,12 @@ export async function observeApp(
                 ? { synchronizationStatus: member.synchronizationStatus }
                 : {}),
               ...(own.engineVersion ? { engineVersion: own.engineVersion } : {}),
+              ...(member && global?.engineVersion ? { globalEngineVersion: global.engineVersion } : {}),
               instances: own.instances.length,
               moving: global?.failover !== undefined,
             };
-            if (options.lag && member && !member.isWriter) {
-              const lagMs = await read(undefined, `replication lag into ${arn}`, () =>
-                deps.auroraLag.replicationLagMs(region, arn, deps.clock.now(), cluster.engine),
-              );
-              return { ...state, lagMs };
-            }
+            if (options.lag && member && !member.isWriter)
+              return { ...state, lagMs: await (early ?? lagOf()) };
             return state;
           });
           return [region, seen] as const;
@@ -150,7 +162,7 @@ export async function observeApp(
     regions.filter((r) => capacityIn.includes(r)),
     deps,
     read,
-    options.warmPools ?? false,
+    options.warmPools ? (options.eager ? 'eager' : true) : false,
   );
 
   const traffic = observeTraffic(plan, deps, read, options.unreachable);
@@ -249,7 +261,7 @@ function readCapacity(
   regions: readonly string[],
   deps: Pick<ObserverDeps, 'autoScaling'>,
   read: Reader,
-  warmPools: boolean,
+  warmPools: boolean | 'eager',
 ): Promise<CapacityObservation[]> {
   return Promise.all(
     (plan.compute?.autoScalingGroups ?? []).map(async (group): Promise<CapacityObservation> => {
@@ -274,18 +286,25 @@ function readCapacity(
  * `warmPools`, also how many of its pool's instances are warmed, when the plan declares a pool
  * there: by DescribeWarmPool when the group's own answer says its pool holds instances
  * (`WarmPoolSize` > 0), else none are (an empty pool has nothing warmed, and a group without a pool
- * has nothing to read), so that call is made only where its answer can say something.
+ * has nothing to read), so that call is made only where its answer can say something. With
+ * `warmPools: 'eager'` (one app's request) DescribeWarmPool goes beside DescribeAutoScalingGroups
+ * wherever the plan declares a pool, and its answer is used under the same rule: one round of
+ * reads instead of two. The plan's `targetGroups` there, if any, are read beside the group too.
  */
 export async function groupReadiness(
   group: AutoScalingGroupPlan,
   region: string,
   deps: Pick<RunbookDeps, 'autoScaling'>,
-  warmPools = false,
+  warmPools: boolean | 'eager' = false,
 ): Promise<GroupReadiness> {
   const name = memberIn(group.members, region);
-  const capacity = await deps.autoScaling.describe(region, name);
-  if (!warmPools || !warmPoolIn(group, region) || !capacity.warmPool) return readinessOf(group, capacity);
-  const pool = capacity.warmPool.size > 0 ? await deps.autoScaling.warmPool(region, name) : { warmed: 0 };
+  const declared = warmPools !== false && warmPoolIn(group, region) !== undefined;
+  const early = declared && warmPools === 'eager' ? deps.autoScaling.warmPool(region, name) : undefined;
+  early?.catch(() => undefined); // its error is this read's only where its answer is used
+  const capacity = await deps.autoScaling.describe(region, name, group.targetGroups?.[region]);
+  if (!declared || !capacity.warmPool) return readinessOf(group, capacity);
+  const pool =
+    capacity.warmPool.size > 0 ? await (early ?? deps.autoScaling.warmPool(region, name)) : { warmed: 0 };
   return readinessOf(group, capacity, pool);
 }
 

@@ -136,8 +136,9 @@ export async function requestFailover(
   // touched (beside the reservation's first state read), so a request it refuses never holds the
   // lock against the next one.
   // An evacuation paces its own requests (a throttled one is asked again on a later poll), and its
-  // poll requests many apps within one invocation: its dry runs do not wait.
-  const dry = dryRun(plan, body, executionId, deps, options.evacuation ? 0 : DRY_RUN_PACING_MS);
+  // poll requests many apps within one invocation: its dry runs do not wait, and read as mass
+  // reads do (no call whose answer may be dropped).
+  const dry = dryRun(plan, body, executionId, deps, options.evacuation === undefined);
   dry.catch(() => undefined); // answered below, whichever of the two fails first
   const graceful = body.mode === 'graceful';
 
@@ -210,12 +211,17 @@ export async function requestFailover(
  * (`dryRunReading`), when Preflight may decide on them: Route 53 records plans also list their
  * failover records here, alongside, as Preflight does.
  *
- * A graceful dry run whose only blocker is a read AWS throttled reads again after a jittered
- * backoff ({@link dryRunPause}) for up to `pacingMs` from its first read: many requests at once
- * spread over the API's rate instead of each being refused.
+ * Its reads are one round (`single`: one app's own request, not an evacuation's): the replication
+ * lag and the warm pool are read beside the cluster and the group, from the plan's names, instead
+ * of after their answers (`observeApp`'s `eager`; docs/architecture.md, "Work done once").
+ *
+ * A graceful single request's dry run whose only blocker is a read AWS throttled reads again after
+ * a jittered backoff ({@link dryRunPause}) for up to {@link DRY_RUN_PACING_MS} from its first read:
+ * many requests at once spread over the API's rate instead of each being refused. An evacuation's
+ * does not wait (the evacuation paces its requests itself).
  *
  * @throws NotReadyError graceful, and readiness found blocking findings
- * @throws ThrottledError graceful, and AWS still throttled a read that decides after `pacingMs`
+ * @throws ThrottledError graceful, and AWS still throttled a read that decides after its pacing
  *   (503 with Retry-After: nothing was reserved)
  * @throws TransientAwsError graceful, and another retryable fault left a deciding read unknown
  */
@@ -224,8 +230,9 @@ async function dryRun(
   body: FailoverBody,
   executionId: string,
   deps: ReadinessDeps & Pick<RunbookDeps, 'random'>,
-  pacingMs: number,
+  single: boolean,
 ): Promise<{ readiness: Readiness; reading?: DryRunReading }> {
+  const pacingMs = single ? DRY_RUN_PACING_MS : 0;
   const started = deps.clock.now();
   // Down endpoints last, as the runbook tries them (docs/architecture.md; `knownUnreachable`): an
   // ungraceful run suspects its source. The request does not know the active region before its
@@ -244,7 +251,10 @@ async function dryRun(
   for (let reads = 1; ; reads++) {
     const readAt = reads === 1 ? deps.clock.now() : started;
     const [inputs, recordsExist] = await Promise.all([
-      readInputs(plan, body.mode === 'graceful' ? plan.regions : [body.to], kept, undefined, { unreachable }),
+      readInputs(plan, body.mode === 'graceful' ? plan.regions : [body.to], kept, undefined, {
+        unreachable,
+        eager: single,
+      }),
       failoverRecordsExist(plan, deps).then(
         () => true,
         () => false,

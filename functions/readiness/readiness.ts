@@ -95,6 +95,11 @@ export interface ReadOptions {
    * (functions/aws/arc.ts, `endpointOrder`), so a caller can carry what it learnt onwards.
    */
   readonly unreachable?: UnreachableRegions;
+  /**
+   * Read the replication lag and the warm pools beside the reads they follow (`observeApp`'s
+   * `eager`): one round of reads. A single request's dry run does; mass reads do not.
+   */
+  readonly eager?: boolean;
 }
 
 /**
@@ -115,6 +120,7 @@ export async function readInputs(
       lag: true,
       warmPools: true,
       ...(options.unreachable ? { unreachable: options.unreachable } : {}),
+      ...(options.eager ? { eager: true } : {}),
     }),
     deps.store.getState(plan.name),
     deps.store.getLock(plan.name),

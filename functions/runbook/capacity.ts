@@ -8,6 +8,7 @@ import {
   fence,
   nextPoll,
   POLL_SECONDS,
+  type PromotionStarted,
   parseInput,
   pollBudgetSeconds,
   pollThrottled,
@@ -15,22 +16,43 @@ import {
   ResourceItem,
   type RunbookDeps,
   RunContext,
-  recordOutcome,
   recordStep,
   sharedReader,
   startProgress,
   stepKey,
   waitSeconds,
 } from './context.js';
+import { isPromoted, switchover } from './database.js';
 import { waitKey } from './ports/task-waits.js';
+import { capacityReady } from './resources.js';
 import { wakeWait } from './wake-signal.js';
+import { moveTrafficIfReady } from './wake-traffic.js';
 
-/** The ports and context ScaleCapacity reads (the composition root gives it no more). */
-export type ScaleDeps = Pick<RunbookDeps, 'autoScaling' | 'clock' | 'plans' | 'random' | 'store'>;
-/** The ports and context CheckCapacity reads: it also wakes the database branch parked on it. */
+/**
+ * The ports and context ScaleCapacity reads (the composition root gives it no more): of Auto
+ * Scaling, only the update (its bundle then carries no load balancer client).
+ */
+export type ScaleDeps = Pick<RunbookDeps, 'clock' | 'plans' | 'random' | 'store'> & {
+  readonly autoScaling: Pick<RunbookDeps['autoScaling'], 'update'>;
+};
+/**
+ * The ports and context CheckCapacity reads: it also wakes the database branch parked on it,
+ * makes a graceful run's switchover as it reads the last group ready (RDS), and moves the run's
+ * traffic when its group is the last resource to be ready (ARC, Route 53, the traffic switch).
+ */
 export type CapacityDeps = Pick<
   RunbookDeps,
-  'autoScaling' | 'clock' | 'plans' | 'random' | 'store' | 'stepFunctions' | 'waits'
+  | 'autoScaling'
+  | 'clock'
+  | 'plans'
+  | 'random'
+  | 'store'
+  | 'stepFunctions'
+  | 'waits'
+  | 'aurora'
+  | 'arc'
+  | 'route53'
+  | 'traffic'
 >;
 
 /** Ungraceful mode accepts its minimum once capacity has not grown for this long. */
@@ -131,8 +153,20 @@ async function pollCapacity(
   const stalled = now - stableSince >= UNGRACEFUL_STALL_SECONDS * 1000;
   const acceptDegraded = run.mode === 'ungraceful' && readiness.minimumMet && (stalled || lastPoll);
   if (readiness.ready || acceptDegraded) {
-    await Promise.all([
-      recordOutcome(run, deps, stepKey('ScaleCapacity', resource.id), {
+    // The outcome's epoch check (`recordOutcome`'s fence) is made once, beside the switchover's
+    // reads, and awaited before anything is recorded or moved.
+    const fenced = fence(run, deps);
+    fenced.catch(() => undefined);
+    const promotion = switchoverAsReady(plan, run, group.name, fenced, deps);
+    // The last resource to be ready (the promotion recorded done): traffic moves here, as the
+    // waker moves it where the promotion is the last; ShiftTraffic follows (`trafficShifted`).
+    const shifted = moveTrafficIfReady(plan, resource, run, 'CheckCapacity', deps, { fenced }).catch(
+      () => undefined, // ShiftTraffic moves it as before
+    );
+    await fenced;
+    const [trafficShifted] = await Promise.all([
+      shifted,
+      recordStep(run, deps, stepKey('ScaleCapacity', resource.id), {
         name: 'ScaleCapacity',
         resource: resource.id,
         status: 'SUCCEEDED',
@@ -140,9 +174,11 @@ async function pollCapacity(
         finishedAt: isoNow(deps.clock),
         detail,
       }),
-      wakeDatabaseBranch(plan, run, group.name, new Date(now).toISOString(), deps),
+      promotion.then((made) =>
+        wakeDatabaseBranch(plan, run, group.name, new Date(now).toISOString(), deps, made),
+      ),
     ]);
-    return { ...progress, done: true, detail };
+    return { ...progress, done: true, detail: { ...detail, ...(trafficShifted ? { trafficShifted } : {}) } };
   }
   if (lastPoll) {
     const memberName = memberIn(group.members, run.to);
@@ -183,10 +219,71 @@ async function wakeDatabaseBranch(
   group: string,
   readAt: string,
   deps: Pick<RunbookDeps, 'stepFunctions' | 'waits'>,
+  promotion?: PromotionStarted,
 ): Promise<void> {
   if (run.mode !== 'graceful' || (plan.database?.auroraGlobalClusters.length ?? 0) === 0) return;
-  const signal = { detail: `${group} ready in ${run.to}`, ready: { group, readAt } };
+  const signal = {
+    detail: `${group} ready in ${run.to}`,
+    ready: { group, readAt },
+    ...(promotion ? { promotion } : {}),
+  };
   await wakeWait(run.app, run.executionId, waitKey('capacity'), signal, deps).catch(() => false);
+}
+
+/**
+ * How long (ms) the database branch's parked wait must still have before its Task's own timeout
+ * for CheckCapacity to make the switchover for it: past that, the branch may be reading the gate
+ * itself, and it alone decides (no two SwitchoverGlobalCluster calls race).
+ */
+export const SWITCHOVER_WAIT_MARGIN_MS = 1_000;
+
+/**
+ * The switchover made where capacity is seen ready (docs/architecture.md, "Wake-ups"), as the
+ * event waker starts pilot light's promotion where it sees the reader: a graceful run's database
+ * branch parked on `capacity` (its `WAIT#` item live for {@link SWITCHOVER_WAIT_MARGIN_MS} more)
+ * is about to read the groups and the global cluster and switch over; CheckCapacity, having read
+ * `readyGroup` ready, reads the plan's other groups, the global cluster and that wait at once,
+ * and with the lease renewed (`fenced`) makes the same call (`switchover`, functions/runbook/database.ts)
+ * instead: the hand-off's SendTaskSuccess, the woken check and its read are no longer between
+ * capacity and the switchover. A plan of one global cluster only (each has its own branch), not
+ * where a shared reader serves the run's waits (an evacuation, or the region's poller). Anything unread, not ready or refused makes nothing here: the woken branch's gate
+ * decides as before (and reports a refusal). Never throws.
+ *
+ * @returns the switchover made (or found under way or done), for the woken branch to follow
+ */
+async function switchoverAsReady(
+  plan: Plan,
+  run: RunContext,
+  readyGroup: string,
+  fenced: Promise<void>,
+  deps: CapacityDeps,
+): Promise<PromotionStarted | undefined> {
+  const clusters = plan.database?.auroraGlobalClusters ?? [];
+  const cluster = clusters[0];
+  // A shared reader (an evacuation's, or the region's poller) wakes both branches at once: the
+  // database branch's own gate decides there, as before.
+  const shared = sharedReader(run, deps.plans) !== undefined;
+  if (run.mode !== 'graceful' || shared || clusters.length !== 1 || !cluster) return undefined;
+  try {
+    const [wait, others, view] = await Promise.all([
+      deps.waits.get(run.app, run.executionId, waitKey('capacity')),
+      capacityReady(plan, run, deps, readyGroup),
+      deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId),
+      fenced,
+    ]);
+    const live =
+      wait !== undefined && Date.parse(wait.expiresAt) - deps.clock.now() > SWITCHOVER_WAIT_MARGIN_MS;
+    if (!live || !others) return undefined;
+    const targetArn = memberIn(cluster.members, run.to);
+    const at = isoNow(deps.clock);
+    const made = { by: 'CheckCapacity', at, epoch: run.epoch, rpoMs: 0 } as const;
+    if (isPromoted(view, targetArn)) return { ...made, method: 'none' };
+    if (view.failover) return undefined; // under way: the branch's own read decides what it is
+    await switchover(run, cluster, view, deps);
+    return { ...made, method: 'switchover' };
+  } catch {
+    return undefined;
+  }
 }
 
 export function autoScalingGroup(plan: Plan, name: string): AutoScalingGroupPlan {

@@ -125,8 +125,11 @@ export function knownUnreachable(
  * `moveTrafficTo` (functions/runbook/traffic.ts) returns them.
  */
 export const TrafficShifted = z.object({
-  /** Who moved it: the event waker, or AwaitEvent finding the promotion over as it parked. */
-  by: z.enum(['WakeOnEvent', 'AwaitEvent']),
+  /**
+   * Who moved it: the event waker, AwaitEvent finding the promotion over as it parked, or
+   * CheckCapacity reading the last group ready after the promotion was recorded done.
+   */
+  by: z.enum(['WakeOnEvent', 'AwaitEvent', 'CheckCapacity']),
   at: z.string().check(z.minLength(1)),
   epoch: z.int().check(z.positive()),
   mechanism: z.enum(['arc', 'route53', 'health-checks', 'none']),
@@ -141,12 +144,15 @@ export type TrafficShifted = z.infer<typeof TrafficShifted>;
  * (renewed first), and, graceful, the target's capacity read ready, it made the promotion
  * PromoteDatabase would make a moment later (`startPromotion`, functions/runbook/database.ts).
  * CheckPrepare carries it in its outcome (`detail.promotionStarted`) and PromoteDatabase follows it
- * instead of reading and calling again. `at` is the ISO time of the call; `method` and `rpoMs` (the
+ * instead of reading and calling again. CheckCapacity does the same for a graceful run whose
+ * database branch waits for capacity: it makes the switchover as it reads the last group ready, and
+ * hands it to the woken CheckDatabase (`wake.promotion`). `at` is the ISO time of the call; `method` and `rpoMs` (the
  * replication lag just before an ungraceful failover, null when CloudWatch had no datapoint) as
  * PromoteDatabase records them.
  */
 export const PromotionStarted = z.object({
-  by: z.literal('WakeOnEvent'),
+  /** WakeOnEvent (pilot light's reader seen), or CheckCapacity (a graceful run's last group read ready). */
+  by: z.enum(['WakeOnEvent', 'CheckCapacity']),
   at: z.string().check(z.minLength(1)),
   epoch: z.int().check(z.positive()),
   method: z.enum(['switchover', 'failover', 'detach', 'none']),

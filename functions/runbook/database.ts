@@ -82,6 +82,8 @@ const WakeInput = z.optional(
     ),
     /** Traffic the waker moved once it saw the promotion done (carried to ShiftTraffic in the outcome). */
     shifted: z.optional(TrafficShifted),
+    /** The switchover CheckCapacity made as it read the last group ready (followed, not made again). */
+    promotion: z.optional(PromotionStarted),
   }),
 );
 type WakeInput = z.infer<typeof WakeInput>;
@@ -217,6 +219,15 @@ async function pollDatabase(
   const targetArn = memberIn(cluster.members, run.to);
 
   if (progress.phase === 'waiting-for-capacity') {
+    // Woken by the capacity branch, which made the switchover itself as it read the last group
+    // ready (fenced at this epoch): follow it; the check that follows reads the promotion.
+    const made = wake?.promotion;
+    if (made?.by === 'CheckCapacity' && made.epoch === run.epoch)
+      return {
+        ...progress,
+        phase: 'promoting',
+        detail: { method: made.method, rpoMs: 0, startedBy: made.by },
+      };
     // Woken by the capacity branch: its group was read ready a moment ago; read the others.
     const readyGroup = wake?.by === 'event' ? wake.ready?.group : undefined;
     const started = await gateOnCapacity(plan, run, cluster, progress, deps, undefined, readyGroup);
@@ -316,11 +327,7 @@ export async function startPromotion(
   }
   await (read ? read.fenced : fence(run, deps));
   if (run.mode === 'graceful') {
-    // Run in the primary's region, as AWS documents the switchover: the region RDS names as the
-    // writer's now (the truth), else the plan's source. A graceful switchover needs that region up.
-    await deps.aurora
-      .switchover(view.writerRegion ?? run.from, cluster.globalClusterId, targetArn)
-      .catch((error: unknown) => refusedForEngineVersions(error, run, cluster, view, deps));
+    await switchover(run, cluster, view, deps);
     return { ...progress, phase: 'promoting', detail: { method: 'switchover', rpoMs: 0 } };
   }
   // The replication lag just before promotion is the data at risk: that is the RPO.
@@ -334,6 +341,28 @@ export async function startPromotion(
     return { ...progress, phase: 'promoting', detail: { method: 'detach', ...lag } };
   }
   return { ...progress, phase: 'promoting', detail: { method: 'failover', ...lag } };
+}
+
+/**
+ * A graceful run's SwitchoverGlobalCluster toward its target, once the caller has read `view` (no
+ * operation under way, the target not the writer) and renewed the lease: run in the primary's
+ * region, as AWS documents the switchover: the region RDS names as the writer's now (the truth),
+ * else the plan's source (a graceful switchover needs that region up). Used by PromoteDatabase's
+ * capacity gate and by CheckCapacity, which makes it as it reads the last group ready.
+ *
+ * @throws DatabasePromotionFailedError AWS refused it for good (the engine versions differ)
+ * @throws the switchover's error, unchanged, otherwise
+ */
+export async function switchover(
+  run: RunContext,
+  cluster: AuroraGlobalCluster,
+  view: GlobalClusterView,
+  deps: Pick<DatabaseDeps, 'aurora'>,
+): Promise<void> {
+  const targetArn = memberIn(cluster.members, run.to);
+  await deps.aurora
+    .switchover(view.writerRegion ?? run.from, cluster.globalClusterId, targetArn)
+    .catch((error: unknown) => refusedForEngineVersions(error, run, cluster, view, deps));
 }
 
 /**
@@ -351,7 +380,7 @@ async function refusedForEngineVersions(
   run: RunContext,
   cluster: AuroraGlobalCluster,
   view: GlobalClusterView,
-  deps: DatabaseDeps,
+  deps: Pick<DatabaseDeps, 'aurora'>,
 ): Promise<void> {
   if (!(error instanceof ResourceBusyError)) throw error;
   const target = await deps.aurora.describeCluster(run.to, memberIn(cluster.members, run.to));

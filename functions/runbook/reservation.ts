@@ -4,6 +4,7 @@ import { initialPrimary } from '../core/plan-queries.js';
 import type { ExecutionRecord } from '../core/records.js';
 import { type FailoverRequest, lockReason, newExecution, reservationLeaseSeconds } from './begin.js';
 import type { RunbookDeps } from './context.js';
+import type { ExecutionPointer } from './ports/state-store.js';
 import { executionArnIn, runbookArnIn } from './runbook-arns.js';
 
 /** A request with the execution id its starter chose (the Step Functions execution name). */
@@ -35,7 +36,8 @@ export const NOT_STARTED = 'StartExecution failed; the runbook never started';
  * 2. the app's lock, for the new execution id, in one conditional write (the loser of a race gets
  *    FailoverInProgressError naming the holder);
  * 3. the target checked again under the lock (another failover may have finished in between);
- * 4. the execution record, RUNNING (one conditional put, idempotent by id), once `options.gate`
+ * 4. the execution record, RUNNING (one conditional put, idempotent by id, its id's pointer
+ *    written beside step 3), once `options.gate`
  *    (the request's dry run, read meanwhile) has resolved; when it rejects, the lock is given
  *    back (a fresh grant only) and its error thrown: no record is written. `options.alongside`
  *    (the request's audit entry) is written at the same time.
@@ -93,9 +95,16 @@ export async function reserveExecution(
   try {
     // Under the lock the state is settled: no other execution can move it. The gate (the
     // request's dry run) must pass before the record exists; its refusal gives the lock back.
-    [from] = await Promise.all([activeRegionOf(), options.gate]);
+    // The id's pointer is written meanwhile, so the record is one write once the gate opens (a
+    // pointer alone is no record: a refused gate leaves nothing a reader would take for one).
     const requestedAt = request.requestedAt ?? new Date(deps.clock.now()).toISOString();
-    const created = store.createExecution(newExecution(plan, request, id, from, requestedAt));
+    let pointed: ExecutionPointer | undefined;
+    [from, pointed] = await Promise.all([
+      activeRegionOf(),
+      store.pointExecution?.(plan.name, id, requestedAt),
+      options.gate,
+    ]);
+    const created = store.createExecution(newExecution(plan, request, id, from, requestedAt), pointed);
     const settled = await Promise.allSettled([created, options.alongside?.(from)]);
     beside = settled[1];
     ({ record } = await created);

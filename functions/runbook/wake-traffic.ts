@@ -5,6 +5,7 @@ import type { LockRecord } from '../core/records.js';
 import {
   fence,
   knownUnreachable,
+  type ResourceItem,
   type RunbookDeps,
   RunContext,
   stepKey,
@@ -14,9 +15,10 @@ import type { TaskWait } from './ports/task-waits.js';
 import { globalCluster, resourcesOf } from './resources.js';
 import { moveTrafficTo } from './traffic.js';
 
-// Moving a run's traffic as soon as its promotion is seen done (docs/architecture.md, "Wake-ups"):
-// by the event waker (wake.ts, wakeOnEvent) or by AwaitEvent finding the promotion over as it
-// parks, ahead of ShiftTraffic, which then follows the move instead of making it again.
+// Moving a run's traffic as soon as its last resource is seen ready (docs/architecture.md,
+// "Wake-ups"): by the event waker (wake.ts, wakeOnEvent) or by AwaitEvent finding the promotion
+// over as it parks, or by CheckCapacity reading the last group ready (capacity.ts), ahead of
+// ShiftTraffic, which then follows the move instead of making it again.
 
 /** The ARN of the run's target member of global cluster `globalClusterId`. */
 export function targetOf(plan: Plan, globalClusterId: string, run: Pick<RunContext, 'to'>): string {
@@ -42,30 +44,31 @@ export function parkedRun(
 }
 
 /**
- * Whether every resource of `run` but the promotion of `globalClusterId` is recorded ready on its
- * execution record (its step SUCCEEDED or SKIPPED: capacity at the plan's threshold, the other
- * clusters promoted: what ShiftTraffic's check of the Map's outcomes requires), read beside the
- * lease's renewal at the run's epoch (`fence`), made before anything moves. `alongside` is
- * written in the same round.
+ * Whether every resource of `run` but `except` (the promotion seen done, or the group read ready)
+ * is recorded ready on its execution record (its step SUCCEEDED or SKIPPED: capacity at the plan's
+ * threshold, the clusters promoted: what ShiftTraffic's check of the Map's outcomes requires), read
+ * beside the lease's renewal at the run's epoch (`fence`, or the caller's `fenced`), made before
+ * anything moves. `alongside` is written in the same round.
  *
  * @throws LockLostError the run no longer holds its epoch
  */
 export async function othersReady(
   plan: Plan,
-  globalClusterId: string,
+  except: Pick<ResourceItem, 'kind' | 'id'>,
   run: RunContext,
   deps: Pick<RunbookDeps, 'store'>,
   alongside?: Promise<unknown>,
+  fenced?: Promise<void>,
 ): Promise<boolean> {
   if (run.evacuation) return false; // its traffic moves in the evacuation's batches
   const [record] = await Promise.all([
     deps.store.getExecutionByKey(run.app, run.executionKey),
-    fence(run, deps),
+    fenced ?? fence(run, deps),
     alongside,
   ]);
   if (!record) return false;
   return resourcesOf(plan)
-    .filter((r) => !(r.kind === 'database' && r.id === globalClusterId))
+    .filter((r) => !(r.kind === except.kind && r.id === except.id))
     .every((r) => {
       const step = record.steps[stepKey(r.kind === 'database' ? 'PromoteDatabase' : 'ScaleCapacity', r.id)];
       return step?.status === 'SUCCEEDED' || step?.status === 'SKIPPED';
@@ -73,22 +76,24 @@ export async function othersReady(
 }
 
 /**
- * Moves `run`'s traffic to its target once its promotion of `globalClusterId` is seen done, when
- * the rest of the run is recorded ready ({@link othersReady}, fenced): what ShiftTraffic would do
- * a moment later, made here so that the woken check, the Map's end and ShiftTraffic's own start
- * are not waited for (docs/architecture.md, "Wake-ups"). Undefined when it moved nothing.
+ * Moves `run`'s traffic to its target once `seen` is seen ready (its promotion done, or, by
+ * CheckCapacity, its group read ready), when the rest of the run is recorded ready
+ * ({@link othersReady}, fenced: `options.fenced` when the caller renewed the lease): what
+ * ShiftTraffic would do a moment later, made here so that the woken check, the Map's end and
+ * ShiftTraffic's own start are not waited for (docs/architecture.md, "Wake-ups"). Undefined when
+ * it moved nothing.
  *
  * @throws LockLostError the run no longer holds its epoch (nothing moved)
  */
 export async function moveTrafficIfReady(
   plan: Plan,
-  globalClusterId: string,
+  seen: Pick<ResourceItem, 'kind' | 'id'>,
   run: RunContext,
   by: TrafficShifted['by'],
   deps: Pick<RunbookDeps, 'arc' | 'clock' | 'route53' | 'store' | 'traffic'>,
-  options: { readonly alongside?: Promise<unknown> } = {},
+  options: { readonly alongside?: Promise<unknown>; readonly fenced?: Promise<void> } = {},
 ): Promise<TrafficShifted | undefined> {
-  if (!(await othersReady(plan, globalClusterId, run, deps, options.alongside))) return undefined;
+  if (!(await othersReady(plan, seen, run, deps, options.alongside, options.fenced))) return undefined;
   return moveTrafficFor(plan, run, by, deps);
 }
 

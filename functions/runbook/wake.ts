@@ -124,7 +124,7 @@ export async function awaitEvent(
   if (!seen) return { parked: true, already: false };
   const promoted = wait === 'promotion' && seen.promoted?.writers.includes(targetOf(plan, resource.id, run));
   const shifted = promoted
-    ? await moveTrafficIfReady(plan, resource.id, run, 'AwaitEvent', deps, {
+    ? await moveTrafficIfReady(plan, resource, run, 'AwaitEvent', deps, {
         // Parked again without its run: the promotion's event finds nothing to move.
         alongside: deps.waits.park(parked),
       }).catch(() => undefined) // the woken check and ShiftTraffic go on as before
@@ -273,7 +273,9 @@ async function wakeApp(
     // Whether this run may have its traffic moved here, read beside RDS (the record and the fence).
     const run = wait ? parkedRun(lock, wait, deps) : undefined;
     const mover =
-      run && kind === 'promotion' ? { run, ready: othersReady(plan, globalClusterId, run, deps) } : undefined;
+      run && kind === 'promotion'
+        ? { run, ready: othersReady(plan, { kind: 'database', id: globalClusterId }, run, deps) }
+        : undefined;
     // Pilot light's reader: what the promotion needs, read (and the lease renewed) beside RDS.
     const starter =
       run && kind === 'reader' ? { run, reads: promotionReads(plan, globalClusterId, run, deps) } : undefined;

@@ -146,6 +146,46 @@ describe('describe', () => {
     expect(call?.thisValue).toBe(clients.elb('us-west-2'));
   });
 
+  it("reads the plan's target groups beside the group, and counts only those the group's answer names", async () => {
+    // Prepare: the plan's hint is stale (names a target group the group left, which is gone); the
+    // group now registers with another one.
+    const { groups } = setup();
+    const stale =
+      'arn:aws:elasticloadbalancing:us-west-2:111111111111:targetgroup/orders-web-old/0123456789abcdef';
+    const named =
+      'arn:aws:elasticloadbalancing:us-west-2:111111111111:targetgroup/orders-web-usw2/fedcba9876543210';
+    autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({
+      AutoScalingGroups: [
+        {
+          AutoScalingGroupName: 'orders-web-usw2',
+          MinSize: 2,
+          DesiredCapacity: 2,
+          MaxSize: 24,
+          DefaultCooldown: 300,
+          AvailabilityZones: ['us-west-2a'],
+          HealthCheckType: 'ELB',
+          CreatedTime: new Date(0),
+          TargetGroupARNs: [named],
+          Instances: [instance('i-1', 'InService', 'Healthy'), instance('i-2', 'InService', 'Healthy')],
+        },
+      ],
+    });
+    elb
+      .on(DescribeTargetHealthCommand, { TargetGroupArn: stale })
+      .rejects(new Error('TargetGroupNotFound'))
+      .on(DescribeTargetHealthCommand, { TargetGroupArn: named })
+      .resolves({
+        TargetHealthDescriptions: [{ Target: { Id: 'i-1', Port: 80 }, TargetHealth: { State: 'healthy' } }],
+      });
+
+    // Act
+    const capacity = await groups.describe('us-west-2', 'orders-web-usw2', [stale]);
+
+    // Assess: the stale hint's failure is not this read's; the named group was read after the answer
+    expect(capacity).toMatchObject({ inService: 2, healthyInService: 1 });
+    const asked = elb.commandCalls(DescribeTargetHealthCommand).map((c) => c.args[0].input.TargetGroupArn);
+    expect(asked).toEqual([stale, named]);
+  });
   it('throws ResourceNotFoundError when the group does not exist', async () => {
     const { groups } = setup();
     autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [] });

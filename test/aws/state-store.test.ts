@@ -546,6 +546,30 @@ describe('executions', () => {
     expect(await store.listExecutions(app)).toHaveLength(1);
   });
 
+  it('reserves an id ahead of its record: a pointer alone is no record, a retry lands on the first key', async () => {
+    // Arrange: the reservation writes the pointer while the dry run reads (docs/architecture.md,
+    // "Work done once"); the record comes later, or never (a refused gate).
+    const { store } = setup();
+    const app = uniqueApp('exec-point');
+    if (!store.pointExecution) throw new Error('the DynamoDB store points executions');
+
+    // Act
+    const pointed = await store.pointExecution(app, 'exec-1', '2026-01-01T00:00:00.000Z');
+    const unrecorded = await store.getExecution(app, 'exec-1');
+    const again = await store.pointExecution(app, 'exec-1', '2026-01-01T00:00:03.000Z');
+    const created = await store.createExecution(
+      newExecution(app, 'exec-1', '2026-01-01T00:00:03.000Z'),
+      again,
+    );
+
+    // Assert
+    expect(unrecorded).toBeUndefined();
+    expect(again).toEqual(pointed);
+    expect(created.record.key).toBe(pointed.key);
+    expect(created.record.startedAt).toBe('2026-01-01T00:00:00.000Z');
+    expect(await store.getExecution(app, 'exec-1')).toEqual(created.record);
+  });
+
   it('refuses a create that reuses an id for another request', async () => {
     const { store } = setup();
     const app = uniqueApp('exec-clash');
@@ -744,7 +768,8 @@ describe('idempotency keys', () => {
     expect(same).toEqual({ executionId: 'exec-1', claimed: false });
     expect(other).toBeInstanceOf(ConflictError);
     expect((other as Error).message).toContain(
-      'was used for another request (execution exec-1): got a request that differs from it (another body or caller; request hash hash-b), ' +
+      'was used for another request at 2026-01-01T00:00:00.000Z (execution id exec-1, started only if that request was accepted): ' +
+        'got a request that differs from it (another body or caller; request hash hash-b), ' +
         'expected the same request again to replay it (request hash hash-a) or a new key for a new request',
     );
   });

@@ -98,6 +98,26 @@ describe('plan schema', () => {
       { path: 'compute.autoScalingGroups[0].members.eu-west-1', message: /not one of the plan's regions/ },
     ],
     [
+      "a target group of another region than the key's",
+      (d) => {
+        d.compute.autoScalingGroups[0].targetGroups['us-east-1'] = [
+          'arn:aws:elasticloadbalancing:us-west-2:111111111111:targetgroup/orders-web-usw2/1c287b5bea4dc8b8',
+        ];
+      },
+      {
+        path: 'compute.autoScalingGroups[0].targetGroups.us-east-1[0]',
+        message: /another region/,
+        expected: /in us-east-1/,
+      },
+    ],
+    [
+      'a target group that is not a target group ARN',
+      (d) => {
+        d.compute.autoScalingGroups[0].targetGroups['us-west-2'] = ['orders-web-usw2'];
+      },
+      { path: 'compute.autoScalingGroups[0].targetGroups.us-west-2[0]', message: /target group ARN/ },
+    ],
+    [
       'a warm pool MinSize below 0 (PutWarmPool takes 0 and up)',
       (d) => {
         d.compute.autoScalingGroups[0].warmPool = { minSize: -1 };

@@ -297,14 +297,14 @@ describe('least privilege', () => {
     expect(wildcardMutations(of(region).json as TemplateJson)).toEqual([]);
   });
 
-  it("gives the database promotion only to PromoteDatabase and the event waker (pilot light's reader seen), on the plans' global clusters and members", () => {
+  it("gives the database promotion only to PromoteDatabase, the event waker (pilot light's reader seen) and CheckCapacity (a graceful run's last group seen ready), on the plans' global clusters and members", () => {
     const { json } = of('us-west-2');
     for (const fn of FUNCTIONS) {
       const statements = statementsOfRole(json, `${fn.name}Role`);
       const promote = statements.filter((s) =>
         s.actions.some((a) => /GlobalCluster$/.test(a) && !a.includes('Describe')),
       );
-      if (fn.name !== 'PromoteDatabase' && fn.name !== 'WakeOnEvent') {
+      if (!['PromoteDatabase', 'WakeOnEvent', 'CheckCapacity'].includes(fn.name)) {
         expect(promote, fn.name).toEqual([]);
         continue;
       }
@@ -384,7 +384,7 @@ describe('least privilege', () => {
     ]);
   });
 
-  it('lets only ShiftTraffic, the event waker and AwaitEvent (a promotion done, the run ready), the reconciler and an evacuation (its batches) move traffic: routing controls by ARN, plan records by condition keys', () => {
+  it('lets only ShiftTraffic, the event waker and AwaitEvent (a promotion done, the run ready), CheckCapacity (the last group ready), the reconciler and an evacuation (its batches) move traffic: routing controls by ARN, plan records by condition keys', () => {
     const { json } = of('us-west-2');
     for (const fn of FUNCTIONS) {
       const statements = statementsOfRole(json, `${fn.name}Role`);
@@ -393,7 +393,14 @@ describe('least privilege', () => {
           (a) => a === 'route53:ChangeResourceRecordSets' || a.startsWith('route53-recovery-cluster:Update'),
         ),
       );
-      const movers = ['ShiftTraffic', 'WakeOnEvent', 'AwaitEvent', 'Reconcile', 'RunEvacuation'];
+      const movers = [
+        'ShiftTraffic',
+        'WakeOnEvent',
+        'AwaitEvent',
+        'CheckCapacity',
+        'Reconcile',
+        'RunEvacuation',
+      ];
       if (!movers.includes(fn.name)) {
         expect(mutating, fn.name).toEqual([]);
         continue;

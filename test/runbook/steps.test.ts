@@ -10,7 +10,17 @@ import { checkCapacity, scaleCapacity } from '../../functions/runbook/capacity.j
 import type { RunContext } from '../../functions/runbook/context.js';
 import { checkDatabase, promoteDatabase } from '../../functions/runbook/database.js';
 import type { GlobalClusterView } from '../../functions/runbook/ports/aurora.js';
-import { fakeAurora, fakeAutoScaling, fakeClock, fakeStore, fakeTaskTokens, fakeWaits } from './fakes.js';
+import type { TrafficSwitch } from '../../functions/runbook/ports/traffic-switch.js';
+import {
+  fakeArc,
+  fakeAurora,
+  fakeAutoScaling,
+  fakeClock,
+  fakeRoute53,
+  fakeStore,
+  fakeTaskTokens,
+  fakeWaits,
+} from './fakes.js';
 
 // Unit tests of the runbook steps against in-memory fakes of their ports (test/runbook/fakes.ts):
 // one describe per step, its idempotency, fencing and error paths. End-to-end behaviour is in
@@ -53,6 +63,21 @@ function setup(options: { healthy?: number; writer?: string } = {}) {
   const aurora = fakeAurora({ 'orders-global': globalCluster(options.writer ?? USE1) }, 1_500);
   const waits = fakeWaits();
   const tokens = fakeTaskTokens();
+  const orders = plans.find((p) => p.name === 'orders');
+  const arc = fakeArc(
+    Object.fromEntries(
+      Object.entries(orders?.traffic.arc?.routingControls ?? {}).map(([r, arn]) => [
+        arn,
+        r === SOURCE ? 'On' : 'Off',
+      ]),
+    ),
+  );
+  const traffic: TrafficSwitch = {
+    get: async () => undefined,
+    set: async () => {
+      throw new Error('fake traffic switch: not expected (orders uses ARC)');
+    },
+  };
   const deps = {
     region: TARGET,
     plans: planRegistry(plans),
@@ -65,8 +90,11 @@ function setup(options: { healthy?: number; writer?: string } = {}) {
     auroraLag: aurora.lag,
     waits: waits.port,
     stepFunctions: tokens.port,
+    arc: arc.port,
+    route53: fakeRoute53(SOURCE).port,
+    traffic,
   };
-  return { clock, state, autoScaling, aurora, waits, tokens, deps };
+  return { clock, state, autoScaling, aurora, waits, tokens, arc, deps };
 }
 
 function beginInput(mode: 'graceful' | 'ungraceful' = 'graceful', executionId = 'exec-1') {
@@ -354,6 +382,96 @@ describe('CheckCapacity', () => {
     // Assert
     await expect(check).rejects.toMatchObject({ name: 'LockLostError' });
     expect(env.state.executions.get('exec-1')?.steps['ScaleCapacity#orders-web']?.status).toBe('RUNNING');
+  });
+
+  /** The database branch of `run` parked on capacity, its Task's timeout `leftMs` away. */
+  const parkOnCapacity = async (env: ReturnType<typeof setup>, run: RunContext, leftMs: number) => {
+    const now = env.clock.now();
+    env.tokens.waiting.add('capacity-token');
+    await env.waits.port.park({
+      app: 'orders',
+      executionId: run.executionId,
+      what: 'capacity',
+      token: 'capacity-token',
+      region: TARGET,
+      parkedAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + leftMs).toISOString(),
+    });
+  };
+
+  it('graceful, the database branch parked on capacity: makes the switchover as it reads the last group ready, and the woken check follows it', async () => {
+    // Arrange
+    const env = setup({ healthy: 0 });
+    const run = await begun(env);
+    const waiting = await promoteDatabase({ run, resource: DATABASE }, env.deps);
+    const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+    await parkOnCapacity(env, run, 5_000);
+    env.autoScaling.groups[`${TARGET}/orders-web-usw2`] = {
+      ...env.autoScaling.groups[`${TARGET}/orders-web-usw2`],
+      inService: 6,
+      healthyInService: 6,
+    };
+
+    // Act
+    const done = await checkCapacity({ run, resource: CAPACITY, progress: started }, env.deps);
+    const wake = env.tokens.answered[0]?.output as Record<string, unknown>;
+    const followed = await checkDatabase({ run, resource: DATABASE, progress: waiting, wake }, env.deps);
+
+    // Assert: one switchover, CheckCapacity's; the database branch follows it, calling nothing
+    expect(done.done).toBe(true);
+    expect(env.aurora.calls).toEqual([
+      { op: 'switchover', region: SOURCE, id: 'orders-global', target: USW2 },
+    ]);
+    expect(wake).toMatchObject({
+      promotion: { by: 'CheckCapacity', epoch: run.epoch, method: 'switchover' },
+    });
+    expect(followed).toMatchObject({
+      phase: 'promoting',
+      detail: { method: 'switchover', startedBy: 'CheckCapacity' },
+    });
+  });
+
+  it("graceful, the database branch's wait about to time out: leaves the switchover to the branch's own gate", async () => {
+    // Arrange
+    const env = setup({ healthy: 6 });
+    const run = await begun(env);
+    const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+    await parkOnCapacity(env, run, 500);
+
+    // Act
+    await checkCapacity({ run, resource: CAPACITY, progress: started }, env.deps);
+
+    // Assert: woken, with nothing made for it
+    expect(env.aurora.calls).toEqual([]);
+    expect(env.tokens.answered[0]?.output).not.toHaveProperty('promotion');
+  });
+
+  it('the last resource to be ready (the promotion recorded done): moves traffic itself, and says so for ShiftTraffic', async () => {
+    // Arrange
+    const env = setup({ healthy: 6 });
+    const run = await begun(env, 'ungraceful');
+    const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+    const key = run.executionKey;
+    const promoted = {
+      name: 'PromoteDatabase',
+      resource: 'orders-global',
+      status: 'SUCCEEDED' as const,
+      startedAt: '',
+    };
+
+    // Act: once before the promotion is recorded done, once after
+    const early = await checkCapacity({ run, resource: CAPACITY, progress: started }, env.deps);
+    const movedBefore = env.arc.updates.length;
+    await env.state.store.recordStep('orders', key, 'PromoteDatabase#orders-global', promoted);
+    const last = await checkCapacity({ run, resource: CAPACITY, progress: started }, env.deps);
+
+    // Assert
+    expect(movedBefore).toBe(0);
+    expect(early.detail).not.toHaveProperty('trafficShifted');
+    expect(env.arc.updates).toHaveLength(1);
+    expect(last.detail).toMatchObject({
+      trafficShifted: { by: 'CheckCapacity', epoch: run.epoch, mechanism: 'arc' },
+    });
   });
 });
 

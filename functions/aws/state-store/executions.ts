@@ -20,6 +20,7 @@ export function executionOperations(
 ): Pick<
   StateStore,
   | 'createExecution'
+  | 'pointExecution'
   | 'recordStep'
   | 'updateExecution'
   | 'finishExecution'
@@ -29,21 +30,25 @@ export function executionOperations(
 > {
   const { clock, get, query, putNew, update, getExecutionByKey } = t;
 
+  /** The id's pointer: written for `startedAt`, or the first attempt's read back. */
+  const point = async (app: string, id: string, startedAt: string) => {
+    const key = executionKey(startedAt, id);
+    if (await putNew(app, `${EXEC_ID_PREFIX}${id}`, { app, executionId: id, key, startedAt }))
+      return { key, startedAt };
+    const pointer = await get(app, `${EXEC_ID_PREFIX}${id}`);
+    if (typeof pointer?.key !== 'string' || typeof pointer.startedAt !== 'string')
+      throw new ConflictError(`${app}: execution ${id}: expected a pointer item with a key, got none`);
+    return { key: pointer.key, startedAt: pointer.startedAt };
+  };
+
   return {
-    async createExecution(input) {
+    pointExecution: point,
+
+    async createExecution(input, pointed) {
       const { id, app } = input;
-      let key = executionKey(input.startedAt, id);
-      let startedAt = input.startedAt;
-      // The pointer first: it reserves the id, and a retry (with a later startedAt) finds the key
-      // of the first attempt through it.
-      const pointed = await putNew(app, `${EXEC_ID_PREFIX}${id}`, { app, executionId: id, key, startedAt });
-      if (!pointed) {
-        const pointer = await get(app, `${EXEC_ID_PREFIX}${id}`);
-        if (typeof pointer?.key !== 'string' || typeof pointer.startedAt !== 'string')
-          throw new ConflictError(`${app}: execution ${id}: expected a pointer item with a key, got none`);
-        key = pointer.key;
-        startedAt = pointer.startedAt;
-      }
+      // The pointer first (unless the caller wrote it): it reserves the id, and a retry (with a
+      // later startedAt) finds the key of the first attempt through it.
+      const { key, startedAt } = pointed ?? (await point(app, id, input.startedAt));
       const record: Omit<ExecutionRecord, 'key'> = {
         ...input,
         startedAt,

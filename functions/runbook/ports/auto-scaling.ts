@@ -1,4 +1,4 @@
-import type { CapacityProfile } from '../../core/plan.js';
+import type { AutoScalingGroupPlan, CapacityProfile } from '../../core/plan.js';
 
 /** An Auto Scaling group's capacity as a runbook sees it. */
 export interface GroupCapacity {
@@ -55,8 +55,14 @@ export interface FailedLaunches {
 
 /** EC2 Auto Scaling groups. Every method names the region it calls. */
 export interface AutoScalingGroups {
-  /** DescribeAutoScalingGroups for one group. ResourceNotFoundError when it does not exist. */
-  describe(region: string, groupName: string): Promise<GroupCapacity>;
+  /**
+   * DescribeAutoScalingGroups for one group, then DescribeTargetHealth of each target group its
+   * answer names. `targetGroups` (the plan's hint, {@link AutoScalingGroupPlan}'s `targetGroups`)
+   * are read beside DescribeAutoScalingGroups instead: of them, only those the answer names count,
+   * and any it names that are not among them are read after it. ResourceNotFoundError when the
+   * group does not exist.
+   */
+  describe(region: string, groupName: string, targetGroups?: readonly string[]): Promise<GroupCapacity>;
   /**
    * DescribeAutoScalingGroups for many groups of `region`, 100 names a call, and
    * DescribeTargetHealth once per distinct target group (that API takes one target group): by

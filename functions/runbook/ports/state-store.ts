@@ -25,6 +25,12 @@ export interface LockGrant {
   readonly reacquired: boolean;
 }
 
+/** Where execution `id`'s record is (or will be): its sort key and start time (ISO). */
+export interface ExecutionPointer {
+  readonly key: string;
+  readonly startedAt: string;
+}
+
 /** What `createExecution` takes: a new record, RUNNING or WAITING_APPROVAL, usually with no steps. */
 export type NewExecution = Omit<
   ExecutionRecord,
@@ -114,7 +120,19 @@ export interface StateStore {
    * or throws {@link ConflictError} when it describes a different request (runbook, mode,
    * trigger or target).
    */
-  createExecution(input: NewExecution): Promise<{ record: ExecutionRecord; created: boolean }>;
+  createExecution(
+    input: NewExecution,
+    pointed?: ExecutionPointer,
+  ): Promise<{ record: ExecutionRecord; created: boolean }>;
+  /**
+   * Reserves execution `id` ahead of its record: the pointer that names its record's key, written
+   * for a record started at `startedAt` (ISO) unless one exists, whose key and start it then
+   * answers (a retry lands on the first attempt's). Handing the answer to {@link createExecution}
+   * (`pointed`) makes the record one write, whenever it is written: the reservation writes the
+   * pointer while the dry run still reads. A pointer alone is no record (`getExecution` answers
+   * undefined). Optional: a store without it writes the pointer inside `createExecution`.
+   */
+  pointExecution?(app: string, id: string, startedAt: string): Promise<ExecutionPointer>;
   /** Writes one step's entry (a retried step overwrites its own entry). */
   recordStep(app: string, executionKey: string, stepKey: string, step: StepRecord): Promise<void>;
   /** Changes a running execution's status (the approval wait) or approval record. */
