@@ -1,12 +1,14 @@
 import { isoNow } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
+import type { Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
 import * as z from '../core/zod.js';
 import { batchedReads } from '../observer/batched-reads.js';
-import { readinessOf } from '../observer/observe.js';
+import { type ObserverDeps, observeApp, readinessOf } from '../observer/observe.js';
 import { parseInput, type RunbookDeps } from '../runbook/context.js';
 import { isPromoted } from '../runbook/database.js';
 import type { TaskWait } from '../runbook/ports/task-waits.js';
+import { answerRead, observeReadOf, type SharedObservation } from '../runbook/read-park.js';
 import { answerWait, type WakeSignal } from '../runbook/wake.js';
 import {
   POLLER_IDLE_POLLS,
@@ -47,6 +49,17 @@ const PollInput = z.object({
   ),
 });
 
+/**
+ * What a pass reads through: RDS, Auto Scaling and ARC for the parked waits, and (for the parked
+ * reads, `observe` waits) the rest of the observer's ports; without them, observe waits are left
+ * to their own timeout (the step then reads for itself).
+ */
+export type PollerDeps = Pick<
+  RunbookDeps,
+  'aurora' | 'autoScaling' | 'arc' | 'clock' | 'plans' | 'stepFunctions'
+> &
+  Partial<Pick<RunbookDeps, 'auroraLag' | 'dns' | 'region' | 'traffic'>>;
+
 /** What one pass of the region poller returns to its Wait + Choice loop. */
 export interface PollerProgress {
   readonly done: boolean;
@@ -58,7 +71,7 @@ export interface PollerProgress {
   readonly parked: number;
   readonly woken: number;
   /** Calls of this pass's shared reads, by kind (at most one batch each, whatever the apps). */
-  readonly reads: { readonly globalClusters: number; readonly groups: number };
+  readonly reads: { readonly globalClusters: number; readonly groups: number; readonly observed?: number };
   /** Up to three reads or wakes that failed this pass (the waits' own fallbacks cover them). */
   readonly errors?: string[];
   /** Why it ended, when it did. */
@@ -74,7 +87,7 @@ export interface PollerProgress {
  */
 export async function pollRegion(
   input: unknown,
-  deps: Pick<RunbookDeps, 'aurora' | 'autoScaling' | 'arc' | 'clock' | 'plans' | 'stepFunctions' | 'waits'>,
+  deps: PollerDeps & Pick<RunbookDeps, 'waits'>,
 ): Promise<PollerProgress> {
   const { poller, progress } = parseInput(PollInput, input, 'PollRegion');
   const attempt = (progress?.attempt ?? -1) + 1;
@@ -125,7 +138,7 @@ function latestParks(waits: readonly TaskWait[]): TaskWait[] {
 export async function wakeParked(
   region: string,
   parked: readonly TaskWait[],
-  deps: Pick<RunbookDeps, 'aurora' | 'autoScaling' | 'arc' | 'clock' | 'plans' | 'stepFunctions'>,
+  deps: PollerDeps,
 ): Promise<{ woken: number; errors: string[]; reads: PollerProgress['reads'] }> {
   const errors: string[] = [];
   const fail = (what: string, error: unknown): undefined => {
@@ -135,7 +148,7 @@ export async function wakeParked(
   };
   const ids = new Set<string>();
   const names = new Set<string>();
-  const plans = new Map(deps.plans.list().map((p) => [p.name, p]));
+  const plans: ReadonlyMap<string, Plan> = new Map(deps.plans.list().map((p) => [p.name, p]));
   const known = parked.flatMap((wait) => {
     const plan = plans.get(wait.app);
     if (!plan) return [];
@@ -147,9 +160,10 @@ export async function wakeParked(
     return [{ wait, plan, kind, resource }];
   });
   const reads = batchedReads(deps);
-  const [globals, groups] = await Promise.all([
+  const [globals, groups, observed] = await Promise.all([
     readGlobalsIn(region, ids, reads).catch((error: unknown) => fail(`${region} global clusters`, error)),
     readGroupsIn(region, names, reads).catch((error: unknown) => fail(`${region} groups`, error)),
+    observeParked(region, parked, plans, reads),
   ]);
   const readAt = isoNow(deps.clock);
   const detail = `region poller's read of ${region} at ${readAt}`;
@@ -190,12 +204,16 @@ export async function wakeParked(
       },
     });
   }
+  const answers: { wait: TaskWait; answer: () => Promise<boolean> }[] = [
+    ...met.map(({ wait, signal }) => ({ wait, answer: () => answerWait(wait, signal, deps) })),
+    ...observed.map(({ wait, signal }) => ({ wait, answer: () => answerRead(wait, signal, deps) })),
+  ];
   let woken = 0;
-  for (let i = 0; i < met.length; i += WAKES_AT_ONCE) {
+  for (let i = 0; i < answers.length; i += WAKES_AT_ONCE) {
     await Promise.all(
-      met.slice(i, i + WAKES_AT_ONCE).map(async ({ wait, signal }) => {
+      answers.slice(i, i + WAKES_AT_ONCE).map(async ({ wait, answer }) => {
         try {
-          if (await answerWait(wait, signal, deps)) woken++;
+          if (await answer()) woken++;
         } catch (error: unknown) {
           fail(`${wait.app} ${wait.what}`, error);
         }
@@ -205,6 +223,55 @@ export async function wakeParked(
   return {
     woken,
     errors,
-    reads: { globalClusters: globals === undefined ? 0 : 1, groups: groups === undefined ? 0 : 1 },
+    reads: {
+      globalClusters: globals === undefined ? 0 : 1,
+      groups: groups === undefined ? 0 : 1,
+      ...(observed.length > 0 ? { observed: observed.length } : {}),
+    },
   };
+}
+
+/**
+ * The parked reads (`observe` waits: Preflight's, functions/runbook/read-park.ts) of `region`,
+ * each answered with its app's observation: every app observed at once through `reads`, the
+ * batched reads, so that N apps cost one DescribeGlobalClusters and one DescribeDBClusters per
+ * 100 clusters per region read, one DescribeAutoScalingGroups per 100 groups, one GetMetricData
+ * per region and one ListRoutingControls per ARC cluster, as the reconciler reads every app
+ * (target health, which the load balancer reads one target group at a time, stays one call per
+ * group; warm pools are not read, see below). A read
+ * that failed is unknown in the observation, as in the step's own read: the step decides what an
+ * unknown means (Preflight retries a throttled one). None without the observer's ports.
+ */
+async function observeParked(
+  region: string,
+  parked: readonly TaskWait[],
+  plans: ReadonlyMap<string, Plan>,
+  reads: PollerDeps,
+): Promise<{ wait: TaskWait; signal: SharedObservation }[]> {
+  const { auroraLag, dns, traffic } = reads;
+  if (!auroraLag || !dns || !traffic || !reads.region) return [];
+  const deps: ObserverDeps = { ...reads, auroraLag, dns, traffic, region: reads.region };
+  const readAt = isoNow(deps.clock);
+  return Promise.all(
+    parked.flatMap((wait) => {
+      const read = observeReadOf(wait.what);
+      const plan = plans.get(wait.app);
+      if (!read || !plan) return [];
+      const regions = read === 'preflight-graceful' ? plan.regions : [region];
+      return [
+        // No DescribeWarmPool (one group a call): how many pool instances are warmed only refines
+        // a warning; the pool's existence and size are in the group's own answer.
+        observeApp(plan, regions, deps, { lag: true }).then((observation) => ({
+          wait,
+          signal: {
+            woken: true,
+            by: 'shared-read',
+            detail: `region poller's read of ${regions.join(', ')} at ${readAt}`,
+            observation,
+            readAt,
+          } satisfies SharedObservation,
+        })),
+      ];
+    }),
+  );
 }

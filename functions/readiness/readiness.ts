@@ -103,6 +103,12 @@ export interface ReadOptions {
    * (functions/aws/arc.ts, `endpointOrder`), so a caller can carry what it learnt onwards.
    */
   readonly unreachable?: UnreachableRegions;
+  /**
+   * An observation of the app already read for this evaluation (the region poller's shared read
+   * that Preflight parked for: functions/runbook/read-park.ts), made of what AWS answered and no
+   * older than its caller allows: taken instead of observing the app again.
+   */
+  readonly observation?: AppObservation;
 }
 
 /**
@@ -119,11 +125,12 @@ export async function readInputs(
   options: ReadOptions = {},
 ): Promise<ReadinessInputs> {
   const [observation, state, lock, lastDrillAt, missingAlarms, runbooks, healthChecks] = await Promise.all([
-    observeApp(plan, regions, deps, {
-      lag: true,
-      warmPools: true,
-      ...(options.unreachable ? { unreachable: options.unreachable } : {}),
-    }),
+    options.observation ??
+      observeApp(plan, regions, deps, {
+        lag: true,
+        warmPools: true,
+        ...(options.unreachable ? { unreachable: options.unreachable } : {}),
+      }),
     deps.store.getState(plan.name),
     deps.store.getLock(plan.name),
     lastPassedDrill(plan, deps),

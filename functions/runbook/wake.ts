@@ -24,6 +24,7 @@ import {
 } from './context.js';
 import { type RpoLag, rpoLag, startPromotion } from './database.js';
 import { type TaskWait, type WaitKind, waitKey } from './ports/task-waits.js';
+import { isReadPark, parkForRead } from './read-park.js';
 import { capacityReady, globalCluster, resourcesOf } from './resources.js';
 import { moveTrafficTo } from './traffic.js';
 import { WAKE_READ_FRESH_MS } from './wake-reads.js';
@@ -148,6 +149,7 @@ export async function awaitEvent(
   input: unknown,
   deps: AwaitDeps,
 ): Promise<{ parked: true; already: boolean }> {
+  if (isReadPark(input)) return parkForRead(input, deps); // Preflight's park for a shared read
   const { run, resource, progress, taskToken } = parseInput(AwaitInput, input, 'AwaitEvent');
   const plan = deps.plans.get(run.app);
   // The capacity branch parks only in an evacuation (AwaitCapacity), on its own group.
