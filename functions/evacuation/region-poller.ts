@@ -8,6 +8,7 @@ import { type ObserverDeps, observeApp, readinessOf } from '../observer/observe.
 import { parseInput, type RunbookDeps } from '../runbook/context.js';
 import { isPromoted } from '../runbook/database.js';
 import type { TaskWait } from '../runbook/ports/task-waits.js';
+import { firstRetryableUnknown } from '../runbook/preflight.js';
 import { answerRead, observeReadOf, type SharedObservation } from '../runbook/read-park.js';
 import { answerWait, type WakeSignal } from '../runbook/wake.js';
 import {
@@ -232,15 +233,15 @@ export async function wakeParked(
 }
 
 /**
- * The parked reads (`observe` waits: Preflight's, functions/runbook/read-park.ts) of `region`,
- * each answered with its app's observation: every app observed at once through `reads`, the
- * batched reads, so that N apps cost one DescribeGlobalClusters and one DescribeDBClusters per
- * 100 clusters per region read, one DescribeAutoScalingGroups per 100 groups, one GetMetricData
- * per region and one ListRoutingControls per ARC cluster, as the reconciler reads every app
- * (target health, which the load balancer reads one target group at a time, stays one call per
- * group; warm pools are not read, see below). A read
- * that failed is unknown in the observation, as in the step's own read: the step decides what an
- * unknown means (Preflight retries a throttled one). None without the observer's ports.
+ * The parked reads (`observe` waits: Preflight's and VerifyService's, functions/runbook/
+ * read-park.ts) of `region`, each answered with its app's observation: every app observed at once
+ * through `reads`, the batched reads, so that N apps cost one DescribeGlobalClusters and one
+ * DescribeDBClusters per 100 clusters per region read, one DescribeAutoScalingGroups per 100
+ * groups, one GetMetricData per region and one ListRoutingControls per ARC cluster, as the
+ * reconciler reads every app (target health, which the load balancer reads one target group at a
+ * time, stays one call per group; warm pools are not read, see below). An observation with a read
+ * that failed retryably leaves its wait parked for the next pass (each wait's own timeout bounds
+ * it: the step then reads for itself). None without the observer's ports.
  */
 async function observeParked(
   region: string,
@@ -261,17 +262,25 @@ async function observeParked(
       return [
         // No DescribeWarmPool (one group a call): how many pool instances are warmed only refines
         // a warning; the pool's existence and size are in the group's own answer.
-        observeApp(plan, regions, deps, { lag: true }).then((observation) => ({
-          wait,
-          signal: {
-            woken: true,
-            by: 'shared-read',
-            detail: `region poller's read of ${regions.join(', ')} at ${readAt}`,
-            observation,
-            readAt,
-          } satisfies SharedObservation,
-        })),
+        observeApp(plan, regions, deps, { lag: read !== 'verify' }).then((observation) =>
+          // A read AWS throttled or failed retryably is no answer: the wait stays parked for the
+          // next pass (its own timeout bounds it), rather than every parked step retrying at once.
+          firstRetryableUnknown(observation, regions)
+            ? []
+            : [
+                {
+                  wait,
+                  signal: {
+                    woken: true,
+                    by: 'shared-read',
+                    detail: `region poller's read of ${regions.join(', ')} at ${readAt}`,
+                    observation,
+                    readAt,
+                  } satisfies SharedObservation,
+                },
+              ],
+        ),
       ];
     }),
-  );
+  ).then((answers) => answers.flat());
 }

@@ -15,6 +15,7 @@ import {
   fence,
   knownUnreachable,
   parseInput,
+  type ReadPark,
   type ResourceItem,
   type RunbookDeps,
   RunContext,
@@ -23,7 +24,7 @@ import {
   stepKey,
 } from './context.js';
 import type { UnreachableRegions } from './ports/arc.js';
-import { READ_PARK_SECONDS, type ReadPark } from './read-park.js';
+import { READ_PARK_SECONDS } from './read-park.js';
 import { resourcesOf } from './resources.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
@@ -214,7 +215,10 @@ export async function preflight(input: unknown, deps: PreflightDeps): Promise<Pr
  * poller reads them all in one batch per pass. Parked once per entry: after the park its answer,
  * or the park's error, is in `dryRun`, and a read that is stale or missing is Preflight's own.
  */
-export async function preflightOrPark(input: unknown, deps: PreflightDeps): Promise<PreflightResult | PreflightPark> {
+export async function preflightOrPark(
+  input: unknown,
+  deps: PreflightDeps,
+): Promise<PreflightResult | PreflightPark> {
   const { run, dryRun } = parseInput(PreflightInput, input, 'Preflight');
   const { request, shared, failed } = readingsOf(dryRun);
   const decidable =

@@ -1,8 +1,8 @@
-import type { AppObservation } from '../observer/observe.js';
 import { PreconditionFailedError } from '../core/errors.js';
 import * as z from '../core/zod.js';
 import { ensureRegionPoller } from '../evacuation/region-poller-start.js';
-import { parseInput, type RunbookDeps, RunContext } from './context.js';
+import type { AppObservation } from '../observer/observe.js';
+import { parseInput, ReadPark, type RunbookDeps, RunContext } from './context.js';
 import { OBSERVE_READS, type ObserveRead, type TaskWait, waitKey } from './ports/task-waits.js';
 
 /**
@@ -20,13 +20,6 @@ import { OBSERVE_READS, type ObserveRead, type TaskWait, waitKey } from './ports
 
 /** How long a step parks for a shared read before it reads AWS itself, in seconds (the Task's timeout). */
 export const READ_PARK_SECONDS = 10;
-
-/** The read a parked step asks for, and how long it parks (its Task's `TimeoutSecondsPath`). */
-export const ReadPark = z.object({
-  read: z.enum(OBSERVE_READS),
-  seconds: z.int().check(z.positive(), z.lte(60)),
-});
-export type ReadPark = z.infer<typeof ReadPark>;
 
 const ReadParkInput = z.object({
   run: RunContext,
@@ -76,7 +69,11 @@ export async function parkForRead(
   };
   await deps.waits.park(wait);
   if (await ensureRegionPoller(deps.region, deps).catch(() => false)) return { parked: true, already: false };
-  const signal: SharedObservation = { woken: true, by: 'already', detail: 'no region poller: read it yourself' };
+  const signal: SharedObservation = {
+    woken: true,
+    by: 'already',
+    detail: 'no region poller: read it yourself',
+  };
   await deps.stepFunctions.sendTaskSuccess(deps.region, taskToken, signal);
   return { parked: true, already: true };
 }

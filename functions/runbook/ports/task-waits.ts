@@ -10,9 +10,10 @@ export type WaitKind = 'capacity' | 'promotion' | 'reader' | 'group' | 'observe'
 /**
  * What an `observe` wait asks the region poller to read of its app (functions/evacuation/
  * region-poller.ts): Preflight's readiness observation in a graceful run (every plan region, with
- * replication lag and warm pools) or an ungraceful one (the poller's region only, the target).
+ * replication lag) or an ungraceful one (the poller's region only, the target), or
+ * VerifyService's (the target, without lag).
  */
-export const OBSERVE_READS = ['preflight-graceful', 'preflight-ungraceful'] as const;
+export const OBSERVE_READS = ['preflight-graceful', 'preflight-ungraceful', 'verify'] as const;
 export type ObserveRead = (typeof OBSERVE_READS)[number];
 
 /** A parked step's task token (item `PLAN#<app>` / `WAIT#<executionId>#<what>`). */
