@@ -141,7 +141,8 @@ export interface WakeSignal {
  * own token at once. Otherwise the Task waits for a wake or its own timeout (the poll fallback),
  * whichever comes first: every wait ends. A promotion already over moves the run's traffic first,
  * as the event waker would ({@link moveTrafficIfReady}); the wait is then parked again without
- * its run, so that the promotion's event, arriving later, does not move it a second time.
+ * its run, so that the promotion's event, arriving later, does not move it a second time. An
+ * input with `observe` is a step's park for the region poller's read instead ({@link parkForRead}).
  *
  * @throws InvalidInputError on a malformed input (the Task's Catch falls back to polling)
  */
