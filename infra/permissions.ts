@@ -118,7 +118,7 @@ const STEP_CAPABILITIES: Partial<Record<FunctionName, readonly Capability[]>> = 
   // region's poller of parked waits when many apps fail over into it; CheckCapacity wakes the
   // database branch parked on capacity.
   // The waker, and AwaitEvent when the promotion was over as it parked, move a run's traffic once
-  // the promotion is done and the rest of the run ready (functions/runbook/wake.ts), as
+  // the promotion is done and the rest of the run ready (functions/runbook/wake-traffic.ts), as
   // ShiftTraffic would a moment later.
   AwaitEvent: ['wakeRunbook', 'shiftTraffic', 'startPoller'],
   CheckCapacity: ['wakeRunbook'],

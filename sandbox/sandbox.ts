@@ -10,7 +10,7 @@ import { READINESS_EVERY_MINUTES } from '../functions/readiness/readiness.js';
 import { RECONCILE_EVERY_MINUTES } from '../functions/reconciler/reconcile.js';
 import type { RunbookDeps } from '../functions/runbook/context.js';
 import { FINISHED_EVENT } from '../functions/runbook/finish.js';
-import { WAKE_DETAIL_TYPES, WAKE_EVENT_IDS } from '../functions/runbook/wake.js';
+import { WAKE_DETAIL_TYPES, WAKE_EVENT_IDS } from '../functions/runbook/wake-signal.js';
 import { answerHealth } from '../functions/traffic/health-endpoint.js';
 import { deployOperatorApi } from './api-gateway.js';
 import type { BusEvent } from './aws/eventbridge.js';

@@ -10,7 +10,7 @@ import { isPromoted } from '../runbook/database.js';
 import type { TaskWait } from '../runbook/ports/task-waits.js';
 import { firstRetryableUnknown } from '../runbook/preflight.js';
 import { answerRead, observeReadOf, type SharedObservation } from '../runbook/read-park.js';
-import { answerWait, type WakeSignal } from '../runbook/wake.js';
+import { answerWait, type WakeSignal } from '../runbook/wake-signal.js';
 import {
   POLLER_IDLE_POLLS,
   POLLER_LEASE_MS,

@@ -10,7 +10,7 @@ import type { GlobalClusterView } from '../runbook/ports/aurora.js';
 import type { GroupCapacity } from '../runbook/ports/auto-scaling.js';
 import type { EvacuationApp, EvacuationRecord } from '../runbook/ports/evacuations.js';
 import { waitKey } from '../runbook/ports/task-waits.js';
-import { answerWait, type WakeSignal } from '../runbook/wake.js';
+import { answerWait, type WakeSignal } from '../runbook/wake-signal.js';
 
 /**
  * A region evacuation's shared reads (docs/architecture.md, "Shared reads"). While an evacuation

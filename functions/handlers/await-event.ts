@@ -18,7 +18,7 @@ export const { makeHandler, handler } = stepHandler('AwaitEvent', awaitEvent, (c
   auroraLag: auroraReplicationLag(c.clients),
   autoScaling: autoScalingGroups(c.clients),
   stepFunctions: stepFunctions(c.clients),
-  // A promotion already over when it parks moves the run's traffic (functions/runbook/wake.ts).
+  // A promotion already over when it parks moves the run's traffic (functions/runbook/wake-traffic.ts).
   store: stateStore(c),
   route53: route53Records(c.clients),
   arc: arcRoutingControls(c.clients, c.random),

@@ -19,7 +19,7 @@ export const { makeHandler, handler } = stepHandler('WakeOnEvent', wakeOnEvent, 
   auroraLag: auroraReplicationLag(c.clients),
   autoScaling: autoScalingGroups(c.clients),
   stepFunctions: stepFunctions(c.clients),
-  // A promotion's event may move the run's traffic before it wakes it (functions/runbook/wake.ts).
+  // A promotion's event may move the run's traffic before it wakes it (functions/runbook/wake-traffic.ts).
   route53: route53Records(c.clients),
   arc: arcRoutingControls(c.clients, c.random),
   traffic: trafficSwitch(c),

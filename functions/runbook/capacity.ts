@@ -23,7 +23,7 @@ import {
   waitSeconds,
 } from './context.js';
 import { waitKey } from './ports/task-waits.js';
-import { wakeWait } from './wake.js';
+import { wakeWait } from './wake-signal.js';
 
 /** The ports and context ScaleCapacity reads (the composition root gives it no more). */
 export type ScaleDeps = Pick<RunbookDeps, 'autoScaling' | 'clock' | 'plans' | 'random' | 'store'>;

@@ -137,7 +137,7 @@ export const TrafficShifted = z.object({
 export type TrafficShifted = z.infer<typeof TrafficShifted>;
 
 /**
- * A promotion the event waker started for this run (functions/runbook/wake.ts): on pilot light's
+ * A promotion the event waker started for this run (functions/runbook/wake-promotion.ts): on pilot light's
  * "DB instance created" event, with the new reader available, the run holding its lock epoch
  * (renewed first), and, graceful, the target's capacity read ready, it made the promotion
  * PromoteDatabase would make a moment later (`startPromotion`, functions/runbook/database.ts).

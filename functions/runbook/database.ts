@@ -67,7 +67,7 @@ const DatabasePoll = z.looseObject({
 export const DatabaseProgress = progressWith(DatabasePoll);
 export type DatabaseProgress = z.infer<typeof DatabaseProgress>;
 
-/** The `$.wake` CheckDatabase receives: a WakeSignal (functions/runbook/wake.ts), or the AwaitEvent Task's caught error. */
+/** The `$.wake` CheckDatabase receives: a WakeSignal (functions/runbook/wake-signal.ts), or the AwaitEvent Task's caught error. */
 const WakeInput = z.optional(
   z.looseObject({
     by: z.optional(z.string()),

@@ -18,14 +18,14 @@ import {
   WAKE_FALLBACK_SECONDS,
 } from './context.js';
 import { globalCluster } from './resources.js';
-import { readerInstanceId } from './wake.js';
 import { freshWakeRead, wakeReader } from './wake-reads.js';
+import { readerInstanceId } from './wake-signal.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type PrepareDeps = Pick<RunbookDeps, 'aurora' | 'clock' | 'plans' | 'random' | 'store'>;
 
 const PrepareInput = z.object({ run: RunContext, resource: ResourceItem });
-/** The `$.wake` CheckPrepare receives: a WakeSignal (functions/runbook/wake.ts), or the AwaitEvent Task's caught error. */
+/** The `$.wake` CheckPrepare receives: a WakeSignal (functions/runbook/wake-signal.ts), or the AwaitEvent Task's caught error. */
 const WakeInput = z.optional(
   z.looseObject({
     by: z.optional(z.string()),

@@ -3,8 +3,9 @@ import type { AuroraGlobalCluster, Plan } from '../core/plan.js';
 import { groupReadiness } from '../observer/observe.js';
 import type { ResourceItem, RunbookDeps, RunContext } from './context.js';
 
-// The plan's resources as the database branch and its wake-ups both read them (database.ts and
-// wake.ts), kept apart from either so that neither imports the other.
+// The plan's resources as the database branch and its wake-ups both read them (database.ts, and
+// wake.ts, wake-traffic.ts, wake-promotion.ts), kept apart from either so that neither imports the
+// other.
 
 /**
  * Whether every group of the plan is ready in the target region (the groups read at once), but

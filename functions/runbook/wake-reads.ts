@@ -1,6 +1,6 @@
-// What a woken check may decide on: the read a wake carries (functions/runbook/wake.ts), kept apart
-// from the wake-ups themselves so that the checks (database.ts, prepare.ts) do not import wake.ts,
-// which starts promotions through database.ts.
+// What a woken check may decide on: the read a wake carries (functions/runbook/wake-signal.ts), kept
+// apart from the wake-ups themselves so that the checks (database.ts, prepare.ts) import neither
+// wake.ts nor wake-promotion.ts, which starts promotions through database.ts (no import cycle).
 
 /**
  * How old the waker's read carried in a wake may be for the woken check to decide on it, in

@@ -1,35 +1,25 @@
 import { isoNow } from '../core/clock.js';
-import { describeError, PreconditionFailedError } from '../core/errors.js';
+import { describeError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
-import type { LockRecord } from '../core/records.js';
 import * as z from '../core/zod.js';
 import { ensureRegionPoller } from '../evacuation/region-poller-start.js';
 import { groupReadiness } from '../observer/observe.js';
-import {
-  fence,
-  knownUnreachable,
-  Progress,
-  type PromotionStarted,
-  parseInput,
-  pollBudgetSeconds,
-  ResourceItem,
-  type RunbookDeps,
-  RunContext,
-  sharedReader,
-  startProgress,
-  stepKey,
-  type TrafficShifted,
-  WAKE_FALLBACK_SECONDS,
-} from './context.js';
-import { type RpoLag, rpoLag, startPromotion } from './database.js';
+import { Progress, parseInput, ResourceItem, type RunbookDeps, RunContext, sharedReader } from './context.js';
 import { type TaskWait, type WaitKind, waitKey } from './ports/task-waits.js';
 import { isReadPark, parkForRead } from './read-park.js';
-import { capacityReady, globalCluster, resourcesOf } from './resources.js';
-import { moveTrafficTo } from './traffic.js';
-import { WAKE_READ_FRESH_MS } from './wake-reads.js';
-
-export { freshWakeRead, WAKE_READ_FRESH_MS, wakeReader } from './wake-reads.js';
+import { capacityReady, globalCluster } from './resources.js';
+import { type PromotionReads, promotionReads, startFor } from './wake-promotion.js';
+import {
+  answerWait,
+  readerInstanceId,
+  SHARED_READ_KINDS,
+  WAKE_DETAIL_TYPES,
+  WAKE_EVENT_IDS,
+  type WakeSignal,
+  waitKindOf,
+} from './wake-signal.js';
+import { moveTrafficFor, moveTrafficIfReady, othersReady, parkedRun, targetOf } from './wake-traffic.js';
 
 /**
  * Event-driven wake-ups of parked runbook steps (docs/architecture.md, "Wake-ups"). A step whose
@@ -37,7 +27,7 @@ export { freshWakeRead, WAKE_READ_FRESH_MS, wakeReader } from './wake-reads.js';
  * whose own timeout is the poll fallback; the event's arrival answers the token (SendTaskSuccess),
  * and the step's check then decides on what AWS answers. An event is a hint, never the truth: the
  * waker reads AWS before it wakes anything and hands that read on; the woken check decides on it
- * while it is fresh ({@link WAKE_READ_FRESH_MS}), and reads AWS again otherwise.
+ * while it is fresh (`WAKE_READ_FRESH_MS`, wake-reads.ts), and reads AWS again otherwise.
  */
 
 /**
@@ -86,53 +76,6 @@ const AwaitInput = z.object({
   progress: Progress,
   taskToken: z.string().check(z.minLength(1)),
 });
-
-/**
- * What a parked database step waits for, from its poll state: the capacity gate (graceful, before
- * the switchover), pilot light's new reader, or the promotion under way.
- */
-export function waitKindOf(progress: Pick<Progress, 'phase'>): WaitKind {
-  if (progress.phase === 'waiting-for-capacity') return 'capacity';
-  if (progress.phase === 'creating-reader') return 'reader';
-  return 'promotion';
-}
-
-/**
- * The waits a shared read answers (a region evacuation's, functions/evacuation/shared-reads.ts, or
- * a region's poller, region-poller.ts): the promotion (DescribeGlobalClusters), the target's
- * capacity and each group (DescribeAutoScalingGroups and the load balancer). Pilot light's new
- * reader is left to its event and its own fallback.
- */
-export const SHARED_READ_KINDS: ReadonlySet<WaitKind> = new Set(['promotion', 'capacity', 'group']);
-
-/** What a woken step's Task returns (its `$.wake`): why it woke. */
-export interface WakeSignal {
-  readonly woken: true;
-  /**
-   * `event` (AWS's or the capacity branch's), `already` (done when it parked), or `shared-read` (a
-   * region evacuation's read of every app's resources at once saw it done).
-   */
-  readonly by: 'event' | 'already' | 'shared-read';
-  readonly detail?: string;
-  /**
-   * The capacity branch's wake: the group it found ready and when (ISO), by its own read of Auto
-   * Scaling and the load balancer, what AWS answered, not a record we wrote. The woken database
-   * branch reads only the plan's other groups.
-   */
-  readonly ready?: { readonly group: string; readonly readAt: string };
-  /**
-   * The event waker's read of RDS that let it wake a promotion (no operation under way; these
-   * clusters the writers) and when (ISO): the woken check decides on it while it is fresh
-   * ({@link freshWakeRead}) instead of reading the same again.
-   */
-  readonly promoted?: { readonly writers: readonly string[]; readonly readAt: string };
-  /** The event waker's read of RDS that let it wake pilot light's reader wait: this instance available. */
-  readonly reader?: { readonly instance: string; readonly readAt: string };
-  /** Traffic the event waker moved before it woke the promotion (see {@link wakeOnEvent}). */
-  readonly shifted?: TrafficShifted;
-  /** The promotion the event waker started once it saw pilot light's new reader (see {@link wakeOnEvent}). */
-  readonly promotion?: PromotionStarted;
-}
 
 /**
  * AwaitEvent: invoked by a `waitForTaskToken` Task. Stores the Task's token (`WAIT#` item), then
@@ -190,68 +133,21 @@ export async function awaitEvent(
       }).catch(() => undefined) // the woken check and ShiftTraffic go on as before
     : undefined;
   await Promise.all([
-    answer(deps, deps.region, taskToken, {
-      woken: true,
-      by: 'already',
-      detail: what,
-      ...seen,
-      ...(shifted ? { shifted } : {}),
-    }),
+    answerWait(
+      { region: deps.region, token: taskToken },
+      {
+        woken: true,
+        by: 'already',
+        detail: what,
+        ...seen,
+        ...(shifted ? { shifted } : {}),
+      },
+      deps,
+    ),
     // The reader's event, arriving later, must not start the promotion beside PromoteDatabase.
     wait === 'reader' && keepRun ? deps.waits.park(parked) : undefined,
   ]);
   return { parked: true, already: true };
-}
-
-/** The ARN of the run's target member of global cluster `globalClusterId`. */
-function targetOf(plan: Plan, globalClusterId: string, run: Pick<RunContext, 'to'>): string {
-  return memberIn(globalCluster(plan, globalClusterId).members, run.to);
-}
-
-/**
- * Wakes `app`'s execution `executionId` parked on `what`, if it is: SendTaskSuccess on the stored
- * token. A token already answered, timed out or of an ended execution (TaskTimedOut,
- * InvalidToken, TaskDoesNotExist) is harmless: false. Used by CheckCapacity when capacity is ready
- * (the database branch of a graceful run parks on it) and by the event waker.
- */
-export async function wakeWait(
-  app: string,
-  executionId: string,
-  what: string,
-  signal: Pick<WakeSignal, 'detail' | 'ready'>,
-  deps: Pick<RunbookDeps, 'stepFunctions' | 'waits'>,
-): Promise<boolean> {
-  const wait = await deps.waits.get(app, executionId, what);
-  if (!wait) return false;
-  return answer(deps, wait.region, wait.token, { woken: true, by: 'event', ...signal });
-}
-
-/**
- * Answers a stored wait now (SendTaskSuccess on its token, in the region whose Step Functions runs
- * it): true when it woke the step, false when the token was spent (answered, timed out, ended).
- * A region evacuation's shared read wakes apps so (functions/evacuation/shared-reads.ts).
- */
-export function answerWait(
-  wait: Pick<TaskWait, 'region' | 'token'>,
-  signal: WakeSignal,
-  deps: Pick<RunbookDeps, 'stepFunctions'>,
-): Promise<boolean> {
-  return answer(deps, wait.region, wait.token, signal);
-}
-
-async function answer(
-  deps: Pick<RunbookDeps, 'stepFunctions'>,
-  region: string,
-  token: string,
-  signal: WakeSignal,
-): Promise<boolean> {
-  try {
-    await deps.stepFunctions.sendTaskSuccess(region, token, signal);
-    return true;
-  } catch (error) {
-    if (error instanceof PreconditionFailedError) return false; // spent: answered, timed out or ended
-    throw error;
-  }
 }
 
 /**
@@ -281,24 +177,6 @@ async function happened(
   if (view.failover) return undefined;
   return { promoted: { writers: view.members.filter((m) => m.isWriter).map((m) => m.clusterArn), readAt } };
 }
-
-/**
- * The AWS events that wake a parked step, as EventBridge delivers them to the waker's rule
- * (Aurora User Guide, "Creating a rule that triggers on an Amazon Aurora event",
- * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-cloud-watch-events.html: an
- * `RDS DB Cluster Event` or `RDS DB Instance Event` whose detail carries `EventID`, `SourceArn`,
- * `SourceIdentifier`, `Message`).
- */
-export const WAKE_EVENT_IDS = {
-  /** "Global switchover to DB cluster name in Region name finished." (DB cluster, global failover). */
-  switchoverFinished: 'RDS-EVENT-0185',
-  /** "Global failover to DB cluster name in Region name completed." (DB cluster, global failover). */
-  failoverCompleted: 'RDS-EVENT-0238',
-  /** "DB instance created." (DB instance, creation): pilot light's new reader. */
-  instanceCreated: 'RDS-EVENT-0005',
-} as const;
-/** The event IDs are from Aurora User Guide, "Amazon RDS event categories and event messages for Aurora", https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Events.Messages.html. */
-export const WAKE_DETAIL_TYPES = ['RDS DB Cluster Event', 'RDS DB Instance Event'] as const;
 
 const RdsEvent = z.object({
   source: z.literal('aws.rds'),
@@ -478,7 +356,7 @@ async function wakeApp(
     ...(shifted ? { shifted } : {}),
     ...(promotion ? { promotion } : {}),
   };
-  if (await answer(deps, found.wait.region, found.wait.token, signal))
+  if (await answerWait(found.wait, signal, deps))
     report.woken.push({
       app: plan.name,
       executionId: found.holder,
@@ -486,159 +364,6 @@ async function wakeApp(
       ...(shifted ? { trafficMoved: shifted.mechanism } : {}),
     });
   else report.skipped.push(`${plan.name}: the token of ${what} was already spent`);
-}
-
-/**
- * The run of a parked promotion whose traffic the event waker may move (see {@link wakeOnEvent}):
- * the run kept with its wait, still the lock's holder at its epoch, its token not expired (a
- * duplicate event after the wake moves nothing again), not in an evacuation. Else undefined.
- */
-function parkedRun(
-  lock: LockRecord,
-  wait: TaskWait,
-  deps: Pick<RunbookDeps, 'clock'>,
-): RunContext | undefined {
-  const parsed = RunContext.safeParse(wait.run);
-  if (!parsed.success) return undefined;
-  const run = parsed.data;
-  const live = Date.parse(wait.expiresAt) > deps.clock.now();
-  if (run.evacuation || !live || run.executionId !== lock.holder || run.epoch !== lock.epoch)
-    return undefined;
-  return run;
-}
-
-/**
- * Whether every resource of `run` but the promotion of `globalClusterId` is recorded ready on its
- * execution record (its step SUCCEEDED or SKIPPED: capacity at the plan's threshold, the other
- * clusters promoted: what ShiftTraffic's check of the Map's outcomes requires), read beside the
- * lease's renewal at the run's epoch (`fence`), made before anything moves. `alongside` is
- * written in the same round.
- *
- * @throws LockLostError the run no longer holds its epoch
- */
-async function othersReady(
-  plan: Plan,
-  globalClusterId: string,
-  run: RunContext,
-  deps: Pick<RunbookDeps, 'store'>,
-  alongside?: Promise<unknown>,
-): Promise<boolean> {
-  if (run.evacuation) return false; // its traffic moves in the evacuation's batches
-  const [record] = await Promise.all([
-    deps.store.getExecutionByKey(run.app, run.executionKey),
-    fence(run, deps),
-    alongside,
-  ]);
-  if (!record) return false;
-  return resourcesOf(plan)
-    .filter((r) => !(r.kind === 'database' && r.id === globalClusterId))
-    .every((r) => {
-      const step = record.steps[stepKey(r.kind === 'database' ? 'PromoteDatabase' : 'ScaleCapacity', r.id)];
-      return step?.status === 'SUCCEEDED' || step?.status === 'SKIPPED';
-    });
-}
-
-/** What the waker reads before it starts a promotion: the global cluster, capacity (graceful) or the lag (ungraceful). */
-interface PromotionReads {
-  readonly view: Awaited<ReturnType<RunbookDeps['aurora']['describeGlobalCluster']>>;
-  readonly ready: boolean;
-  /** Ungraceful: the RPO, as PromoteDatabase reads it (`rpoLag`). */
-  readonly lag?: RpoLag;
-}
-
-/**
- * PromoteDatabase's reads, made by the waker beside its read of the new reader: the global
- * cluster, and graceful the target's capacity (the switchover's gate, read from AWS now), or
- * ungraceful the replication lag (the RPO); the lease renewed at the run's epoch at once.
- *
- * @throws LockLostError the run no longer holds its epoch
- */
-async function promotionReads(
-  plan: Plan,
-  globalClusterId: string,
-  run: RunContext,
-  deps: Pick<RunbookDeps, 'aurora' | 'auroraLag' | 'autoScaling' | 'clock' | 'store'>,
-): Promise<PromotionReads> {
-  const cluster = globalCluster(plan, globalClusterId);
-  const [view, ready, lag] = await Promise.all([
-    deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId),
-    run.mode === 'graceful' ? capacityReady(plan, run, deps) : Promise.resolve(true),
-    run.mode === 'ungraceful' ? rpoLag(run, cluster, deps) : Promise.resolve(undefined),
-    fence(run, deps),
-  ]);
-  return { view, ready, ...(lag ? { lag } : {}) };
-}
-
-/**
- * Starts `run`'s promotion as PromoteDatabase would, once the waker saw pilot light's new reader
- * available (see {@link wakeOnEvent}): `startPromotion` on the reads made beside that read (a
- * graceful run only with its capacity read ready). Undefined when it started nothing.
- */
-async function startFor(
-  plan: Plan,
-  globalClusterId: string,
-  run: RunContext,
-  pending: Promise<PromotionReads>,
-  deps: WakeDeps,
-): Promise<PromotionStarted | undefined> {
-  const { view, ready, lag } = await pending;
-  if (!ready) return undefined;
-  const at = isoNow(deps.clock);
-  const progress = startProgress(deps.clock, WAKE_FALLBACK_SECONDS, pollBudgetSeconds(plan) * 2);
-  const started = await startPromotion(run, globalCluster(plan, globalClusterId), progress, deps, {
-    view,
-    fenced: Promise.resolve(),
-    ...(lag ? { lag } : {}),
-  });
-  const detail = started.detail;
-  if (!detail?.method) return undefined;
-  return {
-    by: 'WakeOnEvent',
-    at,
-    epoch: run.epoch,
-    method: detail.method,
-    rpoMs: detail.rpoMs ?? null,
-    ...(detail.rpoLastSeenAt ? { rpoLastSeenAt: detail.rpoLastSeenAt } : {}),
-  };
-}
-
-/**
- * Moves `run`'s traffic to its target once its promotion of `globalClusterId` is seen done, when
- * the rest of the run is recorded ready ({@link othersReady}, fenced): what ShiftTraffic would do
- * a moment later, made here so that the woken check, the Map's end and ShiftTraffic's own start
- * are not waited for (docs/architecture.md, "Wake-ups"). Undefined when it moved nothing.
- *
- * @throws LockLostError the run no longer holds its epoch (nothing moved)
- */
-export async function moveTrafficIfReady(
-  plan: Plan,
-  globalClusterId: string,
-  run: RunContext,
-  by: TrafficShifted['by'],
-  deps: Pick<RunbookDeps, 'arc' | 'clock' | 'route53' | 'store' | 'traffic'>,
-  options: { readonly alongside?: Promise<unknown> } = {},
-): Promise<TrafficShifted | undefined> {
-  if (!(await othersReady(plan, globalClusterId, run, deps, options.alongside))) return undefined;
-  return moveTrafficFor(plan, run, by, deps);
-}
-
-/** Moves `run`'s traffic to its target now, `moveTrafficTo`'s one change (fenced by the caller). */
-async function moveTrafficFor(
-  plan: Plan,
-  run: RunContext,
-  by: TrafficShifted['by'],
-  deps: Pick<RunbookDeps, 'arc' | 'clock' | 'route53' | 'traffic'>,
-): Promise<TrafficShifted> {
-  const at = isoNow(deps.clock);
-  const moved = await moveTrafficTo(plan, run.to, run.from, deps, run.epoch, knownUnreachable(run));
-  return {
-    by,
-    at,
-    epoch: run.epoch,
-    mechanism: moved.mechanism,
-    ...(moved.endpoint ? { endpoint: moved.endpoint } : {}),
-    ...(moved.changeId !== undefined ? { changeId: moved.changeId } : {}),
-  };
 }
 
 /**
@@ -651,9 +376,4 @@ function instanceOf(
   clusterId: string,
 ): boolean {
   return (detail.SourceArn?.split(':').pop() ?? detail.SourceIdentifier) === readerInstanceId(clusterId);
-}
-
-/** The id of the reader PrepareDatabase adds to a headless cluster (`<cluster>-switchyard-reader`). */
-export function readerInstanceId(clusterId: string): string {
-  return `${clusterId}-switchyard-reader`;
 }

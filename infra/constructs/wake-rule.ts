@@ -3,7 +3,7 @@ import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { readerInstanceId, WAKE_DETAIL_TYPES, WAKE_EVENT_IDS } from '../../functions/runbook/wake.js';
+import { readerInstanceId, WAKE_DETAIL_TYPES, WAKE_EVENT_IDS } from '../../functions/runbook/wake-signal.js';
 
 export interface WakeRuleProps {
   /** The plans' Aurora cluster ARNs in this region (the members of their global clusters). */

@@ -11,7 +11,7 @@ import {
 } from '../../functions/runbook/preflight.js';
 import { checkTraffic, shiftTraffic } from '../../functions/runbook/traffic.js';
 import { DNS_RECHECK_BUDGET_MS, DNS_RECHECK_MS } from '../../functions/runbook/verify.js';
-import { WAKE_READ_FRESH_MS } from '../../functions/runbook/wake.js';
+import { WAKE_READ_FRESH_MS } from '../../functions/runbook/wake-reads.js';
 import { allReady, begun, type Env, promotionUnderWay, SOURCE, setup, TARGET } from './late-steps-world.js';
 
 // The control plane's own time (issue 10): Preflight and Begin decide on the failover request's

@@ -10,7 +10,8 @@ import type { GlobalClusterView } from '../../functions/runbook/ports/aurora.js'
 import type { TrafficSwitch } from '../../functions/runbook/ports/traffic-switch.js';
 import { checkPrepare } from '../../functions/runbook/prepare.js';
 import { shiftTraffic } from '../../functions/runbook/traffic.js';
-import { awaitEvent, readerInstanceId, wakeOnEvent } from '../../functions/runbook/wake.js';
+import { awaitEvent, wakeOnEvent } from '../../functions/runbook/wake.js';
+import { readerInstanceId } from '../../functions/runbook/wake-signal.js';
 import {
   fakeArc,
   fakeAurora,
