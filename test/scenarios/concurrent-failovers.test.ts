@@ -77,6 +77,9 @@ describe('independent failovers at once, past the API quotas', { timeout: 300_00
     // Preflights that could not decide on their requests' dry runs (paced past 5 s) parked for
     // the poller's read of every parked app at once instead of reading RDS and Auto Scaling
     // themselves (about 8 calls each, both regions, and their retries: 9 in all with these 8 apps).
+    // The call log names who called (the poller runs in RunEvacuation; the dry runs in the API).
+    expect(ownReads.RunEvacuation ?? 0).toBeGreaterThan(0);
+    expect(ownReads.OperatorApi ?? 0).toBeGreaterThan(0);
     expect(ownReads.Preflight ?? 0, "Preflight's own RDS and Auto Scaling calls").toBe(0);
     // So did every VerifyService poll (185 calls of its own before, with these 8 apps).
     expect(ownReads.VerifyService ?? 0, "VerifyService's own RDS and Auto Scaling calls").toBe(0);
