@@ -2,7 +2,7 @@ import type { Command } from '@commander-js/extra-typings';
 import { PlanValidationError } from '../functions/core/errors.js';
 import { formatProblem } from '../functions/core/plan.js';
 import { loadPlans } from '../functions/core/plan-loader.js';
-import { checkScenario, loadScenario } from '../sandbox/scenario.js';
+import { loadScenario } from '../sandbox/scenario.js';
 import { type SimulationReport, simulate } from '../sandbox/simulate.js';
 import { type CliIo, EXIT, line } from './io.js';
 
@@ -46,8 +46,8 @@ export async function simulateCommand(
     for (const problem of error.problems) line(io.err, `  - ${formatProblem(problem)}`);
     return EXIT.failed;
   }
-  const scenario = await loadScenario(values.scenario);
-  checkScenario(scenario, plans, `scenario ${values.scenario}`);
+  // Every problem of the scenario at once: its YAML, its schema and what it names (the plans').
+  const scenario = await loadScenario(values.scenario, plans);
   const report = await simulate(plans, scenario);
   if (values.json) line(io.out, JSON.stringify(report, null, 2));
   else printReport(report, io);

@@ -91,7 +91,7 @@ export function applyDrift(aws: SimulatedAws, plans: readonly Plan[], drift: Dri
       const plan = plans.find((p) => p.name === drift.app);
       const regions = plan?.regions ?? [];
       const switchChecks = aws.route53.healthCheckIds(drift.app)[drift.region]?.switch;
-      if (!plan || plan.traffic.route53?.method !== 'health-checks' || !switchChecks)
+      if (plan?.traffic.route53?.method !== 'health-checks' || !switchChecks)
         throw new Error(
           `drift health-check-deleted: ${drift.app} has no health-checks traffic in ${drift.region} (expected an app with traffic.route53.method health-checks and one of its regions ${regions.join(', ')})`,
         );

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
 import * as z from 'zod';
 import { InvalidInputError } from '../functions/core/errors.js';
-import { formatPath, type Plan, problemsFromIssue } from '../functions/core/plan.js';
+import { formatPath, formatProblem, type Plan, problemsFromIssue } from '../functions/core/plan.js';
+import { MAX_PLAN_ALIASES, MAX_PLAN_FILE_BYTES, MAX_PLAN_NESTING } from '../functions/core/plan-loader.js';
 import { FAILOVER_MODES } from '../functions/core/records.js';
+import { parseYamlFile, readYamlFile, type YamlFileKind } from '../functions/core/yaml-file.js';
 import { DriftSchema } from './drift.js';
 import {
   ClearSchema,
@@ -121,11 +121,16 @@ export type Scenario = z.infer<typeof ScenarioSchema>;
  * Parses a scenario; {@link InvalidInputError} lists every problem with its path, what was got and
  * what was expected. Each event is checked against the one kind its key names (`fault`, `failover`,
  * ...), so a mistake inside an event is reported there, and a fault of an unknown kind is answered
- * with the list of valid kinds.
+ * with the list of valid kinds. Given the `plans` it will run against, what it names that the plans
+ * do not have ({@link scenarioProblems}) is listed in the same refusal, for every event that is
+ * well formed, so that a person fixes everything in one pass.
  */
-export function parseScenario(document: unknown, where = 'scenario'): Scenario {
+export function parseScenario(document: unknown, where = 'scenario', plans?: readonly Plan[]): Scenario {
   const parsed = ScenarioSchema.safeParse(document, { reportInput: true });
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    if (plans) checkScenario(parsed.data, plans, where);
+    return parsed.data;
+  }
   const events = (document as { events?: unknown } | null)?.events;
   const problems = parsed.error.issues.flatMap((issue) => {
     const index = issue.path[0] === 'events' ? issue.path[1] : undefined;
@@ -133,7 +138,39 @@ export function parseScenario(document: unknown, where = 'scenario'): Scenario {
       return eventProblems(Array.isArray(events) ? events[index] : undefined, index);
     return issueLines(issue);
   });
-  throw new InvalidInputError(`${where}: ${problems.length} problem(s):\n${problems.join('\n')}`);
+  if (plans) problems.push(...wellFormedProblems(document, plans));
+  throw new InvalidInputError(`${where}: ${problems.length} problem(s):\n${byPosition(problems).join('\n')}`);
+}
+
+/**
+ * What the well-formed parts of a scenario that does not parse name that the plans do not have:
+ * each event that parses on its own, and the quotas when they do.
+ */
+function wellFormedProblems(document: unknown, plans: readonly Plan[]): string[] {
+  const record =
+    document !== null && typeof document === 'object' ? (document as Record<string, unknown>) : {};
+  const events = Array.isArray(record.events) ? record.events : [];
+  const quotas = ScenarioSchema.shape.quotas.safeParse(record.quotas);
+  // Each event keeps its index: a sparse list, so that problems name the event where it is.
+  const parsed: ScenarioEvent[] = [];
+  events.forEach((event, index) => {
+    const one = ScenarioEvent.safeParse(event);
+    if (one.success) parsed[index] = one.data;
+  });
+  return scenarioProblems(
+    {
+      ...ScenarioSchema.parse({}),
+      ...(quotas.success && quotas.data ? { quotas: quotas.data } : {}),
+      events: parsed,
+    },
+    plans,
+  );
+}
+
+/** Problem lines in the order of what they name: the scenario's own keys, then event by event. */
+function byPosition(lines: readonly string[]): string[] {
+  const index = (line: string) => Number(/^ {2}- events\[(\d+)\]/.exec(line)?.[1] ?? -1);
+  return [...lines].sort((a, b) => index(a) - index(b));
 }
 
 /** The problems of one event that matched no kind of event, found by parsing it as the kind it names. */
@@ -237,24 +274,35 @@ export function checkScenario(scenario: Scenario, plans: readonly Plan[], where 
     );
 }
 
-export async function loadScenario(file: string): Promise<Scenario> {
-  const text = await readFile(file, 'utf8').catch((error: unknown) => {
-    throw new InvalidInputError(
-      `scenario ${file}: cannot read it (${error instanceof Error ? error.message : String(error)})`,
-    );
-  });
-  let document: unknown;
-  try {
-    document = parse(text);
-  } catch (error: unknown) {
-    // The yaml library's first line ends "at line L, column C:" before a code excerpt it prints below.
-    const why = (error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)).replace(
-      /:$/,
-      '',
-    );
-    throw new InvalidInputError(
-      `scenario ${file}: not YAML: ${why} (expected a YAML mapping of scenario keys: name, latency, seed, timeout, events, ...)`,
-    );
+/**
+ * A scenario file's bounds: a plan file's (`functions/core/plan-loader.ts`: size, nesting and
+ * aliases), so that no scenario file costs more than a bounded amount of memory, time and stack.
+ */
+export const SCENARIO_FILE_KIND: YamlFileKind = {
+  noun: 'scenario',
+  maxBytes: MAX_PLAN_FILE_BYTES,
+  maxAliases: MAX_PLAN_ALIASES,
+  maxNesting: MAX_PLAN_NESTING,
+  typical: {
+    size: 'a scenario is a few KB',
+    nesting: 'a scenario needs about 5',
+    aliases: 'a scenario needs none',
+  },
+  mapping: 'a YAML mapping of scenario keys: name, latency, seed, timeout, events, ...',
+};
+
+/**
+ * Reads and parses a scenario file: {@link InvalidInputError} listing every problem, from reading
+ * it (not a regular file, too large, not UTF-8) and its YAML (syntax, nesting, aliases) to the
+ * schema and, given the `plans`, what it names that they do not have ({@link parseScenario}).
+ */
+export async function loadScenario(file: string, plans?: readonly Plan[]): Promise<Scenario> {
+  const where = `scenario ${file}`;
+  const read = await readYamlFile(file, SCENARIO_FILE_KIND);
+  const parsed = 'text' in read ? parseYamlFile(file, read.text, SCENARIO_FILE_KIND) : { problems: [read] };
+  if ('problems' in parsed) {
+    const lines = parsed.problems.map((p) => `  - ${formatProblem({ ...p, file: '' }).replace(/^: /, '')}`);
+    throw new InvalidInputError(`${where}: ${lines.length} problem(s):\n${lines.join('\n')}`);
   }
-  return parseScenario(document, `scenario ${file}`);
+  return parseScenario(parsed.document, where, plans);
 }

@@ -6,7 +6,7 @@ import {
   THROTTLED_REQUEST_ATTEMPTS,
   throttledRetryDelayMs,
 } from '../functions/operator-api/http-errors.js';
-import { READINESS_CHANGED_EVENT } from '../functions/readiness/readiness.js';
+import { READINESS_CHANGED_EVENT } from '../functions/readiness/scheduled.js';
 import { causeMessage } from '../functions/runbook/traffic.js';
 import { callOperatorApi } from './api-gateway.js';
 import { VirtualClock } from './clock.js';

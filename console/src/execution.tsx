@@ -3,7 +3,7 @@ import { describe, get, post, seg } from './api.js';
 import { usePoll } from './poll.js';
 import { lacks, user } from './session.js';
 import type { ExecutionSummary, ExecutionTimeline } from './types.js';
-import { duration, ErrorBox, Page, Status, StepTable, Timeline, when } from './ui.js';
+import { duration, ErrorBox, Page, rpoText, Status, StepTable, Timeline, when } from './ui.js';
 
 /** The live view polls its execution this often while it runs (the README states the delay measured). */
 export const EXECUTION_POLL_MS = 1000;
@@ -86,7 +86,7 @@ function RtoClock({ t }: { t: ExecutionTimeline }) {
   const over = rto !== null && rto > objective;
   const rpo =
     t.execution.rpoSeconds !== undefined
-      ? ` · RPO ${duration(t.execution.rpoSeconds)} (objective ${duration(t.objectives.rpoSeconds)})`
+      ? ` · RPO ${rpoText(t.execution.rpoSeconds, t.execution.rpoLastSeenAt)} (objective ${duration(t.objectives.rpoSeconds)})`
       : t.rtoFinal
         ? ''
         : ' · RPO not known yet';
@@ -284,7 +284,7 @@ function Outcome({ t }: { t: ExecutionTimeline }) {
       <p>
         Finished at {when(e.finishedAt)}
         {e.rtoSeconds !== undefined ? ` · RTO ${duration(e.rtoSeconds)}` : ''}
-        {e.rpoSeconds !== undefined ? ` · RPO ${duration(e.rpoSeconds)}` : ''}
+        {e.rpoSeconds !== undefined ? ` · RPO ${rpoText(e.rpoSeconds, e.rpoLastSeenAt)}` : ''}
       </p>
       {e.error ? (
         <p class="step-error">

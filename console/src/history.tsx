@@ -4,7 +4,7 @@ import { RecoveryChart } from './chart.js';
 import { usePoll } from './poll.js';
 import { navigate } from './router.js';
 import type { AppStatus, DrillReport, ExecutionSummary } from './types.js';
-import { duration, ErrorBox, Page, Status, when } from './ui.js';
+import { duration, ErrorBox, Page, rpoText, Status, when } from './ui.js';
 
 /** Executions and drills of one app, with the RTO/RPO chart. */
 export function History({ app }: { app: string | undefined }) {
@@ -152,7 +152,7 @@ export function History({ app }: { app: string | undefined }) {
                   <Status value={e.status} />
                 </td>
                 <td>{duration(e.rtoSeconds)}</td>
-                <td>{duration(e.rpoSeconds)}</td>
+                <td data-rpo-last-seen={e.rpoLastSeenAt}>{rpoText(e.rpoSeconds, e.rpoLastSeenAt)}</td>
                 <td>{e.requestedBy}</td>
               </tr>
             ))}

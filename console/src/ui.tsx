@@ -14,6 +14,16 @@ export function when(iso: string | undefined): string {
   return iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '–';
 }
 
+/**
+ * An execution's RPO as text: the figure and, when the replication lag metric had stopped before
+ * the promotion (`rpoLastSeenAt`, ISO: the writer's region out), that the figure is the lag last
+ * seen then, and when. A bare figure when the lag read was current.
+ */
+export function rpoText(rpoSeconds: number | null | undefined, rpoLastSeenAt?: string): string {
+  const figure = duration(rpoSeconds);
+  return rpoLastSeenAt ? `${figure} (lag last seen ${when(rpoLastSeenAt)}: the metric had stopped)` : figure;
+}
+
 /** A symbol and a word for every status, so that colour is never the only signal. */
 const STATUS_MARK: Readonly<Record<string, string>> = {
   ACTIVE: '●',

@@ -10,7 +10,8 @@ import { awsCall } from './translate-error.js';
  * One conditional put takes or renews it: it succeeds when no lease exists, `holder` holds it, or
  * it ended before `now` (epoch ms), and then runs until `now + ttlMs`. Answers whether `holder`
  * leads now: false when another holder's lease still runs. Throws (translated) when the table does
- * not answer: the caller cannot tell who leads.
+ * not answer: the caller cannot tell who leads. The region poller's lease is another rule
+ * (`claimPoller` in task-waits.ts: claimed only once lapsed, fenced by an epoch each claim raises).
  */
 export function dutyLease(
   deps: { readonly clients: ClientFactory; readonly tableName: string; readonly region: string },

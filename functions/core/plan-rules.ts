@@ -1,6 +1,7 @@
 import type { PlanProblem } from './errors.js';
 import { ARC_CLUSTER_ENDPOINTS, type Plan } from './plan-schema.js';
 import { show } from './problems.js';
+import { closestRegion, isKnownRegion } from './regions.js';
 
 // The cross-field rules of a plan (docs/contracts.md, Plan) and the advice on a valid one.
 
@@ -30,12 +31,35 @@ export function planProblems(document: unknown, file: string): PlanProblem[] {
     seen.add(region);
   });
   const regions = [...seen];
+  // A region name that is no AWS region is the schema's one problem ("did you mean ...?"). Here it
+  // also stands for the region it most likely meant, so that a typo in `regions` (or the same
+  // typo used throughout) does not cascade into a problem per resource and per region.
+  const meantBy = new Map(
+    regions.flatMap((r) => {
+      const meant = isKnownRegion(r) ? undefined : closestRegion(r);
+      return meant ? [[r, meant] as const] : [];
+    }),
+  );
+  const namesOf = (region: string) => [
+    region,
+    ...(meantBy.has(region) ? [meantBy.get(region) as string] : []),
+  ];
+  const inPlan = new Set(regions.flatMap(namesOf));
 
   // Every region of the plan has a member in every resource, and no member is for another region.
+  // A member keyed by a typo of a region that has none is one problem ("did you mean ...?").
   const checkMembers = (path: string, value: unknown) => {
     const members = asRecord(value);
-    for (const region of regions) {
-      if (!(region in members))
+    const missing = regions.filter((region) => !namesOf(region).some((name) => name in members));
+    const strays = Object.keys(members).filter((key) => !inPlan.has(key));
+    const meant = new Map<string, string>();
+    for (const key of strays) {
+      const region = closestRegion(key, missing);
+      if (region && ![...meant.values()].includes(region)) meant.set(key, region);
+    }
+    const typoed = new Set(meant.values());
+    for (const region of missing) {
+      if (!typoed.has(region))
         add(
           path,
           `no member for region ${region}`,
@@ -43,9 +67,16 @@ export function planProblems(document: unknown, file: string): PlanProblem[] {
           `a key for each of ${regions.join(', ')}`,
         );
     }
-    for (const key of Object.keys(members)) {
-      if (!seen.has(key))
-        add(`${path}.${key}`, `${key} is not one of the plan's regions`, key, `one of ${regions.join(', ')}`);
+    for (const key of strays) {
+      const region = meant.get(key);
+      add(
+        `${path}.${key}`,
+        region
+          ? `${key} is not one of the plan's regions: did you mean ${region}?`
+          : `${key} is not one of the plan's regions`,
+        key,
+        `one of ${regions.join(', ')}`,
+      );
     }
   };
 
@@ -114,8 +145,7 @@ export function planProblems(document: unknown, file: string): PlanProblem[] {
     }
     const pool = asRecord(group.warmPool);
     asArray(pool.regions).forEach((region, j) => {
-      const regions = asArray(plan.regions);
-      if (typeof region === 'string' && !regions.includes(region))
+      if (typeof region === 'string' && !inPlan.has(region))
         add(
           `${path}.warmPool.regions[${j}]`,
           "not one of the plan's regions",
@@ -218,7 +248,7 @@ export function planProblems(document: unknown, file: string): PlanProblem[] {
       if (typeof arn !== 'string') return;
       const region = arn.split(':')[3] ?? '';
       // The alarm's state-change event reaches EventBridge in the alarm's own region only.
-      if (region && regions.length > 0 && !seen.has(region)) {
+      if (region && regions.length > 0 && !inPlan.has(region)) {
         add(
           `detection.alarms[${i}]`,
           `alarm is in ${region}, where no control plane of this plan runs`,

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { STRATEGIES, type Strategy } from './records.js';
-import { isKnownRegion, KNOWN_REGIONS, REGION_EXAMPLES } from './regions.js';
+import { closestRegion, isKnownRegion, KNOWN_REGIONS, REGION_EXAMPLES } from './regions.js';
 import { SCHEDULE_EXPECTED, scheduleProblem } from './schedule.js';
 
 /**
@@ -13,13 +13,21 @@ import { SCHEDULE_EXPECTED, scheduleProblem } from './schedule.js';
 /**
  * An AWS Region that exists (commercial, GovCloud or China: `functions/core/regions.ts`). A
  * well-formed name that is no region (`us-east-9`) is refused even when a plan uses it
- * consistently: every call to it would fail in the middle of a failover.
+ * consistently: every call to it would fail in the middle of a failover. A name within two edits
+ * of one region (`us-wset-2`) is answered "did you mean us-west-2?".
  */
 export const RegionName = z
   .string()
-  .refine(isKnownRegion, {
-    message: 'not an AWS region',
-    params: { expected: `an AWS region such as ${REGION_EXAMPLES}` },
+  .check((ctx) => {
+    if (isKnownRegion(ctx.value)) return;
+    // A typo gets the region it most likely meant (functions/core/regions.ts, closestRegion).
+    const meant = closestRegion(ctx.value);
+    ctx.issues.push({
+      code: 'custom',
+      message: meant ? `not an AWS region: did you mean ${meant}?` : 'not an AWS region',
+      input: ctx.value,
+      params: { expected: `an AWS region such as ${REGION_EXAMPLES}` },
+    });
   })
   .meta({ enum: [...KNOWN_REGIONS], description: 'An AWS Region (commercial, GovCloud or China)' });
 /** An AWS Region's name, such as `us-east-1` (see {@link RegionName}). */

@@ -1,3 +1,5 @@
+import { distance } from 'fastest-levenshtein';
+
 /**
  * Every AWS Region a plan may name: the commercial partition (`aws`), AWS GovCloud (US)
  * (`aws-us-gov`) and China (`aws-cn`).
@@ -64,6 +66,34 @@ export const REGION_EXAMPLES = 'us-east-1, eu-west-1, ap-southeast-2, us-gov-wes
 /** Whether `region` is one of {@link AWS_REGIONS} (exact, lower-case name). */
 export function isKnownRegion(region: string): boolean {
   return KNOWN_REGIONS.has(region);
+}
+
+/**
+ * How many single-character edits (insert, delete, replace; a swap of two neighbours is two) a
+ * name may be from a region for {@link closestRegion} to suggest it: a typo, not another region.
+ */
+export const REGION_TYPO_EDITS = 2;
+
+/**
+ * The one region of `among` (default every AWS region) nearest to `name` in edit distance
+ * (Levenshtein), when it is within {@link REGION_TYPO_EDITS} edits: the "did you mean" of a
+ * refusal. Undefined when none is that close, or when two are equally close (`us-east-9` is as
+ * near us-east-1 as us-east-2: a guess would mislead), or when `name` is itself one of `among`.
+ */
+export function closestRegion(name: string, among: Iterable<string> = KNOWN_REGIONS): string | undefined {
+  let best: string | undefined;
+  let bestEdits = REGION_TYPO_EDITS + 1;
+  let tied = false;
+  for (const region of among) {
+    if (region === name) return undefined;
+    const edits = distance(name.toLowerCase(), region);
+    if (edits < bestEdits) {
+      best = region;
+      bestEdits = edits;
+      tied = false;
+    } else if (edits === bestEdits && region !== best) tied = true;
+  }
+  return tied ? undefined : best;
 }
 
 /** The partition of a known region, or undefined for any other string. */

@@ -4,20 +4,19 @@ import type { Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
 import * as z from '../core/zod.js';
 import { batchedReads } from '../observer/batched-reads.js';
-import { type ObserverDeps, observeApp, readinessOf } from '../observer/observe.js';
+import { type ObserverDeps, observeApp } from '../observer/observe.js';
 import { parseInput, type RunbookDeps } from '../runbook/context.js';
-import { isPromoted } from '../runbook/database.js';
 import type { TaskWait } from '../runbook/ports/task-waits.js';
 import { firstRetryableUnknown } from '../runbook/preflight.js';
 import { answerRead, observeReadOf, type SharedObservation } from '../runbook/read-park.js';
-import { answerWait, type WakeSignal } from '../runbook/wake-signal.js';
+import { answerWait } from '../runbook/wake-signal.js';
 import {
   POLLER_IDLE_POLLS,
   POLLER_LEASE_MS,
   POLLER_MAX_POLLS,
   POLLER_SECONDS,
 } from './region-poller-start.js';
-import { readGlobalsIn, readGroupsIn, WAKES_AT_ONCE } from './shared-reads.js';
+import { metWait, readGlobalsIn, readGroupsIn, type SharedReads, WAKES_AT_ONCE } from './shared-reads.js';
 
 /**
  * A region's poller of parked waits (docs/architecture.md, "Shared reads"): the evacuation's
@@ -132,9 +131,10 @@ function latestParks(waits: readonly TaskWait[]): TaskWait[] {
 
 /**
  * Reads, once for all `parked` waits of `region`, what they wait for, and answers each wait whose
- * condition the reads show met: a promotion done (the target the writer, nothing under way), a
- * group ready (the plan's `healthyPercent` of its active desired capacity serving), every group of
- * the app ready (a graceful run's database branch waits for that).
+ * condition the reads show met, by the evacuation's rule (`metWait`, shared-reads.ts): a promotion
+ * done (the target the writer, nothing under way), a group ready (the plan's `healthyPercent` of
+ * its active desired capacity serving), every group of the app ready (a graceful run's database
+ * branch waits for that).
  */
 export async function wakeParked(
   region: string,
@@ -167,44 +167,17 @@ export async function wakeParked(
     observeParked(region, parked, plans, reads),
   ]);
   const readAt = isoNow(deps.clock);
-  const detail = `region poller's read of ${region} at ${readAt}`;
-  const met: { wait: TaskWait; signal: WakeSignal }[] = [];
-  for (const { wait, plan, kind, resource } of known) {
-    if (kind === 'promotion') {
-      const cluster = plan.database?.auroraGlobalClusters.find((c) => c.globalClusterId === resource);
-      const view = cluster ? globals?.get(cluster.globalClusterId) : undefined;
-      if (cluster && view && isPromoted(view, memberIn(cluster.members, region)))
-        met.push({
-          wait,
-          signal: {
-            woken: true,
-            by: 'shared-read',
-            detail,
-            promoted: { writers: view.members.filter((m) => m.isWriter).map((m) => m.clusterArn), readAt },
-          },
-        });
-      continue;
-    }
-    const planGroups = (plan.compute?.autoScalingGroups ?? []).filter(
-      (g) => kind === 'capacity' || g.name === resource,
-    );
-    const ready =
-      planGroups.length > 0 &&
-      planGroups.every((g) => {
-        const capacity = groups?.get(memberIn(g.members, region));
-        return capacity !== undefined && readinessOf(g, capacity).ready;
-      });
-    if (!ready) continue;
-    met.push({
-      wait,
-      signal: {
-        woken: true,
-        by: 'shared-read',
-        detail,
-        ...(kind === 'group' && resource ? { ready: { group: resource, readAt } } : {}),
-      },
-    });
-  }
+  const shared: SharedReads = {
+    region,
+    globals,
+    groups,
+    readAt,
+    detail: `region poller's read of ${region} at ${readAt}`,
+  };
+  const met = known.flatMap(({ wait, plan, kind, resource }) => {
+    const signal = metWait(plan, kind, resource, shared);
+    return signal ? [{ wait, signal }] : [];
+  });
   const answers: { wait: TaskWait; answer: () => Promise<boolean> }[] = [
     ...met.map(({ wait, signal }) => ({ wait, answer: () => answerWait(wait, signal, deps) })),
     ...observed.map(({ wait, signal }) => ({ wait, answer: () => answerRead(wait, signal, deps) })),

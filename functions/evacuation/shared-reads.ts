@@ -9,7 +9,7 @@ import { isPromoted } from '../runbook/database.js';
 import type { GlobalClusterView } from '../runbook/ports/aurora.js';
 import type { GroupCapacity } from '../runbook/ports/auto-scaling.js';
 import type { EvacuationApp, EvacuationRecord } from '../runbook/ports/evacuations.js';
-import { waitKey } from '../runbook/ports/task-waits.js';
+import { type WaitKind, waitKey } from '../runbook/ports/task-waits.js';
 import { answerWait, type WakeSignal } from '../runbook/wake-signal.js';
 
 /**
@@ -199,7 +199,7 @@ async function settled<T>(reads: readonly Promise<readonly [string, T]>[]): Prom
   return new Map(outcomes.map((o) => (o as PromiseFulfilledResult<readonly [string, T]>).value));
 }
 
-/** The conditions of `app`'s run that the reads show met. */
+/** The conditions of `app`'s run that the reads show met (the waits it may park on, {@link metWait}). */
 function metFor(
   app: EvacuationApp,
   plan: Plan,
@@ -210,33 +210,80 @@ function metFor(
   readAt: string,
 ): Met[] {
   const detail = `shared read of ${region} at ${readAt}`;
-  const met: Met[] = [];
-  for (const cluster of plan.database?.auroraGlobalClusters ?? []) {
-    const view = globals?.get(cluster.globalClusterId);
-    if (view && isPromoted(view, memberIn(cluster.members, region)))
-      met.push({
-        app,
-        what: waitKey('promotion', cluster.globalClusterId),
-        signal: { woken: true, by: 'shared-read', detail },
-      });
+  const reads: SharedReads = { region, globals, groups, readAt, detail };
+  const waits: [WaitKind, string | undefined][] = [
+    ...(plan.database?.auroraGlobalClusters ?? []).map(
+      (c) => ['promotion', c.globalClusterId] as [WaitKind, string],
+    ),
+    ...(plan.compute?.autoScalingGroups ?? []).map((g) => ['group', g.name] as [WaitKind, string]),
+    // Only a graceful run's database branch waits for capacity (it never moves the writer first).
+    ...(mode === 'graceful' && (plan.database?.auroraGlobalClusters.length ?? 0) > 0
+      ? [['capacity', undefined] as [WaitKind, undefined]]
+      : []),
+  ];
+  return waits.flatMap(([kind, resource]) => {
+    const what = waitKey(kind, resource);
+    const signal = open(app, what) ? metWait(plan, kind, resource, reads) : undefined;
+    return signal ? [{ app, what, signal }] : [];
+  });
+}
+
+/** One region's shared reads (a pass of the evacuation's, or of the region's poller). */
+export interface SharedReads {
+  readonly region: string;
+  /** The global clusters read, by id; undefined when none was (or the read failed). */
+  readonly globals: ReadonlyMap<string, GlobalClusterView> | undefined;
+  /** The groups read, by the region's group name; undefined when none was (or the read failed). */
+  readonly groups: ReadonlyMap<string, GroupCapacity> | undefined;
+  /** ISO time of the reads. */
+  readonly readAt: string;
+  /** Who read, for the woken step's record (`shared read of <region> at <readAt>`). */
+  readonly detail: string;
+}
+
+/**
+ * Whether the shared reads show a wait of `plan` met (one rule for the evacuation's shared reads
+ * and the region's poller), and if so what the woken step is handed: `promotion` of `resource`
+ * (the global cluster id) done, the target the writer and nothing under way, with the writers
+ * read (the woken check decides on them while fresh); `group` `resource` ready (the plan's
+ * `healthyPercent` of its active desired capacity serving), with the group and the time; or
+ * `capacity`, every group of the plan ready. Undefined when not met, or not read.
+ */
+export function metWait(
+  plan: Plan,
+  kind: WaitKind | string | undefined,
+  resource: string | undefined,
+  reads: SharedReads,
+): WakeSignal | undefined {
+  const { region, globals, groups, readAt, detail } = reads;
+  if (kind === 'promotion') {
+    const cluster = plan.database?.auroraGlobalClusters.find((c) => c.globalClusterId === resource);
+    const view = cluster ? globals?.get(cluster.globalClusterId) : undefined;
+    if (!cluster || !view || !isPromoted(view, memberIn(cluster.members, region))) return undefined;
+    return {
+      woken: true,
+      by: 'shared-read',
+      detail,
+      promoted: { writers: view.members.filter((m) => m.isWriter).map((m) => m.clusterArn), readAt },
+    };
   }
-  const planGroups = plan.compute?.autoScalingGroups ?? [];
-  let allReady = planGroups.length > 0 && groups !== undefined;
-  for (const group of planGroups) {
-    const capacity = groups?.get(memberIn(group.members, region));
-    const ready = capacity !== undefined && readinessOf(group, capacity).ready;
-    allReady &&= ready;
-    if (ready)
-      met.push({
-        app,
-        what: waitKey('group', group.name),
-        signal: { woken: true, by: 'shared-read', detail, ready: { group: group.name, readAt } },
-      });
-  }
-  // Only a graceful run's database branch waits for capacity (it never moves the writer first).
-  if (allReady && mode === 'graceful' && (plan.database?.auroraGlobalClusters.length ?? 0) > 0)
-    met.push({ app, what: waitKey('capacity'), signal: { woken: true, by: 'shared-read', detail } });
-  return met.filter((m) => open(app, m.what));
+  if (kind !== 'group' && kind !== 'capacity') return undefined;
+  const planGroups = (plan.compute?.autoScalingGroups ?? []).filter(
+    (g) => kind === 'capacity' || g.name === resource,
+  );
+  const ready =
+    planGroups.length > 0 &&
+    planGroups.every((g) => {
+      const capacity = groups?.get(memberIn(g.members, region));
+      return capacity !== undefined && readinessOf(g, capacity).ready;
+    });
+  if (!ready) return undefined;
+  return {
+    woken: true,
+    by: 'shared-read',
+    detail,
+    ...(kind === 'group' && resource ? { ready: { group: resource, readAt } } : {}),
+  };
 }
 
 function failed(errors: string[], what: string, error: unknown): undefined {

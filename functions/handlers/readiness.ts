@@ -10,7 +10,7 @@ import { route53Records } from '../aws/route53.js';
 import { stateStore } from '../aws/state-store.js';
 import { stepFunctions } from '../aws/step-functions.js';
 import { trafficSwitch } from '../aws/traffic-switch.js';
-import { evaluateReadiness } from '../readiness/readiness.js';
+import { evaluateReadiness } from '../readiness/scheduled.js';
 import { coreDeps } from './control-plane.js';
 import { stepHandler } from './step-handler.js';
 

@@ -19,7 +19,8 @@ export interface ReadinessAnswer {
  * Readiness on demand: evaluated now toward `to` (default every plan region but the recorded
  * active one) in `mode` (default graceful), with the kept results of the schedule. Read-only.
  *
- * @throws UnknownAppError / UnknownRegionError (404) for an app or region not in the plans
+ * @throws UnknownAppError (404) for an app not in the plans; UnknownRegionError (400, as every
+ *   unknown region a request names: http-errors.ts) for a region not in the plan
  */
 export async function getReadiness(
   app: string,

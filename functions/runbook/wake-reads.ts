@@ -12,8 +12,9 @@ export const WAKE_READ_FRESH_MS = 2_000;
 /** Who made the read a wake carries, for the step's record: the event waker, or AwaitEvent itself. */
 export function wakeReader(wake: { readonly by?: string } | undefined): string {
   if (wake?.by === 'already') return 'AwaitEvent (done when it parked)';
-  // A shared read that carries a read is the region poller's (an evacuation's wakes carry none).
-  return wake?.by === 'shared-read' ? 'the region poller (RunEvacuation)' : 'WakeOnEvent';
+  // A shared read is the region poller's or an evacuation's (both run in RunEvacuation; the wake's
+  // `detail` says which).
+  return wake?.by === 'shared-read' ? 'a shared read (RunEvacuation)' : 'WakeOnEvent';
 }
 
 /** Whether a read carried in a wake (its ISO `readAt`) is fresh enough to decide on, at `now` (epoch ms). */

@@ -148,7 +148,7 @@ export class SimulatedCloudWatch implements SimulatedService {
    */
   setAlarmState(alarmName: string, region: string, state: StateValue, reason: string): void {
     const alarm = this.alarms.get(key(region, alarmName));
-    if (!alarm || alarm.schedule !== 'on-change')
+    if (alarm?.schedule !== 'on-change')
       throw new Error(`sandbox cloudwatch: no plan alarm ${alarmName} in ${region}`);
     if (!STATES.includes(state)) throw new Error(`sandbox cloudwatch: unknown alarm state ${state}`);
     const now = this.ctx.clock.now();

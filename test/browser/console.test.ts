@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluateReadiness } from '../../functions/readiness/readiness.js';
+import { evaluateReadiness } from '../../functions/readiness/scheduled.js';
 import type { Sandbox } from '../../sandbox/sandbox.js';
 import type { SandboxServer } from '../../sandbox/server.js';
 import { actAs, launchChromium, screenshot, seriousViolations, startConsoleSandbox } from './harness.js';
@@ -361,5 +361,46 @@ describe('the operator console in Chromium', () => {
     expect(await victor.locator('#why-orders').textContent()).toContain(
       'needs role operator; victor has viewer',
     );
+  });
+
+  it('shows when the RPO is the replication lag last seen (the metric had stopped)', async () => {
+    // Prepare: an ungraceful billing execution as FinishExecution records one started long into an
+    // outage of the writer's region (test/scenarios/rpo-last-seen.test.ts runs that for real): the
+    // RPO is the lag last seen before the metric stopped, with the time it was seen.
+    const { store } = sandbox.region('us-east-1').deps;
+    const startedAt = new Date(sandbox.clock.now()).toISOString();
+    const { record } = await store.createExecution({
+      id: 'rpo-last-seen-1',
+      app: 'billing',
+      runbook: 'pilot-light',
+      mode: 'ungraceful',
+      trigger: 'operator',
+      from: 'us-east-1',
+      to: 'us-west-2',
+      requestedBy: 'alice',
+      reason: 'us-east-1 out for 10 minutes',
+      startedAt,
+    });
+    const lastSeen = new Date(sandbox.clock.now() - 600_000).toISOString();
+    await store.finishExecution('billing', record.key, {
+      status: 'SUCCEEDED',
+      rtoSeconds: 95,
+      rpoSeconds: 0.8,
+      rpoLastSeenAt: lastSeen,
+    });
+    const shown = lastSeen.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+
+    // Act / Assess: the execution view's RTO clock and outcome, and the history's RPO column
+    const victor = await as('victor');
+    await victor.goto(`${server.url}/#/executions/billing/rpo-last-seen-1`);
+    await victor.locator('[data-execution-status="SUCCEEDED"]').waitFor();
+    const expected = `RPO 0.8 s (lag last seen ${shown}: the metric had stopped)`;
+    expect(await victor.locator('[aria-label="RTO clock"]').textContent()).toContain(expected);
+    expect(await victor.locator('.outcome').textContent()).toContain(expected);
+    await victor.goto(`${server.url}/#/history/billing`);
+    const cell = victor.locator(`[data-rpo-last-seen="${lastSeen}"]`);
+    await cell.waitFor();
+    expect(await cell.textContent()).toBe(`0.8 s (lag last seen ${shown}: the metric had stopped)`);
+    await expectAccessible(victor, 'history (RPO last seen)');
   });
 });

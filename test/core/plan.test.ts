@@ -313,6 +313,62 @@ describe('plan schema', () => {
   });
 });
 
+describe('a region typo', () => {
+  it('in regions is one problem naming the closest AWS region, not one per resource', () => {
+    // Prepare / Act: us-west-2 misspelt in the region list only; every resource still names it.
+    const problems = problemsOf(
+      orders((d) => {
+        d.regions = ['us-east-1', 'us-wset-2'];
+      }),
+    );
+    // Assess
+    expect(problems).toEqual([
+      expect.objectContaining({
+        path: 'regions[1]',
+        message: 'not an AWS region: did you mean us-west-2?',
+        got: 'us-wset-2',
+      }),
+    ]);
+  });
+
+  it('used throughout the plan is one problem per list of regions', () => {
+    const doc = parse(ordersYaml.replaceAll('us-west-2', 'us-wset-2'));
+    expect(problemsOf(doc).map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'regions[1]: not an AWS region: did you mean us-west-2?',
+      'traffic.arc.clusterEndpoints[1].region: not an AWS region: did you mean us-west-2?',
+    ]);
+  });
+
+  it("in a resource's member is one problem naming the plan region it lacks", () => {
+    const problems = problemsOf(
+      orders((d) => {
+        const members = d.compute.autoScalingGroups[0].members;
+        members['us-wset-2'] = members['us-west-2'];
+        delete members['us-west-2'];
+      }),
+    );
+    expect(problems).toEqual([
+      expect.objectContaining({
+        path: 'compute.autoScalingGroups[0].members.us-wset-2',
+        message: "us-wset-2 is not one of the plan's regions: did you mean us-west-2?",
+        expected: 'one of us-east-1, us-west-2',
+      }),
+    ]);
+  });
+
+  it('too far from any region, or as near two, gets no guess', () => {
+    const problemsFor = (region: string) =>
+      problemsOf(
+        orders((d) => {
+          d.regions = ['us-east-1', region];
+        }),
+      ).filter((p) => p.path === 'regions[1]');
+    expect(problemsFor('mars-1')).toEqual([expect.objectContaining({ message: 'not an AWS region' })]);
+    // us-west-9 is one edit from us-west-1 and from us-west-2.
+    expect(problemsFor('us-west-9')).toEqual([expect.objectContaining({ message: 'not an AWS region' })]);
+  });
+});
+
 describe('plan loader', () => {
   it('loads the example plans sorted by name', async () => {
     const plans = await loadPlans('plans');

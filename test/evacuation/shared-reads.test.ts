@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../functions/core/plan.js';
 import { wakeFromSharedReads } from '../../functions/evacuation/shared-reads.js';
 import { waitKey } from '../../functions/runbook/ports/task-waits.js';
-import { world } from './shared-reads-world.js';
+import { TO, world } from './shared-reads-world.js';
 
 // Unit tests of a region evacuation's shared reads (functions/evacuation/shared-reads.ts) against
 // in-memory fakes of their ports: how many reads a pass makes, and which parked steps it wakes.
@@ -51,6 +51,16 @@ describe('shared reads of a region evacuation', () => {
     ]);
     expect(w.tokens.answered[0]?.output).toMatchObject({ woken: true, by: 'shared-read' });
     expect(w.record.apps.find((a) => a.app === app3.name)?.woken).toBeUndefined();
+    // The region poller's rule (metWait): the promotion's wake hands on the writers it read, and
+    // when, for the woken check to decide on while fresh; the group's, the group and when.
+    const output = (token: string) => w.tokens.answered.find((a) => a.token.includes(token))?.output;
+    const target = app1.database?.auroraGlobalClusters[0]?.members[TO];
+    expect(output(`${app1.name}-promotion`)).toMatchObject({
+      promoted: { writers: [target], readAt: expect.any(String) },
+    });
+    expect(output(`${app2.name}-group`)).toMatchObject({
+      ready: { group: app2.compute?.autoScalingGroups[0]?.name, readAt: expect.any(String) },
+    });
   });
 
   it('stops reading RDS and Auto Scaling once every wait it could answer was answered', async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatedPlans } from '../../bench/apps.js';
 import { batchedReads } from '../../functions/observer/batched-reads.js';
 import { type AppObservation, isKnown, observeApp } from '../../functions/observer/observe.js';
-import { evaluateReadiness } from '../../functions/readiness/readiness.js';
+import { evaluateReadiness } from '../../functions/readiness/scheduled.js';
 import { reconcile } from '../../functions/reconciler/reconcile.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderStatus } from '../../cli/status.js';
 import { loadPlans } from '../../functions/core/plan-loader.js';
 import { makeHandler } from '../../functions/handlers/operator-api.js';
-import { evaluateReadiness } from '../../functions/readiness/readiness.js';
+import { evaluateReadiness } from '../../functions/readiness/scheduled.js';
 import { apiGatewayEvent } from '../../sandbox/api-gateway.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatedPlans } from '../../bench/apps.js';
-import { evaluateReadiness } from '../../functions/readiness/readiness.js';
+import { evaluateReadiness } from '../../functions/readiness/scheduled.js';
 import { RECONCILER_LEASE_TTL_MS, reconcile } from '../../functions/reconciler/reconcile.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
 

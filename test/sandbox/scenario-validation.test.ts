@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPlans } from '../../functions/core/plan-loader.js';
+import { loadPlans, MAX_PLAN_FILE_BYTES, MAX_PLAN_NESTING } from '../../functions/core/plan-loader.js';
 import { FAULT_KINDS } from '../../sandbox/faults.js';
 import { loadScenario, parseScenario, scenarioProblems } from '../../sandbox/scenario.js';
 import { simulate } from '../../sandbox/simulate.js';
@@ -128,13 +128,103 @@ describe('a scenario with numbers out of bounds', () => {
   });
 });
 
-describe('a scenario file that is not YAML', () => {
-  it('says where and what was expected, not a sentence cut at its colon', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'scenario-'));
-    const file = join(dir, 'broken.yaml');
-    await writeFile(file, 'events: [\n');
-    await expect(loadScenario(file)).rejects.toThrow(
-      /not YAML: .* at line 2, column 1 \(expected a YAML mapping of scenario keys: name, latency, seed, timeout, events, \.\.\.\)$/,
+describe('a scenario with both malformed events and names the plans do not have', () => {
+  it('lists every problem in one refusal, event by event', () => {
+    // Prepare: event 0 is malformed (schema); events 1 and 3 are well formed but name what the
+    // plans do not have (references); event 2 is sound.
+    const document = {
+      quotas: { 'rds-apii': { burst: 1, refillPerSecond: 1 } },
+      events: [
+        { at: 0, fault: { kind: 'region-outage', region: 'us-east-9' } },
+        { at: 1, failover: { app: 'ordres', to: 'us-west-2' } },
+        { at: 2, fault: { kind: 'region-outage', region: 'us-west-2' } },
+        { at: 3, approve: { app: 'nobody', by: 'bob' } },
+      ],
+    };
+
+    // Act
+    const refusal = (() => {
+      try {
+        parseScenario(document, 'scenario', plans);
+      } catch (error: unknown) {
+        return error as Error;
+      }
+      return undefined;
+    })();
+
+    // Assess: the schema's problem and the references' problems together, in the scenario's order
+    expect(refusal?.name).toBe('InvalidInputError');
+    expect(refusal?.message.split('\n')).toEqual([
+      'scenario: 4 problem(s):',
+      expect.stringMatching(/^ {2}- quotas\.rds-apii: names no modelled quota/),
+      expect.stringMatching(/^ {2}- events\[0\]\.fault\.region: not an AWS region/),
+      expect.stringMatching(/^ {2}- events\[1\]\.failover\.app: names app 'ordres'/),
+      expect.stringMatching(/^ {2}- events\[3\]\.approve\.app: names app 'nobody'/),
+    ]);
+  });
+
+  it('is accepted when sound, with or without the plans', () => {
+    const document = { events: [{ at: 2, fault: { kind: 'region-outage', region: 'us-west-2' } }] };
+    expect(parseScenario(document, 'scenario', plans).events).toHaveLength(1);
+    expect(parseScenario({ events: [{ at: 1, failover: { app: 'ordres', to: 'x' } }] }).events).toHaveLength(
+      1,
     );
+  });
+});
+
+describe('a scenario file', () => {
+  async function refusalOf(text: string | Buffer, plansToo = false): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'scenario-'));
+    const file = join(dir, 's.yaml');
+    await writeFile(file, text);
+    return loadScenario(file, plansToo ? plans : undefined).then(
+      () => 'accepted',
+      (error: Error) => `${error.name}: ${error.message.replace(file, 'FILE')}`,
+    );
+  }
+
+  it('that is not YAML says where and what was expected', async () => {
+    expect(await refusalOf('events: [\n')).toMatch(
+      /^InvalidInputError: scenario FILE: 1 problem\(s\):\n {2}- line 2:1: YAML: .* \(got the end of the file, expected enough indentation, and every \[ and \{ closed\)$/,
+    );
+  });
+
+  it("is held to the plan files' bounds: size, nesting and aliases", async () => {
+    // Too large: refused unread.
+    expect(await refusalOf(`description: ${'x'.repeat(MAX_PLAN_FILE_BYTES)}\n`)).toMatch(
+      /scenario file too large \(got \d+ bytes, expected at most 262144 bytes \(a scenario is a few KB\)\)/,
+    );
+    // Nested deeper than any scenario needs: refused before the parser recurses.
+    expect(
+      await refusalOf(`events: ${'['.repeat(MAX_PLAN_NESTING + 1)}${']'.repeat(MAX_PLAN_NESTING + 1)}\n`),
+    ).toMatch(/line 1:\d+: YAML nested too deeply \(got more than 32 levels/);
+    // A "billion laughs": refused instead of expanded.
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]']
+      .concat(
+        ['b', 'c', 'd', 'e', 'f'].map(
+          (k, i) =>
+            `${k}: &${k} [${Array(10)
+              .fill(`*${String.fromCharCode(97 + i)}`)
+              .join(', ')}]`,
+        ),
+      )
+      .join('\n');
+    expect(await refusalOf(`${bomb}\nevents: []\n`)).toMatch(/YAML aliases expand too much/);
+    // Not a mapping.
+    expect(await refusalOf('- at: 1\n')).toMatch(
+      /a scenario file must be one YAML mapping of scenario keys \(got a list of 1 item\(s\)/,
+    );
+  });
+
+  it('with the plans, lists what it names that they do not have beside its schema problems', async () => {
+    const text = [
+      'events:',
+      '  - { at: 1, failover: { app: ordres, to: us-west-2 } }',
+      '  - { at: 2, failover: { app: orders } }',
+    ].join('\n');
+    const refusal = await refusalOf(text, true);
+    expect(refusal).toMatch(/^InvalidInputError: scenario FILE: 2 problem\(s\):/);
+    expect(refusal).toMatch(/events\[0\]\.failover\.app: names app 'ordres'/);
+    expect(refusal).toMatch(/events\[1\]\.failover\.to: /);
   });
 });

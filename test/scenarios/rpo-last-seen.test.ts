@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadPlans } from '../../functions/core/plan-loader.js';
+import type { Sandbox } from '../../sandbox/sandbox.js';
 import { parseScenario } from '../../sandbox/scenario.js';
 import { simulate } from '../../sandbox/simulate.js';
 
@@ -30,8 +31,16 @@ describe('RPO of an ungraceful failover started 10 minutes into an outage', () =
       ],
     });
 
-    // Act
-    const report = await simulate(plans, scenario);
+    // Act: the simulator's call log kept, each call with the execution it is attributed to
+    let calls: { operation: string; executionId?: string }[] = [];
+    const report = await simulate(plans, scenario, {
+      inspect: (sandbox: Sandbox) => {
+        calls = sandbox.aws.simulator.log.map((c) => ({
+          operation: c.operation,
+          ...(c.executionId ? { executionId: c.executionId } : {}),
+        }));
+      },
+    });
 
     // Assess: measured (not "not measured"), from the minute before the outage, and labelled so
     const execution = report.executions[0];
@@ -40,5 +49,9 @@ describe('RPO of an ungraceful failover started 10 minutes into an outage', () =
     expect(execution?.rpoSeconds).toBeGreaterThan(0);
     expect(execution?.rpoLastSeenAt).toBeGreaterThanOrEqual(OUTAGE_AT - 60);
     expect(execution?.rpoLastSeenAt).toBeLessThanOrEqual(OUTAGE_AT);
+    // The calls its steps made carry its id (filtering the call log by execution finds them): the
+    // promotion and the lag read that gave the RPO among them.
+    const own = new Set(calls.filter((c) => c.executionId === execution?.id).map((c) => c.operation));
+    expect([...own]).toEqual(expect.arrayContaining(['FailoverGlobalCluster', 'GetMetricData']));
   });
 });

@@ -71,6 +71,9 @@ export interface TaskWaits {
   /**
    * Claims `region`'s poller lease when nobody holds it at `now` (absent, or `until` passed), until
    * `until` (epoch ms): one conditional write. The new lease, or undefined when another holds it.
+   * Not a duty lease (`functions/aws/duty-lease.ts`), which a region takes again by name at every
+   * pass: this one is claimed only once it lapsed, and each claim raises the epoch that fences
+   * {@link renewPoller}, so that a poller whose lease another took ends.
    */
   claimPoller(region: string, now: number, until: number): Promise<PollerLease | undefined>;
   /** Extends the lease held at `epoch` to `until`; false when another claimed it since. */
