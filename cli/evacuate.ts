@@ -1,5 +1,6 @@
 import { type Command, Option } from '@commander-js/extra-typings';
 import { ApiClient, ApiError, DEFAULT_API, paint, printJson, seg, statusColour } from './client.js';
+import { apiFlag } from './failover.js';
 import { type CliIo, EXIT, line, OperationError } from './io.js';
 import { type CommandContext, positiveSeconds, withApiRegionOption, withClientOptions } from './program.js';
 
@@ -131,6 +132,7 @@ async function follow(
 ): Promise<EvacuationView> {
   const deadline = Date.now() + timeoutMs;
   const shown = new Map<string, string>();
+  const askedToApprove = new Set<string>();
   for (;;) {
     const record = await client.get<EvacuationView>(`/evacuations/${seg(id)}`);
     if (!json) {
@@ -144,6 +146,7 @@ async function follow(
           `  ${app.app} -> ${app.to}: ${paint(io, statusColour(app.status), app.status)}${rto}${why}`,
         );
       }
+      await sayWhoMustApprove(client, io, record, askedToApprove);
     }
     if (record.status !== 'RUNNING') {
       if (json) printJson(io, record);
@@ -163,5 +166,42 @@ async function follow(
         `evacuation ${id}: still RUNNING after ${timeoutMs / 1000} s of following; expected it to end (it goes on: npx switchyard evacuate is safe to run again with the same --idempotency-key)`,
       );
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/**
+ * Says, once per run, which of the evacuation's started apps wait for an approver (their plan
+ * requires one, and the evacuation's wave waits with them), with the command that approves it:
+ * one `GET /approvals` per poll while an app is STARTED.
+ */
+async function sayWhoMustApprove(
+  client: ApiClient,
+  io: CliIo,
+  record: EvacuationView,
+  asked: Set<string>,
+): Promise<void> {
+  const started = record.apps.filter(
+    (a) => a.status === 'STARTED' && a.executionId && !asked.has(a.executionId),
+  );
+  if (started.length === 0) return;
+  const queue = await client.get<{ approvals?: readonly { id: string; requestedBy?: string }[] }>(
+    '/approvals',
+  );
+  for (const app of started) {
+    const waiting = queue.approvals?.find((e) => e.id === app.executionId);
+    if (!waiting) continue;
+    asked.add(waiting.id);
+    line(
+      io.out,
+      paint(
+        io,
+        'yellow',
+        `  ${app.app} waits for an approver other than ${waiting.requestedBy ?? 'the requester'} (its plan requires one; its wave waits too). In another shell:`,
+      ),
+    );
+    line(
+      io.out,
+      `    npx switchyard approve --app ${app.app} --execution ${waiting.id} --as bob${apiFlag(client)}`,
+    );
   }
 }

@@ -3,9 +3,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { build } from 'esbuild';
-import { esbuildOptions, LAMBDA_NODE_OPTIONS } from './bundling.js';
+import type { Plan } from '../functions/core/plan.js';
+import { BUNDLE_FILE, buildLambda, LAMBDA_NODE_OPTIONS } from './bundling.js';
 
 /** Measures a function's bundle built with the stacks' options (infra/bundling.ts). */
 
@@ -100,17 +99,20 @@ export function measureInit(outfile: string, env: Readonly<Record<string, string
   };
 }
 
-/** Bundles one entry as the stacks do; returns the bundle's size and largest inputs. */
+/**
+ * Bundles one entry as the stacks do ({@link buildLambda}, with the deployment's validated `plans`)
+ * into `outdir/<name>/`; returns the bundle's size and largest inputs.
+ */
 export async function measureBundle(
   name: string,
   entry: string,
-  bundling: BundlingOptions,
+  plans: readonly Plan[],
   outdir: string,
 ): Promise<BundleSize> {
   if (!existsSync(entry)) return { name, entry, topInputs: [] };
-  const outfile = join(outdir, name, 'index.mjs');
-  const result = await build({ ...esbuildOptions(entry, outfile, bundling), metafile: true });
-  const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined);
+  const outfile = join(outdir, name, BUNDLE_FILE);
+  const metafile = await buildLambda(entry, join(outdir, name), plans);
+  const output = Object.values(metafile.outputs).find((o) => o.entryPoint !== undefined);
   // By package: which dependencies the bytes come from (the project's own code is "(project)").
   const byPackage = new Map<string, number>();
   for (const [path, input] of Object.entries(output?.inputs ?? {})) {

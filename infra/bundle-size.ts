@@ -15,13 +15,13 @@ import {
   measureBundle,
   measureInit,
 } from './bundle-measure.js';
-import { ESBUILD_TARGET, LAMBDA_ARCHITECTURE, lambdaBundling } from './bundling.js';
+import { ESBUILD_TARGET, LAMBDA_ARCHITECTURE_NAME } from './bundling.js';
 import type { Deployment } from './config.js';
 import { HANDLERS_DIR } from './paths.js';
 
 /**
  * `npm run bundle-size`: bundles every function with esbuild exactly as the stacks do (the options
- * come from infra/bundling.ts, shared with NodejsFunction) and prints each minified size, its
+ * come from infra/bundling.ts, `buildLambda`, which synth runs too) and prints each minified size, its
  * gzip size, its init time (infra/bundle-measure.ts `measureInit`: import in a fresh Node process,
  * then one keep-warm invoke; `--no-init` skips it), the CPU time of that init, and the largest
  * inputs by package. The init budget is judged on CPU time (user + system), which waiting for a
@@ -77,13 +77,12 @@ async function main(): Promise<number> {
     return reportBuildError(error, (text) => process.stderr.write(text));
   }
   const measured = only ? MEASURED.filter((fn) => only.includes(fn.name)) : MEASURED;
-  const bundling = lambdaBundling(deployment.plans);
   const outdir = mkdtempSync(join(tmpdir(), 'switchyard-bundle-size-'));
   try {
     const sizes: BundleSize[] = [];
     const inits = new Map<string, InitTime>();
     for (const fn of measured) {
-      const size = await measureBundle(fn.name, join(HANDLERS_DIR, fn.entry), bundling, outdir);
+      const size = await measureBundle(fn.name, join(HANDLERS_DIR, fn.entry), deployment.plans, outdir);
       sizes.push(size);
       if (values.init && size.outfile) inits.set(fn.name, measureInit(size.outfile, MEASURE_ENV, runs));
     }
@@ -92,7 +91,7 @@ async function main(): Promise<number> {
     const load = `load average ${loadavg()[0]?.toFixed(1)} on ${availableParallelism()} cores`;
     if (values.markdown) {
       out(
-        `esbuild ${ESBUILD_VERSION}, ${ESBUILD_TARGET}, ${LAMBDA_ARCHITECTURE.name}; init on Node ${process.versions.node}, median of ${runs}, ${load}.\n`,
+        `esbuild ${ESBUILD_VERSION}, ${ESBUILD_TARGET}, ${LAMBDA_ARCHITECTURE_NAME}; init on Node ${process.versions.node}, median of ${runs}, ${load}.\n`,
       );
       out('| function | minified | gzip | init ms (import + first invoke) | init CPU ms | largest inputs |');
       out('| --- | ---: | ---: | ---: | ---: | --- |');
@@ -108,7 +107,7 @@ async function main(): Promise<number> {
       return 0;
     }
     out(
-      `Bundle sizes (esbuild ${ESBUILD_VERSION}, ESM, minified, ${ESBUILD_TARGET}, ${LAMBDA_ARCHITECTURE.name}; budget ${BUDGET_KB} KB each)` +
+      `Bundle sizes (esbuild ${ESBUILD_VERSION}, ESM, minified, ${ESBUILD_TARGET}, ${LAMBDA_ARCHITECTURE_NAME}; budget ${BUDGET_KB} KB each)` +
         (values.init
           ? `; init on this machine (Node ${process.versions.node}, ${load}, median of ${runs}: import + first keep-warm invoke in real ms, and its CPU ms; budget ${INIT_BUDGET_MS} ms of CPU):`
           : ':'),

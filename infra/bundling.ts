@@ -1,12 +1,14 @@
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { type BundlingOptions, LogLevel, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { BuildOptions } from 'esbuild';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
 import type { Plan } from '../functions/core/plan.js';
-import { REPO_ROOT } from './paths.js';
+import { FUNCTIONS_DIR, REPO_ROOT } from './paths.js';
+import { exceptionsOurCodeImports, sdkTrims } from './sdk-trims.js';
 
 /**
- * How every Lambda is built: the one source of these settings for the stacks (NodejsFunction) and
- * for `npm run bundle-size` (esbuild's API), so that the measured bundle is the deployed one.
+ * How every Lambda is built: the one source of these settings for the stacks (each function's
+ * asset, infra/lambda-code.ts) and for `npm run bundle-size`, both through esbuild's API
+ * ({@link buildLambda}), so that the measured bundle is the deployed one.
  */
 
 /**
@@ -17,10 +19,15 @@ import { REPO_ROOT } from './paths.js';
  * 2027-07-01; nodejs20.x was deprecated 2026-04-30. Source: AWS Lambda Developer Guide, "Building
  * Lambda functions with Node.js", https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html
  */
-export const LAMBDA_RUNTIME = Runtime.NODEJS_22_X;
-export const LAMBDA_ARCHITECTURE = Architecture.ARM_64;
-/** esbuild's target for {@link LAMBDA_RUNTIME}. */
+export const LAMBDA_RUNTIME_NAME = 'nodejs22.x';
+/** esbuild's target for {@link LAMBDA_RUNTIME_NAME}. */
 export const ESBUILD_TARGET = 'node22';
+/**
+ * The functions' instruction set. Names only in this module: it is loaded by the child process that
+ * builds each function at synth (infra/build-lambda.ts), which should not load the CDK; the CDK's
+ * `Runtime` and `Architecture` of these are in infra/lambda-code.ts.
+ */
+export const LAMBDA_ARCHITECTURE_NAME = 'arm64';
 
 /**
  * The Node options every function runs with (its `NODE_OPTIONS`, set only when this is not empty),
@@ -54,9 +61,9 @@ export function plansDefine(plans: readonly Plan[]): string {
 
 /**
  * Modules the bundles replace (esbuild's `alias`: https://esbuild.github.io/api/#alias), each
- * replacement a path relative to the repository root, which is the working directory of CDK's local
- * bundling (`projectRoot`) and of {@link esbuildOptions} (esbuild resolves an alias's target from
- * its working directory, not from the importing file).
+ * replacement a path relative to the repository root, the working directory of
+ * {@link esbuildOptions} (esbuild resolves an alias's target from its working directory, not from
+ * the importing file).
  *
  * - The SDK's default credential chain, which every client's runtime config imports, becomes the
  *   environment provider alone: in Lambda the role's credentials are in the function's environment
@@ -70,89 +77,59 @@ export const LAMBDA_ALIASES: Readonly<Record<string, string>> = {
   '@smithy/core/event-streams': './functions/aws/no-event-streams.ts',
 };
 
-/** NodejsFunction bundling options for every function of the control plane. */
-export function lambdaBundling(plans: readonly Plan[]): BundlingOptions {
-  return {
-    format: OutputFormat.ESM,
-    target: ESBUILD_TARGET,
-    // Prefer the SDK's ES module builds: they tree-shake far better than the CommonJS ones.
-    mainFields: ['module', 'main'],
-    minify: true,
-    sourceMap: true,
-    sourceMapMode: SourceMapMode.DEFAULT,
-    // Mapping a stack trace needs the mappings, not the sources: keeps the shipped .map small.
-    sourcesContent: false,
-    // The runtime ships an @aws-sdk v3, but not ours: we pin SDK versions, so we bundle them.
-    externalModules: [],
-    define: { __SWITCHYARD_PLANS__: plansDefine(plans) },
-    banner: CREATE_REQUIRE_BANNER,
-    // NodejsFunction has no `alias` option: esbuild's CLI flag, `--alias:<module>=<path>`.
-    esbuildArgs: { '--alias': Object.entries(LAMBDA_ALIASES).map(([from, to]) => `${from}=${to}`) },
-    // Warnings and errors only: not esbuild's size summary for each of 16 functions x regions.
-    logLevel: LogLevel.WARNING,
-  };
-}
-
 /**
- * The NodejsFunction options above, as esbuild API options. Each key of {@link lambdaBundling} has
- * its translation here (a test fails when one is added without it).
+ * The esbuild options every function is built with: the one source of them, for synth
+ * ({@link buildLambda}, run by each function's asset bundling, infra/lambda-code.ts) and for
+ * `npm run bundle-size`, so that the measured bundle is the deployed one. `plans` are the
+ * deployment's validated plans, embedded by {@link plansDefine}. The plugins are esbuild's API
+ * only (NodejsFunction cannot pass them, which is why the stacks build with `lambda.Function` and
+ * this function: docs/architecture.md, "Bundles").
  */
-export const TRANSLATED_BUNDLING_KEYS = [
-  'format',
-  'target',
-  'mainFields',
-  'minify',
-  'sourceMap',
-  'sourceMapMode',
-  'sourcesContent',
-  'externalModules',
-  'define',
-  'banner',
-  'logLevel',
-  'esbuildArgs',
-] as const satisfies readonly (keyof BundlingOptions)[];
-
-/**
- * The esbuild API options of {@link lambdaBundling}'s NodejsFunction options. Of `esbuildArgs`, only
- * `--alias` is translated (the one flag the stacks pass); any other flag throws, so that the measured
- * bundle never silently differs from the deployed one.
- */
-export function esbuildOptions(entry: string, outfile: string, bundling: BundlingOptions): BuildOptions {
-  const { '--alias': aliasArgs, ...otherArgs } = bundling.esbuildArgs ?? {};
-  if (Object.keys(otherArgs).length > 0)
-    throw new Error(
-      `esbuildOptions translates only --alias of esbuildArgs; got ${Object.keys(otherArgs).join(', ')}`,
-    );
-  const aliases = aliasArgs === undefined ? [] : Array.isArray(aliasArgs) ? aliasArgs : [String(aliasArgs)];
-  // Each `<module>=<path>`, as CDK passes it to esbuild's CLI.
-  const alias = Object.fromEntries(
-    aliases.map((arg) => [arg.split('=')[0], arg.slice(arg.indexOf('=') + 1)]),
-  );
+export function esbuildOptions(entry: string, outfile: string, plans: readonly Plan[]): BuildOptions {
   return {
     entryPoints: [entry],
-    // CDK's local bundling runs esbuild in the project root; alias targets resolve from here.
+    // Alias targets are paths relative to the repository root (see LAMBDA_ALIASES).
     absWorkingDir: REPO_ROOT,
     outfile,
     bundle: true,
     platform: 'node',
-    target: bundling.target ?? ESBUILD_TARGET,
-    format: bundling.format === OutputFormat.ESM ? 'esm' : 'cjs',
-    ...(bundling.mainFields ? { mainFields: [...bundling.mainFields] } : {}),
-    minify: bundling.minify ?? false,
-    // SourceMapMode.DEFAULT is esbuild's plain `--sourcemap`: a linked external map.
-    sourcemap: bundling.sourceMap
-      ? bundling.sourceMapMode === SourceMapMode.INLINE
-        ? 'inline'
-        : 'linked'
-      : false,
-    sourcesContent: bundling.sourcesContent ?? true,
-    external: [...(bundling.externalModules ?? [])],
-    define: { ...(bundling.define ?? {}) },
-    alias,
-    ...(bundling.banner ? { banner: { js: bundling.banner } } : {}),
-    logLevel:
-      bundling.logLevel === LogLevel.ERROR || bundling.logLevel === LogLevel.SILENT
-        ? bundling.logLevel
-        : 'warning',
+    target: ESBUILD_TARGET,
+    format: 'esm',
+    // Prefer the SDK's ES module builds: they tree-shake far better than the CommonJS ones.
+    mainFields: ['module', 'main'],
+    minify: true,
+    // A linked external map (`index.mjs.map`) that Node does not read at run time (see
+    // LAMBDA_NODE_OPTIONS); mapping a stack trace needs the mappings, not the sources.
+    sourcemap: 'linked',
+    sourcesContent: false,
+    // The runtime ships an @aws-sdk v3, but not ours: we pin SDK versions, so we bundle them.
+    external: [],
+    define: { __SWITCHYARD_PLANS__: plansDefine(plans) },
+    alias: { ...LAMBDA_ALIASES },
+    banner: { js: CREATE_REQUIRE_BANNER },
+    // Warnings and errors only: not esbuild's size summary for each function.
+    logLevel: 'warning',
+    plugins: [sdkTrims(exceptionsOurCodeImports(FUNCTIONS_DIR))],
   };
+}
+
+/** The bundle's file name in its directory; Lambda's handler is `index.handler`. */
+export const BUNDLE_FILE = 'index.mjs';
+
+/**
+ * Builds one function as it is deployed: `outdir/index.mjs` and its linked map `index.mjs.map`,
+ * whose `sources` are rewritten to repository paths (`functions/aws/aurora.ts`,
+ * `node_modules/...`), so that the package, and so its asset hash, does not depend on where it was
+ * built. Returns esbuild's metafile. Throws esbuild's error when the build fails.
+ */
+export async function buildLambda(entry: string, outdir: string, plans: readonly Plan[]): Promise<Metafile> {
+  const outfile = join(outdir, BUNDLE_FILE);
+  const result = await build({ ...esbuildOptions(entry, outfile, plans), metafile: true });
+  const mapFile = `${outfile}.map`;
+  const map = JSON.parse(readFileSync(mapFile, 'utf8')) as { sources: string[] };
+  map.sources = map.sources.map((source) =>
+    relative(REPO_ROOT, resolve(outdir, source)).replaceAll('\\', '/'),
+  );
+  writeFileSync(mapFile, JSON.stringify(map));
+  return result.metafile;
 }

@@ -13,7 +13,6 @@ import {
 } from '../functions/handlers/registry.js';
 import { READINESS_EVERY_MINUTES } from '../functions/readiness/readiness.js';
 import { RECONCILE_EVERY_MINUTES } from '../functions/reconciler/reconcile.js';
-import { lambdaBundling } from './bundling.js';
 import type { Deployment } from './config.js';
 import { AlarmDetection } from './constructs/alarm-detection.js';
 import { ConsoleSite } from './constructs/console-site.js';
@@ -145,9 +144,17 @@ export class ControlPlaneStack extends Stack {
       [ENV.eventBusName]: 'default',
     };
     const resources = planResources(this, deployment.plans, config.useArc);
-    const bundling = lambdaBundling(deployment.plans);
     const logRetention = config.logRetentionDays;
 
+    // Every function of the stack is built in one child process at synth, at the first of them.
+    const healthCheckPlans = plansIn(deployment.plans, region).filter(
+      (p) => p.traffic.route53?.method === 'health-checks',
+    );
+    const healthEntry = join(HANDLERS_DIR, 'traffic-health.ts');
+    const buildBatch = [
+      ...FUNCTIONS.map((fn) => entryOf(fn, props.entryFor)),
+      ...(healthCheckPlans.length > 0 ? [healthEntry] : []),
+    ];
     const functions = new Map<FunctionName, ControlPlaneFunction>();
     for (const fn of FUNCTIONS) {
       const entry = entryOf(fn, props.entryFor);
@@ -156,7 +163,8 @@ export class ControlPlaneStack extends Stack {
         new ControlPlaneFunction(this, fn.name, {
           name: fn.name,
           entry,
-          bundling,
+          embeddedPlans: deployment.plans,
+          buildBatch,
           environment:
             fn.name === 'OperatorApi' && config.operatorApi.breakGlass
               ? { ...environment, [ENV.iamRoles]: JSON.stringify(config.operatorApi.breakGlass.iamRoles) }
@@ -229,14 +237,12 @@ export class ControlPlaneStack extends Stack {
       handler: lambdaOf(DRILL_FUNCTION),
     });
 
-    const healthCheckPlans = plansIn(deployment.plans, region).filter(
-      (p) => p.traffic.route53?.method === 'health-checks',
-    );
     if (healthCheckPlans.length > 0) {
       this.trafficHealth = new TrafficHealth(this, 'TrafficHealth', {
         plans: healthCheckPlans,
-        entry: join(HANDLERS_DIR, 'traffic-health.ts'),
-        bundling,
+        entry: healthEntry,
+        embeddedPlans: deployment.plans,
+        buildBatch,
         environment,
         logRetention,
         tableArn: this.stateTable.tableArn,

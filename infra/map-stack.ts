@@ -7,7 +7,6 @@ import { FUNCTIONS } from '../functions/handlers/registry.js';
 import { TRAFFIC_HEALTH_FUNCTION } from '../functions/handlers/traffic-health.js';
 import { CONFIG_ENV, loadChosenDeployment, reportBuildError } from './app.js';
 import { measureBundle } from './bundle-measure.js';
-import { lambdaBundling } from './bundling.js';
 import type { Deployment } from './config.js';
 import { DEFAULT_CONFIG_FILE, HANDLERS_DIR } from './paths.js';
 import { mapStackTrace } from './source-map.js';
@@ -59,7 +58,7 @@ async function main(): Promise<number> {
     const built = await measureBundle(
       fn?.name ?? '',
       join(HANDLERS_DIR, fn?.entry ?? ''),
-      lambdaBundling(deployment.plans),
+      deployment.plans,
       outdir,
     );
     const map = JSON.parse(readFileSync(`${built.outfile}.map`, 'utf8')) as SourceMapPayload;

@@ -5,7 +5,7 @@ import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { STATE_MACHINES } from '../functions/handlers/registry.js';
-import { LAMBDA_RUNTIME } from './bundling.js';
+import { LAMBDA_RUNTIME_NAME } from './bundling.js';
 import { CONSOLE_ROUTE_PATHS } from './constructs/operator-api.js';
 import { actionsOnStar, isReadOnlyAction, SERVICE_WIDE_ACTIONS } from './iam-audit.js';
 
@@ -144,11 +144,11 @@ export const ACCEPTED_FINDINGS: readonly Acceptance[] = [
  */
 export const RUNTIME_DEPRECATION_WARNING = 'CloudFormation-Validate::W2531';
 export const RUNTIME_DEPRECATION_NOTE =
-  'The functions run on nodejs22.x, which AWS deprecates on 2027-04-30 (creating functions blocked from 2027-06-01, updating them from 2027-07-01; AWS Lambda Developer Guide, "Building Lambda functions with Node.js"). Move LAMBDA_RUNTIME and ESBUILD_TARGET (infra/bundling.ts) to Node 24 together with CI before then.';
+  'The functions run on nodejs22.x, which AWS deprecates on 2027-04-30 (creating functions blocked from 2027-06-01, updating them from 2027-07-01; AWS Lambda Developer Guide, "Building Lambda functions with Node.js"). Move LAMBDA_RUNTIME_NAME and ESBUILD_TARGET (infra/bundling.ts) to Node 24 together with CI before then.';
 
 export function acknowledgeFindings(stack: Stack): void {
   for (const construct of stack.node.findAll()) {
-    if (construct instanceof CfnFunction && construct.runtime === LAMBDA_RUNTIME.name)
+    if (construct instanceof CfnFunction && construct.runtime === LAMBDA_RUNTIME_NAME)
       Validations.of(construct).acknowledge({
         id: RUNTIME_DEPRECATION_WARNING,
         reason: RUNTIME_DEPRECATION_NOTE,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, maxHeaderSize, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type ConsoleBundle, consoleBundle, consoleCsp } from '../console/build.js';
@@ -10,6 +10,7 @@ import {
   RequestValidationError,
   RouteNotFoundError,
 } from '../functions/operator-api/http-errors.js';
+import { MAX_HEADER_BYTES } from '../functions/operator-api/validation.js';
 import {
   type ApiGatewayRequest,
   type Authorizer,
@@ -130,12 +131,30 @@ export async function startSandboxServer(options: SandboxServerOptions): Promise
         res.destroy();
       });
   });
-  // A request Node cannot parse (bad request line, headers too large): 400, never a crash.
+  // A request Node cannot parse (bad request line, headers past Node's 16 KiB): 400 or 431 in the
+  // API's refusal shape, saying what was got and expected, never a crash.
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    const status =
-      error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
-    else socket.destroy();
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const body = JSON.stringify(
+      tooLarge
+        ? {
+            error: 'HeadersTooLargeError',
+            message: `request too large: request line and headers too large (got more than Node's limit of ${maxHeaderSize} bytes; expected at most ${MAX_HEADER_BYTES} bytes (API Gateway's HTTP API quota))`,
+          }
+        : {
+            error: 'InvalidInputError',
+            message: `malformed HTTP request (${error.code ?? error.message}); expected an HTTP/1.1 request with a standard method, request line and headers`,
+          },
+    );
+    socket.end(
+      `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Connection: close\r\n\r\n${body}`,
+    );
   });
 
   async function handle(req: IncomingMessage): Promise<Reply> {

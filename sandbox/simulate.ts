@@ -150,6 +150,8 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
     })(),
   );
   for (const request of requests) refineRequest(request, sandbox.stepFunctions.list());
+  // Each request is recorded when it is answered; the report lists them in the events' order.
+  requests.sort((a, b) => a.at - b.at);
 
   const final: SimulationReport['final'] = {};
   const drills: SimulationReport['drills'] = [];

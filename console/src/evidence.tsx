@@ -30,7 +30,7 @@ export function Evidence({ app, id }: { app: string; id: string }) {
       }
     >
       <ErrorBox error={polled.error} />
-      {!d ? <p>Loading…</p> : <EvidenceBody {...d} />}
+      {d ? <EvidenceBody {...d} /> : polled.error ? null : <p>Loading…</p>}
     </Page>
   );
 }

@@ -23,7 +23,9 @@ export function ExecutionView({ app, id }: { app: string; id: string }) {
     <Page title={`Execution ${id}`}>
       <ErrorBox error={polled.error} />
       {!t ? (
-        <p>Loading…</p>
+        polled.error ? null : (
+          <p>Loading…</p>
+        )
       ) : (
         <div data-fetched-at={polled.fetchedAt}>
           <Summary t={t} />

@@ -256,12 +256,23 @@ export function autoScalingGroups(clients: ClientFactory): AutoScalingGroups {
       return { count: failed.length, ...(latest ? { latestMessage: latest } : {}) };
     },
 
+    update: groupUpdates(clients).update,
+  };
+}
+
+/**
+ * The Auto Scaling adapter's writes alone: UpdateAutoScalingGroup, for ScaleCapacity, whose path
+ * reads no group (CheckCapacity does), so that its bundle carries no Elastic Load Balancing client
+ * (docs/architecture.md, "Bundles").
+ */
+export function groupUpdates(clients: ClientFactory): Pick<AutoScalingGroups, 'update'> {
+  return {
     async update(region, groupName, { min, desired, max }) {
       await awsCall(
         { operation: 'UpdateAutoScalingGroup', region, resource: `${groupName} to ${min}/${desired}/${max}` },
         RULES,
         () =>
-          autoScaling(region).send(
+          clients.client(AUTO_SCALING_CLIENT, region).send(
             new UpdateAutoScalingGroupCommand({
               AutoScalingGroupName: groupName,
               MinSize: min,

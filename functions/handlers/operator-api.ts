@@ -9,7 +9,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { describeError, InvalidInputError } from '../core/errors.js';
-import { errorResponse } from '../operator-api/http-errors.js';
+import { errorResponse, RequestValidationError } from '../operator-api/http-errors.js';
 import { type IamRoleMap, iamRoleMapFromEnv, identityOf } from '../operator-api/identity.js';
 import type { ApiRequest, ApiResponse } from '../operator-api/request.js';
 import { createOperatorApiRouter, operatorApi } from '../operator-api/router.js';
@@ -103,8 +103,9 @@ export const handler: OperatorApiHandler = (event, context) => {
 /**
  * The request in an HTTP API (payload 2.0) event. The body is parsed only for an authenticated
  * caller (an anonymous one gets its 401 whatever it sent), within bounds: a body over
- * `MAX_BODY_BYTES` is a PayloadTooLargeError (413); JSON nested deeper than `MAX_JSON_DEPTH` or
- * malformed is a RequestValidationError (400) naming what was got and what was expected.
+ * `MAX_BODY_BYTES` is a PayloadTooLargeError (413), thrown here; JSON nested deeper than
+ * `MAX_JSON_DEPTH` or malformed is a RequestValidationError (400) naming what was got and what was
+ * expected, kept as the request's `bodyError` for the router to throw after the 403 and 404.
  */
 export function apiRequestOf(event: OperatorApiEvent, iamRoles: IamRoleMap = {}): ApiRequest {
   const method = event.requestContext?.http?.method;
@@ -118,12 +119,13 @@ export function apiRequestOf(event: OperatorApiEvent, iamRoles: IamRoleMap = {})
   for (const [name, value] of Object.entries(event.headers ?? {})) {
     if (value !== undefined) headers[name.toLowerCase()] = value;
   }
+  const parsed = identity ? bodyOf(event) : { body: undefined };
   return {
     method,
     path: event.rawPath,
     query: { ...(event.queryStringParameters ?? {}) },
     headers,
-    body: identity ? bodyOf(event) : undefined,
+    ...parsed,
     identity,
   };
 }
@@ -137,11 +139,16 @@ function callerName(event: OperatorApiEvent, iamRoles: IamRoleMap): string | und
   }
 }
 
-function bodyOf(event: OperatorApiEvent): unknown {
-  if (event.body === undefined || event.body === null) return undefined;
+function bodyOf(event: OperatorApiEvent): Pick<ApiRequest, 'body' | 'bodyError'> {
+  if (event.body === undefined || event.body === null) return { body: undefined };
   // parseJsonBody bounds the size (413) and the nesting (400) before JSON.parse sees the text.
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  return parseJsonBody(text);
+  try {
+    return { body: parseJsonBody(text) };
+  } catch (error: unknown) {
+    if (error instanceof RequestValidationError) return { body: undefined, bodyError: error };
+    throw error;
+  }
 }
 
 function resultOf(response: ApiResponse): OperatorApiResult {

@@ -1,4 +1,4 @@
-import { autoScalingGroups } from '../aws/auto-scaling.js';
+import { groupUpdates } from '../aws/auto-scaling.js';
 import { stateStore } from '../aws/state-store.js';
 import { scaleCapacity } from '../runbook/capacity.js';
 import { coreDeps } from './control-plane.js';
@@ -7,5 +7,5 @@ import { stepHandler } from './step-handler.js';
 export const { makeHandler, handler } = stepHandler('ScaleCapacity', scaleCapacity, (c) => ({
   ...coreDeps(c),
   store: stateStore(c),
-  autoScaling: autoScalingGroups(c.clients),
+  autoScaling: groupUpdates(c.clients),
 }));

@@ -37,6 +37,12 @@ export interface RegionCluster {
   readonly synchronizationStatus?: string;
   /** The cluster's engine version (`EngineVersion`), when RDS reports it. */
   readonly engineVersion?: string;
+  /**
+   * For a member, the global database's engine version (its primary's: `DescribeGlobalClusters`'
+   * `EngineVersion`) as this region's RDS reports it: a target read alone tells whether the
+   * writer runs another version.
+   */
+  readonly globalEngineVersion?: string;
   /** How many DB instances the cluster has (0: headless, it takes no connections). */
   readonly instances?: number;
   /**

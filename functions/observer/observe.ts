@@ -116,6 +116,7 @@ export async function observeApp(
                 ? { synchronizationStatus: member.synchronizationStatus }
                 : {}),
               ...(own.engineVersion ? { engineVersion: own.engineVersion } : {}),
+              ...(member && global?.engineVersion ? { globalEngineVersion: global.engineVersion } : {}),
               instances: own.instances.length,
               moving: global?.failover !== undefined,
             };

@@ -22,8 +22,14 @@ export interface ApiRequest {
   readonly query: Readonly<Record<string, string | undefined>>;
   /** Header names in lower case. */
   readonly headers: Readonly<Record<string, string | undefined>>;
-  /** The body parsed from JSON, or undefined when there was none. */
+  /** The body parsed from JSON, or undefined when there was none (or it could not be parsed). */
   readonly body: unknown;
+  /**
+   * Why the body could not be parsed (malformed or too deeply nested JSON: a 400), kept to be
+   * thrown once the caller, the permission and the app in the path were judged, so that a bad
+   * body never hides a 401, 403 or 404.
+   */
+  readonly bodyError?: Error;
   /** Undefined when the request carried no verified identity: every route then answers 401. */
   readonly identity: Identity | undefined;
 }

@@ -253,6 +253,8 @@ export function createOperatorApiRouter(
         // An unknown app in the path is a missing resource, whatever the rest of the request says
         // (404 UnknownAppError before the body or query is judged).
         if (params.app !== undefined) deps.plans.get(params.app);
+        // A body that could not be parsed is judged now, after the caller and the path.
+        if (request.bodyError) throw request.bodyError;
         return jsonResponse(await route.run(params, request, caller, deps));
       },
       { method: route.method, path: libraryPath(route.pattern) },

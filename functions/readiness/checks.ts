@@ -189,22 +189,39 @@ export const databaseCanFailOver: ReadinessCheck = ({ plan, observation, target,
         );
       }
     }
+    // The writer's version as its region reports it, else as the target's RDS reports the global
+    // database's (an ungraceful run reads the target alone).
     const writer = cluster.writers[0];
     const writerSeen = writer ? cluster.regions[writer] : undefined;
-    if (
-      writerSeen &&
-      isKnown(writerSeen) &&
-      writerSeen.engineVersion &&
-      there.engineVersion &&
-      writerSeen.engineVersion !== there.engineVersion
-    )
+    const writerVersion =
+      writerSeen && isKnown(writerSeen) && writerSeen.engineVersion
+        ? { version: writerSeen.engineVersion, who: `writer in ${writer} runs` }
+        : there.globalEngineVersion
+          ? { version: there.globalEngineVersion, who: 'the global database runs' }
+          : undefined;
+    if (writerVersion && there.engineVersion && writerVersion.version !== there.engineVersion) {
+      // AWS performs a managed switchover or failover only between members of the same major,
+      // minor and patch versions (Aurora User Guide, "Upgrading an Amazon Aurora global database",
+      // https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-upgrade.html):
+      // an ungraceful run then has detach-and-promote left, if the plan allows it.
+      const got = `${arn}: engine version ${there.engineVersion}, ${writerVersion.who} ${writerVersion.version}`;
+      const detach = spec?.allowDetachAndPromote === true;
       findings.push(
-        gracefulOnly(mode)(
-          'ENGINE_VERSION_MISMATCH',
-          arn,
-          `${arn}: engine version ${there.engineVersion}, writer in ${writer} runs ${writerSeen.engineVersion} (expected equal versions for a switchover; only an ungraceful failover is possible)`,
-        ),
+        mode === 'ungraceful' && detach
+          ? warning(
+              'ENGINE_VERSION_MISMATCH',
+              arn,
+              `${got} (expected equal versions; AWS refuses a managed failover, so the run will detach-and-promote, as the plan allows)`,
+            )
+          : blocking(
+              'ENGINE_VERSION_MISMATCH',
+              arn,
+              mode === 'graceful'
+                ? `${got} (expected equal versions for a switchover; ${detach ? 'only an ungraceful failover is possible' : 'an ungraceful failover is refused too: the plan does not allow detach-and-promote'})`
+                : `${got} (expected equal versions: AWS refuses a managed failover between them, and the plan does not allow detach-and-promote, the one way left)`,
+            ),
       );
+    }
     if (there.instances === 0) {
       findings.push(
         plan.strategy === 'pilot-light'

@@ -25,8 +25,13 @@ import {
 import { waitKey } from './ports/task-waits.js';
 import { wakeWait } from './wake-signal.js';
 
-/** The ports and context ScaleCapacity reads (the composition root gives it no more). */
-export type ScaleDeps = Pick<RunbookDeps, 'autoScaling' | 'clock' | 'plans' | 'random' | 'store'>;
+/**
+ * The ports and context ScaleCapacity reads (the composition root gives it no more): of Auto
+ * Scaling, only the update (its bundle then carries no load balancer client).
+ */
+export type ScaleDeps = Pick<RunbookDeps, 'clock' | 'plans' | 'random' | 'store'> & {
+  readonly autoScaling: Pick<RunbookDeps['autoScaling'], 'update'>;
+};
 /** The ports and context CheckCapacity reads: it also wakes the database branch parked on it. */
 export type CapacityDeps = Pick<
   RunbookDeps,

@@ -20,14 +20,14 @@ import { causeMessage, moveTrafficTo } from './traffic.js';
  * old region to standby and publishes the event; it observes nothing, so its function's bundle
  * carries no Aurora, Route 53 or ARC client (docs/architecture.md, "Bundles").
  */
-export type CompleteDeps = Pick<
-  RunbookDeps,
-  'autoScaling' | 'clock' | 'events' | 'plans' | 'region' | 'store'
->;
+export type CompleteDeps = Pick<RunbookDeps, 'clock' | 'events' | 'plans' | 'region' | 'store'> & {
+  /** Of Auto Scaling, only the update (scaling the old region down): no load balancer client. */
+  readonly autoScaling: Pick<RunbookDeps['autoScaling'], 'update'>;
+};
 
 /** The ports and context RecordFailure reads: FinishExecution's, and the observer's for compensation. */
 export type FinishDeps = CompleteDeps &
-  Pick<RunbookDeps, 'arc' | 'aurora' | 'auroraLag' | 'dns' | 'route53' | 'traffic'>;
+  Pick<RunbookDeps, 'arc' | 'aurora' | 'auroraLag' | 'autoScaling' | 'dns' | 'route53' | 'traffic'>;
 
 /** The EventBridge detail-type of the event every execution ends with. */
 export const FINISHED_EVENT = 'Switchyard Execution Finished';
@@ -201,10 +201,13 @@ export async function recordFailure(input: unknown, deps: FinishDeps): Promise<F
       compensation: [`finished after ${error.Error} in FinishExecution`],
     };
   }
+  // A timeout ends a run ABORTED only when it ended the approval wait: any other Task's timeout
+  // (a run without an approval, or after one) is a failure.
   const aborted =
-    record.status === 'WAITING_APPROVAL' || (error.Error === 'States.Timeout' && !record.approval?.decision);
+    record.status === 'WAITING_APPROVAL' ||
+    (error.Error === 'States.Timeout' && record.approval !== undefined && !record.approval.decision);
   const status: FinalExecutionStatus = aborted ? 'ABORTED' : 'FAILED';
-  const cause = causeMessage(error.Cause) || error.Error;
+  const cause = failureCause(error, run, record, aborted);
   const compensation: string[] = [];
 
   let outcome: { degraded: boolean; active?: string } = { degraded: false };
@@ -283,6 +286,28 @@ export async function recordFailure(input: unknown, deps: FinishDeps): Promise<F
     );
   }
   return { ...summary, error: error.Error, cause, compensation };
+}
+
+/**
+ * The words recorded for the error that ended a run: the Lambda's message, else, for a Task
+ * timeout (`States.Timeout`, which Step Functions raises with no message of its own: "Error
+ * handling in Step Functions", https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html),
+ * what timed out: the approval wait, or the steps still running.
+ */
+function failureCause(
+  error: { readonly Error: string; readonly Cause?: string | undefined },
+  run: RunContext,
+  record: ExecutionRecord,
+  aborted: boolean,
+): string {
+  const message = causeMessage(error.Cause);
+  if (error.Error !== 'States.Timeout' || (message && message !== error.Error)) return message || error.Error;
+  if (aborted)
+    return `no approver answered within the plan's approval timeout of ${run.approvalTimeoutSeconds} s`;
+  const running = Object.values(record.steps)
+    .filter((step) => step.status === 'RUNNING')
+    .map((step) => (step.resource ? `${step.name} ${step.resource}` : step.name));
+  return `${running.length > 0 ? running.join(', ') : 'a step'} did not answer within its Task's TimeoutSeconds (Step Functions' States.Timeout: the state's Lambda or wait did not return in time)`;
 }
 
 /**

@@ -4,8 +4,8 @@ import { Code, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ConsoleConfig } from '../../console/build.js';
-import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from '../bundling.js';
 import { writeConsoleSite } from '../console-site.js';
+import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME } from '../lambda-code.js';
 import { REPO_ROOT } from '../paths.js';
 
 export interface ConsoleSiteProps {
@@ -34,6 +34,16 @@ export class ConsoleSite extends Construct {
       description: 'Switchyard console: serves static files, writes its own logs',
     });
     this.logGroup.grantWrite(role);
+    // CDK caches a staged asset by its options, serialized, which drops `tryBundle` (a function):
+    // the config is a field so that it is in the key (without it, every region's console got the
+    // first region's page).
+    const local = {
+      config: props.config,
+      tryBundle(outputDir: string) {
+        writeConsoleSite(outputDir, props.config);
+        return true;
+      },
+    };
     this.function = new LambdaFunction(this, 'Function', {
       functionName: 'Switchyard-Console',
       description: "Switchyard operator console: the page and its bundle, on the operator API's origin",
@@ -50,12 +60,7 @@ export class ConsoleSite extends Construct {
         bundling: {
           // Local bundling always succeeds here; CDK requires an image to fall back to.
           image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:20'),
-          local: {
-            tryBundle(outputDir: string) {
-              writeConsoleSite(outputDir, props.config);
-              return true;
-            },
-          },
+          local,
         },
       }),
     });

@@ -1,13 +1,13 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { type PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Tracing } from 'aws-cdk-lib/aws-lambda';
-import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Function as LambdaFunction, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { Plan } from '../../functions/core/plan.js';
 import type { FunctionName } from '../../functions/handlers/registry.js';
 import type { TRAFFIC_HEALTH_FUNCTION } from '../../functions/handlers/traffic-health.js';
-import { LAMBDA_ARCHITECTURE, LAMBDA_NODE_OPTIONS, LAMBDA_RUNTIME } from '../bundling.js';
-import { DEPS_LOCK_FILE, REPO_ROOT } from '../paths.js';
+import { LAMBDA_NODE_OPTIONS } from '../bundling.js';
+import { LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, lambdaCode } from '../lambda-code.js';
 
 export interface ControlPlaneFunctionProps {
   /**
@@ -17,7 +17,10 @@ export interface ControlPlaneFunctionProps {
   readonly name: FunctionName | typeof TRAFFIC_HEALTH_FUNCTION;
   /** Absolute path of the handler's entry file. */
   readonly entry: string;
-  readonly bundling: BundlingOptions;
+  /** The deployment's validated plans, which the bundle embeds (infra/bundling.ts). */
+  readonly embeddedPlans: readonly Plan[];
+  /** The entries built with this one in one process at synth (infra/lambda-code.ts); default: alone. */
+  readonly buildBatch?: readonly string[];
   readonly environment: Record<string, string>;
   readonly logRetention: RetentionDays;
   /** Everything the function may do besides writing its own logs and traces. */
@@ -29,11 +32,12 @@ const MEMORY_MB = 512;
 const TIMEOUT = Duration.seconds(30);
 
 /**
- * One Lambda of the control plane: a NodejsFunction (local esbuild, ESM, ARM64) with its own role
+ * One Lambda of the control plane, built by infra/lambda-code.ts (esbuild's API with the shared
+ * options of infra/bundling.ts, ESM, ARM64), with its own role
  * (no managed policy: it writes to its own log group only) and an explicit log group with retention.
  */
 export class ControlPlaneFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: LambdaFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
 
@@ -51,13 +55,11 @@ export class ControlPlaneFunction extends Construct {
     this.logGroup.grantWrite(this.role);
     for (const statement of props.statements) this.role.addToPrincipalPolicy(statement);
 
-    this.function = new NodejsFunction(this, 'Function', {
+    this.function = new LambdaFunction(this, 'Function', {
       functionName: `Switchyard-${props.name}`,
       description: `Switchyard control plane: ${props.name}`,
-      entry: props.entry,
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: DEPS_LOCK_FILE,
+      code: lambdaCode(props.entry, props.embeddedPlans, props.buildBatch),
+      handler: 'index.handler',
       runtime: LAMBDA_RUNTIME,
       architecture: LAMBDA_ARCHITECTURE,
       memorySize: MEMORY_MB,
@@ -65,7 +67,6 @@ export class ControlPlaneFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       tracing: Tracing.ACTIVE,
-      bundling: props.bundling,
       environment: {
         POWERTOOLS_SERVICE_NAME: 'switchyard',
         POWERTOOLS_METRICS_NAMESPACE: 'Switchyard',

@@ -1,7 +1,6 @@
 import { CfnOutput, Fn } from 'aws-cdk-lib';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
-import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Plan } from '../../functions/core/plan.js';
@@ -12,7 +11,10 @@ export interface TrafficHealthProps {
   /** This region's plans whose `traffic.route53.method` is `health-checks`. */
   readonly plans: readonly Plan[];
   readonly entry: string;
-  readonly bundling: BundlingOptions;
+  /** The deployment's validated plans, which the bundle embeds (infra/bundling.ts). */
+  readonly embeddedPlans: readonly Plan[];
+  /** The entries built with this one in one process at synth (infra/lambda-code.ts). */
+  readonly buildBatch?: readonly string[];
   readonly environment: Record<string, string>;
   readonly logRetention: RetentionDays;
   /** This region's replica of the state table. */
@@ -37,7 +39,8 @@ export class TrafficHealth extends Construct {
     this.endpoint = new ControlPlaneFunction(this, TRAFFIC_HEALTH_FUNCTION, {
       name: TRAFFIC_HEALTH_FUNCTION,
       entry: props.entry,
-      bundling: props.bundling,
+      embeddedPlans: props.embeddedPlans,
+      ...(props.buildBatch ? { buildBatch: props.buildBatch } : {}),
       environment: props.environment,
       logRetention: props.logRetention,
       statements: [

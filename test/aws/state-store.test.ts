@@ -701,7 +701,8 @@ describe('idempotency keys', () => {
     expect(same).toEqual({ executionId: 'exec-1', claimed: false });
     expect(other).toBeInstanceOf(ConflictError);
     expect((other as Error).message).toContain(
-      'was used for another request (execution exec-1): got a request that differs from it (another body or caller; request hash hash-b), ' +
+      'was used for another request at 2026-01-01T00:00:00.000Z (execution id exec-1, started only if that request was accepted): ' +
+        'got a request that differs from it (another body or caller; request hash hash-b), ' +
         'expected the same request again to replay it (request hash hash-a) or a new key for a new request',
     );
   });

@@ -116,6 +116,18 @@ describe('the operator console in Chromium', () => {
     await page.context().close();
   });
 
+  it('says so when an execution or a drill does not exist, instead of loading forever', async () => {
+    const page = await as('victor');
+    for (const [hash, refusal] of [
+      ['#/executions/orders/no-such-run', 'ResourceNotFoundError: orders: no execution no-such-run'],
+      ['#/evidence/billing/no-such-drill', 'no-such-drill'],
+    ] as const) {
+      await page.goto(`${server.url}/${hash}`);
+      await expect.poll(() => page.getByRole('alert').textContent()).toContain(refusal);
+      expect(await page.getByText('Loading…').count(), `${hash}: Loading beside the refusal`).toBe(0);
+    }
+  });
+
   it('shows every app on the overview, per region, for an operator', async () => {
     // The scheduled readiness evaluation, run once now (it runs every 5 virtual minutes).
     await evaluateReadiness({}, sandbox.region('us-east-1').deps);

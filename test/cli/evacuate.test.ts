@@ -59,4 +59,56 @@ describe('switchyard evacuate', () => {
     expect(answer.error.name).toBe('PreconditionFailedError');
     expect(answer.error.message).toMatch(/billing: active in us-west-2, not us-east-1/);
   });
+
+  it('says which app waits for an approver, with the command that approves it, and follows it on', async () => {
+    // orders' plan requires an approver: its run parks, and the evacuation's wave with it.
+    const running = cli(
+      'evacuate',
+      '--from',
+      'us-east-1',
+      '--to',
+      'us-west-2',
+      '--app',
+      'orders',
+      '--mode',
+      'ungraceful',
+      '--reason',
+      'test',
+      '--interval',
+      '0.2',
+    );
+    const tokens = (await (await fetch(`${env.server.url}/sandbox/tokens`)).json()) as {
+      identities: { name: string; token: string }[];
+    };
+    const bob = tokens.identities.find((i) => i.name === 'bob')?.token;
+    let waiting: string | undefined;
+    await expect
+      .poll(
+        async () => {
+          const queue = (await (
+            await fetch(`${env.server.url}/approvals`, { headers: { authorization: `Bearer ${bob}` } })
+          ).json()) as { approvals: { id: string; app: string }[] };
+          waiting = queue.approvals.find((e) => e.app === 'orders')?.id;
+          return waiting;
+        },
+        { timeout: 60_000, interval: 200 },
+      )
+      .toBeDefined();
+    // Give the CLI a poll or two to see the wait before the approval ends it.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const approved = await fetch(`${env.server.url}/apps/orders/executions/${waiting}/approve`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bob}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(approved.status).toBe(200);
+    const run = await running;
+
+    expect(run.out).toMatch(
+      /^ {2}orders waits for an approver other than alice \(its plan requires one; its wave waits too\)\. In another shell:$/m,
+    );
+    expect(run.out).toContain(`npx switchyard approve --app orders --execution ${waiting} --as bob --api`);
+    expect(run.out).toMatch(/^ {2}orders -> us-west-2: SUCCEEDED/m);
+    expect(run.code).toBe(0);
+  });
 });

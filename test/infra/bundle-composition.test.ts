@@ -7,7 +7,7 @@ import { ROUTE53_CONTROL_PLANE_REGION } from '../../functions/aws/client-factory
 import { EventStreamSerde, eventStreamSerdeProvider } from '../../functions/aws/no-event-streams.js';
 import { ROUTE53_CLIENT } from '../../functions/aws/sdk-clients.js';
 import { packageOf } from '../../infra/bundle-measure.js';
-import { esbuildOptions, lambdaBundling } from '../../infra/bundling.js';
+import { esbuildOptions } from '../../infra/bundling.js';
 import { HANDLERS_DIR } from '../../infra/paths.js';
 
 // Each function's bundle carries only the SDK clients of the adapters its use case takes
@@ -18,11 +18,7 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 /** A handler entry's bundle as the stacks build it: esbuild's metafile entry of its output. */
 async function outputOf(entry: string) {
-  const options = esbuildOptions(
-    join(HANDLERS_DIR, entry),
-    join(outdir, entry, 'index.mjs'),
-    lambdaBundling([]),
-  );
+  const options = esbuildOptions(join(HANDLERS_DIR, entry), join(outdir, entry, 'index.mjs'), []);
   const result = await build({ ...options, metafile: true, logLevel: 'silent' });
   return Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined);
 }
@@ -44,6 +40,7 @@ const CLIENTS = [
   '@aws-sdk/client-auto-scaling',
   '@aws-sdk/client-cloudwatch',
   '@aws-sdk/client-dynamodb',
+  '@aws-sdk/client-elastic-load-balancing-v2',
   '@aws-sdk/client-eventbridge',
   '@aws-sdk/client-rds',
   '@aws-sdk/client-route-53',
@@ -56,8 +53,10 @@ describe('bundle composition', () => {
     ['request-approval.ts', ['@aws-sdk/client-dynamodb']],
     // The health endpoint reads the traffic switch (one GetItem), nothing else.
     ['traffic-health.ts', ['@aws-sdk/client-dynamodb']],
+    // It updates the group and reads none (CheckCapacity reads it, with its target health): no ELB.
     ['scale-capacity.ts', ['@aws-sdk/client-auto-scaling', '@aws-sdk/client-dynamodb']],
-    // Its success path observes nothing: no Aurora, Route 53 or ARC client (RecordFailure has them).
+    // Its success path observes nothing: no Aurora, Route 53 or ARC client (RecordFailure has them),
+    // and it only scales the old region down: no load balancer client.
     [
       'finish-execution.ts',
       ['@aws-sdk/client-auto-scaling', '@aws-sdk/client-dynamodb', '@aws-sdk/client-eventbridge'],
@@ -82,6 +81,7 @@ describe('bundle composition', () => {
         '@aws-sdk/client-auto-scaling',
         '@aws-sdk/client-cloudwatch',
         '@aws-sdk/client-dynamodb',
+        '@aws-sdk/client-elastic-load-balancing-v2',
         '@aws-sdk/client-rds',
       ],
     ],

@@ -1,11 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleHandler, readSite } from '../../console/lambda.js';
 import type { SwitchyardApp } from '../../infra/app.js';
 import { writeConsoleSite } from '../../infra/console-site.js';
+import { ConsoleSite } from '../../infra/constructs/console-site.js';
 import { buildFast, CDK_WORK_TIMEOUT_MS, removeOutdirs, resourcesOf, templateOf } from './helpers.js';
 
 // The console in AWS: the routes on each region's operator API, and the function's package as
@@ -54,6 +57,37 @@ describe("the console on every region's operator API", { timeout: CDK_WORK_TIMEO
         Object.keys((json as { Outputs?: object }).Outputs ?? {}).some((k) => k.startsWith('ConsoleUrl')),
       ).toBe(true);
     }
+  });
+
+  it("packages each region's console with its own sign-in config (not the first region's)", () => {
+    // Arrange: two regions' consoles in one app, bundled for real
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'switchyard-consoles-')) });
+    for (const region of ['us-east-1', 'us-west-2'])
+      new ConsoleSite(
+        new Stack(app, `Console-${region}`, { env: { account: '111111111111', region } }),
+        'Console',
+        {
+          config: { auth: { mode: 'oidc', issuer: ISSUER, clientId: 'console-client' }, region },
+          logRetention: RetentionDays.ONE_WEEK,
+        },
+      );
+
+    // Act
+    const assembly = app.synth();
+
+    // Assert
+    const pages = ['us-east-1', 'us-west-2'].map((region) => {
+      const [, fn] =
+        resourcesOf(assembly.getStackByName(`Console-${region}`).template, 'AWS::Lambda::Function')[0] ?? [];
+      const asset = join(
+        assembly.directory,
+        `asset.${String(fn?.Properties.Code.S3Key).replace(/\.zip$/, '')}`,
+      );
+      return readFileSync(join(asset, 'site', 'index.html'), 'utf8');
+    });
+    expect(pages[0]).toContain('"region":"us-east-1"');
+    expect(pages[1]).toContain('"region":"us-west-2"');
+    rmSync(assembly.directory, { recursive: true, force: true });
   });
 
   it("gives the console's role nothing but its own logs", () => {

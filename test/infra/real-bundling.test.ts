@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../functions/handlers/registry.js';
 import { buildApp, type SwitchyardApp } from '../../infra/app.js';
 import { measureBundle } from '../../infra/bundle-measure.js';
-import { LAMBDA_NODE_OPTIONS, lambdaBundling } from '../../infra/bundling.js';
+import { LAMBDA_NODE_OPTIONS } from '../../infra/bundling.js';
 import { controlPlaneStackName, entryOf } from '../../infra/control-plane-stack.js';
 import { CDK_WORK_TIMEOUT_MS, resourcesOf, templateOf } from './helpers.js';
 
@@ -64,15 +64,26 @@ describe('real bundling (local esbuild, no Docker)', () => {
     }
   });
 
-  it('measures the same bundle as `npm run bundle-size` (one shared set of options)', async () => {
-    const fn = FUNCTIONS[0];
-    const measured = await measureBundle(
-      fn.name,
-      entryOf(fn),
-      lambdaBundling(built.deployment.plans),
-      outdir,
-    );
-    expect(measured.bytes).toBe(statSync(assets.get(fn.name) ?? '').size);
+  it.each(['BeginExecution', 'CheckDatabase'])(
+    'deploys %s as `npm run bundle-size` measures it, byte for byte (one build, plugins included)',
+    async (name) => {
+      const fn = FUNCTIONS.find((f) => f.name === name);
+      if (!fn) throw new Error(name);
+      const measured = await measureBundle(fn.name, entryOf(fn), built.deployment.plans, outdir);
+      const deployed = readFileSync(assets.get(fn.name) ?? '');
+      // Compared as a boolean: a failure must not print a megabyte of minified code.
+      expect(readFileSync(measured.outfile ?? '').equals(deployed), name).toBe(true);
+      expect(readFileSync(`${measured.outfile}.map`).equals(readFileSync(`${assets.get(fn.name)}.map`))).toBe(
+        true,
+      );
+    },
+    CDK_WORK_TIMEOUT_MS,
+  );
+
+  it('deploys the SDK trims: an exception our code matches is registered, one nobody matches is not', () => {
+    const code = readFileSync(assets.get('CheckDatabase') ?? '', 'utf8');
+    expect(code.includes('GlobalClusterNotFoundFault')).toBe(true);
+    expect(code.includes('DBProxyTargetGroupNotFoundFault')).toBe(false);
   });
 
   it("loads in this machine's Node 20 (a node22 target) and reads its environment and embedded plans at first call", () => {

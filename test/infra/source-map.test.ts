@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { measureBundle } from '../../infra/bundle-measure.js';
-import { LAMBDA_NODE_OPTIONS, lambdaBundling } from '../../infra/bundling.js';
+import { LAMBDA_NODE_OPTIONS } from '../../infra/bundling.js';
 import { HANDLERS_DIR, REPO_ROOT } from '../../infra/paths.js';
 import { mapStackTrace } from '../../infra/source-map.js';
 
@@ -19,12 +19,7 @@ describe('stack traces of a bundle', () => {
   it('name bundle positions at run time, and map back to the TypeScript line that threw', async () => {
     // Arrange: BeginExecution as the stacks bundle it, run with the functions' Node options and an
     // environment it refuses (no table name), so that it throws from environment.ts.
-    const built = await measureBundle(
-      'BeginExecution',
-      join(HANDLERS_DIR, 'begin-execution.ts'),
-      lambdaBundling([]),
-      outdir,
-    );
+    const built = await measureBundle('BeginExecution', join(HANDLERS_DIR, 'begin-execution.ts'), [], outdir);
     const script = `const { handler } = await import(${JSON.stringify(built.outfile)});
       try { await handler({}, { functionName: 'x', awsRequestId: 'r', getRemainingTimeInMillis: () => 30000 }); }
       catch (e) { console.log(e.stack); }`;

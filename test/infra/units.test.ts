@@ -3,12 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadPlans } from '../../functions/core/plan-loader.js';
 import { readLambdaEnvironment } from '../../functions/handlers/environment.js';
 import { arnPlaceholder, FUNCTIONS, STATE_MACHINES } from '../../functions/handlers/registry.js';
-import {
-  esbuildOptions,
-  lambdaBundling,
-  plansDefine,
-  TRANSLATED_BUNDLING_KEYS,
-} from '../../infra/bundling.js';
+import { esbuildOptions, plansDefine } from '../../infra/bundling.js';
 import {
   aslPlaceholders,
   placeholderFunctions,
@@ -25,10 +20,10 @@ const LAMBDA_ENV = {
 };
 
 describe('bundling options', () => {
-  it('translates every NodejsFunction option into the esbuild options bundle-size uses', () => {
-    const bundling = lambdaBundling(PLANS);
-    expect(Object.keys(bundling).sort()).toEqual([...TRANSLATED_BUNDLING_KEYS].sort());
-    expect(esbuildOptions('entry.ts', 'out/index.mjs', bundling)).toMatchObject({
+  it('builds every function as an ES module for the Lambda runtime, with the plans embedded and the SDK trims', () => {
+    const options = esbuildOptions('entry.ts', 'out/index.mjs', PLANS);
+    expect(options.plugins?.map((p) => p.name)).toEqual(['switchyard-sdk-trims']);
+    expect(options).toMatchObject({
       bundle: true,
       platform: 'node',
       format: 'esm',
@@ -42,13 +37,6 @@ describe('bundling options', () => {
       banner: { js: expect.stringContaining('createRequire') },
       alias: { '@aws-sdk/credential-provider-node': './functions/aws/lambda-credentials.ts' },
     });
-  });
-
-  it('refuses an esbuild flag it cannot translate, so the measured bundle is the deployed one', () => {
-    const bundling = { ...lambdaBundling(PLANS), esbuildArgs: { '--drop': 'console' } };
-    expect(() => esbuildOptions('entry.ts', 'out/index.mjs', bundling)).toThrow(
-      /translates only --alias of esbuildArgs; got --drop/,
-    );
   });
 
   it('embeds the validated plans as a JS string literal of their JSON, which a function reads back unchanged', () => {

@@ -145,13 +145,13 @@ describe('operator API input bounds', () => {
     expect(jsonTooDeepAt('['.repeat(17), MAX_JSON_DEPTH)).toBe(16);
   });
 
-  it('refuses a body over 64 KiB with 413, and a malformed one with 400', async () => {
+  it('refuses a body over 64 KiB with 413 before routing, and a malformed one with 400', async () => {
     const big = JSON.stringify({ to: 'us-west-2', reason: 'r'.repeat(MAX_BODY_BYTES) });
     expectRefusal(await send({ method: 'POST', path: '/apps/nope/failovers', body: big }), 413, {
       path: 'body',
       got: /^\d+ bytes$/,
     });
-    expectRefusal(await send({ method: 'POST', path: '/apps/nope/failovers', body: '{"to":' }), 400, {
+    expectRefusal(await send({ method: 'POST', path: '/apps/orders/failovers', body: '{"to":' }), 400, {
       path: 'body',
     });
   });

@@ -329,6 +329,27 @@ describe('authentication, routing and validation', () => {
     expect(sandbox.stepFunctions.list()).toHaveLength(0);
   });
 
+  it('judges a malformed or too deeply nested body after the caller and the path: 403 and 404 come first', async () => {
+    const post = (app: string, as: Person, rawBody: string) =>
+      send({ method: 'POST', path: `/apps/${app}/failovers`, as, rawBody });
+    const deep = '['.repeat(40);
+
+    const unknownApp = await post('nope', 'carol', '{"to":');
+    const unknownAppDeep = await post('nope', 'carol', deep);
+    const viewer = await post('billing', 'victor', '{"to":');
+    const known = await post('billing', 'carol', '{"to":');
+    const knownDeep = await post('billing', 'carol', deep);
+
+    expect(unknownApp).toMatchObject({ status: 404, body: { error: 'UnknownAppError' } });
+    expect(unknownAppDeep).toMatchObject({ status: 404, body: { error: 'UnknownAppError' } });
+    expect(viewer).toMatchObject({ status: 403, body: { error: 'ForbiddenError' } });
+    expect(known).toMatchObject({ status: 400, body: { error: 'InvalidInputError' } });
+    expect(known.body.message).toContain('malformed JSON');
+    expect(knownDeep).toMatchObject({ status: 400, body: { error: 'InvalidInputError' } });
+    expect(knownDeep.body.message).toContain('nested too deeply');
+    expect(sandbox.stepFunctions.list()).toHaveLength(0);
+  });
+
   it('answers 404 with the list of routes for an unknown route, and 405 for a wrong method', async () => {
     const unknown = await send({ method: 'GET', path: '/applications', as: 'victor' });
     const wrongMethod = await send({ method: 'DELETE', path: '/apps/billing', as: 'victor' });

@@ -126,10 +126,12 @@ describe('readiness rules', () => {
       ['blocking ENGINE_VERSION_MISMATCH'],
     ],
     [
-      'engine versions differ, ungraceful',
+      // AWS refuses a managed failover between different versions too, and orders' plan does not
+      // allow detach-and-promote, the one way left: the run would scale capacity and then fail.
+      'engine versions differ, ungraceful, no detach-and-promote',
       { west: { engineVersion: '15.8' } },
       'ungraceful',
-      ['warning ENGINE_VERSION_MISMATCH'],
+      ['blocking ENGINE_VERSION_MISMATCH'],
     ],
     ['lag over the RPO', { west: { lagMs: 45_000 } }, 'graceful', ['blocking REPLICATION_LAG_OVER_RPO']],
     [
@@ -152,6 +154,55 @@ describe('readiness rules', () => {
       );
     },
   );
+
+  it('engine versions differ, ungraceful: a warning only when the plan allows detach-and-promote', () => {
+    if (!orders) throw new Error('plans/orders.yaml missing');
+    const database = orders.database;
+    if (!database) throw new Error('orders has no database');
+    const detachable = {
+      ...orders,
+      database: {
+        ...database,
+        auroraGlobalClusters: database.auroraGlobalClusters.map((c) => ({
+          ...c,
+          allowDetachAndPromote: true,
+        })),
+      },
+    };
+    const mismatch = observation({ engineVersion: '15.8' });
+    const allowed = evaluate(context({ plan: detachable, mode: 'ungraceful', observation: mismatch }));
+    const refused = evaluate(context({ mode: 'ungraceful', observation: mismatch }));
+
+    expect(allowed.findings.map((f) => `${f.severity} ${f.code}`)).toEqual([
+      'warning ENGINE_VERSION_MISMATCH',
+    ]);
+    expect(allowed.findings[0]?.message).toMatch(/detach-and-promote/);
+    expect(refused.verdict).toBe('NOT_READY');
+    expect(refused.findings[0]?.message).toMatch(
+      /AWS refuses a managed failover .* the plan does not allow detach-and-promote/,
+    );
+  });
+
+  it('engine versions differ, seen from the target alone (ungraceful reads no other region): the global database says the writer runs another version', () => {
+    const seen = observation({ engineVersion: '15.8', globalEngineVersion: '16.4' });
+    const [clusterSeen] = seen.clusters;
+    if (!clusterSeen) throw new Error('no cluster');
+    const targetOnly: AppObservation = {
+      ...seen,
+      regions: [WEST],
+      clusters: [
+        { ...clusterSeen, regions: { [WEST]: clusterSeen.regions[WEST] as RegionCluster }, writers: [] },
+      ],
+    };
+    const { verdict, findings } = evaluate(context({ mode: 'ungraceful', observation: targetOnly }));
+
+    expect(verdict).toBe('NOT_READY');
+    expect(findings.find((f) => f.code === 'ENGINE_VERSION_MISMATCH')?.message).toMatch(
+      /engine version 15\.8, the global database runs 16\.4/,
+    );
+    const same = observation({ globalEngineVersion: '16.4' });
+    expect(codes(context({ mode: 'ungraceful', observation: same }))).toEqual([]);
+  });
 
   it('a headless pilot-light target is a warning that counts the reader it adds', () => {
     if (!billing) throw new Error('plans/billing.yaml missing');

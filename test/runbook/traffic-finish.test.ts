@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RunContext } from '../../functions/runbook/context.js';
+import { requestApproval } from '../../functions/runbook/approval.js';
+import { type RunContext, recordStep, stepKey } from '../../functions/runbook/context.js';
 import { FINISHED_EVENT, finishExecution, recordFailure } from '../../functions/runbook/finish.js';
 import { checkTraffic, shiftTraffic } from '../../functions/runbook/traffic.js';
 import { allReady, begun, loseLock, SOURCE, setup, TARGET, verified } from './late-steps-world.js';
@@ -258,6 +259,46 @@ describe('RecordFailure', () => {
     expect(outcome.status).toBe('FAILED');
     expect(env.autoScaling.updates).toEqual([]);
     expect(env.state.locks.get('orders')).toMatchObject({ holder: 'exec-other', released: false });
+  });
+
+  it('words a Task timeout (States.Timeout, which has no message): the approval wait, or the steps still running', async () => {
+    // Arrange
+    const env = setup('orders', { targetHealthy: 3 });
+    const run = await begun(env);
+    await recordStep(run, env.deps, stepKey('PromoteDatabase', 'orders-global'), {
+      name: 'PromoteDatabase',
+      resource: 'orders-global',
+      status: 'RUNNING',
+      startedAt: new Date(env.clock.now()).toISOString(),
+    });
+    const timedOut = { state: { run, error: { Error: 'States.Timeout', Cause: 'States.Timeout' } } };
+
+    // Act
+    const outcome = await recordFailure(timedOut, env.deps);
+
+    // Assert: no approval was waited for (none asked): a failure, not an abort.
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.cause).toMatch(
+      /^PromoteDatabase orders-global did not answer within its Task's TimeoutSeconds/,
+    );
+    expect(env.state.executions.get('exec-1')?.error?.message).toBe(outcome.cause);
+  });
+
+  it("words an approval that timed out: ABORTED, no approver answered within the plan's approval timeout", async () => {
+    // Arrange
+    const env = setup('orders', { targetHealthy: 3 });
+    const run = await begun(env);
+    await requestApproval({ run, taskToken: 'token-1' }, env.deps);
+    const timedOut = { state: { run, error: { Error: 'States.Timeout' } } };
+
+    // Act
+    const outcome = await recordFailure(timedOut, env.deps);
+
+    // Assert
+    expect(outcome).toMatchObject({
+      status: 'ABORTED',
+      cause: `no approver answered within the plan's approval timeout of ${run.approvalTimeoutSeconds} s`,
+    });
   });
 
   it('after verified service: finishes the failover instead of failing it', async () => {

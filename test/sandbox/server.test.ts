@@ -458,6 +458,26 @@ describe('the sandbox server', () => {
     expect((await call('GET', '/healthz')).status).toBe(200);
   });
 
+  it("answers a request Node cannot parse in the API's refusal shape: 431 for headers too large, 400 for a bad method", async () => {
+    const bodyOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+    const tooLarge = await rawRequest(
+      `GET /apps HTTP/1.1\r\nHost: x\r\nX-Big: ${'y'.repeat(20_000)}\r\n\r\n`,
+    );
+    const badMethod = await rawRequest('FOO /apps HTTP/1.1\r\nHost: x\r\n\r\n');
+
+    expect(tooLarge).toMatch(/^HTTP\/1\.1 431 /);
+    expect(tooLarge).toMatch(/content-type: application\/json/i);
+    expect(bodyOf(tooLarge)).toMatchObject({
+      error: 'HeadersTooLargeError',
+      message: expect.stringContaining('expected at most 10240 bytes'),
+    });
+    expect(badMethod).toMatch(/^HTTP\/1\.1 400 /);
+    expect(bodyOf(badMethod)).toMatchObject({
+      error: 'InvalidInputError',
+      message: expect.stringContaining('expected an HTTP/1.1 request'),
+    });
+  });
+
   it('fails billing over to us-west-2 end to end through HTTP', async () => {
     // Act
     const accepted = await call('POST', '/apps/billing/failovers', {

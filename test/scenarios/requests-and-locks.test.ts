@@ -70,6 +70,25 @@ describe('requests and locks (ground truth)', { timeout: 300_000 }, () => {
     expect(report.invariants.every((i) => i.held)).toBe(true);
   });
 
+  it("lists the requests in the order of the scenario's events, whichever was answered first", async () => {
+    // The approval at 0.01 s is answered (refused: no execution yet) before the failover's dry run
+    // at 0 s has answered; the report still lists the failover first.
+    const report = await play({
+      timeout: 600,
+      events: [
+        { at: 0, failover: { app: 'orders', to: 'us-west-2', by: 'alice', reason: 'first' } },
+        { at: 0.01, approve: { app: 'orders', by: 'bob' } },
+        { at: 30, approve: { app: 'orders', by: 'bob' } },
+      ],
+    });
+
+    expect(report.requests.map((r) => [r.at, r.kind, r.accepted])).toEqual([
+      [0, 'failover', true],
+      [0.01, 'approve', false],
+      [30, 'approve', true],
+    ]);
+  });
+
   it('a Begin that crashes more often than its Retry allows leaves no lock held: the next request runs', async () => {
     // BeginExecution's Retry allows 1 + 3 attempts on Lambda.Unknown: crash all four.
     const report = await play({

@@ -428,6 +428,38 @@ describe('scenarios in the sandbox (ground truth)', () => {
     expect(graceful.final.orders?.writerRegion).toBe('us-east-1');
   });
 
+  it('Aurora engine versions differ and the plan allows no detach: an ungraceful run stops at Preflight, before it scales anything', async () => {
+    const noApproval = await plansWith('orders.yaml', (t) =>
+      t.replace('approvals: { operatorFailover: required }', 'approvals: { operatorFailover: none }'),
+    );
+    const report = await play(
+      {
+        latency: 'fast',
+        events: [
+          {
+            at: 0,
+            fault: { kind: 'engine-version-mismatch', globalClusterId: 'orders-global', region: 'us-west-2' },
+          },
+          {
+            at: 1,
+            failover: { app: 'orders', to: 'us-west-2', mode: 'ungraceful', by: 'alice', reason: 'versions' },
+          },
+        ],
+      },
+      { plans: noApproval },
+    );
+    const execution = only(report.executions);
+
+    expect(execution.status).toBe('FAILED');
+    // Read from the target alone: its RDS says the global database (the writer) runs 16.4.
+    expect(execution.error).toMatch(
+      /ENGINE_VERSION_MISMATCH .*engine version 16\.2, the global database runs 16\.4 .*does not allow detach-and-promote/,
+    );
+    expect(execution.steps.map((s) => s.name)).not.toContain('ScaleCapacity');
+    expect(execution.steps.map((s) => s.name)).not.toContain('PromoteDatabase');
+    expect(report.final.orders?.writerRegion).toBe('us-east-1');
+  });
+
   it('a Route 53-only plan cannot move traffic while us-east-1 (its control plane) is down, and says so', async () => {
     const report = await play({
       latency: 'fast',

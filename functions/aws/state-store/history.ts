@@ -45,7 +45,7 @@ export function historyOperations(
         throw new ConflictError(`${app}: idempotency key ${key}: claim lost a race and found no claim`);
       if (existing.requestHash !== requestHash)
         throw new ConflictError(
-          `${app}: idempotency key ${key} was used for another request (execution ${existing.executionId}): ` +
+          `${app}: idempotency key ${key} was used for another request at ${existing.createdAt} (execution id ${existing.executionId}, started only if that request was accepted): ` +
             `got a request that differs from it (another body or caller; request hash ${requestHash}), ` +
             `expected the same request again to replay it (request hash ${existing.requestHash}) ` +
             'or a new key for a new request',

@@ -1,0 +1,174 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Plugin } from 'esbuild';
+
+/**
+ * What the bundles leave out of the SDK clients' modules, each honestly unused (docs/architecture.md,
+ * "Bundles"): the modelled exceptions no code of ours matches, and the clients' package.json but its
+ * version.
+ *
+ * **Exceptions.**
+ * Each SDK client's `dist-es/schemas/schemas_0.js` registers every modelled exception of its
+ * service at load (`n0_registry.registerError(XFault$, XFault)`: RDS 146 of them, Route 53 69), so
+ * every bundle that uses the client carries, parses and runs each exception's class and schema,
+ * though our code matches a handful. The plugin drops the registrations of the exceptions no code of
+ * ours names, and esbuild then drops their classes and schemas as unused. What a dropped exception
+ * becomes: the SDK finds no schema for the error code AWS sent and throws the client's base
+ * exception (`RDSServiceException`, ...) with that code as its `name`, AWS's message as its
+ * `message`, the same `$fault` and `$metadata`, and the body's other fields on it
+ * (`ProtocolLib.getErrorSchemaOrThrowBaseException` in @aws-sdk/core). Our error translation
+ * (functions/aws/translate-error.ts) reads only those for any exception it has no rule for.
+ *
+ * Kept, in every bundle that has the client:
+ * - every exception class that code under `functions/` imports from the client (our `instanceof`
+ *   rules: {@link exceptionsOurCodeImports});
+ * - every exception with a retryable trait (its class sets `$retryable`), which the SDK's retry
+ *   strategy reads from the instance (`isRetryableByTrait`, `isThrottlingError` of
+ *   @smithy/service-error-classification); the others it classifies by `name` and HTTP status,
+ *   which the base exception carries;
+ * - the service's base exception (its own registry, not touched).
+ */
+
+/** The client packages whose schemas module registers their exceptions, as `@aws-sdk/client-x`. */
+const SCHEMAS_MODULE =
+  /[\\/]node_modules[\\/](@aws-sdk[\\/]client-[^\\/]+)[\\/]dist-es[\\/]schemas[\\/]schemas_0\.js$/;
+
+/** One exception registration line of a schemas module: `n0_registry.registerError(X$, X);`. */
+const REGISTRATION = /^\w+_registry\.registerError\((\w+)\$, (\w+)\);$/;
+
+/**
+ * The value names (not `import type`) that TypeScript files under `dir` import from each
+ * `@aws-sdk/client-*` package: the exception classes our code matches, and clients and commands,
+ * which the trim ignores (it only looks up exception names). Keyed by package name. Throws when a
+ * file imports a client in another form (`import * as`, a default import, `import()`, `require`),
+ * whose names this cannot see: the trim would drop an exception that code matches.
+ */
+export function exceptionsOurCodeImports(dir: string): Map<string, Set<string>> {
+  const imported = new Map<string, Set<string>>();
+  const named = /import\s+(type\s+)?\{([^}]*)\}\s*from\s*['"](@aws-sdk\/client-[^'"]+)['"]/g;
+  const anyForm = /(?:from|import|require)\s*\(?\s*['"](@aws-sdk\/client-[^'"]+)['"]/g;
+  for (const file of typeScriptFiles(dir)) {
+    const text = readFileSync(file, 'utf8');
+    let namedCount = 0;
+    for (const match of text.matchAll(named)) {
+      namedCount++;
+      const [, typeOnly, names = '', pkg = ''] = match;
+      if (typeOnly) continue;
+      const set = imported.get(pkg) ?? new Set<string>();
+      for (const part of names.split(',')) {
+        const spec = part.trim();
+        if (spec === '' || spec.startsWith('type ')) continue;
+        // `X as Y`: the package's name is X.
+        set.add(spec.split(/\s+as\s+/)[0] ?? spec);
+      }
+      imported.set(pkg, set);
+    }
+    const all = [...text.matchAll(anyForm)].length;
+    if (all !== namedCount)
+      throw new Error(
+        `${file}: imports an @aws-sdk/client-* package other than by \`import { ... } from\` (got ${all - namedCount} such import(s)); expected named imports, which the SDK exception trim (infra/sdk-trims.ts) reads to keep the exceptions our code matches`,
+      );
+  }
+  return imported;
+}
+
+function typeScriptFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts'))
+    .map((e) => join(e.parentPath, e.name));
+}
+
+/**
+ * The exception classes of a client's `models/errors.js` that carry a retryable trait (they set
+ * `$retryable`): DynamoDB's `ReplicatedWriteConflictException`, for one.
+ */
+export function retryableExceptions(errorsModule: string): Set<string> {
+  const retryable = new Set<string>();
+  const classes = errorsModule.split(/^export class /m).slice(1);
+  for (const body of classes) {
+    const name = /^(\w+)/.exec(body)?.[1];
+    if (name && /^\s+\$retryable\s*=/m.test(body)) retryable.add(name);
+  }
+  return retryable;
+}
+
+/** What the trim did to one client's schemas module (for tests and `npm run bundle-size`). */
+export interface TrimmedSchemas {
+  readonly contents: string;
+  readonly kept: readonly string[];
+  readonly dropped: readonly string[];
+}
+
+/**
+ * A schemas module's text without the registrations of the exceptions not in `keep` (other names in
+ * `keep`, a client's or a command's, are ignored). Throws when the module registers no exception
+ * (the SDK's layout changed, and the trim would silently do nothing).
+ */
+export function trimSchemasModule(pkg: string, contents: string, keep: ReadonlySet<string>): TrimmedSchemas {
+  const kept: string[] = [];
+  const dropped: string[] = [];
+  let text = contents
+    .split('\n')
+    .filter((line) => {
+      const match = REGISTRATION.exec(line);
+      if (!match || match[2] === undefined || match[1] !== match[2]) return true;
+      if (line.startsWith('_s_registry')) return true; // the service's base exception
+      if (keep.has(match[2])) {
+        kept.push(match[2]);
+        return true;
+      }
+      dropped.push(match[2]);
+      return false;
+    })
+    .join('\n');
+  if (kept.length + dropped.length === 0)
+    throw new Error(
+      `${pkg}: its schemas module registers no exception as expected (\`n0_registry.registerError(X$, X);\`): the SDK's layout changed, update infra/sdk-trims.ts`,
+    );
+  // A dropped exception's schema (`export var X$ = [-3, ...];`), when nothing else names it: esbuild
+  // keeps an unused one, as its traits are computed keys (`{ [_aQE]: ... }`) it cannot prove pure.
+  for (const name of dropped) {
+    const definition = new RegExp(`^export var ${name}\\$ = \\[-3,[\\s\\S]*?^\\];\\n`, 'm');
+    const without = text.replace(definition, '');
+    if (without !== text && !new RegExp(`\\b${name}\\$`).test(without)) text = without;
+  }
+  return { contents: text, kept, dropped };
+}
+
+/** Each client's package.json, which its `runtimeConfig.js` imports whole to read `version`. */
+const CLIENT_PACKAGE_JSON = /[\\/]node_modules[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]package\.json$/;
+
+/**
+ * The esbuild plugin of both trims:
+ * - each `@aws-sdk/client-*` schemas module through {@link trimSchemasModule}, keeping the
+ *   exceptions `imported` names for that package and the retryable ones;
+ * - each client's `package.json` as `{ "version": ... }`: the client's `runtimeConfig.js` imports
+ *   the whole file (2.3 KB) and reads only `packageInfo.version`, for its user agent.
+ *
+ * `onTrim` is told what each client's exceptions kept and dropped.
+ */
+export function sdkTrims(
+  imported: ReadonlyMap<string, ReadonlySet<string>>,
+  onTrim?: (pkg: string, trimmed: TrimmedSchemas) => void,
+): Plugin {
+  return {
+    name: 'switchyard-sdk-trims',
+    setup(build) {
+      build.onLoad({ filter: SCHEMAS_MODULE }, (args) => {
+        const pkg = (SCHEMAS_MODULE.exec(args.path)?.[1] ?? '').replaceAll('\\', '/');
+        const contents = readFileSync(args.path, 'utf8');
+        const errors = readFileSync(join(dirname(args.path), '..', 'models', 'errors.js'), 'utf8');
+        const keep = new Set([...(imported.get(pkg) ?? []), ...retryableExceptions(errors)]);
+        const trimmed = trimSchemasModule(pkg, contents, keep);
+        onTrim?.(pkg, trimmed);
+        return { contents: trimmed.contents, loader: 'js', resolveDir: dirname(args.path) };
+      });
+      build.onLoad({ filter: CLIENT_PACKAGE_JSON }, (args) => {
+        const { version } = JSON.parse(readFileSync(args.path, 'utf8')) as { version?: unknown };
+        if (typeof version !== 'string')
+          throw new Error(`${args.path}: got no string "version", expected the client's version`);
+        return { contents: JSON.stringify({ version }), loader: 'json' };
+      });
+    },
+  };
+}
