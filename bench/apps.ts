@@ -51,6 +51,11 @@ export interface ScaleRun {
   /** Calls the quotas throttled, per quota (attempts answered with a throttling error). */
   readonly throttled: Record<string, number>;
   /**
+   * The same throttled attempts by who made them and what they called (`<function> <operation>`,
+   * the function `-` outside any Lambda invoke), the ten most first.
+   */
+  readonly throttledBy: Record<string, number>;
+  /**
    * Why apps did not succeed, counted: `request: <error>` for a request refused (after the CLI's
    * own asking again), `<step>: <error>` for a run that failed in that step. Empty when all did.
    */
@@ -84,6 +89,7 @@ export async function scaleRun(count: number, idleSeconds?: number): Promise<Sca
         })),
   });
   const throttled: Record<string, number> = {};
+  const throttledBy: Record<string, number> = {};
   let work = { calls: 0, timers: 0, truthReads: 0 };
   const cpu = process.cpuUsage();
   const started = performance.now();
@@ -91,6 +97,11 @@ export async function scaleRun(count: number, idleSeconds?: number): Promise<Sca
     inspect: (sandbox) => {
       for (const use of sandbox.aws.simulator.quotas.usage())
         if (use.throttled > 0) throttled[use.quota] = (throttled[use.quota] ?? 0) + use.throttled;
+      for (const call of sandbox.aws.simulator.log)
+        if (call.throttled) {
+          const key = `${call.caller ?? '-'} ${call.operation}`;
+          throttledBy[key] = (throttledBy[key] ?? 0) + 1;
+        }
       work = {
         calls: sandbox.aws.simulator.log.length,
         timers: sandbox.clock.firedTimers(),
@@ -126,6 +137,11 @@ export async function scaleRun(count: number, idleSeconds?: number): Promise<Sca
     cpuMs: Math.round(cpuMs),
     cpuMsPerApp: Math.round(cpuMs / count),
     throttled,
+    throttledBy: Object.fromEntries(
+      Object.entries(throttledBy)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 10),
+    ),
     failures,
     retried: { requests: attempts.filter((a) => a > 1).length, maxAttempts: Math.max(1, ...attempts) },
     perApp: { calls: perApp(work.calls), timers: perApp(work.timers), truthReads: perApp(work.truthReads) },

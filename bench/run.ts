@@ -239,7 +239,7 @@ if (scaleRows.length > 0) {
     '\napps scale: every app of N generated warm-standby plans fails over at once (real time, this machine)\n',
   );
   console.table(
-    scaleRows.map(({ perApp, throttled, failures: _f, retried: _r, ...row }) => ({
+    scaleRows.map(({ perApp, throttled, throttledBy: _t, failures: _f, retried: _r, ...row }) => ({
       ...row,
       ...perApp,
       throttled: JSON.stringify(throttled),
@@ -252,6 +252,8 @@ if (scaleRows.length > 0) {
       `${row.apps} apps: ${why.length === 0 ? 'none failed' : `failed: ${why.map(([w, n]) => `${n} ${w}`).join(', ')}`}; ` +
         `${row.retried?.requests ?? 0} request(s) asked again after a 503 ThrottledError (at most ${row.retried?.maxAttempts ?? 1} attempts)`,
     );
+    const by = Object.entries(row.throttledBy ?? {});
+    if (by.length > 0) console.log(`  throttled by caller: ${by.map(([w, n]) => `${w} ${n}`).join(', ')}`);
   }
   // Like latest.json, the file keeps the rows not run this time (one count can be run at a time).
   const before = await readFile('bench/results/apps-scale.json', 'utf8')

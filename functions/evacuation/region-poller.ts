@@ -1,10 +1,14 @@
 import { isoNow } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
+import type { Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
 import * as z from '../core/zod.js';
 import { batchedReads } from '../observer/batched-reads.js';
+import { type ObserverDeps, observeApp } from '../observer/observe.js';
 import { parseInput, type RunbookDeps } from '../runbook/context.js';
 import type { TaskWait } from '../runbook/ports/task-waits.js';
+import { firstRetryableUnknown } from '../runbook/preflight.js';
+import { answerRead, observeReadOf, type SharedObservation } from '../runbook/read-park.js';
 import { answerWait } from '../runbook/wake-signal.js';
 import {
   POLLER_IDLE_POLLS,
@@ -45,6 +49,17 @@ const PollInput = z.object({
   ),
 });
 
+/**
+ * What a pass reads through: RDS, Auto Scaling and ARC for the parked waits, and (for the parked
+ * reads, `observe` waits) the rest of the observer's ports; without them, observe waits are left
+ * to their own timeout (the step then reads for itself).
+ */
+export type PollerDeps = Pick<
+  RunbookDeps,
+  'aurora' | 'autoScaling' | 'arc' | 'clock' | 'plans' | 'stepFunctions'
+> &
+  Partial<Pick<RunbookDeps, 'auroraLag' | 'dns' | 'region' | 'traffic'>>;
+
 /** What one pass of the region poller returns to its Wait + Choice loop. */
 export interface PollerProgress {
   readonly done: boolean;
@@ -56,7 +71,7 @@ export interface PollerProgress {
   readonly parked: number;
   readonly woken: number;
   /** Calls of this pass's shared reads, by kind (at most one batch each, whatever the apps). */
-  readonly reads: { readonly globalClusters: number; readonly groups: number };
+  readonly reads: { readonly globalClusters: number; readonly groups: number; readonly observed?: number };
   /** Up to three reads or wakes that failed this pass (the waits' own fallbacks cover them). */
   readonly errors?: string[];
   /** Why it ended, when it did. */
@@ -72,7 +87,7 @@ export interface PollerProgress {
  */
 export async function pollRegion(
   input: unknown,
-  deps: Pick<RunbookDeps, 'aurora' | 'autoScaling' | 'arc' | 'clock' | 'plans' | 'stepFunctions' | 'waits'>,
+  deps: PollerDeps & Pick<RunbookDeps, 'waits'>,
 ): Promise<PollerProgress> {
   const { poller, progress } = parseInput(PollInput, input, 'PollRegion');
   const attempt = (progress?.attempt ?? -1) + 1;
@@ -124,7 +139,7 @@ function latestParks(waits: readonly TaskWait[]): TaskWait[] {
 export async function wakeParked(
   region: string,
   parked: readonly TaskWait[],
-  deps: Pick<RunbookDeps, 'aurora' | 'autoScaling' | 'arc' | 'clock' | 'plans' | 'stepFunctions'>,
+  deps: PollerDeps,
 ): Promise<{ woken: number; errors: string[]; reads: PollerProgress['reads'] }> {
   const errors: string[] = [];
   const fail = (what: string, error: unknown): undefined => {
@@ -134,7 +149,7 @@ export async function wakeParked(
   };
   const ids = new Set<string>();
   const names = new Set<string>();
-  const plans = new Map(deps.plans.list().map((p) => [p.name, p]));
+  const plans: ReadonlyMap<string, Plan> = new Map(deps.plans.list().map((p) => [p.name, p]));
   const known = parked.flatMap((wait) => {
     const plan = plans.get(wait.app);
     if (!plan) return [];
@@ -146,9 +161,10 @@ export async function wakeParked(
     return [{ wait, plan, kind, resource }];
   });
   const reads = batchedReads(deps);
-  const [globals, groups] = await Promise.all([
+  const [globals, groups, observed] = await Promise.all([
     readGlobalsIn(region, ids, reads).catch((error: unknown) => fail(`${region} global clusters`, error)),
     readGroupsIn(region, names, reads).catch((error: unknown) => fail(`${region} groups`, error)),
+    observeParked(region, parked, plans, reads),
   ]);
   const readAt = isoNow(deps.clock);
   const shared: SharedReads = {
@@ -162,12 +178,16 @@ export async function wakeParked(
     const signal = metWait(plan, kind, resource, shared);
     return signal ? [{ wait, signal }] : [];
   });
+  const answers: { wait: TaskWait; answer: () => Promise<boolean> }[] = [
+    ...met.map(({ wait, signal }) => ({ wait, answer: () => answerWait(wait, signal, deps) })),
+    ...observed.map(({ wait, signal }) => ({ wait, answer: () => answerRead(wait, signal, deps) })),
+  ];
   let woken = 0;
-  for (let i = 0; i < met.length; i += WAKES_AT_ONCE) {
+  for (let i = 0; i < answers.length; i += WAKES_AT_ONCE) {
     await Promise.all(
-      met.slice(i, i + WAKES_AT_ONCE).map(async ({ wait, signal }) => {
+      answers.slice(i, i + WAKES_AT_ONCE).map(async ({ wait, answer }) => {
         try {
-          if (await answerWait(wait, signal, deps)) woken++;
+          if (await answer()) woken++;
         } catch (error: unknown) {
           fail(`${wait.app} ${wait.what}`, error);
         }
@@ -177,6 +197,63 @@ export async function wakeParked(
   return {
     woken,
     errors,
-    reads: { globalClusters: globals === undefined ? 0 : 1, groups: groups === undefined ? 0 : 1 },
+    reads: {
+      globalClusters: globals === undefined ? 0 : 1,
+      groups: groups === undefined ? 0 : 1,
+      ...(observed.length > 0 ? { observed: observed.length } : {}),
+    },
   };
+}
+
+/**
+ * The parked reads (`observe` waits: Preflight's and VerifyService's, functions/runbook/
+ * read-park.ts) of `region`, each answered with its app's observation: every app observed at once
+ * through `reads`, the batched reads, so that N apps cost one DescribeGlobalClusters and one
+ * DescribeDBClusters per 100 clusters per region read, one DescribeAutoScalingGroups per 100
+ * groups, one GetMetricData per region and one ListRoutingControls per ARC cluster, as the
+ * reconciler reads every app (target health, which the load balancer reads one target group at a
+ * time, stays one call per group; warm pools are not read, see below). An observation with a read
+ * that failed retryably leaves its wait parked for the next pass (each wait's own timeout bounds
+ * it: the step then reads for itself). None without the observer's ports.
+ */
+async function observeParked(
+  region: string,
+  parked: readonly TaskWait[],
+  plans: ReadonlyMap<string, Plan>,
+  reads: PollerDeps,
+): Promise<{ wait: TaskWait; signal: SharedObservation }[]> {
+  const { auroraLag, dns, traffic } = reads;
+  if (!auroraLag || !dns || !traffic || !reads.region) return [];
+  const deps: ObserverDeps = { ...reads, auroraLag, dns, traffic, region: reads.region };
+  const readAt = isoNow(deps.clock);
+  return Promise.all(
+    parked.flatMap((wait) => {
+      const read = observeReadOf(wait.what);
+      const plan = plans.get(wait.app);
+      if (!read || !plan) return [];
+      const regions = read === 'preflight-graceful' ? plan.regions : [region];
+      return [
+        // No DescribeWarmPool (one group a call): how many pool instances are warmed only refines
+        // a warning; the pool's existence and size are in the group's own answer.
+        observeApp(plan, regions, deps, { lag: read !== 'verify' }).then((observation) =>
+          // A read AWS throttled or failed retryably is no answer: the wait stays parked for the
+          // next pass (its own timeout bounds it), rather than every parked step retrying at once.
+          firstRetryableUnknown(observation, regions)
+            ? []
+            : [
+                {
+                  wait,
+                  signal: {
+                    woken: true,
+                    by: 'shared-read',
+                    detail: `region poller's read of ${regions.join(', ')} at ${readAt}`,
+                    observation,
+                    readAt,
+                  } satisfies SharedObservation,
+                },
+              ],
+        ),
+      ];
+    }),
+  ).then((answers) => answers.flat());
 }

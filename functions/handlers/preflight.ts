@@ -8,11 +8,11 @@ import { route53Records } from '../aws/route53.js';
 import { stateStore } from '../aws/state-store.js';
 import { stepFunctions } from '../aws/step-functions.js';
 import { trafficSwitch } from '../aws/traffic-switch.js';
-import { preflight } from '../runbook/preflight.js';
+import { preflightOrPark } from '../runbook/preflight.js';
 import { coreDeps } from './control-plane.js';
 import { stepHandler } from './step-handler.js';
 
-export const { makeHandler, handler } = stepHandler('Preflight', preflight, (c) => ({
+export const { makeHandler, handler } = stepHandler('Preflight', preflightOrPark, (c) => ({
   ...coreDeps(c),
   store: stateStore(c),
   aurora: auroraGlobalClusters(c.clients),

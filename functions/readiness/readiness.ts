@@ -100,6 +100,12 @@ export interface ReadOptions {
    * `eager`): one round of reads. A single request's dry run does; mass reads do not.
    */
   readonly eager?: boolean;
+  /**
+   * An observation of the app already read for this evaluation (the region poller's shared read
+   * that Preflight parked for: functions/runbook/read-park.ts), made of what AWS answered and no
+   * older than its caller allows: taken instead of observing the app again.
+   */
+  readonly observation?: AppObservation;
 }
 
 /**
@@ -116,12 +122,13 @@ export async function readInputs(
   options: ReadOptions = {},
 ): Promise<ReadinessInputs> {
   const [observation, state, lock, lastDrillAt, missingAlarms, runbooks, healthChecks] = await Promise.all([
-    observeApp(plan, regions, deps, {
-      lag: true,
-      warmPools: true,
-      ...(options.unreachable ? { unreachable: options.unreachable } : {}),
-      ...(options.eager ? { eager: true } : {}),
-    }),
+    options.observation ??
+      observeApp(plan, regions, deps, {
+        lag: true,
+        warmPools: true,
+        ...(options.unreachable ? { unreachable: options.unreachable } : {}),
+        ...(options.eager ? { eager: true } : {}),
+      }),
     deps.store.getState(plan.name),
     deps.store.getLock(plan.name),
     lastPassedDrill(plan, deps, options.drillSummaries),

@@ -20,6 +20,7 @@ import type { Route53Records } from './ports/route53.js';
 import type { StateStore } from './ports/state-store.js';
 import type { StepFunctions } from './ports/step-functions.js';
 import type { TaskWaits } from './ports/task-waits.js';
+import { OBSERVE_READS } from './ports/task-waits.js';
 import type { TrafficBatches } from './ports/traffic-batches.js';
 import type { TrafficSwitch } from './ports/traffic-switch.js';
 
@@ -171,6 +172,16 @@ export const ResourceItem = z.object({
 export type ResourceItem = z.infer<typeof ResourceItem>;
 
 /**
+ * What a step parked for the region poller's read asks for (functions/runbook/read-park.ts): the
+ * read, and how long it parks (its Task's `TimeoutSecondsPath`, seconds).
+ */
+export const ReadPark = z.object({
+  read: z.enum(OBSERVE_READS),
+  seconds: z.int().check(z.positive(), z.lte(60)),
+});
+export type ReadPark = z.infer<typeof ReadPark>;
+
+/**
  * What a polling step returns to its Wait + Choice loop. `attempt`/`maxAttempts` bound the loop:
  * the check throws {@link WaitTimedOutError} past its budget, so no loop runs forever.
  */
@@ -199,6 +210,16 @@ export const Progress = z.object({
    * capacity branch parks between checks (AwaitCapacity) instead of polling, as in an evacuation.
    */
   park: z.optional(z.boolean()),
+  /**
+   * Set when the step parks for the region poller's next read of its app (VerifyService; see
+   * functions/runbook/read-park.ts): what to read and how long to park (the Task's timeout).
+   */
+  observe: z.optional(ReadPark),
+  /**
+   * The park's answer (its Task's `ResultPath`): the poller's read of the app, or the park's
+   * error; the step decides on a read only while it is fresh, and reads AWS itself otherwise.
+   */
+  sharedRead: z.optional(z.looseObject({})),
 });
 export type Progress = z.infer<typeof Progress>;
 
@@ -283,7 +304,7 @@ export function startProgress<D extends Record<string, unknown> = never>(
  */
 export function nextPoll(progress: Progress, what: string, fields: Partial<Progress> = {}): Progress {
   const attempt = progress.attempt + 1;
-  const { throttled, ...rest } = progress;
+  const { throttled, observe: _observe, sharedRead: _read, ...rest } = progress;
   const pollSeconds = throttled?.basePollSeconds ?? progress.nextPollSeconds;
   if (attempt > progress.maxAttempts) {
     throw new WaitTimedOutError(

@@ -15,13 +15,16 @@ import {
   fence,
   knownUnreachable,
   parseInput,
+  type ReadPark,
   type ResourceItem,
   type RunbookDeps,
   RunContext,
   recordStep,
+  sharedReader,
   stepKey,
 } from './context.js';
 import type { UnreachableRegions } from './ports/arc.js';
+import { READ_PARK_SECONDS } from './read-park.js';
 import { resourcesOf } from './resources.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
@@ -90,11 +93,48 @@ export const DryRunReading = z.object({
 });
 export type DryRunReading = z.infer<typeof DryRunReading>;
 
+/**
+ * The region poller's answer to Preflight's park for a shared read (functions/runbook/read-park.ts,
+ * `SharedObservation`): the app's observation as AWS answered it at `readAt`, or no observation
+ * (no poller could be started: Preflight reads for itself).
+ */
+const SharedRead = z.looseObject({
+  woken: z.literal(true),
+  by: z.string(),
+  observation: z.optional(
+    z.looseObject({
+      at: z.string(),
+      clusters: z.array(z.unknown()),
+      capacity: z.array(z.unknown()),
+      traffic: z.looseObject({}),
+    }),
+  ),
+  readAt: z.optional(z.string()),
+});
+
+type SharedRead = z.infer<typeof SharedRead>;
+
+/** The park's Task failed or timed out (its Catch's error): nobody read, so Preflight reads. */
+const ParkFailed = z.looseObject({ Error: z.string() });
+
 const PreflightInput = z.object({
   run: RunContext,
-  /** Begin's pass-through of the request's dry run (null when the starter made none). */
-  dryRun: z.optional(z.nullable(DryRunReading)),
+  /**
+   * A reading made for Preflight: Begin's pass-through of the request's dry run (null when the
+   * starter made none), or, after Preflight parked for one (`AwaitPreflightRead`), the region
+   * poller's shared read or the park's error.
+   */
+  dryRun: z.optional(z.nullable(z.union([DryRunReading, SharedRead, ParkFailed]))),
 });
+
+/**
+ * What Preflight answers instead of its result when it parks for the region poller's next read
+ * of its app (`$.preflight.park`: the runbook's AwaitPreflightRead state parks on it, then runs
+ * Preflight again with the read in `dryRun`).
+ */
+export interface PreflightPark {
+  readonly park: ReadPark;
+}
 
 export interface PreflightResult {
   /** One Map iteration per resource: every global cluster and every Auto Scaling group. */
@@ -121,25 +161,34 @@ export async function preflight(input: unknown, deps: PreflightDeps): Promise<Pr
   const startedAt = isoNow(deps.clock);
   const plan = deps.plans.get(run.app);
   const unreachable = knownUnreachable(run);
+  const now = deps.clock.now();
+  const { request, shared } = readingsOf(dryRun);
   // A dry run that found something blocking is not decided on: a refusal (and a retry after it,
   // e.g. of lag over the RPO) rests on Preflight's own reads of now.
   const reused =
-    dryRun &&
-    reusableDryRun(dryRun, run, deps.clock.now()) &&
-    !dryRun.findings.some((f) => f.severity === 'blocking')
-      ? dryRun
+    request && reusableDryRun(request, run, now) && !request.findings.some((f) => f.severity === 'blocking')
+      ? request
       : undefined;
   let evaluation: PreflightEvaluation;
   if (reused) {
     evaluation = { findings: reused.findings, lagMs: reused.lagMs };
   } else {
+    // The region poller's read, when Preflight parked for one and it is fresh; else its own.
+    const observed = shared?.observation && freshSharedRead(shared.readAt, now) ? shared : undefined;
     // On record before any check, so that a Preflight that fails is in `steps` with its error.
     // Both writes at once (they are independent items' conditions), and before any check ends.
     await Promise.all([
       recordStep(run, deps, stepKey('Preflight'), { name: 'Preflight', status: 'RUNNING', startedAt }),
       fence(run, deps),
     ]);
-    evaluation = await readAndEvaluate(plan, run, deps, unreachable);
+    evaluation = await readAndEvaluate(
+      plan,
+      run,
+      deps,
+      unreachable,
+      observed?.observation as AppObservation | undefined,
+    );
+    if (observed) evaluation = { ...evaluation, sharedReadAt: observed.readAt as string };
   }
   const { findings } = evaluation;
   const blocking = findings.filter((f) => f.severity === 'blocking');
@@ -155,6 +204,47 @@ export async function preflight(input: unknown, deps: PreflightDeps): Promise<Pr
   // A reused reading wrote nothing yet: the entry and the fence go together, as one round.
   await (reused ? Promise.all([succeeded, fence(run, deps)]) : succeeded);
   return result;
+}
+
+/**
+ * The Preflight state: {@link preflight}, or, when many runs fail over into this region at once
+ * ({@link sharedReader} is the region's poller) and the request's dry run cannot be decided on, a
+ * park for the poller's next read of the app ({@link PreflightPark}: the runbook's
+ * AwaitPreflightRead state parks, and runs Preflight again with the read in `dryRun`). A hundred
+ * Preflights reading for themselves at once keep RDS and Auto Scaling throttled for minutes; the
+ * poller reads them all in one batch per pass. Parked once per entry: after the park its answer,
+ * or the park's error, is in `dryRun`, and a read that is stale or missing is Preflight's own.
+ */
+export async function preflightOrPark(
+  input: unknown,
+  deps: PreflightDeps,
+): Promise<PreflightResult | PreflightPark> {
+  const { run, dryRun } = parseInput(PreflightInput, input, 'Preflight');
+  const { request, shared, failed } = readingsOf(dryRun);
+  const decidable =
+    request !== undefined &&
+    reusableDryRun(request, run, deps.clock.now()) &&
+    !request.findings.some((f) => f.severity === 'blocking');
+  if (!decidable && !shared && !failed && sharedReader(run, deps.plans) === 'region')
+    return {
+      park: {
+        read: run.mode === 'graceful' ? 'preflight-graceful' : 'preflight-ungraceful',
+        seconds: READ_PARK_SECONDS,
+      },
+    };
+  return preflight(input, deps);
+}
+
+/** Preflight's `dryRun` input by kind: the request's reading, the poller's answer, or the park's error. */
+function readingsOf(dryRun: z.infer<typeof PreflightInput>['dryRun']): {
+  readonly request?: DryRunReading;
+  readonly shared?: SharedRead;
+  readonly failed: boolean;
+} {
+  if (!dryRun) return { failed: false };
+  if ('woken' in dryRun && dryRun.woken === true) return { shared: dryRun as SharedRead, failed: false };
+  if ('Error' in dryRun && typeof dryRun.Error === 'string') return { failed: true };
+  return { request: dryRun as DryRunReading, failed: false };
 }
 
 /**
@@ -196,6 +286,9 @@ function passed(
       resources: resources.length,
       lagMs,
       ...(reused ? { readBy: "the request's dry run", readAt: reused.readAt } : {}),
+      ...(evaluation.sharedReadAt
+        ? { readBy: 'the region poller (RunEvacuation)', readAt: evaluation.sharedReadAt }
+        : {}),
       ...(by ? { decidedBy: by } : {}),
       ...(findings.length > 0
         ? { findings: findings.map((f) => `${f.severity} ${f.code}: ${f.message}`) }
@@ -210,6 +303,8 @@ interface PreflightEvaluation {
   readonly findings: readonly ReadinessFinding[];
   readonly lagMs: Record<string, number | null>;
   readonly trafficError?: unknown;
+  /** ISO time of the region poller's read it was evaluated from, when it was. */
+  readonly sharedReadAt?: string;
 }
 
 /**
@@ -222,6 +317,7 @@ async function readAndEvaluate(
   run: RunContext,
   deps: PreflightDeps,
   unreachable: UnreachableRegions,
+  observation?: AppObservation,
 ): Promise<PreflightEvaluation> {
   const trafficRead = checkTrafficReadable(plan, deps, unreachable).then(
     () => undefined,
@@ -235,7 +331,9 @@ async function readAndEvaluate(
     run.mode === 'graceful' ? plan.regions : [run.to],
     deps,
     run.executionId,
-    { unreachable }, // its routing control read too tries down endpoints last, and learns
+    // Its routing control read too tries down endpoints last, and learns; a shared read, when
+    // Preflight has a fresh one, is taken instead of observing again.
+    { unreachable, ...(observation ? { observation } : {}) },
   );
   const evaluation = preflightEvaluation(inputs, { ...run, source: run.from, self: run.executionId });
   // Throttled: Step Functions asks again with backoff for longer than after another transient
@@ -284,6 +382,17 @@ export function preflightEvaluation(
     ...(retryable ? { retryable } : {}),
     ...(unknown?.throttled ? { throttled: true } : {}),
   };
+}
+
+/**
+ * Whether the region poller's read (ISO `readAt`) is fresh enough for Preflight to decide on at
+ * `now` (epoch ms): no older than {@link DRY_RUN_REUSE_SECONDS}, the age of a request's dry run
+ * that Preflight decides on.
+ */
+export function freshSharedRead(readAt: unknown, now: number): boolean {
+  if (typeof readAt !== 'string') return false;
+  const age = now - Date.parse(readAt);
+  return age >= 0 && age <= DRY_RUN_REUSE_SECONDS * 1000;
 }
 
 /**

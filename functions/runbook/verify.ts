@@ -18,8 +18,11 @@ import {
   RunContext,
   recordOutcome,
   recordStep,
+  sharedReader,
   stepKey,
 } from './context.js';
+import { READ_PARK_SECONDS } from './read-park.js';
+import { freshWakeRead } from './wake-reads.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type VerifyDeps = Pick<
@@ -49,13 +52,33 @@ export interface ServiceVerdict {
  * until all hold, bounded. A run never succeeds while the name still resolves elsewhere.
  */
 export async function verifyService(input: unknown, deps: VerifyDeps): Promise<Progress> {
-  const { run, progress } = parseInput(VerifyInput, input, 'VerifyService');
+  const { run, progress: given } = parseInput(VerifyInput, input, 'VerifyService');
+  const { observe: _observe, sharedRead, ...progress } = given;
   const plan = deps.plans.get(run.app);
   const unreachable = knownUnreachable(run, progress.unreachableRegions);
+  // Many runs into this region at once: each poll parks for the region poller's read of every
+  // parked app in one batch (functions/runbook/read-park.ts) instead of reading for itself; the
+  // read it brings back is decided on while fresh, else this poll reads AWS itself.
+  const park = sharedReader(run, deps.plans) === 'region' ? VERIFY_PARK : undefined;
+  const shared = sharedRead as { observation?: AppObservation; readAt?: string } | undefined;
+  const observed =
+    shared?.observation &&
+    typeof shared.readAt === 'string' &&
+    freshWakeRead({ readAt: shared.readAt }, deps.clock.now())
+      ? shared.observation
+      : undefined;
+  if (park && progress.attempt === 0 && !sharedRead) {
+    await recordStep(run, deps, stepKey('VerifyService'), {
+      name: 'VerifyService',
+      status: 'RUNNING',
+      startedAt: progress.startedAt,
+    });
+    return { ...progress, observe: park };
+  }
   // The step's entry is written beside the first observation (independent round trips).
   let [seen] = await Promise.all([
-    observeApp(plan, [run.to], deps, { unreachable }),
-    progress.attempt === 0
+    observed ?? observeApp(plan, [run.to], deps, { unreachable }),
+    progress.attempt === 0 && !park
       ? recordStep(run, deps, stepKey('VerifyService'), {
           name: 'VerifyService',
           status: 'RUNNING',
@@ -83,10 +106,17 @@ export async function verifyService(input: unknown, deps: VerifyDeps): Promise<P
     return { ...progress, done: true, detail, unreachableRegions: [...unreachable] };
   }
   return nextPoll(progress, `verification of ${run.to} (${verdict.notes.join('; ')})`, {
-    detail: { notes: verdict.notes },
+    detail: { notes: verdict.notes, ...(observed ? { readBy: 'the region poller (RunEvacuation)' } : {}) },
     unreachableRegions: [...unreachable],
+    ...(park ? { observe: park } : {}),
   });
 }
+
+/**
+ * VerifyService's park for the region poller's read (functions/runbook/read-park.ts): its target,
+ * without lag, for at most {@link READ_PARK_SECONDS} before it reads for itself.
+ */
+const VERIFY_PARK = { read: 'verify', seconds: READ_PARK_SECONDS } as const;
 
 /**
  * How often VerifyService asks the zone's name servers again while only their answer lags, in

@@ -7,6 +7,7 @@ import { ensureRegionPoller } from '../evacuation/region-poller-start.js';
 import { groupReadiness } from '../observer/observe.js';
 import { Progress, parseInput, ResourceItem, type RunbookDeps, RunContext, sharedReader } from './context.js';
 import { type TaskWait, type WaitKind, waitKey } from './ports/task-waits.js';
+import { isReadPark, parkForRead } from './read-park.js';
 import { capacityReady, globalCluster } from './resources.js';
 import { type PromotionReads, promotionReads, startFor } from './wake-promotion.js';
 import {
@@ -83,7 +84,8 @@ const AwaitInput = z.object({
  * own token at once. Otherwise the Task waits for a wake or its own timeout (the poll fallback),
  * whichever comes first: every wait ends. A promotion already over moves the run's traffic first,
  * as the event waker would ({@link moveTrafficIfReady}); the wait is then parked again without
- * its run, so that the promotion's event, arriving later, does not move it a second time.
+ * its run, so that the promotion's event, arriving later, does not move it a second time. An
+ * input with `observe` is a step's park for the region poller's read instead ({@link parkForRead}).
  *
  * @throws InvalidInputError on a malformed input (the Task's Catch falls back to polling)
  */
@@ -91,6 +93,7 @@ export async function awaitEvent(
   input: unknown,
   deps: AwaitDeps,
 ): Promise<{ parked: true; already: boolean }> {
+  if (isReadPark(input)) return parkForRead(input, deps); // Preflight's park for a shared read
   const { run, resource, progress, taskToken } = parseInput(AwaitInput, input, 'AwaitEvent');
   const plan = deps.plans.get(run.app);
   // The capacity branch parks only in an evacuation (AwaitCapacity), on its own group.

@@ -23,7 +23,7 @@ import type { VirtualClock } from '../clock.js';
 import type { FaultSet } from '../faults.js';
 import type { LatencyProfile } from '../latency.js';
 import { QuotaBuckets, type QuotaRule } from '../quotas.js';
-import { currentExecutionId } from '../runtime/scope.js';
+import { currentExecutionId, currentFunction } from '../runtime/scope.js';
 import { mrscRefusal, type StateTableTopology } from './dynamodb-mrsc.js';
 
 /** What every simulated service shares: time, randomness, latency, faults, change notification. */
@@ -259,6 +259,12 @@ function attributed(): { readonly executionId?: string } {
   return executionId ? { executionId } : {};
 }
 
+/** A call's attribution: {@link attributed}, and the Lambda function making it, if any. */
+function calledBy(): { readonly executionId?: string; readonly caller?: string } {
+  const caller = currentFunction();
+  return caller ? { ...attributed(), caller } : attributed();
+}
+
 /**
  * The simulated multi-region AWS, as the SDK sees it: every call pays its modelled latency,
  * fails as AWS would under the faults in force, then is answered by the service's model.
@@ -306,7 +312,7 @@ export class AwsSimulator implements AwsInterceptor {
   async dns(question: DnsQuestion): Promise<string[]> {
     const { clock, latency, faults } = this.ctx;
     const record: CallRecord = {
-      ...attributed(),
+      ...calledBy(),
       service: 'route53',
       region: question.region,
       operation: `DNS ${question.type}`,
@@ -388,7 +394,7 @@ export class AwsSimulator implements AwsInterceptor {
   private async attempt(call: AwsCall, forward: () => Promise<unknown>): Promise<unknown> {
     const { clock, latency, faults, random } = this.ctx;
     const record: CallRecord = {
-      ...attributed(),
+      ...calledBy(),
       service: call.service,
       region: call.region,
       operation: call.operation,
@@ -506,6 +512,11 @@ export interface CallRecord {
    * dry run, the reconciler, readiness, the report's own reads).
    */
   readonly executionId?: string;
+  /**
+   * The Lambda function that made the call (`sandbox/runtime/scope.ts`, e.g. `Preflight`, the
+   * operator API's `OperatorApi`); absent for calls made outside any invoke (the report's reads).
+   */
+  readonly caller?: string;
   readonly service: AwsService;
   readonly region: string;
   readonly endpoint?: string;

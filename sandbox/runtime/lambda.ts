@@ -4,6 +4,7 @@ import type { VirtualClock } from '../clock.js';
 import type { FaultSet } from '../faults.js';
 import type { LatencyProfile } from '../latency.js';
 import { LAMBDA_CONCURRENT_EXECUTIONS } from '../quotas.js';
+import { invokeScope } from './scope.js';
 
 /** The documentation account the sandbox's ARNs use. */
 export const SANDBOX_ACCOUNT = '111111111111';
@@ -212,7 +213,9 @@ export class LambdaRuntime {
     try {
       // A Lambda receives its event as JSON: no shared references with the caller. It is stopped at
       // its configured timeout (virtual time), as Lambda stops it.
-      const invocation = handler(JSON.parse(JSON.stringify(event ?? null)), this.context(region, name, arn));
+      const invocation = invokeScope.run({ fn: name }, () =>
+        handler(JSON.parse(JSON.stringify(event ?? null)), this.context(region, name, arn)),
+      );
       let timer: number | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = this.ctx.clock.setTimer(this.timeoutMs, () =>

@@ -6,8 +6,12 @@ import {
   POLLER_IDLE_POLLS,
   POLLER_LEASE_MS,
 } from '../../functions/evacuation/region-poller-start.js';
+import type { RoutingControlState } from '../../functions/runbook/ports/arc.js';
+import type { AuroraEngine } from '../../functions/runbook/ports/aurora.js';
 import { waitKey } from '../../functions/runbook/ports/task-waits.js';
-import { TO, world } from './shared-reads-world.js';
+import type { TrafficSwitch } from '../../functions/runbook/ports/traffic-switch.js';
+import { fakeDns } from '../runbook/fakes.js';
+import { FROM, TO, world } from './shared-reads-world.js';
 
 // Unit tests of a region's poller of parked waits (functions/evacuation/region-poller.ts): the
 // shared reads of failovers that are not part of an evacuation, against in-memory fakes.
@@ -28,7 +32,128 @@ async function parkedWorld(count: number, parked = true) {
   return { ...w, deps, input };
 }
 
+/**
+ * `world(count)` with every app's Preflight parked for the poller's read (`observe#<read>`, as
+ * functions/runbook/read-park.ts parks it), the observer's ports beside the world's, and every
+ * read the batched reads may make counted, by call.
+ */
+async function parkedReads(count: number, read: 'preflight-graceful' | 'preflight-ungraceful') {
+  const w = world(count);
+  for (const plan of w.plans) await w.park(plan, waitKey('observe', read), true);
+  const now = w.deps.clock.now();
+  const lease = await w.waits.port.claimPoller(TO, now, now + POLLER_LEASE_MS);
+  const calls: Record<string, number> = {};
+  const count1 = (what: string) => {
+    calls[what] = (calls[what] ?? 0) + 1;
+  };
+  const { aurora, autoScaling, arc } = w.deps;
+  const deps = {
+    ...w.deps,
+    waits: w.waits.port,
+    region: TO,
+    aurora: {
+      ...aurora,
+      describeGlobalClusters: (region: string) => {
+        count1(`DescribeGlobalClusters ${region}`);
+        return aurora.describeGlobalClusters(region);
+      },
+      describeCluster: (region: string, arn: string) => {
+        count1(`DescribeDBClusters(one) ${region}`);
+        return aurora.describeCluster(region, arn);
+      },
+      describeClusters: (region: string, ids: readonly string[]) => {
+        count1(`DescribeDBClusters ${region}`);
+        return Promise.all(ids.map((id) => aurora.describeCluster(region, id)));
+      },
+    },
+    autoScaling: {
+      ...autoScaling,
+      describeMany: (region: string, names: readonly string[]) => {
+        count1(`DescribeAutoScalingGroups ${region}`);
+        return autoScaling.describeMany?.(region, names) ?? Promise.resolve(new Map());
+      },
+    },
+    arc: {
+      ...arc,
+      listStates: async (): Promise<Record<string, RoutingControlState>> => {
+        count1('ListRoutingControls');
+        return Object.fromEntries(
+          w.plans.flatMap((p) =>
+            Object.values(p.traffic.arc?.routingControls ?? {}).map((a) => [a, 'On' as const]),
+          ),
+        );
+      },
+    },
+    auroraLag: {
+      replicationLagMs: async () => 100,
+      replicationLagsMs: async (
+        region: string,
+        reads: readonly { clusterIdOrArn: string; engine?: AuroraEngine }[],
+      ) => {
+        count1(`GetMetricData ${region}`);
+        return reads.map(() => 100);
+      },
+    },
+    dns: fakeDns(
+      Object.fromEntries(
+        w.plans.flatMap((p) => (p.traffic.route53?.records ?? []).map((r) => [r.name, FROM])),
+      ),
+    ).port,
+    traffic: {} as TrafficSwitch, // ARC plans: the health-checks switch is never read
+  };
+  const input = { poller: { region: TO, epoch: lease?.epoch }, progress: null };
+  return { ...w, deps, input, calls };
+}
+
 describe("a region's poller of parked waits", () => {
+  it.each([4, 40])(
+    "answers %i parked Preflights' reads with one batched read per kind and region: O(regions), not O(apps)",
+    async (count) => {
+      const w = await parkedReads(count, 'preflight-graceful');
+
+      const pass = await pollRegion(w.input, w.deps);
+
+      // Per pass and region read (a graceful Preflight reads the source and the target): one
+      // DescribeGlobalClusters, one DescribeDBClusters, one DescribeAutoScalingGroups, one
+      // GetMetricData; one ListRoutingControls for the ARC cluster; nothing read app by app.
+      expect(w.calls).toEqual({
+        [`DescribeGlobalClusters ${FROM}`]: 1,
+        [`DescribeGlobalClusters ${TO}`]: 1,
+        [`DescribeDBClusters ${FROM}`]: 1,
+        [`DescribeDBClusters ${TO}`]: 1,
+        [`DescribeAutoScalingGroups ${FROM}`]: 1,
+        [`DescribeAutoScalingGroups ${TO}`]: 1,
+        [`GetMetricData ${TO}`]: 1,
+        ListRoutingControls: 1,
+      });
+      // Every parked Preflight answered with its own app's observation of both regions, and the
+      // time of the read (it decides on it only while that is fresh).
+      expect(pass).toMatchObject({ woken: count, parked: count, reads: { observed: count } });
+      expect(w.tokens.answered).toHaveLength(count);
+      for (const plan of w.plans) {
+        const answer = w.tokens.answered.find((a) => a.token.startsWith(`token-${plan.name}-observe`));
+        expect(answer?.output).toMatchObject({
+          woken: true,
+          by: 'shared-read',
+          readAt: new Date(w.deps.clock.now()).toISOString(),
+          observation: {
+            app: plan.name,
+            clusters: [{ globalClusterId: plan.database?.auroraGlobalClusters[0]?.globalClusterId }],
+          },
+        });
+        const output = answer?.output as { observation?: { clusters: { regions: object }[] } } | undefined;
+        expect(Object.keys(output?.observation?.clusters[0]?.regions ?? {}).sort()).toEqual([FROM, TO]);
+      }
+    },
+  );
+
+  it("reads only the target for an ungraceful Preflight's park", async () => {
+    const w = await parkedReads(3, 'preflight-ungraceful');
+    await pollRegion(w.input, w.deps);
+    expect(Object.keys(w.calls).filter((c) => c.includes(FROM))).toEqual([]);
+    expect(w.tokens.answered).toHaveLength(3);
+  });
+
   it.each([4, 40])(
     'reads the region once per pass with %i apps parked: O(regions), not O(apps)',
     async (count) => {

@@ -16,6 +16,7 @@ describe('independent failovers at once, past the API quotas', { timeout: 300_00
     const plans = generatedPlans(APPS);
     const throttled: Record<string, number> = {};
     let pollers: { name: string; region: string }[] = [];
+    const ownReads: Record<string, number> = {};
     const report = await simulate(
       plans,
       parseScenario({
@@ -40,6 +41,10 @@ describe('independent failovers at once, past the API quotas', { timeout: 300_00
             .list()
             .filter((e) => e.name.startsWith('poller-'))
             .map((e) => ({ name: e.name, region: e.region }));
+          // RDS and Auto Scaling calls by the function that made them.
+          for (const call of sandbox.aws.simulator.log)
+            if (call.service === 'rds' || call.service === 'autoscaling')
+              ownReads[call.caller ?? '-'] = (ownReads[call.caller ?? '-'] ?? 0) + 1;
           for (const use of sandbox.aws.simulator.quotas.usage())
             if (use.throttled > 0) throttled[use.quota] = (throttled[use.quota] ?? 0) + use.throttled;
         },
@@ -69,5 +74,14 @@ describe('independent failovers at once, past the API quotas', { timeout: 300_00
     // REGION_POLLER_MIN_PLANS), started by the first waiter; only there.
     expect(pollers.length).toBeGreaterThanOrEqual(1);
     expect(new Set(pollers.map((p) => p.region))).toEqual(new Set(['us-west-2']));
+    // Preflights that could not decide on their requests' dry runs (paced past 5 s) parked for
+    // the poller's read of every parked app at once instead of reading RDS and Auto Scaling
+    // themselves (about 8 calls each, both regions, and their retries: 9 in all with these 8 apps).
+    // The call log names who called (the poller runs in RunEvacuation; the dry runs in the API).
+    expect(ownReads.RunEvacuation ?? 0).toBeGreaterThan(0);
+    expect(ownReads.OperatorApi ?? 0).toBeGreaterThan(0);
+    expect(ownReads.Preflight ?? 0, "Preflight's own RDS and Auto Scaling calls").toBe(0);
+    // So did every VerifyService poll (185 calls of its own before, with these 8 apps).
+    expect(ownReads.VerifyService ?? 0, "VerifyService's own RDS and Auto Scaling calls").toBe(0);
   });
 });

@@ -1,10 +1,20 @@
 /**
  * What a parked step waits for: `capacity` (the database branch of a graceful run, for the
  * target's capacity), `promotion#<globalClusterId>` (a switchover or failover under way),
- * `reader#<globalClusterId>` (pilot light's new reader becoming available) or `group#<name>` (in a
- * region evacuation, the capacity branch for its Auto Scaling group to be ready).
+ * `reader#<globalClusterId>` (pilot light's new reader becoming available), `group#<name>` (in a
+ * region evacuation, the capacity branch for its Auto Scaling group to be ready) or
+ * `observe#<read>` (Preflight, for the region poller's next read of the app: {@link ObserveRead}).
  */
-export type WaitKind = 'capacity' | 'promotion' | 'reader' | 'group';
+export type WaitKind = 'capacity' | 'promotion' | 'reader' | 'group' | 'observe';
+
+/**
+ * What an `observe` wait asks the region poller to read of its app (functions/evacuation/
+ * region-poller.ts): Preflight's readiness observation in a graceful run (every plan region, with
+ * replication lag) or an ungraceful one (the poller's region only, the target), or
+ * VerifyService's (the target, without lag).
+ */
+export const OBSERVE_READS = ['preflight-graceful', 'preflight-ungraceful', 'verify'] as const;
+export type ObserveRead = (typeof OBSERVE_READS)[number];
 
 /** A parked step's task token (item `PLAN#<app>` / `WAIT#<executionId>#<what>`). */
 export interface TaskWait {
