@@ -1,9 +1,9 @@
-import { PreconditionFailedError } from '../core/errors.js';
 import * as z from '../core/zod.js';
 import { ensureRegionPoller } from '../evacuation/region-poller-start.js';
 import type { AppObservation } from '../observer/observe.js';
 import { parseInput, ReadPark, type RunbookDeps, RunContext } from './context.js';
 import { OBSERVE_READS, type ObserveRead, type TaskWait, waitKey } from './ports/task-waits.js';
+import { answerWait } from './wake-signal.js';
 
 /**
  * A step that parks for the region poller's next read of its app (docs/architecture.md, "The
@@ -87,17 +87,12 @@ export function observeReadOf(what: string): ObserveRead | undefined {
 /**
  * Answers a parked read (SendTaskSuccess on its token, in the region whose Step Functions runs
  * it): true when it woke the step, false when the token was spent (answered, timed out, ended).
+ * The one rule for answering a stored wait, {@link answerWait}, with a shared observation.
  */
-export async function answerRead(
+export function answerRead(
   wait: Pick<TaskWait, 'region' | 'token'>,
   signal: SharedObservation,
   deps: Pick<RunbookDeps, 'stepFunctions'>,
 ): Promise<boolean> {
-  try {
-    await deps.stepFunctions.sendTaskSuccess(wait.region, wait.token, signal);
-    return true;
-  } catch (error) {
-    if (error instanceof PreconditionFailedError) return false; // spent: answered, timed out or ended
-    throw error;
-  }
+  return answerWait(wait, signal, deps);
 }

@@ -69,30 +69,23 @@ export async function wakeWait(
 ): Promise<boolean> {
   const wait = await deps.waits.get(app, executionId, what);
   if (!wait) return false;
-  return answer(deps, wait.region, wait.token, { woken: true, by: 'event', ...signal });
+  return answerWait<WakeSignal>(wait, { woken: true, by: 'event', ...signal }, deps);
 }
 
 /**
  * Answers a stored wait now (SendTaskSuccess on its token, in the region whose Step Functions runs
- * it): true when it woke the step, false when the token was spent (answered, timed out, ended).
- * A region evacuation's shared read wakes apps so (functions/evacuation/shared-reads.ts).
+ * it) with `signal`, the parked Task's result (a {@link WakeSignal}, or a parked read's shared
+ * observation: functions/runbook/read-park.ts): true when it woke the step, false when the token
+ * was spent (answered, timed out, ended). A region evacuation's shared read and the region poller
+ * wake apps so (functions/evacuation/shared-reads.ts, region-poller.ts).
  */
-export function answerWait(
+export async function answerWait<Signal extends object = WakeSignal>(
   wait: Pick<TaskWait, 'region' | 'token'>,
-  signal: WakeSignal,
+  signal: Signal,
   deps: Pick<RunbookDeps, 'stepFunctions'>,
-): Promise<boolean> {
-  return answer(deps, wait.region, wait.token, signal);
-}
-
-async function answer(
-  deps: Pick<RunbookDeps, 'stepFunctions'>,
-  region: string,
-  token: string,
-  signal: WakeSignal,
 ): Promise<boolean> {
   try {
-    await deps.stepFunctions.sendTaskSuccess(region, token, signal);
+    await deps.stepFunctions.sendTaskSuccess(wait.region, wait.token, signal);
     return true;
   } catch (error) {
     if (error instanceof PreconditionFailedError) return false; // spent: answered, timed out or ended
