@@ -111,8 +111,15 @@ const STEP_CAPABILITIES: Partial<Record<FunctionName, readonly Capability[]>> = 
   PromoteDatabase: ['promoteDatabase'],
   PrepareDatabase: ['prepareDatabase'],
   ScaleCapacity: ['scaleCapacity'],
+  // Scales the target's groups out while the approver decides (approvals.capacity: before-approval).
+  RequestApproval: ['scaleCapacity'],
   // Graceful finish scales the old region down to its standby profile.
   FinishExecution: ['scaleCapacity'],
+  // The failure path gives the target's capacity back when the writer never moved, and makes
+  // traffic follow the writer where it safely can (functions/runbook/finish.ts, compensate).
+  RecordFailure: ['scaleCapacity', 'shiftTraffic'],
+  // An abort before the approval gives back the capacity the wait scaled out.
+  OperatorApi: ['scaleCapacity'],
   ShiftTraffic: ['shiftTraffic'],
   // AwaitEvent answers its own token when what it waits for already happened, and starts its
   // region's poller of parked waits when many apps fail over into it; CheckCapacity wakes the

@@ -292,10 +292,22 @@ const Drills = z.strictObject({
   maxAgeDays: z.number().int().positive().max(3660).default(100),
 });
 
+/** When a failover that waits for an approver scales the target's Auto Scaling groups out. */
+export const CAPACITY_TIMINGS = ['before-approval', 'after-approval'] as const;
+export type CapacityTiming = (typeof CAPACITY_TIMINGS)[number];
+
 const Approvals = z.strictObject({
   operatorFailover: z.enum(['required', 'none']).default('none'),
   /** How long a requested failover waits for an approver before it ends (ABORTED). */
   timeoutSeconds: PositiveSeconds.default(3600),
+  /**
+   * When a run that waits for an approver scales the target region's Auto Scaling groups to their
+   * active profile: `before-approval` (default) as the wait begins, so the launch overlaps the
+   * approver's decision (a run rejected, timed out or aborted before approval scales them back to
+   * standby); `after-approval` only once approved (no instance-hours for a failover nobody
+   * approved). The database promotion and traffic always wait for the approval.
+   */
+  capacity: z.enum(CAPACITY_TIMINGS).default('before-approval'),
 });
 
 /**
@@ -326,7 +338,11 @@ export const PlanSchema = z.strictObject({
   traffic: Traffic,
   detection: Detection.optional(),
   drills: Drills.optional(),
-  approvals: Approvals.default({ operatorFailover: 'none', timeoutSeconds: 3600 }),
+  approvals: Approvals.default({
+    operatorFailover: 'none',
+    timeoutSeconds: 3600,
+    capacity: 'before-approval',
+  }),
   /**
    * The app's wave in a region evacuation: lower first (0 before 100); apps of one priority fail
    * over together, and a wave starts once the previous one is served or failed. Default 100.

@@ -5,10 +5,12 @@ import {
   PreconditionFailedError,
   ResourceNotFoundError,
 } from '../core/errors.js';
+import { memberIn } from '../core/plan-registry.js';
 import type { ExecutionRecord } from '../core/records.js';
 import * as z from '../core/zod.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import { FINISHED_EVENT } from '../runbook/finish.js';
+import { giveBackCapacity } from '../runbook/give-back.js';
 import { executionArnIn } from '../runbook/runbook-arns.js';
 import { isLive } from './app-status.js';
 import { findExecution } from './executions.js';
@@ -32,7 +34,13 @@ const RISKY_STEPS = new Set(['PromoteDatabase', 'ShiftTraffic']);
 export type AbortDeps = Pick<
   RunbookDeps,
   'region' | 'plans' | 'clock' | 'store' | 'stepFunctions' | 'stateMachineArns' | 'events'
->;
+> & {
+  /** The target's groups, read and scaled back to standby when aborted before the approval. */
+  readonly autoScaling: Pick<RunbookDeps['autoScaling'], 'describe' | 'update'>;
+};
+
+/** The lease (ms) an abort renews the lock to before it gives capacity back: its fence. */
+const GIVE_BACK_LEASE_MS = 60_000;
 
 /** The error name an aborted execution is stopped with and recorded with. */
 export const ABORTED_ERROR = 'Aborted';
@@ -59,7 +67,9 @@ export interface AbortOutcome {
  * a stopped execution runs no Catch path, does what its failure path would have: finishes the
  * record as ABORTED, marks the app DEGRADED if the database promotion or the traffic shift had
  * begun (an abort undoes nothing, so writer and traffic may disagree), and
- * releases the lock if this execution still holds it. Steps already taken stay taken.
+ * releases the lock if this execution still holds it. Steps already taken stay taken, with one
+ * exception: aborted while it waited for its approval, a run gives back the capacity it scaled
+ * out during the wait (`approvals.capacity: before-approval`; {@link giveBackCapacity}).
  */
 export async function abortExecution(
   app: string,
@@ -128,6 +138,26 @@ export async function abortExecution(
       return false;
     });
     if (degraded) actions.push(`marked ${record.app} DEGRADED: the writer or traffic may have moved`);
+  }
+  // Before the approval nothing but capacity may have moved (`approvals.capacity:
+  // before-approval` scales the target out while the approver decides): give it back, from what
+  // Auto Scaling says now, while the lock is still this execution's.
+  if (held && !writerOrTrafficTouched && record.status === 'WAITING_APPROVAL' && !record.approval?.decision) {
+    const notes = await giveBackCapacity(plan, record.to, {
+      desiredNow: (group) =>
+        deps.autoScaling
+          .describe(record.to, memberIn(group.members, record.to), group.targetGroups?.[record.to])
+          .then(
+            (seen) => seen.desired,
+            () => 'unknown' as const,
+          ),
+      fence: () =>
+        deps.store.renewLock(record.app, record.id, lock.epoch, GIVE_BACK_LEASE_MS).then(() => undefined),
+      autoScaling: deps.autoScaling,
+    }).catch((error: unknown) => [
+      `could not give the capacity scaled out before the approval back: ${describeError(error).message}`,
+    ]);
+    actions.push(...notes);
   }
   let lockReleased = false;
   if (held) {

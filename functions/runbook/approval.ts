@@ -1,9 +1,20 @@
 import { isoNow } from '../core/clock.js';
+import { describeError } from '../core/errors.js';
+import type { Plan } from '../core/plan.js';
+import { memberIn } from '../core/plan-registry.js';
 import * as z from '../core/zod.js';
 import { parseInput, type RunbookDeps, RunContext, recordStep, stepKey } from './context.js';
 
-/** The ports and context this use case reads (the composition root gives it no more). */
-export type ApprovalDeps = Pick<RunbookDeps, 'clock' | 'store'>;
+/**
+ * The ports and context this use case reads (the composition root gives it no more): of Auto
+ * Scaling, only the update (the target's groups scaled out while the approver decides).
+ */
+export type ApprovalDeps = Pick<RunbookDeps, 'clock' | 'plans' | 'store'> & {
+  readonly autoScaling: Pick<RunbookDeps['autoScaling'], 'update'>;
+};
+
+/** The step name of a group scaled out before the approval (`approvals.capacity: before-approval`). */
+export const PREPARE_CAPACITY_STEP = 'PrepareCapacity';
 
 const RequestApprovalInput = z.object({ run: RunContext, taskToken: z.string().check(z.minLength(1)) });
 
@@ -16,12 +27,16 @@ const RequestApprovalInput = z.object({ run: RunContext, taskToken: z.string().c
  * code, so nothing could renew it during the wait, and a lease that lapsed mid-wait would let a
  * second request take the app. The wait is bounded by the approval timeout, so this bounds it.
  * The renewal, the record's token and the step's entry and audit are independent items, written
- * at once (one DynamoDB round trip): nothing here moves AWS. An execution that lost its lock
- * fails this Task (LockLostError) and RecordFailure closes the record; should an approver answer
- * the token in the moment before, the run resumes only to fail the next step's fence: every step
- * that moves AWS renews the lock at its epoch first.
+ * at once (one DynamoDB round trip). An execution that lost its lock fails this Task
+ * (LockLostError) and RecordFailure closes the record; should an approver answer the token in the
+ * moment before, the run resumes only to fail the next step's fence: every step that moves AWS
+ * renews the lock at its epoch first.
  *
- * @throws LockLostError the execution no longer holds its lock: it does not park
+ * Then, unless the plan says `approvals.capacity: after-approval`, the target region's Auto
+ * Scaling groups go to their active profile while the approver decides
+ * ({@link scaleOutWhileWaiting}): the renewal above, at the run's epoch, is their fence.
+ *
+ * @throws LockLostError the execution no longer holds its lock: it does not park, nothing scales
  */
 export async function requestApproval(input: unknown, deps: ApprovalDeps): Promise<{ waiting: true }> {
   const { run, taskToken } = parseInput(RequestApprovalInput, input, 'RequestApproval');
@@ -52,5 +67,45 @@ export async function requestApproval(input: unknown, deps: ApprovalDeps): Promi
       detail: `${run.mode} failover ${run.from} -> ${run.to} waits for an approver (timeout ${run.approvalTimeoutSeconds} s)`,
     }),
   ]);
+  const plan = deps.plans.get(run.app);
+  if (plan.approvals.capacity === 'before-approval') await scaleOutWhileWaiting(plan, run, deps);
   return { waiting: true };
+}
+
+/**
+ * Scales the target region's Auto Scaling groups to their active profile as the approval wait
+ * begins, each group's `UpdateAutoScalingGroup` at once: the instances launch (or leave the warm
+ * pool) while a person decides, as an SRE would warm the standby before deciding, instead of after
+ * the approval. It harms nothing in the active region and is undone on the failure path
+ * (RecordFailure and an abort before approval scale a run that was never approved back to standby,
+ * from what Auto Scaling reports). The database promotion and traffic still wait for the approval.
+ *
+ * Best effort: a group that does not scale here (throttled, the region not answering) is recorded
+ * FAILED and scaled by ScaleCapacity after the approval as before; it never fails the approval wait.
+ * The caller has renewed the lock at the run's epoch just before (the fence). Each group's outcome
+ * is recorded as a `PrepareCapacity` step.
+ */
+async function scaleOutWhileWaiting(plan: Plan, run: RunContext, deps: ApprovalDeps): Promise<void> {
+  await Promise.all(
+    (plan.compute?.autoScalingGroups ?? []).map(async (group) => {
+      const startedAt = isoNow(deps.clock);
+      const outcome = await deps.autoScaling
+        .update(run.to, memberIn(group.members, run.to), group.active)
+        .then(
+          () => ({ status: 'SUCCEEDED' as const }),
+          (error: unknown) => ({ status: 'FAILED' as const, error: describeError(error) }),
+        );
+      await recordStep(run, deps, stepKey(PREPARE_CAPACITY_STEP, group.name), {
+        name: PREPARE_CAPACITY_STEP,
+        resource: group.name,
+        startedAt,
+        finishedAt: isoNow(deps.clock),
+        ...outcome,
+        detail: {
+          desired: group.active.desired,
+          why: 'scaled out while the approval waits (approvals.capacity: before-approval)',
+        },
+      }).catch(() => undefined); // the record is the story, not the work: ScaleCapacity records it again
+    }),
+  );
 }

@@ -13,6 +13,7 @@ import {
   unknowns,
 } from '../observer/observe.js';
 import { fence, parseInput, type RunbookDeps, RunContext, recordStep, stepKey } from './context.js';
+import { giveBackCapacity } from './give-back.js';
 import { causeMessage, moveTrafficTo } from './traffic.js';
 
 /**
@@ -213,7 +214,10 @@ export async function recordFailure(input: unknown, deps: FinishDeps): Promise<F
   let outcome: { degraded: boolean; active?: string } = { degraded: false };
   let lockLost = error.Error === 'LockLostError';
   if (!lockLost) {
-    outcome = await compensate(plan, run, deps, compensation).catch((e: unknown) => {
+    // A run never approved (rejected, timed out, or failed while it waited) may have scaled the
+    // target out while it waited (`approvals.capacity: before-approval`): it gives that back too.
+    const neverApproved = run.approvalRequired && record.approval?.decision !== 'APPROVED';
+    outcome = await compensate(plan, run, neverApproved, deps, compensation).catch((e: unknown) => {
       if (e instanceof LockLostError) {
         // Another execution holds the app now: it is not ours to repair or to mark.
         lockLost = true;
@@ -316,11 +320,14 @@ function failureCause(
  * traffic means: touch nothing, mark DEGRADED). It never moves the writer. Traffic follows the
  * writer: when the writer is in the target and the target can serve (at the plan's minimum, or
  * with any healthy capacity when the region users are sent to cannot serve at all), traffic
- * moves there. A graceful failover whose writer never moved gives its capacity back.
+ * moves there. A graceful failover whose writer never moved, and a run that was never approved
+ * (`neverApproved`: it may have scaled out while it waited), give the target's capacity back
+ * ({@link giveBackCapacity}, deciding per group from the observation's desired capacity).
  */
 async function compensate(
   plan: Plan,
   run: RunContext,
+  neverApproved: boolean,
   deps: FinishDeps,
   notes: string[],
 ): Promise<{ degraded: boolean; active?: string }> {
@@ -341,12 +348,16 @@ async function compensate(
   }
   if (!moved) {
     notes.push(`writer stays out of ${run.to}; traffic not moved`);
-    if (run.mode === 'graceful') {
-      for (const group of plan.compute?.autoScalingGroups ?? []) {
-        await fence(run, deps);
-        await deps.autoScaling.update(run.to, memberIn(group.members, run.to), group.standby);
-        notes.push(`${group.name} in ${run.to} back to its standby profile`);
-      }
+    if (run.mode === 'graceful' || neverApproved) {
+      const given = await giveBackCapacity(plan, run.to, {
+        desiredNow: (group) => {
+          const read = seen.capacity.find((c) => c.group === group.name)?.regions[run.to];
+          return read !== undefined && isKnown(read) ? read.desired : 'unknown';
+        },
+        fence: () => fence(run, deps),
+        autoScaling: deps.autoScaling,
+      });
+      notes.push(...given);
     }
     return { degraded: false };
   }

@@ -37,7 +37,11 @@ describe('plan schema', () => {
       }),
       'o.yaml',
     ).plan;
-    expect(plan?.approvals).toEqual({ operatorFailover: 'none', timeoutSeconds: 3600 });
+    expect(plan?.approvals).toEqual({
+      operatorFailover: 'none',
+      timeoutSeconds: 3600,
+      capacity: 'before-approval',
+    });
     expect(plan?.compute?.autoScalingGroups[0]?.healthyPercent).toBe(90);
   });
 

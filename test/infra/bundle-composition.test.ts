@@ -50,7 +50,8 @@ const CLIENTS = [
 
 describe('bundle composition', () => {
   it.each([
-    ['request-approval.ts', ['@aws-sdk/client-dynamodb']],
+    // It scales the target's groups out while the approver decides: the update only, no ELB.
+    ['request-approval.ts', ['@aws-sdk/client-auto-scaling', '@aws-sdk/client-dynamodb']],
     // The health endpoint reads the traffic switch (one GetItem), nothing else.
     ['traffic-health.ts', ['@aws-sdk/client-dynamodb']],
     // It updates the group and reads none (CheckCapacity reads it, with its target health): no ELB.

@@ -138,7 +138,9 @@ describe('IAM helpers', () => {
       // graceful switchover as it reads the last group ready (Wake-ups).
       promoteDatabase: ['PromoteDatabase', 'CheckCapacity', 'WakeOnEvent'],
       prepareDatabase: ['PrepareDatabase'],
-      scaleCapacity: ['ScaleCapacity', 'FinishExecution'],
+      // RequestApproval scales the target out while the approver decides; RecordFailure and an
+      // abort before the approval (the API) give that capacity back.
+      scaleCapacity: ['RequestApproval', 'ScaleCapacity', 'FinishExecution', 'RecordFailure', 'OperatorApi'],
       // The reconciler makes traffic follow the writer, and fences a returning old writer; an
       // evacuation flushes its apps' queued traffic changes in batches (docs/architecture.md); the
       // event waker (and AwaitEvent, the promotion over as it parks) moves a run's traffic once
@@ -148,6 +150,7 @@ describe('IAM helpers', () => {
         'CheckCapacity',
         'AwaitEvent',
         'ShiftTraffic',
+        'RecordFailure',
         'RunEvacuation',
         'Reconcile',
         'WakeOnEvent',

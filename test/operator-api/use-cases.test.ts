@@ -16,7 +16,7 @@ import {
   rejectExecution,
 } from '../../functions/operator-api/reject-execution.js';
 import type { StepFunctions } from '../../functions/runbook/ports/step-functions.js';
-import { fakeClock, fakeEvents, fakeStepFunctions, fakeStore } from '../runbook/fakes.js';
+import { fakeAutoScaling, fakeClock, fakeEvents, fakeStepFunctions, fakeStore } from '../runbook/fakes.js';
 
 // Unit tests of the operator API's approval and abort use cases against in-memory fakes of only
 // the ports each declares (ApproveDeps, RejectDeps, AbortDeps): a use case that reached for another
@@ -59,6 +59,8 @@ async function world(options: { waiting?: boolean; steps?: string[] } = {}) {
   const state = fakeStore(clock, TARGET);
   const stepFunctions = recordingStepFunctions();
   const events = fakeEvents();
+  // orders' group in the target, at its standby size unless a test scaled it out.
+  const autoScaling = fakeAutoScaling({ [`${TARGET}/orders-web-usw2`]: { desired: 1 } });
   const id = 'orders-x';
   const startedAt = new Date(clock.now()).toISOString();
   await state.store.initState('orders', SOURCE);
@@ -88,8 +90,17 @@ async function world(options: { waiting?: boolean; steps?: string[] } = {}) {
     stepFunctions: stepFunctions.port,
     stateMachineArns: { 'warm-standby': RUNBOOK },
     events: events.port,
+    autoScaling: autoScaling.port,
   };
-  return { id, epoch, ports, state, sent: stepFunctions.sent, published: events.published };
+  return {
+    id,
+    epoch,
+    ports,
+    state,
+    sent: stepFunctions.sent,
+    published: events.published,
+    scaling: autoScaling,
+  };
 }
 
 describe('approveExecution', () => {
@@ -220,5 +231,36 @@ describe('abortExecution', () => {
     expect(state.states.get('orders')?.status).toBe('ACTIVE');
     expect(again).toBeInstanceOf(PreconditionFailedError);
     expect((again as Error).message).toMatch(/is ABORTED; expected RUNNING or WAITING_APPROVAL/);
+  });
+
+  it('aborted while it waits for its approver, gives back the capacity Auto Scaling says was scaled out', async () => {
+    // Arrange: the wait scaled the target's group out (approvals.capacity: before-approval).
+    const { id, ports, scaling, state } = await world({ waiting: true });
+    await scaling.port.update(TARGET, 'orders-web-usw2', { min: 6, desired: 6, max: 24 });
+
+    // Act
+    const outcome = await abortExecution('orders', id, { reason: 'not today' }, alice, ports);
+
+    // Assert: back to orders' standby profile, fenced at the run's epoch before the lock's release.
+    expect(scaling.updates.at(-1)).toEqual({
+      region: TARGET,
+      group: 'orders-web-usw2',
+      capacity: { min: 1, desired: 1, max: 24 },
+    });
+    expect(outcome.actions).toContain('orders-web in us-west-2 back to its standby profile (desired 6 -> 1)');
+    expect(outcome).toMatchObject({ lockReleased: true, degraded: false });
+    expect(state.locks.get('orders')?.released).toBe(true);
+  });
+
+  it('aborted while it waits, leaves a group already at standby alone (nothing was scaled)', async () => {
+    // Arrange
+    const { id, ports, scaling } = await world({ waiting: true });
+
+    // Act
+    const outcome = await abortExecution('orders', id, { reason: 'not today' }, alice, ports);
+
+    // Assert
+    expect(scaling.updates).toEqual([]);
+    expect(outcome.actions).toContain('orders-web in us-west-2 already at its standby profile (desired 1)');
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { planRegistry } from '../../functions/core/plan-registry.js';
 import { requestApproval } from '../../functions/runbook/approval.js';
 import { type RunContext, recordStep, stepKey } from '../../functions/runbook/context.js';
 import { FINISHED_EVENT, finishExecution, recordFailure } from '../../functions/runbook/finish.js';
@@ -299,6 +300,58 @@ describe('RecordFailure', () => {
       status: 'ABORTED',
       cause: `no approver answered within the plan's approval timeout of ${run.approvalTimeoutSeconds} s`,
     });
+  });
+
+  it('an ungraceful run never approved gives back the capacity its wait scaled out (approvals.capacity: before-approval)', async () => {
+    // Arrange: the target at standby (1); RequestApproval scales it out as the wait begins.
+    const env = setup('orders', { targetHealthy: 1 });
+    const run = await begun(env, 'ungraceful');
+    await requestApproval({ run, taskToken: 'token-1' }, env.deps);
+    const scaledOut = [...env.autoScaling.updates];
+    const rejected = {
+      state: { run, error: { Error: 'ApprovalRejected', Cause: 'rejected by bob: not now' } },
+    };
+
+    // Act
+    const outcome = await recordFailure(rejected, env.deps);
+
+    // Assert: out to the active profile while it waited, back to standby as it ended (an ungraceful
+    // run that was approved keeps its capacity when it fails: that is unchanged).
+    expect(scaledOut).toEqual([
+      { region: TARGET, group: 'orders-web-usw2', capacity: { min: 6, desired: 6, max: 24 } },
+    ]);
+    expect(env.state.executions.get('exec-1')?.steps['PrepareCapacity#orders-web']).toMatchObject({
+      status: 'SUCCEEDED',
+      detail: { desired: 6 },
+    });
+    expect(env.autoScaling.updates.slice(1)).toEqual([
+      { region: TARGET, group: 'orders-web-usw2', capacity: { min: 1, desired: 1, max: 24 } },
+    ]);
+    expect(outcome).toMatchObject({ status: 'ABORTED' });
+    expect(outcome.compensation).toContain(
+      'orders-web in us-west-2 back to its standby profile (desired 6 -> 1)',
+    );
+  });
+
+  it('approvals.capacity: after-approval: the wait scales nothing', async () => {
+    // Arrange
+    const env = setup('orders', { targetHealthy: 1 });
+    const plan = { ...env.plan, approvals: { ...env.plan.approvals, capacity: 'after-approval' as const } };
+    const deps = { ...env.deps, plans: planRegistry([plan]) };
+    const run = await begun(env, 'ungraceful');
+
+    // Act
+    await requestApproval({ run, taskToken: 'token-1' }, deps);
+    const outcome = await recordFailure(
+      { state: { run, error: { Error: 'ApprovalRejected', Cause: 'no' } } },
+      deps,
+    );
+
+    // Assert: nothing scaled, and nothing to give back (Auto Scaling says standby).
+    expect(env.autoScaling.updates).toEqual([]);
+    expect(outcome.compensation).toContain(
+      'orders-web in us-west-2 already at its standby profile (desired 1)',
+    );
   });
 
   it('after verified service: finishes the failover instead of failing it', async () => {

@@ -1,0 +1,47 @@
+import type { AutoScalingGroupPlan, Plan } from '../core/plan.js';
+import { memberIn } from '../core/plan-registry.js';
+import type { AutoScalingGroups } from './ports/auto-scaling.js';
+
+/**
+ * What giving capacity back needs: each group's desired capacity in the region now, as Auto
+ * Scaling reports it (`'unknown'` when it could not be read), the run's fence (its lock epoch
+ * renewed: LockLostError when another execution holds the app) and Auto Scaling's update.
+ */
+export interface GiveBackDeps {
+  readonly desiredNow: (group: AutoScalingGroupPlan) => number | 'unknown' | Promise<number | 'unknown'>;
+  readonly fence: () => Promise<void>;
+  readonly autoScaling: Pick<AutoScalingGroups, 'update'>;
+}
+
+/**
+ * Scales `plan`'s Auto Scaling groups in `region` back to their standby profile, for a run whose
+ * writer never moved there: a graceful failover that failed, or a run that scaled out while its
+ * approval waited (`approvals.capacity: before-approval`) and was then rejected, timed out or
+ * aborted. Truth over claims: it decides per group from what Auto Scaling says now, not from the
+ * run's records: a group already at its standby desired capacity is left alone (nothing was
+ * scaled, or it was given back already); one at any other size, or unread, is updated (the
+ * update is idempotent, and with the writer elsewhere the region serves nobody). Fenced: the
+ * lock's epoch is renewed before the first update. Groups one after another (a plan has a few).
+ *
+ * @returns what was done, one note per group
+ * @throws LockLostError from the fence: another execution holds the app, nothing is touched
+ * @throws the update's error (ThrottledError, RegionUnavailableError): the caller records it
+ */
+export async function giveBackCapacity(plan: Plan, region: string, deps: GiveBackDeps): Promise<string[]> {
+  const notes: string[] = [];
+  let fenced = false;
+  for (const group of plan.compute?.autoScalingGroups ?? []) {
+    const desired = await deps.desiredNow(group);
+    if (desired === group.standby.desired) {
+      notes.push(`${group.name} in ${region} already at its standby profile (desired ${desired})`);
+      continue;
+    }
+    if (!fenced) await deps.fence();
+    fenced = true;
+    await deps.autoScaling.update(region, memberIn(group.members, region), group.standby);
+    notes.push(
+      `${group.name} in ${region} back to its standby profile (desired ${desired === 'unknown' ? 'unread' : desired} -> ${group.standby.desired})`,
+    );
+  }
+  return notes;
+}
