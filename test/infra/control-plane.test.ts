@@ -354,7 +354,7 @@ describe('least privilege', () => {
     });
   });
 
-  it("lets ScaleCapacity and FinishExecution resize exactly the plans' groups, by name, in every plan region", () => {
+  it("lets ScaleCapacity, FinishExecution, RequestApproval (while the approver decides) and the failure paths (RecordFailure, an abort in the API) resize exactly the plans' groups, by name, in every plan region", () => {
     const { json } = of('us-east-1');
     for (const fn of FUNCTIONS) {
       const scale = statementsOfRole(json, `${fn.name}Role`).filter((s) =>
@@ -379,12 +379,15 @@ describe('least privilege', () => {
       );
     }
     expect(FUNCTIONS.filter((f) => capabilitiesOf(f).includes('scaleCapacity')).map((f) => f.name)).toEqual([
+      'RequestApproval',
       'ScaleCapacity',
       'FinishExecution',
+      'RecordFailure',
+      'OperatorApi',
     ]);
   });
 
-  it('lets only ShiftTraffic, the event waker and AwaitEvent (a promotion done, the run ready), CheckCapacity (the last group ready), the reconciler and an evacuation (its batches) move traffic: routing controls by ARN, plan records by condition keys', () => {
+  it('lets only ShiftTraffic, the event waker and AwaitEvent (a promotion done, the run ready), CheckCapacity (the last group ready), RecordFailure (traffic following the writer), the reconciler and an evacuation (its batches) move traffic: routing controls by ARN, plan records by condition keys', () => {
     const { json } = of('us-west-2');
     for (const fn of FUNCTIONS) {
       const statements = statementsOfRole(json, `${fn.name}Role`);
@@ -398,6 +401,7 @@ describe('least privilege', () => {
         'WakeOnEvent',
         'AwaitEvent',
         'CheckCapacity',
+        'RecordFailure',
         'Reconcile',
         'RunEvacuation',
       ];

@@ -79,6 +79,23 @@ describe('state machine definitions', () => {
     }
   });
 
+  it.each(FILES)(
+    '%s: a read-and-check Task that timed out (a hung call into a down region) is retried',
+    (file) => {
+      // States.Timeout, a Task past its TimeoutSeconds, is an error Retry may name ("Error handling
+      // in Step Functions", https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html);
+      // these steps only read (and act idempotently, fenced), so a second attempt is safe.
+      const checks = ['CheckDatabase', 'CheckCapacity', 'CheckPrepare', 'CheckTraffic', 'VerifyService'];
+      for (const [name, state] of allStates(load(file))) {
+        if (state.Type !== 'Task' || !checks.includes(name)) continue;
+        const retried = ((state.Retry as { ErrorEquals: string[]; MaxAttempts?: number }[]) ?? []).find((r) =>
+          r.ErrorEquals.includes('States.Timeout'),
+        );
+        expect(retried?.MaxAttempts, `${file} ${name} retries States.Timeout`).toBeGreaterThan(0);
+      }
+    },
+  );
+
   it.each(FILES)('%s: every loop passes through a Task (whose use case bounds it)', (file) => {
     const states = new Map(allStates(load(file)));
     const next = (state: State): string[] => [
