@@ -189,7 +189,7 @@ export async function requestFailover(
     plan,
     {
       ...request,
-      reserved: { epoch: reservation.epoch, key: reservation.record.key },
+      reserved: { epoch: reservation.epoch, key: reservation.record.key, from: reservation.from },
       ...(reading ? { dryRun: reading } : {}),
     },
     reservation,

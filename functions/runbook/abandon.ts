@@ -2,7 +2,7 @@ import { isoNow } from '../core/clock.js';
 import { UnknownAppError } from '../core/errors.js';
 import * as z from '../core/zod.js';
 import { executionIdOf } from './begin.js';
-import type { RunbookDeps } from './context.js';
+import { type RunbookDeps, stepKey } from './context.js';
 import { isOpen } from './reservation.js';
 import { causeMessage } from './traffic.js';
 
@@ -62,6 +62,15 @@ export async function abandonExecution(input: unknown, deps: AbandonDeps): Promi
   const record = await deps.store.getExecution(app, executionId);
   let recordClosed = false;
   if (record && isOpen(record)) {
+    // Begin may have set its entry SUCCEEDED beside a lock adoption that then failed (one round of
+    // writes, `adoptReservation`): the record says what happened before it closes.
+    await deps.store.recordStep(app, record.key, stepKey('BeginExecution'), {
+      name: 'BeginExecution',
+      status: 'FAILED',
+      startedAt: record.steps[stepKey('BeginExecution')]?.startedAt ?? isoNow(deps.clock),
+      finishedAt: isoNow(deps.clock),
+      error: { name: error.Error, message },
+    });
     await deps.store.finishExecution(app, record.key, {
       status: 'FAILED',
       error: { name: error.Error, message },

@@ -1,9 +1,9 @@
 import { isoNow } from '../core/clock.js';
-import { ConflictError, PreconditionFailedError } from '../core/errors.js';
+import { ConflictError, InvalidInputError, PreconditionFailedError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { initialPrimary } from '../core/plan-queries.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
-import { EXECUTION_TRIGGERS, FAILOVER_MODES } from '../core/records.js';
+import { EXECUTION_TRIGGERS, type ExecutionRecord, FAILOVER_MODES } from '../core/records.js';
 import * as z from '../core/zod.js';
 import {
   EvacuationRef,
@@ -44,7 +44,15 @@ export const FailoverRequest = z.object({
    * so that Begin adopts both in one round of reads and writes.
    */
   reserved: z.optional(
-    z.object({ epoch: z.int().check(z.positive()), key: z.string().check(z.minLength(1), z.maxLength(256)) }),
+    z.object({
+      epoch: z.int().check(z.positive()),
+      key: z.string().check(z.minLength(1), z.maxLength(256)),
+      /**
+       * The active region the reservation read under the lock (the record's `from`): with it, Begin
+       * adopts the reservation in one round of writes ({@link adoptReservation}).
+       */
+      from: z.optional(z.string().check(z.minLength(1))),
+    }),
   ),
 });
 export type FailoverRequest = z.infer<typeof FailoverRequest>;
@@ -113,6 +121,18 @@ export async function beginExecution(
   }
   const executionId = executionIdOf(request, executionArn);
   const now = isoNow(deps.clock);
+  if (request.reserved?.from !== undefined && request.executionId !== undefined) {
+    const adopted = await adoptReservation(
+      plan,
+      request,
+      request.reserved,
+      executionId,
+      now,
+      startedAt,
+      deps,
+    );
+    if (adopted) return adopted;
+  }
   // Three independent reads and writes at once (a reserved run finds its lock and its record; the
   // order between them does not matter): the state, the lock, and the record the starter wrote.
   // A check that fails after the lock is taken ends in AbandonExecution, which gives it back.
@@ -208,6 +228,99 @@ export async function beginExecution(
   if (preflighted) return { run, dryRun: null, preflight: preflighted.result };
   // The request's dry run goes on to Preflight (null: none; the ASL path must exist either way).
   return { run, dryRun: request.dryRun ?? null };
+}
+
+/**
+ * Begin for a run the operator API reserved and handed over whole (`reserved` with its epoch,
+ * record key and `from`): one round of writes instead of a round of reads and one of writes. The
+ * lock is adopted at the reserved epoch (a conditional extension: it succeeds only if nobody has
+ * held the lock since the reservation, so the reservation's check under that same lock, "not
+ * already active in the target", still holds and the state need not be read again), while the
+ * step entries are set in the record by one conditional write that touches only a record that is
+ * still open (never a finished one, never creating one) and returns it, and the audit entry is
+ * written (keyed by the execution's start, so a retry writes the same one).
+ *
+ * A record the write did not find (a starter that wrote none) falls back to the full Begin
+ * (undefined). Should the adoption fail after the entries were written, the run goes to
+ * AbandonExecution, which closes the record and records its BeginExecution step FAILED.
+ *
+ * @throws PreconditionFailedError the record is already finished (its start was given up)
+ * @throws ConflictError the record is another request's (other target or mode)
+ * @throws FailoverInProgressError the lock is no longer this execution's
+ */
+async function adoptReservation(
+  plan: Plan,
+  request: FailoverRequest,
+  reserved: { readonly epoch: number; readonly key: string; readonly from?: string | undefined },
+  executionId: string,
+  now: string,
+  startedAt: string | undefined,
+  deps: BeginDeps,
+): Promise<{ run: RunContext; dryRun: DryRunReading | null; preflight?: PreflightResult } | undefined> {
+  const requestedAt = request.requestedAt ?? startedAt ?? now;
+  const run: RunContext = {
+    executionId,
+    executionKey: reserved.key,
+    app: plan.name,
+    runbook: plan.strategy,
+    mode: request.mode,
+    trigger: request.trigger,
+    requestedBy: request.requestedBy,
+    reason: request.reason,
+    from: reserved.from ?? '',
+    to: request.targetRegion,
+    epoch: reserved.epoch,
+    requestedAt,
+    approvalRequired: approvalRequired(plan, request.trigger),
+    approvalTimeoutSeconds: plan.approvals.timeoutSeconds,
+    leaseSeconds: leaseSecondsFor(plan),
+    ...(request.evacuation ? { evacuation: request.evacuation } : {}),
+  };
+  const preflighted = preflightByBegin(run, request.dryRun, now, deps);
+  const steps = {
+    ...(preflighted ? { [stepKey('Preflight')]: preflighted.step } : {}),
+    [stepKey('BeginExecution')]: {
+      name: 'BeginExecution',
+      status: 'SUCCEEDED' as const,
+      startedAt: now,
+      finishedAt: isoNow(deps.clock),
+      detail: { epoch: reserved.epoch, from: run.from, to: run.to, reserved: true },
+    },
+  };
+  const [grant, written] = await Promise.all([
+    deps.store.acquireLock(plan.name, executionId, reservationLeaseSeconds(plan, request.trigger) * 1000, {
+      reason: lockReason(request),
+      held: true,
+      epoch: reserved.epoch,
+    }),
+    deps.store.updateExecution(plan.name, reserved.key, { steps }).catch((error: unknown) => error),
+    deps.store.appendAudit({
+      id: `${executionId}-begin`,
+      at: startedAt ?? requestedAt,
+      actor: request.requestedBy,
+      action: 'failover.started',
+      app: plan.name,
+      executionId,
+      detail: `${request.mode} ${plan.strategy} failover ${run.from} -> ${run.to} (${request.trigger}): ${request.reason}`,
+    }),
+  ]);
+  if (written instanceof InvalidInputError) return undefined; // no record at the key: the full Begin
+  if (written instanceof ConflictError) {
+    throw new PreconditionFailedError(
+      `${plan.name}: execution ${executionId} is already finished (${written.message}); expected RUNNING: a finished execution never runs again`,
+    );
+  }
+  if (written instanceof Error) throw written;
+  const record = written as ExecutionRecord;
+  if (record.id !== executionId || record.to !== request.targetRegion || record.mode !== request.mode) {
+    throw new ConflictError(
+      `${plan.name}: execution ${executionId} already exists for another request: got ${record.mode} to ` +
+        `${record.to}, expected ${request.mode} to ${request.targetRegion}`,
+    );
+  }
+  const adopted = { ...run, from: record.from, epoch: grant.epoch };
+  if (preflighted) return { run: adopted, dryRun: null, preflight: preflighted.result };
+  return { run: adopted, dryRun: request.dryRun ?? null };
 }
 
 /** The execution's id: the one its starter chose, else its Step Functions execution name. */

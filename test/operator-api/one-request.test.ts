@@ -235,6 +235,11 @@ describe('a crash in BeginExecution', HEAVY, () => {
     expect(status).toBe('FAILED');
     expect(record).toMatchObject({ status: 'FAILED', error: { name: 'Lambda.Unknown' } });
     expect(record?.error?.message).toContain('crashed');
+    // Begin set its entry beside the lock's adoption (one round): the failure path corrects it.
+    expect(record?.steps.BeginExecution).toMatchObject({
+      status: 'FAILED',
+      error: { name: 'Lambda.Unknown' },
+    });
     expect(lock).toMatchObject({ holder: requested.body.executionId, released: true });
     // Released long before the lease would have lapsed.
     expect(Date.parse(String(lock?.releasedAt))).toBeLessThan(endedAt + 1);

@@ -149,7 +149,14 @@ export function fakeStore(clock: { now(): number }, region = 'us-west-2') {
     async updateExecution(app, key, progress) {
       const record = byKey(app, key);
       if (!record) throw new Error(`fake store: no execution at ${key}`);
-      const next = { ...record, ...progress };
+      // As the table's conditional write: only an open record, and only in the expected status.
+      const open = record.status === 'RUNNING' || record.status === 'WAITING_APPROVAL';
+      if (!open || (progress.expectedStatus !== undefined && record.status !== progress.expectedStatus))
+        throw new ConflictError(
+          `fake store: execution ${record.id}: expected ${progress.expectedStatus ?? 'RUNNING or WAITING_APPROVAL'} to update it, got ${record.status}`,
+        );
+      const { steps, expectedStatus: _expected, ...rest } = progress;
+      const next = { ...record, ...rest, steps: { ...record.steps, ...steps } };
       executions.set(record.id, next);
       return next;
     },

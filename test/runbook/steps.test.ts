@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PreconditionFailedError } from '../../functions/core/errors.js';
 import type { Plan } from '../../functions/core/plan.js';
 import { loadPlans } from '../../functions/core/plan-loader.js';
 import { planRegistry } from '../../functions/core/plan-registry.js';
@@ -158,6 +159,61 @@ describe('BeginExecution', () => {
     expect(again.run.executionKey).toBe(first.run.executionKey);
     expect(env.state.executions.size).toBe(1);
     expect(env.state.audit).toHaveLength(1);
+  });
+
+  it('adopts a reservation handed over whole (epoch, key, from) in one round of writes, reading nothing', async () => {
+    // Arrange: what the operator API's reservation leaves: the lock at an epoch, a RUNNING record.
+    const env = setup();
+    await env.state.store.initState('orders', SOURCE);
+    const { epoch } = await env.state.store.acquireLock('orders', 'exec-1', 600_000);
+    const { record } = await env.state.store.createExecution({
+      id: 'exec-1',
+      app: 'orders',
+      runbook: 'warm-standby',
+      mode: 'graceful',
+      trigger: 'operator',
+      from: SOURCE,
+      to: TARGET,
+      requestedBy: 'alice',
+      reason: 'unit test',
+      startedAt: new Date(env.clock.now()).toISOString(),
+      status: 'RUNNING',
+    });
+    const input = beginInput();
+    const reserved = {
+      ...input,
+      request: { ...input.request, reserved: { epoch, key: record.key, from: SOURCE } },
+    };
+    const reads: string[] = [];
+    const store = env.deps.store;
+    const deps = {
+      ...env.deps,
+      store: {
+        ...store,
+        getState: (app: string) => (reads.push('getState'), store.getState(app)),
+        getExecutionByKey: (app: string, key: string) => (
+          reads.push('getExecutionByKey'), store.getExecutionByKey(app, key)
+        ),
+        getExecution: (app: string, id: string) => (reads.push('getExecution'), store.getExecution(app, id)),
+      },
+    };
+
+    // Act
+    const { run } = await beginExecution(reserved, deps);
+    await env.state.store.finishExecution('orders', record.key, {
+      status: 'FAILED',
+      error: { name: 'X', message: 'given up' },
+    });
+    const late = await beginExecution(reserved, deps).catch((e: unknown) => e);
+
+    // Assert
+    expect(reads).toEqual([]);
+    expect(run).toMatchObject({ from: SOURCE, to: TARGET, epoch, executionKey: record.key });
+    expect(env.state.executions.get('exec-1')?.steps.BeginExecution?.status).toBe('SUCCEEDED');
+    expect(env.state.audit.map((a) => a.action)).toEqual(['failover.started']);
+    // A record the API gave up (its start failed, then landed after all) is never run.
+    expect(late).toBeInstanceOf(PreconditionFailedError);
+    expect((late as Error).message).toMatch(/a finished execution never runs again/);
   });
 
   it('refuses a second execution while the first holds the lock, and writes nothing for it', async () => {

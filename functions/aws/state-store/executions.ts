@@ -98,6 +98,11 @@ export function executionOperations(
         Object.assign(attributeNames, names('approval'));
         values[':approval'] = progress.approval;
       }
+      Object.entries(progress.steps ?? {}).forEach(([stepKey, step], i) => {
+        sets.push(`#steps.#step${i} = :step${i}`);
+        Object.assign(attributeNames, names('steps'), { [`#step${i}`]: stepKey });
+        values[`:step${i}`] = step;
+      });
       if (sets.length === 0) {
         const record = await getExecutionByKey(app, key);
         if (!record) throw new InvalidInputError(`${app}: expected an execution record at ${key}, got none`);

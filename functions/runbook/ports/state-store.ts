@@ -56,6 +56,11 @@ export interface ExecutionProgress {
   readonly status?: Extract<ExecutionStatus, 'RUNNING' | 'WAITING_APPROVAL'>;
   readonly approval?: ApprovalRecord;
   /**
+   * Step entries to set (by step key), in the same conditional write: written only into a record
+   * that is still open, never into a finished one, and never creating a record that is not there.
+   */
+  readonly steps?: Readonly<Record<string, StepRecord>>;
+  /**
    * Only if the record is in this status (a compare-and-set: e.g. of two approvers answering at
    * once, only the first moves WAITING_APPROVAL to RUNNING); {@link ConflictError} otherwise.
    */
