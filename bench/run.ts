@@ -7,7 +7,8 @@
  * - AWS busy: the union of the AWS calls and operations the execution started.
  * - Control plane: RTO minus AWS busy: the time Switchyard itself was the bottleneck (Lambda
  *   invokes, state transitions, polling cadence, sequencing). Target: at most 2 s in every case.
- * - Capacity: how long the ScaleCapacity step took (request to the group's capacity serving).
+ * - Capacity: how long the ScaleCapacity step took (from its PrepareCapacity when the group scaled
+ *   out while the approval waited) to the group's capacity serving.
  *
  * The warm standby cases run `orders` twice: without a warm pool (every instance launched from
  * nothing) and with the Stopped warm pool its plan declares (instances started from the pool).
@@ -197,13 +198,26 @@ await writeFile(
 );
 console.log('figures written to bench/results/latest.json');
 
-/** The longest ScaleCapacity step of a run, in virtual seconds (null when it had none). */
+/**
+ * The longest capacity step of a run, in virtual seconds (null when it had none): each group's
+ * ScaleCapacity until it finished, from the group's PrepareCapacity when the launch began as the
+ * approval wait did (`approvals.capacity: before-approval`).
+ */
 function capacitySeconds(
-  steps: readonly { name: string; startedAt: number; finishedAt: number | null }[],
+  steps: readonly {
+    name: string;
+    resource?: string;
+    status?: string;
+    startedAt: number;
+    finishedAt: number | null;
+  }[],
 ): number | null {
+  const began = (s: { resource?: string; startedAt: number }) =>
+    steps.find((p) => p.name === 'PrepareCapacity' && p.status === 'SUCCEEDED' && p.resource === s.resource)
+      ?.startedAt ?? s.startedAt;
   const spans = steps
     .filter((s) => s.name === 'ScaleCapacity' && s.finishedAt !== null)
-    .map((s) => (s.finishedAt ?? s.startedAt) - s.startedAt);
+    .map((s) => (s.finishedAt ?? s.startedAt) - began(s));
   return spans.length > 0 ? Math.round(Math.max(...spans) * 10) / 10 : null;
 }
 

@@ -51,7 +51,10 @@ const failover = (at: number, to: string, mode: 'graceful' | 'ungraceful') => [
 function capacityStep(execution: ExecutionReport | undefined) {
   const step = execution?.steps.find((s) => s.name === 'ScaleCapacity');
   expect(step?.finishedAt).not.toBeNull();
-  return { ...step, seconds: (step?.finishedAt ?? 0) - (step?.startedAt ?? 0) };
+  // The launch begins as the approval wait does (PrepareCapacity, approvals.capacity: before-approval).
+  const began = execution?.steps.find((s) => s.name === 'PrepareCapacity' && s.status === 'SUCCEEDED');
+  const startedAt = began?.startedAt ?? step?.startedAt ?? 0;
+  return { ...step, seconds: (step?.finishedAt ?? 0) - startedAt };
 }
 
 /** The slowest warm start that serves: a Stopped instance's start (+10%), then one health check interval. */
