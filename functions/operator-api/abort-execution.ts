@@ -23,7 +23,13 @@ export const AbortBody = z.strictObject({
 export type AbortBody = z.infer<typeof AbortBody>;
 
 /** The steps that change the world; once one has started, an abort leaves the app as they left it. */
-const MUTATING_STEPS = new Set(['PrepareDatabase', 'PromoteDatabase', 'ScaleCapacity', 'ShiftTraffic']);
+const MUTATING_STEPS = new Set([
+  'PrepareCapacity',
+  'PrepareDatabase',
+  'PromoteDatabase',
+  'ScaleCapacity',
+  'ShiftTraffic',
+]);
 /** Of those, the ones after which the writer and the traffic may disagree: the app needs a person. */
 const RISKY_STEPS = new Set(['PromoteDatabase', 'ShiftTraffic']);
 
@@ -142,7 +148,9 @@ export async function abortExecution(
   // Before the approval nothing but capacity may have moved (`approvals.capacity:
   // before-approval` scales the target out while the approver decides): give it back, from what
   // Auto Scaling says now, while the lock is still this execution's.
-  if (held && !writerOrTrafficTouched && record.status === 'WAITING_APPROVAL' && !record.approval?.decision) {
+  const beforeApproval =
+    held && !writerOrTrafficTouched && record.status === 'WAITING_APPROVAL' && !record.approval?.decision;
+  if (beforeApproval) {
     const notes = await giveBackCapacity(plan, record.to, {
       desiredNow: (group) =>
         deps.autoScaling
@@ -170,7 +178,9 @@ export async function abortExecution(
         : 'the execution held no lock',
     );
   }
-  if (stepsTaken.length > 0) actions.push(`steps already taken stay taken: ${stepsTaken.join(', ')}`);
+  // A wait's scale-out was just given back (above): it does not stay taken.
+  const staying = beforeApproval ? stepsTaken.filter((s) => !s.startsWith('PrepareCapacity')) : stepsTaken;
+  if (staying.length > 0) actions.push(`steps already taken stay taken: ${staying.join(', ')}`);
   else actions.push('no change had begun');
 
   const now = isoNow(deps.clock);

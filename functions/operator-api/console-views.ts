@@ -22,6 +22,8 @@ export type Lane = 'control' | 'database' | 'capacity' | 'traffic';
 const LANE_OF_STEP: Readonly<Record<string, Lane>> = {
   PrepareDatabase: 'database',
   PromoteDatabase: 'database',
+  // The target's groups scaled out while the approval waits (approvals.capacity: before-approval).
+  PrepareCapacity: 'capacity',
   ScaleCapacity: 'capacity',
   ScaleDownSource: 'capacity',
   ShiftTraffic: 'traffic',
