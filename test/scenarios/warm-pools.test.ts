@@ -43,9 +43,12 @@ async function play(
   return simulate(options.plans ?? plans, scenario, options.inspect ? { inspect: options.inspect } : {});
 }
 
-const failover = (at: number, to: string, mode: 'graceful' | 'ungraceful') => [
+// The group scales out as the approval wait begins (approvals.capacity: before-approval) and its
+// readiness is polled once the run is approved: in the fast profile the approver answers within a
+// second, before a warm start is done; the realistic request path (about 1.2 s) needs longer.
+const failover = (at: number, to: string, mode: 'graceful' | 'ungraceful', approveAfter = 1) => [
   { at, failover: { app: 'orders', to, mode, by: 'alice', reason: 'test' } },
-  { at: at + 5, approve: { app: 'orders', by: 'bob' } },
+  { at: at + approveAfter, approve: { app: 'orders', by: 'bob' } },
 ];
 
 function capacityStep(execution: ExecutionReport | undefined) {
@@ -69,7 +72,7 @@ describe('warm pools in a failover', () => {
   const outage = { at: 0, fault: { kind: 'region-outage', region: 'us-east-1' } };
 
   it('ungraceful, realistic: capacity comes from the pool, ready well before a launch from nothing; the Aurora failover (minutes) is then the long pole of the RTO', async () => {
-    const withPool = await play([outage, ...failover(0, 'us-west-2', 'ungraceful')], {
+    const withPool = await play([outage, ...failover(0, 'us-west-2', 'ungraceful', 5)], {
       latency: 'realistic',
     });
 
@@ -86,7 +89,7 @@ describe('warm pools in a failover', () => {
   });
 
   it('ungraceful, realistic, without the pool: capacity is a launch from nothing', async () => {
-    const withoutPool = await play([outage, ...failover(0, 'us-west-2', 'ungraceful')], {
+    const withoutPool = await play([outage, ...failover(0, 'us-west-2', 'ungraceful', 5)], {
       latency: 'realistic',
       plans: await ordersWithPool(undefined),
     });
