@@ -113,7 +113,16 @@ describe('switchyard CLI against the sandbox server', () => {
     expect(byAlice.code).toBe(1);
     expect(byAlice.err).toMatch(/^error: ForbiddenError: .*needs role approver; alice has role operator/);
 
-    const approved = await cli('approve', '--app', 'orders', '--execution', id);
+    // Without a named approver it refuses (exit 2) and approves nothing: no default identity.
+    const unnamed = await cli('approve', '--app', 'orders', '--execution', id);
+    expect(unnamed.code).toBe(2);
+    expect(unnamed.err).toMatch(
+      /^switchyard approve: approve records who approved, so it needs the approver named: got no identity \(no --as, --token or SWITCHYARD_TOKEN\), expected one: --as NAME in the sandbox \(bob or carol approve\)/,
+    );
+    const still = await cli('executions', '--app', 'orders', '--execution', id, '--json');
+    expect(JSON.parse(still.out).status).toBe('WAITING_APPROVAL');
+
+    const approved = await cli('approve', '--app', 'orders', '--execution', id, '--as', 'bob');
     expect(approved.err).toBe('');
     expect(approved.code).toBe(0);
     expect(approved.out).toMatch(/^approved: execution \S+ of orders, as bob/);
