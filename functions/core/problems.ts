@@ -59,7 +59,12 @@ function problemFromIssue(issue: z.core.$ZodIssue, file: string): PlanProblem {
   const path = formatPath(issue.path);
   const got = 'input' in issue ? issue.input : undefined;
   // `regions: us-east-1`: one value where YAML needs a list, the mistake people make most.
-  if (issue.code === 'invalid_type' && issue.expected === 'array' && got !== undefined && !Array.isArray(got)) {
+  if (
+    issue.code === 'invalid_type' &&
+    issue.expected === 'array' &&
+    got !== undefined &&
+    !Array.isArray(got)
+  ) {
     const shown = show(got);
     return {
       file,
