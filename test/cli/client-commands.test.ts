@@ -195,6 +195,18 @@ describe('switchyard CLI against the sandbox server', () => {
     );
     expect(followed.code).toBe(1);
     expect(followed.out).toMatch(/^ABORTED {2}orders failover to us-east-1/m);
+
+    // status shows the newest run and how it ended, and the older success the active region is from.
+    const status = await cli('status', '--app', 'orders');
+    expect(status.code).toBe(0);
+    expect(status.out).toMatch(
+      new RegExp(
+        `^ {2}last execution: ${id} ABORTED \\(graceful us-west-2 -> us-east-1, by carol, ended \\S+\\): \\w+: .*not today`,
+        'm',
+      ),
+    );
+    expect(status.out).toMatch(/^ {2}last success: orders-\S+ \(the run that made us-west-2 active\)$/m);
+    expect(status.out).not.toContain(`last success: ${id}`);
   });
 
   it('fault sets, lists and clears sandbox faults; alarm sets an alarm', async () => {
