@@ -118,13 +118,26 @@ describe('the operator console in Chromium', () => {
 
   it('says so when an execution or a drill does not exist, instead of loading forever', async () => {
     const page = await as('victor');
-    for (const [hash, refusal] of [
-      ['#/executions/orders/no-such-run', 'ResourceNotFoundError: orders: no execution no-such-run'],
-      ['#/evidence/billing/no-such-drill', 'no-such-drill'],
+    for (const [hash, refusal, path] of [
+      [
+        '#/executions/orders/no-such-run',
+        'ResourceNotFoundError: orders: no execution no-such-run',
+        '/apps/orders/executions/no-such-run/timeline',
+      ],
+      ['#/evidence/billing/no-such-drill', 'no-such-drill', '/apps/billing/drills/no-such-drill'],
     ] as const) {
+      const asked: string[] = [];
+      const count = (request: { url(): string }) => {
+        if (new URL(request.url()).pathname === path) asked.push(request.url());
+      };
+      page.on('request', count);
       await page.goto(`${server.url}/${hash}`);
       await expect.poll(() => page.getByRole('alert').textContent()).toContain(refusal);
       expect(await page.getByText('Loading…').count(), `${hash}: Loading beside the refusal`).toBe(0);
+      // A 404 is not asked again: the execution page polls every second, and 3 s pass.
+      await page.waitForTimeout(3_000);
+      page.off('request', count);
+      expect(asked, `${hash}: ${path} asked after its 404`).toHaveLength(1);
     }
   });
 
