@@ -103,8 +103,24 @@ function printReport(report: SimulationReport, io: CliIo): void {
   for (const [app, f] of Object.entries(report.final)) {
     line(
       io.out,
-      `  ${app}: active ${f.activeRegion ?? '-'}, writer ${f.writerRegion ?? '-'}, traffic ${f.trafficRegion ?? '-'}`,
+      `  ${app}: active ${f.activeRegion ?? '-'}${f.status && f.status !== 'ACTIVE' ? ` (${f.status})` : ''}, writer ${f.writerRegion ?? '-'}, traffic ${f.trafficRegion ?? '-'}`,
     );
+  }
+  if (report.pendingAtEnd.length > 0) {
+    line(io.out);
+    line(
+      io.out,
+      `AWS changes still under way when the run ended at ${report.endedAt} s (the ground truth above does not include them)`,
+    );
+    for (const p of report.pendingAtEnd) {
+      const times = p.count > 1 ? ` x${p.count}` : '';
+      const due = p.dueAt === null ? '' : `, due ${fmt(p.dueAt).trim()}`;
+      const by = p.executionId ? ` by ${p.executionId}` : '';
+      line(
+        io.out,
+        `  ${p.operation}${times} ${p.resource ?? ''}${p.app ? ` (${p.app})` : ''}: started ${fmt(p.startedAt).trim()}${by}${due}`,
+      );
+    }
   }
 }
 
