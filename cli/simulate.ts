@@ -1,10 +1,10 @@
 import type { Command } from '@commander-js/extra-typings';
-import { PlanValidationError } from '../functions/core/errors.js';
+import { InvalidInputError, PlanValidationError } from '../functions/core/errors.js';
 import { formatProblem } from '../functions/core/plan.js';
 import { loadPlans } from '../functions/core/plan-loader.js';
 import { loadScenario } from '../sandbox/scenario.js';
 import { type SimulationReport, simulate } from '../sandbox/simulate.js';
-import { type CliIo, EXIT, line } from './io.js';
+import { type CliIo, EXIT, line, OperationError } from './io.js';
 
 import type { CommandContext } from './program.js';
 
@@ -46,9 +46,15 @@ export async function simulateCommand(
     for (const problem of error.problems) line(io.err, `  - ${formatProblem(problem)}`);
     return EXIT.failed;
   }
-  // Every problem of the scenario at once: its YAML, its schema and what it names (the plans').
-  const scenario = await loadScenario(values.scenario, plans);
-  const report = await simulate(plans, scenario);
+  // Every problem of the scenario at once: its YAML, its schema and what it names (the plans'):
+  // a refusal worded as the scenario's, not a failure of the command (`error: scenario FILE: ...`).
+  let report: SimulationReport;
+  try {
+    report = await simulate(plans, await loadScenario(values.scenario, plans));
+  } catch (error: unknown) {
+    if (error instanceof InvalidInputError) throw new OperationError(error.name, error.message);
+    throw error;
+  }
   if (values.json) line(io.out, JSON.stringify(report, null, 2));
   else printReport(report, io);
   const ok =
