@@ -332,7 +332,12 @@ describe('switchyard CLI against the sandbox server', () => {
       [['approve', '--app', 'orders'], /--execution is required/],
       [['abort', '--app', 'orders', '--execution', 'x'], /--reason is required/],
       [['fault'], /give one of --kind K/],
-      [['fault', '--kind', 'region-outage'], /fault region-outage: --region: /],
+      [['fault', '--kind', 'region-outage'], /fault region-outage: --region is required \(got none/],
+      [
+        ['fault', '--kind', 'region-outge', '--region', 'us-east-1'],
+        /--kind: unknown fault kind \(got region-outge, expected one of region-outage, /,
+      ],
+      [['fault', '--kind', 'arc-endpoints-down', '--count', '7'], /--count: .*\(got 7, expected <= 2\)/],
       [
         ['fault', '--kind', 'region-outage', '--region', 'us-east-1', '--count', '2'],
         /--count not an option of region-outage/,
