@@ -96,6 +96,12 @@ function AppCard({
         <p>
           Running: <a href={`#/executions/${app.app}/${app.runningExecution}`}>{app.runningExecution}</a>
         </p>
+      ) : app.latestExecution && !('unknown' in app.latestExecution) ? (
+        <p class="latest-execution">
+          Last execution:{' '}
+          <a href={`#/executions/${app.app}/${app.latestExecution.id}`}>{app.latestExecution.id}</a>{' '}
+          <Status value={app.latestExecution.status} />
+        </p>
       ) : null}
       <table class="regions">
         <caption class="sr-only">{app.app}: state per region</caption>

@@ -295,6 +295,11 @@ describe('the operator console in Chromium', () => {
     await bob.getByRole('button', { name: 'Reject' }).click();
     await bob.locator('[data-execution-status="ABORTED"]').waitFor({ timeout: 30_000 });
     expect(await bob.locator('.outcome').textContent()).toContain('rejected by bob: not during the sale');
+    // The overview names the newest run and how it ended, not the older success.
+    await bob.goto(`${server.url}/#/`);
+    const latest = bob.locator('[data-app="orders"] .latest-execution');
+    await expect.poll(() => latest.textContent()).toContain(`Last execution: ${id}`);
+    expect(await latest.locator('[data-status]').getAttribute('data-status')).toBe('ABORTED');
   });
 
   it('aborts a running failover with a reason', async () => {
