@@ -51,7 +51,9 @@ export interface SimContext {
    * Marks the start of a long-running AWS operation (a switchover, an instance launch, a DNS
    * change propagating) and returns the function that marks its end. The simulator attributes it
    * to the execution whose call started it, for `awsBusySeconds`; an operation no call started
-   * (a health checker noticing a change) names the `app` it works for instead.
+   * (a health checker noticing a change) names the `app` it works for instead. `resource` names
+   * what it changes (a Route 53 change id, a global cluster, an instance, a group, a routing
+   * control), for the simulate report's `pendingAtEnd`.
    */
   beginOperation?(name: string, app?: string, resource?: string): () => void;
   /**
