@@ -45,6 +45,31 @@ export function planProblems(document: unknown, file: string): PlanProblem[] {
     ...(meantBy.has(region) ? [meantBy.get(region) as string] : []),
   ];
   const inPlan = new Set(regions.flatMap(namesOf));
+  // A region every resource has a member for, left out of `regions` (`regions: [us-east-1]` in a
+  // two-region plan), is one problem, at `regions`; the other rules then read the plan as if it
+  // were listed, rather than report it once per resource.
+  const memberMaps = [
+    ...asArray(asRecord(plan.database).auroraGlobalClusters).map((c) => asRecord(asRecord(c).members)),
+    ...asArray(asRecord(plan.compute).autoScalingGroups).map((g) => asRecord(asRecord(g).members)),
+    ...asArray(asRecord(asRecord(plan.traffic).route53).records).map((r) => asRecord(asRecord(r).targets)),
+    ...(asRecord(plan.traffic).arc === undefined
+      ? []
+      : [asRecord(asRecord(asRecord(plan.traffic).arc).routingControls)]),
+  ];
+  const leftOut = Array.isArray(plan.regions)
+    ? [...new Set(memberMaps.flatMap((m) => Object.keys(m)))].filter(
+        (key) => isKnownRegion(key) && !inPlan.has(key) && memberMaps.every((m) => key in m),
+      )
+    : [];
+  if (leftOut.length > 0) {
+    add(
+      'regions',
+      `${leftOut.join(', ')} ${leftOut.length === 1 ? 'has' : 'have'} a member in every resource but ${leftOut.length === 1 ? 'is' : 'are'} not in regions`,
+      plan.regions,
+      `regions listing ${[...regions, ...leftOut].join(', ')}, or no member for ${leftOut.join(', ')}`,
+    );
+    for (const region of leftOut) inPlan.add(region);
+  }
   // `regions` that is no list (`regions: us-east-1`) is the schema's one problem: which regions
   // the plan means is then unknown, and the rules comparing members with them are left out rather
   // than report every member of every resource as a stray.

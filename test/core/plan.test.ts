@@ -405,6 +405,19 @@ describe('a single value where a list is expected', () => {
     ]);
   });
 
+  it('a region left out of regions but named by every resource is one problem, not one per resource', () => {
+    const problems = problemsOf(
+      orders((d) => {
+        d.regions = ['us-east-1'];
+      }),
+    );
+    expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'regions: at least 2 regions',
+      'regions: us-west-2 has a member in every resource but is not in regions',
+    ]);
+    expect(problems[1]?.expected).toBe('regions listing us-east-1, us-west-2, or no member for us-west-2');
+  });
+
   it('elsewhere is the one problem of its path too', () => {
     const problems = problemsOf(
       orders((d) => {
