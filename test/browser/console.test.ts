@@ -354,7 +354,10 @@ describe('the operator console in Chromium', () => {
     await alice.goto(`${server.url}/#/sandbox`);
     // A label around a select names it with the options' text too: pick the fields by name.
     await alice.locator('select[name="kind"]').selectOption('region-outage');
-    await expect.poll(() => alice.locator('select[name="region"]').textContent()).toContain('us-east-1');
+    // The regions come from GET /apps, which reads every region: on a loaded machine, over 1 s.
+    await expect
+      .poll(() => alice.locator('select[name="region"]').textContent(), { timeout: 15_000 })
+      .toContain('us-east-1');
     await alice.locator('select[name="region"]').selectOption('us-east-1');
     await alice.getByRole('button', { name: 'Inject fault' }).click();
     await alice.locator('[data-fault="region-outage"]').waitFor();
