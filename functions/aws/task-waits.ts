@@ -104,6 +104,8 @@ export function taskWaits(deps: {
             parkedAt: String(item.parkedAt ?? ''),
             expiresAt: String(item.expiresAt ?? ''),
             shared: true,
+            // A promotion's park keeps its run: the poller may move its traffic (region-poller.ts).
+            ...(item.run !== undefined ? { run: item.run as unknown } : {}),
           });
         }
         start = page.LastEvaluatedKey;

@@ -12,6 +12,7 @@ import { capacityReady, globalCluster } from './resources.js';
 import { type PromotionReads, promotionReads, startFor } from './wake-promotion.js';
 import {
   answerWait,
+  POLLED_FOR_EVERY_RUN,
   readerInstanceId,
   SHARED_READ_KINDS,
   WAKE_DETAIL_TYPES,
@@ -100,7 +101,10 @@ export async function awaitEvent(
   const wait = resource.kind === 'capacity' ? 'group' : waitKindOf(progress);
   const now = deps.clock.now();
   const what = waitKey(wait, resource.id);
-  const reader = SHARED_READ_KINDS.has(wait) ? sharedReader(run, deps.plans) : undefined;
+  const reader = SHARED_READ_KINDS.has(wait)
+    ? (sharedReader(run, deps.plans) ??
+      (POLLED_FOR_EVERY_RUN.has(wait) && !run.evacuation ? 'region' : undefined))
+    : undefined;
   // A promotion's park keeps the run, so that its event's waker can move traffic itself once the
   // promotion is done (not in an evacuation: there traffic moves in the evacuation's batches).
   const keepRun = (wait === 'promotion' || wait === 'reader') && !run.evacuation;
