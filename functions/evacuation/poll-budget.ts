@@ -10,17 +10,20 @@ export const POLL_SHARE = 0.25;
 
 /**
  * The sustained rate (calls per second per account and region) the poller budgets against, by the
- * service its reads call. These are the rates the sandbox models (`sandbox/quotas.ts`), from:
+ * service its reads call: the rates the sandbox models (`sandbox/quotas.ts`), from
  * - `rds`: Amazon RDS User Guide, "Request throttling for the Amazon RDS API"
  *   (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-api-throttling.html): "up to 300
  *   requests in a burst and a sustained 12 requests per second", one bucket for every RDS call.
  * - `autoscaling`: not published (AWS Knowledge Center, "Why are my Amazon EC2 Auto Scaling API
  *   calls throttled?", https://repost.aws/knowledge-center/autoscaling-api-calls-throttled); the
  *   sandbox's `UNPUBLISHED` bucket, Amazon EC2's smallest describe bucket: 20 per second.
- * - `elb`: the ELB User Guide's example bucket for `Describe*` calls, 10 per second ("Request
- *   throttling for the ELB API", https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/elb-api-throttling.html).
+ *
+ * The load balancer's `DescribeTargetHealth` (one target group a call) is not budgeted: the
+ * sandbox models no ELB rate, and the ELB User Guide gives only an example bucket (10 per second,
+ * "Request throttling for the ELB API"); 100 apps' capacity waits cost 100 such calls a pass, as
+ * they did at the poller's former fixed second (docs/performance.md says so).
  */
-export const SUSTAINED_PER_SECOND = { rds: 12, autoscaling: 20, elb: 10 } as const;
+export const SUSTAINED_PER_SECOND = { rds: 12, autoscaling: 20 } as const;
 
 /** A service the poller reads, as {@link SUSTAINED_PER_SECOND} names it. */
 export type PolledService = keyof typeof SUSTAINED_PER_SECOND;

@@ -324,7 +324,7 @@ export async function wakeParked(
     answered,
     errors,
     throttled,
-    calls: { ...calls, ...(calls.autoscaling ? { elb: targetGroupsOf(names, plans, region) } : {}) },
+    calls,
     reads: {
       globalClusters: globals === undefined ? 0 : 1,
       groups: groups === undefined ? 0 : 1,
@@ -337,19 +337,24 @@ export async function wakeParked(
 const RETRYABLE_READ_ERRORS: ReadonlySet<string> = new Set(['ThrottledError', 'TransientAwsError']);
 
 /**
- * `deps`' RDS and Auto Scaling ports, counting the calls made through them (each port call is one
- * API call: the batched reads call them once per batch), for the pass's budget.
+ * `deps`' RDS and Auto Scaling ports, counting the API calls made through them for the pass's
+ * budget: one a port call, but a list call by its pages (100 names a DescribeAutoScalingGroups,
+ * 100 ids a filtered DescribeDBClusters, 100 global clusters a DescribeGlobalClusters page, as their
+ * API references give `MaxRecords`).
  */
 function countedPorts(deps: PollerDeps): { ports: PollerDeps; calls: { rds: number; autoscaling: number } } {
   const calls = { rds: 0, autoscaling: 0 };
+  const pages = (n: number) => Math.max(1, Math.ceil(n / 100));
   const counting = <T extends object>(port: T, service: keyof typeof calls): T =>
     new Proxy(port, {
       get(target, key, receiver) {
         const value: unknown = Reflect.get(target, key, receiver);
         if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          calls[service]++;
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        return async (...args: unknown[]) => {
+          const listed = Array.isArray(args[1]) ? args[1].length : undefined;
+          const result: unknown = await (value as (...a: unknown[]) => unknown).apply(target, args);
+          calls[service] += listed !== undefined ? pages(listed) : Array.isArray(result) ? pages(result.length) : 1;
+          return result;
         };
       },
     });
@@ -357,18 +362,6 @@ function countedPorts(deps: PollerDeps): { ports: PollerDeps; calls: { rds: numb
     ports: { ...deps, aurora: counting(deps.aurora, 'rds'), autoScaling: counting(deps.autoScaling, 'autoscaling') },
     calls,
   };
-}
-
-/**
- * DescribeTargetHealth calls of a read of the groups `names` (one target group a call): the
- * plans' `targetGroups` hints, one per group without a hint (an estimate for the budget).
- */
-function targetGroupsOf(names: ReadonlySet<string>, plans: ReadonlyMap<string, Plan>, region: string): number {
-  let n = 0;
-  for (const plan of plans.values())
-    for (const group of plan.compute?.autoScalingGroups ?? [])
-      if (names.has(memberIn(group.members, region))) n += group.targetGroups?.[region]?.length ?? 1;
-  return n;
 }
 
 /**
