@@ -11,13 +11,13 @@ import { firstRetryableUnknown } from '../runbook/preflight.js';
 import { answerRead, observeReadOf, type SharedObservation } from '../runbook/read-park.js';
 import { answerWait, type WakeSignal } from '../runbook/wake-signal.js';
 import { moveTrafficIfReady, targetOf } from '../runbook/wake-traffic.js';
+import { nextBackoffMs, type PassCalls, POLL_BURST_MS, pollIntervalMs } from './poll-budget.js';
 import {
   POLLER_IDLE_POLLS,
   POLLER_LEASE_MS,
   POLLER_MAX_POLLS,
   POLLER_SECONDS,
 } from './region-poller-start.js';
-import { type PassCalls, nextBackoffMs, POLL_BURST_MS, pollIntervalMs } from './poll-budget.js';
 import { metWait, readGlobalsIn, readGroupsIn, type SharedReads, WAKES_AT_ONCE } from './shared-reads.js';
 
 /**
@@ -123,7 +123,12 @@ export async function pollRegion(
     const passStart = deps.clock.now();
     const pass = await onePass(poller, passStart, answered, deps);
     if (pass === 'lease lost') {
-      const base = { nextPollSeconds: POLLER_SECONDS, attempt, backoffMs, reads: { globalClusters: 0, groups: 0 } };
+      const base = {
+        nextPollSeconds: POLLER_SECONDS,
+        attempt,
+        backoffMs,
+        reads: { globalClusters: 0, groups: 0 },
+      };
       return { ...base, done: true, idle: 0, parked: 0, woken, ended: 'another poller holds the lease' };
     }
     busy ||= pass.parked > 0;
@@ -353,13 +358,18 @@ function countedPorts(deps: PollerDeps): { ports: PollerDeps; calls: { rds: numb
         return async (...args: unknown[]) => {
           const listed = Array.isArray(args[1]) ? args[1].length : undefined;
           const result: unknown = await (value as (...a: unknown[]) => unknown).apply(target, args);
-          calls[service] += listed !== undefined ? pages(listed) : Array.isArray(result) ? pages(result.length) : 1;
+          calls[service] +=
+            listed !== undefined ? pages(listed) : Array.isArray(result) ? pages(result.length) : 1;
           return result;
         };
       },
     });
   return {
-    ports: { ...deps, aurora: counting(deps.aurora, 'rds'), autoScaling: counting(deps.autoScaling, 'autoscaling') },
+    ports: {
+      ...deps,
+      aurora: counting(deps.aurora, 'rds'),
+      autoScaling: counting(deps.autoScaling, 'autoscaling'),
+    },
     calls,
   };
 }

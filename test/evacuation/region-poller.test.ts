@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { ThrottledError } from '../../functions/core/errors.js';
 import type { Plan } from '../../functions/core/plan.js';
+import {
+  POLL_BURST_MS,
+  POLL_FLOOR_MS,
+  POLL_SHARE,
+  pollIntervalMs,
+  SUSTAINED_PER_SECOND,
+} from '../../functions/evacuation/poll-budget.js';
 import { pollRegion } from '../../functions/evacuation/region-poller.js';
 import {
   ensureRegionPoller,
@@ -9,14 +17,6 @@ import {
 import type { RoutingControlState } from '../../functions/runbook/ports/arc.js';
 import type { AuroraEngine } from '../../functions/runbook/ports/aurora.js';
 import { waitKey } from '../../functions/runbook/ports/task-waits.js';
-import { ThrottledError } from '../../functions/core/errors.js';
-import {
-  POLL_BURST_MS,
-  POLL_FLOOR_MS,
-  POLL_SHARE,
-  pollIntervalMs,
-  SUSTAINED_PER_SECOND,
-} from '../../functions/evacuation/poll-budget.js';
 import type { TrafficSwitch } from '../../functions/runbook/ports/traffic-switch.js';
 import { fakeDns } from '../runbook/fakes.js';
 import { FROM, TO, world } from './shared-reads-world.js';

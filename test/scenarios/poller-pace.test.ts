@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { POLL_FLOOR_MS, POLL_SHARE, SUSTAINED_PER_SECOND } from '../../functions/evacuation/poll-budget.js';
 import { loadPlans } from '../../functions/core/plan-loader.js';
+import { POLL_FLOOR_MS, POLL_SHARE, SUSTAINED_PER_SECOND } from '../../functions/evacuation/poll-budget.js';
 import type { CallRecord, OperationRecord } from '../../sandbox/aws/simulator.js';
 import { parseScenario } from '../../sandbox/scenario.js';
 import { simulate } from '../../sandbox/simulate.js';
@@ -19,7 +19,13 @@ const ungraceful = [
 ];
 
 async function run(events: unknown[]) {
-  const scenario = parseScenario({ name: 'poller-pace', latency: 'realistic', seed: 1, timeout: 1800, events });
+  const scenario = parseScenario({
+    name: 'poller-pace',
+    latency: 'realistic',
+    seed: 1,
+    timeout: 1800,
+    events,
+  });
   const t0 = Date.parse(scenario.start);
   let operations: OperationRecord[] = [];
   let calls: CallRecord[] = [];
