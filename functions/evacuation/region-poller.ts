@@ -375,6 +375,13 @@ function countedPorts(deps: PollerDeps): { ports: PollerDeps; calls: { rds: numb
 }
 
 /**
+ * How long a promotion's park must still have before its Task times out for a pass to move the
+ * run's traffic (milliseconds): the pass's move and answer take a few round trips, and a step woken
+ * by its timeout reads RDS and moves traffic itself (CheckDatabase), so both must not.
+ */
+const PARK_MARGIN_MS = 1_000;
+
+/**
  * Moves the traffic of a run whose promotion the poller read done, before its wake, as the event
  * waker does (`moveTrafficIfReady`, wake-traffic.ts: the rest of the run recorded ready, read
  * beside the lease's renewal at the run's epoch): only for a promotion parked with its run (not an
@@ -394,8 +401,9 @@ async function moveParkedTraffic(
   const { route53, store, traffic } = deps;
   if (!signal.promoted || !resource || !wait.run || !route53 || !store || !traffic) return undefined;
   const parsed = RunContext.safeParse(wait.run);
-  if (!parsed.success || parsed.data.evacuation || Date.parse(wait.expiresAt) <= deps.clock.now())
-    return undefined;
+  // Not a park about to time out: its step, woken by the timeout, reads RDS and may move it itself.
+  const live = Date.parse(wait.expiresAt) - deps.clock.now() > PARK_MARGIN_MS;
+  if (!parsed.success || parsed.data.evacuation || !live) return undefined;
   const run = parsed.data;
   if (!signal.promoted.writers.includes(targetOf(plan, resource, run))) return undefined;
   const { run: _kept, shared: _shared, ...withoutRun } = wait;
