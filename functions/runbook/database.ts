@@ -262,7 +262,8 @@ async function pollDatabase(
   if (woken && freshWakeRead(woken, deps.clock.now()) && woken.writers.includes(targetArn))
     return finish(run, resource, done, deps, { readBy: wakeReader(wake), readAt: woken.readAt });
   const view = await deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId);
-  if (isPromoted(view, targetArn)) return finish(run, resource, await movedAsRead(plan, run, resource, done, deps), deps);
+  if (isPromoted(view, targetArn))
+    return finish(run, resource, await movedAsRead(plan, run, resource, done, deps), deps);
   if (view.failover) {
     return nextPoll(progress, `${cluster.globalClusterId} ${method ?? 'promotion'} to ${run.to}`, {
       detail: { ...progress.detail, idlePolls: 0 },
