@@ -51,14 +51,18 @@ const end = t0 + verifiedAt * 1000;
 const rel = (at: number) => ((at - t0) / 1000).toFixed(3);
 // The run's own calls (its steps') and those made outside any execution (the operator API's
 // request and dry run before the runbook starts): another execution's calls are not this run's.
+// The region poller's calls too (its own execution, `poller-<region>-<epoch>`): it reads and wakes
+// for this run.
+const poller = (id: string | undefined) => id?.startsWith('poller-') === true;
 const windowCalls = calls.filter(
   (call) =>
-    (call.executionId === undefined || call.executionId === execution.id) &&
+    (call.executionId === undefined || call.executionId === execution.id || poller(call.executionId)) &&
     call.finishedAt >= from &&
     call.startedAt <= end,
 );
 const busy = operations
-  .filter((o) => o.executionId === execution.id || (o.executionId === undefined && o.app === execution.app))
+  // As the report counts them (sandbox/simulate-report.ts): the run's own, or its app's whoever started them.
+  .filter((o) => o.executionId === execution.id || o.app === execution.app)
   .map(
     (o) =>
       [
@@ -78,7 +82,7 @@ const printCalls = (a: number, b: number) => {
   for (const call of windowCalls)
     if (call.startedAt >= a && call.startedAt < b)
       console.log(
-        `    ${rel(call.startedAt)} +${call.finishedAt - call.startedAt} ms ${call.service}.${call.operation}@${call.region}${call.ok ? '' : ` (${call.error ?? 'failed'})`}${call.executionId ? '' : ' (outside any execution)'}`,
+        `    ${rel(call.startedAt)} +${call.finishedAt - call.startedAt} ms ${call.service}.${call.operation}@${call.region}${call.ok ? '' : ` (${call.error ?? 'failed'})`}${call.executionId ? (poller(call.executionId) ? ' (region poller)' : '') : ' (outside any execution)'}`,
       );
 };
 let reach = from;

@@ -132,6 +132,9 @@ const STEP_CAPABILITIES: Partial<Record<FunctionName, readonly Capability[]>> = 
   // database branch's gate, read and fenced), as PromoteDatabase would a moment later, and moves
   // the run's traffic when its group is the last resource to be ready, as ShiftTraffic would.
   CheckCapacity: ['wakeRunbook', 'promoteDatabase', 'shiftTraffic'],
+  // CheckDatabase moves the run's traffic when its own read sees the promotion done and the rest of
+  // the run ready, as the waker would.
+  CheckDatabase: ['shiftTraffic'],
   // The waker also starts pilot light's promotion once it sees the new reader available (the
   // capacity gate read, fenced), as PromoteDatabase would a moment later.
   WakeOnEvent: ['shiftTraffic', 'promoteDatabase'],

@@ -34,6 +34,38 @@ export function taskWaits(deps: {
     pk: planKey(app),
     sk: `${PREFIX}${executionId}#${what}`,
   });
+  /**
+   * One conditional update of `region`'s poller lease (`POLLER#<region>` / `LEASE`), returning
+   * the item as it is after; undefined when the condition failed (claimed by another, or fenced).
+   */
+  const updateLease = async (
+    region: string,
+    update: string,
+    condition: string,
+    values: Record<string, number>,
+  ): Promise<{ Attributes?: Record<string, unknown> } | undefined> => {
+    try {
+      return await awsCall(
+        { operation: 'UpdateItem', region: deps.region, resource: `${region} poller lease` },
+        [],
+        () =>
+          db().send(
+            new UpdateCommand({
+              TableName: deps.tableName,
+              Key: { pk: `${POLLER_PREFIX}${region}`, sk: 'LEASE' },
+              UpdateExpression: update,
+              ConditionExpression: condition,
+              ExpressionAttributeNames: { '#until': 'until' },
+              ExpressionAttributeValues: values,
+              ReturnValues: 'ALL_NEW',
+            }),
+          ),
+      );
+    } catch (error: unknown) {
+      if (conditionFailed(error)) return undefined;
+      throw error;
+    }
+  };
   return {
     async park(wait) {
       // A plain put: the one writer of an item is its execution's step, and a retried park
@@ -104,6 +136,8 @@ export function taskWaits(deps: {
             parkedAt: String(item.parkedAt ?? ''),
             expiresAt: String(item.expiresAt ?? ''),
             shared: true,
+            // A promotion's park keeps its run: the poller may move its traffic (region-poller.ts).
+            ...(item.run !== undefined ? { run: item.run as unknown } : {}),
           });
         }
         start = page.LastEvaluatedKey;
@@ -111,51 +145,21 @@ export function taskWaits(deps: {
       return waits;
     },
     async claimPoller(region, now, until) {
-      try {
-        const output = await awsCall(
-          { operation: 'UpdateItem', region: deps.region, resource: `${region} poller lease` },
-          [],
-          () =>
-            db().send(
-              new UpdateCommand({
-                TableName: deps.tableName,
-                Key: { pk: `${POLLER_PREFIX}${region}`, sk: 'LEASE' },
-                UpdateExpression: 'SET #until = :until, epoch = if_not_exists(epoch, :zero) + :one',
-                ConditionExpression: 'attribute_not_exists(pk) OR #until <= :now',
-                ExpressionAttributeNames: { '#until': 'until' },
-                ExpressionAttributeValues: { ':until': until, ':now': now, ':zero': 0, ':one': 1 },
-                ReturnValues: 'ALL_NEW',
-              }),
-            ),
-        );
-        return leaseOf(output.Attributes);
-      } catch (error: unknown) {
-        if (conditionFailed(error)) return undefined;
-        throw error;
-      }
+      const output = await updateLease(
+        region,
+        'SET #until = :until, epoch = if_not_exists(epoch, :zero) + :one',
+        'attribute_not_exists(pk) OR #until <= :now',
+        { ':until': until, ':now': now, ':zero': 0, ':one': 1 },
+      );
+      return output ? leaseOf(output.Attributes) : undefined;
     },
     async renewPoller(region, epoch, until) {
-      try {
-        await awsCall(
-          { operation: 'UpdateItem', region: deps.region, resource: `${region} poller lease` },
-          [],
-          () =>
-            db().send(
-              new UpdateCommand({
-                TableName: deps.tableName,
-                Key: { pk: `${POLLER_PREFIX}${region}`, sk: 'LEASE' },
-                UpdateExpression: 'SET #until = :until',
-                ConditionExpression: 'epoch = :epoch',
-                ExpressionAttributeNames: { '#until': 'until' },
-                ExpressionAttributeValues: { ':until': until, ':epoch': epoch },
-              }),
-            ),
-        );
-        return true;
-      } catch (error: unknown) {
-        if (conditionFailed(error)) return false;
-        throw error;
-      }
+      return (
+        (await updateLease(region, 'SET #until = :until', 'epoch = :epoch', {
+          ':until': until,
+          ':epoch': epoch,
+        })) !== undefined
+      );
     },
     async get(app, executionId, what) {
       const output = await awsCall(

@@ -5,7 +5,11 @@ import { stateMachineArnInRegion } from '../runbook/runbook-arns.js';
 // How a region's poller of parked waits is started and how long it lives (the poller itself:
 // region-poller.ts). Apart from it so that AwaitEvent, which starts it, carries none of its reads.
 
-/** Seconds between the poller's passes: as the evacuation's poll (`EVACUATION_POLL_SECONDS`). */
+/**
+ * Seconds the poller's state machine waits after an invocation that found nothing parked. While
+ * something is parked its passes follow at the budget's pace inside the invocation instead
+ * (`pollIntervalMs`, poll-budget.ts: 250 ms at the fastest).
+ */
 export const POLLER_SECONDS = 1;
 /**
  * How long a lease lasts past its last renewal, in milliseconds (virtual in the sandbox): a
@@ -13,9 +17,12 @@ export const POLLER_SECONDS = 1;
  * next waiter that parks starts another.
  */
 export const POLLER_LEASE_MS = 5_000;
-/** Passes in a row with nothing parked before the poller ends (and frees its lease at once). */
+/** Invocations in a row with nothing parked before the poller ends (and frees its lease at once). */
 export const POLLER_IDLE_POLLS = 10;
-/** Passes before a poller ends anyway (2 hours at 1 s); a waiter after it starts the next one. */
+/**
+ * Passes before a poller ends anyway (at least 30 minutes at 4 passes a second, 2 hours at one);
+ * the state machine's own timeout is 4 hours; a waiter after it starts the next one.
+ */
 export const POLLER_MAX_POLLS = 7200;
 
 /**

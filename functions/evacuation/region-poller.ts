@@ -5,11 +5,13 @@ import { memberIn } from '../core/plan-registry.js';
 import * as z from '../core/zod.js';
 import { batchedReads } from '../observer/batched-reads.js';
 import { type ObserverDeps, observeApp } from '../observer/observe.js';
-import { parseInput, type RunbookDeps } from '../runbook/context.js';
+import { parseInput, type RunbookDeps, RunContext, type TrafficShifted } from '../runbook/context.js';
 import type { TaskWait } from '../runbook/ports/task-waits.js';
 import { firstRetryableUnknown } from '../runbook/preflight.js';
 import { answerRead, observeReadOf, type SharedObservation } from '../runbook/read-park.js';
-import { answerWait } from '../runbook/wake-signal.js';
+import { answerWait, type WakeSignal } from '../runbook/wake-signal.js';
+import { moveTrafficIfReady, targetOf } from '../runbook/wake-traffic.js';
+import { nextBackoffMs, type PassCalls, POLL_BURST_MS, pollIntervalMs } from './poll-budget.js';
 import {
   POLLER_IDLE_POLLS,
   POLLER_LEASE_MS,
@@ -45,7 +47,12 @@ const PollInput = z.object({
     epoch: z.int().check(z.positive()),
   }),
   progress: z.nullish(
-    z.object({ attempt: z.int().check(z.nonnegative()), idle: z.int().check(z.nonnegative()) }),
+    z.object({
+      attempt: z.int().check(z.nonnegative()),
+      idle: z.int().check(z.nonnegative()),
+      backoffMs: z.optional(z.number().check(z.nonnegative())),
+      answered: z.optional(z.array(z.string())),
+    }),
   ),
 });
 
@@ -58,64 +65,164 @@ export type PollerDeps = Pick<
   RunbookDeps,
   'aurora' | 'autoScaling' | 'arc' | 'clock' | 'plans' | 'stepFunctions'
 > &
-  Partial<Pick<RunbookDeps, 'auroraLag' | 'dns' | 'region' | 'traffic'>>;
+  Partial<Pick<RunbookDeps, 'auroraLag' | 'dns' | 'region' | 'route53' | 'store' | 'traffic' | 'waits'>>;
 
 /** What one pass of the region poller returns to its Wait + Choice loop. */
 export interface PollerProgress {
   readonly done: boolean;
   readonly nextPollSeconds: number;
   readonly attempt: number;
-  /** Passes in a row that found nothing parked. */
+  /** The throttling back-off carried to the next invocation, in milliseconds (0: none). */
+  readonly backoffMs: number;
+  /** Invocations in a row that found nothing parked. */
   readonly idle: number;
   /** Waits parked in the region at this pass, and the ones it woke. */
   readonly parked: number;
   readonly woken: number;
-  /** Calls of this pass's shared reads, by kind (at most one batch each, whatever the apps). */
+  /** Calls of the last pass's shared reads, by kind (at most one batch each, whatever the apps). */
   readonly reads: { readonly globalClusters: number; readonly groups: number; readonly observed?: number };
-  /** Up to three reads or wakes that failed this pass (the waits' own fallbacks cover them). */
+  /** The last pass's API calls by service, which set its interval (`pollIntervalMs`). */
+  readonly calls?: PassCalls;
+  /** Up to three reads or wakes that failed this invocation (the waits' own fallbacks cover them). */
   readonly errors?: string[];
+  /** The parks answered and still listed (`<expiresAt>#<app>#<executionId>#<what>#<parkedAt>`). */
+  readonly answered?: string[];
   /** Why it ended, when it did. */
   readonly ended?: string;
 }
 
 /**
- * PollRegion, one pass of a region's poller: renews its lease (a poller whose lease another took
- * ends at once), lists the shared waits parked in the region (one Query), reads what they wait for
- * once for all of them, and answers the waits it sees met. Ends after {@link POLLER_IDLE_POLLS}
- * passes with nothing parked, or {@link POLLER_MAX_POLLS} passes, freeing the lease so that the
- * next waiter starts a poller at once. A read that fails is this pass's only.
+ * PollRegion, a run of passes of a region's poller. Each pass renews its lease (a poller whose
+ * lease another took ends at once) beside listing the shared waits parked in the region (one
+ * Query), reads what they wait for once for all of them, and answers the waits it sees met. While
+ * something is parked, passes follow each other at the budget's pace (`pollIntervalMs`,
+ * poll-budget.ts: every 250 ms for one app's failover, slower as the parked apps' reads grow, never
+ * more than a quarter of a service's sustained rate, backing off after a throttled read) for up to
+ * `POLL_BURST_MS` (10 s) of this invocation; with nothing parked it returns at once and its state
+ * machine waits {@link POLLER_SECONDS}. Ends after {@link POLLER_IDLE_POLLS} invocations with
+ * nothing parked, or {@link POLLER_MAX_POLLS} passes, freeing the lease so that the next waiter
+ * starts a poller at once. A read that fails is this pass's only. Without a clock that can wait
+ * (unit tests' fakes) an invocation is one pass.
  */
 export async function pollRegion(
   input: unknown,
   deps: PollerDeps & Pick<RunbookDeps, 'waits'>,
 ): Promise<PollerProgress> {
   const { poller, progress } = parseInput(PollInput, input, 'PollRegion');
-  const attempt = (progress?.attempt ?? -1) + 1;
-  const now = deps.clock.now();
-  const base = { nextPollSeconds: POLLER_SECONDS, attempt, reads: { globalClusters: 0, groups: 0 } };
-  if (!(await deps.waits.renewPoller(poller.region, poller.epoch, now + POLLER_LEASE_MS)))
-    return { ...base, done: true, idle: 0, parked: 0, woken: 0, ended: 'another poller holds the lease' };
-  const parked = latestParks(await deps.waits.listShared(poller.region, now));
-  const pass = await wakeParked(poller.region, parked, deps);
-  const idle = parked.length === 0 ? (progress?.idle ?? 0) + 1 : 0;
-  const ended =
-    idle >= POLLER_IDLE_POLLS
-      ? `nothing parked for ${idle} passes`
-      : attempt + 1 >= POLLER_MAX_POLLS
-        ? `${POLLER_MAX_POLLS} passes`
-        : undefined;
-  // Ending frees the lease now (renewed to now), so that the next waiter starts a poller at once.
-  if (ended) await deps.waits.renewPoller(poller.region, poller.epoch, deps.clock.now());
+  const started = deps.clock.now();
+  let attempt = progress?.attempt ?? -1;
+  let backoffMs = progress?.backoffMs ?? 0;
+  // The parks answered already (woken, or their token found spent): not answered again while they
+  // stay listed (until they expire, or their step parks again under a new `parkedAt`).
+  const answered = new Set((progress?.answered ?? []).filter((key) => key > new Date(started).toISOString()));
+  let busy = false;
+  let woken = 0;
+  const errors: string[] = [];
+  for (;;) {
+    attempt++;
+    const passStart = deps.clock.now();
+    const pass = await onePass(poller, passStart, answered, deps);
+    if (pass === 'lease lost') {
+      const base = {
+        nextPollSeconds: POLLER_SECONDS,
+        attempt,
+        backoffMs,
+        reads: { globalClusters: 0, groups: 0 },
+      };
+      return { ...base, done: true, idle: 0, parked: 0, woken, ended: 'another poller holds the lease' };
+    }
+    busy ||= pass.parked > 0;
+    woken += pass.woken;
+    errors.push(...pass.errors);
+    backoffMs = nextBackoffMs(backoffMs, pass.throttled);
+    const interval = pollIntervalMs(pass.calls, backoffMs);
+    const sleep = deps.clock.sleep?.bind(deps.clock);
+    // The next pass starts one interval after this one started: the budget counts calls per
+    // interval, whatever this pass's own reads took.
+    const wait = passStart + interval - deps.clock.now();
+    // An invocation that found nothing parked returns at once (its state machine waits a second);
+    // one that did keeps passing, through the gaps between a step's parks, for the burst.
+    if (!busy || !sleep || attempt + 1 >= POLLER_MAX_POLLS) return finish(pass, 0);
+    if (wait > 0) await sleep(wait);
+    if (deps.clock.now() - started >= POLL_BURST_MS) return finish(pass, 0);
+  }
+
+  async function finish(last: PassResult, rest: number): Promise<PollerProgress> {
+    const idle = busy ? 0 : (progress?.idle ?? 0) + 1;
+    const ended =
+      idle >= POLLER_IDLE_POLLS
+        ? `nothing parked for ${idle} passes`
+        : attempt + 1 >= POLLER_MAX_POLLS
+          ? `${POLLER_MAX_POLLS} passes`
+          : undefined;
+    // Ending frees the lease now (renewed to now), so that the next waiter starts a poller at once.
+    if (ended) await deps.waits.renewPoller(poller.region, poller.epoch, deps.clock.now());
+    const interval = pollIntervalMs(last.calls, backoffMs);
+    return {
+      done: ended !== undefined,
+      // Step Functions' Wait takes whole seconds: a busy poller's next invocation follows at once
+      // (this one slept out its last interval); an idle one's a second later. Without a clock that
+      // can wait, the budget's interval rounded up.
+      nextPollSeconds: !busy
+        ? POLLER_SECONDS
+        : deps.clock.sleep
+          ? rest
+          : Math.max(POLLER_SECONDS, Math.ceil(interval / 1_000)),
+      attempt,
+      backoffMs,
+      idle,
+      parked: last.parked,
+      woken,
+      reads: last.reads,
+      calls: last.calls,
+      ...(answered.size > 0 ? { answered: [...answered] } : {}),
+      ...(errors.length > 0 ? { errors: errors.slice(0, 3) } : {}),
+      ...(ended ? { ended } : {}),
+    };
+  }
+}
+
+/** One pass's outcome (see {@link onePass}). */
+interface PassResult {
+  readonly parked: number;
+  readonly woken: number;
+  readonly errors: string[];
+  readonly throttled: boolean;
+  readonly calls: PassCalls;
+  readonly reads: PollerProgress['reads'];
+}
+
+/**
+ * One pass: the lease renewed beside the parked waits' Query, then the shared reads and wakes of
+ * the parks not in `answered`, to which it adds those it answered.
+ */
+async function onePass(
+  poller: { readonly region: string; readonly epoch: number },
+  now: number,
+  answered: Set<string>,
+  deps: PollerDeps & Pick<RunbookDeps, 'waits'>,
+): Promise<PassResult | 'lease lost'> {
+  const [held, listed] = await Promise.all([
+    deps.waits.renewPoller(poller.region, poller.epoch, now + POLLER_LEASE_MS),
+    deps.waits.listShared(poller.region, now),
+  ]);
+  if (!held) return 'lease lost';
+  const parked = latestParks(listed).filter((wait) => !answered.has(answeredKey(wait)));
+  const pass = parked.length > 0 ? await wakeParked(poller.region, parked, deps) : undefined;
+  for (const wait of pass?.answered ?? []) answered.add(answeredKey(wait));
   return {
-    ...base,
-    done: ended !== undefined,
-    idle,
     parked: parked.length,
-    woken: pass.woken,
-    reads: pass.reads,
-    ...(pass.errors.length > 0 ? { errors: pass.errors.slice(0, 3) } : {}),
-    ...(ended ? { ended } : {}),
+    woken: pass?.woken ?? 0,
+    errors: pass?.errors ?? [],
+    throttled: pass?.throttled ?? false,
+    calls: pass?.calls ?? {},
+    reads: pass?.reads ?? { globalClusters: 0, groups: 0 },
   };
+}
+
+/** A park's key in the poller's `answered` (its expiry first, so that old keys are dropped by it). */
+function answeredKey(wait: TaskWait): string {
+  return `${wait.expiresAt}#${wait.app}#${wait.executionId}#${wait.what}#${wait.parkedAt}`;
 }
 
 /** Each execution's latest park per wait (a step that parked again left its earlier token spent). */
@@ -134,16 +241,29 @@ function latestParks(waits: readonly TaskWait[]): TaskWait[] {
  * condition the reads show met, by the evacuation's rule (`metWait`, shared-reads.ts): a promotion
  * done (the target the writer, nothing under way), a group ready (the plan's `healthyPercent` of
  * its active desired capacity serving), every group of the app ready (a graceful run's database
- * branch waits for that).
+ * branch waits for that). A promotion parked with its run (not an evacuation's) has its traffic
+ * moved first when the rest of the run is recorded ready ({@link moveParkedTraffic}), as the event
+ * waker would. `throttled` when AWS throttled (or failed retryably) a read of this pass: nothing
+ * that read covered was answered. `calls`: the API calls of the reads, by service, for the budget.
  */
 export async function wakeParked(
   region: string,
   parked: readonly TaskWait[],
   deps: PollerDeps,
-): Promise<{ woken: number; errors: string[]; reads: PollerProgress['reads'] }> {
+): Promise<{
+  woken: number;
+  /** The waits it answered: woken, or their token found spent. */
+  answered: TaskWait[];
+  errors: string[];
+  reads: PollerProgress['reads'];
+  throttled: boolean;
+  calls: PassCalls;
+}> {
   const errors: string[] = [];
+  let throttled = false;
   const fail = (what: string, error: unknown): undefined => {
     const { name, message } = describeError(error);
+    if (RETRYABLE_READ_ERRORS.has(name)) throttled = true;
     errors.push(`${what}: ${name}: ${message}`);
     return undefined;
   };
@@ -160,12 +280,14 @@ export async function wakeParked(
         names.add(memberIn(group.members, region));
     return [{ wait, plan, kind, resource }];
   });
-  const reads = batchedReads(deps);
+  const { ports, calls } = countedPorts(deps);
+  const reads = batchedReads(ports);
   const [globals, groups, observed] = await Promise.all([
     readGlobalsIn(region, ids, reads).catch((error: unknown) => fail(`${region} global clusters`, error)),
     readGroupsIn(region, names, reads).catch((error: unknown) => fail(`${region} groups`, error)),
     observeParked(region, parked, plans, reads),
   ]);
+  if (observed.left > 0) throttled = true;
   const readAt = isoNow(deps.clock);
   const shared: SharedReads = {
     region,
@@ -176,18 +298,26 @@ export async function wakeParked(
   };
   const met = known.flatMap(({ wait, plan, kind, resource }) => {
     const signal = metWait(plan, kind, resource, shared);
-    return signal ? [{ wait, signal }] : [];
+    return signal ? [{ wait, plan, resource, signal }] : [];
   });
   const answers: { wait: TaskWait; answer: () => Promise<boolean> }[] = [
-    ...met.map(({ wait, signal }) => ({ wait, answer: () => answerWait(wait, signal, deps) })),
-    ...observed.map(({ wait, signal }) => ({ wait, answer: () => answerRead(wait, signal, deps) })),
+    ...met.map(({ wait, plan, resource, signal }) => ({
+      wait,
+      answer: async () => {
+        const shifted = await moveParkedTraffic(plan, wait, resource, signal, deps).catch(() => undefined);
+        return answerWait(wait, shifted ? { ...signal, shifted } : signal, deps);
+      },
+    })),
+    ...observed.answers.map(({ wait, signal }) => ({ wait, answer: () => answerRead(wait, signal, deps) })),
   ];
   let woken = 0;
+  const answered: TaskWait[] = [];
   for (let i = 0; i < answers.length; i += WAKES_AT_ONCE) {
     await Promise.all(
       answers.slice(i, i + WAKES_AT_ONCE).map(async ({ wait, answer }) => {
         try {
           if (await answer()) woken++;
+          answered.push(wait);
         } catch (error: unknown) {
           fail(`${wait.app} ${wait.what}`, error);
         }
@@ -196,13 +326,95 @@ export async function wakeParked(
   }
   return {
     woken,
+    answered,
     errors,
+    throttled,
+    calls,
     reads: {
       globalClusters: globals === undefined ? 0 : 1,
       groups: groups === undefined ? 0 : 1,
-      ...(observed.length > 0 ? { observed: observed.length } : {}),
+      ...(observed.answers.length > 0 ? { observed: observed.answers.length } : {}),
     },
   };
+}
+
+/** Errors of a read that mean "ask again later": the pass backs off (`nextBackoffMs`). */
+const RETRYABLE_READ_ERRORS: ReadonlySet<string> = new Set(['ThrottledError', 'TransientAwsError']);
+
+/**
+ * `deps`' RDS and Auto Scaling ports, counting the API calls made through them for the pass's
+ * budget: one a port call, but a list call by its pages (100 names a DescribeAutoScalingGroups,
+ * 100 ids a filtered DescribeDBClusters, 100 global clusters a DescribeGlobalClusters page, as their
+ * API references give `MaxRecords`).
+ */
+function countedPorts(deps: PollerDeps): { ports: PollerDeps; calls: { rds: number; autoscaling: number } } {
+  const calls = { rds: 0, autoscaling: 0 };
+  const pages = (n: number) => Math.max(1, Math.ceil(n / 100));
+  const counting = <T extends object>(port: T, service: keyof typeof calls): T =>
+    new Proxy(port, {
+      get(target, key, receiver) {
+        const value: unknown = Reflect.get(target, key, receiver);
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          const listed = Array.isArray(args[1]) ? args[1].length : undefined;
+          const result: unknown = await (value as (...a: unknown[]) => unknown).apply(target, args);
+          calls[service] +=
+            listed !== undefined ? pages(listed) : Array.isArray(result) ? pages(result.length) : 1;
+          return result;
+        };
+      },
+    });
+  return {
+    ports: {
+      ...deps,
+      aurora: counting(deps.aurora, 'rds'),
+      autoScaling: counting(deps.autoScaling, 'autoscaling'),
+    },
+    calls,
+  };
+}
+
+/**
+ * How long a promotion's park must still have before its Task times out for a pass to move the
+ * run's traffic (milliseconds): the pass's move and answer take a few round trips, and a step woken
+ * by its timeout reads RDS and moves traffic itself (CheckDatabase), so both must not.
+ */
+const PARK_MARGIN_MS = 1_000;
+
+/**
+ * Moves the traffic of a run whose promotion the poller read done, before its wake, as the event
+ * waker does (`moveTrafficIfReady`, wake-traffic.ts: the rest of the run recorded ready, read
+ * beside the lease's renewal at the run's epoch): only for a promotion parked with its run (not an
+ * evacuation's, whose traffic moves in batches), its token not expired, the target the writer in
+ * the read. The wait is parked again without its run in the same round, so that RDS's event,
+ * arriving later, moves nothing a second time. Undefined when it moved nothing.
+ *
+ * @throws LockLostError the run no longer holds its epoch (nothing moved; the wake goes on)
+ */
+async function moveParkedTraffic(
+  plan: Plan,
+  wait: TaskWait,
+  resource: string | undefined,
+  signal: WakeSignal,
+  deps: PollerDeps,
+): Promise<TrafficShifted | undefined> {
+  const { route53, store, traffic } = deps;
+  if (!signal.promoted || !resource || !wait.run || !route53 || !store || !traffic) return undefined;
+  const parsed = RunContext.safeParse(wait.run);
+  // Not a park about to time out: its step, woken by the timeout, reads RDS and may move it itself.
+  const live = Date.parse(wait.expiresAt) - deps.clock.now() > PARK_MARGIN_MS;
+  if (!parsed.success || parsed.data.evacuation || !live) return undefined;
+  const run = parsed.data;
+  if (!signal.promoted.writers.includes(targetOf(plan, resource, run))) return undefined;
+  const { run: _kept, shared: _shared, ...withoutRun } = wait;
+  return moveTrafficIfReady(
+    plan,
+    { kind: 'database', id: resource },
+    run,
+    'RegionPoller',
+    { ...deps, route53, store, traffic },
+    { alongside: deps.waits?.park(withoutRun) },
+  );
 }
 
 /**
@@ -221,9 +433,9 @@ async function observeParked(
   parked: readonly TaskWait[],
   plans: ReadonlyMap<string, Plan>,
   reads: PollerDeps,
-): Promise<{ wait: TaskWait; signal: SharedObservation }[]> {
+): Promise<{ answers: { wait: TaskWait; signal: SharedObservation }[]; left: number }> {
   const { auroraLag, dns, traffic } = reads;
-  if (!auroraLag || !dns || !traffic || !reads.region) return [];
+  if (!auroraLag || !dns || !traffic || !reads.region) return { answers: [], left: 0 };
   const deps: ObserverDeps = { ...reads, auroraLag, dns, traffic, region: reads.region };
   const readAt = isoNow(deps.clock);
   return Promise.all(
@@ -255,5 +467,8 @@ async function observeParked(
         ),
       ];
     }),
-  ).then((answers) => answers.flat());
+  ).then((answers) => ({
+    answers: answers.flat(),
+    left: answers.filter((a) => a.length === 0).length,
+  }));
 }

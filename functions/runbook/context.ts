@@ -127,10 +127,12 @@ export function knownUnreachable(
  */
 export const TrafficShifted = z.object({
   /**
-   * Who moved it: the event waker, AwaitEvent finding the promotion over as it parked, or
-   * CheckCapacity reading the last group ready after the promotion was recorded done.
+   * Who moved it: the event waker, AwaitEvent finding the promotion over as it parked,
+   * CheckCapacity reading the last group ready after the promotion was recorded done, the region's
+   * poller reading the promotion done (functions/evacuation/region-poller.ts), or CheckDatabase's
+   * own read seeing it done (functions/runbook/database.ts).
    */
-  by: z.enum(['WakeOnEvent', 'AwaitEvent', 'CheckCapacity']),
+  by: z.enum(['WakeOnEvent', 'AwaitEvent', 'CheckCapacity', 'RegionPoller', 'CheckDatabase']),
   at: z.string().check(z.minLength(1)),
   epoch: z.int().check(z.positive()),
   mechanism: z.enum(['arc', 'route53', 'health-checks', 'none']),

@@ -30,12 +30,15 @@ import {
 import { type GlobalClusterView, LAG_FRESH_MS } from './ports/aurora.js';
 import { capacityReady, globalCluster } from './resources.js';
 import { freshWakeRead, wakeReader } from './wake-reads.js';
+import { moveTrafficIfReady } from './wake-traffic.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type DatabaseDeps = Pick<
   RunbookDeps,
   'aurora' | 'auroraLag' | 'autoScaling' | 'clock' | 'plans' | 'random' | 'store'
->;
+> &
+  /** CheckDatabase's: to move the run's traffic as its own read sees the promotion done. */
+  Partial<Pick<RunbookDeps, 'arc' | 'route53' | 'traffic'>>;
 
 const PromoteInput = z.object({
   run: RunContext,
@@ -259,7 +262,8 @@ async function pollDatabase(
   if (woken && freshWakeRead(woken, deps.clock.now()) && woken.writers.includes(targetArn))
     return finish(run, resource, done, deps, { readBy: wakeReader(wake), readAt: woken.readAt });
   const view = await deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId);
-  if (isPromoted(view, targetArn)) return finish(run, resource, done, deps);
+  if (isPromoted(view, targetArn))
+    return finish(run, resource, await movedAsRead(plan, run, resource, done, deps), deps);
   if (view.failover) {
     return nextPoll(progress, `${cluster.globalClusterId} ${method ?? 'promotion'} to ${run.to}`, {
       detail: { ...progress.detail, idlePolls: 0 },
@@ -395,6 +399,33 @@ async function refusedForEngineVersions(
         : 'the plan does not allow detach-and-promote, the manual failover)'),
     { cause: error },
   );
+}
+
+/**
+ * `progress` with the run's traffic moved, when CheckDatabase's own read (after its park's
+ * timeout, or a wake whose read was stale) sees the promotion done and nobody moved it yet: what
+ * the waker, AwaitEvent and the region's poller do when they see it (`moveTrafficIfReady`,
+ * wake-traffic.ts: the rest of the run recorded ready, fenced at the run's epoch, not an
+ * evacuation's), so that the Map's end and ShiftTraffic's start are not waited for. Unchanged when
+ * it moved nothing, or moving failed (ShiftTraffic then moves it as before).
+ */
+async function movedAsRead(
+  plan: Plan,
+  run: RunContext,
+  resource: ResourceItem,
+  progress: DatabaseProgress,
+  deps: DatabaseDeps,
+): Promise<DatabaseProgress> {
+  const { arc, route53, traffic } = deps;
+  if (progress.detail?.trafficShifted || run.evacuation || !arc || !route53 || !traffic) return progress;
+  const shifted = await moveTrafficIfReady(
+    plan,
+    { kind: 'database', id: resource.id },
+    run,
+    'CheckDatabase',
+    { ...deps, arc, route53, traffic },
+  ).catch(() => undefined);
+  return shifted ? { ...progress, detail: { ...progress.detail, trafficShifted: shifted } } : progress;
 }
 
 async function finish(

@@ -25,6 +25,15 @@ export function waitKindOf(progress: Pick<Progress, 'phase'>): WaitKind {
  */
 export const SHARED_READ_KINDS: ReadonlySet<WaitKind> = new Set(['promotion', 'capacity', 'group']);
 
+/**
+ * The waits the region's poller serves for every run that is not an evacuation's, however few
+ * plans run into the region (`REGION_POLLER_MIN_PLANS` decides the rest): the promotion, whose end
+ * RDS announces only by an event about 0.5 s late (our assumption for "near-real time") and which
+ * the poller reads at its budget's pace (every 333 ms for one app: `pollIntervalMs`,
+ * functions/evacuation/poll-budget.ts). The event stays a wake path: whichever comes first.
+ */
+export const POLLED_FOR_EVERY_RUN: ReadonlySet<WaitKind> = new Set(['promotion']);
+
 /** What a woken step's Task returns (its `$.wake`): why it woke. */
 export interface WakeSignal {
   readonly woken: true;

@@ -12,6 +12,7 @@ import { capacityReady, globalCluster } from './resources.js';
 import { type PromotionReads, promotionReads, startFor } from './wake-promotion.js';
 import {
   answerWait,
+  POLLED_FOR_EVERY_RUN,
   readerInstanceId,
   SHARED_READ_KINDS,
   WAKE_DETAIL_TYPES,
@@ -100,7 +101,10 @@ export async function awaitEvent(
   const wait = resource.kind === 'capacity' ? 'group' : waitKindOf(progress);
   const now = deps.clock.now();
   const what = waitKey(wait, resource.id);
-  const reader = SHARED_READ_KINDS.has(wait) ? sharedReader(run, deps.plans) : undefined;
+  const reader = SHARED_READ_KINDS.has(wait)
+    ? (sharedReader(run, deps.plans) ??
+      (POLLED_FOR_EVERY_RUN.has(wait) && !run.evacuation ? 'region' : undefined))
+    : undefined;
   // A promotion's park keeps the run, so that its event's waker can move traffic itself once the
   // promotion is done (not in an evacuation: there traffic moves in the evacuation's batches).
   const keepRun = (wait === 'promotion' || wait === 'reader') && !run.evacuation;
@@ -117,9 +121,10 @@ export async function awaitEvent(
   await deps.waits.park(keepRun ? { ...parked, run } : parked);
   // A shared read sees what this step waits for within a second of the token being stored, and
   // wakes it: no read of the app's own. In an evacuation its poll (functions/evacuation/shared-reads.ts);
-  // otherwise, with many apps failing over into the region, the region's poller, which the first
-  // waiter starts (functions/evacuation/region-poller.ts). A poller that cannot be started leaves
-  // the read to this step.
+  // otherwise the region's poller, which the first waiter starts (functions/evacuation/region-poller.ts):
+  // for every run's promotion (every 333 ms for one app, at its budget's pace for many), and for
+  // the other shared waits with many apps failing over into the region. A poller that cannot be
+  // started leaves the read to this step. RDS's event still wakes it: whichever comes first.
   const served =
     reader === 'evacuation' ||
     (reader === 'region' && (await ensureRegionPoller(deps.region, deps).catch(() => false)));

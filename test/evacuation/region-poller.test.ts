@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { ThrottledError } from '../../functions/core/errors.js';
 import type { Plan } from '../../functions/core/plan.js';
+import {
+  POLL_BURST_MS,
+  POLL_FLOOR_MS,
+  POLL_SHARE,
+  pollIntervalMs,
+  SUSTAINED_PER_SECOND,
+} from '../../functions/evacuation/poll-budget.js';
 import { pollRegion } from '../../functions/evacuation/region-poller.js';
 import {
   ensureRegionPoller,
@@ -244,5 +252,86 @@ describe("a region's poller of parked waits", () => {
     expect(started).toEqual([`poller-${TO}-1`, `poller-${TO}-2`]);
     // No poller machine deployed here: the waiter reads for itself.
     expect(await ensureRegionPoller(TO, { ...deps, stateMachineArns: {} })).toBe(false);
+  });
+
+  describe('at its budget (poll-budget.ts)', () => {
+    /** `parkedWorld(count)` whose clock can wait (virtual: a sleep advances it), as the sandbox's. */
+    async function pacedWorld(count: number) {
+      const w = await parkedWorld(count);
+      const clock = { ...w.deps.clock, sleep: async (ms: number) => w.deps.clock.advance(ms) };
+      return { ...w, deps: { ...w.deps, clock } };
+    }
+
+    it.each([1, 40, 300])(
+      "keeps its calls per second within a quarter of each service's rate with %i apps parked, never under the floor",
+      async (count) => {
+        const w = await pacedWorld(count);
+        const t0 = w.deps.clock.now();
+
+        // Act: one invocation: passes back to back, at the budget's pace, for the burst.
+        const progress = await pollRegion(w.input(null), w.deps);
+        const seconds = (w.deps.clock.now() - t0) / 1000;
+
+        // Assert: a pass reads RDS once and Auto Scaling once per 100 groups; over the burst, no
+        // more than a quarter of either rate, and passes no closer than the floor.
+        expect(seconds * 1000).toBeGreaterThanOrEqual(POLL_BURST_MS);
+        const passes = w.waits.calls.listShared;
+        // The adapters' pages: DescribeGlobalClusters answers 100 global clusters a page and
+        // DescribeAutoScalingGroups takes 100 names a call.
+        const pages = Math.ceil(count / 100);
+        const reads = w.counted.globalClusters + w.counted.describeGlobalCluster;
+        const rds = reads * pages;
+        const autoScaling = w.counted.describeMany * pages + w.counted.describe;
+        expect(reads).toBe(passes);
+        expect(rds / seconds).toBeLessThanOrEqual(POLL_SHARE * SUSTAINED_PER_SECOND.rds);
+        expect(autoScaling / seconds).toBeLessThanOrEqual(POLL_SHARE * SUSTAINED_PER_SECOND.autoscaling);
+        expect(passes).toBeLessThanOrEqual(Math.ceil(seconds / (POLL_FLOOR_MS / 1000)));
+        // One app: every 333 ms (RDS bounds it); 300 apps: 3 pages of each a pass, every second.
+        expect(passes).toBe(Math.ceil(POLL_BURST_MS / pollIntervalMs({ rds: pages, autoscaling: pages })));
+        expect(progress).toMatchObject({ done: false, nextPollSeconds: 0, woken: 0 });
+      },
+    );
+
+    it('answers nobody from a throttled read, and backs off, doubling, until a clean pass', async () => {
+      const w = await parkedWorld(2);
+      for (const plan of w.plans) w.promote(plan);
+      const throttled = { on: true };
+      const { aurora } = w.deps;
+      const deps = {
+        ...w.deps,
+        aurora: {
+          ...aurora,
+          describeGlobalClusters: async (region: string) => {
+            if (throttled.on) throw new ThrottledError('Rate exceeded (test)');
+            return (await aurora.describeGlobalClusters?.(region)) ?? [];
+          },
+        },
+        autoScaling: {
+          ...w.deps.autoScaling,
+          describeMany: async (region: string, names: readonly string[]) => {
+            if (throttled.on) throw new ThrottledError('Rate exceeded (test)');
+            return (await w.deps.autoScaling.describeMany?.(region, names)) ?? new Map();
+          },
+        },
+      };
+
+      const first = await pollRegion(w.input(null), deps);
+      const second = await pollRegion(w.input(first), deps);
+
+      expect(w.tokens.answered).toHaveLength(0);
+      expect([first.woken, second.woken]).toEqual([0, 0]);
+      expect([first.backoffMs, second.backoffMs]).toEqual([1_000, 2_000]);
+      expect(second.nextPollSeconds).toBe(2);
+      expect(second.errors?.[0]).toMatch(/ThrottledError/);
+
+      // RDS answers again: the promotions are woken, once each, and the back-off halves.
+      throttled.on = false;
+      const third = await pollRegion(w.input(second), deps);
+      expect(third.woken).toBe(2);
+      expect(third.backoffMs).toBe(1_000);
+      const fourth = await pollRegion(w.input(third), deps);
+      expect(fourth.woken).toBe(0);
+      expect(w.tokens.answered).toHaveLength(2);
+    });
   });
 });

@@ -75,7 +75,8 @@ describe('bundle composition', () => {
     // (AwaitEvent and WakeOnEvent, which continue a promotion, read its lag: they keep CloudWatch).
     ['prepare-database.ts', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-rds']],
     ['check-prepare.ts', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-rds']],
-    // CheckDatabase reads the lag at promotion (the run's RPO), so it keeps CloudWatch.
+    // CheckDatabase reads the lag at promotion (the run's RPO), so it keeps CloudWatch, and moves
+    // the run's traffic when its own read sees the promotion done (Route 53, ARC).
     [
       'check-database.ts',
       [
@@ -84,6 +85,8 @@ describe('bundle composition', () => {
         '@aws-sdk/client-dynamodb',
         '@aws-sdk/client-elastic-load-balancing-v2',
         '@aws-sdk/client-rds',
+        '@aws-sdk/client-route-53',
+        '@aws-sdk/client-route53-recovery-cluster',
       ],
     ],
   ])(

@@ -424,6 +424,38 @@ describe('WakeOnEvent', () => {
     expect(late.arc.updates).toEqual([]);
   });
 
+  it('CheckDatabase, reading the promotion done itself (its park timed out), moves traffic when the rest of the run is recorded ready, and not otherwise', async () => {
+    for (const capacity of ['SUCCEEDED', 'RUNNING'] as const) {
+      const { deps, arc, run } = await setup({ moving: false, run: {}, capacity });
+      const progress = await checkDatabase(
+        {
+          run,
+          resource: { kind: 'database', id: 'orders-global' },
+          progress: {
+            done: false,
+            nextPollSeconds: 5,
+            attempt: 3,
+            maxAttempts: 48,
+            startedAt: '2026-01-01T00:00:00.000Z',
+            phase: 'promoting',
+            detail: { method: 'failover' },
+          },
+        },
+        { ...deps, autoScaling: fakeAutoScaling({}).port },
+      );
+      expect(progress.done).toBe(true);
+      if (capacity === 'SUCCEEDED') {
+        expect(arc.updates).toEqual([ON_TARGET]);
+        expect(progress.detail?.trafficShifted).toEqual(
+          expect.objectContaining({ by: 'CheckDatabase', mechanism: 'arc', epoch: run.epoch }),
+        );
+      } else {
+        expect(arc.updates).toEqual([]);
+        expect(progress.detail).not.toHaveProperty('trafficShifted');
+      }
+    }
+  });
+
   it("pilot light: on the new reader's event, with capacity read ready, starts the switchover itself; CheckPrepare and PromoteDatabase follow it", async () => {
     const { report, wake, prepared, promoting, aurora, state, clock, epoch } = await readerWoken(4);
     // One switchover, in the writer's region, started by the waker (fenced: the lease renewed).
