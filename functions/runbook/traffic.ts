@@ -243,7 +243,8 @@ function trafficBudgetSeconds(plan: Plan): number {
  * any of the cluster's endpoints) when the plan has them; with `traffic.route53.method`
  * `health-checks`, one conditional write of the traffic switch in this region's replica of the
  * state table at lock `epoch` (no Route 53 API call); else one atomic Route 53 change batch
- * making `to` PRIMARY (`from`, or the next plan region, SECONDARY). Idempotent. Throws
+ * making `to` PRIMARY (`from`, or the next plan region, SECONDARY), tried first without a read
+ * (`setPrimary`'s `swapFirst`). Idempotent. Throws
  * `LockLostError` when a newer epoch wrote the switch.
  */
 export async function moveTrafficTo(
@@ -275,7 +276,11 @@ export async function moveTrafficTo(
     return { mechanism: 'health-checks' };
   }
   const secondary = from !== to ? from : (plan.regions.find((r) => r !== to) as string);
-  const changeId = await deps.route53.setPrimary(route53.hostedZoneId, route53.records, to, secondary);
+  // Tried first as a swap of the records as we leave them (one call, refused whole when a record
+  // differs; then read and changed as they stand): a run's change follows its promotion at once.
+  const changeId = await deps.route53.setPrimary(route53.hostedZoneId, route53.records, to, secondary, {
+    swapFirst: true,
+  });
   return { mechanism: 'route53', changeId: changeId ?? null };
 }
 
