@@ -455,13 +455,15 @@ export function statementsFor(
           ],
           plan.routingControlArns,
         ),
-        // One statement per zone: only that zone's plan records, only the swap's actions and types.
+        // One statement per zone: only that zone's plan records, only the swap's actions and types
+        // (CREATE: the change is first tried as DELETE + CREATE, `setPrimary`'s `swapFirst`; it
+        // creates nothing UPSERT could not).
         ...plan.hostedZones.flatMap((zone, i) =>
           allow(`ChangePlanRecords${i}`, ['route53:ChangeResourceRecordSets'], [zone.arn], {
             'ForAllValues:StringEquals': {
               'route53:ChangeResourceRecordSetsNormalizedRecordNames': [...zone.recordNames],
               'route53:ChangeResourceRecordSetsRecordTypes': [...zone.recordTypes],
-              'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
+              'route53:ChangeResourceRecordSetsActions': ['CREATE', 'UPSERT', 'DELETE'],
             },
           }),
         ),

@@ -167,8 +167,38 @@ export function route53Records(clients: ClientFactory): Route53Records {
       return (await listFailoverSets(hostedZoneId, name, type)).map(toFailoverRecord);
     },
 
-    async setPrimary(hostedZoneId, records, primaryRegion, secondaryRegion) {
+    async setPrimary(hostedZoneId, records, primaryRegion, secondaryRegion, options = {}) {
       assertTwoRegions(hostedZoneId, primaryRegion, secondaryRegion);
+      const swap = options.swapFirst ? swapChanges(records, primaryRegion, secondaryRegion) : undefined;
+      if (swap) {
+        // One call instead of a read and a call: the batch deletes the records exactly as
+        // Switchyard writes them with `secondaryRegion` PRIMARY, and creates them swapped. Route
+        // 53 deletes a record only when every value matches, and applies a batch whole or not at
+        // all, so a record that differs (changed by hand, a health check added, already swapped)
+        // refuses the whole batch, changing nothing: then the records are read and changed as
+        // they stand, below.
+        const swapped = await send(
+          { operation: 'ChangeResourceRecordSets', resource: `${hostedZoneId} primary ${primaryRegion}` },
+          CHANGE_RULES,
+          async () => {
+            try {
+              return await route53().send(
+                new ChangeResourceRecordSetsCommand({
+                  HostedZoneId: hostedZoneId,
+                  ChangeBatch: {
+                    Comment: `Switchyard: ${primaryRegion} PRIMARY, ${secondaryRegion} SECONDARY (swap)`,
+                    Changes: swap,
+                  },
+                }),
+              );
+            } catch (error: unknown) {
+              if (error instanceof InvalidChangeBatch) return undefined;
+              throw error;
+            }
+          },
+        );
+        if (swapped) return swapped.ChangeInfo?.Id;
+      }
       const changes: Change[] = [];
       for (const spec of records) {
         const sets = await listFailoverSets(hostedZoneId, spec.name, spec.type);
@@ -413,6 +443,58 @@ function changesFor(
     }
   }
   return changes;
+}
+
+/**
+ * The changes that swap the roles of every record from `secondaryRegion` PRIMARY to
+ * `primaryRegion` PRIMARY, as a compare-and-swap: per record, a DELETE of each region's record
+ * exactly as Switchyard writes it (the plan's alias target and health check, EvaluateTargetHealth
+ * on) in its old role, then a CREATE of it in its new role. "To delete a resource record set, you
+ * must specify all the same values that you specified when you created it", and "Route 53
+ * validates the changes in the request and then either makes all or none of the changes in the
+ * change batch" (Route 53 API Reference, "ChangeResourceRecordSets",
+ * https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html): a
+ * record that differs refuses the batch (`InvalidChangeBatch`), never writes a wrong one.
+ * Undefined when a record has no target for one of the regions (the read path says why).
+ */
+function swapChanges(
+  records: readonly FailoverRecordSpec[],
+  primaryRegion: string,
+  secondaryRegion: string,
+): Change[] | undefined {
+  const changes: Change[] = [];
+  for (const spec of records) {
+    const as = (region: string, failover: 'PRIMARY' | 'SECONDARY'): ResourceRecordSet | undefined => {
+      const target = spec.targets[region];
+      if (!target) return undefined;
+      return toRecordSet({
+        name: spec.name,
+        type: spec.type,
+        setIdentifier: region,
+        failover,
+        aliasTarget: {
+          dnsName: target.dnsName,
+          hostedZoneId: target.hostedZoneId,
+          evaluateTargetHealth: true,
+        },
+        ...(target.healthCheckId ? { healthCheckId: target.healthCheckId } : {}),
+      });
+    };
+    const [oldPrimary, oldSecondary, newPrimary, newSecondary] = [
+      as(secondaryRegion, 'PRIMARY'),
+      as(primaryRegion, 'SECONDARY'),
+      as(primaryRegion, 'PRIMARY'),
+      as(secondaryRegion, 'SECONDARY'),
+    ];
+    if (!oldPrimary || !oldSecondary || !newPrimary || !newSecondary) return undefined;
+    changes.push(
+      { Action: 'DELETE', ResourceRecordSet: oldPrimary },
+      { Action: 'DELETE', ResourceRecordSet: oldSecondary },
+      { Action: 'CREATE', ResourceRecordSet: newPrimary },
+      { Action: 'CREATE', ResourceRecordSet: newSecondary },
+    );
+  }
+  return changes.length > 0 ? changes : undefined;
 }
 
 function toFailoverRecord(set: ResourceRecordSet): FailoverRecord {

@@ -154,8 +154,9 @@ function onlyDnsLags(plan: Plan, seen: AppObservation, verdict: ServiceVerdict, 
 }
 
 /**
- * Asks the name servers every {@link DNS_RECHECK_MS} for up to {@link DNS_RECHECK_BUDGET_MS}
- * whether every record of the plan resolves to `region` now. False when the budget ran out, a
+ * Asks the name servers every {@link DNS_RECHECK_MS} for up to `budgetMs` (milliseconds,
+ * {@link DNS_RECHECK_BUDGET_MS} unless given) whether every record of the plan resolves to
+ * `region` now. False when the budget ran out, a
  * question failed, the plan has no record, or the clock cannot wait: the state machine's poll
  * takes over. Also CheckTraffic's, while a Route 53 change is PENDING.
  */
@@ -163,11 +164,12 @@ export async function dnsFollowed(
   plan: Plan,
   region: string,
   deps: Pick<RunbookDeps, 'clock' | 'dns' | 'region'>,
+  budgetMs: number = DNS_RECHECK_BUDGET_MS,
 ): Promise<boolean> {
   const records = plan.traffic.route53?.records ?? [];
   const sleep = deps.clock.sleep?.bind(deps.clock);
   if (!sleep || records.length === 0) return false;
-  const deadline = deps.clock.now() + DNS_RECHECK_BUDGET_MS;
+  const deadline = deps.clock.now() + budgetMs;
   while (deps.clock.now() + DNS_RECHECK_MS <= deadline) {
     await sleep(DNS_RECHECK_MS);
     const answers = await Promise.all(

@@ -411,6 +411,99 @@ describe('setPrimary', () => {
   });
 });
 
+describe('setPrimary with swapFirst', () => {
+  it('makes one ChangeResourceRecordSets without reading: each record deleted exactly as Switchyard writes it, then created swapped', async () => {
+    const { records } = setup();
+    route53.on(ChangeResourceRecordSetsCommand).resolves({
+      ChangeInfo: { Id: '/change/C9', Status: 'PENDING', SubmittedAt: new Date(0) },
+    });
+
+    const changeId = await records.setPrimary(ZONE, [API], 'us-west-2', 'us-east-1', { swapFirst: true });
+
+    expect(changeId).toBe('/change/C9');
+    expect(route53.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(0);
+    const calls = route53.commandCalls(ChangeResourceRecordSetsCommand);
+    expect(calls).toHaveLength(1);
+    const record = (region: string, failover: string, dnsName: string, zone: string) => ({
+      Name: 'api.orders.example.com',
+      Type: 'A',
+      SetIdentifier: region,
+      Failover: failover,
+      AliasTarget: { DNSName: dnsName, HostedZoneId: zone, EvaluateTargetHealth: true },
+    });
+    expect(calls[0]?.args[0].input.ChangeBatch?.Changes).toEqual([
+      {
+        Action: 'DELETE',
+        ResourceRecordSet: record('us-east-1', 'PRIMARY', 'orders-use1.elb.amazonaws.com', 'Z35SXDOTRQ7X7K'),
+      },
+      {
+        Action: 'DELETE',
+        ResourceRecordSet: record('us-west-2', 'SECONDARY', 'orders-usw2.elb.amazonaws.com', 'Z1H1FL5HABSF5'),
+      },
+      {
+        Action: 'CREATE',
+        ResourceRecordSet: record('us-west-2', 'PRIMARY', 'orders-usw2.elb.amazonaws.com', 'Z1H1FL5HABSF5'),
+      },
+      {
+        Action: 'CREATE',
+        ResourceRecordSet: record(
+          'us-east-1',
+          'SECONDARY',
+          'orders-use1.elb.amazonaws.com',
+          'Z35SXDOTRQ7X7K',
+        ),
+      },
+    ]);
+  });
+
+  it('when Route 53 refuses the swap (a record differs), reads the records and changes them as they stand', async () => {
+    const { records } = setup();
+    route53
+      .on(ChangeResourceRecordSetsCommand)
+      .rejectsOnce(
+        new InvalidChangeBatch({
+          message: 'Invalid',
+          messages: ['the values provided do not match the current values'],
+          $metadata: {},
+        }),
+      )
+      .resolves({ ChangeInfo: { Id: '/change/C10', Status: 'PENDING', SubmittedAt: new Date(0) } });
+    route53.on(ListResourceRecordSetsCommand).resolves({
+      ResourceRecordSets: [listed('us-east-1', 'PRIMARY'), listed('us-west-2', 'SECONDARY', 'hc-by-hand')],
+      IsTruncated: false,
+    });
+
+    const changeId = await records.setPrimary(ZONE, [API], 'us-west-2', 'us-east-1', { swapFirst: true });
+
+    expect(changeId).toBe('/change/C10');
+    const calls = route53.commandCalls(ChangeResourceRecordSetsCommand);
+    expect(calls).toHaveLength(2);
+    expect(
+      calls[1]?.args[0].input.ChangeBatch?.Changes?.map((c) => [
+        c.Action,
+        c.ResourceRecordSet?.SetIdentifier,
+        c.ResourceRecordSet?.Failover,
+        c.ResourceRecordSet?.HealthCheckId,
+      ]),
+    ).toEqual([
+      ['UPSERT', 'us-west-2', 'PRIMARY', 'hc-by-hand'],
+      ['UPSERT', 'us-east-1', 'SECONDARY', undefined],
+    ]);
+  });
+
+  it('passes on any other refusal of the swap as before (a zone still applying a change is retried later)', async () => {
+    const { records } = setup();
+    route53
+      .on(ChangeResourceRecordSetsCommand)
+      .rejects(new PriorRequestNotComplete({ message: 'still applying', $metadata: {} }));
+
+    await expect(
+      records.setPrimary(ZONE, [API], 'us-west-2', 'us-east-1', { swapFirst: true }),
+    ).rejects.toMatchObject({ name: 'ThrottledError' });
+    expect(route53.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(0);
+  });
+});
+
 describe('getChangeStatus', () => {
   it.each(['PENDING', 'INSYNC'] as const)('returns %s', async (status) => {
     const { records } = setup();

@@ -433,7 +433,7 @@ describe('least privilege', () => {
                 'api.orders.example.com',
               ],
               'route53:ChangeResourceRecordSetsRecordTypes': ['A'],
-              'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
+              'route53:ChangeResourceRecordSetsActions': ['CREATE', 'UPSERT', 'DELETE'],
             },
           },
         },

@@ -128,7 +128,7 @@ describe('three regions, pilot light without ARC', () => {
           'ForAllValues:StringEquals': {
             'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['api.ledger.example.com'],
             'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
-            'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
+            'route53:ChangeResourceRecordSetsActions': ['CREATE', 'UPSERT', 'DELETE'],
           },
         },
       ],
@@ -138,7 +138,7 @@ describe('three regions, pilot light without ARC', () => {
           'ForAllValues:StringEquals': {
             'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['pay.example.com'],
             'route53:ChangeResourceRecordSetsRecordTypes': ['A'],
-            'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
+            'route53:ChangeResourceRecordSetsActions': ['CREATE', 'UPSERT', 'DELETE'],
           },
         },
       ],

@@ -3,7 +3,7 @@ import { planRegistry } from '../../functions/core/plan-registry.js';
 import { requestApproval } from '../../functions/runbook/approval.js';
 import { type RunContext, recordStep, stepKey } from '../../functions/runbook/context.js';
 import { FINISHED_EVENT, finishExecution, recordFailure } from '../../functions/runbook/finish.js';
-import { checkTraffic, shiftTraffic } from '../../functions/runbook/traffic.js';
+import { checkTraffic, PROPAGATION_WAIT_SECONDS, shiftTraffic } from '../../functions/runbook/traffic.js';
 import { allReady, begun, loseLock, SOURCE, setup, TARGET, verified } from './late-steps-world.js';
 
 // Unit tests of ShiftTraffic/CheckTraffic, FinishExecution and RecordFailure against in-memory
@@ -87,6 +87,9 @@ describe('ShiftTraffic and CheckTraffic', () => {
     expect(refused.detail?.lastError).toMatch(/PriorRequestNotComplete/);
     expect(accepted).toMatchObject({ done: false, phase: 'propagating', detail: { changeId: 'C1' } });
     expect(pending).toMatchObject({ done: false, attempt: accepted.attempt + 1 });
+    // The name servers were watched for most of the cycle: a short wait before the next GetChange.
+    expect(pending.nextPollSeconds).toBe(PROPAGATION_WAIT_SECONDS);
+    expect(accepted.nextPollSeconds).toBeGreaterThan(PROPAGATION_WAIT_SECONDS);
     expect(insync.done).toBe(true);
     expect(env.route53.changes).toEqual([{ primary: TARGET, secondary: SOURCE, changeId: 'C1' }]);
   });

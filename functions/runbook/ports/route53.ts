@@ -52,12 +52,21 @@ export interface Route53Records {
    * has one PRIMARY and one SECONDARY). Returns the change ID, or undefined when every record is
    * already so (no call made). PreconditionFailedError when a record has a set identifier that is
    * not one of the plan's regions (not ours to change).
+   *
+   * With `options.swapFirst`, the change is first tried without reading: one batch that deletes
+   * each record exactly as Switchyard writes it with `secondaryRegion` PRIMARY (the plan's alias
+   * target and health check) and creates it swapped. Route 53 refuses the whole batch when any
+   * record differs (a DELETE must match every value; a batch is all or nothing), and then the
+   * records are read and changed as above: one ChangeResourceRecordSets instead of
+   * ListResourceRecordSets and ChangeResourceRecordSets in the common case, one refused call more
+   * otherwise, never a wrong record.
    */
   setPrimary(
     hostedZoneId: string,
     records: readonly FailoverRecordSpec[],
     primaryRegion: string,
     secondaryRegion: string,
+    options?: { readonly swapFirst?: boolean },
   ): Promise<string | undefined>;
   /**
    * {@link setPrimary} for many apps' records in ONE hosted zone, in ONE atomic change batch (the
