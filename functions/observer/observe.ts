@@ -12,6 +12,7 @@ import { memberIn } from '../core/plan-registry.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import type { UnreachableRegions } from '../runbook/ports/arc.js';
 import type { GroupCapacity, WarmPoolView } from '../runbook/ports/auto-scaling.js';
+import type { DnsSample } from '../runbook/ports/dns.js';
 import {
   type AppObservation,
   type CapacityObservation,
@@ -87,6 +88,12 @@ export async function observeApp(
      * failover's dry run), not for the scheduled or batched reads of many apps.
      */
     readonly eager?: boolean;
+    /**
+     * Ask each of the plan's records of one name server, taken in turn, and of every server only
+     * when that one's answer is not the expected region (`DnsSample`, functions/runbook/ports/dns.ts):
+     * a scheduled pass's observation. Without it every server is asked.
+     */
+    readonly dnsSample?: DnsSample;
   } = {},
 ): Promise<AppObservation> {
   const outcomes = new Map<string, Tally>(regions.map((r) => [r, { ok: 0, unreachable: 0, other: 0 }]));
@@ -165,7 +172,7 @@ export async function observeApp(
     options.warmPools ? (options.eager ? 'eager' : true) : false,
   );
 
-  const traffic = observeTraffic(plan, deps, read, options.unreachable);
+  const traffic = observeTraffic(plan, deps, read, options.unreachable, options.dnsSample);
   const [c, k, t] = await Promise.all([clusters, capacity, traffic]);
   const observation: AppObservation = {
     app: plan.name,
@@ -349,6 +356,7 @@ async function observeTraffic(
   deps: ObserverDeps,
   read: Reader,
   unreachable: UnreachableRegions | undefined,
+  dnsSample: DnsSample | undefined,
 ): Promise<TrafficObservation> {
   const arc = plan.traffic.arc;
   const route53 = plan.traffic.route53;
@@ -364,7 +372,7 @@ async function observeTraffic(
             [
               record.name,
               await read(undefined, `DNS answer for ${record.name}`, () =>
-                deps.dns.answeredRegion(deps.region, record),
+                deps.dns.answeredRegion(deps.region, record, dnsSample),
               ),
             ] as const,
         ),
