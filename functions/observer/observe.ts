@@ -198,13 +198,21 @@ export async function withCapacity(
   plan: Plan,
   regions: readonly string[],
   deps: Pick<ObserverDeps, 'autoScaling'>,
+  options: {
+    /**
+     * False: leave DescribeTargetHealth out (`DescribeOptions`, ports/auto-scaling.ts): each
+     * group's serving count is then its InService instances Healthy to Auto Scaling, and says so
+     * (`targetHealthRead: false`). Default: read.
+     */
+    readonly targetHealth?: boolean;
+  } = {},
 ): Promise<AppObservation> {
   const observed = regions.filter((r) => seen.regions.includes(r));
   if (observed.length === 0) return seen;
   const outcomes = new Map<string, Tally>(
     seen.regions.map((r) => [r, { ...(tallies.get(seen)?.get(r) ?? { ok: 0, unreachable: 0, other: 0 }) }]),
   );
-  const added = await readCapacity(plan, observed, deps, reader(outcomes), false);
+  const added = await readCapacity(plan, observed, deps, reader(outcomes), false, options.targetHealth);
   const observation: AppObservation = {
     ...seen,
     capacity: added.map((group) => ({
@@ -269,6 +277,7 @@ function readCapacity(
   deps: Pick<ObserverDeps, 'autoScaling'>,
   read: Reader,
   warmPools: boolean | 'eager',
+  targetHealth = true,
 ): Promise<CapacityObservation[]> {
   return Promise.all(
     (plan.compute?.autoScalingGroups ?? []).map(async (group): Promise<CapacityObservation> => {
@@ -278,7 +287,7 @@ function readCapacity(
             [
               region,
               await read(region, `${group.name} in ${region}`, () =>
-                groupReadiness(group, region, deps, warmPools),
+                groupReadiness(group, region, deps, warmPools, targetHealth),
               ),
             ] as const,
         ),
@@ -303,12 +312,15 @@ export async function groupReadiness(
   region: string,
   deps: Pick<RunbookDeps, 'autoScaling'>,
   warmPools: boolean | 'eager' = false,
+  targetHealth = true,
 ): Promise<GroupReadiness> {
   const name = memberIn(group.members, region);
   const declared = warmPools !== false && warmPoolIn(group, region) !== undefined;
   const early = declared && warmPools === 'eager' ? deps.autoScaling.warmPool(region, name) : undefined;
   early?.catch(() => undefined); // its error is this read's only where its answer is used
-  const capacity = await deps.autoScaling.describe(region, name, group.targetGroups?.[region]);
+  const capacity = targetHealth
+    ? await deps.autoScaling.describe(region, name, group.targetGroups?.[region])
+    : await deps.autoScaling.describe(region, name, undefined, { targetHealth: false });
   if (!declared || !capacity.warmPool) return readinessOf(group, capacity);
   const pool =
     capacity.warmPool.size > 0 ? await (early ?? deps.autoScaling.warmPool(region, name)) : { warmed: 0 };
@@ -346,6 +358,7 @@ export function readinessOf(
     healthyPercent,
     ready: healthyPercent >= group.healthyPercent,
     minimumMet: healthyPercent >= group.ungracefulMinimumPercent,
+    ...(capacity.targetHealthRead === false ? { targetHealthRead: false as const } : {}),
   };
 }
 
