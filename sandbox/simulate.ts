@@ -21,6 +21,7 @@ import {
   evacuationReports,
   executionReport,
   parseBody,
+  pendingChanges,
   type ReadinessEntry,
   type RequestReport,
   type SimulationReport,
@@ -30,6 +31,7 @@ import {
 export type {
   EvacuationReport,
   ExecutionReport,
+  PendingChange,
   ReadinessEntry,
   RequestReport,
   SimulationReport,
@@ -187,6 +189,7 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
     };
   }
   const evacuations = await sandbox.run(evacuationReports(sandbox, requests, t0));
+  const pendingAtEnd = pendingChanges(sandbox, t0);
   return {
     ...(scenario.name ? { scenario: scenario.name } : {}),
     latency: scenario.latency,
@@ -201,6 +204,7 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
     drills,
     readiness,
     evacuations,
+    pendingAtEnd,
     final,
   };
 }
