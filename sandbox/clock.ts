@@ -35,6 +35,8 @@ export class VirtualClock implements Clock {
   private lastSleep:
     | { readonly id: number; readonly at: number; readonly promise: Promise<void> }
     | undefined;
+  /** Timers {@link setSharedTimer} set, by the instant they are due (virtual epoch ms). */
+  private readonly shared = new Map<number, { readonly id: number; readonly fns: (() => void)[] }>();
   /** Paced mode: real ms (performance.now()) at which virtual time was `start`. */
   private readonly realStart = performance.now();
   /** Paced mode: the driver has fired everything due and waits, so virtual time follows real time. */
@@ -94,6 +96,28 @@ export class VirtualClock implements Clock {
     this.queue.splice(this.firstAfter(timer.at), 0, timer);
     this.pending.set(id, timer);
     return id;
+  }
+
+  /**
+   * Runs `fn` after `delayMs` virtual ms, as {@link setTimer} does, but sharing one timer with
+   * every other `fn` set through this method for the same instant: they run one after the other,
+   * in the order set, at the first one's place in the queue, and virtual time settles once after
+   * them all instead of after each. For periodic work of many independent actors (Route 53's
+   * health checkers: every check of every app each interval), which cannot be cancelled.
+   */
+  setSharedTimer(delayMs: number, fn: () => void): void {
+    const at = this.now() + Math.max(0, Number.isFinite(delayMs) ? delayMs : 0);
+    const batch = this.shared.get(at);
+    if (batch && this.pending.has(batch.id)) {
+      batch.fns.push(fn);
+      return;
+    }
+    const fns = [fn];
+    const id = this.setTimer(delayMs, () => {
+      this.shared.delete(at);
+      for (const each of fns) each();
+    });
+    this.shared.set(at, { id, fns });
   }
 
   /** Cancels a timer set by {@link setTimer}; an unknown or fired one is ignored. */
@@ -238,6 +262,7 @@ export class VirtualClock implements Clock {
     this.disposed = true;
     this.queue.length = 0;
     this.pending.clear();
+    this.shared.clear();
     clearTimeout(this.realTimer);
     this.realTimer = undefined;
     this.wakeDriver?.();

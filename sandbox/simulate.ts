@@ -1,6 +1,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { EVENT_SOURCE } from '../functions/aws/events.js';
 import { initialPrimary, type Plan } from '../functions/core/plan.js';
+import type { PlanState } from '../functions/core/records.js';
 import {
   isThrottledRefusal,
   THROTTLED_REQUEST_ATTEMPTS,
@@ -157,21 +158,26 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
 
   const final: SimulationReport['final'] = {};
   const drills: SimulationReport['drills'] = [];
-  for (const plan of sandbox.plans) {
-    // The table is global: read the state from a region that is up.
-    const up = plan.regions.find((r) => !sandbox.aws.faults.isRegionDown(r)) ?? initialPrimary(plan);
-    const state = await sandbox.run(
-      sandbox
-        .region(up)
-        .deps.store.getState(plan.name)
-        .catch(() => undefined),
-    );
-    const reports = await sandbox.run(
-      sandbox
-        .region(up)
-        .deps.store.listDrills(plan.name)
-        .catch(() => []),
-    );
+  // Every app's recorded state and drill reports, read at once (the states in one BatchGetItem per
+  // 100 apps where the store reads many) from a region that is up: the table is global.
+  const upOf = (plan: Plan) =>
+    plan.regions.find((r) => !sandbox.aws.faults.isRegionDown(r)) ?? initialPrimary(plan);
+  const [states, reportsOf] = await sandbox.run(
+    Promise.all([
+      statesOf(sandbox, sandbox.plans, upOf),
+      Promise.all(
+        sandbox.plans.map((plan) =>
+          sandbox
+            .region(upOf(plan))
+            .deps.store.listDrills(plan.name)
+            .catch(() => []),
+        ),
+      ),
+    ]),
+  );
+  for (const [index, plan] of sandbox.plans.entries()) {
+    const state = states.get(plan.name);
+    const reports = reportsOf[index] ?? [];
     for (const r of reports) drills.push({ ...r, groundTruth: drillGroundTruth(sandbox.aws.truth, r, end) });
     const seen = truth.final[plan.name];
     final[plan.name] = {
@@ -201,6 +207,37 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
     pendingAtEnd,
     final,
   };
+}
+
+/**
+ * Each plan's recorded state, read from the region `upOf` names: one BatchGetItem per 100 apps per
+ * region where the store reads many, else one GetItem per app; a read that fails leaves the app out.
+ */
+async function statesOf(
+  sandbox: Sandbox,
+  plans: readonly Plan[],
+  upOf: (plan: Plan) => string,
+): Promise<ReadonlyMap<string, PlanState>> {
+  const byRegion = new Map<string, string[]>();
+  for (const plan of plans) byRegion.set(upOf(plan), [...(byRegion.get(upOf(plan)) ?? []), plan.name]);
+  const states = new Map<string, PlanState>();
+  await Promise.all(
+    [...byRegion].map(async ([region, apps]) => {
+      const store = sandbox.region(region).deps.store;
+      if (store.getStatesAndLocks) {
+        const read = await store.getStatesAndLocks(apps).catch(() => undefined);
+        for (const [app, { state }] of read ?? []) if (state) states.set(app, state);
+        if (read) return;
+      }
+      await Promise.all(
+        apps.map(async (app) => {
+          const state = await store.getState(app).catch(() => undefined);
+          if (state) states.set(app, state);
+        }),
+      );
+    }),
+  );
+  return states;
 }
 
 /** How long after an execution ends its app's record must agree with the truth (virtual ms). */

@@ -77,10 +77,15 @@ type TargetHealthByGroup = ReadonlyMap<
  * A group's capacity from DescribeAutoScalingGroups' answer and its target groups' health: an
  * instance serves when InService, Healthy to Auto Scaling and `healthy` in every target group.
  */
-function capacityOf(group: AutoScalingGroup, groupName: string, health: TargetHealthByGroup): GroupCapacity {
+function capacityOf(
+  group: AutoScalingGroup,
+  groupName: string,
+  health: TargetHealthByGroup | 'not read',
+): GroupCapacity {
   const instances = group.Instances ?? [];
   const inService = instances.filter((i) => i.LifecycleState === 'InService');
-  const groupsHealth = (group.TargetGroupARNs ?? []).map((arn) => health.get(arn) ?? new Map());
+  const groupsHealth =
+    health === 'not read' ? [] : (group.TargetGroupARNs ?? []).map((arn) => health.get(arn) ?? new Map());
   const notServing: { instanceId: string; state: string; reason?: string }[] = [];
   let serving = 0;
   for (const instance of inService) {
@@ -114,6 +119,7 @@ function capacityOf(group: AutoScalingGroup, groupName: string, health: TargetHe
     waiting: instances.filter((i) => i.LifecycleState === 'Pending:Wait').length,
     notServing,
     instances: instances.length,
+    ...(health === 'not read' ? { targetHealthRead: false as const } : {}),
     ...(pool
       ? {
           warmPool: {
@@ -153,9 +159,12 @@ export function autoScalingGroups(clients: ClientFactory): AutoScalingGroups {
     );
 
   return {
-    async describe(region, groupName, targetGroups = []) {
+    async describe(region, groupName, targetGroups = [], options = {}) {
+      const withHealth = options.targetHealth !== false;
       // The plan's target groups, read beside the group (a hint: the answer says which count).
-      const early = new Map(targetGroups.map((arn) => [arn, targetHealth(region, [arn])] as const));
+      const early = new Map(
+        (withHealth ? targetGroups : []).map((arn) => [arn, targetHealth(region, [arn])] as const),
+      );
       for (const read of early.values()) read.catch(() => undefined); // used only if the answer names it
       const output = await awsCall(
         { operation: 'DescribeAutoScalingGroups', region, resource: groupName },
@@ -171,6 +180,7 @@ export function autoScalingGroups(clients: ClientFactory): AutoScalingGroups {
           `DescribeAutoScalingGroups ${groupName} in ${region}: group not found (got no group; expected an existing Auto Scaling group)`,
         );
       }
+      if (!withHealth) return capacityOf(group, groupName, 'not read');
       const named = group.TargetGroupARNs ?? [];
       const [hinted, rest] = await Promise.all([
         Promise.all(named.filter((arn) => early.has(arn)).map((arn) => early.get(arn))),
@@ -183,7 +193,7 @@ export function autoScalingGroups(clients: ClientFactory): AutoScalingGroups {
       return capacityOf(group, groupName, health);
     },
 
-    async describeMany(region, groupNames) {
+    async describeMany(region, groupNames, options = {}) {
       const groups: AutoScalingGroup[] = [];
       for (let i = 0; i < groupNames.length; i += MAX_GROUPS_PER_CALL) {
         const names = groupNames.slice(i, i + MAX_GROUPS_PER_CALL);
@@ -205,6 +215,13 @@ export function autoScalingGroups(clients: ClientFactory): AutoScalingGroups {
           token = output.NextToken;
         } while (token);
       }
+      if (options.targetHealth === false)
+        return new Map(
+          groups.map((g) => [
+            g.AutoScalingGroupName ?? '',
+            capacityOf(g, g.AutoScalingGroupName ?? '', 'not read'),
+          ]),
+        );
       // Each target group once, however many groups register with it; a target group that
       // fails to answer fails only the groups registered with it.
       const arns = [...new Set(groups.flatMap((g) => g.TargetGroupARNs ?? []))];

@@ -1,9 +1,9 @@
 import { PreconditionFailedError, ResourceNotFoundError, TransientAwsError } from '../core/errors.js';
-import type { DnsAnswers, ObservedRecordSpec } from '../runbook/ports/dns.js';
+import type { DnsAnswers, DnsSample, ObservedRecordSpec } from '../runbook/ports/dns.js';
 import type { DnsRecordType, DnsTransport } from './dns-transport.js';
 
 // The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.
-export type { DnsAnswers, ObservedRecordSpec };
+export type { DnsAnswers, DnsSample, ObservedRecordSpec };
 
 /**
  * The DNS adapter. The authoritative servers are found as a resolver finds them (the NS records
@@ -27,24 +27,32 @@ export function dnsAnswers(transport: (region: string) => DnsTransport): DnsAnsw
   };
 
   return {
-    async answeredRegion(region, record) {
+    async answeredRegion(region, record, sample) {
       const dns = transport(region);
       const servers = await authoritative(region, record.name);
       // Each name server on its own: a change reaches them one by one (it is INSYNC when all have
-      // it), and a resolver would ask any of them. The answer counts only when all agree.
+      // it), and a resolver would ask any of them. The answer counts only when all agree, or, with a
+      // sample, when the one asked names the expected region (ports/dns.ts, DnsSample).
+      const ask = (server: string) => dns.query({ name: record.name, type: record.type, servers: [server] });
+      const addresses = targetAddresses(dns, record);
+      let first: { readonly server: string; readonly answer: Promise<string[]> } | undefined;
+      if (sample && servers.length > 1) {
+        const server = servers[((sample.turn % servers.length) + servers.length) % servers.length] as string;
+        first = { server, answer: ask(server) };
+        first.answer.catch(() => undefined); // its error is the pass's when every server is asked
+        const [expected, answer] = await Promise.all([
+          Promise.resolve(sample.expect).catch(() => undefined),
+          first.answer.catch(() => undefined),
+        ]);
+        if (answer !== undefined && expected !== undefined) {
+          const named = await regionOf(record, answer, addresses, expected).catch(() => undefined);
+          if (named === expected) return expected;
+        }
+      }
+      const asked = first;
       const answers = await Promise.all(
-        servers.map((server) => dns.query({ name: record.name, type: record.type, servers: [server] })),
+        servers.map((server) => (server === asked?.server ? asked.answer : ask(server))),
       );
-      // The targets' own addresses, asked once for all the servers' answers.
-      let targets: Promise<string[][]> | undefined;
-      const addresses = () => {
-        targets ??= Promise.all(
-          Object.values(record.targets).map((t) =>
-            dns.query({ name: t.dnsName, type: record.type as DnsRecordType }),
-          ),
-        );
-        return targets;
-      };
       const regions = await Promise.all(answers.map((answer) => regionOf(record, answer, addresses)));
       const distinct = [...new Set(regions)];
       if (distinct.length !== 1) {
@@ -57,15 +65,33 @@ export function dnsAnswers(transport: (region: string) => DnsTransport): DnsAnsw
   };
 }
 
+/** Each target's own addresses (by region), asked at most once per answer, when first needed. */
+type TargetAddresses = (target: string) => Promise<string[]>;
+
+function targetAddresses(dns: DnsTransport, record: ObservedRecordSpec): TargetAddresses {
+  const asked = new Map<string, Promise<string[]>>();
+  return (target) => {
+    let addresses = asked.get(target);
+    if (!addresses) {
+      const dnsName = record.targets[target]?.dnsName ?? '';
+      addresses = dns.query({ name: dnsName, type: record.type as DnsRecordType });
+      asked.set(target, addresses);
+    }
+    return addresses;
+  };
+}
+
 /**
  * The region whose target an answer names: null for an empty answer (no record), the target's
  * region when it shares an address (alias) or is the name (CNAME). An answer that names none of
- * the plan's targets is not "nowhere" but unknown: {@link PreconditionFailedError}.
+ * the plan's targets is not "nowhere" but unknown: {@link PreconditionFailedError}. With
+ * `expected`, that target's addresses are asked first and the others only when they do not match.
  */
 async function regionOf(
   record: ObservedRecordSpec,
   answer: string[],
-  targetAddresses: () => Promise<string[][]>,
+  addressesOf: TargetAddresses,
+  expected?: string | null,
 ): Promise<string | null> {
   if (answer.length === 0) return null;
   const targets = Object.entries(record.targets);
@@ -75,9 +101,12 @@ async function regionOf(
     if (match) return match[0];
   } else {
     const answered = new Set(answer);
-    const addresses = await targetAddresses();
-    const index = addresses.findIndex((list) => list.some((ip) => answered.has(ip)));
-    if (index >= 0) return targets[index]?.[0] ?? null;
+    const shares = (list: readonly string[]) => list.some((ip) => answered.has(ip));
+    if (expected && record.targets[expected] && shares(await addressesOf(expected))) return expected;
+    const others = targets.map(([region]) => region).filter((region) => region !== expected);
+    const lists = await Promise.all(others.map(addressesOf));
+    const index = lists.findIndex(shares);
+    if (index >= 0) return others[index] ?? null;
   }
   throw new PreconditionFailedError(
     `DNS ${record.type} ${record.name}: the answer (${answer.join(', ')}) names none of the plan's targets (${targets.map(([, t]) => t.dnsName).join(', ')})`,

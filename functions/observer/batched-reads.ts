@@ -5,7 +5,7 @@ import type { LockRecord, PlanState } from '../core/records.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import type { ArcClusterEndpoint, RoutingControlState, UnreachableRegions } from '../runbook/ports/arc.js';
 import type { AuroraEngine, ClusterView, GlobalClusterView } from '../runbook/ports/aurora.js';
-import type { GroupCapacity } from '../runbook/ports/auto-scaling.js';
+import type { DescribeOptions, GroupCapacity } from '../runbook/ports/auto-scaling.js';
 import type { AlarmState } from '../runbook/ports/cloudwatch.js';
 
 /**
@@ -19,7 +19,9 @@ import type { AlarmState } from '../runbook/ports/cloudwatch.js';
  * - `aurora.describeCluster`: one DescribeDBClusters per region with the `db-cluster-id` filter
  *   naming every cluster asked for (100 a call).
  * - `autoScaling.describe`: one DescribeAutoScalingGroups per region naming every group asked for
- *   (100 names a call), then DescribeTargetHealth once per target group (that API takes one).
+ *   (100 names a call), then DescribeTargetHealth once per target group (that API takes one); the
+ *   reads that leave target health out (`targetHealth: false`) in a DescribeAutoScalingGroups of
+ *   their own.
  * - `arc.getStates`: one ListRoutingControls per ARC cluster (every control's state, 500 a page),
  *   on the endpoints in the adapter's order (unreachable regions last); callers passing different
  *   `unreachable` sets are batched apart, so each set is kept as the adapter keeps it.
@@ -116,21 +118,22 @@ export function batchedReads<T extends ReadPorts>(deps: T): T {
       }, options),
   );
 
-  const groups = perKey(
-    (region) =>
-      new DataLoader<string, GroupCapacity>(async (names) => {
-        if (names.length === 1 || !autoScaling.describeMany)
-          return settle(names.map((name) => autoScaling.describe(region, name)));
-        const found = await autoScaling.describeMany(region, [...new Set(names)]);
-        return names.map(
-          (name) =>
-            found.get(name) ??
-            new ResourceNotFoundError(
-              `DescribeAutoScalingGroups ${name} in ${region}: group not found (got no group; expected an existing Auto Scaling group)`,
-            ),
-        );
-      }, options),
-  );
+  // Reads with and without the target groups' health are batched apart (`DescribeOptions`).
+  const groupLoader = (region: string, read: DescribeOptions) =>
+    new DataLoader<string, GroupCapacity>(async (names) => {
+      if (names.length === 1 || !autoScaling.describeMany)
+        return settle(names.map((name) => autoScaling.describe(region, name, undefined, read)));
+      const found = await autoScaling.describeMany(region, [...new Set(names)], read);
+      return names.map(
+        (name) =>
+          found.get(name) ??
+          new ResourceNotFoundError(
+            `DescribeAutoScalingGroups ${name} in ${region}: group not found (got no group; expected an existing Auto Scaling group)`,
+          ),
+      );
+    }, options);
+  const groups = perKey((region) => groupLoader(region, {}));
+  const groupsAlone = perKey((region) => groupLoader(region, { targetHealth: false }));
 
   // Keyed by the cluster's endpoints and the caller's `unreachable` set (by identity).
   const sets = new WeakMap<UnreachableRegions, number>();
@@ -308,7 +311,8 @@ export function batchedReads<T extends ReadPorts>(deps: T): T {
         }
       : {}),
     autoScaling: Object.assign(Object.create(autoScaling) as typeof autoScaling, {
-      describe: (region: string, name: string) => groups(region).load(name),
+      describe: (region: string, name: string, _targetGroups?: readonly string[], read?: DescribeOptions) =>
+        (read?.targetHealth === false ? groupsAlone : groups)(region).load(name),
       warmPool: async (region: string, name: string) => {
         const wait = warmPoolPace(region)?.();
         if (wait && sleep) await sleep(wait);

@@ -93,6 +93,11 @@ export interface GroupReadiness {
   readonly ready: boolean;
   /** At the plan's `ungracefulMinimumPercent`: enough for an ungraceful failover to move traffic. */
   readonly minimumMet: boolean;
+  /**
+   * False when the target groups' health was not read ({@link withCapacity}'s `targetHealth`):
+   * `healthyInService` then counts InService instances Healthy to Auto Scaling, at most what serves.
+   */
+  readonly targetHealthRead?: false;
 }
 
 export interface CapacityObservation {

@@ -12,6 +12,7 @@ import { memberIn } from '../core/plan-registry.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import type { UnreachableRegions } from '../runbook/ports/arc.js';
 import type { GroupCapacity, WarmPoolView } from '../runbook/ports/auto-scaling.js';
+import type { DnsSample } from '../runbook/ports/dns.js';
 import {
   type AppObservation,
   type CapacityObservation,
@@ -87,6 +88,12 @@ export async function observeApp(
      * failover's dry run), not for the scheduled or batched reads of many apps.
      */
     readonly eager?: boolean;
+    /**
+     * Ask each of the plan's records of one name server, taken in turn, and of every server only
+     * when that one's answer is not the expected region (`DnsSample`, functions/runbook/ports/dns.ts):
+     * a scheduled pass's observation. Without it every server is asked.
+     */
+    readonly dnsSample?: DnsSample;
   } = {},
 ): Promise<AppObservation> {
   const outcomes = new Map<string, Tally>(regions.map((r) => [r, { ok: 0, unreachable: 0, other: 0 }]));
@@ -165,7 +172,7 @@ export async function observeApp(
     options.warmPools ? (options.eager ? 'eager' : true) : false,
   );
 
-  const traffic = observeTraffic(plan, deps, read, options.unreachable);
+  const traffic = observeTraffic(plan, deps, read, options.unreachable, options.dnsSample);
   const [c, k, t] = await Promise.all([clusters, capacity, traffic]);
   const observation: AppObservation = {
     app: plan.name,
@@ -191,13 +198,21 @@ export async function withCapacity(
   plan: Plan,
   regions: readonly string[],
   deps: Pick<ObserverDeps, 'autoScaling'>,
+  options: {
+    /**
+     * False: leave DescribeTargetHealth out (`DescribeOptions`, ports/auto-scaling.ts): each
+     * group's serving count is then its InService instances Healthy to Auto Scaling, and says so
+     * (`targetHealthRead: false`). Default: read.
+     */
+    readonly targetHealth?: boolean;
+  } = {},
 ): Promise<AppObservation> {
   const observed = regions.filter((r) => seen.regions.includes(r));
   if (observed.length === 0) return seen;
   const outcomes = new Map<string, Tally>(
     seen.regions.map((r) => [r, { ...(tallies.get(seen)?.get(r) ?? { ok: 0, unreachable: 0, other: 0 }) }]),
   );
-  const added = await readCapacity(plan, observed, deps, reader(outcomes), false);
+  const added = await readCapacity(plan, observed, deps, reader(outcomes), false, options.targetHealth);
   const observation: AppObservation = {
     ...seen,
     capacity: added.map((group) => ({
@@ -262,6 +277,7 @@ function readCapacity(
   deps: Pick<ObserverDeps, 'autoScaling'>,
   read: Reader,
   warmPools: boolean | 'eager',
+  targetHealth = true,
 ): Promise<CapacityObservation[]> {
   return Promise.all(
     (plan.compute?.autoScalingGroups ?? []).map(async (group): Promise<CapacityObservation> => {
@@ -271,7 +287,7 @@ function readCapacity(
             [
               region,
               await read(region, `${group.name} in ${region}`, () =>
-                groupReadiness(group, region, deps, warmPools),
+                groupReadiness(group, region, deps, warmPools, targetHealth),
               ),
             ] as const,
         ),
@@ -296,12 +312,15 @@ export async function groupReadiness(
   region: string,
   deps: Pick<RunbookDeps, 'autoScaling'>,
   warmPools: boolean | 'eager' = false,
+  targetHealth = true,
 ): Promise<GroupReadiness> {
   const name = memberIn(group.members, region);
   const declared = warmPools !== false && warmPoolIn(group, region) !== undefined;
   const early = declared && warmPools === 'eager' ? deps.autoScaling.warmPool(region, name) : undefined;
   early?.catch(() => undefined); // its error is this read's only where its answer is used
-  const capacity = await deps.autoScaling.describe(region, name, group.targetGroups?.[region]);
+  const capacity = targetHealth
+    ? await deps.autoScaling.describe(region, name, group.targetGroups?.[region])
+    : await deps.autoScaling.describe(region, name, undefined, { targetHealth: false });
   if (!declared || !capacity.warmPool) return readinessOf(group, capacity);
   const pool =
     capacity.warmPool.size > 0 ? await (early ?? deps.autoScaling.warmPool(region, name)) : { warmed: 0 };
@@ -339,6 +358,7 @@ export function readinessOf(
     healthyPercent,
     ready: healthyPercent >= group.healthyPercent,
     minimumMet: healthyPercent >= group.ungracefulMinimumPercent,
+    ...(capacity.targetHealthRead === false ? { targetHealthRead: false as const } : {}),
   };
 }
 
@@ -349,6 +369,7 @@ async function observeTraffic(
   deps: ObserverDeps,
   read: Reader,
   unreachable: UnreachableRegions | undefined,
+  dnsSample: DnsSample | undefined,
 ): Promise<TrafficObservation> {
   const arc = plan.traffic.arc;
   const route53 = plan.traffic.route53;
@@ -364,7 +385,7 @@ async function observeTraffic(
             [
               record.name,
               await read(undefined, `DNS answer for ${record.name}`, () =>
-                deps.dns.answeredRegion(deps.region, record),
+                deps.dns.answeredRegion(deps.region, record, dnsSample),
               ),
             ] as const,
         ),

@@ -6,6 +6,7 @@ import type { FailoverMode } from '../core/records.js';
 import { type AppObservation, isKnown, observeApp, type Seen } from '../observer/observe.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import type { UnreachableRegions } from '../runbook/ports/arc.js';
+import type { DnsSample } from '../runbook/ports/dns.js';
 import type { ReadinessVerdict } from '../runbook/ports/readiness-results.js';
 import { runbookArnIn } from '../runbook/runbook-arns.js';
 import { type CapacityTime, capacityTime } from './capacity-time.js';
@@ -106,6 +107,13 @@ export interface ReadOptions {
    * older than its caller allows: taken instead of observing the app again.
    */
   readonly observation?: AppObservation;
+  /**
+   * A scheduled evaluation's turn (its start over {@link READINESS_EVERY_MINUTES}): each record
+   * is asked of one of the zone's name servers in turn, expecting the recorded active region, and
+   * of every server when that one answers otherwise (`DnsSample`, functions/runbook/ports/dns.ts).
+   * Absent: every server is asked.
+   */
+  readonly dnsTurn?: number;
 }
 
 /**
@@ -121,6 +129,13 @@ export async function readInputs(
   self?: string,
   options: ReadOptions = {},
 ): Promise<ReadinessInputs> {
+  const stateRead = deps.store.getState(plan.name);
+  let dnsSample: DnsSample | undefined;
+  if (options.dnsTurn !== undefined && !options.observation) {
+    const expect = stateRead.then((s) => s?.activeRegion ?? initialPrimary(plan));
+    expect.catch(() => undefined); // a failed read expects nothing: every server is asked
+    dnsSample = { expect, turn: options.dnsTurn };
+  }
   const [observation, state, lock, lastDrill, missingAlarms, runbooks, healthChecks] = await Promise.all([
     options.observation ??
       observeApp(plan, regions, deps, {
@@ -128,8 +143,9 @@ export async function readInputs(
         warmPools: true,
         ...(options.unreachable ? { unreachable: options.unreachable } : {}),
         ...(options.eager ? { eager: true } : {}),
+        ...(dnsSample ? { dnsSample } : {}),
       }),
-    deps.store.getState(plan.name),
+    stateRead,
     deps.store.getLock(plan.name),
     lastPassedDrill(plan, deps, options.drillSummaries),
     missingAlarmsOf(plan, deps),

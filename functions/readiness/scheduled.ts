@@ -102,11 +102,13 @@ export async function evaluateReadiness(
   // Every app's observation starts at once: their RDS, Auto Scaling, ARC and state-table reads
   // are batched.
   const reads = batchedReads(deps);
+  const dnsTurn = Math.floor(deps.clock.now() / (READINESS_EVERY_MINUTES * 60_000));
   await Promise.all(
     plans.map(async (plan) => {
       try {
         const inputs = await readInputs(plan, plan.regions, reads, undefined, {
           healthChecks: true,
+          dnsTurn,
           ...(drillSummaries ? { drillSummaries } : {}),
         });
         for (const target of targetsOf(plan, inputs, undefined)) {

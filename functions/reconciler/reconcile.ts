@@ -19,6 +19,7 @@ import type { RunbookDeps } from '../runbook/context.js';
 import { trafficFollowsWriter } from '../runbook/finish.js';
 import type { ReconcileMark } from '../runbook/ports/reconcile-marks.js';
 import { moveTrafficTo } from '../runbook/traffic.js';
+import { readsTargetHealth } from './read-cadence.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type ReconcileDeps = Pick<
@@ -247,7 +248,11 @@ const ReconcileEvent = z.looseObject({
  * once, not once per app): writers and traffic in every region, then each app's groups in the one
  * region its finding weighs ({@link capacityNeededIn}); then judge and act app by app,
  * {@link APPS_IN_PARALLEL} at a time.
- * Every pass reads AWS anew: nothing is kept from one pass to the next.
+ * Every pass reads AWS anew: nothing is kept from one pass to the next. A scheduled pass reads the
+ * target groups' health of a steady app one pass in five ({@link readsTargetHealth}), and asks each
+ * DNS record of one of the zone's name servers, a different one each minute, and of all of them
+ * when that one does not name the recorded active region (`DnsSample`, ports/dns.ts): a server
+ * that answers otherwise is found within four passes.
  */
 export async function reconcile(input: unknown, deps: ReconcileDeps): Promise<ReconcileOutcome[]> {
   const parsed = ReconcileEvent.safeParse(input);
@@ -282,13 +287,19 @@ export async function reconcile(input: unknown, deps: ReconcileDeps): Promise<Re
   const reads = batchedReads(deps);
   // Writers and traffic in every region first; then capacity only where the finding needs it (the
   // region that holds the writer, or takes the traffic), every app's at once, so that its reads are
-  // batched too.
+  // batched too. A scheduled pass asks each record of one name server in turn, expecting the
+  // recorded active region, and of every server when that one answers otherwise (DnsSample); a
+  // pass after an execution ended asks every server.
+  const turn = Math.floor(now / (RECONCILE_EVERY_MINUTES * 60_000));
   const firstLook = await Promise.all(
     records.map((r, i) => {
       const plan = plans[i] as Plan;
-      return 'result' in r
-        ? r
-        : observeApp(plan, plan.regions, reads, { capacityIn: [] }).then((seen) => ({ ...r, seen }));
+      if ('result' in r) return r;
+      const dnsSample = only === undefined ? { expect: r.recorded.activeRegion, turn } : undefined;
+      return observeApp(plan, plan.regions, reads, {
+        capacityIn: [],
+        ...(dnsSample ? { dnsSample } : {}),
+      }).then((seen) => ({ ...r, seen }));
     }),
   );
   const observed = await Promise.all(
@@ -296,9 +307,11 @@ export async function reconcile(input: unknown, deps: ReconcileDeps): Promise<Re
       const plan = plans[i] as Plan;
       if ('result' in o) return o;
       const region = capacityNeededIn(plan, o.seen);
-      return region === undefined
-        ? o
-        : withCapacity(o.seen, plan, [region], reads).then((seen) => ({ ...o, seen }));
+      if (region === undefined) return o;
+      const targetHealth =
+        only !== undefined ||
+        readsTargetHealth(plan.name, o.recorded, o.mark, o.seen.traffic.region, region, turn);
+      return withCapacity(o.seen, plan, [region], reads, { targetHealth }).then((seen) => ({ ...o, seen }));
     }),
   );
 

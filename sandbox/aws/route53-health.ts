@@ -100,7 +100,7 @@ export class EndpointProbe {
       lastResult: true,
       lastCheckedAt: now,
     }));
-    ctx.clock.setTimer(options.intervalMs, () => this.tick());
+    ctx.clock.setSharedTimer(options.intervalMs, () => this.tick());
   }
 
   /** The aggregate status DNS uses: more than 18% of checkers healthy. */
@@ -126,7 +126,6 @@ export class EndpointProbe {
 
   private tick(): void {
     if (this.stopped) return;
-    const end = beginOperation(this.ctx, 'route53:health-check');
     const reached = this.checkers.filter((c) => this.options.checkerUp(c.region));
     const needsAnswer = reached.some((c) => this.options.reachable(c.region));
     Promise.resolve(needsAnswer ? this.options.answer() : false)
@@ -160,8 +159,9 @@ export class EndpointProbe {
         }
       })
       .finally(() => {
-        end();
-        if (!this.stopped) this.ctx.clock.setTimer(this.options.intervalMs, () => this.tick());
+        // Every check of every app requests each interval: their ticks due at one instant share a
+        // timer (VirtualClock.setSharedTimer), one settle for all of them.
+        if (!this.stopped) this.ctx.clock.setSharedTimer(this.options.intervalMs, () => this.tick());
       });
   }
 }

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatedPlans } from '../../bench/apps.js';
+import type { PlanState } from '../../functions/core/records.js';
 import { batchedReads } from '../../functions/observer/batched-reads.js';
 import { type AppObservation, isKnown, observeApp } from '../../functions/observer/observe.js';
 import { evaluateReadiness } from '../../functions/readiness/scheduled.js';
+import { readsTargetHealth } from '../../functions/reconciler/read-cadence.js';
 import { reconcile } from '../../functions/reconciler/reconcile.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
 
@@ -103,19 +105,27 @@ describe('batched reads', { timeout: 120_000 }, () => {
   it('one reconcile pass over N apps makes O(regions) RDS and Auto Scaling calls and O(1) state-table reads, not O(apps)', async () => {
     // Act
     let outcomes: Awaited<ReturnType<typeof reconcile>> = [];
+    const turn = Math.floor(sandbox.clock.now() / 60_000);
     const calls = await callsOf(async () => {
       outcomes = await reconcile({}, west());
     });
+    // Every app is steady (recorded ACTIVE in us-east-1, where its writer and users are, no finding
+    // in progress): its target health is read at its turn, one pass in five (read-cadence.ts).
+    const recorded = { app: '', activeRegion: 'us-east-1', status: 'ACTIVE', version: 1 } as PlanState;
+    const atTurn = plans.filter((p) =>
+      readsTargetHealth(p.name, recorded, { value: undefined }, 'us-east-1', 'us-east-1', turn),
+    ).length;
 
     // Assert
     expect(outcomes).toHaveLength(APPS);
     expect(outcomes.every((o) => o.result === 'nothing-to-do')).toBe(true);
     expect(calls('DescribeDBClusters')).toBe(2);
     expect(calls('DescribeGlobalClusters')).toBe(2);
-    // Capacity is read only where the writer is (us-east-1): one group call, one target group per app.
-    expect(calls('DescribeAutoScalingGroups', 'us-east-1')).toBe(1);
+    // Capacity is read only where the writer is (us-east-1): one group call for the apps at their
+    // turn and one for the others, one target group per app at its turn.
+    expect(calls('DescribeAutoScalingGroups', 'us-east-1')).toBe(atTurn > 0 && atTurn < APPS ? 2 : 1);
     expect(calls('DescribeAutoScalingGroups', 'us-west-2')).toBe(0);
-    expect(calls('DescribeTargetHealth', 'us-east-1')).toBe(APPS);
+    expect(calls('DescribeTargetHealth', 'us-east-1')).toBe(atTurn);
     expect(calls('DescribeTargetHealth', 'us-west-2')).toBe(0);
     expect(calls('ListRoutingControls')).toBe(1);
     // Locks and states in one BatchGetItem, the marks in another: no GetItem per app.

@@ -133,6 +133,29 @@ describe('VirtualClock (discrete)', () => {
     expect(clock.firedTimers()).toBe(4);
   });
 
+  it('runs shared timers due at one instant on one timer, in the order set, whenever they were set', async () => {
+    // Arrange: shared timers for 30 ms set at 0 ms, an ordinary timer between them, a shared one at
+    // 10 ms for 30 ms (due at 40 ms), and, from the first to fire, a shared timer for 30 ms more.
+    const clock = new VirtualClock();
+    const order: string[] = [];
+    const at = () => clock.now() - clock.start;
+    clock.setSharedTimer(30, () => {
+      order.push(`a@${at()}`);
+      clock.setSharedTimer(30, () => order.push(`again@${at()}`));
+    });
+    clock.setTimer(30, () => order.push(`timer@${at()}`));
+    clock.setSharedTimer(30, () => order.push(`b@${at()}`));
+    clock.setTimer(10, () => clock.setSharedTimer(30, () => order.push(`c@${at()}`)));
+
+    // Act
+    await clock.runUntil(clock.now() + 100);
+
+    // Assert: a and b on the first one's timer (before the ordinary one set between them); c and
+    // again share the one due at 40 and 60 ms each: 5 timers fired, not 6.
+    expect(order).toEqual(['a@30', 'b@30', 'timer@30', 'c@40', 'again@60']);
+    expect(clock.firedTimers()).toBe(5);
+  });
+
   it('binds setTimeout, clearTimeout and Date for code that reads the globals', async () => {
     const clock = new VirtualClock();
     const { setTimeout: st, clearTimeout: ct, Date: VDate } = clock.timerGlobals();

@@ -49,6 +49,23 @@ describe("Route 53's health checkers (per checker, the 18% rule)", () => {
     await expect(h.clock.runFor(records.healthCheckStatus(endpoint))).resolves.toBe('Unhealthy');
   });
 
+  it('every check of every app requests each interval on one shared timer: one settle per interval, not one per check', async () => {
+    // Arrange: the example plans' checks (endpoint checks per region, ARC's recovery controls).
+    const h = trafficHarness(await examplePlans());
+    activeInFirstRegion(h);
+    const checks = ['billing', 'orders'].flatMap((app) =>
+      Object.values(h.route53.healthCheckIds(app)).flatMap((ids) => Object.values(ids)),
+    );
+    const before = h.clock.firedTimers();
+
+    // Act: ten intervals.
+    await h.runTo(10 * healthCheckIntervalMs);
+
+    // Assert: one timer per interval for all of them (each its own: one per check and interval).
+    expect(checks.length).toBeGreaterThan(2);
+    expect(h.clock.firedTimers() - before).toBe(10);
+  });
+
   it('refuses a record naming a missing health check with NoSuchHealthCheck', async () => {
     const h = trafficHarness(await examplePlans());
     const change = h.clients.route53().send(

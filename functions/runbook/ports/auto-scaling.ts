@@ -28,6 +28,12 @@ export interface GroupCapacity {
   }[];
   /** All instances of the group, in any lifecycle state (warm pool excluded). */
   readonly instances: number;
+  /**
+   * False when the read left the target groups' health out ({@link DescribeOptions}): then
+   * `healthyInService` counts InService instances Healthy to Auto Scaling, an upper bound of those
+   * that serve. Absent: read.
+   */
+  readonly targetHealthRead?: false;
   /** The group's warm pool configuration and size, when it has one (DescribeAutoScalingGroups). */
   readonly warmPool?: { readonly poolState: string; readonly size: number; readonly minSize: number };
 }
@@ -53,6 +59,16 @@ export interface FailedLaunches {
   readonly latestMessage?: string;
 }
 
+/** What a group read leaves out. */
+export interface DescribeOptions {
+  /**
+   * False: no DescribeTargetHealth; an InService instance counts as serving when Auto Scaling
+   * says it is Healthy (its answer says `targetHealthRead: false`). For a caller that reads the
+   * target health of the group at a cadence of its own (the reconciler: docs/architecture.md).
+   */
+  readonly targetHealth?: boolean;
+}
+
 /** EC2 Auto Scaling groups. Every method names the region it calls. */
 export interface AutoScalingGroups {
   /**
@@ -62,7 +78,12 @@ export interface AutoScalingGroups {
    * and any it names that are not among them are read after it. ResourceNotFoundError when the
    * group does not exist.
    */
-  describe(region: string, groupName: string, targetGroups?: readonly string[]): Promise<GroupCapacity>;
+  describe(
+    region: string,
+    groupName: string,
+    targetGroups?: readonly string[],
+    options?: DescribeOptions,
+  ): Promise<GroupCapacity>;
   /**
    * DescribeAutoScalingGroups for many groups of `region`, 100 names a call, and
    * DescribeTargetHealth once per distinct target group (that API takes one target group): by
@@ -74,6 +95,7 @@ export interface AutoScalingGroups {
   describeMany?(
     region: string,
     groupNames: readonly string[],
+    options?: DescribeOptions,
   ): Promise<ReadonlyMap<string, GroupCapacity | Error>>;
   /** UpdateAutoScalingGroup to a capacity profile. Idempotent: the same profile twice is one change. */
   update(region: string, groupName: string, capacity: CapacityProfile): Promise<void>;
