@@ -1,24 +1,58 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { promisify } from 'node:util';
+import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdaptiveRetryStrategy, EndpointCache, Sha256Js } from '../../functions/aws/sdk-stand-ins.js';
 import { esbuildOptions } from '../../infra/bundling.js';
 import { FUNCTIONS_DIR, REPO_ROOT } from '../../infra/paths.js';
-import { exceptionsOurCodeImports, retryableExceptions, trimSchemasModule } from '../../infra/sdk-trims.js';
+import {
+  exceptionsOurCodeImports,
+  retryableExceptions,
+  SDK_STAND_INS,
+  standInModule,
+  trimSchemasModule,
+} from '../../infra/sdk-trims.js';
+import { type LocalDynamo, startLocalDynamo } from '../../sandbox/dynamo.js';
 
 // What the bundles leave out of the SDK clients (infra/sdk-trims.ts): the exceptions no code of ours
 // matches, and each client's package.json but its version. Built with the functions' own options.
 
 const outdir = mkdtempSync(join(tmpdir(), 'switchyard-sdk-trims-'));
 const FIXTURE = join(REPO_ROOT, 'test/infra/fixtures/bundles/sdk-errors.ts');
+const CLIENTS_FIXTURE = join(REPO_ROOT, 'test/infra/fixtures/bundles/sdk-clients.ts');
 const trimmed = join(outdir, 'trimmed', 'index.mjs');
 const untrimmed = join(outdir, 'untrimmed', 'index.mjs');
+const clientsBundle = join(outdir, 'clients', 'index.mjs');
+let clientsInputs: string[] = [];
+let untrimmedClientsInputs: string[] = [];
+
+/** The input paths that put bytes into a build's one output. */
+function inputsOf(metafile: Metafile): string[] {
+  const output = Object.values(metafile.outputs).find((o) => o.entryPoint !== undefined);
+  return Object.entries(output?.inputs ?? {}).flatMap(([path, input]) =>
+    input.bytesInOutput > 0 ? [path] : [],
+  );
+}
 
 beforeAll(async () => {
   await build({ ...esbuildOptions(FIXTURE, trimmed, []), logLevel: 'silent' });
   await build({ ...esbuildOptions(FIXTURE, untrimmed, []), plugins: [], logLevel: 'silent' });
+  const clients = await build({
+    ...esbuildOptions(CLIENTS_FIXTURE, clientsBundle, []),
+    metafile: true,
+    logLevel: 'silent',
+  });
+  clientsInputs = inputsOf(clients.metafile);
+  const untrimmedClients = await build({
+    ...esbuildOptions(CLIENTS_FIXTURE, join(outdir, 'clients-untrimmed', 'index.mjs'), []),
+    plugins: [],
+    metafile: true,
+    logLevel: 'silent',
+  });
+  untrimmedClientsInputs = inputsOf(untrimmedClients.metafile);
 }, 120_000);
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
@@ -161,6 +195,83 @@ describe('what the trim keeps', () => {
     });
     expect(() => trimSchemasModule('@aws-sdk/client-x', 'export const x = 1;', new Set())).toThrow(
       /@aws-sdk\/client-x: its schemas module registers no exception as expected .* the SDK's layout changed/,
+    );
+  });
+});
+
+describe('the SDK modules no path of ours reaches, replaced by stand-ins', () => {
+  let dynamo: LocalDynamo;
+  beforeAll(async () => {
+    dynamo = await startLocalDynamo();
+  }, 60_000);
+  afterAll(async () => {
+    await dynamo?.close();
+  });
+
+  it('leaves the endpoint cache (with mnemonist), the adaptive retry strategy and the JavaScript SHA-256 out of the bundle', () => {
+    const replaced = [
+      'node_modules/@aws-sdk/endpoint-cache/dist-es/EndpointCache.js',
+      'node_modules/mnemonist/lru-cache.js',
+      'node_modules/@smithy/core/dist-es/submodules/retry/util-retry/AdaptiveRetryStrategy.js',
+      'node_modules/@smithy/core/dist-es/submodules/retry/util-retry/DefaultRateLimiter.js',
+      'node_modules/@smithy/core/dist-es/submodules/checksum/sha256/Sha256Js.js',
+    ];
+    // Without the trims the bundle has each of them; with them, none, and the stand-ins instead.
+    expect(replaced.filter((p) => untrimmedClientsInputs.includes(p))).toEqual(replaced);
+    expect(replaced.filter((p) => clientsInputs.includes(p))).toEqual([]);
+    expect(clientsInputs.some((p) => p.startsWith('node_modules/obliterator/'))).toBe(false);
+    expect(clientsInputs).toContain('functions/aws/sdk-stand-ins.ts');
+  });
+
+  it('still signs, retries and answers: DynamoDB through the client factory over the wire, and a throttled RDS call retried', async () => {
+    // Act: AWS_RETRY_MODE=adaptive would select the stand-in, were the factory not to name 'standard'
+    // (asynchronously: dynalite answers from this process)
+    const run = await promisify(execFile)(
+      process.execPath,
+      [clientsBundle, dynamo.endpoint, dynamo.tableName],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { PATH: process.env.PATH, AWS_RETRY_MODE: 'adaptive' },
+      },
+    );
+
+    // Assert
+    const line =
+      run.stdout.split('\n').find((l) => l.startsWith('RESULT ')) ?? `RESULT ${JSON.stringify(run.stderr)}`;
+    expect(JSON.parse(line.slice('RESULT '.length))).toEqual({
+      item: { pk: 'trim', sk: 'check', n: 1 },
+      rdsAttempts: 2,
+      rdsStatus: 'available',
+    });
+  }, 60_000);
+
+  it('stands for each module with a class that fails saying why it is unreachable', () => {
+    expect(() => new EndpointCache().getEndpoint('k')).toThrow(
+      /DynamoDB's endpoint discovery \(its endpoint cache\) is not bundled .* expected none/,
+    );
+    expect(() => new AdaptiveRetryStrategy()).toThrow(
+      /the adaptive retry mode is not bundled .* got retryMode 'adaptive', expected 'standard'/,
+    );
+    expect(() => new Sha256Js()).toThrow(/the JavaScript SHA-256 is not bundled/);
+  });
+
+  it("relies on no DynamoDB command discovering endpoints (the endpoint cache's one reader)", () => {
+    const commands = join(REPO_ROOT, 'node_modules/@aws-sdk/client-dynamodb/dist-es/commands');
+    const discovering = readdirSync(commands).filter((f) =>
+      readFileSync(join(commands, f), 'utf8').includes('getEndpointDiscovery'),
+    );
+    expect(discovering).toEqual([]);
+  });
+
+  it("refuses to stand in for a module that no longer exports what it replaces (the SDK's layout changed)", () => {
+    const [cache] = SDK_STAND_INS;
+    if (!cache) throw new Error('no stand-in');
+    expect(standInModule('x/index.js', 'export { EndpointCache } from "./EndpointCache";', cache)).toMatch(
+      /^export \{ EndpointCache \} from ".*sdk-stand-ins\.ts";/,
+    );
+    expect(() => standInModule('x/index.js', 'export { LruCache } from "./LruCache";', cache)).toThrow(
+      /x\/index\.js: got no export EndpointCache, expected the module the stand-in of infra\/sdk-trims\.ts replaces/,
     );
   });
 });

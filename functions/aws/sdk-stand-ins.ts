@@ -1,0 +1,75 @@
+/**
+ * Stand-ins for SDK modules that no path of the Switchyard functions reaches, put in their place in
+ * the Lambda bundles by the SDK trims (infra/sdk-trims.ts, `SDK_STAND_INS`). Each replaces a module
+ * whose code runs only under a condition our clients never meet, and fails saying so should that
+ * condition ever be met, rather than misbehaving. Why each is unreachable is written beside it; the
+ * tests (test/infra/sdk-trims.test.ts) check the condition and run the bundled clients without
+ * the module.
+ */
+
+const notBundled = (what: string, why: string): Error =>
+  new Error(`${what} is not bundled in the Switchyard functions (infra/sdk-trims.ts): ${why}`);
+
+/**
+ * Stands for `@aws-sdk/endpoint-cache`'s `EndpointCache` (with the LRU cache of `mnemonist` it
+ * holds, 7.5 KB of every bundle). The DynamoDB client builds one at construction
+ * (`resolveEndpointDiscoveryConfig` of @aws-sdk/middleware-endpoint-discovery), but only the
+ * endpoint-discovery middleware reads it, and no DynamoDB command of this SDK version adds that
+ * middleware (DynamoDB's endpoint discovery is optional and off unless configured; the test checks
+ * that no command applies the plugin). Built, it holds nothing; read, it fails.
+ */
+export class EndpointCache {
+  private fail(): never {
+    throw notBundled(
+      "DynamoDB's endpoint discovery (its endpoint cache)",
+      'got a command that discovers endpoints, expected none (no DynamoDB command of this SDK version does)',
+    );
+  }
+  getEndpoint(_key: string): never {
+    return this.fail();
+  }
+  get(_key: string): never {
+    return this.fail();
+  }
+  set(_key: string, _endpoints: unknown): never {
+    return this.fail();
+  }
+  delete(_key: string): never {
+    return this.fail();
+  }
+  has(_key: string): never {
+    return this.fail();
+  }
+  clear(): never {
+    return this.fail();
+  }
+}
+
+/**
+ * Stands for @smithy/core's `AdaptiveRetryStrategy` (with its `DefaultRateLimiter`, 3.4 KB of every
+ * bundle), which the SDK builds only in the `adaptive` retry mode (`resolveRetryConfig`). The one
+ * client factory (functions/aws/client-factory.ts) builds every client with `retryMode: 'standard'`,
+ * the SDK's default, so neither `AWS_RETRY_MODE` nor a shared config file can select it.
+ */
+export class AdaptiveRetryStrategy {
+  constructor() {
+    throw notBundled(
+      'the adaptive retry mode',
+      "got retryMode 'adaptive', expected 'standard' (functions/aws/client-factory.ts)",
+    );
+  }
+}
+
+/**
+ * Stands for @smithy/core's `Sha256Js`, a SHA-256 in JavaScript (3.3 KB of every bundle) that the
+ * SDK's `Sha256Node` falls back to only when `node:crypto` cannot `createHash('sha256')` (a Node
+ * built without OpenSSL). Lambda's Node runtimes hash natively, so request signing never builds it.
+ */
+export class Sha256Js {
+  constructor() {
+    throw notBundled(
+      'the JavaScript SHA-256',
+      "got a Node whose node:crypto has no sha256, expected Lambda's Node, which has",
+    );
+  }
+}
