@@ -6,8 +6,8 @@ import { FUNCTIONS_DIR } from './paths.js';
 /**
  * What the bundles leave out of the SDK clients' modules, each honestly unused (docs/architecture.md,
  * "Bundles"): the modelled exceptions no code of ours matches, the clients' package.json but its
- * version, and the SDK modules no path of ours reaches, each replaced by a stand-in that fails saying
- * so ({@link SDK_STAND_INS}).
+ * version, and the SDK modules no path of ours reaches, each replaced by a stand-in
+ * ({@link SDK_STAND_INS}).
  *
  * **Exceptions.**
  * Each SDK client's `dist-es/schemas/schemas_0.js` registers every modelled exception of its
@@ -161,7 +161,11 @@ export interface SdkStandIn {
  * - @smithy/core's `AdaptiveRetryStrategy` with its rate limiter (3.4 KB): the adaptive retry mode,
  *   which the client factory rules out by building every client with `retryMode: 'standard'`;
  * - @smithy/core's `Sha256Js` (3.3 KB): the SHA-256 in JavaScript that `Sha256Node` falls back to
- *   when `node:crypto` has none, which Lambda's Node always has.
+ *   when `node:crypto` has none, which Lambda's Node always has;
+ * - @smithy/core's `getInstanceMetadataRegion` (1.2 KB): the region from EC2's instance metadata,
+ *   asked only for a client without a region (the factory always names one) or in the `auto`
+ *   defaults mode outside Lambda; its stand-in answers no region, as the SDK's does when the
+ *   service does not answer.
  */
 export const SDK_STAND_INS: readonly SdkStandIn[] = [
   {
@@ -176,6 +180,10 @@ export const SDK_STAND_INS: readonly SdkStandIn[] = [
     file: /[\\/]node_modules[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]checksum[\\/]sha256[\\/]Sha256Js\.js$/,
     exports: ['Sha256Js'],
   },
+  {
+    file: /[\\/]node_modules[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]config[\\/]config-resolver[\\/]regionConfig[\\/]getInstanceMetadataRegion\.js$/,
+    exports: ['getInstanceMetadataRegion'],
+  },
 ];
 
 /**
@@ -185,7 +193,9 @@ export const SDK_STAND_INS: readonly SdkStandIn[] = [
  */
 export function standInModule(path: string, original: string, standIn: SdkStandIn): string {
   for (const name of standIn.exports)
-    if (!new RegExp(`export (class ${name}\\b|\\{[^}]*\\b${name}\\b[^}]*\\})`).test(original))
+    if (
+      !new RegExp(`export (class ${name}\\b|const ${name}\\b|\\{[^}]*\\b${name}\\b[^}]*\\})`).test(original)
+    )
       throw new Error(
         `${path}: got no export ${name}, expected the module the stand-in of infra/sdk-trims.ts replaces: the SDK's layout changed, update SDK_STAND_INS`,
       );

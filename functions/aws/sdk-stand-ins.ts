@@ -2,7 +2,8 @@
  * Stand-ins for SDK modules that no path of the Switchyard functions reaches, put in their place in
  * the Lambda bundles by the SDK trims (infra/sdk-trims.ts, `SDK_STAND_INS`). Each replaces a module
  * whose code runs only under a condition our clients never meet, and fails saying so should that
- * condition ever be met, rather than misbehaving. Why each is unreachable is written beside it; the
+ * condition ever be met, rather than misbehaving (or, for the instance metadata region, answers as
+ * the SDK's own module does when it gets no answer). Why each is unreachable is written beside it; the
  * tests (test/infra/sdk-trims.test.ts) check the condition and run the bundled clients without
  * the module.
  */
@@ -72,4 +73,16 @@ export class Sha256Js {
       "got a Node whose node:crypto has no sha256, expected Lambda's Node, which has",
     );
   }
+}
+
+/**
+ * Stands for @smithy/core's `getInstanceMetadataRegion` (1.2 KB of every bundle), which asks the
+ * EC2 instance metadata service for the region in two cases only: a client built without a region
+ * (the one client factory always names one), and the `auto` defaults mode outside Lambda (in Lambda
+ * the SDK takes the region from `AWS_EXECUTION_ENV` and `AWS_REGION`, which the runtime sets; and
+ * Switchyard sets no defaults mode). It answers as the SDK's own does when the service does not
+ * answer: no region (`undefined`), so the SDK says "Region is missing".
+ */
+export async function getInstanceMetadataRegion(): Promise<undefined> {
+  return undefined;
 }

@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdaptiveRetryStrategy, EndpointCache, Sha256Js } from '../../functions/aws/sdk-stand-ins.js';
+import {
+  AdaptiveRetryStrategy,
+  EndpointCache,
+  getInstanceMetadataRegion,
+  Sha256Js,
+} from '../../functions/aws/sdk-stand-ins.js';
 import { esbuildOptions } from '../../infra/bundling.js';
 import { FUNCTIONS_DIR, REPO_ROOT } from '../../infra/paths.js';
 import {
@@ -208,13 +213,14 @@ describe('the SDK modules no path of ours reaches, replaced by stand-ins', () =>
     await dynamo?.close();
   });
 
-  it('leaves the endpoint cache (with mnemonist), the adaptive retry strategy and the JavaScript SHA-256 out of the bundle', () => {
+  it('leaves the endpoint cache (with mnemonist), the adaptive retry strategy, the JavaScript SHA-256 and the instance metadata region out of the bundle', () => {
     const replaced = [
       'node_modules/@aws-sdk/endpoint-cache/dist-es/EndpointCache.js',
       'node_modules/mnemonist/lru-cache.js',
       'node_modules/@smithy/core/dist-es/submodules/retry/util-retry/AdaptiveRetryStrategy.js',
       'node_modules/@smithy/core/dist-es/submodules/retry/util-retry/DefaultRateLimiter.js',
       'node_modules/@smithy/core/dist-es/submodules/checksum/sha256/Sha256Js.js',
+      'node_modules/@smithy/core/dist-es/submodules/config/config-resolver/regionConfig/getInstanceMetadataRegion.js',
     ];
     // Without the trims the bundle has each of them; with them, none, and the stand-ins instead.
     expect(replaced.filter((p) => untrimmedClientsInputs.includes(p))).toEqual(replaced);
@@ -246,7 +252,7 @@ describe('the SDK modules no path of ours reaches, replaced by stand-ins', () =>
     });
   }, 60_000);
 
-  it('stands for each module with a class that fails saying why it is unreachable', () => {
+  it('stands for each module with one that fails saying why it is unreachable, or answers no instance metadata region', async () => {
     expect(() => new EndpointCache().getEndpoint('k')).toThrow(
       /DynamoDB's endpoint discovery \(its endpoint cache\) is not bundled .* expected none/,
     );
@@ -254,6 +260,7 @@ describe('the SDK modules no path of ours reaches, replaced by stand-ins', () =>
       /the adaptive retry mode is not bundled .* got retryMode 'adaptive', expected 'standard'/,
     );
     expect(() => new Sha256Js()).toThrow(/the JavaScript SHA-256 is not bundled/);
+    await expect(getInstanceMetadataRegion()).resolves.toBeUndefined();
   });
 
   it("relies on no DynamoDB command discovering endpoints (the endpoint cache's one reader)", () => {
