@@ -137,6 +137,35 @@ export function trimSchemasModule(pkg: string, contents: string, keep: ReadonlyS
   return { contents: text, kept, dropped };
 }
 
+/**
+ * A schemas module's text with each schema definition whose traits are computed keys
+ * (`export var X$ = [9, n0, _X, { [_ht]: ["POST", "/path", 201] }, ...];`) marked pure:
+ * `export var X$ = /* @__PURE__ *\/ (() => [...])();`. esbuild keeps a definition it cannot prove
+ * pure, and an object literal with a computed key is one, so every bundle with Route 53 carried all
+ * 71 of its operation schemas (each with an HTTP trait) and the structures they name, though we call
+ * a handful; marked pure, a definition that nothing names is dropped, and one that something names is
+ * built as before, at the same point of the module's evaluation. Returns the text and how many
+ * definitions it marked. Throws when the module has no schema definition (the SDK's layout changed).
+ */
+export function pureSchemaDefinitions(pkg: string, contents: string): { contents: string; marked: number } {
+  let marked = 0;
+  let definitions = 0;
+  const text = contents.replace(
+    /^export var (\w+\$) = \[([\s\S]*?)\];$/gm,
+    (whole, name: string, body: string) => {
+      definitions++;
+      if (!body.includes('{ [')) return whole;
+      marked++;
+      return `export var ${name} = /* @__PURE__ */ (() => [${body}])();`;
+    },
+  );
+  if (definitions === 0)
+    throw new Error(
+      `${pkg}: its schemas module defines no schema as expected (\`export var X$ = [...];\`): the SDK's layout changed, update infra/sdk-trims.ts`,
+    );
+  return { contents: text, marked };
+}
+
 /** Each client's package.json, which its `runtimeConfig.js` imports whole to read `version`. */
 const CLIENT_PACKAGE_JSON = /[\\/]node_modules[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]package\.json$/;
 
@@ -226,7 +255,8 @@ export function sdkTrims(
         const keep = new Set([...(imported.get(pkg) ?? []), ...retryableExceptions(errors)]);
         const trimmed = trimSchemasModule(pkg, contents, keep);
         onTrim?.(pkg, trimmed);
-        return { contents: trimmed.contents, loader: 'js', resolveDir: dirname(args.path) };
+        const pure = pureSchemaDefinitions(pkg, trimmed.contents);
+        return { contents: pure.contents, loader: 'js', resolveDir: dirname(args.path) };
       });
       build.onLoad({ filter: CLIENT_PACKAGE_JSON }, (args) => {
         const { version } = JSON.parse(readFileSync(args.path, 'utf8')) as { version?: unknown };

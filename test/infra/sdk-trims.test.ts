@@ -15,6 +15,7 @@ import { esbuildOptions } from '../../infra/bundling.js';
 import { FUNCTIONS_DIR, REPO_ROOT } from '../../infra/paths.js';
 import {
   exceptionsOurCodeImports,
+  pureSchemaDefinitions,
   retryableExceptions,
   SDK_STAND_INS,
   standInModule,
@@ -31,6 +32,7 @@ const CLIENTS_FIXTURE = join(REPO_ROOT, 'test/infra/fixtures/bundles/sdk-clients
 const trimmed = join(outdir, 'trimmed', 'index.mjs');
 const untrimmed = join(outdir, 'untrimmed', 'index.mjs');
 const clientsBundle = join(outdir, 'clients', 'index.mjs');
+const untrimmedClientsBundle = join(outdir, 'clients-untrimmed', 'index.mjs');
 let clientsInputs: string[] = [];
 let untrimmedClientsInputs: string[] = [];
 
@@ -52,7 +54,7 @@ beforeAll(async () => {
   });
   clientsInputs = inputsOf(clients.metafile);
   const untrimmedClients = await build({
-    ...esbuildOptions(CLIENTS_FIXTURE, join(outdir, 'clients-untrimmed', 'index.mjs'), []),
+    ...esbuildOptions(CLIENTS_FIXTURE, untrimmedClientsBundle, []),
     plugins: [],
     metafile: true,
     logLevel: 'silent',
@@ -185,6 +187,33 @@ describe('what the trim keeps', () => {
     expect([...retryableExceptions(errors('client-rds'))]).toEqual([]);
   });
 
+  it('marks pure the schema definitions whose traits are computed keys, and fails when there is none', () => {
+    // Arrange
+    const module = [
+      'export var A$ = [9, n0, _A,',
+      '    { [_ht]: ["POST", "/a", 200] }, () => AR$, () => AS$',
+      '];',
+      'export var AR$ = [3, n0, _AR, 0, [_N], [0]];',
+    ].join('\n');
+
+    // Act
+    const result = pureSchemaDefinitions('@aws-sdk/client-x', module);
+
+    // Assert
+    expect(result).toEqual({
+      contents: [
+        'export var A$ = /* @__PURE__ */ (() => [9, n0, _A,',
+        '    { [_ht]: ["POST", "/a", 200] }, () => AR$, () => AS$',
+        '])();',
+        'export var AR$ = [3, n0, _AR, 0, [_N], [0]];',
+      ].join('\n'),
+      marked: 1,
+    });
+    expect(() => pureSchemaDefinitions('@aws-sdk/client-x', 'export const x = 1;')).toThrow(
+      /@aws-sdk\/client-x: its schemas module defines no schema as expected .* the SDK's layout changed/,
+    );
+  });
+
   it("keeps the service's base exception, and fails when the SDK's layout changed (nothing to trim)", () => {
     const module = [
       '_s_registry.registerError(XServiceException$, XServiceException);',
@@ -229,28 +258,46 @@ describe('the SDK modules no path of ours reaches, replaced by stand-ins', () =>
     expect(clientsInputs).toContain('functions/aws/sdk-stand-ins.ts');
   });
 
-  it('still signs, retries and answers: DynamoDB through the client factory over the wire, and a throttled RDS call retried', async () => {
-    // Act: AWS_RETRY_MODE=adaptive would select the stand-in, were the factory not to name 'standard'
-    // (asynchronously: dynalite answers from this process)
-    const run = await promisify(execFile)(
-      process.execPath,
-      [clientsBundle, dynamo.endpoint, dynamo.tableName],
-      {
-        encoding: 'utf8',
-        timeout: 60_000,
-        env: { PATH: process.env.PATH, AWS_RETRY_MODE: 'adaptive' },
-      },
-    );
-
-    // Assert
+  /** What a bundle of the clients fixture printed, run against this test's dynalite. */
+  async function runClients(bundle: string, env: Record<string, string>): Promise<Record<string, unknown>> {
+    // Asynchronously: dynalite answers from this process.
+    const run = await promisify(execFile)(process.execPath, [bundle, dynamo.endpoint, dynamo.tableName], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { PATH: process.env.PATH, ...env },
+    });
     const line =
       run.stdout.split('\n').find((l) => l.startsWith('RESULT ')) ?? `RESULT ${JSON.stringify(run.stderr)}`;
-    expect(JSON.parse(line.slice('RESULT '.length))).toEqual({
+    return JSON.parse(line.slice('RESULT '.length)) as Record<string, unknown>;
+  }
+
+  it('still signs, retries, serializes and parses: DynamoDB through the client factory over the wire, a throttled RDS call retried, a Route 53 change', async () => {
+    // Act: AWS_RETRY_MODE=adaptive would select the stand-in, were the factory not to name 'standard'
+    const trimmedRun = await runClients(clientsBundle, { AWS_RETRY_MODE: 'adaptive' });
+    const untrimmedRun = await runClients(untrimmedClientsBundle, {});
+
+    // Assert: what the clients sent and parsed is what the untrimmed SDK sends and parses
+    expect(trimmedRun).toEqual(untrimmedRun);
+    expect(trimmedRun).toMatchObject({
       item: { pk: 'trim', sk: 'check', n: 1 },
       rdsAttempts: 2,
       rdsStatus: 'available',
+      route53Request: { method: 'POST', path: '/2013-04-01/hostedzone/Z1/rrset' },
+      route53Change: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: '2026-11-30T00:00:00.000Z' },
     });
+    expect((trimmedRun.route53Request as { body: string }).body).toContain(
+      '<Failover>PRIMARY</Failover><AliasTarget><HostedZoneId>Z2</HostedZoneId><DNSName>lb.example.com</DNSName>',
+    );
   }, 60_000);
+
+  it("drops the schemas of the operations no command of ours sends, though their traits are computed keys (Route 53's)", () => {
+    const trimmedCode = readFileSync(clientsBundle, 'utf8');
+    const untrimmedCode = readFileSync(untrimmedClientsBundle, 'utf8');
+    // Checked as booleans: a failure must not print a bundle.
+    expect(untrimmedCode.includes('"CreateHostedZoneRequest"')).toBe(true);
+    expect(trimmedCode.includes('"CreateHostedZoneRequest"')).toBe(false);
+    expect(trimmedCode.includes('"ChangeResourceRecordSetsRequest"')).toBe(true);
+  });
 
   it('stands for each module with one that fails saying why it is unreachable, or answers no instance metadata region', async () => {
     expect(() => new EndpointCache().getEndpoint('k')).toThrow(
