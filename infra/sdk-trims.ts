@@ -194,7 +194,10 @@ export interface SdkStandIn {
  * - @smithy/core's `getInstanceMetadataRegion` (1.2 KB): the region from EC2's instance metadata,
  *   asked only for a client without a region (the factory always names one) or in the `auto`
  *   defaults mode outside Lambda; its stand-in answers no region, as the SDK's does when the
- *   service does not answer.
+ *   service does not answer;
+ * - `@aws-sdk/signature-v4-multi-region` (4 KB where EventBridge is): SigV4a signing, which
+ *   EventBridge uses only for a global endpoint (an `EndpointId`, which we never send), and for
+ *   which no implementation is bundled anyway; its stand-in signs with SigV4, as the SDK's does.
  */
 export const SDK_STAND_INS: readonly SdkStandIn[] = [
   {
@@ -212,6 +215,10 @@ export const SDK_STAND_INS: readonly SdkStandIn[] = [
   {
     file: /[\\/]node_modules[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]config[\\/]config-resolver[\\/]regionConfig[\\/]getInstanceMetadataRegion\.js$/,
     exports: ['getInstanceMetadataRegion'],
+  },
+  {
+    file: /[\\/]node_modules[\\/]@aws-sdk[\\/]signature-v4-multi-region[\\/]dist-es[\\/]index\.js$/,
+    exports: ['SignatureV4MultiRegion'],
   },
 ];
 

@@ -8,6 +8,9 @@
  * the module.
  */
 
+import { SignatureV4, type SignatureV4CryptoInit, type SignatureV4Init } from '@smithy/signature-v4';
+import type { HttpRequest, RequestPresigningArguments, RequestSigningArguments } from '@smithy/types';
+
 const notBundled = (what: string, why: string): Error =>
   new Error(`${what} is not bundled in the Switchyard functions (infra/sdk-trims.ts): ${why}`);
 
@@ -86,3 +89,44 @@ export class Sha256Js {
 export async function getInstanceMetadataRegion(): Promise<undefined> {
   return undefined;
 }
+
+/**
+ * Stands for `@aws-sdk/signature-v4-multi-region`'s `SignatureV4MultiRegion` (4 KB of each bundle
+ * with EventBridge, the one client of ours that names it), which signs with SigV4 and, for a request
+ * whose signing region is `*`, with SigV4a. EventBridge signs with SigV4a only for a global endpoint
+ * (`PutEvents` with an `EndpointId`), which we never send; and no SigV4a implementation is bundled
+ * (`@aws-sdk/signature-v4-crt` or `@aws-sdk/signature-v4a`), so the SDK's class would fail there too.
+ * It signs every other request with @smithy/signature-v4's `SignatureV4`, as the SDK's class does,
+ * and tells the client's auth scheme resolver that no SigV4a implementation is loaded (`none`, as the
+ * SDK's `sigv4aDependency` answers without one), so that it picks SigV4.
+ */
+export class SignatureV4MultiRegion {
+  private readonly sigv4: SignatureV4;
+
+  /** Which SigV4a implementation is loaded: none (EventBridge's auth scheme resolver asks). */
+  static sigv4aDependency(): 'none' {
+    return 'none';
+  }
+
+  constructor(options: SignatureV4Init & SignatureV4CryptoInit) {
+    this.sigv4 = new SignatureV4(options);
+  }
+
+  /** Signs with SigV4; throws for signing region `*` (SigV4a). */
+  sign(request: HttpRequest, options: RequestSigningArguments = {}): Promise<HttpRequest> {
+    if (options.signingRegion === '*') return Promise.reject(sigv4aNotBundled());
+    return this.sigv4.sign(request, options);
+  }
+
+  /** Presigns with SigV4; throws for signing region `*` (SigV4a). */
+  presign(request: HttpRequest, options: RequestPresigningArguments = {}): Promise<HttpRequest> {
+    if (options.signingRegion === '*') return Promise.reject(sigv4aNotBundled());
+    return this.sigv4.presign(request, options);
+  }
+}
+
+const sigv4aNotBundled = (): Error =>
+  notBundled(
+    'SigV4a signing',
+    "got signing region '*' (an EventBridge global endpoint), expected a region: we send no EndpointId",
+  );

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Sha256 } from '@aws-crypto/sha256-js';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -10,6 +11,7 @@ import {
   EndpointCache,
   getInstanceMetadataRegion,
   Sha256Js,
+  SignatureV4MultiRegion,
 } from '../../functions/aws/sdk-stand-ins.js';
 import { esbuildOptions } from '../../infra/bundling.js';
 import { FUNCTIONS_DIR, REPO_ROOT } from '../../infra/paths.js';
@@ -242,7 +244,7 @@ describe('the SDK modules no path of ours reaches, replaced by stand-ins', () =>
     await dynamo?.close();
   });
 
-  it('leaves the endpoint cache (with mnemonist), the adaptive retry strategy, the JavaScript SHA-256 and the instance metadata region out of the bundle', () => {
+  it('leaves the endpoint cache (with mnemonist), the adaptive retry strategy, the JavaScript SHA-256, the instance metadata region and the SigV4a signer out of the bundle', () => {
     const replaced = [
       'node_modules/@aws-sdk/endpoint-cache/dist-es/EndpointCache.js',
       'node_modules/mnemonist/lru-cache.js',
@@ -250,6 +252,7 @@ describe('the SDK modules no path of ours reaches, replaced by stand-ins', () =>
       'node_modules/@smithy/core/dist-es/submodules/retry/util-retry/DefaultRateLimiter.js',
       'node_modules/@smithy/core/dist-es/submodules/checksum/sha256/Sha256Js.js',
       'node_modules/@smithy/core/dist-es/submodules/config/config-resolver/regionConfig/getInstanceMetadataRegion.js',
+      'node_modules/@aws-sdk/signature-v4-multi-region/dist-es/SignatureV4MultiRegion.js',
     ];
     // Without the trims the bundle has each of them; with them, none, and the stand-ins instead.
     expect(replaced.filter((p) => untrimmedClientsInputs.includes(p))).toEqual(replaced);
@@ -271,7 +274,7 @@ describe('the SDK modules no path of ours reaches, replaced by stand-ins', () =>
     return JSON.parse(line.slice('RESULT '.length)) as Record<string, unknown>;
   }
 
-  it('still signs, retries, serializes and parses: DynamoDB through the client factory over the wire, a throttled RDS call retried, a Route 53 change', async () => {
+  it('still signs, retries, serializes and parses: DynamoDB through the client factory over the wire, a throttled RDS call retried, a Route 53 change, an EventBridge event signed with SigV4', async () => {
     // Act: AWS_RETRY_MODE=adaptive would select the stand-in, were the factory not to name 'standard'
     const trimmedRun = await runClients(clientsBundle, { AWS_RETRY_MODE: 'adaptive' });
     const untrimmedRun = await runClients(untrimmedClientsBundle, {});
@@ -284,6 +287,10 @@ describe('the SDK modules no path of ours reaches, replaced by stand-ins', () =>
       rdsStatus: 'available',
       route53Request: { method: 'POST', path: '/2013-04-01/hostedzone/Z1/rrset' },
       route53Change: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: '2026-11-30T00:00:00.000Z' },
+      eventsAuthorization: expect.stringMatching(
+        /^AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE\/DATE\/us-east-1\/events\/aws4_request, SignedHeaders=/,
+      ),
+      eventId: 'e-1',
     });
     expect((trimmedRun.route53Request as { body: string }).body).toContain(
       '<Failover>PRIMARY</Failover><AliasTarget><HostedZoneId>Z2</HostedZoneId><DNSName>lb.example.com</DNSName>',
@@ -308,6 +315,26 @@ describe('the SDK modules no path of ours reaches, replaced by stand-ins', () =>
     );
     expect(() => new Sha256Js()).toThrow(/the JavaScript SHA-256 is not bundled/);
     await expect(getInstanceMetadataRegion()).resolves.toBeUndefined();
+    expect(SignatureV4MultiRegion.sigv4aDependency()).toBe('none');
+    const signer = new SignatureV4MultiRegion({
+      credentials: { accessKeyId: 'a', secretAccessKey: 's' },
+      region: 'us-east-1',
+      service: 'events',
+      sha256: Sha256,
+    });
+    await expect(
+      signer.sign(
+        {
+          method: 'POST',
+          protocol: 'https:',
+          hostname: 'events.amazonaws.com',
+          path: '/',
+          headers: {},
+          query: {},
+        },
+        { signingRegion: '*' },
+      ),
+    ).rejects.toThrow(/SigV4a signing is not bundled .* we send no EndpointId/);
   });
 
   it("relies on no DynamoDB command discovering endpoints (the endpoint cache's one reader)", () => {
