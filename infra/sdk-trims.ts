@@ -5,9 +5,9 @@ import { FUNCTIONS_DIR } from './paths.js';
 
 /**
  * What the bundles leave out of the SDK clients' modules, each honestly unused (docs/architecture.md,
- * "Bundles"): the modelled exceptions no code of ours matches, the clients' package.json but its
- * version, and the SDK modules no path of ours reaches, each replaced by a stand-in
- * ({@link SDK_STAND_INS}).
+ * "Bundles"): the modelled exceptions no code of ours matches, the schemas of the operations no
+ * command of ours sends ({@link pureSchemaDefinitions}), the clients' package.json but its version,
+ * and the SDK modules no path of ours reaches, each replaced by a stand-in ({@link SDK_STAND_INS}).
  *
  * **Exceptions.**
  * Each SDK client's `dist-es/schemas/schemas_0.js` registers every modelled exception of its
@@ -169,7 +169,7 @@ export function pureSchemaDefinitions(pkg: string, contents: string): { contents
 /** Each client's package.json, which its `runtimeConfig.js` imports whole to read `version`. */
 const CLIENT_PACKAGE_JSON = /[\\/]node_modules[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]package\.json$/;
 
-/** The stand-ins of {@link SDK_STAND_INS}: classes only, one per replaced module. */
+/** The module of the stand-ins of {@link SDK_STAND_INS}: what each replaced module exports, and nothing else. */
 export const STAND_INS_MODULE = join(FUNCTIONS_DIR, 'aws', 'sdk-stand-ins.ts');
 
 /**
@@ -241,7 +241,8 @@ export function standInModule(path: string, original: string, standIn: SdkStandI
 /**
  * The esbuild plugin of the trims:
  * - each `@aws-sdk/client-*` schemas module through {@link trimSchemasModule}, keeping the
- *   exceptions `imported` names for that package and the retryable ones;
+ *   exceptions `imported` names for that package and the retryable ones, then
+ *   {@link pureSchemaDefinitions};
  * - each client's `package.json` as `{ "version": ... }`: the client's `runtimeConfig.js` imports
  *   the whole file (2.3 KB) and reads only `packageInfo.version`, for its user agent;
  * - each module of {@link SDK_STAND_INS} as its stand-in ({@link standInModule}).
