@@ -54,7 +54,8 @@ export interface ClientSettings {
 
 /**
  * A small client of the operator API. The token is, in order: `--token`; the sandbox identity
- * named by `--as`; `SWITCHYARD_TOKEN`; the command's default sandbox identity.
+ * named by `--as`; `SWITCHYARD_TOKEN`; the command's default sandbox identity, for commands that
+ * have one (`approve` has none: an approval names its approver).
  */
 export class ApiClient {
   readonly api: string;
@@ -69,7 +70,15 @@ export class ApiClient {
     this.api = api;
   }
 
-  static create(settings: ClientSettings, defaultAs: string): ApiClient {
+  /**
+   * A client for `settings`. `defaultAs` is the sandbox identity used when the command line and
+   * the environment name none; `{ none: why }` for a command that must not assume one, which then
+   * refuses (a {@link UsageError} saying `why` and how to name one) unless `--as`, `--token`,
+   * `SWITCHYARD_TOKEN` or `--auth iam` names the caller.
+   *
+   * @throws UsageError for a bad `--api`, exclusive options together, or no identity where needed.
+   */
+  static create(settings: ClientSettings, defaultAs: string | { readonly none: string }): ApiClient {
     const api = (settings.api ?? DEFAULT_API).replace(/\/+$/, '');
     let url: URL;
     try {
@@ -93,7 +102,18 @@ export class ApiClient {
           "--auth iam signs for one region's API: pass --region R (or set AWS_REGION), e.g. --region us-east-1",
         );
     }
-    return new ApiClient(api, settings, defaultAs);
+    if (typeof defaultAs !== 'string') {
+      const named =
+        settings.auth === 'iam' ||
+        settings.token !== undefined ||
+        settings.as !== undefined ||
+        Boolean(process.env.SWITCHYARD_TOKEN);
+      if (!named)
+        throw new UsageError(
+          `${defaultAs.none}: got no identity (no --as, --token or SWITCHYARD_TOKEN), expected one: --as NAME in the sandbox (bob or carol approve), --token JWT or SWITCHYARD_TOKEN against AWS, or --auth iam`,
+        );
+    }
+    return new ApiClient(api, settings, typeof defaultAs === 'string' ? defaultAs : '');
   }
 
   /** Who the requests are made as, for messages: the sandbox identity, or "your token". */
@@ -103,6 +123,22 @@ export class ApiClient {
     if (this.settings.as !== undefined) return this.settings.as;
     if (process.env.SWITCHYARD_TOKEN) return 'the SWITCHYARD_TOKEN identity';
     return this.defaultAs;
+  }
+
+  /**
+   * How the caller is identified: a sandbox identity (`--as`, or the command's default), a bearer
+   * token (`--token`, `SWITCHYARD_TOKEN`) or IAM (`--auth iam`): hints name the same kind.
+   */
+  get identity(): 'sandbox' | 'token' | 'iam' {
+    if (this.settings.auth === 'iam') return 'iam';
+    if (this.settings.token !== undefined) return 'token';
+    if (this.settings.as === undefined && process.env.SWITCHYARD_TOKEN) return 'token';
+    return 'sandbox';
+  }
+
+  /** The region requests are signed for under `--auth iam` (`--region`, else the environment's). */
+  get signingRegion(): string | undefined {
+    return signingRegion(this.settings);
   }
 
   get<T>(path: string): Promise<T> {

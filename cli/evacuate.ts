@@ -1,6 +1,6 @@
 import { type Command, Option } from '@commander-js/extra-typings';
 import { ApiClient, ApiError, DEFAULT_API, paint, printJson, seg, statusColour } from './client.js';
-import { apiFlag } from './failover.js';
+import { apiFlag, approverFlag } from './failover.js';
 import { type CliIo, EXIT, line, OperationError } from './io.js';
 import { type CommandContext, positiveSeconds, withApiRegionOption, withClientOptions } from './program.js';
 
@@ -201,7 +201,7 @@ async function sayWhoMustApprove(
     );
     line(
       io.out,
-      `    npx switchyard approve --app ${app.app} --execution ${waiting.id} --as bob${apiFlag(client)}`,
+      `    npx switchyard approve --app ${app.app} --execution ${waiting.id}${approverFlag(client)}${apiFlag(client)}`,
     );
   }
 }

@@ -28,7 +28,7 @@ export function defineApprove(program: Command, context: CommandContext): void {
         .command('approve')
         .summary('approve a failover waiting for approval')
         .description(
-          'Approves a failover waiting for approval, so that its runbook goes on. The approver needs the\napprover role and must not be the requester. As bob by default.',
+          'Approves a failover waiting for approval, so that its runbook goes on. The approver needs the\napprover role and must not be the requester. Name the approver: --as NAME (the sandbox: bob or\ncarol), --token JWT or SWITCHYARD_TOKEN; without one it refuses, never assuming who approves.',
         )
         .usage(`--app A --execution ID ${CLIENT_USAGE}`)
         .requiredOption(...APP)
@@ -38,7 +38,9 @@ export function defineApprove(program: Command, context: CommandContext): void {
   ).action(async (options) => {
     const { io } = context;
     const { app, execution } = options;
-    const client = ApiClient.create(options, 'bob');
+    const client = ApiClient.create(options, {
+      none: 'approve records who approved, so it needs the approver named',
+    });
     const answer = await client.post<unknown>(`/apps/${seg(app)}/executions/${seg(execution)}/approve`, {});
     if (options.json) printJson(io, answer);
     else {

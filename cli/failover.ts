@@ -224,7 +224,7 @@ export async function followExecution(
         );
         line(
           io.out,
-          `    npx switchyard approve --app ${record.app} --execution ${record.id} --as bob${apiFlag(client)}`,
+          `    npx switchyard approve --app ${record.app} --execution ${record.id}${approverFlag(client)}${apiFlag(client)}`,
         );
       }
     }
@@ -354,6 +354,16 @@ export function objectivesLine(
 /** ` --api URL` when the client talks to a non-default API, for hints to copy. */
 export function apiFlag(client: ApiClient): string {
   return client.api === DEFAULT_API ? '' : ` --api ${client.api}`;
+}
+
+/**
+ * How the printed `approve` command names its approver, as the caller is identified: the sandbox's
+ * approver (`--as bob`), an approver's token, or IAM (the same region): `approve` assumes nobody.
+ */
+export function approverFlag(client: ApiClient): string {
+  if (client.identity === 'iam') return ` --auth iam --region ${client.signingRegion ?? 'R'}`;
+  if (client.identity === 'token') return " --token <an approver's JWT>";
+  return ' --as bob';
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,4 +1,5 @@
 import { type Command, Option } from '@commander-js/extra-typings';
+import { expectedOf, show } from '../functions/core/problems.js';
 import { ApiClient, DEFAULT_API, printJson, str, table } from './client.js';
 import { EXIT, line, UsageError } from './io.js';
 import { type CommandContext, finiteNumber, withClientOptions } from './program.js';
@@ -177,15 +178,24 @@ function camel(flag: string): string {
 /** Checks a fault against the sandbox's schema before sending it: a wrong flag is a usage error. */
 async function validFault(fault: FaultRecord): Promise<FaultRecord> {
   // Loaded on demand: the schema module pulls in the AWS SDK, which no other client command needs.
-  const { FaultSchema } = await import('../sandbox/faults.js');
-  const parsed = FaultSchema.safeParse(fault);
+  const { FaultSchema, FAULT_KINDS } = await import('../sandbox/faults.js');
+  if (!(FAULT_KINDS as readonly string[]).includes(fault.kind))
+    throw new UsageError(
+      `--kind: unknown fault kind (got ${fault.kind}, expected one of ${FAULT_KINDS.join(', ')})`,
+    );
+  const parsed = FaultSchema.safeParse(fault, { reportInput: true });
   if (parsed.success) return parsed.data as FaultRecord;
   const problems = parsed.error.issues.map((issue) => {
     const path = issue.path.map(String).join('.');
     const flag = FAULT_FIELDS.find((f) => f.field === path)?.flag ?? path;
     if (issue.code === 'unrecognized_keys')
       return `--${issue.keys.map((k) => FAULT_FIELDS.find((f) => f.field === k)?.flag ?? k).join(', --')} not an option of ${fault.kind}`;
-    return `${flag ? `--${flag}` : 'fault'}: ${issue.message}`;
+    const expected = expectedOf(issue);
+    if (issue.code === 'invalid_type' && issue.input === undefined)
+      return `--${flag} is required (got none${expected ? `, expected ${expected}` : ''})`;
+    const got = 'input' in issue && issue.input !== undefined ? `got ${show(issue.input)}` : '';
+    const detail = [got, expected ? `expected ${expected}` : ''].filter(Boolean).join(', ');
+    return `${flag ? `--${flag}` : 'fault'}: ${issue.message}${detail ? ` (${detail})` : ''}`;
   });
   throw new UsageError(`fault ${fault.kind}: ${problems.join('; ')}`);
 }

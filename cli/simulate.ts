@@ -1,10 +1,10 @@
 import type { Command } from '@commander-js/extra-typings';
-import { PlanValidationError } from '../functions/core/errors.js';
+import { InvalidInputError, PlanValidationError } from '../functions/core/errors.js';
 import { formatProblem } from '../functions/core/plan.js';
 import { loadPlans } from '../functions/core/plan-loader.js';
 import { loadScenario } from '../sandbox/scenario.js';
 import { type SimulationReport, simulate } from '../sandbox/simulate.js';
-import { type CliIo, EXIT, line } from './io.js';
+import { type CliIo, EXIT, line, OperationError } from './io.js';
 
 import type { CommandContext } from './program.js';
 
@@ -46,9 +46,15 @@ export async function simulateCommand(
     for (const problem of error.problems) line(io.err, `  - ${formatProblem(problem)}`);
     return EXIT.failed;
   }
-  // Every problem of the scenario at once: its YAML, its schema and what it names (the plans').
-  const scenario = await loadScenario(values.scenario, plans);
-  const report = await simulate(plans, scenario);
+  // Every problem of the scenario at once: its YAML, its schema and what it names (the plans'):
+  // a refusal worded as the scenario's, not a failure of the command (`error: scenario FILE: ...`).
+  let report: SimulationReport;
+  try {
+    report = await simulate(plans, await loadScenario(values.scenario, plans));
+  } catch (error: unknown) {
+    if (error instanceof InvalidInputError) throw new OperationError(error.name, error.message);
+    throw error;
+  }
   if (values.json) line(io.out, JSON.stringify(report, null, 2));
   else printReport(report, io);
   const ok =
@@ -103,8 +109,24 @@ function printReport(report: SimulationReport, io: CliIo): void {
   for (const [app, f] of Object.entries(report.final)) {
     line(
       io.out,
-      `  ${app}: active ${f.activeRegion ?? '-'}, writer ${f.writerRegion ?? '-'}, traffic ${f.trafficRegion ?? '-'}`,
+      `  ${app}: active ${f.activeRegion ?? '-'}${f.status && f.status !== 'ACTIVE' ? ` (${f.status})` : ''}, writer ${f.writerRegion ?? '-'}, traffic ${f.trafficRegion ?? '-'}`,
     );
+  }
+  if (report.pendingAtEnd.length > 0) {
+    line(io.out);
+    line(
+      io.out,
+      `AWS changes still under way when the run ended at ${report.endedAt} s (the ground truth above does not include them)`,
+    );
+    for (const p of report.pendingAtEnd) {
+      const times = p.count > 1 ? ` x${p.count}` : '';
+      const due = p.dueAt === null ? '' : `, due ${fmt(p.dueAt).trim()}`;
+      const by = p.executionId ? ` by ${p.executionId}` : '';
+      line(
+        io.out,
+        `  ${p.operation}${times} ${p.resource ?? ''}${p.app ? ` (${p.app})` : ''}: started ${fmt(p.startedAt).trim()}${by}${due}`,
+      );
+    }
   }
 }
 

@@ -26,10 +26,26 @@ export interface AppStatusView {
   readonly runningExecution?: string;
   readonly lastExecutionId?: string;
   readonly lastFailoverAt?: string;
+  /** The newest execution whatever its outcome; null when none; `{ unknown }` when unread. */
+  readonly latestExecution?: LatestExecutionView | null | { readonly unknown: string };
   /** The plan's detection mode and the cooldown in force (none after a drill: drills do not arm it). */
   readonly detection?: { readonly mode?: string; readonly cooldownUntil?: string };
   readonly objectives?: { rtoSeconds?: number; rpoSeconds?: number };
   readonly regionsDetail?: Readonly<Record<string, RegionView>>;
+}
+
+/** `GET /apps/{app}`'s `latestExecution` (functions/operator-api/app-status.ts, LatestExecution). */
+interface LatestExecutionView {
+  readonly id: string;
+  readonly status: string;
+  readonly mode?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly requestedBy?: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  readonly rtoSeconds?: number;
+  readonly error?: { readonly name?: string; readonly message?: string };
 }
 
 interface RegionView {
@@ -96,11 +112,7 @@ export function renderStatus(app: AppStatusView, io: CliIo): string[] {
   const out = [
     `${paint(io, 'bold', app.app)}  ${app.strategy ?? ''}  active ${paint(io, 'bold', app.activeRegion ?? '-')}  ${paint(io, statusColour(status), status)}${objectives}`,
   ];
-  if (app.runningExecution) out.push(`  running execution: ${app.runningExecution}`);
-  else if (app.lastExecutionId)
-    out.push(
-      `  last execution: ${app.lastExecutionId}${app.lastFailoverAt ? ` (failover at ${app.lastFailoverAt})` : ''}`,
-    );
+  out.push(...executionLines(app, io));
   if (app.detection)
     out.push(
       `  detection: ${str(app.detection.mode)}, ${
@@ -141,6 +153,36 @@ export function renderStatus(app: AppStatusView, io: CliIo): string[] {
   }
   out.push(...table(rows, '  '));
   for (const [problem, where] of problems) out.push(`  ! ${where.join(', ')}: ${problem}`);
+  return out;
+}
+
+/**
+ * The app's runs: the one running, else the newest with its outcome (a FAILED or ABORTED run newer
+ * than the last success is what an operator must see first), and the last success, the run that
+ * made the active region active, when that is another run.
+ */
+function executionLines(app: AppStatusView, io: CliIo): string[] {
+  const out: string[] = [];
+  const latest = app.latestExecution;
+  if (app.runningExecution) out.push(`  running execution: ${app.runningExecution}`);
+  else if (latest && 'unknown' in latest) out.push(`  last execution: unknown (${latest.unknown})`);
+  else if (latest) {
+    const what = [latest.mode, latest.from && latest.to ? `${latest.from} -> ${latest.to}` : undefined]
+      .filter(Boolean)
+      .join(' ');
+    const when = latest.finishedAt ? `ended ${latest.finishedAt}` : `started ${latest.startedAt ?? '?'}`;
+    const by = latest.requestedBy ? `by ${latest.requestedBy}, ` : '';
+    const rto = latest.status === 'SUCCEEDED' ? `, RTO ${seconds(latest.rtoSeconds)}` : '';
+    const error = latest.error ? `: ${latest.error.name ?? 'Error'}: ${latest.error.message ?? ''}` : '';
+    out.push(
+      `  last execution: ${latest.id} ${paint(io, statusColour(latest.status), latest.status)} (${what ? `${what}, ` : ''}${by}${when}${rto})${error}`,
+    );
+  }
+  const shownId = app.runningExecution ?? (latest && !('unknown' in latest) ? latest.id : undefined);
+  if (app.lastExecutionId && app.lastExecutionId !== shownId)
+    out.push(
+      `  last success: ${app.lastExecutionId} (the run that made ${app.activeRegion ?? 'the active region'} active)`,
+    );
   return out;
 }
 

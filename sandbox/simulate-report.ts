@@ -39,6 +39,12 @@ export interface SimulationReport {
    */
   readonly readiness: ReadinessEntry[];
   /**
+   * AWS changes still under way when the run ended (a Route 53 change still PENDING, a promotion,
+   * instances launching, a routing control's health check not yet following it): what the run did
+   * not see finish, so that a report ending mid-change says so. Empty when every change finished.
+   */
+  readonly pendingAtEnd: PendingChange[];
+  /**
    * Per app: the control plane's recorded active region and status, and the truth: the region
    * holding every writer, the region DNS sends users to, and each global cluster's writers.
    */
@@ -95,6 +101,60 @@ export interface ExecutionReport {
     finishedAt: number | null;
     error?: string;
   }[];
+}
+
+/**
+ * An AWS change under way when the run ended, in the report's `pendingAtEnd[]`: operations of one
+ * kind on one resource for one app and execution, counted (instances launching for one group).
+ */
+export interface PendingChange {
+  /** The simulated operation: `route53:change`, `rds:switchover`, `rds:failover`, `rds:detach`, `rds:create-instance`, `autoscaling:launch`, `arc:propagation`. */
+  readonly operation: string;
+  /** What it changes: a Route 53 change id, a global cluster and its target, an instance, a group, a routing control. */
+  readonly resource: string | null;
+  readonly app: string | null;
+  /** The execution whose call started it; null for one no execution started. */
+  readonly executionId: string | null;
+  /** How many such operations (instances launching, say). */
+  readonly count: number;
+  /** Virtual seconds from the scenario's start: when the first of them started. */
+  readonly startedAt: number;
+  /** Virtual seconds: when AWS will have applied it, where the simulator knows (a Route 53 change's INSYNC); else null. */
+  readonly dueAt: number | null;
+}
+
+/** Operations that are no change of AWS's state: a health check's request, its checkers' verdict forming. */
+const NOT_A_CHANGE = /^route53:health-check/;
+
+/**
+ * The AWS changes still under way at the end of a run ({@link PendingChange}), from the simulator's
+ * operations that have not finished, in the order they started. `t0` is the scenario's start
+ * (virtual epoch ms).
+ */
+export function pendingChanges(sandbox: Sandbox, t0: number): PendingChange[] {
+  const seconds = (at: number) => Math.round(at - t0) / 1000;
+  const insync = new Map(sandbox.aws.route53.changes().map((c) => [c.id, c]));
+  const byKey = new Map<string, PendingChange>();
+  for (const o of sandbox.aws.simulator.operations) {
+    if (o.finishedAt !== undefined || NOT_A_CHANGE.test(o.name)) continue;
+    const key = [o.name, o.resource, o.app, o.executionId].join('|');
+    const had = byKey.get(key);
+    if (had) {
+      byKey.set(key, { ...had, count: had.count + 1 });
+      continue;
+    }
+    const change = o.name === 'route53:change' && o.resource ? insync.get(o.resource) : undefined;
+    byKey.set(key, {
+      operation: o.name,
+      resource: o.resource ?? null,
+      app: o.app ?? null,
+      executionId: o.executionId ?? null,
+      count: 1,
+      startedAt: seconds(o.startedAt),
+      dueAt: change ? seconds(change.insyncAt) : null,
+    });
+  }
+  return [...byKey.values()];
 }
 
 /**

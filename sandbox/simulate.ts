@@ -20,6 +20,7 @@ import {
   evacuationReports,
   executionReport,
   parseBody,
+  pendingChanges,
   type ReadinessEntry,
   type RequestReport,
   type SimulationReport,
@@ -29,6 +30,7 @@ import {
 export type {
   EvacuationReport,
   ExecutionReport,
+  PendingChange,
   ReadinessEntry,
   RequestReport,
   SimulationReport,
@@ -181,6 +183,7 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
     };
   }
   const evacuations = await sandbox.run(evacuationReports(sandbox, requests, t0));
+  const pendingAtEnd = pendingChanges(sandbox, t0);
   return {
     ...(scenario.name ? { scenario: scenario.name } : {}),
     latency: scenario.latency,
@@ -195,6 +198,7 @@ async function play(sandbox: Sandbox, scenario: Scenario): Promise<SimulationRep
     drills,
     readiness,
     evacuations,
+    pendingAtEnd,
     final,
   };
 }

@@ -61,7 +61,8 @@ export function createSimulatedAws(
     ),
     stateTable: sandboxTableTopology(plans.flatMap((p) => p.regions)),
     changed: (resources) => truth?.changed(resources),
-    beginOperation: (name, app) => simulator?.beginOperation(name, app) ?? (() => undefined),
+    beginOperation: (name, app, resource) =>
+      simulator?.beginOperation(name, app, resource) ?? (() => undefined),
     emitServiceEvent: (event) => {
       bus?.emitService(event);
     },

@@ -96,6 +96,12 @@ function AppCard({
         <p>
           Running: <a href={`#/executions/${app.app}/${app.runningExecution}`}>{app.runningExecution}</a>
         </p>
+      ) : app.latestExecution && !('unknown' in app.latestExecution) ? (
+        <p class="latest-execution">
+          Last execution:{' '}
+          <a href={`#/executions/${app.app}/${app.latestExecution.id}`}>{app.latestExecution.id}</a>{' '}
+          <Status value={app.latestExecution.status} />
+        </p>
       ) : null}
       <table class="regions">
         <caption class="sr-only">{app.app}: state per region</caption>
@@ -310,12 +316,22 @@ function RegionRow({
   );
 }
 
-/** Why an app is DEGRADED: the recorded reason, else its last execution's error. */
+/**
+ * Why an app is DEGRADED: the recorded reason, else its newest execution's outcome (a FAILED run
+ * newer than the last success is what marked it), else the last success's.
+ */
 function DegradedReason({ app }: { app: AppStatus }) {
   const [reason, setReason] = useState<string>('reading the last execution…');
+  const latest = app.latestExecution && !('unknown' in app.latestExecution) ? app.latestExecution : undefined;
   useEffect(() => {
     if (app.statusReason) {
       setReason(app.statusReason);
+      return;
+    }
+    if (latest) {
+      setReason(
+        `execution ${latest.id} ${latest.status}${latest.error ? `: ${latest.error.name}: ${latest.error.message}` : ''}`,
+      );
       return;
     }
     if (!app.lastExecutionId) {
@@ -329,7 +345,7 @@ function DegradedReason({ app }: { app: AppStatus }) {
         setReason(`execution ${e.id} ${e.status}${e.error ? `: ${e.error.name}: ${e.error.message}` : ''}`),
       )
       .catch((error: unknown) => setReason(describe(error)));
-  }, [app.app, app.lastExecutionId, app.statusReason]);
+  }, [app.app, app.lastExecutionId, app.statusReason, latest?.id, latest?.status]);
   return (
     <p class="degraded-reason" role="status">
       <strong>⚠ Degraded:</strong> {reason}. A person must check the writer and the traffic.

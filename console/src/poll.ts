@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { describe } from './api.js';
+import { startPoll } from './poll-loop.js';
 
 /** What a polled read holds: the last answer, the last error, and when it was fetched. */
 export interface Polled<T> {
@@ -11,8 +12,8 @@ export interface Polled<T> {
 }
 
 /**
- * Calls `load` now and then again `intervalMs` after each answer (never two at once), until the
- * component goes or `keepGoing` says the data is final. `key` restarts it.
+ * Polls `load` every `intervalMs` ({@link startPoll}) while the component is shown, until
+ * `keepGoing` says the data is final or the API answers 404. `key` restarts it.
  */
 export function usePoll<T>(
   load: () => Promise<T>,
@@ -23,30 +24,13 @@ export function usePoll<T>(
   const [state, setState] = useState<{ data?: T; error?: string; fetchedAt?: number }>({});
   const kick = useRef<() => void>(() => undefined);
   useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
     setState({});
-    const run = async () => {
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      let again = true;
-      try {
-        const data = await load();
-        if (stopped) return;
-        setState({ data, fetchedAt: Date.now() });
-        again = keepGoing(data);
-      } catch (error: unknown) {
-        if (stopped) return;
-        setState((s) => ({ ...s, error: describe(error), fetchedAt: Date.now() }));
-      }
-      if (!stopped && again) timer = setTimeout(run, intervalMs);
-    };
-    kick.current = () => void run();
-    void run();
-    return () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-    };
+    const poll = startPoll(load, intervalMs, keepGoing, {
+      onData: (data) => setState({ data, fetchedAt: Date.now() }),
+      onError: (error) => setState((s) => ({ ...s, error: describe(error), fetchedAt: Date.now() })),
+    });
+    kick.current = poll.kick;
+    return poll.stop;
   }, [key]);
   return { data: state.data, error: state.error, fetchedAt: state.fetchedAt, refresh: () => kick.current() };
 }

@@ -67,6 +67,15 @@ export interface AppStatus {
   readonly runningExecution?: string;
   readonly lastFailoverAt?: string;
   readonly lastExecutionId?: string;
+  /** The newest execution whatever its outcome; null when none; `{ unknown }` when unread. */
+  readonly latestExecution?:
+    | {
+        readonly id: string;
+        readonly status: string;
+        readonly error?: { readonly name: string; readonly message: string };
+      }
+    | null
+    | { readonly unknown: string };
   readonly objectives: Objectives;
   /** Where users are sent now, as observed (authoritative DNS answer or routing control); null if unknown. */
   readonly trafficRegion: string | null;

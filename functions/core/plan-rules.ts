@@ -45,10 +45,41 @@ export function planProblems(document: unknown, file: string): PlanProblem[] {
     ...(meantBy.has(region) ? [meantBy.get(region) as string] : []),
   ];
   const inPlan = new Set(regions.flatMap(namesOf));
+  // A region every resource has a member for, left out of `regions` (`regions: [us-east-1]` in a
+  // two-region plan), is one problem, at `regions`; the other rules then read the plan as if it
+  // were listed, rather than report it once per resource.
+  const memberMaps = [
+    ...asArray(asRecord(plan.database).auroraGlobalClusters).map((c) => asRecord(asRecord(c).members)),
+    ...asArray(asRecord(plan.compute).autoScalingGroups).map((g) => asRecord(asRecord(g).members)),
+    ...asArray(asRecord(asRecord(plan.traffic).route53).records).map((r) => asRecord(asRecord(r).targets)),
+    ...(asRecord(plan.traffic).arc === undefined
+      ? []
+      : [asRecord(asRecord(asRecord(plan.traffic).arc).routingControls)]),
+  ];
+  const leftOut = Array.isArray(plan.regions)
+    ? [...new Set(memberMaps.flatMap((m) => Object.keys(m)))].filter(
+        (key) => isKnownRegion(key) && !inPlan.has(key) && memberMaps.every((m) => key in m),
+      )
+    : [];
+  if (leftOut.length > 0) {
+    add(
+      'regions',
+      `${leftOut.join(', ')} ${leftOut.length === 1 ? 'has' : 'have'} a member in every resource but ${leftOut.length === 1 ? 'is' : 'are'} not in regions`,
+      plan.regions,
+      `regions listing ${[...regions, ...leftOut].join(', ')}, or no member for ${leftOut.join(', ')}`,
+    );
+    for (const region of leftOut) inPlan.add(region);
+  }
+  // `regions` that is no list (`regions: us-east-1`) is the schema's one problem: which regions
+  // the plan means is then unknown, and the rules comparing members with them are left out rather
+  // than report every member of every resource as a stray.
+  const regionsKnown = Array.isArray(plan.regions);
+  const isPlanRegion = (region: string) => !regionsKnown || inPlan.has(region);
 
   // Every region of the plan has a member in every resource, and no member is for another region.
   // A member keyed by a typo of a region that has none is one problem ("did you mean ...?").
   const checkMembers = (path: string, value: unknown) => {
+    if (!regionsKnown) return;
     const members = asRecord(value);
     const missing = regions.filter((region) => !namesOf(region).some((name) => name in members));
     const strays = Object.keys(members).filter((key) => !inPlan.has(key));
@@ -118,7 +149,7 @@ export function planProblems(document: unknown, file: string): PlanProblem[] {
     checkMembers(`${path}.members`, group.members);
     // Target groups (a hint) may name only some regions, each in its own region.
     for (const [region, arns] of Object.entries(asRecord(group.targetGroups))) {
-      if (!inPlan.has(region))
+      if (!isPlanRegion(region))
         add(
           `${path}.targetGroups.${region}`,
           `${region} is not one of the plan's regions`,
@@ -164,7 +195,7 @@ export function planProblems(document: unknown, file: string): PlanProblem[] {
     }
     const pool = asRecord(group.warmPool);
     asArray(pool.regions).forEach((region, j) => {
-      if (typeof region === 'string' && !inPlan.has(region))
+      if (typeof region === 'string' && !isPlanRegion(region))
         add(
           `${path}.warmPool.regions[${j}]`,
           "not one of the plan's regions",
@@ -193,7 +224,7 @@ export function planProblems(document: unknown, file: string): PlanProblem[] {
   if (asRecord(traffic.route53).method === 'health-checks') {
     // The switch makes exactly one region's record healthy; failover records have one PRIMARY and
     // one SECONDARY, so a third region could be named active and never be answered.
-    if (regions.length !== 2)
+    if (regionsKnown && regions.length !== 2)
       add(
         'traffic.route53.method',
         'health-checks moves traffic between the two failover records (one PRIMARY, one SECONDARY)',
@@ -255,7 +286,12 @@ export function planProblems(document: unknown, file: string): PlanProblem[] {
   if (plan.detection !== undefined) {
     const detection = asRecord(plan.detection);
     const alarms = asArray(detection.alarms);
-    if (typeof detection.minAlarms === 'number' && detection.minAlarms > alarms.length) {
+    // Alarms that are no list are the schema's one problem, not also too few.
+    if (
+      Array.isArray(detection.alarms) &&
+      typeof detection.minAlarms === 'number' &&
+      detection.minAlarms > alarms.length
+    ) {
       add(
         'detection.minAlarms',
         'more alarms required than are listed',
@@ -267,7 +303,7 @@ export function planProblems(document: unknown, file: string): PlanProblem[] {
       if (typeof arn !== 'string') return;
       const region = arn.split(':')[3] ?? '';
       // The alarm's state-change event reaches EventBridge in the alarm's own region only.
-      if (region && regions.length > 0 && !inPlan.has(region)) {
+      if (region && regions.length > 0 && !isPlanRegion(region)) {
         add(
           `detection.alarms[${i}]`,
           `alarm is in ${region}, where no control plane of this plan runs`,

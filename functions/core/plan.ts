@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { PlanProblem } from './errors.js';
 import { planProblems } from './plan-rules.js';
 import { type Plan, PlanSchema } from './plan-schema.js';
-import { problemsFromIssue } from './problems.js';
+import { problemsFromIssues } from './problems.js';
 
 // The plan file (docs/contracts.md, Plan): the schema (plan-schema.ts), the rules that span fields
 // (plan-rules.ts) and the form problems are reported in (problems.ts), with what derives from
@@ -23,7 +23,7 @@ export function validatePlan(
 ): { plan: Plan; problems: [] } | { plan?: undefined; problems: PlanProblem[] } {
   const parsed = PlanSchema.safeParse(document, { reportInput: true });
   const problems = [
-    ...(parsed.success ? [] : parsed.error.issues.flatMap((issue) => problemsFromIssue(issue, file))),
+    ...(parsed.success ? [] : problemsFromIssues(parsed.error.issues, file)),
     ...planProblems(parsed.success ? parsed.data : document, file),
   ];
   return parsed.success && problems.length === 0 ? { plan: parsed.data, problems: [] } : { problems };

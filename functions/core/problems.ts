@@ -36,9 +36,44 @@ export function problemsFromIssue(
   return [problemFromIssue(issue, file)];
 }
 
+/**
+ * Every issue of one parse as problems ({@link problemsFromIssue}), with the redundant ones left
+ * out: where a value has the wrong type, that is its one problem. zod also runs the value's other
+ * checks on it (a string given for a list of at most 5 regions is "too big" as a 9-character
+ * string), which would only restate the first problem in misleading words.
+ */
+export function problemsFromIssues(
+  issues: readonly z.core.$ZodIssue[],
+  file: string,
+  documentedIn = 'plans/schema.json',
+): PlanProblem[] {
+  const wrongType = new Set(
+    issues.filter((issue) => issue.code === 'invalid_type').map((issue) => formatPath(issue.path)),
+  );
+  return issues
+    .filter((issue) => issue.code === 'invalid_type' || !wrongType.has(formatPath(issue.path)))
+    .flatMap((issue) => problemsFromIssue(issue, file, documentedIn));
+}
+
 function problemFromIssue(issue: z.core.$ZodIssue, file: string): PlanProblem {
   const path = formatPath(issue.path);
   const got = 'input' in issue ? issue.input : undefined;
+  // `regions: us-east-1`: one value where YAML needs a list, the mistake people make most.
+  if (
+    issue.code === 'invalid_type' &&
+    issue.expected === 'array' &&
+    got !== undefined &&
+    !Array.isArray(got)
+  ) {
+    const shown = show(got);
+    return {
+      file,
+      path,
+      message: 'expected a list, got a single value',
+      got: `${shown} (${got === null ? 'null' : typeof got})`,
+      expected: `a list, e.g. [${shown}, ...] or one "- item" per line`,
+    };
+  }
   const expected = expectedOf(issue);
   return {
     file,

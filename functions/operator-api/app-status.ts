@@ -2,7 +2,7 @@ import { describeError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { initialPrimary } from '../core/plan-queries.js';
 import { memberIn } from '../core/plan-registry.js';
-import type { LockRecord, PlanStatus } from '../core/records.js';
+import type { ExecutionRecord, LockRecord, PlanStatus } from '../core/records.js';
 import {
   type AppObservation,
   holdsEveryWriter,
@@ -68,8 +68,15 @@ export interface AppStatus {
   readonly status: PlanStatus;
   readonly lock?: { readonly holder: string; readonly epoch: number; readonly leaseExpiresAt: string };
   readonly runningExecution?: string;
+  /** When the last run that made a region active finished (ISO); absent before the first. */
   readonly lastFailoverAt?: string;
+  /** The last run that made a region active (SUCCEEDED): what `activeRegion` comes from. */
   readonly lastExecutionId?: string;
+  /**
+   * The app's newest execution, whatever its outcome (a newer FAILED or ABORTED run than
+   * `lastExecutionId` included): null when none is on record, unknown when the read failed.
+   */
+  readonly latestExecution: LatestExecution | null | { readonly unknown: string };
   /**
    * Automatic detection: its mode, and until when (ISO) a new automatic failover is held back by
    * the plan's `cooldownSeconds` after the last one; absent when the plan has no detection.
@@ -83,6 +90,24 @@ export interface AppStatus {
   /** Per global cluster: the regions whose cluster takes writes now, as observed. */
   readonly writers: Readonly<Record<string, readonly string[]>>;
   readonly regionsDetail: Readonly<Record<string, RegionDetail>>;
+}
+
+/** The newest execution of an app, in brief: what ran, and how it ended (or that it still runs). */
+export interface LatestExecution {
+  readonly id: string;
+  readonly status: ExecutionRecord['status'];
+  readonly mode: ExecutionRecord['mode'];
+  readonly trigger: ExecutionRecord['trigger'];
+  readonly from: string;
+  readonly to: string;
+  readonly requestedBy: string;
+  /** ISO times; `finishedAt` absent while it runs. */
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  /** Virtual or real seconds, as recorded (SUCCEEDED runs). */
+  readonly rtoSeconds?: number;
+  /** What ended a FAILED or ABORTED run. */
+  readonly error?: { readonly name: string; readonly message: string };
 }
 
 type StatusDeps = Pick<RunbookDeps, 'plans' | 'clock' | 'store' | 'region' | 'readiness'> & ObserverDeps;
@@ -108,9 +133,10 @@ export async function getAppStatus(app: string, deps: StatusDeps): Promise<AppSt
  * costs its own reads, never the answer), plus the replication lag into each secondary.
  */
 async function appStatus(plan: Plan, deps: StatusDeps): Promise<AppStatus> {
-  const [state, lock, seen, lags, kept] = await Promise.all([
+  const [state, lock, latest, seen, lags, kept] = await Promise.all([
     deps.store.getState(plan.name),
     deps.store.getLock(plan.name),
+    latestExecution(plan.name, deps),
     observeApp(plan, plan.regions, deps),
     Promise.all(plan.regions.map((region) => lagInto(plan, region, deps))),
     // Best effort: status answers without it.
@@ -160,6 +186,7 @@ async function appStatus(plan: Plan, deps: StatusDeps): Promise<AppStatus> {
       : {}),
     ...(state?.lastFailoverAt ? { lastFailoverAt: state.lastFailoverAt } : {}),
     ...(state?.lastExecutionId ? { lastExecutionId: state.lastExecutionId } : {}),
+    latestExecution: latest,
     ...(state?.status === 'DEGRADED' && state.statusReason ? { statusReason: state.statusReason } : {}),
     ...(plan.detection ? { detection: detectionOf(plan, state?.lastFailoverAt, deps.clock.now()) } : {}),
     objectives: plan.objectives,
@@ -167,6 +194,33 @@ async function appStatus(plan: Plan, deps: StatusDeps): Promise<AppStatus> {
     writers: Object.fromEntries(seen.clusters.map((c) => [c.globalClusterId, [...c.writers]])),
     regionsDetail,
   };
+}
+
+/**
+ * The app's newest execution record (one Query, newest first, limit 1), in brief; null when none
+ * is on record; unknown, with the reason, when the read failed (status answers without it).
+ */
+async function latestExecution(app: string, deps: StatusDeps): Promise<AppStatus['latestExecution']> {
+  try {
+    const [record] = await deps.store.listExecutions(app, { limit: 1 });
+    if (!record) return null;
+    return {
+      id: record.id,
+      status: record.status,
+      mode: record.mode,
+      trigger: record.trigger,
+      from: record.from,
+      to: record.to,
+      requestedBy: record.requestedBy,
+      startedAt: record.startedAt,
+      ...(record.finishedAt ? { finishedAt: record.finishedAt } : {}),
+      ...(record.rtoSeconds !== undefined ? { rtoSeconds: record.rtoSeconds } : {}),
+      ...(record.error ? { error: { name: record.error.name, message: record.error.message } } : {}),
+    };
+  } catch (error: unknown) {
+    const { name, message } = describeError(error);
+    return { unknown: `executions: ${name}: ${message}` };
+  }
 }
 
 /** The plan's detection mode and its cooldown, as EvaluateAlarm applies it. */

@@ -352,7 +352,9 @@ export async function drillEvidence(app: string, id: string, deps: ConsoleViewDe
   const report = reports.find((r) => r.id === id);
   if (!report) {
     throw new ResourceNotFoundError(
-      `${plan.name}: no drill ${id}; expected the id of one of its ${reports.length} most recent drills (GET /apps/${plan.name}/drills)`,
+      reports.length === 0
+        ? `${plan.name}: no drill ${id}; ${plan.name} has no drill report yet (start one: POST /apps/${plan.name}/drills)`
+        : `${plan.name}: no drill ${id}; expected the id of one of its ${reports.length} most recent drills (GET /apps/${plan.name}/drills)`,
     );
   }
   const legs = (

@@ -52,6 +52,11 @@ export interface ReadinessContext {
   /** ISO time of the last PASSED drill; null when none is on record; unknown when unread. */
   readonly lastDrillAt: Seen<string | null>;
   /**
+   * Set when `lastDrillAt` is null because the drill reports were read back to this ISO time only
+   * (the plan's `drills.maxAgeDays`) and none since PASSED: older ones were not read.
+   */
+  readonly drillsReadSince?: string;
+  /**
    * The health-checks method's records and Route 53 health checks: what is missing or disagrees
    * (`health-checks.ts`), unknown when Route 53's API did not answer; undefined when not read (a
    * failover's dry run and Preflight make no Route 53 call) or for another traffic method.
@@ -379,7 +384,7 @@ export const cooldown: ReadinessCheck = ({ plan, state, now }) => {
 };
 
 /** The last PASSED drill is younger than the plan's `drills.maxAgeDays`. */
-export const drillFresh: ReadinessCheck = ({ plan, lastDrillAt, now }) => {
+export const drillFresh: ReadinessCheck = ({ plan, lastDrillAt, drillsReadSince, now }) => {
   const drills = plan.drills;
   if (!drills) return [];
   const resource = `${plan.name} drills`;
@@ -392,7 +397,9 @@ export const drillFresh: ReadinessCheck = ({ plan, lastDrillAt, now }) => {
       'DRILL_STALE',
       resource,
       lastDrillAt === null
-        ? `no PASSED drill on record (expected one in the last ${drills.maxAgeDays} days)`
+        ? drillsReadSince
+          ? `no PASSED drill in the last ${drills.maxAgeDays} days (drill reports read back to ${drillsReadSince}; older ones not read: a PASSED drill before then is stale anyway; expected one in the last ${drills.maxAgeDays} days)`
+          : `no PASSED drill on record (expected one in the last ${drills.maxAgeDays} days)`
         : `last PASSED drill ${lastDrillAt}, ${Math.floor((now - Date.parse(lastDrillAt)) / 86_400_000)} days ago (expected one in the last ${drills.maxAgeDays} days)`,
     ),
   ];

@@ -121,7 +121,7 @@ export async function readInputs(
   self?: string,
   options: ReadOptions = {},
 ): Promise<ReadinessInputs> {
-  const [observation, state, lock, lastDrillAt, missingAlarms, runbooks, healthChecks] = await Promise.all([
+  const [observation, state, lock, lastDrill, missingAlarms, runbooks, healthChecks] = await Promise.all([
     options.observation ??
       observeApp(plan, regions, deps, {
         lag: true,
@@ -144,7 +144,8 @@ export async function readInputs(
       state,
       lock,
       ...(self ? { self } : {}),
-      lastDrillAt,
+      lastDrillAt: lastDrill.at,
+      ...(lastDrill.readSince ? { drillsReadSince: lastDrill.readSince } : {}),
       missingAlarms,
       runbooks,
       ...(healthChecks !== undefined ? { healthChecks } : {}),
@@ -212,28 +213,33 @@ export function targetsOf(plan: Plan, inputs: ReadinessInputs, to: string | unde
 }
 
 /**
- * ISO time of the app's last PASSED drill, null when none; unknown when the read failed. From the
- * app's drill summary when `summaries` (read for many apps at once) has it; else from its reports
- * (a Query), noting the answer as its summary so that later evaluations read that instead.
+ * The app's last PASSED drill: `at`, its ISO time, null when none, unknown when the read failed.
+ * From the app's drill summary when `summaries` (read for many apps at once) has it; else from its
+ * reports (`store.lastPassedDrillSince`: newest first until a PASSED one, bounded by time to the
+ * plan's `drills.maxAgeDays`, since one older than that is stale anyway), noting an exact answer
+ * as its summary so that later evaluations read that instead. `readSince` (ISO) is set when none
+ * PASSED since then and older reports were left unread: `at` is null for "none that recent", not
+ * "none on record", and nothing is noted.
  */
 async function lastPassedDrill(
   plan: Plan,
   deps: ReadinessDeps,
   summaries?: ReadonlyMap<string, string | null>,
-): Promise<Seen<string | null>> {
-  if (!plan.drills) return null;
+): Promise<{ at: Seen<string | null>; readSince?: string }> {
+  if (!plan.drills) return { at: null };
   const summary = summaries?.get(plan.name);
-  if (summary !== undefined) return summary;
+  if (summary !== undefined) return { at: summary };
+  const notBefore = new Date(deps.clock.now() - plan.drills.maxAgeDays * 86_400_000).toISOString();
   try {
-    const drills = await deps.store.listDrills(plan.name);
-    const passed = drills.filter((d) => d.outcome === 'PASSED').map((d) => d.at);
-    const last = passed.sort().at(-1) ?? null;
+    const found = await deps.store.lastPassedDrillSince(plan.name, notBefore);
+    if ('noneSince' in found) return { at: null, readSince: found.noneSince };
     // Only a scheduled evaluation (which read the summaries) notes it; a lost note is read again.
-    if (summaries) await deps.store.noteLastPassedDrill?.(plan.name, last).catch(() => undefined);
-    return last;
+    if (summaries)
+      await deps.store.noteLastPassedDrill?.(plan.name, found.lastPassedAt).catch(() => undefined);
+    return { at: found.lastPassedAt };
   } catch (error: unknown) {
     const { name, message } = describeError(error);
-    return { unknown: `drill reports: ${name}: ${message}` };
+    return { at: { unknown: `drill reports: ${name}: ${message}` } };
   }
 }
 

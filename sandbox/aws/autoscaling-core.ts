@@ -198,7 +198,7 @@ export class AutoScalingCore {
       timer: undefined,
       target: undefined,
       targetTimer: undefined,
-      end: beginOperation(this.ctx, 'autoscaling:launch'),
+      end: beginOperation(this.ctx, 'autoscaling:launch', undefined, `${group.name} in ${group.region}`),
     };
     group.instances.push(instance);
     const { launchMs, warmStartMs } = this.ctx.latency.autoscaling;

@@ -254,7 +254,7 @@ export class RdsCore {
       dataLossMs: 0,
       demoted: false,
       timer: undefined,
-      end: beginOperation(this.ctx, `rds:${kind}`, global.app),
+      end: beginOperation(this.ctx, `rds:${kind}`, global.app, `${global.id} to ${target.arn}`),
     };
     global.operation = operation;
     const pendingMs = Math.round(durationMs * PENDING_SHARE);

@@ -66,7 +66,7 @@ export class AuroraInstances {
         `The engine name requested for your DB instance (${input.Engine}) doesn't match the engine name of your DB cluster (${ENGINE}).`,
       );
     const instance = this.add(cluster, id, input.DBInstanceClass ?? INSTANCE_CLASS, undefined);
-    const end = beginOperation(this.ctx, 'rds:create-instance');
+    const end = beginOperation(this.ctx, 'rds:create-instance', undefined, `${id} in ${cluster.arn}`);
     this.ctx.clock.setTimer(this.ctx.latency.aurora.instanceCreateMs, () => {
       end();
       instance.status = 'available';

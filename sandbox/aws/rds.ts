@@ -249,7 +249,7 @@ export class SimulatedRds extends RdsCore implements SimulatedService {
       dataLossMs: this.dataAtRiskMs(cluster) ?? 0,
       demoted: false,
       timer: undefined,
-      end: beginOperation(this.ctx, 'rds:detach', global.app),
+      end: beginOperation(this.ctx, 'rds:detach', global.app, `${global.id} (${arn})`),
     };
     global.operation = operation;
     cluster.status = 'promoting';

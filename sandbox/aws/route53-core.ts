@@ -387,7 +387,7 @@ export class Route53Core {
     this.routingHealth.set(change.arn, entry);
     // Until now the health check followed ARC directly; from here it lags by the propagation time.
     entry.state ??= change.previous;
-    const end = beginOperation(this.ctx, 'arc:propagation', change.app);
+    const end = beginOperation(this.ctx, 'arc:propagation', change.app, `${change.arn} ${change.state}`);
     this.ctx.clock.setTimer(this.ctx.latency.arc.healthCheckPropagationMs, () => {
       end();
       if (entry.state === change.state) return;

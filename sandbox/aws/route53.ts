@@ -180,7 +180,9 @@ export class SimulatedRoute53 extends Route53Core implements SimulatedService {
     // One change batch may carry many apps' records (an evacuation's batch, made for them all):
     // its propagation is each of those apps' AWS time.
     const apps = new Set(changes.map(({ rrs }) => this.recordApps.get(normalizeName(rrs.Name ?? ''))));
-    const ends = [...apps].map((app) => beginOperation(this.ctx, 'route53:change', app));
+    const ends = [...apps].map((app) =>
+      beginOperation(this.ctx, 'route53:change', app, `/change/${change.id}`),
+    );
     this.ctx.clock.setTimer(propagationMs, () => {
       for (const end of ends) end();
       this.publish(change);

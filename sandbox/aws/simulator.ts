@@ -51,9 +51,11 @@ export interface SimContext {
    * Marks the start of a long-running AWS operation (a switchover, an instance launch, a DNS
    * change propagating) and returns the function that marks its end. The simulator attributes it
    * to the execution whose call started it, for `awsBusySeconds`; an operation no call started
-   * (a health checker noticing a change) names the `app` it works for instead.
+   * (a health checker noticing a change) names the `app` it works for instead. `resource` names
+   * what it changes (a Route 53 change id, a global cluster, an instance, a group, a routing
+   * control), for the simulate report's `pendingAtEnd`.
    */
-  beginOperation?(name: string, app?: string): () => void;
+  beginOperation?(name: string, app?: string, resource?: string): () => void;
   /**
    * Puts an event an AWS service emits (e.g. RDS's `RDS DB Cluster Event`) on EventBridge's default
    * bus in `event.region`, where rules hear it (sandbox/aws/eventbridge.ts). Absent where the
@@ -77,8 +79,8 @@ export function emitServiceEvent(ctx: SimContext, event: ServiceEvent): void {
 }
 
 /** For services: start an operation, or do nothing where the context does not track them. */
-export function beginOperation(ctx: SimContext, name: string, app?: string): () => void {
-  return ctx.beginOperation?.(name, app) ?? (() => undefined);
+export function beginOperation(ctx: SimContext, name: string, app?: string, resource?: string): () => void {
+  return ctx.beginOperation?.(name, app, resource) ?? (() => undefined);
 }
 
 /** Where a call arrived: the client's region and, for endpoint-bound clients, the endpoint. */
@@ -291,12 +293,13 @@ export class AwsSimulator implements AwsInterceptor {
   }
 
   /** Starts a long-running operation, attributed to the execution whose call is running. */
-  beginOperation(name: string, app?: string): () => void {
+  beginOperation(name: string, app?: string, resource?: string): () => void {
     const record: OperationRecord = {
       name,
       startedAt: this.ctx.clock.now(),
       ...attributed(),
       ...(app ? { app } : {}),
+      ...(resource ? { resource } : {}),
     };
     this.operations.push(record);
     return () => {
@@ -539,6 +542,8 @@ export interface OperationRecord {
    * app's target changed health): counted as AWS time for any execution of that app it overlaps.
    */
   readonly app?: string;
+  /** What it changes (a change id, global cluster, instance, group or routing control), for reports. */
+  readonly resource?: string;
   readonly startedAt: number;
   finishedAt?: number;
 }

@@ -755,6 +755,41 @@ describe('audit and drills', () => {
   });
 });
 
+describe("an app's last PASSED drill read from its reports", () => {
+  it('is found behind any number of newer reports, read newest first page by page, bounded by time', async () => {
+    // Arrange: one PASSED report, then 120 FAILED ones a minute apart (more than a page of 100).
+    const { store } = setup();
+    const app = uniqueApp('drill-since');
+    await store.putDrillReport({
+      id: 'passed',
+      app,
+      at: '2025-12-01T00:00:00.000Z',
+      outcome: 'PASSED',
+      executionIds: [],
+    });
+    for (let i = 0; i < 120; i++)
+      await store.putDrillReport({
+        id: `failed-${i}`,
+        app,
+        at: new Date(Date.parse('2026-01-01T00:00:00.000Z') + i * 60_000).toISOString(),
+        outcome: 'FAILED',
+        executionIds: [],
+      });
+
+    // Act
+    const since2025 = await store.lastPassedDrillSince(app, '2025-11-01T00:00:00.000Z');
+    const sinceNewYear = await store.lastPassedDrillSince(app, '2026-01-01T01:00:00.000Z');
+    const none = await store.lastPassedDrillSince(uniqueApp('drill-never'), '2025-11-01T00:00:00.000Z');
+
+    // Assert: the 20 newest reports hold no PASSED one; the read goes on to the page that does.
+    expect((await store.listDrills(app)).some((d) => d.outcome === 'PASSED')).toBe(false);
+    expect(since2025).toEqual({ lastPassedAt: '2025-12-01T00:00:00.000Z' });
+    // Bounded: the first page reaches back past 01:00 with none PASSED, and the read stops there.
+    expect(sinceNewYear).toEqual({ noneSince: '2026-01-01T01:00:00.000Z' });
+    expect(none).toEqual({ lastPassedAt: null });
+  });
+});
+
 describe('idempotency keys', () => {
   it('returns the first execution id for the same request and refuses another request', async () => {
     const { store } = setup();

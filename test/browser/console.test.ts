@@ -118,13 +118,26 @@ describe('the operator console in Chromium', () => {
 
   it('says so when an execution or a drill does not exist, instead of loading forever', async () => {
     const page = await as('victor');
-    for (const [hash, refusal] of [
-      ['#/executions/orders/no-such-run', 'ResourceNotFoundError: orders: no execution no-such-run'],
-      ['#/evidence/billing/no-such-drill', 'no-such-drill'],
+    for (const [hash, refusal, path] of [
+      [
+        '#/executions/orders/no-such-run',
+        'ResourceNotFoundError: orders: no execution no-such-run',
+        '/apps/orders/executions/no-such-run/timeline',
+      ],
+      ['#/evidence/billing/no-such-drill', 'no-such-drill', '/apps/billing/drills/no-such-drill'],
     ] as const) {
+      const asked: string[] = [];
+      const count = (request: { url(): string }) => {
+        if (new URL(request.url()).pathname === path) asked.push(request.url());
+      };
+      page.on('request', count);
       await page.goto(`${server.url}/${hash}`);
       await expect.poll(() => page.getByRole('alert').textContent()).toContain(refusal);
       expect(await page.getByText('Loading…').count(), `${hash}: Loading beside the refusal`).toBe(0);
+      // A 404 is not asked again: the execution page polls every second, and 3 s pass.
+      await page.waitForTimeout(3_000);
+      page.off('request', count);
+      expect(asked, `${hash}: ${path} asked after its 404`).toHaveLength(1);
     }
   });
 
@@ -282,6 +295,11 @@ describe('the operator console in Chromium', () => {
     await bob.getByRole('button', { name: 'Reject' }).click();
     await bob.locator('[data-execution-status="ABORTED"]').waitFor({ timeout: 30_000 });
     expect(await bob.locator('.outcome').textContent()).toContain('rejected by bob: not during the sale');
+    // The overview names the newest run and how it ended, not the older success.
+    await bob.goto(`${server.url}/#/`);
+    const latest = bob.locator('[data-app="orders"] .latest-execution');
+    await expect.poll(() => latest.textContent()).toContain(`Last execution: ${id}`);
+    expect(await latest.locator('[data-status]').getAttribute('data-status')).toBe('ABORTED');
   });
 
   it('aborts a running failover with a reason', async () => {
@@ -336,7 +354,10 @@ describe('the operator console in Chromium', () => {
     await alice.goto(`${server.url}/#/sandbox`);
     // A label around a select names it with the options' text too: pick the fields by name.
     await alice.locator('select[name="kind"]').selectOption('region-outage');
-    await expect.poll(() => alice.locator('select[name="region"]').textContent()).toContain('us-east-1');
+    // The regions come from GET /apps, which reads every region: on a loaded machine, over 1 s.
+    await expect
+      .poll(() => alice.locator('select[name="region"]').textContent(), { timeout: 15_000 })
+      .toContain('us-east-1');
     await alice.locator('select[name="region"]').selectOption('us-east-1');
     await alice.getByRole('button', { name: 'Inject fault' }).click();
     await alice.locator('[data-fault="region-outage"]').waitFor();

@@ -113,7 +113,16 @@ describe('switchyard CLI against the sandbox server', () => {
     expect(byAlice.code).toBe(1);
     expect(byAlice.err).toMatch(/^error: ForbiddenError: .*needs role approver; alice has role operator/);
 
-    const approved = await cli('approve', '--app', 'orders', '--execution', id);
+    // Without a named approver it refuses (exit 2) and approves nothing: no default identity.
+    const unnamed = await cli('approve', '--app', 'orders', '--execution', id);
+    expect(unnamed.code).toBe(2);
+    expect(unnamed.err).toMatch(
+      /^switchyard approve: approve records who approved, so it needs the approver named: got no identity \(no --as, --token or SWITCHYARD_TOKEN\), expected one: --as NAME in the sandbox \(bob or carol approve\)/,
+    );
+    const still = await cli('executions', '--app', 'orders', '--execution', id, '--json');
+    expect(JSON.parse(still.out).status).toBe('WAITING_APPROVAL');
+
+    const approved = await cli('approve', '--app', 'orders', '--execution', id, '--as', 'bob');
     expect(approved.err).toBe('');
     expect(approved.code).toBe(0);
     expect(approved.out).toMatch(/^approved: execution \S+ of orders, as bob/);
@@ -186,6 +195,18 @@ describe('switchyard CLI against the sandbox server', () => {
     );
     expect(followed.code).toBe(1);
     expect(followed.out).toMatch(/^ABORTED {2}orders failover to us-east-1/m);
+
+    // status shows the newest run and how it ended, and the older success the active region is from.
+    const status = await cli('status', '--app', 'orders');
+    expect(status.code).toBe(0);
+    expect(status.out).toMatch(
+      new RegExp(
+        `^ {2}last execution: ${id} ABORTED \\(graceful us-west-2 -> us-east-1, by carol, ended \\S+\\): \\w+: .*not today`,
+        'm',
+      ),
+    );
+    expect(status.out).toMatch(/^ {2}last success: orders-\S+ \(the run that made us-west-2 active\)$/m);
+    expect(status.out).not.toContain(`last success: ${id}`);
   });
 
   it('fault sets, lists and clears sandbox faults; alarm sets an alarm', async () => {
@@ -311,7 +332,12 @@ describe('switchyard CLI against the sandbox server', () => {
       [['approve', '--app', 'orders'], /--execution is required/],
       [['abort', '--app', 'orders', '--execution', 'x'], /--reason is required/],
       [['fault'], /give one of --kind K/],
-      [['fault', '--kind', 'region-outage'], /fault region-outage: --region: /],
+      [['fault', '--kind', 'region-outage'], /fault region-outage: --region is required \(got none/],
+      [
+        ['fault', '--kind', 'region-outge', '--region', 'us-east-1'],
+        /--kind: unknown fault kind \(got region-outge, expected one of region-outage, /,
+      ],
+      [['fault', '--kind', 'arc-endpoints-down', '--count', '7'], /--count: .*\(got 7, expected <= 2\)/],
       [
         ['fault', '--kind', 'region-outage', '--region', 'us-east-1', '--count', '2'],
         /--count not an option of region-outage/,

@@ -87,6 +87,14 @@ describe('switchyard simulate', () => {
     expect(await runCli(['simulate', '--scenario', bad], b1.io)).toBe(1);
     expect(b1.err()).toMatch(/latency/);
     expect(b1.err()).toMatch(/events\[0\]/);
+    // Worded as the scenario's refusal, once: no error name restated in the message.
+    expect(b1.err()).toMatch(/^error: scenario \S+: 3 problem\(s\):\n {2}- latency: /);
+    const b1json = buffers();
+    expect(await runCli(['simulate', '--scenario', bad, '--json'], b1json.io)).toBe(1);
+    expect(JSON.parse(b1json.out()).error).toMatchObject({
+      name: 'InvalidInputError',
+      message: expect.stringMatching(/^scenario \S+: 3 problem\(s\)/),
+    });
 
     const unknown = await scenarioFile('events:\n  - at: 0\n    failover: { app: nope, to: us-west-2 }\n');
     const b2 = buffers();

@@ -389,6 +389,47 @@ describe('a region typo', () => {
   });
 });
 
+describe('a single value where a list is expected', () => {
+  it('in regions is one problem saying a list is expected, not one per resource', () => {
+    // Prepare / Act: `regions: us-east-1`, every resource still naming both regions.
+    const problems = problemsOf(parse(ordersYaml.replace(/^regions: .*$/m, 'regions: us-east-1')));
+    // Assess
+    expect(problems).toEqual([
+      {
+        file: 'orders.yaml',
+        path: 'regions',
+        message: 'expected a list, got a single value',
+        got: 'us-east-1 (string)',
+        expected: 'a list, e.g. [us-east-1, ...] or one "- item" per line',
+      },
+    ]);
+  });
+
+  it('a region left out of regions but named by every resource is one problem, not one per resource', () => {
+    const problems = problemsOf(
+      orders((d) => {
+        d.regions = ['us-east-1'];
+      }),
+    );
+    expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'regions: at least 2 regions',
+      'regions: us-west-2 has a member in every resource but is not in regions',
+    ]);
+    expect(problems[1]?.expected).toBe('regions listing us-east-1, us-west-2, or no member for us-west-2');
+  });
+
+  it('elsewhere is the one problem of its path too', () => {
+    const problems = problemsOf(
+      orders((d) => {
+        (d.detection as Record<string, unknown>).alarms = 'arn:aws:cloudwatch:us-east-1:111111111111:alarm:x';
+      }),
+    );
+    expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'detection.alarms: expected a list, got a single value',
+    ]);
+  });
+});
+
 describe('plan loader', () => {
   it('loads the example plans sorted by name', async () => {
     const plans = await loadPlans('plans');

@@ -227,6 +227,7 @@ describe('GET /apps/{app}/drills/{id}', () => {
 
     const evidence = await send('GET', `/apps/billing/drills/${drillId}`, 'victor');
     const unknown = await send('GET', '/apps/billing/drills/drill-nope', 'victor');
+    const never = await send('GET', '/apps/orders/drills/drill-nope', 'victor');
 
     expect(evidence.status).toBe(200);
     expect(evidence.body.report).toMatchObject({ id: drillId, app: 'billing', outcome: 'PASSED' });
@@ -272,6 +273,13 @@ describe('GET /apps/{app}/drills/{id}', () => {
       expect(Object.keys(leg.steps)).toContain('ShiftTraffic');
     }
     expect(unknown.status).toBe(404);
-    expect(unknown.body.message).toContain('no drill drill-nope');
+    expect(unknown.body.message).toContain(
+      'no drill drill-nope; expected the id of one of its 1 most recent',
+    );
+    // An app without any drill says so, not "one of its 0 most recent drills".
+    expect(never.status).toBe(404);
+    expect(never.body.message).toBe(
+      'orders: no drill drill-nope; orders has no drill report yet (start one: POST /apps/orders/drills)',
+    );
   });
 });

@@ -440,6 +440,7 @@ describe('a failover requested through the API', () => {
       activeRegion: WEST,
       status: 'ACTIVE',
       lastExecutionId: first.body.executionId,
+      latestExecution: { id: first.body.executionId, status: 'SUCCEEDED', requestedBy: 'carol' },
     });
     expect(app.body.lock).toBeUndefined();
     // billing's detection (approval mode, default 3600 s cooldown) holds back automatic failovers.
@@ -715,6 +716,17 @@ describe('abort', () => {
       body: { reason: 'test cleanup' },
     });
     expect(cleanup.status).toBe(200);
+    // The app's status names its newest run and how it ended, beside the last success.
+    const app = await send({ method: 'GET', path: '/apps/orders', as: 'victor' });
+    expect(app.body.latestExecution).toMatchObject({
+      id: next.body.executionId,
+      status: 'ABORTED',
+      mode: 'graceful',
+      to: WEST,
+      requestedBy: 'alice',
+      error: { name: 'Aborted', message: expect.stringContaining('test cleanup') },
+    });
+    expect(app.body.lastExecutionId).not.toBe(next.body.executionId);
   });
 
   it('aborts a running execution mid-promotion: the app is marked DEGRADED, nothing is undone', async () => {

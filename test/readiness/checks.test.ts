@@ -259,6 +259,17 @@ describe('readiness rules', () => {
     // Preflight evaluates its own run: its own lock is no finding.
     expect(codes(context({ lock, self: 'x' }))).toEqual([]);
   });
+
+  it('a drill read bounded by time says how far back it read, not "never"', () => {
+    const message = (over: Partial<ReadinessContext>) =>
+      evaluate(context(over)).findings.find((f) => f.code === 'DRILL_STALE')?.message;
+    expect(message({ lastDrillAt: null })).toBe(
+      'no PASSED drill on record (expected one in the last 100 days)',
+    );
+    expect(message({ lastDrillAt: null, drillsReadSince: '2025-09-23T00:00:00.000Z' })).toBe(
+      'no PASSED drill in the last 100 days (drill reports read back to 2025-09-23T00:00:00.000Z; older ones not read: a PASSED drill before then is stale anyway; expected one in the last 100 days)',
+    );
+  });
 });
 
 /** `observation()` with the target's group (orders-web in us-west-2) changed by `over`. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatedPlans } from '../../bench/apps.js';
-import { READINESS_EVERY_MINUTES } from '../../functions/readiness/readiness.js';
+import { READINESS_EVERY_MINUTES, readinessOf } from '../../functions/readiness/readiness.js';
 import { evaluateReadiness, READINESS_REWRITE_AFTER_MS } from '../../functions/readiness/scheduled.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
 
@@ -117,5 +117,29 @@ describe('the scheduled readiness evaluation', { timeout: 120_000 }, () => {
     expect(Date.parse(read?.evaluatedAt ?? '')).toBeGreaterThan(
       sandbox.clock.now() - 2 * READINESS_EVERY_MINUTES * 60_000,
     );
+  });
+
+  it('on demand, finds a PASSED drill behind more than 20 newer reports (no summary read)', async () => {
+    // Arrange: app3 passed a drill a day ago, then failed 25.
+    const now = sandbox.clock.now();
+    const report = (id: string, at: number, outcome: 'PASSED' | 'FAILED') =>
+      sandbox.run(
+        deps().store.putDrillReport({
+          id,
+          app: 'app3',
+          at: new Date(at).toISOString(),
+          outcome,
+          executionIds: [],
+        }),
+      );
+    await report('passed', now - 86_400_000, 'PASSED');
+    for (let i = 0; i < 25; i++) await report(`failed-${i}`, now - 86_400_000 + (i + 1) * 60_000, 'FAILED');
+
+    // Act: the on-demand evaluation (GET /apps/{app}/readiness) reads the reports, not the summary.
+    const [toWest] = await sandbox.run(readinessOf('app3', deps()));
+
+    // Assert
+    expect(toWest?.findings.map((f) => f.code)).not.toContain('DRILL_STALE');
+    expect(toWest?.findings.map((f) => f.code)).not.toContain('DRILL_UNKNOWN');
   });
 });

@@ -177,6 +177,10 @@ export function fakeStore(clock: { now(): number }, region = 'us-west-2') {
       return { created: true };
     },
     listDrills: async (app) => drills.filter((d) => d.app === app),
+    async lastPassedDrillSince(app) {
+      const passed = drills.filter((d) => d.app === app && d.outcome === 'PASSED').map((d) => d.at);
+      return { lastPassedAt: passed.sort().at(-1) ?? null };
+    },
     async claimIdempotencyKey(_app, key, executionId, requestHash) {
       const claim = claims.get(key);
       if (!claim) {

@@ -70,6 +70,8 @@ describe('scenarios in the sandbox (ground truth)', () => {
       trafficRegion: 'us-west-2',
     });
     expect(report.invariants.every((i) => i.held)).toBe(true);
+    // Every AWS change it made had finished when the run ended.
+    expect(report.pendingAtEnd).toEqual([]);
     // Users lose service only while the writer switches over and DNS follows (resolvers keep the
     // old answer for the TTL): bounded by those two, whatever the capacity step took. (Not by the
     // RTO: with a quick capacity step the TTL after the traffic change outlasts it.)
@@ -477,6 +479,37 @@ describe('scenarios in the sandbox (ground truth)', () => {
     expect(execution.error).toMatch(/RegionUnavailableError: .*route53\.us-east-1/);
     // Nothing was half-done: the database was never promoted.
     expect(execution.steps.some((s) => s.name === 'PromoteDatabase')).toBe(false);
+  });
+
+  it('a Route 53 change still PENDING when the run ends is reported as such, and the truth has not moved', async () => {
+    // Prepare: billing's record change stays PENDING for two hours; the run ends long before.
+    const report = await play({
+      latency: 'fast',
+      timeout: 3600,
+      events: [
+        { at: 0, fault: { kind: 'route53-change-stuck', seconds: 7200 } },
+        {
+          at: 1,
+          failover: { app: 'billing', to: 'us-west-2', mode: 'graceful', by: 'alice', reason: 'stuck' },
+        },
+      ],
+    });
+    // Assess: the run gave up polling, and the report says which change was still pending, whose
+    // and until when, while the ground truth still sends users to us-east-1.
+    const execution = only(report.executions);
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toMatch(/WaitTimedOutError: Route 53 change \/change\/\w+: not done/);
+    const pending = only(report.pendingAtEnd);
+    expect(pending).toMatchObject({
+      operation: 'route53:change',
+      resource: expect.stringMatching(/^\/change\/\w+$/),
+      app: 'billing',
+      count: 1,
+    });
+    expect(execution.error).toContain(pending.resource ?? '?');
+    expect(pending.dueAt).toBeGreaterThan(report.endedAt);
+    expect(pending.dueAt).toBeGreaterThan(7200);
+    expect(report.final.billing?.trafficRegion).toBe('us-east-1');
   });
 
   it('capacity shortage below healthyPercent (graceful): says so, and traffic does not move to the unready region', async () => {

@@ -1,3 +1,4 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { isoNow } from '../../core/clock.js';
 import { ConflictError } from '../../core/errors.js';
 import type { AuditEntry, DrillReport, IdempotencyRecord } from '../../core/records.js';
@@ -17,6 +18,9 @@ import {
   type Table,
 } from './table.js';
 
+/** How many drill reports one page of {@link lastPassedDrillSince}'s read evaluates. */
+const DRILL_PAGE = 100;
+
 /**
  * Append-only items: `AUDIT#`, `DRILL#` and `IDEMP#`; and `DRILLS`, the drill summary, which only
  * moves forward (the newest PASSED report's time).
@@ -29,6 +33,7 @@ export function historyOperations(
   | 'listAudit'
   | 'putDrillReport'
   | 'listDrills'
+  | 'lastPassedDrillSince'
   | 'lastPassedDrills'
   | 'noteLastPassedDrill'
   | 'claimIdempotencyKey'
@@ -62,6 +67,35 @@ export function historyOperations(
     async listDrills(app, limit = DEFAULT_DRILL_LIMIT) {
       const items = await query(app, DRILL_PREFIX, limit, true);
       return items.flatMap((item) => fromItem<DrillReport>(item) ?? []);
+    },
+
+    async lastPassedDrillSince(app, notBefore) {
+      const bound = `${DRILL_PREFIX}${notBefore}`;
+      let from: Record<string, unknown> | undefined;
+      // Each page evaluates DRILL_PAGE reports (the filter keeps the PASSED ones): the bound is
+      // checked on the last report evaluated, so the read stops within one page of it.
+      for (;;) {
+        const page = await db.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            FilterExpression: '#outcome = :passed',
+            ProjectionExpression: '#at',
+            ExpressionAttributeNames: names('outcome', 'at'),
+            ExpressionAttributeValues: { ':pk': planKey(app), ':prefix': DRILL_PREFIX, ':passed': 'PASSED' },
+            ScanIndexForward: false,
+            Limit: DRILL_PAGE,
+            ConsistentRead: true,
+            ...(from ? { ExclusiveStartKey: from } : {}),
+          }),
+        );
+        const at = page.Items?.[0]?.at;
+        if (typeof at === 'string') return { lastPassedAt: at };
+        const last = page.LastEvaluatedKey;
+        if (!last) return { lastPassedAt: null };
+        if (typeof last.sk === 'string' && last.sk < bound) return { noneSince: notBefore };
+        from = last;
+      }
     },
 
     async lastPassedDrills(apps) {

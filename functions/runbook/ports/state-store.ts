@@ -164,6 +164,18 @@ export interface StateStore {
   /** DR test reports, newest first. Default limit 20. */
   listDrills(app: string, limit?: number): Promise<DrillReport[]>;
   /**
+   * The newest PASSED drill report's time (ISO), read from the app's reports newest first, page
+   * by page, until one is found or the reports read reach back past `notBefore` (ISO): bounded by
+   * time, not by a count of reports (a PASSED drill behind 20 FAILED ones is found).
+   * `{ lastPassedAt: null }` when every report was read and none PASSED; `{ noneSince: notBefore }`
+   * when none from `notBefore` on PASSED and older reports were left unread. Throws when a call
+   * fails.
+   */
+  lastPassedDrillSince(
+    app: string,
+    notBefore: string,
+  ): Promise<{ lastPassedAt: string | null } | { noneSince: string }>;
+  /**
    * The drill summaries of many apps at once (strongly consistent; BatchGetItem, 100 keys a call):
    * per app that has one, the ISO time of its newest PASSED report, or null for a summary that
    * says none is on record. An app without a summary (its reports predate it, or it never had one
