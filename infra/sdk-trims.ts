@@ -1,11 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Plugin } from 'esbuild';
+import { FUNCTIONS_DIR } from './paths.js';
 
 /**
  * What the bundles leave out of the SDK clients' modules, each honestly unused (docs/architecture.md,
- * "Bundles"): the modelled exceptions no code of ours matches, and the clients' package.json but its
- * version.
+ * "Bundles"): the modelled exceptions no code of ours matches, the schemas of the operations no
+ * command of ours sends ({@link pureSchemaDefinitions}), the clients' package.json but its version,
+ * and the SDK modules no path of ours reaches, each replaced by a stand-in ({@link SDK_STAND_INS}).
  *
  * **Exceptions.**
  * Each SDK client's `dist-es/schemas/schemas_0.js` registers every modelled exception of its
@@ -135,15 +137,115 @@ export function trimSchemasModule(pkg: string, contents: string, keep: ReadonlyS
   return { contents: text, kept, dropped };
 }
 
+/**
+ * A schemas module's text with each schema definition whose traits are computed keys
+ * (`export var X$ = [9, n0, _X, { [_ht]: ["POST", "/path", 201] }, ...];`) marked pure:
+ * `export var X$ = /* @__PURE__ *\/ (() => [...])();`. esbuild keeps a definition it cannot prove
+ * pure, and an object literal with a computed key is one, so every bundle with Route 53 carried all
+ * 71 of its operation schemas (each with an HTTP trait) and the structures they name, though we call
+ * a handful; marked pure, a definition that nothing names is dropped, and one that something names is
+ * built as before, at the same point of the module's evaluation. Returns the text and how many
+ * definitions it marked. Throws when the module has no schema definition (the SDK's layout changed).
+ */
+export function pureSchemaDefinitions(pkg: string, contents: string): { contents: string; marked: number } {
+  let marked = 0;
+  let definitions = 0;
+  const text = contents.replace(
+    /^export var (\w+\$) = \[([\s\S]*?)\];$/gm,
+    (whole, name: string, body: string) => {
+      definitions++;
+      if (!body.includes('{ [')) return whole;
+      marked++;
+      return `export var ${name} = /* @__PURE__ */ (() => [${body}])();`;
+    },
+  );
+  if (definitions === 0)
+    throw new Error(
+      `${pkg}: its schemas module defines no schema as expected (\`export var X$ = [...];\`): the SDK's layout changed, update infra/sdk-trims.ts`,
+    );
+  return { contents: text, marked };
+}
+
 /** Each client's package.json, which its `runtimeConfig.js` imports whole to read `version`. */
 const CLIENT_PACKAGE_JSON = /[\\/]node_modules[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]package\.json$/;
 
+/** The module of the stand-ins of {@link SDK_STAND_INS}: what each replaced module exports, and nothing else. */
+export const STAND_INS_MODULE = join(FUNCTIONS_DIR, 'aws', 'sdk-stand-ins.ts');
+
 /**
- * The esbuild plugin of both trims:
+ * One SDK module the bundles replace by a stand-in of functions/aws/sdk-stand-ins.ts, which says
+ * why no path of ours reaches the module. `file` matches the module's path; `exports` are the names
+ * it exports, each of which the stand-in module exports too.
+ */
+export interface SdkStandIn {
+  readonly file: RegExp;
+  readonly exports: readonly string[];
+}
+
+/**
+ * The SDK modules no path of the functions reaches (why, beside each stand-in in
+ * functions/aws/sdk-stand-ins.ts), by minified bytes in every bundle:
+ * - `@aws-sdk/endpoint-cache` with the `mnemonist` LRU cache it holds (7.5 KB): DynamoDB's endpoint
+ *   discovery, which no DynamoDB command of this SDK version uses;
+ * - @smithy/core's `AdaptiveRetryStrategy` with its rate limiter (3.4 KB): the adaptive retry mode,
+ *   which the client factory rules out by building every client with `retryMode: 'standard'`;
+ * - @smithy/core's `Sha256Js` (3.3 KB): the SHA-256 in JavaScript that `Sha256Node` falls back to
+ *   when `node:crypto` has none, which Lambda's Node always has;
+ * - @smithy/core's `getInstanceMetadataRegion` (1.2 KB): the region from EC2's instance metadata,
+ *   asked only for a client without a region (the factory always names one) or in the `auto`
+ *   defaults mode outside Lambda; its stand-in answers no region, as the SDK's does when the
+ *   service does not answer;
+ * - `@aws-sdk/signature-v4-multi-region` (4 KB where EventBridge is): SigV4a signing, which
+ *   EventBridge uses only for a global endpoint (an `EndpointId`, which we never send), and for
+ *   which no implementation is bundled anyway; its stand-in signs with SigV4, as the SDK's does.
+ */
+export const SDK_STAND_INS: readonly SdkStandIn[] = [
+  {
+    file: /[\\/]node_modules[\\/]@aws-sdk[\\/]endpoint-cache[\\/]dist-es[\\/]index\.js$/,
+    exports: ['EndpointCache'],
+  },
+  {
+    file: /[\\/]node_modules[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]retry[\\/]util-retry[\\/]AdaptiveRetryStrategy\.js$/,
+    exports: ['AdaptiveRetryStrategy'],
+  },
+  {
+    file: /[\\/]node_modules[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]checksum[\\/]sha256[\\/]Sha256Js\.js$/,
+    exports: ['Sha256Js'],
+  },
+  {
+    file: /[\\/]node_modules[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]config[\\/]config-resolver[\\/]regionConfig[\\/]getInstanceMetadataRegion\.js$/,
+    exports: ['getInstanceMetadataRegion'],
+  },
+  {
+    file: /[\\/]node_modules[\\/]@aws-sdk[\\/]signature-v4-multi-region[\\/]dist-es[\\/]index\.js$/,
+    exports: ['SignatureV4MultiRegion'],
+  },
+];
+
+/**
+ * The text that stands for an SDK module of {@link SDK_STAND_INS}: its exports, re-exported from
+ * the stand-ins module. Throws when the SDK's module no longer exports one of them (the SDK's layout
+ * changed, and the stand-in would no longer stand for what it replaces).
+ */
+export function standInModule(path: string, original: string, standIn: SdkStandIn): string {
+  for (const name of standIn.exports)
+    if (
+      !new RegExp(`export (class ${name}\\b|const ${name}\\b|\\{[^}]*\\b${name}\\b[^}]*\\})`).test(original)
+    )
+      throw new Error(
+        `${path}: got no export ${name}, expected the module the stand-in of infra/sdk-trims.ts replaces: the SDK's layout changed, update SDK_STAND_INS`,
+      );
+  return `export { ${standIn.exports.join(', ')} } from ${JSON.stringify(STAND_INS_MODULE)};\n`;
+}
+
+/**
+ * The esbuild plugin of the trims:
  * - each `@aws-sdk/client-*` schemas module through {@link trimSchemasModule}, keeping the
- *   exceptions `imported` names for that package and the retryable ones;
+ *   exceptions `imported` names for that package and the retryable ones, then
+ *   {@link pureSchemaDefinitions};
  * - each client's `package.json` as `{ "version": ... }`: the client's `runtimeConfig.js` imports
- *   the whole file (2.3 KB) and reads only `packageInfo.version`, for its user agent.
+ *   the whole file (2.3 KB) and reads only `packageInfo.version`, for its user agent;
+ * - each module of {@link SDK_STAND_INS} as its stand-in ({@link standInModule}).
  *
  * `onTrim` is told what each client's exceptions kept and dropped.
  */
@@ -161,7 +263,8 @@ export function sdkTrims(
         const keep = new Set([...(imported.get(pkg) ?? []), ...retryableExceptions(errors)]);
         const trimmed = trimSchemasModule(pkg, contents, keep);
         onTrim?.(pkg, trimmed);
-        return { contents: trimmed.contents, loader: 'js', resolveDir: dirname(args.path) };
+        const pure = pureSchemaDefinitions(pkg, trimmed.contents);
+        return { contents: pure.contents, loader: 'js', resolveDir: dirname(args.path) };
       });
       build.onLoad({ filter: CLIENT_PACKAGE_JSON }, (args) => {
         const { version } = JSON.parse(readFileSync(args.path, 'utf8')) as { version?: unknown };
@@ -169,6 +272,12 @@ export function sdkTrims(
           throw new Error(`${args.path}: got no string "version", expected the client's version`);
         return { contents: JSON.stringify({ version }), loader: 'json' };
       });
+      for (const standIn of SDK_STAND_INS)
+        build.onLoad({ filter: standIn.file }, (args) => ({
+          contents: standInModule(args.path, readFileSync(args.path, 'utf8'), standIn),
+          loader: 'js',
+          resolveDir: dirname(args.path),
+        }));
     },
   };
 }

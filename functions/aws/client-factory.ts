@@ -92,6 +92,11 @@ export const TRANSPORT_POLICIES = {
 export interface ClientConfig {
   readonly region: string;
   readonly maxAttempts: number;
+  /**
+   * The SDK's standard retry mode, its default, named so that neither `AWS_RETRY_MODE` nor a shared
+   * config file can select the adaptive one, which the bundles do not carry (infra/sdk-trims.ts).
+   */
+  readonly retryMode: 'standard';
   readonly requestHandler?: { readonly connectionTimeout: number; readonly requestTimeout: number };
   readonly endpoint?: string;
   readonly credentials?: AwsCredentialIdentity;
@@ -152,6 +157,7 @@ export function createClientFactory(options: ClientFactoryOptions = {}): ClientF
   ): ClientConfig => ({
     region,
     maxAttempts: policy.maxAttempts,
+    retryMode: 'standard',
     // Every middleware (the sandbox's interceptor too) is added when the client is built, before
     // its first request: nothing changes the stack between requests.
     cacheMiddleware,

@@ -1,24 +1,67 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { promisify } from 'node:util';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  AdaptiveRetryStrategy,
+  EndpointCache,
+  getInstanceMetadataRegion,
+  Sha256Js,
+  SignatureV4MultiRegion,
+} from '../../functions/aws/sdk-stand-ins.js';
 import { esbuildOptions } from '../../infra/bundling.js';
 import { FUNCTIONS_DIR, REPO_ROOT } from '../../infra/paths.js';
-import { exceptionsOurCodeImports, retryableExceptions, trimSchemasModule } from '../../infra/sdk-trims.js';
+import {
+  exceptionsOurCodeImports,
+  pureSchemaDefinitions,
+  retryableExceptions,
+  SDK_STAND_INS,
+  standInModule,
+  trimSchemasModule,
+} from '../../infra/sdk-trims.js';
+import { type LocalDynamo, startLocalDynamo } from '../../sandbox/dynamo.js';
 
 // What the bundles leave out of the SDK clients (infra/sdk-trims.ts): the exceptions no code of ours
 // matches, and each client's package.json but its version. Built with the functions' own options.
 
 const outdir = mkdtempSync(join(tmpdir(), 'switchyard-sdk-trims-'));
 const FIXTURE = join(REPO_ROOT, 'test/infra/fixtures/bundles/sdk-errors.ts');
+const CLIENTS_FIXTURE = join(REPO_ROOT, 'test/infra/fixtures/bundles/sdk-clients.ts');
 const trimmed = join(outdir, 'trimmed', 'index.mjs');
 const untrimmed = join(outdir, 'untrimmed', 'index.mjs');
+const clientsBundle = join(outdir, 'clients', 'index.mjs');
+const untrimmedClientsBundle = join(outdir, 'clients-untrimmed', 'index.mjs');
+let clientsInputs: string[] = [];
+let untrimmedClientsInputs: string[] = [];
+
+/** The input paths that put bytes into a build's one output. */
+function inputsOf(metafile: Metafile): string[] {
+  const output = Object.values(metafile.outputs).find((o) => o.entryPoint !== undefined);
+  return Object.entries(output?.inputs ?? {}).flatMap(([path, input]) =>
+    input.bytesInOutput > 0 ? [path] : [],
+  );
+}
 
 beforeAll(async () => {
   await build({ ...esbuildOptions(FIXTURE, trimmed, []), logLevel: 'silent' });
   await build({ ...esbuildOptions(FIXTURE, untrimmed, []), plugins: [], logLevel: 'silent' });
+  const clients = await build({
+    ...esbuildOptions(CLIENTS_FIXTURE, clientsBundle, []),
+    metafile: true,
+    logLevel: 'silent',
+  });
+  clientsInputs = inputsOf(clients.metafile);
+  const untrimmedClients = await build({
+    ...esbuildOptions(CLIENTS_FIXTURE, untrimmedClientsBundle, []),
+    plugins: [],
+    metafile: true,
+    logLevel: 'silent',
+  });
+  untrimmedClientsInputs = inputsOf(untrimmedClients.metafile);
 }, 120_000);
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
@@ -146,6 +189,33 @@ describe('what the trim keeps', () => {
     expect([...retryableExceptions(errors('client-rds'))]).toEqual([]);
   });
 
+  it('marks pure the schema definitions whose traits are computed keys, and fails when there is none', () => {
+    // Arrange
+    const module = [
+      'export var A$ = [9, n0, _A,',
+      '    { [_ht]: ["POST", "/a", 200] }, () => AR$, () => AS$',
+      '];',
+      'export var AR$ = [3, n0, _AR, 0, [_N], [0]];',
+    ].join('\n');
+
+    // Act
+    const result = pureSchemaDefinitions('@aws-sdk/client-x', module);
+
+    // Assert
+    expect(result).toEqual({
+      contents: [
+        'export var A$ = /* @__PURE__ */ (() => [9, n0, _A,',
+        '    { [_ht]: ["POST", "/a", 200] }, () => AR$, () => AS$',
+        '])();',
+        'export var AR$ = [3, n0, _AR, 0, [_N], [0]];',
+      ].join('\n'),
+      marked: 1,
+    });
+    expect(() => pureSchemaDefinitions('@aws-sdk/client-x', 'export const x = 1;')).toThrow(
+      /@aws-sdk\/client-x: its schemas module defines no schema as expected .* the SDK's layout changed/,
+    );
+  });
+
   it("keeps the service's base exception, and fails when the SDK's layout changed (nothing to trim)", () => {
     const module = [
       '_s_registry.registerError(XServiceException$, XServiceException);',
@@ -161,6 +231,128 @@ describe('what the trim keeps', () => {
     });
     expect(() => trimSchemasModule('@aws-sdk/client-x', 'export const x = 1;', new Set())).toThrow(
       /@aws-sdk\/client-x: its schemas module registers no exception as expected .* the SDK's layout changed/,
+    );
+  });
+});
+
+describe('the SDK modules no path of ours reaches, replaced by stand-ins', () => {
+  let dynamo: LocalDynamo;
+  beforeAll(async () => {
+    dynamo = await startLocalDynamo();
+  }, 60_000);
+  afterAll(async () => {
+    await dynamo?.close();
+  });
+
+  it('leaves the endpoint cache (with mnemonist), the adaptive retry strategy, the JavaScript SHA-256, the instance metadata region and the SigV4a signer out of the bundle', () => {
+    const replaced = [
+      'node_modules/@aws-sdk/endpoint-cache/dist-es/EndpointCache.js',
+      'node_modules/mnemonist/lru-cache.js',
+      'node_modules/@smithy/core/dist-es/submodules/retry/util-retry/AdaptiveRetryStrategy.js',
+      'node_modules/@smithy/core/dist-es/submodules/retry/util-retry/DefaultRateLimiter.js',
+      'node_modules/@smithy/core/dist-es/submodules/checksum/sha256/Sha256Js.js',
+      'node_modules/@smithy/core/dist-es/submodules/config/config-resolver/regionConfig/getInstanceMetadataRegion.js',
+      'node_modules/@aws-sdk/signature-v4-multi-region/dist-es/SignatureV4MultiRegion.js',
+    ];
+    // Without the trims the bundle has each of them; with them, none, and the stand-ins instead.
+    expect(replaced.filter((p) => untrimmedClientsInputs.includes(p))).toEqual(replaced);
+    expect(replaced.filter((p) => clientsInputs.includes(p))).toEqual([]);
+    expect(clientsInputs.some((p) => p.startsWith('node_modules/obliterator/'))).toBe(false);
+    expect(clientsInputs).toContain('functions/aws/sdk-stand-ins.ts');
+  });
+
+  /** What a bundle of the clients fixture printed, run against this test's dynalite. */
+  async function runClients(bundle: string, env: Record<string, string>): Promise<Record<string, unknown>> {
+    // Asynchronously: dynalite answers from this process.
+    const run = await promisify(execFile)(process.execPath, [bundle, dynamo.endpoint, dynamo.tableName], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { PATH: process.env.PATH, ...env },
+    });
+    const line =
+      run.stdout.split('\n').find((l) => l.startsWith('RESULT ')) ?? `RESULT ${JSON.stringify(run.stderr)}`;
+    return JSON.parse(line.slice('RESULT '.length)) as Record<string, unknown>;
+  }
+
+  it('still signs, retries, serializes and parses: DynamoDB through the client factory over the wire, a throttled RDS call retried, a Route 53 change, an EventBridge event signed with SigV4', async () => {
+    // Act: AWS_RETRY_MODE=adaptive would select the stand-in, were the factory not to name 'standard'
+    const trimmedRun = await runClients(clientsBundle, { AWS_RETRY_MODE: 'adaptive' });
+    const untrimmedRun = await runClients(untrimmedClientsBundle, {});
+
+    // Assert: what the clients sent and parsed is what the untrimmed SDK sends and parses
+    expect(trimmedRun).toEqual(untrimmedRun);
+    expect(trimmedRun).toMatchObject({
+      item: { pk: 'trim', sk: 'check', n: 1 },
+      rdsAttempts: 2,
+      rdsStatus: 'available',
+      route53Request: { method: 'POST', path: '/2013-04-01/hostedzone/Z1/rrset' },
+      route53Change: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: '2026-11-30T00:00:00.000Z' },
+      eventsAuthorization: expect.stringMatching(
+        /^AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE\/DATE\/us-east-1\/events\/aws4_request, SignedHeaders=/,
+      ),
+      eventId: 'e-1',
+    });
+    expect((trimmedRun.route53Request as { body: string }).body).toContain(
+      '<Failover>PRIMARY</Failover><AliasTarget><HostedZoneId>Z2</HostedZoneId><DNSName>lb.example.com</DNSName>',
+    );
+  }, 60_000);
+
+  it("drops the schemas of the operations no command of ours sends, though their traits are computed keys (Route 53's)", () => {
+    const trimmedCode = readFileSync(clientsBundle, 'utf8');
+    const untrimmedCode = readFileSync(untrimmedClientsBundle, 'utf8');
+    // Checked as booleans: a failure must not print a bundle.
+    expect(untrimmedCode.includes('"CreateHostedZoneRequest"')).toBe(true);
+    expect(trimmedCode.includes('"CreateHostedZoneRequest"')).toBe(false);
+    expect(trimmedCode.includes('"ChangeResourceRecordSetsRequest"')).toBe(true);
+  });
+
+  it('stands for each module with one that fails saying why it is unreachable, or answers no instance metadata region', async () => {
+    expect(() => new EndpointCache().getEndpoint('k')).toThrow(
+      /DynamoDB's endpoint discovery \(its endpoint cache\) is not bundled .* expected none/,
+    );
+    expect(() => new AdaptiveRetryStrategy()).toThrow(
+      /the adaptive retry mode is not bundled .* got retryMode 'adaptive', expected 'standard'/,
+    );
+    expect(() => new Sha256Js()).toThrow(/the JavaScript SHA-256 is not bundled/);
+    await expect(getInstanceMetadataRegion()).resolves.toBeUndefined();
+    expect(SignatureV4MultiRegion.sigv4aDependency()).toBe('none');
+    const signer = new SignatureV4MultiRegion({
+      credentials: { accessKeyId: 'a', secretAccessKey: 's' },
+      region: 'us-east-1',
+      service: 'events',
+      sha256: Sha256,
+    });
+    await expect(
+      signer.sign(
+        {
+          method: 'POST',
+          protocol: 'https:',
+          hostname: 'events.amazonaws.com',
+          path: '/',
+          headers: {},
+          query: {},
+        },
+        { signingRegion: '*' },
+      ),
+    ).rejects.toThrow(/SigV4a signing is not bundled .* we send no EndpointId/);
+  });
+
+  it("relies on no DynamoDB command discovering endpoints (the endpoint cache's one reader)", () => {
+    const commands = join(REPO_ROOT, 'node_modules/@aws-sdk/client-dynamodb/dist-es/commands');
+    const discovering = readdirSync(commands).filter((f) =>
+      readFileSync(join(commands, f), 'utf8').includes('getEndpointDiscovery'),
+    );
+    expect(discovering).toEqual([]);
+  });
+
+  it("refuses to stand in for a module that no longer exports what it replaces (the SDK's layout changed)", () => {
+    const [cache] = SDK_STAND_INS;
+    if (!cache) throw new Error('no stand-in');
+    expect(standInModule('x/index.js', 'export { EndpointCache } from "./EndpointCache";', cache)).toMatch(
+      /^export \{ EndpointCache \} from ".*sdk-stand-ins\.ts";/,
+    );
+    expect(() => standInModule('x/index.js', 'export { LruCache } from "./LruCache";', cache)).toThrow(
+      /x\/index\.js: got no export EndpointCache, expected the module the stand-in of infra\/sdk-trims\.ts replaces/,
     );
   });
 });
