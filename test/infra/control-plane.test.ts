@@ -387,7 +387,7 @@ describe('least privilege', () => {
     ]);
   });
 
-  it('lets only ShiftTraffic, the event waker and AwaitEvent (a promotion done, the run ready), CheckCapacity (the last group ready), RecordFailure (traffic following the writer), the reconciler and an evacuation (its batches) move traffic: routing controls by ARN, plan records by condition keys', () => {
+  it('lets only ShiftTraffic, the event waker and AwaitEvent (a promotion done, the run ready), CheckDatabase (its own read of the promotion done, the run ready), CheckCapacity (the last group ready), RecordFailure (traffic following the writer), the reconciler and an evacuation (its batches) move traffic: routing controls by ARN, plan records by condition keys', () => {
     const { json } = of('us-west-2');
     for (const fn of FUNCTIONS) {
       const statements = statementsOfRole(json, `${fn.name}Role`);
@@ -400,6 +400,7 @@ describe('least privilege', () => {
         'ShiftTraffic',
         'WakeOnEvent',
         'AwaitEvent',
+        'CheckDatabase',
         'CheckCapacity',
         'RecordFailure',
         'Reconcile',

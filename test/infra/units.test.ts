@@ -145,8 +145,10 @@ describe('IAM helpers', () => {
       // evacuation flushes its apps' queued traffic changes in batches (docs/architecture.md); the
       // event waker (and AwaitEvent, the promotion over as it parks) moves a run's traffic once
       // its promotion is done and the run ready, CheckCapacity once its group is the last thing
-      // ready (Wake-ups).
+      // ready, CheckDatabase (and the region poller's pass) when its own read sees the promotion
+      // done and the run ready (Wake-ups).
       shiftTraffic: [
+        'CheckDatabase',
         'CheckCapacity',
         'AwaitEvent',
         'ShiftTraffic',

@@ -681,11 +681,16 @@ describe('abort', () => {
       stopped: true,
       lockReleased: true,
       degraded: false,
-      stepsTaken: [],
+      // approvals.capacity defaults to before-approval: the wait scaled the target out, and the
+      // abort gives it back.
+      stepsTaken: ['PrepareCapacity orders-web (SUCCEEDED)'],
     });
     expect(aborted.body.actions).toEqual(
       expect.arrayContaining(['released the lock', 'no change had begun']),
     );
+    expect(
+      aborted.body.actions.some((a: string) => /orders-web in .* back to its standby profile/.test(a)),
+    ).toBe(true);
     expect(sandbox.stepFunctions.get(requested.body.executionArn)?.status).toBe('ABORTED');
     expect(lockAfterAbort).toMatchObject({ holder: id, released: true });
     const record = await sandbox.run(deps.store.getExecution('orders', id));
