@@ -3,7 +3,12 @@ import { ConflictError, InvalidInputError, PreconditionFailedError } from '../co
 import type { Plan } from '../core/plan.js';
 import { initialPrimary } from '../core/plan-queries.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
-import { EXECUTION_TRIGGERS, type ExecutionRecord, FAILOVER_MODES } from '../core/records.js';
+import {
+  type AuditEntry,
+  EXECUTION_TRIGGERS,
+  type ExecutionRecord,
+  FAILOVER_MODES,
+} from '../core/records.js';
 import * as z from '../core/zod.js';
 import {
   EvacuationRef,
@@ -159,7 +164,6 @@ export async function beginExecution(
   }
 
   const requestedAt = request.requestedAt ?? startedAt ?? now;
-  const needsApproval = approvalRequired(plan, request.trigger);
   if (reserved && (reserved.to !== request.targetRegion || reserved.mode !== request.mode)) {
     throw new ConflictError(
       `${plan.name}: execution ${executionId} already exists for another request: got ${reserved.mode} to ` +
@@ -180,24 +184,13 @@ export async function beginExecution(
         '; expected RUNNING: a finished execution never runs again',
     );
   }
-  const run: RunContext = {
+  const run = runContextFor(plan, request, {
     executionId,
-    executionKey: record.key,
-    app: plan.name,
-    runbook: plan.strategy,
-    mode: request.mode,
-    trigger: request.trigger,
-    requestedBy: request.requestedBy,
-    reason: request.reason,
+    key: record.key,
     from: record.from,
-    to: request.targetRegion,
     epoch: grant.epoch,
     requestedAt,
-    approvalRequired: needsApproval,
-    approvalTimeoutSeconds: plan.approvals.timeoutSeconds,
-    leaseSeconds: leaseSecondsFor(plan),
-    ...(request.evacuation ? { evacuation: request.evacuation } : {}),
-  };
+  });
   // The first Begin of this execution (a retry finds its own step entry): audit it once.
   const firstAttempt = record.steps[stepKey('BeginExecution')] === undefined;
   // The request's dry run, fresh and blocking nothing, is Preflight's decision already: Begin
@@ -213,17 +206,7 @@ export async function beginExecution(
       finishedAt: isoNow(deps.clock),
       detail: { epoch: grant.epoch, from: run.from, to: run.to, reserved: grant.reacquired },
     }),
-    firstAttempt
-      ? deps.store.appendAudit({
-          id: `${executionId}-begin`,
-          at: now,
-          actor: request.requestedBy,
-          action: 'failover.started',
-          app: plan.name,
-          executionId,
-          detail: `${request.mode} ${plan.strategy} failover ${run.from} -> ${run.to} (${request.trigger}): ${request.reason}`,
-        })
-      : undefined,
+    firstAttempt ? deps.store.appendAudit(startedAudit(run, now)) : undefined,
   ]);
   if (preflighted) return { run, dryRun: null, preflight: preflighted.result };
   // The request's dry run goes on to Preflight (null: none; the ASL path must exist either way).
@@ -258,24 +241,13 @@ async function adoptReservation(
   deps: BeginDeps,
 ): Promise<{ run: RunContext; dryRun: DryRunReading | null; preflight?: PreflightResult } | undefined> {
   const requestedAt = request.requestedAt ?? startedAt ?? now;
-  const run: RunContext = {
+  const run = runContextFor(plan, request, {
     executionId,
-    executionKey: reserved.key,
-    app: plan.name,
-    runbook: plan.strategy,
-    mode: request.mode,
-    trigger: request.trigger,
-    requestedBy: request.requestedBy,
-    reason: request.reason,
+    key: reserved.key,
     from: reserved.from ?? '',
-    to: request.targetRegion,
     epoch: reserved.epoch,
     requestedAt,
-    approvalRequired: approvalRequired(plan, request.trigger),
-    approvalTimeoutSeconds: plan.approvals.timeoutSeconds,
-    leaseSeconds: leaseSecondsFor(plan),
-    ...(request.evacuation ? { evacuation: request.evacuation } : {}),
-  };
+  });
   const preflighted = preflightByBegin(run, request.dryRun, now, deps);
   const steps = {
     ...(preflighted ? { [stepKey('Preflight')]: preflighted.step } : {}),
@@ -294,15 +266,7 @@ async function adoptReservation(
       epoch: reserved.epoch,
     }),
     deps.store.updateExecution(plan.name, reserved.key, { steps }).catch((error: unknown) => error),
-    deps.store.appendAudit({
-      id: `${executionId}-begin`,
-      at: startedAt ?? requestedAt,
-      actor: request.requestedBy,
-      action: 'failover.started',
-      app: plan.name,
-      executionId,
-      detail: `${request.mode} ${plan.strategy} failover ${run.from} -> ${run.to} (${request.trigger}): ${request.reason}`,
-    }),
+    deps.store.appendAudit(startedAudit(run, startedAt ?? requestedAt)),
   ]);
   if (written instanceof InvalidInputError) return undefined; // no record at the key: the full Begin
   if (written instanceof ConflictError) {
@@ -321,6 +285,49 @@ async function adoptReservation(
   const adopted = { ...run, from: record.from, epoch: grant.epoch };
   if (preflighted) return { run: adopted, dryRun: null, preflight: preflighted.result };
   return { run: adopted, dryRun: request.dryRun ?? null };
+}
+
+/**
+ * The run's context from its request and the record it runs under (`key`, `from`) at the lock
+ * `epoch` it holds; `requestedAt` is an ISO-8601 instant. Begin and the reservation's adoption
+ * build it alike.
+ */
+function runContextFor(
+  plan: Plan,
+  request: FailoverRequest,
+  at: { executionId: string; key: string; from: string; epoch: number; requestedAt: string },
+): RunContext {
+  return {
+    executionId: at.executionId,
+    executionKey: at.key,
+    app: plan.name,
+    runbook: plan.strategy,
+    mode: request.mode,
+    trigger: request.trigger,
+    requestedBy: request.requestedBy,
+    reason: request.reason,
+    from: at.from,
+    to: request.targetRegion,
+    epoch: at.epoch,
+    requestedAt: at.requestedAt,
+    approvalRequired: approvalRequired(plan, request.trigger),
+    approvalTimeoutSeconds: plan.approvals.timeoutSeconds,
+    leaseSeconds: leaseSecondsFor(plan),
+    ...(request.evacuation ? { evacuation: request.evacuation } : {}),
+  };
+}
+
+/** The audit entry of a run's start (keyed by its id, so a retry writes the same one) at `at`. */
+function startedAudit(run: RunContext, at: string): AuditEntry {
+  return {
+    id: `${run.executionId}-begin`,
+    at,
+    actor: run.requestedBy,
+    action: 'failover.started',
+    app: run.app,
+    executionId: run.executionId,
+    detail: `${run.mode} ${run.runbook} failover ${run.from} -> ${run.to} (${run.trigger}): ${run.reason}`,
+  };
 }
 
 /** The execution's id: the one its starter chose, else its Step Functions execution name. */
