@@ -2,7 +2,7 @@ import { describeError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { initialPrimary } from '../core/plan-queries.js';
 import { memberIn } from '../core/plan-registry.js';
-import type { ExecutionRecord, LockRecord, PlanStatus } from '../core/records.js';
+import type { ExecutionRecord, LockRecord, PlanState, PlanStatus } from '../core/records.js';
 import {
   type AppObservation,
   holdsEveryWriter,
@@ -117,31 +117,90 @@ export function isLive(lock: LockRecord | undefined, now: number): lock is LockR
   return lock !== undefined && !lock.released && lock.leaseExpiresAt >= now;
 }
 
-/** The status of every app, in plan order. */
+/**
+ * The status of every app, in plan order. The state table is read for all apps at once (their
+ * STATE and LOCK items in one BatchGetItem per 100 keys, their kept readiness in another, beside
+ * the observations), so each app costs one Query of its own: its newest execution.
+ */
 export async function listAppStatuses(deps: StatusDeps): Promise<AppStatus[]> {
-  return Promise.all(deps.plans.list().map((plan) => appStatus(plan, deps)));
+  const plans = deps.plans.list();
+  const records = readRecords(plans, deps);
+  return Promise.all(plans.map((plan) => appStatus(plan, deps, records)));
 }
 
 /** The status of one app ({@link UnknownAppError} if no plan has that name). */
 export async function getAppStatus(app: string, deps: StatusDeps): Promise<AppStatus> {
-  return appStatus(deps.plans.get(app), deps);
+  const plan = deps.plans.get(app);
+  return appStatus(plan, deps, readRecords([plan], deps));
+}
+
+/** What the state table records of one app: its state and lock items, and its kept readiness. */
+interface AppRecords {
+  readonly state?: PlanState;
+  readonly lock?: LockRecord;
+  /** The scheduled readiness' latest result per target region (best effort: empty when unread). */
+  readonly kept: readonly ReadinessRecord[];
 }
 
 /**
- * Reads the control plane's record (state item and lock, from this region's replica) and what AWS
- * says now through the observer (every region in parallel, best effort: a region that is down
- * costs its own reads, never the answer), plus the replication lag into each secondary.
+ * The records of `plans`' apps, by app name: states and locks in batches when the store can
+ * (else two GetItems per app; a failed read fails the answer), and every app's readiness toward
+ * every plan region in batches when the results can (else one Query per app). Readiness is best
+ * effort: status answers without it.
  */
-async function appStatus(plan: Plan, deps: StatusDeps): Promise<AppStatus> {
-  const [state, lock, latest, seen, lags, kept] = await Promise.all([
-    deps.store.getState(plan.name),
-    deps.store.getLock(plan.name),
+async function readRecords(plans: readonly Plan[], deps: StatusDeps): Promise<ReadonlyMap<string, AppRecords>> {
+  const apps = plans.map((plan) => plan.name);
+  const [statesAndLocks, kept] = await Promise.all([
+    deps.store.getStatesAndLocks
+      ? deps.store.getStatesAndLocks(apps)
+      : Promise.all(
+          apps.map(async (app) => {
+            const [state, lock] = await Promise.all([deps.store.getState(app), deps.store.getLock(app)]);
+            return [app, { ...(state ? { state } : {}), ...(lock ? { lock } : {}) }] as const;
+          }),
+        ).then((entries) => new Map(entries)),
+    keptReadiness(plans, deps).catch(() => new Map<string, ReadinessRecord[]>()),
+  ]);
+  return new Map(
+    apps.map((app) => [app, { ...statesAndLocks.get(app), kept: kept.get(app) ?? [] }] as const),
+  );
+}
+
+/** Every app's kept readiness records, by app: one batched read when the port has it. */
+async function keptReadiness(
+  plans: readonly Plan[],
+  deps: StatusDeps,
+): Promise<ReadonlyMap<string, ReadinessRecord[]>> {
+  if (!deps.readiness.getMany)
+    return new Map(
+      await Promise.all(plans.map(async (plan) => [plan.name, await deps.readiness.list(plan.name)] as const)),
+    );
+  const found = await deps.readiness.getMany(
+    plans.flatMap((plan) => plan.regions.map((region) => ({ app: plan.name, region }))),
+  );
+  const byApp = new Map<string, ReadinessRecord[]>();
+  for (const record of found.values()) byApp.set(record.app, [...(byApp.get(record.app) ?? []), record]);
+  return byApp;
+}
+
+/**
+ * Assembles one app's status from its records (read for every app at once, `records`) and what
+ * AWS says now through the observer (every region in parallel, best effort: a region that is down
+ * costs its own reads, never the answer), plus its newest execution and the replication lag into
+ * each secondary.
+ */
+async function appStatus(
+  plan: Plan,
+  deps: StatusDeps,
+  records: Promise<ReadonlyMap<string, AppRecords>>,
+): Promise<AppStatus> {
+  const [mine, latest, seen, lags] = await Promise.all([
+    records.then((all) => all.get(plan.name) ?? { kept: [] }),
     latestExecution(plan.name, deps),
     observeApp(plan, plan.regions, deps),
     Promise.all(plan.regions.map((region) => lagInto(plan, region, deps))),
-    // Best effort: status answers without it.
-    deps.readiness.list(plan.name).catch(() => []),
   ]);
+  const { state, lock, kept } = mine;
   const live = isLive(lock, deps.clock.now());
   const regionsDetail: Record<string, RegionDetail> = {};
   plan.regions.forEach((region, index) => {

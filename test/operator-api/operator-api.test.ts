@@ -219,6 +219,8 @@ describe('authentication, routing and validation', () => {
       store: {
         ...deps.store,
         getState: () => Promise.reject(new TypeError('cannot read properties of undefined')),
+        // GET /apps/{app} reads its state and lock together.
+        getStatesAndLocks: () => Promise.reject(new TypeError('cannot read properties of undefined')),
       },
     };
 
