@@ -148,7 +148,10 @@ interface AppRecords {
  * every plan region in batches when the results can (else one Query per app). Readiness is best
  * effort: status answers without it.
  */
-async function readRecords(plans: readonly Plan[], deps: StatusDeps): Promise<ReadonlyMap<string, AppRecords>> {
+async function readRecords(
+  plans: readonly Plan[],
+  deps: StatusDeps,
+): Promise<ReadonlyMap<string, AppRecords>> {
   const apps = plans.map((plan) => plan.name);
   const [statesAndLocks, kept] = await Promise.all([
     deps.store.getStatesAndLocks
@@ -173,7 +176,9 @@ async function keptReadiness(
 ): Promise<ReadonlyMap<string, ReadinessRecord[]>> {
   if (!deps.readiness.getMany)
     return new Map(
-      await Promise.all(plans.map(async (plan) => [plan.name, await deps.readiness.list(plan.name)] as const)),
+      await Promise.all(
+        plans.map(async (plan) => [plan.name, await deps.readiness.list(plan.name)] as const),
+      ),
     );
   const found = await deps.readiness.getMany(
     plans.flatMap((plan) => plan.regions.map((region) => ({ app: plan.name, region }))),
