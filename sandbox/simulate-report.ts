@@ -113,7 +113,12 @@ export interface PendingChange {
   /** What it changes: a Route 53 change id, a global cluster and its target, an instance, a group, a routing control. */
   readonly resource: string | null;
   readonly app: string | null;
-  /** The execution whose call started it; null for one no execution started. */
+  /**
+   * The run it was made for: the execution whose call started it or, for a change made outside
+   * any execution on behalf of a run (the waker, WakeOnEvent, moving a run's traffic once its
+   * promotion is done), the app's runbook execution running then (one per app at a time: the
+   * lock). Null for a change no run made (the reconciler's, between runs).
+   */
   readonly executionId: string | null;
   /** How many such operations (instances launching, say). */
   readonly count: number;
@@ -134,10 +139,12 @@ const NOT_A_CHANGE = /^route53:health-check/;
 export function pendingChanges(sandbox: Sandbox, t0: number): PendingChange[] {
   const seconds = (at: number) => Math.round(at - t0) / 1000;
   const insync = new Map(sandbox.aws.route53.changes().map((c) => [c.id, c]));
+  const runOf = runningRunOf(sandbox);
   const byKey = new Map<string, PendingChange>();
   for (const o of sandbox.aws.simulator.operations) {
     if (o.finishedAt !== undefined || NOT_A_CHANGE.test(o.name)) continue;
-    const key = [o.name, o.resource, o.app, o.executionId].join('|');
+    const executionId = o.executionId ?? (o.app ? runOf(o.app, o.startedAt) : undefined);
+    const key = [o.name, o.resource, o.app, executionId].join('|');
     const had = byKey.get(key);
     if (had) {
       byKey.set(key, { ...had, count: had.count + 1 });
@@ -148,13 +155,33 @@ export function pendingChanges(sandbox: Sandbox, t0: number): PendingChange[] {
       operation: o.name,
       resource: o.resource ?? null,
       app: o.app ?? null,
-      executionId: o.executionId ?? null,
+      executionId: executionId ?? null,
       count: 1,
       startedAt: seconds(o.startedAt),
       dueAt: change ? seconds(change.insyncAt) : null,
     });
   }
   return [...byKey.values()];
+}
+
+/**
+ * The runbook execution of an app that was running at a virtual instant (epoch ms), by name;
+ * undefined when none was. An app runs one failover at a time (its lock), so at most one matches.
+ */
+function runningRunOf(sandbox: Sandbox): (app: string, at: number) => string | undefined {
+  const runs = sandbox.stepFunctions.list().flatMap((execution) => {
+    const input = parseBody(execution.input) as { plan?: unknown; targetRegion?: unknown };
+    return typeof input.plan === 'string' && typeof input.targetRegion === 'string'
+      ? [{ app: input.plan, execution }]
+      : [];
+  });
+  return (app, at) =>
+    runs.find(
+      (r) =>
+        r.app === app &&
+        r.execution.startedAt <= at &&
+        (r.execution.stoppedAt === undefined || at <= r.execution.stoppedAt),
+    )?.execution.name;
 }
 
 /**

@@ -505,6 +505,9 @@ describe('scenarios in the sandbox (ground truth)', () => {
       resource: expect.stringMatching(/^\/change\/\w+$/),
       app: 'billing',
       count: 1,
+      // Made by the waker (WakeOnEvent), outside any execution, for this run once its promotion
+      // was done: the run is named, not null.
+      executionId: execution.id,
     });
     expect(execution.error).toContain(pending.resource ?? '?');
     expect(pending.dueAt).toBeGreaterThan(report.endedAt);
