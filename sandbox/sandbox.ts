@@ -55,6 +55,8 @@ export class Sandbox {
   readonly regions = new Map<string, RegionControlPlane>();
   /** The plans' drill schedules on the virtual clock (set once the control planes exist). */
   drillSchedules: DrillSchedules | undefined;
+  /** The invokes of the scheduled duties (reconciler, readiness) still running. */
+  private readonly duties = new Set<Promise<unknown>>();
 
   private constructor(
     readonly plans: readonly Plan[],
@@ -155,13 +157,12 @@ export class Sandbox {
     const reconcileEverywhere = () => {
       for (const region of sandbox.regions.keys()) {
         if (aws.faults.isRegionDown(region)) continue;
-        void lambda
-          .invoke(region, 'Reconcile', { source: 'aws.events', 'detail-type': 'Scheduled Event' })
-          .catch(() => undefined);
+        sandbox.duty(
+          lambda.invoke(region, 'Reconcile', { source: 'aws.events', 'detail-type': 'Scheduled Event' }),
+        );
       }
       clock.setTimer(RECONCILE_EVERY_MINUTES * 60_000, reconcileEverywhere);
     };
-    clock.setTimer(RECONCILE_EVERY_MINUTES * 60_000, reconcileEverywhere);
     aws.eventBridge.onEvent((event) => {
       const status = event.detail.status;
       if (event.source !== EVENT_SOURCE || event.detailType !== FINISHED_EVENT) return;
@@ -206,13 +207,12 @@ export class Sandbox {
     const evaluateEverywhere = () => {
       for (const region of sandbox.regions.keys()) {
         if (aws.faults.isRegionDown(region)) continue;
-        void lambda
-          .invoke(region, 'Readiness', { source: 'aws.events', 'detail-type': 'Scheduled Event' })
-          .catch(() => undefined);
+        sandbox.duty(
+          lambda.invoke(region, 'Readiness', { source: 'aws.events', 'detail-type': 'Scheduled Event' }),
+        );
       }
       clock.setTimer(READINESS_EVERY_MINUTES * 60_000, evaluateEverywhere);
     };
-    clock.setTimer(READINESS_EVERY_MINUTES * 60_000, evaluateEverywhere);
 
     // Each region's operator API behind its API Gateway (sandbox/api-gateway.ts): the HTTP server
     // and scenario requests invoke it there.
@@ -230,6 +230,18 @@ export class Sandbox {
         ),
       ),
     );
+    // The reconciler's and readiness' rate rules start once the sandbox is ready: "A rate expression
+    // starts when you create the scheduled event rule, and then it runs on a defined schedule"
+    // (Amazon EventBridge User Guide, "Rate expressions reference",
+    // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rate-expressions.html), and the
+    // sandbox's rules exist from this instant, a scenario's `at: 0`, not from before the start-up's
+    // writes. Phased from the clock's epoch instead, every firing came that much early (the
+    // start-up's virtual time, which grows with the apps), so one due at a run's last instant ran
+    // partly or not at all depending on how long the start-up took: 11 or 12 readiness
+    // evaluations in an hour. Now the k-th pass is at exactly k periods after `at: 0`, and
+    // `simulate` lets the passes due at its last instant end (dutiesSettled).
+    clock.setTimer(RECONCILE_EVERY_MINUTES * 60_000, reconcileEverywhere);
+    clock.setTimer(READINESS_EVERY_MINUTES * 60_000, evaluateEverywhere);
     // The plans' drill schedules (EventBridge Scheduler in AWS): RunDrill on each plan's cron, from
     // the clock's epoch, once every app has its state.
     sandbox.drillSchedules = new DrillSchedules(options.plans, { clock, lambda, faults: aws.faults });
@@ -245,6 +257,22 @@ export class Sandbox {
         `no control plane in ${region}; the sandbox runs ${[...this.regions.keys()].join(', ')}`,
       );
     return plane;
+  }
+
+  /** Keeps a scheduled duty's invoke until it ends (its failure is the function's own: ignored). */
+  private duty(invoke: Promise<unknown>): void {
+    const running = invoke.catch(() => undefined).finally(() => this.duties.delete(running));
+    this.duties.add(running);
+  }
+
+  /**
+   * Settles once every scheduled duty (reconciler pass, readiness evaluation) started so far has
+   * ended: `simulate` waits for it at a run's end, so that a pass due at the run's last instant
+   * is whole (a run of an hour holds 12 readiness evaluations, at 300 s to 3,600 s, and 60
+   * reconciler passes), never cut part-way. Bounded by the functions' timeout.
+   */
+  async dutiesSettled(): Promise<void> {
+    while (this.duties.size > 0) await Promise.all([...this.duties]);
   }
 
   /** Waits for `work`: a discrete clock is driven until it settles; a paced one runs by itself. */
