@@ -264,11 +264,12 @@ export class ApiClient {
   ): Promise<T> {
     let response: Response;
     try {
-      response = await fetch(`${this.api}${path}`, {
-        method,
-        headers,
-        ...(body !== undefined ? { body } : {}),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      response = await fetchOnce(`${this.api}${path}`, method, headers, body).catch((error: unknown) => {
+        // A kept-alive connection the server closed as the request went out (its idle timeout
+        // and our reuse crossing: seen under load, with `npm start` up): a read is asked again,
+        // once, on a new connection. A change is not: it may have been received.
+        if (method !== 'GET' || !RESET_CODES.has(causeCode(error) ?? '')) throw error;
+        return fetchOnce(`${this.api}${path}`, method, headers, body);
       });
     } catch (error: unknown) {
       const code = causeCode(error);
@@ -310,6 +311,19 @@ export class ApiClient {
 /** The region a break-glass request is signed for: `--region`, else `AWS_REGION` or `AWS_DEFAULT_REGION`. */
 function signingRegion(settings: ClientSettings): string | undefined {
   return settings.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+}
+
+/** The socket errors of a connection closed under a request (undici names the last one). */
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+
+/** One request, bounded by {@link REQUEST_TIMEOUT_MS}. */
+function fetchOnce(url: string, method: string, headers: Record<string, string>, body?: string) {
+  return fetch(url, {
+    method,
+    headers,
+    ...(body !== undefined ? { body } : {}),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
 }
 
 interface SandboxTokens {
