@@ -645,17 +645,31 @@ describe('scenarios in the sandbox (ground truth)', () => {
   });
 
   it('a drill that cannot complete is reported FAILED with the reason', async () => {
-    const report = await play({
-      latency: 'fast',
-      events: [
-        { at: 0, fault: { kind: 'capacity-shortage', group: 'billing-api-usw2', maxInService: 1 } },
-        { at: 1, drill: { app: 'billing', by: 'alice' } },
-      ],
-    });
+    // billing's RTO objective sets its waits' budget, as in the capacity shortage above: at 120 s
+    // (not 900 s) the first leg's capacity wait gives up after 2 minutes, not 15, and the run ends
+    // at about 580 virtual seconds instead of 2,150 (4 s of CPU instead of 9 at load 13), with the
+    // same outcome.
+    const quickBudget = await plansWith('billing.yaml', (t) =>
+      t.replace('rtoSeconds: 900', 'rtoSeconds: 120'),
+    );
+    const report = await play(
+      {
+        latency: 'fast',
+        events: [
+          { at: 0, fault: { kind: 'capacity-shortage', group: 'billing-api-usw2', maxInService: 1 } },
+          { at: 1, drill: { app: 'billing', by: 'alice' } },
+        ],
+      },
+      { plans: quickBudget },
+    );
     const drill = only(report.drills);
     expect(drill.outcome).toBe('FAILED');
     expect(JSON.stringify(drill.detail?.problems)).toMatch(/FAILED: CapacityNotReadyError/);
     expect(report.final.billing?.writerRegion).toBe('us-east-1');
+    // Its cost, in virtual time: the leg gave up within the budget the plan set (120 s for
+    // capacity, twice that for the promotion's gate on it), and the run ended soon after.
+    expect(only(report.executions).finishedAt).toBeLessThan(400);
+    expect(report.endedAt).toBeLessThan(800);
   });
 
   it.each([
