@@ -1,13 +1,8 @@
 import type { ComponentChildren } from 'preact';
+import { duration } from './format.js';
 import type { ExecutionTimeline, Lane, TimelineBar } from './types.js';
 
-/** Seconds as `12.3 s` or `4 min 05 s`. */
-export function duration(seconds: number | null | undefined): string {
-  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '–';
-  if (seconds < 120) return `${seconds.toFixed(1)} s`;
-  const m = Math.floor(seconds / 60);
-  return `${m} min ${String(Math.round(seconds - m * 60)).padStart(2, '0')} s`;
-}
+export { duration };
 
 /** An ISO time as `2026-11-30 14:03:07Z`. */
 export function when(iso: string | undefined): string {
