@@ -1,4 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
+import { detectionMeaning } from '../functions/core/plan-queries.js';
 import {
   ApiClient,
   CLIENT_USAGE,
@@ -115,7 +116,7 @@ export function renderStatus(app: AppStatusView, io: CliIo): string[] {
   out.push(...executionLines(app, io));
   if (app.detection)
     out.push(
-      `  detection: ${str(app.detection.mode)}, ${
+      `  detection: ${str(app.detection.mode)} (${detectionMeaning(str(app.detection.mode))}), ${
         app.detection.cooldownUntil
           ? `cooldown until ${app.detection.cooldownUntil} (no automatic failover before then)`
           : 'no cooldown in force'

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { detectionMeaning } from '../../functions/core/plan-queries.js';
 import { describe, get, post, seg } from './api.js';
 import { isSandbox } from './mode.js';
 import { usePoll } from './poll.js';
@@ -129,7 +130,7 @@ function AppCard({
       </table>
       {app.detection ? (
         <p class="detection">
-          Automatic detection: {app.detection.mode}
+          Automatic detection: {app.detection.mode} ({detectionMeaning(app.detection.mode)})
           {app.detection.cooldownUntil
             ? ` · cooldown until ${app.detection.cooldownUntil} (no automatic failover before then)`
             : ' · no cooldown in force'}

@@ -32,3 +32,21 @@ export function warmPoolSize(
       : pool.maxGroupPreparedCapacity;
   return Math.max(pool.minSize, prepared - desired, 0);
 }
+
+/**
+ * What a plan's `detection.mode` does once its alarms have held for `sustainSeconds` (EvaluateAlarm,
+ * `functions/detection/evaluate-alarm.ts`), in words for `switchyard status` and the console: the
+ * mode's name alone ("approval") does not say it. An unknown mode is given back as it is.
+ */
+export function detectionMeaning(mode: string): string {
+  switch (mode) {
+    case 'automatic':
+      return 'an alarm starts an ungraceful failover by itself';
+    case 'approval':
+      return 'an alarm starts a failover that waits for an approver';
+    case 'notify':
+      return 'an alarm only notifies: nothing fails over';
+    default:
+      return mode;
+  }
+}

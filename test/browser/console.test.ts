@@ -164,7 +164,7 @@ describe('the operator console in Chromium', () => {
     expect(await billing.locator('[data-traffic-region]').textContent()).toBe('us-east-1');
     // Detection and its cooldown: no failover has run yet, so none is in force.
     expect(await orders.locator('.detection').textContent()).toBe(
-      'Automatic detection: automatic · no cooldown in force',
+      'Automatic detection: automatic (an alarm starts an ungraceful failover by itself) · no cooldown in force',
     );
     expect(await page.locator('[data-app="billing"]').isVisible()).toBe(true);
     await screenshot(page, '01-overview');

@@ -61,7 +61,9 @@ describe('switchyard drill --report', () => {
 
     // The drill's legs are graceful activations: they leave detection armed.
     const status = await cli('status', '--app', 'billing');
-    expect(status.out).toMatch(/^ {2}detection: approval, no cooldown in force$/m);
+    expect(status.out).toMatch(
+      /^ {2}detection: approval \(an alarm starts a failover that waits for an approver\), no cooldown in force$/m,
+    );
 
     const unknown = await cli('drill', '--app', 'billing', '--report', 'drill-nope');
     expect(unknown.code).toBe(1);
