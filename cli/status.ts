@@ -1,5 +1,4 @@
 import type { Command } from '@commander-js/extra-typings';
-import { detectionMeaning } from '../functions/core/plan-queries.js';
 import {
   ApiClient,
   CLIENT_USAGE,
@@ -30,7 +29,7 @@ export interface AppStatusView {
   /** The newest execution whatever its outcome; null when none; `{ unknown }` when unread. */
   readonly latestExecution?: LatestExecutionView | null | { readonly unknown: string };
   /** The plan's detection mode and the cooldown in force (none after a drill: drills do not arm it). */
-  readonly detection?: { readonly mode?: string; readonly cooldownUntil?: string };
+  readonly detection?: { readonly mode?: string; readonly meaning?: string; readonly cooldownUntil?: string };
   readonly objectives?: { rtoSeconds?: number; rpoSeconds?: number };
   readonly regionsDetail?: Readonly<Record<string, RegionView>>;
 }
@@ -116,7 +115,7 @@ export function renderStatus(app: AppStatusView, io: CliIo): string[] {
   out.push(...executionLines(app, io));
   if (app.detection)
     out.push(
-      `  detection: ${str(app.detection.mode)} (${detectionMeaning(str(app.detection.mode))}), ${
+      `  detection: ${str(app.detection.mode)}${app.detection.meaning ? ` (${app.detection.meaning})` : ''}, ${
         app.detection.cooldownUntil
           ? `cooldown until ${app.detection.cooldownUntil} (no automatic failover before then)`
           : 'no cooldown in force'

@@ -1,5 +1,4 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { detectionMeaning } from '../../functions/core/plan-queries.js';
 import { describe, get, post, seg } from './api.js';
 import { isSandbox } from './mode.js';
 import { usePoll } from './poll.js';
@@ -130,7 +129,8 @@ function AppCard({
       </table>
       {app.detection ? (
         <p class="detection">
-          Automatic detection: {app.detection.mode} ({detectionMeaning(app.detection.mode)})
+          Automatic detection: {app.detection.mode}
+          {app.detection.meaning ? ` (${app.detection.meaning})` : ''}
           {app.detection.cooldownUntil
             ? ` · cooldown until ${app.detection.cooldownUntil} (no automatic failover before then)`
             : ' · no cooldown in force'}

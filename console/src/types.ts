@@ -63,7 +63,7 @@ export interface AppStatus {
   readonly activeRegion: string;
   readonly status: PlanStatus;
   readonly statusReason?: string;
-  readonly detection?: { readonly mode: string; readonly cooldownUntil?: string };
+  readonly detection?: { readonly mode: string; readonly meaning?: string; readonly cooldownUntil?: string };
   readonly runningExecution?: string;
   readonly lastFailoverAt?: string;
   readonly lastExecutionId?: string;

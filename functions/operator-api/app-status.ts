@@ -1,6 +1,6 @@
 import { describeError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
-import { initialPrimary } from '../core/plan-queries.js';
+import { detectionMeaning, initialPrimary } from '../core/plan-queries.js';
 import { memberIn } from '../core/plan-registry.js';
 import type { ExecutionRecord, LockRecord, PlanState, PlanStatus } from '../core/records.js';
 import {
@@ -78,10 +78,11 @@ export interface AppStatus {
    */
   readonly latestExecution: LatestExecution | null | { readonly unknown: string };
   /**
-   * Automatic detection: its mode, and until when (ISO) a new automatic failover is held back by
-   * the plan's `cooldownSeconds` after the last one; absent when the plan has no detection.
+   * Automatic detection: its mode, what it does in words (`meaning`, e.g. "an alarm starts a
+   * failover that waits for an approver"), and until when (ISO) a new automatic failover is held
+   * back by the plan's `cooldownSeconds` after the last one; absent when the plan has no detection.
    */
-  readonly detection?: { readonly mode: string; readonly cooldownUntil?: string };
+  readonly detection?: { readonly mode: string; readonly meaning: string; readonly cooldownUntil?: string };
   /** Why the app is DEGRADED, as the run or the reconciler that marked it said. */
   readonly statusReason?: string;
   readonly objectives: Plan['objectives'];
@@ -298,6 +299,7 @@ function detectionOf(
   const until = lastFailoverAt ? Date.parse(lastFailoverAt) + detection.cooldownSeconds * 1000 : undefined;
   return {
     mode: detection.mode,
+    meaning: detectionMeaning(detection.mode),
     ...(until !== undefined && until > now ? { cooldownUntil: new Date(until).toISOString() } : {}),
   };
 }

@@ -49,6 +49,11 @@ describe('GET /apps: the state table reads', { timeout: 120_000 }, () => {
       expect(status.activeRegion).toBe('us-east-1');
       expect(status.regionsDetail['us-west-2']?.readiness?.verdict).toBe('READY');
       expect(status.regionsDetail['us-east-1']?.readiness).toBeUndefined();
+      // Detection said in words beside its mode, for the CLI and the console alike.
+      expect(status.detection).toMatchObject({
+        mode: 'automatic',
+        meaning: 'an alarm starts an ungraceful failover by itself',
+      });
     }
   });
 
