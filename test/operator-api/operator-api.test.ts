@@ -448,6 +448,7 @@ describe('a failover requested through the API', () => {
     // billing's detection (approval mode, default 3600 s cooldown) holds back automatic failovers.
     expect(app.body.detection).toEqual({
       mode: 'approval',
+      meaning: 'an alarm starts a failover that waits for an approver',
       cooldownUntil: new Date(Date.parse(app.body.lastFailoverAt) + 3600_000).toISOString(),
     });
     expect(app.body.trafficRegion).toBe(WEST);
