@@ -6,6 +6,7 @@ import {
   ThrottledError,
 } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
+import { type AppObservation, observeApp } from '../observer/observe.js';
 import * as z from '../core/zod.js';
 import {
   fence,
@@ -27,7 +28,14 @@ import {
 } from './context.js';
 import type { UnreachableRegions } from './ports/arc.js';
 import { BATCH_POLL_SECONDS, batchableMechanism, batchOutcome, queueTraffic } from './traffic-queue.js';
-import { DNS_RECHECK_MS, dnsFollowed, type VerifyDeps, verifyOnArrival } from './verify.js';
+import {
+  DNS_RECHECK_MS,
+  dnsFollowed,
+  followDnsFresh,
+  selfVerifies,
+  type VerifyDeps,
+  verifyOnArrival,
+} from './verify.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type TrafficDeps = Pick<
@@ -332,7 +340,18 @@ export async function checkTraffic(input: unknown, deps: CheckTrafficDeps): Prom
   // the step ends within a quarter second of their answer whenever in the cycle it comes, instead
   // of at the next poll. The re-check's time is spent from the poll budget.
   const asking = deps.clock.now();
-  if (await dnsFollowed(plan, run.to, deps, PROPAGATION_DNS_BUDGET_MS))
+  if (selfVerifies(run, deps)) {
+    // This step verifies as the servers answer: the writer, capacity and routing are read beside
+    // its questions and kept fresh (verify.ts, followDnsFresh), so the answer completes the checks.
+    const unreachable = knownUnreachable(run, progress.unreachableRegions);
+    const observe = () => observeApp(plan, [run.to], deps, { unreachable });
+    const followed = await followDnsFresh(plan, run.to, deps, undefined, observe, PROPAGATION_DNS_BUDGET_MS);
+    if (followed) {
+      const done = await arrived(plan, run, deps, progress, followed.seen);
+      await followed.settled;
+      return done;
+    }
+  } else if (await dnsFollowed(plan, run.to, deps, PROPAGATION_DNS_BUDGET_MS))
     return arrived(plan, run, deps, progress);
   const spent = Math.floor((deps.clock.now() - asking) / 1000 / POLL_SECONDS.traffic);
   return nextPoll({ ...progress, attempt: progress.attempt + spent }, `Route 53 change ${changeId}`, {
@@ -379,6 +398,7 @@ async function arrived(
   run: RunContext,
   deps: CheckTrafficDeps,
   progress: TrafficProgress,
+  seen?: AppObservation,
 ): Promise<TrafficProgress> {
   const unreachable = knownUnreachable(run, progress.unreachableRegions);
   const { alongside: done, verified } = await verifyOnArrival(
@@ -386,7 +406,7 @@ async function arrived(
     run,
     deps,
     finishShift(run, deps, progress),
-    unreachable,
+    { unreachable, ...(seen ? { seen } : {}) },
   );
   return verified ? { ...done, detail: { ...done.detail, verified } } : done;
 }

@@ -115,23 +115,27 @@ export async function verifyService(input: unknown, deps: VerifyDeps): Promise<P
   ]);
   let verdict = judgeService(plan, seen, run.to, run.mode);
   let watchedMs = 0;
+  let settled: Promise<void> | undefined;
   if (onlyDnsLags(plan, seen, verdict, run.to)) {
     // Only the name servers lag: watch them, with the other checks kept fresh beside them (many
     // runs into the region, parked for the poller's read, observe again once they answer instead).
     const asking = deps.clock.now();
     const followed = park
-      ? (await dnsFollowed(plan, run.to, deps)) && (await observeNow())
+      ? (await dnsFollowed(plan, run.to, deps)) && { seen: await observeNow(), settled: undefined }
       : await followDnsFresh(plan, run.to, deps, { seen, readAt }, observeNow);
     watchedMs = deps.clock.now() - asking;
     if (followed) {
-      seen = followed;
+      seen = followed.seen;
       verdict = judgeService(plan, seen, run.to, run.mode);
+      settled = followed.settled;
     }
   }
   if (serves(verdict)) {
     const detail = await recordVerified(run, deps, progress.startedAt, verdict);
+    await settled;
     return { ...progress, done: true, detail, unreachableRegions: [...unreachable] };
   }
+  await settled;
   // The time spent watching the name servers is spent from the poll budget (bounded).
   const spent = Math.floor(watchedMs / 1000 / POLL_SECONDS.verify);
   const polled = { ...progress, attempt: progress.attempt + spent };
@@ -159,8 +163,8 @@ async function recordVerified(
   startedAt: string,
   verdict: ServiceVerdict,
   by?: VerifiedOnArrival['by'],
+  now: string = isoNow(deps.clock),
 ): Promise<{ verifiedAt: string; underCapacity: boolean; notes: string[]; verifiedBy?: string }> {
-  const now = isoNow(deps.clock);
   const detail = {
     verifiedAt: now,
     underCapacity: verdict.underCapacity,
@@ -179,15 +183,17 @@ async function recordVerified(
 
 /**
  * VerifyService's checks, made by the step that sees a traffic change reach the zone's name
- * servers (CheckTraffic), in the same invocation: one observation of the target (the writer,
- * capacity, the routing and the name servers' answers again, every read at once) started as the
- * servers answered, beside whatever the caller writes then (`alongside`: its own fenced outcome).
- * When every check holds, VerifyService's outcome is recorded (fenced, after `alongside`), and the
- * returned {@link VerifiedOnArrival} goes to VerifyService in the step's output, so that no invoke,
- * state transition and second round of reads stand between the answer and the verified time.
- * Undefined when a check does not hold (VerifyService then polls as ever and fails the run
- * clearly if it never holds) or when a shared reader serves the run's verification (many runs into
- * the region, or an evacuation: the region poller or the run's own VerifyService reads, as before).
+ * servers (CheckTraffic), in the same invocation: judged on `options.seen` (an observation kept
+ * fresh while it watched the servers, `followDnsFresh`, with their answer of now in it) or else on
+ * one observation of the target (the writer, capacity, the routing and the servers' answers again,
+ * every read at once) started as they answered; beside whatever the caller writes then
+ * (`alongside`: its own fenced outcome). When every check holds, VerifyService's outcome is
+ * recorded (fenced, after `alongside`; verified at the judgement's time), and the returned
+ * {@link VerifiedOnArrival} goes to VerifyService in the step's output, so that no invoke, state
+ * transition and second round of reads stand between the answer and the verified time.
+ * Undefined when a check does not hold (VerifyService then polls as ever, and fails the run
+ * clearly if it never holds) or when a shared reader serves the run's verification
+ * ({@link selfVerifies}).
  *
  * @throws LockLostError the run no longer holds its epoch (nothing is recorded)
  */
@@ -196,19 +202,29 @@ export async function verifyOnArrival<T>(
   run: RunContext,
   deps: VerifyDeps,
   alongside: Promise<T>,
-  unreachable?: UnreachableRegions,
+  options: { readonly unreachable?: UnreachableRegions; readonly seen?: AppObservation } = {},
 ): Promise<{ readonly alongside: T; readonly verified?: VerifiedOnArrival }> {
-  if (sharedReader(run, deps.plans)) return { alongside: await alongside };
+  if (!selfVerifies(run, deps)) return { alongside: await alongside };
   const startedAt = isoNow(deps.clock);
-  const [seen, result] = await Promise.all([
-    observeApp(plan, [run.to], deps, { unreachable: unreachable ?? knownUnreachable(run) }),
-    alongside,
-  ]);
-  const verdict = judgeService(plan, seen, run.to, run.mode);
+  const judged = (async () => {
+    const unreachable = options.unreachable ?? knownUnreachable(run);
+    const seen = options.seen ?? (await observeApp(plan, [run.to], deps, { unreachable }));
+    return { verdict: judgeService(plan, seen, run.to, run.mode), at: isoNow(deps.clock) };
+  })();
+  const [{ verdict, at }, result] = await Promise.all([judged, alongside]);
   if (!serves(verdict)) return { alongside: result };
   const by = 'CheckTraffic';
-  const detail = await recordVerified(run, deps, startedAt, verdict, by);
+  const detail = await recordVerified(run, deps, startedAt, verdict, by, at);
   return { alongside: result, verified: { by, epoch: run.epoch, ...detail } };
+}
+
+/**
+ * Whether the step that sees traffic arrive verifies the run itself ({@link verifyOnArrival}):
+ * not when a shared reader serves it (many runs into the region, whose VerifyService parks for the
+ * region poller's batched read, or an evacuation): their reads stay batched, as before.
+ */
+export function selfVerifies(run: RunContext, deps: Pick<RunbookDeps, 'plans'>): boolean {
+  return sharedReader(run, deps.plans) === undefined;
 }
 
 /**
@@ -308,17 +324,18 @@ interface TimedObservation {
  * {@link REFRESH_AFTER_MS} old, so that when the servers answer, a read at most
  * {@link VERIFY_READ_FRESH_MS} old stands beside their answer and no second round of reads follows
  * it. Returns that observation with the answers of now in it (to be judged), or undefined when
- * the budget ran out, a question failed, the plan has no record or the clock cannot wait. A read
- * still in flight when the watch ends is awaited (nothing is left running).
+ * the budget ran out, a question failed, the plan has no record or the clock cannot wait. Without
+ * `first`, the first read starts beside the first questions. A read still in flight when the watch
+ * ends is awaited (nothing is left running).
  */
 export async function followDnsFresh(
   plan: Plan,
   region: string,
   deps: Pick<RunbookDeps, 'clock' | 'dns' | 'region'>,
-  first: TimedObservation,
+  first: TimedObservation | undefined,
   observe: () => Promise<AppObservation>,
   budgetMs: number = DNS_RECHECK_BUDGET_MS,
-): Promise<AppObservation | undefined> {
+): Promise<FollowedDns | undefined> {
   const records = plan.traffic.route53?.records ?? [];
   const sleep = deps.clock.sleep?.bind(deps.clock);
   if (!sleep || records.length === 0) return undefined;
@@ -332,25 +349,41 @@ export async function followDnsFresh(
     });
     return refreshing;
   };
+  const age = () => (latest ? deps.clock.now() - latest.readAt : Number.POSITIVE_INFINITY);
   const deadline = deps.clock.now() + budgetMs;
+  if (!first) void refresh(); // the first read, beside the first questions
   try {
     while (deps.clock.now() + DNS_RECHECK_MS <= deadline) {
       await sleep(DNS_RECHECK_MS);
-      if (!refreshing && deps.clock.now() - latest.readAt >= REFRESH_AFTER_MS) void refresh();
+      if (!refreshing && age() >= REFRESH_AFTER_MS) void refresh();
       const answers = await Promise.all(
         records.map((record) => deps.dns.answeredRegion(deps.region, record).catch(() => undefined)),
       );
       if (!answers.every((a) => a === region)) continue;
       // A read under way is the fresher one; a read older than the window is made again.
-      if (deps.clock.now() - latest.readAt > VERIFY_READ_FRESH_MS) await (refreshing ?? refresh());
-      if (deps.clock.now() - latest.readAt > VERIFY_READ_FRESH_MS) await refresh();
+      if (age() > VERIFY_READ_FRESH_MS) await (refreshing ?? refresh());
+      if (age() > VERIFY_READ_FRESH_MS) await refresh();
+      if (!latest) return undefined;
       const dns = Object.fromEntries(records.map((record) => [record.name, region]));
-      return { ...latest.seen, traffic: { ...latest.seen.traffic, region, dns } };
+      const seen = { ...latest.seen, traffic: { ...latest.seen.traffic, region, dns } };
+      // A refresh still under way is not waited for here: the caller awaits it after its writes.
+      return { seen, settled: refreshing ?? Promise.resolve() };
     }
-    return undefined;
-  } finally {
     await refreshing;
+    return undefined;
+  } catch (error: unknown) {
+    await refreshing;
+    throw error;
   }
+}
+
+/**
+ * What {@link followDnsFresh} found: the observation to judge, and the background read still under
+ * way when the name servers answered (`settled`), for the caller to await before it returns.
+ */
+export interface FollowedDns {
+  readonly seen: AppObservation;
+  readonly settled: Promise<void>;
 }
 
 /**
