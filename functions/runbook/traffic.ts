@@ -6,8 +6,8 @@ import {
   ThrottledError,
 } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
-import { type AppObservation, observeApp } from '../observer/observe.js';
 import * as z from '../core/zod.js';
+import { type AppObservation, observeApp } from '../observer/observe.js';
 import {
   fence,
   knownUnreachable,
