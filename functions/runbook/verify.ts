@@ -117,10 +117,11 @@ export async function verifyService(input: unknown, deps: VerifyDeps): Promise<P
   let watchedMs = 0;
   let settled: Promise<void> | undefined;
   if (onlyDnsLags(plan, seen, verdict, run.to)) {
-    // Only the name servers lag: watch them, with the other checks kept fresh beside them (many
-    // runs into the region, parked for the poller's read, observe again once they answer instead).
+    // Only the name servers lag: watch them, with the other checks kept fresh beside them (runs a
+    // shared reader serves, an evacuation's or many into the region, observe again once they
+    // answer instead, as before: their reads stay few).
     const asking = deps.clock.now();
-    const followed = park
+    const followed = !selfVerifies(run, deps)
       ? (await dnsFollowed(plan, run.to, deps)) && { seen: await observeNow(), settled: undefined }
       : await followDnsFresh(plan, run.to, deps, { seen, readAt }, observeNow);
     watchedMs = deps.clock.now() - asking;
@@ -243,6 +244,15 @@ const VERIFY_PARK = { read: 'verify', seconds: READ_PARK_SECONDS } as const;
  */
 export const DNS_RECHECK_MS = 250;
 /**
+ * How often a run that verifies itself ({@link selfVerifies}: no shared reader, so at most a few
+ * runs into its region at once) asks the name servers while it watches them with its other checks
+ * kept fresh ({@link followDnsFresh}), in milliseconds: the answer is seen within a tenth of a
+ * second of reaching them (a quarter at {@link DNS_RECHECK_MS}). DNS questions use no API quota
+ * (see {@link DNS_RECHECK_MS}); runs served by a shared reader (evacuations, many runs into a
+ * region) keep the quarter second.
+ */
+export const FOLLOW_DNS_RECHECK_MS = 100;
+/**
  * How long one VerifyService invocation keeps asking, in milliseconds, before it hands back to
  * the state machine's 1 s poll (which still ends the wait, bounded by the poll budget): 8 s, as
  * CheckTraffic's watch of a Route 53 change (`PROPAGATION_DNS_BUDGET_MS`), so that an ARC
@@ -318,7 +328,7 @@ interface TimedObservation {
 }
 
 /**
- * Watches the name servers (every {@link DNS_RECHECK_MS}, up to `budgetMs`) until every record of
+ * Watches the name servers (every {@link FOLLOW_DNS_RECHECK_MS}, up to `budgetMs`) until every record of
  * the plan resolves to `region`, while the rest of the checks (`first`: the writer, capacity, the
  * routing control) are read again in the background whenever their read is
  * {@link REFRESH_AFTER_MS} old, so that when the servers answer, a read at most
@@ -353,8 +363,8 @@ export async function followDnsFresh(
   const deadline = deps.clock.now() + budgetMs;
   if (!first) void refresh(); // the first read, beside the first questions
   try {
-    while (deps.clock.now() + DNS_RECHECK_MS <= deadline) {
-      await sleep(DNS_RECHECK_MS);
+    while (deps.clock.now() + FOLLOW_DNS_RECHECK_MS <= deadline) {
+      await sleep(FOLLOW_DNS_RECHECK_MS);
       if (!refreshing && age() >= REFRESH_AFTER_MS) void refresh();
       const answers = await Promise.all(
         records.map((record) => deps.dns.answeredRegion(deps.region, record).catch(() => undefined)),
