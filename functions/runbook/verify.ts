@@ -67,7 +67,10 @@ export interface ServiceVerdict {
  * VerifyService: the target region serves, by what users get: every global cluster's writer is
  * there, capacity is at its threshold, and the authoritative DNS answer (Route 53 plans) and the
  * routing control (ARC plans) send users there. Reads AWS through the observer each poll; polls
- * until all hold, bounded. A run never succeeds while the name still resolves elsewhere.
+ * until all hold, bounded. A run never succeeds while the name still resolves elsewhere. When
+ * CheckTraffic already verified this run as the change reached the name servers and recorded this
+ * step's outcome ({@link verifyOnArrival}; its output's `detail.verified` at the run's epoch),
+ * follows that verdict without reading again.
  */
 export async function verifyService(input: unknown, deps: VerifyDeps): Promise<Progress> {
   const { run, progress: given } = parseInput(VerifyInput, input, 'VerifyService');
@@ -335,8 +338,9 @@ interface TimedObservation {
  * {@link VERIFY_READ_FRESH_MS} old stands beside their answer and no second round of reads follows
  * it. Returns that observation with the answers of now in it (to be judged), or undefined when
  * the budget ran out, a question failed, the plan has no record or the clock cannot wait. Without
- * `first`, the first read starts beside the first questions. A read still in flight when the watch
- * ends is awaited (nothing is left running).
+ * `first`, the first read starts beside the first questions. A read still in flight when the
+ * servers answer is handed back (`settled`) for the caller to await after its writes; one in
+ * flight when the watch ends without an answer is awaited here (nothing is left running).
  */
 export async function followDnsFresh(
   plan: Plan,
