@@ -1,4 +1,7 @@
 import { arcRoutingControls } from '../aws/arc.js';
+import { auroraGlobalClusters } from '../aws/aurora.js';
+import { auroraReplicationLag } from '../aws/aurora-lag.js';
+import { autoScalingGroups } from '../aws/auto-scaling.js';
 import { dnsAnswers } from '../aws/dns.js';
 import { route53Records } from '../aws/route53.js';
 import { stateStore } from '../aws/state-store.js';
@@ -8,6 +11,8 @@ import { checkTraffic } from '../runbook/traffic.js';
 import { coreDeps } from './control-plane.js';
 import { stepHandler } from './step-handler.js';
 
+// CheckTraffic verifies the service as a change reaches the name servers (verify.ts,
+// verifyOnArrival), so it reads what VerifyService reads: RDS, Auto Scaling and the load balancer.
 export const { makeHandler, handler } = stepHandler('CheckTraffic', checkTraffic, (c) => ({
   ...coreDeps(c),
   store: stateStore(c),
@@ -16,4 +21,7 @@ export const { makeHandler, handler } = stepHandler('CheckTraffic', checkTraffic
   arc: arcRoutingControls(c.clients, c.random),
   traffic: trafficSwitch(c),
   trafficBatches: trafficBatches(c),
+  aurora: auroraGlobalClusters(c.clients),
+  auroraLag: auroraReplicationLag(c.clients),
+  autoScaling: autoScalingGroups(c.clients),
 }));

@@ -7,6 +7,7 @@ import {
 } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import * as z from '../core/zod.js';
+import { type AppObservation, observeApp } from '../observer/observe.js';
 import {
   fence,
   knownUnreachable,
@@ -27,13 +28,26 @@ import {
 } from './context.js';
 import type { UnreachableRegions } from './ports/arc.js';
 import { BATCH_POLL_SECONDS, batchableMechanism, batchOutcome, queueTraffic } from './traffic-queue.js';
-import { DNS_RECHECK_MS, dnsFollowed } from './verify.js';
+import {
+  DNS_RECHECK_MS,
+  dnsFollowed,
+  followDnsFresh,
+  selfVerifies,
+  type VerifyDeps,
+  verifyOnArrival,
+} from './verify.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
 export type TrafficDeps = Pick<
   RunbookDeps,
   'arc' | 'clock' | 'dns' | 'plans' | 'region' | 'route53' | 'store' | 'traffic' | 'trafficBatches'
 >;
+
+/**
+ * What CheckTraffic reads: the traffic ports, and VerifyService's, to verify in the invocation that
+ * sees the change reach the name servers (`verifyOnArrival`, verify.ts).
+ */
+export type CheckTrafficDeps = TrafficDeps & VerifyDeps;
 
 /** One Map iteration's outcome (see the ASL's ResourceReady / ResourceFailed states). */
 export const PreparedResource = z.object({
@@ -288,9 +302,10 @@ export async function moveTrafficTo(
  * CheckTraffic: polls a Route 53 change until it is INSYNC on every name server; with the
  * health-checks method, polls the zone's authoritative name servers (Route 53's data plane) until
  * they answer the target for every record, which they do once the health checkers have seen the
- * switch. Bounded.
+ * switch. Bounded. As the change arrives it also verifies the service in the same invocation
+ * ({@link arrived}); VerifyService follows that verdict.
  */
-export async function checkTraffic(input: unknown, deps: TrafficDeps): Promise<TrafficProgress> {
+export async function checkTraffic(input: unknown, deps: CheckTrafficDeps): Promise<TrafficProgress> {
   const { run, progress } = parseInput(CheckInput, input, 'CheckTraffic');
   const plan = deps.plans.get(run.app);
   if (progress.phase === 'batched') return followBatch(plan, run, deps, progress);
@@ -299,7 +314,7 @@ export async function checkTraffic(input: unknown, deps: TrafficDeps): Promise<T
     return tryShift(plan, run, deps, progress);
   }
   if (progress.phase === 'detecting') {
-    if (await answeredByTarget(plan, run.to, deps)) return finishShift(run, deps, progress);
+    if (await answeredByTarget(plan, run.to, deps)) return arrived(plan, run, deps, progress);
     return nextPoll(progress, `Route 53 health checkers' view of the switch to ${run.to}`);
   }
   const changeId = progress.detail?.changeId;
@@ -307,7 +322,7 @@ export async function checkTraffic(input: unknown, deps: TrafficDeps): Promise<T
   // The name servers first (a DNS question: no API quota, 20 ms): when every one of them already
   // answers the target for every record, the change is applied, and the step does not wait for
   // GetChange's round trip (300 ms in us-east-1) to say so.
-  if (await answeredByTarget(plan, run.to, deps)) return finishShift(run, deps, progress);
+  if (await answeredByTarget(plan, run.to, deps)) return arrived(plan, run, deps, progress);
   let status: 'PENDING' | 'INSYNC';
   try {
     status = await deps.route53.getChangeStatus(changeId);
@@ -315,18 +330,29 @@ export async function checkTraffic(input: unknown, deps: TrafficDeps): Promise<T
     // The change was accepted; GetChange failing does not undo it. Ask the name servers (Route
     // 53's data plane) what they answer: when every record already sends users to the target, the
     // change is applied. Otherwise poll again, bounded.
-    if (await answeredByTarget(plan, run.to, deps)) return finishShift(run, deps, progress);
+    if (await answeredByTarget(plan, run.to, deps)) return arrived(plan, run, deps, progress);
     return nextPoll(progress, `Route 53 change ${changeId} (GetChange: ${describeError(error).message})`);
   }
-  if (status === 'INSYNC') return finishShift(run, deps, progress);
+  if (status === 'INSYNC') return arrived(plan, run, deps, progress);
   // Route 53 emits no event when a change is INSYNC, and its name servers answer from a change once
   // it has reached them: asked every DNS_RECHECK_MS (a DNS question uses no API quota) for most of
   // the poll cycle ({@link PROPAGATION_DNS_BUDGET_MS}, then a 1 s wait and the next GetChange),
   // the step ends within a quarter second of their answer whenever in the cycle it comes, instead
   // of at the next poll. The re-check's time is spent from the poll budget.
   const asking = deps.clock.now();
-  if (await dnsFollowed(plan, run.to, deps, PROPAGATION_DNS_BUDGET_MS))
-    return finishShift(run, deps, progress);
+  if (selfVerifies(run, deps)) {
+    // This step verifies as the servers answer: the writer, capacity and routing are read beside
+    // its questions and kept fresh (verify.ts, followDnsFresh), so the answer completes the checks.
+    const unreachable = knownUnreachable(run, progress.unreachableRegions);
+    const observe = () => observeApp(plan, [run.to], deps, { unreachable });
+    const followed = await followDnsFresh(plan, run.to, deps, undefined, observe, PROPAGATION_DNS_BUDGET_MS);
+    if (followed) {
+      const done = await arrived(plan, run, deps, progress, followed.seen);
+      await followed.settled;
+      return done;
+    }
+  } else if (await dnsFollowed(plan, run.to, deps, PROPAGATION_DNS_BUDGET_MS))
+    return arrived(plan, run, deps, progress);
   const spent = Math.floor((deps.clock.now() - asking) / 1000 / POLL_SECONDS.traffic);
   return nextPoll({ ...progress, attempt: progress.attempt + spent }, `Route 53 change ${changeId}`, {
     nextPollSeconds: PROPAGATION_WAIT_SECONDS,
@@ -357,6 +383,32 @@ async function answeredByTarget(plan: Plan, to: string, deps: TrafficDeps): Prom
     records.map((r) => deps.dns.answeredRegion(deps.region, r).catch(() => undefined)),
   );
   return records.length > 0 && answers.every((a) => a === to);
+}
+
+/**
+ * The traffic change has reached the zone's name servers (or `GetChange` says INSYNC): ShiftTraffic's
+ * outcome is recorded, and beside it the service is verified in this invocation
+ * (`verifyOnArrival`: one observation of the target as they answer); the verdict, when every check
+ * held, goes to VerifyService in `detail.verified`.
+ *
+ * @throws LockLostError the run no longer holds its epoch
+ */
+async function arrived(
+  plan: Plan,
+  run: RunContext,
+  deps: CheckTrafficDeps,
+  progress: TrafficProgress,
+  seen?: AppObservation,
+): Promise<TrafficProgress> {
+  const unreachable = knownUnreachable(run, progress.unreachableRegions);
+  const { alongside: done, verified } = await verifyOnArrival(
+    plan,
+    run,
+    deps,
+    finishShift(run, deps, progress),
+    { unreachable, ...(seen ? { seen } : {}) },
+  );
+  return verified ? { ...done, detail: { ...done.detail, verified } } : done;
 }
 
 async function finishShift(
