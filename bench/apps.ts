@@ -114,9 +114,10 @@ export async function scaleRun(count: number, idleSeconds?: number): Promise<Sca
         }
         if (QUOTA_CALL_SERVICES.has(call.service)) {
           const key = `${call.region} ${call.caller ?? '-'} ${call.operation}`;
-          const seen = (quotaCalls[key] ??= { calls: 0, throttled: 0 });
+          const seen = quotaCalls[key] ?? { calls: 0, throttled: 0 };
           seen.calls++;
           if (call.throttled) seen.throttled++;
+          quotaCalls[key] = seen;
         }
       }
       work = {

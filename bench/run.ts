@@ -253,11 +253,13 @@ if (scaleRows.length > 0) {
     '\napps scale: every app of N generated warm-standby plans fails over at once (real time, this machine)\n',
   );
   console.table(
-    scaleRows.map(({ perApp, throttled, throttledBy: _t, quotaCalls: _q, failures: _f, retried: _r, ...row }) => ({
-      ...row,
-      ...perApp,
-      throttled: JSON.stringify(throttled),
-    })),
+    scaleRows.map(
+      ({ perApp, throttled, throttledBy: _t, quotaCalls: _q, failures: _f, retried: _r, ...row }) => ({
+        ...row,
+        ...perApp,
+        throttled: JSON.stringify(throttled),
+      }),
+    ),
   );
   for (const row of scaleRows) {
     if (row.run !== 'failover') continue;
