@@ -128,6 +128,10 @@ describe('independent failovers at once, past the API quotas', { timeout: 300_00
     for (const execution of report.executions)
       expect(execution.status, `${execution.app}: ${execution.error}`).toBe('SUCCEEDED');
     expect(report.executions).toHaveLength(MANY);
+    // Bounded: every app served within its plan's RTO objective (orders: 900 s).
+    expect(Math.max(...report.executions.map((e) => e.rtoSeconds ?? Number.POSITIVE_INFINITY))).toBeLessThan(
+      900,
+    );
     expect(report.invariants.filter((i) => !i.held)).toEqual([]);
     // Parked on the poller: no Preflight read for itself (it parks again while the poller's reads
     // are throttled), and no PromoteDatabase gate read at entry (it parks on capacity at once).
