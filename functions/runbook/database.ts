@@ -149,12 +149,13 @@ export async function promoteDatabase(input: unknown, deps: DatabaseDeps): Promi
       },
     };
   }
-  if (run.mode === 'graceful' && sharedReader(run, deps.plans)) {
-    // A shared reader (the region's poller, or the evacuation) reads every parked run's capacity
-    // at once and wakes the gate when every group is ready: the step parks on it at once rather
-    // than read the groups and the global cluster itself while ScaleCapacity has only just asked
-    // for the capacity (200 such gates at once kept RDS and Auto Scaling throttled). Nothing moves
-    // before the woken gate's read of the global cluster and its fence.
+  if (run.mode === 'graceful' && sharedReader(run, deps.plans) === 'region') {
+    // The region's poller reads every parked run's capacity at once and wakes the gate when every
+    // group is ready: the step parks on it at once rather than read the groups and the global
+    // cluster itself while ScaleCapacity has only just asked for the capacity (200 such gates at
+    // once kept RDS and Auto Scaling throttled). Nothing moves before the woken gate's read of the
+    // global cluster and its fence. Not in an evacuation: parking there at once lengthened
+    // `records50`'s slowest app by 20 s (pilot light reaches this gate with its capacity long ready).
     await recorded;
     return { ...progress, phase: 'waiting-for-capacity' };
   }
