@@ -35,6 +35,9 @@ export function generatedPlans(count: number, from: keyof typeof TEMPLATES = 'or
   return parsePlans(sources, 'generated');
 }
 
+/** The services whose calls `quotaCalls` attributes: those whose quotas a mass failover throttles. */
+const QUOTA_CALL_SERVICES: ReadonlySet<string> = new Set(['rds', 'autoscaling']);
+
 /** One measured run of the simulator itself: what it played, and what it cost on this machine. */
 export interface ScaleRun {
   readonly apps: number;
@@ -55,6 +58,12 @@ export interface ScaleRun {
    * the function `-` outside any Lambda invoke), the ten most first.
    */
   readonly throttledBy: Record<string, number>;
+  /**
+   * Every attempt at a throttled service (RDS, Auto Scaling) by who made it, where and what it
+   * called (`<region> <function> <operation>`): `calls` attempts, `throttled` of them throttled,
+   * busiest first. What each caller spends of a region's bucket, not only what it lost.
+   */
+  readonly quotaCalls: Record<string, { calls: number; throttled: number }>;
   /**
    * Why apps did not succeed, counted: `request: <error>` for a request refused (after the CLI's
    * own asking again), `<step>: <error>` for a run that failed in that step. Empty when all did.
@@ -90,6 +99,7 @@ export async function scaleRun(count: number, idleSeconds?: number): Promise<Sca
   });
   const throttled: Record<string, number> = {};
   const throttledBy: Record<string, number> = {};
+  const quotaCalls: Record<string, { calls: number; throttled: number }> = {};
   let work = { calls: 0, timers: 0, truthReads: 0 };
   const cpu = process.cpuUsage();
   const started = performance.now();
@@ -97,11 +107,19 @@ export async function scaleRun(count: number, idleSeconds?: number): Promise<Sca
     inspect: (sandbox) => {
       for (const use of sandbox.aws.simulator.quotas.usage())
         if (use.throttled > 0) throttled[use.quota] = (throttled[use.quota] ?? 0) + use.throttled;
-      for (const call of sandbox.aws.simulator.log)
+      for (const call of sandbox.aws.simulator.log) {
         if (call.throttled) {
           const key = `${call.caller ?? '-'} ${call.operation}`;
           throttledBy[key] = (throttledBy[key] ?? 0) + 1;
         }
+        if (QUOTA_CALL_SERVICES.has(call.service)) {
+          const key = `${call.region} ${call.caller ?? '-'} ${call.operation}`;
+          const seen = quotaCalls[key] ?? { calls: 0, throttled: 0 };
+          seen.calls++;
+          if (call.throttled) seen.throttled++;
+          quotaCalls[key] = seen;
+        }
+      }
       work = {
         calls: sandbox.aws.simulator.log.length,
         timers: sandbox.clock.firedTimers(),
@@ -142,6 +160,7 @@ export async function scaleRun(count: number, idleSeconds?: number): Promise<Sca
         .sort((a, b) => b[1] - a[1])
         .slice(0, 10),
     ),
+    quotaCalls: Object.fromEntries(Object.entries(quotaCalls).sort((a, b) => b[1].calls - a[1].calls)),
     failures,
     retried: { requests: attempts.filter((a) => a > 1).length, maxAttempts: Math.max(1, ...attempts) },
     perApp: { calls: perApp(work.calls), timers: perApp(work.timers), truthReads: perApp(work.truthReads) },

@@ -253,11 +253,13 @@ if (scaleRows.length > 0) {
     '\napps scale: every app of N generated warm-standby plans fails over at once (real time, this machine)\n',
   );
   console.table(
-    scaleRows.map(({ perApp, throttled, throttledBy: _t, failures: _f, retried: _r, ...row }) => ({
-      ...row,
-      ...perApp,
-      throttled: JSON.stringify(throttled),
-    })),
+    scaleRows.map(
+      ({ perApp, throttled, throttledBy: _t, quotaCalls: _q, failures: _f, retried: _r, ...row }) => ({
+        ...row,
+        ...perApp,
+        throttled: JSON.stringify(throttled),
+      }),
+    ),
   );
   for (const row of scaleRows) {
     if (row.run !== 'failover') continue;
@@ -268,6 +270,11 @@ if (scaleRows.length > 0) {
     );
     const by = Object.entries(row.throttledBy ?? {});
     if (by.length > 0) console.log(`  throttled by caller: ${by.map(([w, n]) => `${w} ${n}`).join(', ')}`);
+    const spent = Object.entries(row.quotaCalls ?? {});
+    if (spent.length > 0)
+      console.log(
+        `  RDS and Auto Scaling calls (throttled) by region and caller: ${spent.map(([w, { calls, throttled }]) => `${w} ${calls} (${throttled})`).join(', ')}`,
+      );
   }
   // Like latest.json, the file keeps the rows not run this time (one count can be run at a time).
   const before = await readFile('bench/results/apps-scale.json', 'utf8')

@@ -247,7 +247,8 @@ export interface SharedReads {
  * (the global cluster id) done, the target the writer and nothing under way, with the writers
  * read (the woken check decides on them while fresh); `group` `resource` ready (the plan's
  * `healthyPercent` of its active desired capacity serving), with the group and the time; or
- * `capacity`, every group of the plan ready. Undefined when not met, or not read.
+ * `capacity`, every group of the plan ready, with the time (`capacityReady`). Undefined when not
+ * met, or not read.
  */
 export function metWait(
   plan: Plan,
@@ -283,6 +284,7 @@ export function metWait(
     by: 'shared-read',
     detail,
     ...(kind === 'group' && resource ? { ready: { group: resource, readAt } } : {}),
+    ...(kind === 'capacity' ? { capacityReady: { readAt } } : {}),
   };
 }
 

@@ -14,7 +14,7 @@ import * as z from '../core/zod.js';
 import { lockFree, READINESS_CHECKS } from '../readiness/checks.js';
 import { type Readiness, type ReadinessDeps, readInputs, readinessFrom } from '../readiness/readiness.js';
 import { approvalRequired, FailoverRequest } from '../runbook/begin.js';
-import { type EvacuationRef, knownUnreachable, type RunbookDeps } from '../runbook/context.js';
+import { type EvacuationRef, knownUnreachable, type RunbookDeps, sharedReader } from '../runbook/context.js';
 import {
   type DryRunReading,
   dryRunReading,
@@ -213,7 +213,9 @@ export async function requestFailover(
  *
  * Its reads are one round (`single`: one app's own request, not an evacuation's): the replication
  * lag and the warm pool are read beside the cluster and the group, from the plan's names, instead
- * of after their answers (`observeApp`'s `eager`; docs/architecture.md, "Work done once").
+ * of after their answers (`observeApp`'s `eager`; docs/architecture.md, "Work done once"). When
+ * the target's region poller serves the runs (many plans fail over into it, `sharedReader`), the
+ * warm pool is not read: only its WARM_POOL_NOT_WARMED warning needs it.
  *
  * A graceful single request's dry run whose only blocker is a read AWS throttled reads again after
  * a jittered backoff ({@link dryRunPause}) for up to {@link DRY_RUN_PACING_MS} from its first read:
@@ -229,7 +231,7 @@ async function dryRun(
   plan: Plan,
   body: FailoverBody,
   executionId: string,
-  deps: ReadinessDeps & Pick<RunbookDeps, 'random'>,
+  deps: RequestFailoverDeps,
   single: boolean,
 ): Promise<{ readiness: Readiness; reading?: DryRunReading }> {
   const pacingMs = single ? DRY_RUN_PACING_MS : 0;
@@ -248,12 +250,19 @@ async function dryRun(
   // only what AWS throttled is asked again, so that pacing does not spend the bucket on answers it
   // already has. (The reading is then as old as its first read: `readAt` below.)
   const kept = { ...deps, aurora: keepAnswers(deps.aurora), autoScaling: keepAnswers(deps.autoScaling) };
+  // Many plans failing over into the target (its region poller serves their runs): no
+  // DescribeWarmPool, one group a call, which only refines a warning (how many pool instances are
+  // warmed; the pool and its size are in the group's answer), as the poller's read leaves it out.
+  // Two hundred requests at once read 400 groups per region against Auto Scaling's bucket of 100
+  // refilled 20 a second: with their pools, twice that (docs/performance.md).
+  const warmPools = !(single && sharedReader({ to: body.to }, deps.plans) === 'region');
   for (let reads = 1; ; reads++) {
     const readAt = reads === 1 ? deps.clock.now() : started;
     const [inputs, recordsExist] = await Promise.all([
       readInputs(plan, body.mode === 'graceful' ? plan.regions : [body.to], kept, undefined, {
         unreachable,
         eager: single,
+        warmPools,
       }),
       failoverRecordsExist(plan, deps).then(
         () => true,

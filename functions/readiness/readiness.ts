@@ -102,6 +102,13 @@ export interface ReadOptions {
    */
   readonly eager?: boolean;
   /**
+   * Read how many of each warm pool's instances are warmed (DescribeWarmPool, one group a call;
+   * default true). The pool's existence and size are in the group's own answer; what this adds is
+   * only the WARM_POOL_NOT_WARMED warning. A failover request's dry run leaves it out when many
+   * plans fail over into the target region, as the region poller's shared read does.
+   */
+  readonly warmPools?: boolean;
+  /**
    * An observation of the app already read for this evaluation (the region poller's shared read
    * that Preflight parked for: functions/runbook/read-park.ts), made of what AWS answered and no
    * older than its caller allows: taken instead of observing the app again.
@@ -140,7 +147,7 @@ export async function readInputs(
     options.observation ??
       observeApp(plan, regions, deps, {
         lag: true,
-        warmPools: true,
+        warmPools: options.warmPools ?? true,
         ...(options.unreachable ? { unreachable: options.unreachable } : {}),
         ...(options.eager ? { eager: true } : {}),
         ...(dnsSample ? { dnsSample } : {}),

@@ -21,6 +21,7 @@ import {
   RunContext,
   recordOutcome,
   recordStep,
+  sharedReader,
   startProgress,
   stepKey,
   TrafficShifted,
@@ -77,6 +78,8 @@ const WakeInput = z.optional(
     ready: z.optional(
       z.object({ group: z.string().check(z.minLength(1)), readAt: z.string().check(z.minLength(1)) }),
     ),
+    /** A shared read saw every group of the plan ready (the region poller's or an evacuation's). */
+    capacityReady: z.optional(z.object({ readAt: z.string().check(z.minLength(1)) })),
     promoted: z.optional(
       z.object({
         writers: z.array(z.string().check(z.minLength(1))).check(z.maxLength(16)),
@@ -146,6 +149,16 @@ export async function promoteDatabase(input: unknown, deps: DatabaseDeps): Promi
       },
     };
   }
+  if (run.mode === 'graceful' && sharedReader(run, deps.plans) === 'region') {
+    // The region's poller reads every parked run's capacity at once and wakes the gate when every
+    // group is ready: the step parks on it at once rather than read the groups and the global
+    // cluster itself while ScaleCapacity has only just asked for the capacity (200 such gates at
+    // once kept RDS and Auto Scaling throttled). Nothing moves before the woken gate's read of the
+    // global cluster and its fence. Not in an evacuation: parking there at once lengthened
+    // `records50`'s slowest app by 20 s (pilot light reaches this gate with its capacity long ready).
+    await recorded;
+    return { ...progress, phase: 'waiting-for-capacity' };
+  }
   if (run.mode === 'graceful') {
     // The step's entry is written beside the gate's reads, and before anything moves.
     return (
@@ -168,6 +181,9 @@ export async function promoteDatabase(input: unknown, deps: DatabaseDeps): Promi
   return startPromotion(run, cluster, progress, deps, { view, fenced, lag });
 }
 
+/** `gateOnCapacity`'s `readyGroup` when a fresh shared read saw every group of the plan ready. */
+const EVERY_GROUP = Symbol('every group');
+
 /**
  * The capacity gate of a graceful run: reads the target's capacity, the global cluster and renews
  * the lease at once (independent calls: the promotion needs all three), then starts the
@@ -180,15 +196,18 @@ async function gateOnCapacity(
   progress: DatabaseProgress,
   deps: DatabaseDeps,
   alongside?: Promise<unknown>,
-  readyGroup?: string,
+  readyGroup?: string | typeof EVERY_GROUP,
 ): Promise<DatabaseProgress | undefined> {
   // Capacity that AWS throttled the read of is unknown, so not known to be ready: the writer waits,
   // and CheckDatabase polls the gate again (a throttled poll is polled again, see pollThrottled).
+  // Every group read ready a moment ago (a shared read's wake, fresh) is not read again.
   const [ready, view] = await Promise.all([
-    capacityReady(plan, run, deps, readyGroup).catch((error: unknown) => {
-      if (error instanceof ThrottledError) return false;
-      throw error;
-    }),
+    readyGroup === EVERY_GROUP
+      ? true
+      : capacityReady(plan, run, deps, readyGroup).catch((error: unknown) => {
+          if (error instanceof ThrottledError) return false;
+          throw error;
+        }),
     deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId),
     fence(run, deps),
     alongside,
@@ -231,8 +250,14 @@ async function pollDatabase(
         phase: 'promoting',
         detail: { method: made.method, rpoMs: 0, startedBy: made.by },
       };
-    // Woken by the capacity branch: its group was read ready a moment ago; read the others.
-    const readyGroup = wake?.by === 'event' ? wake.ready?.group : undefined;
+    // Woken by the capacity branch: its group was read ready a moment ago; read the others. Woken
+    // by a shared read that saw every group ready at most WAKE_READ_FRESH_MS (2 s) ago: read none.
+    const readyGroup =
+      wake?.by === 'shared-read' && freshWakeRead(wake.capacityReady, deps.clock.now())
+        ? EVERY_GROUP
+        : wake?.by === 'event'
+          ? wake.ready?.group
+          : undefined;
     const started = await gateOnCapacity(plan, run, cluster, progress, deps, undefined, readyGroup);
     if (started) return started;
     if (progress.attempt + 1 > progress.maxAttempts) {

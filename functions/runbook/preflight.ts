@@ -114,7 +114,10 @@ const SharedRead = z.looseObject({
 
 type SharedRead = z.infer<typeof SharedRead>;
 
-/** The park's Task failed or timed out (its Catch's error): nobody read, so Preflight reads. */
+/**
+ * The park's Task failed or timed out (its Catch's error): nobody read, so Preflight parks again
+ * (within {@link PREFLIGHT_PARK_WINDOW_SECONDS}) or reads.
+ */
 const ParkFailed = z.looseObject({ Error: z.string() });
 
 const PreflightInput = z.object({
@@ -212,20 +215,19 @@ export async function preflight(input: unknown, deps: PreflightDeps): Promise<Pr
  * park for the poller's next read of the app ({@link PreflightPark}: the runbook's
  * AwaitPreflightRead state parks, and runs Preflight again with the read in `dryRun`). A hundred
  * Preflights reading for themselves at once keep RDS and Auto Scaling throttled for minutes; the
- * poller reads them all in one batch per pass. Parked once per entry: after the park its answer,
- * or the park's error, is in `dryRun`, and a read that is stale or missing is Preflight's own.
+ * poller reads them all in one batch per pass. After a park its answer, or the park's error, is in
+ * `dryRun`: a fresh read is decided on; a park that timed out unanswered (the poller's reads were
+ * throttled) or a read gone stale parks again, until {@link PREFLIGHT_PARK_WINDOW_SECONDS} after
+ * the request, and then Preflight reads for itself. Step Functions' retry of a Preflight whose own
+ * reads AWS throttled runs this again with the same `dryRun`, so it too parks while the window lasts.
  */
 export async function preflightOrPark(
   input: unknown,
   deps: PreflightDeps,
 ): Promise<PreflightResult | PreflightPark> {
   const { run, dryRun } = parseInput(PreflightInput, input, 'Preflight');
-  const { request, shared, failed } = readingsOf(dryRun);
-  const decidable =
-    request !== undefined &&
-    reusableDryRun(request, run, deps.clock.now()) &&
-    !request.findings.some((f) => f.severity === 'blocking');
-  if (!decidable && !shared && !failed && sharedReader(run, deps.plans) === 'region')
+  const now = deps.clock.now();
+  if (sharedReader(run, deps.plans) === 'region' && parksAgain(run, readingsOf(dryRun), now))
     return {
       park: {
         read: run.mode === 'graceful' ? 'preflight-graceful' : 'preflight-ungraceful',
@@ -235,16 +237,46 @@ export async function preflightOrPark(
   return preflight(input, deps);
 }
 
+/**
+ * How long after the request (the run's `requestedAt`) Preflight, served by its region's poller,
+ * parks for the poller's read rather than read AWS itself, in seconds (virtual in the sandbox, real
+ * in AWS): a park whose timeout passed unanswered (the poller's reads were throttled: it answers
+ * nobody from those), or whose answer went stale before Preflight ran, parks again instead. Two
+ * hundred requests' dry runs keep RDS's bucket empty for about 20 s; a Preflight reading for itself
+ * then, and on every one of its 10 throttled retries (about 8 calls each, both regions), kept it
+ * empty for two minutes (docs/performance.md, "Apps scale and the idle hour"). Past this window
+ * Preflight reads for itself, with its retries, as without a poller: every wait still ends.
+ */
+export const PREFLIGHT_PARK_WINDOW_SECONDS = 120;
+
+/**
+ * Whether Preflight parks (again) for the region poller's read instead of deciding now: it has no
+ * reading it may decide on (the request's dry run fresh, for this run, nothing blocking; or the
+ * poller's read, fresh), the poller could be started (a park answered without an observation says
+ * none could: it reads for itself), and the run was requested less than
+ * {@link PREFLIGHT_PARK_WINDOW_SECONDS} ago. `now` in epoch ms.
+ */
+function parksAgain(run: RunContext, readings: ReturnType<typeof readingsOf>, now: number): boolean {
+  const { request, shared } = readings;
+  const decidable =
+    request !== undefined &&
+    reusableDryRun(request, run, now) &&
+    !request.findings.some((f) => f.severity === 'blocking');
+  if (decidable) return false;
+  if (shared && !shared.observation) return false; // no poller could be started
+  if (shared && freshSharedRead(shared.readAt, now)) return false;
+  return now - Date.parse(run.requestedAt) < PREFLIGHT_PARK_WINDOW_SECONDS * 1000;
+}
+
 /** Preflight's `dryRun` input by kind: the request's reading, the poller's answer, or the park's error. */
 function readingsOf(dryRun: z.infer<typeof PreflightInput>['dryRun']): {
   readonly request?: DryRunReading;
   readonly shared?: SharedRead;
-  readonly failed: boolean;
 } {
-  if (!dryRun) return { failed: false };
-  if ('woken' in dryRun && dryRun.woken === true) return { shared: dryRun as SharedRead, failed: false };
-  if ('Error' in dryRun && typeof dryRun.Error === 'string') return { failed: true };
-  return { request: dryRun as DryRunReading, failed: false };
+  if (!dryRun) return {};
+  if ('woken' in dryRun && dryRun.woken === true) return { shared: dryRun as SharedRead };
+  if ('Error' in dryRun && typeof dryRun.Error === 'string') return {}; // the park failed: nobody read
+  return { request: dryRun as DryRunReading };
 }
 
 /**

@@ -50,6 +50,13 @@ export interface WakeSignal {
    */
   readonly ready?: { readonly group: string; readonly readAt: string };
   /**
+   * A shared read's wake of the database branch parked on `capacity` (the region poller's or an
+   * evacuation's, `metWait`): every group of the plan read ready (the plan's `healthyPercent` of
+   * its active desired serving), and when (ISO). The woken gate decides on it while it is fresh
+   * (`freshWakeRead`) instead of reading the same groups again.
+   */
+  readonly capacityReady?: { readonly readAt: string };
+  /**
    * The event waker's read of RDS that let it wake a promotion (no operation under way; these
    * clusters the writers) and when (ISO): the woken check decides on it while it is fresh
    * (`freshWakeRead`, wake-reads.ts) instead of reading the same again.

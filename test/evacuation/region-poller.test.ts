@@ -208,6 +208,29 @@ describe("a region's poller of parked waits", () => {
     });
   });
 
+  it("wakes a graceful run's capacity gate with the time it read every group ready", async () => {
+    const w = await parkedWorld(2, false);
+    const [app1, app2] = w.plans as [Plan, Plan];
+    for (const plan of [app1, app2]) await w.park(plan, waitKey('capacity'), true);
+    w.serve(app1);
+
+    const pass = await pollRegion(w.input(null), w.deps);
+
+    // Only the app whose groups are all ready; its gate decides on this read while it is fresh
+    // (2 s) instead of reading the groups again.
+    expect(pass.woken).toBe(1);
+    expect(w.tokens.answered).toEqual([
+      {
+        region: TO,
+        token: `token-${app1.name}-capacity`,
+        output: expect.objectContaining({
+          by: 'shared-read',
+          capacityReady: { readAt: new Date(w.deps.clock.now()).toISOString() },
+        }),
+      },
+    ]);
+  });
+
   it('ends after passes with nothing parked, freeing its lease; a poller whose lease was taken ends at once', async () => {
     const w = await parkedWorld(1, false);
     let progress: Awaited<ReturnType<typeof pollRegion>> | null = null;

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { generatedPlans } from '../../bench/apps.js';
 import { ThrottledError, TransientAwsError } from '../../functions/core/errors.js';
+import { planRegistry } from '../../functions/core/plan-registry.js';
+import { sharedReader } from '../../functions/runbook/context.js';
 import type { GlobalClusterView } from '../../functions/runbook/ports/aurora.js';
-import { preflight } from '../../functions/runbook/preflight.js';
+import {
+  PREFLIGHT_PARK_WINDOW_SECONDS,
+  preflight,
+  preflightOrPark,
+} from '../../functions/runbook/preflight.js';
+import { READ_PARK_SECONDS } from '../../functions/runbook/read-park.js';
 import { shiftTraffic } from '../../functions/runbook/traffic.js';
 import {
   DNS_RECHECK_BUDGET_MS,
@@ -117,6 +125,61 @@ describe('Preflight', () => {
     // Assert: the graceful run saw the unreadable source; the ungraceful one never asked it.
     expect(await a).toMatch(/^PreconditionFailedError: .*orders-web/);
     expect(b.resources).toHaveLength(2);
+  });
+
+  describe("parked for the region poller's read (preflightOrPark)", () => {
+    /** `setup('orders')` in a deployment of 6 plans into the target: its region's poller serves the run. */
+    async function served() {
+      const env = setup('orders', { targetHealthy: 1 });
+      const plans = [...env.deps.plans.list(), ...generatedPlans(4)];
+      env.deps = { ...env.deps, plans: planRegistry(plans) };
+      expect(sharedReader({ to: TARGET }, env.deps.plans)).toBe('region');
+      const run = await begun(env);
+      return { env, run };
+    }
+    const timedOut = { Error: 'States.Timeout', Cause: 'the park timed out' };
+
+    it('parks again, reading nothing, when its park timed out unanswered or the answer went stale', async () => {
+      // Arrange: the poller answered nobody (its reads were throttled), or answered 6 s ago.
+      const { env, run } = await served();
+      const stale = {
+        woken: true,
+        by: 'shared-read',
+        readAt: new Date(env.clock.now() - 6_000).toISOString(),
+        observation: { at: '', clusters: [], capacity: [], traffic: {} },
+      };
+
+      // Act
+      const afterTimeout = await preflightOrPark({ run, dryRun: timedOut }, env.deps);
+      const afterStale = await preflightOrPark({ run, dryRun: stale }, env.deps);
+
+      // Assert: both park for the poller's next pass; Preflight read nothing and wrote no entry.
+      const park = { park: { read: 'preflight-graceful', seconds: READ_PARK_SECONDS } };
+      expect(afterTimeout).toEqual(park);
+      expect(afterStale).toEqual(park);
+      expect(env.state.executions.get('exec-1')?.steps.Preflight).toBeUndefined();
+    });
+
+    it(`reads for itself once ${PREFLIGHT_PARK_WINDOW_SECONDS} s have passed since the request, and when no poller could start`, async () => {
+      // Arrange
+      const late = await served();
+      late.env.clock.advance(PREFLIGHT_PARK_WINDOW_SECONDS * 1000);
+      const nobody = await served();
+      const noPoller = { woken: true, by: 'already', detail: 'no region poller: read it yourself' };
+
+      // Act
+      const a = await preflightOrPark({ run: late.run, dryRun: timedOut }, late.env.deps);
+      const b = await preflightOrPark({ run: nobody.run, dryRun: noPoller }, nobody.env.deps);
+
+      // Assert: its own reads, and the step decided (every wait ends).
+      for (const [result, env] of [
+        [a, late.env],
+        [b, nobody.env],
+      ] as const) {
+        expect(result).toMatchObject({ resources: [{ id: 'orders-global' }, { id: 'orders-web' }] });
+        expect(env.state.executions.get('exec-1')?.steps.Preflight?.status).toBe('SUCCEEDED');
+      }
+    });
   });
 });
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { generatedPlans } from '../../bench/apps.js';
 import { PreconditionFailedError } from '../../functions/core/errors.js';
 import type { Plan } from '../../functions/core/plan.js';
 import { loadPlans } from '../../functions/core/plan-loader.js';
@@ -592,6 +593,83 @@ describe('PromoteDatabase', () => {
     expect(a.detail).toMatchObject({ method: 'none', rpoMs: 0 });
     expect(b.detail).toMatchObject({ method: 'switchover' });
     expect([...promoted.aurora.calls, ...underWay.aurora.calls]).toEqual([]);
+  });
+
+  describe("graceful, served by the region's poller (6 plans into the target)", () => {
+    /** `setup`, its plans 6 into the target so that `sharedReader` is the region's poller, its reads counted. */
+    function served(options: { healthy?: number } = {}) {
+      const env = setup(options);
+      env.deps.plans = planRegistry([...plans, ...generatedPlans(4)]);
+      const reads: string[] = [];
+      const counted = <T extends object>(port: T, service: string): T =>
+        new Proxy(port, {
+          get(target, key, receiver) {
+            const value: unknown = Reflect.get(target, key, receiver);
+            if (typeof value !== 'function') return value;
+            return (...args: unknown[]) => {
+              reads.push(`${service} ${String(key)}`);
+              return (value as (...a: unknown[]) => unknown).apply(target, args);
+            };
+          },
+        });
+      env.deps.autoScaling = counted(env.deps.autoScaling, 'autoScaling');
+      env.deps.aurora = counted(env.deps.aurora, 'aurora');
+      return { env, reads };
+    }
+
+    it('parks on capacity at once, reading neither the groups nor the global cluster', async () => {
+      // Arrange: capacity is even ready: the poller's next pass wakes the gate within its interval
+      const { env, reads } = served({ healthy: 6 });
+      const run = await begun(env);
+
+      // Act
+      const progress = await promoteDatabase({ run, resource: DATABASE }, env.deps);
+
+      // Assert
+      expect(progress.phase).toBe('waiting-for-capacity');
+      expect(reads).toEqual([]);
+      expect(env.aurora.calls).toEqual([]);
+      expect(env.state.executions.get('exec-1')?.steps['PromoteDatabase#orders-global']?.status).toBe(
+        'RUNNING',
+      );
+    });
+
+    it("woken by the poller's fresh read of every group ready: reads only the global cluster, and switches over", async () => {
+      // Arrange
+      const { env, reads } = served({ healthy: 6 });
+      const run = await begun(env);
+      const waiting = await promoteDatabase({ run, resource: DATABASE }, env.deps);
+      const readAt = new Date(env.clock.now()).toISOString();
+      const wake = { woken: true, by: 'shared-read', capacityReady: { readAt } };
+
+      // Act
+      const fresh = await checkDatabase({ run, resource: DATABASE, progress: waiting, wake }, env.deps);
+
+      // Assert
+      expect(reads).toEqual(['aurora describeGlobalCluster', 'aurora switchover']);
+      expect(fresh).toMatchObject({ phase: 'promoting', detail: { method: 'switchover' } });
+    });
+
+    it('woken by a read older than 2 s: reads the groups itself before it moves the writer', async () => {
+      // Arrange: the shared read saw the group ready 3 s ago; it has lost its instances since
+      const { env, reads } = served({ healthy: 6 });
+      const run = await begun(env);
+      const waiting = await promoteDatabase({ run, resource: DATABASE }, env.deps);
+      const wake = {
+        woken: true,
+        by: 'shared-read',
+        capacityReady: { readAt: new Date(env.clock.now() - 3_000).toISOString() },
+      };
+      env.autoScaling.groups[`${TARGET}/orders-web-usw2`] = { desired: 6, inService: 2, healthyInService: 2 };
+
+      // Act
+      const stale = await checkDatabase({ run, resource: DATABASE, progress: waiting, wake }, env.deps);
+
+      // Assert: its own read of the group decided: not ready, so the writer stays
+      expect(reads.some((r) => r.startsWith('autoScaling'))).toBe(true);
+      expect(stale.phase).toBe('waiting-for-capacity');
+      expect(env.aurora.calls).toEqual([]);
+    });
   });
 
   it('is fenced: an execution that lost the lock moves no writer', async () => {

@@ -84,4 +84,61 @@ describe('independent failovers at once, past the API quotas', { timeout: 300_00
     // So did every VerifyService poll (185 calls of its own before, with these 8 apps).
     expect(ownReads.VerifyService ?? 0, "VerifyService's own RDS and Auto Scaling calls").toBe(0);
   });
+
+  // The bench's 200 apps (bench/apps.ts), scaled down: 24 apps against RDS's and Auto Scaling's
+  // buckets scaled by 24 / 200 (RDS: 300 and 12 a second; Auto Scaling's modelled 100 and 20).
+  // Each request's dry run empties both buckets for seconds, as 200 do the real ones. Before
+  // Preflight parked again after an unanswered park, each Preflight then read both regions for
+  // itself on every one of its throttled retries, and some ran out of them.
+  const MANY = 24;
+  it(`${MANY} apps into one region under RDS's and Auto Scaling's quotas scaled to them: all succeed, no Preflight or capacity gate reads for itself`, async () => {
+    const plans = generatedPlans(MANY);
+    const calls: Record<string, number> = {};
+    let throttled = 0;
+    const report = await simulate(
+      plans,
+      parseScenario({
+        name: 'many failovers into one region',
+        latency: 'realistic',
+        seed: 1,
+        timeout: 1800,
+        quotas: {
+          'rds-api': { burst: 36, refillPerSecond: 1.44 },
+          'autoscaling-api': { burst: 12, refillPerSecond: 2.4 },
+        },
+        events: plans.map((plan) => ({
+          at: 0,
+          failover: { app: plan.name, to: 'us-west-2', mode: 'graceful', by: 'alice', reason: 'test' },
+        })),
+      }),
+      {
+        inspect: (sandbox) => {
+          for (const call of sandbox.aws.simulator.log)
+            if (call.service === 'rds' || call.service === 'autoscaling') {
+              const key = `${call.caller ?? '-'} ${call.operation}`;
+              calls[key] = (calls[key] ?? 0) + 1;
+              if (call.throttled) throttled++;
+            }
+        },
+      },
+    );
+
+    expect(throttled, 'throttled RDS and Auto Scaling calls').toBeGreaterThan(MANY);
+    expect(report.requests.filter((r) => !r.accepted).map((r) => r.error)).toEqual([]);
+    for (const execution of report.executions)
+      expect(execution.status, `${execution.app}: ${execution.error}`).toBe('SUCCEEDED');
+    expect(report.executions).toHaveLength(MANY);
+    // Bounded: every app served within its plan's RTO objective (orders: 900 s).
+    expect(Math.max(...report.executions.map((e) => e.rtoSeconds ?? Number.POSITIVE_INFINITY))).toBeLessThan(
+      900,
+    );
+    expect(report.invariants.filter((i) => !i.held)).toEqual([]);
+    // Parked on the poller: no Preflight read for itself (it parks again while the poller's reads
+    // are throttled), and no PromoteDatabase gate read at entry (it parks on capacity at once).
+    const own = (caller: string) => Object.entries(calls).filter(([key]) => key.startsWith(`${caller} `));
+    expect(own('Preflight'), "Preflight's own calls").toEqual([]);
+    expect(own('PromoteDatabase'), "PromoteDatabase's own calls").toEqual([]);
+    // The dry runs leave DescribeWarmPool out when a poller serves the region (a warning's refinement).
+    expect(calls['OperatorApi DescribeWarmPool'] ?? 0).toBe(0);
+  });
 });

@@ -96,6 +96,23 @@ describe('state machine definitions', () => {
     },
   );
 
+  it.each(['warm-standby.asl.json', 'pilot-light.asl.json'])(
+    "%s: a throttled ScaleCapacity is retried as long as Preflight's throttled reads are",
+    (file) => {
+      // 200 runs scaling out at once meet an Auto Scaling bucket the requests' dry runs emptied:
+      // UpdateAutoScalingGroup is throttled for seconds (docs/performance.md, "Apps scale").
+      const throttledRetry = (name: string) =>
+        (
+          (new Map(allStates(load(file))).get(name)?.Retry as
+            | { ErrorEquals: string[]; MaxAttempts?: number }[]
+            | undefined) ?? []
+        ).find((r) => r.ErrorEquals.includes('ThrottledError'));
+      expect(throttledRetry('ScaleCapacity')?.MaxAttempts).toBeGreaterThanOrEqual(
+        throttledRetry('Preflight')?.MaxAttempts ?? Number.POSITIVE_INFINITY,
+      );
+    },
+  );
+
   it.each(FILES)('%s: every loop passes through a Task (whose use case bounds it)', (file) => {
     const states = new Map(allStates(load(file)));
     const next = (state: State): string[] => [
