@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -8,7 +9,7 @@ import { EventStreamSerde, eventStreamSerdeProvider } from '../../functions/aws/
 import { ROUTE53_CLIENT } from '../../functions/aws/sdk-clients.js';
 import { initOutputs, packageOf } from '../../infra/bundle-measure.js';
 import { esbuildOptions } from '../../infra/bundling.js';
-import { HANDLERS_DIR } from '../../infra/paths.js';
+import { HANDLERS_DIR, REPO_ROOT } from '../../infra/paths.js';
 
 // Each function's bundle carries only the SDK clients of the adapters its use case takes
 // (docs/architecture.md, "Bundles"): built with the stacks' own esbuild options.
@@ -126,6 +127,34 @@ describe('bundle composition', () => {
     // Assert: every client is in the package, only DynamoDB's in what Node reads at init
     expect(CLIENTS.filter((c) => packaged.has(c))).toEqual(CLIENTS);
     expect(CLIENTS.filter((c) => atInit.has(c))).toEqual(['@aws-sdk/client-dynamodb']);
+  }, 60_000);
+
+  it("reads a lazy port's chunk at its first call, and the bundled adapter answers through it", async () => {
+    // Arrange: a lazy Aurora port built as the functions are (code splitting)
+    const fixture = join(REPO_ROOT, 'test/infra/fixtures/bundles/lazy-port.ts');
+    const bundle = join(outdir, 'lazy-port', 'index.mjs');
+    const result = await build({
+      ...esbuildOptions(fixture, bundle, []),
+      metafile: true,
+      logLevel: 'silent',
+    });
+
+    // Act
+    const run = spawnSync(process.execPath, [bundle], { encoding: 'utf8', timeout: 60_000 });
+    const line =
+      run.stdout.split('\n').find((l) => l.startsWith('RESULT ')) ?? `RESULT ${JSON.stringify(run.stderr)}`;
+
+    // Assert: the RDS client is in a chunk the entry does not read at init, and it answered
+    const atInit = initOutputs(result.metafile).flatMap((o) =>
+      Object.keys(result.metafile.outputs[o]?.inputs ?? {}),
+    );
+    const packaged = Object.values(result.metafile.outputs).flatMap((o) => Object.keys(o.inputs));
+    expect(atInit.some((p) => p.includes('@aws-sdk/client-rds/'))).toBe(false);
+    expect(packaged.some((p) => p.includes('@aws-sdk/client-rds/'))).toBe(true);
+    expect(JSON.parse(line.slice('RESULT '.length))).toMatchObject({
+      operations: ['rds:DescribeGlobalClusters'],
+      view: { id: 'g', status: 'available', writerRegion: 'us-east-1' },
+    });
   }, 60_000);
 
   it("replaces the SDK's default credential chain by the environment provider (Lambda's role credentials)", async () => {
