@@ -86,9 +86,9 @@ export class LocalLambdaBuild implements ILocalBundling {
 
 /**
  * A function's code: the bundle of `entry` built by {@link LocalLambdaBuild} (`index.mjs`, the
- * chunks it loads with `import()`, and their maps; the handler is `index.handler`), in one child process with the other entries of `batch`.
- * The asset's hash is the built output's, so a new bundle is a new version and an unchanged one is
- * not redeployed.
+ * chunks it loads with `import()`, and their maps; the handler is `index.handler`), in one child
+ * process with the other entries of `batch`. The asset's hash is the built output's, so a new
+ * bundle is a new version and an unchanged one is not redeployed.
  */
 export function lambdaCode(entry: string, plans: readonly Plan[], batch: readonly string[] = [entry]): Code {
   // The source directory is only stat'ed: the hash is the output's (a skipped stack's is its ID).

@@ -16,9 +16,10 @@ import { mapStackTrace } from './source-map.js';
  * The functions run without `--enable-source-maps` (infra/bundling.ts, `LAMBDA_NODE_OPTIONS`), so
  * a logged trace names positions in the bundle (`/var/task/index.mjs:LINE:COLUMN`). Give the trace
  * on stdin and either the deployed bundle's map (`--map index.mjs.map`, from the function's code
- * package; a chunk's map, `chunk-HASH.mjs.map`, for positions in that chunk) or the function's name (`--function CheckDatabase`: the bundle is built again as synth
- * builds it, from this checkout and the deployment config and plans, `--config`/`--plans` as for
- * synth; equal to the deployed one only when all three are those deployed).
+ * package; a chunk's map, `chunk-HASH.mjs.map`, for positions in that chunk) or the function's
+ * name (`--function CheckDatabase`: the bundle is built again as synth builds it, every map of its
+ * package loaded, from this checkout and the deployment config and plans, `--config`/`--plans` as
+ * for synth; equal to the deployed one only when all three are those deployed).
  */
 
 const MAPPED = [...FUNCTIONS, { name: TRAFFIC_HEALTH_FUNCTION, entry: 'traffic-health.ts' }] as const;
