@@ -21,8 +21,9 @@ import { HANDLERS_DIR } from './paths.js';
 
 /**
  * `npm run bundle-size`: bundles every function with esbuild exactly as the stacks do (the options
- * come from infra/bundling.ts, `buildLambda`, which synth runs too) and prints each minified size, its
- * gzip size, its init time (infra/bundle-measure.ts `measureInit`: import in a fresh Node process,
+ * come from infra/bundling.ts, `buildLambda`, which synth runs too) and prints each minified size (the
+ * package's code: the entry and the chunks it loads with `import()`), the bytes Node reads at init
+ * (the entry and its static chunks), its gzip size, its init time (infra/bundle-measure.ts `measureInit`: import in a fresh Node process,
  * then one keep-warm invoke; `--no-init` skips it), the CPU time of that init, and the largest
  * inputs by package. The init budget is judged on CPU time (user + system), which waiting for a
  * core on a busy machine does not inflate; the wall time is printed beside it. `--strict` exits
@@ -93,15 +94,17 @@ async function main(): Promise<number> {
       out(
         `esbuild ${ESBUILD_VERSION}, ${ESBUILD_TARGET}, ${LAMBDA_ARCHITECTURE_NAME}; init on Node ${process.versions.node}, median of ${runs}, ${load}.\n`,
       );
-      out('| function | minified | gzip | init ms (import + first invoke) | init CPU ms | largest inputs |');
-      out('| --- | ---: | ---: | ---: | ---: | --- |');
+      out(
+        '| function | minified | read at init | gzip | init ms (import + first invoke) | init CPU ms | largest inputs |',
+      );
+      out('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
       for (const s of sizes) {
         const init = inits.get(s.name);
         const initText = init
           ? `${init.importMs.toFixed(0)} + ${init.firstInvokeMs.toFixed(0)} = ${init.totalMs.toFixed(0)}`
           : '-';
         out(
-          `| ${s.name} | ${s.bytes === undefined ? 'missing' : kb(s.bytes)} | ${kb(s.gzipBytes ?? 0)} | ${initText} | ${init ? init.cpuMs.toFixed(0) : '-'} | ${s.topInputs.map((i) => `${i.path} ${kb(i.bytes)}`).join(', ')} |`,
+          `| ${s.name} | ${s.bytes === undefined ? 'missing' : kb(s.bytes)} | ${kb(s.initBytes ?? 0)} | ${kb(s.gzipBytes ?? 0)} | ${initText} | ${init ? init.cpuMs.toFixed(0) : '-'} | ${s.topInputs.map((i) => `${i.path} ${kb(i.bytes)}`).join(', ')} |`,
         );
       }
       return 0;
@@ -113,7 +116,7 @@ async function main(): Promise<number> {
           : ':'),
     );
     out(
-      `  ${'function'.padEnd(18)} ${'minified'.padStart(10)} ${'gzip'.padStart(10)} ${'init ms'.padStart(16)} ${'cpu ms'.padStart(7)}  largest inputs`,
+      `  ${'function'.padEnd(18)} ${'minified'.padStart(10)} ${'at init'.padStart(10)} ${'gzip'.padStart(10)} ${'init ms'.padStart(16)} ${'cpu ms'.padStart(7)}  largest inputs`,
     );
     for (const s of sizes) {
       if (s.bytes === undefined) {
@@ -129,7 +132,7 @@ async function main(): Promise<number> {
         ? `${init.importMs.toFixed(0)}+${init.firstInvokeMs.toFixed(0)}=${init.totalMs.toFixed(0)}`
         : '-';
       out(
-        `  ${s.name.padEnd(18)} ${kb(s.bytes).padStart(10)} ${kb(s.gzipBytes ?? 0).padStart(10)} ${initText.padStart(16)} ${(init ? init.cpuMs.toFixed(0) : '-').padStart(7)}  ${inputs}${over}`,
+        `  ${s.name.padEnd(18)} ${kb(s.bytes).padStart(10)} ${kb(s.initBytes ?? 0).padStart(10)} ${kb(s.gzipBytes ?? 0).padStart(10)} ${initText.padStart(16)} ${(init ? init.cpuMs.toFixed(0) : '-').padStart(7)}  ${inputs}${over}`,
       );
     }
     const bytes = sizes.flatMap((s) => (s.bytes === undefined ? [] : [s.bytes]));

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 import type { Plan } from '../functions/core/plan.js';
 import { FUNCTIONS_DIR, REPO_ROOT } from './paths.js';
@@ -90,7 +90,14 @@ export function esbuildOptions(entry: string, outfile: string, plans: readonly P
     entryPoints: [entry],
     // Alias targets are paths relative to the repository root (see LAMBDA_ALIASES).
     absWorkingDir: REPO_ROOT,
-    outfile,
+    // `outfile`'s directory holds the entry (`index.mjs`) and the chunks of the modules the
+    // function's code loads with `import()` (functions/aws/lazy-port.ts): Node reads a chunk when
+    // that `import()` runs, not at init. A function without `import()` is one file, as before.
+    outdir: dirname(outfile),
+    entryNames: basename(outfile, extname(outfile)),
+    outExtension: { '.js': extname(outfile) },
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
     bundle: true,
     platform: 'node',
     target: ESBUILD_TARGET,
@@ -117,19 +124,31 @@ export function esbuildOptions(entry: string, outfile: string, plans: readonly P
 export const BUNDLE_FILE = 'index.mjs';
 
 /**
- * Builds one function as it is deployed: `outdir/index.mjs` and its linked map `index.mjs.map`,
- * whose `sources` are rewritten to repository paths (`functions/aws/aurora.ts`,
- * `node_modules/...`), so that the package, and so its asset hash, does not depend on where it was
- * built. Returns esbuild's metafile. Throws esbuild's error when the build fails.
+ * Builds one function as it is deployed: `outdir/index.mjs`, the chunks it loads with `import()`
+ * (`chunk-HASH.mjs`), and each file's linked map (`index.mjs.map`, ...), whose `sources` are
+ * rewritten to repository paths (`functions/aws/aurora.ts`, `node_modules/...`), so that the
+ * package, and so its asset hash, does not depend on where it was built. Returns esbuild's
+ * metafile. Throws esbuild's error when the build fails.
  */
 export async function buildLambda(entry: string, outdir: string, plans: readonly Plan[]): Promise<Metafile> {
   const outfile = join(outdir, BUNDLE_FILE);
   const result = await build({ ...esbuildOptions(entry, outfile, plans), metafile: true });
-  const mapFile = `${outfile}.map`;
-  const map = JSON.parse(readFileSync(mapFile, 'utf8')) as { sources: string[] };
-  map.sources = map.sources.map((source) =>
-    relative(REPO_ROOT, resolve(outdir, source)).replaceAll('\\', '/'),
-  );
-  writeFileSync(mapFile, JSON.stringify(map));
+  for (const output of Object.keys(result.metafile.outputs).filter((o) => o.endsWith('.map'))) {
+    const mapFile = resolve(REPO_ROOT, output);
+    const map = JSON.parse(readFileSync(mapFile, 'utf8')) as { sources: string[] };
+    map.sources = map.sources.map((source) =>
+      relative(REPO_ROOT, resolve(outdir, source)).replaceAll('\\', '/'),
+    );
+    writeFileSync(mapFile, JSON.stringify(map));
+  }
   return result.metafile;
+}
+
+/**
+ * The files of a function's package as {@link buildLambda} wrote them (the entry, its chunks and
+ * their maps), by name in `outdir`, from its metafile; the entry first.
+ */
+export function packageFiles(metafile: Metafile): string[] {
+  const files = Object.keys(metafile.outputs).map((o) => basename(o));
+  return [BUNDLE_FILE, ...files.filter((f) => f !== BUNDLE_FILE).sort()];
 }

@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AssetHashType, DockerImage, type ILocalBundling } from 'aws-cdk-lib';
 import { Architecture, Code, Runtime } from 'aws-cdk-lib/aws-lambda';
 import type { Plan } from '../functions/core/plan.js';
-import { BUNDLE_FILE, LAMBDA_ARCHITECTURE_NAME, LAMBDA_RUNTIME_NAME } from './bundling.js';
+import { LAMBDA_ARCHITECTURE_NAME, LAMBDA_RUNTIME_NAME } from './bundling.js';
 import { REPO_ROOT } from './paths.js';
 
 /** The CDK's runtime of {@link LAMBDA_RUNTIME_NAME} (infra/bundling.ts, with its esbuild target). */
@@ -78,17 +78,17 @@ export class LocalLambdaBuild implements ILocalBundling {
   tryBundle(outputDir: string): boolean {
     const batch = this.batch.includes(this.entry) ? this.batch : [this.entry];
     const dir = join(buildBatch(batch, this.plans), String(batch.indexOf(this.entry)));
-    for (const file of [BUNDLE_FILE, `${BUNDLE_FILE}.map`])
-      copyFileSync(join(dir, file), join(outputDir, file));
+    // The entry, the chunks it loads with `import()` and their maps: all that buildLambda wrote.
+    for (const file of readdirSync(dir)) copyFileSync(join(dir, file), join(outputDir, file));
     return true;
   }
 }
 
 /**
- * A function's code: the bundle of `entry` built by {@link LocalLambdaBuild} (`index.mjs` and its
- * map; the handler is `index.handler`), in one child process with the other entries of `batch`.
- * The asset's hash is the built output's, so a new bundle is a new version and an unchanged one is
- * not redeployed.
+ * A function's code: the bundle of `entry` built by {@link LocalLambdaBuild} (`index.mjs`, the
+ * chunks it loads with `import()`, and their maps; the handler is `index.handler`), in one child
+ * process with the other entries of `batch`. The asset's hash is the built output's, so a new
+ * bundle is a new version and an unchanged one is not redeployed.
  */
 export function lambdaCode(entry: string, plans: readonly Plan[], batch: readonly string[] = [entry]): Code {
   // The source directory is only stat'ed: the hash is the output's (a skipped stack's is its ID).

@@ -197,7 +197,12 @@ export interface SdkStandIn {
  *   service does not answer;
  * - `@aws-sdk/signature-v4-multi-region` (4 KB where EventBridge is): SigV4a signing, which
  *   EventBridge uses only for a global endpoint (an `EndpointId`, which we never send), and for
- *   which no implementation is bundled anyway; its stand-in signs with SigV4, as the SDK's does.
+ *   which no implementation is bundled anyway; its stand-in signs with SigV4, as the SDK's does;
+ * - @aws-sdk/core's `createUserAgentStringParsingProvider` (0 bytes of a bundle, 34.6 KB of every
+ *   package without it): the browser's user agent, parsed by `bowser` loaded with `import()`, which
+ *   only the SDK's browser builds call (the clients' Node runtime config takes the Node user agent).
+ *   Unused, esbuild drops the function, but with code splitting (infra/bundling.ts) it still writes
+ *   the chunk of its `import("bowser")` into every package.
  */
 export const SDK_STAND_INS: readonly SdkStandIn[] = [
   {
@@ -219,6 +224,10 @@ export const SDK_STAND_INS: readonly SdkStandIn[] = [
   {
     file: /[\\/]node_modules[\\/]@aws-sdk[\\/]signature-v4-multi-region[\\/]dist-es[\\/]index\.js$/,
     exports: ['SignatureV4MultiRegion'],
+  },
+  {
+    file: /[\\/]node_modules[\\/]@aws-sdk[\\/]core[\\/]dist-es[\\/]submodules[\\/]client[\\/]util-user-agent-browser[\\/]createUserAgentStringParsingProvider\.js$/,
+    exports: ['createUserAgentStringParsingProvider'],
   },
 ];
 

@@ -24,7 +24,7 @@ import type {
   UnreachableRegions,
 } from '../runbook/ports/arc.js';
 import type { ClientFactory } from './client-factory.js';
-import { ARC_CLUSTER_CLIENT } from './sdk-clients.js';
+import { ARC_CLUSTER_CLIENT } from './sdk-clients/arc.js';
 import { type ErrorRule, translateAwsError } from './translate-error.js';
 
 // The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.

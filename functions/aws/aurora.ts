@@ -26,7 +26,7 @@ import type {
   GlobalClusterView,
 } from '../runbook/ports/aurora.js';
 import type { ClientFactory } from './client-factory.js';
-import { RDS_CLIENT } from './sdk-clients.js';
+import { RDS_CLIENT } from './sdk-clients/rds.js';
 import { awsCall, type ErrorRule } from './translate-error.js';
 
 // The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.

@@ -20,7 +20,8 @@ import type {
   WarmPoolView,
 } from '../runbook/ports/auto-scaling.js';
 import type { ClientFactory } from './client-factory.js';
-import { AUTO_SCALING_CLIENT, ELB_CLIENT } from './sdk-clients.js';
+import { AUTO_SCALING_CLIENT } from './sdk-clients/auto-scaling.js';
+import { ELB_CLIENT } from './sdk-clients/elb.js';
 import { awsCall, type ErrorRule } from './translate-error.js';
 
 // The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.

@@ -1,7 +1,7 @@
 import { DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { AlarmState, CloudWatchAlarms, MetricQuery } from '../runbook/ports/cloudwatch.js';
 import type { ClientFactory } from './client-factory.js';
-import { CLOUDWATCH_CLIENT } from './sdk-clients.js';
+import { CLOUDWATCH_CLIENT } from './sdk-clients/cloudwatch.js';
 import { awsCall } from './translate-error.js';
 
 // The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ClientFactory } from './client-factory.js';
-import { DYNAMODB_CLIENT } from './sdk-clients.js';
+import { DYNAMODB_CLIENT } from './sdk-clients/dynamodb.js';
 import { awsCall } from './translate-error.js';
 
 /**

@@ -2,7 +2,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { EventPublisher } from '../runbook/ports/events.js';
 import { EVENT_SOURCE } from '../runbook/ports/events.js';
 import type { ClientFactory } from './client-factory.js';
-import { EVENTBRIDGE_CLIENT } from './sdk-clients.js';
+import { EVENTBRIDGE_CLIENT } from './sdk-clients/eventbridge.js';
 import { awsCall } from './translate-error.js';
 
 // The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.

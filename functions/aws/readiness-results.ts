@@ -10,7 +10,7 @@ import {
 } from '../runbook/ports/readiness-results.js';
 import type { ClientFactory } from './client-factory.js';
 import { dutyLease } from './duty-lease.js';
-import { DYNAMODB_CLIENT } from './sdk-clients.js';
+import { DYNAMODB_CLIENT } from './sdk-clients/dynamodb.js';
 import { batchGet, itemKey } from './state-store/table.js';
 import { planKey } from './state-store.js';
 import { awsCall } from './translate-error.js';

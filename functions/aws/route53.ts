@@ -29,7 +29,7 @@ import type {
   Route53Records,
 } from '../runbook/ports/route53.js';
 import { type ClientFactory, ROUTE53_CONTROL_PLANE_REGION } from './client-factory.js';
-import { ROUTE53_CLIENT } from './sdk-clients.js';
+import { ROUTE53_CLIENT } from './sdk-clients/route53.js';
 import { type AwsCallContext, awsCall, type ErrorRule } from './translate-error.js';
 
 // The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.

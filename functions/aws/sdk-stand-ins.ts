@@ -130,3 +130,17 @@ const sigv4aNotBundled = (): Error =>
     'SigV4a signing',
     "got signing region '*' (an EventBridge global endpoint), expected a region: we send no EndpointId",
   );
+
+/**
+ * Stands for @aws-sdk/core's `createUserAgentStringParsingProvider`, the user agent of the SDK's
+ * browser builds (it parses `window.navigator.userAgent` with `bowser`, loaded by `import()`). The
+ * clients' Node runtime config (`runtimeConfig.js`, which a Lambda bundle takes) builds the Node user
+ * agent instead, so no function calls it; esbuild drops it as unused, but code splitting would
+ * still write its `bowser` chunk (34.6 KB) into every function's package.
+ */
+export function createUserAgentStringParsingProvider(): never {
+  throw notBundled(
+    "the browser's user agent (bowser)",
+    "got a client with the SDK's browser runtime config, expected its Node one",
+  );
+}

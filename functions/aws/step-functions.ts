@@ -28,7 +28,7 @@ import {
 } from '../core/errors.js';
 import type { StateMachineExecution, StepFunctions } from '../runbook/ports/step-functions.js';
 import type { ClientFactory } from './client-factory.js';
-import { SFN_CLIENT } from './sdk-clients.js';
+import { SFN_CLIENT } from './sdk-clients/sfn.js';
 import { awsCall, type ErrorRule, translateAwsError } from './translate-error.js';
 
 // The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PollerLease, TaskWait, TaskWaits } from '../runbook/ports/task-waits.js';
 import type { ClientFactory } from './client-factory.js';
-import { DYNAMODB_CLIENT } from './sdk-clients.js';
+import { DYNAMODB_CLIENT } from './sdk-clients/dynamodb.js';
 import { planKey } from './state-store.js';
 import { awsCall } from './translate-error.js';
 

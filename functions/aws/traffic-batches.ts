@@ -7,7 +7,7 @@ import type {
 } from '../runbook/ports/traffic-batches.js';
 import type { ClientFactory } from './client-factory.js';
 import { EVACUATION_PREFIX } from './evacuations.js';
-import { DYNAMODB_CLIENT } from './sdk-clients.js';
+import { DYNAMODB_CLIENT } from './sdk-clients/dynamodb.js';
 import { awsCall } from './translate-error.js';
 
 // The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.

@@ -3,7 +3,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { LockLostError } from '../core/errors.js';
 import type { TrafficSwitch, TrafficSwitchState } from '../runbook/ports/traffic-switch.js';
 import type { ClientFactory } from './client-factory.js';
-import { DYNAMODB_CLIENT } from './sdk-clients.js';
+import { DYNAMODB_CLIENT } from './sdk-clients/dynamodb.js';
 import { planKey } from './state-store.js';
 import { awsCall } from './translate-error.js';
 

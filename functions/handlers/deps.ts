@@ -18,14 +18,15 @@ import type { RunbookDeps } from '../runbook/context.js';
 import { type ControlPlaneConfig, coreDeps } from './control-plane.js';
 
 /**
- * Every port bound to one region's clients: the sandbox's control plane per simulated region, and
- * the operator API (which reaches every port). The step functions compose only their own ports
- * (their entries in this folder); see `control-plane.ts`.
+ * Every port bound to one region's clients: the sandbox's control plane per simulated region (which
+ * reaches every port). The step functions compose only their own ports (their entries in this
+ * folder; see `control-plane.ts`), and the operator API in Lambda the same ports as here, those over
+ * clients other than DynamoDB's loaded at their first call (`operator-api-deps.ts`).
  */
 
 export type { ControlPlaneConfig };
 
-/** Every port: the sandbox's control plane per region, and the operator API. */
+/** Every port: the sandbox's control plane per region. */
 export function buildRunbookDeps(c: ControlPlaneConfig): RunbookDeps {
   return {
     ...coreDeps(c),

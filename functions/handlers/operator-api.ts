@@ -16,9 +16,9 @@ import { createOperatorApiRouter, operatorApi } from '../operator-api/router.js'
 import { parseJsonBody } from '../operator-api/validation.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import { lambdaControlPlane } from './control-plane.js';
-import { buildRunbookDeps } from './deps.js';
 import { ENV } from './environment.js';
 import { createObservability, type Observability } from './observability.js';
+import { operatorApiDeps } from './operator-api-deps.js';
 
 /** An HTTP API event from the JWT-authorized API, or from the break-glass `AWS_IAM` one. */
 export type OperatorApiEvent =
@@ -94,7 +94,7 @@ let bound: OperatorApiHandler | undefined;
 
 /** The Lambda entry point. */
 export const handler: OperatorApiHandler = (event, context) => {
-  bound ??= makeHandler(buildRunbookDeps(lambdaControlPlane()), undefined, {
+  bound ??= makeHandler(operatorApiDeps(lambdaControlPlane()), undefined, {
     iamRoles: iamRoleMapFromEnv(process.env[ENV.iamRoles]),
   });
   return bound(event, context);

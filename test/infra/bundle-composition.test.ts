@@ -1,14 +1,15 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { build } from 'esbuild';
+import { basename, join } from 'node:path';
+import { build, type Metafile } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROUTE53_CONTROL_PLANE_REGION } from '../../functions/aws/client-factory.js';
 import { EventStreamSerde, eventStreamSerdeProvider } from '../../functions/aws/no-event-streams.js';
 import { ROUTE53_CLIENT } from '../../functions/aws/sdk-clients.js';
-import { packageOf } from '../../infra/bundle-measure.js';
+import { initOutputs, packageOf } from '../../infra/bundle-measure.js';
 import { esbuildOptions } from '../../infra/bundling.js';
-import { HANDLERS_DIR } from '../../infra/paths.js';
+import { HANDLERS_DIR, REPO_ROOT } from '../../infra/paths.js';
 
 // Each function's bundle carries only the SDK clients of the adapters its use case takes
 // (docs/architecture.md, "Bundles"): built with the stacks' own esbuild options.
@@ -16,18 +17,31 @@ import { HANDLERS_DIR } from '../../infra/paths.js';
 const outdir = mkdtempSync(join(tmpdir(), 'switchyard-composition-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-/** A handler entry's bundle as the stacks build it: esbuild's metafile entry of its output. */
-async function outputOf(entry: string) {
+/** A handler entry's package as the stacks build it: esbuild's metafile. */
+async function metafileOf(entry: string): Promise<Metafile> {
   const options = esbuildOptions(join(HANDLERS_DIR, entry), join(outdir, entry, 'index.mjs'), []);
-  const result = await build({ ...options, metafile: true, logLevel: 'silent' });
-  return Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined);
+  return (await build({ ...options, metafile: true, logLevel: 'silent' })).metafile;
 }
 
-/** The input files (project paths and node_modules paths) that put bytes into a handler entry's bundle. */
-async function inputsOf(entry: string): Promise<string[]> {
-  const output = await outputOf(entry);
-  return Object.entries(output?.inputs ?? {}).flatMap(([path, input]) =>
-    input.bytesInOutput > 0 ? [path] : [],
+/** The entry's own output, `index.mjs` (each chunk behind an `import()` has an `entryPoint` too). */
+async function outputOf(entry: string) {
+  const outputs = (await metafileOf(entry)).outputs;
+  return Object.entries(outputs).find(([path]) => basename(path) === 'index.mjs')?.[1];
+}
+
+/**
+ * The input files (project paths and node_modules paths) that put bytes into a handler entry's
+ * package (`init`: into the files Node reads at init, the entry and its static chunks).
+ */
+async function inputsOf(entry: string, init = false): Promise<string[]> {
+  const metafile = await metafileOf(entry);
+  const outputs = init
+    ? initOutputs(metafile)
+    : Object.keys(metafile.outputs).filter((path) => path.endsWith('.mjs'));
+  return outputs.flatMap((output) =>
+    Object.entries(metafile.outputs[output]?.inputs ?? {}).flatMap(([path, input]) =>
+      input.bytesInOutput > 0 ? [path] : [],
+    ),
   );
 }
 
@@ -102,6 +116,46 @@ describe('bundle composition', () => {
     },
     60_000,
   );
+
+  it("loads the operator API's clients but DynamoDB's at the first request that calls their port, not at init", async () => {
+    // Arrange: the operator API composes its ports over other clients lazily (operator-api-deps.ts)
+
+    // Act
+    const packaged = new Set((await inputsOf('operator-api.ts')).map(packageOf));
+    const atInit = new Set((await inputsOf('operator-api.ts', true)).map(packageOf));
+
+    // Assert: every client is in the package, only DynamoDB's in what Node reads at init
+    expect(CLIENTS.filter((c) => packaged.has(c))).toEqual(CLIENTS);
+    expect(CLIENTS.filter((c) => atInit.has(c))).toEqual(['@aws-sdk/client-dynamodb']);
+  }, 60_000);
+
+  it("reads a lazy port's chunk at its first call, and the bundled adapter answers through it", async () => {
+    // Arrange: a lazy Aurora port built as the functions are (code splitting)
+    const fixture = join(REPO_ROOT, 'test/infra/fixtures/bundles/lazy-port.ts');
+    const bundle = join(outdir, 'lazy-port', 'index.mjs');
+    const result = await build({
+      ...esbuildOptions(fixture, bundle, []),
+      metafile: true,
+      logLevel: 'silent',
+    });
+
+    // Act
+    const run = spawnSync(process.execPath, [bundle], { encoding: 'utf8', timeout: 60_000 });
+    const line =
+      run.stdout.split('\n').find((l) => l.startsWith('RESULT ')) ?? `RESULT ${JSON.stringify(run.stderr)}`;
+
+    // Assert: the RDS client is in a chunk the entry does not read at init, and it answered
+    const atInit = initOutputs(result.metafile).flatMap((o) =>
+      Object.keys(result.metafile.outputs[o]?.inputs ?? {}),
+    );
+    const packaged = Object.values(result.metafile.outputs).flatMap((o) => Object.keys(o.inputs));
+    expect(atInit.some((p) => p.includes('@aws-sdk/client-rds/'))).toBe(false);
+    expect(packaged.some((p) => p.includes('@aws-sdk/client-rds/'))).toBe(true);
+    expect(JSON.parse(line.slice('RESULT '.length))).toMatchObject({
+      operations: ['rds:DescribeGlobalClusters'],
+      view: { id: 'g', status: 'available', writerRegion: 'us-east-1' },
+    });
+  }, 60_000);
 
   it("replaces the SDK's default credential chain by the environment provider (Lambda's role credentials)", async () => {
     // Arrange: a function with one client

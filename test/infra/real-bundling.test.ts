@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../functions/handlers/registry.js';
 import { buildApp, type SwitchyardApp } from '../../infra/app.js';
@@ -64,8 +64,8 @@ describe('real bundling (local esbuild, no Docker)', () => {
     }
   });
 
-  it.each(['BeginExecution', 'CheckDatabase'])(
-    'deploys %s as `npm run bundle-size` measures it, byte for byte (one build, plugins included)',
+  it.each(['BeginExecution', 'CheckDatabase', 'OperatorApi'])(
+    'deploys %s as `npm run bundle-size` measures it, byte for byte (one build, plugins included, every chunk)',
     async (name) => {
       const fn = FUNCTIONS.find((f) => f.name === name);
       if (!fn) throw new Error(name);
@@ -76,6 +76,16 @@ describe('real bundling (local esbuild, no Docker)', () => {
       expect(readFileSync(`${measured.outfile}.map`).equals(readFileSync(`${assets.get(fn.name)}.map`))).toBe(
         true,
       );
+      // The package's other files: the chunks its `import()`s read (the operator API's lazy ports).
+      const files = (dir: string) => readdirSync(dir).sort();
+      const measuredDir = dirname(measured.outfile ?? '');
+      const deployedDir = dirname(assets.get(fn.name) ?? '');
+      expect(files(deployedDir)).toEqual(files(measuredDir));
+      for (const file of files(measuredDir))
+        expect(
+          readFileSync(join(measuredDir, file)).equals(readFileSync(join(deployedDir, file))),
+          file,
+        ).toBe(true);
     },
     CDK_WORK_TIMEOUT_MS,
   );

@@ -8,6 +8,7 @@ import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AdaptiveRetryStrategy,
+  createUserAgentStringParsingProvider,
   EndpointCache,
   getInstanceMetadataRegion,
   Sha256Js,
@@ -38,12 +39,13 @@ const untrimmedClientsBundle = join(outdir, 'clients-untrimmed', 'index.mjs');
 let clientsInputs: string[] = [];
 let untrimmedClientsInputs: string[] = [];
 
-/** The input paths that put bytes into a build's one output. */
+/** The input paths that put bytes into a build's package: its entry and its chunks. */
 function inputsOf(metafile: Metafile): string[] {
-  const output = Object.values(metafile.outputs).find((o) => o.entryPoint !== undefined);
-  return Object.entries(output?.inputs ?? {}).flatMap(([path, input]) =>
-    input.bytesInOutput > 0 ? [path] : [],
-  );
+  return Object.entries(metafile.outputs)
+    .filter(([path]) => path.endsWith('.mjs'))
+    .flatMap(([, output]) =>
+      Object.entries(output.inputs).flatMap(([path, input]) => (input.bytesInOutput > 0 ? [path] : [])),
+    );
 }
 
 beforeAll(async () => {
@@ -244,7 +246,7 @@ describe('the SDK modules no path of ours reaches, replaced by stand-ins', () =>
     await dynamo?.close();
   });
 
-  it('leaves the endpoint cache (with mnemonist), the adaptive retry strategy, the JavaScript SHA-256, the instance metadata region and the SigV4a signer out of the bundle', () => {
+  it("leaves the endpoint cache (with mnemonist), the adaptive retry strategy, the JavaScript SHA-256, the instance metadata region, the SigV4a signer and the browser's user agent (bowser) out of the package", () => {
     const replaced = [
       'node_modules/@aws-sdk/endpoint-cache/dist-es/EndpointCache.js',
       'node_modules/mnemonist/lru-cache.js',
@@ -253,6 +255,8 @@ describe('the SDK modules no path of ours reaches, replaced by stand-ins', () =>
       'node_modules/@smithy/core/dist-es/submodules/checksum/sha256/Sha256Js.js',
       'node_modules/@smithy/core/dist-es/submodules/config/config-resolver/regionConfig/getInstanceMetadataRegion.js',
       'node_modules/@aws-sdk/signature-v4-multi-region/dist-es/SignatureV4MultiRegion.js',
+      // Unused, but code splitting writes the chunk of its `import("bowser")` into the package.
+      'node_modules/bowser/bowser.mjs',
     ];
     // Without the trims the bundle has each of them; with them, none, and the stand-ins instead.
     expect(replaced.filter((p) => untrimmedClientsInputs.includes(p))).toEqual(replaced);
@@ -315,6 +319,9 @@ describe('the SDK modules no path of ours reaches, replaced by stand-ins', () =>
     );
     expect(() => new Sha256Js()).toThrow(/the JavaScript SHA-256 is not bundled/);
     await expect(getInstanceMetadataRegion()).resolves.toBeUndefined();
+    expect(() => createUserAgentStringParsingProvider()).toThrow(
+      /the browser's user agent \(bowser\) is not bundled .* expected its Node one/,
+    );
     expect(SignatureV4MultiRegion.sigv4aDependency()).toBe('none');
     const signer = new SignatureV4MultiRegion({
       credentials: { accessKeyId: 'a', secretAccessKey: 's' },

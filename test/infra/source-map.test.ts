@@ -49,6 +49,28 @@ describe('stack traces of a bundle', () => {
     expect(mapped).toContain('functions/handlers/step-handler.ts:');
   }, 120_000);
 
+  it("maps a position in a lazily loaded chunk with that chunk's map, and leaves a file without a map as it is", () => {
+    // Arrange: a chunk's map whose first segment maps line 1, column 1 to aurora.ts line 3, column 5
+    const chunkMap: SourceMapPayload = {
+      file: 'chunk-ABC123.mjs',
+      version: 3,
+      sources: ['functions/aws/aurora.ts'],
+      sourcesContent: [],
+      names: [],
+      mappings: 'AAEI',
+      sourceRoot: '',
+    };
+    const trace =
+      'Error: x\n    at f (file:///var/task/chunk-ABC123.mjs:1:1)\n    at g (file:///var/task/chunk-OTHER.mjs:1:1)';
+
+    // Act
+    const mapped = mapStackTrace(trace, new Map([['chunk-ABC123.mjs', chunkMap]]));
+
+    // Assert
+    expect(mapped).toContain('at f (functions/aws/aurora.ts:3:5 [file:///var/task/chunk-ABC123.mjs:1:1])');
+    expect(mapped).toContain('at g (file:///var/task/chunk-OTHER.mjs:1:1)');
+  });
+
   it('leaves a line that names no bundle position as it is', () => {
     const map: SourceMapPayload = {
       file: 'index.mjs',

@@ -12,7 +12,7 @@ import type { Clock } from '../../core/clock.js';
 import { InvalidInputError, TransientAwsError } from '../../core/errors.js';
 import type { ExecutionRecord, LockRecord, PlanState } from '../../core/records.js';
 import type { ClientFactory } from '../client-factory.js';
-import { DYNAMODB_CLIENT } from '../sdk-clients.js';
+import { DYNAMODB_CLIENT } from '../sdk-clients/dynamodb.js';
 import { type ErrorRule, translateAwsError } from '../translate-error.js';
 
 /**
