@@ -1,12 +1,4 @@
-import { dnsAnswers } from '../aws/dns.js';
-import { evacuationStore } from '../aws/evacuations.js';
 import { type AsyncMethodName, lazyPort } from '../aws/lazy-port.js';
-import { readinessResults } from '../aws/readiness-results.js';
-import { reconcileMarks } from '../aws/reconcile-marks.js';
-import { stateStore } from '../aws/state-store.js';
-import { taskWaits } from '../aws/task-waits.js';
-import { trafficBatches } from '../aws/traffic-batches.js';
-import { trafficSwitch } from '../aws/traffic-switch.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import type { ArcRoutingControls } from '../runbook/ports/arc.js';
 import type { AuroraGlobalClusters, AuroraReplicationLag } from '../runbook/ports/aurora.js';
@@ -16,6 +8,7 @@ import type { EventPublisher } from '../runbook/ports/events.js';
 import type { Route53Records } from '../runbook/ports/route53.js';
 import type { StepFunctions } from '../runbook/ports/step-functions.js';
 import { type ControlPlaneConfig, coreDeps } from './control-plane.js';
+import { storePorts } from './store-ports.js';
 
 /**
  * The operator API's ports in Lambda: every port, as `deps.ts` builds them, but those over an SDK
@@ -28,15 +21,7 @@ import { type ControlPlaneConfig, coreDeps } from './control-plane.js';
 export function operatorApiDeps(c: ControlPlaneConfig): RunbookDeps {
   return {
     ...coreDeps(c),
-    store: stateStore(c),
-    marks: reconcileMarks(c),
-    readiness: readinessResults(c),
-    evacuations: evacuationStore(c),
-    traffic: trafficSwitch(c),
-    trafficBatches: trafficBatches(c),
-    waits: taskWaits(c),
-    // node:dns is itself loaded at the first question (functions/aws/dns-transport.ts).
-    dns: dnsAnswers((r) => c.clients.dns(r)),
+    ...storePorts(c),
     aurora: lazyPort(
       () => import('../aws/aurora.js').then((m) => m.auroraGlobalClusters(c.clients)),
       LAZY_PORT_METHODS.aurora,
