@@ -191,13 +191,18 @@ describe('what the trim keeps', () => {
     expect([...retryableExceptions(errors('client-rds'))]).toEqual([]);
   });
 
-  it('marks pure the schema definitions whose traits are computed keys, and fails when there is none', () => {
+  it("marks pure the schema definitions whose traits are computed keys, exported or the module's own lists, and fails when there is none", () => {
     // Arrange
     const module = [
       'export var A$ = [9, n0, _A,',
       '    { [_ht]: ["POST", "/a", 200] }, () => AR$, () => AS$',
       '];',
       'export var AR$ = [3, n0, _AR, 0, [_N], [0]];',
+      'var ARList = [1, n0, _ARL,',
+      '    0, [() => AR$,',
+      '        { [_xN]: _AR }]',
+      '];',
+      'var Names = 64 | 0;',
     ].join('\n');
 
     // Act
@@ -210,8 +215,13 @@ describe('what the trim keeps', () => {
         '    { [_ht]: ["POST", "/a", 200] }, () => AR$, () => AS$',
         '])();',
         'export var AR$ = [3, n0, _AR, 0, [_N], [0]];',
+        'var ARList = /* @__PURE__ */ (() => [1, n0, _ARL,',
+        '    0, [() => AR$,',
+        '        { [_xN]: _AR }]',
+        '])();',
+        'var Names = 64 | 0;',
       ].join('\n'),
-      marked: 1,
+      marked: 2,
     });
     expect(() => pureSchemaDefinitions('@aws-sdk/client-x', 'export const x = 1;')).toThrow(
       /@aws-sdk\/client-x: its schemas module defines no schema as expected .* the SDK's layout changed/,
@@ -289,6 +299,13 @@ describe('the SDK modules no path of ours reaches, replaced by stand-ins', () =>
       item: { pk: 'trim', sk: 'check', n: 1 },
       rdsAttempts: 2,
       rdsStatus: 'available',
+      rdsMembers: [
+        {
+          DBClusterArn: 'arn:aws:rds:us-east-1:111111111111:cluster:a',
+          Readers: ['arn:aws:rds:us-west-2:111111111111:cluster:b'],
+          IsWriter: true,
+        },
+      ],
       route53Request: { method: 'POST', path: '/2013-04-01/hostedzone/Z1/rrset' },
       route53Change: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: '2026-11-30T00:00:00.000Z' },
       eventsAuthorization: expect.stringMatching(
@@ -308,6 +325,16 @@ describe('the SDK modules no path of ours reaches, replaced by stand-ins', () =>
     expect(untrimmedCode.includes('"CreateHostedZoneRequest"')).toBe(true);
     expect(trimmedCode.includes('"CreateHostedZoneRequest"')).toBe(false);
     expect(trimmedCode.includes('"ChangeResourceRecordSetsRequest"')).toBe(true);
+  });
+
+  it("drops the lists no kept schema names, though their members' XML names are computed keys (RDS's), and keeps those one names", () => {
+    const trimmedCode = readFileSync(clientsBundle, 'utf8');
+    const untrimmedCode = readFileSync(untrimmedClientsBundle, 'utf8');
+    // AccountQuotaList: DescribeAccountAttributes' quotas, no operation of ours; GlobalClusterMemberList:
+    // what DescribeGlobalClusters answers (its parse is checked above).
+    expect(untrimmedCode.includes('"AccountQuotaList"')).toBe(true);
+    expect(trimmedCode.includes('"AccountQuotaList"')).toBe(false);
+    expect(trimmedCode.includes('"GlobalClusterMemberList"')).toBe(true);
   });
 
   it('stands for each module with one that fails saying why it is unreachable, or answers no instance metadata region', async () => {
