@@ -7,7 +7,8 @@ import { FUNCTIONS_DIR } from './paths.js';
  * What the bundles leave out of the SDK clients' modules, each honestly unused (docs/architecture.md,
  * "Bundles"): the modelled exceptions no code of ours matches, the schemas of the operations no
  * command of ours sends ({@link pureSchemaDefinitions}), the clients' package.json but its version,
- * and the SDK modules no path of ours reaches, each replaced by a stand-in ({@link SDK_STAND_INS}).
+ * the document client's paginators no code of ours calls ({@link purePaginators}), and the SDK
+ * modules no path of ours reaches, each replaced by a stand-in ({@link SDK_STAND_INS}).
  *
  * **Exceptions.**
  * Each SDK client's `dist-es/schemas/schemas_0.js` registers every modelled exception of its
@@ -170,6 +171,30 @@ export function pureSchemaDefinitions(pkg: string, contents: string): { contents
   return { contents: text, marked };
 }
 
+/** The document client's paginator modules (`paginateQuery`, `paginateScan`). */
+const DOCUMENT_PAGINATOR_MODULE =
+  /[\\/]node_modules[\\/]@aws-sdk[\\/]lib-dynamodb[\\/]dist-es[\\/]pagination[\\/]\w+Paginator\.js$/;
+
+/**
+ * A document-client paginator module's text with its `createPaginator(...)` call marked pure:
+ * `export const paginateScan = /* @__PURE__ *\/ createPaginator(...)`. `@aws-sdk/lib-dynamodb`
+ * does not declare itself free of side effects, so esbuild keeps every module its index re-exports
+ * and, in each, a top-level call it cannot prove pure: every bundle carried `paginateScan` and
+ * `paginateQuery`, and through them the document client's and DynamoDB's `ScanCommand` with the
+ * Scan operation's schemas, though no code of ours scans or paginates (about 2 KB a bundle).
+ * `createPaginator` (@smithy/core) only returns the paginating generator function, so marked pure,
+ * an unused paginator is dropped and a used one is built as before. Throws when the module has no
+ * such call (the SDK's layout changed).
+ */
+export function purePaginators(path: string, contents: string): string {
+  const call = /^export const (\w+) = createPaginator\(/m;
+  if (!call.test(contents))
+    throw new Error(
+      `${path}: got no \`export const paginateX = createPaginator(...)\`, expected the document client's paginator: the SDK's layout changed, update infra/sdk-trims.ts`,
+    );
+  return contents.replace(call, 'export const $1 = /* @__PURE__ */ createPaginator(');
+}
+
 /** Each client's package.json, which its `runtimeConfig.js` imports whole to read `version`. */
 const CLIENT_PACKAGE_JSON = /[\\/]node_modules[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]package\.json$/;
 
@@ -258,6 +283,7 @@ export function standInModule(path: string, original: string, standIn: SdkStandI
  *   {@link pureSchemaDefinitions};
  * - each client's `package.json` as `{ "version": ... }`: the client's `runtimeConfig.js` imports
  *   the whole file (2.3 KB) and reads only `packageInfo.version`, for its user agent;
+ * - each paginator module of the document client through {@link purePaginators};
  * - each module of {@link SDK_STAND_INS} as its stand-in ({@link standInModule}).
  *
  * `onTrim` is told what each client's exceptions kept and dropped.
@@ -285,6 +311,11 @@ export function sdkTrims(
           throw new Error(`${args.path}: got no string "version", expected the client's version`);
         return { contents: JSON.stringify({ version }), loader: 'json' };
       });
+      build.onLoad({ filter: DOCUMENT_PAGINATOR_MODULE }, (args) => ({
+        contents: purePaginators(args.path, readFileSync(args.path, 'utf8')),
+        loader: 'js',
+        resolveDir: dirname(args.path),
+      }));
       for (const standIn of SDK_STAND_INS)
         build.onLoad({ filter: standIn.file }, (args) => ({
           contents: standInModule(args.path, readFileSync(args.path, 'utf8'), standIn),

@@ -18,6 +18,7 @@ import { esbuildOptions } from '../../infra/bundling.js';
 import { FUNCTIONS_DIR, REPO_ROOT } from '../../infra/paths.js';
 import {
   exceptionsOurCodeImports,
+  purePaginators,
   pureSchemaDefinitions,
   retryableExceptions,
   SDK_STAND_INS,
@@ -228,6 +229,23 @@ describe('what the trim keeps', () => {
     );
   });
 
+  it("marks pure the document client's paginators, and fails when there is none", () => {
+    const module = [
+      'import { createPaginator } from "@smithy/core";',
+      'export const paginateScan = createPaginator(DynamoDBDocumentClient, ScanCommand, "ExclusiveStartKey", "LastEvaluatedKey", "Limit");',
+    ].join('\n');
+
+    expect(purePaginators('ScanPaginator.js', module)).toBe(
+      [
+        'import { createPaginator } from "@smithy/core";',
+        'export const paginateScan = /* @__PURE__ */ createPaginator(DynamoDBDocumentClient, ScanCommand, "ExclusiveStartKey", "LastEvaluatedKey", "Limit");',
+      ].join('\n'),
+    );
+    expect(() => purePaginators('ScanPaginator.js', 'export const x = 1;')).toThrow(
+      /ScanPaginator\.js: got no `export const paginateX = createPaginator\(\.\.\.\)`, expected the document client's paginator: the SDK's layout changed/,
+    );
+  });
+
   it("keeps the service's base exception, and fails when the SDK's layout changed (nothing to trim)", () => {
     const module = [
       '_s_registry.registerError(XServiceException$, XServiceException);',
@@ -335,6 +353,15 @@ describe('the SDK modules no path of ours reaches, replaced by stand-ins', () =>
     expect(untrimmedCode.includes('"AccountQuotaList"')).toBe(true);
     expect(trimmedCode.includes('"AccountQuotaList"')).toBe(false);
     expect(trimmedCode.includes('"GlobalClusterMemberList"')).toBe(true);
+  });
+
+  it("drops the document client's paginators no code of ours calls, and the Scan they named, and keeps the commands we send", () => {
+    const trimmedCode = readFileSync(clientsBundle, 'utf8');
+    const untrimmedCode = readFileSync(untrimmedClientsBundle, 'utf8');
+    expect(untrimmedCode.includes('"ScanInput"')).toBe(true);
+    expect(trimmedCode.includes('"ScanInput"')).toBe(false);
+    expect(clientsInputs).not.toContain('node_modules/@aws-sdk/lib-dynamodb/dist-es/commands/ScanCommand.js');
+    expect(trimmedCode.includes('"GetItemInput"')).toBe(true);
   });
 
   it('stands for each module with one that fails saying why it is unreachable, or answers no instance metadata region', async () => {
