@@ -324,6 +324,16 @@ describe('the SDK modules no path of ours reaches, replaced by stand-ins', () =>
           IsWriter: true,
         },
       ],
+      rdsCluster: [
+        {
+          DBClusterIdentifier: 'b',
+          DBClusterArn: 'arn:aws:rds:us-west-2:111111111111:cluster:b',
+          Status: 'available',
+          GlobalClusterIdentifier: 'g',
+          DBClusterMembers: [{ DBInstanceIdentifier: 'b-1', IsClusterWriter: false }],
+        },
+      ],
+      rdsInstances: [{ DBInstanceIdentifier: 'b-1', DBInstanceStatus: 'creating', DBClusterIdentifier: 'b' }],
       route53Request: { method: 'POST', path: '/2013-04-01/hostedzone/Z1/rrset' },
       route53Change: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: '2026-11-30T00:00:00.000Z' },
       eventsAuthorization: expect.stringMatching(
