@@ -16,7 +16,10 @@ export const STATE_TABLE = 'switchyard-state';
 /** The SDK's HTTP request handler, as a client's `requestHandler` option takes it. */
 export type DynamoRequestHandler = RequestHandler<HttpRequest, HttpResponse>;
 
-/** A running dynalite (DynamoDB on LevelDB, in memory) on a loopback port. */
+/**
+ * A running dynalite (DynamoDB on LevelDB, in memory) on a loopback port, which tests and the
+ * bundles' fixture reach over the wire, and the same dynalite answering in process.
+ */
 export interface LocalDynamo {
   readonly endpoint: string;
   readonly tableName: string;

@@ -179,9 +179,10 @@ export function createClientFactory(options: ClientFactoryOptions = {}): ClientF
     // Every middleware (the sandbox's interceptor too) is added when the client is built, before
     // its first request: nothing changes the stack between requests.
     cacheMiddleware,
-    // In the sandbox the interceptor models these timeouts in virtual time. Its one real connection
-    // (dynalite, on loopback in the same process) gets no real-time limit: on a loaded machine it
-    // would fail calls that virtual time says took no time at all.
+    // In the sandbox the interceptor models these timeouts in virtual time. Its one real service
+    // (dynalite, in the same process) gets no real-time limit: on a loaded machine it would fail
+    // calls that virtual time says took no time at all. The sandbox's DynamoDB handler answers
+    // without a socket (`dynamodbRequestHandler`).
     ...(requestHandler
       ? { requestHandler }
       : options.interceptor
