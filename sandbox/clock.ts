@@ -4,7 +4,7 @@ import type { Clock } from '../functions/core/clock.js';
  * The sandbox's virtual clock (README, "The sandbox").
  *
  * Both modes keep one queue of timers and advance virtual time only between settled moments:
- * nothing in flight, that is no tracked real I/O (DynamoDB's requests to dynalite) and no
+ * nothing in flight, that is no tracked real I/O (DynamoDB over the wire to dynalite) and no
  * pending JavaScript work (checked by letting the event loop turn twice with nothing new
  * happening). This machine's compute time therefore never becomes virtual time.
  *

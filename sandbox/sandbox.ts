@@ -95,7 +95,6 @@ export class Sandbox {
       const clients = createAwsClients({
         interceptor: aws.simulator,
         dynamodbEndpoint: dynamo.endpoint,
-        dynamodbRequestHandler: dynamo.requestHandler,
         credentials: SANDBOX_CREDENTIALS,
       });
       const known = (name: string) => FUNCTIONS.some((f) => f.name === name);

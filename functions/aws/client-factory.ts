@@ -1,10 +1,4 @@
-import type {
-  AwsCredentialIdentity,
-  HttpRequest,
-  HttpResponse,
-  MetadataBearer,
-  RequestHandler,
-} from '@smithy/types';
+import type { AwsCredentialIdentity, MetadataBearer } from '@smithy/types';
 import { type DnsQuestion, type DnsTransport, systemDnsTransport } from './dns-transport.js';
 
 /**
@@ -76,11 +70,6 @@ export interface ClientFactoryOptions {
   readonly interceptor?: AwsInterceptor;
   /** DynamoDB endpoint override (dynalite in the sandbox and tests). */
   readonly dynamodbEndpoint?: string;
-  /**
-   * The DynamoDB client's HTTP request handler (the sandbox's: dynalite answering in this process,
-   * `sandbox/dynamo.ts`); absent in AWS and tests, where the SDK's Node HTTP handler sends it.
-   */
-  readonly dynamodbRequestHandler?: RequestHandler<HttpRequest, HttpResponse>;
   /** Explicit credentials (the sandbox's dummy ones); absent in AWS, where the Lambda role's are used. */
   readonly credentials?: AwsCredentialIdentity;
 }
@@ -108,9 +97,7 @@ export interface ClientConfig {
    * config file can select the adaptive one, which the bundles do not carry (infra/sdk-trims.ts).
    */
   readonly retryMode: 'standard';
-  readonly requestHandler?:
-    | { readonly connectionTimeout: number; readonly requestTimeout: number }
-    | RequestHandler<HttpRequest, HttpResponse>;
+  readonly requestHandler?: { readonly connectionTimeout: number; readonly requestTimeout: number };
   readonly endpoint?: string;
   readonly credentials?: AwsCredentialIdentity;
   /**
@@ -135,10 +122,6 @@ export interface ClientSpec<C> {
   readonly policy: keyof typeof TRANSPORT_POLICIES;
   /** The endpoint this client always uses when the factory's options name one (DynamoDB local). */
   readonly endpointOf?: (options: ClientFactoryOptions) => string | undefined;
-  /** The request handler this client uses when the factory's options name one (DynamoDB local). */
-  readonly requestHandlerOf?: (
-    options: ClientFactoryOptions,
-  ) => RequestHandler<HttpRequest, HttpResponse> | undefined;
   /** A fixed region (Route 53's control plane); otherwise the caller's. */
   readonly fixedRegion?: string;
   readonly create: (config: ClientConfig, attach: <T extends Interceptable>(client: T) => T) => C;
@@ -171,7 +154,6 @@ export function createClientFactory(options: ClientFactoryOptions = {}): ClientF
     policy: TransportPolicy,
     endpoint: string | undefined,
     cacheMiddleware: boolean,
-    requestHandler: RequestHandler<HttpRequest, HttpResponse> | undefined,
   ): ClientConfig => ({
     region,
     maxAttempts: policy.maxAttempts,
@@ -179,20 +161,17 @@ export function createClientFactory(options: ClientFactoryOptions = {}): ClientF
     // Every middleware (the sandbox's interceptor too) is added when the client is built, before
     // its first request: nothing changes the stack between requests.
     cacheMiddleware,
-    // In the sandbox the interceptor models these timeouts in virtual time. Its one real service
-    // (dynalite, in the same process) gets no real-time limit: on a loaded machine it would fail
-    // calls that virtual time says took no time at all. The sandbox's DynamoDB handler answers
-    // without a socket (`dynamodbRequestHandler`).
-    ...(requestHandler
-      ? { requestHandler }
-      : options.interceptor
-        ? {}
-        : {
-            requestHandler: {
-              connectionTimeout: Math.min(policy.timeoutMs, 2_000),
-              requestTimeout: policy.timeoutMs,
-            },
-          }),
+    // In the sandbox the interceptor models these timeouts in virtual time. Its one real connection
+    // (dynalite, on loopback in the same process) gets no real-time limit: on a loaded machine it
+    // would fail calls that virtual time says took no time at all.
+    ...(options.interceptor
+      ? {}
+      : {
+          requestHandler: {
+            connectionTimeout: Math.min(policy.timeoutMs, 2_000),
+            requestTimeout: policy.timeoutMs,
+          },
+        }),
     ...(endpoint ? { endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
   });
@@ -202,9 +181,8 @@ export function createClientFactory(options: ClientFactoryOptions = {}): ClientF
       const region = spec.fixedRegion ?? callerRegion;
       const endpoint = boundEndpoint ?? spec.endpointOf?.(options);
       const policy = TRANSPORT_POLICIES[spec.policy];
-      const handler = spec.requestHandlerOf?.(options);
       return memo(`${spec.service}/${region}/${boundEndpoint ?? ''}`, () =>
-        spec.create(config(region, policy, endpoint, spec.service !== 'dynamodb', handler), (client) => {
+        spec.create(config(region, policy, endpoint, spec.service !== 'dynamodb'), (client) => {
           if (options.interceptor)
             attachInterceptor(client, options.interceptor, {
               service: spec.service,

@@ -481,7 +481,7 @@ export class AwsSimulator implements AwsInterceptor {
   }
 
   /**
-   * DynamoDB is real (dynalite, answering in this process: `sandbox/dynamo.ts`). Calls go one at a time, in the order they were
+   * DynamoDB is real (dynalite over loopback). Calls go one at a time, in the order they were
    * made, so that two racing writes resolve the same way on every run; each is tracked as in
    * flight so that virtual time stands still while it runs.
    */

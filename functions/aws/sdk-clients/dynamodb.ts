@@ -8,7 +8,6 @@ export const DYNAMODB_CLIENT: ClientSpec<DynamoDBDocumentClient> = {
   service: 'dynamodb',
   policy: 'dynamodb',
   endpointOf: (options) => options.dynamodbEndpoint,
-  requestHandlerOf: (options) => options.dynamodbRequestHandler,
   create: (config, attach) =>
     DynamoDBDocumentClient.from(attach(new DynamoDBClient(config)), {
       marshallOptions: { removeUndefinedValues: true },
