@@ -227,6 +227,18 @@ export async function idleHourOnOneCore(count: number, runs: number): Promise<Id
     });
     measured.push(JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as ScaleRun);
   }
-  const byCpu = [...measured].sort((a, b) => a.cpuMs - b.cpuMs);
-  return { runs: measured, median: byCpu[Math.floor((byCpu.length - 1) / 2)] as ScaleRun };
+  return { runs: measured, median: medianByCpu(measured) };
+}
+
+/**
+ * The run of median CPU (of an even count, the lower of the two middle runs: the figure is one
+ * measured run, never an average of two).
+ *
+ * @throws Error when `runs` is empty.
+ */
+export function medianByCpu<R extends { readonly cpuMs: number }>(runs: readonly R[]): R {
+  const byCpu = [...runs].sort((a, b) => a.cpuMs - b.cpuMs);
+  const median = byCpu[Math.floor((byCpu.length - 1) / 2)];
+  if (!median) throw new Error('median of the idle hour: expected at least one run, got none');
+  return median;
 }
