@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Plan } from '../functions/core/plan.js';
 import { parsePlans } from '../functions/core/plan-loader.js';
 import { targetGroupArn } from '../sandbox/aws/autoscaling-support.js';
@@ -51,6 +54,12 @@ export interface ScaleRun {
   readonly realMs: number;
   readonly cpuMs: number;
   readonly cpuMsPerApp: number;
+  /**
+   * CPU ms of `cpuMs` spent starting the sandbox, before the scenario's first instant (dynalite
+   * and its table, the simulated resources of every plan, each app's state, the Step Functions
+   * interpreter): what does not grow with the virtual time played.
+   */
+  readonly startupCpuMs: number;
   /** Calls the quotas throttled, per quota (attempts answered with a throttling error). */
   readonly throttled: Record<string, number>;
   /**
@@ -103,7 +112,11 @@ export async function scaleRun(count: number, idleSeconds?: number): Promise<Sca
   let work = { calls: 0, timers: 0, truthReads: 0 };
   const cpu = process.cpuUsage();
   const started = performance.now();
+  let startup = { user: 0, system: 0 };
   const report = await simulate(generated, scenario, {
+    started: () => {
+      startup = process.cpuUsage(cpu);
+    },
     inspect: (sandbox) => {
       for (const use of sandbox.aws.simulator.quotas.usage())
         if (use.throttled > 0) throttled[use.quota] = (throttled[use.quota] ?? 0) + use.throttled;
@@ -154,6 +167,7 @@ export async function scaleRun(count: number, idleSeconds?: number): Promise<Sca
     realMs: Math.round(realMs),
     cpuMs: Math.round(cpuMs),
     cpuMsPerApp: Math.round(cpuMs / count),
+    startupCpuMs: Math.round((startup.user + startup.system) / 1000),
     throttled,
     throttledBy: Object.fromEntries(
       Object.entries(throttledBy)
@@ -165,4 +179,66 @@ export async function scaleRun(count: number, idleSeconds?: number): Promise<Sca
     retried: { requests: attempts.filter((a) => a > 1).length, maxAttempts: Math.max(1, ...attempts) },
     perApp: { calls: perApp(work.calls), timers: perApp(work.timers), truthReads: perApp(work.truthReads) },
   };
+}
+
+/**
+ * The V8 flag the idle hour is measured under, so that its CPU is one core's: "disable the use of
+ * background tasks" (`node --v8-options`). Without it, V8 runs its optimising compiler and most of
+ * its garbage collection (concurrent marking, parallel scavenges) on a pool of helper threads, on
+ * the machine's other cores when they are free: measured on the 2-core development machine, about
+ * 5 to 6 s of the hour's CPU ran on those threads beside 9 to 10 s on the main one, and how much
+ * depended on whether the second core was free (docs/performance.md, "The idle hour, round 7").
+ * With it, the same work runs on the one thread, in the order it is needed, and the process's CPU
+ * is the time one core spends.
+ */
+export const ONE_CORE_NODE_FLAGS: readonly string[] = ['--single-threaded'];
+
+/** The idle hour measured in fresh processes: each run's figures, and the run of median CPU. */
+export interface IdleHour {
+  readonly runs: readonly ScaleRun[];
+  readonly median: ScaleRun;
+}
+
+/**
+ * `count` apps standing by one virtual hour ({@link scaleRun}), `runs` times, each in a fresh Node
+ * process on one core ({@link ONE_CORE_NODE_FLAGS}; `bench/hour.ts`), one after the other: nothing
+ * that ran before in the bench (its JIT-compiled code, its heap) changes what the hour costs, and
+ * the median of the runs is the figure, since another process on a shared machine can slow any
+ * one of them. Module loading and compiling the TypeScript are not counted: `scaleRun` measures
+ * the `simulate` only.
+ *
+ * @throws Error when `runs` is not a positive integer, or a run's process fails (its stderr
+ *   attached).
+ */
+export async function idleHourOnOneCore(count: number, runs: number): Promise<IdleHour> {
+  if (!Number.isInteger(runs) || runs < 1)
+    throw new Error(`idle hour: expected a positive count of runs, got ${runs}`);
+  const script = fileURLToPath(new URL('./hour.ts', import.meta.url));
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const measured: ScaleRun[] = [];
+  for (let i = 0; i < runs; i++) {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [...ONE_CORE_NODE_FLAGS, '--import', 'tsx', script, String(count)],
+      { cwd: root, maxBuffer: 16 * 1024 * 1024 },
+    ).catch((error: unknown) => {
+      const stderr = (error as { stderr?: string }).stderr ?? '';
+      throw new Error(`idle hour run ${i + 1}: ${(error as Error).message}${stderr ? `\n${stderr}` : ''}`);
+    });
+    measured.push(JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as ScaleRun);
+  }
+  return { runs: measured, median: medianByCpu(measured) };
+}
+
+/**
+ * The run of median CPU (of an even count, the lower of the two middle runs: the figure is one
+ * measured run, never an average of two).
+ *
+ * @throws Error when `runs` is empty.
+ */
+export function medianByCpu<R extends { readonly cpuMs: number }>(runs: readonly R[]): R {
+  const byCpu = [...runs].sort((a, b) => a.cpuMs - b.cpuMs);
+  const median = byCpu[Math.floor((byCpu.length - 1) / 2)];
+  if (!median) throw new Error('median of the idle hour: expected at least one run, got none');
+  return median;
 }

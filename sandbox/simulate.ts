@@ -46,8 +46,10 @@ const ROLES_FOR_SCENARIOS = ['operator', 'approver'];
  * and Lambda runtime, as `npm start`'s server sends them (sandbox/api-gateway.ts).
  *
  * The run ends at the scenario's timeout, or earlier once every event has happened, no execution
- * runs, and DNS has had time to settle (TTL plus a health check's failure window). `inspect`
- * sees the sandbox before it closes (tests read the simulator's call log there).
+ * runs, and DNS has had time to settle (TTL plus a health check's failure window). `started`
+ * sees the sandbox once it has started, before the scenario's first instant (the bench takes the
+ * start-up's CPU there); `inspect` sees it before it closes (tests read the simulator's call log
+ * there).
  *
  * @throws InvalidInputError listing every app, region, group, cluster, step or alarm the scenario
  *   names that the plans do not have (see `scenarioProblems`), before anything runs.
@@ -55,7 +57,10 @@ const ROLES_FOR_SCENARIOS = ['operator', 'approver'];
 export async function simulate(
   plans: readonly Plan[],
   scenario: Scenario,
-  options: { inspect?: (sandbox: Sandbox) => void | Promise<void> } = {},
+  options: {
+    started?: (sandbox: Sandbox) => void;
+    inspect?: (sandbox: Sandbox) => void | Promise<void>;
+  } = {},
 ): Promise<SimulationReport> {
   checkScenario(scenario, plans, scenario.name ? `scenario ${scenario.name}` : 'scenario');
   const sandbox = await Sandbox.start({
@@ -66,6 +71,7 @@ export async function simulate(
     ...(scenario.quotas ? { quotas: scenario.quotas } : {}),
   });
   try {
+    options.started?.(sandbox);
     const report = await play(sandbox, scenario);
     await options.inspect?.(sandbox);
     return report;

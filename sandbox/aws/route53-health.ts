@@ -128,40 +128,54 @@ export class EndpointProbe {
     if (this.stopped) return;
     const reached = this.checkers.filter((c) => this.options.checkerUp(c.region));
     const needsAnswer = reached.some((c) => this.options.reachable(c.region));
-    Promise.resolve(needsAnswer ? this.options.answer() : false)
+    const answer = needsAnswer ? this.options.answer() : false;
+    // An endpoint that answers at once (a target's health the model knows) is judged at once; one
+    // that answers later (a health endpoint the sandbox's Lambda serves) when it has answered. A
+    // tick of every check of every app each interval, 24,000 an hour for 100 apps, so the common
+    // case makes no promise.
+    if (typeof answer === 'boolean') {
+      this.observe(reached, answer);
+      this.next();
+      return;
+    }
+    answer
       .catch(() => false)
-      .then((answer) => {
-        const now = this.ctx.clock.now();
-        for (const checker of reached) {
-          const result = answer && this.options.reachable(checker.region);
-          checker.lastResult = result;
-          checker.lastCheckedAt = now;
-          if (result === checker.healthy) checker.streak = 0;
-          else if (++checker.streak >= this.options.failureThreshold) {
-            checker.healthy = result;
-            checker.streak = 0;
-          }
-        }
-        const healthy = healthyByCheckers(
-          this.checkers.filter((c) => c.healthy).length,
-          this.checkers.length,
-        );
-        const flipped = healthy !== this.status;
-        if (flipped || !this.checkers.some((c) => c.streak > 0)) {
-          this.detecting?.();
-          this.detecting = undefined;
-        } else {
-          this.detecting ??= beginOperation(this.ctx, 'route53:health-check-detection', this.options.app);
-        }
-        if (flipped && !this.stopped) {
-          this.status = healthy;
-          this.options.onStatusChange();
-        }
-      })
-      .finally(() => {
-        // Every check of every app requests each interval: their ticks due at one instant share a
-        // timer (VirtualClock.setSharedTimer), one settle for all of them.
-        if (!this.stopped) this.ctx.clock.setSharedTimer(this.options.intervalMs, () => this.tick());
-      });
+      .then((answered) => this.observe(reached, answered))
+      .finally(() => this.next());
+  }
+
+  /** Every checker that ran this interval records `answer` (or a timeout where it cannot reach). */
+  private observe(reached: readonly Checker[], answer: boolean): void {
+    const now = this.ctx.clock.now();
+    for (const checker of reached) {
+      const result = answer && this.options.reachable(checker.region);
+      checker.lastResult = result;
+      checker.lastCheckedAt = now;
+      if (result === checker.healthy) checker.streak = 0;
+      else if (++checker.streak >= this.options.failureThreshold) {
+        checker.healthy = result;
+        checker.streak = 0;
+      }
+    }
+    const healthy = healthyByCheckers(this.checkers.filter((c) => c.healthy).length, this.checkers.length);
+    const flipped = healthy !== this.status;
+    if (flipped || !this.checkers.some((c) => c.streak > 0)) {
+      this.detecting?.();
+      this.detecting = undefined;
+    } else {
+      this.detecting ??= beginOperation(this.ctx, 'route53:health-check-detection', this.options.app);
+    }
+    if (flipped && !this.stopped) {
+      this.status = healthy;
+      this.options.onStatusChange();
+    }
+  }
+
+  /**
+   * The next request, an interval on. Every check of every app requests each interval: their
+   * ticks due at one instant share a timer (VirtualClock.setSharedTimer), one settle for all.
+   */
+  private next(): void {
+    if (!this.stopped) this.ctx.clock.setSharedTimer(this.options.intervalMs, () => this.tick());
   }
 }
