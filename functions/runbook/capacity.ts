@@ -3,7 +3,13 @@ import { CapacityNotReadyError, InvalidInputError } from '../core/errors.js';
 import type { AutoScalingGroupPlan, Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
 import * as z from '../core/zod.js';
-import { groupReadiness } from '../observer/observe.js';
+import { readinessOf } from '../observer/observe.js';
+import {
+  CAPACITY_WATCH_BUDGET_MS,
+  capacityWatchMs,
+  onlyFirstChecksRemain,
+  watchCapacity,
+} from './capacity-watch.js';
 import {
   fence,
   nextPoll,
@@ -23,7 +29,8 @@ import {
   waitSeconds,
 } from './context.js';
 import { isPromoted, switchover } from './database.js';
-import { waitKey } from './ports/task-waits.js';
+import type { GlobalClusterView } from './ports/aurora.js';
+import { type TaskWait, waitKey } from './ports/task-waits.js';
 import { capacityReady } from './resources.js';
 import { wakeWait } from './wake-signal.js';
 import { moveTrafficIfReady } from './wake-traffic.js';
@@ -127,12 +134,43 @@ export async function checkCapacity(input: unknown, deps: CapacityDeps): Promise
 async function pollCapacity(
   run: RunContext,
   resource: ResourceItem,
-  progress: CapacityProgress,
+  polled: CapacityProgress,
   deps: CapacityDeps,
 ): Promise<CapacityProgress> {
+  let progress = polled;
   const plan = deps.plans.get(run.app);
   const group = autoScalingGroup(plan, resource.id);
-  const readiness = await groupReadiness(group, run.to, deps);
+  const readAt = deps.clock.now();
+  let capacity = await deps.autoScaling.describe(
+    run.to,
+    memberIn(group.members, run.to),
+    group.targetGroups?.[run.to],
+  );
+  let readiness = readinessOf(group, capacity);
+  // Only the load balancer's first health checks remain: this invocation watches for them and acts
+  // on what it sees (fenced beside every read), instead of the next poll finding out.
+  const watched =
+    readiness.ready || !watchable(run, deps) || !onlyFirstChecksRemain(group, capacity)
+      ? undefined
+      : await watchCapacity(
+          group,
+          run.to,
+          deps,
+          { capacity, readAt, extra: undefined },
+          {
+            intervalMs: capacityWatchMs(run, deps.plans),
+            budgetMs: Math.min(
+              CAPACITY_WATCH_BUDGET_MS,
+              (progress.maxAttempts - progress.attempt - 1) * progress.nextPollSeconds * 1000,
+            ),
+            each: () => fence(run, deps),
+            ...(switchoverHere(plan, run, deps) ? { alongside: () => switchoverReads(plan, run, deps) } : {}),
+          },
+        );
+  if (watched) ({ capacity, readiness } = watched);
+  // The seconds watched count against the poll budget, as polls every `nextPollSeconds` would.
+  const watchedPolls = Math.floor((deps.clock.now() - readAt) / 1000 / progress.nextPollSeconds);
+  if (!watched && watchedPolls > 0) progress = { ...progress, attempt: progress.attempt + watchedPolls };
   const now = deps.clock.now();
   const previous = progress.detail;
   const changed = previous?.healthyInService !== readiness.healthyInService;
@@ -155,9 +193,9 @@ async function pollCapacity(
   if (readiness.ready || acceptDegraded) {
     // The outcome's epoch check (`recordOutcome`'s fence) is made once, beside the switchover's
     // reads, and awaited before anything is recorded or moved.
-    const fenced = fence(run, deps);
+    const fenced = watched ? Promise.resolve() : fence(run, deps);
     fenced.catch(() => undefined);
-    const promotion = switchoverAsReady(plan, run, group.name, fenced, deps);
+    const promotion = switchoverAsReady(plan, run, group.name, fenced, deps, watched?.extra);
     // The last resource to be ready (the promotion recorded done): traffic moves here, as the
     // waker moves it where the promotion is the last; ShiftTraffic follows (`trafficShifted`).
     const shifted = moveTrafficIfReady(plan, resource, run, 'CheckCapacity', deps, { fenced }).catch(
@@ -166,6 +204,7 @@ async function pollCapacity(
     await fenced;
     const [trafficShifted] = await Promise.all([
       shifted,
+      watched?.settled,
       recordStep(run, deps, stepKey('ScaleCapacity', resource.id), {
         name: 'ScaleCapacity',
         resource: resource.id,
@@ -257,18 +296,14 @@ async function switchoverAsReady(
   readyGroup: string,
   fenced: Promise<void>,
   deps: CapacityDeps,
+  kept?: SwitchoverReads,
 ): Promise<PromotionStarted | undefined> {
-  const clusters = plan.database?.auroraGlobalClusters ?? [];
-  const cluster = clusters[0];
-  // A shared reader (an evacuation's, or the region's poller) wakes both branches at once: the
-  // database branch's own gate decides there, as before.
-  const shared = sharedReader(run, deps.plans) !== undefined;
-  if (run.mode !== 'graceful' || shared || clusters.length !== 1 || !cluster) return undefined;
+  const cluster = plan.database?.auroraGlobalClusters[0];
+  if (!switchoverHere(plan, run, deps) || !cluster) return undefined;
   try {
-    const [wait, others, view] = await Promise.all([
-      deps.waits.get(run.app, run.executionId, waitKey('capacity')),
+    const [{ wait, view }, others] = await Promise.all([
+      kept ?? switchoverReads(plan, run, deps),
       capacityReady(plan, run, deps, readyGroup),
-      deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId),
       fenced,
     ]);
     const live =
@@ -284,6 +319,41 @@ async function switchoverAsReady(
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether CheckCapacity makes a graceful run's switchover as it reads the last group ready
+ * ({@link switchoverAsReady}): a plan of one global cluster (each has its own branch), and no
+ * shared reader (an evacuation's, or the region's poller, wakes both branches at once: the
+ * database branch's own gate decides there, as before).
+ */
+function switchoverHere(plan: Plan, run: RunContext, deps: Pick<CapacityDeps, 'plans'>): boolean {
+  return (
+    run.mode === 'graceful' &&
+    sharedReader(run, deps.plans) === undefined &&
+    (plan.database?.auroraGlobalClusters.length ?? 0) === 1
+  );
+}
+
+/** What the switchover made here reads besides capacity: the database branch's parked wait, and the global cluster. */
+interface SwitchoverReads {
+  readonly wait: TaskWait | undefined;
+  readonly view: GlobalClusterView;
+}
+
+async function switchoverReads(plan: Plan, run: RunContext, deps: CapacityDeps): Promise<SwitchoverReads> {
+  const cluster = plan.database?.auroraGlobalClusters[0];
+  if (!cluster) throw new InvalidInputError(`${plan.name}: no global cluster to switch over`);
+  const [wait, view] = await Promise.all([
+    deps.waits.get(run.app, run.executionId, waitKey('capacity')),
+    deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId),
+  ]);
+  return { wait, view };
+}
+
+/** Whether this run watches its group's first health checks: no shared reader reads them for it, and the clock can wait. */
+function watchable(run: RunContext, deps: Pick<CapacityDeps, 'plans' | 'clock'>): boolean {
+  return sharedReader(run, deps.plans) === undefined && deps.clock.sleep !== undefined;
 }
 
 export function autoScalingGroup(plan: Plan, name: string): AutoScalingGroupPlan {
