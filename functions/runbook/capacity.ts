@@ -33,7 +33,7 @@ import type { GlobalClusterView } from './ports/aurora.js';
 import { type TaskWait, waitKey } from './ports/task-waits.js';
 import { capacityReady } from './resources.js';
 import { wakeWait } from './wake-signal.js';
-import { moveTrafficIfReady } from './wake-traffic.js';
+import { moveTrafficIfReady, othersReady } from './wake-traffic.js';
 
 /**
  * The ports and context ScaleCapacity reads (the composition root gives it no more): of Auto
@@ -147,10 +147,15 @@ async function pollCapacity(
     group.targetGroups?.[run.to],
   );
   let readiness = readinessOf(group, capacity);
+  const here = switchoverHere(plan, run, deps);
+  let lastWait: TaskWait | undefined;
   // Only the load balancer's first health checks remain: this invocation watches for them and acts
   // on what it sees (fenced beside every read), instead of the next poll finding out.
   const watched =
-    readiness.ready || !watchable(run, deps) || !onlyFirstChecksRemain(group, capacity)
+    readiness.ready ||
+    !watchable(run, deps) ||
+    !onlyFirstChecksRemain(group, capacity) ||
+    !(await waitedOn(plan, run, resource, deps))
       ? undefined
       : await watchCapacity(
           group,
@@ -163,8 +168,16 @@ async function pollCapacity(
               CAPACITY_WATCH_BUDGET_MS,
               (progress.maxAttempts - progress.attempt - 1) * progress.nextPollSeconds * 1000,
             ),
-            each: () => fence(run, deps),
-            ...(switchoverHere(plan, run, deps) ? { alongside: () => switchoverReads(plan, run, deps) } : {}),
+            // The fence, and the database branch's wait (it parks again every few seconds), beside
+            // every read: the read that sees the group ready is followed by the switchover alone.
+            each: async () => {
+              const [, wait] = await Promise.all([
+                fence(run, deps),
+                here ? deps.waits.get(run.app, run.executionId, waitKey('capacity')) : undefined,
+              ]);
+              lastWait = wait;
+            },
+            ...(here ? { alongside: () => switchoverReads(plan, run, deps) } : {}),
           },
         );
   if (watched) ({ capacity, readiness } = watched);
@@ -195,7 +208,8 @@ async function pollCapacity(
     // reads, and awaited before anything is recorded or moved.
     const fenced = watched ? Promise.resolve() : fence(run, deps);
     fenced.catch(() => undefined);
-    const promotion = switchoverAsReady(plan, run, group.name, fenced, deps, watched?.extra);
+    const kept = watched?.extra && { ...watched.extra, wait: lastWait ?? watched.extra.wait };
+    const promotion = switchoverAsReady(plan, run, group.name, fenced, deps, kept);
     // The last resource to be ready (the promotion recorded done): traffic moves here, as the
     // waker moves it where the promotion is the last; ShiftTraffic follows (`trafficShifted`).
     const shifted = moveTrafficIfReady(plan, resource, run, 'CheckCapacity', deps, { fenced }).catch(
@@ -301,14 +315,20 @@ async function switchoverAsReady(
   const cluster = plan.database?.auroraGlobalClusters[0];
   if (!switchoverHere(plan, run, deps) || !cluster) return undefined;
   try {
+    const live = (wait: TaskWait | undefined) =>
+      wait !== undefined && Date.parse(wait.expiresAt) - deps.clock.now() > SWITCHOVER_WAIT_MARGIN_MS;
+    // A wait kept from the watch that has run out since: the branch parks again every few
+    // seconds, so the wait is read again (the new park's item) rather than given up on.
+    const current = async (reads: SwitchoverReads): Promise<SwitchoverReads> =>
+      live(reads.wait)
+        ? reads
+        : { ...reads, wait: await deps.waits.get(run.app, run.executionId, waitKey('capacity')) };
     const [{ wait, view }, others] = await Promise.all([
-      kept ?? switchoverReads(plan, run, deps),
+      kept ? current(kept) : switchoverReads(plan, run, deps),
       capacityReady(plan, run, deps, readyGroup),
       fenced,
     ]);
-    const live =
-      wait !== undefined && Date.parse(wait.expiresAt) - deps.clock.now() > SWITCHOVER_WAIT_MARGIN_MS;
-    if (!live || !others) return undefined;
+    if (!live(wait) || !others) return undefined;
     const targetArn = memberIn(cluster.members, run.to);
     const at = isoNow(deps.clock);
     const made = { by: 'CheckCapacity', at, epoch: run.epoch, rpoMs: 0 } as const;
@@ -349,6 +369,30 @@ async function switchoverReads(plan: Plan, run: RunContext, deps: CapacityDeps):
     deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId),
   ]);
   return { wait, view };
+}
+
+/**
+ * Whether the run waits on this group now, so that seeing it ready sooner moves something sooner:
+ * the database branch parked on capacity (a graceful switchover made here), or every other
+ * resource of the run recorded ready (its traffic moved here, `moveTrafficIfReady`). Read from our
+ * own records (one or two GetItem), only to decide whether to watch: what the watch then acts on
+ * is read from AWS and fenced. Pilot light's capacity, ready minutes before its reader, and an
+ * ungraceful run's, ready before its failover ends, are not watched.
+ */
+async function waitedOn(
+  plan: Plan,
+  run: RunContext,
+  resource: ResourceItem,
+  deps: CapacityDeps,
+): Promise<boolean> {
+  const [wait, others] = await Promise.all([
+    switchoverHere(plan, run, deps)
+      ? deps.waits.get(run.app, run.executionId, waitKey('capacity'))
+      : Promise.resolve(undefined),
+    // A read, not an action: no fence here (the watch fences beside every read).
+    othersReady(plan, resource, run, deps, undefined, Promise.resolve()).catch(() => false),
+  ]);
+  return wait !== undefined || others;
 }
 
 /** Whether this run watches its group's first health checks: no shared reader reads them for it, and the clock can wait. */

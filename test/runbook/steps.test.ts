@@ -575,12 +575,8 @@ describe('CheckCapacity watching the first health checks', () => {
     return { reads, switchedAt };
   };
 
-  it('graceful: a group that turns healthy mid-watch is switched over within one watch interval, by the same invocation', async () => {
-    // Arrange
-    const env = setup();
-    const run = await begun(env);
-    const waiting = await promoteDatabase({ run, resource: DATABASE }, env.deps);
-    const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+  /** The database branch of `run` parked on capacity for 30 s (virtual): the run waits on the group. */
+  const parkDatabase = async (env: ReturnType<typeof setup>, run: RunContext) => {
     const now = env.clock.now();
     env.tokens.waiting.add('capacity-token');
     await env.waits.port.park({
@@ -592,6 +588,31 @@ describe('CheckCapacity watching the first health checks', () => {
       parkedAt: new Date(now).toISOString(),
       expiresAt: new Date(now + 30_000).toISOString(),
     });
+  };
+
+  it('a group nothing waits on yet (no branch parked on it, the promotion not done) is not watched: one read, then the poll', async () => {
+    // Arrange
+    const env = setup();
+    const run = await begun(env);
+    const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+    const seen = watching(env, env.clock.now() + 3_000);
+
+    // Act
+    const next = await checkCapacity({ run, resource: CAPACITY, progress: started }, env.deps);
+
+    // Assert
+    expect(next).toMatchObject({ done: false, attempt: 1 });
+    expect(seen.reads).toHaveLength(1);
+  });
+
+  it('graceful: a group that turns healthy mid-watch is switched over within one watch interval, by the same invocation', async () => {
+    // Arrange
+    const env = setup();
+    const run = await begun(env);
+    const waiting = await promoteDatabase({ run, resource: DATABASE }, env.deps);
+    const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+    const now = env.clock.now();
+    await parkDatabase(env, run);
     const flipAt = now + 3_100;
     const seen = watching(env, flipAt);
 
@@ -618,6 +639,7 @@ describe('CheckCapacity watching the first health checks', () => {
     const run = await begun(env);
     await promoteDatabase({ run, resource: DATABASE }, env.deps);
     const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+    await parkDatabase(env, run);
     const flipAt = env.clock.now() + 3_000;
     watching(env, flipAt);
     const lose = setTimeoutAt(env, flipAt - 1_000, () => loseLock(env, run));
@@ -637,6 +659,7 @@ describe('CheckCapacity watching the first health checks', () => {
     const env = setup();
     const run = await begun(env);
     const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+    await parkDatabase(env, run);
     const seen = watching(env, Number.POSITIVE_INFINITY);
     const t0 = env.clock.now();
 
@@ -663,6 +686,7 @@ describe('CheckCapacity watching the first health checks', () => {
     const env = setup();
     const run = await begun(env);
     const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+    await parkDatabase(env, run);
     const flipAt = env.clock.now() + 1_000;
     watching(env, flipAt, true);
 
