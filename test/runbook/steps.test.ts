@@ -129,6 +129,21 @@ async function loseLock(env: ReturnType<typeof setup>, run: RunContext): Promise
 }
 
 const CAPACITY = { kind: 'capacity', id: 'orders-web' } as const;
+
+/** The database branch of `run` parked on capacity, its Task's timeout `leftMs` away (virtual ms). */
+async function parkOnCapacity(env: ReturnType<typeof setup>, run: RunContext, leftMs: number): Promise<void> {
+  const now = env.clock.now();
+  env.tokens.waiting.add('capacity-token');
+  await env.waits.port.park({
+    app: 'orders',
+    executionId: run.executionId,
+    what: 'capacity',
+    token: 'capacity-token',
+    region: TARGET,
+    parkedAt: new Date(now).toISOString(),
+    expiresAt: new Date(now + leftMs).toISOString(),
+  });
+}
 const DATABASE = { kind: 'database', id: 'orders-global' } as const;
 
 describe('BeginExecution', () => {
@@ -442,21 +457,6 @@ describe('CheckCapacity', () => {
     expect(env.state.executions.get('exec-1')?.steps['ScaleCapacity#orders-web']?.status).toBe('RUNNING');
   });
 
-  /** The database branch of `run` parked on capacity, its Task's timeout `leftMs` away. */
-  const parkOnCapacity = async (env: ReturnType<typeof setup>, run: RunContext, leftMs: number) => {
-    const now = env.clock.now();
-    env.tokens.waiting.add('capacity-token');
-    await env.waits.port.park({
-      app: 'orders',
-      executionId: run.executionId,
-      what: 'capacity',
-      token: 'capacity-token',
-      region: TARGET,
-      parkedAt: new Date(now).toISOString(),
-      expiresAt: new Date(now + leftMs).toISOString(),
-    });
-  };
-
   it('graceful, the database branch parked on capacity: makes the switchover as it reads the last group ready, and the woken check follows it', async () => {
     // Arrange
     const env = setup({ healthy: 0 });
@@ -575,21 +575,6 @@ describe('CheckCapacity watching the first health checks', () => {
     return { reads, switchedAt };
   };
 
-  /** The database branch of `run` parked on capacity for 30 s (virtual): the run waits on the group. */
-  const parkDatabase = async (env: ReturnType<typeof setup>, run: RunContext) => {
-    const now = env.clock.now();
-    env.tokens.waiting.add('capacity-token');
-    await env.waits.port.park({
-      app: 'orders',
-      executionId: run.executionId,
-      what: 'capacity',
-      token: 'capacity-token',
-      region: TARGET,
-      parkedAt: new Date(now).toISOString(),
-      expiresAt: new Date(now + 30_000).toISOString(),
-    });
-  };
-
   it('a group nothing waits on yet (no branch parked on it, the promotion not done) is not watched: one read, then the poll', async () => {
     // Arrange
     const env = setup();
@@ -612,7 +597,7 @@ describe('CheckCapacity watching the first health checks', () => {
     const waiting = await promoteDatabase({ run, resource: DATABASE }, env.deps);
     const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
     const now = env.clock.now();
-    await parkDatabase(env, run);
+    await parkOnCapacity(env, run, 30_000);
     const flipAt = now + 3_100;
     const seen = watching(env, flipAt);
 
@@ -639,7 +624,7 @@ describe('CheckCapacity watching the first health checks', () => {
     const run = await begun(env);
     await promoteDatabase({ run, resource: DATABASE }, env.deps);
     const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
-    await parkDatabase(env, run);
+    await parkOnCapacity(env, run, 30_000);
     const flipAt = env.clock.now() + 3_000;
     watching(env, flipAt);
     const lose = setTimeoutAt(env, flipAt - 1_000, () => loseLock(env, run));
@@ -659,7 +644,7 @@ describe('CheckCapacity watching the first health checks', () => {
     const env = setup();
     const run = await begun(env);
     const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
-    await parkDatabase(env, run);
+    await parkOnCapacity(env, run, 30_000);
     const seen = watching(env, Number.POSITIVE_INFINITY);
     const t0 = env.clock.now();
 
@@ -686,7 +671,7 @@ describe('CheckCapacity watching the first health checks', () => {
     const env = setup();
     const run = await begun(env);
     const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
-    await parkDatabase(env, run);
+    await parkOnCapacity(env, run, 30_000);
     const flipAt = env.clock.now() + 1_000;
     watching(env, flipAt, true);
 
