@@ -167,7 +167,7 @@ export function autoScalingGroups(clients: ClientFactory): AutoScalingGroups {
     return answer;
   };
 
-  return {
+  const port: AutoScalingGroups = {
     async describe(region, groupName, targetGroups = [], options = {}) {
       const withHealth = options.targetHealth !== false;
       // The plan's target groups, read beside the group (a hint: the answer says which count).
@@ -204,7 +204,7 @@ export function autoScalingGroups(clients: ClientFactory): AutoScalingGroups {
 
     async reassess(region, kept) {
       const source = described.get(kept);
-      if (!source) return this.describe(region, kept.name);
+      if (!source) return port.describe(region, kept.name);
       return capacity(
         source.group,
         source.groupName,
@@ -305,6 +305,7 @@ export function autoScalingGroups(clients: ClientFactory): AutoScalingGroups {
 
     update: groupUpdates(clients).update,
   };
+  return port;
 }
 
 /**
