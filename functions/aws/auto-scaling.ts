@@ -159,7 +159,15 @@ export function autoScalingGroups(clients: ClientFactory): AutoScalingGroups {
       ),
     );
 
-  return {
+  /** The answer each GroupCapacity of `describe` was made from, for `reassess`. */
+  const described = new WeakMap<GroupCapacity, { group: AutoScalingGroup; groupName: string }>();
+  const capacity = (group: AutoScalingGroup, groupName: string, health: TargetHealthByGroup) => {
+    const answer = capacityOf(group, groupName, health);
+    described.set(answer, { group, groupName });
+    return answer;
+  };
+
+  const port: AutoScalingGroups = {
     async describe(region, groupName, targetGroups = [], options = {}) {
       const withHealth = options.targetHealth !== false;
       // The plan's target groups, read beside the group (a hint: the answer says which count).
@@ -191,7 +199,17 @@ export function autoScalingGroups(clients: ClientFactory): AutoScalingGroups {
         ),
       ]);
       const health = new Map([...hinted.flatMap((byGroup) => (byGroup ? [...byGroup] : [])), ...rest]);
-      return capacityOf(group, groupName, health);
+      return capacity(group, groupName, health);
+    },
+
+    async reassess(region, kept) {
+      const source = described.get(kept);
+      if (!source) return port.describe(region, kept.name);
+      return capacity(
+        source.group,
+        source.groupName,
+        await targetHealth(region, source.group.TargetGroupARNs ?? []),
+      );
     },
 
     async describeMany(region, groupNames, options = {}) {
@@ -287,6 +305,7 @@ export function autoScalingGroups(clients: ClientFactory): AutoScalingGroups {
 
     update: groupUpdates(clients).update,
   };
+  return port;
 }
 
 /**

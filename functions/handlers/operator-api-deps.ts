@@ -84,7 +84,7 @@ export const LAZY_PORT_METHODS: {
     'describeClusters',
   ],
   auroraLag: ['replicationLagMs', 'lastReplicationLag', 'replicationLagsMs'],
-  autoScaling: ['describe', 'describeMany', 'warmPool', 'failedLaunches', 'update'],
+  autoScaling: ['describe', 'describeMany', 'reassess', 'warmPool', 'failedLaunches', 'update'],
   route53: [
     'listFailoverRecords',
     'setPrimary',

@@ -3,7 +3,13 @@ import { CapacityNotReadyError, InvalidInputError } from '../core/errors.js';
 import type { AutoScalingGroupPlan, Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
 import * as z from '../core/zod.js';
-import { groupReadiness } from '../observer/observe.js';
+import { readinessOf } from '../observer/observe.js';
+import {
+  CAPACITY_WATCH_BUDGET_MS,
+  capacityWatchMs,
+  onlyFirstChecksRemain,
+  watchCapacity,
+} from './capacity-watch.js';
 import {
   fence,
   nextPoll,
@@ -23,10 +29,11 @@ import {
   waitSeconds,
 } from './context.js';
 import { isPromoted, switchover } from './database.js';
-import { waitKey } from './ports/task-waits.js';
+import type { GlobalClusterView } from './ports/aurora.js';
+import { type TaskWait, waitKey } from './ports/task-waits.js';
 import { capacityReady } from './resources.js';
 import { wakeWait } from './wake-signal.js';
-import { moveTrafficIfReady } from './wake-traffic.js';
+import { moveTrafficIfReady, othersReady } from './wake-traffic.js';
 
 /**
  * The ports and context ScaleCapacity reads (the composition root gives it no more): of Auto
@@ -127,12 +134,56 @@ export async function checkCapacity(input: unknown, deps: CapacityDeps): Promise
 async function pollCapacity(
   run: RunContext,
   resource: ResourceItem,
-  progress: CapacityProgress,
+  polled: CapacityProgress,
   deps: CapacityDeps,
 ): Promise<CapacityProgress> {
+  let progress = polled;
   const plan = deps.plans.get(run.app);
   const group = autoScalingGroup(plan, resource.id);
-  const readiness = await groupReadiness(group, run.to, deps);
+  const readAt = deps.clock.now();
+  let capacity = await deps.autoScaling.describe(
+    run.to,
+    memberIn(group.members, run.to),
+    group.targetGroups?.[run.to],
+  );
+  let readiness = readinessOf(group, capacity);
+  const here = switchoverHere(plan, run, deps);
+  let lastWait: TaskWait | undefined;
+  // Only the load balancer's first health checks remain: this invocation watches for them and acts
+  // on what it sees (fenced beside every read), instead of the next poll finding out.
+  const watched =
+    readiness.ready ||
+    !watchable(run, deps) ||
+    !onlyFirstChecksRemain(group, capacity) ||
+    !(await waitedOn(plan, run, resource, deps))
+      ? undefined
+      : await watchCapacity(
+          group,
+          run.to,
+          deps,
+          { capacity, readAt, extra: undefined },
+          {
+            intervalMs: capacityWatchMs(run, deps.plans),
+            budgetMs: Math.min(
+              CAPACITY_WATCH_BUDGET_MS,
+              (progress.maxAttempts - progress.attempt - 1) * progress.nextPollSeconds * 1000,
+            ),
+            // The fence, and the database branch's wait (it parks again every few seconds), beside
+            // every read: the read that sees the group ready is followed by the switchover alone.
+            each: async () => {
+              const [, wait] = await Promise.all([
+                fence(run, deps),
+                here ? deps.waits.get(run.app, run.executionId, waitKey('capacity')) : undefined,
+              ]);
+              lastWait = wait;
+            },
+            ...(here ? { alongside: () => switchoverReads(plan, run, deps) } : {}),
+          },
+        );
+  if (watched) ({ capacity, readiness } = watched);
+  // The seconds watched count against the poll budget, as polls every `nextPollSeconds` would.
+  const watchedPolls = Math.floor((deps.clock.now() - readAt) / 1000 / progress.nextPollSeconds);
+  if (!watched && watchedPolls > 0) progress = { ...progress, attempt: progress.attempt + watchedPolls };
   const now = deps.clock.now();
   const previous = progress.detail;
   const changed = previous?.healthyInService !== readiness.healthyInService;
@@ -155,9 +206,10 @@ async function pollCapacity(
   if (readiness.ready || acceptDegraded) {
     // The outcome's epoch check (`recordOutcome`'s fence) is made once, beside the switchover's
     // reads, and awaited before anything is recorded or moved.
-    const fenced = fence(run, deps);
+    const fenced = watched ? Promise.resolve() : fence(run, deps);
     fenced.catch(() => undefined);
-    const promotion = switchoverAsReady(plan, run, group.name, fenced, deps);
+    const kept = watched?.extra && { ...watched.extra, wait: lastWait ?? watched.extra.wait };
+    const promotion = switchoverAsReady(plan, run, group.name, fenced, deps, kept);
     // The last resource to be ready (the promotion recorded done): traffic moves here, as the
     // waker moves it where the promotion is the last; ShiftTraffic follows (`trafficShifted`).
     const shifted = moveTrafficIfReady(plan, resource, run, 'CheckCapacity', deps, { fenced }).catch(
@@ -166,6 +218,7 @@ async function pollCapacity(
     await fenced;
     const [trafficShifted] = await Promise.all([
       shifted,
+      watched?.settled,
       recordStep(run, deps, stepKey('ScaleCapacity', resource.id), {
         name: 'ScaleCapacity',
         resource: resource.id,
@@ -257,23 +310,25 @@ async function switchoverAsReady(
   readyGroup: string,
   fenced: Promise<void>,
   deps: CapacityDeps,
+  kept?: SwitchoverReads,
 ): Promise<PromotionStarted | undefined> {
-  const clusters = plan.database?.auroraGlobalClusters ?? [];
-  const cluster = clusters[0];
-  // A shared reader (an evacuation's, or the region's poller) wakes both branches at once: the
-  // database branch's own gate decides there, as before.
-  const shared = sharedReader(run, deps.plans) !== undefined;
-  if (run.mode !== 'graceful' || shared || clusters.length !== 1 || !cluster) return undefined;
+  const cluster = plan.database?.auroraGlobalClusters[0];
+  if (!switchoverHere(plan, run, deps) || !cluster) return undefined;
   try {
-    const [wait, others, view] = await Promise.all([
-      deps.waits.get(run.app, run.executionId, waitKey('capacity')),
+    const live = (wait: TaskWait | undefined) =>
+      wait !== undefined && Date.parse(wait.expiresAt) - deps.clock.now() > SWITCHOVER_WAIT_MARGIN_MS;
+    // A wait kept from the watch that has run out since: the branch parks again every few
+    // seconds, so the wait is read again (the new park's item) rather than given up on.
+    const current = async (reads: SwitchoverReads): Promise<SwitchoverReads> =>
+      live(reads.wait)
+        ? reads
+        : { ...reads, wait: await deps.waits.get(run.app, run.executionId, waitKey('capacity')) };
+    const [{ wait, view }, others] = await Promise.all([
+      kept ? current(kept) : switchoverReads(plan, run, deps),
       capacityReady(plan, run, deps, readyGroup),
-      deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId),
       fenced,
     ]);
-    const live =
-      wait !== undefined && Date.parse(wait.expiresAt) - deps.clock.now() > SWITCHOVER_WAIT_MARGIN_MS;
-    if (!live || !others) return undefined;
+    if (!live(wait) || !others) return undefined;
     const targetArn = memberIn(cluster.members, run.to);
     const at = isoNow(deps.clock);
     const made = { by: 'CheckCapacity', at, epoch: run.epoch, rpoMs: 0 } as const;
@@ -284,6 +339,65 @@ async function switchoverAsReady(
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether CheckCapacity makes a graceful run's switchover as it reads the last group ready
+ * ({@link switchoverAsReady}): a plan of one global cluster (each has its own branch), and no
+ * shared reader (an evacuation's, or the region's poller, wakes both branches at once: the
+ * database branch's own gate decides there, as before).
+ */
+function switchoverHere(plan: Plan, run: RunContext, deps: Pick<CapacityDeps, 'plans'>): boolean {
+  return (
+    run.mode === 'graceful' &&
+    sharedReader(run, deps.plans) === undefined &&
+    (plan.database?.auroraGlobalClusters.length ?? 0) === 1
+  );
+}
+
+/** What the switchover made here reads besides capacity: the database branch's parked wait, and the global cluster. */
+interface SwitchoverReads {
+  readonly wait: TaskWait | undefined;
+  readonly view: GlobalClusterView;
+}
+
+async function switchoverReads(plan: Plan, run: RunContext, deps: CapacityDeps): Promise<SwitchoverReads> {
+  const cluster = plan.database?.auroraGlobalClusters[0];
+  if (!cluster) throw new InvalidInputError(`${plan.name}: no global cluster to switch over`);
+  const [wait, view] = await Promise.all([
+    deps.waits.get(run.app, run.executionId, waitKey('capacity')),
+    deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId),
+  ]);
+  return { wait, view };
+}
+
+/**
+ * Whether the run waits on this group now, so that seeing it ready sooner moves something sooner:
+ * the database branch parked on capacity (a graceful switchover made here), or every other
+ * resource of the run recorded ready (its traffic moved here, `moveTrafficIfReady`). Read from our
+ * own records (one or two GetItem), only to decide whether to watch: what the watch then acts on
+ * is read from AWS and fenced. Pilot light's capacity, ready minutes before its reader, and an
+ * ungraceful run's, ready before its failover ends, are not watched.
+ */
+async function waitedOn(
+  plan: Plan,
+  run: RunContext,
+  resource: ResourceItem,
+  deps: CapacityDeps,
+): Promise<boolean> {
+  const [wait, others] = await Promise.all([
+    switchoverHere(plan, run, deps)
+      ? deps.waits.get(run.app, run.executionId, waitKey('capacity'))
+      : Promise.resolve(undefined),
+    // A read, not an action: no fence here (the watch fences beside every read).
+    othersReady(plan, resource, run, deps, undefined, Promise.resolve()).catch(() => false),
+  ]);
+  return wait !== undefined || others;
+}
+
+/** Whether this run watches its group's first health checks: no shared reader reads them for it, and the clock can wait. */
+function watchable(run: RunContext, deps: Pick<CapacityDeps, 'plans' | 'clock'>): boolean {
+  return sharedReader(run, deps.plans) === undefined && deps.clock.sleep !== undefined;
 }
 
 export function autoScalingGroup(plan: Plan, name: string): AutoScalingGroupPlan {

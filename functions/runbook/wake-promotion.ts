@@ -35,15 +35,48 @@ export async function promotionReads(
   globalClusterId: string,
   run: RunContext,
   deps: Pick<RunbookDeps, 'aurora' | 'auroraLag' | 'autoScaling' | 'clock' | 'store'>,
+  early?: EarlyPromotionReads,
 ): Promise<PromotionReads> {
   const cluster = globalCluster(plan, globalClusterId);
+  const reads = early?.region === run.to ? early : undefined;
   const [view, ready, lag] = await Promise.all([
-    deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId),
-    run.mode === 'graceful' ? capacityReady(plan, run, deps) : Promise.resolve(true),
-    run.mode === 'ungraceful' ? rpoLag(run, cluster, deps) : Promise.resolve(undefined),
+    reads?.view ?? deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId),
+    run.mode === 'graceful' ? (reads?.ready ?? capacityReady(plan, run, deps)) : Promise.resolve(true),
+    run.mode === 'ungraceful' ? (reads?.lag ?? rpoLag(run, cluster, deps)) : Promise.resolve(undefined),
     fence(run, deps),
   ]);
   return { view, ready, ...(lag ? { lag } : {}) };
+}
+
+/**
+ * {@link promotionReads}' reads of AWS, started by the waker as the reader's event arrives, beside
+ * its read of the reader and its lookup of the parked run (whose mode says which it needs): the
+ * global cluster, the target's capacity and its replication lag in `region`. Every error is kept
+ * for the read that uses it.
+ */
+export interface EarlyPromotionReads {
+  readonly region: string;
+  readonly view: Promise<PromotionReads['view']>;
+  readonly ready: Promise<boolean>;
+  readonly lag: Promise<RpoLag>;
+}
+
+/** Starts {@link EarlyPromotionReads} for pilot light's promotion into `region`. */
+export function earlyPromotionReads(
+  plan: Plan,
+  globalClusterId: string,
+  region: string,
+  deps: Pick<RunbookDeps, 'aurora' | 'auroraLag' | 'autoScaling' | 'clock'>,
+): EarlyPromotionReads {
+  const cluster = globalCluster(plan, globalClusterId);
+  const reads = {
+    region,
+    view: deps.aurora.describeGlobalCluster(region, cluster.globalClusterId),
+    ready: capacityReady(plan, { to: region }, deps),
+    lag: rpoLag({ to: region }, cluster, deps),
+  };
+  for (const read of [reads.view, reads.ready, reads.lag]) read.catch(() => undefined);
+  return reads;
 }
 
 /**

@@ -9,7 +9,7 @@ import { Progress, parseInput, ResourceItem, type RunbookDeps, RunContext, share
 import { type TaskWait, type WaitKind, waitKey } from './ports/task-waits.js';
 import { isReadPark, parkForRead } from './read-park.js';
 import { capacityReady, globalCluster } from './resources.js';
-import { type PromotionReads, promotionReads, startFor } from './wake-promotion.js';
+import { earlyPromotionReads, type PromotionReads, promotionReads, startFor } from './wake-promotion.js';
 import {
   answerWait,
   POLLED_FOR_EVERY_RUN,
@@ -266,6 +266,13 @@ async function wakeApp(
 ): Promise<void> {
   const eventId = event.EventID;
   const what = waitKey(kind, globalClusterId);
+  // Pilot light's reader: what the promotion needs from AWS, read at once, beside the reader's
+  // read and the lookup of the parked run (which says the run's mode: the reads it needs). Not
+  // where a shared reader serves the region: many runs at once, whose reads are rationed.
+  const early =
+    kind === 'reader' && sharedReader({ to: region }, deps.plans) === undefined
+      ? earlyPromotionReads(plan, globalClusterId, region, deps)
+      : undefined;
   const parked = async (): Promise<
     | {
         holder: string;
@@ -286,7 +293,9 @@ async function wakeApp(
         : undefined;
     // Pilot light's reader: what the promotion needs, read (and the lease renewed) beside RDS.
     const starter =
-      run && kind === 'reader' ? { run, reads: promotionReads(plan, globalClusterId, run, deps) } : undefined;
+      run && kind === 'reader'
+        ? { run, reads: promotionReads(plan, globalClusterId, run, deps, early) }
+        : undefined;
     // Awaited, and reported, only once RDS shows what the event announces.
     mover?.ready.catch(() => undefined);
     starter?.reads.catch(() => undefined);

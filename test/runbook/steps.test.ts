@@ -9,6 +9,7 @@ import { abandonExecution } from '../../functions/runbook/abandon.js';
 import { requestApproval } from '../../functions/runbook/approval.js';
 import { beginExecution } from '../../functions/runbook/begin.js';
 import { checkCapacity, scaleCapacity } from '../../functions/runbook/capacity.js';
+import { CAPACITY_WATCH_BUDGET_MS, CAPACITY_WATCH_MIN_MS } from '../../functions/runbook/capacity-watch.js';
 import type { RunContext } from '../../functions/runbook/context.js';
 import { checkDatabase, promoteDatabase } from '../../functions/runbook/database.js';
 import type { GlobalClusterView } from '../../functions/runbook/ports/aurora.js';
@@ -128,6 +129,21 @@ async function loseLock(env: ReturnType<typeof setup>, run: RunContext): Promise
 }
 
 const CAPACITY = { kind: 'capacity', id: 'orders-web' } as const;
+
+/** The database branch of `run` parked on capacity, its Task's timeout `leftMs` away (virtual ms). */
+async function parkOnCapacity(env: ReturnType<typeof setup>, run: RunContext, leftMs: number): Promise<void> {
+  const now = env.clock.now();
+  env.tokens.waiting.add('capacity-token');
+  await env.waits.port.park({
+    app: 'orders',
+    executionId: run.executionId,
+    what: 'capacity',
+    token: 'capacity-token',
+    region: TARGET,
+    parkedAt: new Date(now).toISOString(),
+    expiresAt: new Date(now + leftMs).toISOString(),
+  });
+}
 const DATABASE = { kind: 'database', id: 'orders-global' } as const;
 
 describe('BeginExecution', () => {
@@ -441,21 +457,6 @@ describe('CheckCapacity', () => {
     expect(env.state.executions.get('exec-1')?.steps['ScaleCapacity#orders-web']?.status).toBe('RUNNING');
   });
 
-  /** The database branch of `run` parked on capacity, its Task's timeout `leftMs` away. */
-  const parkOnCapacity = async (env: ReturnType<typeof setup>, run: RunContext, leftMs: number) => {
-    const now = env.clock.now();
-    env.tokens.waiting.add('capacity-token');
-    await env.waits.port.park({
-      app: 'orders',
-      executionId: run.executionId,
-      what: 'capacity',
-      token: 'capacity-token',
-      region: TARGET,
-      parkedAt: new Date(now).toISOString(),
-      expiresAt: new Date(now + leftMs).toISOString(),
-    });
-  };
-
   it('graceful, the database branch parked on capacity: makes the switchover as it reads the last group ready, and the woken check follows it', async () => {
     // Arrange
     const env = setup({ healthy: 0 });
@@ -531,6 +532,174 @@ describe('CheckCapacity', () => {
     });
   });
 });
+
+describe('CheckCapacity watching the first health checks', () => {
+  /**
+   * `env` with a clock that can wait, and a group whose 6 instances are InService and registered
+   * (`initial`) until `flipAt` (epoch ms, virtual), then healthy (or unhealthy, `fails`). Counts
+   * the group's reads (`reads`), and the switchover calls with their time (`switchedAt`).
+   */
+  const watching = (env: ReturnType<typeof setup>, flipAt: number, fails = false) => {
+    Object.assign(env.clock, { sleep: async (ms: number) => env.clock.advance(ms) });
+    const reads: number[] = [];
+    const switchedAt: number[] = [];
+    env.autoScaling.port.describe = async (_region, name) => {
+      reads.push(env.clock.now());
+      const flipped = env.clock.now() >= flipAt;
+      const state = flipped ? (fails ? 'unhealthy' : 'healthy') : 'initial';
+      return {
+        name,
+        min: 6,
+        desired: 6,
+        max: 6,
+        inService: 6,
+        healthyInService: state === 'healthy' ? 6 : 0,
+        pending: 0,
+        waiting: 0,
+        notServing:
+          state === 'healthy'
+            ? []
+            : Array.from({ length: 6 }, (_, i) => ({
+                instanceId: `i-${i}`,
+                state,
+                reason: 'Elb.InitialHealthChecking',
+              })),
+        instances: 6,
+      };
+    };
+    const switchover = env.aurora.port.switchover.bind(env.aurora.port);
+    env.aurora.port.switchover = async (region, id, target) => {
+      switchedAt.push(env.clock.now());
+      await switchover(region, id, target);
+    };
+    return { reads, switchedAt };
+  };
+
+  it('a group nothing waits on yet (no branch parked on it, the promotion not done) is not watched: one read, then the poll', async () => {
+    // Arrange
+    const env = setup();
+    const run = await begun(env);
+    const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+    const seen = watching(env, env.clock.now() + 3_000);
+
+    // Act
+    const next = await checkCapacity({ run, resource: CAPACITY, progress: started }, env.deps);
+
+    // Assert
+    expect(next).toMatchObject({ done: false, attempt: 1 });
+    expect(seen.reads).toHaveLength(1);
+  });
+
+  it('graceful: a group that turns healthy mid-watch is switched over within one watch interval, by the same invocation', async () => {
+    // Arrange
+    const env = setup();
+    const run = await begun(env);
+    const waiting = await promoteDatabase({ run, resource: DATABASE }, env.deps);
+    const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+    const now = env.clock.now();
+    await parkOnCapacity(env, run, 30_000);
+    const flipAt = now + 3_100;
+    const seen = watching(env, flipAt);
+
+    // Act
+    const done = await checkCapacity({ run, resource: CAPACITY, progress: started }, env.deps);
+    const wake = env.tokens.answered[0]?.output as Record<string, unknown>;
+    const followed = await checkDatabase({ run, resource: DATABASE, progress: waiting, wake }, env.deps);
+
+    // Assert: done in this invocation, the switchover within one interval of the flip (virtual ms)
+    expect(done.done).toBe(true);
+    expect(env.aurora.calls).toEqual([
+      { op: 'switchover', region: SOURCE, id: 'orders-global', target: USW2 },
+    ]);
+    expect(seen.switchedAt[0]).toBeGreaterThanOrEqual(flipAt);
+    expect((seen.switchedAt[0] ?? Number.POSITIVE_INFINITY) - flipAt).toBeLessThanOrEqual(
+      CAPACITY_WATCH_MIN_MS,
+    );
+    expect(followed).toMatchObject({ phase: 'promoting', detail: { startedBy: 'CheckCapacity' } });
+  });
+
+  it('a run that lost its lock mid-watch is stopped by the fence beside the watch, and switches nothing over', async () => {
+    // Arrange
+    const env = setup();
+    const run = await begun(env);
+    await promoteDatabase({ run, resource: DATABASE }, env.deps);
+    const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+    await parkOnCapacity(env, run, 30_000);
+    const flipAt = env.clock.now() + 3_000;
+    watching(env, flipAt);
+    const lose = setTimeoutAt(env, flipAt - 1_000, () => loseLock(env, run));
+
+    // Act
+    const check = checkCapacity({ run, resource: CAPACITY, progress: started }, env.deps);
+
+    // Assert
+    await expect(check).rejects.toMatchObject({ name: 'LockLostError' });
+    await lose;
+    expect(env.aurora.calls).toEqual([]);
+    expect(env.state.executions.get('exec-1')?.steps['ScaleCapacity#orders-web']?.status).toBe('RUNNING');
+  });
+
+  it('health that never passes ends the watch at its budget, counted against the poll budget, and the wait still ends', async () => {
+    // Arrange
+    const env = setup();
+    const run = await begun(env);
+    const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+    await parkOnCapacity(env, run, 30_000);
+    const seen = watching(env, Number.POSITIVE_INFINITY);
+    const t0 = env.clock.now();
+
+    // Act
+    const next = await checkCapacity({ run, resource: CAPACITY, progress: started }, env.deps);
+    const last = checkCapacity(
+      { run, resource: CAPACITY, progress: { ...next, attempt: next.maxAttempts } },
+      env.deps,
+    );
+
+    // Assert: one watch of CAPACITY_WATCH_BUDGET_MS (virtual), its seconds spent of the budget;
+    // the group itself read every 1.5 s, not at the watch's pace (no reassess in this fake: a
+    // describe every interval, start to start)
+    expect(next).toMatchObject({ done: false });
+    expect(env.clock.now() - t0).toBeLessThanOrEqual(CAPACITY_WATCH_BUDGET_MS);
+    expect(next.attempt).toBeGreaterThanOrEqual(CAPACITY_WATCH_BUDGET_MS / 1000 - 1);
+    expect(seen.reads.length).toBeLessThanOrEqual(CAPACITY_WATCH_BUDGET_MS / CAPACITY_WATCH_MIN_MS + 8);
+    await expect(last).rejects.toMatchObject({ name: 'CapacityNotReadyError' });
+    expect(env.aurora.calls).toEqual([]);
+  });
+
+  it('a target found unhealthy ends the watch at once: the polls decide', async () => {
+    // Arrange
+    const env = setup();
+    const run = await begun(env);
+    const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+    await parkOnCapacity(env, run, 30_000);
+    const flipAt = env.clock.now() + 1_000;
+    watching(env, flipAt, true);
+
+    // Act
+    const next = await checkCapacity({ run, resource: CAPACITY, progress: started }, env.deps);
+
+    // Assert: the second watched counts as a poll
+    expect(next).toMatchObject({ done: false, attempt: 2 });
+    expect(env.clock.now() - flipAt).toBeLessThanOrEqual(CAPACITY_WATCH_MIN_MS);
+  });
+});
+
+/** Runs `act` once the fake clock of `env` reaches `at` (checked as the watch sleeps). */
+function setTimeoutAt(env: ReturnType<typeof setup>, at: number, act: () => Promise<void>): Promise<void> {
+  const sleep = (env.clock as unknown as { sleep: (ms: number) => Promise<void> }).sleep;
+  let done: Promise<void> | undefined;
+  Object.assign(env.clock, {
+    sleep: async (ms: number) => {
+      await sleep(ms);
+      if (!done && env.clock.now() >= at) done = act();
+      await done;
+    },
+  });
+  return new Promise((resolve) => {
+    const poll = () => (done ? void done.then(resolve) : setTimeout(poll, 1));
+    poll();
+  });
+}
 
 describe('PromoteDatabase', () => {
   it('graceful: waits for the target capacity before moving the writer', async () => {

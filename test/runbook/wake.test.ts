@@ -284,6 +284,21 @@ async function readerWoken(healthy: number) {
     },
   };
 
+  // The order in which the waker starts its reads (the lookup of the parked run, RDS's global cluster).
+  const order: string[] = [];
+  const getLock = state.store.getLock.bind(state.store);
+  state.store.getLock = async (app) => {
+    order.push('GetItem lock');
+    const lock = await getLock(app);
+    order.push('lock read');
+    return lock;
+  };
+  const describeGlobalCluster = aurora.port.describeGlobalCluster.bind(aurora.port);
+  aurora.port.describeGlobalCluster = async (region, id) => {
+    order.push('DescribeGlobalClusters');
+    return describeGlobalCluster(region, id);
+  };
+
   // Act
   const report = await wakeOnEvent(created, deps);
   const wake = tokens.answered[0]?.output as Record<string, unknown>;
@@ -296,7 +311,7 @@ async function readerWoken(healthy: number) {
     deps,
   );
 
-  return { report, wake, prepared, promoting, aurora, state, clock, epoch };
+  return { report, wake, prepared, promoting, aurora, state, clock, epoch, order };
 }
 
 describe('WakeOnEvent', () => {
@@ -470,6 +485,14 @@ describe('WakeOnEvent', () => {
     expect(prepared.done).toBe(true);
     expect(promoting).toMatchObject({ phase: 'promoting', detail: { method: 'switchover', rpoMs: 0 } });
     expect(aurora.calls).toHaveLength(1); // PromoteDatabase followed it, and called nothing again
+  });
+
+  it('pilot light: reads what the promotion needs from RDS beside the lookup of the parked run, not after it', async () => {
+    const { order, aurora } = await readerWoken(4);
+    // One round of reads before the switchover: the global cluster asked before the lock is in.
+    expect(order.indexOf('DescribeGlobalClusters')).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf('DescribeGlobalClusters')).toBeLessThan(order.indexOf('lock read'));
+    expect(aurora.calls).toHaveLength(1);
   });
 
   it("pilot light: capacity read short of ready leaves the switchover to PromoteDatabase's gate", async () => {

@@ -97,6 +97,15 @@ export interface AutoScalingGroups {
     groupNames: readonly string[],
     options?: DescribeOptions,
   ): Promise<ReadonlyMap<string, GroupCapacity | Error>>;
+  /**
+   * The group as `kept` (an answer of {@link describe} of this port) described it, with its target
+   * groups' health read now: DescribeTargetHealth of each target group that answer named, no
+   * DescribeAutoScalingGroups. For a watch of the load balancer's health checks once only they
+   * remain (CheckCapacity's, functions/runbook/capacity-watch.ts), whose caller keeps `kept`
+   * fresh itself. A `kept` this port did not answer is described again in full. Optional: a port
+   * without it is read in full every time.
+   */
+  reassess?(region: string, kept: GroupCapacity): Promise<GroupCapacity>;
   /** UpdateAutoScalingGroup to a capacity profile. Idempotent: the same profile twice is one change. */
   update(region: string, groupName: string, capacity: CapacityProfile): Promise<void>;
   /** DescribeWarmPool: the group's pool, or undefined when it has none. ResourceNotFoundError for no group. */
