@@ -1,6 +1,7 @@
 import type { AutoScalingGroupPlan, Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
 import type { AutoScalingGroups } from './ports/auto-scaling.js';
+import type { StateStore } from './ports/state-store.js';
 
 /**
  * What giving capacity back needs: each group's desired capacity in the region now, as Auto
@@ -44,4 +45,36 @@ export async function giveBackCapacity(plan: Plan, region: string, deps: GiveBac
     );
   }
   return notes;
+}
+
+/**
+ * The lease (ms) a give-back outside a run renews the lock to, as its fence: long enough for a
+ * plan's few updates; the holder releases the lock right after.
+ */
+export const GIVE_BACK_LEASE_MS = 60_000;
+
+/**
+ * {@link giveBackCapacity} by the holder of the app's lock (`holder` at `epoch`), outside a run's
+ * step: each group's desired capacity read from Auto Scaling (`'unknown'` when the read fails), the
+ * fence a renewal of the lock at that epoch for `leaseMs` (ms, long enough for the updates).
+ */
+export function giveBackAsHolder(
+  plan: Plan,
+  region: string,
+  holder: { readonly id: string; readonly epoch: number; readonly leaseMs: number },
+  deps: {
+    readonly store: Pick<StateStore, 'renewLock'>;
+    readonly autoScaling: Pick<AutoScalingGroups, 'describe' | 'update'>;
+  },
+): Promise<string[]> {
+  return giveBackCapacity(plan, region, {
+    desiredNow: (group) =>
+      deps.autoScaling.describe(region, memberIn(group.members, region), group.targetGroups?.[region]).then(
+        (seen) => seen.desired,
+        () => 'unknown' as const,
+      ),
+    fence: () =>
+      deps.store.renewLock(plan.name, holder.id, holder.epoch, holder.leaseMs).then(() => undefined),
+    autoScaling: deps.autoScaling,
+  });
 }

@@ -31,8 +31,7 @@ export const NOT_STARTED = 'StartExecution failed; the runbook never started';
 /**
  * Reserves a failover before its runbook starts, so that of any number of requests for one app
  * exactly one is accepted and every accepted id has a record at once:
- * 1. the target must not be the active region (read first, to refuse without touching the lock),
- *    beside `options.before`, which must pass too before the lock is touched;
+ * 1. the target must not be the active region (read first, to refuse without touching the lock);
  * 2. the app's lock, for the new execution id, in one conditional write (the loser of a race gets
  *    FailoverInProgressError naming the holder);
  * 3. the target checked again under the lock (another failover may have finished in between);
@@ -41,6 +40,11 @@ export const NOT_STARTED = 'StartExecution failed; the runbook never started';
  *    (the request's dry run, read meanwhile) has resolved; when it rejects, the lock is given
  *    back (a fresh grant only) and its error thrown: no record is written. `options.alongside`
  *    (the request's audit entry) is written at the same time.
+ *
+ * `options.held` is told the epoch as soon as the lock is held (the take is its fence), so the
+ * caller may act under it before the record exists (the request prepares the target's capacity
+ * once its dry run passes); `options.undo` undoes that when the reservation is given up, awaited
+ * before the lock is given back.
  *
  * Idempotent by execution id: a retry re-acquires its own lock (same epoch) and finds its record.
  * An id whose record is already finished is refused and the lock given back.
@@ -53,14 +57,16 @@ export async function reserveExecution(
   request: ReservedRequest,
   deps: Pick<RunbookDeps, 'store' | 'clock'>,
   options: {
-    /** Awaited beside the first state read, before the lock is taken: its rejection is thrown. */
-    readonly before?: Promise<unknown>;
     readonly gate?: Promise<unknown>;
     /**
      * Written beside the record (the request's audit entry), given the active region: when it
      * fails, the reservation is given up (record FAILED, lock released; a fresh grant only).
      */
     readonly alongside?: (from: string) => Promise<unknown>;
+    /** Told the lock's epoch once the lock is held, before the gate and the record. */
+    readonly held?: (epoch: number) => void;
+    /** Undoes what was done under the lock, before a fresh grant is given back; never throws. */
+    readonly undo?: () => Promise<unknown>;
   } = {},
 ): Promise<Reservation> {
   const { store } = deps;
@@ -75,9 +81,7 @@ export async function reserveExecution(
     }
     return state.activeRegion;
   };
-  // The state read before the lock goes beside `options.before` (a graceful request's dry run):
-  // both must pass before the lock is touched.
-  await Promise.all([activeRegionOf(), options.before]);
+  await activeRegionOf();
   const id = request.executionId;
   const grant = await store.acquireLock(
     plan.name,
@@ -89,6 +93,7 @@ export async function reserveExecution(
   );
   // A failed release leaves the lock to its lease: the caller's error is the one worth reporting.
   const release = () => store.releaseLock(plan.name, id, grant.epoch).catch(() => undefined);
+  options.held?.(grant.epoch);
   let from: string;
   let record: ExecutionRecord;
   let beside: PromiseSettledResult<unknown>;
@@ -109,12 +114,15 @@ export async function reserveExecution(
     beside = settled[1];
     ({ record } = await created);
   } catch (error: unknown) {
-    if (!grant.reacquired) await release();
+    if (!grant.reacquired) {
+      await options.undo?.();
+      await release();
+    }
     throw error;
   }
   if (beside.status === 'rejected') {
     const reservation = { record, epoch: grant.epoch, from: record.from, reacquired: grant.reacquired };
-    if (!grant.reacquired) await abandonReservation(plan, reservation, beside.reason, deps);
+    if (!grant.reacquired) await abandonReservation(plan, reservation, beside.reason, deps, options.undo);
     throw beside.reason;
   }
   if (!isOpen(record)) {
@@ -130,8 +138,8 @@ export async function reserveExecution(
 /**
  * Starts the reserved runbook in the target region's Step Functions. If StartExecution fails and
  * the execution does not exist afterwards (DescribeExecution answers not found, or cannot be
- * asked), the reservation is given up: the record is closed FAILED with the error and the lock
- * released, so nothing stays held; should the start have landed after all, its Begin finds the
+ * asked), the reservation is given up (`undo`, the reservation's, run before the lock's release):
+ * the record is closed FAILED with the error and the lock released, so nothing stays held; should the start have landed after all, its Begin finds the
  * record FAILED and refuses to run. A start that did land is a success. A retry whose first
  * attempt may have started the runbook gives nothing up when DescribeExecution cannot answer.
  *
@@ -143,6 +151,7 @@ export async function startReserved(
   request: ReservedRequest,
   reservation: Reservation,
   deps: Pick<RunbookDeps, 'store' | 'stepFunctions' | 'stateMachineArns' | 'clock'>,
+  undo?: () => Promise<unknown>,
 ): Promise<string> {
   const region = request.targetRegion;
   const id = request.executionId;
@@ -158,22 +167,24 @@ export async function startReserved(
     // Unknown, for a retry whose first attempt may have started it: leave the reservation to
     // that execution (or to its lease) rather than free the lock under a running runbook.
     if (started === undefined && reservation.reacquired) throw error;
-    await abandonReservation(plan, reservation, error, deps);
+    await abandonReservation(plan, reservation, error, deps, undo);
     throw error;
   }
 }
 
 /**
  * Gives up a reservation whose runbook never started: closes the record FAILED with `error`
- * (message prefixed {@link NOT_STARTED}), then releases the lock. Best effort, in this order, so a
- * record is never left RUNNING without its lock; what it cannot do is left to the lease. Never
- * throws: the caller's error is the one to answer with.
+ * (message prefixed {@link NOT_STARTED}), then undoes what was done under the lock (`undo`, the
+ * request's capacity given back), then releases the lock. Best effort, in this order, so a record
+ * is never left RUNNING without its lock and the undo is fenced by a lock still held; what it
+ * cannot do is left to the lease. Never throws: the caller's error is the one to answer with.
  */
 export async function abandonReservation(
   plan: Plan,
   reservation: Reservation,
   error: unknown,
   deps: Pick<RunbookDeps, 'store'>,
+  undo?: () => Promise<unknown>,
 ): Promise<void> {
   const { name, message } = describeError(error);
   await deps.store
@@ -181,6 +192,7 @@ export async function abandonReservation(
       status: 'FAILED',
       error: { name, message: `${NOT_STARTED}: ${message}` },
     })
+    .then(() => undo?.())
     .then(() => deps.store.releaseLock(plan.name, reservation.record.id, reservation.epoch))
     .catch(() => undefined);
 }

@@ -1,0 +1,210 @@
+import type {
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadPlans } from '../../functions/core/plan-loader.js';
+import { makeHandler } from '../../functions/handlers/operator-api.js';
+import type { RunbookDeps } from '../../functions/runbook/context.js';
+import { NOT_STARTED } from '../../functions/runbook/reservation.js';
+import { applyDrift } from '../../sandbox/drift.js';
+import { Sandbox } from '../../sandbox/sandbox.js';
+
+// A failover request prepares the target's capacity itself, at its dry run's verdict and under the
+// lock it took beside the dry run (functions/operator-api/request-failover.ts, `preparesCapacity`):
+// the first AWS action no longer waits for the record, the start, Begin and the runbook's first
+// step. The operator API's handler against the whole sandbox at realistic latencies, on the
+// discrete virtual clock: every bound below is in virtual time.
+
+const EAST = 'us-east-1';
+const WEST = 'us-west-2';
+const OPERATOR = { sub: 'carol', 'switchyard:roles': 'operator' };
+const CONTEXT = { functionName: 'switchyard-OperatorApi', awsRequestId: 'test' } as Context;
+/** Request to the first AWS action's effect (the launch), virtual ms: issue 10's aim. */
+const FIRST_ACTION_MS = 600;
+
+let sandbox: Sandbox;
+let api: ReturnType<typeof makeHandler>;
+let deps: RunbookDeps;
+let requestSeq = 0;
+
+beforeAll(async () => {
+  sandbox = await Sandbox.start({ plans: await loadPlans('plans'), latency: 'realistic', seed: 7 });
+  deps = sandbox.region(WEST).deps;
+  api = makeHandler(deps);
+});
+
+afterAll(async () => {
+  await sandbox?.close();
+});
+
+afterEach(() => {
+  sandbox.aws.faults.clear('all');
+});
+
+function failover(app: string, to: string, mode: string, key?: string) {
+  const at = sandbox.clock.now();
+  const event: APIGatewayProxyEventV2WithJWTAuthorizer = {
+    version: '2.0',
+    routeKey: 'ANY /{proxy+}',
+    rawPath: `/apps/${app}/failovers`,
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+    body: JSON.stringify({ to, mode, reason: 'prepares capacity test' }),
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '111111111111',
+      apiId: 'test',
+      domainName: 'api.test',
+      domainPrefix: 'api',
+      http: {
+        method: 'POST',
+        path: `/apps/${app}/failovers`,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'vitest',
+      },
+      requestId: `req-${++requestSeq}`,
+      routeKey: 'ANY /{proxy+}',
+      stage: '$default',
+      time: new Date(at).toISOString(),
+      timeEpoch: at,
+      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: OPERATOR, scopes: [] } },
+    },
+  };
+  return api(event, CONTEXT).then((result) => {
+    const r = result as APIGatewayProxyStructuredResultV2;
+    return { status: r.statusCode ?? 0, body: JSON.parse(String(r.body)) };
+  });
+}
+
+/** The request's own Auto Scaling updates (made outside any execution) since `from` (epoch ms). */
+const requestUpdates = (from: number) =>
+  sandbox.aws.simulator.log.filter(
+    (c) => c.operation === 'UpdateAutoScalingGroup' && c.executionId === undefined && c.startedAt >= from,
+  );
+
+async function runToEnd(executionArn: string): Promise<string> {
+  const execution = sandbox.stepFunctions.get(executionArn);
+  if (!execution) throw new Error(`no execution ${executionArn}`);
+  await sandbox.run(execution.done);
+  return execution.status;
+}
+
+// Whole runbooks at realistic latencies take real CPU on a shared two-core machine: every bound
+// asserted is in virtual time.
+const HEAVY = { timeout: 300_000 };
+
+describe('a failover request prepares the target capacity at its verdict', HEAVY, () => {
+  it('launches within 0.6 s of the request, under the lock, for its run: recorded, then the run succeeds', async () => {
+    // Prepare: billing (no approver) active in us-east-1
+    const t0 = sandbox.clock.now();
+
+    // Act
+    const answer = await sandbox.run(failover('billing', WEST, 'graceful'));
+
+    // Assess: the launch began within the bound, started by the request's one update per group
+    expect(answer.status).toBe(202);
+    const updates = requestUpdates(t0);
+    expect(updates.map((c) => c.region)).toEqual([WEST, WEST]); // billing-api and billing-workers
+    const launch = sandbox.aws.simulator.operations.find(
+      (o) => o.name === 'autoscaling:launch' && o.startedAt >= t0,
+    );
+    expect(launch?.app).toBe('billing');
+    expect((launch?.startedAt ?? Infinity) - t0).toBeLessThanOrEqual(FIRST_ACTION_MS);
+    // Under the lock: the run's epoch holds it, and the record names that epoch for the step
+    const lock = await sandbox.run(deps.store.getLock('billing'));
+    expect(lock).toMatchObject({ holder: answer.body.executionId, released: false });
+    const record = await sandbox.run(deps.store.getExecution('billing', answer.body.executionId));
+    const prepared = Object.values(record?.steps ?? {}).find((s) => s.name === 'PrepareCapacity');
+    expect(prepared).toMatchObject({ status: 'SUCCEEDED', resource: 'billing-api' });
+    expect(String(prepared?.detail?.why)).toContain(`under the lock (epoch ${lock?.epoch})`);
+    expect(await runToEnd(answer.body.executionArn)).toBe('SUCCEEDED');
+  });
+
+  it('a request its dry run refuses scales nothing, starts nothing, holds no lock, and is audited', async () => {
+    // Prepare: orders' routing control in us-west-2 flipped by hand (a blocking finding)
+    applyDrift(sandbox.aws, sandbox.plans, { kind: 'routing-control', region: WEST, state: 'On' });
+    const t0 = sandbox.clock.now();
+    const executionsBefore = sandbox.stepFunctions.list().length;
+
+    // Act
+    const refused = await sandbox.run(failover('orders', WEST, 'graceful'));
+
+    // Assess
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toBe('NotReadyError');
+    expect(requestUpdates(t0)).toEqual([]);
+    expect(sandbox.stepFunctions.list()).toHaveLength(executionsBefore);
+    const lock = await sandbox.run(deps.store.getLock('orders'));
+    expect(lock === undefined || lock.released).toBe(true);
+    const audit = await sandbox.run(deps.store.listAudit('orders', 10));
+    const entry = audit.find((a) => a.action === 'failover.refused');
+    expect(entry?.detail).toMatch(
+      /graceful failover to us-west-2 refused by its dry run: .*ROUTING_CONTROL_DISAGREES/,
+    );
+    expect(entry?.detail).toContain('nothing was started or scaled');
+  });
+
+  it('gives the capacity back when the start fails: record FAILED, group at standby, lock released', async () => {
+    // Prepare: billing active in us-west-2 now (the first test); its StartExecution in us-east-1 throttled
+    sandbox.aws.faults.add({
+      kind: 'api-errors',
+      service: 'sfn',
+      region: EAST,
+      operation: 'StartExecution',
+      error: 'ThrottlingException',
+      rate: 1,
+    });
+    const t0 = sandbox.clock.now();
+    const eastDeps = sandbox.region(EAST).deps;
+    const groups = sandbox.plans.find((p) => p.name === 'billing')?.compute?.autoScalingGroups ?? [];
+
+    // Act
+    const refused = await sandbox.run(failover('billing', EAST, 'graceful', 'start-fails-prepared'));
+
+    // Assess: prepared, then given back before the lock's release
+    expect(refused.status, JSON.stringify(refused.body)).toBe(503);
+    const updates = requestUpdates(t0);
+    expect(updates.map((c) => c.region)).toEqual([EAST, EAST, EAST, EAST]); // out, then back, each group
+    expect(updates.every((c) => c.ok)).toBe(true);
+    for (const group of groups) {
+      const seen = await sandbox.run(eastDeps.autoScaling.describe(EAST, group.members[EAST] ?? ''));
+      expect(seen.desired, group.name).toBe(group.standby.desired);
+    }
+    const lock = await sandbox.run(deps.store.getLock('billing'));
+    expect(lock?.released).toBe(true);
+    const records = await sandbox.run(deps.store.listExecutions('billing', { limit: 5 }));
+    expect(records.find((r) => r.error?.message.startsWith(NOT_STARTED))?.status).toBe('FAILED');
+  });
+
+  it('of two requests at once, only the one holding the lock prepares; a retry by key prepares again, idempotent', async () => {
+    // Prepare: billing active in us-west-2
+    const t0 = sandbox.clock.now();
+
+    // Act: two keyed requests at the same virtual instant, then the winner's retry
+    const [a, b] = await sandbox.run(
+      Promise.all([
+        failover('billing', EAST, 'ungraceful', 'race-a'),
+        failover('billing', EAST, 'ungraceful', 'race-b'),
+      ]),
+    );
+    const winner = a?.status === 202 ? a : b;
+    const loser = a?.status === 202 ? b : a;
+    const retry = await sandbox.run(
+      failover('billing', EAST, 'ungraceful', winner === a ? 'race-a' : 'race-b'),
+    );
+
+    // Assess
+    expect(winner?.status, JSON.stringify([a?.body, b?.body])).toBe(202);
+    expect(loser?.status).toBe(409);
+    expect(loser?.body.error).toBe('FailoverInProgressError');
+    expect(requestUpdates(t0)).toHaveLength(2); // one request's update of each of billing's two groups
+    expect(retry).toMatchObject({
+      status: 202,
+      body: { executionId: winner?.body.executionId, replayed: true },
+    });
+    expect(await runToEnd(winner?.body.executionArn)).toBe('SUCCEEDED');
+  });
+});
