@@ -96,13 +96,13 @@ export interface FailoverAccepted {
  * With an idempotency key, the execution id derives from the key, so a retry of the same request
  * returns the same execution; the same key with another request is a {@link ConflictError}.
  *
- * A dry run evaluates the target's readiness in the request's mode, its reads made while the
- * reservation takes the lock (the record is written once they are done): a graceful request with
- * a blocking finding is refused ({@link NotReadyError}, 409, with the findings; the lock given
- * back, nothing started or scaled, a `failover.refused` audit entry); an ungraceful one proceeds,
- * its findings in the answer and the audit entry. A request whose dry run found nothing blocking
- * prepares the target's capacity at once, under the lock ({@link preparesCapacity}): the failover's
- * first AWS action, before the record and the start. The same reads, evaluated as Preflight will,
+ * A dry run evaluates the target's readiness in the request's mode: a graceful request with a
+ * blocking finding is refused ({@link NotReadyError}, 409, with the findings, and a
+ * `failover.refused` audit entry) before the lock is touched; an ungraceful one proceeds, its
+ * findings in the answer and the audit entry, its reads made while the reservation takes the lock
+ * (the record is written once they are done). A request whose dry run found nothing blocking
+ * prepares the target's capacity under the lock as soon as it holds it ({@link preparesCapacity}):
+ * the failover's first AWS action, before the record and the start. The same reads, evaluated as Preflight will,
  * go to the runbook (`dryRun`) with what the reservation holds (`reserved`), so Begin and
  * Preflight need not do that work again (docs/architecture.md, "Work done once").
  *
@@ -145,10 +145,13 @@ export async function requestFailover(
   } else {
     executionId = newExecutionId(plan.name, deps);
   }
-  // The dry run's reads go on while the reservation takes the lock, in both modes: the record is
-  // written once the dry run has answered, and a refusal gives the lock back (no record, nothing
-  // started). The lock is held by then, so a request the dry run passes prepares the target's
-  // capacity at its verdict (below).
+  // An ungraceful request's dry run never refuses it: its reads go on while the reservation takes
+  // the lock, and the target's capacity is prepared at its verdict (below). A graceful one may
+  // refuse, and reads the source too (seconds of timeouts when that region is down): the lock is
+  // taken once its verdict passed (`before`), so a request it refuses never holds the lock against
+  // the next one, and the capacity is prepared as soon as the lock's take succeeded. In both, the
+  // record is written once the dry run has answered (`gate`: a Route 53 records plan's failover
+  // records listed too, which only Preflight's reading needs).
   // An evacuation paces its own requests (a throttled one is asked again on a later poll), and its
   // poll requests many apps within one invocation: its dry runs do not wait, and read as mass
   // reads do (no call whose answer may be dropped).
@@ -158,6 +161,9 @@ export async function requestFailover(
   });
   const dry = dryRun(plan, body, executionId, deps, options.evacuation === undefined, passed);
   dry.catch(() => passed(false)); // answered below, whichever of the two fails first
+  // Settled at the verdict: resolved when it passed, rejected with the dry run's refusal.
+  const judged = Promise.race([verdict, dry]);
+  judged.catch(() => undefined);
   const capacity = preparesCapacity(
     plan,
     executionId,
@@ -201,6 +207,7 @@ export async function requestFailover(
     });
   };
   const reservation = await reserveExecution(plan, request, deps, {
+    ...(body.mode === 'graceful' ? { before: judged } : {}),
     gate: dry,
     alongside: audit,
     held: capacity.held,

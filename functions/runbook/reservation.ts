@@ -31,7 +31,8 @@ export const NOT_STARTED = 'StartExecution failed; the runbook never started';
 /**
  * Reserves a failover before its runbook starts, so that of any number of requests for one app
  * exactly one is accepted and every accepted id has a record at once:
- * 1. the target must not be the active region (read first, to refuse without touching the lock);
+ * 1. the target must not be the active region (read first, to refuse without touching the lock),
+ *    beside `options.before`, which must pass too before the lock is touched;
  * 2. the app's lock, for the new execution id, in one conditional write (the loser of a race gets
  *    FailoverInProgressError naming the holder);
  * 3. the target checked again under the lock (another failover may have finished in between);
@@ -41,10 +42,11 @@ export const NOT_STARTED = 'StartExecution failed; the runbook never started';
  *    back (a fresh grant only) and its error thrown: no record is written. `options.alongside`
  *    (the request's audit entry) is written at the same time.
  *
- * `options.held` is told the epoch as soon as the lock is held (the take is its fence), so the
- * caller may act under it before the record exists (the request prepares the target's capacity
- * once its dry run passes); `options.undo` undoes that when the reservation is given up, awaited
- * before the lock is given back.
+ * `options.held` is told the epoch as soon as the lock's conditional take succeeded (its fence:
+ * before STATE's fence, which guards the state's writes), so the caller may act under it before
+ * the record exists (the request prepares the target's capacity once its dry run passes);
+ * `options.undo` undoes that when the reservation is given up, awaited before the lock is given
+ * back.
  *
  * Idempotent by execution id: a retry re-acquires its own lock (same epoch) and finds its record.
  * An id whose record is already finished is refused and the lock given back.
@@ -57,6 +59,8 @@ export async function reserveExecution(
   request: ReservedRequest,
   deps: Pick<RunbookDeps, 'store' | 'clock'>,
   options: {
+    /** Awaited beside the first state read, before the lock is taken: its rejection is thrown. */
+    readonly before?: Promise<unknown>;
     readonly gate?: Promise<unknown>;
     /**
      * Written beside the record (the request's audit entry), given the active region: when it
@@ -81,19 +85,32 @@ export async function reserveExecution(
     }
     return state.activeRegion;
   };
-  await activeRegionOf();
+  // The state read before the lock goes beside `options.before` (a graceful request's verdict):
+  // both must pass before the lock is touched.
+  await Promise.all([activeRegionOf(), options.before]);
   const id = request.executionId;
-  const grant = await store.acquireLock(
-    plan.name,
-    id,
-    reservationLeaseSeconds(plan, request.trigger) * 1000,
-    {
+  let told: number | undefined;
+  const tell = (epoch: number) => {
+    if (told !== undefined) return;
+    told = epoch;
+    options.held?.(epoch);
+  };
+  const grant = await store
+    .acquireLock(plan.name, id, reservationLeaseSeconds(plan, request.trigger) * 1000, {
       reason: lockReason(request),
-    },
-  );
+      taken: tell,
+    })
+    .catch(async (error: unknown) => {
+      // Taken, then failed (STATE's fence): what was done under it is undone, the lock given back.
+      if (told !== undefined) {
+        await options.undo?.();
+        await store.releaseLock(plan.name, id, told).catch(() => undefined);
+      }
+      throw error;
+    });
+  tell(grant.epoch);
   // A failed release leaves the lock to its lease: the caller's error is the one worth reporting.
   const release = () => store.releaseLock(plan.name, id, grant.epoch).catch(() => undefined);
-  options.held?.(grant.epoch);
   let from: string;
   let record: ExecutionRecord;
   let beside: PromiseSettledResult<unknown>;
