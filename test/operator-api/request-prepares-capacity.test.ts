@@ -21,8 +21,12 @@ const EAST = 'us-east-1';
 const WEST = 'us-west-2';
 const OPERATOR = { sub: 'carol', 'switchyard:roles': 'operator' };
 const CONTEXT = { functionName: 'switchyard-OperatorApi', awsRequestId: 'test' } as Context;
-/** Request to the first AWS action's effect (the launch), virtual ms: issue 10's aim. */
-const FIRST_ACTION_MS = 600;
+/**
+ * The handler's call to the first AWS action's effect (the launch), virtual ms: issue 10's 0.6 s
+ * from the request, less the 70 ms in front of the handler (the bench's request at 0.600 s, the
+ * handler's first call at 0.670 s: API Gateway and the invoke), which this test calls directly.
+ */
+const FIRST_ACTION_MS = 530;
 
 let sandbox: Sandbox;
 let api: ReturnType<typeof makeHandler>;
@@ -97,7 +101,7 @@ async function runToEnd(executionArn: string): Promise<string> {
 const HEAVY = { timeout: 300_000 };
 
 describe('a failover request prepares the target capacity at its verdict', HEAVY, () => {
-  it('launches within 0.6 s of the request, under the lock, for its run: recorded, then the run succeeds', async () => {
+  it('graceful: launches within 0.6 s of the request, under the lock, for its run: recorded, then the run succeeds', async () => {
     // Prepare: billing (no approver) active in us-east-1
     const t0 = sandbox.clock.now();
 
