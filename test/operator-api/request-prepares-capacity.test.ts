@@ -1,8 +1,3 @@
-import type {
-  APIGatewayProxyEventV2WithJWTAuthorizer,
-  APIGatewayProxyStructuredResultV2,
-  Context,
-} from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadPlans } from '../../functions/core/plan-loader.js';
 import { makeHandler } from '../../functions/handlers/operator-api.js';
@@ -10,6 +5,7 @@ import type { RunbookDeps } from '../../functions/runbook/context.js';
 import { NOT_STARTED } from '../../functions/runbook/reservation.js';
 import { applyDrift } from '../../sandbox/drift.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
+import { API_CONTEXT, answerOf, apiEvent } from './api-event.js';
 
 // A failover request prepares the target's capacity itself, at its dry run's verdict and under the
 // lock it took beside the dry run (functions/operator-api/request-failover.ts, `preparesCapacity`):
@@ -20,7 +16,6 @@ import { Sandbox } from '../../sandbox/sandbox.js';
 const EAST = 'us-east-1';
 const WEST = 'us-west-2';
 const OPERATOR = { sub: 'carol', 'switchyard:roles': 'operator' };
-const CONTEXT = { functionName: 'switchyard-OperatorApi', awsRequestId: 'test' } as Context;
 /**
  * The handler's call to the first AWS action's effect (the launch), virtual ms: issue 10's 0.6 s
  * from the request, less the 70 ms in front of the handler (the bench's request at 0.600 s, the
@@ -31,7 +26,6 @@ const FIRST_ACTION_MS = 530;
 let sandbox: Sandbox;
 let api: ReturnType<typeof makeHandler>;
 let deps: RunbookDeps;
-let requestSeq = 0;
 
 beforeAll(async () => {
   sandbox = await Sandbox.start({ plans: await loadPlans('plans'), latency: 'realistic', seed: 7 });
@@ -47,41 +41,18 @@ afterEach(() => {
   sandbox.aws.faults.clear('all');
 });
 
-function failover(app: string, to: string, mode: string, key?: string) {
-  const at = sandbox.clock.now();
-  const event: APIGatewayProxyEventV2WithJWTAuthorizer = {
-    version: '2.0',
-    routeKey: 'ANY /{proxy+}',
-    rawPath: `/apps/${app}/failovers`,
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
-    body: JSON.stringify({ to, mode, reason: 'prepares capacity test' }),
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '111111111111',
-      apiId: 'test',
-      domainName: 'api.test',
-      domainPrefix: 'api',
-      http: {
-        method: 'POST',
-        path: `/apps/${app}/failovers`,
-        protocol: 'HTTP/1.1',
-        sourceIp: '127.0.0.1',
-        userAgent: 'vitest',
-      },
-      requestId: `req-${++requestSeq}`,
-      routeKey: 'ANY /{proxy+}',
-      stage: '$default',
-      time: new Date(at).toISOString(),
-      timeEpoch: at,
-      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: OPERATOR, scopes: [] } },
-    },
-  };
-  return api(event, CONTEXT).then((result) => {
-    const r = result as APIGatewayProxyStructuredResultV2;
-    return { status: r.statusCode ?? 0, body: JSON.parse(String(r.body)) };
-  });
-}
+const failover = (app: string, to: string, mode: string, key?: string) =>
+  api(
+    apiEvent(
+      sandbox.clock.now(),
+      'POST',
+      `/apps/${app}/failovers`,
+      OPERATOR,
+      { to, mode, reason: 'prepares capacity test' },
+      key ? { 'idempotency-key': key } : {},
+    ),
+    API_CONTEXT,
+  ).then(answerOf);
 
 /** The request's own Auto Scaling updates (made outside any execution) since `from` (epoch ms). */
 const requestUpdates = (from: number) =>
@@ -183,7 +154,7 @@ describe('a failover request prepares the target capacity at its verdict', HEAVY
     expect(records.find((r) => r.error?.message.startsWith(NOT_STARTED))?.status).toBe('FAILED');
   });
 
-  it('of two requests at once, only the one holding the lock prepares; a retry by key prepares again, idempotent', async () => {
+  it('of two requests at once, only the one holding the lock prepares; a retry by key answers its execution and prepares nothing again', async () => {
     // Prepare: billing active in us-west-2
     const t0 = sandbox.clock.now();
 
