@@ -11,7 +11,8 @@ let requestSeq = 0;
 
 /**
  * An HTTP API (payload 2.0) event with a verified JWT's `claims`, as API Gateway hands it to the
- * operator API at `at` (epoch ms, the sandbox's virtual clock).
+ * operator API at `at` (epoch ms, the sandbox's virtual clock). A `path` with `?` carries its
+ * query string (raw, and parsed as API Gateway passes it).
  */
 export function apiEvent(
   at: number,
@@ -21,12 +22,14 @@ export function apiEvent(
   body?: unknown,
   headers: Record<string, string> = {},
 ): APIGatewayProxyEventV2WithJWTAuthorizer {
+  const [rawPath = path, rawQuery = ''] = path.split('?');
   return {
     version: '2.0',
     routeKey: 'ANY /{proxy+}',
-    rawPath: path,
-    rawQueryString: '',
+    rawPath,
+    rawQueryString: rawQuery,
     headers: { 'content-type': 'application/json', ...headers },
+    ...(rawQuery ? { queryStringParameters: Object.fromEntries(new URLSearchParams(rawQuery)) } : {}),
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     isBase64Encoded: false,
     requestContext: {
@@ -34,7 +37,7 @@ export function apiEvent(
       apiId: 'test',
       domainName: 'api.test',
       domainPrefix: 'api',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
+      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
       requestId: `req-${++requestSeq}`,
       routeKey: 'ANY /{proxy+}',
       stage: '$default',
