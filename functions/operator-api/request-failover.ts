@@ -11,6 +11,7 @@ import type { Plan } from '../core/plan.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import { FAILOVER_MODES } from '../core/records.js';
 import * as z from '../core/zod.js';
+import { type AppObservation, isKnown } from '../observer/observe.js';
 import { lockFree, READINESS_CHECKS } from '../readiness/checks.js';
 import { type Readiness, type ReadinessDeps, readInputs, readinessFrom } from '../readiness/readiness.js';
 import {
@@ -155,12 +156,12 @@ export async function requestFailover(
   // An evacuation paces its own requests (a throttled one is asked again on a later poll), and its
   // poll requests many apps within one invocation: its dry runs do not wait, and read as mass
   // reads do (no call whose answer may be dropped).
-  let passed: (nothingBlocks: boolean) => void = () => undefined;
-  const verdict = new Promise<boolean>((resolve) => {
+  let passed: (below: ReadonlySet<string>) => void = () => undefined;
+  const verdict = new Promise<ReadonlySet<string>>((resolve) => {
     passed = resolve;
   });
   const dry = dryRun(plan, body, executionId, deps, options.evacuation === undefined, passed);
-  dry.catch(() => passed(false)); // answered below, whichever of the two fails first
+  dry.catch(() => passed(new Set())); // answered below, whichever of the two fails first
   // Settled at the verdict: resolved when it passed, rejected with the dry run's refusal.
   const judged = Promise.race([verdict, dry]);
   judged.catch(() => undefined);
@@ -243,7 +244,7 @@ export async function requestFailover(
 
 /** What the request does with the target's capacity under its lock ({@link preparesCapacity}). */
 interface CapacityPrepare {
-  /** The reservation's `held`: the lock is held at this epoch; prepare once the verdict passes. */
+  /** The reservation's `held`: the lock is held at this epoch; prepare once the verdict passed. */
   readonly held: (epoch: number) => void;
   /** The reservation's `undo`: give back what was prepared (fenced at the epoch); never throws. */
   readonly undo: () => Promise<void>;
@@ -259,8 +260,11 @@ interface CapacityPrepare {
  * group to its active profile (`scaleOutTarget`, best effort; ScaleCapacity, the step of record,
  * scales again, idempotent), and only:
  * - under the lock: once the reservation holds it (its conditional take is the fence);
- * - once the dry run found nothing blocking in the request's mode (`verdict`): a request the dry
- *   run refuses, or one Preflight would fail, scales nothing;
+ * - once the dry run found nothing blocking in the request's mode (`verdict`: the groups it read
+ *   below their active desired capacity in the target, none when something blocks): a request the
+ *   dry run refuses, or one Preflight would fail, scales nothing, and a group AWS answered already
+ *   at its active size (or did not answer) is left alone, so giving back never shrinks a group the
+ *   request did not grow (a target that became active meanwhile);
  * - for one app's own request (`single`): an evacuation paces its requests and moves no capacity;
  * - when each run into the target reads for itself (`sharedReader` undefined): with many plans
  *   into the region, their burst would spend Auto Scaling's shared bucket twice.
@@ -271,7 +275,7 @@ function preparesCapacity(
   plan: Plan,
   executionId: string,
   to: string,
-  verdict: Promise<boolean>,
+  verdict: Promise<ReadonlySet<string>>,
   deps: RequestFailoverDeps,
   single: boolean,
 ): CapacityPrepare {
@@ -287,15 +291,24 @@ function preparesCapacity(
     held: (held) => {
       if (!applies) return;
       epoch = held;
-      prepared = verdict.then((nothingBlocks) =>
-        nothingBlocks && !givenUp ? scaleOutTarget(plan, to, deps) : [],
+      prepared = verdict.then((below) =>
+        below.size > 0 && !givenUp ? scaleOutTarget(plan, to, deps, below) : [],
       );
     },
     undo: async () => {
       givenUp = true;
       const done = await prepared;
-      if (epoch === undefined || !done.some((group) => group.status === 'SUCCEEDED')) return;
-      await giveBackAsHolder(plan, to, { id: executionId, epoch, leaseMs: GIVE_BACK_LEASE_MS }, deps).catch(
+      const grown = new Set(
+        done.filter((group) => group.status === 'SUCCEEDED').map((group) => group.resource),
+      );
+      if (epoch === undefined || grown.size === 0) return;
+      await giveBackAsHolder(
+        plan,
+        to,
+        { id: executionId, epoch, leaseMs: GIVE_BACK_LEASE_MS },
+        deps,
+        grown,
+      ).catch(
         () => undefined, // left to RecordFailure's truth-based give-back if a run ever starts; else to the operator
       );
     },
@@ -319,6 +332,22 @@ function preparesCapacity(
       );
     },
   };
+}
+
+/**
+ * The names of the plan's groups that AWS answered, in the dry run's reads of `to`, below their
+ * active desired capacity: those the request may prepare (a group unread, or already at its active
+ * size, is left to ScaleCapacity).
+ */
+function belowActive(plan: Plan, to: string, seen: AppObservation): Set<string> {
+  return new Set(
+    (plan.compute?.autoScalingGroups ?? [])
+      .filter((group) => {
+        const read = seen.capacity.find((c) => c.group === group.name)?.regions[to];
+        return read !== undefined && isKnown(read) && read.desired < group.active.desired;
+      })
+      .map((group) => group.name),
+  );
 }
 
 /**
@@ -379,7 +408,7 @@ async function dryRun(
   executionId: string,
   deps: RequestFailoverDeps,
   single: boolean,
-  passed: (nothingBlocks: boolean) => void = () => undefined,
+  passed: (below: ReadonlySet<string>) => void = () => undefined,
 ): Promise<{ readiness: Readiness; reading?: DryRunReading }> {
   const pacingMs = single ? DRY_RUN_PACING_MS : 0;
   const started = deps.clock.now();
@@ -461,7 +490,7 @@ async function dryRun(
           .join('; ')}); expected no blocking finding. Fix them, or request an ungraceful failover`,
         readiness.findings.map((f) => ({ ...f })),
       );
-    passed(blocking.length === 0);
+    passed(blocking.length === 0 ? belowActive(plan, body.to, inputs.observation) : new Set());
     const reading = dryRunReading(
       inputs,
       { to: body.to, mode: body.mode, self: executionId },

@@ -117,30 +117,34 @@ export interface PreparedGroup {
  * `UpdateAutoScalingGroup` at once (idempotent: the same profile twice is one change). Best effort:
  * a group whose update fails (throttled, the region not answering) is answered FAILED with its
  * error, never thrown; ScaleCapacity, the step of record, scales it again. The caller must hold
- * the app's lock, proven by a conditional write at its epoch just before (the fence).
+ * the app's lock, proven by a conditional write at its epoch just before (the fence). `only`: the
+ * names of the groups to scale (every group without it).
  */
 export async function scaleOutTarget(
   plan: Plan,
   region: string,
   deps: Pick<ApprovalDeps, 'clock' | 'autoScaling'>,
+  only?: ReadonlySet<string>,
 ): Promise<PreparedGroup[]> {
   return Promise.all(
-    (plan.compute?.autoScalingGroups ?? []).map(async (group) => {
-      const startedAt = isoNow(deps.clock);
-      const outcome = await deps.autoScaling
-        .update(region, memberIn(group.members, region), group.active)
-        .then(
-          () => ({ status: 'SUCCEEDED' as const }),
-          (error: unknown) => ({ status: 'FAILED' as const, error: describeError(error) }),
-        );
-      return {
-        resource: group.name,
-        desired: group.active.desired,
-        startedAt,
-        finishedAt: isoNow(deps.clock),
-        ...outcome,
-      };
-    }),
+    (plan.compute?.autoScalingGroups ?? [])
+      .filter((group) => only?.has(group.name) ?? true)
+      .map(async (group) => {
+        const startedAt = isoNow(deps.clock);
+        const outcome = await deps.autoScaling
+          .update(region, memberIn(group.members, region), group.active)
+          .then(
+            () => ({ status: 'SUCCEEDED' as const }),
+            (error: unknown) => ({ status: 'FAILED' as const, error: describeError(error) }),
+          );
+        return {
+          resource: group.name,
+          desired: group.active.desired,
+          startedAt,
+          finishedAt: isoNow(deps.clock),
+          ...outcome,
+        };
+      }),
   );
 }
 

@@ -24,14 +24,22 @@ export interface GiveBackDeps {
  * update is idempotent, and with the writer elsewhere the region serves nobody). Fenced: the
  * lock's epoch is renewed before the first update. Groups one after another (a plan has a few).
  *
+ * `only` limits it to the groups of these names (a request's undo: those it scaled).
+ *
  * @returns what was done, one note per group
  * @throws LockLostError from the fence: another execution holds the app, nothing is touched
  * @throws the update's error (ThrottledError, RegionUnavailableError): the caller records it
  */
-export async function giveBackCapacity(plan: Plan, region: string, deps: GiveBackDeps): Promise<string[]> {
+export async function giveBackCapacity(
+  plan: Plan,
+  region: string,
+  deps: GiveBackDeps,
+  only?: ReadonlySet<string>,
+): Promise<string[]> {
   const notes: string[] = [];
   let fenced = false;
   for (const group of plan.compute?.autoScalingGroups ?? []) {
+    if (only && !only.has(group.name)) continue;
     const desired = await deps.desiredNow(group);
     if (desired === group.standby.desired) {
       notes.push(`${group.name} in ${region} already at its standby profile (desired ${desired})`);
@@ -56,7 +64,8 @@ export const GIVE_BACK_LEASE_MS = 60_000;
 /**
  * {@link giveBackCapacity} by the holder of the app's lock (`holder` at `epoch`), outside a run's
  * step: each group's desired capacity read from Auto Scaling (`'unknown'` when the read fails), the
- * fence a renewal of the lock at that epoch for `leaseMs` (ms, long enough for the updates).
+ * fence a renewal of the lock at that epoch for `leaseMs` (ms, long enough for the updates);
+ * `only`, the groups to give back (every group without it).
  */
 export function giveBackAsHolder(
   plan: Plan,
@@ -66,15 +75,21 @@ export function giveBackAsHolder(
     readonly store: Pick<StateStore, 'renewLock'>;
     readonly autoScaling: Pick<AutoScalingGroups, 'describe' | 'update'>;
   },
+  only?: ReadonlySet<string>,
 ): Promise<string[]> {
-  return giveBackCapacity(plan, region, {
-    desiredNow: (group) =>
-      deps.autoScaling.describe(region, memberIn(group.members, region), group.targetGroups?.[region]).then(
-        (seen) => seen.desired,
-        () => 'unknown' as const,
-      ),
-    fence: () =>
-      deps.store.renewLock(plan.name, holder.id, holder.epoch, holder.leaseMs).then(() => undefined),
-    autoScaling: deps.autoScaling,
-  });
+  return giveBackCapacity(
+    plan,
+    region,
+    {
+      desiredNow: (group) =>
+        deps.autoScaling.describe(region, memberIn(group.members, region), group.targetGroups?.[region]).then(
+          (seen) => seen.desired,
+          () => 'unknown' as const,
+        ),
+      fence: () =>
+        deps.store.renewLock(plan.name, holder.id, holder.epoch, holder.leaseMs).then(() => undefined),
+      autoScaling: deps.autoScaling,
+    },
+    only,
+  );
 }

@@ -122,7 +122,7 @@ describe('a failover request prepares the target capacity at its verdict', HEAVY
     expect(entry?.detail).toContain('nothing was started or scaled');
   });
 
-  it('gives the capacity back when the start fails: record FAILED, group at standby, lock released', async () => {
+  it('gives back what it scaled when the start fails, and nothing else: record FAILED, lock released', async () => {
     // Prepare: billing active in us-west-2 now (the first test); its StartExecution in us-east-1 throttled
     sandbox.aws.faults.add({
       kind: 'api-errors',
@@ -132,22 +132,27 @@ describe('a failover request prepares the target capacity at its verdict', HEAVY
       error: 'ThrottlingException',
       rate: 1,
     });
-    const t0 = sandbox.clock.now();
+    // and billing-workers in us-east-1 already at its active size (someone scaled it by hand)
     const eastDeps = sandbox.region(EAST).deps;
-    const groups = sandbox.plans.find((p) => p.name === 'billing')?.compute?.autoScalingGroups ?? [];
+    const [api, workers] = sandbox.plans.find((p) => p.name === 'billing')?.compute?.autoScalingGroups ?? [];
+    if (!api || !workers) throw new Error('billing has two groups');
+    await sandbox.run(eastDeps.autoScaling.update(EAST, workers.members[EAST] ?? '', workers.active));
+    const t0 = sandbox.clock.now();
+    const desiredOf = async (group: typeof api) =>
+      (await sandbox.run(eastDeps.autoScaling.describe(EAST, group.members[EAST] ?? ''))).desired;
 
     // Act
     const refused = await sandbox.run(failover('billing', EAST, 'graceful', 'start-fails-prepared'));
 
-    // Assess: prepared, then given back before the lock's release
+    // Assess: the group AWS answered below its active size prepared, then given back before the
+    // lock's release; the one already active left alone both ways (never shrunk by a give-back)
     expect(refused.status, JSON.stringify(refused.body)).toBe(503);
     const updates = requestUpdates(t0);
-    expect(updates.map((c) => c.region)).toEqual([EAST, EAST, EAST, EAST]); // out, then back, each group
+    expect(updates.map((c) => c.region)).toEqual([EAST, EAST]); // billing-api out, then back
     expect(updates.every((c) => c.ok)).toBe(true);
-    for (const group of groups) {
-      const seen = await sandbox.run(eastDeps.autoScaling.describe(EAST, group.members[EAST] ?? ''));
-      expect(seen.desired, group.name).toBe(group.standby.desired);
-    }
+    expect(await desiredOf(api)).toBe(api.standby.desired);
+    expect(await desiredOf(workers)).toBe(workers.active.desired);
+    await sandbox.run(eastDeps.autoScaling.update(EAST, workers.members[EAST] ?? '', workers.standby));
     const lock = await sandbox.run(deps.store.getLock('billing'));
     expect(lock?.released).toBe(true);
     const records = await sandbox.run(deps.store.listExecutions('billing', { limit: 5 }));
