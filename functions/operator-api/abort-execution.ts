@@ -5,12 +5,11 @@ import {
   PreconditionFailedError,
   ResourceNotFoundError,
 } from '../core/errors.js';
-import { memberIn } from '../core/plan-registry.js';
 import type { ExecutionRecord } from '../core/records.js';
 import * as z from '../core/zod.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import { FINISHED_EVENT } from '../runbook/finish.js';
-import { giveBackCapacity } from '../runbook/give-back.js';
+import { GIVE_BACK_LEASE_MS, giveBackAsHolder } from '../runbook/give-back.js';
 import { executionArnIn } from '../runbook/runbook-arns.js';
 import { isLive } from './app-status.js';
 import { findExecution } from './executions.js';
@@ -45,9 +44,6 @@ export type AbortDeps = Pick<
   readonly autoScaling: Pick<RunbookDeps['autoScaling'], 'describe' | 'update'>;
 };
 
-/** The lease (ms) an abort renews the lock to before it gives capacity back: its fence. */
-const GIVE_BACK_LEASE_MS = 60_000;
-
 /** The error name an aborted execution is stopped with and recorded with. */
 export const ABORTED_ERROR = 'Aborted';
 
@@ -75,7 +71,7 @@ export interface AbortOutcome {
  * begun (an abort undoes nothing, so writer and traffic may disagree), and
  * releases the lock if this execution still holds it. Steps already taken stay taken, with one
  * exception: aborted while it waited for its approval, a run gives back the capacity it scaled
- * out during the wait (`approvals.capacity: before-approval`; {@link giveBackCapacity}).
+ * out during the wait (`approvals.capacity: before-approval`; {@link giveBackAsHolder}).
  */
 export async function abortExecution(
   app: string,
@@ -151,18 +147,12 @@ export async function abortExecution(
   const beforeApproval =
     held && !writerOrTrafficTouched && record.status === 'WAITING_APPROVAL' && !record.approval?.decision;
   if (beforeApproval) {
-    const notes = await giveBackCapacity(plan, record.to, {
-      desiredNow: (group) =>
-        deps.autoScaling
-          .describe(record.to, memberIn(group.members, record.to), group.targetGroups?.[record.to])
-          .then(
-            (seen) => seen.desired,
-            () => 'unknown' as const,
-          ),
-      fence: () =>
-        deps.store.renewLock(record.app, record.id, lock.epoch, GIVE_BACK_LEASE_MS).then(() => undefined),
-      autoScaling: deps.autoScaling,
-    }).catch((error: unknown) => [
+    const notes = await giveBackAsHolder(
+      plan,
+      record.to,
+      { id: record.id, epoch: lock.epoch, leaseMs: GIVE_BACK_LEASE_MS },
+      deps,
+    ).catch((error: unknown) => [
       `could not give the capacity scaled out before the approval back: ${describeError(error).message}`,
     ]);
     actions.push(...notes);

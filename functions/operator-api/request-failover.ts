@@ -11,10 +11,24 @@ import type { Plan } from '../core/plan.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import { FAILOVER_MODES } from '../core/records.js';
 import * as z from '../core/zod.js';
+import { type AppObservation, isKnown } from '../observer/observe.js';
 import { lockFree, READINESS_CHECKS } from '../readiness/checks.js';
 import { type Readiness, type ReadinessDeps, readInputs, readinessFrom } from '../readiness/readiness.js';
-import { approvalRequired, FailoverRequest } from '../runbook/begin.js';
-import { type EvacuationRef, knownUnreachable, type RunbookDeps, sharedReader } from '../runbook/context.js';
+import {
+  PREPARE_CAPACITY_STEP,
+  type PreparedGroup,
+  preparedStep,
+  scaleOutTarget,
+} from '../runbook/approval.js';
+import { approvalRequired, FailoverRequest, scalesBeforeDecision } from '../runbook/begin.js';
+import {
+  type EvacuationRef,
+  knownUnreachable,
+  type RunbookDeps,
+  sharedReader,
+  stepKey,
+} from '../runbook/context.js';
+import { GIVE_BACK_LEASE_MS, giveBackAsHolder } from '../runbook/give-back.js';
 import {
   type DryRunReading,
   dryRunReading,
@@ -84,12 +98,14 @@ export interface FailoverAccepted {
  * returns the same execution; the same key with another request is a {@link ConflictError}.
  *
  * A dry run evaluates the target's readiness in the request's mode: a graceful request with a
- * blocking finding is refused ({@link NotReadyError}, 409, with the findings) before the lock is
- * touched; an ungraceful one proceeds, its findings in the answer and the audit entry, its reads
- * made while the reservation takes the lock (the record is written once they are done). The same
- * reads, evaluated as Preflight will, go to the runbook (`dryRun`) with what the reservation holds
- * (`reserved`), so Begin and Preflight need not do that work again (docs/architecture.md, "Work
- * done once").
+ * blocking finding is refused ({@link NotReadyError}, 409, with the findings, and a
+ * `failover.refused` audit entry) before the lock is touched; an ungraceful one proceeds, its
+ * findings in the answer and the audit entry, its reads made while the reservation takes the lock
+ * (the record is written once they are done). A request whose dry run found nothing blocking
+ * prepares the target's capacity under the lock as soon as it holds it ({@link preparesCapacity}):
+ * the failover's first AWS action, before the record and the start. The same reads, evaluated as Preflight will,
+ * go to the runbook (`dryRun`) with what the reservation holds (`reserved`), so Begin and
+ * Preflight need not do that work again (docs/architecture.md, "Work done once").
  *
  * `options.evacuation` names the region evacuation the request is part of (AdvanceEvacuation's
  * requests): the run carries it, and its ShiftTraffic queues its traffic change for the
@@ -131,16 +147,32 @@ export async function requestFailover(
     executionId = newExecutionId(plan.name, deps);
   }
   // An ungraceful request's dry run never refuses it: its reads go on while the reservation takes
-  // the lock (the record is written once it has answered). A graceful one may refuse, and reads
-  // the source too (seconds of timeouts when that region is down): it answers before the lock is
-  // touched (beside the reservation's first state read), so a request it refuses never holds the
-  // lock against the next one.
+  // the lock, and the target's capacity is prepared at its verdict (below). A graceful one may
+  // refuse, and reads the source too (seconds of timeouts when that region is down): the lock is
+  // taken once its verdict passed (`before`), so a request it refuses never holds the lock against
+  // the next one, and the capacity is prepared as soon as the lock's take succeeded. In both, the
+  // record is written once the dry run has answered (`gate`: a Route 53 records plan's failover
+  // records listed too, which only Preflight's reading needs).
   // An evacuation paces its own requests (a throttled one is asked again on a later poll), and its
   // poll requests many apps within one invocation: its dry runs do not wait, and read as mass
   // reads do (no call whose answer may be dropped).
-  const dry = dryRun(plan, body, executionId, deps, options.evacuation === undefined);
-  dry.catch(() => undefined); // answered below, whichever of the two fails first
-  const graceful = body.mode === 'graceful';
+  let passed: (below: ReadonlySet<string>) => void = () => undefined;
+  const verdict = new Promise<ReadonlySet<string>>((resolve) => {
+    passed = resolve;
+  });
+  const dry = dryRun(plan, body, executionId, deps, options.evacuation === undefined, passed);
+  dry.catch(() => passed(new Set())); // answered below, whichever of the two fails first
+  // Settled at the verdict: resolved when it passed, rejected with the dry run's refusal.
+  const judged = Promise.race([verdict, dry]);
+  judged.catch(() => undefined);
+  const capacity = preparesCapacity(
+    plan,
+    executionId,
+    body.to,
+    verdict,
+    deps,
+    options.evacuation === undefined,
+  );
 
   // Parsed as Begin will parse it: a request Begin would refuse is refused here, before any lock.
   const request: ReservedRequest = {
@@ -175,14 +207,21 @@ export async function requestFailover(
           : ''),
     });
   };
-  const order = graceful ? { before: dry } : { gate: dry };
-  const reservation = await reserveExecution(plan, request, deps, { ...order, alongside: audit }).catch(
-    async (error: unknown) => {
-      // The dry run's refusal comes first, as when it ran before the reservation.
-      await dry;
-      throw error;
-    },
-  );
+  const reservation = await reserveExecution(plan, request, deps, {
+    ...(body.mode === 'graceful' ? { before: judged } : {}),
+    gate: dry,
+    alongside: audit,
+    held: capacity.held,
+    undo: capacity.undo,
+  }).catch(async (error: unknown) => {
+    // The dry run's refusal comes first: it is the answer, and the audit says so.
+    await dry.catch(async (refusal: unknown) => {
+      if (refusal instanceof NotReadyError)
+        await auditRefusal(plan, body, caller, executionId, refusal, deps);
+      throw refusal;
+    });
+    throw error;
+  });
   const { readiness, reading } = await dry;
   // Preflight decides on the dry run's reading while it is fresh, instead of reading again.
   const executionArn = await startReserved(
@@ -194,11 +233,147 @@ export async function requestFailover(
     },
     reservation,
     deps,
+    capacity.undo,
   );
+  await capacity.record(reservation.record.key);
   return {
     ...accepted(plan, body, { executionId, executionArn, from: reservation.from }, false),
     readiness: { verdict: readiness.verdict, findings: readiness.findings },
   };
+}
+
+/** What the request does with the target's capacity under its lock ({@link preparesCapacity}). */
+interface CapacityPrepare {
+  /** The reservation's `held`: the lock is held at this epoch; prepare once the verdict passed. */
+  readonly held: (epoch: number) => void;
+  /** The reservation's `undo`: give back what was prepared (fenced at the epoch); never throws. */
+  readonly undo: () => Promise<void>;
+  /** Records each group's outcome as a `PrepareCapacity` step of the record at `key`; never throws. */
+  readonly record: (key: string) => Promise<void>;
+}
+
+/**
+ * The target's capacity, prepared by the request itself at its dry run's verdict: the first AWS
+ * action of a failover no longer waits for the record, the start, Begin and the runbook's first
+ * step (about 0.6 s; docs/performance.md). It does what the run would do next without a person's
+ * decision (`scalesBeforeDecision`: no approver, or `approvals.capacity: before-approval`), each
+ * group to its active profile (`scaleOutTarget`, best effort; ScaleCapacity, the step of record,
+ * scales again, idempotent), and only:
+ * - under the lock: once the reservation holds it (its conditional take is the fence);
+ * - once the dry run found nothing blocking in the request's mode (`verdict`: the groups it read
+ *   below their active desired capacity in the target, none when something blocks): a request the
+ *   dry run refuses, or one Preflight would fail, scales nothing, and a group AWS answered already
+ *   at its active size (or did not answer) is left alone, so giving back never shrinks a group the
+ *   request did not grow (a target that became active meanwhile);
+ * - for one app's own request (`single`): an evacuation paces its requests and moves no capacity;
+ * - when each run into the target reads for itself (`sharedReader` undefined): with many plans
+ *   into the region, their burst would spend Auto Scaling's shared bucket twice.
+ * A reservation given up after it (the record or the start failed) gives the capacity back from
+ * what Auto Scaling says, fenced at the epoch, before the lock's release (`undo`).
+ */
+function preparesCapacity(
+  plan: Plan,
+  executionId: string,
+  to: string,
+  verdict: Promise<ReadonlySet<string>>,
+  deps: RequestFailoverDeps,
+  single: boolean,
+): CapacityPrepare {
+  const applies =
+    single &&
+    scalesBeforeDecision(plan, 'operator') &&
+    (plan.compute?.autoScalingGroups ?? []).length > 0 &&
+    sharedReader({ to }, deps.plans) === undefined;
+  let epoch: number | undefined;
+  let givenUp = false;
+  let prepared: Promise<PreparedGroup[]> = Promise.resolve([]);
+  return {
+    held: (held) => {
+      if (!applies) return;
+      epoch = held;
+      prepared = verdict.then((below) =>
+        below.size > 0 && !givenUp ? scaleOutTarget(plan, to, deps, below) : [],
+      );
+    },
+    undo: async () => {
+      givenUp = true;
+      const done = await prepared;
+      const grown = new Set(
+        done.filter((group) => group.status === 'SUCCEEDED').map((group) => group.resource),
+      );
+      if (epoch === undefined || grown.size === 0) return;
+      await giveBackAsHolder(
+        plan,
+        to,
+        { id: executionId, epoch, leaseMs: GIVE_BACK_LEASE_MS },
+        deps,
+        grown,
+      ).catch(
+        () => undefined, // left to RecordFailure's truth-based give-back if a run ever starts; else to the operator
+      );
+    },
+    record: async (key) => {
+      const done = await prepared;
+      await Promise.all(
+        done.map(
+          (outcome) =>
+            deps.store
+              .recordStep(
+                plan.name,
+                key,
+                stepKey(PREPARE_CAPACITY_STEP, outcome.resource),
+                preparedStep(
+                  outcome,
+                  `scaled out by the request once its dry run passed, under the lock (epoch ${epoch})`,
+                ),
+              )
+              .catch(() => undefined), // the record is the story, not the work: ScaleCapacity records it again
+        ),
+      );
+    },
+  };
+}
+
+/**
+ * The names of the plan's groups that AWS answered, in the dry run's reads of `to`, below their
+ * active desired capacity: those the request may prepare (a group unread, or already at its active
+ * size, is left to ScaleCapacity).
+ */
+function belowActive(plan: Plan, to: string, seen: AppObservation): Set<string> {
+  return new Set(
+    (plan.compute?.autoScalingGroups ?? [])
+      .filter((group) => {
+        const read = seen.capacity.find((c) => c.group === group.name)?.regions[to];
+        return read !== undefined && isKnown(read) && read.desired < group.active.desired;
+      })
+      .map((group) => group.name),
+  );
+}
+
+/**
+ * The audit entry of a request its dry run refused (`failover.refused`, keyed by the request's
+ * execution id): what was refused and why; nothing was reserved, started or scaled. Best effort:
+ * the refusal is the answer either way.
+ */
+async function auditRefusal(
+  plan: Plan,
+  body: FailoverBody,
+  caller: Identity,
+  executionId: string,
+  refusal: NotReadyError,
+  deps: Pick<RequestFailoverDeps, 'store' | 'clock'>,
+): Promise<void> {
+  await deps.store
+    .appendAudit({
+      id: `${executionId}-refused`,
+      at: isoNow(deps.clock),
+      actor: caller.name,
+      action: 'failover.refused',
+      app: plan.name,
+      executionId,
+      detail: `${body.mode} failover to ${body.to} refused by its dry run: ${refusal.message}; nothing was started or scaled`,
+    })
+    .catch(() => undefined);
 }
 
 /**
@@ -233,6 +408,7 @@ async function dryRun(
   executionId: string,
   deps: RequestFailoverDeps,
   single: boolean,
+  passed: (below: ReadonlySet<string>) => void = () => undefined,
 ): Promise<{ readiness: Readiness; reading?: DryRunReading }> {
   const pacingMs = single ? DRY_RUN_PACING_MS : 0;
   const started = deps.clock.now();
@@ -249,7 +425,14 @@ async function dryRun(
   // A read of RDS or Auto Scaling that answered is kept across the paced re-reads of this request:
   // only what AWS throttled is asked again, so that pacing does not spend the bucket on answers it
   // already has. (The reading is then as old as its first read: `readAt` below.)
-  const kept = { ...deps, aurora: keepAnswers(deps.aurora), autoScaling: keepAnswers(deps.autoScaling) };
+  // So is the state table's: the lock read before this request took the lock beside the dry run
+  // (a re-read would find the request's own lock, and Preflight could not decide on the reading).
+  const kept = {
+    ...deps,
+    aurora: keepAnswers(deps.aurora),
+    autoScaling: keepAnswers(deps.autoScaling),
+    store: keepAnswers(deps.store),
+  };
   // Many plans failing over into the target (its region poller serves their runs): no
   // DescribeWarmPool, one group a call, which only refines a warning (how many pool instances are
   // warmed; the pool and its size are in the group's answer), as the poller's read leaves it out.
@@ -258,17 +441,23 @@ async function dryRun(
   const warmPools = !(single && sharedReader({ to: body.to }, deps.plans) === 'region');
   for (let reads = 1; ; reads++) {
     const readAt = reads === 1 ? deps.clock.now() : started;
-    const [inputs, recordsExist] = await Promise.all([
-      readInputs(plan, body.mode === 'graceful' ? plan.regions : [body.to], kept, undefined, {
+    // Route 53 records plans list their failover records beside the reads: only the reading for
+    // Preflight needs them, so the verdict is told (`passed`) without waiting for them.
+    const recordsRead = failoverRecordsExist(plan, deps).then(
+      () => true,
+      () => false,
+    );
+    const inputs = await readInputs(
+      plan,
+      body.mode === 'graceful' ? plan.regions : [body.to],
+      kept,
+      undefined,
+      {
         unreachable,
         eager: single,
         warmPools,
-      }),
-      failoverRecordsExist(plan, deps).then(
-        () => true,
-        () => false,
-      ),
-    ]);
+      },
+    );
     const readiness = readinessFrom(inputs, body.to, body.mode, checks);
     const blocking = readiness.findings.filter((f) => f.severity === 'blocking');
     // "Cannot tell" because AWS throttled or failed a read just now is no verdict: the request is
@@ -301,11 +490,12 @@ async function dryRun(
           .join('; ')}); expected no blocking finding. Fix them, or request an ungraceful failover`,
         readiness.findings.map((f) => ({ ...f })),
       );
+    passed(blocking.length === 0 ? belowActive(plan, body.to, inputs.observation) : new Set());
     const reading = dryRunReading(
       inputs,
       { to: body.to, mode: body.mode, self: executionId },
       readAt,
-      recordsExist && trafficAnswered(plan, inputs.observation),
+      (await recordsRead) && trafficAnswered(plan, inputs.observation),
     );
     return { readiness, ...(reading ? { reading } : {}) };
   }

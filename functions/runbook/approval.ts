@@ -2,6 +2,7 @@ import { isoNow } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { memberIn } from '../core/plan-registry.js';
+import type { StepRecord } from '../core/records.js';
 import * as z from '../core/zod.js';
 import { parseInput, type RunbookDeps, RunContext, recordStep, stepKey } from './context.js';
 
@@ -74,38 +75,81 @@ export async function requestApproval(input: unknown, deps: ApprovalDeps): Promi
 
 /**
  * Scales the target region's Auto Scaling groups to their active profile as the approval wait
- * begins, each group's `UpdateAutoScalingGroup` at once: the instances launch (or leave the warm
- * pool) while a person decides, as an SRE would warm the standby before deciding, instead of after
- * the approval. It harms nothing in the active region and is undone on the failure path
- * (RecordFailure and an abort before approval scale a run that was never approved back to standby,
- * from what Auto Scaling reports). The database promotion and traffic still wait for the approval.
+ * begins: the instances launch (or leave the warm pool) while a person decides, as an SRE would
+ * warm the standby before deciding, instead of after the approval. It harms nothing in the active
+ * region and is undone on the failure path (RecordFailure and an abort before approval scale a run
+ * that was never approved back to standby, from what Auto Scaling reports). The database
+ * promotion and traffic still wait for the approval.
  *
- * Best effort: a group that does not scale here (throttled, the region not answering) is recorded
- * FAILED and scaled by ScaleCapacity after the approval as before; it never fails the approval wait.
- * The caller has renewed the lock at the run's epoch just before (the fence). Each group's outcome
- * is recorded as a `PrepareCapacity` step.
+ * Best effort ({@link scaleOutTarget}): a group that does not scale here is recorded FAILED and
+ * scaled by ScaleCapacity after the approval as before; it never fails the approval wait. The
+ * caller has renewed the lock at the run's epoch just before (the fence). Each group's outcome is
+ * recorded as a `PrepareCapacity` step.
  */
 async function scaleOutWhileWaiting(plan: Plan, run: RunContext, deps: ApprovalDeps): Promise<void> {
+  const outcomes = await scaleOutTarget(plan, run.to, deps);
   await Promise.all(
-    (plan.compute?.autoScalingGroups ?? []).map(async (group) => {
-      const startedAt = isoNow(deps.clock);
-      const outcome = await deps.autoScaling
-        .update(run.to, memberIn(group.members, run.to), group.active)
-        .then(
-          () => ({ status: 'SUCCEEDED' as const }),
-          (error: unknown) => ({ status: 'FAILED' as const, error: describeError(error) }),
-        );
-      await recordStep(run, deps, stepKey(PREPARE_CAPACITY_STEP, group.name), {
-        name: PREPARE_CAPACITY_STEP,
-        resource: group.name,
-        startedAt,
-        finishedAt: isoNow(deps.clock),
-        ...outcome,
-        detail: {
-          desired: group.active.desired,
-          why: 'scaled out while the approval waits (approvals.capacity: before-approval)',
-        },
-      }).catch(() => undefined); // the record is the story, not the work: ScaleCapacity records it again
-    }),
+    outcomes.map(
+      (outcome) =>
+        recordStep(
+          run,
+          deps,
+          stepKey(PREPARE_CAPACITY_STEP, outcome.resource),
+          preparedStep(outcome, 'scaled out while the approval waits (approvals.capacity: before-approval)'),
+        ).catch(() => undefined), // the record is the story, not the work: ScaleCapacity records it again
+    ),
   );
+}
+
+/** One group's outcome of {@link scaleOutTarget}: ISO times, and the error when the update failed. */
+export interface PreparedGroup {
+  /** The group's name in the plan. */
+  readonly resource: string;
+  readonly desired: number;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly error?: { readonly name: string; readonly message: string };
+}
+
+/**
+ * Each of the plan's Auto Scaling groups in `region` to its active profile, every group's
+ * `UpdateAutoScalingGroup` at once (idempotent: the same profile twice is one change). Best effort:
+ * a group whose update fails (throttled, the region not answering) is answered FAILED with its
+ * error, never thrown; ScaleCapacity, the step of record, scales it again. The caller must hold
+ * the app's lock, proven by a conditional write at its epoch just before (the fence). `only`: the
+ * names of the groups to scale (every group without it).
+ */
+export async function scaleOutTarget(
+  plan: Plan,
+  region: string,
+  deps: Pick<ApprovalDeps, 'clock' | 'autoScaling'>,
+  only?: ReadonlySet<string>,
+): Promise<PreparedGroup[]> {
+  return Promise.all(
+    (plan.compute?.autoScalingGroups ?? [])
+      .filter((group) => only?.has(group.name) ?? true)
+      .map(async (group) => {
+        const startedAt = isoNow(deps.clock);
+        const outcome = await deps.autoScaling
+          .update(region, memberIn(group.members, region), group.active)
+          .then(
+            () => ({ status: 'SUCCEEDED' as const }),
+            (error: unknown) => ({ status: 'FAILED' as const, error: describeError(error) }),
+          );
+        return {
+          resource: group.name,
+          desired: group.active.desired,
+          startedAt,
+          finishedAt: isoNow(deps.clock),
+          ...outcome,
+        };
+      }),
+  );
+}
+
+/** The `PrepareCapacity` step entry of one group's outcome; `why` says who scaled it and when. */
+export function preparedStep(outcome: PreparedGroup, why: string): StepRecord {
+  const { desired, ...entry } = outcome;
+  return { name: PREPARE_CAPACITY_STEP, ...entry, detail: { desired, why } };
 }

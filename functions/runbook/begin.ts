@@ -96,6 +96,16 @@ export function approvalRequired(plan: Plan, trigger: FailoverRequest['trigger']
 }
 
 /**
+ * Whether a run of this trigger scales the target's groups out before any person decides: no
+ * approver is needed (ScaleCapacity follows Preflight), or the plan scales them while the approval
+ * waits (`approvals.capacity: before-approval`, the default). With `after-approval` the capacity
+ * waits for the approver.
+ */
+export function scalesBeforeDecision(plan: Plan, trigger: FailoverRequest['trigger']): boolean {
+  return !approvalRequired(plan, trigger) || plan.approvals.capacity === 'before-approval';
+}
+
+/**
  * Begin: validate the request, take the app's lock (lease + fencing epoch), write the execution
  * record. The operator API, detection and drills reserve both before they start the runbook
  * (`reserveExecution`): Begin then adopts the lock its own execution id already holds (the same

@@ -42,6 +42,12 @@ export const NOT_STARTED = 'StartExecution failed; the runbook never started';
  *    back (a fresh grant only) and its error thrown: no record is written. `options.alongside`
  *    (the request's audit entry) is written at the same time.
  *
+ * `options.held` is told the epoch as soon as the lock's conditional take succeeded (its fence:
+ * before STATE's fence, which guards the state's writes), so the caller may act under it before
+ * the record exists (the request prepares the target's capacity once its dry run passes);
+ * `options.undo` undoes that when the reservation is given up, awaited before the lock is given
+ * back.
+ *
  * Idempotent by execution id: a retry re-acquires its own lock (same epoch) and finds its record.
  * An id whose record is already finished is refused and the lock given back.
  *
@@ -61,6 +67,10 @@ export async function reserveExecution(
      * fails, the reservation is given up (record FAILED, lock released; a fresh grant only).
      */
     readonly alongside?: (from: string) => Promise<unknown>;
+    /** Told the lock's epoch once the lock is held, before the gate and the record. */
+    readonly held?: (epoch: number) => void;
+    /** Undoes what was done under the lock, before a fresh grant is given back; never throws. */
+    readonly undo?: () => Promise<unknown>;
   } = {},
 ): Promise<Reservation> {
   const { store } = deps;
@@ -75,18 +85,30 @@ export async function reserveExecution(
     }
     return state.activeRegion;
   };
-  // The state read before the lock goes beside `options.before` (a graceful request's dry run):
+  // The state read before the lock goes beside `options.before` (a graceful request's verdict):
   // both must pass before the lock is touched.
   await Promise.all([activeRegionOf(), options.before]);
   const id = request.executionId;
-  const grant = await store.acquireLock(
-    plan.name,
-    id,
-    reservationLeaseSeconds(plan, request.trigger) * 1000,
-    {
+  let told: number | undefined;
+  const tell = (epoch: number) => {
+    if (told !== undefined) return;
+    told = epoch;
+    options.held?.(epoch);
+  };
+  const grant = await store
+    .acquireLock(plan.name, id, reservationLeaseSeconds(plan, request.trigger) * 1000, {
       reason: lockReason(request),
-    },
-  );
+      taken: tell,
+    })
+    .catch(async (error: unknown) => {
+      // Taken, then failed (STATE's fence): what was done under it is undone, the lock given back.
+      if (told !== undefined) {
+        await options.undo?.();
+        await store.releaseLock(plan.name, id, told).catch(() => undefined);
+      }
+      throw error;
+    });
+  tell(grant.epoch);
   // A failed release leaves the lock to its lease: the caller's error is the one worth reporting.
   const release = () => store.releaseLock(plan.name, id, grant.epoch).catch(() => undefined);
   let from: string;
@@ -109,12 +131,15 @@ export async function reserveExecution(
     beside = settled[1];
     ({ record } = await created);
   } catch (error: unknown) {
-    if (!grant.reacquired) await release();
+    if (!grant.reacquired) {
+      await options.undo?.();
+      await release();
+    }
     throw error;
   }
   if (beside.status === 'rejected') {
     const reservation = { record, epoch: grant.epoch, from: record.from, reacquired: grant.reacquired };
-    if (!grant.reacquired) await abandonReservation(plan, reservation, beside.reason, deps);
+    if (!grant.reacquired) await abandonReservation(plan, reservation, beside.reason, deps, options.undo);
     throw beside.reason;
   }
   if (!isOpen(record)) {
@@ -130,8 +155,8 @@ export async function reserveExecution(
 /**
  * Starts the reserved runbook in the target region's Step Functions. If StartExecution fails and
  * the execution does not exist afterwards (DescribeExecution answers not found, or cannot be
- * asked), the reservation is given up: the record is closed FAILED with the error and the lock
- * released, so nothing stays held; should the start have landed after all, its Begin finds the
+ * asked), the reservation is given up (`undo`, the reservation's, run before the lock's release):
+ * the record is closed FAILED with the error and the lock released, so nothing stays held; should the start have landed after all, its Begin finds the
  * record FAILED and refuses to run. A start that did land is a success. A retry whose first
  * attempt may have started the runbook gives nothing up when DescribeExecution cannot answer.
  *
@@ -143,6 +168,7 @@ export async function startReserved(
   request: ReservedRequest,
   reservation: Reservation,
   deps: Pick<RunbookDeps, 'store' | 'stepFunctions' | 'stateMachineArns' | 'clock'>,
+  undo?: () => Promise<unknown>,
 ): Promise<string> {
   const region = request.targetRegion;
   const id = request.executionId;
@@ -158,22 +184,24 @@ export async function startReserved(
     // Unknown, for a retry whose first attempt may have started it: leave the reservation to
     // that execution (or to its lease) rather than free the lock under a running runbook.
     if (started === undefined && reservation.reacquired) throw error;
-    await abandonReservation(plan, reservation, error, deps);
+    await abandonReservation(plan, reservation, error, deps, undo);
     throw error;
   }
 }
 
 /**
  * Gives up a reservation whose runbook never started: closes the record FAILED with `error`
- * (message prefixed {@link NOT_STARTED}), then releases the lock. Best effort, in this order, so a
- * record is never left RUNNING without its lock; what it cannot do is left to the lease. Never
- * throws: the caller's error is the one to answer with.
+ * (message prefixed {@link NOT_STARTED}), then undoes what was done under the lock (`undo`, the
+ * request's capacity given back), then releases the lock. Best effort, in this order, so a record
+ * is never left RUNNING without its lock and the undo is fenced by a lock still held; what it
+ * cannot do is left to the lease. Never throws: the caller's error is the one to answer with.
  */
 export async function abandonReservation(
   plan: Plan,
   reservation: Reservation,
   error: unknown,
   deps: Pick<RunbookDeps, 'store'>,
+  undo?: () => Promise<unknown>,
 ): Promise<void> {
   const { name, message } = describeError(error);
   await deps.store
@@ -181,6 +209,7 @@ export async function abandonReservation(
       status: 'FAILED',
       error: { name, message: `${NOT_STARTED}: ${message}` },
     })
+    .then(() => undo?.())
     .then(() => deps.store.releaseLock(plan.name, reservation.record.id, reservation.epoch))
     .catch(() => undefined);
 }

@@ -1,5 +1,6 @@
 import type { AutoScalingGroup, WarmPoolState } from '@aws-sdk/client-auto-scaling';
 import { type CapacityProfile, type Plan, warmPoolIn, warmPoolSize } from '../../functions/core/plan.js';
+import { currentExecutionId } from '../runtime/scope.js';
 import {
   type GroupState,
   HEALTH_CHECK_GRACE_SECONDS,
@@ -64,6 +65,7 @@ export class AutoScalingCore {
         if (!name || this.groups.has(key(region, name))) return;
         const profile: CapacityProfile = index === 0 ? spec.active : spec.standby;
         const group: GroupState = {
+          app: plan.name,
           name,
           region,
           arn: `arn:aws:autoscaling:${region}:${account}:autoScalingGroup:${uuidFrom(`${region}/${name}`)}:autoScalingGroupName/${name}`,
@@ -198,7 +200,16 @@ export class AutoScalingCore {
       timer: undefined,
       target: undefined,
       targetTimer: undefined,
-      end: beginOperation(this.ctx, 'autoscaling:launch', undefined, `${group.name} in ${group.region}`),
+      // A launch that a call outside any execution started (a failover request preparing the target
+      // for the run it reserved, functions/operator-api/request-failover.ts) works for the group's
+      // app: counted for that app's run (`awsBusySeconds`), as an evacuation's batched traffic
+      // change is. A run's own launches are its execution's.
+      end: beginOperation(
+        this.ctx,
+        'autoscaling:launch',
+        currentExecutionId() === undefined ? group.app : undefined,
+        `${group.name} in ${group.region}`,
+      ),
     };
     group.instances.push(instance);
     const { launchMs, warmStartMs } = this.ctx.latency.autoscaling;

@@ -67,6 +67,8 @@ export interface WarmPool {
  * milliseconds.
  */
 export interface GroupState {
+  /** The app (plan) whose group it is. */
+  readonly app: string;
   readonly name: string;
   readonly region: string;
   readonly arn: string;

@@ -1,14 +1,10 @@
-import type {
-  APIGatewayProxyEventV2WithJWTAuthorizer,
-  APIGatewayProxyStructuredResultV2,
-  Context,
-} from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionRecord } from '../../functions/aws/state-store.js';
 import { loadPlans } from '../../functions/core/plan-loader.js';
 import { makeHandler } from '../../functions/handlers/operator-api.js';
 import type { RunbookDeps } from '../../functions/runbook/context.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
+import { API_CONTEXT, answerOf, apiEvent } from './api-event.js';
 
 // The routes the operator console reads (and rejecting an approval), through the operator API's
 // Lambda handler against the whole sandbox on the discrete virtual clock.
@@ -24,7 +20,6 @@ const WEST = 'us-west-2';
 let sandbox: Sandbox;
 let api: ReturnType<typeof makeHandler>;
 let deps: RunbookDeps;
-let seq = 0;
 
 beforeAll(async () => {
   sandbox = await Sandbox.start({ plans: await loadPlans('plans'), latency: 'fast', seed: 11 });
@@ -37,33 +32,8 @@ afterAll(async () => {
 });
 
 async function send(method: string, path: string, as: Person, body?: unknown) {
-  const at = sandbox.clock.now();
-  const [rawPath, rawQuery = ''] = path.split('?');
-  const event = {
-    version: '2.0',
-    routeKey: 'ANY /{proxy+}',
-    rawPath,
-    rawQueryString: rawQuery,
-    headers: { 'content-type': 'application/json' },
-    ...(rawQuery ? { queryStringParameters: Object.fromEntries(new URLSearchParams(rawQuery)) } : {}),
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '111111111111',
-      apiId: 'test',
-      domainName: 'api.test',
-      domainPrefix: 'api',
-      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
-      requestId: `req-${++seq}`,
-      routeKey: 'ANY /{proxy+}',
-      stage: '$default',
-      time: new Date(at).toISOString(),
-      timeEpoch: at,
-      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: PEOPLE[as], scopes: [] } },
-    },
-  } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
-  const result = (await sandbox.run(api(event, {} as Context))) as APIGatewayProxyStructuredResultV2;
-  return { status: result.statusCode ?? 0, body: JSON.parse(String(result.body)) };
+  const event = apiEvent(sandbox.clock.now(), method, path, PEOPLE[as], body);
+  return answerOf(await sandbox.run(api(event, API_CONTEXT)));
 }
 
 /** Drives virtual time until the record satisfies `done` (bounded). */

@@ -1,8 +1,3 @@
-import type {
-  APIGatewayProxyEventV2WithJWTAuthorizer,
-  APIGatewayProxyStructuredResultV2,
-  Context,
-} from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadPlans } from '../../functions/core/plan-loader.js';
 import { makeHandler } from '../../functions/handlers/operator-api.js';
@@ -12,6 +7,7 @@ import type { RunbookDeps } from '../../functions/runbook/context.js';
 import { NOT_STARTED } from '../../functions/runbook/reservation.js';
 import { runbookArnIn } from '../../functions/runbook/runbook-arns.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
+import { API_CONTEXT, answerOf, apiEvent } from './api-event.js';
 
 // Exactly one accepted request per app, and a lock that is never left held: the operator API's
 // handler against the whole sandbox (simulated AWS in two regions, dynalite as DynamoDB, the real
@@ -25,7 +21,6 @@ const VIEWER = { sub: 'victor', 'switchyard:roles': 'viewer' };
 let sandbox: Sandbox;
 let api: ReturnType<typeof makeHandler>;
 let deps: RunbookDeps;
-let requestSeq = 0;
 
 beforeAll(async () => {
   sandbox = await Sandbox.start({ plans: await loadPlans('plans'), latency: 'fast', seed: 11 });
@@ -41,49 +36,15 @@ afterEach(() => {
   sandbox.aws.faults.clear('all');
 });
 
-function event(
+const event = (
   method: string,
   path: string,
   claims: Record<string, string>,
   body?: unknown,
   headers: Record<string, string> = {},
-): APIGatewayProxyEventV2WithJWTAuthorizer {
-  const at = sandbox.clock.now();
-  return {
-    version: '2.0',
-    routeKey: 'ANY /{proxy+}',
-    rawPath: path,
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json', ...headers },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '111111111111',
-      apiId: 'test',
-      domainName: 'api.test',
-      domainPrefix: 'api',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
-      requestId: `req-${++requestSeq}`,
-      routeKey: 'ANY /{proxy+}',
-      stage: '$default',
-      time: new Date(at).toISOString(),
-      timeEpoch: at,
-      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims, scopes: [] } },
-    },
-  };
-}
+) => apiEvent(sandbox.clock.now(), method, path, claims, body, headers);
 
-const CONTEXT = { functionName: 'switchyard-OperatorApi', awsRequestId: 'test' } as Context;
-
-interface Answer {
-  readonly status: number;
-  readonly body: any;
-}
-
-const answerOf = (result: unknown): Answer => {
-  const r = result as APIGatewayProxyStructuredResultV2;
-  return { status: r.statusCode ?? 0, body: JSON.parse(String(r.body)) };
-};
+const CONTEXT = API_CONTEXT;
 
 /** A failover request, not yet driven: `sandbox.run` drives one or many at once. */
 const failover = (app: string, to: string, key?: string) =>

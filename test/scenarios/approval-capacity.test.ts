@@ -73,8 +73,13 @@ describe('capacity while the approval waits', () => {
     const own = calls.filter((c) => c.executionId === execution?.id && c.ok);
     const firstScale = own.find((c) => c.operation === 'UpdateAutoScalingGroup');
     const promotion = own.find((c) => c.operation === 'FailoverGlobalCluster');
-    // The launch starts as the wait begins (RequestApproval), seconds before the approver answers;
-    // the database promotion still waits for the approval.
+    // The launch starts at the request's verdict, under its lock (the request's own update, outside
+    // any execution), and the wait's repeats it, both seconds before the approver answers; the
+    // database promotion still waits for the approval.
+    const requestScale = calls.find(
+      (c) => c.operation === 'UpdateAutoScalingGroup' && c.executionId === undefined && c.ok,
+    );
+    expect(requestScale?.startedAt).toBeLessThan(t0 + 1_000);
     expect(firstScale?.caller).toBe('RequestApproval');
     expect(firstScale?.startedAt).toBeLessThan(approvedAt - 3_000);
     expect(promotion?.startedAt).toBeGreaterThan(approvedAt);
@@ -97,10 +102,11 @@ describe('capacity while the approval waits', () => {
     const execution = report.executions[0];
     expect(execution?.status).toBe('ABORTED');
     const updates = at('UpdateAutoScalingGroup');
-    // Out as the wait began, back once it timed out (RecordFailure, from Auto Scaling's answer).
-    expect(updates).toHaveLength(2);
-    expect(updates[0]).toBeLessThan(5);
-    expect(updates[1]).toBeGreaterThanOrEqual(60);
+    // Out at the request's verdict and again as the wait began (idempotent), back once it timed
+    // out (RecordFailure, from Auto Scaling's answer).
+    expect(updates).toHaveLength(3);
+    expect(updates[1]).toBeLessThan(5);
+    expect(updates[2]).toBeGreaterThanOrEqual(60);
     expect(desired).toBe(1); // orders' standby profile
     expect(report.final.orders?.writerRegion).toBe('us-east-1');
   });
@@ -113,9 +119,9 @@ describe('capacity while the approval waits', () => {
 
     expect(report.executions[0]?.status).toBe('ABORTED');
     const updates = at('UpdateAutoScalingGroup');
-    expect(updates).toHaveLength(2);
-    expect(updates[0]).toBeLessThan(5);
-    expect(updates[1]).toBeGreaterThanOrEqual(30);
+    expect(updates).toHaveLength(3); // the request's, the wait's (idempotent), the abort's
+    expect(updates[1]).toBeLessThan(5);
+    expect(updates[2]).toBeGreaterThanOrEqual(30);
     expect(desired).toBe(1);
   });
 

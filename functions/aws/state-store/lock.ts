@@ -74,6 +74,7 @@ export function lockOperations(
           ]);
           const lock = extended === CONDITION_FAILED ? undefined : fromItem<LockRecord>(extended.Attributes);
           if (!lock) return undefined;
+          options.taken?.(lock.epoch);
           // Fence again: the first attempt may have died between taking the lock and fencing.
           if (epoch === undefined) await fenceState(app, lock.epoch);
           return { epoch: lock.epoch, leaseExpiresAt: lock.leaseExpiresAt, reacquired: true };
@@ -116,6 +117,7 @@ export function lockOperations(
         if (taken !== CONDITION_FAILED) {
           const lock = fromItem<LockRecord>(taken.Attributes);
           if (lock) {
+            options.taken?.(lock.epoch);
             await fenceState(app, lock.epoch);
             return { epoch: lock.epoch, leaseExpiresAt: lock.leaseExpiresAt, reacquired: false };
           }

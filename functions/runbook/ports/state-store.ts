@@ -90,13 +90,16 @@ export interface StateStore {
    * expects to hold it already (a runbook adopting the lock its starter reserved), so the
    * extension is tried first: one conditional write instead of two when it does; with
    * `options.epoch` (the epoch it was reserved at) the extension requires that epoch and the state's
-   * fence is raised alongside.
+   * fence is raised alongside. `options.taken` is told the epoch as soon as the conditional write
+   * that takes or extends the lock succeeded, before the state's fence is raised (a holder may act
+   * on AWS under it then: the fence guards the state's writes); an adapter that cannot tell it
+   * early does not call it.
    */
   acquireLock(
     app: string,
     holder: string,
     leaseMs: number,
-    options?: { reason?: string; held?: boolean; epoch?: number },
+    options?: { reason?: string; held?: boolean; epoch?: number; taken?: (epoch: number) => void },
   ): Promise<LockGrant>;
   /**
    * Extends the lease of the lock `holder` took at `epoch`. Succeeds as long as nobody took the
