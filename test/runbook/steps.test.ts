@@ -207,11 +207,18 @@ describe('BeginExecution', () => {
       ...env.deps,
       store: {
         ...store,
-        getState: (app: string) => (reads.push('getState'), store.getState(app)),
-        getExecutionByKey: (app: string, key: string) => (
-          reads.push('getExecutionByKey'), store.getExecutionByKey(app, key)
-        ),
-        getExecution: (app: string, id: string) => (reads.push('getExecution'), store.getExecution(app, id)),
+        getState: (app: string) => {
+          reads.push('getState');
+          return store.getState(app);
+        },
+        getExecutionByKey: (app: string, key: string) => {
+          reads.push('getExecutionByKey');
+          return store.getExecutionByKey(app, key);
+        },
+        getExecution: (app: string, id: string) => {
+          reads.push('getExecution');
+          return store.getExecution(app, id);
+        },
       },
     };
 

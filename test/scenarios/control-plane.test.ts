@@ -105,11 +105,15 @@ describe('control plane', () => {
     // end within SWITCHOVER_WAIT_MARGIN_MS (seeds 1 and 2 since the request launches the capacity
     // itself, round 7), CheckCapacity hands the switchover to the woken branch instead, so that two
     // switchovers never race: that path is steps.test.ts's, and its 0.57 s is in docs/performance.md.
-    const report = await simulate(plans, { ...caseScenario(pooled), seed: 3 }, {
-      inspect: (sandbox) => {
-        calls = [...sandbox.aws.simulator.log];
+    const report = await simulate(
+      plans,
+      { ...caseScenario(pooled), seed: 3 },
+      {
+        inspect: (sandbox) => {
+          calls = [...sandbox.aws.simulator.log];
+        },
       },
-    });
+    );
     const execution = report.executions[0];
     expect(execution?.status).toBe('SUCCEEDED');
     const own = calls.filter((c) => c.executionId === execution?.id);
