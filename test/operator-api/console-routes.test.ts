@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ExecutionRecord } from '../../functions/aws/state-store.js';
-import { loadPlans } from '../../functions/core/plan-loader.js';
 import { makeHandler } from '../../functions/handlers/operator-api.js';
 import type { RunbookDeps } from '../../functions/runbook/context.js';
-import { Sandbox } from '../../sandbox/sandbox.js';
+import type { Sandbox } from '../../sandbox/sandbox.js';
+import { useSandbox } from '../use-sandbox.js';
 import { API_CONTEXT, answerOf, apiEvent } from './api-event.js';
 
 // The routes the operator console reads (and rejecting an approval), through the operator API's
@@ -21,14 +21,10 @@ let sandbox: Sandbox;
 let api: ReturnType<typeof makeHandler>;
 let deps: RunbookDeps;
 
-beforeAll(async () => {
-  sandbox = await Sandbox.start({ plans: await loadPlans('plans'), latency: 'fast', seed: 11 });
+useSandbox({ latency: 'fast', seed: 11 }, (started) => {
+  sandbox = started;
   deps = sandbox.region(WEST).deps;
   api = makeHandler(deps);
-});
-
-afterAll(async () => {
-  await sandbox?.close();
 });
 
 async function send(method: string, path: string, as: Person, body?: unknown) {

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPlans } from '../../functions/core/plan-loader.js';
+import { describe, expect, it } from 'vitest';
 import { requestFailover } from '../../functions/operator-api/request-failover.js';
-import { Sandbox } from '../../sandbox/sandbox.js';
+import type { Sandbox } from '../../sandbox/sandbox.js';
+import { useSandbox } from '../use-sandbox.js';
 
 // Down endpoints last, in the failover request's dry run (issue 10, item 3): with us-east-1 down,
 // an ungraceful request's routing control reads try the ARC cluster endpoints of the other
@@ -15,12 +15,8 @@ const REQUESTS = 12;
 
 let sandbox: Sandbox;
 
-beforeAll(async () => {
-  sandbox = await Sandbox.start({ plans: await loadPlans('plans'), latency: 'fast', seed: 3 });
-});
-
-afterAll(async () => {
-  await sandbox?.close();
+useSandbox({ latency: 'fast', seed: 3 }, (started) => {
+  sandbox = started;
 });
 
 describe('the failover request dry run, with a region down', () => {

@@ -3,8 +3,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPlans } from '../../functions/core/plan-loader.js';
+import { describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/handlers/operator-api.js';
 import {
   canonicalRoleArn,
@@ -12,7 +11,8 @@ import {
   iamRoleMapFromEnv,
   identityOf,
 } from '../../functions/operator-api/identity.js';
-import { Sandbox } from '../../sandbox/sandbox.js';
+import type { Sandbox } from '../../sandbox/sandbox.js';
+import { useSandbox } from '../use-sandbox.js';
 
 // Break-glass: the operator API behind API Gateway's AWS_IAM authorizer, whose verified principal
 // arrives in requestContext.authorizer.iam and is mapped to roles by its IAM role.
@@ -31,13 +31,9 @@ const CONTEXT = {
 let sandbox: Sandbox;
 let api: ReturnType<typeof makeHandler>;
 
-beforeAll(async () => {
-  sandbox = await Sandbox.start({ plans: await loadPlans('plans'), latency: 'fast', seed: 11 });
+useSandbox({ latency: 'fast', seed: 11 }, (started) => {
+  sandbox = started;
   api = makeHandler(sandbox.region('us-east-1').deps, undefined, { iamRoles: ROLES });
-});
-
-afterAll(async () => {
-  await sandbox?.close();
 });
 
 function session(role: string, name = 'jane'): string {

@@ -1,7 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPlans } from '../../functions/core/plan-loader.js';
+import { describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/handlers/operator-api.js';
 import {
   checkRequestBounds,
@@ -10,7 +9,8 @@ import {
   MAX_JSON_DEPTH,
 } from '../../functions/operator-api/validation.js';
 import { apiGatewayEvent, type JwtClaims } from '../../sandbox/api-gateway.js';
-import { Sandbox } from '../../sandbox/sandbox.js';
+import type { Sandbox } from '../../sandbox/sandbox.js';
+import { useSandbox } from '../use-sandbox.js';
 
 // Bad input never gets a 500 and is never wrongly accepted: the operator API's Lambda handler,
 // given the HTTP API events the sandbox builds (as API Gateway would after its JWT authorizer),
@@ -22,13 +22,9 @@ let sandbox: Sandbox;
 let api: ReturnType<typeof makeHandler>;
 let seq = 0;
 
-beforeAll(async () => {
-  sandbox = await Sandbox.start({ plans: await loadPlans('plans'), latency: 'fast', seed: 11 });
+useSandbox({ latency: 'fast', seed: 11 }, (started) => {
+  sandbox = started;
   api = makeHandler(sandbox.region('us-west-2').deps);
-});
-
-afterAll(async () => {
-  await sandbox?.close();
 });
 
 const CONTEXT = { functionName: 'switchyard-OperatorApi', awsRequestId: 'test' } as Context;

@@ -1,12 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadPlans } from '../../functions/core/plan-loader.js';
+import { describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/handlers/operator-api.js';
 import { DRY_RUN_PACING_MS } from '../../functions/operator-api/request-failover.js';
 import { leaseSecondsFor } from '../../functions/runbook/begin.js';
 import type { RunbookDeps } from '../../functions/runbook/context.js';
 import { NOT_STARTED } from '../../functions/runbook/reservation.js';
 import { runbookArnIn } from '../../functions/runbook/runbook-arns.js';
-import { Sandbox } from '../../sandbox/sandbox.js';
+import type { Sandbox } from '../../sandbox/sandbox.js';
+import { useSandbox } from '../use-sandbox.js';
 import { API_CONTEXT, answerOf, apiEvent } from './api-event.js';
 
 // Exactly one accepted request per app, and a lock that is never left held: the operator API's
@@ -22,18 +22,10 @@ let sandbox: Sandbox;
 let api: ReturnType<typeof makeHandler>;
 let deps: RunbookDeps;
 
-beforeAll(async () => {
-  sandbox = await Sandbox.start({ plans: await loadPlans('plans'), latency: 'fast', seed: 11 });
+useSandbox({ latency: 'fast', seed: 11 }, (started) => {
+  sandbox = started;
   deps = sandbox.region(WEST).deps;
   api = makeHandler(deps);
-});
-
-afterAll(async () => {
-  await sandbox?.close();
-});
-
-afterEach(() => {
-  sandbox.aws.faults.clear('all');
 });
 
 const event = (

@@ -3,15 +3,15 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ExecutionRecord } from '../../functions/aws/state-store.js';
-import { loadPlans } from '../../functions/core/plan-loader.js';
 import { createObservability } from '../../functions/handlers/observability.js';
 import { makeHandler } from '../../functions/handlers/operator-api.js';
 import { ROUTE_LIST } from '../../functions/operator-api/router.js';
 import type { RunbookDeps } from '../../functions/runbook/context.js';
 import { EXECUTION_ID } from '../../functions/runbook/runbook-arns.js';
-import { Sandbox } from '../../sandbox/sandbox.js';
+import type { Sandbox } from '../../sandbox/sandbox.js';
+import { useSandbox } from '../use-sandbox.js';
 
 // The operator API's Lambda handler, called with API Gateway (HTTP API, payload 2.0) events the
 // way its JWT authorizer passes them on, against the whole sandbox: simulated AWS in two regions,
@@ -38,19 +38,11 @@ let api: ReturnType<typeof makeHandler>;
 let deps: RunbookDeps;
 let requestSeq = 0;
 
-beforeAll(async () => {
-  sandbox = await Sandbox.start({ plans: await loadPlans('plans'), latency: 'fast', seed: 7 });
+useSandbox({ latency: 'fast', seed: 7 }, (started) => {
+  sandbox = started;
   // The operator API of us-west-2; any region's answers the same from the global table.
   deps = sandbox.region(WEST).deps;
   api = makeHandler(deps);
-});
-
-afterAll(async () => {
-  await sandbox?.close();
-});
-
-afterEach(() => {
-  sandbox.aws.faults.clear('all');
 });
 
 interface Call {

@@ -1,11 +1,11 @@
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { renderStatus } from '../../cli/status.js';
-import { loadPlans } from '../../functions/core/plan-loader.js';
 import { makeHandler } from '../../functions/handlers/operator-api.js';
 import { evaluateReadiness } from '../../functions/readiness/scheduled.js';
 import { apiGatewayEvent } from '../../sandbox/api-gateway.js';
-import { Sandbox } from '../../sandbox/sandbox.js';
+import type { Sandbox } from '../../sandbox/sandbox.js';
+import { useSandbox } from '../use-sandbox.js';
 
 // GET /apps/{app}/readiness and the kept results, against the sandbox on the virtual clock.
 
@@ -14,12 +14,8 @@ let sandbox: Sandbox;
 const plainIo = () => ({ out: { write: () => true }, err: { write: () => true } });
 let seq = 0;
 
-beforeAll(async () => {
-  sandbox = await Sandbox.start({ plans: await loadPlans('plans'), latency: 'fast', seed: 3 });
-});
-
-afterAll(async () => {
-  await sandbox?.close();
+useSandbox({ latency: 'fast', seed: 3 }, (started) => {
+  sandbox = started;
 });
 
 async function get(path: string, query?: Record<string, string>, roles = ['viewer']) {

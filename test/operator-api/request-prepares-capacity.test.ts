@@ -1,10 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadPlans } from '../../functions/core/plan-loader.js';
+import { describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/handlers/operator-api.js';
 import type { RunbookDeps } from '../../functions/runbook/context.js';
 import { NOT_STARTED } from '../../functions/runbook/reservation.js';
 import { applyDrift } from '../../sandbox/drift.js';
-import { Sandbox } from '../../sandbox/sandbox.js';
+import type { Sandbox } from '../../sandbox/sandbox.js';
+import { useSandbox } from '../use-sandbox.js';
 import { API_CONTEXT, answerOf, apiEvent } from './api-event.js';
 
 // A failover request prepares the target's capacity itself, at its dry run's verdict and under the
@@ -27,18 +27,10 @@ let sandbox: Sandbox;
 let api: ReturnType<typeof makeHandler>;
 let deps: RunbookDeps;
 
-beforeAll(async () => {
-  sandbox = await Sandbox.start({ plans: await loadPlans('plans'), latency: 'realistic', seed: 7 });
+useSandbox({ latency: 'realistic', seed: 7 }, (started) => {
+  sandbox = started;
   deps = sandbox.region(WEST).deps;
   api = makeHandler(deps);
-});
-
-afterAll(async () => {
-  await sandbox?.close();
-});
-
-afterEach(() => {
-  sandbox.aws.faults.clear('all');
 });
 
 const failover = (app: string, to: string, mode: string, key?: string) =>

@@ -3,11 +3,11 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPlans } from '../../functions/core/plan-loader.js';
+import { describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/handlers/operator-api.js';
 import { apiGatewayEvent } from '../../sandbox/api-gateway.js';
-import { Sandbox } from '../../sandbox/sandbox.js';
+import type { Sandbox } from '../../sandbox/sandbox.js';
+import { useSandbox } from '../use-sandbox.js';
 
 // What the adapter in front of Powertools' Router keeps of the contract, where the library alone
 // would differ: dot segments, methods it does not know, a GET with a body, odd header values.
@@ -17,12 +17,9 @@ let api: ReturnType<typeof makeHandler>;
 const CONTEXT = { functionName: 'switchyard-OperatorApi', awsRequestId: 'test' } as Context;
 const VIEWER = { sub: 'vera', 'switchyard:roles': 'viewer' };
 
-beforeAll(async () => {
-  sandbox = await Sandbox.start({ plans: await loadPlans('plans'), latency: 'fast', seed: 5 });
+useSandbox({ latency: 'fast', seed: 5 }, (started) => {
+  sandbox = started;
   api = makeHandler(sandbox.region('us-east-1').deps);
-});
-afterAll(async () => {
-  await sandbox?.close();
 });
 
 let seq = 0;

@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPlans } from '../../functions/core/plan-loader.js';
+import { describe, expect, it } from 'vitest';
 import {
   beginExecution,
   type FailoverRequest,
@@ -9,7 +8,8 @@ import { checkCapacity, scaleCapacity } from '../../functions/runbook/capacity.j
 import type { Progress, RunbookDeps, RunContext } from '../../functions/runbook/context.js';
 import { checkDatabase, promoteDatabase } from '../../functions/runbook/database.js';
 import { checkPrepare, prepareDatabase } from '../../functions/runbook/prepare.js';
-import { Sandbox } from '../../sandbox/sandbox.js';
+import type { Sandbox } from '../../sandbox/sandbox.js';
+import { useSandbox } from '../use-sandbox.js';
 
 // Two executions of one app: A takes the lock, stalls past its lease, and B takes the app over
 // (a new epoch) and does the work. A, resuming, finds that work done; it must not record it as its
@@ -23,13 +23,9 @@ const GROUP = { kind: 'capacity', id: 'billing-api' } as const;
 let sandbox: Sandbox;
 let deps: RunbookDeps;
 
-beforeAll(async () => {
-  sandbox = await Sandbox.start({ plans: await loadPlans('plans'), latency: 'fast', seed: 5 });
+useSandbox({ latency: 'fast', seed: 5 }, (started) => {
+  sandbox = started;
   deps = sandbox.region(WEST).deps;
-});
-
-afterAll(async () => {
-  await sandbox?.close();
 });
 
 const request = (executionId: string): FailoverRequest => ({
