@@ -9,11 +9,16 @@ import { abandonExecution } from '../../functions/runbook/abandon.js';
 import { requestApproval } from '../../functions/runbook/approval.js';
 import { beginExecution } from '../../functions/runbook/begin.js';
 import { checkCapacity, scaleCapacity } from '../../functions/runbook/capacity.js';
-import { CAPACITY_WATCH_BUDGET_MS, CAPACITY_WATCH_MIN_MS } from '../../functions/runbook/capacity-watch.js';
+import {
+  CAPACITY_REFRESH_AFTER_MS,
+  CAPACITY_WATCH_BUDGET_MS,
+  CAPACITY_WATCH_MIN_MS,
+} from '../../functions/runbook/capacity-watch.js';
 import type { RunContext } from '../../functions/runbook/context.js';
 import { checkDatabase, promoteDatabase } from '../../functions/runbook/database.js';
 import type { GlobalClusterView } from '../../functions/runbook/ports/aurora.js';
 import type { TrafficSwitch } from '../../functions/runbook/ports/traffic-switch.js';
+import { WAKE_READ_FRESH_MS } from '../../functions/runbook/wake-reads.js';
 import {
   fakeArc,
   fakeAurora,
@@ -511,6 +516,113 @@ describe('CheckCapacity', () => {
     expect(env.tokens.answered[0]?.output).not.toHaveProperty('promotion');
   });
 
+  /**
+   * `env` counting the reads a hand-off could repeat: the database branch's wait (`waits`) and the
+   * global cluster (`describes`).
+   */
+  const counting = (env: ReturnType<typeof setup>) => {
+    const seen = { waits: 0, describes: 0 };
+    const get = env.waits.port.get.bind(env.waits.port);
+    env.waits.port.get = async (...args) => {
+      seen.waits++;
+      return get(...args);
+    };
+    const describe = env.aurora.port.describeGlobalCluster.bind(env.aurora.port);
+    env.aurora.port.describeGlobalCluster = async (...args) => {
+      seen.describes++;
+      return describe(...args);
+    };
+    return seen;
+  };
+
+  it("graceful, the branch's wait about to time out: hands it the global cluster and the wait it read, and the woken gate only fences and switches over", async () => {
+    // Arrange
+    const env = setup({ healthy: 0 });
+    const run = await begun(env);
+    const waiting = await promoteDatabase({ run, resource: DATABASE }, env.deps);
+    const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+    await parkOnCapacity(env, run, 500);
+    env.autoScaling.groups[`${TARGET}/orders-web-usw2`] = {
+      ...env.autoScaling.groups[`${TARGET}/orders-web-usw2`],
+      inService: 6,
+      healthyInService: 6,
+    };
+    const seen = counting(env);
+
+    // Act
+    await checkCapacity({ run, resource: CAPACITY, progress: started }, env.deps);
+    const handedOff = { ...seen };
+    const wake = env.tokens.answered[0]?.output as Record<string, unknown>;
+    env.clock.advance(300); // the SendTaskSuccess, the transition and the woken Lambda's invoke
+    const followed = await checkDatabase({ run, resource: DATABASE, progress: waiting, wake }, env.deps);
+
+    // Assert: the wait read once (its token woken without a second read), the cluster read once
+    // (CheckCapacity's, carried), one switchover: the branch's, fenced
+    expect(handedOff).toEqual({ waits: 1, describes: 1 });
+    expect(wake).not.toHaveProperty('promotion');
+    expect(wake).toMatchObject({
+      ready: { group: 'orders-web' },
+      cluster: { view: { id: 'orders-global', writerRegion: SOURCE } },
+    });
+    expect(seen.describes).toBe(1);
+    expect(env.aurora.calls).toEqual([
+      { op: 'switchover', region: SOURCE, id: 'orders-global', target: USW2 },
+    ]);
+    expect(followed).toMatchObject({ phase: 'promoting', detail: { method: 'switchover' } });
+  });
+
+  it('graceful, a handed-off global cluster read older than WAKE_READ_FRESH_MS: the woken gate reads it again', async () => {
+    // Arrange
+    const env = setup({ healthy: 0 });
+    const run = await begun(env);
+    const waiting = await promoteDatabase({ run, resource: DATABASE }, env.deps);
+    const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+    await parkOnCapacity(env, run, 500);
+    env.autoScaling.groups[`${TARGET}/orders-web-usw2`] = {
+      ...env.autoScaling.groups[`${TARGET}/orders-web-usw2`],
+      inService: 6,
+      healthyInService: 6,
+    };
+    await checkCapacity({ run, resource: CAPACITY, progress: started }, env.deps);
+    const wake = env.tokens.answered[0]?.output as Record<string, unknown>;
+    const seen = counting(env);
+
+    // Act
+    env.clock.advance(WAKE_READ_FRESH_MS + 1);
+    await checkDatabase({ run, resource: DATABASE, progress: waiting, wake }, env.deps);
+
+    // Assert
+    expect(seen.describes).toBe(1);
+    expect(env.aurora.calls).toHaveLength(1);
+  });
+
+  it('graceful, the wait read was answered meanwhile and the branch parked again: the new park is woken', async () => {
+    // Arrange
+    const env = setup({ healthy: 6 });
+    const run = await begun(env);
+    const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+    await parkOnCapacity(env, run, 500);
+    const get = env.waits.port.get.bind(env.waits.port);
+    let reads = 0;
+    env.waits.port.get = async (...args) => {
+      const wait = await get(...args);
+      // After CheckCapacity's read: the first Task times out, the branch parks again (a new token).
+      if (++reads === 1 && wait) {
+        env.tokens.waiting.delete(wait.token);
+        env.tokens.waiting.add('capacity-token-2');
+        await env.waits.port.park({ ...wait, token: 'capacity-token-2' });
+      }
+      return wait;
+    };
+
+    // Act
+    await checkCapacity({ run, resource: CAPACITY, progress: started }, env.deps);
+
+    // Assert
+    expect(env.tokens.answered.map((a) => a.token)).toEqual(['capacity-token-2']);
+    expect(env.aurora.calls).toEqual([]);
+  });
+
   it('the last resource to be ready (the promotion recorded done): moves traffic itself, and says so for ShiftTraffic', async () => {
     // Arrange
     const env = setup({ healthy: 6 });
@@ -668,7 +780,11 @@ describe('CheckCapacity watching the first health checks', () => {
     expect(next).toMatchObject({ done: false });
     expect(env.clock.now() - t0).toBeLessThanOrEqual(CAPACITY_WATCH_BUDGET_MS);
     expect(next.attempt).toBeGreaterThanOrEqual(CAPACITY_WATCH_BUDGET_MS / 1000 - 1);
-    expect(seen.reads.length).toBeLessThanOrEqual(CAPACITY_WATCH_BUDGET_MS / CAPACITY_WATCH_MIN_MS + 8);
+    expect(seen.reads.length).toBeLessThanOrEqual(
+      CAPACITY_WATCH_BUDGET_MS / CAPACITY_WATCH_MIN_MS +
+        Math.ceil(CAPACITY_WATCH_BUDGET_MS / CAPACITY_REFRESH_AFTER_MS) +
+        2,
+    );
     await expect(last).rejects.toMatchObject({ name: 'CapacityNotReadyError' });
     expect(env.aurora.calls).toEqual([]);
   });

@@ -102,9 +102,8 @@ describe('control plane', () => {
     if (!pooled) throw new Error('bench case missing from bench/cases.ts');
     let calls: CallRecord[] = [];
     // Seed 3: the database branch's parked wait is live when the groups turn ready. Where it would
-    // end within SWITCHOVER_WAIT_MARGIN_MS (seeds 1 and 2 since the request launches the capacity
-    // itself, round 7), CheckCapacity hands the switchover to the woken branch instead, so that two
-    // switchovers never race: that path is steps.test.ts's, and its 0.57 s is in docs/performance.md.
+    // end within SWITCHOVER_WAIT_MARGIN_MS (seed 1, below), CheckCapacity hands the switchover to
+    // the woken branch instead, so that two switchovers never race.
     const report = await simulate(
       plans,
       { ...caseScenario(pooled), seed: 3 },
@@ -129,5 +128,40 @@ describe('control plane', () => {
     expect((switchover.startedAt - readyRead.finishedAt) / 1000).toBeLessThan(0.35);
     expect(switchover.ok).toBe(true);
     expect(own.filter((c) => c.operation === 'SwitchoverGlobalCluster')).toHaveLength(1);
+  });
+
+  it('warm standby with a warm pool, graceful, seed 1: the switchover handed to the woken branch is called on the read beside the ready read, within 0.35 s of it', async () => {
+    const pooled = CASES.find((c) => c.name === 'warm standby with a Stopped warm pool, graceful');
+    if (!pooled) throw new Error('bench case missing from bench/cases.ts');
+    let calls: CallRecord[] = [];
+    // Seed 1: the database branch's wait ends within SWITCHOVER_WAIT_MARGIN_MS of the ready read,
+    // so the woken branch calls: on CheckCapacity's global cluster read and the wait's token it
+    // read, carried in the wake (round 8: 0.57 s from the ready read before, the branch's own
+    // DescribeGlobalClusters and a second read of the wait among them).
+    const report = await simulate(plans, caseScenario(pooled), {
+      inspect: (sandbox) => {
+        calls = [...sandbox.aws.simulator.log];
+      },
+    });
+    const execution = report.executions[0];
+    expect(execution?.status).toBe('SUCCEEDED');
+    const own = calls.filter((c) => c.executionId === execution?.id);
+    const switchovers = own.filter((c) => c.operation === 'SwitchoverGlobalCluster');
+    expect(switchovers).toHaveLength(1);
+    const switchover = switchovers[0];
+    if (!switchover) throw new Error('no SwitchoverGlobalCluster in the run');
+    expect(switchover.caller).toBe('CheckDatabase');
+    expect(switchover.ok).toBe(true);
+    const readyRead = own
+      .filter((c) => c.operation === 'DescribeTargetHealth' && c.finishedAt <= switchover.startedAt)
+      .at(-1);
+    if (!readyRead) throw new Error('no capacity read before the switchover');
+    const between = own.filter(
+      (c) => c.startedAt >= readyRead.finishedAt && c.startedAt < switchover.startedAt,
+    );
+    expect(between.filter((c) => c.operation === 'DescribeGlobalClusters')).toHaveLength(0);
+    // The wake (SendTaskSuccess), the transition and the branch's invoke, its fence.
+    expect((switchover.startedAt - readyRead.finishedAt) / 1000).toBeLessThan(0.35);
+    expect(execution?.controlPlaneSeconds).toBeLessThan(1.8);
   });
 });
