@@ -151,6 +151,24 @@ async function parkOnCapacity(env: ReturnType<typeof setup>, run: RunContext, le
 }
 const DATABASE = { kind: 'database', id: 'orders-global' } as const;
 
+/**
+ * A graceful run whose database branch waits on capacity (parked, its wait ending in `leftMs`,
+ * virtual) and whose group then turns ready (6 of 6 InService and healthy), before CheckCapacity reads it.
+ */
+async function parkedThenReady(leftMs: number) {
+  const env = setup({ healthy: 0 });
+  const run = await begun(env);
+  const waiting = await promoteDatabase({ run, resource: DATABASE }, env.deps);
+  const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+  await parkOnCapacity(env, run, leftMs);
+  env.autoScaling.groups[`${TARGET}/orders-web-usw2`] = {
+    ...env.autoScaling.groups[`${TARGET}/orders-web-usw2`],
+    inService: 6,
+    healthyInService: 6,
+  };
+  return { env, run, waiting, started };
+}
+
 describe('BeginExecution', () => {
   it('takes the lock at a new epoch, writes a RUNNING record from the active region, audits once', async () => {
     // Arrange
@@ -471,16 +489,7 @@ describe('CheckCapacity', () => {
 
   it('graceful, the database branch parked on capacity: makes the switchover as it reads the last group ready, and the woken check follows it', async () => {
     // Arrange
-    const env = setup({ healthy: 0 });
-    const run = await begun(env);
-    const waiting = await promoteDatabase({ run, resource: DATABASE }, env.deps);
-    const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
-    await parkOnCapacity(env, run, 5_000);
-    env.autoScaling.groups[`${TARGET}/orders-web-usw2`] = {
-      ...env.autoScaling.groups[`${TARGET}/orders-web-usw2`],
-      inService: 6,
-      healthyInService: 6,
-    };
+    const { env, run, waiting, started } = await parkedThenReady(5_000);
 
     // Act
     const done = await checkCapacity({ run, resource: CAPACITY, progress: started }, env.deps);
@@ -537,16 +546,7 @@ describe('CheckCapacity', () => {
 
   it("graceful, the branch's wait about to time out: hands it the global cluster and the wait it read, and the woken gate only fences and switches over", async () => {
     // Arrange
-    const env = setup({ healthy: 0 });
-    const run = await begun(env);
-    const waiting = await promoteDatabase({ run, resource: DATABASE }, env.deps);
-    const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
-    await parkOnCapacity(env, run, 500);
-    env.autoScaling.groups[`${TARGET}/orders-web-usw2`] = {
-      ...env.autoScaling.groups[`${TARGET}/orders-web-usw2`],
-      inService: 6,
-      healthyInService: 6,
-    };
+    const { env, run, waiting, started } = await parkedThenReady(500);
     const seen = counting(env);
 
     // Act
@@ -573,16 +573,7 @@ describe('CheckCapacity', () => {
 
   it('graceful, a handed-off global cluster read older than WAKE_READ_FRESH_MS: the woken gate reads it again', async () => {
     // Arrange
-    const env = setup({ healthy: 0 });
-    const run = await begun(env);
-    const waiting = await promoteDatabase({ run, resource: DATABASE }, env.deps);
-    const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
-    await parkOnCapacity(env, run, 500);
-    env.autoScaling.groups[`${TARGET}/orders-web-usw2`] = {
-      ...env.autoScaling.groups[`${TARGET}/orders-web-usw2`],
-      inService: 6,
-      healthyInService: 6,
-    };
+    const { env, run, waiting, started } = await parkedThenReady(500);
     await checkCapacity({ run, resource: CAPACITY, progress: started }, env.deps);
     const wake = env.tokens.answered[0]?.output as Record<string, unknown>;
     const seen = counting(env);
