@@ -587,6 +587,28 @@ describe('CheckCapacity', () => {
     expect(env.aurora.calls).toHaveLength(1);
   });
 
+  it("graceful, the branch's Task timing out as CheckCapacity hands off: the branch's own gate makes the one switchover", async () => {
+    // Arrange: the wait ends within the margin, and its Task times out before the wake lands
+    const { env, run, waiting, started } = await parkedThenReady(500);
+    env.tokens.waiting.delete('capacity-token');
+
+    // Act: CheckCapacity hands off (its wake finds the token spent); the branch wakes on its timeout
+    await checkCapacity({ run, resource: CAPACITY, progress: started }, env.deps);
+    const handedOff = [...env.aurora.calls];
+    const own = await checkDatabase(
+      { run, resource: DATABASE, progress: waiting, wake: { Error: 'States.Timeout', Cause: '' } },
+      env.deps,
+    );
+
+    // Assert: CheckCapacity called nothing; the branch, on its own read, called once
+    expect(handedOff).toEqual([]);
+    expect(env.tokens.answered).toEqual([]);
+    expect(env.aurora.calls).toEqual([
+      { op: 'switchover', region: SOURCE, id: 'orders-global', target: USW2 },
+    ]);
+    expect(own).toMatchObject({ phase: 'promoting', detail: { method: 'switchover' } });
+  });
+
   it('graceful, the wait read was answered meanwhile and the branch parked again: the new park is woken', async () => {
     // Arrange
     const env = setup({ healthy: 6 });

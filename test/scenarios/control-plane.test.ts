@@ -164,4 +164,28 @@ describe('control plane', () => {
     expect((switchover.startedAt - readyRead.finishedAt) / 1000).toBeLessThan(0.35);
     expect(execution?.controlPlaneSeconds).toBeLessThan(1.8);
   });
+
+  it('warm standby with a warm pool, graceful, seeds 2 and 4: one switchover per run, whoever makes it', async () => {
+    const pooled = CASES.find((c) => c.name === 'warm standby with a Stopped warm pool, graceful');
+    if (!pooled) throw new Error('bench case missing from bench/cases.ts');
+    for (const seed of [2, 4]) {
+      let calls: CallRecord[] = [];
+      const report = await simulate(
+        plans,
+        { ...caseScenario(pooled), seed },
+        {
+          inspect: (sandbox) => {
+            calls = [...sandbox.aws.simulator.log];
+          },
+        },
+      );
+      const execution = report.executions[0];
+      expect(execution?.status, `seed ${seed}`).toBe('SUCCEEDED');
+      const switchovers = calls.filter(
+        (c) => c.executionId === execution?.id && c.operation === 'SwitchoverGlobalCluster',
+      );
+      expect(switchovers, `seed ${seed}`).toHaveLength(1);
+      expect(switchovers[0]?.ok, `seed ${seed}`).toBe(true);
+    }
+  });
 });
