@@ -5,7 +5,8 @@
  * calls or long-running operations was under way: what `controlPlaneSeconds` sums. Each gap shows
  * the call that ended before it and the one that started after it (virtual seconds from the
  * request). Its calls are the run's own and those made outside any execution (the request and its
- * dry run). `--all` also prints every call.
+ * dry run). `--all` also prints every call; `--seed N` runs the case's scenario with seed N (the
+ * bench's is 1).
  */
 import '../functions/core/polyfills.js';
 import { parseArgs } from 'node:util';
@@ -17,7 +18,7 @@ import { CASES, caseScenario, withoutWarmPools } from './cases.js';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const { values, positionals } = parseArgs({
-  options: { all: { type: 'boolean', default: false } },
+  options: { all: { type: 'boolean', default: false }, seed: { type: 'string' } },
   allowPositionals: true,
 });
 const wanted = positionals[0] ?? '';
@@ -30,7 +31,12 @@ if (matching.length !== 1) {
 }
 const c = matching[0] as (typeof CASES)[number];
 const plans = await loadPlans('plans');
-const scenario = caseScenario(c);
+const seed = values.seed === undefined ? undefined : Number(values.seed);
+if (seed !== undefined && !Number.isInteger(seed)) {
+  console.error(`bench/timeline.ts: --seed expects an integer, got "${values.seed}"`);
+  process.exit(2);
+}
+const scenario = { ...caseScenario(c), ...(seed === undefined ? {} : { seed }) };
 let calls: CallRecord[] = [];
 let operations: OperationRecord[] = [];
 const report = await simulate(c.warmPool ? plans : withoutWarmPools(plans), scenario, {

@@ -24,10 +24,13 @@ export const CAPACITY_WATCH_MIN_MS = 250;
 export const CAPACITY_WATCH_ELB_PER_SECOND = 8;
 /**
  * How long one CheckCapacity invocation watches, in milliseconds, before it hands back to the
- * state machine's 1 s poll (which still ends the wait, bounded by the poll budget): as
- * VerifyService's watch of the name servers (`DNS_RECHECK_BUDGET_MS`), far under the Task's 60 s.
+ * state machine's 1 s poll (which still ends the wait, bounded by the poll budget): under the
+ * function's 30 s timeout (infra/constructs/control-plane-function.ts) with room for the action
+ * that follows the sight, and the Task's 60 s. Between two watches the group is not seen for
+ * about 1.1 s (the poll's Wait and the next invoke): with 8 s watches a group turning ready fell
+ * into that gap about one time in eight (docs/performance.md, round 8), with 20 s one in twenty.
  */
-export const CAPACITY_WATCH_BUDGET_MS = 8_000;
+export const CAPACITY_WATCH_BUDGET_MS = 20_000;
 /**
  * When the watch reads the group itself (DescribeAutoScalingGroups and every target group) and
  * what the action needs again, in milliseconds after the last such read started: early enough

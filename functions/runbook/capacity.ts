@@ -32,6 +32,7 @@ import { isPromoted, switchover } from './database.js';
 import type { GlobalClusterView } from './ports/aurora.js';
 import { type TaskWait, waitKey } from './ports/task-waits.js';
 import { capacityReady } from './resources.js';
+import type { GlobalClusterRead } from './wake-reads.js';
 import { wakeWait } from './wake-signal.js';
 import { moveTrafficIfReady, othersReady } from './wake-traffic.js';
 
@@ -227,8 +228,8 @@ async function pollCapacity(
         finishedAt: isoNow(deps.clock),
         detail,
       }),
-      promotion.then((made) =>
-        wakeDatabaseBranch(plan, run, group.name, new Date(now).toISOString(), deps, made),
+      promotion.then((outcome) =>
+        wakeDatabaseBranch(plan, run, group.name, new Date(now).toISOString(), deps, outcome),
       ),
     ]);
     return { ...progress, done: true, detail: { ...detail, ...(trafficShifted ? { trafficShifted } : {}) } };
@@ -263,24 +264,34 @@ async function pollCapacity(
 /**
  * The capacity hand-off: a graceful run's database branch parks on `capacity` until the target
  * can serve (it never moves the writer first). This group being ready wakes it at once, instead
- * of it finding out at its next check; the database branch then reads every group itself. A wake
- * that fails is only logged away: the parked branch's fallback timeout reads capacity anyway.
+ * of it finding out at its next check; the database branch then reads the plan's other groups
+ * itself. What {@link switchoverAsReady} made or read goes with the wake: the switchover it made
+ * (followed), or else the global cluster it read (the woken gate decides on it while fresh), and
+ * the wait's token it read (answered without reading the wait again while its Task runs; read
+ * again if that token was spent). A wake that fails is only logged away: the parked branch's
+ * fallback timeout reads capacity anyway.
  */
 async function wakeDatabaseBranch(
   plan: Plan,
   run: RunContext,
   group: string,
   readAt: string,
-  deps: Pick<RunbookDeps, 'stepFunctions' | 'waits'>,
-  promotion?: PromotionStarted,
+  deps: Pick<RunbookDeps, 'clock' | 'stepFunctions' | 'waits'>,
+  outcome: SwitchoverAsReady = {},
 ): Promise<void> {
   if (run.mode !== 'graceful' || (plan.database?.auroraGlobalClusters.length ?? 0) === 0) return;
+  const { promotion, cluster, wait } = outcome;
   const signal = {
     detail: `${group} ready in ${run.to}`,
     ready: { group, readAt },
-    ...(promotion ? { promotion } : {}),
+    ...(promotion ? { promotion } : cluster ? { cluster } : {}),
   };
-  await wakeWait(run.app, run.executionId, waitKey('capacity'), signal, deps).catch(() => false);
+  const wake = (known?: TaskWait) =>
+    wakeWait(run.app, run.executionId, waitKey('capacity'), signal, deps, known).catch(() => false);
+  // A token whose Task timed out meanwhile (it ends a moment before the item's `expiresAt`): the
+  // branch may have parked again since, so the wait is read again and its new token woken.
+  if (wait && Date.parse(wait.expiresAt) > deps.clock.now() && (await wake(wait))) return;
+  await wake();
 }
 
 /**
@@ -302,7 +313,14 @@ export const SWITCHOVER_WAIT_MARGIN_MS = 1_000;
  * where a shared reader serves the run's waits (an evacuation, or the region's poller). Anything unread, not ready or refused makes nothing here: the woken branch's gate
  * decides as before (and reports a refusal). Never throws.
  *
- * @returns the switchover made (or found under way or done), for the woken branch to follow
+ * When the wait ends within the margin, the switchover is the woken branch's, and this hands it
+ * what it read: the wait (its token, so the wake reads nothing more) and, for a plan of one group
+ * (no other CheckCapacity may make the switchover meanwhile), the global cluster with its read's
+ * time, on which the branch's gate decides while it is at most `WAKE_READ_FRESH_MS` old, as a
+ * waker's read (functions/runbook/wake-reads.ts): the branch then only fences and calls.
+ *
+ * @returns the switchover made (or found under way or done), for the woken branch to follow; or
+ *   what was read, for the branch that makes it
  */
 async function switchoverAsReady(
   plan: Plan,
@@ -311,34 +329,52 @@ async function switchoverAsReady(
   fenced: Promise<void>,
   deps: CapacityDeps,
   kept?: SwitchoverReads,
-): Promise<PromotionStarted | undefined> {
+): Promise<SwitchoverAsReady> {
   const cluster = plan.database?.auroraGlobalClusters[0];
-  if (!switchoverHere(plan, run, deps) || !cluster) return undefined;
+  if (!switchoverHere(plan, run, deps) || !cluster) return {};
+  let handed: SwitchoverAsReady = {};
   try {
     const live = (wait: TaskWait | undefined) =>
       wait !== undefined && Date.parse(wait.expiresAt) - deps.clock.now() > SWITCHOVER_WAIT_MARGIN_MS;
-    // A wait kept from the watch that has run out since: the branch parks again every few
-    // seconds, so the wait is read again (the new park's item) rather than given up on.
+    // A wait kept from the watch whose Task has timed out since: the branch parks again every few
+    // seconds, so the wait is read again (the new park's item) rather than given up on. One whose
+    // Task still runs is that park's (only this step wakes it): kept, to switch over or wake on.
     const current = async (reads: SwitchoverReads): Promise<SwitchoverReads> =>
-      live(reads.wait)
+      reads.wait && Date.parse(reads.wait.expiresAt) > deps.clock.now()
         ? reads
         : { ...reads, wait: await deps.waits.get(run.app, run.executionId, waitKey('capacity')) };
-    const [{ wait, view }, others] = await Promise.all([
+    const [{ wait, view, readAt }, others] = await Promise.all([
       kept ? current(kept) : switchoverReads(plan, run, deps),
       capacityReady(plan, run, deps, readyGroup),
       fenced,
     ]);
-    if (!live(wait) || !others) return undefined;
+    const oneGroup = (plan.compute?.autoScalingGroups.length ?? 0) === 1;
+    handed = {
+      ...(wait ? { wait } : {}),
+      ...(oneGroup ? { cluster: { view, readAt: new Date(readAt).toISOString() } } : {}),
+    };
+    if (!live(wait) || !others) return handed;
     const targetArn = memberIn(cluster.members, run.to);
     const at = isoNow(deps.clock);
     const made = { by: 'CheckCapacity', at, epoch: run.epoch, rpoMs: 0 } as const;
-    if (isPromoted(view, targetArn)) return { ...made, method: 'none' };
-    if (view.failover) return undefined; // under way: the branch's own read decides what it is
+    if (isPromoted(view, targetArn)) return { wait, promotion: { ...made, method: 'none' } };
+    if (view.failover) return handed; // under way: the branch decides what it is
     await switchover(run, cluster, view, deps);
-    return { ...made, method: 'switchover' };
+    return { wait, promotion: { ...made, method: 'switchover' } };
   } catch {
-    return undefined;
+    // Refused or failed: the branch reads for itself (the wait, read, is still woken on).
+    return handed.wait ? { wait: handed.wait } : {};
   }
+}
+
+/** What {@link switchoverAsReady} hands to the wake of the database branch. */
+interface SwitchoverAsReady {
+  /** The switchover made (or found under way or done) here, for the woken branch to follow. */
+  readonly promotion?: PromotionStarted;
+  /** The branch's parked wait as read here: its token, answered without reading it again. */
+  readonly wait?: TaskWait;
+  /** No switchover made here: the global cluster as read here, for the branch's gate to decide on while fresh. */
+  readonly cluster?: GlobalClusterRead;
 }
 
 /**
@@ -355,20 +391,25 @@ function switchoverHere(plan: Plan, run: RunContext, deps: Pick<CapacityDeps, 'p
   );
 }
 
-/** What the switchover made here reads besides capacity: the database branch's parked wait, and the global cluster. */
+/**
+ * What the switchover made here reads besides capacity: the database branch's parked wait, and the
+ * global cluster, read from `readAt` (epoch ms, virtual in the sandbox: when the calls were made).
+ */
 interface SwitchoverReads {
   readonly wait: TaskWait | undefined;
   readonly view: GlobalClusterView;
+  readonly readAt: number;
 }
 
 async function switchoverReads(plan: Plan, run: RunContext, deps: CapacityDeps): Promise<SwitchoverReads> {
   const cluster = plan.database?.auroraGlobalClusters[0];
   if (!cluster) throw new InvalidInputError(`${plan.name}: no global cluster to switch over`);
+  const readAt = deps.clock.now();
   const [wait, view] = await Promise.all([
     deps.waits.get(run.app, run.executionId, waitKey('capacity')),
     deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId),
   ]);
-  return { wait, view };
+  return { wait, view, readAt };
 }
 
 /**

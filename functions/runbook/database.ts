@@ -30,7 +30,7 @@ import {
 } from './context.js';
 import { type GlobalClusterView, LAG_FRESH_MS } from './ports/aurora.js';
 import { capacityReady, globalCluster } from './resources.js';
-import { freshWakeRead, wakeReader } from './wake-reads.js';
+import { freshWakeRead, GlobalClusterRead, wakeReader } from './wake-reads.js';
 import { moveTrafficIfReady } from './wake-traffic.js';
 
 /** The ports and context this use case reads (the composition root gives it no more). */
@@ -90,6 +90,8 @@ const WakeInput = z.optional(
     shifted: z.optional(TrafficShifted),
     /** The switchover CheckCapacity made as it read the last group ready (followed, not made again). */
     promotion: z.optional(PromotionStarted),
+    /** Else the global cluster CheckCapacity read beside the group (the gate decides on it while fresh). */
+    cluster: z.optional(GlobalClusterRead),
   }),
 );
 type WakeInput = z.infer<typeof WakeInput>;
@@ -188,6 +190,8 @@ const EVERY_GROUP = Symbol('every group');
  * The capacity gate of a graceful run: reads the target's capacity, the global cluster and renews
  * the lease at once (independent calls: the promotion needs all three), then starts the
  * switchover if capacity is ready, or goes on waiting for capacity (`waiting-for-capacity`).
+ * `readyGroup` was read ready by the waker (`EVERY_GROUP`: every group), and `read` is the global
+ * cluster as the waker read it a moment ago (fresh: `freshWakeRead`): neither is read again.
  */
 async function gateOnCapacity(
   plan: Plan,
@@ -197,6 +201,7 @@ async function gateOnCapacity(
   deps: DatabaseDeps,
   alongside?: Promise<unknown>,
   readyGroup?: string | typeof EVERY_GROUP,
+  read?: GlobalClusterView,
 ): Promise<DatabaseProgress | undefined> {
   // Capacity that AWS throttled the read of is unknown, so not known to be ready: the writer waits,
   // and CheckDatabase polls the gate again (a throttled poll is polled again, see pollThrottled).
@@ -208,7 +213,7 @@ async function gateOnCapacity(
           if (error instanceof ThrottledError) return false;
           throw error;
         }),
-    deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId),
+    read ?? deps.aurora.describeGlobalCluster(run.to, cluster.globalClusterId),
     fence(run, deps),
     alongside,
   ]);
@@ -258,7 +263,16 @@ async function pollDatabase(
         : wake?.by === 'event'
           ? wake.ready?.group
           : undefined;
-    const started = await gateOnCapacity(plan, run, cluster, progress, deps, undefined, readyGroup);
+    // Woken by the capacity branch with the global cluster it read beside the group, at most
+    // WAKE_READ_FRESH_MS (2 s) ago: decided on, not read again (the branch fences, then calls).
+    const handed =
+      wake?.by === 'event' &&
+      wake.ready &&
+      wake.cluster?.view.id === cluster.globalClusterId &&
+      freshWakeRead(wake.cluster, deps.clock.now())
+        ? wake.cluster.view
+        : undefined;
+    const started = await gateOnCapacity(plan, run, cluster, progress, deps, undefined, readyGroup, handed);
     if (started) return started;
     if (progress.attempt + 1 > progress.maxAttempts) {
       throw new CapacityNotReadyError(

@@ -1,6 +1,7 @@
 // What a woken check may decide on: the read a wake carries (functions/runbook/wake-signal.ts), kept
 // apart from the wake-ups themselves so that the checks (database.ts, prepare.ts) import neither
 // wake.ts nor wake-promotion.ts, which starts promotions through database.ts (no import cycle).
+import * as z from '../core/zod.js';
 
 /**
  * How old the waker's read carried in a wake may be for the woken check to decide on it, in
@@ -23,3 +24,39 @@ export function freshWakeRead(read: { readonly readAt: string } | undefined, now
   const age = now - Date.parse(read.readAt);
   return age >= 0 && age <= WAKE_READ_FRESH_MS;
 }
+
+/**
+ * A DescribeGlobalClusters answer as a wake carries it (the shape of `GlobalClusterView`,
+ * functions/runbook/ports/aurora.ts) and the ISO time its call was made (`readAt`): what the
+ * capacity branch read beside its sight of the last group ready, handed to the database branch it
+ * wakes, whose capacity gate decides on it while it is fresh ({@link freshWakeRead}) instead of
+ * reading the same again (docs/architecture.md, "Wake-ups").
+ */
+export const GlobalClusterRead = z.object({
+  view: z.object({
+    id: z.string().check(z.minLength(1)),
+    engineVersion: z.optional(z.string()),
+    status: z.string(),
+    members: z
+      .array(
+        z.object({
+          clusterArn: z.string().check(z.minLength(1)),
+          region: z.string().check(z.minLength(1)),
+          isWriter: z.boolean(),
+          synchronizationStatus: z.optional(z.string()),
+        }),
+      )
+      .check(z.maxLength(16)),
+    writerRegion: z.optional(z.string()),
+    failover: z.optional(
+      z.object({
+        status: z.string(),
+        fromClusterArn: z.string(),
+        toClusterArn: z.string(),
+        isDataLossAllowed: z.boolean(),
+      }),
+    ),
+  }),
+  readAt: z.string().check(z.minLength(1)),
+});
+export type GlobalClusterRead = z.infer<typeof GlobalClusterRead>;

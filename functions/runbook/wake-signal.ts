@@ -1,6 +1,7 @@
 import { PreconditionFailedError } from '../core/errors.js';
 import type { Progress, PromotionStarted, RunbookDeps, TrafficShifted } from './context.js';
 import type { TaskWait, WaitKind } from './ports/task-waits.js';
+import type { GlobalClusterRead } from './wake-reads.js';
 
 // The vocabulary of wake-ups (docs/architecture.md, "Wake-ups"): what a woken step receives, the
 // RDS events that wake one, and answering a parked step's token. Kept apart from the wake-ups
@@ -50,6 +51,12 @@ export interface WakeSignal {
    */
   readonly ready?: { readonly group: string; readonly readAt: string };
   /**
+   * With `ready`, when the capacity branch leaves the switchover to the woken branch (its park ends
+   * within `SWITCHOVER_WAIT_MARGIN_MS`): the global cluster as it read it beside the group, for the
+   * woken gate to decide on while it is fresh (`freshWakeRead`) instead of reading it again.
+   */
+  readonly cluster?: GlobalClusterRead;
+  /**
    * A shared read's wake of the database branch parked on `capacity` (the region poller's or an
    * evacuation's, `metWait`): every group of the plan read ready (the plan's `healthyPercent` of
    * its active desired serving), and when (ISO). The woken gate decides on it while it is fresh
@@ -72,7 +79,8 @@ export interface WakeSignal {
 
 /**
  * Wakes `app`'s execution `executionId` parked on `what`, if it is: SendTaskSuccess on the stored
- * token. A token already answered, timed out or of an ended execution (TaskTimedOut,
+ * token (`known`, when the caller read it a moment ago and its Task has not timed out: not read
+ * again). A token already answered, timed out or of an ended execution (TaskTimedOut,
  * InvalidToken, TaskDoesNotExist) is harmless: false. Used by CheckCapacity when capacity is ready
  * (the database branch of a graceful run parks on it) and by the event waker.
  */
@@ -80,10 +88,11 @@ export async function wakeWait(
   app: string,
   executionId: string,
   what: string,
-  signal: Pick<WakeSignal, 'detail' | 'ready'>,
+  signal: Pick<WakeSignal, 'detail' | 'ready' | 'cluster' | 'promotion'>,
   deps: Pick<RunbookDeps, 'stepFunctions' | 'waits'>,
+  known?: TaskWait,
 ): Promise<boolean> {
-  const wait = await deps.waits.get(app, executionId, what);
+  const wait = known ?? (await deps.waits.get(app, executionId, what));
   if (!wait) return false;
   return answerWait<WakeSignal>(wait, { woken: true, by: 'event', ...signal }, deps);
 }

@@ -9,11 +9,16 @@ import { abandonExecution } from '../../functions/runbook/abandon.js';
 import { requestApproval } from '../../functions/runbook/approval.js';
 import { beginExecution } from '../../functions/runbook/begin.js';
 import { checkCapacity, scaleCapacity } from '../../functions/runbook/capacity.js';
-import { CAPACITY_WATCH_BUDGET_MS, CAPACITY_WATCH_MIN_MS } from '../../functions/runbook/capacity-watch.js';
+import {
+  CAPACITY_REFRESH_AFTER_MS,
+  CAPACITY_WATCH_BUDGET_MS,
+  CAPACITY_WATCH_MIN_MS,
+} from '../../functions/runbook/capacity-watch.js';
 import type { RunContext } from '../../functions/runbook/context.js';
 import { checkDatabase, promoteDatabase } from '../../functions/runbook/database.js';
 import type { GlobalClusterView } from '../../functions/runbook/ports/aurora.js';
 import type { TrafficSwitch } from '../../functions/runbook/ports/traffic-switch.js';
+import { WAKE_READ_FRESH_MS } from '../../functions/runbook/wake-reads.js';
 import {
   fakeArc,
   fakeAurora,
@@ -145,6 +150,24 @@ async function parkOnCapacity(env: ReturnType<typeof setup>, run: RunContext, le
   });
 }
 const DATABASE = { kind: 'database', id: 'orders-global' } as const;
+
+/**
+ * A graceful run whose database branch waits on capacity (parked, its wait ending in `leftMs`,
+ * virtual) and whose group then turns ready (6 of 6 InService and healthy), before CheckCapacity reads it.
+ */
+async function parkedThenReady(leftMs: number) {
+  const env = setup({ healthy: 0 });
+  const run = await begun(env);
+  const waiting = await promoteDatabase({ run, resource: DATABASE }, env.deps);
+  const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+  await parkOnCapacity(env, run, leftMs);
+  env.autoScaling.groups[`${TARGET}/orders-web-usw2`] = {
+    ...env.autoScaling.groups[`${TARGET}/orders-web-usw2`],
+    inService: 6,
+    healthyInService: 6,
+  };
+  return { env, run, waiting, started };
+}
 
 describe('BeginExecution', () => {
   it('takes the lock at a new epoch, writes a RUNNING record from the active region, audits once', async () => {
@@ -466,16 +489,7 @@ describe('CheckCapacity', () => {
 
   it('graceful, the database branch parked on capacity: makes the switchover as it reads the last group ready, and the woken check follows it', async () => {
     // Arrange
-    const env = setup({ healthy: 0 });
-    const run = await begun(env);
-    const waiting = await promoteDatabase({ run, resource: DATABASE }, env.deps);
-    const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
-    await parkOnCapacity(env, run, 5_000);
-    env.autoScaling.groups[`${TARGET}/orders-web-usw2`] = {
-      ...env.autoScaling.groups[`${TARGET}/orders-web-usw2`],
-      inService: 6,
-      healthyInService: 6,
-    };
+    const { env, run, waiting, started } = await parkedThenReady(5_000);
 
     // Act
     const done = await checkCapacity({ run, resource: CAPACITY, progress: started }, env.deps);
@@ -509,6 +523,117 @@ describe('CheckCapacity', () => {
     // Assert: woken, with nothing made for it
     expect(env.aurora.calls).toEqual([]);
     expect(env.tokens.answered[0]?.output).not.toHaveProperty('promotion');
+  });
+
+  /**
+   * `env` counting the reads a hand-off could repeat: the database branch's wait (`waits`) and the
+   * global cluster (`describes`).
+   */
+  const counting = (env: ReturnType<typeof setup>) => {
+    const seen = { waits: 0, describes: 0 };
+    const get = env.waits.port.get.bind(env.waits.port);
+    env.waits.port.get = async (...args) => {
+      seen.waits++;
+      return get(...args);
+    };
+    const describe = env.aurora.port.describeGlobalCluster.bind(env.aurora.port);
+    env.aurora.port.describeGlobalCluster = async (...args) => {
+      seen.describes++;
+      return describe(...args);
+    };
+    return seen;
+  };
+
+  it("graceful, the branch's wait about to time out: hands it the global cluster and the wait it read, and the woken gate only fences and switches over", async () => {
+    // Arrange
+    const { env, run, waiting, started } = await parkedThenReady(500);
+    const seen = counting(env);
+
+    // Act
+    await checkCapacity({ run, resource: CAPACITY, progress: started }, env.deps);
+    const handedOff = { ...seen };
+    const wake = env.tokens.answered[0]?.output as Record<string, unknown>;
+    env.clock.advance(300); // the SendTaskSuccess, the transition and the woken Lambda's invoke
+    const followed = await checkDatabase({ run, resource: DATABASE, progress: waiting, wake }, env.deps);
+
+    // Assert: the wait read once (its token woken without a second read), the cluster read once
+    // (CheckCapacity's, carried), one switchover: the branch's, fenced
+    expect(handedOff).toEqual({ waits: 1, describes: 1 });
+    expect(wake).not.toHaveProperty('promotion');
+    expect(wake).toMatchObject({
+      ready: { group: 'orders-web' },
+      cluster: { view: { id: 'orders-global', writerRegion: SOURCE } },
+    });
+    expect(seen.describes).toBe(1);
+    expect(env.aurora.calls).toEqual([
+      { op: 'switchover', region: SOURCE, id: 'orders-global', target: USW2 },
+    ]);
+    expect(followed).toMatchObject({ phase: 'promoting', detail: { method: 'switchover' } });
+  });
+
+  it('graceful, a handed-off global cluster read older than WAKE_READ_FRESH_MS: the woken gate reads it again', async () => {
+    // Arrange
+    const { env, run, waiting, started } = await parkedThenReady(500);
+    await checkCapacity({ run, resource: CAPACITY, progress: started }, env.deps);
+    const wake = env.tokens.answered[0]?.output as Record<string, unknown>;
+    const seen = counting(env);
+
+    // Act
+    env.clock.advance(WAKE_READ_FRESH_MS + 1);
+    await checkDatabase({ run, resource: DATABASE, progress: waiting, wake }, env.deps);
+
+    // Assert
+    expect(seen.describes).toBe(1);
+    expect(env.aurora.calls).toHaveLength(1);
+  });
+
+  it("graceful, the branch's Task timing out as CheckCapacity hands off: the branch's own gate makes the one switchover", async () => {
+    // Arrange: the wait ends within the margin, and its Task times out before the wake lands
+    const { env, run, waiting, started } = await parkedThenReady(500);
+    env.tokens.waiting.delete('capacity-token');
+
+    // Act: CheckCapacity hands off (its wake finds the token spent); the branch wakes on its timeout
+    await checkCapacity({ run, resource: CAPACITY, progress: started }, env.deps);
+    const handedOff = [...env.aurora.calls];
+    const own = await checkDatabase(
+      { run, resource: DATABASE, progress: waiting, wake: { Error: 'States.Timeout', Cause: '' } },
+      env.deps,
+    );
+
+    // Assert: CheckCapacity called nothing; the branch, on its own read, called once
+    expect(handedOff).toEqual([]);
+    expect(env.tokens.answered).toEqual([]);
+    expect(env.aurora.calls).toEqual([
+      { op: 'switchover', region: SOURCE, id: 'orders-global', target: USW2 },
+    ]);
+    expect(own).toMatchObject({ phase: 'promoting', detail: { method: 'switchover' } });
+  });
+
+  it('graceful, the wait read was answered meanwhile and the branch parked again: the new park is woken', async () => {
+    // Arrange
+    const env = setup({ healthy: 6 });
+    const run = await begun(env);
+    const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+    await parkOnCapacity(env, run, 500);
+    const get = env.waits.port.get.bind(env.waits.port);
+    let reads = 0;
+    env.waits.port.get = async (...args) => {
+      const wait = await get(...args);
+      // After CheckCapacity's read: the first Task times out, the branch parks again (a new token).
+      if (++reads === 1 && wait) {
+        env.tokens.waiting.delete(wait.token);
+        env.tokens.waiting.add('capacity-token-2');
+        await env.waits.port.park({ ...wait, token: 'capacity-token-2' });
+      }
+      return wait;
+    };
+
+    // Act
+    await checkCapacity({ run, resource: CAPACITY, progress: started }, env.deps);
+
+    // Assert
+    expect(env.tokens.answered.map((a) => a.token)).toEqual(['capacity-token-2']);
+    expect(env.aurora.calls).toEqual([]);
   });
 
   it('the last resource to be ready (the promotion recorded done): moves traffic itself, and says so for ShiftTraffic', async () => {
@@ -668,7 +793,11 @@ describe('CheckCapacity watching the first health checks', () => {
     expect(next).toMatchObject({ done: false });
     expect(env.clock.now() - t0).toBeLessThanOrEqual(CAPACITY_WATCH_BUDGET_MS);
     expect(next.attempt).toBeGreaterThanOrEqual(CAPACITY_WATCH_BUDGET_MS / 1000 - 1);
-    expect(seen.reads.length).toBeLessThanOrEqual(CAPACITY_WATCH_BUDGET_MS / CAPACITY_WATCH_MIN_MS + 8);
+    expect(seen.reads.length).toBeLessThanOrEqual(
+      CAPACITY_WATCH_BUDGET_MS / CAPACITY_WATCH_MIN_MS +
+        Math.ceil(CAPACITY_WATCH_BUDGET_MS / CAPACITY_REFRESH_AFTER_MS) +
+        2,
+    );
     await expect(last).rejects.toMatchObject({ name: 'CapacityNotReadyError' });
     expect(env.aurora.calls).toEqual([]);
   });

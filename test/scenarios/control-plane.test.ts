@@ -13,6 +13,27 @@ import { simulate } from '../../sandbox/simulate.js';
 const plans = await loadPlans('plans');
 const bench = CASES.find((c) => c.name === 'warm standby, ungraceful after a region outage');
 
+/**
+ * The bench's pooled graceful case (a Stopped warm pool, graceful) simulated at `seed`: its
+ * execution, and the execution's own calls (the simulator's log).
+ */
+async function pooledGraceful(seed: number) {
+  const pooled = CASES.find((c) => c.name === 'warm standby with a Stopped warm pool, graceful');
+  if (!pooled) throw new Error('bench case missing from bench/cases.ts');
+  let calls: CallRecord[] = [];
+  const report = await simulate(
+    plans,
+    { ...caseScenario(pooled), seed },
+    {
+      inspect: (sandbox) => {
+        calls = [...sandbox.aws.simulator.log];
+      },
+    },
+  );
+  const execution = report.executions[0];
+  return { execution, own: calls.filter((c) => c.executionId === execution?.id) };
+}
+
 describe('control plane', () => {
   it('warm standby, ungraceful: the dry run is read once, the runbook starts within 0.8 s, traffic moves as the promotion is seen done, control plane under 3 s', async () => {
     if (!bench) throw new Error('bench case missing from bench/cases.ts');
@@ -98,25 +119,11 @@ describe('control plane', () => {
   });
 
   it('warm standby with a warm pool, graceful: the switchover starts where the last group is read ready, not after a hand-off', async () => {
-    const pooled = CASES.find((c) => c.name === 'warm standby with a Stopped warm pool, graceful');
-    if (!pooled) throw new Error('bench case missing from bench/cases.ts');
-    let calls: CallRecord[] = [];
     // Seed 3: the database branch's parked wait is live when the groups turn ready. Where it would
-    // end within SWITCHOVER_WAIT_MARGIN_MS (seeds 1 and 2 since the request launches the capacity
-    // itself, round 7), CheckCapacity hands the switchover to the woken branch instead, so that two
-    // switchovers never race: that path is steps.test.ts's, and its 0.57 s is in docs/performance.md.
-    const report = await simulate(
-      plans,
-      { ...caseScenario(pooled), seed: 3 },
-      {
-        inspect: (sandbox) => {
-          calls = [...sandbox.aws.simulator.log];
-        },
-      },
-    );
-    const execution = report.executions[0];
+    // end within SWITCHOVER_WAIT_MARGIN_MS (seed 1, below), CheckCapacity hands the switchover to
+    // the woken branch instead, so that two switchovers never race.
+    const { execution, own } = await pooledGraceful(3);
     expect(execution?.status).toBe('SUCCEEDED');
-    const own = calls.filter((c) => c.executionId === execution?.id);
     const switchover = own.find((c) => c.operation === 'SwitchoverGlobalCluster');
     if (!switchover) throw new Error('no SwitchoverGlobalCluster in the run');
     const readyRead = own
@@ -125,9 +132,45 @@ describe('control plane', () => {
     if (!readyRead) throw new Error('no capacity read before the switchover');
     // CheckCapacity's ready read -> switchover started: its fence beside the global cluster's
     // read (0.25 s); 0.47 s when the woken database branch read and called (a SendTaskSuccess, a
-    // Lambda and its read later).
+    // Lambda and its read later), 0.25 s since it calls on the read carried in the wake (seed 1).
     expect((switchover.startedAt - readyRead.finishedAt) / 1000).toBeLessThan(0.35);
     expect(switchover.ok).toBe(true);
     expect(own.filter((c) => c.operation === 'SwitchoverGlobalCluster')).toHaveLength(1);
   });
+
+  it('warm standby with a warm pool, graceful, seed 1: the switchover handed to the woken branch is called on the read beside the ready read, within 0.35 s of it', async () => {
+    // Seed 1: the database branch's wait ends within SWITCHOVER_WAIT_MARGIN_MS of the ready read,
+    // so the woken branch calls: on CheckCapacity's global cluster read and the wait's token it
+    // read, carried in the wake (round 8: 0.57 s from the ready read before, the branch's own
+    // DescribeGlobalClusters and a second read of the wait among them).
+    const { execution, own } = await pooledGraceful(1);
+    expect(execution?.status).toBe('SUCCEEDED');
+    const switchovers = own.filter((c) => c.operation === 'SwitchoverGlobalCluster');
+    expect(switchovers).toHaveLength(1);
+    const switchover = switchovers[0];
+    if (!switchover) throw new Error('no SwitchoverGlobalCluster in the run');
+    expect(switchover.caller).toBe('CheckDatabase');
+    expect(switchover.ok).toBe(true);
+    const readyRead = own
+      .filter((c) => c.operation === 'DescribeTargetHealth' && c.finishedAt <= switchover.startedAt)
+      .at(-1);
+    if (!readyRead) throw new Error('no capacity read before the switchover');
+    const between = own.filter(
+      (c) => c.startedAt >= readyRead.finishedAt && c.startedAt < switchover.startedAt,
+    );
+    expect(between.filter((c) => c.operation === 'DescribeGlobalClusters')).toHaveLength(0);
+    // The wake (SendTaskSuccess), the transition and the branch's invoke, its fence.
+    expect((switchover.startedAt - readyRead.finishedAt) / 1000).toBeLessThan(0.35);
+    expect(execution?.controlPlaneSeconds).toBeLessThan(1.8);
+  });
+
+  it('warm standby with a warm pool, graceful, seeds 2 and 4: one switchover per run, whoever makes it', async () => {
+    for (const seed of [2, 4]) {
+      const { execution, own } = await pooledGraceful(seed);
+      expect(execution?.status, `seed ${seed}`).toBe('SUCCEEDED');
+      const switchovers = own.filter((c) => c.operation === 'SwitchoverGlobalCluster');
+      expect(switchovers, `seed ${seed}`).toHaveLength(1);
+      expect(switchovers[0]?.ok, `seed ${seed}`).toBe(true);
+    }
+  }, 180_000); // two simulations, each up to a minute with both cores busy
 });
