@@ -297,8 +297,7 @@ async function wakeApp(
         ? { run, ready: othersReady(plan, { kind: 'database', id: globalClusterId }, run, deps) }
         : undefined;
     // Pilot light's reader: what the promotion needs, read (and the lease renewed) beside RDS;
-    // not for a wait the region's poller serves (`shared`), whose watch starts the promotion
-    // itself (functions/evacuation/reader-watch.ts): one starter per wait.
+    // not for a wait the region's poller watches (`shared`), which it leaves to the watch.
     const starter =
       run && kind === 'reader' && !wait?.shared
         ? { run, reads: promotionReads(plan, globalClusterId, run, deps) }
@@ -332,6 +331,13 @@ async function wakeApp(
   }
   if (!found.wait) {
     report.skipped.push(`${plan.name}: ${found.holder} is not parked on ${what}`);
+    return;
+  }
+  if (kind === 'reader' && found.wait.shared) {
+    // The region's poller watches this reader (functions/evacuation/reader-watch.ts): it starts
+    // the promotion and then wakes the step, so a wake from here, arriving first, would leave the
+    // promotion to PromoteDatabase while the watch makes it too. One waker per watched wait.
+    report.skipped.push(`${plan.name}: the region poller watches ${what}`);
     return;
   }
   if (!holds) {
