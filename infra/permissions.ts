@@ -138,6 +138,9 @@ const STEP_CAPABILITIES: Partial<Record<FunctionName, readonly Capability[]>> = 
   // The waker also starts pilot light's promotion once it sees the new reader available (the
   // capacity gate read, fenced), as PromoteDatabase would a moment later.
   WakeOnEvent: ['shiftTraffic', 'promoteDatabase'],
+  // The region poller (RunEvacuation's `poll-region`) watches pilot light's new readers and starts
+  // the promotion as it sees one available (functions/evacuation/reader-watch.ts), as the waker does.
+  RunEvacuation: ['promoteDatabase'],
 };
 
 /** What a function may do: its role's capabilities and its step's. */

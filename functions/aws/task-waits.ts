@@ -185,6 +185,8 @@ export function taskWaits(deps: {
         parkedAt: String(item.parkedAt ?? ''),
         expiresAt: String(item.expiresAt ?? ''),
         ...(item.run !== undefined ? { run: item.run } : {}),
+        // Served by the region's poller: the waker leaves the reader's promotion to its watch.
+        ...(item.shared === true ? { shared: true } : {}),
       };
     },
   };

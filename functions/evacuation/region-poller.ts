@@ -12,6 +12,7 @@ import { answerRead, observeReadOf, type SharedObservation } from '../runbook/re
 import { answerWait, type WakeSignal } from '../runbook/wake-signal.js';
 import { moveTrafficIfReady, targetOf } from '../runbook/wake-traffic.js';
 import { nextBackoffMs, type PassCalls, POLL_BURST_MS, pollIntervalMs } from './poll-budget.js';
+import { type KeptReads, PARK_MARGIN_MS, watchReaders } from './reader-watch.js';
 import {
   POLLER_IDLE_POLLS,
   POLLER_LEASE_MS,
@@ -65,7 +66,9 @@ export type PollerDeps = Pick<
   RunbookDeps,
   'aurora' | 'autoScaling' | 'arc' | 'clock' | 'plans' | 'stepFunctions'
 > &
-  Partial<Pick<RunbookDeps, 'auroraLag' | 'dns' | 'region' | 'route53' | 'store' | 'traffic' | 'waits'>>;
+  Partial<
+    Pick<RunbookDeps, 'auroraLag' | 'dns' | 'random' | 'region' | 'route53' | 'store' | 'traffic' | 'waits'>
+  >;
 
 /** What one pass of the region poller returns to its Wait + Choice loop. */
 export interface PollerProgress {
@@ -118,10 +121,12 @@ export async function pollRegion(
   let busy = false;
   let woken = 0;
   const errors: string[] = [];
+  // The promotion reads the watch of pilot light's readers keeps fresh, across this invocation's passes.
+  const kept: KeptReads = new Map();
   for (;;) {
     attempt++;
     const passStart = deps.clock.now();
-    const pass = await onePass(poller, passStart, answered, deps);
+    const pass = await onePass(poller, passStart, answered, kept, deps);
     if (pass === 'lease lost') {
       const base = {
         nextPollSeconds: POLLER_SECONDS,
@@ -200,6 +205,7 @@ async function onePass(
   poller: { readonly region: string; readonly epoch: number },
   now: number,
   answered: Set<string>,
+  kept: KeptReads,
   deps: PollerDeps & Pick<RunbookDeps, 'waits'>,
 ): Promise<PassResult | 'lease lost'> {
   const [held, listed] = await Promise.all([
@@ -208,7 +214,7 @@ async function onePass(
   ]);
   if (!held) return 'lease lost';
   const parked = latestParks(listed).filter((wait) => !answered.has(answeredKey(wait)));
-  const pass = parked.length > 0 ? await wakeParked(poller.region, parked, deps) : undefined;
+  const pass = parked.length > 0 ? await wakeParked(poller.region, parked, deps, kept) : undefined;
   for (const wait of pass?.answered ?? []) answered.add(answeredKey(wait));
   return {
     parked: parked.length,
@@ -250,6 +256,7 @@ export async function wakeParked(
   region: string,
   parked: readonly TaskWait[],
   deps: PollerDeps,
+  kept: KeptReads = new Map(),
 ): Promise<{
   woken: number;
   /** The waits it answered: woken, or their token found spent. */
@@ -282,10 +289,13 @@ export async function wakeParked(
   });
   const { ports, calls } = countedPorts(deps);
   const reads = batchedReads(ports);
-  const [globals, groups, observed] = await Promise.all([
+  const [globals, groups, observed, readers] = await Promise.all([
     readGlobalsIn(region, ids, reads).catch((error: unknown) => fail(`${region} global clusters`, error)),
     readGroupsIn(region, names, reads).catch((error: unknown) => fail(`${region} groups`, error)),
     observeParked(region, parked, plans, reads),
+    watchParkedReaders(region, known, kept, reads).catch((error: unknown) =>
+      fail(`${region} pilot light readers`, error),
+    ),
   ]);
   if (observed.left > 0) throttled = true;
   const readAt = isoNow(deps.clock);
@@ -309,6 +319,7 @@ export async function wakeParked(
       },
     })),
     ...observed.answers.map(({ wait, signal }) => ({ wait, answer: () => answerRead(wait, signal, deps) })),
+    ...(readers ?? []),
   ];
   let woken = 0;
   const answered: TaskWait[] = [];
@@ -336,6 +347,25 @@ export async function wakeParked(
       ...(observed.answers.length > 0 ? { observed: observed.answers.length } : {}),
     },
   };
+}
+
+/**
+ * The parked reader waits among `known` (pilot light's new reader, `reader#<globalClusterId>`),
+ * watched through `reads` ({@link watchReaders}); none without the ports a promotion needs (the
+ * lag, the state store, the seeded randomness).
+ */
+function watchParkedReaders(
+  region: string,
+  known: readonly { wait: TaskWait; plan: Plan; kind: string | undefined; resource: string | undefined }[],
+  kept: KeptReads,
+  reads: PollerDeps,
+): Promise<{ wait: TaskWait; answer: () => Promise<boolean> }[]> {
+  const { auroraLag, random, store } = reads;
+  const waits = known.flatMap(({ wait, plan, kind, resource }) =>
+    kind === 'reader' && resource ? [{ wait, plan, resource }] : [],
+  );
+  if (waits.length === 0 || !auroraLag || !random || !store) return Promise.resolve([]);
+  return watchReaders(region, waits, kept, { ...reads, auroraLag, random, store });
 }
 
 /** Errors of a read that mean "ask again later": the pass backs off (`nextBackoffMs`). */
@@ -373,13 +403,6 @@ function countedPorts(deps: PollerDeps): { ports: PollerDeps; calls: { rds: numb
     calls,
   };
 }
-
-/**
- * How long a promotion's park must still have before its Task times out for a pass to move the
- * run's traffic (milliseconds): the pass's move and answer take a few round trips, and a step woken
- * by its timeout reads RDS and moves traffic itself (CheckDatabase), so both must not.
- */
-const PARK_MARGIN_MS = 1_000;
 
 /**
  * Moves the traffic of a run whose promotion the poller read done, before its wake, as the event

@@ -154,8 +154,12 @@ export type TrafficShifted = z.infer<typeof TrafficShifted>;
  * PromoteDatabase records them.
  */
 export const PromotionStarted = z.object({
-  /** WakeOnEvent (pilot light's reader seen), or CheckCapacity (a graceful run's last group read ready). */
-  by: z.enum(['WakeOnEvent', 'CheckCapacity']),
+  /**
+   * Who saw what let it start: pilot light's reader available (the region poller's watch,
+   * RegionPoller, or the reader's event, WakeOnEvent), or a graceful run's last group read ready
+   * (CheckCapacity).
+   */
+  by: z.enum(['RegionPoller', 'WakeOnEvent', 'CheckCapacity']),
   at: z.string().check(z.minLength(1)),
   epoch: z.int().check(z.positive()),
   method: z.enum(['switchover', 'failover', 'detach', 'none']),
@@ -441,4 +445,31 @@ export function waitSeconds(
   plans: Pick<PlanRegistry, 'list'>,
 ): number {
   return sharedReader(run, plans) ? Math.max(seconds, EVACUATION_FALLBACK_SECONDS) : seconds;
+}
+
+/**
+ * Whether the region's poller watches `run`'s new pilot-light reader (functions/evacuation/
+ * reader-watch.ts) and starts its promotion as it sees it available: a run that is not an
+ * evacuation's, into a region no shared reader serves ({@link sharedReader}: with fewer than
+ * {@link REGION_POLLER_MIN_PLANS} plans into it, the watch's reads of each app fit RDS's rate).
+ * Elsewhere the reader's event and the step's own fallback read decide, as before.
+ */
+export function readerWatched(
+  run: Pick<RunContext, 'evacuation' | 'to'>,
+  plans: Pick<PlanRegistry, 'list'>,
+): boolean {
+  return sharedReader(run, plans) === undefined;
+}
+
+/**
+ * Seconds between CheckPrepare's own reads of the new reader: {@link EVACUATION_FALLBACK_SECONDS}
+ * while the region's poller watches it ({@link readerWatched}: its own read is the fallback for a
+ * poller that stopped, and a park about to time out is one the poller leaves to the step), else
+ * {@link WAKE_FALLBACK_SECONDS}.
+ */
+export function readerWaitSeconds(
+  run: Pick<RunContext, 'evacuation' | 'to'>,
+  plans: Pick<PlanRegistry, 'list'>,
+): number {
+  return readerWatched(run, plans) ? EVACUATION_FALLBACK_SECONDS : WAKE_FALLBACK_SECONDS;
 }

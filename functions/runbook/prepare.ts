@@ -11,11 +11,11 @@ import {
   ResourceItem,
   type RunbookDeps,
   RunContext,
+  readerWaitSeconds,
   recordOutcome,
   recordStep,
   startProgress,
   stepKey,
-  WAKE_FALLBACK_SECONDS,
 } from './context.js';
 import { globalCluster } from './resources.js';
 import { freshWakeRead, wakeReader } from './wake-reads.js';
@@ -51,8 +51,9 @@ export async function prepareDatabase(input: unknown, deps: PrepareDeps): Promis
   const cluster = globalCluster(deps.plans.get(run.app), resource.id);
   const targetArn = memberIn(cluster.members, run.to);
   const startedAt = isoNow(deps.clock);
-  // Parked between checks (AwaitEvent), woken by RDS's instance-created event, else after the fallback.
-  const progress = startProgress(deps.clock, WAKE_FALLBACK_SECONDS, PREPARE_BUDGET_SECONDS);
+  // Parked between checks (AwaitEvent), woken by the region poller's watch of the reader or RDS's
+  // instance-created event, else after the fallback.
+  const progress = startProgress(deps.clock, readerWaitSeconds(run, deps.plans), PREPARE_BUDGET_SECONDS);
   const instances = await deps.aurora.instances(run.to, targetArn);
   if (instances.some((i) => i.status === 'available')) {
     await recordOutcome(run, deps, stepKey('PrepareDatabase', resource.id), {

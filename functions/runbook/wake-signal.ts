@@ -22,7 +22,9 @@ export function waitKindOf(progress: Pick<Progress, 'phase'>): WaitKind {
  * The waits a shared read answers (a region evacuation's, functions/evacuation/shared-reads.ts, or
  * a region's poller, region-poller.ts): the promotion (DescribeGlobalClusters), the target's
  * capacity and each group (DescribeAutoScalingGroups and the load balancer). Pilot light's new
- * reader is left to its event and its own fallback.
+ * reader is not among them: the region's poller watches it only where no shared reader serves the
+ * region (`readerWatched`, context.ts; functions/evacuation/reader-watch.ts), and elsewhere it is
+ * left to its event and its own fallback.
  */
 export const SHARED_READ_KINDS: ReadonlySet<WaitKind> = new Set(['promotion', 'capacity', 'group']);
 

@@ -5,11 +5,19 @@ import { memberIn } from '../core/plan-registry.js';
 import * as z from '../core/zod.js';
 import { ensureRegionPoller } from '../evacuation/region-poller-start.js';
 import { groupReadiness } from '../observer/observe.js';
-import { Progress, parseInput, ResourceItem, type RunbookDeps, RunContext, sharedReader } from './context.js';
+import {
+  Progress,
+  parseInput,
+  ResourceItem,
+  type RunbookDeps,
+  RunContext,
+  readerWatched,
+  sharedReader,
+} from './context.js';
 import { type TaskWait, type WaitKind, waitKey } from './ports/task-waits.js';
 import { isReadPark, parkForRead } from './read-park.js';
 import { capacityReady, globalCluster } from './resources.js';
-import { earlyPromotionReads, type PromotionReads, promotionReads, startFor } from './wake-promotion.js';
+import { type PromotionReads, promotionReads, startFor } from './wake-promotion.js';
 import {
   answerWait,
   POLLED_FOR_EVERY_RUN,
@@ -101,10 +109,14 @@ export async function awaitEvent(
   const wait = resource.kind === 'capacity' ? 'group' : waitKindOf(progress);
   const now = deps.clock.now();
   const what = waitKey(wait, resource.id);
+  // Pilot light's new reader: the region's poller watches it where no shared reader serves the
+  // region (`readerWatched`), and starts the promotion as it sees it available (reader-watch.ts).
   const reader = SHARED_READ_KINDS.has(wait)
     ? (sharedReader(run, deps.plans) ??
       (POLLED_FOR_EVERY_RUN.has(wait) && !run.evacuation ? 'region' : undefined))
-    : undefined;
+    : wait === 'reader' && readerWatched(run, deps.plans)
+      ? 'region'
+      : undefined;
   // A promotion's park keeps the run, so that its event's waker can move traffic itself once the
   // promotion is done (not in an evacuation: there traffic moves in the evacuation's batches).
   const keepRun = (wait === 'promotion' || wait === 'reader') && !run.evacuation;
@@ -266,13 +278,6 @@ async function wakeApp(
 ): Promise<void> {
   const eventId = event.EventID;
   const what = waitKey(kind, globalClusterId);
-  // Pilot light's reader: what the promotion needs from AWS, read at once, beside the reader's
-  // read and the lookup of the parked run (which says the run's mode: the reads it needs). Not
-  // where a shared reader serves the region: many runs at once, whose reads are rationed.
-  const early =
-    kind === 'reader' && sharedReader({ to: region }, deps.plans) === undefined
-      ? earlyPromotionReads(plan, globalClusterId, region, deps)
-      : undefined;
   const parked = async (): Promise<
     | {
         holder: string;
@@ -291,10 +296,11 @@ async function wakeApp(
       run && kind === 'promotion'
         ? { run, ready: othersReady(plan, { kind: 'database', id: globalClusterId }, run, deps) }
         : undefined;
-    // Pilot light's reader: what the promotion needs, read (and the lease renewed) beside RDS.
+    // Pilot light's reader: what the promotion needs, read (and the lease renewed) beside RDS;
+    // not for a wait the region's poller watches (`shared`), which it leaves to the watch.
     const starter =
-      run && kind === 'reader'
-        ? { run, reads: promotionReads(plan, globalClusterId, run, deps, early) }
+      run && kind === 'reader' && !wait?.shared
+        ? { run, reads: promotionReads(plan, globalClusterId, run, deps) }
         : undefined;
     // Awaited, and reported, only once RDS shows what the event announces.
     mover?.ready.catch(() => undefined);
@@ -325,6 +331,13 @@ async function wakeApp(
   }
   if (!found.wait) {
     report.skipped.push(`${plan.name}: ${found.holder} is not parked on ${what}`);
+    return;
+  }
+  if (kind === 'reader' && found.wait.shared) {
+    // The region's poller watches this reader (functions/evacuation/reader-watch.ts): it starts
+    // the promotion and then wakes the step, so a wake from here, arriving first, would leave the
+    // promotion to PromoteDatabase while the watch makes it too. One waker per watched wait.
+    report.skipped.push(`${plan.name}: the region poller watches ${what}`);
     return;
   }
   if (!holds) {

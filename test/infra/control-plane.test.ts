@@ -297,14 +297,14 @@ describe('least privilege', () => {
     expect(wildcardMutations(of(region).json as TemplateJson)).toEqual([]);
   });
 
-  it("gives the database promotion only to PromoteDatabase, the event waker (pilot light's reader seen) and CheckCapacity (a graceful run's last group seen ready), on the plans' global clusters and members", () => {
+  it("gives the database promotion only to PromoteDatabase, the event waker and the region poller (RunEvacuation: pilot light's reader seen) and CheckCapacity (a graceful run's last group seen ready), on the plans' global clusters and members", () => {
     const { json } = of('us-west-2');
     for (const fn of FUNCTIONS) {
       const statements = statementsOfRole(json, `${fn.name}Role`);
       const promote = statements.filter((s) =>
         s.actions.some((a) => /GlobalCluster$/.test(a) && !a.includes('Describe')),
       );
-      if (!['PromoteDatabase', 'WakeOnEvent', 'CheckCapacity'].includes(fn.name)) {
+      if (!['PromoteDatabase', 'WakeOnEvent', 'CheckCapacity', 'RunEvacuation'].includes(fn.name)) {
         expect(promote, fn.name).toEqual([]);
         continue;
       }

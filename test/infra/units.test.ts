@@ -134,9 +134,10 @@ describe('IAM helpers', () => {
       ]),
     );
     expect(owners).toEqual({
-      // The waker starts pilot light's promotion on the new reader's event, and CheckCapacity a
-      // graceful switchover as it reads the last group ready (Wake-ups).
-      promoteDatabase: ['PromoteDatabase', 'CheckCapacity', 'WakeOnEvent'],
+      // The region poller's watch (RunEvacuation) and the waker start pilot light's promotion as
+      // they see the new reader available, and CheckCapacity a graceful switchover as it reads the
+      // last group ready (Wake-ups).
+      promoteDatabase: ['PromoteDatabase', 'CheckCapacity', 'RunEvacuation', 'WakeOnEvent'],
       prepareDatabase: ['PrepareDatabase'],
       // RequestApproval scales the target out while the approver decides; RecordFailure and an
       // abort before the approval (the API) give that capacity back.

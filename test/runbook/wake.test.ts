@@ -3,6 +3,7 @@ import { InvalidInputError } from '../../functions/core/errors.js';
 import type { Plan } from '../../functions/core/plan.js';
 import { loadPlans } from '../../functions/core/plan-loader.js';
 import { planRegistry } from '../../functions/core/plan-registry.js';
+import { wakeParked } from '../../functions/evacuation/region-poller.js';
 import type { RunContext } from '../../functions/runbook/context.js';
 import { checkDatabase, promoteDatabase } from '../../functions/runbook/database.js';
 import type { RoutingControlState } from '../../functions/runbook/ports/arc.js';
@@ -179,11 +180,18 @@ const switchoverFinished = {
 };
 
 /**
- * billing's graceful execution exec-1 parked on its new reader (AwaitEvent kept its run), then
- * RDS's "DB instance created" through the waker, CheckPrepare and PromoteDatabase, with
- * billing-api at `healthy` of its 4 instances in the target.
+ * billing's graceful execution exec-1 parked on its new reader (AwaitEvent kept its run), then the
+ * reader seen available by `seenBy`: a pass of the region's poller, which watches it (the
+ * deployment runs 2 plans into the target: `readerWatched`), or RDS's "DB instance created"
+ * through the waker (`event`; `event-unwatched`: a wait no poller serves, as where many plans run
+ * into the region), then CheckPrepare and PromoteDatabase, with billing-api at `healthy` of its 4
+ * instances in the target.
  */
-async function readerWoken(healthy: number) {
+async function readerWoken(
+  healthy: number,
+  seenBy: 'poller' | 'event' | 'event-unwatched' = 'poller',
+  options: { readonly expiresInMs?: number; readonly lockLost?: boolean } = {},
+) {
   // Arrange: billing's execution exec-1 (graceful) parked on its reader, its groups ready.
   const BE1 = 'arn:aws:rds:us-east-1:111111111111:cluster:billing-use1';
   const BW2 = BILLING_TARGET;
@@ -299,17 +307,30 @@ async function readerWoken(healthy: number) {
     return describeGlobalCluster(region, id);
   };
 
+  if (options.expiresInMs !== undefined) clock.advance(5_000 - options.expiresInMs);
+  const parkedWait = waits.items.get('billing/exec-1/reader#billing-global');
+  const lock = state.locks.get('billing');
+  if (options.lockLost && lock) state.locks.set('billing', { ...lock, holder: 'exec-2', epoch: epoch + 1 });
+  if (seenBy === 'event-unwatched' && parkedWait) await waits.port.park({ ...parkedWait, shared: false });
+
   // Act
-  const report = await wakeOnEvent(created, deps);
+  const report =
+    seenBy === 'poller'
+      ? await wakeParked(TARGET, await waits.port.listShared(TARGET, clock.now()), deps)
+      : await wakeOnEvent(created, deps);
   const wake = tokens.answered[0]?.output as Record<string, unknown>;
-  const prepared = await checkPrepare(
-    { run, resource: { kind: 'database', id: 'billing-global' }, progress, wake },
-    deps,
-  );
-  const promoting = await promoteDatabase(
-    { run, resource: { kind: 'database', id: 'billing-global' }, prepared },
-    deps,
-  );
+  if (options.lockLost) {
+    // Fenced out: CheckPrepare refuses to record the reader as this run's (another holds the lock).
+    await expect(
+      checkPrepare({ run, resource: { kind: 'database', id: 'billing-global' }, progress, wake }, deps),
+    ).rejects.toThrow(/no longer holds the lock/);
+  }
+  const prepared = options.lockLost
+    ? { done: false }
+    : await checkPrepare({ run, resource: { kind: 'database', id: 'billing-global' }, progress, wake }, deps);
+  const promoting = options.lockLost
+    ? undefined
+    : await promoteDatabase({ run, resource: { kind: 'database', id: 'billing-global' }, prepared }, deps);
 
   return { report, wake, prepared, promoting, aurora, state, clock, epoch, order };
 }
@@ -471,27 +492,41 @@ describe('WakeOnEvent', () => {
     }
   });
 
-  it("pilot light: on the new reader's event, with capacity read ready, starts the switchover itself; CheckPrepare and PromoteDatabase follow it", async () => {
+  it("pilot light: the region poller's watch, seeing the new reader available with capacity read ready, starts the switchover itself; CheckPrepare and PromoteDatabase follow it", async () => {
     const { report, wake, prepared, promoting, aurora, state, clock, epoch } = await readerWoken(4);
-    // One switchover, in the writer's region, started by the waker (fenced: the lease renewed).
-    expect(report.woken).toEqual([{ app: 'billing', executionId: 'exec-1', what: 'reader#billing-global' }]);
+    // One switchover, in the writer's region, started by the poller (fenced: the lease renewed).
+    expect(report).toMatchObject({ woken: 1 });
     expect(aurora.calls).toEqual([
       { op: 'switchover', region: SOURCE, id: 'billing-global', target: BILLING_TARGET },
     ]);
     expect(wake.promotion).toEqual(
-      expect.objectContaining({ by: 'WakeOnEvent', method: 'switchover', epoch }),
+      expect.objectContaining({ by: 'RegionPoller', method: 'switchover', epoch }),
     );
+    expect(wake.reader).toEqual(expect.objectContaining({ instance: readerInstanceId('billing-usw2') }));
     expect(state.locks.get('billing')?.leaseExpiresAt).toBe(clock.now() + 300_000);
     expect(prepared.done).toBe(true);
     expect(promoting).toMatchObject({ phase: 'promoting', detail: { method: 'switchover', rpoMs: 0 } });
     expect(aurora.calls).toHaveLength(1); // PromoteDatabase followed it, and called nothing again
   });
 
-  it('pilot light: reads what the promotion needs from RDS beside the lookup of the parked run, not after it', async () => {
-    const { order, aurora } = await readerWoken(4);
-    // One round of reads before the switchover: the global cluster asked before the lock is in.
-    expect(order.indexOf('DescribeGlobalClusters')).toBeGreaterThanOrEqual(0);
-    expect(order.indexOf('DescribeGlobalClusters')).toBeLessThan(order.indexOf('lock read'));
+  it("pilot light: the reader's event leaves a wait the region poller watches to the watch: it wakes nothing and starts nothing", async () => {
+    const { report, wake, aurora } = await readerWoken(4, 'event');
+    expect(report.woken).toEqual([]);
+    expect('skipped' in report ? report.skipped : []).toEqual([
+      expect.stringContaining('the region poller watches reader#billing-global'),
+    ]);
+    expect(wake).toBeUndefined(); // no token answered
+    // (CheckPrepare, run here without a wake as its fallback would, then PromoteDatabase: one call.)
+    expect(aurora.calls).toHaveLength(1);
+  });
+
+  it("pilot light: where no poller watches the reader, its event's waker starts the switchover, on the reads it makes beside the lookup of the parked run", async () => {
+    const { report, wake, promoting, aurora, epoch } = await readerWoken(4, 'event-unwatched');
+    expect(report.woken).toEqual([{ app: 'billing', executionId: 'exec-1', what: 'reader#billing-global' }]);
+    expect(wake.promotion).toEqual(
+      expect.objectContaining({ by: 'WakeOnEvent', method: 'switchover', epoch }),
+    );
+    expect(promoting).toMatchObject({ phase: 'promoting', detail: { method: 'switchover', rpoMs: 0 } });
     expect(aurora.calls).toHaveLength(1);
   });
 
@@ -500,6 +535,17 @@ describe('WakeOnEvent', () => {
     expect(wake).not.toHaveProperty('promotion');
     expect(aurora.calls).toEqual([]);
     expect(promoting).toMatchObject({ phase: 'waiting-for-capacity' });
+  });
+
+  it('pilot light: the watch leaves a park within a second of its timeout to its step (which reads the reader itself), and a run that lost its lock starts nothing', async () => {
+    // A park about to time out: woken with the reader read, no promotion (CheckPrepare's own read could race it).
+    const late = await readerWoken(4, 'poller', { expiresInMs: 900 });
+    expect(late.wake).not.toHaveProperty('promotion');
+    expect(late.wake.reader).toBeDefined();
+    // Fenced: another execution took the lock at a higher epoch; the watch's lease renewal fails.
+    const lost = await readerWoken(4, 'poller', { lockLost: true });
+    expect(lost.wake).not.toHaveProperty('promotion');
+    expect(lost.aurora.calls).toEqual([]);
   });
 
   it('names the reader PrepareDatabase adds after its cluster', () => {
