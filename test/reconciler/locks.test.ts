@@ -11,7 +11,7 @@ import { Sandbox } from '../../sandbox/sandbox.js';
  * repaired under the reconciler's own lock, fenced by its epoch, once the lock is released. The
  * reads are counted on the store's batched reads, not timed.
  */
-describe("the reconciler reads a lock only when a repair is in question", { timeout: 120_000 }, () => {
+describe('the reconciler reads a lock only when a repair is in question', { timeout: 120_000 }, () => {
   let sandbox: Sandbox;
   const plans = generatedPlans(3);
   const app = 'app2';
