@@ -234,7 +234,7 @@ async function statesOf(
     [...byRegion].map(async ([region, apps]) => {
       const store = sandbox.region(region).deps.store;
       if (store.getStatesAndLocks) {
-        const read = await store.getStatesAndLocks(apps).catch(() => undefined);
+        const read = await store.getStatesAndLocks(apps, ['state']).catch(() => undefined);
         for (const [app, { state }] of read ?? []) if (state) states.set(app, state);
         if (read) return;
       }

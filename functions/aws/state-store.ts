@@ -91,14 +91,15 @@ export function stateStore(deps: StateStoreDeps): StateStore {
     ...lockOperations(t),
     ...executionOperations(t),
     ...historyOperations(t),
-    async getStatesAndLocks(apps) {
+    async getStatesAndLocks(apps, read = ['state', 'lock']) {
+      const sks = [
+        ...(read.includes('state') ? [STATE_SK] : []),
+        ...(read.includes('lock') ? [LOCK_SK] : []),
+      ];
       const items = await batchGet(
         t.db.send,
         t.TableName,
-        apps.flatMap((app) => [
-          { pk: planKey(app), sk: STATE_SK },
-          { pk: planKey(app), sk: LOCK_SK },
-        ]),
+        apps.flatMap((app) => sks.map((sk) => ({ pk: planKey(app), sk }))),
       );
       return new Map(
         apps.map((app) => {

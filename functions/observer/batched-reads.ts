@@ -194,7 +194,10 @@ export function batchedReads<T extends ReadPorts>(deps: T): T {
           const one = reads.length === 1 ? reads[0] : undefined;
           if (one && store)
             return [await (one.item === 'state' ? store.getState(one.app) : store.getLock(one.app))];
-          const found = await readMany([...new Set(reads.map((r) => r.app))]);
+          const found = await readMany(
+            [...new Set(reads.map((r) => r.app))],
+            [...new Set(reads.map((r) => r.item))],
+          );
           return reads.map((r) => found.get(r.app)?.[r.item]);
         },
         { cache: false, cacheKeyFn: (r) => `${r.app}|${r.item}` },

@@ -66,7 +66,8 @@ const ScheduledEvent = z.looseObject({});
  * The scheduled evaluation (every {@link READINESS_EVERY_MINUTES} minutes in every region; the
  * region holding the evaluation's lease, {@link READINESS_LEASE_TTL_MS}, works and the others
  * skip): every app toward every region it could fail over to, graceful, every app observed at
- * once through {@link batchedReads}. Keeps the latest result per app and
+ * once through {@link batchedReads}, then the kept records of those targets read at once (one key
+ * per app and target, not per plan region). Keeps the latest result per app and
  * target region (`READINESS#<region>`), and emits {@link READINESS_CHANGED_EVENT} when a verdict
  * changes (the first evaluation counts). An app whose reads fail is reported in `failed`; the
  * others are still evaluated.
@@ -89,29 +90,43 @@ export async function evaluateReadiness(
   // Before any read: what the run confirms, it confirms as of no later than this.
   const startedAt = isoNow(deps.clock);
   const confirmations: { app: string; region: string; recordedAt: string }[] = [];
-  // The latest records first, every app's at once (each put is still conditioned on the verdict
-  // read, so a change recorded meanwhile by another region is not overwritten).
-  const [previous, drillSummaries] = await Promise.all([
-    deps.readiness
-      .getMany?.(plans.flatMap((plan) => plan.regions.map((region) => ({ app: plan.name, region }))))
-      .catch(() => undefined),
-    // The last PASSED drill of every app with drills, from their summaries (one BatchGetItem per
-    // 100 apps) instead of one Query each; an app without one is queried (and noted).
-    deps.store.lastPassedDrills?.(plans.filter((p) => p.drills).map((p) => p.name)).catch(() => undefined),
-  ]);
+  // The last PASSED drill of every app with drills, from their summaries (one BatchGetItem per 100
+  // apps) instead of one Query each; an app without one is queried (and noted).
+  const drillSummaries = await deps.store
+    .lastPassedDrills?.(plans.filter((p) => p.drills).map((p) => p.name))
+    .catch(() => undefined);
   // Every app's observation starts at once: their RDS, Auto Scaling, ARC and state-table reads
   // are batched.
   const reads = batchedReads(deps);
   const dnsTurn = Math.floor(deps.clock.now() / (READINESS_EVERY_MINUTES * 60_000));
+  const observed = await Promise.all(
+    plans.map((plan) =>
+      readInputs(plan, plan.regions, reads, undefined, {
+        healthChecks: true,
+        dnsTurn,
+        ...(drillSummaries ? { drillSummaries } : {}),
+      }).then(
+        (inputs) => ({ plan, inputs, targets: targetsOf(plan, inputs, undefined) }),
+        (error: unknown) => {
+          const { name, message } = describeError(error);
+          run.failed.push({ app: plan.name, error: `${name}: ${message}` });
+          return undefined;
+        },
+      ),
+    ),
+  );
+  // The latest records of the targets evaluated (not of each app's active region, which is no
+  // target), every app's at once; each put is still conditioned on the verdict read, so a change
+  // recorded meanwhile by another region is not overwritten.
+  const previous = await deps.readiness
+    .getMany?.(observed.flatMap((o) => o?.targets.map((region) => ({ app: o.plan.name, region })) ?? []))
+    .catch(() => undefined);
   await Promise.all(
-    plans.map(async (plan) => {
+    observed.map(async (o) => {
+      if (!o) return;
+      const { plan, inputs, targets } = o;
       try {
-        const inputs = await readInputs(plan, plan.regions, reads, undefined, {
-          healthChecks: true,
-          dnsTurn,
-          ...(drillSummaries ? { drillSummaries } : {}),
-        });
-        for (const target of targetsOf(plan, inputs, undefined)) {
+        for (const target of targets) {
           const readiness = readinessFrom(inputs, target, 'graceful');
           const record = previous?.get(`${plan.name}|${target}`);
           if (

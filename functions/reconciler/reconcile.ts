@@ -3,7 +3,7 @@ import { describeError, FailoverInProgressError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import { initialPrimary } from '../core/plan-queries.js';
 import { memberIn } from '../core/plan-registry.js';
-import type { PlanState, PlanStatus } from '../core/records.js';
+import type { LockRecord, PlanState, PlanStatus } from '../core/records.js';
 import * as z from '../core/zod.js';
 import { batchedReads } from '../observer/batched-reads.js';
 import {
@@ -242,12 +242,16 @@ const ReconcileEvent = z.looseObject({
  * skip), and acts only on a finding that has held, unchanged, for the plan's `reconcile.settleSeconds`
  * (so it does not chase a state in motion), once.
  *
- * One pass: read every app's lock, state and mark (BatchGetItem); observe every app not locked at once, through
+ * One pass: read every app's state and mark (BatchGetItem); observe every app at once, through
  * {@link batchedReads} (one call per region answers every app's global clusters, clusters and
  * groups, one per ARC cluster every routing control: a region that is down costs its timeouts
  * once, not once per app): writers and traffic in every region, then each app's groups in the one
- * region its finding weighs ({@link capacityNeededIn}); then judge and act app by app,
- * {@link APPS_IN_PARALLEL} at a time.
+ * region its finding weighs ({@link capacityNeededIn}); judge every app ({@link assess}); read
+ * the lock of every app where a repair or a mark's write is in question (a finding other than
+ * consistent, or a mark to clear: BatchGetItem), and skip those whose lock is live; then act app
+ * by app, {@link APPS_IN_PARALLEL} at a time. An app whose truth agrees with its record and whose
+ * mark is clear needs nothing more: its lock is not read (a pass changes nothing of it, held or not).
+ * Reading the lock after observing, not before, means an app an execution holds is observed too.
  * Every pass reads AWS anew: nothing is kept from one pass to the next. A scheduled pass reads the
  * target groups' health of a steady app one pass in five ({@link readsTargetHealth}), and asks each
  * DNS record of one of the zone's name servers, a different one each minute, and of all of them
@@ -281,7 +285,7 @@ export async function reconcile(input: unknown, deps: ReconcileDeps): Promise<Re
       }));
   }
 
-  const records = await recordsOfAll(plans, now, deps).catch((error: unknown) =>
+  const records = await recordsOfAll(plans, deps).catch((error: unknown) =>
     plans.map((plan) => failed(plan, error)),
   );
   const reads = batchedReads(deps);
@@ -315,15 +319,37 @@ export async function reconcile(input: unknown, deps: ReconcileDeps): Promise<Re
     }),
   );
 
+  // Judge every app; then read the locks of those where a repair (or a mark's write) is in question.
+  const judged = observed.map((o, i) =>
+    'result' in o ? o : { ...o, finding: assess(plans[i] as Plan, o.recorded, o.seen) },
+  );
+  const inQuestion = (j: (typeof judged)[number]): j is Exclude<typeof j, ReconcileOutcome> =>
+    !('result' in j) &&
+    (j.finding.kind !== 'consistent' || j.mark === undefined || (j.mark.value?.fingerprint ?? '') !== '');
+  const locks = await locksOf(
+    plans.filter((_, i) => inQuestion(judged[i] as (typeof judged)[number])).map((p) => p.name),
+    deps,
+  ).catch((error: unknown) => error);
+
   const outcomes: ReconcileOutcome[] = [];
   for (let i = 0; i < plans.length; i += APPS_IN_PARALLEL) {
     outcomes.push(
       ...(await Promise.all(
-        observed.slice(i, i + APPS_IN_PARALLEL).map((o, j) => {
+        judged.slice(i, i + APPS_IN_PARALLEL).map((o, j) => {
           const plan = plans[i + j] as Plan;
-          return 'result' in o
-            ? o
-            : reconcileApp(plan, o, now, deps).catch((error: unknown) => failed(plan, error));
+          if ('result' in o) return o;
+          if (inQuestion(o)) {
+            if (!(locks instanceof Map)) return failed(plan, locks);
+            const lock = locks.get(plan.name);
+            if (isLive(lock, now))
+              return {
+                app: plan.name,
+                finding: 'consistent',
+                result: 'skipped',
+                detail: `${lock.holder} holds the lock`,
+              } satisfies ReconcileOutcome;
+          }
+          return reconcileApp(plan, o, now, deps).catch((error: unknown) => failed(plan, error));
         }),
       )),
     );
@@ -339,47 +365,52 @@ interface Records {
 }
 
 /**
- * Every app's lock, state and reconcile mark: at once when the store and the marks read many
- * items per call (BatchGetItem), else app by app. Per app, its records (the state initialised
- * when absent), or its outcome when a live lock skips it. Throws when a batched read fails.
+ * Every app's state and reconcile mark: at once when the store and the marks read many items per
+ * call (BatchGetItem), else app by app. Per app, its records (the state initialised when absent).
+ * Throws when a batched read fails.
  */
-async function recordsOfAll(
-  plans: readonly Plan[],
-  now: number,
-  deps: ReconcileDeps,
-): Promise<(Records | ReconcileOutcome)[]> {
+async function recordsOfAll(plans: readonly Plan[], deps: ReconcileDeps): Promise<Records[]> {
   const apps = plans.map((p) => p.name);
   const [stored, marks] = await Promise.all([
-    deps.store.getStatesAndLocks?.(apps),
+    deps.store.getStatesAndLocks?.(apps, ['state']),
     deps.marks.getMany?.(apps),
   ]);
   return Promise.all(
-    plans.map(async (plan): Promise<Records | ReconcileOutcome> => {
-      const [lock, state] = stored
-        ? [stored.get(plan.name)?.lock, stored.get(plan.name)?.state]
-        : await Promise.all([deps.store.getLock(plan.name), deps.store.getState(plan.name)]);
-      if (isLive(lock, now)) {
-        return {
-          app: plan.name,
-          finding: 'consistent',
-          result: 'skipped',
-          detail: `${lock.holder} holds the lock`,
-        };
-      }
+    plans.map(async (plan): Promise<Records> => {
+      const state = stored ? stored.get(plan.name)?.state : await deps.store.getState(plan.name);
       const recorded = state ?? (await deps.store.initState(plan.name, initialPrimary(plan))).state;
       return { recorded, ...(marks ? { mark: { value: marks.get(plan.name) } } : {}) };
     }),
   );
 }
 
+/**
+ * The lock of each of `apps` (absent when never locked): at once when the store reads many items
+ * per call (BatchGetItem), else app by app. Throws when a read fails.
+ */
+async function locksOf(
+  apps: readonly string[],
+  deps: ReconcileDeps,
+): Promise<ReadonlyMap<string, LockRecord>> {
+  const locks = new Map<string, LockRecord>();
+  if (apps.length === 0) return locks;
+  const stored = await deps.store.getStatesAndLocks?.(apps, ['lock']);
+  await Promise.all(
+    apps.map(async (app) => {
+      const lock = stored ? stored.get(app)?.lock : await deps.store.getLock(app);
+      if (lock) locks.set(app, lock);
+    }),
+  );
+  return locks;
+}
+
 /** Judges one app's observation against its record, and acts when the finding has settled. */
 async function reconcileApp(
   plan: Plan,
-  { recorded, seen, mark: read }: Records & { readonly seen: AppObservation },
+  { seen, mark: read, finding }: Records & { readonly seen: AppObservation; readonly finding: Finding },
   now: number,
   deps: ReconcileDeps,
 ): Promise<ReconcileOutcome> {
-  const finding = assess(plan, recorded, seen);
   const mark = read ? read.value : await deps.marks.get(plan.name);
 
   if (finding.kind === 'consistent') {

@@ -58,6 +58,28 @@ describe('the scheduled readiness evaluation', { timeout: 120_000 }, () => {
     expect(confirmed[0]?.findings).toEqual(record?.findings);
   });
 
+  it('reads the kept records of its targets only, not of the region each app is active in', async () => {
+    // Arrange: the records' batched read, counted.
+    const readiness = deps().readiness;
+    const asked: { app: string; region: string }[] = [];
+    const counted = {
+      ...deps(),
+      readiness: Object.assign(Object.create(readiness) as typeof readiness, {
+        getMany: (keys: readonly { app: string; region: string }[]) => {
+          asked.push(...keys);
+          return readiness.getMany?.(keys) ?? Promise.reject(new Error('no batched read'));
+        },
+      }),
+    };
+
+    // Act
+    const run = await sandbox.run(evaluateReadiness({}, counted));
+
+    // Assert: one key per app, its one target (us-west-2; the apps are active in us-east-1).
+    expect(run.evaluated.map((e) => e.region)).toEqual(plans.map(() => 'us-west-2'));
+    expect(asked).toEqual(plans.map((plan) => ({ app: plan.name, region: 'us-west-2' })));
+  });
+
   it('writes a result whose findings changed, and reads a drill that passed since from its summary', async () => {
     // Arrange: app2's drill passes (its report raises the summary).
     const before = await sandbox.run(deps().readiness.get('app2', 'us-west-2'));

@@ -68,6 +68,9 @@ export interface ExecutionProgress {
 }
 
 /** The state store of one region's control plane, bound to that region's replica. */
+/** The two items of an app that {@link StateStore.getStatesAndLocks} reads: `STATE` and `LOCK`. */
+export type PlanItem = 'state' | 'lock';
+
 export interface StateStore {
   /** The region whose replica every call of this store goes to. */
   readonly region: string;
@@ -116,11 +119,13 @@ export interface StateStore {
   /**
    * The STATE and LOCK items of many apps at once (strongly consistent; BatchGetItem, 100 keys a
    * call): per app asked, its state and lock, each undefined as {@link getState} and
-   * {@link getLock} say. Throws when a call fails (every app's records are then unread). Optional:
-   * a store without it is read app by app.
+   * {@link getLock} say. `items` names which of the two to read (default both: one key per item and
+   * app); an item not read is absent. Throws when a call fails (every app's records are then
+   * unread). Optional: a store without it is read app by app.
    */
   getStatesAndLocks?(
     apps: readonly string[],
+    items?: readonly PlanItem[],
   ): Promise<ReadonlyMap<string, { readonly state?: PlanState; readonly lock?: LockRecord }>>;
 
   /**
