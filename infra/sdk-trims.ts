@@ -231,7 +231,13 @@ export interface SdkStandIn {
  *   package without it): the browser's user agent, parsed by `bowser` loaded with `import()`, which
  *   only the SDK's browser builds call (the clients' Node runtime config takes the Node user agent).
  *   Unused, esbuild drops the function, but with code splitting (infra/bundling.ts) it still writes
- *   the chunk of its `import("bowser")` into every package.
+ *   the chunk of its `import("bowser")` into every package;
+ * - @smithy/core's `sdk-stream-mixin.browser.js` and `stream-collector.browser.js` (2.4 KB with the
+ *   browser's base64 and UTF-8 where Route 53 is, 0.2 KB elsewhere): the helpers for a web
+ *   `ReadableStream` or `Blob` response body, which the Node HTTP handler never answers (it answers
+ *   a Node `Readable`, for which the SDK's Node modules use their own code);
+ * - @smithy/core's endpoint `service-customizations` (0.8 KB): S3's endpoint parameters and bucket
+ *   name rules, called only for a client whose `serviceId` is `s3`, and we have no S3 client.
  */
 export const SDK_STAND_INS: readonly SdkStandIn[] = [
   {
@@ -258,6 +264,19 @@ export const SDK_STAND_INS: readonly SdkStandIn[] = [
     file: /[\\/]node_modules[\\/]@aws-sdk[\\/]core[\\/]dist-es[\\/]submodules[\\/]client[\\/]util-user-agent-browser[\\/]createUserAgentStringParsingProvider\.js$/,
     exports: ['createUserAgentStringParsingProvider'],
   },
+  {
+    file: /[\\/]node_modules[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]serde[\\/]util-stream[\\/]sdk-stream-mixin\.browser\.js$/,
+    exports: ['sdkStreamMixin'],
+  },
+  {
+    file: /[\\/]node_modules[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]serde[\\/]util-stream[\\/]stream-collector\.browser\.js$/,
+    exports: ['collectBlob', 'collectReadableStream'],
+  },
+  {
+    // The module's index: it re-exports S3's names, of which the endpoint middleware imports one.
+    file: /[\\/]node_modules[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]endpoints[\\/]middleware-endpoint[\\/]service-customizations[\\/]index\.js$/,
+    exports: ['resolveParamsForS3'],
+  },
 ];
 
 /**
@@ -268,7 +287,9 @@ export const SDK_STAND_INS: readonly SdkStandIn[] = [
 export function standInModule(path: string, original: string, standIn: SdkStandIn): string {
   for (const name of standIn.exports)
     if (
-      !new RegExp(`export (class ${name}\\b|const ${name}\\b|\\{[^}]*\\b${name}\\b[^}]*\\})`).test(original)
+      !new RegExp(
+        `export (class ${name}\\b|const ${name}\\b|(async )?function ${name}\\b|\\{[^}]*\\b${name}\\b[^}]*\\})`,
+      ).test(original)
     )
       throw new Error(
         `${path}: got no export ${name}, expected the module the stand-in of infra/sdk-trims.ts replaces: the SDK's layout changed, update SDK_STAND_INS`,
