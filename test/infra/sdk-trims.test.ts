@@ -22,6 +22,9 @@ import { esbuildOptions } from '../../infra/bundling.js';
 import { FUNCTIONS_DIR, REPO_ROOT } from '../../infra/paths.js';
 import {
   exceptionsOurCodeImports,
+  flatBarrelModule,
+  namesImported,
+  parseBarrel,
   purePaginators,
   pureSchemaDefinitions,
   retryableExceptions,
@@ -455,6 +458,65 @@ describe('the SDK modules no path of ours reaches, replaced by stand-ins', () =>
     );
     expect(() => standInModule('x/c.js', 'export async function collectBlob(blob) {}', collector)).toThrow(
       /got no export collectReadableStream/,
+    );
+  });
+});
+
+describe("the SDK core's barrel modules, flattened for each importer", () => {
+  const barrel = parseBarrel(
+    [
+      'import { bindV4 } from "./uuid/v4";',
+      'export { toBase64, fromBase64 } from "./base64";',
+      'export { HttpRequest as Request, } from "@smithy/core/transport";',
+      'export const v4 = bindV4(Math.random);',
+      '',
+    ].join('\n'),
+  );
+
+  it('reads what a barrel re-exports from where, and keeps its own code', () => {
+    expect(Object.fromEntries(barrel.reexports)).toEqual({
+      toBase64: { from: './base64', name: 'toBase64' },
+      fromBase64: { from: './base64', name: 'fromBase64' },
+      Request: { from: '@smithy/core/transport', name: 'HttpRequest' },
+    });
+    expect(barrel.own).toContain('export const v4 = bindV4(Math.random);');
+    expect(barrel.own).not.toContain('./base64');
+    expect(parseBarrel('export { A } from "./a";\n').own).toBeUndefined();
+  });
+
+  it('finds the names an importer takes from a barrel, or all of it when it names no list', () => {
+    const importer = [
+      'import { toBase64, fromBase64 as from64 } from "@smithy/core/serde";',
+      'import {',
+      '  v4,',
+      '} from "@smithy/core/serde";',
+      'export { Request } from "@smithy/core/serde";',
+      'import { other } from "@smithy/core/serdes";',
+    ].join('\n');
+    expect(namesImported(importer, '@smithy/core/serde')).toEqual([
+      'Request',
+      'fromBase64',
+      'toBase64',
+      'v4',
+    ]);
+    expect(namesImported('import * as serde from "@smithy/core/serde";', '@smithy/core/serde')).toBe('all');
+    expect(namesImported('export * from "./serde";', './serde')).toBe('all');
+    expect(
+      namesImported('import { v4 } from "./serde";\nconst m = await import("./serde");', './serde'),
+    ).toBe('all');
+  });
+
+  it("writes for an importer each name straight from its module, and the barrel's own from its own code", () => {
+    expect(flatBarrelModule('/p/index.js', barrel, ['Request', 'toBase64', 'v4']).split('\n')).toEqual([
+      'export { HttpRequest as Request } from "@smithy/core/transport";',
+      'export { toBase64 as toBase64 } from "./base64";',
+      'export { v4 } from "switchyard-barrel-local:/p/index.js";',
+    ]);
+    expect(flatBarrelModule('/p/index.js', barrel, 'all')).toContain(
+      'export * from "switchyard-barrel-local:/p/index.js";',
+    );
+    expect(() => flatBarrelModule('/p/index.js', barrel, ['missing'])).toThrow(
+      /\/p\/index\.js: got an import of missing, expected one of the names this barrel module exports/,
     );
   });
 });
