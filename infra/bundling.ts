@@ -3,7 +3,7 @@ import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 import type { Plan } from '../functions/core/plan.js';
 import { FUNCTIONS_DIR, REPO_ROOT } from './paths.js';
-import { exceptionsOurCodeImports, sdkTrims } from './sdk-trims.js';
+import { BARREL_NAMESPACE, exceptionsOurCodeImports, flatSdkBarrels, sdkTrims } from './sdk-trims.js';
 
 /**
  * How every Lambda is built: the one source of these settings for the stacks (each function's
@@ -116,7 +116,7 @@ export function esbuildOptions(entry: string, outfile: string, plans: readonly P
     banner: { js: CREATE_REQUIRE_BANNER },
     // Warnings and errors only: not esbuild's size summary for each function.
     logLevel: 'warning',
-    plugins: [sdkTrims(exceptionsOurCodeImports(FUNCTIONS_DIR))],
+    plugins: [sdkTrims(exceptionsOurCodeImports(FUNCTIONS_DIR)), flatSdkBarrels()],
   };
 }
 
@@ -126,7 +126,8 @@ export const BUNDLE_FILE = 'index.mjs';
 /**
  * Builds one function as it is deployed: `outdir/index.mjs`, the chunks it loads with `import()`
  * (`chunk-HASH.mjs`), and each file's linked map (`index.mjs.map`, ...), whose `sources` are
- * rewritten to repository paths (`functions/aws/aurora.ts`, `node_modules/...`), so that the
+ * rewritten to repository paths (`functions/aws/aurora.ts`, `node_modules/...`, a flattened barrel's
+ * own code as `node_modules/.../index.js?local`), so that the
  * package, and so its asset hash, does not depend on where it was built. Returns esbuild's
  * metafile. Throws esbuild's error when the build fails.
  */
@@ -136,9 +137,12 @@ export async function buildLambda(entry: string, outdir: string, plans: readonly
   for (const output of Object.keys(result.metafile.outputs).filter((o) => o.endsWith('.map'))) {
     const mapFile = resolve(REPO_ROOT, output);
     const map = JSON.parse(readFileSync(mapFile, 'utf8')) as { sources: string[] };
-    map.sources = map.sources.map((source) =>
-      relative(REPO_ROOT, resolve(outdir, source)).replaceAll('\\', '/'),
-    );
+    map.sources = map.sources.map((source) => {
+      // A flattened barrel's own code (flatSdkBarrels) is named by its module's absolute path.
+      const flat = source.indexOf(`${BARREL_NAMESPACE}:`);
+      const path = flat >= 0 ? source.slice(flat + BARREL_NAMESPACE.length + 1) : resolve(outdir, source);
+      return relative(REPO_ROOT, path).replaceAll('\\', '/');
+    });
     writeFileSync(mapFile, JSON.stringify(map));
   }
   return result.metafile;

@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import type { Plugin } from 'esbuild';
-import { FUNCTIONS_DIR } from './paths.js';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
+import type { Message, OnResolveArgs, Plugin } from 'esbuild';
+import { FUNCTIONS_DIR, REPO_ROOT } from './paths.js';
 
 /**
  * What the bundles leave out of the SDK clients' modules, each honestly unused (docs/architecture.md,
@@ -231,7 +231,13 @@ export interface SdkStandIn {
  *   package without it): the browser's user agent, parsed by `bowser` loaded with `import()`, which
  *   only the SDK's browser builds call (the clients' Node runtime config takes the Node user agent).
  *   Unused, esbuild drops the function, but with code splitting (infra/bundling.ts) it still writes
- *   the chunk of its `import("bowser")` into every package.
+ *   the chunk of its `import("bowser")` into every package;
+ * - @smithy/core's `sdk-stream-mixin.browser.js` and `stream-collector.browser.js` (2.4 KB with the
+ *   browser's base64 and UTF-8 where Route 53 is, 0.2 KB elsewhere): the helpers for a web
+ *   `ReadableStream` or `Blob` response body, which the Node HTTP handler never answers (it answers
+ *   a Node `Readable`, for which the SDK's Node modules use their own code);
+ * - @smithy/core's endpoint `service-customizations` (0.8 KB): S3's endpoint parameters and bucket
+ *   name rules, called only for a client whose `serviceId` is `s3`, and we have no S3 client.
  */
 export const SDK_STAND_INS: readonly SdkStandIn[] = [
   {
@@ -258,6 +264,19 @@ export const SDK_STAND_INS: readonly SdkStandIn[] = [
     file: /[\\/]node_modules[\\/]@aws-sdk[\\/]core[\\/]dist-es[\\/]submodules[\\/]client[\\/]util-user-agent-browser[\\/]createUserAgentStringParsingProvider\.js$/,
     exports: ['createUserAgentStringParsingProvider'],
   },
+  {
+    file: /[\\/]node_modules[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]serde[\\/]util-stream[\\/]sdk-stream-mixin\.browser\.js$/,
+    exports: ['sdkStreamMixin'],
+  },
+  {
+    file: /[\\/]node_modules[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]serde[\\/]util-stream[\\/]stream-collector\.browser\.js$/,
+    exports: ['collectBlob', 'collectReadableStream'],
+  },
+  {
+    // The module's index: it re-exports S3's names, of which the endpoint middleware imports one.
+    file: /[\\/]node_modules[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]endpoints[\\/]middleware-endpoint[\\/]service-customizations[\\/]index\.js$/,
+    exports: ['resolveParamsForS3'],
+  },
 ];
 
 /**
@@ -268,7 +287,9 @@ export const SDK_STAND_INS: readonly SdkStandIn[] = [
 export function standInModule(path: string, original: string, standIn: SdkStandIn): string {
   for (const name of standIn.exports)
     if (
-      !new RegExp(`export (class ${name}\\b|const ${name}\\b|\\{[^}]*\\b${name}\\b[^}]*\\})`).test(original)
+      !new RegExp(
+        `export (class ${name}\\b|const ${name}\\b|(async )?function ${name}\\b|\\{[^}]*\\b${name}\\b[^}]*\\})`,
+      ).test(original)
     )
       throw new Error(
         `${path}: got no export ${name}, expected the module the stand-in of infra/sdk-trims.ts replaces: the SDK's layout changed, update SDK_STAND_INS`,
@@ -322,6 +343,233 @@ export function sdkTrims(
           loader: 'js',
           resolveDir: dirname(args.path),
         }));
+    },
+  };
+}
+
+/** The packages whose barrel modules {@link flatSdkBarrels} flattens, as a path inside node_modules. */
+const BARREL_PACKAGES =
+  /[\\/]node_modules[\\/](@smithy[\\/]core|@aws-sdk[\\/]core|@aws-sdk[\\/]xml-builder)[\\/]/;
+/** An import of one of {@link BARREL_PACKAGES} by name (the package, or one of its subpaths). */
+const BARREL_PACKAGE_IMPORT = /^(@smithy\/core|@aws-sdk\/core|@aws-sdk\/xml-builder)(\/[\w-]+)?$/;
+/**
+ * The relative imports that may name a barrel of {@link BARREL_PACKAGES}: those whose last part is
+ * the name of a directory with an `index.js` in one of them (`./aws_sdk`, `../service-customizations`).
+ */
+function relativeBarrelImport(): RegExp {
+  const names = new Set<string>();
+  for (const pkg of ['@smithy/core', '@aws-sdk/core', '@aws-sdk/xml-builder']) {
+    const root = join(REPO_ROOT, 'node_modules', pkg, 'dist-es');
+    for (const entry of readdirSync(root, { withFileTypes: true, recursive: true }))
+      if (entry.isFile() && entry.name === 'index.js' && entry.parentPath !== root)
+        names.add(entry.parentPath.split(sep).at(-1) ?? '');
+  }
+  const alternatives = [...names].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  return new RegExp(`^\\.\\.?\\/(.*\\/)?(${alternatives})$`);
+}
+
+/**
+ * The directory of the copy of `specifier`'s package that an import from `dir` reaches (Node's
+ * lookup: the nearest `node_modules` up the tree that has it).
+ */
+function packageCopy(dir: string, specifier: string): string {
+  const pkg = specifier.split('/').slice(0, 2).join('/');
+  for (let at = dir; ; at = dirname(at)) {
+    const candidate = join(at, 'node_modules', pkg);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(at) === at) return pkg;
+  }
+}
+
+/** One re-export line of a barrel: `export { A, B as C } from "./a";` (one line or several). */
+const REEXPORT = /^export \{([^}]*)\} from "([^"]+)";$/gm;
+/** The namespace of the modules {@link flatSdkBarrels} writes (their paths are absolute). */
+export const BARREL_NAMESPACE = 'switchyard-barrel';
+/** The specifier, then the path's suffix, of a barrel's own code (its lines but the re-exports). */
+const LOCAL_PREFIX = 'switchyard-barrel-local:';
+const LOCAL_SUFFIX = '?local';
+const NAMES_SUFFIX = '?names=';
+
+/** A barrel module: what it re-exports from where, and its own code without those lines. */
+export interface Barrel {
+  /** By exported name: the module and the name there (`export { A as B } from "./a"`: B → ./a, A). */
+  readonly reexports: ReadonlyMap<string, { readonly from: string; readonly name: string }>;
+  /** Its other lines (imports, its own exports), or undefined when it has none. */
+  readonly own?: string;
+}
+
+/** A barrel module's re-exports and its own code (see {@link Barrel}). */
+export function parseBarrel(text: string): Barrel {
+  const reexports = new Map<string, { from: string; name: string }>();
+  const own = text.replace(REEXPORT, (_line, names: string, from: string) => {
+    for (const [name, as] of specifiers(names)) reexports.set(as, { from, name });
+    return '';
+  });
+  return { reexports, ...(own.trim() === '' ? {} : { own }) };
+}
+
+/** `A, B as C, ` as [exported-or-imported name, local name] pairs. */
+function specifiers(list: string): [string, string][] {
+  return list
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map((s) => {
+      const [name = s, as = name] = s.split(/\s+as\s+/);
+      return [name, as];
+    });
+}
+
+/**
+ * The names a module's text imports or re-exports from `specifier` (`import { A, B as C } from
+ * "x"`, `export { A } from "x"`, in any number of statements), or `all` when it takes the module in a
+ * form that names no list (`import * as`, `export * from`, a default or side-effect import,
+ * `import("x")`) or names it in none this can read.
+ */
+export function namesImported(text: string, specifier: string): readonly string[] | 'all' {
+  const quoted = `["']${specifier.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}["']`;
+  const listed = new RegExp(`(?:^|[;\\s])(?:import|export)\\s*\\{([^}]*)\\}\\s*from\\s*${quoted}`, 'g');
+  const any = new RegExp(`(?:from|import)\\s*\\(?\\s*${quoted}`, 'g');
+  const names = new Set<string>();
+  let count = 0;
+  for (const match of text.matchAll(listed)) {
+    count++;
+    for (const [name] of specifiers(match[1] ?? '')) names.add(name);
+  }
+  const all = [...text.matchAll(any)].length;
+  return count === 0 || all !== count ? 'all' : [...names].sort();
+}
+
+/**
+ * The text of the module that stands for `barrel` to an importer of `names` (or of all it exports):
+ * each name re-exported straight from the module that defines it, and the barrel's own exports from
+ * its own code (one module for every importer, {@link LOCAL_PREFIX}). Throws when the barrel exports
+ * no such name.
+ */
+export function flatBarrelModule(path: string, barrel: Barrel, names: readonly string[] | 'all'): string {
+  const local = JSON.stringify(`${LOCAL_PREFIX}${path}`);
+  if (names === 'all')
+    return [
+      ...[...barrel.reexports].map(
+        ([as, r]) => `export { ${r.name} as ${as} } from ${JSON.stringify(r.from)};`,
+      ),
+      ...(barrel.own === undefined ? [] : [`export * from ${local};`]),
+    ].join('\n');
+  return names
+    .map((name) => {
+      const r = barrel.reexports.get(name);
+      if (r) return `export { ${r.name} as ${name} } from ${JSON.stringify(r.from)};`;
+      if (barrel.own !== undefined && new RegExp(`\\b${name}\\b`).test(barrel.own))
+        return `export { ${name} } from ${local};`;
+      throw new Error(
+        `${path}: got an import of ${name}, expected one of the names this barrel module exports`,
+      );
+    })
+    .join('\n');
+}
+
+/**
+ * The esbuild plugin that flattens the SDK core's barrel modules (`@smithy/core/protocols`,
+ * `@aws-sdk/core/protocols`, ...: an `index.js` of `export { ... } from "./x"` lines, with a few
+ * lines of their own in some): each importer gets a module of its own that re-exports the names it
+ * imports straight from the modules that define them. Built as one file, a function's bundle is the
+ * same (esbuild drops what no one uses either way), but with code splitting (infra/bundling.ts),
+ * esbuild puts a module in the entry's file, read at init, when any module the entry imports
+ * statically imports it, and a barrel imports every module it re-exports: in the operator API, whose
+ * other clients are lazy chunks (functions/aws/lazy-port.ts), the REST-XML and query protocols with
+ * the XML parser (35 KB) came to its init through the DynamoDB client's import of the protocols'
+ * barrel, though only the lazy Route 53, RDS, Auto Scaling and ELB clients use them. A barrel's own
+ * code is one module for every importer (its classes stay one class). Not flattened: a module
+ * another trim stands in for ({@link SDK_STAND_INS}), and any module but an `index.js`.
+ */
+export function flatSdkBarrels(): Plugin {
+  return {
+    name: 'switchyard-flat-sdk-barrels',
+    setup(build) {
+      const barrels = new Map<string, Barrel>();
+      const written = new Map<string, string>();
+      const barrelAt = (path: string): Barrel => {
+        let barrel = barrels.get(path);
+        if (!barrel) {
+          barrel = parseBarrel(readFileSync(path, 'utf8'));
+          barrels.set(path, barrel);
+        }
+        return barrel;
+      };
+      // Where each import resolves, by the copy of the package it reaches (a bare name) or by the
+      // importer's directory (a relative one): one `build.resolve` for each.
+      const resolving = new Map<string, Promise<{ path: string; errors: Message[] } | undefined>>();
+      const resolveOnce = (args: OnResolveArgs, key: string) => {
+        let pending = resolving.get(key);
+        if (!pending) {
+          pending = build
+            .resolve(args.path, {
+              kind: args.kind,
+              importer: args.importer,
+              resolveDir: args.resolveDir,
+              pluginData: BARREL_NAMESPACE,
+            })
+            .then((r) =>
+              r.errors.length > 0 ? { path: '', errors: r.errors } : flattens(r) ? r : undefined,
+            );
+          resolving.set(key, pending);
+        }
+        return pending;
+      };
+      const flattens = (r: { path: string; namespace: string }) =>
+        r.namespace === 'file' &&
+        r.path.endsWith(`${sep}index.js`) &&
+        BARREL_PACKAGES.test(r.path) &&
+        !SDK_STAND_INS.some((s) => s.file.test(r.path)) &&
+        barrelAt(r.path).reexports.size > 0;
+      // The names each importer takes from each specifier, its text read once.
+      const texts = new Map<string, string>();
+      const importedBy = (args: OnResolveArgs): readonly string[] | 'all' => {
+        let text = texts.get(args.importer);
+        if (text === undefined) {
+          text =
+            args.namespace === BARREL_NAMESPACE
+              ? (written.get(args.importer) ?? '')
+              : readFileSync(args.importer, 'utf8');
+          texts.set(args.importer, text);
+        }
+        return namesImported(text, args.path);
+      };
+      const onImport = async (args: OnResolveArgs, key: string) => {
+        if (args.pluginData === BARREL_NAMESPACE) return undefined;
+        const resolved = await resolveOnce(args, key);
+        if (!resolved || resolved.errors.length > 0) return resolved && { errors: resolved.errors };
+        const names = args.kind === 'dynamic-import' ? 'all' : importedBy(args);
+        return {
+          path: `${resolved.path}${NAMES_SUFFIX}${names === 'all' ? '*' : names.join(',')}`,
+          namespace: BARREL_NAMESPACE,
+        };
+      };
+      build.onResolve({ filter: BARREL_PACKAGE_IMPORT }, (args) =>
+        onImport(args, `${packageCopy(args.resolveDir, args.path)}\0${args.path}`),
+      );
+      // A relative import of a barrel is of a directory (`./aws_sdk`): only names of the directories
+      // that hold one in these packages reach the callback.
+      build.onResolve({ filter: relativeBarrelImport() }, (args) =>
+        BARREL_PACKAGES.test(args.importer) ? onImport(args, join(args.resolveDir, args.path)) : undefined,
+      );
+      build.onResolve({ filter: new RegExp(`^${LOCAL_PREFIX}`) }, (args) => ({
+        path: `${args.path.slice(LOCAL_PREFIX.length)}${LOCAL_SUFFIX}`,
+        namespace: BARREL_NAMESPACE,
+      }));
+      build.onLoad({ filter: /.*/, namespace: BARREL_NAMESPACE }, (args) => {
+        const own = args.path.endsWith(LOCAL_SUFFIX);
+        const path = own
+          ? args.path.slice(0, -LOCAL_SUFFIX.length)
+          : (args.path.split(NAMES_SUFFIX)[0] ?? '');
+        const barrel = barrelAt(path);
+        const list = args.path.split(NAMES_SUFFIX)[1] ?? '';
+        const contents = own
+          ? (barrel.own ?? '')
+          : flatBarrelModule(path, barrel, list === '*' ? 'all' : list === '' ? [] : list.split(','));
+        written.set(args.path, contents);
+        return { contents, loader: 'js', resolveDir: dirname(path) };
+      });
     },
   };
 }

@@ -144,3 +144,58 @@ export function createUserAgentStringParsingProvider(): never {
     "got a client with the SDK's browser runtime config, expected its Node one",
   );
 }
+
+/**
+ * Stands for @smithy/core's `sdkStreamMixin` of `sdk-stream-mixin.browser.js` (with the browser's
+ * base64 and UTF-8 it imports, 2.2 KB of each bundle with Route 53): the streaming-body helpers for
+ * a web `ReadableStream` or `Blob`. The SDK's Node `sdkStreamMixin` calls it only for a response body
+ * that is not a Node `Readable`, and the Node HTTP handler of every client (the one client factory,
+ * functions/aws/client-factory.ts) answers each body as its `IncomingMessage`, a `Readable`; and only
+ * the REST protocols' streaming payloads reach the mixin (`HttpBindingProtocol`, Route 53's, whose
+ * operations we call have none). The Node mixin turns this throw into its own "Unexpected stream
+ * implementation" error, as it does when the browser's mixin refuses a body.
+ */
+export function sdkStreamMixin(_stream: unknown): never {
+  throw notBundled(
+    "the SDK's web-stream body helpers",
+    "got a response body that is not a Node Readable, expected the Node HTTP handler's IncomingMessage",
+  );
+}
+
+const webBodyNotBundled = (): Error =>
+  notBundled(
+    "the SDK's web-stream body collector",
+    "got a Blob or ReadableStream response body, expected the Node HTTP handler's IncomingMessage",
+  );
+
+/**
+ * Stands for @smithy/core's `collectBlob` of `stream-collector.browser.js`, which the Node
+ * `streamCollector` calls only for a `Blob` body; the Node HTTP handler answers a Node `Readable`
+ * (see {@link sdkStreamMixin}).
+ */
+export function collectBlob(_blob: unknown): Promise<never> {
+  return Promise.reject(webBodyNotBundled());
+}
+
+/**
+ * Stands for @smithy/core's `collectReadableStream` of `stream-collector.browser.js`, which the Node
+ * `streamCollector` calls only for a web `ReadableStream` body; the Node HTTP handler answers a Node
+ * `Readable` (see {@link sdkStreamMixin}).
+ */
+export function collectReadableStream(_stream: unknown): Promise<never> {
+  return Promise.reject(webBodyNotBundled());
+}
+
+/**
+ * Stands for @smithy/core's `resolveParamsForS3` (with the S3 bucket-name rules of its module, 0.8 KB
+ * of every bundle), which the endpoint middleware calls only for a client whose `serviceId` is `s3`
+ * (`getEndpointFromInstructions`): no function of ours has an S3 client.
+ */
+export function resolveParamsForS3(_endpointParams: unknown): Promise<never> {
+  return Promise.reject(
+    notBundled(
+      "S3's endpoint parameters",
+      'got a client whose serviceId is s3, expected none (we have no S3 client)',
+    ),
+  );
+}

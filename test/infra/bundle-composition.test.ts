@@ -129,6 +129,28 @@ describe('bundle composition', () => {
     expect(CLIENTS.filter((c) => atInit.has(c))).toEqual(['@aws-sdk/client-dynamodb']);
   }, 60_000);
 
+  it('reads the protocols only its lazy clients speak (REST-XML, query, the XML parser) with their chunks, not at init', async () => {
+    // Arrange: the DynamoDB client at init imports the protocols' barrel modules, which re-export
+    // every protocol (flatSdkBarrels, infra/sdk-trims.ts)
+    const lazyOnly = [
+      'node_modules/@smithy/core/dist-es/submodules/protocols/HttpBindingProtocol.js',
+      'node_modules/@aws-sdk/core/dist-es/submodules/protocols/xml/AwsRestXmlProtocol.js',
+      'node_modules/@aws-sdk/core/dist-es/submodules/protocols/query/AwsQueryProtocol.js',
+      'node_modules/@aws-sdk/xml-builder/dist-es/xml-parser.js',
+    ];
+
+    // Act
+    const packaged = await inputsOf('operator-api.ts');
+    const atInit = await inputsOf('operator-api.ts', true);
+
+    // Assert: in the package, not in what Node reads at init; DynamoDB's JSON protocol at init
+    expect(lazyOnly.filter((p) => packaged.includes(p))).toEqual(lazyOnly);
+    expect(lazyOnly.filter((p) => atInit.includes(p))).toEqual([]);
+    expect(atInit).toContain(
+      'node_modules/@aws-sdk/core/dist-es/submodules/protocols/json/AwsJson1_0Protocol.js',
+    );
+  }, 60_000);
+
   it("reads a lazy port's chunk at its first call, and the bundled adapter answers through it", async () => {
     // Arrange: a lazy Aurora port built as the functions are (code splitting)
     const fixture = join(REPO_ROOT, 'test/infra/fixtures/bundles/lazy-port.ts');

@@ -8,16 +8,23 @@ import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AdaptiveRetryStrategy,
+  collectBlob,
+  collectReadableStream,
   createUserAgentStringParsingProvider,
   EndpointCache,
   getInstanceMetadataRegion,
+  resolveParamsForS3,
   Sha256Js,
   SignatureV4MultiRegion,
+  sdkStreamMixin,
 } from '../../functions/aws/sdk-stand-ins.js';
 import { esbuildOptions } from '../../infra/bundling.js';
 import { FUNCTIONS_DIR, REPO_ROOT } from '../../infra/paths.js';
 import {
   exceptionsOurCodeImports,
+  flatBarrelModule,
+  namesImported,
+  parseBarrel,
   purePaginators,
   pureSchemaDefinitions,
   retryableExceptions,
@@ -274,7 +281,7 @@ describe('the SDK modules no path of ours reaches, replaced by stand-ins', () =>
     await dynamo?.close();
   });
 
-  it("leaves the endpoint cache (with mnemonist), the adaptive retry strategy, the JavaScript SHA-256, the instance metadata region, the SigV4a signer and the browser's user agent (bowser) out of the package", () => {
+  it("leaves the endpoint cache (with mnemonist), the adaptive retry strategy, the JavaScript SHA-256, the instance metadata region, the SigV4a signer, the browser's user agent (bowser), the web-stream body helpers and S3's endpoint parameters out of the package", () => {
     const replaced = [
       'node_modules/@aws-sdk/endpoint-cache/dist-es/EndpointCache.js',
       'node_modules/mnemonist/lru-cache.js',
@@ -285,6 +292,12 @@ describe('the SDK modules no path of ours reaches, replaced by stand-ins', () =>
       'node_modules/@aws-sdk/signature-v4-multi-region/dist-es/SignatureV4MultiRegion.js',
       // Unused, but code splitting writes the chunk of its `import("bowser")` into the package.
       'node_modules/bowser/bowser.mjs',
+      // The web-stream body helpers (Route 53's REST protocol reaches the mixin), and S3's endpoint
+      // parameters.
+      'node_modules/@smithy/core/dist-es/submodules/serde/util-stream/sdk-stream-mixin.browser.js',
+      'node_modules/@smithy/core/dist-es/submodules/serde/util-stream/stream-collector.browser.js',
+      'node_modules/@smithy/core/dist-es/submodules/serde/util-base64/toBase64.browser.js',
+      'node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/service-customizations/s3.js',
     ];
     // Without the trims the bundle has each of them; with them, none, and the stand-ins instead.
     expect(replaced.filter((p) => untrimmedClientsInputs.includes(p))).toEqual(replaced);
@@ -386,6 +399,16 @@ describe('the SDK modules no path of ours reaches, replaced by stand-ins', () =>
     expect(() => createUserAgentStringParsingProvider()).toThrow(
       /the browser's user agent \(bowser\) is not bundled .* expected its Node one/,
     );
+    expect(() => sdkStreamMixin({})).toThrow(
+      /the SDK's web-stream body helpers is not bundled .* expected the Node HTTP handler's IncomingMessage/,
+    );
+    await expect(collectBlob(new Blob([]))).rejects.toThrow(/web-stream body collector is not bundled/);
+    await expect(collectReadableStream(new ReadableStream())).rejects.toThrow(
+      /web-stream body collector is not bundled .* got a Blob or ReadableStream response body/,
+    );
+    await expect(resolveParamsForS3({ Bucket: 'b' })).rejects.toThrow(
+      /S3's endpoint parameters is not bundled .* got a client whose serviceId is s3/,
+    );
     expect(SignatureV4MultiRegion.sigv4aDependency()).toBe('none');
     const signer = new SignatureV4MultiRegion({
       credentials: { accessKeyId: 'a', secretAccessKey: 's' },
@@ -424,6 +447,76 @@ describe('the SDK modules no path of ours reaches, replaced by stand-ins', () =>
     );
     expect(() => standInModule('x/index.js', 'export { LruCache } from "./LruCache";', cache)).toThrow(
       /x\/index\.js: got no export EndpointCache, expected the module the stand-in of infra\/sdk-trims\.ts replaces/,
+    );
+    // A module whose exports are functions, async ones too (the web-stream body collector).
+    const collector = SDK_STAND_INS.find((s) => s.exports.includes('collectBlob'));
+    if (!collector) throw new Error('no collector stand-in');
+    const original =
+      'export async function collectBlob(blob) {}\nexport async function collectReadableStream(s) {}';
+    expect(standInModule('x/c.js', original, collector)).toMatch(
+      /^export \{ collectBlob, collectReadableStream \} from/,
+    );
+    expect(() => standInModule('x/c.js', 'export async function collectBlob(blob) {}', collector)).toThrow(
+      /got no export collectReadableStream/,
+    );
+  });
+});
+
+describe("the SDK core's barrel modules, flattened for each importer", () => {
+  const barrel = parseBarrel(
+    [
+      'import { bindV4 } from "./uuid/v4";',
+      'export { toBase64, fromBase64 } from "./base64";',
+      'export { HttpRequest as Request, } from "@smithy/core/transport";',
+      'export const v4 = bindV4(Math.random);',
+      '',
+    ].join('\n'),
+  );
+
+  it('reads what a barrel re-exports from where, and keeps its own code', () => {
+    expect(Object.fromEntries(barrel.reexports)).toEqual({
+      toBase64: { from: './base64', name: 'toBase64' },
+      fromBase64: { from: './base64', name: 'fromBase64' },
+      Request: { from: '@smithy/core/transport', name: 'HttpRequest' },
+    });
+    expect(barrel.own).toContain('export const v4 = bindV4(Math.random);');
+    expect(barrel.own).not.toContain('./base64');
+    expect(parseBarrel('export { A } from "./a";\n').own).toBeUndefined();
+  });
+
+  it('finds the names an importer takes from a barrel, or all of it when it names no list', () => {
+    const importer = [
+      'import { toBase64, fromBase64 as from64 } from "@smithy/core/serde";',
+      'import {',
+      '  v4,',
+      '} from "@smithy/core/serde";',
+      'export { Request } from "@smithy/core/serde";',
+      'import { other } from "@smithy/core/serdes";',
+    ].join('\n');
+    expect(namesImported(importer, '@smithy/core/serde')).toEqual([
+      'Request',
+      'fromBase64',
+      'toBase64',
+      'v4',
+    ]);
+    expect(namesImported('import * as serde from "@smithy/core/serde";', '@smithy/core/serde')).toBe('all');
+    expect(namesImported('export * from "./serde";', './serde')).toBe('all');
+    expect(
+      namesImported('import { v4 } from "./serde";\nconst m = await import("./serde");', './serde'),
+    ).toBe('all');
+  });
+
+  it("writes for an importer each name straight from its module, and the barrel's own from its own code", () => {
+    expect(flatBarrelModule('/p/index.js', barrel, ['Request', 'toBase64', 'v4']).split('\n')).toEqual([
+      'export { HttpRequest as Request } from "@smithy/core/transport";',
+      'export { toBase64 as toBase64 } from "./base64";',
+      'export { v4 } from "switchyard-barrel-local:/p/index.js";',
+    ]);
+    expect(flatBarrelModule('/p/index.js', barrel, 'all')).toContain(
+      'export * from "switchyard-barrel-local:/p/index.js";',
+    );
+    expect(() => flatBarrelModule('/p/index.js', barrel, ['missing'])).toThrow(
+      /\/p\/index\.js: got an import of missing, expected one of the names this barrel module exports/,
     );
   });
 });

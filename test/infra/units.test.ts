@@ -22,7 +22,10 @@ const LAMBDA_ENV = {
 describe('bundling options', () => {
   it('builds every function as an ES module for the Lambda runtime, with the plans embedded and the SDK trims', () => {
     const options = esbuildOptions('entry.ts', 'out/index.mjs', PLANS);
-    expect(options.plugins?.map((p) => p.name)).toEqual(['switchyard-sdk-trims']);
+    expect(options.plugins?.map((p) => p.name)).toEqual([
+      'switchyard-sdk-trims',
+      'switchyard-flat-sdk-barrels',
+    ]);
     expect(options).toMatchObject({
       bundle: true,
       platform: 'node',
