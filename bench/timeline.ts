@@ -11,6 +11,7 @@
 import '../functions/core/polyfills.js';
 import { parseArgs } from 'node:util';
 import { loadPlans } from '../functions/core/plan-loader.js';
+import { isPollerExecution } from '../functions/evacuation/region-poller-start.js';
 import type { CallRecord, OperationRecord } from '../sandbox/aws/simulator.js';
 import { simulate } from '../sandbox/simulate.js';
 import { CASES, caseScenario, withoutWarmPools } from './cases.js';
@@ -59,7 +60,7 @@ const rel = (at: number) => ((at - t0) / 1000).toFixed(3);
 // request and dry run before the runbook starts): another execution's calls are not this run's.
 // The region poller's calls too (its own execution, `poller-<region>-<epoch>`): it reads and wakes
 // for this run.
-const poller = (id: string | undefined) => id?.startsWith('poller-') === true;
+const poller = isPollerExecution;
 const windowCalls = calls.filter(
   (call) =>
     (call.executionId === undefined || call.executionId === execution.id || poller(call.executionId)) &&

@@ -1,4 +1,5 @@
 import type { DrillReport, ExecutionRecord } from '../functions/aws/state-store.js';
+import { isPollerExecution } from '../functions/evacuation/region-poller-start.js';
 import type { ReadinessFinding } from '../functions/readiness/checks.js';
 import { causeMessage } from '../functions/runbook/traffic.js';
 import type { OperationRecord } from './aws/simulator.js';
@@ -116,7 +117,8 @@ export interface PendingChange {
   /**
    * The run it was made for: the execution whose call started it or, for a change made outside
    * any execution on behalf of a run (the waker, WakeOnEvent, moving a run's traffic once its
-   * promotion is done), the app's runbook execution running then (one per app at a time: the
+   * promotion is done) or by the region poller for one (its traffic, pilot light's promotion),
+   * the app's runbook execution running then (one per app at a time: the
    * lock). Null for a change no run made (the reconciler's, between runs).
    */
   readonly executionId: string | null;
@@ -143,7 +145,9 @@ export function pendingChanges(sandbox: Sandbox, t0: number): PendingChange[] {
   const byKey = new Map<string, PendingChange>();
   for (const o of sandbox.aws.simulator.operations) {
     if (o.finishedAt !== undefined || NOT_A_CHANGE.test(o.name)) continue;
-    const executionId = o.executionId ?? (o.app ? runOf(o.app, o.startedAt) : undefined);
+    // The region poller acts for the runs it serves: its change is the app's running run's.
+    const own = isPollerExecution(o.executionId) ? undefined : o.executionId;
+    const executionId = own ?? (o.app ? runOf(o.app, o.startedAt) : undefined);
     const key = [o.name, o.resource, o.app, executionId].join('|');
     const had = byKey.get(key);
     if (had) {

@@ -45,7 +45,7 @@ export async function ensureRegionPoller(
     await deps.stepFunctions.start(
       region,
       stateMachineArnInRegion(machine, region),
-      `poller-${region}-${lease.epoch}`,
+      pollerExecutionName(region, lease.epoch),
       { poller: { region, epoch: lease.epoch } },
     );
   } catch (error: unknown) {
@@ -53,4 +53,18 @@ export async function ensureRegionPoller(
     if (describeError(error).name !== 'ConflictError') return false;
   }
   return true;
+}
+
+/** The region poller's execution name (`poller-<region>-<epoch>`): one per lease claim. */
+export function pollerExecutionName(region: string, epoch: number): string {
+  return `poller-${region}-${epoch}`;
+}
+
+/**
+ * Whether an execution name is a region poller's ({@link pollerExecutionName}): its calls are made
+ * on behalf of the runs whose waits it serves (it reads, wakes, moves traffic and starts pilot
+ * light's promotion for them), not a run of its own.
+ */
+export function isPollerExecution(name: string | undefined): boolean {
+  return name?.startsWith('poller-') === true;
 }
