@@ -14,7 +14,7 @@ import { simulate } from '../../sandbox/simulate.js';
  * at an hour's last instant ran partly (its first reads, the rest cut by the run's end) or not at
  * all: 11 whole evaluations an hour where 12 are scheduled.
  */
-describe("the sandbox's scheduled duties", { timeout: 120_000 }, () => {
+describe("the sandbox's scheduled duties", () => {
   it('run at whole periods after at: 0: an hour holds 12 whole readiness evaluations and 60 reconciler passes', async () => {
     // Arrange: three apps standing by an hour (an event at its end, as the bench's idle hour).
     const scenario = parseScenario({

@@ -10,7 +10,7 @@ import { Sandbox } from '../../sandbox/sandbox.js';
  * one item instead of a put per record, and each app's last PASSED drill comes from its drill
  * summary (BatchGetItem) instead of a Query per app.
  */
-describe('the scheduled readiness evaluation', { timeout: 120_000 }, () => {
+describe('the scheduled readiness evaluation', () => {
   let sandbox: Sandbox;
   const plans = generatedPlans(3);
   const EAST = 'us-east-1';

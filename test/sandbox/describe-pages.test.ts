@@ -10,7 +10,7 @@ import { Sandbox } from '../../sandbox/sandbox.js';
  * 100) and Marker, the `db-cluster-id` filter; Auto Scaling's names (50, or up to MaxRecords, at
  * most 100) and NextToken.
  */
-describe('describe APIs: filters and pages', { timeout: 120_000 }, () => {
+describe('describe APIs: filters and pages', () => {
   let sandbox: Sandbox;
   const plans = generatedPlans(25);
 

@@ -172,5 +172,5 @@ describe('control plane', () => {
       expect(switchovers, `seed ${seed}`).toHaveLength(1);
       expect(switchovers[0]?.ok, `seed ${seed}`).toBe(true);
     }
-  }, 180_000); // two simulations, each up to a minute with both cores busy
+  });
 });

@@ -43,52 +43,39 @@ const pilotLight = [
 ];
 
 describe('wake-ups', () => {
-  // The region poller watches the new reader through its 8 minutes of creation (a pass every 333
-  // to 667 virtual ms): real CPU in the simulator, so these two runs get more real time than the
-  // default 60 s on a loaded machine. Their bounds are virtual.
-  const WATCHED_RUN_MS = 180_000;
+  it("pilot light: the region poller's watch of the new reader starts the failover within one pass, a read and the call; RDS's events still arrive, and the promotion's end wakes its step within a second or so", async () => {
+    const { execution, step, ended, started, rdsEvents, calls } = await run(pilotLight);
+    expect(execution?.status).toBe('SUCCEEDED');
+    expect(rdsEvents).toEqual(expect.arrayContaining(['RDS-EVENT-0005', 'RDS-EVENT-0238']));
+    // The reader became available; the poller's next pass (at most 667 ms later at its budget: two
+    // RDS calls a pass, `pollIntervalMs`) read it (its table query 70 ms, RDS 250 ms), fenced the
+    // run (70 ms) and called FailoverGlobalCluster (250 ms): sooner than RDS's event (0.5 s, the
+    // sandbox's assumption) and the waker's read and call would (1.02 s).
+    const readerToFailover = started('rds:failover') - ended('rds:create-instance');
+    expect(readerToFailover).toBeGreaterThan(0.25);
+    expect(readerToFailover).toBeLessThan(0.667 + 0.07 + 0.25 + 0.07 + 0.25 + 0.05);
+    // Exactly one promotion: the watch started it, the event's waker and PromoteDatabase followed.
+    expect(calls('FailoverGlobalCluster')).toEqual([expect.stringMatching(/^poller-us-west-2-/)]);
+    const readerLag = (step('PrepareDatabase')?.finishedAt ?? Number.NaN) - ended('rds:create-instance');
+    expect(readerLag).toBeLessThan(1.5);
+    const promotionLag = (step('PromoteDatabase')?.finishedAt ?? Number.NaN) - ended('rds:failover');
+    expect(promotionLag).toBeLessThan(1.5);
+    expect(WAKE_FALLBACK_SECONDS).toBeGreaterThanOrEqual(5);
+  });
 
-  it(
-    "pilot light: the region poller's watch of the new reader starts the failover within one pass, a read and the call; RDS's events still arrive, and the promotion's end wakes its step within a second or so",
-    async () => {
-      const { execution, step, ended, started, rdsEvents, calls } = await run(pilotLight);
-      expect(execution?.status).toBe('SUCCEEDED');
-      expect(rdsEvents).toEqual(expect.arrayContaining(['RDS-EVENT-0005', 'RDS-EVENT-0238']));
-      // The reader became available; the poller's next pass (at most 667 ms later at its budget: two
-      // RDS calls a pass, `pollIntervalMs`) read it (its table query 70 ms, RDS 250 ms), fenced the
-      // run (70 ms) and called FailoverGlobalCluster (250 ms): sooner than RDS's event (0.5 s, the
-      // sandbox's assumption) and the waker's read and call would (1.02 s).
-      const readerToFailover = started('rds:failover') - ended('rds:create-instance');
-      expect(readerToFailover).toBeGreaterThan(0.25);
-      expect(readerToFailover).toBeLessThan(0.667 + 0.07 + 0.25 + 0.07 + 0.25 + 0.05);
-      // Exactly one promotion: the watch started it, the event's waker and PromoteDatabase followed.
-      expect(calls('FailoverGlobalCluster')).toEqual([expect.stringMatching(/^poller-us-west-2-/)]);
-      const readerLag = (step('PrepareDatabase')?.finishedAt ?? Number.NaN) - ended('rds:create-instance');
-      expect(readerLag).toBeLessThan(1.5);
-      const promotionLag = (step('PromoteDatabase')?.finishedAt ?? Number.NaN) - ended('rds:failover');
-      expect(promotionLag).toBeLessThan(1.5);
-      expect(WAKE_FALLBACK_SECONDS).toBeGreaterThanOrEqual(5);
-    },
-    WATCHED_RUN_MS,
-  );
-
-  it(
-    'with the events lost, the parked steps end their wait on the poll fallback and the run still succeeds',
-    async () => {
-      const { execution, step, ended, rdsEvents } = await run([
-        { at: 0, fault: { kind: 'service-events-lost', source: 'aws.rds' } },
-        ...pilotLight,
-      ]);
-      expect(execution?.status).toBe('SUCCEEDED');
-      expect(rdsEvents).toEqual([]);
-      const readerLag = (step('PrepareDatabase')?.finishedAt ?? Number.NaN) - ended('rds:create-instance');
-      // Found by a check after a parked Task's timeout: later than an event, within one fallback.
-      expect(readerLag).toBeLessThan(WAKE_FALLBACK_SECONDS + 1.5);
-      const promotionLag = (step('PromoteDatabase')?.finishedAt ?? Number.NaN) - ended('rds:failover');
-      expect(promotionLag).toBeLessThan(WAKE_FALLBACK_SECONDS + 1.5);
-    },
-    WATCHED_RUN_MS,
-  );
+  it('with the events lost, the parked steps end their wait on the poll fallback and the run still succeeds', async () => {
+    const { execution, step, ended, rdsEvents } = await run([
+      { at: 0, fault: { kind: 'service-events-lost', source: 'aws.rds' } },
+      ...pilotLight,
+    ]);
+    expect(execution?.status).toBe('SUCCEEDED');
+    expect(rdsEvents).toEqual([]);
+    const readerLag = (step('PrepareDatabase')?.finishedAt ?? Number.NaN) - ended('rds:create-instance');
+    // Found by a check after a parked Task's timeout: later than an event, within one fallback.
+    expect(readerLag).toBeLessThan(WAKE_FALLBACK_SECONDS + 1.5);
+    const promotionLag = (step('PromoteDatabase')?.finishedAt ?? Number.NaN) - ended('rds:failover');
+    expect(promotionLag).toBeLessThan(WAKE_FALLBACK_SECONDS + 1.5);
+  });
 
   it('graceful: the capacity branch wakes the database branch parked on it, which starts the switchover within a second or so', async () => {
     const { execution, step, started } = await run([
