@@ -173,7 +173,12 @@ function commanderMessage(
         .map((o) => o.long ?? o.flags);
       if (missing.length === 0) break;
       const last = missing.pop();
-      return missing.length === 0 ? `${last} is required` : `${missing.join(', ')} and ${last} are required`;
+      const required =
+        missing.length === 0 ? `${last} is required` : `${missing.join(', ')} and ${last} are required`;
+      // Commander checks required flags before unknown ones, so `--tto X` would read only
+      // "--to is required": name the mistyped flag first, with its "did you mean".
+      const unknown = command ? unknownOptionMessage(command) : undefined;
+      return unknown ? `${unknown} (and ${required})` : required;
     }
     case 'commander.optionMissingArgument': {
       // "option '--app <A>' argument missing"
@@ -187,6 +192,28 @@ function commanderMessage(
       break;
   }
   return capitalised(text.replace(/\n\(Did you mean (.*)\?\)$/, '; did you mean $1?'));
+}
+
+/**
+ * Commander's own "Unknown option" message (with its "did you mean") for the first unknown
+ * flag left on `command`'s parsed line, or undefined when there is none.
+ */
+function unknownOptionMessage(command: CommandUnknownOpts): string | undefined {
+  const flag = command.args.find((arg) => arg.startsWith('-') && arg !== '-' && arg !== '--');
+  if (flag === undefined) return undefined;
+  try {
+    (command as unknown as { unknownOption(flag: string): void }).unknownOption(flag);
+  } catch (error: unknown) {
+    if (error instanceof CommanderError && error.code === 'commander.unknownOption') {
+      return capitalised(
+        error.message
+          .replace(/^error: /, '')
+          .trim()
+          .replace(/\n\(Did you mean (.*)\?\)$/, '; did you mean $1?'),
+      );
+    }
+  }
+  return undefined;
 }
 
 function capitalised(text: string): string {

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { FREE_TEXT_MAX_CHARS } from '../../functions/core/text-bounds.js';
 import { describe, get, post, seg } from './api.js';
 import { usePoll } from './poll.js';
 import { lacks, user } from './session.js';
@@ -197,7 +198,12 @@ export function ApprovalPanel({
         <>
           <label>
             Comment (required to reject)
-            <input value={comment} onInput={(e) => setComment(e.currentTarget.value)} name="comment" />
+            <input
+              value={comment}
+              onInput={(e) => setComment(e.currentTarget.value)}
+              name="comment"
+              maxLength={FREE_TEXT_MAX_CHARS}
+            />
           </label>
           <div class="actions">
             <button
@@ -258,6 +264,7 @@ function AbortPanel({ execution, onDone }: { execution: ExecutionSummary; onDone
         Abort reason
         <input
           name="abort-reason"
+          maxLength={FREE_TEXT_MAX_CHARS}
           value={reason}
           onInput={(e) => setReason(e.currentTarget.value)}
           aria-describedby="abort-why"

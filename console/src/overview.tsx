@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { FREE_TEXT_MAX_CHARS } from '../../functions/core/text-bounds.js';
 import { describe, get, post, seg } from './api.js';
 import { isSandbox } from './mode.js';
 import { usePoll } from './poll.js';
@@ -449,6 +450,7 @@ function FailoverDialog({ app, onClose }: { app: AppStatus; onClose: () => void 
           <textarea
             name="reason"
             required
+            maxLength={FREE_TEXT_MAX_CHARS}
             value={reason}
             onInput={(e) => setReason(e.currentTarget.value)}
             rows={2}

@@ -106,6 +106,16 @@ export function expectedOf(issue: z.core.$ZodIssue): string | undefined {
     case 'custom':
       // A refinement states what it expected in `params.expected` (see RegionName).
       return typeof issue.params?.expected === 'string' ? issue.params.expected : undefined;
+    case 'invalid_union': {
+      // Each option's own expectation, when every option refused the value itself (`"all", or
+      // object`); an option that refused a field deeper down says nothing here.
+      const options = issue.errors.map((errors) => {
+        const [only, ...more] = errors;
+        return only && more.length === 0 && only.path.length === 0 ? expectedOf(only) : undefined;
+      });
+      if (options.length === 0 || options.some((o) => o === undefined)) return undefined;
+      return [...new Set(options.map((o) => (o as string).replace(/^one of /, '')))].join(', or ');
+    }
     default:
       return undefined;
   }

@@ -6,6 +6,7 @@ import {
   ResourceNotFoundError,
 } from '../core/errors.js';
 import type { ExecutionRecord } from '../core/records.js';
+import { FREE_TEXT_MAX_CHARS } from '../core/text-bounds.js';
 import * as z from '../core/zod.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import { FINISHED_EVENT } from '../runbook/finish.js';
@@ -17,7 +18,7 @@ import type { Identity } from './request.js';
 
 /** The body of `POST /apps/{app}/executions/{id}/abort`. */
 export const AbortBody = z.strictObject({
-  reason: z.string().check(z.trim(), z.minLength(1, 'a reason'), z.maxLength(1024)),
+  reason: z.string().check(z.trim(), z.minLength(1, 'a reason'), z.maxLength(FREE_TEXT_MAX_CHARS)),
 });
 export type AbortBody = z.infer<typeof AbortBody>;
 

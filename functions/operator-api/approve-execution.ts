@@ -2,6 +2,7 @@ import { isoNow } from '../core/clock.js';
 import { ForbiddenError, PreconditionFailedError } from '../core/errors.js';
 import { type ExecutionSummary, summaryOf } from '../core/execution-views.js';
 import type { ApprovalRecord, ExecutionRecord } from '../core/records.js';
+import { FREE_TEXT_MAX_CHARS } from '../core/text-bounds.js';
 import * as z from '../core/zod.js';
 import { type RunbookDeps, recordStep, stepKey } from '../runbook/context.js';
 import { findExecution } from './executions.js';
@@ -9,7 +10,7 @@ import type { Identity } from './request.js';
 
 /** The body of `POST /apps/{app}/executions/{id}/approve`: nothing, or a comment for the record. */
 export const ApproveBody = z.strictObject({
-  comment: z.optional(z.string().check(z.trim(), z.maxLength(1024))),
+  comment: z.optional(z.string().check(z.trim(), z.maxLength(FREE_TEXT_MAX_CHARS))),
 });
 export type ApproveBody = z.infer<typeof ApproveBody>;
 

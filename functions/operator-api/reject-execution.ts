@@ -2,6 +2,7 @@ import { isoNow } from '../core/clock.js';
 import { PreconditionFailedError } from '../core/errors.js';
 import { type ExecutionSummary, summaryOf } from '../core/execution-views.js';
 import type { ApprovalRecord } from '../core/records.js';
+import { FREE_TEXT_MAX_CHARS } from '../core/text-bounds.js';
 import * as z from '../core/zod.js';
 import { type RunbookDeps, recordStep, stepKey } from '../runbook/context.js';
 import { findExecution } from './executions.js';
@@ -9,7 +10,9 @@ import type { Identity } from './request.js';
 
 /** The body of `POST /apps/{app}/executions/{id}/reject`: why, for the record. */
 export const RejectBody = z.strictObject({
-  comment: z.string().check(z.trim(), z.minLength(1, 'a comment saying why'), z.maxLength(1024)),
+  comment: z
+    .string()
+    .check(z.trim(), z.minLength(1, 'a comment saying why'), z.maxLength(FREE_TEXT_MAX_CHARS)),
 });
 export type RejectBody = z.infer<typeof RejectBody>;
 

@@ -10,6 +10,7 @@ import {
 import type { Plan } from '../core/plan.js';
 import { assertPlanRegion } from '../core/plan-registry.js';
 import { FAILOVER_MODES } from '../core/records.js';
+import { FREE_TEXT_MAX_CHARS } from '../core/text-bounds.js';
 import * as z from '../core/zod.js';
 import { type AppObservation, isKnown } from '../observer/observe.js';
 import { lockFree, READINESS_CHECKS } from '../readiness/checks.js';
@@ -44,6 +45,7 @@ import {
   reserveExecution,
   startReserved,
 } from '../runbook/reservation.js';
+
 import { executionArnIn, executionIdForKey, newExecutionId, runbookArnIn } from '../runbook/runbook-arns.js';
 import type { Identity } from './request.js';
 
@@ -51,7 +53,7 @@ import type { Identity } from './request.js';
 export const FailoverBody = z.strictObject({
   to: z.string().check(z.minLength(1, 'a region of the plan')),
   mode: z._default(z.enum(FAILOVER_MODES), 'graceful'),
-  reason: z.string().check(z.trim(), z.minLength(1, 'a reason'), z.maxLength(1024)),
+  reason: z.string().check(z.trim(), z.minLength(1, 'a reason'), z.maxLength(FREE_TEXT_MAX_CHARS)),
 });
 export type FailoverBody = z.infer<typeof FailoverBody>;
 

@@ -20,8 +20,8 @@ import {
   checkPathParameters,
   checkRequestBounds,
   parseRequestPart,
-  refuseProblems,
   regionProblem,
+  sentString,
 } from './validation.js';
 
 type Params = Readonly<Record<string, string>>;
@@ -40,10 +40,11 @@ export interface Route {
   ) => Promise<ApiResponse>;
 }
 
+// Queries are strict: a parameter a route does not take (`?limt=5`) is refused, not ignored.
 const ListQuery = (max: number) =>
-  z.object({ limit: z.optional(z.pipe(z.coerce.number(), z.int().check(z.gte(1), z.lte(max)))) });
+  z.strictObject({ limit: z.optional(z.pipe(z.coerce.number(), z.int().check(z.gte(1), z.lte(max)))) });
 const LIMIT_MAX = 100;
-const ReadinessQuery = z.object({
+const ReadinessQuery = z.strictObject({
   to: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
   mode: z.optional(z.enum(['graceful', 'ungraceful'])),
 });
@@ -72,8 +73,10 @@ export const ROUTES: readonly Route[] = [
     permission: 'request-failover',
     summary: 'request a failover { to, mode?, reason } (header Idempotency-Key optional)',
     run: async ({ app }, request, caller, deps) => {
-      const body = parseRequestPart(FailoverBody, request.body, 'body');
-      refuseProblems('body', [regionProblem(body.to, deps.plans.get(app as string).regions, 'body.to')]);
+      const regions = deps.plans.get(app as string).regions;
+      const body = parseRequestPart(FailoverBody, request.body, 'body', [
+        regionProblem(sentString(request.body, 'to'), regions, 'body.to'),
+      ]);
       const rawKey = request.headers['idempotency-key'];
       const key =
         rawKey === undefined ? undefined : parseRequestPart(IdempotencyKey, rawKey, 'header Idempotency-Key');
@@ -116,9 +119,10 @@ export const ROUTES: readonly Route[] = [
     summary:
       'readiness now toward every other region, or ?to=R (?mode=graceful|ungraceful), and the kept results',
     run: async ({ app }, request, _c, deps) => {
-      const { to, mode } = parseRequestPart(ReadinessQuery, request.query, 'query');
-      if (to !== undefined)
-        refuseProblems('query', [regionProblem(to, deps.plans.get(app as string).regions, 'query.to')]);
+      const regions = deps.plans.get(app as string).regions;
+      const { to, mode } = parseRequestPart(ReadinessQuery, request.query, 'query', [
+        regionProblem(sentString(request.query, 'to'), regions, 'query.to'),
+      ]);
       return ok(
         await getReadiness(app as string, { ...(to ? { to } : {}), ...(mode ? { mode } : {}) }, deps),
       );

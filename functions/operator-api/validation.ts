@@ -13,14 +13,23 @@ import type { ApiRequest } from './request.js';
  * Parses a request part (`body`, `query`, `header Idempotency-Key`) with a zod schema (zod/mini's,
  * or the chained API's, which the sandbox's own routes use). On failure throws a
  * {@link RequestValidationError} listing every problem: path, got, expected.
+ *
+ * `also`: problems found outside the schema (an unknown region: {@link regionProblem} of
+ * {@link sentString}), judged on the part as sent and listed beside the schema's, so a request
+ * learns all of them at once; one on a path the schema already refused is left out.
  */
 export function parseRequestPart<T extends z.core.$ZodType>(
   schema: T,
   value: unknown,
   part: string,
+  also: readonly (RequestProblem | undefined)[] = [],
 ): z.infer<T> {
   const parsed = z.safeParse(schema, value, { reportInput: true });
-  if (parsed.success) return parsed.data;
+  const extra = also.filter((p): p is RequestProblem => p !== undefined);
+  if (parsed.success) {
+    if (extra.length > 0) fail(part, extra);
+    return parsed.data;
+  }
   // A value of the wrong type is one problem: zod still runs the field's checks (a string's
   // `minLength` on an array sent as `reason`) and would add an "at least 1 item(s)" beside it.
   const wrongType = new Set(
@@ -31,21 +40,28 @@ export function parseRequestPart<T extends z.core.$ZodType>(
   const issues = parsed.error.issues.filter(
     (issue) => issue.code === 'invalid_type' || !wrongType.has(formatPath(issue.path)),
   );
-  fail(
-    part,
-    issues.flatMap((issue) => problemsOf(issue, value, part)),
-  );
+  const problems = issues.flatMap((issue) => problemsOf(issue, value, part, schema));
+  const refused = new Set(problems.map((p) => p.path));
+  fail(part, [...problems, ...extra.filter((p) => !refused.has(p.path))]);
 }
 
-function problemsOf(issue: z.core.$ZodIssue, root: unknown, part: string): RequestProblem[] {
+function problemsOf(
+  issue: z.core.$ZodIssue,
+  root: unknown,
+  part: string,
+  schema: z.core.$ZodType,
+): RequestProblem[] {
   const path = [part, formatPath(issue.path)].filter(Boolean).join('.');
   if (issue.code === 'unrecognized_keys') {
     const holder = valueAt(root, issue.path);
+    // A query's parameters are named, not nested: say which ones the route takes.
+    const shape = (schema._zod.def as { shape?: Record<string, unknown> }).shape;
+    const query = part === 'query' && issue.path.length === 0 && shape !== undefined;
     return issue.keys.map((key) => ({
       path: `${path}.${key}`,
-      message: 'unknown field',
+      message: query ? 'unknown query parameter' : 'unknown field',
       got: show(valueAt(holder, [key])),
-      expected: 'no such field',
+      expected: query ? `one of ${Object.keys(shape).join(', ')}` : 'no such field',
     }));
   }
   // The value as sent, before any coercion or trimming the schema applied.
@@ -118,13 +134,23 @@ export const MAX_QUERY_VALUE_CHARS = 256;
  * value does; only an unknown app in the path is a missing resource (404, `UnknownAppError`).
  */
 export function regionProblem(
-  value: string,
+  value: string | undefined,
   regions: readonly string[],
   path: string,
   expected = `one of ${regions.join(', ')}`,
 ): RequestProblem | undefined {
-  if (regions.includes(value)) return undefined;
+  if (value === undefined || regions.includes(value)) return undefined;
   return { path, message: 'unknown region', got: show(value), expected };
+}
+
+/**
+ * The string at `key` of a request part as sent (a body or a query, before any schema judged it),
+ * or undefined when the part is not an object or the value not a string.
+ */
+export function sentString(part: unknown, key: string): string | undefined {
+  if (part === null || typeof part !== 'object' || Array.isArray(part)) return undefined;
+  const value = (part as Record<string, unknown>)[key];
+  return typeof value === 'string' ? value : undefined;
 }
 
 /**

@@ -313,6 +313,17 @@ describe('the operator console in Chromium', () => {
     await screenshot(alice, '06-execution-aborted');
   });
 
+  it("stops a failover's reason at the API's 1,024 characters, so nobody types what it refuses", async () => {
+    const alice = await as('alice');
+    await alice.goto(`${server.url}/#/`);
+    await alice.getByRole('button', { name: 'Fail over billing…' }).click();
+    const dialog = alice.getByRole('dialog');
+    const reason = dialog.getByLabel('Reason (recorded in the audit trail)');
+    await reason.fill('r'.repeat(2000));
+    expect((await reason.inputValue()).length).toBe(1024);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+  });
+
   it('runs a drill and shows its printable evidence', async () => {
     const alice = await as('alice');
     await alice.goto(`${server.url}/#/`);

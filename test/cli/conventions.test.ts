@@ -84,6 +84,26 @@ describe('switchyard CLI conventions', () => {
     expect((await cli('drill', '--app', 'billing', '--sock', '5')).err).toMatch(/did you mean --soak\?/);
   });
 
+  it('names a mistyped flag even when the flag it stands for is required (not only "is required")', async () => {
+    // Commander checks required flags before unknown ones: `--tto` alone read "--to is required".
+    const typo = await cli('failover', '--app', 'orders', '--tto', 'us-west-2');
+    expect(typo.code).toBe(2);
+    expect(typo.out).toBe('');
+    expect(typo.err).toMatch(
+      /^switchyard failover: Unknown option '--tto'; did you mean --to\? \(and --to is required\)\n/,
+    );
+    const both = await cli('failover', '--ap', 'orders', '--to', 'us-west-2');
+    expect(both.err).toMatch(
+      /^switchyard failover: Unknown option '--ap'; did you mean one of --api, --app, --as\?/,
+    );
+    expect(both.err).toMatch(/\(and --app is required\)\n/);
+    const json = await cli('approve', '--app', 'orders', '--exection', 'x', '--json');
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.out).error.message).toBe(
+      "Unknown option '--exection'; did you mean --execution? (and --execution is required)",
+    );
+  });
+
   it('words every usage error as what was wrong, got and expected, naming every missing flag', async () => {
     const cases: [string[], RegExp][] = [
       [['abort', '--app', 'orders'], /^switchyard abort: --execution and --reason are required\n/],

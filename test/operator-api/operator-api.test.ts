@@ -323,6 +323,51 @@ describe('authentication, routing and validation', () => {
     expect(sandbox.stepFunctions.list()).toHaveLength(0);
   });
 
+  it('lists an unknown region beside the other problems of a body or query, not only once they are fixed', async () => {
+    const body = await requestFailover('billing', 'carol', { to: 'mars', mode: 'sideways', reason: 'test' });
+    const query = await send({
+      method: 'GET',
+      path: '/apps/billing/readiness',
+      query: { to: 'mars', mode: 'x' },
+      as: 'victor',
+    });
+    // A region too long for the schema is one problem (its length), not two.
+    const long = await requestFailover('billing', 'carol', { to: 'x'.repeat(100), reason: 'test' });
+
+    expect(body.status).toBe(400);
+    expect(body.body.problems.map((p: { path: string }) => p.path)).toEqual(['body.mode', 'body.to']);
+    expect(body.body.problems[1]).toMatchObject({ message: 'unknown region', got: '"mars"' });
+    expect(query.status).toBe(400);
+    expect(query.body.problems.map((p: { path: string }) => p.path)).toEqual(['query.mode', 'query.to']);
+    expect(long.body.problems.map((p: { path: string }) => p.path)).toEqual(['body.to']);
+    expect(sandbox.stepFunctions.list()).toHaveLength(0);
+  });
+
+  it('refuses a query parameter the route does not take, naming those it does (a typo is not silently ignored)', async () => {
+    const typo = await send({
+      method: 'GET',
+      path: '/apps/billing/executions',
+      query: { limt: '5' },
+      as: 'victor',
+    });
+    const readiness = await send({
+      method: 'GET',
+      path: '/apps/billing/readiness',
+      query: { region: 'us-west-2' },
+      as: 'victor',
+    });
+
+    expect(typo.status).toBe(400);
+    expect(typo.body).toMatchObject({
+      error: 'InvalidInputError',
+      problems: [
+        { path: 'query.limt', message: 'unknown query parameter', got: '"5"', expected: 'one of limit' },
+      ],
+    });
+    expect(readiness.status).toBe(400);
+    expect(readiness.body.problems[0]).toMatchObject({ path: 'query.region', expected: 'one of to, mode' });
+  });
+
   it('judges a malformed or too deeply nested body after the caller and the path: 403 and 404 come first', async () => {
     const post = (app: string, as: Person, rawBody: string) =>
       send({ method: 'POST', path: `/apps/${app}/failovers`, as, rawBody });
