@@ -362,11 +362,19 @@ export function statementsFor(
 
   switch (capability) {
     case 'state':
-      // Single-item reads and conditional writes (docs/state-store.md). No DeleteItem: nothing is deleted
-      // but by a retention policy; no Scan; the table has no indexes, so no index ARNs.
+      // Single-item reads, batched reads (BatchGetItem: the reconciler's, readiness's and the
+      // console's reads of many apps' items) and conditional writes (docs/state-store.md). No
+      // DeleteItem: nothing is deleted but by a retention policy; no Scan; the table has no
+      // indexes, so no index ARNs.
       return allow(
         'StateTableItems',
-        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        [
+          'dynamodb:GetItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:Query',
+        ],
         [own.tableArn],
       );
     case 'events':

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +39,45 @@ beforeAll(async () => {
 }, CDK_WORK_TIMEOUT_MS);
 
 const REGIONS = ['us-east-1', 'us-west-2'];
+
+const FUNCTIONS_DIR = join(import.meta.dirname, '../../functions');
+
+/**
+ * The IAM actions of the DynamoDB commands the functions' code imports from `@aws-sdk/lib-dynamodb`
+ * (`BatchGetCommand` is `dynamodb:BatchGetItem`) or `@aws-sdk/client-dynamodb` (`GetItemCommand` is
+ * `dynamodb:GetItem`), type-only imports left out: what a role must allow for the code to run in AWS.
+ */
+function dynamoDbActionsInSource(dir: string): string[] {
+  const documentClient: Record<string, string> = {
+    BatchGet: 'BatchGetItem',
+    BatchWrite: 'BatchWriteItem',
+    Delete: 'DeleteItem',
+    Get: 'GetItem',
+    Put: 'PutItem',
+    Query: 'Query',
+    Scan: 'Scan',
+    TransactGet: 'TransactGetItems',
+    TransactWrite: 'TransactWriteItems',
+    Update: 'UpdateItem',
+  };
+  const actions = new Set<string>();
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  for (const file of files) {
+    const source = readFileSync(join(dir, file), 'utf8');
+    for (const [, names, pkg] of source.matchAll(
+      /import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/(lib-dynamodb|client-dynamodb)'/g,
+    )) {
+      for (const name of (names ?? '').split(',').map((n) => n.trim())) {
+        const command = /^(\w+)Command$/.exec(name)?.[1];
+        if (!command) continue;
+        actions.add(
+          `dynamodb:${pkg === 'lib-dynamodb' ? (documentClient[command] ?? `unknown ${command}`) : command}`,
+        );
+      }
+    }
+  }
+  return [...actions].sort();
+}
 
 describe('ControlPlane stacks for the example plans', () => {
   it('has one stack per plan region, named by region, with an explicit account and region', () => {
@@ -653,6 +693,22 @@ describe('least privilege', () => {
           s.actions.includes('rds:DeleteDBInstance'),
         );
         expect(deletes, `${region} ${fn.name}`).toEqual([]);
+      }
+    }
+  });
+
+  it("grants every DynamoDB operation the functions' code sends (each command imported from the SDK's DynamoDB packages)", () => {
+    const sent = dynamoDbActionsInSource(FUNCTIONS_DIR);
+    expect(sent).toContain('dynamodb:BatchGetItem'); // the batched reads (functions/aws/state-store/table.ts)
+    for (const region of REGIONS) {
+      for (const fn of FUNCTIONS) {
+        const table = statementsOfRole(of(region).json, `${fn.name}Role`).find(
+          (s) => s.sid === 'StateTableItems',
+        );
+        expect(
+          sent.filter((action) => !table?.actions.includes(action)),
+          `${region} ${fn.name}`,
+        ).toEqual([]);
       }
     }
   });
