@@ -1,17 +1,22 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { PlanState } from '../core/records.js';
 import type { ReconcileMark, ReconcileMarks } from '../runbook/ports/reconcile-marks.js';
 import type { ClientFactory } from './client-factory.js';
 import { dutyLease } from './duty-lease.js';
 import { DYNAMODB_CLIENT } from './sdk-clients/dynamodb.js';
-import { batchGet, itemKey } from './state-store/table.js';
+import { batchGet, itemKey, RECONCILE_ATTRIBUTE, STATE_SK, stateFrom } from './state-store/table.js';
 import { planKey } from './state-store.js';
 import { awsCall } from './translate-error.js';
 
 // The port and its vocabulary live beside the use cases; re-exported for the adapter's callers.
 export type { ReconcileMark, ReconcileMarks };
 
-const RECONCILE_SK = 'RECONCILE';
-
+/**
+ * The reconciler's marks, each kept as the `reconcile` attribute of its app's `STATE` item
+ * (docs/state-store.md): a pass reads an app's state and mark with one key, and a mark is written
+ * by an UpdateItem of that attribute alone, which leaves the state's `version` and `lockEpoch` as
+ * they are.
+ */
 export function reconcileMarks(deps: {
   readonly clients: ClientFactory;
   readonly tableName: string;
@@ -27,42 +32,53 @@ export function reconcileMarks(deps: {
           db().send(
             new GetCommand({
               TableName: deps.tableName,
-              Key: { pk: planKey(app), sk: RECONCILE_SK },
+              Key: { pk: planKey(app), sk: STATE_SK },
+              ProjectionExpression: '#reconcile',
+              ExpressionAttributeNames: { '#reconcile': RECONCILE_ATTRIBUTE },
               ConsistentRead: true,
             }),
           ),
       );
-      return markFrom(output.Item);
+      return markFrom(output.Item?.[RECONCILE_ATTRIBUTE]);
     },
-    async getMany(apps) {
+    async getWithStates(apps) {
       const items = await batchGet(
         (command) =>
           awsCall(
-            { operation: 'BatchGetItem', region: deps.region, resource: `${apps.length} reconcile mark(s)` },
+            {
+              operation: 'BatchGetItem',
+              region: deps.region,
+              resource: `${apps.length} state(s) and mark(s)`,
+            },
             [],
             () => db().send(command),
           ),
         deps.tableName,
-        apps.map((app) => ({ pk: planKey(app), sk: RECONCILE_SK })),
+        apps.map((app) => ({ pk: planKey(app), sk: STATE_SK })),
       );
-      const marks = new Map<string, ReconcileMark>();
+      const read = new Map<string, { state?: PlanState; mark?: ReconcileMark }>();
       for (const app of apps) {
-        const mark = markFrom(items.get(itemKey(planKey(app), RECONCILE_SK)));
-        if (mark) marks.set(app, mark);
+        const item = items.get(itemKey(planKey(app), STATE_SK));
+        const state = stateFrom(item);
+        const mark = markFrom(item?.[RECONCILE_ATTRIBUTE]);
+        read.set(app, { ...(state ? { state } : {}), ...(mark ? { mark } : {}) });
       }
-      return marks;
+      return read;
     },
     lead: dutyLease(deps, 'RECONCILER'),
 
     async put(app, mark) {
       await awsCall(
-        { operation: 'PutItem', region: deps.region, resource: `${app} reconcile mark` },
+        { operation: 'UpdateItem', region: deps.region, resource: `${app} reconcile mark` },
         [],
         () =>
           db().send(
-            new PutCommand({
+            new UpdateCommand({
               TableName: deps.tableName,
-              Item: { pk: planKey(app), sk: RECONCILE_SK, ...mark },
+              Key: { pk: planKey(app), sk: STATE_SK },
+              UpdateExpression: 'SET #reconcile = :mark',
+              ExpressionAttributeNames: { '#reconcile': RECONCILE_ATTRIBUTE },
+              ExpressionAttributeValues: { ':mark': { ...mark } },
             }),
           ),
       );
@@ -70,8 +86,10 @@ export function reconcileMarks(deps: {
   };
 }
 
-function markFrom(item: Record<string, unknown> | undefined): ReconcileMark | undefined {
-  if (!item || typeof item.fingerprint !== 'string' || typeof item.since !== 'string') return undefined;
+function markFrom(value: unknown): ReconcileMark | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const item = value as Record<string, unknown>;
+  if (typeof item.fingerprint !== 'string' || typeof item.since !== 'string') return undefined;
   return {
     fingerprint: item.fingerprint,
     since: item.since,

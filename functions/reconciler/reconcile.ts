@@ -365,21 +365,18 @@ interface Records {
 }
 
 /**
- * Every app's state and reconcile mark: at once when the store and the marks read many items per
- * call (BatchGetItem), else app by app. Per app, its records (the state initialised when absent).
- * Throws when a batched read fails.
+ * Every app's state and reconcile mark: at once when the marks read many apps' `STATE` items per
+ * call (BatchGetItem: the mark is kept in the state's item, so one key per app reads both), else
+ * each app's state alone (and reconcileApp reads its mark). Per app, its records (the state
+ * initialised when absent). Throws when a batched read fails.
  */
 async function recordsOfAll(plans: readonly Plan[], deps: ReconcileDeps): Promise<Records[]> {
-  const apps = plans.map((p) => p.name);
-  const [stored, marks] = await Promise.all([
-    deps.store.getStatesAndLocks?.(apps, ['state']),
-    deps.marks.getMany?.(apps),
-  ]);
+  const read = await deps.marks.getWithStates?.(plans.map((p) => p.name));
   return Promise.all(
     plans.map(async (plan): Promise<Records> => {
-      const state = stored ? stored.get(plan.name)?.state : await deps.store.getState(plan.name);
+      const state = read ? read.get(plan.name)?.state : await deps.store.getState(plan.name);
       const recorded = state ?? (await deps.store.initState(plan.name, initialPrimary(plan))).state;
-      return { recorded, ...(marks ? { mark: { value: marks.get(plan.name) } } : {}) };
+      return { recorded, ...(read ? { mark: { value: read.get(plan.name)?.mark } } : {}) };
     }),
   );
 }

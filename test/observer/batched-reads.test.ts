@@ -128,8 +128,9 @@ describe('batched reads', { timeout: 120_000 }, () => {
     expect(calls('DescribeTargetHealth', 'us-east-1')).toBe(atTurn);
     expect(calls('DescribeTargetHealth', 'us-west-2')).toBe(0);
     expect(calls('ListRoutingControls')).toBe(1);
-    // Locks and states in one BatchGetItem, the marks in another: no GetItem per app.
-    expect(calls('BatchGetItem')).toBe(2);
+    // Every app's STATE item, its reconcile mark within, in one BatchGetItem (a steady app's lock
+    // is not read): no GetItem per app.
+    expect(calls('BatchGetItem')).toBe(1);
     expect(calls('GetItem')).toBe(0);
   });
 

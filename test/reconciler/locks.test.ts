@@ -1,22 +1,27 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatedPlans } from '../../bench/apps.js';
+import { DYNAMODB_CLIENT } from '../../functions/aws/sdk-clients/dynamodb.js';
+import { planKey } from '../../functions/aws/state-store.js';
 import { RECONCILE_EVERY_MINUTES, reconcile } from '../../functions/reconciler/reconcile.js';
+import type { ReconcileMarks } from '../../functions/runbook/ports/reconcile-marks.js';
 import type { PlanItem, StateStore } from '../../functions/runbook/ports/state-store.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
 
 /**
  * The reconciler reads an app's lock only where a repair (or a mark's write) is in question
- * (functions/reconciler/reconcile.ts): a steady pass reads every app's state and mark, and an app
- * whose finding calls for a repair is still skipped while an execution holds its lock, then
- * repaired under the reconciler's own lock, fenced by its epoch, once the lock is released. The
- * reads are counted on the store's batched reads, not timed.
+ * (functions/reconciler/reconcile.ts): a steady pass reads every app's `STATE` item once, its mark
+ * within it (docs/state-store.md), and an app whose finding calls for a repair is still skipped
+ * while an execution holds its lock, then repaired under the reconciler's own lock, fenced by its
+ * epoch, once the lock is released. The reads are counted on the store's and the marks' batched
+ * reads, not timed.
  */
 describe('the reconciler reads a lock only when a repair is in question', { timeout: 120_000 }, () => {
   let sandbox: Sandbox;
   const plans = generatedPlans(3);
   const app = 'app2';
-  /** The items each batched read of the pass asked for, per app. */
-  let reads: PlanItem[][] = [];
+  /** The items each batched read of the pass asked for, per app (`state+mark`: one STATE key). */
+  let reads: (PlanItem | 'state+mark')[][] = [];
   let singleLocks = 0;
 
   beforeAll(async () => {
@@ -27,12 +32,34 @@ describe('the reconciler reads a lock only when a repair is in question', { time
   });
 
   const east = () => sandbox.region('us-east-1').deps;
-  /** The east region's deps, its store counting what the reconciler reads of it. */
+  /** The raw `STATE` item of `app`, as DynamoDB holds it. */
+  const stateItem = async () => {
+    const db = sandbox.region('us-east-1').clients.client(DYNAMODB_CLIENT, 'us-east-1');
+    const out = await sandbox.run(
+      db.send(
+        new GetCommand({
+          TableName: sandbox.dynamo.tableName,
+          Key: { pk: planKey(app), sk: 'STATE' },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return out.Item;
+  };
+  /** The east region's deps, its store and marks counting what the reconciler reads of them. */
   const counted = () => {
     const store: StateStore = east().store;
+    const marks: ReconcileMarks = east().marks;
     const getStatesAndLocks = store.getStatesAndLocks?.bind(store);
+    const getWithStates = marks.getWithStates?.bind(marks);
     return {
       ...east(),
+      marks: Object.assign(Object.create(marks) as ReconcileMarks, {
+        getWithStates: (apps: readonly string[]) => {
+          reads.push(...apps.map(() => ['state+mark' as const]));
+          return getWithStates?.(apps) ?? Promise.reject(new Error('no batched read'));
+        },
+      }),
       store: Object.assign(Object.create(store) as StateStore, {
         getStatesAndLocks: (apps: readonly string[], items?: readonly PlanItem[]) => {
           reads.push(...apps.map(() => [...(items ?? ['state', 'lock'])]));
@@ -54,13 +81,13 @@ describe('the reconciler reads a lock only when a repair is in question', { time
     return outcomes.find((o) => o.app === app);
   };
 
-  it("a steady pass reads every app's state, and no lock", async () => {
+  it("a steady pass reads every app's STATE item once (its mark within), and no lock", async () => {
     // Act
     const outcome = await pass();
 
-    // Assert: one state key per app; not one lock.
+    // Assert: one key per app, read for the state and the mark at once; not one lock.
     expect(outcome?.result).toBe('nothing-to-do');
-    expect(reads).toEqual(plans.map(() => ['state']));
+    expect(reads).toEqual(plans.map(() => ['state+mark']));
     expect(singleLocks).toBe(0);
   });
 
@@ -93,11 +120,24 @@ describe('the reconciler reads a lock only when a repair is in question', { time
     // under its own lock: an epoch above the execution's fences the write.
     await sandbox.run(store.releaseLock(app, 'exec-locks-test', grant.epoch));
     expect((await pass())?.result).toBe('settling');
+
+    // The mark is kept in the STATE item, written without touching its version or fence, and is
+    // no part of the state read from it.
+    const marked = await stateItem();
+    expect(marked?.reconcile).toMatchObject({ fingerprint: expect.stringMatching(/.+/) });
+    expect(marked).toMatchObject({ version: (state?.version ?? 0) + 1, lockEpoch: grant.epoch });
+    expect(await sandbox.run(store.getState(app))).not.toHaveProperty('reconcile');
+    expect(await sandbox.run(east().marks.get(app))).toEqual(
+      expect.objectContaining({ fingerprint: marked?.reconcile?.fingerprint }),
+    );
+
     await pass();
     const repaired = await sandbox.run(store.getState(app));
     const lock = await sandbox.run(store.getLock(app));
     expect(repaired).toMatchObject({ activeRegion: 'us-east-1', status: 'ACTIVE' });
     expect(repaired?.lockEpoch).toBeGreaterThan(grant.epoch);
     expect(lock).toMatchObject({ holder: 'reconciler-us-east-1', released: true });
+    // The fenced writes of the repair (the lock's fence, the state) left the mark in the item.
+    expect((await stateItem())?.reconcile).toMatchObject({ fingerprint: expect.any(String) });
   });
 });

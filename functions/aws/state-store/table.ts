@@ -42,6 +42,11 @@ const STORE_RULES: readonly ErrorRule[] = [
 // --- keys ------------------------------------------------------------------------------------
 
 export const STATE_SK = 'STATE';
+/**
+ * The attribute of the `STATE` item that keeps the reconciler's mark (`functions/aws/reconcile-marks.ts`):
+ * written by its own UpdateItem, never part of the {@link PlanState} read from the item.
+ */
+export const RECONCILE_ATTRIBUTE = 'reconcile';
 export const LOCK_SK = 'LOCK';
 export const EXEC_PREFIX = 'EXEC#';
 export const EXEC_ID_PREFIX = 'EXECID#';
@@ -104,7 +109,8 @@ export function fromItem<T>(item: Item | undefined): T | undefined {
 export function stateFrom(item: Item | undefined): PlanState | undefined {
   // A STATE item fenced by acquireLock before initState holds only `lockEpoch`: not a state yet.
   if (!item || typeof item.version !== 'number') return undefined;
-  return fromItem<PlanState>(item);
+  const { [RECONCILE_ATTRIBUTE]: _mark, ...state } = item;
+  return fromItem<PlanState>(state);
 }
 
 export function executionFrom(item: Item | undefined): ExecutionRecord | undefined {

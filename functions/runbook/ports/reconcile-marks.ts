@@ -1,7 +1,9 @@
+import type { PlanState } from '../../core/records.js';
+
 /**
- * What the reconciler last found wrong with an app, and since when (item `PLAN#<app>` /
- * `RECONCILE` of the state table). It acts on a finding only once the same finding has held for
- * the plan's settle time, and acts on it once.
+ * What the reconciler last found wrong with an app, and since when (attribute `reconcile` of the
+ * app's `STATE` item in the state table, docs/state-store.md). It acts on a finding only once the
+ * same finding has held for the plan's settle time, and acts on it once.
  */
 export interface ReconcileMark {
   /** A stable digest of the finding: the same inconsistency, the same fingerprint. */
@@ -16,15 +18,27 @@ export interface ReconcileMark {
   readonly failures?: number;
 }
 
-/** The reconciler's marks: one item per app in the (global) state table, read and written through this region's replica. */
+/**
+ * The reconciler's marks: one per app, kept in the app's `STATE` item of the (global) state table,
+ * read and written through this region's replica.
+ */
 export interface ReconcileMarks {
+  /** The app's mark (strongly consistent), or undefined when it has none. */
   get(app: string): Promise<ReconcileMark | undefined>;
   /**
-   * The marks of many apps at once (strongly consistent; BatchGetItem, 100 keys a call), by app;
-   * an app without a mark is absent. Optional: marks without it are read app by app.
+   * Many apps' `STATE` items at once (strongly consistent; BatchGetItem, 100 keys a call), by app:
+   * its state (undefined as `StateStore.getState` says) and the mark kept in it (undefined when it
+   * has none), from one read of one key per app. Throws when a call fails. Optional: marks without
+   * it are read app by app, beside the state.
    */
-  getMany?(apps: readonly string[]): Promise<ReadonlyMap<string, ReconcileMark>>;
-  /** One single-item put: the mark replaces the last one. */
+  getWithStates?(
+    apps: readonly string[],
+  ): Promise<ReadonlyMap<string, { readonly state?: PlanState; readonly mark?: ReconcileMark }>>;
+  /**
+   * Writes the app's mark, replacing the last one: one UpdateItem of the `STATE` item's `reconcile`
+   * attribute alone, unconditioned (it leaves `version` and `lockEpoch` as they are, so it neither
+   * fences nor is fenced: a mark is the reconciler's note, not the record).
+   */
   put(app: string, mark: ReconcileMark): Promise<void>;
   /**
    * Takes or renews the scheduled reconciler's lease (item `RECONCILER` / `LEASE`): one
