@@ -6,6 +6,7 @@ import * as z from '../core/zod.js';
 import { batchedReads } from '../observer/batched-reads.js';
 import { type ObserverDeps, observeApp } from '../observer/observe.js';
 import { parseInput, type RunbookDeps, RunContext, type TrafficShifted } from '../runbook/context.js';
+import type { GlobalClusterView } from '../runbook/ports/aurora.js';
 import type { TaskWait } from '../runbook/ports/task-waits.js';
 import { firstRetryableUnknown } from '../runbook/preflight.js';
 import { answerRead, observeReadOf, type SharedObservation } from '../runbook/read-park.js';
@@ -123,10 +124,12 @@ export async function pollRegion(
   const errors: string[] = [];
   // The promotion reads the watch of pilot light's readers keeps fresh, across this invocation's passes.
   const kept: KeptReads = new Map();
+  // The waits the last pass left parked: the next pass reads what they wait for beside its Query.
+  let left: readonly TaskWait[] = [];
   for (;;) {
     attempt++;
     const passStart = deps.clock.now();
-    const pass = await onePass(poller, passStart, answered, kept, deps);
+    const pass = await onePass(poller, passStart, answered, kept, deps, left);
     if (pass === 'lease lost') {
       const base = {
         nextPollSeconds: POLLER_SECONDS,
@@ -136,6 +139,7 @@ export async function pollRegion(
       };
       return { ...base, done: true, idle: 0, parked: 0, woken, ended: 'another poller holds the lease' };
     }
+    left = pass.left;
     busy ||= pass.parked > 0;
     woken += pass.woken;
     errors.push(...pass.errors);
@@ -190,6 +194,8 @@ export async function pollRegion(
 /** One pass's outcome (see {@link onePass}). */
 interface PassResult {
   readonly parked: number;
+  /** The parked waits this pass did not answer: the next pass's early reads ({@link earlyReads}). */
+  readonly left: readonly TaskWait[];
   readonly woken: number;
   readonly errors: string[];
   readonly throttled: boolean;
@@ -198,8 +204,10 @@ interface PassResult {
 }
 
 /**
- * One pass: the lease renewed beside the parked waits' Query, then the shared reads and wakes of
- * the parks not in `answered`, to which it adds those it answered.
+ * One pass: the lease renewed beside the parked waits' Query, and beside both the reads of what
+ * the waits `left` parked by the pass before wait for ({@link earlyReads}); then the shared reads
+ * (those the early reads did not cover) and wakes of the parks not in `answered`, to which it adds
+ * those it answered.
  */
 async function onePass(
   poller: { readonly region: string; readonly epoch: number },
@@ -207,21 +215,29 @@ async function onePass(
   answered: Set<string>,
   kept: KeptReads,
   deps: PollerDeps & Pick<RunbookDeps, 'waits'>,
+  left: readonly TaskWait[] = [],
 ): Promise<PassResult | 'lease lost'> {
+  const counted = countedPorts(deps);
+  const early = earlyReads(poller.region, left, deps.plans, counted.ports, now);
   const [held, listed] = await Promise.all([
     deps.waits.renewPoller(poller.region, poller.epoch, now + POLLER_LEASE_MS),
     deps.waits.listShared(poller.region, now),
   ]);
   if (!held) return 'lease lost';
   const parked = latestParks(listed).filter((wait) => !answered.has(answeredKey(wait)));
-  const pass = parked.length > 0 ? await wakeParked(poller.region, parked, deps, kept) : undefined;
+  const pass =
+    parked.length > 0
+      ? await wakeParked(poller.region, parked, deps, kept, { ...counted, early })
+      : undefined;
   for (const wait of pass?.answered ?? []) answered.add(answeredKey(wait));
+  const done = new Set((pass?.answered ?? []).map(answeredKey));
   return {
     parked: parked.length,
+    left: parked.filter((wait) => !done.has(answeredKey(wait))),
     woken: pass?.woken ?? 0,
     errors: pass?.errors ?? [],
     throttled: pass?.throttled ?? false,
-    calls: pass?.calls ?? {},
+    calls: pass?.calls ?? counted.calls,
     reads: pass?.reads ?? { globalClusters: 0, groups: 0 },
   };
 }
@@ -257,6 +273,11 @@ export async function wakeParked(
   parked: readonly TaskWait[],
   deps: PollerDeps,
   kept: KeptReads = new Map(),
+  pass: {
+    readonly ports: PollerDeps;
+    readonly calls: PassCalls;
+    readonly early?: EarlyReads;
+  } = countedPorts(deps),
 ): Promise<{
   woken: number;
   /** The waits it answered: woken, or their token found spent. */
@@ -287,13 +308,18 @@ export async function wakeParked(
         names.add(memberIn(group.members, region));
     return [{ wait, plan, kind, resource }];
   });
-  const { ports, calls } = countedPorts(deps);
+  const { ports, calls, early } = pass;
   const reads = batchedReads(ports);
+  // The global clusters read early, beside the pass's Query, when that read covers every id asked.
+  const earlyGlobals =
+    early?.globals && [...ids].every((id) => early.globals?.ids.has(id)) ? early.globals.read : undefined;
   const [globals, groups, observed, readers] = await Promise.all([
-    readGlobalsIn(region, ids, reads).catch((error: unknown) => fail(`${region} global clusters`, error)),
+    (earlyGlobals ?? readGlobalsIn(region, ids, reads)).catch((error: unknown) =>
+      fail(`${region} global clusters`, error),
+    ),
     readGroupsIn(region, names, reads).catch((error: unknown) => fail(`${region} groups`, error)),
     observeParked(region, parked, plans, reads),
-    watchParkedReaders(region, known, kept, reads).catch((error: unknown) =>
+    watchParkedReaders(region, known, kept, reads, early?.readers).catch((error: unknown) =>
       fail(`${region} pilot light readers`, error),
     ),
   ]);
@@ -359,13 +385,73 @@ function watchParkedReaders(
   known: readonly { wait: TaskWait; plan: Plan; kind: string | undefined; resource: string | undefined }[],
   kept: KeptReads,
   reads: PollerDeps,
+  early?: EarlyReads['readers'],
 ): Promise<{ wait: TaskWait; answer: () => Promise<boolean> }[]> {
   const { auroraLag, random, store } = reads;
   const waits = known.flatMap(({ wait, plan, kind, resource }) =>
     kind === 'reader' && resource ? [{ wait, plan, resource }] : [],
   );
   if (waits.length === 0 || !auroraLag || !random || !store) return Promise.resolve([]);
-  return watchReaders(region, waits, kept, { ...reads, auroraLag, random, store });
+  return watchReaders(region, waits, kept, { ...reads, auroraLag, random, store }, early);
+}
+
+/**
+ * Reads a pass makes beside its lease and Query (docs/architecture.md, "The region poller"), for
+ * the waits the pass before it left parked, so that the read that sees a promotion done or a
+ * reader available is not queued behind the Query (70 ms): the global clusters of the parked
+ * promotions (one DescribeGlobalClusters, as the pass would make), and each parked reader wait's
+ * target cluster's instances (one DescribeDBInstances each), started at `at` (epoch ms). The pass
+ * uses them for the waits its Query lists that they cover, and reads the rest after the Query as
+ * before; a read made for a wait no longer parked is one call, counted in the pass's budget like
+ * every other (`ports` count them).
+ */
+export interface EarlyReads {
+  readonly globals?: {
+    readonly ids: ReadonlySet<string>;
+    readonly read: Promise<ReadonlyMap<string, GlobalClusterView> | undefined>;
+  };
+  /** By target cluster ARN: the instances read, and when the read started (epoch ms). */
+  readonly readers: ReadonlyMap<string, EarlyInstances>;
+}
+
+/** A DescribeDBInstances of one cluster made early ({@link EarlyReads}), started at `at` (epoch ms). */
+export interface EarlyInstances {
+  readonly at: number;
+  readonly read: Promise<readonly { readonly id: string; readonly status: string }[]>;
+}
+
+/** Starts the {@link EarlyReads} for `left` in `region` through `ports`, at `at` (epoch ms). */
+function earlyReads(
+  region: string,
+  left: readonly TaskWait[],
+  plans: PollerDeps['plans'],
+  ports: PollerDeps,
+  at: number,
+): EarlyReads | undefined {
+  if (left.length === 0) return undefined;
+  const ids = new Set<string>();
+  const readers = new Map<string, EarlyInstances>();
+  for (const wait of left) {
+    const [kind, resource] = wait.what.split('#', 2);
+    if (!resource) continue;
+    if (kind === 'promotion') ids.add(resource);
+    const cluster =
+      kind === 'reader'
+        ? plans
+            .list()
+            .find((p) => p.name === wait.app)
+            ?.database?.auroraGlobalClusters.find((c) => c.globalClusterId === resource)
+        : undefined;
+    const arn = cluster?.members[region];
+    if (arn && !readers.has(arn)) {
+      const read = ports.aurora.instances(region, arn);
+      read.catch(() => undefined); // the pass that uses it records its error; unused, it is dropped
+      readers.set(arn, { at, read });
+    }
+  }
+  const read = ids.size > 0 ? readGlobalsIn(region, ids, batchedReads(ports)) : undefined;
+  read?.catch(() => undefined);
+  return { ...(read ? { globals: { ids, read } } : {}), readers };
 }
 
 /** Errors of a read that mean "ask again later": the pass backs off (`nextBackoffMs`). */
