@@ -98,13 +98,6 @@ export async function watchReaders(
     RunbookDeps,
     'aurora' | 'auroraLag' | 'autoScaling' | 'clock' | 'plans' | 'random' | 'stepFunctions' | 'store'
   >,
-  early?: ReadonlyMap<
-    string,
-    {
-      readonly at: number;
-      readonly read: Promise<readonly { readonly id: string; readonly status: string }[]>;
-    }
-  >,
 ): Promise<{ wait: TaskWait; answer: () => Promise<boolean> }[]> {
   const now = deps.clock.now();
   const watched = await Promise.all(
@@ -120,11 +113,8 @@ export async function watchReaders(
           ? keep(now, promotionReads(plan, resource, run, deps, Promise.resolve()))
           : before;
       if (reads) kept.set(key, reads);
-      // The instances read beside the pass's Query (the region poller's early reads), or read now.
-      const arn = memberIn(cluster.members, region);
-      const prefetched = early?.get(arn);
-      const readAt = prefetched ? new Date(prefetched.at).toISOString() : isoNow(deps.clock);
-      const available = (await (prefetched?.read ?? deps.aurora.instances(region, arn))).find(
+      const readAt = isoNow(deps.clock);
+      const available = (await deps.aurora.instances(region, memberIn(cluster.members, region))).find(
         (i) => i.status === 'available',
       );
       const chosen = freshest(reads, before === reads ? undefined : before, deps.clock.now());

@@ -218,7 +218,7 @@ async function onePass(
   left: readonly TaskWait[] = [],
 ): Promise<PassResult | 'lease lost'> {
   const counted = countedPorts(deps);
-  const early = earlyReads(poller.region, left, deps.plans, counted.ports, now);
+  const early = earlyReads(poller.region, left, counted.ports);
   const [held, listed] = await Promise.all([
     deps.waits.renewPoller(poller.region, poller.epoch, now + POLLER_LEASE_MS),
     deps.waits.listShared(poller.region, now),
@@ -319,7 +319,7 @@ export async function wakeParked(
     ),
     readGroupsIn(region, names, reads).catch((error: unknown) => fail(`${region} groups`, error)),
     observeParked(region, parked, plans, reads),
-    watchParkedReaders(region, known, kept, reads, early?.readers).catch((error: unknown) =>
+    watchParkedReaders(region, known, kept, reads).catch((error: unknown) =>
       fail(`${region} pilot light readers`, error),
     ),
   ]);
@@ -385,73 +385,43 @@ function watchParkedReaders(
   known: readonly { wait: TaskWait; plan: Plan; kind: string | undefined; resource: string | undefined }[],
   kept: KeptReads,
   reads: PollerDeps,
-  early?: EarlyReads['readers'],
 ): Promise<{ wait: TaskWait; answer: () => Promise<boolean> }[]> {
   const { auroraLag, random, store } = reads;
   const waits = known.flatMap(({ wait, plan, kind, resource }) =>
     kind === 'reader' && resource ? [{ wait, plan, resource }] : [],
   );
   if (waits.length === 0 || !auroraLag || !random || !store) return Promise.resolve([]);
-  return watchReaders(region, waits, kept, { ...reads, auroraLag, random, store }, early);
+  return watchReaders(region, waits, kept, { ...reads, auroraLag, random, store });
 }
 
 /**
  * Reads a pass makes beside its lease and Query (docs/architecture.md, "The region poller"), for
- * the waits the pass before it left parked, so that the read that sees a promotion done or a
- * reader available is not queued behind the Query (70 ms): the global clusters of the parked
- * promotions (one DescribeGlobalClusters, as the pass would make), and each parked reader wait's
- * target cluster's instances (one DescribeDBInstances each), started at `at` (epoch ms). The pass
- * uses them for the waits its Query lists that they cover, and reads the rest after the Query as
- * before; a read made for a wait no longer parked is one call, counted in the pass's budget like
- * every other (`ports` count them).
+ * the waits the pass before it left parked, so that the read that sees a promotion done is not
+ * queued behind the Query (70 ms): the global clusters of the parked promotions (one
+ * DescribeGlobalClusters, as the pass would make). The pass uses it when it covers every promotion
+ * its Query lists, and reads after the Query as before otherwise; a read made for waits no longer
+ * parked is one call, counted in the pass's budget like every other (`ports` count them).
+ * Pilot light's reader reads are not made early: the promotion's kept reads, refreshed after the
+ * Query, would then answer after the reader read (measured: no gain, docs/performance.md round 9).
  */
 export interface EarlyReads {
   readonly globals?: {
     readonly ids: ReadonlySet<string>;
     readonly read: Promise<ReadonlyMap<string, GlobalClusterView> | undefined>;
   };
-  /** By target cluster ARN: the instances read, and when the read started (epoch ms). */
-  readonly readers: ReadonlyMap<string, EarlyInstances>;
 }
 
-/** A DescribeDBInstances of one cluster made early ({@link EarlyReads}), started at `at` (epoch ms). */
-export interface EarlyInstances {
-  readonly at: number;
-  readonly read: Promise<readonly { readonly id: string; readonly status: string }[]>;
-}
-
-/** Starts the {@link EarlyReads} for `left` in `region` through `ports`, at `at` (epoch ms). */
-function earlyReads(
-  region: string,
-  left: readonly TaskWait[],
-  plans: PollerDeps['plans'],
-  ports: PollerDeps,
-  at: number,
-): EarlyReads | undefined {
-  if (left.length === 0) return undefined;
+/** Starts the {@link EarlyReads} for `left` in `region` through `ports`. */
+function earlyReads(region: string, left: readonly TaskWait[], ports: PollerDeps): EarlyReads | undefined {
   const ids = new Set<string>();
-  const readers = new Map<string, EarlyInstances>();
   for (const wait of left) {
     const [kind, resource] = wait.what.split('#', 2);
-    if (!resource) continue;
-    if (kind === 'promotion') ids.add(resource);
-    const cluster =
-      kind === 'reader'
-        ? plans
-            .list()
-            .find((p) => p.name === wait.app)
-            ?.database?.auroraGlobalClusters.find((c) => c.globalClusterId === resource)
-        : undefined;
-    const arn = cluster?.members[region];
-    if (arn && !readers.has(arn)) {
-      const read = ports.aurora.instances(region, arn);
-      read.catch(() => undefined); // the pass that uses it records its error; unused, it is dropped
-      readers.set(arn, { at, read });
-    }
+    if (kind === 'promotion' && resource) ids.add(resource);
   }
-  const read = ids.size > 0 ? readGlobalsIn(region, ids, batchedReads(ports)) : undefined;
-  read?.catch(() => undefined);
-  return { ...(read ? { globals: { ids, read } } : {}), readers };
+  if (ids.size === 0) return undefined;
+  const read = readGlobalsIn(region, ids, batchedReads(ports));
+  read.catch(() => undefined); // the pass that uses it records its error; unused, it is dropped
+  return { globals: { ids, read } };
 }
 
 /** Errors of a read that mean "ask again later": the pass backs off (`nextBackoffMs`). */
@@ -473,9 +443,11 @@ function countedPorts(deps: PollerDeps): { ports: PollerDeps; calls: { rds: numb
         if (typeof value !== 'function') return value;
         return async (...args: unknown[]) => {
           const listed = Array.isArray(args[1]) ? args[1].length : undefined;
+          // Counted as the call starts: a read still under way when the pass ends (a kept read
+          // refreshed beside an early read, which answers first) is in that pass's budget.
+          calls[service] += listed !== undefined ? pages(listed) : 1;
           const result: unknown = await (value as (...a: unknown[]) => unknown).apply(target, args);
-          calls[service] +=
-            listed !== undefined ? pages(listed) : Array.isArray(result) ? pages(result.length) : 1;
+          if (listed === undefined && Array.isArray(result)) calls[service] += pages(result.length) - 1;
           return result;
         };
       },
