@@ -6,7 +6,6 @@ import * as z from '../core/zod.js';
 import { batchedReads } from '../observer/batched-reads.js';
 import { type ObserverDeps, observeApp } from '../observer/observe.js';
 import { parseInput, type RunbookDeps, RunContext, type TrafficShifted } from '../runbook/context.js';
-import type { GlobalClusterView } from '../runbook/ports/aurora.js';
 import type { TaskWait } from '../runbook/ports/task-waits.js';
 import { firstRetryableUnknown } from '../runbook/preflight.js';
 import { answerRead, observeReadOf, type SharedObservation } from '../runbook/read-park.js';
@@ -124,12 +123,10 @@ export async function pollRegion(
   const errors: string[] = [];
   // The promotion reads the watch of pilot light's readers keeps fresh, across this invocation's passes.
   const kept: KeptReads = new Map();
-  // The waits the last pass left parked: the next pass reads what they wait for beside its Query.
-  let left: readonly TaskWait[] = [];
   for (;;) {
     attempt++;
     const passStart = deps.clock.now();
-    const pass = await onePass(poller, passStart, answered, kept, deps, left);
+    const pass = await onePass(poller, passStart, answered, kept, deps);
     if (pass === 'lease lost') {
       const base = {
         nextPollSeconds: POLLER_SECONDS,
@@ -139,7 +136,6 @@ export async function pollRegion(
       };
       return { ...base, done: true, idle: 0, parked: 0, woken, ended: 'another poller holds the lease' };
     }
-    left = pass.left;
     busy ||= pass.parked > 0;
     woken += pass.woken;
     errors.push(...pass.errors);
@@ -194,8 +190,6 @@ export async function pollRegion(
 /** One pass's outcome (see {@link onePass}). */
 interface PassResult {
   readonly parked: number;
-  /** The parked waits this pass did not answer: the next pass's early reads ({@link earlyReads}). */
-  readonly left: readonly TaskWait[];
   readonly woken: number;
   readonly errors: string[];
   readonly throttled: boolean;
@@ -204,10 +198,8 @@ interface PassResult {
 }
 
 /**
- * One pass: the lease renewed beside the parked waits' Query, and beside both the reads of what
- * the waits `left` parked by the pass before wait for ({@link earlyReads}); then the shared reads
- * (those the early reads did not cover) and wakes of the parks not in `answered`, to which it adds
- * those it answered.
+ * One pass: the lease renewed beside the parked waits' Query, then the shared reads and wakes of
+ * the parks not in `answered`, to which it adds those it answered.
  */
 async function onePass(
   poller: { readonly region: string; readonly epoch: number },
@@ -215,29 +207,21 @@ async function onePass(
   answered: Set<string>,
   kept: KeptReads,
   deps: PollerDeps & Pick<RunbookDeps, 'waits'>,
-  left: readonly TaskWait[] = [],
 ): Promise<PassResult | 'lease lost'> {
-  const counted = countedPorts(deps);
-  const early = earlyReads(poller.region, left, counted.ports);
   const [held, listed] = await Promise.all([
     deps.waits.renewPoller(poller.region, poller.epoch, now + POLLER_LEASE_MS),
     deps.waits.listShared(poller.region, now),
   ]);
   if (!held) return 'lease lost';
   const parked = latestParks(listed).filter((wait) => !answered.has(answeredKey(wait)));
-  const pass =
-    parked.length > 0
-      ? await wakeParked(poller.region, parked, deps, kept, { ...counted, early })
-      : undefined;
+  const pass = parked.length > 0 ? await wakeParked(poller.region, parked, deps, kept) : undefined;
   for (const wait of pass?.answered ?? []) answered.add(answeredKey(wait));
-  const done = new Set((pass?.answered ?? []).map(answeredKey));
   return {
     parked: parked.length,
-    left: parked.filter((wait) => !done.has(answeredKey(wait))),
     woken: pass?.woken ?? 0,
     errors: pass?.errors ?? [],
     throttled: pass?.throttled ?? false,
-    calls: pass?.calls ?? counted.calls,
+    calls: pass?.calls ?? {},
     reads: pass?.reads ?? { globalClusters: 0, groups: 0 },
   };
 }
@@ -273,11 +257,6 @@ export async function wakeParked(
   parked: readonly TaskWait[],
   deps: PollerDeps,
   kept: KeptReads = new Map(),
-  pass: {
-    readonly ports: PollerDeps;
-    readonly calls: PassCalls;
-    readonly early?: EarlyReads;
-  } = countedPorts(deps),
 ): Promise<{
   woken: number;
   /** The waits it answered: woken, or their token found spent. */
@@ -308,15 +287,10 @@ export async function wakeParked(
         names.add(memberIn(group.members, region));
     return [{ wait, plan, kind, resource }];
   });
-  const { ports, calls, early } = pass;
+  const { ports, calls } = countedPorts(deps);
   const reads = batchedReads(ports);
-  // The global clusters read early, beside the pass's Query, when that read covers every id asked.
-  const earlyGlobals =
-    early?.globals && [...ids].every((id) => early.globals?.ids.has(id)) ? early.globals.read : undefined;
   const [globals, groups, observed, readers] = await Promise.all([
-    (earlyGlobals ?? readGlobalsIn(region, ids, reads)).catch((error: unknown) =>
-      fail(`${region} global clusters`, error),
-    ),
+    readGlobalsIn(region, ids, reads).catch((error: unknown) => fail(`${region} global clusters`, error)),
     readGroupsIn(region, names, reads).catch((error: unknown) => fail(`${region} groups`, error)),
     observeParked(region, parked, plans, reads),
     watchParkedReaders(region, known, kept, reads).catch((error: unknown) =>
@@ -394,36 +368,6 @@ function watchParkedReaders(
   return watchReaders(region, waits, kept, { ...reads, auroraLag, random, store });
 }
 
-/**
- * Reads a pass makes beside its lease and Query (docs/architecture.md, "The region poller"), for
- * the waits the pass before it left parked, so that the read that sees a promotion done is not
- * queued behind the Query (70 ms): the global clusters of the parked promotions (one
- * DescribeGlobalClusters, as the pass would make). The pass uses it when it covers every promotion
- * its Query lists, and reads after the Query as before otherwise; a read made for waits no longer
- * parked is one call, counted in the pass's budget like every other (`ports` count them).
- * Pilot light's reader reads are not made early: the promotion's kept reads, refreshed after the
- * Query, would then answer after the reader read (measured: no gain, docs/performance.md round 9).
- */
-export interface EarlyReads {
-  readonly globals?: {
-    readonly ids: ReadonlySet<string>;
-    readonly read: Promise<ReadonlyMap<string, GlobalClusterView> | undefined>;
-  };
-}
-
-/** Starts the {@link EarlyReads} for `left` in `region` through `ports`. */
-function earlyReads(region: string, left: readonly TaskWait[], ports: PollerDeps): EarlyReads | undefined {
-  const ids = new Set<string>();
-  for (const wait of left) {
-    const [kind, resource] = wait.what.split('#', 2);
-    if (kind === 'promotion' && resource) ids.add(resource);
-  }
-  if (ids.size === 0) return undefined;
-  const read = readGlobalsIn(region, ids, batchedReads(ports));
-  read.catch(() => undefined); // the pass that uses it records its error; unused, it is dropped
-  return { globals: { ids, read } };
-}
-
 /** Errors of a read that mean "ask again later": the pass backs off (`nextBackoffMs`). */
 const RETRYABLE_READ_ERRORS: ReadonlySet<string> = new Set(['ThrottledError', 'TransientAwsError']);
 
@@ -443,11 +387,9 @@ function countedPorts(deps: PollerDeps): { ports: PollerDeps; calls: { rds: numb
         if (typeof value !== 'function') return value;
         return async (...args: unknown[]) => {
           const listed = Array.isArray(args[1]) ? args[1].length : undefined;
-          // Counted as the call starts: a read still under way when the pass ends (a kept read
-          // refreshed beside an early read, which answers first) is in that pass's budget.
-          calls[service] += listed !== undefined ? pages(listed) : 1;
           const result: unknown = await (value as (...a: unknown[]) => unknown).apply(target, args);
-          if (listed === undefined && Array.isArray(result)) calls[service] += pages(result.length) - 1;
+          calls[service] +=
+            listed !== undefined ? pages(listed) : Array.isArray(result) ? pages(result.length) : 1;
           return result;
         };
       },

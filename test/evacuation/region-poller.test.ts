@@ -315,50 +315,6 @@ describe("a region's poller of parked waits", () => {
       },
     );
 
-    it('reads the global clusters of the promotions the pass before left parked beside its Query, not after it', async () => {
-      // Arrange: one app parked on its promotion; the Query answers a moment later (a macrotask)
-      const w = await pacedWorld(1);
-      const order: string[] = [];
-      const listShared = w.deps.waits.listShared.bind(w.deps.waits);
-      const describeGlobalClusters = w.deps.aurora.describeGlobalClusters.bind(w.deps.aurora);
-      const describeGlobalCluster = w.deps.aurora.describeGlobalCluster.bind(w.deps.aurora);
-      const deps = {
-        ...w.deps,
-        waits: {
-          ...w.deps.waits,
-          listShared: async (region: string, now: number) => {
-            order.push('query');
-            const listed = await listShared(region, now);
-            await new Promise((resolve) => setTimeout(resolve, 0));
-            order.push('listed');
-            return listed;
-          },
-        },
-        aurora: {
-          ...w.deps.aurora,
-          describeGlobalClusters: (region: string) => {
-            order.push('read');
-            return describeGlobalClusters(region);
-          },
-          // One cluster asked alone is the one-item call (batched reads)
-          describeGlobalCluster: (region: string, id: string) => {
-            order.push('read');
-            return describeGlobalCluster(region, id);
-          },
-        },
-      };
-
-      // Act: one invocation, passes back to back for the burst
-      await pollRegion(w.input(null), deps);
-
-      // Assert: the first pass reads after its Query (nothing known yet); every later one reads
-      // the cluster while its Query is under way, one read a pass as before
-      expect(order.slice(0, 3)).toEqual(['query', 'listed', 'read']);
-      const later = order.slice(3).join(',').split('query,').filter(Boolean);
-      expect(later.length).toBeGreaterThan(5);
-      for (const pass of later) expect(pass.replace(/,$/, '')).toBe('read,listed');
-    });
-
     it('answers nobody from a throttled read, and backs off, doubling, until a clean pass', async () => {
       const w = await parkedWorld(2);
       for (const plan of w.plans) w.promote(plan);
