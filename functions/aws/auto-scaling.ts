@@ -213,6 +213,13 @@ export function autoScalingGroups(clients: ClientFactory): AutoScalingGroups {
     },
 
     async describeMany(region, groupNames, options = {}) {
+      // The plans' target groups, read beside the groups (a hint: the answer says which count).
+      const early = new Map(
+        (options.targetHealth === false ? [] : (options.targetGroups ?? [])).map(
+          (arn) => [arn, targetHealth(region, [arn])] as const,
+        ),
+      );
+      for (const read of early.values()) read.catch(() => undefined); // used only if the answer names it
       const groups: AutoScalingGroup[] = [];
       for (let i = 0; i < groupNames.length; i += MAX_GROUPS_PER_CALL) {
         const names = groupNames.slice(i, i + MAX_GROUPS_PER_CALL);
@@ -244,7 +251,7 @@ export function autoScalingGroups(clients: ClientFactory): AutoScalingGroups {
       // Each target group once, however many groups register with it; a target group that
       // fails to answer fails only the groups registered with it.
       const arns = [...new Set(groups.flatMap((g) => g.TargetGroupARNs ?? []))];
-      const read = await Promise.allSettled(arns.map((arn) => targetHealth(region, [arn])));
+      const read = await Promise.allSettled(arns.map((arn) => early.get(arn) ?? targetHealth(region, [arn])));
       const health = new Map<string, ReadonlyMap<string, { state: string; reason?: string | undefined }>>();
       const failed = new Map<string, Error>();
       read.forEach((outcome, i) => {

@@ -19,7 +19,9 @@ import type { AlarmState } from '../runbook/ports/cloudwatch.js';
  * - `aurora.describeCluster`: one DescribeDBClusters per region with the `db-cluster-id` filter
  *   naming every cluster asked for (100 a call).
  * - `autoScaling.describe`: one DescribeAutoScalingGroups per region naming every group asked for
- *   (100 names a call), then DescribeTargetHealth once per target group (that API takes one); the
+ *   (100 names a call), and DescribeTargetHealth once per target group (that API takes one): the
+ *   target groups the callers named (the plans') beside DescribeAutoScalingGroups, any other the
+ *   answer names after it; the
  *   reads that leave target health out (`targetHealth: false`) in a DescribeAutoScalingGroups of
  *   their own.
  * - `arc.getStates`: one ListRoutingControls per ARC cluster (every control's state, 500 a page),
@@ -118,12 +120,26 @@ export function batchedReads<T extends ReadPorts>(deps: T): T {
       }, options),
   );
 
+  // The target groups callers named for a group (the plans'): passed on, so that the adapter reads
+  // their health beside the groups instead of after them (one round of reads, not two).
+  const targetGroupsOf = new Map<string, readonly string[]>();
+  const hinted = (region: string, names: readonly string[]) => [
+    ...new Set(names.flatMap((name) => targetGroupsOf.get(`${region}|${name}`) ?? [])),
+  ];
   // Reads with and without the target groups' health are batched apart (`DescribeOptions`).
   const groupLoader = (region: string, read: DescribeOptions) =>
     new DataLoader<string, GroupCapacity>(async (names) => {
+      const health = read.targetHealth !== false;
       if (names.length === 1 || !autoScaling.describeMany)
-        return settle(names.map((name) => autoScaling.describe(region, name, undefined, read)));
-      const found = await autoScaling.describeMany(region, [...new Set(names)], read);
+        return settle(
+          names.map((name) =>
+            autoScaling.describe(region, name, health ? hinted(region, [name]) : undefined, read),
+          ),
+        );
+      const found = await autoScaling.describeMany(region, [...new Set(names)], {
+        ...read,
+        ...(health ? { targetGroups: hinted(region, names) } : {}),
+      });
       return names.map(
         (name) =>
           found.get(name) ??
@@ -314,8 +330,10 @@ export function batchedReads<T extends ReadPorts>(deps: T): T {
         }
       : {}),
     autoScaling: Object.assign(Object.create(autoScaling) as typeof autoScaling, {
-      describe: (region: string, name: string, _targetGroups?: readonly string[], read?: DescribeOptions) =>
-        (read?.targetHealth === false ? groupsAlone : groups)(region).load(name),
+      describe: (region: string, name: string, targetGroups?: readonly string[], read?: DescribeOptions) => {
+        if (targetGroups && targetGroups.length > 0) targetGroupsOf.set(`${region}|${name}`, targetGroups);
+        return (read?.targetHealth === false ? groupsAlone : groups)(region).load(name);
+      },
       warmPool: async (region: string, name: string) => {
         const wait = warmPoolPace(region)?.();
         if (wait && sleep) await sleep(wait);

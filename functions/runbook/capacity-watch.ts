@@ -65,6 +65,9 @@ export function onlyFirstChecksRemain(group: AutoScalingGroupPlan, capacity: Gro
   );
 }
 
+/** What {@link watchCapacity} returns when its budget ran out with only first health checks left. */
+export const WATCH_BUDGET_SPENT = 'budget spent';
+
 /** A read of the group, made (started) at `readAt` (epoch ms), with what the action needs read beside it. */
 export interface CapacityRead<T> {
   readonly capacity: GroupCapacity;
@@ -87,11 +90,12 @@ export interface WatchedCapacity<T> extends CapacityRead<T> {
  * that the read that sees the group ready is followed by the action, not by another round. The
  * group itself and `alongside` (what the action needs) are read again in the background once
  * their read is {@link CAPACITY_REFRESH_AFTER_MS} old, so that both are at most
- * `WAKE_READ_FRESH_MS` old when the group is seen ready. Returns that sight, or undefined when
- * the budget (`budgetMs`, ms) ran out, something other than a first health check now stands in
- * the way (a target unhealthy, an instance gone: the state machine's polls decide), or the clock
- * cannot wait. Nothing is left running, except a background read handed back (`settled`) when
- * the group was seen ready; the error of `each` (a lost lock) ends the watch.
+ * `WAKE_READ_FRESH_MS` old when the group is seen ready. Returns that sight; {@link WATCH_BUDGET_SPENT}
+ * when the budget (`budgetMs`, ms) ran out with only first health checks still left (the caller's
+ * next check should follow at once); or undefined when something other than a first health check
+ * now stands in the way (a target unhealthy, an instance gone: the state machine's polls decide),
+ * or the clock cannot wait. Nothing is left running, except a background read handed back
+ * (`settled`) when the group was seen ready; the error of `each` (a lost lock) ends the watch.
  */
 export async function watchCapacity<T>(
   group: AutoScalingGroupPlan,
@@ -104,7 +108,7 @@ export async function watchCapacity<T>(
     readonly each?: () => Promise<unknown>;
     readonly alongside?: () => Promise<T>;
   },
-): Promise<WatchedCapacity<T> | undefined> {
+): Promise<WatchedCapacity<T> | typeof WATCH_BUDGET_SPENT | undefined> {
   const sleep = deps.clock.sleep?.bind(deps.clock);
   if (!sleep) return undefined;
   const targetGroups = group.targetGroups?.[region];
@@ -160,10 +164,13 @@ export async function watchCapacity<T>(
           return { ...latest, readiness: again, settled: Promise.resolve() };
         continue;
       }
-      if (!onlyFirstChecksRemain(group, capacity)) break;
+      if (!onlyFirstChecksRemain(group, capacity)) {
+        await refreshing;
+        return undefined;
+      }
     }
     await refreshing;
-    return undefined;
+    return WATCH_BUDGET_SPENT;
   } catch (error: unknown) {
     await refreshing;
     throw error;

@@ -8,6 +8,7 @@ import {
   CAPACITY_WATCH_BUDGET_MS,
   capacityWatchMs,
   onlyFirstChecksRemain,
+  WATCH_BUDGET_SPENT,
   watchCapacity,
 } from './capacity-watch.js';
 import {
@@ -142,17 +143,25 @@ async function pollCapacity(
   const plan = deps.plans.get(run.app);
   const group = autoScalingGroup(plan, resource.id);
   const readAt = deps.clock.now();
-  let capacity = await deps.autoScaling.describe(
-    run.to,
-    memberIn(group.members, run.to),
-    group.targetGroups?.[run.to],
-  );
-  let readiness = readinessOf(group, capacity);
   const here = switchoverHere(plan, run, deps);
-  let lastWait: TaskWait | undefined;
+  // The check right after a watch that spent its budget (`again`): the group may turn ready at
+  // this very read, so what the switchover needs (the branch's wait, the global cluster) and the
+  // fence are read and renewed beside it, as the watch does beside each of its reads, rather than
+  // after it, in series. Once per watch budget (20 s), not every poll.
+  const beside =
+    progress.again && here
+      ? Promise.all([switchoverReads(plan, run, deps), fence(run, deps)]).then(([reads]) => reads)
+      : undefined;
+  const [described, firstReads] = await Promise.all([
+    deps.autoScaling.describe(run.to, memberIn(group.members, run.to), group.targetGroups?.[run.to]),
+    beside,
+  ]);
+  let capacity = described;
+  let readiness = readinessOf(group, capacity);
+  let lastWait: TaskWait | undefined = firstReads?.wait;
   // Only the load balancer's first health checks remain: this invocation watches for them and acts
   // on what it sees (fenced beside every read), instead of the next poll finding out.
-  const watched =
+  const watch =
     readiness.ready ||
     !watchable(run, deps) ||
     !onlyFirstChecksRemain(group, capacity) ||
@@ -162,7 +171,7 @@ async function pollCapacity(
           group,
           run.to,
           deps,
-          { capacity, readAt, extra: undefined },
+          { capacity, readAt, extra: firstReads },
           {
             intervalMs: capacityWatchMs(run, deps.plans),
             budgetMs: Math.min(
@@ -181,6 +190,7 @@ async function pollCapacity(
             ...(here ? { alongside: () => switchoverReads(plan, run, deps) } : {}),
           },
         );
+  const watched = typeof watch === 'object' ? watch : undefined;
   if (watched) ({ capacity, readiness } = watched);
   // The seconds watched count against the poll budget, as polls every `nextPollSeconds` would.
   const watchedPolls = Math.floor((deps.clock.now() - readAt) / 1000 / progress.nextPollSeconds);
@@ -207,9 +217,10 @@ async function pollCapacity(
   if (readiness.ready || acceptDegraded) {
     // The outcome's epoch check (`recordOutcome`'s fence) is made once, beside the switchover's
     // reads, and awaited before anything is recorded or moved.
-    const fenced = watched ? Promise.resolve() : fence(run, deps);
+    const fenced = watched || firstReads ? Promise.resolve() : fence(run, deps);
     fenced.catch(() => undefined);
-    const kept = watched?.extra && { ...watched.extra, wait: lastWait ?? watched.extra.wait };
+    const reads = watched ? watched.extra : firstReads;
+    const kept = reads && { ...reads, wait: lastWait ?? reads.wait };
     const promotion = switchoverAsReady(plan, run, group.name, fenced, deps, kept);
     // The last resource to be ready (the promotion recorded done): traffic moves here, as the
     // waker moves it where the promotion is the last; ShiftTraffic follows (`trafficShifted`).
@@ -258,7 +269,11 @@ async function pollCapacity(
         (why.length > 0 ? `; ${why.join('; ')}` : ''),
     );
   }
-  return nextPoll(progress, `${group.name} capacity in ${run.to}`, { detail });
+  // A watch that spent its budget with only first health checks left: the next check at once.
+  return nextPoll(progress, `${group.name} capacity in ${run.to}`, {
+    detail,
+    ...(watch === WATCH_BUDGET_SPENT ? { again: true } : {}),
+  });
 }
 
 /**

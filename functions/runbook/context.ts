@@ -217,6 +217,14 @@ export const Progress = z.object({
    */
   park: z.optional(z.boolean()),
   /**
+   * True when the next check follows at once, without the loop's Wait (the runbooks' Choice goes
+   * straight back to the check): CheckCapacity's watch of the first health checks spent its
+   * invocation's budget with only those checks left (functions/runbook/capacity-watch.ts), so the
+   * group may turn ready any moment and a second's Wait would leave it unseen. One poll only:
+   * {@link nextPoll} drops it.
+   */
+  again: z.optional(z.boolean()),
+  /**
    * Set when the step parks for the region poller's next read of its app (VerifyService; see
    * functions/runbook/read-park.ts): what to read and how long to park (the Task's timeout).
    */
@@ -310,7 +318,7 @@ export function startProgress<D extends Record<string, unknown> = never>(
  */
 export function nextPoll(progress: Progress, what: string, fields: Partial<Progress> = {}): Progress {
   const attempt = progress.attempt + 1;
-  const { throttled, observe: _observe, sharedRead: _read, ...rest } = progress;
+  const { throttled, observe: _observe, sharedRead: _read, again: _again, ...rest } = progress;
   const pollSeconds = throttled?.basePollSeconds ?? progress.nextPollSeconds;
   if (attempt > progress.maxAttempts) {
     throw new WaitTimedOutError(

@@ -186,6 +186,57 @@ describe('describe', () => {
     const asked = elb.commandCalls(DescribeTargetHealthCommand).map((c) => c.args[0].input.TargetGroupArn);
     expect(asked).toEqual([stale, named]);
   });
+  it("describeMany reads the plans' target groups beside the groups, counts only those the answers name, and reads the others after", async () => {
+    // Prepare: two groups; the hint names one's target group and a stale one; the other group's
+    // target group is not hinted. DescribeAutoScalingGroups answers a moment later.
+    const { groups } = setup();
+    const tg = (name: string) =>
+      `arn:aws:elasticloadbalancing:us-west-2:111111111111:targetgroup/${name}/0123456789abcdef`;
+    const group = (name: string, target: string) => ({
+      AutoScalingGroupName: name,
+      MinSize: 1,
+      DesiredCapacity: 1,
+      MaxSize: 4,
+      DefaultCooldown: 300,
+      AvailabilityZones: ['us-west-2a'],
+      HealthCheckType: 'ELB',
+      CreatedTime: new Date(0),
+      TargetGroupARNs: [target],
+      Instances: [instance(`i-${name}`, 'InService', 'Healthy')],
+    });
+    let healthReadsBeforeAnswer = -1;
+    autoScaling.on(DescribeAutoScalingGroupsCommand).callsFake(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      healthReadsBeforeAnswer = elb.commandCalls(DescribeTargetHealthCommand).length;
+      return { AutoScalingGroups: [group('api', tg('api')), group('workers', tg('workers'))] };
+    });
+    elb
+      .on(DescribeTargetHealthCommand, { TargetGroupArn: tg('stale') })
+      .rejects(new Error('TargetGroupNotFound'))
+      .on(DescribeTargetHealthCommand)
+      .callsFake(async (input: { TargetGroupArn?: string }) => ({
+        TargetHealthDescriptions: [
+          {
+            Target: { Id: `i-${input.TargetGroupArn?.split('/')[1]}`, Port: 80 },
+            TargetHealth: { State: 'healthy' },
+          },
+        ],
+      }));
+
+    // Act
+    const read = await groups.describeMany?.('us-west-2', ['api', 'workers'], {
+      targetGroups: [tg('api'), tg('stale')],
+    });
+
+    // Assess: the hinted target groups were asked while the groups' read was under way; the
+    // unhinted one after it; the stale hint's failure is no group's
+    expect(healthReadsBeforeAnswer).toBe(2);
+    const asked = elb.commandCalls(DescribeTargetHealthCommand).map((c) => c.args[0].input.TargetGroupArn);
+    expect(asked).toEqual([tg('api'), tg('stale'), tg('workers')]);
+    expect(read?.get('api')).toMatchObject({ healthyInService: 1 });
+    expect(read?.get('workers')).toMatchObject({ healthyInService: 1 });
+  });
+
   it('throws ResourceNotFoundError when the group does not exist', async () => {
     const { groups } = setup();
     autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [] });

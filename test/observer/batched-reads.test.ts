@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatedPlans } from '../../bench/apps.js';
 import type { PlanState } from '../../functions/core/records.js';
-import { batchedReads } from '../../functions/observer/batched-reads.js';
+import { batchedReads, type ReadPorts } from '../../functions/observer/batched-reads.js';
 import { type AppObservation, isKnown, observeApp } from '../../functions/observer/observe.js';
 import { evaluateReadiness } from '../../functions/readiness/scheduled.js';
 import { readsTargetHealth } from '../../functions/reconciler/read-cadence.js';
 import { reconcile } from '../../functions/reconciler/reconcile.js';
+import type { GroupCapacity } from '../../functions/runbook/ports/auto-scaling.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
 
 /**
@@ -160,5 +161,49 @@ describe('batched reads', { timeout: 120_000 }, () => {
     // locks: BatchGetItem, no GetItem per app.
     expect(calls('BatchGetItem')).toBe(3);
     expect(calls('GetItem')).toBe(0);
+  });
+});
+
+describe('batched reads of groups', () => {
+  /** Auto Scaling ports that record what each read was asked with. */
+  function recording() {
+    const asked: { call: string; names: readonly string[]; targetGroups: readonly string[] | undefined }[] =
+      [];
+    const capacity = (name: string) =>
+      ({ name, desired: 1, inService: 1, healthyInService: 1, pending: 0 }) as unknown as GroupCapacity;
+    const autoScaling = {
+      describe: async (_region: string, name: string, targetGroups?: readonly string[]) => {
+        asked.push({ call: 'describe', names: [name], targetGroups });
+        return capacity(name);
+      },
+      describeMany: async (
+        _region: string,
+        names: readonly string[],
+        options?: { targetGroups?: readonly string[] },
+      ) => {
+        asked.push({ call: 'describeMany', names, targetGroups: options?.targetGroups });
+        return new Map(names.map((n) => [n, capacity(n)]));
+      },
+    };
+    return { asked, ports: { aurora: {}, arc: {}, autoScaling } as unknown as ReadPorts };
+  }
+
+  it("passes the callers' target groups on, so the adapter reads their health beside the groups", async () => {
+    const { asked, ports } = recording();
+    const reads = batchedReads(ports);
+
+    // Two groups read together (one batch), then one alone; a read without health passes none
+    await Promise.all([
+      reads.autoScaling.describe('us-west-2', 'api', ['tg-api']),
+      reads.autoScaling.describe('us-west-2', 'workers', ['tg-workers']),
+    ]);
+    await reads.autoScaling.describe('us-west-2', 'api', ['tg-api']);
+    await reads.autoScaling.describe('us-west-2', 'api', ['tg-api'], { targetHealth: false });
+
+    expect(asked).toEqual([
+      { call: 'describeMany', names: ['api', 'workers'], targetGroups: ['tg-api', 'tg-workers'] },
+      { call: 'describe', names: ['api'], targetGroups: ['tg-api'] },
+      { call: 'describe', names: ['api'], targetGroups: undefined },
+    ]);
   });
 });

@@ -14,7 +14,7 @@ import {
   CAPACITY_WATCH_BUDGET_MS,
   CAPACITY_WATCH_MIN_MS,
 } from '../../functions/runbook/capacity-watch.js';
-import type { RunContext } from '../../functions/runbook/context.js';
+import { nextPoll, type RunContext } from '../../functions/runbook/context.js';
 import { checkDatabase, promoteDatabase } from '../../functions/runbook/database.js';
 import type { GlobalClusterView } from '../../functions/runbook/ports/aurora.js';
 import type { TrafficSwitch } from '../../functions/runbook/ports/traffic-switch.js';
@@ -800,6 +800,54 @@ describe('CheckCapacity watching the first health checks', () => {
     );
     await expect(last).rejects.toMatchObject({ name: 'CapacityNotReadyError' });
     expect(env.aurora.calls).toEqual([]);
+    // The watch spent its budget with only first checks left: the next check follows at once
+    // (`again`, one poll only: the poll after it drops it)
+    expect(next.again).toBe(true);
+    const plain = nextPoll(next, 'test');
+    expect(plain).not.toHaveProperty('again');
+  });
+
+  it('graceful: the check right after a spent watch reads the global cluster, the wait and the fence beside the group, so a group seen ready by that first read is switched over with no read in series', async () => {
+    // Arrange
+    const env = setup();
+    const run = await begun(env);
+    const waiting = await promoteDatabase({ run, resource: DATABASE }, env.deps);
+    const started = await scaleCapacity({ run, resource: CAPACITY }, env.deps);
+    await parkOnCapacity(env, run, 30_000);
+    const seen = watching(env, env.clock.now());
+    // The group's read takes 200 ms (virtual), as Auto Scaling's does in the sandbox: a read made
+    // after it, in series, would start 200 ms later.
+    const read = env.autoScaling.port.describe;
+    env.autoScaling.port.describe = async (...args) => {
+      const answer = await read(...args);
+      env.clock.advance(200);
+      return answer;
+    };
+    const clusterReads: number[] = [];
+    const describe = env.aurora.port.describeGlobalCluster.bind(env.aurora.port);
+    env.aurora.port.describeGlobalCluster = async (region, id) => {
+      clusterReads.push(env.clock.now());
+      return describe(region, id);
+    };
+    const t0 = env.clock.now();
+
+    // Act: the check after a spent watch (`again`), the group already ready at its first read
+    const done = await checkCapacity(
+      { run, resource: CAPACITY, progress: { ...started, attempt: 20, again: true } },
+      env.deps,
+    );
+    const wake = env.tokens.answered[0]?.output as Record<string, unknown>;
+    const followed = await checkDatabase({ run, resource: DATABASE, progress: waiting, wake }, env.deps);
+
+    // Assert: one group read, the cluster read at the same instant (beside it, not after it), one
+    // switchover made by this check and followed by the database branch
+    expect(done.done).toBe(true);
+    expect(seen.reads).toEqual([t0]);
+    expect(clusterReads).toEqual([t0]);
+    expect(env.aurora.calls).toEqual([
+      { op: 'switchover', region: SOURCE, id: 'orders-global', target: USW2 },
+    ]);
+    expect(followed).toMatchObject({ phase: 'promoting', detail: { startedBy: 'CheckCapacity' } });
   });
 
   it('a target found unhealthy ends the watch at once: the polls decide', async () => {
@@ -814,8 +862,9 @@ describe('CheckCapacity watching the first health checks', () => {
     // Act
     const next = await checkCapacity({ run, resource: CAPACITY, progress: started }, env.deps);
 
-    // Assert: the second watched counts as a poll
+    // Assert: the second watched counts as a poll; the next check waits its second as before
     expect(next).toMatchObject({ done: false, attempt: 2 });
+    expect(next).not.toHaveProperty('again');
     expect(env.clock.now() - flipAt).toBeLessThanOrEqual(CAPACITY_WATCH_MIN_MS);
   });
 });

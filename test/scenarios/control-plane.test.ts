@@ -164,6 +164,31 @@ describe('control plane', () => {
     expect(execution?.controlPlaneSeconds).toBeLessThan(1.8);
   });
 
+  it('warm standby with a warm pool, graceful, seed 5: a watch that spent its budget is followed at once, so the group is seen ready within the watch interval and switched over without a read in series', async () => {
+    // Seed 5: CheckCapacity's 20 s watch ran out 0.86 s before the group turned ready. Before
+    // round 9 the poll's 1 s Wait and invoke followed, the next poll's first read saw the group
+    // ready and only then read the global cluster (0.92 s ready -> switchover, control plane
+    // 2.245 s). Now the check follows at once (`again`) and watches, and its first read carries
+    // the global cluster and the fence.
+    const { execution, own } = await pooledGraceful(5);
+    expect(execution?.status).toBe('SUCCEEDED');
+    const switchovers = own.filter((c) => c.operation === 'SwitchoverGlobalCluster');
+    expect(switchovers).toHaveLength(1);
+    const switchover = switchovers[0];
+    if (!switchover) throw new Error('no SwitchoverGlobalCluster in the run');
+    const readyRead = own
+      .filter((c) => c.operation === 'DescribeTargetHealth' && c.finishedAt <= switchover.startedAt)
+      .at(-1);
+    if (!readyRead) throw new Error('no capacity read before the switchover');
+    // No DescribeGlobalClusters between the ready read and the switchover: it was read beside.
+    const between = own.filter(
+      (c) => c.startedAt >= readyRead.finishedAt && c.startedAt < switchover.startedAt,
+    );
+    expect(between.filter((c) => c.operation === 'DescribeGlobalClusters')).toHaveLength(0);
+    expect((switchover.startedAt - readyRead.finishedAt) / 1000).toBeLessThan(0.35);
+    expect(execution?.controlPlaneSeconds).toBeLessThan(1.8);
+  });
+
   it('warm standby with a warm pool, graceful, seeds 2 and 4: one switchover per run, whoever makes it', async () => {
     for (const seed of [2, 4]) {
       const { execution, own } = await pooledGraceful(seed);
@@ -171,6 +196,49 @@ describe('control plane', () => {
       const switchovers = own.filter((c) => c.operation === 'SwitchoverGlobalCluster');
       expect(switchovers, `seed ${seed}`).toHaveLength(1);
       expect(switchovers[0]?.ok, `seed ${seed}`).toBe(true);
+      // Issue 10: within 2 s at every seed (seed 2 was 2.066 s in round 8: the carried read aged
+      // out in the hand-off and was read again).
+      expect(execution?.controlPlaneSeconds, `seed ${seed}`).toBeLessThan(1.9);
     }
+  });
+
+  it("pilot light, graceful, seed 2: the promotion follows the poller's sight of the reader within 0.1 s, and the control plane stays within 2 s", async () => {
+    // Seed 2 is pilot light's worst seed (1.966 s; issue 10 asks for 2 s): the poller's pass after
+    // the reader turned available came 0.15 s later. Its kept capacity read (two groups) is one
+    // round now (the target groups beside DescribeAutoScalingGroups), so that the promotion never
+    // waits on it after the reader is seen, even in an invocation's first pass.
+    const pilot = CASES.find((c) => c.name === 'pilot light, graceful switchover');
+    if (!pilot) throw new Error('bench case missing from bench/cases.ts');
+    let calls: CallRecord[] = [];
+    const report = await simulate(
+      withoutWarmPools(plans),
+      { ...caseScenario(pilot), seed: 2 },
+      {
+        inspect: (sandbox) => {
+          calls = [...sandbox.aws.simulator.log];
+        },
+      },
+    );
+    const execution = report.executions[0];
+    expect(execution?.status).toBe('SUCCEEDED');
+    const switchovers = calls.filter(
+      (c) => c.operation === 'SwitchoverGlobalCluster' && c.startedAt > 0 && c.ok,
+    );
+    expect(switchovers).toHaveLength(1);
+    const switchover = switchovers[0];
+    if (!switchover) throw new Error('no SwitchoverGlobalCluster in the run');
+    // The poller's sight of the reader available -> switchover called: the fence (70 ms) and the
+    // promotion's kept reads (the capacity read in one round now, 0.2 s, under the reader's 0.25 s).
+    const sight = calls
+      .filter(
+        (c) =>
+          c.operation === 'DescribeDBInstances' &&
+          c.executionId?.startsWith('poller-') &&
+          c.finishedAt <= switchover.startedAt,
+      )
+      .at(-1);
+    if (!sight) throw new Error("no poller's DescribeDBInstances before the switchover");
+    expect((switchover.startedAt - sight.finishedAt) / 1000).toBeLessThanOrEqual(0.1);
+    expect(execution?.controlPlaneSeconds).toBeLessThan(2);
   });
 });

@@ -95,7 +95,14 @@ export interface AutoScalingGroups {
   describeMany?(
     region: string,
     groupNames: readonly string[],
-    options?: DescribeOptions,
+    options?: DescribeOptions & {
+      /**
+       * The groups' target groups as the plans name them (a hint): read beside
+       * DescribeAutoScalingGroups instead of after it; of them, only those the answer names count,
+       * and any it names that are not among them are read after it, as {@link describe} does.
+       */
+      readonly targetGroups?: readonly string[];
+    },
   ): Promise<ReadonlyMap<string, GroupCapacity | Error>>;
   /**
    * The group as `kept` (an answer of {@link describe} of this port) described it, with its target
