@@ -203,5 +203,5 @@ describe('switchyard CLI conventions', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }, 180_000); // a hang guard: about 4 s of CPU (a child process compiling and starting the sandbox)
+  });
 });
