@@ -10,9 +10,10 @@ import {
 } from '../core/errors.js';
 import { initialPrimary } from '../core/plan-queries.js';
 import * as z from '../core/zod.js';
+import type { RequestProblem } from '../operator-api/http-errors.js';
 import type { Identity } from '../operator-api/request.js';
 import { type RequestFailoverDeps, requestFailover } from '../operator-api/request-failover.js';
-import { refuseProblems, regionProblem } from '../operator-api/validation.js';
+import { refuseProblems, regionProblem, sentString } from '../operator-api/validation.js';
 import { parseInput, type RunbookDeps } from '../runbook/context.js';
 import type { EvacuationApp, EvacuationRecord } from '../runbook/ports/evacuations.js';
 import { newExecutionId, stateMachineArnInRegion } from '../runbook/runbook-arns.js';
@@ -65,6 +66,47 @@ export const EVACUATION_POLL_SECONDS = 1;
 export const EVACUATION_MAX_POLLS = 7200;
 
 /**
+ * The problems of an evacuation body that its schema cannot see, judged on the body as sent
+ * (before or after {@link EvacuationBody} parsed it): `from` or `to` not a region of any plan (the
+ * valid ones listed), `to` equal to `from`, an app in `apps` that is not a plan. Each has its path,
+ * what was got and what was expected; the router lists them beside the schema's own problems
+ * (`parseRequestPart`'s `also`), so a request learns every one at once. Empty when there is none.
+ */
+export function evacuationProblems(
+  sent: unknown,
+  plans: readonly { readonly name: string; readonly regions: readonly string[] }[],
+): RequestProblem[] {
+  const planRegions = [...new Set(plans.flatMap((p) => p.regions))];
+  const ofAPlan = `a region of a plan (${planRegions.join(', ')})`;
+  const known = plans.map((p) => p.name);
+  const from = sentString(sent, 'from');
+  const to = sentString(sent, 'to');
+  const apps = sent !== null && typeof sent === 'object' ? (sent as { apps?: unknown }).apps : undefined;
+  return [
+    regionProblem(from, planRegions, 'body.from', ofAPlan),
+    regionProblem(to, planRegions, 'body.to', ofAPlan),
+    to !== undefined && to === from
+      ? {
+          path: 'body.to',
+          message: 'the region being evacuated',
+          got: JSON.stringify(to),
+          expected: `a region other than from (${from})`,
+        }
+      : undefined,
+    ...(Array.isArray(apps) ? apps : []).map((app: unknown, i) =>
+      typeof app !== 'string' || known.includes(app)
+        ? undefined
+        : {
+            path: `body.apps[${i}]`,
+            message: 'unknown app',
+            got: JSON.stringify(app),
+            expected: `one of ${known.join(', ')}`,
+          },
+    ),
+  ].filter((p): p is RequestProblem => p !== undefined);
+}
+
+/**
  * Requests the evacuation of region `body.from`: every app whose recorded active region is `from`
  * (or the listed ones) fails over, in waves by its plan's `priority`, each through the same
  * request path as an operator's failover (`requestFailover`: its own lock and record, its plan's
@@ -89,33 +131,7 @@ export async function requestEvacuation(
   deps: RunbookDeps,
 ): Promise<EvacuationAccepted> {
   const plans = deps.plans.list();
-  const regions = new Set(plans.flatMap((p) => p.regions));
-  // Values of the body: an unknown region or app there is a bad request (400), as in every route.
-  const planRegions = [...regions];
-  const ofAPlan = `a region of a plan (${planRegions.join(', ')})`;
-  const known = plans.map((p) => p.name);
-  refuseProblems('body', [
-    regionProblem(body.from, planRegions, 'body.from', ofAPlan),
-    body.to === undefined ? undefined : regionProblem(body.to, planRegions, 'body.to', ofAPlan),
-    body.to !== undefined && body.to === body.from
-      ? {
-          path: 'body.to',
-          message: 'the region being evacuated',
-          got: JSON.stringify(body.to),
-          expected: `a region other than from (${body.from})`,
-        }
-      : undefined,
-    ...(body.apps ?? []).map((app, i) =>
-      known.includes(app)
-        ? undefined
-        : {
-            path: `body.apps[${i}]`,
-            message: 'unknown app',
-            got: JSON.stringify(app),
-            expected: `one of ${known.join(', ')}`,
-          },
-    ),
-  ]);
+  refuseProblems('body', evacuationProblems(body, plans));
   if (deps.region === body.from) {
     throw new PreconditionFailedError(
       `evacuation of ${body.from}: got the request in ${body.from}'s own control plane; expected another ` +

@@ -323,6 +323,24 @@ describe('authentication, routing and validation', () => {
     expect(sandbox.stepFunctions.list()).toHaveLength(0);
   });
 
+  it("lists every problem of an evacuation's body at once: an unknown region beside the schema's", async () => {
+    const answer = await send({
+      method: 'POST',
+      path: '/evacuations',
+      as: 'carol',
+      body: { from: 'mars', mode: 'x', reason: 'test' },
+    });
+
+    expect(answer.status).toBe(400);
+    expect(answer.body.problems.map((p: { path: string }) => p.path)).toEqual(['body.mode', 'body.from']);
+    expect(answer.body.problems[1]).toMatchObject({
+      message: 'unknown region',
+      got: '"mars"',
+      expected: 'a region of a plan (us-east-1, us-west-2)',
+    });
+    expect(sandbox.stepFunctions.list()).toHaveLength(0);
+  });
+
   it('lists an unknown region beside the other problems of a body or query, not only once they are fixed', async () => {
     const body = await requestFailover('billing', 'carol', { to: 'mars', mode: 'sideways', reason: 'test' });
     const query = await send({
