@@ -425,6 +425,27 @@ describe('authentication, routing and validation', () => {
     expect(answer.body.error).toBe('PreconditionFailedError');
     expect(answer.body.message).toContain('already active in us-east-1');
   });
+
+  it('answers readiness toward the active region NOT_READY with ALREADY_ACTIVE, as the failover there is refused', async () => {
+    const readiness = await send({
+      method: 'GET',
+      path: '/apps/billing/readiness',
+      query: { to: EAST },
+      as: 'victor',
+    });
+    const failover = await requestFailover('billing', 'carol', { to: EAST, reason: 'test' });
+
+    expect(readiness.status).toBe(200);
+    expect(readiness.body.readiness).toHaveLength(1);
+    expect(readiness.body.readiness[0]).toMatchObject({ region: EAST, verdict: 'NOT_READY' });
+    expect(readiness.body.readiness[0].findings[0]).toMatchObject({
+      code: 'ALREADY_ACTIVE',
+      severity: 'blocking',
+      message: expect.stringContaining('billing is already active in us-east-1'),
+    });
+    expect(failover.status).toBe(409);
+    expect(failover.body.message).toContain('already active in us-east-1');
+  });
 });
 
 describe('a failover requested through the API', () => {
