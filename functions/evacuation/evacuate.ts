@@ -122,7 +122,8 @@ export function evacuationProblems(
  *   `to` equal to `from`: every problem with its path, what was got and what was expected
  * @throws PreconditionFailedError the request reached `from`'s own control plane, or no app is
  *   active in `from`
- * @throws ConflictError the idempotency key was used for another request
+ * @throws ConflictError the idempotency key was used for another request, or another evacuation of
+ *   `from` is running (409, naming it; the same key with the same request answers the first one)
  */
 export async function requestEvacuation(
   body: EvacuationBody,
@@ -188,6 +189,7 @@ export async function requestEvacuation(
     );
   }
   apps.sort((a, b) => a.priority - b.priority || a.app.localeCompare(b.app));
+  await claimRegion(body.from, id, deps);
   const record: EvacuationRecord = {
     id,
     from: body.from,
@@ -210,6 +212,47 @@ export async function requestEvacuation(
   }
   await startMachine(record, machine, deps);
   return accepted(record, false);
+}
+
+/**
+ * How long a region's claim whose evacuation record is not written yet still counts as running,
+ * in (virtual) ms: the claiming request writes its record right after the claim, within its own
+ * lifetime, which API Gateway bounds to 30 s (HTTP API integration timeout, "Amazon API Gateway
+ * quotas", https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html). A
+ * claim older than that without a record was left by a request that died: it is taken over.
+ */
+export const CLAIM_UNWRITTEN_MS = 30_000;
+
+/**
+ * Claims region `from` for evacuation `id` (`EvacuationStore.claimRegion`), so that one evacuation
+ * of a region runs at a time: two requests racing are told apart by the claim's conditional put,
+ * not by a read. The claim of an evacuation that ended (its record not RUNNING) is taken over,
+ * conditioned on that holder, so two requests that both read it ended do not both take it.
+ *
+ * @throws ConflictError (409) another evacuation of `from` is running: names its id, who asked
+ *   and when
+ */
+async function claimRegion(from: string, id: string, deps: RunbookDeps): Promise<void> {
+  let over: string | undefined;
+  // Each round either claims, refuses, or saw the holder end (then its claim is taken over): two
+  // rounds settle a race; the third is for a holder that ended between a read and the put.
+  for (let round = 0; round < 3; round++) {
+    if (await deps.evacuations.claimRegion(from, id, isoNow(deps.clock), over)) return;
+    const held = await deps.evacuations.regionClaim(from);
+    if (!held) continue;
+    const holder = await deps.evacuations.get(held.evacuationId);
+    const unwritten = !holder && deps.clock.now() - Date.parse(held.claimedAt) < CLAIM_UNWRITTEN_MS;
+    if (holder?.status === 'RUNNING' || unwritten)
+      throw new ConflictError(
+        `evacuation of ${from}: got a new request while evacuation ${held.evacuationId} of ${from} is running` +
+          (holder ? ` (requested by ${holder.requestedBy} at ${holder.requestedAt})` : ' (just requested)') +
+          `; expected it to end first: follow it with GET /evacuations/${held.evacuationId}`,
+      );
+    over = held.evacuationId;
+  }
+  throw new ConflictError(
+    `evacuation of ${from}: its claim changed hands on every try; expected one evacuation of ${from} at a time: try again`,
+  );
 }
 
 /** Starts the evacuation's state machine (named by its id: a second start of it is a no-op). */
