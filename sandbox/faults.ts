@@ -348,3 +348,38 @@ export class FaultSet {
     for (const listener of this.listeners) listener();
   }
 }
+
+/**
+ * The message AWS sends with an error code, for an `api-errors` fault's injected error (its HTTP
+ * status, 400 or 5xx, is `awsError`'s). Throttling codes say "Rate exceeded", as AWS's APIs answer
+ * a throttled call (e.g. RDS's and Auto Scaling's `Throttling`, 400). The others are the texts of
+ * AWS's common errors (e.g. https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/CommonErrors.html:
+ * InternalFailure 500 "The request processing has failed because of an unknown error, exception or
+ * failure.", ServiceUnavailable 503 "The request has failed due to a temporary failure of the
+ * server."); DynamoDB's InternalServerError (500) says "Internal server error"
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html).
+ * A code without a known text is answered with the code itself.
+ */
+export function injectedErrorMessage(code: string): string {
+  if (
+    /^(Throttling|ThrottlingException|ThrottledException|TooManyRequestsException|RequestLimitExceeded|ProvisionedThroughputExceededException|RequestThrottled|PriorRequestNotComplete)$/.test(
+      code,
+    )
+  )
+    return 'Rate exceeded';
+  return INJECTED_ERROR_MESSAGES[code] ?? code;
+}
+
+const INJECTED_ERROR_MESSAGES: Readonly<Record<string, string>> = {
+  InternalFailure: 'The request processing has failed because of an unknown error, exception or failure.',
+  InternalError: 'The request processing has failed because of an unknown error, exception or failure.',
+  InternalServerError: 'Internal server error',
+  InternalServerException:
+    'The request processing has failed because of an unknown error, exception or failure.',
+  ServiceUnavailable: 'The request has failed due to a temporary failure of the server.',
+  ServiceUnavailableException: 'The request has failed due to a temporary failure of the server.',
+  AccessDeniedException: 'You do not have sufficient access to perform this action.',
+  AccessDenied: 'You do not have sufficient access to perform this action.',
+  ValidationError: 'The input fails to satisfy the constraints specified by an AWS service.',
+  ValidationException: 'The input fails to satisfy the constraints specified by an AWS service.',
+};

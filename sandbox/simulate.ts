@@ -13,6 +13,7 @@ import { callOperatorApi } from './api-gateway.js';
 import { VirtualClock } from './clock.js';
 import { applyDrift } from './drift.js';
 import { drillGroundTruth } from './drill-evidence.js';
+import { findIdentity, type Role } from './identities.js';
 import type { SimulatedExecution } from './runtime/step-functions.js';
 import { Sandbox } from './sandbox.js';
 import { checkScenario, type Scenario, type ScenarioEvent } from './scenario.js';
@@ -37,7 +38,17 @@ export type {
   SimulationReport,
 } from './simulate-report.js';
 
-const ROLES_FOR_SCENARIOS = ['operator', 'approver'];
+/**
+ * The roles of a scenario's actor (`by`): a sandbox user's own (`DEMO_IDENTITIES`, the table the
+ * interactive sandbox's tokens carry: alice operator, bob approver, carol both, victor viewer), so
+ * that an action the API refuses that user (403) is refused in a scenario too; any other name
+ * (`oncall`, the default `operator`) acts as operator and approver, the scenario language's rule
+ * for a name the sandbox does not know (docs/contracts.md, Scenarios).
+ */
+export function scenarioRoles(by: string): readonly Role[] {
+  return findIdentity(by)?.roles ?? UNKNOWN_ACTOR_ROLES;
+}
+const UNKNOWN_ACTOR_ROLES: readonly Role[] = ['operator', 'approver'];
 
 /**
  * Plays a scenario to the end in a fresh in-process sandbox on a discrete virtual clock and
@@ -430,7 +441,7 @@ function callApi(
   return callOperatorApi(sandbox, {
     region: known,
     by,
-    roles: ROLES_FOR_SCENARIOS,
+    roles: [...scenarioRoles(by)],
     method,
     path,
     body,

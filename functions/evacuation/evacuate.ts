@@ -10,9 +10,10 @@ import {
 } from '../core/errors.js';
 import { initialPrimary } from '../core/plan-queries.js';
 import * as z from '../core/zod.js';
+import type { RequestProblem } from '../operator-api/http-errors.js';
 import type { Identity } from '../operator-api/request.js';
 import { type RequestFailoverDeps, requestFailover } from '../operator-api/request-failover.js';
-import { refuseProblems, regionProblem } from '../operator-api/validation.js';
+import { refuseProblems, regionProblem, sentString } from '../operator-api/validation.js';
 import { parseInput, type RunbookDeps } from '../runbook/context.js';
 import type { EvacuationApp, EvacuationRecord } from '../runbook/ports/evacuations.js';
 import { newExecutionId, stateMachineArnInRegion } from '../runbook/runbook-arns.js';
@@ -65,6 +66,47 @@ export const EVACUATION_POLL_SECONDS = 1;
 export const EVACUATION_MAX_POLLS = 7200;
 
 /**
+ * The problems of an evacuation body that its schema cannot see, judged on the body as sent
+ * (before or after {@link EvacuationBody} parsed it): `from` or `to` not a region of any plan (the
+ * valid ones listed), `to` equal to `from`, an app in `apps` that is not a plan. Each has its path,
+ * what was got and what was expected; the router lists them beside the schema's own problems
+ * (`parseRequestPart`'s `also`), so a request learns every one at once. Empty when there is none.
+ */
+export function evacuationProblems(
+  sent: unknown,
+  plans: readonly { readonly name: string; readonly regions: readonly string[] }[],
+): RequestProblem[] {
+  const planRegions = [...new Set(plans.flatMap((p) => p.regions))];
+  const ofAPlan = `a region of a plan (${planRegions.join(', ')})`;
+  const known = plans.map((p) => p.name);
+  const from = sentString(sent, 'from');
+  const to = sentString(sent, 'to');
+  const apps = sent !== null && typeof sent === 'object' ? (sent as { apps?: unknown }).apps : undefined;
+  return [
+    regionProblem(from, planRegions, 'body.from', ofAPlan),
+    regionProblem(to, planRegions, 'body.to', ofAPlan),
+    to !== undefined && to === from
+      ? {
+          path: 'body.to',
+          message: 'the region being evacuated',
+          got: JSON.stringify(to),
+          expected: `a region other than from (${from})`,
+        }
+      : undefined,
+    ...(Array.isArray(apps) ? apps : []).map((app: unknown, i) =>
+      typeof app !== 'string' || known.includes(app)
+        ? undefined
+        : {
+            path: `body.apps[${i}]`,
+            message: 'unknown app',
+            got: JSON.stringify(app),
+            expected: `one of ${known.join(', ')}`,
+          },
+    ),
+  ].filter((p): p is RequestProblem => p !== undefined);
+}
+
+/**
  * Requests the evacuation of region `body.from`: every app whose recorded active region is `from`
  * (or the listed ones) fails over, in waves by its plan's `priority`, each through the same
  * request path as an operator's failover (`requestFailover`: its own lock and record, its plan's
@@ -80,7 +122,8 @@ export const EVACUATION_MAX_POLLS = 7200;
  *   `to` equal to `from`: every problem with its path, what was got and what was expected
  * @throws PreconditionFailedError the request reached `from`'s own control plane, or no app is
  *   active in `from`
- * @throws ConflictError the idempotency key was used for another request
+ * @throws ConflictError the idempotency key was used for another request, or another evacuation of
+ *   `from` is running (409, naming it; the same key with the same request answers the first one)
  */
 export async function requestEvacuation(
   body: EvacuationBody,
@@ -89,33 +132,7 @@ export async function requestEvacuation(
   deps: RunbookDeps,
 ): Promise<EvacuationAccepted> {
   const plans = deps.plans.list();
-  const regions = new Set(plans.flatMap((p) => p.regions));
-  // Values of the body: an unknown region or app there is a bad request (400), as in every route.
-  const planRegions = [...regions];
-  const ofAPlan = `a region of a plan (${planRegions.join(', ')})`;
-  const known = plans.map((p) => p.name);
-  refuseProblems('body', [
-    regionProblem(body.from, planRegions, 'body.from', ofAPlan),
-    body.to === undefined ? undefined : regionProblem(body.to, planRegions, 'body.to', ofAPlan),
-    body.to !== undefined && body.to === body.from
-      ? {
-          path: 'body.to',
-          message: 'the region being evacuated',
-          got: JSON.stringify(body.to),
-          expected: `a region other than from (${body.from})`,
-        }
-      : undefined,
-    ...(body.apps ?? []).map((app, i) =>
-      known.includes(app)
-        ? undefined
-        : {
-            path: `body.apps[${i}]`,
-            message: 'unknown app',
-            got: JSON.stringify(app),
-            expected: `one of ${known.join(', ')}`,
-          },
-    ),
-  ]);
+  refuseProblems('body', evacuationProblems(body, plans));
   if (deps.region === body.from) {
     throw new PreconditionFailedError(
       `evacuation of ${body.from}: got the request in ${body.from}'s own control plane; expected another ` +
@@ -172,6 +189,7 @@ export async function requestEvacuation(
     );
   }
   apps.sort((a, b) => a.priority - b.priority || a.app.localeCompare(b.app));
+  await claimRegion(body.from, id, deps);
   const record: EvacuationRecord = {
     id,
     from: body.from,
@@ -194,6 +212,47 @@ export async function requestEvacuation(
   }
   await startMachine(record, machine, deps);
   return accepted(record, false);
+}
+
+/**
+ * How long a region's claim whose evacuation record is not written yet still counts as running,
+ * in (virtual) ms: the claiming request writes its record right after the claim, within its own
+ * lifetime, which API Gateway bounds to 30 s (HTTP API integration timeout, "Amazon API Gateway
+ * quotas", https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html). A
+ * claim older than that without a record was left by a request that died: it is taken over.
+ */
+export const CLAIM_UNWRITTEN_MS = 30_000;
+
+/**
+ * Claims region `from` for evacuation `id` (`EvacuationStore.claimRegion`), so that one evacuation
+ * of a region runs at a time: two requests racing are told apart by the claim's conditional put,
+ * not by a read. The claim of an evacuation that ended (its record not RUNNING) is taken over,
+ * conditioned on that holder, so two requests that both read it ended do not both take it.
+ *
+ * @throws ConflictError (409) another evacuation of `from` is running: names its id, who asked
+ *   and when
+ */
+async function claimRegion(from: string, id: string, deps: RunbookDeps): Promise<void> {
+  let over: string | undefined;
+  // Each round either claims, refuses, or saw the holder end (then its claim is taken over): two
+  // rounds settle a race; the third is for a holder that ended between a read and the put.
+  for (let round = 0; round < 3; round++) {
+    if (await deps.evacuations.claimRegion(from, id, isoNow(deps.clock), over)) return;
+    const held = await deps.evacuations.regionClaim(from);
+    if (!held) continue;
+    const holder = await deps.evacuations.get(held.evacuationId);
+    const unwritten = !holder && deps.clock.now() - Date.parse(held.claimedAt) < CLAIM_UNWRITTEN_MS;
+    if (holder?.status === 'RUNNING' || unwritten)
+      throw new ConflictError(
+        `evacuation of ${from}: got a new request while evacuation ${held.evacuationId} of ${from} is running` +
+          (holder ? ` (requested by ${holder.requestedBy} at ${holder.requestedAt})` : ' (just requested)') +
+          `; expected it to end first: follow it with GET /evacuations/${held.evacuationId}`,
+      );
+    over = held.evacuationId;
+  }
+  throw new ConflictError(
+    `evacuation of ${from}: its claim changed hands on every try; expected one evacuation of ${from} at a time: try again`,
+  );
 }
 
 /** Starts the evacuation's state machine (named by its id: a second start of it is a no-op). */

@@ -13,7 +13,7 @@ import { FAILOVER_MODES } from '../core/records.js';
 import { FREE_TEXT_MAX_CHARS } from '../core/text-bounds.js';
 import * as z from '../core/zod.js';
 import { type AppObservation, isKnown } from '../observer/observe.js';
-import { lockFree, READINESS_CHECKS } from '../readiness/checks.js';
+import { lockFree, READINESS_CHECKS, targetNotActive } from '../readiness/checks.js';
 import { type Readiness, type ReadinessDeps, readInputs, readinessFrom } from '../readiness/readiness.js';
 import {
   PREPARE_CAPACITY_STEP,
@@ -423,7 +423,9 @@ async function dryRun(
       .filter((r) => r !== body.to)
       .flatMap((from) => [...knownUnreachable({ mode: body.mode, from })]),
   );
-  const checks = READINESS_CHECKS.filter((check) => check !== lockFree);
+  // The lock and an active target are the reservation's to refuse (beside this dry run, in both
+  // modes: "already active" is its 409, PreconditionFailedError), not the dry run's.
+  const checks = READINESS_CHECKS.filter((check) => check !== lockFree && check !== targetNotActive);
   // A read of RDS or Auto Scaling that answered is kept across the paced re-reads of this request:
   // only what AWS throttled is asked again, so that pacing does not spend the bucket on answers it
   // already has. (The reading is then as old as its first read: `readAt` below.)

@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { InvalidInputError, ResourceNotFoundError } from '../core/errors.js';
 import * as z from '../core/zod.js';
 import { DrillRequestBody, requestDrill } from '../drills/drill.js';
-import { EvacuationBody, requestEvacuation } from '../evacuation/evacuate.js';
+import { EvacuationBody, evacuationProblems, requestEvacuation } from '../evacuation/evacuate.js';
 import type { RunbookDeps } from '../runbook/context.js';
 import { AbortBody, abortExecution } from './abort-execution.js';
 import { getAppStatus, listAppStatuses } from './app-status.js';
@@ -90,7 +90,12 @@ export const ROUTES: readonly Route[] = [
     summary:
       'evacuate a region { from, to?, mode?, apps?, reason } (header Idempotency-Key optional): every app active there fails over, in waves by priority',
     run: async (_p, request, caller, deps) => {
-      const body = parseRequestPart(EvacuationBody, request.body, 'body');
+      const body = parseRequestPart(
+        EvacuationBody,
+        request.body,
+        'body',
+        evacuationProblems(request.body, deps.plans.list()),
+      );
       const rawKey = request.headers['idempotency-key'];
       const key =
         rawKey === undefined ? undefined : parseRequestPart(IdempotencyKey, rawKey, 'header Idempotency-Key');

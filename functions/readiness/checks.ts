@@ -356,6 +356,26 @@ export const truthAgreesWithRecord: ReadinessCheck = ({ plan, observation, sourc
   return findings;
 };
 
+/**
+ * The target is not the region the app is recorded active in: a failover there is refused (409,
+ * "already active", PreconditionFailedError, by the request's reservation and by Begin), so
+ * readiness toward it is not READY either. A failover request's dry run leaves this rule to its
+ * reservation, which refuses such a target beside it in both modes; the execution evaluating its
+ * own run (`self`: Preflight) has no such finding, since its request was refused before it ran if
+ * its target was the active region and the record moves to the target only at its end.
+ */
+export const targetNotActive: ReadinessCheck = ({ plan, target, source, self }) => {
+  if (self !== undefined || target !== source) return [];
+  const others = plan.regions.filter((r) => r !== source);
+  return [
+    blocking(
+      'ALREADY_ACTIVE',
+      `${plan.name} state`,
+      `${plan.name} is already active in ${target}, so a failover there is refused (expected a target other than the active region: one of ${others.join(', ')})`,
+    ),
+  ];
+};
+
 /** The app's lock is free (or held by the evaluating execution itself). */
 export const lockFree: ReadinessCheck = ({ plan, lock, self, now }) => {
   if (!lock || lock.released || lock.leaseExpiresAt < now || lock.holder === self) return [];
@@ -526,6 +546,7 @@ export const healthSwitchAgrees: ReadinessCheck = ({ plan, observation, source, 
 
 /** Every check, in the order their findings are listed. */
 export const READINESS_CHECKS: readonly ReadinessCheck[] = [
+  targetNotActive,
   targetReadable,
   databaseCanFailOver,
   capacityCanFailOver,

@@ -20,7 +20,7 @@ import type { DnsQuestion } from '../../functions/aws/dns-transport.js';
 import { TransientAwsError } from '../../functions/core/errors.js';
 import type { Random } from '../../functions/core/random.js';
 import type { VirtualClock } from '../clock.js';
-import type { FaultSet } from '../faults.js';
+import { type FaultSet, injectedErrorMessage } from '../faults.js';
 import type { LatencyProfile } from '../latency.js';
 import { QuotaBuckets, type QuotaRule } from '../quotas.js';
 import { currentExecutionId, currentFunction } from '../runtime/scope.js';
@@ -424,7 +424,7 @@ export class AwsSimulator implements AwsInterceptor {
           throw awsError(
             call.service,
             error,
-            `Rate exceeded (sandbox fault: api-errors ${call.service} ${call.region})`,
+            `${injectedErrorMessage(error)} (sandbox fault: api-errors ${call.service} ${call.region})`,
           );
       }
       if (call.service === 'dynamodb' && this.ctx.stateTable) {

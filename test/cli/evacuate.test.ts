@@ -94,6 +94,19 @@ describe('switchyard evacuate', () => {
         { timeout: 60_000, interval: 200 },
       )
       .toBeDefined();
+    // While it runs, a second evacuation of us-east-1 is refused, naming the running one.
+    const second = await cli(
+      'evacuate',
+      '--from',
+      'us-east-1',
+      '--to',
+      'us-west-2',
+      '--app',
+      'orders',
+      '--reason',
+      'again',
+      '--no-wait',
+    );
     // Give the CLI a poll or two to see the wait before the approval ends it.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const approved = await fetch(`${env.server.url}/apps/orders/executions/${waiting}/approve`, {
@@ -110,5 +123,10 @@ describe('switchyard evacuate', () => {
     expect(run.out).toContain(`npx switchyard approve --app orders --execution ${waiting} --as bob --api`);
     expect(run.out).toMatch(/^ {2}orders -> us-west-2: SUCCEEDED/m);
     expect(run.code).toBe(0);
+    expect(second.code).toBe(1);
+    expect(second.out).toBe('');
+    expect(second.err).toMatch(
+      /^error: ConflictError: evacuation of us-east-1: got a new request while evacuation evac-\S+ of us-east-1 is running \(requested by alice at \S+\); expected it to end first/,
+    );
   });
 });

@@ -109,6 +109,51 @@ describe('region evacuation (ground truth)', () => {
     }
   });
 
+  it('refuses a second evacuation of a region while the first runs, naming it; the first ends SUCCEEDED', async () => {
+    const second = { ...EVACUATE.evacuate, mode: 'graceful', reason: 'again' };
+    const report = await play([
+      OUTAGE,
+      { ...EVACUATE, evacuate: { ...EVACUATE.evacuate, idempotencyKey: 'first' } },
+      { at: 2, evacuate: second },
+      // The same key with the same request still answers the first one.
+      { at: 3, evacuate: { ...EVACUATE.evacuate, idempotencyKey: 'first' } },
+    ]);
+
+    const first = report.evacuations[0];
+    expect(first).toMatchObject({ status: 'SUCCEEDED', apps: 4, succeeded: 4, failed: 0 });
+    expect(report.requests.map((r) => r.accepted)).toEqual([true, false, true]);
+    expect(report.requests[1]?.error).toMatch(
+      new RegExp(
+        `^ConflictError: evacuation of us-east-1: .*evacuation ${first?.id} of us-east-1 is running`,
+      ),
+    );
+    expect(report.requests[2]?.evacuationId).toBe(first?.id);
+    // Every evacuation reported is the first one (answered twice), and every failover succeeded.
+    expect(new Set(report.evacuations.map((e) => e.id))).toEqual(new Set([first?.id]));
+    expect(report.executions.every((e) => e.status === 'SUCCEEDED')).toBe(true);
+  });
+
+  it('accepts one of two evacuations of a region requested at once, and the next one once it ended', async () => {
+    const some = (apps: string[], reason: string) => ({ ...EVACUATE.evacuate, apps, reason });
+    const report = await play([
+      OUTAGE,
+      { at: 1, evacuate: some(['app1', 'app2'], 'first') },
+      { at: 1, evacuate: some(['app1', 'app2'], 'the same, at once') },
+      { at: 600, evacuate: some(['app3', 'app4'], 'after the first ended') },
+    ]);
+
+    const [a, b, later] = report.requests;
+    expect([a?.accepted, b?.accepted].sort()).toEqual([false, true]);
+    const refused = a?.accepted ? b : a;
+    const accepted = a?.accepted ? a : b;
+    expect(refused?.error).toMatch(
+      new RegExp(`^ConflictError: .*evacuation ${accepted?.evacuationId} of us-east-1 is running`),
+    );
+    expect(report.evacuations.find((e) => e.id === accepted?.evacuationId)?.status).toBe('SUCCEEDED');
+    expect(later).toMatchObject({ accepted: true });
+    expect(later?.evacuationId).not.toBe(accepted?.evacuationId);
+  });
+
   it('refuses a bad request, saying what was wrong, and starts nothing', async () => {
     const report = await play([
       { at: 0, evacuate: { from: 'us-east-1', to: 'us-east-1', by: 'alice', reason: 'x' } },

@@ -323,6 +323,24 @@ describe('authentication, routing and validation', () => {
     expect(sandbox.stepFunctions.list()).toHaveLength(0);
   });
 
+  it("lists every problem of an evacuation's body at once: an unknown region beside the schema's", async () => {
+    const answer = await send({
+      method: 'POST',
+      path: '/evacuations',
+      as: 'carol',
+      body: { from: 'mars', mode: 'x', reason: 'test' },
+    });
+
+    expect(answer.status).toBe(400);
+    expect(answer.body.problems.map((p: { path: string }) => p.path)).toEqual(['body.mode', 'body.from']);
+    expect(answer.body.problems[1]).toMatchObject({
+      message: 'unknown region',
+      got: '"mars"',
+      expected: 'a region of a plan (us-east-1, us-west-2)',
+    });
+    expect(sandbox.stepFunctions.list()).toHaveLength(0);
+  });
+
   it('lists an unknown region beside the other problems of a body or query, not only once they are fixed', async () => {
     const body = await requestFailover('billing', 'carol', { to: 'mars', mode: 'sideways', reason: 'test' });
     const query = await send({
@@ -406,6 +424,27 @@ describe('authentication, routing and validation', () => {
     expect(answer.status).toBe(409);
     expect(answer.body.error).toBe('PreconditionFailedError');
     expect(answer.body.message).toContain('already active in us-east-1');
+  });
+
+  it('answers readiness toward the active region NOT_READY with ALREADY_ACTIVE, as the failover there is refused', async () => {
+    const readiness = await send({
+      method: 'GET',
+      path: '/apps/billing/readiness',
+      query: { to: EAST },
+      as: 'victor',
+    });
+    const failover = await requestFailover('billing', 'carol', { to: EAST, reason: 'test' });
+
+    expect(readiness.status).toBe(200);
+    expect(readiness.body.readiness).toHaveLength(1);
+    expect(readiness.body.readiness[0]).toMatchObject({ region: EAST, verdict: 'NOT_READY' });
+    expect(readiness.body.readiness[0].findings[0]).toMatchObject({
+      code: 'ALREADY_ACTIVE',
+      severity: 'blocking',
+      message: expect.stringContaining('billing is already active in us-east-1'),
+    });
+    expect(failover.status).toBe(409);
+    expect(failover.body.message).toContain('already active in us-east-1');
   });
 });
 

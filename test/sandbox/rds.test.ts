@@ -504,6 +504,40 @@ describe('SimulatedRds: transport faults', () => {
     );
   });
 
+  it("answers an injected error with AWS's message and status for its code, not always throttling's", async () => {
+    // Prepare
+    const sb = computeSandbox();
+    const inject = (error: string) =>
+      sb.faults.add({ kind: 'api-errors', service: 'rds', region: WEST, error, rate: 1 });
+    const call = () =>
+      sb.failure(
+        sb.clients.rds(WEST).send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: GLOBAL_ID })),
+      );
+    const seen = (error: unknown) => ({
+      name: (error as Error).name,
+      message: (error as Error).message,
+      status: (error as { $metadata: { httpStatusCode?: number } }).$metadata.httpStatusCode,
+    });
+
+    // Act
+    inject('InternalFailure');
+    const internal = seen(await call());
+    sb.faults.clear({ kind: 'api-errors' });
+    inject('ServiceUnavailable');
+    const unavailable = seen(await call());
+    sb.faults.clear({ kind: 'api-errors' });
+    inject('Throttling');
+    const throttled = seen(await call());
+
+    // Assess
+    expect(internal).toMatchObject({ name: 'InternalFailure', status: 500 });
+    expect(internal.message).toMatch(/^The request processing has failed because of an unknown error/);
+    expect(unavailable).toMatchObject({ name: 'ServiceUnavailable', status: 503 });
+    expect(unavailable.message).toMatch(/^The request has failed due to a temporary failure of the server/);
+    expect(throttled).toMatchObject({ name: 'Throttling', status: 400 });
+    expect(throttled.message).toMatch(/^Rate exceeded/);
+  });
+
   it('fails the calls of a region that is down like a network timeout, while the other region answers', async () => {
     // Prepare
     const sb = computeSandbox();

@@ -114,7 +114,7 @@ describe('capacity while the approval waits', () => {
   it('aborted while it waits: the capacity is given back by the abort', async () => {
     const { report, at, desired } = await play([
       request('graceful'),
-      { at: 30, abort: { app: 'orders', by: 'bob', reason: 'not today' } },
+      { at: 30, abort: { app: 'orders', by: 'carol', reason: 'not today' } },
     ]);
 
     expect(report.executions[0]?.status).toBe('ABORTED');

@@ -237,17 +237,17 @@ describe('scenarios in the sandbox (ground truth)', () => {
             app: 'orders',
             to: 'us-west-2',
             mode: 'graceful',
-            by: 'alice',
+            by: 'carol',
             reason: 'needs approval',
           },
         },
-        { at: 30, approve: { app: 'orders', by: 'alice' } },
+        { at: 30, approve: { app: 'orders', by: 'carol' } },
         { at: 60, approve: { app: 'orders', by: 'bob' } },
       ],
     });
     const [request, selfApproval, approval] = report.requests;
     expect(request?.accepted).toBe(true);
-    expect(selfApproval).toMatchObject({ kind: 'approve', by: 'alice', accepted: false });
+    expect(selfApproval).toMatchObject({ kind: 'approve', by: 'carol', accepted: false });
     expect(selfApproval?.error).toMatch(/^ForbiddenError: .*self-approval/i);
     expect(approval).toMatchObject({ kind: 'approve', by: 'bob', accepted: true });
     const execution = only(report.executions);
@@ -258,6 +258,41 @@ describe('scenarios in the sandbox (ground truth)', () => {
     expect(promote?.startedAt).toBeGreaterThanOrEqual(60);
   });
 
+  it("acts as the sandbox's users: victor (viewer) may not approve, bob (approver) may not request; the API's 403 is reported", async () => {
+    const report = await play({
+      latency: 'fast',
+      events: [
+        {
+          at: 0,
+          failover: { app: 'orders', to: 'us-west-2', mode: 'graceful', by: 'bob', reason: 'not mine' },
+        },
+        {
+          at: 1,
+          failover: {
+            app: 'orders',
+            to: 'us-west-2',
+            mode: 'graceful',
+            by: 'alice',
+            reason: 'needs approval',
+          },
+        },
+        { at: 30, approve: { app: 'orders', by: 'victor' } },
+        { at: 60, approve: { app: 'orders', by: 'bob' } },
+      ],
+    });
+
+    const [byBob, byAlice, byVictor, approval] = report.requests;
+    expect(byBob).toMatchObject({ kind: 'failover', by: 'bob', accepted: false });
+    expect(byBob?.error).toMatch(/^ForbiddenError: .*needs role operator/);
+    expect(byAlice).toMatchObject({ by: 'alice', accepted: true });
+    expect(byVictor).toMatchObject({ kind: 'approve', by: 'victor', accepted: false });
+    expect(byVictor?.error).toMatch(/^ForbiddenError: .*needs role approver/);
+    expect(approval).toMatchObject({ kind: 'approve', by: 'bob', accepted: true });
+    const execution = only(report.executions);
+    expect(execution.status).toBe('SUCCEEDED');
+    // Victor's approval at 30 did not end the wait: bob's at 60 did.
+    expect(execution.approvalWaitSeconds).toBeGreaterThan(50);
+  });
   it('approval timeout: the execution ends ABORTED, nothing moved, the lock is free again', async () => {
     const shortApproval = await plansWith('orders.yaml', (t) =>
       t.replace(

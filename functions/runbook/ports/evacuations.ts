@@ -68,4 +68,21 @@ export interface EvacuationStore {
    * @throws ConflictError another writer wrote it since it was read
    */
   save(record: EvacuationRecord): Promise<EvacuationRecord>;
+  /**
+   * Claims region `from` for evacuation `id`: item `EVACUATING#<from>` / `CLAIM` names the one
+   * evacuation of `from` that may run (one conditional put). Succeeds when no evacuation claimed
+   * `from` yet, when `id` holds it already (a retried request), or when `over` holds it (the caller
+   * read that `over` ended): so two requests that both saw `over` end cannot both take it over.
+   * Returns false when another holds it.
+   */
+  claimRegion(from: string, id: string, claimedAt: string, over?: string): Promise<boolean>;
+  /** Which evacuation holds region `from`'s claim (strongly consistent), or undefined if none ever did. */
+  regionClaim(from: string): Promise<RegionClaim | undefined>;
+}
+
+/** The claim of a region by the evacuation that runs there ({@link EvacuationStore.claimRegion}). */
+export interface RegionClaim {
+  readonly evacuationId: string;
+  /** ISO time of the claim. */
+  readonly claimedAt: string;
 }
