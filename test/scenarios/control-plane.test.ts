@@ -34,6 +34,25 @@ async function pooledGraceful(seed: number) {
   return { execution, own: calls.filter((c) => c.executionId === execution?.id) };
 }
 
+/**
+ * A run's one SwitchoverGlobalCluster (asserted: exactly one), the last capacity read that
+ * finished before it (the read that saw the group ready) and the calls started between the two.
+ */
+function switchoverAfterReadyRead(own: readonly CallRecord[]) {
+  const switchovers = own.filter((c) => c.operation === 'SwitchoverGlobalCluster');
+  expect(switchovers).toHaveLength(1);
+  const switchover = switchovers[0];
+  if (!switchover) throw new Error('no SwitchoverGlobalCluster in the run');
+  const readyRead = own
+    .filter((c) => c.operation === 'DescribeTargetHealth' && c.finishedAt <= switchover.startedAt)
+    .at(-1);
+  if (!readyRead) throw new Error('no capacity read before the switchover');
+  const between = own.filter(
+    (c) => c.startedAt >= readyRead.finishedAt && c.startedAt < switchover.startedAt,
+  );
+  return { switchover, readyRead, between };
+}
+
 describe('control plane', () => {
   it('warm standby, ungraceful: the dry run is read once, the runbook starts within 0.8 s, traffic moves as the promotion is seen done, control plane under 3 s', async () => {
     if (!bench) throw new Error('bench case missing from bench/cases.ts');
@@ -145,19 +164,9 @@ describe('control plane', () => {
     // DescribeGlobalClusters and a second read of the wait among them).
     const { execution, own } = await pooledGraceful(1);
     expect(execution?.status).toBe('SUCCEEDED');
-    const switchovers = own.filter((c) => c.operation === 'SwitchoverGlobalCluster');
-    expect(switchovers).toHaveLength(1);
-    const switchover = switchovers[0];
-    if (!switchover) throw new Error('no SwitchoverGlobalCluster in the run');
+    const { switchover, readyRead, between } = switchoverAfterReadyRead(own);
     expect(switchover.caller).toBe('CheckDatabase');
     expect(switchover.ok).toBe(true);
-    const readyRead = own
-      .filter((c) => c.operation === 'DescribeTargetHealth' && c.finishedAt <= switchover.startedAt)
-      .at(-1);
-    if (!readyRead) throw new Error('no capacity read before the switchover');
-    const between = own.filter(
-      (c) => c.startedAt >= readyRead.finishedAt && c.startedAt < switchover.startedAt,
-    );
     expect(between.filter((c) => c.operation === 'DescribeGlobalClusters')).toHaveLength(0);
     // The wake (SendTaskSuccess), the transition and the branch's invoke, its fence.
     expect((switchover.startedAt - readyRead.finishedAt) / 1000).toBeLessThan(0.35);
@@ -172,18 +181,8 @@ describe('control plane', () => {
     // the global cluster and the fence.
     const { execution, own } = await pooledGraceful(5);
     expect(execution?.status).toBe('SUCCEEDED');
-    const switchovers = own.filter((c) => c.operation === 'SwitchoverGlobalCluster');
-    expect(switchovers).toHaveLength(1);
-    const switchover = switchovers[0];
-    if (!switchover) throw new Error('no SwitchoverGlobalCluster in the run');
-    const readyRead = own
-      .filter((c) => c.operation === 'DescribeTargetHealth' && c.finishedAt <= switchover.startedAt)
-      .at(-1);
-    if (!readyRead) throw new Error('no capacity read before the switchover');
+    const { switchover, readyRead, between } = switchoverAfterReadyRead(own);
     // No DescribeGlobalClusters between the ready read and the switchover: it was read beside.
-    const between = own.filter(
-      (c) => c.startedAt >= readyRead.finishedAt && c.startedAt < switchover.startedAt,
-    );
     expect(between.filter((c) => c.operation === 'DescribeGlobalClusters')).toHaveLength(0);
     expect((switchover.startedAt - readyRead.finishedAt) / 1000).toBeLessThan(0.35);
     expect(execution?.controlPlaneSeconds).toBeLessThan(1.8);
