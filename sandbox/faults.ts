@@ -1,3 +1,5 @@
+import { isThrottlingError } from '@smithy/service-error-classification';
+import type { SdkError } from '@smithy/types';
 import * as z from 'zod';
 import { AWS_SERVICES, type AwsService } from '../functions/aws/clients.js';
 import { type Plan, RegionName } from '../functions/core/plan.js';
@@ -351,8 +353,10 @@ export class FaultSet {
 
 /**
  * The message AWS sends with an error code, for an `api-errors` fault's injected error (its HTTP
- * status, 400 or 5xx, is `awsError`'s). Throttling codes say "Rate exceeded", as AWS's APIs answer
- * a throttled call (e.g. RDS's and Auto Scaling's `Throttling`, 400). The others are the texts of
+ * status, 400 or 5xx, is `awsError`'s). Throttling codes (as the SDK's own classifier,
+ * `isThrottlingError`, names them: `Throttling`, `PriorRequestNotComplete`, ...) say "Rate
+ * exceeded", as AWS's APIs answer a throttled call (e.g. RDS's and Auto Scaling's `Throttling`,
+ * 400). The others are the texts of
  * AWS's common errors (e.g. https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/CommonErrors.html:
  * InternalFailure 500 "The request processing has failed because of an unknown error, exception or
  * failure.", ServiceUnavailable 503 "The request has failed due to a temporary failure of the
@@ -361,12 +365,7 @@ export class FaultSet {
  * A code without a known text is answered with the code itself.
  */
 export function injectedErrorMessage(code: string): string {
-  if (
-    /^(Throttling|ThrottlingException|ThrottledException|TooManyRequestsException|RequestLimitExceeded|ProvisionedThroughputExceededException|RequestThrottled|PriorRequestNotComplete)$/.test(
-      code,
-    )
-  )
-    return 'Rate exceeded';
+  if (isThrottlingError({ name: code, $metadata: {} } as SdkError)) return 'Rate exceeded';
   return INJECTED_ERROR_MESSAGES[code] ?? code;
 }
 

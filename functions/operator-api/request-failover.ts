@@ -45,7 +45,6 @@ import {
   reserveExecution,
   startReserved,
 } from '../runbook/reservation.js';
-
 import { executionArnIn, executionIdForKey, newExecutionId, runbookArnIn } from '../runbook/runbook-arns.js';
 import type { Identity } from './request.js';
 
